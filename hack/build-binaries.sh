@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Builds the real Kubernetes control-plane binaries (kube-apiserver, kube-controller-manager,
+# kube-scheduler), kwok, and the config-management tools (helm, kustomize, jsonnet) from Go modules,
+# once, into ~/.cache/hawser/bin/<component>-<version>/. Re-running is a no-op when the binaries exist.
+# No Docker and no prebuilt downloads are needed: only the Go module proxy.
+set -euo pipefail
+
+K8S_VERSION="${HAWSER_K8S_VERSION:-1.36.3}"
+KWOK_VERSION="${HAWSER_KWOK_VERSION:-v0.8.0}"
+HELM_VERSION="${HAWSER_HELM_VERSION:-v3.21.4}"
+KUSTOMIZE_VERSION="${HAWSER_KUSTOMIZE_VERSION:-v5.8.1}"
+JSONNET_VERSION="${HAWSER_JSONNET_VERSION:-v0.20.0}"
+
+CACHE="${HAWSER_CACHE:-$HOME/.cache/hawser}"
+BIN_ROOT="$CACHE/bin"
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
+# Keep Go's caches inside ours so CI can restore a single directory.
+export GOMODCACHE="${GOMODCACHE:-$CACHE/go/mod}" GOCACHE="${GOCACHE:-$CACHE/go/build}"
+PARALLEL="${HAWSER_BUILD_PARALLEL:-2}"
+
+log() { echo "[build-binaries] $*" >&2; }
+
+build_kubernetes() {
+  local out="$BIN_ROOT/kubernetes-v$K8S_VERSION"
+  if [[ -x "$out/kube-apiserver" && -x "$out/kube-controller-manager" && -x "$out/kube-scheduler" ]]; then
+    log "kubernetes v$K8S_VERSION already built in $out"; return
+  fi
+  local minor="${K8S_VERSION#*.}"; minor="${minor%%.*}"
+  local staging="0.${K8S_VERSION#*.}"
+  local work="$CACHE/build/kubernetes-v$K8S_VERSION"
+  rm -rf "$work"; mkdir -p "$work" "$out"
+  log "resolving k8s.io/kubernetes v$K8S_VERSION staging modules"
+  local gomod
+  gomod=$(cd "$work" && go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  {
+    echo "module hawser.local/k8s-bins"
+    echo "go 1.26.0"
+    echo "require k8s.io/kubernetes v$K8S_VERSION"
+    echo "replace ("
+    # Every staging replace of the upstream go.mod becomes the published module at the matching version.
+    grep -oE 'k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$gomod" \
+      | awk -v v="v$staging" '{print "  " $1 " => " $1 " " v}'
+    echo ")"
+  } > "$work/go.mod"
+  cat > "$work/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+)
+GO
+  log "go mod tidy (downloads modules on a cold cache)"
+  (cd "$work" && go mod tidy)
+  local ld=""
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+  done
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler (cold: many minutes)"
+  (cd "$work" && go build -trimpath -p "$PARALLEL" -ldflags "-s -w$ld" -o "$out/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
+}
+
+# go install of a module that has no replace directives, into its own versioned directory.
+install_tool() {
+  local name="$1" pkg="$2" version="$3" binname="$4"
+  local out="$BIN_ROOT/$name-$version"
+  if [[ -x "$out/$binname" ]]; then log "$name $version already built"; return; fi
+  mkdir -p "$out"
+  log "building $name $version"
+  GOBIN="$out" go install -trimpath -ldflags "-s -w" "$pkg@$version"
+}
+
+want="${1:-all}"
+case "$want" in
+  kubernetes) build_kubernetes ;;
+  kwok) install_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" kwok ;;
+  tools)
+    install_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" helm
+    install_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" kustomize
+    install_tool jsonnet github.com/google/go-jsonnet/cmd/jsonnet "$JSONNET_VERSION" jsonnet ;;
+  all)
+    install_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" kwok
+    build_kubernetes
+    install_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" helm
+    install_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" kustomize
+    install_tool jsonnet github.com/google/go-jsonnet/cmd/jsonnet "$JSONNET_VERSION" jsonnet ;;
+  *) echo "usage: $0 [all|kubernetes|kwok|tools]" >&2; exit 2 ;;
+esac
+log "done"

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// The test command (README: `npm test`). Runs every test with node's test runner:
+//   - unit tests: every *.test.ts outside test/integration and test/e2e (pure, fast, no cluster);
+//   - integration and e2e tests: test/integration/**/*.test.ts and test/e2e/**/*.test.ts, against a
+//     real control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) that this script
+//     starts once and shares through HAWSER_TEST_KUBECONFIG; tests that need a private cluster
+//     (e.g. to kill the apiserver) start their own.
+// Flags: --unit (unit tests only), and any paths to run only those files.
+import { spawn, spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const unitOnly = args.includes("--unit");
+const explicit = args.filter((a) => !a.startsWith("--"));
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name === "dist" || name.startsWith(".")) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith(".test.ts")) out.push(relative(root, path));
+  }
+  return out;
+}
+
+const all = explicit.length > 0 ? explicit : findTests(root).sort();
+const needsCluster = (f) => f.startsWith(`test${sep}integration${sep}`) || f.startsWith(`test${sep}e2e${sep}`);
+const files = unitOnly ? all.filter((f) => !needsCluster(f)) : all;
+if (files.length === 0) {
+  console.error("hack/test.mjs: no test files found");
+  process.exit(1);
+}
+
+const env = { ...process.env };
+let clusterName;
+if (files.some(needsCluster) && !env.HAWSER_TEST_KUBECONFIG) {
+  clusterName = `test-${process.pid}`;
+  console.error(`hack/test.mjs: starting shared test cluster "${clusterName}"`);
+  const up = spawnSync(process.execPath, ["--import", "tsx", "operator/cli.ts", "dev-cluster", "up", "--name", clusterName], {
+    cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8",
+  });
+  if (up.status !== 0) {
+    console.error("hack/test.mjs: could not start the test cluster");
+    process.exit(1);
+  }
+  env.HAWSER_TEST_KUBECONFIG = up.stdout.trim().split("\n").pop();
+}
+
+function teardown() {
+  if (!clusterName) return;
+  spawnSync(process.execPath, ["--import", "tsx", "operator/cli.ts", "dev-cluster", "down", "--name", clusterName], {
+    cwd: root, stdio: "inherit",
+  });
+  clusterName = undefined;
+}
+
+const child = spawn(process.execPath, [
+  "--import", "tsx", "--test", "--test-reporter=spec",
+  `--test-concurrency=${env.HAWSER_TEST_CONCURRENCY ?? "2"}`,
+  ...files,
+], { cwd: root, env, stdio: "inherit" });
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code, signal) => {
+  teardown();
+  process.exit(code ?? (signal ? 1 : 0));
+});
