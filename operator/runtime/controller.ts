@@ -1,0 +1,113 @@
+// A controller: one work queue, N workers, and the single place where a reconcile's outcome is
+// mapped to queue operations (as controller-runtime's reconcileHandler): an error backs off per
+// key, a requeueAfter forgets the failures and schedules the key, success forgets the key.
+import { randomUUID } from "node:crypto";
+import type { Logger } from "./logger.js";
+import type { OperatorMetrics } from "./metrics.js";
+import { classifyOutcome, type ReconcileResult, type Reconciler } from "./reconciler.js";
+import type { RateLimiter } from "./rate-limiter.js";
+import { WorkQueue } from "./workqueue.js";
+
+export interface ControllerOptions {
+  name: string;
+  reconciler: Reconciler;
+  workers: number;
+  log: Logger;
+  metrics?: OperatorMetrics;
+  rateLimiter?: RateLimiter;
+}
+
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  private readonly reconciler: Reconciler;
+  private readonly workers: number;
+  private readonly log: Logger;
+  private readonly metrics: OperatorMetrics | undefined;
+  private readonly abort = new AbortController();
+  private running: Promise<void>[] = [];
+
+  constructor(opts: ControllerOptions) {
+    if (opts.workers < 1) throw new Error(`controller ${opts.name}: workers must be at least 1`);
+    this.name = opts.name;
+    this.reconciler = opts.reconciler;
+    this.workers = opts.workers;
+    this.log = opts.log.child({ controller: opts.name });
+    this.metrics = opts.metrics;
+    this.queue = new WorkQueue({
+      name: opts.name,
+      ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics.queueMetrics(opts.name) } : {}),
+    });
+  }
+
+  /** Starts the workers; returns at once. */
+  start(): void {
+    if (this.running.length > 0) return;
+    this.log.info("starting workers", { workers: this.workers });
+    for (let i = 0; i < this.workers; i++) this.running.push(this.worker());
+  }
+
+  /** Stops taking new keys and waits for in-flight reconciles to finish. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.queue.shutdown();
+    await Promise.all(this.running);
+    this.running = [];
+  }
+
+  enqueue(key: string): void { this.queue.add(key); }
+  enqueueAfter(key: string, delayMs: number): void { this.queue.addAfter(key, delayMs); }
+
+  private async worker(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.process(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    const log = this.log.child({ key, reconcileID: randomUUID() });
+    const started = performance.now();
+    let result: ReconcileResult | void = undefined;
+    let error: unknown = undefined;
+    try {
+      result = await this.reconciler.reconcile({ key, log, signal: this.abort.signal, retries: this.queue.retries(key) });
+    } catch (err) {
+      error = err ?? new Error("reconcile threw a nullish value");
+    }
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics?.reconcileTime.observe({ controller: this.name }, seconds);
+    const outcome = classifyOutcome(result, error);
+    switch (outcome.kind) {
+      case "success":
+        this.queue.forget(key);
+        if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
+        this.metrics?.reconcileTotal.inc({ controller: this.name, result: outcome.requeueAfterMs ? "requeue_after" : "success" });
+        break;
+      case "wait":
+        this.queue.forget(key);
+        this.queue.addAfter(key, outcome.requeueAfterMs);
+        log.debug("waiting", { reason: (error as Error).message, requeueAfterMs: outcome.requeueAfterMs });
+        this.metrics?.reconcileTotal.inc({ controller: this.name, result: "requeue_after" });
+        break;
+      case "stop":
+        this.queue.forget(key);
+        log.warn("reconcile stalled; not retrying until the object changes", { error });
+        this.metrics?.reconcileTotal.inc({ controller: this.name, result: "stalled" });
+        break;
+      case "retry":
+        if (this.abort.signal.aborted) break; // shutting down: the next leader picks it up
+        this.queue.addRateLimited(key);
+        log.error("reconcile failed; retrying with backoff", { error, retries: this.queue.retries(key) });
+        this.metrics?.reconcileTotal.inc({ controller: this.name, result: "error" });
+        this.metrics?.reconcileErrors.inc({ controller: this.name });
+        break;
+    }
+  }
+}

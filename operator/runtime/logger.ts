@@ -1,0 +1,92 @@
+// Structured JSON logging: one JSON object per line on stderr, child loggers with fixed fields,
+// and redaction applied to every message and field so credentials never reach a log line.
+import { redact } from "./redact.js";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type LogFields = Record<string, unknown>;
+
+export interface LogSink {
+  write(line: string): void;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+  enabled(level: LogLevel): boolean;
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  sink?: LogSink;
+  fields?: LogFields;
+}
+
+const stderrSink: LogSink = { write: (line) => process.stderr.write(line) };
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  return new JsonLogger(levelRank[opts.level ?? "info"], opts.sink ?? stderrSink, opts.fields ?? {});
+}
+
+/** Parses `--log-level` / HAWSER_LOG_LEVEL values. */
+export function parseLogLevel(value: string | undefined, fallback: LogLevel = "info"): LogLevel {
+  if (value === undefined) return fallback;
+  if (value in levelRank) return value as LogLevel;
+  throw new Error(`unknown log level "${value}" (debug, info, warn, error)`);
+}
+
+class JsonLogger implements Logger {
+  constructor(
+    private readonly minRank: number,
+    private readonly sink: LogSink,
+    private readonly fields: LogFields,
+  ) {}
+
+  enabled(level: LogLevel): boolean { return levelRank[level] >= this.minRank; }
+  debug(msg: string, fields?: LogFields): void { this.log("debug", msg, fields); }
+  info(msg: string, fields?: LogFields): void { this.log("info", msg, fields); }
+  warn(msg: string, fields?: LogFields): void { this.log("warn", msg, fields); }
+  error(msg: string, fields?: LogFields): void { this.log("error", msg, fields); }
+
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.minRank, this.sink, { ...this.fields, ...fields });
+  }
+
+  private log(level: LogLevel, msg: string, fields?: LogFields): void {
+    if (levelRank[level] < this.minRank) return;
+    const entry: LogFields = { ts: new Date().toISOString(), level, msg: redact(msg) };
+    for (const [k, v] of Object.entries({ ...this.fields, ...fields })) {
+      entry[k] = sanitize(k, v);
+    }
+    this.sink.write(JSON.stringify(entry) + "\n");
+  }
+}
+
+const secretKeyPattern = /pass(word)?|secret|token|private.?key|credential|authorization|bearer|sshPrivateKey|tlsClientCertKey/i;
+
+/** Values of secret-looking keys are dropped; strings are scrubbed; errors become message+stack. */
+function sanitize(key: string, value: unknown, depth = 0): unknown {
+  if (secretKeyPattern.test(key)) return "[REDACTED]";
+  if (typeof value === "string") return redact(value);
+  if (value instanceof Error) {
+    return { message: redact(value.message), name: value.name, ...(value.stack ? { stack: redact(value.stack) } : {}) };
+  }
+  if (value === null || typeof value !== "object") return value;
+  if (depth > 6) return "[…]";
+  if (Array.isArray(value)) return value.map((v) => sanitize("", v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = sanitize(k, v, depth + 1);
+  return out;
+}
+
+/** A logger that records entries in memory, for tests. */
+export function memoryLogger(level: LogLevel = "debug"): { logger: Logger; lines: LogFields[] } {
+  const lines: LogFields[] = [];
+  const logger = createLogger({ level, sink: { write: (line) => lines.push(JSON.parse(line) as LogFields) } });
+  return { logger, lines };
+}

@@ -1,0 +1,84 @@
+// Prometheus metrics. Runtime metrics follow controller-runtime's names so existing dashboards
+// for Go controllers read them; Argo CD-compatible domain metrics (argocd_app_*) are registered by
+// the controllers on the same registry.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { WorkQueueMetrics } from "./workqueue.js";
+
+export class OperatorMetrics {
+  readonly registry: Registry;
+  readonly reconcileTotal: Counter<"controller" | "result">;
+  readonly reconcileErrors: Counter<"controller">;
+  readonly reconcileTime: Histogram<"controller">;
+  readonly workqueueDepth: Gauge<"name">;
+  readonly workqueueAdds: Counter<"name">;
+  readonly workqueueRetries: Counter<"name">;
+  readonly workqueueQueueDuration: Histogram<"name">;
+  readonly kubeRequests: Counter<"verb" | "code">;
+  readonly kubeRequestDuration: Histogram<"verb">;
+  readonly leader: Gauge;
+  readonly informerRestarts: Counter<"resource">;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    this.registry = new Registry();
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    const registers = [this.registry];
+    this.reconcileTotal = new Counter({
+      name: "controller_runtime_reconcile_total",
+      help: "Reconciles per controller by result (success, error, requeue_after, stalled).",
+      labelNames: ["controller", "result"],
+      registers,
+    });
+    this.reconcileErrors = new Counter({
+      name: "controller_runtime_reconcile_errors_total",
+      help: "Reconciles that ended in an error, per controller.",
+      labelNames: ["controller"],
+      registers,
+    });
+    this.reconcileTime = new Histogram({
+      name: "controller_runtime_reconcile_time_seconds",
+      help: "Time spent in one reconcile, per controller.",
+      labelNames: ["controller"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.workqueueDepth = new Gauge({ name: "workqueue_depth", help: "Keys waiting in the queue.", labelNames: ["name"], registers });
+    this.workqueueAdds = new Counter({ name: "workqueue_adds_total", help: "Adds handled by the queue.", labelNames: ["name"], registers });
+    this.workqueueRetries = new Counter({ name: "workqueue_retries_total", help: "Rate-limited re-adds.", labelNames: ["name"], registers });
+    this.workqueueQueueDuration = new Histogram({
+      name: "workqueue_queue_duration_seconds",
+      help: "How long a key waits in the queue before a worker takes it.",
+      labelNames: ["name"],
+      buckets: [0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60],
+      registers,
+    });
+    this.kubeRequests = new Counter({
+      name: "hawser_kube_requests_total",
+      help: "Requests sent to the Kubernetes API, by verb and response code.",
+      labelNames: ["verb", "code"],
+      registers,
+    });
+    this.kubeRequestDuration = new Histogram({
+      name: "hawser_kube_request_duration_seconds",
+      help: "Latency of requests to the Kubernetes API until response headers, by verb.",
+      labelNames: ["verb"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.leader = new Gauge({ name: "hawser_leader", help: "1 while this process holds the leader lease.", registers });
+    this.informerRestarts = new Counter({
+      name: "hawser_informer_restarts_total",
+      help: "Watch restarts (errors, expired resource versions), per resource.",
+      labelNames: ["resource"],
+      registers,
+    });
+  }
+
+  queueMetrics(name: string): WorkQueueMetrics {
+    return {
+      depth: (n) => this.workqueueDepth.set({ name }, n),
+      added: () => this.workqueueAdds.inc({ name }),
+      queued: (ms) => this.workqueueQueueDuration.observe({ name }, ms / 1000),
+      retried: () => this.workqueueRetries.inc({ name }),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+// The operator's HTTP endpoint: /healthz (the process is alive and its event loop responds),
+// /readyz (every registered readiness check passes, e.g. caches synced and CRDs installed) and
+// /metrics (Prometheus text format from prom-client).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
+
+export type ReadinessCheck = () => { ok: boolean; reason?: string };
+
+export interface ProbeServer {
+  readonly port: number;
+  addReadinessCheck(name: string, check: ReadinessCheck): void;
+  close(): Promise<void>;
+}
+
+export async function startProbeServer(opts: { host: string; port: number; registry: Registry }): Promise<ProbeServer> {
+  const checks = new Map<string, ReadinessCheck>();
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405).end();
+      return;
+    }
+    if (url === "/healthz" || url === "/livez") {
+      res.writeHead(200, { "Content-Type": "text/plain" }).end("ok\n");
+      return;
+    }
+    if (url === "/readyz") {
+      const failing: string[] = [];
+      for (const [name, check] of checks) {
+        const r = check();
+        if (!r.ok) failing.push(`${name}: ${r.reason ?? "not ready"}`);
+      }
+      if (failing.length === 0) res.writeHead(200, { "Content-Type": "text/plain" }).end("ok\n");
+      else res.writeHead(503, { "Content-Type": "text/plain" }).end(failing.join("\n") + "\n");
+      return;
+    }
+    if (url === "/metrics") {
+      opts.registry.metrics().then(
+        (text) => res.writeHead(200, { "Content-Type": opts.registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    addReadinessCheck: (name, check) => { checks.set(name, check); },
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

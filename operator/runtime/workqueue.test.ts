@@ -1,0 +1,72 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { WorkQueue } from "./workqueue.js";
+import { ExponentialRateLimiter } from "./rate-limiter.js";
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+test("a key added many times while queued is handed out once", async () => {
+  const q = new WorkQueue({ name: "t" });
+  for (let i = 0; i < 100; i++) q.add("a");
+  q.add("b");
+  assert.equal(q.length, 2);
+  assert.equal(await q.get(), "a");
+  assert.equal(await q.get(), "b");
+  assert.equal(q.length, 0);
+});
+
+test("a key added while it is processing is queued again only after done()", async () => {
+  const q = new WorkQueue({ name: "t" });
+  q.add("a");
+  const key = await q.get();
+  assert.equal(key, "a");
+  for (let i = 0; i < 100; i++) q.add("a"); // 100 events while the worker is busy
+  assert.equal(q.length, 0, "must not be handed to a second worker");
+  let second: string | undefined;
+  void q.get().then((k) => { second = k; });
+  await tick();
+  assert.equal(second, undefined);
+  q.done("a");
+  await tick();
+  assert.equal(second, "a", "the burst collapses into one more reconcile");
+  q.done("a");
+  assert.equal(q.length, 0);
+});
+
+test("addAfter keeps the earliest deadline per key", async () => {
+  const q = new WorkQueue({ name: "t" });
+  q.addAfter("a", 10_000);
+  q.addAfter("a", 5);
+  q.addAfter("a", 20_000);
+  const got = await Promise.race([q.get(), tick(2_000).then(() => "timeout")]);
+  assert.equal(got, "a");
+  q.done("a");
+  await q.shutdown();
+});
+
+test("addRateLimited backs off exponentially and forget resets it", () => {
+  const limiter = new ExponentialRateLimiter(5, 1000);
+  assert.deepEqual([limiter.when("k"), limiter.when("k"), limiter.when("k"), limiter.when("k")], [5, 10, 20, 40]);
+  assert.equal(limiter.retries("k"), 4);
+  for (let i = 0; i < 20; i++) limiter.when("k");
+  assert.equal(limiter.when("k"), 1000, "capped");
+  limiter.forget("k");
+  assert.equal(limiter.when("k"), 5);
+});
+
+test("shutdown wakes waiting getters and waits for keys in flight", async () => {
+  const q = new WorkQueue({ name: "t" });
+  q.add("a");
+  await q.get();
+  const waiting = q.get();
+  let finished = false;
+  const shut = q.shutdown().then(() => { finished = true; });
+  assert.equal(await waiting, undefined);
+  await tick(10);
+  assert.equal(finished, false, "key a is still being processed");
+  q.done("a");
+  await shut;
+  assert.equal(finished, true);
+  q.add("b");
+  assert.equal(await q.get(), undefined, "no keys after shutdown");
+});

@@ -1,0 +1,141 @@
+// A keyed, deduplicating work queue with client-go's semantics: a key waits in the queue at most
+// once (`dirty`), is never handed to two workers at once (`processing`), and a key added while it
+// is being processed is queued again when the worker calls done(). A burst of events for one key
+// therefore becomes one reconcile. Delayed adds keep only the earliest deadline per key.
+import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.js";
+
+export interface WorkQueueMetrics {
+  depth(n: number): void;
+  added(): void;
+  /** Time a key waited in the queue before a worker took it. */
+  queued(ms: number): void;
+  retried(): void;
+}
+
+export interface WorkQueueOptions {
+  name: string;
+  rateLimiter?: RateLimiter;
+  metrics?: WorkQueueMetrics;
+}
+
+export class WorkQueue {
+  readonly name: string;
+  private readonly queue: string[] = [];
+  private head = 0;
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly addedAt = new Map<string, number>();
+  private readonly waiting = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly getters: Array<(key: string | undefined) => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
+  private shuttingDown = false;
+  private readonly rateLimiter: RateLimiter;
+  private readonly metrics: WorkQueueMetrics | undefined;
+
+  constructor(opts: WorkQueueOptions) {
+    this.name = opts.name;
+    this.rateLimiter = opts.rateLimiter ?? defaultControllerRateLimiter();
+    this.metrics = opts.metrics;
+  }
+
+  get length(): number { return this.queue.length - this.head; }
+  get processingCount(): number { return this.processing.size; }
+  get isShuttingDown(): boolean { return this.shuttingDown; }
+
+  add(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.metrics?.added();
+    this.dirty.add(key);
+    this.addedAt.set(key, performance.now());
+    if (this.processing.has(key)) return; // re-queued by done()
+    this.push(key);
+  }
+
+  /** Adds the key after `delayMs`; an earlier pending deadline for the key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = performance.now() + delayMs;
+    const pending = this.waiting.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.waiting.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.waiting.set(key, { at, timer });
+  }
+
+  /** Adds the key after its rate-limited backoff (a failure of that key). */
+  addRateLimited(key: string): void {
+    this.metrics?.retried();
+    this.addAfter(key, this.rateLimiter.when(key));
+  }
+
+  /** Clears the key's failure history (after a success). */
+  forget(key: string): void { this.rateLimiter.forget(key); }
+
+  retries(key: string): number { return this.rateLimiter.retries(key); }
+
+  /** Resolves with the next key, or undefined once the queue is shut down. */
+  get(): Promise<string | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    const key = this.pop();
+    if (key !== undefined) return Promise.resolve(key);
+    return new Promise((resolve) => this.getters.push(resolve));
+  }
+
+  /** Marks the key's processing as finished; re-queues it if it was added meanwhile. */
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key) && !this.shuttingDown) this.push(key);
+    if (this.processing.size === 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  /** Stops handing out keys and resolves when every key being processed is done. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    for (const { timer } of this.waiting.values()) clearTimeout(timer);
+    this.waiting.clear();
+    for (const g of this.getters.splice(0)) g(undefined);
+    if (this.processing.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private push(key: string): void {
+    const getter = this.getters.shift();
+    if (getter) {
+      this.take(key);
+      getter(key);
+      return;
+    }
+    this.queue.push(key);
+    this.metrics?.depth(this.length);
+  }
+
+  private pop(): string | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const key = this.queue[this.head++] as string;
+    // Compact occasionally so the array does not grow without bound.
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.metrics?.depth(this.length);
+    this.take(key);
+    return key;
+  }
+
+  private take(key: string): void {
+    this.processing.add(key);
+    this.dirty.delete(key);
+    const at = this.addedAt.get(key);
+    this.addedAt.delete(key);
+    if (at !== undefined) this.metrics?.queued(performance.now() - at);
+  }
+}
