@@ -1,0 +1,73 @@
+// The directory plugin: plain YAML and JSON manifests in a directory, Argo CD's fallback when
+// no other tool claims the source. Honours `directory.recurse`, `include`/`exclude` (gobwas
+// globs over the path relative to the source directory; exclude wins) and refuses files and
+// directories that are symlinks pointing outside the repository.
+import { lstat, readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { globMatch } from "../../operator/engine/glob.js";
+import { parseJsonManifests, parseManifests } from "../manifests.js";
+import { resolveInside } from "../paths.js";
+import type { ConfigManagementPlugin, Manifest, RenderRequest, RenderResult } from "../types.js";
+
+interface DirectoryOptions {
+  recurse?: boolean;
+  include?: string;
+  exclude?: string;
+}
+
+const manifestExtensions = [".yaml", ".yml", ".json"];
+
+function directoryOptions(req: RenderRequest): DirectoryOptions {
+  const d = req.source.directory ?? {};
+  return {
+    recurse: d.recurse === true,
+    include: typeof d.include === "string" && d.include !== "" ? d.include : undefined,
+    exclude: typeof d.exclude === "string" && d.exclude !== "" ? d.exclude : undefined,
+  };
+}
+
+async function listManifestFiles(req: RenderRequest, opts: DirectoryOptions): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (dir: string, top: boolean): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      const rel = relative(req.appDir, path);
+      let isDir = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        // Follow only links that stay inside the repository.
+        const target = await resolveInside(req.repoRoot, dir, entry.name, `symlink ${relative(req.repoRoot, path)}`);
+        isDir = (await lstat(target)).isDirectory();
+      }
+      if (isDir) {
+        if (entry.name.startsWith(".")) continue; // .git and other hidden directories
+        if (opts.recurse) await walk(path, false);
+        continue;
+      }
+      if (!manifestExtensions.some((ext) => entry.name.endsWith(ext))) continue;
+      if (opts.include && !globMatch(opts.include, rel)) continue;
+      if (opts.exclude && globMatch(opts.exclude, rel)) continue;
+      files.push(path);
+    }
+    void top;
+  };
+  await walk(req.appDir, true);
+  return files;
+}
+
+export const directoryPlugin = {
+  name: "directory",
+  // The fallback: any directory can be read as plain manifests.
+  discover: () => Promise.resolve(true),
+  async generate(req: RenderRequest): Promise<RenderResult> {
+    await resolveInside(req.repoRoot, req.repoRoot, relative(req.repoRoot, req.appDir) || ".", "source path");
+    const manifests: Manifest[] = [];
+    for (const file of await listManifestFiles(req, directoryOptions(req))) {
+      const text = await readFile(file, "utf8");
+      const source = relative(req.repoRoot, file);
+      manifests.push(...(file.endsWith(".json") ? parseJsonManifests(text, { source }) : parseManifests(text, { source })));
+    }
+    return { manifests };
+  },
+} satisfies ConfigManagementPlugin;

@@ -1,0 +1,63 @@
+// The config-management plugin registry. Built-in plugins are registered here; user plugins are
+// added at start-up by operator/modules/loader.ts. Selection follows Argo CD's detection order:
+// a plugin named by the source, then user plugins whose discover() claims the directory (Argo
+// asks CMP plugins before its own detection), then the built-ins (helm: Chart.yaml, kustomize:
+// kustomization file), and the directory plugin last.
+import { directoryPlugin } from "./directory/index.js";
+import type { ConfigManagementPlugin, SourceSpec } from "./types.js";
+
+export type { ConfigManagementPlugin, RenderRequest, RenderResult, Manifest, SourceSpec, PluginContext } from "./types.js";
+export { RenderError } from "./types.js";
+
+export class PluginRegistry {
+  private readonly builtins: ConfigManagementPlugin[] = [];
+  private readonly user: ConfigManagementPlugin[] = [];
+  private fallback?: ConfigManagementPlugin;
+
+  registerBuiltin(plugin: ConfigManagementPlugin, opts: { fallback?: boolean } = {}): void {
+    this.assertNew(plugin.name);
+    if (opts.fallback) this.fallback = plugin;
+    else this.builtins.push(plugin);
+  }
+
+  registerUser(plugin: ConfigManagementPlugin): void {
+    this.assertNew(plugin.name);
+    this.user.push(plugin);
+  }
+
+  get(name: string): ConfigManagementPlugin | undefined {
+    return this.all().find((p) => p.name === name);
+  }
+
+  names(): string[] { return this.all().map((p) => p.name); }
+
+  /** The plugin that renders this source directory. */
+  async select(appDir: string, source: SourceSpec): Promise<ConfigManagementPlugin> {
+    const named = source.plugin?.name;
+    if (named) {
+      const p = this.get(named);
+      if (!p) throw new Error(`config-management plugin "${named}" is not installed (installed: ${this.names().join(", ")})`);
+      return p;
+    }
+    for (const p of [...this.user, ...this.builtins]) {
+      if (await p.discover(appDir, source)) return p;
+    }
+    if (!this.fallback) throw new Error("no config-management plugin claims this source");
+    return this.fallback;
+  }
+
+  private all(): ConfigManagementPlugin[] {
+    return [...this.builtins, ...this.user, ...(this.fallback ? [this.fallback] : [])];
+  }
+
+  private assertNew(name: string): void {
+    if (this.all().some((p) => p.name === name)) throw new Error(`a plugin named "${name}" is already registered`);
+  }
+}
+
+/** A registry holding the built-in plugins. */
+export function builtinPlugins(): PluginRegistry {
+  const registry = new PluginRegistry();
+  registry.registerBuiltin(directoryPlugin, { fallback: true });
+  return registry;
+}
