@@ -11,7 +11,7 @@ interface ListSpec {
 
 function asListSpec(spec: unknown): ListSpec {
   if (spec === null || typeof spec !== "object" || Array.isArray(spec)) throw new GeneratorError("list generator: spec must be an object");
-  return spec as ListSpec;
+  return spec;
 }
 
 function toParams(element: unknown, index: number, goTemplate: boolean): Params {

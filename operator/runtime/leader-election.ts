@@ -84,7 +84,15 @@ export class LeaderElector {
       if (await this.tryAcquireOrRenew(log)) {
         this.leading = true;
         log.info("became leader");
-        await this.opts.onStartedLeading();
+        try {
+          await this.opts.onStartedLeading();
+        } catch (err) {
+          // A leader that cannot start its work must not keep the lease.
+          log.error("failed to start as leader", { error: err });
+          this.leading = false;
+          this.opts.onStoppedLeading();
+          return;
+        }
         break;
       }
       await this.pause(this.retryPeriodMs * (1 + Math.random() * 0.2));

@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { globMatch } from "../../operator/engine/glob.js";
 import { parseJsonManifests, parseManifests } from "../manifests.js";
 import { resolveInside } from "../paths.js";
-import type { ConfigManagementPlugin, Manifest, RenderRequest, RenderResult } from "../types.js";
+import type { ConfigManagementPlugin, Manifest, PluginContext, RenderRequest, RenderResult } from "../types.js";
 
 interface DirectoryOptions {
   recurse?: boolean;
@@ -60,7 +60,7 @@ export const directoryPlugin = {
   name: "directory",
   // The fallback: any directory can be read as plain manifests.
   discover: () => Promise.resolve(true),
-  async generate(req: RenderRequest): Promise<RenderResult> {
+  async generate(req: RenderRequest, _ctx?: PluginContext): Promise<RenderResult> {
     await resolveInside(req.repoRoot, req.repoRoot, relative(req.repoRoot, req.appDir) || ".", "source path");
     const manifests: Manifest[] = [];
     for (const file of await listManifestFiles(req, directoryOptions(req))) {

@@ -1,0 +1,93 @@
+// The operator's configuration: command-line flags with Argo CD's names and defaults where Argo
+// has them (`--status-processors`, `--operation-processors`, `--app-resync`), parsed into one
+// typed object that the rest of the process receives.
+import { FlagError, flagInt, flagValue, parseFlags } from "./cli/flags.js";
+import { parseLogLevel, type LogLevel } from "./runtime/logger.js";
+
+export interface OperatorConfig {
+  kubeconfig?: string;
+  namespace: string;
+  statusProcessors: number;
+  operationProcessors: number;
+  appsetProcessors: number;
+  /** Periodic refresh of every Application; 0 turns it off. */
+  appResyncMs: number;
+  appResyncJitterMs: number;
+  /** host:port of /healthz, /readyz, /metrics. */
+  metricsHost: string;
+  metricsPort: number;
+  leaderElect: boolean;
+  leaseName: string;
+  installCrds: boolean;
+  pluginDirs: string[];
+  pluginPackages: string[];
+  generatorDirs: string[];
+  generatorPackages: string[];
+  logLevel: LogLevel;
+}
+
+export const operatorFlagSpec = {
+  values: [
+    "kubeconfig", "namespace", "status-processors", "operation-processors", "appset-processors",
+    "app-resync", "app-resync-jitter", "metrics-addr", "lease-name", "log-level",
+  ],
+  repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package"],
+  booleans: ["leader-elect", "install-crds", "help"],
+};
+
+export const operatorUsage = `usage: hawser operator [flags]
+
+  --kubeconfig PATH            kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
+  --namespace NS               namespace of Applications, AppProjects and settings (default argocd)
+  --status-processors N        refresh (compare) workers (default 20)
+  --operation-processors N     sync workers (default 10)
+  --appset-processors N        ApplicationSet workers (default 10)
+  --app-resync SECONDS         periodic refresh; 0 turns it off (default 120)
+  --app-resync-jitter SECONDS  random extra delay per refresh (default 60)
+  --metrics-addr HOST:PORT     /healthz, /readyz and /metrics (default 127.0.0.1:8082; port 0 picks one)
+  --leader-elect[=false]       run with Lease-based leader election (default true)
+  --lease-name NAME            leader election Lease (default hawser-controller)
+  --install-crds[=false]       install or update the CRDs at start-up (default true)
+  --plugin-dir DIR             load config-management plugin modules from DIR (repeatable)
+  --plugin-package NAME        load plugins from an installed npm package (repeatable)
+  --generator-dir DIR          load ApplicationSet generator modules from DIR (repeatable)
+  --generator-package NAME     load generators from an installed npm package (repeatable)
+  --log-level LEVEL            debug, info, warn, error (default info; env HAWSER_LOG_LEVEL)
+`;
+
+export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig | "help" {
+  const flags = parseFlags(args, operatorFlagSpec);
+  if (flags.booleans.get("help")) return "help";
+  if (flags.positional.length > 0) throw new FlagError(`unexpected argument "${flags.positional[0]}"`);
+  const addr = flagValue(flags, "metrics-addr") ?? "127.0.0.1:8082";
+  const colon = addr.lastIndexOf(":");
+  const metricsPort = Number(addr.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) {
+    throw new FlagError(`--metrics-addr must be HOST:PORT, got "${addr}"`);
+  }
+  const list = (name: string): string[] => flags.values.get(name) ?? [];
+  const atLeastOne = (name: string, fallback: number): number => {
+    const n = flagInt(flags, name, fallback);
+    if (n < 1) throw new FlagError(`--${name} must be at least 1`);
+    return n;
+  };
+  return {
+    kubeconfig: flagValue(flags, "kubeconfig"),
+    namespace: flagValue(flags, "namespace") ?? env.HAWSER_NAMESPACE ?? "argocd",
+    statusProcessors: atLeastOne("status-processors", 20),
+    operationProcessors: atLeastOne("operation-processors", 10),
+    appsetProcessors: atLeastOne("appset-processors", 10),
+    appResyncMs: flagInt(flags, "app-resync", 120) * 1000,
+    appResyncJitterMs: flagInt(flags, "app-resync-jitter", 60) * 1000,
+    metricsHost: addr.slice(0, colon) || "127.0.0.1",
+    metricsPort,
+    leaderElect: flags.booleans.get("leader-elect") ?? true,
+    leaseName: flagValue(flags, "lease-name") ?? "hawser-controller",
+    installCrds: flags.booleans.get("install-crds") ?? true,
+    pluginDirs: list("plugin-dir"),
+    pluginPackages: list("plugin-package"),
+    generatorDirs: list("generator-dir"),
+    generatorPackages: list("generator-package"),
+    logLevel: parseLogLevel(flagValue(flags, "log-level") ?? env.HAWSER_LOG_LEVEL),
+  };
+}

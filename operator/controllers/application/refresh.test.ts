@@ -1,0 +1,43 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { refreshApplication } from "./refresh.js";
+import type { ApplicationObject } from "./types.js";
+
+const projects = new Set(["default", "team-a"]);
+const project = (name: string) => (projects.has(name) ? { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name } } : undefined);
+
+function app(spec: ApplicationObject["spec"], status?: ApplicationObject["status"]): ApplicationObject {
+  return { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "a", namespace: "argocd" }, spec, ...(status ? { status } : {}) };
+}
+
+const valid = { project: "team-a", source: { repoURL: "https://git.example/r.git", path: "." }, destination: { server: "https://kubernetes.default.svc", namespace: "x" } };
+
+test("a valid spec has no conditions", () => {
+  const out = refreshApplication({ app: app(valid), project, controllerNamespace: "argocd", now: () => "T" });
+  assert.equal(out.status.conditions, undefined);
+  assert.equal(out.status.controllerNamespace, "argocd");
+});
+
+test("a missing project, destination and source each give an InvalidSpecError", () => {
+  const out = refreshApplication({ app: app({ project: "nope" }), project, controllerNamespace: "argocd", now: () => "T" });
+  assert.deepEqual(out.status.conditions?.map((c) => c.message).sort(), [
+    "Application referencing project nope which does not exist",
+    "Destination server missing from app spec",
+    "spec.source or spec.sources must be set",
+  ]);
+  assert.ok(out.status.conditions?.every((c) => c.type === "InvalidSpecError" && c.lastTransitionTime === "T"));
+  assert.equal(out.newErrors.length, 3);
+});
+
+test("an unchanged problem keeps its condition as it was (no new event, no status change)", () => {
+  const first = refreshApplication({ app: app({ ...valid, project: "nope" }), project, controllerNamespace: "argocd", now: () => "T1" });
+  const second = refreshApplication({ app: app({ ...valid, project: "nope" }, first.status), project, controllerNamespace: "argocd", now: () => "T2" });
+  assert.deepEqual(second.status, first.status);
+  assert.equal(second.newErrors.length, 0);
+});
+
+test("an omitted project means default", () => {
+  const { project: _p, ...noProject } = valid;
+  const out = refreshApplication({ app: app(noProject), project, controllerNamespace: "argocd", now: () => "T" });
+  assert.equal(out.status.conditions, undefined);
+});

@@ -1,0 +1,58 @@
+// Refreshing one Application: work out its status from its spec and the world. This first stage
+// validates the spec against what exists (the project, a destination, a source); comparing with
+// git and the live cluster builds on it. Pure: it receives what it needs and returns the status.
+import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../../api/conditions.js";
+import type { ApplicationObject, AppProjectObject } from "./types.js";
+
+export interface RefreshInputs {
+  app: ApplicationObject;
+  /** Looks up an AppProject in the controller namespace. */
+  project: (name: string) => AppProjectObject | undefined;
+  controllerNamespace: string;
+  now: () => string;
+}
+
+export interface RefreshOutcome {
+  status: NonNullable<ApplicationObject["status"]>;
+  /** Conditions that became true in this refresh (for Events). */
+  newErrors: ApplicationCondition[];
+}
+
+/** Problems with the spec that stop any comparison, in Argo's wording where Argo has one. */
+export function validateSpec(app: ApplicationObject, project: (name: string) => AppProjectObject | undefined): string[] {
+  const problems: string[] = [];
+  const projectName = app.spec.project || "default";
+  if (!project(projectName)) {
+    problems.push(`Application referencing project ${projectName} which does not exist`);
+  }
+  const dest = app.spec.destination;
+  if (!dest || (!dest.server && !dest.name)) {
+    problems.push("Destination server missing from app spec");
+  } else if (dest.server && dest.name) {
+    problems.push("application destination can't have both name and server defined");
+  }
+  const sources = app.spec.sources && app.spec.sources.length > 0 ? app.spec.sources : app.spec.source ? [app.spec.source] : [];
+  if (sources.length === 0) problems.push("spec.source or spec.sources must be set");
+  sources.forEach((s, i) => {
+    if (!s.repoURL) problems.push(`${app.spec.sources?.length ? `spec.sources[${i}]` : "spec.source"}.repoURL is required`);
+  });
+  return problems;
+}
+
+export function refreshApplication(inputs: RefreshInputs): RefreshOutcome {
+  const { app } = inputs;
+  const problems = validateSpec(app, inputs.project);
+  const previous = app.status?.conditions ?? [];
+  const conditions = setConditions(
+    previous,
+    problems.map((message) => ({ type: ApplicationConditionType.InvalidSpecError, message })),
+    [ApplicationConditionType.InvalidSpecError],
+    inputs.now,
+  );
+  const before = new Set(previous.map((c) => `${c.type}\u0000${c.message}`));
+  const newErrors = conditions.filter((c) => !before.has(`${c.type}\u0000${c.message}`));
+  const status: RefreshOutcome["status"] = { ...(app.status ?? {}), controllerNamespace: inputs.controllerNamespace };
+  if (conditions.length > 0) status.conditions = conditions;
+  else delete status.conditions;
+  return { status, newErrors };
+}

@@ -1,0 +1,151 @@
+// The operator process: connects to the cluster, installs the CRDs, loads plugin and generator
+// modules, serves health and metrics, and runs the controllers while it holds the leader lease.
+// Losing the lease stops the controllers and ends the process (a supervisor restarts it as a
+// fresh candidate), as controller-runtime does, so two leaders never act at once.
+import { KubeConfig } from "@kubernetes/client-node";
+import { builtinGenerators, type GeneratorRegistry } from "../generators/index.js";
+import { builtinPlugins, type PluginRegistry } from "../plugins/index.js";
+import { ARGO_API_VERSION } from "./api/annotations.js";
+import type { OperatorConfig } from "./config.js";
+import { ApplicationController } from "./controllers/application/controller.js";
+import { KubeApiError, KubeClient } from "./kube/client.js";
+import { installCrds } from "./kube/crd-install.js";
+import { loadUserModules, type ModuleLoadReport } from "./modules/loader.js";
+import { EventRecorder } from "./runtime/events.js";
+import { LeaderElector } from "./runtime/leader-election.js";
+import { createLogger, type Logger } from "./runtime/logger.js";
+import { OperatorMetrics } from "./runtime/metrics.js";
+import { startProbeServer, type ProbeServer } from "./runtime/probes.js";
+
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+export interface RunningOperator {
+  client: KubeClient;
+  probes: ProbeServer;
+  plugins: PluginRegistry;
+  generators: GeneratorRegistry;
+  moduleReports: ModuleLoadReport[];
+  /** Resolves when the operator has stopped (signal, lost lease, or fatal error). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startOperator(config: OperatorConfig, log: Logger = createLogger({ level: config.logLevel })): Promise<RunningOperator> {
+  const metrics = new OperatorMetrics();
+  const client = new KubeClient(loadKubeConfig(config.kubeconfig));
+  client.onRequest((verb, _path, code, ms) => {
+    metrics.kubeRequests.inc({ verb, code: String(code) });
+    metrics.kubeRequestDuration.observe({ verb }, ms / 1000);
+  });
+
+  let crdsReady = !config.installCrds;
+  let controller: ApplicationController | undefined;
+  const probes = await startProbeServer({ host: config.metricsHost, port: config.metricsPort, registry: metrics.registry });
+  probes.addReadinessCheck("crds", () => ({ ok: crdsReady, reason: "CRDs are being installed" }));
+  probes.addReadinessCheck("caches", () => ({
+    ok: !elector?.isLeader || (controller?.hasSynced ?? false),
+    reason: "informer caches are syncing",
+  }));
+  log.info("serving health and metrics", { address: `${config.metricsHost}:${probes.port}` });
+
+  // Modules first: a broken user module is reported at once, before any cluster work.
+  const plugins = builtinPlugins();
+  const generators = builtinGenerators();
+  const moduleReports = await loadUserModules({
+    pluginDirs: config.pluginDirs, pluginPackages: config.pluginPackages,
+    generatorDirs: config.generatorDirs, generatorPackages: config.generatorPackages,
+    plugins, generators, log,
+  });
+  log.info("modules ready", { plugins: plugins.names(), generators: generators.names() });
+
+  await ensureNamespace(client, config.namespace, log);
+  if (config.installCrds) {
+    await installCrds(client);
+    crdsReady = true;
+    log.info("CRDs installed");
+  }
+  await ensureDefaultProject(client, config.namespace, log);
+
+  const events = new EventRecorder(client, "hawser-application-controller", log, config.namespace);
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => { resolveDone = r; });
+  let stopping: Promise<void> | undefined;
+
+  const startControllers = async (): Promise<void> => {
+    metrics.leader.set(1);
+    controller = new ApplicationController({
+      client, namespace: config.namespace, statusProcessors: config.statusProcessors,
+      resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, log, metrics, events,
+    });
+    await controller.start();
+    log.info("controllers started", { namespace: config.namespace });
+  };
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info("shutting down");
+      await controller?.stop();
+      await elector?.stop();
+      metrics.leader.set(0);
+      await probes.close();
+      client.close();
+      log.info("stopped");
+      resolveDone();
+    })();
+    return stopping;
+  };
+
+  const elector: LeaderElector | undefined = config.leaderElect
+    ? new LeaderElector({
+        client, namespace: config.namespace, name: config.leaseName, log,
+        onStartedLeading: startControllers,
+        onStoppedLeading: () => {
+          log.error("leader lease lost; stopping so that only one leader acts");
+          void stop();
+        },
+      })
+    : undefined;
+  if (elector) {
+    log.info("waiting for the leader lease", { lease: `${config.namespace}/${config.leaseName}`, identity: elector.identity });
+    elector.start();
+  } else {
+    await startControllers();
+  }
+
+  return { client, probes, plugins, generators, moduleReports, done, stop };
+}
+
+async function ensureNamespace(client: KubeClient, name: string, log: Logger): Promise<void> {
+  if (await client.get("v1", "Namespace", name)) return;
+  try {
+    await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    log.info("created the operator namespace", { namespace: name });
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.isConflict)) throw err;
+  }
+}
+
+/** Argo CD always has a permissive `default` project; Applications without a project use it. */
+async function ensureDefaultProject(client: KubeClient, namespace: string, log: Logger): Promise<void> {
+  if (await client.get(ARGO_API_VERSION, "AppProject", "default", namespace)) return;
+  try {
+    await client.create({
+      apiVersion: ARGO_API_VERSION,
+      kind: "AppProject",
+      metadata: { name: "default", namespace },
+      spec: {
+        sourceRepos: ["*"],
+        destinations: [{ server: "*", namespace: "*" }],
+        clusterResourceWhitelist: [{ group: "*", kind: "*" }],
+      },
+    });
+    log.info("created the default AppProject", { namespace });
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.isConflict)) throw err;
+  }
+}
