@@ -18,6 +18,9 @@ export interface OperatorConfig {
   metricsPort: number;
   leaderElect: boolean;
   leaseName: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
   installCrds: boolean;
   pluginDirs: string[];
   pluginPackages: string[];
@@ -30,6 +33,7 @@ export const operatorFlagSpec = {
   values: [
     "kubeconfig", "namespace", "status-processors", "operation-processors", "appset-processors",
     "app-resync", "app-resync-jitter", "metrics-addr", "lease-name", "log-level",
+    "lease-duration", "renew-deadline", "retry-period",
   ],
   repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package"],
   booleans: ["leader-elect", "install-crds", "help"],
@@ -47,6 +51,9 @@ export const operatorUsage = `usage: hawser operator [flags]
   --metrics-addr HOST:PORT     /healthz, /readyz and /metrics (default 127.0.0.1:8082; port 0 picks one)
   --leader-elect[=false]       run with Lease-based leader election (default true)
   --lease-name NAME            leader election Lease (default hawser-controller)
+  --lease-duration SECONDS     how long a standby waits before taking an unrenewed lease (default 15)
+  --renew-deadline SECONDS     how long the leader retries renewing before giving up (default 10)
+  --retry-period SECONDS       interval between lease attempts (default 2)
   --install-crds[=false]       install or update the CRDs at start-up (default true)
   --plugin-dir DIR             load config-management plugin modules from DIR (repeatable)
   --plugin-package NAME        load plugins from an installed npm package (repeatable)
@@ -83,6 +90,9 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     metricsPort,
     leaderElect: flags.booleans.get("leader-elect") ?? true,
     leaseName: flagValue(flags, "lease-name") ?? "hawser-controller",
+    leaseDurationMs: flagInt(flags, "lease-duration", 15) * 1000,
+    renewDeadlineMs: flagInt(flags, "renew-deadline", 10) * 1000,
+    retryPeriodMs: flagInt(flags, "retry-period", 2) * 1000,
     installCrds: flags.booleans.get("install-crds") ?? true,
     pluginDirs: list("plugin-dir"),
     pluginPackages: list("plugin-package"),

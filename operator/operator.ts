@@ -103,6 +103,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const elector: LeaderElector | undefined = config.leaderElect
     ? new LeaderElector({
         client, namespace: config.namespace, name: config.leaseName, log,
+        leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs,
         onStartedLeading: startControllers,
         onStoppedLeading: () => {
           log.error("leader lease lost; stopping so that only one leader acts");

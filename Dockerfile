@@ -1,0 +1,28 @@
+# Container image of the operator, for the helm/ chart. Config-management tools are built from
+# Go modules like the test binaries (hack/build-binaries.sh), so the image needs no downloads
+# beyond the package registries.
+FROM golang:1.26-bookworm AS tools
+WORKDIR /src
+COPY hack/build-binaries.sh hack/
+RUN HAWSER_CACHE=/cache bash hack/build-binaries.sh tools
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=tools /cache/bin/ /opt/hawser-tools/
+RUN for d in /opt/hawser-tools/*/; do ln -s "$d"* /usr/local/bin/; done
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/crds ./crds
+COPY --from=build /app/package.json ./
+USER 65532
+ENTRYPOINT ["node", "/app/dist/operator/cli.js"]
+CMD ["operator"]

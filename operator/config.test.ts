@@ -1,0 +1,31 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { FlagError } from "./cli/flags.js";
+import { parseOperatorConfig, type OperatorConfig } from "./config.js";
+
+test("defaults follow Argo CD's", () => {
+  const c = parseOperatorConfig([], {}) as OperatorConfig;
+  assert.equal(c.namespace, "argocd");
+  assert.equal(c.statusProcessors, 20);
+  assert.equal(c.operationProcessors, 10);
+  assert.equal(c.appResyncMs, 120_000);
+  assert.equal(c.appResyncJitterMs, 60_000);
+  assert.equal(c.leaderElect, true);
+  assert.equal(c.metricsPort, 8082);
+});
+
+test("seed 003's controller flags are accepted", () => {
+  const c = parseOperatorConfig(["--app-resync=3600", "--status-processors=10", "--operation-processors", "5", "--plugin-dir", "/a", "--plugin-dir=/b", "--leader-elect=false"], {}) as OperatorConfig;
+  assert.equal(c.appResyncMs, 3_600_000);
+  assert.equal(c.statusProcessors, 10);
+  assert.equal(c.operationProcessors, 5);
+  assert.deepEqual(c.pluginDirs, ["/a", "/b"]);
+  assert.equal(c.leaderElect, false);
+});
+
+test("bad flags are errors naming the flag", () => {
+  assert.throws(() => parseOperatorConfig(["--status-processors=0"], {}), (e: unknown) => e instanceof FlagError && /--status-processors must be at least 1/.test(e.message));
+  assert.throws(() => parseOperatorConfig(["--no-such-flag"], {}), /unknown flag --no-such-flag/);
+  assert.throws(() => parseOperatorConfig(["--metrics-addr", "nope"], {}), /--metrics-addr must be HOST:PORT/);
+  assert.throws(() => parseOperatorConfig(["--app-resync", "ten"], {}), /--app-resync must be a non-negative integer/);
+});

@@ -1,0 +1,154 @@
+// The operator process against a real control plane: start-up (CRDs, modules, probes, metrics),
+// the Application loop writing status, no writes when nothing changed, graceful shutdown, and
+// leader election handing over when the leader is killed.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
+import { loadKubeConfig } from "../../operator/operator.js";
+import { sharedCluster } from "../support/cluster.js";
+import { eventually } from "../support/eventually.js";
+import { startOperatorProcess } from "../support/operator-process.js";
+
+const API = "argoproj.io/v1alpha1";
+
+function application(name: string, namespace: string, project?: string): KubeObject {
+  return {
+    apiVersion: API,
+    kind: "Application",
+    metadata: { name, namespace },
+    spec: {
+      ...(project ? { project } : {}),
+      source: { repoURL: "https://git.example.com/org/repo.git", path: "guestbook", targetRevision: "HEAD" },
+      destination: { server: "https://kubernetes.default.svc", namespace: "guestbook" },
+    },
+  };
+}
+
+async function metric(probe: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${probe}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if (Object.entries(labels).every(([k, v]) => (m[2] ?? "").includes(`${k}="${v}"`))) total += Number(m[3]);
+  }
+  return total;
+}
+
+test("the operator starts, installs CRDs, loads modules, reports ready, and writes Application status", async (t) => {
+  const cluster = await sharedCluster();
+  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
+  t.after(() => client.close());
+  const ns = `hawser-op-${randomBytes(3).toString("hex")}`;
+
+  const pluginDir = await mkdtemp(join(tmpdir(), "hawser-plugins-"));
+  await writeFile(join(pluginDir, "good.mjs"), `export default { name: "good", discover: async () => false, generate: async () => ({ manifests: [] }) };`);
+  await writeFile(join(pluginDir, "syntax-error.mjs"), `export default { name: "bad", discover() {}, generate() { return {{ } }`);
+  await writeFile(join(pluginDir, "no-generate.mjs"), `export default { name: "half", discover: async () => true };`);
+
+  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--plugin-dir", pluginDir, "--app-resync", "0"] });
+  t.after(async () => { await op.stop("SIGKILL"); });
+
+  // Broken modules are reported by file at start-up; the good one loads.
+  const rejected = await op.waitForLog((l) => l.msg === "plugin module rejected" && String(l.source).endsWith("syntax-error.mjs"));
+  assert.match(JSON.stringify(rejected.errors), /failed to load/);
+  const half = await op.waitForLog((l) => l.msg === "plugin module rejected" && String(l.source).endsWith("no-generate.mjs"));
+  assert.match(JSON.stringify(half.errors), /missing a `generate/);
+  const ready = await op.waitForLog((l) => l.msg === "modules ready");
+  assert.deepEqual((ready.plugins as string[]).sort(), ["directory", "good"]);
+
+  // Ready once the CRDs are installed, the lease is held and the caches are synced.
+  const probe = await op.probeUrl();
+  assert.equal((await fetch(`${probe}/healthz`)).status, 200);
+  await eventually(async () => assert.equal((await fetch(`${probe}/readyz`)).status, 200), { timeoutMs: 60_000 });
+  const crd = await client.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "applications.argoproj.io");
+  assert.ok(crd, "the Application CRD is installed");
+  assert.ok(await client.get(API, "AppProject", "default", ns), "the default project exists");
+
+  // A valid Application gets reconciledAt and no conditions.
+  await client.create(application("good", ns));
+  const good = await eventually(async () => {
+    const app = await client.get(API, "Application", "good", ns);
+    const status = app?.status as { reconciledAt?: string; controllerNamespace?: string; conditions?: unknown[] } | undefined;
+    assert.ok(status?.reconciledAt, "reconciledAt is written");
+    return status;
+  }, { timeoutMs: 30_000 });
+  assert.equal(good.controllerNamespace, ns);
+  assert.equal(good.conditions, undefined);
+
+  // A missing project is an InvalidSpecError condition and a Warning event; creating the
+  // project clears it (project changes requeue their apps).
+  await client.create(application("orphan", ns, "team-x"));
+  await eventually(async () => {
+    const app = await client.get(API, "Application", "orphan", ns);
+    const conditions = (app?.status as { conditions?: Array<{ type: string; message: string }> } | undefined)?.conditions ?? [];
+    assert.deepEqual(conditions.map((c) => [c.type, c.message]), [["InvalidSpecError", "Application referencing project team-x which does not exist"]]);
+  }, { timeoutMs: 30_000 });
+  await eventually(async () => {
+    const events = await client.list("v1", "Event", { namespace: ns, fieldSelector: "involvedObject.name=orphan" });
+    assert.ok(events.items.some((e) => e.reason === "InvalidSpecError" && e.type === "Warning"));
+  }, { timeoutMs: 30_000 });
+  await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "team-x", namespace: ns }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } });
+  await eventually(async () => {
+    const app = await client.get(API, "Application", "orphan", ns);
+    assert.equal((app?.status as { conditions?: unknown[] }).conditions, undefined);
+  }, { timeoutMs: 30_000 });
+
+  // Metrics are exposed; nothing changed means no write: a label edit triggers a reconcile that
+  // finds the status unchanged and sends no PATCH.
+  assert.ok((await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" })) >= 3);
+  assert.equal(await metric(probe, "hawser_leader"), 1);
+  const reconcilesBefore = await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" });
+  const patchesBefore = await metric(probe, "hawser_kube_requests_total", { verb: "PATCH" });
+  await client.patch({ apiVersion: API, kind: "Application", name: "good", namespace: ns }, { metadata: { labels: { touched: "yes" } } });
+  await eventually(async () => {
+    assert.ok((await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" })) > reconcilesBefore);
+  }, { timeoutMs: 30_000 });
+  assert.equal(await metric(probe, "hawser_kube_requests_total", { verb: "PATCH" }), patchesBefore, "a no-op reconcile writes nothing");
+
+  // SIGTERM drains and exits 0, releasing the lease for the next leader.
+  assert.equal(await op.stop("SIGTERM"), 0);
+  const lease = await client.get("coordination.k8s.io/v1", "Lease", "hawser-controller", ns);
+  assert.equal((lease?.spec as { holderIdentity?: string }).holderIdentity, "");
+});
+
+test("leader election hands over when the leader process is killed", async (t) => {
+  const cluster = await sharedCluster();
+  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
+  t.after(() => client.close());
+  const ns = `hawser-le-${randomBytes(3).toString("hex")}`;
+  const fast = ["--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "1", "--app-resync", "0"];
+
+  const first = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: fast });
+  t.after(async () => { await first.stop("SIGKILL"); });
+  await first.waitForLog((l) => l.msg === "became leader");
+
+  const second = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: fast });
+  t.after(async () => { await second.stop("SIGKILL"); });
+  const waiting = await second.waitForLog((l) => l.msg === "waiting for the leader lease");
+  const secondIdentity = String(waiting.identity);
+  // While the first holds the lease, the second does not lead: it is ready but runs no controllers.
+  const probe2 = await second.probeUrl();
+  await eventually(async () => assert.equal((await fetch(`${probe2}/readyz`)).status, 200), { timeoutMs: 30_000 });
+  assert.equal(second.logs.some((l) => l.msg === "became leader"), false);
+  assert.equal(await metric(probe2, "hawser_leader"), 0);
+
+  await first.stop("SIGKILL");
+  await second.waitForLog((l) => l.msg === "became leader", 60_000);
+  const lease = await client.get("coordination.k8s.io/v1", "Lease", "hawser-controller", ns);
+  const spec = lease?.spec as { holderIdentity?: string; leaseTransitions?: number };
+  assert.equal(spec.holderIdentity, secondIdentity);
+  assert.ok((spec.leaseTransitions ?? 0) >= 1);
+
+  // The new leader runs the controllers: an Application created now is reconciled.
+  await client.create(application("after-handover", ns));
+  await eventually(async () => {
+    const app = await client.get(API, "Application", "after-handover", ns);
+    assert.ok((app?.status as { reconciledAt?: string } | undefined)?.reconciledAt);
+  }, { timeoutMs: 30_000 });
+});
