@@ -45,6 +45,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
 
   let crdsReady = !config.installCrds;
   let controller: ApplicationController | undefined;
+  let elector: LeaderElector | undefined;
   const probes = await startProbeServer({ host: config.metricsHost, port: config.metricsPort, registry: metrics.registry });
   probes.addReadinessCheck("crds", () => ({ ok: crdsReady, reason: "CRDs are being installed" }));
   probes.addReadinessCheck("caches", () => ({
@@ -100,7 +101,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     return stopping;
   };
 
-  const elector: LeaderElector | undefined = config.leaderElect
+  elector = config.leaderElect
     ? new LeaderElector({
         client, namespace: config.namespace, name: config.leaseName, log,
         leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs,

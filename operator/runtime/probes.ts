@@ -28,8 +28,13 @@ export async function startProbeServer(opts: { host: string; port: number; regis
     if (url === "/readyz") {
       const failing: string[] = [];
       for (const [name, check] of checks) {
-        const r = check();
-        if (!r.ok) failing.push(`${name}: ${r.reason ?? "not ready"}`);
+        try {
+          const r = check();
+          if (!r.ok) failing.push(`${name}: ${r.reason ?? "not ready"}`);
+        } catch (err) {
+          // A broken check means "not ready", never a crashed process.
+          failing.push(`${name}: check failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
       if (failing.length === 0) res.writeHead(200, { "Content-Type": "text/plain" }).end("ok\n");
       else res.writeHead(503, { "Content-Type": "text/plain" }).end(failing.join("\n") + "\n");
