@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The `hawser` command. Each subcommand lives in its own module under operator/cli/ and is loaded
-// lazily, so `hawser health` does not pay for the operator's Kubernetes client start-up.
-import { pathToFileURL } from "node:url";
+// The `hawser` command. Each subcommand is a module operator/cli/<name>.ts exporting `command`
+// (a CommandModule); `hawser <name>` loads only that module, so `hawser health` does not pay for
+// the operator's start-up. Adding a command means adding a file: nothing else lists them.
+import { readdirSync, realpathSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export interface CommandModule {
   /** One line shown by `hawser help`. */
@@ -10,17 +12,32 @@ export interface CommandModule {
   run(args: string[]): Promise<number>;
 }
 
-const commands: Record<string, () => Promise<CommandModule>> = {
-  operator: () => import("./cli/operator.js").then((m) => m.command),
-  "dev-cluster": () => import("./cli/dev-cluster.js").then((m) => m.command),
-};
+const commandsDir = new URL("./cli/", import.meta.url);
+/** Modules in operator/cli/ that are helpers, not commands. */
+const notCommands = new Set(["flags", "output"]);
+
+function commandNames(): string[] {
+  const names = new Set<string>();
+  for (const file of readdirSync(fileURLToPath(commandsDir))) {
+    const m = /^([a-z][a-z0-9-]*)\.(ts|js)$/.exec(file);
+    if (m && !file.endsWith(".d.ts") && !notCommands.has(m[1]!)) names.add(m[1]!);
+  }
+  return [...names].sort();
+}
+
+async function loadCommand(name: string): Promise<CommandModule | undefined> {
+  if (!commandNames().includes(name)) return undefined;
+  const mod = (await import(new URL(`./${name}.js`, commandsDir).href)) as { command?: CommandModule };
+  return mod.command;
+}
 
 async function printHelp(): Promise<void> {
   const lines = ["usage: hawser <command> [flags]", "", "commands:"];
-  for (const [name, load] of Object.entries(commands)) {
-    const mod = await load();
-    lines.push(`  ${name.padEnd(14)} ${mod.summary}`);
+  for (const name of commandNames()) {
+    const mod = await loadCommand(name);
+    if (mod) lines.push(`  ${name.padEnd(14)} ${mod.summary}`);
   }
+  lines.push("", 'Run "hawser <command> --help" for a command\'s flags.');
   process.stdout.write(lines.join("\n") + "\n");
 }
 
@@ -30,16 +47,26 @@ export async function main(argv: string[]): Promise<number> {
     await printHelp();
     return name ? 0 : 2;
   }
-  const load = commands[name];
-  if (!load) {
+  const mod = await loadCommand(name);
+  if (!mod) {
     process.stderr.write(`hawser: unknown command "${name}" (see "hawser help")\n`);
     return 2;
   }
-  const mod = await load();
   return mod.run(rest);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+/** True when this file is the program (also through the npm bin symlink). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (err: unknown) => {

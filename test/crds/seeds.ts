@@ -7,9 +7,13 @@ import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { packageRoot } from "../../operator/paths.js";
 
+/** The seeds live in shared/ beside the repository (as CI lays it out), or HAWSER_SEEDS_DIR. */
 export function seedsDir(): string | undefined {
-  const candidates = [process.env.HAWSER_SEEDS_DIR, join(packageRoot(), "test", "fixtures", "seeds"), "/work/shared/fixtures/seeds"];
-  return candidates.find((d): d is string => !!d && existsSync(d));
+  const candidates = [process.env.HAWSER_SEEDS_DIR, join(packageRoot(), "test", "fixtures", "seeds"), join(packageRoot(), "..", "shared", "fixtures", "seeds")];
+  const found = candidates.find((d): d is string => !!d && existsSync(d));
+  // In CI the seeds must be there: skipping their tests silently would hide a broken layout.
+  if (!found && process.env.CI) throw new Error(`seed fixtures not found (looked in ${candidates.filter(Boolean).join(", ")})`);
+  return found;
 }
 
 export interface SeedManifest {
