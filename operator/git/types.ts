@@ -1,0 +1,40 @@
+// The narrow interfaces through which everything else reads git. The repository cache
+// (operator/git/) implements them; ApplicationSet generators, the renderer and the CLI depend only
+// on these, so their logic is testable over local repositories.
+
+/** Resolves a `targetRevision` (branch, tag, SHA, HEAD, semver constraint) to a commit SHA. */
+export interface RevisionResolver {
+  resolveRevision(repoURL: string, targetRevision: string | undefined, opts?: { tagPrefix?: string; signal?: AbortSignal }): Promise<string>;
+}
+
+/** A checked-out tree of one commit. The path is shared and must be treated as read-only. */
+export interface Checkout {
+  repoURL: string;
+  commit: string;
+  /** Absolute path of the work tree root. */
+  path: string;
+  /** Lets the cache reclaim the tree once nobody uses it. */
+  release(): void;
+}
+
+/** Read access to a repository at a commit, for generators (Argo's `services.Repos`). */
+export interface RepoReader extends RevisionResolver {
+  /** Paths (relative to the repo root, `/`-separated) of files matching `pattern` at `commit`. */
+  listFiles(repoURL: string, commit: string, pattern: string, opts?: { signal?: AbortSignal }): Promise<string[]>;
+  /** Every directory path (relative, `/`-separated, no trailing slash) at `commit`. */
+  listDirectories(repoURL: string, commit: string, opts?: { signal?: AbortSignal }): Promise<string[]>;
+  readFile(repoURL: string, commit: string, path: string, opts?: { signal?: AbortSignal }): Promise<Buffer>;
+}
+
+/** Everything the controllers need from git. */
+export interface RepoSource extends RepoReader {
+  checkout(repoURL: string, commit: string, opts?: { signal?: AbortSignal }): Promise<Checkout>;
+}
+
+/** A git failure the user must see (unreachable repo, bad credentials, unknown revision). */
+export class GitError extends Error {
+  constructor(readonly repoURL: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "GitError";
+  }
+}
