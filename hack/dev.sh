@@ -48,6 +48,6 @@ setup() { setup_apt; setup_npm; setup_binaries; }
 case "${1:-}" in
   setup) setup ;;
   test) setup; shift; exec npm test -- "$@" ;;
-  demo) setup; shift; exec node hack/demo.mjs "$@" ;;
+  demo) setup; shift; exec node --import tsx hack/demo.ts "$@" ;;
   *) echo "usage: bash hack/dev.sh setup|test|demo" >&2; exit 2 ;;
 esac

@@ -45,6 +45,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
 
   let crdsReady = !config.installCrds;
   let controller: ApplicationController | undefined;
+  // Assigned once below; declared here because the readiness check reads it first.
+  // eslint-disable-next-line prefer-const
   let elector: LeaderElector | undefined;
   const probes = await startProbeServer({ host: config.metricsHost, port: config.metricsPort, registry: metrics.registry });
   probes.addReadinessCheck("crds", () => ({ ok: crdsReady, reason: "CRDs are being installed" }));

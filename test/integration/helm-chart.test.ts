@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
+import { KubeClient } from "../../operator/kube/client.js";
 import { loadKubeConfig } from "../../operator/operator.js";
 import { parseManifests } from "../../plugins/manifests.js";
 import { sharedCluster } from "../support/cluster.js";
@@ -42,7 +42,7 @@ for (const [label, extra] of [
       await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "hawser-system" } }).catch(() => undefined);
     }
     for (const obj of objects) {
-      await client.apply(obj as KubeObject, { fieldManager: "hawser-chart-test", dryRun: true });
+      await client.apply(obj, { fieldManager: "hawser-chart-test", dryRun: true });
     }
   });
 }

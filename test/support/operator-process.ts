@@ -27,7 +27,7 @@ export function startOperatorProcess(opts: { kubeconfig: string; namespace: stri
   const logs: Array<Record<string, unknown>> = [];
   const waiters: Array<{ pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
   const exited = once(proc, "exit").then(([code]) => code as number | null);
-  createInterface({ input: proc.stderr! }).on("line", (text) => {
+  createInterface({ input: proc.stderr }).on("line", (text) => {
     let line: Record<string, unknown>;
     try {
       line = JSON.parse(text) as Record<string, unknown>;
