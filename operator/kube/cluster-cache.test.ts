@@ -1,0 +1,27 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { trackedBy, trackingId, trackingKey } from "./cluster-cache.js";
+import type { KubeObject } from "./client.js";
+
+const deploy = (annotations: Record<string, string> = {}, labels: Record<string, string> = {}): KubeObject => ({
+  apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "dev", annotations, labels },
+});
+
+test("tracking keys and ids use Argo's format", () => {
+  assert.equal(trackingKey("guestbook", "argocd", "argocd"), "guestbook");
+  assert.equal(trackingKey("guestbook", "team-a", "argocd"), "team-a_guestbook");
+  assert.equal(trackingId("guestbook", deploy()), "guestbook:apps/Deployment:dev/web");
+  assert.equal(trackingId("x", { apiVersion: "v1", kind: "Namespace", metadata: { name: "dev" } }), "x:/Namespace:/dev");
+});
+
+test("annotation tracking accepts only self-referencing ids (a copied resource is not managed)", () => {
+  assert.equal(trackedBy(deploy({ "argocd.argoproj.io/tracking-id": "guestbook:apps/Deployment:dev/web" }), "annotation", "app.kubernetes.io/instance"), "guestbook");
+  assert.equal(trackedBy(deploy({ "argocd.argoproj.io/tracking-id": "guestbook:apps/Deployment:prod/web" }), "annotation", "app.kubernetes.io/instance"), undefined);
+  assert.equal(trackedBy(deploy({}, { "app.kubernetes.io/instance": "guestbook" }), "annotation", "app.kubernetes.io/instance"), undefined);
+});
+
+test("label and annotation+label tracking", () => {
+  assert.equal(trackedBy(deploy({}, { "app.kubernetes.io/instance": "guestbook" }), "label", "app.kubernetes.io/instance"), "guestbook");
+  assert.equal(trackedBy(deploy({}, { team: "x" }), "label", "team"), "x");
+  assert.equal(trackedBy(deploy({}, { "app.kubernetes.io/instance": "guestbook" }), "annotation+label", "app.kubernetes.io/instance"), "guestbook");
+});

@@ -1,0 +1,55 @@
+// The live-state cache on a real cluster: objects are found per app through the tracking index,
+// and a hand edit or deletion of a managed object notifies its app at once.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
+import { ClusterCache, trackingId } from "../../operator/kube/cluster-cache.js";
+import { loadKubeConfig } from "../../operator/operator.js";
+import { memoryLogger } from "../../operator/runtime/logger.js";
+import { sharedCluster } from "../support/cluster.js";
+import { eventually } from "../support/eventually.js";
+
+test("managed objects are indexed by app and their changes notify the app", async (t) => {
+  const cluster = await sharedCluster();
+  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
+  t.after(() => client.close());
+  const ns = `cache-${randomBytes(3).toString("hex")}`;
+  await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+
+  const changes: string[] = [];
+  const cache = new ClusterCache({ client, log: memoryLogger().logger, onManagedChange: (key, obj, ev) => changes.push(`${key}:${ev}:${obj.metadata.name}`) });
+  t.after(() => cache.stop());
+
+  const cm = (name: string, app?: string, forged = false): KubeObject => {
+    const obj: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { v: "1" } };
+    if (app) obj.metadata.annotations = { "argocd.argoproj.io/tracking-id": forged ? `${app}:/ConfigMap:other/${name}` : trackingId(app, obj) };
+    return obj;
+  };
+  await client.create(cm("a1", "alpha"));
+  await client.create(cm("b1", "beta"));
+  await client.create(cm("copied", "alpha", true));
+  await client.create(cm("untracked"));
+  await client.create({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: ns, annotations: { "argocd.argoproj.io/tracking-id": `alpha:apps/Deployment:${ns}/web` } },
+    spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "nginx" }] } } } });
+
+  await cache.ensureKind("v1", "ConfigMap");
+  await cache.ensureKind("apps/v1", "Deployment");
+  await cache.ensureKind("v1", "ConfigMap"); // idempotent
+  assert.deepEqual(cache.watchedKinds, ["apps/v1/Deployment", "v1/ConfigMap"]);
+  const alpha = () => cache.managedBy("alpha").filter((o) => o.metadata.namespace === ns).map((o) => `${o.kind}/${o.metadata.name}`).sort();
+  assert.deepEqual(alpha(), ["ConfigMap/a1", "Deployment/web"], "copied and untracked objects are not alpha's");
+  assert.deepEqual(cache.managedBy("beta").filter((o) => o.metadata.namespace === ns).map((o) => o.metadata.name), ["b1"]);
+  assert.equal(cache.get("v1", "ConfigMap", ns, "a1")?.metadata.managedFields, undefined, "managedFields are not kept");
+
+  changes.length = 0;
+  await client.patch({ apiVersion: "v1", kind: "ConfigMap", name: "a1", namespace: ns }, { data: { v: "edited by hand" } });
+  await client.delete({ apiVersion: "v1", kind: "ConfigMap", name: "b1", namespace: ns });
+  await eventually(() => {
+    assert.ok(changes.includes("alpha:update:a1"));
+    assert.ok(changes.includes("beta:delete:b1"));
+  }, { timeoutMs: 10_000 });
+  assert.deepEqual(cache.managedBy("beta").filter((o) => o.metadata.namespace === ns), []);
+
+  await assert.rejects(cache.ensureKind("example.com/v1", "NoSuchKind"), /does not know NoSuchKind/);
+});
