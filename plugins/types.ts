@@ -41,6 +41,22 @@ export interface RenderRequest {
   apiVersions?: string[];
   /** Argo's build environment (ARGOCD_APP_NAME, …), passed to tools that run commands. */
   env: Record<string, string>;
+  /** Multi-source: checkout roots of `ref` sources by ref name, for `$ref/...` value files. */
+  refSources?: Record<string, string>;
+}
+
+/** Operator-wide tool settings (argocd-cm), given to the built-in plugins when they are created. */
+export interface ToolSettings {
+  /** `helm.valuesFileSchemes`; default http, https. */
+  helmValuesFileSchemes?: string[];
+  /** `kustomize.buildOptions`, split like a shell would split plain words. */
+  kustomizeBuildOptions?: string;
+  /** `kustomize.path.<v>` / `kustomize.buildOptions.<v>` for `kustomize.version`. */
+  kustomizeVersions?: Record<string, { path?: string; buildOptions?: string }>;
+  /** Per tool run; default 90 s. */
+  execTimeoutMs?: number;
+  /** Where pulled Helm repository charts are kept; default a directory under the OS temp dir. */
+  helmChartCacheDir?: string;
 }
 
 export interface RenderResult {

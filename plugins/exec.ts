@@ -1,0 +1,152 @@
+// The one process runner every config-management plugin uses (Argo's util/exec): argv arrays
+// only, never a shell; an explicit environment; a timeout that sends SIGTERM to the whole process
+// group and SIGKILL after a grace period; caps on stdout and stderr; cancellation by AbortSignal;
+// and stderr redacted before it reaches an error message.
+import { spawn } from "node:child_process";
+import { redact } from "../operator/runtime/redact.js";
+import { RenderError } from "./types.js";
+
+export const DEFAULT_EXEC_TIMEOUT_MS = 90_000;
+export const DEFAULT_KILL_GRACE_MS = 5_000;
+export const DEFAULT_MAX_STDOUT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_STDERR_BYTES = 1024 * 1024;
+/** Only the tail of stderr goes into an error message. */
+const STDERR_IN_ERROR = 4096;
+
+export interface ExecOptions {
+  cwd?: string;
+  /** The complete environment of the child; nothing is inherited implicitly. */
+  env: Record<string, string>;
+  timeoutMs?: number;
+  killGraceMs?: number;
+  maxStdoutBytes?: number;
+  maxStderrBytes?: number;
+  signal?: AbortSignal;
+  /** Written to stdin, which is then closed. */
+  input?: string;
+  /** How the command is named in errors (defaults to the basename of the command). */
+  label?: string;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+}
+
+export type ExecFailure = "exit" | "timeout" | "aborted" | "output-limit" | "spawn";
+
+/** A tool run that failed; the message holds redacted stderr, never the argv (it may carry credentials). */
+export class ExecError extends RenderError {
+  constructor(message: string, readonly reason: ExecFailure, readonly exitCode?: number | null) {
+    super(message);
+    this.name = "ExecError";
+  }
+}
+
+/** The variables tools need from the operator's own environment; everything else is explicit. */
+export function baseToolEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy"]) {
+    const v = process.env[key];
+    if (v !== undefined) env[key] = v;
+  }
+  return { ...env, ...extra };
+}
+
+function basename(cmd: string): string {
+  const i = cmd.lastIndexOf("/");
+  return i >= 0 ? cmd.slice(i + 1) : cmd;
+}
+
+/** Runs `cmd args…` and resolves with its output when it exits 0. */
+export function runTool(cmd: string, args: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+  const label = opts.label ?? basename(cmd);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+  const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const maxOut = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
+  const maxErr = opts.maxStderrBytes ?? DEFAULT_MAX_STDERR_BYTES;
+
+  return new Promise<ExecResult>((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(new ExecError(`${label}: cancelled`, "aborted"));
+      return;
+    }
+    // detached: the child leads its own process group, so a timeout also stops its children
+    // (a CMP's `sh -c` pipeline) instead of orphaning them.
+    const child = spawn(cmd, [...args], { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let failure: { reason: ExecFailure; message: string } | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    const killGroup = (sig: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // Already gone.
+      }
+    };
+    const stop = (reason: ExecFailure, message: string): void => {
+      if (failure) return;
+      failure = { reason, message };
+      killGroup("SIGTERM");
+      killTimer = setTimeout(() => killGroup("SIGKILL"), graceMs);
+      killTimer.unref();
+    };
+
+    const timer = setTimeout(() => stop("timeout", `${label}: timed out after ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+    timer.unref();
+    const onAbort = (): void => stop("aborted", `${label}: cancelled`);
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+    child.stdout.on("data", (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > maxOut) {
+        stop("output-limit", `${label}: output larger than the ${Math.round(maxOut / 1024 / 1024)} MiB limit`);
+        return;
+      }
+      out.push(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      // stderr beyond the cap is dropped rather than fatal: tools can be chatty.
+      if (errBytes >= maxErr) return;
+      const room = maxErr - errBytes;
+      err.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      errBytes += Math.min(chunk.length, room);
+    });
+    child.stdin.on("error", () => { /* the child may exit without reading stdin */ });
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+
+    const finish = (): void => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+    };
+    child.on("error", (e) => {
+      finish();
+      if (killTimer) clearTimeout(killTimer);
+      reject(new ExecError(`${label}: cannot run: ${redact(e.message)}`, "spawn"));
+    });
+    child.on("close", (code, signal) => {
+      finish();
+      // The group may still hold children that inherited no pipes; make sure they go too.
+      if (failure) {
+        if (killTimer) clearTimeout(killTimer);
+        killGroup("SIGKILL");
+        reject(new ExecError(failure.message, failure.reason, code));
+        return;
+      }
+      const stderr = Buffer.concat(err).toString("utf8");
+      if (code !== 0) {
+        const tail = redact(stderr.trim()).slice(-STDERR_IN_ERROR);
+        const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+        reject(new ExecError(`${label} failed (${how})${tail ? `: ${tail}` : ""}`, "exit", code));
+        return;
+      }
+      resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr });
+    });
+  });
+}

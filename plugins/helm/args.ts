@@ -1,0 +1,83 @@
+// Pure argv construction for the helm CLI (Argo's util/helm/cmd.go), separate from running it so
+// the exact flags are table-tested. Value precedence follows from the order helm applies them:
+// every `--values` file in order (value files, then the inline values file last), then `--set*`
+// flags, which win over all files.
+
+export interface HelmTemplateOptions {
+  chartDir: string;
+  releaseName: string;
+  namespace?: string;
+  kubeVersion?: string;
+  apiVersions?: string[];
+  /** Resolved value files (paths or allowed URLs), in the user's order. */
+  valueFiles: string[];
+  /** A file holding `valuesObject` (or `values`), applied after the value files. */
+  inlineValuesFile?: string;
+  parameters: Array<{ name: string; value: string; forceString?: boolean }>;
+  /** Resolved paths. */
+  fileParameters: Array<{ name: string; path: string }>;
+  skipCrds?: boolean;
+  skipTests?: boolean;
+  skipSchemaValidation?: boolean;
+  passCredentials?: boolean;
+}
+
+/**
+ * Escapes unescaped commas so a `--set` value stays one value, except for `{a,b}` lists, which
+ * helm parses as arrays (Argo's cleanSetParameters).
+ */
+export function cleanSetParameter(value: string): string {
+  if (value.startsWith("{") && value.endsWith("}")) return value;
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (c === "," && (i === 0 || value[i - 1] !== "\\")) out += "\\,";
+    else out += c;
+  }
+  return out;
+}
+
+export function helmTemplateArgs(o: HelmTemplateOptions): string[] {
+  const args = ["template", o.chartDir, "--name-template", o.releaseName];
+  if (o.namespace) args.push("--namespace", o.namespace);
+  if (o.kubeVersion) args.push("--kube-version", o.kubeVersion);
+  for (const f of o.valueFiles) args.push("--values", f);
+  if (o.inlineValuesFile) args.push("--values", o.inlineValuesFile);
+  for (const p of o.parameters) args.push(p.forceString ? "--set-string" : "--set", `${p.name}=${cleanSetParameter(p.value)}`);
+  for (const p of o.fileParameters) args.push("--set-file", `${p.name}=${cleanSetParameter(p.path)}`);
+  for (const v of o.apiVersions ?? []) args.push("--api-versions", v);
+  if (!o.skipCrds) args.push("--include-crds");
+  if (o.skipSchemaValidation) args.push("--skip-schema-validation");
+  if (o.skipTests) args.push("--skip-tests");
+  if (o.passCredentials) args.push("--pass-credentials");
+  return args;
+}
+
+export interface HelmPullOptions {
+  repoURL: string;
+  chart: string;
+  version: string;
+  destDir: string;
+  username?: string;
+  password?: string;
+  passCredentials?: boolean;
+  insecureSkipTLSVerify?: boolean;
+  caFile?: string;
+  plainHttp?: boolean;
+}
+
+/** `helm pull` for a chart in an http(s) repository (`--repo`) or an `oci://` registry. */
+export function helmPullArgs(o: HelmPullOptions): string[] {
+  const oci = o.repoURL.startsWith("oci://");
+  const ref = oci ? `${o.repoURL.replace(/\/+$/, "")}/${o.chart}` : o.chart;
+  const args = ["pull", ref];
+  if (!oci) args.push("--repo", o.repoURL);
+  args.push("--version", o.version, "--untar", "--untardir", o.destDir);
+  if (o.username) args.push("--username", o.username);
+  if (o.password) args.push("--password", o.password);
+  if (o.passCredentials) args.push("--pass-credentials");
+  if (o.insecureSkipTLSVerify) args.push("--insecure-skip-tls-verify");
+  if (o.caFile) args.push("--ca-file", o.caFile);
+  if (o.plainHttp) args.push("--plain-http");
+  return args;
+}

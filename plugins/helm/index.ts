@@ -1,0 +1,315 @@
+// The helm plugin: `helm template` with the Go-built helm v3, the way Argo CD's repo-server runs
+// it. Value files are resolved and contained here (relative to the source path, `$ref/...` into a
+// ref source's root, or a URL with an allowed scheme), inline values go in a temporary file after
+// them, and parameters become `--set`/`--set-string`, so helm itself applies Argo's precedence.
+// Charts whose dependencies are missing from charts/ get `helm dependency build` on a private copy.
+import { createHash } from "node:crypto";
+import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { parse as parseYaml, stringify } from "yaml";
+import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { registerSecret } from "../../operator/runtime/redact.js";
+import { privateCopy } from "../copy.js";
+import { explicitTool } from "../detect.js";
+import { baseToolEnv, runTool } from "../exec.js";
+import { parseManifests } from "../manifests.js";
+import { resolveInside } from "../paths.js";
+import { RenderError, type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec, type ToolSettings } from "../types.js";
+import { helmPullArgs, helmTemplateArgs, type HelmTemplateOptions } from "./args.js";
+
+export { helmPullArgs, helmTemplateArgs, cleanSetParameter } from "./args.js";
+
+const DEFAULT_SCHEMES = ["http", "https"];
+
+interface HelmSourceOptions {
+  valueFiles: string[];
+  ignoreMissingValueFiles: boolean;
+  values?: string;
+  valuesObject?: Record<string, unknown>;
+  parameters: Array<{ name: string; value: string; forceString?: boolean }>;
+  fileParameters: Array<{ name: string; path: string }>;
+  releaseName?: string;
+  namespace?: string;
+  passCredentials: boolean;
+  skipCrds: boolean;
+  skipTests: boolean;
+  skipSchemaValidation: boolean;
+  kubeVersion?: string;
+  apiVersions?: string[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const bool = (v: unknown): boolean => v === true;
+
+export function helmSourceOptions(source: SourceSpec): HelmSourceOptions {
+  const h = source.helm ?? {};
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
+  const rec = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {});
+  const vo = h.valuesObject;
+  return {
+    valueFiles: list(h.valueFiles).filter((v): v is string => typeof v === "string" && v !== ""),
+    ignoreMissingValueFiles: bool(h.ignoreMissingValueFiles),
+    values: str(h.values),
+    valuesObject: typeof vo === "object" && vo !== null && !Array.isArray(vo) ? (vo as Record<string, unknown>) : undefined,
+    parameters: list(h.parameters).map(rec).filter((p) => typeof p.name === "string" && p.name !== "")
+      .map((p) => ({ name: p.name as string, value: str(p.value) ?? "", forceString: bool(p.forceString) })),
+    fileParameters: list(h.fileParameters).map(rec).filter((p) => typeof p.name === "string" && typeof p.path === "string")
+      .map((p) => ({ name: p.name as string, path: p.path as string })),
+    releaseName: str(h.releaseName) || undefined,
+    namespace: str(h.namespace) || undefined,
+    passCredentials: bool(h.passCredentials),
+    skipCrds: bool(h.skipCrds),
+    skipTests: bool(h.skipTests),
+    skipSchemaValidation: bool(h.skipSchemaValidation),
+    kubeVersion: str(h.kubeVersion) || undefined,
+    apiVersions: Array.isArray(h.apiVersions) ? (h.apiVersions as unknown[]).filter((v): v is string => typeof v === "string") : undefined,
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves one `valueFiles` entry to an argument for `--values`: an allowed URL as is, a
+ * `$ref/...` path inside that ref source, anything else inside the repository relative to the
+ * source path. Returns undefined for a missing file when missing files are ignored.
+ */
+export async function resolveValueFile(
+  req: Pick<RenderRequest, "repoRoot" | "appDir" | "refSources">, entry: string, opts: { schemes: string[]; ignoreMissing: boolean },
+): Promise<string | undefined> {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(entry)?.[1];
+  if (scheme) {
+    if (!opts.schemes.includes(scheme.toLowerCase())) throw new RenderError(`value file "${entry}": the URL scheme "${scheme}" is not allowed (allowed: ${opts.schemes.join(", ")})`);
+    return entry;
+  }
+  let root = req.repoRoot;
+  let base = req.appDir;
+  let path = entry;
+  if (entry.startsWith("$")) {
+    const slash = entry.indexOf("/");
+    const ref = entry.slice(1, slash < 0 ? undefined : slash);
+    const refRoot = req.refSources?.[ref];
+    if (!refRoot) throw new RenderError(`value file "${entry}": no source with ref "${ref}" in this application`);
+    root = refRoot;
+    base = refRoot;
+    path = slash < 0 ? "." : entry.slice(slash + 1);
+  }
+  if (isAbsolute(path)) throw new RenderError(`value file "${entry}" is an absolute path; only paths inside the repository are allowed`);
+  // Containment first (lexically, then after following symlinks), existence second, so a
+  // missing-but-escaping path is still reported as escaping.
+  const lexical = resolve(base, path);
+  if (!(await exists(lexical))) {
+    await resolveInsideLexical(root, lexical, entry);
+    if (opts.ignoreMissing) return undefined;
+    throw new RenderError(`value file "${entry}" does not exist`);
+  }
+  return resolveInside(root, base, path, "value file");
+}
+
+async function resolveInsideLexical(root: string, lexical: string, entry: string): Promise<void> {
+  const rel = relative(resolve(root), lexical);
+  if (rel === ".." || rel.startsWith("../") || isAbsolute(rel)) throw new RenderError(`value file "${entry}" resolves outside the repository`);
+  // A missing file may still sit below a symlinked directory pointing out.
+  let dir = lexical;
+  while (dir.length > resolve(root).length) {
+    dir = resolve(dir, "..");
+    if (await exists(dir)) {
+      await resolveInside(root, root, relative(resolve(root), dir) || ".", `value file "${entry}":`);
+      return;
+    }
+  }
+}
+
+interface ChartDependency { name: string; repository?: string }
+
+async function chartDependencies(chartDir: string): Promise<ChartDependency[]> {
+  const deps: ChartDependency[] = [];
+  for (const file of ["Chart.yaml", "requirements.yaml"]) {
+    let text: string;
+    try {
+      text = await readFile(join(chartDir, file), "utf8");
+    } catch {
+      continue;
+    }
+    const doc = parseYaml(text, { maxAliasCount: 100 }) as { dependencies?: unknown } | null;
+    for (const d of Array.isArray(doc?.dependencies) ? (doc.dependencies as unknown[]) : []) {
+      const rec = d as Record<string, unknown>;
+      if (typeof rec.name === "string") deps.push({ name: rec.name, repository: str(rec.repository) });
+    }
+  }
+  return deps;
+}
+
+/** Whether charts/ lacks a dependency (as an unpacked directory or a `<name>-<version>.tgz`). */
+export async function missingDependencies(chartDir: string): Promise<ChartDependency[]> {
+  const deps = await chartDependencies(chartDir);
+  if (deps.length === 0) return [];
+  let present: string[] = [];
+  try {
+    present = await readdir(join(chartDir, "charts"));
+  } catch {
+    // No charts/ at all.
+  }
+  return deps.filter((d) => !present.some((p) => p === d.name || (p.startsWith(`${d.name}-`) && p.endsWith(".tgz"))));
+}
+
+/** A private HELM_* home per purpose, so the operator user's helm config and repos never leak in. */
+async function helmHome(): Promise<Record<string, string>> {
+  const dir = join(tmpdir(), `hawser-helm-home-${process.getuid?.() ?? 0}`);
+  await mkdir(dir, { recursive: true });
+  return { HELM_CACHE_HOME: join(dir, "cache"), HELM_CONFIG_HOME: join(dir, "config"), HELM_DATA_HOME: join(dir, "data") };
+}
+
+export interface HelmPluginDeps {
+  settings?: ToolSettings;
+  /** Defaults to resolveTool("helm"). */
+  helmPath?: () => Promise<string>;
+}
+
+export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlugin & { name: "helm" } {
+  const settings = deps.settings ?? {};
+  const helmPath = deps.helmPath ?? (() => resolveTool("helm"));
+  return {
+    name: "helm",
+    async discover(appDir: string, source: SourceSpec): Promise<boolean> {
+      const explicit = explicitTool(source);
+      if (explicit) return explicit === "helm";
+      if (typeof source.chart === "string" && source.chart !== "") return true;
+      return exists(join(appDir, "Chart.yaml"));
+    },
+    async generate(req: RenderRequest, ctx: PluginContext): Promise<RenderResult> {
+      const helm = await helmPath();
+      const o = helmSourceOptions(req.source);
+      await resolveInside(req.repoRoot, req.repoRoot, req.appDir === req.repoRoot ? "." : req.appDir.slice(req.repoRoot.length + 1), "source path");
+      const schemes = settings.helmValuesFileSchemes ?? DEFAULT_SCHEMES;
+      const valueFiles: string[] = [];
+      for (const entry of o.valueFiles) {
+        const resolved = await resolveValueFile(req, entry, { schemes, ignoreMissing: o.ignoreMissingValueFiles });
+        if (resolved === undefined) ctx.log.debug("skipping missing value file", { valueFile: entry });
+        else valueFiles.push(resolved);
+      }
+      const fileParameters: Array<{ name: string; path: string }> = [];
+      for (const p of o.fileParameters) fileParameters.push({ name: p.name, path: await resolveInside(req.repoRoot, req.appDir, p.path, "file parameter") });
+
+      const tmp = await mkdtemp(join(tmpdir(), "hawser-helm-"));
+      let copy: Awaited<ReturnType<typeof privateCopy>> | undefined;
+      try {
+        const env = baseToolEnv({ ...req.env, ...(await helmHome()) });
+        let chartDir = req.appDir;
+        const missing = await missingDependencies(chartDir);
+        if (missing.length > 0) {
+          copy = await privateCopy(req.repoRoot, req.appDir);
+          chartDir = copy.appDir;
+          await addDependencyRepos(helm, missing, env, ctx.signal, settings.execTimeoutMs);
+          await runTool(helm, ["dependency", "build", chartDir], { env, cwd: chartDir, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, label: "helm dependency build" });
+        }
+        // valuesObject wins over values entirely (Argo's ValuesYAML), as one extra file after the value files.
+        let inlineValuesFile: string | undefined;
+        const inline = o.valuesObject ? stringify(o.valuesObject) : o.values;
+        if (inline !== undefined && inline.trim() !== "") {
+          inlineValuesFile = join(tmp, "values.yaml");
+          await writeFile(inlineValuesFile, inline);
+        }
+        const opts: HelmTemplateOptions = {
+          chartDir,
+          releaseName: o.releaseName ?? req.appName,
+          namespace: o.namespace ?? (req.destinationNamespace || undefined),
+          kubeVersion: o.kubeVersion ?? req.kubeVersion,
+          apiVersions: o.apiVersions ?? req.apiVersions,
+          valueFiles,
+          inlineValuesFile,
+          parameters: o.parameters,
+          fileParameters,
+          skipCrds: o.skipCrds,
+          skipTests: o.skipTests,
+          skipSchemaValidation: o.skipSchemaValidation,
+          passCredentials: o.passCredentials,
+        };
+        const { stdout } = await runTool(helm, helmTemplateArgs(opts), { env, cwd: chartDir, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, label: "helm template" });
+        return { manifests: parseManifests(stdout, { source: "helm template output" }) };
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+        await copy?.dispose();
+      }
+    },
+  };
+}
+
+/** `helm dependency build` needs http(s) repositories registered; add each under a stable name. */
+async function addDependencyRepos(helm: string, deps: ChartDependency[], env: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
+  const urls = [...new Set(deps.map((d) => d.repository).filter((r): r is string => !!r && /^https?:\/\//.test(r)))];
+  for (const url of urls) {
+    const name = `hawser-${createHash("sha256").update(url).digest("hex").slice(0, 12)}`;
+    await runTool(helm, ["repo", "add", "--force-update", name, url], { env, signal, timeoutMs, label: "helm repo add" });
+  }
+}
+
+export const helmPlugin = createHelmPlugin();
+
+export interface ChartPullRequest {
+  repoURL: string;
+  chart: string;
+  /** An exact chart version (resolve constraints first with resolveChartVersion). */
+  version: string;
+  username?: string;
+  password?: string;
+  passCredentials?: boolean;
+  insecureSkipTLSVerify?: boolean;
+  plainHttp?: boolean;
+}
+
+/**
+ * Pulls a repository chart once into a cache keyed by repo, chart and version, and returns the
+ * unpacked chart directory. Concurrent pulls of one key share the same promise.
+ */
+export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<string>; timeoutMs?: number } = {}): {
+  pull(req: ChartPullRequest, signal?: AbortSignal): Promise<string>;
+  pulls(): number;
+} {
+  const dir = opts.dir ?? join(tmpdir(), `hawser-charts-${process.getuid?.() ?? 0}`);
+  const helmPath = opts.helmPath ?? (() => resolveTool("helm"));
+  const inflight = new Map<string, Promise<string>>();
+  let count = 0;
+  const pullOnce = async (req: ChartPullRequest, signal?: AbortSignal): Promise<string> => {
+    const key = createHash("sha256").update(JSON.stringify([req.repoURL, req.chart, req.version])).digest("hex").slice(0, 32);
+    const target = join(dir, key);
+    const chartDir = join(target, req.chart.split("/").pop() ?? req.chart);
+    if (await exists(join(chartDir, "Chart.yaml"))) return chartDir;
+    await mkdir(dir, { recursive: true });
+    const staging = await mkdtemp(join(dir, "pull-"));
+    try {
+      registerSecret(req.password);
+      const helm = await helmPath();
+      const env = baseToolEnv(await helmHome());
+      count++;
+      await runTool(helm, helmPullArgs({ ...req, destDir: staging }), { env, signal, timeoutMs: opts.timeoutMs, label: "helm pull" });
+      const entries = await readdir(staging);
+      const unpacked = entries.find((e) => e === (req.chart.split("/").pop() ?? req.chart)) ?? entries[0];
+      if (!unpacked || !(await stat(join(staging, unpacked))).isDirectory()) throw new RenderError(`helm pull of ${req.chart} ${req.version} produced no chart`);
+      await mkdir(target, { recursive: true });
+      await rename(join(staging, unpacked), join(target, unpacked));
+      return join(target, unpacked);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  };
+  return {
+    pull(req, signal) {
+      const key = JSON.stringify([req.repoURL, req.chart, req.version]);
+      let p = inflight.get(key);
+      if (!p) {
+        p = pullOnce(req, signal).finally(() => inflight.delete(key));
+        inflight.set(key, p);
+      }
+      return p;
+    },
+    pulls: () => count,
+  };
+}
