@@ -3,8 +3,11 @@ import assert from "node:assert/strict";
 import { refreshApplication } from "./refresh.js";
 import type { ApplicationObject } from "./types.js";
 
-const projects = new Set(["default", "team-a"]);
-const project = (name: string) => (projects.has(name) ? { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name } } : undefined);
+const projects: Record<string, Record<string, unknown>> = {
+  default: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] },
+  "team-a": { sourceRepos: ["https://git.example/*"], destinations: [{ server: "https://kubernetes.default.svc", namespace: "x" }] },
+};
+const project = (name: string) => (projects[name] ? { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name }, spec: projects[name] } : undefined);
 
 function app(spec: ApplicationObject["spec"], status?: ApplicationObject["status"]): ApplicationObject {
   return { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "a", namespace: "argocd" }, spec, ...(status ? { status } : {}) };
@@ -40,4 +43,15 @@ test("an omitted project means default", () => {
   const { project: _p, ...noProject } = valid;
   const out = refreshApplication({ app: app(noProject), project, controllerNamespace: "argocd", now: () => "T" });
   assert.equal(out.status.conditions, undefined);
+});
+
+test("the project's source repositories and destinations are enforced", () => {
+  const out = refreshApplication({
+    app: app({ ...valid, source: { repoURL: "https://elsewhere.example/r.git" }, destination: { server: "https://kubernetes.default.svc", namespace: "kube-system" } }),
+    project, controllerNamespace: "argocd", now: () => "T",
+  });
+  assert.deepEqual(out.status.conditions?.map((c) => c.message).sort(), [
+    "application destination server 'https://kubernetes.default.svc' and namespace 'kube-system' do not match any of the allowed destinations in project 'team-a'",
+    "application repo https://elsewhere.example/r.git is not permitted in project 'team-a'",
+  ]);
 });

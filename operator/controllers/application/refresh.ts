@@ -2,6 +2,7 @@
 // validates the spec against what exists (the project, a destination, a source); comparing with
 // git and the live cluster builds on it. Pure: it receives what it needs and returns the status.
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../../api/conditions.js";
+import { isDestinationPermitted, isSourcePermitted, validateProjectSpec, type ProjectPolicySpec } from "../../engine/project.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
 export interface RefreshInputs {
@@ -22,9 +23,12 @@ export interface RefreshOutcome {
 export function validateSpec(app: ApplicationObject, project: (name: string) => AppProjectObject | undefined): string[] {
   const problems: string[] = [];
   const projectName = app.spec.project || "default";
-  if (!project(projectName)) {
+  const proj = project(projectName);
+  if (!proj) {
     problems.push(`Application referencing project ${projectName} which does not exist`);
   }
+  const policy = (proj?.spec ?? {}) as ProjectPolicySpec;
+  if (proj) problems.push(...validateProjectSpec(policy).map((p) => `project ${projectName} is invalid: ${p}`));
   const dest = app.spec.destination;
   if (!dest || (!dest.server && !dest.name)) {
     problems.push("Destination server missing from app spec");
@@ -35,7 +39,14 @@ export function validateSpec(app: ApplicationObject, project: (name: string) => 
   if (sources.length === 0) problems.push("spec.source or spec.sources must be set");
   sources.forEach((s, i) => {
     if (!s.repoURL) problems.push(`${app.spec.sources?.length ? `spec.sources[${i}]` : "spec.source"}.repoURL is required`);
+    else if (proj && !isSourcePermitted(policy, s.repoURL)) {
+      problems.push(`application repo ${s.repoURL} is not permitted in project '${projectName}'`);
+    }
   });
+  if (proj && dest && (dest.server || dest.name) && !(dest.server && dest.name) && !isDestinationPermitted(policy, dest)) {
+    const where = dest.server ? `server '${dest.server}'` : `name '${dest.name}'`;
+    problems.push(`application destination ${where} and namespace '${dest.namespace ?? ""}' do not match any of the allowed destinations in project '${projectName}'`);
+  }
   return problems;
 }
 

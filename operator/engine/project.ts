@@ -1,0 +1,96 @@
+// AppProject policy, as Argo CD enforces it: which repositories an Application may use, which
+// destinations it may deploy to, and which kinds of resources it may create. Pure functions over
+// the project spec; the controllers call them before comparing and before every sync task.
+import { globMatch } from "./glob.js";
+
+export interface ProjectDestination { server?: string; name?: string; namespace?: string }
+export interface GroupKindRule { group?: string; kind?: string; name?: string }
+
+export interface ProjectPolicySpec {
+  sourceRepos?: string[];
+  destinations?: ProjectDestination[];
+  clusterResourceWhitelist?: GroupKindRule[] | null;
+  clusterResourceBlacklist?: GroupKindRule[] | null;
+  namespaceResourceWhitelist?: GroupKindRule[] | null;
+  namespaceResourceBlacklist?: GroupKindRule[] | null;
+}
+
+/** Normalises a repository URL for comparison as Argo does: lowercase, no `.git`, no trailing slash. */
+export function normalizeRepoUrl(url: string): string {
+  let u = url.trim().toLowerCase();
+  if (u.endsWith("/")) u = u.slice(0, -1);
+  if (u.endsWith(".git")) u = u.slice(0, -4);
+  return u;
+}
+
+function split(patterns: string[] | undefined): { allow: string[]; deny: string[] } {
+  const allow: string[] = [];
+  const deny: string[] = [];
+  for (const p of patterns ?? []) (p.startsWith("!") ? deny : allow).push(p.startsWith("!") ? p.slice(1) : p);
+  return { allow, deny };
+}
+
+/** Problems that make the project itself invalid (Argo rejects them). */
+export function validateProjectSpec(spec: ProjectPolicySpec): string[] {
+  const problems: string[] = [];
+  for (const r of spec.sourceRepos ?? []) if (r === "!*") problems.push(`source repository "!*" is not allowed (it denies every repository)`);
+  for (const d of spec.destinations ?? []) {
+    if (d.server === "!*" || d.name === "!*" || d.namespace === "!*") problems.push(`destination pattern "!*" is not allowed`);
+  }
+  return problems;
+}
+
+/** sourceRepos: globs with `/` as separator; allowed iff an allow pattern matches and no deny does. */
+export function isSourcePermitted(spec: ProjectPolicySpec, repoURL: string): boolean {
+  const url = normalizeRepoUrl(repoURL);
+  const { allow, deny } = split(spec.sourceRepos);
+  const matches = (p: string): boolean => p === "*" || globMatch(normalizeRepoUrl(p), url, "/");
+  return allow.some(matches) && !deny.some(matches);
+}
+
+/** A glob where a leading `!` inverts the match (Argo's globMatch with negation allowed). */
+function negatableMatch(pattern: string | undefined, value: string): boolean {
+  const p = pattern ?? "";
+  if (p.startsWith("!")) return !globMatch(p.slice(1), value);
+  return globMatch(p, value);
+}
+
+const isDeny = (p: string | undefined): boolean => p?.startsWith("!") ?? false;
+
+/**
+ * destinations: globs without separators, `!` negating a field. A rule matches when (server or
+ * name matches) and the namespace matches; a rule whose negated field fails to match rejects the
+ * destination outright (Argo's IsDestinationPermitted, rule by rule).
+ */
+export function isDestinationPermitted(spec: ProjectPolicySpec, dest: ProjectDestination): boolean {
+  let anyMatched = false;
+  for (const rule of spec.destinations ?? []) {
+    const nameMatched = !!dest.name && negatableMatch(rule.name, dest.name);
+    const serverMatched = !!dest.server && negatableMatch(rule.server, dest.server);
+    const nsMatched = negatableMatch(rule.namespace, dest.namespace ?? "");
+    if ((serverMatched || nameMatched) && nsMatched) anyMatched = true;
+    else if (((!nameMatched && isDeny(rule.name)) || (!serverMatched && isDeny(rule.server))) && nsMatched) return false;
+    else if (!nsMatched && isDeny(rule.namespace) && serverMatched) return false;
+  }
+  return anyMatched;
+}
+
+function ruleMatches(rule: GroupKindRule, group: string, kind: string, name?: string): boolean {
+  // Go's filepath.Match over group and kind (neither contains "/"), and over the optional name.
+  return globMatch(rule.group ?? "", group, "/") && globMatch(rule.kind ?? "", kind, "/") && (rule.name === undefined || rule.name === "" || globMatch(rule.name, name ?? "", "/"));
+}
+
+/**
+ * Whether the project lets Applications manage a resource of this group/kind. Cluster-scoped:
+ * allowed iff the whitelist is non-empty and matches and the blacklist does not. Namespaced: a
+ * missing whitelist allows all, an empty one allows none; the blacklist subtracts.
+ */
+export function isResourcePermitted(spec: ProjectPolicySpec, res: { group: string; kind: string; name?: string }, namespaced: boolean): boolean {
+  const matchesAny = (rules: GroupKindRule[] | null | undefined): boolean => (rules ?? []).some((r) => ruleMatches(r, res.group, res.kind, res.name));
+  if (!namespaced) {
+    return matchesAny(spec.clusterResourceWhitelist) && !matchesAny(spec.clusterResourceBlacklist);
+  }
+  const white = spec.namespaceResourceWhitelist;
+  const whiteOk = white === undefined || white === null ? true : matchesAny(white);
+  return whiteOk && !matchesAny(spec.namespaceResourceBlacklist);
+}
