@@ -1,0 +1,57 @@
+// autoscaling/HorizontalPodAutoscaler health, as gitops-engine's. autoscaling/v1 carries its
+// conditions as JSON in an annotation; v2 (and the betas) in status.conditions.
+import { annotationsOf, asRecord, getRecords, versionOf, type HealthStatus, type KubeObj } from "./types.js";
+
+const CONDITIONS_ANNOTATION = "autoscaling.alpha.kubernetes.io/conditions";
+const WAITING: HealthStatus = { status: "Progressing", message: "Waiting to Autoscale" };
+
+interface HpaCondition {
+  type: string;
+  reason: string;
+  message: string;
+  status: string;
+}
+
+function toCondition(raw: Record<string, unknown>): HpaCondition {
+  const s = (k: string): string => (typeof raw[k] === "string" ? raw[k] : "");
+  return { type: s("type"), reason: s("reason"), message: s("message"), status: s("status") };
+}
+
+function isDegraded(c: HpaCondition): boolean {
+  if (c.type === "AbleToScale") return c.reason === "FailedGetScale" || c.reason === "FailedUpdateScale";
+  if (c.type === "ScalingActive") return c.reason.startsWith("Failed") || c.reason === "InvalidSelector";
+  return false;
+}
+
+function isHealthy(c: HpaCondition): boolean {
+  return (c.type === "AbleToScale" || c.type === "ScalingLimited") && c.status === "True";
+}
+
+function checkConditions(conditions: HpaCondition[]): HealthStatus {
+  for (const c of conditions) {
+    if (isDegraded(c)) return { status: "Degraded", message: c.message };
+    if (isHealthy(c)) return { status: "Healthy", message: c.message };
+  }
+  return WAITING;
+}
+
+export function getHPAHealth(obj: KubeObj): HealthStatus {
+  const version = versionOf(obj);
+  if (version === "v1") {
+    const raw = annotationsOf(obj)[CONDITIONS_ANNOTATION];
+    if (raw === undefined) return WAITING;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (err) {
+      throw new Error(`failed to convert conditions annotation to typed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!Array.isArray(parsed)) throw new Error("failed to convert conditions annotation to typed: not a list");
+    const conditions = parsed.map(asRecord).filter((r): r is Record<string, unknown> => r !== undefined).map(toCondition);
+    return conditions.length === 0 ? WAITING : checkConditions(conditions);
+  }
+  if (version === "v2" || version === "v2beta1" || version === "v2beta2") {
+    return checkConditions(getRecords(obj, "status", "conditions").map(toCondition));
+  }
+  throw new Error(`unsupported HPA GVK: autoscaling/${version}, Kind=HorizontalPodAutoscaler`);
+}
