@@ -1,0 +1,101 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { redact } from "../runtime/redact.js";
+import { credentialProviderFromSecrets, credentialsFromSecret, findCredentials, SecretCredentialStore, type SecretLike } from "./credentials.js";
+
+const b64 = (s: string): string => Buffer.from(s).toString("base64");
+
+function secret(name: string, type: string, data: Record<string, string>, useStringData = false): SecretLike {
+  return {
+    metadata: { name, namespace: "argocd", labels: { "argocd.argoproj.io/secret-type": type } },
+    ...(useStringData ? { stringData: data } : { data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])) }),
+  };
+}
+
+const secrets: SecretLike[] = [
+  secret("org-creds", "repo-creds", { url: "https://git.example.com/org", username: "org-bot", password: "org-password-1" }),
+  secret("team-creds", "repo-creds", { url: "https://git.example.com/org/team", username: "team-bot", password: "team-password-2" }),
+  secret("ssh-creds", "repo-creds", { url: "git@git.example.com:org", sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----" }),
+  secret("app-repo", "repository", { url: "https://git.example.com/org/app.git", username: "app-bot", password: "app-password-3", insecure: "true" }),
+  secret("bare-repo", "repository", { url: "https://git.example.com/org/team/bare", proxy: "http://proxy:3128" }, true),
+  secret("proj-repo", "repository", { url: "https://git.example.com/org/scoped", username: "p", password: "project-pass-4", project: "team-a" }),
+  { metadata: { name: "other", namespace: "argocd", labels: { "argocd.argoproj.io/secret-type": "cluster" } }, data: { url: b64("https://git.example.com/org/app") } },
+  { metadata: { name: "nolabel", namespace: "argocd" }, data: { url: b64("https://git.example.com/org/app") } },
+];
+
+test("repository Secret matches exactly after normalisation (case, .git, trailing slash)", () => {
+  for (const url of ["https://git.example.com/org/app", "https://GIT.example.com/org/app.git", "https://git.example.com/org/app/"]) {
+    const c = findCredentials(url, secrets);
+    assert.equal(c?.username, "app-bot", url);
+    assert.equal(c?.source.kind, "repository");
+    assert.equal(c?.insecure, true);
+  }
+});
+
+test("repo-creds: longest normalised prefix wins", () => {
+  assert.equal(findCredentials("https://git.example.com/org/other.git", secrets)?.username, "org-bot");
+  assert.equal(findCredentials("https://git.example.com/org/team/svc", secrets)?.username, "team-bot");
+  assert.equal(findCredentials("https://elsewhere.example.com/org/x", secrets), undefined);
+  assert.ok(findCredentials("git@git.example.com:org/x.git", secrets)?.sshPrivateKey?.includes("OPENSSH"));
+});
+
+test("a repository Secret without credentials inherits them from the matching repo-creds", () => {
+  const c = findCredentials("https://git.example.com/org/team/bare", secrets);
+  assert.equal(c?.source.secret, "argocd/bare-repo");
+  assert.equal(c?.username, "team-bot");
+  assert.equal(c?.password, "team-password-2");
+  assert.equal(c?.proxy, "http://proxy:3128");
+});
+
+test("project-scoped Secrets match only their project", () => {
+  assert.equal(findCredentials("https://git.example.com/org/scoped", secrets)?.username, "org-bot");
+  assert.equal(findCredentials("https://git.example.com/org/scoped", secrets, { project: "team-a" })?.username, "p");
+});
+
+test("credentialsFromSecret parses Argo's fields and ignores non-repository Secrets", () => {
+  const c = credentialsFromSecret(
+    secret("full", "repository", {
+      url: "https://h/r",
+      type: "git",
+      name: "r",
+      bearerToken: "tok-123456",
+      tlsClientCertData: "CERT",
+      tlsClientCertKey: "KEY-abcdef",
+      insecure: "false",
+      forceHttpBasicAuth: "true",
+      enableLfs: "true",
+      depth: "5",
+      noProxy: "localhost",
+    }),
+  );
+  assert.ok(c);
+  assert.equal(c.bearerToken, "tok-123456");
+  assert.equal(c.tlsClientCertData, "CERT");
+  assert.equal(c.insecure, false);
+  assert.equal(c.forceHttpBasicAuth, true);
+  assert.equal(c.enableLfs, true);
+  assert.equal(c.depth, 5);
+  assert.equal(c.noProxy, "localhost");
+  assert.equal(credentialsFromSecret(secrets[6]!), undefined);
+  assert.equal(credentialsFromSecret(secrets[7]!), undefined);
+});
+
+test("parsed secret values are registered with the redactor", () => {
+  credentialProviderFromSecrets(secrets);
+  assert.equal(redact("git said: app-password-3 rejected"), "git said: [REDACTED] rejected");
+  assert.equal(redact("team-password-2"), "[REDACTED]");
+});
+
+test("SecretCredentialStore follows upserts and removals", () => {
+  const store = new SecretCredentialStore();
+  assert.equal(store.credentialsFor("https://git.example.com/org/app"), undefined);
+  store.upsert(secrets[0]!);
+  assert.equal(store.credentialsFor("https://git.example.com/org/app")?.username, "org-bot");
+  store.upsert(secrets[3]!);
+  assert.equal(store.credentialsFor("https://git.example.com/org/app")?.username, "app-bot");
+  store.remove(secrets[3]!);
+  assert.equal(store.credentialsFor("https://git.example.com/org/app")?.username, "org-bot");
+  // A Secret relabelled away from repository types disappears on update.
+  store.upsert({ ...secrets[0]!, metadata: { ...secrets[0]!.metadata, labels: {} } });
+  assert.equal(store.credentialsFor("https://git.example.com/org/app"), undefined);
+});

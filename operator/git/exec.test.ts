@@ -1,0 +1,75 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { registerSecret } from "../runtime/redact.js";
+import { cliAuthEnv } from "./cli-auth.js";
+import type { RepoCredentials } from "./credentials.js";
+import { describeFailure, runGit } from "./exec.js";
+import { GitError } from "./types.js";
+
+test("failure messages are redacted and name the repository without userinfo", () => {
+  registerSecret("hunter2-very-secret");
+  const msg = describeFailure(
+    "fetch",
+    "https://bob:hunter2-very-secret@git.example.com/org/repo.git",
+    "remote: Invalid username or password.\nfatal: Authentication failed for 'https://bob:hunter2-very-secret@git.example.com/org/repo.git/'\n",
+    128,
+    null,
+  );
+  assert.doesNotMatch(msg, /hunter2/);
+  assert.doesNotMatch(msg, /bob:/);
+  assert.match(msg, /git fetch failed for repository https:\/\/git\.example\.com\/org\/repo\.git: authentication failed/);
+});
+
+test("runGit rejects with a GitError for a failing command, with timeout and output cap", async () => {
+  await assert.rejects(runGit(["rev-parse", "--verify", "nope-not-a-ref"], { repoURL: "https://u:p4ssw0rd-x@h/r", cwd: tmpdir() }), (err: unknown) => {
+    assert.ok(err instanceof GitError);
+    assert.equal(err.repoURL, "https://h/r");
+    assert.doesNotMatch(err.message, /p4ssw0rd/);
+    return true;
+  });
+  await assert.rejects(runGit(["version"], { repoURL: "r", maxOutputBytes: 3 }), /more than 3 bytes/);
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(runGit(["version"], { repoURL: "r", signal: ac.signal }), /cancelled/);
+  const ok = await runGit(["version"], { repoURL: "r" });
+  assert.match(ok.stdout.toString(), /^git version/);
+});
+
+test("cliAuthEnv keeps secrets out of argv: askpass for passwords, files for keys, config via env", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-auth-"));
+  try {
+    const base: RepoCredentials = { url: "x", source: { kind: "repository", secret: "a/b" }, insecure: false, insecureIgnoreHostKey: false, forceHttpBasicAuth: false, enableLfs: false };
+    const https = await cliAuthEnv("https://h/r", { ...base, username: "u", password: "pw-123456", insecure: true }, {}, { stateDir: dir, acceptNewKnownHosts: join(dir, "kh") });
+    assert.equal(https.env.HAWSER_GIT_PASSWORD, "pw-123456");
+    assert.ok(https.env.GIT_ASKPASS);
+    assert.equal((await stat(https.env.GIT_ASKPASS)).mode & 0o777, 0o700);
+    const cfg = new Map<string | undefined, string | undefined>();
+    for (let i = 0; i < Number(https.env.GIT_CONFIG_COUNT); i++) cfg.set(https.env[`GIT_CONFIG_KEY_${i}`], https.env[`GIT_CONFIG_VALUE_${i}`]);
+    assert.equal(cfg.get("http.sslVerify"), "false");
+    assert.equal(cfg.get("credential.helper"), "");
+
+    const bearer = await cliAuthEnv("https://h/r", { ...base, bearerToken: "tok-abcdef" }, {}, { stateDir: dir, acceptNewKnownHosts: join(dir, "kh") });
+    assert.equal(bearer.env.GIT_CONFIG_VALUE_1, "Authorization: Bearer tok-abcdef");
+    assert.equal(bearer.env.GIT_ASKPASS, undefined);
+
+    const ssh = await cliAuthEnv("git@h:org/r.git", { ...base, sshPrivateKey: "KEYDATA" }, {}, { stateDir: dir, acceptNewKnownHosts: join(dir, "kh") });
+    const keyPath = /-i '([^']+)'/.exec(ssh.env.GIT_SSH_COMMAND ?? "")?.[1];
+    assert.ok(keyPath);
+    assert.equal((await stat(keyPath)).mode & 0o777, 0o600);
+    assert.equal(await readFile(keyPath, "utf8"), "KEYDATA\n");
+    assert.match(ssh.env.GIT_SSH_COMMAND ?? "", /StrictHostKeyChecking=accept-new/);
+    assert.doesNotMatch(ssh.env.GIT_SSH_COMMAND ?? "", /KEYDATA/);
+    await ssh.cleanup();
+    await assert.rejects(stat(keyPath), "temp key removed by cleanup");
+
+    const insecureSsh = await cliAuthEnv("ssh://git@h/r", { ...base, insecure: true }, {}, { stateDir: dir, acceptNewKnownHosts: join(dir, "kh") });
+    assert.match(insecureSsh.env.GIT_SSH_COMMAND ?? "", /StrictHostKeyChecking=no/);
+    const strict = await cliAuthEnv("ssh://git@h/r", undefined, {}, { stateDir: dir, knownHostsFile: join(dir, "known"), acceptNewKnownHosts: join(dir, "kh") });
+    assert.match(strict.env.GIT_SSH_COMMAND ?? "", /StrictHostKeyChecking=yes/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,531 @@
+// The repository cache behind RepoSource: one bare clone per repository URL under
+// `<baseDir>/repos/<sha256(normalised url)>`, reused across restarts, and immutable work trees per
+// (repository, commit) under `<baseDir>/trees/`.
+//
+// Cost model, in the order a request meets it:
+//   1. ref listing (ls-remote) per repository, cached for `refsTtlMs` and shared by concurrent
+//      callers, so 1,000 Applications on one repository cost one listing per TTL;
+//   2. a fetch only when the commit is not in the object database: depth 1 by the advertised ref
+//      pointing at it, else by SHA, else a full fetch; one fetch per repository at a time, and
+//      concurrent requests for the same commit share it;
+//   3. reads straight from the object database (ls-tree once per commit, cat-file --batch);
+//   4. a work tree only for renderers that need files on disk, written to a temp dir and renamed
+//      into place, shared and reference-counted.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { redactUrl } from "../runtime/redact.js";
+import type { Logger } from "../runtime/logger.js";
+import { CatFileBatch } from "./batch.js";
+import type { CredentialProvider, RepoCredentials } from "./credentials.js";
+import { compileDoublestar } from "./doublestar.js";
+import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
+import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
+import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
+import { GitError, type Checkout, type RepoSource } from "./types.js";
+import { normalizeGitURL, repoCacheKey } from "./url.js";
+
+export interface GitOperationEvent {
+  op: "ls-remote" | "fetch" | "checkout" | "ls-tree";
+  /** Redacted repository URL. */
+  repoURL: string;
+  transport: TransportName;
+  durationMs: number;
+  ok: boolean;
+  /** For fetch: what was asked for (refspecs, depth). */
+  detail?: string;
+}
+
+export interface RepoCacheOptions {
+  /** Root of the cache. Default `~/.cache/hawser` (repos/ and trees/ below it). */
+  baseDir?: string;
+  /** Default "git" (the CLI). "isomorphic-git" applies to http(s) repositories it can serve. */
+  transport?: TransportName;
+  credentials?: CredentialProvider;
+  /** How long a ref listing is reused. Default 3 s; 0 lists on every resolve. */
+  refsTtlMs?: number;
+  /** Timeout of each git command. Default 90 s (Argo's exec timeout). */
+  gitTimeoutMs?: number;
+  /** Unreferenced work trees kept for reuse. Default 32. */
+  maxTrees?: number;
+  /** Commits whose file listing stays in memory, per repository. Default 16. */
+  maxTreeIndexes?: number;
+  /** Strict ssh known_hosts; unset = accept new hosts into `<baseDir>/known_hosts`. */
+  knownHostsFile?: string;
+  /** Called after every remote operation and checkout (metrics, tests). */
+  onOperation?: (e: GitOperationEvent) => void;
+  logger?: Logger;
+}
+
+export interface ResolveOptions {
+  tagPrefix?: string;
+  signal?: AbortSignal;
+  /** Ignore the cached ref listing (e.g. after a webhook). */
+  force?: boolean;
+}
+
+interface TreeIndex {
+  files: string[];
+  dirs: string[];
+}
+
+interface TreeEntry {
+  path: string;
+  refs: number;
+  lastUsed: number;
+  ready: Promise<string>;
+}
+
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+interface RepoState {
+  key: string;
+  gitDir: string;
+  treesDir: string;
+  lock: Mutex;
+  init?: Promise<void>;
+  refs?: { at: number; value: RemoteRefs };
+  refsInFlight?: Promise<RemoteRefs>;
+  fetches: Map<string, Promise<void>>;
+  batch?: CatFileBatch;
+  indexes: Map<string, Promise<TreeIndex>>;
+  trees: Map<string, TreeEntry>;
+  treesScanned?: Promise<void>;
+}
+
+export class RepoCache implements RepoSource {
+  readonly baseDir: string;
+  private readonly repos = new Map<string, RepoState>();
+  private readonly cli: CliTransport;
+  private readonly iso = new IsomorphicTransport();
+  private readonly refsTtlMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxTrees: number;
+  private readonly maxIndexes: number;
+  /** Counts per operation, for tests and metrics. */
+  readonly stats = { lsRemote: 0, fetch: 0, checkout: 0 };
+
+  constructor(private readonly opts: RepoCacheOptions = {}) {
+    this.baseDir = opts.baseDir ?? join(homedir(), ".cache", "hawser");
+    this.refsTtlMs = opts.refsTtlMs ?? 3_000;
+    this.timeoutMs = opts.gitTimeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
+    this.maxTrees = opts.maxTrees ?? 32;
+    this.maxIndexes = opts.maxTreeIndexes ?? 16;
+    this.cli = new CliTransport({
+      stateDir: join(this.baseDir, "state"),
+      acceptNewKnownHosts: join(this.baseDir, "known_hosts"),
+      ...(opts.knownHostsFile ? { knownHostsFile: opts.knownHostsFile } : {}),
+    });
+  }
+
+  // ---------------------------------------------------------------- revision resolution
+
+  async resolveRevision(repoURL: string, targetRevision: string | undefined, opts: ResolveOptions = {}): Promise<string> {
+    const repo = this.repo(repoURL);
+    const rev = (targetRevision ?? "").trim() || "HEAD";
+    if (isCommitSHA(rev)) {
+      const sha = rev.toLowerCase();
+      await this.ensureCommit(repo, repoURL, sha, opts.signal);
+      return sha;
+    }
+    const refs = await this.listRefs(repo, repoURL, opts);
+    const r = resolveFromRefs(refs, rev, opts.tagPrefix !== undefined ? { tagPrefix: opts.tagPrefix } : {});
+    if (r.kind === "commit" || r.kind === "sha") return r.sha;
+    if (r.kind === "short-sha") {
+      await this.ensureInit(repo, repoURL);
+      let sha = await this.revParse(repo, repoURL, r.prefix);
+      if (!sha) {
+        await this.fetchAll(repo, repoURL, opts.signal);
+        sha = await this.revParse(repo, repoURL, r.prefix);
+      }
+      if (sha) return sha;
+    }
+    throw new GitError(redactUrl(repoURL), `unable to resolve revision "${rev}" in repository ${redactUrl(repoURL)}: no such branch, tag, commit or matching semver tag`);
+  }
+
+  /** Drops the cached ref listing of a repository (webhooks call this). */
+  invalidate(repoURL: string): void {
+    const repo = this.repos.get(repoCacheKey(repoURL));
+    if (repo) delete repo.refs;
+  }
+
+  /** The remote's refs (cached per TTL, concurrent callers share one listing). */
+  async listRefs(repo: RepoState, repoURL: string, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<RemoteRefs> {
+    if (!opts.force && repo.refs && Date.now() - repo.refs.at < this.refsTtlMs) return repo.refs.value;
+    if (repo.refsInFlight) return repo.refsInFlight;
+    const p = (async () => {
+      await this.ensureInit(repo, repoURL);
+      const ctx = this.ctx(repo, repoURL, opts.signal);
+      const t = this.pick(ctx);
+      const value = await this.observe("ls-remote", repoURL, t.name, undefined, () => t.lsRemote(ctx));
+      this.stats.lsRemote++;
+      repo.refs = { at: Date.now(), value };
+      return value;
+    })();
+    repo.refsInFlight = p;
+    try {
+      return await p;
+    } finally {
+      repo.refsInFlight = undefined;
+    }
+  }
+
+  // ---------------------------------------------------------------- object database reads
+
+  async listFiles(repoURL: string, commit: string, pattern: string, opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const index = await this.treeIndex(repoURL, commit, opts.signal);
+    const re = compileDoublestar(pattern.replace(/^(\.\/)+/, "").replace(/^\/+/, ""));
+    return index.files.filter((f) => re.test(f));
+  }
+
+  async listDirectories(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+    return [...(await this.treeIndex(repoURL, commit, opts.signal)).dirs];
+  }
+
+  async readFile(repoURL: string, commit: string, path: string, opts: { signal?: AbortSignal } = {}): Promise<Buffer> {
+    const clean = cleanRepoPath(repoURL, path);
+    const repo = this.repo(repoURL);
+    const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
+    const obj = await this.batch(repo).read(`${sha}:${clean}`);
+    if (!obj) throw new GitError(redactUrl(repoURL), `file "${clean}" not found at ${sha} in repository ${redactUrl(repoURL)}`);
+    if (obj.type !== "blob") throw new GitError(redactUrl(repoURL), `"${clean}" at ${sha} in repository ${redactUrl(repoURL)} is a ${obj.type}, not a file`);
+    return obj.content;
+  }
+
+  // ---------------------------------------------------------------- work trees
+
+  async checkout(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<Checkout> {
+    const repo = this.repo(repoURL);
+    const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
+    await this.scanTrees(repo);
+    let entry = repo.trees.get(sha);
+    if (!entry) {
+      const path = join(repo.treesDir, sha);
+      entry = { path, refs: 0, lastUsed: Date.now(), ready: this.materialize(repo, repoURL, sha, path) };
+      repo.trees.set(sha, entry);
+      const created = entry;
+      entry.ready.catch(() => {
+        if (repo.trees.get(sha) === created) repo.trees.delete(sha);
+      });
+    }
+    entry.refs++;
+    try {
+      await entry.ready;
+    } catch (err) {
+      entry.refs--;
+      throw err;
+    }
+    const e = entry;
+    let released = false;
+    return {
+      repoURL,
+      commit: sha,
+      path: e.path,
+      release: () => {
+        if (released) return;
+        released = true;
+        e.refs--;
+        e.lastUsed = Date.now();
+        this.evictTrees(repo);
+      },
+    };
+  }
+
+  /** Closes the per-repository cat-file processes. Cached data on disk stays. */
+  close(): void {
+    for (const r of this.repos.values()) r.batch?.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private repo(repoURL: string): RepoState {
+    if (!repoURL.trim()) throw new GitError("", "repository URL is empty");
+    const key = repoCacheKey(repoURL);
+    let r = this.repos.get(key);
+    if (!r) {
+      r = {
+        key,
+        gitDir: join(this.baseDir, "repos", key),
+        treesDir: join(this.baseDir, "trees", key),
+        lock: new Mutex(),
+        fetches: new Map(),
+        indexes: new Map(),
+        trees: new Map(),
+      };
+      this.repos.set(key, r);
+    }
+    return r;
+  }
+
+  private ctx(repo: RepoState, repoURL: string, signal?: AbortSignal): RemoteContext {
+    const creds: RepoCredentials | undefined = this.opts.credentials?.credentialsFor(repoURL);
+    return { repoURL, gitDir: repo.gitDir, creds, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) };
+  }
+
+  private pick(ctx: RemoteContext): Transport {
+    return this.opts.transport === "isomorphic-git" && this.iso.supports(ctx) ? this.iso : this.cli;
+  }
+
+  private async observe<T>(op: GitOperationEvent["op"], repoURL: string, transport: TransportName, detail: string | undefined, fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    let ok = false;
+    try {
+      const v = await fn();
+      ok = true;
+      return v;
+    } finally {
+      const e: GitOperationEvent = { op, repoURL: redactUrl(repoURL), transport, durationMs: performance.now() - start, ok, ...(detail ? { detail } : {}) };
+      this.opts.onOperation?.(e);
+      this.opts.logger?.debug("git operation", { ...e });
+    }
+  }
+
+  /** Creates the bare repository once (temp dir + rename, so a crash never leaves half of one). */
+  private ensureInit(repo: RepoState, repoURL: string): Promise<void> {
+    repo.init ??= (async () => {
+      if (existsSync(join(repo.gitDir, "HEAD"))) return;
+      await mkdir(join(this.baseDir, "repos"), { recursive: true });
+      const tmp = `${repo.gitDir}.tmp-${randomBytes(4).toString("hex")}`;
+      await runGit(["init", "--quiet", "--bare", tmp], { repoURL, timeoutMs: this.timeoutMs });
+      // Objects fetched by SHA are kept by our own refs; never let git gc drop them under a reader.
+      await runGit(["config", "gc.auto", "0"], { repoURL, cwd: tmp, timeoutMs: this.timeoutMs });
+      try {
+        await rename(tmp, repo.gitDir);
+      } catch (err) {
+        await rm(tmp, { recursive: true, force: true });
+        if (!existsSync(join(repo.gitDir, "HEAD"))) throw err;
+      }
+    })();
+    repo.init.catch(() => {
+      delete repo.init;
+    });
+    return repo.init;
+  }
+
+  private batch(repo: RepoState): CatFileBatch {
+    repo.batch ??= new CatFileBatch(repo.gitDir);
+    return repo.batch;
+  }
+
+  private async hasCommit(repo: RepoState, sha: string): Promise<boolean> {
+    const obj = await this.batch(repo).read(`${sha}^{commit}`);
+    return obj?.type === "commit";
+  }
+
+  private async revParse(repo: RepoState, repoURL: string, rev: string): Promise<string | undefined> {
+    try {
+      const { stdout } = await runGit(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], { repoURL, cwd: repo.gitDir, timeoutMs: this.timeoutMs });
+      const sha = stdout.toString("utf8").trim();
+      return isCommitSHA(sha) ? sha : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A full commit SHA present in the object database (fetching if needed). */
+  private async commitSha(repo: RepoState, repoURL: string, commit: string, signal?: AbortSignal): Promise<string> {
+    const c = commit.trim().toLowerCase();
+    if (isCommitSHA(c)) {
+      await this.ensureCommit(repo, repoURL, c, signal);
+      return c;
+    }
+    // Not a SHA: accept any revision, as a convenience for callers holding a branch or tag.
+    return this.resolveRevision(repoURL, commit, signal ? { signal } : {}).then(async (sha) => {
+      await this.ensureCommit(repo, repoURL, sha, signal);
+      return sha;
+    });
+  }
+
+  /** Makes `sha` available locally; concurrent callers for the same commit share one fetch. */
+  private async ensureCommit(repo: RepoState, repoURL: string, sha: string, signal?: AbortSignal): Promise<void> {
+    await this.ensureInit(repo, repoURL);
+    if (await this.hasCommit(repo, sha)) return;
+    let p = repo.fetches.get(sha);
+    if (!p) {
+      p = repo.lock.run(async () => {
+        // Another fetch may have brought it while we waited for the lock.
+        if (await this.hasCommit(repo, sha)) return;
+        const ctx = this.ctx(repo, repoURL, signal);
+        const t = this.pick(ctx);
+        const depth = ctx.creds?.depth ?? 1;
+        const attempts: { refspecs: string[]; depth?: number; tags?: boolean }[] = [];
+        // The advertised ref pointing at it, if we know one (the usual case after a resolve).
+        const known = repo.refs ? refsPointingAt(repo.refs.value, sha) : [];
+        const ref = known.find((r) => r.startsWith("refs/heads/")) ?? known[0];
+        if (ref) attempts.push({ refspecs: [`+${ref}:${ref}`], depth });
+        // By SHA (servers allowing reachable/any SHA in want: GitHub, GitLab, git-http-backend).
+        if (t.name === "git") attempts.push({ refspecs: [`+${sha}:refs/hawser/${sha}`], depth });
+        // Everything.
+        attempts.push({ refspecs: ["+refs/heads/*:refs/heads/*"], tags: true });
+        let lastErr: unknown;
+        for (const a of attempts) {
+          try {
+            await this.fetch(repo, repoURL, t, ctx, a);
+          } catch (err) {
+            lastErr = err;
+            // Authentication and reachability failures will not get better with another refspec.
+            if (err instanceof GitError && /authentication failed|unreachable|not found:/.test(err.message)) throw err;
+            continue;
+          }
+          if (await this.hasCommit(repo, sha)) return;
+        }
+        if (lastErr instanceof GitError && !(await this.hasCommit(repo, sha))) {
+          throw new GitError(redactUrl(repoURL), `commit ${sha} not found in repository ${redactUrl(repoURL)} (${lastErr.message})`, { cause: lastErr });
+        }
+        throw new GitError(redactUrl(repoURL), `commit ${sha} not found in repository ${redactUrl(repoURL)}`);
+      });
+      repo.fetches.set(sha, p);
+      const mine = p;
+      void mine.finally(() => {
+        if (repo.fetches.get(sha) === mine) repo.fetches.delete(sha);
+      }).catch(() => undefined);
+    }
+    await p;
+  }
+
+  private async fetchAll(repo: RepoState, repoURL: string, signal?: AbortSignal): Promise<void> {
+    await repo.lock.run(async () => {
+      const ctx = this.ctx(repo, repoURL, signal);
+      await this.fetch(repo, repoURL, this.pick(ctx), ctx, { refspecs: ["+refs/heads/*:refs/heads/*"], tags: true });
+    });
+  }
+
+  private async fetch(repo: RepoState, repoURL: string, t: Transport, ctx: RemoteContext, req: { refspecs: string[]; depth?: number; tags?: boolean }): Promise<void> {
+    const detail = `${req.refspecs.join(" ")}${req.depth !== undefined ? ` depth=${req.depth}` : " full"}`;
+    try {
+      await this.observe("fetch", repoURL, t.name, detail, () => t.fetch(ctx, req));
+      this.stats.fetch++;
+    } finally {
+      // The batch reader may hold a stale pack list; the next read starts a fresh one.
+      repo.batch?.retire();
+      repo.batch = undefined;
+    }
+  }
+
+  private async treeIndex(repoURL: string, commit: string, signal?: AbortSignal): Promise<TreeIndex> {
+    const repo = this.repo(repoURL);
+    const sha = await this.commitSha(repo, repoURL, commit, signal);
+    let p = repo.indexes.get(sha);
+    if (!p) {
+      p = this.observe("ls-tree", repoURL, "git", undefined, async () => {
+        const { stdout } = await runGit(["ls-tree", "-r", "-t", "-z", "--full-tree", sha], { repoURL, cwd: repo.gitDir, timeoutMs: this.timeoutMs });
+        const files: string[] = [];
+        const dirs: string[] = [];
+        for (const rec of stdout.toString("utf8").split("\0")) {
+          const tab = rec.indexOf("\t");
+          if (tab < 0) continue;
+          const type = rec.slice(0, tab).split(" ")[1];
+          const path = rec.slice(tab + 1);
+          if (type === "tree") dirs.push(path);
+          else if (type === "blob") files.push(path);
+          // "commit" entries are submodules: neither a file nor a directory we can read.
+        }
+        return { files, dirs };
+      });
+      repo.indexes.set(sha, p);
+      p.catch(() => repo.indexes.delete(sha));
+      // Commits are immutable, so an LRU bound is the only reason to forget one.
+      while (repo.indexes.size > this.maxIndexes) {
+        const oldest = repo.indexes.keys().next().value;
+        if (oldest === undefined) break;
+        repo.indexes.delete(oldest);
+      }
+    } else {
+      repo.indexes.delete(sha);
+      repo.indexes.set(sha, p);
+    }
+    return p;
+  }
+
+  /** Picks up trees left by a previous run (complete by construction: they were renamed in). */
+  private scanTrees(repo: RepoState): Promise<void> {
+    repo.treesScanned ??= (async () => {
+      let names: string[] = [];
+      try {
+        names = await readdir(repo.treesDir);
+      } catch {
+        return;
+      }
+      for (const n of names) {
+        if (n.includes(".")) {
+          // Leftover temp or trash directory from a crash.
+          await rm(join(repo.treesDir, n), { recursive: true, force: true });
+          continue;
+        }
+        if (!isCommitSHA(n) || repo.trees.has(n)) continue;
+        const path = join(repo.treesDir, n);
+        const s = await stat(path).catch(() => undefined);
+        if (s?.isDirectory()) repo.trees.set(n, { path, refs: 0, lastUsed: s.mtimeMs, ready: Promise.resolve(path) });
+      }
+    })();
+    return repo.treesScanned;
+  }
+
+  private async materialize(repo: RepoState, repoURL: string, sha: string, path: string): Promise<string> {
+    if (existsSync(path)) return path;
+    await mkdir(repo.treesDir, { recursive: true });
+    const tmp = `${path}.tmp-${randomBytes(4).toString("hex")}`;
+    await mkdir(tmp);
+    try {
+      await this.observe("checkout", repoURL, "git", sha, () =>
+        runGit(["--work-tree", tmp, "-c", "core.symlinks=true", "-c", "core.autocrlf=false", "checkout", "--quiet", "--force", sha, "--", "."], {
+          repoURL,
+          cwd: repo.gitDir,
+          // A private index per checkout: concurrent checkouts of different commits never share one.
+          env: { GIT_INDEX_FILE: `${tmp}.index` },
+          timeoutMs: this.timeoutMs,
+        }),
+      );
+      this.stats.checkout++;
+      await rename(tmp, path);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      if (existsSync(path)) return path;
+      throw err;
+    } finally {
+      await rm(`${tmp}.index`, { force: true });
+    }
+    return path;
+  }
+
+  private evictTrees(repo: RepoState): void {
+    let total = 0;
+    for (const r of this.repos.values()) total += r.trees.size;
+    if (total <= this.maxTrees) return;
+    const idle = [...this.repos.values()]
+      .flatMap((r) => [...r.trees.entries()].map(([sha, e]) => ({ r, sha, e })))
+      .filter((x) => x.e.refs === 0)
+      .sort((a, b) => a.e.lastUsed - b.e.lastUsed);
+    for (const { r, sha, e } of idle) {
+      if (total <= this.maxTrees) break;
+      r.trees.delete(sha);
+      total--;
+      // Renamed away first, so a new checkout of the same commit never sees a half-deleted tree.
+      const trash = `${e.path}.trash-${randomBytes(4).toString("hex")}`;
+      void e.ready
+        .then(() => rename(e.path, trash))
+        .then(() => rm(trash, { recursive: true, force: true }))
+        .catch((err: unknown) => this.opts.logger?.warn("removing work tree failed", { repo: repo.key, error: String(err) }));
+    }
+  }
+}
+
+/** A repository-relative path for the object database: no absolute paths, no `..`, no newlines. */
+function cleanRepoPath(repoURL: string, path: string): string {
+  const p = path.replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+  if (!p || p.startsWith("/") || /[\n\r\0]/.test(p) || p.split("/").some((s) => s === ".." || s === ".")) {
+    throw new GitError(redactUrl(repoURL), `invalid path "${path.replace(/[\n\r\0]/g, "?")}" in repository ${redactUrl(repoURL)}: paths must be relative and stay inside the repository`);
+  }
+  return p;
+}
+
+export { normalizeGitURL };

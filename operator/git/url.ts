@@ -1,0 +1,76 @@
+// Repository URL handling: Argo CD's URL normalisation (the key for credential matching and for the
+// on-disk cache), and splitting credentials out of a URL so they never reach a git argv.
+import { createHash } from "node:crypto";
+
+const scpLike = /^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:(?!\/\/)/;
+
+/** Argo's IsSSHURL: `git@host:path`, `user@host:path` (scp syntax) or `ssh://`. */
+export function isSSHURL(url: string): boolean {
+  const u = url.trim().toLowerCase();
+  return u.startsWith("ssh://") || u.startsWith("git@") || scpLike.test(u);
+}
+
+/**
+ * Argo CD's NormalizeGitURL (util/git/git.go): lower-cased, trimmed, scp-style ssh rewritten to a
+ * URL, `.git` suffix and trailing slash dropped, `ssh://` prefix dropped. Two URLs naming the same
+ * repository normalise to the same string.
+ */
+export function normalizeGitURL(url: string): string {
+  let repo = url.trim().toLowerCase();
+  if (isSSHURL(repo) && !repo.startsWith("ssh://")) {
+    // The first colon of `git@host:org/repo` separates host and path, not host and port.
+    repo = "ssh://" + repo.replace(":", "/");
+  }
+  repo = repo.replace(/\/+$/, "");
+  if (repo.endsWith(".git")) repo = repo.slice(0, -4);
+  try {
+    const parsed = new URL(repo);
+    repo = parsed.toString();
+    // URL.toString() adds a trailing slash to an empty path.
+    if (parsed.pathname === "/" && !repo.endsWith(":/") && repo.endsWith("/")) repo = repo.slice(0, -1);
+  } catch {
+    // Not URL syntax (e.g. a local path): keep the trimmed, lower-cased form.
+  }
+  return repo.replace(/^ssh:\/\//, "");
+}
+
+/** The cache directory name for a repository: sha256 of the normalised URL. */
+export function repoCacheKey(url: string): string {
+  return createHash("sha256").update(normalizeGitURL(url)).digest("hex");
+}
+
+export interface SplitURL {
+  /** The URL without userinfo. */
+  url: string;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * Removes `user:password@` from an http(s) URL. The credentials are returned separately so they
+ * can be handed to git through the environment instead of its argv. ssh URLs keep their user
+ * (`git@host`): that is a login name, not a secret.
+ */
+export function splitUserinfo(url: string): SplitURL {
+  if (!/^https?:\/\//i.test(url)) return { url };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url };
+  }
+  if (!parsed.username && !parsed.password) return { url };
+  const out: SplitURL = { url: "" };
+  if (parsed.username) out.username = decodeURIComponent(parsed.username);
+  if (parsed.password) out.password = decodeURIComponent(parsed.password);
+  parsed.username = "";
+  parsed.password = "";
+  out.url = parsed.toString();
+  // Keep the caller's spelling otherwise (URL adds "/" to a bare host).
+  if (!url.endsWith("/") && out.url.endsWith("/") && parsed.pathname === "/") out.url = out.url.slice(0, -1);
+  return out;
+}
+
+export function isHTTPURL(url: string): boolean {
+  return /^https?:\/\//i.test(url.trim());
+}
