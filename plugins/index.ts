@@ -3,10 +3,13 @@
 // a plugin named by the source, then user plugins whose discover() claims the directory (Argo
 // asks CMP plugins before its own detection), then the built-ins (helm: Chart.yaml, kustomize:
 // kustomization file), and the directory plugin last.
+import { explicitTool } from "./detect.js";
 import { directoryPlugin } from "./directory/index.js";
-import type { ConfigManagementPlugin, SourceSpec } from "./types.js";
+import { createHelmPlugin } from "./helm/index.js";
+import { createKustomizePlugin } from "./kustomize/index.js";
+import type { ConfigManagementPlugin, SourceSpec, ToolSettings } from "./types.js";
 
-export type { ConfigManagementPlugin, RenderRequest, RenderResult, Manifest, SourceSpec, PluginContext } from "./types.js";
+export type { ConfigManagementPlugin, RenderRequest, RenderResult, Manifest, SourceSpec, PluginContext, ToolSettings } from "./types.js";
 export { RenderError } from "./types.js";
 
 export class PluginRegistry {
@@ -32,14 +35,23 @@ export class PluginRegistry {
   names(): string[] { return this.all().map((p) => p.name); }
 
   /** The plugin that renders this source directory. */
-  async select(appDir: string, source: SourceSpec): Promise<ConfigManagementPlugin> {
+  async select(appDir: string, source: SourceSpec, opts: { disabled?: ReadonlySet<string> } = {}): Promise<ConfigManagementPlugin> {
     const named = source.plugin?.name;
     if (named) {
       const p = this.get(named);
       if (!p) throw new Error(`config-management plugin "${named}" is not installed (installed: ${this.names().join(", ")})`);
       return p;
     }
+    // Tool options written in the source (helm/kustomize/directory) pick that built-in outright,
+    // as Argo's ExplicitType does; a disabled tool (argocd-cm `<tool>.enable: false`) is an error.
+    const explicit = explicitTool(source);
+    if (explicit && explicit !== "plugin") {
+      const p = explicit === "directory" ? this.fallback : this.builtins.find((b) => b.name === explicit);
+      if (p && opts.disabled?.has(p.name)) throw new Error(`manifest generation with ${p.name} is disabled`);
+      if (p) return p;
+    }
     for (const p of [...this.user, ...this.builtins]) {
+      if (opts.disabled?.has(p.name)) continue;
       if (await p.discover(appDir, source)) return p;
     }
     if (!this.fallback) throw new Error("no config-management plugin claims this source");
@@ -55,9 +67,11 @@ export class PluginRegistry {
   }
 }
 
-/** A registry holding the built-in plugins. */
-export function builtinPlugins(): PluginRegistry {
+/** A registry holding the built-in plugins, in Argo's detection order (Chart.yaml, kustomization, directory). */
+export function builtinPlugins(settings: ToolSettings = {}): PluginRegistry {
   const registry = new PluginRegistry();
+  registry.registerBuiltin(createHelmPlugin({ settings }));
+  registry.registerBuiltin(createKustomizePlugin({ settings }));
   registry.registerBuiltin(directoryPlugin, { fallback: true });
   return registry;
 }

@@ -60,7 +60,7 @@ test("user modules load at start-up; broken ones are reported by file and reason
   assert.ok(rejected.some((s) => s.endsWith("broken-syntax.js")));
   assert.ok(rejected.some((s) => s.endsWith("no-generate.mjs")));
 
-  assert.deepEqual(plugins.names().sort(), ["directory", "echo-configmap", "typed-plugin"]);
+  assert.deepEqual(plugins.names().sort(), ["directory", "echo-configmap", "helm", "kustomize", "typed-plugin"]);
   assert.equal(plugins.get("half"), undefined);
 
   // The loaded modules are usable through the registries.
