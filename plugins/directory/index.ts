@@ -5,6 +5,7 @@
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { globMatch } from "../../operator/engine/glob.js";
+import { evaluateJsonnetFile } from "../jsonnet/index.js";
 import { parseJsonManifests, parseManifests } from "../manifests.js";
 import { resolveInside } from "../paths.js";
 import type { ConfigManagementPlugin, Manifest, PluginContext, RenderRequest, RenderResult } from "../types.js";
@@ -15,7 +16,8 @@ interface DirectoryOptions {
   exclude?: string;
 }
 
-const manifestExtensions = [".yaml", ".yml", ".json"];
+// Argo evaluates *.jsonnet files of a directory app as Jsonnet.
+const manifestExtensions = [".yaml", ".yml", ".json", ".jsonnet"];
 
 function directoryOptions(req: RenderRequest): DirectoryOptions {
   const d = req.source.directory ?? {};
@@ -60,10 +62,14 @@ export const directoryPlugin = {
   name: "directory",
   // The fallback: any directory can be read as plain manifests.
   discover: () => Promise.resolve(true),
-  async generate(req: RenderRequest, _ctx?: PluginContext): Promise<RenderResult> {
+  async generate(req: RenderRequest, ctx?: PluginContext): Promise<RenderResult> {
     await resolveInside(req.repoRoot, req.repoRoot, relative(req.repoRoot, req.appDir) || ".", "source path");
     const manifests: Manifest[] = [];
     for (const file of await listManifestFiles(req, directoryOptions(req))) {
+      if (file.endsWith(".jsonnet")) {
+        manifests.push(...(await evaluateJsonnetFile(req, file, { signal: ctx?.signal })));
+        continue;
+      }
       const text = await readFile(file, "utf8");
       const source = relative(req.repoRoot, file);
       manifests.push(...(file.endsWith(".json") ? parseJsonManifests(text, { source }) : parseManifests(text, { source })));

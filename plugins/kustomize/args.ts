@@ -2,6 +2,9 @@
 // Application's kustomize options, in the order Argo's util/kustomize Build runs them: name
 // prefix, name suffix, images, replicas, labels, annotations, namespace (patches are merged into
 // the kustomization file, components added last).
+import { envsubst } from "../buildenv.js";
+
+export { envsubst };
 
 export type KustomizeImage = string | { name?: string; newName?: string; newTag?: string; digest?: string };
 
@@ -24,17 +27,6 @@ export interface KustomizeOptions {
   version?: string;
   kubeVersion?: string;
   apiVersions?: string[];
-}
-
-/**
- * Argo's Envsubst: `$VAR` and `${VAR}` from the build environment, `$$` for a literal `$`, and
- * unknown variables become empty (os.Expand semantics).
- */
-export function envsubst(text: string, env: Record<string, string>): string {
-  return text.replace(/\$(\$|\{([^}]*)\}|([A-Za-z0-9_]+))/g, (_m, whole: string, braced: string | undefined, bare: string | undefined) => {
-    if (whole === "$") return "$";
-    return env[braced ?? bare ?? ""] ?? "";
-  });
 }
 
 /** The object form `{name,newName,newTag,digest}` as kustomize's `name=newName:newTag@digest`. */
