@@ -15,3 +15,10 @@ export const FINALIZER_RESOURCES_BACKGROUND = "resources-finalizer.argocd.argopr
 
 export const ARGO_GROUP = "argoproj.io";
 export const ARGO_API_VERSION = "argoproj.io/v1alpha1";
+
+// Sync engine keys (gitops-engine pkg/sync/common/types.go, Helm's hook annotations).
+export const ANNOTATION_DELETION_APPROVED = "argocd.argoproj.io/deletion-approved";
+export const FINALIZER_HOOK = "argocd.argoproj.io/hook-finalizer";
+export const HELM_ANNOTATION_HOOK = "helm.sh/hook";
+export const HELM_ANNOTATION_HOOK_WEIGHT = "helm.sh/hook-weight";
+export const HELM_ANNOTATION_HOOK_DELETE_POLICY = "helm.sh/hook-delete-policy";
