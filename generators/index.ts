@@ -1,11 +1,20 @@
 // The generator registry. Built-in generators are registered here; user generators are added at
-// start-up by operator/modules/loader.ts. Combining generators (matrix, merge) receive a registry
-// without themselves, which is how nesting is limited, as in Argo CD.
+// start-up by operator/modules/loader.ts. Combining generators (matrix, merge) look their children
+// up in a smaller registry, which is how nesting is limited, as in Argo CD's GetGenerators:
+// top level = leaves + matrix/merge over (leaves + matrix/merge over leaves).
+import { clustersGenerator } from "./clusters.js";
+import { gitGenerator } from "./git.js";
 import { listGenerator } from "./list.js";
+import { createMatrixGenerator } from "./matrix.js";
+import { createMergeGenerator } from "./merge.js";
+import { pluginGenerator } from "./plugin.js";
 import type { Generator } from "./types.js";
 
-export type { Generator, GeneratorContext, Params } from "./types.js";
+export type { ClusterLister, ClusterSecret, Generator, GeneratorContext, KubeLookup, Params } from "./types.js";
 export { GeneratorError } from "./types.js";
+export { transform, type TransformResult } from "./transform.js";
+
+const COMBINERS = ["matrix", "merge"];
 
 export class GeneratorRegistry {
   private readonly generators = new Map<string, Generator>();
@@ -17,6 +26,13 @@ export class GeneratorRegistry {
 
   get(name: string): Generator | undefined { return this.generators.get(name); }
   names(): string[] { return [...this.generators.keys()]; }
+
+  /** A copy holding the generators whose names pass `keep`. */
+  filtered(keep: (name: string) => boolean): GeneratorRegistry {
+    const out = new GeneratorRegistry();
+    for (const g of this.generators.values()) if (keep(g.name)) out.register(g);
+    return out;
+  }
 
   /** The generator for one `spec.generators[]` entry: the single known key other than selector/template. */
   forEntry(entry: Record<string, unknown>): { generator: Generator; spec: unknown } {
@@ -31,8 +47,24 @@ export class GeneratorRegistry {
   }
 }
 
+/**
+ * The top-level registry. The child registries are derived when a matrix/merge runs, so user
+ * generators registered later are usable as children too.
+ */
 export function builtinGenerators(): GeneratorRegistry {
   const registry = new GeneratorRegistry();
+  const leaves = (): GeneratorRegistry => registry.filtered((n) => !COMBINERS.includes(n));
+  const nested = (): GeneratorRegistry => {
+    const r = leaves();
+    r.register(createMatrixGenerator(leaves));
+    r.register(createMergeGenerator(leaves));
+    return r;
+  };
   registry.register(listGenerator);
+  registry.register(clustersGenerator);
+  registry.register(gitGenerator);
+  registry.register(pluginGenerator);
+  registry.register(createMatrixGenerator(nested));
+  registry.register(createMergeGenerator(nested));
   return registry;
 }

@@ -1,6 +1,7 @@
 // The interface every ApplicationSet generator implements: built-in ones (list, clusters, git,
 // matrix, merge, plugin) and modules users add. A generator turns its section of an
 // ApplicationSet's `spec.generators[]` entry into parameter sets; templating is not its job.
+import type { RepoReader } from "../operator/git/types.js";
 import type { Logger } from "../operator/runtime/logger.js";
 
 /** One parameter set. Values are strings in fasttemplate mode, any JSON in goTemplate mode. */
@@ -11,6 +12,43 @@ export interface GeneratorContext {
   appSet: { metadata: { name?: string; namespace?: string }; spec: { goTemplate?: boolean; [key: string]: unknown } };
   log: Logger;
   signal?: AbortSignal;
+  /** Git access for the git generator. */
+  repos?: RepoReader;
+  /** Registered clusters (cluster Secrets) for the clusters generator. */
+  clusters?: ClusterLister;
+  /**
+   * Renders every string of a value with one parameter set in the ApplicationSet's template mode:
+   * used for `values` and for a matrix's second child, which may use the first child's params.
+   */
+  render?<T>(value: T, params: Params): Promise<T>;
+  /** ConfigMaps and Secrets of the ApplicationSet controller's namespace (plugin generator). */
+  kube?: KubeLookup;
+  /** HTTP client for the plugin generator; global fetch when absent. */
+  fetch?: typeof fetch;
+  /** argocd-cm `cluster.inClusterEnabled`: false drops the implicit in-cluster entry. */
+  inClusterEnabled?: boolean;
+}
+
+/** A cluster Secret (`argocd.argoproj.io/secret-type: cluster`) with its data decoded. */
+export interface ClusterSecret {
+  /** The Secret's own name. */
+  secretName: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Decoded `data` (and `stringData`): name, server, project, config, ... */
+  data: Record<string, string>;
+}
+
+export interface ClusterLister {
+  /** Every cluster Secret; the generator applies its selector itself. */
+  listClusterSecrets(opts?: { signal?: AbortSignal }): Promise<ClusterSecret[]>;
+}
+
+export interface KubeLookup {
+  /** `data` of a ConfigMap, or undefined when it does not exist. */
+  getConfigMap(name: string): Promise<Record<string, string> | undefined>;
+  /** Decoded `data` of a Secret, or undefined when it does not exist. */
+  getSecret(name: string): Promise<Record<string, string> | undefined>;
 }
 
 export interface Generator {

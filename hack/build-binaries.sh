@@ -74,10 +74,31 @@ install_tool() {
   GOBIN="$out" go install -trimpath -ldflags "-s -w" "$pkg@$version"
 }
 
+# The ApplicationSet Go-template renderer (hack/gotemplate) as js/wasm, with the toolchain's
+# wasm_exec.js beside it. The directory name carries a hash of the Go sources, computed the same
+# way by operator/appset/gotemplate.ts, so a source change is picked up without a version bump.
+build_gotemplate() {
+  local src
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/gotemplate" && pwd)"
+  local hash
+  hash=$(cd "$src" && cat go.mod go.sum $(ls *.go | LC_ALL=C sort) | sha256sum | cut -c1-16)
+  local out="$BIN_ROOT/gotemplate-$hash"
+  if [[ -f "$out/gotemplate.wasm" && -f "$out/wasm_exec.js" ]]; then log "gotemplate $hash already built"; return; fi
+  mkdir -p "$out"
+  log "building gotemplate $hash (js/wasm)"
+  (cd "$src" && GOOS=js GOARCH=wasm go build -trimpath -ldflags "-s -w" -o "$out/gotemplate.wasm.tmp" .)
+  local goroot; goroot="$(go env GOROOT)"
+  local exec_js="$goroot/lib/wasm/wasm_exec.js"
+  [[ -f "$exec_js" ]] || exec_js="$goroot/misc/wasm/wasm_exec.js"
+  cp "$exec_js" "$out/wasm_exec.js"
+  mv "$out/gotemplate.wasm.tmp" "$out/gotemplate.wasm"
+}
+
 want="${1:-all}"
 case "$want" in
   kubernetes) build_kubernetes ;;
   kwok) install_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" kwok ;;
+  gotemplate) build_gotemplate ;;
   tools)
     install_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" helm
     install_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" kustomize
@@ -87,7 +108,8 @@ case "$want" in
     build_kubernetes
     install_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" helm
     install_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" kustomize
-    install_tool jsonnet github.com/google/go-jsonnet/cmd/jsonnet "$JSONNET_VERSION" jsonnet ;;
-  *) echo "usage: $0 [all|kubernetes|kwok|tools]" >&2; exit 2 ;;
+    install_tool jsonnet github.com/google/go-jsonnet/cmd/jsonnet "$JSONNET_VERSION" jsonnet
+    build_gotemplate ;;
+  *) echo "usage: $0 [all|kubernetes|kwok|tools|gotemplate]" >&2; exit 2 ;;
 esac
 log "done"

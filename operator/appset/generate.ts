@@ -1,0 +1,154 @@
+// ApplicationSet → Applications, the whole pipeline shared by the controller and
+// `hawser appset generate`: run each top-level generator (selector post-filter, template
+// override), render the template per parameter set in the set's mode, apply templatePatch, force
+// the namespace, validate. Any error leaves `applications` empty: the caller must then create,
+// change or delete nothing (stricter than Argo CD, which also writes the valid ones).
+import { GeneratorError, transform, type GeneratorRegistry, type Params } from "../../generators/index.js";
+import { isRecord } from "../../generators/params.js";
+import type { ClusterLister, GeneratorContext, KubeLookup } from "../../generators/types.js";
+import type { RepoReader } from "../git/types.js";
+import type { Logger } from "../runtime/logger.js";
+import type { GoTemplateEngine } from "./gotemplate-wasm.js";
+import { applyTemplatePatch, TemplatePatchError } from "./patch.js";
+import { mergeGeneratorTemplate, toApplication, type AppTemplate, type GeneratedApplication } from "./render.js";
+import { createRenderer, TemplateRenderError } from "./template.js";
+import { validateApplications, type ValidationDeps } from "./validate.js";
+
+export const AppSetReason = {
+  GenerationError: "ApplicationGenerationFromParamsError",
+  RenderError: "RenderTemplateParamsError",
+  ValidationError: "ApplicationValidationError",
+} as const;
+export type AppSetReason = (typeof AppSetReason)[keyof typeof AppSetReason];
+
+export interface AppSetError {
+  reason: AppSetReason;
+  message: string;
+}
+
+export interface AppSetLike {
+  metadata: { name?: string; namespace?: string };
+  spec: Record<string, unknown>;
+}
+
+export interface GenerateDeps extends ValidationDeps {
+  registry: GeneratorRegistry;
+  loadEngine: () => Promise<GoTemplateEngine>;
+  log: Logger;
+  repos?: RepoReader;
+  clusters?: ClusterLister;
+  kube?: KubeLookup;
+  fetch?: typeof fetch;
+  inClusterEnabled?: boolean;
+  signal?: AbortSignal;
+  /** Namespace for an ApplicationSet without one (offline files). */
+  defaultNamespace?: string;
+}
+
+export interface GenerateResult {
+  /** Empty whenever `errors` is not. */
+  applications: GeneratedApplication[];
+  /** Per top-level generator, the parameter sets after its selector. */
+  params: Params[][];
+  errors: AppSetError[];
+  /** The smallest requeue of the generators; undefined means only on events. */
+  requeueAfterMs: number | undefined;
+}
+
+const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export async function generateApplications(appSet: AppSetLike, deps: GenerateDeps): Promise<GenerateResult> {
+  const spec = appSet.spec;
+  const name = appSet.metadata.name ?? "";
+  const namespace = appSet.metadata.namespace || deps.defaultNamespace || "argocd";
+  const goTemplate = spec.goTemplate === true;
+  const goTemplateOptions = Array.isArray(spec.goTemplateOptions) ? spec.goTemplateOptions.filter((o): o is string => typeof o === "string") : [];
+  const renderer = createRenderer({ goTemplate, goTemplateOptions }, deps.loadEngine);
+  const ctx: GeneratorContext = {
+    appSet: { metadata: { name, namespace }, spec: spec },
+    log: deps.log,
+    render: <T>(value: T, params: Params): Promise<T> => renderer.render(value, params),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(deps.repos ? { repos: deps.repos } : {}),
+    ...(deps.clusters ? { clusters: deps.clusters } : {}),
+    ...(deps.kube ? { kube: deps.kube } : {}),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.inClusterEnabled !== undefined ? { inClusterEnabled: deps.inClusterEnabled } : {}),
+  };
+  const result: GenerateResult = { applications: [], params: [], errors: [], requeueAfterMs: undefined };
+  const generators = Array.isArray(spec.generators) ? spec.generators : [];
+  if (generators.length === 0) {
+    result.errors.push({ reason: AppSetReason.GenerationError, message: "the ApplicationSet has no generators" });
+    return result;
+  }
+  const baseTemplate = structuredClone(isRecord(spec.template) ? spec.template : {}) as AppTemplate;
+  // The CRD defaults spec.project to "default" (docs/decisions.md); offline input gets the same.
+  if (isRecord(baseTemplate.spec) && baseTemplate.spec.project === undefined) baseTemplate.spec.project = "default";
+  const preserve = isRecord(spec.syncPolicy) && spec.syncPolicy.preserveResourcesOnDeletion === true;
+  const templatePatch = typeof spec.templatePatch === "string" && spec.templatePatch.trim() !== "" ? spec.templatePatch : undefined;
+
+  const rendered: GeneratedApplication[] = [];
+  for (const [i, entry] of generators.entries()) {
+    let out;
+    try {
+      out = await transform(entry, deps.registry, ctx);
+    } catch (err) {
+      const prefix = err instanceof GeneratorError ? "" : "unexpected error: ";
+      result.errors.push({ reason: AppSetReason.GenerationError, message: `generators[${i}]: ${prefix}${msg(err)}` });
+      return result;
+    }
+    result.params.push(out.params);
+    if (out.requeueAfterMs !== undefined) result.requeueAfterMs = Math.min(result.requeueAfterMs ?? Infinity, out.requeueAfterMs);
+    const template = mergeGeneratorTemplate(out.template, baseTemplate);
+    let outcomes;
+    try {
+      outcomes = await renderer.renderEach(template, out.params);
+    } catch (err) {
+      result.errors.push({ reason: AppSetReason.RenderError, message: `generators[${i}]: ${msg(err)}` });
+      return result;
+    }
+    let patches: Awaited<ReturnType<typeof renderer.renderEach<string>>> | undefined;
+    if (templatePatch) {
+      try {
+        patches = await renderer.renderEach(templatePatch, out.params);
+      } catch (err) {
+        result.errors.push({ reason: AppSetReason.RenderError, message: `generators[${i}]: templatePatch: ${msg(err)}` });
+        return result;
+      }
+    }
+    for (const [j, outcome] of outcomes.entries()) {
+      const params = out.params[j] as Params;
+      if (!outcome.ok) {
+        result.errors.push({ reason: AppSetReason.RenderError, message: `generators[${i}], parameter set ${j}: ${outcome.error.message}` });
+        continue;
+      }
+      let app = toApplication(outcome.value, namespace, preserve, Object.keys(params).length === 0);
+      const patch = patches?.[j];
+      if (patch) {
+        if (!patch.ok) {
+          result.errors.push({ reason: AppSetReason.RenderError, message: `generators[${i}], parameter set ${j}: templatePatch: ${patch.error.message}` });
+          continue;
+        }
+        try {
+          app = applyTemplatePatch(app, patch.value);
+        } catch (err) {
+          const text = err instanceof TemplatePatchError || err instanceof TemplateRenderError ? err.message : `unexpected error: ${msg(err)}`;
+          result.errors.push({ reason: AppSetReason.RenderError, message: `generators[${i}], parameter set ${j}: ${text}` });
+          continue;
+        }
+        // The patch may not move the Application either.
+        app.metadata.namespace = namespace;
+      }
+      rendered.push(app);
+    }
+  }
+  if (result.errors.length > 0) return result;
+
+  const validation = await validateApplications(name, rendered, deps);
+  if (validation.setError) result.errors.push({ reason: AppSetReason.ValidationError, message: validation.setError });
+  for (const [app, problems] of validation.appErrors) {
+    result.errors.push({ reason: AppSetReason.ValidationError, message: `application "${app}": ${problems.join("; ")}` });
+  }
+  if (result.errors.length === 0) result.applications = rendered;
+  return result;
+}

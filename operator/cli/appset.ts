@@ -1,0 +1,189 @@
+// `hawser appset generate`: the Applications an ApplicationSet would produce, offline. Cluster
+// Secrets, AppProjects, ConfigMaps and Secrets come from files; repositories are mapped to local
+// git checkouts. Nothing talks to a cluster.
+import { readFile } from "node:fs/promises";
+import { parseAllDocuments, stringify } from "yaml";
+import { builtinGenerators } from "../../generators/index.js";
+import { isRecord } from "../../generators/params.js";
+import type { ClusterSecret, KubeLookup } from "../../generators/types.js";
+import { PluginRegistry } from "../../plugins/index.js";
+import type { CommandModule } from "../cli.js";
+import { generateApplications, type AppSetLike, type GenerateResult } from "../appset/generate.js";
+import { goTemplateEngine } from "../appset/gotemplate-wasm.js";
+import { LocalRepoReader } from "../git/local-reader.js";
+import { loadUserModules } from "../modules/loader.js";
+import { createLogger } from "../runtime/logger.js";
+import { redact } from "../runtime/redact.js";
+import { flagValue, FlagError, parseFlags } from "./flags.js";
+
+const USAGE = `usage: hawser appset generate FILE... [flags]
+
+Prints the Applications the ApplicationSets in FILE... would generate, without a cluster.
+
+  --cluster FILE         cluster Secrets (argocd.argoproj.io/secret-type: cluster); repeatable
+  --repo URL=PATH        read repository URL from the local git repository at PATH; repeatable
+  --argocd-cm FILE       argocd-cm ConfigMap (cluster.inClusterEnabled)
+  --generator-dir DIR    load generator modules from DIR; repeatable
+  --namespace NS         namespace of ApplicationSets that name none (default argocd)
+  -o, --output FORMAT    yaml (default), json, or params (the parameter sets per generator)
+
+FILE may also hold AppProjects (projects other than "default" must exist), and the ConfigMaps and
+Secrets a plugin generator reads. Exit code 2 on any error, with nothing printed on stdout.
+`;
+
+type Obj = Record<string, unknown>;
+
+async function readDocs(file: string): Promise<Obj[]> {
+  const text = await readFile(file, "utf8");
+  const out: Obj[] = [];
+  for (const doc of parseAllDocuments(text, { version: "1.1" })) {
+    if (doc.errors.length > 0) throw new FlagError(`${file}: ${doc.errors[0]?.message ?? "invalid YAML"}`);
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) continue;
+    if (!isRecord(value)) throw new FlagError(`${file}: every document must be a Kubernetes object`);
+    // A v1 List holds its objects in items.
+    if (value.kind === "List" && Array.isArray(value.items)) out.push(...value.items.filter(isRecord));
+    else out.push(value);
+  }
+  return out;
+}
+
+function meta(obj: Obj): { name: string; labels: Record<string, string>; annotations: Record<string, string> } {
+  const m = isRecord(obj.metadata) ? obj.metadata : {};
+  const strings = (v: unknown): Record<string, string> => (isRecord(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")) : {});
+  return { name: typeof m.name === "string" ? m.name : "", labels: strings(m.labels), annotations: strings(m.annotations) };
+}
+
+function secretData(obj: Obj): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isRecord(obj.data)) for (const [k, v] of Object.entries(obj.data)) if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
+  if (isRecord(obj.stringData)) for (const [k, v] of Object.entries(obj.stringData)) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+function configMapData(obj: Obj): Record<string, string> {
+  return isRecord(obj.data) ? Object.fromEntries(Object.entries(obj.data).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
+}
+
+interface Inputs {
+  appSets: AppSetLike[];
+  projects: Set<string>;
+  clusters: ClusterSecret[];
+  configMaps: Map<string, Record<string, string>>;
+  secrets: Map<string, Record<string, string>>;
+}
+
+function collect(docs: Obj[], into: Inputs, source: string, clusterFile: boolean): void {
+  for (const obj of docs) {
+    const { name, labels, annotations } = meta(obj);
+    if (obj.kind === "ApplicationSet") {
+      if (!isRecord(obj.spec)) throw new FlagError(`${source}: ApplicationSet ${name} has no spec`);
+      into.appSets.push({ metadata: isRecord(obj.metadata) ? (obj.metadata) : {}, spec: obj.spec });
+    } else if (obj.kind === "AppProject") into.projects.add(name);
+    else if (obj.kind === "Secret") {
+      const data = secretData(obj);
+      if (clusterFile || labels["argocd.argoproj.io/secret-type"] === "cluster") {
+        if (!data.server) throw new FlagError(`${source}: cluster Secret ${name} has no server`);
+        into.clusters.push({ secretName: name, labels, annotations, data: { name: data.server, ...data } });
+      } else into.secrets.set(name, data);
+    } else if (obj.kind === "ConfigMap") into.configMaps.set(name, configMapData(obj));
+    else if (clusterFile) throw new FlagError(`${source}: expected cluster Secrets, found ${String(obj.kind)} ${name}`);
+  }
+}
+
+function parseRepoFlag(value: string): [string, string] {
+  // URL=PATH; the URL may itself contain "=", so split at the last one.
+  const eq = value.lastIndexOf("=");
+  if (eq <= 0 || eq === value.length - 1) throw new FlagError(`--repo wants URL=PATH, got "${value}"`);
+  return [value.slice(0, eq), value.slice(eq + 1)];
+}
+
+function printResults(format: string, results: { appSet: AppSetLike; result: GenerateResult }[]): void {
+  if (format === "params") {
+    const out = results.map(({ appSet, result }) => ({ applicationSet: appSet.metadata.name ?? "", generators: result.params }));
+    process.stdout.write(JSON.stringify(results.length === 1 ? out[0]?.generators : out, null, 2) + "\n");
+    return;
+  }
+  const apps = results.flatMap((r) => r.result.applications);
+  if (format === "json") process.stdout.write(JSON.stringify(apps, null, 2) + "\n");
+  else process.stdout.write(apps.map((a) => stringify(a, { lineWidth: 0 })).join("---\n"));
+}
+
+async function generate(args: string[]): Promise<number> {
+  const normalized = args.map((a) => (a === "-o" ? "--output" : a.startsWith("-o=") ? `--output=${a.slice(3)}` : a));
+  const flags = parseFlags(normalized, { values: ["argocd-cm", "output", "namespace"], repeatable: ["cluster", "repo", "generator-dir"], booleans: ["help"] });
+  if (flags.booleans.get("help")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const format = flagValue(flags, "output") ?? "yaml";
+  if (!["yaml", "json", "params"].includes(format)) throw new FlagError(`-o must be yaml, json or params, got "${format}"`);
+  if (flags.positional.length === 0) throw new FlagError("no ApplicationSet file given");
+
+  const inputs: Inputs = { appSets: [], projects: new Set(["default"]), clusters: [], configMaps: new Map(), secrets: new Map() };
+  for (const file of flags.positional) collect(await readDocs(file), inputs, file, false);
+  for (const file of flags.values.get("cluster") ?? []) collect(await readDocs(file), inputs, file, true);
+  let inClusterEnabled: boolean | undefined;
+  const cmFile = flagValue(flags, "argocd-cm");
+  if (cmFile) {
+    const cm = (await readDocs(cmFile)).find((o) => o.kind === "ConfigMap");
+    if (!cm) throw new FlagError(`${cmFile}: no ConfigMap in it`);
+    const data = configMapData(cm);
+    if (data["cluster.inClusterEnabled"] !== undefined) inClusterEnabled = data["cluster.inClusterEnabled"] !== "false";
+  }
+  if (inputs.appSets.length === 0) throw new FlagError(`no ApplicationSet in ${flags.positional.join(", ")}`);
+
+  const log = createLogger({ level: "warn" });
+  const registry = builtinGenerators();
+  const dirs = flags.values.get("generator-dir") ?? [];
+  if (dirs.length > 0) {
+    const reports = await loadUserModules({ generatorDirs: dirs, plugins: new PluginRegistry(), generators: registry, log });
+    const failed = reports.filter((r) => r.errors.length > 0);
+    if (failed.length > 0) throw new FlagError(failed.map((r) => `${r.source}: ${r.errors.join("; ")}`).join("\n"));
+  }
+  const repos = new LocalRepoReader((flags.values.get("repo") ?? []).map(parseRepoFlag));
+  const kube: KubeLookup = {
+    getConfigMap: (name) => Promise.resolve(inputs.configMaps.get(name)),
+    getSecret: (name) => Promise.resolve(inputs.secrets.get(name)),
+  };
+  const results: { appSet: AppSetLike; result: GenerateResult }[] = [];
+  let failed = false;
+  for (const appSet of inputs.appSets) {
+    const result = await generateApplications(appSet, {
+      registry,
+      loadEngine: goTemplateEngine,
+      log,
+      repos,
+      clusters: { listClusterSecrets: () => Promise.resolve(inputs.clusters) },
+      kube,
+      defaultNamespace: flagValue(flags, "namespace") ?? "argocd",
+      projectExists: (name) => Promise.resolve(inputs.projects.has(name)),
+      ...(inClusterEnabled !== undefined ? { inClusterEnabled } : {}),
+    });
+    for (const e of result.errors) process.stderr.write(redact(`ApplicationSet ${appSet.metadata.name ?? "(unnamed)"}: ${e.reason}: ${e.message}`) + "\n");
+    failed ||= result.errors.length > 0;
+    results.push({ appSet, result });
+  }
+  if (failed) return 2;
+  printResults(format, results);
+  return 0;
+}
+
+export const command: CommandModule = {
+  summary: "render ApplicationSets offline (generate)",
+  async run(args: string[]): Promise<number> {
+    const [sub, ...rest] = args;
+    try {
+      if (sub === "generate") return await generate(rest);
+      if (sub === "--help" || sub === "-h" || sub === "help") {
+        process.stdout.write(USAGE);
+        return 0;
+      }
+      process.stderr.write(`hawser appset: unknown subcommand "${sub ?? ""}"\n${USAGE}`);
+      return 2;
+    } catch (err) {
+      process.stderr.write(redact(`hawser appset ${sub ?? ""}: ${err instanceof Error ? err.message : String(err)}`) + "\n");
+      return 2;
+    }
+  },
+};
