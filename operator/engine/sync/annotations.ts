@@ -35,8 +35,11 @@ const HELM_DELETE_POLICIES: Record<string, HookDeletePolicy> = {
 };
 
 function annotation(obj: KubeObject, key: string): string | undefined {
-  const v = obj.metadata.annotations?.[key];
-  return typeof v === "string" ? v : undefined;
+  const v: unknown = obj.metadata.annotations?.[key];
+  if (v === undefined || v === null) return undefined;
+  // The apiserver would reject it; saying so here beats silently ignoring e.g. an unquoted wave.
+  if (typeof v !== "string") throw new SyncAnnotationError(`${describeObject(obj)}: annotation ${key} must be a string, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 /** Argo's GetAnnotationCSVs: split on commas, trim, drop empties. */
