@@ -15,6 +15,7 @@ setup_apt() {
   command -v etcd >/dev/null || missing+=(etcd-server)
   command -v git >/dev/null || missing+=(git)
   command -v openssl >/dev/null || missing+=(openssl)
+  [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server) # git ssh transport tests run a local sshd
   command -v go >/dev/null || [[ -x /usr/local/go/bin/go ]] || missing+=(golang-go)
   command -v node >/dev/null || missing+=(nodejs npm)
   if ((${#missing[@]})); then
