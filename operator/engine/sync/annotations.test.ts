@@ -1,0 +1,82 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { hookDeletePolicies, hookTypes, isHook, isSkipped, parseSyncOptions, syncWave, type SyncOptions } from "./annotations.js";
+import { parseBackoffDuration, parseGoDuration, formatGoDuration } from "./duration.js";
+import { loadYaml } from "./testdata/fixtures.js";
+import type { KubeObject } from "./types.js";
+
+interface AnnotationCase {
+  name: string;
+  object: KubeObject;
+  hook: boolean;
+  skip?: boolean;
+  types: string[];
+  policies: string[];
+  wave?: number;
+  waveError?: string;
+}
+
+for (const c of loadYaml<AnnotationCase[]>("annotations.yaml")) {
+  test(`annotations: ${c.name}`, () => {
+    assert.equal(isHook(c.object), c.hook, "isHook");
+    assert.equal(isSkipped(c.object), c.skip ?? false, "isSkipped");
+    assert.deepEqual(hookTypes(c.object), c.types, "hook types");
+    assert.deepEqual(hookDeletePolicies(c.object), c.policies, "delete policies");
+    if (c.waveError !== undefined) assert.throws(() => syncWave(c.object), { message: c.waveError });
+    else assert.equal(syncWave(c.object), c.wave);
+  });
+}
+
+interface OptionsCase {
+  name: string;
+  scope: "app" | "resource";
+  options: string[];
+  expect: SyncOptions;
+  unknown: string[];
+  warnings?: string[];
+}
+
+for (const c of loadYaml<OptionsCase[]>("sync-options.yaml")) {
+  test(`sync options: ${c.name}`, () => {
+    const parsed = parseSyncOptions(c.options, c.scope);
+    assert.deepEqual(parsed.options, c.expect);
+    assert.deepEqual(parsed.unknown, c.unknown);
+    assert.deepEqual(parsed.warnings, c.warnings ?? []);
+  });
+}
+
+const durations = loadYaml<{ valid: Record<string, number>; invalid: string[] }>("durations.yaml");
+
+test("Go durations: valid", () => {
+  for (const [input, ms] of Object.entries(durations.valid)) {
+    const got = parseGoDuration(input);
+    assert.ok(Math.abs(got - ms) < 1e-9 * Math.max(1, Math.abs(ms)), `${input}: got ${got}, want ${ms}`);
+  }
+});
+
+test("Go durations: invalid", () => {
+  for (const input of durations.invalid) {
+    assert.throws(() => parseGoDuration(input), /time: /, JSON.stringify(input));
+  }
+});
+
+test("Go durations: error messages as Go's", () => {
+  assert.throws(() => parseGoDuration("3"), { message: 'time: missing unit in duration "3"' });
+  assert.throws(() => parseGoDuration("1d"), { message: 'time: unknown unit "d" in duration "1d"' });
+  assert.throws(() => parseGoDuration(""), { message: 'time: invalid duration ""' });
+});
+
+test("retry backoff durations: a bare integer is seconds", () => {
+  assert.equal(parseBackoffDuration("5"), 5000);
+  assert.equal(parseBackoffDuration("5s"), 5000);
+  assert.equal(parseBackoffDuration("3m"), 180000);
+  assert.throws(() => parseBackoffDuration("soon"));
+});
+
+test("formatting durations as Go does", () => {
+  assert.equal(formatGoDuration(0), "0s");
+  assert.equal(formatGoDuration(1500), "1.5s");
+  assert.equal(formatGoDuration(150000), "2m30s");
+  assert.equal(formatGoDuration(3723000), "1h2m3s");
+  assert.equal(formatGoDuration(13), "13ms");
+});
