@@ -13,7 +13,7 @@
 //      into place, shared and reference-counted.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { redactUrl } from "../runtime/redact.js";
@@ -100,6 +100,8 @@ interface RepoState {
   indexes: Map<string, Promise<TreeIndex>>;
   trees: Map<string, TreeEntry>;
   treesScanned?: Promise<void>;
+  /** Created by this process and not fetched into yet: nothing to look up locally. */
+  fresh?: boolean;
 }
 
 export class RepoCache implements RepoSource {
@@ -141,7 +143,7 @@ export class RepoCache implements RepoSource {
     const r = resolveFromRefs(refs, rev, opts.tagPrefix !== undefined ? { tagPrefix: opts.tagPrefix } : {});
     if (r.kind === "commit" || r.kind === "sha") return r.sha;
     if (r.kind === "short-sha") {
-      await this.ensureInit(repo, repoURL);
+      await this.ensureInit(repo);
       let sha = await this.revParse(repo, repoURL, r.prefix);
       if (!sha) {
         await this.fetchAll(repo, repoURL, opts.signal);
@@ -150,6 +152,11 @@ export class RepoCache implements RepoSource {
       if (sha) return sha;
     }
     throw new GitError(redactUrl(repoURL), `unable to resolve revision "${rev}" in repository ${redactUrl(repoURL)}: no such branch, tag, commit or matching semver tag`);
+  }
+
+  /** Makes a commit available locally (fetching if needed), e.g. to warm the cache after a webhook. */
+  async prefetch(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
+    return this.commitSha(this.repo(repoURL), repoURL, commit, opts.signal);
   }
 
   /** Drops the cached ref listing of a repository (webhooks call this). */
@@ -163,7 +170,7 @@ export class RepoCache implements RepoSource {
     if (!opts.force && repo.refs && Date.now() - repo.refs.at < this.refsTtlMs) return repo.refs.value;
     if (repo.refsInFlight) return repo.refsInFlight;
     const p = (async () => {
-      await this.ensureInit(repo, repoURL);
+      await this.ensureInit(repo);
       const ctx = this.ctx(repo, repoURL, opts.signal);
       const t = this.pick(ctx);
       const value = await this.observe("ls-remote", repoURL, t.name, undefined, () => t.lsRemote(ctx));
@@ -290,16 +297,20 @@ export class RepoCache implements RepoSource {
   }
 
   /** Creates the bare repository once (temp dir + rename, so a crash never leaves half of one). */
-  private ensureInit(repo: RepoState, repoURL: string): Promise<void> {
+  private ensureInit(repo: RepoState): Promise<void> {
     repo.init ??= (async () => {
       if (existsSync(join(repo.gitDir, "HEAD"))) return;
       await mkdir(join(this.baseDir, "repos"), { recursive: true });
       const tmp = `${repo.gitDir}.tmp-${randomBytes(4).toString("hex")}`;
-      await runGit(["init", "--quiet", "--bare", tmp], { repoURL, timeoutMs: this.timeoutMs });
-      // Objects fetched by SHA are kept by our own refs; never let git gc drop them under a reader.
-      await runGit(["config", "gc.auto", "0"], { repoURL, cwd: tmp, timeoutMs: this.timeoutMs });
+      // What `git init --bare` writes, minus hooks and samples; written directly because a process
+      // spawn is a measurable part of a cold clone. gc.auto=0: objects fetched by SHA must never be
+      // pruned under a reader.
+      for (const d of ["objects/info", "objects/pack", "refs/heads", "refs/tags", "info"]) await mkdir(join(tmp, d), { recursive: true });
+      await writeFile(join(tmp, "HEAD"), "ref: refs/heads/main\n");
+      await writeFile(join(tmp, "config"), "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n[gc]\n\tauto = 0\n");
       try {
         await rename(tmp, repo.gitDir);
+        repo.fresh = true;
       } catch (err) {
         await rm(tmp, { recursive: true, force: true });
         if (!existsSync(join(repo.gitDir, "HEAD"))) throw err;
@@ -319,6 +330,16 @@ export class RepoCache implements RepoSource {
   private async hasCommit(repo: RepoState, sha: string): Promise<boolean> {
     const obj = await this.batch(repo).read(`${sha}^{commit}`);
     return obj?.type === "commit";
+  }
+
+  /** A loose ref's value (fetch writes loose refs), or undefined. */
+  private async localRef(repo: RepoState, ref: string): Promise<string | undefined> {
+    if (!/^refs\/[A-Za-z0-9._/-]+$/.test(ref) || ref.includes("..")) return undefined;
+    try {
+      return (await readFile(join(repo.gitDir, ref), "utf8")).trim();
+    } catch {
+      return undefined;
+    }
   }
 
   private async revParse(repo: RepoState, repoURL: string, rev: string): Promise<string | undefined> {
@@ -347,13 +368,13 @@ export class RepoCache implements RepoSource {
 
   /** Makes `sha` available locally; concurrent callers for the same commit share one fetch. */
   private async ensureCommit(repo: RepoState, repoURL: string, sha: string, signal?: AbortSignal): Promise<void> {
-    await this.ensureInit(repo, repoURL);
-    if (await this.hasCommit(repo, sha)) return;
+    await this.ensureInit(repo);
+    if (!repo.fresh && (await this.hasCommit(repo, sha))) return;
     let p = repo.fetches.get(sha);
     if (!p) {
       p = repo.lock.run(async () => {
         // Another fetch may have brought it while we waited for the lock.
-        if (await this.hasCommit(repo, sha)) return;
+        if (!repo.fresh && (await this.hasCommit(repo, sha))) return;
         const ctx = this.ctx(repo, repoURL, signal);
         const t = this.pick(ctx);
         const depth = ctx.creds?.depth ?? 1;
@@ -376,6 +397,9 @@ export class RepoCache implements RepoSource {
             if (err instanceof GitError && /authentication failed|unreachable|not found:/.test(err.message)) throw err;
             continue;
           }
+          // A fetched ref naming the commit proves it arrived, without starting a process.
+          const target = a.refspecs[0]?.split(":")[1];
+          if (target && (await this.localRef(repo, target)) === sha) return;
           if (await this.hasCommit(repo, sha)) return;
         }
         if (lastErr instanceof GitError && !(await this.hasCommit(repo, sha))) {
@@ -404,6 +428,7 @@ export class RepoCache implements RepoSource {
     try {
       await this.observe("fetch", repoURL, t.name, detail, () => t.fetch(ctx, req));
       this.stats.fetch++;
+      repo.fresh = false;
     } finally {
       // The batch reader may hold a stale pack list; the next read starts a fresh one.
       repo.batch?.retire();
