@@ -29,6 +29,13 @@ export interface RepoReader extends RevisionResolver {
 /** Everything the controllers need from git. */
 export interface RepoSource extends RepoReader {
   checkout(repoURL: string, commit: string, opts?: { signal?: AbortSignal }): Promise<Checkout>;
+  /**
+   * Optional: the git object id of the tree (or blob) at `path` in `commit` (`git rev-parse
+   * <commit>:<path>`), or undefined when the path does not exist. The renderer uses it for
+   * `argocd.argoproj.io/manifest-generate-paths`: an app whose paths hash the same at a new commit
+   * is not re-rendered. Without it, renders are keyed by commit.
+   */
+  treeHash?(repoURL: string, commit: string, path: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
 }
 
 /** A git failure the user must see (unreachable repo, bad credentials, unknown revision). */

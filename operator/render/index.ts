@@ -1,0 +1,336 @@
+// The renderer: an Application's sources → manifests, as Argo's repo-server GenerateManifests does
+// for each source. Per source: resolve the revision, pick the plugin (explicit options, discovery,
+// directory fallback), merge `.argocd-source.yaml` / `.argocd-source-<app>.yaml` overrides, and
+// render. Multi-source apps render in order; `ref` sources lend their checkout root to `$ref/...`
+// value files (and render only when they have a path); the results are concatenated with Argo's
+// last-wins rule for repeated resources. Helm-repository charts are pulled, not checked out.
+//
+// Renders are cached by everything that can change the output: repo URL, commit (or, with the
+// `argocd.argoproj.io/manifest-generate-paths` annotation and a RepoSource that can hash trees,
+// the tree hashes of those paths), path, tool options after overrides, plugin, kube version and
+// API versions, app identity and destination namespace, and the commits of ref sources.
+import { join, posix } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { Application, ApplicationSource } from "../api/index.js";
+import { buildEnv } from "../../plugins/buildenv.js";
+import { createChartCache, helmPlugin as defaultHelmPlugin } from "../../plugins/helm/index.js";
+import { resolveChartVersion } from "../../plugins/helm/repo.js";
+import type { PluginRegistry } from "../../plugins/index.js";
+import { resolveInside } from "../../plugins/paths.js";
+import { RenderError, type ConfigManagementPlugin, type Manifest, type SourceSpec, type ToolSettings } from "../../plugins/types.js";
+import type { Checkout, RepoSource } from "../git/types.js";
+import type { Logger } from "../runtime/logger.js";
+import { deduplicate, hashKey, mergePatch } from "./merge.js";
+
+export { deduplicate, mergePatch } from "./merge.js";
+
+export const MANIFEST_GENERATE_PATHS_ANNOTATION = "argocd.argoproj.io/manifest-generate-paths";
+export const REPEATED_RESOURCE_WARNING = "RepeatedResourceWarning";
+
+export type SourceType = "Helm" | "Kustomize" | "Directory" | "Plugin";
+
+export interface RenderSettings extends ToolSettings {
+  /** Tools turned off in argocd-cm (`helm.enable: false` → "helm", …). */
+  disabledTools?: string[];
+}
+
+export interface RenderInfo {
+  appName: string;
+  sourceIndex: number;
+  plugin: string;
+  key: string;
+}
+
+export interface RenderDeps {
+  repos: RepoSource;
+  plugins: PluginRegistry;
+  settings?: RenderSettings;
+  /** The destination cluster's version (e.g. "1.36.3") and API versions, for Capabilities. */
+  kubeVersion?: string;
+  apiVersions?: string[];
+  cache?: RenderCache;
+  /** Pulls Helm-repository charts; a shared default is used when absent. */
+  charts?: ReturnType<typeof createChartCache>;
+  /** Credentials for a Helm repository (from repository Secrets), if any. */
+  helmCredentials?: (repoURL: string) => Promise<{ username?: string; password?: string } | undefined>;
+  log?: Logger;
+  signal?: AbortSignal;
+  /** Called once per source actually rendered (not served from the cache). */
+  onRender?: (info: RenderInfo) => void;
+}
+
+export interface RenderedSource {
+  /** Commit SHA, or the chart version for a Helm-repository chart. */
+  revision: string;
+  /** Undefined for a `ref` source without a path (it renders nothing). */
+  sourceType?: SourceType;
+  plugin?: string;
+  cached: boolean;
+}
+
+export interface RenderOutput {
+  manifests: Manifest[];
+  sources: RenderedSource[];
+  revisions: string[];
+  sourceTypes: Array<SourceType | undefined>;
+  /** Messages for a RepeatedResourceWarning condition. */
+  repeatedResourceWarnings: string[];
+  /** Everything the user should see (repeated resources and plugin warnings). */
+  warnings: string[];
+}
+
+interface CacheEntry { manifests: Manifest[]; warnings: string[]; plugin?: string }
+
+/** An LRU of rendered sources; concurrent renders of one key share the work. */
+export class RenderCache {
+  private readonly entries = new Map<string, CacheEntry>();
+  private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  constructor(private readonly maxEntries = 500) {}
+
+  get size(): number { return this.entries.size; }
+
+  async getOrRender(key: string, render: () => Promise<CacheEntry>): Promise<{ entry: CacheEntry; cached: boolean }> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return { entry: hit, cached: true };
+    }
+    let p = this.inflight.get(key);
+    const shared = p !== undefined;
+    if (!p) {
+      p = render();
+      this.inflight.set(key, p);
+    }
+    try {
+      const entry = await p;
+      if (!shared) {
+        this.entries.set(key, entry);
+        while (this.entries.size > this.maxEntries) {
+          const oldest = this.entries.keys().next().value;
+          if (oldest === undefined) break;
+          this.entries.delete(oldest);
+        }
+      }
+      return { entry, cached: shared };
+    } finally {
+      if (!shared) this.inflight.delete(key);
+    }
+  }
+
+  clear(): void { this.entries.clear(); }
+}
+
+const defaultCache = new RenderCache();
+let defaultCharts: ReturnType<typeof createChartCache> | undefined;
+
+function sourceTypeOf(plugin: string): SourceType {
+  if (plugin === "helm") return "Helm";
+  if (plugin === "kustomize") return "Kustomize";
+  if (plugin === "directory") return "Directory";
+  return "Plugin";
+}
+
+/** Source path normalised as Argo shows it (`.` for the root); refuses absolute paths. */
+function sourcePath(source: ApplicationSource): string {
+  const p = (source.path ?? "").trim();
+  if (p.startsWith("/")) throw new RenderError(`source path "${p}" must be relative to the repository root`);
+  return posix.normalize(p === "" ? "." : p);
+}
+
+/** Paths from the manifest-generate-paths annotation, relative to the repo root. */
+export function manifestGeneratePaths(annotation: string | undefined, appPath: string): string[] | undefined {
+  if (!annotation || annotation.trim() === "") return undefined;
+  const out: string[] = [];
+  for (const raw of annotation.split(";")) {
+    const p = raw.trim();
+    if (p === "") continue;
+    const rel = p.startsWith("/") ? posix.normalize(p.slice(1) || ".") : posix.normalize(posix.join(appPath, p));
+    // A path outside the repository can't be hashed; fall back to keying by commit.
+    if (rel === ".." || rel.startsWith("../")) return undefined;
+    out.push(rel);
+  }
+  return out.length > 0 ? out.sort() : undefined;
+}
+
+async function readOverride(repos: RepoSource, repoURL: string, commit: string, path: string, signal?: AbortSignal): Promise<unknown> {
+  let buf: Buffer;
+  try {
+    buf = await repos.readFile(repoURL, commit, path, { signal });
+  } catch {
+    return undefined; // Absent (the common case).
+  }
+  if (buf.length > 1024 * 1024) throw new RenderError(`${path}: larger than the 1 MiB limit for parameter overrides`);
+  try {
+    return parseYaml(buf.toString("utf8"), { maxAliasCount: 100 }) as unknown;
+  } catch (err) {
+    throw new RenderError(`${path}: invalid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+  }
+}
+
+/**
+ * Argo's mergeSourceParameters: `.argocd-source.yaml`, then `.argocd-source-<app>.yaml` (and the
+ * `<namespace>_<app>` spelling), merged into the source; repoURL/path/chart/targetRevision stay.
+ */
+export async function applyOverrides(repos: RepoSource, source: ApplicationSource, commit: string, app: { name: string; namespace: string }, signal?: AbortSignal): Promise<{ source: ApplicationSource; overrides: unknown[] }> {
+  const dir = sourcePath(source);
+  const names = [".argocd-source.yaml", `.argocd-source-${app.name}.yaml`, `.argocd-source-${app.namespace}_${app.name}.yaml`];
+  let merged: unknown = source;
+  const overrides: unknown[] = [];
+  for (const name of names) {
+    const doc = await readOverride(repos, source.repoURL, commit, dir === "." ? name : `${dir}/${name}`, signal);
+    if (doc === undefined || doc === null) continue;
+    if (typeof doc !== "object" || Array.isArray(doc)) throw new RenderError(`${name}: must be a mapping of tool options`);
+    overrides.push(doc);
+    merged = mergePatch(merged, doc);
+  }
+  const out = merged as ApplicationSource;
+  return { source: { ...out, repoURL: source.repoURL, path: source.path, chart: source.chart, targetRevision: source.targetRevision }, overrides };
+}
+
+function appSources(app: Application): ApplicationSource[] {
+  const spec = app.spec;
+  if (spec.sources && spec.sources.length > 0) return spec.sources;
+  if (spec.source) return [spec.source];
+  throw new RenderError("the application has no source");
+}
+
+/**
+ * Renders every source of `app`. `opts.revisions` pins sources to revisions (a sync to a given
+ * revision); otherwise each source's targetRevision is resolved.
+ */
+export async function renderApplication(app: Application, deps: RenderDeps, opts: { revisions?: Array<string | undefined> } = {}): Promise<RenderOutput> {
+  const sources = appSources(app);
+  const appName = app.metadata?.name ?? "";
+  const appNamespace = app.metadata?.namespace ?? "";
+  const destNamespace = app.spec.destination.namespace ?? "";
+  const project = app.spec.project || "default";
+  const cache = deps.cache ?? defaultCache;
+  const disabled = new Set(deps.settings?.disabledTools ?? []);
+  const annotations = app.metadata?.annotations ?? {};
+  const isHelmRepo = (s: ApplicationSource): boolean => !!s.chart;
+
+  // Resolve every revision first: ref sources must be known before the sources that use them.
+  const revisions: string[] = [];
+  for (const [i, s] of sources.entries()) {
+    const pinned = opts.revisions?.[i];
+    if (isHelmRepo(s)) {
+      if (disabled.has("helm")) throw new RenderError("manifest generation with helm is disabled");
+      const creds = await deps.helmCredentials?.(s.repoURL);
+      revisions.push(await resolveChartVersion(s.repoURL, s.chart!, pinned ?? s.targetRevision, creds ?? {}, deps.signal));
+    } else {
+      revisions.push(await deps.repos.resolveRevision(s.repoURL, pinned ?? s.targetRevision, { ...(s.tagPrefix ? { tagPrefix: s.tagPrefix } : {}), signal: deps.signal }));
+    }
+  }
+
+  const checkouts = new Map<string, Promise<Checkout>>();
+  const checkout = (repoURL: string, commit: string): Promise<Checkout> => {
+    const k = `${repoURL}\u0000${commit}`;
+    let c = checkouts.get(k);
+    if (!c) {
+      c = deps.repos.checkout(repoURL, commit, { signal: deps.signal });
+      checkouts.set(k, c);
+    }
+    return c;
+  };
+
+  const refs = new Map<string, { repoURL: string; commit: string }>();
+  sources.forEach((s, i) => {
+    if (s.ref) {
+      if (isHelmRepo(s)) throw new RenderError(`source ${i + 1}: a ref source may not set chart`);
+      refs.set(s.ref, { repoURL: s.repoURL, commit: revisions[i]! });
+    }
+  });
+  const refKey = [...refs].map(([name, r]) => [name, r.repoURL, r.commit]).sort();
+
+  try {
+    const rendered: RenderedSource[] = [];
+    const all: Manifest[] = [];
+    const pluginWarnings: string[] = [];
+    for (const [i, original] of sources.entries()) {
+      const revision = revisions[i]!;
+      if (original.ref && !original.path) {
+        rendered.push({ revision, cached: false });
+        continue;
+      }
+      const refRoots = async (): Promise<Record<string, string>> => {
+        const roots: Record<string, string> = {};
+        for (const [name, r] of refs) roots[name] = (await checkout(r.repoURL, r.commit)).path;
+        return roots;
+      };
+      const result = isHelmRepo(original)
+        ? await renderHelmRepoSource(original, revision, i, refRoots)
+        : await renderGitSource(original, revision, i, refRoots);
+      rendered.push(result.info);
+      all.push(...result.entry.manifests.map((m) => structuredClone(m)));
+      pluginWarnings.push(...result.entry.warnings);
+    }
+    const { manifests, warnings: repeated } = deduplicate(all, destNamespace);
+    return {
+      manifests,
+      sources: rendered,
+      revisions: rendered.map((r) => r.revision),
+      sourceTypes: rendered.map((r) => r.sourceType),
+      repeatedResourceWarnings: repeated,
+      warnings: [...repeated, ...pluginWarnings],
+    };
+  } finally {
+    for (const c of checkouts.values()) c.then((x) => x.release(), () => undefined);
+  }
+
+  async function renderHelmRepoSource(source: ApplicationSource, version: string, index: number, refRoots: () => Promise<Record<string, string>>): Promise<{ entry: CacheEntry; info: RenderedSource }> {
+    const plugin = deps.plugins.get("helm") ?? defaultHelmPlugin;
+    const kube = { kubeVersion: deps.kubeVersion, apiVersions: deps.apiVersions };
+    const key = hashKey({ kind: "helm-repo", repoURL: source.repoURL, chart: source.chart, version, helm: source.helm, refKey, kube, appName, appNamespace, destNamespace, project, plugin: plugin.name });
+    const { entry, cached } = await cache.getOrRender(key, async () => {
+      const creds = await deps.helmCredentials?.(source.repoURL);
+      defaultCharts ??= createChartCache({ dir: deps.settings?.helmChartCacheDir, timeoutMs: deps.settings?.execTimeoutMs });
+      const charts = deps.charts ?? defaultCharts;
+      const chartDir = await charts.pull({ repoURL: source.repoURL, chart: source.chart!, version, ...creds, passCredentials: source.helm?.passCredentials }, deps.signal);
+      deps.onRender?.({ appName, sourceIndex: index, plugin: plugin.name, key });
+      const env = buildEnv({ appName, appNamespace, project, revision: version, sourcePath: "", repoURL: source.repoURL, targetRevision: source.targetRevision ?? "", ...kube });
+      return run(plugin, { repoRoot: chartDir, appDir: chartDir, source: source as SourceSpec, revision: version, env, refSources: await refRoots() });
+    });
+    return { entry, info: { revision: version, sourceType: "Helm", plugin: plugin.name, cached } };
+  }
+
+  async function renderGitSource(original: ApplicationSource, commit: string, index: number, refRoots: () => Promise<Record<string, string>>): Promise<{ entry: CacheEntry; info: RenderedSource }> {
+    const path = sourcePath(original);
+    const { source, overrides } = await applyOverrides(deps.repos, original, commit, { name: appName, namespace: appNamespace }, deps.signal);
+    const kube = { kubeVersion: deps.kubeVersion, apiVersions: deps.apiVersions };
+    // With manifest-generate-paths, unchanged paths mean unchanged input even at a new commit.
+    let content: unknown = commit;
+    const paths = manifestGeneratePaths(annotations[MANIFEST_GENERATE_PATHS_ANNOTATION], path);
+    if (paths && deps.repos.treeHash) {
+      const hashes: Array<[string, string | null]> = [];
+      for (const p of paths) hashes.push([p, (await deps.repos.treeHash(original.repoURL, commit, p, { signal: deps.signal })) ?? null]);
+      content = { paths: hashes };
+    }
+    const toolOptions = { helm: source.helm, kustomize: source.kustomize, directory: source.directory, plugin: source.plugin };
+    const key = hashKey({ kind: "git", repoURL: original.repoURL, content, path, toolOptions, overrides, refKey, kube, appName, appNamespace, destNamespace, project, disabled: [...disabled].sort(), plugins: deps.plugins.names() });
+    let pluginName: string | undefined;
+    const { entry, cached } = await cache.getOrRender(key, async () => {
+      const co = await checkout(original.repoURL, commit);
+      const appDir = await resolveInside(co.path, co.path, path, "source path");
+      const plugin = await deps.plugins.select(appDir, source as SourceSpec, { disabled });
+      pluginName = plugin.name;
+      deps.onRender?.({ appName, sourceIndex: index, plugin: plugin.name, key });
+      const env = buildEnv({ appName, appNamespace, project, revision: commit, sourcePath: path, repoURL: original.repoURL, targetRevision: original.targetRevision ?? "", ...kube });
+      const entry = await run(plugin, { repoRoot: co.path, appDir: join(co.path, path), source: source as SourceSpec, revision: commit, env, refSources: await refRoots() });
+      return { ...entry, plugin: plugin.name };
+    });
+    const name = pluginName ?? entry.plugin ?? "directory";
+    return { entry, info: { revision: commit, sourceType: sourceTypeOf(name), plugin: name, cached } };
+  }
+
+  async function run(plugin: ConfigManagementPlugin, r: { repoRoot: string; appDir: string; source: SourceSpec; revision: string; env: Record<string, string>; refSources: Record<string, string> }): Promise<CacheEntry> {
+    const log = deps.log?.child({ application: appName, plugin: plugin.name });
+    const out = await plugin.generate({
+      appName, appNamespace, project, destinationNamespace: destNamespace, kubeVersion: deps.kubeVersion, apiVersions: deps.apiVersions, ...r,
+    }, { log: log ?? silentLogger, signal: deps.signal });
+    return { manifests: out.manifests, warnings: out.warnings ?? [] };
+  }
+}
+
+const noop = (): void => undefined;
+const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => silentLogger, enabled: () => false };

@@ -1,0 +1,188 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { Application } from "../api/index.js";
+import { builtinPlugins } from "../../plugins/index.js";
+import { createChartCache } from "../../plugins/helm/index.js";
+import { seedsDir } from "../../test/crds/seeds.js";
+import { startHelmRepo } from "../../test/support/helm-repo.js";
+import { LocalGitRepo, LocalRepoSource } from "../../test/support/local-repos.js";
+import { deduplicate, manifestGeneratePaths, mergePatch, RenderCache, renderApplication, type RenderDeps, type RenderInfo } from "./index.js";
+
+const helmChart = join(import.meta.dirname, "..", "..", "plugins", "helm", "testdata", "basic", "repo", "chart");
+
+async function filesOf(dir: string, prefix = ""): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(join(d, e.name));
+      else out[join(prefix, relative(dir, join(d, e.name)))] = await readFile(join(d, e.name), "utf8");
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+function app(name: string, spec: Partial<Application["spec"]>, annotations: Record<string, string> = {}): Application {
+  return {
+    apiVersion: "argoproj.io/v1alpha1", kind: "Application",
+    metadata: { name, namespace: "argocd", annotations },
+    spec: { project: "default", destination: { server: "https://kubernetes.default.svc", namespace: "dest" }, ...spec },
+  };
+}
+
+const cm = (name: string, extra = "") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}`;
+
+function deps(repos: LocalRepoSource, renders: RenderInfo[], extra: Partial<RenderDeps> = {}): RenderDeps {
+  return { repos, plugins: builtinPlugins(), cache: new RenderCache(), kubeVersion: "1.36.3", apiVersions: ["v1"], onRender: (i) => renders.push(i), ...extra };
+}
+
+test("pure helpers: merge patch, duplicate rule, manifest-generate-paths", () => {
+  assert.deepEqual(mergePatch({ helm: { values: "a", parameters: [1] }, path: "x" }, { helm: { parameters: [2], values: null } }), { helm: { parameters: [2] }, path: "x" });
+  const m = (kind: string, name: string, ns?: string, v?: string) => ({ apiVersion: kind === "Deployment" ? "apps/v1" : "v1", kind, metadata: { name, ...(ns ? { namespace: ns } : {}) }, v });
+  const d = deduplicate([m("ConfigMap", "a", undefined, "1"), m("Deployment", "a"), m("ConfigMap", "a", "dest", "2"), m("ConfigMap", "a", "other")], "dest");
+  assert.deepEqual(d.manifests.map((x) => [x.kind, x.metadata.namespace, (x as { v?: string }).v]), [["Deployment", undefined, undefined], ["ConfigMap", "dest", "2"], ["ConfigMap", "other", undefined]]);
+  assert.deepEqual(d.warnings, ["Resource /ConfigMap/dest/a appeared 2 times among application resources."]);
+  assert.deepEqual(manifestGeneratePaths(".;../base;/shared", "apps/a"), ["apps/a", "apps/base", "shared"]);
+  assert.equal(manifestGeneratePaths("../../..", "apps/a"), undefined);
+  assert.equal(manifestGeneratePaths(undefined, "apps/a"), undefined);
+});
+
+test("seed 002 overlays render from git; unchanged input is served from the cache", async (t) => {
+  const seeds = seedsDir();
+  if (!seeds) return t.skip("seeds not found");
+  const git = await LocalGitRepo.create(await filesOf(join(seeds, "002", "repo-argocd-kustomize-demo")));
+  const repos = new LocalRepoSource({ "https://github.com/eocndp/argocd-kustomize-demo": git });
+  const renders: RenderInfo[] = [];
+  const d = deps(repos, renders);
+  const seedApp = parseYaml(await readFile(join(seeds, "002", "app-demo-dev.yaml"), "utf8")) as Application;
+  const first = await renderApplication(seedApp, d);
+  assert.deepEqual(first.sourceTypes, ["Kustomize"]);
+  assert.match(first.revisions[0]!, /^[0-9a-f]{40}$/);
+  assert.deepEqual(first.manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort(), ["Deployment/dev-demo", "Service/dev-demo"]);
+  const second = await renderApplication(seedApp, d);
+  assert.equal(renders.length, 1, "second render is a cache hit");
+  assert.equal(second.sources[0]!.cached, true);
+  assert.deepEqual(second.manifests, first.manifests);
+  second.manifests[0]!.metadata.name = "mutated";
+  assert.notEqual((await renderApplication(seedApp, d)).manifests[0]!.metadata.name, "mutated", "callers can't corrupt the cache");
+  // An unrelated commit re-renders (keyed by commit without manifest-generate-paths) …
+  await git.commit({ "README.md": "docs" });
+  await renderApplication(seedApp, d);
+  assert.equal(renders.length, 2);
+  await git.dispose();
+  await repos.dispose();
+});
+
+test("manifest-generate-paths: a commit to another app's path does not re-render this one", async () => {
+  const git = await LocalGitRepo.create({ "apps/a/cm.yaml": cm("a"), "apps/b/cm.yaml": cm("b"), "apps/base/x.yaml": cm("x") });
+  const repos = new LocalRepoSource({ "https://git.example.com/mono.git": git });
+  const renders: RenderInfo[] = [];
+  const d = deps(repos, renders);
+  const a = app("a", { source: { repoURL: "https://git.example.com/mono.git", path: "apps/a", targetRevision: "main" } }, { "argocd.argoproj.io/manifest-generate-paths": ".;../base" });
+  const r1 = await renderApplication(a, d);
+  const c2 = await git.commit({ "apps/b/cm.yaml": cm("b", "data: {v: '2'}\n") });
+  const r2 = await renderApplication(a, d);
+  assert.equal(renders.length, 1, "apps/b changed: no re-render");
+  assert.equal(r2.revisions[0], c2, "the reported revision still moves to the new commit");
+  assert.notEqual(r1.revisions[0], c2);
+  await git.commit({ "apps/base/x.yaml": cm("x", "data: {v: '2'}\n") });
+  await renderApplication(a, d);
+  assert.equal(renders.length, 2, "a listed path changed: re-render");
+  await git.commit({ "apps/a/cm.yaml": cm("a", "data: {v: '3'}\n") });
+  const r4 = await renderApplication(a, d);
+  assert.equal(renders.length, 3);
+  assert.deepEqual(r4.manifests[0]!.data, { v: "3" });
+  // Without tree hashes from the RepoSource, the renderer falls back to keying by commit.
+  const noHash = new LocalRepoSource({ "https://git.example.com/mono.git": git }, { treeHash: false });
+  const renders2: RenderInfo[] = [];
+  const d2 = deps(noHash, renders2);
+  await renderApplication(a, d2);
+  await git.commit({ "apps/b/cm.yaml": cm("b", "data: {v: '9'}\n") });
+  await renderApplication(a, d2);
+  assert.equal(renders2.length, 2);
+  await git.dispose();
+  await repos.dispose();
+  await noHash.dispose();
+});
+
+test(".argocd-source.yaml and .argocd-source-<app>.yaml overrides are merged into the tool options", async () => {
+  const files = await filesOf(helmChart, "chart");
+  files["chart/.argocd-source.yaml"] = "helm:\n  parameters:\n    - {name: color, value: from-source-file}\n    - {name: size, value: from-source-file}\n";
+  files["chart/.argocd-source-special.yaml"] = "helm:\n  parameters:\n    - {name: color, value: from-app-file}\n";
+  const git = await LocalGitRepo.create(files);
+  const repos = new LocalRepoSource({ "https://git.example.com/charts.git": git });
+  const renders: RenderInfo[] = [];
+  const d = deps(repos, renders);
+  const src = { repoURL: "https://git.example.com/charts.git", path: "chart", helm: { valueFiles: ["values-prod.yaml"] } };
+  const data = async (name: string) => (await renderApplication(app(name, { source: src }), d)).manifests.find((m) => m.kind === "ConfigMap")!.data as Record<string, string>;
+  const plain = await data("plain");
+  assert.equal(plain.color, "from-source-file");
+  const special = await data("special");
+  assert.equal(special.color, "from-app-file", "the app-specific file wins; its parameters replace the list");
+  assert.equal(special.size, "small");
+  await git.commit({ "chart/.argocd-source-special.yaml": null });
+  assert.equal((await data("special")).color, "from-source-file");
+  assert.equal(renders.length, 3);
+  await git.dispose();
+  await repos.dispose();
+});
+
+test("multi-source: repository chart with $values from a git ref source that also renders; last duplicate wins", async () => {
+  const helmRepo = await startHelmRepo({ chartDirs: [helmChart] });
+  const git = await LocalGitRepo.create({
+    "applications/argocd/helm-values.yaml": "color: from-values-repo\n",
+    "charts/common/cm.yaml": cm("argocd-cfg", "data: {color: overridden-by-git-source}\n"),
+    "charts/common/extra.yaml": cm("extra"),
+  });
+  const repos = new LocalRepoSource({ "https://github.com/Lumie-Edu/lumie-infra.git": git });
+  const cacheDir = await mkdtemp(join(tmpdir(), "hawser-render-charts-"));
+  const renders: RenderInfo[] = [];
+  const d = deps(repos, renders, { charts: createChartCache({ dir: cacheDir }) });
+  const a = app("argocd", {
+    sources: [
+      { repoURL: helmRepo.url, chart: "basic", targetRevision: "^0.1.0", helm: { valueFiles: ["$values/applications/argocd/helm-values.yaml"], skipCrds: true, skipTests: true } },
+      { repoURL: "https://github.com/Lumie-Edu/lumie-infra.git", targetRevision: "main", ref: "values", path: "charts/common" },
+      { repoURL: "https://github.com/Lumie-Edu/lumie-infra.git", targetRevision: "main", ref: "unused" },
+    ],
+  });
+  const out = await renderApplication(a, d);
+  assert.deepEqual(out.sourceTypes, ["Helm", "Directory", undefined]);
+  assert.equal(out.revisions[0], "0.1.0", "constraint resolved to a chart version");
+  assert.match(out.revisions[1]!, /^[0-9a-f]{40}$/);
+  assert.deepEqual(out.manifests.map((m) => m.metadata.name).sort(), ["argocd-cfg", "extra"]);
+  assert.deepEqual(out.manifests.find((m) => m.metadata.name === "argocd-cfg")!.data, { color: "overridden-by-git-source" }, "last source wins");
+  assert.deepEqual(out.repeatedResourceWarnings, ["Resource /ConfigMap/dest/argocd-cfg appeared 2 times among application resources."]);
+  // The helm output before the duplicate rule used the ref source's values.
+  const chartOnly = await renderApplication(app("argocd", { sources: [a.spec.sources![0]!, { ...a.spec.sources![1]!, path: undefined }] }), d);
+  assert.equal((chartOnly.manifests[0]!.data as Record<string, string>).color, "from-values-repo");
+  const before = renders.length;
+  await renderApplication(a, d);
+  assert.equal(renders.length, before, "unchanged multi-source app is a cache hit");
+  await git.commit({ "applications/argocd/helm-values.yaml": "color: v2\n" });
+  await renderApplication(a, d);
+  assert.equal(renders.length, before + 2, "a new commit of the ref source re-renders the chart too");
+  await helmRepo.close();
+  await git.dispose();
+  await repos.dispose();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+test("errors: path escaping the repo, missing source, disabled tool, two tools named", async () => {
+  const git = await LocalGitRepo.create({ "app/cm.yaml": cm("a"), "app/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cm.yaml]\n" });
+  const repos = new LocalRepoSource({ "https://git.example.com/r.git": git });
+  const d = deps(repos, []);
+  const r = (source: Record<string, unknown>, extra: Partial<RenderDeps> = {}) => renderApplication(app("x", { source: { repoURL: "https://git.example.com/r.git", ...source } }), { ...d, ...extra });
+  await assert.rejects(r({ path: "../../etc" }), /outside the repository/);
+  await assert.rejects(r({ path: "/etc" }), /relative to the repository root/);
+  await assert.rejects(renderApplication(app("x", {}), d), /no source/);
+  await assert.rejects(r({ path: "app", kustomize: { namePrefix: "p" } }, { settings: { disabledTools: ["kustomize"] } }), /kustomize is disabled/);
+  const fallback = await r({ path: "app" }, { settings: { disabledTools: ["kustomize"] } });
+  assert.deepEqual(fallback.sourceTypes, ["Directory"], "discovery skips a disabled tool");
+  await assert.rejects(r({ path: "app", kustomize: { namePrefix: "p" }, helm: { releaseName: "x" } }), /multiple application sources defined/);
+  await git.dispose();
+  await repos.dispose();
+});
