@@ -126,7 +126,7 @@ export function nextSyncStep(plan: SyncPlan, current: OperationState, observatio
     if (next === undefined) continue;
     r.hookPhase = next.phase;
     if (next.message !== undefined) r.message = next.message;
-    if (r.hookType && task) actions.push(action("finalize-hook", task, false));
+    if (r.hookType && task && isCompleted(r)) actions.push(action("finalize-hook", task, false));
   }
 
   const running = results.filter((r) => r.hookPhase === "Running");
@@ -233,7 +233,7 @@ function refresh(r: Result, obs: Observation | undefined): { phase: OperationPha
   if (r.status === "Pruned") return obs?.exists === true ? undefined : { phase: "Succeeded" };
   // Not seen yet (the cache may lag behind a create): keep waiting.
   if (!obs || obs.exists === false) return undefined;
-  if (obs.health === undefined || obs.health === "Healthy") return { phase: "Succeeded", message: obs.message };
+  if (obs.health === undefined || obs.health === "Healthy") return { phase: "Succeeded", message: obs.message ?? "" };
   if (r.hookType) {
     if (obs.health === "Progressing" || obs.health === "Suspended") return { phase: "Running", message: obs.message };
     return { phase: "Failed", message: obs.message ?? `hook ${obs.health}` };
@@ -244,13 +244,11 @@ function refresh(r: Result, obs: Observation | undefined): { phase: OperationPha
 
 function runningMessage(running: Result[]): string {
   const hooks = running.filter((r) => r.hookType);
-  const resources = running.filter((r) => !r.hookType);
   const name = (r: Result): string => `${r.group ? `${r.group}/` : ""}${r.kind}/${r.name}`;
-  const list = hooks.length > 0 ? hooks : resources;
-  const first = list[0] as Result;
-  const what = hooks.length > 0 ? "completion of hook" : "healthy state of";
+  const first = (hooks[0] ?? running[0]) as Result;
+  const what = hooks.length > 0 ? "completion of hook" : running.every((r) => r.status === "Pruned") ? "deletion of" : "healthy state of";
   const more = running.length - 1;
-  return `waiting for ${what} ${name(first)}${more > 0 ? ` and ${more} more ${hooks.length > 1 ? "hooks" : "resources"}` : ""}`;
+  return `waiting for ${what} ${name(first)}${more > 0 ? ` and ${more} more ${hooks.length === running.length ? "hooks" : "resources"}` : ""}`;
 }
 
 function failureMessage(failed: Result[]): string {
