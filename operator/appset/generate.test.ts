@@ -1,0 +1,167 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { parse } from "yaml";
+import { builtinGenerators } from "../../generators/index.js";
+import type { ClusterSecret } from "../../generators/types.js";
+import { seedsDir } from "../../test/crds/seeds.js";
+import { LocalRepoReader } from "../git/local-reader.js";
+import { memoryLogger } from "../runtime/logger.js";
+import { generateApplications, type AppSetLike, type GenerateDeps } from "./generate.js";
+import { goTemplateEngine } from "./gotemplate-wasm.js";
+
+const seeds = seedsDir();
+const seed = (rel: string): AppSetLike => parse(readFileSync(join(seeds as string, rel), "utf8")) as AppSetLike;
+
+function deps(extra: Partial<GenerateDeps> = {}): GenerateDeps {
+  return {
+    registry: builtinGenerators(),
+    loadEngine: goTemplateEngine,
+    log: memoryLogger().logger,
+    projectExists: async (p) => p === "default" || p === "team-a",
+    ...extra,
+  };
+}
+
+/** A git repository with the given files, committed on branch main. */
+function gitRepo(files: Record<string, string>, copyFrom?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "hawser-appset-"));
+  if (copyFrom) cpSync(copyFrom, dir, { recursive: true });
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  const git = (...args: string[]): string => execFileSync("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { encoding: "utf8" });
+  git("init", "-q", "-b", "main");
+  git("add", "-A");
+  git("commit", "-q", "-m", "seed");
+  return dir;
+}
+
+const names = (r: { applications: { metadata: { name: string } }[] }): string[] => r.applications.map((a) => a.metadata.name);
+
+test("seed 000/appset-list-envs.yaml: one Application per element with {{param}} templating", { skip: !seeds }, async () => {
+  const r = await generateApplications(seed("000/appset-list-envs.yaml"), deps());
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(names(r), ["my-api-staging", "my-api-production"]);
+  const prod = r.applications[1];
+  assert.deepEqual(prod?.metadata, { name: "my-api-production", namespace: "argocd", finalizers: ["resources-finalizer.argocd.argoproj.io"] });
+  assert.deepEqual(prod?.spec.source, { repoURL: "https://github.com/myorg/k8s-manifests.git", targetRevision: "main", path: "apps/my-api/overlays/production" });
+  assert.deepEqual(prod?.spec.destination, { server: "https://kubernetes.default.svc", namespace: "production" });
+  assert.deepEqual(prod?.spec.syncPolicy, { automated: { prune: true, selfHeal: true } });
+  assert.equal(r.requeueAfterMs, undefined);
+});
+
+test("seed 004/appset-list-gotemplate.yaml and 001/appset-ai-app-all-envs.yaml: one Application per element", { skip: !seeds }, async () => {
+  const go = await generateApplications(seed("004/appset-list-gotemplate.yaml"), deps());
+  assert.deepEqual(go.errors, []);
+  assert.deepEqual(names(go), ["my-app-dev", "my-app-staging", "my-app-prod"]);
+  assert.deepEqual(go.applications[2]?.spec.destination, { server: "https://prod.k8s.example.com", namespace: "prod" });
+  assert.equal((go.applications[2]?.spec.source as { path: string }).path, "k8s/overlays/prod");
+  const ai = await generateApplications(seed("001/appset-ai-app-all-envs.yaml"), deps());
+  assert.deepEqual(ai.errors, []);
+  assert.deepEqual(names(ai), ["ai-app-dev", "ai-app-staging", "ai-app-production"]);
+  assert.deepEqual((ai.applications[0]?.spec.source as { helm: unknown }).helm, { valueFiles: ["values.dev.yaml"] });
+  assert.equal((ai.applications[2]?.spec.destination as { server: string }).server, "https://prod-aks.koreacentral.k8s.local");
+});
+
+test("seed 001/appset-ai-app-all-envs-as-published.yaml: duplicate names and an empty server fail the whole set", { skip: !seeds }, async () => {
+  const r = await generateApplications(seed("001/appset-ai-app-all-envs-as-published.yaml"), deps());
+  assert.deepEqual(r.applications, []);
+  const text = r.errors.map((e) => `${e.reason}: ${e.message}`).join("\n");
+  assert.match(text, /ApplicationValidationError: ApplicationSet ai-app-all-envs contains applications with duplicate name: "ai-app-" \(3 times\)/);
+  assert.match(text, /application "ai-app-": .*not a valid DNS-1123 subdomain.*needs a server or a name/);
+});
+
+test("seed 000/appset-git-directories.yaml: one Application per apps/*/overlays/production directory of a local git repo", { skip: !seeds }, async () => {
+  const dir = gitRepo({}, join(seeds as string, "000/repo-k8s-manifests"));
+  try {
+    const url = "https://github.com/myorg/k8s-manifests.git";
+    const r = await generateApplications(seed("000/appset-git-directories.yaml"), deps({ repos: new LocalRepoReader([[url, dir]]) }));
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(names(r), ["production-prod"]);
+    assert.deepEqual(r.applications[0]?.spec.source, { repoURL: url, targetRevision: "main", path: "apps/my-api/overlays/production" });
+    assert.equal(r.requeueAfterMs, 180_000);
+    // The seed names every app after path.basename ("production"): a second app collides.
+    const two = gitRepo({ "apps/web/overlays/production/kustomization.yaml": "resources: []\n" }, join(seeds as string, "000/repo-k8s-manifests"));
+    try {
+      const r2 = await generateApplications(seed("000/appset-git-directories.yaml"), deps({ repos: new LocalRepoReader([[url, two]]) }));
+      assert.deepEqual(r2.applications, []);
+      assert.match(r2.errors[0]?.message ?? "", /duplicate name: "production-prod" \(2 times\)/);
+    } finally {
+      rmSync(two, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("seed 004/appset-git-directories-gotemplate.yaml: apps/* with .path.basename and .path.path, hidden dirs skipped", { skip: !seeds }, async () => {
+  const dir = gitRepo({ "apps/billing/deploy.yaml": "a: 1\n", "apps/search/deploy.yaml": "a: 1\n", "apps/.archive/deploy.yaml": "a: 1\n", "README.md": "x\n" });
+  try {
+    const r = await generateApplications(seed("004/appset-git-directories-gotemplate.yaml"), deps({ repos: new LocalRepoReader([["https://github.com/myorg/gitops", dir]]) }));
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(names(r), ["billing", "search"]);
+    assert.deepEqual(r.applications[1]?.spec.source, { repoURL: "https://github.com/myorg/gitops.git", path: "apps/search" });
+    assert.deepEqual(r.applications[1]?.spec.destination, { server: "https://kubernetes.default.svc", namespace: "search" });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("seed 004/appset-cluster-generator.yaml: one Application per cluster Secret labelled environment=production", { skip: !seeds }, async () => {
+  const secret = (name: string, server: string, environment: string): ClusterSecret => ({ secretName: name, labels: { "argocd.argoproj.io/secret-type": "cluster", environment }, annotations: {}, data: { name, server } });
+  const clusters = [secret("prod-eu", "https://eu.prod.example", "production"), secret("prod-us", "https://us.prod.example", "production"), secret("dev", "https://dev.example", "dev")];
+  const r = await generateApplications(seed("004/appset-cluster-generator.yaml"), deps({ clusters: { listClusterSecrets: async () => clusters } }));
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(names(r), ["prod-eu-monitoring", "prod-us-monitoring"]);
+  assert.deepEqual(r.applications[1]?.spec.destination, { server: "https://us.prod.example", namespace: "monitoring" });
+});
+
+const appSet = (spec: Record<string, unknown>): AppSetLike => ({
+  metadata: { name: "s", namespace: "apps" },
+  spec: {
+    goTemplate: true,
+    generators: [{ list: { elements: [{ name: "a", team: "team-a", auto: true }] } }],
+    template: { metadata: { name: "{{ .name }}", namespace: "elsewhere" }, spec: { project: "default", destination: { server: "https://kubernetes.default.svc", namespace: "x" }, source: { repoURL: "r", path: "p" } } },
+    ...spec,
+  },
+});
+
+test("templatePatch sets non-string fields but cannot change the project or the namespace", async () => {
+  const templatePatch = "metadata:\n  namespace: hijack\nspec:\n  project: team-a\n  syncPolicy:\n    automated:\n      prune: {{ .auto }}\n";
+  const r = await generateApplications(appSet({ templatePatch }), deps());
+  assert.deepEqual(r.errors, []);
+  const app = r.applications[0];
+  assert.equal(app?.metadata.namespace, "apps");
+  assert.equal(app?.spec.project, "default");
+  assert.deepEqual(app?.spec.syncPolicy, { automated: { prune: true } });
+});
+
+test("a templated project must exist; preserveResourcesOnDeletion drops the finalizer; generator templates override", async () => {
+  const tmpl = appSet({}).spec.template as { spec: Record<string, unknown> };
+  const bad = await generateApplications(appSet({ template: { ...tmpl, spec: { ...tmpl.spec, project: "{{ .name }}" } } }), deps());
+  assert.deepEqual(bad.applications, []);
+  assert.match(bad.errors[0]?.message ?? "", /application "a": application references project a which does not exist/);
+  const kept = await generateApplications(appSet({ syncPolicy: { preserveResourcesOnDeletion: true } }), deps());
+  assert.equal(kept.applications[0]?.metadata.finalizers, undefined);
+  const override = await generateApplications(appSet({ generators: [{ list: { elements: [{ name: "b" }], template: { metadata: { name: "over-{{ .name }}" }, spec: { destination: { namespace: "y" } } } } }] }), deps());
+  assert.deepEqual(override.errors, []);
+  assert.equal(override.applications[0]?.metadata.name, "over-b");
+  assert.deepEqual(override.applications[0]?.spec.destination, { namespace: "y", server: "https://kubernetes.default.svc" });
+});
+
+test("render and generation errors produce nothing and name the cause", async () => {
+  const strict = await generateApplications(appSet({ goTemplateOptions: ["missingkey=error"], generators: [{ list: { elements: [{ name: "a" }, { other: "b" }] } }] }), deps());
+  assert.deepEqual(strict.applications, []);
+  assert.equal(strict.errors[0]?.reason, "RenderTemplateParamsError");
+  assert.match(strict.errors[0]?.message ?? "", /parameter set 1: failed to execute go template \{\{ \.name \}\}.*map has no entry for key "name"/);
+  const unknown = await generateApplications(appSet({ generators: [{ scmProvider: {} }] }), deps());
+  assert.equal(unknown.errors[0]?.reason, "ApplicationGenerationFromParamsError");
+  assert.match(unknown.errors[0]?.message ?? "", /generators\[0\]: each generators\[\] entry must name exactly one known generator; found generators scmProvider/);
+  const destBoth = await generateApplications(appSet({ template: { metadata: { name: "x" }, spec: { project: "default", destination: { server: "s", name: "n" } } } }), deps());
+  assert.match(destBoth.errors[0]?.message ?? "", /can't have both name \("n"\) and server \("s"\)/);
+});
