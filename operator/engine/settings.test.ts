@@ -1,0 +1,68 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+// eslint-disable-next-line no-restricted-imports -- tests read the seed fixtures; the code under test does not
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { seedsDir } from "../../test/crds/seeds.js";
+import { isExcluded, parseArgoSettings, settingsIgnoreDifferences } from "./settings.js";
+
+test("seed 003 argocd-cm parses: status ignored for all, Tekton runs excluded, Ingress health script", { skip: !seedsDir() }, () => {
+  const cm = parse(readFileSync(join(seedsDir()!, "003", "argocd-cm.yaml"), "utf8")) as { data: Record<string, string> };
+  const s = parseArgoSettings(cm.data);
+  assert.deepEqual(s.errors, []);
+  assert.equal(s.compareOptions.ignoreResourceStatusField, "all");
+  assert.match(s.resourceOverrides.get("networking.k8s.io/Ingress")?.healthLua ?? "", /hs.status = "Healthy"/);
+  assert.equal(isExcluded("tekton.dev", "PipelineRun", "https://kubernetes.default.svc", s), true);
+  assert.equal(isExcluded("tekton.dev", "taskrun", "https://kubernetes.default.svc", s), true, "kinds compare case-insensitively");
+  assert.equal(isExcluded("tekton.dev", "Pipeline", "https://kubernetes.default.svc", s), false);
+  assert.equal(isExcluded("apps", "Deployment", "https://kubernetes.default.svc", s), false);
+});
+
+test("core exclusions always apply", () => {
+  const s = parseArgoSettings({});
+  for (const [g, k] of [["", "Event"], ["events.k8s.io", "Event"], ["metrics.k8s.io", "PodMetrics"], ["coordination.k8s.io", "Lease"]] as const) {
+    assert.equal(isExcluded(g, k, "https://c", s), true, `${g}/${k}`);
+  }
+  assert.equal(isExcluded("", "ConfigMap", "https://c", s), false);
+});
+
+test("inclusions: when any exist, everything else is excluded; exclusions win; cluster globs", () => {
+  const s = parseArgoSettings({
+    "resource.inclusions": "- apiGroups: ['*.example.com', apps]\n  kinds: ['*']\n  clusters: ['https://prod-*']\n",
+    "resource.exclusions": "- apiGroups: [apps]\n  kinds: [ReplicaSet]\n",
+  });
+  assert.equal(isExcluded("apps", "Deployment", "https://prod-1", s), false);
+  assert.equal(isExcluded("db.example.com", "Database", "https://prod-eu", s), false);
+  assert.equal(isExcluded("apps", "Deployment", "https://staging", s), true);
+  assert.equal(isExcluded("apps", "ReplicaSet", "https://prod-1", s), true);
+  assert.equal(isExcluded("", "ConfigMap", "https://prod-1", s), true);
+});
+
+test("split keys override the legacy blob; 'all' and core keys; ignoreDifferences YAML", () => {
+  const s = parseArgoSettings({
+    "resource.customizations": "apps/Deployment:\n  health.lua: return {status='Degraded'}\n  ignoreDifferences: |\n    jsonPointers: [/spec/replicas]\n",
+    "resource.customizations.health.apps_Deployment": "return {status='Healthy'}",
+    "resource.customizations.ignoreDifferences.all": "managedFieldsManagers: [kube-controller-manager]\n",
+    "resource.customizations.ignoreDifferences.Service": "jqPathExpressions: ['.spec.clusterIP']\n",
+  });
+  assert.deepEqual(s.errors, []);
+  assert.equal(s.resourceOverrides.get("apps/Deployment")?.healthLua, "return {status='Healthy'}");
+  const rules = settingsIgnoreDifferences(s).sort((a, b) => (a.kind < b.kind ? -1 : 1));
+  assert.deepEqual(rules, [
+    { group: "*", kind: "*", jsonPointers: [], jqPathExpressions: [], managedFieldsManagers: ["kube-controller-manager"] },
+    { group: "apps", kind: "Deployment", jsonPointers: ["/spec/replicas"], jqPathExpressions: [], managedFieldsManagers: [] },
+    { group: "", kind: "Service", jsonPointers: [], jqPathExpressions: [".spec.clusterIP"], managedFieldsManagers: [] },
+  ]);
+});
+
+test("bad values are reported, not thrown", () => {
+  const s = parseArgoSettings({
+    "resource.compareoptions": "ignoreResourceStatusField: sometimes\n",
+    "resource.exclusions": "apiGroups: [x]\n",
+    "resource.customizations.health.a_b_c": "return {}",
+  });
+  assert.equal(s.errors.length, 3);
+  assert.equal(s.compareOptions.ignoreResourceStatusField, "all");
+  assert.equal(parseArgoSettings({ "resource.compareoptions": "ignoreResourceStatusField: off\n" }).compareOptions.ignoreResourceStatusField, "none");
+});

@@ -1,0 +1,99 @@
+// Health overrides from Lua scripts, resolved in Argo CD's order (util/lua/lua.go): argocd-cm exact
+// key → argocd-cm wildcard key → each customization directory tree in turn (exact, then its
+// wildcard directories, where "_" in a directory name stands for "*") → no override (the
+// built-in check applies). Directory scripts always get open libraries, as Argo's built-ins do.
+// Pure: the trees are passed in already read (see load.ts).
+import { compileGlob, globMatch } from "../engine/glob.js";
+import type { HealthOverride } from "../engine/health/index.js";
+import { isHealthStatusCode, type HealthStatus, type KubeObj } from "../engine/health/types.js";
+import { overrideKey, type ResourceOverride } from "../engine/settings.js";
+import { DEFAULT_TIMEOUT_MS, LuaScriptError, runLua } from "./vm.js";
+
+/** One customization tree in Argo's resource_customizations layout, read into memory. */
+export interface CustomizationTree {
+  /** Where it came from, for error messages. */
+  origin: string;
+  /** Directory key ("group/Kind", "Kind", or with "_" wildcards) → health.lua text. */
+  health: Map<string, string>;
+}
+
+export interface HealthScript {
+  script: string;
+  useOpenLibs: boolean;
+  /** "argocd-cm resource.customizations.health.<key>" or "<tree>/<key>/health.lua". */
+  origin: string;
+}
+
+export interface LuaHealthOptions {
+  resourceOverrides?: Map<string, ResourceOverride>;
+  /** Searched in order after argocd-cm; put user directories before the bundled tree. */
+  trees?: CustomizationTree[];
+  timeoutMs?: number;
+}
+
+export const INVALID_HEALTH_STATUS = "Lua returned an invalid health status";
+
+function apiGroupKind(obj: KubeObj): { group: string; kind: string } {
+  const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
+  const slash = apiVersion.indexOf("/");
+  return { group: slash >= 0 ? apiVersion.slice(0, slash) : "", kind: typeof obj.kind === "string" ? obj.kind : "" };
+}
+
+/** Runs a health script against an object: Argo's result rules (invalid status → Unknown). */
+export function executeHealthLua(obj: KubeObj, script: HealthScript, timeoutMs = DEFAULT_TIMEOUT_MS): HealthStatus | undefined {
+  const result = runLua(script.script, { globals: { obj }, openLibs: script.useOpenLibs, timeoutMs, name: script.origin });
+  // A script that returns nothing has no opinion; the built-in check (if any) decides.
+  if (result === undefined) return undefined;
+  if (typeof result !== "object" || result === null || Array.isArray(result)) {
+    throw new LuaScriptError(`${script.origin}: expect table output from Lua script, not ${Array.isArray(result) ? "table (list)" : typeof result}`);
+  }
+  const r = result as Record<string, unknown>;
+  if (!isHealthStatusCode(r.status)) return { status: "Unknown", message: INVALID_HEALTH_STATUS };
+  const out: HealthStatus = { status: r.status };
+  if (r.message !== undefined) out.message = typeof r.message === "string" ? r.message : JSON.stringify(r.message);
+  return out;
+}
+
+export class LuaHealthOverride implements HealthOverride {
+  private readonly overrides: Map<string, ResourceOverride>;
+  private readonly trees: CustomizationTree[];
+  private readonly timeoutMs: number;
+
+  constructor(opts: LuaHealthOptions = {}) {
+    this.overrides = opts.resourceOverrides ?? new Map<string, ResourceOverride>();
+    this.trees = opts.trees ?? [];
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  findHealthScript(group: string, kind: string): HealthScript | undefined {
+    const key = overrideKey(group, kind);
+    const exact = this.overrides.get(key);
+    if (exact?.healthLua) return { script: exact.healthLua, useOpenLibs: exact.useOpenLibs === true, origin: `argocd-cm ${key}` };
+    // Sorted, so that when several wildcard keys match the choice does not depend on map order.
+    for (const [pattern, o] of [...this.overrides].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (o.healthLua && pattern.includes("*") && globMatch(pattern, key)) {
+        return { script: o.healthLua, useOpenLibs: o.useOpenLibs === true, origin: `argocd-cm ${pattern}` };
+      }
+    }
+    for (const tree of this.trees) {
+      const script = tree.health.get(key);
+      if (script !== undefined) return { script, useOpenLibs: true, origin: `${tree.origin}/${key}/health.lua` };
+      for (const [dirKey, s] of [...tree.health].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        if (dirKey.includes("_") && compileGlob(dirKey.replaceAll("_", "*"), "/").test(key)) {
+          return { script: s, useOpenLibs: true, origin: `${tree.origin}/${dirKey}/health.lua` };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  hasOverride(group: string, kind: string): boolean {
+    return this.findHealthScript(group, kind) !== undefined;
+  }
+
+  getResourceHealth(obj: KubeObj): HealthStatus | undefined {
+    const { group, kind } = apiGroupKind(obj);
+    const script = this.findHealthScript(group, kind);
+    return script ? executeHealthLua(obj, script, this.timeoutMs) : undefined;
+  }
+}

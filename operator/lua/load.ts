@@ -1,0 +1,39 @@
+// Reads customization trees from disk in Argo CD's resource_customizations layout:
+// <group>/<Kind>/health.lua (core kinds: <Kind>/health.lua), with health_test.yaml beside it.
+// This is the I/O half; customizations.ts resolves and runs scripts purely.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { packageRoot } from "../paths.js";
+import type { CustomizationTree } from "./customizations.js";
+
+/** The tree shipped with Hawser. */
+export function bundledCustomizationsDir(): string {
+  return join(packageRoot(), "operator", "lua", "resource_customizations");
+}
+
+/** Every directory under root (root itself excluded) that holds a file named `file`. */
+export function findScriptDirs(root: string, file: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    // Keys are at most group/Kind; deeper levels are testdata.
+    if (depth > 2) return;
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (!statSync(path).isDirectory()) continue;
+      if (existsSync(join(path, file))) out.push(path);
+      walk(path, depth + 1);
+    }
+  };
+  walk(root, 1);
+  return out;
+}
+
+export function loadCustomizationTree(root: string): CustomizationTree {
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`customizations directory ${root} does not exist`);
+  const health = new Map<string, string>();
+  for (const dir of findScriptDirs(root, "health.lua")) {
+    const key = relative(root, dir).split(sep).join("/");
+    health.set(key, readFileSync(join(dir, "health.lua"), "utf8"));
+  }
+  return { origin: root, health };
+}

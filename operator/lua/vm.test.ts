@@ -1,0 +1,74 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { LuaScriptError, LuaTimeoutError, runLua } from "./vm.js";
+
+test("io, debug, file loading and unsafe os functions are absent", () => {
+  const r = runLua(`return {
+    io = type(io), debug = type(debug), dofile = type(dofile), loadfile = type(loadfile),
+    execute = type(os.execute), exit = type(os.exit), remove = type(os.remove), getenv = type(os.getenv),
+    time = type(os.time), date = type(os.date), dump = type(string.dump)
+  }`);
+  assert.deepEqual(r, { io: "nil", debug: "nil", dofile: "nil", loadfile: "nil", execute: "nil", exit: "nil", remove: "nil", getenv: "nil", time: "function", date: "function", dump: "nil" });
+});
+
+test("calling os.execute is an error", () => {
+  assert.throws(() => runLua(`os.execute("touch /tmp/hawser-lua-escape")`), (e: unknown) => e instanceof LuaScriptError && /attempt to call a nil value/.test(e.message));
+});
+
+test("require only returns the preloaded safe modules", () => {
+  assert.equal(runLua(`local os2 = require("os"); return os2 == os and os2.execute == nil`), true);
+  assert.throws(() => runLua(`return require("io")`), /module 'io' not found/);
+  assert.throws(() => runLua(`return require("./evil")`), /module '.\/evil' not found/);
+});
+
+test("load accepts source text but not bytecode", () => {
+  assert.equal(runLua(`return load("return 1 + 1")()`), 2);
+  assert.equal(runLua(`return loadstring("return 'x'")()`), "x");
+  const r = runLua(`local f, err = load("\\27Lua" .. string.rep("x", 20)); return err`);
+  assert.match(String(r), /attempt to load a binary chunk/);
+});
+
+test("an infinite loop is stopped by the time budget", () => {
+  assert.throws(() => runLua("while true do end", { timeoutMs: 50 }), (e: unknown) => e instanceof LuaTimeoutError && /time budget of 50 ms/.test(e.message));
+});
+
+test("catching the budget error with pcall does not keep the script alive", () => {
+  assert.throws(() => runLua("while true do pcall(function() while true do end end) end", { timeoutMs: 50 }), LuaTimeoutError);
+});
+
+test("Lua 5.1 compatibility: table.getn, unpack, math.pow, goto", () => {
+  assert.equal(runLua("return table.getn({1, 2, 3})"), 3);
+  assert.equal(runLua("local a, b = unpack({4, 5}); return a + b"), 9);
+  assert.equal(runLua("return math.pow(2, 10)"), 1024);
+  assert.equal(runLua("local n = 0; for i = 1, 10 do if i > 3 then goto done end; n = i end ::done:: return n"), 3);
+});
+
+test("integers stay integers, and integral floats print without .0", () => {
+  const r = runLua(`return {
+    a = tostring(obj.spec.replicas), b = "n=" .. obj.spec.replicas, c = math.type(obj.spec.replicas),
+    d = tostring(obj.spec.replicas / 3), e = "x" .. 2.0, f = tostring(obj.spec.ratio), g = string.format("%d", 4 / 2)
+  }`, { globals: { obj: { spec: { replicas: 3, ratio: 0.5 } } } });
+  assert.deepEqual(r, { a: "3", b: "n=3", c: "integer", d: "1", e: "x2", f: "0.5", g: "2" });
+});
+
+test("objects marshal to tables and back: arrays, nested maps, nulls dropped", () => {
+  const obj = { metadata: { name: "x", labels: { a: "b" } }, list: [1, "two", { three: true }], gone: null };
+  assert.equal(runLua("return #obj.list", { globals: { obj } }), 3);
+  assert.deepEqual(runLua("return obj", { globals: { obj } }), { metadata: { name: "x", labels: { a: "b" } }, list: [1, "two", { three: true }] });
+  assert.equal(runLua("return obj.gone == nil", { globals: { obj } }), true);
+});
+
+test("syntax and runtime errors are LuaScriptErrors with the chunk name", () => {
+  assert.throws(() => runLua("return {", { name: "bad.lua" }), (e: unknown) => e instanceof LuaScriptError && /^bad\.lua:1:/.test(e.message));
+  assert.throws(() => runLua("error('nope')", { name: "s" }), /s:1: nope/);
+});
+
+test("coroutine and utf8 only with open libraries", () => {
+  assert.equal(runLua("return type(coroutine)"), "nil");
+  assert.equal(runLua("return type(coroutine)", { openLibs: true }), "table");
+  assert.equal(runLua("return type(io)", { openLibs: true }), "nil");
+});
+
+test("print does not write to stdout", () => {
+  assert.equal(runLua(`print("should not appear"); return 1`), 1);
+});
