@@ -75,11 +75,12 @@ async function main(): Promise<number> {
   const repoURL = git.baseUrl("argocd-kustomize-demo");
   say(`repository: ${repoURL}`);
 
-  const config = parseOperatorConfig(["--kubeconfig", cluster.kubeconfigPath, "--metrics-addr", "127.0.0.1:0"]) as OperatorConfig;
+  const config = parseOperatorConfig(["--kubeconfig", cluster.kubeconfigPath, "--metrics-addr", "127.0.0.1:0", "--webhook-addr", "127.0.0.1:0"]) as OperatorConfig;
   const log = createLogger({ level: process.env.HAWSER_LOG_LEVEL === "debug" ? "debug" : "warn", fields: { component: "hawser-operator" } });
   say("starting the operator");
   const operator = await startOperator(config, log);
   say(`operator health and metrics on http://127.0.0.1:${operator.probes.port} (/readyz, /metrics)`);
+  if (operator.webhook) say(`git webhooks: POST http://127.0.0.1:${operator.webhook.port}/api/webhook`);
 
   const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
   await installCrds(client);

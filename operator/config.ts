@@ -16,6 +16,8 @@ export interface OperatorConfig {
   /** host:port of /healthz, /readyz, /metrics. */
   metricsHost: string;
   metricsPort: number;
+  /** host:port of the git webhook endpoint (`POST /api/webhook`); empty turns it off. */
+  webhookAddr: string;
   leaderElect: boolean;
   leaseName: string;
   leaseDurationMs: number;
@@ -33,7 +35,7 @@ export const operatorFlagSpec = {
   values: [
     "kubeconfig", "namespace", "status-processors", "operation-processors", "appset-processors",
     "app-resync", "app-resync-jitter", "metrics-addr", "lease-name", "log-level",
-    "lease-duration", "renew-deadline", "retry-period",
+    "lease-duration", "renew-deadline", "retry-period", "webhook-addr",
   ],
   repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package"],
   booleans: ["leader-elect", "install-crds", "help"],
@@ -49,6 +51,7 @@ export const operatorUsage = `usage: hawser operator [flags]
   --app-resync SECONDS         periodic refresh; 0 turns it off (default 120)
   --app-resync-jitter SECONDS  random extra delay per refresh (default 60)
   --metrics-addr HOST:PORT     /healthz, /readyz and /metrics (default 127.0.0.1:8082; port 0 picks one)
+  --webhook-addr HOST:PORT     git webhooks at POST /api/webhook (default 127.0.0.1:8083; "" turns it off)
   --leader-elect[=false]       run with Lease-based leader election (default true)
   --lease-name NAME            leader election Lease (default hawser-controller)
   --lease-duration SECONDS     how long a standby waits before taking an unrenewed lease (default 15)
@@ -72,6 +75,8 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
   if (colon < 0 || !Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) {
     throw new FlagError(`--metrics-addr must be HOST:PORT, got "${addr}"`);
   }
+  const webhookAddr = flagValue(flags, "webhook-addr") ?? "127.0.0.1:8083";
+  if (webhookAddr !== "" && !/^[^:]*:\d{1,5}$/.test(webhookAddr)) throw new FlagError(`--webhook-addr must be HOST:PORT or "", got "${webhookAddr}"`);
   const list = (name: string): string[] => flags.values.get(name) ?? [];
   const atLeastOne = (name: string, fallback: number): number => {
     const n = flagInt(flags, name, fallback);
@@ -88,6 +93,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     appResyncJitterMs: flagInt(flags, "app-resync-jitter", 60) * 1000,
     metricsHost: addr.slice(0, colon) || "127.0.0.1",
     metricsPort,
+    webhookAddr,
     leaderElect: flags.booleans.get("leader-elect") ?? true,
     leaseName: flagValue(flags, "lease-name") ?? "hawser-controller",
     leaseDurationMs: flagInt(flags, "lease-duration", 15) * 1000,

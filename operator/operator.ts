@@ -16,6 +16,9 @@ import { LeaderElector } from "./runtime/leader-election.js";
 import { createLogger, type Logger } from "./runtime/logger.js";
 import { OperatorMetrics } from "./runtime/metrics.js";
 import { startProbeServer, type ProbeServer } from "./runtime/probes.js";
+import { Informer } from "./runtime/informer.js";
+import { webhookSecretsFrom } from "./webhook/parse.js";
+import { startWebhookServer, type WebhookServer } from "./webhook/server.js";
 
 export function loadKubeConfig(path?: string): KubeConfig {
   const kc = new KubeConfig();
@@ -27,6 +30,7 @@ export function loadKubeConfig(path?: string): KubeConfig {
 export interface RunningOperator {
   client: KubeClient;
   probes: ProbeServer;
+  webhook?: WebhookServer;
   plugins: PluginRegistry;
   generators: GeneratorRegistry;
   moduleReports: ModuleLoadReport[];
@@ -75,6 +79,29 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   await ensureDefaultProject(client, config.namespace, log);
 
   const events = new EventRecorder(client, "hawser-application-controller", log, config.namespace);
+
+  // Webhook secrets live in argocd-secret; a one-object informer keeps them current.
+  const argocdSecret = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: config.namespace, fieldSelector: "metadata.name=argocd-secret", log });
+  let webhook: WebhookServer | undefined;
+  if (config.webhookAddr !== "") {
+    argocdSecret.start();
+    const colon = config.webhookAddr.lastIndexOf(":");
+    webhook = await startWebhookServer({
+      host: config.webhookAddr.slice(0, colon) || "0.0.0.0",
+      port: Number(config.webhookAddr.slice(colon + 1)),
+      secrets: () => webhookSecretsFrom(argocdSecret.get(`${config.namespace}/argocd-secret`) as { data?: Record<string, string> } | undefined),
+      onPush: (event) => {
+        if (!controller) {
+          log.info("webhook push ignored: not the leader");
+          return;
+        }
+        const apps = controller.refreshForPush(event);
+        log.info("webhook push: refreshing applications", { applications: apps.length });
+      },
+      log,
+    });
+    log.info("serving git webhooks", { address: `${config.webhookAddr.slice(0, colon) || "0.0.0.0"}:${webhook.port}`, path: "/api/webhook" });
+  }
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => { resolveDone = r; });
   let stopping: Promise<void> | undefined;
@@ -93,6 +120,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     stopping ??= (async () => {
       log.info("shutting down");
       await controller?.stop();
+      await webhook?.close();
+      await argocdSecret.stop();
       await elector?.stop();
       metrics.leader.set(0);
       await probes.close();
@@ -121,7 +150,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     await startControllers();
   }
 
-  return { client, probes, plugins, generators, moduleReports, done, stop };
+  return { client, probes, webhook, plugins, generators, moduleReports, done, stop };
 }
 
 async function ensureNamespace(client: KubeClient, name: string, log: Logger): Promise<void> {

@@ -23,7 +23,7 @@ for (const [label, extra] of [
     const { stdout } = await run(helm, ["template", "hawser", chartDir, "--namespace", "hawser-system", ...extra]);
     const objects = parseManifests(stdout, { source: "helm template" });
     const kinds = objects.map((o) => o.kind).sort();
-    assert.deepEqual(kinds, ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ServiceAccount"]);
+    assert.deepEqual(kinds, ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "Service", "ServiceAccount"]);
     const deployment = objects.find((o) => o.kind === "Deployment") as unknown as { spec: { replicas: number; template: { spec: { containers: Array<{ args: string[] }> } } } };
     const args = deployment.spec.template.spec.containers[0]!.args;
     assert.equal(args[0], "operator");

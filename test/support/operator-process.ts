@@ -21,7 +21,7 @@ export interface OperatorProcess {
 export function startOperatorProcess(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: NodeJS.ProcessEnv }): OperatorProcess {
   const proc = spawn(process.execPath, [
     "--import", "tsx", "operator/cli.ts", "operator",
-    "--kubeconfig", opts.kubeconfig, "--namespace", opts.namespace, "--metrics-addr", "127.0.0.1:0",
+    "--kubeconfig", opts.kubeconfig, "--namespace", opts.namespace, "--metrics-addr", "127.0.0.1:0", "--webhook-addr", "127.0.0.1:0",
     ...(opts.args ?? []),
   ], { cwd: root, env: { ...process.env, ...opts.env }, stdio: ["ignore", "ignore", "pipe"] });
   const logs: Array<Record<string, unknown>> = [];

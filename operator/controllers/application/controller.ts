@@ -11,6 +11,8 @@ import { Informer, objectKey } from "../../runtime/informer.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
 import type { ReconcileContext, ReconcileResult } from "../../runtime/reconciler.js";
+import { pushConcerns, repoIdentity } from "../../webhook/match.js";
+import type { PushEvent } from "../../webhook/parse.js";
 import { refreshApplication } from "./refresh.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
@@ -26,6 +28,11 @@ export interface ApplicationControllerOptions {
 }
 
 const PROJECT_INDEX = "project";
+const REPO_INDEX = "repo";
+
+function appSources(app: ApplicationObject): Array<{ repoURL?: string; targetRevision?: string; path?: string }> {
+  return app.spec?.sources && app.spec.sources.length > 0 ? app.spec.sources : app.spec?.source ? [app.spec.source] : [];
+}
 
 export class ApplicationController {
   readonly apps: Informer<ApplicationObject>;
@@ -43,6 +50,7 @@ export class ApplicationController {
       apiVersion: ARGO_API_VERSION, kind: "AppProject", namespace: opts.namespace, log, metrics: opts.metrics,
     });
     this.apps.addIndex(PROJECT_INDEX, (app) => [app.spec?.project || "default"]);
+    this.apps.addIndex(REPO_INDEX, (app) => [...new Set(appSources(app).filter((s) => s.repoURL).map((s) => repoIdentity(s.repoURL!)))]);
     this.refresh = new Controller({
       name: "application-refresh",
       workers: opts.statusProcessors,
@@ -68,6 +76,18 @@ export class ApplicationController {
       for (const app of this.apps.byIndex(PROJECT_INDEX, project.metadata.name ?? "")) this.refresh.enqueue(objectKey(app));
     };
     this.projects.addHandler({ add: requeueProjectApps, update: (_o, n) => requeueProjectApps(n), delete: requeueProjectApps });
+  }
+
+  /** Refreshes every Application a git push concerns (webhook); returns their keys. */
+  refreshForPush(event: PushEvent): string[] {
+    const keys = new Set<string>();
+    for (const id of new Set(event.repoURLs.map(repoIdentity))) {
+      for (const app of this.apps.byIndex(REPO_INDEX, id)) {
+        if (pushConcerns(appSources(app), app.metadata.annotations, event)) keys.add(objectKey(app));
+      }
+    }
+    for (const key of keys) this.refresh.enqueue(key);
+    return [...keys];
   }
 
   get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced; }

@@ -1,0 +1,52 @@
+// Which Applications a push concerns: the same repository (in any URL form: https, ssh, scp-like),
+// a targetRevision that names the pushed branch or tag (HEAD and empty follow the default branch,
+// semver constraints follow new tags), and, when the app sets
+// `argocd.argoproj.io/manifest-generate-paths`, a changed file under one of those paths.
+import { posix } from "node:path";
+import type { PushEvent } from "./parse.js";
+
+export const ANNOTATION_MANIFEST_GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths";
+
+/** host/owner/repo, lowercased, for comparing URLs across transports. */
+export function repoIdentity(url: string): string {
+  let u = url.trim().toLowerCase();
+  const scp = /^([^@/]+@)?([^:/]+):(?!\/)(.+)$/.exec(u); // git@host:org/repo
+  if (scp && !u.includes("://")) u = `${scp[2]}/${scp[3]}`;
+  else u = u.replace(/^[a-z+]+:\/\//, "").replace(/^[^@/]+@/, "");
+  u = u.replace(/:\d+\//, "/"); // ports differ between ssh and https of the same host
+  return u.replace(/\/+$/, "").replace(/\.git$/, "");
+}
+
+export interface AppSourceRef {
+  repoURL?: string;
+  targetRevision?: string;
+  path?: string;
+}
+
+const constraintChars = /[*^~<>=|x]|\s-\s/;
+
+function revisionMatches(targetRevision: string | undefined, event: PushEvent): boolean {
+  const target = (targetRevision ?? "").trim();
+  if (target === "" || target === "HEAD") return !event.defaultBranch || event.revision === event.defaultBranch;
+  if (target === event.revision) return true;
+  if (target.startsWith("refs/")) return target.replace(/^refs\/(heads|tags)\//, "") === event.revision;
+  // A semver constraint may now resolve to the pushed tag; a refresh settles it.
+  return constraintChars.test(target) && /^v?\d/.test(event.revision);
+}
+
+/** Does a changed file fall under one of the app's manifest-generate-paths? */
+export function pathsTouched(annotation: string | undefined, appPath: string | undefined, changedFiles: string[]): boolean {
+  if (!annotation || changedFiles.length === 0) return true;
+  const base = appPath ?? "";
+  const roots = annotation.split(";").map((p) => p.trim()).filter(Boolean).map((p) => (p.startsWith("/") ? posix.normalize(p.slice(1)) : posix.normalize(posix.join(base, p))));
+  return changedFiles.some((f) => roots.some((r) => r === "." || r === "" || f === r || f.startsWith(`${r.replace(/\/$/, "")}/`)));
+}
+
+export function pushConcerns(sources: AppSourceRef[], annotations: Record<string, string> | undefined, event: PushEvent): boolean {
+  const ids = new Set(event.repoURLs.map(repoIdentity));
+  return sources.some((s) => {
+    if (!s.repoURL || !ids.has(repoIdentity(s.repoURL))) return false;
+    if (!revisionMatches(s.targetRevision, event)) return false;
+    return pathsTouched(annotations?.[ANNOTATION_MANIFEST_GENERATE_PATHS], s.path, event.changedFiles);
+  });
+}
