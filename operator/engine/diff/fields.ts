@@ -1,0 +1,115 @@
+// Field-level helpers for the diff normalisers: JSON Pointer removal (RFC 6901), managedFields
+// (fieldsV1) removal, Kubernetes quantity equality and deep equality. Pure and in-place where noted.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** "/spec/template/0" → ["spec", "template", "0"]; "~1" is "/" and "~0" is "~". */
+export function parsePointer(pointer: string): string[] {
+  if (pointer === "") return [];
+  if (!pointer.startsWith("/")) throw new Error(`invalid JSON pointer "${pointer}": must start with "/"`);
+  return pointer.slice(1).split("/").map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+/** Removes the value at the pointer, in place; a path that does not exist is not an error. */
+export function removePointer(root: Json, pointer: string): void {
+  const path = parsePointer(pointer);
+  if (path.length === 0) return;
+  let cur: Json | undefined = root;
+  for (const seg of path.slice(0, -1)) {
+    if (Array.isArray(cur)) cur = /^\d+$/.test(seg) ? cur[Number(seg)] : undefined;
+    else if (isObject(cur)) cur = cur[seg];
+    else return;
+  }
+  const last = path[path.length - 1]!;
+  if (Array.isArray(cur)) {
+    if (/^\d+$/.test(last) && Number(last) < cur.length) cur.splice(Number(last), 1);
+  } else if (isObject(cur)) delete cur[last];
+}
+
+/**
+ * Removes, in place, every field a managedFields entry's fieldsV1 set lists: `f:<name>` object
+ * fields, `k:{...}` list items by key fields, `v:<json>` list items by value; `.` marks the node
+ * itself. Leaves are removed; a list item whose own node is owned ("." present) is removed whole.
+ */
+export function removeFieldSet(target: Json, set: unknown): void {
+  if (!isObject(set)) return;
+  for (const [selector, sub] of Object.entries(set)) {
+    if (selector === ".") continue;
+    const leaf = !isObject(sub) || Object.keys(sub).length === 0;
+    if (selector.startsWith("f:") && isObject(target)) {
+      const name = selector.slice(2);
+      if (!(name in target)) continue;
+      if (leaf) delete target[name];
+      else {
+        removeFieldSet(target[name]!, sub);
+        const v = target[name];
+        if (isObject(v) && Object.keys(v).length === 0) delete target[name];
+      }
+    } else if ((selector.startsWith("k:") || selector.startsWith("v:")) && Array.isArray(target)) {
+      let match: (item: Json) => boolean;
+      try {
+        const want = JSON.parse(selector.slice(2)) as Json;
+        match = selector.startsWith("k:")
+          ? (item) => isObject(item) && isObject(want) && Object.entries(want).every(([k, v]) => deepEqual(item[k], v))
+          : (item) => deepEqual(item, want);
+      } catch {
+        continue;
+      }
+      const idx = target.findIndex(match);
+      if (idx < 0) continue;
+      if (leaf || (isObject(sub) && "." in sub && Object.keys(sub).length === 1)) target.splice(idx, 1);
+      else removeFieldSet(target[idx]!, sub);
+    }
+  }
+}
+
+const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
+const DECIMAL_EXP: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
+/** A Kubernetes quantity as an exact value in nano-units, or undefined when it is not one. */
+export function quantityNanos(v: unknown): bigint | undefined {
+  const text = typeof v === "number" ? String(v) : typeof v === "string" ? v.trim() : undefined;
+  if (text === undefined) return undefined;
+  const m = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const [, sign, num, suffix, exp] = m;
+  const [int, frac = ""] = num!.split(".");
+  let scaled = BigInt((int || "0") + frac); // value × 10^frac.length
+  let exp10 = -frac.length + 9; // to nano-units
+  if (suffix && BINARY[suffix] !== undefined) scaled *= BINARY[suffix];
+  else if (suffix) exp10 += DECIMAL_EXP[suffix]!;
+  if (exp !== undefined) exp10 += Number(exp);
+  if (Math.abs(exp10) > 60) return undefined;
+  if (exp10 >= 0) scaled *= 10n ** BigInt(exp10);
+  else {
+    const d = 10n ** BigInt(-exp10);
+    if (scaled % d !== 0n) scaled = scaled / d + 1n; // sub-nano values round up, as Kubernetes does
+    else scaled /= d;
+  }
+  return sign === "-" ? -scaled : scaled;
+}
+
+export function quantitiesEqual(a: unknown, b: unknown): boolean {
+  const qa = quantityNanos(a);
+  return qa !== undefined && qa === quantityNanos(b);
+}

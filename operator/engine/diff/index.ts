@@ -1,0 +1,147 @@
+// Per-resource diff: diff(desired, live, opts) → {modified, normalizedLive, predictedLive, …}.
+// Both sides are normalised (normalize.ts), then live is compared with the *predicted* live object:
+//   - server-side mode: the caller passes `predictedLive`, the result of a server-side apply dry
+//     run of desired (ServerSideDryRunner; see docs/decisions.md). Defaults, webhooks and other
+//     managers' fields are then exactly the apiserver's.
+//   - client-side mode (default): predictLive (merge.ts) approximates the apply: fields present in
+//     desired must match live; fields only in live are ignored unless they were in the
+//     last-applied configuration (we set them once and removed them since). With no last-applied
+//     annotation desired itself stands in for it (Argo's two-way fallback).
+import { ANNOTATION_COMPARE_OPTIONS } from "../../api/annotations.js";
+import { DEFAULT_COMPARE_OPTIONS, settingsIgnoreDifferences, type ArgoSettings, type ResolvedIgnoreDifferences } from "../settings.js";
+import { clone, deepEqual, isObject, type Json, type JsonObject } from "./fields.js";
+import { predictLive } from "./merge.js";
+import { applyIgnoreRules, LAST_APPLIED_ANNOTATION, managedFieldSets, matchingRules, preNormalize, resourceIdOf } from "./normalize.js";
+
+export { deepEqual, quantityNanos, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
+export { unifiedDiff } from "./unified.js";
+
+/** The controller implements this with a server-side apply dry run (dryRun=All, its field manager). */
+export interface ServerSideDryRunner {
+  /** The object the apiserver would store if `desired` were applied now. */
+  dryRunApply(desired: JsonObject): Promise<JsonObject>;
+}
+
+/** App-level spec.ignoreDifferences entry (the Application CRD's shape). */
+export interface IgnoreDifferencesEntry {
+  group?: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  jsonPointers?: string[];
+  jqPathExpressions?: string[];
+  managedFieldsManagers?: string[];
+}
+
+export interface DiffOptions {
+  /** The Application's spec.ignoreDifferences. */
+  ignoreDifferences?: IgnoreDifferencesEntry[];
+  /** argocd-cm settings: compare options and resource.customizations.ignoreDifferences.*. */
+  settings?: Pick<ArgoSettings, "resourceOverrides" | "compareOptions">;
+  /** Result of ServerSideDryRunner.dryRunApply(desired); switches to server-side mode. */
+  predictedLive?: JsonObject;
+}
+
+export type DiffMode = "server-side" | "three-way" | "two-way" | "create" | "prune" | "none";
+
+export interface DiffResult {
+  modified: boolean;
+  mode: DiffMode;
+  normalizedDesired: JsonObject | null;
+  normalizedLive: JsonObject | null;
+  predictedLive: JsonObject | null;
+  /** The resource carries compare-options IgnoreExtraneous: an extra live copy does not count. */
+  ignoreExtraneous: boolean;
+  /** Normaliser problems (a failing jq expression, a bad pointer); the diff still ran without them. */
+  warnings: string[];
+}
+
+function toRules(entries: IgnoreDifferencesEntry[] | undefined): ResolvedIgnoreDifferences[] {
+  return (entries ?? []).map((e) => ({
+    group: e.group ?? "",
+    kind: e.kind,
+    name: e.name,
+    namespace: e.namespace,
+    jsonPointers: e.jsonPointers ?? [],
+    jqPathExpressions: e.jqPathExpressions ?? [],
+    managedFieldsManagers: e.managedFieldsManagers ?? [],
+  }));
+}
+
+function hasIgnoreExtraneous(obj: JsonObject | null): boolean {
+  const meta = obj && isObject(obj.metadata) ? obj.metadata : undefined;
+  const value = meta && isObject(meta.annotations) ? meta.annotations[ANNOTATION_COMPARE_OPTIONS] : undefined;
+  return typeof value === "string" && value.split(",").some((o) => o.trim() === "IgnoreExtraneous");
+}
+
+function lastApplied(live: JsonObject): JsonObject | undefined {
+  const meta = isObject(live.metadata) ? live.metadata : undefined;
+  const raw = meta && isObject(meta.annotations) ? meta.annotations[LAST_APPLIED_ANNOTATION] : undefined;
+  if (typeof raw !== "string") return undefined;
+  try {
+    const parsed = JSON.parse(raw) as Json;
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function diff(desired: JsonObject | null, live: JsonObject | null, opts: DiffOptions = {}): Promise<DiffResult> {
+  const compare = opts.settings?.compareOptions ?? DEFAULT_COMPARE_OPTIONS;
+  const ignoreExtraneous = hasIgnoreExtraneous(desired) || hasIgnoreExtraneous(live);
+  const anchor = desired ?? live;
+  if (!anchor) return { modified: false, mode: "none", normalizedDesired: null, normalizedLive: null, predictedLive: null, ignoreExtraneous, warnings: [] };
+  const rules = matchingRules([...toRules(opts.ignoreDifferences), ...(opts.settings ? settingsIgnoreDifferences(opts.settings) : [])], resourceIdOf(anchor));
+  const owned = managedFieldSets(live, [...new Set(rules.flatMap((r) => r.managedFieldsManagers))]);
+  const warnings: string[] = [];
+  const normalize = async (obj: JsonObject): Promise<JsonObject> => {
+    const copy = clone(obj);
+    preNormalize(copy, compare);
+    const res = await applyIgnoreRules(copy, rules, owned);
+    warnings.push(...res.warnings);
+    return res.obj;
+  };
+
+  const normDesired = desired ? await normalize(desired) : null;
+  const normLive = live ? await normalize(live) : null;
+  const result = (modified: boolean, mode: DiffMode, predicted: JsonObject | null): DiffResult => ({
+    modified, mode, normalizedDesired: normDesired, normalizedLive: normLive, predictedLive: predicted, ignoreExtraneous, warnings: [...new Set(warnings)],
+  });
+  if (!normDesired) return result(true, "prune", null);
+  if (!normLive || !live) return result(true, "create", normDesired);
+
+  if (opts.predictedLive) {
+    const predicted = await normalize(opts.predictedLive);
+    return result(!deepEqual(predicted, normLive), "server-side", predicted);
+  }
+  const applied = lastApplied(live);
+  const original = applied ? await normalize(applied) : normDesired;
+  const predicted = predictLive(normLive, normDesired, original);
+  return result(!deepEqual(predicted, normLive), applied ? "three-way" : "two-way", predicted);
+}
+
+/** diff() in server-side mode, asking the runner for the predicted object (not for creates). */
+export async function diffServerSide(desired: JsonObject | null, live: JsonObject | null, runner: ServerSideDryRunner, opts: DiffOptions = {}): Promise<DiffResult> {
+  if (!desired || !live) return diff(desired, live, opts);
+  return diff(desired, live, { ...opts, predictedLive: await runner.dryRunApply(desired) });
+}
+
+const MASK = "++++++++";
+
+/** Secrets' data values replaced by masks for display: equal values share a mask, changed ones differ. */
+export function maskSecrets(a: JsonObject | null, b: JsonObject | null): [JsonObject | null, JsonObject | null] {
+  const anchor = a ?? b;
+  if (!anchor || resourceIdOf(anchor).group !== "" || resourceIdOf(anchor).kind !== "Secret") return [a, b];
+  const ma = a ? clone(a) : null;
+  const mb = b ? clone(b) : null;
+  for (const field of ["data", "stringData"]) {
+    const da = ma && isObject(ma[field]) ? ma[field] : undefined;
+    const db = mb && isObject(mb[field]) ? mb[field] : undefined;
+    for (const k of new Set([...Object.keys(da ?? {}), ...Object.keys(db ?? {})])) {
+      const same = da?.[k] !== undefined && db?.[k] !== undefined && deepEqual(da[k], db[k]);
+      if (da && da[k] !== undefined) da[k] = MASK;
+      if (db && db[k] !== undefined) db[k] = same ? MASK : `${MASK}+`;
+    }
+  }
+  return [ma, mb];
+}

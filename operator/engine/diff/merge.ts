@@ -1,0 +1,70 @@
+// The predicted live object when no server-side dry run is available: what applying `desired` to
+// `live` would leave, given `original` (the last-applied configuration, or desired itself when there
+// is none — Argo's two-way fallback). The rule, a client-side approximation of a strategic merge:
+//   - fields in desired replace live's values (recursively for objects);
+//   - fields only in live are kept (defaults, other controllers), unless they are in original and
+//     no longer in desired: then we set them before and removed them, so they go;
+//   - lists of objects that share a merge key (name, containerPort, port, mountPath, …) merge item
+//     by item, keeping live's order and live-only items; other lists are replaced, except that lists
+//     of objects with the same length merge index by index (so defaults inside items do not count);
+//   - a quantity equal in value to live's (cpu "1000m" vs "1") keeps live's spelling.
+import { deepEqual, isObject, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
+
+const MERGE_KEYS = ["name", "containerPort", "port", "mountPath", "devicePath", "ip", "topologyKey"];
+// Maps whose values are quantities (resources.limits/requests, ResourceQuota hard, PV capacity).
+const QUANTITY_PARENTS = new Set(["limits", "requests", "hard", "capacity"]);
+
+function mergeKey(lists: Json[][]): string | undefined {
+  return MERGE_KEYS.find((key) =>
+    lists.every((list) => {
+      const seen = new Set<string>();
+      return list.every((item) => {
+        if (!isObject(item) || item[key] === undefined) return false;
+        const id = JSON.stringify(item[key]);
+        if (seen.has(id)) return false;
+        seen.add(id);
+        return true;
+      });
+    }),
+  );
+}
+
+export function predictLive(live: JsonObject, desired: JsonObject, original: JsonObject): JsonObject {
+  return merge(live, desired, original, "", false) as JsonObject;
+}
+
+function merge(live: Json | undefined, desired: Json, original: Json | undefined, ownKey: string, isQuantity: boolean): Json {
+  if (isObject(desired) && isObject(live)) {
+    const out: JsonObject = { ...live };
+    for (const [k, v] of Object.entries(desired)) out[k] = merge(live[k], v, isObject(original) ? original[k] : undefined, k, QUANTITY_PARENTS.has(ownKey));
+    if (isObject(original)) for (const k of Object.keys(original)) if (!(k in desired)) delete out[k];
+    return out;
+  }
+  if (Array.isArray(desired) && Array.isArray(live)) return mergeList(live, desired, Array.isArray(original) ? original : undefined, ownKey);
+  if (isQuantity && live !== undefined && !deepEqual(live, desired) && quantitiesEqual(live, desired)) return live;
+  return desired;
+}
+
+function mergeList(live: Json[], desired: Json[], original: Json[] | undefined, ownKey: string): Json[] {
+  const key = desired.length > 0 && live.length > 0 ? mergeKey(original ? [live, desired, original] : [live, desired]) : undefined;
+  if (key) {
+    const id = (item: Json): string => JSON.stringify((item as JsonObject)[key]);
+    const desiredById = new Map(desired.map((d) => [id(d), d]));
+    const originalIds = new Set((original ?? []).map(id));
+    const out: Json[] = [];
+    const liveIds = new Set<string>();
+    for (const l of live) {
+      const k = id(l);
+      liveIds.add(k);
+      const d = desiredById.get(k);
+      if (d !== undefined) out.push(merge(l, d, original?.find((o) => id(o) === k), ownKey, false));
+      else if (!originalIds.has(k)) out.push(l);
+    }
+    for (const d of desired) if (!liveIds.has(id(d))) out.push(d);
+    return out;
+  }
+  if (live.length === desired.length && desired.every(isObject) && live.every(isObject)) {
+    return desired.map((d, i) => merge(live[i], d, original?.length === desired.length ? original[i] : undefined, ownKey, false));
+  }
+  return desired;
+}
