@@ -117,3 +117,29 @@ test("generate: the published seed 001 fails with exit 2 and a clear message; ba
   assert.equal(json.code, 0, json.stderr);
   assert.deepEqual((JSON.parse(json.stdout) as { metadata: { name: string } }[]).map((a) => a.metadata.name), ["my-api-staging", "my-api-production"]);
 });
+
+test("generate: the implicit in-cluster entry, and argocd-cm cluster.inClusterEnabled=false removing it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "hawser-appset-cli-"));
+  try {
+    writeFileSync(join(dir, "set.yaml"), `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: all-clusters}
+spec:
+  generators: [{clusters: {}}]
+  template:
+    metadata: {name: "addons-{{nameNormalized}}"}
+    spec: {project: default, source: {repoURL: "https://git.example/a.git", path: addons}, destination: {server: "{{server}}", namespace: addons}}
+`);
+    writeFileSync(join(dir, "c.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: c1, labels: {argocd.argoproj.io/secret-type: cluster}}\nstringData: {name: Edge_1, server: 'https://edge.example'}\n");
+    writeFileSync(join(dir, "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm}\ndata: {cluster.inClusterEnabled: 'false'}\n");
+    const names = (out: string): string[] => docs(out).map((a) => (a.metadata as { name: string }).name);
+    const withLocal = await hawser(["generate", join(dir, "set.yaml"), "--cluster", join(dir, "c.yaml")]);
+    assert.equal(withLocal.code, 0, withLocal.stderr);
+    assert.deepEqual(names(withLocal.stdout), ["addons-in-cluster", "addons-edge-1"]);
+    const without = await hawser(["generate", join(dir, "set.yaml"), "--cluster", join(dir, "c.yaml"), "--argocd-cm", join(dir, "cm.yaml")]);
+    assert.equal(without.code, 0, without.stderr);
+    assert.deepEqual(names(without.stdout), ["addons-edge-1"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -67,6 +67,7 @@ export function pathspecMatch(pattern: string, path: string): boolean {
 
 interface Tree {
   files: string[];
+  fileSet: Set<string>;
   dirs: string[];
 }
 
@@ -102,7 +103,7 @@ export class LocalRepoReader implements RepoReader {
     let hit = this.trees.get(key);
     if (!hit) {
       hit = git(this.dir(repoURL), ["ls-tree", "-r", "-t", "-z", "--full-tree", commit], signal).then((out) => {
-        const tree: Tree = { files: [], dirs: [] };
+        const tree: Tree = { files: [], fileSet: new Set(), dirs: [] };
         for (const entry of out.toString("utf8").split("\0")) {
           const tab = entry.indexOf("\t");
           if (tab < 0) continue;
@@ -110,7 +111,10 @@ export class LocalRepoReader implements RepoReader {
           const path = entry.slice(tab + 1);
           if (type === "tree") tree.dirs.push(path);
           // Symlinks (120000) and submodules are not followed: their targets may lie outside the repo.
-          else if (type === "blob" && mode !== "120000") tree.files.push(path);
+          else if (type === "blob" && mode !== "120000") {
+            tree.files.push(path);
+            tree.fileSet.add(path);
+          }
         }
         return tree;
       });
@@ -132,7 +136,7 @@ export class LocalRepoReader implements RepoReader {
   async readFile(repoURL: string, commit: string, path: string, opts?: { signal?: AbortSignal }): Promise<Buffer> {
     const tree = await this.tree(repoURL, commit, opts?.signal);
     // Only paths the tree lists: no "..", no absolute paths, no symlinks.
-    if (!tree.files.includes(path)) throw new GitError(repoURL, `no file ${path} at ${commit.slice(0, 12)}`);
+    if (!tree.fileSet.has(path)) throw new GitError(repoURL, `no file ${path} at ${commit.slice(0, 12)}`);
     return git(this.dir(repoURL), ["cat-file", "blob", `${commit}:${path}`], opts?.signal);
   }
 }
