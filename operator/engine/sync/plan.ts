@@ -83,6 +83,8 @@ export interface SyncTask {
   requiresConfirmation?: boolean;
   /** The auto-created destination namespace (CreateNamespace=true). */
   managedNamespace?: boolean;
+  /** The kind's CRD is part of this sync, so it may be unknown to the cluster until applied. */
+  crdInSync?: boolean;
 }
 
 export interface PlanInput {
@@ -128,6 +130,8 @@ export function buildSyncPlan(input: PlanInput): SyncPlan {
   const appParsed = parseSyncOptions(input.appSyncOptions, "app");
   const opParsed = parseSyncOptions(op.syncOptions, "app");
   const options = mergeSyncOptions(appParsed.options, opParsed.options);
+  // syncStrategy.{apply,hook}.force forces every resource, as `argocd app sync --force`.
+  if (op.syncStrategy?.apply?.force || op.syncStrategy?.hook?.force) options.force = true;
   const warnings = [...appParsed.warnings, ...opParsed.warnings];
   const selected = op.resources ?? [];
   const hooksSkipped = selected.length > 0 || op.syncStrategy?.apply !== undefined;
@@ -219,6 +223,8 @@ export function buildSyncPlan(input: PlanInput): SyncPlan {
   reversePruneWaves(selectedTasks);
   applyPruneLast(selectedTasks);
   const sorted = sortTasks(selectedTasks);
+  const crdKinds = new Set(sorted.map((t) => crdKey(t.target)).filter((k): k is string => k !== undefined));
+  for (const t of sorted) if (crdKinds.has(`${t.ref.group}/${t.ref.kind}`)) t.crdInSync = true;
   const steps = new Set(sorted.filter((t) => t.phase !== "SyncFail").map((t) => `${t.phase}/${t.wave}`));
   return {
     tasks: sorted,

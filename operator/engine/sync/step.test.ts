@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ManagedNamespaceMetadata, OperationState, ResourceResult, SyncOperation } from "../../api/index.js";
 import { buildSyncPlan } from "./plan.js";
-import { nextSyncStep, recordActionOutcomes, type Observation, type StepDecision, type SyncAction } from "./step.js";
+import { nextSyncStep, recordActionOutcomes, recordValidationFailure, type Observation, type StepDecision, type SyncAction } from "./step.js";
 import { loadSeed, loadYaml, yamlFiles } from "./testdata/fixtures.js";
 import type { HealthCode, KubeObject } from "./types.js";
 
@@ -30,9 +30,12 @@ interface StepFixture {
       message?: string;
       requeueAfterMs?: number;
       actions: string[];
+      /** The first-pass dry run; once anything has run there is none. */
+      validation?: string[];
       results?: string[];
     };
     outcomes?: Array<{ task: string; ok: boolean; message?: string }>;
+    validationFailures?: Array<{ task: string; message: string }>;
   }>;
 }
 
@@ -46,6 +49,7 @@ function describeAction(a: SyncAction): string {
   if (a.deleteBeforeCreate) parts.push("[recreate]");
   if (a.reason) parts.push(`[${a.reason}]`);
   if (a.dryRun) parts.push("[dry-run]");
+  if (a.skipIfKindUnknown) parts.push("[skip-if-unknown]");
   return parts.join(" ");
 }
 
@@ -96,7 +100,12 @@ for (const file of yamlFiles("step")) {
       if (out.state.phase === "Running") assert.ok(out.requeueAfterMs !== undefined && out.requeueAfterMs > 0, `${where}: Running requeues`);
       const terminal = out.state.phase === "Succeeded" || out.state.phase === "Failed";
       assert.equal(out.state.finishedAt, terminal ? NOW : undefined, `${where}: finishedAt iff finished`);
+      if (step.expect.validation !== undefined) assert.deepEqual(out.validation?.map(describeAction), step.expect.validation, `${where}: validation`);
+      else if ((state.syncResult?.resources ?? []).length > 0) assert.equal(out.validation, undefined, `${where}: validation only until something ran`);
       let next = out.state;
+      if (step.validationFailures) {
+        next = recordValidationFailure(plan(), state, step.validationFailures.map((f) => ({ taskId: f.task, message: f.message })), NOW);
+      }
       if (step.outcomes) next = recordActionOutcomes(next, step.outcomes.map((o) => ({ taskId: o.task, ok: o.ok, message: o.message })));
       if (step.expect.results) assert.deepEqual((next.syncResult?.resources ?? []).map(describeResult), step.expect.results, `${where}: results`);
       serialised = JSON.stringify(next);

@@ -67,6 +67,11 @@ export interface SyncAction {
   deleteBeforeCreate?: boolean;
   /** delete-hook: which rule asked for it. */
   reason?: HookDeletePolicy | "Terminated";
+  /**
+   * Validation only: an unknown kind is not an error (SkipDryRunOnMissingResource=true, or the
+   * kind's CRD is applied in this same sync).
+   */
+  skipIfKindUnknown?: boolean;
 }
 
 export type StepDecision =
@@ -85,6 +90,11 @@ export interface SyncStepResult {
   state: OperationState;
   /** Set while the operation is Running. */
   requeueAfterMs?: number;
+  /**
+   * First pass only: a client-side dry run of every task, to run before `actions`. If any fails,
+   * record it with recordValidationFailure() and do not run `actions` (Argo's first-pass dry run).
+   */
+  validation?: SyncAction[];
 }
 
 type Result = ResourceResult;
@@ -162,12 +172,14 @@ export function nextSyncStep(plan: SyncPlan, current: OperationState, observatio
     return { decision: "succeeded", actions, state };
   }
 
+  // Nothing recorded yet: this is the first pass, so everything is validated before anything runs.
+  const validation = results.length === 0 ? validationActions(plan) : undefined;
   const first = pending[0] as SyncTask;
   const batch = pending.filter((t) => t.phase === first.phase && t.wave === first.wave);
   const unconfirmed = batch.filter((t) => t.requiresConfirmation);
   if (unconfirmed.length > 0 && !opts.pruneConfirmed) {
     state.message = `Waiting for pruning confirmation of ${unconfirmed.map((t) => describeRef(t.ref)).join(", ")}`;
-    return { decision: "wait-confirmation", actions, state, requeueAfterMs: poll };
+    return { decision: "wait-confirmation", actions, state, requeueAfterMs: poll, validation };
   }
   const finalWave = batch.length === pending.length;
   // In a multi-step sync a wave's resources must become healthy before the next wave; the final
@@ -179,11 +191,11 @@ export function nextSyncStep(plan: SyncPlan, current: OperationState, observatio
   if (finalWave && !hasHooks) {
     actions.push(...hookDeletions(plan, new Map(results.map((r) => [resultId(r), r])), "HookSucceeded"));
     finish(state, "Succeeded", "successfully synced (no more tasks)", opts.now);
-    return { decision: "succeeded", actions, state };
+    return { decision: "succeeded", actions, state, validation };
   }
   state.message = `running ${first.phase} wave ${first.wave}`;
   const waveDelay = opts.waveDelayMs ?? DEFAULT_WAVE_DELAY_MS;
-  return { decision: "apply", actions, state, requeueAfterMs: finalWave ? poll : Math.max(poll, waveDelay) };
+  return { decision: "apply", actions, state, requeueAfterMs: finalWave ? poll : Math.max(poll, waveDelay), validation };
 }
 
 /**
@@ -215,6 +227,38 @@ export function recordActionOutcomes(
   return state;
 }
 
+/**
+ * Records a failed first-pass validation: the operation fails before anything was applied, with
+ * the failed objects' messages in their results.
+ */
+export function recordValidationFailure(
+  plan: SyncPlan,
+  current: OperationState,
+  failures: ReadonlyArray<{ taskId: string; message: string }>,
+  now: string,
+): OperationState {
+  const state = cloneState(current, plan);
+  const tasks = new Map(plan.tasks.map((t) => [t.id, t]));
+  state.syncResult!.resources = failures.flatMap((f) => {
+    const t = tasks.get(f.taskId);
+    return t ? [resultFor(t, "SyncFailed", "Failed", f.message)] : [];
+  });
+  finish(state, "Failed", "one or more objects failed to apply (dry run)", now);
+  return state;
+}
+
+function validationActions(plan: SyncPlan): SyncAction[] {
+  const out: SyncAction[] = [];
+  for (const t of plan.tasks) {
+    if (t.phase === "SyncFail" || t.operation === "prune" || !t.target) continue;
+    const a = t.hookType ? hookCreateAction(t, true) : applyAction(t, true);
+    delete a.deleteBeforeCreate;
+    if (t.options.skipDryRunOnMissingResource || t.crdInSync) a.skipIfKindUnknown = true;
+    out.push(a);
+  }
+  return out;
+}
+
 function cloneState(current: OperationState, plan: SyncPlan): OperationState {
   const state = structuredClone(current);
   state.syncResult ??= { revision: plan.revision };
@@ -232,7 +276,7 @@ function finish(state: OperationState, phase: OperationPhase, message: string, n
 function refresh(r: Result, obs: Observation | undefined): { phase: OperationPhase; message?: string } | undefined {
   if (r.status === "Pruned") return obs?.exists === true ? undefined : { phase: "Succeeded" };
   // Not seen yet (the cache may lag behind a create): keep waiting.
-  if (!obs || obs.exists === false) return undefined;
+  if (!obs || obs.exists === false || obs.health === "Missing") return undefined;
   if (obs.health === undefined || obs.health === "Healthy") return { phase: "Succeeded", message: obs.message ?? "" };
   if (r.hookType) {
     if (obs.health === "Progressing" || obs.health === "Suspended") return { phase: "Running", message: obs.message };
