@@ -40,6 +40,16 @@ export class CatFileBatch {
     });
   }
 
+  /** Starts the process ahead of the first read. */
+  warm(): void {
+    this.ensure();
+    if (this.pending.length === 0) {
+      if (this.idle) clearTimeout(this.idle);
+      this.idle = setTimeout(() => this.close(), this.idleMs);
+      this.idle.unref();
+    }
+  }
+
   /** Closes once every request already sent has been answered (used after a fetch). */
   retire(): void {
     if (this.pending.length === 0) this.close();

@@ -369,18 +369,25 @@ export class RepoCache implements RepoSource {
   /** Makes `sha` available locally; concurrent callers for the same commit share one fetch. */
   private async ensureCommit(repo: RepoState, repoURL: string, sha: string, signal?: AbortSignal): Promise<void> {
     await this.ensureInit(repo);
-    if (!repo.fresh && (await this.hasCommit(repo, sha))) return;
+    // When the listing names a ref at this commit, the local copy of that ref answers "present?"
+    // without starting a process; a stale local ref means a fetch is due anyway.
+    const known = repo.refs ? refsPointingAt(repo.refs.value, sha) : [];
+    const present = async (): Promise<boolean> => {
+      if (repo.fresh) return false;
+      for (const r of known) if ((await this.localRef(repo, r)) === sha) return true;
+      return known.length === 0 && (await this.hasCommit(repo, sha));
+    };
+    if (await present()) return;
     let p = repo.fetches.get(sha);
     if (!p) {
       p = repo.lock.run(async () => {
         // Another fetch may have brought it while we waited for the lock.
-        if (!repo.fresh && (await this.hasCommit(repo, sha))) return;
+        if (await present()) return;
         const ctx = this.ctx(repo, repoURL, signal);
         const t = this.pick(ctx);
         const depth = ctx.creds?.depth ?? 1;
         const attempts: { refspecs: string[]; depth?: number; tags?: boolean }[] = [];
         // The advertised ref pointing at it, if we know one (the usual case after a resolve).
-        const known = repo.refs ? refsPointingAt(repo.refs.value, sha) : [];
         const ref = known.find((r) => r.startsWith("refs/heads/")) ?? known[0];
         if (ref) attempts.push({ refspecs: [`+${ref}:${ref}`], depth });
         // By SHA (servers allowing reachable/any SHA in want: GitHub, GitLab, git-http-backend).
@@ -438,11 +445,20 @@ export class RepoCache implements RepoSource {
 
   private async treeIndex(repoURL: string, commit: string, signal?: AbortSignal): Promise<TreeIndex> {
     const repo = this.repo(repoURL);
-    const sha = await this.commitSha(repo, repoURL, commit, signal);
+    const c = commit.trim().toLowerCase();
+    // Usually the commit is present: list it right away (and start the cat-file process for the
+    // reads that tend to follow, in parallel), fetching only when that fails.
+    const sha = isCommitSHA(c) && existsSync(join(repo.gitDir, "HEAD")) ? c : await this.commitSha(repo, repoURL, commit, signal);
     let p = repo.indexes.get(sha);
     if (!p) {
+      const lsTree = (): Promise<{ stdout: Buffer }> =>
+        runGit(["ls-tree", "-r", "-t", "-z", "--full-tree", sha], { repoURL, cwd: repo.gitDir, timeoutMs: this.timeoutMs });
       p = this.observe("ls-tree", repoURL, "git", undefined, async () => {
-        const { stdout } = await runGit(["ls-tree", "-r", "-t", "-z", "--full-tree", sha], { repoURL, cwd: repo.gitDir, timeoutMs: this.timeoutMs });
+        this.batch(repo).warm();
+        const { stdout } = await lsTree().catch(async () => {
+          await this.ensureCommit(repo, repoURL, sha, signal);
+          return lsTree();
+        });
         const files: string[] = [];
         const dirs: string[] = [];
         for (const rec of stdout.toString("utf8").split("\0")) {
