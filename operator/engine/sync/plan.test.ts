@@ -109,3 +109,16 @@ test("plan: ApplyOutOfSyncOnly skips in-sync resources but keeps hooks and prune
   });
   assert.deepEqual(plan.tasks.map((t) => t.ref.name), ["pre", "changed", "gone"]);
 });
+
+test("plan: a repeated object is planned once, the last one winning, with a warning", () => {
+  const plan = buildSyncPlan({
+    target: [
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "ns" }, data: { from: "first" } },
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "ns" }, data: { from: "second" } },
+    ],
+    live: [],
+  });
+  assert.equal(plan.tasks.length, 1);
+  assert.deepEqual(plan.tasks[0]?.target?.data, { from: "second" });
+  assert.deepEqual(plan.warnings, ["ConfigMap ns/a appears more than once; the last one is used"]);
+});

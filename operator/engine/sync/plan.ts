@@ -207,7 +207,14 @@ export function buildSyncPlan(input: PlanInput): SyncPlan {
     tasks.push(task);
   }
 
-  let selectedTasks = tasks;
+  // The same object twice (e.g. from two sources): the last one wins, as in Argo, and is reported.
+  const byId = new Map<string, SyncTask>();
+  for (const t of tasks) {
+    if (byId.has(t.id)) warnings.push(`${t.ref.kind} ${t.ref.namespace ? `${t.ref.namespace}/` : ""}${t.ref.name} appears more than once; the last one is used`);
+    byId.delete(t.id);
+    byId.set(t.id, t);
+  }
+  let selectedTasks = [...byId.values()];
   if (selected.length > 0) {
     const wanted = new Set(selected.map((r) => resourceKey({ group: r.group ?? "", kind: r.kind, namespace: r.namespace ?? "", name: r.name })));
     selectedTasks = tasks.filter((t) => wanted.has(resourceKey(t.ref)));
