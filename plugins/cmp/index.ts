@@ -12,7 +12,7 @@ import { envsubst } from "../buildenv.js";
 import { privateCopy } from "../copy.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
-import { parseManifests } from "../manifests.js";
+import { parseToolOutput } from "../tool-output.js";
 import { resolveInside } from "../paths.js";
 import { type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec } from "../types.js";
 
@@ -169,7 +169,7 @@ export function createCmpPlugin(config: CmpConfig, opts: CmpPluginOptions = {}):
         if (config.init) await run(config.init, copy.appDir, env, ctx.signal, "init");
         const { stdout, stderr } = await run(config.generate, copy.appDir, env, ctx.signal, "generate");
         if (stderr.trim() !== "") ctx.log.debug("plugin stderr", { plugin: name, stderr: stderr.slice(-2000) });
-        return { manifests: parseManifests(stdout, { source: `plugin ${name} output` }) };
+        return { manifests: parseToolOutput(stdout, `plugin ${name} output`) };
       } finally {
         await copy.dispose();
       }

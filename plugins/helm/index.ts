@@ -13,7 +13,7 @@ import { registerSecret } from "../../operator/runtime/redact.js";
 import { privateCopy } from "../copy.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
-import { parseManifests } from "../manifests.js";
+import { parseToolOutput } from "../tool-output.js";
 import { resolveInside } from "../paths.js";
 import { RenderError, type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec, type ToolSettings } from "../types.js";
 import { helmPullArgs, helmTemplateArgs, type HelmTemplateOptions } from "./args.js";
@@ -233,7 +233,7 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
           passCredentials: o.passCredentials,
         };
         const { stdout } = await runTool(helm, helmTemplateArgs(opts), { env, cwd: chartDir, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, label: "helm template" });
-        return { manifests: parseManifests(stdout, { source: "helm template output" }) };
+        return { manifests: parseToolOutput(stdout, "helm template output") };
       } finally {
         await rm(tmp, { recursive: true, force: true });
         await copy?.dispose();

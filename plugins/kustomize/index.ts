@@ -14,7 +14,7 @@ import { resolveTool } from "../../operator/devcluster/binaries.js";
 import { privateCopy } from "../copy.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
-import { parseManifests } from "../manifests.js";
+import { parseToolOutput } from "../tool-output.js";
 import { resolveInside } from "../paths.js";
 import { RenderError, type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec, type ToolSettings } from "../types.js";
 import { kustomizeBuildArgs, kustomizeEditArgs, needsEdit, splitBuildOptions, type KustomizeImage, type KustomizeOptions } from "./args.js";
@@ -190,7 +190,7 @@ export function createKustomizePlugin(deps: KustomizePluginDeps = {}): ConfigMan
         }
         const args = kustomizeBuildArgs(dir, { buildOptions, helmPath: helm, kubeVersion: o.kubeVersion ?? req.kubeVersion, apiVersions: o.apiVersions ?? req.apiVersions });
         const { stdout } = await runTool(binary, args, { ...run, cwd: dir, label: "kustomize build" });
-        return { manifests: parseManifests(stdout, { source: "kustomize build output" }) };
+        return { manifests: parseToolOutput(stdout, "kustomize build output") };
       } finally {
         await copy?.dispose();
       }
