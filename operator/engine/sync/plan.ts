@@ -154,9 +154,13 @@ export function buildSyncPlan(input: PlanInput): SyncPlan {
   const tasks: SyncTask[] = [];
   const targetKeys = new Set<string>();
   for (const raw of input.target) {
-    if (isSkipped(raw)) continue;
     const { group, version } = splitApiVersion(raw.apiVersion);
     const namespace = namespaceOf(raw, group);
+    if (isSkipped(raw)) {
+      // Neither applied nor pruned: the live copy, if any, is left alone.
+      if (raw.metadata.name) targetKeys.add(resourceKey(refOf(raw, group, namespace)));
+      continue;
+    }
     const res = resourceSyncOptions(raw);
     warnings.push(...res.warnings.map((w) => `${describeObject(raw)}: ${w}`));
     const taskOptions = mergeSyncOptions(options, res.options);
