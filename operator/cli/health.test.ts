@@ -1,0 +1,87 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { seedsDir } from "../../test/crds/seeds.js";
+import { packageRoot } from "../paths.js";
+import { command } from "./health.js";
+
+const testdata = fileURLToPath(new URL("./testdata/", import.meta.url));
+
+/** Runs the command in-process with stdout captured. */
+async function runCaptured(args: string[]): Promise<{ code: number; lines: unknown[] }> {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    // Only strings are ours: the test runner reports to its parent through stdout in binary chunks.
+    if (typeof chunk !== "string") return write(chunk);
+    chunks.push(chunk);
+    return true;
+  });
+  let code: number;
+  try {
+    code = await command.run(args);
+  } finally {
+    process.stdout.write = write;
+  }
+  return { code, lines: chunks.join("").trim().split("\n").map((l) => JSON.parse(l) as unknown) };
+}
+
+test("one JSON line per document: built-in, null, bundled Lua, pending deletion", async () => {
+  const { code, lines } = await runCaptured([join(testdata, "health-resources.yaml")]);
+  assert.equal(code, 0);
+  assert.deepEqual(lines, [
+    { status: "Progressing", message: "" },
+    null,
+    { status: "Healthy", message: "secret synced" },
+    { status: "Progressing", message: "Pending deletion" },
+  ]);
+});
+
+test("--argocd-cm (seed 003) overrides Ingress health", { skip: !seedsDir() }, async () => {
+  const { lines } = await runCaptured(["--argocd-cm", join(seedsDir()!, "003", "argocd-cm.yaml"), join(testdata, "health-resources.yaml")]);
+  assert.deepEqual(lines[0], { status: "Healthy", message: "" });
+});
+
+test("--customizations comes before the bundled tree; --no-bundled drops the bundled tree", async () => {
+  const custom = join(testdata, "health-custom");
+  const { lines } = await runCaptured(["--customizations", custom, join(testdata, "health-resources.yaml")]);
+  assert.deepEqual(lines[0], { status: "Suspended", message: "from the custom tree" });
+  const noBundled = await runCaptured(["--no-bundled", join(testdata, "health-resources.yaml")]);
+  assert.equal(noBundled.lines[2], null);
+});
+
+test("--script-only: no built-in fallback and no deletion shortcut", async () => {
+  const { lines } = await runCaptured(["--script-only", join(testdata, "health-resources.yaml")]);
+  assert.deepEqual(lines, [null, null, { status: "Healthy", message: "secret synced" }, null]);
+});
+
+test("a script error prints {error} for that document and exits 2", async () => {
+  const { code, lines } = await runCaptured(["--customizations", join(testdata, "health-custom"), join(testdata, "health-broken.yaml")]);
+  assert.equal(code, 2);
+  assert.match((lines[0] as { error: string }).error, /cannot assess broken/);
+  assert.deepEqual(lines[1], { status: "Suspended", message: "from the custom tree" });
+});
+
+test("reads stdin through the hawser entry point", () => {
+  const res = spawnSync(process.execPath, ["--import", "tsx", "operator/cli.ts", "health", "-"], {
+    cwd: packageRoot(),
+    input: "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nstatus: {phase: Bound}\n",
+    encoding: "utf8",
+  });
+  assert.equal(res.status, 0, res.stderr);
+  assert.equal(res.stdout, '{"status":"Healthy","message":""}\n');
+});
+
+test("bad usage and unreadable files exit 2", async () => {
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (() => true);
+  try {
+    assert.equal(await command.run(["--bogus", "x"]), 2);
+    assert.equal(await command.run([join(testdata, "does-not-exist.yaml")]), 2);
+    assert.equal(await command.run([]), 2);
+  } finally {
+    process.stderr.write = write;
+  }
+});
