@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -185,4 +185,55 @@ test("errors: path escaping the repo, missing source, disabled tool, two tools n
   await assert.rejects(r({ path: "app", kustomize: { namePrefix: "p" }, helm: { releaseName: "x" } }), /multiple application sources defined/);
   await git.dispose();
   await repos.dispose();
+});
+
+test("seeds 000 redis and 004 nginx: charts pulled by name and version from a Helm repository", async (t) => {
+  const seeds = seedsDir();
+  if (!seeds) return t.skip("seeds not found");
+  // The seeds' public repository is out of reach: minimal charts with the same names and versions.
+  const charts = await mkdtemp(join(tmpdir(), "hawser-seed-charts-"));
+  const write = async (files: Record<string, string>) => {
+    for (const [p, c] of Object.entries(files)) {
+      await mkdir(join(charts, p, ".."), { recursive: true });
+      await writeFile(join(charts, p), c);
+    }
+  };
+  await write({
+    "redis/Chart.yaml": "apiVersion: v2\nname: redis\nversion: 18.6.1\n",
+    "redis/values.yaml": "architecture: replication\nauth: {enabled: false, password: ''}\n",
+    "redis/templates/sts.yaml": "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: {{ .Release.Name }}-master, namespace: {{ .Release.Namespace }}}\nspec:\n  replicas: {{ if eq .Values.architecture \"standalone\" }}1{{ else }}3{{ end }}\n  serviceName: x\n  selector: {matchLabels: {app: redis}}\n  template: {metadata: {labels: {app: redis}}, spec: {containers: [{name: redis, image: redis}]}}\n",
+    "redis/templates/secret.yaml": "{{- if .Values.auth.enabled }}\napiVersion: v1\nkind: Secret\nmetadata: {name: {{ .Release.Name }}}\nstringData: {redis-password: {{ .Values.auth.password | quote }}}\n{{- end }}\n",
+    "nginx/Chart.yaml": "apiVersion: v2\nname: nginx\nversion: 15.0.0\n",
+    "nginx/values.yaml": "replicaCount: 1\nimage: {repository: bitnami/nginx, tag: '1.24'}\nservice: {type: LoadBalancer}\n",
+    "nginx/values-prod.yaml": "replicaCount: 2\nservice: {type: NodePort}\nimage: {tag: '1.23'}\n",
+    "nginx/templates/all.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: {{ .Release.Name }}}\nspec:\n  replicas: {{ .Values.replicaCount }}\n  selector: {matchLabels: {app: nginx}}\n  template: {metadata: {labels: {app: nginx}}, spec: {containers: [{name: nginx, image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"}]}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: {{ .Release.Name }}}\nspec: {type: {{ .Values.service.type }}, selector: {app: nginx}, ports: [{port: 80}]}\n",
+  });
+  const helmRepo = await startHelmRepo({ chartDirs: [join(charts, "redis"), join(charts, "nginx")] });
+  const cacheDir = await mkdtemp(join(tmpdir(), "hawser-seed-chart-cache-"));
+  const repos = new LocalRepoSource({});
+  const d = deps(repos, [], { charts: createChartCache({ dir: cacheDir }) });
+  const load = async (file: string) => {
+    const a = parseYaml(await readFile(join(seeds, file), "utf8")) as Application;
+    a.spec.source!.repoURL = helmRepo.url; // the seed's URL, mapped to loopback
+    return a;
+  };
+  const redis = await renderApplication(await load("000/app-redis-helm-repo.yaml"), d);
+  assert.deepEqual(redis.revisions, ["18.6.1"]);
+  assert.deepEqual(redis.sourceTypes, ["Helm"]);
+  const sts = redis.manifests.find((m) => m.kind === "StatefulSet") as unknown as { metadata: { name: string; namespace: string }; spec: { replicas: number } };
+  assert.equal(sts.metadata.name, "redis-master");
+  assert.equal(sts.metadata.namespace, "production");
+  assert.equal(sts.spec.replicas, 1, "inline values: architecture standalone");
+  assert.ok(redis.manifests.some((m) => m.kind === "Secret"), "inline values: auth enabled");
+  const nginx = await renderApplication(await load("004/app-helm-repo-nginx.yaml"), d);
+  assert.deepEqual(nginx.revisions, ["15.0.0"]);
+  const dep = nginx.manifests.find((m) => m.kind === "Deployment") as unknown as { metadata: { name: string }; spec: { replicas: number; template: { spec: { containers: Array<{ image: string }> } } } };
+  assert.equal(dep.metadata.name, "my-nginx");
+  assert.equal(dep.spec.replicas, 3, "inline values beat the chart's values-prod.yaml");
+  assert.equal(dep.spec.template.spec.containers[0]!.image, "bitnami/nginx:1.25", "parameter beats every file");
+  assert.equal((nginx.manifests.find((m) => m.kind === "Service") as unknown as { spec: { type: string } }).spec.type, "ClusterIP");
+  await helmRepo.close();
+  await repos.dispose();
+  await rm(charts, { recursive: true, force: true });
+  await rm(cacheDir, { recursive: true, force: true });
 });
