@@ -2,13 +2,18 @@
 // Secrets, AppProjects, ConfigMaps and Secrets come from files; repositories are mapped to local
 // git checkouts. Nothing talks to a cluster.
 import { readFile } from "node:fs/promises";
+import { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
 import { builtinGenerators } from "../../generators/index.js";
 import { isRecord } from "../../generators/params.js";
 import type { ClusterSecret, KubeLookup } from "../../generators/types.js";
 import { PluginRegistry } from "../../plugins/index.js";
 import type { CommandModule } from "../cli.js";
+import { API_VERSION } from "../api/index.js";
+import { parsePolicy, planApplications } from "../appset/apply-policy.js";
 import { generateApplications, type AppSetLike, type GenerateResult } from "../appset/generate.js";
+import { clusterLookups, ownedBy } from "../controllers/applicationset/controller.js";
+import { KubeClient, type KubeObject } from "../kube/client.js";
 import { goTemplateEngine } from "../appset/gotemplate-wasm.js";
 import { LocalRepoReader } from "../git/local-reader.js";
 import { loadUserModules } from "../modules/loader.js";
@@ -16,8 +21,9 @@ import { createLogger } from "../runtime/logger.js";
 import { redact } from "../runtime/redact.js";
 import { flagValue, FlagError, parseFlags } from "./flags.js";
 
-const USAGE = `usage: hawser appset generate FILE... [flags]
+const USAGE = `usage: hawser appset <generate|list|get|diff> ...
 
+hawser appset generate FILE... [flags]
 Prints the Applications the ApplicationSets in FILE... would generate, without a cluster.
 
   --cluster FILE         cluster Secrets (argocd.argoproj.io/secret-type: cluster); repeatable
@@ -29,6 +35,14 @@ Prints the Applications the ApplicationSets in FILE... would generate, without a
 
 FILE may also hold AppProjects (projects other than "default" must exist), and the ConfigMaps and
 Secrets a plugin generator reads. Exit code 2 on any error, with nothing printed on stdout.
+
+These read a cluster ($KUBECONFIG or --kubeconfig FILE; -n NS, default argocd, is also where
+cluster Secrets, AppProjects and plugin ConfigMaps are read):
+  hawser appset list                 ApplicationSets with their state and owned Application count
+  hawser appset get NAME [-o yaml|json]   conditions and owned Applications
+  hawser appset diff FILE... [--repo URL=PATH]...
+                                     what the controller would create (+), update (~) and delete (-);
+                                     exit 0 when nothing differs, 1 when something does, 2 on error
 `;
 
 type Obj = Record<string, unknown>;
@@ -110,7 +124,7 @@ function printResults(format: string, results: { appSet: AppSetLike; result: Gen
 }
 
 async function generate(args: string[]): Promise<number> {
-  const normalized = args.map((a) => (a === "-o" ? "--output" : a.startsWith("-o=") ? `--output=${a.slice(3)}` : a));
+  const normalized = normalizeShort(args).map((a) => (a.startsWith("-o=") ? `--output=${a.slice(3)}` : a));
   const flags = parseFlags(normalized, { values: ["argocd-cm", "output", "namespace"], repeatable: ["cluster", "repo", "generator-dir"], booleans: ["help"] });
   if (flags.booleans.get("help")) {
     process.stdout.write(USAGE);
@@ -169,12 +183,125 @@ async function generate(args: string[]): Promise<number> {
   return 0;
 }
 
+function clientFrom(flags: ReturnType<typeof parseFlags>): KubeClient {
+  const kc = new KubeConfig();
+  const file = flagValue(flags, "kubeconfig");
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
+  return new KubeClient(kc);
+}
+
+const normalizeShort = (args: string[]): string[] => args.map((a) => (a === "-o" ? "--output" : a === "-n" ? "--namespace" : a));
+
+interface LiveAppSet extends KubeObject {
+  spec: Record<string, unknown>;
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
+function state(set: LiveAppSet): string {
+  const c = set.status?.conditions ?? [];
+  const err = c.find((x) => x.type === "ErrorOccurred" && x.status === "True");
+  if (err) return `Error(${err.reason ?? ""})`;
+  const ok = c.find((x) => x.type === "ResourcesUpToDate");
+  return ok ? (ok.status === "True" ? "UpToDate" : `NotUpToDate(${ok.reason ?? ""})`) : "Unknown";
+}
+
+async function list(args: string[]): Promise<number> {
+  const flags = parseFlags(normalizeShort(args), { values: ["kubeconfig", "namespace"] });
+  const ns = flagValue(flags, "namespace") ?? "argocd";
+  const client = clientFrom(flags);
+  try {
+    const sets = (await client.list<LiveAppSet>(API_VERSION, "ApplicationSet", { namespace: ns })).items;
+    const apps = (await client.list(API_VERSION, "Application", { namespace: ns })).items;
+    const rows = [["NAME", "STATE", "APPLICATIONS"], ...sets.map((s) => [s.metadata.name ?? "", state(s), String(ownedBy(apps, s.metadata.uid ?? "").length)])];
+    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+    process.stdout.write(rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n") + "\n");
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+async function get(args: string[]): Promise<number> {
+  const flags = parseFlags(normalizeShort(args), { values: ["kubeconfig", "namespace", "output"] });
+  const name = flags.positional[0];
+  if (!name || flags.positional.length > 1) throw new FlagError("get wants exactly one ApplicationSet name");
+  const ns = flagValue(flags, "namespace") ?? "argocd";
+  const client = clientFrom(flags);
+  try {
+    const set = await client.get<LiveAppSet>(API_VERSION, "ApplicationSet", name, ns);
+    if (!set) throw new FlagError(`ApplicationSet ${ns}/${name} not found`);
+    const format = flagValue(flags, "output");
+    if (format === "json") process.stdout.write(JSON.stringify(set, null, 2) + "\n");
+    else if (format === "yaml") process.stdout.write(stringify(set, { lineWidth: 0 }));
+    else {
+      const owned = ownedBy((await client.list(API_VERSION, "Application", { namespace: ns })).items, set.metadata.uid ?? "");
+      const lines = [`Name:          ${name}`, `Namespace:     ${ns}`, `State:         ${state(set)}`, "Conditions:"];
+      for (const c of set.status?.conditions ?? []) lines.push(`  ${c.type}=${c.status} ${c.reason ?? ""}: ${c.message ?? ""}`);
+      lines.push("Applications:", ...owned.map((a) => `  ${a.metadata.name ?? ""}`));
+      process.stdout.write(lines.join("\n") + "\n");
+    }
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+async function diff(args: string[]): Promise<number> {
+  const flags = parseFlags(normalizeShort(args), { values: ["kubeconfig", "namespace"], repeatable: ["repo", "generator-dir"] });
+  if (flags.positional.length === 0) throw new FlagError("no ApplicationSet file given");
+  const ns = flagValue(flags, "namespace") ?? "argocd";
+  const inputs: Inputs = { appSets: [], projects: new Set(), clusters: [], configMaps: new Map(), secrets: new Map() };
+  for (const file of flags.positional) collect(await readDocs(file), inputs, file, false);
+  if (inputs.appSets.length === 0) throw new FlagError(`no ApplicationSet in ${flags.positional.join(", ")}`);
+  const log = createLogger({ level: "warn" });
+  const registry = builtinGenerators();
+  const dirs = flags.values.get("generator-dir") ?? [];
+  if (dirs.length > 0) await loadUserModules({ generatorDirs: dirs, plugins: new PluginRegistry(), generators: registry, log });
+  const client = clientFrom(flags);
+  let changed = false;
+  let failed = false;
+  try {
+    const apps = (await client.list(API_VERSION, "Application", { namespace: ns })).items;
+    for (const appSet of inputs.appSets) {
+      const name = appSet.metadata.name ?? "";
+      const result = await generateApplications({ metadata: { name, namespace: ns }, spec: appSet.spec }, {
+        ...clusterLookups(client, ns),
+        registry,
+        loadEngine: goTemplateEngine,
+        log,
+        repos: new LocalRepoReader((flags.values.get("repo") ?? []).map(parseRepoFlag)),
+      });
+      if (result.errors.length > 0) {
+        for (const e of result.errors) process.stderr.write(redact(`ApplicationSet ${name}: ${e.reason}: ${e.message}`) + "\n");
+        failed = true;
+        continue;
+      }
+      const live = await client.get<LiveAppSet>(API_VERSION, "ApplicationSet", name, ns);
+      const owned = live ? ownedBy(apps, live.metadata.uid ?? "") : [];
+      const current = owned.map((a) => ({ metadata: { ...a.metadata, name: a.metadata.name ?? "" }, spec: isRecord(a.spec) ? a.spec : {} }));
+      const plan = planApplications(result.applications, current, parsePolicy(isRecord(appSet.spec.syncPolicy) ? appSet.spec.syncPolicy.applicationsSync : undefined));
+      const lines = [...plan.create.map((a) => `+ ${a.metadata.name}`), ...plan.update.map((a) => `~ ${a.metadata.name}`), ...plan.delete.map((n) => `- ${n}`)];
+      process.stdout.write(`ApplicationSet ${ns}/${name}${live ? "" : " (not in the cluster)"}: ${lines.length === 0 ? "no changes" : `${lines.length} change(s)`}\n`);
+      for (const l of lines) process.stdout.write(`  ${l}\n`);
+      changed ||= lines.length > 0;
+    }
+  } finally {
+    client.close();
+  }
+  if (failed) return 2;
+  return changed ? 1 : 0;
+}
+
 export const command: CommandModule = {
-  summary: "render ApplicationSets offline (generate)",
+  summary: "ApplicationSets: generate offline; list, get, diff against a cluster",
   async run(args: string[]): Promise<number> {
     const [sub, ...rest] = args;
     try {
       if (sub === "generate") return await generate(rest);
+      if (sub === "list") return await list(rest);
+      if (sub === "get") return await get(rest);
+      if (sub === "diff") return await diff(rest);
       if (sub === "--help" || sub === "-h" || sub === "help") {
         process.stdout.write(USAGE);
         return 0;

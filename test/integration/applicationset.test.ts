@@ -4,7 +4,9 @@
 // generation or validation fails (the published seed 001), and the garbage collector removes the
 // Applications with their ApplicationSet.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -12,6 +14,7 @@ import { builtinGenerators } from "../../generators/index.js";
 import { ApplicationSetReconciler, type ApplicationSetCondition } from "../../operator/controllers/applicationset/controller.js";
 import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
 import { installCrds } from "../../operator/kube/crd-install.js";
+import { packageRoot } from "../../operator/paths.js";
 import { memoryLogger } from "../../operator/runtime/logger.js";
 import { seedsDir } from "../crds/seeds.js";
 import { sharedCluster } from "../support/cluster.js";
@@ -21,10 +24,20 @@ const API = "argoproj.io/v1alpha1";
 const ns = `appset-test-${process.pid}`;
 let client: KubeClient;
 let reconciler: ApplicationSetReconciler;
+let kubeconfigPath: string;
+
+function hawser(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", join(packageRoot(), "operator", "cli.ts"), "appset", ...args, "--kubeconfig", kubeconfigPath, "-n", ns], { cwd: packageRoot() }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
 
 before(async () => {
-  const { kubeConfig } = await sharedCluster();
-  client = new KubeClient(kubeConfig);
+  const cluster = await sharedCluster();
+  kubeconfigPath = cluster.kubeconfigPath;
+  client = new KubeClient(cluster.kubeConfig);
   await installCrds(client);
   await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "default", namespace: ns }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } });
@@ -126,6 +139,30 @@ describe("ApplicationSet reconciler on a real apiserver", () => {
     await reconcile("svc");
     assert.deepEqual((await apps()).map((a) => [a.metadata.name, a.metadata.resourceVersion]), snapshot);
     assert.equal((await conditions("svc")).find((c) => c.type === "ResourcesUpToDate")?.status, "False");
+  });
+
+  it("hawser appset list, get and diff read the cluster", async () => {
+    const listed = await hawser(["list"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^only\s+UpToDate\s+2$/m);
+    assert.match(listed.stdout, /^ai-app-all-envs\s+Error\(ApplicationValidationError\)\s+0$/m);
+    const got = await hawser(["get", "only"]);
+    assert.equal(got.code, 0, got.stderr);
+    assert.match(got.stdout, /Applications:\n {2}svc-a\n {2}svc-b/);
+    const dir = mkdtempSync(join(tmpdir(), "hawser-appset-diff-"));
+    try {
+      const file = join(dir, "only.yaml");
+      writeFileSync(file, JSON.stringify(listAppSet("only", ["a", "b", "c"], { syncPolicy: { applicationsSync: "create-only" } })));
+      const d = await hawser(["diff", file]);
+      assert.equal(d.code, 1, d.stderr);
+      assert.match(d.stdout, /ApplicationSet .*\/only: 1 change\(s\)\n {2}\+ svc-c/);
+      writeFileSync(file, JSON.stringify(listAppSet("only", ["a", "b"], { syncPolicy: { applicationsSync: "create-only" } })));
+      const same = await hawser(["diff", file]);
+      assert.equal(same.code, 0, same.stderr);
+      assert.match(same.stdout, /no changes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("deleting the ApplicationSet garbage-collects its Applications (they enter deletion)", async () => {

@@ -7,7 +7,7 @@
 // RepoReader and hand it to a Controller keyed by ApplicationSet namespace/name.
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { isRecord } from "../../../generators/params.js";
-import type { ClusterSecret, KubeLookup } from "../../../generators/types.js";
+import type { ClusterLister, ClusterSecret, KubeLookup } from "../../../generators/types.js";
 import { parsePolicy, planApplications, type CurrentApplication } from "../../appset/apply-policy.js";
 import { AppSetReason, generateApplications, type AppSetError } from "../../appset/generate.js";
 import { goTemplateEngine, type GoTemplateEngine } from "../../appset/gotemplate-wasm.js";
@@ -75,6 +75,34 @@ export function appSetConditions(errors: AppSetError[], existing: ApplicationSet
   });
 }
 
+/** Cluster Secrets, ConfigMaps/Secrets and AppProjects of the control namespace, read live. */
+export function clusterLookups(client: KubeClient, ns: string): { kube: KubeLookup; clusters: ClusterLister; projectExists(name: string): Promise<boolean> } {
+  return {
+    kube: {
+      getConfigMap: async (n) => {
+        const cm = await client.get("v1", "ConfigMap", n, ns);
+        return cm && isRecord(cm.data) ? Object.fromEntries(Object.entries(cm.data).filter((e): e is [string, string] => typeof e[1] === "string")) : undefined;
+      },
+      getSecret: async (n) => {
+        const s = await client.get("v1", "Secret", n, ns);
+        return s ? decode(s.data) : undefined;
+      },
+    },
+    clusters: {
+      listClusterSecrets: async (): Promise<ClusterSecret[]> => {
+        const list = await client.list("v1", "Secret", { namespace: ns, labelSelector: "argocd.argoproj.io/secret-type=cluster" });
+        return list.items.map((s) => ({ secretName: s.metadata.name ?? "", labels: s.metadata.labels ?? {}, annotations: s.metadata.annotations ?? {}, data: decode(s.data) }));
+      },
+    },
+    projectExists: async (p) => (await client.get(APPSET_API, "AppProject", p, ns)) !== undefined,
+  };
+}
+
+/** The Applications of a namespace owned (controller reference) by the ApplicationSet with this uid. */
+export function ownedBy(apps: KubeObject[], uid: string): KubeObject[] {
+  return apps.filter((a) => a.metadata.ownerReferences?.some((o) => o.uid === uid));
+}
+
 export class ApplicationSetReconciler implements Reconciler {
   constructor(private readonly deps: ApplicationSetReconcilerDeps) {}
 
@@ -84,40 +112,22 @@ export class ApplicationSetReconciler implements Reconciler {
     const appSet = await client.get<AppSetObject>(APPSET_API, "ApplicationSet", name, namespace);
     // Deleted: its Applications go with it through their ownerReferences.
     if (!appSet || appSet.metadata.deletionTimestamp) return {};
-    const ns = this.deps.controlNamespace;
-    const kube: KubeLookup = {
-      getConfigMap: async (n) => {
-        const cm = await client.get("v1", "ConfigMap", n, ns);
-        return cm && isRecord(cm.data) ? Object.fromEntries(Object.entries(cm.data).filter((e): e is [string, string] => typeof e[1] === "string")) : undefined;
-      },
-      getSecret: async (n) => {
-        const s = await client.get("v1", "Secret", n, ns);
-        return s ? decode(s.data) : undefined;
-      },
-    };
     const result = await generateApplications(
       { metadata: { name, namespace }, spec: appSet.spec },
       {
+        ...clusterLookups(client, this.deps.controlNamespace),
         registry: this.deps.registry,
         loadEngine: this.deps.loadEngine ?? goTemplateEngine,
         log: ctx.log,
         signal: ctx.signal,
-        kube,
         ...(this.deps.repos ? { repos: this.deps.repos } : {}),
         ...(this.deps.inClusterEnabled !== undefined ? { inClusterEnabled: this.deps.inClusterEnabled } : {}),
-        clusters: {
-          listClusterSecrets: async (): Promise<ClusterSecret[]> => {
-            const list = await client.list("v1", "Secret", { namespace: ns, labelSelector: "argocd.argoproj.io/secret-type=cluster" });
-            return list.items.map((s) => ({ secretName: s.metadata.name ?? "", labels: s.metadata.labels ?? {}, annotations: s.metadata.annotations ?? {}, data: decode(s.data) }));
-          },
-        },
-        projectExists: async (p) => (await client.get(APPSET_API, "AppProject", p, ns)) !== undefined,
       },
     );
     const errors = [...result.errors];
     const current = errors.length === 0 ? await client.list(APPSET_API, "Application", { namespace }) : undefined;
     const uid = appSet.metadata.uid ?? "";
-    const owned = (current?.items ?? []).filter((a) => a.metadata.ownerReferences?.some((o) => o.uid === uid));
+    const owned = ownedBy(current?.items ?? [], uid);
     if (current) {
       const ownedNames = new Set(owned.map((a) => a.metadata.name));
       for (const app of result.applications) {
