@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { doublestarMatch } from "./doublestar.js";
+import { compileGitPathspec, doublestarMatch } from "./doublestar.js";
 
 // Cases follow bmatcuk/doublestar v4's Match (the git file generator's dialect).
 const table: [pattern: string, path: string, match: boolean][] = [
@@ -42,4 +42,20 @@ const table: [pattern: string, path: string, match: boolean][] = [
 
 test("doublestar table", () => {
   for (const [pattern, path, want] of table) assert.equal(doublestarMatch(pattern, path), want, `${pattern} vs ${path}`);
+});
+
+test("git pathspec dialect (Argo's default file globbing): * crosses /, directories match their content", () => {
+  const cases: [string, string, boolean][] = [
+    ["apps/*.yaml", "apps/a.yaml", true],
+    ["apps/*.yaml", "apps/x/y/a.yaml", true],
+    ["*/config.json", "a/b/config.json", true],
+    ["apps", "apps/x/a.yaml", true],
+    ["apps/", "apps/x/a.yaml", true],
+    ["apps", "appsX/a.yaml", false],
+    ["cluster-?/c.json", "cluster-a/c.json", true],
+    ["cluster-[!a]/c.json", "cluster-a/c.json", false],
+    ["{a,b}.json", "a.json", false],
+    ["{a,b}.json", "{a,b}.json", true],
+  ];
+  for (const [pattern, path, want] of cases) assert.equal(compileGitPathspec(pattern).test(path), want, `${pattern} vs ${path}`);
 });

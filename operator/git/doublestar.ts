@@ -90,3 +90,37 @@ export function doublestarMatch(pattern: string, path: string): boolean {
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
+
+const pathspecCache = new Map<string, RegExp>();
+
+/**
+ * Argo CD's default git file generator matching (new globbing off): `git ls-files -- <pattern>`,
+ * i.e. git's pathspec glob without `:(glob)` magic: `*` and `?` also match `/` (so `**` is just
+ * `*`), `[...]` classes, `\` escapes, and a pattern naming a directory matches everything in it.
+ */
+export function compileGitPathspec(pattern: string): RegExp {
+  const hit = pathspecCache.get(pattern);
+  if (hit) return hit;
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === "\\") out += escapeRegex(pattern[++i] ?? "\\");
+    else if (c === "*") out += ".*";
+    else if (c === "?") out += ".";
+    else if (c === "[") {
+      const end = pattern.indexOf("]", i + 2);
+      if (end < 0) out += "\\[";
+      else {
+        let body = pattern.slice(i + 1, end);
+        const negate = body.startsWith("!") || body.startsWith("^");
+        if (negate) body = body.slice(1);
+        out += `[${negate ? "^" : ""}${body.replace(/[\\\]^[]/g, "\\$&")}]`;
+        i = end;
+      }
+    } else out += escapeRegex(c);
+  }
+  // A pathspec is also a leading-directory match (`apps` or `apps/` selects apps/**).
+  const re = new RegExp(`^${out.replace(/\\\/$/, "")}(?:/.*)?$`, "s");
+  pathspecCache.set(pattern, re);
+  return re;
+}

@@ -20,7 +20,7 @@ import { redactUrl } from "../runtime/redact.js";
 import type { Logger } from "../runtime/logger.js";
 import { CatFileBatch } from "./batch.js";
 import type { CredentialProvider, RepoCredentials } from "./credentials.js";
-import { compileDoublestar } from "./doublestar.js";
+import { compileDoublestar, compileGitPathspec } from "./doublestar.js";
 import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
@@ -188,9 +188,15 @@ export class RepoCache implements RepoSource {
 
   // ---------------------------------------------------------------- object database reads
 
-  async listFiles(repoURL: string, commit: string, pattern: string, opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+  /**
+   * Files matching `pattern`. Default dialect: doublestar (Argo with
+   * `applicationsetcontroller.enable.new.git.file.globbing`); `globbing: "pathspec"` gives Argo's
+   * default `git ls-files` matching, where `*` also crosses `/`.
+   */
+  async listFiles(repoURL: string, commit: string, pattern: string, opts: { signal?: AbortSignal; globbing?: "doublestar" | "pathspec" } = {}): Promise<string[]> {
     const index = await this.treeIndex(repoURL, commit, opts.signal);
-    const re = compileDoublestar(pattern.replace(/^(\.\/)+/, "").replace(/^\/+/, ""));
+    const clean = pattern.replace(/^(\.\/)+/, "").replace(/^\/+/, "");
+    const re = opts.globbing === "pathspec" ? compileGitPathspec(clean) : compileDoublestar(clean);
     return index.files.filter((f) => re.test(f));
   }
 

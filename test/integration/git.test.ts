@@ -105,6 +105,7 @@ for (const transport of ["git", "isomorphic-git"] as const) {
       assert.deepEqual((await cache.listFiles(url, head, "clusters/*/config.json")).sort(), ["clusters/east/config.json", "clusters/west/config.json"]);
       assert.deepEqual(await cache.listFiles(url, head, "**/kustomization.yaml"), ["apps/blog/overlays/prod/kustomization.yaml"]);
       assert.deepEqual(await cache.listFiles(url, head, "apps/*.yaml"), []);
+      assert.deepEqual(await cache.listFiles(url, head, "apps/*.yaml", { globbing: "pathspec" }), ["apps/blog/overlays/prod/kustomization.yaml", "apps/guestbook/deploy.yaml"]);
       assert.deepEqual(
         (await cache.listDirectories(url, head)).sort(),
         ["apps", "apps/blog", "apps/blog/overlays", "apps/blog/overlays/prod", "apps/guestbook", "clusters", "clusters/east", "clusters/west"],
