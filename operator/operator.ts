@@ -18,6 +18,9 @@ import { OperatorMetrics } from "./runtime/metrics.js";
 import { startProbeServer, type ProbeServer } from "./runtime/probes.js";
 import { Informer } from "./runtime/informer.js";
 import { webhookSecretsFrom } from "./webhook/parse.js";
+import { SecretCredentialStore, SECRET_TYPE_LABEL } from "./git/credentials.js";
+import { RepoCache } from "./git/repo-cache.js";
+import { bundledCustomizationsDir, loadCustomizationTree } from "./lua/load.js";
 import { startWebhookServer, type WebhookServer } from "./webhook/server.js";
 
 export function loadKubeConfig(path?: string): KubeConfig {
@@ -80,6 +83,19 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
 
   const events = new EventRecorder(client, "hawser-application-controller", log, config.namespace);
 
+  // Repository credentials come from Argo's repository / repo-creds Secrets, kept current by an
+  // informer; the cache consults them on every git operation.
+  const credentials = new SecretCredentialStore();
+  const repoSecrets = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: config.namespace, labelSelector: `${SECRET_TYPE_LABEL} in (repository,repo-creds)`, log });
+  repoSecrets.addHandler({
+    add: (s) => credentials.upsert(s),
+    update: (_o, s) => credentials.upsert(s),
+    delete: (s) => credentials.remove(s),
+  });
+  repoSecrets.start();
+  const repos = new RepoCache({ credentials, logger: log });
+  const healthTrees = [loadCustomizationTree(bundledCustomizationsDir())];
+
   // Webhook secrets live in argocd-secret; a one-object informer keeps them current.
   const argocdSecret = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: config.namespace, fieldSelector: "metadata.name=argocd-secret", log });
   let webhook: WebhookServer | undefined;
@@ -109,8 +125,9 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const startControllers = async (): Promise<void> => {
     metrics.leader.set(1);
     controller = new ApplicationController({
-      client, namespace: config.namespace, statusProcessors: config.statusProcessors,
+      client, namespace: config.namespace, statusProcessors: config.statusProcessors, operationProcessors: config.operationProcessors,
       resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, log, metrics, events,
+      repos, plugins, healthTrees,
     });
     await controller.start();
     log.info("controllers started", { namespace: config.namespace });
@@ -122,6 +139,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       await controller?.stop();
       await webhook?.close();
       await argocdSecret.stop();
+      await repoSecrets.stop();
       await elector?.stop();
       metrics.leader.set(0);
       await probes.close();

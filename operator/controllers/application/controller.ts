@@ -1,18 +1,48 @@
-// The Application controller: watches Applications and AppProjects through informers, queues an
-// Application's key whenever it or its project changes, and refreshes it on its own queue with
-// `statusProcessors` workers. Status is written only when it changed; `reconciledAt` moves with
-// each write and on every new generation of the spec, so an idle resync issues no request.
-import { ANNOTATION_SKIP_RECONCILE, ARGO_API_VERSION } from "../../api/annotations.js";
-import type { KubeClient } from "../../kube/client.js";
+// The Application controller. Two queues, as Argo has: `application-refresh` (statusProcessors
+// workers) compares each Application with git and the cluster and writes its status, and
+// `application-operation` (operationProcessors workers) runs sync operations one resumable step at
+// a time, persisting status.operationState after every step. A slow sync never blocks refreshes.
+// Refreshes happen when an Application or its project changes, when a managed object changes in
+// the cluster (drift is seen within the watch latency), on git webhooks, per the app's own refresh
+// interval (`timeout.reconcile=<d>` sync option) and on the periodic resync. Status is written
+// only when it changed.
+import type { Manifest } from "../../../plugins/types.js";
+import type { PluginRegistry } from "../../../plugins/index.js";
+import {
+  ANNOTATION_REFRESH,
+  ANNOTATION_SKIP_RECONCILE,
+  ARGO_API_VERSION,
+  FINALIZER_RESOURCES,
+  FINALIZER_RESOURCES_BACKGROUND,
+} from "../../api/annotations.js";
+import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../../api/conditions.js";
+import type { Application, ApplicationSource, Operation, OperationState, RevisionHistory } from "../../api/index.js";
+import { evaluateResourceHealth, type HealthOverride } from "../../engine/health/index.js";
+import { defaultSettings, parseArgoSettings, type ArgoSettings } from "../../engine/settings.js";
+import { parseSyncOptions } from "../../engine/sync/annotations.js";
+import { autoSyncEnabled, nextRetry, shouldAutoSync, DEFAULT_SELF_HEAL_BACKOFF, type SelfHealBackoff } from "../../engine/sync/autosync.js";
+import { buildSyncPlan } from "../../engine/sync/plan.js";
+import { nextSyncStep, recordActionOutcomes, type Observation } from "../../engine/sync/step.js";
+import { resourceKey as syncResourceKey } from "../../engine/sync/types.js";
+import type { RepoSource } from "../../git/types.js";
+import { AdaptiveLimiter } from "../../kube/adaptive.js";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
+import { ClusterCache, trackingKey as makeTrackingKey } from "../../kube/cluster-cache.js";
+import { splitApiVersion, UnknownKindError } from "../../kube/discovery.js";
 import { deepEqual, patchStatus } from "../../kube/status-writer.js";
+import { LuaHealthOverride, type CustomizationTree } from "../../lua/customizations.js";
+import { renderApplication, RenderCache, type RenderOutput } from "../../render/index.js";
 import { Controller } from "../../runtime/controller.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import { Informer, objectKey } from "../../runtime/informer.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
 import type { ReconcileContext, ReconcileResult } from "../../runtime/reconciler.js";
+import { redact } from "../../runtime/redact.js";
 import { pushConcerns, repoIdentity } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
+import { compareAppState, type CompareResult } from "./compare.js";
+import { executeActions } from "./executor.js";
 import { refreshApplication } from "./refresh.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
@@ -20,62 +50,112 @@ export interface ApplicationControllerOptions {
   client: KubeClient;
   namespace: string;
   statusProcessors: number;
+  operationProcessors?: number;
   resyncMs: number;
   resyncJitterMs: number;
   log: Logger;
   metrics?: OperatorMetrics;
   events?: EventRecorder;
+  /** Git access; without it Applications are validated but not compared. */
+  repos?: RepoSource;
+  plugins?: PluginRegistry;
+  renderCache?: RenderCache;
+  selfHealBackoff?: SelfHealBackoff;
+  /** Pause between sync waves (Argo: 2 s). */
+  waveDelayMs?: number;
+  /** Bundled and user Lua health customizations directories (already loaded). */
+  healthTrees?: CustomizationTree[];
 }
 
 const PROJECT_INDEX = "project";
 const REPO_INDEX = "repo";
+const IN_CLUSTER = "https://kubernetes.default.svc";
+const ERROR_REQUEUE_MS = 30_000;
 
 function appSources(app: ApplicationObject): Array<{ repoURL?: string; targetRevision?: string; path?: string }> {
   return app.spec?.sources && app.spec.sources.length > 0 ? app.spec.sources : app.spec?.source ? [app.spec.source] : [];
 }
 
+type AppStatus = NonNullable<Application["status"]>;
+
 export class ApplicationController {
   readonly apps: Informer<ApplicationObject>;
   readonly projects: Informer<AppProjectObject>;
+  readonly argocdCm: Informer;
   readonly refresh: Controller;
-  /** uid → generation this process last reconciled, so a new spec always refreshes reconciledAt. */
+  readonly operations: Controller;
+  readonly cluster: ClusterCache;
   private readonly reconciledGeneration = new Map<string, number>();
+  private readonly renderCache: RenderCache;
+  private readonly limiter = new AdaptiveLimiter({ initial: 16, max: 64 });
+  /** Tracking key → app key, for drift notifications from the cluster cache. */
+  private readonly appByTrackingKey = new Map<string, string>();
 
   constructor(private readonly opts: ApplicationControllerOptions) {
     const log = opts.log;
-    this.apps = new Informer<ApplicationObject>(opts.client, {
-      apiVersion: ARGO_API_VERSION, kind: "Application", namespace: opts.namespace, log, metrics: opts.metrics,
-    });
-    this.projects = new Informer<AppProjectObject>(opts.client, {
-      apiVersion: ARGO_API_VERSION, kind: "AppProject", namespace: opts.namespace, log, metrics: opts.metrics,
-    });
+    this.renderCache = opts.renderCache ?? new RenderCache();
+    this.apps = new Informer<ApplicationObject>(opts.client, { apiVersion: ARGO_API_VERSION, kind: "Application", namespace: opts.namespace, log, metrics: opts.metrics });
+    this.projects = new Informer<AppProjectObject>(opts.client, { apiVersion: ARGO_API_VERSION, kind: "AppProject", namespace: opts.namespace, log, metrics: opts.metrics });
+    this.argocdCm = new Informer(opts.client, { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, fieldSelector: "metadata.name=argocd-cm", log, metrics: opts.metrics });
     this.apps.addIndex(PROJECT_INDEX, (app) => [app.spec?.project || "default"]);
     this.apps.addIndex(REPO_INDEX, (app) => [...new Set(appSources(app).filter((s) => s.repoURL).map((s) => repoIdentity(s.repoURL!)))]);
-    this.refresh = new Controller({
-      name: "application-refresh",
-      workers: opts.statusProcessors,
-      log,
-      metrics: opts.metrics,
-      reconciler: { reconcile: (ctx) => this.reconcile(ctx) },
+    this.cluster = new ClusterCache({
+      client: opts.client, log, metrics: opts.metrics,
+      onManagedChange: (key) => {
+        const appKey = this.appByTrackingKey.get(key);
+        if (appKey) this.refresh.enqueue(appKey);
+      },
     });
+    this.refresh = new Controller({ name: "application-refresh", workers: opts.statusProcessors, log, metrics: opts.metrics, reconciler: { reconcile: (ctx) => this.reconcileRefresh(ctx) } });
+    this.operations = new Controller({ name: "application-operation", workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, reconciler: { reconcile: (ctx) => this.reconcileOperation(ctx) } });
 
     this.apps.addHandler({
-      add: (app) => this.refresh.enqueue(objectKey(app)),
+      add: (app) => {
+        this.track(app);
+        this.refresh.enqueue(objectKey(app));
+        const phase = (app.status as AppStatus | undefined)?.operationState?.phase;
+        if (app.operation || phase === "Running" || phase === "Terminating") this.operations.enqueue(objectKey(app));
+      },
       update: (oldApp, newApp) => {
-        // Our own status writes come back as updates; only spec, metadata or an external status
-        // edit are worth a refresh.
+        this.track(newApp);
+        const key = objectKey(newApp);
+        // Our own status writes come back as updates; only spec, metadata or operation changes
+        // are worth a refresh.
         if (oldApp.metadata.generation !== newApp.metadata.generation
           || !deepEqual(oldApp.metadata.annotations, newApp.metadata.annotations)
-          || !deepEqual(oldApp.metadata.labels, newApp.metadata.labels)) {
-          this.refresh.enqueue(objectKey(newApp));
+          || !deepEqual(oldApp.metadata.labels, newApp.metadata.labels)
+          || oldApp.metadata.deletionTimestamp !== newApp.metadata.deletionTimestamp) {
+          this.refresh.enqueue(key);
         }
+        if (!deepEqual(oldApp.operation, newApp.operation) && newApp.operation) this.operations.enqueue(key);
       },
-      delete: (app) => { if (app.metadata.uid) this.reconciledGeneration.delete(app.metadata.uid); },
+      delete: (app) => {
+        if (app.metadata.uid) this.reconciledGeneration.delete(app.metadata.uid);
+        this.appByTrackingKey.delete(this.trackingKeyOf(app));
+      },
     });
     const requeueProjectApps = (project: AppProjectObject): void => {
       for (const app of this.apps.byIndex(PROJECT_INDEX, project.metadata.name ?? "")) this.refresh.enqueue(objectKey(app));
     };
     this.projects.addHandler({ add: requeueProjectApps, update: (_o, n) => requeueProjectApps(n), delete: requeueProjectApps });
+    // Settings changes (health scripts, ignore rules, exclusions) can change every app's status.
+    this.argocdCm.addHandler({ update: () => { for (const k of this.apps.keys()) this.refresh.enqueue(k); } });
+  }
+
+  get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced && this.argocdCm.hasSynced; }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    this.projects.start();
+    this.argocdCm.start();
+    this.apps.start();
+    await Promise.all([this.projects.waitForSync(signal), this.apps.waitForSync(signal), this.argocdCm.waitForSync(signal)]);
+    this.refresh.start();
+    this.operations.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.refresh.stop(), this.operations.stop()]);
+    await Promise.all([this.apps.stop(), this.projects.stop(), this.argocdCm.stop(), this.cluster.stop()]);
   }
 
   /** Refreshes every Application a git push concerns (webhook); returns their keys. */
@@ -90,52 +170,402 @@ export class ApplicationController {
     return [...keys];
   }
 
-  get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced; }
+  // ---- helpers ----
 
-  async start(signal?: AbortSignal): Promise<void> {
-    this.projects.start();
-    this.apps.start();
-    await Promise.all([this.projects.waitForSync(signal), this.apps.waitForSync(signal)]);
-    this.refresh.start();
+  private trackingKeyOf(app: ApplicationObject): string {
+    return makeTrackingKey(app.metadata.name ?? "", app.metadata.namespace ?? "", this.opts.namespace);
   }
 
-  async stop(): Promise<void> {
-    await this.refresh.stop();
-    await Promise.all([this.apps.stop(), this.projects.stop()]);
+  private track(app: ApplicationObject): void {
+    this.appByTrackingKey.set(this.trackingKeyOf(app), objectKey(app));
   }
 
-  private resyncDelay(): number | undefined {
-    if (this.opts.resyncMs <= 0) return undefined;
-    return this.opts.resyncMs + Math.floor(Math.random() * this.opts.resyncJitterMs);
+  private settings(): ArgoSettings {
+    const cm = this.argocdCm.get(`${this.opts.namespace}/argocd-cm`);
+    return cm ? parseArgoSettings((cm as { data?: Record<string, string> }).data) : defaultSettings();
   }
 
-  private async reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
-    const app = this.apps.get(ctx.key);
-    if (!app) return {};
-    if (app.metadata.annotations?.[ANNOTATION_SKIP_RECONCILE] === "true") {
-      ctx.log.debug("skip-reconcile annotation set; ignoring");
-      return {};
+  private healthOverride(settings: ArgoSettings): HealthOverride {
+    return new LuaHealthOverride({ resourceOverrides: settings.resourceOverrides, trees: this.opts.healthTrees });
+  }
+
+  private resyncDelay(app: ApplicationObject): number | undefined {
+    const perApp = parseSyncOptions(app.spec.syncPolicy?.syncOptions).options.refreshIntervalMs;
+    const periodic = this.opts.resyncMs > 0 ? this.opts.resyncMs + Math.floor(Math.random() * this.opts.resyncJitterMs) : undefined;
+    if (perApp !== undefined && perApp > 0) return periodic === undefined ? perApp : Math.min(perApp, periodic);
+    return periodic;
+  }
+
+  private destinationSupported(app: ApplicationObject): string | undefined {
+    const d = app.spec.destination ?? {};
+    if (d.name === "in-cluster" || (!d.name && (d.server === IN_CLUSTER || d.server === `${IN_CLUSTER}/`))) return undefined;
+    return `destination ${d.name ? `cluster "${d.name}"` : `server ${d.server ?? ""}`} is not supported yet: Hawser manages the in-cluster destination (${IN_CLUSTER}) only`;
+  }
+
+  /** Discovery for the kinds involved: is each namespaced? Unknown kinds stay undefined. */
+  private async namespacedLookup(objs: ReadonlyArray<{ apiVersion: string; kind: string }>): Promise<(apiVersion: string, kind: string) => boolean | undefined> {
+    const known = new Map<string, boolean>();
+    for (const o of objs) {
+      const id = `${o.apiVersion}/${o.kind}`;
+      if (known.has(id)) continue;
+      try {
+        known.set(id, (await this.opts.client.resourceInfo(o.apiVersion, o.kind)).namespaced);
+      } catch (err) {
+        if (!(err instanceof UnknownKindError)) throw err;
+      }
     }
-    const now = new Date().toISOString();
-    const outcome = refreshApplication({
-      app,
-      project: (name) => this.projects.get(`${this.opts.namespace}/${name}`),
-      controllerNamespace: this.opts.namespace,
-      now: () => now,
+    return (apiVersion, kind) => known.get(`${apiVersion}/${kind}`);
+  }
+
+  /** Starts watching every kind in play and returns the app's live objects. */
+  private async liveObjects(app: ApplicationObject, kinds: ReadonlyArray<{ apiVersion: string; kind: string }>, signal: AbortSignal): Promise<KubeObject[]> {
+    const seen = new Set<string>();
+    const previous = ((app.status as AppStatus | undefined)?.resources ?? []).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version ?? ""}` : (r.version ?? "v1"), kind: r.kind ?? "" }));
+    for (const k of [...kinds, ...previous]) {
+      const id = `${k.apiVersion}/${k.kind}`;
+      if (seen.has(id) || !k.kind) continue;
+      seen.add(id);
+      try {
+        await this.cluster.ensureKind(k.apiVersion, k.kind, signal);
+      } catch (err) {
+        // A kind whose CRD is not installed yet has no live objects; the sync will create it.
+        if (!(err instanceof UnknownKindError)) throw err;
+      }
+    }
+    return this.cluster.managedBy(this.trackingKeyOf(app));
+  }
+
+  private async render(app: ApplicationObject, revisions?: Array<string | undefined>): Promise<RenderOutput> {
+    if (!this.opts.repos || !this.opts.plugins) throw new Error("no git access configured");
+    return renderApplication(app as unknown as Application, {
+      repos: this.opts.repos, plugins: this.opts.plugins, cache: this.renderCache, log: this.opts.log,
+    }, revisions ? { revisions } : {});
+  }
+
+  private async compare(app: ApplicationObject, rendered: RenderOutput, signal: AbortSignal): Promise<CompareResult> {
+    const settings = this.settings();
+    const isNamespaced = await this.namespacedLookup(rendered.manifests);
+    const live = await this.liveObjects(app, rendered.manifests, signal);
+    return compareAppState({
+      appName: app.metadata.name ?? "",
+      trackingKey: this.trackingKeyOf(app),
+      trackingMethod: "annotation",
+      destinationNamespace: app.spec.destination?.namespace ?? "",
+      clusterServer: IN_CLUSTER,
+      target: rendered.manifests,
+      live,
+      isNamespaced,
+      ignoreDifferences: app.spec.ignoreDifferences as Parameters<typeof compareAppState>[0]["ignoreDifferences"],
+      settings,
+      healthOverride: this.healthOverride(settings),
     });
+  }
+
+  private async writeStatus(ctx: ReconcileContext, app: ApplicationObject, status: AppStatus): Promise<void> {
     const uid = app.metadata.uid ?? "";
     const generation = app.metadata.generation ?? 0;
-    const statusChanged = !deepEqual(app.status ?? {}, outcome.status);
+    const { reconciledAt: _old, ...prevRest } = (app.status ?? {}) as AppStatus;
+    const { reconciledAt: _new, ...nextRest } = status;
+    const changed = !deepEqual(prevRest, nextRest);
     const newGeneration = this.reconciledGeneration.get(uid) !== generation || !app.status?.reconciledAt;
-    if (statusChanged || newGeneration) {
-      const updated = await patchStatus(this.opts.client, app, { ...outcome.status, reconciledAt: now });
-      ctx.log.info("status updated", { application: app.metadata.name, conditions: outcome.status.conditions?.length ?? 0, wrote: updated !== undefined });
+    if (changed || newGeneration) {
+      await patchStatus(this.opts.client, app, { ...status, reconciledAt: new Date().toISOString() });
+      ctx.log.debug("status updated", { application: app.metadata.name });
     }
     this.reconciledGeneration.set(uid, generation);
-    for (const c of outcome.newErrors) {
-      void this.opts.events?.record(app, "Warning", c.type, c.message);
-    }
-    const after = this.resyncDelay();
-    return after === undefined ? {} : { requeueAfterMs: after };
   }
+
+  // ---- refresh ----
+
+  private async reconcileRefresh(ctx: ReconcileContext): Promise<ReconcileResult> {
+    const app = this.apps.get(ctx.key);
+    if (!app) return {};
+    if (app.metadata.annotations?.[ANNOTATION_SKIP_RECONCILE] === "true") return {};
+    if (app.metadata.deletionTimestamp) return this.finalizeDeletion(ctx, app);
+    if (app.metadata.annotations?.[ANNOTATION_REFRESH]) {
+      // A refresh request is served by this very reconcile; clear it as Argo does.
+      await this.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: null } } });
+    }
+
+    const now = new Date().toISOString();
+    const validated = refreshApplication({ app, project: (name) => this.projects.get(`${this.opts.namespace}/${name}`), controllerNamespace: this.opts.namespace, now: () => now });
+    for (const c of validated.newErrors) void this.opts.events?.record(app, "Warning", c.type, c.message);
+    const status: AppStatus = { ...(validated.status as AppStatus) };
+    const invalid = (validated.status.conditions ?? []).some((c) => c.type === ApplicationConditionType.InvalidSpecError);
+    const evaluated = [ApplicationConditionType.ComparisonError, ApplicationConditionType.SyncOptionWarning, "RepeatedResourceWarning", ApplicationConditionType.ExcludedResourceWarning, ApplicationConditionType.SyncError];
+    const conditions: ApplicationCondition[] = [];
+    const requeue = this.resyncDelay(app);
+    const done = async (extra: Partial<AppStatus>, requeueAfterMs = requeue): Promise<ReconcileResult> => {
+      const merged: AppStatus = { ...status, ...extra };
+      const next = setConditions(status.conditions, conditions, evaluated, () => now);
+      if (next.length > 0) merged.conditions = next;
+      else delete merged.conditions;
+      await this.writeStatus(ctx, app, merged);
+      return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+    };
+
+    const optionWarnings = parseSyncOptions(app.spec.syncPolicy?.syncOptions).warnings;
+    for (const w of optionWarnings) conditions.push({ type: ApplicationConditionType.SyncOptionWarning, message: w });
+    if (invalid) return done({ sync: { status: "Unknown" } });
+    const unsupported = this.destinationSupported(app);
+    if (unsupported) {
+      conditions.push({ type: ApplicationConditionType.ComparisonError, message: unsupported });
+      return done({ sync: { status: "Unknown" } });
+    }
+    if (!this.opts.repos) return done({});
+
+    let rendered: RenderOutput;
+    try {
+      rendered = await this.render(app);
+    } catch (err) {
+      // Nothing is pruned or changed when git or rendering fails: the previous resources stay,
+      // the sync status becomes Unknown and the condition says why.
+      const message = redact(err instanceof Error ? err.message : String(err));
+      conditions.push({ type: ApplicationConditionType.ComparisonError, message: `Failed to load target state: ${message}` });
+      ctx.log.warn("render failed", { application: app.metadata.name, error: message });
+      const prevSync = (app.status as AppStatus | undefined)?.sync;
+      return done({ sync: { ...(prevSync ?? {}), status: "Unknown" } }, Math.min(requeue ?? ERROR_REQUEUE_MS, ERROR_REQUEUE_MS));
+    }
+    for (const w of rendered.repeatedResourceWarnings) conditions.push({ type: "RepeatedResourceWarning", message: w });
+
+    const cmp = await this.compare(app, rendered, ctx.signal);
+    if (cmp.excluded.length > 0) conditions.push({ type: ApplicationConditionType.ExcludedResourceWarning, message: `Resources of excluded kinds are not managed: ${cmp.excluded.join(", ")}` });
+    const multi = (app.spec.sources?.length ?? 0) > 0;
+    const sync: Record<string, unknown> = {
+      status: cmp.syncStatus,
+      comparedTo: {
+        ...(multi ? { sources: app.spec.sources } : { source: app.spec.source }),
+        destination: app.spec.destination,
+        ...(app.spec.ignoreDifferences ? { ignoreDifferences: app.spec.ignoreDifferences } : {}),
+      },
+    };
+    if (multi) sync.revisions = rendered.revisions;
+    else sync.revision = rendered.revisions[0];
+    const prevHealth = (app.status as AppStatus | undefined)?.health;
+    const health: Record<string, unknown> = { ...cmp.health };
+    health.lastTransitionTime = prevHealth?.status === cmp.health.status && prevHealth.lastTransitionTime ? prevHealth.lastTransitionTime : now;
+    const extra: Partial<AppStatus> = {
+      sync: sync as unknown as AppStatus["sync"],
+      health: health,
+      resources: cmp.statuses as AppStatus["resources"],
+      summary: (cmp.images.length > 0 ? { images: cmp.images } : {}),
+    };
+    if (multi) extra.sourceTypes = rendered.sourceTypes.filter((t): t is NonNullable<typeof t> => !!t);
+    else if (rendered.sourceTypes[0]) extra.sourceType = rendered.sourceTypes[0];
+    const prevSyncStatus = (app.status as AppStatus | undefined)?.sync?.status;
+    if (prevSyncStatus && prevSyncStatus !== cmp.syncStatus) void this.opts.events?.record(app, "Normal", "ResourceUpdated", `Updated sync status: ${prevSyncStatus} -> ${cmp.syncStatus}`);
+    if (prevHealth?.status && prevHealth.status !== cmp.health.status) void this.opts.events?.record(app, "Normal", "ResourceUpdated", `Updated health status: ${prevHealth.status} -> ${cmp.health.status}`);
+
+    // Auto-sync: start an operation through the CR, as Argo does, so it is visible and resumable.
+    let requeueAfterMs = requeue;
+    if (autoSyncEnabled(app.spec.syncPolicy)) {
+      const opState = (app.status as AppStatus | undefined)?.operationState;
+      const decision = shouldAutoSync({
+        syncPolicy: app.spec.syncPolicy,
+        operationInProgress: !!app.operation || opState?.phase === "Running" || opState?.phase === "Terminating",
+        deleting: false,
+        syncStatus: cmp.syncStatus,
+        revisions: rendered.revisions,
+        source: app.spec.source as ApplicationSource | undefined,
+        sources: app.spec.sources as ApplicationSource[] | undefined,
+        resources: cmp.statuses,
+        targetCount: rendered.manifests.length,
+        lastOperation: opState,
+        now: Date.now(),
+        selfHealBackoff: this.opts.selfHealBackoff ?? DEFAULT_SELF_HEAL_BACKOFF,
+      });
+      if (decision.condition) conditions.push(decision.condition);
+      if (decision.sync && decision.operation) {
+        ctx.log.info("starting automated sync", { application: app.metadata.name, reason: decision.reason });
+        await this.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: decision.operation });
+      }
+      if (decision.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, decision.requeueAfterMs);
+    }
+    return done(extra, requeueAfterMs);
+  }
+
+  // ---- deletion ----
+
+  private async finalizeDeletion(ctx: ReconcileContext, app: ApplicationObject): Promise<ReconcileResult> {
+    const finalizers = app.metadata.finalizers ?? [];
+    const cascade = finalizers.find((f) => f === FINALIZER_RESOURCES || f === `${FINALIZER_RESOURCES}/foreground` || f === FINALIZER_RESOURCES_BACKGROUND);
+    if (!cascade) return {};
+    const kinds = ((app.status as AppStatus | undefined)?.resources ?? []).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version ?? ""}` : (r.version ?? "v1"), kind: r.kind ?? "" }));
+    const live = (await this.liveObjects(app, kinds, ctx.signal)).filter((o) => !o.metadata.deletionTimestamp || true);
+    const remaining = live.filter((o) => o.kind !== "Namespace" || live.length === 1);
+    if (remaining.length > 0) {
+      const policy = cascade === FINALIZER_RESOURCES_BACKGROUND ? "Background" : "Foreground";
+      await Promise.all(remaining.filter((o) => !o.metadata.deletionTimestamp).map((o) => this.limiter.run(() =>
+        this.opts.client.delete({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name!, namespace: o.metadata.namespace }, { propagationPolicy: policy }))));
+      ctx.log.info("deleting managed resources before the Application", { application: app.metadata.name, remaining: remaining.length });
+      return { requeueAfterMs: 1000 };
+    }
+    await this.opts.client.patch(
+      { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace },
+      { metadata: { finalizers: finalizers.filter((f) => f !== cascade), resourceVersion: app.metadata.resourceVersion } },
+    );
+    ctx.log.info("managed resources deleted; finalizer removed", { application: app.metadata.name });
+    return {};
+  }
+
+  // ---- operations ----
+
+  private async persistOperationState(app: ApplicationObject, state: OperationState, extra: Partial<AppStatus> = {}): Promise<void> {
+    await this.opts.client.patch(
+      { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace },
+      { status: { operationState: state, ...extra } },
+      { type: "merge", subresource: "status" },
+    );
+  }
+
+  private async clearOperation(app: ApplicationObject): Promise<void> {
+    await this.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: null });
+  }
+
+  private async reconcileOperation(ctx: ReconcileContext): Promise<ReconcileResult> {
+    const app = this.apps.get(ctx.key);
+    if (!app || app.metadata.deletionTimestamp) return {};
+    const status = (app.status ?? {}) as AppStatus;
+    let state = status.operationState;
+    const operation = app.operation as Operation | undefined;
+    const now = new Date().toISOString();
+    const running = state?.phase === "Running" || state?.phase === "Terminating";
+    if (!operation && !running) return {};
+    if (operation && !running) {
+      if (state && deepEqual(state.operation, operation) && state.finishedAt) {
+        // Finished before the operation field was cleared (e.g. a restart in between).
+        await this.clearOperation(app);
+        return {};
+      }
+      state = { operation, phase: "Running", message: "", startedAt: now };
+      void this.opts.events?.record(app, "Normal", "OperationStarted", `Initiated ${operation.initiatedBy?.automated ? "automated " : ""}sync to ${operation.sync?.revision ?? "HEAD"}`);
+    }
+    if (!state?.operation.sync) return {};
+    const syncOp = state.operation.sync;
+
+    // The commit is fixed at the start of the operation, so every step syncs the same revision.
+    const pinned = state.syncResult?.revision || (syncOp.revision && /^[0-9a-f]{40}$/.test(syncOp.revision) ? syncOp.revision : undefined);
+    let rendered: RenderOutput;
+    try {
+      rendered = await this.render(app, pinned ? [pinned] : undefined);
+    } catch (err) {
+      const message = redact(err instanceof Error ? err.message : String(err));
+      const failed: OperationState = { ...state, phase: "Error", message: `ComparisonError: ${message}`, finishedAt: now };
+      await this.persistOperationState(app, failed);
+      await this.clearOperation(app);
+      return {};
+    }
+    const cmp = await this.compare(app, rendered, ctx.signal);
+    const target = cmp.prepared.filter((o) => !o.metadata.deletionTimestamp);
+    const live = cmp.resources.filter((r) => r.live).map((r) => r.live!);
+    const destNs = app.spec.destination?.namespace ?? "";
+    let liveNamespace: KubeObject | undefined;
+    if (destNs) {
+      await this.cluster.ensureKind("v1", "Namespace", ctx.signal);
+      liveNamespace = this.cluster.get("v1", "Namespace", undefined, destNs);
+    }
+    const isNamespaced = await this.namespacedLookup([...target, ...live]);
+    const outOfSync = new Set(cmp.statuses.filter((s) => s.status !== "Synced").map((s) => `${s.group}/${s.kind}/${s.namespace ?? ""}/${s.name}`));
+    let plan;
+    try {
+      plan = buildSyncPlan({
+        target, live,
+        appSyncOptions: app.spec.syncPolicy?.syncOptions,
+        operation: syncOp,
+        revision: rendered.revisions[0] ?? "",
+        startedAt: state.startedAt,
+        destinationNamespace: destNs,
+        liveNamespace,
+        managedNamespaceMetadata: (app.spec.syncPolicy as Application["spec"]["syncPolicy"])?.managedNamespaceMetadata,
+        isNamespaced: (group, kind) => {
+          const o = [...target, ...live].find((x) => splitApiVersion(x.apiVersion).group === group && x.kind === kind);
+          return o ? isNamespaced(o.apiVersion, o.kind) : undefined;
+        },
+        isOutOfSync: (ref) => outOfSync.has(syncResourceKey(ref)),
+      });
+    } catch (err) {
+      const failed: OperationState = { ...state, phase: "Failed", message: redact(err instanceof Error ? err.message : String(err)), finishedAt: now };
+      await this.persistOperationState(app, failed);
+      await this.clearOperation(app);
+      return {};
+    }
+    state.syncResult ??= { revision: plan.revision };
+    state.syncResult.revision ||= plan.revision;
+
+    // What is running now, as the health engine sees it in the live cache.
+    const settings = this.settings();
+    const override = this.healthOverride(settings);
+    const observations = new Map<string, Observation>();
+    // Observe what the plan touches and what earlier steps started (a task can leave the plan
+    // once done, e.g. the managed namespace once it exists, while its result still waits).
+    const refs = [
+      ...plan.tasks.map((t) => ({ ref: t.ref, version: t.version })),
+      ...(state.syncResult?.resources ?? []).map((r) => ({ ref: { group: r.group ?? "", kind: r.kind ?? "", namespace: r.namespace ?? "", name: r.name ?? "" }, version: r.version ?? "v1" })),
+    ];
+    for (const { ref, version } of refs) {
+      const key = syncResourceKey(ref);
+      if (observations.has(key)) continue;
+      const apiVersion = ref.group ? `${ref.group}/${version}` : version;
+      if (!this.cluster.isWatched(apiVersion, ref.kind)) {
+        try {
+          await this.cluster.ensureKind(apiVersion, ref.kind, ctx.signal);
+        } catch (err) {
+          if (!(err instanceof UnknownKindError)) throw err;
+        }
+      }
+      const obj = this.cluster.get(apiVersion, ref.kind, ref.namespace || undefined, ref.name);
+      if (!obj) {
+        observations.set(key, { exists: false });
+        continue;
+      }
+      const h = evaluateResourceHealth(obj, override).health;
+      observations.set(key, h ? { exists: true, health: h.status, message: h.message } : { exists: true });
+    }
+    const pruneConfirmed = !!app.metadata.annotations?.["argocd.argoproj.io/deletion-approved"];
+    const step = nextSyncStep(plan, state, observations, { now, waveDelayMs: this.opts.waveDelayMs, pruneConfirmed });
+    const outcomes = step.actions.length > 0
+      ? await executeActions(this.opts.client, step.actions, this.limiter, (a) => this.cluster.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name))
+      : [];
+    let next = recordActionOutcomes(step.state, outcomes);
+    ctx.log.info("sync step", { application: app.metadata.name, decision: step.decision, actions: step.actions.length, failed: outcomes.filter((o) => !o.ok).length, phase: next.phase });
+
+    const finished = next.phase === "Succeeded" || next.phase === "Failed" || next.phase === "Error";
+    if (!finished) {
+      await this.persistOperationState(app, next);
+      return { requeueAfterMs: step.requeueAfterMs ?? 1000 };
+    }
+    const extra: Partial<AppStatus> = {};
+    if (next.phase === "Succeeded" && !syncOp.dryRun) {
+      const history = [...(status.history ?? [])] as RevisionHistory[];
+      const id = history.reduce((m, h) => Math.max(m, h.id), -1) + 1;
+      const entry: RevisionHistory = { id, deployedAt: now, deployStartedAt: next.startedAt, initiatedBy: next.operation.initiatedBy };
+      if ((app.spec.sources?.length ?? 0) > 0) {
+        entry.revisions = rendered.revisions;
+        entry.sources = app.spec.sources as ApplicationSource[];
+      } else {
+        entry.revision = rendered.revisions[0];
+        entry.source = app.spec.source as ApplicationSource;
+      }
+      history.push(entry);
+      const limit = typeof app.spec.revisionHistoryLimit === "number" ? app.spec.revisionHistoryLimit : 10;
+      extra.history = history.slice(Math.max(0, history.length - limit));
+    }
+    const retry = nextRetry(next);
+    if (retry.retry) {
+      // Retry: keep `.operation` and start again after the backoff, counting the attempt.
+      next = { ...next, phase: "Running", retryCount: retry.retryCount, message: `${next.message ?? ""} (${retry.reason} in ${Math.max(0, Math.round((retry.retryAtMs! - Date.now()) / 1000))} s)` };
+      delete next.finishedAt;
+      if (next.syncResult) next.syncResult = { revision: next.syncResult.revision };
+      await this.persistOperationState(app, next);
+      return { requeueAfterMs: Math.max(0, retry.retryAtMs! - Date.now()) };
+    }
+    await this.persistOperationState(app, next, extra);
+    await this.clearOperation(app);
+    void this.opts.events?.record(app, next.phase === "Succeeded" ? "Normal" : "Warning", "OperationCompleted", `Sync operation to ${next.syncResult?.revision ?? ""} ${next.phase === "Succeeded" ? "succeeded" : `failed: ${next.message ?? ""}`}`);
+    this.refresh.enqueue(ctx.key);
+    return {};
+  }
+
+  /** The rendered manifests, for tests and the CLI. */
+  static manifestsOf(r: RenderOutput): Manifest[] { return r.manifests; }
 }

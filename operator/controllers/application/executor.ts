@@ -1,0 +1,109 @@
+// Carries out the actions of one sync step against the cluster: server-side apply (field manager
+// `hawser`), replace or create, prunes with the requested propagation, hook creation and deletion,
+// and hook finalizer removal. Actions of one step run concurrently under an adaptive limit, which
+// is where bulk sync speed comes from; each reports its own outcome so one failure does not hide
+// the others.
+import { FINALIZER_HOOK } from "../../api/annotations.js";
+import type { SyncAction } from "../../engine/sync/step.js";
+import type { AdaptiveLimiter } from "../../kube/adaptive.js";
+import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
+import { redact } from "../../runtime/redact.js";
+
+export const FIELD_MANAGER = "hawser";
+
+export interface ActionOutcome {
+  taskId: string;
+  ok: boolean;
+  message?: string;
+}
+
+function apiVersionOf(a: SyncAction): string {
+  return a.ref.group ? `${a.ref.group}/${a.version}` : a.version;
+}
+
+async function runAction(client: KubeClient, a: SyncAction, live: (a: SyncAction) => KubeObject | undefined): Promise<string> {
+  const ref = { apiVersion: apiVersionOf(a), kind: a.ref.kind, name: a.ref.name, namespace: a.ref.namespace || undefined };
+  switch (a.type) {
+    case "apply": {
+      const obj = a.object as KubeObject;
+      if (a.strategy === "replace") {
+        const current = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
+        if (!current) {
+          await client.create(obj, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
+          return a.dryRun ? "created (dry run)" : "created";
+        }
+        await client.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } }, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
+        return a.dryRun ? "replaced (dry run)" : "replaced";
+      }
+      if (a.strategy === "create") {
+        await client.create(obj, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
+        return a.dryRun ? "created (dry run)" : "created";
+      }
+      if (a.force && !a.dryRun) {
+        // Force=true: delete and re-create when the apply is refused (immutable fields).
+        try {
+          await client.apply(obj, { fieldManager: FIELD_MANAGER, force: true });
+          return "configured";
+        } catch (err) {
+          if (!(err instanceof KubeApiError && err.statusCode === 422)) throw err;
+          await client.delete(ref, { propagationPolicy: "Foreground" });
+          await client.create(obj, { fieldManager: FIELD_MANAGER });
+          return "replaced (forced)";
+        }
+      }
+      await client.apply(obj, { fieldManager: FIELD_MANAGER, force: true, dryRun: a.dryRun });
+      return a.dryRun ? "configured (dry run)" : "configured";
+    }
+    case "prune": {
+      const policy = a.propagationPolicy === "background" ? "Background" : a.propagationPolicy === "orphan" ? "Orphan" : "Foreground";
+      if (a.dryRun) return "pruned (dry run)";
+      await client.delete(ref, { propagationPolicy: policy });
+      return "pruned";
+    }
+    case "create-hook": {
+      const obj = a.object as KubeObject;
+      if (a.deleteBeforeCreate && !a.dryRun) {
+        await client.delete(ref, { propagationPolicy: "Foreground" });
+        // The old hook must be gone before its replacement can take the name.
+        for (let i = 0; i < 100 && (await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace)); i++) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      await client.create(obj, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
+      return a.dryRun ? "hook created (dry run)" : "hook created";
+    }
+    case "delete-hook": {
+      if (a.dryRun) return "hook deleted (dry run)";
+      await client.delete(ref, { propagationPolicy: "Background" });
+      return "hook deleted";
+    }
+    case "finalize-hook": {
+      const current = live(a) ?? (await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace));
+      const finalizers = current?.metadata.finalizers ?? [];
+      if (!current || !finalizers.includes(FINALIZER_HOOK) || a.dryRun) return "hook finalized";
+      await client.patch(ref, { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER_HOOK), resourceVersion: current.metadata.resourceVersion } }, { type: "merge" });
+      return "hook finalized";
+    }
+  }
+}
+
+/** Runs every action; never throws for a single action's failure. */
+export async function executeActions(
+  client: KubeClient,
+  actions: readonly SyncAction[],
+  limiter: AdaptiveLimiter,
+  live: (a: SyncAction) => KubeObject | undefined,
+): Promise<ActionOutcome[]> {
+  return Promise.all(actions.map(async (a): Promise<ActionOutcome> => {
+    try {
+      const message = await limiter.run(() => runAction(client, a, live));
+      return { taskId: a.taskId, ok: true, message };
+    } catch (err) {
+      if (err instanceof KubeApiError && err.isNotFound && (a.type === "prune" || a.type === "delete-hook")) {
+        return { taskId: a.taskId, ok: true, message: "already gone" };
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      return { taskId: a.taskId, ok: false, message: redact(message) };
+    }
+  }));
+}
