@@ -49,7 +49,7 @@ _table.maxn = function(t) local n = 0 for k in pairs(t) do if type(k) == "number
 _math.pow = function(x, y) return x ^ y end
 _math.mod = _math.fmod
 _string.dump = nil
-os = { time = _os.time, date = _os.date, clock = _os.clock }
+os = { time = _os.time, date = _os.date }
 package = { loaded = { _G = _G, os = os, string = _string, table = _table, math = _math, coroutine = coroutine, utf8 = utf8 } }
 require = function(name)
   local m = package.loaded[name]

@@ -156,3 +156,13 @@ test("unifiedDiff shows changed lines with context", () => {
   assert.equal(unifiedDiff(a, a, "x", "y"), "");
   assert.equal(unifiedDiff("", "x: 1\n", "x", "y"), "--- x\n+++ y\n@@ -0,0 +1,1 @@\n+x: 1\n");
 });
+
+test("seed 003 argocd-cm: status is ignored for every kind", { skip: !seedsDir() }, async () => {
+  const cm = parse(readFileSync(join(seedsDir()!, "003", "argocd-cm.yaml"), "utf8")) as { data: Record<string, string> };
+  const settings = parseArgoSettings(cm.data);
+  const desired = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { size: 1 }, status: { phase: "Ready" } };
+  const live = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { size: 1 }, status: { phase: "Pending" } };
+  assert.equal((await diff(desired, live, { settings })).modified, false);
+  const none = parseArgoSettings({ ...cm.data, "resource.compareoptions": "ignoreResourceStatusField: none\n" });
+  assert.equal((await diff(desired, live, { settings: none })).modified, true);
+});
