@@ -23,6 +23,7 @@ test("require only returns the preloaded safe modules", () => {
 
 test("load accepts source text but not bytecode", () => {
   assert.equal(runLua(`return load("return 1 + 1")()`), 2);
+  assert.equal(runLua(`x = 41; return load("return x + 1")()`), 42);
   assert.equal(runLua(`return loadstring("return 'x'")()`), "x");
   const r = runLua(`local f, err = load("\\27Lua" .. string.rep("x", 20)); return err`);
   assert.match(String(r), /attempt to load a binary chunk/);
@@ -71,4 +72,9 @@ test("coroutine and utf8 only with open libraries", () => {
 
 test("print does not write to stdout", () => {
   assert.equal(runLua(`print("should not appear"); return 1`), 1);
+});
+
+test("string.rep refuses results that would exhaust memory", () => {
+  assert.equal(runLua(`return #string.rep("ab", 3, ",")`), 8);
+  assert.throws(() => runLua(`return string.rep("x", 1e10)`), /string.rep result too large/);
 });

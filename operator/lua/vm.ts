@@ -41,7 +41,17 @@ const PRELUDE = `
 local _load, _os, _string, _table, _math = load, os, string, table, math
 dofile, loadfile = nil, nil
 print = function() end
-load = function(chunk, name, _, env) return _load(chunk, name, "t", env) end
+load = function(chunk, name, _, env)
+  -- An explicit nil env would leave the chunk without globals; only pass one that was given.
+  if env == nil then return _load(chunk, name, "t") end
+  return _load(chunk, name, "t", env)
+end
+local _rep = _string.rep
+_string.rep = function(s, n, sep)
+  -- One call could otherwise allocate gigabytes before the time budget is next checked.
+  if type(n) == "number" and n * (#tostring(s) + #tostring(sep or "")) > 16777216 then error("string.rep result too large", 2) end
+  return _rep(s, n, sep)
+end
 loadstring = function(s, name) return _load(s, name, "t") end
 unpack = _table.unpack
 _table.getn = function(t) return #t end
