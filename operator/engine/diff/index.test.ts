@@ -166,3 +166,10 @@ test("seed 003 argocd-cm: status is ignored for every kind", { skip: !seedsDir()
   const none = parseArgoSettings({ ...cm.data, "resource.compareoptions": "ignoreResourceStatusField: none\n" });
   assert.equal((await diff(desired, live, { settings: none })).modified, true);
 });
+
+test("null fields count as absent (creationTimestamp: null in rendered templates)", async () => {
+  const desired = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "w", creationTimestamp: null }, spec: { template: { metadata: { creationTimestamp: null, labels: { a: "b" } } } } };
+  const live = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "w", uid: "u" }, spec: { template: { metadata: { labels: { a: "b" } } } } };
+  assert.equal((await diff(desired, live)).modified, false);
+  assert.equal((await diff(live, desired)).modified, false);
+});

@@ -30,8 +30,20 @@ export function resourceIdOf(obj: JsonObject): ResourceId {
   };
 }
 
-/** In place: drops server-owned metadata, status per the compare options, and Secret stringData. */
+/** In place: removes null-valued fields, which the apiserver treats as absent (Argo's remarshal drops them too). */
+export function dropNulls(v: Json): void {
+  if (Array.isArray(v)) v.forEach(dropNulls);
+  else if (isObject(v)) {
+    for (const [k, child] of Object.entries(v)) {
+      if (child === null) delete v[k];
+      else dropNulls(child);
+    }
+  }
+}
+
+/** In place: drops nulls, server-owned metadata, status per the compare options, and Secret stringData. */
 export function preNormalize(obj: JsonObject, compare: CompareOptions): void {
+  dropNulls(obj);
   const meta = obj.metadata;
   if (isObject(meta)) {
     for (const k of SERVER_METADATA) delete meta[k];
