@@ -173,3 +173,11 @@ test("null fields count as absent (creationTimestamp: null in rendered templates
   assert.equal((await diff(desired, live)).modified, false);
   assert.equal((await diff(live, desired)).modified, false);
 });
+
+test("empty lists and maps in git equal absent fields in live", async () => {
+  const desired = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", annotations: {} }, spec: { containers: [{ name: "a", image: "a", env: [], securityContext: {} }] } };
+  const live = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "a", image: "a", imagePullPolicy: "Always" }] } };
+  assert.equal((await diff(desired, live)).modified, false);
+  const withEnv = { ...desired, spec: { containers: [{ name: "a", image: "a", env: [{ name: "X", value: "1" }] }] } };
+  assert.equal((await diff(withEnv, live)).modified, true);
+});

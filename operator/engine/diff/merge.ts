@@ -7,6 +7,7 @@
 //   - lists of objects that share a merge key (name, containerPort, port, mountPath, …) merge item
 //     by item, keeping live's order and live-only items; other lists are replaced, except that lists
 //     of objects with the same length merge index by index (so defaults inside items do not count);
+//   - an empty list or map in desired equals an absent field in live (the apiserver omits them);
 //   - a quantity equal in value to live's (cpu "1000m" vs "1") keeps live's spelling.
 import { deepEqual, isObject, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
 
@@ -33,10 +34,18 @@ export function predictLive(live: JsonObject, desired: JsonObject, original: Jso
   return merge(live, desired, original, "", false) as JsonObject;
 }
 
+function isEmptyCollection(v: Json): boolean {
+  return Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0;
+}
+
 function merge(live: Json | undefined, desired: Json, original: Json | undefined, ownKey: string, isQuantity: boolean): Json {
   if (isObject(desired) && isObject(live)) {
     const out: JsonObject = { ...live };
-    for (const [k, v] of Object.entries(desired)) out[k] = merge(live[k], v, isObject(original) ? original[k] : undefined, k, QUANTITY_PARENTS.has(ownKey));
+    for (const [k, v] of Object.entries(desired)) {
+      // An empty list or map in git is what the apiserver omits (omitempty): absent in live is equal.
+      if (live[k] === undefined && isEmptyCollection(v)) continue;
+      out[k] = merge(live[k], v, isObject(original) ? original[k] : undefined, k, QUANTITY_PARENTS.has(ownKey));
+    }
     if (isObject(original)) for (const k of Object.keys(original)) if (!(k in desired)) delete out[k];
     return out;
   }
