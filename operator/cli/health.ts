@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import type { CommandModule } from "../cli.js";
 import { evaluateResourceHealth } from "../engine/health/index.js";
 import { parseArgoSettings, type ArgoSettings } from "../engine/settings.js";
-import { executeHealthLua, LuaHealthOverride, type CustomizationTree } from "../lua/customizations.js";
-import { bundledCustomizationsDir, loadCustomizationTree } from "../lua/load.js";
+import { executeHealthLua, type LuaHealthOverride } from "../lua/customizations.js";
+import { createHealthOverride } from "../lua/load.js";
 import { parseManifests } from "../../plugins/manifests.js";
 import { FlagError, flagValue, parseFlags } from "./flags.js";
 
@@ -60,10 +60,8 @@ function runHealth(args: string[]): number {
   let override: LuaHealthOverride;
   let docs;
   try {
-    const trees: CustomizationTree[] = (flags.values.get("customizations") ?? []).map(loadCustomizationTree);
-    if (!flags.booleans.get("no-bundled")) trees.push(loadCustomizationTree(bundledCustomizationsDir()));
     const settings = loadArgoCm(flagValue(flags, "argocd-cm"));
-    override = new LuaHealthOverride({ resourceOverrides: settings.resourceOverrides, trees });
+    override = createHealthOverride({ resourceOverrides: settings.resourceOverrides, dirs: flags.values.get("customizations") ?? [], bundled: !flags.booleans.get("no-bundled") });
     docs = parseManifests(readInput(file), { source: file === "-" ? "stdin" : file });
   } catch (err) {
     process.stderr.write(`hawser health: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -4,7 +4,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { packageRoot } from "../paths.js";
-import type { CustomizationTree } from "./customizations.js";
+import type { ResourceOverride } from "../engine/settings.js";
+import { LuaHealthOverride, type CustomizationTree } from "./customizations.js";
 
 /** The tree shipped with Hawser. */
 export function bundledCustomizationsDir(): string {
@@ -36,4 +37,16 @@ export function loadCustomizationTree(root: string): CustomizationTree {
     health.set(key, readFileSync(join(dir, "health.lua"), "utf8"));
   }
   return { origin: root, health };
+}
+
+let bundledCache: CustomizationTree | undefined;
+
+/**
+ * The health override the controller and CLI use: argocd-cm scripts, then `dirs` in order, then
+ * (unless disabled) the bundled tree, which is read once per process.
+ */
+export function createHealthOverride(opts: { resourceOverrides?: Map<string, ResourceOverride>; dirs?: string[]; bundled?: boolean; timeoutMs?: number } = {}): LuaHealthOverride {
+  const trees = (opts.dirs ?? []).map(loadCustomizationTree);
+  if (opts.bundled !== false) trees.push((bundledCache ??= loadCustomizationTree(bundledCustomizationsDir())));
+  return new LuaHealthOverride({ resourceOverrides: opts.resourceOverrides, trees, timeoutMs: opts.timeoutMs });
 }

@@ -15,6 +15,8 @@ import { applyIgnoreRules, LAST_APPLIED_ANNOTATION, managedFieldSets, matchingRu
 
 export { deepEqual, quantityNanos, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
 export { unifiedDiff } from "./unified.js";
+// For the sync path (RespectIgnoreDifferences) and the controller's own normalisation needs.
+export { applyIgnoreRules, matchingRules, resourceIdOf } from "./normalize.js";
 
 /** The controller implements this with a server-side apply dry run (dryRun=All, its field manager). */
 export interface ServerSideDryRunner {
