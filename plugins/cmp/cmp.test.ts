@@ -84,7 +84,7 @@ test("pluginEnv: ARGOCD_ENV_*, PARAM_* and ARGOCD_APP_PARAMETERS as Argo builds 
 });
 
 test("doublestar globs", () => {
-  const cases: Array<[string, string, boolean]> = [["**/marker.txt", "marker.txt", true], ["**/marker.txt", "a/b/marker.txt", true], ["*.txt", "a/x.txt", false], ["a/**", "a/b/c", true], ["{x,y}.yaml", "y.yaml", true]];
+  const cases: Array<[string, string, boolean]> = [["**/marker.txt", "marker.txt", true], ["**/marker.txt", "a/b/marker.txt", true], ["*.txt", "a/x.txt", false], ["a/**", "a/b/c", true], ["{x,y}.yaml", "y.yaml", true], ["a,b.yaml", "a,b.yaml", true], ["a,b.yaml", "a", false]];
   for (const [p, f, want] of cases) assert.equal(doublestarRegExp(p).test(f), want, `${p} ~ ${f}`);
 });
 

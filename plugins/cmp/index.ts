@@ -8,11 +8,14 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { compileGlob } from "../../operator/engine/glob.js";
+import { doublestarRegExp } from "../doublestar.js";
 import { envsubst } from "../buildenv.js";
 import { privateCopy } from "../copy.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseToolOutput } from "../tool-output.js";
+
+export { doublestarRegExp } from "../doublestar.js";
 import { resolveInside } from "../paths.js";
 import { type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec } from "../types.js";
 
@@ -90,24 +93,6 @@ export function pluginEnv(plugin: SourceSpec["plugin"], buildEnv: Record<string,
     }
   }
   return env;
-}
-
-/** doublestar-style glob (`**` crosses directories) to a RegExp over `/`-separated paths. */
-export function doublestarRegExp(pattern: string): RegExp {
-  let re = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === "*" && pattern[i + 1] === "*") {
-      i++;
-      if (pattern[i + 1] === "/") { i++; re += "(?:.*/)?"; } else re += ".*";
-    } else if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "{") re += "(?:";
-    else if (c === "}") re += ")";
-    else if (c === ",") re += "|";
-    else re += c.replace(/[.+^$()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
 }
 
 const MAX_DISCOVER_ENTRIES = 20_000;

@@ -12,7 +12,7 @@ import { startHelmRepo } from "../../test/support/helm-repo.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseManifests } from "../manifests.js";
 import type { Manifest, RenderRequest, SourceSpec } from "../types.js";
-import { createChartCache, createHelmPlugin, missingDependencies } from "./index.js";
+import { createChartCache, createHelmPlugin, expandValueFileGlobs, missingDependencies } from "./index.js";
 import { pickChartVersion, resolveChartVersion } from "./repo.js";
 
 const testdata = join(dirname(fileURLToPath(import.meta.url)), "testdata");
@@ -158,4 +158,25 @@ test("repository charts: version constraints, pull once into the cache, then ren
     await repo.close();
     await rm(cacheDir, { recursive: true, force: true });
   }
+});
+
+test("value file patterns expand in lexical order and stay contained", async () => {
+  const root = await copyCase("basic");
+  await mkdir(join(root, "chart", "env", "b"), { recursive: true });
+  await writeFile(join(root, "chart", "env", "a.yaml"), "color: from-a\nsize: a\n");
+  await writeFile(join(root, "chart", "env", "b", "z.yaml"), "color: from-b-z\n");
+  await writeFile(join(root, "chart", "env", "notes.txt"), "color: nope\n");
+  const gen = (helmOpts: Record<string, unknown>) => helm.generate(request(root, { path: "chart", helm: helmOpts }), ctx);
+  const data = async (helmOpts: Record<string, unknown>) => byKey((await gen(helmOpts)).manifests)["ConfigMap/app-cfg"]!.data as Record<string, string>;
+  assert.deepEqual(await expandValueFileGlobs({ repoRoot: root, appDir: join(root, "chart") }, ["values.yaml", "env/**/*.yaml", "https://x/*.yaml"]),
+    ["values.yaml", "env/a.yaml", "env/b/z.yaml", "https://x/*.yaml"]);
+  const d = await data({ valueFiles: ["env/**/*.yaml"] });
+  assert.equal(d.color, "from-b-z", "later matches win");
+  assert.equal(d.size, "a");
+  assert.equal((await data({ valueFiles: ["env/*.yaml"] })).color, "from-a", "* does not cross directories");
+  await assert.rejects(gen({ valueFiles: ["nomatch/*.yaml"] }), /"nomatch\/\*\.yaml" does not exist/);
+  await assert.rejects(gen({ valueFiles: ["env/*.json"] }), /"env\/\*\.json" does not exist/);
+  assert.equal((await data({ valueFiles: ["nomatch/*.yaml", "env/*.json"], ignoreMissingValueFiles: true })).color, "red");
+  await assert.rejects(gen({ valueFiles: ["../../*/passwd"] }), /outside the repository/);
+  await rm(root, { recursive: true, force: true });
 });

@@ -11,6 +11,7 @@ import { parse as parseYaml, stringify } from "yaml";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
 import { registerSecret } from "../../operator/runtime/redact.js";
 import { privateCopy } from "../copy.js";
+import { doublestarRegExp, hasGlobMeta } from "../doublestar.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseToolOutput } from "../tool-output.js";
@@ -113,6 +114,73 @@ export async function resolveValueFile(
   return resolveInside(root, base, path, "value file");
 }
 
+const MAX_GLOB_FILES = 10_000;
+
+/**
+ * Argo 3.6: value files may be doublestar patterns (`*`, `**`), expanded in lexical order. The
+ * walk starts at the pattern's literal prefix, which must be inside the repository (or ref root);
+ * every match is then resolved like a plain entry. A pattern matching nothing stays as written, so
+ * it is reported missing (or skipped with ignoreMissingValueFiles).
+ */
+export async function expandValueFileGlobs(req: Pick<RenderRequest, "repoRoot" | "appDir" | "refSources">, entries: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(entry) || !hasGlobMeta(entry)) {
+      out.push(entry);
+      continue;
+    }
+    let root = req.repoRoot;
+    let base = req.appDir;
+    let prefix = "";
+    let pattern = entry;
+    if (entry.startsWith("$")) {
+      const slash = entry.indexOf("/");
+      const ref = entry.slice(1, slash < 0 ? undefined : slash);
+      const refRoot = req.refSources?.[ref];
+      if (!refRoot || slash < 0) {
+        out.push(entry);
+        continue;
+      }
+      root = refRoot;
+      base = refRoot;
+      prefix = entry.slice(0, slash + 1);
+      pattern = entry.slice(slash + 1);
+    }
+    if (isAbsolute(pattern)) {
+      out.push(entry);
+      continue;
+    }
+    const segments = pattern.split("/");
+    const firstGlob = segments.findIndex((seg) => hasGlobMeta(seg));
+    const staticPart = segments.slice(0, firstGlob).join("/") || ".";
+    const rest = segments.slice(firstGlob).join("/");
+    if (!(await exists(resolve(base, staticPart)))) {
+      out.push(entry); // reported (or skipped) as a missing file, after the containment check
+      continue;
+    }
+    const dir = await resolveInside(root, base, staticPart, `value file pattern "${entry}":`);
+    const re = doublestarRegExp(rest);
+    const matches: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      for (const e of await readdir(d, { withFileTypes: true })) {
+        if (matches.length >= MAX_GLOB_FILES) return;
+        const p = join(d, e.name);
+        if (e.isDirectory()) {
+          if (e.name !== ".git") await walk(p);
+        } else if (re.test(relative(dir, p))) matches.push(relative(dir, p));
+      }
+    };
+    await walk(dir);
+    if (matches.length === 0) {
+      out.push(entry);
+      continue;
+    }
+    const staticPrefix = staticPart === "." ? "" : `${staticPart}/`;
+    for (const m of matches.sort()) out.push(`${prefix}${staticPrefix}${m}`);
+  }
+  return out;
+}
+
 async function resolveInsideLexical(root: string, lexical: string, entry: string): Promise<void> {
   const rel = relative(resolve(root), lexical);
   if (rel === ".." || rel.startsWith("../") || isAbsolute(rel)) throw new RenderError(`value file "${entry}" resolves outside the repository`);
@@ -190,7 +258,7 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
       await resolveInside(req.repoRoot, req.repoRoot, req.appDir === req.repoRoot ? "." : req.appDir.slice(req.repoRoot.length + 1), "source path");
       const schemes = settings.helmValuesFileSchemes ?? DEFAULT_SCHEMES;
       const valueFiles: string[] = [];
-      for (const entry of o.valueFiles) {
+      for (const entry of await expandValueFileGlobs(req, o.valueFiles)) {
         const resolved = await resolveValueFile(req, entry, { schemes, ignoreMissing: o.ignoreMissingValueFiles });
         if (resolved === undefined) ctx.log.debug("skipping missing value file", { valueFile: entry });
         else valueFiles.push(resolved);
