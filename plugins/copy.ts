@@ -5,6 +5,7 @@
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
+import { RenderError } from "./types.js";
 
 export interface PrivateCopy {
   root: string;
@@ -13,14 +14,26 @@ export interface PrivateCopy {
   dispose(): Promise<void>;
 }
 
-export async function privateCopy(repoRoot: string, appDir: string, prefix = "hawser-render-"): Promise<PrivateCopy> {
+/** A repository this large is refused rather than copied for every render. */
+export const MAX_COPY_ENTRIES = 100_000;
+
+export async function privateCopy(repoRoot: string, appDir: string, prefix = "hawser-render-", maxEntries = MAX_COPY_ENTRIES): Promise<PrivateCopy> {
   const tmp = await mkdtemp(join(tmpdir(), prefix));
   const root = join(tmp, "repo");
-  await cp(repoRoot, root, {
-    recursive: true,
-    verbatimSymlinks: true,
-    filter: (src) => !(basename(src) === ".git" && src !== repoRoot),
-  });
+  let entries = 0;
+  try {
+    await cp(repoRoot, root, {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (src) => {
+        if (++entries > maxEntries) throw new RenderError(`the repository has more than ${maxEntries} files and directories; too large to copy for rendering`);
+        return !(basename(src) === ".git" && src !== repoRoot);
+      },
+    });
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
   return {
     root,
     appDir: join(root, relative(repoRoot, appDir)),
