@@ -29,6 +29,10 @@ export const REPEATED_RESOURCE_WARNING = "RepeatedResourceWarning";
 
 export type SourceType = "Helm" | "Kustomize" | "Directory" | "Plugin";
 
+/**
+ * Settings are part of every cache key. Build the plugin registry with the same ToolSettings
+ * (`builtinPlugins(settings)`), since the built-in plugins read them when they are created.
+ */
 export interface RenderSettings extends ToolSettings {
   /** Tools turned off in argocd-cm (`helm.enable: false` → "helm", …). */
   disabledTools?: string[];
@@ -281,7 +285,7 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
   async function renderHelmRepoSource(source: ApplicationSource, version: string, index: number, refRoots: () => Promise<Record<string, string>>): Promise<{ entry: CacheEntry; info: RenderedSource }> {
     const plugin = deps.plugins.get("helm") ?? defaultHelmPlugin;
     const kube = { kubeVersion: deps.kubeVersion, apiVersions: deps.apiVersions };
-    const key = hashKey({ kind: "helm-repo", repoURL: source.repoURL, chart: source.chart, version, helm: source.helm, refKey, kube, appName, appNamespace, destNamespace, project, plugin: plugin.name });
+    const key = hashKey({ kind: "helm-repo", repoURL: source.repoURL, chart: source.chart, version, helm: source.helm, refKey, kube, appName, appNamespace, destNamespace, project, settings: deps.settings ?? {}, plugin: plugin.name });
     const { entry, cached } = await cache.getOrRender(key, async () => {
       const creds = await deps.helmCredentials?.(source.repoURL);
       defaultCharts ??= createChartCache({ dir: deps.settings?.helmChartCacheDir, timeoutMs: deps.settings?.execTimeoutMs });
@@ -307,7 +311,7 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
       content = { paths: hashes };
     }
     const toolOptions = { helm: source.helm, kustomize: source.kustomize, directory: source.directory, plugin: source.plugin };
-    const key = hashKey({ kind: "git", repoURL: original.repoURL, content, path, toolOptions, overrides, refKey, kube, appName, appNamespace, destNamespace, project, disabled: [...disabled].sort(), plugins: deps.plugins.names() });
+    const key = hashKey({ kind: "git", repoURL: original.repoURL, content, path, toolOptions, overrides, refKey, kube, appName, appNamespace, destNamespace, project, settings: deps.settings ?? {}, plugins: deps.plugins.names() });
     let pluginName: string | undefined;
     const { entry, cached } = await cache.getOrRender(key, async () => {
       const co = await checkout(original.repoURL, commit);

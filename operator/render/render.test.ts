@@ -237,3 +237,22 @@ test("seeds 000 redis and 004 nginx: charts pulled by name and version from a He
   await rm(charts, { recursive: true, force: true });
   await rm(cacheDir, { recursive: true, force: true });
 });
+
+test("changed settings or cluster version miss the cache", async () => {
+  const git = await LocalGitRepo.create({ "app/cm.yaml": cm("a") });
+  const repos = new LocalRepoSource({ "https://git.example.com/r.git": git });
+  const renders: RenderInfo[] = [];
+  const d = deps(repos, renders);
+  const a = app("x", { source: { repoURL: "https://git.example.com/r.git", path: "app" } });
+  await renderApplication(a, d);
+  await renderApplication(a, d);
+  assert.equal(renders.length, 1);
+  await renderApplication(a, { ...d, kubeVersion: "1.37.0" });
+  assert.equal(renders.length, 2);
+  await renderApplication(a, { ...d, settings: { kustomizeBuildOptions: "--enable-helm" } });
+  assert.equal(renders.length, 3);
+  await renderApplication(app("y", { source: { repoURL: "https://git.example.com/r.git", path: "app" } }), d);
+  assert.equal(renders.length, 4, "another app's render is its own (its name reaches the build environment)");
+  await git.dispose();
+  await repos.dispose();
+});
