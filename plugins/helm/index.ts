@@ -269,7 +269,8 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
       const tmp = await mkdtemp(join(tmpdir(), "hawser-helm-"));
       let copy: Awaited<ReturnType<typeof privateCopy>> | undefined;
       try {
-        const env = baseToolEnv({ ...req.env, ...(await helmHome()) });
+        // A per-render config home: `helm repo add` for dependencies must not race other renders.
+        const env = baseToolEnv({ ...req.env, ...(await helmHome()), HELM_CONFIG_HOME: join(tmp, "config") });
         let chartDir = req.appDir;
         const missing = await missingDependencies(chartDir);
         if (missing.length > 0) {
