@@ -180,3 +180,19 @@ test("value file patterns expand in lexical order and stay contained", async () 
   await assert.rejects(gen({ valueFiles: ["../../*/passwd"] }), /outside the repository/);
   await rm(root, { recursive: true, force: true });
 });
+
+test("dependencies from an http(s) chart repository are fetched by helm dependency build", async () => {
+  const repo = await startHelmRepo({ chartDirs: [join(testdata, "deps", "repo", "charts", "lib")] });
+  const root = await mkdtemp(join(tmpdir(), "hawser-helm-httpdep-"));
+  try {
+    await mkdir(join(root, "app", "templates"), { recursive: true });
+    await writeFile(join(root, "app", "Chart.yaml"), `apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - {name: lib, version: "0.2.0", repository: "${repo.url}"}\n`);
+    await writeFile(join(root, "app", "values.yaml"), "lib: {fromParent: over-http}\n");
+    const out = await helm.generate(request(root, { path: "app" }), ctx);
+    assert.deepEqual(byKey(out.manifests)["ConfigMap/from-dependency"]!.data, { parent: "over-http" });
+    assert.ok(repo.requests.some((r) => r.endsWith(".tgz")), "the dependency came from the repository");
+  } finally {
+    await repo.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});
