@@ -105,7 +105,8 @@ export function runTool(cmd: string, args: readonly string[], opts: ExecOptions)
     child.stdout.on("data", (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > maxOut) {
-        stop("output-limit", `${label}: output larger than the ${Math.round(maxOut / 1024 / 1024)} MiB limit`);
+        const limit = maxOut >= 1024 * 1024 ? `${Math.round(maxOut / 1024 / 1024)} MiB` : `${maxOut} byte`;
+        stop("output-limit", `${label}: output larger than the ${limit} limit`);
         return;
       }
       out.push(chunk);

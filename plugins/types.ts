@@ -55,6 +55,8 @@ export interface ToolSettings {
   kustomizeVersions?: Record<string, { path?: string; buildOptions?: string }>;
   /** Per tool run; default 90 s. */
   execTimeoutMs?: number;
+  /** Cap on a tool's stdout; default 64 MiB (the manifest size limit). */
+  execMaxOutputBytes?: number;
   /** Where pulled Helm repository charts are kept; default a directory under the OS temp dir. */
   helmChartCacheDir?: string;
 }

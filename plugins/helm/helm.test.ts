@@ -196,3 +196,12 @@ test("dependencies from an http(s) chart repository are fetched by helm dependen
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test("oversized output and slow renders are stopped", async () => {
+  const root = await copyCase("basic");
+  const small = createHelmPlugin({ settings: { execMaxOutputBytes: 200 } });
+  await assert.rejects(small.generate(request(root, { path: "chart" }), ctx), /helm template: output larger than the 200 byte limit/);
+  const slow = createHelmPlugin({ settings: { execTimeoutMs: 1 } });
+  await assert.rejects(slow.generate(request(root, { path: "chart" }), ctx), /helm template: timed out/);
+  await rm(root, { recursive: true, force: true });
+});

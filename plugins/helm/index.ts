@@ -301,7 +301,7 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
           skipSchemaValidation: o.skipSchemaValidation,
           passCredentials: o.passCredentials,
         };
-        const { stdout } = await runTool(helm, helmTemplateArgs(opts), { env, cwd: chartDir, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, label: "helm template" });
+        const { stdout } = await runTool(helm, helmTemplateArgs(opts), { env, cwd: chartDir, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, maxStdoutBytes: settings.execMaxOutputBytes, label: "helm template" });
         return { manifests: parseToolOutput(stdout, "helm template output") };
       } finally {
         await rm(tmp, { recursive: true, force: true });

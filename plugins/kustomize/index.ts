@@ -164,7 +164,7 @@ export function createKustomizePlugin(deps: KustomizePluginDeps = {}): ConfigMan
       const helm = buildOptions.includes("--enable-helm") ? await helmPath() : undefined;
       const pathEnv = [helm ? dirname(helm) : undefined, process.env.PATH].filter(Boolean).join(":");
       const env = baseToolEnv({ ...req.env, PATH: pathEnv });
-      const run = { env, signal: ctx.signal, timeoutMs: settings.execTimeoutMs };
+      const run = { env, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, maxStdoutBytes: settings.execMaxOutputBytes };
 
       const copy = needsEdit(o) ? await privateCopy(req.repoRoot, appDir) : undefined;
       try {
