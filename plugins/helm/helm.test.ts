@@ -144,6 +144,9 @@ test("repository charts: version constraints, pull once into the cache, then ren
     assert.equal(pickChartVersion(["0.1.0", "0.2.0", "1.0.0-rc1"], ""), "0.2.0");
     const auth = { username: "u", password: "pw-123456" };
     assert.equal(await resolveChartVersion(repo.url, "basic", ">=0.1.0 <1", auth), "0.1.0");
+    const indexFetches = repo.requests.filter((r) => r === "/index.yaml").length;
+    assert.equal(await resolveChartVersion(repo.url, "basic", "*", auth), "0.1.0");
+    assert.equal(repo.requests.filter((r) => r === "/index.yaml").length, indexFetches, "index.yaml is cached briefly");
     await assert.rejects(resolveChartVersion(repo.url, "basic", "^2", auth), /no version of chart "basic"/);
     await assert.rejects(resolveChartVersion(repo.url, "basic", "^0.1", {}), /HTTP 401/);
     const cache = createChartCache({ dir: cacheDir });

@@ -15,8 +15,25 @@ export interface ChartRepoAuth {
 
 const MAX_INDEX_BYTES = 32 * 1024 * 1024;
 
-/** The versions of `chart` listed in an http(s) repository's index.yaml. */
+/** Index lookups are cached briefly: every refresh of every app using a constraint would fetch it. */
+export const INDEX_TTL_MS = 60_000;
+const indexCache = new Map<string, { at: number; entries: Promise<Record<string, string[]>> }>();
+
+/** The versions of `chart` listed in an http(s) repository's index.yaml (cached for INDEX_TTL_MS). */
 export async function listChartVersions(repoURL: string, chart: string, auth: ChartRepoAuth = {}, signal?: AbortSignal): Promise<string[]> {
+  const key = JSON.stringify([repoURL, auth.username ?? "", auth.password ?? ""]);
+  let hit = indexCache.get(key);
+  if (!hit || Date.now() - hit.at > INDEX_TTL_MS) {
+    hit = { at: Date.now(), entries: fetchIndex(repoURL, auth, signal) };
+    indexCache.set(key, hit);
+    hit.entries.catch(() => indexCache.delete(key));
+  }
+  const versions = (await hit.entries)[chart];
+  if (!versions) throw new RenderError(`chart "${chart}" not found in Helm repository ${redactUrl(repoURL)}`);
+  return versions;
+}
+
+async function fetchIndex(repoURL: string, auth: ChartRepoAuth, signal?: AbortSignal): Promise<Record<string, string[]>> {
   const url = `${repoURL.replace(/\/+$/, "")}/index.yaml`;
   const headers: Record<string, string> = {};
   if (auth.username || auth.password) headers.authorization = `Basic ${Buffer.from(`${auth.username ?? ""}:${auth.password ?? ""}`).toString("base64")}`;
@@ -32,10 +49,12 @@ export async function listChartVersions(repoURL: string, chart: string, auth: Ch
     throw new RenderError(`Helm repository ${redactUrl(repoURL)}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (text.length > MAX_INDEX_BYTES) throw new RenderError(`Helm repository ${redactUrl(repoURL)}: index.yaml is too large`);
-  const index = parseYaml(text, { maxAliasCount: 100 }) as { entries?: Record<string, Array<{ version?: unknown }>> } | null;
-  const entries = index?.entries?.[chart];
-  if (!Array.isArray(entries)) throw new RenderError(`chart "${chart}" not found in Helm repository ${redactUrl(repoURL)}`);
-  return entries.map((e) => e.version).filter((v): v is string => typeof v === "string");
+  const index = parseYaml(text, { maxAliasCount: 100 }) as { entries?: Record<string, unknown> } | null;
+  const out: Record<string, string[]> = {};
+  for (const [name, list] of Object.entries(index?.entries ?? {})) {
+    if (Array.isArray(list)) out[name] = (list as Array<{ version?: unknown }>).map((e) => e?.version).filter((v): v is string => typeof v === "string");
+  }
+  return out;
 }
 
 /** Picks the highest version satisfying the constraint (empty or `*` = latest non-prerelease). */
