@@ -38,3 +38,12 @@ test("builtin registry follows Argo's detection order", async () => {
   assert.equal((await reg.select(join(root, "chart"), {}, { disabled: new Set(["helm"]) })).name, "directory", "disabled tools are skipped in detection");
   await assert.rejects(reg.select(join(root, "chart"), { helm: { releaseName: "r" } }, { disabled: new Set(["helm"]) }), /disabled/);
 });
+
+test("plugin options without a name need a discovered plugin", async () => {
+  const root = await mkdtemp(join(tmpdir(), "hawser-detect-plugin-"));
+  const reg = builtinPlugins();
+  await assert.rejects(reg.select(root, { plugin: { env: [{ name: "A", value: "1" }] } }), /no config-management plugin's discovery rules match/);
+  reg.registerUser({ name: "claims-all", discover: () => Promise.resolve(true), generate: () => Promise.resolve({ manifests: [] }) });
+  assert.equal((await reg.select(root, { plugin: { env: [{ name: "A", value: "1" }] } })).name, "claims-all");
+  await assert.rejects(reg.select(root, { plugin: { name: "nope" } }), /"nope" is not installed/);
+});

@@ -54,6 +54,8 @@ export class PluginRegistry {
       if (opts.disabled?.has(p.name)) continue;
       if (await p.discover(appDir, source)) return p;
     }
+    // `plugin:` options without a name ask for a discovered plugin, never a built-in.
+    if (explicit === "plugin") throw new Error("no config-management plugin's discovery rules match this source (set plugin.name to choose one)");
     if (!this.fallback) throw new Error("no config-management plugin claims this source");
     return this.fallback;
   }
