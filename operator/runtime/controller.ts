@@ -84,6 +84,7 @@ export class Controller {
     const seconds = (performance.now() - started) / 1000;
     this.metrics?.reconcileTime.observe({ controller: this.name }, seconds);
     const outcome = classifyOutcome(result, error);
+    if (log.enabled("debug")) log.debug("reconcile completed", { durationMs: Math.round(seconds * 1000), outcome: outcome.kind });
     switch (outcome.kind) {
       case "success":
         this.queue.forget(key);

@@ -46,8 +46,8 @@ test("managed objects are indexed by app and their changes notify the app", asyn
   await client.patch({ apiVersion: "v1", kind: "ConfigMap", name: "a1", namespace: ns }, { data: { v: "edited by hand" } });
   await client.delete({ apiVersion: "v1", kind: "ConfigMap", name: "b1", namespace: ns });
   await eventually(() => {
-    assert.ok(changes.includes("alpha:update:a1"));
-    assert.ok(changes.includes("beta:delete:b1"));
+    assert.ok(changes.includes("alpha:update:a1"), "changes.includes(\"alpha:update:a1\")");
+    assert.ok(changes.includes("beta:delete:b1"), "changes.includes(\"beta:delete:b1\")");
   }, { timeoutMs: 10_000 });
   assert.deepEqual(cache.managedBy("beta").filter((o) => o.metadata.namespace === ns), []);
 

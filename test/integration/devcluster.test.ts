@@ -113,7 +113,7 @@ describe("dev cluster (shared)", () => {
     await eventually(async () => {
       const list = (await core.listNamespacedPod({ namespace: ns })).items;
       assert.equal(list.length, 1);
-      assert.ok(podReady(list[0] as V1Pod));
+      assert.ok(podReady(list[0] as V1Pod), "podReady(list[0] as V1Pod)");
     }, { timeoutMs: 90_000 });
 
     await core.deleteNamespace({ name: ns });
@@ -209,14 +209,14 @@ describe("dev clusters (private)", () => {
       await eventually(async () => {
         const list = (await coreA.listNamespacedPod({ namespace: "default", labelSelector: "app=after-restart" })).items;
         assert.equal(list.length, 1);
-        assert.ok(podReady(list[0] as V1Pod));
+        assert.ok(podReady(list[0] as V1Pod), "podReady(list[0] as V1Pod)");
       }, { timeoutMs: 120_000, message: "controllers work after apiserver restart" });
 
       // The owner of b dies: its watchdog stops b's processes and deletes its state.
       const bApiserver = b.pid("kube-apiserver");
       owner.kill();
       await eventually(() => assert.equal(existsSync(b.stateDir), false), { timeoutMs: 60_000, message: "watchdog removed b" });
-      assert.ok(bApiserver !== undefined);
+      assert.ok(bApiserver !== undefined, "bApiserver !== undefined");
       assert.equal(existsSync(`/proc/${bApiserver}`), false, "b's apiserver process is gone");
     } finally {
       owner.kill();

@@ -112,7 +112,7 @@ describe("git server", () => {
       assert.equal(noSuffix.split("\t")[0], next);
 
       const services = server.requests.filter((r) => r.repo === "apps/guestbook").map((r) => r.service);
-      assert.ok(services.includes("git-upload-pack") && services.includes("git-receive-pack"));
+      assert.ok(services.includes("git-upload-pack") && services.includes("git-receive-pack"), "services.includes(\"git-upload-pack\") && services.includes(\"git-receive-pack\")");
     });
 
     test("protocol v2 ls-remote, branches and tags", async () => {
@@ -153,9 +153,9 @@ describe("git server", () => {
       const repo = join(work, "gz");
       await ok(["clone", "--quiet", "-c", "protocol.version=0", server.baseUrl("gz"), repo]);
       const posts = server.requests.filter((q) => q.repo === "gz" && q.method === "POST");
-      assert.ok(posts.length > 0);
+      assert.ok(posts.length > 0, "posts.length > 0");
       assert.ok(posts.some((q) => q.contentEncoding === "gzip"), "at least one gzip request body");
-      assert.ok(posts.every((q) => q.status === 200));
+      assert.ok(posts.every((q) => q.status === 200), "posts.every((q) => q.status === 200)");
       assert.equal((await ok(["tag"], { cwd: repo })).split("\n").length, 20);
     });
 
@@ -207,7 +207,7 @@ describe("git server", () => {
       await ok(["commit", "--quiet", "-m", "authenticated push"], { cwd: clone });
       await ok(["push", "--quiet", "origin", "HEAD:main"], { cwd: clone });
       const pushes = server.requests.filter((q) => q.repo === "private" && q.service === "git-receive-pack" && q.status === 200);
-      assert.ok(pushes.length > 0 && pushes.every((q) => q.user === "hawser"));
+      assert.ok(pushes.length > 0 && pushes.every((q) => q.user === "hawser"), "pushes.length > 0 && pushes.every((q) => q.user === \"hawser\")");
     });
 
     test("per-repository settings override the server's", async () => {

@@ -91,7 +91,7 @@ for (const transport of ["git", "isomorphic-git"] as const) {
       assert.equal(await cache.resolveRevision(url, shas.c1), shas.c1, "full SHA of an older commit is fetched and verified");
       assert.equal(await cache.resolveRevision(url, shas.c2!.slice(0, 10)), shas.c2, "short SHA");
       await assert.rejects(cache.resolveRevision(url, "no-such-branch"), (err: unknown) => {
-        assert.ok(err instanceof GitError);
+        assert.ok(err instanceof GitError, "err instanceof GitError");
         assert.match(err.message, /unable to resolve revision "no-such-branch" in repository http:\/\/127\.0\.0\.1:\d+\/app\.git/);
         return true;
       });
@@ -117,7 +117,7 @@ for (const transport of ["git", "isomorphic-git"] as const) {
       await assert.rejects(cache.readFile(url, head, "apps"), /is a tree, not a file/);
       await assert.rejects(cache.readFile(url, head, "../etc/passwd"), /paths must be relative and stay inside the repository/);
       await assert.rejects(cache.readFile(url, head, "a\nb"), /invalid path/);
-      assert.ok(events.some((e) => e.op === "fetch" && e.transport === transport));
+      assert.ok(events.some((e) => e.op === "fetch" && e.transport === transport), "events.some((e) => e.op === \"fetch\" && e.transport === transport)");
     });
 
     test("checkout writes the commit's tree once, keeps symlinks, and is shared", async () => {
@@ -128,7 +128,7 @@ for (const transport of ["git", "isomorphic-git"] as const) {
       assert.equal(await readFile(join(co.path, "README.md"), "utf8"), "hello\n");
       assert.equal(await readFile(join(co.path, "apps", "guestbook", "deploy.yaml"), "utf8"), "kind: Deployment\nmetadata:\n  name: guestbook\n");
       const links = await cache.checkout(server.baseUrl("links"), shas.links!);
-      assert.ok((await lstat(join(links.path, "inside.yaml"))).isSymbolicLink());
+      assert.ok((await lstat(join(links.path, "inside.yaml"))).isSymbolicLink(), "(await lstat(join(links.path, \"inside.yaml\"))).isSymbolicLink()");
       assert.equal(await readlink(join(links.path, "inside.yaml")), "target/a.yaml");
       assert.equal(await readlink(join(links.path, "outside.yaml")), "/etc/passwd", "kept as a link for the renderer to refuse");
       assert.equal(await readFile(join(links.path, "inside.yaml"), "utf8"), "a: 1\n");
@@ -147,7 +147,7 @@ test("concurrent requests for one repo share one ls-remote, one fetch and one wo
   const { cache, events } = newCache("concurrent");
   const url = server.baseUrl("app");
   const resolved = await Promise.all(Array.from({ length: 20 }, () => cache.resolveRevision(url, "main")));
-  assert.ok(resolved.every((s) => s === shas.c3));
+  assert.ok(resolved.every((s) => s === shas.c3), "resolved.every((s) => s === shas.c3)");
   assert.equal(cache.stats.lsRemote, 1, "one ls-remote for 20 concurrent resolves");
   const checkouts = await Promise.all(Array.from({ length: 10 }, () => cache.checkout(url, shas.c3!)));
   assert.equal(new Set(checkouts.map((c) => c.path)).size, 1);
@@ -197,7 +197,7 @@ test("the cache is reused across instances (restarts): no fetch for commits alre
   const co = await b.checkout(url, shas.c2!);
   assert.equal(b.stats.fetch, 0);
   assert.equal(b.stats.checkout, 0, "the work tree from before is reused");
-  assert.ok(existsSync(join(co.path, "clusters", "west", "config.json")));
+  assert.ok(existsSync(join(co.path, "clusters", "west", "config.json")), "existsSync(join(co.path, \"clusters\", \"west\", \"config.json\"))");
   co.release();
 });
 
@@ -209,7 +209,7 @@ test("work trees beyond maxTrees are reclaimed once released, never while in use
   assert.ok(existsSync(a.path) && existsSync(b.path), "both in use, both kept");
   a.release();
   await eventually(() => assert.equal(existsSync(a.path), false), { timeoutMs: 5_000 });
-  assert.ok(existsSync(join(b.path, "README.md")));
+  assert.ok(existsSync(join(b.path, "README.md")), "existsSync(join(b.path, \"README.md\"))");
   b.release();
   const again = await cache.checkout(url, shas.c1!);
   assert.equal(await readFile(join(again.path, "README.md"), "utf8"), "hello\n", "re-created after eviction");
@@ -232,7 +232,7 @@ for (const transport of ["git", "isomorphic-git"] as const) {
 
     const { cache: bad, events } = newCache(`private-bad-${transport}`, { transport, credentials: credentialProviderFromSecrets([secret("wrong-password-xyz")]) });
     await assert.rejects(bad.resolveRevision(url, "HEAD"), (err: unknown) => {
-      assert.ok(err instanceof GitError);
+      assert.ok(err instanceof GitError, "err instanceof GitError");
       assert.match(err.message, /failed for repository http:\/\/127\.0\.0\.1:\d+\/private\.git: authentication failed/);
       assert.doesNotMatch(err.message, /wrong-password-xyz/);
       assert.doesNotMatch(JSON.stringify(err, Object.getOwnPropertyNames(err)), /wrong-password-xyz/);
@@ -243,12 +243,12 @@ for (const transport of ["git", "isomorphic-git"] as const) {
     const authUrl = server.authUrl("private", { username: "alice", password: "correct-horse-battery" });
     assert.equal(await inUrl.resolveRevision(authUrl, "main"), shas.private);
     await assert.rejects(inUrl.resolveRevision(server.authUrl("private", { username: "alice", password: "nope-nope-nope" }), "main"), (err: unknown) => {
-      assert.ok(err instanceof GitError);
+      assert.ok(err instanceof GitError, "err instanceof GitError");
       assert.doesNotMatch(err.message, /nope-nope-nope/);
       assert.doesNotMatch(err.repoURL, /alice/);
       return true;
     });
-    assert.ok(events.every((e) => !JSON.stringify(e).includes("wrong-password-xyz")));
+    assert.ok(events.every((e) => !JSON.stringify(e).includes("wrong-password-xyz")), "events.every((e) => !JSON.stringify(e).includes(\"wrong-password-xyz\"))");
   });
 }
 
@@ -264,7 +264,7 @@ test("isomorphic-git and the git CLI give the same answers", async () => {
     assert.deepEqual(await iso.listDirectories(url, sha), await cli.listDirectories(url, sha));
     assert.deepEqual(await iso.readFile(url, sha, "README.md"), await cli.readFile(url, sha, "README.md"));
   }
-  assert.ok(events.filter((e) => e.op === "ls-remote" || e.op === "fetch").every((e) => e.transport === "isomorphic-git"));
+  assert.ok(events.filter((e) => e.op === "ls-remote" || e.op === "fetch").every((e) => e.transport === "isomorphic-git"), "events.filter((e) => e.op === \"ls-remote\" || e.op === \"fetch\").every((e) => e.transport === \"isom...");
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -356,10 +356,10 @@ describe("ssh transport", { skip: canRunSshd ? false : "needs Debian's openssh-s
     const co = await cache.checkout(url, shas.c1!);
     assert.equal(await readFile(join(co.path, "README.md"), "utf8"), "hello\n");
     co.release();
-    assert.ok(events.some((e) => e.op === "fetch" && e.ok));
+    assert.ok(events.some((e) => e.op === "fetch" && e.ok), "events.some((e) => e.op === \"fetch\" && e.ok)");
     // Trust on first use: the server's host key is now in the cache's known_hosts (maybe hashed).
     const hostKey = (await readFile(join(dir, "host_key.pub"), "utf8")).split(" ")[1]!;
-    assert.ok((await readFile(join(base, "ssh", "known_hosts"), "utf8")).includes(hostKey));
+    assert.ok((await readFile(join(base, "ssh", "known_hosts"), "utf8")).includes(hostKey), "(await readFile(join(base, \"ssh\", \"known_hosts\"), \"utf8\")).includes(hostKey)");
   });
 
   test("ssh: unknown host key with a strict known_hosts, or a key that is not authorised, fail clearly", async () => {
@@ -375,7 +375,7 @@ describe("ssh transport", { skip: canRunSshd ? false : "needs Debian's openssh-s
       credentials: credentialProviderFromSecrets([{ ...sshSecret(url), stringData: { url: `ssh://root@127.0.0.1:${port}/`, sshPrivateKey: other, insecure: "true" } }]),
     });
     await assert.rejects(wrongKey.resolveRevision(url, "main"), (err: unknown) => {
-      assert.ok(err instanceof GitError);
+      assert.ok(err instanceof GitError, "err instanceof GitError");
       assert.match(err.message, /authentication failed/);
       assert.doesNotMatch(err.message, /PRIVATE KEY/);
       return true;

@@ -29,8 +29,8 @@ for (const [label, extra] of [
     assert.equal(args[0], "operator");
     if (label === "custom values") {
       assert.equal(deployment.spec.replicas, 2);
-      assert.ok(args.includes("--namespace=gitops"));
-      assert.ok(args.includes("--plugin-dir=/plugins"));
+      assert.ok(args.includes("--namespace=gitops"), "args.includes(\"--namespace=gitops\")");
+      assert.ok(args.includes("--plugin-dir=/plugins"), "args.includes(\"--plugin-dir=/plugins\")");
     } else {
       assert.ok(args.includes("--namespace=hawser-system"), "defaults to the release namespace");
     }

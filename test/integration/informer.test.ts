@@ -31,11 +31,11 @@ test("an informer survives a kube-apiserver restart without missing objects", as
   assert.equal(informer.get(`${ns}/before`)!.metadata.managedFields, undefined, "managedFields are stripped");
 
   await client.create(cm("watched"));
-  await eventually(() => assert.ok(informer.get(`${ns}/watched`)), { timeoutMs: 10_000 });
+  await eventually(() => assert.ok(informer.get(`${ns}/watched`), "informer.get(`${ns}/watched`)"), { timeoutMs: 10_000 });
 
   await cluster.stopComponent("kube-apiserver");
   // Let the informer notice the broken watch and fail a few reconnects.
-  await eventually(() => assert.ok(lines.some((l) => l.msg === "watch failed; retrying")), { timeoutMs: 20_000 });
+  await eventually(() => assert.ok(lines.some((l) => l.msg === "watch failed; retrying"), "lines.some((l) => l.msg === \"watch failed; retrying\")"), { timeoutMs: 20_000 });
   await cluster.startComponent("kube-apiserver");
 
   // Objects created and deleted right after the restart, before the informer reconnects.
@@ -46,13 +46,13 @@ test("an informer survives a kube-apiserver restart without missing objects", as
     assert.ok(informer.get(`${ns}/during-outage`), "object created across the restart is seen");
     assert.equal(informer.get(`${ns}/watched`), undefined, "deletion across the restart is seen");
   }, { timeoutMs: 60_000 });
-  assert.ok(seen.includes("add:during-outage"));
-  assert.ok(seen.includes("delete:watched"));
-  assert.ok(informer.get(`${ns}/before`));
+  assert.ok(seen.includes("add:during-outage"), "seen.includes(\"add:during-outage\")");
+  assert.ok(seen.includes("delete:watched"), "seen.includes(\"delete:watched\")");
+  assert.ok(informer.get(`${ns}/before`), "informer.get(`${ns}/before`)");
 
   // And it keeps watching normally afterwards.
   await client.create(cm("after"));
-  await eventually(() => assert.ok(informer.get(`${ns}/after`)), { timeoutMs: 10_000 });
+  await eventually(() => assert.ok(informer.get(`${ns}/after`), "informer.get(`${ns}/after`)"), { timeoutMs: 10_000 });
 });
 
 test("an informer index finds objects without scanning, and relists keep handlers consistent", async (t) => {

@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
+import http from "node:http";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +13,11 @@ import { loadKubeConfig } from "../../operator/operator.js";
 import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
 import { startOperatorProcess } from "../support/operator-process.js";
+import { startGitServer } from "../support/git-server.js";
 
 const API = "argoproj.io/v1alpha1";
+
+let repoURL = "https://git.example.com/org/repo.git";
 
 function application(name: string, namespace: string, project?: string): KubeObject {
   return {
@@ -22,14 +26,28 @@ function application(name: string, namespace: string, project?: string): KubeObj
     metadata: { name, namespace },
     spec: {
       ...(project ? { project } : {}),
-      source: { repoURL: "https://git.example.com/org/repo.git", path: "guestbook", targetRevision: "HEAD" },
+      source: { repoURL, path: "guestbook", targetRevision: "HEAD" },
       destination: { server: "https://kubernetes.default.svc", namespace: "guestbook" },
     },
   };
 }
 
+/** GET on a fresh connection (no keep-alive pool), with a timeout, so a stale pooled socket can never stall a poll. */
+function getText(url: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: 10_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => { text += c; });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+  });
+}
+
 async function metric(probe: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${probe}/metrics`)).text();
+  const { text } = await getText(`${probe}/metrics`);
   let total = 0;
   for (const line of text.split("\n")) {
     if (!line.startsWith(name)) continue;
@@ -45,6 +63,10 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
   const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
   t.after(() => client.close());
   const ns = `hawser-op-${randomBytes(3).toString("hex")}`;
+  const git = await startGitServer();
+  t.after(() => git.stop());
+  await git.createRepo("guestbook", { "guestbook/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guestbook-settings\ndata:\n  color: blue\n" });
+  repoURL = git.baseUrl("guestbook");
 
   const pluginDir = await mkdtemp(join(tmpdir(), "hawser-plugins-"));
   await writeFile(join(pluginDir, "good.mjs"), `export default { name: "good", discover: async () => false, generate: async () => ({ manifests: [] }) };`);
@@ -66,22 +88,26 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
 
   // Ready once the CRDs are installed, the lease is held and the caches are synced.
   const probe = await op.probeUrl();
-  assert.equal((await fetch(`${probe}/healthz`)).status, 200);
-  await eventually(async () => assert.equal((await fetch(`${probe}/readyz`)).status, 200), { timeoutMs: 60_000 });
+  assert.equal((await getText(`${probe}/healthz`)).status, 200);
+  await eventually(async () => assert.equal((await getText(`${probe}/readyz`)).status, 200), { timeoutMs: 60_000 });
   const crd = await client.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "applications.argoproj.io");
   assert.ok(crd, "the Application CRD is installed");
   assert.ok(await client.get(API, "AppProject", "default", ns), "the default project exists");
 
-  // A valid Application gets reconciledAt and no conditions.
+  // A valid Application is compared with git: without automated sync it stays OutOfSync and
+  // its one resource is Missing; no conditions.
   await client.create(application("good", ns));
   const good = await eventually(async () => {
     const app = await client.get(API, "Application", "good", ns);
-    const status = app?.status as { reconciledAt?: string; controllerNamespace?: string; conditions?: unknown[] } | undefined;
+    const status = app?.status as { reconciledAt?: string; controllerNamespace?: string; conditions?: unknown[]; sync?: { status?: string; revision?: string }; resources?: Array<{ kind: string; name: string; status: string; health?: { status: string } }> } | undefined;
     assert.ok(status?.reconciledAt, "reconciledAt is written");
+    assert.equal(status?.sync?.status, "OutOfSync");
     return status;
   }, { timeoutMs: 30_000 });
   assert.equal(good.controllerNamespace, ns);
   assert.equal(good.conditions, undefined);
+  assert.equal(good.sync?.revision, await git.revParse("guestbook", "main"));
+  assert.deepEqual(good.resources?.map((r) => [r.kind, r.name, r.status, r.health?.status]), [["ConfigMap", "guestbook-settings", "OutOfSync", undefined]]);
 
   // A missing project is an InvalidSpecError condition and a Warning event; creating the
   // project clears it (project changes requeue their apps).
@@ -93,7 +119,7 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
   }, { timeoutMs: 30_000 });
   await eventually(async () => {
     const events = await client.list("v1", "Event", { namespace: ns, fieldSelector: "involvedObject.name=orphan" });
-    assert.ok(events.items.some((e) => e.reason === "InvalidSpecError" && e.type === "Warning"));
+    assert.ok(events.items.some((e) => e.reason === "InvalidSpecError" && e.type === "Warning"), "a Warning event InvalidSpecError exists");
   }, { timeoutMs: 30_000 });
   await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "team-x", namespace: ns }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } });
   await eventually(async () => {
@@ -103,13 +129,13 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
 
   // Metrics are exposed; nothing changed means no write: a label edit triggers a reconcile that
   // finds the status unchanged and sends no PATCH.
-  assert.ok((await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" })) >= 3);
+  assert.ok((await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" })) >= 3, "(await metric(probe, \"controller_runtime_reconcile_total\", { controller: \"application-refresh\" })...");
   assert.equal(await metric(probe, "hawser_leader"), 1);
   const reconcilesBefore = await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" });
   const patchesBefore = await metric(probe, "hawser_kube_requests_total", { verb: "PATCH" });
   await client.patch({ apiVersion: API, kind: "Application", name: "good", namespace: ns }, { metadata: { labels: { touched: "yes" } } });
   await eventually(async () => {
-    assert.ok((await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" })) > reconcilesBefore);
+    assert.ok((await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" })) > reconcilesBefore, "the label edit caused a reconcile");
   }, { timeoutMs: 30_000 });
   assert.equal(await metric(probe, "hawser_kube_requests_total", { verb: "PATCH" }), patchesBefore, "a no-op reconcile writes nothing");
 
@@ -118,7 +144,7 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
   await client.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "argocd-secret", namespace: ns }, stringData: { "webhook.github.secret": "argocd-webhook-secret" } });
   const hookLine = await op.waitForLog((l) => l.msg === "serving git webhooks");
   const hookUrl = `http://${String(hookLine.address)}/api/webhook`;
-  const push = JSON.stringify({ ref: "refs/heads/main", repository: { html_url: "https://git.example.com/org/repo", default_branch: "main" }, commits: [] });
+  const push = JSON.stringify({ ref: "refs/heads/main", repository: { clone_url: repoURL, default_branch: "main" }, commits: [] });
   await eventually(async () => {
     const unsigned = await fetch(hookUrl, { method: "POST", headers: { "X-GitHub-Event": "push", "Content-Type": "application/json" }, body: push });
     assert.equal(unsigned.status, 401, "the secret has reached the operator's cache");
@@ -129,7 +155,8 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
   assert.equal(signed.status, 200);
   await op.waitForLog((l) => l.msg === "webhook push: refreshing applications" && l.applications === 2);
   await eventually(async () => {
-    assert.ok((await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" })) > before);
+    const n = await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" });
+    assert.ok(n > before, `reconciles ${n}, before the push ${before}`);
   }, { timeoutMs: 10_000 });
 
   // SIGTERM drains and exits 0, releasing the lease for the next leader.
@@ -155,7 +182,7 @@ test("leader election hands over when the leader process is killed", async (t) =
   const secondIdentity = String(waiting.identity);
   // While the first holds the lease, the second does not lead: it is ready but runs no controllers.
   const probe2 = await second.probeUrl();
-  await eventually(async () => assert.equal((await fetch(`${probe2}/readyz`)).status, 200), { timeoutMs: 30_000 });
+  await eventually(async () => assert.equal((await getText(`${probe2}/readyz`)).status, 200), { timeoutMs: 30_000 });
   assert.equal(second.logs.some((l) => l.msg === "became leader"), false);
   assert.equal(await metric(probe2, "hawser_leader"), 0);
 
@@ -164,12 +191,12 @@ test("leader election hands over when the leader process is killed", async (t) =
   const lease = await client.get("coordination.k8s.io/v1", "Lease", "hawser-controller", ns);
   const spec = lease?.spec as { holderIdentity?: string; leaseTransitions?: number };
   assert.equal(spec.holderIdentity, secondIdentity);
-  assert.ok((spec.leaseTransitions ?? 0) >= 1);
+  assert.ok((spec.leaseTransitions ?? 0) >= 1, "(spec.leaseTransitions ?? 0) >= 1");
 
   // The new leader runs the controllers: an Application created now is reconciled.
   await client.create(application("after-handover", ns));
   await eventually(async () => {
     const app = await client.get(API, "Application", "after-handover", ns);
-    assert.ok((app?.status as { reconciledAt?: string } | undefined)?.reconciledAt);
+    assert.ok((app?.status as { reconciledAt?: string } | undefined)?.reconciledAt, "reconciled after the handover");
   }, { timeoutMs: 30_000 });
 });
