@@ -8,6 +8,7 @@ import { builtinPlugins, type PluginRegistry } from "../plugins/index.js";
 import { ARGO_API_VERSION } from "./api/annotations.js";
 import type { OperatorConfig } from "./config.js";
 import { ApplicationController } from "./controllers/application/controller.js";
+import { ApplicationSetController } from "./controllers/applicationset/watch.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
 import { installCrds } from "./kube/crd-install.js";
 import { loadUserModules, type ModuleLoadReport } from "./modules/loader.js";
@@ -52,13 +53,14 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
 
   let crdsReady = !config.installCrds;
   let controller: ApplicationController | undefined;
+  let appsetController: ApplicationSetController | undefined;
   // Assigned once below; declared here because the readiness check reads it first.
   // eslint-disable-next-line prefer-const
   let elector: LeaderElector | undefined;
   const probes = await startProbeServer({ host: config.metricsHost, port: config.metricsPort, registry: metrics.registry });
   probes.addReadinessCheck("crds", () => ({ ok: crdsReady, reason: "CRDs are being installed" }));
   probes.addReadinessCheck("caches", () => ({
-    ok: !elector?.isLeader || (controller?.hasSynced ?? false),
+    ok: !elector?.isLeader || ((controller?.hasSynced ?? false) && (appsetController?.hasSynced ?? false)),
     reason: "informer caches are syncing",
   }));
   log.info("serving health and metrics", { address: `${config.metricsHost}:${probes.port}` });
@@ -130,6 +132,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       repos, plugins, healthTrees,
     });
     await controller.start();
+    appsetController = new ApplicationSetController({ client, namespace: config.namespace, workers: config.appsetProcessors, generators, repos, log, metrics });
+    await appsetController.start();
     log.info("controllers started", { namespace: config.namespace });
   };
 
@@ -137,6 +141,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     stopping ??= (async () => {
       log.info("shutting down");
       await controller?.stop();
+      await appsetController?.stop();
       await webhook?.close();
       await argocdSecret.stop();
       await repoSecrets.stop();

@@ -1,0 +1,93 @@
+// Wiring of the ApplicationSet reconciler into the operator: an informer on ApplicationSets queues
+// a set on any change of its spec or annotations; Applications owned by a set requeue it when they
+// change or disappear (so a hand-deleted Application comes back); cluster Secrets requeue only the
+// sets with a clusters generator, which is all a cluster change can affect.
+import type { GeneratorRegistry } from "../../../generators/index.js";
+import { LABEL_SECRET_TYPE, ARGO_API_VERSION } from "../../api/annotations.js";
+import type { RepoReader } from "../../git/types.js";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
+import { deepEqual } from "../../kube/status-writer.js";
+import { Controller } from "../../runtime/controller.js";
+import { Informer, objectKey } from "../../runtime/informer.js";
+import type { Logger } from "../../runtime/logger.js";
+import type { OperatorMetrics } from "../../runtime/metrics.js";
+import { ApplicationSetReconciler } from "./controller.js";
+
+export interface ApplicationSetControllerOptions {
+  client: KubeClient;
+  namespace: string;
+  workers: number;
+  generators: GeneratorRegistry;
+  repos?: RepoReader;
+  log: Logger;
+  metrics?: OperatorMetrics;
+}
+
+/** Whether a generators list (at any nesting) uses the clusters generator. */
+export function usesClusterGenerator(generators: unknown): boolean {
+  if (!Array.isArray(generators)) return false;
+  return generators.some((g) => {
+    if (g === null || typeof g !== "object") return false;
+    const entry = g as Record<string, unknown>;
+    if (entry.clusters !== undefined) return true;
+    for (const nested of ["matrix", "merge"]) {
+      const n = entry[nested] as { generators?: unknown } | undefined;
+      if (n && usesClusterGenerator(n.generators)) return true;
+    }
+    return false;
+  });
+}
+
+export class ApplicationSetController {
+  readonly appsets: Informer;
+  readonly apps: Informer;
+  readonly clusterSecrets: Informer;
+  readonly controller: Controller;
+
+  constructor(opts: ApplicationSetControllerOptions) {
+    const { client, log, metrics } = opts;
+    this.appsets = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", namespace: opts.namespace, log, metrics });
+    this.apps = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "Application", namespace: opts.namespace, log, metrics });
+    this.clusterSecrets = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: opts.namespace, labelSelector: `${LABEL_SECRET_TYPE}=cluster`, log, metrics });
+    this.controller = new Controller({
+      name: "applicationset",
+      workers: opts.workers,
+      log,
+      metrics,
+      reconciler: new ApplicationSetReconciler({ client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}) }),
+    });
+    this.appsets.addHandler({
+      add: (s) => this.controller.enqueue(objectKey(s)),
+      update: (o, n) => {
+        if (o.metadata.generation !== n.metadata.generation || !deepEqual(o.metadata.annotations, n.metadata.annotations)) this.controller.enqueue(objectKey(n));
+      },
+    });
+    const requeueOwner = (app: KubeObject): void => {
+      const owner = app.metadata.ownerReferences?.find((r) => r.kind === "ApplicationSet" && r.controller);
+      if (owner && app.metadata.namespace) this.controller.enqueue(`${app.metadata.namespace}/${owner.name}`);
+    };
+    this.apps.addHandler({
+      update: (o, n) => { if (!deepEqual((o as { spec?: unknown }).spec, (n as { spec?: unknown }).spec) || !deepEqual(o.metadata.labels, n.metadata.labels)) requeueOwner(n); },
+      delete: requeueOwner,
+    });
+    const requeueClusterSets = (): void => {
+      for (const s of this.appsets.list()) {
+        if (usesClusterGenerator((s.spec as { generators?: unknown } | undefined)?.generators)) this.controller.enqueue(objectKey(s));
+      }
+    };
+    this.clusterSecrets.addHandler({ add: requeueClusterSets, update: requeueClusterSets, delete: requeueClusterSets });
+  }
+
+  get hasSynced(): boolean { return this.appsets.hasSynced && this.apps.hasSynced && this.clusterSecrets.hasSynced; }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    for (const i of [this.appsets, this.apps, this.clusterSecrets]) i.start();
+    await Promise.all([this.appsets.waitForSync(signal), this.apps.waitForSync(signal), this.clusterSecrets.waitForSync(signal)]);
+    this.controller.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.controller.stop();
+    await Promise.all([this.appsets.stop(), this.apps.stop(), this.clusterSecrets.stop()]);
+  }
+}
