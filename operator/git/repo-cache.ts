@@ -214,6 +214,19 @@ export class RepoCache implements RepoSource {
     return obj.content;
   }
 
+  /**
+   * The object id of `<commit>:<path>` (a tree or blob), or undefined when the path does not exist:
+   * equal ids mean unchanged content, which lets the renderer skip apps a commit did not touch.
+   */
+  async treeHash(repoURL: string, commit: string, path: string, opts: { signal?: AbortSignal } = {}): Promise<string | undefined> {
+    const clean = path === "" || path === "." ? "" : cleanRepoPath(repoURL, path);
+    const repo = this.repo(repoURL);
+    const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
+    const { stdout } = await runGit(["rev-parse", "--verify", "--quiet", `${sha}:${clean}`], { repoURL, cwd: repo.gitDir, timeoutMs: this.timeoutMs }).catch(() => ({ stdout: "" }));
+    const id = String(stdout).trim();
+    return /^[0-9a-f]{40,64}$/.test(id) ? id : undefined;
+  }
+
   // ---------------------------------------------------------------- work trees
 
   async checkout(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<Checkout> {
