@@ -1,7 +1,7 @@
 // Containment checks for every path a source names: value files, kustomize resources, jsonnet
 // imports, directory walks. A path that resolves outside the repository, through `..`, an
 // absolute path or a symlink pointing out, is refused.
-import { realpath } from "node:fs/promises";
+import { access, realpath } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { RenderError } from "./types.js";
 
@@ -27,4 +27,14 @@ export async function resolveInside(root: string, base: string, path: string, wh
   }
   if (!isInside(realRoot, real)) throw new RenderError(`${what} "${path}" is a symlink pointing outside the repository`);
   return real;
+}
+
+/** Whether a path exists (any type). */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -4,7 +4,7 @@
 // them, and parameters become `--set`/`--set-string`, so helm itself applies Argo's precedence.
 // Charts whose dependencies are missing from charts/ get `helm dependency build` on a private copy.
 import { createHash } from "node:crypto";
-import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
@@ -15,7 +15,7 @@ import { doublestarRegExp, hasGlobMeta } from "../doublestar.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseToolOutput } from "../tool-output.js";
-import { resolveInside } from "../paths.js";
+import { resolveInside, pathExists } from "../paths.js";
 import { RenderError, type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec, type ToolSettings } from "../types.js";
 import { helmPullArgs, helmTemplateArgs, type HelmTemplateOptions } from "./args.js";
 
@@ -68,14 +68,6 @@ export function helmSourceOptions(source: SourceSpec): HelmSourceOptions {
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Resolves one `valueFiles` entry to an argument for `--values`: an allowed URL as is, a
@@ -106,7 +98,7 @@ export async function resolveValueFile(
   // Containment first (lexically, then after following symlinks), existence second, so a
   // missing-but-escaping path is still reported as escaping.
   const lexical = resolve(base, path);
-  if (!(await exists(lexical))) {
+  if (!(await pathExists(lexical))) {
     await resolveInsideLexical(root, lexical, entry);
     if (opts.ignoreMissing) return undefined;
     throw new RenderError(`value file "${entry}" does not exist`);
@@ -154,7 +146,7 @@ export async function expandValueFileGlobs(req: Pick<RenderRequest, "repoRoot" |
     const firstGlob = segments.findIndex((seg) => hasGlobMeta(seg));
     const staticPart = segments.slice(0, firstGlob).join("/") || ".";
     const rest = segments.slice(firstGlob).join("/");
-    if (!(await exists(resolve(base, staticPart)))) {
+    if (!(await pathExists(resolve(base, staticPart)))) {
       out.push(entry); // reported (or skipped) as a missing file, after the containment check
       continue;
     }
@@ -188,7 +180,7 @@ async function resolveInsideLexical(root: string, lexical: string, entry: string
   let dir = lexical;
   while (dir.length > resolve(root).length) {
     dir = resolve(dir, "..");
-    if (await exists(dir)) {
+    if (await pathExists(dir)) {
       await resolveInside(root, root, relative(resolve(root), dir) || ".", `value file "${entry}":`);
       return;
     }
@@ -250,7 +242,7 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
       const explicit = explicitTool(source);
       if (explicit) return explicit === "helm";
       if (typeof source.chart === "string" && source.chart !== "") return true;
-      return exists(join(appDir, "Chart.yaml"));
+      return pathExists(join(appDir, "Chart.yaml"));
     },
     async generate(req: RenderRequest, ctx: PluginContext): Promise<RenderResult> {
       const helm = await helmPath();
@@ -350,7 +342,7 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
     const key = createHash("sha256").update(JSON.stringify([req.repoURL, req.chart, req.version])).digest("hex").slice(0, 32);
     const target = join(dir, key);
     const chartDir = join(target, req.chart.split("/").pop() ?? req.chart);
-    if (await exists(join(chartDir, "Chart.yaml"))) return chartDir;
+    if (await pathExists(join(chartDir, "Chart.yaml"))) return chartDir;
     await mkdir(dir, { recursive: true });
     const staging = await mkdtemp(join(dir, "pull-"));
     try {

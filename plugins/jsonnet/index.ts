@@ -8,13 +8,13 @@
 // directory, then each -J path) and every existing candidate must stay inside the repository
 // after following symlinks; imported .jsonnet/.libsonnet files are scanned recursively. An import
 // whose operand is not a plain string literal (e.g. a text block) is refused.
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
 import { envsubst } from "../buildenv.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseJsonManifests } from "../manifests.js";
-import { resolveInside } from "../paths.js";
+import { resolveInside, pathExists } from "../paths.js";
 import { RenderError, type Manifest, type PluginContext, type RenderRequest } from "../types.js";
 
 export interface JsonnetVar { name: string; value: string; code?: boolean }
@@ -114,14 +114,6 @@ export function scanJsonnetImports(src: string): JsonnetImport[] {
   return out;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Checks every import reachable from `file` stays inside `repoRoot`. */
 export async function checkJsonnetImports(repoRoot: string, file: string, jpaths: string[], seen = new Set<string>()): Promise<void> {
@@ -139,7 +131,7 @@ export async function checkJsonnetImports(repoRoot: string, file: string, jpaths
     const candidates = [dirname(file), ...jpaths].map((d) => resolve(d, imp.path));
     let found = false;
     for (const candidate of candidates) {
-      if (!(await exists(candidate))) continue;
+      if (!(await pathExists(candidate))) continue;
       const rel = relative(repoRoot, candidate);
       if (rel === ".." || rel.startsWith("../")) throw new RenderError(`${where}: ${imp.kind} "${imp.path}" resolves outside the repository`);
       const real = await resolveInside(repoRoot, repoRoot, rel, `${where}: ${imp.kind} "${imp.path}" →`);

@@ -7,7 +7,7 @@
 // before building, the tree of kustomizations reachable from the source is walked and every
 // local reference is checked to stay inside the repository (lexically and after following
 // symlinks). Remote references (URLs, git) are left to kustomize, as in Argo.
-import { access, readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
@@ -15,7 +15,7 @@ import { privateCopy } from "../copy.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseToolOutput } from "../tool-output.js";
-import { resolveInside } from "../paths.js";
+import { resolveInside, pathExists } from "../paths.js";
 import { RenderError, type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec, type ToolSettings } from "../types.js";
 import { kustomizeBuildArgs, kustomizeEditArgs, needsEdit, splitBuildOptions, type KustomizeImage, type KustomizeOptions } from "./args.js";
 
@@ -23,17 +23,9 @@ export { envsubst, imageArg, kustomizeBuildArgs, kustomizeEditArgs, splitBuildOp
 
 export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function findKustomization(dir: string): Promise<string | undefined> {
-  for (const name of KUSTOMIZATION_FILES) if (await exists(join(dir, name))) return join(dir, name);
+  for (const name of KUSTOMIZATION_FILES) if (await pathExists(join(dir, name))) return join(dir, name);
   return undefined;
 }
 
@@ -122,7 +114,7 @@ export async function checkKustomizationTree(repoRoot: string, dir: string, seen
   for (const ref of [...dirs, ...fileRefs(k)]) {
     if (isRemote(ref)) continue;
     // A reference that does not exist is kustomize's error to report (or a remote spelling).
-    if (!ref.startsWith("/") && !(await exists(join(dir, ref)))) continue;
+    if (!ref.startsWith("/") && !(await pathExists(join(dir, ref)))) continue;
     const real = await resolveInside(repoRoot, dir, ref, `kustomize reference in ${where}`);
     if ((await stat(real)).isDirectory()) await checkKustomizationTree(repoRoot, real, seen);
   }
@@ -174,7 +166,7 @@ export function createKustomizePlugin(deps: KustomizePluginDeps = {}): ConfigMan
           const components: string[] = [];
           for (const c of o.components) {
             // Components are contained like any other reference; missing ones may be skipped.
-            const present = await exists(join(appDir, c));
+            const present = await pathExists(join(appDir, c));
             if (!present) {
               if (o.ignoreMissingComponents) continue;
               throw new RenderError(`kustomize component "${c}" does not exist`);

@@ -8,6 +8,7 @@
 //     last-applied configuration (we set them once and removed them since). With no last-applied
 //     annotation desired itself stands in for it (Argo's two-way fallback).
 import { ANNOTATION_COMPARE_OPTIONS } from "../../api/annotations.js";
+import type { ResourceIgnoreDifferences } from "../../api/generated/application.js";
 import { DEFAULT_COMPARE_OPTIONS, settingsIgnoreDifferences, type ArgoSettings, type ResolvedIgnoreDifferences } from "../settings.js";
 import { clone, deepEqual, isObject, type Json, type JsonObject } from "./fields.js";
 import { predictLive } from "./merge.js";
@@ -25,15 +26,7 @@ export interface ServerSideDryRunner {
 }
 
 /** App-level spec.ignoreDifferences entry (the Application CRD's shape). */
-export interface IgnoreDifferencesEntry {
-  group?: string;
-  kind: string;
-  name?: string;
-  namespace?: string;
-  jsonPointers?: string[];
-  jqPathExpressions?: string[];
-  managedFieldsManagers?: string[];
-}
+export type IgnoreDifferencesEntry = ResourceIgnoreDifferences;
 
 export interface DiffOptions {
   /** The Application's spec.ignoreDifferences. */
