@@ -214,6 +214,24 @@ export class KubeClient {
 
   // ---- typed conveniences over request() ----
 
+  private version?: { at: number; value: Promise<string> };
+
+  /**
+   * The server's Kubernetes version without the leading "v" (e.g. "1.36.3"), as Helm's
+   * `--kube-version` wants it; cached for ten minutes (upgrades are rare, renders are many).
+   */
+  serverVersion(): Promise<string> {
+    if (!this.version || Date.now() - this.version.at > 600_000) {
+      const value = this.request<{ gitVersion?: string; major?: string; minor?: string }>("GET", "/version").then((v) => {
+        const git = (v.gitVersion ?? "").replace(/^v/, "").replace(/[-+].*$/, "");
+        return git || `${v.major ?? ""}.${(v.minor ?? "").replace(/\+$/, "")}.0`;
+      });
+      value.catch(() => { this.version = undefined; });
+      this.version = { at: Date.now(), value };
+    }
+    return this.version.value;
+  }
+
   async resourceInfo(apiVersion: string, kind: string): Promise<ResourceInfo> {
     return this.discovery.resourceFor(apiVersion, kind);
   }

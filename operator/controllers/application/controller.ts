@@ -9,8 +9,10 @@
 import type { Manifest } from "../../../plugins/types.js";
 import type { PluginRegistry } from "../../../plugins/index.js";
 import {
+  ANNOTATION_DELETION_APPROVED,
   ANNOTATION_REFRESH,
   ANNOTATION_SKIP_RECONCILE,
+  LABEL_APP_INSTANCE,
   ARGO_API_VERSION,
   FINALIZER_RESOURCES,
   FINALIZER_RESOURCES_BACKGROUND,
@@ -23,11 +25,15 @@ import { parseSyncOptions } from "../../engine/sync/annotations.js";
 import { autoSyncEnabled, nextRetry, shouldAutoSync, DEFAULT_SELF_HEAL_BACKOFF, type SelfHealBackoff } from "../../engine/sync/autosync.js";
 import { buildSyncPlan } from "../../engine/sync/plan.js";
 import { nextSyncStep, recordActionOutcomes, type Observation } from "../../engine/sync/step.js";
+import { deleteHookFinalizers, deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nextDeletionStep } from "../../engine/sync/deletion.js";
+import { hookTypes } from "../../engine/sync/annotations.js";
+import { invalidSyncTasks } from "../../engine/sync/validate.js";
 import { resourceKey as syncResourceKey } from "../../engine/sync/types.js";
 import type { RepoSource } from "../../git/types.js";
 import { AdaptiveLimiter } from "../../kube/adaptive.js";
-import type { KubeClient, KubeObject } from "../../kube/client.js";
-import { ClusterCache, trackingKey as makeTrackingKey } from "../../kube/cluster-cache.js";
+import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
+import { ClusterCache, trackedBy, trackingKey as makeTrackingKey } from "../../kube/cluster-cache.js";
+import { clusterAdmits, ClusterRegistry, type ClusterEntry } from "../../kube/clusters.js";
 import { splitApiVersion, UnknownKindError } from "../../kube/discovery.js";
 import { deepEqual, patchStatus } from "../../kube/status-writer.js";
 import { LuaHealthOverride, type CustomizationTree } from "../../lua/customizations.js";
@@ -41,8 +47,8 @@ import type { ReconcileContext, ReconcileResult } from "../../runtime/reconciler
 import { redact } from "../../runtime/redact.js";
 import { pushConcerns, repoIdentity } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
-import { compareAppState, type CompareResult } from "./compare.js";
-import { executeActions } from "./executor.js";
+import { compareAppState, prepareTarget, type CompareResult } from "./compare.js";
+import { executeActions, FIELD_MANAGER } from "./executor.js";
 import { refreshApplication } from "./refresh.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
@@ -69,8 +75,20 @@ export interface ApplicationControllerOptions {
 
 const PROJECT_INDEX = "project";
 const REPO_INDEX = "repo";
-const IN_CLUSTER = "https://kubernetes.default.svc";
 const ERROR_REQUEUE_MS = 30_000;
+/** After this long, a deletion still waiting on something says so in a DeletionError condition. */
+const STUCK_DELETION_MS = 60_000;
+
+/** A delete hook written with generateName gets a stable name, so every step finds the same object. */
+function nameDeleteHook(m: Manifest, appUid: string): Manifest {
+  if (m.metadata.name) return m;
+  const types = hookTypes(m);
+  const stage = types.includes("PreDelete") ? "predelete" : types.includes("PostDelete") ? "postdelete" : undefined;
+  if (!stage) return m;
+  const { generateName, ...meta } = m.metadata;
+  if (typeof generateName !== "string") return m;
+  return { ...m, metadata: { ...meta, name: `${generateName}${appUid.replace(/-/g, "").slice(0, 7)}-${stage}`.toLowerCase() } };
+}
 
 function appSources(app: ApplicationObject): Array<{ repoURL?: string; targetRevision?: string; path?: string }> {
   return app.spec?.sources && app.spec.sources.length > 0 ? app.spec.sources : app.spec?.source ? [app.spec.source] : [];
@@ -78,16 +96,30 @@ function appSources(app: ApplicationObject): Array<{ repoURL?: string; targetRev
 
 type AppStatus = NonNullable<Application["status"]>;
 
+/** Where an Application's resources live: the resolved cluster, its connection and its live cache. */
+interface Destination {
+  cluster: ClusterEntry;
+  client: KubeClient;
+  cache: ClusterCache;
+}
+
+/** The destination could not be resolved (no such cluster, bad credentials config). */
+class DestinationError extends Error {}
+
 export class ApplicationController {
   readonly apps: Informer<ApplicationObject>;
   readonly projects: Informer<AppProjectObject>;
   readonly argocdCm: Informer;
   readonly refresh: Controller;
   readonly operations: Controller;
-  readonly cluster: ClusterCache;
+  /** Registered destination clusters (cluster Secrets) and their connections. */
+  readonly clusters: ClusterRegistry;
+  /** One live-state cache per destination server, created on first use. */
+  private readonly caches = new Map<string, { client: KubeClient; cache: ClusterCache; limiter: AdaptiveLimiter }>();
   private readonly reconciledGeneration = new Map<string, number>();
   private readonly renderCache: RenderCache;
-  private readonly limiter = new AdaptiveLimiter({ initial: 16, max: 64 });
+  /** Finalizers this controller removed, by app uid, until the deletion is seen (stale-cache guard). */
+  private readonly removedFinalizers = new Map<string, Set<string>>();
   /** Tracking key → app key, for drift notifications from the cluster cache. */
   private readonly appByTrackingKey = new Map<string, string>();
 
@@ -99,11 +131,16 @@ export class ApplicationController {
     this.argocdCm = new Informer(opts.client, { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, fieldSelector: "metadata.name=argocd-cm", log, metrics: opts.metrics });
     this.apps.addIndex(PROJECT_INDEX, (app) => [app.spec?.project || "default"]);
     this.apps.addIndex(REPO_INDEX, (app) => [...new Set(appSources(app).filter((s) => s.repoURL).map((s) => repoIdentity(s.repoURL!)))]);
-    this.cluster = new ClusterCache({
-      client: opts.client, log, metrics: opts.metrics,
-      onManagedChange: (key) => {
-        const appKey = this.appByTrackingKey.get(key);
-        if (appKey) this.refresh.enqueue(appKey);
+    this.clusters = new ClusterRegistry({
+      client: opts.client, namespace: opts.namespace, log, metrics: opts.metrics,
+      onChange: (server) => {
+        // New credentials or limits: drop the old connection's cache and look at every app again.
+        const held = this.caches.get(server);
+        if (held) {
+          this.caches.delete(server);
+          void held.cache.stop();
+        }
+        for (const k of this.apps.keys()) this.refresh.enqueue(k);
       },
     });
     this.refresh = new Controller({ name: "application-refresh", workers: opts.statusProcessors, log, metrics: opts.metrics, reconciler: { reconcile: (ctx) => this.reconcileRefresh(ctx) } });
@@ -130,7 +167,10 @@ export class ApplicationController {
         if (!deepEqual(oldApp.operation, newApp.operation) && newApp.operation) this.operations.enqueue(key);
       },
       delete: (app) => {
-        if (app.metadata.uid) this.reconciledGeneration.delete(app.metadata.uid);
+        if (app.metadata.uid) {
+          this.reconciledGeneration.delete(app.metadata.uid);
+          this.removedFinalizers.delete(app.metadata.uid);
+        }
         this.appByTrackingKey.delete(this.trackingKeyOf(app));
       },
     });
@@ -142,20 +182,21 @@ export class ApplicationController {
     this.argocdCm.addHandler({ update: () => { for (const k of this.apps.keys()) this.refresh.enqueue(k); } });
   }
 
-  get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced && this.argocdCm.hasSynced; }
+  get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced && this.argocdCm.hasSynced && this.clusters.hasSynced; }
 
   async start(signal?: AbortSignal): Promise<void> {
     this.projects.start();
     this.argocdCm.start();
     this.apps.start();
-    await Promise.all([this.projects.waitForSync(signal), this.apps.waitForSync(signal), this.argocdCm.waitForSync(signal)]);
+    await Promise.all([this.projects.waitForSync(signal), this.apps.waitForSync(signal), this.argocdCm.waitForSync(signal), this.clusters.start(signal)]);
     this.refresh.start();
     this.operations.start();
   }
 
   async stop(): Promise<void> {
     await Promise.all([this.refresh.stop(), this.operations.stop()]);
-    await Promise.all([this.apps.stop(), this.projects.stop(), this.argocdCm.stop(), this.cluster.stop()]);
+    await Promise.all([this.apps.stop(), this.projects.stop(), this.argocdCm.stop(), this.clusters.stop(), ...[...this.caches.values()].map((c) => c.cache.stop())]);
+    this.caches.clear();
   }
 
   /** Refreshes every Application a git push concerns (webhook); returns their keys. */
@@ -196,20 +237,45 @@ export class ApplicationController {
     return periodic;
   }
 
-  private destinationSupported(app: ApplicationObject): string | undefined {
-    const d = app.spec.destination ?? {};
-    if (d.name === "in-cluster" || (!d.name && (d.server === IN_CLUSTER || d.server === `${IN_CLUSTER}/`))) return undefined;
-    return `destination ${d.name ? `cluster "${d.name}"` : `server ${d.server ?? ""}`} is not supported yet: Hawser manages the in-cluster destination (${IN_CLUSTER}) only`;
+  /** The app's destination cluster, connection and live cache; DestinationError when unresolvable. */
+  private destination(app: ApplicationObject): Destination {
+    const resolved = this.clusters.resolve(app.spec.destination);
+    if (!resolved.ok) throw new DestinationError(resolved.message);
+    let client: KubeClient;
+    try {
+      client = this.clusters.client(resolved.cluster);
+    } catch (err) {
+      throw new DestinationError(err instanceof Error ? err.message : String(err));
+    }
+    let held = this.caches.get(resolved.cluster.server);
+    if (!held || held.client !== client) {
+      if (held) void held.cache.stop();
+      const cache = new ClusterCache({
+        client, log: this.opts.log, metrics: this.opts.metrics,
+        onManagedChange: (key) => {
+          const appKey = this.appByTrackingKey.get(key);
+          if (appKey) this.refresh.enqueue(appKey);
+        },
+      });
+      // Each cluster has its own write budget: one slow apiserver must not throttle the others.
+      held = { client, cache, limiter: new AdaptiveLimiter({ initial: 16, max: 64 }) };
+      this.caches.set(resolved.cluster.server, held);
+    }
+    return { cluster: resolved.cluster, client, cache: held.cache };
+  }
+
+  private limiterFor(dest: Destination): AdaptiveLimiter {
+    return this.caches.get(dest.cluster.server)?.limiter ?? new AdaptiveLimiter({ initial: 16, max: 64 });
   }
 
   /** Discovery for the kinds involved: is each namespaced? Unknown kinds stay undefined. */
-  private async namespacedLookup(objs: ReadonlyArray<{ apiVersion: string; kind: string }>): Promise<(apiVersion: string, kind: string) => boolean | undefined> {
+  private async namespacedLookup(dest: Destination, objs: ReadonlyArray<{ apiVersion: string; kind: string }>): Promise<(apiVersion: string, kind: string) => boolean | undefined> {
     const known = new Map<string, boolean>();
     for (const o of objs) {
       const id = `${o.apiVersion}/${o.kind}`;
       if (known.has(id)) continue;
       try {
-        known.set(id, (await this.opts.client.resourceInfo(o.apiVersion, o.kind)).namespaced);
+        known.set(id, (await dest.client.resourceInfo(o.apiVersion, o.kind)).namespaced);
       } catch (err) {
         if (!(err instanceof UnknownKindError)) throw err;
       }
@@ -218,7 +284,7 @@ export class ApplicationController {
   }
 
   /** Starts watching every kind in play and returns the app's live objects. */
-  private async liveObjects(app: ApplicationObject, kinds: ReadonlyArray<{ apiVersion: string; kind: string }>, signal: AbortSignal): Promise<KubeObject[]> {
+  private async liveObjects(dest: Destination, app: ApplicationObject, kinds: ReadonlyArray<{ apiVersion: string; kind: string }>, signal: AbortSignal): Promise<KubeObject[]> {
     const seen = new Set<string>();
     const previous = ((app.status as AppStatus | undefined)?.resources ?? []).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version ?? ""}` : (r.version ?? "v1"), kind: r.kind ?? "" }));
     for (const k of [...kinds, ...previous]) {
@@ -226,32 +292,34 @@ export class ApplicationController {
       if (seen.has(id) || !k.kind) continue;
       seen.add(id);
       try {
-        await this.cluster.ensureKind(k.apiVersion, k.kind, signal);
+        await dest.cache.ensureKind(k.apiVersion, k.kind, signal);
       } catch (err) {
         // A kind whose CRD is not installed yet has no live objects; the sync will create it.
         if (!(err instanceof UnknownKindError)) throw err;
       }
     }
-    return this.cluster.managedBy(this.trackingKeyOf(app));
+    return dest.cache.managedBy(this.trackingKeyOf(app));
   }
 
-  private async render(app: ApplicationObject, revisions?: Array<string | undefined>): Promise<RenderOutput> {
+  private async render(app: ApplicationObject, dest: Destination, revisions?: Array<string | undefined>): Promise<RenderOutput> {
     if (!this.opts.repos || !this.opts.plugins) throw new Error("no git access configured");
+    // Helm's Capabilities are the destination's, as in Argo; an unreachable cluster fails here.
+    const kubeVersion = await dest.client.serverVersion();
     return renderApplication(app as unknown as Application, {
-      repos: this.opts.repos, plugins: this.opts.plugins, cache: this.renderCache, log: this.opts.log,
+      repos: this.opts.repos, plugins: this.opts.plugins, cache: this.renderCache, log: this.opts.log, kubeVersion,
     }, revisions ? { revisions } : {});
   }
 
-  private async compare(app: ApplicationObject, rendered: RenderOutput, signal: AbortSignal): Promise<CompareResult> {
+  private async compare(app: ApplicationObject, dest: Destination, rendered: RenderOutput, signal: AbortSignal): Promise<CompareResult> {
     const settings = this.settings();
-    const isNamespaced = await this.namespacedLookup(rendered.manifests);
-    const live = await this.liveObjects(app, rendered.manifests, signal);
+    const isNamespaced = await this.namespacedLookup(dest, rendered.manifests);
+    const live = await this.liveObjects(dest, app, rendered.manifests, signal);
     return compareAppState({
       appName: app.metadata.name ?? "",
       trackingKey: this.trackingKeyOf(app),
       trackingMethod: "annotation",
       destinationNamespace: app.spec.destination?.namespace ?? "",
-      clusterServer: IN_CLUSTER,
+      clusterServer: dest.cluster.server,
       target: rendered.manifests,
       live,
       isNamespaced,
@@ -288,7 +356,10 @@ export class ApplicationController {
     }
 
     const now = new Date().toISOString();
-    const validated = refreshApplication({ app, project: (name) => this.projects.get(`${this.opts.namespace}/${name}`), controllerNamespace: this.opts.namespace, now: () => now });
+    const validated = refreshApplication({
+      app, project: (name) => this.projects.get(`${this.opts.namespace}/${name}`), controllerNamespace: this.opts.namespace, now: () => now,
+      resolveDestination: (d) => this.clusters.resolve(d),
+    });
     for (const c of validated.newErrors) void this.opts.events?.record(app, "Warning", c.type, c.message);
     const status: AppStatus = { ...(validated.status as AppStatus) };
     const invalid = (validated.status.conditions ?? []).some((c) => c.type === ApplicationConditionType.InvalidSpecError);
@@ -307,28 +378,37 @@ export class ApplicationController {
     const optionWarnings = parseSyncOptions(app.spec.syncPolicy?.syncOptions).warnings;
     for (const w of optionWarnings) conditions.push({ type: ApplicationConditionType.SyncOptionWarning, message: w });
     if (invalid) return done({ sync: { status: "Unknown" } });
-    const unsupported = this.destinationSupported(app);
-    if (unsupported) {
-      conditions.push({ type: ApplicationConditionType.ComparisonError, message: unsupported });
-      return done({ sync: { status: "Unknown" } });
-    }
     if (!this.opts.repos) return done({});
 
+    let dest: Destination;
     let rendered: RenderOutput;
+    let cmp: CompareResult;
+    let stage = "Failed to reach the destination cluster";
     try {
-      rendered = await this.render(app);
+      dest = this.destination(app);
+      stage = "Failed to load target state";
+      rendered = await this.render(app, dest);
+      stage = "Failed to load live state";
+      cmp = await this.compare(app, dest, rendered, ctx.signal);
     } catch (err) {
-      // Nothing is pruned or changed when git or rendering fails: the previous resources stay,
-      // the sync status becomes Unknown and the condition says why.
+      if (ctx.signal.aborted) throw err;
+      // Nothing is pruned or changed when git, rendering or the cluster fails: the previous
+      // resources stay, the sync status becomes Unknown and the condition says why.
       const message = redact(err instanceof Error ? err.message : String(err));
-      conditions.push({ type: ApplicationConditionType.ComparisonError, message: `Failed to load target state: ${message}` });
-      ctx.log.warn("render failed", { application: app.metadata.name, error: message });
+      conditions.push({ type: ApplicationConditionType.ComparisonError, message: `${stage}: ${message}` });
+      ctx.log.warn("comparison failed", { application: app.metadata.name, stage, error: message });
       const prevSync = (app.status as AppStatus | undefined)?.sync;
       return done({ sync: { ...(prevSync ?? {}), status: "Unknown" } }, Math.min(requeue ?? ERROR_REQUEUE_MS, ERROR_REQUEUE_MS));
     }
     for (const w of rendered.repeatedResourceWarnings) conditions.push({ type: "RepeatedResourceWarning", message: w });
-
-    const cmp = await this.compare(app, rendered, ctx.signal);
+    // PreDelete/PostDelete hooks in git: the finalizers that will run them on deletion (Argo adds them too).
+    const hookFinalizers = deleteHookFinalizers(cmp.prepared).filter((f) => !(app.metadata.finalizers ?? []).includes(f));
+    if (hookFinalizers.length > 0) {
+      await this.opts.client.patch(
+        { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace },
+        { metadata: { finalizers: [...(app.metadata.finalizers ?? []), ...hookFinalizers], resourceVersion: app.metadata.resourceVersion } },
+      );
+    }
     if (cmp.excluded.length > 0) conditions.push({ type: ApplicationConditionType.ExcludedResourceWarning, message: `Resources of excluded kinds are not managed: ${cmp.excluded.join(", ")}` });
     const multi = (app.spec.sources?.length ?? 0) > 0;
     const sync: Record<string, unknown> = {
@@ -387,25 +467,91 @@ export class ApplicationController {
   // ---- deletion ----
 
   private async finalizeDeletion(ctx: ReconcileContext, app: ApplicationObject): Promise<ReconcileResult> {
-    const finalizers = app.metadata.finalizers ?? [];
-    const cascade = finalizers.find((f) => f === FINALIZER_RESOURCES || f === `${FINALIZER_RESOURCES}/foreground` || f === FINALIZER_RESOURCES_BACKGROUND);
-    if (!cascade) return {};
-    const kinds = ((app.status as AppStatus | undefined)?.resources ?? []).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version ?? ""}` : (r.version ?? "v1"), kind: r.kind ?? "" }));
-    const live = (await this.liveObjects(app, kinds, ctx.signal)).filter((o) => !o.metadata.deletionTimestamp || true);
-    const remaining = live.filter((o) => o.kind !== "Namespace" || live.length === 1);
-    if (remaining.length > 0) {
-      const policy = cascade === FINALIZER_RESOURCES_BACKGROUND ? "Background" : "Foreground";
-      await Promise.all(remaining.filter((o) => !o.metadata.deletionTimestamp).map((o) => this.limiter.run(() =>
-        this.opts.client.delete({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name!, namespace: o.metadata.namespace }, { propagationPolicy: policy }))));
-      ctx.log.info("deleting managed resources before the Application", { application: app.metadata.name, remaining: remaining.length });
-      return { requeueAfterMs: 1000 };
+    // The cache may not have seen our last finalizer removal yet; acting on that stale copy
+    // would re-run a finished stage (e.g. re-create a PostDelete hook just cleaned up).
+    const removed = this.removedFinalizers.get(app.metadata.uid ?? "");
+    const finalizers = (app.metadata.finalizers ?? []).filter((f) => !removed?.has(f));
+    const ours = new Set([FINALIZER_PRE_DELETE, FINALIZER_RESOURCES, `${FINALIZER_RESOURCES}/foreground`, FINALIZER_RESOURCES_BACKGROUND, FINALIZER_POST_DELETE]);
+    if (!finalizers.some((f) => ours.has(f))) return {};
+    const ref = { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace };
+    let dest: Destination;
+    try {
+      dest = this.destination(app);
+    } catch (err) {
+      if (!(err instanceof DestinationError)) throw err;
+      // As Argo: with the destination cluster gone there is nothing to delete or run; let it go.
+      void this.opts.events?.record(app, "Warning", "DeletionError", `${err.message}; skipping resource deletion`);
+      await this.opts.client.patch(ref, { metadata: { finalizers: finalizers.filter((f) => !ours.has(f)), resourceVersion: app.metadata.resourceVersion } });
+      return {};
     }
-    await this.opts.client.patch(
-      { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace },
-      { metadata: { finalizers: finalizers.filter((f) => f !== cascade), resourceVersion: app.metadata.resourceVersion } },
-    );
-    ctx.log.info("managed resources deleted; finalizer removed", { application: app.metadata.name });
-    return {};
+
+    // Delete hooks come from the current render; plain cascade deletion needs only the live state.
+    let hooks: ReturnType<typeof deleteHooks> | undefined;
+    let renderError: string | undefined;
+    if (finalizers.includes(FINALIZER_PRE_DELETE) || finalizers.includes(FINALIZER_POST_DELETE)) {
+      try {
+        const rendered = await this.render(app, dest);
+        const isNamespaced = await this.namespacedLookup(dest, rendered.manifests);
+        const prepared = rendered.manifests.map((m) => prepareTarget(nameDeleteHook(m, app.metadata.uid ?? ""), {
+          destinationNamespace: app.spec.destination?.namespace ?? "", isNamespaced, trackingKey: this.trackingKeyOf(app), trackingMethod: "annotation",
+        }));
+        hooks = deleteHooks(prepared);
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        renderError = redact(err instanceof Error ? err.message : String(err));
+      }
+    }
+    const kinds = [
+      ...((app.status as AppStatus | undefined)?.resources ?? []).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version ?? ""}` : (r.version ?? "v1"), kind: r.kind ?? "" })),
+      ...[...(hooks?.preDelete ?? []), ...(hooks?.postDelete ?? [])].map((h) => ({ apiVersion: h.apiVersion, kind: h.kind })),
+    ];
+    const live = await this.liveObjects(dest, app, kinds, ctx.signal);
+    const override = this.healthOverride(this.settings());
+    const step = nextDeletionStep({
+      finalizers, hooks, renderError, live,
+      appSyncOptions: parseSyncOptions(app.spec.syncPolicy?.syncOptions).options,
+      approvedAt: app.metadata.annotations?.[ANNOTATION_DELETION_APPROVED],
+      deletionRequestedAt: app.metadata.deletionTimestamp ?? "",
+      health: (o) => evaluateResourceHealth(o, override).health,
+    });
+    const limiter = this.limiterFor(dest);
+    await Promise.all([
+      ...step.create.map((o) => limiter.run(() => dest.client.apply(o, { fieldManager: FIELD_MANAGER, force: true }))),
+      ...step.delete.map(({ obj, propagationPolicy }) => limiter.run(async () => {
+        try {
+          await dest.client.delete({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name!, namespace: obj.metadata.namespace }, { propagationPolicy });
+        } catch (err) {
+          if (!(err instanceof KubeApiError && err.isNotFound)) throw err;
+        }
+      })),
+    ]);
+
+    // A failure, or a wait that has gone on for a while, is said on the Application.
+    const waitedMs = Date.now() - Date.parse(app.metadata.deletionTimestamp ?? new Date().toISOString());
+    const stuck = step.error ?? (step.waitingFor.length > 0 && waitedMs > STUCK_DELETION_MS
+      ? `Application deletion is waiting for ${step.waitingFor.slice(0, 5).join("; ")}${step.waitingFor.length > 5 ? ` and ${step.waitingFor.length - 5} more` : ""}`
+      : undefined);
+    const prev = (app.status as AppStatus | undefined)?.conditions ?? [];
+    const conditions = setConditions(prev, stuck ? [{ type: ApplicationConditionType.DeletionError, message: stuck }] : [], [ApplicationConditionType.DeletionError]);
+    if (!deepEqual(prev, conditions)) {
+      await patchStatus(this.opts.client, app, { ...(app.status as AppStatus), conditions });
+      if (step.error) void this.opts.events?.record(app, "Warning", "DeletionError", step.error);
+    }
+    if (step.removeFinalizer) {
+      // A JSON patch that tests the list first: a concurrent change to finalizers fails it cleanly.
+      const current = app.metadata.finalizers ?? [];
+      await this.opts.client.patch(ref, [
+        { op: "test", path: "/metadata/finalizers", value: current },
+        { op: "replace", path: "/metadata/finalizers", value: current.filter((f) => f !== step.removeFinalizer) },
+      ], { type: "json" });
+      const uid = app.metadata.uid ?? "";
+      this.removedFinalizers.set(uid, new Set([...(this.removedFinalizers.get(uid) ?? []), step.removeFinalizer]));
+      ctx.log.info("deletion stage complete; finalizer removed", { application: app.metadata.name, stage: step.stage, finalizer: step.removeFinalizer });
+      return {};
+    }
+    if (step.stage === undefined) return {};
+    ctx.log.info("deleting the Application", { application: app.metadata.name, stage: step.stage, created: step.create.length, deleted: step.delete.length, waiting: step.waitingFor.length, error: step.error });
+    return { requeueAfterMs: step.error ? 10_000 : 2_000 };
   }
 
   // ---- operations ----
@@ -445,26 +591,55 @@ export class ApplicationController {
 
     // The commit is fixed at the start of the operation, so every step syncs the same revision.
     const pinned = state.syncResult?.revision || (syncOp.revision && /^[0-9a-f]{40}$/.test(syncOp.revision) ? syncOp.revision : undefined);
+    let dest: Destination;
     let rendered: RenderOutput;
+    let cmp: CompareResult;
     try {
-      rendered = await this.render(app, pinned ? [pinned] : undefined);
+      dest = this.destination(app);
+      rendered = await this.render(app, dest, pinned ? [pinned] : undefined);
+      cmp = await this.compare(app, dest, rendered, ctx.signal);
     } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      // Nothing was applied in this step; the operation ends with the reason, as Argo's does.
       const message = redact(err instanceof Error ? err.message : String(err));
       const failed: OperationState = { ...state, phase: "Error", message: `ComparisonError: ${message}`, finishedAt: now };
       await this.persistOperationState(app, failed);
       await this.clearOperation(app);
       return {};
     }
-    const cmp = await this.compare(app, rendered, ctx.signal);
+    const cache = dest.cache;
     const target = cmp.prepared.filter((o) => !o.metadata.deletionTimestamp);
     const live = cmp.resources.filter((r) => r.live).map((r) => r.live!);
     const destNs = app.spec.destination?.namespace ?? "";
     let liveNamespace: KubeObject | undefined;
     if (destNs) {
-      await this.cluster.ensureKind("v1", "Namespace", ctx.signal);
-      liveNamespace = this.cluster.get("v1", "Namespace", undefined, destNs);
+      await cache.ensureKind("v1", "Namespace", ctx.signal);
+      liveNamespace = cache.get("v1", "Namespace", undefined, destNs);
     }
-    const isNamespaced = await this.namespacedLookup([...target, ...live]);
+    const isNamespaced = await this.namespacedLookup(dest, [...target, ...live]);
+    const projectName = app.spec.project || "default";
+    const invalid = invalidSyncTasks({
+      targets: target, isNamespaced, projectName,
+      project: this.projects.get(`${this.opts.namespace}/${projectName}`)?.spec,
+      destination: { server: dest.cluster.server, name: dest.cluster.name },
+      clusterAdmits: (ns) => clusterAdmits(dest.cluster, ns),
+      failOnSharedResource: parseSyncOptions(app.spec.syncPolicy?.syncOptions).options.failOnSharedResource === true
+        || parseSyncOptions(syncOp.syncOptions).options.failOnSharedResource === true,
+      trackingKey: this.trackingKeyOf(app),
+      trackedByOther: (o) => {
+        const liveObj = cache.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name ?? "");
+        return liveObj ? trackedBy(liveObj, "annotation", LABEL_APP_INSTANCE) : undefined;
+      },
+    });
+    if (invalid.length > 0) {
+      // Argo's wording; nothing has been applied by this step.
+      const failed: OperationState = { ...state, phase: "Failed", message: `one or more synchronization tasks are not valid: ${invalid.join("; ")}`, finishedAt: now };
+      await this.persistOperationState(app, failed);
+      await this.clearOperation(app);
+      void this.opts.events?.record(app, "Warning", "OperationCompleted", failed.message ?? "");
+      this.refresh.enqueue(ctx.key);
+      return {};
+    }
     const outOfSync = new Set(cmp.statuses.filter((s) => s.status !== "Synced").map((s) => `${s.group}/${s.kind}/${s.namespace ?? ""}/${s.name}`));
     let plan;
     try {
@@ -506,14 +681,14 @@ export class ApplicationController {
       const key = syncResourceKey(ref);
       if (observations.has(key)) continue;
       const apiVersion = ref.group ? `${ref.group}/${version}` : version;
-      if (!this.cluster.isWatched(apiVersion, ref.kind)) {
+      if (!cache.isWatched(apiVersion, ref.kind)) {
         try {
-          await this.cluster.ensureKind(apiVersion, ref.kind, ctx.signal);
+          await cache.ensureKind(apiVersion, ref.kind, ctx.signal);
         } catch (err) {
           if (!(err instanceof UnknownKindError)) throw err;
         }
       }
-      const obj = this.cluster.get(apiVersion, ref.kind, ref.namespace || undefined, ref.name);
+      const obj = cache.get(apiVersion, ref.kind, ref.namespace || undefined, ref.name);
       if (!obj) {
         observations.set(key, { exists: false });
         continue;
@@ -524,7 +699,7 @@ export class ApplicationController {
     const pruneConfirmed = !!app.metadata.annotations?.["argocd.argoproj.io/deletion-approved"];
     const step = nextSyncStep(plan, state, observations, { now, waveDelayMs: this.opts.waveDelayMs, pruneConfirmed });
     const outcomes = step.actions.length > 0
-      ? await executeActions(this.opts.client, step.actions, this.limiter, (a) => this.cluster.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name))
+      ? await executeActions(dest.client, step.actions, this.limiterFor(dest), (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name))
       : [];
     let next = recordActionOutcomes(step.state, outcomes);
     ctx.log.info("sync step", { application: app.metadata.name, decision: step.decision, actions: step.actions.length, failed: outcomes.filter((o) => !o.ok).length, phase: next.phase });

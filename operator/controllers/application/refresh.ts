@@ -3,6 +3,7 @@
 // git and the live cluster builds on it. Pure: it receives what it needs and returns the status.
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../../api/conditions.js";
 import { isDestinationPermitted, isSourcePermitted, validateProjectSpec, type ProjectPolicySpec } from "../../engine/project.js";
+import type { DestinationResolution } from "../../kube/clusters.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
 export interface RefreshInputs {
@@ -11,6 +12,8 @@ export interface RefreshInputs {
   project: (name: string) => AppProjectObject | undefined;
   controllerNamespace: string;
   now: () => string;
+  /** Resolves the destination against the registered clusters; without it any destination is taken as is. */
+  resolveDestination?: (dest: { server?: string; name?: string }) => DestinationResolution;
 }
 
 export interface RefreshOutcome {
@@ -20,7 +23,11 @@ export interface RefreshOutcome {
 }
 
 /** Problems with the spec that stop any comparison, in Argo's wording where Argo has one. */
-export function validateSpec(app: ApplicationObject, project: (name: string) => AppProjectObject | undefined): string[] {
+export function validateSpec(
+  app: ApplicationObject,
+  project: (name: string) => AppProjectObject | undefined,
+  resolveDestination?: RefreshInputs["resolveDestination"],
+): string[] {
   const problems: string[] = [];
   const projectName = app.spec.project || "default";
   const proj = project(projectName);
@@ -43,16 +50,28 @@ export function validateSpec(app: ApplicationObject, project: (name: string) => 
       problems.push(`application repo ${s.repoURL} is not permitted in project '${projectName}'`);
     }
   });
-  if (proj && dest && (dest.server || dest.name) && !(dest.server && dest.name) && !isDestinationPermitted(policy, dest)) {
-    const where = dest.server ? `server '${dest.server}'` : `name '${dest.name}'`;
-    problems.push(`application destination ${where} and namespace '${dest.namespace ?? ""}' do not match any of the allowed destinations in project '${projectName}'`);
+  if (dest && (dest.server || dest.name) && !(dest.server && dest.name)) {
+    // Argo checks the project against both the server and the name of the resolved cluster.
+    let checked: { server?: string; name?: string; namespace?: string } = dest;
+    if (resolveDestination) {
+      const resolved = resolveDestination(dest);
+      if (!resolved.ok) {
+        problems.push(resolved.message);
+        return problems;
+      }
+      checked = { server: resolved.cluster.server, name: resolved.cluster.name, namespace: dest.namespace };
+    }
+    if (proj && !isDestinationPermitted(policy, checked)) {
+      const where = dest.server ? `server '${dest.server}'` : `name '${dest.name}'`;
+      problems.push(`application destination ${where} and namespace '${dest.namespace ?? ""}' do not match any of the allowed destinations in project '${projectName}'`);
+    }
   }
   return problems;
 }
 
 export function refreshApplication(inputs: RefreshInputs): RefreshOutcome {
   const { app } = inputs;
-  const problems = validateSpec(app, inputs.project);
+  const problems = validateSpec(app, inputs.project, inputs.resolveDestination);
   const previous = app.status?.conditions ?? [];
   const conditions = setConditions(
     previous,
