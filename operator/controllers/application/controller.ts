@@ -590,13 +590,22 @@ export class ApplicationController {
     const syncOp = state.operation.sync;
 
     // The commit is fixed at the start of the operation, so every step syncs the same revision.
-    const pinned = state.syncResult?.revision || (syncOp.revision && /^[0-9a-f]{40}$/.test(syncOp.revision) ? syncOp.revision : undefined);
+    const isSha = (r: string | undefined): r is string => !!r && /^[0-9a-f]{40}$/.test(r);
+    const pinned = state.syncResult?.revision || (isSha(syncOp.revision) ? syncOp.revision : undefined);
+    // A rollback (or any sync naming its own source) renders that source instead of the spec's.
+    const opApp: ApplicationObject = syncOp.sources && syncOp.sources.length > 0
+      ? { ...app, spec: { ...app.spec, source: undefined, sources: syncOp.sources } }
+      : syncOp.source ? { ...app, spec: { ...app.spec, source: syncOp.source, sources: undefined } } : app;
+    const multiOp = (opApp.spec.sources?.length ?? 0) > 0;
+    const pinnedRevisions: Array<string | undefined> | undefined = multiOp
+      ? (state.syncResult?.revisions ?? syncOp.revisions?.map((r) => (isSha(r) ? r : undefined)))
+      : pinned ? [pinned] : syncOp.revision ? [syncOp.revision] : undefined;
     let dest: Destination;
     let rendered: RenderOutput;
     let cmp: CompareResult;
     try {
       dest = this.destination(app);
-      rendered = await this.render(app, dest, pinned ? [pinned] : undefined);
+      rendered = await this.render(opApp, dest, pinnedRevisions);
       cmp = await this.compare(app, dest, rendered, ctx.signal);
     } catch (err) {
       if (ctx.signal.aborted) throw err;
@@ -664,7 +673,9 @@ export class ApplicationController {
       await this.clearOperation(app);
       return {};
     }
-    state.syncResult ??= { revision: plan.revision };
+    state.syncResult ??= multiOp
+      ? { revision: plan.revision, revisions: rendered.revisions, sources: opApp.spec.sources as ApplicationSource[] }
+      : { revision: plan.revision, source: opApp.spec.source as ApplicationSource };
     state.syncResult.revision ||= plan.revision;
 
     // What is running now, as the health engine sees it in the live cache.
@@ -714,12 +725,12 @@ export class ApplicationController {
       const history = [...(status.history ?? [])] as RevisionHistory[];
       const id = history.reduce((m, h) => Math.max(m, h.id), -1) + 1;
       const entry: RevisionHistory = { id, deployedAt: now, deployStartedAt: next.startedAt, initiatedBy: next.operation.initiatedBy };
-      if ((app.spec.sources?.length ?? 0) > 0) {
+      if (multiOp) {
         entry.revisions = rendered.revisions;
-        entry.sources = app.spec.sources as ApplicationSource[];
+        entry.sources = opApp.spec.sources as ApplicationSource[];
       } else {
         entry.revision = rendered.revisions[0];
-        entry.source = app.spec.source as ApplicationSource;
+        entry.source = opApp.spec.source as ApplicationSource;
       }
       history.push(entry);
       const limit = typeof app.spec.revisionHistoryLimit === "number" ? app.spec.revisionHistoryLimit : 10;
@@ -730,7 +741,10 @@ export class ApplicationController {
       // Retry: keep `.operation` and start again after the backoff, counting the attempt.
       next = { ...next, phase: "Running", retryCount: retry.retryCount, message: `${next.message ?? ""} (${retry.reason} in ${Math.max(0, Math.round((retry.retryAtMs! - Date.now()) / 1000))} s)` };
       delete next.finishedAt;
-      if (next.syncResult) next.syncResult = { revision: next.syncResult.revision };
+      if (next.syncResult) {
+        const { resources: _dropped, ...pinnedResult } = next.syncResult;
+        next.syncResult = pinnedResult;
+      }
       await this.persistOperationState(app, next);
       return { requeueAfterMs: Math.max(0, retry.retryAtMs! - Date.now()) };
     }
