@@ -29,3 +29,12 @@ test("bad flags are errors naming the flag", () => {
   assert.throws(() => parseOperatorConfig(["--metrics-addr", "nope"], {}), /--metrics-addr must be HOST:PORT/);
   assert.throws(() => parseOperatorConfig(["--app-resync", "ten"], {}), /--app-resync must be a non-negative integer/);
 });
+
+test("customization directories and the installation id", () => {
+  const c = parseOperatorConfig(["--customizations", "/lua/a", "--customizations=/lua/b", "--installation-id", "blue"], {}) as OperatorConfig;
+  assert.deepEqual(c.customizationDirs, ["/lua/a", "/lua/b"], "repeatable, in order");
+  assert.equal(c.installationID, "blue", "flag");
+  const fromEnv = parseOperatorConfig([], { HAWSER_INSTALLATION_ID: "green" }) as OperatorConfig;
+  assert.equal(fromEnv.installationID, "green", "env default");
+  assert.equal((parseOperatorConfig([], {}) as OperatorConfig).installationID, undefined, "none by default");
+});

@@ -28,6 +28,10 @@ export interface OperatorConfig {
   pluginPackages: string[];
   generatorDirs: string[];
   generatorPackages: string[];
+  /** Lua customization trees in Argo's resource_customizations/<group>/<Kind>/ layout. */
+  customizationDirs: string[];
+  /** Default for argocd-cm `installationID` (which wins when set). */
+  installationID?: string;
   logLevel: LogLevel;
 }
 
@@ -35,9 +39,9 @@ export const operatorFlagSpec = {
   values: [
     "kubeconfig", "namespace", "status-processors", "operation-processors", "appset-processors",
     "app-resync", "app-resync-jitter", "metrics-addr", "lease-name", "log-level",
-    "lease-duration", "renew-deadline", "retry-period", "webhook-addr",
+    "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "installation-id",
   ],
-  repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package"],
+  repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
   booleans: ["leader-elect", "install-crds", "help"],
 };
 
@@ -62,6 +66,10 @@ export const operatorUsage = `usage: hawser operator [flags]
   --plugin-package NAME        load plugins from an installed npm package (repeatable)
   --generator-dir DIR          load ApplicationSet generator modules from DIR (repeatable)
   --generator-package NAME     load generators from an installed npm package (repeatable)
+  --customizations DIR         Lua health checks in Argo's resource_customizations/<group>/<Kind>/health.lua
+                               layout, over the bundled ones (repeatable; argocd-cm entries win)
+  --installation-id ID         mark and recognise this instance's resources when several share a cluster;
+                               argocd-cm installationID wins when set (env HAWSER_INSTALLATION_ID)
   --log-level LEVEL            debug, info, warn, error (default info; env HAWSER_LOG_LEVEL)
 `;
 
@@ -104,6 +112,8 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     pluginPackages: list("plugin-package"),
     generatorDirs: list("generator-dir"),
     generatorPackages: list("generator-package"),
+    customizationDirs: list("customizations"),
+    installationID: flagValue(flags, "installation-id") ?? (env.HAWSER_INSTALLATION_ID || undefined),
     logLevel: parseLogLevel(flagValue(flags, "log-level") ?? env.HAWSER_LOG_LEVEL),
   };
 }

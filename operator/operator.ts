@@ -96,7 +96,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   });
   repoSecrets.start();
   const repos = new RepoCache({ credentials, logger: log });
-  const healthTrees = [loadCustomizationTree(bundledCustomizationsDir())];
+  // User trees first: the first tree with a script for a kind wins, so users override the bundled.
+  const healthTrees = [...config.customizationDirs.map((d) => loadCustomizationTree(d)), loadCustomizationTree(bundledCustomizationsDir())];
 
   // Webhook secrets live in argocd-secret; a one-object informer keeps them current.
   const argocdSecret = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: config.namespace, fieldSelector: "metadata.name=argocd-secret", log });
@@ -129,7 +130,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     controller = new ApplicationController({
       client, namespace: config.namespace, statusProcessors: config.statusProcessors, operationProcessors: config.operationProcessors,
       resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, log, metrics, events,
-      repos, plugins, healthTrees,
+      repos, plugins, healthTrees, installationID: config.installationID,
     });
     await controller.start();
     appsetController = new ApplicationSetController({ client, namespace: config.namespace, workers: config.appsetProcessors, generators, repos, log, metrics });

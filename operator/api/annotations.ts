@@ -8,6 +8,7 @@ export const ANNOTATION_HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-pol
 export const ANNOTATION_SYNC_OPTIONS = "argocd.argoproj.io/sync-options";
 export const ANNOTATION_COMPARE_OPTIONS = "argocd.argoproj.io/compare-options";
 export const ANNOTATION_TRACKING_ID = "argocd.argoproj.io/tracking-id";
+export const ANNOTATION_INSTALLATION_ID = "argocd.argoproj.io/installation-id";
 export const LABEL_APP_INSTANCE = "app.kubernetes.io/instance";
 export const LABEL_SECRET_TYPE = "argocd.argoproj.io/secret-type";
 export const FINALIZER_RESOURCES = "resources-finalizer.argocd.argoproj.io";

@@ -42,6 +42,12 @@ export interface ArgoSettings {
   compareOptions: CompareOptions;
   resourceExclusions: FilteredResource[];
   resourceInclusions: FilteredResource[];
+  /** `installationID`: marks this instance's resources when several share a cluster. */
+  installationID?: string;
+  /** `application.resourceTrackingMethod` (Argo 3 default: annotation). */
+  trackingMethod: "annotation" | "label" | "annotation+label";
+  /** `application.instanceLabelKey`. */
+  instanceLabelKey: string;
   errors: string[];
 }
 
@@ -52,7 +58,10 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
 };
 
 export function defaultSettings(): ArgoSettings {
-  return { resourceOverrides: new Map(), compareOptions: { ...DEFAULT_COMPARE_OPTIONS }, resourceExclusions: [], resourceInclusions: [], errors: [] };
+  return {
+    resourceOverrides: new Map(), compareOptions: { ...DEFAULT_COMPARE_OPTIONS }, resourceExclusions: [], resourceInclusions: [],
+    trackingMethod: "annotation", instanceLabelKey: "app.kubernetes.io/instance", errors: [],
+  };
 }
 
 const PREFIX = "resource.customizations.";
@@ -135,6 +144,11 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
   const settings = defaultSettings();
   const { errors, resourceOverrides: overrides } = settings;
   const d = data ?? {};
+  if (d.installationID?.trim()) settings.installationID = d.installationID.trim();
+  const method = d["application.resourceTrackingMethod"]?.trim();
+  if (method === "annotation" || method === "label" || method === "annotation+label") settings.trackingMethod = method;
+  else if (method) errors.push(`application.resourceTrackingMethod: unknown method "${method}" (annotation, label or annotation+label)`);
+  if (d["application.instanceLabelKey"]?.trim()) settings.instanceLabelKey = d["application.instanceLabelKey"].trim();
   const get = (key: string): ResourceOverride => {
     let o = overrides.get(key);
     if (!o) overrides.set(key, (o = {}));

@@ -25,3 +25,12 @@ test("label and annotation+label tracking", () => {
   assert.equal(trackedBy(deploy({}, { team: "x" }), "label", "team"), "x");
   assert.equal(trackedBy(deploy({}, { "app.kubernetes.io/instance": "guestbook" }), "annotation+label", "app.kubernetes.io/instance"), "guestbook");
 });
+
+test("an installation id separates instances sharing a cluster", () => {
+  const id = { "argocd.argoproj.io/tracking-id": "guestbook:apps/Deployment:dev/web" };
+  const marked = deploy({ ...id, "argocd.argoproj.io/installation-id": "blue" });
+  assert.equal(trackedBy(marked, "annotation", "app.kubernetes.io/instance", "blue"), "guestbook", "ours when the ids match");
+  assert.equal(trackedBy(marked, "annotation", "app.kubernetes.io/instance", "green"), undefined, "another instance's object");
+  assert.equal(trackedBy(marked, "annotation", "app.kubernetes.io/instance"), undefined, "an instance without an id ignores marked objects");
+  assert.equal(trackedBy(deploy(id), "annotation", "app.kubernetes.io/instance", "blue"), undefined, "unmarked objects are not ours when we have an id");
+});

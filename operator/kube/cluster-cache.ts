@@ -3,7 +3,7 @@
 // Application that tracks it (Argo's tracking annotation or instance label). Looking up an app's
 // live objects is an index read, never a scan, and a change to a tracked object notifies the
 // owning app within the watch latency, which is how drift is noticed in seconds.
-import { ANNOTATION_TRACKING_ID, LABEL_APP_INSTANCE } from "../api/annotations.js";
+import { ANNOTATION_INSTALLATION_ID, ANNOTATION_TRACKING_ID, LABEL_APP_INSTANCE } from "../api/annotations.js";
 import { Informer } from "../runtime/informer.js";
 import type { Logger } from "../runtime/logger.js";
 import type { OperatorMetrics } from "../runtime/metrics.js";
@@ -20,6 +20,8 @@ export interface ClusterCacheOptions {
   trackingMethod?: TrackingMethod;
   /** argocd-cm `application.instanceLabelKey`. */
   instanceLabelKey?: string;
+  /** argocd-cm `installationID`: objects marked by another installation are not ours. */
+  installationID?: string;
   /** Called with the tracking key (`app` or `appNamespace_app`) of an object that changed. */
   onManagedChange?: (trackingKey: string, obj: KubeObject, event: "add" | "update" | "delete") => void;
 }
@@ -41,7 +43,10 @@ export function trackingId(key: string, obj: { apiVersion: string; kind: string;
  * The app an object belongs to, by the configured tracking method; undefined when untracked.
  * An annotation naming another object (a copied resource) does not count, as in Argo.
  */
-export function trackedBy(obj: KubeObject, method: TrackingMethod, labelKey: string): string | undefined {
+export function trackedBy(obj: KubeObject, method: TrackingMethod, labelKey: string, installationID?: string): string | undefined {
+  // Several instances on one cluster: only objects carrying our installation id (or none, when we
+  // have none) can be ours, whatever their tracking data says.
+  if ((obj.metadata.annotations?.[ANNOTATION_INSTALLATION_ID] ?? "") !== (installationID ?? "")) return undefined;
   if (method === "label") return obj.metadata.labels?.[labelKey] || undefined;
   const id = obj.metadata.annotations?.[ANNOTATION_TRACKING_ID];
   if (id) {
@@ -81,7 +86,7 @@ export class ClusterCache {
       if (!informer) {
         informer = new Informer(this.opts.client, { apiVersion, kind, log: this.opts.log, metrics: this.opts.metrics });
         informer.addIndex(APP_INDEX, (o) => {
-          const key = trackedBy(o, this.method, this.labelKey);
+          const key = trackedBy(o, this.method, this.labelKey, this.opts.installationID);
           return key ? [key] : [];
         });
         informer.addHandler({
@@ -119,8 +124,8 @@ export class ClusterCache {
 
   private notify(obj: KubeObject, event: "add" | "update" | "delete", old?: KubeObject): void {
     if (!this.opts.onManagedChange) return;
-    const key = trackedBy(obj, this.method, this.labelKey);
-    const oldKey = old ? trackedBy(old, this.method, this.labelKey) : undefined;
+    const key = trackedBy(obj, this.method, this.labelKey, this.opts.installationID);
+    const oldKey = old ? trackedBy(old, this.method, this.labelKey, this.opts.installationID) : undefined;
     // Only status-free changes matter for drift, but health does read status: notify on any change.
     if (key) this.opts.onManagedChange(key, obj, event);
     if (oldKey && oldKey !== key) this.opts.onManagedChange(oldKey, obj, "delete");

@@ -22,6 +22,8 @@ export function startOperatorProcess(opts: { kubeconfig: string; namespace: stri
   const proc = spawn(process.execPath, [
     "--import", "tsx", "operator/cli.ts", "operator",
     "--kubeconfig", opts.kubeconfig, "--namespace", opts.namespace, "--metrics-addr", "127.0.0.1:0", "--webhook-addr", "127.0.0.1:0",
+    // Test files share one cluster and often reuse app names: each operator only sees its own.
+    "--installation-id", opts.namespace,
     ...(opts.args ?? []),
   ], { cwd: root, env: { ...process.env, ...opts.env }, stdio: ["ignore", "ignore", "pipe"] });
   const logs: Array<Record<string, unknown>> = [];

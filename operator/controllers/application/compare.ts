@@ -2,7 +2,7 @@
 // per-resource sync status and health, the app's sync status and health, and the summary Argo
 // shows. No I/O: the caller renders, reads the live cache and passes everything in.
 import type { Manifest } from "../../../plugins/types.js";
-import { ANNOTATION_TRACKING_ID, LABEL_APP_INSTANCE } from "../../api/annotations.js";
+import { ANNOTATION_INSTALLATION_ID, ANNOTATION_TRACKING_ID, LABEL_APP_INSTANCE } from "../../api/annotations.js";
 import { diff, type DiffResult, type IgnoreDifferencesEntry, type JsonObject } from "../../engine/diff/index.js";
 import { aggregateAppHealth, type ManagedResource } from "../../engine/health/aggregate.js";
 import type { HealthOverride } from "../../engine/health/index.js";
@@ -43,6 +43,7 @@ export interface CompareInput {
   trackingKey: string;
   trackingMethod: TrackingMethod;
   instanceLabelKey?: string;
+  installationID?: string;
   destinationNamespace: string;
   clusterServer: string;
   target: readonly Manifest[];
@@ -71,7 +72,7 @@ export function resourceKey(group: string, kind: string, namespace: string | und
 }
 
 /** Sets the destination namespace on namespaced objects without one, and Argo's tracking marks. */
-export function prepareTarget(obj: Manifest, input: Pick<CompareInput, "destinationNamespace" | "isNamespaced" | "trackingKey" | "trackingMethod" | "instanceLabelKey">): KubeObject {
+export function prepareTarget(obj: Manifest, input: Pick<CompareInput, "destinationNamespace" | "isNamespaced" | "trackingKey" | "trackingMethod" | "instanceLabelKey" | "installationID">): KubeObject {
   const out = structuredClone<KubeObject>(obj);
   const namespaced = input.isNamespaced(out.apiVersion, out.kind);
   if (namespaced !== false && !out.metadata.namespace && input.destinationNamespace) out.metadata.namespace = input.destinationNamespace;
@@ -79,6 +80,7 @@ export function prepareTarget(obj: Manifest, input: Pick<CompareInput, "destinat
   if (input.trackingMethod !== "label") {
     out.metadata.annotations = { ...(out.metadata.annotations ?? {}), [ANNOTATION_TRACKING_ID]: trackingId(input.trackingKey, out) };
   }
+  if (input.installationID) out.metadata.annotations = { ...(out.metadata.annotations ?? {}), [ANNOTATION_INSTALLATION_ID]: input.installationID };
   if (input.trackingMethod !== "annotation") {
     out.metadata.labels = { ...(out.metadata.labels ?? {}), [input.instanceLabelKey ?? LABEL_APP_INSTANCE]: input.trackingKey };
   }

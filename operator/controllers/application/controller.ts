@@ -12,7 +12,6 @@ import {
   ANNOTATION_DELETION_APPROVED,
   ANNOTATION_REFRESH,
   ANNOTATION_SKIP_RECONCILE,
-  LABEL_APP_INSTANCE,
   ARGO_API_VERSION,
   FINALIZER_RESOURCES,
   FINALIZER_RESOURCES_BACKGROUND,
@@ -71,6 +70,8 @@ export interface ApplicationControllerOptions {
   waveDelayMs?: number;
   /** Bundled and user Lua health customizations directories (already loaded). */
   healthTrees?: CustomizationTree[];
+  /** Default installation id when argocd-cm sets none. */
+  installationID?: string;
 }
 
 const PROJECT_INDEX = "project";
@@ -115,7 +116,7 @@ export class ApplicationController {
   /** Registered destination clusters (cluster Secrets) and their connections. */
   readonly clusters: ClusterRegistry;
   /** One live-state cache per destination server, created on first use. */
-  private readonly caches = new Map<string, { client: KubeClient; cache: ClusterCache; limiter: AdaptiveLimiter }>();
+  private readonly caches = new Map<string, { client: KubeClient; cache: ClusterCache; limiter: AdaptiveLimiter; tracking: string }>();
   private readonly reconciledGeneration = new Map<string, number>();
   private readonly renderCache: RenderCache;
   /** Finalizers this controller removed, by app uid, until the deletion is seen (stale-cache guard). */
@@ -179,7 +180,8 @@ export class ApplicationController {
     };
     this.projects.addHandler({ add: requeueProjectApps, update: (_o, n) => requeueProjectApps(n), delete: requeueProjectApps });
     // Settings changes (health scripts, ignore rules, exclusions) can change every app's status.
-    this.argocdCm.addHandler({ update: () => { for (const k of this.apps.keys()) this.refresh.enqueue(k); } });
+    const refreshAll = (): void => { for (const k of this.apps.keys()) this.refresh.enqueue(k); };
+    this.argocdCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
   }
 
   get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced && this.argocdCm.hasSynced && this.clusters.hasSynced; }
@@ -221,9 +223,18 @@ export class ApplicationController {
     this.appByTrackingKey.set(this.trackingKeyOf(app), objectKey(app));
   }
 
+  private parsedSettings?: { resourceVersion: string; settings: ArgoSettings };
+
+  /** argocd-cm, parsed once per version of the ConfigMap (every reconcile reads it). */
   private settings(): ArgoSettings {
     const cm = this.argocdCm.get(`${this.opts.namespace}/argocd-cm`);
-    return cm ? parseArgoSettings((cm as { data?: Record<string, string> }).data) : defaultSettings();
+    const rv = cm?.metadata.resourceVersion ?? "";
+    if (this.parsedSettings?.resourceVersion !== rv) {
+      const settings = cm ? parseArgoSettings((cm as { data?: Record<string, string> }).data) : defaultSettings();
+      settings.installationID ??= this.opts.installationID;
+      this.parsedSettings = { resourceVersion: rv, settings };
+    }
+    return this.parsedSettings.settings;
   }
 
   private healthOverride(settings: ArgoSettings): HealthOverride {
@@ -247,18 +258,22 @@ export class ApplicationController {
     } catch (err) {
       throw new DestinationError(err instanceof Error ? err.message : String(err));
     }
+    // The cache indexes objects by tracking data, so a tracking setting change means a new cache.
+    const settings = this.settings();
+    const tracking = JSON.stringify([settings.trackingMethod, settings.instanceLabelKey, settings.installationID ?? ""]);
     let held = this.caches.get(resolved.cluster.server);
-    if (!held || held.client !== client) {
+    if (!held || held.client !== client || held.tracking !== tracking) {
       if (held) void held.cache.stop();
       const cache = new ClusterCache({
         client, log: this.opts.log, metrics: this.opts.metrics,
+        trackingMethod: settings.trackingMethod, instanceLabelKey: settings.instanceLabelKey, installationID: settings.installationID,
         onManagedChange: (key) => {
           const appKey = this.appByTrackingKey.get(key);
           if (appKey) this.refresh.enqueue(appKey);
         },
       });
       // Each cluster has its own write budget: one slow apiserver must not throttle the others.
-      held = { client, cache, limiter: new AdaptiveLimiter({ initial: 16, max: 64 }) };
+      held = { client, cache, limiter: held?.limiter ?? new AdaptiveLimiter({ initial: 16, max: 64 }), tracking };
       this.caches.set(resolved.cluster.server, held);
     }
     return { cluster: resolved.cluster, client, cache: held.cache };
@@ -317,7 +332,9 @@ export class ApplicationController {
     return compareAppState({
       appName: app.metadata.name ?? "",
       trackingKey: this.trackingKeyOf(app),
-      trackingMethod: "annotation",
+      trackingMethod: settings.trackingMethod,
+      instanceLabelKey: settings.instanceLabelKey,
+      installationID: settings.installationID,
       destinationNamespace: app.spec.destination?.namespace ?? "",
       clusterServer: dest.cluster.server,
       target: rendered.manifests,
@@ -486,6 +503,7 @@ export class ApplicationController {
     }
 
     // Delete hooks come from the current render; plain cascade deletion needs only the live state.
+    const settings = this.settings();
     let hooks: ReturnType<typeof deleteHooks> | undefined;
     let renderError: string | undefined;
     if (finalizers.includes(FINALIZER_PRE_DELETE) || finalizers.includes(FINALIZER_POST_DELETE)) {
@@ -493,7 +511,8 @@ export class ApplicationController {
         const rendered = await this.render(app, dest);
         const isNamespaced = await this.namespacedLookup(dest, rendered.manifests);
         const prepared = rendered.manifests.map((m) => prepareTarget(nameDeleteHook(m, app.metadata.uid ?? ""), {
-          destinationNamespace: app.spec.destination?.namespace ?? "", isNamespaced, trackingKey: this.trackingKeyOf(app), trackingMethod: "annotation",
+          destinationNamespace: app.spec.destination?.namespace ?? "", isNamespaced, trackingKey: this.trackingKeyOf(app),
+          trackingMethod: settings.trackingMethod, instanceLabelKey: settings.instanceLabelKey, installationID: settings.installationID,
         }));
         hooks = deleteHooks(prepared);
       } catch (err) {
@@ -506,7 +525,7 @@ export class ApplicationController {
       ...[...(hooks?.preDelete ?? []), ...(hooks?.postDelete ?? [])].map((h) => ({ apiVersion: h.apiVersion, kind: h.kind })),
     ];
     const live = await this.liveObjects(dest, app, kinds, ctx.signal);
-    const override = this.healthOverride(this.settings());
+    const override = this.healthOverride(settings);
     const step = nextDeletionStep({
       finalizers, hooks, renderError, live,
       appSyncOptions: parseSyncOptions(app.spec.syncPolicy?.syncOptions).options,
@@ -564,8 +583,15 @@ export class ApplicationController {
     );
   }
 
-  private async clearOperation(app: ApplicationObject): Promise<void> {
+  /**
+   * Ends an operation: `.operation` is cleared first, then the final state is written. A crash in
+   * between leaves a Running state without `.operation`, which the next reconcile resumes and
+   * finishes; the other order would leave a finished state beside a `.operation` that looks
+   * exactly like a user asking for the same sync again.
+   */
+  private async finishOperation(app: ApplicationObject, state: OperationState, extra: Partial<AppStatus> = {}): Promise<void> {
     await this.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: null });
+    await this.persistOperationState(app, state, extra);
   }
 
   private async reconcileOperation(ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -578,11 +604,6 @@ export class ApplicationController {
     const running = state?.phase === "Running" || state?.phase === "Terminating";
     if (!operation && !running) return {};
     if (operation && !running) {
-      if (state && deepEqual(state.operation, operation) && state.finishedAt) {
-        // Finished before the operation field was cleared (e.g. a restart in between).
-        await this.clearOperation(app);
-        return {};
-      }
       state = { operation, phase: "Running", message: "", startedAt: now };
       void this.opts.events?.record(app, "Normal", "OperationStarted", `Initiated ${operation.initiatedBy?.automated ? "automated " : ""}sync to ${operation.sync?.revision ?? "HEAD"}`);
     }
@@ -612,8 +633,7 @@ export class ApplicationController {
       // Nothing was applied in this step; the operation ends with the reason, as Argo's does.
       const message = redact(err instanceof Error ? err.message : String(err));
       const failed: OperationState = { ...state, phase: "Error", message: `ComparisonError: ${message}`, finishedAt: now };
-      await this.persistOperationState(app, failed);
-      await this.clearOperation(app);
+      await this.finishOperation(app, failed);
       return {};
     }
     const cache = dest.cache;
@@ -637,14 +657,14 @@ export class ApplicationController {
       trackingKey: this.trackingKeyOf(app),
       trackedByOther: (o) => {
         const liveObj = cache.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name ?? "");
-        return liveObj ? trackedBy(liveObj, "annotation", LABEL_APP_INSTANCE) : undefined;
+        const s = this.settings();
+        return liveObj ? trackedBy(liveObj, s.trackingMethod, s.instanceLabelKey, s.installationID) : undefined;
       },
     });
     if (invalid.length > 0) {
       // Argo's wording; nothing has been applied by this step.
       const failed: OperationState = { ...state, phase: "Failed", message: `one or more synchronization tasks are not valid: ${invalid.join("; ")}`, finishedAt: now };
-      await this.persistOperationState(app, failed);
-      await this.clearOperation(app);
+      await this.finishOperation(app, failed);
       void this.opts.events?.record(app, "Warning", "OperationCompleted", failed.message ?? "");
       this.refresh.enqueue(ctx.key);
       return {};
@@ -669,8 +689,7 @@ export class ApplicationController {
       });
     } catch (err) {
       const failed: OperationState = { ...state, phase: "Failed", message: redact(err instanceof Error ? err.message : String(err)), finishedAt: now };
-      await this.persistOperationState(app, failed);
-      await this.clearOperation(app);
+      await this.finishOperation(app, failed);
       return {};
     }
     state.syncResult ??= multiOp
@@ -748,8 +767,7 @@ export class ApplicationController {
       await this.persistOperationState(app, next);
       return { requeueAfterMs: Math.max(0, retry.retryAtMs! - Date.now()) };
     }
-    await this.persistOperationState(app, next, extra);
-    await this.clearOperation(app);
+    await this.finishOperation(app, next, extra);
     void this.opts.events?.record(app, next.phase === "Succeeded" ? "Normal" : "Warning", "OperationCompleted", `Sync operation to ${next.syncResult?.revision ?? ""} ${next.phase === "Succeeded" ? "succeeded" : `failed: ${next.message ?? ""}`}`);
     this.refresh.enqueue(ctx.key);
     return {};

@@ -78,32 +78,54 @@ async function runAction(client: KubeClient, a: SyncAction, live: (a: SyncAction
       return "hook deleted";
     }
     case "finalize-hook": {
-      const current = live(a) ?? (await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace));
-      const finalizers = current?.metadata.finalizers ?? [];
-      if (!current || !finalizers.includes(FINALIZER_HOOK) || a.dryRun) return "hook finalized";
-      await client.patch(ref, { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER_HOOK), resourceVersion: current.metadata.resourceVersion } }, { type: "merge" });
-      return "hook finalized";
+      if (a.dryRun) return "hook finalized";
+      // The cached copy may be stale (e.g. a deletion just set deletionTimestamp): on a conflict,
+      // read the object again and retry.
+      let current = live(a) ?? (await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace));
+      for (let attempt = 0; ; attempt++) {
+        const finalizers = current?.metadata.finalizers ?? [];
+        if (!current || !finalizers.includes(FINALIZER_HOOK)) return "hook finalized";
+        try {
+          await client.patch(ref, { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER_HOOK), resourceVersion: current.metadata.resourceVersion } }, { type: "merge" });
+          return "hook finalized";
+        } catch (err) {
+          if (!(err instanceof KubeApiError && err.isConflict) || attempt >= 4) throw err;
+          current = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
+        }
+      }
     }
   }
 }
 
-/** Runs every action; never throws for a single action's failure. */
+async function runOne(client: KubeClient, a: SyncAction, limiter: AdaptiveLimiter, live: (a: SyncAction) => KubeObject | undefined): Promise<ActionOutcome> {
+  try {
+    const message = await limiter.run(() => runAction(client, a, live));
+    return { taskId: a.taskId, ok: true, message };
+  } catch (err) {
+    if (err instanceof KubeApiError && err.isNotFound && (a.type === "prune" || a.type === "delete-hook" || a.type === "finalize-hook")) {
+      return { taskId: a.taskId, ok: true, message: a.type === "finalize-hook" ? "hook finalized" : "already gone" };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return { taskId: a.taskId, ok: false, message: redact(message) };
+  }
+}
+
+/**
+ * Runs every action; never throws for a single action's failure. Actions of different tasks run
+ * concurrently; several actions of one task (e.g. finalize a hook, then delete it) run in order.
+ * Outcomes come back in the order of `actions`.
+ */
 export async function executeActions(
   client: KubeClient,
   actions: readonly SyncAction[],
   limiter: AdaptiveLimiter,
   live: (a: SyncAction) => KubeObject | undefined,
 ): Promise<ActionOutcome[]> {
-  return Promise.all(actions.map(async (a): Promise<ActionOutcome> => {
-    try {
-      const message = await limiter.run(() => runAction(client, a, live));
-      return { taskId: a.taskId, ok: true, message };
-    } catch (err) {
-      if (err instanceof KubeApiError && err.isNotFound && (a.type === "prune" || a.type === "delete-hook")) {
-        return { taskId: a.taskId, ok: true, message: "already gone" };
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      return { taskId: a.taskId, ok: false, message: redact(message) };
-    }
+  const byTask = new Map<string, number[]>();
+  actions.forEach((a, i) => byTask.set(a.taskId, [...(byTask.get(a.taskId) ?? []), i]));
+  const outcomes: ActionOutcome[] = new Array<ActionOutcome>(actions.length);
+  await Promise.all([...byTask.values()].map(async (indexes) => {
+    for (const i of indexes) outcomes[i] = await runOne(client, actions[i]!, limiter, live);
   }));
+  return outcomes;
 }
