@@ -4,7 +4,8 @@
 
 /** Resolves a `targetRevision` (branch, tag, SHA, HEAD, semver constraint) to a commit SHA. */
 export interface RevisionResolver {
-  resolveRevision(repoURL: string, targetRevision: string | undefined, opts?: { tagPrefix?: string; signal?: AbortSignal }): Promise<string>;
+  /** `force` skips any cached ref listing (a refresh the user asked for). */
+  resolveRevision(repoURL: string, targetRevision: string | undefined, opts?: { tagPrefix?: string; signal?: AbortSignal; force?: boolean }): Promise<string>;
 }
 
 /** A checked-out tree of one commit. The path is shared and must be treated as read-only. */

@@ -93,8 +93,8 @@ export class RenderCache {
 
   get size(): number { return this.entries.size; }
 
-  async getOrRender(key: string, render: () => Promise<CacheEntry>): Promise<{ entry: CacheEntry; cached: boolean }> {
-    const hit = this.entries.get(key);
+  async getOrRender(key: string, render: () => Promise<CacheEntry>, opts: { bypass?: boolean } = {}): Promise<{ entry: CacheEntry; cached: boolean }> {
+    const hit = opts.bypass ? undefined : this.entries.get(key);
     if (hit) {
       this.entries.delete(key);
       this.entries.set(key, hit);
@@ -203,7 +203,11 @@ function appSources(app: Application): ApplicationSource[] {
  * Renders every source of `app`. `opts.revisions` pins sources to revisions (a sync to a given
  * revision); otherwise each source's targetRevision is resolved.
  */
-export async function renderApplication(app: Application, deps: RenderDeps, opts: { revisions?: Array<string | undefined> } = {}): Promise<RenderOutput> {
+/**
+ * `refresh` re-lists the repository's refs instead of trusting the short-lived listing cache (a
+ * refresh annotation or a webhook); `hard` also ignores cached renders (Argo's hard refresh).
+ */
+export async function renderApplication(app: Application, deps: RenderDeps, opts: { revisions?: Array<string | undefined>; refresh?: boolean; hard?: boolean } = {}): Promise<RenderOutput> {
   const sources = appSources(app);
   const appName = app.metadata?.name ?? "";
   const appNamespace = app.metadata?.namespace ?? "";
@@ -223,7 +227,9 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
       const creds = await deps.helmCredentials?.(s.repoURL);
       revisions.push(await resolveChartVersion(s.repoURL, s.chart!, pinned ?? s.targetRevision, creds ?? {}, deps.signal));
     } else {
-      revisions.push(await deps.repos.resolveRevision(s.repoURL, pinned ?? s.targetRevision, { ...(s.tagPrefix ? { tagPrefix: s.tagPrefix } : {}), signal: deps.signal }));
+      revisions.push(await deps.repos.resolveRevision(s.repoURL, pinned ?? s.targetRevision, {
+        ...(s.tagPrefix ? { tagPrefix: s.tagPrefix } : {}), signal: deps.signal, ...(opts.refresh || opts.hard ? { force: true } : {}),
+      }));
     }
   }
 
@@ -294,7 +300,7 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
       deps.onRender?.({ appName, sourceIndex: index, plugin: plugin.name, key });
       const env = buildEnv({ appName, appNamespace, project, revision: version, sourcePath: "", repoURL: source.repoURL, targetRevision: source.targetRevision ?? "", ...kube });
       return run(plugin, { repoRoot: chartDir, appDir: chartDir, source: source as SourceSpec, revision: version, env, refSources: await refRoots() });
-    });
+    }, { bypass: opts.hard });
     return { entry, info: { revision: version, sourceType: "Helm", plugin: plugin.name, cached } };
   }
 
@@ -322,7 +328,7 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
       const env = buildEnv({ appName, appNamespace, project, revision: commit, sourcePath: path, repoURL: original.repoURL, targetRevision: original.targetRevision ?? "", ...kube });
       const entry = await run(plugin, { repoRoot: co.path, appDir: join(co.path, path), source: source as SourceSpec, revision: commit, env, refSources: await refRoots() });
       return { ...entry, plugin: plugin.name };
-    });
+    }, { bypass: opts.hard });
     const name = pluginName ?? entry.plugin ?? "directory";
     return { entry, info: { revision: commit, sourceType: sourceTypeOf(name), plugin: name, cached } };
   }

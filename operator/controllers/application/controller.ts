@@ -23,7 +23,7 @@ import { defaultSettings, parseArgoSettings, type ArgoSettings } from "../../eng
 import { parseSyncOptions } from "../../engine/sync/annotations.js";
 import { autoSyncEnabled, nextRetry, shouldAutoSync, DEFAULT_SELF_HEAL_BACKOFF, type SelfHealBackoff } from "../../engine/sync/autosync.js";
 import { buildSyncPlan } from "../../engine/sync/plan.js";
-import { nextSyncStep, recordActionOutcomes, type Observation } from "../../engine/sync/step.js";
+import { nextSyncStep, recordActionOutcomes, recordValidationFailure, type Observation } from "../../engine/sync/step.js";
 import { deleteHookFinalizers, deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nextDeletionStep } from "../../engine/sync/deletion.js";
 import { hookTypes } from "../../engine/sync/annotations.js";
 import { invalidSyncTasks } from "../../engine/sync/validate.js";
@@ -89,6 +89,10 @@ function nameDeleteHook(m: Manifest, appUid: string): Manifest {
   const { generateName, ...meta } = m.metadata;
   if (typeof generateName !== "string") return m;
   return { ...m, metadata: { ...meta, name: `${generateName}${appUid.replace(/-/g, "").slice(0, 7)}-${stage}`.toLowerCase() } };
+}
+
+function liveNamespaceExists(cache: ClusterCache, name: string): boolean {
+  return cache.isWatched("v1", "Namespace") && cache.get("v1", "Namespace", undefined, name) !== undefined;
 }
 
 function appSources(app: ApplicationObject): Array<{ repoURL?: string; targetRevision?: string; path?: string }> {
@@ -316,13 +320,13 @@ export class ApplicationController {
     return dest.cache.managedBy(this.trackingKeyOf(app));
   }
 
-  private async render(app: ApplicationObject, dest: Destination, revisions?: Array<string | undefined>): Promise<RenderOutput> {
+  private async render(app: ApplicationObject, dest: Destination, revisions?: Array<string | undefined>, refresh?: "normal" | "hard"): Promise<RenderOutput> {
     if (!this.opts.repos || !this.opts.plugins) throw new Error("no git access configured");
     // Helm's Capabilities are the destination's, as in Argo; an unreachable cluster fails here.
     const kubeVersion = await dest.client.serverVersion();
     return renderApplication(app as unknown as Application, {
       repos: this.opts.repos, plugins: this.opts.plugins, cache: this.renderCache, log: this.opts.log, kubeVersion,
-    }, revisions ? { revisions } : {});
+    }, { ...(revisions ? { revisions } : {}), refresh: refresh !== undefined, hard: refresh === "hard" });
   }
 
   private async compare(app: ApplicationObject, dest: Destination, rendered: RenderOutput, signal: AbortSignal): Promise<CompareResult> {
@@ -367,7 +371,9 @@ export class ApplicationController {
     if (!app) return {};
     if (app.metadata.annotations?.[ANNOTATION_SKIP_RECONCILE] === "true") return {};
     if (app.metadata.deletionTimestamp) return this.finalizeDeletion(ctx, app);
-    if (app.metadata.annotations?.[ANNOTATION_REFRESH]) {
+    const requested = app.metadata.annotations?.[ANNOTATION_REFRESH];
+    const refreshKind = requested === "hard" ? "hard" : requested ? "normal" : undefined;
+    if (requested) {
       // A refresh request is served by this very reconcile; clear it as Argo does.
       await this.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: null } } });
     }
@@ -404,7 +410,7 @@ export class ApplicationController {
     try {
       dest = this.destination(app);
       stage = "Failed to load target state";
-      rendered = await this.render(app, dest);
+      rendered = await this.render(app, dest, undefined, refreshKind);
       stage = "Failed to load live state";
       cmp = await this.compare(app, dest, rendered, ctx.signal);
     } catch (err) {
@@ -728,11 +734,33 @@ export class ApplicationController {
     }
     const pruneConfirmed = !!app.metadata.annotations?.["argocd.argoproj.io/deletion-approved"];
     const step = nextSyncStep(plan, state, observations, { now, waveDelayMs: this.opts.waveDelayMs, pruneConfirmed });
+    if (step.validation && step.validation.length > 0) {
+      // First pass: a dry run of every task before anything is applied (Argo's rule). Objects in
+      // a namespace this sync creates cannot be dry-run yet; the apply reports their errors.
+      const created = new Set(plan.tasks.filter((t) => t.ref.kind === "Namespace" && !t.live && (t.managedNamespace || !liveNamespaceExists(cache, t.ref.name))).map((t) => t.ref.name));
+      const checks = step.validation.filter((a) => !(a.ref.namespace && created.has(a.ref.namespace)));
+      const results = await executeActions(dest.client, checks, this.limiterFor(dest), () => undefined);
+      const failures = results.filter((o) => !o.ok).map((o) => ({ taskId: o.taskId, message: o.message ?? "dry run failed" }));
+      if (failures.length > 0) {
+        const failed = recordValidationFailure(plan, state, failures, now);
+        ctx.log.info("sync dry run failed", { application: app.metadata.name, failures: failures.length });
+        await this.finishOperation(app, failed);
+        void this.opts.events?.record(app, "Warning", "OperationCompleted", `Sync operation failed: ${failed.message ?? ""}`);
+        this.refresh.enqueue(ctx.key);
+        return {};
+      }
+    }
     const outcomes = step.actions.length > 0
       ? await executeActions(dest.client, step.actions, this.limiterFor(dest), (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name))
       : [];
     let next = recordActionOutcomes(step.state, outcomes);
-    ctx.log.info("sync step", { application: app.metadata.name, decision: step.decision, actions: step.actions.length, failed: outcomes.filter((o) => !o.ok).length, phase: next.phase });
+    // Which (phase, wave) steps this pass acted on: crash-recovery tests read these lines.
+    const taskSteps = new Map(plan.tasks.map((t) => [t.id, `${t.phase}/${t.wave}`]));
+    const steps = [...new Set(step.actions.map((a) => taskSteps.get(a.taskId)).filter((x): x is string => !!x))];
+    ctx.log.info("sync step", {
+      application: app.metadata.name, revision: next.syncResult?.revision, startedAt: next.startedAt, decision: step.decision,
+      steps, actions: step.actions.length, failed: outcomes.filter((o) => !o.ok).length, phase: next.phase,
+    });
 
     const finished = next.phase === "Succeeded" || next.phase === "Failed" || next.phase === "Error";
     if (!finished) {

@@ -7,6 +7,7 @@ import { FINALIZER_HOOK } from "../../api/annotations.js";
 import type { SyncAction } from "../../engine/sync/step.js";
 import type { AdaptiveLimiter } from "../../kube/adaptive.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
+import { UnknownKindError } from "../../kube/discovery.js";
 import { redact } from "../../runtime/redact.js";
 
 export const FIELD_MANAGER = "hawser";
@@ -23,6 +24,15 @@ function apiVersionOf(a: SyncAction): string {
 
 async function runAction(client: KubeClient, a: SyncAction, live: (a: SyncAction) => KubeObject | undefined): Promise<string> {
   const ref = { apiVersion: apiVersionOf(a), kind: a.ref.kind, name: a.ref.name, namespace: a.ref.namespace || undefined };
+  if (a.skipIfKindUnknown && a.dryRun) {
+    // SkipDryRunOnMissingResource, or a CR whose CRD this very sync installs.
+    try {
+      await client.resourceInfo(ref.apiVersion, ref.kind);
+    } catch (err) {
+      if (err instanceof UnknownKindError) return "dry run skipped (kind not known yet)";
+      throw err;
+    }
+  }
   switch (a.type) {
     case "apply": {
       const obj = a.object as KubeObject;
