@@ -25,7 +25,9 @@ const usage = `usage: hawser render --app FILE [--repo URL=PATH]... [--local DIR
 
   --app FILE          the Application manifest
   --repo URL=PATH     serve repoURL URL from the local git repository PATH (bare or not, or a
-                      file:// URL); revisions resolve with git semantics (repeatable)
+                      file:// URL); revisions resolve with git semantics. PATH may also be a URL
+                      (http(s)://, oci://, …): git sources and Helm-repository charts (\`chart\`)
+                      with that repoURL are fetched from it instead (repeatable)
   --local DIR         render from the directory DIR instead of git, like argocd app manifests
                       --local: DIR is the source's path. Replaces the single source, or in a
                       multi-source Application the first source without \`ref\`; the others come
@@ -101,6 +103,18 @@ export function localizeApplication(app: Application, path: string): Application
   } else {
     throw new Error("the application has no source");
   }
+  return out;
+}
+
+/** Helm-repository sources (`chart`) whose repoURL is mapped to a URL get that URL. */
+function mapChartRepos(app: Application, map: Map<string, string>): Application {
+  const remap = (s: ApplicationSource): ApplicationSource => {
+    const to = s.chart ? map.get(s.repoURL.replace(/\/$/, "")) : undefined;
+    return to && !to.startsWith("file://") ? { ...s, repoURL: to } : s;
+  };
+  const out = structuredClone(app);
+  if (out.spec.source) out.spec.source = remap(out.spec.source);
+  if (out.spec.sources) out.spec.sources = out.spec.sources.map(remap);
   return out;
 }
 
@@ -180,8 +194,9 @@ export const command: CommandModule = {
         const eq = m.lastIndexOf("=");
         if (eq <= 0) throw new FlagError(`--repo must be URL=PATH, got "${m}"`);
         const path = m.slice(eq + 1);
-        map.set(m.slice(0, eq).replace(/\/$/, ""), path.startsWith("file://") ? path : pathToFileURL(resolve(path)).href);
+        map.set(m.slice(0, eq).replace(/\/$/, ""), /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(path) ? path : pathToFileURL(resolve(path)).href);
       }
+      app = mapChartRepos(app, map);
       const cmFile = flagValue(flags, "argocd-cm");
       const cm = cmFile ? (parse(await readFile(cmFile, "utf8")) as { data?: Record<string, string> }).data : undefined;
       const log = createLogger({ level: "warn" });
