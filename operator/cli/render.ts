@@ -6,13 +6,14 @@ import { execFile } from "node:child_process";
 import { readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parse, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { builtinGenerators } from "../../generators/index.js";
 import { builtinPlugins, type PluginRegistry } from "../../plugins/index.js";
 import { resolveInside } from "../../plugins/paths.js";
 import type { ToolSettings } from "../../plugins/types.js";
 import type { Application, ApplicationSource } from "../api/index.js";
 import type { CommandModule } from "../cli.js";
+import { SecretCredentialStore, type RepoCredentials, type SecretLike } from "../git/credentials.js";
 import { RepoCache } from "../git/repo-cache.js";
 import type { Checkout, RepoSource } from "../git/types.js";
 import { loadUserModules } from "../modules/loader.js";
@@ -20,7 +21,8 @@ import { renderApplication } from "../render/index.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { FlagError, flagValue, parseFlags } from "./flags.js";
 
-const usage = `usage: hawser render --app FILE [--repo URL=PATH]... [--local DIR [--local-repo-root R]] [--plugin-dir DIR]...
+const usage = `usage: hawser render --app FILE [--repo URL=PATH]... [--local DIR [--local-repo-root R]] [--repo-secret FILE]...
+                     [--plugin-dir DIR]...
                      [--argocd-cm FILE] [--kube-version X] [--api-versions g/v,...] [-o yaml|json]
 
   --app FILE          the Application manifest
@@ -34,6 +36,8 @@ const usage = `usage: hawser render --app FILE [--repo URL=PATH]... [--local DIR
                       from git. Uncommitted changes are rendered.
   --local-repo-root R the repository root for --local (files outside it may not be used); default
                       the git work tree containing DIR, else DIR itself
+  --repo-secret FILE  Argo repository / repo-creds Secrets (YAML, several documents allowed) whose
+                      credentials are used for the URLs contacted (after --repo) (repeatable)
   --plugin-dir DIR    config-management plugins: ConfigManagementPlugin YAML and modules (repeatable)
   --argocd-cm FILE    argocd-cm ConfigMap for tool settings (kustomize.buildOptions, …)
   --kube-version X    the destination's Kubernetes version (Helm's .Capabilities)
@@ -75,6 +79,10 @@ class MappedRepoSource implements RepoSource {
     const dir = this.local(repoURL);
     if (dir) return readFile(await resolveInside(dir, dir, path, "file"));
     return this.inner.readFile(this.url(repoURL), commit, path, opts);
+  }
+  credentialsFor(repoURL: string): RepoCredentials | undefined {
+    if (repoURL === LOCAL_URL) return undefined;
+    return this.inner.credentialsFor?.(this.url(repoURL));
   }
   checkout(repoURL: string, commit: string, opts?: { signal?: AbortSignal }): Promise<Checkout> {
     const dir = this.local(repoURL);
@@ -149,7 +157,7 @@ export const command: CommandModule = {
   async run(args) {
     let flags;
     try {
-      flags = parseFlags(normalizeShort(args), { values: ["app", "local", "local-repo-root", "argocd-cm", "kube-version", "api-versions", "output"], repeatable: ["repo", "plugin-dir"], booleans: ["help"] });
+      flags = parseFlags(normalizeShort(args), { values: ["app", "local", "local-repo-root", "argocd-cm", "kube-version", "api-versions", "output"], repeatable: ["repo", "repo-secret", "plugin-dir"], booleans: ["help"] });
       if (flags.positional.length > 0) throw new FlagError(`unexpected argument "${flags.positional[0]}"`);
     } catch (err) {
       if (err instanceof FlagError) {
@@ -202,7 +210,15 @@ export const command: CommandModule = {
       const log = createLogger({ level: "warn" });
       const plugins = builtinPlugins(toolSettings(cm));
       await loadPluginDirs("hawser render", flags.values.get("plugin-dir") ?? [], plugins, log);
-      const repos = new MappedRepoSource(new RepoCache({ logger: log }), map, localRoot);
+      const secrets: SecretLike[] = [];
+      for (const file of flags.values.get("repo-secret") ?? []) {
+        for (const doc of parseAllDocuments(await readFile(file, "utf8"))) {
+          const v = doc.toJS({ maxAliasCount: 100 }) as SecretLike & { kind?: string } | null;
+          if (v?.kind === "Secret") secrets.push(v);
+        }
+      }
+      const credentials = new SecretCredentialStore(secrets);
+      const repos = new MappedRepoSource(new RepoCache({ logger: log, credentials }), map, localRoot);
       const out = await renderApplication(app, {
         repos, plugins, settings: toolSettings(cm), log,
         ...(flagValue(flags, "kube-version") ? { kubeVersion: flagValue(flags, "kube-version") } : {}),

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
-import { registerSecret } from "../../operator/runtime/redact.js";
+import { redactUrl, registerSecret } from "../../operator/runtime/redact.js";
 import { privateCopy } from "../copy.js";
 import { doublestarRegExp, hasGlobMeta } from "../doublestar.js";
 import { explicitTool } from "../detect.js";
@@ -323,6 +323,9 @@ export interface ChartPullRequest {
   password?: string;
   passCredentials?: boolean;
   insecureSkipTLSVerify?: boolean;
+  /** PEM client certificate and key (written to 0600 files for the pull only). */
+  tlsClientCertData?: string;
+  tlsClientCertKey?: string;
   plainHttp?: boolean;
 }
 
@@ -345,12 +348,26 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
     if (await pathExists(join(chartDir, "Chart.yaml"))) return chartDir;
     await mkdir(dir, { recursive: true });
     const staging = await mkdtemp(join(dir, "pull-"));
+    let tlsDir: string | undefined;
     try {
       registerSecret(req.password);
+      registerSecret(req.tlsClientCertKey);
       const helm = await helmPath();
       const env = baseToolEnv(await helmHome());
+      let tlsFiles: { certFile?: string; keyFile?: string } = {};
+      if (req.tlsClientCertData && req.tlsClientCertKey) {
+        tlsDir = await mkdtemp(join(tmpdir(), "hawser-helm-tls-"));
+        tlsFiles = { certFile: join(tlsDir, "client.crt"), keyFile: join(tlsDir, "client.key") };
+        await writeFile(tlsFiles.certFile!, req.tlsClientCertData, { mode: 0o600 });
+        await writeFile(tlsFiles.keyFile!, req.tlsClientCertKey, { mode: 0o600 });
+      }
       count++;
-      await runTool(helm, helmPullArgs({ ...req, destDir: staging }), { env, signal, timeoutMs: opts.timeoutMs, label: "helm pull" });
+      try {
+        await runTool(helm, helmPullArgs({ ...req, ...tlsFiles, destDir: staging }), { env, signal, timeoutMs: opts.timeoutMs, label: "helm pull" });
+      } catch (err) {
+        // Name the repository (never its credentials: the runner already redacts tool output).
+        throw new RenderError(`Helm repository ${redactUrl(req.repoURL)}: pulling ${req.chart} ${req.version} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
       const entries = await readdir(staging);
       const unpacked = entries.find((e) => e === (req.chart.split("/").pop() ?? req.chart)) ?? entries[0];
       if (!unpacked || !(await stat(join(staging, unpacked))).isDirectory()) throw new RenderError(`helm pull of ${req.chart} ${req.version} produced no chart`);
@@ -359,6 +376,7 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
       return join(target, unpacked);
     } finally {
       await rm(staging, { recursive: true, force: true });
+      if (tlsDir) await rm(tlsDir, { recursive: true, force: true });
     }
   };
   return {
