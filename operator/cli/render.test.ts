@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
+import { startHelmRepo } from "../../test/support/helm-repo.js";
 import { resolveTool } from "../devcluster/binaries.js";
 
 const run = promisify(execFile);
@@ -165,4 +166,37 @@ test("repo apps lists app directories with the tool Argo would pick, as sorted J
   const noSub = await hawserFail(["repo"]);
   assert.equal(noSub.code, 2);
   assert.match(noSub.stderr, /a subcommand is required/);
+});
+
+test("render --repo-secret: a Helm repository behind basic auth; a wrong password is exit 2 naming the repo, not the password", async (t) => {
+  const chartDir = await mkdtemp(join(tmpdir(), "hawser-render-authchart-"));
+  await writeTree(chartDir, {
+    "Chart.yaml": "apiVersion: v2\nname: guarded\nversion: 2.0.0\n",
+    "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}-guarded}\n",
+  });
+  const repo = await startHelmRepo({ chartDirs: [chartDir], auth: { username: "reader", password: "helm-repo-pass-42" } });
+  t.after(() => repo.close());
+  const dir = await mkdtemp(join(tmpdir(), "hawser-render-authapp-"));
+  await writeFile(join(dir, "app.yaml"), `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: guarded, namespace: argocd}
+spec:
+  project: default
+  destination: {server: https://kubernetes.default.svc, namespace: g}
+  source: {repoURL: "https://charts.example.invalid/private", chart: guarded, targetRevision: "^2.0"}
+`);
+  const secret = (password: string) => `apiVersion: v1
+kind: Secret
+metadata: {name: private-charts, namespace: argocd, labels: {argocd.argoproj.io/secret-type: repository}}
+stringData: {type: helm, name: private, url: "${repo.url}", username: reader, password: ${password}}
+`;
+  await writeFile(join(dir, "good.yaml"), secret("helm-repo-pass-42"));
+  await writeFile(join(dir, "bad.yaml"), secret("wrong-pass-9876"));
+  const map = ["--repo", `https://charts.example.invalid/private=${repo.url}`];
+  const ok = await hawser(["render", "--app", join(dir, "app.yaml"), ...map, "--repo-secret", join(dir, "good.yaml"), "-o", "json"]);
+  assert.deepEqual((JSON.parse(ok.stdout) as Array<{ metadata: { name: string } }>).map((o) => o.metadata.name), ["guarded-guarded"]);
+  const bad = await hawserFail(["render", "--app", join(dir, "app.yaml"), ...map, "--repo-secret", join(dir, "bad.yaml")]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, new RegExp(`Helm repository ${repo.url.replace(/[.]/g, "\\.")}: index\\.yaml returned HTTP 401: the repository rejected the credentials`));
+  assert.ok(!bad.stderr.includes("wrong-pass-9876") && !bad.stderr.includes("helm-repo-pass-42"), `no password in: ${bad.stderr}`);
 });
