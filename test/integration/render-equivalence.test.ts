@@ -1,5 +1,6 @@
-// Acceptance, render equivalence: for every seed Application that names a source, and for a few
-// charts and overlays of our own, `hawser render` prints the same objects as running `helm
+// Acceptance, render equivalence: for every seed Application that names a source, every
+// Application the seed ApplicationSets generate (`hawser appset generate`), and a few charts and
+// overlays of our own, `hawser render` prints the same objects as running `helm
 // template` / `kustomize build` (or reading the manifests, for a plain directory) directly with
 // the inputs Argo CD would use. No cluster is needed.
 //
@@ -19,7 +20,10 @@
 // - Lumie-Edu/lumie-infra charts/common, applications/argocd value files, applications/lumie/backend,
 //   and applications/example-service (seed 000's repo-waves-and-hooks.yaml as its manifests);
 // - myorg/myrepo k8s/base (seed 004's repo-sync-waves.yaml and repo-blue-green-hooks.yaml) and
-//   the k8s/overlays/prod overlay.
+//   the k8s/overlays/{dev,staging,prod} overlays;
+// - for the ApplicationSets: a `develop` branch of myorg/k8s-manifests with a staging overlay,
+//   ai-app's values.dev.yaml / values.staging.yaml, myorg/gitops apps/*, myorg/cluster-addons
+//   monitoring/, and one cluster Secret labelled environment: production.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -49,13 +53,30 @@ async function writeTree(dir: string, files: Record<string, string>): Promise<vo
   }
 }
 
-async function gitRepo(build: (dir: string) => Promise<void>): Promise<string> {
+async function gitRepo(build: (dir: string) => Promise<void>, branches: Record<string, Record<string, string>> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "hawser-equiv-repo-"));
   await build(dir);
   await run("git", ["init", "-q", "-b", "main"], { cwd: dir, env: gitEnv });
   await run("git", ["add", "-A"], { cwd: dir, env: gitEnv });
   await run("git", ["commit", "-qm", "content"], { cwd: dir, env: gitEnv });
+  // Other branches: main plus these files; the work tree is left on main.
+  for (const [branch, files] of Object.entries(branches)) {
+    await run("git", ["checkout", "-q", "-b", branch], { cwd: dir, env: gitEnv });
+    await writeTree(dir, files);
+    await run("git", ["add", "-A"], { cwd: dir, env: gitEnv });
+    await run("git", ["commit", "-qm", branch], { cwd: dir, env: gitEnv });
+    await run("git", ["checkout", "-q", "main"], { cwd: dir, env: gitEnv });
+  }
   return dir;
+}
+
+/** The tree of `rev` in a repository, as files in a fresh directory. */
+async function treeAt(env: Env, repoDir: string, rev: string): Promise<string> {
+  const out = await mkdtemp(join(env.work, "tree-"));
+  const archive = `${out}.tar`;
+  await run("git", ["archive", "--format=tar", "-o", archive, rev], { cwd: repoDir, env: gitEnv });
+  await run("tar", ["-xf", archive, "-C", out]);
+  return out;
 }
 
 const cm = (name: string, data: Record<string, string> = {}): string => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data });
@@ -106,11 +127,13 @@ async function setUp(seeds: string): Promise<Env> {
     "https://github.com/myorg/k8s-manifests.git": await gitRepo(async (d) => {
       await cp(join(seeds, "000", "repo-k8s-manifests"), d, { recursive: true });
       await cp(testdata("kustomize/testdata/seed-my-api-prod/supplied"), d, { recursive: true });
-    }),
+    }, { develop: { "apps/my-api/overlays/staging/kustomization.yaml": "resources: [../../base]\nnamespace: staging\nnameSuffix: -staging\n" } }),
     "https://github.com/my-org/helm-charts.git": await gitRepo(async (d) => writeTree(d, {
       "charts/ai-app/Chart.yaml": "apiVersion: v2\nname: ai-app\nversion: 0.3.0\n",
       "charts/ai-app/values.yaml": "replicas: 1\nimage: {repository: my-org/ai-app, tag: latest}\nexternalSecret: {enabled: false}\n",
       "charts/ai-app/values.prod.yaml": "replicas: 3\nimage: {tag: '2.1.0'}\nexternalSecret: {enabled: true}\n",
+      "charts/ai-app/values.dev.yaml": "image: {tag: dev}\n",
+      "charts/ai-app/values.staging.yaml": "replicas: 2\nimage: {tag: rc}\n",
       "charts/ai-app/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: {{ .Release.Name }}, labels: {app: ai-app}}\nspec:\n  replicas: {{ .Values.replicas }}\n  selector: {matchLabels: {app: ai-app}}\n  template:\n    metadata: {labels: {app: ai-app}}\n    spec: {containers: [{name: app, image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"}]}\n",
       "charts/ai-app/templates/external-secret.yaml": `{{- if .Values.externalSecret.enabled }}\n${(await readFile(join(seeds, "001", "repo-external-secret.yaml"), "utf8")).replace(/^#.*\n/gm, "")}{{- end }}\n`,
       "apps/ai-app.yaml": childApp("ai-app", "charts/ai-app"),
@@ -142,7 +165,17 @@ async function setUp(seeds: string): Promise<Env> {
       "k8s/base/kustomization.yaml": "resources: [sync-waves.yaml, blue-green-hooks.yaml]\n",
       "k8s/base/sync-waves.yaml": await readFile(join(seeds, "004", "repo-sync-waves.yaml"), "utf8"),
       "k8s/base/blue-green-hooks.yaml": await readFile(join(seeds, "004", "repo-blue-green-hooks.yaml"), "utf8"),
+      "k8s/overlays/dev/kustomization.yaml": "resources: [../../base]\nnamePrefix: dev-\n",
+      "k8s/overlays/staging/kustomization.yaml": "resources: [../../base]\ncommonLabels: {env: staging}\n",
       "k8s/overlays/prod/kustomization.yaml": "resources: [../../base]\npatches:\n  - target: {kind: Deployment, name: my-app-green}\n    patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 5\n",
+    })),
+    "https://github.com/myorg/gitops.git": await gitRepo(async (d) => writeTree(d, {
+      "apps/frontend/cm.yaml": cm("frontend-settings", { theme: "dark" }),
+      "apps/backend/kustomization.yaml": "resources: [cm.yaml]\nnamePrefix: be-\n",
+      "apps/backend/cm.yaml": cm("settings", { pool: "10" }),
+    })),
+    "https://github.com/myorg/cluster-addons.git": await gitRepo(async (d) => writeTree(d, {
+      "monitoring/prometheus.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: prometheus}\nspec:\n  selector: {matchLabels: {app: prometheus}}\n  template: {metadata: {labels: {app: prometheus}}, spec: {containers: [{name: p, image: prom/prometheus}]}}\n",
     })),
     // Our own cases.
     "https://git.example.invalid/own.git": await gitRepo(async (d) => writeTree(d, {
@@ -389,6 +422,36 @@ const cases: Record<string, Case> = {
   },
 };
 
+/** ApplicationSets of the seeds whose Applications are rendered, with the names they must generate. */
+const seedAppSets: Record<string, string[]> = {
+  "000/appset-list-envs.yaml": ["my-api-staging", "my-api-production"],
+  "000/appset-git-directories.yaml": ["production-prod"],
+  "001/appset-ai-app-all-envs.yaml": ["ai-app-dev", "ai-app-staging", "ai-app-production"],
+  "004/appset-list-gotemplate.yaml": ["my-app-dev", "my-app-staging", "my-app-prod"],
+  "004/appset-git-directories-gotemplate.yaml": ["backend", "frontend"],
+  "004/appset-cluster-generator.yaml": ["prod-east-monitoring"],
+};
+/** Seed ApplicationSets left out, and why. */
+const appSetsWithoutApps: Record<string, string> = {
+  "001/appset-ai-app-all-envs-as-published.yaml": "bad input as published: generation must fail (covered by the ApplicationSet tests)",
+};
+
+type GeneratedApp = { metadata: { name: string }; spec: { source: { repoURL: string; path: string; targetRevision?: string; helm?: { valueFiles?: string[] } }; destination: { namespace?: string } } };
+
+/** The direct run for a generated Application, by what its directory holds (Argo's detection order). */
+async function directForGenerated(env: Env, app: GeneratedApp): Promise<Obj[]> {
+  const src = app.spec.source;
+  const tree = await treeAt(env, env.repos[src.repoURL]!, src.targetRevision && src.targetRevision !== "HEAD" ? src.targetRevision : "HEAD");
+  const dir = join(tree, src.path);
+  const has = (f: string) => readFile(join(dir, f)).then(() => true, () => false);
+  if (await has("Chart.yaml")) {
+    return helmTemplate(env, [dir, "--name-template", app.metadata.name, ...(app.spec.destination.namespace ? ["--namespace", app.spec.destination.namespace] : []),
+      ...(src.helm?.valueFiles ?? []).flatMap((f) => ["--values", join(dir, f)]), "--include-crds"]);
+  }
+  if (await has("kustomization.yaml")) return docs((await run(env.kustomize, ["build", dir], { maxBuffer: 64 << 20 })).stdout);
+  return readManifests(dir);
+}
+
 /** Seed files holding an Application (or several) that names a source. */
 async function seedAppsWithSources(seeds: string): Promise<string[]> {
   const out: string[] = [];
@@ -402,7 +465,7 @@ async function seedAppsWithSources(seeds: string): Promise<string[]> {
   return out;
 }
 
-test("render equivalence: hawser render equals helm template / kustomize build for every seed Application and our own charts and overlays", async (t) => {
+test("render equivalence: hawser render equals helm template / kustomize build for every seed Application, the seed ApplicationSets' Applications, and our own charts and overlays", async (t) => {
   const seeds = seedsDir();
   if (!seeds) return t.skip("seed fixtures not found");
   const env = await setUp(seeds);
@@ -428,6 +491,31 @@ test("render equivalence: hawser render equals helm template / kustomize build f
       prepared.push({ name, c, appFile, app: c.app as { spec: { source?: Record<string, unknown> } } });
     }
   }
+  // The seed ApplicationSets' Applications, generated by `hawser appset generate`, join the cases.
+  const appSetFiles = (await readdir(seeds, { recursive: true })).filter((f) => /(^|\/)appset-[^/]*\.ya?ml$/.test(f)).sort();
+  assert.deepEqual(appSetFiles.filter((f) => !seedAppSets[f] && !appSetsWithoutApps[f]), [], "seed ApplicationSets without an equivalence case");
+  const clusterSecret = join(env.work, "cluster-prod-east.yaml");
+  await writeFile(clusterSecret, stringify({
+    apiVersion: "v1", kind: "Secret",
+    metadata: { name: "prod-east", namespace: "argocd", labels: { "argocd.argoproj.io/secret-type": "cluster", environment: "production" } },
+    stringData: { name: "prod-east", server: "https://prod-east.example.com", config: "{}" },
+  }));
+  const appSetNames = Object.keys(seedAppSets);
+  const gitMaps = Object.entries(env.repos).flatMap(([url, dir]) => ["--repo", `${url}=${dir}`]);
+  const generated = await hawserBatch(appSetNames.map((f) => ["appset", "generate", join(seeds, f), ...gitMaps, "--cluster", clusterSecret, "-o", "json"]));
+  for (const [i, f] of appSetNames.entries()) {
+    const out = generated[i]!;
+    assert.equal(out.code, 0, `${f}: appset generate exited ${out.code}: ${out.stderr}`);
+    const apps = JSON.parse(out.stdout) as GeneratedApp[];
+    assert.deepEqual(apps.map((a) => a.metadata.name).sort(), [...seedAppSets[f]!].sort(), `${f}: generated Applications`);
+    for (const a of apps) {
+      const name = `${f} → ${a.metadata.name}`;
+      const appFile = join(env.work, `generated-${a.metadata.name}.yaml`);
+      await writeFile(appFile, stringify(a));
+      prepared.push({ name, c: { app: appFile, direct: (e) => directForGenerated(e, a), expect: [] }, appFile, app: a });
+    }
+  }
+
   // The direct runs go two at a time while hawser renders everything in one process.
   const renders = hawserBatch(prepared.map((p) => renderArgs(env, p.appFile, p.c.extra)));
   const queue = [...prepared];
@@ -449,6 +537,7 @@ test("render equivalence: hawser render equals helm template / kustomize build f
       const rendered = JSON.parse(out.stdout) as Obj[];
       assert.deepEqual(sorted(rendered), sorted(direct!), `${p.name}: hawser render differs from the direct run`);
       const got = rendered.map((o) => `${o.kind}/${o.metadata.name}`);
+      assert.ok(rendered.length > 0, `${p.name}: rendered nothing`);
       for (const e of p.c.expect) assert.ok(got.includes(e), `${p.name}: ${e} rendered (got ${got.join(", ")})`);
       results.push({ name: p.name });
     } catch (error) {
@@ -456,6 +545,6 @@ test("render equivalence: hawser render equals helm template / kustomize build f
     }
   });
   const failed = results.filter((r) => r.error);
-  assert.equal(results.length, entries.length);
+  assert.equal(results.length, prepared.length);
   assert.deepEqual(failed.map((f) => `${f.name}: ${f.error instanceof Error ? f.error.message : String(f.error)}`), [], "cases that differ");
 });
