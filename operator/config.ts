@@ -62,7 +62,7 @@ export const operatorUsage = `usage: hawser operator [flags]
   --renew-deadline SECONDS     how long the leader retries renewing before giving up (default 10)
   --retry-period SECONDS       interval between lease attempts (default 2)
   --install-crds[=false]       install or update the CRDs at start-up (default true)
-  --plugin-dir DIR             load config-management plugin modules from DIR (repeatable)
+  --plugin-dir DIR             load config-management plugins from DIR: modules and ConfigManagementPlugin YAML (repeatable)
   --plugin-package NAME        load plugins from an installed npm package (repeatable)
   --generator-dir DIR          load ApplicationSet generator modules from DIR (repeatable)
   --generator-package NAME     load generators from an installed npm package (repeatable)

@@ -1,6 +1,7 @@
 // A loopback smart-HTTP git server for tests and demos: Node's http server in front of the real
 // `git http-backend` (as CGI), hosting any number of bare repositories under one root directory,
-// with optional HTTP basic auth per server or per repository, and pushes enabled.
+// with optional HTTP basic auth per server or per repository, optionally over https (with client
+// certificates), and pushes enabled.
 //
 // Everything here is asynchronous: the server usually runs inside a test process that also runs the
 // code under test, and a synchronous child process would block the server from answering the very
@@ -10,6 +11,7 @@ import { timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -25,6 +27,11 @@ export interface GitServerOptions {
   root?: string;
   /** Basic-auth credentials required for every repository without its own setting. */
   auth?: GitAuth;
+  /**
+   * Serve https instead of http: PEM server certificate (valid for 127.0.0.1) and key, and
+   * optionally a CA whose client certificates every request must present.
+   */
+  tls?: { cert: string; key: string; clientCa?: string };
 }
 
 /** Content for a commit: path → file content. Paths use "/" and may include directories. */
@@ -286,12 +293,16 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     });
   }
 
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`internal error: ${err instanceof Error ? err.message : String(err)}\n`);
     });
-  });
+  };
+  const tls = opts.tls;
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, onRequest)
+    : createServer(onRequest);
   const sockets = new Set<Socket>();
   server.on("connection", (s) => {
     sockets.add(s);
@@ -302,7 +313,8 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     server.listen(0, "127.0.0.1", () => ok());
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const scheme = tls ? "https" : "http";
+  const url = `${scheme}://127.0.0.1:${port}`;
 
   async function commitTo(name: string, content: RepoFiles | DirContent, message: string, o: CommitOptions): Promise<string> {
     const bare = repoDir(name);
@@ -335,7 +347,7 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     requests,
     baseUrl: (repo) => `${url}/${validRepoName(repo)}.git`,
     authUrl: (repo, auth) =>
-      `http://${encodeURIComponent(auth.username)}:${encodeURIComponent(auth.password)}@127.0.0.1:${port}/${validRepoName(repo)}.git`,
+      `${scheme}://${encodeURIComponent(auth.username)}:${encodeURIComponent(auth.password)}@127.0.0.1:${port}/${validRepoName(repo)}.git`,
     async createRepo(name, content = {}, o = {}) {
       const clean = validRepoName(name);
       const bare = repoDir(clean);

@@ -35,6 +35,8 @@ export interface RepoCredentials {
   /** Send basic auth on the first request instead of waiting for a 401. */
   forceHttpBasicAuth: boolean;
   enableLfs: boolean;
+  /** Helm repository Secrets (`type: helm`): the url is an OCI registry (written without oci://). */
+  enableOCI?: boolean;
   proxy?: string;
   noProxy?: string;
   /** Clone depth requested by the Secret (0 = not set). */
@@ -92,6 +94,7 @@ export function credentialsFromSecret(secret: SecretLike): RepoCredentials | und
     insecureIgnoreHostKey: truthy(d.get("insecureIgnoreHostKey")),
     forceHttpBasicAuth: truthy(d.get("forceHttpBasicAuth")),
     enableLfs: truthy(d.get("enableLfs")),
+    enableOCI: truthy(d.get("enableOCI")),
   };
   for (const key of ["type", "name", "project", "proxy", "noProxy", ...CREDENTIAL_FIELDS] as const) {
     const v = d.get(key);

@@ -292,6 +292,10 @@ export class RepoCache implements RepoSource {
     return r;
   }
 
+  credentialsFor(repoURL: string): RepoCredentials | undefined {
+    return this.opts.credentials?.credentialsFor(repoURL);
+  }
+
   private ctx(repo: RepoState, repoURL: string, signal?: AbortSignal): RemoteContext {
     const creds: RepoCredentials | undefined = this.opts.credentials?.credentialsFor(repoURL);
     return { repoURL, gitDir: repo.gitDir, creds, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) };

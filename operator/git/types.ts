@@ -1,6 +1,7 @@
 // The narrow interfaces through which everything else reads git. The repository cache
 // (operator/git/) implements them; ApplicationSet generators, the renderer and the CLI depend only
 // on these, so their logic is testable over local repositories.
+import type { RepoCredentials } from "./credentials.js";
 
 /** Resolves a `targetRevision` (branch, tag, SHA, HEAD, semver constraint) to a commit SHA. */
 export interface RevisionResolver {
@@ -37,6 +38,11 @@ export interface RepoSource extends RepoReader {
    * is not re-rendered. Without it, renders are keyed by commit.
    */
   treeHash?(repoURL: string, commit: string, path: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
+  /**
+   * Optional: the credentials configured for a repository URL (repository / repo-creds Secrets).
+   * The renderer uses them for Helm repositories, which it reaches without git.
+   */
+  credentialsFor?(repoURL: string): RepoCredentials | undefined;
 }
 
 /** A git failure the user must see (unreachable repo, bad credentials, unknown revision). */

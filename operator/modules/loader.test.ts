@@ -91,3 +91,30 @@ test("an npm package can provide a generator", async () => {
   const reports = await loadUserModules({ generatorPackages: ["hawser-no-such-package"], plugins: builtinPlugins(), generators, log: logger });
   assert.match(reports[0]!.errors[0]!, /failed to load: Error: Cannot find module 'hawser-no-such-package'/);
 });
+
+test("ConfigManagementPlugin YAML in a plugin directory becomes a plugin the registry selects", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-modules-cmp-"));
+  await writeFile(join(dir, "cmp.yaml"), [
+    "apiVersion: argoproj.io/v1alpha1", "kind: ConfigManagementPlugin", "metadata: {name: yaml-plugin}",
+    "spec:", "  generate: {command: [cat, out.yaml]}", "  discover: {fileName: \"*.marker\"}", "",
+  ].join("\n"));
+  await mkdir(join(dir, "sidecar"));
+  await writeFile(join(dir, "sidecar", "plugin.yaml"), "apiVersion: argoproj.io/v1alpha1\nkind: ConfigManagementPlugin\nmetadata: {name: sidecar-plugin}\nspec:\n  version: v2\n  generate: {command: [cat, out.yaml]}\n");
+  await writeFile(join(dir, "broken.yaml"), "apiVersion: argoproj.io/v1alpha1\nkind: ConfigManagementPlugin\nmetadata: {name: broken}\nspec: {}\n");
+  const plugins = builtinPlugins();
+  const { logger } = memoryLogger();
+  const reports = await loadUserModules({ pluginDirs: [dir], plugins, generators: builtinGenerators(), log: logger });
+  const cmp = reports.find((r) => r.source.endsWith("(ConfigManagementPlugin YAML)"));
+  assert.ok(cmp, `a report for the YAML: ${JSON.stringify(reports)}`);
+  assert.deepEqual(cmp.loaded, ["yaml-plugin", "sidecar-plugin-v2"], "in file name order");
+  assert.match(cmp.errors.join("\n"), /broken\.yaml: spec\.generate is required/);
+  assert.deepEqual(plugins.names().sort(), ["directory", "helm", "kustomize", "sidecar-plugin-v2", "yaml-plugin"]);
+
+  const app = await mkdtemp(join(tmpdir(), "hawser-modules-cmp-app-"));
+  await writeFile(join(app, "x.marker"), "");
+  await writeFile(join(app, "out.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-yaml-plugin}\n");
+  const selected = await plugins.select(app, {});
+  assert.equal(selected.name, "yaml-plugin");
+  const out = await selected.generate({ appName: "a", appNamespace: "argocd", project: "default", repoRoot: app, appDir: app, source: {}, revision: "r", destinationNamespace: "d", env: {} }, { log: logger });
+  assert.deepEqual(out.manifests.map((m) => m.metadata.name), ["from-yaml-plugin"]);
+});

@@ -1,13 +1,16 @@
 // Loads user-supplied config-management plugins and ApplicationSet generators at start-up, from
 // directories (one module per file: .js, .mjs, .cjs, or .ts/.mts compiled on the fly) and from
-// installed npm packages. A module that fails to load or does not satisfy its interface is
-// reported by file and reason; every other module still loads.
+// installed npm packages. Plugin directories may also hold Argo's ConfigManagementPlugin YAML
+// (`*.yaml`, `<name>/plugin.yaml`), which becomes in-process CMP plugins. A module that fails to
+// load or does not satisfy its interface is reported by file and reason; every other module still
+// loads.
 import { readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { GeneratorRegistry } from "../../generators/index.js";
 import type { Generator } from "../../generators/types.js";
+import { loadCmpPlugins } from "../../plugins/cmp/index.js";
 import type { PluginRegistry } from "../../plugins/index.js";
 import type { ConfigManagementPlugin } from "../../plugins/types.js";
 import type { Logger } from "../runtime/logger.js";
@@ -144,6 +147,26 @@ async function loadOne(
   return report;
 }
 
+/** The ConfigManagementPlugin YAML of one plugin directory, as one report (none if there is no YAML). */
+async function loadCmpYaml(dir: string, register: (v: unknown) => void): Promise<ModuleLoadReport | undefined> {
+  const report: ModuleLoadReport = { source: `${dir} (ConfigManagementPlugin YAML)`, kind: "plugin", loaded: [], errors: [] };
+  try {
+    const cmp = await loadCmpPlugins(dir);
+    report.errors.push(...cmp.errors);
+    for (const p of cmp.plugins) {
+      try {
+        register(p);
+        report.loaded.push(p.name);
+      } catch (err) {
+        report.errors.push(`plugin ${p.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  } catch (err) {
+    report.errors.push(`cannot read the plugin directory: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return report.loaded.length > 0 || report.errors.length > 0 ? report : undefined;
+}
+
 export async function loadUserModules(opts: LoadOptions): Promise<ModuleLoadReport[]> {
   const reports: ModuleLoadReport[] = [];
   const registerPlugin = (v: unknown): void => opts.plugins.registerUser(v as ConfigManagementPlugin);
@@ -157,6 +180,10 @@ export async function loadUserModules(opts: LoadOptions): Promise<ModuleLoadRepo
       } catch (err) {
         reports.push({ source: dir, kind, loaded: [], errors: [`cannot read the ${kind} directory: ${err instanceof Error ? err.message : String(err)}`] });
         continue;
+      }
+      if (kind === "plugin") {
+        const report = await loadCmpYaml(resolve(dir), register);
+        if (report) reports.push(report);
       }
       for (const file of files) reports.push(await loadOne(file, kind, () => importFile(file), register));
     }

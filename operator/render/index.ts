@@ -14,7 +14,7 @@ import { parse as parseYaml } from "yaml";
 import type { Application, ApplicationSource } from "../api/index.js";
 import { buildEnv } from "../../plugins/buildenv.js";
 import { createChartCache, helmPlugin as defaultHelmPlugin } from "../../plugins/helm/index.js";
-import { resolveChartVersion } from "../../plugins/helm/repo.js";
+import { resolveChartVersion, type ChartRepoAuth } from "../../plugins/helm/repo.js";
 import type { PluginRegistry } from "../../plugins/index.js";
 import { resolveInside } from "../../plugins/paths.js";
 import { RenderError, type ConfigManagementPlugin, type Manifest, type SourceSpec, type ToolSettings } from "../../plugins/types.js";
@@ -55,8 +55,11 @@ export interface RenderDeps {
   cache?: RenderCache;
   /** Pulls Helm-repository charts; a shared default is used when absent. */
   charts?: ReturnType<typeof createChartCache>;
-  /** Credentials for a Helm repository (from repository Secrets), if any. */
-  helmCredentials?: (repoURL: string) => Promise<{ username?: string; password?: string } | undefined>;
+  /**
+   * Credentials for a Helm repository, if any. Default: the repository Secrets known to `repos`
+   * (RepoSource.credentialsFor), as Argo uses `type: helm` repository Secrets.
+   */
+  helmCredentials?: (repoURL: string) => Promise<ChartRepoAuth | undefined>;
   log?: Logger;
   signal?: AbortSignal;
   /** Called once per source actually rendered (not served from the cache). */
@@ -217,6 +220,7 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
   const disabled = new Set(deps.settings?.disabledTools ?? []);
   const annotations = app.metadata?.annotations ?? {};
   const isHelmRepo = (s: ApplicationSource): boolean => !!s.chart;
+  const helmCredentials = deps.helmCredentials ?? ((url: string) => Promise.resolve(helmAuthFromSecrets(deps.repos, url)));
 
   // Resolve every revision first: ref sources must be known before the sources that use them.
   const revisions: string[] = [];
@@ -224,8 +228,8 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
     const pinned = opts.revisions?.[i];
     if (isHelmRepo(s)) {
       if (disabled.has("helm")) throw new RenderError("manifest generation with helm is disabled");
-      const creds = await deps.helmCredentials?.(s.repoURL);
-      revisions.push(await resolveChartVersion(s.repoURL, s.chart!, pinned ?? s.targetRevision, creds ?? {}, deps.signal));
+      const creds = await helmCredentials(s.repoURL);
+      revisions.push(await resolveChartVersion(chartRepoURL(deps.repos, s.repoURL), s.chart!, pinned ?? s.targetRevision, creds ?? {}, deps.signal));
     } else {
       revisions.push(await deps.repos.resolveRevision(s.repoURL, pinned ?? s.targetRevision, {
         ...(s.tagPrefix ? { tagPrefix: s.tagPrefix } : {}), signal: deps.signal, ...(opts.refresh || opts.hard ? { force: true } : {}),
@@ -293,10 +297,10 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
     const kube = { kubeVersion: deps.kubeVersion, apiVersions: deps.apiVersions };
     const key = hashKey({ kind: "helm-repo", repoURL: source.repoURL, chart: source.chart, version, helm: source.helm, refKey, kube, appName, appNamespace, destNamespace, project, settings: deps.settings ?? {}, plugin: plugin.name });
     const { entry, cached } = await cache.getOrRender(key, async () => {
-      const creds = await deps.helmCredentials?.(source.repoURL);
+      const creds = await helmCredentials(source.repoURL);
       defaultCharts ??= createChartCache({ dir: deps.settings?.helmChartCacheDir, timeoutMs: deps.settings?.execTimeoutMs });
       const charts = deps.charts ?? defaultCharts;
-      const chartDir = await charts.pull({ repoURL: source.repoURL, chart: source.chart!, version, ...creds, passCredentials: source.helm?.passCredentials }, deps.signal);
+      const chartDir = await charts.pull({ repoURL: chartRepoURL(deps.repos, source.repoURL), chart: source.chart!, version, ...creds, passCredentials: source.helm?.passCredentials }, deps.signal);
       deps.onRender?.({ appName, sourceIndex: index, plugin: plugin.name, key });
       const env = buildEnv({ appName, appNamespace, project, revision: version, sourcePath: "", repoURL: source.repoURL, targetRevision: source.targetRevision ?? "", ...kube });
       return run(plugin, { repoRoot: chartDir, appDir: chartDir, source: source as SourceSpec, revision: version, env, refSources: await refRoots() });
@@ -340,6 +344,27 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
     }, { log: log ?? silentLogger, signal: deps.signal });
     return { manifests: out.manifests, warnings: out.warnings ?? [] };
   }
+}
+
+/** Helm repository credentials from the repository Secrets `repos` knows (username/password, TLS). */
+export function helmAuthFromSecrets(repos: RepoSource, repoURL: string): ChartRepoAuth | undefined {
+  const c = repos.credentialsFor?.(repoURL);
+  if (!c) return undefined;
+  const auth: ChartRepoAuth = {};
+  if (c.username !== undefined) auth.username = c.username;
+  if (c.password !== undefined) auth.password = c.password;
+  if (c.insecure) auth.insecureSkipTLSVerify = true;
+  if (c.tlsClientCertData && c.tlsClientCertKey) {
+    auth.tlsClientCertData = c.tlsClientCertData;
+    auth.tlsClientCertKey = c.tlsClientCertKey;
+  }
+  return auth;
+}
+
+/** A Helm repository Secret with `enableOCI` names a registry without the oci:// scheme. */
+function chartRepoURL(repos: RepoSource, repoURL: string): string {
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(repoURL)) return repoURL;
+  return repos.credentialsFor?.(repoURL)?.enableOCI ? `oci://${repoURL}` : repoURL;
 }
 
 const noop = (): void => undefined;

@@ -9,6 +9,8 @@ import { builtinPlugins } from "../../plugins/index.js";
 import { createChartCache } from "../../plugins/helm/index.js";
 import { seedsDir } from "../../test/crds/seeds.js";
 import { startHelmRepo } from "../../test/support/helm-repo.js";
+import { generatePki } from "../devcluster/pki.js";
+import { SecretCredentialStore, type SecretLike } from "../git/credentials.js";
 import { LocalGitRepo, LocalRepoSource } from "../../test/support/local-repos.js";
 import { deduplicate, manifestGeneratePaths, mergePatch, RenderCache, renderApplication, type RenderDeps, type RenderInfo } from "./index.js";
 
@@ -255,4 +257,75 @@ test("changed settings or cluster version miss the cache", async () => {
   assert.equal(renders.length, 4, "another app's render is its own (its name reaches the build environment)");
   await git.dispose();
   await repos.dispose();
+});
+
+/** A RepoSource with no git content, only the repository Secrets given. */
+function secretsOnly(secrets: SecretLike[]): LocalRepoSource {
+  const store = new SecretCredentialStore(secrets);
+  return Object.assign(new LocalRepoSource({}), { credentialsFor: (url: string) => store.credentialsFor(url) });
+}
+
+const helmSecret = (url: string, data: Record<string, string>): SecretLike => ({
+  metadata: { name: "charts", namespace: "argocd", labels: { "argocd.argoproj.io/secret-type": "repository" } },
+  stringData: { type: "helm", name: "charts", url, ...data },
+});
+
+const chartApp = (repoURL: string, targetRevision = "0.1.0") => app("charted", { source: { repoURL, chart: "basic", targetRevision } });
+
+test("Helm repository credentials come from repository Secrets (type helm); a wrong password names the repo, not the password", async () => {
+  const helmRepo = await startHelmRepo({ chartDirs: [helmChart], auth: { username: "chart-user", password: "s3cret-chart-pass" } });
+  const cacheDir = await mkdtemp(join(tmpdir(), "hawser-helm-auth-cache-"));
+  try {
+    const charts = createChartCache({ dir: cacheDir });
+    const good = secretsOnly([helmSecret(helmRepo.url, { username: "chart-user", password: "s3cret-chart-pass" })]);
+    // A constraint: index.yaml must be read with the credentials, then the chart pulled with them.
+    const out = await renderApplication(chartApp(helmRepo.url, "^0.1"), deps(good, [], { charts }));
+    assert.deepEqual(out.revisions, ["0.1.0"]);
+    assert.ok(out.manifests.some((m) => m.kind === "ConfigMap"), "the chart rendered");
+    assert.ok(helmRepo.requests.some((r) => r.endsWith(".tgz")), "the chart was downloaded from the repository");
+
+    const wrong = secretsOnly([helmSecret(helmRepo.url, { username: "chart-user", password: "not-the-password-123" })]);
+    const err = await renderApplication(chartApp(helmRepo.url, "^0.1"), deps(wrong, [], { charts: createChartCache({ dir: join(cacheDir, "other") }) })).then(() => undefined, (e: unknown) => e as Error);
+    assert.ok(err instanceof Error, "a wrong password fails the render");
+    assert.match(err.message, new RegExp(`Helm repository ${helmRepo.url.replace(/[.]/g, "\\.")}: index\\.yaml returned HTTP 401: the repository rejected the credentials`));
+    assert.ok(!err.message.includes("not-the-password-123") && !err.message.includes("s3cret-chart-pass"), `no password in: ${err.message}`);
+
+    // An exact version skips index.yaml: the pull itself must fail the same way, without the password.
+    const pullErr = await renderApplication(chartApp(helmRepo.url, "0.1.0"), deps(wrong, [], { charts: createChartCache({ dir: join(cacheDir, "third") }) })).then(() => undefined, (e: unknown) => e as Error);
+    assert.ok(pullErr instanceof Error, "a wrong password fails the pull");
+    assert.match(pullErr.message, new RegExp(`Helm repository ${helmRepo.url.replace(/[.]/g, "\\.")}: pulling basic 0\\.1\\.0 failed`));
+    assert.ok(!pullErr.message.includes("not-the-password-123"), `no password in: ${pullErr.message}`);
+
+    const none = await renderApplication(chartApp(helmRepo.url, "^0.1"), deps(secretsOnly([]), [], { charts })).then(() => undefined, (e: unknown) => e as Error);
+    assert.match(none?.message ?? "", /HTTP 401: the repository needs credentials/);
+  } finally {
+    await helmRepo.close();
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+});
+
+test("Helm repository over https: insecure and a TLS client certificate from the repository Secret", async () => {
+  const pkiDir = await mkdtemp(join(tmpdir(), "hawser-helm-tls-pki-"));
+  const pki = await generatePki(pkiDir);
+  const [cert, key, ca, clientCert, clientKey] = await Promise.all([pki.apiserverCert, pki.apiserverKey, pki.caCert, pki.adminCert, pki.adminKey].map((f) => readFile(f, "utf8")));
+  const helmRepo = await startHelmRepo({ chartDirs: [helmChart], tls: { cert: cert!, key: key!, clientCa: ca! } });
+  const cacheDir = await mkdtemp(join(tmpdir(), "hawser-helm-tls-cache-"));
+  try {
+    assert.match(helmRepo.url, /^https:/);
+    const tlsRepos = secretsOnly([helmSecret(helmRepo.url, { insecure: "true", tlsClientCertData: clientCert!, tlsClientCertKey: clientKey! })]);
+    const out = await renderApplication(chartApp(helmRepo.url, "^0.1"), deps(tlsRepos, [], { charts: createChartCache({ dir: cacheDir }) }));
+    assert.deepEqual(out.revisions, ["0.1.0"]);
+    assert.ok(out.manifests.some((m) => m.kind === "ConfigMap"), "the chart rendered over https with a client certificate");
+
+    // Without the client certificate the server refuses the handshake; without insecure the
+    // self-signed CA is not trusted.
+    const noCert = secretsOnly([helmSecret(helmRepo.url, { insecure: "true" })]);
+    await assert.rejects(renderApplication(chartApp(helmRepo.url, "^0.1"), deps(noCert, [], { charts: createChartCache({ dir: join(cacheDir, "b") }) })), /Helm repository https:\/\/127\.0\.0\.1:\d+: /);
+    const notInsecure = secretsOnly([helmSecret(helmRepo.url, { tlsClientCertData: clientCert!, tlsClientCertKey: clientKey! })]);
+    await assert.rejects(renderApplication(chartApp(helmRepo.url, "^0.1"), deps(notInsecure, [], { charts: createChartCache({ dir: join(cacheDir, "c") }) })), /certificate/);
+  } finally {
+    await helmRepo.close();
+    await rm(cacheDir, { recursive: true, force: true });
+    await rm(pkiDir, { recursive: true, force: true });
+  }
 });

@@ -30,4 +30,6 @@ test("helmPullArgs: http repository and oci registry", () => {
     ["pull", "redis", "--repo", "https://charts.example.com", "--version", "18.6.1", "--untar", "--untardir", "/d"]);
   assert.deepEqual(helmPullArgs({ repoURL: "oci://reg.example.com/charts/", chart: "nginx", version: "1.0.0", destDir: "/d", username: "u", password: "p", passCredentials: true }),
     ["pull", "oci://reg.example.com/charts/nginx", "--version", "1.0.0", "--untar", "--untardir", "/d", "--username", "u", "--password", "p", "--pass-credentials"]);
+  assert.deepEqual(helmPullArgs({ repoURL: "https://charts.example.com", chart: "redis", version: "1.0.0", destDir: "/d", insecureSkipTLSVerify: true, certFile: "/t/c.crt", keyFile: "/t/c.key" }),
+    ["pull", "redis", "--repo", "https://charts.example.com", "--version", "1.0.0", "--untar", "--untardir", "/d", "--insecure-skip-tls-verify", "--cert-file", "/t/c.crt", "--key-file", "/t/c.key"]);
 });

@@ -63,6 +63,9 @@ export interface HelmPullOptions {
   passCredentials?: boolean;
   insecureSkipTLSVerify?: boolean;
   caFile?: string;
+  /** TLS client certificate and key files. */
+  certFile?: string;
+  keyFile?: string;
   plainHttp?: boolean;
 }
 
@@ -78,6 +81,7 @@ export function helmPullArgs(o: HelmPullOptions): string[] {
   if (o.passCredentials) args.push("--pass-credentials");
   if (o.insecureSkipTLSVerify) args.push("--insecure-skip-tls-verify");
   if (o.caFile) args.push("--ca-file", o.caFile);
+  if (o.certFile && o.keyFile) args.push("--cert-file", o.certFile, "--key-file", o.keyFile);
   if (o.plainHttp) args.push("--plain-http");
   return args;
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
-import { registerSecret } from "../../operator/runtime/redact.js";
+import { redactUrl, registerSecret } from "../../operator/runtime/redact.js";
 import { privateCopy } from "../copy.js";
 import { doublestarRegExp, hasGlobMeta } from "../doublestar.js";
 import { explicitTool } from "../detect.js";
@@ -323,6 +323,9 @@ export interface ChartPullRequest {
   password?: string;
   passCredentials?: boolean;
   insecureSkipTLSVerify?: boolean;
+  /** PEM client certificate and key (written to 0600 files for the pull only). */
+  tlsClientCertData?: string;
+  tlsClientCertKey?: string;
   plainHttp?: boolean;
 }
 
@@ -345,12 +348,39 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
     if (await pathExists(join(chartDir, "Chart.yaml"))) return chartDir;
     await mkdir(dir, { recursive: true });
     const staging = await mkdtemp(join(dir, "pull-"));
+    let privateDir: string | undefined;
     try {
       registerSecret(req.password);
+      registerSecret(req.tlsClientCertKey);
       const helm = await helmPath();
       const env = baseToolEnv(await helmHome());
+      const run = (args: string[], label: string, input?: string): ReturnType<typeof runTool> =>
+        runTool(helm, args, { env, signal, timeoutMs: opts.timeoutMs, label, ...(input !== undefined ? { input } : {}) });
+      // Key files and a one-off repositories.yaml live in a private 0700 directory for this pull.
+      const priv = async (): Promise<string> => (privateDir ??= await mkdtemp(join(tmpdir(), "hawser-helm-pull-")));
+      let tlsFiles: { certFile?: string; keyFile?: string } = {};
+      if (req.tlsClientCertData && req.tlsClientCertKey) {
+        tlsFiles = { certFile: join(await priv(), "client.crt"), keyFile: join(await priv(), "client.key") };
+        await writeFile(tlsFiles.certFile!, req.tlsClientCertData, { mode: 0o600 });
+        await writeFile(tlsFiles.keyFile!, req.tlsClientCertKey, { mode: 0o600 });
+      }
       count++;
-      await runTool(helm, helmPullArgs({ ...req, destDir: staging }), { env, signal, timeoutMs: opts.timeoutMs, label: "helm pull" });
+      try {
+        if (req.password && !req.repoURL.startsWith("oci://")) {
+          // The password goes to helm on stdin (`repo add --password-stdin`), never in argv where
+          // any local user could read it; the pull then names the chart through that repository.
+          const repoConfig = ["--repository-config", join(await priv(), "repositories.yaml"), "--repository-cache", join(await priv(), "cache")];
+          await run(["repo", "add", "hawser-pull", req.repoURL, "--username", req.username ?? "", "--password-stdin", ...repoConfig,
+            ...(req.passCredentials ? ["--pass-credentials"] : []), ...(req.insecureSkipTLSVerify ? ["--insecure-skip-tls-verify"] : []),
+            ...(tlsFiles.certFile ? ["--cert-file", tlsFiles.certFile, "--key-file", tlsFiles.keyFile!] : [])], "helm repo add", req.password);
+          await run(["pull", `hawser-pull/${req.chart}`, "--version", req.version, "--untar", "--untardir", staging, ...repoConfig], "helm pull");
+        } else {
+          await run(helmPullArgs({ ...req, ...tlsFiles, destDir: staging }), "helm pull");
+        }
+      } catch (err) {
+        // Name the repository (never its credentials: the runner already redacts tool output).
+        throw new RenderError(`Helm repository ${redactUrl(req.repoURL)}: pulling ${req.chart} ${req.version} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
       const entries = await readdir(staging);
       const unpacked = entries.find((e) => e === (req.chart.split("/").pop() ?? req.chart)) ?? entries[0];
       if (!unpacked || !(await stat(join(staging, unpacked))).isDirectory()) throw new RenderError(`helm pull of ${req.chart} ${req.version} produced no chart`);
@@ -359,6 +389,7 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
       return join(target, unpacked);
     } finally {
       await rm(staging, { recursive: true, force: true });
+      if (privateDir) await rm(privateDir, { recursive: true, force: true });
     }
   };
   return {

@@ -1,16 +1,25 @@
 // Chart versions in Helm repositories: `targetRevision` is an exact version or a semver
 // constraint (Argo: "For Helm repo charts it is the chart version or constraint"). Constraints
 // are resolved against the repository's index.yaml (http/https) or by asking helm (oci://).
+import { createHash } from "node:crypto";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import semver from "semver";
 import { parse as parseYaml } from "yaml";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
-import { redactUrl } from "../../operator/runtime/redact.js";
+import { redact, redactUrl } from "../../operator/runtime/redact.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { RenderError } from "../types.js";
 
+/** Credentials and TLS settings for a Helm repository (from a repository Secret of type helm). */
 export interface ChartRepoAuth {
   username?: string;
   password?: string;
+  /** Skip TLS verification (the Secret's `insecure`). */
+  insecureSkipTLSVerify?: boolean;
+  /** PEM client certificate and key (`tlsClientCertData` / `tlsClientCertKey`). */
+  tlsClientCertData?: string;
+  tlsClientCertKey?: string;
 }
 
 const MAX_INDEX_BYTES = 32 * 1024 * 1024;
@@ -21,7 +30,8 @@ const indexCache = new Map<string, { at: number; entries: Promise<Record<string,
 
 /** The versions of `chart` listed in an http(s) repository's index.yaml (cached for INDEX_TTL_MS). */
 export async function listChartVersions(repoURL: string, chart: string, auth: ChartRepoAuth = {}, signal?: AbortSignal): Promise<string[]> {
-  const key = JSON.stringify([repoURL, auth.username ?? "", auth.password ?? ""]);
+  // Keyed by a hash: the map must not hold credentials in clear beyond the request itself.
+  const key = createHash("sha256").update(JSON.stringify([repoURL, auth.username ?? "", auth.password ?? "", !!auth.insecureSkipTLSVerify, auth.tlsClientCertData ?? "", auth.tlsClientCertKey ?? ""])).digest("hex");
   let hit = indexCache.get(key);
   if (!hit || Date.now() - hit.at > INDEX_TTL_MS) {
     hit = { at: Date.now(), entries: fetchIndex(repoURL, auth, signal) };
@@ -33,22 +43,72 @@ export async function listChartVersions(repoURL: string, chart: string, auth: Ch
   return versions;
 }
 
+/** GET with Node's http(s) client (fetch has no per-request TLS options); follows redirects. */
+function httpGet(url: string, auth: ChartRepoAuth, signal: AbortSignal | undefined, maxBytes: number, redirects = 0): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const headers: Record<string, string> = { accept: "application/x-yaml, text/yaml, */*" };
+    if (auth.username || auth.password) headers.authorization = `Basic ${Buffer.from(`${auth.username ?? ""}:${auth.password ?? ""}`).toString("base64")}`;
+    const tls = u.protocol === "https:" ? {
+      rejectUnauthorized: !auth.insecureSkipTLSVerify,
+      ...(auth.tlsClientCertData && auth.tlsClientCertKey ? { cert: auth.tlsClientCertData, key: auth.tlsClientCertKey } : {}),
+    } : {};
+    if (u.protocol !== "https:" && u.protocol !== "http:") {
+      reject(new Error(`unsupported URL scheme ${u.protocol}`));
+      return;
+    }
+    const req = (u.protocol === "https:" ? httpsRequest : httpRequest)(u, { method: "GET", headers, agent: false, signal, timeout: 60_000, ...tls }, (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location && redirects < 5) {
+        res.resume();
+        const next = new URL(res.headers.location, u);
+        // Credentials go only to the repository's own host, as helm does without passCredentials.
+        const nextAuth = next.host === u.host ? auth : { ...auth, username: undefined, password: undefined };
+        httpGet(next.href, nextAuth, signal, maxBytes, redirects + 1).then(resolve, reject);
+        return;
+      }
+      const len = Number(res.headers["content-length"] ?? "0");
+      if (len > maxBytes) {
+        res.destroy();
+        reject(new Error("index.yaml is too large"));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > maxBytes) {
+          res.destroy();
+          reject(new Error("index.yaml is too large"));
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on("end", () => resolve({ status, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 async function fetchIndex(repoURL: string, auth: ChartRepoAuth, signal?: AbortSignal): Promise<Record<string, string[]>> {
   const url = `${repoURL.replace(/\/+$/, "")}/index.yaml`;
-  const headers: Record<string, string> = {};
-  if (auth.username || auth.password) headers.authorization = `Basic ${Buffer.from(`${auth.username ?? ""}:${auth.password ?? ""}`).toString("base64")}`;
+  const where = `Helm repository ${redactUrl(repoURL)}`;
   let text: string;
   try {
-    const res = await fetch(url, { headers, signal });
-    if (!res.ok) throw new RenderError(`Helm repository ${redactUrl(repoURL)}: index.yaml returned HTTP ${res.status}`);
-    const len = Number(res.headers.get("content-length") ?? "0");
-    if (len > MAX_INDEX_BYTES) throw new RenderError(`Helm repository ${redactUrl(repoURL)}: index.yaml is too large`);
-    text = await res.text();
+    const res = await httpGet(url, auth, signal, MAX_INDEX_BYTES);
+    if (res.status === 401 || res.status === 403) {
+      const why = auth.username || auth.password ? "the repository rejected the credentials" : "the repository needs credentials (a repository Secret with type helm)";
+      throw new RenderError(`${where}: index.yaml returned HTTP ${res.status}: ${why}`);
+    }
+    if (res.status < 200 || res.status >= 300) throw new RenderError(`${where}: index.yaml returned HTTP ${res.status}`);
+    text = res.body;
   } catch (err) {
     if (err instanceof RenderError) throw err;
-    throw new RenderError(`Helm repository ${redactUrl(repoURL)}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new RenderError(`${where}: ${redact(err instanceof Error ? err.message : String(err))}`);
   }
-  if (text.length > MAX_INDEX_BYTES) throw new RenderError(`Helm repository ${redactUrl(repoURL)}: index.yaml is too large`);
   const index = parseYaml(text, { maxAliasCount: 100 }) as { entries?: Record<string, unknown> } | null;
   const out: Record<string, string[]> = {};
   for (const [name, list] of Object.entries(index?.entries ?? {})) {
@@ -74,6 +134,7 @@ export async function resolveChartVersion(repoURL: string, chart: string, target
     const args = ["show", "chart", `${repoURL.replace(/\/+$/, "")}/${chart}`, ...(rev ? ["--version", rev] : [])];
     if (auth.username) args.push("--username", auth.username);
     if (auth.password) args.push("--password", auth.password);
+    if (auth.insecureSkipTLSVerify) args.push("--insecure-skip-tls-verify");
     const { stdout } = await runTool(helm, args, { env: baseToolEnv(), signal, label: "helm show chart" });
     const v = (parseYaml(stdout) as { version?: unknown } | null)?.version;
     if (typeof v !== "string") throw new RenderError(`cannot resolve a version of ${chart} matching "${rev}"`);

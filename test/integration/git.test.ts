@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { generatePki } from "../../operator/devcluster/pki.js";
 import { credentialProviderFromSecrets, type SecretLike } from "../../operator/git/credentials.js";
 import { RepoCache, type GitOperationEvent, type RepoCacheOptions } from "../../operator/git/repo-cache.js";
 import { GitError } from "../../operator/git/types.js";
@@ -381,4 +382,44 @@ describe("ssh transport", { skip: canRunSshd ? false : "needs Debian's openssh-s
       return true;
     });
   });
+});
+
+test("https with a self-signed certificate and a required client certificate: `insecure` and tlsClientCertData/Key from the Secret", async () => {
+  const pkiDir = await mkdtemp(join(base, "tls-pki-"));
+  const pki = await generatePki(pkiDir);
+  const [cert, key, ca, clientCert, clientKey] = await Promise.all([pki.apiserverCert, pki.apiserverKey, pki.caCert, pki.adminCert, pki.adminKey].map((f) => readFile(f, "utf8")));
+  const tlsServer = await startGitServer({ tls: { cert: cert!, key: key!, clientCa: ca! } });
+  try {
+    const sha = await tlsServer.createRepo("tls", { "app/cm.yaml": "kind: ConfigMap\n" });
+    const url = tlsServer.baseUrl("tls");
+    assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/tls\.git$/);
+    const secret = (data: Record<string, string>): SecretLike => ({
+      metadata: { name: "tls-repo", namespace: "argocd", labels: { "argocd.argoproj.io/secret-type": "repository" } },
+      stringData: { url, ...data },
+    });
+    const { cache: good } = newCache("tls-ok", { credentials: credentialProviderFromSecrets([secret({ insecure: "true", tlsClientCertData: clientCert!, tlsClientCertKey: clientKey! })]) });
+    assert.equal(await good.resolveRevision(url, "HEAD"), sha);
+    assert.equal((await good.readFile(url, sha, "app/cm.yaml")).toString(), "kind: ConfigMap\n");
+    const co = await good.checkout(url, sha);
+    assert.equal(await readFile(join(co.path, "app", "cm.yaml"), "utf8"), "kind: ConfigMap\n");
+    co.release();
+
+    // Without `insecure` the self-signed CA is not trusted; without the client certificate the
+    // server refuses the handshake. Both fail naming the repository, never the key.
+    const { cache: untrusted } = newCache("tls-untrusted", { credentials: credentialProviderFromSecrets([secret({ tlsClientCertData: clientCert!, tlsClientCertKey: clientKey! })]) });
+    await assert.rejects(untrusted.resolveRevision(url, "HEAD"), (err: unknown) => {
+      assert.ok(err instanceof GitError, "err instanceof GitError");
+      assert.match(err.message, /https:\/\/127\.0\.0\.1:\d+\/tls\.git/);
+      assert.doesNotMatch(err.message, /PRIVATE KEY/);
+      return true;
+    });
+    const { cache: noCert } = newCache("tls-nocert", { credentials: credentialProviderFromSecrets([secret({ insecure: "true" })]) });
+    await assert.rejects(noCert.resolveRevision(url, "HEAD"), (err: unknown) => {
+      assert.ok(err instanceof GitError, "err instanceof GitError");
+      assert.match(err.message, /https:\/\/127\.0\.0\.1:\d+\/tls\.git/);
+      return true;
+    });
+  } finally {
+    await tlsServer.stop();
+  }
 });

@@ -72,6 +72,12 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
   await writeFile(join(pluginDir, "good.mjs"), `export default { name: "good", discover: async () => false, generate: async () => ({ manifests: [] }) };`);
   await writeFile(join(pluginDir, "syntax-error.mjs"), `export default { name: "bad", discover() {}, generate() { return {{ } }`);
   await writeFile(join(pluginDir, "no-generate.mjs"), `export default { name: "half", discover: async () => true };`);
+  // Argo's ConfigManagementPlugin YAML in the same directory: the operator runs it in-process.
+  await writeFile(join(pluginDir, "cmp-echo.yaml"), [
+    "apiVersion: argoproj.io/v1alpha1", "kind: ConfigManagementPlugin", "metadata: {name: cmp-echo}",
+    "spec:", "  generate:", "    command: [sh, -c]",
+    "    args: ['printf \"apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: from-cmp-%s\\n\" \"$ARGOCD_APP_NAME\"']", "",
+  ].join("\n"));
 
   const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--plugin-dir", pluginDir, "--app-resync", "0"] });
   t.after(async () => { await op.stop("SIGKILL"); });
@@ -83,7 +89,7 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
   assert.match(JSON.stringify(half.errors), /missing a `generate/);
   const ready = await op.waitForLog((l) => l.msg === "modules ready");
   const loaded = ready.plugins as string[];
-  assert.ok(loaded.includes("good") && loaded.includes("directory"), `loaded: ${loaded.join(", ")}`);
+  assert.ok(loaded.includes("good") && loaded.includes("directory") && loaded.includes("cmp-echo"), `loaded: ${loaded.join(", ")}`);
   assert.ok(!loaded.includes("half") && !loaded.includes("bad"), "rejected modules are not registered");
 
   // Ready once the CRDs are installed, the lease is held and the caches are synced.
@@ -108,6 +114,16 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
   assert.equal(good.conditions, undefined);
   assert.equal(good.sync?.revision, await git.revParse("guestbook", "main"));
   assert.deepEqual(good.resources?.map((r) => [r.kind, r.name, r.status, r.health?.status]), [["ConfigMap", "guestbook-settings", "OutOfSync", undefined]]);
+
+  // An Application naming the YAML plugin is rendered by it.
+  const viaCmp = application("via-cmp", ns);
+  (viaCmp.spec as { source: Record<string, unknown> }).source.plugin = { name: "cmp-echo" };
+  await client.create(viaCmp);
+  await eventually(async () => {
+    const a = await client.get(API, "Application", "via-cmp", ns);
+    const resources = (a?.status as { resources?: Array<{ kind: string; name: string }> } | undefined)?.resources ?? [];
+    assert.deepEqual(resources.map((r) => `${r.kind}/${r.name}`), ["ConfigMap/from-cmp-via-cmp"]);
+  }, { timeoutMs: 30_000 });
 
   // A missing project is an InvalidSpecError condition and a Warning event; creating the
   // project clears it (project changes requeue their apps).
@@ -153,7 +169,7 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
   const signature = `sha256=${createHmac("sha256", "argocd-webhook-secret").update(push).digest("hex")}`;
   const signed = await fetch(hookUrl, { method: "POST", headers: { "X-GitHub-Event": "push", "X-Hub-Signature-256": signature, "Content-Type": "application/json" }, body: push });
   assert.equal(signed.status, 200);
-  await op.waitForLog((l) => l.msg === "webhook push: refreshing applications" && l.applications === 2);
+  await op.waitForLog((l) => l.msg === "webhook push: refreshing applications" && l.applications === 3);
   await eventually(async () => {
     const n = await metric(probe, "controller_runtime_reconcile_total", { controller: "application-refresh" });
     assert.ok(n > before, `reconciles ${n}, before the push ${before}`);
