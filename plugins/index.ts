@@ -60,6 +60,13 @@ export class PluginRegistry {
     return this.fallback;
   }
 
+  /** The same user plugins over built-ins made with other settings (argocd-cm changed). */
+  withBuiltinSettings(settings: ToolSettings): PluginRegistry {
+    const next = builtinPlugins(settings);
+    for (const p of this.user) next.registerUser(p);
+    return next;
+  }
+
   private all(): ConfigManagementPlugin[] {
     return [...this.builtins, ...this.user, ...(this.fallback ? [this.fallback] : [])];
   }

@@ -11,6 +11,7 @@ import { builtinGenerators } from "../../generators/index.js";
 import { builtinPlugins, type PluginRegistry } from "../../plugins/index.js";
 import { resolveInside } from "../../plugins/paths.js";
 import type { ToolSettings } from "../../plugins/types.js";
+import { renderSettingsFromArgoCm } from "../render/settings.js";
 import type { Application, ApplicationSource } from "../api/index.js";
 import type { CommandModule } from "../cli.js";
 import { SecretCredentialStore, type RepoCredentials, type SecretLike } from "../git/credentials.js";
@@ -144,13 +145,7 @@ export async function loadPluginDirs(prefix: string, dirs: string[], plugins: Pl
 /** `-o` is the one short flag, as in argocd/kubectl. */
 export const normalizeShort = (args: string[]): string[] => args.map((a) => (a === "-o" ? "--output" : a.startsWith("-o=") ? `--output=${a.slice(3)}` : a));
 
-function toolSettings(cm: Record<string, string> | undefined): ToolSettings {
-  const s: ToolSettings = {};
-  if (!cm) return s;
-  if (cm["kustomize.buildOptions"]) s.kustomizeBuildOptions = cm["kustomize.buildOptions"];
-  if (cm["helm.valuesFileSchemes"]) s.helmValuesFileSchemes = cm["helm.valuesFileSchemes"].split(",").map((x) => x.trim()).filter(Boolean);
-  return s;
-}
+const toolSettings = (cm: Record<string, string> | undefined): ToolSettings => renderSettingsFromArgoCm(cm);
 
 export const command: CommandModule = {
   summary: "print the manifests an Application renders to (offline, with --repo URL=PATH)",

@@ -36,7 +36,8 @@ import { clusterAdmits, ClusterRegistry, type ClusterEntry } from "../../kube/cl
 import { splitApiVersion, UnknownKindError } from "../../kube/discovery.js";
 import { deepEqual, patchStatus } from "../../kube/status-writer.js";
 import { LuaHealthOverride, type CustomizationTree } from "../../lua/customizations.js";
-import { renderApplication, RenderCache, type RenderOutput } from "../../render/index.js";
+import { renderApplication, RenderCache, type RenderOutput, type RenderSettings } from "../../render/index.js";
+import { renderSettingsFromArgoCm } from "../../render/settings.js";
 import { Controller } from "../../runtime/controller.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import { Informer, objectKey } from "../../runtime/informer.js";
@@ -227,7 +228,7 @@ export class ApplicationController {
     this.appByTrackingKey.set(this.trackingKeyOf(app), objectKey(app));
   }
 
-  private parsedSettings?: { resourceVersion: string; settings: ArgoSettings };
+  private parsedSettings?: { resourceVersion: string; settings: ArgoSettings; render: RenderSettings; plugins?: PluginRegistry };
 
   /** argocd-cm, parsed once per version of the ConfigMap (every reconcile reads it). */
   private settings(): ArgoSettings {
@@ -236,7 +237,9 @@ export class ApplicationController {
     if (this.parsedSettings?.resourceVersion !== rv) {
       const settings = cm ? parseArgoSettings((cm as { data?: Record<string, string> }).data) : defaultSettings();
       settings.installationID ??= this.opts.installationID;
-      this.parsedSettings = { resourceVersion: rv, settings };
+      const render = renderSettingsFromArgoCm((cm as { data?: Record<string, string> } | undefined)?.data);
+      // Built-in plugins read tool settings when made: new settings, new built-ins (user plugins kept).
+      this.parsedSettings = { resourceVersion: rv, settings, render, plugins: this.opts.plugins?.withBuiltinSettings(render) };
     }
     return this.parsedSettings.settings;
   }
@@ -321,11 +324,13 @@ export class ApplicationController {
   }
 
   private async render(app: ApplicationObject, dest: Destination, revisions?: Array<string | undefined>, refresh?: "normal" | "hard"): Promise<RenderOutput> {
-    if (!this.opts.repos || !this.opts.plugins) throw new Error("no git access configured");
+    this.settings();
+    const plugins = this.parsedSettings?.plugins;
+    if (!this.opts.repos || !plugins) throw new Error("no git access configured");
     // Helm's Capabilities are the destination's, as in Argo; an unreachable cluster fails here.
     const kubeVersion = await dest.client.serverVersion();
     return renderApplication(app as unknown as Application, {
-      repos: this.opts.repos, plugins: this.opts.plugins, cache: this.renderCache, log: this.opts.log, kubeVersion,
+      repos: this.opts.repos, plugins, settings: this.parsedSettings?.render, cache: this.renderCache, log: this.opts.log, kubeVersion,
     }, { ...(revisions ? { revisions } : {}), refresh: refresh !== undefined, hard: refresh === "hard" });
   }
 
