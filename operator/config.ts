@@ -30,6 +30,8 @@ export interface OperatorConfig {
   generatorPackages: string[];
   /** Lua customization trees in Argo's resource_customizations/<group>/<Kind>/ layout. */
   customizationDirs: string[];
+  /** Argo's controller.diff.server.side: server-side dry-run diffs for every app. */
+  serverSideDiff: boolean;
   /** Default for argocd-cm `installationID` (which wins when set). */
   installationID?: string;
   logLevel: LogLevel;
@@ -42,7 +44,7 @@ export const operatorFlagSpec = {
     "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "installation-id",
   ],
   repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
-  booleans: ["leader-elect", "install-crds", "help"],
+  booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "help"],
 };
 
 export const operatorUsage = `usage: hawser operator [flags]
@@ -68,6 +70,8 @@ export const operatorUsage = `usage: hawser operator [flags]
   --generator-package NAME     load generators from an installed npm package (repeatable)
   --customizations DIR         Lua health checks in Argo's resource_customizations/<group>/<Kind>/health.lua
                                layout, over the bundled ones (repeatable; argocd-cm entries win)
+  --server-side-diff-enabled   diff with a server-side apply dry run (exact defaults) instead of the
+                               client-side prediction; per app: compare-options ServerSideDiff=true|false
   --installation-id ID         mark and recognise this instance's resources when several share a cluster;
                                argocd-cm installationID wins when set (env HAWSER_INSTALLATION_ID)
   --log-level LEVEL            debug, info, warn, error (default info; env HAWSER_LOG_LEVEL)
@@ -113,6 +117,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     generatorDirs: list("generator-dir"),
     generatorPackages: list("generator-package"),
     customizationDirs: list("customizations"),
+    serverSideDiff: flags.booleans.get("server-side-diff-enabled") ?? false,
     installationID: flagValue(flags, "installation-id") ?? (env.HAWSER_INSTALLATION_ID || undefined),
     logLevel: parseLogLevel(flagValue(flags, "log-level") ?? env.HAWSER_LOG_LEVEL),
   };

@@ -130,7 +130,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     controller = new ApplicationController({
       client, namespace: config.namespace, statusProcessors: config.statusProcessors, operationProcessors: config.operationProcessors,
       resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, log, metrics, events,
-      repos, plugins, healthTrees, installationID: config.installationID,
+      repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: config.serverSideDiff,
     });
     await controller.start();
     appsetController = new ApplicationSetController({ client, namespace: config.namespace, workers: config.appsetProcessors, generators, repos, log, metrics });

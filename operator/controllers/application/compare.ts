@@ -3,7 +3,7 @@
 // shows. No I/O: the caller renders, reads the live cache and passes everything in.
 import type { Manifest } from "../../../plugins/types.js";
 import { ANNOTATION_INSTALLATION_ID, ANNOTATION_TRACKING_ID, LABEL_APP_INSTANCE } from "../../api/annotations.js";
-import { diff, type DiffResult, type IgnoreDifferencesEntry, type JsonObject } from "../../engine/diff/index.js";
+import { diff, diffServerSide, type DiffResult, type IgnoreDifferencesEntry, type JsonObject, type ServerSideDryRunner } from "../../engine/diff/index.js";
 import { aggregateAppHealth, type ManagedResource } from "../../engine/health/aggregate.js";
 import type { HealthOverride } from "../../engine/health/index.js";
 import { isHook as isHookObject } from "../../engine/health/index.js";
@@ -53,6 +53,8 @@ export interface CompareInput {
   ignoreDifferences?: IgnoreDifferencesEntry[];
   settings: ArgoSettings;
   healthOverride?: HealthOverride;
+  /** Server-side diff (ServerSideDiff=true): live is compared with an apply dry run of the target. */
+  serverSideDryRun?: ServerSideDryRunner;
 }
 
 export interface CompareResult {
@@ -146,10 +148,10 @@ export async function compareAppState(input: CompareInput): Promise<CompareResul
   const images = new Set<string>();
   for (const r of resources) {
     if (!r.hook) {
-      r.diff = await diff((r.target as JsonObject | undefined) ?? null, (r.live as JsonObject | undefined) ?? null, {
-        ignoreDifferences: input.ignoreDifferences,
-        settings: input.settings,
-      });
+      const desired = (r.target as JsonObject | undefined) ?? null;
+      const live = (r.live as JsonObject | undefined) ?? null;
+      const opts = { ignoreDifferences: input.ignoreDifferences, settings: input.settings };
+      r.diff = input.serverSideDryRun ? await diffServerSide(desired, live, input.serverSideDryRun, opts) : await diff(desired, live, opts);
     }
     const extraneous = !r.target && !!r.live;
     const ignoredExtraneous = extraneous && (r.diff?.ignoreExtraneous ?? false);

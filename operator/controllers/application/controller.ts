@@ -9,6 +9,7 @@
 import type { Manifest } from "../../../plugins/types.js";
 import type { PluginRegistry } from "../../../plugins/index.js";
 import {
+  ANNOTATION_COMPARE_OPTIONS,
   ANNOTATION_DELETION_APPROVED,
   ANNOTATION_REFRESH,
   ANNOTATION_SKIP_RECONCILE,
@@ -25,7 +26,8 @@ import { autoSyncEnabled, nextRetry, shouldAutoSync, DEFAULT_SELF_HEAL_BACKOFF, 
 import { buildSyncPlan } from "../../engine/sync/plan.js";
 import { nextSyncStep, recordActionOutcomes, recordValidationFailure, type Observation } from "../../engine/sync/step.js";
 import { deleteHookFinalizers, deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nextDeletionStep } from "../../engine/sync/deletion.js";
-import { hookTypes } from "../../engine/sync/annotations.js";
+import { csv, hookTypes } from "../../engine/sync/annotations.js";
+import type { JsonObject } from "../../engine/diff/index.js";
 import { invalidSyncTasks } from "../../engine/sync/validate.js";
 import { resourceKey as syncResourceKey } from "../../engine/sync/types.js";
 import type { RepoSource } from "../../git/types.js";
@@ -73,6 +75,8 @@ export interface ApplicationControllerOptions {
   healthTrees?: CustomizationTree[];
   /** Default installation id when argocd-cm sets none. */
   installationID?: string;
+  /** Diff every app with a server-side apply dry run unless it opts out. */
+  serverSideDiff?: boolean;
 }
 
 const PROJECT_INDEX = "project";
@@ -290,6 +294,17 @@ export class ApplicationController {
     return this.caches.get(dest.cluster.server)?.limiter ?? new AdaptiveLimiter({ initial: 16, max: 64 });
   }
 
+  /**
+   * Server-side diff for this app: the app's `compare-options: ServerSideDiff=true|false` wins,
+   * else the operator's --server-side-diff-enabled (Argo's controller.diff.server.side).
+   */
+  private serverSideDiff(app: ApplicationObject): boolean {
+    const opts = csv(app.metadata.annotations?.[ANNOTATION_COMPARE_OPTIONS]);
+    if (opts.includes("ServerSideDiff=true")) return true;
+    if (opts.includes("ServerSideDiff=false")) return false;
+    return this.opts.serverSideDiff === true;
+  }
+
   /** Discovery for the kinds involved: is each namespaced? Unknown kinds stay undefined. */
   private async namespacedLookup(dest: Destination, objs: ReadonlyArray<{ apiVersion: string; kind: string }>): Promise<(apiVersion: string, kind: string) => boolean | undefined> {
     const known = new Map<string, boolean>();
@@ -352,6 +367,7 @@ export class ApplicationController {
       ignoreDifferences: app.spec.ignoreDifferences as Parameters<typeof compareAppState>[0]["ignoreDifferences"],
       settings,
       healthOverride: this.healthOverride(settings),
+      ...(this.serverSideDiff(app) ? { serverSideDryRun: { dryRunApply: async (desired) => (await dest.client.apply(desired as KubeObject, { fieldManager: FIELD_MANAGER, force: true, dryRun: true })) as JsonObject } } : {}),
     });
   }
 
