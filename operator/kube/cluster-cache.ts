@@ -108,6 +108,15 @@ export class ClusterCache {
     return out;
   }
 
+  /** Every cached object in a namespace, across the kinds watched so far (orphan detection). */
+  inNamespace(namespace: string): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const informer of this.informers.values()) {
+      for (const o of informer.list()) if (o.metadata.namespace === namespace) out.push(o);
+    }
+    return out;
+  }
+
   /** One cached object, if its kind is watched. */
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
     return this.informers.get(`${apiVersion}/${kind}`)?.get(namespace ? `${namespace}/${name}` : name);

@@ -13,12 +13,13 @@ import {
   ANNOTATION_DELETION_APPROVED,
   ANNOTATION_REFRESH,
   ANNOTATION_SKIP_RECONCILE,
+  ANNOTATION_TRACKING_ID,
   ARGO_API_VERSION,
   FINALIZER_RESOURCES,
   FINALIZER_RESOURCES_BACKGROUND,
 } from "../../api/annotations.js";
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../../api/conditions.js";
-import type { Application, ApplicationSource, Operation, OperationState, RevisionHistory } from "../../api/index.js";
+import type { Application, ApplicationSource, AppProjectSpec, Operation, OperationState, RevisionHistory } from "../../api/index.js";
 import { evaluateResourceHealth, type HealthOverride } from "../../engine/health/index.js";
 import { defaultSettings, parseArgoSettings, type ArgoSettings } from "../../engine/settings.js";
 import { parseSyncOptions } from "../../engine/sync/annotations.js";
@@ -27,6 +28,7 @@ import { buildSyncPlan } from "../../engine/sync/plan.js";
 import { nextSyncStep, recordActionOutcomes, recordValidationFailure, type Observation } from "../../engine/sync/step.js";
 import { deleteHookFinalizers, deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nextDeletionStep } from "../../engine/sync/deletion.js";
 import { csv, hookTypes } from "../../engine/sync/annotations.js";
+import { findOrphans, orphanedMessage } from "../../engine/orphans.js";
 import type { JsonObject } from "../../engine/diff/index.js";
 import { invalidSyncTasks } from "../../engine/sync/validate.js";
 import { resourceKey as syncResourceKey } from "../../engine/sync/types.js";
@@ -295,6 +297,21 @@ export class ApplicationController {
   }
 
   /**
+   * How many orphaned resources the app's destination namespace holds, when its project asks for
+   * warnings (`orphanedResources.warn`). Only kinds Hawser already watches on that cluster are
+   * looked at; anything carrying tracking data (any app's, any instance's) is not an orphan.
+   */
+  private orphans(app: ApplicationObject, dest: Destination): number {
+    const project = this.projects.get(`${this.opts.namespace}/${app.spec.project || "default"}`);
+    const monitor = (project?.spec as AppProjectSpec | undefined)?.orphanedResources;
+    const ns = app.spec.destination?.namespace;
+    if (!monitor?.warn || !ns) return 0;
+    const s = this.settings();
+    const tracked = (o: KubeObject): boolean => !!o.metadata.annotations?.[ANNOTATION_TRACKING_ID] || !!o.metadata.labels?.[s.instanceLabelKey];
+    return findOrphans(dest.cache.inNamespace(ns), tracked, monitor.ignore ?? []).length;
+  }
+
+  /**
    * Server-side diff for this app: the app's `compare-options: ServerSideDiff=true|false` wins,
    * else the operator's --server-side-diff-enabled (Argo's controller.diff.server.side).
    */
@@ -407,7 +424,7 @@ export class ApplicationController {
     for (const c of validated.newErrors) void this.opts.events?.record(app, "Warning", c.type, c.message);
     const status: AppStatus = { ...(validated.status as AppStatus) };
     const invalid = (validated.status.conditions ?? []).some((c) => c.type === ApplicationConditionType.InvalidSpecError);
-    const evaluated = [ApplicationConditionType.ComparisonError, ApplicationConditionType.SyncOptionWarning, "RepeatedResourceWarning", ApplicationConditionType.ExcludedResourceWarning, ApplicationConditionType.SyncError];
+    const evaluated = [ApplicationConditionType.OrphanedResourceWarning, ApplicationConditionType.ComparisonError, ApplicationConditionType.SyncOptionWarning, "RepeatedResourceWarning", ApplicationConditionType.ExcludedResourceWarning, ApplicationConditionType.SyncError];
     const conditions: ApplicationCondition[] = [];
     const requeue = this.resyncDelay(app);
     const done = async (extra: Partial<AppStatus>, requeueAfterMs = requeue): Promise<ReconcileResult> => {
@@ -453,6 +470,8 @@ export class ApplicationController {
         { metadata: { finalizers: [...(app.metadata.finalizers ?? []), ...hookFinalizers], resourceVersion: app.metadata.resourceVersion } },
       );
     }
+    const orphans = this.orphans(app, dest);
+    if (orphans > 0) conditions.push({ type: ApplicationConditionType.OrphanedResourceWarning, message: orphanedMessage(orphans) });
     if (cmp.excluded.length > 0) conditions.push({ type: ApplicationConditionType.ExcludedResourceWarning, message: `Resources of excluded kinds are not managed: ${cmp.excluded.join(", ")}` });
     const multi = (app.spec.sources?.length ?? 0) > 0;
     const sync: Record<string, unknown> = {
