@@ -39,3 +39,28 @@ test("slow answers reduce the limit; other errors propagate and free the slot", 
   await assert.rejects(lim.run(async () => { throw new KubeApiError(422, "Invalid", "bad"); }), /bad/);
   assert.equal(lim.active, 0);
 });
+
+test("slow start doubles the limit per window until the first cut, then grows by one", async () => {
+  const lim = new AdaptiveLimiter({ initial: 4, max: 64, targetLatencyMs: 1000 });
+  for (let i = 0; i < 4; i++) await lim.run(() => Promise.resolve());
+  assert.equal(lim.currentLimit, 8, "one window of successes doubles the limit");
+  for (let i = 0; i < 8; i++) await lim.run(() => Promise.resolve());
+  assert.equal(lim.currentLimit, 16, "and again");
+  let first = true;
+  await lim.run(async () => {
+    if (first) {
+      first = false;
+      throw new KubeApiError(429, "TooManyRequests", "slow down");
+    }
+  });
+  assert.equal(lim.currentLimit, 8, "a 429 halves it and ends slow start");
+  for (let i = 0; i < 8; i++) await lim.run(() => Promise.resolve());
+  assert.equal(lim.currentLimit, 9, "then one more per window");
+});
+
+test("a burst of slow answers sent together cuts the limit once", async () => {
+  const lim = new AdaptiveLimiter({ initial: 8, max: 8, targetLatencyMs: 5 });
+  await Promise.all(Array.from({ length: 8 }, () => lim.run(() => tick(20))));
+  assert.equal(lim.decreases, 1, "one cut for one burst");
+  assert.equal(lim.currentLimit, 4, "halved once");
+});

@@ -1,6 +1,8 @@
 // Adaptive concurrency for writes to the apiserver (AIMD, as TCP congestion control): the number
-// of requests in flight grows by one per window of successes while latency stays under target,
-// and halves on a 429 or when latency exceeds the target. This finds the apiserver's ceiling on
+// of requests in flight doubles per window of successes until the first sign of overload (slow
+// start), then grows by one per window while latency stays under target, and halves on a 429 or
+// when latency exceeds the target (at most once per window, so one burst of slow answers that
+// were all in flight together counts once). This finds the apiserver's ceiling on
 // any machine instead of a fixed QPS that is too slow on big clusters and too fast on small ones.
 import { KubeApiError } from "./client.js";
 
@@ -16,6 +18,9 @@ export class AdaptiveLimiter {
   private limit: number;
   private inFlight = 0;
   private successesInWindow = 0;
+  private slowStart = true;
+  /** Completions to ignore for latency after a cut: they were sent at the old limit. */
+  private cooldown = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly min: number;
   private readonly max: number;
@@ -69,17 +74,21 @@ export class AdaptiveLimiter {
   }
 
   private onSuccess(latencyMs: number): void {
-    if (latencyMs > this.target) this.decrease();
-    else if (++this.successesInWindow >= this.currentLimit) {
+    if (this.cooldown > 0) this.cooldown--;
+    if (latencyMs > this.target) {
+      if (this.cooldown === 0) this.decrease();
+    } else if (++this.successesInWindow >= this.currentLimit) {
       this.successesInWindow = 0;
-      this.limit = Math.min(this.max, this.limit + 1);
+      this.limit = Math.min(this.max, this.slowStart ? this.limit * 2 : this.limit + 1);
     }
     this.release();
   }
 
   private decrease(): void {
     this.decreases++;
+    this.slowStart = false;
     this.successesInWindow = 0;
+    this.cooldown = this.inFlight;
     this.limit = Math.max(this.min, this.limit / 2);
   }
 }
