@@ -162,6 +162,8 @@ test("resourceTable and appDetails: resources with the last sync's messages", ()
   assert.match(rt[2] ?? "", /^\s+ConfigMap\s+default\s+old\s+OutOfSync \(requires pruning\)$/);
   const details = appDetails(a, false);
   assert.match(details, /^Name:\s+argocd\/guestbook$/m);
+  // Source fields line up with the others.
+  assert.equal(details.split("\n").find((l) => l.startsWith("- Repo:"))?.indexOf("https:"), details.split("\n").find((l) => l.startsWith("Project:"))?.indexOf("default"), "aligned values");
   assert.match(details, /^Sync Status:\s+OutOfSync to main \(bbbbbbb\)$/m);
   assert.match(details, /^Health Status:\s+Healthy$/m);
   assert.match(details, /^Phase:\s+Succeeded$/m);

@@ -208,7 +208,7 @@ export function resourceTable(app: Pick<Application, "status">, wide: boolean): 
   return table(rows);
 }
 
-const field = (label: string, value: string): string => `${`${label}:`.padEnd(20)}${value}`;
+const field = (label: string, value: string, width = 20): string => `${`${label}:`.padEnd(width)}${value}`;
 
 /** `app get`: the summary block, conditions, the last operation and the resource table. */
 export function appDetails(app: Application, wide: boolean): string {
@@ -222,11 +222,12 @@ export function appDetails(app: Application, wide: boolean): string {
   if (sources.length > 0) {
     lines.push("Source:");
     for (const s of sources) {
-      lines.push(`- ${field("Repo", s.repoURL)}`);
-      lines.push(`  ${field("Target", s.targetRevision ?? "")}`);
-      if (s.path !== undefined) lines.push(`  ${field("Path", s.path)}`);
-      if (s.chart !== undefined) lines.push(`  ${field("Chart", s.chart)}`);
-      if (s.ref !== undefined) lines.push(`  ${field("Ref", s.ref)}`);
+      // Indented by two, so the values still line up with the fields above.
+      lines.push(`- ${field("Repo", s.repoURL, 18)}`);
+      lines.push(`  ${field("Target", s.targetRevision ?? "", 18)}`);
+      if (s.path !== undefined) lines.push(`  ${field("Path", s.path, 18)}`);
+      if (s.chart !== undefined) lines.push(`  ${field("Chart", s.chart, 18)}`);
+      if (s.ref !== undefined) lines.push(`  ${field("Ref", s.ref, 18)}`);
     }
   }
   const target = sources.map((s) => s.targetRevision || "HEAD").join(",");
