@@ -28,7 +28,9 @@ controller's namespace, where the Applications and argocd-cm live).
                        sync, health, revision, conditions, last operation and resources
   diff NAME [--repo URL=PATH]... [--local DIR [--local-repo-root ROOT]] [--revision R]
                        the app's target (rendered as the controller does) against the live
-                       objects it tracks; exit 0 no diff, 1 diff (unified, on stdout), 2 error
+                       objects it tracks; exit 0 no diff, 1 diff (unified, on stdout), 2 error.
+                       Repositories are fetched into ~/.cache/hawser/cli, with the credentials
+                       of the repository Secrets in NS when they are readable.
   sync NAME [--revision R] [--prune] [--force] [--dry-run] [--strategy hook|apply]
             [--resource [GROUP]:KIND:[NAMESPACE/]NAME]... [--sync-option K=V]...
             [--server-side] [--apply-out-of-sync-only] [--replace] [--async] [--timeout S]
@@ -268,7 +270,19 @@ async function terminateOp(ctx: Ctx): Promise<number> {
     const why = app.operation ? "an operation is requested but has not started yet" : "no operation is in progress";
     throw new FlagError(`application ${name}: cannot terminate: ${why}`);
   }
-  await ctx.client.patch(ref(ctx, name), { status: { operationState: { phase: "Terminating" } } }, { type: "merge", subresource: "status" });
+  const startedAt = app.status?.operationState?.startedAt;
+  const terminate = (): Promise<unknown> => ctx.client.patch(ref(ctx, name), { status: { operationState: { phase: "Terminating" } } }, { type: "merge", subresource: "status" });
+  await terminate();
+  // The controller persists the whole operationState after each step of a running operation; a
+  // step that read the app before our write puts "Running" back. Re-assert until it sticks.
+  const until = Date.now() + 30_000;
+  for (;;) {
+    await sleep(POLL_MS);
+    const s = (await getApp(ctx, name)).status?.operationState;
+    if (!s || s.startedAt !== startedAt || s.phase !== "Running") break;
+    if (Date.now() >= until) throw new Timeout(`application ${name}: the operation is still Running 30s after it was asked to terminate`);
+    await terminate();
+  }
   print(`application ${name}: operation terminating\n`);
   return 0;
 }
