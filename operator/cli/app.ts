@@ -27,10 +27,12 @@ controller's namespace, where the Applications and argocd-cm live).
   get NAME [-o wide|json|yaml] [--refresh]
                        sync, health, revision, conditions, last operation and resources
   diff NAME [--repo URL=PATH]... [--local DIR [--local-repo-root ROOT]] [--revision R]
+       [--installation-id ID]
                        the app's target (rendered as the controller does) against the live
                        objects it tracks; exit 0 no diff, 1 diff (unified, on stdout), 2 error.
                        Repositories are fetched into ~/.cache/hawser/cli, with the credentials
-                       of the repository Secrets in NS when they are readable.
+                       of the repository Secrets in NS when they are readable; a destination
+                       other than in-cluster is reached through its Argo cluster Secret in NS.
   sync NAME [--revision R] [--prune] [--force] [--dry-run] [--strategy hook|apply]
             [--resource [GROUP]:KIND:[NAMESPACE/]NAME]... [--sync-option K=V]...
             [--server-side] [--apply-out-of-sync-only] [--replace] [--async] [--timeout S]
@@ -172,6 +174,7 @@ async function diff(ctx: Ctx): Promise<number> {
     client: ctx.client, namespace: ctx.ns, app, repoMap: repoMap(ctx.flags),
     ...(localDir ? { local: { dir: localDir, ...(root ? { root } : {}) } } : {}),
     ...(revision ? { revision } : {}),
+    ...(flagValue(ctx.flags, "installation-id") ? { installationID: flagValue(ctx.flags, "installation-id") } : {}),
     log: createLogger({ level: "warn" }),
   });
   for (const w of result.warnings) process.stderr.write(redact(`hawser app diff: ${name}: ${w}`) + "\n");
@@ -329,7 +332,7 @@ const subs: Record<string, Sub> = {
   list: { spec: { values: ["output", "selector"] }, run: list },
   get: { spec: { values: ["output", "timeout"], booleans: ["refresh"] }, run: get },
   history: { spec: { values: ["output"] }, run: history },
-  diff: { spec: { values: ["local", "local-repo-root", "revision"], repeatable: ["repo"] }, run: diff },
+  diff: { spec: { values: ["local", "local-repo-root", "revision", "installation-id"], repeatable: ["repo"] }, run: diff },
   sync: {
     spec: { values: ["revision", "strategy", "timeout"], repeatable: ["resource", "sync-option"], booleans: ["prune", "force", "dry-run", "async", "server-side", "apply-out-of-sync-only", "replace"] },
     run: sync,

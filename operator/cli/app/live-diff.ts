@@ -7,7 +7,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { stringify } from "yaml";
 import { builtinPlugins } from "../../../plugins/index.js";
-import { LABEL_APP_INSTANCE, LABEL_SECRET_TYPE } from "../../api/annotations.js";
+import { LABEL_SECRET_TYPE } from "../../api/annotations.js";
 import type { Application } from "../../api/index.js";
 import { compareAppState } from "../../controllers/application/compare.js";
 import { maskSecrets, unifiedDiff, type JsonObject } from "../../engine/diff/index.js";
@@ -15,14 +15,14 @@ import { defaultSettings, parseArgoSettings } from "../../engine/settings.js";
 import { SecretCredentialStore } from "../../git/credentials.js";
 import { RepoCache } from "../../git/repo-cache.js";
 import type { Checkout, RepoSource } from "../../git/types.js";
-import type { KubeClient, KubeObject } from "../../kube/client.js";
+import { KubeClient, type KubeObject } from "../../kube/client.js";
 import { trackedBy, trackingKey } from "../../kube/cluster-cache.js";
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../../kube/clusters.js";
 import { UnknownKindError } from "../../kube/discovery.js";
 import { renderApplication, RenderCache } from "../../render/index.js";
 import type { Logger } from "../../runtime/logger.js";
 import { MappedRepoSource } from "../render.js";
 
-const IN_CLUSTER = "https://kubernetes.default.svc";
 const LOCAL_REVISION = "local";
 
 /** Serves one plain directory (not necessarily a git work tree) as every repository, for `--local`. */
@@ -55,6 +55,8 @@ export interface LiveDiffInput {
   /** --local DIR and --local-repo-root ROOT. */
   local?: { dir: string; root?: string };
   revision?: string;
+  /** --installation-id, used when argocd-cm sets none (as the operator's flag). */
+  installationID?: string;
   log: Logger;
 }
 
@@ -91,11 +93,6 @@ async function repoCredentials(client: KubeClient, namespace: string): Promise<S
 export async function liveDiff(input: LiveDiffInput): Promise<LiveDiffResult> {
   const { client, namespace } = input;
   let app = input.app;
-  const name = app.metadata.name ?? "";
-  const dest = app.spec.destination;
-  if (!(dest.name === "in-cluster" || (!dest.name && (dest.server === IN_CLUSTER || dest.server === `${IN_CLUSTER}/`)))) {
-    throw new Error(`application ${name}: spec.destination ${dest.name ? `cluster "${dest.name}"` : `server ${dest.server ?? ""}`} is not supported: Hawser manages the in-cluster destination only`);
-  }
   let repos: RepoSource;
   let cache: RepoCache | undefined;
   if (input.local) ({ app, repos } = await localApp(app, input.local));
@@ -111,13 +108,45 @@ export async function liveDiff(input: LiveDiffInput): Promise<LiveDiffResult> {
   }
 }
 
+/** The destination as the controller resolves it: Argo cluster Secrets in NS, plus in-cluster (this kubeconfig). */
+async function destinationCluster(client: KubeClient, namespace: string, app: Application): Promise<ClusterEntry> {
+  let secrets: KubeObject[] = [];
+  try {
+    secrets = (await client.list("v1", "Secret", { namespace, labelSelector: `${LABEL_SECRET_TYPE}=cluster` })).items;
+  } catch {
+    // Without read access to Secrets only the in-cluster destination resolves.
+  }
+  const entries: ClusterEntry[] = [];
+  for (const s of secrets) {
+    const e = parseClusterSecret(s);
+    if (!("error" in e)) entries.push(e);
+  }
+  if (!entries.some((c) => c.server === IN_CLUSTER_SERVER)) entries.unshift({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {} });
+  const r = resolveDestination(app.spec.destination, entries);
+  if (!r.ok) throw new Error(`application ${app.metadata.name ?? ""}: spec.destination: ${r.message}`);
+  return r.cluster;
+}
+
 async function compareWithCluster(input: LiveDiffInput, app: Application, repos: RepoSource): Promise<LiveDiffResult> {
-  const { client, namespace } = input;
+  const cluster = await destinationCluster(input.client, input.namespace, app);
+  if (cluster.server === IN_CLUSTER_SERVER) return compareIn(input, app, repos, input.client, cluster.server);
+  const remote = new KubeClient(kubeConfigForCluster(cluster));
+  try {
+    return await compareIn(input, app, repos, remote, cluster.server);
+  } finally {
+    remote.close();
+  }
+}
+
+async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSource, client: KubeClient, server: string): Promise<LiveDiffResult> {
+  const namespace = input.namespace;
   const name = app.metadata.name ?? "";
   const dest = app.spec.destination;
 
-  const cm = await client.get("v1", "ConfigMap", "argocd-cm", namespace);
+  // Settings live with the controller (the kubeconfig's cluster), not in the destination.
+  const cm = await input.client.get("v1", "ConfigMap", "argocd-cm", namespace);
   const settings = cm ? parseArgoSettings((cm as { data?: Record<string, string> }).data) : defaultSettings();
+  settings.installationID ??= input.installationID;
   const rendered = await renderApplication(app, { repos, plugins: builtinPlugins(), cache: new RenderCache(), log: input.log }, input.revision && !input.local ? { revisions: [input.revision] } : {});
 
   // Discovery for every kind involved: the rendered ones and those the app reported before.
@@ -146,16 +175,18 @@ async function compareWithCluster(input: LiveDiffInput, app: Application, repos:
     for (const o of list.items) {
       // Lists omit apiVersion/kind on items; the tracking check needs them.
       const obj = { ...o, apiVersion: k.apiVersion, kind: k.kind };
-      if (trackedBy(obj, "annotation", LABEL_APP_INSTANCE) === key) live.push(obj);
+      if (trackedBy(obj, settings.trackingMethod, settings.instanceLabelKey, settings.installationID) === key) live.push(obj);
     }
   }
 
   const cmp = await compareAppState({
     appName: name,
     trackingKey: key,
-    trackingMethod: "annotation",
+    trackingMethod: settings.trackingMethod,
+    instanceLabelKey: settings.instanceLabelKey,
+    ...(settings.installationID ? { installationID: settings.installationID } : {}),
     destinationNamespace: dest.namespace ?? "",
-    clusterServer: IN_CLUSTER,
+    clusterServer: server,
     target: rendered.manifests,
     live,
     isNamespaced: (apiVersion, kind) => namespaced.get(`${apiVersion}/${kind}`),
