@@ -27,7 +27,7 @@ controller's namespace, where the Applications and argocd-cm live).
   get NAME [-o wide|json|yaml] [--refresh]
                        sync, health, revision, conditions, last operation and resources
   diff NAME [--repo URL=PATH]... [--local DIR [--local-repo-root ROOT]] [--revision R]
-       [--installation-id ID]
+       [--installation-id ID (default $HAWSER_INSTALLATION_ID)]
                        the app's target (rendered as the controller does) against the live
                        objects it tracks; exit 0 no diff, 1 diff (unified, on stdout), 2 error.
                        Repositories are fetched into ~/.cache/hawser/cli, with the credentials
@@ -169,12 +169,14 @@ async function diff(ctx: Ctx): Promise<number> {
   const root = flagValue(ctx.flags, "local-repo-root");
   if (root && !localDir) throw new FlagError("--local-repo-root needs --local");
   const revision = flagValue(ctx.flags, "revision");
+  // As the operator's flag: argocd-cm installationID wins when set.
+  const installationID = flagValue(ctx.flags, "installation-id") ?? (process.env.HAWSER_INSTALLATION_ID || undefined);
   if (revision && localDir) throw new FlagError("--revision and --local exclude each other");
   const result = await liveDiff({
     client: ctx.client, namespace: ctx.ns, app, repoMap: repoMap(ctx.flags),
     ...(localDir ? { local: { dir: localDir, ...(root ? { root } : {}) } } : {}),
     ...(revision ? { revision } : {}),
-    ...(flagValue(ctx.flags, "installation-id") ? { installationID: flagValue(ctx.flags, "installation-id") } : {}),
+    ...(installationID ? { installationID } : {}),
     log: createLogger({ level: "warn" }),
   });
   for (const w of result.warnings) process.stderr.write(redact(`hawser app diff: ${name}: ${w}`) + "\n");

@@ -51,7 +51,8 @@ test("hawser app: list, get, sync, wait, diff, history, rollback, terminate-op, 
 
   const hawser = (...args: string[]): Promise<Run> => new Promise((resolve) => {
     execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", ...args, "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
-      { cwd: root, encoding: "utf8", maxBuffer: 16 << 20 },
+      // The test operator marks its objects with installation id = its namespace; diff must match.
+      { cwd: root, encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env, HAWSER_INSTALLATION_ID: ns } },
       (err, stdout, stderr) => {
         const run = { code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr };
         if (process.env.HAWSER_TEST_VERBOSE) process.stderr.write(`$ hawser app ${args.join(" ")}\n${show(run)}\n`);
