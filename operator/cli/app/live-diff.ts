@@ -20,6 +20,7 @@ import { trackedBy, trackingKey } from "../../kube/cluster-cache.js";
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../../kube/clusters.js";
 import { UnknownKindError } from "../../kube/discovery.js";
 import { renderApplication, RenderCache } from "../../render/index.js";
+import { renderSettingsFromArgoCm } from "../../render/settings.js";
 import type { Logger } from "../../runtime/logger.js";
 import { MappedRepoSource } from "../render.js";
 
@@ -147,7 +148,9 @@ async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSour
   const cm = await input.client.get("v1", "ConfigMap", "argocd-cm", namespace);
   const settings = cm ? parseArgoSettings((cm as { data?: Record<string, string> }).data) : defaultSettings();
   settings.installationID ??= input.installationID;
-  const rendered = await renderApplication(app, { repos, plugins: builtinPlugins(), cache: new RenderCache(), log: input.log }, input.revision && !input.local ? { revisions: [input.revision] } : {});
+  // argocd-cm's tool settings, as the controller renders with them (built-ins read them when made).
+  const renderSettings = renderSettingsFromArgoCm((cm as { data?: Record<string, string> } | undefined)?.data);
+  const rendered = await renderApplication(app, { repos, plugins: builtinPlugins(renderSettings), settings: renderSettings, cache: new RenderCache(), log: input.log }, input.revision && !input.local ? { revisions: [input.revision] } : {});
 
   // Discovery for every kind involved: the rendered ones and those the app reported before.
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
