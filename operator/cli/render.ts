@@ -56,7 +56,7 @@ const LOCAL_REVISION = "local";
  * A RepoSource that serves some repoURLs from local repositories (file URLs), the `--local`
  * directory under LOCAL_URL, and the rest from git.
  */
-class MappedRepoSource implements RepoSource {
+export class MappedRepoSource implements RepoSource {
   constructor(private readonly inner: RepoSource, private readonly map: Map<string, string>, private readonly localRoot?: string) {}
   private url(u: string): string { return this.map.get(u) ?? this.map.get(u.replace(/\/$/, "")) ?? u; }
   private local(u: string): string | undefined {

@@ -1,0 +1,214 @@
+// `hawser app diff NAME`: the app's target rendered as the controller renders it, compared with the
+// objects in the cluster that carry the app's tracking annotation, with the argocd-cm settings
+// read from the cluster and the controller's own comparison (compareAppState).
+import { execFile } from "node:child_process";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { stringify } from "yaml";
+import { builtinPlugins } from "../../../plugins/index.js";
+import { LABEL_SECRET_TYPE } from "../../api/annotations.js";
+import type { Application } from "../../api/index.js";
+import { compareAppState } from "../../controllers/application/compare.js";
+import { maskSecrets, unifiedDiff, type JsonObject } from "../../engine/diff/index.js";
+import { defaultSettings, parseArgoSettings } from "../../engine/settings.js";
+import { SecretCredentialStore } from "../../git/credentials.js";
+import { RepoCache } from "../../git/repo-cache.js";
+import type { Checkout, RepoSource } from "../../git/types.js";
+import { KubeClient, type KubeObject } from "../../kube/client.js";
+import { trackedBy, trackingKey } from "../../kube/cluster-cache.js";
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../../kube/clusters.js";
+import { UnknownKindError } from "../../kube/discovery.js";
+import { renderApplication, RenderCache } from "../../render/index.js";
+import { renderSettingsFromArgoCm } from "../../render/settings.js";
+import type { Logger } from "../../runtime/logger.js";
+import { MappedRepoSource } from "../render.js";
+
+const LOCAL_REVISION = "local";
+
+/** Serves one plain directory (not necessarily a git work tree) as every repository, for `--local`. */
+export class LocalDirSource implements RepoSource {
+  constructor(private readonly root: string) {}
+  resolveRevision(): Promise<string> { return Promise.resolve(LOCAL_REVISION); }
+  listFiles(): Promise<string[]> { return Promise.reject(new Error("--local does not list files")); }
+  listDirectories(): Promise<string[]> { return Promise.reject(new Error("--local does not list directories")); }
+  async readFile(_repoURL: string, _commit: string, path: string): Promise<Buffer> {
+    const full = resolve(this.root, path);
+    if (full !== this.root && !full.startsWith(this.root + sep)) throw new Error(`${path} is outside ${this.root}`);
+    return readFile(full);
+  }
+  checkout(repoURL: string): Promise<Checkout> { return Promise.resolve({ repoURL, commit: LOCAL_REVISION, path: this.root, release: () => undefined }); }
+}
+
+function gitTopLevel(dir: string): Promise<string | undefined> {
+  return new Promise((res) => {
+    execFile("git", ["-C", dir, "rev-parse", "--show-toplevel"], { encoding: "utf8" }, (err, stdout) => res(err ? undefined : stdout.trim() || undefined));
+  });
+}
+
+export interface LiveDiffInput {
+  client: KubeClient;
+  /** The controller's namespace: where argocd-cm and repository Secrets live. */
+  namespace: string;
+  app: Application;
+  /** --repo URL=PATH (file URLs). */
+  repoMap: Map<string, string>;
+  /** --local DIR and --local-repo-root ROOT. */
+  local?: { dir: string; root?: string };
+  revision?: string;
+  /** --installation-id, used when argocd-cm sets none (as the operator's flag). */
+  installationID?: string;
+  log: Logger;
+}
+
+export interface LiveDiffResult {
+  /** The unified diff per differing resource, in the offline `hawser diff` shape. */
+  output: string;
+  modified: boolean;
+  warnings: string[];
+}
+
+async function localApp(app: Application, local: { dir: string; root?: string }): Promise<{ app: Application; repos: RepoSource }> {
+  if (app.spec.sources && app.spec.sources.length > 0) throw new Error(`application ${app.metadata.name ?? ""}: --local is not supported for multi-source applications`);
+  if (!app.spec.source) throw new Error(`application ${app.metadata.name ?? ""} has no spec.source`);
+  const dir = await realpath(resolve(local.dir));
+  if (!(await stat(dir)).isDirectory()) throw new Error(`--local ${local.dir} is not a directory`);
+  const root = local.root ? await realpath(resolve(local.root)) : ((await gitTopLevel(dir)) ?? dir);
+  const rel = relative(root, dir);
+  if (rel.startsWith("..") || isAbsolute(rel)) throw new Error(`--local ${local.dir} is not inside the repository root ${root}`);
+  const copy = structuredClone(app);
+  copy.spec.source = { ...app.spec.source, path: rel === "" ? "." : rel.split(sep).join("/") };
+  return { app: copy, repos: new LocalDirSource(root) };
+}
+
+async function repoCredentials(client: KubeClient, namespace: string): Promise<SecretCredentialStore> {
+  try {
+    const secrets = await client.list("v1", "Secret", { namespace, labelSelector: `${LABEL_SECRET_TYPE} in (repository,repo-creds)` });
+    return new SecretCredentialStore(secrets.items);
+  } catch {
+    // Without read access to Secrets, public repositories still work.
+    return new SecretCredentialStore();
+  }
+}
+
+export async function liveDiff(input: LiveDiffInput): Promise<LiveDiffResult> {
+  const { client, namespace } = input;
+  let app = input.app;
+  let repos: RepoSource;
+  let cache: RepoCache | undefined;
+  if (input.local) ({ app, repos } = await localApp(app, input.local));
+  else {
+    // A cache of its own: git writes from this process must not race the operator's on one machine.
+    cache = new RepoCache({ baseDir: join(homedir(), ".cache", "hawser", "cli"), credentials: await repoCredentials(client, namespace), logger: input.log });
+    repos = new MappedRepoSource(cache, input.repoMap);
+  }
+  try {
+    return await compareWithCluster(input, app, repos);
+  } finally {
+    cache?.close();
+  }
+}
+
+/** The destination as the controller resolves it: Argo cluster Secrets in NS, plus in-cluster (this kubeconfig). */
+async function destinationCluster(client: KubeClient, namespace: string, app: Application): Promise<ClusterEntry> {
+  let secrets: KubeObject[] = [];
+  try {
+    secrets = (await client.list("v1", "Secret", { namespace, labelSelector: `${LABEL_SECRET_TYPE}=cluster` })).items;
+  } catch {
+    // Without read access to Secrets only the in-cluster destination resolves.
+  }
+  const entries: ClusterEntry[] = [];
+  for (const s of secrets) {
+    const e = parseClusterSecret(s);
+    if (!("error" in e)) entries.push(e);
+  }
+  if (!entries.some((c) => c.server === IN_CLUSTER_SERVER)) entries.unshift({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {} });
+  const r = resolveDestination(app.spec.destination, entries);
+  if (!r.ok) throw new Error(`application ${app.metadata.name ?? ""}: spec.destination: ${r.message}`);
+  return r.cluster;
+}
+
+async function compareWithCluster(input: LiveDiffInput, app: Application, repos: RepoSource): Promise<LiveDiffResult> {
+  const cluster = await destinationCluster(input.client, input.namespace, app);
+  if (cluster.server === IN_CLUSTER_SERVER) return compareIn(input, app, repos, input.client, cluster.server);
+  const remote = new KubeClient(kubeConfigForCluster(cluster));
+  try {
+    return await compareIn(input, app, repos, remote, cluster.server);
+  } finally {
+    remote.close();
+  }
+}
+
+async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSource, client: KubeClient, server: string): Promise<LiveDiffResult> {
+  const namespace = input.namespace;
+  const name = app.metadata.name ?? "";
+  const dest = app.spec.destination;
+
+  // Settings live with the controller (the kubeconfig's cluster), not in the destination.
+  const cm = await input.client.get("v1", "ConfigMap", "argocd-cm", namespace);
+  const settings = cm ? parseArgoSettings((cm as { data?: Record<string, string> }).data) : defaultSettings();
+  settings.installationID ??= input.installationID;
+  // argocd-cm's tool settings, as the controller renders with them (built-ins read them when made).
+  const renderSettings = renderSettingsFromArgoCm((cm as { data?: Record<string, string> } | undefined)?.data);
+  const rendered = await renderApplication(app, { repos, plugins: builtinPlugins(renderSettings), settings: renderSettings, cache: new RenderCache(), log: input.log }, input.revision && !input.local ? { revisions: [input.revision] } : {});
+
+  // Discovery for every kind involved: the rendered ones and those the app reported before.
+  const kinds = new Map<string, { apiVersion: string; kind: string }>();
+  for (const m of rendered.manifests) kinds.set(`${m.apiVersion}/${m.kind}`, { apiVersion: m.apiVersion, kind: m.kind });
+  for (const r of app.status?.resources ?? []) {
+    if (!r.kind) continue;
+    const apiVersion = r.group ? `${r.group}/${r.version ?? ""}` : (r.version ?? "v1");
+    kinds.set(`${apiVersion}/${r.kind}`, { apiVersion, kind: r.kind });
+  }
+  const namespaced = new Map<string, boolean>();
+  const key = trackingKey(name, app.metadata.namespace ?? namespace, namespace);
+  const live: KubeObject[] = [];
+  for (const [id, k] of kinds) {
+    let info;
+    try {
+      info = await client.resourceInfo(k.apiVersion, k.kind);
+    } catch (err) {
+      // A kind the cluster does not serve (a CRD not installed yet) has no live objects.
+      if (err instanceof UnknownKindError) continue;
+      throw err;
+    }
+    namespaced.set(id, info.namespaced);
+    if (!info.verbs.includes("list")) continue;
+    const list = await client.list(k.apiVersion, k.kind);
+    for (const o of list.items) {
+      // Lists omit apiVersion/kind on items; the tracking check needs them.
+      const obj = { ...o, apiVersion: k.apiVersion, kind: k.kind };
+      if (trackedBy(obj, settings.trackingMethod, settings.instanceLabelKey, settings.installationID) === key) live.push(obj);
+    }
+  }
+
+  const cmp = await compareAppState({
+    appName: name,
+    trackingKey: key,
+    trackingMethod: settings.trackingMethod,
+    instanceLabelKey: settings.instanceLabelKey,
+    ...(settings.installationID ? { installationID: settings.installationID } : {}),
+    destinationNamespace: dest.namespace ?? "",
+    clusterServer: server,
+    target: rendered.manifests,
+    live,
+    isNamespaced: (apiVersion, kind) => namespaced.get(`${apiVersion}/${kind}`),
+    ignoreDifferences: app.spec.ignoreDifferences,
+    settings,
+  });
+  const warnings = [...rendered.warnings];
+  if (cmp.excluded.length > 0) warnings.push(`resources of excluded kinds are not compared: ${cmp.excluded.join(", ")}`);
+  let output = "";
+  let modified = false;
+  cmp.resources.forEach((r, i) => {
+    const status = cmp.statuses[i];
+    if (r.hook || !r.diff || status?.status !== "OutOfSync") return;
+    for (const w of r.diff.warnings) warnings.push(`${r.key}: ${w}`);
+    modified = true;
+    const [from, to] = maskSecrets(r.diff.normalizedLive, r.diff.predictedLive);
+    const yaml = (o: JsonObject | null): string => (o ? stringify(o, { sortMapEntries: true }) : "");
+    output += `===== ${r.group}/${r.kind} ${r.namespace ?? ""}/${r.name} ======\n`;
+    output += unifiedDiff(yaml(from), yaml(to), "live", "target");
+  });
+  return { output, modified, warnings };
+}
