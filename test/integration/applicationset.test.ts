@@ -118,6 +118,22 @@ describe("ApplicationSet reconciler on a real apiserver", () => {
     assert.deepEqual((await apps()).map((a) => a.metadata.name).filter((n) => n?.startsWith("svc-a") || n?.startsWith("svc-b")), ["svc-a", "svc-b"]);
   });
 
+  it("ignoreApplicationDifferences: a hand edit of an ignored field survives reconciles", async () => {
+    const set = listAppSet("ign", ["x"], { ignoreApplicationDifferences: [{ jsonPointers: ["/spec/syncPolicy"] }] });
+    ((set.spec as { template: { spec: Record<string, unknown> } }).template.spec).syncPolicy = { automated: { prune: true } };
+    await client.create(set);
+    await reconcile("ign");
+    const app = await client.get(API, "Application", "svc-x", ns);
+    assert.deepEqual((app?.spec as { syncPolicy?: unknown }).syncPolicy, { automated: { prune: true } });
+    // A user turns autosync off by hand; the set's next reconcile leaves that alone and writes nothing.
+    const { syncPolicy: _drop, ...spec } = app?.spec as Record<string, unknown>;
+    const edited = await client.replace({ ...(app as KubeObject), spec });
+    await reconcile("ign");
+    const after = await client.get(API, "Application", "svc-x", ns);
+    assert.equal(after?.metadata.resourceVersion, edited.metadata.resourceVersion, "no write for an ignored difference");
+    assert.equal((after?.spec as { syncPolicy?: unknown }).syncPolicy, undefined);
+  });
+
   it("the published seed 001 reports a validation error and creates nothing; a later error changes nothing", { skip: !seedsDir() }, async () => {
     const published = parse(readFileSync(join(seedsDir() as string, "001/appset-ai-app-all-envs-as-published.yaml"), "utf8")) as KubeObject;
     await client.create({ ...published, metadata: { ...published.metadata, namespace: ns } });

@@ -8,7 +8,7 @@
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { isRecord } from "../../../generators/params.js";
 import type { ClusterLister, ClusterSecret, KubeLookup } from "../../../generators/types.js";
-import { parsePolicy, planApplications, type CurrentApplication } from "../../appset/apply-policy.js";
+import { parsePolicy, planApplications, planOptionsFrom, type CurrentApplication } from "../../appset/apply-policy.js";
 import { AppSetReason, generateApplications, type AppSetError } from "../../appset/generate.js";
 import { goTemplateEngine, type GoTemplateEngine } from "../../appset/gotemplate-wasm.js";
 import type { GeneratedApplication } from "../../appset/render.js";
@@ -158,11 +158,10 @@ export class ApplicationSetReconciler implements Reconciler {
 
   private async apply(appSet: AppSetObject, desired: GeneratedApplication[], owned: KubeObject[], ctx: ReconcileContext): Promise<void> {
     const { client } = this.deps;
-    const preserved = isRecord(appSet.spec.preservedFields) ? appSet.spec.preservedFields : {};
-    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
     const policy = parsePolicy(isRecord(appSet.spec.syncPolicy) ? appSet.spec.syncPolicy.applicationsSync : undefined);
     const current: CurrentApplication[] = owned.map((a) => ({ metadata: { ...a.metadata, name: a.metadata.name ?? "" }, spec: isRecord(a.spec) ? a.spec : {} }));
-    const plan = planApplications(desired, current, policy, strings(preserved.annotations), strings(preserved.labels));
+    const plan = await planApplications(desired, current, policy, planOptionsFrom(appSet.spec));
+    for (const w of plan.warnings) ctx.log.warn(w);
     const ownerReferences = [{ apiVersion: APPSET_API, kind: "ApplicationSet", name: appSet.metadata.name ?? "", uid: appSet.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }];
     for (const app of plan.create) {
       await client.create({ ...app, metadata: { ...app.metadata, ownerReferences } }, { fieldManager: FIELD_MANAGER });
