@@ -1,10 +1,9 @@
 // The ApplicationSet reconciler: generate → render → validate (operator/appset/generate.ts), then
 // create, update and delete the Applications it owns (ownerReference with controller: true) as
-// `syncPolicy.applicationsSync` allows, and report Argo's conditions (ErrorOccurred,
-// ParametersGenerated, ResourcesUpToDate). On any generation or validation error, and when a
-// desired name belongs to an Application this set does not own, nothing is created, changed or
-// deleted. Not wired into operator/operator.ts yet: construct it with the shared client and a
-// RepoReader and hand it to a Controller keyed by ApplicationSet namespace/name.
+// `syncPolicy.applicationsSync`, `preservedFields` and `ignoreApplicationDifferences` allow, with
+// bounded write concurrency, and report Argo's conditions (ErrorOccurred, ParametersGenerated,
+// ResourcesUpToDate). On any generation or validation error, and when a desired name belongs to an
+// Application this set does not own, nothing is created, changed or deleted. watch.ts runs it.
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { isRecord } from "../../../generators/params.js";
 import type { ClusterLister, ClusterSecret, KubeLookup } from "../../../generators/types.js";
@@ -21,6 +20,8 @@ export const FIELD_MANAGER = "hawser-applicationset";
 const APPSET_API = "argoproj.io/v1alpha1";
 /** Argo's applicationsetcontroller.requeue.after and its requeue on validation errors. */
 export const DEFAULT_REQUEUE_MS = 180_000;
+/** Enough parallel writes to keep the apiserver busy for sets of thousands of Applications. */
+export const DEFAULT_WRITE_CONCURRENCY = 32;
 
 export interface ApplicationSetCondition {
   type: string;
@@ -39,6 +40,8 @@ export interface ApplicationSetReconcilerDeps {
   loadEngine?: () => Promise<GoTemplateEngine>;
   inClusterEnabled?: boolean;
   now?: () => string;
+  /** Application writes in flight per reconcile (default 32). */
+  writeConcurrency?: number;
 }
 
 interface AppSetObject extends KubeObject {
@@ -52,27 +55,66 @@ function decode(data: unknown): Record<string, string> {
   return out;
 }
 
-/** Argo's condition set for an outcome; lastTransitionTime kept while status and message stay. */
-export function appSetConditions(errors: AppSetError[], existing: ApplicationSetCondition[] | undefined, now: string): ApplicationSetCondition[] {
+/** Argo's reasons for failed writes (applicationset_controller.go). */
+export const WriteReason = {
+  Create: "CreateApplicationError",
+  Update: "UpdateApplicationError",
+  Delete: "DeleteApplicationError",
+} as const;
+export type WriteReason = (typeof WriteReason)[keyof typeof WriteReason];
+
+export interface ReconcileError {
+  reason: AppSetError["reason"] | WriteReason;
+  message: string;
+}
+
+/**
+ * Argo's three conditions for an outcome (setApplicationSetStatusCondition): ErrorOccurred carries
+ * the first error's reason; ParametersGenerated is False (reason ErrorOccurred) only when generation
+ * or rendering failed, as Argo's GenerateApplications fails for both; ResourcesUpToDate is False
+ * with the error's reason. lastTransitionTime is kept while status, reason and message stay.
+ */
+export function appSetConditions(errors: ReconcileError[], existing: ApplicationSetCondition[] | undefined, now: string): ApplicationSetCondition[] {
   const first = errors[0];
   const message = errors.map((e) => e.message).join("; ");
-  const generated = !errors.some((e) => e.reason === AppSetReason.GenerationError);
-  const next: ApplicationSetCondition[] = first
+  const generated = !errors.some((e) => e.reason === AppSetReason.GenerationError || e.reason === AppSetReason.RenderError);
+  const paramsOk: Omit<ApplicationSetCondition, "lastTransitionTime"> = { type: "ParametersGenerated", status: "True", reason: "ParametersGenerated", message: "Successfully generated parameters for all Applications" };
+  const next: Omit<ApplicationSetCondition, "lastTransitionTime">[] = first
     ? [
         { type: "ErrorOccurred", status: "True", reason: first.reason, message },
-        { type: "ParametersGenerated", status: generated ? "True" : "False", reason: generated ? "ParametersGenerated" : first.reason, message: generated ? "Successfully generated parameters for all Applications" : message },
+        generated ? paramsOk : { type: "ParametersGenerated", status: "False", reason: "ErrorOccurred", message },
         { type: "ResourcesUpToDate", status: "False", reason: first.reason, message },
       ]
     : [
         { type: "ErrorOccurred", status: "False", reason: "ApplicationSetUpToDate", message: "All applications have been generated successfully" },
-        { type: "ParametersGenerated", status: "True", reason: "ParametersGenerated", message: "Successfully generated parameters for all Applications" },
+        paramsOk,
         { type: "ResourcesUpToDate", status: "True", reason: "ApplicationSetUpToDate", message: "All applications have been generated successfully" },
       ];
-  return next.map((c) => {
-    const prev = existing?.find((e) => e.type === c.type);
-    const same = prev && prev.status === c.status && prev.message === c.message && prev.reason === c.reason;
-    return { ...c, lastTransitionTime: same && prev.lastTransitionTime ? prev.lastTransitionTime : now };
-  });
+  return next.map((c) => withTransitionTime(c, existing, now));
+}
+
+export function withTransitionTime(c: Omit<ApplicationSetCondition, "lastTransitionTime">, existing: ApplicationSetCondition[] | undefined, now: string): ApplicationSetCondition {
+  const prev = existing?.find((e) => e.type === c.type);
+  const same = prev && prev.status === c.status && prev.message === c.message && prev.reason === c.reason;
+  return { ...c, lastTransitionTime: same && prev.lastTransitionTime ? prev.lastTransitionTime : now };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; collects failures instead of stopping. */
+export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<{ item: T; error: unknown }[]> {
+  const failures: { item: T; error: unknown }[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (error) {
+        failures.push({ item, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return failures;
 }
 
 /** Cluster Secrets, ConfigMaps/Secrets and AppProjects of the control namespace, read live. */
@@ -136,19 +178,14 @@ export class ApplicationSetReconciler implements Reconciler {
         }
       }
     }
-    let writeError: AppSetError | undefined;
-    if (errors.length === 0) {
-      try {
-        await this.apply(appSet, result.applications, owned, ctx);
-      } catch (err) {
-        writeError = { reason: "CreateApplicationError" as AppSetError["reason"], message: redact(err instanceof Error ? err.message : String(err)) };
-      }
-    }
-    const conditions = appSetConditions(writeError ? [writeError] : errors, appSet.status?.conditions, (this.deps.now ?? (() => new Date().toISOString()))());
+    const writeErrors = errors.length === 0 ? await this.apply(appSet, result.applications, owned, ctx) : [];
+    const outcome: ReconcileError[] = writeErrors.length > 0 ? writeErrors : errors;
+    const conditions = appSetConditions(outcome, appSet.status?.conditions, (this.deps.now ?? (() => new Date().toISOString()))());
     if (JSON.stringify(conditions) !== JSON.stringify(appSet.status?.conditions ?? [])) {
       await client.patch({ apiVersion: APPSET_API, kind: "ApplicationSet", name, namespace }, { status: { conditions } }, { type: "merge", subresource: "status", fieldManager: FIELD_MANAGER });
     }
-    if (writeError) throw new Error(writeError.message);
+    // A failed write is retried with backoff, as Argo returns the error to controller-runtime.
+    if (writeErrors.length > 0) throw new Error(writeErrors.map((e) => e.message).join("; "));
     if (errors.length > 0) {
       ctx.log.warn("applicationset generation failed; nothing changed", { errors: errors.map((e) => redact(e.message)) });
       return { requeueAfterMs: Math.min(result.requeueAfterMs ?? DEFAULT_REQUEUE_MS, DEFAULT_REQUEUE_MS) };
@@ -156,28 +193,50 @@ export class ApplicationSetReconciler implements Reconciler {
     return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
   }
 
-  private async apply(appSet: AppSetObject, desired: GeneratedApplication[], owned: KubeObject[], ctx: ReconcileContext): Promise<void> {
+  /**
+   * Carries out the plan: creates and updates with bounded concurrency, then deletes only if every
+   * create and update succeeded (as Argo, which returns before deleting on a failed write).
+   * Returns the failures, each with Argo's reason for its kind of write.
+   */
+  private async apply(appSet: AppSetObject, desired: GeneratedApplication[], owned: KubeObject[], ctx: ReconcileContext): Promise<ReconcileError[]> {
     const { client } = this.deps;
+    const limit = this.deps.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY;
     const policy = parsePolicy(isRecord(appSet.spec.syncPolicy) ? appSet.spec.syncPolicy.applicationsSync : undefined);
     const current: CurrentApplication[] = owned.map((a) => ({ metadata: { ...a.metadata, name: a.metadata.name ?? "" }, spec: isRecord(a.spec) ? a.spec : {} }));
     const plan = await planApplications(desired, current, policy, planOptionsFrom(appSet.spec));
     for (const w of plan.warnings) ctx.log.warn(w);
     const ownerReferences = [{ apiVersion: APPSET_API, kind: "ApplicationSet", name: appSet.metadata.name ?? "", uid: appSet.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }];
-    for (const app of plan.create) {
+    const failed = (reason: WriteReason, verb: string) => (f: { item: { metadata: { name: string } } | string; error: unknown }): ReconcileError => ({
+      reason,
+      message: redact(`failed to ${verb} application "${typeof f.item === "string" ? f.item : f.item.metadata.name}": ${f.error instanceof Error ? f.error.message : String(f.error)}`),
+    });
+    const errors: ReconcileError[] = [];
+    const created = await forEachLimit(plan.create, limit, async (app) => {
       await client.create({ ...app, metadata: { ...app.metadata, ownerReferences } }, { fieldManager: FIELD_MANAGER });
-      ctx.log.info("application created", { application: app.metadata.name });
-    }
-    for (const app of plan.update) {
-      const cur = owned.find((o) => o.metadata.name === app.metadata.name);
-      if (!cur) continue;
+      ctx.log.debug("application created", { application: app.metadata.name });
+    });
+    errors.push(...created.map(failed(WriteReason.Create, "create")));
+    const ownedByName = new Map(owned.map((o) => [o.metadata.name, o]));
+    const updated = await forEachLimit(plan.update, limit, async (app) => {
+      const cur = ownedByName.get(app.metadata.name);
+      if (!cur) return;
       const { labels: _l, annotations: _a, finalizers: _f, ...keep } = cur.metadata;
       const metadata = { ...keep, ...(app.metadata.labels ? { labels: app.metadata.labels } : {}), ...(app.metadata.annotations ? { annotations: app.metadata.annotations } : {}), ...(app.metadata.finalizers ? { finalizers: app.metadata.finalizers } : {}) };
       await client.replace({ ...cur, metadata, spec: app.spec }, { fieldManager: FIELD_MANAGER });
-      ctx.log.info("application updated", { application: app.metadata.name });
+      ctx.log.debug("application updated", { application: app.metadata.name });
+    });
+    errors.push(...updated.map(failed(WriteReason.Update, "update")));
+    let deletedCount = 0;
+    if (errors.length === 0) {
+      const deleted = await forEachLimit(plan.delete, limit, async (appName) => {
+        await client.delete({ apiVersion: APPSET_API, kind: "Application", name: appName, namespace: appSet.metadata.namespace ?? "" });
+        ctx.log.debug("application deleted", { application: appName });
+      });
+      errors.push(...deleted.map(failed(WriteReason.Delete, "delete")));
+      deletedCount = plan.delete.length - deleted.length;
     }
-    for (const appName of plan.delete) {
-      await client.delete({ apiVersion: APPSET_API, kind: "Application", name: appName, namespace: appSet.metadata.namespace ?? "" });
-      ctx.log.info("application deleted", { application: appName });
-    }
-  }
+    const changes = { created: plan.create.length - created.length, updated: plan.update.length - updated.length, deleted: deletedCount };
+    if (changes.created + changes.updated + changes.deleted > 0) ctx.log.info("applications written", changes);
+    return errors;
+}
 }
