@@ -1,7 +1,8 @@
 // Wiring of the ApplicationSet reconciler into the operator: an informer on ApplicationSets queues
 // a set on any change of its spec or annotations; Applications owned by a set requeue it when they
 // change or disappear (so a hand-deleted Application comes back); cluster Secrets requeue only the
-// sets with a clusters generator, which is all a cluster change can affect.
+// sets with a clusters generator, which is all a cluster change can affect; a git webhook push
+// requeues the sets whose git generators track the pushed branch (refreshForPush).
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { LABEL_SECRET_TYPE, ARGO_API_VERSION } from "../../api/annotations.js";
 import type { RepoReader } from "../../git/types.js";
@@ -11,6 +12,8 @@ import { Controller } from "../../runtime/controller.js";
 import { Informer, objectKey } from "../../runtime/informer.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
+import { appSetConcernsPush } from "../../webhook/match.js";
+import type { PushEvent } from "../../webhook/parse.js";
 import { ApplicationSetReconciler } from "./controller.js";
 
 export interface ApplicationSetControllerOptions {
@@ -43,9 +46,11 @@ export class ApplicationSetController {
   readonly apps: Informer;
   readonly clusterSecrets: Informer;
   readonly controller: Controller;
+  private readonly repos: RepoReader | undefined;
 
   constructor(opts: ApplicationSetControllerOptions) {
     const { client, log, metrics } = opts;
+    this.repos = opts.repos;
     this.appsets = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", namespace: opts.namespace, log, metrics });
     this.apps = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "Application", namespace: opts.namespace, log, metrics });
     this.clusterSecrets = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: opts.namespace, labelSelector: `${LABEL_SECRET_TYPE}=cluster`, log, metrics });
@@ -76,6 +81,23 @@ export class ApplicationSetController {
       }
     };
     this.clusterSecrets.addHandler({ add: requeueClusterSets, update: requeueClusterSets, delete: requeueClusterSets });
+  }
+
+  /**
+   * A git webhook push: re-evaluates at once the sets whose git generators (at any nesting) track
+   * the pushed repository and branch, and sets with plugin generators, after dropping the cached ref
+   * listing so the new commit is seen. Returns the keys queued.
+   */
+  refreshForPush(event: PushEvent): string[] {
+    if (this.repos && "invalidate" in this.repos && typeof this.repos.invalidate === "function") {
+      for (const url of event.repoURLs) (this.repos as { invalidate(url: string): void }).invalidate(url);
+    }
+    const keys: string[] = [];
+    for (const s of this.appsets.list()) {
+      if (appSetConcernsPush((s.spec as { generators?: unknown } | undefined)?.generators, event)) keys.push(objectKey(s));
+    }
+    for (const key of keys) this.controller.enqueue(key);
+    return keys;
   }
 
   get hasSynced(): boolean { return this.appsets.hasSynced && this.apps.hasSynced && this.clusterSecrets.hasSynced; }
