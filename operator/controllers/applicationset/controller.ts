@@ -2,7 +2,7 @@
 // create, update and delete the Applications it owns (ownerReference with controller: true) as
 // `syncPolicy.applicationsSync`, `preservedFields` and `ignoreApplicationDifferences` allow, with
 // bounded write concurrency, and report Argo's conditions (ErrorOccurred, ParametersGenerated,
-// ResourcesUpToDate). On any generation or validation error, and when a desired name belongs to an
+// ResourcesUpToDate, RolloutProgressing), and run RollingSync rollouts step by step. On any generation or validation error, and when a desired name belongs to an
 // Application this set does not own, nothing is created, changed or deleted. watch.ts runs it.
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { isRecord } from "../../../generators/params.js";
@@ -11,6 +11,7 @@ import { parsePolicy, planApplications, planOptionsFrom, type CurrentApplication
 import { AppSetReason, generateApplications, type AppSetError } from "../../appset/generate.js";
 import { goTemplateEngine, type GoTemplateEngine } from "../../appset/gotemplate-wasm.js";
 import type { GeneratedApplication } from "../../appset/render.js";
+import { disableAutoSync, parseRollingSync, planRollout, rolloutSyncOperation, type AppRolloutStatus, type RolloutApp, type RolloutPlan, type RolloutStep } from "../../appset/rolling-sync.js";
 import type { RepoReader } from "../../git/types.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/reconciler.js";
@@ -22,6 +23,8 @@ const APPSET_API = "argoproj.io/v1alpha1";
 export const DEFAULT_REQUEUE_MS = 180_000;
 /** Enough parallel writes to keep the apiserver busy for sets of thousands of Applications. */
 export const DEFAULT_WRITE_CONCURRENCY = 32;
+/** While a rollout is in progress, look again at least this often. */
+export const ROLLOUT_REQUEUE_MS = 10_000;
 
 export interface ApplicationSetCondition {
   type: string;
@@ -46,7 +49,13 @@ export interface ApplicationSetReconcilerDeps {
 
 interface AppSetObject extends KubeObject {
   spec: Record<string, unknown>;
-  status?: { conditions?: ApplicationSetCondition[] };
+  status?: { conditions?: ApplicationSetCondition[]; applicationStatus?: AppRolloutStatus[] };
+}
+
+interface AppLiveStatus {
+  sync?: { status?: string };
+  health?: { status?: string };
+  operationState?: { phase?: string; startedAt?: string };
 }
 
 function decode(data: unknown): Record<string, string> {
@@ -166,23 +175,48 @@ export class ApplicationSetReconciler implements Reconciler {
         ...(this.deps.inClusterEnabled !== undefined ? { inClusterEnabled: this.deps.inClusterEnabled } : {}),
       },
     );
-    const errors = [...result.errors];
+    const errors: ReconcileError[] = [...result.errors];
+    let steps: RolloutStep[] | undefined;
+    try {
+      steps = parseRollingSync(appSet.spec);
+    } catch (err) {
+      errors.push({ reason: AppSetReason.ValidationError, message: err instanceof Error ? err.message : String(err) });
+    }
     const current = errors.length === 0 ? await client.list(APPSET_API, "Application", { namespace }) : undefined;
     const uid = appSet.metadata.uid ?? "";
     const owned = ownedBy(current?.items ?? [], uid);
     if (current) {
       const ownedNames = new Set(owned.map((a) => a.metadata.name));
+      const existing = new Set(current.items.map((a) => a.metadata.name));
       for (const app of result.applications) {
-        if (current.items.some((a) => a.metadata.name === app.metadata.name) && !ownedNames.has(app.metadata.name)) {
+        if (existing.has(app.metadata.name) && !ownedNames.has(app.metadata.name)) {
           errors.push({ reason: AppSetReason.ValidationError, message: `application "${app.metadata.name}" already exists and is not owned by ApplicationSet ${name}` });
         }
       }
     }
+    const now = (this.deps.now ?? (() => new Date().toISOString()))();
+    // RollingSync: the controller syncs the Applications itself, so their autosync is off.
+    const prunes = new Map<string, boolean>();
+    if (steps && errors.length === 0) for (const app of result.applications) prunes.set(app.metadata.name, disableAutoSync(app.spec));
     const writeErrors = errors.length === 0 ? await this.apply(appSet, result.applications, owned, ctx) : [];
+    const rollout = steps && errors.length === 0 && writeErrors.length === 0 ? await this.rollout(appSet, steps, result.applications, owned, prunes, now, ctx) : undefined;
+    if (rollout) writeErrors.push(...rollout.errors);
     const outcome: ReconcileError[] = writeErrors.length > 0 ? writeErrors : errors;
-    const conditions = appSetConditions(outcome, appSet.status?.conditions, (this.deps.now ?? (() => new Date().toISOString()))());
-    if (JSON.stringify(conditions) !== JSON.stringify(appSet.status?.conditions ?? [])) {
-      await client.patch({ apiVersion: APPSET_API, kind: "ApplicationSet", name, namespace }, { status: { conditions } }, { type: "merge", subresource: "status", fieldManager: FIELD_MANAGER });
+    const conditions = appSetConditions(outcome, appSet.status?.conditions, now);
+    const status: Record<string, unknown> = { conditions };
+    if (rollout) {
+      conditions.push(withTransitionTime(rollout.plan.condition, appSet.status?.conditions, now));
+      status.applicationStatus = rollout.plan.statuses;
+    } else if (!steps && appSet.status?.applicationStatus) {
+      status.applicationStatus = null;
+    }
+    if (steps && !rollout) {
+      // Keep the rollout state as it was while generation or writes fail.
+      const prev = appSet.status?.conditions?.find((c) => c.type === "RolloutProgressing");
+      if (prev) conditions.push(prev);
+    }
+    if (JSON.stringify(conditions) !== JSON.stringify(appSet.status?.conditions ?? []) || (status.applicationStatus !== undefined && JSON.stringify(status.applicationStatus) !== JSON.stringify(appSet.status?.applicationStatus ?? null))) {
+      await client.patch({ apiVersion: APPSET_API, kind: "ApplicationSet", name, namespace }, { status }, { type: "merge", subresource: "status", fieldManager: FIELD_MANAGER });
     }
     // A failed write is retried with backoff, as Argo returns the error to controller-runtime.
     if (writeErrors.length > 0) throw new Error(writeErrors.map((e) => e.message).join("; "));
@@ -190,7 +224,39 @@ export class ApplicationSetReconciler implements Reconciler {
       ctx.log.warn("applicationset generation failed; nothing changed", { errors: errors.map((e) => redact(e.message)) });
       return { requeueAfterMs: Math.min(result.requeueAfterMs ?? DEFAULT_REQUEUE_MS, DEFAULT_REQUEUE_MS) };
     }
-    return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
+    // Application status changes requeue a rolling set (watch.ts); this is the safety net.
+    const requeue = rollout?.plan.condition.status === "True" ? Math.min(result.requeueAfterMs ?? ROLLOUT_REQUEUE_MS, ROLLOUT_REQUEUE_MS) : result.requeueAfterMs;
+    return requeue !== undefined ? { requeueAfterMs: requeue } : {};
+  }
+
+  /**
+   * One round of a RollingSync rollout: plans from the Applications' live state (as listed before
+   * this reconcile's writes; ones just created have none yet) and requests the syncs it allows by
+   * setting `.operation`, as Argo's controller does.
+   */
+  private async rollout(appSet: AppSetObject, steps: RolloutStep[], desired: GeneratedApplication[], owned: KubeObject[], prunes: Map<string, boolean>, now: string, ctx: ReconcileContext): Promise<{ plan: RolloutPlan; errors: ReconcileError[] }> {
+    const live = new Map(owned.map((a) => [a.metadata.name, a as KubeObject & { status?: AppLiveStatus; operation?: unknown }]));
+    const apps: RolloutApp[] = desired.map((d) => {
+      const a = live.get(d.metadata.name);
+      const st = a?.status;
+      return {
+        name: d.metadata.name,
+        labels: d.metadata.labels ?? {},
+        ...(st?.sync?.status ? { syncStatus: st.sync.status } : {}),
+        ...(st?.health?.status ? { healthStatus: st.health.status } : {}),
+        ...(st?.operationState?.phase ? { operationPhase: st.operationState.phase } : {}),
+        ...(st?.operationState?.startedAt ? { operationStartedAt: st.operationState.startedAt } : {}),
+        ...(a?.operation ? { operationRequested: true } : {}),
+      };
+    });
+    const plan = planRollout(steps, apps, appSet.status?.applicationStatus, now);
+    const byName = new Map(desired.map((d) => [d.metadata.name, d]));
+    const failures = await forEachLimit(plan.toSync, this.deps.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY, async (appName) => {
+      const operation = rolloutSyncOperation(byName.get(appName)?.spec ?? {}, prunes.get(appName) ?? false);
+      await this.deps.client.patch({ apiVersion: APPSET_API, kind: "Application", name: appName, namespace: appSet.metadata.namespace ?? "" }, { operation }, { type: "merge", fieldManager: FIELD_MANAGER });
+    });
+    if (plan.toSync.length > 0) ctx.log.info("rollout: syncing applications", { applications: plan.toSync.filter((n) => !failures.some((f) => f.item === n)) });
+    return { plan, errors: failures.map((f) => ({ reason: WriteReason.Update, message: redact(`failed to sync application "${f.item}": ${f.error instanceof Error ? f.error.message : String(f.error)}`) })) };
   }
 
   /**

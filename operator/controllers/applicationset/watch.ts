@@ -41,6 +41,12 @@ export function usesClusterGenerator(generators: unknown): boolean {
   });
 }
 
+/** What a RollingSync rollout reads of an Application. */
+export function rolloutState(app: KubeObject): unknown[] {
+  const a = app as KubeObject & { operation?: unknown; status?: { sync?: { status?: unknown }; health?: { status?: unknown }; operationState?: { phase?: unknown; startedAt?: unknown } } };
+  return [a.status?.sync?.status, a.status?.health?.status, a.status?.operationState?.phase, a.status?.operationState?.startedAt, a.operation !== undefined];
+}
+
 export class ApplicationSetController {
   readonly appsets: Informer;
   readonly apps: Informer;
@@ -71,8 +77,17 @@ export class ApplicationSetController {
       const owner = app.metadata.ownerReferences?.find((r) => r.kind === "ApplicationSet" && r.controller);
       if (owner && app.metadata.namespace) this.controller.enqueue(`${app.metadata.namespace}/${owner.name}`);
     };
+    // A rolling set moves on when its Applications' sync, health or operation change.
+    const ownerIsRolling = (app: KubeObject): boolean => {
+      const owner = app.metadata.ownerReferences?.find((r) => r.kind === "ApplicationSet" && r.controller);
+      const set = owner ? this.appsets.get(`${app.metadata.namespace ?? ""}/${owner.name}`) : undefined;
+      return (set?.spec as { strategy?: { type?: unknown } } | undefined)?.strategy?.type === "RollingSync";
+    };
     this.apps.addHandler({
-      update: (o, n) => { if (!deepEqual((o as { spec?: unknown }).spec, (n as { spec?: unknown }).spec) || !deepEqual(o.metadata.labels, n.metadata.labels)) requeueOwner(n); },
+      update: (o, n) => {
+        if (!deepEqual((o as { spec?: unknown }).spec, (n as { spec?: unknown }).spec) || !deepEqual(o.metadata.labels, n.metadata.labels)) requeueOwner(n);
+        else if (!deepEqual(rolloutState(o), rolloutState(n)) && ownerIsRolling(n)) requeueOwner(n);
+      },
       delete: requeueOwner,
     });
     const requeueClusterSets = (): void => {
