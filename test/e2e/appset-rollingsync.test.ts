@@ -48,7 +48,7 @@ test("RollingSync syncs step 1, then step 2 once step 1 is Healthy", async (t) =
       },
       syncPolicy: { preserveResourcesOnDeletion: true },
     },
-  } as KubeObject);
+  });
 
   const app = async (env: string) => (await client.get<KubeObject & AppState>(API, "Application", `rollout-${env}`, ns));
   await eventually(async () => {
