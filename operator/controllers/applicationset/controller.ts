@@ -7,7 +7,7 @@
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { isRecord } from "../../../generators/params.js";
 import type { ClusterLister, ClusterSecret, KubeLookup } from "../../../generators/types.js";
-import { parsePolicy, planApplications, planOptionsFrom, type CurrentApplication } from "../../appset/apply-policy.js";
+import { jsonEqual, parsePolicy, planApplications, planOptionsFrom, type CurrentApplication } from "../../appset/apply-policy.js";
 import { AppSetReason, generateApplications, type AppSetError } from "../../appset/generate.js";
 import { goTemplateEngine, type GoTemplateEngine } from "../../appset/gotemplate-wasm.js";
 import type { GeneratedApplication } from "../../appset/render.js";
@@ -215,7 +215,8 @@ export class ApplicationSetReconciler implements Reconciler {
       const prev = appSet.status?.conditions?.find((c) => c.type === "RolloutProgressing");
       if (prev) conditions.push(prev);
     }
-    if (JSON.stringify(conditions) !== JSON.stringify(appSet.status?.conditions ?? []) || (status.applicationStatus !== undefined && JSON.stringify(status.applicationStatus) !== JSON.stringify(appSet.status?.applicationStatus ?? null))) {
+    // Key order differs between what we build and what the apiserver returns: compare as JSON values.
+    if (!jsonEqual(conditions, appSet.status?.conditions ?? []) || (status.applicationStatus !== undefined && !jsonEqual(status.applicationStatus, appSet.status?.applicationStatus ?? null))) {
       await client.patch({ apiVersion: APPSET_API, kind: "ApplicationSet", name, namespace }, { status }, { type: "merge", subresource: "status", fieldManager: FIELD_MANAGER });
     }
     // A failed write is retried with backoff, as Argo returns the error to controller-runtime.
