@@ -14,7 +14,7 @@ import { startOperatorProcess } from "../support/operator-process.js";
 const API = "argoproj.io/v1alpha1";
 
 interface AppState { status?: { sync?: { status?: string }; health?: { status?: string }; operationState?: { phase?: string; startedAt?: string; finishedAt?: string } } }
-interface SetState { status?: { applicationStatus?: { application: string; status: string; step?: string }[]; conditions?: { type: string; status: string; reason: string }[] } }
+interface SetState { status?: { resources?: { name: string; status?: string; health?: { status?: string } }[]; resourcesCount?: number; applicationStatus?: { application: string; status: string; step?: string }[]; conditions?: { type: string; status: string; reason: string }[] } }
 
 test("RollingSync syncs step 1, then step 2 once step 1 is Healthy", async (t) => {
   const cluster = await sharedCluster();
@@ -65,6 +65,12 @@ test("RollingSync syncs step 1, then step 2 once step 1 is Healthy", async (t) =
   const prodStart = prod?.status?.operationState?.startedAt ?? "";
   assert.ok(devDone !== "" && prodStart !== "" && Date.parse(prodStart) >= Date.parse(devDone), `prod synced (${prodStart}) after dev finished (${devDone})`);
   assert.ok(await client.get("v1", "ConfigMap", "rollout-prod", ns), "step 2 was synced");
+  // status.resources follows the Applications' sync and health.
+  await eventually(async () => {
+    const set = await client.get<KubeObject & SetState>(API, "ApplicationSet", "rollout", ns);
+    assert.deepEqual(set?.status?.resources?.map((r) => [r.name, r.status, r.health?.status]), [["rollout-dev", "Synced", "Healthy"], ["rollout-prod", "Synced", "Healthy"]]);
+    assert.equal(set?.status?.resourcesCount, 2);
+  }, { timeoutMs: 30_000 });
   const rounds = op.logs.filter((l) => l.msg === "rollout: syncing applications").map((l) => l.applications);
   assert.deepEqual(rounds, [["rollout-dev"], ["rollout-prod"]], "one sync request per step, dev first");
 });

@@ -13,7 +13,7 @@ import { goTemplateEngine, type GoTemplateEngine } from "../../appset/gotemplate
 import type { GeneratedApplication } from "../../appset/render.js";
 import { disableAutoSync, parseRollingSync, planRollout, rolloutSyncOperation, type AppRolloutStatus, type RolloutApp, type RolloutPlan, type RolloutStep } from "../../appset/rolling-sync.js";
 import type { RepoReader } from "../../git/types.js";
-import type { KubeClient, KubeObject } from "../../kube/client.js";
+import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/reconciler.js";
 import { redact } from "../../runtime/redact.js";
 
@@ -25,6 +25,7 @@ export const DEFAULT_REQUEUE_MS = 180_000;
 export const DEFAULT_WRITE_CONCURRENCY = 32;
 /** While a rollout is in progress, look again at least this often. */
 export const ROLLOUT_REQUEUE_MS = 10_000;
+const RACE_REQUEUE_MS = 1000;
 
 export interface ApplicationSetCondition {
   type: string;
@@ -43,6 +44,11 @@ export interface ApplicationSetReconcilerDeps {
   loadEngine?: () => Promise<GoTemplateEngine>;
   inClusterEnabled?: boolean;
   now?: () => string;
+  /**
+   * The Applications of a namespace from an informer cache (watch.ts). Without it each reconcile
+   * lists them from the apiserver, which for thousands of Applications is the dominant read.
+   */
+  listApplications?: (namespace: string) => KubeObject[];
   /** Application writes in flight per reconcile (default 32). */
   writeConcurrency?: number;
 }
@@ -182,7 +188,7 @@ export class ApplicationSetReconciler implements Reconciler {
     } catch (err) {
       errors.push({ reason: AppSetReason.ValidationError, message: err instanceof Error ? err.message : String(err) });
     }
-    const current = errors.length === 0 ? await client.list(APPSET_API, "Application", { namespace }) : undefined;
+    const current = errors.length === 0 ? (this.deps.listApplications ? { items: this.deps.listApplications(namespace) } : await client.list(APPSET_API, "Application", { namespace })) : undefined;
     const uid = appSet.metadata.uid ?? "";
     const owned = ownedBy(current?.items ?? [], uid);
     if (current) {
@@ -198,7 +204,8 @@ export class ApplicationSetReconciler implements Reconciler {
     // RollingSync: the controller syncs the Applications itself, so their autosync is off.
     const prunes = new Map<string, boolean>();
     if (steps && errors.length === 0) for (const app of result.applications) prunes.set(app.metadata.name, disableAutoSync(app.spec));
-    const writeErrors = errors.length === 0 ? await this.apply(appSet, result.applications, owned, ctx) : [];
+    const applied = errors.length === 0 ? await this.apply(appSet, result.applications, owned, ctx) : { errors: [], raced: 0 };
+    const writeErrors = applied.errors;
     const rollout = steps && errors.length === 0 && writeErrors.length === 0 ? await this.rollout(appSet, steps, result.applications, owned, prunes, now, ctx) : undefined;
     if (rollout) writeErrors.push(...rollout.errors);
     const outcome: ReconcileError[] = writeErrors.length > 0 ? writeErrors : errors;
@@ -226,7 +233,9 @@ export class ApplicationSetReconciler implements Reconciler {
       return { requeueAfterMs: Math.min(result.requeueAfterMs ?? DEFAULT_REQUEUE_MS, DEFAULT_REQUEUE_MS) };
     }
     // Application status changes requeue a rolling set (watch.ts); this is the safety net.
-    const requeue = rollout?.plan.condition.status === "True" ? Math.min(result.requeueAfterMs ?? ROLLOUT_REQUEUE_MS, ROLLOUT_REQUEUE_MS) : result.requeueAfterMs;
+    let requeue = rollout?.plan.condition.status === "True" ? Math.min(result.requeueAfterMs ?? ROLLOUT_REQUEUE_MS, ROLLOUT_REQUEUE_MS) : result.requeueAfterMs;
+    // A write raced a cache that had not caught up with an earlier one: look again shortly.
+    if (applied.raced > 0) requeue = Math.min(requeue ?? RACE_REQUEUE_MS, RACE_REQUEUE_MS);
     return requeue !== undefined ? { requeueAfterMs: requeue } : {};
   }
 
@@ -265,7 +274,7 @@ export class ApplicationSetReconciler implements Reconciler {
    * create and update succeeded (as Argo, which returns before deleting on a failed write).
    * Returns the failures, each with Argo's reason for its kind of write.
    */
-  private async apply(appSet: AppSetObject, desired: GeneratedApplication[], owned: KubeObject[], ctx: ReconcileContext): Promise<ReconcileError[]> {
+  private async apply(appSet: AppSetObject, desired: GeneratedApplication[], owned: KubeObject[], ctx: ReconcileContext): Promise<{ errors: ReconcileError[]; raced: number }> {
     const { client } = this.deps;
     const limit = this.deps.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY;
     const policy = parsePolicy(isRecord(appSet.spec.syncPolicy) ? appSet.spec.syncPolicy.applicationsSync : undefined);
@@ -278,8 +287,18 @@ export class ApplicationSetReconciler implements Reconciler {
       message: redact(`failed to ${verb} application "${typeof f.item === "string" ? f.item : f.item.metadata.name}": ${f.error instanceof Error ? f.error.message : String(f.error)}`),
     });
     const errors: ReconcileError[] = [];
+    // 409s (already exists, stale resourceVersion) come from a cache behind our own writes.
+    let raced = 0;
+    const tolerateRace = async (write: () => Promise<unknown>): Promise<void> => {
+      try {
+        await write();
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.isConflict)) throw err;
+        raced++;
+      }
+    };
     const created = await forEachLimit(plan.create, limit, async (app) => {
-      await client.create({ ...app, metadata: { ...app.metadata, ownerReferences } }, { fieldManager: FIELD_MANAGER });
+      await tolerateRace(() => client.create({ ...app, metadata: { ...app.metadata, ownerReferences } }, { fieldManager: FIELD_MANAGER }));
       ctx.log.debug("application created", { application: app.metadata.name });
     });
     errors.push(...created.map(failed(WriteReason.Create, "create")));
@@ -289,7 +308,7 @@ export class ApplicationSetReconciler implements Reconciler {
       if (!cur) return;
       const { labels: _l, annotations: _a, finalizers: _f, ...keep } = cur.metadata;
       const metadata = { ...keep, ...(app.metadata.labels ? { labels: app.metadata.labels } : {}), ...(app.metadata.annotations ? { annotations: app.metadata.annotations } : {}), ...(app.metadata.finalizers ? { finalizers: app.metadata.finalizers } : {}) };
-      await client.replace({ ...cur, metadata, spec: app.spec }, { fieldManager: FIELD_MANAGER });
+      await tolerateRace(() => client.replace({ ...cur, metadata, spec: app.spec }, { fieldManager: FIELD_MANAGER }));
       ctx.log.debug("application updated", { application: app.metadata.name });
     });
     errors.push(...updated.map(failed(WriteReason.Update, "update")));
@@ -304,6 +323,6 @@ export class ApplicationSetReconciler implements Reconciler {
     }
     const changes = { created: plan.create.length - created.length, updated: plan.update.length - updated.length, deleted: deletedCount };
     if (changes.created + changes.updated + changes.deleted > 0) ctx.log.info("applications written", changes);
-    return errors;
-}
+    return { errors, raced };
+  }
 }

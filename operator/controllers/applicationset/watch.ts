@@ -14,7 +14,8 @@ import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
 import { appSetConcernsPush } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
-import { ApplicationSetReconciler } from "./controller.js";
+import { appSetResources } from "../../appset/resources.js";
+import { ApplicationSetReconciler, FIELD_MANAGER } from "./controller.js";
 
 export interface ApplicationSetControllerOptions {
   client: KubeClient;
@@ -41,6 +42,14 @@ export function usesClusterGenerator(generators: unknown): boolean {
   });
 }
 
+const RESOURCES_DELAY_MS = 1000;
+
+/** What status.resources shows of an Application. */
+function resourceState(app: KubeObject): unknown[] {
+  const st = (app as { status?: { sync?: { status?: unknown }; health?: { status?: unknown; message?: unknown } } }).status;
+  return [st?.sync?.status, st?.health?.status, st?.health?.message];
+}
+
 /** What a RollingSync rollout reads of an Application. */
 export function rolloutState(app: KubeObject): unknown[] {
   const a = app as KubeObject & { operation?: unknown; status?: { sync?: { status?: unknown }; health?: { status?: unknown }; operationState?: { phase?: unknown; startedAt?: unknown } } };
@@ -52,6 +61,8 @@ export class ApplicationSetController {
   readonly apps: Informer;
   readonly clusterSecrets: Informer;
   readonly controller: Controller;
+  /** Keeps status.resources current from the informer cache, without re-running the generators. */
+  readonly resourcesController: Controller;
   private readonly repos: RepoReader | undefined;
 
   constructor(opts: ApplicationSetControllerOptions) {
@@ -65,17 +76,36 @@ export class ApplicationSetController {
       workers: opts.workers,
       log,
       metrics,
-      reconciler: new ApplicationSetReconciler({ client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}) }),
+      reconciler: new ApplicationSetReconciler({
+        client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}),
+        listApplications: (ns) => this.apps.list().filter((a) => a.metadata.namespace === ns),
+      }),
+    });
+    this.resourcesController = new Controller({
+      name: "applicationset-resources",
+      workers: 1,
+      log,
+      metrics,
+      reconciler: { reconcile: (ctx) => this.writeResources(client, ctx.key) },
     });
     this.appsets.addHandler({
-      add: (s) => this.controller.enqueue(objectKey(s)),
+      add: (s) => { this.controller.enqueue(objectKey(s)); this.resourcesController.enqueueAfter(objectKey(s), RESOURCES_DELAY_MS); },
       update: (o, n) => {
         if (o.metadata.generation !== n.metadata.generation || !deepEqual(o.metadata.annotations, n.metadata.annotations)) this.controller.enqueue(objectKey(n));
       },
     });
-    const requeueOwner = (app: KubeObject): void => {
+    const ownerKey = (app: KubeObject): string | undefined => {
       const owner = app.metadata.ownerReferences?.find((r) => r.kind === "ApplicationSet" && r.controller);
-      if (owner && app.metadata.namespace) this.controller.enqueue(`${app.metadata.namespace}/${owner.name}`);
+      return owner && app.metadata.namespace ? `${app.metadata.namespace}/${owner.name}` : undefined;
+    };
+    const requeueOwner = (app: KubeObject): void => {
+      const key = ownerKey(app);
+      if (key) this.controller.enqueue(key);
+    };
+    // status.resources follows its Applications' sync and health; bursts coalesce over a second.
+    const refreshResources = (app: KubeObject): void => {
+      const key = ownerKey(app);
+      if (key) this.resourcesController.enqueueAfter(key, RESOURCES_DELAY_MS);
     };
     // A rolling set moves on when its Applications' sync, health or operation change.
     const ownerIsRolling = (app: KubeObject): boolean => {
@@ -83,6 +113,11 @@ export class ApplicationSetController {
       const set = owner ? this.appsets.get(`${app.metadata.namespace ?? ""}/${owner.name}`) : undefined;
       return (set?.spec as { strategy?: { type?: unknown } } | undefined)?.strategy?.type === "RollingSync";
     };
+    this.apps.addHandler({
+      add: refreshResources,
+      update: (o, n) => { if (!deepEqual(resourceState(o), resourceState(n))) refreshResources(n); },
+      delete: refreshResources,
+    });
     this.apps.addHandler({
       update: (o, n) => {
         if (!deepEqual((o as { spec?: unknown }).spec, (n as { spec?: unknown }).spec) || !deepEqual(o.metadata.labels, n.metadata.labels)) requeueOwner(n);
@@ -121,10 +156,23 @@ export class ApplicationSetController {
     for (const i of [this.appsets, this.apps, this.clusterSecrets]) i.start();
     await Promise.all([this.appsets.waitForSync(signal), this.apps.waitForSync(signal), this.clusterSecrets.waitForSync(signal)]);
     this.controller.start();
+    this.resourcesController.start();
+  }
+
+  private async writeResources(client: KubeClient, key: string): Promise<void> {
+    const set = this.appsets.get(key);
+    if (!set || set.metadata.deletionTimestamp) return;
+    const status = (set as { status?: { resources?: unknown; resourcesCount?: unknown } }).status;
+    const uid = set.metadata.uid;
+    const owned = this.apps.list().filter((a) => a.metadata.namespace === set.metadata.namespace && a.metadata.ownerReferences?.some((o) => o.uid === uid && o.controller));
+    const next = appSetResources(owned);
+    if (deepEqual(next.resources, status?.resources ?? []) && next.resourcesCount === (status?.resourcesCount ?? 0)) return;
+    await client.patch({ apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", name: set.metadata.name ?? "", namespace: set.metadata.namespace }, { status: next }, { type: "merge", subresource: "status", fieldManager: FIELD_MANAGER });
   }
 
   async stop(): Promise<void> {
     await this.controller.stop();
+    await this.resourcesController.stop();
     await Promise.all([this.appsets.stop(), this.apps.stop(), this.clusterSecrets.stop()]);
   }
 }
