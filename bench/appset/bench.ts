@@ -125,9 +125,8 @@ async function main(): Promise<void> {
     await sleep(2000); // let the watch events of the creates drain
     resetCounts();
     const u0 = performance.now();
-    const cur = await client.get(API, "ApplicationSet", "big", ns);
-    const spec = structuredClone(listAppSet("big", ns, N, "v2").spec);
-    await client.replace({ ...(cur as KubeObject), spec });
+    // A merge patch: the status loop writes the set concurrently, so a replace could conflict.
+    await client.patch({ apiVersion: API, kind: "ApplicationSet", name: "big", namespace: ns }, { spec: { template: { spec: { source: { path: "v2/{{ .name }}" } } } } }, { type: "merge" });
     const updated = (): number => controller.apps.list().filter((a) => ((a.spec as { source?: { path?: string } } | undefined)?.source?.path ?? "").startsWith("v2/")).length;
     while (updated() < N) await sleep(100);
     const updateMs = performance.now() - u0;
