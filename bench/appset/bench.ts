@@ -76,6 +76,8 @@ async function main(): Promise<void> {
   const totalWrites = (): number => [...writes.values()].reduce((a, b) => a + b, 0);
   const lines: string[] = [];
   const say = (s: string): void => { console.log(s); lines.push(s); };
+  // Progress as each phase ends, so a run cut short still shows what it measured.
+  const progress = (s: string): void => { process.stderr.write(`[bench ${new Date().toISOString()}] ${s}\n`); };
   const ns = `bench-as-${Date.now().toString(36)}`;
   try {
     await installCrds(client);
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
     const createMs = performance.now() - c0;
     const createWrites = countWrites();
     const appWrites = writes.get("POST applications") ?? 0;
+    progress(`generation ${(genMs / 1000).toFixed(1)} s; W_max ${wMax.toFixed(0)}/s; create ${N} in ${(createMs / 1000).toFixed(1)} s, writes ${JSON.stringify(createWrites)}`);
 
     // Update: a template change rewrites every Application.
     await sleep(2000); // let the watch events of the creates drain
@@ -131,6 +134,7 @@ async function main(): Promise<void> {
     while (updated() < N) await sleep(100);
     const updateMs = performance.now() - u0;
     const updateWrites = countWrites();
+    progress(`update ${N} in ${(updateMs / 1000).toFixed(1)} s, writes ${JSON.stringify(updateWrites)}`);
 
     // No-op: an annotation change queues a reconcile that must write no Application.
     await sleep(3000);
@@ -142,6 +146,7 @@ async function main(): Promise<void> {
     await sleep(3000);
     const noopWrites = countWrites();
     const noopMs = performance.now() - n0;
+    progress(`no-op writes ${JSON.stringify(noopWrites)}`);
     void stamp;
 
     // Cluster add: only the clusters-generator sets are re-evaluated.

@@ -42,7 +42,7 @@ export function usesClusterGenerator(generators: unknown): boolean {
   });
 }
 
-const RESOURCES_DELAY_MS = 1000;
+const RESOURCES_DELAY_MS = 5000;
 
 /** What status.resources shows of an Application. */
 function resourceState(app: KubeObject): unknown[] {
@@ -102,7 +102,7 @@ export class ApplicationSetController {
       const key = ownerKey(app);
       if (key) this.controller.enqueue(key);
     };
-    // status.resources follows its Applications' sync and health; bursts coalesce over a second.
+    // status.resources follows its Applications' sync and health; bursts coalesce over 5 s.
     const refreshResources = (app: KubeObject): void => {
       const key = ownerKey(app);
       if (key) this.resourcesController.enqueueAfter(key, RESOURCES_DELAY_MS);
