@@ -1,7 +1,7 @@
 // Wiring of the ApplicationSet reconciler into the operator: an informer on ApplicationSets queues
 // a set on any change of its spec or annotations; Applications owned by a set requeue it when they
 // change or disappear (so a hand-deleted Application comes back); cluster Secrets requeue only the
-// sets with a clusters generator, which is all a cluster change can affect; a git webhook push
+// sets whose clusters generators' selectors match the Secret (before or after the change); a git webhook push
 // requeues the sets whose git generators track the pushed branch (refreshForPush).
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { LABEL_SECRET_TYPE, ARGO_API_VERSION } from "../../api/annotations.js";
@@ -15,6 +15,7 @@ import type { OperatorMetrics } from "../../runtime/metrics.js";
 import { appSetConcernsPush } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
 import { appSetResources } from "../../appset/resources.js";
+import { selectorMatches, type LabelSelectorSpec } from "../../../generators/params.js";
 import { ApplicationSetReconciler, FIELD_MANAGER } from "./controller.js";
 
 export interface ApplicationSetControllerOptions {
@@ -54,6 +55,34 @@ function resourceState(app: KubeObject): unknown[] {
 export function rolloutState(app: KubeObject): unknown[] {
   const a = app as KubeObject & { operation?: unknown; status?: { sync?: { status?: unknown }; health?: { status?: unknown }; operationState?: { phase?: unknown; startedAt?: unknown } } };
   return [a.status?.sync?.status, a.status?.health?.status, a.status?.operationState?.phase, a.status?.operationState?.startedAt, a.operation !== undefined];
+}
+
+/**
+ * Whether a change to cluster Secrets with these label sets (old and new) can change what the
+ * generators produce: some clusters generator (at any nesting) has an empty selector, a selector
+ * matching one of them, or a templated or invalid selector (then we cannot tell, so yes).
+ */
+export function clusterChangeConcerns(generators: unknown, labelSets: Record<string, string>[]): boolean {
+  if (!Array.isArray(generators)) return false;
+  return generators.some((g) => {
+    if (g === null || typeof g !== "object") return false;
+    const entry = g as Record<string, unknown>;
+    const clusters = entry.clusters as { selector?: LabelSelectorSpec } | undefined | null;
+    if (clusters !== undefined && clusters !== null) {
+      const selector = clusters.selector;
+      if (!selector || JSON.stringify(selector).includes("{{")) return true;
+      try {
+        if (labelSets.some((labels) => selectorMatches(selector, labels))) return true;
+      } catch {
+        return true;
+      }
+    }
+    for (const nested of ["matrix", "merge"]) {
+      const n = entry[nested] as { generators?: unknown } | undefined;
+      if (n && clusterChangeConcerns(n.generators, labelSets)) return true;
+    }
+    return false;
+  });
 }
 
 export class ApplicationSetController {
@@ -125,12 +154,14 @@ export class ApplicationSetController {
       },
       delete: requeueOwner,
     });
-    const requeueClusterSets = (): void => {
+    // Only the sets whose cluster selectors match the Secret's labels before or after the change.
+    const requeueClusterSets = (...secrets: KubeObject[]): void => {
+      const labelSets = secrets.map((x) => x.metadata.labels ?? {});
       for (const s of this.appsets.list()) {
-        if (usesClusterGenerator((s.spec as { generators?: unknown } | undefined)?.generators)) this.controller.enqueue(objectKey(s));
+        if (clusterChangeConcerns((s.spec as { generators?: unknown } | undefined)?.generators, labelSets)) this.controller.enqueue(objectKey(s));
       }
     };
-    this.clusterSecrets.addHandler({ add: requeueClusterSets, update: requeueClusterSets, delete: requeueClusterSets });
+    this.clusterSecrets.addHandler({ add: (x) => requeueClusterSets(x), update: (o, n) => requeueClusterSets(o, n), delete: (x) => requeueClusterSets(x) });
   }
 
   /**
