@@ -5,6 +5,9 @@ FROM golang:1.26-bookworm AS tools
 WORKDIR /src
 COPY hack/build-binaries.sh hack/
 RUN HAWSER_CACHE=/cache bash hack/build-binaries.sh tools
+# The goTemplate renderer (js/wasm) goes to its own directory: it is not a command for PATH.
+COPY hack/gotemplate/ hack/gotemplate/
+RUN HAWSER_CACHE=/gt bash hack/build-binaries.sh gotemplate && mv /gt/bin/gotemplate-* /gotemplate
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -18,6 +21,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends git openssh-cli
     && rm -rf /var/lib/apt/lists/*
 COPY --from=tools /cache/bin/ /opt/hawser-tools/
 RUN for d in /opt/hawser-tools/*/; do ln -s "$d"* /usr/local/bin/; done
+COPY --from=tools /gotemplate/ /opt/hawser-gotemplate/
+ENV HAWSER_GOTEMPLATE_DIR=/opt/hawser-gotemplate
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -7,6 +7,7 @@ import { createRenderer } from "../operator/appset/template.js";
 import { pathspecMatch } from "../operator/git/local-reader.js";
 import type { RepoReader } from "../operator/git/types.js";
 import { memoryLogger } from "../operator/runtime/logger.js";
+import { defaultGitRequeueMs } from "./git.js";
 import { builtinGenerators, transform } from "./index.js";
 import type { ClusterSecret, GeneratorContext, KubeLookup, Params } from "./types.js";
 
@@ -219,4 +220,13 @@ test("plugin: Argo's HTTP protocol with the token from a Secret; errors are clea
   } finally {
     server.close();
   }
+});
+
+test("git default requeue follows ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER (a Go duration)", () => {
+  assert.equal(defaultGitRequeueMs({}), 180_000);
+  assert.equal(defaultGitRequeueMs({ ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER: "30s" }), 30_000);
+  assert.equal(defaultGitRequeueMs({ ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER: "1h2m3.5s" }), 3_723_500);
+  assert.equal(defaultGitRequeueMs({ ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER: "250ms" }), 250);
+  assert.equal(defaultGitRequeueMs({ ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER: "soon" }), 180_000, "unparseable: the default");
+  assert.equal(defaultGitRequeueMs({ ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER: "30" }), 180_000, "Go needs a unit");
 });

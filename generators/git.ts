@@ -10,8 +10,30 @@ import { flattenParams, goPathMatch, isRecord, pathBase, pathDir, sanitizeName }
 import { GeneratorError, type Generator, type GeneratorContext, type Params } from "./types.js";
 import { appendTemplatedValues } from "./values.js";
 
-/** Argo's default (ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER): 3 minutes. */
+/** Argo's default when ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER is not set: 3 minutes. */
 export const DEFAULT_GIT_REQUEUE_MS = 180_000;
+
+const durationUnits: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration ("180s", "3m", "1h30m", "0") in milliseconds; undefined if it does not parse. */
+export function parseGoDuration(text: string): number | undefined {
+  const t = text.trim();
+  if (t === "0") return 0;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
+  let total = 0;
+  let pos = 0;
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    total += Number(m[1]) * (durationUnits[m[2] as string] as number);
+    pos = re.lastIndex;
+  }
+  return t !== "" && pos === t.length ? total : undefined;
+}
+
+/** The git generator's requeue when the generator sets none: the environment variable Argo reads, else 3 minutes. */
+export function defaultGitRequeueMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER;
+  return (v !== undefined ? parseGoDuration(v) : undefined) ?? DEFAULT_GIT_REQUEUE_MS;
+}
 
 interface PathItem {
   path: string;
@@ -150,7 +172,7 @@ export const gitGenerator = {
   },
   requeueAfterMs(spec: unknown): number | undefined {
     const s = isRecord(spec) ? spec : {};
-    return typeof s.requeueAfterSeconds === "number" ? s.requeueAfterSeconds * 1000 : DEFAULT_GIT_REQUEUE_MS;
+    return typeof s.requeueAfterSeconds === "number" ? s.requeueAfterSeconds * 1000 : defaultGitRequeueMs();
   },
   template: (spec: unknown) => (isRecord(spec) && isRecord(spec.template) ? spec.template : undefined),
 } satisfies Generator;

@@ -115,7 +115,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
           return;
         }
         const apps = controller.refreshForPush(event);
-        log.info("webhook push: refreshing applications", { applications: apps.length });
+        const sets = appsetController?.refreshForPush(event) ?? [];
+        log.info("webhook push: refreshing applications", { applications: apps.length, applicationSets: sets.length });
       },
       log,
     });

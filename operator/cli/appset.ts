@@ -10,7 +10,7 @@ import type { ClusterSecret, KubeLookup } from "../../generators/types.js";
 import { PluginRegistry } from "../../plugins/index.js";
 import type { CommandModule } from "../cli.js";
 import { API_VERSION } from "../api/index.js";
-import { parsePolicy, planApplications } from "../appset/apply-policy.js";
+import { parsePolicy, planApplications, planOptionsFrom } from "../appset/apply-policy.js";
 import { generateApplications, type AppSetLike, type GenerateResult } from "../appset/generate.js";
 import { clusterLookups, ownedBy } from "../controllers/applicationset/controller.js";
 import { KubeClient, type KubeObject } from "../kube/client.js";
@@ -280,7 +280,7 @@ async function diff(args: string[]): Promise<number> {
       const live = await client.get<LiveAppSet>(API_VERSION, "ApplicationSet", name, ns);
       const owned = live ? ownedBy(apps, live.metadata.uid ?? "") : [];
       const current = owned.map((a) => ({ metadata: { ...a.metadata, name: a.metadata.name ?? "" }, spec: isRecord(a.spec) ? a.spec : {} }));
-      const plan = planApplications(result.applications, current, parsePolicy(isRecord(appSet.spec.syncPolicy) ? appSet.spec.syncPolicy.applicationsSync : undefined));
+      const plan = await planApplications(result.applications, current, parsePolicy(isRecord(appSet.spec.syncPolicy) ? appSet.spec.syncPolicy.applicationsSync : undefined), planOptionsFrom(appSet.spec));
       const lines = [...plan.create.map((a) => `+ ${a.metadata.name}`), ...plan.update.map((a) => `~ ${a.metadata.name}`), ...plan.delete.map((n) => `- ${n}`)];
       process.stdout.write(`ApplicationSet ${ns}/${name}${live ? "" : " (not in the cluster)"}: ${lines.length === 0 ? "no changes" : `${lines.length} change(s)`}\n`);
       for (const l of lines) process.stdout.write(`  ${l}\n`);

@@ -50,3 +50,31 @@ export function pushConcerns(sources: AppSourceRef[], annotations: Record<string
     return pathsTouched(annotations?.[ANNOTATION_MANIFEST_GENERATE_PATHS], s.path, event.changedFiles);
   });
 }
+
+/**
+ * Whether a push concerns an ApplicationSet (Argo's applicationset webhook): a git generator of the
+ * same repository whose `revision` is the pushed branch or tag (empty and HEAD follow the default
+ * branch), or any plugin generator (Argo refreshes those on every event), at any depth of
+ * matrix/merge nesting.
+ */
+export function appSetConcernsPush(generators: unknown, event: PushEvent): boolean {
+  if (!Array.isArray(generators)) return false;
+  const ids = new Set(event.repoURLs.map(repoIdentity));
+  return generators.some((g) => {
+    if (g === null || typeof g !== "object") return false;
+    const entry = g as Record<string, unknown>;
+    if (entry.plugin !== undefined && entry.plugin !== null) return true;
+    const git = entry.git as { repoURL?: unknown; revision?: unknown } | undefined;
+    if (git && typeof git.repoURL === "string" && ids.has(repoIdentity(git.repoURL))) {
+      const revision = typeof git.revision === "string" ? git.revision.trim() : "";
+      if (revision === "" || revision === "HEAD") {
+        if (!event.defaultBranch || event.revision === event.defaultBranch) return true;
+      } else if (revision === event.revision || revision.replace(/^refs\/(heads|tags)\//, "") === event.revision) return true;
+    }
+    for (const nested of ["matrix", "merge"]) {
+      const n = entry[nested] as { generators?: unknown } | undefined;
+      if (n && appSetConcernsPush(n.generators, event)) return true;
+    }
+    return false;
+  });
+}

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { pathsTouched, pushConcerns, repoIdentity } from "./match.js";
+import { appSetConcernsPush, pathsTouched, pushConcerns, repoIdentity } from "./match.js";
 import { parseWebhook, webhookSecretsFrom, type PushEvent } from "./parse.js";
 
 // seed 000/argocd-secret-webhook.yaml
@@ -66,4 +66,24 @@ test("which apps a push concerns: repo, revision, manifest-generate-paths", () =
   assert.equal(pushConcerns([{ repoURL: repo, targetRevision: "main", path: "overlays/dev" }], paths, event), true);
   assert.equal(pathsTouched("/base", "overlays/prod", ["base/deployment.yaml"]), true);
   assert.equal(pushConcerns([{ repoURL: repo, targetRevision: ">=1.0.0" }], {}, { ...event, revision: "v1.2.0" }), true);
+});
+
+test("ApplicationSets: git generators of the pushed repo and branch, nested ones, and plugin generators are refreshed", () => {
+  const ev: PushEvent = { provider: "github", repoURLs: ["https://github.com/org/apps.git", "git@github.com:org/apps.git"], revision: "main", defaultBranch: "main", changedFiles: [] };
+  const git = (repoURL: string, revision?: string): Record<string, unknown> => ({ git: { repoURL, ...(revision !== undefined ? { revision } : {}), directories: [{ path: "*" }] } });
+  const table: [string, unknown[], boolean][] = [
+    ["same repo, HEAD", [git("https://github.com/org/apps")], true],
+    ["same repo over ssh, branch", [git("git@github.com:org/apps.git", "main")], true],
+    ["refs/heads form", [git("https://github.com/org/apps.git", "refs/heads/main")], true],
+    ["other branch", [git("https://github.com/org/apps.git", "release")], false],
+    ["other repo", [git("https://github.com/org/other.git")], false],
+    ["list only", [{ list: { elements: [] } }], false],
+    ["matrix child", [{ matrix: { generators: [{ clusters: {} }, git("https://github.com/org/apps.git")] } }], true],
+    ["merge in matrix", [{ matrix: { generators: [{ list: {} }, { merge: { generators: [{ list: {} }, git("https://github.com/ORG/apps")] } }] } }], true],
+    ["plugin", [{ plugin: { configMapRef: { name: "p" } } }], true],
+  ];
+  for (const [name, generators, want] of table) assert.equal(appSetConcernsPush(generators, ev), want, name);
+  // A push to a non-default branch does not refresh HEAD-tracking sets.
+  assert.equal(appSetConcernsPush([git("https://github.com/org/apps.git")], { ...ev, revision: "feature" }), false);
+  assert.equal(appSetConcernsPush([git("https://github.com/org/apps.git", "feature")], { ...ev, revision: "feature" }), true);
 });

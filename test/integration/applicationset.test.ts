@@ -118,6 +118,44 @@ describe("ApplicationSet reconciler on a real apiserver", () => {
     assert.deepEqual((await apps()).map((a) => a.metadata.name).filter((n) => n?.startsWith("svc-a") || n?.startsWith("svc-b")), ["svc-a", "svc-b"]);
   });
 
+  it("ignoreApplicationDifferences: a hand edit of an ignored field survives reconciles", async () => {
+    const set = listAppSet("ign", ["x"], { ignoreApplicationDifferences: [{ jsonPointers: ["/spec/syncPolicy"] }] });
+    ((set.spec as { template: { spec: Record<string, unknown> } }).template.spec).syncPolicy = { automated: { prune: true } };
+    await client.create(set);
+    await reconcile("ign");
+    const app = await client.get(API, "Application", "svc-x", ns);
+    assert.deepEqual((app?.spec as { syncPolicy?: unknown }).syncPolicy, { automated: { prune: true } });
+    // A user turns autosync off by hand; the set's next reconcile leaves that alone and writes nothing.
+    const { syncPolicy: _drop, ...spec } = app?.spec as Record<string, unknown>;
+    const edited = await client.replace({ ...(app as KubeObject), spec });
+    await reconcile("ign");
+    const after = await client.get(API, "Application", "svc-x", ns);
+    assert.equal(after?.metadata.resourceVersion, edited.metadata.resourceVersion, "no write for an ignored difference");
+    assert.equal((after?.spec as { syncPolicy?: unknown }).syncPolicy, undefined);
+  });
+
+  it("a render error and an Application the apiserver rejects report Argo's reasons", async () => {
+    const missing = listAppSet("render-err", ["x"], { goTemplateOptions: ["missingkey=error"] });
+    ((missing.spec as { template: { metadata: Record<string, unknown> } }).template.metadata).name = "svc-{{ .nope }}";
+    await client.create(missing);
+    await reconcile("render-err");
+    assert.deepEqual((await conditions("render-err")).map((c) => [c.type, c.status, c.reason]), [
+      ["ErrorOccurred", "True", "RenderTemplateParamsError"],
+      ["ParametersGenerated", "False", "ErrorOccurred"],
+      ["ResourcesUpToDate", "False", "RenderTemplateParamsError"],
+    ]);
+    // templatePatch can put a non-string where the CRD schema wants a string: the create fails.
+    await client.create(listAppSet("create-err", ["y"], { templatePatch: "spec:\n  source:\n    path: [1, 2]\n" }));
+    await assert.rejects(reconcile("create-err"), /failed to create application "svc-y"/);
+    const cs = await conditions("create-err");
+    assert.deepEqual(cs.map((c) => [c.type, c.status, c.reason]), [
+      ["ErrorOccurred", "True", "CreateApplicationError"],
+      ["ParametersGenerated", "True", "ParametersGenerated"],
+      ["ResourcesUpToDate", "False", "CreateApplicationError"],
+    ]);
+    assert.equal((await apps()).some((a) => a.metadata.name === "svc-y"), false, "nothing was created");
+  });
+
   it("the published seed 001 reports a validation error and creates nothing; a later error changes nothing", { skip: !seedsDir() }, async () => {
     const published = parse(readFileSync(join(seedsDir() as string, "001/appset-ai-app-all-envs-as-published.yaml"), "utf8")) as KubeObject;
     await client.create({ ...published, metadata: { ...published.metadata, namespace: ns } });

@@ -1,7 +1,8 @@
 // Wiring of the ApplicationSet reconciler into the operator: an informer on ApplicationSets queues
 // a set on any change of its spec or annotations; Applications owned by a set requeue it when they
 // change or disappear (so a hand-deleted Application comes back); cluster Secrets requeue only the
-// sets with a clusters generator, which is all a cluster change can affect.
+// sets whose clusters generators' selectors match the Secret (before or after the change); a git webhook push
+// requeues the sets whose git generators track the pushed branch (refreshForPush).
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { LABEL_SECRET_TYPE, ARGO_API_VERSION } from "../../api/annotations.js";
 import type { RepoReader } from "../../git/types.js";
@@ -11,7 +12,11 @@ import { Controller } from "../../runtime/controller.js";
 import { Informer, objectKey } from "../../runtime/informer.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
-import { ApplicationSetReconciler } from "./controller.js";
+import { appSetConcernsPush } from "../../webhook/match.js";
+import type { PushEvent } from "../../webhook/parse.js";
+import { appSetResources } from "../../appset/resources.js";
+import { selectorMatches, type LabelSelectorSpec } from "../../../generators/params.js";
+import { ApplicationSetReconciler, FIELD_MANAGER } from "./controller.js";
 
 export interface ApplicationSetControllerOptions {
   client: KubeClient;
@@ -38,14 +43,60 @@ export function usesClusterGenerator(generators: unknown): boolean {
   });
 }
 
+const RESOURCES_DELAY_MS = 5000;
+
+/** What status.resources shows of an Application. */
+function resourceState(app: KubeObject): unknown[] {
+  const st = (app as { status?: { sync?: { status?: unknown }; health?: { status?: unknown; message?: unknown } } }).status;
+  return [st?.sync?.status, st?.health?.status, st?.health?.message];
+}
+
+/** What a RollingSync rollout reads of an Application. */
+export function rolloutState(app: KubeObject): unknown[] {
+  const a = app as KubeObject & { operation?: unknown; status?: { sync?: { status?: unknown }; health?: { status?: unknown }; operationState?: { phase?: unknown; startedAt?: unknown } } };
+  return [a.status?.sync?.status, a.status?.health?.status, a.status?.operationState?.phase, a.status?.operationState?.startedAt, a.operation !== undefined];
+}
+
+/**
+ * Whether a change to cluster Secrets with these label sets (old and new) can change what the
+ * generators produce: some clusters generator (at any nesting) has an empty selector, a selector
+ * matching one of them, or a templated or invalid selector (then we cannot tell, so yes).
+ */
+export function clusterChangeConcerns(generators: unknown, labelSets: Record<string, string>[]): boolean {
+  if (!Array.isArray(generators)) return false;
+  return generators.some((g) => {
+    if (g === null || typeof g !== "object") return false;
+    const entry = g as Record<string, unknown>;
+    const clusters = entry.clusters as { selector?: LabelSelectorSpec } | undefined | null;
+    if (clusters !== undefined && clusters !== null) {
+      const selector = clusters.selector;
+      if (!selector || JSON.stringify(selector).includes("{{")) return true;
+      try {
+        if (labelSets.some((labels) => selectorMatches(selector, labels))) return true;
+      } catch {
+        return true;
+      }
+    }
+    for (const nested of ["matrix", "merge"]) {
+      const n = entry[nested] as { generators?: unknown } | undefined;
+      if (n && clusterChangeConcerns(n.generators, labelSets)) return true;
+    }
+    return false;
+  });
+}
+
 export class ApplicationSetController {
   readonly appsets: Informer;
   readonly apps: Informer;
   readonly clusterSecrets: Informer;
   readonly controller: Controller;
+  /** Keeps status.resources current from the informer cache, without re-running the generators. */
+  readonly resourcesController: Controller;
+  private readonly repos: RepoReader | undefined;
 
   constructor(opts: ApplicationSetControllerOptions) {
     const { client, log, metrics } = opts;
+    this.repos = opts.repos;
     this.appsets = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", namespace: opts.namespace, log, metrics });
     this.apps = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "Application", namespace: opts.namespace, log, metrics });
     this.clusterSecrets = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: opts.namespace, labelSelector: `${LABEL_SECRET_TYPE}=cluster`, log, metrics });
@@ -54,28 +105,80 @@ export class ApplicationSetController {
       workers: opts.workers,
       log,
       metrics,
-      reconciler: new ApplicationSetReconciler({ client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}) }),
+      reconciler: new ApplicationSetReconciler({
+        client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}),
+        listApplications: (ns) => this.apps.list().filter((a) => a.metadata.namespace === ns),
+      }),
+    });
+    this.resourcesController = new Controller({
+      name: "applicationset-resources",
+      workers: 1,
+      log,
+      metrics,
+      reconciler: { reconcile: (ctx) => this.writeResources(client, ctx.key) },
     });
     this.appsets.addHandler({
-      add: (s) => this.controller.enqueue(objectKey(s)),
+      add: (s) => { this.controller.enqueue(objectKey(s)); this.resourcesController.enqueueAfter(objectKey(s), RESOURCES_DELAY_MS); },
       update: (o, n) => {
         if (o.metadata.generation !== n.metadata.generation || !deepEqual(o.metadata.annotations, n.metadata.annotations)) this.controller.enqueue(objectKey(n));
       },
     });
-    const requeueOwner = (app: KubeObject): void => {
+    const ownerKey = (app: KubeObject): string | undefined => {
       const owner = app.metadata.ownerReferences?.find((r) => r.kind === "ApplicationSet" && r.controller);
-      if (owner && app.metadata.namespace) this.controller.enqueue(`${app.metadata.namespace}/${owner.name}`);
+      return owner && app.metadata.namespace ? `${app.metadata.namespace}/${owner.name}` : undefined;
+    };
+    const requeueOwner = (app: KubeObject): void => {
+      const key = ownerKey(app);
+      if (key) this.controller.enqueue(key);
+    };
+    // status.resources follows its Applications' sync and health; bursts coalesce over 5 s.
+    const refreshResources = (app: KubeObject): void => {
+      const key = ownerKey(app);
+      if (key) this.resourcesController.enqueueAfter(key, RESOURCES_DELAY_MS);
+    };
+    // A rolling set moves on when its Applications' sync, health or operation change.
+    const ownerIsRolling = (app: KubeObject): boolean => {
+      const owner = app.metadata.ownerReferences?.find((r) => r.kind === "ApplicationSet" && r.controller);
+      const set = owner ? this.appsets.get(`${app.metadata.namespace ?? ""}/${owner.name}`) : undefined;
+      return (set?.spec as { strategy?: { type?: unknown } } | undefined)?.strategy?.type === "RollingSync";
     };
     this.apps.addHandler({
-      update: (o, n) => { if (!deepEqual((o as { spec?: unknown }).spec, (n as { spec?: unknown }).spec) || !deepEqual(o.metadata.labels, n.metadata.labels)) requeueOwner(n); },
+      add: refreshResources,
+      update: (o, n) => { if (!deepEqual(resourceState(o), resourceState(n))) refreshResources(n); },
+      delete: refreshResources,
+    });
+    this.apps.addHandler({
+      update: (o, n) => {
+        if (!deepEqual((o as { spec?: unknown }).spec, (n as { spec?: unknown }).spec) || !deepEqual(o.metadata.labels, n.metadata.labels)) requeueOwner(n);
+        else if (!deepEqual(rolloutState(o), rolloutState(n)) && ownerIsRolling(n)) requeueOwner(n);
+      },
       delete: requeueOwner,
     });
-    const requeueClusterSets = (): void => {
+    // Only the sets whose cluster selectors match the Secret's labels before or after the change.
+    const requeueClusterSets = (...secrets: KubeObject[]): void => {
+      const labelSets = secrets.map((x) => x.metadata.labels ?? {});
       for (const s of this.appsets.list()) {
-        if (usesClusterGenerator((s.spec as { generators?: unknown } | undefined)?.generators)) this.controller.enqueue(objectKey(s));
+        if (clusterChangeConcerns((s.spec as { generators?: unknown } | undefined)?.generators, labelSets)) this.controller.enqueue(objectKey(s));
       }
     };
-    this.clusterSecrets.addHandler({ add: requeueClusterSets, update: requeueClusterSets, delete: requeueClusterSets });
+    this.clusterSecrets.addHandler({ add: (x) => requeueClusterSets(x), update: (o, n) => requeueClusterSets(o, n), delete: (x) => requeueClusterSets(x) });
+  }
+
+  /**
+   * A git webhook push: re-evaluates at once the sets whose git generators (at any nesting) track
+   * the pushed repository and branch, and sets with plugin generators, after dropping the cached ref
+   * listing so the new commit is seen. Returns the keys queued.
+   */
+  refreshForPush(event: PushEvent): string[] {
+    if (this.repos && "invalidate" in this.repos && typeof this.repos.invalidate === "function") {
+      for (const url of event.repoURLs) (this.repos as { invalidate(url: string): void }).invalidate(url);
+    }
+    const keys: string[] = [];
+    for (const s of this.appsets.list()) {
+      if (appSetConcernsPush((s.spec as { generators?: unknown } | undefined)?.generators, event)) keys.push(objectKey(s));
+    }
+    for (const key of keys) this.controller.enqueue(key);
+    return keys;
   }
 
   get hasSynced(): boolean { return this.appsets.hasSynced && this.apps.hasSynced && this.clusterSecrets.hasSynced; }
@@ -84,10 +187,23 @@ export class ApplicationSetController {
     for (const i of [this.appsets, this.apps, this.clusterSecrets]) i.start();
     await Promise.all([this.appsets.waitForSync(signal), this.apps.waitForSync(signal), this.clusterSecrets.waitForSync(signal)]);
     this.controller.start();
+    this.resourcesController.start();
+  }
+
+  private async writeResources(client: KubeClient, key: string): Promise<void> {
+    const set = this.appsets.get(key);
+    if (!set || set.metadata.deletionTimestamp) return;
+    const status = (set as { status?: { resources?: unknown; resourcesCount?: unknown } }).status;
+    const uid = set.metadata.uid;
+    const owned = this.apps.list().filter((a) => a.metadata.namespace === set.metadata.namespace && a.metadata.ownerReferences?.some((o) => o.uid === uid && o.controller));
+    const next = appSetResources(owned);
+    if (deepEqual(next.resources, status?.resources ?? []) && next.resourcesCount === (status?.resourcesCount ?? 0)) return;
+    await client.patch({ apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", name: set.metadata.name ?? "", namespace: set.metadata.namespace }, { status: next }, { type: "merge", subresource: "status", fieldManager: FIELD_MANAGER });
   }
 
   async stop(): Promise<void> {
     await this.controller.stop();
+    await this.resourcesController.stop();
     await Promise.all([this.appsets.stop(), this.apps.stop(), this.clusterSecrets.stop()]);
   }
 }

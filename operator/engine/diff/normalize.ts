@@ -86,7 +86,7 @@ export function managedFieldSets(live: JsonObject | null, managers: string[]): J
 
 // jq-wasm's runtime sets process.exitCode to jq's exit status on every call (0, or 3/5 on errors);
 // restore it so evaluating a user's expression cannot change this process's exit status.
-async function runJq(input: JsonObject, filter: string): Promise<unknown> {
+export async function runJq(input: JsonObject, filter: string): Promise<unknown> {
   const saved = process.exitCode;
   try {
     return await jq(input, filter, ["-c"]);
