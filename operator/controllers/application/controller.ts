@@ -622,6 +622,12 @@ export class ApplicationController {
   // ---- operations ----
 
   private async persistOperationState(app: ApplicationObject, state: OperationState, extra: Partial<AppStatus> = {}): Promise<void> {
+    if (state.phase === "Running") {
+      // A terminate request (status phase Terminating) may have arrived since this step read the
+      // cache; writing Running over it would lose it, so look at the stored phase first.
+      const fresh = await this.opts.client.get(ARGO_API_VERSION, "Application", app.metadata.name!, app.metadata.namespace);
+      if ((fresh?.status as AppStatus | undefined)?.operationState?.phase === "Terminating") state = { ...state, phase: "Terminating" };
+    }
     await this.opts.client.patch(
       { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace },
       { status: { operationState: state, ...extra } },

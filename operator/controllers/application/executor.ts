@@ -84,25 +84,16 @@ async function runAction(client: KubeClient, a: SyncAction, live: (a: SyncAction
     }
     case "delete-hook": {
       if (a.dryRun) return "hook deleted (dry run)";
+      // A hook deleted before it finished (terminate, HookFailed) still carries our finalizer;
+      // without removing it the object would stay Terminating for ever.
+      await removeHookFinalizer(client, ref, live(a));
       await client.delete(ref, { propagationPolicy: "Background" });
       return "hook deleted";
     }
     case "finalize-hook": {
       if (a.dryRun) return "hook finalized";
-      // The cached copy may be stale (e.g. a deletion just set deletionTimestamp): on a conflict,
-      // read the object again and retry.
-      let current = live(a) ?? (await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace));
-      for (let attempt = 0; ; attempt++) {
-        const finalizers = current?.metadata.finalizers ?? [];
-        if (!current || !finalizers.includes(FINALIZER_HOOK)) return "hook finalized";
-        try {
-          await client.patch(ref, { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER_HOOK), resourceVersion: current.metadata.resourceVersion } }, { type: "merge" });
-          return "hook finalized";
-        } catch (err) {
-          if (!(err instanceof KubeApiError && err.isConflict) || attempt >= 4) throw err;
-          current = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
-        }
-      }
+      await removeHookFinalizer(client, ref, live(a));
+      return "hook finalized";
     }
   }
 }
@@ -117,6 +108,22 @@ async function runOne(client: KubeClient, a: SyncAction, limiter: AdaptiveLimite
     }
     const message = err instanceof Error ? err.message : String(err);
     return { taskId: a.taskId, ok: false, message: redact(message) };
+  }
+}
+
+/** Removes the hook finalizer; the cached copy may be stale, so a conflict re-reads and retries. */
+async function removeHookFinalizer(client: KubeClient, ref: { apiVersion: string; kind: string; name: string; namespace?: string }, cached: KubeObject | undefined): Promise<void> {
+  let current = cached ?? (await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace));
+  for (let attempt = 0; ; attempt++) {
+    const finalizers = current?.metadata.finalizers ?? [];
+    if (!current || !finalizers.includes(FINALIZER_HOOK)) return;
+    try {
+      await client.patch(ref, { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER_HOOK), resourceVersion: current.metadata.resourceVersion } }, { type: "merge" });
+      return;
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.isConflict) || attempt >= 4) throw err;
+      current = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
+    }
   }
 }
 
