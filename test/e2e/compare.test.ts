@@ -8,6 +8,8 @@
 //     and clusterIP (a twin without the rules goes OutOfSync);
 //   - seed 003's argocd-cm: the Ingress gets the Lua-computed health, the excluded Tekton kinds are
 //     not managed and ExcludedResourceWarning appears;
+//   - objects applied by hand without tracking (plain kubectl apply) are compared as Argo does
+//     (OutOfSync for the missing tracking annotation, their real health) and a sync adopts them;
 //   - a refresh (normal and hard) with nothing changed writes nothing but the clearing of the
 //     refresh annotation itself (the operator's request counter, hawser_kube_requests_total).
 // Jobs fail through the dev cluster's `pod-fail` kwok stage (annotation hawser.dev/kwok-fail).
@@ -160,7 +162,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
   const id = randomBytes(3).toString("hex");
   const ns = `hawser-cmp-${id}`;
   const dest = (what: string): string => `cmp-${what}-${id}`;
-  const namespaces = [ns, ...["hand", "ig", "igc", "ing", "job", "hooks"].map(dest)];
+  const namespaces = [ns, ...["hand", "ig", "igc", "ing", "job", "hooks", "adopt"].map(dest)];
   for (const n of namespaces) await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: n } });
   t.after(async () => {
     for (const n of namespaces) await client.delete({ apiVersion: "v1", kind: "Namespace", name: n }).catch(() => undefined);
@@ -174,6 +176,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
     "ingress/manifests.yaml": yamlDocs(ingress, pipelineRun),
     "job/manifests.yaml": yamlDocs(failingJob),
     "hooks/manifests.yaml": await blueGreenHooks(),
+    "adopt/manifests.yaml": yamlDocs(webConfig, igDeployment),
   });
   const repoURL = git.baseUrl("cmp");
 
@@ -313,7 +316,35 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
     assert.ok(warning && /tekton\.dev\/PipelineRun/.test(warning.message), `ExcludedResourceWarning names the kind (${JSON.stringify(s?.conditions)})`);
   });
 
-  // ---- 5. a refresh with nothing changed writes nothing ----
+  // ---- 5. applied by hand without tracking (plain kubectl apply), then adopted by a sync ----
+  await t.test("untracked objects applied by hand are compared (OutOfSync, real health) and adopted by a sync", async () => {
+    const uids: Record<string, string | undefined> = {};
+    for (const o of [webConfig, igDeployment]) {
+      const obj = JSON.parse(JSON.stringify(o)) as KubeObject;
+      obj.metadata.namespace = dest("adopt");
+      obj.metadata.annotations = { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(obj) };
+      uids[obj.kind] = (await client.create(obj, { fieldManager: "kubectl-client-side-apply" })).metadata.uid;
+    }
+    await client.create(application("adopt", ns, repoURL, "adopt", dest("adopt")));
+    await eventually(async () => {
+      const s = await status("adopt");
+      assert.equal(s?.sync?.status, "OutOfSync", "the tracking annotation is missing, as in Argo");
+      assert.equal(resource(s, "Deployment", "ig")?.health?.status, "Healthy", `the live Deployment's health is shown (${JSON.stringify(s?.resources)})`);
+      assert.equal(s?.health?.status, "Healthy", "the app's health is the live objects', not Missing");
+      assert.ok(!s?.resources?.some((r) => (r as { requiresPruning?: boolean }).requiresPruning), "nothing to prune");
+    }, { timeoutMs: 60_000 });
+    await client.patch({ apiVersion: API, kind: "Application", name: "adopt", namespace: ns }, { operation: { initiatedBy: { username: "test" }, sync: { revision: "HEAD" } } });
+    await eventually(async () => {
+      const s = await status("adopt");
+      assert.equal(s?.operationState?.phase, "Succeeded", `the sync succeeded (${JSON.stringify(s?.operationState)})`);
+      assert.equal(s?.sync?.status, "Synced", "Synced after adopting");
+    }, { timeoutMs: 60_000 });
+    const d = await client.get("apps/v1", "Deployment", "ig", dest("adopt"));
+    assert.equal(d?.metadata.uid, uids.Deployment, "adopted in place, not re-created");
+    assert.ok(d?.metadata.annotations?.["argocd.argoproj.io/tracking-id"], "now carries the tracking annotation");
+  });
+
+  // ---- 6. a refresh with nothing changed writes nothing ----
   await t.test("a refresh with nothing changed issues no write beyond clearing the refresh annotation", async () => {
     const metricsUrl = `${await op.probeUrl()}/metrics`;
     const scrape = async (): Promise<string> => (await fetch(metricsUrl)).text();
