@@ -22,13 +22,13 @@ import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
 import { trackingId } from "../../operator/kube/cluster-cache.js";
 import { loadKubeConfig } from "../../operator/operator.js";
 import { evaluateResourceHealth } from "../../operator/engine/health/index.js";
+import { seedsDir } from "../crds/seeds.js";
 import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
 import { startGitServer } from "../support/git-server.js";
 import { startOperatorProcess } from "../support/operator-process.js";
 
 const API = "argoproj.io/v1alpha1";
-const SEEDS = "/work/shared/fixtures/seeds";
 const FAIL_ANNOTATION = "hawser.dev/kwok-fail";
 
 interface ResourceStatus { group?: string; kind: string; name: string; namespace?: string; status?: string; hook?: boolean; health?: { status?: string; message?: string } }
@@ -94,7 +94,7 @@ const failingJob = {
 
 /** Seed 004's blue-green hooks, the elided Deployment body filled in and the PreSync check made to fail. */
 async function blueGreenHooks(): Promise<string> {
-  const docs = parseAllDocuments(await readFile(`${SEEDS}/004/repo-blue-green-hooks.yaml`, "utf8")).map((d) => d.toJSON() as KubeObject);
+  const docs = parseAllDocuments(await readFile(`${SEEDS!}/004/repo-blue-green-hooks.yaml`, "utf8")).map((d) => d.toJSON() as KubeObject);
   for (const d of docs) {
     if (d.kind === "Job" && d.metadata.name === "pre-deploy-check") {
       const tpl = (d.spec as { template: { metadata?: { annotations?: Record<string, string> } } }).template;
@@ -155,7 +155,9 @@ function counter(metrics: string, name: string, labels: string): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test("compare on the real control plane: hand-applied Synced, drift, health, hooks, ignoreDifferences, argocd-cm, refresh without writes", async (t) => {
+const SEEDS = seedsDir();
+
+test("compare on the real control plane: hand-applied Synced, drift, health, hooks, ignoreDifferences, argocd-cm, refresh without writes", { skip: !SEEDS }, async (t) => {
   const cluster = await sharedCluster();
   const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
   t.after(() => client.close());
@@ -181,7 +183,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
   const repoURL = git.baseUrl("cmp");
 
   // Seed 003's argocd-cm, in the operator's namespace, before the operator starts.
-  const cm = parse(await readFile(`${SEEDS}/003/argocd-cm.yaml`, "utf8")) as KubeObject;
+  const cm = parse(await readFile(`${SEEDS!}/003/argocd-cm.yaml`, "utf8")) as KubeObject;
   cm.metadata.namespace = ns;
   await client.create(cm);
 
@@ -193,7 +195,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
 
   // Applications: "hand" is never synced by Hawser; the others sync automatically.
   const auto = { syncPolicy: { automated: {} } };
-  const seedIgnore = parse(await readFile(`${SEEDS}/004/app-ignore-differences.yaml`, "utf8")) as { spec: { ignoreDifferences: unknown[] } };
+  const seedIgnore = parse(await readFile(`${SEEDS!}/004/app-ignore-differences.yaml`, "utf8")) as { spec: { ignoreDifferences: unknown[] } };
   await client.create(application("hand", ns, repoURL, "web", dest("hand")));
   await client.create(application("ig", ns, repoURL, "ignore", dest("ig"), { ignoreDifferences: seedIgnore.spec.ignoreDifferences }));
   await client.create(application("igc", ns, repoURL, "ignore", dest("igc")));
