@@ -5,7 +5,8 @@
 //   - a Job whose pod fails makes the app Degraded, and seed 004's blue-green PreSync hook, made to
 //     fail, fails the sync with the hook's Job Degraded;
 //   - seed 004's app-ignore-differences keeps the app Synced through live differences in replicas
-//     and clusterIP (a twin without the rules goes OutOfSync);
+//     and clusterIP (a twin without the rules goes OutOfSync); managedFieldsManagers ignores the
+//     fields another field manager took over;
 //   - seed 003's argocd-cm: the Ingress gets the Lua-computed health, the excluded Tekton kinds are
 //     not managed and ExcludedResourceWarning appears;
 //   - objects applied by hand without tracking (plain kubectl apply) are compared as Argo does
@@ -164,7 +165,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
   const id = randomBytes(3).toString("hex");
   const ns = `hawser-cmp-${id}`;
   const dest = (what: string): string => `cmp-${what}-${id}`;
-  const namespaces = [ns, ...["hand", "ig", "igc", "ing", "job", "hooks", "adopt"].map(dest)];
+  const namespaces = [ns, ...["hand", "ig", "igc", "mfm", "ing", "job", "hooks", "adopt"].map(dest)];
   for (const n of namespaces) await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: n } });
   t.after(async () => {
     for (const n of namespaces) await client.delete({ apiVersion: "v1", kind: "Namespace", name: n }).catch(() => undefined);
@@ -280,7 +281,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
   });
 
   // ---- 3. seed 004 ignoreDifferences ----
-  await t.test("seed 004 app-ignore-differences ignores replicas and clusterIP", async () => {
+  await t.test("seed 004 app-ignore-differences ignores replicas and clusterIP; managedFieldsManagers ignores another manager's fields", async () => {
     for (const [app, where] of [["ig", dest("ig")], ["igc", dest("igc")]] as const) {
       for (const o of [igDeployment, { ...igService, spec: { ...igService.spec, clusterIP: undefined } }]) {
         const obj = handApplied(app, JSON.parse(JSON.stringify(o)) as KubeObject, where);
@@ -292,12 +293,20 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
     assert.ok(allocated && allocated !== igService.spec.clusterIP, `the cluster allocated another clusterIP (${allocated})`);
     await client.patch({ apiVersion: "apps/v1", kind: "Deployment", name: "ig", namespace: dest("ig") }, { spec: { replicas: 3 } });
     await client.patch({ apiVersion: "apps/v1", kind: "Deployment", name: "ig", namespace: dest("igc") }, { spec: { replicas: 3 } });
+    // managedFieldsManagers: replicas taken over by another field manager (an autoscaler, say).
+    await client.create(application("mfm", ns, repoURL, "ignore", dest("mfm"), { ignoreDifferences: [{ group: "apps", kind: "Deployment", managedFieldsManagers: ["hpa-sim"] }] }));
+    await client.create(handApplied("mfm", JSON.parse(JSON.stringify(igDeployment)) as KubeObject, dest("mfm")));
+    await eventually(async () => assert.equal(resource(await status("mfm"), "Deployment", "ig")?.status, "Synced", "the hand-applied Deployment is Synced"), { timeoutMs: 60_000 });
+    await client.apply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "ig", namespace: dest("mfm") }, spec: { replicas: 4 } }, { fieldManager: "hpa-sim", force: true });
     await eventually(async () => {
       const c = await status("igc");
       assert.equal(resource(c, "Deployment", "ig")?.status, "OutOfSync", "without the rules, replicas differ");
       assert.equal(resource(c, "Service", "ig")?.status, "OutOfSync", "without the rules, clusterIP differs");
       const s = await status("ig");
       assert.equal(s?.sync?.status, "Synced", `with seed 004's rules the app is Synced (${JSON.stringify(s?.resources)})`);
+      const live = await client.get("apps/v1", "Deployment", "ig", dest("mfm"));
+      assert.equal((live?.spec as { replicas?: number } | undefined)?.replicas, 4, "hpa-sim set 4 replicas");
+      assert.equal(resource(await status("mfm"), "Deployment", "ig")?.status, "Synced", "fields owned by hpa-sim are ignored (managedFieldsManagers)");
       assert.equal(((await client.get("apps/v1", "Deployment", "ig", dest("ig")))?.spec as { replicas?: number } | undefined)?.replicas, 3, "live keeps 3 replicas");
     }, { timeoutMs: 60_000 });
   });
