@@ -12,7 +12,8 @@
 //   - objects applied by hand without tracking (plain kubectl apply) are compared as Argo does
 //     (OutOfSync for the missing tracking annotation, their real health) and a sync adopts them;
 //   - a refresh (normal and hard) with nothing changed writes nothing but the clearing of the
-//     refresh annotation itself (the operator's request counter, hawser_kube_requests_total).
+//     refresh annotation itself (the operator's request counter, hawser_kube_requests_total), and
+//     periodic refreshes per argocd-cm timeout.reconciliation write nothing at all.
 // Jobs fail through the dev cluster's `pod-fail` kwok stage (annotation hawser.dev/kwok-fail).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -147,11 +148,13 @@ function writesFrom(metrics: string): { total: number; byVerb: Record<string, nu
   return { total, byVerb };
 }
 
+/** Sum of a counter's series whose labels include `labels` (e.g. every `result` of one controller). */
 function counter(metrics: string, name: string, labels: string): number {
+  let sum = 0;
   for (const line of metrics.split("\n")) {
-    if (line.startsWith(`${name}{`) && line.includes(labels)) return Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (line.startsWith(`${name}{`) && line.includes(labels)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
-  return 0;
+  return sum;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -356,7 +359,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
   });
 
   // ---- 6. a refresh with nothing changed writes nothing ----
-  await t.test("a refresh with nothing changed issues no write beyond clearing the refresh annotation", async () => {
+  await t.test("a refresh with nothing changed issues no write beyond clearing the refresh annotation; periodic refreshes per timeout.reconciliation write nothing", async () => {
     const metricsUrl = `${await op.probeUrl()}/metrics`;
     const scrape = async (): Promise<string> => (await fetch(metricsUrl)).text();
     // Wait until the operator is quiet (no write for 3 s).
@@ -390,5 +393,25 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
       assert.equal(after?.sync?.status, "Synced", "still Synced");
       assert.deepEqual(after, app, "status untouched");
     }
+
+    // Periodic refresh from argocd-cm's timeout.reconciliation: every app is compared again and
+    // again, and none of these refreshes writes anything.
+    const reconciles = async (): Promise<number> => counter(await scrape(), "controller_runtime_reconcile_total", 'controller="application-refresh"');
+    const cmRef = { apiVersion: "v1", kind: "ConfigMap", name: "argocd-cm", namespace: ns };
+    const startWrites = writesFrom(await scrape());
+    await client.patch(cmRef, { data: { "timeout.reconciliation": "2s", "timeout.reconciliation.jitter": "0s" } });
+    await sleep(1000);
+    const r0 = await reconciles();
+    await sleep(7000);
+    const periodic = (await reconciles()) - r0;
+    t.diagnostic(`timeout.reconciliation=2s: ${periodic} refreshes in 7 s`);
+    assert.ok(periodic >= 2 * 8, `every app refreshed periodically (${periodic} refreshes of 8 apps in 7 s)`);
+    assert.deepEqual(writesFrom(await scrape()), startWrites, "periodic refreshes with nothing changed write nothing");
+    // "0" turns polling off again (seed 003's value).
+    await client.patch(cmRef, { data: { "timeout.reconciliation": "0" } });
+    await sleep(3000);
+    const r1 = await reconciles();
+    await sleep(5000);
+    assert.equal(await reconciles(), r1, "no periodic refresh with timeout.reconciliation: \"0\"");
   });
 });

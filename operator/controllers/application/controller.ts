@@ -256,7 +256,10 @@ export class ApplicationController {
 
   private resyncDelay(app: ApplicationObject): number | undefined {
     const perApp = parseSyncOptions(app.spec.syncPolicy?.syncOptions).options.refreshIntervalMs;
-    const periodic = this.opts.resyncMs > 0 ? this.opts.resyncMs + Math.floor(Math.random() * this.opts.resyncJitterMs) : undefined;
+    // argocd-cm timeout.reconciliation(.jitter), when set, take precedence over --app-resync(-jitter).
+    const cm = this.settings();
+    const [resyncMs, jitterMs] = [cm.reconciliationTimeoutMs ?? this.opts.resyncMs, cm.reconciliationJitterMs ?? this.opts.resyncJitterMs];
+    const periodic = resyncMs > 0 ? resyncMs + Math.floor(Math.random() * jitterMs) : undefined;
     if (perApp !== undefined && perApp > 0) return periodic === undefined ? perApp : Math.min(perApp, periodic);
     return periodic;
   }
