@@ -54,8 +54,10 @@ export const operatorUsage = `usage: hawser operator [flags]
   --status-processors N        refresh (compare) workers (default 20)
   --operation-processors N     sync workers (default 10)
   --appset-processors N        ApplicationSet workers (default 10)
-  --app-resync SECONDS         periodic refresh; 0 turns it off (default 120)
-  --app-resync-jitter SECONDS  random extra delay per refresh (default 60)
+  --app-resync SECONDS         periodic refresh; 0 turns it off (default 120; argocd-cm
+                               timeout.reconciliation, when set, takes precedence)
+  --app-resync-jitter SECONDS  random extra delay per refresh (default 60; argocd-cm
+                               timeout.reconciliation.jitter takes precedence)
   --metrics-addr HOST:PORT     /healthz, /readyz and /metrics (default 127.0.0.1:8082; port 0 picks one)
   --webhook-addr HOST:PORT     git webhooks at POST /api/webhook (default 127.0.0.1:8083; "" turns it off)
   --leader-elect[=false]       run with Lease-based leader election (default true)

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { seedsDir } from "../../test/crds/seeds.js";
-import { isExcluded, parseArgoSettings, settingsIgnoreDifferences } from "./settings.js";
+import { defaultSettings, isExcluded, parseArgoSettings, settingsIgnoreDifferences } from "./settings.js";
 
 test("seed 003 argocd-cm parses: status ignored for all, Tekton runs excluded, Ingress health script", { skip: !seedsDir() }, () => {
   const cm = parse(readFileSync(join(seedsDir()!, "003", "argocd-cm.yaml"), "utf8")) as { data: Record<string, string> };
@@ -65,4 +65,17 @@ test("bad values are reported, not thrown", () => {
   assert.equal(s.errors.length, 3);
   assert.equal(s.compareOptions.ignoreResourceStatusField, "all");
   assert.equal(parseArgoSettings({ "resource.compareoptions": "ignoreResourceStatusField: off\n" }).compareOptions.ignoreResourceStatusField, "none");
+});
+
+test("timeout.reconciliation and its jitter: Go durations, 0 turns polling off, bad values are errors", () => {
+  assert.equal(defaultSettings().reconciliationTimeoutMs, undefined);
+  const s = parseArgoSettings({ "timeout.reconciliation": "180s", "timeout.reconciliation.jitter": "1m" });
+  assert.equal(s.reconciliationTimeoutMs, 180_000);
+  assert.equal(s.reconciliationJitterMs, 60_000);
+  assert.deepEqual(s.errors, []);
+  assert.equal(parseArgoSettings({ "timeout.reconciliation": "0" }).reconciliationTimeoutMs, 0);
+  const bad = parseArgoSettings({ "timeout.reconciliation": "soon", "timeout.reconciliation.jitter": "-5s" });
+  assert.equal(bad.reconciliationTimeoutMs, undefined);
+  assert.equal(bad.reconciliationJitterMs, undefined);
+  assert.equal(bad.errors.length, 2);
 });

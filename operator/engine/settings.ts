@@ -5,6 +5,7 @@
 // key does not disable the others (the controller reports them as a condition).
 import { parse } from "yaml";
 import { globMatch } from "./glob.js";
+import { parseGoDuration } from "./sync/duration.js";
 
 export interface IgnoreDifferencesRule {
   jsonPointers: string[];
@@ -48,6 +49,12 @@ export interface ArgoSettings {
   trackingMethod: "annotation" | "label" | "annotation+label";
   /** `application.instanceLabelKey`. */
   instanceLabelKey: string;
+  /**
+   * `timeout.reconciliation` (Go duration; "0" turns periodic refresh off) and
+   * `timeout.reconciliation.jitter`; undefined when argocd-cm does not set them.
+   */
+  reconciliationTimeoutMs?: number;
+  reconciliationJitterMs?: number;
   errors: string[];
 }
 
@@ -210,6 +217,17 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
     }
   }
 
+  for (const [key, field] of [["timeout.reconciliation", "reconciliationTimeoutMs"], ["timeout.reconciliation.jitter", "reconciliationJitterMs"]] as const) {
+    const raw = d[key]?.trim();
+    if (raw === undefined || raw === "") continue;
+    try {
+      const ms = parseGoDuration(raw);
+      if (ms < 0) errors.push(`${key}: must not be negative`);
+      else settings[field] = ms;
+    } catch (err) {
+      errors.push(`${key}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   if (d["resource.compareoptions"] !== undefined) settings.compareOptions = parseCompareOptions(d["resource.compareoptions"], errors);
   if (d["resource.exclusions"] !== undefined) settings.resourceExclusions = parseFilteredResources(d["resource.exclusions"], "resource.exclusions", errors);
   if (d["resource.inclusions"] !== undefined) settings.resourceInclusions = parseFilteredResources(d["resource.inclusions"], "resource.inclusions", errors);

@@ -4,7 +4,7 @@
 // live objects is an index read, never a scan, and a change to a tracked object notifies the
 // owning app within the watch latency, which is how drift is noticed in seconds.
 import { ANNOTATION_INSTALLATION_ID, ANNOTATION_TRACKING_ID, LABEL_APP_INSTANCE } from "../api/annotations.js";
-import { Informer } from "../runtime/informer.js";
+import { Informer, stripManagedFields } from "../runtime/informer.js";
 import type { Logger } from "../runtime/logger.js";
 import type { OperatorMetrics } from "../runtime/metrics.js";
 import type { KubeClient, KubeObject } from "./client.js";
@@ -84,7 +84,12 @@ export class ClusterCache {
       if (!info.verbs.includes("watch") || !info.verbs.includes("list")) throw new Error(`${kind} in ${apiVersion} cannot be watched`);
       informer = this.informers.get(id);
       if (!informer) {
-        informer = new Informer(this.opts.client, { apiVersion, kind, log: this.opts.log, metrics: this.opts.metrics });
+        informer = new Informer(this.opts.client, {
+          apiVersion, kind, log: this.opts.log, metrics: this.opts.metrics,
+          // The diff reads managedFields of managed objects (ignoreDifferences managedFieldsManagers);
+          // everything else watched here is only looked up, so it drops them to save memory.
+          transform: (o) => (trackedBy(o, this.method, this.labelKey, this.opts.installationID) ? o : stripManagedFields(o)),
+        });
         informer.addIndex(APP_INDEX, (o) => {
           const key = trackedBy(o, this.method, this.labelKey, this.opts.installationID);
           return key ? [key] : [];

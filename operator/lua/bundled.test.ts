@@ -20,7 +20,7 @@ const dirs = findScriptDirs(root, "health_test.yaml");
 
 test("the bundled tree has tests for every script and the required kinds", () => {
   assert.deepEqual(dirs.map((d) => relative(root, d)).sort(), [...tree.health.keys()].sort());
-  for (const key of ["cert-manager.io/Certificate", "argoproj.io/Rollout", "_.crossplane.io/_", "external-secrets.io/ExternalSecret"]) {
+  for (const key of ["cert-manager.io/Certificate", "cert-manager.io/Issuer", "cert-manager.io/ClusterIssuer", "argoproj.io/Rollout", "_.crossplane.io/_", "_.toolkit.fluxcd.io/_", "bitnami.com/SealedSecret", "external-secrets.io/ExternalSecret"]) {
     assert.ok(tree.health.has(key), key);
   }
 });

@@ -71,6 +71,12 @@ test("seed 002 overlays render from git; unchanged input is served from the cach
   assert.deepEqual(second.manifests, first.manifests);
   second.manifests[0]!.metadata.name = "mutated";
   assert.notEqual((await renderApplication(seedApp, d)).manifests[0]!.metadata.name, "mutated", "callers can't corrupt the cache");
+  // A hard refresh renders again at the same commit.
+  const hard = await renderApplication(seedApp, d, { hard: true });
+  assert.equal(renders.length, 2, "a hard refresh is not served from the cache");
+  assert.equal(hard.sources[0]!.cached, false);
+  assert.deepEqual(hard.manifests, first.manifests);
+  renders.length = 1;
   // An unrelated commit re-renders (keyed by commit without manifest-generate-paths) …
   await git.commit({ "README.md": "docs" });
   await renderApplication(seedApp, d);

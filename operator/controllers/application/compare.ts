@@ -9,7 +9,7 @@ import type { HealthOverride } from "../../engine/health/index.js";
 import { isHook as isHookObject } from "../../engine/health/index.js";
 import { isExcluded, type ArgoSettings } from "../../engine/settings.js";
 import type { KubeObject } from "../../kube/client.js";
-import { trackingId, type TrackingMethod } from "../../kube/cluster-cache.js";
+import { trackedBy, trackingId, type TrackingMethod } from "../../kube/cluster-cache.js";
 import { splitApiVersion } from "../../kube/discovery.js";
 
 export interface ResourceComparison {
@@ -55,6 +55,12 @@ export interface CompareInput {
   healthOverride?: HealthOverride;
   /** Server-side diff (ServerSideDiff=true): live is compared with an apply dry run of the target. */
   serverSideDryRun?: ServerSideDryRunner;
+  /**
+   * Looks up a live object by identity, tracked or not. As Argo does, a target whose object exists
+   * without this app's tracking (applied by hand, or by another app) is compared with that object
+   * (OutOfSync on the missing tracking, but with its real health) instead of counting as Missing.
+   */
+  lookupLive?: (apiVersion: string, kind: string, namespace: string | undefined, name: string) => KubeObject | undefined;
 }
 
 export interface CompareResult {
@@ -67,6 +73,8 @@ export interface CompareResult {
   images: string[];
   /** Kinds excluded by resource.exclusions that the render produced (for a warning). */
   excluded: string[];
+  /** SharedResourceWarning messages: targets whose live object another app tracks. */
+  shared: string[];
 }
 
 export function resourceKey(group: string, kind: string, namespace: string | undefined, name: string): string {
@@ -129,6 +137,20 @@ export async function compareAppState(input: CompareInput): Promise<CompareResul
     const key = resourceKey(group, t.kind, t.metadata.namespace, t.metadata.name ?? "");
     byKey.set(key, { key, group, version, kind: t.kind, namespace: t.metadata.namespace, name: t.metadata.name ?? "", target: t, hook: isHookObject(t) });
   }
+  const shared: string[] = [];
+  if (input.lookupLive) {
+    const tracked = new Set(input.live.map((l) => resourceKey(splitApiVersion(l.apiVersion).group, l.kind, l.metadata.namespace, l.metadata.name ?? "")));
+    for (const entry of byKey.values()) {
+      if (tracked.has(entry.key) || entry.hook || !entry.target) continue;
+      const found = input.lookupLive(entry.target.apiVersion, entry.kind, entry.namespace, entry.name);
+      if (!found) continue;
+      entry.live = found;
+      const owner = trackedBy(found, input.trackingMethod, input.instanceLabelKey ?? LABEL_APP_INSTANCE);
+      if (owner && owner !== input.trackingKey) {
+        shared.push(`${entry.kind}/${entry.name} is part of applications ${input.trackingKey.replace("_", "/")} and ${owner.replace("_", "/")}`);
+      }
+    }
+  }
   for (const l of input.live) {
     const { group, version } = splitApiVersion(l.apiVersion);
     const key = resourceKey(group, l.kind, l.metadata.namespace, l.metadata.name ?? "");
@@ -170,5 +192,5 @@ export async function compareAppState(input: CompareInput): Promise<CompareResul
     if (h.health && statuses[i]) statuses[i].health = h.health.message ? { status: h.health.status, message: h.health.message } : { status: h.health.status };
   });
   const appHealth = health.message ? { status: health.status, message: health.message } : { status: health.status };
-  return { prepared, resources, statuses, syncStatus: outOfSync ? "OutOfSync" : "Synced", health: appHealth, images: [...images].sort(), excluded: [...excluded].sort() };
+  return { prepared, resources, statuses, syncStatus: outOfSync ? "OutOfSync" : "Synced", health: appHealth, images: [...images].sort(), excluded: [...excluded].sort(), shared };
 }

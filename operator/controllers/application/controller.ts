@@ -256,7 +256,10 @@ export class ApplicationController {
 
   private resyncDelay(app: ApplicationObject): number | undefined {
     const perApp = parseSyncOptions(app.spec.syncPolicy?.syncOptions).options.refreshIntervalMs;
-    const periodic = this.opts.resyncMs > 0 ? this.opts.resyncMs + Math.floor(Math.random() * this.opts.resyncJitterMs) : undefined;
+    // argocd-cm timeout.reconciliation(.jitter), when set, take precedence over --app-resync(-jitter).
+    const cm = this.settings();
+    const [resyncMs, jitterMs] = [cm.reconciliationTimeoutMs ?? this.opts.resyncMs, cm.reconciliationJitterMs ?? this.opts.resyncJitterMs];
+    const periodic = resyncMs > 0 ? resyncMs + Math.floor(Math.random() * jitterMs) : undefined;
     if (perApp !== undefined && perApp > 0) return periodic === undefined ? perApp : Math.min(perApp, periodic);
     return periodic;
   }
@@ -385,6 +388,7 @@ export class ApplicationController {
       settings,
       healthOverride: this.healthOverride(settings),
       ...(this.serverSideDiff(app) ? { serverSideDryRun: { dryRunApply: async (desired) => (await dest.client.apply(desired as KubeObject, { fieldManager: FIELD_MANAGER, force: true, dryRun: true })) as JsonObject } } : {}),
+      lookupLive: (apiVersion, kind, namespace, name) => dest.cache.get(apiVersion, kind, namespace, name),
     });
   }
 
@@ -424,7 +428,7 @@ export class ApplicationController {
     for (const c of validated.newErrors) void this.opts.events?.record(app, "Warning", c.type, c.message);
     const status: AppStatus = { ...(validated.status as AppStatus) };
     const invalid = (validated.status.conditions ?? []).some((c) => c.type === ApplicationConditionType.InvalidSpecError);
-    const evaluated = [ApplicationConditionType.OrphanedResourceWarning, ApplicationConditionType.ComparisonError, ApplicationConditionType.SyncOptionWarning, "RepeatedResourceWarning", ApplicationConditionType.ExcludedResourceWarning, ApplicationConditionType.SyncError];
+    const evaluated = [ApplicationConditionType.OrphanedResourceWarning, ApplicationConditionType.ComparisonError, ApplicationConditionType.SyncOptionWarning, "RepeatedResourceWarning", ApplicationConditionType.ExcludedResourceWarning, ApplicationConditionType.SyncError, ApplicationConditionType.SharedResourceWarning];
     const conditions: ApplicationCondition[] = [];
     const requeue = this.resyncDelay(app);
     const done = async (extra: Partial<AppStatus>, requeueAfterMs = requeue): Promise<ReconcileResult> => {
@@ -472,6 +476,7 @@ export class ApplicationController {
     }
     const orphans = this.orphans(app, dest);
     if (orphans > 0) conditions.push({ type: ApplicationConditionType.OrphanedResourceWarning, message: orphanedMessage(orphans) });
+    for (const message of cmp.shared) conditions.push({ type: ApplicationConditionType.SharedResourceWarning, message });
     if (cmp.excluded.length > 0) conditions.push({ type: ApplicationConditionType.ExcludedResourceWarning, message: `Resources of excluded kinds are not managed: ${cmp.excluded.join(", ")}` });
     const multi = (app.spec.sources?.length ?? 0) > 0;
     const sync: Record<string, unknown> = {

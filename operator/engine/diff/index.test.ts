@@ -181,3 +181,15 @@ test("empty lists and maps in git equal absent fields in live", async () => {
   const withEnv = { ...desired, spec: { containers: [{ name: "a", image: "a", env: [{ name: "X", value: "1" }] }] } };
   assert.equal((await diff(withEnv, live)).modified, true);
 });
+
+test("zero values the apiserver omits for built-in kinds are not differences; custom resources keep them", async () => {
+  const c = load("omitempty-zero-values.yaml");
+  assert.equal((await diff(c.desired, c.live)).modified, false);
+  // A real value where live has none is still a difference.
+  const set = structuredClone(c.desired!);
+  (((set.spec as JsonObject).template as JsonObject).spec as { containers: Array<{ env: Array<{ value: string }> }> }).containers[0]!.env[0]!.value = "x";
+  assert.equal((await diff(set, c.live)).modified, true);
+  // Custom resources are stored as sent, so a missing "" in live is a real difference.
+  const cr = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { suffix: "", enabled: false } };
+  assert.equal((await diff(cr, { ...cr, spec: {} })).modified, true);
+});

@@ -8,12 +8,33 @@
 //     by item, keeping live's order and live-only items; other lists are replaced, except that lists
 //     of objects with the same length merge index by index (so defaults inside items do not count);
 //   - an empty list or map in desired equals an absent field in live (the apiserver omits them);
+//   - for built-in kinds, a zero scalar in desired ("", false, 0) equals an absent field in live:
+//     the apiserver serialises typed objects with omitempty, so `env: [{name: X, value: ""}]` or
+//     `readOnly: false` come back without the field (Argo gets the same by round-tripping known
+//     types through their Go structs). Pointer fields keep their zero (`replicas: 0` stays in
+//     live), so a real change to zero is still seen. Custom resources are stored as sent: no rule.
 //   - a quantity equal in value to live's (cpu "1000m" vs "1") keeps live's spelling.
 import { deepEqual, isObject, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
 
 const MERGE_KEYS = ["name", "containerPort", "port", "mountPath", "devicePath", "ip", "topologyKey"];
 // Maps whose values are quantities (resources.limits/requests, ResourceQuota hard, PV capacity).
 const QUANTITY_PARENTS = new Set(["limits", "requests", "hard", "capacity"]);
+// API groups served by kube-apiserver itself from typed Go structs (omitempty applies).
+const BUILT_IN_GROUPS = new Set([
+  "", "apps", "batch", "autoscaling", "policy", "extensions", "networking.k8s.io", "rbac.authorization.k8s.io",
+  "storage.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "node.k8s.io",
+  "certificates.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io",
+  "flowcontrol.apiserver.k8s.io", "events.k8s.io", "resource.k8s.io", "internal.apiserver.k8s.io",
+  "storagemigration.k8s.io",
+]);
+
+function isBuiltIn(apiVersion: Json | undefined): boolean {
+  if (typeof apiVersion !== "string") return false;
+  const slash = apiVersion.indexOf("/");
+  return BUILT_IN_GROUPS.has(slash < 0 ? "" : apiVersion.slice(0, slash));
+}
+
+const isZeroScalar = (v: Json): boolean => v === "" || v === false || v === 0;
 
 function mergeKey(lists: Json[][]): string | undefined {
   return MERGE_KEYS.find((key) =>
@@ -31,30 +52,31 @@ function mergeKey(lists: Json[][]): string | undefined {
 }
 
 export function predictLive(live: JsonObject, desired: JsonObject, original: JsonObject): JsonObject {
-  return merge(live, desired, original, "", false) as JsonObject;
+  return merge(live, desired, original, "", false, isBuiltIn(desired.apiVersion)) as JsonObject;
 }
 
 function isEmptyCollection(v: Json): boolean {
   return Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0;
 }
 
-function merge(live: Json | undefined, desired: Json, original: Json | undefined, ownKey: string, isQuantity: boolean): Json {
+function merge(live: Json | undefined, desired: Json, original: Json | undefined, ownKey: string, isQuantity: boolean, typed: boolean): Json {
   if (isObject(desired) && isObject(live)) {
     const out: JsonObject = { ...live };
     for (const [k, v] of Object.entries(desired)) {
       // An empty list or map in git is what the apiserver omits (omitempty): absent in live is equal.
       if (live[k] === undefined && isEmptyCollection(v)) continue;
-      out[k] = merge(live[k], v, isObject(original) ? original[k] : undefined, k, QUANTITY_PARENTS.has(ownKey));
+      if (typed && live[k] === undefined && isZeroScalar(v)) continue;
+      out[k] = merge(live[k], v, isObject(original) ? original[k] : undefined, k, QUANTITY_PARENTS.has(ownKey), typed);
     }
     if (isObject(original)) for (const k of Object.keys(original)) if (!(k in desired)) delete out[k];
     return out;
   }
-  if (Array.isArray(desired) && Array.isArray(live)) return mergeList(live, desired, Array.isArray(original) ? original : undefined, ownKey);
+  if (Array.isArray(desired) && Array.isArray(live)) return mergeList(live, desired, Array.isArray(original) ? original : undefined, ownKey, typed);
   if (isQuantity && live !== undefined && !deepEqual(live, desired) && quantitiesEqual(live, desired)) return live;
   return desired;
 }
 
-function mergeList(live: Json[], desired: Json[], original: Json[] | undefined, ownKey: string): Json[] {
+function mergeList(live: Json[], desired: Json[], original: Json[] | undefined, ownKey: string, typed: boolean): Json[] {
   const key = desired.length > 0 && live.length > 0 ? mergeKey(original ? [live, desired, original] : [live, desired]) : undefined;
   if (key) {
     const id = (item: Json): string => JSON.stringify((item as JsonObject)[key]);
@@ -66,14 +88,14 @@ function mergeList(live: Json[], desired: Json[], original: Json[] | undefined, 
       const k = id(l);
       liveIds.add(k);
       const d = desiredById.get(k);
-      if (d !== undefined) out.push(merge(l, d, original?.find((o) => id(o) === k), ownKey, false));
+      if (d !== undefined) out.push(merge(l, d, original?.find((o) => id(o) === k), ownKey, false, typed));
       else if (!originalIds.has(k)) out.push(l);
     }
     for (const d of desired) if (!liveIds.has(id(d))) out.push(d);
     return out;
   }
   if (live.length === desired.length && desired.every(isObject) && live.every(isObject)) {
-    return desired.map((d, i) => merge(live[i], d, original?.length === desired.length ? original[i] : undefined, ownKey, false));
+    return desired.map((d, i) => merge(live[i], d, original?.length === desired.length ? original[i] : undefined, ownKey, false, typed));
   }
   return desired;
 }

@@ -81,6 +81,15 @@ const cases: Record<string, HealthStatus | null> = {
   "application-healthy.yaml": { status: "Healthy", message: "" },
   "application-degraded.yaml": { status: "Degraded", message: "Deployment web is Degraded" },
   "application-new.yaml": { status: "Progressing", message: "" },
+  "application-progressing.yaml": { status: "Progressing", message: "Deployment web is Progressing" },
+  "application-suspended.yaml": { status: "Suspended", message: "" },
+  "application-missing.yaml": { status: "Missing", message: "None of the 2 target resources exist" },
+  "service-lb-hostname.yaml": { status: "Healthy" },
+  "ingress-ip.yaml": { status: "Healthy" },
+  "job-deadline.yaml": { status: "Degraded", message: "Job was active longer than specified deadline" },
+  "deployment-scaled-zero.yaml": { status: "Healthy" },
+  "statefulset-scaled-zero.yaml": { status: "Healthy", message: "statefulset rolling update complete 0 pods at revision db-1..." },
+  "pvc-no-status.yaml": { status: "Unknown" },
   "configmap.yaml": null,
 };
 
