@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FlagError } from "./cli/flags.js";
-import { parseOperatorConfig, type OperatorConfig } from "./config.js";
+import { parseCmdParams, parseOperatorConfig, selfHealBackoff, type OperatorConfig } from "./config.js";
 
 test("defaults follow Argo CD's", () => {
   const c = parseOperatorConfig([], {}) as OperatorConfig;
@@ -37,4 +37,21 @@ test("customization directories and the installation id", () => {
   const fromEnv = parseOperatorConfig([], { HAWSER_INSTALLATION_ID: "green" }) as OperatorConfig;
   assert.equal(fromEnv.installationID, "green", "env default");
   assert.equal((parseOperatorConfig([], {}) as OperatorConfig).installationID, undefined, "none by default");
+});
+
+test("self-heal backoff: flags over argocd-cmd-params-cm over Argo's defaults", () => {
+  assert.deepEqual(selfHealBackoff({}, {}), { durationMs: 2000, factor: 3, capMs: 300_000 }, "Argo's defaults");
+  const seed003 = parseCmdParams({ "server.insecure": "true", "controller.self.heal.timeout.seconds": "5" });
+  assert.deepEqual(selfHealBackoff({}, seed003.selfHeal), { durationMs: 5000, factor: 1, capMs: 5000 }, "seed 003: a fixed 5 s between attempts");
+  const cm = parseCmdParams({ "controller.self.heal.backoff.timeout.seconds": "1", "controller.self.heal.backoff.factor": "2", "controller.sync.wave.delay.seconds": "0.5" });
+  assert.deepEqual(selfHealBackoff({}, cm.selfHeal), { durationMs: 1000, factor: 2, capMs: 300_000 }, "backoff keys");
+  assert.equal(cm.waveDelayMs, 500, "wave delay");
+  const flags = (parseOperatorConfig(["--self-heal-backoff-cap-seconds", "10", "--self-heal-backoff-factor=4"], {}) as OperatorConfig).selfHeal;
+  assert.deepEqual(selfHealBackoff(flags, cm.selfHeal), { durationMs: 1000, factor: 4, capMs: 10_000 }, "flags win field by field");
+  assert.throws(() => parseCmdParams({ "controller.self.heal.timeout.seconds": "soon" }), /controller\.self\.heal\.timeout\.seconds/);
+});
+
+test("--app-hard-resync is accepted as 0 (seed 003) and refused otherwise", () => {
+  assert.equal((parseOperatorConfig(["--app-hard-resync=0"], {}) as OperatorConfig).appHardResyncMs, 0, "0 accepted");
+  assert.throws(() => parseOperatorConfig(["--app-hard-resync=60"], {}), /not supported/);
 });

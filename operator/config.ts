@@ -2,6 +2,7 @@
 // has them (`--status-processors`, `--operation-processors`, `--app-resync`), parsed into one
 // typed object that the rest of the process receives.
 import { FlagError, flagInt, flagValue, parseFlags } from "./cli/flags.js";
+import { DEFAULT_SELF_HEAL_BACKOFF, type SelfHealBackoff } from "./engine/sync/autosync.js";
 import { parseLogLevel, type LogLevel } from "./runtime/logger.js";
 
 export interface OperatorConfig {
@@ -30,6 +31,10 @@ export interface OperatorConfig {
   generatorPackages: string[];
   /** Lua customization trees in Argo's resource_customizations/<group>/<Kind>/ layout. */
   customizationDirs: string[];
+  /** Periodic hard refresh (Argo's --app-hard-resync); 0 = off. Accepted; see the help text. */
+  appHardResyncMs: number;
+  /** Self-heal backoff from flags; argocd-cmd-params-cm fills what the flags leave unset. */
+  selfHeal: CmdParams["selfHeal"];
   /** Argo's controller.diff.server.side: server-side dry-run diffs for every app. */
   serverSideDiff: boolean;
   /** Default for argocd-cm `installationID` (which wins when set). */
@@ -42,6 +47,7 @@ export const operatorFlagSpec = {
     "kubeconfig", "namespace", "status-processors", "operation-processors", "appset-processors",
     "app-resync", "app-resync-jitter", "metrics-addr", "lease-name", "log-level",
     "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "installation-id",
+    "app-hard-resync", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
   repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
   booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "help"],
@@ -70,6 +76,12 @@ export const operatorUsage = `usage: hawser operator [flags]
   --plugin-package NAME        load plugins from an installed npm package (repeatable)
   --generator-dir DIR          load ApplicationSet generator modules from DIR (repeatable)
   --generator-package NAME     load generators from an installed npm package (repeatable)
+  --app-hard-resync SECONDS    accepted for Argo compatibility; must be 0 (hard refreshes come from the
+                               refresh annotation; renders are cached by commit and inputs)
+  --self-heal-timeout-seconds N         fixed wait between self-heal attempts (Argo's deprecated form)
+  --self-heal-backoff-timeout-seconds N first self-heal backoff (default 2; argocd-cmd-params-cm
+  --self-heal-backoff-factor N          controller.self.heal.* keys apply when these are unset)
+  --self-heal-backoff-cap-seconds N     (defaults 3 and 300)
   --customizations DIR         Lua health checks in Argo's resource_customizations/<group>/<Kind>/health.lua
                                layout, over the bundled ones (repeatable; argocd-cm entries win)
   --server-side-diff-enabled   diff with a server-side apply dry run (exact defaults) instead of the
@@ -119,8 +131,78 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     generatorDirs: list("generator-dir"),
     generatorPackages: list("generator-package"),
     customizationDirs: list("customizations"),
+    appHardResyncMs: (() => {
+      const v = flagInt(flags, "app-hard-resync", 0);
+      if (v !== 0) throw new FlagError("--app-hard-resync: periodic hard refresh is not supported; use 0 (the default) and the refresh annotation");
+      return 0;
+    })(),
+    selfHeal: selfHealFrom((k) => flagValue(flags, k), {
+      timeout: "self-heal-timeout-seconds", backoffTimeout: "self-heal-backoff-timeout-seconds",
+      factor: "self-heal-backoff-factor", cap: "self-heal-backoff-cap-seconds",
+    }, "--"),
     serverSideDiff: flags.booleans.get("server-side-diff-enabled") ?? false,
     installationID: flagValue(flags, "installation-id") ?? (env.HAWSER_INSTALLATION_ID || undefined),
     logLevel: parseLogLevel(flagValue(flags, "log-level") ?? env.HAWSER_LOG_LEVEL),
+  };
+}
+
+/** What Hawser takes from argocd-cmd-params-cm (the controller's settings in Argo CD). */
+export interface CmdParams {
+  selfHeal: { timeoutMs?: number; backoffTimeoutMs?: number; factor?: number; capMs?: number };
+  /** controller.sync.wave.delay.seconds (Argo's ARGOCD_SYNC_WAVE_DELAY). */
+  waveDelayMs?: number;
+}
+
+function selfHealFrom(get: (key: string) => string | undefined, keys: { timeout: string; backoffTimeout: string; factor: string; cap: string }, prefix: string): CmdParams["selfHeal"] {
+  const num = (key: string): number | undefined => {
+    const raw = get(key);
+    if (raw === undefined || raw.trim() === "") return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new FlagError(`${prefix}${key} must be a non-negative number, got "${raw}"`);
+    return n;
+  };
+  const out: CmdParams["selfHeal"] = {};
+  const timeout = num(keys.timeout);
+  const backoffTimeout = num(keys.backoffTimeout);
+  const factor = num(keys.factor);
+  const cap = num(keys.cap);
+  if (timeout !== undefined) out.timeoutMs = timeout * 1000;
+  if (backoffTimeout !== undefined) out.backoffTimeoutMs = backoffTimeout * 1000;
+  if (factor !== undefined) out.factor = factor;
+  if (cap !== undefined) out.capMs = cap * 1000;
+  return out;
+}
+
+/** argocd-cmd-params-cm `data`, read once at start-up (Argo needs a restart for these too). */
+export function parseCmdParams(data: Record<string, string> | undefined): CmdParams {
+  const d = data ?? {};
+  const params: CmdParams = {
+    selfHeal: selfHealFrom((k) => d[k], {
+      timeout: "controller.self.heal.timeout.seconds", backoffTimeout: "controller.self.heal.backoff.timeout.seconds",
+      factor: "controller.self.heal.backoff.factor", cap: "controller.self.heal.backoff.cap.seconds",
+    }, "argocd-cmd-params-cm "),
+  };
+  const wave = d["controller.sync.wave.delay.seconds"];
+  if (wave !== undefined && wave.trim() !== "") {
+    const n = Number(wave);
+    if (!Number.isFinite(n) || n < 0) throw new FlagError(`argocd-cmd-params-cm controller.sync.wave.delay.seconds must be a non-negative number, got "${wave}"`);
+    params.waveDelayMs = n * 1000;
+  }
+  return params;
+}
+
+/**
+ * The self-heal backoff: flags over argocd-cmd-params-cm over Argo's defaults. A fixed timeout
+ * (the deprecated form, seed 003's `controller.self.heal.timeout.seconds: "5"`) waits the same
+ * time before every attempt, unless a backoff is configured too.
+ */
+export function selfHealBackoff(flags: CmdParams["selfHeal"], cm: CmdParams["selfHeal"]): SelfHealBackoff {
+  const m = { ...cm, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
+  const backoffSet = m.backoffTimeoutMs !== undefined || m.factor !== undefined || m.capMs !== undefined;
+  if (m.timeoutMs !== undefined && !backoffSet) return { durationMs: m.timeoutMs, factor: 1, capMs: m.timeoutMs };
+  return {
+    durationMs: m.backoffTimeoutMs ?? DEFAULT_SELF_HEAL_BACKOFF.durationMs,
+    factor: m.factor ?? DEFAULT_SELF_HEAL_BACKOFF.factor,
+    capMs: m.capMs ?? DEFAULT_SELF_HEAL_BACKOFF.capMs,
   };
 }

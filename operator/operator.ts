@@ -6,7 +6,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { builtinGenerators, type GeneratorRegistry } from "../generators/index.js";
 import { builtinPlugins, type PluginRegistry } from "../plugins/index.js";
 import { ARGO_API_VERSION } from "./api/annotations.js";
-import type { OperatorConfig } from "./config.js";
+import { parseCmdParams, selfHealBackoff, type OperatorConfig } from "./config.js";
 import { ApplicationController } from "./controllers/application/controller.js";
 import { ApplicationSetController } from "./controllers/applicationset/watch.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
@@ -82,6 +82,11 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     log.info("CRDs installed");
   }
   await ensureDefaultProject(client, config.namespace, log);
+  // Controller settings Argo keeps in argocd-cmd-params-cm (read once; Argo restarts for them too).
+  const cmdParamsCm = await client.get("v1", "ConfigMap", "argocd-cmd-params-cm", config.namespace);
+  const cmdParams = parseCmdParams((cmdParamsCm as { data?: Record<string, string> } | undefined)?.data);
+  const selfHeal = selfHealBackoff(config.selfHeal, cmdParams.selfHeal);
+  log.info("controller settings", { selfHealBackoff: selfHeal, waveDelayMs: cmdParams.waveDelayMs ?? 2000 });
 
   const events = new EventRecorder(client, "hawser-application-controller", log, config.namespace);
 
@@ -132,6 +137,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       client, namespace: config.namespace, statusProcessors: config.statusProcessors, operationProcessors: config.operationProcessors,
       resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, log, metrics, events,
       repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: config.serverSideDiff,
+      selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
     });
     await controller.start();
     appsetController = new ApplicationSetController({ client, namespace: config.namespace, workers: config.appsetProcessors, generators, repos, log, metrics });
