@@ -130,6 +130,8 @@ export class ApplicationController {
   private readonly caches = new Map<string, { client: KubeClient; cache: ClusterCache; limiter: AdaptiveLimiter; tracking: string }>();
   private readonly reconciledGeneration = new Map<string, number>();
   private readonly renderCache: RenderCache;
+  /** The refresh-owned status this controller last wrote, by app uid (see writeStatus). */
+  private readonly lastRefreshStatus = new Map<string, Record<string, unknown>>();
   /** Finalizers this controller removed, by app uid, until the deletion is seen (stale-cache guard). */
   private readonly removedFinalizers = new Map<string, Set<string>>();
   /** Tracking key → app key, for drift notifications from the cluster cache. */
@@ -182,6 +184,7 @@ export class ApplicationController {
         if (app.metadata.uid) {
           this.reconciledGeneration.delete(app.metadata.uid);
           this.removedFinalizers.delete(app.metadata.uid);
+          this.lastRefreshStatus.delete(app.metadata.uid);
         }
         this.appByTrackingKey.delete(this.trackingKeyOf(app));
       },
@@ -392,17 +395,29 @@ export class ApplicationController {
     });
   }
 
+  /**
+   * Writes the refresh-owned part of the status when it changed. The operation loop owns
+   * `operationState` and `history`; they are never part of these patches (the cached copy may be
+   * older than what that loop wrote). Changes are measured against what this loop last wrote,
+   * not against the cache: a cache that has not seen our last write yet would otherwise make a
+   * needed write look like a no-op and leave a stale status on the server.
+   */
   private async writeStatus(ctx: ReconcileContext, app: ApplicationObject, status: AppStatus): Promise<void> {
     const uid = app.metadata.uid ?? "";
     const generation = app.metadata.generation ?? 0;
-    const { reconciledAt: _old, ...prevRest } = (app.status ?? {}) as AppStatus;
-    const { reconciledAt: _new, ...nextRest } = status;
-    const changed = !deepEqual(prevRest, nextRest);
+    const refreshOwned = (s: AppStatus | undefined): Record<string, unknown> => {
+      const { operationState: _op, history: _h, reconciledAt: _r, ...rest } = (s ?? {});
+      return rest;
+    };
+    const base = this.lastRefreshStatus.get(uid) ?? refreshOwned(app.status);
+    const next = refreshOwned(status);
+    const changed = !deepEqual(base, next);
     const newGeneration = this.reconciledGeneration.get(uid) !== generation || !app.status?.reconciledAt;
     if (changed || newGeneration) {
-      await patchStatus(this.opts.client, app, { ...status, reconciledAt: new Date().toISOString() });
+      await patchStatus(this.opts.client, { ...app, status: base }, { ...next, reconciledAt: new Date().toISOString() });
       ctx.log.debug("status updated", { application: app.metadata.name });
     }
+    this.lastRefreshStatus.set(uid, next);
     this.reconciledGeneration.set(uid, generation);
   }
 

@@ -79,7 +79,14 @@ async function runAction(client: KubeClient, a: SyncAction, live: (a: SyncAction
           await new Promise((r) => setTimeout(r, 100));
         }
       }
-      await client.create(obj, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
+      try {
+        await client.create(obj, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
+      } catch (err) {
+        // The dry run of a BeforeHookCreation hook meets the previous run's object, which the
+        // real step deletes first: that is not an error.
+        if (a.dryRun && err instanceof KubeApiError && err.isConflict) return "hook exists; replaced when run (dry run)";
+        throw err;
+      }
       return a.dryRun ? "hook created (dry run)" : "hook created";
     }
     case "delete-hook": {
