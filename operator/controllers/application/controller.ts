@@ -418,6 +418,10 @@ export class ApplicationController {
     if (requested) {
       // A refresh request is served by this very reconcile; clear it as Argo does.
       await this.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: null } } });
+      // An asked-for refresh must see a commit pushed just now, not a ref listing cached seconds ago.
+      for (const s of app.spec.sources?.length ? app.spec.sources : app.spec.source ? [app.spec.source] : []) {
+        if (s.repoURL) this.opts.repos?.invalidate?.(s.repoURL);
+      }
     }
 
     const now = new Date().toISOString();
@@ -633,11 +637,17 @@ export class ApplicationController {
       const fresh = await this.opts.client.get(ARGO_API_VERSION, "Application", app.metadata.name!, app.metadata.namespace);
       if ((fresh?.status as AppStatus | undefined)?.operationState?.phase === "Terminating") state = { ...state, phase: "Terminating" };
     }
-    await this.opts.client.patch(
-      { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace },
-      { status: { operationState: state, ...extra } },
-      { type: "merge", subresource: "status" },
-    );
+    const ref = { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace };
+    if (app.status) {
+      // Written whole: a merge patch keeps keys the new state no longer has (an earlier operation's
+      // retryCount or sync.resources subset, a failed attempt's results that make a retry fail at once).
+      const ops = Object.entries({ operationState: state, ...extra })
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => ({ op: "add", path: `/status/${k}`, value: v }));
+      await this.opts.client.patch(ref, ops, { type: "json", subresource: "status" });
+      return;
+    }
+    await this.opts.client.patch(ref, { status: { operationState: state, ...extra } }, { type: "merge", subresource: "status" });
   }
 
   /**
