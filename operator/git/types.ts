@@ -43,6 +43,8 @@ export interface RepoSource extends RepoReader {
    * The renderer uses them for Helm repositories, which it reaches without git.
    */
   credentialsFor?(repoURL: string): RepoCredentials | undefined;
+  /** Optional: forget the cached ref listing of a repository, so the next resolve lists the remote. */
+  invalidate?(repoURL: string): void;
 }
 
 /** A git failure the user must see (unreachable repo, bad credentials, unknown revision). */

@@ -433,6 +433,10 @@ export class ApplicationController {
     if (requested) {
       // A refresh request is served by this very reconcile; clear it as Argo does.
       await this.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: null } } });
+      // An asked-for refresh must see a commit pushed just now, not a ref listing cached seconds ago.
+      for (const s of app.spec.sources?.length ? app.spec.sources : app.spec.source ? [app.spec.source] : []) {
+        if (s.repoURL) this.opts.repos?.invalidate?.(s.repoURL);
+      }
     }
 
     const now = new Date().toISOString();
@@ -648,11 +652,17 @@ export class ApplicationController {
       const fresh = await this.opts.client.get(ARGO_API_VERSION, "Application", app.metadata.name!, app.metadata.namespace);
       if ((fresh?.status as AppStatus | undefined)?.operationState?.phase === "Terminating") state = { ...state, phase: "Terminating" };
     }
-    await this.opts.client.patch(
-      { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace },
-      { status: { operationState: state, ...extra } },
-      { type: "merge", subresource: "status" },
-    );
+    const ref = { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace };
+    if (app.status) {
+      // Written whole: a merge patch keeps keys the new state no longer has (an earlier operation's
+      // retryCount or sync.resources subset, a failed attempt's results that make a retry fail at once).
+      const ops = Object.entries({ operationState: state, ...extra })
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => ({ op: "add", path: `/status/${k}`, value: v }));
+      await this.opts.client.patch(ref, ops, { type: "json", subresource: "status" });
+      return;
+    }
+    await this.opts.client.patch(ref, { status: { operationState: state, ...extra } }, { type: "merge", subresource: "status" });
   }
 
   /**
@@ -810,6 +820,9 @@ export class ApplicationController {
       if (failures.length > 0) {
         const failed = recordValidationFailure(plan, state, failures, now);
         ctx.log.info("sync dry run failed", { application: app.metadata.name, failures: failures.length });
+        // A failed dry run is a failed attempt like any other: Argo retries it too.
+        const retrying = await this.retryLater(app, failed);
+        if (retrying) return retrying;
         await this.finishOperation(app, failed);
         void this.opts.events?.record(app, "Warning", "OperationCompleted", `Sync operation failed: ${failed.message ?? ""}`);
         this.refresh.enqueue(ctx.key);
@@ -819,7 +832,7 @@ export class ApplicationController {
     const outcomes = step.actions.length > 0
       ? await executeActions(dest.client, step.actions, this.limiterFor(dest), (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name))
       : [];
-    let next = recordActionOutcomes(step.state, outcomes);
+    const next = recordActionOutcomes(step.state, outcomes);
     // Which (phase, wave) steps this pass acted on: crash-recovery tests read these lines.
     const taskSteps = new Map(plan.tasks.map((t) => [t.id, `${t.phase}/${t.wave}`]));
     const steps = [...new Set(step.actions.map((a) => taskSteps.get(a.taskId)).filter((x): x is string => !!x))];
@@ -849,22 +862,26 @@ export class ApplicationController {
       const limit = typeof app.spec.revisionHistoryLimit === "number" ? app.spec.revisionHistoryLimit : 10;
       extra.history = history.slice(Math.max(0, history.length - limit));
     }
-    const retry = nextRetry(next);
-    if (retry.retry) {
-      // Retry: keep `.operation` and start again after the backoff, counting the attempt.
-      next = { ...next, phase: "Running", retryCount: retry.retryCount, message: `${next.message ?? ""} (${retry.reason} in ${Math.max(0, Math.round((retry.retryAtMs! - Date.now()) / 1000))} s)` };
-      delete next.finishedAt;
-      if (next.syncResult) {
-        const { resources: _dropped, ...pinnedResult } = next.syncResult;
-        next.syncResult = pinnedResult;
-      }
-      await this.persistOperationState(app, next);
-      return { requeueAfterMs: Math.max(0, retry.retryAtMs! - Date.now()) };
-    }
+    const retrying = await this.retryLater(app, next);
+    if (retrying) return retrying;
     await this.finishOperation(app, next, extra);
     void this.opts.events?.record(app, next.phase === "Succeeded" ? "Normal" : "Warning", "OperationCompleted", `Sync operation to ${next.syncResult?.revision ?? ""} ${next.phase === "Succeeded" ? "succeeded" : `failed: ${next.message ?? ""}`}`);
     this.refresh.enqueue(ctx.key);
     return {};
+  }
+
+  /** A failed attempt with retries left: keep `.operation` and start again after the backoff, counting the attempt. */
+  private async retryLater(app: ApplicationObject, failed: OperationState): Promise<ReconcileResult | undefined> {
+    const retry = nextRetry(failed);
+    if (!retry.retry) return undefined;
+    const next: OperationState = { ...failed, phase: "Running", retryCount: retry.retryCount, message: `${failed.message ?? ""} (${retry.reason} in ${Math.max(0, Math.round((retry.retryAtMs! - Date.now()) / 1000))} s)` };
+    delete next.finishedAt;
+    if (next.syncResult) {
+      const { resources: _dropped, ...pinnedResult } = next.syncResult;
+      next.syncResult = pinnedResult;
+    }
+    await this.persistOperationState(app, next);
+    return { requeueAfterMs: Math.max(0, retry.retryAtMs! - Date.now()) };
   }
 
   /** The rendered manifests, for tests and the CLI. */
