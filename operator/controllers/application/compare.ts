@@ -53,6 +53,8 @@ export interface CompareInput {
   ignoreDifferences?: IgnoreDifferencesEntry[];
   settings: ArgoSettings;
   healthOverride?: HealthOverride;
+  /** Our apply field manager: its managedFields stand for the last-applied configuration. */
+  fieldManager?: string;
   /** Server-side diff (ServerSideDiff=true): live is compared with an apply dry run of the target. */
   serverSideDryRun?: ServerSideDryRunner;
   /**
@@ -172,7 +174,7 @@ export async function compareAppState(input: CompareInput): Promise<CompareResul
     if (!r.hook) {
       const desired = (r.target as JsonObject | undefined) ?? null;
       const live = (r.live as JsonObject | undefined) ?? null;
-      const opts = { ignoreDifferences: input.ignoreDifferences, settings: input.settings };
+      const opts = { ignoreDifferences: input.ignoreDifferences, settings: input.settings, ...(input.fieldManager ? { fieldManager: input.fieldManager } : {}) };
       r.diff = input.serverSideDryRun ? await diffServerSide(desired, live, input.serverSideDryRun, opts) : await diff(desired, live, opts);
     }
     const extraneous = !r.target && !!r.live;

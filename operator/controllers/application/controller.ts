@@ -390,6 +390,7 @@ export class ApplicationController {
       ignoreDifferences: app.spec.ignoreDifferences as Parameters<typeof compareAppState>[0]["ignoreDifferences"],
       settings,
       healthOverride: this.healthOverride(settings),
+      fieldManager: FIELD_MANAGER,
       ...(this.serverSideDiff(app) ? { serverSideDryRun: { dryRunApply: async (desired) => (await dest.client.apply(desired as KubeObject, { fieldManager: FIELD_MANAGER, force: true, dryRun: true })) as JsonObject } } : {}),
       lookupLive: (apiVersion, kind, namespace, name) => dest.cache.get(apiVersion, kind, namespace, name),
     });

@@ -83,6 +83,54 @@ export function removeFieldSet(target: Json, set: unknown): void {
   }
 }
 
+/**
+ * The part of `source` a managedFields field set (fieldsV1) covers: owned leaves keep their whole
+ * value, keyed list items keep their keys. Undefined when nothing is covered.
+ */
+export function projectFieldSet(source: Json | undefined, set: unknown): Json | undefined {
+  if (!isObject(set) || source === undefined) return undefined;
+  const isLeaf = (sub: unknown): boolean => !isObject(sub) || Object.keys(sub).every((k) => k === ".");
+  if (isObject(source)) {
+    const out: JsonObject = {};
+    for (const [selector, sub] of Object.entries(set)) {
+      if (!selector.startsWith("f:")) continue;
+      const name = selector.slice(2);
+      if (!(name in source)) continue;
+      if (isLeaf(sub)) out[name] = clone(source[name]!);
+      else {
+        const p = projectFieldSet(source[name], sub);
+        if (p !== undefined) out[name] = p;
+      }
+    }
+    return out;
+  }
+  if (Array.isArray(source)) {
+    const out: Json[] = [];
+    for (const [selector, sub] of Object.entries(set)) {
+      if (!selector.startsWith("k:") && !selector.startsWith("v:")) continue;
+      let want: Json;
+      try {
+        want = JSON.parse(selector.slice(2)) as Json;
+      } catch {
+        continue;
+      }
+      const item = selector.startsWith("k:")
+        ? source.find((i) => isObject(i) && isObject(want) && Object.entries(want).every(([k, v]) => deepEqual(i[k], v)))
+        : source.find((i) => deepEqual(i, want));
+      if (item === undefined) continue;
+      if (selector.startsWith("v:") || isLeaf(sub)) out.push(clone(item));
+      else {
+        // Only the fields listed as owned: a key may hold defaulted values the applier never
+        // wrote (a Service port's `protocol: TCP`), which must not count as applied.
+        const p = projectFieldSet(item, sub);
+        out.push(p ?? clone(item));
+      }
+    }
+    return out;
+  }
+  return undefined;
+}
+
 const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
 const DECIMAL_EXP: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 

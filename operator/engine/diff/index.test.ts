@@ -193,3 +193,40 @@ test("zero values the apiserver omits for built-in kinds are not differences; cu
   const cr = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { suffix: "", enabled: false } };
   assert.equal((await diff(cr, { ...cr, spec: {} })).modified, true);
 });
+
+test("without last-applied, the fields our field manager owns stand for what was applied (three-way)", async () => {
+  const desired = {
+    apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "ns" },
+    spec: { replicas: 1, template: { spec: { containers: [{ name: "web", image: "web:1" }] } } },
+  } as JsonObject;
+  const live = {
+    apiVersion: "apps/v1", kind: "Deployment",
+    metadata: {
+      name: "web", namespace: "ns",
+      managedFields: [
+        { manager: "hawser", operation: "Apply", fieldsV1: { "f:spec": { "f:paused": {}, "f:replicas": {}, "f:template": { "f:spec": { "f:containers": { 'k:{"name":"web"}': { ".": {}, "f:image": {}, "f:name": {}, "f:env": {} } } } } } } },
+        { manager: "kube-controller-manager", operation: "Update", subresource: "status", fieldsV1: { "f:status": {} } },
+        { manager: "kubectl-edit", operation: "Update", fieldsV1: { "f:spec": { "f:minReadySeconds": {} } } },
+      ],
+    },
+    spec: {
+      paused: true, replicas: 1, minReadySeconds: 5, progressDeadlineSeconds: 600,
+      template: { spec: { containers: [{ name: "web", image: "web:1", env: [{ name: "A", value: "1" }], imagePullPolicy: "IfNotPresent" }] } },
+    },
+  } as JsonObject;
+  const without = await diff(desired, live);
+  assert.equal(without.modified, false, "two-way: fields only in live are ignored");
+  const withManager = await diff(desired, live, { fieldManager: "hawser" });
+  assert.equal(withManager.mode, "three-way", "three-way from managedFields");
+  assert.equal(withManager.modified, true, "paused and env, applied by us and gone from git, are drift");
+  const pred = withManager.predictedLive as { spec: { paused?: boolean; minReadySeconds?: number; template: { spec: { containers: Array<{ env?: unknown }> } } } };
+  assert.equal(pred.spec.paused, undefined, "paused would be removed");
+  assert.equal(pred.spec.template.spec.containers[0]!.env, undefined, "env would be removed");
+  assert.equal(pred.spec.minReadySeconds, 5, "another manager's field stays");
+  // Once git and our fields agree there is no difference, defaults and other managers aside.
+  const settled = structuredClone(live) as { spec: Record<string, unknown>; metadata: { managedFields: Array<{ fieldsV1: Record<string, unknown> }> } };
+  delete settled.spec.paused;
+  (settled.spec.template as { spec: { containers: Array<Record<string, unknown>> } }).spec.containers[0]!.env = undefined;
+  settled.metadata.managedFields[0]!.fieldsV1 = { "f:spec": { "f:replicas": {}, "f:template": { "f:spec": { "f:containers": { 'k:{"name":"web"}': { ".": {}, "f:image": {}, "f:name": {} } } } } } };
+  assert.equal((await diff(desired, JSON.parse(JSON.stringify(settled)) as JsonObject, { fieldManager: "hawser" })).modified, false, "in agreement: no diff");
+});

@@ -10,7 +10,7 @@
 import { ANNOTATION_COMPARE_OPTIONS } from "../../api/annotations.js";
 import type { ResourceIgnoreDifferences } from "../../api/generated/application.js";
 import { DEFAULT_COMPARE_OPTIONS, settingsIgnoreDifferences, type ArgoSettings, type ResolvedIgnoreDifferences } from "../settings.js";
-import { clone, deepEqual, isObject, type Json, type JsonObject } from "./fields.js";
+import { clone, deepEqual, isObject, projectFieldSet, type Json, type JsonObject } from "./fields.js";
 import { predictLive } from "./merge.js";
 import { applyIgnoreRules, LAST_APPLIED_ANNOTATION, managedFieldSets, matchingRules, preNormalize, resourceIdOf } from "./normalize.js";
 
@@ -35,6 +35,12 @@ export interface DiffOptions {
   settings?: Pick<ArgoSettings, "resourceOverrides" | "compareOptions">;
   /** Result of ServerSideDryRunner.dryRunApply(desired); switches to server-side mode. */
   predictedLive?: JsonObject;
+  /**
+   * The field manager our server-side applies use. Without a last-applied annotation, the fields
+   * it owns in live (managedFields) stand for what was last applied, so a field removed from git
+   * is seen as drift (three-way), as kubectl's annotation lets Argo see it.
+   */
+  fieldManager?: string;
 }
 
 export type DiffMode = "server-side" | "three-way" | "two-way" | "create" | "prune" | "none";
@@ -67,6 +73,17 @@ function hasIgnoreExtraneous(obj: JsonObject | null): boolean {
   const meta = obj && isObject(obj.metadata) ? obj.metadata : undefined;
   const value = meta && isObject(meta.annotations) ? meta.annotations[ANNOTATION_COMPARE_OPTIONS] : undefined;
   return typeof value === "string" && value.split(",").some((o) => o.trim() === "IgnoreExtraneous");
+}
+
+/** What `manager` last applied, as far as managedFields tell: the live values of the fields it owns. */
+function appliedBy(live: JsonObject, manager: string): JsonObject | undefined {
+  const meta = isObject(live.metadata) ? live.metadata : undefined;
+  const entries = meta && Array.isArray(meta.managedFields) ? meta.managedFields : [];
+  const mine = entries.find((e): e is JsonObject => isObject(e) && e.manager === manager && e.operation === "Apply" && (e.subresource ?? "") === "");
+  if (!mine) return undefined;
+  const projected = projectFieldSet(live, mine.fieldsV1);
+  if (!isObject(projected)) return undefined;
+  return { ...projected, apiVersion: live.apiVersion ?? "", kind: live.kind ?? "" };
 }
 
 function lastApplied(live: JsonObject): JsonObject | undefined {
@@ -109,7 +126,7 @@ export async function diff(desired: JsonObject | null, live: JsonObject | null, 
     const predicted = await normalize(opts.predictedLive);
     return result(!deepEqual(predicted, normLive), "server-side", predicted);
   }
-  const applied = lastApplied(live);
+  const applied = lastApplied(live) ?? (opts.fieldManager ? appliedBy(live, opts.fieldManager) : undefined);
   const original = applied ? await normalize(applied) : normDesired;
   const predicted = predictLive(normLive, normDesired, original);
   return result(!deepEqual(predicted, normLive), applied ? "three-way" : "two-way", predicted);
