@@ -161,6 +161,12 @@ export function ownedBy(apps: KubeObject[], uid: string): KubeObject[] {
 }
 
 export class ApplicationSetReconciler implements Reconciler {
+  /**
+   * RollingSync syncs this process requested (namespace/app → when), until the Application shows
+   * them: a cache that has not seen the `.operation` yet must not make the next round ask again.
+   */
+  private readonly syncRequests = new Map<string, number>();
+
   constructor(private readonly deps: ApplicationSetReconcilerDeps) {}
 
   async reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -249,6 +255,12 @@ export class ApplicationSetReconciler implements Reconciler {
     const apps: RolloutApp[] = desired.map((d) => {
       const a = live.get(d.metadata.name);
       const st = a?.status;
+      const key = `${appSet.metadata.namespace ?? ""}/${d.metadata.name}`;
+      const requestedAt = this.syncRequests.get(key);
+      const started = st?.operationState?.startedAt ? Date.parse(st.operationState.startedAt) : undefined;
+      // Seen once the app's operation started after the request (1 s of clock skew allowed), or stale after a minute.
+      const unseen = requestedAt !== undefined && !(started !== undefined && started >= requestedAt - 1000) && Date.now() - requestedAt < 60_000;
+      if (requestedAt !== undefined && !unseen) this.syncRequests.delete(key);
       return {
         name: d.metadata.name,
         labels: d.metadata.labels ?? {},
@@ -256,7 +268,7 @@ export class ApplicationSetReconciler implements Reconciler {
         ...(st?.health?.status ? { healthStatus: st.health.status } : {}),
         ...(st?.operationState?.phase ? { operationPhase: st.operationState.phase } : {}),
         ...(st?.operationState?.startedAt ? { operationStartedAt: st.operationState.startedAt } : {}),
-        ...(a?.operation ? { operationRequested: true } : {}),
+        ...(a?.operation || unseen ? { operationRequested: true } : {}),
       };
     });
     const plan = planRollout(steps, apps, appSet.status?.applicationStatus, now);
@@ -264,6 +276,7 @@ export class ApplicationSetReconciler implements Reconciler {
     const failures = await forEachLimit(plan.toSync, this.deps.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY, async (appName) => {
       const operation = rolloutSyncOperation(byName.get(appName)?.spec ?? {}, prunes.get(appName) ?? false);
       await this.deps.client.patch({ apiVersion: APPSET_API, kind: "Application", name: appName, namespace: appSet.metadata.namespace ?? "" }, { operation }, { type: "merge", fieldManager: FIELD_MANAGER });
+      this.syncRequests.set(`${appSet.metadata.namespace ?? ""}/${appName}`, Date.now());
     });
     if (plan.toSync.length > 0) ctx.log.info("rollout: syncing applications", { applications: plan.toSync.filter((n) => !failures.some((f) => f.item === n)) });
     return { plan, errors: failures.map((f) => ({ reason: WriteReason.Update, message: redact(`failed to sync application "${f.item}": ${f.error instanceof Error ? f.error.message : String(f.error)}`) })) };
