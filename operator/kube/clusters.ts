@@ -45,7 +45,9 @@ export function normalizeServer(server: string): string {
   return server.replace(/\/+$/, "");
 }
 
-function decode(data: unknown, stringData: unknown): Record<string, string> {
+/** A Secret's `data` (base64) and `stringData` as plain strings, stringData winning as on write. */
+export function secretData(secret: KubeObject): Record<string, string> {
+  const { data, stringData } = secret;
   const out: Record<string, string> = {};
   if (data && typeof data === "object") {
     for (const [k, v] of Object.entries(data)) if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
@@ -59,7 +61,7 @@ function decode(data: unknown, stringData: unknown): Record<string, string> {
 /** A cluster Secret as a registry entry; a Secret without a server is an error the caller reports. */
 export function parseClusterSecret(secret: KubeObject): ClusterEntry | { error: string } {
   const secretName = secret.metadata.name ?? "";
-  const d = decode(secret.data, secret.stringData);
+  const d = secretData(secret);
   if (!d.server) return { error: `cluster Secret ${secretName} has no server` };
   let config: ClusterConfig = {};
   if (d.config) {

@@ -98,6 +98,11 @@ function nameDeleteHook(m: Manifest, appUid: string): Manifest {
   return { ...m, metadata: { ...meta, name: `${generateName}${appUid.replace(/-/g, "").slice(0, 7)}-${stage}`.toLowerCase() } };
 }
 
+/** The kinds of the resources the app's status lists (what it managed at the last refresh). */
+function statusKinds(app: ApplicationObject): Array<{ apiVersion: string; kind: string }> {
+  return ((app.status as AppStatus | undefined)?.resources ?? []).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version ?? ""}` : (r.version ?? "v1"), kind: r.kind ?? "" }));
+}
+
 function liveNamespaceExists(cache: ClusterCache, name: string): boolean {
   return cache.isWatched("v1", "Namespace") && cache.get("v1", "Namespace", undefined, name) !== undefined;
 }
@@ -346,7 +351,7 @@ export class ApplicationController {
   /** Starts watching every kind in play and returns the app's live objects. */
   private async liveObjects(dest: Destination, app: ApplicationObject, kinds: ReadonlyArray<{ apiVersion: string; kind: string }>, signal: AbortSignal): Promise<KubeObject[]> {
     const seen = new Set<string>();
-    const previous = ((app.status as AppStatus | undefined)?.resources ?? []).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version ?? ""}` : (r.version ?? "v1"), kind: r.kind ?? "" }));
+    const previous = statusKinds(app);
     for (const k of [...kinds, ...previous]) {
       const id = `${k.apiVersion}/${k.kind}`;
       if (seen.has(id) || !k.kind) continue;
@@ -592,7 +597,7 @@ export class ApplicationController {
       }
     }
     const kinds = [
-      ...((app.status as AppStatus | undefined)?.resources ?? []).map((r) => ({ apiVersion: r.group ? `${r.group}/${r.version ?? ""}` : (r.version ?? "v1"), kind: r.kind ?? "" })),
+      ...statusKinds(app),
       ...[...(hooks?.preDelete ?? []), ...(hooks?.postDelete ?? [])].map((h) => ({ apiVersion: h.apiVersion, kind: h.kind })),
     ];
     const live = await this.liveObjects(dest, app, kinds, ctx.signal);

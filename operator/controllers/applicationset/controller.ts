@@ -4,6 +4,7 @@
 // bounded write concurrency, and report Argo's conditions (ErrorOccurred, ParametersGenerated,
 // ResourcesUpToDate, RolloutProgressing), and run RollingSync rollouts step by step. On any generation or validation error, and when a desired name belongs to an
 // Application this set does not own, nothing is created, changed or deleted. watch.ts runs it.
+import { secretData } from "../../kube/clusters.js";
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { isRecord } from "../../../generators/params.js";
 import type { ClusterLister, ClusterSecret, KubeLookup } from "../../../generators/types.js";
@@ -62,12 +63,6 @@ interface AppLiveStatus {
   sync?: { status?: string };
   health?: { status?: string };
   operationState?: { phase?: string; startedAt?: string };
-}
-
-function decode(data: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (isRecord(data)) for (const [k, v] of Object.entries(data)) if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
-  return out;
 }
 
 /** Argo's reasons for failed writes (applicationset_controller.go). */
@@ -142,13 +137,13 @@ export function clusterLookups(client: KubeClient, ns: string): { kube: KubeLook
       },
       getSecret: async (n) => {
         const s = await client.get("v1", "Secret", n, ns);
-        return s ? decode(s.data) : undefined;
+        return s ? secretData(s) : undefined;
       },
     },
     clusters: {
       listClusterSecrets: async (): Promise<ClusterSecret[]> => {
         const list = await client.list("v1", "Secret", { namespace: ns, labelSelector: "argocd.argoproj.io/secret-type=cluster" });
-        return list.items.map((s) => ({ secretName: s.metadata.name ?? "", labels: s.metadata.labels ?? {}, annotations: s.metadata.annotations ?? {}, data: decode(s.data) }));
+        return list.items.map((s) => ({ secretName: s.metadata.name ?? "", labels: s.metadata.labels ?? {}, annotations: s.metadata.annotations ?? {}, data: secretData(s) }));
       },
     },
     projectExists: async (p) => (await client.get(APPSET_API, "AppProject", p, ns)) !== undefined,

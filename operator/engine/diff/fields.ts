@@ -51,6 +51,19 @@ export function removePointer(root: Json, pointer: string): void {
  * fields, `k:{...}` list items by key fields, `v:<json>` list items by value; `.` marks the node
  * itself. Leaves are removed; a list item whose own node is owned ("." present) is removed whole.
  */
+/** The index of the list item a fieldsV1 `k:{…}` (keyed) or `v:…` (set value) selector names; -1 if none. */
+function selectedIndex(list: Json[], selector: string): number {
+  let want: Json;
+  try {
+    want = JSON.parse(selector.slice(2)) as Json;
+  } catch {
+    return -1;
+  }
+  return selector.startsWith("k:")
+    ? list.findIndex((item) => isObject(item) && isObject(want) && Object.entries(want).every(([k, v]) => deepEqual(item[k], v)))
+    : list.findIndex((item) => deepEqual(item, want));
+}
+
 export function removeFieldSet(target: Json, set: unknown): void {
   if (!isObject(set)) return;
   for (const [selector, sub] of Object.entries(set)) {
@@ -66,16 +79,7 @@ export function removeFieldSet(target: Json, set: unknown): void {
         if (isObject(v) && Object.keys(v).length === 0) delete target[name];
       }
     } else if ((selector.startsWith("k:") || selector.startsWith("v:")) && Array.isArray(target)) {
-      let match: (item: Json) => boolean;
-      try {
-        const want = JSON.parse(selector.slice(2)) as Json;
-        match = selector.startsWith("k:")
-          ? (item) => isObject(item) && isObject(want) && Object.entries(want).every(([k, v]) => deepEqual(item[k], v))
-          : (item) => deepEqual(item, want);
-      } catch {
-        continue;
-      }
-      const idx = target.findIndex(match);
+      const idx = selectedIndex(target, selector);
       if (idx < 0) continue;
       if (leaf || (isObject(sub) && "." in sub && Object.keys(sub).length === 1)) target.splice(idx, 1);
       else removeFieldSet(target[idx]!, sub);
@@ -108,16 +112,9 @@ export function projectFieldSet(source: Json | undefined, set: unknown): Json | 
     const out: Json[] = [];
     for (const [selector, sub] of Object.entries(set)) {
       if (!selector.startsWith("k:") && !selector.startsWith("v:")) continue;
-      let want: Json;
-      try {
-        want = JSON.parse(selector.slice(2)) as Json;
-      } catch {
-        continue;
-      }
-      const item = selector.startsWith("k:")
-        ? source.find((i) => isObject(i) && isObject(want) && Object.entries(want).every(([k, v]) => deepEqual(i[k], v)))
-        : source.find((i) => deepEqual(i, want));
-      if (item === undefined) continue;
+      const idx = selectedIndex(source, selector);
+      if (idx < 0) continue;
+      const item = source[idx]!;
       if (selector.startsWith("v:") || isLeaf(sub)) out.push(clone(item));
       else {
         // Only the fields listed as owned: a key may hold defaulted values the applier never
