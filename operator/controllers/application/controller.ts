@@ -30,7 +30,7 @@ import { deleteHookFinalizers, deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE
 import { csv, hookTypes } from "../../engine/sync/annotations.js";
 import { findOrphans, orphanedMessage } from "../../engine/orphans.js";
 import type { JsonObject } from "../../engine/diff/index.js";
-import { invalidSyncTasks } from "../../engine/sync/validate.js";
+import { invalidSyncTasks, isLiveResourcePermitted, missingProjectMessage } from "../../engine/sync/validate.js";
 import { resourceKey as syncResourceKey } from "../../engine/sync/types.js";
 import type { RepoSource } from "../../git/types.js";
 import { AdaptiveLimiter } from "../../kube/adaptive.js";
@@ -53,7 +53,7 @@ import { pushConcerns, repoIdentity } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
 import { compareAppState, prepareTarget, type CompareResult } from "./compare.js";
 import { executeActions, FIELD_MANAGER } from "./executor.js";
-import { refreshApplication } from "./refresh.js";
+import { refreshApplication, validateSpec } from "./refresh.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
 export interface ApplicationControllerOptions {
@@ -363,7 +363,15 @@ export class ApplicationController {
         if (!(err instanceof UnknownKindError)) throw err;
       }
     }
-    return dest.cache.managedBy(this.trackingKeyOf(app));
+    // Tracking data can be forged by anyone who can write objects; what lies outside the project's
+    // kinds and destinations is never the app's to prune or delete (Argo's getPermittedAppLiveObjects).
+    const project = this.projectOf(app)?.spec;
+    const where = { server: dest.cluster.server, name: dest.cluster.name };
+    return dest.cache.managedBy(this.trackingKeyOf(app)).filter((o) => isLiveResourcePermitted(project, o, where));
+  }
+
+  private projectOf(app: ApplicationObject): AppProjectObject | undefined {
+    return this.projects.get(`${this.opts.namespace}/${app.spec.project || "default"}`);
   }
 
   private async render(app: ApplicationObject, dest: Destination, revisions?: Array<string | undefined>, refresh?: "normal" | "hard"): Promise<RenderOutput> {
@@ -578,6 +586,18 @@ export class ApplicationController {
       return {};
     }
 
+    if (!this.projectOf(app)) {
+      // Fail closed: without the project nothing says which live objects are the app's to delete.
+      const message = `${missingProjectMessage(app.spec.project || "default")}; resources are not deleted until it exists (or the finalizer is removed)`;
+      const prev = (app.status as AppStatus | undefined)?.conditions ?? [];
+      const conditions = setConditions(prev, [{ type: ApplicationConditionType.DeletionError, message }], [ApplicationConditionType.DeletionError]);
+      if (!deepEqual(prev, conditions)) {
+        await patchStatus(this.opts.client, app, { ...(app.status as AppStatus), conditions });
+        void this.opts.events?.record(app, "Warning", "DeletionError", message);
+      }
+      return { requeueAfterMs: ERROR_REQUEUE_MS };
+    }
+
     // Delete hooks come from the current render; plain cascade deletion needs only the live state.
     const settings = this.settings();
     let hooks: ReturnType<typeof deleteHooks> | undefined;
@@ -590,7 +610,15 @@ export class ApplicationController {
           destinationNamespace: app.spec.destination?.namespace ?? "", isNamespaced, trackingKey: this.trackingKeyOf(app),
           trackingMethod: settings.trackingMethod, instanceLabelKey: settings.instanceLabelKey, installationID: settings.installationID,
         }));
-        hooks = deleteHooks(prepared);
+        const found = deleteHooks(prepared);
+        // Delete hooks are created like sync tasks, so they pass the same project checks first.
+        const invalid = invalidSyncTasks({
+          targets: [...found.preDelete, ...found.postDelete], isNamespaced, projectName: app.spec.project || "default",
+          project: this.projectOf(app)?.spec, destination: { server: dest.cluster.server, name: dest.cluster.name },
+          clusterAdmits: (ns) => clusterAdmits(dest.cluster, ns),
+        });
+        if (invalid.length > 0) renderError = `one or more synchronization tasks are not valid: ${invalid.join("; ")}`;
+        else hooks = found;
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         renderError = redact(err instanceof Error ? err.message : String(err));
@@ -709,6 +737,18 @@ export class ApplicationController {
     const pinnedRevisions: Array<string | undefined> | undefined = multiOp
       ? (state.syncResult?.revisions ?? syncOp.revisions?.map((r) => (isSha(r) ? r : undefined)))
       : pinned ? [pinned] : syncOp.revision ? [syncOp.revision] : undefined;
+    // Every pass re-checks the spec and the operation's own sources against the project as it is
+    // now: a missing project, a source or destination it does not allow, ends the operation
+    // before anything is rendered or written (a rollback or a RollingSync step included).
+    const refused = this.operationRefusal(opApp);
+    if (refused) {
+      const failed: OperationState = { ...state, phase: "Error", message: refused, finishedAt: now };
+      await this.finishOperation(app, failed);
+      void this.opts.events?.record(app, "Warning", "OperationCompleted", `Sync operation failed: ${refused}`);
+      ctx.log.warn("operation refused", { application: app.metadata.name, reason: refused });
+      this.refresh.enqueue(ctx.key);
+      return {};
+    }
     let dest: Destination;
     let rendered: RenderOutput;
     let cmp: CompareResult;
@@ -737,7 +777,7 @@ export class ApplicationController {
     const projectName = app.spec.project || "default";
     const invalid = invalidSyncTasks({
       targets: target, isNamespaced, projectName,
-      project: this.projects.get(`${this.opts.namespace}/${projectName}`)?.spec,
+      project: this.projectOf(app)?.spec,
       destination: { server: dest.cluster.server, name: dest.cluster.name },
       clusterAdmits: (ns) => clusterAdmits(dest.cluster, ns),
       failOnSharedResource: parseSyncOptions(app.spec.syncPolicy?.syncOptions).options.failOnSharedResource === true
@@ -874,6 +914,17 @@ export class ApplicationController {
     void this.opts.events?.record(app, next.phase === "Succeeded" ? "Normal" : "Warning", "OperationCompleted", `Sync operation to ${next.syncResult?.revision ?? ""} ${next.phase === "Succeeded" ? "succeeded" : `failed: ${next.message ?? ""}`}`);
     this.refresh.enqueue(ctx.key);
     return {};
+  }
+
+  /**
+   * Why an operation may not run now, in Argo's words (its sync's "Failed to load application
+   * project" and the InvalidSpecError conditions it refuses on), or undefined when it may.
+   */
+  private operationRefusal(opApp: ApplicationObject): string | undefined {
+    const projectName = opApp.spec.project || "default";
+    if (!this.projectOf(opApp)) return missingProjectMessage(projectName);
+    const problems = validateSpec(opApp, (name) => this.projects.get(`${this.opts.namespace}/${name}`), (d) => this.clusters.resolve(d));
+    return problems.length > 0 ? problems.map((p) => `${ApplicationConditionType.InvalidSpecError}: ${p}`).join(";") : undefined;
   }
 
   /** A failed attempt with retries left: keep `.operation` and start again after the backoff, counting the attempt. */

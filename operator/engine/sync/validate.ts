@@ -2,6 +2,10 @@
 // project allows, go to a namespace the project's destinations allow (and the cluster Secret's
 // `namespaces` limit), and — with FailOnSharedResource — not be tracked by another Application.
 // Any failure fails the operation before anything is applied. Pure.
+//
+// It fails closed: without a loaded project every task is refused, and a kind that discovery does
+// not know is classified from a CRD in the same sync; when nothing can classify it, it passes only
+// if the project would allow it both as a namespaced and as a cluster-scoped kind.
 import { isDestinationPermitted, isResourcePermitted, type ProjectPolicySpec } from "../project.js";
 import { describeObject } from "./annotations.js";
 import { splitApiVersion, type KubeObject } from "./types.js";
@@ -11,7 +15,8 @@ export interface TaskValidationInput {
   /** Whether a kind is namespaced; undefined when discovery does not know it. */
   isNamespaced: (apiVersion: string, kind: string) => boolean | undefined;
   projectName: string;
-  project?: ProjectPolicySpec;
+  /** The loaded project; undefined when it does not exist (every task is then refused). */
+  project: ProjectPolicySpec | undefined;
   /** The resolved destination cluster. */
   destination: { server: string; name: string };
   /** The cluster Secret's namespace limit: a message when the namespace is not managed. */
@@ -22,23 +27,53 @@ export interface TaskValidationInput {
   trackedByOther?: (obj: KubeObject) => string | undefined;
 }
 
+/** The project's message when it cannot be loaded (Argo: "Failed to load application project"). */
+export function missingProjectMessage(projectName: string): string {
+  return `Failed to load application project: AppProject "${projectName}" not found`;
+}
+
+/** Scopes declared by CustomResourceDefinitions in the sync, by "group/Kind". */
+function crdScopes(targets: readonly KubeObject[]): Map<string, boolean> {
+  const scopes = new Map<string, boolean>();
+  for (const t of targets) {
+    if (t.kind !== "CustomResourceDefinition" || splitApiVersion(t.apiVersion).group !== "apiextensions.k8s.io") continue;
+    const spec = (t as { spec?: { group?: unknown; names?: { kind?: unknown }; scope?: unknown } }).spec;
+    if (typeof spec?.group !== "string" || typeof spec.names?.kind !== "string") continue;
+    if (spec.scope === "Namespaced" || spec.scope === "Cluster") scopes.set(`${spec.group}/${spec.names.kind}`, spec.scope === "Namespaced");
+  }
+  return scopes;
+}
+
 export function invalidSyncTasks(input: TaskValidationInput): string[] {
+  const project = input.project;
+  if (!project) return [missingProjectMessage(input.projectName)];
   const problems: string[] = [];
+  const declared = crdScopes(input.targets);
   for (const obj of input.targets) {
     const { group } = splitApiVersion(obj.apiVersion);
-    const namespaced = input.isNamespaced(obj.apiVersion, obj.kind);
-    const ns = namespaced === false ? undefined : obj.metadata.namespace;
-    if (input.project) {
-      if (namespaced !== undefined && !isResourcePermitted(input.project, { group, kind: obj.kind, name: obj.metadata.name }, namespaced)) {
+    const namespaced = input.isNamespaced(obj.apiVersion, obj.kind) ?? declared.get(`${group}/${obj.kind}`);
+    const res = { group, kind: obj.kind, name: obj.metadata.name };
+    if (namespaced === undefined) {
+      // Not classifiable yet: it may turn out either way, so both readings must be allowed.
+      const ns = obj.metadata.namespace;
+      const bothAllowed = isResourcePermitted(project, res, true) && isResourcePermitted(project, res, false)
+        && (!ns || isDestinationPermitted(project, { ...input.destination, namespace: ns }));
+      if (!bothAllowed) {
+        problems.push(`resource ${group}:${obj.kind} is not known to the destination cluster and cannot be checked against project ${input.projectName}`);
+        continue;
+      }
+    } else {
+      if (!isResourcePermitted(project, res, namespaced)) {
         problems.push(`resource ${group}:${obj.kind} is not permitted in project ${input.projectName}`);
         continue;
       }
-      if (ns && !isDestinationPermitted(input.project, { ...input.destination, namespace: ns })) {
+      const ns = namespaced ? obj.metadata.namespace : undefined;
+      if (ns && !isDestinationPermitted(project, { ...input.destination, namespace: ns })) {
         problems.push(`namespace ${ns} is not permitted in project '${input.projectName}'`);
         continue;
       }
     }
-    const limit = namespaced === undefined ? undefined : input.clusterAdmits?.(ns);
+    const limit = input.clusterAdmits?.(namespaced === false ? undefined : obj.metadata.namespace);
     if (limit) {
       problems.push(`${describeObject(obj)}: ${limit}`);
       continue;
@@ -51,4 +86,17 @@ export function invalidSyncTasks(input: TaskValidationInput): string[] {
     }
   }
   return [...new Set(problems)];
+}
+
+/**
+ * Whether a live object may be managed (pruned, deleted, adopted) by an app of this project:
+ * Argo's IsLiveResourcePermitted. Objects outside the project's kinds or destinations are not the
+ * app's, whatever tracking data they carry; without a project nothing is.
+ */
+export function isLiveResourcePermitted(project: ProjectPolicySpec | undefined, obj: KubeObject, destination: { server: string; name: string }): boolean {
+  if (!project) return false;
+  const { group } = splitApiVersion(obj.apiVersion);
+  const ns = obj.metadata.namespace;
+  if (!isResourcePermitted(project, { group, kind: obj.kind, name: obj.metadata.name }, !!ns)) return false;
+  return !ns || isDestinationPermitted(project, { ...destination, namespace: ns });
 }
