@@ -69,7 +69,7 @@ test("operations fail closed against their project, and foreign objects are neve
   });
   await client.create({
     apiVersion: API, kind: "AppProject", metadata: { name: "elsewhere", namespace: ns },
-    spec: { sourceRepos: ["https://git.example.invalid/*"], destinations: [{ server: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }] },
+    spec: { sourceRepos: ["http://127.0.0.1:9/*"], destinations: [{ server: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }] },
   });
 
   const app = (name: string, project: string, repo: string, extra: Record<string, unknown> = {}): KubeObject => ({
@@ -110,7 +110,8 @@ test("operations fail closed against their project, and foreign objects are neve
     // The spec's source is allowed; the operation's source is not.
     await client.create(app("sneaky-op", "elsewhere", "team", {
       spec: { project: "team", source: { repoURL: git.baseUrl("team"), path: "app", targetRevision: "HEAD" }, destination: { server: IN_CLUSTER, namespace: teamNs } },
-      operation: { sync: { source: { repoURL: "https://git.example.invalid/other", path: "app", targetRevision: "HEAD" } } },
+      // A loopback address nothing listens on: the check must refuse it before any fetch.
+      operation: { sync: { source: { repoURL: "http://127.0.0.1:9/other.git", path: "app", targetRevision: "HEAD" } } },
     }));
     const state = await ended("sneaky-op");
     assert.equal(state.phase, "Error", `refused: ${JSON.stringify(state)}`);
