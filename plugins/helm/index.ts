@@ -194,15 +194,18 @@ interface ChartDependency { name: string; repository?: string }
 async function checkLocalDependencies(repoRoot: string, chartDir: string, deps: ChartDependency[]): Promise<void> {
   for (const d of deps) {
     if (!d.repository?.startsWith("file://")) continue;
+    const where = `chart dependency "${d.name}": repository "${d.repository}"`;
     const path = d.repository.slice("file://".length);
-    if (isAbsolute(path)) throw new RenderError(`chart dependency "${d.name}": repository "${d.repository}" is an absolute path; only paths inside the repository are allowed`);
-    if (!(await pathExists(resolve(chartDir, path)))) {
-      // helm reports the missing chart; a path that climbs out is refused all the same.
-      const rel = relative(resolve(repoRoot), resolve(chartDir, path));
-      if (rel === ".." || rel.startsWith("../")) throw new RenderError(`chart dependency "${d.name}": repository "${d.repository}" resolves outside the repository`);
-      continue;
+    if (isAbsolute(path)) throw new RenderError(`${where} is an absolute path; only paths inside the repository are allowed`);
+    const rel = relative(resolve(repoRoot), resolve(chartDir, path));
+    // Refused whether or not it exists; a missing chart inside is helm's to report.
+    if (rel === ".." || rel.startsWith("../")) throw new RenderError(`${where} resolves outside the repository`);
+    if (!(await pathExists(resolve(chartDir, path)))) continue;
+    try {
+      await resolveInside(repoRoot, chartDir, path, "path");
+    } catch (err) {
+      throw new RenderError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    await resolveInside(repoRoot, chartDir, path, `chart dependency "${d.name}": repository`);
   }
 }
 
