@@ -122,7 +122,7 @@ export async function checkOutOfBoundsSymlinks(root: string): Promise<void> {
         target = await readlink(path);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
-        throw err;
+        throw new RenderError(`cannot read symlink ${relative(realRoot, path)}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
       }
       if (lexicallyOutside(realRoot, dir, target) || (await physicallyOutside(realRoot, dir, target))) {
         throw new OutOfBoundsSymlinkError(relative(realRoot, path));

@@ -4,10 +4,11 @@
 //
 // Containment: the CLI itself reads any path an `import` names. Jsonnet imports must be string
 // literals (no computed imports), so every file is scanned before evaluation: each
-// import/importstr/importbin target is resolved the way the CLI would (the importing file's
-// directory, then each -J path) and every existing candidate must stay inside the repository
-// after following symlinks; imported .jsonnet/.libsonnet files are scanned recursively. An import
-// whose operand is not a plain string literal (e.g. a text block) is refused.
+// import/importstr/importbin target is resolved the way the CLI would (the directory of the path
+// the importing file was found at, not its symlink target; then the -J paths, last first), and
+// the file it finds must stay inside the repository, lexically and after following symlinks;
+// imported files are scanned in turn, up to MAX_JSONNET_IMPORTS. An import whose operand is not
+// a plain string literal (e.g. a text block) is refused.
 import { readFile, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { resolveTool } from "../../operator/devcluster/binaries.js";

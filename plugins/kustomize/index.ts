@@ -6,7 +6,12 @@
 // under its own directory, but a `resources:`/`components:` entry may name any directory, so
 // before building, the tree of kustomizations reachable from the source is walked and every
 // local reference is checked to stay inside the repository (lexically and after following
-// symlinks). Remote references (URLs, git) are left to kustomize, as in Argo.
+// symlinks): resources, patches, generator inputs, helmCharts values files and local charts, and
+// the paths inside generator/transformer config files. This matters most under
+// `--load-restrictor LoadRestrictionsNone`, where kustomize itself checks nothing. The
+// Application's own patches are checked up front, and after `kustomize edit` the private copy is
+// checked again as it will be built (symlinks and references). Remote references (URLs, git) are
+// left to kustomize, as in Argo.
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { parse as parseYaml, parseAllDocuments, stringify } from "yaml";
