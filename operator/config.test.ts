@@ -55,3 +55,13 @@ test("--app-hard-resync is accepted as 0 (seed 003) and refused otherwise", () =
   assert.equal((parseOperatorConfig(["--app-hard-resync=0"], {}) as OperatorConfig).appHardResyncMs, 0, "0 accepted");
   assert.throws(() => parseOperatorConfig(["--app-hard-resync=60"], {}), /not supported/);
 });
+
+test("out-of-bounds symlinks: off by default; the flag or argocd-cmd-params-cm turns the check off", () => {
+  assert.equal((parseOperatorConfig([], {}) as OperatorConfig).allowOobSymlinks, false, "checked by default");
+  assert.equal((parseOperatorConfig(["--allow-oob-symlinks"], {}) as OperatorConfig).allowOobSymlinks, true, "flag");
+  assert.equal(parseCmdParams({}).allowOobSymlinks, false, "absent key");
+  assert.equal(parseCmdParams({ "reposerver.allow.oob.symlinks": "true" }).allowOobSymlinks, true, "Argo's key");
+  assert.equal(parseCmdParams({ "reposerver.allow.oob.symlinks": "false" }).allowOobSymlinks, false, "explicit false");
+  // A typo must not silently pick a side.
+  assert.throws(() => parseCmdParams({ "reposerver.allow.oob.symlinks": "yes please" }), /reposerver\.allow\.oob\.symlinks must be true or false/);
+});

@@ -39,6 +39,8 @@ export interface OperatorConfig {
   serverSideDiff: boolean;
   /** Default for argocd-cm `installationID` (which wins when set). */
   installationID?: string;
+  /** Argo's reposerver.allow.oob.symlinks (or argocd-cmd-params-cm's key): no symlink check. */
+  allowOobSymlinks: boolean;
   logLevel: LogLevel;
 }
 
@@ -50,7 +52,7 @@ export const operatorFlagSpec = {
     "app-hard-resync", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
   repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
-  booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "help"],
+  booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "allow-oob-symlinks", "help"],
 };
 
 export const operatorUsage = `usage: hawser operator [flags]
@@ -88,6 +90,10 @@ export const operatorUsage = `usage: hawser operator [flags]
                                client-side prediction; per app: compare-options ServerSideDiff=true|false
   --installation-id ID         mark and recognise this instance's resources when several share a cluster;
                                argocd-cm installationID wins when set (env HAWSER_INSTALLATION_ID)
+  --allow-oob-symlinks         DANGEROUS: render repositories and charts holding symlinks that point
+                               outside them (Argo's reposerver.allow.oob.symlinks; also read from
+                               argocd-cmd-params-cm). Anyone who can push can then read any file the
+                               operator can, such as its service-account token. Default false.
   --log-level LEVEL            debug, info, warn, error (default info; env HAWSER_LOG_LEVEL)
 `;
 
@@ -142,6 +148,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     }, "--"),
     serverSideDiff: flags.booleans.get("server-side-diff-enabled") ?? false,
     installationID: flagValue(flags, "installation-id") ?? (env.HAWSER_INSTALLATION_ID || undefined),
+    allowOobSymlinks: flags.booleans.get("allow-oob-symlinks") ?? false,
     logLevel: parseLogLevel(flagValue(flags, "log-level") ?? env.HAWSER_LOG_LEVEL),
   };
 }
@@ -151,6 +158,8 @@ export interface CmdParams {
   selfHeal: { timeoutMs?: number; backoffTimeoutMs?: number; factor?: number; capMs?: number };
   /** controller.sync.wave.delay.seconds (Argo's ARGOCD_SYNC_WAVE_DELAY). */
   waveDelayMs?: number;
+  /** reposerver.allow.oob.symlinks: "true" turns the out-of-bounds symlink check off. */
+  allowOobSymlinks: boolean;
 }
 
 function selfHealFrom(get: (key: string) => string | undefined, keys: { timeout: string; backoffTimeout: string; factor: string; cap: string }, prefix: string): CmdParams["selfHeal"] {
@@ -181,6 +190,7 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
       timeout: "controller.self.heal.timeout.seconds", backoffTimeout: "controller.self.heal.backoff.timeout.seconds",
       factor: "controller.self.heal.backoff.factor", cap: "controller.self.heal.backoff.cap.seconds",
     }, "argocd-cmd-params-cm "),
+    allowOobSymlinks: parseBool(d["reposerver.allow.oob.symlinks"], "reposerver.allow.oob.symlinks"),
   };
   const wave = d["controller.sync.wave.delay.seconds"];
   if (wave !== undefined && wave.trim() !== "") {
@@ -189,6 +199,15 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
     params.waveDelayMs = n * 1000;
   }
   return params;
+}
+
+/** A boolean setting as Go's strconv.ParseBool reads it; anything else is an error, not "false". */
+function parseBool(raw: string | undefined, key: string): boolean {
+  if (raw === undefined || raw.trim() === "") return false;
+  const v = raw.trim();
+  if (["1", "t", "T", "true", "TRUE", "True"].includes(v)) return true;
+  if (["0", "f", "F", "false", "FALSE", "False"].includes(v)) return false;
+  throw new FlagError(`argocd-cmd-params-cm ${key} must be true or false, got "${raw}"`);
 }
 
 /**

@@ -87,6 +87,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const cmdParams = parseCmdParams((cmdParamsCm as { data?: Record<string, string> } | undefined)?.data);
   const selfHeal = selfHealBackoff(config.selfHeal, cmdParams.selfHeal);
   log.info("controller settings", { selfHealBackoff: selfHeal, waveDelayMs: cmdParams.waveDelayMs ?? 2000 });
+  const allowOobSymlinks = config.allowOobSymlinks || cmdParams.allowOobSymlinks;
+  if (allowOobSymlinks) log.warn("out-of-bounds symlink check is off (reposerver.allow.oob.symlinks): repositories can make tools read files outside them");
 
   const events = new EventRecorder(client, "hawser-application-controller", log, config.namespace);
 
@@ -138,6 +140,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, log, metrics, events,
       repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: config.serverSideDiff,
       selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
+      allowOutOfBoundsSymlinks: allowOobSymlinks,
     });
     await controller.start();
     appsetController = new ApplicationSetController({ client, namespace: config.namespace, workers: config.appsetProcessors, generators, repos, log, metrics });

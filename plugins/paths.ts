@@ -13,6 +13,10 @@ function isInside(root: string, candidate: string): boolean {
 /**
  * Resolves `path` (relative to `base`, which is inside `root`) and checks that both the lexical
  * path and its real path (symlinks followed) stay within `root`. Returns the real path.
+ *
+ * The real path is taken twice: of the cleaned path (as Go tools open it) and of the path as
+ * written, where the kernel applies a `..` after a symlink to the link's target (`s/../x` with
+ * `s -> ../..` is above the directory `s` lives in). Either one leaving the root refuses it.
  */
 export async function resolveInside(root: string, base: string, path: string, what: string): Promise<string> {
   if (isAbsolute(path)) throw new RenderError(`${what} "${path}" is an absolute path; only paths inside the repository are allowed`);
@@ -26,6 +30,10 @@ export async function resolveInside(root: string, base: string, path: string, wh
     throw new RenderError(`${what} "${path}" does not exist`);
   }
   if (!isInside(realRoot, real)) throw new RenderError(`${what} "${path}" is a symlink pointing outside the repository`);
+  if (path.split("/").includes("..")) {
+    const asWritten = await realpath(`${base}/${path}`).catch(() => undefined);
+    if (asWritten !== undefined && !isInside(realRoot, asWritten)) throw new RenderError(`${what} "${path}" is a symlink pointing outside the repository`);
+  }
   return real;
 }
 

@@ -59,6 +59,11 @@ export interface ToolSettings {
   execMaxOutputBytes?: number;
   /** Where pulled Helm repository charts are kept; default a directory under the OS temp dir. */
   helmChartCacheDir?: string;
+  /**
+   * Argo's `reposerver.allow.oob.symlinks`: skip the out-of-bounds symlink check (containment.ts).
+   * Dangerous: anyone who can push can then read any file the operator can.
+   */
+  allowOutOfBoundsSymlinks?: boolean;
 }
 
 export interface RenderResult {

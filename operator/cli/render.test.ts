@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -199,4 +199,19 @@ stringData: {type: helm, name: private, url: "${repo.url}", username: reader, pa
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, new RegExp(`Helm repository ${repo.url.replace(/[.]/g, "\\.")}: index\\.yaml returned HTTP 401: the repository rejected the credentials`));
   assert.ok(!bad.stderr.includes("wrong-pass-9876") && !bad.stderr.includes("helm-repo-pass-42"), `no password in: ${bad.stderr}`);
+});
+
+test("hawser render refuses a tree with an out-of-bounds symlink, naming it; --allow-oob-symlinks renders it", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-render-oob-"));
+  await writeTree(dir, {
+    "app.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a, namespace: argocd}\nspec:\n  project: default\n  source: {repoURL: https://git.example/r, path: app}\n  destination: {server: https://kubernetes.default.svc, namespace: d}\n",
+    "repo/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+  });
+  await symlink("/etc", join(dir, "repo", "etc-link"));
+  const args = ["render", "--app", join(dir, "app.yaml"), "--local", join(dir, "repo", "app"), "--local-repo-root", join(dir, "repo")];
+  const refused = await hawserFail(args);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /repository contains out-of-bounds symlinks\. file: etc-link/);
+  const { stdout } = await hawser([...args, "--allow-oob-symlinks"]);
+  assert.deepEqual(objects(stdout).map((o) => `${o.kind}/${o.metadata.name}`), ["ConfigMap/cm"], "the opt-out renders");
 });

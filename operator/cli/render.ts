@@ -25,6 +25,7 @@ import { FlagError, flagValue, parseFlags } from "./flags.js";
 const usage = `usage: hawser render --app FILE [--repo URL=PATH]... [--local DIR [--local-repo-root R]] [--repo-secret FILE]...
                      [--plugin-dir DIR]...
                      [--argocd-cm FILE] [--kube-version X] [--api-versions g/v,...] [-o yaml|json]
+                     [--allow-oob-symlinks]
 
   --app FILE          the Application manifest
   --repo URL=PATH     serve repoURL URL from the local git repository PATH (bare or not, or a
@@ -44,6 +45,8 @@ const usage = `usage: hawser render --app FILE [--repo URL=PATH]... [--local DIR
   --kube-version X    the destination's Kubernetes version (Helm's .Capabilities)
   --api-versions L    comma-separated API versions (Helm's .Capabilities)
   -o yaml|json        output format (default yaml)
+  --allow-oob-symlinks render trees holding symlinks that point outside the repository (Argo's
+                      reposerver.allow.oob.symlinks; dangerous on untrusted repositories)
 
 Prints the manifests, hooks included. Exit 0 on success, 2 on an error (message on stderr).
 `;
@@ -152,7 +155,7 @@ export const command: CommandModule = {
   async run(args) {
     let flags;
     try {
-      flags = parseFlags(normalizeShort(args), { values: ["app", "local", "local-repo-root", "argocd-cm", "kube-version", "api-versions", "output"], repeatable: ["repo", "repo-secret", "plugin-dir"], booleans: ["help"] });
+      flags = parseFlags(normalizeShort(args), { values: ["app", "local", "local-repo-root", "argocd-cm", "kube-version", "api-versions", "output"], repeatable: ["repo", "repo-secret", "plugin-dir"], booleans: ["help", "allow-oob-symlinks"] });
       if (flags.positional.length > 0) throw new FlagError(`unexpected argument "${flags.positional[0]}"`);
     } catch (err) {
       if (err instanceof FlagError) {
@@ -203,7 +206,8 @@ export const command: CommandModule = {
       const cmFile = flagValue(flags, "argocd-cm");
       const cm = cmFile ? (parse(await readFile(cmFile, "utf8")) as { data?: Record<string, string> }).data : undefined;
       const log = createLogger({ level: "warn" });
-      const plugins = builtinPlugins(toolSettings(cm));
+      const settings: ToolSettings = { ...toolSettings(cm), ...(flags.booleans.get("allow-oob-symlinks") ? { allowOutOfBoundsSymlinks: true } : {}) };
+      const plugins = builtinPlugins(settings);
       await loadPluginDirs("hawser render", flags.values.get("plugin-dir") ?? [], plugins, log);
       const secrets: SecretLike[] = [];
       for (const file of flags.values.get("repo-secret") ?? []) {
@@ -215,7 +219,7 @@ export const command: CommandModule = {
       const credentials = new SecretCredentialStore(secrets);
       const repos = new MappedRepoSource(new RepoCache({ logger: log, credentials }), map, localRoot);
       const out = await renderApplication(app, {
-        repos, plugins, settings: toolSettings(cm), log,
+        repos, plugins, settings, log,
         ...(flagValue(flags, "kube-version") ? { kubeVersion: flagValue(flags, "kube-version") } : {}),
         ...(flagValue(flags, "api-versions") ? { apiVersions: flagValue(flags, "api-versions")!.split(",").map((s) => s.trim()).filter(Boolean) } : {}),
       });

@@ -16,6 +16,7 @@ import { buildEnv } from "../../plugins/buildenv.js";
 import { createChartCache, helmPlugin as defaultHelmPlugin } from "../../plugins/helm/index.js";
 import { resolveChartVersion, type ChartRepoAuth } from "../../plugins/helm/repo.js";
 import type { PluginRegistry } from "../../plugins/index.js";
+import { symlinkVerdicts } from "../../plugins/containment.js";
 import { resolveInside } from "../../plugins/paths.js";
 import { RenderError, type ConfigManagementPlugin, type Manifest, type SourceSpec, type ToolSettings } from "../../plugins/types.js";
 import type { Checkout, RepoSource } from "../git/types.js";
@@ -248,6 +249,18 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
     return c;
   };
 
+  // Every tree a tool may read (a source's checkout, a ref source's root) passes the
+  // out-of-bounds symlink check first; the verdict is kept per commit.
+  const containedCheckout = async (repoURL: string, commit: string): Promise<Checkout> => {
+    const co = await checkout(repoURL, commit);
+    if (!deps.settings?.allowOutOfBoundsSymlinks) {
+      // Only an immutable commit may share a verdict; anything else (a --local directory) walks.
+      const key = /^[0-9a-f]{40,64}$/.test(co.commit) ? `git\u0000${repoURL}\u0000${co.commit}\u0000${co.path}` : undefined;
+      await symlinkVerdicts.check(co.path, key);
+    }
+    return co;
+  };
+
   const refs = new Map<string, { repoURL: string; commit: string }>();
   sources.forEach((s, i) => {
     if (s.ref) {
@@ -269,7 +282,7 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
       }
       const refRoots = async (): Promise<Record<string, string>> => {
         const roots: Record<string, string> = {};
-        for (const [name, r] of refs) roots[name] = (await checkout(r.repoURL, r.commit)).path;
+        for (const [name, r] of refs) roots[name] = (await containedCheckout(r.repoURL, r.commit)).path;
         return roots;
       };
       const result = isHelmRepo(original)
@@ -301,6 +314,8 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
       defaultCharts ??= createChartCache({ dir: deps.settings?.helmChartCacheDir, timeoutMs: deps.settings?.execTimeoutMs });
       const charts = deps.charts ?? defaultCharts;
       const chartDir = await charts.pull({ repoURL: chartRepoURL(deps.repos, source.repoURL), chart: source.chart!, version, ...creds, passCredentials: source.helm?.passCredentials }, deps.signal);
+      // A pulled chart is checked like a checkout (the cache dir is keyed by repo, chart, version).
+      if (!deps.settings?.allowOutOfBoundsSymlinks) await symlinkVerdicts.check(chartDir, `chart\u0000${chartDir}`);
       deps.onRender?.({ appName, sourceIndex: index, plugin: plugin.name, key });
       const env = buildEnv({ appName, appNamespace, project, revision: version, sourcePath: "", repoURL: source.repoURL, targetRevision: source.targetRevision ?? "", ...kube });
       return run(plugin, { repoRoot: chartDir, appDir: chartDir, source: source as SourceSpec, revision: version, env, refSources: await refRoots() });
@@ -324,7 +339,7 @@ export async function renderApplication(app: Application, deps: RenderDeps, opts
     const key = hashKey({ kind: "git", repoURL: original.repoURL, content, path, toolOptions, overrides, refKey, kube, appName, appNamespace, destNamespace, project, settings: deps.settings ?? {}, plugins: deps.plugins.names() });
     let pluginName: string | undefined;
     const { entry, cached } = await cache.getOrRender(key, async () => {
-      const co = await checkout(original.repoURL, commit);
+      const co = await containedCheckout(original.repoURL, commit);
       const appDir = await resolveInside(co.path, co.path, path, "source path");
       const plugin = await deps.plugins.select(appDir, source as SourceSpec, { disabled });
       pluginName = plugin.name;

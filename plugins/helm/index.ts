@@ -10,6 +10,7 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
 import { redactUrl, registerSecret } from "../../operator/runtime/redact.js";
+import { checkOutOfBoundsSymlinks } from "../containment.js";
 import { privateCopy } from "../copy.js";
 import { doublestarRegExp, hasGlobMeta } from "../doublestar.js";
 import { explicitTool } from "../detect.js";
@@ -189,6 +190,25 @@ async function resolveInsideLexical(root: string, lexical: string, entry: string
 
 interface ChartDependency { name: string; repository?: string }
 
+/** A `file://` dependency names a chart directory relative to the chart; it must stay inside. */
+async function checkLocalDependencies(repoRoot: string, chartDir: string, deps: ChartDependency[]): Promise<void> {
+  for (const d of deps) {
+    if (!d.repository?.startsWith("file://")) continue;
+    const where = `chart dependency "${d.name}": repository "${d.repository}"`;
+    const path = d.repository.slice("file://".length);
+    if (isAbsolute(path)) throw new RenderError(`${where} is an absolute path; only paths inside the repository are allowed`);
+    const rel = relative(resolve(repoRoot), resolve(chartDir, path));
+    // Refused whether or not it exists; a missing chart inside is helm's to report.
+    if (rel === ".." || rel.startsWith("../")) throw new RenderError(`${where} resolves outside the repository`);
+    if (!(await pathExists(resolve(chartDir, path)))) continue;
+    try {
+      await resolveInside(repoRoot, chartDir, path, "path");
+    } catch (err) {
+      throw new RenderError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
 async function chartDependencies(chartDir: string): Promise<ChartDependency[]> {
   const deps: ChartDependency[] = [];
   for (const file of ["Chart.yaml", "requirements.yaml"]) {
@@ -266,10 +286,14 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
         let chartDir = req.appDir;
         const missing = await missingDependencies(chartDir);
         if (missing.length > 0) {
+          // `file://` dependencies are copied in by helm: they must be inside the repository too.
+          await checkLocalDependencies(req.repoRoot, req.appDir, await chartDependencies(req.appDir));
           copy = await privateCopy(req.repoRoot, req.appDir);
           chartDir = copy.appDir;
           await addDependencyRepos(helm, missing, env, ctx.signal, settings.execTimeoutMs);
           await runTool(helm, ["dependency", "build", chartDir], { env, cwd: chartDir, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, label: "helm dependency build" });
+          // Check the copy as helm template will read it, after what the build put in charts/.
+          if (!settings.allowOutOfBoundsSymlinks) await checkOutOfBoundsSymlinks(copy.root);
         }
         // valuesObject wins over values entirely (Argo's ValuesYAML), as one extra file after the value files.
         let inlineValuesFile: string | undefined;

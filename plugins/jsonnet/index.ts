@@ -4,11 +4,12 @@
 //
 // Containment: the CLI itself reads any path an `import` names. Jsonnet imports must be string
 // literals (no computed imports), so every file is scanned before evaluation: each
-// import/importstr/importbin target is resolved the way the CLI would (the importing file's
-// directory, then each -J path) and every existing candidate must stay inside the repository
-// after following symlinks; imported .jsonnet/.libsonnet files are scanned recursively. An import
-// whose operand is not a plain string literal (e.g. a text block) is refused.
-import { readFile } from "node:fs/promises";
+// import/importstr/importbin target is resolved the way the CLI would (the directory of the path
+// the importing file was found at, not its symlink target; then the -J paths, last first), and
+// the file it finds must stay inside the repository, lexically and after following symlinks;
+// imported files are scanned in turn, up to MAX_JSONNET_IMPORTS. An import whose operand is not
+// a plain string literal (e.g. a text block) is refused.
+import { readFile, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
 import { envsubst } from "../buildenv.js";
@@ -115,32 +116,46 @@ export function scanJsonnetImports(src: string): JsonnetImport[] {
 }
 
 
-/** Checks every import reachable from `file` stays inside `repoRoot`. */
+/** More imported files than this in one evaluation is refused (a symlink loop can make paths grow forever). */
+export const MAX_JSONNET_IMPORTS = 5000;
+
+/**
+ * Checks every import reachable from `file` stays inside `repoRoot`, resolving each one the way
+ * the jsonnet CLI does: relative to the directory of the path the importing file was *found at*
+ * (lexically; a symlinked library directory is not replaced by its target), then each -J path.
+ * `file` and `jpaths` are the real paths handed to the CLI.
+ */
 export async function checkJsonnetImports(repoRoot: string, file: string, jpaths: string[], seen = new Set<string>()): Promise<void> {
-  if (seen.has(file)) return;
-  seen.add(file);
-  const where = relative(repoRoot, file);
-  let imports: JsonnetImport[];
-  try {
-    imports = scanJsonnetImports(await readFile(file, "utf8"));
-  } catch (err) {
-    throw new RenderError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  for (const imp of imports) {
-    if (isAbsolute(imp.path)) throw new RenderError(`${where}: ${imp.kind} "${imp.path}" is an absolute path; only paths inside the repository are allowed`);
-    const candidates = [dirname(file), ...jpaths].map((d) => resolve(d, imp.path));
-    let found = false;
-    for (const candidate of candidates) {
-      if (!(await pathExists(candidate))) continue;
-      const rel = relative(repoRoot, candidate);
-      if (rel === ".." || rel.startsWith("../")) throw new RenderError(`${where}: ${imp.kind} "${imp.path}" resolves outside the repository`);
-      const real = await resolveInside(repoRoot, repoRoot, rel, `${where}: ${imp.kind} "${imp.path}" →`);
-      found = true;
-      if (imp.kind === "import") await checkJsonnetImports(repoRoot, real, jpaths, seen);
+  const root = await realpath(repoRoot);
+  const queue = [file];
+  while (queue.length > 0) {
+    const current = queue.shift()!;
+    if (seen.has(current)) continue;
+    if (seen.size >= MAX_JSONNET_IMPORTS) throw new RenderError(`${relative(root, file)}: more than ${MAX_JSONNET_IMPORTS} imported files`);
+    seen.add(current);
+    const where = relative(root, current);
+    let imports: JsonnetImport[];
+    try {
+      imports = scanJsonnetImports(await readFile(current, "utf8"));
+    } catch (err) {
+      throw new RenderError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (!found) {
-      // The CLI will report the missing file; make sure the attempt can't name an outside path.
-      if (candidates.every((c) => relative(repoRoot, c).startsWith(".."))) throw new RenderError(`${where}: ${imp.kind} "${imp.path}" resolves outside the repository`);
+    for (const imp of imports) {
+      if (isAbsolute(imp.path)) throw new RenderError(`${where}: ${imp.kind} "${imp.path}" is an absolute path; only paths inside the repository are allowed`);
+      // The CLI's order: the importing file's directory, then the -J paths, last one first.
+      const candidates = [dirname(current), ...[...jpaths].reverse()].map((d) => resolve(d, imp.path));
+      const escapes = (c: string): boolean => { const rel = relative(root, c); return rel === ".." || rel.startsWith("../") || isAbsolute(rel); };
+      let found: string | undefined;
+      for (const c of candidates) if (await pathExists(c)) { found = c; break; }
+      if (found === undefined) {
+        // The CLI reports the missing file; an attempt that could only look outside is refused.
+        if (candidates.every(escapes)) throw new RenderError(`${where}: ${imp.kind} "${imp.path}" resolves outside the repository`);
+        continue;
+      }
+      if (escapes(found)) throw new RenderError(`${where}: ${imp.kind} "${imp.path}" resolves outside the repository`);
+      await resolveInside(root, root, relative(root, found), `${where}: ${imp.kind} "${imp.path}" →`);
+      // Recurse at the path the CLI found it at: its own imports resolve from there.
+      if (imp.kind === "import") queue.push(found);
     }
   }
 }

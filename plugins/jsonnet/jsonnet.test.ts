@@ -11,7 +11,7 @@ import { directoryPlugin } from "../directory/index.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseJsonManifests } from "../manifests.js";
 import type { RenderRequest, SourceSpec } from "../types.js";
-import { jsonnetArgs, scanJsonnetImports } from "./index.js";
+import { checkJsonnetImports, jsonnetArgs, scanJsonnetImports } from "./index.js";
 
 const testdata = join(dirname(fileURLToPath(import.meta.url)), "testdata");
 const ctx = { log: memoryLogger().logger };
@@ -70,4 +70,33 @@ test("jsonnet imports escaping the repository are refused", async () => {
   const ok = await render(`{ apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'fine'} }`);
   assert.deepEqual(ok.manifests.map((m) => m.metadata.name), ["fine"]);
   await rm(top, { recursive: true, force: true });
+});
+
+test("checkJsonnetImports resolves from where the CLI found a file (a symlinked library), in the CLI's order", async () => {
+  const top = await mkdtemp(join(tmpdir(), "hawser-jsonnet-lexical-"));
+  const root = join(top, "repo");
+  await mkdir(join(root, "deep", "er", "lib"), { recursive: true });
+  await writeFile(join(top, "secret.txt"), "s3cret");
+  // lib -> deep/er/lib: `../../secret.txt` from the link is beside the repository; from the
+  // target it would be deep/secret.txt, inside.
+  await symlink("deep/er/lib", join(root, "lib"));
+  await writeFile(join(root, "deep", "er", "lib", "x.libsonnet"), "importstr '../../secret.txt'");
+  await writeFile(join(root, "main.jsonnet"), "import 'lib/x.libsonnet'");
+  try {
+    await assert.rejects(checkJsonnetImports(root, join(root, "main.jsonnet"), []), /lib\/x\.libsonnet: importstr "\.\.\/\.\.\/secret\.txt" resolves outside the repository/);
+    // Found next to the importing file, a -J candidate that would climb out is never opened.
+    await writeFile(join(root, "deep", "er", "lib", "x.libsonnet"), "importstr 'ok.txt'");
+    await writeFile(join(root, "ok.txt"), "fine");
+    await writeFile(join(root, "main.jsonnet"), "importstr 'ok.txt'");
+    await checkJsonnetImports(root, join(root, "main.jsonnet"), [join(root, "deep")]);
+    // A library importing itself through two looping links makes paths multiply; the walk is
+    // bounded instead of running until the path length limit.
+    await symlink(".", join(root, "deep", "er", "lib", "a"));
+    await symlink(".", join(root, "deep", "er", "lib", "b"));
+    await writeFile(join(root, "deep", "er", "lib", "x.libsonnet"), "import 'a/x.libsonnet' + import 'b/x.libsonnet'");
+    await writeFile(join(root, "main.jsonnet"), "import 'lib/x.libsonnet'");
+    await assert.rejects(checkJsonnetImports(root, join(root, "main.jsonnet"), []), /more than 5000 imported files/);
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
 });

@@ -6,11 +6,17 @@
 // under its own directory, but a `resources:`/`components:` entry may name any directory, so
 // before building, the tree of kustomizations reachable from the source is walked and every
 // local reference is checked to stay inside the repository (lexically and after following
-// symlinks). Remote references (URLs, git) are left to kustomize, as in Argo.
+// symlinks): resources, patches, generator inputs, helmCharts values files and local charts, and
+// the paths inside generator/transformer config files. This matters most under
+// `--load-restrictor LoadRestrictionsNone`, where kustomize itself checks nothing. The
+// Application's own patches are checked up front, and after `kustomize edit` the private copy is
+// checked again as it will be built (symlinks and references). Remote references (URLs, git) are
+// left to kustomize, as in Argo.
 import { readFile, stat, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
-import { parse as parseYaml, stringify } from "yaml";
+import { dirname, isAbsolute, join, relative } from "node:path";
+import { parse as parseYaml, parseAllDocuments, stringify } from "yaml";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { checkOutOfBoundsSymlinks } from "../containment.js";
 import { privateCopy } from "../copy.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
@@ -89,12 +95,48 @@ function fileRefs(k: Record<string, unknown>): string[] {
   for (const list of ["generators", "transformers", "validators"]) each(k[list], push);
   push(field(k.openapi, "path"));
   push(field(k.helmGlobals, "chartHome"));
+  push(field(k.helmGlobals, "configHome"));
+  // helmCharts (and the older helmChartInflationGenerator): values files, and a local chart's
+  // directory (chartHome/name) when no repo is named.
+  const chartHome = field(k.helmGlobals, "chartHome");
+  for (const list of ["helmCharts", "helmChartInflationGenerator"]) {
+    each(k[list], (c) => {
+      push(field(c, "valuesFile"));
+      each(field(c, "additionalValuesFiles"), push);
+      push(field(c, "chartHome"));
+      const name = field(c, "name") ?? field(c, "chartName");
+      if (typeof name === "string" && !field(c, "repo") && !field(c, "chartRepoUrl")) {
+        const home = field(c, "chartHome") ?? chartHome;
+        push(`${typeof home === "string" && home !== "" ? home : "charts"}/${name}`);
+      }
+    });
+  }
+  return out;
+}
+
+const PATH_KEYS = new Set(["path", "valuesFile", "chartHome", "configHome", "env"]);
+const PATH_LIST_KEYS = new Set(["files", "envs", "additionalValuesFiles"]);
+
+/**
+ * Paths inside a generator/transformer/validator configuration file (a PatchTransformer's
+ * `path`, a HelmChartInflationGenerator's `valuesFile`, a ConfigMapGenerator's `files`, …),
+ * collected by key name at any depth: kustomize loads them relative to the kustomization.
+ */
+function configFileRefs(doc: unknown, depth = 0, out: string[] = []): string[] {
+  if (depth > 20 || typeof doc !== "object" || doc === null) return out;
+  for (const [key, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (PATH_KEYS.has(key) && typeof v === "string" && v !== "" && !v.includes("\n")) out.push(v);
+    else if (PATH_LIST_KEYS.has(key) && Array.isArray(v)) {
+      for (const f of v as unknown[]) if (typeof f === "string" && f !== "") out.push(f.includes("=") ? f.slice(f.indexOf("=") + 1) : f);
+    } else configFileRefs(v, depth + 1, out);
+  }
   return out;
 }
 
 /**
  * Walks the kustomizations reachable from `dir` and refuses any local reference that resolves
- * outside `repoRoot` (`../../base` inside the repository is fine).
+ * outside `repoRoot` (`../../base` inside the repository is fine). References that do not exist
+ * are left to kustomize to report: nothing can be read through them.
  */
 export async function checkKustomizationTree(repoRoot: string, dir: string, seen = new Set<string>()): Promise<void> {
   if (seen.has(dir)) return;
@@ -111,12 +153,29 @@ export async function checkKustomizationTree(repoRoot: string, dir: string, seen
   const k = doc as Record<string, unknown>;
   const where = relative(repoRoot, file) || file;
   const dirs = ["resources", "bases", "components"].flatMap((f) => (Array.isArray(k[f]) ? (k[f] as unknown[]) : [])).filter((r): r is string => typeof r === "string");
+  const configs = ["generators", "transformers", "validators"].flatMap((f) => (Array.isArray(k[f]) ? (k[f] as unknown[]) : [])).filter((r): r is string => typeof r === "string" && !r.includes("\n"));
   for (const ref of [...dirs, ...fileRefs(k)]) {
     if (isRemote(ref)) continue;
-    // A reference that does not exist is kustomize's error to report (or a remote spelling).
     if (!ref.startsWith("/") && !(await pathExists(join(dir, ref)))) continue;
     const real = await resolveInside(repoRoot, dir, ref, `kustomize reference in ${where}`);
     if ((await stat(real)).isDirectory()) await checkKustomizationTree(repoRoot, real, seen);
+    else if (configs.includes(ref)) await checkConfigFile(repoRoot, dir, real, `${where} → ${ref}`);
+  }
+}
+
+/** A generator/transformer config file's own path fields, relative to the kustomization dir. */
+async function checkConfigFile(repoRoot: string, dir: string, file: string, where: string): Promise<void> {
+  let docs: unknown[];
+  try {
+    docs = parseAllDocuments(await readFile(file, "utf8")).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+  } catch {
+    return; // not YAML kustomize could use either
+  }
+  for (const ref of docs.flatMap((d) => configFileRefs(d))) {
+    if (isRemote(ref)) continue;
+    // Field paths (`spec/replicas`, `/spec/replicas`) share the key name; only what exists can be read.
+    if (!(await pathExists(isAbsolute(ref) ? ref : join(dir, ref)))) continue;
+    await resolveInside(repoRoot, dir, ref, `kustomize reference in ${where}`);
   }
 }
 
@@ -142,6 +201,11 @@ export function createKustomizePlugin(deps: KustomizePluginDeps = {}): ConfigMan
       const rel = relative(req.repoRoot, req.appDir) || ".";
       const appDir = await resolveInside(req.repoRoot, req.repoRoot, rel, "source path");
       await checkKustomizationTree(req.repoRoot, appDir);
+      // The Application's (or .argocd-source's) patches name files relative to the source path.
+      for (const p of o.patches) {
+        if (typeof p.path !== "string" || p.path === "" || isRemote(p.path)) continue;
+        await resolveInside(req.repoRoot, appDir, p.path, "kustomize patch path");
+      }
 
       let binary: string;
       let buildOptions = splitBuildOptions(settings.kustomizeBuildOptions);
@@ -178,7 +242,9 @@ export function createKustomizePlugin(deps: KustomizePluginDeps = {}): ConfigMan
             await runTool(binary, args, { ...run, cwd: dir, label: `kustomize ${args.slice(0, 3).join(" ")}` });
           }
           if (o.patches.length > 0) await appendPatches(dir, o.patches);
-          if (components.length > 0) await checkKustomizationTree(copy.root, dir);
+          // The edits changed the kustomization: check the copy as it will be built.
+          if (!settings.allowOutOfBoundsSymlinks) await checkOutOfBoundsSymlinks(copy.root);
+          await checkKustomizationTree(copy.root, dir);
         }
         const args = kustomizeBuildArgs(dir, { buildOptions, helmPath: helm, kubeVersion: o.kubeVersion ?? req.kubeVersion, apiVersions: o.apiVersions ?? req.apiVersions });
         const { stdout } = await runTool(binary, args, { ...run, cwd: dir, label: "kustomize build" });

@@ -11,7 +11,7 @@ import { seedsDir } from "../../test/crds/seeds.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseManifests } from "../manifests.js";
 import type { Manifest, RenderRequest, SourceSpec } from "../types.js";
-import { createKustomizePlugin } from "./index.js";
+import { checkKustomizationTree, createKustomizePlugin } from "./index.js";
 
 const testdata = join(dirname(fileURLToPath(import.meta.url)), "testdata");
 const ctx = { log: memoryLogger().logger };
@@ -135,4 +135,36 @@ test("a missing component fails unless ignoreMissingComponents; kustomize errors
   await writeFile(join(root, "overlay", "kustomization.yaml"), "resources: [missing.yaml]\n");
   await assert.rejects(kustomize.generate(request(root, { path: "overlay" }), ctx), /kustomize build failed/);
   await rm(root, { recursive: true, force: true });
+});
+
+test("checkKustomizationTree: helmCharts values files, local chart names and generator/transformer config paths are contained", async () => {
+  const top = await mkdtemp(join(tmpdir(), "hawser-kust-tree-"));
+  const root = join(top, "repo");
+  await writeFile(join(top, "outside.yaml"), "leak: 1\n");
+  await mkdir(join(top, "outside-chart"), { recursive: true });
+  const check = async (files: Record<string, string>): Promise<void> => {
+    await rm(root, { recursive: true, force: true });
+    for (const [p, text] of Object.entries(files)) {
+      await mkdir(dirname(join(root, p)), { recursive: true });
+      await writeFile(join(root, p), text);
+    }
+    await checkKustomizationTree(root, join(root, "app"));
+  };
+  try {
+    await assert.rejects(check({ "app/kustomization.yaml": "helmCharts:\n- name: c\n  valuesFile: ../../outside.yaml\n" }), /kustomize reference in app\/kustomization\.yaml "\.\.\/\.\.\/outside\.yaml" resolves outside/);
+    await assert.rejects(check({ "app/kustomization.yaml": "helmCharts:\n- name: c\n  additionalValuesFiles: [ok.yaml, ../../outside.yaml]\n", "app/ok.yaml": "a: 1\n" }), /"\.\.\/\.\.\/outside\.yaml" resolves outside/);
+    // A chart with no repo is read from chartHome/name: a name that climbs out is refused.
+    await assert.rejects(check({ "app/kustomization.yaml": "helmCharts:\n- name: ../../../outside-chart\n" }), /"charts\/\.\.\/\.\.\/\.\.\/outside-chart" resolves outside/);
+    await assert.rejects(check({ "app/kustomization.yaml": "generators:\n- gen.yaml\n", "app/gen.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: g}\nfiles:\n- k=../../outside.yaml\n" }), /app\/kustomization\.yaml → gen\.yaml "\.\.\/\.\.\/outside\.yaml" resolves outside/);
+    await assert.rejects(check({ "app/kustomization.yaml": "transformers:\n- t.yaml\n", "app/t.yaml": "apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata: {name: h}\nvaluesFile: /etc/hostname\n" }), /"\/etc\/hostname" is an absolute path/);
+    // Field paths in transformer configs share the key name `path`; they are not files and pass.
+    await check({
+      "app/kustomization.yaml": "transformers:\n- labels.yaml\n",
+      "app/labels.yaml": "apiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: l}\nlabels: {a: b}\nfieldSpecs:\n- path: metadata/labels\n  create: true\n- path: /spec/selector\n",
+    });
+    // Inside the repository is fine, including values files next to the chart.
+    await check({ "app/kustomization.yaml": "helmCharts:\n- name: c\n  valuesFile: ../shared/values.yaml\n", "shared/values.yaml": "a: 1\n" });
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
 });

@@ -79,6 +79,8 @@ export interface ApplicationControllerOptions {
   installationID?: string;
   /** Diff every app with a server-side apply dry run unless it opts out. */
   serverSideDiff?: boolean;
+  /** reposerver.allow.oob.symlinks: render trees holding symlinks that leave them (dangerous). */
+  allowOutOfBoundsSymlinks?: boolean;
 }
 
 const PROJECT_INDEX = "project";
@@ -251,7 +253,10 @@ export class ApplicationController {
     if (this.parsedSettings?.resourceVersion !== rv) {
       const settings = cm ? parseArgoSettings((cm as { data?: Record<string, string> }).data) : defaultSettings();
       settings.installationID ??= this.opts.installationID;
-      const render = renderSettingsFromArgoCm((cm as { data?: Record<string, string> } | undefined)?.data);
+      const render: RenderSettings = {
+        ...renderSettingsFromArgoCm((cm as { data?: Record<string, string> } | undefined)?.data),
+        ...(this.opts.allowOutOfBoundsSymlinks ? { allowOutOfBoundsSymlinks: true } : {}),
+      };
       // Built-in plugins read tool settings when made: new settings, new built-ins (user plugins kept).
       this.parsedSettings = { resourceVersion: rv, settings, render, plugins: this.opts.plugins?.withBuiltinSettings(render) };
     }
