@@ -26,9 +26,9 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
-import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
 import { RenderError } from "./types.js";
 
 /** Argo's `reposerver.max.combined.directory.manifests.size` default ("10M"). */
@@ -61,7 +61,10 @@ export interface SandboxSettings {
   /** Hidden from tools when isolation is in effect. */
   maskedPaths: string[];
   maxRenderOutputBytes: number;
+  /** Argo's reposerver.max.combined.directory.manifests.size; 0 turns it off. */
   maxCombinedDirectoryManifestsBytes: number;
+  /** One manifest file of a directory app; 0 turns it off. */
+  maxManifestFileBytes: number;
 }
 
 function defaultSettings(): SandboxSettings {
@@ -73,6 +76,7 @@ function defaultSettings(): SandboxSettings {
     maskedPaths: defaultMaskedPaths(),
     maxRenderOutputBytes: DEFAULT_MAX_RENDER_OUTPUT_BYTES,
     maxCombinedDirectoryManifestsBytes: DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES,
+    maxManifestFileBytes: DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES,
   };
 }
 
@@ -306,6 +310,25 @@ export async function sandboxCommand(cmd: string, args: readonly string[], env: 
   const masked = report.mode === "none" ? [] : settings.maskedPaths.filter((p) => isAbsolute(p));
   const argv = sandboxArgv(resolved, args, { mode: report.mode, limits: report.limits, memoryBytes: settings.toolMemoryBytes, cpuSeconds: settings.toolCpuSeconds, masked, tools: report.tools });
   return { cmd: argv[0]!, args: argv.slice(1) };
+}
+
+/**
+ * A directory app's files are measured with stat before any is read (Argo's
+ * max.combined.directory.manifests.size), so a huge file is refused without memory growing.
+ */
+export async function checkManifestFileSizes(files: string[], repoRoot: string): Promise<void> {
+  const { maxManifestFileBytes: perFile, maxCombinedDirectoryManifestsBytes: combined } = settings;
+  let total = 0;
+  for (const file of files) {
+    const size = (await stat(file)).size;
+    if (perFile > 0 && size > perFile) {
+      throw new RenderError(`${relative(repoRoot, file)}: ${formatBytes(size)} is larger than the ${formatBytes(perFile)} limit for one manifest file (--max-manifest-file-size)`);
+    }
+    total += size;
+    if (combined > 0 && total > combined) {
+      throw new RenderError(`the manifests of this directory add up to more than the ${formatBytes(combined)} limit (reposerver.max.combined.directory.manifests.size in argocd-cmd-params-cm, or --max-combined-directory-manifests-size)`);
+    }
+  }
 }
 
 /** Kubernetes-style sizes: "10M" (10^6), "64Mi" (2^20), plain bytes; Argo's resource.Quantity subset. */
