@@ -59,7 +59,7 @@ test("--app-hard-resync is accepted as 0 (seed 003) and refused otherwise", () =
 test("render sandbox flags and Argo's reposerver.max.combined.directory.manifests.size", () => {
   const d = parseOperatorConfig([], {}) as OperatorConfig;
   assert.deepEqual(d.sandbox, {
-    isolation: "auto", toolMemoryBytes: 2 * 1024 ** 3, toolCpuSeconds: 120, maxRenderOutputBytes: 32 * 1024 ** 2,
+    isolation: "auto", toolMemoryBytes: 4 * 1024 ** 3, toolCpuSeconds: 120, maxRenderOutputBytes: 32 * 1024 ** 2,
     maxCombinedDirectoryManifestsBytes: undefined, maxManifestFileBytes: undefined,
   });
   const c = parseOperatorConfig(["--tmp-dir=/scratch", "--tool-isolation=none", "--tool-memory-limit=512Mi", "--tool-cpu-limit=30",

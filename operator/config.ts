@@ -116,7 +116,8 @@ Render sandbox (docs/security.md):
   --tool-isolation MODE        auto: run tools in a private mount and PID namespace that hides the
                                service-account token and kubeconfig, when the kernel allows it;
                                none: turn that off (dangerous) (default auto)
-  --tool-memory-limit SIZE     data memory of one tool run, e.g. 2Gi; 0 = none (default 2Gi)
+  --tool-memory-limit SIZE     address space of one tool run (RLIMIT_AS; Go tools reserve ~0.8Gi
+                               before allocating); 0 = none (default 4Gi)
   --tool-cpu-limit SECONDS     CPU time of one tool run; 0 = none (default 120)
   --max-render-output SIZE     tool output of one render, all tools together (default 32Mi)
   --max-combined-directory-manifests-size SIZE

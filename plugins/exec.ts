@@ -87,11 +87,11 @@ export async function runTool(cmd: string, args: readonly string[], opts: ExecOp
   return result;
 }
 
-/** RLIMIT_CPU ends a process with SIGXCPU (SIGKILL at the hard limit); RLIMIT_DATA makes allocations fail. */
+/** RLIMIT_CPU ends a process with SIGXCPU (SIGKILL at the hard limit); RLIMIT_AS makes allocations fail. */
 function limitMessage(label: string, signal: NodeJS.Signals | null, code: number | null, stderr: string): string | undefined {
   // 152 = 128 + SIGXCPU, as the isolation wrapper's shell reports a signalled tool.
   if (signal === "SIGXCPU" || code === 152) return `${label}: stopped after using more than its CPU time limit (--tool-cpu-limit)`;
-  if (/out of memory|cannot allocate memory|fatal error: runtime: out of memory|allocation failed|std::bad_alloc|memory exhausted/i.test(stderr)) {
+  if (/out of memory|cannot allocate memory|failed to reserve .*memory|MemoryError|allocation failed|std::bad_alloc|memory exhausted/i.test(stderr)) {
     return `${label}: stopped after exceeding its memory limit (--tool-memory-limit)`;
   }
   return undefined;

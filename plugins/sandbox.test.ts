@@ -17,7 +17,7 @@ const helpers: SandboxHelpers = { prlimit: "/usr/bin/prlimit", unshare: "/usr/bi
 
 test("sandboxArgv wraps a tool in prlimit and unshare, with masked paths as arguments, never in the script", () => {
   const argv = sandboxArgv("/usr/bin/helm", ["template", "x"], { mode: "namespaces", limits: true, memoryBytes: 1024, cpuSeconds: 10, masked: ["/a b", "/c;rm -rf /"], tools: helpers });
-  assert.deepEqual(argv.slice(0, 5), ["/usr/bin/prlimit", "--data=1024", "--cpu=10:15", "--", "/usr/bin/unshare"]);
+  assert.deepEqual(argv.slice(0, 5), ["/usr/bin/prlimit", "--as=1024", "--cpu=10:15", "--", "/usr/bin/unshare"]);
   const sh = argv.indexOf("/bin/sh");
   assert.ok(sh > 0, "the mask script runs under /bin/sh");
   assert.equal(argv[sh + 1], "-c");

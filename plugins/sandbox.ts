@@ -14,9 +14,13 @@
 //   Where namespaces are refused (a non-root pod under the default seccomp profile) the fallback
 //   is "none", logged as a warning at start-up: tools then run as the operator's user and can read
 //   what it can.
-// - Limits per tool run with `prlimit`: CPU seconds (RLIMIT_CPU) and data memory (RLIMIT_DATA,
-//   which counts heap and anonymous mappings but not the address space Go binaries reserve, so a
-//   bound that stops a runaway tool still lets helm start). The wall-clock timeout is exec.ts's.
+// - Limits per tool run with `prlimit`: CPU seconds (RLIMIT_CPU) and address space (RLIMIT_AS).
+//   Measured with helm v3.21: RLIMIT_DATA does not bound Go binaries (their heap is sometimes
+//   made writable with mprotect, which that limit does not check), while RLIMIT_AS is exact; a
+//   Go binary reserves about 0.8 GiB before allocating anything (helm fails to start under
+//   500 MiB), so the default of 4 GiB leaves about 3 GiB of heap. Tools also get the highest
+//   oom_score_adj (`choom`), so under the pod's memory limit the kernel kills a tool, not the
+//   operator. The wall-clock timeout is exec.ts's.
 // - An output budget per render: the stdout of every tool in one render counts against one cap,
 //   so a 60 MB manifest is refused before it is parsed into gigabytes of objects.
 //
@@ -35,8 +39,8 @@ import { RenderError } from "./types.js";
 export const DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES = 10_000_000;
 /** The stdout of all tools in one render together (helm template, kustomize build, CMP generate…). */
 export const DEFAULT_MAX_RENDER_OUTPUT_BYTES = 32 * 1024 * 1024;
-/** RLIMIT_DATA per tool run. helm and kustomize rendering large charts stay well below it. */
-export const DEFAULT_TOOL_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
+/** RLIMIT_AS per tool run: about 3 GiB of heap for a Go tool after its ~0.8 GiB of reservations. */
+export const DEFAULT_TOOL_MEMORY_BYTES = 4 * 1024 * 1024 * 1024;
 /** RLIMIT_CPU per tool run (seconds of CPU time, all threads together). */
 export const DEFAULT_TOOL_CPU_SECONDS = 120;
 
@@ -52,7 +56,7 @@ export type IsolationMode = "namespaces" | "user-namespaces" | "none";
 export interface SandboxSettings {
   /** Where per-render scratch directories and tool caches go. */
   tmpBase: string;
-  /** RLIMIT_DATA for each tool run; 0 turns the limit off. */
+  /** RLIMIT_AS (address space) for each tool run; 0 turns the limit off. */
   toolMemoryBytes: number;
   /** RLIMIT_CPU for each tool run; 0 turns the limit off. */
   toolCpuSeconds: number;
@@ -216,7 +220,7 @@ const MASK_SCRIPT = 'm=$1; n=$2; shift 2; while [ "$n" -gt 0 ]; do p=$1; shift; 
   + 'unset PWD OLDPWD; "$@"; exit $?';
 
 /** Absolute paths of the helpers, found once (the tool's PATH may be anything). */
-export interface SandboxHelpers { prlimit: string; unshare: string; sh: string; mount: string }
+export interface SandboxHelpers { prlimit: string; unshare: string; sh: string; mount: string; /** "" when absent */ choom?: string }
 
 /** unshare's flags per mode: a user namespace first when the operator is not root. */
 export function unshareFlags(mode: IsolationMode): string[] {
@@ -234,11 +238,13 @@ export function sandboxArgv(cmd: string, args: readonly string[], opts: { mode: 
   const argv: string[] = [];
   if (opts.limits && (opts.memoryBytes > 0 || opts.cpuSeconds > 0)) {
     argv.push(tools.prlimit);
-    if (opts.memoryBytes > 0) argv.push(`--data=${opts.memoryBytes}`);
+    if (opts.memoryBytes > 0) argv.push(`--as=${opts.memoryBytes}`);
     // Soft limit: SIGXCPU, which names the cause; the hard limit a little later is SIGKILL.
     if (opts.cpuSeconds > 0) argv.push(`--cpu=${opts.cpuSeconds}:${opts.cpuSeconds + 5}`);
     argv.push("--");
   }
+  // The first process the kernel's OOM killer picks, inside the pod's memory limit.
+  if (opts.limits && tools.choom) argv.push(tools.choom, "-n", "1000", "--");
   if (opts.mode !== "none") {
     argv.push(tools.unshare, ...unshareFlags(opts.mode), "--", tools.sh, "-c", MASK_SCRIPT, "hawser-sandbox", tools.mount, String(opts.masked.length), ...opts.masked);
   }
@@ -276,7 +282,7 @@ export function detectIsolation(): Promise<IsolationReport> {
   detected ??= (async (): Promise<IsolationReport> => {
     const search = `${process.env.PATH ?? ""}:/usr/sbin:/usr/bin:/sbin:/bin`;
     const find = async (name: string): Promise<string> => (await findExecutable(name, search)) ?? "";
-    const tools: SandboxHelpers = { prlimit: await find("prlimit"), unshare: await find("unshare"), sh: await find("sh"), mount: await find("mount") };
+    const tools: SandboxHelpers = { prlimit: await find("prlimit"), unshare: await find("unshare"), sh: await find("sh"), mount: await find("mount"), choom: await find("choom") };
     const limits = tools.prlimit !== "";
     if (settings.isolation === "none") return { mode: "none", reason: "turned off (--tool-isolation=none)", limits, tools };
     const lacking = (["unshare", "sh", "mount"] as const).filter((t) => tools[t] === "");

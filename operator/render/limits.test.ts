@@ -175,3 +175,24 @@ test("render sandbox: a plugin dumping its environment sees only the allowlist, 
     await rm(base, { recursive: true, force: true });
   }
 });
+
+test("render sandbox: a chart whose template allocates past --tool-memory-limit fails the render with a clear error", async () => {
+  const repo = await mkdtemp(join(tmpdir(), "hawser-memchart-"));
+  // 1 GiB of address space: enough for helm to start (it reserves ~0.8 GiB), not for the template.
+  configureSandbox({ toolMemoryBytes: 1024 * 1024 * 1024 });
+  try {
+    await mkdir(join(repo, "chart", "templates"), { recursive: true });
+    await writeFile(join(repo, "chart", "Chart.yaml"), "apiVersion: v2\nname: memchart\nversion: 0.1.0\n");
+    // Builds a 400 MB string inside helm (about 450 MB resident without a limit), prints 9 bytes.
+    await writeFile(join(repo, "chart", "templates", "cm.yaml"), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  k: {{ repeat 400000000 "x" | len | quote }}\n');
+    const url = "https://git.example.com/memchart.git";
+    const err = await renderApplication(app({ source: { repoURL: url, path: "chart" } }), {
+      repos: dirRepo(url, repo), plugins: builtinPlugins(), cache: new RenderCache(),
+    }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof RenderError, `a RenderError, got ${String(err)}`);
+    assert.match(err.message, /^helm template: stopped after exceeding its memory limit \(--tool-memory-limit\)/);
+  } finally {
+    configureSandbox({});
+    await rm(repo, { recursive: true, force: true });
+  }
+});
