@@ -220,7 +220,7 @@ async function ensureDefaultProject(client: KubeClient, namespace: string, log: 
  * The render sandbox's settings (flags over argocd-cmd-params-cm over defaults), and a check of
  * which isolation the kernel allows, logged once so an operator without it is visible.
  */
-async function setUpRenderSandbox(config: OperatorConfig, cmdParams: CmdParams, log: Logger): Promise<void> {
+export async function setUpRenderSandbox(config: OperatorConfig, cmdParams: CmdParams, log: Logger): Promise<void> {
   const f = config.sandbox;
   const combined = f.maxCombinedDirectoryManifestsBytes ?? cmdParams.maxCombinedDirectoryManifestsBytes ?? DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES;
   const settings = configureSandbox({

@@ -284,6 +284,8 @@ export function detectIsolation(): Promise<IsolationReport> {
     const find = async (name: string): Promise<string> => (await findExecutable(name, search)) ?? "";
     const tools: SandboxHelpers = { prlimit: await find("prlimit"), unshare: await find("unshare"), sh: await find("sh"), mount: await find("mount"), choom: await find("choom") };
     const limits = tools.prlimit !== "";
+    // oom_score_adj may not be writable (a read-only /proc): then tools run without it.
+    if (tools.choom && (await runQuiet(tools.choom, ["-n", "1000", "--", "/bin/true"])).code !== 0) tools.choom = "";
     if (settings.isolation === "none") return { mode: "none", reason: "turned off (--tool-isolation=none)", limits, tools };
     const lacking = (["unshare", "sh", "mount"] as const).filter((t) => tools[t] === "");
     if (lacking.length > 0) return { mode: "none", reason: `${lacking.join(", ")} not found (util-linux)`, limits, tools };
