@@ -2,10 +2,13 @@
 // operator's environment, view of the filesystem and no limits.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { ExecError, baseToolEnv, runTool } from "./exec.js";
 import {
   configureSandbox, currentRenderScope, defaultMaskedPaths, detectIsolation, parseByteSize, sandboxArgv, sandboxEnv,
@@ -175,4 +178,24 @@ test("all tools of one render share one output budget", async () => {
   } finally {
     configureSandbox({});
   }
+});
+
+test("with the default settings, a tool cannot read the pod's real service-account token path", async (t) => {
+  if (process.getuid?.() !== 0 || (await detectIsolation()).mode === "none") {
+    t.skip("needs root (a private mount namespace holds the sentinel token) and isolation");
+    return;
+  }
+  // In a private mount namespace, /run gets a tmpfs holding a token where a pod has it (/var/run
+  // is /run on Debian); the host's /run is untouched. Then the default sandbox runs `cat` on it.
+  const setup = 'mount -t tmpfs tmpfs /run && mkdir -p /run/secrets/kubernetes.io/serviceaccount && '
+    + 'printf s3ntinel-sa-token > /run/secrets/kubernetes.io/serviceaccount/token && exec "$@"';
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const readToken = async (isolation: string): Promise<string> => {
+    const { stdout } = await promisify(execFile)("unshare", ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", setup, "setup",
+      process.execPath, "--import", "tsx", "test/support/read-token.ts"], { cwd: root, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HAWSER_TEST_ISOLATION: isolation } });
+    return (JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { seen?: string }).seen ?? "";
+  };
+  assert.equal(await readToken("none"), "s3ntinel-sa-token", "without isolation the tool reads the token (the setup is real)");
+  const masked = await readToken("auto");
+  assert.ok(!masked.includes("s3ntinel-sa-token"), `the default sandbox hides the token: ${masked}`);
 });
