@@ -17,7 +17,8 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+# util-linux and mount: the render sandbox (prlimit, choom, unshare; plugins/sandbox.ts).
+RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates util-linux mount \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=tools /cache/bin/ /opt/hawser-tools/
 RUN for d in /opt/hawser-tools/*/; do ln -s "$d"* /usr/local/bin/; done

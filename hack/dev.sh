@@ -15,6 +15,9 @@ setup_apt() {
   command -v etcd >/dev/null || missing+=(etcd-server)
   command -v git >/dev/null || missing+=(git)
   command -v openssl >/dev/null || missing+=(openssl)
+  # The render sandbox: prlimit, unshare and choom (util-linux) and mount run every tool.
+  { command -v prlimit && command -v unshare && command -v choom; } >/dev/null || missing+=(util-linux)
+  command -v mount >/dev/null || missing+=(mount)
   [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server) # git ssh transport tests run a local sshd
   command -v go >/dev/null || [[ -x /usr/local/go/bin/go ]] || missing+=(golang-go)
   command -v node >/dev/null || missing+=(nodejs npm)

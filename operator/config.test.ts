@@ -65,3 +65,21 @@ test("out-of-bounds symlinks: off by default; the flag or argocd-cmd-params-cm t
   // A typo must not silently pick a side.
   assert.throws(() => parseCmdParams({ "reposerver.allow.oob.symlinks": "yes please" }), /reposerver\.allow\.oob\.symlinks must be true or false/);
 });
+
+test("render sandbox flags and Argo's reposerver.max.combined.directory.manifests.size", () => {
+  const d = parseOperatorConfig([], {}) as OperatorConfig;
+  assert.deepEqual(d.sandbox, {
+    isolation: "auto", toolMemoryBytes: 4 * 1024 ** 3, toolCpuSeconds: 120, maxRenderOutputBytes: 32 * 1024 ** 2,
+    maxCombinedDirectoryManifestsBytes: undefined, maxManifestFileBytes: undefined,
+  });
+  const c = parseOperatorConfig(["--tmp-dir=/scratch", "--tool-isolation=none", "--tool-memory-limit=512Mi", "--tool-cpu-limit=30",
+    "--max-render-output=64Mi", "--max-combined-directory-manifests-size=20M", "--max-manifest-file-size=1M"], {}) as OperatorConfig;
+  assert.deepEqual(c.sandbox, {
+    tmpDir: "/scratch", isolation: "none", toolMemoryBytes: 512 * 1024 ** 2, toolCpuSeconds: 30, maxRenderOutputBytes: 64 * 1024 ** 2,
+    maxCombinedDirectoryManifestsBytes: 20_000_000, maxManifestFileBytes: 1_000_000,
+  });
+  assert.throws(() => parseOperatorConfig(["--tool-isolation=off"], {}), (e: unknown) => e instanceof FlagError && /--tool-isolation must be auto or none/.test(e.message));
+  assert.throws(() => parseOperatorConfig(["--max-render-output=lots"], {}), (e: unknown) => e instanceof FlagError && /--max-render-output: "lots" is not a size/.test(e.message));
+  assert.equal(parseCmdParams({ "reposerver.max.combined.directory.manifests.size": "25M" }).maxCombinedDirectoryManifestsBytes, 25_000_000);
+  assert.throws(() => parseCmdParams({ "reposerver.max.combined.directory.manifests.size": "big" }), /reposerver\.max\.combined\.directory\.manifests\.size: "big" is not a size/);
+});

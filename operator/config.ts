@@ -2,6 +2,9 @@
 // has them (`--status-processors`, `--operation-processors`, `--app-resync`), parsed into one
 // typed object that the rest of the process receives.
 import { FlagError, flagInt, flagValue, parseFlags } from "./cli/flags.js";
+import {
+  DEFAULT_MAX_RENDER_OUTPUT_BYTES, DEFAULT_TOOL_CPU_SECONDS, DEFAULT_TOOL_MEMORY_BYTES, parseByteSize,
+} from "../plugins/sandbox.js";
 import { DEFAULT_SELF_HEAL_BACKOFF, type SelfHealBackoff } from "./engine/sync/autosync.js";
 import { parseLogLevel, type LogLevel } from "./runtime/logger.js";
 
@@ -42,6 +45,21 @@ export interface OperatorConfig {
   /** Argo's reposerver.allow.oob.symlinks (or argocd-cmd-params-cm's key): no symlink check. */
   allowOobSymlinks: boolean;
   logLevel: LogLevel;
+  /** The render sandbox (plugins/sandbox.ts); see docs/security.md. */
+  sandbox: SandboxFlags;
+}
+
+export interface SandboxFlags {
+  /** Base of per-render scratch directories; default $TMPDIR, else /tmp. */
+  tmpDir?: string;
+  isolation: "auto" | "none";
+  toolMemoryBytes: number;
+  toolCpuSeconds: number;
+  maxRenderOutputBytes: number;
+  /** Unset: argocd-cmd-params-cm reposerver.max.combined.directory.manifests.size, else 10M. */
+  maxCombinedDirectoryManifestsBytes?: number;
+  /** Unset: the combined limit. */
+  maxManifestFileBytes?: number;
 }
 
 export const operatorFlagSpec = {
@@ -49,6 +67,8 @@ export const operatorFlagSpec = {
     "kubeconfig", "namespace", "status-processors", "operation-processors", "appset-processors",
     "app-resync", "app-resync-jitter", "metrics-addr", "lease-name", "log-level",
     "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "installation-id",
+    "tmp-dir", "tool-isolation", "tool-memory-limit", "tool-cpu-limit", "max-render-output",
+    "max-combined-directory-manifests-size", "max-manifest-file-size",
     "app-hard-resync", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
   repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
@@ -95,6 +115,22 @@ export const operatorUsage = `usage: hawser operator [flags]
                                argocd-cmd-params-cm). Anyone who can push can then read any file the
                                operator can, such as its service-account token. Default false.
   --log-level LEVEL            debug, info, warn, error (default info; env HAWSER_LOG_LEVEL)
+
+Render sandbox (docs/security.md):
+  --tmp-dir DIR                per-render scratch directories and pulled charts (default $TMPDIR or /tmp;
+                               must be writable: the chart mounts an emptyDir)
+  --tool-isolation MODE        auto: run tools in a private mount and PID namespace that hides the
+                               service-account token and kubeconfig, when the kernel allows it;
+                               none: turn that off (dangerous) (default auto)
+  --tool-memory-limit SIZE     address space of one tool run (RLIMIT_AS; Go tools reserve ~0.8Gi
+                               before allocating); 0 = none (default 4Gi)
+  --tool-cpu-limit SECONDS     CPU time of one tool run; 0 = none (default 120)
+  --max-render-output SIZE     tool output of one render, all tools together (default 32Mi)
+  --max-combined-directory-manifests-size SIZE
+                               a directory app's files together (default: argocd-cmd-params-cm
+                               reposerver.max.combined.directory.manifests.size, else 10M)
+  --max-manifest-file-size SIZE
+                               one file of a directory app (default: the combined limit)
 `;
 
 export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig | "help" {
@@ -150,6 +186,35 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     installationID: flagValue(flags, "installation-id") ?? (env.HAWSER_INSTALLATION_ID || undefined),
     allowOobSymlinks: flags.booleans.get("allow-oob-symlinks") ?? false,
     logLevel: parseLogLevel(flagValue(flags, "log-level") ?? env.HAWSER_LOG_LEVEL),
+    sandbox: sandboxFlags((k) => flagValue(flags, k)),
+  };
+}
+
+function sandboxFlags(get: (key: string) => string | undefined): SandboxFlags {
+  const size = (key: string): number | undefined => {
+    const raw = get(key);
+    if (raw === undefined) return undefined;
+    try {
+      return parseByteSize(raw, `--${key}`);
+    } catch (err) {
+      throw new FlagError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  const isolation = get("tool-isolation") ?? "auto";
+  if (isolation !== "auto" && isolation !== "none") throw new FlagError(`--tool-isolation must be auto or none, got "${isolation}"`);
+  const cpu = get("tool-cpu-limit");
+  const cpuSeconds = cpu === undefined ? DEFAULT_TOOL_CPU_SECONDS : Number(cpu);
+  if (!Number.isInteger(cpuSeconds) || cpuSeconds < 0) throw new FlagError(`--tool-cpu-limit must be a whole number of seconds, got "${cpu}"`);
+  const tmpDir = get("tmp-dir");
+  if (tmpDir === "") throw new FlagError("--tmp-dir must name a directory");
+  return {
+    ...(tmpDir !== undefined ? { tmpDir } : {}),
+    isolation,
+    toolMemoryBytes: size("tool-memory-limit") ?? DEFAULT_TOOL_MEMORY_BYTES,
+    toolCpuSeconds: cpuSeconds,
+    maxRenderOutputBytes: size("max-render-output") ?? DEFAULT_MAX_RENDER_OUTPUT_BYTES,
+    maxCombinedDirectoryManifestsBytes: size("max-combined-directory-manifests-size"),
+    maxManifestFileBytes: size("max-manifest-file-size"),
   };
 }
 
@@ -160,6 +225,8 @@ export interface CmdParams {
   waveDelayMs?: number;
   /** reposerver.allow.oob.symlinks: "true" turns the out-of-bounds symlink check off. */
   allowOobSymlinks: boolean;
+  /** reposerver.max.combined.directory.manifests.size (Argo's default 10M applies when unset). */
+  maxCombinedDirectoryManifestsBytes?: number;
 }
 
 function selfHealFrom(get: (key: string) => string | undefined, keys: { timeout: string; backoffTimeout: string; factor: string; cap: string }, prefix: string): CmdParams["selfHeal"] {
@@ -197,6 +264,14 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
     const n = Number(wave);
     if (!Number.isFinite(n) || n < 0) throw new FlagError(`argocd-cmd-params-cm controller.sync.wave.delay.seconds must be a non-negative number, got "${wave}"`);
     params.waveDelayMs = n * 1000;
+  }
+  const combined = d["reposerver.max.combined.directory.manifests.size"];
+  if (combined !== undefined && combined.trim() !== "") {
+    try {
+      params.maxCombinedDirectoryManifestsBytes = parseByteSize(combined, "argocd-cmd-params-cm reposerver.max.combined.directory.manifests.size");
+    } catch (err) {
+      throw new FlagError(err instanceof Error ? err.message : String(err));
+    }
   }
   return params;
 }

@@ -6,7 +6,8 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { builtinGenerators, type GeneratorRegistry } from "../generators/index.js";
 import { builtinPlugins, type PluginRegistry } from "../plugins/index.js";
 import { ARGO_API_VERSION } from "./api/annotations.js";
-import { parseCmdParams, selfHealBackoff, type OperatorConfig } from "./config.js";
+import { parseCmdParams, selfHealBackoff, type CmdParams, type OperatorConfig } from "./config.js";
+import { configureSandbox, DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES, defaultMaskedPaths, detectIsolation } from "../plugins/sandbox.js";
 import { ApplicationController } from "./controllers/application/controller.js";
 import { ApplicationSetController } from "./controllers/applicationset/watch.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
@@ -89,6 +90,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   log.info("controller settings", { selfHealBackoff: selfHeal, waveDelayMs: cmdParams.waveDelayMs ?? 2000 });
   const allowOobSymlinks = config.allowOobSymlinks || cmdParams.allowOobSymlinks;
   if (allowOobSymlinks) log.warn("out-of-bounds symlink check is off (reposerver.allow.oob.symlinks): repositories can make tools read files outside them");
+  await setUpRenderSandbox(config, cmdParams, log);
 
   const events = new EventRecorder(client, "hawser-application-controller", log, config.namespace);
 
@@ -214,5 +216,38 @@ async function ensureDefaultProject(client: KubeClient, namespace: string, log: 
     log.info("created the default AppProject", { namespace });
   } catch (err) {
     if (!(err instanceof KubeApiError && err.isConflict)) throw err;
+  }
+}
+
+/**
+ * The render sandbox's settings (flags over argocd-cmd-params-cm over defaults), and a check of
+ * which isolation the kernel allows, logged once so an operator without it is visible.
+ */
+export async function setUpRenderSandbox(config: OperatorConfig, cmdParams: CmdParams, log: Logger): Promise<void> {
+  const f = config.sandbox;
+  const combined = f.maxCombinedDirectoryManifestsBytes ?? cmdParams.maxCombinedDirectoryManifestsBytes ?? DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES;
+  const settings = configureSandbox({
+    ...(f.tmpDir !== undefined ? { tmpBase: f.tmpDir } : {}),
+    isolation: f.isolation,
+    toolMemoryBytes: f.toolMemoryBytes,
+    toolCpuSeconds: f.toolCpuSeconds,
+    maxRenderOutputBytes: f.maxRenderOutputBytes,
+    maxCombinedDirectoryManifestsBytes: combined,
+    maxManifestFileBytes: f.maxManifestFileBytes ?? combined,
+    // The kubeconfig this operator was started with is a credential too.
+    maskedPaths: defaultMaskedPaths(process.env, config.kubeconfig ? [config.kubeconfig] : []),
+  });
+  const isolation = await detectIsolation();
+  const fields = {
+    isolation: isolation.mode, limits: isolation.limits, tmpDir: settings.tmpBase, maskedPaths: settings.maskedPaths,
+    toolMemoryBytes: settings.toolMemoryBytes, toolCpuSeconds: settings.toolCpuSeconds,
+    maxRenderOutputBytes: settings.maxRenderOutputBytes, maxCombinedDirectoryManifestsBytes: settings.maxCombinedDirectoryManifestsBytes,
+  };
+  if (isolation.mode === "none" || !isolation.limits) {
+    log.warn("render sandbox is degraded: tools can read what the operator can (including its service-account token) or run without CPU and memory limits", {
+      ...fields, reason: isolation.reason ?? (isolation.limits ? undefined : "prlimit (util-linux) not found"),
+    });
+  } else {
+    log.info("render sandbox", fields);
   }
 }

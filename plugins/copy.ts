@@ -1,10 +1,11 @@
 // Private copies of a checkout. Checkouts are shared and read-only, but Argo's tools edit files
 // before building (`kustomize edit`, `helm dependency build`, CMP init commands); they run on a
 // copy instead. `.git` is left out; symlinks are copied as links (containment is checked on the
-// original tree before anything runs).
-import { cp, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// original tree before anything runs). Copies go into the render's scratch directory (the
+// operator's own temp directory may be read-only), so they also vanish with the render.
+import { cp, rm } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
+import { scratchDir } from "./sandbox.js";
 import { RenderError } from "./types.js";
 
 export interface PrivateCopy {
@@ -18,7 +19,7 @@ export interface PrivateCopy {
 export const MAX_COPY_ENTRIES = 100_000;
 
 export async function privateCopy(repoRoot: string, appDir: string, prefix = "hawser-render-", maxEntries = MAX_COPY_ENTRIES): Promise<PrivateCopy> {
-  const tmp = await mkdtemp(join(tmpdir(), prefix));
+  const tmp = await scratchDir(prefix);
   const root = join(tmp, "repo");
   let entries = 0;
   try {

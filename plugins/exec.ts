@@ -1,9 +1,12 @@
 // The one process runner every config-management plugin uses (Argo's util/exec): argv arrays
 // only, never a shell; an explicit environment; a timeout that sends SIGTERM to the whole process
 // group and SIGKILL after a grace period; caps on stdout and stderr; cancellation by AbortSignal;
-// and stderr redacted before it reaches an error message.
+// and stderr redacted before it reaches an error message. Every run goes through the render
+// sandbox (plugins/sandbox.ts): scrubbed environment, scratch directories, isolation, CPU and
+// memory limits, and the render's output budget.
 import { spawn } from "node:child_process";
 import { redact } from "../operator/runtime/redact.js";
+import { currentRenderScope, formatBytes, sandboxCommand, sandboxEnv, ENV_ALLOWLIST } from "./sandbox.js";
 import { RenderError } from "./types.js";
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 90_000;
@@ -33,7 +36,7 @@ export interface ExecResult {
   stderr: string;
 }
 
-export type ExecFailure = "exit" | "timeout" | "aborted" | "output-limit" | "spawn";
+export type ExecFailure = "exit" | "timeout" | "aborted" | "output-limit" | "spawn" | "resource-limit";
 
 /** A tool run that failed; the message holds redacted stderr, never the argv (it may carry credentials). */
 export class ExecError extends RenderError {
@@ -43,10 +46,13 @@ export class ExecError extends RenderError {
   }
 }
 
-/** The variables tools need from the operator's own environment; everything else is explicit. */
+/**
+ * The variables tools need from the operator's own environment; everything else is explicit.
+ * HOME and TMPDIR are set per render by the sandbox (outside a render they are the operator's).
+ */
 export function baseToolEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const key of ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy"]) {
+  for (const key of [...ENV_ALLOWLIST, ...(currentRenderScope() ? [] : ["HOME", "TMPDIR"])]) {
     const v = process.env[key];
     if (v !== undefined) env[key] = v;
   }
@@ -58,19 +64,47 @@ function basename(cmd: string): string {
   return i >= 0 ? cmd.slice(i + 1) : cmd;
 }
 
-/** Runs `cmd args…` and resolves with its output when it exits 0. */
-export function runTool(cmd: string, args: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+/** Runs `cmd args…` in the render sandbox and resolves with its output when it exits 0. */
+export async function runTool(cmd: string, args: readonly string[], opts: ExecOptions): Promise<ExecResult> {
   const label = opts.label ?? basename(cmd);
+  if (opts.signal?.aborted) throw new ExecError(`${label}: cancelled`, "aborted");
+  const scope = currentRenderScope();
+  const env = sandboxEnv(opts.env, scope);
+  const wrapped = await sandboxCommand(cmd, args, env);
+  if ("missing" in wrapped) throw new ExecError(`${label}: cannot run: ${basename(cmd)} not found`, "spawn");
+  // The render's output budget caps this run too: together the tools of one render may print
+  // only so much, whatever each one's own cap.
+  const room = scope ? Math.max(0, scope.outputLimit - scope.outputUsed) : Infinity;
+  const maxOwn = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
+  const budgetBound = room < maxOwn;
+  const result = await spawnTool(wrapped.cmd, wrapped.args, {
+    ...opts, env, cwd: opts.cwd ?? scope?.tmp, label, maxStdoutBytes: Math.min(maxOwn, room),
+    outputLimitMessage: budgetBound && scope
+      ? `${label}: the rendered manifests are larger than the ${formatBytes(scope.outputLimit)} limit for one render (--max-render-output)`
+      : undefined,
+  });
+  if (scope) scope.outputUsed += Buffer.byteLength(result.stdout, "utf8");
+  return result;
+}
+
+/** RLIMIT_CPU ends a process with SIGXCPU (SIGKILL at the hard limit); RLIMIT_AS makes allocations fail. */
+function limitMessage(label: string, signal: NodeJS.Signals | null, code: number | null, stderr: string): string | undefined {
+  // 152 = 128 + SIGXCPU, as the isolation wrapper's shell reports a signalled tool.
+  if (signal === "SIGXCPU" || code === 152) return `${label}: stopped after using more than its CPU time limit (--tool-cpu-limit)`;
+  if (/out of memory|cannot allocate memory|failed to reserve .*memory|MemoryError|allocation failed|std::bad_alloc|memory exhausted/i.test(stderr)) {
+    return `${label}: stopped after exceeding its memory limit (--tool-memory-limit)`;
+  }
+  return undefined;
+}
+
+function spawnTool(cmd: string, args: readonly string[], opts: ExecOptions & { label: string; outputLimitMessage?: string }): Promise<ExecResult> {
+  const label = opts.label;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
   const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const maxOut = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
   const maxErr = opts.maxStderrBytes ?? DEFAULT_MAX_STDERR_BYTES;
 
   return new Promise<ExecResult>((resolve, reject) => {
-    if (opts.signal?.aborted) {
-      reject(new ExecError(`${label}: cancelled`, "aborted"));
-      return;
-    }
     // detached: the child leads its own process group, so a timeout also stops its children
     // (a CMP's `sh -c` pipeline) instead of orphaning them.
     const child = spawn(cmd, [...args], { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
@@ -106,7 +140,7 @@ export function runTool(cmd: string, args: readonly string[], opts: ExecOptions)
       outBytes += chunk.length;
       if (outBytes > maxOut) {
         const limit = maxOut >= 1024 * 1024 ? `${Math.round(maxOut / 1024 / 1024)} MiB` : `${maxOut} byte`;
-        stop("output-limit", `${label}: output larger than the ${limit} limit`);
+        stop("output-limit", opts.outputLimitMessage ?? `${label}: output larger than the ${limit} limit`);
         return;
       }
       out.push(chunk);
@@ -143,6 +177,11 @@ export function runTool(cmd: string, args: readonly string[], opts: ExecOptions)
       const stderr = Buffer.concat(err).toString("utf8");
       if (code !== 0) {
         const tail = redact(stderr.trim()).slice(-STDERR_IN_ERROR);
+        const limited = limitMessage(label, signal, code, stderr);
+        if (limited) {
+          reject(new ExecError(`${limited}${tail ? `: ${tail.slice(-512)}` : ""}`, "resource-limit", code));
+          return;
+        }
         const how = signal ? `killed by ${signal}` : `exit code ${code}`;
         reject(new ExecError(`${label} failed (${how})${tail ? `: ${tail}` : ""}`, "exit", code));
         return;

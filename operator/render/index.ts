@@ -18,6 +18,7 @@ import { resolveChartVersion, type ChartRepoAuth } from "../../plugins/helm/repo
 import type { PluginRegistry } from "../../plugins/index.js";
 import { symlinkVerdicts } from "../../plugins/containment.js";
 import { resolveInside } from "../../plugins/paths.js";
+import { withRenderScope } from "../../plugins/sandbox.js";
 import { RenderError, type ConfigManagementPlugin, type Manifest, type SourceSpec, type ToolSettings } from "../../plugins/types.js";
 import type { Checkout, RepoSource } from "../git/types.js";
 import type { Logger } from "../runtime/logger.js";
@@ -210,8 +211,15 @@ function appSources(app: Application): ApplicationSource[] {
 /**
  * `refresh` re-lists the repository's refs instead of trusting the short-lived listing cache (a
  * refresh annotation or a webhook); `hard` also ignores cached renders (Argo's hard refresh).
+ *
+ * Every tool the render runs (chart version lookups included) runs in one render sandbox scope:
+ * a scratch directory removed when the render ends, and one output budget (plugins/sandbox.ts).
  */
-export async function renderApplication(app: Application, deps: RenderDeps, opts: { revisions?: Array<string | undefined>; refresh?: boolean; hard?: boolean } = {}): Promise<RenderOutput> {
+export function renderApplication(app: Application, deps: RenderDeps, opts: { revisions?: Array<string | undefined>; refresh?: boolean; hard?: boolean } = {}): Promise<RenderOutput> {
+  return withRenderScope(() => renderInScope(app, deps, opts));
+}
+
+async function renderInScope(app: Application, deps: RenderDeps, opts: { revisions?: Array<string | undefined>; refresh?: boolean; hard?: boolean }): Promise<RenderOutput> {
   const sources = appSources(app);
   const appName = app.metadata?.name ?? "";
   const appNamespace = app.metadata?.namespace ?? "";

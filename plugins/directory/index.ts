@@ -8,6 +8,7 @@ import { globMatch } from "../../operator/engine/glob.js";
 import { evaluateJsonnetFile } from "../jsonnet/index.js";
 import { parseJsonManifests, parseManifests } from "../manifests.js";
 import { resolveInside } from "../paths.js";
+import { checkManifestFileSizes } from "../sandbox.js";
 import type { ConfigManagementPlugin, Manifest, PluginContext, RenderRequest, RenderResult } from "../types.js";
 
 interface DirectoryOptions {
@@ -65,7 +66,10 @@ export const directoryPlugin = {
   async generate(req: RenderRequest, ctx?: PluginContext): Promise<RenderResult> {
     await resolveInside(req.repoRoot, req.repoRoot, relative(req.repoRoot, req.appDir) || ".", "source path");
     const manifests: Manifest[] = [];
-    for (const file of await listManifestFiles(req, directoryOptions(req))) {
+    const files = await listManifestFiles(req, directoryOptions(req));
+    // Sizes first, from stat: an oversized repository is refused before anything is read.
+    await checkManifestFileSizes(files.filter((f) => !f.endsWith(".jsonnet")), req.repoRoot);
+    for (const file of files) {
       if (file.endsWith(".jsonnet")) {
         manifests.push(...(await evaluateJsonnetFile(req, file, { signal: ctx?.signal })));
         continue;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cleanSetParameter, helmPullArgs, helmTemplateArgs } from "./args.js";
+import { cleanSetParameter, helmPullArgs, helmRegistryLoginArgs, helmTemplateArgs, type HelmPullOptions } from "./args.js";
 
 const base = { chartDir: "/c", releaseName: "r", valueFiles: [], parameters: [], fileParameters: [] };
 
@@ -28,8 +28,17 @@ test("cleanSetParameter escapes commas except in {list} values", () => {
 test("helmPullArgs: http repository and oci registry", () => {
   assert.deepEqual(helmPullArgs({ repoURL: "https://charts.example.com", chart: "redis", version: "18.6.1", destDir: "/d" }),
     ["pull", "redis", "--repo", "https://charts.example.com", "--version", "18.6.1", "--untar", "--untardir", "/d"]);
-  assert.deepEqual(helmPullArgs({ repoURL: "oci://reg.example.com/charts/", chart: "nginx", version: "1.0.0", destDir: "/d", username: "u", password: "p", passCredentials: true }),
-    ["pull", "oci://reg.example.com/charts/nginx", "--version", "1.0.0", "--untar", "--untardir", "/d", "--username", "u", "--password", "p", "--pass-credentials"]);
+  assert.deepEqual(helmPullArgs({ repoURL: "oci://reg.example.com/charts/", chart: "nginx", version: "1.0.0", destDir: "/d", username: "u", passCredentials: true }),
+    ["pull", "oci://reg.example.com/charts/nginx", "--version", "1.0.0", "--untar", "--untardir", "/d", "--pass-credentials"]);
   assert.deepEqual(helmPullArgs({ repoURL: "https://charts.example.com", chart: "redis", version: "1.0.0", destDir: "/d", insecureSkipTLSVerify: true, certFile: "/t/c.crt", keyFile: "/t/c.key" }),
     ["pull", "redis", "--repo", "https://charts.example.com", "--version", "1.0.0", "--untar", "--untardir", "/d", "--insecure-skip-tls-verify", "--cert-file", "/t/c.crt", "--key-file", "/t/c.key"]);
+});
+
+test("a registry password never reaches helm's argv: pull ignores one, login reads it from stdin", () => {
+  // A caller passing a whole credential object (as the chart cache does) must not leak the password.
+  const withPassword = { repoURL: "oci://reg.example.com/charts", chart: "nginx", version: "1.0.0", destDir: "/d", username: "u", password: "s3cret-registry-pw" } as HelmPullOptions;
+  const pull = helmPullArgs(withPassword);
+  assert.ok(!pull.some((a) => a.includes("s3cret-registry-pw")) && !pull.includes("--password"), `no password in ${pull.join(" ")}`);
+  assert.deepEqual(helmRegistryLoginArgs({ repoURL: "oci://reg.example.com:5000/charts", username: "u", insecureSkipTLSVerify: true }),
+    ["registry", "login", "reg.example.com:5000", "--username", "u", "--password-stdin", "--insecure"]);
 });

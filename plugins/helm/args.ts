@@ -58,8 +58,8 @@ export interface HelmPullOptions {
   chart: string;
   version: string;
   destDir: string;
+  /** No password here on purpose: argv is readable by every process (/proc/<pid>/cmdline). */
   username?: string;
-  password?: string;
   passCredentials?: boolean;
   insecureSkipTLSVerify?: boolean;
   caFile?: string;
@@ -69,19 +69,37 @@ export interface HelmPullOptions {
   plainHttp?: boolean;
 }
 
-/** `helm pull` for a chart in an http(s) repository (`--repo`) or an `oci://` registry. */
+/**
+ * `helm pull` for a chart in an http(s) repository (`--repo`) or an `oci://` registry. Passwords
+ * never go in argv: http(s) repositories get them through `helm repo add --password-stdin`, OCI
+ * registries through `helm registry login --password-stdin` (helmRegistryLoginArgs).
+ */
 export function helmPullArgs(o: HelmPullOptions): string[] {
   const oci = o.repoURL.startsWith("oci://");
   const ref = oci ? `${o.repoURL.replace(/\/+$/, "")}/${o.chart}` : o.chart;
   const args = ["pull", ref];
   if (!oci) args.push("--repo", o.repoURL);
   args.push("--version", o.version, "--untar", "--untardir", o.destDir);
-  if (o.username) args.push("--username", o.username);
-  if (o.password) args.push("--password", o.password);
+  // An OCI registry takes credentials from the registry config written by `helm registry login`.
+  if (o.username && !oci) args.push("--username", o.username);
   if (o.passCredentials) args.push("--pass-credentials");
   if (o.insecureSkipTLSVerify) args.push("--insecure-skip-tls-verify");
   if (o.caFile) args.push("--ca-file", o.caFile);
   if (o.certFile && o.keyFile) args.push("--cert-file", o.certFile, "--key-file", o.keyFile);
   if (o.plainHttp) args.push("--plain-http");
+  return args;
+}
+
+/** The `host[:port]` of an `oci://` repository URL, which `helm registry login` takes. */
+export function ociRegistryHost(repoURL: string): string {
+  return repoURL.replace(/^oci:\/\//, "").split("/")[0] ?? "";
+}
+
+/** `helm registry login`, reading the password from stdin into the registry config in HELM_REGISTRY_CONFIG. */
+export function helmRegistryLoginArgs(o: { repoURL: string; username: string; insecureSkipTLSVerify?: boolean; certFile?: string; keyFile?: string; caFile?: string }): string[] {
+  const args = ["registry", "login", ociRegistryHost(o.repoURL), "--username", o.username, "--password-stdin"];
+  if (o.insecureSkipTLSVerify) args.push("--insecure");
+  if (o.certFile && o.keyFile) args.push("--cert-file", o.certFile, "--key-file", o.keyFile);
+  if (o.caFile) args.push("--ca-file", o.caFile);
   return args;
 }

@@ -5,7 +5,6 @@
 // Charts whose dependencies are missing from charts/ get `helm dependency build` on a private copy.
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
@@ -15,10 +14,12 @@ import { privateCopy } from "../copy.js";
 import { doublestarRegExp, hasGlobMeta } from "../doublestar.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
+import { scratchDir, sandboxTmpBase } from "../sandbox.js";
 import { parseToolOutput } from "../tool-output.js";
 import { resolveInside, pathExists } from "../paths.js";
 import { RenderError, type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec, type ToolSettings } from "../types.js";
 import { helmPullArgs, helmTemplateArgs, type HelmTemplateOptions } from "./args.js";
+import { ociHelmEnv } from "./repo.js";
 
 export { helmPullArgs, helmTemplateArgs, cleanSetParameter } from "./args.js";
 
@@ -240,11 +241,13 @@ export async function missingDependencies(chartDir: string): Promise<ChartDepend
   return deps.filter((d) => !present.some((p) => p === d.name || (p.startsWith(`${d.name}-`) && p.endsWith(".tgz"))));
 }
 
-/** A private HELM_* home per purpose, so the operator user's helm config and repos never leak in. */
+/**
+ * A private HELM_* home per use, inside the render's scratch directory: the operator user's helm
+ * config, repositories and registry logins never leak in, and one render's never reach another.
+ */
 async function helmHome(): Promise<Record<string, string>> {
-  const dir = join(tmpdir(), `hawser-helm-home-${process.getuid?.() ?? 0}`);
-  await mkdir(dir, { recursive: true });
-  return { HELM_CACHE_HOME: join(dir, "cache"), HELM_CONFIG_HOME: join(dir, "config"), HELM_DATA_HOME: join(dir, "data") };
+  const dir = await scratchDir("helm-home-");
+  return { HELM_CACHE_HOME: join(dir, "cache"), HELM_CONFIG_HOME: join(dir, "config"), HELM_DATA_HOME: join(dir, "data"), HELM_REGISTRY_CONFIG: join(dir, "registry.json") };
 }
 
 export interface HelmPluginDeps {
@@ -278,7 +281,7 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
       const fileParameters: Array<{ name: string; path: string }> = [];
       for (const p of o.fileParameters) fileParameters.push({ name: p.name, path: await resolveInside(req.repoRoot, req.appDir, p.path, "file parameter") });
 
-      const tmp = await mkdtemp(join(tmpdir(), "hawser-helm-"));
+      const tmp = await scratchDir("helm-");
       let copy: Awaited<ReturnType<typeof privateCopy>> | undefined;
       try {
         // A per-render config home: `helm repo add` for dependencies must not race other renders.
@@ -361,12 +364,14 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
   pull(req: ChartPullRequest, signal?: AbortSignal): Promise<string>;
   pulls(): number;
 } {
-  const dir = opts.dir ?? join(tmpdir(), `hawser-charts-${process.getuid?.() ?? 0}`);
+  // Evaluated per pull: the base directory is configured at start-up (--tmp-dir).
+  const chartsDir = (): string => opts.dir ?? join(sandboxTmpBase(), `hawser-charts-${process.getuid?.() ?? 0}`);
   const helmPath = opts.helmPath ?? (() => resolveTool("helm"));
   const inflight = new Map<string, Promise<string>>();
   let count = 0;
   const pullOnce = async (req: ChartPullRequest, signal?: AbortSignal): Promise<string> => {
     const key = createHash("sha256").update(JSON.stringify([req.repoURL, req.chart, req.version])).digest("hex").slice(0, 32);
+    const dir = chartsDir();
     const target = join(dir, key);
     const chartDir = join(target, req.chart.split("/").pop() ?? req.chart);
     if (await pathExists(join(chartDir, "Chart.yaml"))) return chartDir;
@@ -381,7 +386,7 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
       const run = (args: string[], label: string, input?: string): ReturnType<typeof runTool> =>
         runTool(helm, args, { env, signal, timeoutMs: opts.timeoutMs, label, ...(input !== undefined ? { input } : {}) });
       // Key files and a one-off repositories.yaml live in a private 0700 directory for this pull.
-      const priv = async (): Promise<string> => (privateDir ??= await mkdtemp(join(tmpdir(), "hawser-helm-pull-")));
+      const priv = async (): Promise<string> => (privateDir ??= await scratchDir("helm-pull-"));
       let tlsFiles: { certFile?: string; keyFile?: string } = {};
       if (req.tlsClientCertData && req.tlsClientCertKey) {
         tlsFiles = { certFile: join(await priv(), "client.crt"), keyFile: join(await priv(), "client.key") };
@@ -398,6 +403,14 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
             ...(req.passCredentials ? ["--pass-credentials"] : []), ...(req.insecureSkipTLSVerify ? ["--insecure-skip-tls-verify"] : []),
             ...(tlsFiles.certFile ? ["--cert-file", tlsFiles.certFile, "--key-file", tlsFiles.keyFile!] : [])], "helm repo add", req.password);
           await run(["pull", `hawser-pull/${req.chart}`, "--version", req.version, "--untar", "--untardir", staging, ...repoConfig], "helm pull");
+        } else if (req.repoURL.startsWith("oci://")) {
+          // The password reaches helm only on stdin, through a per-pull registry login.
+          const registry = await ociHelmEnv(helm, req.repoURL, { ...req, ...tlsFiles }, { signal, timeoutMs: opts.timeoutMs });
+          try {
+            await runTool(helm, helmPullArgs({ ...req, ...tlsFiles, destDir: staging }), { env: registry.env, signal, timeoutMs: opts.timeoutMs, label: "helm pull" });
+          } finally {
+            await registry.dispose();
+          }
         } else {
           await run(helmPullArgs({ ...req, ...tlsFiles, destDir: staging }), "helm pull");
         }

@@ -2,14 +2,18 @@
 // constraint (Argo: "For Helm repo charts it is the chart version or constraint"). Constraints
 // are resolved against the repository's index.yaml (http/https) or by asking helm (oci://).
 import { createHash } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { join } from "node:path";
 import semver from "semver";
 import { parse as parseYaml } from "yaml";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
-import { redact, redactUrl } from "../../operator/runtime/redact.js";
+import { redact, redactUrl, registerSecret } from "../../operator/runtime/redact.js";
 import { baseToolEnv, runTool } from "../exec.js";
+import { scratchDir } from "../sandbox.js";
 import { RenderError } from "../types.js";
+import { helmRegistryLoginArgs } from "./args.js";
 
 /** Credentials and TLS settings for a Helm repository (from a repository Secret of type helm). */
 export interface ChartRepoAuth {
@@ -132,16 +136,50 @@ export async function resolveChartVersion(repoURL: string, chart: string, target
     // helm accepts a constraint for OCI charts and reports the version it picked.
     const helm = await resolveTool("helm");
     const args = ["show", "chart", `${repoURL.replace(/\/+$/, "")}/${chart}`, ...(rev ? ["--version", rev] : [])];
-    if (auth.username) args.push("--username", auth.username);
-    if (auth.password) args.push("--password", auth.password);
     if (auth.insecureSkipTLSVerify) args.push("--insecure-skip-tls-verify");
-    const { stdout } = await runTool(helm, args, { env: baseToolEnv(), signal, label: "helm show chart" });
-    const v = (parseYaml(stdout) as { version?: unknown } | null)?.version;
-    if (typeof v !== "string") throw new RenderError(`cannot resolve a version of ${chart} matching "${rev}"`);
-    return v;
+    const registry = await ociHelmEnv(helm, repoURL, auth, { signal });
+    try {
+      const { stdout } = await runTool(helm, args, { env: registry.env, signal, label: "helm show chart" });
+      const v = (parseYaml(stdout) as { version?: unknown } | null)?.version;
+      if (typeof v !== "string") throw new RenderError(`cannot resolve a version of ${chart} matching "${rev}"`);
+      return v;
+    } finally {
+      await registry.dispose();
+    }
   }
   const versions = await listChartVersions(repoURL, chart, auth, signal);
   const picked = pickChartVersion(versions, rev);
   if (!picked) throw new RenderError(`no version of chart "${chart}" in ${redactUrl(repoURL)} matches "${rev || "*"}" (available: ${versions.slice(0, 10).join(", ")})`);
   return picked;
+}
+
+/**
+ * A helm environment logged in to an OCI registry for one use: `helm registry login
+ * --password-stdin` writes the credentials into a registry config (HELM_REGISTRY_CONFIG) in a
+ * private directory of the render's scratch, so the password is never in any process's argv and
+ * no login outlives the render or reaches another one. Without credentials the config stays
+ * empty, so the operator user's own registry logins are never used either.
+ */
+export async function ociHelmEnv(
+  helm: string, repoURL: string, auth: ChartRepoAuth & { certFile?: string; keyFile?: string },
+  opts: { signal?: AbortSignal; timeoutMs?: number },
+): Promise<{ env: Record<string, string>; dispose(): Promise<void> }> {
+  const dir = await scratchDir("helm-registry-");
+  const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  const env = baseToolEnv({
+    HELM_REGISTRY_CONFIG: join(dir, "registry.json"),
+    HELM_CACHE_HOME: join(dir, "cache"), HELM_CONFIG_HOME: join(dir, "config"), HELM_DATA_HOME: join(dir, "data"),
+  });
+  if (auth.username || auth.password) {
+    registerSecret(auth.password);
+    try {
+      await runTool(helm, helmRegistryLoginArgs({ repoURL, username: auth.username ?? "", insecureSkipTLSVerify: auth.insecureSkipTLSVerify, certFile: auth.certFile, keyFile: auth.keyFile }), {
+        env, signal: opts.signal, timeoutMs: opts.timeoutMs, input: `${auth.password ?? ""}\n`, label: "helm registry login",
+      });
+    } catch (err) {
+      await dispose();
+      throw new RenderError(`OCI registry ${redactUrl(repoURL)}: login failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+  return { env, dispose };
 }
