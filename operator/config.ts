@@ -19,6 +19,8 @@ export interface OperatorConfig {
   metricsPort: number;
   /** host:port of the git webhook endpoint (`POST /api/webhook`); empty turns it off. */
   webhookAddr: string;
+  /** Webhook requests read or processed at once (argocd-cmd-params-cm server.webhook.parallelism.limit when unset). */
+  webhookParallelism?: number;
   leaderElect: boolean;
   leaseName: string;
   leaseDurationMs: number;
@@ -46,7 +48,7 @@ export const operatorFlagSpec = {
   values: [
     "kubeconfig", "namespace", "status-processors", "operation-processors", "appset-processors",
     "app-resync", "app-resync-jitter", "metrics-addr", "lease-name", "log-level",
-    "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "installation-id",
+    "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "webhook-parallelism-limit", "installation-id",
     "app-hard-resync", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
   repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
@@ -66,6 +68,8 @@ export const operatorUsage = `usage: hawser operator [flags]
                                timeout.reconciliation.jitter takes precedence)
   --metrics-addr HOST:PORT     /healthz, /readyz and /metrics (default 127.0.0.1:8082; port 0 picks one)
   --webhook-addr HOST:PORT     git webhooks at POST /api/webhook (default 127.0.0.1:8083; "" turns it off)
+  --webhook-parallelism-limit N  webhook requests handled at once, more get 503 (default 50;
+                               argocd-cmd-params-cm server.webhook.parallelism.limit when unset)
   --leader-elect[=false]       run with Lease-based leader election (default true)
   --lease-name NAME            leader election Lease (default hawser-controller)
   --lease-duration SECONDS     how long a standby waits before taking an unrenewed lease (default 15)
@@ -120,6 +124,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     metricsHost: addr.slice(0, colon) || "127.0.0.1",
     metricsPort,
     webhookAddr,
+    webhookParallelism: flagValue(flags, "webhook-parallelism-limit") === undefined ? undefined : atLeastOne("webhook-parallelism-limit", 50),
     leaderElect: flags.booleans.get("leader-elect") ?? true,
     leaseName: flagValue(flags, "lease-name") ?? "hawser-controller",
     leaseDurationMs: flagInt(flags, "lease-duration", 15) * 1000,
@@ -151,6 +156,8 @@ export interface CmdParams {
   selfHeal: { timeoutMs?: number; backoffTimeoutMs?: number; factor?: number; capMs?: number };
   /** controller.sync.wave.delay.seconds (Argo's ARGOCD_SYNC_WAVE_DELAY). */
   waveDelayMs?: number;
+  /** server.webhook.parallelism.limit. */
+  webhookParallelism?: number;
 }
 
 function selfHealFrom(get: (key: string) => string | undefined, keys: { timeout: string; backoffTimeout: string; factor: string; cap: string }, prefix: string): CmdParams["selfHeal"] {
@@ -187,6 +194,12 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
     const n = Number(wave);
     if (!Number.isFinite(n) || n < 0) throw new FlagError(`argocd-cmd-params-cm controller.sync.wave.delay.seconds must be a non-negative number, got "${wave}"`);
     params.waveDelayMs = n * 1000;
+  }
+  const parallelism = d["server.webhook.parallelism.limit"];
+  if (parallelism !== undefined && parallelism.trim() !== "") {
+    const n = Number(parallelism);
+    if (!Number.isSafeInteger(n) || n < 1) throw new FlagError(`argocd-cmd-params-cm server.webhook.parallelism.limit must be a whole number of at least 1, got "${parallelism}"`);
+    params.webhookParallelism = n;
   }
   return params;
 }

@@ -18,11 +18,11 @@ import { createLogger, type Logger } from "./runtime/logger.js";
 import { OperatorMetrics } from "./runtime/metrics.js";
 import { startProbeServer, type ProbeServer } from "./runtime/probes.js";
 import { Informer } from "./runtime/informer.js";
-import { webhookSecretsFrom } from "./webhook/parse.js";
+import { configuredProviders, webhookSecretsFrom } from "./webhook/auth.js";
 import { SecretCredentialStore, SECRET_TYPE_LABEL } from "./git/credentials.js";
 import { RepoCache } from "./git/repo-cache.js";
 import { bundledCustomizationsDir, loadCustomizationTree } from "./lua/load.js";
-import { startWebhookServer, type WebhookServer } from "./webhook/server.js";
+import { DEFAULT_WEBHOOK_PARALLELISM, maxPayloadBytesFrom, startWebhookServer, type WebhookServer } from "./webhook/server.js";
 
 export function loadKubeConfig(path?: string): KubeConfig {
   const kc = new KubeConfig();
@@ -104,16 +104,32 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   // User trees first: the first tree with a script for a kind wins, so users override the bundled.
   const healthTrees = [...config.customizationDirs.map((d) => loadCustomizationTree(d)), loadCustomizationTree(bundledCustomizationsDir())];
 
-  // Webhook secrets live in argocd-secret; a one-object informer keeps them current.
+  // Webhook secrets live in argocd-secret and the payload limit in argocd-cm; one-object informers
+  // keep them current.
   const argocdSecret = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: config.namespace, fieldSelector: "metadata.name=argocd-secret", log });
+  const webhookCm = new Informer(client, { apiVersion: "v1", kind: "ConfigMap", namespace: config.namespace, fieldSelector: "metadata.name=argocd-cm", log });
   let webhook: WebhookServer | undefined;
   if (config.webhookAddr !== "") {
     argocdSecret.start();
+    webhookCm.start();
+    logWebhookAuthMode(argocdSecret, log);
+    let lastLimitError: string | undefined;
     const colon = config.webhookAddr.lastIndexOf(":");
+    const parallelism = config.webhookParallelism ?? cmdParams.webhookParallelism ?? DEFAULT_WEBHOOK_PARALLELISM;
     webhook = await startWebhookServer({
       host: config.webhookAddr.slice(0, colon) || "0.0.0.0",
       port: Number(config.webhookAddr.slice(colon + 1)),
-      secrets: () => webhookSecretsFrom(argocdSecret.get(`${config.namespace}/argocd-secret`) as { data?: Record<string, string> } | undefined),
+      // Until argocd-secret has been read, a configured secret may be unknown: refuse meanwhile.
+      secrets: () => (argocdSecret.hasSynced ? webhookSecretsFrom(argocdSecret.get(`${config.namespace}/argocd-secret`) as { data?: Record<string, string> } | undefined) : undefined),
+      maxPayloadBytes: () => {
+        const limit = maxPayloadBytesFrom((webhookCm.get(`${config.namespace}/argocd-cm`) as { data?: Record<string, string> } | undefined)?.data);
+        if (limit.error !== lastLimitError) {
+          lastLimitError = limit.error;
+          if (limit.error) log.warn(limit.error);
+        }
+        return limit.bytes;
+      },
+      parallelism,
       onPush: (event) => {
         if (!controller) {
           log.info("webhook push ignored: not the leader");
@@ -125,7 +141,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       },
       log,
     });
-    log.info("serving git webhooks", { address: `${config.webhookAddr.slice(0, colon) || "0.0.0.0"}:${webhook.port}`, path: "/api/webhook" });
+    log.info("serving git webhooks", { address: `${config.webhookAddr.slice(0, colon) || "0.0.0.0"}:${webhook.port}`, path: "/api/webhook", parallelism });
   }
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => { resolveDone = r; });
@@ -152,6 +168,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       await appsetController?.stop();
       await webhook?.close();
       await argocdSecret.stop();
+      await webhookCm.stop();
       await repoSecrets.stop();
       await elector?.stop();
       metrics.leader.set(0);
@@ -182,6 +199,24 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   }
 
   return { client, probes, webhook, plugins, generators, moduleReports, done, stop };
+}
+
+/**
+ * Says at start-up, and whenever argocd-secret changes, whether webhooks are authenticated: with
+ * no webhook secret anyone who can reach the endpoint can trigger refreshes (Argo's default).
+ */
+function logWebhookAuthMode(argocdSecret: Informer, log: Logger): void {
+  let last: string | undefined;
+  const report = (secret: unknown): void => {
+    const providers = configuredProviders(webhookSecretsFrom(secret as { data?: Record<string, string> } | undefined));
+    const key = providers.join(",");
+    if (key === last) return;
+    last = key;
+    if (providers.length === 0) log.warn("git webhooks are unauthenticated: no webhook secret in argocd-secret, so anyone who can reach the endpoint can trigger refreshes");
+    else log.info("git webhooks require a signature or token", { providers });
+  };
+  argocdSecret.addHandler({ add: (s) => report(s), update: (_o, s) => report(s), delete: () => report(undefined) });
+  void argocdSecret.waitForSync().then(() => report(argocdSecret.list()[0]));
 }
 
 async function ensureNamespace(client: KubeClient, name: string, log: Logger): Promise<void> {
