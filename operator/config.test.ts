@@ -55,3 +55,15 @@ test("--app-hard-resync is accepted as 0 (seed 003) and refused otherwise", () =
   assert.equal((parseOperatorConfig(["--app-hard-resync=0"], {}) as OperatorConfig).appHardResyncMs, 0, "0 accepted");
   assert.throws(() => parseOperatorConfig(["--app-hard-resync=60"], {}), /not supported/);
 });
+
+test("webhook parallelism: --webhook-parallelism-limit, else argocd-cmd-params-cm server.webhook.parallelism.limit", () => {
+  const config = parseOperatorConfig(["--webhook-parallelism-limit", "8"]) as OperatorConfig;
+  assert.equal(config.webhookParallelism, 8);
+  assert.equal((parseOperatorConfig([]) as OperatorConfig).webhookParallelism, undefined, "unset: the ConfigMap or Argo's 50 applies");
+  assert.throws(() => parseOperatorConfig(["--webhook-parallelism-limit", "0"]), /--webhook-parallelism-limit must be at least 1/);
+  assert.equal(parseCmdParams({ "server.webhook.parallelism.limit": "20" }).webhookParallelism, 20);
+  assert.equal(parseCmdParams({}).webhookParallelism, undefined);
+  for (const bad of ["0", "-3", "2.5", "many"]) {
+    assert.throws(() => parseCmdParams({ "server.webhook.parallelism.limit": bad }), /server\.webhook\.parallelism\.limit must be a whole number of at least 1/, bad);
+  }
+});
