@@ -18,7 +18,7 @@ import { createLogger, type Logger } from "./runtime/logger.js";
 import { OperatorMetrics } from "./runtime/metrics.js";
 import { startProbeServer, type ProbeServer } from "./runtime/probes.js";
 import { Informer } from "./runtime/informer.js";
-import { configuredProviders, webhookSecretsFrom } from "./webhook/auth.js";
+import { configuredProviders, webhookSecretsFrom, type SecretReferenceLookup } from "./webhook/auth.js";
 import { SecretCredentialStore, SECRET_TYPE_LABEL } from "./git/credentials.js";
 import { RepoCache } from "./git/repo-cache.js";
 import { bundledCustomizationsDir, loadCustomizationTree } from "./lua/load.js";
@@ -107,12 +107,19 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   // Webhook secrets live in argocd-secret and the payload limit in argocd-cm; one-object informers
   // keep them current.
   const argocdSecret = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: config.namespace, fieldSelector: "metadata.name=argocd-secret", log });
+  // Secrets a webhook secret may refer to (`$name:key`), as Argo: those labelled part-of argocd.
+  const referencedSecrets = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: config.namespace, labelSelector: "app.kubernetes.io/part-of=argocd", log });
+  const lookupSecret = (name: string, key: string): string | undefined => {
+    const data = (referencedSecrets.get(`${config.namespace}/${name}`) as { data?: Record<string, string> } | undefined)?.data?.[key];
+    return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
+  };
   const webhookCm = new Informer(client, { apiVersion: "v1", kind: "ConfigMap", namespace: config.namespace, fieldSelector: "metadata.name=argocd-cm", log });
   let webhook: WebhookServer | undefined;
   if (config.webhookAddr !== "") {
     argocdSecret.start();
+    referencedSecrets.start();
     webhookCm.start();
-    logWebhookAuthMode(argocdSecret, log);
+    logWebhookAuthMode(argocdSecret, referencedSecrets, lookupSecret, log);
     let lastLimitError: string | undefined;
     const colon = config.webhookAddr.lastIndexOf(":");
     const parallelism = config.webhookParallelism ?? cmdParams.webhookParallelism ?? DEFAULT_WEBHOOK_PARALLELISM;
@@ -120,7 +127,9 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       host: config.webhookAddr.slice(0, colon) || "0.0.0.0",
       port: Number(config.webhookAddr.slice(colon + 1)),
       // Until argocd-secret has been read, a configured secret may be unknown: refuse meanwhile.
-      secrets: () => (argocdSecret.hasSynced ? webhookSecretsFrom(argocdSecret.get(`${config.namespace}/argocd-secret`) as { data?: Record<string, string> } | undefined) : undefined),
+      secrets: () => (argocdSecret.hasSynced && referencedSecrets.hasSynced
+        ? webhookSecretsFrom(argocdSecret.get(`${config.namespace}/argocd-secret`) as { data?: Record<string, string> } | undefined, lookupSecret)
+        : undefined),
       maxPayloadBytes: () => {
         const limit = maxPayloadBytesFrom((webhookCm.get(`${config.namespace}/argocd-cm`) as { data?: Record<string, string> } | undefined)?.data);
         if (limit.error !== lastLimitError) {
@@ -168,6 +177,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       await appsetController?.stop();
       await webhook?.close();
       await argocdSecret.stop();
+      await referencedSecrets.stop();
       await webhookCm.stop();
       await repoSecrets.stop();
       await elector?.stop();
@@ -205,18 +215,22 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
  * Says at start-up, and whenever argocd-secret changes, whether webhooks are authenticated: with
  * no webhook secret anyone who can reach the endpoint can trigger refreshes (Argo's default).
  */
-function logWebhookAuthMode(argocdSecret: Informer, log: Logger): void {
+function logWebhookAuthMode(argocdSecret: Informer, referencedSecrets: Informer, lookup: SecretReferenceLookup, log: Logger): void {
   let last: string | undefined;
   const report = (secret: unknown): void => {
-    const providers = configuredProviders(webhookSecretsFrom(secret as { data?: Record<string, string> } | undefined));
-    const key = providers.join(",");
+    // Until both are loaded a reference may look unresolved; the first report waits for them.
+    if (!argocdSecret.hasSynced || !referencedSecrets.hasSynced) return;
+    const secrets = webhookSecretsFrom(secret as { data?: Record<string, string> } | undefined, lookup);
+    const providers = configuredProviders(secrets);
+    const key = JSON.stringify([providers, secrets.unresolved]);
     if (key === last) return;
     last = key;
     if (providers.length === 0) log.warn("git webhooks are unauthenticated: no webhook secret in argocd-secret, so anyone who can reach the endpoint can trigger refreshes");
     else log.info("git webhooks require a signature or token", { providers });
+    for (const reason of Object.values(secrets.unresolved ?? {})) log.warn(reason);
   };
   argocdSecret.addHandler({ add: (s) => report(s), update: (_o, s) => report(s), delete: () => report(undefined) });
-  void argocdSecret.waitForSync().then(() => report(argocdSecret.list()[0]));
+  void Promise.all([argocdSecret.waitForSync(), referencedSecrets.waitForSync()]).then(() => report(argocdSecret.list()[0]));
 }
 
 async function ensureNamespace(client: KubeClient, name: string, log: Logger): Promise<void> {

@@ -7,7 +7,7 @@
 // Everything that can be decided from headers is decided here before the body is read: the
 // provider, whether it is configured, token checks, and that a signature header is present and
 // well-formed. Only HMAC verification needs the body (verifyBody).
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 export type Provider = "github" | "gitlab" | "bitbucket" | "bitbucketserver" | "gogs" | "azuredevops";
 
@@ -19,6 +19,8 @@ export interface WebhookSecrets {
   gogs?: string;
   azureDevOpsUsername?: string;
   azureDevOpsPassword?: string;
+  /** Providers whose secret is a `$…` reference that does not resolve, with why: they refuse everything. */
+  unresolved?: Partial<Record<Provider, string>>;
 }
 
 export type Headers = Record<string, string | string[] | undefined>;
@@ -44,11 +46,10 @@ export function header(headers: Headers, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Constant-time for equal lengths; a length mismatch only reveals the length. */
+/** Constant-time comparison; hashing first hides the secret's length too. */
 function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
+  const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 function hmacHex(algorithm: "sha1" | "sha256", secret: string, body: Buffer): string {
@@ -73,6 +74,7 @@ export function configuredProviders(secrets: WebhookSecrets): Provider[] {
   if (secrets.bitbucketServer) out.push("bitbucketserver");
   if (secrets.gogs) out.push("gogs");
   if (secrets.azureDevOpsUsername || secrets.azureDevOpsPassword) out.push("azuredevops");
+  for (const p of Object.keys(secrets.unresolved ?? {}) as Provider[]) if (!out.includes(p)) out.push(p);
   return out;
 }
 
@@ -98,6 +100,8 @@ export function checkHeaders(headers: Headers, secrets: WebhookSecrets): { kind:
   if (!configured.includes(provider)) {
     return { kind: "rejected", status: 403, reason: `${provider} webhooks are refused: ${SECRET_KEYS[provider]} is not set while another provider's webhook secret is` };
   }
+  const unresolved = secrets.unresolved?.[provider];
+  if (unresolved) return { kind: "rejected", status: 403, reason: unresolved };
   const denied = checkProviderHeaders(provider, headers, secrets);
   return denied ?? { kind: "accepted", provider };
 }
@@ -136,6 +140,8 @@ export function verifyBody(provider: Provider, headers: Headers, body: Buffer, s
   if (configured.length === 0) return undefined;
   // Never verify against an empty key, even if a caller skipped checkHeaders.
   if (!configured.includes(provider)) return { kind: "rejected", status: 403, reason: `${provider} webhooks are refused: ${SECRET_KEYS[provider]} is not set` };
+  const unresolved = secrets.unresolved?.[provider];
+  if (unresolved) return { kind: "rejected", status: 403, reason: unresolved };
   switch (provider) {
     case "github": {
       const secret = secrets.github ?? "";
@@ -155,21 +161,42 @@ export function verifyBody(provider: Provider, headers: Headers, body: Buffer, s
   }
 }
 
-/** The webhook secrets from argocd-secret's data (base64) or stringData. */
-export function webhookSecretsFrom(secret: { data?: Record<string, string>; stringData?: Record<string, string> } | undefined): WebhookSecrets {
+/** Looks up `key` of the Secret `name` (labelled app.kubernetes.io/part-of: argocd), for `$name:key` references. */
+export type SecretReferenceLookup = (name: string, key: string) => string | undefined;
+
+/**
+ * The webhook secrets from argocd-secret's data (base64) or stringData. A value may refer
+ * elsewhere as Argo allows: `$key` to another key of argocd-secret, `$name:key` to a Secret
+ * labelled app.kubernetes.io/part-of: argocd. Argo uses an unresolvable reference literally as
+ * the secret, and the reference is no secret; here it makes the provider refuse every delivery.
+ */
+export function webhookSecretsFrom(secret: { data?: Record<string, string>; stringData?: Record<string, string> } | undefined, lookup?: SecretReferenceLookup): WebhookSecrets {
   const get = (key: string): string | undefined => {
     const plain = secret?.stringData?.[key];
     if (plain) return plain;
     const b64 = secret?.data?.[key];
     return b64 ? Buffer.from(b64, "base64").toString("utf8") : undefined;
   };
-  return {
-    github: get("webhook.github.secret"),
-    gitlab: get("webhook.gitlab.secret"),
-    bitbucketUUID: get("webhook.bitbucket.uuid"),
-    bitbucketServer: get("webhook.bitbucketserver.secret"),
-    gogs: get("webhook.gogs.secret"),
-    azureDevOpsUsername: get("webhook.azuredevops.username"),
-    azureDevOpsPassword: get("webhook.azuredevops.password"),
+  const unresolved: Partial<Record<Provider, string>> = {};
+  const resolve = (provider: Provider, key: string): string | undefined => {
+    const raw = get(key);
+    if (!raw?.startsWith("$")) return raw;
+    const ref = raw.slice(1);
+    const colon = ref.indexOf(":");
+    const value = (colon < 0 ? get(ref) : lookup?.(ref.slice(0, colon), ref.slice(colon + 1)))?.trim();
+    if (value) return value;
+    unresolved[provider] ??= `${key} refers to "${raw}", which does not resolve (${colon < 0 ? "no such key in argocd-secret" : "no Secret of that name labelled app.kubernetes.io/part-of: argocd with that key"}); ${provider} webhooks are refused`;
+    return undefined;
   };
+  const secrets: WebhookSecrets = {
+    github: resolve("github", "webhook.github.secret"),
+    gitlab: resolve("gitlab", "webhook.gitlab.secret"),
+    bitbucketUUID: resolve("bitbucket", "webhook.bitbucket.uuid"),
+    bitbucketServer: resolve("bitbucketserver", "webhook.bitbucketserver.secret"),
+    gogs: resolve("gogs", "webhook.gogs.secret"),
+    azureDevOpsUsername: resolve("azuredevops", "webhook.azuredevops.username"),
+    azureDevOpsPassword: resolve("azuredevops", "webhook.azuredevops.password"),
+  };
+  if (Object.keys(unresolved).length > 0) secrets.unresolved = unresolved;
+  return secrets;
 }

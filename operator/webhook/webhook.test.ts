@@ -254,3 +254,20 @@ test("repository identity: many URL forms, computed in one pass (a megabyte of s
   assert.equal(repoIdentity(`${"@".repeat(mb)}:x`), "/x");
   assert.equal(repoIdentity(`git@h:${"1/".repeat(mb / 2)}`), `h/${"1/".repeat(mb / 2 - 1)}1`);
 });
+
+test("secret references: $key and $name:key resolve; an unresolved one is no secret and refuses everything", () => {
+  const lookup = (name: string, key: string): string | undefined => (name === "webhook-creds" && key === "github" ? " from-other-secret\n" : undefined);
+  const same = webhookSecretsFrom({ stringData: { "webhook.github.secret": "$alt", alt: "from-same-secret" } }, lookup);
+  assert.equal(same.github, "from-same-secret");
+  const other = webhookSecretsFrom({ stringData: { "webhook.github.secret": "$webhook-creds:github" } }, lookup);
+  assert.equal(other.github, "from-other-secret", "referenced values are trimmed, as Argo does");
+  assert.equal(parseWebhook({ "x-github-event": "push", "x-hub-signature-256": sign(githubPush, "from-other-secret") }, githubPush, other).kind, "push");
+
+  // The reference string is visible to anyone who reads the manifests: signing with it must not work.
+  const dangling = webhookSecretsFrom({ stringData: { "webhook.github.secret": "$webhook-creds:missing" } }, lookup);
+  const forged = parseWebhook({ "x-github-event": "push", "x-hub-signature-256": sign(githubPush, "$webhook-creds:missing") }, githubPush, dangling);
+  assert.equal(forged.kind === "rejected" && forged.status, 403, JSON.stringify(forged));
+  assert.match(forged.kind === "rejected" ? forged.reason : "", /webhook.github.secret refers to "\$webhook-creds:missing", which does not resolve/);
+  // And it still counts as configured: other providers are not let in unauthenticated.
+  assert.equal(parseWebhook({ "x-gogs-event": "push" }, gogsPush, dangling).kind, "rejected", "Gogs while GitHub's secret is a dangling reference");
+});

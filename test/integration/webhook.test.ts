@@ -1,7 +1,8 @@
 // The operator's git webhook endpoint attacked through the running process (issue 10, finding 5):
 // with only the GitHub secret in argocd-secret, unsigned GitLab- and Gogs-style pushes for the
 // app's repository are refused and refresh nothing, while a signed GitHub push refreshes the app;
-// argocd-cm's webhook.maxPayloadSizeMB is applied without a restart.
+// `$name:key` secret references resolve (a dangling one refuses); argocd-cm's
+// webhook.maxPayloadSizeMB is applied without a restart.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
@@ -104,7 +105,22 @@ test("webhooks: with only the GitHub secret set, other providers' unsigned pushe
   const received = op.logs.filter((l) => l.msg === "webhook push received");
   assert.deepEqual(received.map((l) => l.provider), ["github"], "only the signed push was accepted");
 
+  // A `$name:key` reference to a Secret labelled part-of argocd is resolved; the reference text
+  // itself, which anyone reading the manifests knows, never works as the secret.
+  const signedWith = (secret: string): Record<string, string> => ({ "X-GitHub-Event": "push", "X-Hub-Signature-256": `sha256=${createHmac("sha256", secret).update(githubPush).digest("hex")}` });
+  await client.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "webhook-creds", namespace: ns, labels: { "app.kubernetes.io/part-of": "argocd" } }, stringData: { github: "rotated" } });
+  await client.patch({ apiVersion: "v1", kind: "Secret", name: "argocd-secret", namespace: ns }, { stringData: { "webhook.github.secret": "$webhook-creds:github" } });
+  await eventually(async () => assert.equal((await post(hookUrl, signedWith("rotated"), githubPush)).status, 200, "signed with the referenced value"), { timeoutMs: 20_000 });
+  assert.equal((await post(hookUrl, signedWith("$webhook-creds:github"), githubPush)).status, 401, "signed with the reference text");
+  await client.patch({ apiVersion: "v1", kind: "Secret", name: "argocd-secret", namespace: ns }, { stringData: { "webhook.github.secret": "$webhook-creds:gone" } });
+  await eventually(async () => {
+    const r = await post(hookUrl, signedWith("$webhook-creds:gone"), githubPush);
+    assert.equal(r.status, 403, r.text);
+    assert.match(r.text, /does not resolve/);
+  }, { timeoutMs: 20_000 });
+
   // webhook.maxPayloadSizeMB from argocd-cm, read live: a declared 2 MB body is refused unread.
+  await client.patch({ apiVersion: "v1", kind: "Secret", name: "argocd-secret", namespace: ns }, { stringData: { "webhook.github.secret": "argocd-webhook-secret" } });
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: { "webhook.maxPayloadSizeMB": "1" } });
   const wellFormed = `sha256=${"0".repeat(64)}`;
   await eventually(async () => {
