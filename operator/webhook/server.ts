@@ -5,12 +5,12 @@
 // requests in progress, the provider and its credentials, and the declared size are all checked
 // from the headers first, and refused requests are answered without reading the body
 // ("Connection: close" makes Node drop the socket rather than drain it). Bodies are read up to
-// Argo's `webhook.maxPayloadSizeMB` and cut off there. Across all requests, at most a fixed
-// budget of body bytes is held at once, so many concurrent large posts cannot exhaust memory.
+// Argo's `webhook.maxPayloadSizeMB` and cut off there. Across all requests, at most two
+// maximum-size bodies are held at once, so many concurrent large posts cannot exhaust memory.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../runtime/logger.js";
-import { checkHeaders, verifyBody, type Provider, type WebhookSecrets } from "./auth.js";
+import { checkHeaders, verifyBody, type Provider, type Rejection, type WebhookSecrets } from "./auth.js";
 import { DEFAULT_MAX_PAYLOAD_MB, parsePayload, type PushEvent } from "./parse.js";
 
 export interface WebhookServer {
@@ -25,6 +25,15 @@ export const DEFAULT_WEBHOOK_PARALLELISM = 50;
 
 /** The body bytes held at once across requests, in multiples of the payload limit. */
 const BUFFER_BUDGET_PAYLOADS = 2;
+
+interface Admitted {
+  kind: "admitted";
+  provider: Provider;
+  secrets: WebhookSecrets;
+  limit: number;
+  /** The declared Content-Length, already reserved; undefined for a chunked body. */
+  length?: number;
+}
 
 export interface WebhookServerOptions {
   host: string;
@@ -79,8 +88,8 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
       refuse(req, res, 503, "too many webhook requests in progress");
       return;
     }
+    // The slot and the body bytes this request holds are given back once, however it ends.
     inFlight++;
-    // Bytes this request holds against the shared budget, returned once when it ends either way.
     let reserved = 0;
     res.once("close", () => {
       inFlight--;
@@ -94,71 +103,70 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
       return true;
     };
 
+    const admitted = admit(req, reserve);
+    if (admitted.kind === "rejected") {
+      refuse(req, res, admitted.status, admitted.reason, admitted.fields);
+      return;
+    }
+    readBody(req, res, admitted, reserve);
+  };
+
+  /** Everything decided from the request line and headers, before any body byte is read. */
+  const admit = (req: http.IncomingMessage, reserve: (n: number) => boolean): Admitted | (Rejection & { fields?: Record<string, unknown> }) => {
     const secrets = opts.secrets();
-    if (!secrets) {
-      refuse(req, res, 503, "webhook secrets are not loaded yet");
-      return;
-    }
+    if (!secrets) return { kind: "rejected", status: 503, reason: "webhook secrets are not loaded yet" };
     const checked = checkHeaders(req.headers, secrets);
-    if (checked.kind === "rejected") {
-      refuse(req, res, checked.status, checked.reason);
-      return;
-    }
-    const provider = checked.provider;
+    if (checked.kind === "rejected") return checked;
     const limit = maxPayloadBytes();
     const declared = req.headers["content-length"];
-    const length = declared === undefined ? undefined : Number(declared);
-    if (length !== undefined && !Number.isSafeInteger(length)) {
-      refuse(req, res, 400, "invalid Content-Length");
-      return;
-    }
-    if (length !== undefined && length > limit) {
-      refuse(req, res, 413, `payload larger than ${limit} bytes (webhook.maxPayloadSizeMB)`, { contentLength: length });
-      return;
-    }
-    if (length !== undefined && !reserve(length)) {
-      refuse(req, res, 503, "too many webhook bytes in progress");
-      return;
-    }
+    if (declared === undefined) return { kind: "admitted", provider: checked.provider, secrets, limit };
+    const length = Number(declared);
+    if (!Number.isSafeInteger(length)) return { kind: "rejected", status: 400, reason: "invalid Content-Length" };
+    if (length > limit) return { kind: "rejected", status: 413, reason: `payload larger than ${limit} bytes (webhook.maxPayloadSizeMB)`, fields: { contentLength: length } };
+    if (!reserve(length)) return { kind: "rejected", status: 503, reason: "too many webhook bytes in progress" };
+    return { kind: "admitted", provider: checked.provider, secrets, limit, length };
+  };
 
-    // With a declared length the buffer is allocated once (it is already reserved); otherwise
-    // chunks are reserved as they come.
-    const fixed = length !== undefined ? Buffer.allocUnsafe(length) : undefined;
+  /**
+   * Reads the body up to its declared length or the limit, whichever is smaller, and stops
+   * buffering at once past it. A declared length was reserved by admit and gets one buffer;
+   * chunked bodies reserve as they arrive (Buffer.concat briefly holds a second copy of one body).
+   */
+  const readBody = (req: http.IncomingMessage, res: http.ServerResponse, a: Admitted, reserve: (n: number) => boolean): void => {
+    const max = a.length ?? a.limit;
+    const fixed = a.length !== undefined ? Buffer.allocUnsafe(a.length) : undefined;
     const chunks: Buffer[] = [];
     let received = 0;
     let stopped = false;
     req.on("data", (chunk: Buffer) => {
       if (stopped) return;
-      if (received + chunk.length > (length ?? limit)) {
+      if (received + chunk.length > max) {
         stopped = true;
-        refuse(req, res, 413, `payload larger than ${length ?? limit} bytes`, { bytesRead: received });
+        refuse(req, res, 413, `payload larger than ${max} bytes`, { bytesRead: received });
         return;
       }
       if (fixed) {
         chunk.copy(fixed, received);
-      } else {
-        if (!reserve(chunk.length)) {
-          stopped = true;
-          refuse(req, res, 503, "too many webhook bytes in progress", { bytesRead: received });
-          return;
-        }
+      } else if (reserve(chunk.length)) {
         chunks.push(chunk);
+      } else {
+        stopped = true;
+        refuse(req, res, 503, "too many webhook bytes in progress", { bytesRead: received });
+        return;
       }
       received += chunk.length;
     });
+    req.on("error", () => { stopped = true; });
     req.on("end", () => {
       if (stopped) return;
       try {
-        const body = fixed ? fixed.subarray(0, received) : Buffer.concat(chunks, received);
-        chunks.length = 0;
-        respond(req, res, provider, body, secrets);
+        respond(req, res, a.provider, fixed ? fixed.subarray(0, received) : Buffer.concat(chunks, received), a.secrets);
       } catch (err) {
         // Parsing never throws by design; this keeps a bug from taking the process down.
         opts.log.error("webhook handler failed", { error: err });
         if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain", Connection: "close" }).end("internal error\n");
       }
     });
-    req.on("error", () => { stopped = true; });
   };
 
   const respond = (req: http.IncomingMessage, res: http.ServerResponse, provider: Provider, body: Buffer, secrets: WebhookSecrets): void => {
