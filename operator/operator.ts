@@ -51,14 +51,16 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     metrics.kubeRequestDuration.observe({ verb }, ms / 1000);
   });
 
-  let crdsReady = !config.installCrds;
+  // Not ready until the CRDs and the default project exist: whoever waits for readiness then
+  // creates Applications in that project.
+  let crdsReady = false;
   let controller: ApplicationController | undefined;
   let appsetController: ApplicationSetController | undefined;
   // Assigned once below; declared here because the readiness check reads it first.
   // eslint-disable-next-line prefer-const
   let elector: LeaderElector | undefined;
   const probes = await startProbeServer({ host: config.metricsHost, port: config.metricsPort, registry: metrics.registry });
-  probes.addReadinessCheck("crds", () => ({ ok: crdsReady, reason: "CRDs are being installed" }));
+  probes.addReadinessCheck("crds", () => ({ ok: crdsReady, reason: "CRDs and the default project are being installed" }));
   probes.addReadinessCheck("caches", () => ({
     ok: !elector?.isLeader || ((controller?.hasSynced ?? false) && (appsetController?.hasSynced ?? false)),
     reason: "informer caches are syncing",
@@ -78,10 +80,10 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   await ensureNamespace(client, config.namespace, log);
   if (config.installCrds) {
     await installCrds(client);
-    crdsReady = true;
     log.info("CRDs installed");
   }
   await ensureDefaultProject(client, config.namespace, log);
+  crdsReady = true;
   // Controller settings Argo keeps in argocd-cmd-params-cm (read once; Argo restarts for them too).
   const cmdParamsCm = await client.get("v1", "ConfigMap", "argocd-cmd-params-cm", config.namespace);
   const cmdParams = parseCmdParams((cmdParamsCm as { data?: Record<string, string> } | undefined)?.data);
