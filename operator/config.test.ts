@@ -83,3 +83,15 @@ test("render sandbox flags and Argo's reposerver.max.combined.directory.manifest
   assert.equal(parseCmdParams({ "reposerver.max.combined.directory.manifests.size": "25M" }).maxCombinedDirectoryManifestsBytes, 25_000_000);
   assert.throws(() => parseCmdParams({ "reposerver.max.combined.directory.manifests.size": "big" }), /reposerver\.max\.combined\.directory\.manifests\.size: "big" is not a size/);
 });
+
+test("webhook parallelism: --webhook-parallelism-limit, else argocd-cmd-params-cm server.webhook.parallelism.limit", () => {
+  const config = parseOperatorConfig(["--webhook-parallelism-limit", "8"]) as OperatorConfig;
+  assert.equal(config.webhookParallelism, 8);
+  assert.equal((parseOperatorConfig([]) as OperatorConfig).webhookParallelism, undefined, "unset: the ConfigMap or Argo's 50 applies");
+  assert.throws(() => parseOperatorConfig(["--webhook-parallelism-limit", "0"]), /--webhook-parallelism-limit must be at least 1/);
+  assert.equal(parseCmdParams({ "server.webhook.parallelism.limit": "20" }).webhookParallelism, 20);
+  assert.equal(parseCmdParams({}).webhookParallelism, undefined);
+  for (const bad of ["0", "-3", "2.5", "many"]) {
+    assert.throws(() => parseCmdParams({ "server.webhook.parallelism.limit": bad }), /server\.webhook\.parallelism\.limit must be a whole number of at least 1/, bad);
+  }
+});

@@ -22,6 +22,8 @@ export interface OperatorConfig {
   metricsPort: number;
   /** host:port of the git webhook endpoint (`POST /api/webhook`); empty turns it off. */
   webhookAddr: string;
+  /** Webhook requests read or processed at once (argocd-cmd-params-cm server.webhook.parallelism.limit when unset). */
+  webhookParallelism?: number;
   leaderElect: boolean;
   leaseName: string;
   leaseDurationMs: number;
@@ -66,7 +68,7 @@ export const operatorFlagSpec = {
   values: [
     "kubeconfig", "namespace", "status-processors", "operation-processors", "appset-processors",
     "app-resync", "app-resync-jitter", "metrics-addr", "lease-name", "log-level",
-    "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "installation-id",
+    "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "webhook-parallelism-limit", "installation-id",
     "tmp-dir", "tool-isolation", "tool-memory-limit", "tool-cpu-limit", "max-render-output",
     "max-combined-directory-manifests-size", "max-manifest-file-size",
     "app-hard-resync", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
@@ -88,6 +90,8 @@ export const operatorUsage = `usage: hawser operator [flags]
                                timeout.reconciliation.jitter takes precedence)
   --metrics-addr HOST:PORT     /healthz, /readyz and /metrics (default 127.0.0.1:8082; port 0 picks one)
   --webhook-addr HOST:PORT     git webhooks at POST /api/webhook (default 127.0.0.1:8083; "" turns it off)
+  --webhook-parallelism-limit N  webhook requests handled at once, more get 503 (default 50;
+                               argocd-cmd-params-cm server.webhook.parallelism.limit when unset)
   --leader-elect[=false]       run with Lease-based leader election (default true)
   --lease-name NAME            leader election Lease (default hawser-controller)
   --lease-duration SECONDS     how long a standby waits before taking an unrenewed lease (default 15)
@@ -162,6 +166,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     metricsHost: addr.slice(0, colon) || "127.0.0.1",
     metricsPort,
     webhookAddr,
+    webhookParallelism: flagValue(flags, "webhook-parallelism-limit") === undefined ? undefined : atLeastOne("webhook-parallelism-limit", 50),
     leaderElect: flags.booleans.get("leader-elect") ?? true,
     leaseName: flagValue(flags, "lease-name") ?? "hawser-controller",
     leaseDurationMs: flagInt(flags, "lease-duration", 15) * 1000,
@@ -227,6 +232,8 @@ export interface CmdParams {
   allowOobSymlinks: boolean;
   /** reposerver.max.combined.directory.manifests.size (Argo's default 10M applies when unset). */
   maxCombinedDirectoryManifestsBytes?: number;
+  /** server.webhook.parallelism.limit. */
+  webhookParallelism?: number;
 }
 
 function selfHealFrom(get: (key: string) => string | undefined, keys: { timeout: string; backoffTimeout: string; factor: string; cap: string }, prefix: string): CmdParams["selfHeal"] {
@@ -272,6 +279,12 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
     } catch (err) {
       throw new FlagError(err instanceof Error ? err.message : String(err));
     }
+  }
+  const parallelism = d["server.webhook.parallelism.limit"];
+  if (parallelism !== undefined && parallelism.trim() !== "") {
+    const n = Number(parallelism);
+    if (!Number.isSafeInteger(n) || n < 1) throw new FlagError(`argocd-cmd-params-cm server.webhook.parallelism.limit must be a whole number of at least 1, got "${parallelism}"`);
+    params.webhookParallelism = n;
   }
   return params;
 }

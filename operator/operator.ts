@@ -19,11 +19,11 @@ import { createLogger, type Logger } from "./runtime/logger.js";
 import { OperatorMetrics } from "./runtime/metrics.js";
 import { startProbeServer, type ProbeServer } from "./runtime/probes.js";
 import { Informer } from "./runtime/informer.js";
-import { webhookSecretsFrom } from "./webhook/parse.js";
+import { configuredProviders, webhookSecretsFrom, type SecretReferenceLookup } from "./webhook/auth.js";
 import { SecretCredentialStore, SECRET_TYPE_LABEL } from "./git/credentials.js";
 import { RepoCache } from "./git/repo-cache.js";
 import { bundledCustomizationsDir, loadCustomizationTree } from "./lua/load.js";
-import { startWebhookServer, type WebhookServer } from "./webhook/server.js";
+import { DEFAULT_WEBHOOK_PARALLELISM, maxPayloadBytesFrom, startWebhookServer, type WebhookServer } from "./webhook/server.js";
 
 export function loadKubeConfig(path?: string): KubeConfig {
   const kc = new KubeConfig();
@@ -52,14 +52,16 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     metrics.kubeRequestDuration.observe({ verb }, ms / 1000);
   });
 
-  let crdsReady = !config.installCrds;
+  // Not ready until the CRDs and the default project exist: whoever waits for readiness then
+  // creates Applications in that project.
+  let crdsReady = false;
   let controller: ApplicationController | undefined;
   let appsetController: ApplicationSetController | undefined;
   // Assigned once below; declared here because the readiness check reads it first.
   // eslint-disable-next-line prefer-const
   let elector: LeaderElector | undefined;
   const probes = await startProbeServer({ host: config.metricsHost, port: config.metricsPort, registry: metrics.registry });
-  probes.addReadinessCheck("crds", () => ({ ok: crdsReady, reason: "CRDs are being installed" }));
+  probes.addReadinessCheck("crds", () => ({ ok: crdsReady, reason: "CRDs and the default project are being installed" }));
   probes.addReadinessCheck("caches", () => ({
     ok: !elector?.isLeader || ((controller?.hasSynced ?? false) && (appsetController?.hasSynced ?? false)),
     reason: "informer caches are syncing",
@@ -79,10 +81,10 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   await ensureNamespace(client, config.namespace, log);
   if (config.installCrds) {
     await installCrds(client);
-    crdsReady = true;
     log.info("CRDs installed");
   }
   await ensureDefaultProject(client, config.namespace, log);
+  crdsReady = true;
   // Controller settings Argo keeps in argocd-cmd-params-cm (read once; Argo restarts for them too).
   const cmdParamsCm = await client.get("v1", "ConfigMap", "argocd-cmd-params-cm", config.namespace);
   const cmdParams = parseCmdParams((cmdParamsCm as { data?: Record<string, string> } | undefined)?.data);
@@ -108,16 +110,41 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   // User trees first: the first tree with a script for a kind wins, so users override the bundled.
   const healthTrees = [...config.customizationDirs.map((d) => loadCustomizationTree(d)), loadCustomizationTree(bundledCustomizationsDir())];
 
-  // Webhook secrets live in argocd-secret; a one-object informer keeps them current.
+  // Webhook secrets live in argocd-secret and the payload limit in argocd-cm; one-object informers
+  // keep them current.
   const argocdSecret = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: config.namespace, fieldSelector: "metadata.name=argocd-secret", log });
+  // Secrets a webhook secret may refer to (`$name:key`), as Argo: those labelled part-of argocd.
+  const referencedSecrets = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: config.namespace, labelSelector: "app.kubernetes.io/part-of=argocd", log });
+  const lookupSecret = (name: string, key: string): string | undefined => {
+    const data = (referencedSecrets.get(`${config.namespace}/${name}`) as { data?: Record<string, string> } | undefined)?.data?.[key];
+    return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
+  };
+  const webhookCm = new Informer(client, { apiVersion: "v1", kind: "ConfigMap", namespace: config.namespace, fieldSelector: "metadata.name=argocd-cm", log });
   let webhook: WebhookServer | undefined;
   if (config.webhookAddr !== "") {
     argocdSecret.start();
+    referencedSecrets.start();
+    webhookCm.start();
+    logWebhookAuthMode(argocdSecret, referencedSecrets, lookupSecret, log);
+    let lastLimitError: string | undefined;
     const colon = config.webhookAddr.lastIndexOf(":");
+    const parallelism = config.webhookParallelism ?? cmdParams.webhookParallelism ?? DEFAULT_WEBHOOK_PARALLELISM;
     webhook = await startWebhookServer({
       host: config.webhookAddr.slice(0, colon) || "0.0.0.0",
       port: Number(config.webhookAddr.slice(colon + 1)),
-      secrets: () => webhookSecretsFrom(argocdSecret.get(`${config.namespace}/argocd-secret`) as { data?: Record<string, string> } | undefined),
+      // Until argocd-secret has been read, a configured secret may be unknown: refuse meanwhile.
+      secrets: () => (argocdSecret.hasSynced && referencedSecrets.hasSynced
+        ? webhookSecretsFrom(argocdSecret.get(`${config.namespace}/argocd-secret`) as { data?: Record<string, string> } | undefined, lookupSecret)
+        : undefined),
+      maxPayloadBytes: () => {
+        const limit = maxPayloadBytesFrom((webhookCm.get(`${config.namespace}/argocd-cm`) as { data?: Record<string, string> } | undefined)?.data);
+        if (limit.error !== lastLimitError) {
+          lastLimitError = limit.error;
+          if (limit.error) log.warn(limit.error);
+        }
+        return limit.bytes;
+      },
+      parallelism,
       onPush: (event) => {
         if (!controller) {
           log.info("webhook push ignored: not the leader");
@@ -129,7 +156,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       },
       log,
     });
-    log.info("serving git webhooks", { address: `${config.webhookAddr.slice(0, colon) || "0.0.0.0"}:${webhook.port}`, path: "/api/webhook" });
+    log.info("serving git webhooks", { address: `${config.webhookAddr.slice(0, colon) || "0.0.0.0"}:${webhook.port}`, path: "/api/webhook", parallelism });
   }
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => { resolveDone = r; });
@@ -157,6 +184,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       await appsetController?.stop();
       await webhook?.close();
       await argocdSecret.stop();
+      await referencedSecrets.stop();
+      await webhookCm.stop();
       await repoSecrets.stop();
       await elector?.stop();
       metrics.leader.set(0);
@@ -187,6 +216,28 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   }
 
   return { client, probes, webhook, plugins, generators, moduleReports, done, stop };
+}
+
+/**
+ * Says at start-up, and whenever argocd-secret changes, whether webhooks are authenticated: with
+ * no webhook secret anyone who can reach the endpoint can trigger refreshes (Argo's default).
+ */
+function logWebhookAuthMode(argocdSecret: Informer, referencedSecrets: Informer, lookup: SecretReferenceLookup, log: Logger): void {
+  let last: string | undefined;
+  const report = (secret: unknown): void => {
+    // Until both are loaded a reference may look unresolved; the first report waits for them.
+    if (!argocdSecret.hasSynced || !referencedSecrets.hasSynced) return;
+    const secrets = webhookSecretsFrom(secret as { data?: Record<string, string> } | undefined, lookup);
+    const providers = configuredProviders(secrets);
+    const key = JSON.stringify([providers, secrets.unresolved]);
+    if (key === last) return;
+    last = key;
+    if (providers.length === 0) log.warn("git webhooks are unauthenticated: no webhook secret in argocd-secret, so anyone who can reach the endpoint can trigger refreshes");
+    else log.info("git webhooks require a signature or token", { providers });
+    for (const reason of Object.values(secrets.unresolved ?? {})) log.warn(reason);
+  };
+  argocdSecret.addHandler({ add: (s) => report(s), update: (_o, s) => report(s), delete: () => report(undefined) });
+  void Promise.all([argocdSecret.waitForSync(), referencedSecrets.waitForSync()]).then(() => report(argocdSecret.list()[0]));
 }
 
 async function ensureNamespace(client: KubeClient, name: string, log: Logger): Promise<void> {

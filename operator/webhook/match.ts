@@ -7,14 +7,63 @@ import type { PushEvent } from "./parse.js";
 
 export const ANNOTATION_MANIFEST_GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths";
 
-/** host/owner/repo, lowercased, for comparing URLs across transports. */
+/**
+ * The longest repository URL a webhook payload may carry (longer ones are refused with a 400);
+ * real URLs are far shorter, and the cap bounds the work one delivery can ask for.
+ */
+export const MAX_REPO_URL_LENGTH = 2048;
+
+/** A URL scheme: a letter, then letters, digits, "+", "-" or "." (RFC 3986). */
+function isScheme(s: string): boolean {
+  if (s.length === 0 || s[0]! < "a" || s[0]! > "z") return false;
+  for (const c of s) if (!((c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c === "+" || c === "-" || c === ".")) return false;
+  return true;
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (const c of s) if (c < "0" || c > "9") return false;
+  return true;
+}
+
+/**
+ * host/owner/repo, lowercased, for comparing URLs across transports: the scheme, user info and
+ * port are dropped (ssh and https of one host differ there), as are trailing slashes and ".git".
+ * Plain string scans, linear in the URL's length: this runs on webhook input, and the earlier
+ * regular expressions backtracked quadratically on a URL of many slashes.
+ */
 export function repoIdentity(url: string): string {
-  let u = url.trim().toLowerCase();
-  const scp = /^([^@/]+@)?([^:/]+):(?!\/)(.+)$/.exec(u); // git@host:org/repo
-  if (scp && !u.includes("://")) u = `${scp[2]}/${scp[3]}`;
-  else u = u.replace(/^[a-z+]+:\/\//, "").replace(/^[^@/]+@/, "");
-  u = u.replace(/:\d+\//, "/"); // ports differ between ssh and https of the same host
-  return u.replace(/\/+$/, "").replace(/\.git$/, "");
+  const u = url.trim().toLowerCase();
+  let host: string;
+  let path: string;
+  const schemeEnd = u.indexOf("://");
+  const colon = u.indexOf(":");
+  const slash = u.indexOf("/");
+  if (schemeEnd > 0 && isScheme(u.slice(0, schemeEnd))) {
+    const rest = u.slice(schemeEnd + 3);
+    const pathStart = rest.indexOf("/");
+    const authority = pathStart < 0 ? rest : rest.slice(0, pathStart);
+    path = pathStart < 0 ? "" : rest.slice(pathStart);
+    host = authority.slice(authority.lastIndexOf("@") + 1);
+    const port = host.lastIndexOf(":");
+    if (port >= 0 && port > host.lastIndexOf("]") && isDigits(host.slice(port + 1))) host = host.slice(0, port);
+  } else if (colon > 0 && (slash < 0 || colon < slash) && u[colon + 1] !== "/" && colon + 1 < u.length) {
+    // scp-like: [user@]host:path
+    const authority = u.slice(0, colon);
+    host = authority.slice(authority.lastIndexOf("@") + 1);
+    path = `/${u.slice(colon + 1)}`;
+  } else {
+    // host/path without a scheme, possibly with user info.
+    const pathStart = slash < 0 ? u.length : slash;
+    const at = u.lastIndexOf("@", pathStart);
+    host = u.slice(at + 1, pathStart);
+    path = u.slice(pathStart);
+  }
+  let end = path.length;
+  while (end > 0 && path[end - 1] === "/") end--;
+  path = path.slice(0, end);
+  if (path.endsWith(".git")) path = path.slice(0, -4);
+  return `${host}${path}`;
 }
 
 export interface AppSourceRef {

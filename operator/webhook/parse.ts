@@ -1,21 +1,12 @@
-// Git provider webhooks: authenticate a delivery and extract what changed (repository URLs, the
-// pushed branch or tag, changed files). Providers and secrets follow Argo CD (`webhook.github.secret`
-// etc. in argocd-secret). A provider whose secret is configured only accepts deliveries that prove
-// it (HMAC signature or token, compared in constant time); without a secret, deliveries are
-// accepted as Argo does, since their only effect is a refresh.
-import { createHmac, timingSafeEqual } from "node:crypto";
+// Git provider webhooks: what a push delivery says changed (repository URLs, the pushed branch or
+// tag, changed files). Payloads come from the network and may be from anyone (Argo's webhook
+// crashes on malformed Gogs, Azure DevOps and Bitbucket Server payloads were advisories), so every
+// field is read through a type check; a missing or mistyped field is a 400 naming the field,
+// never an exception.
+import { checkHeaders, header, verifyBody, type Headers, type Provider, type Rejection, type WebhookSecrets } from "./auth.js";
+import { MAX_REPO_URL_LENGTH } from "./match.js";
 
-export type Provider = "github" | "gitlab" | "bitbucket" | "bitbucketserver" | "gogs" | "azuredevops";
-
-export interface WebhookSecrets {
-  github?: string;
-  gitlab?: string;
-  bitbucketUUID?: string;
-  bitbucketServer?: string;
-  gogs?: string;
-  azureDevOpsUsername?: string;
-  azureDevOpsPassword?: string;
-}
+export { webhookSecretsFrom, type Provider, type WebhookSecrets } from "./auth.js";
 
 export interface PushEvent {
   provider: Provider;
@@ -25,7 +16,10 @@ export interface PushEvent {
   revision: string;
   /** The commit after the push, when given. */
   after?: string;
-  /** Files added, modified or removed by the pushed commits (for manifest-generate-paths). */
+  /**
+   * Files added, modified or removed by the pushed commits (for manifest-generate-paths). Empty
+   * means unknown, which refreshes every matching app.
+   */
   changedFiles: string[];
   /** True when this is the default branch (so HEAD-tracking apps match). */
   defaultBranch?: string;
@@ -34,212 +28,219 @@ export interface PushEvent {
 export type WebhookResult =
   | { kind: "push"; event: PushEvent }
   | { kind: "ignored"; reason: string }
-  | { kind: "rejected"; status: number; reason: string };
+  | Rejection;
 
-export const MAX_PAYLOAD_BYTES = 50 * 1024 * 1024;
+/** Argo's `webhook.maxPayloadSizeMB` default. */
+export const DEFAULT_MAX_PAYLOAD_MB = 50;
+export const MAX_PAYLOAD_BYTES = DEFAULT_MAX_PAYLOAD_MB * 1024 * 1024;
 
-type Headers = Record<string, string | string[] | undefined>;
+/**
+ * Above this many changed files the list is dropped (every matching app refreshes, as without
+ * manifest-generate-paths): matching cost grows with files × apps, and a refresh is the safe side.
+ */
+export const MAX_CHANGED_FILES = 10_000;
 
-function header(headers: Headers, name: string): string | undefined {
-  const v = headers[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
+/** A field that is missing or has the wrong type; the message names it. */
+class PayloadError extends Error {}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
+/** An object field; absent or null reads as empty. */
+function optObject(v: unknown, path: string): Json {
+  if (v === undefined || v === null) return {};
+  if (!isObject(v)) throw new PayloadError(`${path} must be an object`);
+  return v;
 }
 
-function hmacHex(algorithm: "sha1" | "sha256", secret: string, body: Buffer): string {
-  return createHmac(algorithm, secret).update(body).digest("hex");
+function reqObject(v: unknown, path: string): Json {
+  if (v === undefined || v === null) throw new PayloadError(`${path} is missing`);
+  return optObject(v, path);
+}
+
+function optString(v: unknown, path: string): string | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v !== "string") throw new PayloadError(`${path} must be a string`);
+  return v;
+}
+
+function reqString(v: unknown, path: string): string {
+  const s = optString(v, path);
+  if (s === undefined) throw new PayloadError(`${path} is missing`);
+  return s;
+}
+
+function optArray(v: unknown, path: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new PayloadError(`${path} must be an array`);
+  return v;
+}
+
+function firstOf(v: unknown, path: string): Json {
+  const list = optArray(v, path);
+  if (list.length === 0) throw new PayloadError(`${path} is empty`);
+  return reqObject(list[0], `${path}[0]`);
+}
+
+/** The repository URL fields that are set; at least one must be, and none may be over-long. */
+function repoURLs(fields: Array<[unknown, string]>): string[] {
+  const out: string[] = [];
+  for (const [v, path] of fields) {
+    const s = optString(v, path);
+    if (s === undefined) continue;
+    if (s.length > MAX_REPO_URL_LENGTH) throw new PayloadError(`${path} is longer than ${MAX_REPO_URL_LENGTH} characters`);
+    out.push(s);
+  }
+  if (out.length === 0) throw new PayloadError(`no repository URL (${fields.map(([, p]) => p).join(", ")})`);
+  return out;
 }
 
 function stripRef(ref: string | undefined): string {
-  return (ref ?? "").replace(/^refs\/(heads|tags)\//, "");
+  if (ref === undefined) return "";
+  for (const prefix of ["refs/heads/", "refs/tags/"]) if (ref.startsWith(prefix)) return ref.slice(prefix.length);
+  return ref;
 }
 
-function obj(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === "string" && v !== "" ? v : undefined;
-}
-
-function files(commits: unknown): string[] {
+function changedFiles(commits: unknown): string[] {
   const out = new Set<string>();
-  for (const c of Array.isArray(commits) ? commits : []) {
+  optArray(commits, "commits").forEach((c, i) => {
+    const commit = optObject(c, `commits[${i}]`);
     for (const key of ["added", "modified", "removed"]) {
-      const list = obj(c)[key];
-      if (Array.isArray(list)) for (const f of list) if (typeof f === "string") out.add(f);
+      optArray(commit[key], `commits[${i}].${key}`).forEach((f, j) => {
+        if (typeof f !== "string") throw new PayloadError(`commits[${i}].${key}[${j}] must be a string`);
+        out.add(f);
+      });
     }
-  }
-  return [...out];
+  });
+  return out.size > MAX_CHANGED_FILES ? [] : [...out];
 }
 
-function detectProvider(headers: Headers): Provider | undefined {
-  if (header(headers, "x-github-event")) return "github";
-  if (header(headers, "x-gitlab-event")) return "gitlab";
-  if (header(headers, "x-gogs-event")) return "gogs";
-  if (header(headers, "x-event-key")) return header(headers, "x-request-uuid") || header(headers, "x-hook-uuid") ? "bitbucket" : "bitbucketserver";
-  if (header(headers, "x-vss-activityid") || header(headers, "x-vss-subscriptionid")) return "azuredevops";
-  return undefined;
-}
-
-function authenticate(provider: Provider, headers: Headers, body: Buffer, secrets: WebhookSecrets): string | undefined {
-  switch (provider) {
-    case "github": {
-      if (!secrets.github) return undefined;
-      const sig256 = header(headers, "x-hub-signature-256");
-      if (sig256) return safeEqual(sig256, `sha256=${hmacHex("sha256", secrets.github, body)}`) ? undefined : "signature does not match webhook.github.secret";
-      const sig1 = header(headers, "x-hub-signature");
-      if (sig1) return safeEqual(sig1, `sha1=${hmacHex("sha1", secrets.github, body)}`) ? undefined : "signature does not match webhook.github.secret";
-      return "missing X-Hub-Signature-256 (webhook.github.secret is set)";
-    }
-    case "gitlab": {
-      if (!secrets.gitlab) return undefined;
-      const token = header(headers, "x-gitlab-token");
-      return token && safeEqual(token, secrets.gitlab) ? undefined : "X-Gitlab-Token does not match webhook.gitlab.secret";
-    }
-    case "gogs": {
-      if (!secrets.gogs) return undefined;
-      const sig = header(headers, "x-gogs-signature");
-      return sig && safeEqual(sig, hmacHex("sha256", secrets.gogs, body)) ? undefined : "signature does not match webhook.gogs.secret";
-    }
-    case "bitbucketserver": {
-      if (!secrets.bitbucketServer) return undefined;
-      const sig = header(headers, "x-hub-signature");
-      return sig && safeEqual(sig, `sha256=${hmacHex("sha256", secrets.bitbucketServer, body)}`) ? undefined : "signature does not match webhook.bitbucketserver.secret";
-    }
-    case "bitbucket": {
-      if (!secrets.bitbucketUUID) return undefined;
-      const uuid = header(headers, "x-hook-uuid");
-      return uuid && safeEqual(uuid, secrets.bitbucketUUID) ? undefined : "X-Hook-UUID does not match webhook.bitbucket.uuid";
-    }
-    case "azuredevops": {
-      if (!secrets.azureDevOpsUsername && !secrets.azureDevOpsPassword) return undefined;
-      const auth = header(headers, "authorization") ?? "";
-      const expected = `Basic ${Buffer.from(`${secrets.azureDevOpsUsername ?? ""}:${secrets.azureDevOpsPassword ?? ""}`).toString("base64")}`;
-      return safeEqual(auth, expected) ? undefined : "basic auth does not match webhook.azuredevops.username/password";
-    }
-  }
-}
-
-function parsePush(provider: Provider, headers: Headers, payload: Record<string, unknown>): WebhookResult {
+function parsePush(provider: Provider, headers: Headers, payload: Json): WebhookResult {
   switch (provider) {
     case "github": {
       const event = header(headers, "x-github-event");
       if (event === "ping") return { kind: "ignored", reason: "ping" };
       if (event !== "push") return { kind: "ignored", reason: `GitHub event ${event ?? ""} does not trigger a refresh` };
-      const repo = obj(payload.repository);
+      const repo = reqObject(payload.repository, "repository");
       return {
         kind: "push",
         event: {
           provider,
-          repoURLs: [str(repo.html_url), str(repo.clone_url), str(repo.ssh_url), str(repo.git_url), str(repo.url)].filter((u): u is string => !!u),
-          revision: stripRef(str(payload.ref)),
-          after: str(payload.after),
-          changedFiles: files(payload.commits),
-          defaultBranch: str(repo.default_branch),
+          repoURLs: repoURLs([[repo.html_url, "repository.html_url"], [repo.clone_url, "repository.clone_url"], [repo.ssh_url, "repository.ssh_url"], [repo.git_url, "repository.git_url"], [repo.url, "repository.url"]]),
+          revision: stripRef(reqString(payload.ref, "ref")),
+          after: optString(payload.after, "after"),
+          changedFiles: changedFiles(payload.commits),
+          defaultBranch: optString(repo.default_branch, "repository.default_branch"),
         },
       };
     }
     case "gitlab": {
-      const kind = str(payload.object_kind);
+      const kind = optString(payload.object_kind, "object_kind");
       if (kind !== "push" && kind !== "tag_push") return { kind: "ignored", reason: `GitLab event ${kind ?? ""} does not trigger a refresh` };
-      const project = obj(payload.project);
+      const project = reqObject(payload.project, "project");
       return {
         kind: "push",
         event: {
           provider,
-          repoURLs: [str(project.web_url), str(project.git_http_url), str(project.git_ssh_url)].filter((u): u is string => !!u),
-          revision: stripRef(str(payload.ref)),
-          after: str(payload.after),
-          changedFiles: files(payload.commits),
-          defaultBranch: str(project.default_branch),
+          repoURLs: repoURLs([[project.web_url, "project.web_url"], [project.git_http_url, "project.git_http_url"], [project.git_ssh_url, "project.git_ssh_url"]]),
+          revision: stripRef(reqString(payload.ref, "ref")),
+          after: optString(payload.after, "after"),
+          changedFiles: changedFiles(payload.commits),
+          defaultBranch: optString(project.default_branch, "project.default_branch"),
         },
       };
     }
     case "gogs": {
-      const repo = obj(payload.repository);
+      const event = header(headers, "x-gogs-event");
+      if (event !== "push") return { kind: "ignored", reason: `Gogs event ${event ?? ""} does not trigger a refresh` };
+      const repo = reqObject(payload.repository, "repository");
       return {
         kind: "push",
         event: {
           provider,
-          repoURLs: [str(repo.html_url), str(repo.clone_url), str(repo.ssh_url)].filter((u): u is string => !!u),
-          revision: stripRef(str(payload.ref)),
-          after: str(payload.after),
-          changedFiles: files(payload.commits),
-          defaultBranch: str(repo.default_branch),
+          repoURLs: repoURLs([[repo.html_url, "repository.html_url"], [repo.clone_url, "repository.clone_url"], [repo.ssh_url, "repository.ssh_url"]]),
+          revision: stripRef(reqString(payload.ref, "ref")),
+          after: optString(payload.after, "after"),
+          changedFiles: changedFiles(payload.commits),
+          defaultBranch: optString(repo.default_branch, "repository.default_branch"),
         },
       };
     }
     case "bitbucketserver": {
-      const repo = obj(payload.repository);
-      const links = obj(repo.links);
-      const clone = Array.isArray(links.clone) ? (links.clone as unknown[]).map((l) => str(obj(l).href)).filter((u): u is string => !!u) : [];
-      const change = obj(Array.isArray(payload.changes) ? payload.changes[0] : undefined);
-      return { kind: "push", event: { provider, repoURLs: clone, revision: stripRef(str(change.refId)), after: str(change.toHash), changedFiles: [] } };
+      const event = header(headers, "x-event-key");
+      if (event !== "repo:refs_changed") return { kind: "ignored", reason: `Bitbucket Server event ${event ?? ""} does not trigger a refresh` };
+      const repo = reqObject(payload.repository, "repository");
+      const clone = optArray(reqObject(repo.links, "repository.links").clone, "repository.links.clone");
+      const urls = repoURLs(clone.map((l, i) => [optObject(l, `repository.links.clone[${i}]`).href, `repository.links.clone[${i}].href`]));
+      const change = firstOf(payload.changes, "changes");
+      return { kind: "push", event: { provider, repoURLs: urls, revision: stripRef(reqString(change.refId, "changes[0].refId")), after: optString(change.toHash, "changes[0].toHash"), changedFiles: [] } };
     }
     case "bitbucket": {
-      const repo = obj(payload.repository);
-      const html = str(obj(obj(repo.links).html).href);
-      const change = obj(Array.isArray(obj(payload.push).changes) ? (obj(payload.push).changes as unknown[])[0] : undefined);
-      const next = obj(change.new);
-      return { kind: "push", event: { provider, repoURLs: html ? [html] : [], revision: str(next.name) ?? "", after: str(obj(next.target).hash), changedFiles: [] } };
-    }
-    case "azuredevops": {
-      if (str(payload.eventType) !== "git.push") return { kind: "ignored", reason: `Azure DevOps event ${str(payload.eventType) ?? ""} does not trigger a refresh` };
-      const resource = obj(payload.resource);
-      const repo = obj(resource.repository);
-      const update = obj(Array.isArray(resource.refUpdates) ? resource.refUpdates[0] : undefined);
+      const event = header(headers, "x-event-key");
+      if (event !== "repo:push") return { kind: "ignored", reason: `Bitbucket event ${event ?? ""} does not trigger a refresh` };
+      const repo = reqObject(payload.repository, "repository");
+      const html = optObject(reqObject(repo.links, "repository.links").html, "repository.links.html");
+      const change = firstOf(reqObject(payload.push, "push").changes, "push.changes");
+      // `new` is null when the push deleted the branch.
+      const next = optObject(change.new, "push.changes[0].new");
       return {
         kind: "push",
         event: {
           provider,
-          repoURLs: [str(repo.remoteUrl), str(repo.sshUrl)].filter((u): u is string => !!u),
-          revision: stripRef(str(update.name)),
-          after: str(update.newObjectId),
+          repoURLs: repoURLs([[html.href, "repository.links.html.href"]]),
+          revision: optString(next.name, "push.changes[0].new.name") ?? "",
+          after: optString(optObject(next.target, "push.changes[0].new.target").hash, "push.changes[0].new.target.hash"),
           changedFiles: [],
-          defaultBranch: stripRef(str(repo.defaultBranch)),
+        },
+      };
+    }
+    case "azuredevops": {
+      const eventType = optString(payload.eventType, "eventType");
+      if (eventType !== "git.push") return { kind: "ignored", reason: `Azure DevOps event ${eventType ?? ""} does not trigger a refresh` };
+      const resource = reqObject(payload.resource, "resource");
+      const repo = reqObject(resource.repository, "resource.repository");
+      const update = firstOf(resource.refUpdates, "resource.refUpdates");
+      return {
+        kind: "push",
+        event: {
+          provider,
+          repoURLs: repoURLs([[repo.remoteUrl, "resource.repository.remoteUrl"], [repo.sshUrl, "resource.repository.sshUrl"]]),
+          revision: stripRef(reqString(update.name, "resource.refUpdates[0].name")),
+          after: optString(update.newObjectId, "resource.refUpdates[0].newObjectId"),
+          changedFiles: [],
+          defaultBranch: stripRef(optString(repo.defaultBranch, "resource.repository.defaultBranch")),
         },
       };
     }
   }
 }
 
-/** Authenticates and parses one webhook delivery. */
-export function parseWebhook(headers: Headers, body: Buffer, secrets: WebhookSecrets): WebhookResult {
-  if (body.length > MAX_PAYLOAD_BYTES) return { kind: "rejected", status: 413, reason: "payload larger than 50 MB" };
-  const provider = detectProvider(headers);
-  if (!provider) return { kind: "rejected", status: 400, reason: "unknown webhook provider (no known event header)" };
-  const denied = authenticate(provider, headers, body, secrets);
-  if (denied) return { kind: "rejected", status: 401, reason: denied };
+/** Parses an authenticated body. Never throws: malformed payloads are 400s naming the field. */
+export function parsePayload(provider: Provider, headers: Headers, body: Buffer): WebhookResult {
   let payload: unknown;
   try {
     payload = JSON.parse(body.toString("utf8"));
   } catch {
     return { kind: "rejected", status: 400, reason: "payload is not JSON" };
   }
-  return parsePush(provider, headers, obj(payload));
+  if (!isObject(payload)) return { kind: "rejected", status: 400, reason: "payload is not a JSON object" };
+  try {
+    return parsePush(provider, headers, payload);
+  } catch (err) {
+    if (err instanceof PayloadError) return { kind: "rejected", status: 400, reason: `malformed ${provider} payload: ${err.message}` };
+    throw err;
+  }
 }
 
-/** The webhook secrets from argocd-secret's data (base64) or stringData. */
-export function webhookSecretsFrom(secret: { data?: Record<string, string>; stringData?: Record<string, string> } | undefined): WebhookSecrets {
-  const get = (key: string): string | undefined => {
-    const plain = secret?.stringData?.[key];
-    if (plain) return plain;
-    const b64 = secret?.data?.[key];
-    return b64 ? Buffer.from(b64, "base64").toString("utf8") : undefined;
-  };
-  return {
-    github: get("webhook.github.secret"),
-    gitlab: get("webhook.gitlab.secret"),
-    bitbucketUUID: get("webhook.bitbucket.uuid"),
-    bitbucketServer: get("webhook.bitbucketserver.secret"),
-    gogs: get("webhook.gogs.secret"),
-    azureDevOpsUsername: get("webhook.azuredevops.username"),
-    azureDevOpsPassword: get("webhook.azuredevops.password"),
-  };
+/** Authenticates and parses one complete webhook delivery (the server runs these steps apart). */
+export function parseWebhook(headers: Headers, body: Buffer, secrets: WebhookSecrets, maxPayloadBytes = MAX_PAYLOAD_BYTES): WebhookResult {
+  if (body.length > maxPayloadBytes) return { kind: "rejected", status: 413, reason: `payload larger than ${maxPayloadBytes} bytes` };
+  const checked = checkHeaders(headers, secrets);
+  if (checked.kind === "rejected") return checked;
+  const denied = verifyBody(checked.provider, headers, body, secrets);
+  if (denied) return denied;
+  return parsePayload(checked.provider, headers, body);
 }
