@@ -222,7 +222,9 @@ export function createKustomizePlugin(deps: KustomizePluginDeps = {}): ConfigMan
       const env = baseToolEnv({ ...req.env, PATH: pathEnv });
       const run = { env, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, maxStdoutBytes: settings.execMaxOutputBytes };
 
-      const copy = needsEdit(o) ? await privateCopy(req.repoRoot, appDir) : undefined;
+      // With --enable-helm kustomize pulls charts into the kustomization's charts/ directory: that
+      // write must land in a private copy, never in the checkout other renders share.
+      const copy = needsEdit(o) || helm ? await privateCopy(req.repoRoot, appDir) : undefined;
       try {
         const dir = copy?.appDir ?? appDir;
         if (copy) {

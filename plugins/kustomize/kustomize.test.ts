@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdtemp, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
 import { memoryLogger } from "../../operator/runtime/logger.js";
 import { seedsDir } from "../../test/crds/seeds.js";
+import { startHelmRepo } from "../../test/support/helm-repo.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseManifests } from "../manifests.js";
 import type { Manifest, RenderRequest, SourceSpec } from "../types.js";
@@ -104,6 +105,21 @@ test("kustomize.buildOptions --enable-helm inflates charts with our helm", async
   const helm = await resolveTool("helm");
   assert.deepEqual(ours.manifests, await direct(join(root, "app"), ["--enable-helm", "--helm-command", helm, "--helm-kube-version", "1.31.0"]));
   await rm(root, { recursive: true, force: true });
+});
+
+test("--enable-helm pulls remote charts into a private copy, never into the shared checkout", async (t) => {
+  // Attack: one app's render wrote the pulled chart into charts/ of the checkout every render of
+  // that commit shares, so the next app at that commit saw (and could be fed) that chart.
+  const repo = await startHelmRepo({ chartDirs: [join(testdata, "helm-inflate", "repo", "app", "charts", "mini")] });
+  t.after(() => repo.close());
+  const root = await mkdtemp(join(tmpdir(), "hawser-kust-pull-"));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await mkdir(join(root, "app"), { recursive: true });
+  await writeFile(join(root, "app", "kustomization.yaml"), `helmCharts:\n  - {name: mini, repo: "${repo.url}", version: "0.1.0", releaseName: pulled, valuesInline: {color: red}}\n`);
+  const plugin = createKustomizePlugin({ settings: { kustomizeBuildOptions: "--enable-helm" } });
+  const out = await plugin.generate(request(root, { path: "app" }, { kubeVersion: "1.31.0" }), ctx);
+  assert.deepEqual(byKey(out.manifests)["ConfigMap/pulled-mini"]?.data, { color: "red", kube: "v1.31.0" }, "the chart was pulled and inflated");
+  assert.deepEqual(await readdir(join(root, "app")), ["kustomization.yaml"], "the checkout is untouched");
 });
 
 test("resources escaping the repository are refused, directly or through a symlink", async () => {
