@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { seedsDir } from "../../test/crds/seeds.js";
-import { getResourceHealth } from "../engine/health/index.js";
+import { evaluateResourceHealth, getResourceHealth } from "../engine/health/index.js";
 import { parseArgoSettings } from "../engine/settings.js";
 import { INVALID_HEALTH_STATUS, LuaHealthOverride, type CustomizationTree } from "./customizations.js";
 import { LuaScriptError } from "./vm.js";
@@ -62,4 +62,18 @@ test("result rules: invalid status → Unknown, non-table → error, nil → no 
   assert.throws(() => run(`return "Healthy"`), (e: unknown) => e instanceof LuaScriptError && /expect table output from Lua script, not string/.test(e.message));
   assert.equal(run(`return nil`), undefined);
   assert.throws(() => run(`return obj.spec.rules[1].host`), LuaScriptError);
+});
+
+test("a health script that overruns its budget gives Unknown naming the script, and the next one works", { timeout: 120_000 }, () => {
+  // The catastrophic gsub runs inside one library call, where the VM's hook never fires.
+  const gsub = `local s = string.rep("a", 20000) s:gsub(".-.-b", "x") return { status = "Healthy" }`;
+  const slow = new LuaHealthOverride({ resourceOverrides: parseArgoSettings({ "resource.customizations.health.networking.k8s.io_Ingress": gsub }).resourceOverrides, timeoutMs: 100 });
+  const res = evaluateResourceHealth(ingress, slow);
+  assert.equal(res.health?.status, "Unknown");
+  assert.match(res.health?.message ?? "", /^argocd-cm networking\.k8s\.io\/Ingress: script was stopped after exceeding its time budget of 100 ms/);
+  const doubling = new LuaHealthOverride({ trees: [tree("/custom", { "networking.k8s.io/Ingress": `local s = "x" for i = 1, 40 do s = s .. s end return { status = "Healthy" }` })], timeoutMs: 60_000 });
+  const mem = evaluateResourceHealth(ingress, doubling);
+  assert.equal(mem.health?.status, "Unknown");
+  assert.match(mem.health?.message ?? "", /^\/custom\/networking\.k8s\.io\/Ingress\/health\.lua: script exceeded its memory budget/);
+  assert.deepEqual(new LuaHealthOverride({ trees: [tree("t", { "networking.k8s.io/Ingress": script("Healthy", "ok") })] }).getResourceHealth(ingress), { status: "Healthy", message: "ok" });
 });
