@@ -61,7 +61,7 @@ function waitFor(state: Int32Array, index: number, want: number, until: number):
 export class LuaSandbox {
   private current: LuaWorker | undefined;
   private seq = 0;
-  /** Workers terminated because a script overran (observability and tests). */
+  /** Workers replaced because a script overran its time or memory (observability and tests). */
   restarts = 0;
 
   constructor(private readonly limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS) {}
@@ -93,7 +93,6 @@ export class LuaSandbox {
       // A single long library call, or the worker died of its heap limit: either way only
       // terminating the thread gets the time (and memory) back.
       this.kill(w);
-      this.restarts++;
       throw new LuaTimeoutError(`${name}: script was stopped after exceeding its time budget of ${timeoutMs} ms (or the Lua worker's ${this.limits.heapMb} MiB heap)`);
     }
     const res = this.responseOf(w);
@@ -103,7 +102,11 @@ export class LuaSandbox {
     }
     if (res.ok) return res.value;
     if (res.kind === "timeout") throw new LuaTimeoutError(res.message);
-    if (res.kind === "memory") throw new LuaMemoryError(res.message);
+    if (res.kind === "memory") {
+      // What the script allocated may not be collected yet; the next script gets a fresh heap.
+      this.kill(w);
+      throw new LuaMemoryError(res.message);
+    }
     throw new LuaScriptError(res.message);
   }
 
@@ -138,6 +141,7 @@ export class LuaSandbox {
   }
 
   private kill(w: LuaWorker): void {
+    this.restarts++;
     if (this.current === w) this.current = undefined;
     w.port.close();
     w.worker.terminate().catch(() => {});

@@ -15,17 +15,19 @@ function signal(index: number, value: number): void {
 }
 
 /**
- * Past this much heap the script is stopped with a clear error at its next hook, before V8's hard
- * limit kills the thread (which the main thread only notices at the deadline). Well above what
- * garbage reaches before a collection: health scripts hold a few megabytes at most.
+ * Heap a single run may add before it is stopped with a clear error at its next hook, well
+ * before V8's hard limit kills the thread (which the main thread only notices at the deadline).
+ * Measured from the run's start, so garbage left by earlier runs does not count; health scripts
+ * add a few megabytes at most.
  */
-const heapSoftLimitBytes = (resourceLimits.maxOldGenerationSizeMb ?? 128) * 0.75 * 1024 * 1024;
+const heapGrowthLimitBytes = (resourceLimits.maxOldGenerationSizeMb ?? 128) * 0.5 * 1024 * 1024;
+let heapAtStart = 0;
 
 function memoryExceeded(): string | undefined {
   const strings = budgetExceeded();
   if (strings) return strings;
-  if (getHeapStatistics().used_heap_size <= heapSoftLimitBytes) return undefined;
-  return `script exceeded its memory budget of ${Math.round(heapSoftLimitBytes / (1024 * 1024))} MiB of heap`;
+  if (getHeapStatistics().used_heap_size - heapAtStart <= heapGrowthLimitBytes) return undefined;
+  return `script exceeded its memory budget of ${Math.round(heapGrowthLimitBytes / (1024 * 1024))} MiB of heap`;
 }
 
 installAllocationBudget();
@@ -36,6 +38,7 @@ try {
     signal(STARTED, req.seq);
     let res: LuaResponse;
     startRun(req.stringBudgetBytes);
+    heapAtStart = getHeapStatistics().used_heap_size;
     try {
       res = { seq: req.seq, ok: true, value: runInThisThread(req.script, req.opts, memoryExceeded) };
     } catch (err) {
