@@ -28,18 +28,26 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   heapMb: 128,
   stringBudgetBytes: DEFAULT_STRING_BUDGET_BYTES,
   graceMs: 250,
-  startupTimeoutMs: 60_000,
+  startupTimeoutMs: 20_000,
 };
 
-/** The worker's code: the compiled worker.js, or under tsx (tests, the demo) worker.ts through tsx's loader. */
-function workerSource(): { source: URL | string; eval: boolean } {
-  if (!import.meta.url.endsWith(".ts")) return { source: new URL("./worker.js", import.meta.url), eval: false };
-  // Node 20 does not carry the parent's --import loader hooks into workers; register tsx in it first.
-  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
-  const entry = JSON.stringify(new URL("./worker.ts", import.meta.url).href);
-  return { source: `import(${tsx}).then(({ register }) => { register(); return import(${entry}); })`, eval: true };
+/**
+ * The worker's bootstrap: it loads worker.js (under tsx, as in tests and the demo, worker.ts
+ * through tsx's loader, since Node 20 does not carry the parent's --import hooks into workers),
+ * and reports a failure to load through the shared counter rather than leaving the caller waiting.
+ */
+function workerBootstrap(): string {
+  const ts = import.meta.url.endsWith(".ts");
+  const entry = JSON.stringify(new URL(ts ? "./worker.ts" : "./worker.js", import.meta.url).href);
+  const load = ts ? `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then(({ register }) => { register(); return import(${entry}); })` : `import(${entry})`;
+  return `const { workerData } = require("node:worker_threads");
+${load}.catch((err) => {
+  workerData.port.postMessage({ seq: 0, ok: false, kind: "script", message: "the Lua worker could not start: " + (err && err.message) });
+  Atomics.store(workerData.state, ${STARTED}, ${BOOT_FAILED});
+  Atomics.notify(workerData.state, ${STARTED});
+});`;
 }
-const WORKER = workerSource();
+const WORKER_BOOTSTRAP = workerBootstrap();
 
 interface LuaWorker {
   worker: Worker;
@@ -124,8 +132,8 @@ export class LuaSandbox {
   private spawn(): LuaWorker {
     const { port1, port2 } = new MessageChannel();
     const state = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
-    const worker = new Worker(WORKER.source, {
-      eval: WORKER.eval,
+    const worker = new Worker(WORKER_BOOTSTRAP, {
+      eval: true,
       workerData: { port: port2, state },
       transferList: [port2],
       // Scripts never need the environment (os.getenv is not offered); keep credentials out of reach.
