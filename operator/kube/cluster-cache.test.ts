@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { trackedBy, trackingId, trackingKey } from "./cluster-cache.js";
+import { managingApp, trackedBy, trackingId, trackingKey } from "./cluster-cache.js";
 import type { KubeObject } from "./client.js";
 
 const deploy = (annotations: Record<string, string> = {}, labels: Record<string, string> = {}): KubeObject => ({
@@ -33,4 +33,23 @@ test("an installation id separates instances sharing a cluster", () => {
   assert.equal(trackedBy(marked, "annotation", "app.kubernetes.io/instance", "green"), undefined, "another instance's object");
   assert.equal(trackedBy(marked, "annotation", "app.kubernetes.io/instance"), undefined, "an instance without an id ignores marked objects");
   assert.equal(trackedBy(deploy(id), "annotation", "app.kubernetes.io/instance", "blue"), undefined, "unmarked objects are not ours when we have an id");
+});
+
+test("an object another object owns is never an app's managed resource, whatever its tracking says", () => {
+  // A Job its CronJob made: the template's labels (and annotations) are copied onto it.
+  const job = (ownerReferences?: KubeObject["metadata"]["ownerReferences"]): KubeObject => ({
+    apiVersion: "batch/v1", kind: "Job", metadata: {
+      name: "nightly-29012345", namespace: "dev", labels: { "app.kubernetes.io/instance": "guestbook" },
+      annotations: { "argocd.argoproj.io/tracking-id": "guestbook:batch/Job:dev/nightly-29012345" },
+      ...(ownerReferences ? { ownerReferences } : {}),
+    },
+  });
+  const cronJobRef = { apiVersion: "batch/v1", kind: "CronJob", name: "nightly", uid: "u1", controller: true, blockOwnerDeletion: true };
+  for (const method of ["label", "annotation+label", "annotation"] as const) {
+    assert.equal(managingApp(job(), method, "app.kubernetes.io/instance"), "guestbook", `${method}: without an owner it is the app's`);
+    assert.equal(managingApp(job([cronJobRef]), method, "app.kubernetes.io/instance"), undefined, `${method}: the CronJob's Job is not the app's`);
+    // gitops-engine skips any owned object, not only those with a controller reference.
+    assert.equal(managingApp(job([{ ...cronJobRef, controller: false }]), method, "app.kubernetes.io/instance"), undefined, `${method}: a non-controller owner counts too`);
+    assert.equal(trackedBy(job([cronJobRef]), method, "app.kubernetes.io/instance"), "guestbook", `${method}: its tracking data is still read as such`);
+  }
 });

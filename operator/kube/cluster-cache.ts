@@ -62,6 +62,18 @@ export function trackedBy(obj: KubeObject, method: TrackingMethod, labelKey: str
   return undefined;
 }
 
+/**
+ * The app whose resource this object is: its tracking data's app, unless another object owns it.
+ * A Job made by a CronJob carries the labels of the CronJob's template, so in label tracking it
+ * would otherwise count as the app's own and be pruned as extraneous; gitops-engine likewise only
+ * takes objects without ownerReferences as an app's managed resources (a target object that has
+ * an owner is still compared, through its name).
+ */
+export function managingApp(obj: KubeObject, method: TrackingMethod, labelKey: string, installationID?: string): string | undefined {
+  if ((obj.metadata.ownerReferences?.length ?? 0) > 0) return undefined;
+  return trackedBy(obj, method, labelKey, installationID);
+}
+
 export class ClusterCache {
   private readonly informers = new Map<string, Informer>();
   private readonly method: TrackingMethod;
@@ -91,7 +103,7 @@ export class ClusterCache {
           transform: (o) => (trackedBy(o, this.method, this.labelKey, this.opts.installationID) ? o : stripManagedFields(o)),
         });
         informer.addIndex(APP_INDEX, (o) => {
-          const key = trackedBy(o, this.method, this.labelKey, this.opts.installationID);
+          const key = managingApp(o, this.method, this.labelKey, this.opts.installationID);
           return key ? [key] : [];
         });
         informer.addHandler({
@@ -106,7 +118,7 @@ export class ClusterCache {
     await informer.waitForSync(signal);
   }
 
-  /** Every cached object tracked by the app, across the kinds watched so far. */
+  /** Every cached object the app manages (managingApp), across the kinds watched so far. */
   managedBy(key: string): KubeObject[] {
     const out: KubeObject[] = [];
     for (const informer of this.informers.values()) out.push(...informer.byIndex(APP_INDEX, key));

@@ -4,10 +4,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { seedsDir } from "../../test/crds/seeds.js";
-import { getResourceHealth } from "../engine/health/index.js";
+import { evaluateResourceHealth, getResourceHealth } from "../engine/health/index.js";
 import { parseArgoSettings } from "../engine/settings.js";
 import { INVALID_HEALTH_STATUS, LuaHealthOverride, type CustomizationTree } from "./customizations.js";
-import { LuaScriptError } from "./vm.js";
+import { LuaScriptError, sharedLuaSandbox } from "./vm.js";
 
 const ingress = { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "i" }, status: { loadBalancer: {} } };
 const script = (status: string, message = ""): string => `return { status = "${status}", message = "${message}" }`;
@@ -62,4 +62,33 @@ test("result rules: invalid status → Unknown, non-table → error, nil → no 
   assert.throws(() => run(`return "Healthy"`), (e: unknown) => e instanceof LuaScriptError && /expect table output from Lua script, not string/.test(e.message));
   assert.equal(run(`return nil`), undefined);
   assert.throws(() => run(`return obj.spec.rules[1].host`), LuaScriptError);
+});
+
+test("a health script that overruns its budget gives Unknown naming the script, and the next one works", { timeout: 120_000 }, () => {
+  // The catastrophic gsub runs inside one library call, where the VM's hook never fires.
+  const gsub = `local s = string.rep("a", 20000) s:gsub(".-.-b", "x") return { status = "Healthy" }`;
+  const slow = new LuaHealthOverride({ resourceOverrides: parseArgoSettings({ "resource.customizations.health.networking.k8s.io_Ingress": gsub }).resourceOverrides, timeoutMs: 100 });
+  const res = evaluateResourceHealth(ingress, slow);
+  assert.equal(res.health?.status, "Unknown");
+  assert.match(res.health?.message ?? "", /^argocd-cm networking\.k8s\.io\/Ingress: script was stopped after exceeding its time budget of 100 ms/);
+  const doubling = new LuaHealthOverride({ trees: [tree("/custom", { "networking.k8s.io/Ingress": `local s = "x" for i = 1, 40 do s = s .. s end return { status = "Healthy" }` })], timeoutMs: 60_000 });
+  const mem = evaluateResourceHealth(ingress, doubling);
+  assert.equal(mem.health?.status, "Unknown");
+  assert.match(mem.health?.message ?? "", /^\/custom\/networking\.k8s\.io\/Ingress\/health\.lua: script exceeded its memory budget/);
+  assert.deepEqual(new LuaHealthOverride({ trees: [tree("t", { "networking.k8s.io/Ingress": script("Healthy", "ok") })] }).getResourceHealth(ingress), { status: "Healthy", message: "ok" });
+});
+
+test("an object that made a script overrun is not run again until it changes, so it cannot stall every refresh", { timeout: 120_000 }, () => {
+  const gsub = `if obj.status.slow then local s = string.rep("a", 20000) s:gsub(".-.-b", "x") end return { status = "Healthy" }`;
+  const o = new LuaHealthOverride({ trees: [tree("t", { "networking.k8s.io/Ingress": gsub })], timeoutMs: 100 });
+  const crafted = { ...ingress, metadata: { name: "i", uid: "u-1", resourceVersion: "7" }, status: { slow: true } };
+  const restarts = sharedLuaSandbox().restarts;
+  const first = evaluateResourceHealth(crafted, o);
+  assert.equal(first.health?.status, "Unknown");
+  assert.equal(sharedLuaSandbox().restarts, restarts + 1, "the first assessment ran the script until the hard stop");
+  const again = evaluateResourceHealth(crafted, o);
+  assert.deepEqual(again.health, first.health, "the same version of the object gets the same verdict");
+  assert.equal(sharedLuaSandbox().restarts, restarts + 1, "without running the script again");
+  // A new version of the object is assessed afresh.
+  assert.deepEqual(evaluateResourceHealth({ ...crafted, metadata: { ...crafted.metadata, resourceVersion: "8" }, status: { slow: false } }, o).health, { status: "Healthy" });
 });

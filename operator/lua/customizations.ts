@@ -7,7 +7,7 @@ import { compileGlob, globMatch } from "../engine/glob.js";
 import type { HealthOverride } from "../engine/health/index.js";
 import { isHealthStatusCode, type HealthStatus, type KubeObj } from "../engine/health/types.js";
 import { overrideKey, type ResourceOverride } from "../engine/settings.js";
-import { DEFAULT_TIMEOUT_MS, LuaScriptError, runLua } from "./vm.js";
+import { DEFAULT_TIMEOUT_MS, LuaMemoryError, LuaScriptError, LuaTimeoutError, runLua } from "./vm.js";
 
 /** One customization tree in Argo's resource_customizations layout, read into memory. */
 export interface CustomizationTree {
@@ -39,9 +39,60 @@ function apiGroupKind(obj: KubeObj): { group: string; kind: string } {
   return { group: slash >= 0 ? apiVersion.slice(0, slash) : "", kind: typeof obj.kind === "string" ? obj.kind : "" };
 }
 
+/** How long a script's overrun on one version of an object is remembered. */
+const OVERRUN_TTL_MS = 5 * 60_000;
+const MAX_OVERRUNS = 1000;
+interface Overrun { error: LuaScriptError; at: number }
+/** script text → "uid/resourceVersion" → the budget error and when it was seen. */
+const overruns = new Map<string, Map<string, Overrun>>();
+let overrunCount = 0;
+
+/**
+ * A script that overran its budget on an object would do so again on every refresh, and each
+ * run holds the main thread for the whole budget: remember the failure for this version of the
+ * object for a while (an object crafted to make a script slow must not stall the operator once
+ * per refresh). Objects without uid and resourceVersion (CLI input) are never cached.
+ */
+function rememberedOverrun(obj: KubeObj, script: string): LuaScriptError | undefined {
+  const version = objectVersion(obj);
+  const seen = version ? overruns.get(script)?.get(version) : undefined;
+  if (!seen) return undefined;
+  if (Date.now() - seen.at <= OVERRUN_TTL_MS) return seen.error;
+  overruns.get(script)?.delete(version!);
+  overrunCount--;
+  return undefined;
+}
+
+function rememberOverrun(obj: KubeObj, script: string, error: LuaScriptError): void {
+  const version = objectVersion(obj);
+  if (!version) return;
+  // Crude bound: past the limit start over rather than track recency.
+  if (overrunCount >= MAX_OVERRUNS) {
+    overruns.clear();
+    overrunCount = 0;
+  }
+  let byObject = overruns.get(script);
+  if (!byObject) overruns.set(script, (byObject = new Map<string, Overrun>()));
+  if (!byObject.has(version)) overrunCount++;
+  byObject.set(version, { error, at: Date.now() });
+}
+
+function objectVersion(obj: KubeObj): string | undefined {
+  const meta = obj.metadata as { uid?: unknown; resourceVersion?: unknown } | undefined;
+  return typeof meta?.uid === "string" && typeof meta.resourceVersion === "string" ? `${meta.uid}/${meta.resourceVersion}` : undefined;
+}
+
 /** Runs a health script against an object: Argo's result rules (invalid status → Unknown). */
 export function executeHealthLua(obj: KubeObj, script: HealthScript, timeoutMs = DEFAULT_TIMEOUT_MS): HealthStatus | undefined {
-  const result = runLua(script.script, { globals: { obj }, openLibs: script.useOpenLibs, timeoutMs, name: script.origin });
+  const remembered = rememberedOverrun(obj, script.script);
+  if (remembered) throw remembered;
+  let result: unknown;
+  try {
+    result = runLua(script.script, { globals: { obj }, openLibs: script.useOpenLibs, timeoutMs, name: script.origin });
+  } catch (err) {
+    if (err instanceof LuaTimeoutError || err instanceof LuaMemoryError) rememberOverrun(obj, script.script, err);
+    throw err;
+  }
   // A script that returns nothing has no opinion; the built-in check (if any) decides.
   if (result === undefined) return undefined;
   if (typeof result !== "object" || result === null || Array.isArray(result)) {

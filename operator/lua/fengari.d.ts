@@ -1,4 +1,4 @@
-// The part of fengari's API (Lua 5.3 in pure JS; the package ships no types) that vm.ts uses.
+// The part of fengari's API (Lua 5.3 in pure JS; the package ships no types) that engine.ts uses.
 // Strings crossing the boundary are Lua byte strings (Uint8Array); to_luastring/to_jsstring convert.
 declare module "fengari" {
   export type LuaString = Uint8Array;
@@ -48,6 +48,8 @@ declare module "fengari" {
     lua_next(L: LuaState, idx: number): number;
     lua_pcall(L: LuaState, nargs: number, nresults: number, msgh: number): number;
     lua_sethook(L: LuaState, f: LuaHook | null, mask: number, count: number): void;
+    /** Serialises the Lua function on top of the stack; the writer gets the bytes in pieces. */
+    lua_dump(L: LuaState, writer: (L: LuaState, b: LuaString, size: number, ud: unknown) => number, ud: unknown, strip: boolean): number;
   };
 
   export const luaconf: { LUA_COMPAT_FLOATSTRING: boolean };

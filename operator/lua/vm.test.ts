@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LuaScriptError, LuaTimeoutError, runLua } from "./vm.js";
+import { LuaMemoryError, LuaScriptError, LuaTimeoutError, runLua, sharedLuaSandbox } from "./vm.js";
 
 test("io, debug, file loading and unsafe os functions are absent", () => {
   const r = runLua(`return {
@@ -77,4 +77,64 @@ test("print does not write to stdout", () => {
 test("string.rep refuses results that would exhaust memory", () => {
   assert.equal(runLua(`return #string.rep("ab", 3, ",")`), 8);
   assert.throws(() => runLua(`return string.rep("x", 1e10)`), /string.rep result too large/);
+});
+
+// Attacks on the budget that the instruction hook alone cannot stop. Each ends with a normal
+// script in the same sandbox, which must still work. The test-level timeouts only keep a
+// regression from hanging the run; nothing here asserts how long anything took.
+const HEALTHY = `return { status = "Healthy", message = obj.metadata.name }`;
+const stillWorks = (): void => {
+  assert.deepEqual(runLua(HEALTHY, { globals: { obj: { metadata: { name: "after" } } } }), { status: "Healthy", message: "after" });
+};
+const GiB = 1024 * 1024 * 1024;
+
+test("string doubling to gigabytes is refused at the memory budget, naming the script", { timeout: 120_000 }, () => {
+  const before = process.memoryUsage().rss;
+  // A generous time budget, so that only the memory limit can stop it.
+  assert.throws(
+    () => runLua(`local s = "x" for i = 1, 40 do s = s .. s end return #s`, { name: "argocd-cm apps/Doubler", timeoutMs: 60_000 }),
+    (e: unknown) => e instanceof LuaMemoryError && /^argocd-cm apps\/Doubler: script exceeded its memory budget/.test(e.message),
+  );
+  const grown = process.memoryUsage().rss - before;
+  assert.ok(grown < GiB, `the process grew by ${Math.round(grown / 1048576)} MiB while the script doubled its string`);
+  stillWorks();
+});
+
+test("catching the memory error with pcall does not let the script finish", { timeout: 120_000 }, () => {
+  assert.throws(
+    () => runLua(`pcall(function() local s = "x" for i = 1, 40 do s = s .. s end end) return { status = "Healthy" }`, { timeoutMs: 60_000 }),
+    LuaMemoryError,
+  );
+  assert.throws(() => runLua(`local t = {} for i = 1, 40 do t[i] = string.rep("y", 16000000) end return #t`, { timeoutMs: 60_000 }), LuaMemoryError);
+  stillWorks();
+});
+
+test("a catastrophic gsub inside one library call is stopped by terminating the worker", { timeout: 120_000 }, () => {
+  const restarts = sharedLuaSandbox().restarts;
+  // Backtracking over ".-.-b" is cubic: 20000 characters would run for hours in one instruction.
+  assert.throws(
+    () => runLua(`local s = string.rep("a", 20000) return (s:gsub(".-.-b", "x"))`, { name: "slow.lua", timeoutMs: 200 }),
+    (e: unknown) => e instanceof LuaTimeoutError && /^slow\.lua: script was stopped after exceeding its time budget of 200 ms/.test(e.message),
+  );
+  assert.equal(sharedLuaSandbox().restarts, restarts + 1, "the worker running the gsub was terminated and replaced");
+  stillWorks();
+});
+
+test("an infinite loop is stopped by the VM's hook without losing the worker", { timeout: 120_000 }, () => {
+  const restarts = sharedLuaSandbox().restarts;
+  assert.throws(() => runLua("local n = 0 while true do n = n + 1 end", { name: "loop.lua", timeoutMs: 100 }), (e: unknown) => e instanceof LuaTimeoutError && /^loop\.lua: script exceeded its time budget of 100 ms/.test(e.message));
+  assert.equal(sharedLuaSandbox().restarts, restarts, "the hook ended the loop; no restart was needed");
+  stillWorks();
+});
+
+test("tables filling the heap are stopped at the worker's heap budget, not the process's", { timeout: 120_000 }, () => {
+  const heapBefore = process.memoryUsage().heapUsed;
+  // Tables live in the worker's V8 heap; a generous time budget, so only the heap limit can stop it.
+  assert.throws(
+    () => runLua(`local t = {} local i = 0 while true do i = i + 1 t[i] = { i, i, i, tostring(i) } end`, { name: "hog.lua", timeoutMs: 60_000 }),
+    (e: unknown) => e instanceof LuaMemoryError && /^hog\.lua: script exceeded its memory budget of \d+ MiB of heap/.test(e.message),
+  );
+  const grown = process.memoryUsage().heapUsed - heapBefore;
+  assert.ok(grown < 64 * 1024 * 1024, `the main thread's heap grew by ${Math.round(grown / 1048576)} MiB`);
+  stillWorks();
 });

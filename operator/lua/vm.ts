@@ -1,202 +1,171 @@
-// A sandboxed Lua VM for resource customizations (health scripts), with Argo CD's contract:
-// the object is the global `obj`, the script returns a table, and it gets a time budget (Argo: 1 s)
-// enforced by an instruction-count hook. Argo runs gopher-lua (Lua 5.1); fengari is Lua 5.3, so
-// the prelude adds the 5.1 names scripts use (table.getn, unpack, loadstring, math.pow) and
-// integers cross the boundary as Lua integers. No I/O: no io, no file loading, only a safe os.
-import "./fengari-conf.js";
-import { lauxlib, lua, lualib, luaconf, to_jsstring, to_luastring, type LuaJsFunction, type LuaState } from "fengari";
+// Runs Lua customization scripts (health checks) where their memory and wall time are bounded.
+// The VM (engine.ts) stops loops with an instruction-count hook, but that hook cannot interrupt
+// one long library call (a catastrophic `string.gsub` pattern runs for many seconds inside a
+// single instruction), and fengari's strings live outside the V8 heap. So scripts run in a worker
+// thread with heap limits (resourceLimits) and a string byte budget (alloc-budget.ts); the caller
+// blocks on a shared counter until the result arrives or the hard deadline (the script's budget
+// plus a grace) passes, and then terminates the worker and starts a fresh one. The call stays
+// synchronous, as health evaluation is everywhere, and blocks the main thread at most that long.
+import { performance } from "node:perf_hooks";
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import { DEFAULT_STRING_BUDGET_BYTES, DEFAULT_TIMEOUT_MS, LuaMemoryError, LuaScriptError, LuaTimeoutError, type RunOptions } from "./types.js";
+import { BOOT_FAILED, DONE, STARTED, type LuaRequest, type LuaResponse } from "./protocol.js";
 
-export const DEFAULT_TIMEOUT_MS = 1000;
-/** Instructions between two clock checks; small enough that a tight loop stops promptly. */
-const HOOK_INTERVAL = 1000;
-/** Depth limit for values converted between JS and Lua (cyclic Lua tables, hostile input). */
-const MAX_DEPTH = 100;
+export { DEFAULT_STRING_BUDGET_BYTES, DEFAULT_TIMEOUT_MS, LuaMemoryError, LuaScriptError, LuaTimeoutError, type RunOptions } from "./types.js";
 
-if (luaconf.LUA_COMPAT_FLOATSTRING !== true) {
-  // Someone loaded fengari before fengari-conf.ts ran: integral floats would print as "1.0".
-  throw new Error("fengari was loaded without LUA_COMPAT_FLOATSTRING; import operator/lua/vm.ts before fengari");
+export interface SandboxLimits {
+  /** V8 old-generation heap of the worker (Lua tables, the object passed in). */
+  heapMb: number;
+  /** Lua string bytes one run may allocate. */
+  stringBudgetBytes: number;
+  /** Added to a script's time budget before the worker is terminated; the VM's own hook normally ends it first. */
+  graceMs: number;
+  /** How long a (re)started worker may take to load the VM; not counted against any script. */
+  startupTimeoutMs: number;
 }
 
-export class LuaScriptError extends Error {
-  override name = "LuaScriptError";
-}
-export class LuaTimeoutError extends LuaScriptError {
-  override name = "LuaTimeoutError";
-}
-
-export interface RunOptions {
-  /** Globals set before the script runs (e.g. `obj`). */
-  globals?: Record<string, unknown>;
-  /** Argo's useOpenLibs: also coroutine and utf8. io, debug and unsafe os stay out regardless. */
-  openLibs?: boolean;
-  timeoutMs?: number;
-  /** Chunk name shown in error messages. */
-  name?: string;
-}
-
-// Runs in the fresh state before the script. It removes everything that reaches outside the VM
-// and adds the Lua 5.1 names Argo's (gopher-lua) scripts rely on. `load` is limited to text
-// chunks: precompiled bytecode can break the VM's invariants.
-const PRELUDE = `
-local _load, _os, _string, _table, _math = load, os, string, table, math
-dofile, loadfile = nil, nil
-print = function() end
-load = function(chunk, name, _, env)
-  -- An explicit nil env would leave the chunk without globals; only pass one that was given.
-  if env == nil then return _load(chunk, name, "t") end
-  return _load(chunk, name, "t", env)
-end
-local _rep = _string.rep
-_string.rep = function(s, n, sep)
-  -- One call could otherwise allocate gigabytes before the time budget is next checked.
-  if type(n) == "number" and n * (#tostring(s) + #tostring(sep or "")) > 16777216 then error("string.rep result too large", 2) end
-  return _rep(s, n, sep)
-end
-loadstring = function(s, name) return _load(s, name, "t") end
-unpack = _table.unpack
-_table.getn = function(t) return #t end
-_table.maxn = function(t) local n = 0 for k in pairs(t) do if type(k) == "number" and k > n then n = k end end return n end
-_math.pow = function(x, y) return x ^ y end
-_math.mod = _math.fmod
-_string.dump = nil
-os = { time = _os.time, date = _os.date }
-package = { loaded = { _G = _G, os = os, string = _string, table = _table, math = _math, coroutine = coroutine, utf8 = utf8 } }
-require = function(name)
-  local m = package.loaded[name]
-  if m == nil then error("module '" .. tostring(name) .. "' not found", 2) end
-  return m
-end
-`;
-
-function openLibs(L: LuaState, full: boolean): void {
-  const libs: [string, LuaJsFunction][] = [
-    ["_G", lualib.luaopen_base],
-    ["table", lualib.luaopen_table],
-    ["string", lualib.luaopen_string],
-    ["math", lualib.luaopen_math],
-    ["os", lualib.luaopen_os],
-  ];
-  if (full) libs.push(["coroutine", lualib.luaopen_coroutine], ["utf8", lualib.luaopen_utf8]);
-  for (const [name, open] of libs) {
-    lauxlib.luaL_requiref(L, to_luastring(name), open, 1);
-    lua.lua_pop(L, 1);
-  }
-}
-
-/** Pushes a JSON-like JS value; integral numbers become Lua integers (as gopher-lua prints them). */
-export function pushValue(L: LuaState, value: unknown, depth = 0): void {
-  if (depth > MAX_DEPTH) throw new LuaScriptError("value nested too deeply to pass to Lua");
-  if (value === null || value === undefined) lua.lua_pushnil(L);
-  else if (typeof value === "boolean") lua.lua_pushboolean(L, value);
-  else if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) lua.lua_pushinteger(L, value);
-    else lua.lua_pushnumber(L, value);
-  } else if (typeof value === "string") lua.lua_pushstring(L, to_luastring(value));
-  else if (Array.isArray(value)) {
-    lua.lua_createtable(L, value.length, 0);
-    value.forEach((v, i) => {
-      pushValue(L, v, depth + 1);
-      lua.lua_rawseti(L, -2, i + 1);
-    });
-  } else if (typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>);
-    lua.lua_createtable(L, 0, entries.length);
-    for (const [k, v] of entries) {
-      if (v === null || v === undefined) continue;
-      pushValue(L, v, depth + 1);
-      lua.lua_setfield(L, -2, to_luastring(k));
-    }
-  } else lua.lua_pushnil(L);
-}
-
-/** Converts the Lua value at idx to JS. Tables with keys 1..n become arrays, others objects. */
-export function toValue(L: LuaState, idx: number, depth = 0): unknown {
-  const t = lua.lua_type(L, idx);
-  if (t === lua.LUA_TNIL) return undefined;
-  if (t === lua.LUA_TBOOLEAN) return lua.lua_toboolean(L, idx);
-  if (t === lua.LUA_TNUMBER) return lua.lua_isinteger(L, idx) ? lua.lua_tointeger(L, idx) : lua.lua_tonumber(L, idx);
-  if (t === lua.LUA_TSTRING) return to_jsstring(lua.lua_tostring(L, idx) ?? to_luastring(""));
-  if (t !== lua.LUA_TTABLE) return undefined;
-  if (depth > MAX_DEPTH) throw new LuaScriptError("value returned by Lua is nested too deeply (cyclic table?)");
-  const abs = lua.lua_absindex(L, idx);
-  const obj: Record<string, unknown> = {};
-  const arr: unknown[] = [];
-  let isArray = true;
-  let count = 0;
-  lua.lua_pushnil(L);
-  while (lua.lua_next(L, abs) !== 0) {
-    // Key at -2, value at -1. Read the key without lua_tostring on numbers (it would confuse lua_next).
-    const keyType = lua.lua_type(L, -2);
-    let key: string | undefined;
-    if (keyType === lua.LUA_TSTRING) {
-      key = to_jsstring(lua.lua_tostring(L, -2) ?? to_luastring(""));
-      isArray = false;
-    } else if (keyType === lua.LUA_TNUMBER && lua.lua_isinteger(L, -2)) {
-      const n = lua.lua_tointeger(L, -2);
-      key = String(n);
-      if (n >= 1) arr[n - 1] = toValue(L, -1, depth + 1);
-      else isArray = false;
-    } else isArray = false;
-    if (key !== undefined) obj[key] = arr[Number(key) - 1] ?? toValue(L, -1, depth + 1);
-    count++;
-    lua.lua_pop(L, 1);
-  }
-  if (isArray && count > 0 && arr.length === count) return arr;
-  return obj;
-}
-
-function errorMessage(L: LuaState): string {
-  const v = toValue(L, -1);
-  return typeof v === "string" ? v : "script failed (error value is not a string)";
-}
+export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
+  heapMb: 128,
+  stringBudgetBytes: DEFAULT_STRING_BUDGET_BYTES,
+  graceMs: 250,
+  startupTimeoutMs: 20_000,
+};
 
 /**
- * Runs a script in a fresh sandboxed state and returns its first result converted to JS.
- * Throws LuaScriptError on a syntax or runtime error, LuaTimeoutError when the budget runs out.
+ * The worker's bootstrap: it loads worker.js (under tsx, as in tests and the demo, worker.ts
+ * through tsx's loader, since Node 20 does not carry the parent's --import hooks into workers),
+ * and reports a failure to load through the shared counter rather than leaving the caller waiting.
  */
-export function runLua(script: string, opts: RunOptions = {}): unknown {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const L = lauxlib.luaL_newstate();
-  let timedOut = false;
-  try {
-    openLibs(L, opts.openLibs === true);
-    if (lauxlib.luaL_loadbufferx(L, to_luastring(PRELUDE), null, to_luastring("=prelude"), to_luastring("t")) !== lua.LUA_OK || lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) {
-      throw new Error(`Lua prelude failed: ${errorMessage(L)}`);
-    }
-    for (const [name, value] of Object.entries(opts.globals ?? {})) {
-      pushValue(L, value);
-      lua.lua_setglobal(L, to_luastring(name));
-    }
-    const chunkName = to_luastring(`=${opts.name ?? "script"}`);
-    if (lauxlib.luaL_loadbufferx(L, to_luastring(script), null, chunkName, to_luastring("t")) !== lua.LUA_OK) {
-      throw new LuaScriptError(errorMessage(L));
-    }
-    const deadline = Date.now() + timeoutMs;
-    // Once past the deadline every instruction raises, so a script that catches the error with
-    // pcall is stopped at its first instruction outside the pcall.
-    const hook = (hL: LuaState): void => {
-      if (!timedOut && Date.now() <= deadline) return;
-      if (!timedOut) {
-        timedOut = true;
-        // From now on check at every instruction, so the first one outside a pcall raises too.
-        lua.lua_sethook(hL, hook, lua.LUA_MASKCOUNT, 1);
-        if (hL !== L) lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, 1); // hL may be a coroutine
-      }
-      lauxlib.luaL_error(hL, to_luastring(`script exceeded its time budget of ${timeoutMs} ms`));
-    };
-    lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_INTERVAL);
-    const status = lua.lua_pcall(L, 0, 1, 0);
-    lua.lua_sethook(L, null, 0, 0);
-    if (status !== lua.LUA_OK) {
-      const msg = errorMessage(L);
-      throw timedOut ? new LuaTimeoutError(`${opts.name ?? "script"}: script exceeded its time budget of ${timeoutMs} ms`) : new LuaScriptError(msg);
-    }
-    return toValue(L, -1);
-  } catch (err) {
-    if (err instanceof LuaScriptError) throw err;
-    // A JS error escaping the VM (e.g. an allocation failure inside string.rep) is still the script's fault.
-    throw new LuaScriptError(err instanceof Error ? err.message : String(err));
-  } finally {
-    lua.lua_close(L);
+function workerBootstrap(): string {
+  const ts = import.meta.url.endsWith(".ts");
+  const entry = JSON.stringify(new URL(ts ? "./worker.ts" : "./worker.js", import.meta.url).href);
+  const load = ts ? `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then(({ register }) => { register(); return import(${entry}); })` : `import(${entry})`;
+  return `const { workerData } = require("node:worker_threads");
+${load}.catch((err) => {
+  workerData.port.postMessage({ seq: 0, ok: false, kind: "script", message: "the Lua worker could not start: " + (err && err.message) });
+  Atomics.store(workerData.state, ${STARTED}, ${BOOT_FAILED});
+  Atomics.notify(workerData.state, ${STARTED});
+});`;
+}
+const WORKER_BOOTSTRAP = workerBootstrap();
+
+interface LuaWorker {
+  worker: Worker;
+  port: MessagePort;
+  state: Int32Array;
+}
+
+/** Waits until state[index] holds `want`; false when `until` (performance.now) passes first. */
+function waitFor(state: Int32Array, index: number, want: number, until: number): boolean {
+  for (;;) {
+    const seen = Atomics.load(state, index);
+    if (seen === want || seen === BOOT_FAILED) return seen === want;
+    const left = until - performance.now();
+    if (left <= 0) return false;
+    Atomics.wait(state, index, seen, left);
   }
+}
+
+export class LuaSandbox {
+  private current: LuaWorker | undefined;
+  private seq = 0;
+  /** Workers replaced because a script overran its time or memory (observability and tests). */
+  restarts = 0;
+
+  constructor(private readonly limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS) {}
+
+  /**
+   * Runs a script and returns its first result converted to JS. Throws LuaScriptError on a
+   * syntax or runtime error, LuaTimeoutError when it overruns its time budget and LuaMemoryError
+   * when it exceeds its memory budget; the messages start with the script's name.
+   */
+  run(script: string, opts: RunOptions = {}): unknown {
+    const name = opts.name ?? "script";
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const w = (this.current ??= this.spawn());
+    const seq = ++this.seq;
+    const req: LuaRequest = { seq, script, opts: { ...opts, timeoutMs }, stringBudgetBytes: this.limits.stringBudgetBytes };
+    try {
+      w.port.postMessage(req);
+    } catch (err) {
+      // Only the globals can fail to clone (a function, a symbol): the caller's bug, not the script's.
+      throw new LuaScriptError(`${name}: cannot pass the script's input to Lua: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!waitFor(w.state, STARTED, seq, performance.now() + this.limits.startupTimeoutMs)) {
+      const boot = Atomics.load(w.state, STARTED) === BOOT_FAILED ? this.responseOf(w) : undefined;
+      const reason = boot && !boot.ok ? boot.message : undefined;
+      this.kill(w);
+      throw new LuaScriptError(`${name}: ${reason ?? `the Lua worker did not start within ${this.limits.startupTimeoutMs} ms`}`);
+    }
+    if (!waitFor(w.state, DONE, seq, performance.now() + timeoutMs + this.limits.graceMs)) {
+      // A single long library call, or the worker died of its heap limit: either way only
+      // terminating the thread gets the time (and memory) back.
+      this.kill(w);
+      throw new LuaTimeoutError(`${name}: script was stopped after exceeding its time budget of ${timeoutMs} ms (or the Lua worker's ${this.limits.heapMb} MiB heap)`);
+    }
+    const res = this.responseOf(w);
+    if (!res || res.seq !== seq) {
+      this.kill(w);
+      throw new LuaScriptError(`${name}: the Lua worker returned no result`);
+    }
+    if (res.ok) return res.value;
+    if (res.kind === "timeout") throw new LuaTimeoutError(res.message);
+    if (res.kind === "memory") {
+      // What the script allocated may not be collected yet; the next script gets a fresh heap.
+      this.kill(w);
+      throw new LuaMemoryError(res.message);
+    }
+    throw new LuaScriptError(res.message);
+  }
+
+  /** Stops the worker; the next run starts a new one. */
+  async close(): Promise<void> {
+    const w = this.current;
+    this.current = undefined;
+    if (w) await w.worker.terminate();
+  }
+
+  private responseOf(w: LuaWorker): LuaResponse | undefined {
+    return receiveMessageOnPort(w.port)?.message as LuaResponse | undefined;
+  }
+
+  private spawn(): LuaWorker {
+    const { port1, port2 } = new MessageChannel();
+    const state = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+    const worker = new Worker(WORKER_BOOTSTRAP, {
+      eval: true,
+      workerData: { port: port2, state },
+      transferList: [port2],
+      // Scripts never need the environment (os.getenv is not offered); keep credentials out of reach.
+      env: {},
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.heapMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+    });
+    // Its death (heap limit, terminate) is handled by the deadline; an unhandled 'error' would crash us.
+    worker.on("error", () => {});
+    // An idle worker must not keep a CLI process alive.
+    worker.unref();
+    port1.unref();
+    return { worker, port: port1, state };
+  }
+
+  private kill(w: LuaWorker): void {
+    this.restarts++;
+    if (this.current === w) this.current = undefined;
+    w.port.close();
+    w.worker.terminate().catch(() => {});
+    // Start the replacement now, so it loads while the caller carries on.
+    this.current = this.spawn();
+  }
+}
+
+const shared = new LuaSandbox();
+
+/** Runs a script in the process-wide sandbox (see LuaSandbox.run). */
+export function runLua(script: string, opts: RunOptions = {}): unknown {
+  return shared.run(script, opts);
+}
+
+/** The process-wide sandbox, for stats and tests. */
+export function sharedLuaSandbox(): LuaSandbox {
+  return shared;
 }

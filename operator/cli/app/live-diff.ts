@@ -16,7 +16,7 @@ import { SecretCredentialStore } from "../../git/credentials.js";
 import { RepoCache } from "../../git/repo-cache.js";
 import type { Checkout, RepoSource } from "../../git/types.js";
 import { KubeClient, type KubeObject } from "../../kube/client.js";
-import { trackedBy, trackingKey } from "../../kube/cluster-cache.js";
+import { managingApp, trackingKey } from "../../kube/cluster-cache.js";
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../../kube/clusters.js";
 import { UnknownKindError } from "../../kube/discovery.js";
 import { renderApplication, RenderCache } from "../../render/index.js";
@@ -163,6 +163,9 @@ async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSour
   const namespaced = new Map<string, boolean>();
   const key = trackingKey(name, app.metadata.namespace ?? namespace, namespace);
   const live: KubeObject[] = [];
+  // Every listed object, so a target that some other object owns is still compared by name.
+  const listed = new Map<string, KubeObject>();
+  const listedKey = (apiVersion: string, kind: string, ns: string | undefined, objName: string): string => `${apiVersion}/${kind}/${ns ?? ""}/${objName}`;
   for (const [id, k] of kinds) {
     let info;
     try {
@@ -178,7 +181,8 @@ async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSour
     for (const o of list.items) {
       // Lists omit apiVersion/kind on items; the tracking check needs them.
       const obj = { ...o, apiVersion: k.apiVersion, kind: k.kind };
-      if (trackedBy(obj, settings.trackingMethod, settings.instanceLabelKey, settings.installationID) === key) live.push(obj);
+      listed.set(listedKey(k.apiVersion, k.kind, obj.metadata.namespace, obj.metadata.name ?? ""), obj);
+      if (managingApp(obj, settings.trackingMethod, settings.instanceLabelKey, settings.installationID) === key) live.push(obj);
     }
   }
 
@@ -195,6 +199,7 @@ async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSour
     isNamespaced: (apiVersion, kind) => namespaced.get(`${apiVersion}/${kind}`),
     ignoreDifferences: app.spec.ignoreDifferences,
     settings,
+    lookupLive: (apiVersion, kind, ns, objName) => listed.get(listedKey(apiVersion, kind, ns, objName)),
   });
   const warnings = [...rendered.warnings];
   if (cmp.excluded.length > 0) warnings.push(`resources of excluded kinds are not compared: ${cmp.excluded.join(", ")}`);
