@@ -9,7 +9,7 @@ import type { HealthOverride } from "../../engine/health/index.js";
 import { isHook as isHookObject } from "../../engine/health/index.js";
 import { isExcluded, type ArgoSettings } from "../../engine/settings.js";
 import type { KubeObject } from "../../kube/client.js";
-import { trackedBy, trackingId, type TrackingMethod } from "../../kube/cluster-cache.js";
+import { managingApp, trackingId, type TrackingMethod } from "../../kube/cluster-cache.js";
 import { splitApiVersion } from "../../kube/discovery.js";
 
 export interface ResourceComparison {
@@ -147,7 +147,7 @@ export async function compareAppState(input: CompareInput): Promise<CompareResul
       const found = input.lookupLive(entry.target.apiVersion, entry.kind, entry.namespace, entry.name);
       if (!found) continue;
       entry.live = found;
-      const owner = trackedBy(found, input.trackingMethod, input.instanceLabelKey ?? LABEL_APP_INSTANCE);
+      const owner = managingApp(found, input.trackingMethod, input.instanceLabelKey ?? LABEL_APP_INSTANCE, input.installationID);
       if (owner && owner !== input.trackingKey) {
         shared.push(`${entry.kind}/${entry.name} is part of applications ${input.trackingKey.replace("_", "/")} and ${owner.replace("_", "/")}`);
       }

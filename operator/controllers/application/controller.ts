@@ -35,7 +35,7 @@ import { resourceKey as syncResourceKey } from "../../engine/sync/types.js";
 import type { RepoSource } from "../../git/types.js";
 import { AdaptiveLimiter } from "../../kube/adaptive.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
-import { ClusterCache, trackedBy, trackingKey as makeTrackingKey } from "../../kube/cluster-cache.js";
+import { ClusterCache, managingApp, trackingKey as makeTrackingKey } from "../../kube/cluster-cache.js";
 import { clusterAdmits, ClusterRegistry, type ClusterEntry } from "../../kube/clusters.js";
 import { splitApiVersion, UnknownKindError } from "../../kube/discovery.js";
 import { deepEqual, patchStatus } from "../../kube/status-writer.js";
@@ -791,7 +791,7 @@ export class ApplicationController {
       trackedByOther: (o) => {
         const liveObj = cache.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name ?? "");
         const s = this.settings();
-        return liveObj ? trackedBy(liveObj, s.trackingMethod, s.instanceLabelKey, s.installationID) : undefined;
+        return liveObj ? managingApp(liveObj, s.trackingMethod, s.instanceLabelKey, s.installationID) : undefined;
       },
     });
     if (invalid.length > 0) {
