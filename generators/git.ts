@@ -12,6 +12,8 @@ import { appendTemplatedValues } from "./values.js";
 
 /** Argo's default when ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER is not set: 3 minutes. */
 export const DEFAULT_GIT_REQUEUE_MS = 180_000;
+/** A parameter file larger than this is refused before it is read (repository writers pick sizes). */
+export const MAX_PARAM_FILE_BYTES = 10 * 1024 * 1024;
 
 const durationUnits: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -160,7 +162,7 @@ export const gitGenerator = {
     for (const item of s.files ?? []) if (!item.exclude) for (const f of await repos.listFiles(s.repoURL, commit, item.path, opts)) files.add(f);
     for (const item of s.files ?? []) if (item.exclude) for (const f of await repos.listFiles(s.repoURL, commit, item.path, opts)) files.delete(f);
     for (const file of [...files].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const content = (await repos.readFile(s.repoURL, commit, file, opts)).toString("utf8");
+      const content = (await repos.readFile(s.repoURL, commit, file, { ...opts, maxBytes: MAX_PARAM_FILE_BYTES })).toString("utf8");
       for (const obj of parseParamFile(file, content)) {
         const params: Params = goTemplate ? { ...obj } : { ...flattenParams(obj) };
         Object.assign(params, pathParams(pathDir(file), pathBase(file), s.pathParamPrefix, goTemplate));

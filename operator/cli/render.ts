@@ -16,7 +16,7 @@ import type { Application, ApplicationSource } from "../api/index.js";
 import type { CommandModule } from "../cli.js";
 import { SecretCredentialStore, type RepoCredentials, type SecretLike } from "../git/credentials.js";
 import { RepoCache } from "../git/repo-cache.js";
-import type { Checkout, RepoSource } from "../git/types.js";
+import { checkFileSize, type Checkout, type ReadFileOptions, type RepoSource } from "../git/types.js";
 import { loadUserModules } from "../modules/loader.js";
 import { renderApplication } from "../render/index.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
@@ -79,9 +79,13 @@ export class MappedRepoSource implements RepoSource {
     if (this.local(repoURL)) return Promise.reject(new Error("listing directories is not supported for --local"));
     return this.inner.listDirectories(this.url(repoURL), commit, opts);
   }
-  async readFile(repoURL: string, commit: string, path: string, opts?: { signal?: AbortSignal }): Promise<Buffer> {
+  async readFile(repoURL: string, commit: string, path: string, opts?: ReadFileOptions): Promise<Buffer> {
     const dir = this.local(repoURL);
-    if (dir) return readFile(await resolveInside(dir, dir, path, "file"));
+    if (dir) {
+      const file = await resolveInside(dir, dir, path, "file");
+      checkFileSize(repoURL, path, (await stat(file)).size, opts?.maxBytes);
+      return readFile(file);
+    }
     return this.inner.readFile(this.url(repoURL), commit, path, opts);
   }
   credentialsFor(repoURL: string): RepoCredentials | undefined {

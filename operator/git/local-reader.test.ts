@@ -46,6 +46,7 @@ test("LocalRepoReader: revisions, directories, files; symlinks and unmapped repo
     assert.deepEqual(await reader.listFiles(url, head, "apps/*.json"), ["apps/a/config.json"]);
     assert.equal((await reader.readFile(url, head, "apps/a/config.json")).toString(), '{"x": 1}');
     await assert.rejects(reader.readFile(url, head, "apps/a/link.json"), /no file apps\/a\/link.json/);
+    await assert.rejects(reader.readFile(url, head, "apps/a/config.json", { maxBytes: 3 }), /file "apps\/a\/config.json" is 8 bytes, larger than the 3-byte limit/);
     await assert.rejects(reader.readFile(url, head, "../etc/passwd"), /no file/);
     await assert.rejects(reader.resolveRevision("https://other.example/x", "main"), /not mapped to a local path/);
   } finally {

@@ -5,7 +5,7 @@
 // semantics, Argo CD's default for the git files generator: `*` and `?` also match "/", and a
 // pattern without wildcards matches that file or everything below that directory.
 import { execFile } from "node:child_process";
-import { GitError, type RepoReader } from "./types.js";
+import { checkFileSize, GitError, type ReadFileOptions, type RepoReader } from "./types.js";
 
 const MAX_BUFFER = 256 << 20;
 
@@ -133,10 +133,14 @@ export class LocalRepoReader implements RepoReader {
     return [...(await this.tree(repoURL, commit, opts?.signal)).dirs];
   }
 
-  async readFile(repoURL: string, commit: string, path: string, opts?: { signal?: AbortSignal }): Promise<Buffer> {
+  async readFile(repoURL: string, commit: string, path: string, opts?: ReadFileOptions): Promise<Buffer> {
     const tree = await this.tree(repoURL, commit, opts?.signal);
     // Only paths the tree lists: no "..", no absolute paths, no symlinks.
     if (!tree.fileSet.has(path)) throw new GitError(repoURL, `no file ${path} at ${commit.slice(0, 12)}`);
+    if (opts?.maxBytes !== undefined) {
+      const size = Number((await git(this.dir(repoURL), ["cat-file", "-s", `${commit}:${path}`], opts.signal)).toString("utf8").trim());
+      checkFileSize(repoURL, path, size, opts.maxBytes);
+    }
     return git(this.dir(repoURL), ["cat-file", "blob", `${commit}:${path}`], opts?.signal);
   }
 }

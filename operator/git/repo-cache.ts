@@ -18,13 +18,13 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { redactUrl } from "../runtime/redact.js";
 import type { Logger } from "../runtime/logger.js";
-import { CatFileBatch } from "./batch.js";
+import { CatFileBatch, ObjectTooLargeError } from "./batch.js";
 import type { CredentialProvider, RepoCredentials } from "./credentials.js";
 import { compileDoublestar, compileGitPathspec } from "./doublestar.js";
 import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
-import { GitError, type Checkout, type RepoSource } from "./types.js";
+import { FileTooLargeError, GitError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
 import { normalizeGitURL, repoCacheKey } from "./url.js";
 
 export interface GitOperationEvent {
@@ -204,11 +204,14 @@ export class RepoCache implements RepoSource {
     return [...(await this.treeIndex(repoURL, commit, opts.signal)).dirs];
   }
 
-  async readFile(repoURL: string, commit: string, path: string, opts: { signal?: AbortSignal } = {}): Promise<Buffer> {
+  async readFile(repoURL: string, commit: string, path: string, opts: ReadFileOptions = {}): Promise<Buffer> {
     const clean = cleanRepoPath(repoURL, path);
     const repo = this.repo(repoURL);
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
-    const obj = await this.batch(repo).read(`${sha}:${clean}`);
+    const obj = await this.batch(repo).read(`${sha}:${clean}`, { maxBytes: opts.maxBytes }).catch((err: unknown) => {
+      if (err instanceof ObjectTooLargeError) throw new FileTooLargeError(redactUrl(repoURL), clean, err.size, err.maxBytes);
+      throw err;
+    });
     if (!obj) throw new GitError(redactUrl(repoURL), `file "${clean}" not found at ${sha} in repository ${redactUrl(repoURL)}`);
     if (obj.type !== "blob") throw new GitError(redactUrl(repoURL), `"${clean}" at ${sha} in repository ${redactUrl(repoURL)} is a ${obj.type}, not a file`);
     return obj.content;

@@ -25,7 +25,16 @@ export interface RepoReader extends RevisionResolver {
   listFiles(repoURL: string, commit: string, pattern: string, opts?: { signal?: AbortSignal }): Promise<string[]>;
   /** Every directory path (relative, `/`-separated, no trailing slash) at `commit`. */
   listDirectories(repoURL: string, commit: string, opts?: { signal?: AbortSignal }): Promise<string[]>;
-  readFile(repoURL: string, commit: string, path: string, opts?: { signal?: AbortSignal }): Promise<Buffer>;
+  /**
+   * A file's content. With `maxBytes`, a larger file rejects with FileTooLargeError without being
+   * read into memory (repository writers choose file sizes).
+   */
+  readFile(repoURL: string, commit: string, path: string, opts?: ReadFileOptions): Promise<Buffer>;
+}
+
+export interface ReadFileOptions {
+  signal?: AbortSignal;
+  maxBytes?: number;
 }
 
 /** Everything the controllers need from git. */
@@ -53,4 +62,17 @@ export class GitError extends Error {
     super(message, options);
     this.name = "GitError";
   }
+}
+
+/** A file over the reader's `maxBytes`; its content was not read. */
+export class FileTooLargeError extends GitError {
+  constructor(repoURL: string, readonly path: string, readonly size: number, readonly maxBytes: number) {
+    super(repoURL, `file "${path}" is ${size} bytes, larger than the ${maxBytes}-byte limit for it`);
+    this.name = "FileTooLargeError";
+  }
+}
+
+/** Refuses a file of `size` bytes when it is over `maxBytes` (for readers that can stat first). */
+export function checkFileSize(repoURL: string, path: string, size: number, maxBytes: number | undefined): void {
+  if (maxBytes !== undefined && size > maxBytes) throw new FileTooLargeError(repoURL, path, size, maxBytes);
 }

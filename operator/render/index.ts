@@ -20,7 +20,7 @@ import { symlinkVerdicts } from "../../plugins/containment.js";
 import { resolveInside } from "../../plugins/paths.js";
 import { withRenderScope } from "../../plugins/sandbox.js";
 import { RenderError, type ConfigManagementPlugin, type Manifest, type SourceSpec, type ToolSettings } from "../../plugins/types.js";
-import type { Checkout, RepoSource } from "../git/types.js";
+import { FileTooLargeError, type Checkout, type RepoSource } from "../git/types.js";
 import type { Logger } from "../runtime/logger.js";
 import { deduplicate, hashKey, mergePatch } from "./merge.js";
 
@@ -162,14 +162,19 @@ export function manifestGeneratePaths(annotation: string | undefined, appPath: s
   return out.length > 0 ? out.sort() : undefined;
 }
 
+/** `.argocd-source*.yaml` files are small; a larger one is refused before it is read. */
+const MAX_OVERRIDE_BYTES = 1024 * 1024;
+
 async function readOverride(repos: RepoSource, repoURL: string, commit: string, path: string, signal?: AbortSignal): Promise<unknown> {
   let buf: Buffer;
   try {
-    buf = await repos.readFile(repoURL, commit, path, { signal });
-  } catch {
+    buf = await repos.readFile(repoURL, commit, path, { signal, maxBytes: MAX_OVERRIDE_BYTES });
+  } catch (err) {
+    if (err instanceof FileTooLargeError) throw new RenderError(`${path}: larger than the 1 MiB limit for parameter overrides`);
     return undefined; // Absent (the common case).
   }
-  if (buf.length > 1024 * 1024) throw new RenderError(`${path}: larger than the 1 MiB limit for parameter overrides`);
+  // A RepoSource that cannot check sizes first still gets the limit applied.
+  if (buf.length > MAX_OVERRIDE_BYTES) throw new RenderError(`${path}: larger than the 1 MiB limit for parameter overrides`);
   try {
     return parseYaml(buf.toString("utf8"), { maxAliasCount: 100 }) as unknown;
   } catch (err) {

@@ -118,6 +118,9 @@ for (const transport of ["git", "isomorphic-git"] as const) {
       await assert.rejects(cache.readFile(url, head, "apps"), /is a tree, not a file/);
       await assert.rejects(cache.readFile(url, head, "../etc/passwd"), /paths must be relative and stay inside the repository/);
       await assert.rejects(cache.readFile(url, head, "a\nb"), /invalid path/);
+      // A size limit is checked from git's header: the file is refused without being read.
+      await assert.rejects(cache.readFile(url, head, "README.md", { maxBytes: 4 }), /file "README.md" is 12 bytes, larger than the 4-byte limit/);
+      assert.equal((await cache.readFile(url, head, "README.md", { maxBytes: 12 })).toString(), "hello again\n", "at the limit is fine");
       assert.ok(events.some((e) => e.op === "fetch" && e.transport === transport), "events.some((e) => e.op === \"fetch\" && e.transport === transport)");
     });
 

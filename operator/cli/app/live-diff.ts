@@ -14,7 +14,7 @@ import { maskSecrets, unifiedDiff, type JsonObject } from "../../engine/diff/ind
 import { defaultSettings, parseArgoSettings } from "../../engine/settings.js";
 import { SecretCredentialStore } from "../../git/credentials.js";
 import { RepoCache } from "../../git/repo-cache.js";
-import type { Checkout, RepoSource } from "../../git/types.js";
+import { checkFileSize, type Checkout, type ReadFileOptions, type RepoSource } from "../../git/types.js";
 import { KubeClient, type KubeObject } from "../../kube/client.js";
 import { managingApp, trackingKey } from "../../kube/cluster-cache.js";
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../../kube/clusters.js";
@@ -32,9 +32,10 @@ export class LocalDirSource implements RepoSource {
   resolveRevision(): Promise<string> { return Promise.resolve(LOCAL_REVISION); }
   listFiles(): Promise<string[]> { return Promise.reject(new Error("--local does not list files")); }
   listDirectories(): Promise<string[]> { return Promise.reject(new Error("--local does not list directories")); }
-  async readFile(_repoURL: string, _commit: string, path: string): Promise<Buffer> {
+  async readFile(repoURL: string, _commit: string, path: string, opts?: ReadFileOptions): Promise<Buffer> {
     const full = resolve(this.root, path);
     if (full !== this.root && !full.startsWith(this.root + sep)) throw new Error(`${path} is outside ${this.root}`);
+    checkFileSize(repoURL, path, (await stat(full)).size, opts?.maxBytes);
     return readFile(full);
   }
   checkout(repoURL: string): Promise<Checkout> { return Promise.resolve({ repoURL, commit: LOCAL_REVISION, path: this.root, release: () => undefined }); }
