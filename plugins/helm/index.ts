@@ -320,7 +320,8 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
           skipSchemaValidation: o.skipSchemaValidation,
           passCredentials: o.passCredentials,
         };
-        const { stdout } = await runTool(helm, helmTemplateArgs(opts), { env, cwd: chartDir, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, maxStdoutBytes: settings.execMaxOutputBytes, label: "helm template" });
+        // No cwd: every path is absolute, and the tool starts in the render's scratch directory, not the shared checkout.
+        const { stdout } = await runTool(helm, helmTemplateArgs(opts), { env, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, maxStdoutBytes: settings.execMaxOutputBytes, label: "helm template" });
         return { manifests: parseToolOutput(stdout, "helm template output") };
       } finally {
         await rm(tmp, { recursive: true, force: true });

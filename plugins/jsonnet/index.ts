@@ -181,6 +181,6 @@ export async function evaluateJsonnetFile(req: RenderRequest, file: string, ctx:
   await checkJsonnetImports(req.repoRoot, real, jpaths);
   const jsonnet = await resolveTool("jsonnet");
   const args = jsonnetArgs(real, { extVars: vars(j.extVars), tlas: vars(j.tlas), jpaths }, req.env);
-  const { stdout } = await runTool(jsonnet, args, { env: baseToolEnv(), cwd: dirname(real), signal: ctx.signal, timeoutMs: ctx.timeoutMs, label: `jsonnet ${relative(req.repoRoot, file)}` });
+  const { stdout } = await runTool(jsonnet, args, { env: baseToolEnv(), signal: ctx.signal, timeoutMs: ctx.timeoutMs, label: `jsonnet ${relative(req.repoRoot, file)}` });
   return parseJsonManifests(stdout, { source: relative(req.repoRoot, file) });
 }

@@ -249,7 +249,8 @@ export function createKustomizePlugin(deps: KustomizePluginDeps = {}): ConfigMan
           await checkKustomizationTree(copy.root, dir);
         }
         const args = kustomizeBuildArgs(dir, { buildOptions, helmPath: helm, kubeVersion: o.kubeVersion ?? req.kubeVersion, apiVersions: o.apiVersions ?? req.apiVersions });
-        const { stdout } = await runTool(binary, args, { ...run, cwd: dir, label: "kustomize build" });
+        // No cwd: the build names its directory, and the tool starts in the render's scratch directory.
+        const { stdout } = await runTool(binary, args, { ...run, label: "kustomize build" });
         return { manifests: parseToolOutput(stdout, "kustomize build output") };
       } finally {
         await copy?.dispose();
