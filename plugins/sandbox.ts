@@ -309,14 +309,20 @@ export function detectIsolation(): Promise<IsolationReport> {
   return detected;
 }
 
-/** What runTool spawns for `cmd args` under the current settings; a missing tool is an error here. */
-export async function sandboxCommand(cmd: string, args: readonly string[], env: Record<string, string>): Promise<{ cmd: string; args: string[] } | { missing: true }> {
+/**
+ * What runTool spawns for `cmd args` under the current settings (limits may come with the run,
+ * as they do from the tool runner's client); a missing tool is an error here.
+ */
+export async function sandboxCommand(
+  cmd: string, args: readonly string[], env: Record<string, string>,
+  limits: { memoryBytes: number; cpuSeconds: number } = { memoryBytes: settings.toolMemoryBytes, cpuSeconds: settings.toolCpuSeconds },
+): Promise<{ cmd: string; args: string[] } | { missing: true }> {
   // Inside the wrapper a missing binary would only be an exit code; keep the clear spawn error.
   const resolved = await findExecutable(cmd, env.PATH);
   if (!resolved) return { missing: true };
   const report = await detectIsolation();
   const masked = report.mode === "none" ? [] : settings.maskedPaths.filter((p) => isAbsolute(p));
-  const argv = sandboxArgv(resolved, args, { mode: report.mode, limits: report.limits, memoryBytes: settings.toolMemoryBytes, cpuSeconds: settings.toolCpuSeconds, masked, tools: report.tools });
+  const argv = sandboxArgv(resolved, args, { mode: report.mode, limits: report.limits, memoryBytes: limits.memoryBytes, cpuSeconds: limits.cpuSeconds, masked, tools: report.tools });
   return { cmd: argv[0]!, args: argv.slice(1) };
 }
 
