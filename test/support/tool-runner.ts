@@ -1,6 +1,7 @@
 // Starts `hawser tool-runner` as a child process for tests, the way the chart runs the sidecar.
 // With `ownRunDir` (root only) the runner gets its own mount namespace with an empty /run, so
-// /var/run/secrets/kubernetes.io does not exist for it, as in a container without the token mount.
+// /var/run/secrets/kubernetes.io does not exist for it, as in a container without the token mount;
+// `nsSetup` runs any other shell commands in such a private mount namespace first.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { connectToolRunner, type ToolRunnerClient } from "../../plugins/runner/client.js";
@@ -16,10 +17,11 @@ export interface RunnerProcess {
   stop(): Promise<void>;
 }
 
-export async function startRunnerProcess(opts: { socketPath: string; args?: string[]; ownRunDir?: boolean; env?: Record<string, string> }): Promise<RunnerProcess> {
+export async function startRunnerProcess(opts: { socketPath: string; args?: string[]; ownRunDir?: boolean; nsSetup?: string; env?: Record<string, string> }): Promise<RunnerProcess> {
   const runner = [process.execPath, "--import", "tsx", "operator/cli.ts", "tool-runner", "--socket", opts.socketPath, ...(opts.args ?? [])];
-  const argv = opts.ownRunDir
-    ? ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", 'mount -t tmpfs tmpfs /run && exec "$@"', "runner-ns", ...runner]
+  const setup = opts.nsSetup ?? (opts.ownRunDir ? "mount -t tmpfs tmpfs /run" : undefined);
+  const argv = setup !== undefined
+    ? ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", `set -e; ${setup}; exec "$@"`, "runner-ns", ...runner]
     : runner;
   // Nothing of the test's own environment: the runner must not need anything secret.
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/", ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}), ...opts.env };
