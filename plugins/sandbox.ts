@@ -13,7 +13,8 @@
 //   covered by empty mounts, and in which the operator's /proc (its environment) is not visible.
 //   Where namespaces are refused (a non-root pod under the default seccomp profile) the fallback
 //   is "none", logged as a warning at start-up: tools then run as the operator's user and can read
-//   what it can.
+//   what it can. The chart avoids that by running tools in a sidecar without the token
+//   (plugins/runner/), which applies this same sandbox on its side.
 // - Limits per tool run with `prlimit`: CPU seconds (RLIMIT_CPU) and address space (RLIMIT_AS).
 //   Measured with helm v3.21: RLIMIT_DATA does not bound Go binaries (their heap is sometimes
 //   made writable with mprotect, which that limit does not check), while RLIMIT_AS is exact; a
