@@ -154,7 +154,13 @@ test("the socket is 0600, a stale socket is replaced and any other file at the p
     await writeFile(join(dir, "keep"), "x");
     const second = await startToolRunner({ socketPath: path, log: quiet });
     assert.ok((await new ToolRunnerClient(path).ping()).pid === process.pid, "the new runner answers");
+    // A connection that never sends its request does not hold up shutdown.
+    const idle = createConnection({ path });
+    const idleClosed = new Promise<void>((res) => idle.on("close", () => res()));
+    idle.on("error", () => undefined);
+    await new Promise<void>((res) => idle.once("connect", () => res()));
     await second.close();
+    await idleClosed;
     await assert.rejects(startToolRunner({ socketPath: join(dir, "keep"), log: quiet }), /exists and is not a socket/);
   } finally {
     await rm(dir, { recursive: true, force: true });

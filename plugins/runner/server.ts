@@ -27,6 +27,8 @@ export const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceacco
 
 /** Connections served at once; the operator's worker pools stay far below. */
 const MAX_CONNECTIONS = 256;
+/** A connection must deliver its whole request within this time, or it is refused. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ToolRunnerServer {
   socketPath: string;
@@ -50,7 +52,12 @@ export async function startToolRunner(opts: { socketPath: string; log: Logger })
     await unlink(socketPath);
   }
   const active = new Set<AbortController>();
-  const server = createServer((sock) => serveConnection(sock, active, log));
+  const sockets = new Set<Socket>();
+  const server = createServer((sock) => {
+    sockets.add(sock);
+    sock.once("close", () => sockets.delete(sock));
+    serveConnection(sock, active, log);
+  });
   server.maxConnections = MAX_CONNECTIONS;
   // The socket is created 0600 (owner only) rather than narrowed after it is already reachable.
   const umask = process.umask(0o177);
@@ -64,7 +71,10 @@ export async function startToolRunner(opts: { socketPath: string; log: Logger })
     socketPath,
     async close(): Promise<void> {
       for (const ac of active) ac.abort();
-      await new Promise<void>((res) => server.close(() => res()));
+      const closed = new Promise<void>((res) => server.close(() => res()));
+      // Idle or half-sent connections would keep close() waiting.
+      for (const sock of sockets) sock.destroy();
+      await closed;
       await unlink(socketPath).catch(() => undefined);
     },
   };
@@ -86,7 +96,12 @@ function serveConnection(sock: Socket, active: Set<AbortController>, log: Logger
   let state: "header" | "stdin" | "running" | "done" = "header";
   let request: RunRequest | undefined;
 
+  const requestTimer = setTimeout(() => {
+    if (state === "header" || state === "stdin") refuse(`no complete request within ${REQUEST_TIMEOUT_MS / 1000} s`);
+  }, REQUEST_TIMEOUT_MS);
+  requestTimer.unref();
   const reply = (result: RunnerResult): void => {
+    clearTimeout(requestTimer);
     if (state === "done") return;
     state = "done";
     active.delete(ac);
@@ -157,6 +172,7 @@ function serveConnection(sock: Socket, active: Set<AbortController>, log: Logger
   });
   // The client went away (its render was cancelled, or it died): stop the tool.
   sock.on("close", () => {
+    clearTimeout(requestTimer);
     if (state !== "done") {
       state = "done";
       active.delete(ac);
