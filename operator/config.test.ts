@@ -79,6 +79,8 @@ test("render sandbox flags and Argo's reposerver.max.combined.directory.manifest
     maxCombinedDirectoryManifestsBytes: 20_000_000, maxManifestFileBytes: 1_000_000,
   });
   assert.throws(() => parseOperatorConfig(["--tool-isolation=off"], {}), (e: unknown) => e instanceof FlagError && /--tool-isolation must be auto or none/.test(e.message));
+  assert.equal((parseOperatorConfig(["--tool-runner-socket=/run/hawser/tools.sock"], {}) as OperatorConfig).sandbox.toolRunnerSocket, "/run/hawser/tools.sock");
+  assert.throws(() => parseOperatorConfig(["--tool-runner-socket=tools.sock"], {}), (e: unknown) => e instanceof FlagError && /--tool-runner-socket must be an absolute path/.test(e.message));
   assert.throws(() => parseOperatorConfig(["--max-render-output=lots"], {}), (e: unknown) => e instanceof FlagError && /--max-render-output: "lots" is not a size/.test(e.message));
   assert.equal(parseCmdParams({ "reposerver.max.combined.directory.manifests.size": "25M" }).maxCombinedDirectoryManifestsBytes, 25_000_000);
   assert.throws(() => parseCmdParams({ "reposerver.max.combined.directory.manifests.size": "big" }), /reposerver\.max\.combined\.directory\.manifests\.size: "big" is not a size/);

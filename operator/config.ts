@@ -62,6 +62,8 @@ export interface SandboxFlags {
   maxCombinedDirectoryManifestsBytes?: number;
   /** Unset: the combined limit. */
   maxManifestFileBytes?: number;
+  /** Run tools in the tool-runner sidecar listening here (plugins/runner/); unset: spawn locally. */
+  toolRunnerSocket?: string;
 }
 
 export const operatorFlagSpec = {
@@ -70,7 +72,7 @@ export const operatorFlagSpec = {
     "app-resync", "app-resync-jitter", "metrics-addr", "lease-name", "log-level",
     "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "webhook-parallelism-limit", "installation-id",
     "tmp-dir", "tool-isolation", "tool-memory-limit", "tool-cpu-limit", "max-render-output",
-    "max-combined-directory-manifests-size", "max-manifest-file-size",
+    "max-combined-directory-manifests-size", "max-manifest-file-size", "tool-runner-socket",
     "app-hard-resync", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
   repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
@@ -135,6 +137,9 @@ Render sandbox (docs/security.md):
                                reposerver.max.combined.directory.manifests.size, else 10M)
   --max-manifest-file-size SIZE
                                one file of a directory app (default: the combined limit)
+  --tool-runner-socket PATH    run every tool in the tool-runner sidecar listening on PATH
+                               ("hawser tool-runner", a container without the service-account
+                               token); start-up fails if it does not answer (default: spawn here)
 `;
 
 export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig | "help" {
@@ -212,8 +217,11 @@ function sandboxFlags(get: (key: string) => string | undefined): SandboxFlags {
   if (!Number.isInteger(cpuSeconds) || cpuSeconds < 0) throw new FlagError(`--tool-cpu-limit must be a whole number of seconds, got "${cpu}"`);
   const tmpDir = get("tmp-dir");
   if (tmpDir === "") throw new FlagError("--tmp-dir must name a directory");
+  const toolRunnerSocket = get("tool-runner-socket");
+  if (toolRunnerSocket !== undefined && !toolRunnerSocket.startsWith("/")) throw new FlagError(`--tool-runner-socket must be an absolute path, got "${toolRunnerSocket}"`);
   return {
     ...(tmpDir !== undefined ? { tmpDir } : {}),
+    ...(toolRunnerSocket !== undefined ? { toolRunnerSocket } : {}),
     isolation,
     toolMemoryBytes: size("tool-memory-limit") ?? DEFAULT_TOOL_MEMORY_BYTES,
     toolCpuSeconds: cpuSeconds,

@@ -8,6 +8,8 @@ import { builtinPlugins, type PluginRegistry } from "../plugins/index.js";
 import { ARGO_API_VERSION } from "./api/annotations.js";
 import { parseCmdParams, selfHealBackoff, type CmdParams, type OperatorConfig } from "./config.js";
 import { configureSandbox, DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES, defaultMaskedPaths, detectIsolation } from "../plugins/sandbox.js";
+import { localLauncher, setToolLauncher } from "../plugins/exec.js";
+import { connectToolRunner } from "../plugins/runner/client.js";
 import { ApplicationController } from "./controllers/application/controller.js";
 import { ApplicationSetController } from "./controllers/applicationset/watch.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
@@ -288,12 +290,25 @@ export async function setUpRenderSandbox(config: OperatorConfig, cmdParams: CmdP
     // The kubeconfig this operator was started with is a credential too.
     maskedPaths: defaultMaskedPaths(process.env, config.kubeconfig ? [config.kubeconfig] : []),
   });
-  const isolation = await detectIsolation();
-  const fields = {
-    isolation: isolation.mode, limits: isolation.limits, tmpDir: settings.tmpBase, maskedPaths: settings.maskedPaths,
-    toolMemoryBytes: settings.toolMemoryBytes, toolCpuSeconds: settings.toolCpuSeconds,
+  const limitFields = {
+    tmpDir: settings.tmpBase, toolMemoryBytes: settings.toolMemoryBytes, toolCpuSeconds: settings.toolCpuSeconds,
     maxRenderOutputBytes: settings.maxRenderOutputBytes, maxCombinedDirectoryManifestsBytes: settings.maxCombinedDirectoryManifestsBytes,
   };
+  if (f.toolRunnerSocket !== undefined) {
+    // Tools start in the sidecar: what matters is the runner's isolation, not this process's.
+    const { launcher, info } = await connectToolRunner(f.toolRunnerSocket);
+    setToolLauncher(launcher);
+    const fields = { launcher: launcher.name, socket: f.toolRunnerSocket, isolation: info.isolation, limits: info.limits, tokenReadable: info.tokenReadable, ...limitFields };
+    if (info.tokenReadable || !info.limits) {
+      log.warn("render sandbox is degraded: the tool runner can read a service-account token or runs tools without CPU and memory limits", fields);
+    } else {
+      log.info("render sandbox", fields);
+    }
+    return;
+  }
+  setToolLauncher(localLauncher);
+  const isolation = await detectIsolation();
+  const fields = { launcher: localLauncher.name, isolation: isolation.mode, limits: isolation.limits, maskedPaths: settings.maskedPaths, ...limitFields };
   if (isolation.mode === "none" || !isolation.limits) {
     log.warn("render sandbox is degraded: tools can read what the operator can (including its service-account token) or run without CPU and memory limits", {
       ...fields, reason: isolation.reason ?? (isolation.limits ? undefined : "prlimit (util-linux) not found"),

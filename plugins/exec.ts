@@ -4,9 +4,14 @@
 // and stderr redacted before it reaches an error message. Every run goes through the render
 // sandbox (plugins/sandbox.ts): scrubbed environment, scratch directories, isolation, CPU and
 // memory limits, and the render's output budget.
+//
+// Where a tool is started is one narrow interface, a ToolLauncher chosen at start-up: local
+// spawning (the default: dev, tests, the CLI) or the tool-runner sidecar (plugins/runner/), which
+// runs tools in a container that holds no service-account token. runTool prepares the run the
+// same way for both.
 import { spawn } from "node:child_process";
 import { redact } from "../operator/runtime/redact.js";
-import { currentRenderScope, formatBytes, sandboxCommand, sandboxEnv, ENV_ALLOWLIST } from "./sandbox.js";
+import { currentRenderScope, formatBytes, sandboxCommand, sandboxEnv, sandboxSettings, ENV_ALLOWLIST } from "./sandbox.js";
 import { RenderError } from "./types.js";
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 90_000;
@@ -64,27 +69,91 @@ function basename(cmd: string): string {
   return i >= 0 ? cmd.slice(i + 1) : cmd;
 }
 
+/** One tool run as runTool has prepared it: environment scrubbed, caps and budget computed. */
+export interface ToolRun {
+  cmd: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  input?: string;
+  label: string;
+  timeoutMs: number;
+  killGraceMs: number;
+  maxStdoutBytes: number;
+  maxStderrBytes: number;
+  /** The error message when stdout passes maxStdoutBytes (the render's budget names its flag). */
+  outputLimitMessage?: string;
+  /** RLIMIT_AS and RLIMIT_CPU of this run; 0 turns a limit off. */
+  memoryBytes: number;
+  cpuSeconds: number;
+  signal?: AbortSignal;
+  /**
+   * When set, output is handed over chunk by chunk (after the caps) and not returned: the tool
+   * runner streams it to its client. stderr is still kept for the error message.
+   */
+  onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void;
+}
+
+/** Where tools start: here (spawn) or in the tool-runner sidecar. Resolves as runTool does. */
+export interface ToolLauncher {
+  readonly name: string;
+  run(run: ToolRun): Promise<ExecResult>;
+}
+
+/** Spawns the tool in this process's sandbox (prlimit, namespaces where available). */
+export const localLauncher: ToolLauncher = {
+  name: "local",
+  async run(r: ToolRun): Promise<ExecResult> {
+    const wrapped = await sandboxCommand(r.cmd, r.args, r.env, { memoryBytes: r.memoryBytes, cpuSeconds: r.cpuSeconds });
+    if ("missing" in wrapped) throw new ExecError(`${r.label}: cannot run: ${basename(r.cmd)} not found`, "spawn");
+    return spawnTool(wrapped.cmd, wrapped.args, r);
+  },
+};
+
+let launcher: ToolLauncher = localLauncher;
+
+/** Chooses where every later runTool starts its tool (the operator, once, at start-up). */
+export function setToolLauncher(next: ToolLauncher): void {
+  launcher = next;
+}
+
+export function toolLauncher(): ToolLauncher {
+  return launcher;
+}
+
 /** Runs `cmd args…` in the render sandbox and resolves with its output when it exits 0. */
 export async function runTool(cmd: string, args: readonly string[], opts: ExecOptions): Promise<ExecResult> {
   const label = opts.label ?? basename(cmd);
   if (opts.signal?.aborted) throw new ExecError(`${label}: cancelled`, "aborted");
   const scope = currentRenderScope();
   const env = sandboxEnv(opts.env, scope);
-  const wrapped = await sandboxCommand(cmd, args, env);
-  if ("missing" in wrapped) throw new ExecError(`${label}: cannot run: ${basename(cmd)} not found`, "spawn");
   // The render's output budget caps this run too: together the tools of one render may print
   // only so much, whatever each one's own cap.
   const room = scope ? Math.max(0, scope.outputLimit - scope.outputUsed) : Infinity;
   const maxOwn = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
   const budgetBound = room < maxOwn;
-  const result = await spawnTool(wrapped.cmd, wrapped.args, {
-    ...opts, env, cwd: opts.cwd ?? scope?.tmp, label, maxStdoutBytes: Math.min(maxOwn, room),
+  const settings = sandboxSettings();
+  const result = await launcher.run({
+    cmd, args: [...args], env, cwd: opts.cwd ?? scope?.tmp, input: opts.input, label,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
+    killGraceMs: opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+    maxStdoutBytes: Math.min(maxOwn, room),
+    maxStderrBytes: opts.maxStderrBytes ?? DEFAULT_MAX_STDERR_BYTES,
     outputLimitMessage: budgetBound && scope
       ? `${label}: the rendered manifests are larger than the ${formatBytes(scope.outputLimit)} limit for one render (--max-render-output)`
       : undefined,
+    memoryBytes: settings.toolMemoryBytes,
+    cpuSeconds: settings.toolCpuSeconds,
+    signal: opts.signal,
   });
   if (scope) scope.outputUsed += Buffer.byteLength(result.stdout, "utf8");
   return result;
+}
+
+/** The message for stdout past its cap (shared with the tool runner's client). */
+export function outputLimitText(label: string, maxOut: number): string {
+  const limit = maxOut >= 1024 * 1024 ? `${Math.round(maxOut / 1024 / 1024)} MiB` : `${maxOut} byte`;
+  return `${label}: output larger than the ${limit} limit`;
 }
 
 /** RLIMIT_CPU ends a process with SIGXCPU (SIGKILL at the hard limit); RLIMIT_AS makes allocations fail. */
@@ -97,12 +166,8 @@ function limitMessage(label: string, signal: NodeJS.Signals | null, code: number
   return undefined;
 }
 
-function spawnTool(cmd: string, args: readonly string[], opts: ExecOptions & { label: string; outputLimitMessage?: string }): Promise<ExecResult> {
-  const label = opts.label;
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
-  const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  const maxOut = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
-  const maxErr = opts.maxStderrBytes ?? DEFAULT_MAX_STDERR_BYTES;
+function spawnTool(cmd: string, args: readonly string[], opts: ToolRun): Promise<ExecResult> {
+  const { label, timeoutMs, killGraceMs: graceMs, maxStdoutBytes: maxOut, maxStderrBytes: maxErr, onOutput } = opts;
 
   return new Promise<ExecResult>((resolve, reject) => {
     // detached: the child leads its own process group, so a timeout also stops its children
@@ -139,18 +204,20 @@ function spawnTool(cmd: string, args: readonly string[], opts: ExecOptions & { l
     child.stdout.on("data", (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > maxOut) {
-        const limit = maxOut >= 1024 * 1024 ? `${Math.round(maxOut / 1024 / 1024)} MiB` : `${maxOut} byte`;
-        stop("output-limit", opts.outputLimitMessage ?? `${label}: output larger than the ${limit} limit`);
+        stop("output-limit", opts.outputLimitMessage ?? outputLimitText(label, maxOut));
         return;
       }
-      out.push(chunk);
+      if (onOutput) onOutput("stdout", chunk);
+      else out.push(chunk);
     });
     child.stderr.on("data", (chunk: Buffer) => {
       // stderr beyond the cap is dropped rather than fatal: tools can be chatty.
       if (errBytes >= maxErr) return;
       const room = maxErr - errBytes;
-      err.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-      errBytes += Math.min(chunk.length, room);
+      const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      err.push(kept);
+      errBytes += kept.length;
+      onOutput?.("stderr", kept);
     });
     child.stdin.on("error", () => { /* the child may exit without reading stdin */ });
     if (opts.input !== undefined) child.stdin.end(opts.input);

@@ -13,7 +13,8 @@
 //   covered by empty mounts, and in which the operator's /proc (its environment) is not visible.
 //   Where namespaces are refused (a non-root pod under the default seccomp profile) the fallback
 //   is "none", logged as a warning at start-up: tools then run as the operator's user and can read
-//   what it can.
+//   what it can. The chart avoids that by running tools in a sidecar without the token
+//   (plugins/runner/), which applies this same sandbox on its side.
 // - Limits per tool run with `prlimit`: CPU seconds (RLIMIT_CPU) and address space (RLIMIT_AS).
 //   Measured with helm v3.21: RLIMIT_DATA does not bound Go binaries (their heap is sometimes
 //   made writable with mprotect, which that limit does not check), while RLIMIT_AS is exact; a
@@ -309,14 +310,20 @@ export function detectIsolation(): Promise<IsolationReport> {
   return detected;
 }
 
-/** What runTool spawns for `cmd args` under the current settings; a missing tool is an error here. */
-export async function sandboxCommand(cmd: string, args: readonly string[], env: Record<string, string>): Promise<{ cmd: string; args: string[] } | { missing: true }> {
+/**
+ * What runTool spawns for `cmd args` under the current settings (limits may come with the run,
+ * as they do from the tool runner's client); a missing tool is an error here.
+ */
+export async function sandboxCommand(
+  cmd: string, args: readonly string[], env: Record<string, string>,
+  limits: { memoryBytes: number; cpuSeconds: number } = { memoryBytes: settings.toolMemoryBytes, cpuSeconds: settings.toolCpuSeconds },
+): Promise<{ cmd: string; args: string[] } | { missing: true }> {
   // Inside the wrapper a missing binary would only be an exit code; keep the clear spawn error.
   const resolved = await findExecutable(cmd, env.PATH);
   if (!resolved) return { missing: true };
   const report = await detectIsolation();
   const masked = report.mode === "none" ? [] : settings.maskedPaths.filter((p) => isAbsolute(p));
-  const argv = sandboxArgv(resolved, args, { mode: report.mode, limits: report.limits, memoryBytes: settings.toolMemoryBytes, cpuSeconds: settings.toolCpuSeconds, masked, tools: report.tools });
+  const argv = sandboxArgv(resolved, args, { mode: report.mode, limits: report.limits, memoryBytes: limits.memoryBytes, cpuSeconds: limits.cpuSeconds, masked, tools: report.tools });
   return { cmd: argv[0]!, args: argv.slice(1) };
 }
 

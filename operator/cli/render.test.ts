@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { startHelmRepo } from "../../test/support/helm-repo.js";
+import { startRunnerProcess } from "../../test/support/tool-runner.js";
 import { resolveTool } from "../devcluster/binaries.js";
 
 const run = promisify(execFile);
@@ -214,4 +215,21 @@ test("hawser render refuses a tree with an out-of-bounds symlink, naming it; --a
   assert.match(refused.stderr, /repository contains out-of-bounds symlinks\. file: etc-link/);
   const { stdout } = await hawser([...args, "--allow-oob-symlinks"]);
   assert.deepEqual(objects(stdout).map((o) => `${o.kind}/${o.metadata.name}`), ["ConfigMap/cm"], "the opt-out renders");
+});
+
+test("render --tool-runner-socket runs the tools in a tool runner: the same manifests; an absent runner is exit 2 naming the socket", async () => {
+  const repo = await localRepo();
+  const dir = await mkdtemp(join(tmpdir(), "hawser-render-runner-"));
+  const args = ["render", "--app", join(seed, "app-demo-dev.yaml"), "--repo", `https://github.com/eocndp/argocd-kustomize-demo=${repo}`];
+  const local = await hawser(args);
+  const runner = await startRunnerProcess({ socketPath: join(dir, "tools.sock") });
+  try {
+    const viaRunner = await hawser([...args, "--tool-runner-socket", join(dir, "tools.sock")]);
+    assert.equal(viaRunner.stdout, local.stdout, "the same manifests through the runner");
+  } finally {
+    await runner.stop();
+  }
+  const absent = await hawserFail([...args, "--tool-runner-socket", join(dir, "tools.sock")]);
+  assert.equal(absent.code, 2);
+  assert.match(absent.stderr, /^hawser render: the tool runner at .*tools\.sock is unreachable \(ENOENT\)/);
 });

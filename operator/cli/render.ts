@@ -9,7 +9,9 @@ import { pathToFileURL } from "node:url";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { builtinGenerators } from "../../generators/index.js";
 import { builtinPlugins, type PluginRegistry } from "../../plugins/index.js";
+import { setToolLauncher } from "../../plugins/exec.js";
 import { resolveInside } from "../../plugins/paths.js";
+import { connectToolRunner } from "../../plugins/runner/client.js";
 import type { ToolSettings } from "../../plugins/types.js";
 import { renderSettingsFromArgoCm } from "../render/settings.js";
 import type { Application, ApplicationSource } from "../api/index.js";
@@ -25,7 +27,7 @@ import { FlagError, flagValue, parseFlags } from "./flags.js";
 const usage = `usage: hawser render --app FILE [--repo URL=PATH]... [--local DIR [--local-repo-root R]] [--repo-secret FILE]...
                      [--plugin-dir DIR]...
                      [--argocd-cm FILE] [--kube-version X] [--api-versions g/v,...] [-o yaml|json]
-                     [--allow-oob-symlinks]
+                     [--allow-oob-symlinks] [--tool-runner-socket PATH]
 
   --app FILE          the Application manifest
   --repo URL=PATH     serve repoURL URL from the local git repository PATH (bare or not, or a
@@ -47,6 +49,8 @@ const usage = `usage: hawser render --app FILE [--repo URL=PATH]... [--local DIR
   -o yaml|json        output format (default yaml)
   --allow-oob-symlinks render trees holding symlinks that point outside the repository (Argo's
                       reposerver.allow.oob.symlinks; dangerous on untrusted repositories)
+  --tool-runner-socket PATH
+                      run the tools in a "hawser tool-runner" listening on PATH (default: here)
 
 Prints the manifests, hooks included. Exit 0 on success, 2 on an error (message on stderr).
 `;
@@ -159,7 +163,7 @@ export const command: CommandModule = {
   async run(args) {
     let flags;
     try {
-      flags = parseFlags(normalizeShort(args), { values: ["app", "local", "local-repo-root", "argocd-cm", "kube-version", "api-versions", "output"], repeatable: ["repo", "repo-secret", "plugin-dir"], booleans: ["help", "allow-oob-symlinks"] });
+      flags = parseFlags(normalizeShort(args), { values: ["app", "local", "local-repo-root", "argocd-cm", "kube-version", "api-versions", "output", "tool-runner-socket"], repeatable: ["repo", "repo-secret", "plugin-dir"], booleans: ["help", "allow-oob-symlinks"] });
       if (flags.positional.length > 0) throw new FlagError(`unexpected argument "${flags.positional[0]}"`);
     } catch (err) {
       if (err instanceof FlagError) {
@@ -211,6 +215,8 @@ export const command: CommandModule = {
       const cm = cmFile ? (parse(await readFile(cmFile, "utf8")) as { data?: Record<string, string> }).data : undefined;
       const log = createLogger({ level: "warn" });
       const settings: ToolSettings = { ...toolSettings(cm), ...(flags.booleans.get("allow-oob-symlinks") ? { allowOutOfBoundsSymlinks: true } : {}) };
+      const runnerSocket = flagValue(flags, "tool-runner-socket");
+      if (runnerSocket !== undefined) setToolLauncher((await connectToolRunner(resolve(runnerSocket), { waitMs: 0 })).launcher);
       const plugins = builtinPlugins(settings);
       await loadPluginDirs("hawser render", flags.values.get("plugin-dir") ?? [], plugins, log);
       const secrets: SecretLike[] = [];
