@@ -15,7 +15,9 @@ import type { Application } from "../../operator/api/index.js";
 import { resolveTool } from "../../operator/devcluster/binaries.js";
 import { RenderCache, renderApplication } from "../../operator/render/index.js";
 import { createLogger } from "../../operator/runtime/logger.js";
-import { baseToolEnv, runTool } from "../../plugins/exec.js";
+import { spawn } from "node:child_process";
+import { baseToolEnv } from "../../plugins/exec.js";
+import { detectIsolation } from "../../plugins/sandbox.js";
 import { createHelmPlugin } from "../../plugins/helm/index.js";
 import { builtinPlugins } from "../../plugins/index.js";
 import { createKustomizePlugin } from "../../plugins/kustomize/index.js";
@@ -107,10 +109,26 @@ async function interleave(scenario: string, direct: () => Promise<unknown>, ours
   return row;
 }
 
+/**
+ * The baseline: the binary spawned plainly (no sandbox wrapper, no limits, no namespaces), output
+ * read into memory. Ours goes through runTool, so the sandbox's cost is part of what is measured.
+ */
+function plainRun(cmd: string, args: string[], env: Record<string, string>): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.resume();
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolvePromise(Buffer.concat(out)) : reject(new Error(`${cmd} exited ${code}`))));
+  });
+}
+
 function request(root: string, path: string, source: SourceSpec): RenderRequest {
   return { appName: "bench", appNamespace: "argocd", project: "default", repoRoot: root, appDir: join(root, path), source: { path, ...source }, revision: "0".repeat(40), destinationNamespace: "bench", env: {} };
 }
 
+const isolation = await detectIsolation();
 const root = await mkdtemp(join(tmpdir(), "hawser-bench-render-"));
 const kustomize = await resolveTool("kustomize");
 const helm = await resolveTool("helm");
@@ -120,7 +138,7 @@ const rows: Row[] = [];
 try {
   await write(join(root, "k"), bigBase());
   const kPlugin = createKustomizePlugin();
-  const directKustomize = (): Promise<unknown> => runTool(kustomize, ["build", join(root, "k", "overlay")], { env });
+  const directKustomize = (): Promise<unknown> => plainRun(kustomize, ["build", join(root, "k", "overlay")], env);
   rows.push(await interleave("(i) kustomize overlay, 1,000 objects", directKustomize, () => kPlugin.generate(request(join(root, "k"), "overlay", {}), ctx)));
   rows.push(await interleave("(i) same, with Application namePrefix + commonLabels", directKustomize,
     () => kPlugin.generate(request(join(root, "k"), "overlay", { kustomize: { namePrefix: "p-", commonLabels: { team: "x" } } }), ctx),
@@ -131,7 +149,7 @@ try {
     await write(join(root, "h"), chart(name, templates, items));
     const dir = join(root, "h", name);
     rows.push(await interleave(`(iii) helm chart ${name}: ${templates * items} objects`,
-      () => runTool(helm, ["template", dir, "--name-template", "bench", "--namespace", "bench", "--include-crds"], { env }),
+      () => plainRun(helm, ["template", dir, "--name-template", "bench", "--namespace", "bench", "--include-crds"], env),
       () => hPlugin.generate(request(join(root, "h"), name, { helm: { releaseName: "bench" } }), ctx)));
   }
 
@@ -169,7 +187,7 @@ const lines = [
   "# P7 render benchmark",
   "",
   `Machine: ${cpus().length} CPU (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${PAIRS} interleaved pairs per row after one warm-up each; times in ms.`,
-  "Baselines run the same Go-built binaries (helm v3.21.4, kustomize v5.8.1) directly through the same process runner, output read into memory, not parsed.",
+  `Baselines spawn the same Go-built binaries (helm v3.21.4, kustomize v5.8.1) plainly (no sandbox, no limits), output read into memory, not parsed. Ours runs every tool through runTool's sandbox (isolation: ${isolation.mode}, limits: ${isolation.limits}).`,
   "",
   "| scenario | direct median | ours median | ratio median | ratio range (min–max of per-pair ratios) | overhead median (ms) | note |",
   "|---|---|---|---|---|---|---|",
