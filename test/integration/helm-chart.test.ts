@@ -82,6 +82,10 @@ async function renderPodSpec(extra: string[] = []): Promise<PodSpec> {
  * read-only again. Then a check that the root and the work tree really refuse writes, and the command.
  */
 const READ_ONLY_POD = `set -u
+wt="$PWD"
+# The work tree (node, tsx, the test scripts) may itself live under a volume path such as /tmp,
+# which the fresh tmpfs would hide: keep it reachable through /mnt and bind it back afterwards.
+mount --bind "$wt" /mnt || exit 97
 for mp in $(awk '$2 !~ /^\\/(proc|dev|sys)(\\/|$)/ {print $2}' /proc/self/mounts | sort -u); do mount -o remount,bind,ro "$mp" 2>/dev/null || true; done
 made=""
 for d in "$@"; do
@@ -97,6 +101,10 @@ done
 for m in $made; do mount -o remount,bind,ro "$m" || exit 97; done
 while [ "$1" != "--" ]; do mount -t tmpfs tmpfs "$1" || exit 97; shift; done
 shift
+if [ ! -e "$wt/package.json" ]; then
+  mkdir -p "$wt" && mount --bind /mnt "$wt" && mount -o remount,bind,ro "$wt" || exit 97
+fi
+cd "$wt" || exit 97
 if touch /.hawser-rw-probe 2>/dev/null || touch "$PWD/.hawser-rw-probe" 2>/dev/null; then echo "the root filesystem is writable" >&2; exit 98; fi
 exec "$@"`;
 
