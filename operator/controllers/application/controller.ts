@@ -27,7 +27,7 @@ import { autoSyncEnabled, nextRetry, shouldAutoSync, DEFAULT_SELF_HEAL_BACKOFF, 
 import { buildSyncPlan } from "../../engine/sync/plan.js";
 import { nextSyncStep, recordActionOutcomes, recordValidationFailure, type Observation } from "../../engine/sync/step.js";
 import { deleteHookFinalizers, deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nextDeletionStep } from "../../engine/sync/deletion.js";
-import { csv, hookTypes } from "../../engine/sync/annotations.js";
+import { csv, deletionApproved, hookTypes } from "../../engine/sync/annotations.js";
 import { findOrphans, orphanedMessage } from "../../engine/orphans.js";
 import type { JsonObject } from "../../engine/diff/index.js";
 import { invalidSyncTasks, isLiveResourcePermitted, missingProjectMessage } from "../../engine/sync/validate.js";
@@ -859,7 +859,8 @@ export class ApplicationController {
       const h = evaluateResourceHealth(obj, override).health;
       observations.set(key, h ? { exists: true, health: h.status, message: h.message } : { exists: true });
     }
-    const pruneConfirmed = !!app.metadata.annotations?.["argocd.argoproj.io/deletion-approved"];
+    // Only an approval given since this operation started confirms its prunes: a stale one does not.
+    const pruneConfirmed = deletionApproved(app.metadata.annotations?.[ANNOTATION_DELETION_APPROVED], state.startedAt);
     const step = nextSyncStep(plan, state, observations, { now, waveDelayMs: this.opts.waveDelayMs, pruneConfirmed });
     if (step.validation && step.validation.length > 0) {
       // First pass: a dry run of every task before anything is applied (Argo's rule). Objects in

@@ -1,6 +1,6 @@
-import { test } from "node:test";
+import { describe, it, test } from "node:test";
 import assert from "node:assert/strict";
-import { hookDeletePolicies, hookTypes, isHook, isSkipped, parseSyncOptions, syncWave, type SyncOptions } from "./annotations.js";
+import { deletionApproved, hookDeletePolicies, hookTypes, isHook, isSkipped, parseSyncOptions, syncWave, type SyncOptions } from "./annotations.js";
 import { parseBackoffDuration, parseGoDuration, formatGoDuration } from "./duration.js";
 import { loadYaml } from "./testdata/fixtures.js";
 import type { KubeObject } from "./types.js";
@@ -79,4 +79,23 @@ test("formatting durations as Go does", () => {
   assert.equal(formatGoDuration(150000), "2m30s");
   assert.equal(formatGoDuration(3723000), "1h2m3s");
   assert.equal(formatGoDuration(13), "13ms");
+});
+
+describe("deletionApproved (argocd.argoproj.io/deletion-approved)", () => {
+  const start = "2026-12-06T10:00:00.400Z";
+  it("confirms an RFC 3339 approval given since the start, at whole-second precision", () => {
+    assert.equal(deletionApproved("2026-12-06T10:00:05Z", start), true, "later");
+    assert.equal(deletionApproved("2026-12-06T10:00:00Z", start), true, "in the start's own second (Argo stores seconds)");
+    assert.equal(deletionApproved("2026-12-06T11:00:05+01:00", start), true, "an offset is a time like any other");
+  });
+  it("refuses a stale approval (attack: an old annotation confirmed every later prune)", () => {
+    assert.equal(deletionApproved("2026-12-06T09:59:59Z", start), false, "given before the operation started");
+    assert.equal(deletionApproved("2026-12-06T10:30:00+01:00", start), false, "earlier once the offset is applied (string order would say later)");
+  });
+  it("refuses values that are not a time", () => {
+    for (const v of [undefined, "", "true", "yes", "2026-12-06", "tomorrow", "2026-13-40T99:00:00Z"]) {
+      assert.equal(deletionApproved(v, start), false, `not an approval: ${String(v)}`);
+    }
+    assert.equal(deletionApproved("2026-12-06T10:00:05Z", undefined), false, "nothing to compare with");
+  });
 });

@@ -249,3 +249,20 @@ export function mergeSyncOptions(app: SyncOptions, resource: SyncOptions): SyncO
 function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Whether the Application's `argocd.argoproj.io/deletion-approved` value confirms what started at
+ * `since` (an operation's start, or the deletion request): an RFC 3339 time no earlier than it, as
+ * Argo's IsDeletionConfirmed. `since` is compared at whole seconds, the precision Argo stores and
+ * `argocd app confirm-deletion` writes, so an approval given in the operation's first second counts.
+ * Anything else (empty, "true", a date without a time, a stale approval) confirms nothing.
+ */
+export function deletionApproved(approvedAt: string | undefined, since: string | undefined): boolean {
+  if (!approvedAt || !since || !RFC3339.test(approvedAt.trim())) return false;
+  const approved = Date.parse(approvedAt.trim());
+  const start = Date.parse(since);
+  if (Number.isNaN(approved) || Number.isNaN(start)) return false;
+  return approved >= Math.floor(start / 1000) * 1000;
+}

@@ -9,7 +9,7 @@
 // Each step looks only at the finalizers still present and the live state, so a restarted
 // operator carries on where the last one stopped. Pure: the controller applies the decisions.
 import { ANNOTATION_DELETION_APPROVED, FINALIZER_RESOURCES, FINALIZER_RESOURCES_BACKGROUND } from "../../api/annotations.js";
-import { describeObject, hookDeletePolicies, hookTypes, mergeSyncOptions, resourceSyncOptions, syncWave, type SyncOptions } from "./annotations.js";
+import { deletionApproved, describeObject, hookDeletePolicies, hookTypes, mergeSyncOptions, resourceSyncOptions, syncWave, type SyncOptions } from "./annotations.js";
 import { splitApiVersion, type KubeObject } from "./types.js";
 
 export const FINALIZER_PRE_DELETE = "pre-delete-finalizer.argocd.argoproj.io";
@@ -106,7 +106,7 @@ function deleteResources(finalizer: string, input: DeletionInput): DeletionStep 
     if (opts.delete === "confirm") confirmNeeded = true;
     candidates.push(obj);
   }
-  if (confirmNeeded && !(input.approvedAt && input.approvedAt >= input.deletionRequestedAt)) {
+  if (confirmNeeded && !deletionApproved(input.approvedAt, input.deletionRequestedAt)) {
     step.waitingFor.push(`deletion confirmation: annotate the Application with ${ANNOTATION_DELETION_APPROVED}=<RFC 3339 time>`);
     return step;
   }
