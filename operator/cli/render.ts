@@ -186,6 +186,7 @@ export const command: CommandModule = {
       process.stderr.write(`hawser render: -o must be yaml or json\n`);
       return 2;
     }
+    let cache: RepoCache | undefined;
     try {
       let app = parse(await readFile(appFile, "utf8"), { version: "1.1", maxAliasCount: 100 }) as Application;
       if (app?.kind !== "Application") throw new Error(`${appFile} is not an Application`);
@@ -227,7 +228,8 @@ export const command: CommandModule = {
         }
       }
       const credentials = new SecretCredentialStore(secrets);
-      const repos = new MappedRepoSource(new RepoCache({ logger: log, credentials }), map, localRoot);
+      cache = new RepoCache({ logger: log, credentials });
+      const repos = new MappedRepoSource(cache, map, localRoot);
       const out = await renderApplication(app, {
         repos, plugins, settings, log,
         ...(flagValue(flags, "kube-version") ? { kubeVersion: flagValue(flags, "kube-version") } : {}),
@@ -241,6 +243,9 @@ export const command: CommandModule = {
       const hint = flagValue(flags, "local") !== undefined && flagValue(flags, "local-repo-root") === undefined && /outside the repository/.test(msg) ? " (set --local-repo-root to the repository's root)" : "";
       process.stderr.write(`hawser render: ${msg}${hint}\n`);
       return 2;
+    } finally {
+      // Its cat-file processes would keep the process alive until their idle timeout.
+      cache?.close();
     }
   },
 };
