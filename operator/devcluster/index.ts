@@ -26,7 +26,7 @@ export {
   type ControlPlaneBinaries,
   type ToolName,
   type Versions,
-} from "./binaries.js";
+} from "../tools/index.js";
 export {
   DirContent,
   fromDir,
