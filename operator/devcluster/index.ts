@@ -14,16 +14,14 @@ export {
   type ComponentState,
   type StartClusterOptions,
 } from "./cluster.js";
+export { expectedControlPlanePaths, resolveControlPlaneBinaries, type ControlPlaneBinaries } from "./binaries.js";
 export {
   DEFAULT_VERSIONS,
   MissingBinaryError,
   cacheDir,
-  expectedControlPlanePaths,
   expectedToolPath,
-  resolveControlPlaneBinaries,
   resolveTool,
   versions,
-  type ControlPlaneBinaries,
   type ToolName,
   type Versions,
 } from "../tools/index.js";
