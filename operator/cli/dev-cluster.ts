@@ -5,7 +5,7 @@
 import type { CommandModule } from "../cli.js";
 import { COMPONENTS, getCluster, listClusters, startCluster, stopCluster } from "../devcluster/cluster.js";
 import { MissingBinaryError } from "../tools/index.js";
-import { flagInt, flagValue, FlagError, parseFlags } from "./flags.js";
+import { flagInt, flagValue, FlagError, parseFlags } from "../flags.js";
 
 const USAGE = `usage: hawser dev-cluster <up|down|status> [flags]
 
