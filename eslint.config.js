@@ -1,7 +1,7 @@
 // Lint rules: typescript-eslint's type-aware recommended set, the layers (imports point down the
 // layers of hack/layers.mjs; operator/devcluster only for the dev cluster's command, demo and tests)
 // and the engine purity boundary (operator/engine does no I/O). See docs/architecture.md;
-// hack/check-cycles.mjs (also in `npm run lint`) forbids import circles.
+// hack/check-imports.mjs (also in `npm run lint`) forbids import circles and checks the layers again.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import { layersPlugin } from "./hack/layers.mjs";

@@ -1,6 +1,6 @@
 // The layers of Hawser's source and what may import what (docs/architecture.md draws the same
-// picture). eslint.config.js enforces them with the `layers/imports` rule below; hack/check-cycles.mjs
-// (run by `npm run lint`) checks that no import circle exists.
+// picture). eslint.config.js enforces them with the `layers/imports` rule below; hack/check-imports.mjs
+// (run by `npm run lint`) checks the whole import graph again and forbids import circles.
 //
 // A module may import its own layer unit (the same directory or file) and any unit of a LOWER layer;
 // never a unit beside it on the same layer or one above it. Tests (*.test.ts, testdata/, test/),
