@@ -1,9 +1,10 @@
 # Container image of the operator, for the helm/ chart. Config-management tools are built from
-# Go modules like the test binaries (hack/build-binaries.sh), so the image needs no downloads
-# beyond the package registries.
+# Go modules like the test binaries (hack/build-binaries.sh, at the versions pinned in
+# operator/tools/versions.json), so the image needs no downloads beyond the package registries.
 FROM golang:1.26-bookworm AS tools
 WORKDIR /src
 COPY hack/build-binaries.sh hack/
+COPY operator/tools/versions.json operator/tools/
 RUN HAWSER_CACHE=/cache bash hack/build-binaries.sh tools
 # The goTemplate renderer (js/wasm) goes to its own directory: it is not a command for PATH.
 COPY hack/gotemplate/ hack/gotemplate/

@@ -1,7 +1,10 @@
-// Lint rules: typescript-eslint's type-aware recommended set, plus the engine purity boundary
-// (operator/engine does no I/O; see docs/architecture.md).
+// Lint rules: typescript-eslint's type-aware recommended set, the layers (imports point down the
+// layers of hack/layers.mjs; operator/devcluster only for the dev cluster's command, demo and tests)
+// and the engine purity boundary (operator/engine does no I/O). See docs/architecture.md;
+// hack/check-imports.mjs (also in `npm run lint`) forbids import circles and checks the layers again.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { layersPlugin } from "./hack/layers.mjs";
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "operator/api/generated/**", "**/*.mjs", "eslint.config.js"] },
@@ -15,6 +18,11 @@ export default tseslint.config(
       "@typescript-eslint/explicit-function-return-type": ["error", { allowExpressions: true, allowTypedFunctionExpressions: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
+  },
+  {
+    files: ["operator/**/*.ts", "plugins/**/*.ts", "generators/**/*.ts"],
+    plugins: { layers: layersPlugin },
+    rules: { "layers/imports": "error" },
   },
   {
     files: ["**/*.test.ts", "test/**/*.ts", "bench/**/*.ts", "hack/**/*.ts"],

@@ -8,15 +8,15 @@ import { listGenerator } from "./list.js";
 import { createMatrixGenerator } from "./matrix.js";
 import { createMergeGenerator } from "./merge.js";
 import { pluginGenerator } from "./plugin.js";
-import type { Generator } from "./types.js";
+import type { Generator, GeneratorLookup } from "./types.js";
 
-export type { ClusterLister, ClusterSecret, Generator, GeneratorContext, KubeLookup, Params } from "./types.js";
+export type { ClusterLister, ClusterSecret, Generator, GeneratorContext, GeneratorLookup, KubeLookup, Params } from "./types.js";
 export { GeneratorError } from "./types.js";
 export { transform, type TransformResult } from "./transform.js";
 
 const COMBINERS = ["matrix", "merge"];
 
-export class GeneratorRegistry {
+export class GeneratorRegistry implements GeneratorLookup {
   private readonly generators = new Map<string, Generator>();
 
   register(generator: Generator): void {

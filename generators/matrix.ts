@@ -2,11 +2,10 @@
 // exactly two children. The second child is rendered with each parameter set of the first, so it
 // may use the first's parameters (e.g. a git generator's path in a list's elementsYaml). On key
 // collisions the second child's value wins. Child `template`s are ignored, as in Argo.
-import type { GeneratorRegistry } from "./index.js";
 import { combineParams } from "./combine.js";
 import { isRecord } from "./params.js";
 import { minRequeue, transform } from "./transform.js";
-import { GeneratorError, type Generator, type GeneratorContext, type Params } from "./types.js";
+import { GeneratorError, type Generator, type GeneratorContext, type GeneratorLookup, type Params } from "./types.js";
 
 interface MatrixSpec {
   generators: unknown[];
@@ -21,7 +20,7 @@ function asSpec(spec: unknown): MatrixSpec {
 }
 
 /** `children` is the registry the children are looked up in: leaves only, or leaves + one level of matrix/merge. */
-export function createMatrixGenerator(children: () => GeneratorRegistry): Generator {
+export function createMatrixGenerator(children: () => GeneratorLookup): Generator {
   return {
     name: "matrix",
     async generate(spec: unknown, ctx: GeneratorContext): Promise<Params[]> {
@@ -49,7 +48,7 @@ export function createMatrixGenerator(children: () => GeneratorRegistry): Genera
 }
 
 /** The smallest requeue of the children (Argo's GetRequeueAfter for matrix and merge). */
-export function childRequeue(entries: unknown[], registry: GeneratorRegistry): number | undefined {
+export function childRequeue(entries: unknown[], registry: GeneratorLookup): number | undefined {
   let res: number | undefined;
   for (const entry of entries) {
     if (!isRecord(entry)) continue;

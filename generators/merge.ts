@@ -2,12 +2,11 @@
 // are the base; every later child's set whose `mergeKeys` values equal a base set's overrides
 // that base set's parameters. Sets of later children that match no base set are dropped. Within
 // each child the sets must be unique by the merge keys. Output keeps the base order.
-import type { GeneratorRegistry } from "./index.js";
 import { combineParams } from "./combine.js";
 import { childRequeue } from "./matrix.js";
 import { isRecord } from "./params.js";
 import { transform } from "./transform.js";
-import { GeneratorError, type Generator, type GeneratorContext, type Params } from "./types.js";
+import { GeneratorError, type Generator, type GeneratorContext, type GeneratorLookup, type Params } from "./types.js";
 
 interface MergeSpec {
   generators: unknown[];
@@ -38,7 +37,7 @@ export function paramSetsByMergeKey(mergeKeys: string[], sets: Params[], child: 
   return out;
 }
 
-export function createMergeGenerator(children: () => GeneratorRegistry): Generator {
+export function createMergeGenerator(children: () => GeneratorLookup): Generator {
   return {
     name: "merge",
     async generate(spec: unknown, ctx: GeneratorContext): Promise<Params[]> {

@@ -1,9 +1,8 @@
 // Argo's generators.Transform: runs the one generator named in a `generators[]` entry,
 // interpolating its spec with a parent's parameters first (matrix), then applies the entry's
 // `selector` as a post-filter and returns the entry's template override.
-import type { GeneratorRegistry } from "./index.js";
 import { filterParamsBySelector, isRecord, type LabelSelectorSpec } from "./params.js";
-import { GeneratorError, type GeneratorContext, type Params } from "./types.js";
+import { GeneratorError, type GeneratorContext, type GeneratorLookup, type Params } from "./types.js";
 
 export interface TransformResult {
   params: Params[];
@@ -14,7 +13,7 @@ export interface TransformResult {
 
 const COMBINERS = new Set(["matrix", "merge"]);
 
-export async function transform(entry: unknown, registry: GeneratorRegistry, ctx: GeneratorContext, parentParams?: Params): Promise<TransformResult> {
+export async function transform(entry: unknown, registry: GeneratorLookup, ctx: GeneratorContext, parentParams?: Params): Promise<TransformResult> {
   if (!isRecord(entry)) throw new GeneratorError("a generators[] entry must be an object");
   const present = Object.keys(entry).filter((k) => k !== "selector" && k !== "template" && entry[k] != null);
   const nested = present.find((k) => COMBINERS.has(k) && !registry.get(k));

@@ -62,6 +62,17 @@ export interface Generator {
   template?(spec: unknown): Record<string, unknown> | undefined;
 }
 
+/**
+ * How the combining generators (matrix, merge) and transform() look children up. The registry
+ * (generators/index.ts, which imports them) implements it, so they never import the registry.
+ */
+export interface GeneratorLookup {
+  get(name: string): Generator | undefined;
+  names(): string[];
+  /** The generator for one `spec.generators[]` entry: the single known key other than selector/template. */
+  forEntry(entry: Record<string, unknown>): { generator: Generator; spec: unknown };
+}
+
 /** Thrown for a generator spec the user must fix. */
 export class GeneratorError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

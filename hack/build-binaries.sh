@@ -5,11 +5,20 @@
 # No Docker and no prebuilt downloads are needed: only the Go module proxy.
 set -euo pipefail
 
-K8S_VERSION="${HAWSER_K8S_VERSION:-1.36.3}"
-KWOK_VERSION="${HAWSER_KWOK_VERSION:-v0.8.0}"
-HELM_VERSION="${HAWSER_HELM_VERSION:-v3.21.4}"
-KUSTOMIZE_VERSION="${HAWSER_KUSTOMIZE_VERSION:-v5.8.1}"
-JSONNET_VERSION="${HAWSER_JSONNET_VERSION:-v0.20.0}"
+# The pinned versions live in operator/tools/versions.json, which the operator reads too
+# (operator/tools/index.ts); the HAWSER_*_VERSION variables override them in both.
+VERSIONS_FILE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/operator/tools/versions.json"
+pinned() {
+  local v
+  v=$(sed -n "s/^ *\"$1\": *\"\([^\"]*\)\".*/\1/p" "$VERSIONS_FILE")
+  if [[ -z "$v" ]]; then echo "[build-binaries] no \"$1\" version in $VERSIONS_FILE" >&2; exit 1; fi
+  echo "$v"
+}
+K8S_VERSION="${HAWSER_K8S_VERSION:-$(pinned kubernetes)}"
+KWOK_VERSION="${HAWSER_KWOK_VERSION:-$(pinned kwok)}"
+HELM_VERSION="${HAWSER_HELM_VERSION:-$(pinned helm)}"
+KUSTOMIZE_VERSION="${HAWSER_KUSTOMIZE_VERSION:-$(pinned kustomize)}"
+JSONNET_VERSION="${HAWSER_JSONNET_VERSION:-$(pinned jsonnet)}"
 
 CACHE="${HAWSER_CACHE:-$HOME/.cache/hawser}"
 BIN_ROOT="$CACHE/bin"
@@ -99,6 +108,11 @@ case "$want" in
   kubernetes) build_kubernetes ;;
   kwok) install_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" kwok ;;
   gotemplate) build_gotemplate ;;
+  versions)
+    # What would be built, one name=version a line (operator/tools/index.test.ts checks it).
+    printf '%s=%s\n' kubernetes "$K8S_VERSION" kwok "$KWOK_VERSION" helm "$HELM_VERSION" \
+      kustomize "$KUSTOMIZE_VERSION" jsonnet "$JSONNET_VERSION"
+    exit 0 ;;
   tools)
     install_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" helm
     install_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" kustomize
@@ -110,6 +124,6 @@ case "$want" in
     install_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" kustomize
     install_tool jsonnet github.com/google/go-jsonnet/cmd/jsonnet "$JSONNET_VERSION" jsonnet
     build_gotemplate ;;
-  *) echo "usage: $0 [all|kubernetes|kwok|tools|gotemplate]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|kubernetes|kwok|tools|gotemplate|versions]" >&2; exit 2 ;;
 esac
 log "done"

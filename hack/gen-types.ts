@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { compile } from "json-schema-to-typescript";
-import type { KubeObject } from "../operator/kube/client.js";
+import type { KubeObject } from "../operator/api/object.js";
 import { readCrdFile } from "../operator/kube/crd-install.js";
 import { packageRoot } from "../operator/paths.js";
 
@@ -194,7 +194,7 @@ export async function generate(): Promise<Map<string, string>> {
       format: true,
       strictIndexSignatures: false,
     });
-    const imports = [`import type { ObjectMeta } from "../../kube/client.js";`];
+    const imports = [`import type { ObjectMeta } from "../object.js";`];
     for (const dep of t.importFrom ?? []) {
       const depReg = registries.get(dep)!;
       const names = [...conv.referenced].filter((n) => depReg.has(n) && !conv.local.byTitle.has(n)).sort();

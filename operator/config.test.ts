@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FlagError } from "./cli/flags.js";
+import { FlagError } from "./flags.js";
 import { parseCmdParams, parseOperatorConfig, selfHealBackoff, type OperatorConfig } from "./config.js";
 
 test("defaults follow Argo CD's", () => {

@@ -1,7 +1,7 @@
 // The operator's configuration: command-line flags with Argo CD's names and defaults where Argo
 // has them (`--status-processors`, `--operation-processors`, `--app-resync`), parsed into one
 // typed object that the rest of the process receives.
-import { FlagError, flagInt, flagValue, parseFlags } from "./cli/flags.js";
+import { FlagError, flagInt, flagValue, parseFlags } from "./flags.js";
 import {
   DEFAULT_MAX_RENDER_OUTPUT_BYTES, DEFAULT_TOOL_CPU_SECONDS, DEFAULT_TOOL_MEMORY_BYTES, parseByteSize,
 } from "../plugins/sandbox.js";

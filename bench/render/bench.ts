@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import type { Application } from "../../operator/api/index.js";
-import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { resolveTool } from "../../operator/tools/index.js";
 import { RenderCache, renderApplication } from "../../operator/render/index.js";
 import { createLogger } from "../../operator/runtime/logger.js";
 import { spawn } from "node:child_process";

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { cacheDir } from "../devcluster/binaries.js";
+import { cacheDir } from "../tools/index.js";
 import { packageRoot } from "../paths.js";
 
 export interface GoTemplateBatch {

@@ -16,7 +16,7 @@ import {
   appDetails, appListTable, chooseRollback, historyTable, operationFinished, operationInProgress, operationSummary,
   parseResourceSpec, rollbackOperation, syncOperation, syncResultTable, unmetConditions, type WaitFor,
 } from "./app/format.js";
-import { FlagError, flagInt, flagValue, parseFlags, type FlagSpec, type ParsedFlags } from "./flags.js";
+import { FlagError, flagInt, flagValue, parseFlags, type FlagSpec, type ParsedFlags } from "../flags.js";
 
 const USAGE = `usage: hawser app <command> [flags]
 

@@ -19,7 +19,7 @@ import { LocalRepoReader } from "../git/local-reader.js";
 import { loadUserModules } from "../modules/loader.js";
 import { createLogger } from "../runtime/logger.js";
 import { redact } from "../runtime/redact.js";
-import { flagValue, FlagError, parseFlags } from "./flags.js";
+import { flagValue, FlagError, parseFlags } from "../flags.js";
 
 const USAGE = `usage: hawser appset <generate|list|get|diff> ...
 

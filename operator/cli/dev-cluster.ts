@@ -4,8 +4,8 @@
 // stdout, so scripts can do KUBECONFIG=$(hawser dev-cluster up | tail -1).
 import type { CommandModule } from "../cli.js";
 import { COMPONENTS, getCluster, listClusters, startCluster, stopCluster } from "../devcluster/cluster.js";
-import { MissingBinaryError } from "../devcluster/binaries.js";
-import { flagInt, flagValue, FlagError, parseFlags } from "./flags.js";
+import { MissingBinaryError } from "../tools/index.js";
+import { flagInt, flagValue, FlagError, parseFlags } from "../flags.js";
 
 const USAGE = `usage: hawser dev-cluster <up|down|status> [flags]
 

@@ -9,7 +9,7 @@ import type { CommandModule } from "../cli.js";
 import { diff, maskSecrets, unifiedDiff, type IgnoreDifferencesEntry, type JsonObject } from "../engine/diff/index.js";
 import { parseManifests } from "../../plugins/manifests.js";
 import type { Manifest } from "../../plugins/types.js";
-import { FlagError, flagValue, parseFlags } from "./flags.js";
+import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { loadArgoCm, readInput } from "./health.js";
 
 const USAGE = `usage: hawser diff --target FILE|DIR --live FILE [--argocd-cm FILE] [--app FILE]

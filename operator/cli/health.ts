@@ -9,7 +9,7 @@ import { parseArgoSettings, type ArgoSettings } from "../engine/settings.js";
 import { executeHealthLua, type LuaHealthOverride } from "../lua/customizations.js";
 import { createHealthOverride } from "../lua/load.js";
 import { parseManifests } from "../../plugins/manifests.js";
-import { FlagError, flagValue, parseFlags } from "./flags.js";
+import { FlagError, flagValue, parseFlags } from "../flags.js";
 
 const USAGE = `usage: hawser health [--customizations DIR]... [--no-bundled] [--argocd-cm FILE] [--script-only] FILE|-
 

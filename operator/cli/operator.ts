@@ -1,6 +1,6 @@
 // `hawser operator`: runs the operator until SIGTERM/SIGINT, then drains and exits 0.
 import type { CommandModule } from "../cli.js";
-import { FlagError } from "./flags.js";
+import { FlagError } from "../flags.js";
 import { operatorUsage, parseOperatorConfig } from "../config.js";
 import { startOperator } from "../operator.js";
 import { createLogger } from "../runtime/logger.js";

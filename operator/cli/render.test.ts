@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { startHelmRepo } from "../../test/support/helm-repo.js";
 import { startRunnerProcess } from "../../test/support/tool-runner.js";
-import { resolveTool } from "../devcluster/binaries.js";
+import { resolveTool } from "../tools/index.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));

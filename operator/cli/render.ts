@@ -22,7 +22,7 @@ import { checkFileSize, type Checkout, type ReadFileOptions, type RepoSource } f
 import { loadUserModules } from "../modules/loader.js";
 import { renderApplication } from "../render/index.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
-import { FlagError, flagValue, parseFlags } from "./flags.js";
+import { FlagError, flagValue, parseFlags } from "../flags.js";
 
 const usage = `usage: hawser render --app FILE [--repo URL=PATH]... [--local DIR [--local-repo-root R]] [--repo-secret FILE]...
                      [--plugin-dir DIR]...

@@ -9,7 +9,7 @@ import { parseAllDocuments } from "yaml";
 import { builtinPlugins, type PluginRegistry } from "../../plugins/index.js";
 import type { CommandModule } from "../cli.js";
 import { createLogger } from "../runtime/logger.js";
-import { FlagError, parseFlags } from "./flags.js";
+import { FlagError, parseFlags } from "../flags.js";
 import { loadPluginDirs } from "./render.js";
 
 const usage = `usage: hawser repo apps DIR [--plugin-dir DIR]...

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { CommandModule } from "../cli.js";
-import { FlagError, flagValue, parseFlags } from "./flags.js";
+import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { parseJsonManifests, parseManifests } from "../../plugins/manifests.js";
 import { RenderError } from "../../plugins/types.js";
 import { SyncAnnotationError } from "../engine/sync/annotations.js";

@@ -1,7 +1,7 @@
 // `hawser tool-runner --socket PATH`: the sidecar that runs the operator's render tools in a
 // container without the service-account token (plugins/runner/server.ts). Runs until SIGTERM.
 import type { CommandModule } from "../cli.js";
-import { FlagError, flagValue, parseFlags } from "./flags.js";
+import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { createLogger, parseLogLevel } from "../runtime/logger.js";
 import { runnerInfo, startToolRunner, SERVICE_ACCOUNT_TOKEN } from "../../plugins/runner/server.js";
 import { configureSandbox } from "../../plugins/sandbox.js";

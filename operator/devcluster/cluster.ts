@@ -16,7 +16,8 @@ import { mkdir, mkdtemp, readFile, readdir, rename, rm, statfs, writeFile } from
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { loadCredentials, probe, rawRequest, type ApiCredentials } from "./api.js";
-import { cacheDir, resolveControlPlaneBinaries, versions, type ControlPlaneBinaries } from "./binaries.js";
+import { cacheDir, versions } from "../tools/index.js";
+import { resolveControlPlaneBinaries, type ControlPlaneBinaries } from "./binaries.js";
 import { KWOK_STAGES_YAML } from "./kwok-stages.js";
 import { generatePki, pkiPaths, type Pki } from "./pki.js";
 import { findProcesses, freePort, isRunning, sleep, spawnDetached, terminate } from "./process.js";

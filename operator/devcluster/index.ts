@@ -14,19 +14,17 @@ export {
   type ComponentState,
   type StartClusterOptions,
 } from "./cluster.js";
+export { expectedControlPlanePaths, resolveControlPlaneBinaries, type ControlPlaneBinaries } from "./binaries.js";
 export {
   DEFAULT_VERSIONS,
   MissingBinaryError,
   cacheDir,
-  expectedControlPlanePaths,
   expectedToolPath,
-  resolveControlPlaneBinaries,
   resolveTool,
   versions,
-  type ControlPlaneBinaries,
   type ToolName,
   type Versions,
-} from "./binaries.js";
+} from "../tools/index.js";
 export {
   DirContent,
   fromDir,

@@ -6,47 +6,12 @@
 import http from "node:http";
 import https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeList, KubeObject } from "../api/object.js";
 import { discoveryPaths, type ResourceInfo, ResourceDiscovery } from "./discovery.js";
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [key: string]: unknown;
-}
-
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-  managedFields?: unknown[];
-  [key: string]: unknown;
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface KubeList<T = KubeObject> {
-  apiVersion: string;
-  kind: string;
-  metadata: { resourceVersion?: string; continue?: string };
-  items: T[];
-}
+// The object shapes are API types (operator/api/object.ts, below every layer); re-exported here
+// because most callers meet them through the client.
+export type { KubeList, KubeObject, ObjectMeta, OwnerReference } from "../api/object.js";
 
 /** The apiserver's `Status` object carried by a failed request. */
 export class KubeApiError extends Error {

@@ -7,12 +7,6 @@ import type { PushEvent } from "./parse.js";
 
 export const ANNOTATION_MANIFEST_GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths";
 
-/**
- * The longest repository URL a webhook payload may carry (longer ones are refused with a 400);
- * real URLs are far shorter, and the cap bounds the work one delivery can ask for.
- */
-export const MAX_REPO_URL_LENGTH = 2048;
-
 /** A URL scheme: a letter, then letters, digits, "+", "-" or "." (RFC 3986). */
 function isScheme(s: string): boolean {
   if (s.length === 0 || s[0]! < "a" || s[0]! > "z") return false;

@@ -4,9 +4,14 @@
 // field is read through a type check; a missing or mistyped field is a 400 naming the field,
 // never an exception.
 import { checkHeaders, header, verifyBody, type Headers, type Provider, type Rejection, type WebhookSecrets } from "./auth.js";
-import { MAX_REPO_URL_LENGTH } from "./match.js";
 
 export { webhookSecretsFrom, type Provider, type WebhookSecrets } from "./auth.js";
+
+/**
+ * The longest repository URL a webhook payload may carry (longer ones are refused with a 400);
+ * real URLs are far shorter, and the cap bounds the work one delivery can ask for.
+ */
+export const MAX_REPO_URL_LENGTH = 2048;
 
 export interface PushEvent {
   provider: Provider;

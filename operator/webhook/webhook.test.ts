@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { checkHeaders } from "./auth.js";
-import { appSetConcernsPush, MAX_REPO_URL_LENGTH, pathsTouched, pushConcerns, repoIdentity } from "./match.js";
-import { parseWebhook, webhookSecretsFrom, type PushEvent } from "./parse.js";
+import { appSetConcernsPush, pathsTouched, pushConcerns, repoIdentity } from "./match.js";
+import { MAX_REPO_URL_LENGTH, parseWebhook, webhookSecretsFrom, type PushEvent } from "./parse.js";
 
 type Json = Record<string, unknown>;
 

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
-import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { resolveTool } from "../../operator/tools/index.js";
 import { redactUrl, registerSecret } from "../../operator/runtime/redact.js";
 import { checkOutOfBoundsSymlinks } from "../containment.js";
 import { privateCopy } from "../copy.js";

@@ -8,7 +8,7 @@ import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import semver from "semver";
 import { parse as parseYaml } from "yaml";
-import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { resolveTool } from "../../operator/tools/index.js";
 import { redact, redactUrl, registerSecret } from "../../operator/runtime/redact.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { scratchDir } from "../sandbox.js";

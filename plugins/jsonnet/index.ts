@@ -11,7 +11,7 @@
 // a plain string literal (e.g. a text block) is refused.
 import { readFile, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
-import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { resolveTool } from "../../operator/tools/index.js";
 import { envsubst } from "../buildenv.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseJsonManifests } from "../manifests.js";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
-import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { resolveTool } from "../../operator/tools/index.js";
 import { memoryLogger } from "../../operator/runtime/logger.js";
 import { directoryPlugin } from "../directory/index.js";
 import { baseToolEnv, runTool } from "../exec.js";

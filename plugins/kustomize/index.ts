@@ -15,7 +15,7 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { parse as parseYaml, parseAllDocuments, stringify } from "yaml";
-import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { resolveTool } from "../../operator/tools/index.js";
 import { checkOutOfBoundsSymlinks } from "../containment.js";
 import { privateCopy } from "../copy.js";
 import { explicitTool } from "../detect.js";

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { ClusterCache, trackingId } from "../../operator/kube/cluster-cache.js";
+import { ClusterCache, trackingId } from "../../operator/cluster/cluster-cache.js";
 import { loadKubeConfig } from "../../operator/operator.js";
 import { memoryLogger } from "../../operator/runtime/logger.js";
 import { sharedCluster } from "../support/cluster.js";

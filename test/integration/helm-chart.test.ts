@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { cacheDir, resolveTool } from "../../operator/devcluster/binaries.js";
+import { cacheDir, resolveTool } from "../../operator/tools/index.js";
 import { startGitServer } from "../support/git-server.js";
 import { KubeClient } from "../../operator/kube/client.js";
 import { loadKubeConfig } from "../../operator/operator.js";

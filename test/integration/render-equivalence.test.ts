@@ -32,7 +32,7 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml, parseAllDocuments, stringify } from "yaml";
-import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { resolveTool } from "../../operator/tools/index.js";
 import { packageRoot } from "../../operator/paths.js";
 import { seedsDir } from "../crds/seeds.js";
 import { startHelmRepo, type HelmRepo } from "../support/helm-repo.js";

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { resolveTool } from "../../operator/tools/index.js";
 import { baseToolEnv, runTool } from "../../plugins/exec.js";
 
 export interface HelmRepo {

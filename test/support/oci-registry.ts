@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { resolveTool } from "../../operator/devcluster/binaries.js";
+import { resolveTool } from "../../operator/tools/index.js";
 import { baseToolEnv, runTool } from "../../plugins/exec.js";
 
 export interface OciRegistry {

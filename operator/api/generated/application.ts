@@ -1,5 +1,5 @@
 // Generated from crds/application.yaml by hack/gen-types.ts; do not edit. Run `npm run gen:types`.
-import type { ObjectMeta } from "../../kube/client.js";
+import type { ObjectMeta } from "../object.js";
 
 /**
  * A set of Kubernetes manifests, rendered from one or more sources, that the controller keeps in step with a destination cluster and namespace.

@@ -1,5 +1,5 @@
 // Generated from crds/applicationset.yaml by hack/gen-types.ts; do not edit. Run `npm run gen:types`.
-import type { ObjectMeta } from "../../kube/client.js";
+import type { ObjectMeta } from "../object.js";
 import type { ApplicationSpec, HealthStatus, ResourceStatus } from "./application.js";
 
 /**

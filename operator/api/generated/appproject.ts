@@ -1,5 +1,5 @@
 // Generated from crds/appproject.yaml by hack/gen-types.ts; do not edit. Run `npm run gen:types`.
-import type { ObjectMeta } from "../../kube/client.js";
+import type { ObjectMeta } from "../object.js";
 
 /**
  * A boundary for a group of Applications: which sources they may use, where they may deploy, which kinds they may manage, when they may sync, and who may act on them.

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Application, OperationState, RevisionHistory } from "../../api/index.js";
-import { FlagError } from "../flags.js";
+import { FlagError } from "../../flags.js";
 import {
   appDetails, appListTable, chooseRollback, historyTable, operationFinished, operationInProgress, parseResourceSpec,
   resourceTable, rollbackOperation, syncOperation, syncResultTable, table, unmetConditions,

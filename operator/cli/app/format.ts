@@ -3,7 +3,7 @@
 // and the plain-text tables, shaped like `argocd app ...` output. No I/O here.
 import type { Application, ApplicationSource, Operation, OperationState, RevisionHistory, SyncOperation, SyncOperationResource } from "../../api/index.js";
 import { autoSyncEnabled } from "../../engine/sync/autosync.js";
-import { FlagError } from "../flags.js";
+import { FlagError } from "../../flags.js";
 
 /** Columns padded to the widest cell, two spaces apart, trailing blanks trimmed (like Go's tabwriter). */
 export function table(rows: string[][]): string {

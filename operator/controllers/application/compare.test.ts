@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { defaultSettings, parseArgoSettings } from "../../engine/settings.js";
 import type { KubeObject } from "../../kube/client.js";
-import { trackingId } from "../../kube/cluster-cache.js";
+import { trackingId } from "../../cluster/cluster-cache.js";
 import { compareAppState, type CompareInput } from "./compare.js";
 
 const deployment = (name: string): KubeObject => ({

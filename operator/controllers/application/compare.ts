@@ -9,7 +9,7 @@ import type { HealthOverride } from "../../engine/health/index.js";
 import { isHook as isHookObject } from "../../engine/health/index.js";
 import { isExcluded, type ArgoSettings } from "../../engine/settings.js";
 import type { KubeObject } from "../../kube/client.js";
-import { managingApp, trackingId, type TrackingMethod } from "../../kube/cluster-cache.js";
+import { managingApp, trackingId, type TrackingMethod } from "../../cluster/cluster-cache.js";
 import { splitApiVersion } from "../../kube/discovery.js";
 
 export interface ResourceComparison {

@@ -3,7 +3,7 @@
 // git and the live cluster builds on it. Pure: it receives what it needs and returns the status.
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../../api/conditions.js";
 import { isDestinationPermitted, isSourcePermitted, validateProjectSpec, type ProjectPolicySpec } from "../../engine/project.js";
-import type { DestinationResolution } from "../../kube/clusters.js";
+import type { DestinationResolution } from "../../cluster/clusters.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
 export interface RefreshInputs {

@@ -4,7 +4,7 @@
 // bounded write concurrency, and report Argo's conditions (ErrorOccurred, ParametersGenerated,
 // ResourcesUpToDate, RolloutProgressing), and run RollingSync rollouts step by step. On any generation or validation error, and when a desired name belongs to an
 // Application this set does not own, nothing is created, changed or deleted. watch.ts runs it.
-import { secretData } from "../../kube/clusters.js";
+import { secretData } from "../../cluster/clusters.js";
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { isRecord } from "../../../generators/params.js";
 import type { ClusterLister, ClusterSecret, KubeLookup } from "../../../generators/types.js";

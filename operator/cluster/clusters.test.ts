@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { clusterAdmits, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "./clusters.js";
-import type { KubeObject } from "./client.js";
+import type { KubeObject } from "../kube/client.js";
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
 function secret(name: string, data: Record<string, string>): KubeObject {

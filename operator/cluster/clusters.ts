@@ -10,7 +10,7 @@ import { LABEL_SECRET_TYPE } from "../api/annotations.js";
 import { Informer } from "../runtime/informer.js";
 import type { Logger } from "../runtime/logger.js";
 import type { OperatorMetrics } from "../runtime/metrics.js";
-import { KubeClient, type KubeObject } from "./client.js";
+import { KubeClient, type KubeObject } from "../kube/client.js";
 
 export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
 export const IN_CLUSTER_NAME = "in-cluster";
