@@ -22,6 +22,8 @@ FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates util-linux mount \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=tools /cache/bin/ /opt/hawser-tools/
+# resolveTool looks here (the cache directory is an empty volume in the pod).
+ENV HAWSER_TOOLS_DIR=/opt/hawser-tools
 RUN for d in /opt/hawser-tools/*/; do ln -s "$d"* /usr/local/bin/; done
 COPY --from=tools /gotemplate/ /opt/hawser-gotemplate/
 ENV HAWSER_GOTEMPLATE_DIR=/opt/hawser-gotemplate

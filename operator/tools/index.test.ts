@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { packageRoot } from "../paths.js";
-import { DEFAULT_VERSIONS, cacheDir, expectedToolPath, versions } from "./index.js";
+import { DEFAULT_VERSIONS, MissingBinaryError, cacheDir, expectedToolPath, resolveTool, versions } from "./index.js";
 
 test("hack/build-binaries.sh builds the versions the operator resolves (one versions file)", () => {
   const env = { PATH: process.env.PATH ?? "", HOME: "/nonexistent" };
@@ -22,4 +24,19 @@ test("expectedToolPath is <cache>/bin/<tool>-<version>/<tool>, as build-binaries
   assert.equal(cacheDir(env), "/c");
   assert.equal(expectedToolPath("kustomize", env), "/c/bin/kustomize-v1.2.3/kustomize");
   assert.equal(expectedToolPath("helm", { HAWSER_CACHE: "/c" }), `/c/bin/helm-${DEFAULT_VERSIONS.helm}/helm`);
+});
+
+test("HAWSER_TOOLS_DIR (the image's /opt/hawser-tools) is where tools are found when set: the pod's cache is an empty volume", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-tools-"));
+  try {
+    const env = { HAWSER_CACHE: join(dir, "empty-cache"), HAWSER_TOOLS_DIR: join(dir, "opt") };
+    const path = expectedToolPath("helm", env);
+    assert.equal(path, join(dir, "opt", `helm-${DEFAULT_VERSIONS.helm}`, "helm"), "the image's layout");
+    await assert.rejects(resolveTool("helm", env), MissingBinaryError, "absent: the usual error naming the path");
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, "#!/bin/sh\n", { mode: 0o755 });
+    assert.equal(await resolveTool("helm", env), path, "found there, not in the cache");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

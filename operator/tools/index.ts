@@ -47,9 +47,14 @@ export class MissingBinaryError extends Error {
 
 export const BUILD_HINT = "run `npm run binaries` (hack/build-binaries.sh) to build them from Go modules";
 
+/**
+ * Where a tool is expected: `<dir>/<tool>-<version>/<tool>`, with `<dir>` = $HAWSER_TOOLS_DIR (the
+ * container image's /opt/hawser-tools, baked in at build time; the cache directory is an empty
+ * volume in the pod) or the build cache's bin/.
+ */
 export function expectedToolPath(tool: ToolName, env: NodeJS.ProcessEnv = process.env): string {
   const v = versions(env);
-  return join(cacheDir(env), "bin", `${tool}-${v[tool]}`, tool);
+  return join(env.HAWSER_TOOLS_DIR || join(cacheDir(env), "bin"), `${tool}-${v[tool]}`, tool);
 }
 
 export async function isExecutable(path: string): Promise<boolean> {
