@@ -6,6 +6,7 @@
 import { parse } from "yaml";
 import { globMatch } from "./glob.js";
 import { parseGoDuration } from "./sync/duration.js";
+import { errorFirstLine, errorMessage, isRecord } from "../util/index.js";
 
 export interface IgnoreDifferencesRule {
   jsonPointers: string[];
@@ -74,10 +75,6 @@ export function defaultSettings(): ArgoSettings {
 const PREFIX = "resource.customizations.";
 const SPLIT_TYPES = ["health", "useOpenLibs", "actions", "ignoreDifferences", "ignoreResourceUpdates", "knownTypeFields"] as const;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
 }
@@ -86,7 +83,7 @@ function parseYaml(text: string, key: string, errors: string[]): unknown {
   try {
     return parse(text, { version: "1.1", maxAliasCount: 100 }) as unknown;
   } catch (err) {
-    errors.push(`${key}: invalid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    errors.push(`${key}: invalid YAML: ${errorFirstLine(err)}`);
     return undefined;
   }
 }
@@ -225,7 +222,7 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
       if (ms < 0) errors.push(`${key}: must not be negative`);
       else settings[field] = ms;
     } catch (err) {
-      errors.push(`${key}: ${err instanceof Error ? err.message : String(err)}`);
+      errors.push(`${key}: ${errorMessage(err)}`);
     }
   }
   if (d["resource.compareoptions"] !== undefined) settings.compareOptions = parseCompareOptions(d["resource.compareoptions"], errors);

@@ -2,12 +2,13 @@
 // one and a JSON merge patch of just the difference is sent to the status subresource. An empty
 // difference means no request at all, which is what keeps no-op reconciles free.
 import type { KubeClient, KubeObject } from "./client.js";
+import { deepEqual, isRecord } from "../util/index.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** RFC 7396 merge patch turning `from` into `to`; undefined when they are equal. */
 export function mergePatch(from: unknown, to: unknown): Json | undefined {
-  if (isObject(from) && isObject(to)) {
+  if (isRecord(from) && isRecord(to)) {
     const patch: { [key: string]: Json } = {};
     for (const key of Object.keys(from)) {
       if (!(key in to) || to[key] === undefined) patch[key] = null;
@@ -21,21 +22,6 @@ export function mergePatch(from: unknown, to: unknown): Json | undefined {
   }
   if (deepEqual(from, to)) return undefined;
   return (to === undefined ? null : to) as Json;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
 }
 
 /**

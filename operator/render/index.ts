@@ -23,6 +23,7 @@ import { RenderError, type ConfigManagementPlugin, type Manifest, type SourceSpe
 import { FileTooLargeError, type Checkout, type RepoSource } from "../git/types.js";
 import type { Logger } from "../runtime/logger.js";
 import { deduplicate, hashKey, mergePatch } from "./merge.js";
+import { errorFirstLine } from "../util/index.js";
 
 export { deduplicate, mergePatch } from "./merge.js";
 
@@ -178,7 +179,7 @@ async function readOverride(repos: RepoSource, repoURL: string, commit: string, 
   try {
     return parseYaml(buf.toString("utf8"), { maxAliasCount: 100 }) as unknown;
   } catch (err) {
-    throw new RenderError(`${path}: invalid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    throw new RenderError(`${path}: invalid YAML: ${errorFirstLine(err)}`);
   }
 }
 

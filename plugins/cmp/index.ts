@@ -18,6 +18,8 @@ import { parseToolOutput } from "../tool-output.js";
 export { doublestarRegExp } from "../doublestar.js";
 import { resolveInside } from "../paths.js";
 import { type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec } from "../types.js";
+import { ARGO_API_VERSION } from "../../operator/api/annotations.js";
+import { errorMessage } from "../../operator/util/index.js";
 
 export interface CmpCommand { command: string[]; args: string[] }
 
@@ -47,8 +49,8 @@ function command(v: unknown, what: string, source: string): CmpCommand | undefin
 /** Validates one ConfigManagementPlugin document. */
 export function parseCmpConfig(doc: unknown, source: string): CmpConfig {
   const d = (doc ?? {}) as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown }; spec?: Record<string, unknown> };
-  if (d.apiVersion !== "argoproj.io/v1alpha1" || d.kind !== "ConfigManagementPlugin") {
-    throw new Error(`${source}: not a ConfigManagementPlugin (apiVersion argoproj.io/v1alpha1, kind ConfigManagementPlugin)`);
+  if (d.apiVersion !== ARGO_API_VERSION || d.kind !== "ConfigManagementPlugin") {
+    throw new Error(`${source}: not a ConfigManagementPlugin (apiVersion ${ARGO_API_VERSION}, kind ConfigManagementPlugin)`);
   }
   const name = d.metadata?.name;
   if (typeof name !== "string" || name === "") throw new Error(`${source}: metadata.name is required`);
@@ -195,7 +197,7 @@ export async function loadCmpPlugins(dir: string, opts: CmpPluginOptions = {}): 
         plugins.push(createCmpPlugin(parseCmpConfig(value, file), opts));
       }
     } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
+      errors.push(errorMessage(err));
     }
   }
   return { plugins, errors };

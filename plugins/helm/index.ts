@@ -20,6 +20,7 @@ import { resolveInside, pathExists } from "../paths.js";
 import { RenderError, type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec, type ToolSettings } from "../types.js";
 import { helmPullArgs, helmTemplateArgs, type HelmTemplateOptions } from "./args.js";
 import { ociHelmEnv } from "./repo.js";
+import { errorMessage } from "../../operator/util/index.js";
 
 export { helmPullArgs, helmTemplateArgs, cleanSetParameter } from "./args.js";
 
@@ -205,7 +206,7 @@ async function checkLocalDependencies(repoRoot: string, chartDir: string, deps: 
     try {
       await resolveInside(repoRoot, chartDir, path, "path");
     } catch (err) {
-      throw new RenderError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new RenderError(`${where}: ${errorMessage(err)}`);
     }
   }
 }
@@ -417,7 +418,7 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
         }
       } catch (err) {
         // Name the repository (never its credentials: the runner already redacts tool output).
-        throw new RenderError(`Helm repository ${redactUrl(req.repoURL)}: pulling ${req.chart} ${req.version} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new RenderError(`Helm repository ${redactUrl(req.repoURL)}: pulling ${req.chart} ${req.version} failed: ${errorMessage(err)}`, { cause: err });
       }
       const entries = await readdir(staging);
       const unpacked = entries.find((e) => e === (req.chart.split("/").pop() ?? req.chart)) ?? entries[0];

@@ -10,7 +10,7 @@ import { isHook as isHookObject } from "../../engine/health/index.js";
 import { isExcluded, type ArgoSettings } from "../../engine/settings.js";
 import type { KubeObject } from "../../kube/client.js";
 import { managingApp, trackingId, type TrackingMethod } from "../../cluster/cluster-cache.js";
-import { splitApiVersion } from "../../kube/discovery.js";
+import { splitApiVersion } from "../../util/index.js";
 
 export interface ResourceComparison {
   key: string;

@@ -37,8 +37,8 @@ import { AdaptiveLimiter } from "../../kube/adaptive.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
 import { ClusterCache, managingApp, trackingKey as makeTrackingKey } from "../../cluster/cluster-cache.js";
 import { clusterAdmits, ClusterRegistry, type ClusterEntry } from "../../cluster/clusters.js";
-import { splitApiVersion, UnknownKindError } from "../../kube/discovery.js";
-import { deepEqual, patchStatus } from "../../kube/status-writer.js";
+import { UnknownKindError } from "../../kube/discovery.js";
+import { patchStatus } from "../../kube/status-writer.js";
 import { LuaHealthOverride, type CustomizationTree } from "../../lua/customizations.js";
 import { renderApplication, RenderCache, type RenderOutput, type RenderSettings } from "../../render/index.js";
 import { renderSettingsFromArgoCm } from "../../render/settings.js";
@@ -55,6 +55,7 @@ import { compareAppState, prepareTarget, type CompareResult } from "./compare.js
 import { executeActions, FIELD_MANAGER } from "./executor.js";
 import { refreshApplication, validateSpec } from "./refresh.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
+import { deepEqual, errorMessage, splitApiVersion } from "../../util/index.js";
 
 export interface ApplicationControllerOptions {
   client: KubeClient;
@@ -285,7 +286,7 @@ export class ApplicationController {
     try {
       client = this.clusters.client(resolved.cluster);
     } catch (err) {
-      throw new DestinationError(err instanceof Error ? err.message : String(err));
+      throw new DestinationError(errorMessage(err));
     }
     // The cache indexes objects by tracking data, so a tracking setting change means a new cache.
     const settings = this.settings();
@@ -497,7 +498,7 @@ export class ApplicationController {
       if (ctx.signal.aborted) throw err;
       // Nothing is pruned or changed when git, rendering or the cluster fails: the previous
       // resources stay, the sync status becomes Unknown and the condition says why.
-      const message = redact(err instanceof Error ? err.message : String(err));
+      const message = redact(errorMessage(err));
       conditions.push({ type: ApplicationConditionType.ComparisonError, message: `${stage}: ${message}` });
       ctx.log.warn("comparison failed", { application: app.metadata.name, stage, error: message });
       const prevSync = (app.status as AppStatus | undefined)?.sync;
@@ -626,7 +627,7 @@ export class ApplicationController {
         else hooks = found;
       } catch (err) {
         if (ctx.signal.aborted) throw err;
-        renderError = redact(err instanceof Error ? err.message : String(err));
+        renderError = redact(errorMessage(err));
       }
     }
     const kinds = [
@@ -764,7 +765,7 @@ export class ApplicationController {
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       // Nothing was applied in this step; the operation ends with the reason, as Argo's does.
-      const message = redact(err instanceof Error ? err.message : String(err));
+      const message = redact(errorMessage(err));
       const failed: OperationState = { ...state, phase: "Error", message: `ComparisonError: ${message}`, finishedAt: now };
       await this.finishOperation(app, failed);
       return {};
@@ -821,7 +822,7 @@ export class ApplicationController {
         isOutOfSync: (ref) => outOfSync.has(syncResourceKey(ref)),
       });
     } catch (err) {
-      const failed: OperationState = { ...state, phase: "Failed", message: redact(err instanceof Error ? err.message : String(err)), finishedAt: now };
+      const failed: OperationState = { ...state, phase: "Failed", message: redact(errorMessage(err)), finishedAt: now };
       await this.finishOperation(app, failed);
       return {};
     }

@@ -4,9 +4,9 @@
 // bounded write concurrency, and report Argo's conditions (ErrorOccurred, ParametersGenerated,
 // ResourcesUpToDate, RolloutProgressing), and run RollingSync rollouts step by step. On any generation or validation error, and when a desired name belongs to an
 // Application this set does not own, nothing is created, changed or deleted. watch.ts runs it.
+import { ARGO_API_VERSION } from "../../api/annotations.js";
 import { secretData } from "../../cluster/clusters.js";
 import type { GeneratorRegistry } from "../../../generators/index.js";
-import { isRecord } from "../../../generators/params.js";
 import type { ClusterLister, ClusterSecret, KubeLookup } from "../../../generators/types.js";
 import { jsonEqual, parsePolicy, planApplications, planOptionsFrom, type CurrentApplication } from "../../appset/apply-policy.js";
 import { AppSetReason, generateApplications, type AppSetError } from "../../appset/generate.js";
@@ -17,9 +17,9 @@ import type { RepoReader } from "../../git/types.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/reconciler.js";
 import { redact } from "../../runtime/redact.js";
+import { errorMessage, isRecord } from "../../util/index.js";
 
 export const FIELD_MANAGER = "hawser-applicationset";
-const APPSET_API = "argoproj.io/v1alpha1";
 /** Argo's applicationsetcontroller.requeue.after and its requeue on validation errors. */
 export const DEFAULT_REQUEUE_MS = 180_000;
 /** Enough parallel writes to keep the apiserver busy for sets of thousands of Applications. */
@@ -146,7 +146,7 @@ export function clusterLookups(client: KubeClient, ns: string): { kube: KubeLook
         return list.items.map((s) => ({ secretName: s.metadata.name ?? "", labels: s.metadata.labels ?? {}, annotations: s.metadata.annotations ?? {}, data: secretData(s) }));
       },
     },
-    projectExists: async (p) => (await client.get(APPSET_API, "AppProject", p, ns)) !== undefined,
+    projectExists: async (p) => (await client.get(ARGO_API_VERSION, "AppProject", p, ns)) !== undefined,
   };
 }
 
@@ -167,7 +167,7 @@ export class ApplicationSetReconciler implements Reconciler {
   async reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
     const [namespace, name] = ctx.key.includes("/") ? (ctx.key.split("/", 2) as [string, string]) : [this.deps.controlNamespace, ctx.key];
     const { client } = this.deps;
-    const appSet = await client.get<AppSetObject>(APPSET_API, "ApplicationSet", name, namespace);
+    const appSet = await client.get<AppSetObject>(ARGO_API_VERSION, "ApplicationSet", name, namespace);
     // Deleted: its Applications go with it through their ownerReferences.
     if (!appSet || appSet.metadata.deletionTimestamp) return {};
     const result = await generateApplications(
@@ -187,9 +187,9 @@ export class ApplicationSetReconciler implements Reconciler {
     try {
       steps = parseRollingSync(appSet.spec);
     } catch (err) {
-      errors.push({ reason: AppSetReason.ValidationError, message: err instanceof Error ? err.message : String(err) });
+      errors.push({ reason: AppSetReason.ValidationError, message: errorMessage(err) });
     }
-    const current = errors.length === 0 ? (this.deps.listApplications ? { items: this.deps.listApplications(namespace) } : await client.list(APPSET_API, "Application", { namespace })) : undefined;
+    const current = errors.length === 0 ? (this.deps.listApplications ? { items: this.deps.listApplications(namespace) } : await client.list(ARGO_API_VERSION, "Application", { namespace })) : undefined;
     const uid = appSet.metadata.uid ?? "";
     const owned = ownedBy(current?.items ?? [], uid);
     if (current) {
@@ -225,7 +225,7 @@ export class ApplicationSetReconciler implements Reconciler {
     }
     // Key order differs between what we build and what the apiserver returns: compare as JSON values.
     if (!jsonEqual(conditions, appSet.status?.conditions ?? []) || (status.applicationStatus !== undefined && !jsonEqual(status.applicationStatus, appSet.status?.applicationStatus ?? null))) {
-      await client.patch({ apiVersion: APPSET_API, kind: "ApplicationSet", name, namespace }, { status }, { type: "merge", subresource: "status", fieldManager: FIELD_MANAGER });
+      await client.patch({ apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", name, namespace }, { status }, { type: "merge", subresource: "status", fieldManager: FIELD_MANAGER });
     }
     // A failed write is retried with backoff, as Argo returns the error to controller-runtime.
     if (writeErrors.length > 0) throw new Error(writeErrors.map((e) => e.message).join("; "));
@@ -270,11 +270,11 @@ export class ApplicationSetReconciler implements Reconciler {
     const byName = new Map(desired.map((d) => [d.metadata.name, d]));
     const failures = await forEachLimit(plan.toSync, this.deps.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY, async (appName) => {
       const operation = rolloutSyncOperation(byName.get(appName)?.spec ?? {}, prunes.get(appName) ?? false);
-      await this.deps.client.patch({ apiVersion: APPSET_API, kind: "Application", name: appName, namespace: appSet.metadata.namespace ?? "" }, { operation }, { type: "merge", fieldManager: FIELD_MANAGER });
+      await this.deps.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: appName, namespace: appSet.metadata.namespace ?? "" }, { operation }, { type: "merge", fieldManager: FIELD_MANAGER });
       this.syncRequests.set(`${appSet.metadata.namespace ?? ""}/${appName}`, Date.now());
     });
     if (plan.toSync.length > 0) ctx.log.info("rollout: syncing applications", { applications: plan.toSync.filter((n) => !failures.some((f) => f.item === n)) });
-    return { plan, errors: failures.map((f) => ({ reason: WriteReason.Update, message: redact(`failed to sync application "${f.item}": ${f.error instanceof Error ? f.error.message : String(f.error)}`) })) };
+    return { plan, errors: failures.map((f) => ({ reason: WriteReason.Update, message: redact(`failed to sync application "${f.item}": ${errorMessage(f.error)}`) })) };
   }
 
   /**
@@ -289,10 +289,10 @@ export class ApplicationSetReconciler implements Reconciler {
     const current: CurrentApplication[] = owned.map((a) => ({ metadata: { ...a.metadata, name: a.metadata.name ?? "" }, spec: isRecord(a.spec) ? a.spec : {} }));
     const plan = await planApplications(desired, current, policy, planOptionsFrom(appSet.spec));
     for (const w of plan.warnings) ctx.log.warn(w);
-    const ownerReferences = [{ apiVersion: APPSET_API, kind: "ApplicationSet", name: appSet.metadata.name ?? "", uid: appSet.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }];
+    const ownerReferences = [{ apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", name: appSet.metadata.name ?? "", uid: appSet.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }];
     const failed = (reason: WriteReason, verb: string) => (f: { item: { metadata: { name: string } } | string; error: unknown }): ReconcileError => ({
       reason,
-      message: redact(`failed to ${verb} application "${typeof f.item === "string" ? f.item : f.item.metadata.name}": ${f.error instanceof Error ? f.error.message : String(f.error)}`),
+      message: redact(`failed to ${verb} application "${typeof f.item === "string" ? f.item : f.item.metadata.name}": ${errorMessage(f.error)}`),
     });
     const errors: ReconcileError[] = [];
     // 409s (already exists, stale resourceVersion) come from a cache behind our own writes.
@@ -323,7 +323,7 @@ export class ApplicationSetReconciler implements Reconciler {
     let deletedCount = 0;
     if (errors.length === 0) {
       const deleted = await forEachLimit(plan.delete, limit, async (appName) => {
-        await client.delete({ apiVersion: APPSET_API, kind: "Application", name: appName, namespace: appSet.metadata.namespace ?? "" });
+        await client.delete({ apiVersion: ARGO_API_VERSION, kind: "Application", name: appName, namespace: appSet.metadata.namespace ?? "" });
         ctx.log.debug("application deleted", { application: appName });
       });
       errors.push(...deleted.map(failed(WriteReason.Delete, "delete")));

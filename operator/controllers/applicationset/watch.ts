@@ -7,7 +7,6 @@ import type { GeneratorRegistry } from "../../../generators/index.js";
 import { LABEL_SECRET_TYPE, ARGO_API_VERSION } from "../../api/annotations.js";
 import type { RepoReader } from "../../git/types.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
-import { deepEqual } from "../../kube/status-writer.js";
 import { Controller } from "../../runtime/controller.js";
 import { Informer, objectKey } from "../../runtime/informer.js";
 import type { Logger } from "../../runtime/logger.js";
@@ -17,6 +16,7 @@ import type { PushEvent } from "../../webhook/parse.js";
 import { appSetResources } from "../../appset/resources.js";
 import { selectorMatches, type LabelSelectorSpec } from "../../../generators/params.js";
 import { ApplicationSetReconciler, FIELD_MANAGER } from "./controller.js";
+import { deepEqual } from "../../util/index.js";
 
 export interface ApplicationSetControllerOptions {
   client: KubeClient;

@@ -6,6 +6,7 @@ import { json as jq } from "jq-wasm";
 import { globMatch } from "../glob.js";
 import type { CompareOptions, ResolvedIgnoreDifferences } from "../settings.js";
 import { isObject, removeFieldSet, removePointer, type Json, type JsonObject } from "./fields.js";
+import { errorFirstLine, errorMessage } from "../../util/index.js";
 
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -114,7 +115,7 @@ export async function applyIgnoreRules(obj: JsonObject, rules: ResolvedIgnoreDif
       try {
         removePointer(cur, p);
       } catch (err) {
-        warnings.push(err instanceof Error ? err.message : String(err));
+        warnings.push(errorMessage(err));
       }
     }
     for (const expr of rule.jqPathExpressions) {
@@ -123,7 +124,7 @@ export async function applyIgnoreRules(obj: JsonObject, rules: ResolvedIgnoreDif
         if (isObject(out)) cur = out;
         else warnings.push(`jq path expression ${expr} did not produce an object`);
       } catch (err) {
-        warnings.push(`jq path expression ${expr}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+        warnings.push(`jq path expression ${expr}: ${errorFirstLine(err)}`);
       }
     }
   }

@@ -16,15 +16,8 @@ import {
   SyncAnnotationError,
   type SyncOptions,
 } from "./annotations.js";
-import {
-  resourceKey,
-  splitApiVersion,
-  type HookDeletePolicy,
-  type HookType,
-  type KubeObject,
-  type ResourceRef,
-  type SyncPhase,
-} from "./types.js";
+import { resourceKey, type HookDeletePolicy, type HookType, type KubeObject, type ResourceRef, type SyncPhase } from "./types.js";
+import { splitApiVersion } from "../../util/index.js";
 
 /** Helm's kind_sorter order, which gitops-engine copies; kinds not listed go after all of these. */
 export const KIND_ORDER: readonly string[] = [
