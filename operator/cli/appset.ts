@@ -11,7 +11,7 @@ import type { CommandModule } from "../cli.js";
 import { API_VERSION } from "../api/index.js";
 import { parsePolicy, planApplications, planOptionsFrom } from "../appset/apply-policy.js";
 import { generateApplications, type AppSetLike, type GenerateResult } from "../appset/generate.js";
-import { clusterLookups, ownedBy } from "../controllers/applicationset/controller.js";
+import { clusterLookups, ownedBy } from "../controllers/applicationset/reconciler.js";
 import { KubeClient, type KubeObject } from "../kube/client.js";
 import { goTemplateEngine } from "../appset/gotemplate-wasm.js";
 import { LocalRepoReader } from "../git/local-reader.js";

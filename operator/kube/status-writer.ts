@@ -7,7 +7,7 @@ import { deepEqual, isRecord } from "../util/index.js";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** RFC 7396 merge patch turning `from` into `to`; undefined when they are equal. */
-export function mergePatch(from: unknown, to: unknown): Json | undefined {
+export function createMergePatch(from: unknown, to: unknown): Json | undefined {
   if (isRecord(from) && isRecord(to)) {
     const patch: { [key: string]: Json } = {};
     for (const key of Object.keys(from)) {
@@ -15,7 +15,7 @@ export function mergePatch(from: unknown, to: unknown): Json | undefined {
     }
     for (const [key, value] of Object.entries(to)) {
       if (value === undefined) continue;
-      const sub = mergePatch(from[key], value);
+      const sub = createMergePatch(from[key], value);
       if (sub !== undefined) patch[key] = sub;
     }
     return Object.keys(patch).length > 0 ? patch : undefined;
@@ -29,7 +29,7 @@ export function mergePatch(from: unknown, to: unknown): Json | undefined {
  * changed and no request was made.
  */
 export async function patchStatus<T extends KubeObject>(client: KubeClient, obj: T, status: Record<string, unknown>): Promise<T | undefined> {
-  const patch = mergePatch(obj.status ?? {}, status);
+  const patch = createMergePatch(obj.status ?? {}, status);
   if (patch === undefined) return undefined;
   const name = obj.metadata.name;
   if (!name) throw new Error(`cannot patch status of ${obj.kind} without a name`);

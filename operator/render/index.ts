@@ -22,10 +22,10 @@ import { withRenderScope } from "../../plugins/sandbox.js";
 import { RenderError, type ConfigManagementPlugin, type Manifest, type SourceSpec, type ToolSettings } from "../../plugins/types.js";
 import { FileTooLargeError, type Checkout, type RepoSource } from "../git/types.js";
 import type { Logger } from "../runtime/logger.js";
-import { deduplicate, hashKey, mergePatch } from "./merge.js";
+import { deduplicate, hashKey, applyMergePatch } from "./merge.js";
 import { errorFirstLine } from "../util/index.js";
 
-export { deduplicate, mergePatch } from "./merge.js";
+export { deduplicate, applyMergePatch } from "./merge.js";
 
 export const MANIFEST_GENERATE_PATHS_ANNOTATION = "argocd.argoproj.io/manifest-generate-paths";
 export const REPEATED_RESOURCE_WARNING = "RepeatedResourceWarning";
@@ -197,7 +197,7 @@ export async function applyOverrides(repos: RepoSource, source: ApplicationSourc
     if (doc === undefined || doc === null) continue;
     if (typeof doc !== "object" || Array.isArray(doc)) throw new RenderError(`${name}: must be a mapping of tool options`);
     overrides.push(doc);
-    merged = mergePatch(merged, doc);
+    merged = applyMergePatch(merged, doc);
   }
   const out = merged as ApplicationSource;
   return { source: { ...out, repoURL: source.repoURL, path: source.path, chart: source.chart, targetRevision: source.targetRevision }, overrides };

@@ -31,7 +31,7 @@ import { csv, deletionApproved, hookTypes } from "../../engine/sync/annotations.
 import { findOrphans, orphanedMessage } from "../../engine/orphans.js";
 import type { JsonObject } from "../../engine/diff/index.js";
 import { invalidSyncTasks, isLiveResourcePermitted, missingProjectMessage } from "../../engine/sync/validate.js";
-import { resourceKey as syncResourceKey } from "../../engine/sync/types.js";
+import { resourceRefKey } from "../../engine/sync/types.js";
 import type { RepoSource } from "../../git/types.js";
 import { AdaptiveLimiter } from "../../kube/adaptive.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
@@ -53,7 +53,7 @@ import { pushConcerns, repoIdentity } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
 import { compareAppState, prepareTarget, type CompareResult } from "./compare.js";
 import { executeActions, FIELD_MANAGER } from "./executor.js";
-import { refreshApplication, validateSpec } from "./refresh.js";
+import { validateApplication, validateSpec } from "./refresh.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 import { deepEqual, errorMessage, splitApiVersion } from "../../util/index.js";
 
@@ -460,7 +460,7 @@ export class ApplicationController {
     }
 
     const now = new Date().toISOString();
-    const validated = refreshApplication({
+    const validated = validateApplication({
       app, project: (name) => this.projects.get(`${this.opts.namespace}/${name}`), controllerNamespace: this.opts.namespace, now: () => now,
       resolveDestination: (d) => this.clusters.resolve(d),
     });
@@ -819,7 +819,7 @@ export class ApplicationController {
           const o = [...target, ...live].find((x) => splitApiVersion(x.apiVersion).group === group && x.kind === kind);
           return o ? isNamespaced(o.apiVersion, o.kind) : undefined;
         },
-        isOutOfSync: (ref) => outOfSync.has(syncResourceKey(ref)),
+        isOutOfSync: (ref) => outOfSync.has(resourceRefKey(ref)),
       });
     } catch (err) {
       const failed: OperationState = { ...state, phase: "Failed", message: redact(errorMessage(err)), finishedAt: now };
@@ -842,7 +842,7 @@ export class ApplicationController {
       ...(state.syncResult?.resources ?? []).map((r) => ({ ref: { group: r.group ?? "", kind: r.kind ?? "", namespace: r.namespace ?? "", name: r.name ?? "" }, version: r.version ?? "v1" })),
     ];
     for (const { ref, version } of refs) {
-      const key = syncResourceKey(ref);
+      const key = resourceRefKey(ref);
       if (observations.has(key)) continue;
       const apiVersion = ref.group ? `${ref.group}/${version}` : version;
       if (!cache.isWatched(apiVersion, ref.kind)) {

@@ -36,7 +36,7 @@ export interface ResourceRef {
 }
 
 /** `group/kind/namespace/name`, the key observations and selections are looked up by. */
-export function resourceKey(ref: ResourceRef): string {
+export function resourceRefKey(ref: ResourceRef): string {
   return `${ref.group}/${ref.kind}/${ref.namespace}/${ref.name}`;
 }
 
