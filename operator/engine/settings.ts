@@ -4,7 +4,7 @@
 // resource.exclusions/inclusions. Problems are collected in `errors` rather than thrown, so one bad
 // key does not disable the others (the controller reports them as a condition).
 import { parse } from "yaml";
-import { globMatch } from "./glob.js";
+import { gobwasMatch } from "../util/glob.js";
 import { parseGoDuration } from "./sync/duration.js";
 import { errorFirstLine, errorMessage, isRecord } from "../util/index.js";
 
@@ -241,9 +241,9 @@ const CORE_EXCLUSIONS: FilteredResource[] = [
 // Argo's FilteredResource.Match: an empty list matches everything; groups and clusters are globs,
 // kinds compare case-insensitively with "*" as the only wildcard.
 function matches(r: FilteredResource, group: string, kind: string, cluster: string): boolean {
-  const groupOk = r.apiGroups.length === 0 || r.apiGroups.some((g) => globMatch(g, group));
+  const groupOk = r.apiGroups.length === 0 || r.apiGroups.some((g) => gobwasMatch(g, group));
   const kindOk = r.kinds.length === 0 || r.kinds.some((k) => k === "*" || k.toLowerCase() === kind.toLowerCase());
-  const clusterOk = r.clusters.length === 0 || r.clusters.some((c) => globMatch(c, cluster));
+  const clusterOk = r.clusters.length === 0 || r.clusters.some((c) => gobwasMatch(c, cluster));
   return groupOk && kindOk && clusterOk;
 }
 

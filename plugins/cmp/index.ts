@@ -7,15 +7,13 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { compileGlob } from "../../operator/engine/glob.js";
-import { doublestarRegExp } from "../doublestar.js";
+import { compileLooseDoublestar, compileGobwas } from "../../operator/util/glob.js";
 import { envsubst } from "../buildenv.js";
 import { privateCopy } from "../copy.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseToolOutput } from "../tool-output.js";
 
-export { doublestarRegExp } from "../doublestar.js";
 import { resolveInside } from "../paths.js";
 import { type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec } from "../types.js";
 import { ARGO_API_VERSION } from "../../operator/api/annotations.js";
@@ -130,11 +128,11 @@ export function createCmpPlugin(config: CmpConfig, opts: CmpPluginOptions = {}):
       const d = config.discover;
       if (!d) return false; // Without discovery rules a plugin is used only by name.
       if (d.fileName) {
-        const re = compileGlob(d.fileName, "/");
+        const re = compileGobwas(d.fileName, "/");
         return (await listFiles(appDir)).some((f) => re.test(f));
       }
       if (d.find?.glob) {
-        const re = doublestarRegExp(d.find.glob);
+        const re = compileLooseDoublestar(d.find.glob);
         return (await listFiles(appDir)).some((f) => re.test(f));
       }
       if (d.find?.command) {

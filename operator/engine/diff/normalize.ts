@@ -3,7 +3,7 @@
 // stringData, aggregated ClusterRole rules, and ignoreDifferences rules (JSON pointers, jq path
 // expressions, fields owned by named managers).
 import { json as jq } from "jq-wasm";
-import { globMatch } from "../glob.js";
+import { gobwasMatch } from "../../util/glob.js";
 import type { CompareOptions, ResolvedIgnoreDifferences } from "../settings.js";
 import { isObject, removeFieldSet, removePointer, type Json, type JsonObject } from "./fields.js";
 import { errorFirstLine, errorMessage } from "../../util/index.js";
@@ -73,7 +73,7 @@ export function preNormalize(obj: JsonObject, compare: CompareOptions): void {
 /** Rules that apply to a resource: group/kind globs ("*" for all), exact name/namespace when set. */
 export function matchingRules(rules: ResolvedIgnoreDifferences[], id: ResourceId): ResolvedIgnoreDifferences[] {
   return rules.filter(
-    (r) => globMatch(r.group || "", id.group) && globMatch(r.kind, id.kind) && (!r.name || r.name === id.name) && (!r.namespace || r.namespace === id.namespace),
+    (r) => gobwasMatch(r.group || "", id.group) && gobwasMatch(r.kind, id.kind) && (!r.name || r.name === id.name) && (!r.namespace || r.namespace === id.namespace),
   );
 }
 
