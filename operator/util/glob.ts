@@ -63,49 +63,79 @@ function alternatives(pattern: string, pos: { i: number }, alt: () => string): s
   return `(?:${alts.join("|")})`;
 }
 
+/** How one dialect spells its wildcards; `translate` does the rest (escapes, classes, alternatives). */
+interface Wildcards {
+  /** The RegExp for a `*` just consumed (it may consume more `*`s). */
+  star(pattern: string, pos: { i: number }): string;
+  /** The RegExp for `?`. */
+  one: string;
+  /** The characters that negate a class when they open it. */
+  negators: string;
+  /** The RegExp for a class, its body already escaped. */
+  cls(body: string, negate: boolean): string;
+  /** A construct handled before the rest at `pos.i`: the new output, or undefined when none. */
+  special?(pattern: string, pos: { i: number }, inAlt: boolean, out: string): string | undefined;
+}
+
+function translate(pattern: string, w: Wildcards): string {
+  const pos = { i: 0 };
+  const parse = (inAlt: boolean): string => {
+    let out = "";
+    while (pos.i < pattern.length) {
+      const c = pattern[pos.i] as string;
+      if (inAlt && (c === "," || c === "}")) return out;
+      const special = w.special?.(pattern, pos, inAlt, out);
+      if (special !== undefined) {
+        out = special;
+        continue;
+      }
+      pos.i++;
+      switch (c) {
+        case "\\":
+          out += escapeRegex(pattern[pos.i++] ?? "\\");
+          break;
+        case "*":
+          out += w.star(pattern, pos);
+          break;
+        case "?":
+          out += w.one;
+          break;
+        case "[": {
+          const cls = classAt(pattern, pos.i - 1, w.negators);
+          if (!cls) out += "\\[";
+          else {
+            pos.i = cls.next;
+            out += w.cls(cls.body, cls.negate);
+          }
+          break;
+        }
+        case "{":
+          out += alternatives(pattern, pos, () => parse(true));
+          break;
+        default:
+          out += escapeRegex(c);
+      }
+    }
+    return out;
+  };
+  return parse(false);
+}
+
 /** gobwas: `separators` are the characters `*` and `?` do not cross (none by default). */
 export function compileGobwas(pattern: string, separators = ""): RegExp {
   return cached("gobwas", `${separators}\u0000${pattern}`, () => {
     const notSep = separators ? `[^${separators.replace(/[\\\]^-]/g, "\\$&")}]` : "[\\s\\S]";
-    const pos = { i: 0 };
-    const parse = (inAlt: boolean): string => {
-      let out = "";
-      while (pos.i < pattern.length) {
-        const c = pattern[pos.i] as string;
-        if (inAlt && (c === "," || c === "}")) return out;
+    const body = translate(pattern, {
+      star: (p, pos) => {
+        if (p[pos.i] !== "*") return `${notSep}*`;
         pos.i++;
-        switch (c) {
-          case "\\":
-            out += escapeRegex(pattern[pos.i++] ?? "\\");
-            break;
-          case "*":
-            if (pattern[pos.i] === "*") {
-              pos.i++;
-              out += "[\\s\\S]*"; // `**` is "super-asterisk": crosses separators
-            } else out += `${notSep}*`;
-            break;
-          case "?":
-            out += notSep;
-            break;
-          case "[": {
-            const cls = classAt(pattern, pos.i - 1, "!");
-            if (!cls) out += "\\[";
-            else {
-              pos.i = cls.next;
-              out += `[${cls.negate ? "^" : ""}${cls.body}]`;
-            }
-            break;
-          }
-          case "{":
-            out += alternatives(pattern, pos, () => parse(true));
-            break;
-          default:
-            out += escapeRegex(c);
-        }
-      }
-      return out;
-    };
-    return new RegExp(`^${parse(false)}$`);
+        return "[\\s\\S]*"; // `**` is "super-asterisk": crosses separators
+      },
+      one: notSep,
+      negators: "!",
+      cls: (body, negate) => `[${negate ? "^" : ""}${body}]`,
+    });
+    return new RegExp(`^${body}$`);
   });
 }
 
@@ -113,62 +143,36 @@ export function gobwasMatch(pattern: string, text: string, separators = ""): boo
   return compileGobwas(pattern, separators).test(text);
 }
 
+// `**` as a whole path segment: "**" then "/" is zero or more directories, a trailing `**` everything below.
+function doublestarSegment(pattern: string, pos: { i: number }, inAlt: boolean, out: string): string | undefined {
+  const atSegmentStart = pos.i === 0 || pattern[pos.i - 1] === "/";
+  if (pattern[pos.i] !== "*" || pattern[pos.i + 1] !== "*" || !atSegmentStart) return undefined;
+  const after = pattern[pos.i + 2];
+  if (after === "/") {
+    pos.i += 3;
+    return `${out}(?:[^/]*/)*`;
+  }
+  if (after === undefined || (inAlt && (after === "," || after === "}"))) {
+    // Trailing `**`: everything below, including the directory itself when preceded by `/`.
+    pos.i += 2;
+    return out.endsWith("\\/") ? `${out.slice(0, -2)}(?:/.*)?` : `${out}.*`;
+  }
+  return undefined;
+}
+
 export function compileDoublestar(pattern: string): RegExp {
   return cached("doublestar", pattern, () => {
-    const pos = { i: 0 };
-    const atSegmentStart = (): boolean => pos.i === 0 || pattern[pos.i - 1] === "/";
-    const parse = (depth: number): string => {
-      let out = "";
-      while (pos.i < pattern.length) {
-        const c = pattern[pos.i] as string;
-        if (depth > 0 && (c === "," || c === "}")) return out;
-        if (c === "*" && pattern[pos.i + 1] === "*" && atSegmentStart()) {
-          const after = pattern[pos.i + 2];
-          if (after === "/") {
-            // `**/`: zero or more whole directories.
-            pos.i += 3;
-            out += "(?:[^/]*/)*";
-            continue;
-          }
-          if (after === undefined || (depth > 0 && (after === "," || after === "}"))) {
-            // Trailing `**`: everything below, including the directory itself when preceded by `/`.
-            pos.i += 2;
-            if (out.endsWith("\\/")) out = `${out.slice(0, -2)}(?:/.*)?`;
-            else out += ".*";
-            continue;
-          }
-        }
-        pos.i++;
-        switch (c) {
-          case "\\":
-            out += escapeRegex(pattern[pos.i++] ?? "\\");
-            break;
-          case "*":
-            while (pattern[pos.i] === "*") pos.i++;
-            out += "[^/]*";
-            break;
-          case "?":
-            out += "[^/]";
-            break;
-          case "[": {
-            const cls = classAt(pattern, pos.i - 1, "!^");
-            if (!cls) out += "\\[";
-            else {
-              pos.i = cls.next;
-              out += cls.negate ? `(?!/)[^${cls.body}]` : `(?!/)[${cls.body}]`;
-            }
-            break;
-          }
-          case "{":
-            out += alternatives(pattern, pos, () => parse(depth + 1));
-            break;
-          default:
-            out += escapeRegex(c);
-        }
-      }
-      return out;
-    };
-    return new RegExp(`^${parse(0)}$`, "s");
+    const body = translate(pattern, {
+      star: (p, pos) => {
+        while (p[pos.i] === "*") pos.i++;
+        return "[^/]*";
+      },
+      one: "[^/]",
+      negators: "!^",
+      cls: (body, negate) => (negate ? `(?!/)[^${body}]` : `(?!/)[${body}]`),
+      special: doublestarSegment,
+    });
+    return new RegExp(`^${body}$`, "s");
   });
 }
 
