@@ -2,15 +2,15 @@
 // overrides), Argo's duplicate-resource rule for combined sources, and stable hashing of keys.
 import { createHash } from "node:crypto";
 import type { Manifest } from "../../plugins/types.js";
+import { isRecord } from "../util/index.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** RFC 7386: objects merge recursively, null deletes, anything else replaces. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return patch;
-  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  if (!isRecord(patch)) return patch;
+  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = applyMergePatch(out[k], v);
@@ -22,7 +22,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 export function stableStringify(value: unknown): string {
   const norm = (v: unknown): Json => {
     if (Array.isArray(v)) return v.map(norm);
-    if (isObject(v)) {
+    if (isRecord(v)) {
       const o: Record<string, Json> = {};
       for (const k of Object.keys(v).sort()) if (v[k] !== undefined) o[k] = norm(v[k]);
       return o;

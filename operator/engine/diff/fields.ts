@@ -1,12 +1,13 @@
 // Field-level helpers for the diff normalisers: JSON Pointer removal (RFC 6901), managedFields
 // (fieldsV1) removal, Kubernetes quantity equality and deep equality. Pure and in-place where noted.
-import { deepEqual } from "../../util/index.js";
+import { deepEqual, isRecord } from "../../util/index.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
+/** isRecord, typed for JSON. */
 export function isObject(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return isRecord(v);
 }
 
 export function clone<T>(v: T): T {
