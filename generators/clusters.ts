@@ -1,9 +1,10 @@
 // The clusters generator (Argo applicationset/generators/cluster.go): one parameter set per
 // registered cluster Secret matching `selector`, plus the implicit local cluster when the selector
 // is empty and no Secret registers it. `flatList` folds everything into one set `{clusters: [...]}`.
-import { isEmptySelector, isRecord, sanitizeName, selectorMatches, type LabelSelectorSpec } from "./params.js";
+import { isEmptySelector, sanitizeName, selectorMatches, type LabelSelectorSpec } from "./params.js";
 import { GeneratorError, type ClusterSecret, type Generator, type GeneratorContext, type Params } from "./types.js";
 import { appendTemplatedValues } from "./values.js";
+import { isRecord } from "../operator/util/index.js";
 
 export const IN_CLUSTER_NAME = "in-cluster";
 export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";

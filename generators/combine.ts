@@ -1,8 +1,9 @@
 // How matrix and merge combine parameter sets. fasttemplate mode: flat string maps, the later set
 // wins per key. goTemplate mode: mergo.Merge(dst, src, WithOverride) — maps merge deeply and an
 // empty source value does not override.
-import { goString, isRecord } from "./params.js";
+import { goString } from "./params.js";
 import type { Params } from "./types.js";
+import { isRecord } from "../operator/util/index.js";
 
 function isEmptyValue(v: unknown): boolean {
   if (v === undefined || v === null || v === "" || v === 0 || v === false) return true;

@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { goTemplateEngine } from "../operator/appset/gotemplate-wasm.js";
 import { createRenderer } from "../operator/appset/template.js";
-import { pathspecMatch } from "../operator/git/local-reader.js";
+import { pathspecMatch } from "../operator/util/glob.js";
 import type { RepoReader } from "../operator/git/types.js";
 import { memoryLogger } from "../operator/runtime/logger.js";
 import { defaultGitRequeueMs } from "./git.js";

@@ -6,9 +6,10 @@
 // Path parameters: path, path.basename, path.basenameNormalized, path[n] (+ filename for files);
 // in goTemplate mode a `path` map with segments. `pathParamPrefix` nests them under a prefix.
 import { parse } from "yaml";
-import { flattenParams, goPathMatch, isRecord, pathBase, pathDir, sanitizeName } from "./params.js";
+import { flattenParams, goPathMatch, pathBase, pathDir, sanitizeName } from "./params.js";
 import { GeneratorError, type Generator, type GeneratorContext, type Params } from "./types.js";
 import { appendTemplatedValues } from "./values.js";
+import { errorMessage, isRecord } from "../operator/util/index.js";
 
 /** Argo's default when ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER is not set: 3 minutes. */
 export const DEFAULT_GIT_REQUEUE_MS = 180_000;
@@ -123,7 +124,7 @@ export function parseParamFile(path: string, content: string): Record<string, un
   try {
     doc = parse(content, { maxAliasCount: 100, version: "1.1" });
   } catch (err) {
-    throw new GeneratorError(`git generator: unable to parse file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new GeneratorError(`git generator: unable to parse file ${path}: ${errorMessage(err)}`);
   }
   if (doc === null || doc === undefined) return [{}];
   if (Array.isArray(doc)) {

@@ -2,6 +2,7 @@
 // list, typically rendered from a parent matrix generator's parameters).
 import { parse } from "yaml";
 import { GeneratorError, type Generator, type GeneratorContext, type Params } from "./types.js";
+import { errorMessage } from "../operator/util/index.js";
 
 interface ListSpec {
   elements?: unknown[];
@@ -50,7 +51,7 @@ export const listGenerator = {
       try {
         parsed = parse(s.elementsYaml, { maxAliasCount: 100 });
       } catch (err) {
-        return Promise.reject(new GeneratorError(`list generator: elementsYaml is not valid YAML: ${err instanceof Error ? err.message : String(err)}`));
+        return Promise.reject(new GeneratorError(`list generator: elementsYaml is not valid YAML: ${errorMessage(err)}`));
       }
       if (!Array.isArray(parsed)) return Promise.reject(new GeneratorError("list generator: elementsYaml must be a YAML list"));
       elements = [...elements, ...(parsed as unknown[])];

@@ -3,9 +3,9 @@
 // may use the first's parameters (e.g. a git generator's path in a list's elementsYaml). On key
 // collisions the second child's value wins. Child `template`s are ignored, as in Argo.
 import { combineParams } from "./combine.js";
-import { isRecord } from "./params.js";
 import { minRequeue, transform } from "./transform.js";
 import { GeneratorError, type Generator, type GeneratorContext, type GeneratorLookup, type Params } from "./types.js";
+import { errorMessage, isRecord } from "../operator/util/index.js";
 
 interface MatrixSpec {
   generators: unknown[];
@@ -28,12 +28,12 @@ export function createMatrixGenerator(children: () => GeneratorLookup): Generato
       const registry = children();
       const goTemplate = ctx.appSet.spec.goTemplate === true;
       const first = await transform(s.generators[0], registry, ctx).catch((err: unknown) => {
-        throw new GeneratorError(`matrix generator: first child: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new GeneratorError(`matrix generator: first child: ${errorMessage(err)}`, { cause: err });
       });
       const out: Params[] = [];
       for (const a of first.params) {
         const second = await transform(s.generators[1], registry, ctx, a).catch((err: unknown) => {
-          throw new GeneratorError(`matrix generator: second child: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          throw new GeneratorError(`matrix generator: second child: ${errorMessage(err)}`, { cause: err });
         });
         for (const b of second.params) out.push(combineParams(a, b, goTemplate));
       }

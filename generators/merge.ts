@@ -4,9 +4,9 @@
 // each child the sets must be unique by the merge keys. Output keeps the base order.
 import { combineParams } from "./combine.js";
 import { childRequeue } from "./matrix.js";
-import { isRecord } from "./params.js";
 import { transform } from "./transform.js";
 import { GeneratorError, type Generator, type GeneratorContext, type GeneratorLookup, type Params } from "./types.js";
+import { errorMessage, isRecord } from "../operator/util/index.js";
 
 interface MergeSpec {
   generators: unknown[];
@@ -47,7 +47,7 @@ export function createMergeGenerator(children: () => GeneratorLookup): Generator
       const all: Params[][] = [];
       for (const [i, child] of s.generators.entries()) {
         const r = await transform(child, registry, ctx).catch((err: unknown) => {
-          throw new GeneratorError(`merge generator: child ${i}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          throw new GeneratorError(`merge generator: child ${i}: ${errorMessage(err)}`, { cause: err });
         });
         all.push(r.params);
       }

@@ -167,7 +167,3 @@ export function pathBase(p: string): string {
   return i < 0 ? trimmed : trimmed.slice(i + 1);
 }
 
-/** True for a plain object (not an array or null). */
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}

@@ -4,9 +4,10 @@
 // POST <baseUrl>/api/v1/getparams.execute with a Bearer token and
 // {"applicationSetName", "input": {"parameters"}}; the answer is {"output": {"parameters": [...]}}.
 import { redact, registerSecret } from "../operator/runtime/redact.js";
-import { flattenParams, isRecord } from "./params.js";
+import { flattenParams } from "./params.js";
 import { GeneratorError, type Generator, type GeneratorContext, type Params } from "./types.js";
 import { appendTemplatedValues } from "./values.js";
+import { errorMessage, isRecord } from "../operator/util/index.js";
 
 /** Argo's default for the plugin generator: 30 minutes. */
 export const DEFAULT_PLUGIN_REQUEUE_MS = 30 * 60_000;
@@ -80,7 +81,7 @@ export const pluginGenerator = {
       status = res.status;
       text = await res.text();
     } catch (err) {
-      const why = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? `no answer within ${timeoutS}s` : err instanceof Error ? err.message : String(err);
+      const why = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? `no answer within ${timeoutS}s` : errorMessage(err);
       throw new GeneratorError(redact(`plugin generator: request to ${url} failed: ${why}`));
     }
     if (text.length > MAX_RESPONSE_BYTES) throw new GeneratorError(`plugin generator: the answer of ${url} is larger than ${MAX_RESPONSE_BYTES} bytes`);

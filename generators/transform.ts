@@ -1,8 +1,9 @@
 // Argo's generators.Transform: runs the one generator named in a `generators[]` entry,
 // interpolating its spec with a parent's parameters first (matrix), then applies the entry's
 // `selector` as a post-filter and returns the entry's template override.
-import { filterParamsBySelector, isRecord, type LabelSelectorSpec } from "./params.js";
+import { filterParamsBySelector, type LabelSelectorSpec } from "./params.js";
 import { GeneratorError, type GeneratorContext, type GeneratorLookup, type Params } from "./types.js";
+import { errorMessage, isRecord } from "../operator/util/index.js";
 
 export interface TransformResult {
   params: Params[];
@@ -24,7 +25,7 @@ export async function transform(entry: unknown, registry: GeneratorLookup, ctx: 
     try {
       return registry.forEntry(entry);
     } catch (err) {
-      throw new GeneratorError(err instanceof Error ? err.message : String(err));
+      throw new GeneratorError(errorMessage(err));
     }
   })();
   const generator = found.generator;
@@ -35,7 +36,7 @@ export async function transform(entry: unknown, registry: GeneratorLookup, ctx: 
     try {
       ({ spec, selector } = await ctx.render({ spec, selector }, parentParams));
     } catch (err) {
-      throw new GeneratorError(`${generator.name} generator: cannot interpolate the parameters of the previous generator: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new GeneratorError(`${generator.name} generator: cannot interpolate the parameters of the previous generator: ${errorMessage(err)}`, { cause: err });
     }
   }
   const params = await generator.generate(spec, ctx);
@@ -43,7 +44,7 @@ export async function transform(entry: unknown, registry: GeneratorLookup, ctx: 
   try {
     filtered = filterParamsBySelector(params, selector);
   } catch (err) {
-    throw new GeneratorError(`${generator.name} generator: ${err instanceof Error ? err.message : String(err)}`);
+    throw new GeneratorError(`${generator.name} generator: ${errorMessage(err)}`);
   }
   return { params: filtered, template: generator.template?.(spec), requeueAfterMs: generator.requeueAfterMs?.(spec) };
 }

@@ -17,7 +17,7 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
  * cli.ts, which loads them and whose CommandModule type they implement).
  */
 export const LAYERS = [
-  { name: "foundation", units: ["operator/api/", "operator/paths.ts", "operator/flags.ts", "operator/tools/"] },
+  { name: "foundation", units: ["operator/util/", "operator/api/", "operator/paths.ts", "operator/flags.ts", "operator/tools/"] },
   { name: "kube client, pure engine", units: ["operator/kube/", "operator/engine/"] },
   { name: "runtime, lua", units: ["operator/runtime/", "operator/lua/"] },
   { name: "git, clusters, webhooks", units: ["operator/git/", "operator/cluster/", "operator/webhook/"] },

@@ -4,6 +4,7 @@
 // the operator's start-up. Adding a command means adding a file: nothing else lists them.
 import { readdirSync, realpathSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { errorMessage } from "./util/index.js";
 
 export interface CommandModule {
   /** One line shown by `hawser help`. */
@@ -70,7 +71,7 @@ if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (err: unknown) => {
-      process.stderr.write(`hawser: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`hawser: ${errorMessage(err)}\n`);
       process.exitCode = 2;
     },
   );

@@ -7,6 +7,7 @@ import {
 } from "../plugins/sandbox.js";
 import { DEFAULT_SELF_HEAL_BACKOFF, type SelfHealBackoff } from "./engine/sync/autosync.js";
 import { parseLogLevel, type LogLevel } from "./runtime/logger.js";
+import { errorMessage } from "./util/index.js";
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -207,7 +208,7 @@ function sandboxFlags(get: (key: string) => string | undefined): SandboxFlags {
     try {
       return parseByteSize(raw, `--${key}`);
     } catch (err) {
-      throw new FlagError(err instanceof Error ? err.message : String(err));
+      throw new FlagError(errorMessage(err));
     }
   };
   const isolation = get("tool-isolation") ?? "auto";
@@ -285,7 +286,7 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
     try {
       params.maxCombinedDirectoryManifestsBytes = parseByteSize(combined, "argocd-cmd-params-cm reposerver.max.combined.directory.manifests.size");
     } catch (err) {
-      throw new FlagError(err instanceof Error ? err.message : String(err));
+      throw new FlagError(errorMessage(err));
     }
   }
   const parallelism = d["server.webhook.parallelism.limit"];

@@ -11,7 +11,7 @@ import { configureSandbox, DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES, defau
 import { localLauncher, setToolLauncher } from "../plugins/exec.js";
 import { connectToolRunner } from "../plugins/runner/client.js";
 import { ApplicationController } from "./controllers/application/controller.js";
-import { ApplicationSetController } from "./controllers/applicationset/watch.js";
+import { ApplicationSetController } from "./controllers/applicationset/controller.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
 import { installCrds } from "./kube/crd-install.js";
 import { loadUserModules, type ModuleLoadReport } from "./modules/loader.js";

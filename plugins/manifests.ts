@@ -3,6 +3,7 @@
 // and empty documents dropped. YAML 1.1 rules match sigs.k8s.io/yaml, which Kubernetes tools use.
 import { parseAllDocuments } from "yaml";
 import { RenderError, type Manifest } from "./types.js";
+import { errorMessage } from "../operator/util/index.js";
 
 export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 /** Aliases are legal YAML, but expanding many of them is how "billion laughs" documents work. */
@@ -30,7 +31,7 @@ export function parseManifests(text: string, opts: ParseOptions): Manifest[] {
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
-      throw new RenderError(`${opts.source}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new RenderError(`${opts.source}: ${errorMessage(err)}`);
     }
     collect(value, opts.source, out);
   }
@@ -42,7 +43,7 @@ export function parseJsonManifests(text: string, opts: ParseOptions): Manifest[]
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new RenderError(`${opts.source}: invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new RenderError(`${opts.source}: invalid JSON: ${errorMessage(err)}`);
   }
   const out: Manifest[] = [];
   // A JSON file may hold one object or an array of objects (Argo accepts both).

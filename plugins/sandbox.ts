@@ -35,6 +35,7 @@ import { access, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
 import { RenderError } from "./types.js";
+import { errorMessage } from "../operator/util/index.js";
 
 /** Argo's `reposerver.max.combined.directory.manifests.size` default ("10M"). */
 export const DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES = 10_000_000;
@@ -130,7 +131,7 @@ export async function withRenderScope<T>(fn: () => Promise<T>): Promise<T> {
     dir = await mkdtemp(join(settings.tmpBase, "hawser-render-"));
   } catch (err) {
     // A read-only temp directory (EROFS) is an installation problem; say where it is configured.
-    throw new RenderError(`cannot create a scratch directory in ${settings.tmpBase} (set --tmp-dir or TMPDIR to a writable directory): ${err instanceof Error ? err.message : String(err)}`);
+    throw new RenderError(`cannot create a scratch directory in ${settings.tmpBase} (set --tmp-dir or TMPDIR to a writable directory): ${errorMessage(err)}`);
   }
   const scope: RenderScope = { dir, tmp: join(dir, "tmp"), home: join(dir, "home"), outputUsed: 0, outputLimit: settings.maxRenderOutputBytes };
   try {

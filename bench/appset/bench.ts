@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { builtinGenerators } from "../../generators/index.js";
 import { generateApplications, type AppSetLike } from "../../operator/appset/generate.js";
 import { goTemplateEngine } from "../../operator/appset/gotemplate-wasm.js";
-import { ApplicationSetController } from "../../operator/controllers/applicationset/watch.js";
+import { ApplicationSetController } from "../../operator/controllers/applicationset/controller.js";
 import { startCluster, stopCluster } from "../../operator/devcluster/index.js";
 import { installCrds } from "../../operator/kube/crd-install.js";
 import { KubeClient, type KubeObject } from "../../operator/kube/client.js";

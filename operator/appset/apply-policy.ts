@@ -2,9 +2,9 @@
 // already owns, and `syncPolicy.applicationsSync` (Argo's create-only, create-update,
 // create-delete, sync), `preservedFields` and `ignoreApplicationDifferences`. No I/O: the
 // controller carries the plan out.
-import { isRecord } from "../../generators/params.js";
 import { applyIgnoreApplicationDifferences, parseIgnoreApplicationDifferences, rulesFor, type AppFields, type IgnoreApplicationDifference } from "./ignore-differences.js";
 import type { GeneratedApplication } from "./render.js";
+import { isRecord } from "../util/index.js";
 
 export type ApplicationsSyncPolicy = "create-only" | "create-update" | "create-delete" | "sync";
 

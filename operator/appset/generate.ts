@@ -4,7 +4,6 @@
 // the namespace, validate. Any error leaves `applications` empty: the caller must then create,
 // change or delete nothing (stricter than Argo CD, which also writes the valid ones).
 import { GeneratorError, transform, type GeneratorRegistry, type Params } from "../../generators/index.js";
-import { isRecord } from "../../generators/params.js";
 import type { ClusterLister, GeneratorContext, KubeLookup } from "../../generators/types.js";
 import type { RepoReader } from "../git/types.js";
 import type { Logger } from "../runtime/logger.js";
@@ -13,6 +12,7 @@ import { applyTemplatePatch, TemplatePatchError } from "./patch.js";
 import { mergeGeneratorTemplate, toApplication, type AppTemplate, type GeneratedApplication } from "./render.js";
 import { createRenderer, TemplateRenderError } from "./template.js";
 import { validateApplications, type ValidationDeps } from "./validate.js";
+import { errorMessage, isRecord } from "../util/index.js";
 
 export const AppSetReason = {
   GenerationError: "ApplicationGenerationFromParamsError",
@@ -55,7 +55,7 @@ export interface GenerateResult {
   requeueAfterMs: number | undefined;
 }
 
-const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const msg = (err: unknown): string => (errorMessage(err));
 
 export async function generateApplications(appSet: AppSetLike, deps: GenerateDeps): Promise<GenerateResult> {
   const spec = appSet.spec;

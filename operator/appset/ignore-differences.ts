@@ -6,9 +6,9 @@
 // so it neither causes an update nor is overwritten by one. Argo computes a JSON merge patch with
 // the ignored fields removed from both sides, which replaces lists wholesale and so can still
 // clobber an ignored field inside a list item (argo-cd#15975); copying the live value does not.
-import { isRecord } from "../../generators/params.js";
 import { parsePointer, type Json, type JsonObject } from "../engine/diff/fields.js";
 import { runJq } from "../engine/diff/normalize.js";
+import { errorFirstLine, errorMessage, isRecord } from "../util/index.js";
 
 export interface IgnoreApplicationDifference {
   name?: string;
@@ -100,7 +100,7 @@ export async function applyIgnoreApplicationDifferences(desired: AppFields, live
       try {
         path = parsePointer(pointer);
       } catch (err) {
-        warnings.push(err instanceof Error ? err.message : String(err));
+        warnings.push(errorMessage(err));
         continue;
       }
       if (path.length === 0) {
@@ -115,7 +115,7 @@ export async function applyIgnoreApplicationDifferences(desired: AppFields, live
         if (isRecord(result)) out = result as JsonObject;
         else warnings.push(`jq path expression ${expr} did not produce an object`);
       } catch (err) {
-        warnings.push(`jq path expression ${expr}: ${err instanceof Error ? (err.message.split("\n")[0] ?? "") : String(err)}`);
+        warnings.push(`jq path expression ${expr}: ${errorFirstLine(err)}`);
       }
     }
   }

@@ -5,7 +5,7 @@
 // directives. The project is reset afterwards: a patch must not move an Application to another
 // project.
 import { parse } from "yaml";
-import { isRecord } from "../../generators/params.js";
+import { errorMessage, isRecord } from "../util/index.js";
 
 export class TemplatePatchError extends Error {
   constructor(message: string) {
@@ -50,7 +50,7 @@ export function applyTemplatePatch<T extends { spec?: Record<string, unknown> }>
   try {
     patch = parse(renderedPatch, { maxAliasCount: 100, version: "1.1" });
   } catch (err) {
-    throw new TemplatePatchError(`templatePatch is not valid YAML after rendering: ${err instanceof Error ? err.message : String(err)}`);
+    throw new TemplatePatchError(`templatePatch is not valid YAML after rendering: ${errorMessage(err)}`);
   }
   if (patch === null || patch === undefined) return app;
   if (!isRecord(patch)) throw new TemplatePatchError("templatePatch must render to a map (e.g. spec: {...})");

@@ -2,9 +2,9 @@
 // RenderTemplateParams): metadata name/labels/annotations/finalizers and spec from the template,
 // the namespace always the ApplicationSet's own (the apps-in-any-namespace boundary), and the
 // resources finalizer unless the template lists finalizers or syncPolicy.preserveResourcesOnDeletion.
-import { isRecord } from "../../generators/params.js";
+import { ARGO_API_VERSION } from "../api/annotations.js";
+import { isRecord } from "../util/index.js";
 
-export const APPLICATION_API_VERSION = "argoproj.io/v1alpha1";
 export const RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io";
 
 export interface GeneratedApplication {
@@ -57,7 +57,7 @@ function stringMap(v: unknown): Record<string, string> | undefined {
 export function toApplication(rendered: AppTemplate, appSetNamespace: string, preserveResourcesOnDeletion: boolean, paramsEmpty: boolean): GeneratedApplication {
   const meta = rendered.metadata ?? {};
   const app: GeneratedApplication = {
-    apiVersion: APPLICATION_API_VERSION,
+    apiVersion: ARGO_API_VERSION,
     kind: "Application",
     metadata: { name: typeof meta.name === "string" ? meta.name : "", namespace: appSetNamespace },
     spec: structuredClone(rendered.spec ?? {}),

@@ -1,7 +1,7 @@
 // `status.resources` of an ApplicationSet (Argo's ResourceStatus list): each generated Application
 // with its sync and health status, sorted by name, capped at `max` entries (Argo's
 // applicationsetcontroller.status.max.resources.count, 5000) with the full count in resourcesCount.
-import { isRecord } from "../../generators/params.js";
+import { isRecord } from "../util/index.js";
 
 export const MAX_STATUS_RESOURCES = 5000;
 

@@ -7,7 +7,7 @@
 //   Waiting (has changes) → Pending (sync requested) → Progressing (sync running) → Healthy.
 // Pure: the controller feeds in the Applications' live state and carries out the syncs.
 import type { ApplicationSetApplicationStatus, ApplicationSetRolloutStep } from "../api/generated/applicationset.js";
-import { isRecord } from "../../generators/params.js";
+import { isRecord } from "../util/index.js";
 
 export type RolloutState = ApplicationSetApplicationStatus["status"];
 export type AppRolloutStatus = ApplicationSetApplicationStatus;

@@ -17,6 +17,7 @@ import {
   parseResourceSpec, rollbackOperation, syncOperation, syncResultTable, unmetConditions, type WaitFor,
 } from "./app/format.js";
 import { FlagError, flagInt, flagValue, parseFlags, type FlagSpec, type ParsedFlags } from "../flags.js";
+import { errorMessage } from "../util/index.js";
 
 const USAGE = `usage: hawser app <command> [flags]
 
@@ -368,7 +369,7 @@ export const command: CommandModule = {
       client = clientFrom(flags);
       return await sub.run({ client, ns: flagValue(flags, "namespace") ?? "argocd", flags });
     } catch (err) {
-      process.stderr.write(redact(`hawser app ${name}: ${err instanceof Error ? err.message : String(err)}`) + "\n");
+      process.stderr.write(redact(`hawser app ${name}: ${errorMessage(err)}`) + "\n");
       return err instanceof Timeout ? 1 : 2;
     } finally {
       client?.close();

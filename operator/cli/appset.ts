@@ -5,14 +5,13 @@ import { readFile } from "node:fs/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
 import { builtinGenerators } from "../../generators/index.js";
-import { isRecord } from "../../generators/params.js";
 import type { ClusterSecret, KubeLookup } from "../../generators/types.js";
 import { PluginRegistry } from "../../plugins/index.js";
 import type { CommandModule } from "../cli.js";
 import { API_VERSION } from "../api/index.js";
 import { parsePolicy, planApplications, planOptionsFrom } from "../appset/apply-policy.js";
 import { generateApplications, type AppSetLike, type GenerateResult } from "../appset/generate.js";
-import { clusterLookups, ownedBy } from "../controllers/applicationset/controller.js";
+import { clusterLookups, ownedBy } from "../controllers/applicationset/reconciler.js";
 import { KubeClient, type KubeObject } from "../kube/client.js";
 import { goTemplateEngine } from "../appset/gotemplate-wasm.js";
 import { LocalRepoReader } from "../git/local-reader.js";
@@ -20,6 +19,7 @@ import { loadUserModules } from "../modules/loader.js";
 import { createLogger } from "../runtime/logger.js";
 import { redact } from "../runtime/redact.js";
 import { flagValue, FlagError, parseFlags } from "../flags.js";
+import { errorMessage, isRecord } from "../util/index.js";
 
 const USAGE = `usage: hawser appset <generate|list|get|diff> ...
 
@@ -309,7 +309,7 @@ export const command: CommandModule = {
       process.stderr.write(`hawser appset: unknown subcommand "${sub ?? ""}"\n${USAGE}`);
       return 2;
     } catch (err) {
-      process.stderr.write(redact(`hawser appset ${sub ?? ""}: ${err instanceof Error ? err.message : String(err)}`) + "\n");
+      process.stderr.write(redact(`hawser appset ${sub ?? ""}: ${errorMessage(err)}`) + "\n");
       return 2;
     }
   },

@@ -11,6 +11,7 @@ import { parseManifests } from "../../plugins/manifests.js";
 import type { Manifest } from "../../plugins/types.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { loadArgoCm, readInput } from "./health.js";
+import { errorMessage } from "../util/index.js";
 
 const USAGE = `usage: hawser diff --target FILE|DIR --live FILE [--argocd-cm FILE] [--app FILE]
 
@@ -77,7 +78,7 @@ async function run(args: string[]): Promise<number> {
       ignoreDifferences = spec?.ignoreDifferences ?? [];
     }
   } catch (err) {
-    process.stderr.write(`hawser diff: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`hawser diff: ${errorMessage(err)}\n`);
     return 2;
   }
 

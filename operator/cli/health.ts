@@ -10,6 +10,7 @@ import { executeHealthLua, type LuaHealthOverride } from "../lua/customizations.
 import { createHealthOverride } from "../lua/load.js";
 import { parseManifests } from "../../plugins/manifests.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
+import { errorMessage } from "../util/index.js";
 
 const USAGE = `usage: hawser health [--customizations DIR]... [--no-bundled] [--argocd-cm FILE] [--script-only] FILE|-
 
@@ -64,7 +65,7 @@ function runHealth(args: string[]): number {
     override = createHealthOverride({ resourceOverrides: settings.resourceOverrides, dirs: flags.values.get("customizations") ?? [], bundled: !flags.booleans.get("no-bundled") });
     docs = parseManifests(readInput(file), { source: file === "-" ? "stdin" : file });
   } catch (err) {
-    process.stderr.write(`hawser health: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`hawser health: ${errorMessage(err)}\n`);
     return 2;
   }
   const scriptOnly = flags.booleans.get("script-only") === true;
@@ -79,7 +80,7 @@ function runHealth(args: string[]): number {
         line = h ? { status: h.status, message: h.message ?? "" } : null;
       } catch (err) {
         failed = true;
-        line = { error: err instanceof Error ? err.message : String(err) };
+        line = { error: errorMessage(err) };
       }
     } else {
       const { health, error } = evaluateResourceHealth(obj, override);

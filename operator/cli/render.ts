@@ -23,6 +23,7 @@ import { loadUserModules } from "../modules/loader.js";
 import { renderApplication } from "../render/index.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
+import { errorMessage } from "../util/index.js";
 
 const usage = `usage: hawser render --app FILE [--repo URL=PATH]... [--local DIR [--local-repo-root R]] [--repo-secret FILE]...
                      [--plugin-dir DIR]...
@@ -239,7 +240,7 @@ export const command: CommandModule = {
       process.stdout.write(output === "json" ? `${JSON.stringify(out.manifests, null, 2)}\n` : out.manifests.map((m) => stringify(m)).join("---\n"));
       return 0;
     } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
+      const msg = errorMessage(err);
       const hint = flagValue(flags, "local") !== undefined && flagValue(flags, "local-repo-root") === undefined && /outside the repository/.test(msg) ? " (set --local-repo-root to the repository's root)" : "";
       process.stderr.write(`hawser render: ${msg}${hint}\n`);
       return 2;

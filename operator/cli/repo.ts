@@ -11,6 +11,7 @@ import type { CommandModule } from "../cli.js";
 import { createLogger } from "../runtime/logger.js";
 import { FlagError, parseFlags } from "../flags.js";
 import { loadPluginDirs } from "./render.js";
+import { errorMessage } from "../util/index.js";
 
 const usage = `usage: hawser repo apps DIR [--plugin-dir DIR]...
 
@@ -106,7 +107,7 @@ export const command: CommandModule = {
       process.stdout.write(`${JSON.stringify(await discoverApps(root, plugins), null, 2)}\n`);
       return 0;
     } catch (err) {
-      process.stderr.write(`hawser repo: ${err instanceof Error ? err.message : String(err)}\n${err instanceof FlagError ? usage : ""}`);
+      process.stderr.write(`hawser repo: ${errorMessage(err)}\n${err instanceof FlagError ? usage : ""}`);
       return 2;
     }
   },

@@ -9,6 +9,7 @@ import { RenderError } from "../../plugins/types.js";
 import { SyncAnnotationError } from "../engine/sync/annotations.js";
 import { buildSyncPlan, type SyncPlan } from "../engine/sync/plan.js";
 import type { KubeObject } from "../engine/sync/types.js";
+import { errorMessage } from "../util/index.js";
 
 const usage = `usage: hawser sync-plan --target DIR|FILE|- [flags]
 
@@ -50,7 +51,7 @@ function readStdin(): string {
   try {
     return readFileSync(0, "utf8");
   } catch (err) {
-    throw new InputError(`cannot read stdin: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InputError(`cannot read stdin: ${errorMessage(err)}`);
   }
 }
 

@@ -5,6 +5,7 @@ import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { createLogger, parseLogLevel } from "../runtime/logger.js";
 import { runnerInfo, startToolRunner, SERVICE_ACCOUNT_TOKEN } from "../../plugins/runner/server.js";
 import { configureSandbox } from "../../plugins/sandbox.js";
+import { errorMessage } from "../util/index.js";
 
 const USAGE = `usage: hawser tool-runner --socket PATH [--tool-isolation auto|none] [--log-level LEVEL]
 
@@ -38,7 +39,7 @@ export const command: CommandModule = {
       isolation = iso;
       level = parseLogLevel(flagValue(flags, "log-level"));
     } catch (err) {
-      process.stderr.write(`hawser tool-runner: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+      process.stderr.write(`hawser tool-runner: ${errorMessage(err)}\n\n${USAGE}`);
       return 2;
     }
     const log = createLogger({ level, fields: { component: "hawser-tool-runner" } });

@@ -8,7 +8,7 @@ import { Informer, stripManagedFields } from "../runtime/informer.js";
 import type { Logger } from "../runtime/logger.js";
 import type { OperatorMetrics } from "../runtime/metrics.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
-import { splitApiVersion } from "../kube/discovery.js";
+import { splitApiVersion } from "../util/index.js";
 
 /** Argo CD's resource tracking methods (argocd-cm `application.resourceTrackingMethod`). */
 export type TrackingMethod = "annotation" | "label" | "annotation+label";

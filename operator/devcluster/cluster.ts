@@ -21,6 +21,7 @@ import { resolveControlPlaneBinaries, type ControlPlaneBinaries } from "./binari
 import { KWOK_STAGES_YAML } from "./kwok-stages.js";
 import { generatePki, pkiPaths, type Pki } from "./pki.js";
 import { findProcesses, freePort, isRunning, sleep, spawnDetached, terminate } from "./process.js";
+import { errorMessage } from "../util/index.js";
 
 export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
@@ -803,7 +804,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<DevCluste
     await stopProcesses(state);
     await rm(state.etcdDataDir, { recursive: true, force: true });
     await rm(statePath(stateDir), { force: true });
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = errorMessage(err);
     throw new Error(`starting dev cluster "${name}" failed (logs kept in ${join(stateDir, "logs")}): ${msg}`, { cause: err });
   }
   return DevCluster.fromState(state, creds);

@@ -16,6 +16,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { createGunzip, createInflate } from "node:zlib";
+import { errorMessage } from "../util/index.js";
 
 export interface GitAuth {
   username: string;
@@ -296,7 +297,7 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
-      res.end(`internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      res.end(`internal error: ${errorMessage(err)}\n`);
     });
   };
   const tls = opts.tls;

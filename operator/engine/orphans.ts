@@ -2,7 +2,7 @@
 // namespace that no Application tracks. With `warn: true` the app gets an OrphanedResourceWarning.
 // Objects owned by another object (Pods of a ReplicaSet, …) and the namespace's own furniture
 // (the `kube-root-ca.crt` ConfigMap, the `default` ServiceAccount) are never orphans. Pure.
-import { globMatch } from "./glob.js";
+import { gobwasMatch } from "../util/glob.js";
 
 export interface OrphanCandidate {
   apiVersion: string;
@@ -26,7 +26,7 @@ export function findOrphans<T extends OrphanCandidate>(objects: readonly T[], is
     if ((o.metadata.ownerReferences?.length ?? 0) > 0) return false;
     if (FURNITURE.has(`${o.kind}/${o.metadata.name ?? ""}`)) return false;
     const group = groupOf(o.apiVersion);
-    return !ignore.some((r) => globMatch(r.group ?? "*", group) && globMatch(r.kind ?? "*", o.kind) && globMatch(r.name ?? "*", o.metadata.name ?? ""));
+    return !ignore.some((r) => gobwasMatch(r.group ?? "*", group) && gobwasMatch(r.kind ?? "*", o.kind) && gobwasMatch(r.name ?? "*", o.metadata.name ?? ""));
   });
 }
 

@@ -1,7 +1,7 @@
 // AppProject policy, as Argo CD enforces it: which repositories an Application may use, which
 // destinations it may deploy to, and which kinds of resources it may create. Pure functions over
 // the project spec; the controllers call them before comparing and before every sync task.
-import { globMatch } from "./glob.js";
+import { gobwasMatch } from "../util/glob.js";
 
 export interface ProjectDestination { server?: string; name?: string; namespace?: string }
 export interface GroupKindRule { group?: string; kind?: string; name?: string }
@@ -44,15 +44,15 @@ export function validateProjectSpec(spec: ProjectPolicySpec): string[] {
 export function isSourcePermitted(spec: ProjectPolicySpec, repoURL: string): boolean {
   const url = normalizeRepoUrl(repoURL);
   const { allow, deny } = split(spec.sourceRepos);
-  const matches = (p: string): boolean => p === "*" || globMatch(normalizeRepoUrl(p), url, "/");
+  const matches = (p: string): boolean => p === "*" || gobwasMatch(normalizeRepoUrl(p), url, "/");
   return allow.some(matches) && !deny.some(matches);
 }
 
 /** A glob where a leading `!` inverts the match (Argo's globMatch with negation allowed). */
 function negatableMatch(pattern: string | undefined, value: string): boolean {
   const p = pattern ?? "";
-  if (p.startsWith("!")) return !globMatch(p.slice(1), value);
-  return globMatch(p, value);
+  if (p.startsWith("!")) return !gobwasMatch(p.slice(1), value);
+  return gobwasMatch(p, value);
 }
 
 const isDeny = (p: string | undefined): boolean => p?.startsWith("!") ?? false;
@@ -77,7 +77,7 @@ export function isDestinationPermitted(spec: ProjectPolicySpec, dest: ProjectDes
 
 function ruleMatches(rule: GroupKindRule, group: string, kind: string, name?: string): boolean {
   // Go's filepath.Match over group and kind (neither contains "/"), and over the optional name.
-  return globMatch(rule.group ?? "", group, "/") && globMatch(rule.kind ?? "", kind, "/") && (rule.name === undefined || rule.name === "" || globMatch(rule.name, name ?? "", "/"));
+  return gobwasMatch(rule.group ?? "", group, "/") && gobwasMatch(rule.kind ?? "", kind, "/") && (rule.name === undefined || rule.name === "" || gobwasMatch(rule.name, name ?? "", "/"));
 }
 
 /**

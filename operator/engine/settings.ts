@@ -4,8 +4,9 @@
 // resource.exclusions/inclusions. Problems are collected in `errors` rather than thrown, so one bad
 // key does not disable the others (the controller reports them as a condition).
 import { parse } from "yaml";
-import { globMatch } from "./glob.js";
+import { gobwasMatch } from "../util/glob.js";
 import { parseGoDuration } from "./sync/duration.js";
+import { errorFirstLine, errorMessage, isRecord } from "../util/index.js";
 
 export interface IgnoreDifferencesRule {
   jsonPointers: string[];
@@ -74,10 +75,6 @@ export function defaultSettings(): ArgoSettings {
 const PREFIX = "resource.customizations.";
 const SPLIT_TYPES = ["health", "useOpenLibs", "actions", "ignoreDifferences", "ignoreResourceUpdates", "knownTypeFields"] as const;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
 }
@@ -86,7 +83,7 @@ function parseYaml(text: string, key: string, errors: string[]): unknown {
   try {
     return parse(text, { version: "1.1", maxAliasCount: 100 }) as unknown;
   } catch (err) {
-    errors.push(`${key}: invalid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    errors.push(`${key}: invalid YAML: ${errorFirstLine(err)}`);
     return undefined;
   }
 }
@@ -225,7 +222,7 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
       if (ms < 0) errors.push(`${key}: must not be negative`);
       else settings[field] = ms;
     } catch (err) {
-      errors.push(`${key}: ${err instanceof Error ? err.message : String(err)}`);
+      errors.push(`${key}: ${errorMessage(err)}`);
     }
   }
   if (d["resource.compareoptions"] !== undefined) settings.compareOptions = parseCompareOptions(d["resource.compareoptions"], errors);
@@ -244,9 +241,9 @@ const CORE_EXCLUSIONS: FilteredResource[] = [
 // Argo's FilteredResource.Match: an empty list matches everything; groups and clusters are globs,
 // kinds compare case-insensitively with "*" as the only wildcard.
 function matches(r: FilteredResource, group: string, kind: string, cluster: string): boolean {
-  const groupOk = r.apiGroups.length === 0 || r.apiGroups.some((g) => globMatch(g, group));
+  const groupOk = r.apiGroups.length === 0 || r.apiGroups.some((g) => gobwasMatch(g, group));
   const kindOk = r.kinds.length === 0 || r.kinds.some((k) => k === "*" || k.toLowerCase() === kind.toLowerCase());
-  const clusterOk = r.clusters.length === 0 || r.clusters.some((c) => globMatch(c, cluster));
+  const clusterOk = r.clusters.length === 0 || r.clusters.some((c) => gobwasMatch(c, cluster));
   return groupOk && kindOk && clusterOk;
 }
 

@@ -4,7 +4,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalRepoReader, pathspecMatch } from "./local-reader.js";
+import { pathspecMatch } from "../util/glob.js";
+import { LocalRepoReader } from "./local-reader.js";
 
 test("pathspecMatch: git ls-files pathspec semantics (Argo's default for git files)", () => {
   const cases: [string, string, boolean][] = [

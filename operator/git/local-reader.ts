@@ -5,6 +5,7 @@
 // semantics, Argo CD's default for the git files generator: `*` and `?` also match "/", and a
 // pattern without wildcards matches that file or everything below that directory.
 import { execFile } from "node:child_process";
+import { pathspecMatch } from "../util/glob.js";
 import { checkFileSize, GitError, type ReadFileOptions, type RepoReader } from "./types.js";
 
 const MAX_BUFFER = 256 << 20;
@@ -21,48 +22,6 @@ function git(dir: string, args: string[], signal?: AbortSignal): Promise<Buffer>
 /** Same repository, spelled differently: case of scheme/host, trailing "/" and ".git". */
 export function normalizeRepoURL(url: string): string {
   return url.trim().replace(/\/+$/, "").replace(/\.git$/, "").toLowerCase();
-}
-
-function hasWildcard(p: string): boolean {
-  return /[*?[]/.test(p);
-}
-
-const pathspecCache = new Map<string, RegExp>();
-
-/** git's wildmatch without WM_PATHNAME: `*` (and `**`) match any run including "/", `?` one character, `[...]`/`[!...]` classes. */
-function compilePathspec(pattern: string): RegExp {
-  const hit = pathspecCache.get(pattern);
-  if (hit) return hit;
-  let re = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === "*") {
-      while (pattern[i + 1] === "*") i++;
-      re += "[\\s\\S]*";
-    } else if (c === "?") re += "[\\s\\S]";
-    else if (c === "\\" && i + 1 < pattern.length) re += (pattern[++i] as string).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-    else if (c === "[") {
-      const end = pattern.indexOf("]", i + 2);
-      if (end < 0) re += "\\[";
-      else {
-        let body = pattern.slice(i + 1, end);
-        const negate = body.startsWith("!") || body.startsWith("^");
-        if (negate) body = body.slice(1);
-        re += `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  const compiled = new RegExp(`^${re}$`);
-  pathspecCache.set(pattern, compiled);
-  return compiled;
-}
-
-export function pathspecMatch(pattern: string, path: string): boolean {
-  const p = pattern.replace(/^\.\//, "").replace(/\/+$/, "");
-  if (p === "" || p === ".") return true;
-  if (!hasWildcard(p)) return path === p || path.startsWith(`${p}/`);
-  return compilePathspec(p).test(path);
 }
 
 interface Tree {

@@ -20,7 +20,7 @@ import { redactUrl } from "../runtime/redact.js";
 import type { Logger } from "../runtime/logger.js";
 import { CatFileBatch, ObjectTooLargeError } from "./batch.js";
 import type { CredentialProvider, RepoCredentials } from "./credentials.js";
-import { compileDoublestar, compileGitPathspec } from "./doublestar.js";
+import { compileDoublestar, compileGitPathspec } from "../util/glob.js";
 import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";

@@ -1,6 +1,7 @@
 // API discovery: which plural and scope a kind has. Answers come from the apiserver's per
 // group-version resource lists and are cached; a kind that is missing triggers one re-read of
 // its group-version (a CRD may have just been installed) before reporting it unknown.
+import { splitApiVersion } from "../util/index.js";
 
 export interface ResourceInfo {
   group: string;
@@ -35,11 +36,6 @@ export const discoveryPaths = {
     return group === "" ? `/api/${version}` : `/apis/${group}/${version}`;
   },
 };
-
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.indexOf("/");
-  return slash < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
-}
 
 type Getter = (path: string) => Promise<unknown>;
 

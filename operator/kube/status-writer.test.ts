@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mergePatch } from "./status-writer.js";
+import { createMergePatch } from "./status-writer.js";
 
 test("merge patch holds only what changed, and nothing when equal", () => {
   const from = { sync: { status: "Synced", revision: "a" }, conditions: [{ type: "X", message: "m" }], health: { status: "Healthy" } };
-  assert.equal(mergePatch(from, structuredClone(from)), undefined);
-  assert.deepEqual(mergePatch(from, { ...from, sync: { status: "OutOfSync", revision: "a" } }), { sync: { status: "OutOfSync" } });
-  assert.deepEqual(mergePatch(from, { sync: from.sync, health: from.health }), { conditions: null }, "removed keys become null");
-  assert.deepEqual(mergePatch(from, { ...from, conditions: [] }), { conditions: [] }, "lists are replaced whole");
+  assert.equal(createMergePatch(from, structuredClone(from)), undefined);
+  assert.deepEqual(createMergePatch(from, { ...from, sync: { status: "OutOfSync", revision: "a" } }), { sync: { status: "OutOfSync" } });
+  assert.deepEqual(createMergePatch(from, { sync: from.sync, health: from.health }), { conditions: null }, "removed keys become null");
+  assert.deepEqual(createMergePatch(from, { ...from, conditions: [] }), { conditions: [] }, "lists are replaced whole");
 });

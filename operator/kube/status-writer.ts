@@ -2,19 +2,20 @@
 // one and a JSON merge patch of just the difference is sent to the status subresource. An empty
 // difference means no request at all, which is what keeps no-op reconciles free.
 import type { KubeClient, KubeObject } from "./client.js";
+import { deepEqual, isRecord } from "../util/index.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** RFC 7396 merge patch turning `from` into `to`; undefined when they are equal. */
-export function mergePatch(from: unknown, to: unknown): Json | undefined {
-  if (isObject(from) && isObject(to)) {
+export function createMergePatch(from: unknown, to: unknown): Json | undefined {
+  if (isRecord(from) && isRecord(to)) {
     const patch: { [key: string]: Json } = {};
     for (const key of Object.keys(from)) {
       if (!(key in to) || to[key] === undefined) patch[key] = null;
     }
     for (const [key, value] of Object.entries(to)) {
       if (value === undefined) continue;
-      const sub = mergePatch(from[key], value);
+      const sub = createMergePatch(from[key], value);
       if (sub !== undefined) patch[key] = sub;
     }
     return Object.keys(patch).length > 0 ? patch : undefined;
@@ -23,27 +24,12 @@ export function mergePatch(from: unknown, to: unknown): Json | undefined {
   return (to === undefined ? null : to) as Json;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
-}
-
 /**
  * Patches `status` of `obj` to `status`. Returns the updated object, or undefined when nothing
  * changed and no request was made.
  */
 export async function patchStatus<T extends KubeObject>(client: KubeClient, obj: T, status: Record<string, unknown>): Promise<T | undefined> {
-  const patch = mergePatch(obj.status ?? {}, status);
+  const patch = createMergePatch(obj.status ?? {}, status);
   if (patch === undefined) return undefined;
   const name = obj.metadata.name;
   if (!name) throw new Error(`cannot patch status of ${obj.kind} without a name`);

@@ -3,7 +3,7 @@
 // wildcard directories, where "_" in a directory name stands for "*") → no override (the
 // built-in check applies). Directory scripts always get open libraries, as Argo's built-ins do.
 // Pure: the trees are passed in already read (see load.ts).
-import { compileGlob, globMatch } from "../engine/glob.js";
+import { compileGobwas, gobwasMatch } from "../util/glob.js";
 import type { HealthOverride } from "../engine/health/index.js";
 import { isHealthStatusCode, type HealthStatus, type KubeObj } from "../engine/health/types.js";
 import { overrideKey, type ResourceOverride } from "../engine/settings.js";
@@ -122,7 +122,7 @@ export class LuaHealthOverride implements HealthOverride {
     if (exact?.healthLua) return { script: exact.healthLua, useOpenLibs: exact.useOpenLibs === true, origin: `argocd-cm ${key}` };
     // Sorted, so that when several wildcard keys match the choice does not depend on map order.
     for (const [pattern, o] of [...this.overrides].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (o.healthLua && pattern.includes("*") && globMatch(pattern, key)) {
+      if (o.healthLua && pattern.includes("*") && gobwasMatch(pattern, key)) {
         return { script: o.healthLua, useOpenLibs: o.useOpenLibs === true, origin: `argocd-cm ${pattern}` };
       }
     }
@@ -130,7 +130,7 @@ export class LuaHealthOverride implements HealthOverride {
       const script = tree.health.get(key);
       if (script !== undefined) return { script, useOpenLibs: true, origin: `${tree.origin}/${key}/health.lua` };
       for (const [dirKey, s] of [...tree.health].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        if (dirKey.includes("_") && compileGlob(dirKey.replaceAll("_", "*"), "/").test(key)) {
+        if (dirKey.includes("_") && compileGobwas(dirKey.replaceAll("_", "*"), "/").test(key)) {
           return { script: s, useOpenLibs: true, origin: `${tree.origin}/${dirKey}/health.lua` };
         }
       }

@@ -8,6 +8,7 @@
 import "./fengari-conf.js";
 import { lauxlib, lua, lualib, luaconf, to_jsstring, to_luastring, type LuaJsFunction, type LuaState } from "fengari";
 import { DEFAULT_TIMEOUT_MS, LuaMemoryError, LuaScriptError, LuaTimeoutError, type RunOptions } from "./types.js";
+import { errorMessage } from "../util/index.js";
 
 /** Instructions between two clock checks; small enough that a tight loop stops promptly. */
 const HOOK_INTERVAL = 1000;
@@ -130,7 +131,7 @@ export function toValue(L: LuaState, idx: number, depth = 0): unknown {
   return obj;
 }
 
-function errorMessage(L: LuaState): string {
+function luaErrorMessage(L: LuaState): string {
   const v = toValue(L, -1);
   return typeof v === "string" ? v : "script failed (error value is not a string)";
 }
@@ -191,14 +192,14 @@ export function runInThisThread(script: string, opts: RunOptions = {}, memoryExc
   try {
     openLibs(L, opts.openLibs === true);
     if (loadText(L, PRELUDE, "=prelude") !== lua.LUA_OK || lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) {
-      throw new Error(`Lua prelude failed: ${errorMessage(L)}`);
+      throw new Error(`Lua prelude failed: ${luaErrorMessage(L)}`);
     }
     for (const [key, value] of Object.entries(opts.globals ?? {})) {
       pushValue(L, value);
       lua.lua_setglobal(L, to_luastring(key));
     }
     if (loadText(L, script, `=${name}`) !== lua.LUA_OK) {
-      throw new LuaScriptError(errorMessage(L));
+      throw new LuaScriptError(luaErrorMessage(L));
     }
     const deadline = Date.now() + timeoutMs;
     // Once a limit is hit every instruction raises, so a script that catches the error with
@@ -220,7 +221,7 @@ export function runInThisThread(script: string, opts: RunOptions = {}, memoryExc
     // swallow: the budget's own record decides, whatever the script returned.
     stopped ??= memoryError();
     if (stopped) throw stopped;
-    if (status !== lua.LUA_OK) throw new LuaScriptError(errorMessage(L));
+    if (status !== lua.LUA_OK) throw new LuaScriptError(luaErrorMessage(L));
     return toValue(L, -1);
   } catch (err) {
     if (err instanceof LuaMemoryError || !(err instanceof LuaScriptError)) {
@@ -230,7 +231,7 @@ export function runInThisThread(script: string, opts: RunOptions = {}, memoryExc
     }
     if (err instanceof LuaScriptError) throw err;
     // A JS error escaping the VM is still the script's fault.
-    throw new LuaScriptError(err instanceof Error ? err.message : String(err));
+    throw new LuaScriptError(errorMessage(err));
   } finally {
     lua.lua_close(L);
   }

@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { DEFAULT_STRING_BUDGET_BYTES, DEFAULT_TIMEOUT_MS, LuaMemoryError, LuaScriptError, LuaTimeoutError, type RunOptions } from "./types.js";
 import { BOOT_FAILED, DONE, STARTED, type LuaRequest, type LuaResponse } from "./protocol.js";
+import { errorMessage } from "../util/index.js";
 
 export { DEFAULT_STRING_BUDGET_BYTES, DEFAULT_TIMEOUT_MS, LuaMemoryError, LuaScriptError, LuaTimeoutError, type RunOptions } from "./types.js";
 
@@ -89,7 +90,7 @@ export class LuaSandbox {
       w.port.postMessage(req);
     } catch (err) {
       // Only the globals can fail to clone (a function, a symbol): the caller's bug, not the script's.
-      throw new LuaScriptError(`${name}: cannot pass the script's input to Lua: ${err instanceof Error ? err.message : String(err)}`);
+      throw new LuaScriptError(`${name}: cannot pass the script's input to Lua: ${errorMessage(err)}`);
     }
     if (!waitFor(w.state, STARTED, seq, performance.now() + this.limits.startupTimeoutMs)) {
       const boot = Atomics.load(w.state, STARTED) === BOOT_FAILED ? this.responseOf(w) : undefined;

@@ -6,6 +6,7 @@ import { resourceLimits, workerData, type MessagePort } from "node:worker_thread
 import { budgetExceeded, endRun, installAllocationBudget, startRun } from "./alloc-budget.js";
 import { BOOT_FAILED, DONE, STARTED, type LuaRequest, type LuaResponse } from "./protocol.js";
 import { LuaMemoryError, LuaTimeoutError } from "./types.js";
+import { errorMessage } from "../util/index.js";
 
 const { port, state } = workerData as { port: MessagePort; state: Int32Array };
 
@@ -43,7 +44,7 @@ try {
       res = { seq: req.seq, ok: true, value: runInThisThread(req.script, req.opts, memoryExceeded) };
     } catch (err) {
       const kind = err instanceof LuaTimeoutError ? "timeout" : err instanceof LuaMemoryError ? "memory" : "script";
-      res = { seq: req.seq, ok: false, kind, message: err instanceof Error ? err.message : String(err) };
+      res = { seq: req.seq, ok: false, kind, message: errorMessage(err) };
     } finally {
       endRun();
     }
@@ -52,6 +53,6 @@ try {
     signal(DONE, req.seq);
   });
 } catch (err) {
-  port.postMessage({ seq: 0, ok: false, kind: "script", message: `Lua worker could not load the VM: ${err instanceof Error ? err.message : String(err)}` } satisfies LuaResponse);
+  port.postMessage({ seq: 0, ok: false, kind: "script", message: `Lua worker could not load the VM: ${errorMessage(err)}` } satisfies LuaResponse);
   signal(STARTED, BOOT_FAILED);
 }

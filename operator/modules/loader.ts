@@ -14,6 +14,7 @@ import { loadCmpPlugins } from "../../plugins/cmp/index.js";
 import type { PluginRegistry } from "../../plugins/index.js";
 import type { ConfigManagementPlugin } from "../../plugins/types.js";
 import type { Logger } from "../runtime/logger.js";
+import { errorMessage } from "../util/index.js";
 
 export type ModuleKind = "plugin" | "generator";
 
@@ -141,7 +142,7 @@ async function loadOne(
       register(candidate);
       report.loaded.push(describe(candidate));
     } catch (err) {
-      report.errors.push(`${kind} ${describe(candidate)}: ${err instanceof Error ? err.message : String(err)}`);
+      report.errors.push(`${kind} ${describe(candidate)}: ${errorMessage(err)}`);
     }
   }
   return report;
@@ -158,11 +159,11 @@ async function loadCmpYaml(dir: string, register: (v: unknown) => void): Promise
         register(p);
         report.loaded.push(p.name);
       } catch (err) {
-        report.errors.push(`plugin ${p.name}: ${err instanceof Error ? err.message : String(err)}`);
+        report.errors.push(`plugin ${p.name}: ${errorMessage(err)}`);
       }
     }
   } catch (err) {
-    report.errors.push(`cannot read the plugin directory: ${err instanceof Error ? err.message : String(err)}`);
+    report.errors.push(`cannot read the plugin directory: ${errorMessage(err)}`);
   }
   return report.loaded.length > 0 || report.errors.length > 0 ? report : undefined;
 }
@@ -178,7 +179,7 @@ export async function loadUserModules(opts: LoadOptions): Promise<ModuleLoadRepo
       try {
         files = await filesIn(resolve(dir));
       } catch (err) {
-        reports.push({ source: dir, kind, loaded: [], errors: [`cannot read the ${kind} directory: ${err instanceof Error ? err.message : String(err)}`] });
+        reports.push({ source: dir, kind, loaded: [], errors: [`cannot read the ${kind} directory: ${errorMessage(err)}`] });
         continue;
       }
       if (kind === "plugin") {

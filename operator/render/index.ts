@@ -22,9 +22,10 @@ import { withRenderScope } from "../../plugins/sandbox.js";
 import { RenderError, type ConfigManagementPlugin, type Manifest, type SourceSpec, type ToolSettings } from "../../plugins/types.js";
 import { FileTooLargeError, type Checkout, type RepoSource } from "../git/types.js";
 import type { Logger } from "../runtime/logger.js";
-import { deduplicate, hashKey, mergePatch } from "./merge.js";
+import { deduplicate, hashKey, applyMergePatch } from "./merge.js";
+import { errorFirstLine } from "../util/index.js";
 
-export { deduplicate, mergePatch } from "./merge.js";
+export { deduplicate, applyMergePatch } from "./merge.js";
 
 export const MANIFEST_GENERATE_PATHS_ANNOTATION = "argocd.argoproj.io/manifest-generate-paths";
 export const REPEATED_RESOURCE_WARNING = "RepeatedResourceWarning";
@@ -178,7 +179,7 @@ async function readOverride(repos: RepoSource, repoURL: string, commit: string, 
   try {
     return parseYaml(buf.toString("utf8"), { maxAliasCount: 100 }) as unknown;
   } catch (err) {
-    throw new RenderError(`${path}: invalid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    throw new RenderError(`${path}: invalid YAML: ${errorFirstLine(err)}`);
   }
 }
 
@@ -196,7 +197,7 @@ export async function applyOverrides(repos: RepoSource, source: ApplicationSourc
     if (doc === undefined || doc === null) continue;
     if (typeof doc !== "object" || Array.isArray(doc)) throw new RenderError(`${name}: must be a mapping of tool options`);
     overrides.push(doc);
-    merged = mergePatch(merged, doc);
+    merged = applyMergePatch(merged, doc);
   }
   const out = merged as ApplicationSource;
   return { source: { ...out, repoURL: source.repoURL, path: source.path, chart: source.chart, targetRevision: source.targetRevision }, overrides };

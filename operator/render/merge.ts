@@ -2,18 +2,18 @@
 // overrides), Argo's duplicate-resource rule for combined sources, and stable hashing of keys.
 import { createHash } from "node:crypto";
 import type { Manifest } from "../../plugins/types.js";
+import { isRecord } from "../util/index.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** RFC 7386: objects merge recursively, null deletes, anything else replaces. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return patch;
-  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isRecord(patch)) return patch;
+  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else out[k] = applyMergePatch(out[k], v);
   }
   return out;
 }
@@ -22,7 +22,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 export function stableStringify(value: unknown): string {
   const norm = (v: unknown): Json => {
     if (Array.isArray(v)) return v.map(norm);
-    if (isObject(v)) {
+    if (isRecord(v)) {
       const o: Record<string, Json> = {};
       for (const k of Object.keys(v).sort()) if (v[k] !== undefined) o[k] = norm(v[k]);
       return o;
@@ -36,7 +36,7 @@ export function hashKey(value: unknown): string {
   return createHash("sha256").update(stableStringify(value)).digest("hex");
 }
 
-export function resourceKey(m: Manifest, defaultNamespace: string): string {
+export function manifestKey(m: Manifest, defaultNamespace: string): string {
   const group = m.apiVersion.includes("/") ? m.apiVersion.slice(0, m.apiVersion.indexOf("/")) : "";
   return `${group}/${m.kind}/${m.metadata.namespace || defaultNamespace}/${m.metadata.name ?? ""}`;
 }
@@ -51,7 +51,7 @@ export function deduplicate(manifests: Manifest[], defaultNamespace: string): { 
   const last = new Map<string, number>();
   manifests.forEach((m, i) => {
     // generateName objects never collide (Argo keys them by index).
-    const key = !m.metadata.name && typeof m.metadata.generateName === "string" ? `#${i}` : resourceKey(m, defaultNamespace);
+    const key = !m.metadata.name && typeof m.metadata.generateName === "string" ? `#${i}` : manifestKey(m, defaultNamespace);
     counts.set(key, (counts.get(key) ?? 0) + 1);
     last.set(key, i);
   });

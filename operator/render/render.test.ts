@@ -12,7 +12,7 @@ import { startHelmRepo } from "../../test/support/helm-repo.js";
 import { generatePki } from "../devcluster/pki.js";
 import { SecretCredentialStore, type SecretLike } from "../git/credentials.js";
 import { LocalGitRepo, LocalRepoSource } from "../../test/support/local-repos.js";
-import { deduplicate, manifestGeneratePaths, mergePatch, RenderCache, renderApplication, type RenderDeps, type RenderInfo } from "./index.js";
+import { deduplicate, manifestGeneratePaths, applyMergePatch, RenderCache, renderApplication, type RenderDeps, type RenderInfo } from "./index.js";
 
 const helmChart = join(import.meta.dirname, "..", "..", "plugins", "helm", "testdata", "basic", "repo", "chart");
 
@@ -43,7 +43,7 @@ function deps(repos: LocalRepoSource, renders: RenderInfo[], extra: Partial<Rend
 }
 
 test("pure helpers: merge patch, duplicate rule, manifest-generate-paths", () => {
-  assert.deepEqual(mergePatch({ helm: { values: "a", parameters: [1] }, path: "x" }, { helm: { parameters: [2], values: null } }), { helm: { parameters: [2] }, path: "x" });
+  assert.deepEqual(applyMergePatch({ helm: { values: "a", parameters: [1] }, path: "x" }, { helm: { parameters: [2], values: null } }), { helm: { parameters: [2] }, path: "x" });
   const m = (kind: string, name: string, ns?: string, v?: string) => ({ apiVersion: kind === "Deployment" ? "apps/v1" : "v1", kind, metadata: { name, ...(ns ? { namespace: ns } : {}) }, v });
   const d = deduplicate([m("ConfigMap", "a", undefined, "1"), m("Deployment", "a"), m("ConfigMap", "a", "dest", "2"), m("ConfigMap", "a", "other")], "dest");
   assert.deepEqual(d.manifests.map((x) => [x.kind, x.metadata.namespace, (x as { v?: string }).v]), [["Deployment", undefined, undefined], ["ConfigMap", "dest", "2"], ["ConfigMap", "other", undefined]]);

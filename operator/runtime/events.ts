@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { KubeClient, KubeObject } from "../kube/client.js";
 import type { Logger } from "./logger.js";
 import { redact } from "./redact.js";
+import { errorMessage } from "../util/index.js";
 
 export type EventType = "Normal" | "Warning";
 
@@ -73,7 +74,7 @@ export class EventRecorder {
     } catch (err) {
       // Events are best effort: losing one must never fail a reconcile.
       this.recent.delete(key);
-      this.log.debug("could not record event", { reason, error: err instanceof Error ? err.message : String(err) });
+      this.log.debug("could not record event", { reason, error: errorMessage(err) });
     }
   }
 

@@ -7,6 +7,7 @@ import type { KubeClient, KubeList, KubeObject } from "../kube/client.js";
 import { KubeApiError } from "../kube/client.js";
 import type { Logger } from "./logger.js";
 import type { OperatorMetrics } from "./metrics.js";
+import { errorMessage } from "../util/index.js";
 
 export type EventHandler<T> = {
   add?(obj: T): void;
@@ -151,7 +152,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           continue;
         }
         this.opts.metrics?.informerRestarts.inc({ resource: this.resourceLabel });
-        this.log.warn("watch failed; retrying", { error: err instanceof Error ? err.message : String(err), backoffMs: backoff });
+        this.log.warn("watch failed; retrying", { error: errorMessage(err), backoffMs: backoff });
         await sleep(backoff * (0.8 + Math.random() * 0.4), this.abort.signal);
         backoff = Math.min(maxBackoff, backoff * 2);
       }

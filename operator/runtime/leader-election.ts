@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { KubeApiError, type KubeClient } from "../kube/client.js";
 import type { Logger } from "./logger.js";
+import { errorMessage } from "../util/index.js";
 
 interface Lease {
   apiVersion: "coordination.k8s.io/v1";
@@ -137,7 +138,7 @@ export class LeaderElector {
       lease = await this.opts.client.request<Lease>("GET", this.leasePath(this.opts.name), { timeoutMs: this.renewDeadlineMs });
     } catch (err) {
       if (!(err instanceof KubeApiError && err.isNotFound)) {
-        log.warn("cannot read the lease", { error: err instanceof Error ? err.message : String(err) });
+        log.warn("cannot read the lease", { error: errorMessage(err) });
         return false;
       }
     }
@@ -176,7 +177,7 @@ export class LeaderElector {
       return true;
     } catch (err) {
       if (!(err instanceof KubeApiError && (err.isConflict || err.statusCode === 409))) {
-        log.warn("cannot update the lease", { error: err instanceof Error ? err.message : String(err) });
+        log.warn("cannot update the lease", { error: errorMessage(err) });
       }
       return false;
     }

@@ -4,6 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { errorMessage } from "../util/index.js";
 
 export type ReadinessCheck = () => { ok: boolean; reason?: string };
 
@@ -33,7 +34,7 @@ export async function startProbeServer(opts: { host: string; port: number; regis
           if (!r.ok) failing.push(`${name}: ${r.reason ?? "not ready"}`);
         } catch (err) {
           // A broken check means "not ready", never a crashed process.
-          failing.push(`${name}: check failed: ${err instanceof Error ? err.message : String(err)}`);
+          failing.push(`${name}: check failed: ${errorMessage(err)}`);
         }
       }
       if (failing.length === 0) res.writeHead(200, { "Content-Type": "text/plain" }).end("ok\n");

@@ -4,6 +4,7 @@
 // field is read through a type check; a missing or mistyped field is a 400 naming the field,
 // never an exception.
 import { checkHeaders, header, verifyBody, type Headers, type Provider, type Rejection, type WebhookSecrets } from "./auth.js";
+import { isRecord } from "../util/index.js";
 
 export { webhookSecretsFrom, type Provider, type WebhookSecrets } from "./auth.js";
 
@@ -50,14 +51,11 @@ class PayloadError extends Error {}
 
 type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 /** An object field; absent or null reads as empty. */
 function optObject(v: unknown, path: string): Json {
   if (v === undefined || v === null) return {};
-  if (!isObject(v)) throw new PayloadError(`${path} must be an object`);
+  if (!isRecord(v)) throw new PayloadError(`${path} must be an object`);
   return v;
 }
 
@@ -231,7 +229,7 @@ export function parsePayload(provider: Provider, headers: Headers, body: Buffer)
   } catch {
     return { kind: "rejected", status: 400, reason: "payload is not JSON" };
   }
-  if (!isObject(payload)) return { kind: "rejected", status: 400, reason: "payload is not a JSON object" };
+  if (!isRecord(payload)) return { kind: "rejected", status: 400, reason: "payload is not a JSON object" };
   try {
     return parsePush(provider, headers, payload);
   } catch (err) {

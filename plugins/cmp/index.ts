@@ -7,17 +7,17 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { compileGlob } from "../../operator/engine/glob.js";
-import { doublestarRegExp } from "../doublestar.js";
+import { compileLooseDoublestar, compileGobwas } from "../../operator/util/glob.js";
 import { envsubst } from "../buildenv.js";
 import { privateCopy } from "../copy.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { parseToolOutput } from "../tool-output.js";
 
-export { doublestarRegExp } from "../doublestar.js";
 import { resolveInside } from "../paths.js";
 import { type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec } from "../types.js";
+import { ARGO_API_VERSION } from "../../operator/api/annotations.js";
+import { errorMessage } from "../../operator/util/index.js";
 
 export interface CmpCommand { command: string[]; args: string[] }
 
@@ -47,8 +47,8 @@ function command(v: unknown, what: string, source: string): CmpCommand | undefin
 /** Validates one ConfigManagementPlugin document. */
 export function parseCmpConfig(doc: unknown, source: string): CmpConfig {
   const d = (doc ?? {}) as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown }; spec?: Record<string, unknown> };
-  if (d.apiVersion !== "argoproj.io/v1alpha1" || d.kind !== "ConfigManagementPlugin") {
-    throw new Error(`${source}: not a ConfigManagementPlugin (apiVersion argoproj.io/v1alpha1, kind ConfigManagementPlugin)`);
+  if (d.apiVersion !== ARGO_API_VERSION || d.kind !== "ConfigManagementPlugin") {
+    throw new Error(`${source}: not a ConfigManagementPlugin (apiVersion ${ARGO_API_VERSION}, kind ConfigManagementPlugin)`);
   }
   const name = d.metadata?.name;
   if (typeof name !== "string" || name === "") throw new Error(`${source}: metadata.name is required`);
@@ -128,11 +128,11 @@ export function createCmpPlugin(config: CmpConfig, opts: CmpPluginOptions = {}):
       const d = config.discover;
       if (!d) return false; // Without discovery rules a plugin is used only by name.
       if (d.fileName) {
-        const re = compileGlob(d.fileName, "/");
+        const re = compileGobwas(d.fileName, "/");
         return (await listFiles(appDir)).some((f) => re.test(f));
       }
       if (d.find?.glob) {
-        const re = doublestarRegExp(d.find.glob);
+        const re = compileLooseDoublestar(d.find.glob);
         return (await listFiles(appDir)).some((f) => re.test(f));
       }
       if (d.find?.command) {
@@ -195,7 +195,7 @@ export async function loadCmpPlugins(dir: string, opts: CmpPluginOptions = {}): 
         plugins.push(createCmpPlugin(parseCmpConfig(value, file), opts));
       }
     } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
+      errors.push(errorMessage(err));
     }
   }
   return { plugins, errors };

@@ -4,7 +4,7 @@
 // directories that are symlinks pointing outside the repository.
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { globMatch } from "../../operator/engine/glob.js";
+import { gobwasMatch } from "../../operator/util/glob.js";
 import { evaluateJsonnetFile } from "../jsonnet/index.js";
 import { parseJsonManifests, parseManifests } from "../manifests.js";
 import { resolveInside } from "../paths.js";
@@ -49,8 +49,8 @@ async function listManifestFiles(req: RenderRequest, opts: DirectoryOptions): Pr
         continue;
       }
       if (!manifestExtensions.some((ext) => entry.name.endsWith(ext))) continue;
-      if (opts.include && !globMatch(opts.include, rel)) continue;
-      if (opts.exclude && globMatch(opts.exclude, rel)) continue;
+      if (opts.include && !gobwasMatch(opts.include, rel)) continue;
+      if (opts.exclude && gobwasMatch(opts.exclude, rel)) continue;
       files.push(path);
     }
     void top;

@@ -11,7 +11,7 @@ import { resolveTool } from "../../operator/tools/index.js";
 import { redactUrl, registerSecret } from "../../operator/runtime/redact.js";
 import { checkOutOfBoundsSymlinks } from "../containment.js";
 import { privateCopy } from "../copy.js";
-import { doublestarRegExp, hasGlobMeta } from "../doublestar.js";
+import { compileLooseDoublestar, hasDoublestarMeta } from "../../operator/util/glob.js";
 import { explicitTool } from "../detect.js";
 import { baseToolEnv, runTool } from "../exec.js";
 import { scratchDir, sandboxTmpBase } from "../sandbox.js";
@@ -20,6 +20,7 @@ import { resolveInside, pathExists } from "../paths.js";
 import { RenderError, type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec, type ToolSettings } from "../types.js";
 import { helmPullArgs, helmTemplateArgs, type HelmTemplateOptions } from "./args.js";
 import { ociHelmEnv } from "./repo.js";
+import { errorMessage } from "../../operator/util/index.js";
 
 export { helmPullArgs, helmTemplateArgs, cleanSetParameter } from "./args.js";
 
@@ -119,7 +120,7 @@ const MAX_GLOB_FILES = 10_000;
 export async function expandValueFileGlobs(req: Pick<RenderRequest, "repoRoot" | "appDir" | "refSources">, entries: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const entry of entries) {
-    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(entry) || !hasGlobMeta(entry)) {
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(entry) || !hasDoublestarMeta(entry)) {
       out.push(entry);
       continue;
     }
@@ -145,7 +146,7 @@ export async function expandValueFileGlobs(req: Pick<RenderRequest, "repoRoot" |
       continue;
     }
     const segments = pattern.split("/");
-    const firstGlob = segments.findIndex((seg) => hasGlobMeta(seg));
+    const firstGlob = segments.findIndex((seg) => hasDoublestarMeta(seg));
     const staticPart = segments.slice(0, firstGlob).join("/") || ".";
     const rest = segments.slice(firstGlob).join("/");
     if (!(await pathExists(resolve(base, staticPart)))) {
@@ -153,7 +154,7 @@ export async function expandValueFileGlobs(req: Pick<RenderRequest, "repoRoot" |
       continue;
     }
     const dir = await resolveInside(root, base, staticPart, `value file pattern "${entry}":`);
-    const re = doublestarRegExp(rest);
+    const re = compileLooseDoublestar(rest);
     const matches: string[] = [];
     const walk = async (d: string): Promise<void> => {
       for (const e of await readdir(d, { withFileTypes: true })) {
@@ -205,7 +206,7 @@ async function checkLocalDependencies(repoRoot: string, chartDir: string, deps: 
     try {
       await resolveInside(repoRoot, chartDir, path, "path");
     } catch (err) {
-      throw new RenderError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new RenderError(`${where}: ${errorMessage(err)}`);
     }
   }
 }
@@ -417,7 +418,7 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
         }
       } catch (err) {
         // Name the repository (never its credentials: the runner already redacts tool output).
-        throw new RenderError(`Helm repository ${redactUrl(req.repoURL)}: pulling ${req.chart} ${req.version} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new RenderError(`Helm repository ${redactUrl(req.repoURL)}: pulling ${req.chart} ${req.version} failed: ${errorMessage(err)}`, { cause: err });
       }
       const entries = await readdir(staging);
       const unpacked = entries.find((e) => e === (req.chart.split("/").pop() ?? req.chart)) ?? entries[0];

@@ -14,6 +14,7 @@ import { baseToolEnv, runTool } from "../exec.js";
 import { scratchDir } from "../sandbox.js";
 import { RenderError } from "../types.js";
 import { helmRegistryLoginArgs } from "./args.js";
+import { errorMessage } from "../../operator/util/index.js";
 
 /** Credentials and TLS settings for a Helm repository (from a repository Secret of type helm). */
 export interface ChartRepoAuth {
@@ -111,7 +112,7 @@ async function fetchIndex(repoURL: string, auth: ChartRepoAuth, signal?: AbortSi
     text = res.body;
   } catch (err) {
     if (err instanceof RenderError) throw err;
-    throw new RenderError(`${where}: ${redact(err instanceof Error ? err.message : String(err))}`);
+    throw new RenderError(`${where}: ${redact(errorMessage(err))}`);
   }
   const index = parseYaml(text, { maxAliasCount: 100 }) as { entries?: Record<string, unknown> } | null;
   const out: Record<string, string[]> = {};
@@ -178,7 +179,7 @@ export async function ociHelmEnv(
       });
     } catch (err) {
       await dispose();
-      throw new RenderError(`OCI registry ${redactUrl(repoURL)}: login failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new RenderError(`OCI registry ${redactUrl(repoURL)}: login failed: ${errorMessage(err)}`, { cause: err });
     }
   }
   return { env, dispose };

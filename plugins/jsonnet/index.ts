@@ -17,6 +17,7 @@ import { baseToolEnv, runTool } from "../exec.js";
 import { parseJsonManifests } from "../manifests.js";
 import { resolveInside, pathExists } from "../paths.js";
 import { RenderError, type Manifest, type PluginContext, type RenderRequest } from "../types.js";
+import { errorMessage } from "../../operator/util/index.js";
 
 export interface JsonnetVar { name: string; value: string; code?: boolean }
 
@@ -138,7 +139,7 @@ export async function checkJsonnetImports(repoRoot: string, file: string, jpaths
     try {
       imports = scanJsonnetImports(await readFile(current, "utf8"));
     } catch (err) {
-      throw new RenderError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new RenderError(`${where}: ${errorMessage(err)}`);
     }
     for (const imp of imports) {
       if (isAbsolute(imp.path)) throw new RenderError(`${where}: ${imp.kind} "${imp.path}" is an absolute path; only paths inside the repository are allowed`);

@@ -24,6 +24,7 @@ import { parseToolOutput } from "../tool-output.js";
 import { resolveInside, pathExists } from "../paths.js";
 import { RenderError, type ConfigManagementPlugin, type PluginContext, type RenderRequest, type RenderResult, type SourceSpec, type ToolSettings } from "../types.js";
 import { kustomizeBuildArgs, kustomizeEditArgs, needsEdit, splitBuildOptions, type KustomizeImage, type KustomizeOptions } from "./args.js";
+import { errorFirstLine } from "../../operator/util/index.js";
 
 export { envsubst, imageArg, kustomizeBuildArgs, kustomizeEditArgs, splitBuildOptions } from "./args.js";
 
@@ -147,7 +148,7 @@ export async function checkKustomizationTree(repoRoot: string, dir: string, seen
   try {
     doc = parseYaml(await readFile(file, "utf8"), { maxAliasCount: 100 });
   } catch (err) {
-    throw new RenderError(`${relative(repoRoot, file)}: invalid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    throw new RenderError(`${relative(repoRoot, file)}: invalid YAML: ${errorFirstLine(err)}`);
   }
   if (typeof doc !== "object" || doc === null) return;
   const k = doc as Record<string, unknown>;

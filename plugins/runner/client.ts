@@ -9,6 +9,7 @@ import {
   encodeFrame, FrameDecoder, FRAME_REQUEST, FRAME_RESULT, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, RESPONSE_FRAME_LIMITS,
   type RunnerInfo, type RunnerResult, type RunRequest,
 } from "./protocol.js";
+import { errorMessage } from "../../operator/util/index.js";
 
 /** Beyond the tool's own timeout and kill grace: how long the runner gets to report it. */
 const WATCHDOG_SLACK_MS = 10_000;
@@ -82,7 +83,7 @@ export class ToolRunnerClient implements ToolLauncher {
             if (settled) return;
           }
         } catch (e) {
-          settle(new ExecError(`${label}: the tool runner broke the protocol: ${e instanceof Error ? e.message : String(e)}`, "spawn"));
+          settle(new ExecError(`${label}: the tool runner broke the protocol: ${errorMessage(e)}`, "spawn"));
         }
       });
       sock.on("error", (e: NodeJS.ErrnoException) => {
@@ -119,7 +120,7 @@ export class ToolRunnerClient implements ToolLauncher {
             return;
           }
         } catch (e) {
-          fail(e instanceof Error ? e.message : String(e));
+          fail(errorMessage(e));
         }
       });
       sock.on("error", (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
@@ -157,7 +158,7 @@ export async function connectToolRunner(socketPath: string, opts: { waitMs?: num
       return { launcher: client, info: await client.ping() };
     } catch (err) {
       if (Date.now() + delay > deadline) {
-        throw new Error(`the tool runner at ${socketPath} is unreachable (${err instanceof Error ? err.message : String(err)}); start "hawser tool-runner --socket ${socketPath}" or drop --tool-runner-socket`);
+        throw new Error(`the tool runner at ${socketPath} is unreachable (${errorMessage(err)}); start "hawser tool-runner --socket ${socketPath}" or drop --tool-runner-socket`);
       }
       await new Promise((res) => setTimeout(res, delay));
       delay = Math.min(delay * 2, 2_000);

@@ -21,6 +21,7 @@ import {
   encodeFrame, FrameDecoder, FRAME_REQUEST, FRAME_RESULT, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, MAX_CHUNK_BYTES,
   parseRequest, ProtocolError, REQUEST_FRAME_LIMITS, type RunnerInfo, type RunnerResult, type RunRequest,
 } from "./protocol.js";
+import { errorMessage } from "../../operator/util/index.js";
 
 /** Where a pod's token would be; the runner reports whether it can read one. */
 export const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
@@ -136,7 +137,7 @@ function serveConnection(sock: Socket, active: Set<AbortController>, log: Logger
       () => reply({ ok: true }),
       (err: unknown) => reply(err instanceof ExecError
         ? { ok: false, reason: err.reason, message: err.message, exitCode: err.exitCode }
-        : { ok: false, reason: "spawn", message: `${req.label}: ${redact(err instanceof Error ? err.message : String(err))}` }),
+        : { ok: false, reason: "spawn", message: `${req.label}: ${redact(errorMessage(err))}` }),
     );
   };
 
@@ -167,7 +168,7 @@ function serveConnection(sock: Socket, active: Set<AbortController>, log: Logger
     try {
       for (const f of decoder.push(chunk)) onFrame(f.type, f.payload);
     } catch (err) {
-      refuse(err instanceof Error ? err.message : String(err));
+      refuse(errorMessage(err));
     }
   });
   // The client went away (its render was cancelled, or it died): stop the tool.

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { builtinGenerators } from "../../generators/index.js";
-import { ApplicationSetReconciler, type ApplicationSetCondition } from "../../operator/controllers/applicationset/controller.js";
+import { ApplicationSetReconciler, type ApplicationSetCondition } from "../../operator/controllers/applicationset/reconciler.js";
 import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
 import { installCrds } from "../../operator/kube/crd-install.js";
 import { packageRoot } from "../../operator/paths.js";

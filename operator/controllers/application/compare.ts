@@ -10,7 +10,7 @@ import { isHook as isHookObject } from "../../engine/health/index.js";
 import { isExcluded, type ArgoSettings } from "../../engine/settings.js";
 import type { KubeObject } from "../../kube/client.js";
 import { managingApp, trackingId, type TrackingMethod } from "../../cluster/cluster-cache.js";
-import { splitApiVersion } from "../../kube/discovery.js";
+import { splitApiVersion } from "../../util/index.js";
 
 export interface ResourceComparison {
   key: string;
@@ -79,7 +79,7 @@ export interface CompareResult {
   shared: string[];
 }
 
-export function resourceKey(group: string, kind: string, namespace: string | undefined, name: string): string {
+export function liveMatchKey(group: string, kind: string, namespace: string | undefined, name: string): string {
   return `${group}/${kind}/${namespace ?? ""}/${name}`;
 }
 
@@ -136,12 +136,12 @@ export async function compareAppState(input: CompareInput): Promise<CompareResul
   const byKey = new Map<string, ResourceComparison>();
   for (const t of prepared) {
     const { group, version } = splitApiVersion(t.apiVersion);
-    const key = resourceKey(group, t.kind, t.metadata.namespace, t.metadata.name ?? "");
+    const key = liveMatchKey(group, t.kind, t.metadata.namespace, t.metadata.name ?? "");
     byKey.set(key, { key, group, version, kind: t.kind, namespace: t.metadata.namespace, name: t.metadata.name ?? "", target: t, hook: isHookObject(t) });
   }
   const shared: string[] = [];
   if (input.lookupLive) {
-    const tracked = new Set(input.live.map((l) => resourceKey(splitApiVersion(l.apiVersion).group, l.kind, l.metadata.namespace, l.metadata.name ?? "")));
+    const tracked = new Set(input.live.map((l) => liveMatchKey(splitApiVersion(l.apiVersion).group, l.kind, l.metadata.namespace, l.metadata.name ?? "")));
     for (const entry of byKey.values()) {
       if (tracked.has(entry.key) || entry.hook || !entry.target) continue;
       const found = input.lookupLive(entry.target.apiVersion, entry.kind, entry.namespace, entry.name);
@@ -155,7 +155,7 @@ export async function compareAppState(input: CompareInput): Promise<CompareResul
   }
   for (const l of input.live) {
     const { group, version } = splitApiVersion(l.apiVersion);
-    const key = resourceKey(group, l.kind, l.metadata.namespace, l.metadata.name ?? "");
+    const key = liveMatchKey(group, l.kind, l.metadata.namespace, l.metadata.name ?? "");
     const entry = byKey.get(key);
     if (entry) entry.live = l;
     else {

@@ -31,14 +31,14 @@ import { csv, deletionApproved, hookTypes } from "../../engine/sync/annotations.
 import { findOrphans, orphanedMessage } from "../../engine/orphans.js";
 import type { JsonObject } from "../../engine/diff/index.js";
 import { invalidSyncTasks, isLiveResourcePermitted, missingProjectMessage } from "../../engine/sync/validate.js";
-import { resourceKey as syncResourceKey } from "../../engine/sync/types.js";
+import { resourceRefKey } from "../../engine/sync/types.js";
 import type { RepoSource } from "../../git/types.js";
 import { AdaptiveLimiter } from "../../kube/adaptive.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
 import { ClusterCache, managingApp, trackingKey as makeTrackingKey } from "../../cluster/cluster-cache.js";
 import { clusterAdmits, ClusterRegistry, type ClusterEntry } from "../../cluster/clusters.js";
-import { splitApiVersion, UnknownKindError } from "../../kube/discovery.js";
-import { deepEqual, patchStatus } from "../../kube/status-writer.js";
+import { UnknownKindError } from "../../kube/discovery.js";
+import { patchStatus } from "../../kube/status-writer.js";
 import { LuaHealthOverride, type CustomizationTree } from "../../lua/customizations.js";
 import { renderApplication, RenderCache, type RenderOutput, type RenderSettings } from "../../render/index.js";
 import { renderSettingsFromArgoCm } from "../../render/settings.js";
@@ -53,8 +53,9 @@ import { pushConcerns, repoIdentity } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
 import { compareAppState, prepareTarget, type CompareResult } from "./compare.js";
 import { executeActions, FIELD_MANAGER } from "./executor.js";
-import { refreshApplication, validateSpec } from "./refresh.js";
+import { validateApplication, validateSpec } from "./refresh.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
+import { deepEqual, errorMessage, splitApiVersion } from "../../util/index.js";
 
 export interface ApplicationControllerOptions {
   client: KubeClient;
@@ -285,7 +286,7 @@ export class ApplicationController {
     try {
       client = this.clusters.client(resolved.cluster);
     } catch (err) {
-      throw new DestinationError(err instanceof Error ? err.message : String(err));
+      throw new DestinationError(errorMessage(err));
     }
     // The cache indexes objects by tracking data, so a tracking setting change means a new cache.
     const settings = this.settings();
@@ -459,7 +460,7 @@ export class ApplicationController {
     }
 
     const now = new Date().toISOString();
-    const validated = refreshApplication({
+    const validated = validateApplication({
       app, project: (name) => this.projects.get(`${this.opts.namespace}/${name}`), controllerNamespace: this.opts.namespace, now: () => now,
       resolveDestination: (d) => this.clusters.resolve(d),
     });
@@ -497,7 +498,7 @@ export class ApplicationController {
       if (ctx.signal.aborted) throw err;
       // Nothing is pruned or changed when git, rendering or the cluster fails: the previous
       // resources stay, the sync status becomes Unknown and the condition says why.
-      const message = redact(err instanceof Error ? err.message : String(err));
+      const message = redact(errorMessage(err));
       conditions.push({ type: ApplicationConditionType.ComparisonError, message: `${stage}: ${message}` });
       ctx.log.warn("comparison failed", { application: app.metadata.name, stage, error: message });
       const prevSync = (app.status as AppStatus | undefined)?.sync;
@@ -626,7 +627,7 @@ export class ApplicationController {
         else hooks = found;
       } catch (err) {
         if (ctx.signal.aborted) throw err;
-        renderError = redact(err instanceof Error ? err.message : String(err));
+        renderError = redact(errorMessage(err));
       }
     }
     const kinds = [
@@ -764,7 +765,7 @@ export class ApplicationController {
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       // Nothing was applied in this step; the operation ends with the reason, as Argo's does.
-      const message = redact(err instanceof Error ? err.message : String(err));
+      const message = redact(errorMessage(err));
       const failed: OperationState = { ...state, phase: "Error", message: `ComparisonError: ${message}`, finishedAt: now };
       await this.finishOperation(app, failed);
       return {};
@@ -818,10 +819,10 @@ export class ApplicationController {
           const o = [...target, ...live].find((x) => splitApiVersion(x.apiVersion).group === group && x.kind === kind);
           return o ? isNamespaced(o.apiVersion, o.kind) : undefined;
         },
-        isOutOfSync: (ref) => outOfSync.has(syncResourceKey(ref)),
+        isOutOfSync: (ref) => outOfSync.has(resourceRefKey(ref)),
       });
     } catch (err) {
-      const failed: OperationState = { ...state, phase: "Failed", message: redact(err instanceof Error ? err.message : String(err)), finishedAt: now };
+      const failed: OperationState = { ...state, phase: "Failed", message: redact(errorMessage(err)), finishedAt: now };
       await this.finishOperation(app, failed);
       return {};
     }
@@ -841,7 +842,7 @@ export class ApplicationController {
       ...(state.syncResult?.resources ?? []).map((r) => ({ ref: { group: r.group ?? "", kind: r.kind ?? "", namespace: r.namespace ?? "", name: r.name ?? "" }, version: r.version ?? "v1" })),
     ];
     for (const { ref, version } of refs) {
-      const key = syncResourceKey(ref);
+      const key = resourceRefKey(ref);
       if (observations.has(key)) continue;
       const apiVersion = ref.group ? `${ref.group}/${version}` : version;
       if (!cache.isWatched(apiVersion, ref.kind)) {

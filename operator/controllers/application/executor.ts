@@ -9,6 +9,7 @@ import type { AdaptiveLimiter } from "../../kube/adaptive.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
 import { UnknownKindError } from "../../kube/discovery.js";
 import { redact } from "../../runtime/redact.js";
+import { errorMessage } from "../../util/index.js";
 
 export const FIELD_MANAGER = "hawser";
 
@@ -113,7 +114,7 @@ async function runOne(client: KubeClient, a: SyncAction, limiter: AdaptiveLimite
     if (err instanceof KubeApiError && err.isNotFound && (a.type === "prune" || a.type === "delete-hook" || a.type === "finalize-hook")) {
       return { taskId: a.taskId, ok: true, message: a.type === "finalize-hook" ? "hook finalized" : "already gone" };
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     return { taskId: a.taskId, ok: false, message: redact(message) };
   }
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { refreshApplication } from "./refresh.js";
+import { validateApplication } from "./refresh.js";
 import type { ApplicationObject } from "./types.js";
 
 const projects: Record<string, Record<string, unknown>> = {
@@ -16,13 +16,13 @@ function app(spec: ApplicationObject["spec"], status?: ApplicationObject["status
 const valid = { project: "team-a", source: { repoURL: "https://git.example/r.git", path: "." }, destination: { server: "https://kubernetes.default.svc", namespace: "x" } };
 
 test("a valid spec has no conditions", () => {
-  const out = refreshApplication({ app: app(valid), project, controllerNamespace: "argocd", now: () => "T" });
+  const out = validateApplication({ app: app(valid), project, controllerNamespace: "argocd", now: () => "T" });
   assert.equal(out.status.conditions, undefined);
   assert.equal(out.status.controllerNamespace, "argocd");
 });
 
 test("a missing project, destination and source each give an InvalidSpecError", () => {
-  const out = refreshApplication({ app: app({ project: "nope" }), project, controllerNamespace: "argocd", now: () => "T" });
+  const out = validateApplication({ app: app({ project: "nope" }), project, controllerNamespace: "argocd", now: () => "T" });
   assert.deepEqual(out.status.conditions?.map((c) => c.message).sort(), [
     "Application referencing project nope which does not exist",
     "Destination server missing from app spec",
@@ -33,20 +33,20 @@ test("a missing project, destination and source each give an InvalidSpecError", 
 });
 
 test("an unchanged problem keeps its condition as it was (no new event, no status change)", () => {
-  const first = refreshApplication({ app: app({ ...valid, project: "nope" }), project, controllerNamespace: "argocd", now: () => "T1" });
-  const second = refreshApplication({ app: app({ ...valid, project: "nope" }, first.status), project, controllerNamespace: "argocd", now: () => "T2" });
+  const first = validateApplication({ app: app({ ...valid, project: "nope" }), project, controllerNamespace: "argocd", now: () => "T1" });
+  const second = validateApplication({ app: app({ ...valid, project: "nope" }, first.status), project, controllerNamespace: "argocd", now: () => "T2" });
   assert.deepEqual(second.status, first.status);
   assert.equal(second.newErrors.length, 0);
 });
 
 test("an omitted project means default", () => {
   const { project: _p, ...noProject } = valid;
-  const out = refreshApplication({ app: app(noProject), project, controllerNamespace: "argocd", now: () => "T" });
+  const out = validateApplication({ app: app(noProject), project, controllerNamespace: "argocd", now: () => "T" });
   assert.equal(out.status.conditions, undefined);
 });
 
 test("the project's source repositories and destinations are enforced", () => {
-  const out = refreshApplication({
+  const out = validateApplication({
     app: app({ ...valid, source: { repoURL: "https://elsewhere.example/r.git" }, destination: { server: "https://kubernetes.default.svc", namespace: "kube-system" } }),
     project, controllerNamespace: "argocd", now: () => "T",
   });

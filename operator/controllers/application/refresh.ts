@@ -69,7 +69,7 @@ export function validateSpec(
   return problems;
 }
 
-export function refreshApplication(inputs: RefreshInputs): RefreshOutcome {
+export function validateApplication(inputs: RefreshInputs): RefreshOutcome {
   const { app } = inputs;
   const problems = validateSpec(app, inputs.project, inputs.resolveDestination);
   const previous = app.status?.conditions ?? [];

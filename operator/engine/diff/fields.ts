@@ -1,27 +1,19 @@
 // Field-level helpers for the diff normalisers: JSON Pointer removal (RFC 6901), managedFields
 // (fieldsV1) removal, Kubernetes quantity equality and deep equality. Pure and in-place where noted.
+import { deepEqual, isRecord } from "../../util/index.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
+/** isRecord, typed for JSON. */
 export function isObject(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return isRecord(v);
 }
 
 export function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 /** "/spec/template/0" → ["spec", "template", "0"]; "~1" is "/" and "~0" is "~". */
 export function parsePointer(pointer: string): string[] {

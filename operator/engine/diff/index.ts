@@ -10,11 +10,13 @@
 import { ANNOTATION_COMPARE_OPTIONS } from "../../api/annotations.js";
 import type { ResourceIgnoreDifferences } from "../../api/generated/application.js";
 import { DEFAULT_COMPARE_OPTIONS, settingsIgnoreDifferences, type ArgoSettings, type ResolvedIgnoreDifferences } from "../settings.js";
-import { clone, deepEqual, isObject, projectFieldSet, type Json, type JsonObject } from "./fields.js";
+import { clone, isObject, projectFieldSet, type Json, type JsonObject } from "./fields.js";
 import { predictLive } from "./merge.js";
 import { applyIgnoreRules, LAST_APPLIED_ANNOTATION, managedFieldSets, matchingRules, preNormalize, resourceIdOf } from "./normalize.js";
+import { deepEqual } from "../../util/index.js";
 
-export { deepEqual, quantityNanos, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
+export { deepEqual } from "../../util/index.js";
+export { quantityNanos, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
 export { unifiedDiff } from "./unified.js";
 // For the sync path (RespectIgnoreDifferences) and the controller's own normalisation needs.
 export { applyIgnoreRules, matchingRules, resourceIdOf } from "./normalize.js";

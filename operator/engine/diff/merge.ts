@@ -14,7 +14,8 @@
 //     types through their Go structs). Pointer fields keep their zero (`replicas: 0` stays in
 //     live), so a real change to zero is still seen. Custom resources are stored as sent: no rule.
 //   - a quantity equal in value to live's (cpu "1000m" vs "1") keeps live's spelling.
-import { deepEqual, isObject, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
+import { isObject, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
+import { deepEqual } from "../../util/index.js";
 
 const MERGE_KEYS = ["name", "containerPort", "port", "mountPath", "devicePath", "ip", "topologyKey"];
 // Maps whose values are quantities (resources.limits/requests, ResourceQuota hard, PV capacity).

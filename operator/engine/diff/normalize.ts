@@ -3,9 +3,10 @@
 // stringData, aggregated ClusterRole rules, and ignoreDifferences rules (JSON pointers, jq path
 // expressions, fields owned by named managers).
 import { json as jq } from "jq-wasm";
-import { globMatch } from "../glob.js";
+import { gobwasMatch } from "../../util/glob.js";
 import type { CompareOptions, ResolvedIgnoreDifferences } from "../settings.js";
 import { isObject, removeFieldSet, removePointer, type Json, type JsonObject } from "./fields.js";
+import { errorFirstLine, errorMessage } from "../../util/index.js";
 
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -72,7 +73,7 @@ export function preNormalize(obj: JsonObject, compare: CompareOptions): void {
 /** Rules that apply to a resource: group/kind globs ("*" for all), exact name/namespace when set. */
 export function matchingRules(rules: ResolvedIgnoreDifferences[], id: ResourceId): ResolvedIgnoreDifferences[] {
   return rules.filter(
-    (r) => globMatch(r.group || "", id.group) && globMatch(r.kind, id.kind) && (!r.name || r.name === id.name) && (!r.namespace || r.namespace === id.namespace),
+    (r) => gobwasMatch(r.group || "", id.group) && gobwasMatch(r.kind, id.kind) && (!r.name || r.name === id.name) && (!r.namespace || r.namespace === id.namespace),
   );
 }
 
@@ -114,7 +115,7 @@ export async function applyIgnoreRules(obj: JsonObject, rules: ResolvedIgnoreDif
       try {
         removePointer(cur, p);
       } catch (err) {
-        warnings.push(err instanceof Error ? err.message : String(err));
+        warnings.push(errorMessage(err));
       }
     }
     for (const expr of rule.jqPathExpressions) {
@@ -123,7 +124,7 @@ export async function applyIgnoreRules(obj: JsonObject, rules: ResolvedIgnoreDif
         if (isObject(out)) cur = out;
         else warnings.push(`jq path expression ${expr} did not produce an object`);
       } catch (err) {
-        warnings.push(`jq path expression ${expr}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+        warnings.push(`jq path expression ${expr}: ${errorFirstLine(err)}`);
       }
     }
   }

@@ -1,6 +1,7 @@
 // autoscaling/HorizontalPodAutoscaler health, as gitops-engine's. autoscaling/v1 carries its
 // conditions as JSON in an annotation; v2 (and the betas) in status.conditions.
 import { annotationsOf, asRecord, getRecords, versionOf, type HealthStatus, type KubeObj } from "./types.js";
+import { errorMessage } from "../../util/index.js";
 
 const CONDITIONS_ANNOTATION = "autoscaling.alpha.kubernetes.io/conditions";
 const WAITING: HealthStatus = { status: "Progressing", message: "Waiting to Autoscale" };
@@ -44,7 +45,7 @@ export function getHPAHealth(obj: KubeObj): HealthStatus {
     try {
       parsed = JSON.parse(raw);
     } catch (err) {
-      throw new Error(`failed to convert conditions annotation to typed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`failed to convert conditions annotation to typed: ${errorMessage(err)}`);
     }
     if (!Array.isArray(parsed)) throw new Error("failed to convert conditions annotation to typed: not a list");
     const conditions = parsed.map(asRecord).filter((r): r is Record<string, unknown> => r !== undefined).map(toCondition);

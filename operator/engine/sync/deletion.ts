@@ -10,7 +10,8 @@
 // operator carries on where the last one stopped. Pure: the controller applies the decisions.
 import { ANNOTATION_DELETION_APPROVED, FINALIZER_RESOURCES, FINALIZER_RESOURCES_BACKGROUND } from "../../api/annotations.js";
 import { deletionApproved, describeObject, hookDeletePolicies, hookTypes, mergeSyncOptions, resourceSyncOptions, syncWave, type SyncOptions } from "./annotations.js";
-import { splitApiVersion, type KubeObject } from "./types.js";
+import { type KubeObject } from "./types.js";
+import { splitApiVersion } from "../../util/index.js";
 
 export const FINALIZER_PRE_DELETE = "pre-delete-finalizer.argocd.argoproj.io";
 export const FINALIZER_POST_DELETE = "post-delete-finalizer.argocd.argoproj.io";

@@ -16,15 +16,8 @@ import {
   SyncAnnotationError,
   type SyncOptions,
 } from "./annotations.js";
-import {
-  resourceKey,
-  splitApiVersion,
-  type HookDeletePolicy,
-  type HookType,
-  type KubeObject,
-  type ResourceRef,
-  type SyncPhase,
-} from "./types.js";
+import { resourceRefKey, type HookDeletePolicy, type HookType, type KubeObject, type ResourceRef, type SyncPhase } from "./types.js";
+import { splitApiVersion } from "../../util/index.js";
 
 /** Helm's kind_sorter order, which gitops-engine copies; kinds not listed go after all of these. */
 export const KIND_ORDER: readonly string[] = [
@@ -148,7 +141,7 @@ export function buildSyncPlan(input: PlanInput): SyncPlan {
   const liveByKey = new Map<string, KubeObject>();
   for (const obj of input.live) {
     const { group } = splitApiVersion(obj.apiVersion);
-    liveByKey.set(resourceKey(refOf(obj, group, obj.metadata.namespace ?? "")), obj);
+    liveByKey.set(resourceRefKey(refOf(obj, group, obj.metadata.namespace ?? "")), obj);
   }
 
   const tasks: SyncTask[] = [];
@@ -158,7 +151,7 @@ export function buildSyncPlan(input: PlanInput): SyncPlan {
     const namespace = namespaceOf(raw, group);
     if (isSkipped(raw)) {
       // Neither applied nor pruned: the live copy, if any, is left alone.
-      if (raw.metadata.name) targetKeys.add(resourceKey(refOf(raw, group, namespace)));
+      if (raw.metadata.name) targetKeys.add(resourceRefKey(refOf(raw, group, namespace)));
       continue;
     }
     const res = resourceSyncOptions(raw);
@@ -175,8 +168,8 @@ export function buildSyncPlan(input: PlanInput): SyncPlan {
         if (!namespace) delete target.metadata.namespace;
         if (raw.metadata.generateName && !raw.metadata.name) delete target.metadata.generateName;
         const ref = { group, kind: raw.kind, namespace, name };
-        const live = liveByKey.get(resourceKey(ref));
-        targetKeys.add(resourceKey(ref));
+        const live = liveByKey.get(resourceRefKey(ref));
+        targetKeys.add(resourceRefKey(ref));
         tasks.push({
           id: taskId(ref, phase), ref, version, phase, wave, hookType, operation: "create", target, live,
           deletePolicies: hookDeletePolicies(raw), options: taskOptions,
@@ -186,7 +179,7 @@ export function buildSyncPlan(input: PlanInput): SyncPlan {
     }
     if (!raw.metadata.name) throw new SyncAnnotationError(`${describeObject(raw)}: a resource that is not a hook needs metadata.name`);
     const ref = refOf(raw, group, namespace);
-    const key = resourceKey(ref);
+    const key = resourceRefKey(ref);
     targetKeys.add(key);
     const target: KubeObject = namespace && !raw.metadata.namespace ? { ...raw, metadata: { ...raw.metadata, namespace } } : raw;
     const live = liveByKey.get(key);
@@ -220,8 +213,8 @@ export function buildSyncPlan(input: PlanInput): SyncPlan {
   }
   let selectedTasks = [...byId.values()];
   if (selected.length > 0) {
-    const wanted = new Set(selected.map((r) => resourceKey({ group: r.group ?? "", kind: r.kind, namespace: r.namespace ?? "", name: r.name })));
-    selectedTasks = tasks.filter((t) => wanted.has(resourceKey(t.ref)));
+    const wanted = new Set(selected.map((r) => resourceRefKey({ group: r.group ?? "", kind: r.kind, namespace: r.namespace ?? "", name: r.name })));
+    selectedTasks = tasks.filter((t) => wanted.has(resourceRefKey(t.ref)));
   }
   if (options.applyOutOfSyncOnly && input.isOutOfSync) {
     const outOfSync = input.isOutOfSync;
@@ -255,7 +248,7 @@ function refOf(obj: KubeObject, group: string, namespace: string): ResourceRef {
 }
 
 export function taskId(ref: ResourceRef, phase: SyncPhase): string {
-  return `${resourceKey(ref)}:${phase}`;
+  return `${resourceRefKey(ref)}:${phase}`;
 }
 
 /**

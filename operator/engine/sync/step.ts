@@ -10,7 +10,7 @@ import type { PropagationPolicy } from "./annotations.js";
 import type { SyncPlan, SyncTask } from "./plan.js";
 import {
   describeRef,
-  resourceKey,
+  resourceRefKey,
   type HealthCode,
   type HookDeletePolicy,
   type KubeObject,
@@ -28,7 +28,7 @@ export interface Observation {
   exists?: boolean;
 }
 
-/** Observations keyed by resourceKey(ref) (`group/kind/namespace/name`). */
+/** Observations keyed by resourceRefKey(ref) (`group/kind/namespace/name`). */
 export type Observations = ReadonlyMap<string, Observation>;
 
 export interface StepOptions {
@@ -108,7 +108,7 @@ function isSuccessful(r: Result): boolean {
 }
 function resultId(r: Result): string {
   // Same shape as taskId(); PreDelete/PostDelete results (from deletion) never match a sync task.
-  return `${resourceKey(r)}:${r.syncPhase ?? "Sync"}`;
+  return `${resourceRefKey(r)}:${r.syncPhase ?? "Sync"}`;
 }
 
 /** Decides and records the next step of the operation. The input state is not modified. */
@@ -131,7 +131,7 @@ export function nextSyncStep(plan: SyncPlan, current: OperationState, observatio
   for (const r of results) {
     if (r.hookPhase !== "Running") continue;
     const task = tasksById.get(resultId(r));
-    const obs = observations.get(resourceKey(r));
+    const obs = observations.get(resourceRefKey(r));
     const next = refresh(r, obs);
     if (next === undefined) continue;
     r.hookPhase = next.phase;

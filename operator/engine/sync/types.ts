@@ -35,13 +35,8 @@ export interface ResourceRef {
   name: string;
 }
 
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const i = apiVersion.indexOf("/");
-  return i < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
-}
-
 /** `group/kind/namespace/name`, the key observations and selections are looked up by. */
-export function resourceKey(ref: ResourceRef): string {
+export function resourceRefKey(ref: ResourceRef): string {
   return `${ref.group}/${ref.kind}/${ref.namespace}/${ref.name}`;
 }
 

@@ -8,7 +8,8 @@
 // if the project would allow it both as a namespaced and as a cluster-scoped kind.
 import { isDestinationPermitted, isResourcePermitted, type ProjectPolicySpec } from "../project.js";
 import { describeObject } from "./annotations.js";
-import { splitApiVersion, type KubeObject } from "./types.js";
+import { type KubeObject } from "./types.js";
+import { splitApiVersion } from "../../util/index.js";
 
 export interface TaskValidationInput {
   targets: readonly KubeObject[];

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compileGitPathspec, doublestarMatch } from "./doublestar.js";
+import { compileGitPathspec, doublestarMatch } from "./glob.js";
 
 // Cases follow bmatcuk/doublestar v4's Match (the git file generator's dialect).
 const table: [pattern: string, path: string, match: boolean][] = [
