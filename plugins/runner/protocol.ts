@@ -7,7 +7,7 @@
 // Each frame type has a maximum length that the decoder checks from the 5-byte prefix, before it
 // buffers the payload, so neither side can be made to hold more than it allows. Closing the
 // connection before the RESULT cancels the run (the runner kills the tool's process group).
-import type { ExecFailure } from "../exec.js";
+import type { ExecFailure, ToolRun } from "../exec.js";
 
 export const FRAME_REQUEST = 0x01;
 export const FRAME_STDIN = 0x02;
@@ -33,24 +33,12 @@ export const RESPONSE_FRAME_LIMITS: Readonly<Record<number, number>> = {
   [FRAME_STDOUT]: MAX_CHUNK_BYTES, [FRAME_STDERR]: MAX_CHUNK_BYTES, [FRAME_RESULT]: MAX_RESULT_BYTES,
 };
 
-/** A run request: runTool's prepared ToolRun without the signal and the callback. */
-export interface RunRequest {
-  op: "run";
-  cmd: string;
-  args: string[];
-  env: Record<string, string>;
-  cwd?: string;
-  label: string;
-  timeoutMs: number;
-  killGraceMs: number;
-  maxStdoutBytes: number;
-  maxStderrBytes: number;
-  outputLimitMessage?: string;
-  memoryBytes: number;
-  cpuSeconds: number;
-  /** false: stdin is closed without writing (runTool's `input: undefined`). */
-  hasInput: boolean;
-}
+/**
+ * A run request: runTool's prepared ToolRun on the wire, without what cannot travel (the abort
+ * signal, the output callback, stdin, which follows in its own frames).
+ */
+export type RunRequest = { op: "run"; /** false: stdin is closed without writing (runTool's `input: undefined`). */ hasInput: boolean }
+  & Omit<ToolRun, "signal" | "onOutput" | "input">;
 
 /** Asks the runner how it isolates tools; the operator logs the answer at start-up. */
 export interface PingRequest {
