@@ -3,7 +3,9 @@
 // Deployment's `paused: true` dropped from git left the app Synced and the Deployment paused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { KubeClient } from "../../operator/kube/client.js";
 import { loadKubeConfig } from "../../operator/operator.js";
@@ -13,6 +15,7 @@ import { startGitServer } from "../support/git-server.js";
 import { startOperatorProcess } from "../support/operator-process.js";
 
 const API = "argoproj.io/v1alpha1";
+const root = fileURLToPath(new URL("../..", import.meta.url));
 
 function deployment(paused: boolean): string {
   return stringify({
@@ -51,6 +54,17 @@ test("a field removed from git is drift, and the sync removes it from the live o
   await eventually(async () => assert.equal(await paused(), true, "git's paused Deployment applied"), { timeoutMs: 90_000, message: "initial sync" });
 
   const sha = await git.commitFiles("app", { "app/deploy.yaml": deployment(false) }, "drop paused");
+  // `hawser app diff` must see the same drift the controller will (issue 11): the field git no
+  // longer declares is a difference. The controller has not looked at the new commit yet (no resync,
+  // no refresh), so nothing has been synced away.
+  const diff = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", "diff", "web", "--revision", sha, "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
+      { cwd: root, encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env, HAWSER_INSTALLATION_ID: ns } },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
+  });
+  assert.equal(diff.code, 1, `hawser app diff reports the removed field as a difference (exit 1): ${diff.stdout}${diff.stderr}`);
+  assert.match(diff.stdout, /^-\s+paused: true$/m, `the diff shows paused going away: ${diff.stdout}`);
+  assert.equal(await paused(), true, "nothing was synced while diffing");
   await client.patch({ apiVersion: API, kind: "Application", name: "web", namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } });
   await eventually(async () => {
     const s = (await client.get(API, "Application", "web", ns))?.status as { sync?: { revision?: string } } | undefined;

@@ -10,6 +10,7 @@ import { builtinPlugins } from "../../../plugins/index.js";
 import { LABEL_SECRET_TYPE } from "../../api/annotations.js";
 import type { Application } from "../../api/index.js";
 import { compareAppState } from "../../controllers/application/compare.js";
+import { FIELD_MANAGER } from "../../controllers/application/executor.js";
 import { maskSecrets, unifiedDiff, type JsonObject } from "../../engine/diff/index.js";
 import { defaultSettings, parseArgoSettings } from "../../engine/settings.js";
 import { SecretCredentialStore } from "../../git/credentials.js";
@@ -200,6 +201,9 @@ async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSour
     isNamespaced: (apiVersion, kind) => namespaced.get(`${apiVersion}/${kind}`),
     ignoreDifferences: app.spec.ignoreDifferences,
     settings,
+    // The controller's apply field manager: what it owns in managedFields stands for what was last
+    // applied, so a field removed from git is a difference here as it is in the controller.
+    fieldManager: FIELD_MANAGER,
     lookupLive: (apiVersion, kind, ns, objName) => listed.get(listedKey(apiVersion, kind, ns, objName)),
   });
   const warnings = [...rendered.warnings];
