@@ -5,6 +5,7 @@
 // ResourcesUpToDate, RolloutProgressing), and run RollingSync rollouts step by step. On any generation or validation error, and when a desired name belongs to an
 // Application this set does not own, nothing is created, changed or deleted. controller.ts runs it.
 import { ARGO_API_VERSION } from "../../api/annotations.js";
+import type { ApplicationSetCondition } from "../../api/index.js";
 import { secretData } from "../../cluster/clusters.js";
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import type { ClusterLister, ClusterSecret, KubeLookup } from "../../../generators/types.js";
@@ -28,13 +29,8 @@ export const DEFAULT_WRITE_CONCURRENCY = 32;
 export const ROLLOUT_REQUEUE_MS = 10_000;
 const RACE_REQUEUE_MS = 1000;
 
-export interface ApplicationSetCondition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-  lastTransitionTime?: string;
-}
+/** The CRD's condition type (generated from crds/), not a copy of it. */
+export type { ApplicationSetCondition };
 
 export interface ApplicationSetReconcilerDeps {
   client: KubeClient;
