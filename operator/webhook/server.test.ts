@@ -11,6 +11,7 @@ import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "../runtime/logger.js";
 import { eventually } from "../../test/support/eventually.js";
+import { postHeadersFirst, type PostReply } from "../../test/support/http-post.js";
 import { pushConcerns } from "./match.js";
 import { webhookSecretsFrom, type PushEvent, type WebhookSecrets } from "./parse.js";
 import { maxPayloadBytesFrom, startWebhookServer, type WebhookServer, type WebhookServerOptions } from "./server.js";
@@ -35,28 +36,10 @@ async function serve(t: { after(fn: () => Promise<void>): void }, opts: Partial<
   return { server, pushes, logs };
 }
 
-interface Reply { status: number; text: string }
+type Reply = PostReply;
 
-/**
- * A POST on its own connection. `body` undefined sends only the headers (with the declared
- * Content-Length) and waits for the answer: a server that reads the body first never answers.
- */
-function post(port: number, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/api/webhook", headers, agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => { text += c; });
-      res.on("end", () => {
-        resolve({ status: res.statusCode ?? 0, text });
-        req.destroy();
-      });
-    });
-    req.on("error", reject);
-    if (body) req.end(body);
-    else req.flushHeaders();
-  });
-}
+const post = (port: number, headers: Record<string, string>, body?: Buffer): Promise<Reply> =>
+  postHeadersFirst(`http://127.0.0.1:${port}/api/webhook`, headers, body, 60_000);
 
 const sign = (body: Buffer, secret: string): string => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 const githubPush = Buffer.from(JSON.stringify({ ref: "refs/heads/main", repository: { html_url: REPO, default_branch: "main" }, commits: [] }));

@@ -6,37 +6,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
-import http from "node:http";
 import { KubeClient } from "../../operator/kube/client.js";
 import { loadKubeConfig } from "../../operator/operator.js";
 import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
 import { startGitServer } from "../support/git-server.js";
+import { postHeadersFirst } from "../support/http-post.js";
 import { startOperatorProcess } from "../support/operator-process.js";
 
 const API = "argoproj.io/v1alpha1";
 
-/**
- * POST on a fresh connection with a timeout. Without `body`, only the headers are sent: an
- * answer then proves the server decided without reading the body.
- */
-function post(url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "POST", headers, agent: false, timeout: 10_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => { text += c; });
-      res.on("end", () => {
-        resolve({ status: res.statusCode ?? 0, text });
-        req.destroy();
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error(`POST ${url} timed out`)));
-    req.on("error", reject);
-    if (body !== undefined) req.end(body);
-    else req.flushHeaders();
-  });
-}
+const post = postHeadersFirst;
 
 async function reconciles(probe: string): Promise<number> {
   const res = await fetch(`${probe}/metrics`);
