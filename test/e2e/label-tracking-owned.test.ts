@@ -103,9 +103,13 @@ test("label tracking: a Job its CronJob owns, carrying the app's label, is neith
     assert.equal((cm?.data as Record<string, string> | undefined)?.value, "2", "the change reached the cluster");
   }, { timeoutMs: 120_000, message: "second sync" });
 
-  const s = await status();
-  assert.equal(s?.sync?.status, "Synced", `the owned Job does not make the app OutOfSync: ${JSON.stringify(s?.resources)}`);
-  assert.ok(!(s?.resources ?? []).some((r) => r.name === jobName), `the owned Job is not listed among the app's resources: ${JSON.stringify(s?.resources)}`);
+  // The refresh after the sync writes the status the sync produced; until then it may still show the
+  // compare from before the sync (settings OutOfSync).
+  await eventually(async () => {
+    const s = await status();
+    assert.equal(s?.sync?.status, "Synced", `the owned Job does not make the app OutOfSync: ${JSON.stringify(s?.resources)}`);
+    assert.ok(!(s?.resources ?? []).some((r) => r.name === jobName), `the owned Job is not listed among the app's resources: ${JSON.stringify(s?.resources)}`);
+  }, { timeoutMs: 60_000, message: "status after the second sync" });
   const job = await client.get("batch/v1", "Job", jobName, dest);
   assert.ok(job && !job.metadata.deletionTimestamp, "the CronJob's Job survived the automated sync with prune");
 });
