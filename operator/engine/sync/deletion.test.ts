@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FINALIZER_RESOURCES, FINALIZER_RESOURCES_BACKGROUND } from "../../api/annotations.js";
-import { deleteHookFinalizers, deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nextDeletionStep, type DeletionInput } from "./deletion.js";
+import { ANNOTATION_DELETION_APPROVED, FINALIZER_RESOURCES, FINALIZER_RESOURCES_BACKGROUND } from "../../api/annotations.js";
+import {
+  deleteHookFinalizers, deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nameDeleteHook, nextDeletionStep, stuckDeletionMessage,
+  type DeletionInput, type DeletionStep,
+} from "./deletion.js";
+import { loadYaml } from "./testdata/fixtures.js";
 import type { KubeObject } from "./types.js";
 
 function obj(kind: string, name: string, annotations: Record<string, string> = {}, extra: Partial<KubeObject["metadata"]> = {}): KubeObject {
@@ -110,5 +114,52 @@ describe("delete hook helpers", () => {
     assert.deepEqual(deleteHookFinalizers([helmPost]), [FINALIZER_POST_DELETE], "Helm post-delete maps to PostDelete");
     assert.deepEqual(deleteHookFinalizers([obj("ConfigMap", "a")]), [], "none without hooks");
     assert.deepEqual(names(deleteHooks([preHook, postHook, helmPost]).postDelete), ["hp", "post"], "postDelete hooks");
+  });
+});
+
+describe("Delete=confirm approval (testdata/confirmation.yaml)", () => {
+  const confirm = obj("ConfigMap", "precious", { "argocd.argoproj.io/sync-options": "Delete=confirm" });
+  const cases = loadYaml<Array<{ name: string; since: string; annotations?: Record<string, string>; confirmed: boolean }>>("confirmation.yaml");
+  for (const c of cases) {
+    it(c.name, () => {
+      // The controller passes the annotation read by Argo's key and the app's deletionTimestamp.
+      const step = nextDeletionStep(input({ live: [confirm], approvedAt: c.annotations?.[ANNOTATION_DELETION_APPROVED], deletionRequestedAt: c.since }));
+      if (c.confirmed) assert.deepEqual(names(step.delete), ["precious"], "approved: deleted");
+      else {
+        assert.deepEqual(step.delete, [], "nothing deleted without a fresh approval");
+        assert.equal(step.removeFinalizer, undefined, "the finalizer stays");
+        assert.ok(step.waitingFor.some((w) => w.includes(ANNOTATION_DELETION_APPROVED)), `says how to approve: ${step.waitingFor.join("; ")}`);
+      }
+    });
+  }
+});
+
+const status = loadYaml<{
+  stuck: { now: string; cases: Array<{ name: string; deletionTimestamp?: string; step: Pick<DeletionStep, "error" | "waitingFor">; expect: string | null }> };
+  hooks: { uid: string; cases: Array<{ name: string; manifest: KubeObject; expect?: KubeObject; unchanged?: boolean }> };
+}>("deletion-status.yaml");
+
+describe("stuckDeletionMessage (testdata/deletion-status.yaml)", () => {
+  for (const c of status.stuck.cases) {
+    it(c.name, () => {
+      assert.equal(stuckDeletionMessage(c.step, c.deletionTimestamp, Date.parse(status.stuck.now)), c.expect ?? undefined, "DeletionError message");
+    });
+  }
+});
+
+describe("nameDeleteHook (testdata/deletion-status.yaml)", () => {
+  for (const c of status.hooks.cases) {
+    it(c.name, () => {
+      const before = JSON.stringify(c.manifest);
+      const out = nameDeleteHook(c.manifest, status.hooks.uid);
+      assert.equal(JSON.stringify(c.manifest), before, "the manifest is not modified");
+      if (c.unchanged) assert.equal(out, c.manifest, "returned as it is");
+      else assert.deepEqual(out, c.expect, "named");
+    });
+  }
+  it("names the same hook the same on every step, and differently per app", () => {
+    const hook = status.hooks.cases[0]!.manifest;
+    assert.equal(nameDeleteHook(hook, "aaaaaaa1-0000").metadata.name, nameDeleteHook(hook, "aaaaaaa1-0000").metadata.name, "stable");
+    assert.notEqual(nameDeleteHook(hook, "aaaaaaa1-0000").metadata.name, nameDeleteHook(hook, "bbbbbbb2-0000").metadata.name, "per app");
   });
 });

@@ -156,6 +156,38 @@ export function deleteHookFinalizers(target: readonly KubeObject[]): string[] {
   return out;
 }
 
+/** After this long, a deletion still waiting on something says so in a DeletionError condition. */
+export const STUCK_DELETION_MS = 60_000;
+
+/**
+ * The DeletionError message for a step: its error, or, once the deletion has waited longer than
+ * STUCK_DELETION_MS since `deletionTimestamp`, what it waits for (the first five, then a count).
+ * Undefined clears the condition. A missing deletionTimestamp counts as requested just now; an
+ * unparsable one never counts as stuck.
+ */
+export function stuckDeletionMessage(step: Pick<DeletionStep, "error" | "waitingFor">, deletionTimestamp: string | undefined, nowMs: number): string | undefined {
+  if (step.error !== undefined) return step.error;
+  const waitedMs = nowMs - (deletionTimestamp === undefined ? nowMs : Date.parse(deletionTimestamp));
+  if (step.waitingFor.length === 0 || !(waitedMs > STUCK_DELETION_MS)) return undefined;
+  const more = step.waitingFor.length > 5 ? ` and ${step.waitingFor.length - 5} more` : "";
+  return `Application deletion is waiting for ${step.waitingFor.slice(0, 5).join("; ")}${more}`;
+}
+
+/**
+ * A delete hook written with generateName gets a stable name (the prefix, the app uid's first 7
+ * hex digits and the stage), so every deletion step finds the same object. Anything else, a
+ * named object or a hook of another type, is returned as it is.
+ */
+export function nameDeleteHook<T extends KubeObject>(m: T, appUid: string): T {
+  if (m.metadata.name) return m;
+  const types = hookTypes(m);
+  const stage = types.includes("PreDelete") ? "predelete" : types.includes("PostDelete") ? "postdelete" : undefined;
+  if (!stage) return m;
+  const { generateName, ...meta } = m.metadata;
+  if (typeof generateName !== "string") return m;
+  return { ...m, metadata: { ...meta, name: `${generateName}${appUid.replace(/-/g, "").slice(0, 7)}-${stage}`.toLowerCase() } };
+}
+
 /** The PreDelete and PostDelete hooks among prepared target objects. */
 export function deleteHooks(target: readonly KubeObject[]): { preDelete: KubeObject[]; postDelete: KubeObject[] } {
   return {
