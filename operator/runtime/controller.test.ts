@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Controller } from "./controller.js";
 import { memoryLogger } from "./logger.js";
 import { ExponentialRateLimiter } from "./rate-limiter.js";
-import { StallingError, WaitingError, type ReconcileContext } from "./reconciler.js";
+import { GenericError, StallingError, TerminalError, WaitingError, type ReconcileContext } from "./reconciler.js";
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
@@ -57,16 +57,98 @@ test("a thrown error is retried with per-key backoff until it succeeds", async (
   await c.stop();
 });
 
-test("requeueAfter is honoured; stalling errors are not retried; waiting errors requeue", async () => {
-  const times: Record<string, number[]> = { a: [], s: [], w: [] };
+/** Records the controller's calls to its queue instead of making them (no timers, no retries). */
+function recordQueueOps(c: Controller): Map<string, string[]> {
+  const ops = new Map<string, string[]>();
+  const record = (key: string, op: string): void => { ops.set(key, [...(ops.get(key) ?? []), op]); };
+  c.queue.addAfter = (key, delayMs) => record(key, `addAfter ${delayMs}`);
+  c.queue.addRateLimited = (key) => record(key, "addRateLimited");
+  c.queue.forget = (key) => record(key, "forget");
+  return ops;
+}
+
+test("each reconcile outcome maps to its queue operations", async () => {
+  const throws: Record<string, () => unknown> = {
+    requeue: () => ({ requeueAfterMs: 30_000 }),
+    ok: () => undefined,
+    wait: () => { throw new WaitingError("DependencyNotReady", "project missing", 30_000); },
+    wrappedWait: () => { throw new Error("render failed", { cause: new WaitingError("RepoNotReady", "no repo", 10_000) }); },
+    stall: () => { throw new StallingError("InvalidSpec", "bad spec"); },
+    terminal: () => { throw new TerminalError("cannot work"); },
+    generic: () => { throw new GenericError("Conflict", "changed meanwhile"); },
+    plain: () => { throw new Error("transient"); },
+  };
+  const { logger, lines } = memoryLogger();
+  const c = new Controller({ name: "outcomes", workers: 2, log: logger, reconciler: { reconcile: async (ctx) => throws[ctx.key]!() as undefined } });
+  const ops = recordQueueOps(c);
+  c.start();
+  for (const k of Object.keys(throws)) c.enqueue(k);
+  await until(() => Object.keys(throws).every((k) => ops.has(k)));
+  await c.stop();
+  assert.deepEqual(Object.fromEntries(ops), {
+    requeue: ["forget", "addAfter 30000"],
+    ok: ["forget"],
+    wait: ["forget", "addAfter 30000"],
+    wrappedWait: ["forget", "addAfter 10000"],
+    stall: ["forget"],
+    terminal: ["forget"],
+    generic: ["addRateLimited"],
+    plain: ["addRateLimited"],
+  }, "a wait is requeued like a requeueAfter and forgets the failures; stalls and terminal errors are not retried");
+  const levelOf = (key: string): string[] => lines.filter((l) => l.key === key).map((l) => `${String(l.level)} ${String(l.msg)}`);
+  assert.deepEqual(levelOf("wait").filter((l) => !l.startsWith("debug")), [], "a wait is not logged above debug");
+  assert.ok(lines.some((l) => l.key === "wait" && l.level === "debug" && l.msg === "waiting" && l.reason === "DependencyNotReady"), "a wait says why at debug");
+  assert.ok(levelOf("terminal").some((l) => l.startsWith("error")), `a terminal error is logged as an error: ${levelOf("terminal").join("; ")}`);
+  assert.ok(lines.some((l) => l.key === "generic" && l.level === "error" && l.reason === "Conflict"), "a GenericError's reason is logged");
+});
+
+test("a stall is logged once until the key reconciles otherwise", async () => {
+  let mode: "stall" | "other-stall" | "ok" = "stall";
+  let calls = 0;
+  const { logger, lines } = memoryLogger();
+  const c = new Controller({
+    name: "stalls", workers: 1, log: logger,
+    reconciler: {
+      reconcile: async () => {
+        calls++;
+        if (mode === "stall") throw new StallingError("InvalidSpec", "spec.destination is missing");
+        if (mode === "other-stall") throw new StallingError("InvalidSpec", "spec.project is missing");
+        return undefined;
+      },
+    },
+  });
+  c.start();
+  const run = async (m: typeof mode): Promise<void> => {
+    mode = m;
+    const before = calls;
+    c.enqueue("k");
+    await until(() => calls === before + 1);
+    await until(() => c.queue.processingCount === 0);
+  };
+  const warnings = (): number => lines.filter((l) => l.level === "warn" && l.msg === "reconcile stalled; not retrying until the object changes").length;
+  await run("stall");
+  await run("stall");
+  await run("stall");
+  assert.equal(warnings(), 1, "the same stall three times: one warning");
+  await run("other-stall");
+  assert.equal(warnings(), 2, "a different stall is said");
+  await run("ok");
+  await run("other-stall");
+  assert.equal(warnings(), 3, "after a success the stall is said again");
+  await c.stop();
+  assert.equal(calls, 6, "a stalled key is reconciled only when queued again");
+});
+
+test("requeueAfter and a waiting error reconcile the key again; a stalled key is not retried", async () => {
+  const calls: Record<string, number> = { a: 0, s: 0, w: 0 };
   const c = new Controller({
     name: "results", workers: 2, log: memoryLogger().logger,
     reconciler: {
       reconcile: async (ctx: ReconcileContext) => {
-        times[ctx.key]!.push(Date.now());
-        if (ctx.key === "a" && times.a!.length < 3) return { requeueAfterMs: 30 };
+        calls[ctx.key]!++;
+        if (ctx.key === "a" && calls.a! < 3) return { requeueAfterMs: 5 };
         if (ctx.key === "s") throw new StallingError("InvalidSpec", "bad spec");
-        if (ctx.key === "w" && times.w!.length < 2) throw new WaitingError("DependencyNotReady", "wait", 30);
+        if (ctx.key === "w" && calls.w! < 2) throw new WaitingError("DependencyNotReady", "wait", 5);
         return undefined;
       },
     },
@@ -75,12 +157,9 @@ test("requeueAfter is honoured; stalling errors are not retried; waiting errors 
   c.enqueue("a");
   c.enqueue("s");
   c.enqueue("w");
-  await until(() => times.a!.length === 3 && times.w!.length === 2);
-  await tick(100);
-  assert.equal(times.a!.length, 3);
-  assert.ok(times.a![1]! - times.a![0]! >= 25, "requeued after the delay, not at once");
-  assert.equal(times.s!.length, 1, "a stalled key is not retried");
-  assert.equal(times.w!.length, 2);
+  await until(() => calls.a === 3 && calls.w === 2);
+  await until(() => c.queue.processingCount === 0 && c.queue.length === 0);
+  assert.equal(calls.s, 1, "a stalled key is not retried");
   assert.equal(c.queue.retries("w"), 0, "waiting is not a failure");
   await c.stop();
 });

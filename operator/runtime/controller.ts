@@ -1,12 +1,16 @@
 // A controller: one work queue, N workers, and the single place where a reconcile's outcome is
 // mapped to queue operations (as controller-runtime's reconcileHandler): an error backs off per
-// key, a requeueAfter forgets the failures and schedules the key, success forgets the key.
+// key, a requeueAfter forgets the failures and schedules the key, success forgets the key. Typed
+// errors (reconciler.ts) choose their reaction: WaitingError requeues after its delay without
+// counting a failure, StallingError and TerminalError are not retried until the key is queued
+// again by a change, GenericError and any other error back off.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "./logger.js";
 import type { OperatorMetrics } from "./metrics.js";
 import { classifyOutcome, type ReconcileResult, type Reconciler } from "./reconciler.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { WorkQueue } from "./workqueue.js";
+import { errorMessage } from "../util/index.js";
 
 export interface ControllerOptions {
   name: string;
@@ -26,6 +30,8 @@ export class Controller {
   private readonly metrics: OperatorMetrics | undefined;
   private readonly abort = new AbortController();
   private running: Promise<void>[] = [];
+  /** Keys whose last reconcile stalled, with the stall (reason and message) last logged. */
+  private readonly stalled = new Map<string, string>();
 
   constructor(opts: ControllerOptions) {
     if (opts.workers < 1) throw new Error(`controller ${opts.name}: workers must be at least 1`);
@@ -85,6 +91,8 @@ export class Controller {
     this.metrics?.reconcileTime.observe({ controller: this.name }, seconds);
     const outcome = classifyOutcome(result, error);
     if (log.enabled("debug")) log.debug("reconcile completed", { durationMs: Math.round(seconds * 1000), outcome: outcome.kind });
+    // A stall is said once: the same stall again (an unrelated event re-queued the key) is debug.
+    if (outcome.kind !== "stalled") this.stalled.delete(key);
     switch (outcome.kind) {
       case "success":
         this.queue.forget(key);
@@ -92,20 +100,34 @@ export class Controller {
         this.metrics?.reconcileTotal.inc({ controller: this.name, result: outcome.requeueAfterMs ? "requeue_after" : "success" });
         break;
       case "wait":
+        // Not a failure: the backoff is reset and nothing is logged above debug.
         this.queue.forget(key);
         this.queue.addAfter(key, outcome.requeueAfterMs);
-        log.debug("waiting", { reason: (error as Error).message, requeueAfterMs: outcome.requeueAfterMs });
+        log.debug("waiting", { reason: outcome.reason, message: errorMessage(error), requeueAfterMs: outcome.requeueAfterMs });
         this.metrics?.reconcileTotal.inc({ controller: this.name, result: "requeue_after" });
         break;
-      case "stop":
+      case "stalled": {
         this.queue.forget(key);
-        log.warn("reconcile stalled; not retrying until the object changes", { error });
+        const said = `${outcome.reason}\n${errorMessage(error)}`;
+        if (this.stalled.get(key) !== said) {
+          this.stalled.set(key, said);
+          log.warn("reconcile stalled; not retrying until the object changes", { reason: outcome.reason, error });
+        } else {
+          log.debug("reconcile still stalled", { reason: outcome.reason });
+        }
         this.metrics?.reconcileTotal.inc({ controller: this.name, result: "stalled" });
+        break;
+      }
+      case "terminal":
+        this.queue.forget(key);
+        log.error("reconcile failed permanently; not retrying until the object changes", { error });
+        this.metrics?.reconcileTotal.inc({ controller: this.name, result: "error" });
+        this.metrics?.reconcileErrors.inc({ controller: this.name });
         break;
       case "retry":
         if (this.abort.signal.aborted) break; // shutting down: the next leader picks it up
         this.queue.addRateLimited(key);
-        log.error("reconcile failed; retrying with backoff", { error, retries: this.queue.retries(key) });
+        log.error("reconcile failed; retrying with backoff", { error, retries: this.queue.retries(key), ...(outcome.reason ? { reason: outcome.reason } : {}) });
         this.metrics?.reconcileTotal.inc({ controller: this.name, result: "error" });
         this.metrics?.reconcileErrors.inc({ controller: this.name });
         break;
