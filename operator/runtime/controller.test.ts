@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Controller } from "./controller.js";
 import { memoryLogger } from "./logger.js";
 import { ExponentialRateLimiter } from "./rate-limiter.js";
-import { GenericError, StallingError, TerminalError, WaitingError, type ReconcileContext } from "./reconciler.js";
+import { GenericError, StallingError, TerminalError, WaitingError, type ReconcileContext, type ReconcileResult } from "./reconciler.js";
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,7 +68,7 @@ function recordQueueOps(c: Controller): Map<string, string[]> {
 }
 
 test("each reconcile outcome maps to its queue operations", async () => {
-  const throws: Record<string, () => unknown> = {
+  const outcomes: Record<string, () => ReconcileResult | undefined> = {
     requeue: () => ({ requeueAfterMs: 30_000 }),
     ok: () => undefined,
     wait: () => { throw new WaitingError("DependencyNotReady", "project missing", 30_000); },
@@ -79,11 +79,11 @@ test("each reconcile outcome maps to its queue operations", async () => {
     plain: () => { throw new Error("transient"); },
   };
   const { logger, lines } = memoryLogger();
-  const c = new Controller({ name: "outcomes", workers: 2, log: logger, reconciler: { reconcile: async (ctx) => throws[ctx.key]!() as undefined } });
+  const c = new Controller({ name: "outcomes", workers: 2, log: logger, reconciler: { reconcile: async (ctx) => outcomes[ctx.key]!() } });
   const ops = recordQueueOps(c);
   c.start();
-  for (const k of Object.keys(throws)) c.enqueue(k);
-  await until(() => Object.keys(throws).every((k) => ops.has(k)));
+  for (const k of Object.keys(outcomes)) c.enqueue(k);
+  await until(() => Object.keys(outcomes).every((k) => ops.has(k)));
   await c.stop();
   assert.deepEqual(Object.fromEntries(ops), {
     requeue: ["forget", "addAfter 30000"],
