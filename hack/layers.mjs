@@ -23,6 +23,7 @@ export const LAYERS = [
   { name: "git, clusters, webhooks", units: ["operator/git/", "operator/cluster/", "operator/webhook/"] },
   { name: "plugins, generators", units: ["plugins/", "generators/"] },
   { name: "render, appset, modules", units: ["operator/render/", "operator/appset/", "operator/modules/"] },
+  { name: "app state", units: ["operator/appstate/"] },
   { name: "controllers", units: ["operator/controllers/"] },
   { name: "config", units: ["operator/config.ts"] },
   { name: "operator wiring", units: ["operator/operator.ts"] },

@@ -28,12 +28,17 @@ controller's namespace, where the Applications and argocd-cm live).
   get NAME [-o wide|json|yaml] [--refresh]
                        sync, health, revision, conditions, last operation and resources
   diff NAME [--repo URL=PATH]... [--local DIR [--local-repo-root ROOT]] [--revision R]
-       [--installation-id ID (default $HAWSER_INSTALLATION_ID)]
+       [--installation-id ID (default $HAWSER_INSTALLATION_ID)] [--server-side-diff]
                        the app's target (rendered as the controller does) against the live
                        objects it tracks; exit 0 no diff, 1 diff (unified, on stdout), 2 error.
                        Repositories are fetched into ~/.cache/hawser/cli, with the credentials
                        of the repository Secrets in NS when they are readable; a destination
                        other than in-cluster is reached through its Argo cluster Secret in NS.
+                       The comparison is the controller's (operator/appstate): the app's
+                       project must exist, and only objects it permits are compared.
+                       --server-side-diff diffs against an apply dry run unless the app's
+                       compare-options annotation says ServerSideDiff=false (as the
+                       operator's --server-side-diff-enabled).
   sync NAME [--revision R] [--prune] [--force] [--dry-run] [--strategy hook|apply]
             [--resource [GROUP]:KIND:[NAMESPACE/]NAME]... [--sync-option K=V]...
             [--server-side] [--apply-out-of-sync-only] [--replace] [--async] [--timeout S]
@@ -178,6 +183,7 @@ async function diff(ctx: Ctx): Promise<number> {
     ...(localDir ? { local: { dir: localDir, ...(root ? { root } : {}) } } : {}),
     ...(revision ? { revision } : {}),
     ...(installationID ? { installationID } : {}),
+    serverSideDiff: ctx.flags.booleans.get("server-side-diff") === true,
     log: createLogger({ level: "warn" }),
   });
   for (const w of result.warnings) process.stderr.write(redact(`hawser app diff: ${name}: ${w}`) + "\n");
@@ -335,7 +341,7 @@ const subs: Record<string, Sub> = {
   list: { spec: { values: ["output", "selector"] }, run: list },
   get: { spec: { values: ["output", "timeout"], booleans: ["refresh"] }, run: get },
   history: { spec: { values: ["output"] }, run: history },
-  diff: { spec: { values: ["local", "local-repo-root", "revision", "installation-id"], repeatable: ["repo"] }, run: diff },
+  diff: { spec: { values: ["local", "local-repo-root", "revision", "installation-id"], repeatable: ["repo"], booleans: ["server-side-diff"] }, run: diff },
   sync: {
     spec: { values: ["revision", "strategy", "timeout"], repeatable: ["resource", "sync-option"], booleans: ["prune", "force", "dry-run", "async", "server-side", "apply-out-of-sync-only", "replace"] },
     run: sync,

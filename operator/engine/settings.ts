@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { gobwasMatch } from "../util/glob.js";
 import { parseGoDuration } from "./sync/duration.js";
 import { errorFirstLine, errorMessage, isRecord } from "../util/index.js";
+import type { TrackingMethod } from "./tracking.js";
 
 export interface IgnoreDifferencesRule {
   jsonPointers: string[];
@@ -47,7 +48,7 @@ export interface ArgoSettings {
   /** `installationID`: marks this instance's resources when several share a cluster. */
   installationID?: string;
   /** `application.resourceTrackingMethod` (Argo 3 default: annotation). */
-  trackingMethod: "annotation" | "label" | "annotation+label";
+  trackingMethod: TrackingMethod;
   /** `application.instanceLabelKey`. */
   instanceLabelKey: string;
   /**

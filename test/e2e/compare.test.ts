@@ -22,7 +22,7 @@ import { readFile } from "node:fs/promises";
 import { parseAllDocuments, parse, stringify } from "yaml";
 import { ANNOTATION_INSTALLATION_ID } from "../../operator/api/annotations.js";
 import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { trackingId } from "../../operator/cluster/cluster-cache.js";
+import { trackingId } from "../../operator/engine/tracking.js";
 import { loadKubeConfig } from "../../operator/operator.js";
 import { evaluateResourceHealth } from "../../operator/engine/health/index.js";
 import { seedsDir } from "../crds/seeds.js";

@@ -1,27 +1,28 @@
-// `hawser app diff NAME`: the app's target rendered as the controller renders it, compared with the
-// objects in the cluster that carry the app's tracking annotation, with the argocd-cm settings
-// read from the cluster and the controller's own comparison (compareAppState).
+// `hawser app diff NAME`: the app's state as the controller sees it, through the same app-state
+// pipeline (operator/appstate): argocd-cm and the project read from the cluster, the target
+// rendered as the controller renders it, the live objects listed once (ListedLiveView) and compared
+// with the controller's compareApp. What differs is only where git and the live objects come from.
 import { execFile } from "node:child_process";
 import { readFile, realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { stringify } from "yaml";
 import { builtinPlugins } from "../../../plugins/index.js";
-import { LABEL_SECRET_TYPE } from "../../api/annotations.js";
+import { ARGO_API_VERSION, LABEL_SECRET_TYPE } from "../../api/annotations.js";
 import type { Application } from "../../api/index.js";
-import { compareAppState } from "../../controllers/application/compare.js";
-import { FIELD_MANAGER } from "../../controllers/application/executor.js";
+import { ListedLiveView } from "../../appstate/live.js";
+import { compareApp, renderTarget } from "../../appstate/pipeline.js";
+import { parseAppStateSettings } from "../../appstate/settings.js";
+import type { ApplicationObject } from "../../appstate/types.js";
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../../cluster/clusters.js";
 import { maskSecrets, unifiedDiff, type JsonObject } from "../../engine/diff/index.js";
-import { defaultSettings, parseArgoSettings } from "../../engine/settings.js";
+import type { ProjectPolicySpec } from "../../engine/project.js";
+import { missingProjectMessage } from "../../engine/sync/validate.js";
 import { SecretCredentialStore } from "../../git/credentials.js";
 import { RepoCache } from "../../git/repo-cache.js";
 import { checkFileSize, type Checkout, type ReadFileOptions, type RepoSource } from "../../git/types.js";
 import { KubeClient, type KubeObject } from "../../kube/client.js";
-import { managingApp, trackingKey } from "../../cluster/cluster-cache.js";
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../../cluster/clusters.js";
-import { UnknownKindError } from "../../kube/discovery.js";
-import { renderApplication, RenderCache } from "../../render/index.js";
-import { renderSettingsFromArgoCm } from "../../render/settings.js";
+import { RenderCache } from "../../render/index.js";
 import type { Logger } from "../../runtime/logger.js";
 import { MappedRepoSource } from "../render.js";
 
@@ -60,6 +61,8 @@ export interface LiveDiffInput {
   revision?: string;
   /** --installation-id, used when argocd-cm sets none (as the operator's flag). */
   installationID?: string;
+  /** --server-side-diff: the default when the app's compare-options annotation does not choose. */
+  serverSideDiff?: boolean;
   log: Logger;
 }
 
@@ -132,79 +135,32 @@ async function destinationCluster(client: KubeClient, namespace: string, app: Ap
 
 async function compareWithCluster(input: LiveDiffInput, app: Application, repos: RepoSource): Promise<LiveDiffResult> {
   const cluster = await destinationCluster(input.client, input.namespace, app);
-  if (cluster.server === IN_CLUSTER_SERVER) return compareIn(input, app, repos, input.client, cluster.server);
+  if (cluster.server === IN_CLUSTER_SERVER) return compareIn(input, app, repos, input.client, cluster);
   const remote = new KubeClient(kubeConfigForCluster(cluster));
   try {
-    return await compareIn(input, app, repos, remote, cluster.server);
+    return await compareIn(input, app, repos, remote, cluster);
   } finally {
     remote.close();
   }
 }
 
-async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSource, client: KubeClient, server: string): Promise<LiveDiffResult> {
+async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSource, client: KubeClient, cluster: ClusterEntry): Promise<LiveDiffResult> {
   const namespace = input.namespace;
-  const name = app.metadata.name ?? "";
-  const dest = app.spec.destination;
-
-  // Settings live with the controller (the kubeconfig's cluster), not in the destination.
+  const appObj = app as unknown as ApplicationObject;
+  // Settings and the project live with the controller (the kubeconfig's cluster), not in the destination.
   const cm = await input.client.get("v1", "ConfigMap", "argocd-cm", namespace);
-  const settings = cm ? parseArgoSettings((cm as { data?: Record<string, string> }).data) : defaultSettings();
-  settings.installationID ??= input.installationID;
-  // argocd-cm's tool settings, as the controller renders with them (built-ins read them when made).
-  const renderSettings = renderSettingsFromArgoCm((cm as { data?: Record<string, string> } | undefined)?.data);
-  const rendered = await renderApplication(app, { repos, plugins: builtinPlugins(renderSettings), settings: renderSettings, cache: new RenderCache(), log: input.log }, input.revision && !input.local ? { revisions: [input.revision] } : {});
-
-  // Discovery for every kind involved: the rendered ones and those the app reported before.
-  const kinds = new Map<string, { apiVersion: string; kind: string }>();
-  for (const m of rendered.manifests) kinds.set(`${m.apiVersion}/${m.kind}`, { apiVersion: m.apiVersion, kind: m.kind });
-  for (const r of app.status?.resources ?? []) {
-    if (!r.kind) continue;
-    const apiVersion = r.group ? `${r.group}/${r.version ?? ""}` : (r.version ?? "v1");
-    kinds.set(`${apiVersion}/${r.kind}`, { apiVersion, kind: r.kind });
-  }
-  const namespaced = new Map<string, boolean>();
-  const key = trackingKey(name, app.metadata.namespace ?? namespace, namespace);
-  const live: KubeObject[] = [];
-  // Every listed object, so a target that some other object owns is still compared by name.
-  const listed = new Map<string, KubeObject>();
-  const listedKey = (apiVersion: string, kind: string, ns: string | undefined, objName: string): string => `${apiVersion}/${kind}/${ns ?? ""}/${objName}`;
-  for (const [id, k] of kinds) {
-    let info;
-    try {
-      info = await client.resourceInfo(k.apiVersion, k.kind);
-    } catch (err) {
-      // A kind the cluster does not serve (a CRD not installed yet) has no live objects.
-      if (err instanceof UnknownKindError) continue;
-      throw err;
-    }
-    namespaced.set(id, info.namespaced);
-    if (!info.verbs.includes("list")) continue;
-    const list = await client.list(k.apiVersion, k.kind);
-    for (const o of list.items) {
-      // Lists omit apiVersion/kind on items; the tracking check needs them.
-      const obj = { ...o, apiVersion: k.apiVersion, kind: k.kind };
-      listed.set(listedKey(k.apiVersion, k.kind, obj.metadata.namespace, obj.metadata.name ?? ""), obj);
-      if (managingApp(obj, settings.trackingMethod, settings.instanceLabelKey, settings.installationID) === key) live.push(obj);
-    }
-  }
-
-  const cmp = await compareAppState({
-    appName: name,
-    trackingKey: key,
-    trackingMethod: settings.trackingMethod,
-    instanceLabelKey: settings.instanceLabelKey,
-    ...(settings.installationID ? { installationID: settings.installationID } : {}),
-    destinationNamespace: dest.namespace ?? "",
-    clusterServer: server,
-    target: rendered.manifests,
-    live,
-    isNamespaced: (apiVersion, kind) => namespaced.get(`${apiVersion}/${kind}`),
-    ignoreDifferences: app.spec.ignoreDifferences,
-    settings,
-    // The controller's apply field manager: what it owns in managedFields stands for what was last
-    // applied, so a field removed from git is a difference here as it is in the controller.
-    fieldManager: FIELD_MANAGER,
-    lookupLive: (apiVersion, kind, ns, objName) => listed.get(listedKey(apiVersion, kind, ns, objName)),
+  const settings = parseAppStateSettings(cm, { ...(input.installationID ? { installationID: input.installationID } : {}), plugins: builtinPlugins() });
+  const projectName = app.spec.project || "default";
+  const project = await input.client.get(ARGO_API_VERSION, "AppProject", projectName, namespace);
+  // Fail closed as the controller does: without the project no live object is the app's.
+  if (!project) throw new Error(`application ${app.metadata.name ?? ""}: ${missingProjectMessage(projectName)}`);
+  const view = new ListedLiveView({ server: cluster.server, name: cluster.name }, client, {
+    method: settings.argo.trackingMethod, labelKey: settings.argo.instanceLabelKey, ...(settings.argo.installationID ? { installationID: settings.argo.installationID } : {}),
+  });
+  const rendered = await renderTarget(appObj, view, { repos, settings, cache: new RenderCache(), log: input.log }, input.revision && !input.local ? { revisions: [input.revision] } : {});
+  const cmp = await compareApp(appObj, rendered.manifests, view, {
+    controllerNamespace: namespace, settings, project: project.spec as ProjectPolicySpec | undefined,
+    serverSideDiffDefault: input.serverSideDiff === true,
   });
   const warnings = [...rendered.warnings];
   if (cmp.excluded.length > 0) warnings.push(`resources of excluded kinds are not compared: ${cmp.excluded.join(", ")}`);

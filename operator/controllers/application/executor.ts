@@ -4,6 +4,7 @@
 // is where bulk sync speed comes from; each reports its own outcome so one failure does not hide
 // the others.
 import { FINALIZER_HOOK } from "../../api/annotations.js";
+import { FIELD_MANAGER } from "../../appstate/pipeline.js";
 import type { SyncAction } from "../../engine/sync/step.js";
 import type { AdaptiveLimiter } from "../../kube/adaptive.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
@@ -11,7 +12,6 @@ import { UnknownKindError } from "../../kube/discovery.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage } from "../../util/index.js";
 
-export const FIELD_MANAGER = "hawser";
 
 export interface ActionOutcome {
   taskId: string;

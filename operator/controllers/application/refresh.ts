@@ -1,88 +1,228 @@
-// Refreshing one Application: work out its status from its spec and the world. This first stage
-// validates the spec against what exists (the project, a destination, a source); comparing with
-// git and the live cluster builds on it. Pure: it receives what it needs and returns the status.
+// The refresh reconciler (`application-refresh` queue, statusProcessors workers): validates an
+// Application, renders its target, compares it with the live state through the app-state pipeline
+// and writes the refresh-owned part of its status when that changed. It starts automated syncs by
+// setting `.operation` (the operation reconciler runs them) and hands apps being deleted to the
+// deletion reconciler. Nothing is pruned or changed when git, rendering or the cluster fails: the
+// status says why and the previous resources stay.
+import {
+  ANNOTATION_REFRESH,
+  ANNOTATION_SKIP_RECONCILE,
+  ANNOTATION_TRACKING_ID,
+  ARGO_API_VERSION,
+} from "../../api/annotations.js";
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../../api/conditions.js";
-import { isDestinationPermitted, isSourcePermitted, validateProjectSpec, type ProjectPolicySpec } from "../../engine/project.js";
-import type { DestinationResolution } from "../../cluster/clusters.js";
-import type { ApplicationObject, AppProjectObject } from "./types.js";
+import type { Application, ApplicationSource, AppProjectSpec } from "../../api/index.js";
+import type { CompareResult } from "../../appstate/compare.js";
+import type { ApplicationObject } from "../../appstate/types.js";
+import { validateApplication } from "../../appstate/validate.js";
+import { findOrphans, orphanedMessage } from "../../engine/orphans.js";
+import { parseSyncOptions } from "../../engine/sync/annotations.js";
+import { autoSyncEnabled, shouldAutoSync, DEFAULT_SELF_HEAL_BACKOFF } from "../../engine/sync/autosync.js";
+import { deleteHookFinalizers } from "../../engine/sync/deletion.js";
+import type { KubeObject } from "../../kube/client.js";
+import { patchStatus } from "../../kube/status-writer.js";
+import type { RenderOutput } from "../../render/index.js";
+import type { ReconcileContext, ReconcileResult } from "../../runtime/reconciler.js";
+import { redact } from "../../runtime/redact.js";
+import { deepEqual, errorMessage } from "../../util/index.js";
+import type { AppContext } from "./context.js";
+import type { DeletionReconciler } from "./deletion.js";
+import type { Destination } from "./destinations.js";
 
-export interface RefreshInputs {
-  app: ApplicationObject;
-  /** Looks up an AppProject in the controller namespace. */
-  project: (name: string) => AppProjectObject | undefined;
-  controllerNamespace: string;
-  now: () => string;
-  /** Resolves the destination against the registered clusters; without it any destination is taken as is. */
-  resolveDestination?: (dest: { server?: string; name?: string }) => DestinationResolution;
-}
+type AppStatus = NonNullable<Application["status"]>;
 
-export interface RefreshOutcome {
-  status: NonNullable<ApplicationObject["status"]>;
-  /** Conditions that became true in this refresh (for Events). */
-  newErrors: ApplicationCondition[];
-}
+/** How soon a failed comparison is tried again, at most. */
+const ERROR_REQUEUE_MS = 30_000;
 
-/** Problems with the spec that stop any comparison, in Argo's wording where Argo has one. */
-export function validateSpec(
-  app: ApplicationObject,
-  project: (name: string) => AppProjectObject | undefined,
-  resolveDestination?: RefreshInputs["resolveDestination"],
-): string[] {
-  const problems: string[] = [];
-  const projectName = app.spec.project || "default";
-  const proj = project(projectName);
-  if (!proj) {
-    problems.push(`Application referencing project ${projectName} which does not exist`);
+export class RefreshReconciler {
+  private readonly reconciledGeneration = new Map<string, number>();
+  /** The refresh-owned status this reconciler last wrote, by app uid (see writeStatus). */
+  private readonly lastRefreshStatus = new Map<string, Record<string, unknown>>();
+
+  constructor(private readonly env: AppContext, private readonly deletion: DeletionReconciler) {}
+
+  /** The app is gone: drop what was remembered about it. */
+  forget(uid: string): void {
+    this.reconciledGeneration.delete(uid);
+    this.lastRefreshStatus.delete(uid);
   }
-  const policy = (proj?.spec ?? {}) as ProjectPolicySpec;
-  if (proj) problems.push(...validateProjectSpec(policy).map((p) => `project ${projectName} is invalid: ${p}`));
-  const dest = app.spec.destination;
-  if (!dest || (!dest.server && !dest.name)) {
-    problems.push("Destination server missing from app spec");
-  } else if (dest.server && dest.name) {
-    problems.push("application destination can't have both name and server defined");
-  }
-  const sources = app.spec.sources && app.spec.sources.length > 0 ? app.spec.sources : app.spec.source ? [app.spec.source] : [];
-  if (sources.length === 0) problems.push("spec.source or spec.sources must be set");
-  sources.forEach((s, i) => {
-    if (!s.repoURL) problems.push(`${app.spec.sources?.length ? `spec.sources[${i}]` : "spec.source"}.repoURL is required`);
-    else if (proj && !isSourcePermitted(policy, s.repoURL)) {
-      problems.push(`application repo ${s.repoURL} is not permitted in project '${projectName}'`);
-    }
-  });
-  if (dest && (dest.server || dest.name) && !(dest.server && dest.name)) {
-    // Argo checks the project against both the server and the name of the resolved cluster.
-    let checked: { server?: string; name?: string; namespace?: string } = dest;
-    if (resolveDestination) {
-      const resolved = resolveDestination(dest);
-      if (!resolved.ok) {
-        problems.push(resolved.message);
-        return problems;
+
+  async reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
+    const app = this.env.apps.get(ctx.key);
+    if (!app) return {};
+    if (app.metadata.annotations?.[ANNOTATION_SKIP_RECONCILE] === "true") return {};
+    if (app.metadata.deletionTimestamp) return this.deletion.reconcile(ctx, app);
+    const requested = app.metadata.annotations?.[ANNOTATION_REFRESH];
+    const refreshKind = requested === "hard" ? "hard" : requested ? "normal" : undefined;
+    if (requested) {
+      // A refresh request is served by this very reconcile; clear it as Argo does.
+      await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: null } } });
+      // An asked-for refresh must see a commit pushed just now, not a ref listing cached seconds ago.
+      for (const s of app.spec.sources?.length ? app.spec.sources : app.spec.source ? [app.spec.source] : []) {
+        if (s.repoURL) this.env.opts.repos?.invalidate?.(s.repoURL);
       }
-      checked = { server: resolved.cluster.server, name: resolved.cluster.name, namespace: dest.namespace };
     }
-    if (proj && !isDestinationPermitted(policy, checked)) {
-      const where = dest.server ? `server '${dest.server}'` : `name '${dest.name}'`;
-      problems.push(`application destination ${where} and namespace '${dest.namespace ?? ""}' do not match any of the allowed destinations in project '${projectName}'`);
-    }
-  }
-  return problems;
-}
 
-export function validateApplication(inputs: RefreshInputs): RefreshOutcome {
-  const { app } = inputs;
-  const problems = validateSpec(app, inputs.project, inputs.resolveDestination);
-  const previous = app.status?.conditions ?? [];
-  const conditions = setConditions(
-    previous,
-    problems.map((message) => ({ type: ApplicationConditionType.InvalidSpecError, message })),
-    [ApplicationConditionType.InvalidSpecError],
-    inputs.now,
-  );
-  const before = new Set(previous.map((c) => `${c.type}\u0000${c.message}`));
-  const newErrors = conditions.filter((c) => !before.has(`${c.type}\u0000${c.message}`));
-  const status: RefreshOutcome["status"] = { ...(app.status ?? {}), controllerNamespace: inputs.controllerNamespace };
-  if (conditions.length > 0) status.conditions = conditions;
-  else delete status.conditions;
-  return { status, newErrors };
+    const now = new Date().toISOString();
+    const validated = validateApplication({
+      app, project: (name) => this.env.project(name), controllerNamespace: this.env.opts.namespace, now: () => now,
+      resolveDestination: (d) => this.env.clusters.resolve(d),
+    });
+    for (const c of validated.newErrors) void this.env.opts.events?.record(app, "Warning", c.type, c.message);
+    const status: AppStatus = { ...(validated.status as AppStatus) };
+    const invalid = (validated.status.conditions ?? []).some((c) => c.type === ApplicationConditionType.InvalidSpecError);
+    const evaluated = [ApplicationConditionType.OrphanedResourceWarning, ApplicationConditionType.ComparisonError, ApplicationConditionType.SyncOptionWarning, "RepeatedResourceWarning", ApplicationConditionType.ExcludedResourceWarning, ApplicationConditionType.SyncError, ApplicationConditionType.SharedResourceWarning];
+    const conditions: ApplicationCondition[] = [];
+    const requeue = this.resyncDelay(app);
+    const done = async (extra: Partial<AppStatus>, requeueAfterMs = requeue): Promise<ReconcileResult> => {
+      const merged: AppStatus = { ...status, ...extra };
+      const next = setConditions(status.conditions, conditions, evaluated, () => now);
+      if (next.length > 0) merged.conditions = next;
+      else delete merged.conditions;
+      await this.writeStatus(ctx, app, merged);
+      return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+    };
+
+    const optionWarnings = parseSyncOptions(app.spec.syncPolicy?.syncOptions).warnings;
+    for (const w of optionWarnings) conditions.push({ type: ApplicationConditionType.SyncOptionWarning, message: w });
+    if (invalid) return done({ sync: { status: "Unknown" } });
+    if (!this.env.opts.repos) return done({});
+
+    let dest: Destination;
+    let rendered: RenderOutput;
+    let cmp: CompareResult;
+    let stage = "Failed to reach the destination cluster";
+    try {
+      dest = this.env.destination(app);
+      stage = "Failed to load target state";
+      rendered = await this.env.render(app, dest, undefined, refreshKind);
+      stage = "Failed to load live state";
+      cmp = await this.env.compare(app, dest, rendered, ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      // Nothing is pruned or changed when git, rendering or the cluster fails: the previous
+      // resources stay, the sync status becomes Unknown and the condition says why.
+      const message = redact(errorMessage(err));
+      conditions.push({ type: ApplicationConditionType.ComparisonError, message: `${stage}: ${message}` });
+      ctx.log.warn("comparison failed", { application: app.metadata.name, stage, error: message });
+      const prevSync = (app.status as AppStatus | undefined)?.sync;
+      return done({ sync: { ...(prevSync ?? {}), status: "Unknown" } }, Math.min(requeue ?? ERROR_REQUEUE_MS, ERROR_REQUEUE_MS));
+    }
+    for (const w of rendered.repeatedResourceWarnings) conditions.push({ type: "RepeatedResourceWarning", message: w });
+    // PreDelete/PostDelete hooks in git: the finalizers that will run them on deletion (Argo adds them too).
+    const hookFinalizers = deleteHookFinalizers(cmp.prepared).filter((f) => !(app.metadata.finalizers ?? []).includes(f));
+    if (hookFinalizers.length > 0) {
+      await this.env.opts.client.patch(
+        { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace },
+        { metadata: { finalizers: [...(app.metadata.finalizers ?? []), ...hookFinalizers], resourceVersion: app.metadata.resourceVersion } },
+      );
+    }
+    const orphans = this.orphans(app, dest);
+    if (orphans > 0) conditions.push({ type: ApplicationConditionType.OrphanedResourceWarning, message: orphanedMessage(orphans) });
+    for (const message of cmp.shared) conditions.push({ type: ApplicationConditionType.SharedResourceWarning, message });
+    if (cmp.excluded.length > 0) conditions.push({ type: ApplicationConditionType.ExcludedResourceWarning, message: `Resources of excluded kinds are not managed: ${cmp.excluded.join(", ")}` });
+    const multi = (app.spec.sources?.length ?? 0) > 0;
+    const sync: Record<string, unknown> = {
+      status: cmp.syncStatus,
+      comparedTo: {
+        ...(multi ? { sources: app.spec.sources } : { source: app.spec.source }),
+        destination: app.spec.destination,
+        ...(app.spec.ignoreDifferences ? { ignoreDifferences: app.spec.ignoreDifferences } : {}),
+      },
+    };
+    if (multi) sync.revisions = rendered.revisions;
+    else sync.revision = rendered.revisions[0];
+    const prevHealth = (app.status as AppStatus | undefined)?.health;
+    const health: Record<string, unknown> = { ...cmp.health };
+    health.lastTransitionTime = prevHealth?.status === cmp.health.status && prevHealth.lastTransitionTime ? prevHealth.lastTransitionTime : now;
+    const extra: Partial<AppStatus> = {
+      sync: sync as unknown as AppStatus["sync"],
+      health: health,
+      resources: cmp.statuses as AppStatus["resources"],
+      summary: (cmp.images.length > 0 ? { images: cmp.images } : {}),
+    };
+    if (multi) extra.sourceTypes = rendered.sourceTypes.filter((t): t is NonNullable<typeof t> => !!t);
+    else if (rendered.sourceTypes[0]) extra.sourceType = rendered.sourceTypes[0];
+    const prevSyncStatus = (app.status as AppStatus | undefined)?.sync?.status;
+    if (prevSyncStatus && prevSyncStatus !== cmp.syncStatus) void this.env.opts.events?.record(app, "Normal", "ResourceUpdated", `Updated sync status: ${prevSyncStatus} -> ${cmp.syncStatus}`);
+    if (prevHealth?.status && prevHealth.status !== cmp.health.status) void this.env.opts.events?.record(app, "Normal", "ResourceUpdated", `Updated health status: ${prevHealth.status} -> ${cmp.health.status}`);
+
+    // Auto-sync: start an operation through the CR, as Argo does, so it is visible and resumable.
+    let requeueAfterMs = requeue;
+    if (autoSyncEnabled(app.spec.syncPolicy)) {
+      const opState = (app.status as AppStatus | undefined)?.operationState;
+      const decision = shouldAutoSync({
+        syncPolicy: app.spec.syncPolicy,
+        operationInProgress: !!app.operation || opState?.phase === "Running" || opState?.phase === "Terminating",
+        deleting: false,
+        syncStatus: cmp.syncStatus,
+        revisions: rendered.revisions,
+        source: app.spec.source as ApplicationSource | undefined,
+        sources: app.spec.sources as ApplicationSource[] | undefined,
+        resources: cmp.statuses,
+        targetCount: rendered.manifests.length,
+        lastOperation: opState,
+        now: Date.now(),
+        selfHealBackoff: this.env.opts.selfHealBackoff ?? DEFAULT_SELF_HEAL_BACKOFF,
+      });
+      if (decision.condition) conditions.push(decision.condition);
+      if (decision.sync && decision.operation) {
+        ctx.log.info("starting automated sync", { application: app.metadata.name, reason: decision.reason });
+        await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: decision.operation });
+      }
+      if (decision.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, decision.requeueAfterMs);
+    }
+    return done(extra, requeueAfterMs);
+  }
+
+  private resyncDelay(app: ApplicationObject): number | undefined {
+    const perApp = parseSyncOptions(app.spec.syncPolicy?.syncOptions).options.refreshIntervalMs;
+    // argocd-cm timeout.reconciliation(.jitter), when set, take precedence over --app-resync(-jitter).
+    const cm = this.env.settings.get().argo;
+    const [resyncMs, jitterMs] = [cm.reconciliationTimeoutMs ?? this.env.opts.resyncMs, cm.reconciliationJitterMs ?? this.env.opts.resyncJitterMs];
+    const periodic = resyncMs > 0 ? resyncMs + Math.floor(Math.random() * jitterMs) : undefined;
+    if (perApp !== undefined && perApp > 0) return periodic === undefined ? perApp : Math.min(perApp, periodic);
+    return periodic;
+  }
+
+  /**
+   * How many orphaned resources the app's destination namespace holds, when its project asks for
+   * warnings (`orphanedResources.warn`). Only kinds Hawser already watches on that cluster are
+   * looked at; anything carrying tracking data (any app's, any instance's) is not an orphan.
+   */
+  private orphans(app: ApplicationObject, dest: Destination): number {
+    const project = this.env.projectOf(app);
+    const monitor = (project?.spec as AppProjectSpec | undefined)?.orphanedResources;
+    const ns = app.spec.destination?.namespace;
+    if (!monitor?.warn || !ns) return 0;
+    const s = this.env.settings.get().argo;
+    const tracked = (o: KubeObject): boolean => !!o.metadata.annotations?.[ANNOTATION_TRACKING_ID] || !!o.metadata.labels?.[s.instanceLabelKey];
+    return findOrphans(dest.cache.inNamespace(ns), tracked, monitor.ignore ?? []).length;
+  }
+
+  /**
+   * Writes the refresh-owned part of the status when it changed. The operation loop owns
+   * `operationState` and `history`; they are never part of these patches (the cached copy may be
+   * older than what that loop wrote). Changes are measured against what this loop last wrote,
+   * not against the cache: a cache that has not seen our last write yet would otherwise make a
+   * needed write look like a no-op and leave a stale status on the server.
+   */
+  private async writeStatus(ctx: ReconcileContext, app: ApplicationObject, status: AppStatus): Promise<void> {
+    const uid = app.metadata.uid ?? "";
+    const generation = app.metadata.generation ?? 0;
+    const refreshOwned = (s: AppStatus | undefined): Record<string, unknown> => {
+      const { operationState: _op, history: _h, reconciledAt: _r, ...rest } = (s ?? {});
+      return rest;
+    };
+    const base = this.lastRefreshStatus.get(uid) ?? refreshOwned(app.status);
+    const next = refreshOwned(status);
+    const changed = !deepEqual(base, next);
+    const newGeneration = this.reconciledGeneration.get(uid) !== generation || !app.status?.reconciledAt;
+    if (changed || newGeneration) {
+      await patchStatus(this.env.opts.client, { ...app, status: base }, { ...next, reconciledAt: new Date().toISOString() });
+      ctx.log.debug("status updated", { application: app.metadata.name });
+    }
+    this.lastRefreshStatus.set(uid, next);
+    this.reconciledGeneration.set(uid, generation);
+  }
 }

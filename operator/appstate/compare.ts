@@ -1,16 +1,16 @@
 // Comparing an Application's desired state (rendered manifests) with the live objects it manages:
 // per-resource sync status and health, the app's sync status and health, and the summary Argo
 // shows. No I/O: the caller renders, reads the live cache and passes everything in.
-import type { Manifest } from "../../../plugins/types.js";
-import { ANNOTATION_INSTALLATION_ID, ANNOTATION_TRACKING_ID, LABEL_APP_INSTANCE } from "../../api/annotations.js";
-import { diff, diffServerSide, type DiffResult, type IgnoreDifferencesEntry, type JsonObject, type ServerSideDryRunner } from "../../engine/diff/index.js";
-import { aggregateAppHealth, type ManagedResource } from "../../engine/health/aggregate.js";
-import type { HealthOverride } from "../../engine/health/index.js";
-import { isHook as isHookObject } from "../../engine/health/index.js";
-import { isExcluded, type ArgoSettings } from "../../engine/settings.js";
-import type { KubeObject } from "../../kube/client.js";
-import { managingApp, trackingId, type TrackingMethod } from "../../cluster/cluster-cache.js";
-import { splitApiVersion } from "../../util/index.js";
+import type { Manifest } from "../../plugins/types.js";
+import { ANNOTATION_INSTALLATION_ID, ANNOTATION_TRACKING_ID, LABEL_APP_INSTANCE } from "../api/annotations.js";
+import { diff, diffServerSide, type DiffResult, type IgnoreDifferencesEntry, type JsonObject, type ServerSideDryRunner } from "../engine/diff/index.js";
+import { aggregateAppHealth, type ManagedResource } from "../engine/health/aggregate.js";
+import type { HealthOverride } from "../engine/health/index.js";
+import { isHook as isHookObject } from "../engine/health/index.js";
+import { isExcluded, type ArgoSettings } from "../engine/settings.js";
+import type { KubeObject } from "../kube/client.js";
+import { managingApp, trackingId, type TrackingMethod } from "../engine/tracking.js";
+import { splitApiVersion } from "../util/index.js";
 
 export interface ResourceComparison {
   key: string;

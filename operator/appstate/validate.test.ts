@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { validateApplication } from "./refresh.js";
+import { validateApplication } from "./validate.js";
 import type { ApplicationObject } from "./types.js";
 
 const projects: Record<string, Record<string, unknown>> = {

@@ -1,8 +1,8 @@
 // The parts of the Application and AppProject objects the controllers read. The complete types
 // are generated from the CRDs (operator/api/generated); these narrow views keep the controller
 // code independent of optional fields it does not use.
-import type { KubeObject } from "../../kube/client.js";
-import type { ApplicationCondition } from "../../api/conditions.js";
+import type { KubeObject } from "../kube/client.js";
+import type { ApplicationCondition } from "../api/conditions.js";
 
 export interface ApplicationObject extends KubeObject {
   spec: {

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { defaultSettings, parseArgoSettings } from "../../engine/settings.js";
-import type { KubeObject } from "../../kube/client.js";
-import { trackingId } from "../../cluster/cluster-cache.js";
+import { defaultSettings, parseArgoSettings } from "../engine/settings.js";
+import type { KubeObject } from "../kube/client.js";
+import { trackingId } from "../engine/tracking.js";
 import { compareAppState, type CompareInput } from "./compare.js";
 
 const deployment = (name: string): KubeObject => ({

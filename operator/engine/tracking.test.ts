@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { managingApp, trackedBy, trackingId, trackingKey } from "./cluster-cache.js";
-import type { KubeObject } from "../kube/client.js";
+import { managingApp, trackedBy, trackingId, trackingKey } from "./tracking.js";
+import type { KubeObject } from "../api/object.js";
 
 const deploy = (annotations: Record<string, string> = {}, labels: Record<string, string> = {}): KubeObject => ({
   apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "dev", annotations, labels },

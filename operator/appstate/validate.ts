@@ -1,0 +1,89 @@
+// The first stage of an Application's state: its spec validated against what exists (the project,
+// a destination, a source), as InvalidSpecError conditions in Argo's wording. Comparing with git
+// and the live cluster builds on it; an operation re-checks the same rules before it writes.
+// Pure: it receives what it needs and returns the status.
+import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../api/conditions.js";
+import { isDestinationPermitted, isSourcePermitted, validateProjectSpec, type ProjectPolicySpec } from "../engine/project.js";
+import type { DestinationResolution } from "../cluster/clusters.js";
+import type { ApplicationObject, AppProjectObject } from "./types.js";
+
+export interface ValidationInputs {
+  app: ApplicationObject;
+  /** Looks up an AppProject in the controller namespace. */
+  project: (name: string) => AppProjectObject | undefined;
+  controllerNamespace: string;
+  now: () => string;
+  /** Resolves the destination against the registered clusters; without it any destination is taken as is. */
+  resolveDestination?: (dest: { server?: string; name?: string }) => DestinationResolution;
+}
+
+export interface ValidationOutcome {
+  status: NonNullable<ApplicationObject["status"]>;
+  /** Conditions that became true in this refresh (for Events). */
+  newErrors: ApplicationCondition[];
+}
+
+/** Problems with the spec that stop any comparison, in Argo's wording where Argo has one. */
+export function validateSpec(
+  app: ApplicationObject,
+  project: (name: string) => AppProjectObject | undefined,
+  resolveDestination?: ValidationInputs["resolveDestination"],
+): string[] {
+  const problems: string[] = [];
+  const projectName = app.spec.project || "default";
+  const proj = project(projectName);
+  if (!proj) {
+    problems.push(`Application referencing project ${projectName} which does not exist`);
+  }
+  const policy = (proj?.spec ?? {}) as ProjectPolicySpec;
+  if (proj) problems.push(...validateProjectSpec(policy).map((p) => `project ${projectName} is invalid: ${p}`));
+  const dest = app.spec.destination;
+  if (!dest || (!dest.server && !dest.name)) {
+    problems.push("Destination server missing from app spec");
+  } else if (dest.server && dest.name) {
+    problems.push("application destination can't have both name and server defined");
+  }
+  const sources = app.spec.sources && app.spec.sources.length > 0 ? app.spec.sources : app.spec.source ? [app.spec.source] : [];
+  if (sources.length === 0) problems.push("spec.source or spec.sources must be set");
+  sources.forEach((s, i) => {
+    if (!s.repoURL) problems.push(`${app.spec.sources?.length ? `spec.sources[${i}]` : "spec.source"}.repoURL is required`);
+    else if (proj && !isSourcePermitted(policy, s.repoURL)) {
+      problems.push(`application repo ${s.repoURL} is not permitted in project '${projectName}'`);
+    }
+  });
+  if (dest && (dest.server || dest.name) && !(dest.server && dest.name)) {
+    // Argo checks the project against both the server and the name of the resolved cluster.
+    let checked: { server?: string; name?: string; namespace?: string } = dest;
+    if (resolveDestination) {
+      const resolved = resolveDestination(dest);
+      if (!resolved.ok) {
+        problems.push(resolved.message);
+        return problems;
+      }
+      checked = { server: resolved.cluster.server, name: resolved.cluster.name, namespace: dest.namespace };
+    }
+    if (proj && !isDestinationPermitted(policy, checked)) {
+      const where = dest.server ? `server '${dest.server}'` : `name '${dest.name}'`;
+      problems.push(`application destination ${where} and namespace '${dest.namespace ?? ""}' do not match any of the allowed destinations in project '${projectName}'`);
+    }
+  }
+  return problems;
+}
+
+export function validateApplication(inputs: ValidationInputs): ValidationOutcome {
+  const { app } = inputs;
+  const problems = validateSpec(app, inputs.project, inputs.resolveDestination);
+  const previous = app.status?.conditions ?? [];
+  const conditions = setConditions(
+    previous,
+    problems.map((message) => ({ type: ApplicationConditionType.InvalidSpecError, message })),
+    [ApplicationConditionType.InvalidSpecError],
+    inputs.now,
+  );
+  const before = new Set(previous.map((c) => `${c.type}\u0000${c.message}`));
+  const newErrors = conditions.filter((c) => !before.has(`${c.type}\u0000${c.message}`));
+  const status: ValidationOutcome["status"] = { ...(app.status ?? {}), controllerNamespace: inputs.controllerNamespace };
+  if (conditions.length > 0) status.conditions = conditions;
+  else delete status.conditions;
+  return { status, newErrors };
+}

@@ -1,0 +1,97 @@
+// What the Application controller's three reconcilers (refresh, operation, deletion) share: the
+// informer caches they read, the destinations pool, argocd-cm's settings, and the app-state
+// pipeline bound to them. controller.ts builds one AppContext and hands it to each reconciler.
+import type { RenderOutput } from "../../render/index.js";
+import { compareApp, permittedLiveObjects, renderTarget, appTrackingKey } from "../../appstate/pipeline.js";
+import type { CompareResult } from "../../appstate/compare.js";
+import type { Kind } from "../../appstate/live.js";
+import type { SettingsCache } from "../../appstate/settings.js";
+import type { ApplicationObject, AppProjectObject } from "../../appstate/types.js";
+import type { ClusterRegistry } from "../../cluster/clusters.js";
+import type { KubeObject } from "../../kube/client.js";
+import type { Informer } from "../../runtime/informer.js";
+import type { RenderCache } from "../../render/index.js";
+import type { PluginRegistry } from "../../../plugins/index.js";
+import type { SelfHealBackoff } from "../../engine/sync/autosync.js";
+import type { RepoSource } from "../../git/types.js";
+import type { KubeClient } from "../../kube/client.js";
+import type { CustomizationTree } from "../../lua/customizations.js";
+import type { EventRecorder } from "../../runtime/events.js";
+import type { Logger } from "../../runtime/logger.js";
+import type { OperatorMetrics } from "../../runtime/metrics.js";
+import type { Destination, DestinationPool } from "./destinations.js";
+
+export interface ApplicationControllerOptions {
+  client: KubeClient;
+  namespace: string;
+  statusProcessors: number;
+  operationProcessors?: number;
+  resyncMs: number;
+  resyncJitterMs: number;
+  log: Logger;
+  metrics?: OperatorMetrics;
+  events?: EventRecorder;
+  /** Git access; without it Applications are validated but not compared. */
+  repos?: RepoSource;
+  plugins?: PluginRegistry;
+  renderCache?: RenderCache;
+  selfHealBackoff?: SelfHealBackoff;
+  /** Pause between sync waves (Argo: 2 s). */
+  waveDelayMs?: number;
+  /** Bundled and user Lua health customizations directories (already loaded). */
+  healthTrees?: CustomizationTree[];
+  /** Default installation id when argocd-cm sets none. */
+  installationID?: string;
+  /** Diff every app with a server-side apply dry run unless it opts out. */
+  serverSideDiff?: boolean;
+  /** reposerver.allow.oob.symlinks: render trees holding symlinks that leave them (dangerous). */
+  allowOutOfBoundsSymlinks?: boolean;
+}
+
+export class AppContext {
+  constructor(
+    readonly opts: ApplicationControllerOptions,
+    readonly apps: Informer<ApplicationObject>,
+    readonly projects: Informer<AppProjectObject>,
+    readonly clusters: ClusterRegistry,
+    readonly destinations: DestinationPool,
+    readonly settings: SettingsCache,
+    readonly renderCache: RenderCache,
+    /** Queues a refresh of the app with this key. */
+    readonly enqueueRefresh: (key: string) => void,
+  ) {}
+
+  get namespace(): string { return this.opts.namespace; }
+
+  projectOf(app: ApplicationObject): AppProjectObject | undefined {
+    return this.projects.get(`${this.opts.namespace}/${app.spec.project || "default"}`);
+  }
+
+  /** Looks up a project by name in the control namespace. */
+  project = (name: string): AppProjectObject | undefined => this.projects.get(`${this.opts.namespace}/${name}`);
+
+  trackingKeyOf(app: ApplicationObject): string {
+    return appTrackingKey(app, this.opts.namespace);
+  }
+
+  destination(app: ApplicationObject): Destination {
+    return this.destinations.resolve(app, this.settings.get().argo);
+  }
+
+  async render(app: ApplicationObject, dest: Destination, revisions?: Array<string | undefined>, refresh?: "normal" | "hard"): Promise<RenderOutput> {
+    if (!this.opts.repos) throw new Error("no git access configured");
+    return renderTarget(app, dest.view, { repos: this.opts.repos, settings: this.settings.get(), cache: this.renderCache, log: this.opts.log }, { ...(revisions ? { revisions } : {}), ...(refresh ? { refresh } : {}) });
+  }
+
+  async compare(app: ApplicationObject, dest: Destination, rendered: RenderOutput, signal: AbortSignal): Promise<CompareResult> {
+    return compareApp(app, rendered.manifests, dest.view, {
+      controllerNamespace: this.opts.namespace, settings: this.settings.get(), project: this.projectOf(app)?.spec,
+      healthTrees: this.opts.healthTrees, serverSideDiffDefault: this.opts.serverSideDiff === true, signal,
+    });
+  }
+
+  /** The app's live objects among these kinds (and those its status lists), within its project. */
+  liveObjects(dest: Destination, app: ApplicationObject, kinds: readonly Kind[], signal: AbortSignal): Promise<KubeObject[]> {
+    return permittedLiveObjects(app, dest.view, kinds, { controllerNamespace: this.opts.namespace, project: this.projectOf(app)?.spec, signal });
+  }
+}

@@ -1,0 +1,169 @@
+// The deletion reconciler: runs an Application's deletion finalizers in Argo's order (PreDelete
+// hooks, the cascade delete of its resources in reverse waves, PostDelete hooks), one resumable
+// step per reconcile, as engine/sync/deletion.ts decides. Fails closed: without the project nothing
+// says which live objects are the app's, so nothing is deleted.
+import type { Manifest } from "../../../plugins/types.js";
+import {
+  ANNOTATION_DELETION_APPROVED,
+  ARGO_API_VERSION,
+  FINALIZER_RESOURCES,
+  FINALIZER_RESOURCES_BACKGROUND,
+} from "../../api/annotations.js";
+import { ApplicationConditionType, setConditions } from "../../api/conditions.js";
+import type { Application } from "../../api/index.js";
+import { prepareTarget } from "../../appstate/compare.js";
+import { namespacedLookup } from "../../appstate/live.js";
+import { FIELD_MANAGER, healthOverrideFor, statusKinds } from "../../appstate/pipeline.js";
+import type { ApplicationObject } from "../../appstate/types.js";
+import { clusterAdmits } from "../../cluster/clusters.js";
+import { evaluateResourceHealth } from "../../engine/health/index.js";
+import { hookTypes, parseSyncOptions } from "../../engine/sync/annotations.js";
+import { deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nextDeletionStep } from "../../engine/sync/deletion.js";
+import { invalidSyncTasks, missingProjectMessage } from "../../engine/sync/validate.js";
+import { KubeApiError } from "../../kube/client.js";
+import { patchStatus } from "../../kube/status-writer.js";
+import type { ReconcileContext, ReconcileResult } from "../../runtime/reconciler.js";
+import { redact } from "../../runtime/redact.js";
+import { deepEqual, errorMessage } from "../../util/index.js";
+import type { AppContext } from "./context.js";
+import { DestinationError, type Destination } from "./destinations.js";
+
+type AppStatus = NonNullable<Application["status"]>;
+
+/** How soon a deletion blocked by a missing project looks again. */
+const BLOCKED_REQUEUE_MS = 30_000;
+/** After this long, a deletion still waiting on something says so in a DeletionError condition. */
+const STUCK_DELETION_MS = 60_000;
+
+/** A delete hook written with generateName gets a stable name, so every step finds the same object. */
+function nameDeleteHook(m: Manifest, appUid: string): Manifest {
+  if (m.metadata.name) return m;
+  const types = hookTypes(m);
+  const stage = types.includes("PreDelete") ? "predelete" : types.includes("PostDelete") ? "postdelete" : undefined;
+  if (!stage) return m;
+  const { generateName, ...meta } = m.metadata;
+  if (typeof generateName !== "string") return m;
+  return { ...m, metadata: { ...meta, name: `${generateName}${appUid.replace(/-/g, "").slice(0, 7)}-${stage}`.toLowerCase() } };
+}
+
+export class DeletionReconciler {
+  /** Finalizers this reconciler removed, by app uid, until the deletion is seen (stale-cache guard). */
+  private readonly removedFinalizers = new Map<string, Set<string>>();
+
+  constructor(private readonly env: AppContext) {}
+
+  /** The app is gone: drop what was remembered about it. */
+  forget(uid: string): void {
+    this.removedFinalizers.delete(uid);
+  }
+
+  async reconcile(ctx: ReconcileContext, app: ApplicationObject): Promise<ReconcileResult> {
+    // The cache may not have seen our last finalizer removal yet; acting on that stale copy
+    // would re-run a finished stage (e.g. re-create a PostDelete hook just cleaned up).
+    const removed = this.removedFinalizers.get(app.metadata.uid ?? "");
+    const finalizers = (app.metadata.finalizers ?? []).filter((f) => !removed?.has(f));
+    const ours = new Set([FINALIZER_PRE_DELETE, FINALIZER_RESOURCES, `${FINALIZER_RESOURCES}/foreground`, FINALIZER_RESOURCES_BACKGROUND, FINALIZER_POST_DELETE]);
+    if (!finalizers.some((f) => ours.has(f))) return {};
+    const ref = { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace };
+    let dest: Destination;
+    try {
+      dest = this.env.destination(app);
+    } catch (err) {
+      if (!(err instanceof DestinationError)) throw err;
+      // As Argo: with the destination cluster gone there is nothing to delete or run; let it go.
+      void this.env.opts.events?.record(app, "Warning", "DeletionError", `${err.message}; skipping resource deletion`);
+      await this.env.opts.client.patch(ref, { metadata: { finalizers: finalizers.filter((f) => !ours.has(f)), resourceVersion: app.metadata.resourceVersion } });
+      return {};
+    }
+
+    if (!this.env.projectOf(app)) {
+      // Fail closed: without the project nothing says which live objects are the app's to delete.
+      const message = `${missingProjectMessage(app.spec.project || "default")}; resources are not deleted until it exists (or the finalizer is removed)`;
+      const prev = (app.status as AppStatus | undefined)?.conditions ?? [];
+      const conditions = setConditions(prev, [{ type: ApplicationConditionType.DeletionError, message }], [ApplicationConditionType.DeletionError]);
+      if (!deepEqual(prev, conditions)) {
+        await patchStatus(this.env.opts.client, app, { ...(app.status as AppStatus), conditions });
+        void this.env.opts.events?.record(app, "Warning", "DeletionError", message);
+      }
+      return { requeueAfterMs: BLOCKED_REQUEUE_MS };
+    }
+
+    // Delete hooks come from the current render; plain cascade deletion needs only the live state.
+    const settings = this.env.settings.get().argo;
+    let hooks: ReturnType<typeof deleteHooks> | undefined;
+    let renderError: string | undefined;
+    if (finalizers.includes(FINALIZER_PRE_DELETE) || finalizers.includes(FINALIZER_POST_DELETE)) {
+      try {
+        const rendered = await this.env.render(app, dest);
+        const isNamespaced = await namespacedLookup(dest.client, rendered.manifests);
+        const prepared = rendered.manifests.map((m) => prepareTarget(nameDeleteHook(m, app.metadata.uid ?? ""), {
+          destinationNamespace: app.spec.destination?.namespace ?? "", isNamespaced, trackingKey: this.env.trackingKeyOf(app),
+          trackingMethod: settings.trackingMethod, instanceLabelKey: settings.instanceLabelKey, installationID: settings.installationID,
+        }));
+        const found = deleteHooks(prepared);
+        // Delete hooks are created like sync tasks, so they pass the same project checks first.
+        const invalid = invalidSyncTasks({
+          targets: [...found.preDelete, ...found.postDelete], isNamespaced, projectName: app.spec.project || "default",
+          project: this.env.projectOf(app)?.spec, destination: { server: dest.cluster.server, name: dest.cluster.name },
+          clusterAdmits: (ns) => clusterAdmits(dest.cluster, ns),
+        });
+        if (invalid.length > 0) renderError = `one or more synchronization tasks are not valid: ${invalid.join("; ")}`;
+        else hooks = found;
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        renderError = redact(errorMessage(err));
+      }
+    }
+    const kinds = [
+      ...statusKinds(app),
+      ...[...(hooks?.preDelete ?? []), ...(hooks?.postDelete ?? [])].map((h) => ({ apiVersion: h.apiVersion, kind: h.kind })),
+    ];
+    const live = await this.env.liveObjects(dest, app, kinds, ctx.signal);
+    const override = healthOverrideFor(this.env.settings.get(), this.env.opts.healthTrees);
+    const step = nextDeletionStep({
+      finalizers, hooks, renderError, live,
+      appSyncOptions: parseSyncOptions(app.spec.syncPolicy?.syncOptions).options,
+      approvedAt: app.metadata.annotations?.[ANNOTATION_DELETION_APPROVED],
+      deletionRequestedAt: app.metadata.deletionTimestamp ?? "",
+      health: (o) => evaluateResourceHealth(o, override).health,
+    });
+    const limiter = dest.limiter;
+    await Promise.all([
+      ...step.create.map((o) => limiter.run(() => dest.client.apply(o, { fieldManager: FIELD_MANAGER, force: true }))),
+      ...step.delete.map(({ obj, propagationPolicy }) => limiter.run(async () => {
+        try {
+          await dest.client.delete({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name!, namespace: obj.metadata.namespace }, { propagationPolicy });
+        } catch (err) {
+          if (!(err instanceof KubeApiError && err.isNotFound)) throw err;
+        }
+      })),
+    ]);
+
+    // A failure, or a wait that has gone on for a while, is said on the Application.
+    const waitedMs = Date.now() - Date.parse(app.metadata.deletionTimestamp ?? new Date().toISOString());
+    const stuck = step.error ?? (step.waitingFor.length > 0 && waitedMs > STUCK_DELETION_MS
+      ? `Application deletion is waiting for ${step.waitingFor.slice(0, 5).join("; ")}${step.waitingFor.length > 5 ? ` and ${step.waitingFor.length - 5} more` : ""}`
+      : undefined);
+    const prev = (app.status as AppStatus | undefined)?.conditions ?? [];
+    const conditions = setConditions(prev, stuck ? [{ type: ApplicationConditionType.DeletionError, message: stuck }] : [], [ApplicationConditionType.DeletionError]);
+    if (!deepEqual(prev, conditions)) {
+      await patchStatus(this.env.opts.client, app, { ...(app.status as AppStatus), conditions });
+      if (step.error) void this.env.opts.events?.record(app, "Warning", "DeletionError", step.error);
+    }
+    if (step.removeFinalizer) {
+      // A JSON patch that tests the list first: a concurrent change to finalizers fails it cleanly.
+      const current = app.metadata.finalizers ?? [];
+      await this.env.opts.client.patch(ref, [
+        { op: "test", path: "/metadata/finalizers", value: current },
+        { op: "replace", path: "/metadata/finalizers", value: current.filter((f) => f !== step.removeFinalizer) },
+      ], { type: "json" });
+      const uid = app.metadata.uid ?? "";
+      this.removedFinalizers.set(uid, new Set([...(this.removedFinalizers.get(uid) ?? []), step.removeFinalizer]));
+      ctx.log.info("deletion stage complete; finalizer removed", { application: app.metadata.name, stage: step.stage, finalizer: step.removeFinalizer });
+      return {};
+    }
+    if (step.stage === undefined) return {};
+    ctx.log.info("deleting the Application", { application: app.metadata.name, stage: step.stage, created: step.create.length, deleted: step.delete.length, waiting: step.waitingFor.length, error: step.error });
+    return { requeueAfterMs: step.error ? 10_000 : 2_000 };
+  }
+}

@@ -1,0 +1,82 @@
+// The destination clusters Applications deploy to, as the controller holds them: per cluster a
+// connection, a live-state cache (informers indexed by tracking data) and a write limiter. A
+// cluster's entry is made on first use and replaced when its credentials or the tracking settings
+// change (the cache indexes by tracking data, so new tracking rules need a new cache).
+import { CachedLiveView } from "../../appstate/live.js";
+import { ClusterCache } from "../../cluster/cluster-cache.js";
+import type { ClusterEntry, ClusterRegistry } from "../../cluster/clusters.js";
+import type { ArgoSettings } from "../../engine/settings.js";
+import { AdaptiveLimiter } from "../../kube/adaptive.js";
+import type { KubeClient } from "../../kube/client.js";
+import type { Logger } from "../../runtime/logger.js";
+import type { OperatorMetrics } from "../../runtime/metrics.js";
+import { errorMessage } from "../../util/index.js";
+import type { ApplicationObject } from "../../appstate/types.js";
+
+/** Where an Application's resources live: the resolved cluster, its connection, live cache and write budget. */
+export interface Destination {
+  cluster: ClusterEntry;
+  client: KubeClient;
+  cache: ClusterCache;
+  view: CachedLiveView;
+  limiter: AdaptiveLimiter;
+}
+
+/** The destination could not be resolved (no such cluster, bad credentials config). */
+export class DestinationError extends Error {}
+
+interface Held { client: KubeClient; cache: ClusterCache; limiter: AdaptiveLimiter; tracking: string }
+
+export interface DestinationPoolOptions {
+  clusters: ClusterRegistry;
+  log: Logger;
+  metrics?: OperatorMetrics;
+  /** Called with the tracking key of a managed object that changed in some cluster. */
+  onManagedChange: (trackingKey: string) => void;
+}
+
+export class DestinationPool {
+  private readonly held = new Map<string, Held>();
+
+  constructor(private readonly opts: DestinationPoolOptions) {}
+
+  /** The app's destination; DestinationError when it cannot be resolved. */
+  resolve(app: ApplicationObject, settings: ArgoSettings): Destination {
+    const resolved = this.opts.clusters.resolve(app.spec.destination);
+    if (!resolved.ok) throw new DestinationError(resolved.message);
+    let client: KubeClient;
+    try {
+      client = this.opts.clusters.client(resolved.cluster);
+    } catch (err) {
+      throw new DestinationError(errorMessage(err));
+    }
+    const tracking = JSON.stringify([settings.trackingMethod, settings.instanceLabelKey, settings.installationID ?? ""]);
+    let held = this.held.get(resolved.cluster.server);
+    if (!held || held.client !== client || held.tracking !== tracking) {
+      if (held) void held.cache.stop();
+      const cache = new ClusterCache({
+        client, log: this.opts.log, metrics: this.opts.metrics,
+        trackingMethod: settings.trackingMethod, instanceLabelKey: settings.instanceLabelKey, installationID: settings.installationID,
+        onManagedChange: (key) => this.opts.onManagedChange(key),
+      });
+      // Each cluster has its own write budget: one slow apiserver must not throttle the others.
+      held = { client, cache, limiter: held?.limiter ?? new AdaptiveLimiter({ initial: 16, max: 64 }), tracking };
+      this.held.set(resolved.cluster.server, held);
+    }
+    const cluster = resolved.cluster;
+    return { cluster, client, cache: held.cache, limiter: held.limiter, view: new CachedLiveView({ server: cluster.server, name: cluster.name }, client, held.cache) };
+  }
+
+  /** New credentials or limits for a cluster: its old connection's cache goes. */
+  forget(server: string): void {
+    const held = this.held.get(server);
+    if (!held) return;
+    this.held.delete(server);
+    void held.cache.stop();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.held.values()].map((h) => h.cache.stop()));
+    this.held.clear();
+  }
+}

@@ -1,0 +1,308 @@
+// The operation reconciler (`application-operation` queue, operationProcessors workers): runs an
+// Application's `.operation` (a sync, manual, automated or a rollback) one resumable step at a
+// time. Each pass re-checks the spec and project, renders the pinned revision, plans the sync
+// (engine/sync/plan.ts), observes the live state, takes the next step (engine/sync/step.ts), carries
+// out its actions (executor.ts) and persists status.operationState, so a crash mid-sync resumes
+// where it stopped. A slow sync never blocks refreshes: they run on their own queue.
+import {
+  ANNOTATION_DELETION_APPROVED,
+  ARGO_API_VERSION,
+} from "../../api/annotations.js";
+import { ApplicationConditionType } from "../../api/conditions.js";
+import type { Application, ApplicationSource, Operation, OperationState, RevisionHistory } from "../../api/index.js";
+import type { CompareResult } from "../../appstate/compare.js";
+import { namespacedLookup } from "../../appstate/live.js";
+import { healthOverrideFor } from "../../appstate/pipeline.js";
+import type { ApplicationObject } from "../../appstate/types.js";
+import { validateSpec } from "../../appstate/validate.js";
+import type { ClusterCache } from "../../cluster/cluster-cache.js";
+import { clusterAdmits } from "../../cluster/clusters.js";
+import { evaluateResourceHealth } from "../../engine/health/index.js";
+import { deletionApproved, parseSyncOptions } from "../../engine/sync/annotations.js";
+import { nextRetry } from "../../engine/sync/autosync.js";
+import { buildSyncPlan } from "../../engine/sync/plan.js";
+import { nextSyncStep, recordActionOutcomes, recordValidationFailure, type Observation } from "../../engine/sync/step.js";
+import { resourceRefKey } from "../../engine/sync/types.js";
+import { invalidSyncTasks, missingProjectMessage } from "../../engine/sync/validate.js";
+import { managingApp } from "../../engine/tracking.js";
+import type { KubeObject } from "../../kube/client.js";
+import { UnknownKindError } from "../../kube/discovery.js";
+import type { RenderOutput } from "../../render/index.js";
+import type { ReconcileContext, ReconcileResult } from "../../runtime/reconciler.js";
+import { redact } from "../../runtime/redact.js";
+import { errorMessage, splitApiVersion } from "../../util/index.js";
+import type { AppContext } from "./context.js";
+import type { Destination } from "./destinations.js";
+import { executeActions } from "./executor.js";
+
+type AppStatus = NonNullable<Application["status"]>;
+
+function liveNamespaceExists(cache: ClusterCache, name: string): boolean {
+  return cache.isWatched("v1", "Namespace") && cache.get("v1", "Namespace", undefined, name) !== undefined;
+}
+
+export class OperationReconciler {
+  constructor(private readonly env: AppContext) {}
+
+  private async persistOperationState(app: ApplicationObject, state: OperationState, extra: Partial<AppStatus> = {}): Promise<void> {
+    if (state.phase === "Running") {
+      // A terminate request (status phase Terminating) may have arrived since this step read the
+      // cache; writing Running over it would lose it, so look at the stored phase first.
+      const fresh = await this.env.opts.client.get(ARGO_API_VERSION, "Application", app.metadata.name!, app.metadata.namespace);
+      if ((fresh?.status as AppStatus | undefined)?.operationState?.phase === "Terminating") state = { ...state, phase: "Terminating" };
+    }
+    const ref = { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace };
+    if (app.status) {
+      // Written whole: a merge patch keeps keys the new state no longer has (an earlier operation's
+      // retryCount or sync.resources subset, a failed attempt's results that make a retry fail at once).
+      const ops = Object.entries({ operationState: state, ...extra })
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => ({ op: "add", path: `/status/${k}`, value: v }));
+      await this.env.opts.client.patch(ref, ops, { type: "json", subresource: "status" });
+      return;
+    }
+    await this.env.opts.client.patch(ref, { status: { operationState: state, ...extra } }, { type: "merge", subresource: "status" });
+  }
+
+  /**
+   * Ends an operation: `.operation` is cleared first, then the final state is written. A crash in
+   * between leaves a Running state without `.operation`, which the next reconcile resumes and
+   * finishes; the other order would leave a finished state beside a `.operation` that looks
+   * exactly like a user asking for the same sync again.
+   */
+  private async finishOperation(app: ApplicationObject, state: OperationState, extra: Partial<AppStatus> = {}): Promise<void> {
+    await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: null });
+    await this.persistOperationState(app, state, extra);
+  }
+
+  async reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
+    const app = this.env.apps.get(ctx.key);
+    if (!app || app.metadata.deletionTimestamp) return {};
+    const status = (app.status ?? {}) as AppStatus;
+    let state = status.operationState;
+    const operation = app.operation as Operation | undefined;
+    const now = new Date().toISOString();
+    const running = state?.phase === "Running" || state?.phase === "Terminating";
+    if (!operation && !running) return {};
+    if (operation && !running) {
+      state = { operation, phase: "Running", message: "", startedAt: now };
+      void this.env.opts.events?.record(app, "Normal", "OperationStarted", `Initiated ${operation.initiatedBy?.automated ? "automated " : ""}sync to ${operation.sync?.revision ?? "HEAD"}`);
+    }
+    if (!state?.operation.sync) return {};
+    const syncOp = state.operation.sync;
+
+    // The commit is fixed at the start of the operation, so every step syncs the same revision.
+    const isSha = (r: string | undefined): r is string => !!r && /^[0-9a-f]{40}$/.test(r);
+    const pinned = state.syncResult?.revision || (isSha(syncOp.revision) ? syncOp.revision : undefined);
+    // A rollback (or any sync naming its own source) renders that source instead of the spec's.
+    const opApp: ApplicationObject = syncOp.sources && syncOp.sources.length > 0
+      ? { ...app, spec: { ...app.spec, source: undefined, sources: syncOp.sources } }
+      : syncOp.source ? { ...app, spec: { ...app.spec, source: syncOp.source, sources: undefined } } : app;
+    const multiOp = (opApp.spec.sources?.length ?? 0) > 0;
+    const pinnedRevisions: Array<string | undefined> | undefined = multiOp
+      ? (state.syncResult?.revisions ?? syncOp.revisions?.map((r) => (isSha(r) ? r : undefined)))
+      : pinned ? [pinned] : syncOp.revision ? [syncOp.revision] : undefined;
+    // Every pass re-checks the spec and the operation's own sources against the project as it is
+    // now: a missing project, a source or destination it does not allow, ends the operation
+    // before anything is rendered or written (a rollback or a RollingSync step included).
+    const refused = this.operationRefusal(opApp);
+    if (refused) {
+      const failed: OperationState = { ...state, phase: "Error", message: refused, finishedAt: now };
+      await this.finishOperation(app, failed);
+      void this.env.opts.events?.record(app, "Warning", "OperationCompleted", `Sync operation failed: ${refused}`);
+      ctx.log.warn("operation refused", { application: app.metadata.name, reason: refused });
+      this.env.enqueueRefresh(ctx.key);
+      return {};
+    }
+    let dest: Destination;
+    let rendered: RenderOutput;
+    let cmp: CompareResult;
+    try {
+      dest = this.env.destination(app);
+      rendered = await this.env.render(opApp, dest, pinnedRevisions);
+      cmp = await this.env.compare(app, dest, rendered, ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      // Nothing was applied in this step; the operation ends with the reason, as Argo's does.
+      const message = redact(errorMessage(err));
+      const failed: OperationState = { ...state, phase: "Error", message: `ComparisonError: ${message}`, finishedAt: now };
+      await this.finishOperation(app, failed);
+      return {};
+    }
+    const cache = dest.cache;
+    const target = cmp.prepared.filter((o) => !o.metadata.deletionTimestamp);
+    const live = cmp.resources.filter((r) => r.live).map((r) => r.live!);
+    const destNs = app.spec.destination?.namespace ?? "";
+    let liveNamespace: KubeObject | undefined;
+    if (destNs) {
+      await cache.ensureKind("v1", "Namespace", ctx.signal);
+      liveNamespace = cache.get("v1", "Namespace", undefined, destNs);
+    }
+    const isNamespaced = await namespacedLookup(dest.client, [...target, ...live]);
+    const projectName = app.spec.project || "default";
+    const invalid = invalidSyncTasks({
+      targets: target, isNamespaced, projectName,
+      project: this.env.projectOf(app)?.spec,
+      destination: { server: dest.cluster.server, name: dest.cluster.name },
+      clusterAdmits: (ns) => clusterAdmits(dest.cluster, ns),
+      failOnSharedResource: parseSyncOptions(app.spec.syncPolicy?.syncOptions).options.failOnSharedResource === true
+        || parseSyncOptions(syncOp.syncOptions).options.failOnSharedResource === true,
+      trackingKey: this.env.trackingKeyOf(app),
+      trackedByOther: (o) => {
+        const liveObj = cache.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name ?? "");
+        const s = this.env.settings.get().argo;
+        return liveObj ? managingApp(liveObj, s.trackingMethod, s.instanceLabelKey, s.installationID) : undefined;
+      },
+    });
+    if (invalid.length > 0) {
+      // Argo's wording; nothing has been applied by this step.
+      const failed: OperationState = { ...state, phase: "Failed", message: `one or more synchronization tasks are not valid: ${invalid.join("; ")}`, finishedAt: now };
+      await this.finishOperation(app, failed);
+      void this.env.opts.events?.record(app, "Warning", "OperationCompleted", failed.message ?? "");
+      this.env.enqueueRefresh(ctx.key);
+      return {};
+    }
+    const outOfSync = new Set(cmp.statuses.filter((s) => s.status !== "Synced").map((s) => `${s.group}/${s.kind}/${s.namespace ?? ""}/${s.name}`));
+    let plan;
+    try {
+      plan = buildSyncPlan({
+        target, live,
+        appSyncOptions: app.spec.syncPolicy?.syncOptions,
+        operation: syncOp,
+        revision: rendered.revisions[0] ?? "",
+        startedAt: state.startedAt,
+        destinationNamespace: destNs,
+        liveNamespace,
+        managedNamespaceMetadata: (app.spec.syncPolicy as Application["spec"]["syncPolicy"])?.managedNamespaceMetadata,
+        isNamespaced: (group, kind) => {
+          const o = [...target, ...live].find((x) => splitApiVersion(x.apiVersion).group === group && x.kind === kind);
+          return o ? isNamespaced(o.apiVersion, o.kind) : undefined;
+        },
+        isOutOfSync: (ref) => outOfSync.has(resourceRefKey(ref)),
+      });
+    } catch (err) {
+      const failed: OperationState = { ...state, phase: "Failed", message: redact(errorMessage(err)), finishedAt: now };
+      await this.finishOperation(app, failed);
+      return {};
+    }
+    state.syncResult ??= multiOp
+      ? { revision: plan.revision, revisions: rendered.revisions, sources: opApp.spec.sources as ApplicationSource[] }
+      : { revision: plan.revision, source: opApp.spec.source as ApplicationSource };
+    state.syncResult.revision ||= plan.revision;
+
+    // What is running now, as the health engine sees it in the live cache.
+    const override = healthOverrideFor(this.env.settings.get(), this.env.opts.healthTrees);
+    const observations = new Map<string, Observation>();
+    // Observe what the plan touches and what earlier steps started (a task can leave the plan
+    // once done, e.g. the managed namespace once it exists, while its result still waits).
+    const refs = [
+      ...plan.tasks.map((t) => ({ ref: t.ref, version: t.version })),
+      ...(state.syncResult?.resources ?? []).map((r) => ({ ref: { group: r.group ?? "", kind: r.kind ?? "", namespace: r.namespace ?? "", name: r.name ?? "" }, version: r.version ?? "v1" })),
+    ];
+    for (const { ref, version } of refs) {
+      const key = resourceRefKey(ref);
+      if (observations.has(key)) continue;
+      const apiVersion = ref.group ? `${ref.group}/${version}` : version;
+      if (!cache.isWatched(apiVersion, ref.kind)) {
+        try {
+          await cache.ensureKind(apiVersion, ref.kind, ctx.signal);
+        } catch (err) {
+          if (!(err instanceof UnknownKindError)) throw err;
+        }
+      }
+      const obj = cache.get(apiVersion, ref.kind, ref.namespace || undefined, ref.name);
+      if (!obj) {
+        observations.set(key, { exists: false });
+        continue;
+      }
+      const h = evaluateResourceHealth(obj, override).health;
+      observations.set(key, h ? { exists: true, health: h.status, message: h.message } : { exists: true });
+    }
+    // Only an approval given since this operation started confirms its prunes: a stale one does not.
+    const pruneConfirmed = deletionApproved(app.metadata.annotations?.[ANNOTATION_DELETION_APPROVED], state.startedAt);
+    const step = nextSyncStep(plan, state, observations, { now, waveDelayMs: this.env.opts.waveDelayMs, pruneConfirmed });
+    if (step.validation && step.validation.length > 0) {
+      // First pass: a dry run of every task before anything is applied (Argo's rule). Objects in
+      // a namespace this sync creates cannot be dry-run yet; the apply reports their errors.
+      const created = new Set(plan.tasks.filter((t) => t.ref.kind === "Namespace" && !t.live && (t.managedNamespace || !liveNamespaceExists(cache, t.ref.name))).map((t) => t.ref.name));
+      const checks = step.validation.filter((a) => !(a.ref.namespace && created.has(a.ref.namespace)));
+      const results = await executeActions(dest.client, checks, dest.limiter, () => undefined);
+      const failures = results.filter((o) => !o.ok).map((o) => ({ taskId: o.taskId, message: o.message ?? "dry run failed" }));
+      if (failures.length > 0) {
+        const failed = recordValidationFailure(plan, state, failures, now);
+        ctx.log.info("sync dry run failed", { application: app.metadata.name, failures: failures.length });
+        // A failed dry run is a failed attempt like any other: Argo retries it too.
+        const retrying = await this.retryLater(app, failed);
+        if (retrying) return retrying;
+        await this.finishOperation(app, failed);
+        void this.env.opts.events?.record(app, "Warning", "OperationCompleted", `Sync operation failed: ${failed.message ?? ""}`);
+        this.env.enqueueRefresh(ctx.key);
+        return {};
+      }
+    }
+    const outcomes = step.actions.length > 0
+      ? await executeActions(dest.client, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name))
+      : [];
+    const next = recordActionOutcomes(step.state, outcomes);
+    // Which (phase, wave) steps this pass acted on: crash-recovery tests read these lines.
+    const taskSteps = new Map(plan.tasks.map((t) => [t.id, `${t.phase}/${t.wave}`]));
+    const steps = [...new Set(step.actions.map((a) => taskSteps.get(a.taskId)).filter((x): x is string => !!x))];
+    ctx.log.info("sync step", {
+      application: app.metadata.name, revision: next.syncResult?.revision, startedAt: next.startedAt, decision: step.decision,
+      steps, actions: step.actions.length, failed: outcomes.filter((o) => !o.ok).length, phase: next.phase,
+    });
+
+    const finished = next.phase === "Succeeded" || next.phase === "Failed" || next.phase === "Error";
+    if (!finished) {
+      await this.persistOperationState(app, next);
+      return { requeueAfterMs: step.requeueAfterMs ?? 1000 };
+    }
+    const extra: Partial<AppStatus> = {};
+    if (next.phase === "Succeeded" && !syncOp.dryRun) {
+      const history = [...(status.history ?? [])] as RevisionHistory[];
+      const id = history.reduce((m, h) => Math.max(m, h.id), -1) + 1;
+      const entry: RevisionHistory = { id, deployedAt: now, deployStartedAt: next.startedAt, initiatedBy: next.operation.initiatedBy };
+      if (multiOp) {
+        entry.revisions = rendered.revisions;
+        entry.sources = opApp.spec.sources as ApplicationSource[];
+      } else {
+        entry.revision = rendered.revisions[0];
+        entry.source = opApp.spec.source as ApplicationSource;
+      }
+      history.push(entry);
+      const limit = typeof app.spec.revisionHistoryLimit === "number" ? app.spec.revisionHistoryLimit : 10;
+      extra.history = history.slice(Math.max(0, history.length - limit));
+    }
+    const retrying = await this.retryLater(app, next);
+    if (retrying) return retrying;
+    await this.finishOperation(app, next, extra);
+    void this.env.opts.events?.record(app, next.phase === "Succeeded" ? "Normal" : "Warning", "OperationCompleted", `Sync operation to ${next.syncResult?.revision ?? ""} ${next.phase === "Succeeded" ? "succeeded" : `failed: ${next.message ?? ""}`}`);
+    this.env.enqueueRefresh(ctx.key);
+    return {};
+  }
+
+  /**
+   * Why an operation may not run now, in Argo's words (its sync's "Failed to load application
+   * project" and the InvalidSpecError conditions it refuses on), or undefined when it may.
+   */
+  private operationRefusal(opApp: ApplicationObject): string | undefined {
+    const projectName = opApp.spec.project || "default";
+    if (!this.env.projectOf(opApp)) return missingProjectMessage(projectName);
+    const problems = validateSpec(opApp, (name) => this.env.project(name), (d) => this.env.clusters.resolve(d));
+    return problems.length > 0 ? problems.map((p) => `${ApplicationConditionType.InvalidSpecError}: ${p}`).join(";") : undefined;
+  }
+
+  /** A failed attempt with retries left: keep `.operation` and start again after the backoff, counting the attempt. */
+  private async retryLater(app: ApplicationObject, failed: OperationState): Promise<ReconcileResult | undefined> {
+    const retry = nextRetry(failed);
+    if (!retry.retry) return undefined;
+    const next: OperationState = { ...failed, phase: "Running", retryCount: retry.retryCount, message: `${failed.message ?? ""} (${retry.reason} in ${Math.max(0, Math.round((retry.retryAtMs! - Date.now()) / 1000))} s)` };
+    delete next.finishedAt;
+    if (next.syncResult) {
+      const { resources: _dropped, ...pinnedResult } = next.syncResult;
+      next.syncResult = pinnedResult;
+    }
+    await this.persistOperationState(app, next);
+    return { requeueAfterMs: Math.max(0, retry.retryAtMs! - Date.now()) };
+  }
+}
