@@ -16,6 +16,7 @@ import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
 import { installCrds } from "../../operator/kube/crd-install.js";
 import { packageRoot } from "../../operator/paths.js";
 import { memoryLogger } from "../../operator/runtime/logger.js";
+import { WaitingError } from "../../operator/runtime/reconciler.js";
 import { seedsDir } from "../crds/seeds.js";
 import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
@@ -138,7 +139,8 @@ describe("ApplicationSet reconciler on a real apiserver", () => {
     const missing = listAppSet("render-err", ["x"], { goTemplateOptions: ["missingkey=error"] });
     ((missing.spec as { template: { metadata: Record<string, unknown> } }).template.metadata).name = "svc-{{ .nope }}";
     await client.create(missing);
-    await reconcile("render-err");
+    // A generation error waits (WaitingError) for the set or its inputs to change; the status says why.
+    await assert.rejects(reconcile("render-err"), (err: unknown) => err instanceof WaitingError && err.reason === "RenderTemplateParamsError");
     assert.deepEqual((await conditions("render-err")).map((c) => [c.type, c.status, c.reason]), [
       ["ErrorOccurred", "True", "RenderTemplateParamsError"],
       ["ParametersGenerated", "False", "ErrorOccurred"],
@@ -160,8 +162,7 @@ describe("ApplicationSet reconciler on a real apiserver", () => {
     const published = parse(readFileSync(join(seedsDir() as string, "001/appset-ai-app-all-envs-as-published.yaml"), "utf8")) as KubeObject;
     await client.create({ ...published, metadata: { ...published.metadata, namespace: ns } });
     const before = (await apps()).map((a) => a.metadata.name);
-    const res = await reconcile("ai-app-all-envs");
-    assert.equal(res.requeueAfterMs, 180_000);
+    await assert.rejects(reconcile("ai-app-all-envs"), (err: unknown) => err instanceof WaitingError && err.requeueAfterMs === 180_000 && err.reason === "ApplicationValidationError");
     assert.deepEqual((await apps()).map((a) => a.metadata.name), before);
     const err = (await conditions("ai-app-all-envs")).find((c) => c.type === "ErrorOccurred");
     assert.equal(err?.status, "True");
@@ -174,7 +175,7 @@ describe("ApplicationSet reconciler on a real apiserver", () => {
     const broken = listAppSet("svc", ["dev", "dev"]);
     await client.replace({ ...broken, metadata: { ...broken.metadata, resourceVersion: set?.metadata.resourceVersion } });
     const snapshot = (await apps()).map((a) => [a.metadata.name, a.metadata.resourceVersion]);
-    await reconcile("svc");
+    await assert.rejects(reconcile("svc"), WaitingError);
     assert.deepEqual((await apps()).map((a) => [a.metadata.name, a.metadata.resourceVersion]), snapshot);
     assert.equal((await conditions("svc")).find((c) => c.type === "ResourcesUpToDate")?.status, "False");
   });

@@ -2,7 +2,6 @@
 // hooks, the cascade delete of its resources in reverse waves, PostDelete hooks), one resumable
 // step per reconcile, as engine/sync/deletion.ts decides. Fails closed: without the project nothing
 // says which live objects are the app's, so nothing is deleted.
-import type { Manifest } from "../../../plugins/types.js";
 import {
   ANNOTATION_DELETION_APPROVED,
   ARGO_API_VERSION,
@@ -17,12 +16,12 @@ import { FIELD_MANAGER, healthOverrideFor, statusKinds } from "../../appstate/pi
 import type { ApplicationObject } from "../../appstate/types.js";
 import { clusterAdmits } from "../../cluster/clusters.js";
 import { evaluateResourceHealth } from "../../engine/health/index.js";
-import { hookTypes, parseSyncOptions } from "../../engine/sync/annotations.js";
-import { deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nextDeletionStep } from "../../engine/sync/deletion.js";
+import { parseSyncOptions } from "../../engine/sync/annotations.js";
+import { deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nameDeleteHook, nextDeletionStep, stuckDeletionMessage } from "../../engine/sync/deletion.js";
 import { invalidSyncTasks, missingProjectMessage } from "../../engine/sync/validate.js";
 import { KubeApiError } from "../../kube/client.js";
 import { patchStatus } from "../../kube/status-writer.js";
-import type { ReconcileContext, ReconcileResult } from "../../runtime/reconciler.js";
+import { WaitingError, type ReconcileContext, type ReconcileResult } from "../../runtime/reconciler.js";
 import { redact } from "../../runtime/redact.js";
 import { deepEqual, errorMessage } from "../../util/index.js";
 import type { AppContext } from "./context.js";
@@ -30,21 +29,11 @@ import { DestinationError, type Destination } from "./destinations.js";
 
 type AppStatus = NonNullable<Application["status"]>;
 
-/** How soon a deletion blocked by a missing project looks again. */
+/** How soon a deletion blocked by a missing project looks again (creating the project also re-queues it). */
 const BLOCKED_REQUEUE_MS = 30_000;
-/** After this long, a deletion still waiting on something says so in a DeletionError condition. */
-const STUCK_DELETION_MS = 60_000;
-
-/** A delete hook written with generateName gets a stable name, so every step finds the same object. */
-function nameDeleteHook(m: Manifest, appUid: string): Manifest {
-  if (m.metadata.name) return m;
-  const types = hookTypes(m);
-  const stage = types.includes("PreDelete") ? "predelete" : types.includes("PostDelete") ? "postdelete" : undefined;
-  if (!stage) return m;
-  const { generateName, ...meta } = m.metadata;
-  if (typeof generateName !== "string") return m;
-  return { ...m, metadata: { ...meta, name: `${generateName}${appUid.replace(/-/g, "").slice(0, 7)}-${stage}`.toLowerCase() } };
-}
+/** How soon a deletion step that failed is tried again, and how soon a progressing one looks again. */
+const FAILED_STEP_REQUEUE_MS = 10_000;
+const PROGRESS_REQUEUE_MS = 2_000;
 
 export class DeletionReconciler {
   /** Finalizers this reconciler removed, by app uid, until the deletion is seen (stale-cache guard). */
@@ -85,7 +74,7 @@ export class DeletionReconciler {
         await patchStatus(this.env.opts.client, app, { ...(app.status as AppStatus), conditions });
         void this.env.opts.events?.record(app, "Warning", "DeletionError", message);
       }
-      return { requeueAfterMs: BLOCKED_REQUEUE_MS };
+      throw new WaitingError("ProjectMissing", message, BLOCKED_REQUEUE_MS);
     }
 
     // Delete hooks come from the current render; plain cascade deletion needs only the live state.
@@ -140,10 +129,7 @@ export class DeletionReconciler {
     ]);
 
     // A failure, or a wait that has gone on for a while, is said on the Application.
-    const waitedMs = Date.now() - Date.parse(app.metadata.deletionTimestamp ?? new Date().toISOString());
-    const stuck = step.error ?? (step.waitingFor.length > 0 && waitedMs > STUCK_DELETION_MS
-      ? `Application deletion is waiting for ${step.waitingFor.slice(0, 5).join("; ")}${step.waitingFor.length > 5 ? ` and ${step.waitingFor.length - 5} more` : ""}`
-      : undefined);
+    const stuck = stuckDeletionMessage(step, app.metadata.deletionTimestamp, Date.now());
     const prev = (app.status as AppStatus | undefined)?.conditions ?? [];
     const conditions = setConditions(prev, stuck ? [{ type: ApplicationConditionType.DeletionError, message: stuck }] : [], [ApplicationConditionType.DeletionError]);
     if (!deepEqual(prev, conditions)) {
@@ -164,6 +150,7 @@ export class DeletionReconciler {
     }
     if (step.stage === undefined) return {};
     ctx.log.info("deleting the Application", { application: app.metadata.name, stage: step.stage, created: step.create.length, deleted: step.delete.length, waiting: step.waitingFor.length, error: step.error });
-    return { requeueAfterMs: step.error ? 10_000 : 2_000 };
+    if (step.error) throw new WaitingError(ApplicationConditionType.DeletionError, step.error, FAILED_STEP_REQUEUE_MS);
+    return { requeueAfterMs: PROGRESS_REQUEUE_MS };
   }
 }

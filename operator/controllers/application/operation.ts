@@ -4,12 +4,9 @@
 // (engine/sync/plan.ts), observes the live state, takes the next step (engine/sync/step.ts), carries
 // out its actions (executor.ts) and persists status.operationState, so a crash mid-sync resumes
 // where it stopped. A slow sync never blocks refreshes: they run on their own queue.
-import {
-  ANNOTATION_DELETION_APPROVED,
-  ARGO_API_VERSION,
-} from "../../api/annotations.js";
+import { ARGO_API_VERSION } from "../../api/annotations.js";
 import { ApplicationConditionType } from "../../api/conditions.js";
-import type { Application, ApplicationSource, Operation, OperationState, RevisionHistory } from "../../api/index.js";
+import type { Application, ApplicationSource, Operation, OperationState } from "../../api/index.js";
 import type { CompareResult } from "../../appstate/compare.js";
 import { namespacedLookup } from "../../appstate/live.js";
 import { healthOverrideFor } from "../../appstate/pipeline.js";
@@ -18,10 +15,10 @@ import { validateSpec } from "../../appstate/validate.js";
 import type { ClusterCache } from "../../cluster/cluster-cache.js";
 import { clusterAdmits } from "../../cluster/clusters.js";
 import { evaluateResourceHealth } from "../../engine/health/index.js";
-import { deletionApproved, parseSyncOptions } from "../../engine/sync/annotations.js";
-import { nextRetry } from "../../engine/sync/autosync.js";
+import { parseSyncOptions } from "../../engine/sync/annotations.js";
+import { nextHistory, observationKinds, observationRefs, observeResources, operationSources, pruneConfirmed, retryOperation, startOperation } from "../../engine/sync/operation.js";
 import { buildSyncPlan } from "../../engine/sync/plan.js";
-import { nextSyncStep, recordActionOutcomes, recordValidationFailure, type Observation } from "../../engine/sync/step.js";
+import { nextSyncStep, recordActionOutcomes, recordValidationFailure } from "../../engine/sync/step.js";
 import { resourceRefKey } from "../../engine/sync/types.js";
 import { invalidSyncTasks, missingProjectMessage } from "../../engine/sync/validate.js";
 import { managingApp } from "../../engine/tracking.js";
@@ -79,29 +76,16 @@ export class OperationReconciler {
     const app = this.env.apps.get(ctx.key);
     if (!app || app.metadata.deletionTimestamp) return {};
     const status = (app.status ?? {}) as AppStatus;
-    let state = status.operationState;
-    const operation = app.operation as Operation | undefined;
     const now = new Date().toISOString();
-    const running = state?.phase === "Running" || state?.phase === "Terminating";
-    if (!operation && !running) return {};
-    if (operation && !running) {
-      state = { operation, phase: "Running", message: "", startedAt: now };
-      void this.env.opts.events?.record(app, "Normal", "OperationStarted", `Initiated ${operation.initiatedBy?.automated ? "automated " : ""}sync to ${operation.sync?.revision ?? "HEAD"}`);
-    }
-    if (!state?.operation.sync) return {};
+    // A copy: the step below fills in syncResult, and the informer's cached object must not change.
+    const started = startOperation(app.operation as Operation | undefined, structuredClone(status.operationState), now);
+    if (started.startedEvent) void this.env.opts.events?.record(app, "Normal", "OperationStarted", started.startedEvent);
+    const state = started.state;
+    if (!state) return {};
     const syncOp = state.operation.sync;
-
-    // The commit is fixed at the start of the operation, so every step syncs the same revision.
-    const isSha = (r: string | undefined): r is string => !!r && /^[0-9a-f]{40}$/.test(r);
-    const pinned = state.syncResult?.revision || (isSha(syncOp.revision) ? syncOp.revision : undefined);
-    // A rollback (or any sync naming its own source) renders that source instead of the spec's.
-    const opApp: ApplicationObject = syncOp.sources && syncOp.sources.length > 0
-      ? { ...app, spec: { ...app.spec, source: undefined, sources: syncOp.sources } }
-      : syncOp.source ? { ...app, spec: { ...app.spec, source: syncOp.source, sources: undefined } } : app;
-    const multiOp = (opApp.spec.sources?.length ?? 0) > 0;
-    const pinnedRevisions: Array<string | undefined> | undefined = multiOp
-      ? (state.syncResult?.revisions ?? syncOp.revisions?.map((r) => (isSha(r) ? r : undefined)))
-      : pinned ? [pinned] : syncOp.revision ? [syncOp.revision] : undefined;
+    // The commit is fixed at the start of the operation, so every step syncs the same revision; a
+    // rollback (or any sync naming its own source) renders that source instead of the spec's.
+    const { app: opApp, multiSource: multiOp, revisions: pinnedRevisions } = operationSources(app, state, syncOp);
     // Every pass re-checks the spec and the operation's own sources against the project as it is
     // now: a missing project, a source or destination it does not allow, ends the operation
     // before anything is rendered or written (a rollback or a RollingSync step included).
@@ -190,37 +174,21 @@ export class OperationReconciler {
       : { revision: plan.revision, source: opApp.spec.source as ApplicationSource };
     state.syncResult.revision ||= plan.revision;
 
-    // What is running now, as the health engine sees it in the live cache.
+    // What is running now, as the health engine sees it in the live cache: what the plan touches
+    // and what earlier steps started.
     const override = healthOverrideFor(this.env.settings.get(), this.env.opts.healthTrees);
-    const observations = new Map<string, Observation>();
-    // Observe what the plan touches and what earlier steps started (a task can leave the plan
-    // once done, e.g. the managed namespace once it exists, while its result still waits).
-    const refs = [
-      ...plan.tasks.map((t) => ({ ref: t.ref, version: t.version })),
-      ...(state.syncResult?.resources ?? []).map((r) => ({ ref: { group: r.group ?? "", kind: r.kind ?? "", namespace: r.namespace ?? "", name: r.name ?? "" }, version: r.version ?? "v1" })),
-    ];
-    for (const { ref, version } of refs) {
-      const key = resourceRefKey(ref);
-      if (observations.has(key)) continue;
-      const apiVersion = ref.group ? `${ref.group}/${version}` : version;
-      if (!cache.isWatched(apiVersion, ref.kind)) {
-        try {
-          await cache.ensureKind(apiVersion, ref.kind, ctx.signal);
-        } catch (err) {
-          if (!(err instanceof UnknownKindError)) throw err;
-        }
+    const refs = observationRefs(plan.tasks, state.syncResult.resources);
+    for (const k of observationKinds(refs)) {
+      if (cache.isWatched(k.apiVersion, k.kind)) continue;
+      try {
+        await cache.ensureKind(k.apiVersion, k.kind, ctx.signal);
+      } catch (err) {
+        if (!(err instanceof UnknownKindError)) throw err;
       }
-      const obj = cache.get(apiVersion, ref.kind, ref.namespace || undefined, ref.name);
-      if (!obj) {
-        observations.set(key, { exists: false });
-        continue;
-      }
-      const h = evaluateResourceHealth(obj, override).health;
-      observations.set(key, h ? { exists: true, health: h.status, message: h.message } : { exists: true });
     }
+    const observations = observeResources(refs, (apiVersion, kind, ns, name) => cache.get(apiVersion, kind, ns, name), (o) => evaluateResourceHealth(o, override).health);
     // Only an approval given since this operation started confirms its prunes: a stale one does not.
-    const pruneConfirmed = deletionApproved(app.metadata.annotations?.[ANNOTATION_DELETION_APPROVED], state.startedAt);
-    const step = nextSyncStep(plan, state, observations, { now, waveDelayMs: this.env.opts.waveDelayMs, pruneConfirmed });
+    const step = nextSyncStep(plan, state, observations, { now, waveDelayMs: this.env.opts.waveDelayMs, pruneConfirmed: pruneConfirmed(app.metadata.annotations, state) });
     if (step.validation && step.validation.length > 0) {
       // First pass: a dry run of every task before anything is applied (Argo's rule). Objects in
       // a namespace this sync creates cannot be dry-run yet; the apply reports their errors.
@@ -258,21 +226,12 @@ export class OperationReconciler {
       return { requeueAfterMs: step.requeueAfterMs ?? 1000 };
     }
     const extra: Partial<AppStatus> = {};
-    if (next.phase === "Succeeded" && !syncOp.dryRun) {
-      const history = [...(status.history ?? [])] as RevisionHistory[];
-      const id = history.reduce((m, h) => Math.max(m, h.id), -1) + 1;
-      const entry: RevisionHistory = { id, deployedAt: now, deployStartedAt: next.startedAt, initiatedBy: next.operation.initiatedBy };
-      if (multiOp) {
-        entry.revisions = rendered.revisions;
-        entry.sources = opApp.spec.sources as ApplicationSource[];
-      } else {
-        entry.revision = rendered.revisions[0];
-        entry.source = opApp.spec.source as ApplicationSource;
-      }
-      history.push(entry);
-      const limit = typeof app.spec.revisionHistoryLimit === "number" ? app.spec.revisionHistoryLimit : 10;
-      extra.history = history.slice(Math.max(0, history.length - limit));
-    }
+    const history = nextHistory({
+      history: status.history, state: next, now, multiSource: multiOp, revisions: rendered.revisions,
+      source: opApp.spec.source as ApplicationSource | undefined, sources: opApp.spec.sources as ApplicationSource[] | undefined,
+      revisionHistoryLimit: app.spec.revisionHistoryLimit,
+    });
+    if (history) extra.history = history;
     const retrying = await this.retryLater(app, next);
     if (retrying) return retrying;
     await this.finishOperation(app, next, extra);
@@ -294,15 +253,9 @@ export class OperationReconciler {
 
   /** A failed attempt with retries left: keep `.operation` and start again after the backoff, counting the attempt. */
   private async retryLater(app: ApplicationObject, failed: OperationState): Promise<ReconcileResult | undefined> {
-    const retry = nextRetry(failed);
-    if (!retry.retry) return undefined;
-    const next: OperationState = { ...failed, phase: "Running", retryCount: retry.retryCount, message: `${failed.message ?? ""} (${retry.reason} in ${Math.max(0, Math.round((retry.retryAtMs! - Date.now()) / 1000))} s)` };
-    delete next.finishedAt;
-    if (next.syncResult) {
-      const { resources: _dropped, ...pinnedResult } = next.syncResult;
-      next.syncResult = pinnedResult;
-    }
-    await this.persistOperationState(app, next);
-    return { requeueAfterMs: Math.max(0, retry.retryAtMs! - Date.now()) };
+    const retry = retryOperation(failed, Date.now());
+    if (!retry) return undefined;
+    await this.persistOperationState(app, retry.state);
+    return { requeueAfterMs: retry.requeueAfterMs };
   }
 }

@@ -22,7 +22,7 @@ import { deleteHookFinalizers } from "../../engine/sync/deletion.js";
 import type { KubeObject } from "../../kube/client.js";
 import { patchStatus } from "../../kube/status-writer.js";
 import type { RenderOutput } from "../../render/index.js";
-import type { ReconcileContext, ReconcileResult } from "../../runtime/reconciler.js";
+import { WaitingError, type ReconcileContext, type ReconcileResult } from "../../runtime/reconciler.js";
 import { redact } from "../../runtime/redact.js";
 import { deepEqual, errorMessage } from "../../util/index.js";
 import type { AppContext } from "./context.js";
@@ -106,7 +106,8 @@ export class RefreshReconciler {
       conditions.push({ type: ApplicationConditionType.ComparisonError, message: `${stage}: ${message}` });
       ctx.log.warn("comparison failed", { application: app.metadata.name, stage, error: message });
       const prevSync = (app.status as AppStatus | undefined)?.sync;
-      return done({ sync: { ...(prevSync ?? {}), status: "Unknown" } }, Math.min(requeue ?? ERROR_REQUEUE_MS, ERROR_REQUEUE_MS));
+      await done({ sync: { ...(prevSync ?? {}), status: "Unknown" } });
+      throw new WaitingError(ApplicationConditionType.ComparisonError, `${stage}: ${message}`, Math.min(requeue ?? ERROR_REQUEUE_MS, ERROR_REQUEUE_MS));
     }
     for (const w of rendered.repeatedResourceWarnings) conditions.push({ type: "RepeatedResourceWarning", message: w });
     // PreDelete/PostDelete hooks in git: the finalizers that will run them on deletion (Argo adds them too).

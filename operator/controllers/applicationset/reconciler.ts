@@ -16,7 +16,7 @@ import type { GeneratedApplication } from "../../appset/render.js";
 import { disableAutoSync, parseRollingSync, planRollout, rolloutSyncOperation, type AppRolloutStatus, type RolloutApp, type RolloutPlan, type RolloutStep } from "../../appset/rolling-sync.js";
 import type { RepoReader } from "../../git/types.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
-import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/reconciler.js";
+import { GenericError, WaitingError, type ReconcileContext, type ReconcileResult, type Reconciler } from "../../runtime/reconciler.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage, isRecord } from "../../util/index.js";
 
@@ -224,10 +224,11 @@ export class ApplicationSetReconciler implements Reconciler {
       await client.patch({ apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", name, namespace }, { status }, { type: "merge", subresource: "status", fieldManager: FIELD_MANAGER });
     }
     // A failed write is retried with backoff, as Argo returns the error to controller-runtime.
-    if (writeErrors.length > 0) throw new Error(writeErrors.map((e) => e.message).join("; "));
+    if (writeErrors.length > 0) throw new GenericError(writeErrors[0]!.reason, writeErrors.map((e) => e.message).join("; "));
     if (errors.length > 0) {
-      ctx.log.warn("applicationset generation failed; nothing changed", { errors: errors.map((e) => redact(e.message)) });
-      return { requeueAfterMs: Math.min(result.requeueAfterMs ?? DEFAULT_REQUEUE_MS, DEFAULT_REQUEUE_MS) };
+      const messages = errors.map((e) => redact(e.message));
+      ctx.log.warn("applicationset generation failed; nothing changed", { errors: messages });
+      throw new WaitingError(errors[0]!.reason, messages.join("; "), Math.min(result.requeueAfterMs ?? DEFAULT_REQUEUE_MS, DEFAULT_REQUEUE_MS));
     }
     // Application status changes requeue a rolling set (controller.ts); this is the safety net.
     let requeue = rollout?.plan.condition.status === "True" ? Math.min(result.requeueAfterMs ?? ROLLOUT_REQUEUE_MS, ROLLOUT_REQUEUE_MS) : result.requeueAfterMs;
