@@ -7,13 +7,13 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import type { CommandModule } from "../cli.js";
 import { ANNOTATION_REFRESH, FINALIZER_RESOURCES, FINALIZER_RESOURCES_BACKGROUND } from "../api/annotations.js";
-import { API_VERSION, type Application, type Operation, type OperationState } from "../api/index.js";
+import { API_VERSION, DEFAULT_PROJECT, type Application, type AppProject, type Operation, type OperationState, type SyncWindow } from "../api/index.js";
 import { KubeClient } from "../kube/client.js";
 import { createLogger } from "../runtime/logger.js";
 import { redact } from "../runtime/redact.js";
 import { liveDiff } from "./app/live-diff.js";
 import {
-  appDetails, appListTable, chooseRollback, historyTable, operationFinished, operationInProgress, operationSummary,
+  appDetails, appListTable, chooseRollback, historyTable, manualSyncWindowRefusal, operationFinished, operationInProgress, operationSummary,
   parseResourceSpec, rollbackOperation, syncOperation, syncResultTable, unmetConditions, type WaitFor,
 } from "./app/format.js";
 import { FlagError, flagInt, flagValue, parseFlags, type FlagSpec, type ParsedFlags } from "../flags.js";
@@ -43,7 +43,8 @@ controller's namespace, where the Applications and argocd-cm live).
             [--resource [GROUP]:KIND:[NAMESPACE/]NAME]... [--sync-option K=V]...
             [--server-side] [--apply-out-of-sync-only] [--replace] [--async] [--timeout S]
                        requests a sync and, unless --async, waits for it and prints the
-                       per-resource results; exit 0 Succeeded, 1 Failed/Error or timeout
+                       per-resource results; exit 0 Succeeded, 1 Failed/Error or timeout.
+                       Refused (exit 2) while the project's sync windows block manual syncs
   wait NAME [--sync] [--health] [--operation] [--suspended] [--degraded] [--timeout S]
                        waits until the conditions hold (default: Synced, Healthy and no
                        operation running); exit 1 on timeout with what was last seen
@@ -194,10 +195,21 @@ async function diff(ctx: Ctx): Promise<number> {
 // ---- operations ----
 
 /** Writes `.operation` unless one is in progress, then (unless --async) waits for its result. */
+/**
+ * The sync windows of the app's project. A project that cannot be read here gives none: the
+ * operator refuses the operation itself when the project is missing or blocks it.
+ */
+async function projectSyncWindows(ctx: Ctx, app: Application): Promise<SyncWindow[] | undefined> {
+  const project = await ctx.client.get<AppProject>(API_VERSION, "AppProject", app.spec.project || DEFAULT_PROJECT, ctx.ns).catch(() => undefined);
+  return project?.spec?.syncWindows;
+}
+
 async function runOperation(ctx: Ctx, name: string, build: (app: Application) => Operation, what: string): Promise<number> {
   const app = await getApp(ctx, name);
   const busy = operationInProgress(app);
   if (busy) throw new FlagError(`application ${name}: cannot ${what}: ${busy}`);
+  const blocked = manualSyncWindowRefusal(app, await projectSyncWindows(ctx, app), new Date());
+  if (blocked) throw new FlagError(`application ${name}: cannot ${what}: ${blocked}`);
   const operation = build(app);
   const previousStartedAt = app.status?.operationState?.startedAt;
   // The resourceVersion makes the write fail if someone started an operation in between.

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Application, OperationState, RevisionHistory } from "../../api/index.js";
 import { FlagError } from "../../flags.js";
 import {
-  appDetails, appListTable, chooseRollback, historyTable, operationFinished, operationInProgress, parseResourceSpec,
+  appDetails, appListTable, chooseRollback, historyTable, manualSyncWindowRefusal, operationFinished, operationInProgress, parseResourceSpec,
   resourceTable, rollbackOperation, syncOperation, syncResultTable, table, unmetConditions,
 } from "./format.js";
 
@@ -193,4 +193,17 @@ test("historyTable: ID, DATE, REVISION, SOURCE; REVISIONS for multi-source", () 
   const multi = historyTable([{ id: 3, deployedAt: "d", revisions: [SHA1, "1.2.3"], sources: [{ repoURL: "r1", path: "p" }, { repoURL: "https://charts", chart: "redis" }] }]).split("\n");
   assert.match(multi[0] ?? "", /REVISIONS/);
   assert.match(multi[1] ?? "", /aaaaaaa,1\.2\.3\s+r1 p, https:\/\/charts chart redis$/);
+});
+
+test("manual sync is refused while a matching deny window without manualSync is active", () => {
+  const now = new Date("2026-12-24T12:00:00Z");
+  const freeze = { kind: "deny" as const, schedule: "0 0 24 12 *", duration: "48h", namespaces: ["default"] };
+  assert.equal(
+    manualSyncWindowRefusal(app(), [freeze], now),
+    'manual sync is blocked by deny window 0 (schedule "0 0 24 12 *", duration 48h, timeZone UTC) (manualSync is not set on every active deny window) until 2026-12-26T00:00:00Z',
+  );
+  assert.equal(manualSyncWindowRefusal(app(), [{ ...freeze, manualSync: true }], now), undefined, "manualSync lets it through");
+  assert.equal(manualSyncWindowRefusal(app(), [{ ...freeze, namespaces: ["prod"] }], now), undefined, "the window is for another namespace");
+  assert.equal(manualSyncWindowRefusal(app(), undefined, now), undefined, "no windows");
+  assert.equal(manualSyncWindowRefusal(app(), [freeze], new Date("2026-12-27T00:00:00Z")), undefined, "after the window");
 });

@@ -1,8 +1,9 @@
 // Pure pieces of `hawser app`: argument parsing that has rules of its own (resource specs,
 // rollback ids), the operation objects the CLI writes, the conditions `wait` and `sync` wait for,
 // and the plain-text tables, shaped like `argocd app ...` output. No I/O here.
-import type { Application, ApplicationSource, Operation, OperationState, RevisionHistory, SyncOperation, SyncOperationResource } from "../../api/index.js";
+import type { Application, ApplicationSource, Operation, OperationState, RevisionHistory, SyncOperation, SyncOperationResource, SyncWindow } from "../../api/index.js";
 import { autoSyncEnabled } from "../../engine/sync/autosync.js";
+import { syncWindowVerdict } from "../../engine/syncwindows.js";
 import { FlagError } from "../../flags.js";
 
 /** Columns padded to the widest cell, two spaces apart, trailing blanks trimmed (like Go's tabwriter). */
@@ -68,6 +69,22 @@ export function operationInProgress(app: Pick<Application, "operation" | "status
   if (phase === "Running" || phase === "Terminating") return `another operation is already in progress (phase ${phase}${app.status?.operationState?.message ? `: ${app.status.operationState.message}` : ""})`;
   if (app.operation) return "another operation is already in progress (an operation is requested and not yet started)";
   return undefined;
+}
+
+/**
+ * Why the project's sync windows refuse a manual sync (or rollback) of the app at `now`, naming
+ * the window(s), or undefined when they let it through. Argo's API server refuses such a sync
+ * before it starts; the operator checks again when it runs the operation.
+ */
+export function manualSyncWindowRefusal(app: Pick<Application, "metadata" | "spec">, windows: SyncWindow[] | undefined, now: Date): string | undefined {
+  const verdict = syncWindowVerdict({
+    windows,
+    app: { name: app.metadata.name ?? "", ...(app.metadata.namespace ? { namespace: app.metadata.namespace } : {}) },
+    destination: app.spec.destination,
+    now,
+    kind: "manual",
+  });
+  return verdict.allowed ? undefined : verdict.message;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Application, OperationState, RetryStrategy } from "../../api/index.js";
+import { syncWindowVerdict } from "../syncwindows.js";
 import { nextRetry, retryDelayMs, selfHealDelayMs, shouldAutoSync, type AutoSyncDecision, type AutoSyncInput } from "./autosync.js";
 import { loadSeed, loadYaml } from "./testdata/fixtures.js";
 
@@ -67,4 +68,70 @@ test("retry: limit, auto-sync default, finishedAt + backoff, no retry after term
   // A negative limit retries forever.
   assert.equal(nextRetry(failed({ operation: { sync: {}, retry: { limit: -1 } }, retryCount: 100 })).retry, true);
   assert.match(nextRetry(failed({ operation: { sync: {}, retry: { limit: 1, backoff: { duration: "soon" } } } })).reason, /invalid retry backoff/);
+});
+
+// ---- sync windows ----
+
+const due = (over: Partial<AutoSyncInput> = {}): AutoSyncInput => ({
+  syncPolicy: { automated: { prune: true } },
+  operationInProgress: false,
+  deleting: false,
+  syncStatus: "OutOfSync",
+  revisions: ["abc"],
+  resources: [{ kind: "ConfigMap", name: "c", namespace: "ns", status: "OutOfSync" }],
+  now: Date.parse("2026-03-29T00:30:00Z"),
+  ...over,
+});
+
+const freeze = syncWindowVerdict({
+  // 01:00-04:00 local on the night Berlin moves to summer time: 00:00Z to 03:00Z.
+  windows: [{ kind: "deny", schedule: "0 1 * * *", duration: "3h", timeZone: "Europe/Berlin", namespaces: ["ns"] }],
+  app: { name: "web" },
+  destination: { server: "https://kubernetes.default.svc", namespace: "ns" },
+  now: new Date("2026-03-29T00:30:00Z"),
+  kind: "automated",
+});
+
+test("auto-sync: an active deny window holds back a due sync, says why, and requeues when it closes", () => {
+  assert.equal(freeze.allowed, false, freeze.message);
+  const d = shouldAutoSync(due({ syncWindow: freeze }));
+  assert.equal(d.sync, false, "no sync inside the window");
+  assert.equal(d.operation, undefined, "no operation");
+  assert.equal(d.reason, "sync window");
+  assert.deepEqual(d.condition, {
+    type: "SyncError",
+    message: 'automated sync is blocked by deny window 0 (schedule "0 1 * * *", duration 3h, timeZone Europe/Berlin) until 2026-03-29T03:00:00Z',
+  });
+  assert.equal(d.requeueAfterMs, 2.5 * 3600_000, "requeued at the window's end");
+});
+
+test("auto-sync: an allowing verdict, or none, leaves the decision as it was", () => {
+  const open = syncWindowVerdict({ windows: [], app: { name: "web" }, destination: {}, now: new Date(), kind: "automated" });
+  for (const syncWindow of [open, undefined]) {
+    const d = shouldAutoSync(due(syncWindow ? { syncWindow } : {}));
+    assert.equal(d.sync, true, `sync with ${JSON.stringify(syncWindow)}`);
+    assert.equal(d.condition, undefined, "no condition");
+    assert.equal(d.requeueAfterMs, undefined, "no requeue");
+  }
+});
+
+test("auto-sync: a blocked verdict with no next change sets the condition without a requeue", () => {
+  const d = shouldAutoSync(due({ syncWindow: { allowed: false, message: "automated sync is blocked: invalid sync window: spec.syncWindows[0].schedule: missing" } }));
+  assert.equal(d.sync, false, "blocked");
+  assert.equal(d.condition?.message, "automated sync is blocked: invalid sync window: spec.syncWindows[0].schedule: missing");
+  assert.equal(d.requeueAfterMs, undefined, "nothing to wait for: the project's next change requeues the app");
+});
+
+test("auto-sync: the window is only reported for a sync that is due", () => {
+  const synced = shouldAutoSync(due({ syncStatus: "Synced", syncWindow: freeze }));
+  assert.equal(synced.condition, undefined, "Synced: nothing to hold back");
+  assert.match(synced.reason, /Synced/, "the usual reason");
+  const failed = shouldAutoSync(due({
+    syncWindow: freeze,
+    lastOperation: {
+      operation: { sync: { revision: "abc" } }, phase: "Failed", message: "boom",
+      startedAt: "2026-03-29T00:00:00Z", syncResult: { revision: "abc" },
+    },
+  }));
+  assert.equal(failed.condition?.message, "Failed last sync attempt to abc: boom", "the failed attempt is the reason, not the window");
 });

@@ -9,6 +9,7 @@ import type {
   RetryStrategy,
   SyncPolicy,
 } from "../../api/index.js";
+import type { SyncWindowVerdict } from "../syncwindows.js";
 import { DurationError, parseBackoffDuration } from "./duration.js";
 
 export interface SelfHealBackoff {
@@ -46,6 +47,11 @@ export interface AutoSyncInput {
   /** Epoch milliseconds. */
   now: number;
   selfHealBackoff?: SelfHealBackoff;
+  /**
+   * The project's sync windows for an automated sync now (`syncWindowVerdict` with kind
+   * "automated"); absent when the caller has not evaluated them (no windows).
+   */
+  syncWindow?: Pick<SyncWindowVerdict, "allowed" | "message" | "nextChangeAt">;
 }
 
 export interface AutoSyncDecision {
@@ -54,9 +60,9 @@ export interface AutoSyncDecision {
   reason: string;
   /** The operation to write to `.operation` when sync is true. */
   operation?: Operation;
-  /** A SyncError condition to set (failed attempt at this revision, or a wipe-out refused). */
+  /** A SyncError condition to set (failed attempt at this revision, a wipe-out refused, a sync window). */
   condition?: { type: "SyncError"; message: string };
-  /** Look again after this long (self-heal backoff). */
+  /** Look again after this long (self-heal backoff, or when the sync windows' verdict can change). */
   requeueAfterMs?: number;
 }
 
@@ -128,7 +134,25 @@ export function shouldAutoSync(input: AutoSyncInput): AutoSyncDecision {
       };
     }
   }
+  const windowBlock = syncWindowBlock(input);
+  if (windowBlock) return windowBlock;
   return { sync: true, reason: attempted ? "self-heal" : `new revision or spec: ${desired}`, operation: op };
+}
+
+/**
+ * The decision when the sync windows hold back a sync that would otherwise start. Checked last, so
+ * the condition only ever says "blocked by a window" about a sync that is really due.
+ */
+function syncWindowBlock(input: AutoSyncInput): AutoSyncDecision | undefined {
+  const verdict = input.syncWindow;
+  if (!verdict || verdict.allowed) return undefined;
+  const decision: AutoSyncDecision = {
+    sync: false,
+    reason: "sync window",
+    condition: { type: "SyncError", message: verdict.message },
+  };
+  if (verdict.nextChangeAt) decision.requeueAfterMs = Math.max(0, verdict.nextChangeAt.getTime() - input.now);
+  return decision;
 }
 
 /**
