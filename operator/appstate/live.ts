@@ -2,18 +2,33 @@
 // (CachedLiveView: an index lookup, kinds watched on first use); a one-shot reader such as
 // `hawser app diff` lists each kind once (ListedLiveView). Both answer the same questions, so the
 // app-state pipeline (pipeline.ts) compares the same way whoever asks.
-import type { ClusterCache } from "../cluster/cluster-cache.js";
 import { managingApp, type TrackingMethod } from "../engine/tracking.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
 import { UnknownKindError } from "../kube/discovery.js";
 
 export interface Kind { apiVersion: string; kind: string }
 
+/** What the pipeline asks of a destination's API server: discovery, its version, server-side dry runs. */
+export type LiveClient = Pick<KubeClient, "resourceInfo" | "serverVersion" | "apply">;
+
+/**
+ * A destination's watch cache as a live view reads it. cluster/cluster-cache.ts's ClusterCache in
+ * production; the reconcilers' unit tests use an in-memory fake.
+ */
+export interface LiveCache {
+  /** Starts watching a kind (once) and resolves when it is loaded; UnknownKindError for a kind the server does not serve. */
+  ensureKind(apiVersion: string, kind: string, signal?: AbortSignal): Promise<void>;
+  /** The loaded objects the app with this tracking key manages. */
+  managedBy(trackingKey: string): KubeObject[];
+  /** One loaded object, if its kind is watched. */
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
+}
+
 export interface LiveView {
   /** The destination as resolved: its server URL and cluster name. */
   readonly cluster: { server: string; name: string };
   /** A connection to the destination (discovery, its version, server-side dry runs). */
-  readonly client: KubeClient;
+  readonly client: LiveClient;
   /** Loads these kinds (unknown ones are skipped) and returns the objects the app manages among everything loaded. */
   managedObjects(trackingKey: string, kinds: readonly Kind[], signal?: AbortSignal): Promise<KubeObject[]>;
   /** Any loaded object by identity, tracked or not. */
@@ -21,7 +36,7 @@ export interface LiveView {
 }
 
 /** Discovery for the kinds involved: is each namespaced? Kinds the cluster does not serve stay undefined. */
-export async function namespacedLookup(client: KubeClient, kinds: readonly Kind[]): Promise<(apiVersion: string, kind: string) => boolean | undefined> {
+export async function namespacedLookup(client: Pick<KubeClient, "resourceInfo">, kinds: readonly Kind[]): Promise<(apiVersion: string, kind: string) => boolean | undefined> {
   const known = new Map<string, boolean>();
   for (const k of kinds) {
     const id = `${k.apiVersion}/${k.kind}`;
@@ -41,9 +56,9 @@ function uniqueKinds(kinds: readonly Kind[]): Kind[] {
   return [...byId.values()];
 }
 
-/** The controller's view: the destination's ClusterCache, kinds watched on first use. */
+/** The controller's view: the destination's watch cache (ClusterCache), kinds watched on first use. */
 export class CachedLiveView implements LiveView {
-  constructor(readonly cluster: { server: string; name: string }, readonly client: KubeClient, readonly cache: ClusterCache) {}
+  constructor(readonly cluster: { server: string; name: string }, readonly client: LiveClient, readonly cache: LiveCache) {}
 
   async managedObjects(trackingKey: string, kinds: readonly Kind[], signal?: AbortSignal): Promise<KubeObject[]> {
     for (const k of uniqueKinds(kinds)) {

@@ -28,7 +28,7 @@ export function createMergePatch(from: unknown, to: unknown): Json | undefined {
  * Patches `status` of `obj` to `status`. Returns the updated object, or undefined when nothing
  * changed and no request was made.
  */
-export async function patchStatus<T extends KubeObject>(client: KubeClient, obj: T, status: Record<string, unknown>): Promise<T | undefined> {
+export async function patchStatus<T extends KubeObject>(client: Pick<KubeClient, "patch">, obj: T, status: Record<string, unknown>): Promise<T | undefined> {
   const patch = createMergePatch(obj.status ?? {}, status);
   if (patch === undefined) return undefined;
   const name = obj.metadata.name;

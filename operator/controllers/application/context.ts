@@ -1,6 +1,14 @@
 // What the Application controller's three reconcilers (refresh, operation, deletion) share: the
-// informer caches they read, the destinations pool, argocd-cm's settings, and the app-state
-// pipeline bound to them. controller.ts builds one AppContext and hands it to each reconciler.
+// caches they read, the destinations, argocd-cm's settings, and the app-state pipeline bound to
+// them. controller.ts builds one AppContext and hands it to each reconciler.
+//
+// The reconcilers reach I/O only through the narrow interfaces below, which the production classes
+// implement (controller.ts wires them): ObjectCache (the Application and AppProject informers),
+// AppClient (the control plane's KubeClient: a fresh read of an Application, patches of it and its
+// status), ClusterResolver (the ClusterRegistry), DestinationProvider (the DestinationPool, giving
+// a DestinationClient, a DestinationCache, a LiveView and a WriteLimiter per destination), the
+// RepoSource and an EventSink. The unit tests drive the reconcilers through the same interfaces
+// over an in-memory fake cluster (test/support/fake-cluster.ts).
 import type { RenderOutput } from "../../render/index.js";
 import { compareApp, permittedLiveObjects, renderTarget, appTrackingKey } from "../../appstate/pipeline.js";
 import type { CompareResult } from "../../appstate/compare.js";
@@ -9,7 +17,6 @@ import type { SettingsCache } from "../../appstate/settings.js";
 import type { ApplicationObject, AppProjectObject } from "../../appstate/types.js";
 import type { ClusterRegistry } from "../../cluster/clusters.js";
 import type { KubeObject } from "../../kube/client.js";
-import type { Informer } from "../../runtime/informer.js";
 import type { RenderCache } from "../../render/index.js";
 import type { PluginRegistry } from "../../../plugins/index.js";
 import type { SelfHealBackoff } from "../../engine/sync/autosync.js";
@@ -19,42 +26,62 @@ import type { CustomizationTree } from "../../lua/customizations.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
-import type { Destination, DestinationPool } from "./destinations.js";
+import type { Destination, DestinationProvider } from "./destinations.js";
 
-export interface ApplicationControllerOptions {
-  client: KubeClient;
+/** Objects by `namespace/name`, as an informer caches them. */
+export interface ObjectCache<T> {
+  get(key: string): T | undefined;
+}
+
+/** The control plane's API as the reconcilers use it: a fresh read of an Application, patches of Applications and their status. */
+export type AppClient = Pick<KubeClient, "get" | "patch">;
+
+/** Resolves a destination against the registered clusters: the ClusterRegistry in production. */
+export type ClusterResolver = Pick<ClusterRegistry, "resolve">;
+
+/** Where the reconcilers record Kubernetes Events: the EventRecorder in production. */
+export type EventSink = Pick<EventRecorder, "record">;
+
+/** What the reconcilers read of the controller's options. */
+export interface AppContextOptions {
+  client: AppClient;
   namespace: string;
-  statusProcessors: number;
-  operationProcessors?: number;
   resyncMs: number;
   resyncJitterMs: number;
   log: Logger;
-  metrics?: OperatorMetrics;
-  events?: EventRecorder;
+  events?: EventSink;
   /** Git access; without it Applications are validated but not compared. */
   repos?: RepoSource;
-  plugins?: PluginRegistry;
-  renderCache?: RenderCache;
   selfHealBackoff?: SelfHealBackoff;
   /** Pause between sync waves (Argo: 2 s). */
   waveDelayMs?: number;
   /** Bundled and user Lua health customizations directories (already loaded). */
   healthTrees?: CustomizationTree[];
-  /** Default installation id when argocd-cm sets none. */
-  installationID?: string;
   /** Diff every app with a server-side apply dry run unless it opts out. */
   serverSideDiff?: boolean;
+}
+
+export interface ApplicationControllerOptions extends AppContextOptions {
+  client: KubeClient;
+  statusProcessors: number;
+  operationProcessors?: number;
+  metrics?: OperatorMetrics;
+  events?: EventRecorder;
+  plugins?: PluginRegistry;
+  renderCache?: RenderCache;
+  /** Default installation id when argocd-cm sets none. */
+  installationID?: string;
   /** reposerver.allow.oob.symlinks: render trees holding symlinks that leave them (dangerous). */
   allowOutOfBoundsSymlinks?: boolean;
 }
 
 export class AppContext {
   constructor(
-    readonly opts: ApplicationControllerOptions,
-    readonly apps: Informer<ApplicationObject>,
-    readonly projects: Informer<AppProjectObject>,
-    readonly clusters: ClusterRegistry,
-    readonly destinations: DestinationPool,
+    readonly opts: AppContextOptions,
+    readonly apps: ObjectCache<ApplicationObject>,
+    readonly projects: ObjectCache<AppProjectObject>,
+    readonly clusters: ClusterResolver,
+    readonly destinations: DestinationProvider,
     readonly settings: SettingsCache,
     readonly renderCache: RenderCache,
     /** Queues a refresh of the app with this key. */

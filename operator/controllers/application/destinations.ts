@@ -2,24 +2,45 @@
 // connection, a live-state cache (informers indexed by tracking data) and a write limiter. A
 // cluster's entry is made on first use and replaced when its credentials or the tracking settings
 // change (the cache indexes by tracking data, so new tracking rules need a new cache).
-import { CachedLiveView } from "../../appstate/live.js";
+import { CachedLiveView, type LiveCache, type LiveView } from "../../appstate/live.js";
 import { ClusterCache } from "../../cluster/cluster-cache.js";
 import type { ClusterEntry, ClusterRegistry } from "../../cluster/clusters.js";
 import type { ArgoSettings } from "../../engine/settings.js";
 import { AdaptiveLimiter } from "../../kube/adaptive.js";
-import type { KubeClient } from "../../kube/client.js";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
 import { errorMessage } from "../../util/index.js";
 import type { ApplicationObject } from "../../appstate/types.js";
 
+/**
+ * The calls the reconcilers and the executor make to a destination's API server: writes, a fresh
+ * read, discovery and its version. A KubeClient in production.
+ */
+export type DestinationClient = Pick<KubeClient, "apply" | "create" | "replace" | "delete" | "patch" | "get" | "resourceInfo" | "serverVersion">;
+
+/** A destination's watch cache as the reconcilers read it: a ClusterCache in production. */
+export interface DestinationCache extends LiveCache {
+  isWatched(apiVersion: string, kind: string): boolean;
+  /** Every loaded object in a namespace (orphan detection). */
+  inNamespace(namespace: string): KubeObject[];
+}
+
+/** A destination's write budget: an AdaptiveLimiter in production. */
+export type WriteLimiter = Pick<AdaptiveLimiter, "run">;
+
 /** Where an Application's resources live: the resolved cluster, its connection, live cache and write budget. */
 export interface Destination {
   cluster: ClusterEntry;
-  client: KubeClient;
-  cache: ClusterCache;
-  view: CachedLiveView;
-  limiter: AdaptiveLimiter;
+  client: DestinationClient;
+  cache: DestinationCache;
+  view: LiveView;
+  limiter: WriteLimiter;
+}
+
+/** Resolves an app's destination (DestinationError when it cannot): the DestinationPool in production. */
+export interface DestinationProvider {
+  resolve(app: ApplicationObject, settings: ArgoSettings): Destination;
 }
 
 /** The destination could not be resolved (no such cluster, bad credentials config). */
@@ -35,7 +56,7 @@ export interface DestinationPoolOptions {
   onManagedChange: (trackingKey: string) => void;
 }
 
-export class DestinationPool {
+export class DestinationPool implements DestinationProvider {
   private readonly held = new Map<string, Held>();
 
   constructor(private readonly opts: DestinationPoolOptions) {}

@@ -6,11 +6,11 @@
 import { FINALIZER_HOOK } from "../../api/annotations.js";
 import { FIELD_MANAGER } from "../../appstate/pipeline.js";
 import type { SyncAction } from "../../engine/sync/step.js";
-import type { AdaptiveLimiter } from "../../kube/adaptive.js";
-import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
+import { KubeApiError, type KubeObject } from "../../kube/client.js";
 import { UnknownKindError } from "../../kube/discovery.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage } from "../../util/index.js";
+import type { DestinationClient, WriteLimiter } from "./destinations.js";
 
 
 export interface ActionOutcome {
@@ -23,7 +23,7 @@ function apiVersionOf(a: SyncAction): string {
   return a.ref.group ? `${a.ref.group}/${a.version}` : a.version;
 }
 
-async function runAction(client: KubeClient, a: SyncAction, live: (a: SyncAction) => KubeObject | undefined): Promise<string> {
+async function runAction(client: DestinationClient, a: SyncAction, live: (a: SyncAction) => KubeObject | undefined): Promise<string> {
   const ref = { apiVersion: apiVersionOf(a), kind: a.ref.kind, name: a.ref.name, namespace: a.ref.namespace || undefined };
   if (a.skipIfKindUnknown && a.dryRun) {
     // SkipDryRunOnMissingResource, or a CR whose CRD this very sync installs.
@@ -106,7 +106,7 @@ async function runAction(client: KubeClient, a: SyncAction, live: (a: SyncAction
   }
 }
 
-async function runOne(client: KubeClient, a: SyncAction, limiter: AdaptiveLimiter, live: (a: SyncAction) => KubeObject | undefined): Promise<ActionOutcome> {
+async function runOne(client: DestinationClient, a: SyncAction, limiter: WriteLimiter, live: (a: SyncAction) => KubeObject | undefined): Promise<ActionOutcome> {
   try {
     const message = await limiter.run(() => runAction(client, a, live));
     return { taskId: a.taskId, ok: true, message };
@@ -120,7 +120,7 @@ async function runOne(client: KubeClient, a: SyncAction, limiter: AdaptiveLimite
 }
 
 /** Removes the hook finalizer; the cached copy may be stale, so a conflict re-reads and retries. */
-async function removeHookFinalizer(client: KubeClient, ref: { apiVersion: string; kind: string; name: string; namespace?: string }, cached: KubeObject | undefined): Promise<void> {
+async function removeHookFinalizer(client: DestinationClient, ref: { apiVersion: string; kind: string; name: string; namespace?: string }, cached: KubeObject | undefined): Promise<void> {
   let current = cached ?? (await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace));
   for (let attempt = 0; ; attempt++) {
     const finalizers = current?.metadata.finalizers ?? [];
@@ -141,9 +141,9 @@ async function removeHookFinalizer(client: KubeClient, ref: { apiVersion: string
  * Outcomes come back in the order of `actions`.
  */
 export async function executeActions(
-  client: KubeClient,
+  client: DestinationClient,
   actions: readonly SyncAction[],
-  limiter: AdaptiveLimiter,
+  limiter: WriteLimiter,
   live: (a: SyncAction) => KubeObject | undefined,
 ): Promise<ActionOutcome[]> {
   const byTask = new Map<string, number[]>();

@@ -12,7 +12,6 @@ import { namespacedLookup } from "../../appstate/live.js";
 import { healthOverrideFor } from "../../appstate/pipeline.js";
 import type { ApplicationObject } from "../../appstate/types.js";
 import { validateSpec } from "../../appstate/validate.js";
-import type { ClusterCache } from "../../cluster/cluster-cache.js";
 import { clusterAdmits } from "../../cluster/clusters.js";
 import { evaluateResourceHealth } from "../../engine/health/index.js";
 import { parseSyncOptions } from "../../engine/sync/annotations.js";
@@ -29,12 +28,12 @@ import type { ReconcileContext, ReconcileResult } from "../../runtime/reconciler
 import { redact } from "../../runtime/redact.js";
 import { errorMessage, splitApiVersion } from "../../util/index.js";
 import type { AppContext } from "./context.js";
-import type { Destination } from "./destinations.js";
+import type { Destination, DestinationCache } from "./destinations.js";
 import { executeActions } from "./executor.js";
 
 type AppStatus = NonNullable<Application["status"]>;
 
-function liveNamespaceExists(cache: ClusterCache, name: string): boolean {
+function liveNamespaceExists(cache: DestinationCache, name: string): boolean {
   return cache.isWatched("v1", "Namespace") && cache.get("v1", "Namespace", undefined, name) !== undefined;
 }
 

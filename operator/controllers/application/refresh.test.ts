@@ -1,0 +1,143 @@
+// The refresh reconciler's common paths against the fake world (testdata/world.ts): a real git
+// repository rendered by the directory plugin, an in-memory cluster. What the fake cluster does
+// not model is listed in test/support/fake-cluster.ts; the e2e tests cover the real API server.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Application } from "../../api/index.js";
+import { DEST_NAMESPACE, REPO_URL, World, application, clusterWrites, configMapYaml, describeWrite, liveConfigMap } from "./testdata/world.js";
+
+type AppStatus = NonNullable<Application["status"]>;
+
+const files = { "app/a.yaml": configMapYaml("a"), "app/b.yaml": configMapYaml("b") };
+
+/** Runs one refresh and returns its result and the writes it made. */
+async function refresh(w: World): Promise<{ result: unknown; writes: string[] }> {
+  const before = w.cluster.writes.length;
+  const result = await w.reconcileRefresh();
+  return { result, writes: w.cluster.writes.slice(before).map(describeWrite) };
+}
+
+function status(w: World): AppStatus {
+  return w.app().status as AppStatus;
+}
+
+function sync(w: World): NonNullable<AppStatus["sync"]> {
+  const s = status(w).sync;
+  assert.ok(s, "the status has a sync section");
+  return s;
+}
+
+/** Each listed resource as `Kind/name:status[:health]`. */
+function resources(w: World): string[] {
+  return (status(w).resources ?? []).map((r) => `${r.kind}/${r.name}:${r.status}${r.health ? `:${r.health.status}` : ""}`);
+}
+
+test("refresh: Missing and OutOfSync, then Synced and Healthy once the resources exist, then OutOfSync on drift; an unchanged refresh writes nothing", async () => {
+  const w = await World.create({ files });
+  try {
+    const sha = await w.repos.resolveRevision(REPO_URL, "main");
+
+    const first = await refresh(w);
+    assert.deepEqual(first, { result: {}, writes: ["patch/status Application/guestbook"] });
+    assert.equal(sync(w).status, "OutOfSync");
+    assert.equal(sync(w).revision, sha);
+    assert.deepEqual(sync(w).comparedTo, { source: { repoURL: REPO_URL, path: "app", targetRevision: "main" }, destination: { server: "https://kubernetes.default.svc", namespace: DEST_NAMESPACE } });
+    assert.deepEqual({ status: status(w).health?.status, message: status(w).health?.message }, { status: "Missing", message: "None of the 2 target resources exist" });
+    assert.deepEqual(resources(w), ["ConfigMap/a:OutOfSync", "ConfigMap/b:OutOfSync"]);
+    assert.equal(status(w).sourceType, "Directory");
+    assert.equal(status(w).conditions, undefined);
+
+    // Nothing changed in git or the cluster: no request at all.
+    assert.deepEqual(await refresh(w), { result: {}, writes: [] });
+
+    // The resources appear as a sync would leave them (namespace and tracking set).
+    w.cluster.seed(liveConfigMap("a"), liveConfigMap("b"));
+    assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook"]);
+    assert.equal(sync(w).status, "Synced");
+    assert.equal(status(w).health?.status, "Healthy");
+    assert.deepEqual(resources(w), ["ConfigMap/a:Synced", "ConfigMap/b:Synced"]);
+
+    // Drift in the cluster: one resource differs from git.
+    w.cluster.seed(liveConfigMap("b", { data: { name: "changed by hand" } }));
+    assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook"]);
+    assert.equal(sync(w).status, "OutOfSync");
+    assert.deepEqual(resources(w), ["ConfigMap/a:Synced", "ConfigMap/b:OutOfSync"]);
+
+    assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`), [
+      "Normal ResourceUpdated: Updated sync status: OutOfSync -> Synced",
+      "Normal ResourceUpdated: Updated health status: Missing -> Healthy",
+      "Normal ResourceUpdated: Updated sync status: Synced -> OutOfSync",
+    ]);
+    // A refresh only reads the cluster.
+    assert.deepEqual(clusterWrites(w.cluster.writes), []);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("refresh: a render failure gives ComparisonError and sync Unknown, and neither syncs, deletes nor prunes anything", async () => {
+  // Automated sync with prune: a render failure read as "nothing in git" would prune everything.
+  const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, app: application({ syncPolicy: { automated: { prune: true } } }), objects: [liveConfigMap("a")] });
+  try {
+    const sha = await w.repos.resolveRevision(REPO_URL, "main");
+    await refresh(w);
+    assert.equal(sync(w).status, "Synced");
+
+    await w.repo.commit({ "app/a.yaml": "kind: [unclosed\n" });
+    const failed = await refresh(w);
+    assert.deepEqual(failed, { result: { requeueAfterMs: 30_000 }, writes: ["patch/status Application/guestbook"] });
+    assert.equal(sync(w).status, "Unknown");
+    // The last compared revision stays: nothing was compared at the new one.
+    assert.equal(sync(w).revision, sha);
+    const conditions = status(w).conditions ?? [];
+    assert.deepEqual(conditions.map((c) => c.type), ["ComparisonError"]);
+    assert.match(conditions[0]!.message, /^Failed to load target state: app\/a\.yaml: invalid YAML: /);
+    assert.equal(w.app().operation, undefined, "no automated sync starts from a failed comparison");
+    assert.deepEqual(clusterWrites(w.cluster.writes), []);
+    assert.deepEqual(w.cluster.names("ConfigMap"), [`ConfigMap/${DEST_NAMESPACE}/a`]);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("refresh: a missing project is an InvalidSpecError, sync Unknown, and nothing is rendered or compared", async () => {
+  const w = await World.create({ files, project: null });
+  try {
+    const { result, writes } = await refresh(w);
+    assert.deepEqual({ result, writes }, { result: {}, writes: ["patch/status Application/guestbook"] });
+    assert.deepEqual(sync(w), { status: "Unknown" });
+    assert.deepEqual((status(w).conditions ?? []).map((c) => [c.type, c.message]), [
+      ["InvalidSpecError", "Application referencing project default which does not exist"],
+    ]);
+    assert.equal(status(w).resources, undefined);
+    assert.equal(w.repos.checkouts, 0, "nothing is checked out for an invalid app");
+    assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`), ["Warning InvalidSpecError: Application referencing project default which does not exist"]);
+    // The condition is already there: the next refresh writes nothing and records no new Event.
+    assert.deepEqual((await refresh(w)).writes, []);
+    assert.equal(w.events.length, 1);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("refresh: automated sync sets .operation on an OutOfSync app, and not while an operation runs", async () => {
+  const syncPolicy = { automated: { prune: true }, retry: { limit: 3 } };
+  const w = await World.create({ files, app: application({ syncPolicy }) });
+  try {
+    const sha = await w.repos.resolveRevision(REPO_URL, "main");
+    assert.deepEqual((await refresh(w)).writes, ["patch Application/guestbook", "patch/status Application/guestbook"]);
+    assert.deepEqual(w.app().operation, { initiatedBy: { automated: true }, sync: { prune: true, revision: sha }, retry: { limit: 3 } });
+    assert.equal(sync(w).status, "OutOfSync");
+    assert.deepEqual(clusterWrites(w.cluster.writes), [], "the refresh starts the sync; the operation reconciler runs it");
+
+    // The operation is picked up and running (no `.operation` any more, a Running state): a new
+    // refresh must not start another one.
+    await w.editApp({ operation: null });
+    await w.editApp({ status: { operationState: { operation: { sync: { revision: sha } }, phase: "Running", startedAt: "2026-01-01T00:00:00Z" } } }, { subresource: "status" });
+    // Only the status is written (the generation moved when `.operation` went).
+    assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook"]);
+    assert.equal(w.app().operation, undefined);
+  } finally {
+    await w.dispose();
+  }
+});
