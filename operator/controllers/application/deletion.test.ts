@@ -54,8 +54,8 @@ test("deletion: with the project missing nothing is deleted and a DeletionError 
   const w = await deletedApp({ project: false });
   try {
     const message = `${missingProjectMessage("default")}; resources are not deleted until it exists (or the finalizer is removed)`;
-    const result = await w.reconcileRefresh();
-    assert.deepEqual(result, { requeueAfterMs: 30_000 });
+    // The deletion waits (WaitingError) for the project; the queue looks again after 30 s.
+    assert.deepEqual(await w.refreshOutcome(), { kind: "wait", reason: "ProjectMissing", requeueAfterMs: 30_000 });
     assert.deepEqual(w.cluster.writes.map(describeWrite), ["patch/status Application/guestbook"]);
     assert.deepEqual(clusterWrites(w.cluster.writes), []);
     const app = w.app();
@@ -65,7 +65,7 @@ test("deletion: with the project missing nothing is deleted and a DeletionError 
     assert.deepEqual(w.cluster.names("ConfigMap"), ["a", "b", "c"].map((n) => `ConfigMap/${DEST_NAMESPACE}/${n}`));
 
     // Still blocked on the next pass: the same condition is not written or announced again.
-    assert.deepEqual(await w.reconcileRefresh(), { requeueAfterMs: 30_000 });
+    assert.deepEqual(await w.refreshOutcome(), { kind: "wait", reason: "ProjectMissing", requeueAfterMs: 30_000 });
     assert.deepEqual(w.cluster.writes.map(describeWrite), ["patch/status Application/guestbook"]);
     assert.equal(w.events.length, 1);
   } finally {

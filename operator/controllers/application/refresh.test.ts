@@ -84,8 +84,10 @@ test("refresh: a render failure gives ComparisonError and sync Unknown, and neit
     assert.equal(sync(w).status, "Synced");
 
     await w.repo.commit({ "app/a.yaml": "kind: [unclosed\n" });
-    const failed = await refresh(w);
-    assert.deepEqual(failed, { result: { requeueAfterMs: 30_000 }, writes: ["patch/status Application/guestbook"] });
+    const before = w.cluster.writes.length;
+    // The comparison waits (WaitingError) for git or the cluster; the queue looks again after 30 s.
+    assert.deepEqual(await w.refreshOutcome(), { kind: "wait", reason: "ComparisonError", requeueAfterMs: 30_000 });
+    assert.deepEqual(w.cluster.writes.slice(before).map(describeWrite), ["patch/status Application/guestbook"]);
     assert.equal(sync(w).status, "Unknown");
     // The last compared revision stays: nothing was compared at the new one.
     assert.equal(sync(w).revision, sha);

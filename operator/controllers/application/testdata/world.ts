@@ -15,7 +15,7 @@ import { AdaptiveLimiter } from "../../../kube/adaptive.js";
 import type { KubeObject } from "../../../kube/client.js";
 import { RenderCache } from "../../../render/index.js";
 import { memoryLogger } from "../../../runtime/logger.js";
-import type { ReconcileContext, ReconcileResult } from "../../../runtime/reconciler.js";
+import { classifyOutcome, type ReconcileContext, type ReconcileOutcome, type ReconcileResult } from "../../../runtime/reconciler.js";
 import { FakeCluster, type Write } from "../../../../test/support/fake-cluster.js";
 import { LocalGitRepo, LocalRepoSource } from "../../../../test/support/local-repos.js";
 import { AppContext, type EventSink } from "../context.js";
@@ -161,6 +161,15 @@ export class World {
 
   reconcileRefresh(): Promise<ReconcileResult> {
     return this.refresh.reconcile(this.ctx());
+  }
+
+  /** A refresh as the runtime's queue sees it: the result, or the typed error it threw, classified. */
+  async refreshOutcome(): Promise<ReconcileOutcome> {
+    try {
+      return classifyOutcome(await this.reconcileRefresh(), undefined);
+    } catch (err) {
+      return classifyOutcome(undefined, err);
+    }
   }
 
   reconcileOperation(): Promise<ReconcileResult> {
