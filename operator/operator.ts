@@ -6,6 +6,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { builtinGenerators, type GeneratorRegistry } from "../generators/index.js";
 import { builtinPlugins, type PluginRegistry } from "../plugins/index.js";
 import { ARGO_API_VERSION } from "./api/annotations.js";
+import { settingsWarnings } from "./api/compatibility.js";
 import { parseCmdParams, selfHealBackoff, type CmdParams, type OperatorConfig } from "./config.js";
 import { configureSandbox, DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES, defaultMaskedPaths, detectIsolation } from "../plugins/sandbox.js";
 import { localLauncher, setToolLauncher } from "../plugins/exec.js";
@@ -89,7 +90,11 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   crdsReady = true;
   // Controller settings Argo keeps in argocd-cmd-params-cm (read once; Argo restarts for them too).
   const cmdParamsCm = await client.get("v1", "ConfigMap", "argocd-cmd-params-cm", config.namespace);
-  const cmdParams = parseCmdParams((cmdParamsCm as { data?: Record<string, string> } | undefined)?.data);
+  const cmdParamsData = (cmdParamsCm as { data?: Record<string, string> } | undefined)?.data;
+  const cmdParams = parseCmdParams(cmdParamsData);
+  // Say once, where operators look first, which settings they wrote that do nothing here.
+  const argocdCm = await client.get("v1", "ConfigMap", "argocd-cm", config.namespace);
+  for (const line of [...settingsWarnings("argocd-cm", (argocdCm as { data?: Record<string, string> } | undefined)?.data), ...settingsWarnings("argocd-cmd-params-cm", cmdParamsData)]) log.warn(line);
   const selfHeal = selfHealBackoff(config.selfHeal, cmdParams.selfHeal);
   log.info("controller settings", { selfHealBackoff: selfHeal, waveDelayMs: cmdParams.waveDelayMs ?? 2000 });
   const allowOobSymlinks = config.allowOobSymlinks || cmdParams.allowOobSymlinks;

@@ -52,6 +52,17 @@ test("--customizations comes before the bundled tree; --no-bundled drops the bun
   assert.equal(noBundled.lines[2], null);
 });
 
+test("--argocd-cm and bundled scripts read integers past 2^31 (bytes, generations, ms) as Argo's Lua does", async () => {
+  const { code, lines } = await runCaptured(["--argocd-cm", join(testdata, "health-large-numbers-cm.yaml"), join(testdata, "health-large-numbers.yaml")]);
+  assert.equal(code, 0);
+  assert.deepEqual(lines, [
+    { status: "Healthy", message: "next run at 1764633600000" },
+    { status: "Degraded", message: "1073741824 bytes over quota" },
+    { status: "Progressing", message: "generation 2147483649 not observed yet" },
+    { status: "Progressing", message: "Waiting for the new generation to be unsealed" },
+  ]);
+});
+
 test("--script-only: no built-in fallback and no deletion shortcut", async () => {
   const { lines } = await runCaptured(["--script-only", join(testdata, "health-resources.yaml")]);
   assert.deepEqual(lines, [null, null, { status: "Healthy", message: "secret synced" }, null]);

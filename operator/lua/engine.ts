@@ -1,8 +1,8 @@
 // The sandboxed Lua VM itself, with Argo CD's contract: the object is the global `obj`, the script
 // returns a table, and it gets a time budget (Argo: 1 s), here enforced by an instruction-count
 // hook. Argo runs gopher-lua (Lua 5.1); fengari is Lua 5.3, so the prelude adds the 5.1 names
-// scripts use (table.getn, unpack, loadstring, math.pow) and integers cross the boundary as Lua
-// integers. No I/O: no io, no file loading, only a safe os.
+// scripts use (table.getn, unpack, loadstring, math.pow), and numbers are float64 as in gopher-lua
+// (fengari-conf.ts). No I/O: no io, no file loading, only a safe os.
 // The hook cannot interrupt one long library call (a catastrophic gsub) and does not see memory,
 // so this module runs inside the worker that vm.ts bounds; callers use vm.ts's runLua.
 import "./fengari-conf.js";
@@ -45,6 +45,33 @@ _table.maxn = function(t) local n = 0 for k in pairs(t) do if type(k) == "number
 _math.pow = function(x, y) return x ^ y end
 _math.mod = _math.fmod
 _string.dump = nil
+local _format, _find, _sub, _gsub, _floor, _select, _pcall, _error = _string.format, _string.find, _string.sub, _string.gsub, _math.floor, select, pcall, error
+local function format(fmt, ...)
+  local ok, res = _pcall(_format, fmt, ...)
+  if ok then return res end
+  -- Report a misuse at the caller's line and under the function's name, as before the wrapper.
+  _error((_gsub(tostring(res), "^bad argument (#%d+) to '%?'", "bad argument %1 to 'format'")), 2)
+end
+_string.format = function(fmt, ...)
+  -- fengari's %d wants a 32-bit integer; gopher-lua formats any integral number. A %d or %i
+  -- whose argument is integral but beyond 32 bits is printed as its digits (tostring) instead.
+  if type(fmt) ~= "string" then return format(fmt, ...) end
+  local args, n, arg, at = { ... }, _select("#", ...), 0, 1
+  while true do
+    local s, e, conv = _find(fmt, "%%[-+ #0]*%d*%.?%d*(.)", at)
+    if s == nil then break end
+    if conv ~= "%" then
+      arg = arg + 1
+      local v = args[arg]
+      if (conv == "d" or conv == "i") and type(v) == "number" and v == _floor(v) and (v >= 2147483648 or v < -2147483648) and v > -2^63 and v < 2^63 then
+        fmt = _sub(fmt, 1, e - 1) .. "s" .. _sub(fmt, e + 1)
+        args[arg] = tostring(v)
+      end
+    end
+    at = e + 1
+  end
+  return format(fmt, _table.unpack(args, 1, n))
+end
 os = { time = _os.time, date = _os.date }
 package = { loaded = { _G = _G, os = os, string = _string, table = _table, math = _math, coroutine = coroutine, utf8 = utf8 } }
 require = function(name)
@@ -69,15 +96,17 @@ function openLibs(L: LuaState, full: boolean): void {
   }
 }
 
-/** Pushes a JSON-like JS value; integral numbers become Lua integers (as gopher-lua prints them). */
+/**
+ * Pushes a JSON-like JS value. Every number becomes a Lua float, gopher-lua's only number type:
+ * fengari's integers are 32-bit, so a memory size in bytes or a timestamp in ms would be refused
+ * as one, and integer arithmetic on smaller ones would wrap at 2^31.
+ */
 export function pushValue(L: LuaState, value: unknown, depth = 0): void {
   if (depth > MAX_DEPTH) throw new LuaScriptError("value nested too deeply to pass to Lua");
   if (value === null || value === undefined) lua.lua_pushnil(L);
   else if (typeof value === "boolean") lua.lua_pushboolean(L, value);
-  else if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) lua.lua_pushinteger(L, value);
-    else lua.lua_pushnumber(L, value);
-  } else if (typeof value === "string") lua.lua_pushstring(L, to_luastring(value));
+  else if (typeof value === "number") lua.lua_pushnumber(L, value);
+  else if (typeof value === "string") lua.lua_pushstring(L, to_luastring(value));
   else if (Array.isArray(value)) {
     lua.lua_createtable(L, value.length, 0);
     value.forEach((v, i) => {
@@ -122,6 +151,11 @@ export function toValue(L: LuaState, idx: number, depth = 0): unknown {
       key = String(n);
       if (n >= 1) arr[n - 1] = toValue(L, -1, depth + 1);
       else isArray = false;
+    } else if (keyType === lua.LUA_TNUMBER) {
+      // A float key (integral ones beyond 32 bits stay floats in fengari): keep it, as a map key.
+      const n = lua.lua_tonumber(L, -2);
+      key = Number.isInteger(n) ? BigInt(n).toString() : String(n);
+      isArray = false;
     } else isArray = false;
     if (key !== undefined) obj[key] = arr[Number(key) - 1] ?? toValue(L, -1, depth + 1);
     count++;

@@ -44,12 +44,12 @@ test("Lua 5.1 compatibility: table.getn, unpack, math.pow, goto", () => {
   assert.equal(runLua("local n = 0; for i = 1, 10 do if i > 3 then goto done end; n = i end ::done:: return n"), 3);
 });
 
-test("integers stay integers, and integral floats print without .0", () => {
+test("numbers are floats as in gopher-lua, and integral ones print without .0", () => {
   const r = runLua(`return {
     a = tostring(obj.spec.replicas), b = "n=" .. obj.spec.replicas, c = math.type(obj.spec.replicas),
     d = tostring(obj.spec.replicas / 3), e = "x" .. 2.0, f = tostring(obj.spec.ratio), g = string.format("%d", 4 / 2)
   }`, { globals: { obj: { spec: { replicas: 3, ratio: 0.5 } } } });
-  assert.deepEqual(r, { a: "3", b: "n=3", c: "integer", d: "1", e: "x2", f: "0.5", g: "2" });
+  assert.deepEqual(r, { a: "3", b: "n=3", c: "float", d: "1", e: "x2", f: "0.5", g: "2" });
 });
 
 test("objects marshal to tables and back: arrays, nested maps, nulls dropped", () => {
@@ -137,4 +137,11 @@ test("tables filling the heap are stopped at the worker's heap budget, not the p
   const grown = process.memoryUsage().heapUsed - heapBefore;
   assert.ok(grown < 64 * 1024 * 1024, `the main thread's heap grew by ${Math.round(grown / 1048576)} MiB`);
   stillWorks();
+});
+
+test("string.format misuse is reported as before: the caller's line and 'format'", () => {
+  const message = (re: RegExp) => (e: unknown) => e instanceof LuaScriptError && re.test(e.message);
+  assert.throws(() => runLua(`local s = string.format("%d", 2.5) return s`, { name: "f.lua" }), message(/^f\.lua:1: bad argument #2 to 'format' \(number has no integer representation\)$/));
+  assert.throws(() => runLua(`local s = string.format("%d", "x") return s`, { name: "f.lua" }), message(/^f\.lua:1: bad argument #2 to 'format' \(number expected, got string\)$/));
+  assert.equal(runLua(`return string.format("%%d %s %5.1f %d", "a", 2.5, 2^31)`), "%d a   2.5 2147483648");
 });

@@ -207,6 +207,9 @@ const OPTIONS: Record<string, { set: Setter; scopes: OptionScope[] }> = {
   },
 };
 
+/** The sync option names Hawser parses (docs/compatibility.md has a row for each). */
+export const KNOWN_SYNC_OPTIONS: readonly string[] = Object.keys(OPTIONS);
+
 /**
  * Parses `Key=value` options. Argo matches option strings exactly and ignores the rest; Hawser
  * returns what it does not understand so the controller can say so instead of ignoring it.

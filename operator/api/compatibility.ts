@@ -1,0 +1,339 @@
+// Argo CD's settings ConfigMaps, key by key, with what Hawser does with each today. One table
+// feeds two readers: the operator's start-up warning for keys that are set but have no effect
+// (operator.ts) and docs/compatibility.md, whose ConfigMap sections a test keeps equal to it.
+// Keys are those Argo CD documents (its argocd-cm.yaml, argocd-cmd-params-cm.yaml and RBAC docs);
+// `<...>` stands for a user-chosen part (a group_Kind, an account name, a version).
+
+export type SettingsConfigMap = "argocd-cm" | "argocd-cmd-params-cm" | "argocd-rbac-cm";
+
+/**
+ * honoured: read and acted on (`modules` says where); partly: read, with the gap in `note`;
+ * refused: read and rejected on purpose (`note` says why); not yet: no effect today (`issue`
+ * brings it, when one is filed); ignored: deprecated or moot in Hawser, no effect by design.
+ */
+export type SupportStatus = "honoured" | "partly" | "refused" | "not yet" | "ignored";
+
+export interface SettingKey {
+  configMap: SettingsConfigMap;
+  key: string;
+  status: SupportStatus;
+  /** Repository-relative files that read the key (honoured and partly). */
+  modules?: readonly string[];
+  /** The issue that brings it (not yet, partly). */
+  issue?: number;
+  note: string;
+}
+
+const CM = "argocd-cm";
+const PARAMS = "argocd-cmd-params-cm";
+const RBAC = "argocd-rbac-cm";
+const SETTINGS = "operator/engine/settings.ts";
+const RENDER_SETTINGS = "operator/render/settings.ts";
+const CONFIG = "operator/config.ts";
+
+const honoured = (configMap: SettingsConfigMap, key: string, modules: string[], note: string): SettingKey => ({ configMap, key, status: "honoured", modules, note });
+const partly = (configMap: SettingsConfigMap, key: string, modules: string[], issue: number | undefined, note: string): SettingKey => ({ configMap, key, status: "partly", modules, ...(issue !== undefined ? { issue } : {}), note });
+const notYet = (configMap: SettingsConfigMap, key: string, issue: number | undefined, note: string): SettingKey => ({ configMap, key, status: "not yet", ...(issue !== undefined ? { issue } : {}), note });
+const ignored = (configMap: SettingsConfigMap, key: string, note: string): SettingKey => ({ configMap, key, status: "ignored", note });
+
+/** API server, accounts, SSO and RBAC: issue 13. */
+const API = 13;
+/** Web UI: issue 14. */
+const UI = 14;
+/** Metrics, notifications, sharding, resource actions: issue 15. */
+const DAY2 = 15;
+/** Multi-tenancy and honest settings: issue 12. */
+const TENANCY = 12;
+
+export const SETTING_KEYS: readonly SettingKey[] = [
+  // argocd-cm: tracking and identity
+  honoured(CM, "installationID", [SETTINGS], "marks this instance's resources; `--installation-id` is the default"),
+  honoured(CM, "application.instanceLabelKey", [SETTINGS], "label used by `label` and `annotation+label` tracking"),
+  honoured(CM, "application.resourceTrackingMethod", [SETTINGS], "`annotation` (default), `label`, `annotation+label`; another value is an error"),
+  notYet(CM, "application.sync.impersonation.enabled", TENANCY, "sync impersonation with the project's destinationServiceAccounts"),
+  notYet(CM, "application.sync.requireOverridePrivilegeForRevisionSync", API, "an RBAC rule of the API server"),
+  notYet(CM, "application.allowedNodeLabels", UI, "node labels shown in the UI"),
+  partly(CM, "cluster.inClusterEnabled", ["operator/cli/appset.ts"], TENANCY, "`hawser appset generate --argocd-cm` reads it; the controllers do not yet"),
+  notYet(CM, "globalProjects", undefined, "projects inheriting from label-selected global projects; no issue filed"),
+  // argocd-cm: resource customizations, diffing and health
+  honoured(CM, "resource.customizations", [SETTINGS], "the legacy YAML blob: health.lua, useOpenLibs, ignoreDifferences (actions: see below)"),
+  honoured(CM, "resource.customizations.health.<group_kind>", [SETTINGS, "operator/lua/customizations.ts"], "Lua health checks, wildcard keys included"),
+  honoured(CM, "resource.customizations.useOpenLibs.<group_kind>", [SETTINGS, "operator/lua/customizations.ts"], "adds coroutine and utf8; io, debug and unsafe os stay out"),
+  honoured(CM, "resource.customizations.ignoreDifferences.<group_kind>", [SETTINGS, "operator/engine/diff/index.ts"], "JSON pointers, jq paths, managedFieldsManagers"),
+  honoured(CM, "resource.customizations.ignoreDifferences.all", [SETTINGS, "operator/engine/diff/index.ts"], "applies to every kind"),
+  notYet(CM, "resource.customizations.actions.<group_kind>", DAY2, "resource actions; parsed, not run"),
+  notYet(CM, "resource.customizations.ignoreResourceUpdates.<group_kind>", undefined, "parsed, but every watched change triggers a refresh; no issue filed"),
+  notYet(CM, "resource.customizations.ignoreResourceUpdates.all", undefined, "parsed, not applied; no issue filed"),
+  notYet(CM, "resource.ignoreResourceUpdatesEnabled", undefined, "goes with ignoreResourceUpdates; no issue filed"),
+  notYet(CM, "resource.customizations.knownTypeFields.<group_kind>", undefined, "parsed, but embedded types in CRDs are not normalised; no issue filed"),
+  honoured(CM, "resource.compareoptions", [SETTINGS, "operator/engine/diff/index.ts"], "ignoreAggregatedRoles, ignoreResourceStatusField, ignoreDifferencesOnResourceUpdates"),
+  honoured(CM, "resource.exclusions", [SETTINGS], "Argo's default exclusions always apply too"),
+  honoured(CM, "resource.inclusions", [SETTINGS], "globs over apiGroups, kinds and clusters"),
+  notYet(CM, "resource.respectRBAC", undefined, "watching only what the operator may list; no issue filed"),
+  notYet(CM, "resource.includeEventLabelKeys", DAY2, "labels copied onto Events"),
+  notYet(CM, "resource.excludeEventLabelKeys", DAY2, "labels kept off Events"),
+  notYet(CM, "resource.sensitive.mask.annotations", API, "masking annotation values in API responses"),
+  notYet(CM, "ignore.normalizer.jq.timeout", undefined, "jq runs synchronously in WebAssembly and cannot be timed out (docs/decisions.md); no issue filed"),
+  // argocd-cm: reconciliation
+  honoured(CM, "timeout.reconciliation", [SETTINGS, "operator/controllers/application/controller.ts"], "periodic refresh; wins over `--app-resync`"),
+  honoured(CM, "timeout.reconciliation.jitter", [SETTINGS, "operator/controllers/application/controller.ts"], "wins over `--app-resync-jitter`"),
+  notYet(CM, "timeout.hard.reconciliation", TENANCY, "`--app-hard-resync` accepts only 0 today"),
+  // argocd-cm: rendering
+  honoured(CM, "kustomize.buildOptions", [RENDER_SETTINGS], "extra `kustomize build` flags"),
+  honoured(CM, "kustomize.buildOptions.<version>", [RENDER_SETTINGS], "flags for the kustomize named by `spec.source.kustomize.version`"),
+  honoured(CM, "kustomize.path.<version>", [RENDER_SETTINGS], "the kustomize binary for that version"),
+  honoured(CM, "helm.valuesFileSchemes", [RENDER_SETTINGS], "URL schemes allowed in `valueFiles`"),
+  honoured(CM, "helm.enable", [RENDER_SETTINGS], "`false` turns Helm detection off"),
+  honoured(CM, "kustomize.enable", [RENDER_SETTINGS], "`false` turns Kustomize detection off"),
+  honoured(CM, "jsonnet.enable", [RENDER_SETTINGS], "`false` turns Jsonnet evaluation off"),
+  ignored(CM, "repositories", "deprecated in Argo; use repository Secrets, which Hawser reads"),
+  ignored(CM, "repository.credentials", "deprecated in Argo; use repo-creds Secrets, which Hawser reads"),
+  ignored(CM, "helm.repositories", "deprecated in Argo; use repository Secrets"),
+  // argocd-cm: webhooks
+  honoured(CM, "webhook.maxPayloadSizeMB", ["operator/webhook/server.ts"], "default 50"),
+  // argocd-cm: API server, accounts, SSO (issue 13)
+  notYet(CM, "url", API, "external URL, needed for SSO"),
+  notYet(CM, "additionalUrls", API, "more external URLs"),
+  notYet(CM, "admin.enabled", API, "the admin account"),
+  notYet(CM, "accounts.<name>", API, "local accounts"),
+  notYet(CM, "accounts.<name>.enabled", API, "local accounts"),
+  notYet(CM, "users.anonymous.enabled", API, "anonymous access"),
+  notYet(CM, "users.session.duration", API, "session lifetime"),
+  notYet(CM, "passwordPattern", API, "local account passwords"),
+  notYet(CM, "oidc.config", API, "SSO with OIDC"),
+  notYet(CM, "oidc.tls.insecure.skip.verify", API, "SSO with OIDC"),
+  notYet(CM, "dex.config", API, "SSO through Dex"),
+  notYet(CM, "server.rbac.log.enforce.enable", API, "RBAC on pod logs"),
+  notYet(CM, "server.rbac.disableApplicationFineGrainedRBACInheritance", API, "RBAC on sub-resources"),
+  notYet(CM, "server.rbac.rollback.enforce.enable", API, "RBAC on rollback"),
+  notYet(CM, "statusbadge.enabled", API, "the status badge endpoint"),
+  notYet(CM, "statusbadge.url", API, "the status badge endpoint"),
+  notYet(CM, "exec.enabled", API, "the web terminal"),
+  notYet(CM, "exec.shells", API, "the web terminal"),
+  notYet(CM, "extension.config", API, "proxy extensions"),
+  notYet(CM, "extension.config.<name>", API, "proxy extensions"),
+  notYet(CM, "server.maxPodLogsToRender", API, "pod logs"),
+  // argocd-cm: UI (issue 14)
+  notYet(CM, "ui.bannercontent", UI, "UI banner"),
+  notYet(CM, "ui.bannerurl", UI, "UI banner"),
+  notYet(CM, "ui.bannerpermanent", UI, "UI banner"),
+  notYet(CM, "ui.bannerposition", UI, "UI banner"),
+  notYet(CM, "ui.cssurl", UI, "UI stylesheet"),
+  notYet(CM, "help.chatUrl", UI, "UI help page"),
+  notYet(CM, "help.chatText", UI, "UI help page"),
+  notYet(CM, "help.download.<os-arch>", UI, "UI help page"),
+  notYet(CM, "application.links", UI, "deep links"),
+  notYet(CM, "project.links", UI, "deep links"),
+  notYet(CM, "resource.links", UI, "deep links"),
+  notYet(CM, "ga.trackingid", UI, "UI analytics"),
+  notYet(CM, "ga.anonymizeusers", UI, "UI analytics"),
+
+  // argocd-cmd-params-cm: application controller
+  notYet(PARAMS, "application.namespaces", TENANCY, "Applications are read from the control namespace only"),
+  notYet(PARAMS, "controller.status.processors", TENANCY, "flag `--status-processors` today"),
+  notYet(PARAMS, "controller.operation.processors", TENANCY, "flag `--operation-processors` today"),
+  notYet(PARAMS, "controller.diff.server.side", TENANCY, "flag `--server-side-diff-enabled` today"),
+  notYet(PARAMS, "controller.log.level", TENANCY, "flag `--log-level` today"),
+  ignored(PARAMS, "controller.log.format", "Hawser always logs JSON lines"),
+  honoured(PARAMS, "controller.self.heal.timeout.seconds", [CONFIG], "fixed self-heal wait (Argo's deprecated form); flags win"),
+  honoured(PARAMS, "controller.self.heal.backoff.timeout.seconds", [CONFIG], "first self-heal backoff; flags win"),
+  honoured(PARAMS, "controller.self.heal.backoff.factor", [CONFIG], "self-heal backoff factor; flags win"),
+  honoured(PARAMS, "controller.self.heal.backoff.cap.seconds", [CONFIG], "self-heal backoff cap; flags win"),
+  ignored(PARAMS, "controller.self.heal.backoff.cooldown.seconds", "deprecated in Argo, no effect there either"),
+  honoured(PARAMS, "controller.sync.wave.delay.seconds", [CONFIG], "pause between sync waves (Argo's ARGOCD_SYNC_WAVE_DELAY)"),
+  notYet(PARAMS, "controller.sync.timeout.seconds", undefined, "no limit on an operation's duration; no issue filed"),
+  notYet(PARAMS, "controller.kubectl.parallelism.limit", undefined, "applies are bounded per cluster by the write limiter; no issue filed"),
+  notYet(PARAMS, "controller.repo.error.grace.period.seconds", undefined, "render errors show at once; no issue filed"),
+  ignored(PARAMS, "controller.repo.server.timeout.seconds", "no separate repo server: rendering runs in the operator or its tool runner"),
+  ignored(PARAMS, "controller.repo.server.plaintext", "no separate repo server"),
+  ignored(PARAMS, "controller.repo.server.strict.tls", "no separate repo server"),
+  ignored(PARAMS, "controller.resource.health.persist", "health is always kept in the Application's status (no Redis)"),
+  ignored(PARAMS, "controller.app.state.cache.expiration", "no Redis cache"),
+  ignored(PARAMS, "controller.default.cache.expiration", "no Redis cache"),
+  notYet(PARAMS, "controller.metrics.cache.expiration", DAY2, "metrics"),
+  notYet(PARAMS, "controller.sharding.algorithm", DAY2, "sharding"),
+  notYet(PARAMS, "controller.k8sclient.retry.max", undefined, "no issue filed"),
+  notYet(PARAMS, "controller.k8sclient.retry.base.backoff", undefined, "no issue filed"),
+  notYet(PARAMS, "controller.ignore.normalizer.jq.timeout", undefined, "jq cannot be timed out (docs/decisions.md); no issue filed"),
+  ignored(PARAMS, "controller.cluster.cache.batch.events.processing", "Hawser's watch caches queue keys, not events"),
+  ignored(PARAMS, "controller.cluster.cache.events.processing.interval", "Hawser's watch caches queue keys, not events"),
+  notYet(PARAMS, "hydrator.enabled", undefined, "source hydrator; no issue filed"),
+  notYet(PARAMS, "controller.hydration.processors", undefined, "source hydrator; no issue filed"),
+  notYet(PARAMS, "controller.k8s.client.qps", undefined, "writes are bounded per cluster by the write limiter; no issue filed"),
+  notYet(PARAMS, "controller.k8s.client.burst", undefined, "writes are bounded per cluster by the write limiter; no issue filed"),
+  ignored(PARAMS, "otlp.insecure", "no tracing"),
+  ignored(PARAMS, "otlp.headers", "no tracing"),
+  ignored(PARAMS, "otlp.attrs", "no tracing"),
+  ignored(PARAMS, "otlp.address", "no tracing"),
+  ignored(PARAMS, "redis.server", "no Redis"),
+  ignored(PARAMS, "redis.compression", "no Redis"),
+  ignored(PARAMS, "redis.db", "no Redis"),
+  ignored(PARAMS, "repo.server", "no separate repo server"),
+  // argocd-cmd-params-cm: repo server (rendering runs in the operator)
+  honoured(PARAMS, "reposerver.allow.oob.symlinks", [CONFIG, "operator/operator.ts"], "turns the symlink containment check off; `--allow-oob-symlinks` too"),
+  honoured(PARAMS, "reposerver.max.combined.directory.manifests.size", [CONFIG], "a directory app's files together; the flag wins"),
+  notYet(PARAMS, "reposerver.parallelism.limit", undefined, "renders are bounded by the status processors; no issue filed"),
+  notYet(PARAMS, "reposerver.git.request.timeout", undefined, "no issue filed"),
+  notYet(PARAMS, "reposerver.git.lsremote.parallelism.limit", undefined, "no issue filed"),
+  notYet(PARAMS, "reposerver.enable.git.submodule", TENANCY, "git submodules"),
+  notYet(PARAMS, "reposerver.include.hidden.directories", undefined, "no issue filed"),
+  notYet(PARAMS, "reposerver.plugin.tar.exclusions", undefined, "no issue filed"),
+  ignored(PARAMS, "reposerver.log.format", "Hawser always logs JSON lines"),
+  ignored(PARAMS, "reposerver.log.level", "one process: `--log-level`"),
+  ignored(PARAMS, "reposerver.disable.tls", "no separate repo server"),
+  ignored(PARAMS, "reposerver.repo.cache.expiration", "no Redis cache"),
+  ignored(PARAMS, "reposerver.default.cache.expiration", "no Redis cache"),
+  ignored(PARAMS, "reposerver.tls.minversion", "no separate repo server"),
+  ignored(PARAMS, "reposerver.tls.maxversion", "no separate repo server"),
+  ignored(PARAMS, "reposerver.tls.ciphers", "no separate repo server"),
+  ignored(PARAMS, "reposerver.revision.cache.lock.timeout", "no Redis cache"),
+  notYet(PARAMS, "reposerver.streamed.manifest.max.tar.size", undefined, "render output is capped by `--max-render-output`; no issue filed"),
+  notYet(PARAMS, "reposerver.streamed.manifest.max.extracted.size", undefined, "render output is capped by `--max-render-output`; no issue filed"),
+  notYet(PARAMS, "reposerver.helm.manifest.max.extracted.size", undefined, "render output is capped by `--max-render-output`; no issue filed"),
+  notYet(PARAMS, "reposerver.disable.helm.manifest.max.extracted.size", undefined, "no issue filed"),
+  // argocd-cmd-params-cm: API server (issue 13)
+  honoured(PARAMS, "server.webhook.parallelism.limit", [CONFIG, "operator/operator.ts"], "webhook requests in progress; `--webhook-parallelism-limit` wins"),
+  notYet(PARAMS, "server.insecure", API, "the API server"),
+  notYet(PARAMS, "server.basehref", API, "the API server"),
+  notYet(PARAMS, "server.rootpath", API, "the API server"),
+  notYet(PARAMS, "server.disable.auth", API, "the API server"),
+  notYet(PARAMS, "server.enable.gzip", API, "the API server"),
+  notYet(PARAMS, "server.x.frame.options", API, "the API server"),
+  notYet(PARAMS, "server.content.security.policy", API, "the API server"),
+  notYet(PARAMS, "server.tls.minversion", API, "the API server"),
+  notYet(PARAMS, "server.tls.maxversion", API, "the API server"),
+  notYet(PARAMS, "server.tls.ciphers", API, "the API server"),
+  notYet(PARAMS, "server.log.level", API, "the API server"),
+  notYet(PARAMS, "server.log.format", API, "the API server"),
+  notYet(PARAMS, "server.login.attempts.expiration", API, "the API server"),
+  notYet(PARAMS, "server.enable.proxy.extension", API, "the API server"),
+  notYet(PARAMS, "server.api.content.types", API, "the API server"),
+  notYet(PARAMS, "server.staticassets", UI, "the UI's files"),
+  notYet(PARAMS, "server.http.cookie.maxnumber", API, "the API server"),
+  notYet(PARAMS, "server.oidc.cache.expiration", API, "SSO with OIDC"),
+  notYet(PARAMS, "server.connection.status.cache.expiration", API, "the API server"),
+  ignored(PARAMS, "server.app.state.cache.expiration", "no Redis cache"),
+  ignored(PARAMS, "server.default.cache.expiration", "no Redis cache"),
+  ignored(PARAMS, "server.repo.server.timeout.seconds", "no separate repo server"),
+  ignored(PARAMS, "server.repo.server.plaintext", "no separate repo server"),
+  ignored(PARAMS, "server.repo.server.strict.tls", "no separate repo server"),
+  notYet(PARAMS, "server.dex.server", API, "SSO through Dex"),
+  notYet(PARAMS, "server.dex.server.strict.tls", API, "SSO through Dex"),
+  notYet(PARAMS, "dexserver.log.level", API, "SSO through Dex"),
+  notYet(PARAMS, "dexserver.log.format", API, "SSO through Dex"),
+  notYet(PARAMS, "dexserver.disable.tls", API, "SSO through Dex"),
+  // argocd-cmd-params-cm: ApplicationSet controller
+  notYet(PARAMS, "applicationsetcontroller.namespaces", TENANCY, "ApplicationSets are read from the control namespace only"),
+  notYet(PARAMS, "applicationsetcontroller.concurrent.reconciliations.max", TENANCY, "flag `--appset-processors` today"),
+  notYet(PARAMS, "applicationsetcontroller.policy", undefined, "each ApplicationSet's syncPolicy.applicationsSync applies; no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.enable.policy.override", undefined, "no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.enable.progressive.syncs", undefined, "RollingSync always runs when a set asks for it; no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.enable.new.git.file.globbing", undefined, "no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.requeue.after", undefined, "no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.status.max.resources.count", undefined, "no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.global.preserved.annotations", undefined, "no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.global.preserved.labels", undefined, "no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.enable.scm.providers", undefined, "there is no SCM provider generator; no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.allowed.scm.providers", undefined, "there is no SCM provider generator; no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.enable.git.submodule", TENANCY, "git submodules"),
+  ignored(PARAMS, "applicationsetcontroller.webhook.parallelism.limit", "one webhook endpoint serves both controllers: `server.webhook.parallelism.limit` applies"),
+  notYet(PARAMS, "applicationsetcontroller.scm.root.ca.path", undefined, "there is no SCM provider generator; no issue filed"),
+  notYet(PARAMS, "applicationsetcontroller.enable.tokenref.strict.mode", undefined, "there is no SCM provider generator; no issue filed"),
+  ignored(PARAMS, "applicationsetcontroller.debug", "one process: `--log-level`"),
+  ignored(PARAMS, "applicationsetcontroller.enable.leader.election", "one process: `--leader-elect` covers both controllers"),
+  ignored(PARAMS, "applicationsetcontroller.dryrun", "use `hawser appset diff`"),
+  ignored(PARAMS, "applicationsetcontroller.log.level", "one process: `--log-level`"),
+  ignored(PARAMS, "applicationsetcontroller.log.format", "Hawser always logs JSON lines"),
+  // argocd-cmd-params-cm: notifications (issue 15)
+  notYet(PARAMS, "notificationscontroller.log.level", DAY2, "notifications"),
+  notYet(PARAMS, "notificationscontroller.selfservice.enabled", DAY2, "notifications"),
+  notYet(PARAMS, "notificationscontroller.log.format", DAY2, "notifications"),
+  notYet(PARAMS, "notificationscontroller.repo.server.plaintext", DAY2, "notifications"),
+
+  // argocd-rbac-cm (issue 13): Hawser has no API server yet; Kubernetes RBAC guards the CRs.
+  notYet(RBAC, "policy.csv", API, "RBAC of the API server"),
+  notYet(RBAC, "policy.<name>.csv", API, "RBAC of the API server"),
+  notYet(RBAC, "policy.default", API, "RBAC of the API server"),
+  notYet(RBAC, "policy.matchMode", API, "RBAC of the API server"),
+  notYet(RBAC, "scopes", API, "RBAC of the API server"),
+];
+
+/** What Hawser does with each sync option (`syncPolicy.syncOptions`, `argocd.argoproj.io/sync-options`). */
+export interface OptionSupport {
+  option: string;
+  status: SupportStatus;
+  modules?: readonly string[];
+  issue?: number;
+  note: string;
+}
+
+const PLAN = "operator/engine/sync/plan.ts";
+const STEP = "operator/engine/sync/step.ts";
+
+export const SYNC_OPTIONS: readonly OptionSupport[] = [
+  { option: "Prune=false", status: "honoured", modules: [PLAN], note: "never pruned; the resource stays OutOfSync" },
+  { option: "Prune=confirm", status: "honoured", modules: [PLAN], note: "waits for the Application's deletion-approved annotation" },
+  { option: "Delete=false", status: "honoured", modules: ["operator/engine/sync/deletion.ts"], note: "kept when the Application is deleted" },
+  { option: "Delete=confirm", status: "honoured", modules: ["operator/engine/sync/deletion.ts"], note: "deletion waits for deletion-approved" },
+  { option: "PruneLast=true", status: "honoured", modules: [PLAN], note: "prunes after the last wave" },
+  { option: "PrunePropagationPolicy=foreground|background|orphan", status: "honoured", modules: [STEP], note: "default foreground" },
+  { option: "ApplyOutOfSyncOnly=true", status: "honoured", modules: [PLAN], note: "only OutOfSync and missing resources are applied" },
+  { option: "SkipDryRunOnMissingResource=true", status: "honoured", modules: [STEP], note: "also automatic when the CRD is in the same sync" },
+  { option: "CreateNamespace=true", status: "honoured", modules: [PLAN], note: "with managedNamespaceMetadata" },
+  { option: "FailOnSharedResource=true", status: "honoured", modules: ["operator/engine/sync/validate.ts"], note: "a resource tracked by another app fails the sync" },
+  { option: "Replace=true", status: "partly", modules: [STEP, "operator/controllers/application/executor.ts"], issue: TENANCY, note: "replace (create when missing) works; with Force=true it should delete and re-create" },
+  { option: "Force=true", status: "partly", modules: [STEP, "operator/controllers/application/executor.ts"], issue: TENANCY, note: "delete and re-create only when an apply is refused as invalid; not with Replace yet" },
+  { option: "Validate=false", status: "not yet", issue: TENANCY, note: "parsed; the apply is still sent with field validation" },
+  { option: "ServerSideApply=true", status: "honoured", modules: [STEP], note: "Hawser always applies server-side (field manager `hawser`)" },
+  { option: "ServerSideApply=false", status: "not yet", issue: TENANCY, note: "parsed; applies stay server-side until issue 12 decides" },
+  { option: "ClientSideApplyMigration=false", status: "not yet", issue: TENANCY, note: "no client-side-apply migration exists to turn off yet" },
+  { option: "RespectIgnoreDifferences=true", status: "not yet", issue: TENANCY, note: "parsed; ignored fields are still applied from git" },
+  { option: "timeout.reconcile=<duration>", status: "honoured", modules: ["operator/controllers/application/controller.ts"], note: "Hawser's own: this app's refresh interval" },
+];
+
+/** Compare options: the `argocd.argoproj.io/compare-options` annotation and argocd-cm `resource.compareoptions`. */
+export const COMPARE_OPTIONS: readonly OptionSupport[] = [
+  { option: "IgnoreExtraneous", status: "honoured", modules: ["operator/engine/diff/index.ts"], note: "an extra live copy does not make the app OutOfSync" },
+  { option: "ServerSideDiff=true|false", status: "honoured", modules: ["operator/controllers/application/controller.ts"], note: "per app; wins over `--server-side-diff-enabled`" },
+  { option: "IncludeMutationWebhook=true", status: "not yet", note: "mutating-webhook changes always count as live state (docs/decisions.md); no issue filed" },
+  { option: "resource.compareoptions ignoreAggregatedRoles", status: "honoured", modules: ["operator/engine/diff/normalize.ts"], note: "aggregated ClusterRole rules are not compared" },
+  { option: "resource.compareoptions ignoreResourceStatusField", status: "honoured", modules: ["operator/engine/diff/normalize.ts"], note: "`all` (default), `crd`, `none`/`off`" },
+  { option: "resource.compareoptions ignoreDifferencesOnResourceUpdates", status: "not yet", note: "parsed; goes with ignoreResourceUpdates; no issue filed" },
+];
+
+function keyPattern(key: string): RegExp {
+  const escaped = key.split(/(<[^>]+>)/).map((part) => (part.startsWith("<") ? ".+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("");
+  return new RegExp(`^${escaped}$`);
+}
+
+const exact = new Map(SETTING_KEYS.filter((k) => !k.key.includes("<")).map((k) => [`${k.configMap}\n${k.key}`, k]));
+// Longer literal text first, so `resource.customizations.health.<group_kind>` beats a shorter pattern.
+const patterns = SETTING_KEYS.filter((k) => k.key.includes("<"))
+  .map((k) => ({ entry: k, re: keyPattern(k.key), literal: k.key.replace(/<[^>]+>/g, "").length }))
+  .sort((a, b) => b.literal - a.literal);
+
+/** The table entry for a key as set in a ConfigMap, placeholders matched; undefined when unknown. */
+export function settingKeyFor(configMap: SettingsConfigMap, key: string): SettingKey | undefined {
+  return exact.get(`${configMap}\n${key}`) ?? patterns.find((p) => p.entry.configMap === configMap && p.re.test(key))?.entry;
+}
+
+/**
+ * One line per key set in `data` that does not fully take effect: not implemented, deliberately
+ * ignored, partly honoured, or unknown to Hawser. Only key names appear, never values (they can be
+ * secrets). Sorted by key, so the log reads the same on every start.
+ */
+export function settingsWarnings(configMap: SettingsConfigMap, data: Record<string, string> | undefined): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(data ?? {}).sort()) {
+    const entry = settingKeyFor(configMap, key);
+    if (!entry) {
+      out.push(`${configMap} key ${key} is not known to Hawser (a typo, or a newer Argo CD setting) and has no effect`);
+      continue;
+    }
+    const why = `${entry.note}${entry.issue !== undefined ? `; planned in issue ${entry.issue}` : ""}`;
+    if (entry.status === "not yet" || entry.status === "refused") out.push(`${configMap} key ${key} is not implemented by Hawser and has no effect (${why})`);
+    else if (entry.status === "ignored") out.push(`${configMap} key ${key} has no effect in Hawser (${why})`);
+    else if (entry.status === "partly") out.push(`${configMap} key ${key} is only partly implemented by Hawser (${why})`);
+  }
+  return out;
+}
