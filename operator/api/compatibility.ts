@@ -75,8 +75,8 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(CM, "resource.sensitive.mask.annotations", API, "masking annotation values in API responses"),
   notYet(CM, "ignore.normalizer.jq.timeout", undefined, "jq runs synchronously in WebAssembly and cannot be timed out (docs/decisions.md); no issue filed"),
   // argocd-cm: reconciliation
-  honoured(CM, "timeout.reconciliation", [SETTINGS, "operator/controllers/application/controller.ts"], "periodic refresh; wins over `--app-resync`"),
-  honoured(CM, "timeout.reconciliation.jitter", [SETTINGS, "operator/controllers/application/controller.ts"], "wins over `--app-resync-jitter`"),
+  honoured(CM, "timeout.reconciliation", [SETTINGS, "operator/controllers/application/refresh.ts"], "periodic refresh; wins over `--app-resync`"),
+  honoured(CM, "timeout.reconciliation.jitter", [SETTINGS, "operator/controllers/application/refresh.ts"], "wins over `--app-resync-jitter`"),
   notYet(CM, "timeout.hard.reconciliation", TENANCY, "`--app-hard-resync` accepts only 0 today"),
   // argocd-cm: rendering
   honoured(CM, "kustomize.buildOptions", [RENDER_SETTINGS], "extra `kustomize build` flags"),
@@ -288,13 +288,13 @@ export const SYNC_OPTIONS: readonly OptionSupport[] = [
   { option: "ServerSideApply=false", status: "not yet", issue: TENANCY, note: "parsed; applies stay server-side until issue 12 decides" },
   { option: "ClientSideApplyMigration=false", status: "not yet", issue: TENANCY, note: "no client-side-apply migration exists to turn off yet" },
   { option: "RespectIgnoreDifferences=true", status: "not yet", issue: TENANCY, note: "parsed; ignored fields are still applied from git" },
-  { option: "timeout.reconcile=<duration>", status: "honoured", modules: ["operator/controllers/application/controller.ts"], note: "Hawser's own: this app's refresh interval" },
+  { option: "timeout.reconcile=<duration>", status: "honoured", modules: ["operator/engine/sync/annotations.ts", "operator/controllers/application/refresh.ts"], note: "Hawser's own: this app's refresh interval" },
 ];
 
 /** Compare options: the `argocd.argoproj.io/compare-options` annotation and argocd-cm `resource.compareoptions`. */
 export const COMPARE_OPTIONS: readonly OptionSupport[] = [
   { option: "IgnoreExtraneous", status: "honoured", modules: ["operator/engine/diff/index.ts"], note: "an extra live copy does not make the app OutOfSync" },
-  { option: "ServerSideDiff=true|false", status: "honoured", modules: ["operator/controllers/application/controller.ts"], note: "per app; wins over `--server-side-diff-enabled`" },
+  { option: "ServerSideDiff=true|false", status: "honoured", modules: ["operator/appstate/pipeline.ts"], note: "per app; wins over `--server-side-diff-enabled`" },
   { option: "IncludeMutationWebhook=true", status: "not yet", note: "mutating-webhook changes always count as live state (docs/decisions.md); no issue filed" },
   { option: "resource.compareoptions ignoreAggregatedRoles", status: "honoured", modules: ["operator/engine/diff/normalize.ts"], note: "aggregated ClusterRole rules are not compared" },
   { option: "resource.compareoptions ignoreResourceStatusField", status: "honoured", modules: ["operator/engine/diff/normalize.ts"], note: "`all` (default), `crd`, `none`/`off`" },
