@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { SyncWindow } from "../api/index.js";
-import { syncWindowVerdict, windowStates, type SyncKind, type SyncWindowVerdictInput } from "./syncwindows.js";
+import { runningSyncVerdict, syncWindowVerdict, windowStates, type SyncKind, type SyncWindowVerdictInput } from "./syncwindows.js";
 
 const IN_CLUSTER = "https://kubernetes.default.svc";
 
@@ -384,3 +384,68 @@ test("windowStates: every window with its state, next edge or error", () => {
   assert.equal(states[1]?.window, windows[1], "the window itself is passed through");
   assert.deepEqual(windowStates(undefined, new Date()), [], "no windows");
 });
+
+// ---- a running sync at a window edge (syncOverrun) ----
+
+interface RunningCase {
+  name: string;
+  windows: SyncWindow[];
+  startedAt: string;
+  now: string;
+  allowed: boolean;
+  says: string;
+}
+
+const running: RunningCase[] = [
+  {
+    name: "a deny window opening pauses a running sync without syncOverrun",
+    windows: [deny("0 12 * * *", "1h")], startedAt: "2026-06-01T11:58:00Z", now: "2026-06-01T12:01:00Z",
+    allowed: false, says: "automated sync is blocked by deny window 0",
+  },
+  {
+    name: "with syncOverrun on the deny window the running sync continues",
+    windows: [deny("0 12 * * *", "1h", { syncOverrun: true })], startedAt: "2026-06-01T11:58:00Z", now: "2026-06-01T12:01:00Z",
+    allowed: true, says: "started at 2026-06-01T11:58:00Z continues: syncOverrun is set on deny window 0",
+  },
+  {
+    name: "syncOverrun must be set on every active deny window",
+    windows: [deny("0 12 * * *", "1h", { syncOverrun: true }), deny("0 12 * * *", "2h")], startedAt: "2026-06-01T11:58:00Z", now: "2026-06-01T12:01:00Z",
+    allowed: false, says: "blocked by deny window 0",
+  },
+  {
+    name: "syncOverrun does not let through a sync that started while blocked",
+    windows: [deny("0 12 * * *", "1h", { syncOverrun: true })], startedAt: "2026-06-01T12:00:30Z", now: "2026-06-01T12:01:00Z",
+    allowed: false, says: "blocked by deny window 0",
+  },
+  {
+    name: "an allow window closing pauses a running sync without syncOverrun",
+    windows: [allow("0 12 * * *", "1h")], startedAt: "2026-06-01T12:59:00Z", now: "2026-06-01T13:00:30Z",
+    allowed: false, says: "outside every matching allow window",
+  },
+  {
+    name: "an allow window with syncOverrun lets the running sync finish after it closes",
+    windows: [allow("0 12 * * *", "1h", { syncOverrun: true })], startedAt: "2026-06-01T12:59:00Z", now: "2026-06-01T13:00:30Z",
+    allowed: true, says: "syncOverrun is set on allow window 0",
+  },
+  {
+    name: "nothing blocking: the running sync goes on",
+    windows: [deny("0 2 * * *", "1h")], startedAt: "2026-06-01T11:58:00Z", now: "2026-06-01T12:01:00Z",
+    allowed: true, says: "automated sync is allowed",
+  },
+  {
+    name: "an invalid matching window blocks a running sync too (fail closed)",
+    windows: [deny("0 12 * *", "1h", { syncOverrun: true })], startedAt: "2026-06-01T11:58:00Z", now: "2026-06-01T12:01:00Z",
+    allowed: false, says: "spec.syncWindows[0].schedule",
+  },
+];
+
+for (const c of running) {
+  test(`running sync: ${c.name}`, () => {
+    const v = runningSyncVerdict({
+      windows: c.windows, app: { name: "web", namespace: "argocd" }, destination: { server: IN_CLUSTER, namespace: "prod" },
+      now: new Date(c.now), startedAt: new Date(c.startedAt), kind: "automated",
+    });
+    assert.equal(v.allowed, c.allowed, v.message);
+    assert.ok(v.message.includes(c.says), `message ${JSON.stringify(v.message)} should contain ${JSON.stringify(c.says)}`);
+  });
+}

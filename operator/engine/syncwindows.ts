@@ -345,3 +345,29 @@ export function windowStates(windows: readonly SyncWindow[] | undefined, now: Da
     return { index, window: w, active, ...(edge !== undefined ? { nextChangeAt: new Date(edge) } : {}) };
   });
 }
+
+/**
+ * Whether a running sync operation may take its next step. As in Argo, a sync already running
+ * is not cut when a window starts blocking: it pauses ("Sync operation blocked by sync window")
+ * and goes on when the windows allow it again. With `syncOverrun` it need not pause: a sync that
+ * was allowed when it started continues across the edge when every window now blocking it (the
+ * active deny windows, or the allow windows it ran outside of) has `syncOverrun`.
+ */
+export function runningSyncVerdict(input: SyncWindowVerdictInput & { startedAt: Date }): SyncWindowVerdict {
+  const now = syncWindowVerdict(input);
+  if (now.allowed) return now;
+  const t = input.now.getTime();
+  const matching = (input.windows ?? []).map((w, i) => ({ w, i })).filter(({ w }) => windowMatches(w, input));
+  const compiled = matching.map(({ w, i }) => compileWindow(w, i, t));
+  // An invalid matching window blocks: nothing says whether it would let the sync overrun.
+  if (compiled.some((c) => c.problems)) return now;
+  const valid = compiled.map((c) => c.valid).filter((v): v is ValidWindow => v !== undefined);
+  const denies = valid.filter((w) => w.kind === "deny" && isActive(w, t));
+  const blocking = denies.length > 0 ? denies : valid.filter((w) => w.kind === "allow");
+  const overrun = blocking.length > 0 && blocking.every((w) => w.spec.syncOverrun === true);
+  const allowedAtStart = syncWindowVerdict({ ...input, now: input.startedAt }).allowed;
+  if (overrun && allowedAtStart) {
+    return { allowed: true, message: `${input.kind} sync started at ${formatInstant(input.startedAt)} continues: syncOverrun is set on ${blocking.map(describe).join("; ")}` };
+  }
+  return now;
+}

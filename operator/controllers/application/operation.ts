@@ -6,7 +6,7 @@
 // where it stopped. A slow sync never blocks refreshes: they run on their own queue.
 import { ARGO_API_VERSION } from "../../api/annotations.js";
 import { ApplicationConditionType } from "../../api/conditions.js";
-import type { Application, ApplicationSource, Operation, OperationState } from "../../api/index.js";
+import type { Application, ApplicationSource, AppProjectSpec, Operation, OperationState } from "../../api/index.js";
 import type { CompareResult } from "../../appstate/compare.js";
 import { namespacedLookup } from "../../appstate/live.js";
 import { healthOverrideFor } from "../../appstate/pipeline.js";
@@ -20,6 +20,7 @@ import { buildSyncPlan } from "../../engine/sync/plan.js";
 import { nextSyncStep, recordActionOutcomes, recordValidationFailure } from "../../engine/sync/step.js";
 import { resourceRefKey } from "../../engine/sync/types.js";
 import { invalidSyncTasks, missingProjectMessage } from "../../engine/sync/validate.js";
+import { runningSyncVerdict, syncWindowVerdict, type SyncWindowVerdict, type SyncWindowVerdictInput } from "../../engine/syncwindows.js";
 import { managingApp } from "../../engine/tracking.js";
 import type { KubeObject } from "../../kube/client.js";
 import { UnknownKindError } from "../../kube/discovery.js";
@@ -32,6 +33,9 @@ import type { Destination, DestinationCache } from "./destinations.js";
 import { executeActions } from "./executor.js";
 
 type AppStatus = NonNullable<Application["status"]>;
+
+/** How often a sync blocked by a window looks again at most (a project edit may lift the block). */
+const WINDOW_RECHECK_MS = 60_000;
 
 function liveNamespaceExists(cache: DestinationCache, name: string): boolean {
   return cache.isWatched("v1", "Namespace") && cache.get("v1", "Namespace", undefined, name) !== undefined;
@@ -96,6 +100,19 @@ export class OperationReconciler {
       ctx.log.warn("operation refused", { application: app.metadata.name, reason: refused });
       this.env.enqueueRefresh(ctx.key);
       return {};
+    }
+    const blocked = this.syncWindowBlock(app, state, started.startedEvent !== undefined, now);
+    if (blocked) {
+      // As Argo: the operation is not cut; it stays Running, says why and goes on when the windows allow it.
+      const message = `Sync operation blocked by sync window: ${blocked.message}`;
+      if (started.startedEvent !== undefined || state.message !== message) {
+        await this.persistOperationState(app, { ...state, message });
+        void this.env.opts.events?.record(app, "Normal", "SyncBlocked", message);
+        ctx.log.info("operation blocked by sync window", { application: app.metadata.name, reason: blocked.message });
+      }
+      const untilMs = blocked.nextChangeAt ? Math.max(0, blocked.nextChangeAt.getTime() - Date.parse(now)) : WINDOW_RECHECK_MS;
+      // Looked at again at least every minute, so a project edit that removes the window is seen.
+      return { requeueAfterMs: Math.min(untilMs, WINDOW_RECHECK_MS) };
     }
     let dest: Destination;
     let rendered: RenderOutput;
@@ -248,6 +265,23 @@ export class OperationReconciler {
     if (!this.env.projectOf(opApp)) return missingProjectMessage(projectName);
     const problems = validateSpec(opApp, (name) => this.env.project(name), (d) => this.env.clusters.resolve(d));
     return problems.length > 0 ? problems.map((p) => `${ApplicationConditionType.InvalidSpecError}: ${p}`).join(";") : undefined;
+  }
+
+  /**
+   * The project's sync windows for this operation: a sync about to start must be allowed now (for
+   * its kind: automated or manual); one already running is paused at a window edge unless the
+   * windows let it overrun. Undefined when the operation may go on.
+   */
+  private syncWindowBlock(app: ApplicationObject, state: OperationState, starting: boolean, now: string): SyncWindowVerdict | undefined {
+    const input: SyncWindowVerdictInput = {
+      windows: (this.env.projectOf(app)?.spec as AppProjectSpec | undefined)?.syncWindows,
+      app: { name: app.metadata.name ?? "", namespace: app.metadata.namespace },
+      destination: app.spec.destination ?? {},
+      now: new Date(now),
+      kind: (state.operation.initiatedBy?.automated ? "automated" : "manual"),
+    };
+    const verdict = starting || !state.startedAt ? syncWindowVerdict(input) : runningSyncVerdict({ ...input, startedAt: new Date(state.startedAt) });
+    return verdict.allowed ? undefined : verdict;
   }
 
   /** A failed attempt with retries left: keep `.operation` and start again after the backoff, counting the attempt. */

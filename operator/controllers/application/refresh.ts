@@ -16,6 +16,7 @@ import type { CompareResult } from "../../appstate/compare.js";
 import type { ApplicationObject } from "../../appstate/types.js";
 import { validateApplication } from "../../appstate/validate.js";
 import { findOrphans, orphanedMessage } from "../../engine/orphans.js";
+import { syncWindowVerdict } from "../../engine/syncwindows.js";
 import { parseSyncOptions } from "../../engine/sync/annotations.js";
 import { autoSyncEnabled, shouldAutoSync, DEFAULT_SELF_HEAL_BACKOFF } from "../../engine/sync/autosync.js";
 import { deleteHookFinalizers } from "../../engine/sync/deletion.js";
@@ -165,8 +166,19 @@ export class RefreshReconciler {
         lastOperation: opState,
         now: Date.now(),
         selfHealBackoff: this.env.opts.selfHealBackoff ?? DEFAULT_SELF_HEAL_BACKOFF,
+        // The project's sync windows: an automated sync waits outside them (requeued when they open).
+        syncWindow: syncWindowVerdict({
+          windows: (this.env.projectOf(app)?.spec as AppProjectSpec | undefined)?.syncWindows,
+          app: { name: app.metadata.name ?? "", namespace: app.metadata.namespace },
+          destination: app.spec.destination ?? {},
+          now: new Date(),
+          kind: "automated",
+        }),
       });
       if (decision.condition) conditions.push(decision.condition);
+      if (decision.reason === "sync window" && decision.condition && !(app.status?.conditions ?? []).some((c) => c.message === decision.condition!.message)) {
+        void this.env.opts.events?.record(app, "Normal", "SyncBlocked", decision.condition.message);
+      }
       if (decision.sync && decision.operation) {
         ctx.log.info("starting automated sync", { application: app.metadata.name, reason: decision.reason });
         await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: decision.operation });
