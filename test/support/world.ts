@@ -108,7 +108,7 @@ export interface World {
   /** Asks for a refresh through Argo's annotation. */
   refresh(name: string, kind?: "normal" | "hard"): Promise<void>;
   /** Runs `hawser app <args>` as a user would, against this world's cluster and namespace. */
-  hawserApp(...args: string[]): Promise<CliRun>;
+  readonly hawserApp: (...args: string[]) => Promise<CliRun>;
 }
 
 /** A CliRun in full, for assertion messages. */
