@@ -1,8 +1,8 @@
 // The e2e "world": what every end-to-end test needs around the operator, set up and torn down in one
-// place. A world is a client on the shared test cluster, a unique operator namespace (with its
-// argocd-cm / argocd-cmd-params-cm when asked), a loopback git server holding the test's
-// repositories, optionally a second private cluster registered as an Argo destination, and the
-// `hawser operator` process itself, started last so it sees all of the above.
+// place. A world is a client on the shared test cluster with Hawser's CRDs installed, a unique
+// operator namespace (with its argocd-cm / argocd-cmd-params-cm when asked), a loopback git server
+// holding the test's repositories, optionally a second private cluster registered as an Argo
+// destination, and the `hawser operator` process itself, started last so it sees all of the above.
 //
 // What differs between tests is an option, not a copy of the set-up:
 //   const w = await createWorld(t, { name: "rmf", repos: { app: {...} }, operatorArgs: ["--leader-elect=false"] });
@@ -19,6 +19,7 @@ import type { TestContext } from "node:test";
 import { ARGO_API_VERSION } from "../../operator/api/annotations.js";
 import type { DevCluster } from "../../operator/devcluster/cluster.js";
 import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
+import { installCrds } from "../../operator/kube/crd-install.js";
 import { loadKubeConfig } from "../../operator/operator.js";
 import { privateCluster, sharedCluster, type TestClusterHandle } from "./cluster.js";
 import { startGitServer, type DirContent, type GitServer, type RepoFiles } from "./git-server.js";
@@ -135,6 +136,9 @@ export async function createWorld(t: TestContext, opts: WorldOptions): Promise<W
     client.close();
   });
 
+  // The operator installs the CRDs too, but a test may create Applications before any operator
+  // runs (on a fresh cluster that failed with "the server does not know Application").
+  await installCrds(client);
   await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   const git = await startGitServer();
   started.git = git;
