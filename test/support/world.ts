@@ -1,6 +1,6 @@
 // The e2e "world": what every end-to-end test needs around the operator, set up and torn down in one
 // place. A world is a client on the shared test cluster with Hawser's CRDs installed, a unique
-// operator namespace (with its argocd-cm / argocd-cmd-params-cm when asked), a loopback git server
+// operator namespace (with its argocd-cm when asked), a loopback git server
 // holding the test's repositories, optionally a second private cluster registered as an Argo
 // destination, and the `hawser operator` process itself, started last so it sees all of the above.
 //
@@ -39,8 +39,6 @@ export interface WorldOptions {
   repos?: Record<string, RepoFiles | DirContent>;
   /** argocd-cm data, created in the operator namespace before the operator starts. */
   argocdCm?: Record<string, string>;
-  /** argocd-cmd-params-cm data (read once at operator start-up), created likewise. */
-  cmdParamsCm?: Record<string, string>;
   /** Operator flags after `--app-resync 0` (periodic resync off, so tests drive refreshes). */
   operatorArgs?: string[];
   /**
@@ -145,7 +143,6 @@ export async function createWorld(t: TestContext, opts: WorldOptions): Promise<W
   const initialCommits: Record<string, string> = {};
   for (const [name, files] of Object.entries(opts.repos ?? {})) initialCommits[name] = await git.createRepo(name, files);
   if (opts.argocdCm) await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: opts.argocdCm });
-  if (opts.cmdParamsCm) await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns }, data: opts.cmdParamsCm });
   const remote = opts.remoteCluster ? await startRemote(client, ns, opts.remoteCluster.name, started) : undefined;
 
   const defaultArgs = opts.operatorArgs ?? [];
