@@ -1,8 +1,8 @@
 // The e2e "world": what every end-to-end test needs around the operator, set up and torn down in one
 // place. A world is a client on the shared test cluster with Hawser's CRDs installed, a unique
-// operator namespace (with its argocd-cm when asked), a loopback git server
-// holding the test's repositories, optionally a second private cluster registered as an Argo
-// destination, and the `hawser operator` process itself, started last so it sees all of the above.
+// operator namespace (with its argocd-cm when asked), a loopback git server holding the test's
+// repositories, optionally a second private cluster registered as an Argo destination, and the
+// `hawser operator` process itself, started last so it sees all of the above.
 //
 // What differs between tests is an option, not a copy of the set-up:
 //   const w = await createWorld(t, { name: "rmf", repos: { app: {...} }, operatorArgs: ["--leader-elect=false"] });
