@@ -2,64 +2,33 @@
 // operator and a loopback git server, driven by the CLI as a user runs it (a subprocess).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { Application } from "../../operator/api/index.js";
-import { fromDir } from "../../operator/devcluster/git-server.js";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
-import { sharedCluster } from "../support/cluster.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
+import { fromDir } from "../support/git-server.js";
+import { API, createWorld, showRun as show } from "../support/world.js";
 
-const API = "argoproj.io/v1alpha1";
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const seed = fileURLToPath(new URL("../../hack/demo/seed-002", import.meta.url));
 const repoDir = join(seed, "repo-argocd-kustomize-demo");
-
-interface Run { code: number; stdout: string; stderr: string }
 
 type Container = { env?: Array<{ name: string; value: string }> };
 const appNameEnv = (d: KubeObject | undefined): string | undefined =>
   ((d?.spec as { template: { spec: { containers: Container[] } } } | undefined)?.template.spec.containers[0]?.env ?? []).find((e) => e.name === "APP_NAME")?.value;
 
 test("hawser app: list, get, sync, wait, diff, history, rollback, terminate-op, delete against the operator", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const ns = `hawser-cli-${randomBytes(3).toString("hex")}`;
-  const dest = `dev-${randomBytes(3).toString("hex")}`;
+  const w = await createWorld(t, { name: "cli", repos: { demo: fromDir(repoDir) } });
+  const { client, git, ns } = w;
+  const dest = w.dest("dev");
   // Unique app names: tracking ids carry only the app name, so another test's operator on the
   // shared cluster would count objects of a same-named app as its own.
-  const appName = `demo-dev-${randomBytes(3).toString("hex")}`;
-  const hookedName = `hooked-${randomBytes(3).toString("hex")}`;
-  t.after(async () => {
-    await client.delete({ apiVersion: "v1", kind: "Namespace", name: dest });
-    await client.delete({ apiVersion: "v1", kind: "Namespace", name: ns });
-  });
-  const git = await startGitServer();
-  t.after(() => git.stop());
-  const sha1 = await git.createRepo("demo", fromDir(repoDir));
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
-
-  const hawser = (...args: string[]): Promise<Run> => new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", ...args, "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
-      // The test operator marks its objects with installation id = its namespace; diff must match.
-      { cwd: root, encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env, HAWSER_INSTALLATION_ID: ns } },
-      (err, stdout, stderr) => {
-        const run = { code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr };
-        if (process.env.HAWSER_TEST_VERBOSE) process.stderr.write(`$ hawser app ${args.join(" ")}\n${show(run)}\n`);
-        resolve(run);
-      });
-  });
-  const show = (r: Run): string => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+  const appName = `demo-dev-${w.id}`;
+  const hookedName = `hooked-${w.id}`;
+  const sha1 = w.initialCommits.demo!;
+  const hawser = w.hawserApp;
 
   // The seed's dev app with automated sync off, so the CLI drives every sync.
   const app = parse(await readFile(join(seed, "app-demo-dev.yaml"), "utf8")) as KubeObject;

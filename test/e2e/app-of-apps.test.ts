@@ -6,19 +6,14 @@
 // the parent deletes the children and theirs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { seedsDir } from "../crds/seeds.js";
-import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
+import { API, createWorld } from "../support/world.js";
 
-const API = "argoproj.io/v1alpha1";
 const FINALIZER = "resources-finalizer.argocd.argoproj.io";
 
 interface AppStatus {
@@ -36,16 +31,12 @@ function seedPath(file: string): string {
 }
 
 test("seed 001 app of apps: children created and synced, health aggregated, a child pruned, cascade delete", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const id = randomBytes(3).toString("hex");
-  const ns = `hawser-aoa-${id}`;
+  // The repository holds child Applications in the world's namespace: written before the operator starts.
+  const w = await createWorld(t, { name: "aoa", startOperator: false });
+  const { client, git, ns } = w;
   const children = ["web", "api", "worker"] as const;
-  const destOf = (c: string): string => `${c}-${id}`;
+  const destOf = (c: string): string => w.dest(c);
 
-  const git = await startGitServer();
-  t.after(() => git.stop());
   const repoURL = git.baseUrl("helm-charts");
   const child = (name: string): string => stringify({
     apiVersion: API, kind: "Application",
@@ -76,9 +67,7 @@ test("seed 001 app of apps: children created and synced, health aggregated, a ch
   }
   await git.createRepo("helm-charts", files);
 
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
+  await w.startOperator();
 
   // The seed's root Application as written, but for the URL, the namespaces and the finalizer.
   const root = parse(await readFile(seedPath("001/app-root-app-of-apps.yaml"), "utf8")) as KubeObject;
@@ -90,7 +79,7 @@ test("seed 001 app of apps: children created and synced, health aggregated, a ch
   spec.destination.namespace = ns;
   await client.create(root);
 
-  const status = async (name: string): Promise<AppStatus | undefined> => (await client.get(API, "Application", name, ns))?.status as AppStatus | undefined;
+  const status = (name: string): Promise<AppStatus | undefined> => w.status<AppStatus>(name);
   const show = (s: AppStatus | undefined): string => JSON.stringify({ sync: s?.sync?.status, health: s?.health, op: s?.operationState?.phase, msg: s?.operationState?.message, conditions: s?.conditions });
 
   // Children are created by the parent's sync and sync themselves.
@@ -119,7 +108,7 @@ test("seed 001 app of apps: children created and synced, health aggregated, a ch
   // The parent moves the worker to a path whose Deployment runs: the child's spec change comes
   // through the parent's sync, and the worker, then the parent, become Healthy. (A new Deployment
   // rather than dropping `paused` from the old one: a field removed from git is not seen as drift.)
-  const refresh = (name: string): Promise<unknown> => client.patch({ apiVersion: API, kind: "Application", name, namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } });
+  const refresh = (name: string): Promise<void> => w.refresh(name);
   await git.commitFiles("helm-charts", {
     "apps/worker.yaml": child("worker").replace("path: services/worker\n", "path: services/worker-v2\n"),
     "services/worker-v2/config.yaml": config("worker"),

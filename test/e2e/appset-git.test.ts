@@ -4,29 +4,15 @@
 // one, and its create-update policy keeps the Application of a removed directory.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
-import { sharedCluster } from "../support/cluster.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
-
-const API = "argoproj.io/v1alpha1";
+import { API, createWorld } from "../support/world.js";
 
 const cm = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata: {}\n`;
 
 test("git directory generator: directories added and removed in git add and delete Applications", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const ns = `hawser-asg-${randomBytes(3).toString("hex")}`;
-  const git = await startGitServer();
-  t.after(() => git.stop());
-  await git.createRepo("apps", { "apps/a/cm.yaml": cm("a"), "apps/b/cm.yaml": cm("b"), "README.md": "x\n" });
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
+  const w = await createWorld(t, { name: "asg", repos: { apps: { "apps/a/cm.yaml": cm("a"), "apps/b/cm.yaml": cm("b"), "README.md": "x\n" } } });
+  const { client, git, ns, op } = w;
   const hook = await op.waitForLog((l) => l.msg === "serving git webhooks");
 
   const appSet = (name: string, requeueAfterSeconds: number, applicationsSync: string): KubeObject => ({

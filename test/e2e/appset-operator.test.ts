@@ -3,18 +3,13 @@
 // 001's published set reports an error condition and creates nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { seedsDir } from "../crds/seeds.js";
-import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
-import { startOperatorProcess } from "../support/operator-process.js";
-
-const API = "argoproj.io/v1alpha1";
+import { API, createWorld } from "../support/world.js";
 
 test("the operator turns ApplicationSets into Applications, and refuses a broken one whole", async (t) => {
   const seeds = seedsDir();
@@ -22,13 +17,8 @@ test("the operator turns ApplicationSets into Applications, and refuses a broken
     t.skip("seed fixtures not found");
     return;
   }
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const ns = `hawser-as-${randomBytes(3).toString("hex")}`;
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
+  const w = await createWorld(t, { name: "as" });
+  const { client, ns } = w;
 
   const appset = parse(await readFile(join(seeds, "000", "appset-list-envs.yaml"), "utf8")) as KubeObject;
   appset.metadata.namespace = ns;

@@ -3,31 +3,17 @@
 // Healthy, recording each Application's rollout state and the RolloutProgressing condition.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
-import { sharedCluster } from "../support/cluster.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
-
-const API = "argoproj.io/v1alpha1";
+import { API, createWorld } from "../support/world.js";
 
 interface AppState { status?: { sync?: { status?: string }; health?: { status?: string }; operationState?: { phase?: string; startedAt?: string; finishedAt?: string } } }
 interface SetState { status?: { resources?: { name: string; status?: string; health?: { status?: string } }[]; resourcesCount?: number; applicationStatus?: { application: string; status: string; step?: string }[]; conditions?: { type: string; status: string; reason: string }[] } }
 
 test("RollingSync syncs step 1, then step 2 once step 1 is Healthy", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const ns = `hawser-rs-${randomBytes(3).toString("hex")}`;
-  const git = await startGitServer();
-  t.after(() => git.stop());
   const cm = (env: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rollout-${env}\ndata:\n  env: ${env}\n`;
-  await git.createRepo("envs", { "dev/cm.yaml": cm("dev"), "prod/cm.yaml": cm("prod") });
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
+  const w = await createWorld(t, { name: "rs", repos: { envs: { "dev/cm.yaml": cm("dev"), "prod/cm.yaml": cm("prod") } } });
+  const { client, git, ns, op } = w;
 
   await client.create({
     apiVersion: API,

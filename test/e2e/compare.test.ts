@@ -17,21 +17,16 @@
 // Jobs fail through the dev cluster's `pod-fail` kwok stage (annotation hawser.dev/kwok-fail).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseAllDocuments, parse, stringify } from "yaml";
 import { ANNOTATION_INSTALLATION_ID } from "../../operator/api/annotations.js";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { trackingId } from "../../operator/engine/tracking.js";
-import { loadKubeConfig } from "../../operator/operator.js";
 import { evaluateResourceHealth } from "../../operator/engine/health/index.js";
 import { seedsDir } from "../crds/seeds.js";
-import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
+import { API, createWorld } from "../support/world.js";
 
-const API = "argoproj.io/v1alpha1";
 const FAIL_ANNOTATION = "hawser.dev/kwok-fail";
 
 interface ResourceStatus { group?: string; kind: string; name: string; namespace?: string; status?: string; hook?: boolean; health?: { status?: string; message?: string } }
@@ -113,14 +108,6 @@ const yamlDocs = (...objs: object[]): string => objs.map((o) => stringify(o)).jo
 
 // ---- helpers ----
 
-function application(name: string, ns: string, repoURL: string, path: string, destNs: string, extra: Record<string, unknown> = {}): KubeObject {
-  return {
-    apiVersion: API, kind: "Application",
-    metadata: { name, namespace: ns },
-    spec: { project: "default", source: { repoURL, targetRevision: "HEAD", path }, destination: { server: "https://kubernetes.default.svc", namespace: destNs }, ...extra },
-  };
-}
-
 /** The test operator's installation id (operator-process passes --installation-id <namespace>). */
 let installationId = "";
 
@@ -169,52 +156,41 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const SEEDS = seedsDir();
 
 test("compare on the real control plane: hand-applied Synced, drift, health, hooks, ignoreDifferences, argocd-cm, refresh without writes", { skip: !SEEDS }, async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const id = randomBytes(3).toString("hex");
-  const ns = `hawser-cmp-${id}`;
+  // Seed 003's argocd-cm, in the operator's namespace, before the operator starts. Without leader
+  // election: lease renewals are writes too, and would blur the write count below.
+  const seedCm = parse(await readFile(`${SEEDS!}/003/argocd-cm.yaml`, "utf8")) as { data: Record<string, string> };
+  const w = await createWorld(t, {
+    name: "cmp",
+    argocdCm: seedCm.data,
+    operatorArgs: ["--leader-elect=false"],
+    repos: {
+      cmp: {
+        "web/manifests.yaml": yamlDocs(webConfig, webDeployment),
+        "ignore/manifests.yaml": yamlDocs(igDeployment, igService),
+        "ingress/manifests.yaml": yamlDocs(ingress, pipelineRun),
+        "job/manifests.yaml": yamlDocs(failingJob),
+        "hooks/manifests.yaml": await blueGreenHooks(),
+        "adopt/manifests.yaml": yamlDocs(webConfig, igDeployment),
+      },
+    },
+    beforeOperator: (world) => world.createNamespace(...["hand", "ig", "igc", "mfm", "ing", "job", "hooks", "adopt"].map((what) => world.dest(`cmp-${what}`))),
+  });
+  const { client, ns, op } = w;
   installationId = ns;
-  const dest = (what: string): string => `cmp-${what}-${id}`;
-  const namespaces = [ns, ...["hand", "ig", "igc", "mfm", "ing", "job", "hooks", "adopt"].map(dest)];
-  for (const n of namespaces) await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: n } });
-  t.after(async () => {
-    for (const n of namespaces) await client.delete({ apiVersion: "v1", kind: "Namespace", name: n }).catch(() => undefined);
-  });
-
-  const git = await startGitServer();
-  t.after(() => git.stop());
-  await git.createRepo("cmp", {
-    "web/manifests.yaml": yamlDocs(webConfig, webDeployment),
-    "ignore/manifests.yaml": yamlDocs(igDeployment, igService),
-    "ingress/manifests.yaml": yamlDocs(ingress, pipelineRun),
-    "job/manifests.yaml": yamlDocs(failingJob),
-    "hooks/manifests.yaml": await blueGreenHooks(),
-    "adopt/manifests.yaml": yamlDocs(webConfig, igDeployment),
-  });
-  const repoURL = git.baseUrl("cmp");
-
-  // Seed 003's argocd-cm, in the operator's namespace, before the operator starts.
-  const cm = parse(await readFile(`${SEEDS!}/003/argocd-cm.yaml`, "utf8")) as KubeObject;
-  cm.metadata.namespace = ns;
-  await client.create(cm);
-
-  // Without leader election: lease renewals are writes too, and would blur the write count below.
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0", "--leader-elect=false"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
-  const status = async (name: string): Promise<AppStatus | undefined> => (await client.get(API, "Application", name, ns))?.status as AppStatus | undefined;
+  const dest = (what: string): string => w.dest(`cmp-${what}`);
+  const application = (name: string, path: string, destNs: string, spec: Record<string, unknown> = {}): KubeObject => w.application(name, { repo: "cmp", path, dest: destNs, spec });
+  const status = (name: string): Promise<AppStatus | undefined> => w.status<AppStatus>(name);
 
   // Applications: "hand" is never synced by Hawser; the others sync automatically.
   const auto = { syncPolicy: { automated: {} } };
   const seedIgnore = parse(await readFile(`${SEEDS!}/004/app-ignore-differences.yaml`, "utf8")) as { spec: { ignoreDifferences: unknown[] } };
-  await client.create(application("hand", ns, repoURL, "web", dest("hand")));
-  await client.create(application("ig", ns, repoURL, "ignore", dest("ig"), { ignoreDifferences: seedIgnore.spec.ignoreDifferences }));
-  await client.create(application("igc", ns, repoURL, "ignore", dest("igc")));
-  await client.create(application("ing", ns, repoURL, "ingress", dest("ing"), auto));
-  await client.create(application("job", ns, repoURL, "job", dest("job"), auto));
+  await client.create(application("hand", "web", dest("hand")));
+  await client.create(application("ig", "ignore", dest("ig"), { ignoreDifferences: seedIgnore.spec.ignoreDifferences }));
+  await client.create(application("igc", "ignore", dest("igc")));
+  await client.create(application("ing", "ingress", dest("ing"), auto));
+  await client.create(application("job", "job", dest("job"), auto));
   // No retries (auto-sync would retry a failed sync 5 times by default): one failed attempt is the point.
-  await client.create(application("hooks", ns, repoURL, "hooks", dest("hooks"), { syncPolicy: { automated: {}, retry: { limit: 0 } } }));
+  await client.create(application("hooks", "hooks", dest("hooks"), { syncPolicy: { automated: {}, retry: { limit: 0 } } }));
 
   // ---- 1. applied by hand: Synced with no sync; Progressing → Healthy; a hand edit → OutOfSync ----
   await t.test("manifests applied by hand show Synced, the kwok Deployment goes Progressing → Healthy", async () => {
@@ -305,7 +281,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
     await client.patch({ apiVersion: "apps/v1", kind: "Deployment", name: "ig", namespace: dest("ig") }, { spec: { replicas: 3 } });
     await client.patch({ apiVersion: "apps/v1", kind: "Deployment", name: "ig", namespace: dest("igc") }, { spec: { replicas: 3 } });
     // managedFieldsManagers: replicas taken over by another field manager (an autoscaler, say).
-    await client.create(application("mfm", ns, repoURL, "ignore", dest("mfm"), { ignoreDifferences: [{ group: "apps", kind: "Deployment", managedFieldsManagers: ["hpa-sim"] }] }));
+    await client.create(application("mfm", "ignore", dest("mfm"), { ignoreDifferences: [{ group: "apps", kind: "Deployment", managedFieldsManagers: ["hpa-sim"] }] }));
     await client.create(handApplied("mfm", JSON.parse(JSON.stringify(igDeployment)) as KubeObject, dest("mfm")));
     await eventually(async () => assert.equal(resource(await status("mfm"), "Deployment", "ig")?.status, "Synced", "the hand-applied Deployment is Synced"), { timeoutMs: 60_000 });
     await client.apply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "ig", namespace: dest("mfm") }, spec: { replicas: 4 } }, { fieldManager: "hpa-sim", force: true });
@@ -347,7 +323,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
       obj.metadata.annotations = { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(obj) };
       uids[obj.kind] = (await client.create(obj, { fieldManager: "kubectl-client-side-apply" })).metadata.uid;
     }
-    await client.create(application("adopt", ns, repoURL, "adopt", dest("adopt")));
+    await client.create(application("adopt", "adopt", dest("adopt")));
     await eventually(async () => {
       const s = await status("adopt");
       assert.equal(s?.sync?.status, "OutOfSync", "the tracking annotation is missing, as in Argo");
@@ -382,11 +358,11 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
       before = now;
       assert.ok(quiet, `no writes for 3 s (before ${JSON.stringify(was.byVerb)}, now ${JSON.stringify(now.byVerb)})`);
     }, { timeoutMs: 60_000 });
-    for (const kind of ["normal", "hard"]) {
+    for (const kind of ["normal", "hard"] as const) {
       const app = await status("hand");
       const reconcilesBefore = counter(await scrape(), "controller_runtime_reconcile_total", 'controller="application-refresh"');
       const start = writesFrom(await scrape());
-      await client.patch({ apiVersion: API, kind: "Application", name: "hand", namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": kind } } });
+      await w.refresh("hand", kind);
       await eventually(async () => {
         const a = await client.get(API, "Application", "hand", ns);
         assert.equal(a?.metadata.annotations?.["argocd.argoproj.io/refresh"], undefined, "the refresh annotation was cleared");

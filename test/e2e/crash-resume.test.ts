@@ -6,16 +6,10 @@
 // the Application says why.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
-import { KubeClient } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
-import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess, type OperatorProcess } from "../support/operator-process.js";
+import { API, createWorld } from "../support/world.js";
 
-const API = "argoproj.io/v1alpha1";
 const ROUNDS = Number(process.env.HAWSER_CRASH_ROUNDS ?? 20);
 
 interface OpState {
@@ -48,36 +42,19 @@ function manifests(round: number): Record<string, string> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test(`SIGKILL during three-wave syncs, ${ROUNDS} times: each operation finishes once, no completed wave re-applied, nothing half pruned`, async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const id = randomBytes(3).toString("hex");
-  const ns = `hawser-crash-${id}`;
-  const dest = `crash-${id}`;
-  const git = await startGitServer();
-  t.after(() => git.stop());
-  await git.createRepo("crash", manifests(0));
-  await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-  await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: dest } });
-  await client.create({
-    apiVersion: API, kind: "Application", metadata: { name: "crash", namespace: ns },
-    spec: {
-      project: "default", revisionHistoryLimit: ROUNDS + 5,
-      source: { repoURL: git.baseUrl("crash"), path: "app", targetRevision: "HEAD" },
-      destination: { server: "https://kubernetes.default.svc", namespace: dest },
-    },
-  });
-  const status = async (): Promise<AppStatus> => ((await client.get(API, "Application", "crash", ns))?.status ?? {});
-  const start = (): OperatorProcess => startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0", "--leader-elect=false"] });
-  const processes: OperatorProcess[] = [];
-  t.after(async () => { for (const p of processes) await p.stop("SIGKILL"); });
+  // The operator is started (and killed) by each round below.
+  const w = await createWorld(t, { name: "crash", repos: { crash: manifests(0) }, operatorArgs: ["--leader-elect=false"], startOperator: false });
+  const { client, git, ns } = w;
+  const dest = w.dest("crash");
+  await w.createNamespace(dest);
+  await client.create(w.application("crash", { repo: "crash", path: "app", dest, spec: { revisionHistoryLimit: ROUNDS + 5 } }));
+  const status = async (): Promise<AppStatus> => (await w.status<AppStatus>("crash")) ?? {};
+  const processes = w.operators;
 
   const shas: string[] = [];
   let killedMidway = 0;
   for (let round = 1; round <= ROUNDS + 1; round++) {
-    const op = start();
-    processes.push(op);
-    await op.waitForLog((l) => l.msg === "controllers started", 90_000);
+    const op = await w.startOperator();
     if (round > 1) {
       // This process resumes (or finds finished) the previous round's operation.
       const sha = shas[round - 2]!;
@@ -142,35 +119,21 @@ test(`SIGKILL during three-wave syncs, ${ROUNDS} times: each operation finishes 
 });
 
 test("an unreachable git server or an empty render never prunes; the Application says why", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const id = randomBytes(3).toString("hex");
-  const ns = `hawser-noprune-${id}`;
-  const dest = `noprune-${id}`;
-  const git = await startGitServer();
-  t.after(() => git.stop());
-  await git.createRepo("keep", manifests(1));
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
-  await client.create({
-    apiVersion: API, kind: "Application", metadata: { name: "keep", namespace: ns },
-    spec: {
-      project: "default",
-      source: { repoURL: git.baseUrl("keep"), path: "app", targetRevision: "HEAD" },
-      destination: { server: "https://kubernetes.default.svc", namespace: dest },
-      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
-    },
-  });
-  const status = async (): Promise<AppStatus> => ((await client.get(API, "Application", "keep", ns))?.status ?? {});
+  const w = await createWorld(t, { name: "noprune", repos: { keep: manifests(1) } });
+  const { client, git } = w;
+  const dest = w.dest("noprune");
+  await client.create(w.application("keep", {
+    repo: "keep", path: "app", dest,
+    syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
+  }));
+  const status = async (): Promise<AppStatus> => (await w.status<AppStatus>("keep")) ?? {};
   await eventually(async () => {
     const s = await status();
     assert.equal(s.sync?.status, "Synced", `synced first (${JSON.stringify(s)})`);
   }, { timeoutMs: 120_000 });
   const count = async (): Promise<number> => (await client.list("v1", "ConfigMap", { namespace: dest })).items.filter((c) => c.metadata.name !== "kube-root-ca.crt").length;
   assert.equal(await count(), 4, "four ConfigMaps deployed");
-  const refresh = (): Promise<unknown> => client.patch({ apiVersion: API, kind: "Application", name: "keep", namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": "hard" } } });
+  const refresh = (): Promise<void> => w.refresh("keep", "hard");
 
   // A commit that renders nothing: automated sync refuses (allowEmpty is false), nothing pruned.
   await git.commitFiles("keep", { "app/README.md": "emptied" }, "remove every manifest", { delete: ["app/wave0.yaml", "app/wave1.yaml", "app/wave2.yaml", "app/extra.yaml"] });
@@ -183,7 +146,7 @@ test("an unreachable git server or an empty render never prunes; the Application
   }, { timeoutMs: 60_000 });
   assert.equal(await count(), 4, "nothing pruned after an empty render");
 
-  // The git server goes away: ComparisonError, nothing pruned. (A second stop() in t.after is harmless.)
+  // The git server goes away: ComparisonError, nothing pruned. (The world's second stop() is harmless.)
   await git.stop();
   await refresh();
   await eventually(async () => {

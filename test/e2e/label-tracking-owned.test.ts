@@ -5,16 +5,10 @@
 // leave it alone. Before the fix Hawser pruned it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
-import { KubeClient } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
-import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
+import { createWorld } from "../support/world.js";
 
-const API = "argoproj.io/v1alpha1";
 const INSTANCE = "app.kubernetes.io/instance";
 
 interface AppStatus {
@@ -41,34 +35,14 @@ function manifests(data: string): Record<string, string> {
 }
 
 test("label tracking: a Job its CronJob owns, carrying the app's label, is neither requiring pruning nor pruned", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const id = randomBytes(3).toString("hex");
-  const ns = `hawser-owned-${id}`;
-  const dest = `owned-${id}`;
-  await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-  t.after(async () => {
-    for (const n of [ns, dest]) await client.delete({ apiVersion: "v1", kind: "Namespace", name: n }).catch(() => undefined);
-  });
-  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: { "application.resourceTrackingMethod": "label" } });
-
-  const git = await startGitServer();
-  t.after(() => git.stop());
-  await git.createRepo("app", manifests("1"));
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
-  await client.create({
-    apiVersion: API, kind: "Application", metadata: { name: "web", namespace: ns },
-    spec: {
-      project: "default",
-      source: { repoURL: git.baseUrl("app"), path: "app", targetRevision: "main" },
-      destination: { server: "https://kubernetes.default.svc", namespace: dest },
-      syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
-    },
-  });
-  const status = async (): Promise<AppStatus | undefined> => (await client.get(API, "Application", "web", ns))?.status as AppStatus | undefined;
+  const w = await createWorld(t, { name: "owned", argocdCm: { "application.resourceTrackingMethod": "label" }, repos: { app: manifests("1") } });
+  const { client, git, ns } = w;
+  const dest = w.dest("owned");
+  await client.create(w.application("web", {
+    repo: "app", path: "app", targetRevision: "main", dest,
+    syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+  }));
+  const status = (): Promise<AppStatus | undefined> => w.status<AppStatus>("web");
   await eventually(async () => {
     const s = await status();
     assert.equal(s?.sync?.status, "Synced", `synced: ${JSON.stringify(s?.sync)}`);
@@ -93,7 +67,7 @@ test("label tracking: a Job its CronJob owns, carrying the app's label, is neith
 
   // A new commit: the automated sync with prune runs against a live state that includes the Job.
   const sha = await git.commitFiles("app", manifests("2"), "change the setting");
-  await client.patch({ apiVersion: API, kind: "Application", name: "web", namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } });
+  await w.refresh("web");
   await eventually(async () => {
     const s = await status();
     assert.equal(s?.sync?.revision, sha, "the new commit is compared");

@@ -5,18 +5,12 @@
 // the PostDelete hook and lets the Application go, in that order as observed by watches on B.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { Informer } from "../../operator/runtime/informer.js";
 import { createLogger } from "../../operator/runtime/logger.js";
-import { loadKubeConfig } from "../../operator/operator.js";
-import { privateCluster, sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
-
-const API = "argoproj.io/v1alpha1";
+import { API, createWorld } from "../support/world.js";
 
 interface AppStatus {
   sync?: { status?: string };
@@ -33,46 +27,26 @@ function job(name: string, hook: string): Record<string, unknown> {
 }
 
 test("cluster Secret destination; deletion runs PreDelete, deletes in reverse waves, keeps Delete=false, runs PostDelete", async (t) => {
-  const a = await sharedCluster();
-  const clientA = new KubeClient(loadKubeConfig(a.kubeconfigPath));
-  t.after(() => clientA.close());
-  const b = await privateCluster();
-  t.after(() => b.stop());
-  const clientB = new KubeClient(loadKubeConfig(b.kubeconfigPath));
-  t.after(() => clientB.close());
-
-  const ns = `hawser-mc-${randomBytes(3).toString("hex")}`;
-  const dest = `remote-${randomBytes(3).toString("hex")}`;
-  const git = await startGitServer();
-  t.after(() => git.stop());
-  await git.createRepo("apps", {
-    "app/config.yaml": stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { a: "1" } }),
-    "app/keep.yaml": stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "keep", annotations: { "argocd.argoproj.io/sync-options": "Delete=false" } }, data: { b: "2" } }),
-    "app/deploy.yaml": stringify({
-      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", annotations: { "argocd.argoproj.io/sync-wave": "1" } },
-      spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "registry.invalid/web:1" }] } } },
-    }),
-    "app/pre.yaml": stringify(job("before-delete", "PreDelete")),
-    "app/post.yaml": stringify(job("after-delete", "PostDelete")),
-  });
-
-  // Cluster B, registered as Argo does it: CA, client certificate and key in `config`.
-  const kcB = loadKubeConfig(b.kubeconfigPath);
-  const userB = kcB.getCurrentUser()!;
-  const clusterB = kcB.getCurrentCluster()!;
-  await clientA.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-  await clientA.create({
-    apiVersion: "v1", kind: "Secret",
-    metadata: { name: "cluster-remote", namespace: ns, labels: { "argocd.argoproj.io/secret-type": "cluster" } },
-    stringData: {
-      name: "remote", server: clusterB.server,
-      config: JSON.stringify({ tlsClientConfig: { caData: clusterB.caData, certData: userB.certData, keyData: userB.keyData } }),
+  // Cluster A is the shared one the operator runs against; B is the world's private remote cluster.
+  const w = await createWorld(t, {
+    name: "mc",
+    remoteCluster: { name: "remote" },
+    repos: {
+      apps: {
+        "app/config.yaml": stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { a: "1" } }),
+        "app/keep.yaml": stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "keep", annotations: { "argocd.argoproj.io/sync-options": "Delete=false" } }, data: { b: "2" } }),
+        "app/deploy.yaml": stringify({
+          apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", annotations: { "argocd.argoproj.io/sync-wave": "1" } },
+          spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "registry.invalid/web:1" }] } } },
+        }),
+        "app/pre.yaml": stringify(job("before-delete", "PreDelete")),
+        "app/post.yaml": stringify(job("after-delete", "PostDelete")),
+      },
     },
   });
-
-  const op = startOperatorProcess({ kubeconfig: a.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
+  const { client: clientA, git, ns } = w;
+  const clientB = w.remote!.client;
+  const dest = `remote-${w.id}`;
 
   const app = (name: string, destination: Record<string, string>): KubeObject => ({
     apiVersion: API, kind: "Application",
@@ -86,7 +60,7 @@ test("cluster Secret destination; deletion runs PreDelete, deletes in reverse wa
   });
   await clientA.create(app("unknown", { name: "nope", namespace: dest }));
   await clientA.create(app("remote", { name: "remote", namespace: dest }));
-  const status = async (name: string): Promise<AppStatus | undefined> => (await clientA.get(API, "Application", name, ns))?.status as AppStatus | undefined;
+  const status = (name: string): Promise<AppStatus | undefined> => w.status<AppStatus>(name);
 
   await eventually(async () => {
     const s = await status("unknown");

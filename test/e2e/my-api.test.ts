@@ -6,21 +6,16 @@
 // deletes its resources first (resources finalizer) and then the Application.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { Informer } from "../../operator/runtime/informer.js";
 import { createLogger } from "../../operator/runtime/logger.js";
 import { seedsDir } from "../crds/seeds.js";
-import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
+import { API, createWorld } from "../support/world.js";
 
-const API = "argoproj.io/v1alpha1";
 const OVERLAY = "apps/my-api/overlays/production";
 const BASE = "apps/my-api/base";
 
@@ -67,36 +62,33 @@ const resourcePatch = stringify({
 });
 
 test("seed 000 my-api: automated sync, prune, self-heal, retry with backoff to Failed, fix, cascade delete", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const id = randomBytes(3).toString("hex");
-  const ns = `hawser-myapi-${id}`;
-  const dest = `production-${id}`;
-
-  // The seed's overlay, with its namespace renamed like the Application's destination.
-  const overlay = (await readFile(seedPath(`000/repo-k8s-manifests/${OVERLAY}/kustomization.yaml`), "utf8")).replace(/^namespace: production$/m, `namespace: ${dest}`);
-  assert.ok(overlay.includes(`namespace: ${dest}`), "the overlay's namespace was renamed");
-  const git = await startGitServer();
-  t.after(() => git.stop());
-  const first = await git.createRepo("k8s-manifests", {
-    [`${OVERLAY}/kustomization.yaml`]: overlay,
-    [`${OVERLAY}/replica-patch.yaml`]: replicaPatch,
-    [`${OVERLAY}/resource-patch.yaml`]: resourcePatch,
-    [`${BASE}/kustomization.yaml`]: baseKustomization(),
-    [`${BASE}/deployment.yaml`]: deployment,
-    [`${BASE}/service.yaml`]: service,
-    [`${BASE}/settings.yaml`]: settings,
+  let overlay = "";
+  let first = "";
+  const w = await createWorld(t, {
+    name: "myapi",
+    // The repository holds the overlay with its namespace renamed like the Application's
+    // destination, which takes the world's id.
+    beforeOperator: async (world) => {
+      overlay = (await readFile(seedPath(`000/repo-k8s-manifests/${OVERLAY}/kustomization.yaml`), "utf8")).replace(/^namespace: production$/m, `namespace: production-${world.id}`);
+      first = await world.git.createRepo("k8s-manifests", {
+        [`${OVERLAY}/kustomization.yaml`]: overlay,
+        [`${OVERLAY}/replica-patch.yaml`]: replicaPatch,
+        [`${OVERLAY}/resource-patch.yaml`]: resourcePatch,
+        [`${BASE}/kustomization.yaml`]: baseKustomization(),
+        [`${BASE}/deployment.yaml`]: deployment,
+        [`${BASE}/service.yaml`]: service,
+        [`${BASE}/settings.yaml`]: settings,
+      });
+    },
   });
+  const { client, git, ns } = w;
+  const dest = w.dest("production");
+  assert.ok(overlay.includes(`namespace: ${dest}`), "the overlay's namespace was renamed");
   assert.equal(await git.revParse("k8s-manifests", "main"), first, "the repository has the seed's targetRevision branch main");
-
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
 
   const log = createLogger({ level: "error" });
   const watchers: Informer[] = [];
-  t.after(async () => { await Promise.all(watchers.map((w) => w.stop())); });
+  t.after(async () => { await Promise.all(watchers.map((x) => x.stop())); });
   // Every operationState the Application went through, and the order objects disappeared in.
   const opStates: OperationState[] = [];
   const gone: string[] = [];
@@ -112,8 +104,8 @@ test("seed 000 my-api: automated sync, prune, self-heal, retry with backoff to F
     w.addHandler({ delete: (o) => gone.push(`${o.kind}/${o.metadata.name}`) });
     watchers.push(w);
   }
-  for (const w of watchers) w.start();
-  await Promise.all(watchers.map((w) => w.waitForSync()));
+  for (const x of watchers) x.start();
+  await Promise.all(watchers.map((x) => x.waitForSync()));
 
   // The seed's Application as written, but for the repository URL and the namespaces.
   const app = parse(await readFile(seedPath("000/app-my-api.yaml"), "utf8")) as KubeObject;
@@ -124,8 +116,8 @@ test("seed 000 my-api: automated sync, prune, self-heal, retry with backoff to F
   spec.destination.namespace = dest;
   await client.create(app);
 
-  const status = async (): Promise<AppStatus | undefined> => (await client.get(API, "Application", "my-api", ns))?.status as AppStatus | undefined;
-  const refresh = (): Promise<unknown> => client.patch({ apiVersion: API, kind: "Application", name: "my-api", namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } });
+  const status = (): Promise<AppStatus | undefined> => w.status<AppStatus>("my-api");
+  const refresh = (): Promise<void> => w.refresh("my-api");
   const syncedAt = async (sha: string, what: string): Promise<void> => {
     await eventually(async () => {
       const s = await status();

@@ -9,29 +9,14 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
-import { sharedCluster } from "../support/cluster.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
-import { fromDir, startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
-
-const API = "argoproj.io/v1alpha1";
+import { fromDir } from "../support/git-server.js";
+import { createWorld } from "../support/world.js";
 
 interface AppStatus { conditions?: Array<{ type: string; message: string }>; sync?: { status?: string } }
 
 test("an out-of-bounds symlink in a chart is a ComparisonError and nothing is synced; argocd-cmd-params-cm can opt out", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const id = randomBytes(3).toString("hex");
-  const ns = `hawser-oob-${id}`;
-  const dest = `oob-dest-${id}`;
-  for (const n of [ns, dest]) await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: n } });
-  t.after(async () => {
-    for (const n of [ns, dest]) await client.delete({ apiVersion: "v1", kind: "Namespace", name: n }).catch(() => undefined);
-  });
-
   // The "secret" the link points at: a file of the operator's machine, outside every checkout.
   const work = await mkdtemp(join(tmpdir(), "hawser-oob-e2e-"));
   t.after(() => rm(work, { recursive: true, force: true }));
@@ -46,23 +31,14 @@ test("an out-of-bounds symlink in a chart is a ComparisonError and nothing is sy
   // An absolute link survives the copy into the git server's work tree unchanged.
   await symlink(secret, join(src, "chart", "files", "x"));
 
-  const git = await startGitServer();
-  t.after(() => git.stop());
-  await git.createRepo("oob", fromDir(src));
+  const w = await createWorld(t, { name: "oob", repos: { oob: fromDir(src) }, operatorArgs: ["--leader-elect=false"] });
+  const { client, ns } = w;
+  const dest = w.dest("oob-dest");
+  await w.createNamespace(dest);
+  const first = w.op;
 
-  let op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0", "--leader-elect=false"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
-
-  const app: KubeObject = {
-    apiVersion: API, kind: "Application", metadata: { name: "leak", namespace: ns },
-    spec: {
-      project: "default", source: { repoURL: git.baseUrl("oob"), targetRevision: "HEAD", path: "chart" },
-      destination: { server: "https://kubernetes.default.svc", namespace: dest }, syncPolicy: { automated: {} },
-    },
-  };
-  await client.create(app);
-  const appNow = async (): Promise<KubeObject | undefined> => client.get(API, "Application", "leak", ns);
+  await client.create(w.application("leak", { repo: "oob", path: "chart", dest, syncPolicy: { automated: {} } }));
+  const appNow = (): Promise<KubeObject | undefined> => w.getApp("leak");
 
   await eventually(async () => {
     const s = (await appNow())?.status as AppStatus | undefined;
@@ -75,19 +51,18 @@ test("an out-of-bounds symlink in a chart is a ComparisonError and nothing is sy
   assert.ok(!JSON.stringify(await appNow()).includes(marker), "the Application never holds the file's content");
   const events = await client.list("v1", "Event", { namespace: ns });
   assert.ok(!JSON.stringify(events).includes(marker), "no Event holds it");
-  assert.ok(!JSON.stringify(op.logs).includes(marker), "no log line holds it");
+  assert.ok(!JSON.stringify(first.logs).includes(marker), "no log line holds it");
 
   // The documented (dangerous) opt-out, read at start-up like Argo's repo-server flag.
-  await op.stop();
+  await first.stop();
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns }, data: { "reposerver.allow.oob.symlinks": "true" } });
-  op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0", "--leader-elect=false"] });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
+  const second = await w.startOperator();
   // A refresh, so the app is compared again by the new process.
-  await client.patch({ apiVersion: API, kind: "Application", name: "leak", namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": "hard" } } });
+  await w.refresh("leak", "hard");
   await eventually(async () => {
     const cm = await client.get("v1", "ConfigMap", "leak", dest);
     assert.ok(cm, "with the opt-out the chart renders and syncs");
     assert.equal((cm.data as Record<string, string>).x, `${marker}\n`, "…and the link is followed, which is why it is off by default");
   }, { timeoutMs: 90_000 });
-  assert.ok(op.logs.some((l) => typeof l.msg === "string" && l.msg.startsWith("out-of-bounds symlink check is off")), "the operator warns that the check is off");
+  assert.ok(second.logs.some((l) => typeof l.msg === "string" && l.msg.startsWith("out-of-bounds symlink check is off")), "the operator warns that the check is off");
 });

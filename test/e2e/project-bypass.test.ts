@@ -5,31 +5,19 @@
 // when they carry the app's tracking annotation.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
-import { sharedCluster } from "../support/cluster.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
-
-const API = "argoproj.io/v1alpha1";
-const IN_CLUSTER = "https://kubernetes.default.svc";
+import { API, IN_CLUSTER, createWorld } from "../support/world.js";
 
 interface OpState { phase?: string; message?: string }
 
 test("operations fail closed against their project, and foreign objects are never pruned or deleted", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const id = randomBytes(3).toString("hex");
-  const ns = `hawser-bypass-${id}`;
+  const w = await createWorld(t, { name: "bypass", startOperator: false });
+  const { client, git, ns, id } = w;
   const teamNs = `team-${id}`;
   const victimNs = `victim-${id}`;
   const group = `g${id}.example.com`;
-  const git = await startGitServer();
-  t.after(() => git.stop());
 
   const adminBinding = {
     apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: `pwn-${id}` },
@@ -50,12 +38,9 @@ test("operations fail closed against their project, and foreign objects are neve
   await git.createRepo("team", { "app/cm.yaml": stringify(configMap("team-config")) });
   await git.createRepo("gadget", { "app/crd.yaml": stringify(crd), "app/gadget.yaml": stringify(gadget) });
 
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
-  for (const name of [teamNs, victimNs]) await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  await w.startOperator();
+  await w.createNamespace(teamNs, victimNs);
   t.after(async () => {
-    for (const name of [teamNs, victimNs]) await client.delete({ apiVersion: "v1", kind: "Namespace", name }).catch(() => undefined);
     await client.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `gadgets.${group}` }).catch(() => undefined);
     await client.delete({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", name: `pwn-${id}` }).catch(() => undefined);
   });
@@ -77,8 +62,7 @@ test("operations fail closed against their project, and foreign objects are neve
     spec: { project, source: { repoURL: git.baseUrl(repo), path: "app", targetRevision: "HEAD" }, destination: { server: IN_CLUSTER, namespace: teamNs } },
     ...extra,
   });
-  const opState = async (name: string): Promise<OpState | undefined> =>
-    ((await client.get(API, "Application", name, ns))?.status as { operationState?: OpState } | undefined)?.operationState;
+  const opState = async (name: string): Promise<OpState | undefined> => (await w.status<{ operationState?: OpState }>(name))?.operationState;
   const exists = async (apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean> => (await client.get(apiVersion, kind, name, namespace)) !== undefined;
   const ended = async (name: string): Promise<OpState> => {
     let state: OpState | undefined;

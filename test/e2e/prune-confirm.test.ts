@@ -4,42 +4,26 @@
 // not confirm later prunes (it used to: any value did).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
-import { KubeClient } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
-import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
+import { API, createWorld } from "../support/world.js";
 
-const API = "argoproj.io/v1alpha1";
 const APPROVED = "argocd.argoproj.io/deletion-approved";
 
 interface OpState { phase?: string; message?: string; startedAt?: string }
 
 test("Prune=confirm waits for an approval given since the operation started; a stale one confirms nothing", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const id = randomBytes(3).toString("hex");
-  const ns = `hawser-confirm-${id}`;
-  const dest = `confirm-${id}`;
-  const git = await startGitServer();
-  t.after(() => git.stop());
   const cm = (name: string): string => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, annotations: { "argocd.argoproj.io/sync-options": "Prune=confirm" } }, data: { a: "1" } });
-  await git.createRepo("c", { "app/one.yaml": cm("one"), "app/two.yaml": cm("two"), "app/keep.yaml": stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "keep" }, data: {} }) });
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
-  await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: dest } });
-  t.after(async () => { await client.delete({ apiVersion: "v1", kind: "Namespace", name: dest }).catch(() => undefined); });
-  await client.create({
-    apiVersion: API, kind: "Application", metadata: { name: "c", namespace: ns },
-    spec: { project: "default", source: { repoURL: git.baseUrl("c"), path: "app", targetRevision: "HEAD" }, destination: { server: "https://kubernetes.default.svc", namespace: dest } },
+  const w = await createWorld(t, {
+    name: "confirm",
+    repos: { c: { "app/one.yaml": cm("one"), "app/two.yaml": cm("two"), "app/keep.yaml": stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "keep" }, data: {} }) } },
   });
+  const { client, git, ns } = w;
+  const dest = w.dest("confirm");
+  await w.createNamespace(dest);
+  await client.create(w.application("c", { repo: "c", path: "app", dest }));
   const ref = { apiVersion: API, kind: "Application", name: "c", namespace: ns };
-  const opState = async (): Promise<OpState | undefined> => ((await client.get(API, "Application", "c", ns))?.status as { operationState?: OpState } | undefined)?.operationState;
+  const opState = async (): Promise<OpState | undefined> => (await w.status<{ operationState?: OpState }>("c"))?.operationState;
   const exists = async (name: string): Promise<boolean> => (await client.get("v1", "ConfigMap", name, dest)) !== undefined;
   // The commit is named, so the operation does not depend on when the ref listing is refreshed.
   const syncWithPrune = async (revision?: string): Promise<OpState> => {

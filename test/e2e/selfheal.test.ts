@@ -3,36 +3,23 @@
 // a commit changing the overlay is synced.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { fromDir } from "../../operator/devcluster/git-server.js";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
-import { sharedCluster } from "../support/cluster.js";
+import { fromDir } from "../support/git-server.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
+import { createWorld } from "../support/world.js";
 
-const API = "argoproj.io/v1alpha1";
 const seed = fileURLToPath(new URL("../../hack/demo/seed-002", import.meta.url));
 
 interface AppStatus { sync?: { status?: string; revision?: string }; health?: { status?: string } }
 
 test("seed 002: automated sync, self-heal of a deleted and an edited Deployment, a new commit synced", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const ns = `hawser-sh-${randomBytes(3).toString("hex")}`;
-  const dest = `dev-${randomBytes(3).toString("hex")}`;
-  const git = await startGitServer();
-  t.after(() => git.stop());
-  await git.createRepo("demo", fromDir(join(seed, "repo-argocd-kustomize-demo")));
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
+  const w = await createWorld(t, { name: "sh", repos: { demo: fromDir(join(seed, "repo-argocd-kustomize-demo")) } });
+  const { client, git, ns } = w;
+  const dest = w.dest("dev");
 
   const app = parse(await readFile(join(seed, "app-demo-dev.yaml"), "utf8")) as KubeObject;
   app.metadata.namespace = ns;
@@ -42,7 +29,7 @@ test("seed 002: automated sync, self-heal of a deleted and an edited Deployment,
   spec.destination.namespace = dest;
   await client.create(app);
 
-  const status = async () => (await client.get(API, "Application", "demo-dev", ns))?.status as AppStatus | undefined;
+  const status = (): Promise<AppStatus | undefined> => w.status<AppStatus>("demo-dev");
   await eventually(async () => {
     const s = await status();
     assert.equal(s?.sync?.status, "Synced", "synced");
@@ -68,7 +55,7 @@ test("seed 002: automated sync, self-heal of a deleted and an edited Deployment,
   // A commit changing the overlay is synced.
   const overlay = (await readFile(join(seed, "repo-argocd-kustomize-demo", "overlays", "dev", "kustomization.yaml"), "utf8")).replace('value: "Dev"', 'value: "Dev2"');
   const sha = await git.commitFiles("demo", { "overlays/dev/kustomization.yaml": overlay }, "dev: new APP_NAME");
-  await client.patch({ apiVersion: API, kind: "Application", name: "demo-dev", namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } });
+  await w.refresh("demo-dev");
   await eventually(async () => {
     const s = await status();
     assert.equal(s?.sync?.revision, sha, "the new commit is compared");

@@ -6,23 +6,17 @@
 // object, PostSync Jobs start after the last one, and hooks are deleted per their policy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { buildSyncPlan } from "../../operator/engine/sync/plan.js";
 import { SYNC_PHASES, type KubeObject as SyncObject } from "../../operator/engine/sync/types.js";
-import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
-import { loadKubeConfig } from "../../operator/operator.js";
+import type { KubeObject } from "../../operator/kube/client.js";
 import { Informer } from "../../operator/runtime/informer.js";
 import { createLogger } from "../../operator/runtime/logger.js";
 import { seedsDir } from "../crds/seeds.js";
-import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
-import { startGitServer } from "../support/git-server.js";
-import { startOperatorProcess } from "../support/operator-process.js";
-
-const API = "argoproj.io/v1alpha1";
+import { API, createWorld } from "../support/world.js";
 
 interface Case {
   name: string;
@@ -50,18 +44,14 @@ async function loadSeed(c: Case): Promise<SyncObject[]> {
 }
 
 test("wave and hook seeds: observed apply order matches the plan; hooks complete and are deleted per policy", async (t) => {
-  const cluster = await sharedCluster();
-  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
-  t.after(() => client.close());
-  const id = randomBytes(3).toString("hex");
-  const ns = `hawser-order-${id}`;
+  // The seeds' namespaces are renamed with the world's id; the operator starts once the watchers run.
+  const w = await createWorld(t, { name: "order", startOperator: false });
+  const { client, git, ns, id } = w;
   const cases: Case[] = [
     { name: "waves-hooks", file: "000/repo-waves-and-hooks.yaml", renames: { production: `prod-${id}` }, destination: `prod-${id}`, createNamespace: true },
     { name: "sync-waves", file: "004/repo-sync-waves.yaml", renames: { "my-app": `myapp-${id}` }, destination: `myapp-${id}`, createNamespace: false },
     { name: "blue-green", file: "004/repo-blue-green-hooks.yaml", renames: {}, destination: `bg-${id}`, createNamespace: true },
   ];
-  const git = await startGitServer();
-  t.after(() => git.stop());
   const seeds = new Map<string, SyncObject[]>();
   for (const c of cases) {
     const docs = await loadSeed(c);
@@ -96,20 +86,13 @@ test("wave and hook seeds: observed apply order matches the plan; hooks complete
   }
   t.after(async () => { await Promise.all(watchers.map((w) => w.stop())); });
 
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
-  t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
+  await w.startOperator();
   for (const c of cases) {
-    await client.create({
-      apiVersion: API, kind: "Application", metadata: { name: c.name, namespace: ns },
-      spec: {
-        project: "default",
-        source: { repoURL: git.baseUrl(c.name), path: ".", targetRevision: "HEAD" },
-        destination: { server: "https://kubernetes.default.svc", namespace: c.destination },
-        syncPolicy: c.createNamespace ? { syncOptions: ["CreateNamespace=true"] } : {},
-      },
-      operation: { sync: { prune: true }, initiatedBy: { username: "test" } },
-    });
+    await client.create(w.application(c.name, {
+      repo: c.name, path: ".", dest: c.destination,
+      syncPolicy: c.createNamespace ? { syncOptions: ["CreateNamespace=true"] } : {},
+      extra: { operation: { sync: { prune: true }, initiatedBy: { username: "test" } } },
+    }));
   }
   for (const c of cases) {
     await eventually(async () => {
