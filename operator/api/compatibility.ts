@@ -65,7 +65,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(CM, "resource.customizations.ignoreResourceUpdates.<group_kind>", undefined, "parsed, but every watched change triggers a refresh; no issue filed"),
   notYet(CM, "resource.customizations.ignoreResourceUpdates.all", undefined, "parsed, not applied; no issue filed"),
   notYet(CM, "resource.ignoreResourceUpdatesEnabled", undefined, "goes with ignoreResourceUpdates; no issue filed"),
-  notYet(CM, "resource.customizations.knownTypeFields.<group_kind>", undefined, "parsed, but embedded types in CRDs are not normalised; no issue filed"),
+  honoured(CM, "resource.customizations.knownTypeFields.<group_kind>", [SETTINGS, "operator/engine/diff/merge.ts"], "below the named fields a custom resource is compared as a Kubernetes type (omitempty zero values equal absent)"),
   honoured(CM, "resource.compareoptions", [SETTINGS, "operator/engine/diff/index.ts"], "ignoreAggregatedRoles, ignoreResourceStatusField, ignoreDifferencesOnResourceUpdates"),
   honoured(CM, "resource.exclusions", [SETTINGS], "Argo's default exclusions always apply too"),
   honoured(CM, "resource.inclusions", [SETTINGS], "globs over apiGroups, kinds and clusters"),

@@ -267,6 +267,21 @@ export interface ResolvedIgnoreDifferences extends IgnoreDifferencesRule {
 }
 
 /** argocd-cm ignoreDifferences rules as app-style entries (group/kind may be globs). */
+/**
+ * The fields argocd-cm's `knownTypeFields` declares for a kind, as paths: below them a custom
+ * resource holds a Kubernetes type (compared with the typed omitempty rule).
+ */
+export function knownTypeFieldPaths(settings: Pick<ArgoSettings, "resourceOverrides">, group: string, kind: string): string[][] {
+  const out: string[][] = [];
+  for (const [key, o] of settings.resourceOverrides) {
+    if (!o.knownTypeFields?.length) continue;
+    const k = groupKindOfKey(key);
+    if (k.group !== group || k.kind !== kind) continue;
+    for (const f of o.knownTypeFields) if (f.field) out.push(f.field.split("."));
+  }
+  return out;
+}
+
 export function settingsIgnoreDifferences(settings: Pick<ArgoSettings, "resourceOverrides">): ResolvedIgnoreDifferences[] {
   const out: ResolvedIgnoreDifferences[] = [];
   for (const [key, o] of settings.resourceOverrides) {

@@ -9,7 +9,7 @@
 //     annotation desired itself stands in for it (Argo's two-way fallback).
 import { ANNOTATION_COMPARE_OPTIONS } from "../../api/annotations.js";
 import type { ResourceIgnoreDifferences } from "../../api/generated/application.js";
-import { DEFAULT_COMPARE_OPTIONS, settingsIgnoreDifferences, type ArgoSettings, type ResolvedIgnoreDifferences } from "../settings.js";
+import { DEFAULT_COMPARE_OPTIONS, knownTypeFieldPaths, settingsIgnoreDifferences, type ArgoSettings, type ResolvedIgnoreDifferences } from "../settings.js";
 import { clone, isObject, projectFieldSet, type Json, type JsonObject } from "./fields.js";
 import { predictLive } from "./merge.js";
 import { applyIgnoreRules, LAST_APPLIED_ANNOTATION, managedFieldSets, matchingRules, preNormalize, resourceIdOf } from "./normalize.js";
@@ -130,7 +130,9 @@ export async function diff(desired: JsonObject | null, live: JsonObject | null, 
   }
   const applied = lastApplied(live) ?? (opts.fieldManager ? appliedBy(live, opts.fieldManager) : undefined);
   const original = applied ? await normalize(applied) : normDesired;
-  const predicted = predictLive(normLive, normDesired, original);
+  const anchorId = resourceIdOf(normDesired);
+  const typedFields = opts.settings ? knownTypeFieldPaths(opts.settings, anchorId.group, anchorId.kind) : [];
+  const predicted = predictLive(normLive, normDesired, original, typedFields);
   return result(!deepEqual(predicted, normLive), applied ? "three-way" : "two-way", predicted);
 }
 

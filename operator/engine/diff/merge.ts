@@ -12,7 +12,9 @@
 //     the apiserver serialises typed objects with omitempty, so `env: [{name: X, value: ""}]` or
 //     `readOnly: false` come back without the field (Argo gets the same by round-tripping known
 //     types through their Go structs). Pointer fields keep their zero (`replicas: 0` stays in
-//     live), so a real change to zero is still seen. Custom resources are stored as sent: no rule.
+//     live), so a real change to zero is still seen. Custom resources are stored as sent: no rule,
+//     except below the fields argocd-cm's `knownTypeFields` names (a Rollout's PodSpec at
+//     spec.template.spec): those subtrees are Kubernetes types and get the same rule.
 //   - a quantity equal in value to live's (cpu "1000m" vs "1") keeps live's spelling.
 import { isObject, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
 import { deepEqual } from "../../util/index.js";
@@ -52,32 +54,50 @@ function mergeKey(lists: Json[][]): string | undefined {
   );
 }
 
-export function predictLive(live: JsonObject, desired: JsonObject, original: JsonObject): JsonObject {
-  return merge(live, desired, original, "", false, isBuiltIn(desired.apiVersion)) as JsonObject;
+/**
+ * `typedFields`: paths (["spec", "template", "spec"]) below which a custom resource holds a
+ * Kubernetes type (argocd-cm knownTypeFields).
+ */
+export function predictLive(live: JsonObject, desired: JsonObject, original: JsonObject, typedFields: readonly string[][] = []): JsonObject {
+  const typed = isBuiltIn(desired.apiVersion);
+  return merge(live, desired, original, "", false, typed, typed ? [] : typedFields) as JsonObject;
+}
+
+/** The typed-field paths left below key `k`, and whether `k` itself starts a typed subtree. */
+function descend(paths: readonly string[][], k: string): { typed: boolean; rest: string[][] } {
+  const rest: string[][] = [];
+  let typed = false;
+  for (const p of paths) {
+    if (p[0] !== k) continue;
+    if (p.length === 1) typed = true;
+    else rest.push(p.slice(1));
+  }
+  return { typed, rest };
 }
 
 function isEmptyCollection(v: Json): boolean {
   return Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0;
 }
 
-function merge(live: Json | undefined, desired: Json, original: Json | undefined, ownKey: string, isQuantity: boolean, typed: boolean): Json {
+function merge(live: Json | undefined, desired: Json, original: Json | undefined, ownKey: string, isQuantity: boolean, typed: boolean, typedFields: readonly string[][] = []): Json {
   if (isObject(desired) && isObject(live)) {
     const out: JsonObject = { ...live };
     for (const [k, v] of Object.entries(desired)) {
       // An empty list or map in git is what the apiserver omits (omitempty): absent in live is equal.
       if (live[k] === undefined && isEmptyCollection(v)) continue;
       if (typed && live[k] === undefined && isZeroScalar(v)) continue;
-      out[k] = merge(live[k], v, isObject(original) ? original[k] : undefined, k, QUANTITY_PARENTS.has(ownKey), typed);
+      const below = typedFields.length > 0 ? descend(typedFields, k) : { typed: false, rest: [] };
+      out[k] = merge(live[k], v, isObject(original) ? original[k] : undefined, k, QUANTITY_PARENTS.has(ownKey), typed || below.typed, below.rest);
     }
     if (isObject(original)) for (const k of Object.keys(original)) if (!(k in desired)) delete out[k];
     return out;
   }
-  if (Array.isArray(desired) && Array.isArray(live)) return mergeList(live, desired, Array.isArray(original) ? original : undefined, ownKey, typed);
+  if (Array.isArray(desired) && Array.isArray(live)) return mergeList(live, desired, Array.isArray(original) ? original : undefined, ownKey, typed, typedFields);
   if (isQuantity && live !== undefined && !deepEqual(live, desired) && quantitiesEqual(live, desired)) return live;
   return desired;
 }
 
-function mergeList(live: Json[], desired: Json[], original: Json[] | undefined, ownKey: string, typed: boolean): Json[] {
+function mergeList(live: Json[], desired: Json[], original: Json[] | undefined, ownKey: string, typed: boolean, typedFields: readonly string[][]): Json[] {
   const key = desired.length > 0 && live.length > 0 ? mergeKey(original ? [live, desired, original] : [live, desired]) : undefined;
   if (key) {
     const id = (item: Json): string => JSON.stringify((item as JsonObject)[key]);
@@ -89,14 +109,14 @@ function mergeList(live: Json[], desired: Json[], original: Json[] | undefined, 
       const k = id(l);
       liveIds.add(k);
       const d = desiredById.get(k);
-      if (d !== undefined) out.push(merge(l, d, original?.find((o) => id(o) === k), ownKey, false, typed));
+      if (d !== undefined) out.push(merge(l, d, original?.find((o) => id(o) === k), ownKey, false, typed, typedFields));
       else if (!originalIds.has(k)) out.push(l);
     }
     for (const d of desired) if (!liveIds.has(id(d))) out.push(d);
     return out;
   }
   if (live.length === desired.length && desired.every(isObject) && live.every(isObject)) {
-    return desired.map((d, i) => merge(live[i], d, original?.length === desired.length ? original[i] : undefined, ownKey, false, typed));
+    return desired.map((d, i) => merge(live[i], d, original?.length === desired.length ? original[i] : undefined, ownKey, false, typed, typedFields));
   }
   return desired;
 }
