@@ -15,6 +15,7 @@ setup_apt() {
   command -v etcd >/dev/null || missing+=(etcd-server)
   command -v git >/dev/null || missing+=(git)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v gpg >/dev/null || missing+=(gnupg) # GPG commit verification (AppProject signatureKeys)
   # The render sandbox: prlimit, unshare and choom (util-linux) and mount run every tool.
   { command -v prlimit && command -v unshare && command -v choom; } >/dev/null || missing+=(util-linux)
   command -v mount >/dev/null || missing+=(mount)

@@ -69,14 +69,16 @@ export interface RenderDeps {
 
 /**
  * The app's target manifests. Helm's Capabilities are the destination's, as in Argo, so an
- * unreachable destination fails here. `revisions` pins each source (an operation's commit).
+ * unreachable destination fails here. `revisions` pins each source (an operation's commit);
+ * `verifyCommit` (signatures.ts signatureCheck) refuses commits before they are rendered.
  */
-export async function renderTarget(app: ApplicationObject, view: LiveView, deps: RenderDeps, opts: { revisions?: Array<string | undefined>; refresh?: "normal" | "hard" } = {}): Promise<RenderOutput> {
+export async function renderTarget(app: ApplicationObject, view: LiveView, deps: RenderDeps, opts: { revisions?: Array<string | undefined>; refresh?: "normal" | "hard"; verifyCommit?: (repoURL: string, commit: string) => Promise<void> } = {}): Promise<RenderOutput> {
   const plugins = deps.settings.plugins;
   if (!plugins) throw new Error("no config-management plugins loaded");
   const kubeVersion = await view.client.serverVersion();
   return renderApplication(app as unknown as Application, {
     repos: deps.repos, plugins, settings: deps.settings.render, ...(deps.cache ? { cache: deps.cache } : {}), log: deps.log, kubeVersion,
+    ...(opts.verifyCommit ? { verifyCommit: opts.verifyCommit } : {}),
   }, { ...(opts.revisions ? { revisions: opts.revisions } : {}), refresh: opts.refresh !== undefined, hard: opts.refresh === "hard" });
 }
 

@@ -16,6 +16,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { VERIFY_FORMAT } from "../engine/gpg.js";
 import { redactUrl } from "../runtime/redact.js";
 import type { Logger } from "../runtime/logger.js";
 import { CatFileBatch, ObjectTooLargeError } from "./batch.js";
@@ -228,6 +229,16 @@ export class RepoCache implements RepoSource {
     const { stdout } = await runGit(["rev-parse", "--verify", "--quiet", `${sha}:${clean}`], { repoURL, cwd: repo.gitDir, timeoutMs: this.timeoutMs }).catch(() => ({ stdout: "" }));
     const id = String(stdout).trim();
     return /^[0-9a-f]{40,64}$/.test(id) ? id : undefined;
+  }
+
+  async verifyCommit(repoURL: string, commit: string, opts: { gnupgHome: string; signal?: AbortSignal }): Promise<string> {
+    const repo = this.repo(repoURL);
+    const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
+    // gpg.program and log.showSignature pinned: host git config must not change what runs or what prints.
+    const { stdout } = await runGit(["-c", "gpg.program=gpg", "-c", "log.showSignature=false", "log", "-1", `--format=${VERIFY_FORMAT}`, sha], {
+      repoURL, cwd: repo.gitDir, env: { GNUPGHOME: opts.gnupgHome }, timeoutMs: this.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return stdout.toString("utf8");
   }
 
   // ---------------------------------------------------------------- work trees

@@ -54,6 +54,12 @@ export interface RepoSource extends RepoReader {
   credentialsFor?(repoURL: string): RepoCredentials | undefined;
   /** Optional: forget the cached ref listing of a repository, so the next resolve lists the remote. */
   invalidate?(repoURL: string): void;
+  /**
+   * Optional: git's report on `commit`'s signature, checked against the keys in `gnupgHome` only
+   * (one line of `git log --format=` engine/gpg.ts VERIFY_FORMAT). Without it a project requiring
+   * signatures cannot verify anything, and its apps are refused.
+   */
+  verifyCommit?(repoURL: string, commit: string, opts: { gnupgHome: string; signal?: AbortSignal }): Promise<string>;
 }
 
 /** A git failure the user must see (unreachable repo, bad credentials, unknown revision). */

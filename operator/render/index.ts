@@ -65,6 +65,12 @@ export interface RenderDeps {
   helmCredentials?: (repoURL: string) => Promise<ChartRepoAuth | undefined>;
   log?: Logger;
   signal?: AbortSignal;
+  /**
+   * Checks each git source's resolved commit before anything of it is read or rendered, cached
+   * renders included (the project's signatureKeys); it throws to refuse. Helm-repository charts
+   * have no commit and are not checked, as in Argo.
+   */
+  verifyCommit?: (repoURL: string, commit: string) => Promise<void>;
   /** Called once per source actually rendered (not served from the cache). */
   onRender?: (info: RenderInfo) => void;
 }
@@ -250,6 +256,10 @@ async function renderInScope(app: Application, deps: RenderDeps, opts: { revisio
         ...(s.tagPrefix ? { tagPrefix: s.tagPrefix } : {}), signal: deps.signal, ...(opts.refresh || opts.hard ? { force: true } : {}),
       }));
     }
+  }
+
+  if (deps.verifyCommit) {
+    for (const [i, s] of sources.entries()) if (!isHelmRepo(s)) await deps.verifyCommit(s.repoURL, revisions[i]!);
   }
 
   const checkouts = new Map<string, Promise<Checkout>>();

@@ -335,3 +335,41 @@ test("Helm repository over https: insecure and a TLS client certificate from the
     await rm(pkiDir, { recursive: true, force: true });
   }
 });
+
+test("verifyCommit: every git source's commit is checked before rendering, cache hits included; Helm-repository charts are not", async () => {
+  const helmRepo = await startHelmRepo({ chartDirs: [helmChart] });
+  const git = await LocalGitRepo.create({ "app/cm.yaml": cm("one"), "values.yaml": "color: x\n" });
+  const repos = new LocalRepoSource({ "https://git.example/r.git": git });
+  const cacheDir = await mkdtemp(join(tmpdir(), "hawser-render-charts-"));
+  const renders: RenderInfo[] = [];
+  const checked: string[] = [];
+  let refuse = false;
+  const d = deps(repos, renders, {
+    charts: createChartCache({ dir: cacheDir }),
+    verifyCommit: async (repoURL, commit) => {
+      checked.push(`${repoURL}@${commit}`);
+      if (refuse) throw new Error(`refused ${commit}`);
+    },
+  });
+  const a = app("signed", {
+    sources: [
+      { repoURL: helmRepo.url, chart: "basic", targetRevision: "0.1.0", helm: { valueFiles: ["$values/values.yaml"] } },
+      { repoURL: "https://git.example/r.git", targetRevision: "main", ref: "values" },
+      { repoURL: "https://git.example/r.git", targetRevision: "main", path: "app" },
+    ],
+  });
+  const out = await renderApplication(a, d);
+  const sha = out.revisions[2]!;
+  assert.deepEqual(checked, [`https://git.example/r.git@${sha}`, `https://git.example/r.git@${sha}`], "both git sources (the ref source too) checked, the chart not");
+  const rendered = renders.length;
+  refuse = true;
+  await assert.rejects(renderApplication(a, d), new RegExp(`refused ${sha}`), "a refusal fails the render even though it is cached");
+  assert.equal(renders.length, rendered, "nothing was rendered for the refused commit");
+  const next = await git.commit({ "app/cm.yaml": cm("two") });
+  await assert.rejects(renderApplication(a, d), new RegExp(`refused ${next}`), "a new commit is refused too");
+  assert.equal(renders.length, rendered, "a refused new commit is never rendered");
+  await helmRepo.close();
+  await git.dispose();
+  await repos.dispose();
+  await rm(cacheDir, { recursive: true, force: true });
+});

@@ -14,6 +14,8 @@ import { compareApp, permittedLiveObjects, renderTarget, appTrackingKey } from "
 import type { CompareResult } from "../../appstate/compare.js";
 import type { Kind } from "../../appstate/live.js";
 import type { SettingsCache } from "../../appstate/settings.js";
+import { signatureCheck, type GnupgHomeProvider } from "../../appstate/signatures.js";
+import type { AppProjectSpec } from "../../api/index.js";
 import type { ApplicationObject, AppProjectObject } from "../../appstate/types.js";
 import type { ClusterRegistry } from "../../cluster/clusters.js";
 import type { KubeObject } from "../../kube/client.js";
@@ -59,6 +61,8 @@ export interface AppContextOptions {
   healthTrees?: CustomizationTree[];
   /** Diff every app with a server-side apply dry run unless it opts out. */
   serverSideDiff?: boolean;
+  /** The GnuPG home with argocd-gpg-keys-cm's keys, for projects with signatureKeys; without it their apps are refused. */
+  gnupgHome?: GnupgHomeProvider;
 }
 
 export interface ApplicationControllerOptions extends AppContextOptions {
@@ -107,7 +111,9 @@ export class AppContext {
 
   async render(app: ApplicationObject, dest: Destination, revisions?: Array<string | undefined>, refresh?: "normal" | "hard"): Promise<RenderOutput> {
     if (!this.opts.repos) throw new Error("no git access configured");
-    return renderTarget(app, dest.view, { repos: this.opts.repos, settings: this.settings.get(), cache: this.renderCache, log: this.opts.log }, { ...(revisions ? { revisions } : {}), ...(refresh ? { refresh } : {}) });
+    const project = this.projectOf(app);
+    const verifyCommit = signatureCheck(project && { name: project.metadata.name ?? "", signatureKeys: (project.spec as AppProjectSpec | undefined)?.signatureKeys }, this.opts.repos, this.opts.gnupgHome);
+    return renderTarget(app, dest.view, { repos: this.opts.repos, settings: this.settings.get(), cache: this.renderCache, log: this.opts.log }, { ...(revisions ? { revisions } : {}), ...(refresh ? { refresh } : {}), ...(verifyCommit ? { verifyCommit } : {}) });
   }
 
   async compare(app: ApplicationObject, dest: Destination, rendered: RenderOutput, signal: AbortSignal): Promise<CompareResult> {

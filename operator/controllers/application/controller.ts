@@ -13,6 +13,7 @@ import { appSources } from "../../appstate/pipeline.js";
 import { SettingsCache } from "../../appstate/settings.js";
 import type { ApplicationObject, AppProjectObject } from "../../appstate/types.js";
 import { ClusterRegistry } from "../../cluster/clusters.js";
+import { GpgKeyring } from "../../git/gpg.js";
 import { RenderCache } from "../../render/index.js";
 import { Controller } from "../../runtime/controller.js";
 import { Informer, objectKey } from "../../runtime/informer.js";
@@ -36,6 +37,9 @@ export class ApplicationController {
   readonly apps: Informer<ApplicationObject>;
   readonly projects: Informer<AppProjectObject>;
   readonly argocdCm: Informer;
+  /** argocd-gpg-keys-cm: the public keys that may sign commits of projects with signatureKeys. */
+  readonly gpgKeysCm: Informer;
+  private readonly keyring = new GpgKeyring();
   readonly refresh: Controller;
   readonly operations: Controller;
   /** Registered destination clusters (cluster Secrets) and their connections. */
@@ -50,6 +54,7 @@ export class ApplicationController {
     this.apps = new Informer<ApplicationObject>(opts.client, { apiVersion: ARGO_API_VERSION, kind: "Application", namespace: opts.namespace, log, metrics: opts.metrics });
     this.projects = new Informer<AppProjectObject>(opts.client, { apiVersion: ARGO_API_VERSION, kind: "AppProject", namespace: opts.namespace, log, metrics: opts.metrics });
     this.argocdCm = new Informer(opts.client, { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, fieldSelector: "metadata.name=argocd-cm", log, metrics: opts.metrics });
+    this.gpgKeysCm = new Informer(opts.client, { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, fieldSelector: "metadata.name=argocd-gpg-keys-cm", log, metrics: opts.metrics });
     this.apps.addIndex(PROJECT_INDEX, (app) => [app.spec?.project || "default"]);
     this.apps.addIndex(REPO_INDEX, (app) => [...new Set(appSources(app).filter((s) => s.repoURL).map((s) => repoIdentity(s.repoURL!)))]);
     this.clusters = new ClusterRegistry({
@@ -70,7 +75,11 @@ export class ApplicationController {
     const settings = new SettingsCache(() => this.argocdCm.get(`${opts.namespace}/argocd-cm`), {
       installationID: opts.installationID, allowOutOfBoundsSymlinks: opts.allowOutOfBoundsSymlinks, plugins: opts.plugins,
     });
-    this.env = new AppContext(opts, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(), (key) => this.refresh.enqueue(key));
+    const gnupgHome = (): Promise<string> => {
+      const data = (this.gpgKeysCm.get(`${opts.namespace}/argocd-gpg-keys-cm`) as { data?: Record<string, string> } | undefined)?.data ?? {};
+      return this.keyring.home(data);
+    };
+    this.env = new AppContext({ gnupgHome, ...opts }, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(), (key) => this.refresh.enqueue(key));
     const deletion = new DeletionReconciler(this.env);
     const refresh = new RefreshReconciler(this.env, deletion);
     const operation = new OperationReconciler(this.env);
@@ -112,22 +121,26 @@ export class ApplicationController {
     // Settings changes (health scripts, ignore rules, exclusions) can change every app's status.
     const refreshAll = (): void => { for (const k of this.apps.keys()) this.refresh.enqueue(k); };
     this.argocdCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
+    // New or removed keys change which commits verify.
+    this.gpgKeysCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
   }
 
-  get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced && this.argocdCm.hasSynced && this.clusters.hasSynced; }
+  get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced && this.argocdCm.hasSynced && this.gpgKeysCm.hasSynced && this.clusters.hasSynced; }
 
   async start(signal?: AbortSignal): Promise<void> {
     this.projects.start();
     this.argocdCm.start();
+    this.gpgKeysCm.start();
     this.apps.start();
-    await Promise.all([this.projects.waitForSync(signal), this.apps.waitForSync(signal), this.argocdCm.waitForSync(signal), this.clusters.start(signal)]);
+    await Promise.all([this.projects.waitForSync(signal), this.apps.waitForSync(signal), this.argocdCm.waitForSync(signal), this.gpgKeysCm.waitForSync(signal), this.clusters.start(signal)]);
     this.refresh.start();
     this.operations.start();
   }
 
   async stop(): Promise<void> {
     await Promise.all([this.refresh.stop(), this.operations.stop()]);
-    await Promise.all([this.apps.stop(), this.projects.stop(), this.argocdCm.stop(), this.clusters.stop(), this.destinations.stop()]);
+    await Promise.all([this.apps.stop(), this.projects.stop(), this.argocdCm.stop(), this.gpgKeysCm.stop(), this.clusters.stop(), this.destinations.stop()]);
+    await this.keyring.close();
   }
 
   /** Refreshes every Application a git push concerns (webhook); returns their keys. */

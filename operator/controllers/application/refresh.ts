@@ -13,6 +13,7 @@ import {
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../../api/conditions.js";
 import type { Application, ApplicationSource, AppProjectSpec } from "../../api/index.js";
 import type { CompareResult } from "../../appstate/compare.js";
+import { SignatureVerificationError } from "../../appstate/signatures.js";
 import type { ApplicationObject } from "../../appstate/types.js";
 import { validateApplication } from "../../appstate/validate.js";
 import { findOrphans, orphanedMessage } from "../../engine/orphans.js";
@@ -103,12 +104,13 @@ export class RefreshReconciler {
       if (ctx.signal.aborted) throw err;
       // Nothing is pruned or changed when git, rendering or the cluster fails: the previous
       // resources stay, the sync status becomes Unknown and the condition says why.
-      const message = redact(errorMessage(err));
-      conditions.push({ type: ApplicationConditionType.ComparisonError, message: `${stage}: ${message}` });
+      // A signature refusal is the whole story (Argo's own wording), not a loading failure.
+      const message = err instanceof SignatureVerificationError ? err.message : `${stage}: ${redact(errorMessage(err))}`;
+      conditions.push({ type: ApplicationConditionType.ComparisonError, message });
       ctx.log.warn("comparison failed", { application: app.metadata.name, stage, error: message });
       const prevSync = (app.status as AppStatus | undefined)?.sync;
       await done({ sync: { ...(prevSync ?? {}), status: "Unknown" } });
-      throw new WaitingError(ApplicationConditionType.ComparisonError, `${stage}: ${message}`, Math.min(requeue ?? ERROR_REQUEUE_MS, ERROR_REQUEUE_MS));
+      throw new WaitingError(ApplicationConditionType.ComparisonError, message, Math.min(requeue ?? ERROR_REQUEUE_MS, ERROR_REQUEUE_MS));
     }
     for (const w of rendered.repeatedResourceWarnings) conditions.push({ type: "RepeatedResourceWarning", message: w });
     // PreDelete/PostDelete hooks in git: the finalizers that will run them on deletion (Argo adds them too).

@@ -1,0 +1,137 @@
+// GPG commit verification (issue 12): an AppProject with signatureKeys lets its apps sync only to
+// commits signed by one of those keys, checked against argocd-gpg-keys-cm's public keys. Real gpg
+// keys made here, real signed commits pushed to the loopback git server, the real operator: a
+// commit signed by the allowed key syncs; an unsigned one and one signed by a key that is in the
+// ConfigMap but not in the project are refused (ComparisonError naming the commit and the key, an
+// operation to it ends in Error) and nothing of them is applied.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { KubeClient } from "../../operator/kube/client.js";
+import { loadKubeConfig } from "../../operator/operator.js";
+import { sharedCluster } from "../support/cluster.js";
+import { eventually } from "../support/eventually.js";
+import { startGitServer } from "../support/git-server.js";
+import { startOperatorProcess } from "../support/operator-process.js";
+
+const API = "argoproj.io/v1alpha1";
+
+function run(cmd: string, args: string[], env: Record<string, string>, cwd?: string): Promise<string> {
+  return new Promise((ok, fail) => {
+    execFile(cmd, args, { cwd, env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", ...env } }, (err, stdout, stderr) => {
+      if (err) fail(new Error(`${cmd} ${args.join(" ")}: ${stderr.trim() || err.message}`));
+      else ok(stdout.trim());
+    });
+  });
+}
+
+test("projects with signatureKeys sync only commits signed by an allowed key", async (t) => {
+  const cluster = await sharedCluster();
+  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
+  t.after(() => client.close());
+  const id = randomBytes(3).toString("hex");
+  const ns = `hawser-gpg-${id}`;
+  const dest = `gpg-${id}`;
+
+  // Two signing keys in a throw-away GnuPG home: "allowed" (in the project) and "other" (only in the ConfigMap).
+  const home = await mkdtemp(join(tmpdir(), "hawser-gpg-test-"));
+  t.after(() => rm(home, { recursive: true, force: true }));
+  const gnupg = { GNUPGHOME: home };
+  const makeKey = async (name: string): Promise<{ fpr: string; keyID: string; armoured: string }> => {
+    await run("gpg", ["--batch", "--passphrase", "", "--quick-gen-key", `${name} <${name}@hawser.invalid>`, "ed25519", "sign", "never"], gnupg);
+    const colons = await run("gpg", ["--batch", "--with-colons", "--list-keys", `${name}@hawser.invalid`], gnupg);
+    const fpr = colons.split("\n").find((l) => l.startsWith("fpr:"))?.split(":")[9] ?? "";
+    assert.match(fpr, /^[0-9A-F]{40}$/, `fingerprint of ${name}'s key`);
+    return { fpr, keyID: fpr.slice(-16), armoured: await run("gpg", ["--batch", "--armor", "--export", fpr], gnupg) };
+  };
+  const allowed = await makeKey("allowed");
+  const other = await makeKey("other");
+
+  const git = await startGitServer();
+  t.after(() => git.stop());
+  const cm = (value: string): string => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "signed" }, data: { value } });
+  await git.createRepo("s", { "app/cm.yaml": cm("initial") });
+  const work = await mkdtemp(join(tmpdir(), "hawser-gpg-work-"));
+  t.after(() => rm(work, { recursive: true, force: true }));
+  await run("git", ["clone", "--quiet", git.baseUrl("s"), work], gnupg);
+  /** Pushes a commit setting the ConfigMap's value, signed by `key` (or unsigned); resolves to its sha. */
+  const push = async (value: string, key?: { fpr: string }): Promise<string> => {
+    await writeFile(join(work, "app/cm.yaml"), cm(value));
+    const sign = key ? ["-c", `user.signingkey=${key.fpr}`, "-c", "gpg.program=gpg"] : [];
+    await run("git", ["-c", "user.name=Hawser Test", "-c", "user.email=test@hawser.invalid", ...sign, "commit", "--quiet", "-a", ...(key ? ["-S"] : ["--no-gpg-sign"]), "-m", value], gnupg, work);
+    await run("git", ["push", "--quiet", "origin", "HEAD:main"], gnupg, work);
+    return run("git", ["rev-parse", "HEAD"], gnupg, work);
+  };
+
+  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
+  t.after(async () => { await op.stop("SIGKILL"); });
+  await op.waitForLog((l) => l.msg === "controllers started", 90_000);
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-gpg-keys-cm", namespace: ns }, data: { [allowed.keyID]: allowed.armoured, [other.keyID]: other.armoured } });
+  await client.create({
+    apiVersion: API, kind: "AppProject", metadata: { name: "signed", namespace: ns },
+    spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }], signatureKeys: [{ keyID: allowed.keyID }] },
+  });
+
+  const good = await push("good", allowed);
+  await client.create({
+    apiVersion: API, kind: "Application", metadata: { name: "s", namespace: ns },
+    spec: {
+      project: "signed",
+      source: { repoURL: git.baseUrl("s"), path: "app", targetRevision: "main" },
+      destination: { server: "https://kubernetes.default.svc", namespace: dest },
+      syncPolicy: { automated: {}, syncOptions: ["CreateNamespace=true"] },
+    },
+  });
+  type Status = { sync?: { status?: string; revision?: string }; conditions?: Array<{ type: string; message: string }>; operationState?: { phase?: string; message?: string; operation?: { sync?: { revision?: string } } } };
+  const status = async (): Promise<Status> => (await client.get(API, "Application", "s", ns))?.status ?? {};
+  const liveValue = async (): Promise<string | undefined> => ((await client.get("v1", "ConfigMap", "signed", dest)) as { data?: { value?: string } } | undefined)?.data?.value;
+  await eventually(async () => {
+    const s = await status();
+    assert.equal(s.sync?.status, "Synced", `a commit signed by the allowed key syncs: ${JSON.stringify(s)}`);
+    assert.equal(s.sync?.revision, good, "synced to the signed commit");
+  }, { timeoutMs: 90_000 });
+  assert.equal(await liveValue(), "good", "the signed commit's ConfigMap is applied");
+
+  const refresh = (): Promise<unknown> => client.patch({ apiVersion: API, kind: "Application", name: "s", namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } });
+  const refusedWith = async (message: string): Promise<void> => {
+    await refresh();
+    await eventually(async () => {
+      const s = await status();
+      const c = s.conditions?.find((x) => x.type === "ComparisonError");
+      assert.equal(c?.message, message, `the refresh shows the refusal: ${JSON.stringify(s.conditions)}`);
+      assert.equal(s.sync?.status, "Unknown", "a refused commit is not compared");
+    }, { timeoutMs: 60_000 });
+    // An explicit sync to it is refused too, before anything is applied.
+    const sha = /[0-9a-f]{40}/.exec(message)?.[0] ?? "";
+    await client.patch({ apiVersion: API, kind: "Application", name: "s", namespace: ns }, { operation: { initiatedBy: { username: "test" }, sync: { revision: sha } } });
+    await eventually(async () => {
+      const o = (await status()).operationState;
+      assert.equal(o?.operation?.sync?.revision, sha, `the operation to ${sha} has run: ${JSON.stringify(o)}`);
+      assert.equal(o?.phase, "Error", `the operation is refused: ${JSON.stringify(o)}`);
+      assert.equal(o?.message, `ComparisonError: ${message}`, "the operation says why");
+    }, { timeoutMs: 60_000 });
+    assert.equal(await liveValue(), "good", "nothing of the refused commit was applied");
+  };
+
+  const unsigned = await push("unsigned");
+  await refusedWith(`Target revision ${unsigned} in Git is not signed, but a signature is required`);
+
+  const byOther = await push("other", other);
+  await refusedWith(`Found good signature made with key ${other.keyID} on revision ${byOther}, but this key is not allowed in AppProject`);
+
+  // Signed by the allowed key again: the refusal clears and automated sync goes on.
+  const again = await push("again", allowed);
+  await refresh();
+  await eventually(async () => {
+    const s = await status();
+    assert.equal(s.sync?.revision, again, `synced to ${again}: ${JSON.stringify(s)}`);
+    assert.equal(s.sync?.status, "Synced", "synced again");
+    assert.ok(!s.conditions?.some((c) => c.type === "ComparisonError"), `no ComparisonError left: ${JSON.stringify(s.conditions)}`);
+  }, { timeoutMs: 90_000 });
+  assert.equal(await liveValue(), "again", "the newly signed commit is applied");
+});
