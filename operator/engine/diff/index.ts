@@ -16,7 +16,7 @@ import { applyIgnoreRules, LAST_APPLIED_ANNOTATION, managedFieldSets, matchingRu
 import { deepEqual } from "../../util/index.js";
 
 export { deepEqual } from "../../util/index.js";
-export { quantityNanos, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
+export { keepDecodedFields, quantityNanos, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
 export { unifiedDiff } from "./unified.js";
 // For the sync path (RespectIgnoreDifferences) and the controller's own normalisation needs.
 export { applyIgnoreRules, matchingRules, resourceIdOf } from "./normalize.js";
