@@ -287,7 +287,7 @@ export const SYNC_OPTIONS: readonly OptionSupport[] = [
   { option: "ServerSideApply=true", status: "honoured", modules: [STEP], note: "Hawser always applies server-side (field manager `hawser`)" },
   { option: "ServerSideApply=false", status: "not yet", issue: TENANCY, note: "parsed; applies stay server-side until issue 12 decides" },
   { option: "ClientSideApplyMigration=false", status: "not yet", issue: TENANCY, note: "no client-side-apply migration exists to turn off yet" },
-  { option: "RespectIgnoreDifferences=true", status: "not yet", issue: TENANCY, note: "parsed; ignored fields are still applied from git" },
+  { option: "RespectIgnoreDifferences=true", status: "honoured", modules: ["operator/engine/sync/respect.ts", "operator/engine/diff/respect.ts"], note: "fields matched by ignoreDifferences (app and argocd-cm: JSON pointers, jq paths, managers) keep their live values when an existing object is applied; hooks are left as rendered" },
   { option: "timeout.reconcile=<duration>", status: "honoured", modules: ["operator/engine/sync/annotations.ts", "operator/controllers/application/refresh.ts"], note: "Hawser's own: this app's refresh interval" },
 ];
 
