@@ -163,4 +163,31 @@ describe("Replace=true with Force=true", () => {
     assert.deepEqual((after?.spec as { selector?: unknown } | undefined)?.selector, { matchLabels: { app: "two" } });
     assert.notEqual(after?.metadata.uid, live.metadata.uid, "the Deployment was re-created");
   });
+
+  it("re-creates a CRD, whose name the dry-run create under another name cannot check", async () => {
+    const group = `so${process.pid}.hawser.test`;
+    const crd = (description: string): KubeObject => ({
+      apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition",
+      metadata: { name: `widgets.${group}`, annotations: { "argocd.argoproj.io/sync-options": "Replace=true,Force=true" } },
+      spec: {
+        group, scope: "Namespaced", names: { plural: "widgets", singular: "widget", kind: "Widget" },
+        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", description } } }],
+      },
+    });
+    const ref = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${group}` };
+    try {
+      const created = await syncOnce({ target: [crd("one")], live: [] });
+      assert.equal(created.phase, "Succeeded", created.message);
+      const live = await client.get(ref.apiVersion, ref.kind, ref.name);
+      assert.ok(live, "the CRD was created");
+      const forced = await syncOnce({ target: [crd("two")], live: [live] });
+      assert.equal(forced.phase, "Succeeded", `${forced.message}: ${JSON.stringify(forced.syncResult?.resources)}`);
+      assert.equal(resultOf(forced, ref.name).message, "replaced (forced)");
+      const after = await client.get(ref.apiVersion, ref.kind, ref.name);
+      assert.ok(after, "the CRD exists after the forced replace");
+      assert.notEqual(after.metadata.uid, live.metadata.uid, "the CRD was re-created");
+    } finally {
+      await client.delete(ref).catch(() => undefined);
+    }
+  });
 });

@@ -58,8 +58,19 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
           await client.create(obj, write);
           return "replaced (forced)";
         }
-        await client.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } }, { ...write, dryRun: a.dryRun });
-        return a.dryRun ? "replaced (dry run)" : "replaced";
+        // The PUT carries the version just read, so a controller's status write in between is a
+        // conflict: read again and retry, as git's object wins either way.
+        for (let attempt = 0, latest = current; ; attempt++) {
+          try {
+            await client.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: latest.metadata.resourceVersion } }, { ...write, dryRun: a.dryRun });
+            return a.dryRun ? "replaced (dry run)" : "replaced";
+          } catch (err) {
+            if (!(err instanceof KubeApiError && err.isConflict) || attempt >= 4) throw err;
+            const again = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
+            if (!again) throw err;
+            latest = again;
+          }
+        }
       }
       if (a.strategy === "create") {
         await client.create(obj, { ...write, dryRun: a.dryRun });
@@ -133,15 +144,32 @@ function fieldValidation(a: SyncAction): FieldValidation {
  * object (schema, admission) while the existing one still holds its name; returns the object as
  * the apiserver read it.
  */
-async function dryRunCreateAsNew(client: DestinationClient, obj: KubeObject, write: { fieldManager: string; fieldValidation: FieldValidation }): Promise<KubeObject> {
+async function dryRunCreateAsNew(client: DestinationClient, obj: KubeObject, write: { fieldManager: string; fieldValidation: FieldValidation }): Promise<KubeObject | undefined> {
   const { name, resourceVersion: _rv, uid: _uid, ...meta } = obj.metadata;
-  return client.create({ ...obj, metadata: { ...meta, generateName: `${(name ?? "").slice(0, 200)}-` } }, { ...write, dryRun: true });
+  try {
+    return await client.create({ ...obj, metadata: { ...meta, generateName: `${(name ?? "").slice(0, 200)}-` } }, { ...write, dryRun: true });
+  } catch (err) {
+    // Kinds whose name is fixed by their content (a CRD is <plural>.<group>) refuse any other
+    // name; nothing else was wrong with the object, so there is no verdict, not a failure.
+    if (onlyNameRefused(err)) return undefined;
+    throw err;
+  }
 }
 
-/** The object without the fields the apiserver does not know (read with fieldValidation=Ignore). */
+function onlyNameRefused(err: unknown): boolean {
+  if (!(err instanceof KubeApiError) || err.statusCode !== 422) return false;
+  const causes = (err.details as { causes?: { field?: string }[] } | undefined)?.causes ?? [];
+  return causes.length > 0 && causes.every((c) => c.field === "metadata.name" || c.field === "metadata.generateName");
+}
+
+/**
+ * The object without the fields the apiserver does not know (read with fieldValidation=Ignore).
+ * When the server cannot read it back (see dryRunCreateAsNew) the object goes as it is, and the
+ * apply names any unknown field.
+ */
 async function withoutUnknownFields(client: DestinationClient, obj: KubeObject, write: { fieldManager: string; fieldValidation: FieldValidation }): Promise<KubeObject> {
   const decoded = await dryRunCreateAsNew(client, obj, { ...write, fieldValidation: "Ignore" });
-  return keepDecodedFields(obj as unknown as Json, decoded as unknown as Json) as unknown as KubeObject;
+  return decoded ? keepDecodedFields(obj as unknown as Json, decoded as unknown as Json) as unknown as KubeObject : obj;
 }
 
 type ObjectRef = { apiVersion: string; kind: string; name: string; namespace?: string };
