@@ -191,3 +191,40 @@ describe("Replace=true with Force=true", () => {
     }
   });
 });
+
+describe("Force=true without Replace", () => {
+  const deployment = (name: string, selector: string, template: string): KubeObject => ({
+    apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: ns, annotations: { "argocd.argoproj.io/sync-options": "Force=true" } },
+    spec: {
+      replicas: 1, selector: { matchLabels: { app: selector } },
+      template: { metadata: { labels: { app: template } }, spec: { containers: [{ name: "c", image: "registry.invalid/web:1" }] } },
+    },
+  });
+
+  it("deletes and re-creates when the apply is refused on an immutable field", async () => {
+    const created = await syncOnce({ target: [deployment("forced", "one", "one")], live: [] });
+    assert.equal(created.phase, "Succeeded", created.message);
+    const live = await client.get("apps/v1", "Deployment", "forced", ns);
+    assert.ok(live, "the Deployment was created");
+    const forced = await syncOnce({ target: [deployment("forced", "two", "two")], live: [live] });
+    assert.equal(forced.phase, "Succeeded", `${forced.message}: ${JSON.stringify(forced.syncResult?.resources)}`);
+    assert.equal(resultOf(forced, "forced").message, "replaced (forced)");
+    const after = await client.get("apps/v1", "Deployment", "forced", ns);
+    assert.ok(after, "the Deployment exists after the forced apply");
+    assert.notEqual(after.metadata.uid, live.metadata.uid, "the Deployment was re-created");
+  });
+
+  it("keeps the live object when the new one would be invalid too, and reports the apply's refusal", async () => {
+    const created = await syncOnce({ target: [deployment("kept", "one", "one")], live: [] });
+    assert.equal(created.phase, "Succeeded", created.message);
+    const live = await client.get("apps/v1", "Deployment", "kept", ns);
+    assert.ok(live, "the Deployment was created");
+    // A selector that does not match the template's labels is invalid for a new object as well.
+    const refused = await syncOnce({ target: [deployment("kept", "two", "three")], live: [live] });
+    assert.equal(refused.phase, "Failed", refused.message);
+    assert.match(resultOf(refused, "kept").message ?? "", /selector/);
+    assert.doesNotMatch(resultOf(refused, "kept").message ?? "", /kept-[a-z0-9]{5}/, "the message names the object, not the probe's generated name");
+    const after = await client.get("apps/v1", "Deployment", "kept", ns);
+    assert.equal(after?.metadata.uid, live.metadata.uid, "the live Deployment was not deleted");
+  });
+});

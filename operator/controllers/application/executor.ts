@@ -79,15 +79,23 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
       // A server-side apply refuses unknown fields whatever fieldValidation says, so with
       // Validate=false they are dropped first, as the apiserver drops them from a create or update.
       const applied = a.validate === false ? await withoutUnknownFields(client, obj, write) : obj;
-      if (a.force && !a.dryRun) {
-        // Force=true: delete and re-create when the apply is refused (immutable fields).
+      if (a.force) {
         try {
-          await client.apply(applied, { ...write, force: true });
-          return "configured";
+          await client.apply(applied, { ...write, force: true, dryRun: a.dryRun });
+          return a.dryRun ? "configured (dry run)" : "configured";
         } catch (err) {
           if (!(err instanceof KubeApiError && err.statusCode === 422)) throw err;
+          // Refused as invalid (immutable fields): Force=true deletes and re-creates, as
+          // `kubectl apply --force`. Only when the object is valid as a new one, or the live copy
+          // would be lost for nothing; then the apply's own refusal is what the user sees.
+          try {
+            await dryRunCreateAsNew(client, applied, write);
+          } catch {
+            throw err;
+          }
+          if (a.dryRun) return "replaced (forced, dry run)";
           await deleteAndWait(client, ref, undefined);
-          await client.create(obj, write);
+          await client.create(applied, write);
           return "replaced (forced)";
         }
       }
