@@ -281,13 +281,13 @@ export const SYNC_OPTIONS: readonly OptionSupport[] = [
   { option: "SkipDryRunOnMissingResource=true", status: "honoured", modules: [STEP], note: "also automatic when the CRD is in the same sync" },
   { option: "CreateNamespace=true", status: "honoured", modules: [PLAN], note: "with managedNamespaceMetadata" },
   { option: "FailOnSharedResource=true", status: "honoured", modules: ["operator/engine/sync/validate.ts"], note: "a resource tracked by another app fails the sync" },
-  { option: "Replace=true", status: "partly", modules: [STEP, "operator/controllers/application/executor.ts"], issue: TENANCY, note: "replace (create when missing) works; with Force=true it should delete and re-create" },
-  { option: "Force=true", status: "partly", modules: [STEP, "operator/controllers/application/executor.ts"], issue: TENANCY, note: "delete and re-create only when an apply is refused as invalid; not with Replace yet" },
-  { option: "Validate=false", status: "not yet", issue: TENANCY, note: "parsed; the apply is still sent with field validation" },
+  { option: "Replace=true", status: "honoured", modules: [STEP, "operator/controllers/application/executor.ts"], note: "replace (create when missing); with Force=true delete, wait until gone, create (`kubectl replace --force`), after a dry-run create proved the new object valid" },
+  { option: "Force=true", status: "honoured", modules: [STEP, "operator/controllers/application/executor.ts"], note: "with Replace=true: delete and re-create; otherwise delete and re-create when an apply is refused as invalid (immutable fields); either only after a dry-run create shows the new object valid, so the live one is never lost for nothing" },
+  { option: "Validate=false", status: "honoured", modules: [STEP, "operator/controllers/application/executor.ts"], note: "writes use fieldValidation=Ignore and applies drop the fields the apiserver does not know; by default (as kubectl's --validate=strict) fieldValidation=Strict refuses them" },
   { option: "ServerSideApply=true", status: "honoured", modules: [STEP], note: "Hawser always applies server-side (field manager `hawser`)" },
   { option: "ServerSideApply=false", status: "not yet", issue: TENANCY, note: "parsed; applies stay server-side until issue 12 decides" },
   { option: "ClientSideApplyMigration=false", status: "not yet", issue: TENANCY, note: "no client-side-apply migration exists to turn off yet" },
-  { option: "RespectIgnoreDifferences=true", status: "not yet", issue: TENANCY, note: "parsed; ignored fields are still applied from git" },
+  { option: "RespectIgnoreDifferences=true", status: "honoured", modules: ["operator/engine/sync/respect.ts", "operator/engine/diff/respect.ts"], note: "fields matched by ignoreDifferences (app and argocd-cm: JSON pointers, jq paths, managers) keep their live values when an existing object is applied; hooks are left as rendered" },
   { option: "timeout.reconcile=<duration>", status: "honoured", modules: ["operator/engine/sync/annotations.ts", "operator/controllers/application/refresh.ts"], note: "Hawser's own: this app's refresh interval" },
 ];
 

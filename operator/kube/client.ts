@@ -41,10 +41,17 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The apiserver's `fieldValidation`: what it does with unknown or duplicate fields. Unset, the
+ * server's default applies (Warn: drop them with a warning header).
+ */
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
+
 export interface ApplyOptions {
   fieldManager: string;
   force?: boolean;
   dryRun?: boolean;
+  fieldValidation?: FieldValidation;
 }
 
 export type PatchType = "merge" | "json" | "strategic";
@@ -225,11 +232,11 @@ export class KubeClient {
     return this.request<KubeList<T>>("GET", path, { query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector } });
   }
 
-  async create<T extends KubeObject = KubeObject>(obj: KubeObject, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<T> {
+  async create<T extends KubeObject = KubeObject>(obj: KubeObject, opts: { dryRun?: boolean; fieldManager?: string; fieldValidation?: FieldValidation } = {}): Promise<T> {
     const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace);
     return this.request<T>("POST", path, {
       body: obj,
-      query: { dryRun: opts.dryRun ? "All" : undefined, fieldManager: opts.fieldManager },
+      query: { dryRun: opts.dryRun ? "All" : undefined, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation },
     });
   }
 
@@ -241,7 +248,7 @@ export class KubeClient {
     return this.request<T>("PATCH", path, {
       body: obj,
       contentType: "application/apply-patch+yaml",
-      query: { fieldManager: opts.fieldManager, force: opts.force ? true : undefined, dryRun: opts.dryRun ? "All" : undefined },
+      query: { fieldManager: opts.fieldManager, force: opts.force ? true : undefined, dryRun: opts.dryRun ? "All" : undefined, fieldValidation: opts.fieldValidation },
     });
   }
 
@@ -271,9 +278,9 @@ export class KubeClient {
     });
   }
 
-  async replace<T extends KubeObject = KubeObject>(obj: KubeObject, opts: { fieldManager?: string; dryRun?: boolean } = {}): Promise<T> {
+  async replace<T extends KubeObject = KubeObject>(obj: KubeObject, opts: { fieldManager?: string; dryRun?: boolean; fieldValidation?: FieldValidation } = {}): Promise<T> {
     const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
-    return this.request<T>("PUT", path, { body: obj, query: { fieldManager: opts.fieldManager, dryRun: opts.dryRun ? "All" : undefined } });
+    return this.request<T>("PUT", path, { body: obj, query: { fieldManager: opts.fieldManager, dryRun: opts.dryRun ? "All" : undefined, fieldValidation: opts.fieldValidation } });
   }
 
   /** Deletes an object; resolves false when it was already gone. */

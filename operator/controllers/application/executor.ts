@@ -5,8 +5,9 @@
 // the others.
 import { FINALIZER_HOOK } from "../../api/annotations.js";
 import { FIELD_MANAGER } from "../../appstate/pipeline.js";
+import { keepDecodedFields, type Json } from "../../engine/diff/index.js";
 import type { SyncAction } from "../../engine/sync/step.js";
-import { KubeApiError, type KubeObject } from "../../kube/client.js";
+import { KubeApiError, type FieldValidation, type KubeObject } from "../../kube/client.js";
 import { UnknownKindError } from "../../kube/discovery.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage } from "../../util/index.js";
@@ -37,32 +38,68 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
   switch (a.type) {
     case "apply": {
       const obj = a.object as KubeObject;
+      // Validate=false sends the object without field validation; otherwise unknown or duplicate
+      // fields are refused, as kubectl's default (--validate=strict) refuses them for Argo.
+      const write = { fieldManager: FIELD_MANAGER, fieldValidation: fieldValidation(a) };
       if (a.strategy === "replace") {
         const current = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
         if (!current) {
-          await client.create(obj, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
+          await client.create(obj, { ...write, dryRun: a.dryRun });
           return a.dryRun ? "created (dry run)" : "created";
         }
-        await client.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } }, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
-        return a.dryRun ? "replaced (dry run)" : "replaced";
+        if (a.force) {
+          // Replace=true with Force=true is `kubectl replace --force`: delete, wait until the
+          // object is gone (finalizers, foreground dependants), create it anew. A replace would be
+          // refused on immutable fields, so the object is checked as a create first; an invalid
+          // one then never costs the live copy.
+          await dryRunCreateAsNew(client, obj, write);
+          if (a.dryRun) return "replaced (forced, dry run)";
+          await deleteAndWait(client, ref, current.metadata.uid);
+          await client.create(obj, write);
+          return "replaced (forced)";
+        }
+        // The PUT carries the version just read, so a controller's status write in between is a
+        // conflict: read again and retry, as git's object wins either way.
+        for (let attempt = 0, latest = current; ; attempt++) {
+          try {
+            await client.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: latest.metadata.resourceVersion } }, { ...write, dryRun: a.dryRun });
+            return a.dryRun ? "replaced (dry run)" : "replaced";
+          } catch (err) {
+            if (!(err instanceof KubeApiError && err.isConflict) || attempt >= 4) throw err;
+            const again = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
+            if (!again) throw err;
+            latest = again;
+          }
+        }
       }
       if (a.strategy === "create") {
-        await client.create(obj, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
+        await client.create(obj, { ...write, dryRun: a.dryRun });
         return a.dryRun ? "created (dry run)" : "created";
       }
-      if (a.force && !a.dryRun) {
-        // Force=true: delete and re-create when the apply is refused (immutable fields).
+      // A server-side apply refuses unknown fields whatever fieldValidation says, so with
+      // Validate=false they are dropped first, as the apiserver drops them from a create or update.
+      const applied = a.validate === false ? await withoutUnknownFields(client, obj, write) : obj;
+      if (a.force) {
         try {
-          await client.apply(obj, { fieldManager: FIELD_MANAGER, force: true });
-          return "configured";
+          await client.apply(applied, { ...write, force: true, dryRun: a.dryRun });
+          return a.dryRun ? "configured (dry run)" : "configured";
         } catch (err) {
           if (!(err instanceof KubeApiError && err.statusCode === 422)) throw err;
-          await client.delete(ref, { propagationPolicy: "Foreground" });
-          await client.create(obj, { fieldManager: FIELD_MANAGER });
+          // Refused as invalid (immutable fields): Force=true deletes and re-creates, as
+          // `kubectl apply --force`. Only when the object is valid as a new one, or the live copy
+          // would be lost for nothing; then the apply's own refusal is what the user sees.
+          try {
+            await dryRunCreateAsNew(client, applied, write);
+          } catch {
+            throw err;
+          }
+          if (a.dryRun) return "replaced (forced, dry run)";
+          await deleteAndWait(client, ref, undefined);
+          await client.create(applied, write);
           return "replaced (forced)";
         }
       }
-      await client.apply(obj, { fieldManager: FIELD_MANAGER, force: true, dryRun: a.dryRun });
+      await client.apply(applied, { ...write, force: true, dryRun: a.dryRun });
       return a.dryRun ? "configured (dry run)" : "configured";
     }
     case "prune": {
@@ -81,7 +118,7 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
         }
       }
       try {
-        await client.create(obj, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
+        await client.create(obj, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER, fieldValidation: fieldValidation(a) });
       } catch (err) {
         // The dry run of a BeforeHookCreation hook meets the previous run's object, which the
         // real step deletes first: that is not an error.
@@ -104,6 +141,59 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
       return "hook finalized";
     }
   }
+}
+
+function fieldValidation(a: SyncAction): FieldValidation {
+  return a.validate === false ? "Ignore" : "Strict";
+}
+
+/**
+ * A server-side dry-run create of the object under a generated name, which validates it as a new
+ * object (schema, admission) while the existing one still holds its name; returns the object as
+ * the apiserver read it.
+ */
+async function dryRunCreateAsNew(client: DestinationClient, obj: KubeObject, write: { fieldManager: string; fieldValidation: FieldValidation }): Promise<KubeObject | undefined> {
+  const { name, resourceVersion: _rv, uid: _uid, ...meta } = obj.metadata;
+  try {
+    return await client.create({ ...obj, metadata: { ...meta, generateName: `${(name ?? "").slice(0, 200)}-` } }, { ...write, dryRun: true });
+  } catch (err) {
+    // Kinds whose name is fixed by their content (a CRD is <plural>.<group>) refuse any other
+    // name; nothing else was wrong with the object, so there is no verdict, not a failure.
+    if (onlyNameRefused(err)) return undefined;
+    throw err;
+  }
+}
+
+function onlyNameRefused(err: unknown): boolean {
+  if (!(err instanceof KubeApiError) || err.statusCode !== 422) return false;
+  const causes = (err.details as { causes?: { field?: string }[] } | undefined)?.causes ?? [];
+  return causes.length > 0 && causes.every((c) => c.field === "metadata.name" || c.field === "metadata.generateName");
+}
+
+/**
+ * The object without the fields the apiserver does not know (read with fieldValidation=Ignore).
+ * When the server cannot read it back (see dryRunCreateAsNew) the object goes as it is, and the
+ * apply names any unknown field.
+ */
+async function withoutUnknownFields(client: DestinationClient, obj: KubeObject, write: { fieldManager: string; fieldValidation: FieldValidation }): Promise<KubeObject> {
+  const decoded = await dryRunCreateAsNew(client, obj, { ...write, fieldValidation: "Ignore" });
+  return decoded ? keepDecodedFields(obj as unknown as Json, decoded as unknown as Json) as unknown as KubeObject : obj;
+}
+
+type ObjectRef = { apiVersion: string; kind: string; name: string; namespace?: string };
+
+/**
+ * Deletes (foreground) and waits until the name is free, so a create can follow. `uid` pins the
+ * object read before, so a copy someone else re-created meanwhile is not deleted instead.
+ */
+async function deleteAndWait(client: DestinationClient, ref: ObjectRef, uid: string | undefined): Promise<void> {
+  await client.delete(ref, { propagationPolicy: "Foreground", ...(uid ? { preconditionUid: uid } : {}) });
+  for (let i = 0; i < 300; i++) {
+    const current = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
+    if (!current || (uid && current.metadata.uid !== uid)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name} was deleted for a forced replace but is still there after 30s (finalizers?)`);
 }
 
 async function runOne(client: DestinationClient, a: SyncAction, limiter: WriteLimiter, live: (a: SyncAction) => KubeObject | undefined): Promise<ActionOutcome> {

@@ -17,6 +17,7 @@ import { evaluateResourceHealth } from "../../engine/health/index.js";
 import { parseSyncOptions } from "../../engine/sync/annotations.js";
 import { nextHistory, observationKinds, observationRefs, observeResources, operationSources, pruneConfirmed, retryOperation, startOperation } from "../../engine/sync/operation.js";
 import { buildSyncPlan } from "../../engine/sync/plan.js";
+import { respectIgnoreDifferencesInPlan } from "../../engine/sync/respect.js";
 import { nextSyncStep, recordActionOutcomes, recordValidationFailure } from "../../engine/sync/step.js";
 import { resourceRefKey } from "../../engine/sync/types.js";
 import { invalidSyncTasks, missingProjectMessage } from "../../engine/sync/validate.js";
@@ -185,6 +186,13 @@ export class OperationReconciler {
       await this.finishOperation(app, failed);
       return {};
     }
+    // RespectIgnoreDifferences=true: ignored fields keep their live values (a no-op without it).
+    const respectWarnings = await respectIgnoreDifferencesInPlan(plan, {
+      // The CRD schema has typed the entries, as for the comparison (appstate/pipeline.ts).
+      ignoreDifferences: app.spec.ignoreDifferences as Application["spec"]["ignoreDifferences"],
+      settings: this.env.settings.get().argo,
+    });
+    for (const w of respectWarnings) ctx.log.warn("ignoreDifferences rule skipped for the sync", { application: app.metadata.name, warning: redact(w) });
     state.syncResult ??= multiOp
       ? { revision: plan.revision, revisions: rendered.revisions, sources: opApp.spec.sources as ApplicationSource[] }
       : { revision: plan.revision, source: opApp.spec.source as ApplicationSource };

@@ -120,6 +120,26 @@ export function projectFieldSet(source: Json | undefined, set: unknown): Json | 
   return undefined;
 }
 
+/**
+ * `original` restricted to the fields that are still present in `decoded`, the apiserver's reading
+ * of it with unknown fields dropped (a dry run with fieldValidation=Ignore). Values stay the
+ * original's, so defaults the server filled in are not added; list items match by position, as
+ * decoding never reorders them; nulls are kept (they mean "remove" to an apply).
+ */
+export function keepDecodedFields(original: Json, decoded: Json | undefined): Json {
+  if (isObject(original)) {
+    if (!isObject(decoded)) return clone(original);
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(original)) {
+      if (v === null) out[k] = null;
+      else if (k in decoded) out[k] = keepDecodedFields(v, decoded[k]);
+    }
+    return out;
+  }
+  if (Array.isArray(original) && Array.isArray(decoded)) return original.map((item, i) => keepDecodedFields(item, decoded[i]));
+  return clone(original);
+}
+
 const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
 const DECIMAL_EXP: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 

@@ -8,18 +8,19 @@
 //     last-applied configuration (we set them once and removed them since). With no last-applied
 //     annotation desired itself stands in for it (Argo's two-way fallback).
 import { ANNOTATION_COMPARE_OPTIONS } from "../../api/annotations.js";
-import type { ResourceIgnoreDifferences } from "../../api/generated/application.js";
-import { DEFAULT_COMPARE_OPTIONS, knownTypeFieldPaths, settingsIgnoreDifferences, type ArgoSettings, type ResolvedIgnoreDifferences } from "../settings.js";
+import { DEFAULT_COMPARE_OPTIONS, knownTypeFieldPaths, settingsIgnoreDifferences, type ArgoSettings } from "../settings.js";
+import type { IgnoreDifferencesEntry } from "./normalize.js";
 import { clone, isObject, projectFieldSet, type Json, type JsonObject } from "./fields.js";
 import { predictLive } from "./merge.js";
-import { applyIgnoreRules, LAST_APPLIED_ANNOTATION, managedFieldSets, matchingRules, preNormalize, resourceIdOf } from "./normalize.js";
+import { applyIgnoreRules, ignoreRulesOf, LAST_APPLIED_ANNOTATION, managedFieldSets, matchingRules, preNormalize, resourceIdOf } from "./normalize.js";
 import { deepEqual } from "../../util/index.js";
 
 export { deepEqual } from "../../util/index.js";
-export { quantityNanos, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
+export { keepDecodedFields, quantityNanos, quantitiesEqual, type Json, type JsonObject } from "./fields.js";
 export { unifiedDiff } from "./unified.js";
 // For the sync path (RespectIgnoreDifferences) and the controller's own normalisation needs.
 export { applyIgnoreRules, matchingRules, resourceIdOf } from "./normalize.js";
+export { respectIgnoreDifferences, type RespectOptions } from "./respect.js";
 
 /** The controller implements this with a server-side apply dry run (dryRun=All, its field manager). */
 export interface ServerSideDryRunner {
@@ -27,8 +28,7 @@ export interface ServerSideDryRunner {
   dryRunApply(desired: JsonObject): Promise<JsonObject>;
 }
 
-/** App-level spec.ignoreDifferences entry (the Application CRD's shape). */
-export type IgnoreDifferencesEntry = ResourceIgnoreDifferences;
+export type { IgnoreDifferencesEntry } from "./normalize.js";
 
 export interface DiffOptions {
   /** The Application's spec.ignoreDifferences. */
@@ -57,18 +57,6 @@ export interface DiffResult {
   ignoreExtraneous: boolean;
   /** Normaliser problems (a failing jq expression, a bad pointer); the diff still ran without them. */
   warnings: string[];
-}
-
-function toRules(entries: IgnoreDifferencesEntry[] | undefined): ResolvedIgnoreDifferences[] {
-  return (entries ?? []).map((e) => ({
-    group: e.group ?? "",
-    kind: e.kind,
-    name: e.name,
-    namespace: e.namespace,
-    jsonPointers: e.jsonPointers ?? [],
-    jqPathExpressions: e.jqPathExpressions ?? [],
-    managedFieldsManagers: e.managedFieldsManagers ?? [],
-  }));
 }
 
 function hasIgnoreExtraneous(obj: JsonObject | null): boolean {
@@ -105,7 +93,7 @@ export async function diff(desired: JsonObject | null, live: JsonObject | null, 
   const ignoreExtraneous = hasIgnoreExtraneous(desired) || hasIgnoreExtraneous(live);
   const anchor = desired ?? live;
   if (!anchor) return { modified: false, mode: "none", normalizedDesired: null, normalizedLive: null, predictedLive: null, ignoreExtraneous, warnings: [] };
-  const rules = matchingRules([...toRules(opts.ignoreDifferences), ...(opts.settings ? settingsIgnoreDifferences(opts.settings) : [])], resourceIdOf(anchor));
+  const rules = matchingRules([...ignoreRulesOf(opts.ignoreDifferences), ...(opts.settings ? settingsIgnoreDifferences(opts.settings) : [])], resourceIdOf(anchor));
   const owned = managedFieldSets(live, [...new Set(rules.flatMap((r) => r.managedFieldsManagers))]);
   const warnings: string[] = [];
   const normalize = async (obj: JsonObject): Promise<JsonObject> => {

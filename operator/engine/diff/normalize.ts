@@ -3,10 +3,14 @@
 // stringData, aggregated ClusterRole rules, and ignoreDifferences rules (JSON pointers, jq path
 // expressions, fields owned by named managers).
 import { json as jq } from "jq-wasm";
+import type { ResourceIgnoreDifferences } from "../../api/generated/application.js";
 import { gobwasMatch } from "../../util/glob.js";
 import type { CompareOptions, ResolvedIgnoreDifferences } from "../settings.js";
 import { isObject, removeFieldSet, removePointer, type Json, type JsonObject } from "./fields.js";
 import { errorFirstLine, errorMessage } from "../../util/index.js";
+
+/** App-level spec.ignoreDifferences entry (the Application CRD's shape). */
+export type IgnoreDifferencesEntry = ResourceIgnoreDifferences;
 
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -68,6 +72,19 @@ export function preNormalize(obj: JsonObject, compare: CompareOptions): void {
     // The aggregation controller fills rules in; they are not ours to compare.
     delete obj.rules;
   }
+}
+
+/** App-level spec.ignoreDifferences entries as resolved rules. */
+export function ignoreRulesOf(entries: IgnoreDifferencesEntry[] | undefined): ResolvedIgnoreDifferences[] {
+  return (entries ?? []).map((e) => ({
+    group: e.group ?? "",
+    kind: e.kind,
+    name: e.name,
+    namespace: e.namespace,
+    jsonPointers: e.jsonPointers ?? [],
+    jqPathExpressions: e.jqPathExpressions ?? [],
+    managedFieldsManagers: e.managedFieldsManagers ?? [],
+  }));
 }
 
 /** Rules that apply to a resource: group/kind globs ("*" for all), exact name/namespace when set. */

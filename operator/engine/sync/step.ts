@@ -325,6 +325,7 @@ function hookCreateAction(t: SyncTask, dryRun: boolean): SyncAction {
   if (!finalizers.includes(FINALIZER_HOOK)) finalizers.push(FINALIZER_HOOK);
   a.object = { ...target, metadata: { ...target.metadata, finalizers } };
   a.deleteBeforeCreate = t.live !== undefined && (t.deletePolicies ?? []).includes("BeforeHookCreation");
+  if (t.options.validate === false) a.validate = false;
   return a;
 }
 
