@@ -143,7 +143,7 @@ export class OperationReconciler {
     const invalid = invalidSyncTasks({
       targets: target, isNamespaced, projectName,
       project: this.env.projectOf(app)?.spec,
-      destination: { server: dest.cluster.server, name: dest.cluster.name },
+      destination: dest.cluster, clusters: this.env.clusters.list(),
       clusterAdmits: (ns) => clusterAdmits(dest.cluster, ns),
       failOnSharedResource: parseSyncOptions(app.spec.syncPolicy?.syncOptions).options.failOnSharedResource === true
         || parseSyncOptions(syncOp.syncOptions).options.failOnSharedResource === true,
@@ -263,7 +263,7 @@ export class OperationReconciler {
   private operationRefusal(opApp: ApplicationObject): string | undefined {
     const projectName = opApp.spec.project || "default";
     if (!this.env.projectOf(opApp)) return missingProjectMessage(projectName);
-    const problems = validateSpec(opApp, (name) => this.env.project(name), (d) => this.env.clusters.resolve(d));
+    const problems = validateSpec(opApp, (name) => this.env.project(name), (d) => this.env.clusters.resolve(d), () => this.env.clusters.list());
     return problems.length > 0 ? problems.map((p) => `${ApplicationConditionType.InvalidSpecError}: ${p}`).join(";") : undefined;
   }
 
