@@ -286,7 +286,7 @@ export const SYNC_OPTIONS: readonly OptionSupport[] = [
   { option: "Validate=false", status: "not yet", issue: TENANCY, note: "parsed; the apply is still sent with field validation" },
   { option: "ServerSideApply=true", status: "honoured", modules: [STEP], note: "Hawser always applies server-side (field manager `hawser`)" },
   { option: "ServerSideApply=false", status: "not yet", issue: TENANCY, note: "parsed; applies stay server-side until issue 12 decides" },
-  { option: "ClientSideApplyMigration=false", status: "not yet", issue: TENANCY, note: "no client-side-apply migration exists to turn off yet" },
+  { option: "ClientSideApplyMigration=false", status: "honoured", modules: ["operator/engine/sync/csa-migration.ts", "operator/controllers/application/csa-migration.ts"], note: "the migration is on by default: before applying an existing object, the fields an `Update` entry of `kubectl-client-side-apply` (or the manager in the Application's `argocd.argoproj.io/client-side-apply-migration-manager`) owns move to Hawser's `Apply` entry, so a field later removed from git is removed; this option turns it off" },
   { option: "RespectIgnoreDifferences=true", status: "not yet", issue: TENANCY, note: "parsed; ignored fields are still applied from git" },
   { option: "timeout.reconcile=<duration>", status: "honoured", modules: ["operator/engine/sync/annotations.ts", "operator/controllers/application/refresh.ts"], note: "Hawser's own: this app's refresh interval" },
 ];

@@ -11,7 +11,13 @@ import { UnknownKindError } from "../../kube/discovery.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage } from "../../util/index.js";
 import type { DestinationClient, WriteLimiter } from "./destinations.js";
+import { migrateClientSideApply } from "./csa-migration.js";
 
+
+export interface ExecuteOptions {
+  /** ClientSideApplyMigration: the client-side manager whose fields move to Hawser; undefined: off. */
+  csaMigrationManager?: string;
+}
 
 export interface ActionOutcome {
   taskId: string;
@@ -23,7 +29,7 @@ function apiVersionOf(a: SyncAction): string {
   return a.ref.group ? `${a.ref.group}/${a.version}` : a.version;
 }
 
-async function runAction(client: DestinationClient, a: SyncAction, live: (a: SyncAction) => KubeObject | undefined): Promise<string> {
+async function runAction(client: DestinationClient, a: SyncAction, live: (a: SyncAction) => KubeObject | undefined, opts: ExecuteOptions): Promise<string> {
   const ref = { apiVersion: apiVersionOf(a), kind: a.ref.kind, name: a.ref.name, namespace: a.ref.namespace || undefined };
   if (a.skipIfKindUnknown && a.dryRun) {
     // SkipDryRunOnMissingResource, or a CR whose CRD this very sync installs.
@@ -50,6 +56,8 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
         await client.create(obj, { dryRun: a.dryRun, fieldManager: FIELD_MANAGER });
         return a.dryRun ? "created (dry run)" : "created";
       }
+      // Only objects that exist can carry client-side ownership; the cache says which without a read.
+      if (!a.dryRun && opts.csaMigrationManager && live(a)) await migrateClientSideApply(client, ref, opts.csaMigrationManager);
       if (a.force && !a.dryRun) {
         // Force=true: delete and re-create when the apply is refused (immutable fields).
         try {
@@ -106,9 +114,9 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
   }
 }
 
-async function runOne(client: DestinationClient, a: SyncAction, limiter: WriteLimiter, live: (a: SyncAction) => KubeObject | undefined): Promise<ActionOutcome> {
+async function runOne(client: DestinationClient, a: SyncAction, limiter: WriteLimiter, live: (a: SyncAction) => KubeObject | undefined, opts: ExecuteOptions): Promise<ActionOutcome> {
   try {
-    const message = await limiter.run(() => runAction(client, a, live));
+    const message = await limiter.run(() => runAction(client, a, live, opts));
     return { taskId: a.taskId, ok: true, message };
   } catch (err) {
     if (err instanceof KubeApiError && err.isNotFound && (a.type === "prune" || a.type === "delete-hook" || a.type === "finalize-hook")) {
@@ -145,12 +153,13 @@ export async function executeActions(
   actions: readonly SyncAction[],
   limiter: WriteLimiter,
   live: (a: SyncAction) => KubeObject | undefined,
+  opts: ExecuteOptions = {},
 ): Promise<ActionOutcome[]> {
   const byTask = new Map<string, number[]>();
   actions.forEach((a, i) => byTask.set(a.taskId, [...(byTask.get(a.taskId) ?? []), i]));
   const outcomes: ActionOutcome[] = new Array<ActionOutcome>(actions.length);
   await Promise.all([...byTask.values()].map(async (indexes) => {
-    for (const i of indexes) outcomes[i] = await runOne(client, actions[i]!, limiter, live);
+    for (const i of indexes) outcomes[i] = await runOne(client, actions[i]!, limiter, live, opts);
   }));
   return outcomes;
 }

@@ -31,6 +31,7 @@ import { errorMessage, splitApiVersion } from "../../util/index.js";
 import type { AppContext } from "./context.js";
 import type { Destination, DestinationCache } from "./destinations.js";
 import { executeActions } from "./executor.js";
+import { csaMigrationManager } from "../../engine/sync/csa-migration.js";
 
 type AppStatus = NonNullable<Application["status"]>;
 
@@ -225,7 +226,8 @@ export class OperationReconciler {
       }
     }
     const outcomes = step.actions.length > 0
-      ? await executeActions(dest.client, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name))
+      ? await executeActions(dest.client, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name),
+        { csaMigrationManager: csaMigrationManager(app, syncOp.syncOptions) })
       : [];
     const next = recordActionOutcomes(step.state, outcomes);
     // Which (phase, wave) steps this pass acted on: crash-recovery tests read these lines.
