@@ -7,7 +7,6 @@
 // the migration is what removes it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +16,7 @@ import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
 import { loadKubeConfig } from "../../operator/operator.js";
 import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
+import { kubectl } from "../support/kubectl.js";
 import { startGitServer } from "../support/git-server.js";
 import { startOperatorProcess } from "../support/operator-process.js";
 
@@ -37,15 +37,6 @@ function manifests(withRemovedFields: boolean): string {
     },
   };
   return `${stringify(configMap)}---\n${stringify(deployment)}`;
-}
-
-function kubectl(kubeconfig: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile("kubectl", ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`kubectl ${args.join(" ")}: ${stderr || err.message}`));
-      else resolve(stdout);
-    });
-  });
 }
 
 test("objects applied client-side by kubectl, adopted by Hawser: a field removed from git is removed, nothing else changes", async (t) => {
