@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes control-plane binaries (kube-apiserver, kube-controller-manager,
-# kube-scheduler), kwok, and the config-management tools (helm, kustomize, jsonnet) from Go modules,
-# once, into ~/.cache/hawser/bin/<component>-<version>/. Re-running is a no-op when the binaries exist.
+# kube-scheduler), kubectl (tests use its client-side apply), kwok, and the config-management tools
+# (helm, kustomize, jsonnet) from Go modules, once, into ~/.cache/hawser/bin/<component>-<version>/. Re-running is a no-op when the binaries exist.
 # No Docker and no prebuilt downloads are needed: only the Go module proxy.
 set -euo pipefail
 
@@ -73,6 +73,38 @@ GO
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
 }
 
+# kubectl of the same Kubernetes version, into the same directory: the e2e tests use its
+# client-side apply (the migration path from Argo CD). Its own module directory and check, so a
+# machine with the control plane already built only builds kubectl.
+build_kubectl() {
+  local out="$BIN_ROOT/kubernetes-v$K8S_VERSION"
+  if [[ -x "$out/kubectl" ]]; then log "kubectl v$K8S_VERSION already built in $out"; return; fi
+  local minor="${K8S_VERSION#*.}"; minor="${minor%%.*}"
+  local staging="0.${K8S_VERSION#*.}"
+  local work="$CACHE/build/kubectl-v$K8S_VERSION"
+  rm -rf "$work"; mkdir -p "$work" "$out"
+  local gomod
+  gomod=$(cd "$work" && go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  {
+    echo "module hawser.local/k8s-kubectl"
+    echo "go 1.26.0"
+    echo "require k8s.io/kubernetes v$K8S_VERSION"
+    echo "replace ("
+    grep -oE 'k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$gomod" \
+      | awk -v v="v$staging" '{print "  " $1 " => " $1 " " v}'
+    echo ")"
+  } > "$work/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "k8s.io/kubernetes/cmd/kubectl"\n' > "$work/tools.go"
+  (cd "$work" && go mod tidy)
+  local ld=""
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+  done
+  log "building kubectl v$K8S_VERSION"
+  (cd "$work" && go build -trimpath -p "$PARALLEL" -ldflags "-s -w$ld" -o "$out/kubectl.tmp" k8s.io/kubernetes/cmd/kubectl)
+  mv "$out/kubectl.tmp" "$out/kubectl"
+}
+
 # go install of a module that has no replace directives, into its own versioned directory.
 install_tool() {
   local name="$1" pkg="$2" version="$3" binname="$4"
@@ -106,6 +138,7 @@ build_gotemplate() {
 want="${1:-all}"
 case "$want" in
   kubernetes) build_kubernetes ;;
+  kubectl) build_kubectl ;;
   kwok) install_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" kwok ;;
   gotemplate) build_gotemplate ;;
   versions)
@@ -120,10 +153,11 @@ case "$want" in
   all)
     install_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" kwok
     build_kubernetes
+    build_kubectl
     install_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" helm
     install_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" kustomize
     install_tool jsonnet github.com/google/go-jsonnet/cmd/jsonnet "$JSONNET_VERSION" jsonnet
     build_gotemplate ;;
-  *) echo "usage: $0 [all|kubernetes|kwok|tools|gotemplate|versions]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|kubernetes|kubectl|kwok|tools|gotemplate|versions]" >&2; exit 2 ;;
 esac
 log "done"

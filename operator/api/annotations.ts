@@ -19,6 +19,7 @@ export const ARGO_API_VERSION = "argoproj.io/v1alpha1";
 
 // Sync engine keys (gitops-engine pkg/sync/common/types.go, Helm's hook annotations).
 export const ANNOTATION_DELETION_APPROVED = "argocd.argoproj.io/deletion-approved";
+export const ANNOTATION_CSA_MIGRATION_MANAGER = "argocd.argoproj.io/client-side-apply-migration-manager";
 export const FINALIZER_HOOK = "argocd.argoproj.io/hook-finalizer";
 export const HELM_ANNOTATION_HOOK = "helm.sh/hook";
 export const HELM_ANNOTATION_HOOK_WEIGHT = "helm.sh/hook-weight";

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateApplication } from "./validate.js";
+import { resolveDestination, type ClusterEntry } from "../cluster/clusters.js";
 import type { ApplicationObject } from "./types.js";
 
 const projects: Record<string, Record<string, unknown>> = {
@@ -54,4 +55,30 @@ test("the project's source repositories and destinations are enforced", () => {
     "application destination server 'https://kubernetes.default.svc' and namespace 'kube-system' do not match any of the allowed destinations in project 'team-a'",
     "application repo https://elsewhere.example/r.git is not permitted in project 'team-a'",
   ]);
+});
+
+test("permitOnlyProjectScopedClusters: the project's own cluster passes, another project's or an unscoped one is refused", () => {
+  const clusters: ClusterEntry[] = [
+    { name: "in-cluster", server: "https://kubernetes.default.svc", namespaces: [], clusterResources: true, config: {} },
+    { secretName: "c-team", name: "team-cluster", server: "https://team.example", namespaces: [], clusterResources: false, project: "scoped", config: {} },
+    { secretName: "c-other", name: "other-cluster", server: "https://other.example", namespaces: [], clusterResources: false, project: "someone-else", config: {} },
+    { secretName: "c-narrow", name: "narrow-cluster", server: "https://narrow.example", namespaces: [], clusterResources: false, project: "narrow", config: {} },
+  ];
+  const scopedProjects: Record<string, Record<string, unknown>> = {
+    scoped: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], permitOnlyProjectScopedClusters: true },
+    narrow: { sourceRepos: ["*"], destinations: [{ server: "https://kubernetes.default.svc", namespace: "*" }] },
+  };
+  const lookup = (name: string) => (scopedProjects[name] ? { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name }, spec: scopedProjects[name] } : undefined);
+  const messages = (project: string, destination: { server?: string; name?: string }): string[] => validateApplication({
+    app: app({ ...valid, project, destination: { ...destination, namespace: "x" } }), project: lookup, controllerNamespace: "argocd", now: () => "T",
+    resolveDestination: (d) => resolveDestination(d, clusters), clusters: () => clusters,
+  }).status.conditions?.map((c) => c.message) ?? [];
+  assert.deepEqual(messages("scoped", { name: "team-cluster" }), [], "a cluster scoped to the project is permitted");
+  assert.deepEqual(messages("scoped", { server: "https://other.example" }), [
+    "cluster 'other-cluster' (https://other.example) is scoped to project 'someone-else'; project 'scoped' sets permitOnlyProjectScopedClusters, so only clusters whose Secret has project: scoped are permitted",
+  ], "another project's cluster is refused");
+  assert.match(messages("scoped", { name: "in-cluster" }).join("\n"), /cluster 'in-cluster' .* is not scoped to any project/, "an unscoped cluster is refused");
+  assert.deepEqual(messages("narrow", { name: "narrow-cluster" }), [
+    "application destination name 'narrow-cluster' and namespace 'x' do not match any of the allowed destinations in project 'narrow'",
+  ], "scoping alone does not make a cluster a destination of a project that does not list it");
 });

@@ -3,7 +3,7 @@
 // and the live cluster builds on it; an operation re-checks the same rules before it writes.
 // Pure: it receives what it needs and returns the status.
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../api/conditions.js";
-import { isDestinationPermitted, isSourcePermitted, validateProjectSpec, type ProjectPolicySpec } from "../engine/project.js";
+import { isClusterPermitted, isDestinationPermitted, isSourcePermitted, unscopedClusterMessage, validateProjectSpec, type ClusterRef, type ProjectPolicySpec } from "../engine/project.js";
 import type { DestinationResolution } from "../cluster/clusters.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
@@ -15,6 +15,8 @@ export interface ValidationInputs {
   now: () => string;
   /** Resolves the destination against the registered clusters; without it any destination is taken as is. */
   resolveDestination?: (dest: { server?: string; name?: string }) => DestinationResolution;
+  /** Every registered cluster, for permitOnlyProjectScopedClusters; without it only the resolved one counts. */
+  clusters?: () => readonly ClusterRef[];
 }
 
 export interface ValidationOutcome {
@@ -28,6 +30,7 @@ export function validateSpec(
   app: ApplicationObject,
   project: (name: string) => AppProjectObject | undefined,
   resolveDestination?: ValidationInputs["resolveDestination"],
+  clusters?: ValidationInputs["clusters"],
 ): string[] {
   const problems: string[] = [];
   const projectName = app.spec.project || "default";
@@ -54,17 +57,23 @@ export function validateSpec(
   if (dest && (dest.server || dest.name) && !(dest.server && dest.name)) {
     // Argo checks the project against both the server and the name of the resolved cluster.
     let checked: { server?: string; name?: string; namespace?: string } = dest;
+    let cluster: ClusterRef | undefined;
     if (resolveDestination) {
       const resolved = resolveDestination(dest);
       if (!resolved.ok) {
         problems.push(resolved.message);
         return problems;
       }
-      checked = { server: resolved.cluster.server, name: resolved.cluster.name, namespace: dest.namespace };
+      cluster = resolved.cluster;
+      checked = { server: cluster.server, name: cluster.name, namespace: dest.namespace };
     }
     if (proj && !isDestinationPermitted(policy, checked)) {
       const where = dest.server ? `server '${dest.server}'` : `name '${dest.name}'`;
       problems.push(`application destination ${where} and namespace '${dest.namespace ?? ""}' do not match any of the allowed destinations in project '${projectName}'`);
+    } else if (proj) {
+      // Fails closed: an unresolved destination has no known scope.
+      const ref = cluster ?? { server: dest.server ?? "", name: dest.name ?? "" };
+      if (!isClusterPermitted(policy, projectName, ref, clusters?.() ?? (cluster ? [cluster] : []))) problems.push(unscopedClusterMessage(projectName, ref));
     }
   }
   return problems;
@@ -72,7 +81,7 @@ export function validateSpec(
 
 export function validateApplication(inputs: ValidationInputs): ValidationOutcome {
   const { app } = inputs;
-  const problems = validateSpec(app, inputs.project, inputs.resolveDestination);
+  const problems = validateSpec(app, inputs.project, inputs.resolveDestination, inputs.clusters);
   const previous = app.status?.conditions ?? [];
   const conditions = setConditions(
     previous,

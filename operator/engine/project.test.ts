@@ -1,6 +1,6 @@
-import { test } from "node:test";
+import { describe, it, test } from "node:test";
 import assert from "node:assert/strict";
-import { isDestinationPermitted, isResourcePermitted, isSourcePermitted, validateProjectSpec, type ProjectPolicySpec } from "./project.js";
+import { isClusterPermitted, isDestinationPermitted, isResourcePermitted, isSourcePermitted, unscopedClusterMessage, validateProjectSpec, type ClusterRef, type ProjectPolicySpec } from "./project.js";
 
 // seed 000/appproject-backend-team.yaml
 const backend: ProjectPolicySpec = {
@@ -57,4 +57,35 @@ test("resource kinds: cluster-scoped need the whitelist; namespaced are open unl
 test("!* is an invalid pattern", () => {
   assert.deepEqual(validateProjectSpec(backend), []);
   assert.equal(validateProjectSpec({ sourceRepos: ["!*"] }).length, 1);
+});
+
+describe("permitOnlyProjectScopedClusters", () => {
+  const prod: ClusterRef = { server: "https://prod.example", name: "prod", project: "team" };
+  const other: ClusterRef = { server: "https://other.example", name: "other", project: "elsewhere" };
+  const shared: ClusterRef = { server: "https://shared.example", name: "shared" };
+  const clusters = [prod, other, shared];
+  const strict: ProjectPolicySpec = { destinations: [{ server: "*", namespace: "*" }], permitOnlyProjectScopedClusters: true };
+
+  it("without the flag every cluster passes, scoped or not (the destinations decide)", () => {
+    const loose: ProjectPolicySpec = { destinations: [{ server: "*", namespace: "*" }] };
+    for (const c of clusters) assert.equal(isClusterPermitted(loose, "team", c, clusters), true, `${c.name} passes without the flag`);
+  });
+  it("with the flag only the project's own clusters pass", () => {
+    assert.equal(isClusterPermitted(strict, "team", prod, clusters), true, "scoped to team");
+    assert.equal(isClusterPermitted(strict, "team", other, clusters), false, "scoped to another project");
+    assert.equal(isClusterPermitted(strict, "team", shared, clusters), false, "not scoped at all");
+    assert.equal(isClusterPermitted(strict, "team", prod, []), false, "fails closed when no cluster is known");
+  });
+  it("matches the project's clusters by name or server, as Argo does", () => {
+    const renamed: ClusterRef = { server: prod.server, name: "prod-alias" };
+    assert.equal(isClusterPermitted(strict, "team", renamed, clusters), true, "same server as a team cluster");
+  });
+  it("scoping a cluster does not add it to the project's destinations", () => {
+    const narrow: ProjectPolicySpec = { destinations: [{ server: "https://shared.example", namespace: "*" }], permitOnlyProjectScopedClusters: true };
+    assert.equal(isDestinationPermitted(narrow, { ...prod, namespace: "x" }), false, "not listed: refused by the destination rules");
+  });
+  it("names the cluster, its scope and the flag in the message", () => {
+    assert.match(unscopedClusterMessage("team", other), /cluster 'other' \(https:\/\/other\.example\) is scoped to project 'elsewhere'.*permitOnlyProjectScopedClusters/);
+    assert.match(unscopedClusterMessage("team", shared), /is not scoped to any project/);
+  });
 });

@@ -13,7 +13,11 @@ export interface ProjectPolicySpec {
   clusterResourceBlacklist?: GroupKindRule[] | null;
   namespaceResourceWhitelist?: GroupKindRule[] | null;
   namespaceResourceBlacklist?: GroupKindRule[] | null;
+  permitOnlyProjectScopedClusters?: boolean;
 }
+
+/** A registered destination cluster; `project` is set when its cluster Secret scopes it to one. */
+export interface ClusterRef { server: string; name: string; project?: string }
 
 /** Normalises a repository URL for comparison as Argo does: lowercase, no `.git`, no trailing slash. */
 export function normalizeRepoUrl(url: string): string {
@@ -73,6 +77,23 @@ export function isDestinationPermitted(spec: ProjectPolicySpec, dest: ProjectDes
     else if (!nsMatched && isDeny(rule.namespace) && serverMatched) return false;
   }
   return anyMatched;
+}
+
+/**
+ * permitOnlyProjectScopedClusters: on top of the destination rules, the cluster must be scoped to
+ * this project, i.e. one of its clusters has the destination's name or server (Argo's
+ * IsDestinationPermitted). Scoping alone never permits a destination the rules do not list, and
+ * without the flag a scoped cluster is checked like any other, as in Argo.
+ */
+export function isClusterPermitted(spec: ProjectPolicySpec, projectName: string, dest: ClusterRef, clusters: readonly ClusterRef[]): boolean {
+  if (spec.permitOnlyProjectScopedClusters !== true) return true;
+  return clusters.some((c) => c.project === projectName && (c.name === dest.name || c.server === dest.server));
+}
+
+/** The message when permitOnlyProjectScopedClusters refuses a cluster (names what to change). */
+export function unscopedClusterMessage(projectName: string, dest: ClusterRef): string {
+  const scope = dest.project ? `is scoped to project '${dest.project}'` : "is not scoped to any project";
+  return `cluster '${dest.name}' (${dest.server}) ${scope}; project '${projectName}' sets permitOnlyProjectScopedClusters, so only clusters whose Secret has project: ${projectName} are permitted`;
 }
 
 function ruleMatches(rule: GroupKindRule, group: string, kind: string, name?: string): boolean {

@@ -39,7 +39,7 @@ export interface ObjectCache<T> {
 export type AppClient = Pick<KubeClient, "get" | "patch">;
 
 /** Resolves a destination against the registered clusters: the ClusterRegistry in production. */
-export type ClusterResolver = Pick<ClusterRegistry, "resolve">;
+export type ClusterResolver = Pick<ClusterRegistry, "resolve" | "list">;
 
 /** Where the reconcilers record Kubernetes Events: the EventRecorder in production. */
 export type EventSink = Pick<EventRecorder, "record">;

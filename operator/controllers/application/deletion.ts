@@ -93,7 +93,7 @@ export class DeletionReconciler {
         // Delete hooks are created like sync tasks, so they pass the same project checks first.
         const invalid = invalidSyncTasks({
           targets: [...found.preDelete, ...found.postDelete], isNamespaced, projectName: app.spec.project || "default",
-          project: this.env.projectOf(app)?.spec, destination: { server: dest.cluster.server, name: dest.cluster.name },
+          project: this.env.projectOf(app)?.spec, destination: dest.cluster, clusters: this.env.clusters.list(),
           clusterAdmits: (ns) => clusterAdmits(dest.cluster, ns),
         });
         if (invalid.length > 0) renderError = `one or more synchronization tasks are not valid: ${invalid.join("; ")}`;

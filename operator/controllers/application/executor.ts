@@ -12,7 +12,13 @@ import { UnknownKindError } from "../../kube/discovery.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage } from "../../util/index.js";
 import type { DestinationClient, WriteLimiter } from "./destinations.js";
+import { migrateClientSideApply } from "./csa-migration.js";
 
+
+export interface ExecuteOptions {
+  /** ClientSideApplyMigration: the client-side manager whose fields move to Hawser; undefined: off. */
+  csaMigrationManager?: string;
+}
 
 export interface ActionOutcome {
   taskId: string;
@@ -24,7 +30,7 @@ function apiVersionOf(a: SyncAction): string {
   return a.ref.group ? `${a.ref.group}/${a.version}` : a.version;
 }
 
-async function runAction(client: DestinationClient, a: SyncAction, live: (a: SyncAction) => KubeObject | undefined): Promise<string> {
+async function runAction(client: DestinationClient, a: SyncAction, live: (a: SyncAction) => KubeObject | undefined, opts: ExecuteOptions): Promise<string> {
   const ref = { apiVersion: apiVersionOf(a), kind: a.ref.kind, name: a.ref.name, namespace: a.ref.namespace || undefined };
   if (a.skipIfKindUnknown && a.dryRun) {
     // SkipDryRunOnMissingResource, or a CR whose CRD this very sync installs.
@@ -76,6 +82,8 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
         await client.create(obj, { ...write, dryRun: a.dryRun });
         return a.dryRun ? "created (dry run)" : "created";
       }
+      // Only objects that exist can carry client-side ownership; the cache says which without a read.
+      if (!a.dryRun && opts.csaMigrationManager && live(a)) await migrateClientSideApply(client, ref, opts.csaMigrationManager);
       // A server-side apply refuses unknown fields whatever fieldValidation says, so with
       // Validate=false they are dropped first, as the apiserver drops them from a create or update.
       const applied = a.validate === false ? await withoutUnknownFields(client, obj, write) : obj;
@@ -196,9 +204,9 @@ async function deleteAndWait(client: DestinationClient, ref: ObjectRef, uid: str
   throw new Error(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name} was deleted for a forced replace but is still there after 30s (finalizers?)`);
 }
 
-async function runOne(client: DestinationClient, a: SyncAction, limiter: WriteLimiter, live: (a: SyncAction) => KubeObject | undefined): Promise<ActionOutcome> {
+async function runOne(client: DestinationClient, a: SyncAction, limiter: WriteLimiter, live: (a: SyncAction) => KubeObject | undefined, opts: ExecuteOptions): Promise<ActionOutcome> {
   try {
-    const message = await limiter.run(() => runAction(client, a, live));
+    const message = await limiter.run(() => runAction(client, a, live, opts));
     return { taskId: a.taskId, ok: true, message };
   } catch (err) {
     if (err instanceof KubeApiError && err.isNotFound && (a.type === "prune" || a.type === "delete-hook" || a.type === "finalize-hook")) {
@@ -235,12 +243,13 @@ export async function executeActions(
   actions: readonly SyncAction[],
   limiter: WriteLimiter,
   live: (a: SyncAction) => KubeObject | undefined,
+  opts: ExecuteOptions = {},
 ): Promise<ActionOutcome[]> {
   const byTask = new Map<string, number[]>();
   actions.forEach((a, i) => byTask.set(a.taskId, [...(byTask.get(a.taskId) ?? []), i]));
   const outcomes: ActionOutcome[] = new Array<ActionOutcome>(actions.length);
   await Promise.all([...byTask.values()].map(async (indexes) => {
-    for (const i of indexes) outcomes[i] = await runOne(client, actions[i]!, limiter, live);
+    for (const i of indexes) outcomes[i] = await runOne(client, actions[i]!, limiter, live, opts);
   }));
   return outcomes;
 }

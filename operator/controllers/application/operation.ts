@@ -32,6 +32,7 @@ import { errorMessage, splitApiVersion } from "../../util/index.js";
 import type { AppContext } from "./context.js";
 import type { Destination, DestinationCache } from "./destinations.js";
 import { executeActions } from "./executor.js";
+import { csaMigrationManager } from "../../engine/sync/csa-migration.js";
 
 type AppStatus = NonNullable<Application["status"]>;
 
@@ -144,7 +145,7 @@ export class OperationReconciler {
     const invalid = invalidSyncTasks({
       targets: target, isNamespaced, projectName,
       project: this.env.projectOf(app)?.spec,
-      destination: { server: dest.cluster.server, name: dest.cluster.name },
+      destination: dest.cluster, clusters: this.env.clusters.list(),
       clusterAdmits: (ns) => clusterAdmits(dest.cluster, ns),
       failOnSharedResource: parseSyncOptions(app.spec.syncPolicy?.syncOptions).options.failOnSharedResource === true
         || parseSyncOptions(syncOp.syncOptions).options.failOnSharedResource === true,
@@ -233,7 +234,8 @@ export class OperationReconciler {
       }
     }
     const outcomes = step.actions.length > 0
-      ? await executeActions(dest.client, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name))
+      ? await executeActions(dest.client, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name),
+        { csaMigrationManager: csaMigrationManager(app, syncOp.syncOptions) })
       : [];
     const next = recordActionOutcomes(step.state, outcomes);
     // Which (phase, wave) steps this pass acted on: crash-recovery tests read these lines.
@@ -271,7 +273,7 @@ export class OperationReconciler {
   private operationRefusal(opApp: ApplicationObject): string | undefined {
     const projectName = opApp.spec.project || "default";
     if (!this.env.projectOf(opApp)) return missingProjectMessage(projectName);
-    const problems = validateSpec(opApp, (name) => this.env.project(name), (d) => this.env.clusters.resolve(d));
+    const problems = validateSpec(opApp, (name) => this.env.project(name), (d) => this.env.clusters.resolve(d), () => this.env.clusters.list());
     return problems.length > 0 ? problems.map((p) => `${ApplicationConditionType.InvalidSpecError}: ${p}`).join(";") : undefined;
   }
 

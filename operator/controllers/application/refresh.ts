@@ -69,6 +69,7 @@ export class RefreshReconciler {
     const validated = validateApplication({
       app, project: (name) => this.env.project(name), controllerNamespace: this.env.opts.namespace, now: () => now,
       resolveDestination: (d) => this.env.clusters.resolve(d),
+      clusters: () => this.env.clusters.list(),
     });
     for (const c of validated.newErrors) void this.env.opts.events?.record(app, "Warning", c.type, c.message);
     const status: AppStatus = { ...(validated.status as AppStatus) };

@@ -57,6 +57,16 @@ describe("invalidSyncTasks", () => {
     assert.deepEqual(invalidSyncTasks({ ...base, project: namespacedOnly, targets: [widgetCrd("Cluster"), widget()] }),
       ["resource example.com:Widget is not permitted in project team"], "cluster-scoped per its CRD, which the project forbids");
   });
+  it("refuses every task on a cluster not scoped to a project with permitOnlyProjectScopedClusters", () => {
+    const project = { ...base.project, permitOnlyProjectScopedClusters: true };
+    const scoped = { server: "https://team.example", name: "team-cluster", project: "team" };
+    const foreign = { server: "https://other.example", name: "other", project: "elsewhere" };
+    assert.deepEqual(invalidSyncTasks({ ...base, project, destination: scoped, targets: [cm("a", "x")] }), [], "the project's own cluster");
+    const refused = invalidSyncTasks({ ...base, project, destination: foreign, clusters: [scoped, foreign], targets: [cm("a", "x"), ns("x")] });
+    assert.equal(refused.length, 1, "one message for the whole sync");
+    assert.match(refused[0] ?? "", /cluster 'other' .* is scoped to project 'elsewhere'/, "names the cluster and its project");
+    assert.equal(invalidSyncTasks({ ...base, project, targets: [cm("a", "x")] }).length, 1, "an unscoped cluster is refused too");
+  });
   it("decides which live objects an app of the project may touch", () => {
     const dest = { server: "https://kubernetes.default.svc", name: "in-cluster" };
     const project = { destinations: [{ server: "*", namespace: "team-a" }], clusterResourceWhitelist: [] };

@@ -6,7 +6,7 @@
 // It fails closed: without a loaded project every task is refused, and a kind that discovery does
 // not know is classified from a CRD in the same sync; when nothing can classify it, it passes only
 // if the project would allow it both as a namespaced and as a cluster-scoped kind.
-import { isDestinationPermitted, isResourcePermitted, type ProjectPolicySpec } from "../project.js";
+import { isClusterPermitted, isDestinationPermitted, isResourcePermitted, unscopedClusterMessage, type ClusterRef, type ProjectPolicySpec } from "../project.js";
 import { describeObject } from "./annotations.js";
 import { type KubeObject } from "./types.js";
 import { splitApiVersion } from "../../util/index.js";
@@ -18,8 +18,10 @@ export interface TaskValidationInput {
   projectName: string;
   /** The loaded project; undefined when it does not exist (every task is then refused). */
   project: ProjectPolicySpec | undefined;
-  /** The resolved destination cluster. */
-  destination: { server: string; name: string };
+  /** The resolved destination cluster (with its Secret's `project`, if any). */
+  destination: ClusterRef;
+  /** Every registered cluster, for permitOnlyProjectScopedClusters; without it only the destination counts. */
+  clusters?: readonly ClusterRef[];
   /** The cluster Secret's namespace limit: a message when the namespace is not managed. */
   clusterAdmits?: (namespace: string | undefined) => string | undefined;
   failOnSharedResource?: boolean;
@@ -48,6 +50,10 @@ function crdScopes(targets: readonly KubeObject[]): Map<string, boolean> {
 export function invalidSyncTasks(input: TaskValidationInput): string[] {
   const project = input.project;
   if (!project) return [missingProjectMessage(input.projectName)];
+  // Argo checks the cluster with every task; it is the same for all of them, so once.
+  if (!isClusterPermitted(project, input.projectName, input.destination, input.clusters ?? [input.destination])) {
+    return [unscopedClusterMessage(input.projectName, input.destination)];
+  }
   const problems: string[] = [];
   const declared = crdScopes(input.targets);
   for (const obj of input.targets) {

@@ -115,7 +115,7 @@ export class World {
       { client: cluster, namespace: CONTROL_NAMESPACE, resyncMs: 0, resyncJitterMs: 0, log: this.log.logger, events, repos, waveDelayMs: 0 },
       cluster.objectCache<ApplicationObject>(ARGO_API_VERSION, "Application"),
       cluster.objectCache<AppProjectObject>(ARGO_API_VERSION, "AppProject"),
-      { resolve: (d) => resolveDestination(d, [IN_CLUSTER]) },
+      { resolve: (d) => resolveDestination(d, [IN_CLUSTER]), list: () => [IN_CLUSTER] },
       destinations, settings, new RenderCache(),
       (key) => this.refreshRequests.push(key),
     );
