@@ -130,10 +130,10 @@ export const SETTING_KEYS: readonly SettingKey[] = [
 
   // argocd-cmd-params-cm: application controller
   notYet(PARAMS, "application.namespaces", TENANCY, "Applications are read from the control namespace only"),
-  notYet(PARAMS, "controller.status.processors", TENANCY, "flag `--status-processors` today"),
-  notYet(PARAMS, "controller.operation.processors", TENANCY, "flag `--operation-processors` today"),
-  notYet(PARAMS, "controller.diff.server.side", TENANCY, "flag `--server-side-diff-enabled` today"),
-  notYet(PARAMS, "controller.log.level", TENANCY, "flag `--log-level` today"),
+  honoured(PARAMS, "controller.status.processors", [CONFIG, "operator/operator.ts"], "refresh workers; `--status-processors` wins when given"),
+  honoured(PARAMS, "controller.operation.processors", [CONFIG, "operator/operator.ts"], "sync workers; `--operation-processors` wins when given"),
+  honoured(PARAMS, "controller.diff.server.side", [CONFIG, "operator/operator.ts"], "server-side diff for every app; `--server-side-diff-enabled` wins when given"),
+  honoured(PARAMS, "controller.log.level", [CONFIG, "operator/operator.ts"], "the operator's log level (`warning` is `warn`); `--log-level` or HAWSER_LOG_LEVEL wins when given"),
   ignored(PARAMS, "controller.log.format", "Hawser always logs JSON lines"),
   honoured(PARAMS, "controller.self.heal.timeout.seconds", [CONFIG], "fixed self-heal wait (Argo's deprecated form); flags win"),
   honoured(PARAMS, "controller.self.heal.backoff.timeout.seconds", [CONFIG], "first self-heal backoff; flags win"),
@@ -224,7 +224,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "dexserver.disable.tls", API, "SSO through Dex"),
   // argocd-cmd-params-cm: ApplicationSet controller
   notYet(PARAMS, "applicationsetcontroller.namespaces", TENANCY, "ApplicationSets are read from the control namespace only"),
-  notYet(PARAMS, "applicationsetcontroller.concurrent.reconciliations.max", TENANCY, "flag `--appset-processors` today"),
+  honoured(PARAMS, "applicationsetcontroller.concurrent.reconciliations.max", [CONFIG, "operator/operator.ts"], "ApplicationSet workers; `--appset-processors` wins when given"),
   notYet(PARAMS, "applicationsetcontroller.policy", undefined, "each ApplicationSet's syncPolicy.applicationsSync applies; no issue filed"),
   notYet(PARAMS, "applicationsetcontroller.enable.policy.override", undefined, "no issue filed"),
   notYet(PARAMS, "applicationsetcontroller.enable.progressive.syncs", undefined, "RollingSync always runs when a set asks for it; no issue filed"),
