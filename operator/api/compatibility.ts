@@ -53,7 +53,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(CM, "application.sync.impersonation.enabled", TENANCY, "sync impersonation with the project's destinationServiceAccounts"),
   notYet(CM, "application.sync.requireOverridePrivilegeForRevisionSync", API, "an RBAC rule of the API server"),
   notYet(CM, "application.allowedNodeLabels", UI, "node labels shown in the UI"),
-  partly(CM, "cluster.inClusterEnabled", ["operator/cli/appset.ts"], TENANCY, "`hawser appset generate --argocd-cm` reads it; the controllers do not yet"),
+  partly(CM, "cluster.inClusterEnabled", [SETTINGS, "operator/cluster/clusters.ts", "operator/cli/appset.ts"], TENANCY, "`\"false\"`: the Application controller refuses the implicit in-cluster destination (a cluster Secret for it still counts); `hawser appset generate --argocd-cm` reads it; the ApplicationSet controller does not yet"),
   notYet(CM, "globalProjects", undefined, "projects inheriting from label-selected global projects; no issue filed"),
   // argocd-cm: resource customizations, diffing and health
   honoured(CM, "resource.customizations", [SETTINGS], "the legacy YAML blob: health.lua, useOpenLibs, ignoreDifferences (actions: see below)"),

@@ -57,6 +57,12 @@ export interface ArgoSettings {
    */
   reconciliationTimeoutMs?: number;
   reconciliationJitterMs?: number;
+  /**
+   * `cluster.inClusterEnabled`: false hides the implicit in-cluster destination. A value other than
+   * "true" or "false" disables it too (fail closed) and is described in `inClusterError`.
+   */
+  inClusterEnabled: boolean;
+  inClusterError?: string;
   errors: string[];
 }
 
@@ -69,7 +75,7 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
 export function defaultSettings(): ArgoSettings {
   return {
     resourceOverrides: new Map(), compareOptions: { ...DEFAULT_COMPARE_OPTIONS }, resourceExclusions: [], resourceInclusions: [],
-    trackingMethod: "annotation", instanceLabelKey: "app.kubernetes.io/instance", errors: [],
+    trackingMethod: "annotation", instanceLabelKey: "app.kubernetes.io/instance", inClusterEnabled: true, errors: [],
   };
 }
 
@@ -225,6 +231,13 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
     } catch (err) {
       errors.push(`${key}: ${errorMessage(err)}`);
     }
+  }
+  const inCluster = d["cluster.inClusterEnabled"]?.trim();
+  if (inCluster === "false") settings.inClusterEnabled = false;
+  else if (inCluster !== undefined && inCluster !== "" && inCluster !== "true") {
+    settings.inClusterEnabled = false;
+    settings.inClusterError = `cluster.inClusterEnabled must be "true" or "false", got ${JSON.stringify(d["cluster.inClusterEnabled"])}`;
+    errors.push(settings.inClusterError);
   }
   if (d["resource.compareoptions"] !== undefined) settings.compareOptions = parseCompareOptions(d["resource.compareoptions"], errors);
   if (d["resource.exclusions"] !== undefined) settings.resourceExclusions = parseFilteredResources(d["resource.exclusions"], "resource.exclusions", errors);
