@@ -51,9 +51,11 @@ test("self-heal backoff: flags over argocd-cmd-params-cm over Argo's defaults", 
   assert.throws(() => parseCmdParams({ "controller.self.heal.timeout.seconds": "soon" }), /controller\.self\.heal\.timeout\.seconds/);
 });
 
-test("--app-hard-resync is accepted as 0 (seed 003) and refused otherwise", () => {
+test("--app-hard-resync: seconds between hard refreshes, 0 (seed 003, the default) is off", () => {
+  assert.equal((parseOperatorConfig([], {}) as OperatorConfig).appHardResyncMs, 0, "off by default");
   assert.equal((parseOperatorConfig(["--app-hard-resync=0"], {}) as OperatorConfig).appHardResyncMs, 0, "0 accepted");
-  assert.throws(() => parseOperatorConfig(["--app-hard-resync=60"], {}), /not supported/);
+  assert.equal((parseOperatorConfig(["--app-hard-resync=3600"], {}) as OperatorConfig).appHardResyncMs, 3_600_000, "seconds");
+  assert.throws(() => parseOperatorConfig(["--app-hard-resync=soon"], {}), /--app-hard-resync must be a non-negative integer/);
 });
 
 test("out-of-bounds symlinks: off by default; the flag or argocd-cmd-params-cm turns the check off", () => {

@@ -37,7 +37,7 @@ export interface OperatorConfig {
   generatorPackages: string[];
   /** Lua customization trees in Argo's resource_customizations/<group>/<Kind>/ layout. */
   customizationDirs: string[];
-  /** Periodic hard refresh (Argo's --app-hard-resync); 0 = off. Accepted; see the help text. */
+  /** Periodic hard refresh (Argo's --app-hard-resync); 0 = off; argocd-cm timeout.hard.reconciliation wins. */
   appHardResyncMs: number;
   /** Self-heal backoff from flags; argocd-cmd-params-cm fills what the flags leave unset. */
   selfHeal: CmdParams["selfHeal"];
@@ -112,8 +112,9 @@ export const operatorUsage = `usage: hawser operator [flags]
   --plugin-package NAME        load plugins from an installed npm package (repeatable)
   --generator-dir DIR          load ApplicationSet generator modules from DIR (repeatable)
   --generator-package NAME     load generators from an installed npm package (repeatable)
-  --app-hard-resync SECONDS    accepted for Argo compatibility; must be 0 (hard refreshes come from the
-                               refresh annotation; renders are cached by commit and inputs)
+  --app-hard-resync SECONDS    periodic hard refresh of every app (render cache bypassed, repository
+                               re-fetched); 0 turns it off (default 0; argocd-cm timeout.hard.reconciliation,
+                               when set, takes precedence)
   --self-heal-timeout-seconds N         fixed wait between self-heal attempts (Argo's deprecated form)
   --self-heal-backoff-timeout-seconds N first self-heal backoff (default 2; argocd-cmd-params-cm
   --self-heal-backoff-factor N          controller.self.heal.* keys apply when these are unset)
@@ -192,11 +193,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     generatorDirs: list("generator-dir"),
     generatorPackages: list("generator-package"),
     customizationDirs: list("customizations"),
-    appHardResyncMs: (() => {
-      const v = flagInt(flags, "app-hard-resync", 0);
-      if (v !== 0) throw new FlagError("--app-hard-resync: periodic hard refresh is not supported; use 0 (the default) and the refresh annotation");
-      return 0;
-    })(),
+    appHardResyncMs: flagInt(flags, "app-hard-resync", 0) * 1000,
     selfHeal: selfHealFrom((k) => flagValue(flags, k), {
       timeout: "self-heal-timeout-seconds", backoffTimeout: "self-heal-backoff-timeout-seconds",
       factor: "self-heal-backoff-factor", cap: "self-heal-backoff-cap-seconds",

@@ -179,7 +179,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     metrics.leader.set(1);
     controller = new ApplicationController({
       client, namespace: config.namespace, statusProcessors: settings.statusProcessors, operationProcessors: settings.operationProcessors,
-      resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, log, metrics, events,
+      resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, hardResyncMs: config.appHardResyncMs, log, metrics, events,
       repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: settings.serverSideDiff,
       selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
       allowOutOfBoundsSymlinks: allowOobSymlinks,

@@ -77,7 +77,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   // argocd-cm: reconciliation
   honoured(CM, "timeout.reconciliation", [SETTINGS, "operator/controllers/application/refresh.ts"], "periodic refresh; wins over `--app-resync`"),
   honoured(CM, "timeout.reconciliation.jitter", [SETTINGS, "operator/controllers/application/refresh.ts"], "wins over `--app-resync-jitter`"),
-  notYet(CM, "timeout.hard.reconciliation", TENANCY, "`--app-hard-resync` accepts only 0 today"),
+  honoured(CM, "timeout.hard.reconciliation", [SETTINGS, "operator/controllers/application/refresh.ts"], "a hard refresh (render cache bypassed, refs re-fetched) of every app at that interval; over `--app-hard-resync`"),
   // argocd-cm: rendering
   honoured(CM, "kustomize.buildOptions", [RENDER_SETTINGS], "extra `kustomize build` flags"),
   honoured(CM, "kustomize.buildOptions.<version>", [RENDER_SETTINGS], "flags for the kustomize named by `spec.source.kustomize.version`"),

@@ -57,6 +57,8 @@ export interface ArgoSettings {
    */
   reconciliationTimeoutMs?: number;
   reconciliationJitterMs?: number;
+  /** `timeout.hard.reconciliation` (Go duration; "0" is off); undefined when argocd-cm does not set it. */
+  hardReconciliationTimeoutMs?: number;
   /**
    * `cluster.inClusterEnabled`: false hides the implicit in-cluster destination. A value other than
    * "true" or "false" disables it too (fail closed) and is described in `inClusterError`.
@@ -221,7 +223,7 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
     }
   }
 
-  for (const [key, field] of [["timeout.reconciliation", "reconciliationTimeoutMs"], ["timeout.reconciliation.jitter", "reconciliationJitterMs"]] as const) {
+  for (const [key, field] of [["timeout.reconciliation", "reconciliationTimeoutMs"], ["timeout.reconciliation.jitter", "reconciliationJitterMs"], ["timeout.hard.reconciliation", "hardReconciliationTimeoutMs"]] as const) {
     const raw = d[key]?.trim();
     if (raw === undefined || raw === "") continue;
     try {
