@@ -116,6 +116,8 @@ test("argocd-cmd-params-cm controller keys replace the flags' defaults; explicit
     [7, 3, false, "warn", 2], "explicit flags win, even when they spell the default");
   const byEnv = applyCmdParams(parseOperatorConfig([], { HAWSER_LOG_LEVEL: "error" }) as OperatorConfig, cm);
   assert.equal(byEnv.logLevel, "error", "HAWSER_LOG_LEVEL is explicit too");
+  const emptyEnv = applyCmdParams(parseOperatorConfig([], { HAWSER_LOG_LEVEL: "" }) as OperatorConfig, cm);
+  assert.equal(emptyEnv.logLevel, "debug", "an empty HAWSER_LOG_LEVEL is unset: the ConfigMap applies");
   const none = applyCmdParams(parseOperatorConfig([], {}) as OperatorConfig, parseCmdParams({}));
   assert.deepEqual([none.statusProcessors, none.operationProcessors, none.serverSideDiff, none.logLevel, none.appsetProcessors],
     [20, 10, false, "info", 10], "neither: Argo's defaults");

@@ -203,7 +203,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     allowOobSymlinks: flags.booleans.get("allow-oob-symlinks") ?? false,
     logLevel: (() => {
       try {
-        return parseLogLevel(flagValue(flags, "log-level") ?? env.HAWSER_LOG_LEVEL);
+        return parseLogLevel(flagValue(flags, "log-level") ?? (env.HAWSER_LOG_LEVEL || undefined));
       } catch (err) {
         throw new FlagError(`--log-level (or HAWSER_LOG_LEVEL): ${errorMessage(err)}`);
       }
