@@ -32,7 +32,6 @@ const RENDER_SETTINGS = "operator/render/settings.ts";
 const CONFIG = "operator/config.ts";
 
 const honoured = (configMap: SettingsConfigMap, key: string, modules: string[], note: string): SettingKey => ({ configMap, key, status: "honoured", modules, note });
-const partly = (configMap: SettingsConfigMap, key: string, modules: string[], issue: number | undefined, note: string): SettingKey => ({ configMap, key, status: "partly", modules, ...(issue !== undefined ? { issue } : {}), note });
 const notYet = (configMap: SettingsConfigMap, key: string, issue: number | undefined, note: string): SettingKey => ({ configMap, key, status: "not yet", ...(issue !== undefined ? { issue } : {}), note });
 const ignored = (configMap: SettingsConfigMap, key: string, note: string): SettingKey => ({ configMap, key, status: "ignored", note });
 
@@ -53,7 +52,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(CM, "application.sync.impersonation.enabled", TENANCY, "sync impersonation with the project's destinationServiceAccounts"),
   notYet(CM, "application.sync.requireOverridePrivilegeForRevisionSync", API, "an RBAC rule of the API server"),
   notYet(CM, "application.allowedNodeLabels", UI, "node labels shown in the UI"),
-  partly(CM, "cluster.inClusterEnabled", [SETTINGS, "operator/cluster/clusters.ts", "operator/cli/appset.ts"], TENANCY, "`\"false\"`: the Application controller refuses the implicit in-cluster destination (a cluster Secret for it still counts); `hawser appset generate --argocd-cm` reads it; the ApplicationSet controller does not yet"),
+  honoured(CM, "cluster.inClusterEnabled", [SETTINGS, "operator/cluster/clusters.ts", "operator/controllers/applicationset/controller.ts", "operator/cli/appset.ts"], "`\"false\"`: Applications aimed at the implicit in-cluster destination get an InvalidSpecError and the cluster generator leaves it out (a cluster Secret for that server still counts)"),
   notYet(CM, "globalProjects", undefined, "projects inheriting from label-selected global projects; no issue filed"),
   // argocd-cm: resource customizations, diffing and health
   honoured(CM, "resource.customizations", [SETTINGS], "the legacy YAML blob: health.lua, useOpenLibs, ignoreDifferences (actions: see below)"),

@@ -153,6 +153,17 @@ function parseCompareOptions(text: string, errors: string[]): CompareOptions {
   return out;
 }
 
+/**
+ * argocd-cm `cluster.inClusterEnabled`: on unless "false", as Argo reads it; a value other than
+ * "true" or "false" turns it off (fail closed) and says why.
+ */
+export function parseInClusterEnabled(raw: string | undefined): { enabled: boolean; error?: string } {
+  const v = raw?.trim();
+  if (v === undefined || v === "" || v === "true") return { enabled: true };
+  if (v === "false") return { enabled: false };
+  return { enabled: false, error: `cluster.inClusterEnabled must be "true" or "false", got ${JSON.stringify(raw)}` };
+}
+
 export function parseArgoSettings(data: Record<string, string> | undefined): ArgoSettings {
   const settings = defaultSettings();
   const { errors, resourceOverrides: overrides } = settings;
@@ -234,12 +245,11 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
       errors.push(`${key}: ${errorMessage(err)}`);
     }
   }
-  const inCluster = d["cluster.inClusterEnabled"]?.trim();
-  if (inCluster === "false") settings.inClusterEnabled = false;
-  else if (inCluster !== undefined && inCluster !== "" && inCluster !== "true") {
-    settings.inClusterEnabled = false;
-    settings.inClusterError = `cluster.inClusterEnabled must be "true" or "false", got ${JSON.stringify(d["cluster.inClusterEnabled"])}`;
-    errors.push(settings.inClusterError);
+  const inCluster = parseInClusterEnabled(d["cluster.inClusterEnabled"]);
+  settings.inClusterEnabled = inCluster.enabled;
+  if (inCluster.error !== undefined) {
+    settings.inClusterError = inCluster.error;
+    errors.push(inCluster.error);
   }
   if (d["resource.compareoptions"] !== undefined) settings.compareOptions = parseCompareOptions(d["resource.compareoptions"], errors);
   if (d["resource.exclusions"] !== undefined) settings.resourceExclusions = parseFilteredResources(d["resource.exclusions"], "resource.exclusions", errors);

@@ -1,7 +1,7 @@
 // argocd-cm `cluster.inClusterEnabled: "false"` against a real control plane: the operator refuses
-// Applications aimed at the implicit in-cluster destination with Argo's InvalidSpecError, lets them
-// through as soon as the ConfigMap allows it again (argocd-cm changes refresh every app), and
-// honours a cluster Secret that registers the in-cluster server explicitly while it is disabled.
+// Applications aimed at the implicit in-cluster destination with Argo's InvalidSpecError, and an
+// ApplicationSet's cluster generator leaves that entry out; both follow the ConfigMap when it
+// allows it again, and a cluster Secret that registers the in-cluster server counts while disabled.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -43,16 +43,34 @@ test("cluster.inClusterEnabled=false refuses the in-cluster destination until re
   await op.waitForLog((l) => l.msg === "controllers started");
   await client.create(app("by-server", { server: "https://kubernetes.default.svc" }));
   await client.create(app("by-name", { name: "in-cluster" }));
+  // One Application per cluster the generator sees; `project` is a placeholder (never synced).
+  await client.create({
+    apiVersion: API, kind: "ApplicationSet", metadata: { name: "per-cluster", namespace: ns },
+    spec: {
+      generators: [{ clusters: {} }],
+      template: {
+        metadata: { name: "gen-{{name}}" },
+        spec: { project: "default", source: { repoURL: git.baseUrl("app"), path: "app", targetRevision: "HEAD" }, destination: { server: "{{server}}", namespace: ns } },
+      },
+    },
+  });
+  const generated = async (): Promise<string[]> => (await client.list(API, "Application", { namespace: ns })).items
+    .filter((a) => a.metadata.ownerReferences?.some((r) => r.kind === "ApplicationSet")).map((a) => a.metadata.name!);
 
   await eventually(async () => {
     assert.deepEqual((await state("by-server")).conditions, ["InvalidSpecError: cluster 'https://kubernetes.default.svc' has not been configured"]);
     assert.deepEqual((await state("by-name")).conditions, ["InvalidSpecError: there are no clusters with this name: in-cluster"]);
+    const set = await client.get(API, "ApplicationSet", "per-cluster", ns);
+    const conditions = (set?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
+    assert.ok(conditions.some((c) => c.type === "ParametersGenerated" && c.status === "True"), `the set was generated: ${JSON.stringify(conditions)}`);
   }, { timeoutMs: 60_000 });
+  assert.deepEqual(await generated(), [], "no in-cluster entry for the cluster generator while disabled");
 
   // Enabled again: the ConfigMap change alone gets both apps compared (Missing until synced).
   await client.patch({ apiVersion: "v1", kind: "ConfigMap", name: "argocd-cm", namespace: ns }, { data: { "cluster.inClusterEnabled": "true" } });
   await eventually(async () => {
     for (const name of ["by-server", "by-name"]) assert.deepEqual(await state(name), { conditions: [], sync: "OutOfSync" }, name);
+    assert.deepEqual(await generated(), ["gen-in-cluster"], "the cluster generator's implicit entry is back");
   }, { timeoutMs: 60_000 });
 
   // Disabled, but a cluster Secret registers the in-cluster server: Argo takes the Secret.
