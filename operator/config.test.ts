@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FlagError } from "./flags.js";
-import { parseCmdParams, parseOperatorConfig, selfHealBackoff, type OperatorConfig } from "./config.js";
+import { applyCmdParams, parseCmdParams, parseOperatorConfig, selfHealBackoff, type OperatorConfig } from "./config.js";
 
 test("defaults follow Argo CD's", () => {
   const c = parseOperatorConfig([], {}) as OperatorConfig;
@@ -51,9 +51,11 @@ test("self-heal backoff: flags over argocd-cmd-params-cm over Argo's defaults", 
   assert.throws(() => parseCmdParams({ "controller.self.heal.timeout.seconds": "soon" }), /controller\.self\.heal\.timeout\.seconds/);
 });
 
-test("--app-hard-resync is accepted as 0 (seed 003) and refused otherwise", () => {
+test("--app-hard-resync: seconds between hard refreshes, 0 (seed 003, the default) is off", () => {
+  assert.equal((parseOperatorConfig([], {}) as OperatorConfig).appHardResyncMs, 0, "off by default");
   assert.equal((parseOperatorConfig(["--app-hard-resync=0"], {}) as OperatorConfig).appHardResyncMs, 0, "0 accepted");
-  assert.throws(() => parseOperatorConfig(["--app-hard-resync=60"], {}), /not supported/);
+  assert.equal((parseOperatorConfig(["--app-hard-resync=3600"], {}) as OperatorConfig).appHardResyncMs, 3_600_000, "seconds");
+  assert.throws(() => parseOperatorConfig(["--app-hard-resync=soon"], {}), /--app-hard-resync must be a non-negative integer/);
 });
 
 test("out-of-bounds symlinks: off by default; the flag or argocd-cmd-params-cm turns the check off", () => {
@@ -96,4 +98,42 @@ test("webhook parallelism: --webhook-parallelism-limit, else argocd-cmd-params-c
   for (const bad of ["0", "-3", "2.5", "many"]) {
     assert.throws(() => parseCmdParams({ "server.webhook.parallelism.limit": bad }), /server\.webhook\.parallelism\.limit must be a whole number of at least 1/, bad);
   }
+});
+
+test("argocd-cmd-params-cm controller keys replace the flags' defaults; explicit flags win", () => {
+  const cm = parseCmdParams({
+    "controller.status.processors": "50", "controller.operation.processors": "25", "controller.diff.server.side": "true",
+    "controller.log.level": "debug", "applicationsetcontroller.concurrent.reconciliations.max": "4",
+  });
+  const fromCm = applyCmdParams(parseOperatorConfig([], {}) as OperatorConfig, cm);
+  assert.deepEqual(
+    [fromCm.statusProcessors, fromCm.operationProcessors, fromCm.serverSideDiff, fromCm.logLevel, fromCm.appsetProcessors],
+    [50, 25, true, "debug", 4], "every key applies when no flag is given");
+  const flags = parseOperatorConfig(["--status-processors=7", "--operation-processors", "3", "--server-side-diff-enabled=false", "--log-level=warn", "--appset-processors=2"], {}) as OperatorConfig;
+  const withFlags = applyCmdParams(flags, cm);
+  assert.deepEqual(
+    [withFlags.statusProcessors, withFlags.operationProcessors, withFlags.serverSideDiff, withFlags.logLevel, withFlags.appsetProcessors],
+    [7, 3, false, "warn", 2], "explicit flags win, even when they spell the default");
+  const byEnv = applyCmdParams(parseOperatorConfig([], { HAWSER_LOG_LEVEL: "error" }) as OperatorConfig, cm);
+  assert.equal(byEnv.logLevel, "error", "HAWSER_LOG_LEVEL is explicit too");
+  const emptyEnv = applyCmdParams(parseOperatorConfig([], { HAWSER_LOG_LEVEL: "" }) as OperatorConfig, cm);
+  assert.equal(emptyEnv.logLevel, "debug", "an empty HAWSER_LOG_LEVEL is unset: the ConfigMap applies");
+  const none = applyCmdParams(parseOperatorConfig([], {}) as OperatorConfig, parseCmdParams({}));
+  assert.deepEqual([none.statusProcessors, none.operationProcessors, none.serverSideDiff, none.logLevel, none.appsetProcessors],
+    [20, 10, false, "info", 10], "neither: Argo's defaults");
+  assert.equal(parseCmdParams({ "controller.log.level": "warning" }).logLevel, "warn", "logrus's name for warn");
+});
+
+test("invalid argocd-cmd-params-cm controller keys are start-up errors naming the key", () => {
+  const cases: [string, string, RegExp][] = [
+    ["controller.status.processors", "0", /controller\.status\.processors must be a whole number of at least 1, got "0"/],
+    ["controller.operation.processors", "lots", /controller\.operation\.processors must be a whole number/],
+    ["applicationsetcontroller.concurrent.reconciliations.max", "1.5", /applicationsetcontroller\.concurrent\.reconciliations\.max must be a whole number/],
+    ["controller.diff.server.side", "yes", /controller\.diff\.server\.side must be true or false/],
+    ["controller.log.level", "loud", /controller\.log\.level must be debug, info, warn or error, got "loud"/],
+  ];
+  for (const [key, value, message] of cases) {
+    assert.throws(() => parseCmdParams({ [key]: value }), (e: unknown) => e instanceof FlagError && message.test(e.message), `${key}: ${value}`);
+  }
+  assert.throws(() => parseOperatorConfig(["--log-level=loud"], {}), (e: unknown) => e instanceof FlagError && /--log-level/.test(e.message), "a bad flag names the flag");
 });

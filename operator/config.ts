@@ -37,7 +37,7 @@ export interface OperatorConfig {
   generatorPackages: string[];
   /** Lua customization trees in Argo's resource_customizations/<group>/<Kind>/ layout. */
   customizationDirs: string[];
-  /** Periodic hard refresh (Argo's --app-hard-resync); 0 = off. Accepted; see the help text. */
+  /** Periodic hard refresh (Argo's --app-hard-resync); 0 = off; argocd-cm timeout.hard.reconciliation wins. */
   appHardResyncMs: number;
   /** Self-heal backoff from flags; argocd-cmd-params-cm fills what the flags leave unset. */
   selfHeal: CmdParams["selfHeal"];
@@ -48,6 +48,11 @@ export interface OperatorConfig {
   /** Argo's reposerver.allow.oob.symlinks (or argocd-cmd-params-cm's key): no symlink check. */
   allowOobSymlinks: boolean;
   logLevel: LogLevel;
+  /**
+   * Which of the settings argocd-cmd-params-cm can also set were given explicitly (flag, or
+   * HAWSER_LOG_LEVEL): those win over the ConfigMap (applyCmdParams).
+   */
+  explicit: ReadonlySet<CmdParamsSetting>;
   /** The render sandbox (plugins/sandbox.ts); see docs/security.md. */
   sandbox: SandboxFlags;
 }
@@ -87,6 +92,8 @@ export const operatorUsage = `usage: hawser operator [flags]
   --status-processors N        refresh (compare) workers (default 20)
   --operation-processors N     sync workers (default 10)
   --appset-processors N        ApplicationSet workers (default 10)
+                               (these three, --server-side-diff-enabled and --log-level take their
+                               default from argocd-cmd-params-cm, as in Argo; given here, they win)
   --app-resync SECONDS         periodic refresh; 0 turns it off (default 120; argocd-cm
                                timeout.reconciliation, when set, takes precedence)
   --app-resync-jitter SECONDS  random extra delay per refresh (default 60; argocd-cm
@@ -105,8 +112,9 @@ export const operatorUsage = `usage: hawser operator [flags]
   --plugin-package NAME        load plugins from an installed npm package (repeatable)
   --generator-dir DIR          load ApplicationSet generator modules from DIR (repeatable)
   --generator-package NAME     load generators from an installed npm package (repeatable)
-  --app-hard-resync SECONDS    accepted for Argo compatibility; must be 0 (hard refreshes come from the
-                               refresh annotation; renders are cached by commit and inputs)
+  --app-hard-resync SECONDS    periodic hard refresh of every app (render cache bypassed, repository
+                               re-fetched); 0 turns it off (default 0; argocd-cm timeout.hard.reconciliation,
+                               when set, takes precedence)
   --self-heal-timeout-seconds N         fixed wait between self-heal attempts (Argo's deprecated form)
   --self-heal-backoff-timeout-seconds N first self-heal backoff (default 2; argocd-cmd-params-cm
   --self-heal-backoff-factor N          controller.self.heal.* keys apply when these are unset)
@@ -121,7 +129,8 @@ export const operatorUsage = `usage: hawser operator [flags]
                                outside them (Argo's reposerver.allow.oob.symlinks; also read from
                                argocd-cmd-params-cm). Anyone who can push can then read any file the
                                operator can, such as its service-account token. Default false.
-  --log-level LEVEL            debug, info, warn, error (default info; env HAWSER_LOG_LEVEL)
+  --log-level LEVEL            debug, info, warn, error (default: argocd-cmd-params-cm controller.log.level,
+                               else info; env HAWSER_LOG_LEVEL)
 
 Render sandbox (docs/security.md):
   --tmp-dir DIR                per-render scratch directories and pulled charts (default $TMPDIR or /tmp;
@@ -184,11 +193,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     generatorDirs: list("generator-dir"),
     generatorPackages: list("generator-package"),
     customizationDirs: list("customizations"),
-    appHardResyncMs: (() => {
-      const v = flagInt(flags, "app-hard-resync", 0);
-      if (v !== 0) throw new FlagError("--app-hard-resync: periodic hard refresh is not supported; use 0 (the default) and the refresh annotation");
-      return 0;
-    })(),
+    appHardResyncMs: flagInt(flags, "app-hard-resync", 0) * 1000,
     selfHeal: selfHealFrom((k) => flagValue(flags, k), {
       timeout: "self-heal-timeout-seconds", backoffTimeout: "self-heal-backoff-timeout-seconds",
       factor: "self-heal-backoff-factor", cap: "self-heal-backoff-cap-seconds",
@@ -196,7 +201,20 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     serverSideDiff: flags.booleans.get("server-side-diff-enabled") ?? false,
     installationID: flagValue(flags, "installation-id") ?? (env.HAWSER_INSTALLATION_ID || undefined),
     allowOobSymlinks: flags.booleans.get("allow-oob-symlinks") ?? false,
-    logLevel: parseLogLevel(flagValue(flags, "log-level") ?? env.HAWSER_LOG_LEVEL),
+    logLevel: (() => {
+      try {
+        return parseLogLevel(flagValue(flags, "log-level") ?? (env.HAWSER_LOG_LEVEL || undefined));
+      } catch (err) {
+        throw new FlagError(`--log-level (or HAWSER_LOG_LEVEL): ${errorMessage(err)}`);
+      }
+    })(),
+    explicit: new Set(([
+      ["statusProcessors", flagValue(flags, "status-processors")],
+      ["operationProcessors", flagValue(flags, "operation-processors")],
+      ["appsetProcessors", flagValue(flags, "appset-processors")],
+      ["serverSideDiff", flags.booleans.get("server-side-diff-enabled")],
+      ["logLevel", flagValue(flags, "log-level") ?? (env.HAWSER_LOG_LEVEL || undefined)],
+    ] as const).filter(([, v]) => v !== undefined).map(([k]) => k)),
     sandbox: sandboxFlags((k) => flagValue(flags, k)),
   };
 }
@@ -243,6 +261,38 @@ export interface CmdParams {
   maxCombinedDirectoryManifestsBytes?: number;
   /** server.webhook.parallelism.limit. */
   webhookParallelism?: number;
+  /** controller.status.processors. */
+  statusProcessors?: number;
+  /** controller.operation.processors. */
+  operationProcessors?: number;
+  /** applicationsetcontroller.concurrent.reconciliations.max. */
+  appsetProcessors?: number;
+  /** controller.diff.server.side. */
+  serverSideDiff?: boolean;
+  /** controller.log.level. */
+  logLevel?: LogLevel;
+}
+
+/** Settings both a flag and an argocd-cmd-params-cm key can set. */
+export type CmdParamsSetting = "statusProcessors" | "operationProcessors" | "appsetProcessors" | "serverSideDiff" | "logLevel";
+
+/**
+ * The configuration with argocd-cmd-params-cm applied as Argo applies it: the ConfigMap reaches
+ * Argo's controller as environment variables that are the flags' defaults, so a key replaces the
+ * default and a flag given explicitly still wins.
+ */
+export function applyCmdParams(config: OperatorConfig, params: CmdParams): OperatorConfig {
+  const out = { ...config };
+  const take = <K extends CmdParamsSetting>(key: K): void => {
+    const v = params[key];
+    if (v !== undefined && !config.explicit.has(key)) (out as Pick<OperatorConfig, K>)[key] = v as OperatorConfig[K];
+  };
+  take("statusProcessors");
+  take("operationProcessors");
+  take("appsetProcessors");
+  take("serverSideDiff");
+  take("logLevel");
+  return out;
 }
 
 function selfHealFrom(get: (key: string) => string | undefined, keys: { timeout: string; backoffTimeout: string; factor: string; cap: string }, prefix: string): CmdParams["selfHeal"] {
@@ -295,7 +345,33 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
     if (!Number.isSafeInteger(n) || n < 1) throw new FlagError(`argocd-cmd-params-cm server.webhook.parallelism.limit must be a whole number of at least 1, got "${parallelism}"`);
     params.webhookParallelism = n;
   }
+  const workers = (key: string): number | undefined => {
+    const raw = d[key];
+    if (raw === undefined || raw.trim() === "") return undefined;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1) throw new FlagError(`argocd-cmd-params-cm ${key} must be a whole number of at least 1, got "${raw}"`);
+    return n;
+  };
+  const status = workers("controller.status.processors");
+  if (status !== undefined) params.statusProcessors = status;
+  const operation = workers("controller.operation.processors");
+  if (operation !== undefined) params.operationProcessors = operation;
+  const appset = workers("applicationsetcontroller.concurrent.reconciliations.max");
+  if (appset !== undefined) params.appsetProcessors = appset;
+  const ssd = d["controller.diff.server.side"];
+  if (ssd !== undefined && ssd.trim() !== "") params.serverSideDiff = parseBool(ssd, "controller.diff.server.side");
+  const level = d["controller.log.level"];
+  if (level !== undefined && level.trim() !== "") params.logLevel = parseCmdLogLevel(level);
   return params;
+}
+
+/** Argo's level names (logrus) mapped onto Hawser's four; anything else is an error. */
+function parseCmdLogLevel(raw: string): LogLevel {
+  const v = raw.trim().toLowerCase();
+  const levels: Record<string, LogLevel> = { debug: "debug", info: "info", warn: "warn", warning: "warn", error: "error" };
+  const level = levels[v];
+  if (level === undefined) throw new FlagError(`argocd-cmd-params-cm controller.log.level must be debug, info, warn or error, got "${raw}"`);
+  return level;
 }
 
 /** A boolean setting as Go's strconv.ParseBool reads it; anything else is an error, not "false". */

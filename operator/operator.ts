@@ -7,7 +7,7 @@ import { builtinGenerators, type GeneratorRegistry } from "../generators/index.j
 import { builtinPlugins, type PluginRegistry } from "../plugins/index.js";
 import { ARGO_API_VERSION } from "./api/annotations.js";
 import { settingsWarnings } from "./api/compatibility.js";
-import { parseCmdParams, selfHealBackoff, type CmdParams, type OperatorConfig } from "./config.js";
+import { applyCmdParams, parseCmdParams, selfHealBackoff, type CmdParams, type OperatorConfig } from "./config.js";
 import { configureSandbox, DEFAULT_MAX_COMBINED_DIRECTORY_MANIFESTS_BYTES, defaultMaskedPaths, detectIsolation } from "../plugins/sandbox.js";
 import { localLauncher, setToolLauncher } from "../plugins/exec.js";
 import { connectToolRunner } from "../plugins/runner/client.js";
@@ -92,11 +92,17 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const cmdParamsCm = await client.get("v1", "ConfigMap", "argocd-cmd-params-cm", config.namespace);
   const cmdParamsData = (cmdParamsCm as { data?: Record<string, string> } | undefined)?.data;
   const cmdParams = parseCmdParams(cmdParamsData);
+  // The keys that have flags too: a key replaces the flag's default, an explicit flag wins.
+  const settings = applyCmdParams(config, cmdParams);
+  if (settings.logLevel !== config.logLevel) log.setLevel(settings.logLevel);
   // Say once, where operators look first, which settings they wrote that do nothing here.
   const argocdCm = await client.get("v1", "ConfigMap", "argocd-cm", config.namespace);
   for (const line of [...settingsWarnings("argocd-cm", (argocdCm as { data?: Record<string, string> } | undefined)?.data), ...settingsWarnings("argocd-cmd-params-cm", cmdParamsData)]) log.warn(line);
   const selfHeal = selfHealBackoff(config.selfHeal, cmdParams.selfHeal);
-  log.info("controller settings", { selfHealBackoff: selfHeal, waveDelayMs: cmdParams.waveDelayMs ?? 2000 });
+  log.info("controller settings", {
+    selfHealBackoff: selfHeal, waveDelayMs: cmdParams.waveDelayMs ?? 2000, statusProcessors: settings.statusProcessors,
+    operationProcessors: settings.operationProcessors, appsetProcessors: settings.appsetProcessors, serverSideDiff: settings.serverSideDiff, logLevel: settings.logLevel,
+  });
   const allowOobSymlinks = config.allowOobSymlinks || cmdParams.allowOobSymlinks;
   if (allowOobSymlinks) log.warn("out-of-bounds symlink check is off (reposerver.allow.oob.symlinks): repositories can make tools read files outside them");
   await setUpRenderSandbox(config, cmdParams, log);
@@ -172,14 +178,14 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const startControllers = async (): Promise<void> => {
     metrics.leader.set(1);
     controller = new ApplicationController({
-      client, namespace: config.namespace, statusProcessors: config.statusProcessors, operationProcessors: config.operationProcessors,
-      resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, log, metrics, events,
-      repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: config.serverSideDiff,
+      client, namespace: config.namespace, statusProcessors: settings.statusProcessors, operationProcessors: settings.operationProcessors,
+      resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, hardResyncMs: config.appHardResyncMs, log, metrics, events,
+      repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: settings.serverSideDiff,
       selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
       allowOutOfBoundsSymlinks: allowOobSymlinks,
     });
     await controller.start();
-    appsetController = new ApplicationSetController({ client, namespace: config.namespace, workers: config.appsetProcessors, generators, repos, log, metrics });
+    appsetController = new ApplicationSetController({ client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, log, metrics });
     await appsetController.start();
     log.info("controllers started", { namespace: config.namespace });
   };

@@ -181,11 +181,10 @@ test("start-up warnings: one line per key that is set but does not take effect, 
     "users.anonymous.enabled": secret,
     "resource.customizations.actions.apps_Deployment": secret,
     "repositories": secret,
-    "cluster.inClusterEnabled": "false",
+    "cluster.inClusterEnabled": "false", // honoured: no line
     "timeout.reconcilation": secret,
   });
   assert.deepEqual(lines, [
-    "argocd-cm key cluster.inClusterEnabled is only partly implemented by Hawser (`hawser appset generate --argocd-cm` reads it; the controllers do not yet; planned in issue 12)",
     "argocd-cm key repositories has no effect in Hawser (deprecated in Argo; use repository Secrets, which Hawser reads)",
     "argocd-cm key resource.customizations.actions.apps_Deployment is not implemented by Hawser and has no effect (resource actions; parsed, not run; planned in issue 15)",
     "argocd-cm key timeout.reconcilation is not known to Hawser (a typo, or a newer Argo CD setting) and has no effect",

@@ -32,7 +32,6 @@ const RENDER_SETTINGS = "operator/render/settings.ts";
 const CONFIG = "operator/config.ts";
 
 const honoured = (configMap: SettingsConfigMap, key: string, modules: string[], note: string): SettingKey => ({ configMap, key, status: "honoured", modules, note });
-const partly = (configMap: SettingsConfigMap, key: string, modules: string[], issue: number | undefined, note: string): SettingKey => ({ configMap, key, status: "partly", modules, ...(issue !== undefined ? { issue } : {}), note });
 const notYet = (configMap: SettingsConfigMap, key: string, issue: number | undefined, note: string): SettingKey => ({ configMap, key, status: "not yet", ...(issue !== undefined ? { issue } : {}), note });
 const ignored = (configMap: SettingsConfigMap, key: string, note: string): SettingKey => ({ configMap, key, status: "ignored", note });
 
@@ -53,7 +52,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(CM, "application.sync.impersonation.enabled", TENANCY, "sync impersonation with the project's destinationServiceAccounts"),
   notYet(CM, "application.sync.requireOverridePrivilegeForRevisionSync", API, "an RBAC rule of the API server"),
   notYet(CM, "application.allowedNodeLabels", UI, "node labels shown in the UI"),
-  partly(CM, "cluster.inClusterEnabled", ["operator/cli/appset.ts"], TENANCY, "`hawser appset generate --argocd-cm` reads it; the controllers do not yet"),
+  honoured(CM, "cluster.inClusterEnabled", [SETTINGS, "operator/cluster/clusters.ts", "operator/controllers/applicationset/controller.ts", "operator/cli/appset.ts"], "`\"false\"`: Applications aimed at the implicit in-cluster destination get an InvalidSpecError and the cluster generator leaves it out (a cluster Secret for that server still counts)"),
   notYet(CM, "globalProjects", undefined, "projects inheriting from label-selected global projects; no issue filed"),
   // argocd-cm: resource customizations, diffing and health
   honoured(CM, "resource.customizations", [SETTINGS], "the legacy YAML blob: health.lua, useOpenLibs, ignoreDifferences (actions: see below)"),
@@ -77,7 +76,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   // argocd-cm: reconciliation
   honoured(CM, "timeout.reconciliation", [SETTINGS, "operator/controllers/application/refresh.ts"], "periodic refresh; wins over `--app-resync`"),
   honoured(CM, "timeout.reconciliation.jitter", [SETTINGS, "operator/controllers/application/refresh.ts"], "wins over `--app-resync-jitter`"),
-  notYet(CM, "timeout.hard.reconciliation", TENANCY, "`--app-hard-resync` accepts only 0 today"),
+  honoured(CM, "timeout.hard.reconciliation", [SETTINGS, "operator/controllers/application/refresh.ts"], "a hard refresh (render cache bypassed, refs re-fetched) of every app at that interval; over `--app-hard-resync`"),
   // argocd-cm: rendering
   honoured(CM, "kustomize.buildOptions", [RENDER_SETTINGS], "extra `kustomize build` flags"),
   honoured(CM, "kustomize.buildOptions.<version>", [RENDER_SETTINGS], "flags for the kustomize named by `spec.source.kustomize.version`"),
@@ -130,10 +129,10 @@ export const SETTING_KEYS: readonly SettingKey[] = [
 
   // argocd-cmd-params-cm: application controller
   notYet(PARAMS, "application.namespaces", TENANCY, "Applications are read from the control namespace only"),
-  notYet(PARAMS, "controller.status.processors", TENANCY, "flag `--status-processors` today"),
-  notYet(PARAMS, "controller.operation.processors", TENANCY, "flag `--operation-processors` today"),
-  notYet(PARAMS, "controller.diff.server.side", TENANCY, "flag `--server-side-diff-enabled` today"),
-  notYet(PARAMS, "controller.log.level", TENANCY, "flag `--log-level` today"),
+  honoured(PARAMS, "controller.status.processors", [CONFIG, "operator/operator.ts"], "refresh workers; `--status-processors` wins when given"),
+  honoured(PARAMS, "controller.operation.processors", [CONFIG, "operator/operator.ts"], "sync workers; `--operation-processors` wins when given"),
+  honoured(PARAMS, "controller.diff.server.side", [CONFIG, "operator/operator.ts"], "server-side diff for every app; `--server-side-diff-enabled` wins when given"),
+  honoured(PARAMS, "controller.log.level", [CONFIG, "operator/operator.ts"], "the operator's log level (`warning` is `warn`); `--log-level` or HAWSER_LOG_LEVEL wins when given"),
   ignored(PARAMS, "controller.log.format", "Hawser always logs JSON lines"),
   honoured(PARAMS, "controller.self.heal.timeout.seconds", [CONFIG], "fixed self-heal wait (Argo's deprecated form); flags win"),
   honoured(PARAMS, "controller.self.heal.backoff.timeout.seconds", [CONFIG], "first self-heal backoff; flags win"),
@@ -224,7 +223,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "dexserver.disable.tls", API, "SSO through Dex"),
   // argocd-cmd-params-cm: ApplicationSet controller
   notYet(PARAMS, "applicationsetcontroller.namespaces", TENANCY, "ApplicationSets are read from the control namespace only"),
-  notYet(PARAMS, "applicationsetcontroller.concurrent.reconciliations.max", TENANCY, "flag `--appset-processors` today"),
+  honoured(PARAMS, "applicationsetcontroller.concurrent.reconciliations.max", [CONFIG, "operator/operator.ts"], "ApplicationSet workers; `--appset-processors` wins when given"),
   notYet(PARAMS, "applicationsetcontroller.policy", undefined, "each ApplicationSet's syncPolicy.applicationsSync applies; no issue filed"),
   notYet(PARAMS, "applicationsetcontroller.enable.policy.override", undefined, "no issue filed"),
   notYet(PARAMS, "applicationsetcontroller.enable.progressive.syncs", undefined, "RollingSync always runs when a set asks for it; no issue filed"),

@@ -139,6 +139,10 @@ spec:
     const without = await hawser(["generate", join(dir, "set.yaml"), "--cluster", join(dir, "c.yaml"), "--argocd-cm", join(dir, "cm.yaml")]);
     assert.equal(without.code, 0, without.stderr);
     assert.deepEqual(names(without.stdout), ["addons-edge-1"]);
+    writeFileSync(join(dir, "typo.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm}\ndata: {cluster.inClusterEnabled: 'no'}\n");
+    const typo = await hawser(["generate", join(dir, "set.yaml"), "--argocd-cm", join(dir, "typo.yaml")]);
+    assert.notEqual(typo.code, 0, "an unreadable setting is refused, not guessed");
+    assert.match(typo.stderr, /cluster\.inClusterEnabled must be "true" or "false", got "no"/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

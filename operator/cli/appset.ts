@@ -17,6 +17,7 @@ import { goTemplateEngine } from "../appset/gotemplate-wasm.js";
 import { LocalRepoReader } from "../git/local-reader.js";
 import { loadUserModules } from "../modules/loader.js";
 import { createLogger } from "../runtime/logger.js";
+import { parseInClusterEnabled } from "../engine/settings.js";
 import { redact } from "../runtime/redact.js";
 import { flagValue, FlagError, parseFlags } from "../flags.js";
 import { errorMessage, isRecord } from "../util/index.js";
@@ -143,7 +144,12 @@ async function generate(args: string[]): Promise<number> {
     const cm = (await readDocs(cmFile)).find((o) => o.kind === "ConfigMap");
     if (!cm) throw new FlagError(`${cmFile}: no ConfigMap in it`);
     const data = configMapData(cm);
-    if (data["cluster.inClusterEnabled"] !== undefined) inClusterEnabled = data["cluster.inClusterEnabled"] !== "false";
+    if (data["cluster.inClusterEnabled"] !== undefined) {
+      // The same reading as the controllers: a value other than "true"/"false" is an error here.
+      const parsed = parseInClusterEnabled(data["cluster.inClusterEnabled"]);
+      if (parsed.error !== undefined) throw new FlagError(`${cmFile}: ${parsed.error}`);
+      inClusterEnabled = parsed.enabled;
+    }
   }
   if (inputs.appSets.length === 0) throw new FlagError(`no ApplicationSet in ${flags.positional.join(", ")}`);
 

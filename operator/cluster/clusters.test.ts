@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { clusterAdmits, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "./clusters.js";
-import type { KubeObject } from "../kube/client.js";
+import { ClusterRegistry, clusterAdmits, IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry, type InClusterSetting } from "./clusters.js";
+import { KubeClient, type KubeObject } from "../kube/client.js";
+import { memoryLogger } from "../runtime/logger.js";
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
 function secret(name: string, data: Record<string, string>): KubeObject {
@@ -79,5 +80,36 @@ describe("kubeConfigForCluster", () => {
   });
   it("refuses auth plugins it cannot run", () => {
     assert.throws(() => kubeConfigForCluster({ name: "e", server: "https://e", namespaces: [], clusterResources: false, config: { execProviderConfig: { command: "x" } } }), /execProviderConfig is not supported/);
+  });
+});
+
+describe("ClusterRegistry and argocd-cm cluster.inClusterEnabled", () => {
+  // Nothing is started: the registry's Secret informer stays empty, so only the implicit entry is in play.
+  const registry = (setting: () => InClusterSetting | undefined): ClusterRegistry => new ClusterRegistry({
+    client: new KubeClient(kubeConfigForCluster({ name: "unused", server: "https://127.0.0.1:1", namespaces: [], clusterResources: true, config: {} })),
+    namespace: "argocd", log: memoryLogger().logger,
+    inCluster: () => setting() ?? { enabled: true },
+  });
+
+  it("resolves the in-cluster destination while enabled and refuses it in Argo's words once disabled, as the setting changes", () => {
+    let setting: InClusterSetting | undefined;
+    const r = registry(() => setting);
+    assert.deepEqual(r.list().map((c) => c.name), [IN_CLUSTER_NAME], "the implicit entry by default");
+    assert.ok(r.resolve({ server: IN_CLUSTER_SERVER }).ok, "by server while enabled");
+    setting = { enabled: false };
+    assert.deepEqual(r.list(), [], "no implicit entry once disabled");
+    assert.deepEqual(r.resolve({ server: IN_CLUSTER_SERVER }), { ok: false, message: `cluster '${IN_CLUSTER_SERVER}' has not been configured` });
+    assert.deepEqual(r.resolve({ name: IN_CLUSTER_NAME }), { ok: false, message: "there are no clusters with this name: in-cluster" });
+    setting = { enabled: true };
+    assert.ok(r.resolve({ name: IN_CLUSTER_NAME }).ok, "read again on every resolution");
+  });
+
+  it("an invalid setting refuses the in-cluster destination and says why", () => {
+    const r = registry(() => ({ enabled: false, invalid: 'cluster.inClusterEnabled must be "true" or "false", got "no"' }));
+    const res = r.resolve({ server: "https://kubernetes.default.svc/" });
+    assert.equal(res.ok, false, "refused");
+    assert.match(!res.ok ? res.message : "", /has not been configured \(argocd-cm cluster\.inClusterEnabled must be "true" or "false", got "no"\)$/);
+    const other = r.resolve({ name: "prod" });
+    assert.deepEqual(other, { ok: false, message: "there are no clusters with this name: prod" }, "other destinations keep Argo's message");
   });
 });

@@ -136,6 +136,17 @@ export interface ClusterRegistryOptions {
   metrics?: OperatorMetrics;
   /** A registered cluster appeared, changed or went away. */
   onChange?: (server: string) => void;
+  /**
+   * argocd-cm `cluster.inClusterEnabled`, read on every resolution so a ConfigMap change applies
+   * at once; unset means enabled.
+   */
+  inCluster?: () => InClusterSetting;
+}
+
+/** Whether the implicit in-cluster destination exists; `invalid` explains a refused setting. */
+export interface InClusterSetting {
+  enabled: boolean;
+  invalid?: string;
 }
 
 export class ClusterRegistry {
@@ -181,7 +192,10 @@ export class ClusterRegistry {
     this.clients.clear();
   }
 
-  /** Every known cluster: the in-cluster entry (unless a Secret redefines it) and the registered ones. */
+  /**
+   * Every known cluster: the in-cluster entry (unless a Secret redefines it, or argocd-cm
+   * disables it) and the registered ones.
+   */
   list(): ClusterEntry[] {
     const registered: ClusterEntry[] = [];
     for (const s of this.secrets.list()) {
@@ -189,14 +203,24 @@ export class ClusterRegistry {
       if (!("error" in e)) registered.push(e);
     }
     registered.sort((a, b) => (a.secretName ?? "").localeCompare(b.secretName ?? ""));
-    const local = registered.some((c) => c.server === IN_CLUSTER_SERVER)
+    // As Argo: a Secret for the in-cluster server registers it explicitly, disabled or not.
+    const local = registered.some((c) => c.server === IN_CLUSTER_SERVER) || !this.inCluster().enabled
       ? []
       : [{ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {} }];
     return [...local, ...registered];
   }
 
   resolve(dest: { server?: string; name?: string } | undefined): DestinationResolution {
-    return resolveDestination(dest, this.list());
+    const resolved = resolveDestination(dest, this.list());
+    const invalid = this.inCluster().invalid;
+    if (resolved.ok || invalid === undefined) return resolved;
+    // Argo's message alone would not say that a typo in argocd-cm is why the local cluster is gone.
+    const local = dest?.server ? normalizeServer(dest.server) === IN_CLUSTER_SERVER : dest?.name === IN_CLUSTER_NAME;
+    return local ? { ok: false, message: `${resolved.message} (argocd-cm ${invalid})` } : resolved;
+  }
+
+  private inCluster(): InClusterSetting {
+    return this.opts.inCluster?.() ?? { enabled: true };
   }
 
   /** The connection to a resolved cluster, created on first use. */

@@ -79,3 +79,25 @@ test("timeout.reconciliation and its jitter: Go durations, 0 turns polling off, 
   assert.equal(bad.reconciliationJitterMs, undefined);
   assert.equal(bad.errors.length, 2);
 });
+
+test("cluster.inClusterEnabled: on unless \"false\"; another value disables it and is an error naming the key", () => {
+  assert.equal(defaultSettings().inClusterEnabled, true, "default");
+  assert.equal(parseArgoSettings({ "cluster.inClusterEnabled": "true" }).inClusterEnabled, true, "true");
+  const off = parseArgoSettings({ "cluster.inClusterEnabled": "false" });
+  assert.equal(off.inClusterEnabled, false, "false");
+  assert.deepEqual(off.errors, [], "false is valid");
+  const bad = parseArgoSettings({ "cluster.inClusterEnabled": "no" });
+  assert.equal(bad.inClusterEnabled, false, "fails closed");
+  assert.equal(bad.inClusterError, 'cluster.inClusterEnabled must be "true" or "false", got "no"');
+  assert.deepEqual(bad.errors, [bad.inClusterError], "reported with the other settings errors");
+});
+
+test("timeout.hard.reconciliation: a Go duration, 0 is off, a bad value is an error naming the key", () => {
+  assert.equal(defaultSettings().hardReconciliationTimeoutMs, undefined, "unset");
+  assert.equal(parseArgoSettings({ "timeout.hard.reconciliation": "1h30m" }).hardReconciliationTimeoutMs, 5_400_000);
+  assert.equal(parseArgoSettings({ "timeout.hard.reconciliation": "0" }).hardReconciliationTimeoutMs, 0);
+  const bad = parseArgoSettings({ "timeout.hard.reconciliation": "daily" });
+  assert.equal(bad.hardReconciliationTimeoutMs, undefined, "not applied");
+  assert.equal(bad.errors.length, 1, "one error");
+  assert.match(bad.errors[0]!, /^timeout\.hard\.reconciliation: /);
+});

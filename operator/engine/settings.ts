@@ -57,6 +57,14 @@ export interface ArgoSettings {
    */
   reconciliationTimeoutMs?: number;
   reconciliationJitterMs?: number;
+  /** `timeout.hard.reconciliation` (Go duration; "0" is off); undefined when argocd-cm does not set it. */
+  hardReconciliationTimeoutMs?: number;
+  /**
+   * `cluster.inClusterEnabled`: false hides the implicit in-cluster destination. A value other than
+   * "true" or "false" disables it too (fail closed) and is described in `inClusterError`.
+   */
+  inClusterEnabled: boolean;
+  inClusterError?: string;
   errors: string[];
 }
 
@@ -69,7 +77,7 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
 export function defaultSettings(): ArgoSettings {
   return {
     resourceOverrides: new Map(), compareOptions: { ...DEFAULT_COMPARE_OPTIONS }, resourceExclusions: [], resourceInclusions: [],
-    trackingMethod: "annotation", instanceLabelKey: "app.kubernetes.io/instance", errors: [],
+    trackingMethod: "annotation", instanceLabelKey: "app.kubernetes.io/instance", inClusterEnabled: true, errors: [],
   };
 }
 
@@ -145,6 +153,17 @@ function parseCompareOptions(text: string, errors: string[]): CompareOptions {
   return out;
 }
 
+/**
+ * argocd-cm `cluster.inClusterEnabled`: on unless "false", as Argo reads it; a value other than
+ * "true" or "false" turns it off (fail closed) and says why.
+ */
+export function parseInClusterEnabled(raw: string | undefined): { enabled: boolean; error?: string } {
+  const v = raw?.trim();
+  if (v === undefined || v === "" || v === "true") return { enabled: true };
+  if (v === "false") return { enabled: false };
+  return { enabled: false, error: `cluster.inClusterEnabled must be "true" or "false", got ${JSON.stringify(raw)}` };
+}
+
 export function parseArgoSettings(data: Record<string, string> | undefined): ArgoSettings {
   const settings = defaultSettings();
   const { errors, resourceOverrides: overrides } = settings;
@@ -215,7 +234,7 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
     }
   }
 
-  for (const [key, field] of [["timeout.reconciliation", "reconciliationTimeoutMs"], ["timeout.reconciliation.jitter", "reconciliationJitterMs"]] as const) {
+  for (const [key, field] of [["timeout.reconciliation", "reconciliationTimeoutMs"], ["timeout.reconciliation.jitter", "reconciliationJitterMs"], ["timeout.hard.reconciliation", "hardReconciliationTimeoutMs"]] as const) {
     const raw = d[key]?.trim();
     if (raw === undefined || raw === "") continue;
     try {
@@ -225,6 +244,12 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
     } catch (err) {
       errors.push(`${key}: ${errorMessage(err)}`);
     }
+  }
+  const inCluster = parseInClusterEnabled(d["cluster.inClusterEnabled"]);
+  settings.inClusterEnabled = inCluster.enabled;
+  if (inCluster.error !== undefined) {
+    settings.inClusterError = inCluster.error;
+    errors.push(inCluster.error);
   }
   if (d["resource.compareoptions"] !== undefined) settings.compareOptions = parseCompareOptions(d["resource.compareoptions"], errors);
   if (d["resource.exclusions"] !== undefined) settings.resourceExclusions = parseFilteredResources(d["resource.exclusions"], "resource.exclusions", errors);

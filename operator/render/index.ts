@@ -407,4 +407,4 @@ function chartRepoURL(repos: RepoSource, repoURL: string): string {
 }
 
 const noop = (): void => undefined;
-const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => silentLogger, enabled: () => false };
+const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => silentLogger, enabled: () => false, setLevel: noop };

@@ -35,3 +35,12 @@ test("redact leaves ordinary text alone and strips URL userinfo", () => {
   assert.equal(redactUrl("https://user:pw@host/repo.git"), "https://host/repo.git");
   assert.equal(redactUrl("ssh://git@host:22/repo.git"), "ssh://host:22/repo.git");
 });
+
+test("setLevel reaches children made before the change", () => {
+  const { logger, lines } = memoryLogger("info");
+  const child = logger.child({ component: "c" });
+  child.debug("hidden");
+  logger.setLevel("debug");
+  child.debug("shown");
+  assert.deepEqual(lines.map((l) => l.msg), ["shown"], "the child follows its root's new level");
+});

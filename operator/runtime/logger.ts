@@ -19,6 +19,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
   enabled(level: LogLevel): boolean;
+  /** Changes the level of this logger and every logger sharing its root (children included). */
+  setLevel(level: LogLevel): void;
 }
 
 export interface LoggerOptions {
@@ -30,7 +32,7 @@ export interface LoggerOptions {
 const stderrSink: LogSink = { write: (line) => process.stderr.write(line) };
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  return new JsonLogger(levelRank[opts.level ?? "info"], opts.sink ?? stderrSink, opts.fields ?? {});
+  return new JsonLogger({ minRank: levelRank[opts.level ?? "info"] }, opts.sink ?? stderrSink, opts.fields ?? {});
 }
 
 /** Parses `--log-level` / HAWSER_LOG_LEVEL values. */
@@ -42,23 +44,25 @@ export function parseLogLevel(value: string | undefined, fallback: LogLevel = "i
 
 class JsonLogger implements Logger {
   constructor(
-    private readonly minRank: number,
+    // Shared with children, so a level read later (argocd-cmd-params-cm) reaches them all.
+    private readonly threshold: { minRank: number },
     private readonly sink: LogSink,
     private readonly fields: LogFields,
   ) {}
 
-  enabled(level: LogLevel): boolean { return levelRank[level] >= this.minRank; }
+  enabled(level: LogLevel): boolean { return levelRank[level] >= this.threshold.minRank; }
+  setLevel(level: LogLevel): void { this.threshold.minRank = levelRank[level]; }
   debug(msg: string, fields?: LogFields): void { this.log("debug", msg, fields); }
   info(msg: string, fields?: LogFields): void { this.log("info", msg, fields); }
   warn(msg: string, fields?: LogFields): void { this.log("warn", msg, fields); }
   error(msg: string, fields?: LogFields): void { this.log("error", msg, fields); }
 
   child(fields: LogFields): Logger {
-    return new JsonLogger(this.minRank, this.sink, { ...this.fields, ...fields });
+    return new JsonLogger(this.threshold, this.sink, { ...this.fields, ...fields });
   }
 
   private log(level: LogLevel, msg: string, fields?: LogFields): void {
-    if (levelRank[level] < this.minRank) return;
+    if (levelRank[level] < this.threshold.minRank) return;
     const entry: LogFields = { ts: new Date().toISOString(), level, msg: redact(msg) };
     for (const [k, v] of Object.entries({ ...this.fields, ...fields })) {
       entry[k] = sanitize(k, v);

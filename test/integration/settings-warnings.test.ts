@@ -20,11 +20,18 @@ test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Haws
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: {
     "timeout.reconciliation": "0", "users.anonymous.enabled": "true", "resource.customizations.actions.apps_Deployment": secretish, "timeout.reconcilation": secretish,
   } });
-  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns }, data: { "server.insecure": "true", "controller.self.heal.timeout.seconds": "5" } });
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns }, data: {
+    "server.insecure": "true", "controller.self.heal.timeout.seconds": "5",
+    // Honoured keys with flags too: the ConfigMap sets the default, the explicit flag wins.
+    "controller.status.processors": "3", "controller.operation.processors": "4", "controller.log.level": "debug",
+  } });
 
-  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0", "--webhook-addr", ""] });
+  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0", "--webhook-addr", "", "--operation-processors", "2"], env: { HAWSER_LOG_LEVEL: "" } });
   t.after(async () => { await op.stop("SIGKILL"); });
-  await op.waitForLog((l) => l.msg === "controller settings");
+  const settings = await op.waitForLog((l) => l.msg === "controller settings");
+  assert.deepEqual([settings.statusProcessors, settings.operationProcessors, settings.logLevel], [3, 2, "debug"], "ConfigMap defaults, the explicit flag winning");
+  // The level applies from here on: the process logs at debug level now.
+  await op.waitForLog((l) => l.level === "debug");
   // The warnings are logged right after the settings are read, before the controllers start.
   await op.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("argocd-cmd-params-cm key server.insecure"));
   const warnings = op.logs.filter((l) => l.level === "warn" && typeof l.msg === "string" && / key /.test(l.msg)).map((l) => l.msg as string);

@@ -50,6 +50,8 @@ export interface AppContextOptions {
   namespace: string;
   resyncMs: number;
   resyncJitterMs: number;
+  /** Periodic hard refresh (--app-hard-resync); argocd-cm timeout.hard.reconciliation wins. 0 or unset: off. */
+  hardResyncMs?: number;
   log: Logger;
   events?: EventSink;
   /** Git access; without it Applications are validated but not compared. */

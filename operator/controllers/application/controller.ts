@@ -64,6 +64,11 @@ export class ApplicationController {
         this.destinations.forget(server);
         for (const k of this.apps.keys()) this.refresh.enqueue(k);
       },
+      // argocd-cm changes refresh every app (below), so the new setting is applied to each.
+      inCluster: () => {
+        const argo = settings.get().argo;
+        return { enabled: argo.inClusterEnabled, ...(argo.inClusterError !== undefined ? { invalid: argo.inClusterError } : {}) };
+      },
     });
     this.destinations = new DestinationPool({
       clusters: this.clusters, log, metrics: opts.metrics,

@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Application } from "../../api/index.js";
-import { DEST_NAMESPACE, REPO_URL, World, application, clusterWrites, configMapYaml, describeWrite, liveConfigMap } from "./testdata/world.js";
+import { CONTROL_NAMESPACE, DEST_NAMESPACE, REPO_URL, World, application, clusterWrites, configMapYaml, describeWrite, liveConfigMap } from "./testdata/world.js";
+import { periodicHardRefresh } from "./refresh.js";
 
 type AppStatus = NonNullable<Application["status"]>;
 
@@ -139,6 +140,52 @@ test("refresh: automated sync sets .operation on an OutOfSync app, and not while
     // Only the status is written (the generation moved when `.operation` went).
     assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook"]);
     assert.equal(w.app().operation, undefined);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("periodicHardRefresh: off at 0; the first sight starts the clock; due once the interval has passed", () => {
+  const hour = 3_600_000;
+  assert.deepEqual(periodicHardRefresh(undefined, 5, 0), { hard: false }, "0 is off");
+  assert.deepEqual(periodicHardRefresh(1000, 10 * hour, 0), { hard: false }, "0 is off whatever the history");
+  assert.deepEqual(periodicHardRefresh(undefined, 5, hour), { hard: false, dueInMs: hour }, "first sight: due one interval from now");
+  assert.deepEqual(periodicHardRefresh(0, hour - 1, hour), { hard: false, dueInMs: 1 }, "not yet");
+  assert.deepEqual(periodicHardRefresh(0, hour, hour), { hard: true, dueInMs: hour }, "exactly due");
+  assert.deepEqual(periodicHardRefresh(0, 5 * hour, hour), { hard: true, dueInMs: hour }, "long overdue: one hard refresh, then a full interval");
+});
+
+test("refresh: argocd-cm timeout.hard.reconciliation makes the refresh hard once the last hard one is older, and schedules it", async () => {
+  const hour = 3_600_000;
+  const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: CONTROL_NAMESPACE }, data: { "timeout.hard.reconciliation": "1h" } };
+  const w = await World.create({ files, objects: [cm] });
+  try {
+    assert.deepEqual(await w.reconcileRefresh(), { requeueAfterMs: hour }, "first refresh: the next one is the hard one, an hour on (periodic resync is off here)");
+    w.advanceClock(hour / 2);
+    assert.deepEqual(await w.reconcileRefresh(), { requeueAfterMs: hour / 2 }, "half-way: requeued for when it is due");
+    w.advanceClock(hour / 2);
+    assert.deepEqual(await w.reconcileRefresh(), { requeueAfterMs: hour }, "the hard refresh schedules the next");
+    await w.reconcileRefresh();
+    assert.deepEqual(w.renderKinds, ["none", "none", "hard", "none"], "only the refresh an hour after the first is hard");
+    // A requested hard refresh restarts the clock too.
+    await w.editApp({ metadata: { annotations: { "argocd.argoproj.io/refresh": "hard" } } });
+    w.advanceClock(hour / 2);
+    await w.reconcileRefresh();
+    w.advanceClock(hour / 2 + 1000);
+    assert.deepEqual(await w.reconcileRefresh(), { requeueAfterMs: hour / 2 - 1000 }, "due an hour after the requested one, not the periodic one");
+    assert.deepEqual(w.renderKinds.slice(4), ["hard", "none"]);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("refresh: without timeout.hard.reconciliation no refresh is hard and nothing is scheduled for it", async () => {
+  const w = await World.create({ files });
+  try {
+    assert.deepEqual(await w.reconcileRefresh(), {}, "periodic resync off in the fake world: no requeue");
+    w.advanceClock(1000 * 3_600_000);
+    await w.reconcileRefresh();
+    assert.deepEqual(w.renderKinds, ["none", "none"]);
   } finally {
     await w.dispose();
   }

@@ -36,17 +36,32 @@ type AppStatus = NonNullable<Application["status"]>;
 /** How soon a failed comparison is tried again, at most. */
 const ERROR_REQUEUE_MS = 30_000;
 
+/**
+ * Whether this refresh is the periodic hard one (argocd-cm timeout.hard.reconciliation), and how
+ * soon the next is due. `lastHardMs` is undefined for an app not seen since start-up: that first
+ * refresh starts the clock, since its render cache and ref listings are empty anyway.
+ */
+export function periodicHardRefresh(lastHardMs: number | undefined, nowMs: number, intervalMs: number): { hard: boolean; dueInMs?: number } {
+  if (intervalMs <= 0) return { hard: false };
+  if (lastHardMs === undefined) return { hard: false, dueInMs: intervalMs };
+  const elapsed = nowMs - lastHardMs;
+  return elapsed >= intervalMs ? { hard: true, dueInMs: intervalMs } : { hard: false, dueInMs: intervalMs - elapsed };
+}
+
 export class RefreshReconciler {
   private readonly reconciledGeneration = new Map<string, number>();
   /** The refresh-owned status this reconciler last wrote, by app uid (see writeStatus). */
   private readonly lastRefreshStatus = new Map<string, Record<string, unknown>>();
+  /** When each app's last hard refresh (or first refresh since start-up) began, by uid. */
+  private readonly lastHardRefresh = new Map<string, number>();
 
-  constructor(private readonly env: AppContext, private readonly deletion: DeletionReconciler) {}
+  constructor(private readonly env: AppContext, private readonly deletion: DeletionReconciler, private readonly clock: () => number = Date.now) {}
 
   /** The app is gone: drop what was remembered about it. */
   forget(uid: string): void {
     this.reconciledGeneration.delete(uid);
     this.lastRefreshStatus.delete(uid);
+    this.lastHardRefresh.delete(uid);
   }
 
   async reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -55,7 +70,12 @@ export class RefreshReconciler {
     if (app.metadata.annotations?.[ANNOTATION_SKIP_RECONCILE] === "true") return {};
     if (app.metadata.deletionTimestamp) return this.deletion.reconcile(ctx, app);
     const requested = app.metadata.annotations?.[ANNOTATION_REFRESH];
-    const refreshKind = requested === "hard" ? "hard" : requested ? "normal" : undefined;
+    const uid = app.metadata.uid ?? "";
+    const nowMs = this.clock();
+    const periodicHard = periodicHardRefresh(this.lastHardRefresh.get(uid), nowMs, this.hardResyncMs());
+    const refreshKind = requested === "hard" || periodicHard.hard ? "hard" : requested ? "normal" : undefined;
+    if (refreshKind === "hard" || !this.lastHardRefresh.has(uid)) this.lastHardRefresh.set(uid, nowMs);
+    if (periodicHard.hard) ctx.log.debug("hard refresh: timeout.hard.reconciliation expired", { application: app.metadata.name });
     if (requested) {
       // A refresh request is served by this very reconcile; clear it as Argo does.
       await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: null } } });
@@ -76,7 +96,10 @@ export class RefreshReconciler {
     const invalid = (validated.status.conditions ?? []).some((c) => c.type === ApplicationConditionType.InvalidSpecError);
     const evaluated = [ApplicationConditionType.OrphanedResourceWarning, ApplicationConditionType.ComparisonError, ApplicationConditionType.SyncOptionWarning, "RepeatedResourceWarning", ApplicationConditionType.ExcludedResourceWarning, ApplicationConditionType.SyncError, ApplicationConditionType.SharedResourceWarning];
     const conditions: ApplicationCondition[] = [];
-    const requeue = this.resyncDelay(app);
+    // The next periodic hard refresh must come even when the normal resync is off or longer.
+    const resync = this.resyncDelay(app);
+    const hardDue = refreshKind === "hard" ? this.hardResyncMs() || undefined : periodicHard.dueInMs;
+    const requeue = hardDue === undefined ? resync : Math.min(resync ?? Infinity, hardDue);
     const done = async (extra: Partial<AppStatus>, requeueAfterMs = requeue): Promise<ReconcileResult> => {
       const merged: AppStatus = { ...status, ...extra };
       const next = setConditions(status.conditions, conditions, evaluated, () => now);
@@ -189,6 +212,11 @@ export class RefreshReconciler {
       if (decision.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, decision.requeueAfterMs);
     }
     return done(extra, requeueAfterMs);
+  }
+
+  /** argocd-cm timeout.hard.reconciliation when set, else --app-hard-resync; 0 is off. */
+  private hardResyncMs(): number {
+    return this.env.settings.get().argo.hardReconciliationTimeoutMs ?? this.env.opts.hardResyncMs ?? 0;
   }
 
   private resyncDelay(app: ApplicationObject): number | undefined {

@@ -17,6 +17,7 @@ import { appSetResources } from "../../appset/resources.js";
 import { selectorMatches, type LabelSelectorSpec } from "../../../generators/params.js";
 import { ApplicationSetReconciler, FIELD_MANAGER } from "./reconciler.js";
 import { deepEqual } from "../../util/index.js";
+import { parseInClusterEnabled } from "../../engine/settings.js";
 
 export interface ApplicationSetControllerOptions {
   client: KubeClient;
@@ -89,6 +90,8 @@ export class ApplicationSetController {
   readonly appsets: Informer;
   readonly apps: Informer;
   readonly clusterSecrets: Informer;
+  /** argocd-cm, for `cluster.inClusterEnabled` (the cluster generator's implicit in-cluster entry). */
+  readonly argocdCm: Informer;
   readonly controller: Controller;
   /** Keeps status.resources current from the informer cache, without re-running the generators. */
   readonly resourcesController: Controller;
@@ -100,6 +103,8 @@ export class ApplicationSetController {
     this.appsets = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", namespace: opts.namespace, log, metrics });
     this.apps = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "Application", namespace: opts.namespace, log, metrics });
     this.clusterSecrets = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: opts.namespace, labelSelector: `${LABEL_SECRET_TYPE}=cluster`, log, metrics });
+    this.argocdCm = new Informer(client, { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, fieldSelector: "metadata.name=argocd-cm", log, metrics });
+    const argocdCmKey = `${opts.namespace}/argocd-cm`;
     this.controller = new Controller({
       name: "applicationset",
       workers: opts.workers,
@@ -108,6 +113,7 @@ export class ApplicationSetController {
       reconciler: new ApplicationSetReconciler({
         client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}),
         listApplications: (ns) => this.apps.list().filter((a) => a.metadata.namespace === ns),
+        inClusterEnabled: () => parseInClusterEnabled((this.argocdCm.get(argocdCmKey) as { data?: Record<string, string> } | undefined)?.data?.["cluster.inClusterEnabled"]).enabled,
       }),
     });
     this.resourcesController = new Controller({
@@ -162,6 +168,14 @@ export class ApplicationSetController {
       }
     };
     this.clusterSecrets.addHandler({ add: (x) => requeueClusterSets(x), update: (o, n) => requeueClusterSets(o, n), delete: (x) => requeueClusterSets(x) });
+    // cluster.inClusterEnabled changes what cluster generators produce; argocd-cm changes are rare.
+    const inClusterOf = (cm: KubeObject | undefined): string | undefined => (cm as { data?: Record<string, string> } | undefined)?.data?.["cluster.inClusterEnabled"];
+    const requeueAll = (): void => { for (const s of this.appsets.list()) this.controller.enqueue(objectKey(s)); };
+    this.argocdCm.addHandler({
+      add: requeueAll,
+      update: (o, n) => { if (inClusterOf(o) !== inClusterOf(n)) requeueAll(); },
+      delete: requeueAll,
+    });
   }
 
   /**
@@ -181,11 +195,11 @@ export class ApplicationSetController {
     return keys;
   }
 
-  get hasSynced(): boolean { return this.appsets.hasSynced && this.apps.hasSynced && this.clusterSecrets.hasSynced; }
+  get hasSynced(): boolean { return this.appsets.hasSynced && this.apps.hasSynced && this.clusterSecrets.hasSynced && this.argocdCm.hasSynced; }
 
   async start(signal?: AbortSignal): Promise<void> {
-    for (const i of [this.appsets, this.apps, this.clusterSecrets]) i.start();
-    await Promise.all([this.appsets.waitForSync(signal), this.apps.waitForSync(signal), this.clusterSecrets.waitForSync(signal)]);
+    for (const i of [this.appsets, this.apps, this.clusterSecrets, this.argocdCm]) i.start();
+    await Promise.all([this.appsets.waitForSync(signal), this.apps.waitForSync(signal), this.clusterSecrets.waitForSync(signal), this.argocdCm.waitForSync(signal)]);
     this.controller.start();
     this.resourcesController.start();
   }
@@ -204,6 +218,6 @@ export class ApplicationSetController {
   async stop(): Promise<void> {
     await this.controller.stop();
     await this.resourcesController.stop();
-    await Promise.all([this.appsets.stop(), this.apps.stop(), this.clusterSecrets.stop()]);
+    await Promise.all([this.appsets.stop(), this.apps.stop(), this.clusterSecrets.stop(), this.argocdCm.stop()]);
   }
 }

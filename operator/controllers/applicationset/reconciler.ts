@@ -39,7 +39,8 @@ export interface ApplicationSetReconcilerDeps {
   /** Where cluster Secrets, plugin ConfigMaps/Secrets and AppProjects live (Argo's namespace). */
   controlNamespace: string;
   loadEngine?: () => Promise<GoTemplateEngine>;
-  inClusterEnabled?: boolean;
+  /** argocd-cm `cluster.inClusterEnabled`, read per reconcile; unset means enabled. */
+  inClusterEnabled?: () => boolean;
   now?: () => string;
   /**
    * The Applications of a namespace from an informer cache (controller.ts). Without it each reconcile
@@ -175,7 +176,7 @@ export class ApplicationSetReconciler implements Reconciler {
         log: ctx.log,
         signal: ctx.signal,
         ...(this.deps.repos ? { repos: this.deps.repos } : {}),
-        ...(this.deps.inClusterEnabled !== undefined ? { inClusterEnabled: this.deps.inClusterEnabled } : {}),
+        ...(this.deps.inClusterEnabled !== undefined ? { inClusterEnabled: this.deps.inClusterEnabled() } : {}),
       },
     );
     const errors: ReconcileError[] = [...result.errors];

@@ -89,6 +89,10 @@ export class World {
   readonly events: RecordedEvent[] = [];
   /** App keys the reconcilers asked to refresh. */
   readonly refreshRequests: string[] = [];
+  /** The refresh kind the reconcilers asked each render for ("none" for a plain one). */
+  readonly renderKinds: string[] = [];
+  /** The refresh reconciler's clock: still unless advanceClock moves it, so delays are exact. */
+  private clockMs = Date.parse("2026-01-01T00:00:00Z");
   readonly refresh: RefreshReconciler;
   readonly operation: OperationReconciler;
   readonly deletion: DeletionReconciler;
@@ -120,7 +124,13 @@ export class World {
       (key) => this.refreshRequests.push(key),
     );
     this.deletion = new DeletionReconciler(env);
-    this.refresh = new RefreshReconciler(env, this.deletion);
+    // Record what the reconcilers ask the pipeline for; the pipeline itself is untouched.
+    const render = env.render.bind(env);
+    env.render = (app, dest, revisions, refresh) => {
+      this.renderKinds.push(refresh ?? "none");
+      return render(app, dest, revisions, refresh);
+    };
+    this.refresh = new RefreshReconciler(env, this.deletion, () => this.clockMs);
     this.operation = new OperationReconciler(env);
   }
 
@@ -135,6 +145,11 @@ export class World {
       ...(opts.objects ?? []),
     );
     return new World(cluster, repo, new LocalRepoSource({ [REPO_URL]: repo }));
+  }
+
+  /** Moves the refresh reconciler's clock forward (no waiting in these tests). */
+  advanceClock(ms: number): void {
+    this.clockMs += ms;
   }
 
   /** The Application as stored now. */
