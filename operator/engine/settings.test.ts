@@ -101,3 +101,19 @@ test("timeout.hard.reconciliation: a Go duration, 0 is off, a bad value is an er
   assert.equal(bad.errors.length, 1, "one error");
   assert.match(bad.errors[0]!, /^timeout\.hard\.reconciliation: /);
 });
+
+test("application.sync.impersonation.enabled: off by default, Go's boolean spellings, and an unknown value fails closed with an error naming the key", () => {
+  const on = (v?: string): { enabled: boolean; errors: string[] } => {
+    const s = parseArgoSettings(v === undefined ? {} : { "application.sync.impersonation.enabled": v });
+    return { enabled: s.syncImpersonationEnabled, errors: s.errors };
+  };
+  assert.deepEqual(on(), { enabled: false, errors: [] });
+  assert.deepEqual(on(""), { enabled: false, errors: [] });
+  assert.deepEqual(on("true"), { enabled: true, errors: [] });
+  assert.deepEqual(on(" True "), { enabled: true, errors: [] });
+  assert.deepEqual(on("false"), { enabled: false, errors: [] });
+  assert.deepEqual(on("0"), { enabled: false, errors: [] });
+  const bad = on("yes");
+  assert.equal(bad.enabled, true, "an unreadable value keeps impersonation on");
+  assert.match(bad.errors.join("\n"), /application\.sync\.impersonation\.enabled: "yes" is not true or false/);
+});

@@ -65,6 +65,8 @@ export interface ArgoSettings {
    */
   inClusterEnabled: boolean;
   inClusterError?: string;
+  /** `application.sync.impersonation.enabled`: syncs run as the project's destinationServiceAccounts. */
+  syncImpersonationEnabled: boolean;
   errors: string[];
 }
 
@@ -77,7 +79,7 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
 export function defaultSettings(): ArgoSettings {
   return {
     resourceOverrides: new Map(), compareOptions: { ...DEFAULT_COMPARE_OPTIONS }, resourceExclusions: [], resourceInclusions: [],
-    trackingMethod: "annotation", instanceLabelKey: "app.kubernetes.io/instance", inClusterEnabled: true, errors: [],
+    trackingMethod: "annotation", instanceLabelKey: "app.kubernetes.io/instance", inClusterEnabled: true, syncImpersonationEnabled: false, errors: [],
   };
 }
 
@@ -172,6 +174,16 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
   const method = d["application.resourceTrackingMethod"]?.trim();
   if (method === "annotation" || method === "label" || method === "annotation+label") settings.trackingMethod = method;
   else if (method) errors.push(`application.resourceTrackingMethod: unknown method "${method}" (annotation, label or annotation+label)`);
+  const impersonation = d["application.sync.impersonation.enabled"]?.trim();
+  if (impersonation !== undefined && impersonation !== "") {
+    // Go's ParseBool spellings. Anything else fails closed: the user meant to turn it on, and
+    // reading it as "off" would sync with the operator's own, wider rights.
+    if (["1", "t", "T", "true", "TRUE", "True"].includes(impersonation)) settings.syncImpersonationEnabled = true;
+    else if (!["0", "f", "F", "false", "FALSE", "False"].includes(impersonation)) {
+      settings.syncImpersonationEnabled = true;
+      errors.push(`application.sync.impersonation.enabled: "${impersonation}" is not true or false; impersonation stays on until it is fixed`);
+    }
+  }
   if (d["application.instanceLabelKey"]?.trim()) settings.instanceLabelKey = d["application.instanceLabelKey"].trim();
   const get = (key: string): ResourceOverride => {
     let o = overrides.get(key);

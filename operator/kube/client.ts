@@ -80,19 +80,40 @@ export class KubeClient {
   private agent?: http.Agent;
   private headers: Record<string, string> = {};
   private headersAt = 0;
-  private readonly observers: RequestObserver[] = [];
+  private readonly observers: RequestObserver[];
+  private readonly parent?: KubeClient;
+  private readonly impersonateUser?: string;
 
-  constructor(readonly kubeConfig: KubeConfig, opts: { maxSockets?: number } = {}) {
+  /** `impersonation` is for asUser() only: the parent client and the user its child acts as. */
+  constructor(readonly kubeConfig: KubeConfig, opts: { maxSockets?: number } = {}, impersonation?: { parent: KubeClient; user: string }) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error("kubeconfig has no current cluster");
     this.baseUrl = new URL(cluster.server);
     this.maxSockets = opts.maxSockets ?? 64;
-    this.discovery = new ResourceDiscovery((path) => this.request<unknown>("GET", path));
+    this.parent = impersonation?.parent;
+    this.impersonateUser = impersonation?.user;
+    // A child shares its parent's discovery (run on the parent's own identity) and observers.
+    this.discovery = this.parent?.discovery ?? new ResourceDiscovery((path) => this.request<unknown>("GET", path));
+    this.observers = this.parent?.observers ?? [];
   }
 
   get server(): string { return this.baseUrl.toString(); }
 
+  /** The Kubernetes user this client's requests impersonate, if any. */
+  get impersonating(): string | undefined { return this.impersonateUser; }
+
+  /**
+   * A client for the same cluster whose every request carries `Impersonate-User: user`, so the
+   * apiserver authorizes it as that user (this client's identity needs `impersonate` on it). It
+   * shares this client's connection, request observers and discovery, so it is cheap; callers
+   * keep one per user (controllers/application/destinations.ts).
+   */
+  asUser(user: string): KubeClient {
+    return new KubeClient(this.kubeConfig, { maxSockets: this.maxSockets }, { parent: this.parent ?? this, user });
+  }
+
   private connection(): Promise<Connection> {
+    if (this.parent) return this.parent.connection();
     this.conn ??= (async () => {
       // applyToHTTPSOptions resolves CA/cert/key (files or inline data) onto the options object;
       // we keep that TLS material but use our own keep-alive agent with many sockets.
@@ -133,6 +154,8 @@ export class KubeClient {
     if (typeof opts.auth === "string" && opts.auth !== "undefined:undefined") {
       headers.Authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
     }
+    // Set last, so it replaces any `as:` of the kubeconfig user rather than adding to it.
+    if (this.impersonateUser) headers["Impersonate-User"] = this.impersonateUser;
     this.headers = headers;
     this.headersAt = Date.now();
     return headers;

@@ -28,7 +28,11 @@ import type { CustomizationTree } from "../../lua/customizations.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
-import type { Destination, DestinationProvider } from "./destinations.js";
+import { serviceAccountToImpersonate, type DestinationServiceAccount } from "../../engine/impersonation.js";
+import type { Destination, DestinationClient, DestinationProvider } from "./destinations.js";
+
+/** The client an app's sync writes with, or why it may not write at all. */
+export type SyncWriter = { ok: true; client: DestinationClient; user?: string } | { ok: false; message: string };
 
 /** Objects by `namespace/name`, as an informer caches them. */
 export interface ObjectCache<T> {
@@ -109,6 +113,21 @@ export class AppContext {
 
   destination(app: ApplicationObject): Destination {
     return this.destinations.resolve(app, this.settings.get().argo);
+  }
+
+  /**
+   * The client for an app's sync writes (applies, prunes, hooks, dry runs, deletes): with
+   * impersonation on (argocd-cm `application.sync.impersonation.enabled`), the destination's
+   * client as the project's matching service account, or Argo's error when none matches; else the
+   * controller's own. Reads stay on the controller's identity either way.
+   */
+  syncWriter(app: ApplicationObject, dest: Destination): SyncWriter {
+    if (!this.settings.get().argo.syncImpersonationEnabled) return { ok: true, client: dest.client };
+    const entries = this.projectOf(app)?.spec?.destinationServiceAccounts as DestinationServiceAccount[] | undefined;
+    const picked = serviceAccountToImpersonate(entries, {
+      server: dest.cluster.server, destinationNamespace: app.spec.destination?.namespace, appNamespace: app.metadata.namespace ?? this.opts.namespace,
+    });
+    return picked.ok ? { ok: true, client: dest.clientAs(picked.user), user: picked.user } : picked;
   }
 
   async render(app: ApplicationObject, dest: Destination, revisions?: Array<string | undefined>, refresh?: "normal" | "hard"): Promise<RenderOutput> {

@@ -65,16 +65,20 @@ export class DeletionReconciler {
       return {};
     }
 
-    if (!this.env.projectOf(app)) {
-      // Fail closed: without the project nothing says which live objects are the app's to delete.
-      const message = `${missingProjectMessage(app.spec.project || "default")}; resources are not deleted until it exists (or the finalizer is removed)`;
+    // Fail closed: without the project nothing says which live objects are the app's to delete;
+    // with impersonation on and no service account for the destination, nothing may be written.
+    const writer = this.env.projectOf(app) ? this.env.syncWriter(app, dest) : undefined;
+    if (!writer?.ok) {
+      const message = writer
+        ? `${writer.message}; resources are not deleted until one matches (or the finalizer is removed)`
+        : `${missingProjectMessage(app.spec.project || "default")}; resources are not deleted until it exists (or the finalizer is removed)`;
       const prev = (app.status as AppStatus | undefined)?.conditions ?? [];
       const conditions = setConditions(prev, [{ type: ApplicationConditionType.DeletionError, message }], [ApplicationConditionType.DeletionError]);
       if (!deepEqual(prev, conditions)) {
         await patchStatus(this.env.opts.client, app, { ...(app.status as AppStatus), conditions });
         void this.env.opts.events?.record(app, "Warning", "DeletionError", message);
       }
-      throw new WaitingError("ProjectMissing", message, BLOCKED_REQUEUE_MS);
+      throw new WaitingError(writer ? ApplicationConditionType.DeletionError : "ProjectMissing", message, BLOCKED_REQUEUE_MS);
     }
 
     // Delete hooks come from the current render; plain cascade deletion needs only the live state.
@@ -118,10 +122,10 @@ export class DeletionReconciler {
     });
     const limiter = dest.limiter;
     await Promise.all([
-      ...step.create.map((o) => limiter.run(() => dest.client.apply(o, { fieldManager: FIELD_MANAGER, force: true }))),
+      ...step.create.map((o) => limiter.run(() => writer.client.apply(o, { fieldManager: FIELD_MANAGER, force: true }))),
       ...step.delete.map(({ obj, propagationPolicy }) => limiter.run(async () => {
         try {
-          await dest.client.delete({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name!, namespace: obj.metadata.namespace }, { propagationPolicy });
+          await writer.client.delete({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name!, namespace: obj.metadata.namespace }, { propagationPolicy });
         } catch (err) {
           if (!(err instanceof KubeApiError && err.isNotFound)) throw err;
         }

@@ -36,6 +36,12 @@ export interface Destination {
   cache: DestinationCache;
   view: LiveView;
   limiter: WriteLimiter;
+  /**
+   * The same cluster's writes sent as another Kubernetes user (sync impersonation): the apiserver
+   * authorizes them as that user. Reads through `cache`, `view` and discovery stay on the
+   * controller's identity.
+   */
+  clientAs(user: string): DestinationClient;
 }
 
 /** Resolves an app's destination (DestinationError when it cannot): the DestinationPool in production. */
@@ -46,7 +52,7 @@ export interface DestinationProvider {
 /** The destination could not be resolved (no such cluster, bad credentials config). */
 export class DestinationError extends Error {}
 
-interface Held { client: KubeClient; cache: ClusterCache; limiter: AdaptiveLimiter; tracking: string }
+interface Held { client: KubeClient; cache: ClusterCache; limiter: AdaptiveLimiter; tracking: string; impersonated: Map<string, KubeClient> }
 
 export interface DestinationPoolOptions {
   clusters: ClusterRegistry;
@@ -81,11 +87,18 @@ export class DestinationPool implements DestinationProvider {
         onManagedChange: (key) => this.opts.onManagedChange(key),
       });
       // Each cluster has its own write budget: one slow apiserver must not throttle the others.
-      held = { client, cache, limiter: held?.limiter ?? new AdaptiveLimiter({ initial: 16, max: 64 }), tracking };
+      held = { client, cache, limiter: held?.limiter ?? new AdaptiveLimiter({ initial: 16, max: 64 }), tracking, impersonated: new Map() };
       this.held.set(resolved.cluster.server, held);
     }
     const cluster = resolved.cluster;
-    return { cluster, client, cache: held.cache, limiter: held.limiter, view: new CachedLiveView({ server: cluster.server, name: cluster.name }, client, held.cache) };
+    const impersonated = held.impersonated;
+    // One client per (cluster, user), dropped with the cluster's connection when its credentials change.
+    const clientAs = (user: string): DestinationClient => {
+      let c = impersonated.get(user);
+      if (!c) impersonated.set(user, (c = client.asUser(user)));
+      return c;
+    };
+    return { cluster, client, cache: held.cache, limiter: held.limiter, view: new CachedLiveView({ server: cluster.server, name: cluster.name }, client, held.cache), clientAs };
   }
 
   /** New credentials or limits for a cluster: its old connection's cache goes. */

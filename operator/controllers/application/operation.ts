@@ -131,6 +131,17 @@ export class OperationReconciler {
       await this.finishOperation(app, failed);
       return {};
     }
+    // With impersonation on, every write of this sync goes as the project's service account; when
+    // none matches, the operation ends here, before anything is applied (Argo's Error and message).
+    const writer = this.env.syncWriter(app, dest);
+    if (!writer.ok) {
+      const failed: OperationState = { ...state, phase: "Error", message: writer.message, finishedAt: now };
+      await this.finishOperation(app, failed);
+      void this.env.opts.events?.record(app, "Warning", "OperationCompleted", `Sync operation failed: ${writer.message}`);
+      ctx.log.warn("operation refused", { application: app.metadata.name, reason: writer.message });
+      this.env.enqueueRefresh(ctx.key);
+      return {};
+    }
     const cache = dest.cache;
     const target = cmp.prepared.filter((o) => !o.metadata.deletionTimestamp);
     const live = cmp.resources.filter((r) => r.live).map((r) => r.live!);
@@ -219,7 +230,7 @@ export class OperationReconciler {
       // a namespace this sync creates cannot be dry-run yet; the apply reports their errors.
       const created = new Set(plan.tasks.filter((t) => t.ref.kind === "Namespace" && !t.live && (t.managedNamespace || !liveNamespaceExists(cache, t.ref.name))).map((t) => t.ref.name));
       const checks = step.validation.filter((a) => !(a.ref.namespace && created.has(a.ref.namespace)));
-      const results = await executeActions(dest.client, checks, dest.limiter, () => undefined);
+      const results = await executeActions(writer.client, checks, dest.limiter, () => undefined);
       const failures = results.filter((o) => !o.ok).map((o) => ({ taskId: o.taskId, message: o.message ?? "dry run failed" }));
       if (failures.length > 0) {
         const failed = recordValidationFailure(plan, state, failures, now);
@@ -234,7 +245,7 @@ export class OperationReconciler {
       }
     }
     const outcomes = step.actions.length > 0
-      ? await executeActions(dest.client, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name),
+      ? await executeActions(writer.client, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name),
         { csaMigrationManager: csaMigrationManager(app, syncOp.syncOptions) })
       : [];
     const next = recordActionOutcomes(step.state, outcomes);
@@ -243,7 +254,7 @@ export class OperationReconciler {
     const steps = [...new Set(step.actions.map((a) => taskSteps.get(a.taskId)).filter((x): x is string => !!x))];
     ctx.log.info("sync step", {
       application: app.metadata.name, revision: next.syncResult?.revision, startedAt: next.startedAt, decision: step.decision,
-      steps, actions: step.actions.length, failed: outcomes.filter((o) => !o.ok).length, phase: next.phase,
+      steps, actions: step.actions.length, serviceAccount: writer.user, failed: outcomes.filter((o) => !o.ok).length, phase: next.phase,
     });
 
     const finished = next.phase === "Succeeded" || next.phase === "Failed" || next.phase === "Error";

@@ -20,7 +20,7 @@ import { FakeCluster, type Write } from "../../../../test/support/fake-cluster.j
 import { LocalGitRepo, LocalRepoSource } from "../../../../test/support/local-repos.js";
 import { AppContext, type EventSink } from "../context.js";
 import { DeletionReconciler } from "../deletion.js";
-import { DestinationError, type DestinationProvider } from "../destinations.js";
+import { DestinationError, type DestinationClient, type DestinationProvider } from "../destinations.js";
 import { OperationReconciler } from "../operation.js";
 import { RefreshReconciler } from "../refresh.js";
 
@@ -93,6 +93,8 @@ export class World {
   readonly renderKinds: string[] = [];
   /** The refresh reconciler's clock: still unless advanceClock moves it, so delays are exact. */
   private clockMs = Date.parse("2026-01-01T00:00:00Z");
+  /** Writes sent through an impersonating client, as `user verb Kind/name` (the fake does not check RBAC). */
+  readonly impersonatedWrites: string[] = [];
   readonly refresh: RefreshReconciler;
   readonly operation: OperationReconciler;
   readonly deletion: DeletionReconciler;
@@ -111,7 +113,7 @@ export class World {
         const resolved = resolveDestination(app.spec.destination, [IN_CLUSTER]);
         if (!resolved.ok) throw new DestinationError(resolved.message);
         const cache = cluster.cache({ method: settings.trackingMethod, labelKey: settings.instanceLabelKey, ...(settings.installationID ? { installationID: settings.installationID } : {}) });
-        return { cluster: resolved.cluster, client: cluster, cache, limiter, view: new CachedLiveView({ server: resolved.cluster.server, name: resolved.cluster.name }, cluster, cache) };
+        return { cluster: resolved.cluster, client: cluster, cache, limiter, view: new CachedLiveView({ server: resolved.cluster.server, name: resolved.cluster.name }, cluster, cache), clientAs: (user) => this.impersonatingClient(user) };
       },
     };
     const settings = new SettingsCache(() => cluster.object("v1", "ConfigMap", CONTROL_NAMESPACE, "argocd-cm"), { plugins: builtinPlugins() });
@@ -132,6 +134,22 @@ export class World {
     };
     this.refresh = new RefreshReconciler(env, this.deletion, () => this.clockMs);
     this.operation = new OperationReconciler(env);
+  }
+
+  /** The fake cluster as `clientAs(user)` gives it: the same objects, with each write noted under the user. */
+  private impersonatingClient(user: string): DestinationClient {
+    const writes = new Set(["apply", "create", "replace", "delete", "patch"]);
+    return new Proxy(this.cluster, {
+      get: (target, prop) => {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== "function" || !writes.has(String(prop))) return value;
+        return (...args: unknown[]) => {
+          const ref = args[0] as { kind: string; name?: string; metadata?: { name?: string } };
+          this.impersonatedWrites.push(`${user} ${String(prop)} ${ref.kind}/${ref.name ?? ref.metadata?.name ?? ""}`);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
   }
 
   static async create(opts: WorldOptions): Promise<World> {

@@ -1,0 +1,127 @@
+// Sync impersonation through the reconcilers, against the fake world (testdata/world.ts): which
+// client each write of a sync or a cascade deletion goes through, and that an app with no
+// matching destinationServiceAccounts entry writes nothing. The fake cluster checks no RBAC; what
+// the apiserver then allows or forbids is test/e2e/sync-impersonation.test.ts.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ARGO_API_VERSION, FINALIZER_RESOURCES } from "../../api/annotations.js";
+import type { Application, OperationState } from "../../api/index.js";
+import type { AppProjectObject } from "../../appstate/types.js";
+import type { KubeObject } from "../../kube/client.js";
+import { APP_NAME, CONTROL_NAMESPACE, DEST_NAMESPACE, World, application, clusterWrites, configMapYaml, defaultProject, describeWrite, liveConfigMap } from "./testdata/world.js";
+
+type AppStatus = NonNullable<Application["status"]>;
+
+const IN_CLUSTER = "https://kubernetes.default.svc";
+const DEPLOYER = `system:serviceaccount:${DEST_NAMESPACE}:deployer`;
+const NO_MATCH = `failed to find a matching service account to impersonate: no matching service account found for destination server ${IN_CLUSTER} and namespace ${DEST_NAMESPACE}`;
+
+function argocdCm(enabled: string): KubeObject {
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: CONTROL_NAMESPACE }, data: { "application.sync.impersonation.enabled": enabled } };
+}
+
+function project(entries: Array<Record<string, string>>): AppProjectObject {
+  const p = defaultProject();
+  return { ...p, spec: { ...p.spec, destinationServiceAccounts: entries } };
+}
+
+const matching = [{ server: "https://other.example", namespace: "*", defaultServiceAccount: "elsewhere" }, { server: IN_CLUSTER, namespace: "guest*", defaultServiceAccount: "deployer" }];
+const manualSync = { operation: { sync: { revision: "main", prune: true }, initiatedBy: { username: "alice" } } };
+
+/** ConfigMaps in the destination namespace (argocd-cm lives in the control namespace). */
+function appConfigMaps(w: World): string[] {
+  return w.cluster.names("ConfigMap").filter((n) => n.startsWith(`ConfigMap/${DEST_NAMESPACE}/`));
+}
+
+function opState(w: World): OperationState {
+  const state = (w.app().status as AppStatus | undefined)?.operationState;
+  assert.ok(state, "the Application has an operationState");
+  return state;
+}
+
+test("impersonation: with it on, every dry run, apply and prune of a sync goes as the first matching service account", async () => {
+  const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: project(matching), objects: [argocdCm("true"), liveConfigMap("old")] });
+  try {
+    await w.editApp(manualSync);
+    const passes = await w.runOperation();
+    assert.equal(opState(w).phase, "Succeeded", `the sync succeeds: ${opState(w).message ?? ""}`);
+    const writes = clusterWrites(passes.flat()).map(describeWrite);
+    assert.deepEqual(writes, ["apply ConfigMap/a (dry run)", "apply ConfigMap/a", "delete ConfigMap/old"]);
+    assert.deepEqual(w.impersonatedWrites, [`${DEPLOYER} apply ConfigMap/a`, `${DEPLOYER} apply ConfigMap/a`, `${DEPLOYER} delete ConfigMap/old`],
+      "each cluster write went through the impersonating client");
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("impersonation: with it off (or set to false), the project's entries are not used and the sync writes as the controller", async () => {
+  for (const objects of [[], [argocdCm("false")]]) {
+    const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: project(matching), objects });
+    try {
+      await w.editApp(manualSync);
+      await w.runOperation();
+      assert.equal(opState(w).phase, "Succeeded", `the sync succeeds: ${opState(w).message ?? ""}`);
+      assert.deepEqual(appConfigMaps(w), [`ConfigMap/${DEST_NAMESPACE}/a`]);
+      assert.deepEqual(w.impersonatedWrites, [], "no write was impersonated");
+    } finally {
+      await w.dispose();
+    }
+  }
+});
+
+test("impersonation: with no matching entry the operation ends in Error with Argo's message before anything reaches the cluster", async () => {
+  const w = await World.create({
+    files: { "app/a.yaml": configMapYaml("a") },
+    project: project([{ server: IN_CLUSTER, namespace: "other", defaultServiceAccount: "deployer" }]),
+    objects: [argocdCm("true"), liveConfigMap("old")],
+  });
+  try {
+    await w.editApp(manualSync);
+    const passes = await w.runOperation();
+    assert.deepEqual(clusterWrites(passes.flat()), [], "no write, not even a dry run, reaches the cluster");
+    const state = opState(w);
+    assert.deepEqual({ phase: state.phase, message: state.message }, { phase: "Error", message: NO_MATCH });
+    assert.equal(w.app().operation, undefined, ".operation is cleared");
+    assert.deepEqual(appConfigMaps(w), [`ConfigMap/${DEST_NAMESPACE}/old`]);
+    assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`).slice(-1), [`Warning OperationCompleted: Sync operation failed: ${NO_MATCH}`]);
+  } finally {
+    await w.dispose();
+  }
+});
+
+async function deletedApp(entries: Array<Record<string, string>>): Promise<World> {
+  const w = await World.create({
+    files: { "app/a.yaml": configMapYaml("a") }, app: application({}, { finalizers: [FINALIZER_RESOURCES] }),
+    project: project(entries), objects: [argocdCm("true"), liveConfigMap("a")],
+  });
+  await w.reconcileRefresh();
+  await w.cluster.delete({ apiVersion: ARGO_API_VERSION, kind: "Application", name: APP_NAME, namespace: CONTROL_NAMESPACE });
+  w.cluster.writes.splice(0);
+  return w;
+}
+
+test("impersonation: a cascade deletion deletes the app's resources as the matching service account", async () => {
+  const w = await deletedApp(matching);
+  try {
+    for (let i = 0; i < 5 && w.appExists(); i++) await w.reconcileRefresh();
+    assert.equal(w.appExists(), false, "the finalizer is removed once the resources are gone");
+    assert.deepEqual(appConfigMaps(w), []);
+    assert.deepEqual(w.impersonatedWrites, [`${DEPLOYER} delete ConfigMap/a`]);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("impersonation: a cascade deletion with no matching entry deletes nothing and says why in a DeletionError condition", async () => {
+  const w = await deletedApp([]);
+  try {
+    const message = `${NO_MATCH}; resources are not deleted until one matches (or the finalizer is removed)`;
+    assert.deepEqual(await w.refreshOutcome(), { kind: "wait", reason: "DeletionError", requeueAfterMs: 30_000 });
+    assert.deepEqual(clusterWrites(w.cluster.writes), [], "nothing is deleted");
+    assert.deepEqual(appConfigMaps(w), [`ConfigMap/${DEST_NAMESPACE}/a`]);
+    assert.deepEqual((w.app().status?.conditions ?? []).map((c) => [c.type, c.message]), [["DeletionError", message]]);
+    assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`), [`Warning DeletionError: ${message}`]);
+  } finally {
+    await w.dispose();
+  }
+});
