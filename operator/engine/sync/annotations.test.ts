@@ -99,3 +99,10 @@ describe("deletionApproved (argocd.argoproj.io/deletion-approved)", () => {
     assert.equal(deletionApproved("2026-12-06T10:00:05Z", undefined), false, "nothing to compare with");
   });
 });
+
+test("ServerSideApply=false is parsed but said not to be honoured (Hawser applies server-side only)", () => {
+  const parsed = parseSyncOptions(["ServerSideApply=false"]);
+  assert.equal(parsed.options.serverSideApply, false);
+  assert.deepEqual(parsed.warnings, ['sync option "ServerSideApply=false": Hawser always applies server-side (field manager hawser); client-side apply is not supported']);
+  assert.deepEqual(parseSyncOptions(["ServerSideApply=true"]).warnings, [], "true is what Hawser does anyway");
+});

@@ -231,6 +231,9 @@ export function parseSyncOptions(list: readonly string[] | undefined, scope: Opt
       out.warnings.push(`sync option "${entry}": invalid value ${JSON.stringify(value)}`);
     } else if (!def.scopes.includes(scope)) {
       out.warnings.push(`sync option "${entry}" has no effect on ${scope === "app" ? "an Application" : "a resource"}`);
+    } else if (key === "ServerSideApply" && out.options.serverSideApply === false) {
+      // Hawser has no client-side apply (docs/decisions.md): said, not silently ignored.
+      out.warnings.push(`sync option "${entry}": Hawser always applies server-side (field manager hawser); client-side apply is not supported`);
     }
   }
   return out;
