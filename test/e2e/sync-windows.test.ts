@@ -3,8 +3,9 @@
 // refused under `manualSync: false`; an operation written straight onto an Application waits
 // (Running, "blocked by sync window") instead of running; when the window closes both sync.
 //
-// The window is real time: it opens at the start of the current minute and lasts 75 s, so the
-// test waits for it to close (at most about 75 s) rather than faking the operator's clock.
+// The window is real time: it opens at the start of the current minute and lasts 2 minutes, so the
+// test waits for it to close (at most 2 minutes) rather than faking the operator's clock. At least
+// 80 s of it are left when the test starts, so a loaded machine still sees it open.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
@@ -27,22 +28,22 @@ test("sync windows: a deny window holds automated and manual syncs back, says so
   const dest = w.dest("win");
   await w.createNamespace(dest);
 
-  // A window over the current minute with at least 35 s of it left.
+  // A window from the start of the current minute, with at least 80 s of it left.
   if (new Date().getUTCSeconds() > 40) await sleep((61 - new Date().getUTCSeconds()) * 1000);
   const start = new Date();
   const schedule = `${start.getUTCMinutes()} ${start.getUTCHours()} * * *`;
-  const closesAt = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate(), start.getUTCHours(), start.getUTCMinutes()) + 75_000;
+  const closesAt = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate(), start.getUTCHours(), start.getUTCMinutes()) + 120_000;
   await client.create({
     apiVersion: API, kind: "AppProject", metadata: { name: "frozen", namespace: ns },
     spec: {
       sourceRepos: ["*"], destinations: [{ server: IN_CLUSTER, namespace: dest }],
-      syncWindows: [{ kind: "deny", schedule, duration: "75s", applications: ["auto", "manual"], manualSync: false, timeZone: "UTC" }],
+      syncWindows: [{ kind: "deny", schedule, duration: "2m", applications: ["auto", "manual"], manualSync: false, timeZone: "UTC" }],
     },
   });
   await client.create(w.application("auto", { repo: "app", path: "auto", dest, project: "frozen", syncPolicy: { automated: {} } }));
   await client.create(w.application("manual", { repo: "app", path: "manual", dest, project: "frozen" }));
 
-  const named = `deny window 0 (schedule ${JSON.stringify(schedule)}, duration 75s, timeZone UTC)`;
+  const named = `deny window 0 (schedule ${JSON.stringify(schedule)}, duration 2m, timeZone UTC)`;
   await eventually(async () => {
     const s = await w.status<AppStatus>("auto");
     assert.equal(s?.sync?.status, "OutOfSync", "compared, not synced");
@@ -79,7 +80,7 @@ test("sync windows: a deny window holds automated and manual syncs back, says so
     assert.equal(a?.conditions?.find((x) => x.type === "SyncError"), undefined, "the window's condition is gone");
     const m = await w.status<AppStatus>("manual");
     assert.equal(m?.operationState?.phase, "Succeeded", `the waiting operation ran (${JSON.stringify(m?.operationState)})`);
-  }, { timeoutMs: 150_000 });
+  }, { timeoutMs: 200_000 });
   for (const name of ["auto", "manual"]) {
     const cm = await client.get("v1", "ConfigMap", name, dest);
     assert.ok(cm, `${name}'s ConfigMap applied`);
