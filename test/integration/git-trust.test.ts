@@ -18,6 +18,7 @@ import { memoryLogger } from "../../operator/runtime/logger.js";
 import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
 import { startGitServer, type GitServer } from "../support/git-server.js";
+import { startOperatorProcess } from "../support/operator-process.js";
 
 const ns = `git-trust-${randomBytes(3).toString("hex")}`;
 let dir: string;
@@ -106,4 +107,23 @@ test("argocd-ssh-known-hosts-cm: its presence switches ssh to strict checking ag
   await client.delete({ apiVersion: "v1", kind: "ConfigMap", name: "argocd-ssh-known-hosts-cm", namespace: ns });
   await eventually(() => assert.equal(files.current()?.knownHostsFile, undefined, "deleted: back to trust on first use"), { timeoutMs: 20_000 });
   assert.equal(msgs().filter((m) => /trusted on first use/.test(m)).length, 2, "and that is logged again");
+});
+
+test("the operator says at start-up, in one line, that ssh host keys are trusted on first use without the ConfigMap, and logs the switch to strict", async (t) => {
+  const opNs = `git-trust-op-${randomBytes(3).toString("hex")}`;
+  await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: opNs } });
+  t.after(async () => { await client.delete({ apiVersion: "v1", kind: "Namespace", name: opNs }).catch(() => undefined); });
+  const cluster = await sharedCluster();
+  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: opNs, args: ["--app-resync", "0", "--webhook-addr", ""] });
+  t.after(async () => { await op.stop("SIGKILL"); });
+  const tofu = (l: Record<string, unknown>): boolean => typeof l.msg === "string" && l.msg.startsWith("argocd-ssh-known-hosts-cm not found");
+  const line = await op.waitForLog(tofu);
+  assert.equal(line.level, "warn");
+  assert.equal(line.msg, `argocd-ssh-known-hosts-cm not found in namespace ${opNs}: ssh host keys are trusted on first use (create it to check them strictly, as Argo CD does)`);
+  await op.waitForLog((l) => l.msg === "controllers started");
+  assert.equal(op.logs.filter(tofu).length, 1, "one line");
+
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-ssh-known-hosts-cm", namespace: opNs }, data: { ssh_known_hosts: "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n" } });
+  const strict = await op.waitForLog((l) => l.msg === "ssh host keys are checked strictly against argocd-ssh-known-hosts-cm");
+  assert.equal(strict.knownHosts, 1, "the entry count is logged, not the keys");
 });
