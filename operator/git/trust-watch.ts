@@ -29,7 +29,8 @@ export class GitTrustWatch {
     const common = { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, log: opts.log, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
     this.knownHosts = new Informer(opts.client, { ...common, fieldSelector: `metadata.name=${SSH_KNOWN_HOSTS_CM}` });
     this.tlsCerts = new Informer(opts.client, { ...common, fieldSelector: `metadata.name=${TLS_CERTS_CM}` });
-    const changed = (): void => { if (this.knownHosts.hasSynced && this.tlsCerts.hasSynced) void this.apply(); };
+    // A failed write is logged in apply() and the previous files stay; nothing else to do here.
+    const changed = (): void => { if (this.knownHosts.hasSynced && this.tlsCerts.hasSynced) this.apply().catch(() => undefined); };
     for (const inf of [this.knownHosts, this.tlsCerts]) inf.addHandler({ add: changed, update: changed, delete: changed });
   }
 
