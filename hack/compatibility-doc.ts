@@ -36,6 +36,8 @@ export function generatedSections(): Map<string, string> {
     ["argocd-cm", configMapTable("argocd-cm")],
     ["argocd-cmd-params-cm", configMapTable("argocd-cmd-params-cm")],
     ["argocd-rbac-cm", configMapTable("argocd-rbac-cm")],
+    ["argocd-ssh-known-hosts-cm", configMapTable("argocd-ssh-known-hosts-cm")],
+    ["argocd-tls-certs-cm", configMapTable("argocd-tls-certs-cm")],
     ["sync-options", optionTable(SYNC_OPTIONS)],
     ["compare-options", optionTable(COMPARE_OPTIONS)],
   ]);

@@ -25,6 +25,8 @@ import { Informer } from "./runtime/informer.js";
 import { configuredProviders, webhookSecretsFrom, type SecretReferenceLookup } from "./webhook/auth.js";
 import { SecretCredentialStore, SECRET_TYPE_LABEL } from "./git/credentials.js";
 import { RepoCache } from "./git/repo-cache.js";
+import { GitTrustFiles } from "./git/trust.js";
+import { GitTrustWatch } from "./git/trust-watch.js";
 import { bundledCustomizationsDir, loadCustomizationTree } from "./lua/load.js";
 import { DEFAULT_WEBHOOK_PARALLELISM, maxPayloadBytesFrom, startWebhookServer, type WebhookServer } from "./webhook/server.js";
 
@@ -119,7 +121,12 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     delete: (s) => credentials.remove(s),
   });
   repoSecrets.start();
-  const repos = new RepoCache({ credentials, logger: log });
+  // ssh host keys (argocd-ssh-known-hosts-cm) and custom CAs (argocd-tls-certs-cm) as files the git
+  // commands read, kept current; loaded before anything can fetch, and the mode said once.
+  const trustFiles = new GitTrustFiles();
+  const gitTrust = new GitTrustWatch({ client, namespace: config.namespace, files: trustFiles, log, metrics });
+  await gitTrust.start();
+  const repos = new RepoCache({ credentials, logger: log, trust: () => trustFiles.current() });
   // User trees first: the first tree with a script for a kind wins, so users override the bundled.
   const healthTrees = [...config.customizationDirs.map((d) => loadCustomizationTree(d)), loadCustomizationTree(bundledCustomizationsDir())];
 
@@ -200,6 +207,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       await referencedSecrets.stop();
       await webhookCm.stop();
       await repoSecrets.stop();
+      await gitTrust.stop();
       await elector?.stop();
       metrics.leader.set(0);
       await probes.close();

@@ -4,7 +4,7 @@
 // Keys are those Argo CD documents (its argocd-cm.yaml, argocd-cmd-params-cm.yaml and RBAC docs);
 // `<...>` stands for a user-chosen part (a group_Kind, an account name, a version).
 
-export type SettingsConfigMap = "argocd-cm" | "argocd-cmd-params-cm" | "argocd-rbac-cm";
+export type SettingsConfigMap = "argocd-cm" | "argocd-cmd-params-cm" | "argocd-rbac-cm" | "argocd-ssh-known-hosts-cm" | "argocd-tls-certs-cm";
 
 /**
  * honoured: read and acted on (`modules` says where); partly: read, with the gap in `note`;
@@ -27,6 +27,9 @@ export interface SettingKey {
 const CM = "argocd-cm";
 const PARAMS = "argocd-cmd-params-cm";
 const RBAC = "argocd-rbac-cm";
+const KNOWN_HOSTS = "argocd-ssh-known-hosts-cm";
+const TLS_CERTS = "argocd-tls-certs-cm";
+const TRUST = ["operator/git/trust.ts", "operator/git/trust-watch.ts", "operator/git/cli-auth.ts"];
 const SETTINGS = "operator/engine/settings.ts";
 const RENDER_SETTINGS = "operator/render/settings.ts";
 const CONFIG = "operator/config.ts";
@@ -255,6 +258,9 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(RBAC, "policy.default", API, "RBAC of the API server"),
   notYet(RBAC, "policy.matchMode", API, "RBAC of the API server"),
   notYet(RBAC, "scopes", API, "RBAC of the API server"),
+  // argocd-ssh-known-hosts-cm and argocd-tls-certs-cm: which git servers are trusted
+  honoured(KNOWN_HOSTS, "ssh_known_hosts", TRUST, "while the ConfigMap exists, ssh host keys are checked strictly against these lines only (an empty value trusts no host; a malformed line is dropped and logged); without it a host's key is trusted on first use and a changed key refused, which the start-up log says (Argo refuses unknown hosts); `insecure` on the repository turns checking off, as in Argo; re-read when the ConfigMap changes"),
+  { configMap: TLS_CERTS, key: "<server_name>", status: "partly", modules: TRUST, note: "git repositories: PEM CA certificates for the https git server of that host name (no port); the server is then verified against them only (`http.sslCAInfo`), and an entry that is not a valid certificate fails that server's fetches with an error naming the key instead of falling back to the system CAs; re-read when the ConfigMap changes. Helm chart repositories do not use it yet (their Secret's `insecure` still works); no issue filed" },
 ];
 
 /** What Hawser does with each sync option (`syncPolicy.syncOptions`, `argocd.argoproj.io/sync-options`). */

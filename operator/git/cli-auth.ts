@@ -7,11 +7,16 @@
 //   - `insecure`: `http.sslVerify=false`, and for ssh `StrictHostKeyChecking=no`.
 // Host keys for ssh: with a known_hosts file given (Argo's argocd-ssh-known-hosts-cm) checking is
 // strict; without one, new hosts are accepted into the cache's own known_hosts (trust on first use)
-// and a changed key is still refused. Temporary files are removed by `cleanup()`.
+// and a changed key is still refused. https servers with a CA in argocd-tls-certs-cm are verified
+// against that CA only (`http.sslCAInfo`); a CA entry that cannot be used fails the command.
+// Temporary files are removed by `cleanup()`.
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RepoCredentials } from "./credentials.js";
+import type { GitTrustSnapshot } from "./trust.js";
+import { GitError } from "./types.js";
 import { isSSHURL } from "./url.js";
+import { redactUrl } from "../runtime/redact.js";
 
 export interface CliAuth {
   env: Record<string, string>;
@@ -24,6 +29,8 @@ export interface CliAuthOptions {
   /** Strict known_hosts file for ssh; when unset, `acceptNewKnownHosts` is used with accept-new. */
   knownHostsFile?: string;
   acceptNewKnownHosts: string;
+  /** The ConfigMaps' trust files in force (known_hosts, per-server CAs); read at every call. */
+  trust?: () => GitTrustSnapshot | undefined;
 }
 
 const ASKPASS = `#!/bin/sh
@@ -58,6 +65,24 @@ export function resetAskpassCache(): void {
   askpassReady = new Map();
 }
 
+/**
+ * The CA bundle for an https URL's server from argocd-tls-certs-cm, undefined for the system CAs.
+ * Throws when the server's entry is unusable: falling back to the system CAs would trust more
+ * than the user configured.
+ */
+export function caFileFor(repoURL: string, trust: GitTrustSnapshot | undefined): string | undefined {
+  if (!trust) return undefined;
+  let host: string;
+  try {
+    host = new URL(repoURL).hostname;
+  } catch {
+    return undefined;
+  }
+  const ca = trust.caFor(host);
+  if (ca && "error" in ca) throw new GitError(redactUrl(repoURL), `cannot verify the TLS certificate of repository ${redactUrl(repoURL)}: ${ca.error}`);
+  return ca?.file;
+}
+
 /** Shell-quotes a path we generated ourselves (GIT_SSH_COMMAND is run by a shell). */
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -87,7 +112,10 @@ export async function cliAuthEnv(repoURL: string, creds: RepoCredentials | undef
   const username = creds?.username ?? extra.username;
   const password = creds?.password ?? extra.password;
   const ssh = isSSHURL(repoURL);
+  const trust = opts.trust?.();
   if (!ssh) {
+    const ca = caFileFor(repoURL, trust);
+    if (ca) config.push(["http.sslCAInfo", ca]);
     if (creds?.bearerToken) {
       config.push(["http.extraHeader", `Authorization: Bearer ${creds.bearerToken}`]);
     } else if (username !== undefined || password !== undefined) {
@@ -114,8 +142,10 @@ export async function cliAuthEnv(repoURL: string, creds: RepoCredentials | undef
     if (creds?.sshPrivateKey) parts.push("-i", shq(await secretFile("id_key", creds.sshPrivateKey)));
     if (creds?.insecure || creds?.insecureIgnoreHostKey) {
       parts.push("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null");
-    } else if (opts.knownHostsFile) {
-      parts.push("-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${shq(opts.knownHostsFile)}`);
+    } else if (opts.knownHostsFile ?? trust?.knownHostsFile) {
+      // GlobalKnownHostsFile too: the host's /etc/ssh/ssh_known_hosts must not add trust.
+      const file = shq((opts.knownHostsFile ?? trust?.knownHostsFile)!);
+      parts.push("-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${file}`, "-o", "GlobalKnownHostsFile=/dev/null");
     } else {
       parts.push("-o", "StrictHostKeyChecking=accept-new", "-o", `UserKnownHostsFile=${shq(opts.acceptNewKnownHosts)}`);
     }

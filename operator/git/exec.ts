@@ -103,7 +103,9 @@ export function describeFailure(sub: string, repoURL: string, stderr: string, co
   if (/Authentication failed|could not read Username|could not read Password|HTTP Basic: Access denied|401|403 Forbidden|Permission denied \(publickey/i.test(stderr)) {
     hint = "authentication failed (check the repository credentials): ";
   } else if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(stderr)) {
-    hint = "ssh host key verification failed (add the host to the known hosts, or mark the repository insecure): ";
+    hint = "ssh host key verification failed (add the host's key to argocd-ssh-known-hosts-cm, or mark the repository insecure): ";
+  } else if (/SSL certificate problem|server certificate verification failed|unable to get local issuer certificate|self[- ]signed certificate/i.test(stderr)) {
+    hint = "TLS certificate verification failed (add the server's CA to argocd-tls-certs-cm, or mark the repository insecure): ";
   } else if (/repository .* not found|not found|does not appear to be a git repository/i.test(stderr)) {
     hint = "repository not found: ";
   } else if (/Could not resolve host|Connection refused|Failed to connect|Connection timed out/i.test(stderr)) {

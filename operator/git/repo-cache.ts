@@ -26,6 +26,7 @@ import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
 import { FileTooLargeError, GitError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
+import type { GitTrustSnapshot } from "./trust.js";
 import { normalizeGitURL, repoCacheKey } from "./url.js";
 
 export interface GitOperationEvent {
@@ -53,8 +54,10 @@ export interface RepoCacheOptions {
   maxTrees?: number;
   /** Commits whose file listing stays in memory, per repository. Default 16. */
   maxTreeIndexes?: number;
-  /** Strict ssh known_hosts; unset = accept new hosts into `<baseDir>/known_hosts`. */
+  /** Strict ssh known_hosts; unset = `trust`'s, else accept new hosts into `<baseDir>/known_hosts`. */
   knownHostsFile?: string;
+  /** argocd-ssh-known-hosts-cm / argocd-tls-certs-cm as files (`GitTrustFiles.current`), read per command. */
+  trust?: () => GitTrustSnapshot | undefined;
   /** Called after every remote operation and checkout (metrics, tests). */
   onOperation?: (e: GitOperationEvent) => void;
   logger?: Logger;
@@ -109,7 +112,7 @@ export class RepoCache implements RepoSource {
   readonly baseDir: string;
   private readonly repos = new Map<string, RepoState>();
   private readonly cli: CliTransport;
-  private readonly iso = new IsomorphicTransport();
+  private readonly iso: IsomorphicTransport;
   private readonly refsTtlMs: number;
   private readonly timeoutMs: number;
   private readonly maxTrees: number;
@@ -127,7 +130,10 @@ export class RepoCache implements RepoSource {
       stateDir: join(this.baseDir, "state"),
       acceptNewKnownHosts: join(this.baseDir, "known_hosts"),
       ...(opts.knownHostsFile ? { knownHostsFile: opts.knownHostsFile } : {}),
+      ...(opts.trust ? { trust: opts.trust } : {}),
     });
+    const trust = opts.trust;
+    this.iso = new IsomorphicTransport(trust ? (url) => hasCustomCA(url, trust()) : undefined);
   }
 
   // ---------------------------------------------------------------- revision resolution
@@ -607,3 +613,13 @@ function cleanRepoPath(repoURL: string, path: string): string {
 }
 
 export { normalizeGitURL };
+
+/** Whether argocd-tls-certs-cm has an entry (usable or not) for the URL's server. */
+function hasCustomCA(repoURL: string, trust: GitTrustSnapshot | undefined): boolean {
+  if (!trust) return false;
+  try {
+    return trust.caFor(new URL(repoURL).hostname) !== undefined;
+  } catch {
+    return false;
+  }
+}

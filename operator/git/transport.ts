@@ -85,16 +85,19 @@ export class CliTransport implements Transport {
 }
 
 /**
- * isomorphic-git over smart HTTP. It has no ssh, no client certificates, no proxy and no way to
- * switch off TLS verification per request, so such repositories report `supports() === false` and
- * the cache uses the CLI for them.
+ * isomorphic-git over smart HTTP. It has no ssh, no client certificates, no proxy, no per-server
+ * CA and no way to switch off TLS verification per request, so such repositories report
+ * `supports() === false` and the cache uses the CLI for them.
  */
 export class IsomorphicTransport implements Transport {
   readonly name = "isomorphic-git" as const;
 
+  /** `hasCustomCA`: whether argocd-tls-certs-cm names the URL's server (those go through the CLI). */
+  constructor(private readonly hasCustomCA: (repoURL: string) => boolean = () => false) {}
+
   supports(ctx: RemoteContext): boolean {
     const c = ctx.creds;
-    return isHTTPURL(ctx.repoURL) && !c?.sshPrivateKey && !c?.tlsClientCertData && !c?.insecure && !c?.proxy;
+    return isHTTPURL(ctx.repoURL) && !c?.sshPrivateKey && !c?.tlsClientCertData && !c?.insecure && !c?.proxy && !this.hasCustomCA(ctx.repoURL);
   }
 
   private auth(ctx: RemoteContext): { url: string; headers: Record<string, string>; onAuth?: () => { username: string; password: string } } {

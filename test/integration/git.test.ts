@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { generatePki } from "../../operator/devcluster/pki.js";
 import { credentialProviderFromSecrets, type SecretLike } from "../../operator/git/credentials.js";
 import { RepoCache, type GitOperationEvent, type RepoCacheOptions } from "../../operator/git/repo-cache.js";
+import { GitTrustFiles } from "../../operator/git/trust.js";
 import { GitError } from "../../operator/git/types.js";
 import { eventually } from "../support/eventually.js";
 import { fromDir, startGitServer, type GitServer } from "../support/git-server.js";
@@ -384,6 +385,27 @@ describe("ssh transport", { skip: canRunSshd ? false : "needs Debian's openssh-s
       assert.doesNotMatch(err.message, /PRIVATE KEY/);
       return true;
     });
+  });
+
+  test("argocd-ssh-known-hosts-cm (as GitTrustFiles writes it): the server's key is accepted, another key refused, nothing learned", async () => {
+    const url = `ssh://root@127.0.0.1:${port}${repoPath}`;
+    const [type, key] = (await readFile(join(dir, "host_key.pub"), "utf8")).split(" ");
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "impostor_key")]);
+    const [, impostor] = (await readFile(join(dir, "impostor_key.pub"), "utf8")).split(" ");
+    const files = new GitTrustFiles({ baseDir: dir });
+    try {
+      await files.update({ knownHosts: { ssh_known_hosts: `# the test server\n[127.0.0.1]:${port} ${type} ${key}\n` }, tlsCerts: undefined });
+      const { cache } = newCache("ssh-known-hosts-cm", { refsTtlMs: 0, trust: () => files.current(), credentials: credentialProviderFromSecrets([sshSecret(url)]) });
+      assert.equal(await cache.resolveRevision(url, "main"), shas.c3);
+      assert.equal((await cache.readFile(url, shas.c3!, "README.md")).toString(), "hello again\n");
+
+      // The ConfigMap now holds another key for the host: refused at the next command.
+      await files.update({ knownHosts: { ssh_known_hosts: `[127.0.0.1]:${port} ${type} ${impostor}\n` }, tlsCerts: undefined });
+      await assert.rejects(cache.resolveRevision(url, "main"), /ssh host key verification failed \(add the host's key to argocd-ssh-known-hosts-cm/);
+      assert.ok(!existsSync(join(cache.baseDir, "known_hosts")), "strict mode never writes a trust-on-first-use file");
+    } finally {
+      await files.close();
+    }
   });
 });
 
