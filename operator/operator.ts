@@ -182,7 +182,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, hardResyncMs: config.appHardResyncMs, log, metrics, events,
       repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: settings.serverSideDiff,
       selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
-      allowOutOfBoundsSymlinks: allowOobSymlinks,
+      allowOutOfBoundsSymlinks: allowOobSymlinks, applicationNamespaces: settings.applicationNamespaces,
     });
     await controller.start();
     appsetController = new ApplicationSetController({ client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, log, metrics });

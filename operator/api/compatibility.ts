@@ -128,7 +128,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(CM, "ga.anonymizeusers", UI, "UI analytics"),
 
   // argocd-cmd-params-cm: application controller
-  notYet(PARAMS, "application.namespaces", TENANCY, "Applications are read from the control namespace only"),
+  honoured(PARAMS, "application.namespaces", [CONFIG, "operator/engine/namespaces.ts", "operator/controllers/application/controller.ts"], "Applications in these namespaces (comma-separated globs or `/regex/`) are reconciled too, from one cluster-wide watch; `--application-namespaces` wins when given; an invalid regex stops the start"),
   honoured(PARAMS, "controller.status.processors", [CONFIG, "operator/operator.ts"], "refresh workers; `--status-processors` wins when given"),
   honoured(PARAMS, "controller.operation.processors", [CONFIG, "operator/operator.ts"], "sync workers; `--operation-processors` wins when given"),
   honoured(PARAMS, "controller.diff.server.side", [CONFIG, "operator/operator.ts"], "server-side diff for every app; `--server-side-diff-enabled` wins when given"),

@@ -83,6 +83,8 @@ export interface ApplicationControllerOptions extends AppContextOptions {
   installationID?: string;
   /** reposerver.allow.oob.symlinks: render trees holding symlinks that leave them (dangerous). */
   allowOutOfBoundsSymlinks?: boolean;
+  /** Other namespaces whose Applications are reconciled (application.namespaces: globs, `/regex/`). */
+  applicationNamespaces?: readonly string[];
 }
 
 export class AppContext {
