@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
-import { API, createWorld } from "../support/world.js";
+import { API, createWorld, showRun } from "../support/world.js";
 
 interface Condition { type?: string; message?: string }
 interface Resource { kind?: string; namespace?: string; name?: string; requiresPruning?: boolean }
@@ -89,6 +89,20 @@ test("apps in any namespace: same-named apps in several namespaces keep to their
     for (const [destNs, key] of [[dest.control, "web"], [dest.a, `${teamA}_web`], [dest.b, `${teamB}_web`]] as const) {
       assert.equal(await trackingId(destNs), `${key}:/ConfigMap:${destNs}/web-config`, `${destNs}/web-config still exists and is still ${key}'s`);
     }
+  });
+
+  await t.test("hawser app reaches an app in another namespace by NAMESPACE/NAME and lists by -N", async () => {
+    const got = await w.hawserApp("get", `${teamA}/web`, "-o", "json");
+    assert.equal(got.code, 0, showRun(got));
+    const app = JSON.parse(got.stdout) as KubeObject & { status?: AppStatus };
+    assert.equal(app.metadata.namespace, teamA, "the app of team-a, not the control namespace's");
+    assert.equal(app.spec && (app.spec as { destination?: { namespace?: string } }).destination?.namespace, dest.a, "its own destination");
+    // The CLI compares as the controller does: the tracking key must be team-a's for a clean diff.
+    const diff = await w.hawserApp("diff", `${teamA}/web`);
+    assert.equal(diff.code, 0, `no diff: ${showRun(diff)}`);
+    const listed = await w.hawserApp("list", "-N", teamB, "-o", "name");
+    assert.equal(listed.code, 0, showRun(listed));
+    assert.equal(listed.stdout, `${teamB}/web\n`, "only team-b's app");
   });
 
   await t.test("the app in team-c gets Argo's InvalidSpecError and writes nothing", async () => {
