@@ -116,6 +116,27 @@ test("apps in any namespace: same-named apps in several namespaces keep to their
     assert.equal(await client.get("v1", "ConfigMap", "web-config", dest.c), undefined, "nothing written into its destination");
   });
 
+  await t.test("a cascade deletion of the team-c app deletes nothing, since it may not use its project", async () => {
+    // An object carrying team-c's tracking data, as if the app had synced it: the project would
+    // permit deleting it, but the app may not use that project.
+    const claimed = `${teamC}_web:/ConfigMap:${dest.c}/web-config`;
+    await client.create({
+      apiVersion: "v1", kind: "ConfigMap", data: { keep: "me" },
+      metadata: { name: "web-config", namespace: dest.c, annotations: { "argocd.argoproj.io/tracking-id": claimed, "argocd.argoproj.io/installation-id": ns } },
+    });
+    const appRef = { apiVersion: API, kind: "Application", name: "web", namespace: teamC };
+    await client.patch(appRef, { metadata: { finalizers: ["resources-finalizer.argocd.argoproj.io"] } });
+    await client.delete(appRef);
+    await eventually(async () => {
+      const s = await status(teamC);
+      const deletion = s?.conditions?.filter((c) => c.type === "DeletionError").map((c) => c.message);
+      assert.deepEqual(deletion, [`application 'web' in namespace '${teamC}' is not allowed to use project teams; resources are not deleted until the project admits the app's namespace (or the finalizer is removed)`], `condition: ${JSON.stringify(s)}`);
+    }, { timeoutMs: 60_000, message: `${teamC}/web deletion refused` });
+    assert.equal(await trackingId(dest.c), claimed, "the object is still there");
+    // Let the app go, so teardown can delete its namespace.
+    await client.patch(appRef, { metadata: { finalizers: null } });
+  });
+
   await t.test("an app in a namespace outside application.namespaces is never reconciled", async () => {
     const app = await client.get(API, "Application", "web", outside);
     assert.equal(app?.status, undefined, `no status written: ${JSON.stringify(app?.status)}`);
