@@ -153,3 +153,13 @@ test("application namespaces: --application-namespaces wins over argocd-cmd-para
   assert.throws(() => parseOperatorConfig(["--application-namespaces=/(/"], {}),
     (e: unknown) => e instanceof FlagError && /--application-namespaces: "\/\(\/" is not a valid regular expression/.test(e.message), "a bad regex in the flag names the flag");
 });
+
+test("applicationset namespaces: --applicationset-namespaces wins over applicationsetcontroller.namespaces", () => {
+  const cm = parseCmdParams({ "applicationsetcontroller.namespaces": "team-*" });
+  assert.deepEqual(applyCmdParams(parseOperatorConfig([], {}) as OperatorConfig, cm).applicationSetNamespaces, ["team-*"], "the key applies when no flag is given");
+  const flags = parseOperatorConfig(["--applicationset-namespaces=a,/^b$/"], {}) as OperatorConfig;
+  assert.deepEqual(applyCmdParams(flags, cm).applicationSetNamespaces, ["a", "/^b$/"], "an explicit flag wins");
+  assert.deepEqual(applyCmdParams(parseOperatorConfig([], {}) as OperatorConfig, parseCmdParams({})).applicationSetNamespaces, [], "neither: only the control namespace");
+  assert.throws(() => parseCmdParams({ "applicationsetcontroller.namespaces": "/(/" }),
+    (e: unknown) => e instanceof FlagError && /applicationsetcontroller\.namespaces: "\/\(\/" is not a valid regular expression/.test(e.message), "a bad regex names the key");
+});

@@ -222,7 +222,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "dexserver.log.format", API, "SSO through Dex"),
   notYet(PARAMS, "dexserver.disable.tls", API, "SSO through Dex"),
   // argocd-cmd-params-cm: ApplicationSet controller
-  notYet(PARAMS, "applicationsetcontroller.namespaces", TENANCY, "ApplicationSets are read from the control namespace only"),
+  honoured(PARAMS, "applicationsetcontroller.namespaces", [CONFIG, "operator/controllers/applicationset/controller.ts", "operator/appset/validate.ts"], "ApplicationSets in these namespaces are reconciled too (cluster-wide watch, filtered); their Applications are always made in the set's namespace, and only for projects whose sourceNamespaces admit it; `--applicationset-namespaces` wins when given"),
   honoured(PARAMS, "applicationsetcontroller.concurrent.reconciliations.max", [CONFIG, "operator/operator.ts"], "ApplicationSet workers; `--appset-processors` wins when given"),
   notYet(PARAMS, "applicationsetcontroller.policy", undefined, "each ApplicationSet's syncPolicy.applicationsSync applies; no issue filed"),
   notYet(PARAMS, "applicationsetcontroller.enable.policy.override", undefined, "no issue filed"),
