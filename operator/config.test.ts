@@ -137,3 +137,29 @@ test("invalid argocd-cmd-params-cm controller keys are start-up errors naming th
   }
   assert.throws(() => parseOperatorConfig(["--log-level=loud"], {}), (e: unknown) => e instanceof FlagError && /--log-level/.test(e.message), "a bad flag names the flag");
 });
+
+test("application namespaces: --application-namespaces wins over argocd-cmd-params-cm application.namespaces", () => {
+  const cm = parseCmdParams({ "application.namespaces": "team-*, /^ops-[0-9]+$/" });
+  assert.deepEqual(cm.applicationNamespaces, ["team-*", "/^ops-[0-9]+$/"], "the key is a comma-separated list");
+  const fromCm = applyCmdParams(parseOperatorConfig([], {}) as OperatorConfig, cm);
+  assert.deepEqual(fromCm.applicationNamespaces, ["team-*", "/^ops-[0-9]+$/"], "the key applies when no flag is given");
+  const flags = parseOperatorConfig(["--application-namespaces", "a,b", "--application-namespaces=c"], {}) as OperatorConfig;
+  assert.deepEqual(flags.applicationNamespaces, ["a", "b", "c"], "the flag is comma-separated and repeatable");
+  assert.deepEqual(applyCmdParams(flags, cm).applicationNamespaces, ["a", "b", "c"], "an explicit flag wins");
+  const none = applyCmdParams(parseOperatorConfig([], {}) as OperatorConfig, parseCmdParams({}));
+  assert.deepEqual(none.applicationNamespaces, [], "neither: only the control namespace");
+  assert.throws(() => parseCmdParams({ "application.namespaces": "ok,/[/" }),
+    (e: unknown) => e instanceof FlagError && /application\.namespaces: "\/\[\/" is not a valid regular expression/.test(e.message), "a bad regex in the key names the key");
+  assert.throws(() => parseOperatorConfig(["--application-namespaces=/(/"], {}),
+    (e: unknown) => e instanceof FlagError && /--application-namespaces: "\/\(\/" is not a valid regular expression/.test(e.message), "a bad regex in the flag names the flag");
+});
+
+test("applicationset namespaces: --applicationset-namespaces wins over applicationsetcontroller.namespaces", () => {
+  const cm = parseCmdParams({ "applicationsetcontroller.namespaces": "team-*" });
+  assert.deepEqual(applyCmdParams(parseOperatorConfig([], {}) as OperatorConfig, cm).applicationSetNamespaces, ["team-*"], "the key applies when no flag is given");
+  const flags = parseOperatorConfig(["--applicationset-namespaces=a,/^b$/"], {}) as OperatorConfig;
+  assert.deepEqual(applyCmdParams(flags, cm).applicationSetNamespaces, ["a", "/^b$/"], "an explicit flag wins");
+  assert.deepEqual(applyCmdParams(parseOperatorConfig([], {}) as OperatorConfig, parseCmdParams({})).applicationSetNamespaces, [], "neither: only the control namespace");
+  assert.throws(() => parseCmdParams({ "applicationsetcontroller.namespaces": "/(/" }),
+    (e: unknown) => e instanceof FlagError && /applicationsetcontroller\.namespaces: "\/\(\/" is not a valid regular expression/.test(e.message), "a bad regex names the key");
+});

@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_RENDER_OUTPUT_BYTES, DEFAULT_TOOL_CPU_SECONDS, DEFAULT_TOOL_MEMORY_BYTES, parseByteSize,
 } from "../plugins/sandbox.js";
 import { DEFAULT_SELF_HEAL_BACKOFF, type SelfHealBackoff } from "./engine/sync/autosync.js";
+import { namespacePatternProblems, parseNamespaceList } from "./engine/namespaces.js";
 import { parseLogLevel, type LogLevel } from "./runtime/logger.js";
 import { errorMessage } from "./util/index.js";
 
@@ -49,6 +50,17 @@ export interface OperatorConfig {
   allowOobSymlinks: boolean;
   logLevel: LogLevel;
   /**
+   * Namespaces besides `namespace` whose Applications are reconciled (globs, `/regex/`); Argo's
+   * `--application-namespaces`, else argocd-cmd-params-cm `application.namespaces`. Empty: only
+   * the control namespace.
+   */
+  applicationNamespaces: string[];
+  /**
+   * Namespaces besides `namespace` whose ApplicationSets are reconciled (Argo's
+   * `--applicationset-namespaces`, else argocd-cmd-params-cm `applicationsetcontroller.namespaces`).
+   */
+  applicationSetNamespaces: string[];
+  /**
    * Which of the settings argocd-cmd-params-cm can also set were given explicitly (flag, or
    * HAWSER_LOG_LEVEL): those win over the ConfigMap (applyCmdParams).
    */
@@ -81,7 +93,7 @@ export const operatorFlagSpec = {
     "max-combined-directory-manifests-size", "max-manifest-file-size", "tool-runner-socket",
     "app-hard-resync", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
-  repeatable: ["plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
+  repeatable: ["application-namespaces", "applicationset-namespaces", "plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
   booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "allow-oob-symlinks", "help"],
 };
 
@@ -89,6 +101,13 @@ export const operatorUsage = `usage: hawser operator [flags]
 
   --kubeconfig PATH            kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
   --namespace NS               namespace of Applications, AppProjects and settings (default argocd)
+  --application-namespaces LIST  other namespaces whose Applications are reconciled: comma-separated
+                               globs or /regex/ (repeatable; default: argocd-cmd-params-cm
+                               application.namespaces, else none). Apps there may only use projects
+                               whose sourceNamespaces allow their namespace
+  --applicationset-namespaces LIST  the same for ApplicationSets (default: argocd-cmd-params-cm
+                               applicationsetcontroller.namespaces); their Applications are made in
+                               their own namespace, for projects whose sourceNamespaces allow it
   --status-processors N        refresh (compare) workers (default 20)
   --operation-processors N     sync workers (default 10)
   --appset-processors N        ApplicationSet workers (default 10)
@@ -165,6 +184,12 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
   const webhookAddr = flagValue(flags, "webhook-addr") ?? "127.0.0.1:8083";
   if (webhookAddr !== "" && !/^[^:]*:\d{1,5}$/.test(webhookAddr)) throw new FlagError(`--webhook-addr must be HOST:PORT or "", got "${webhookAddr}"`);
   const list = (name: string): string[] => flags.values.get(name) ?? [];
+  const namespaceFlag = (name: string): string[] => {
+    const patterns = list(name).flatMap((v) => parseNamespaceList(v));
+    const bad = namespacePatternProblems(patterns);
+    if (bad.length > 0) throw new FlagError(`--${name}: ${bad.join("; ")}`);
+    return patterns;
+  };
   const atLeastOne = (name: string, fallback: number): number => {
     const n = flagInt(flags, name, fallback);
     if (n < 1) throw new FlagError(`--${name} must be at least 1`);
@@ -208,12 +233,16 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
         throw new FlagError(`--log-level (or HAWSER_LOG_LEVEL): ${errorMessage(err)}`);
       }
     })(),
+    applicationNamespaces: namespaceFlag("application-namespaces"),
+    applicationSetNamespaces: namespaceFlag("applicationset-namespaces"),
     explicit: new Set(([
       ["statusProcessors", flagValue(flags, "status-processors")],
       ["operationProcessors", flagValue(flags, "operation-processors")],
       ["appsetProcessors", flagValue(flags, "appset-processors")],
       ["serverSideDiff", flags.booleans.get("server-side-diff-enabled")],
       ["logLevel", flagValue(flags, "log-level") ?? (env.HAWSER_LOG_LEVEL || undefined)],
+      ["applicationNamespaces", flagValue(flags, "application-namespaces")],
+      ["applicationSetNamespaces", flagValue(flags, "applicationset-namespaces")],
     ] as const).filter(([, v]) => v !== undefined).map(([k]) => k)),
     sandbox: sandboxFlags((k) => flagValue(flags, k)),
   };
@@ -271,10 +300,14 @@ export interface CmdParams {
   serverSideDiff?: boolean;
   /** controller.log.level. */
   logLevel?: LogLevel;
+  /** application.namespaces (Argo's ARGOCD_APPLICATION_NAMESPACES). */
+  applicationNamespaces?: string[];
+  /** applicationsetcontroller.namespaces. */
+  applicationSetNamespaces?: string[];
 }
 
 /** Settings both a flag and an argocd-cmd-params-cm key can set. */
-export type CmdParamsSetting = "statusProcessors" | "operationProcessors" | "appsetProcessors" | "serverSideDiff" | "logLevel";
+export type CmdParamsSetting = "statusProcessors" | "operationProcessors" | "appsetProcessors" | "serverSideDiff" | "logLevel" | "applicationNamespaces" | "applicationSetNamespaces";
 
 /**
  * The configuration with argocd-cmd-params-cm applied as Argo applies it: the ConfigMap reaches
@@ -292,6 +325,8 @@ export function applyCmdParams(config: OperatorConfig, params: CmdParams): Opera
   take("appsetProcessors");
   take("serverSideDiff");
   take("logLevel");
+  take("applicationNamespaces");
+  take("applicationSetNamespaces");
   return out;
 }
 
@@ -362,6 +397,18 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
   if (ssd !== undefined && ssd.trim() !== "") params.serverSideDiff = parseBool(ssd, "controller.diff.server.side");
   const level = d["controller.log.level"];
   if (level !== undefined && level.trim() !== "") params.logLevel = parseCmdLogLevel(level);
+  const namespaceKey = (key: string): string[] | undefined => {
+    const raw = d[key];
+    if (raw === undefined || raw.trim() === "") return undefined;
+    const list = parseNamespaceList(raw);
+    const bad = namespacePatternProblems(list);
+    if (bad.length > 0) throw new FlagError(`argocd-cmd-params-cm ${key}: ${bad.join("; ")}`);
+    return list;
+  };
+  const appNamespaces = namespaceKey("application.namespaces");
+  if (appNamespaces) params.applicationNamespaces = appNamespaces;
+  const appSetNamespaces = namespaceKey("applicationsetcontroller.namespaces");
+  if (appSetNamespaces) params.applicationSetNamespaces = appSetNamespaces;
   return params;
 }
 

@@ -189,12 +189,17 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, hardResyncMs: config.appHardResyncMs, log, metrics, events,
       repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: settings.serverSideDiff,
       selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
-      allowOutOfBoundsSymlinks: allowOobSymlinks,
+      allowOutOfBoundsSymlinks: allowOobSymlinks, applicationNamespaces: settings.applicationNamespaces,
     });
     await controller.start();
-    appsetController = new ApplicationSetController({ client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, log, metrics });
+    appsetController = new ApplicationSetController({
+      client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, log, metrics,
+      applicationSetNamespaces: settings.applicationSetNamespaces,
+    });
     await appsetController.start();
-    log.info("controllers started", { namespace: config.namespace });
+    log.info("controllers started", {
+      namespace: config.namespace, applicationNamespaces: settings.applicationNamespaces, applicationSetNamespaces: settings.applicationSetNamespaces,
+    });
   };
 
   const stop = (): Promise<void> => {

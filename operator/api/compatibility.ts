@@ -131,7 +131,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(CM, "ga.anonymizeusers", UI, "UI analytics"),
 
   // argocd-cmd-params-cm: application controller
-  notYet(PARAMS, "application.namespaces", TENANCY, "Applications are read from the control namespace only"),
+  honoured(PARAMS, "application.namespaces", [CONFIG, "operator/engine/namespaces.ts", "operator/controllers/application/controller.ts"], "Applications in these namespaces (comma-separated globs or `/regex/`) are reconciled too, from one cluster-wide watch; `--application-namespaces` wins when given; an invalid regex stops the start"),
   honoured(PARAMS, "controller.status.processors", [CONFIG, "operator/operator.ts"], "refresh workers; `--status-processors` wins when given"),
   honoured(PARAMS, "controller.operation.processors", [CONFIG, "operator/operator.ts"], "sync workers; `--operation-processors` wins when given"),
   honoured(PARAMS, "controller.diff.server.side", [CONFIG, "operator/operator.ts"], "server-side diff for every app; `--server-side-diff-enabled` wins when given"),
@@ -225,7 +225,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "dexserver.log.format", API, "SSO through Dex"),
   notYet(PARAMS, "dexserver.disable.tls", API, "SSO through Dex"),
   // argocd-cmd-params-cm: ApplicationSet controller
-  notYet(PARAMS, "applicationsetcontroller.namespaces", TENANCY, "ApplicationSets are read from the control namespace only"),
+  honoured(PARAMS, "applicationsetcontroller.namespaces", [CONFIG, "operator/controllers/applicationset/controller.ts", "operator/appset/validate.ts"], "ApplicationSets in these namespaces are reconciled too (cluster-wide watch, filtered); their Applications are always made in the set's namespace, and only for projects whose sourceNamespaces admit it; `--applicationset-namespaces` wins when given"),
   honoured(PARAMS, "applicationsetcontroller.concurrent.reconciliations.max", [CONFIG, "operator/operator.ts"], "ApplicationSet workers; `--appset-processors` wins when given"),
   notYet(PARAMS, "applicationsetcontroller.policy", undefined, "each ApplicationSet's syncPolicy.applicationsSync applies; no issue filed"),
   notYet(PARAMS, "applicationsetcontroller.enable.policy.override", undefined, "no issue filed"),

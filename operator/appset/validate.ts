@@ -1,11 +1,21 @@
 // Validation of the Applications an ApplicationSet generates, before anything is written
 // (Argo's validateGeneratedApplications, plus the checks the apiserver would make): names must be
 // DNS-1123 subdomains and unique across the set, the destination must name exactly one of server
-// and name, and the project must exist.
+// and name, and the project must exist and, for a set outside the control namespace, admit that
+// namespace in its sourceNamespaces.
+import { appNamespaceNotPermittedMessage, isAppNamespacePermitted } from "../engine/namespaces.js";
 import type { GeneratedApplication } from "./render.js";
 
 export interface ValidationDeps {
   projectExists(name: string): Promise<boolean>;
+  /**
+   * With `projectSourceNamespaces`: Applications generated outside this namespace must use a
+   * project whose sourceNamespaces admit theirs (the controller would refuse them anyway; the set
+   * says so before writing them).
+   */
+  controlNamespace?: string;
+  /** An existing project's sourceNamespaces (undefined: none). */
+  projectSourceNamespaces?(name: string): Promise<string[] | undefined>;
   /** Optional: a problem with the destination (e.g. an unknown cluster), or undefined. */
   destinationProblem?(destination: Record<string, unknown>): Promise<string | undefined>;
 }
@@ -59,6 +69,10 @@ export async function validateApplications(appSetName: string, apps: GeneratedAp
         projectCache.set(project, exists);
       }
       if (!exists) problems.push(`application references project ${project} which does not exist`);
+      else if (deps.controlNamespace !== undefined && deps.projectSourceNamespaces && app.metadata.namespace !== deps.controlNamespace
+        && !isAppNamespacePermitted(await deps.projectSourceNamespaces(project), app.metadata.namespace, deps.controlNamespace)) {
+        problems.push(appNamespaceNotPermittedMessage(app.metadata.name, app.metadata.namespace, project));
+      }
     }
     const dp = destinationShapeProblem(app.spec.destination) ?? (deps.destinationProblem && app.spec.destination !== null && typeof app.spec.destination === "object" ? await deps.destinationProblem(app.spec.destination as Record<string, unknown>) : undefined);
     if (dp) problems.push(dp);

@@ -82,3 +82,32 @@ test("permitOnlyProjectScopedClusters: the project's own cluster passes, another
     "application destination name 'narrow-cluster' and namespace 'x' do not match any of the allowed destinations in project 'narrow'",
   ], "scoping alone does not make a cluster a destination of a project that does not list it");
 });
+
+test("an app outside the control namespace may use only a project whose sourceNamespaces allow its namespace", () => {
+  const withSources: Record<string, Record<string, unknown>> = {
+    open: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], sourceNamespaces: ["team-*", "/^ops-[0-9]+$/"] },
+    closed: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] },
+  };
+  const lookup = (name: string) => (withSources[name] ? { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name }, spec: withSources[name] } : undefined);
+  const messages = (project: string, namespace: string): string[] => (validateApplication({
+    app: { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "web", namespace }, spec: { ...valid, project } },
+    project: lookup, controllerNamespace: "argocd", now: () => "T",
+  }).status.conditions ?? []).map((c) => `${c.type}: ${c.message}`);
+  assert.deepEqual(messages("open", "team-a"), [], "a glob in sourceNamespaces allows team-a");
+  assert.deepEqual(messages("open", "ops-7"), [], "a /regex/ in sourceNamespaces allows ops-7");
+  assert.deepEqual(messages("closed", "argocd"), [], "the control namespace needs no sourceNamespaces");
+  assert.deepEqual(messages("open", "team-c-but-not"), [], "team-* also matches longer names");
+  assert.deepEqual(messages("open", "other"), ["InvalidSpecError: application 'web' in namespace 'other' is not allowed to use project open"], "no entry matches");
+  assert.deepEqual(messages("closed", "team-a"), ["InvalidSpecError: application 'web' in namespace 'team-a' is not allowed to use project closed"], "no sourceNamespaces: only the control namespace");
+});
+
+test("a refused project is not used for the other checks, so its rules leak nothing", () => {
+  const lookup = (name: string) => (name === "strict"
+    ? { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name }, spec: { sourceRepos: ["https://elsewhere/*"], destinations: [] } }
+    : undefined);
+  const out = validateApplication({
+    app: { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "web", namespace: "team-c" }, spec: { ...valid, project: "strict" } },
+    project: lookup, controllerNamespace: "argocd", now: () => "T",
+  });
+  assert.deepEqual(out.status.conditions?.map((c) => c.message), ["application 'web' in namespace 'team-c' is not allowed to use project strict"]);
+});

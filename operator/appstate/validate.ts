@@ -4,6 +4,7 @@
 // Pure: it receives what it needs and returns the status.
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../api/conditions.js";
 import { isClusterPermitted, isDestinationPermitted, isSourcePermitted, unscopedClusterMessage, validateProjectSpec, type ClusterRef, type ProjectPolicySpec } from "../engine/project.js";
+import { appNamespaceNotPermittedMessage, isAppNamespacePermitted } from "../engine/namespaces.js";
 import type { DestinationResolution } from "../cluster/clusters.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
@@ -29,14 +30,19 @@ export interface ValidationOutcome {
 export function validateSpec(
   app: ApplicationObject,
   project: (name: string) => AppProjectObject | undefined,
+  controllerNamespace: string,
   resolveDestination?: ValidationInputs["resolveDestination"],
   clusters?: ValidationInputs["clusters"],
 ): string[] {
   const problems: string[] = [];
   const projectName = app.spec.project || "default";
-  const proj = project(projectName);
+  let proj = project(projectName);
   if (!proj) {
     problems.push(`Application referencing project ${projectName} which does not exist`);
+  } else if (!isAppNamespacePermitted(((proj.spec ?? {}) as ProjectPolicySpec).sourceNamespaces, app.metadata.namespace, controllerNamespace)) {
+    // As in Argo, a project the app may not use counts as no project: nothing else is checked against it.
+    problems.push(appNamespaceNotPermittedMessage(app.metadata.name ?? "", app.metadata.namespace ?? "", projectName));
+    proj = undefined;
   }
   const policy = (proj?.spec ?? {}) as ProjectPolicySpec;
   if (proj) problems.push(...validateProjectSpec(policy).map((p) => `project ${projectName} is invalid: ${p}`));
@@ -81,7 +87,7 @@ export function validateSpec(
 
 export function validateApplication(inputs: ValidationInputs): ValidationOutcome {
   const { app } = inputs;
-  const problems = validateSpec(app, inputs.project, inputs.resolveDestination, inputs.clusters);
+  const problems = validateSpec(app, inputs.project, inputs.controllerNamespace, inputs.resolveDestination, inputs.clusters);
   const previous = app.status?.conditions ?? [];
   const conditions = setConditions(
     previous,

@@ -22,9 +22,12 @@ import { errorMessage } from "../util/index.js";
 const USAGE = `usage: hawser app <command> [flags]
 
 Applications in a cluster ($KUBECONFIG or --kubeconfig FILE; -n NS, default argocd, is the
-controller's namespace, where the Applications and argocd-cm live).
+controller's namespace, where the Applications and argocd-cm live). NAME is an application in NS,
+or NAMESPACE/NAME for one in another namespace (argocd-cmd-params-cm application.namespaces);
+its project, repository and cluster Secrets are still read from NS.
 
-  list [-o wide|name|json|yaml] [-l SELECTOR]
+  list [-o wide|name|json|yaml] [-l SELECTOR] [-N|--app-namespace NAMESPACE]
+                       the applications in NS, or in NAMESPACE
   get NAME [-o wide|json|yaml] [--refresh]
                        sync, health, revision, conditions, last operation and resources
   diff NAME [--repo URL=PATH]... [--local DIR [--local-repo-root ROOT]] [--revision R]
@@ -59,7 +62,7 @@ Errors go to stderr with exit status 2. --timeout 0 (the default) waits without 
 `;
 
 const POLL_MS = 1000;
-const SHORT: Record<string, string> = { "-o": "--output", "-n": "--namespace", "-l": "--selector" };
+const SHORT: Record<string, string> = { "-o": "--output", "-n": "--namespace", "-l": "--selector", "-N": "--app-namespace" };
 
 function parse(args: string[], spec: FlagSpec): ParsedFlags {
   const normalized = args.map((a) => SHORT[a] ?? (a.startsWith("-o=") ? `--output=${a.slice(3)}` : a));
@@ -97,13 +100,24 @@ const username = (): string => process.env.USER || "hawser-cli";
 
 interface Ctx { client: KubeClient; ns: string; flags: ParsedFlags }
 
+/** `NAME` in the control namespace, or Argo's qualified `NAMESPACE/NAME` for an app elsewhere. */
+export function appLocation(controlNamespace: string, name: string): { namespace: string; name: string } {
+  const slash = name.indexOf("/");
+  if (slash < 0) return { namespace: controlNamespace, name };
+  const namespace = name.slice(0, slash);
+  const short = name.slice(slash + 1);
+  if (!namespace || !short || short.includes("/")) throw new FlagError(`application "${name}": want NAME or NAMESPACE/NAME`);
+  return { namespace, name: short };
+}
+
 async function getApp(ctx: Ctx, name: string): Promise<Application> {
-  const app = await ctx.client.get<Application>(API_VERSION, "Application", name, ctx.ns);
-  if (!app) throw new FlagError(`application ${ctx.ns}/${name} not found`);
+  const at = appLocation(ctx.ns, name);
+  const app = await ctx.client.get<Application>(API_VERSION, "Application", at.name, at.namespace);
+  if (!app) throw new FlagError(`application ${at.namespace}/${at.name} not found`);
   return app;
 }
 
-const ref = (ctx: Ctx, name: string): { apiVersion: string; kind: string; name: string; namespace: string } => ({ apiVersion: API_VERSION, kind: "Application", name, namespace: ctx.ns });
+const ref = (ctx: Ctx, name: string): { apiVersion: string; kind: string; name: string; namespace: string } => ({ apiVersion: API_VERSION, kind: "Application", ...appLocation(ctx.ns, name) });
 
 class Timeout extends Error {}
 
@@ -124,7 +138,7 @@ async function pollApp<T>(ctx: Ctx, name: string, timeoutS: number, done: (app: 
 async function list(ctx: Ctx): Promise<number> {
   const format = outputFormat(ctx.flags, ["wide", "name", "json", "yaml"]);
   const selector = flagValue(ctx.flags, "selector");
-  const apps = (await ctx.client.list<Application>(API_VERSION, "Application", { namespace: ctx.ns, ...(selector ? { labelSelector: selector } : {}) })).items
+  const apps = (await ctx.client.list<Application>(API_VERSION, "Application", { namespace: flagValue(ctx.flags, "app-namespace") ?? ctx.ns, ...(selector ? { labelSelector: selector } : {}) })).items
     .sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
   if (format === "json" || format === "yaml") printObject(apps, format);
   else if (format === "name") print(apps.map((a) => `${a.metadata.namespace ?? ""}/${a.metadata.name ?? ""}\n`).join(""));
@@ -336,7 +350,8 @@ async function del(ctx: Ctx): Promise<number> {
   if (ctx.flags.booleans.get("wait")) {
     const deadline = flagInt(ctx.flags, "timeout", 0);
     const until = deadline > 0 ? Date.now() + deadline * 1000 : Infinity;
-    while (await ctx.client.get(API_VERSION, "Application", name, ctx.ns)) {
+    const at = appLocation(ctx.ns, name);
+    while (await ctx.client.get(API_VERSION, "Application", at.name, at.namespace)) {
       if (Date.now() >= until) throw new Timeout(`timed out after ${deadline}s waiting for application ${name} to be deleted${cascade ? " (its resources are being deleted first)" : ""}`);
       await sleep(POLL_MS);
     }
@@ -350,7 +365,7 @@ async function del(ctx: Ctx): Promise<number> {
 interface Sub { spec: FlagSpec; run: (ctx: Ctx) => Promise<number> }
 
 const subs: Record<string, Sub> = {
-  list: { spec: { values: ["output", "selector"] }, run: list },
+  list: { spec: { values: ["output", "selector", "app-namespace"] }, run: list },
   get: { spec: { values: ["output", "timeout"], booleans: ["refresh"] }, run: get },
   history: { spec: { values: ["output"] }, run: history },
   diff: { spec: { values: ["local", "local-repo-root", "revision", "installation-id"], repeatable: ["repo"], booleans: ["server-side-diff"] }, run: diff },

@@ -14,6 +14,8 @@ export interface ProjectPolicySpec {
   namespaceResourceWhitelist?: GroupKindRule[] | null;
   namespaceResourceBlacklist?: GroupKindRule[] | null;
   permitOnlyProjectScopedClusters?: boolean;
+  /** Namespaces outside the control namespace whose Applications may use the project (engine/namespaces.ts). */
+  sourceNamespaces?: string[];
 }
 
 /** A registered destination cluster; `project` is set when its cluster Secret scopes it to one. */

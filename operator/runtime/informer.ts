@@ -23,6 +23,12 @@ export interface InformerOptions<T extends KubeObject> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Objects it rejects are neither cached nor handed to handlers: a watch narrowed by a rule the
+   * server cannot apply (Applications of the allowed namespaces out of a cluster-wide watch). An
+   * object that stops passing is removed as if deleted.
+   */
+  filter?: (obj: KubeObject) => boolean;
   /** Applied to every object before it is cached, e.g. to drop managedFields and save memory. */
   transform?: (obj: KubeObject) => T;
   log: Logger;
@@ -182,6 +188,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         // Items of a list carry no apiVersion/kind; restore them so cached objects are complete.
         item.apiVersion = this.opts.apiVersion;
         item.kind = this.opts.kind;
+        if (this.opts.filter && !this.opts.filter(item)) continue;
         const obj = this.transform(item);
         fresh.set(objectKey(obj), obj);
       }
@@ -266,6 +273,15 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
     const rv = ev.object.metadata?.resourceVersion;
     if (ev.type === "BOOKMARK") {
+      if (rv) this.resourceVersion = rv;
+      return;
+    }
+    if (this.opts.filter && !this.opts.filter(ev.object)) {
+      const gone = this.store.get(objectKey(ev.object));
+      if (gone) {
+        this.remove(objectKey(gone));
+        this.emit("delete", gone);
+      }
       if (rv) this.resourceVersion = rv;
       return;
     }

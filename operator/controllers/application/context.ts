@@ -29,6 +29,8 @@ import type { EventRecorder } from "../../runtime/events.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
 import { serviceAccountToImpersonate, type DestinationServiceAccount } from "../../engine/impersonation.js";
+import { appNamespaceNotPermittedMessage, isAppNamespacePermitted } from "../../engine/namespaces.js";
+import { missingProjectMessage } from "../../engine/sync/validate.js";
 import type { Destination, DestinationClient, DestinationProvider } from "./destinations.js";
 
 /** The client an app's sync writes with, or why it may not write at all. */
@@ -83,6 +85,8 @@ export interface ApplicationControllerOptions extends AppContextOptions {
   installationID?: string;
   /** reposerver.allow.oob.symlinks: render trees holding symlinks that leave them (dangerous). */
   allowOutOfBoundsSymlinks?: boolean;
+  /** Other namespaces whose Applications are reconciled (application.namespaces: globs, `/regex/`). */
+  applicationNamespaces?: readonly string[];
 }
 
 export class AppContext {
@@ -100,8 +104,24 @@ export class AppContext {
 
   get namespace(): string { return this.opts.namespace; }
 
+  /**
+   * The app's project, if the app may use it: as Argo's getAppProj, a project whose
+   * sourceNamespaces do not admit the app's namespace counts as none, so nothing (compare, sync,
+   * cascade deletion) runs under its rules.
+   */
   projectOf(app: ApplicationObject): AppProjectObject | undefined {
-    return this.projects.get(`${this.opts.namespace}/${app.spec.project || "default"}`);
+    const project = this.projects.get(`${this.opts.namespace}/${app.spec.project || "default"}`);
+    if (!project) return undefined;
+    const sourceNamespaces = (project.spec as AppProjectSpec | undefined)?.sourceNamespaces;
+    return isAppNamespacePermitted(sourceNamespaces, app.metadata.namespace, this.opts.namespace) ? project : undefined;
+  }
+
+  /** Why projectOf gives no project: it does not exist, or the app's namespace may not use it. */
+  projectRefusal(app: ApplicationObject): string {
+    const name = app.spec.project || "default";
+    return this.project(name)
+      ? appNamespaceNotPermittedMessage(app.metadata.name ?? "", app.metadata.namespace ?? "", name)
+      : missingProjectMessage(name);
   }
 
   /** Looks up a project by name in the control namespace. */

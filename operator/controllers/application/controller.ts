@@ -13,6 +13,7 @@ import { appSources } from "../../appstate/pipeline.js";
 import { SettingsCache } from "../../appstate/settings.js";
 import type { ApplicationObject, AppProjectObject } from "../../appstate/types.js";
 import { ClusterRegistry } from "../../cluster/clusters.js";
+import { isNamespaceEnabled } from "../../engine/namespaces.js";
 import { GpgKeyring } from "../../git/gpg.js";
 import { RenderCache } from "../../render/index.js";
 import { Controller } from "../../runtime/controller.js";
@@ -51,7 +52,16 @@ export class ApplicationController {
 
   constructor(opts: ApplicationControllerOptions) {
     const log = opts.log;
-    this.apps = new Informer<ApplicationObject>(opts.client, { apiVersion: ARGO_API_VERSION, kind: "Application", namespace: opts.namespace, log, metrics: opts.metrics });
+    // Apps in other namespaces (application.namespaces): one cluster-wide watch, filtered here,
+    // as Argo does. Globs and regexes name namespaces that may not exist yet, so a watch per
+    // namespace would need a Namespace watch and restarts; one watch stays one connection.
+    const appNamespaces = opts.applicationNamespaces ?? [];
+    this.apps = new Informer<ApplicationObject>(opts.client, {
+      apiVersion: ARGO_API_VERSION, kind: "Application", log, metrics: opts.metrics,
+      ...(appNamespaces.length > 0
+        ? { filter: (app) => isNamespaceEnabled(app.metadata.namespace ?? "", opts.namespace, appNamespaces) }
+        : { namespace: opts.namespace }),
+    });
     this.projects = new Informer<AppProjectObject>(opts.client, { apiVersion: ARGO_API_VERSION, kind: "AppProject", namespace: opts.namespace, log, metrics: opts.metrics });
     this.argocdCm = new Informer(opts.client, { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, fieldSelector: "metadata.name=argocd-cm", log, metrics: opts.metrics });
     this.gpgKeysCm = new Informer(opts.client, { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, fieldSelector: "metadata.name=argocd-gpg-keys-cm", log, metrics: opts.metrics });

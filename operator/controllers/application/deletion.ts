@@ -18,7 +18,7 @@ import { clusterAdmits } from "../../cluster/clusters.js";
 import { evaluateResourceHealth } from "../../engine/health/index.js";
 import { parseSyncOptions } from "../../engine/sync/annotations.js";
 import { deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nameDeleteHook, nextDeletionStep, stuckDeletionMessage } from "../../engine/sync/deletion.js";
-import { invalidSyncTasks, missingProjectMessage } from "../../engine/sync/validate.js";
+import { invalidSyncTasks } from "../../engine/sync/validate.js";
 import { KubeApiError } from "../../kube/client.js";
 import { patchStatus } from "../../kube/status-writer.js";
 import { WaitingError, type ReconcileContext, type ReconcileResult } from "../../runtime/reconciler.js";
@@ -71,7 +71,7 @@ export class DeletionReconciler {
     if (!writer?.ok) {
       const message = writer
         ? `${writer.message}; resources are not deleted until one matches (or the finalizer is removed)`
-        : `${missingProjectMessage(app.spec.project || "default")}; resources are not deleted until it exists (or the finalizer is removed)`;
+        : `${this.env.projectRefusal(app)}; resources are not deleted until ${this.env.project(app.spec.project || "default") ? "the project admits the app's namespace" : "it exists"} (or the finalizer is removed)`;
       const prev = (app.status as AppStatus | undefined)?.conditions ?? [];
       const conditions = setConditions(prev, [{ type: ApplicationConditionType.DeletionError, message }], [ApplicationConditionType.DeletionError]);
       if (!deepEqual(prev, conditions)) {

@@ -283,8 +283,8 @@ export class OperationReconciler {
    */
   private operationRefusal(opApp: ApplicationObject): string | undefined {
     const projectName = opApp.spec.project || "default";
-    if (!this.env.projectOf(opApp)) return missingProjectMessage(projectName);
-    const problems = validateSpec(opApp, (name) => this.env.project(name), (d) => this.env.clusters.resolve(d), () => this.env.clusters.list());
+    if (!this.env.project(projectName)) return missingProjectMessage(projectName);
+    const problems = validateSpec(opApp, (name) => this.env.project(name), this.env.namespace, (d) => this.env.clusters.resolve(d), () => this.env.clusters.list());
     return problems.length > 0 ? problems.map((p) => `${ApplicationConditionType.InvalidSpecError}: ${p}`).join(";") : undefined;
   }
 

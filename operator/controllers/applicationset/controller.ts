@@ -18,6 +18,7 @@ import { selectorMatches, type LabelSelectorSpec } from "../../../generators/par
 import { ApplicationSetReconciler, FIELD_MANAGER } from "./reconciler.js";
 import { deepEqual } from "../../util/index.js";
 import { parseInClusterEnabled } from "../../engine/settings.js";
+import { isNamespaceEnabled } from "../../engine/namespaces.js";
 
 export interface ApplicationSetControllerOptions {
   client: KubeClient;
@@ -27,6 +28,8 @@ export interface ApplicationSetControllerOptions {
   repos?: RepoReader;
   log: Logger;
   metrics?: OperatorMetrics;
+  /** Other namespaces whose ApplicationSets are reconciled (applicationsetcontroller.namespaces). */
+  applicationSetNamespaces?: readonly string[];
 }
 
 /** Whether a generators list (at any nesting) uses the clusters generator. */
@@ -100,8 +103,14 @@ export class ApplicationSetController {
   constructor(opts: ApplicationSetControllerOptions) {
     const { client, log, metrics } = opts;
     this.repos = opts.repos;
-    this.appsets = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", namespace: opts.namespace, log, metrics });
-    this.apps = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "Application", namespace: opts.namespace, log, metrics });
+    // Sets in other namespaces, and the Applications they own (always in the set's namespace):
+    // cluster-wide watches filtered here, for the reason the Application controller gives.
+    const setNamespaces = opts.applicationSetNamespaces ?? [];
+    const scope = setNamespaces.length > 0
+      ? { filter: (o: KubeObject) => isNamespaceEnabled(o.metadata.namespace ?? "", opts.namespace, setNamespaces) }
+      : { namespace: opts.namespace };
+    this.appsets = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", ...scope, log, metrics });
+    this.apps = new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "Application", ...scope, log, metrics });
     this.clusterSecrets = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: opts.namespace, labelSelector: `${LABEL_SECRET_TYPE}=cluster`, log, metrics });
     this.argocdCm = new Informer(client, { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, fieldSelector: "metadata.name=argocd-cm", log, metrics });
     const argocdCmKey = `${opts.namespace}/argocd-cm`;

@@ -125,7 +125,10 @@ export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) =
 }
 
 /** Cluster Secrets, ConfigMaps/Secrets and AppProjects of the control namespace, read live. */
-export function clusterLookups(client: KubeClient, ns: string): { kube: KubeLookup; clusters: ClusterLister; projectExists(name: string): Promise<boolean> } {
+export function clusterLookups(client: KubeClient, ns: string): {
+  kube: KubeLookup; clusters: ClusterLister; projectExists(name: string): Promise<boolean>;
+  controlNamespace: string; projectSourceNamespaces(name: string): Promise<string[] | undefined>;
+} {
   return {
     kube: {
       getConfigMap: async (n) => {
@@ -144,6 +147,12 @@ export function clusterLookups(client: KubeClient, ns: string): { kube: KubeLook
       },
     },
     projectExists: async (p) => (await client.get(ARGO_API_VERSION, "AppProject", p, ns)) !== undefined,
+    controlNamespace: ns,
+    projectSourceNamespaces: async (p) => {
+      const spec = (await client.get(ARGO_API_VERSION, "AppProject", p, ns))?.spec as { sourceNamespaces?: unknown } | undefined;
+      const list = spec?.sourceNamespaces;
+      return Array.isArray(list) ? list.filter((x): x is string => typeof x === "string") : undefined;
+    },
   };
 }
 
