@@ -3,11 +3,11 @@
 // does), results are read from status, and `app diff` renders and compares like the controller.
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import type { CommandModule } from "../cli.js";
 import { ANNOTATION_REFRESH, FINALIZER_RESOURCES, FINALIZER_RESOURCES_BACKGROUND } from "../api/annotations.js";
 import { API_VERSION, DEFAULT_PROJECT, type Application, type AppProject, type Operation, type OperationState, type SyncWindow } from "../api/index.js";
+import { clientFrom } from "./kube-client.js";
 import { KubeClient } from "../kube/client.js";
 import { createLogger } from "../runtime/logger.js";
 import { redact } from "../runtime/redact.js";
@@ -71,14 +71,6 @@ function parse(args: string[], spec: FlagSpec): ParsedFlags {
     repeatable: spec.repeatable ?? [],
     booleans: ["help", ...(spec.booleans ?? [])],
   });
-}
-
-function clientFrom(flags: ParsedFlags): KubeClient {
-  const kc = new KubeConfig();
-  const file = flagValue(flags, "kubeconfig");
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
-  return new KubeClient(kc);
 }
 
 function oneName(flags: ParsedFlags, sub: string, extra = 0): string {

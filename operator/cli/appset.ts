@@ -2,7 +2,6 @@
 // Secrets, AppProjects, ConfigMaps and Secrets come from files; repositories are mapped to local
 // git checkouts. Nothing talks to a cluster.
 import { readFile } from "node:fs/promises";
-import { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
 import { builtinGenerators } from "../../generators/index.js";
 import type { ClusterSecret, KubeLookup } from "../../generators/types.js";
@@ -12,7 +11,8 @@ import { API_VERSION } from "../api/index.js";
 import { parsePolicy, planApplications, planOptionsFrom } from "../appset/apply-policy.js";
 import { generateApplications, type AppSetLike, type GenerateResult } from "../appset/generate.js";
 import { clusterLookups, ownedBy } from "../controllers/applicationset/reconciler.js";
-import { KubeClient, type KubeObject } from "../kube/client.js";
+import { clientFrom } from "./kube-client.js";
+import type { KubeObject } from "../kube/client.js";
 import { goTemplateEngine } from "../appset/gotemplate-wasm.js";
 import { LocalRepoReader } from "../git/local-reader.js";
 import { loadUserModules } from "../modules/loader.js";
@@ -187,14 +187,6 @@ async function generate(args: string[]): Promise<number> {
   if (failed) return 2;
   printResults(format, results);
   return 0;
-}
-
-function clientFrom(flags: ReturnType<typeof parseFlags>): KubeClient {
-  const kc = new KubeConfig();
-  const file = flagValue(flags, "kubeconfig");
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
-  return new KubeClient(kc);
 }
 
 const normalizeShort = (args: string[]): string[] => args.map((a) => (a === "-o" ? "--output" : a === "-n" ? "--namespace" : a));

@@ -1,11 +1,10 @@
 // `hawser proj ...`: AppProjects in a cluster, the way `argocd proj ...` shows them, read through
 // the Kubernetes API alone.
-import { KubeConfig } from "@kubernetes/client-node";
 import type { CommandModule } from "../cli.js";
 import { API_VERSION, type AppProject } from "../api/index.js";
-import { KubeClient } from "../kube/client.js";
+import { clientFrom } from "./kube-client.js";
 import { redact } from "../runtime/redact.js";
-import { FlagError, flagValue, parseFlags, type ParsedFlags } from "../flags.js";
+import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { errorMessage } from "../util/index.js";
 import { windowsTable } from "./proj/windows.js";
 
@@ -22,14 +21,6 @@ KIND, SCHEDULE, DURATION, the selectors, MANUALSYNC, TIMEZONE, USEANDOPERATOR an
 
 Errors go to stderr with exit status 2.
 `;
-
-function clientFrom(flags: ParsedFlags): KubeClient {
-  const kc = new KubeConfig();
-  const file = flagValue(flags, "kubeconfig");
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
-  return new KubeClient(kc);
-}
 
 function parseAt(raw: string | undefined): Date {
   if (raw === undefined) return new Date();
