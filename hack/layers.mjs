@@ -24,7 +24,7 @@ export const LAYERS = [
   { name: "plugins, generators", units: ["plugins/", "generators/"] },
   { name: "render, appset, modules", units: ["operator/render/", "operator/appset/", "operator/modules/"] },
   { name: "app state", units: ["operator/appstate/"] },
-  { name: "controllers", units: ["operator/controllers/"] },
+  { name: "controllers, API server", units: ["operator/controllers/", "operator/server/"] },
   { name: "config", units: ["operator/config.ts"] },
   { name: "operator wiring", units: ["operator/operator.ts"] },
   { name: "cli", units: ["operator/cli"] },
