@@ -57,3 +57,26 @@ export function subjectOf(claims: Claims | undefined): string {
   if (!claims) return "";
   return claims.federated_claims?.user_id ?? claims.sub ?? "";
 }
+
+/**
+ * What the server knows of Kubernetes, read from its informer caches (the server keeps no state of
+ * its own, so several replicas agree). All names are in the control namespace. Writes go through a
+ * KubeClient, never through this.
+ */
+export interface ServerState {
+  /** A ConfigMap's data, or undefined when it does not exist. */
+  configMap(name: string): Record<string, string> | undefined;
+  /** A Secret's data, base64-decoded, or undefined when it does not exist. */
+  secret(name: string): Record<string, string> | undefined;
+  /** The Secret's labels (for `$<secret>:<key>` references, which need app.kubernetes.io/part-of: argocd). */
+  secretLabels(name: string): Record<string, string> | undefined;
+  /** An AppProject by name, or undefined. */
+  project(name: string): import("../api/index.js").AppProject | undefined;
+  /** Every AppProject. */
+  projects(): import("../api/index.js").AppProject[];
+}
+
+/** Verifies an SSO ID token (an `iss` other than "argocd") and returns its claims; throws when invalid. */
+export interface IdTokenVerifier {
+  verify(rawIdToken: string): Promise<Claims>;
+}
