@@ -284,6 +284,26 @@ export class RepoCache implements RepoSource {
     return stdout.toString("utf8");
   }
 
+  /** The argocd-tls-certs-cm CA for an https (or oci://) URL's host; see RepoSource.caCertFor. */
+  async caCertFor(repoURL: string): Promise<{ pem: string } | { error: string } | undefined> {
+    let host: string;
+    try {
+      host = new URL(repoURL).hostname;
+    } catch {
+      return undefined;
+    }
+    // A ConfigMap change may retire the file between lookup and read: the next snapshot has it.
+    for (let attempt = 0; ; attempt++) {
+      const ca = this.opts.trust?.()?.caFor(host);
+      if (!ca || "error" in ca) return ca;
+      try {
+        return { pem: await readFile(ca.file, "utf8") };
+      } catch (err) {
+        if (attempt >= 2) throw new GitError(redactUrl(repoURL), `cannot read the argocd-tls-certs-cm CA for ${host}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- work trees
 
   async checkout(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<Checkout> {

@@ -355,6 +355,8 @@ export interface ChartPullRequest {
   /** PEM client certificate and key (written to 0600 files for the pull only). */
   tlsClientCertData?: string;
   tlsClientCertKey?: string;
+  /** PEM CA bundle to verify the server with (argocd-tls-certs-cm), written to a file for helm. */
+  caData?: string;
   plainHttp?: boolean;
 }
 
@@ -395,6 +397,11 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
         await writeFile(tlsFiles.certFile!, req.tlsClientCertData, { mode: 0o600 });
         await writeFile(tlsFiles.keyFile!, req.tlsClientCertKey, { mode: 0o600 });
       }
+      let caFile: string | undefined;
+      if (req.caData) {
+        caFile = join(await priv(), "ca.pem");
+        await writeFile(caFile, req.caData, { mode: 0o644 });
+      }
       count++;
       try {
         if (req.password && !req.repoURL.startsWith("oci://")) {
@@ -403,18 +410,19 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
           const repoConfig = ["--repository-config", join(await priv(), "repositories.yaml"), "--repository-cache", join(await priv(), "cache")];
           await run(["repo", "add", "hawser-pull", req.repoURL, "--username", req.username ?? "", "--password-stdin", ...repoConfig,
             ...(req.passCredentials ? ["--pass-credentials"] : []), ...(req.insecureSkipTLSVerify ? ["--insecure-skip-tls-verify"] : []),
-            ...(tlsFiles.certFile ? ["--cert-file", tlsFiles.certFile, "--key-file", tlsFiles.keyFile!] : [])], "helm repo add", req.password);
+            ...(tlsFiles.certFile ? ["--cert-file", tlsFiles.certFile, "--key-file", tlsFiles.keyFile!] : []),
+            ...(caFile ? ["--ca-file", caFile] : [])], "helm repo add", req.password);
           await run(["pull", `hawser-pull/${req.chart}`, "--version", req.version, "--untar", "--untardir", staging, ...repoConfig], "helm pull");
         } else if (req.repoURL.startsWith("oci://")) {
           // The password reaches helm only on stdin, through a per-pull registry login.
           const registry = await ociHelmEnv(helm, req.repoURL, { ...req, ...tlsFiles }, { signal, timeoutMs: opts.timeoutMs });
           try {
-            await runTool(helm, helmPullArgs({ ...req, ...tlsFiles, destDir: staging }), { env: registry.env, signal, timeoutMs: opts.timeoutMs, label: "helm pull" });
+            await runTool(helm, helmPullArgs({ ...req, ...tlsFiles, ...(registry.caFile ? { caFile: registry.caFile } : {}), destDir: staging }), { env: registry.env, signal, timeoutMs: opts.timeoutMs, label: "helm pull" });
           } finally {
             await registry.dispose();
           }
         } else {
-          await run(helmPullArgs({ ...req, ...tlsFiles, destDir: staging }), "helm pull");
+          await run(helmPullArgs({ ...req, ...tlsFiles, ...(caFile ? { caFile } : {}), destDir: staging }), "helm pull");
         }
       } catch (err) {
         // Name the repository (never its credentials: the runner already redacts tool output).
