@@ -243,6 +243,11 @@ async function renderInScope(app: Application, deps: RenderDeps, opts: { revisio
   const annotations = app.metadata?.annotations ?? {};
   const isHelmRepo = (s: ApplicationSource): boolean => !!s.chart;
   const helmCredentials = deps.helmCredentials ?? ((url: string) => helmAuthWithTrust(deps.repos, url));
+  const caFor = async (url: string): Promise<string | undefined> => {
+    const ca = await deps.repos.caCertFor?.(url);
+    if (ca && "error" in ca) throw new RenderError(`cannot verify the TLS certificate of ${redactUrl(url)}: ${ca.error}`);
+    return ca?.pem;
+  };
 
   // Resolve every revision first: ref sources must be known before the sources that use them.
   const revisions: string[] = [];
@@ -382,7 +387,7 @@ async function renderInScope(app: Application, deps: RenderDeps, opts: { revisio
     const log = deps.log?.child({ application: appName, plugin: plugin.name });
     const out = await plugin.generate({
       appName, appNamespace, project, destinationNamespace: destNamespace, kubeVersion: deps.kubeVersion, apiVersions: deps.apiVersions, ...r,
-    }, { log: log ?? silentLogger, signal: deps.signal });
+    }, { log: log ?? silentLogger, signal: deps.signal, caFor });
     return { manifests: out.manifests, warnings: out.warnings ?? [] };
   }
 }

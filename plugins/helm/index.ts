@@ -294,7 +294,7 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
           await checkLocalDependencies(req.repoRoot, req.appDir, await chartDependencies(req.appDir));
           copy = await privateCopy(req.repoRoot, req.appDir);
           chartDir = copy.appDir;
-          await addDependencyRepos(helm, missing, env, ctx.signal, settings.execTimeoutMs);
+          await addDependencyRepos(helm, missing, env, ctx, tmp, settings.execTimeoutMs);
           await runTool(helm, ["dependency", "build", chartDir], { env, cwd: chartDir, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, label: "helm dependency build" });
           // Check the copy as helm template will read it, after what the build put in charts/.
           if (!settings.allowOutOfBoundsSymlinks) await checkOutOfBoundsSymlinks(copy.root);
@@ -333,11 +333,19 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
 }
 
 /** `helm dependency build` needs http(s) repositories registered; add each under a stable name. */
-async function addDependencyRepos(helm: string, deps: ChartDependency[], env: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
+async function addDependencyRepos(helm: string, deps: ChartDependency[], env: Record<string, string>, ctx: PluginContext, tmp: string, timeoutMs: number | undefined): Promise<void> {
   const urls = [...new Set(deps.map((d) => d.repository).filter((r): r is string => !!r && /^https?:\/\//.test(r)))];
   for (const url of urls) {
     const name = `hawser-${createHash("sha256").update(url).digest("hex").slice(0, 12)}`;
-    await runTool(helm, ["repo", "add", "--force-update", name, url], { env, signal, timeoutMs, label: "helm repo add" });
+    // An argocd-tls-certs-cm CA for the host goes in as a file; helm keeps it with the repository.
+    const ca = url.startsWith("https://") ? await ctx.caFor?.(url) : undefined;
+    let caArgs: string[] = [];
+    if (ca !== undefined) {
+      const file = join(tmp, `${name}-ca.pem`);
+      await writeFile(file, ca, { mode: 0o644 });
+      caArgs = ["--ca-file", file];
+    }
+    await runTool(helm, ["repo", "add", "--force-update", ...caArgs, name, url], { env, signal: ctx.signal, timeoutMs, label: "helm repo add" });
   }
 }
 

@@ -1,7 +1,8 @@
 // Helm repositories trust argocd-tls-certs-cm as git https repositories do: the ConfigMap on the
 // real control plane, read by the operator's watcher (GitTrustWatch) into files (GitTrustFiles),
 // reaches the index.yaml lookup (Node's https client), `helm pull` (as a --ca-file) and an OCI
-// registry's `helm registry login` / `show chart` / `pull`. The servers' certificates are signed
+// registry's `helm registry login` / `show chart` / `pull`, and `helm dependency build` of a chart
+// in git whose dependency lives in the https repository. The servers' certificates are signed
 // by a CA made for this test with openssl; a second CA signed nothing here.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -23,6 +24,7 @@ import { createChartCache } from "../../plugins/helm/index.js";
 import { builtinPlugins } from "../../plugins/index.js";
 import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
+import { startGitServer, type GitServer } from "../support/git-server.js";
 import { startHelmRepo, type HelmRepo } from "../support/helm-repo.js";
 import { startOciRegistry, type OciRegistry } from "../support/oci-registry.js";
 
@@ -32,6 +34,7 @@ let dir: string;
 let client: KubeClient;
 let repo: HelmRepo;
 let registry: OciRegistry;
+let git: GitServer;
 let ca: string;
 let otherCa: string;
 
@@ -54,11 +57,13 @@ before(async () => {
   otherCa = await readFile(pki.frontProxyCaCert, "utf8");
   repo = await startHelmRepo({ chartDirs: [chart], tls: { cert, key } });
   registry = await startOciRegistry({ chartDirs: [chart], auth: { username: "oci-user", password: "oci-Passw0rd" }, tls: { cert, key } });
+  git = await startGitServer();
 });
 
 after(async () => {
   await repo?.close();
   await registry?.close();
+  await git?.stop();
   await client?.delete({ apiVersion: "v1", kind: "Namespace", name: ns }).catch(() => undefined);
   client?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -81,6 +86,11 @@ test("https Helm repository and OCI registry: refused without their CA in argocd
   // A fresh render cache and chart cache per attempt: every attempt really talks to the servers.
   const render = (app: Application): ReturnType<typeof renderApplication> =>
     renderApplication(app, { repos, plugins: builtinPlugins(), cache: new RenderCache(), charts: createChartCache({ dir: join(dir, `charts-${++n}`) }) });
+  // A chart in git depending on the https repository's chart: helm dependency build fetches it.
+  await git.createRepo("umbrella", {
+    "umbrella/Chart.yaml": `apiVersion: v2\nname: umbrella\nversion: 1.0.0\ndependencies:\n  - name: basic\n    version: 0.1.0\n    repository: ${repo.url}\n`,
+  });
+  const gitApp: Application = { ...chartApp(git.baseUrl("umbrella"), "main"), spec: { ...chartApp("", "").spec, source: { repoURL: git.baseUrl("umbrella"), path: "umbrella", targetRevision: "main" } } };
   const rendered = (out: Awaited<ReturnType<typeof renderApplication>>): boolean => out.manifests.some((m) => m.kind === "ConfigMap");
 
   // No ConfigMap: the system CAs do not know the test CA. A constraint reads index.yaml (Node's
@@ -88,6 +98,7 @@ test("https Helm repository and OCI registry: refused without their CA in argocd
   await assert.rejects(render(chartApp(repo.url, "^0.1")), /Helm repository https:\/\/127\.0\.0\.1:\d+: TLS certificate verification failed \(add the server's CA to argocd-tls-certs-cm/);
   await assert.rejects(render(chartApp(repo.url, "0.1.0")), /pulling basic 0\.1\.0 failed: .*certificate/);
   await assert.rejects(render(chartApp(registry.url, "0.1.0")), /certificate/);
+  await assert.rejects(render(gitApp), /helm repo add.*certificate|certificate.*helm repo add|x509/);
 
   await client.create(configMap({ "127.0.0.1": ca }));
   await eventually(async () => assert.ok(rendered(await render(chartApp(repo.url, "^0.1"))), "the index and the chart are fetched with the CA"), { timeoutMs: 20_000 });
@@ -98,6 +109,7 @@ test("https Helm repository and OCI registry: refused without their CA in argocd
   const oci = await render(chartApp(registry.url, "^0.1"));
   assert.deepEqual(oci.revisions, ["0.1.0"], "helm show chart resolved the constraint over TLS");
   assert.ok(rendered(oci), "the OCI chart was pulled with the CA file");
+  assert.ok(rendered(await render(gitApp)), "helm dependency build fetched the dependency with the CA file");
 
   // Another CA for the host replaces the first: refused again.
   await client.replace(configMap({ "127.0.0.1": otherCa }));
