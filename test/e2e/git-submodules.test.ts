@@ -5,7 +5,6 @@
 // submodule empty: the app shows the render error and prunes nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
 import { createWorld } from "../support/world.js";
 
@@ -23,7 +22,7 @@ test("an Application rendering a path inside a submodule syncs its manifests; wi
   await client.create({
     apiVersion: "v1", kind: "Secret", metadata: { name: "sub-repo", namespace: ns, labels: { "argocd.argoproj.io/secret-type": "repository" } },
     stringData: { url: git.baseUrl(`sub-${w.id}`), ...subAuth },
-  } as KubeObject);
+  });
   const dest = w.dest("sub-dest");
   await w.createNamespace(dest);
 
