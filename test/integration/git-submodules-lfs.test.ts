@@ -168,5 +168,5 @@ test("Git LFS: with enableLfs the manifest stored in LFS renders with its real c
   // A missing LFS object fails the checkout (filter.lfs.required) instead of leaving the pointer.
   const missing = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "0".repeat(64) + "\nsize 12\n";
   const broken = await server.commitFiles("lfs", { "app/cm.yaml": missing }, "missing object");
-  await assert.rejects(withLfs.checkout(url, broken), /git lfs failed for repository http:\/\/127\.0\.0\.1:\d+\/lfs\.git: .*\[0{64}\] object not found/);
+  await assert.rejects(withLfs.checkout(url, broken), /git lfs failed for repository http:\/\/127\.0\.0\.1:\d+\/lfs\.git: Git LFS objects missing on the server: .*\[0{64}\] object not found/);
 });
