@@ -621,7 +621,7 @@ export class RepoCache implements RepoSource {
     const tmp = `${path}.tmp-${randomBytes(4).toString("hex")}`;
     await mkdir(tmp);
     try {
-      await this.checkoutInto(repo, repoURL, sha, tmp, signal);
+      await this.checkoutInto(repo, repoURL, sha, tmp, tmp, signal);
       if (this.submodules) await this.checkoutSubmodules(repo, repoURL, sha, tmp, tmp, 1, signal);
       this.stats.checkout++;
       await rename(tmp, path);
@@ -633,11 +633,15 @@ export class RepoCache implements RepoSource {
     return path;
   }
 
-  /** Writes the files of `sha` into `dir`, with LFS content when the repository's Secret enables it. */
-  private async checkoutInto(repo: RepoState, repoURL: string, sha: string, dir: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * Writes the files of `sha` into `dir` (inside the work tree `root`), with LFS content when the
+   * repository's Secret enables it.
+   */
+  private async checkoutInto(repo: RepoState, repoURL: string, sha: string, dir: string, root: string, signal?: AbortSignal): Promise<void> {
     const lfs = this.credentialsFor(repoURL)?.enableLfs === true;
-    // A private index per checkout: concurrent checkouts of different commits never share one.
-    const index = `${dir}.index-${randomBytes(4).toString("hex")}`;
+    // A private index per checkout, beside the work tree (never in it): concurrent checkouts never
+    // share one, and a crash's leftover is removed with the tree's temp directory (scanTrees).
+    const index = `${root}.index-${randomBytes(4).toString("hex")}`;
     const checkout = (filter: string[], env: Record<string, string>): Promise<unknown> =>
       runGit([...filter, "--work-tree", dir, "-c", "core.symlinks=true", "-c", "core.autocrlf=false", "checkout", "--quiet", "--force", sha, "--", "."], {
         repoURL, cwd: repo.gitDir, env: { ...env, GIT_INDEX_FILE: index }, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}),
@@ -694,7 +698,7 @@ export class RepoCache implements RepoSource {
       const sub = this.repo(subURL);
       try {
         await this.ensureCommit(sub, subURL, link.sha, signal);
-        await this.checkoutInto(sub, subURL, link.sha, real, signal);
+        await this.checkoutInto(sub, subURL, link.sha, real, root, signal);
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         throw new GitError(redactUrl(repoURL), `submodule "${link.path}" (${redactUrl(subURL)}) of ${where}: ${msg}`, { cause: err });

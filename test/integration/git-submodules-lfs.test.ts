@@ -8,7 +8,7 @@
 //     without it the pointer file stays, as in Argo, and the render fails on it.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Application } from "../../operator/api/index.js";
@@ -76,6 +76,10 @@ test("submodules: a path inside a submodule renders, at the pinned commit, with 
   const out = await renderApplication(app(server.baseUrl("parent"), "vendor/sub/manifests"), deps);
   assert.deepEqual(out.revisions, [parent], "the parent's commit is the app's revision");
   assert.deepEqual(names(out.manifests), ["from-sub-v1"], "the submodule at the commit the parent pins, not its branch head");
+  const co = await repos.checkout(server.baseUrl("parent"), parent);
+  t.after(() => co.release());
+  assert.deepEqual(await readdir(join(co.path, "vendor")), ["sub"], "nothing but the submodule beside it (no index or temp files)");
+  assert.deepEqual((await readdir(join(co.path, "vendor/sub"))).sort(), [".gitmodules", "inner", "manifests"], "the submodule's own files, and no .git");
   const nestedOut = await renderApplication(app(server.baseUrl("parent"), "vendor/sub/inner/deep"), deps);
   assert.deepEqual(names(nestedOut.manifests), ["from-nested"], "a submodule of the submodule is checked out too (--recursive)");
 
@@ -131,7 +135,7 @@ test("submodules off (ARGOCD_GIT_MODULES_ENABLED=false): the submodule's directo
     /source path "vendor\/sub\/manifests" does not exist/);
   const co = await repos.checkout(server.baseUrl("parent"), parent);
   t.after(() => co.release());
-  assert.deepEqual(await import("node:fs/promises").then((fs) => fs.readdir(join(co.path, "vendor/sub"))), [], "the submodule directory is empty");
+  assert.deepEqual(await readdir(join(co.path, "vendor/sub")), [], "the submodule directory is empty");
   assert.equal(server.requests.filter((r) => r.repo === "sub").length, fetchedBefore, "the submodule was not fetched");
 });
 
