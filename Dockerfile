@@ -19,8 +19,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 # util-linux and mount: the render sandbox (prlimit, choom, unshare; plugins/sandbox.ts). gnupg:
-# GPG commit verification for projects with signatureKeys (operator/git/gpg.ts).
-RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates util-linux mount gnupg \
+# GPG commit verification for projects with signatureKeys (operator/git/gpg.ts). git-lfs: Git LFS
+# content for repositories whose Secret sets enableLfs (operator/git/repo-cache.ts).
+RUN apt-get update && apt-get install -y --no-install-recommends git git-lfs openssh-client ca-certificates util-linux mount gnupg \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=tools /cache/bin/ /opt/hawser-tools/
 # resolveTool looks here (the cache directory is an empty volume in the pod).

@@ -16,6 +16,7 @@ setup_apt() {
   command -v git >/dev/null || missing+=(git)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v gpg >/dev/null || missing+=(gnupg) # GPG commit verification (AppProject signatureKeys)
+  command -v git-lfs >/dev/null || missing+=(git-lfs) # Git LFS content of repositories with enableLfs
   # The render sandbox: prlimit, unshare and choom (util-linux) and mount run every tool.
   { command -v prlimit && command -v unshare && command -v choom; } >/dev/null || missing+=(util-linux)
   command -v mount >/dev/null || missing+=(mount)

@@ -163,3 +163,16 @@ test("applicationset namespaces: --applicationset-namespaces wins over applicati
   assert.throws(() => parseCmdParams({ "applicationsetcontroller.namespaces": "/(/" }),
     (e: unknown) => e instanceof FlagError && /applicationsetcontroller\.namespaces: "\/\(\/" is not a valid regular expression/.test(e.message), "a bad regex names the key");
 });
+
+test("submodules: ARGOCD_GIT_MODULES_ENABLED from the environment, argocd-cmd-params-cm reposerver.enable.git.submodule, Go's bool spellings, bad values stop the start", () => {
+  const cfg = (env: NodeJS.ProcessEnv): OperatorConfig => parseOperatorConfig([], env) as OperatorConfig;
+  assert.equal(cfg({}).gitSubmodules, undefined, "unset: left to the ConfigMap, then Argo's default (on)");
+  assert.equal(cfg({ ARGOCD_GIT_MODULES_ENABLED: "false" }).gitSubmodules, false);
+  assert.equal(cfg({ ARGOCD_GIT_MODULES_ENABLED: "1" }).gitSubmodules, true);
+  assert.equal(cfg({ ARGOCD_GIT_MODULES_ENABLED: "F" }).gitSubmodules, false);
+  assert.throws(() => cfg({ ARGOCD_GIT_MODULES_ENABLED: "off" }), /the environment variable ARGOCD_GIT_MODULES_ENABLED must be true or false, got "off"/);
+  assert.equal(parseCmdParams({}).gitSubmodules, undefined);
+  assert.equal(parseCmdParams({ "reposerver.enable.git.submodule": "false" }).gitSubmodules, false);
+  assert.equal(parseCmdParams({ "reposerver.enable.git.submodule": "true" }).gitSubmodules, true);
+  assert.throws(() => parseCmdParams({ "reposerver.enable.git.submodule": "nope" }), /argocd-cmd-params-cm reposerver\.enable\.git\.submodule must be true or false, got "nope"/);
+});

@@ -48,6 +48,11 @@ export interface OperatorConfig {
   installationID?: string;
   /** Argo's reposerver.allow.oob.symlinks (or argocd-cmd-params-cm's key): no symlink check. */
   allowOobSymlinks: boolean;
+  /**
+   * ARGOCD_GIT_MODULES_ENABLED from the environment, as Argo's repo server reads it; unset leaves
+   * it to argocd-cmd-params-cm `reposerver.enable.git.submodule`, then Argo's default (true).
+   */
+  gitSubmodules?: boolean;
   logLevel: LogLevel;
   /**
    * Namespaces besides `namespace` whose Applications are reconciled (globs, `/regex/`); Argo's
@@ -226,6 +231,9 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     serverSideDiff: flags.booleans.get("server-side-diff-enabled") ?? false,
     installationID: flagValue(flags, "installation-id") ?? (env.HAWSER_INSTALLATION_ID || undefined),
     allowOobSymlinks: flags.booleans.get("allow-oob-symlinks") ?? false,
+    ...(env.ARGOCD_GIT_MODULES_ENABLED !== undefined && env.ARGOCD_GIT_MODULES_ENABLED.trim() !== ""
+      ? { gitSubmodules: parseBoolValue(env.ARGOCD_GIT_MODULES_ENABLED, "the environment variable ARGOCD_GIT_MODULES_ENABLED") }
+      : {}),
     logLevel: (() => {
       try {
         return parseLogLevel(flagValue(flags, "log-level") ?? (env.HAWSER_LOG_LEVEL || undefined));
@@ -286,6 +294,8 @@ export interface CmdParams {
   waveDelayMs?: number;
   /** reposerver.allow.oob.symlinks: "true" turns the out-of-bounds symlink check off. */
   allowOobSymlinks: boolean;
+  /** reposerver.enable.git.submodule (Argo's ARGOCD_GIT_MODULES_ENABLED). */
+  gitSubmodules?: boolean;
   /** reposerver.max.combined.directory.manifests.size (Argo's default 10M applies when unset). */
   maxCombinedDirectoryManifestsBytes?: number;
   /** server.webhook.parallelism.limit. */
@@ -360,6 +370,8 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
     }, "argocd-cmd-params-cm "),
     allowOobSymlinks: parseBool(d["reposerver.allow.oob.symlinks"], "reposerver.allow.oob.symlinks"),
   };
+  const modules = d["reposerver.enable.git.submodule"];
+  if (modules !== undefined && modules.trim() !== "") params.gitSubmodules = parseBool(modules, "reposerver.enable.git.submodule");
   const wave = d["controller.sync.wave.delay.seconds"];
   if (wave !== undefined && wave.trim() !== "") {
     const n = Number(wave);
@@ -424,10 +436,15 @@ function parseCmdLogLevel(raw: string): LogLevel {
 /** A boolean setting as Go's strconv.ParseBool reads it; anything else is an error, not "false". */
 function parseBool(raw: string | undefined, key: string): boolean {
   if (raw === undefined || raw.trim() === "") return false;
+  return parseBoolValue(raw, `argocd-cmd-params-cm ${key}`);
+}
+
+/** Go's strconv.ParseBool spellings, as Argo reads these settings; anything else stops the start. */
+function parseBoolValue(raw: string, what: string): boolean {
   const v = raw.trim();
   if (["1", "t", "T", "true", "TRUE", "True"].includes(v)) return true;
   if (["0", "f", "F", "false", "FALSE", "False"].includes(v)) return false;
-  throw new FlagError(`argocd-cmd-params-cm ${key} must be true or false, got "${raw}"`);
+  throw new FlagError(`${what} must be true or false, got "${raw}"`);
 }
 
 /**

@@ -126,7 +126,10 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const trustFiles = new GitTrustFiles();
   const gitTrust = new GitTrustWatch({ client, namespace: config.namespace, files: trustFiles, log, metrics });
   await gitTrust.start();
-  const repos = new RepoCache({ credentials, logger: log, trust: () => trustFiles.current() });
+  // Submodules: the operator's environment (Argo's ARGOCD_GIT_MODULES_ENABLED), else argocd-cmd-params-cm, else on.
+  const submodules = config.gitSubmodules ?? cmdParams.gitSubmodules ?? true;
+  if (!submodules) log.info("git submodules are not checked out (ARGOCD_GIT_MODULES_ENABLED / reposerver.enable.git.submodule is false)");
+  const repos = new RepoCache({ credentials, logger: log, trust: () => trustFiles.current(), submodules });
   // User trees first: the first tree with a script for a kind wins, so users override the bundled.
   const healthTrees = [...config.customizationDirs.map((d) => loadCustomizationTree(d)), loadCustomizationTree(bundledCustomizationsDir())];
 

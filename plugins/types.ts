@@ -75,6 +75,11 @@ export interface RenderResult {
 export interface PluginContext {
   log: Logger;
   signal?: AbortSignal;
+  /**
+   * The PEM CA argocd-tls-certs-cm configures for a URL's host (undefined: the system CAs); it
+   * throws when that entry is unusable. Helm uses it for chart dependencies' repositories.
+   */
+  caFor?: (url: string) => Promise<string | undefined>;
 }
 
 export interface ConfigManagementPlugin {

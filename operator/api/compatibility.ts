@@ -44,8 +44,6 @@ const API = 13;
 const UI = 14;
 /** Metrics, notifications, sharding, resource actions: issue 15. */
 const DAY2 = 15;
-/** Multi-tenancy and honest settings: issue 12. */
-const TENANCY = 12;
 
 export const SETTING_KEYS: readonly SettingKey[] = [
   // argocd-cm: tracking and identity
@@ -177,7 +175,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "reposerver.parallelism.limit", undefined, "renders are bounded by the status processors; no issue filed"),
   notYet(PARAMS, "reposerver.git.request.timeout", undefined, "no issue filed"),
   notYet(PARAMS, "reposerver.git.lsremote.parallelism.limit", undefined, "no issue filed"),
-  notYet(PARAMS, "reposerver.enable.git.submodule", TENANCY, "git submodules"),
+  honoured(PARAMS, "reposerver.enable.git.submodule", [CONFIG, "operator/operator.ts", "operator/git/repo-cache.ts"], "submodules are checked out at the commits their parent pins, each with its own repository Secret's credentials (default `true`); `\"false\"` leaves their directories empty; `ARGOCD_GIT_MODULES_ENABLED` in the operator's environment, the variable this key sets in Argo, wins"),
   notYet(PARAMS, "reposerver.include.hidden.directories", undefined, "no issue filed"),
   notYet(PARAMS, "reposerver.plugin.tar.exclusions", undefined, "no issue filed"),
   ignored(PARAMS, "reposerver.log.format", "Hawser always logs JSON lines"),
@@ -237,7 +235,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "applicationsetcontroller.global.preserved.labels", undefined, "no issue filed"),
   notYet(PARAMS, "applicationsetcontroller.enable.scm.providers", undefined, "there is no SCM provider generator; no issue filed"),
   notYet(PARAMS, "applicationsetcontroller.allowed.scm.providers", undefined, "there is no SCM provider generator; no issue filed"),
-  notYet(PARAMS, "applicationsetcontroller.enable.git.submodule", TENANCY, "git submodules"),
+  notYet(PARAMS, "applicationsetcontroller.enable.git.submodule", undefined, "the git generator lists and reads the parent repository's own files, never a submodule's; no issue filed"),
   ignored(PARAMS, "applicationsetcontroller.webhook.parallelism.limit", "one webhook endpoint serves both controllers: `server.webhook.parallelism.limit` applies"),
   notYet(PARAMS, "applicationsetcontroller.scm.root.ca.path", undefined, "there is no SCM provider generator; no issue filed"),
   notYet(PARAMS, "applicationsetcontroller.enable.tokenref.strict.mode", undefined, "there is no SCM provider generator; no issue filed"),
@@ -260,7 +258,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(RBAC, "scopes", API, "RBAC of the API server"),
   // argocd-ssh-known-hosts-cm and argocd-tls-certs-cm: which git servers are trusted
   honoured(KNOWN_HOSTS, "ssh_known_hosts", TRUST, "while the ConfigMap exists, ssh host keys are checked strictly against these lines only (an empty value trusts no host; a malformed line is dropped and logged); without it a host's key is trusted on first use and a changed key refused, which the start-up log says (Argo refuses unknown hosts); `insecure` on the repository turns checking off, as in Argo; re-read when the ConfigMap changes"),
-  { configMap: TLS_CERTS, key: "<server_name>", status: "partly", modules: TRUST, note: "git repositories: PEM CA certificates for the https git server of that host name (no port); the server is then verified against them only (`http.sslCAInfo`), and an entry that is not a valid certificate fails that server's fetches with an error naming the key instead of falling back to the system CAs; re-read when the ConfigMap changes. Helm chart repositories do not use it yet (their Secret's `insecure` still works); no issue filed" },
+  honoured(TLS_CERTS, "<server_name>", [...TRUST, "operator/render/index.ts", "plugins/helm/repo.ts", "plugins/helm/index.ts"], "PEM CA certificates for the https server of that host name (no port): git repositories (`http.sslCAInfo`, git-lfs too), Helm chart repositories (index.yaml, `helm pull`, chart dependencies' `helm repo add`) and OCI registries (`helm registry login`/`show chart`/`pull`) are then verified against them only, handed over as files (`--ca-file`); an entry that is not a valid certificate fails that server's fetches with an error naming the key instead of falling back to the system CAs; re-read when the ConfigMap changes"),
 ];
 
 /** What Hawser does with each sync option (`syncPolicy.syncOptions`, `argocd.argoproj.io/sync-options`). */

@@ -1,15 +1,17 @@
 // A loopback smart-HTTP git server for tests and demos: Node's http server in front of the real
 // `git http-backend` (as CGI), hosting any number of bare repositories under one root directory,
 // with optional HTTP basic auth per server or per repository, optionally over https (with client
-// certificates), and pushes enabled.
+// certificates), and pushes enabled. Git LFS objects are served read-only through the LFS batch
+// API (`<repo>.git/info/lfs/objects/batch`, basic transfer) from `<repo>.git/lfs/objects/`, the
+// layout git-lfs itself uses; addLfsObject() puts them there.
 //
 // Everything here is asynchronous: the server usually runs inside a test process that also runs the
 // code under test, and a synchronous child process would block the server from answering the very
 // git client the test is waiting on.
 import { execFile, spawn } from "node:child_process";
-import { timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { createHash, timingSafeEqual as safeEqual } from "node:crypto";
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -99,6 +101,16 @@ export interface GitServer {
   tag(repo: string, tag: string, rev?: string): Promise<string>;
   /** Resolves a revision (branch, tag, sha, "HEAD") in the bare repository. */
   revParse(repo: string, rev?: string): Promise<string>;
+  /**
+   * Stores `content` as a Git LFS object of the repository (served by the LFS batch API) and
+   * returns the pointer file to commit in its place.
+   */
+  addLfsObject(repo: string, content: string | Buffer): Promise<string>;
+  /**
+   * Commits a submodule at `path` pinned to `commit`, with `url` (absolute or `../x.git`) in
+   * .gitmodules; resolves to the new sha of the repository.
+   */
+  addSubmodule(repo: string, path: string, url: string, commit: string): Promise<string>;
   /** Changes a repository's credentials (see CreateRepoOptions.auth). */
   setRepoAuth(repo: string, auth: GitAuth | null | undefined): void;
   stop(): Promise<void>;
@@ -138,7 +150,7 @@ function credentialsMatch(header: string | undefined, auth: GitAuth): boolean {
   if (!header?.startsWith("Basic ")) return false;
   const decoded = Buffer.from(header.slice(6), "base64");
   const expected = Buffer.from(`${auth.username}:${auth.password}`);
-  return decoded.length === expected.length && timingSafeEqual(decoded, expected);
+  return decoded.length === expected.length && safeEqual(decoded, expected);
 }
 
 async function writeContent(dir: string, content: RepoFiles | DirContent): Promise<void> {
@@ -155,7 +167,38 @@ async function writeContent(dir: string, content: RepoFiles | DirContent): Promi
 }
 
 // The part of the URL path after the repository.
-const GIT_SUFFIX = /^(.*?)\/(info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.+)$/;
+const GIT_SUFFIX = /^(.*?)\/(info\/lfs\/objects\/(?:batch|[0-9a-f]{64})|info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.+)$/;
+
+const lfsObjectPath = (repoDir: string, oid: string): string => join(repoDir, "lfs", "objects", oid.slice(0, 2), oid.slice(2, 4), oid);
+
+/** The LFS batch API, downloads only: each object gets a download href or a 404 object error. */
+async function serveLfs(req: IncomingMessage, res: ServerResponse, repoDir: string, rest: string, baseUrl: string): Promise<number> {
+  const json = (status: number, body: unknown): number => {
+    res.writeHead(status, { "content-type": "application/vnd.git-lfs+json" });
+    res.end(JSON.stringify(body));
+    return status;
+  };
+  if (rest.endsWith("/batch")) {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { operation?: string; objects?: { oid: string; size: number }[] };
+    if (body.operation !== "download") return json(403, { message: "this server only serves downloads" });
+    const objects = (body.objects ?? []).map((o) => {
+      if (!/^[0-9a-f]{64}$/.test(o.oid) || !existsSync(lfsObjectPath(repoDir, o.oid))) return { ...o, error: { code: 404, message: "object not found" } };
+      return { ...o, authenticated: true, actions: { download: { href: `${baseUrl}/info/lfs/objects/${o.oid}`, header: req.headers.authorization ? { Authorization: req.headers.authorization } : {} } } };
+    });
+    return json(200, { transfer: "basic", objects });
+  }
+  const oid = rest.slice(rest.lastIndexOf("/") + 1);
+  try {
+    const data = await readFile(lfsObjectPath(repoDir, oid));
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(data.length) });
+    res.end(data);
+    return 200;
+  } catch {
+    return json(404, { message: "object not found" });
+  }
+}
 
 export async function startGitServer(opts: GitServerOptions = {}): Promise<GitServer> {
   const ownRoot = !opts.root;
@@ -220,6 +263,11 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     }
     const dir = await locate(urlRepo);
     if (!dir) return finish(404, "repository not found\n");
+    if (rest.startsWith("info/lfs/")) {
+      const host = req.headers.host ?? "127.0.0.1";
+      record.status = await serveLfs(req, res, join(root, dir), rest, `${tls ? "https" : "http"}://${host}/${urlRepo}`);
+      return;
+    }
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -395,6 +443,32 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     },
     revParse(repo, rev = "HEAD") {
       return git(["rev-parse", `${rev}^{commit}`], { cwd: repoDir(repo) });
+    },
+    async addLfsObject(repo, content) {
+      const data = Buffer.from(content);
+      const oid = createHash("sha256").update(data).digest("hex");
+      const file = lfsObjectPath(repoDir(repo), oid);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, data);
+      return `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${data.length}\n`;
+    },
+    addSubmodule(repo, path, subUrl, commit) {
+      const clean = validRepoName(repo);
+      return withLock(clean, async () => {
+        const work = await mkdtemp(join(tmpdir(), "hawser-git-work-"));
+        try {
+          await git(["clone", "--quiet", repoDir(clean), work]);
+          await git(["update-index", "--add", "--cacheinfo", `160000,${commit},${path}`], { cwd: work });
+          await git(["config", "--file", ".gitmodules", `submodule.${path}.path`, path], { cwd: work });
+          await git(["config", "--file", ".gitmodules", `submodule.${path}.url`, subUrl], { cwd: work });
+          await git(["add", ".gitmodules"], { cwd: work });
+          await git(["commit", "--quiet", "-m", `submodule ${path}`], { cwd: work });
+          await git(["push", "--quiet", "origin", "HEAD"], { cwd: work });
+          return await git(["rev-parse", "HEAD"], { cwd: work });
+        } finally {
+          await rm(work, { recursive: true, force: true });
+        }
+      });
     },
     setRepoAuth(repo, auth) {
       const clean = validRepoName(repo);

@@ -73,3 +73,9 @@ test("cliAuthEnv keeps secrets out of argv: askpass for passwords, files for key
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("describeFailure: a missing Git LFS object is said to be missing on the server, not a missing repository", () => {
+  const msg = describeFailure("lfs", "https://git.example.com/r.git", "[0000000000000000000000000000000000000000000000000000000000000000] object not found: [404] object not found\nerror: failed to fetch some objects from 'https://git.example.com/r.git/info/lfs'\n", 2, null);
+  assert.match(msg, /^git lfs failed for repository https:\/\/git\.example\.com\/r\.git: Git LFS objects missing on the server: \[0{64}\] object not found/);
+  assert.doesNotMatch(msg, /repository not found/);
+});

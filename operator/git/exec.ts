@@ -106,6 +106,8 @@ export function describeFailure(sub: string, repoURL: string, stderr: string, co
     hint = "ssh host key verification failed (add the host's key to argocd-ssh-known-hosts-cm, or mark the repository insecure): ";
   } else if (/SSL certificate problem|server certificate verification failed|unable to get local issuer certificate|self[- ]signed certificate/i.test(stderr)) {
     hint = "TLS certificate verification failed (add the server's CA to argocd-tls-certs-cm, or mark the repository insecure): ";
+  } else if (sub === "lfs" && /object not found|Object does not exist|\[404\]/i.test(stderr)) {
+    hint = "Git LFS objects missing on the server: ";
   } else if (/repository .* not found|not found|does not appear to be a git repository/i.test(stderr)) {
     hint = "repository not found: ";
   } else if (/Could not resolve host|Connection refused|Failed to connect|Connection timed out/i.test(stderr)) {

@@ -11,11 +11,18 @@
 //   3. reads straight from the object database (ls-tree once per commit, cat-file --batch);
 //   4. a work tree only for renderers that need files on disk, written to a temp dir and renamed
 //      into place, shared and reference-counted.
+//
+// A work tree holds what Argo's checkout holds: with submodules on (ARGOCD_GIT_MODULES_ENABLED,
+// default), each submodule at the commit its parent pins, fetched through this same cache (so its
+// URL gets the credentials of its own repository Secret, never the parent's, and nothing goes on
+// a command line); with `enableLfs` on a repository's Secret, its Git LFS files with their real
+// content (git-lfs fetch, then the smudge filter), otherwise the pointer files as committed. Trees
+// are named by commit plus these two settings, so a tree made under other settings is never reused.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { VERIFY_FORMAT } from "../engine/gpg.js";
 import { redactUrl } from "../runtime/redact.js";
 import type { Logger } from "../runtime/logger.js";
@@ -27,10 +34,10 @@ import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from ".
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
 import { FileTooLargeError, GitError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
 import type { GitTrustSnapshot } from "./trust.js";
-import { normalizeGitURL, repoCacheKey } from "./url.js";
+import { normalizeGitURL, repoCacheKey, resolveSubmoduleURL } from "./url.js";
 
 export interface GitOperationEvent {
-  op: "ls-remote" | "fetch" | "checkout" | "ls-tree";
+  op: "ls-remote" | "fetch" | "checkout" | "ls-tree" | "lfs-fetch";
   /** Redacted repository URL. */
   repoURL: string;
   transport: TransportName;
@@ -58,6 +65,11 @@ export interface RepoCacheOptions {
   knownHostsFile?: string;
   /** argocd-ssh-known-hosts-cm / argocd-tls-certs-cm as files (`GitTrustFiles.current`), read per command. */
   trust?: () => GitTrustSnapshot | undefined;
+  /**
+   * Check out submodules with their parent (Argo's ARGOCD_GIT_MODULES_ENABLED). Default true, as
+   * in Argo; false leaves a submodule's directory empty.
+   */
+  submodules?: boolean;
   /** Called after every remote operation and checkout (metrics, tests). */
   onOperation?: (e: GitOperationEvent) => void;
   logger?: Logger;
@@ -73,7 +85,15 @@ export interface ResolveOptions {
 interface TreeIndex {
   files: string[];
   dirs: string[];
+  /** Submodule entries: where they sit and the commit the parent pins. */
+  gitlinks: { path: string; sha: string }[];
 }
+
+/** Nesting of submodules beyond this is refused (a guard against absurd or looping setups). */
+const MAX_SUBMODULE_DEPTH = 8;
+
+/** The smudge filter of a `git lfs install`, given per command so the host's git config does not matter. */
+const LFS_FILTER_CONFIG = ["-c", "filter.lfs.smudge=git-lfs smudge -- %f", "-c", "filter.lfs.process=git-lfs filter-process", "-c", "filter.lfs.required=true", "-c", "filter.lfs.clean=git-lfs clean -- %f"];
 
 interface TreeEntry {
   path: string;
@@ -117,6 +137,7 @@ export class RepoCache implements RepoSource {
   private readonly timeoutMs: number;
   private readonly maxTrees: number;
   private readonly maxIndexes: number;
+  private readonly submodules: boolean;
   /** Counts per operation, for tests and metrics. */
   readonly stats = { lsRemote: 0, fetch: 0, checkout: 0 };
 
@@ -126,6 +147,7 @@ export class RepoCache implements RepoSource {
     this.timeoutMs = opts.gitTimeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
     this.maxTrees = opts.maxTrees ?? 32;
     this.maxIndexes = opts.maxTreeIndexes ?? 16;
+    this.submodules = opts.submodules ?? true;
     this.cli = new CliTransport({
       stateDir: join(this.baseDir, "state"),
       acceptNewKnownHosts: join(this.baseDir, "known_hosts"),
@@ -234,7 +256,22 @@ export class RepoCache implements RepoSource {
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
     const { stdout } = await runGit(["rev-parse", "--verify", "--quiet", `${sha}:${clean}`], { repoURL, cwd: repo.gitDir, timeoutMs: this.timeoutMs }).catch(() => ({ stdout: "" }));
     const id = String(stdout).trim();
-    return /^[0-9a-f]{40,64}$/.test(id) ? id : undefined;
+    if (/^[0-9a-f]{40,64}$/.test(id)) return id;
+    // A path inside a submodule is not in the parent's objects; the commit the parent pins for the
+    // submodule stands for its content (it changes whenever that content can).
+    if (this.submodules && clean !== "") {
+      const link = (await this.treeIndex(repoURL, sha, opts.signal)).gitlinks.find((g) => clean.startsWith(`${g.path}/`));
+      if (link) return `submodule:${link.sha}:${clean.slice(link.path.length + 1)}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * What besides the commit decides a work tree's content for this repository: submodules on or
+   * off, and Git LFS content or pointers. Render caches add it to their keys.
+   */
+  checkoutVariant(repoURL: string): string {
+    return `${this.submodules ? "m" : ""}${this.credentialsFor(repoURL)?.enableLfs ? "l" : ""}`;
   }
 
   async verifyCommit(repoURL: string, commit: string, opts: { gnupgHome: string; signal?: AbortSignal }): Promise<string> {
@@ -247,20 +284,42 @@ export class RepoCache implements RepoSource {
     return stdout.toString("utf8");
   }
 
+  /** The argocd-tls-certs-cm CA for an https (or oci://) URL's host; see RepoSource.caCertFor. */
+  async caCertFor(repoURL: string): Promise<{ pem: string } | { error: string } | undefined> {
+    let host: string;
+    try {
+      host = new URL(repoURL).hostname;
+    } catch {
+      return undefined;
+    }
+    // A ConfigMap change may retire the file between lookup and read: the next snapshot has it.
+    for (let attempt = 0; ; attempt++) {
+      const ca = this.opts.trust?.()?.caFor(host);
+      if (!ca || "error" in ca) return ca;
+      try {
+        return { pem: await readFile(ca.file, "utf8") };
+      } catch (err) {
+        if (attempt >= 2) throw new GitError(redactUrl(repoURL), `cannot read the argocd-tls-certs-cm CA for ${host}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- work trees
 
   async checkout(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<Checkout> {
     const repo = this.repo(repoURL);
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
     await this.scanTrees(repo);
-    let entry = repo.trees.get(sha);
+    const variant = this.checkoutVariant(repoURL);
+    const name = variant ? `${sha}-${variant}` : sha;
+    let entry = repo.trees.get(name);
     if (!entry) {
-      const path = join(repo.treesDir, sha);
-      entry = { path, refs: 0, lastUsed: Date.now(), ready: this.materialize(repo, repoURL, sha, path) };
-      repo.trees.set(sha, entry);
+      const path = join(repo.treesDir, name);
+      entry = { path, refs: 0, lastUsed: Date.now(), ready: this.materialize(repo, repoURL, sha, path, opts.signal) };
+      repo.trees.set(name, entry);
       const created = entry;
       entry.ready.catch(() => {
-        if (repo.trees.get(sha) === created) repo.trees.delete(sha);
+        if (repo.trees.get(name) === created) repo.trees.delete(name);
       });
     }
     entry.refs++;
@@ -504,16 +563,18 @@ export class RepoCache implements RepoSource {
         });
         const files: string[] = [];
         const dirs: string[] = [];
+        const gitlinks: TreeIndex["gitlinks"] = [];
         for (const rec of stdout.toString("utf8").split("\0")) {
           const tab = rec.indexOf("\t");
           if (tab < 0) continue;
-          const type = rec.slice(0, tab).split(" ")[1];
+          const [, type, id] = rec.slice(0, tab).split(" ");
           const path = rec.slice(tab + 1);
           if (type === "tree") dirs.push(path);
           else if (type === "blob") files.push(path);
-          // "commit" entries are submodules: neither a file nor a directory we can read.
+          // "commit" entries are submodules: not readable from this repository's objects.
+          else if (type === "commit" && id) gitlinks.push({ path, sha: id });
         }
-        return { files, dirs };
+        return { files, dirs, gitlinks };
       });
       repo.indexes.set(sha, p);
       p.catch(() => repo.indexes.delete(sha));
@@ -545,7 +606,7 @@ export class RepoCache implements RepoSource {
           await rm(join(repo.treesDir, n), { recursive: true, force: true });
           continue;
         }
-        if (!isCommitSHA(n) || repo.trees.has(n)) continue;
+        if (!/^[0-9a-f]{40,64}(-[a-z]+)?$/.test(n) || repo.trees.has(n)) continue;
         const path = join(repo.treesDir, n);
         const s = await stat(path).catch(() => undefined);
         if (s?.isDirectory()) repo.trees.set(n, { path, refs: 0, lastUsed: s.mtimeMs, ready: Promise.resolve(path) });
@@ -554,31 +615,117 @@ export class RepoCache implements RepoSource {
     return repo.treesScanned;
   }
 
-  private async materialize(repo: RepoState, repoURL: string, sha: string, path: string): Promise<string> {
+  private async materialize(repo: RepoState, repoURL: string, sha: string, path: string, signal?: AbortSignal): Promise<string> {
     if (existsSync(path)) return path;
     await mkdir(repo.treesDir, { recursive: true });
     const tmp = `${path}.tmp-${randomBytes(4).toString("hex")}`;
     await mkdir(tmp);
     try {
-      await this.observe("checkout", repoURL, "git", sha, () =>
-        runGit(["--work-tree", tmp, "-c", "core.symlinks=true", "-c", "core.autocrlf=false", "checkout", "--quiet", "--force", sha, "--", "."], {
-          repoURL,
-          cwd: repo.gitDir,
-          // A private index per checkout: concurrent checkouts of different commits never share one.
-          env: { GIT_INDEX_FILE: `${tmp}.index` },
-          timeoutMs: this.timeoutMs,
-        }),
-      );
+      await this.checkoutInto(repo, repoURL, sha, tmp, tmp, signal);
+      if (this.submodules) await this.checkoutSubmodules(repo, repoURL, sha, tmp, tmp, 1, signal);
       this.stats.checkout++;
       await rename(tmp, path);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       if (existsSync(path)) return path;
       throw err;
-    } finally {
-      await rm(`${tmp}.index`, { force: true });
     }
     return path;
+  }
+
+  /**
+   * Writes the files of `sha` into `dir` (inside the work tree `root`), with LFS content when the
+   * repository's Secret enables it.
+   */
+  private async checkoutInto(repo: RepoState, repoURL: string, sha: string, dir: string, root: string, signal?: AbortSignal): Promise<void> {
+    const lfs = this.credentialsFor(repoURL)?.enableLfs === true;
+    // A private index per checkout, beside the work tree (never in it): concurrent checkouts never
+    // share one, and a crash's leftover is removed with the tree's temp directory (scanTrees).
+    const index = `${root}.index-${randomBytes(4).toString("hex")}`;
+    const checkout = (filter: string[], env: Record<string, string>): Promise<unknown> =>
+      runGit([...filter, "--work-tree", dir, "-c", "core.symlinks=true", "-c", "core.autocrlf=false", "checkout", "--quiet", "--force", sha, "--", "."], {
+        repoURL, cwd: repo.gitDir, env: { ...env, GIT_INDEX_FILE: index }, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}),
+      });
+    try {
+      if (!lfs) {
+        // Pointer files stay as committed (Argo without enableLfs), whatever filters the host's git config installs.
+        await this.observe("checkout", repoURL, "git", sha, () => checkout([], { GIT_LFS_SKIP_SMUDGE: "1" }));
+        return;
+      }
+      // LFS objects land in the bare repository's lfs/ store, shared by every checkout of it. The
+      // remote is named for git-lfs only through config in the environment, with the same
+      // credentials, CA and proxy settings as the git fetch.
+      const ctx = this.ctx(repo, repoURL, signal);
+      await this.cli.withAuth(ctx, async (url, auth) => {
+        const env = withConfig(auth, [["remote.origin.url", url], ["lfs.locksverify", "false"]]);
+        await this.observe("lfs-fetch", repoURL, "git", sha, () =>
+          runGit(["lfs", "fetch", "origin", sha], { repoURL, cwd: repo.gitDir, env, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) }));
+        await this.observe("checkout", repoURL, "git", sha, () => checkout(LFS_FILTER_CONFIG, env));
+      });
+    } finally {
+      await rm(index, { force: true });
+    }
+  }
+
+  /**
+   * Checks out the submodules of `sha` (checked out at `dir`) at the commits it pins, recursively,
+   * as `git submodule update --init --recursive` does. `root` is the work tree being built; nothing
+   * is written outside it.
+   */
+  private async checkoutSubmodules(repo: RepoState, repoURL: string, sha: string, dir: string, root: string, depth: number, signal?: AbortSignal): Promise<void> {
+    const { gitlinks } = await this.treeIndex(repoURL, sha, signal);
+    if (gitlinks.length === 0) return;
+    const where = `repository ${redactUrl(repoURL)} at ${sha}`;
+    if (depth > MAX_SUBMODULE_DEPTH) throw new GitError(redactUrl(repoURL), `submodules nested more than ${MAX_SUBMODULE_DEPTH} deep in ${where}`);
+    const urls = await this.submoduleURLs(repo, repoURL, sha);
+    for (const link of gitlinks) {
+      const url = urls.get(link.path);
+      if (url === undefined) throw new GitError(redactUrl(repoURL), `submodule "${link.path}" in ${where} has no url in .gitmodules`);
+      let subURL: string;
+      try {
+        subURL = resolveSubmoduleURL(repoURL, url);
+      } catch (err) {
+        throw new GitError(redactUrl(repoURL), `submodule "${link.path}" in ${where}: ${redactUrl(err instanceof Error ? err.message : String(err))}`);
+      }
+      const target = join(dir, cleanRepoPath(repoURL, link.path));
+      await mkdir(target, { recursive: true });
+      // The directory came from the parent's own trees, but check the real path anyway.
+      const real = await realpath(target);
+      const rel = relative(await realpath(root), real);
+      if (rel === "" || rel === ".." || rel.startsWith("../") || isAbsolute(rel)) {
+        throw new GitError(redactUrl(repoURL), `submodule "${link.path}" in ${where} resolves outside the work tree`);
+      }
+      const sub = this.repo(subURL);
+      try {
+        await this.ensureCommit(sub, subURL, link.sha, signal);
+        await this.checkoutInto(sub, subURL, link.sha, real, root, signal);
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        throw new GitError(redactUrl(repoURL), `submodule "${link.path}" (${redactUrl(subURL)}) of ${where}: ${msg}`, { cause: err });
+      }
+      await this.checkoutSubmodules(sub, subURL, link.sha, real, root, depth + 1, signal);
+    }
+  }
+
+  /** `.gitmodules` at `sha`: submodule path → url as written. */
+  private async submoduleURLs(repo: RepoState, repoURL: string, sha: string): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const { stdout } = await runGit(["config", "--blob", `${sha}:.gitmodules`, "-z", "--get-regexp", "^submodule\\..*\\.(path|url)$"], {
+      repoURL, cwd: repo.gitDir, timeoutMs: this.timeoutMs,
+    }).catch(() => ({ stdout: Buffer.alloc(0) }));
+    const byName = new Map<string, { path?: string; url?: string }>();
+    for (const rec of stdout.toString("utf8").split("\0")) {
+      const nl = rec.indexOf("\n");
+      if (nl < 0) continue;
+      const key = rec.slice(0, nl);
+      const m = /^submodule\.(.+)\.(path|url)$/.exec(key);
+      if (!m) continue;
+      const e = byName.get(m[1]!) ?? {};
+      e[m[2] as "path" | "url"] = rec.slice(nl + 1);
+      byName.set(m[1]!, e);
+    }
+    for (const e of byName.values()) if (e.path !== undefined && e.url !== undefined) out.set(e.path.replace(/\/+$/, ""), e.url);
+    return out;
   }
 
   private evictTrees(repo: RepoState): void {
@@ -613,6 +760,19 @@ function cleanRepoPath(repoURL: string, path: string): string {
 }
 
 export { normalizeGitURL };
+
+/** `env` with `pairs` appended to its GIT_CONFIG_COUNT/KEY/VALUE configuration. */
+function withConfig(env: Record<string, string>, pairs: [string, string][]): Record<string, string> {
+  const out = { ...env };
+  let n = Number(out.GIT_CONFIG_COUNT ?? "0");
+  for (const [k, v] of pairs) {
+    out[`GIT_CONFIG_KEY_${n}`] = k;
+    out[`GIT_CONFIG_VALUE_${n}`] = v;
+    n++;
+  }
+  out.GIT_CONFIG_COUNT = String(n);
+  return out;
+}
 
 /** Whether argocd-tls-certs-cm has an entry (usable or not) for the URL's server. */
 function hasCustomCA(repoURL: string, trust: GitTrustSnapshot | undefined): boolean {

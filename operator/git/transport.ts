@@ -49,7 +49,8 @@ export class CliTransport implements Transport {
     return true;
   }
 
-  private async withAuth<T>(ctx: RemoteContext, fn: (url: string, env: Record<string, string>) => Promise<T>): Promise<T> {
+  /** Runs `fn` with the URL (userinfo removed) and the credential environment for it (git-lfs uses it too). */
+  async withAuth<T>(ctx: RemoteContext, fn: (url: string, env: Record<string, string>) => Promise<T>): Promise<T> {
     const split = splitUserinfo(ctx.repoURL);
     const auth = await cliAuthEnv(split.url, ctx.creds, split, this.auth);
     try {

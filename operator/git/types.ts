@@ -52,6 +52,16 @@ export interface RepoSource extends RepoReader {
    * The renderer uses them for Helm repositories, which it reaches without git.
    */
   credentialsFor?(repoURL: string): RepoCredentials | undefined;
+  /**
+   * Optional: what besides the commit decides a checkout's content (submodules, Git LFS); render
+   * caches key by it, so changing `enableLfs` on a Secret re-renders.
+   */
+  checkoutVariant?(repoURL: string): string;
+  /**
+   * Optional: the PEM CA bundle argocd-tls-certs-cm configures for an https URL's host, `{ error }`
+   * when that entry is unusable, undefined for the system CAs. Helm repositories use it.
+   */
+  caCertFor?(repoURL: string): Promise<{ pem: string } | { error: string } | undefined>;
   /** Optional: forget the cached ref listing of a repository, so the next resolve lists the remote. */
   invalidate?(repoURL: string): void;
   /**

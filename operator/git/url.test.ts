@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isSSHURL, normalizeGitURL, repoCacheKey, splitUserinfo } from "./url.js";
+import { isSSHURL, normalizeGitURL, repoCacheKey, resolveSubmoduleURL, splitUserinfo } from "./url.js";
 
 test("normalizeGitURL follows Argo CD's NormalizeGitURL", () => {
   const table: [string, string][] = [
@@ -35,4 +35,32 @@ test("splitUserinfo takes credentials out of http(s) URLs only", () => {
   assert.deepEqual(splitUserinfo("https://host/org/repo.git"), { url: "https://host/org/repo.git" });
   assert.deepEqual(splitUserinfo("git@host:org/repo.git"), { url: "git@host:org/repo.git" });
   assert.deepEqual(splitUserinfo("http://tok@host:81/r"), { url: "http://host:81/r", username: "tok" });
+});
+
+test("resolveSubmoduleURL: absolute network URLs as written, ./ and ../ relative to the parent as git computes them", () => {
+  const table: [string, string, string][] = [
+    ["https://git.example.com/org/parent.git", "https://other.example.com/lib.git", "https://other.example.com/lib.git"],
+    ["https://git.example.com/org/parent.git", "git@github.com:org/lib.git", "git@github.com:org/lib.git"],
+    ["https://git.example.com/org/parent.git", "../lib.git", "https://git.example.com/org/lib.git"],
+    ["https://git.example.com/org/parent.git/", "../../team/lib.git", "https://git.example.com/team/lib.git"],
+    ["https://git.example.com/org/parent.git", "./nested", "https://git.example.com/org/parent.git/nested"],
+    ["http://127.0.0.1:8080/parent.git", "../sub.git", "http://127.0.0.1:8080/sub.git"],
+    ["git@github.com:org/parent.git", "../lib.git", "git@github.com:org/lib.git"],
+    ["git@github.com:parent.git", "../lib.git", "git@github.com:lib.git"],
+    ["ssh://git@host:2222/org/parent.git", "../lib.git", "ssh://git@host:2222/org/lib.git"],
+  ];
+  for (const [parent, url, want] of table) assert.equal(resolveSubmoduleURL(parent, url), want, `${parent} + ${url}`);
+});
+
+test("resolveSubmoduleURL refuses local paths, file:// and other schemes, and climbing above the host", () => {
+  const bad: [string, string, RegExp][] = [
+    ["https://git.example.com/parent.git", "file:///etc", /not allowed/],
+    ["https://git.example.com/parent.git", "/srv/git/lib.git", /not allowed/],
+    ["https://git.example.com/parent.git", "ext::sh -c touch% /tmp/x", /not allowed/],
+    ["https://git.example.com/parent.git", "lib.git", /not allowed/],
+    ["https://git.example.com/parent.git", "../../lib.git", /climbs above the host/],
+    ["/srv/git/parent.git", "../lib.git", /parent repository URL is not a network URL/],
+    ["https://git.example.com/org/parent.git", "../", /does not name a repository/],
+  ];
+  for (const [parent, url, want] of bad) assert.throws(() => resolveSubmoduleURL(parent, url), want, `${parent} + ${url}`);
 });

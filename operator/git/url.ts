@@ -74,3 +74,36 @@ export function splitUserinfo(url: string): SplitURL {
 export function isHTTPURL(url: string): boolean {
   return /^https?:\/\//i.test(url.trim());
 }
+
+/**
+ * The URL of a submodule as `git submodule` computes it: an absolute URL as written, a `./` or
+ * `../` path relative to the parent repository's URL (each `../` drops one path segment of it).
+ * Only network URLs are accepted: a `file://` URL or a local path would let a repository make the
+ * operator read directories of its own host.
+ */
+export function resolveSubmoduleURL(parentURL: string, url: string): string {
+  const u = url.trim();
+  if (/^(https?|ssh|git):\/\/[^/]/i.test(u) || scpLike.test(u)) return u;
+  if (!u.startsWith("./") && !u.startsWith("../")) {
+    throw new Error(`submodule URL "${u}" is not allowed: only http(s), ssh and git URLs, or paths relative to the parent repository (./ or ../)`);
+  }
+  const scp = !/^[a-z][a-z0-9+.-]*:\/\//i.test(parentURL) && scpLike.test(parentURL);
+  // The part that `../` may not climb into: scheme and host (or `user@host:` for scp syntax).
+  const hostEnd = scp ? parentURL.indexOf(":") + 1 : (/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(parentURL)?.[0].length ?? 0);
+  if (hostEnd === 0) throw new Error(`submodule URL "${u}" is relative, but the parent repository URL is not a network URL`);
+  let base = parentURL.replace(/\/+$/, "");
+  let rest = u;
+  for (;;) {
+    if (rest.startsWith("./")) rest = rest.slice(2);
+    else if (rest.startsWith("../")) {
+      rest = rest.slice(3);
+      const cut = base.lastIndexOf("/");
+      if (cut < hostEnd) {
+        if (scp && base.length > hostEnd) base = base.slice(0, hostEnd);
+        else throw new Error(`submodule URL "${u}" climbs above the host of the parent repository`);
+      } else base = base.slice(0, cut);
+    } else break;
+  }
+  if (rest === "" || rest.split("/").includes("..")) throw new Error(`submodule URL "${u}" does not name a repository`);
+  return base.endsWith(":") ? `${base}${rest}` : `${base}/${rest}`;
+}

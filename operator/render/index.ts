@@ -22,6 +22,7 @@ import { withRenderScope } from "../../plugins/sandbox.js";
 import { RenderError, type ConfigManagementPlugin, type Manifest, type SourceSpec, type ToolSettings } from "../../plugins/types.js";
 import { FileTooLargeError, type Checkout, type RepoSource } from "../git/types.js";
 import type { Logger } from "../runtime/logger.js";
+import { redactUrl } from "../runtime/redact.js";
 import { deduplicate, hashKey, applyMergePatch } from "./merge.js";
 import { errorFirstLine } from "../util/index.js";
 
@@ -241,7 +242,12 @@ async function renderInScope(app: Application, deps: RenderDeps, opts: { revisio
   const disabled = new Set(deps.settings?.disabledTools ?? []);
   const annotations = app.metadata?.annotations ?? {};
   const isHelmRepo = (s: ApplicationSource): boolean => !!s.chart;
-  const helmCredentials = deps.helmCredentials ?? ((url: string) => Promise.resolve(helmAuthFromSecrets(deps.repos, url)));
+  const helmCredentials = deps.helmCredentials ?? ((url: string) => helmAuthWithTrust(deps.repos, url));
+  const caFor = async (url: string): Promise<string | undefined> => {
+    const ca = await deps.repos.caCertFor?.(url);
+    if (ca && "error" in ca) throw new RenderError(`cannot verify the TLS certificate of ${redactUrl(url)}: ${ca.error}`);
+    return ca?.pem;
+  };
 
   // Resolve every revision first: ref sources must be known before the sources that use them.
   const revisions: string[] = [];
@@ -360,7 +366,8 @@ async function renderInScope(app: Application, deps: RenderDeps, opts: { revisio
       content = { paths: hashes };
     }
     const toolOptions = { helm: source.helm, kustomize: source.kustomize, directory: source.directory, plugin: source.plugin };
-    const key = hashKey({ kind: "git", repoURL: original.repoURL, content, path, toolOptions, overrides, refKey, kube, appName, appNamespace, destNamespace, project, settings: deps.settings ?? {}, plugins: deps.plugins.names() });
+    const variant = deps.repos.checkoutVariant?.(original.repoURL) ?? "";
+    const key = hashKey({ kind: "git", repoURL: original.repoURL, content, variant, path, toolOptions, overrides, refKey, kube, appName, appNamespace, destNamespace, project, settings: deps.settings ?? {}, plugins: deps.plugins.names() });
     let pluginName: string | undefined;
     const { entry, cached } = await cache.getOrRender(key, async () => {
       const co = await containedCheckout(original.repoURL, commit);
@@ -380,7 +387,7 @@ async function renderInScope(app: Application, deps: RenderDeps, opts: { revisio
     const log = deps.log?.child({ application: appName, plugin: plugin.name });
     const out = await plugin.generate({
       appName, appNamespace, project, destinationNamespace: destNamespace, kubeVersion: deps.kubeVersion, apiVersions: deps.apiVersions, ...r,
-    }, { log: log ?? silentLogger, signal: deps.signal });
+    }, { log: log ?? silentLogger, signal: deps.signal, caFor });
     return { manifests: out.manifests, warnings: out.warnings ?? [] };
   }
 }
@@ -398,6 +405,20 @@ export function helmAuthFromSecrets(repos: RepoSource, repoURL: string): ChartRe
     auth.tlsClientCertKey = c.tlsClientCertKey;
   }
   return auth;
+}
+
+/**
+ * helmAuthFromSecrets plus the CA argocd-tls-certs-cm configures for the repository's host, as git
+ * https repositories get it. An unusable entry fails the render rather than trusting the system CAs.
+ */
+export async function helmAuthWithTrust(repos: RepoSource, repoURL: string): Promise<ChartRepoAuth | undefined> {
+  const auth = helmAuthFromSecrets(repos, repoURL);
+  const url = chartRepoURL(repos, repoURL);
+  if (!/^(https|oci):\/\//i.test(url) || !repos.caCertFor) return auth;
+  const ca = await repos.caCertFor(url);
+  if (!ca) return auth;
+  if ("error" in ca) throw new RenderError(`cannot verify the TLS certificate of Helm repository ${redactUrl(url)}: ${ca.error}`);
+  return { ...auth, caData: ca.pem };
 }
 
 /** A Helm repository Secret with `enableOCI` names a registry without the oci:// scheme. */

@@ -294,7 +294,7 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
           await checkLocalDependencies(req.repoRoot, req.appDir, await chartDependencies(req.appDir));
           copy = await privateCopy(req.repoRoot, req.appDir);
           chartDir = copy.appDir;
-          await addDependencyRepos(helm, missing, env, ctx.signal, settings.execTimeoutMs);
+          await addDependencyRepos(helm, missing, env, ctx, tmp, settings.execTimeoutMs);
           await runTool(helm, ["dependency", "build", chartDir], { env, cwd: chartDir, signal: ctx.signal, timeoutMs: settings.execTimeoutMs, label: "helm dependency build" });
           // Check the copy as helm template will read it, after what the build put in charts/.
           if (!settings.allowOutOfBoundsSymlinks) await checkOutOfBoundsSymlinks(copy.root);
@@ -333,11 +333,19 @@ export function createHelmPlugin(deps: HelmPluginDeps = {}): ConfigManagementPlu
 }
 
 /** `helm dependency build` needs http(s) repositories registered; add each under a stable name. */
-async function addDependencyRepos(helm: string, deps: ChartDependency[], env: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
+async function addDependencyRepos(helm: string, deps: ChartDependency[], env: Record<string, string>, ctx: PluginContext, tmp: string, timeoutMs: number | undefined): Promise<void> {
   const urls = [...new Set(deps.map((d) => d.repository).filter((r): r is string => !!r && /^https?:\/\//.test(r)))];
   for (const url of urls) {
     const name = `hawser-${createHash("sha256").update(url).digest("hex").slice(0, 12)}`;
-    await runTool(helm, ["repo", "add", "--force-update", name, url], { env, signal, timeoutMs, label: "helm repo add" });
+    // An argocd-tls-certs-cm CA for the host goes in as a file; helm keeps it with the repository.
+    const ca = url.startsWith("https://") ? await ctx.caFor?.(url) : undefined;
+    let caArgs: string[] = [];
+    if (ca !== undefined) {
+      const file = join(tmp, `${name}-ca.pem`);
+      await writeFile(file, ca, { mode: 0o644 });
+      caArgs = ["--ca-file", file];
+    }
+    await runTool(helm, ["repo", "add", "--force-update", ...caArgs, name, url], { env, signal: ctx.signal, timeoutMs, label: "helm repo add" });
   }
 }
 
@@ -355,6 +363,8 @@ export interface ChartPullRequest {
   /** PEM client certificate and key (written to 0600 files for the pull only). */
   tlsClientCertData?: string;
   tlsClientCertKey?: string;
+  /** PEM CA bundle to verify the server with (argocd-tls-certs-cm), written to a file for helm. */
+  caData?: string;
   plainHttp?: boolean;
 }
 
@@ -395,6 +405,11 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
         await writeFile(tlsFiles.certFile!, req.tlsClientCertData, { mode: 0o600 });
         await writeFile(tlsFiles.keyFile!, req.tlsClientCertKey, { mode: 0o600 });
       }
+      let caFile: string | undefined;
+      if (req.caData) {
+        caFile = join(await priv(), "ca.pem");
+        await writeFile(caFile, req.caData, { mode: 0o644 });
+      }
       count++;
       try {
         if (req.password && !req.repoURL.startsWith("oci://")) {
@@ -403,18 +418,19 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
           const repoConfig = ["--repository-config", join(await priv(), "repositories.yaml"), "--repository-cache", join(await priv(), "cache")];
           await run(["repo", "add", "hawser-pull", req.repoURL, "--username", req.username ?? "", "--password-stdin", ...repoConfig,
             ...(req.passCredentials ? ["--pass-credentials"] : []), ...(req.insecureSkipTLSVerify ? ["--insecure-skip-tls-verify"] : []),
-            ...(tlsFiles.certFile ? ["--cert-file", tlsFiles.certFile, "--key-file", tlsFiles.keyFile!] : [])], "helm repo add", req.password);
+            ...(tlsFiles.certFile ? ["--cert-file", tlsFiles.certFile, "--key-file", tlsFiles.keyFile!] : []),
+            ...(caFile ? ["--ca-file", caFile] : [])], "helm repo add", req.password);
           await run(["pull", `hawser-pull/${req.chart}`, "--version", req.version, "--untar", "--untardir", staging, ...repoConfig], "helm pull");
         } else if (req.repoURL.startsWith("oci://")) {
           // The password reaches helm only on stdin, through a per-pull registry login.
           const registry = await ociHelmEnv(helm, req.repoURL, { ...req, ...tlsFiles }, { signal, timeoutMs: opts.timeoutMs });
           try {
-            await runTool(helm, helmPullArgs({ ...req, ...tlsFiles, destDir: staging }), { env: registry.env, signal, timeoutMs: opts.timeoutMs, label: "helm pull" });
+            await runTool(helm, helmPullArgs({ ...req, ...tlsFiles, ...(registry.caFile ? { caFile: registry.caFile } : {}), destDir: staging }), { env: registry.env, signal, timeoutMs: opts.timeoutMs, label: "helm pull" });
           } finally {
             await registry.dispose();
           }
         } else {
-          await run(helmPullArgs({ ...req, ...tlsFiles, destDir: staging }), "helm pull");
+          await run(helmPullArgs({ ...req, ...tlsFiles, ...(caFile ? { caFile } : {}), destDir: staging }), "helm pull");
         }
       } catch (err) {
         // Name the repository (never its credentials: the runner already redacts tool output).

@@ -2,7 +2,7 @@
 // constraint (Argo: "For Helm repo charts it is the chart version or constraint"). Constraints
 // are resolved against the repository's index.yaml (http/https) or by asking helm (oci://).
 import { createHash } from "node:crypto";
-import { rm } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
@@ -25,6 +25,11 @@ export interface ChartRepoAuth {
   /** PEM client certificate and key (`tlsClientCertData` / `tlsClientCertKey`). */
   tlsClientCertData?: string;
   tlsClientCertKey?: string;
+  /**
+   * PEM CA bundle the server must chain to, instead of the system CAs (argocd-tls-certs-cm's entry
+   * for the host). Handed to helm as a file (`--ca-file`), never as an argument's content.
+   */
+  caData?: string;
 }
 
 const MAX_INDEX_BYTES = 32 * 1024 * 1024;
@@ -36,7 +41,7 @@ const indexCache = new Map<string, { at: number; entries: Promise<Record<string,
 /** The versions of `chart` listed in an http(s) repository's index.yaml (cached for INDEX_TTL_MS). */
 export async function listChartVersions(repoURL: string, chart: string, auth: ChartRepoAuth = {}, signal?: AbortSignal): Promise<string[]> {
   // Keyed by a hash: the map must not hold credentials in clear beyond the request itself.
-  const key = createHash("sha256").update(JSON.stringify([repoURL, auth.username ?? "", auth.password ?? "", !!auth.insecureSkipTLSVerify, auth.tlsClientCertData ?? "", auth.tlsClientCertKey ?? ""])).digest("hex");
+  const key = createHash("sha256").update(JSON.stringify([repoURL, auth.username ?? "", auth.password ?? "", !!auth.insecureSkipTLSVerify, auth.tlsClientCertData ?? "", auth.tlsClientCertKey ?? "", auth.caData ?? ""])).digest("hex");
   let hit = indexCache.get(key);
   if (!hit || Date.now() - hit.at > INDEX_TTL_MS) {
     hit = { at: Date.now(), entries: fetchIndex(repoURL, auth, signal) };
@@ -56,6 +61,7 @@ function httpGet(url: string, auth: ChartRepoAuth, signal: AbortSignal | undefin
     if (auth.username || auth.password) headers.authorization = `Basic ${Buffer.from(`${auth.username ?? ""}:${auth.password ?? ""}`).toString("base64")}`;
     const tls = u.protocol === "https:" ? {
       rejectUnauthorized: !auth.insecureSkipTLSVerify,
+      ...(auth.caData ? { ca: auth.caData } : {}),
       ...(auth.tlsClientCertData && auth.tlsClientCertKey ? { cert: auth.tlsClientCertData, key: auth.tlsClientCertKey } : {}),
     } : {};
     if (u.protocol !== "https:" && u.protocol !== "http:") {
@@ -112,7 +118,11 @@ async function fetchIndex(repoURL: string, auth: ChartRepoAuth, signal?: AbortSi
     text = res.body;
   } catch (err) {
     if (err instanceof RenderError) throw err;
-    throw new RenderError(`${where}: ${redact(errorMessage(err))}`);
+    const msg = redact(errorMessage(err));
+    // Say what fixes it, as the git path does for the same failure.
+    const hint = /certificate|self[- ]signed|SELF_SIGNED|UNABLE_TO_VERIFY|CERT_/i.test(`${msg} ${(err as { code?: string }).code ?? ""}`)
+      ? "TLS certificate verification failed (add the server's CA to argocd-tls-certs-cm, or mark the repository insecure): " : "";
+    throw new RenderError(`${where}: ${hint}${msg}`);
   }
   const index = parseYaml(text, { maxAliasCount: 100 }) as { entries?: Record<string, unknown> } | null;
   const out: Record<string, string[]> = {};
@@ -139,6 +149,7 @@ export async function resolveChartVersion(repoURL: string, chart: string, target
     const args = ["show", "chart", `${repoURL.replace(/\/+$/, "")}/${chart}`, ...(rev ? ["--version", rev] : [])];
     if (auth.insecureSkipTLSVerify) args.push("--insecure-skip-tls-verify");
     const registry = await ociHelmEnv(helm, repoURL, auth, { signal });
+    if (registry.caFile) args.push("--ca-file", registry.caFile);
     try {
       const { stdout } = await runTool(helm, args, { env: registry.env, signal, label: "helm show chart" });
       const v = (parseYaml(stdout) as { version?: unknown } | null)?.version;
@@ -164,17 +175,19 @@ export async function resolveChartVersion(repoURL: string, chart: string, target
 export async function ociHelmEnv(
   helm: string, repoURL: string, auth: ChartRepoAuth & { certFile?: string; keyFile?: string },
   opts: { signal?: AbortSignal; timeoutMs?: number },
-): Promise<{ env: Record<string, string>; dispose(): Promise<void> }> {
+): Promise<{ env: Record<string, string>; caFile?: string; dispose(): Promise<void> }> {
   const dir = await scratchDir("helm-registry-");
   const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true });
   const env = baseToolEnv({
     HELM_REGISTRY_CONFIG: join(dir, "registry.json"),
     HELM_CACHE_HOME: join(dir, "cache"), HELM_CONFIG_HOME: join(dir, "config"), HELM_DATA_HOME: join(dir, "data"),
   });
+  const caFile = auth.caData ? join(dir, "ca.pem") : undefined;
+  if (caFile) await writeFile(caFile, auth.caData!, { mode: 0o644 });
   if (auth.username || auth.password) {
     registerSecret(auth.password);
     try {
-      await runTool(helm, helmRegistryLoginArgs({ repoURL, username: auth.username ?? "", insecureSkipTLSVerify: auth.insecureSkipTLSVerify, certFile: auth.certFile, keyFile: auth.keyFile }), {
+      await runTool(helm, helmRegistryLoginArgs({ repoURL, username: auth.username ?? "", insecureSkipTLSVerify: auth.insecureSkipTLSVerify, certFile: auth.certFile, keyFile: auth.keyFile, caFile }), {
         env, signal: opts.signal, timeoutMs: opts.timeoutMs, input: `${auth.password ?? ""}\n`, label: "helm registry login",
       });
     } catch (err) {
@@ -182,5 +195,5 @@ export async function ociHelmEnv(
       throw new RenderError(`OCI registry ${redactUrl(repoURL)}: login failed: ${errorMessage(err)}`, { cause: err });
     }
   }
-  return { env, dispose };
+  return { env, ...(caFile ? { caFile } : {}), dispose };
 }

@@ -93,8 +93,11 @@ export interface World {
   readonly op: OperatorProcess;
   /** Every operator process this world started, in order. */
   readonly operators: readonly OperatorProcess[];
-  /** Starts an operator process (flags as in the options unless given) and waits until its controllers run. */
-  startOperator(args?: string[]): Promise<OperatorProcess>;
+  /**
+   * Starts an operator process (flags as in the options unless given; `env` on top of this
+   * process's environment) and waits until its controllers run.
+   */
+  startOperator(args?: string[], env?: NodeJS.ProcessEnv): Promise<OperatorProcess>;
   /** `<prefix>-<id>`: a destination namespace name, deleted at teardown (create it or let a sync do). */
   dest(prefix: string): string;
   /** Creates namespaces now; each is deleted at teardown. */
@@ -153,8 +156,8 @@ export async function createWorld(t: TestContext, opts: WorldOptions): Promise<W
       if (!last) throw new Error("no operator was started in this world");
       return last;
     },
-    async startOperator(args = defaultArgs) {
-      const p = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0", ...args] });
+    async startOperator(args = defaultArgs, env?: NodeJS.ProcessEnv) {
+      const p = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0", ...args], ...(env ? { env } : {}) });
       operators.push(p);
       await p.waitForLog((l) => l.msg === "controllers started", OPERATOR_START_MS);
       return p;
