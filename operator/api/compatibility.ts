@@ -51,7 +51,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   // argocd-cm: tracking and identity
   honoured(CM, "installationID", [SETTINGS], "marks this instance's resources; `--installation-id` is the default"),
   honoured(CM, "application.instanceLabelKey", [SETTINGS], "label used by `label` and `annotation+label` tracking"),
-  honoured(CM, "application.resourceTrackingMethod", [SETTINGS], "`annotation` (default), `label`, `annotation+label`; another value is an error"),
+  honoured(CM, "application.resourceTrackingMethod", [SETTINGS], "`annotation` (default), `label`, `annotation+label`; another value is an error; with `label`, an app whose tracking key passes 63 characters is InvalidSpecError, with `annotation+label` the label is cut as in Argo"),
   honoured(CM, "application.sync.impersonation.enabled", [SETTINGS, "operator/controllers/application/context.ts"], "a sync's and a cascade deletion's writes are sent as the project's first matching destinationServiceAccounts entry (`Impersonate-User`), so Kubernetes RBAC decides; no match fails the sync with Argo's message; reads and discovery stay on the operator's identity"),
   notYet(CM, "application.sync.requireOverridePrivilegeForRevisionSync", API, "an RBAC rule of the API server"),
   notYet(CM, "application.allowedNodeLabels", UI, "node labels shown in the UI"),

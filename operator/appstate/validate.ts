@@ -5,6 +5,7 @@
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../api/conditions.js";
 import { isClusterPermitted, isDestinationPermitted, isSourcePermitted, unscopedClusterMessage, validateProjectSpec, type ClusterRef, type ProjectPolicySpec } from "../engine/project.js";
 import { appNamespaceNotPermittedMessage, isAppNamespacePermitted } from "../engine/namespaces.js";
+import { trackingKey, trackingLabelProblem, type TrackingMethod } from "../engine/tracking.js";
 import type { DestinationResolution } from "../cluster/clusters.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
@@ -18,6 +19,8 @@ export interface ValidationInputs {
   resolveDestination?: (dest: { server?: string; name?: string }) => DestinationResolution;
   /** Every registered cluster, for permitOnlyProjectScopedClusters; without it only the resolved one counts. */
   clusters?: () => readonly ClusterRef[];
+  /** argocd-cm `application.resourceTrackingMethod` (annotation when unset). */
+  trackingMethod?: TrackingMethod;
 }
 
 export interface ValidationOutcome {
@@ -27,14 +30,11 @@ export interface ValidationOutcome {
 }
 
 /** Problems with the spec that stop any comparison, in Argo's wording where Argo has one. */
-export function validateSpec(
-  app: ApplicationObject,
-  project: (name: string) => AppProjectObject | undefined,
-  controllerNamespace: string,
-  resolveDestination?: ValidationInputs["resolveDestination"],
-  clusters?: ValidationInputs["clusters"],
-): string[] {
+export function validateSpec(inputs: Omit<ValidationInputs, "now">): string[] {
+  const { app, project, controllerNamespace, resolveDestination, clusters } = inputs;
   const problems: string[] = [];
+  const labelProblem = trackingLabelProblem(trackingKey(app.metadata.name ?? "", app.metadata.namespace ?? controllerNamespace, controllerNamespace), inputs.trackingMethod ?? "annotation");
+  if (labelProblem) problems.push(labelProblem);
   const projectName = app.spec.project || "default";
   let proj = project(projectName);
   if (!proj) {
@@ -87,7 +87,7 @@ export function validateSpec(
 
 export function validateApplication(inputs: ValidationInputs): ValidationOutcome {
   const { app } = inputs;
-  const problems = validateSpec(app, inputs.project, inputs.controllerNamespace, inputs.resolveDestination, inputs.clusters);
+  const problems = validateSpec(inputs);
   const previous = app.status?.conditions ?? [];
   const conditions = setConditions(
     previous,

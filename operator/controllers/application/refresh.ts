@@ -90,6 +90,7 @@ export class RefreshReconciler {
       app, project: (name) => this.env.project(name), controllerNamespace: this.env.opts.namespace, now: () => now,
       resolveDestination: (d) => this.env.clusters.resolve(d),
       clusters: () => this.env.clusters.list(),
+      trackingMethod: this.env.settings.get().argo.trackingMethod,
     });
     for (const c of validated.newErrors) void this.env.opts.events?.record(app, "Warning", c.type, c.message);
     const status: AppStatus = { ...(validated.status as AppStatus) };
