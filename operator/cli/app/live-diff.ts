@@ -161,6 +161,8 @@ async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSour
   const cmp = await compareApp(appObj, rendered.manifests, view, {
     controllerNamespace: namespace, settings, project: project.spec as ProjectPolicySpec | undefined,
     serverSideDiffDefault: input.serverSideDiff === true,
+    // Under sync impersonation the dry runs go as the project's service account, as the controller's.
+    clientAs: (user) => client.asUser(user),
   });
   const warnings = [...rendered.warnings];
   if (cmp.excluded.length > 0) warnings.push(`resources of excluded kinds are not compared: ${cmp.excluded.join(", ")}`);

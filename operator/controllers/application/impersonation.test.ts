@@ -125,3 +125,52 @@ test("impersonation: a cascade deletion with no matching entry deletes nothing a
     await w.dispose();
   }
 });
+
+const serverSideDiffApp = application({}, { annotations: { "argocd.argoproj.io/compare-options": "ServerSideDiff=true" } });
+// A live object to diff: a server-side diff dry-runs only what exists.
+const liveA = (): KubeObject => liveConfigMap("a", { data: { a: "old" } });
+
+test("impersonation: a refresh's server-side diff dry-runs as the matching service account, as the sync would", async () => {
+  const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, app: serverSideDiffApp, project: project(matching), objects: [argocdCm("true"), liveA()] });
+  try {
+    await w.reconcileRefresh();
+    assert.deepEqual(clusterWrites(w.cluster.writes).map(describeWrite), ["apply ConfigMap/a (dry run)"], "the comparison's only write is the dry run");
+    assert.deepEqual(w.impersonatedWrites, [`${DEPLOYER} apply ConfigMap/a`], "and it went through the impersonating client");
+    assert.equal((w.app().status as AppStatus | undefined)?.sync?.status, "OutOfSync", "the changed data is a difference");
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("impersonation: off, the server-side diff dry-runs as the controller; on, a client-side diff needs no service account", async () => {
+  const off = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, app: serverSideDiffApp, project: project(matching), objects: [argocdCm("false"), liveA()] });
+  try {
+    await off.reconcileRefresh();
+    assert.deepEqual(clusterWrites(off.cluster.writes).map(describeWrite), ["apply ConfigMap/a (dry run)"]);
+    assert.deepEqual(off.impersonatedWrites, [], "the controller's own client");
+  } finally {
+    await off.dispose();
+  }
+  const clientSide = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: project([]), objects: [argocdCm("true")] });
+  try {
+    await clientSide.reconcileRefresh();
+    assert.equal((clientSide.app().status as AppStatus | undefined)?.sync?.status, "OutOfSync", "compared without a dry run");
+    assert.deepEqual(clusterWrites(clientSide.cluster.writes), [], "nothing sent");
+  } finally {
+    await clientSide.dispose();
+  }
+});
+
+test("impersonation: a server-side diff with no matching entry is a ComparisonError with Argo's message, and no dry run is sent", async () => {
+  const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, app: serverSideDiffApp, project: project([]), objects: [argocdCm("true"), liveA()] });
+  try {
+    const outcome = await w.refreshOutcome();
+    assert.equal(outcome.kind, "wait", `the refresh waits: ${JSON.stringify(outcome)}`);
+    assert.deepEqual(clusterWrites(w.cluster.writes), [], "no dry run reached the cluster");
+    const conditions = (w.app().status?.conditions ?? []).map((c) => [c.type, c.message]);
+    assert.deepEqual(conditions, [["ComparisonError", `Failed to load live state: server-side diff: ${NO_MATCH}`]]);
+    assert.equal((w.app().status as AppStatus | undefined)?.sync?.status, "Unknown");
+  } finally {
+    await w.dispose();
+  }
+});
