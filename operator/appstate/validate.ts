@@ -21,6 +21,8 @@ export interface ValidationInputs {
   clusters?: () => readonly ClusterRef[];
   /** argocd-cm `application.resourceTrackingMethod` (annotation when unset). */
   trackingMethod?: TrackingMethod;
+  /** Why argocd-cm `globalProjects` is unreadable: the project's full rules are then unknown. */
+  globalProjectsError?: string | undefined;
 }
 
 export interface ValidationOutcome {
@@ -35,6 +37,8 @@ export function validateSpec(inputs: Omit<ValidationInputs, "now">): string[] {
   const problems: string[] = [];
   const labelProblem = trackingLabelProblem(trackingKey(app.metadata.name ?? "", app.metadata.namespace ?? controllerNamespace, controllerNamespace), inputs.trackingMethod ?? "annotation");
   if (labelProblem) problems.push(labelProblem);
+  // Fail closed: a global project may carry the deny window or blacklist that matters.
+  if (inputs.globalProjectsError) problems.push(`argocd-cm ${inputs.globalProjectsError}; no application is compared or synced until it is fixed`);
   const projectName = app.spec.project || "default";
   let proj = project(projectName);
   if (!proj) {

@@ -9,6 +9,7 @@ import { ANNOTATION_REFRESH, FINALIZER_RESOURCES, FINALIZER_RESOURCES_BACKGROUND
 import { API_VERSION, DEFAULT_PROJECT, type Application, type AppProject, type Operation, type OperationState, type SyncWindow } from "../api/index.js";
 import { clientFrom } from "./kube-client.js";
 import { qualifiedLocation } from "./location.js";
+import { virtualProject } from "./project.js";
 import { KubeClient } from "../kube/client.js";
 import { createLogger } from "../runtime/logger.js";
 import { redact } from "../runtime/redact.js";
@@ -202,7 +203,7 @@ async function diff(ctx: Ctx): Promise<number> {
  * operator refuses the operation itself when the project is missing or blocks it.
  */
 async function projectSyncWindows(ctx: Ctx, app: Application): Promise<SyncWindow[] | undefined> {
-  const project = await ctx.client.get<AppProject>(API_VERSION, "AppProject", app.spec.project || DEFAULT_PROJECT, ctx.ns).catch(() => undefined);
+  const project = await virtualProject<AppProject>(ctx.client, ctx.ns, app.spec.project || DEFAULT_PROJECT).catch(() => undefined);
   return project?.spec?.syncWindows;
 }
 

@@ -115,13 +115,19 @@ test("sync impersonation: the team's service account and Kubernetes RBAC decide 
     ((await client.get(API, "Application", name, ns))?.status as { conditions?: Array<{ type?: string; message?: string }> } | undefined)?.conditions?.find((c) => c.type === "ComparisonError")?.message;
 
   await t.test("the server-side diff's dry run runs as the team's service account too", async () => {
+    // A server-side diff dry-runs only objects that exist: an admin's ClusterRole of that name,
+    // with other rules, which the team may not patch.
+    await client.create({ apiVersion: RBAC, kind: "ClusterRole", metadata: { name: clusterRoleName }, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }] });
     await client.create(ssdApp("role-ssd"));
     await eventually(async () => {
       const message = await comparisonError("role-ssd");
       assert.match(message ?? "", /forbidden/i, `the dry run is Forbidden: ${message}`);
       assert.ok((message ?? "").includes(`User "${user}"`), `as the service account: ${message}`);
     }, { timeoutMs: 90_000, message: "role-ssd's server-side diff refused" });
-    assert.equal(await exists(RBAC, "ClusterRole", clusterRoleName), false, "a dry run creates nothing");
+    const live = await client.get(RBAC, "ClusterRole", clusterRoleName);
+    assert.deepEqual((live as { rules?: unknown } | undefined)?.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }], "a dry run changes nothing");
+    await client.delete({ apiVersion: RBAC, kind: "ClusterRole", name: clusterRoleName });
+    await eventually(async () => assert.equal(await exists(RBAC, "ClusterRole", clusterRoleName), false, "the admin's ClusterRole is gone again"), { timeoutMs: 30_000 });
   });
 
   await t.test("an app whose project has no matching destinationServiceAccounts entry fails with Argo's message and writes nothing", async () => {

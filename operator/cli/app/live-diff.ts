@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { stringify } from "yaml";
 import { builtinPlugins } from "../../../plugins/index.js";
-import { ARGO_API_VERSION, LABEL_SECRET_TYPE } from "../../api/annotations.js";
+import { LABEL_SECRET_TYPE } from "../../api/annotations.js";
 import type { Application } from "../../api/index.js";
 import { ListedLiveView } from "../../appstate/live.js";
 import { compareApp, renderTarget } from "../../appstate/pipeline.js";
@@ -24,6 +24,7 @@ import { checkFileSize, type Checkout, type ReadFileOptions, type RepoSource } f
 import { KubeClient, type KubeObject } from "../../kube/client.js";
 import { RenderCache } from "../../render/index.js";
 import type { Logger } from "../../runtime/logger.js";
+import { virtualProject } from "../project.js";
 import { MappedRepoSource } from "../render.js";
 
 const LOCAL_REVISION = "local";
@@ -151,7 +152,7 @@ async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSour
   const cm = await input.client.get("v1", "ConfigMap", "argocd-cm", namespace);
   const settings = parseAppStateSettings(cm, { ...(input.installationID ? { installationID: input.installationID } : {}), plugins: builtinPlugins() });
   const projectName = app.spec.project || "default";
-  const project = await input.client.get(ARGO_API_VERSION, "AppProject", projectName, namespace);
+  const project = await virtualProject(input.client, namespace, projectName, cm);
   // Fail closed as the controller does: without the project no live object is the app's.
   if (!project) throw new Error(`application ${app.metadata.name ?? ""}: ${missingProjectMessage(projectName)}`);
   const view = new ListedLiveView({ server: cluster.server, name: cluster.name }, client, {

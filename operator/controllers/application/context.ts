@@ -28,6 +28,7 @@ import type { CustomizationTree } from "../../lua/customizations.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
+import { globalProjectsFor, withGlobalProjects } from "../../engine/global-projects.js";
 import { appNamespaceNotPermittedMessage, isAppNamespacePermitted } from "../../engine/namespaces.js";
 import { missingProjectMessage } from "../../engine/sync/validate.js";
 import type { Destination, DestinationClient, DestinationProvider } from "./destinations.js";
@@ -109,7 +110,7 @@ export class AppContext {
    * cascade deletion) runs under its rules.
    */
   projectOf(app: ApplicationObject): AppProjectObject | undefined {
-    const project = this.projects.get(`${this.opts.namespace}/${app.spec.project || "default"}`);
+    const project = this.project(app.spec.project || "default");
     if (!project) return undefined;
     const sourceNamespaces = (project.spec as AppProjectSpec | undefined)?.sourceNamespaces;
     return isAppNamespacePermitted(sourceNamespaces, app.metadata.namespace, this.opts.namespace) ? project : undefined;
@@ -123,8 +124,17 @@ export class AppContext {
       : missingProjectMessage(name);
   }
 
-  /** Looks up a project by name in the control namespace. */
-  project = (name: string): AppProjectObject | undefined => this.projects.get(`${this.opts.namespace}/${name}`);
+  /**
+   * Looks up a project by name in the control namespace, as Argo's virtual project: with the
+   * fields its argocd-cm globalProjects lend it appended, so every rule (sources, destinations,
+   * kinds, sync windows, impersonation) sees them.
+   */
+  project = (name: string): AppProjectObject | undefined => {
+    const stored = (n: string): AppProjectObject | undefined => this.projects.get(`${this.opts.namespace}/${n}`);
+    const project = stored(name);
+    if (!project) return undefined;
+    return withGlobalProjects(project, globalProjectsFor(project, this.settings.get().argo.globalProjects, stored));
+  };
 
   trackingKeyOf(app: ApplicationObject): string {
     return appTrackingKey(app, this.opts.namespace);

@@ -174,3 +174,76 @@ test("impersonation: a server-side diff with no matching entry is a ComparisonEr
     await w.dispose();
   }
 });
+
+const GLOBAL_PROJECTS = `
+- projectName: platform
+  labelSelector:
+    matchExpressions:
+      - { key: tier, operator: In, values: [prod] }
+`;
+
+function globalsCm(globalProjects: string): KubeObject {
+  const cm = argocdCm("true");
+  return { ...cm, data: { ...(cm.data as Record<string, string>), globalProjects } };
+}
+
+function labelledProject(labels: Record<string, string>, entries: Array<Record<string, string>>): AppProjectObject {
+  const p = project(entries);
+  return { ...p, metadata: { ...p.metadata, labels } };
+}
+
+// The global project lends the service account; the app's own project names none.
+const platform: AppProjectObject = {
+  apiVersion: ARGO_API_VERSION, kind: "AppProject", metadata: { name: "platform", namespace: CONTROL_NAMESPACE },
+  spec: { destinationServiceAccounts: [{ server: IN_CLUSTER, namespace: "guest*", defaultServiceAccount: "platform-sa" }] },
+};
+const PLATFORM_SA = `system:serviceaccount:${DEST_NAMESPACE}:platform-sa`;
+
+test("impersonation: a global project's destinationServiceAccounts (argocd-cm globalProjects) apply to the projects it selects", async () => {
+  const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: labelledProject({ tier: "prod" }, []), objects: [globalsCm(GLOBAL_PROJECTS), platform] });
+  try {
+    await w.editApp(manualSync);
+    await w.runOperation();
+    assert.equal(opState(w).phase, "Succeeded", `the sync succeeds: ${opState(w).message ?? ""}`);
+    assert.deepEqual(w.impersonatedWrites, [`${PLATFORM_SA} apply ConfigMap/a`, `${PLATFORM_SA} apply ConfigMap/a`], "dry run and apply as the global project's service account");
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("impersonation: the project's own entry wins over a global project's, and an unselected project gets nothing lent", async () => {
+  const own = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: labelledProject({ tier: "prod" }, matching), objects: [globalsCm(GLOBAL_PROJECTS), platform] });
+  try {
+    await own.editApp(manualSync);
+    await own.runOperation();
+    assert.equal(opState(own).phase, "Succeeded", `the sync succeeds: ${opState(own).message ?? ""}`);
+    assert.deepEqual(own.impersonatedWrites, [`${DEPLOYER} apply ConfigMap/a`, `${DEPLOYER} apply ConfigMap/a`], "the own entry comes first");
+  } finally {
+    await own.dispose();
+  }
+  const unselected = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: labelledProject({ tier: "dev" }, []), objects: [globalsCm(GLOBAL_PROJECTS), platform] });
+  try {
+    await unselected.editApp(manualSync);
+    const passes = await unselected.runOperation();
+    assert.deepEqual({ phase: opState(unselected).phase, message: opState(unselected).message }, { phase: "Error", message: NO_MATCH });
+    assert.deepEqual(clusterWrites(passes.flat()), [], "nothing written");
+  } finally {
+    await unselected.dispose();
+  }
+});
+
+test("an unreadable globalProjects refuses every app (InvalidSpecError naming the key) and its sync writes nothing", async () => {
+  const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: labelledProject({ tier: "prod" }, matching), objects: [globalsCm("- labelSelector: {}"), platform] });
+  try {
+    await w.reconcileRefresh();
+    const message = "argocd-cm globalProjects[0].projectName: want the name of an AppProject; no application is compared or synced until it is fixed";
+    assert.deepEqual((w.app().status?.conditions ?? []).map((c) => [c.type, c.message]), [["InvalidSpecError", message]]);
+    await w.editApp(manualSync);
+    const passes = await w.runOperation();
+    assert.equal(opState(w).phase, "Error", `refused: ${opState(w).message ?? ""}`);
+    assert.ok((opState(w).message ?? "").includes(message), `the operation names the key: ${opState(w).message ?? ""}`);
+    assert.deepEqual(clusterWrites(passes.flat()), [], "nothing written, not even a dry run");
+  } finally {
+    await w.dispose();
+  }
+});

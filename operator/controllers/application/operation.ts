@@ -288,6 +288,7 @@ export class OperationReconciler {
       app: opApp, project: (name) => this.env.project(name), controllerNamespace: this.env.namespace,
       resolveDestination: (d) => this.env.clusters.resolve(d), clusters: () => this.env.clusters.list(),
       trackingMethod: this.env.settings.get().argo.trackingMethod,
+      globalProjectsError: this.env.settings.get().argo.globalProjectsError,
     });
     return problems.length > 0 ? problems.map((p) => `${ApplicationConditionType.InvalidSpecError}: ${p}`).join(";") : undefined;
   }

@@ -91,6 +91,7 @@ export class RefreshReconciler {
       resolveDestination: (d) => this.env.clusters.resolve(d),
       clusters: () => this.env.clusters.list(),
       trackingMethod: this.env.settings.get().argo.trackingMethod,
+      globalProjectsError: this.env.settings.get().argo.globalProjectsError,
     });
     for (const c of validated.newErrors) void this.env.opts.events?.record(app, "Warning", c.type, c.message);
     const status: AppStatus = { ...(validated.status as AppStatus) };
