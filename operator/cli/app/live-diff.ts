@@ -12,8 +12,13 @@ import { LABEL_SECRET_TYPE } from "../../api/annotations.js";
 import type { Application } from "../../api/index.js";
 import { ListedLiveView } from "../../appstate/live.js";
 import { compareApp, renderTarget } from "../../appstate/pipeline.js";
-import { parseAppStateSettings } from "../../appstate/settings.js";
-import type { ApplicationObject } from "../../appstate/types.js";
+import { parseAppStateSettings, type AppStateSettings } from "../../appstate/settings.js";
+import { signatureCheck } from "../../appstate/signatures.js";
+import type { ApplicationObject, AppProjectObject } from "../../appstate/types.js";
+import type { AppProjectSpec } from "../../api/index.js";
+import { GpgKeyring } from "../../git/gpg.js";
+import type { RenderOutput } from "../../render/index.js";
+import { isRecord } from "../../util/index.js";
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../../cluster/clusters.js";
 import { maskSecrets, unifiedDiff, type JsonObject } from "../../engine/diff/index.js";
 import type { ProjectPolicySpec } from "../../engine/project.js";
@@ -145,6 +150,33 @@ async function compareWithCluster(input: LiveDiffInput, app: Application, repos:
   }
 }
 
+/**
+ * The app's target, rendered as the controller renders it: when the project requires signed
+ * commits (signatureKeys), each commit is verified against argocd-gpg-keys-cm first with the
+ * controller's check (appstate/signatures.ts), and a refused one fails the diff with the
+ * controller's ComparisonError message; a --local directory, having no commit, is refused.
+ */
+async function renderVerified(input: LiveDiffInput, app: ApplicationObject, project: AppProjectObject, repos: RepoSource, view: ListedLiveView, settings: AppStateSettings): Promise<RenderOutput> {
+  const projectName = project.metadata.name ?? "";
+  const signatureKeys = (project.spec as AppProjectSpec | undefined)?.signatureKeys;
+  const keyring = new GpgKeyring();
+  try {
+    const gnupgHome = async (): Promise<string> => {
+      const keys = await input.client.get("v1", "ConfigMap", "argocd-gpg-keys-cm", input.namespace);
+      return keyring.home(keys && isRecord(keys.data) ? Object.fromEntries(Object.entries(keys.data).filter((e): e is [string, string] => typeof e[1] === "string")) : {});
+    };
+    const verifyCommit = signatureCheck({ name: projectName, signatureKeys }, repos, gnupgHome);
+    if (verifyCommit && input.local) {
+      throw new Error(`application ${app.metadata.name ?? ""}: AppProject ${projectName} requires signed commits (signatureKeys), and a --local directory has no commit to verify`);
+    }
+    return await renderTarget(app, view, { repos, settings, cache: new RenderCache(), log: input.log }, {
+      ...(input.revision && !input.local ? { revisions: [input.revision] } : {}), ...(verifyCommit ? { verifyCommit } : {}),
+    });
+  } finally {
+    await keyring.close();
+  }
+}
+
 async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSource, client: KubeClient, cluster: ClusterEntry): Promise<LiveDiffResult> {
   const namespace = input.namespace;
   const appObj = app as unknown as ApplicationObject;
@@ -158,7 +190,7 @@ async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSour
   const view = new ListedLiveView({ server: cluster.server, name: cluster.name }, client, {
     method: settings.argo.trackingMethod, labelKey: settings.argo.instanceLabelKey, ...(settings.argo.installationID ? { installationID: settings.argo.installationID } : {}),
   });
-  const rendered = await renderTarget(appObj, view, { repos, settings, cache: new RenderCache(), log: input.log }, input.revision && !input.local ? { revisions: [input.revision] } : {});
+  const rendered = await renderVerified(input, appObj, project, repos, view, settings);
   const cmp = await compareApp(appObj, rendered.manifests, view, {
     controllerNamespace: namespace, settings, project: project.spec as ProjectPolicySpec | undefined,
     serverSideDiffDefault: input.serverSideDiff === true,
