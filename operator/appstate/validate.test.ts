@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateApplication, validateSpec } from "./validate.js";
+import { sourceIntegrityRefusal } from "./signatures.js";
 import { resolveDestination, type ClusterEntry } from "../cluster/clusters.js";
 import type { ApplicationObject } from "./types.js";
 
@@ -134,4 +135,21 @@ test("label tracking: an app whose `<namespace>_<name>` passes 63 characters is 
     project: lookup, controllerNamespace: "argocd", now: () => "T", trackingMethod: "label",
   });
   assert.deepEqual(out.status.conditions?.map((c) => c.type), ["InvalidSpecError"]);
+});
+
+test("spec.sourceIntegrity with git policies is refused (InvalidSpecError naming the field); without policies it is no rule at all", () => {
+  const base = { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] };
+  const policy = { repos: [{ url: "https://git.example/*" }], gpg: { mode: "head", keys: ["4AEE18F83AFDEB23"] } };
+  const specs: Record<string, Record<string, unknown>> = {
+    policies: { ...base, sourceIntegrity: { git: { policies: [policy] } } },
+    empty: { ...base, sourceIntegrity: { git: { policies: [] } } },
+    bare: { ...base, sourceIntegrity: {} },
+  };
+  const lookup = (name: string) => (specs[name] ? { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name }, spec: specs[name] } : undefined);
+  const check = (project: string): string[] => validateSpec({ app: app({ ...valid, project }), project: lookup, controllerNamespace: "argocd" });
+  assert.deepEqual(check("policies"), ["AppProject policies: spec.sourceIntegrity.git.policies is not supported by Hawser yet, so its signature policies cannot be enforced; use spec.signatureKeys (GPG verification of each target commit) instead, or remove the policies"]);
+  assert.deepEqual(check("empty"), [], "an empty policy list asks for nothing");
+  assert.deepEqual(check("bare"), [], "no git section asks for nothing");
+  assert.equal(sourceIntegrityRefusal("p", undefined), undefined);
+  assert.equal(sourceIntegrityRefusal("p", { git: { policies: "x" } }), undefined, "a non-list is no policy (the CRD schema refuses it anyway)");
 });

@@ -7,6 +7,7 @@ import { isClusterPermitted, isDestinationPermitted, isSourcePermitted, unscoped
 import { appNamespaceNotPermittedMessage, isAppNamespacePermitted } from "../engine/namespaces.js";
 import { trackingKey, trackingLabelProblem, type TrackingMethod } from "../engine/tracking.js";
 import type { DestinationResolution } from "../cluster/clusters.js";
+import { sourceIntegrityRefusal } from "./signatures.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
 export interface ValidationInputs {
@@ -50,6 +51,8 @@ export function validateSpec(inputs: Omit<ValidationInputs, "now">): string[] {
   }
   const policy = (proj?.spec ?? {}) as ProjectPolicySpec;
   if (proj) problems.push(...validateProjectSpec(policy).map((p) => `project ${projectName} is invalid: ${p}`));
+  const integrity = proj && sourceIntegrityRefusal(projectName, (proj.spec as { sourceIntegrity?: unknown } | undefined)?.sourceIntegrity);
+  if (integrity) problems.push(integrity);
   const dest = app.spec.destination;
   if (!dest || (!dest.server && !dest.name)) {
     problems.push("Destination server missing from app spec");

@@ -13,7 +13,7 @@ import type { Application } from "../../api/index.js";
 import { ListedLiveView } from "../../appstate/live.js";
 import { compareApp, renderTarget } from "../../appstate/pipeline.js";
 import { parseAppStateSettings, type AppStateSettings } from "../../appstate/settings.js";
-import { signatureCheck } from "../../appstate/signatures.js";
+import { signatureCheck, sourceIntegrityRefusal } from "../../appstate/signatures.js";
 import type { ApplicationObject, AppProjectObject } from "../../appstate/types.js";
 import type { AppProjectSpec } from "../../api/index.js";
 import { GpgKeyring } from "../../git/gpg.js";
@@ -159,6 +159,9 @@ async function compareWithCluster(input: LiveDiffInput, app: Application, repos:
 async function renderVerified(input: LiveDiffInput, app: ApplicationObject, project: AppProjectObject, repos: RepoSource, view: ListedLiveView, settings: AppStateSettings): Promise<RenderOutput> {
   const projectName = project.metadata.name ?? "";
   const signatureKeys = (project.spec as AppProjectSpec | undefined)?.signatureKeys;
+  // As the controller: policies Hawser cannot enforce refuse the comparison.
+  const integrity = sourceIntegrityRefusal(projectName, (project.spec as AppProjectSpec | undefined)?.sourceIntegrity);
+  if (integrity) throw new Error(`application ${app.metadata.name ?? ""}: ${integrity}`);
   const keyring = new GpgKeyring();
   try {
     const gnupgHome = async (): Promise<string> => {
