@@ -154,4 +154,17 @@ test("projects with signatureKeys sync only commits signed by an allowed key", a
   const fromLocal = await cliDiff("--local", local);
   assert.equal(fromLocal.code, 2, `--local is refused for a project requiring signatures: ${JSON.stringify(fromLocal)}`);
   assert.match(fromLocal.stderr, /AppProject signed requires signed commits \(signatureKeys\), and a --local directory has no commit to verify/);
+
+  // sourceIntegrity's per-repository policies are not implemented: a project setting one is
+  // refused as a whole (controller and CLI), rather than rendering commits it did not verify.
+  const integrity = "AppProject signed: spec.sourceIntegrity.git.policies is not supported by Hawser yet, so its signature policies cannot be enforced; use spec.signatureKeys (GPG verification of each target commit) instead, or remove the policies";
+  await client.patch({ apiVersion: API, kind: "AppProject", name: "signed", namespace: ns }, { spec: { sourceIntegrity: { git: { policies: [{ repos: [{ url: "*" }], gpg: { mode: "head", keys: [allowed.keyID] } }] } } } });
+  await refresh();
+  await eventually(async () => {
+    const c = (await status()).conditions?.find((x) => x.type === "InvalidSpecError");
+    assert.equal(c?.message, integrity, `the app is refused, naming the field: ${JSON.stringify((await status()).conditions)}`);
+  }, { timeoutMs: 60_000 });
+  const refusedDiff = await cliDiff();
+  assert.equal(refusedDiff.code, 2, `the CLI diff fails too: ${JSON.stringify(refusedDiff)}`);
+  assert.ok(refusedDiff.stderr.includes(integrity), `with the same message: ${refusedDiff.stderr}`);
 });
