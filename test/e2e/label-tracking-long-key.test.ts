@@ -26,7 +26,7 @@ test("label tracking: an app whose <namespace>_<name> passes 63 characters is In
   });
   const { client, ns, id } = w;
   const team = `team-${id}`; // 11 characters
-  const name = "payments-reconciliation-service-with-long-name"; // 46: fits alone, not with the namespace
+  const name = "payments-reconciliation-service-with-a-rather-long-name"; // 55: fits alone, not with the namespace
   const key = `${team}_${name}`;
   assert.ok(key.length > 63 && name.length <= 63, `the key is ${key.length} characters, the name ${name.length}`);
   const destTeam = w.dest("lk-team");
