@@ -1,6 +1,10 @@
 // Pure helpers shared by the generators: Argo's parameter flattening, name sanitising, label
 // selector matching over parameter sets, and Go's path.Match.
+import { isEmptySelector, selectorMatches, type LabelSelectorSpec } from "../operator/util/labels.js";
 import type { Params } from "./types.js";
+
+// Label selectors are shared with the controllers (argocd-cm globalProjects).
+export { isEmptySelector, selectorMatches, type LabelSelectorSpec };
 
 /** Argo's utils.SanitizeName: lower-case, anything outside [-a-z0-9.] becomes "-", ≤253, trimmed of "-.". */
 export function sanitizeName(name: string): string {
@@ -38,42 +42,6 @@ export function flattenParams(value: Record<string, unknown>): Record<string, st
   };
   for (const [k, v] of Object.entries(value)) walk(k, v);
   return out;
-}
-
-export interface LabelSelectorSpec {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
-
-export function isEmptySelector(selector: LabelSelectorSpec | undefined): boolean {
-  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
-}
-
-/** Kubernetes label-selector semantics over a flat string map. Unknown operators are an error. */
-export function selectorMatches(selector: LabelSelectorSpec | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return true;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const expr of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, expr.key);
-    const values = expr.values ?? [];
-    switch (expr.operator) {
-      case "In":
-        if (!has || !values.includes(labels[expr.key] as string)) return false;
-        break;
-      case "NotIn":
-        if (has && values.includes(labels[expr.key] as string)) return false;
-        break;
-      case "Exists":
-        if (!has) return false;
-        break;
-      case "DoesNotExist":
-        if (has) return false;
-        break;
-      default:
-        throw new Error(`selector: unknown operator "${expr.operator}" for key "${expr.key}" (use In, NotIn, Exists or DoesNotExist)`);
-    }
-  }
-  return true;
 }
 
 /** Argo's filterParams: a generator's `selector` matched against each flattened parameter set. */

@@ -49,12 +49,12 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   // argocd-cm: tracking and identity
   honoured(CM, "installationID", [SETTINGS], "marks this instance's resources; `--installation-id` is the default"),
   honoured(CM, "application.instanceLabelKey", [SETTINGS], "label used by `label` and `annotation+label` tracking"),
-  honoured(CM, "application.resourceTrackingMethod", [SETTINGS], "`annotation` (default), `label`, `annotation+label`; another value is an error"),
-  honoured(CM, "application.sync.impersonation.enabled", [SETTINGS, "operator/controllers/application/context.ts"], "a sync's and a cascade deletion's writes are sent as the project's first matching destinationServiceAccounts entry (`Impersonate-User`), so Kubernetes RBAC decides; no match fails the sync with Argo's message; reads and discovery stay on the operator's identity"),
+  honoured(CM, "application.resourceTrackingMethod", [SETTINGS], "`annotation` (default), `label`, `annotation+label`; another value is an error; with `label`, an app whose tracking key passes 63 characters is InvalidSpecError, with `annotation+label` the label is cut as in Argo"),
+  honoured(CM, "application.sync.impersonation.enabled", [SETTINGS, "operator/controllers/application/context.ts"], "a sync's and a cascade deletion's writes, and a server-side diff's dry runs, are sent as the project's first matching destinationServiceAccounts entry (`Impersonate-User`, global projects' entries after the project's own), so Kubernetes RBAC decides; no match fails the sync with Argo's message (a server-side diff: a ComparisonError); reads and discovery stay on the operator's identity"),
   notYet(CM, "application.sync.requireOverridePrivilegeForRevisionSync", API, "an RBAC rule of the API server"),
   notYet(CM, "application.allowedNodeLabels", UI, "node labels shown in the UI"),
   honoured(CM, "cluster.inClusterEnabled", [SETTINGS, "operator/cluster/clusters.ts", "operator/controllers/applicationset/controller.ts", "operator/cli/appset.ts"], "`\"false\"`: Applications aimed at the implicit in-cluster destination get an InvalidSpecError and the cluster generator leaves it out (a cluster Secret for that server still counts)"),
-  notYet(CM, "globalProjects", undefined, "projects inheriting from label-selected global projects; no issue filed"),
+  honoured(CM, "globalProjects", [SETTINGS, "operator/engine/global-projects.ts", "operator/controllers/application/context.ts", "operator/cli/project.ts"], "projects selected by `labelSelector` get the global project's resource allow/deny lists, syncWindows, sourceRepos, destinations and destinationServiceAccounts appended (Argo's virtual project), in the controller and the CLI; an unreadable value makes every app InvalidSpecError"),
   // argocd-cm: resource customizations, diffing and health
   honoured(CM, "resource.customizations", [SETTINGS], "the legacy YAML blob: health.lua, useOpenLibs, ignoreDifferences (actions: see below)"),
   honoured(CM, "resource.customizations.health.<group_kind>", [SETTINGS, "operator/lua/customizations.ts"], "Lua health checks, wildcard keys included"),

@@ -9,7 +9,7 @@ import type { HealthOverride } from "../engine/health/index.js";
 import { isHook as isHookObject } from "../engine/health/index.js";
 import { isExcluded, type ArgoSettings } from "../engine/settings.js";
 import type { KubeObject } from "../kube/client.js";
-import { managingApp, trackingId, type TrackingMethod } from "../engine/tracking.js";
+import { managingApp, trackingId, trackingLabelValue, type TrackingMethod } from "../engine/tracking.js";
 import { splitApiVersion } from "../util/index.js";
 
 export interface ResourceComparison {
@@ -94,7 +94,7 @@ export function prepareTarget(obj: Manifest, input: Pick<CompareInput, "destinat
   }
   if (input.installationID) out.metadata.annotations = { ...(out.metadata.annotations ?? {}), [ANNOTATION_INSTALLATION_ID]: input.installationID };
   if (input.trackingMethod !== "annotation") {
-    out.metadata.labels = { ...(out.metadata.labels ?? {}), [input.instanceLabelKey ?? LABEL_APP_INSTANCE]: input.trackingKey };
+    out.metadata.labels = { ...(out.metadata.labels ?? {}), [input.instanceLabelKey ?? LABEL_APP_INSTANCE]: trackingLabelValue(input.trackingKey, input.trackingMethod) };
   }
   return out;
 }

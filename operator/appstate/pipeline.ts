@@ -15,12 +15,14 @@ import type { Manifest } from "../../plugins/types.js";
 import { ANNOTATION_COMPARE_OPTIONS } from "../api/annotations.js";
 import type { Application } from "../api/index.js";
 import type { JsonObject } from "../engine/diff/index.js";
+import { serviceAccountToImpersonate, type ImpersonationResult } from "../engine/impersonation.js";
 import type { ProjectPolicySpec } from "../engine/project.js";
+import type { ArgoSettings } from "../engine/settings.js";
 import { csv } from "../engine/sync/annotations.js";
 import { isLiveResourcePermitted } from "../engine/sync/validate.js";
 import { trackingKey } from "../engine/tracking.js";
 import type { RepoSource } from "../git/types.js";
-import type { KubeObject } from "../kube/client.js";
+import type { KubeClient, KubeObject } from "../kube/client.js";
 import { LuaHealthOverride, type CustomizationTree } from "../lua/customizations.js";
 import { renderApplication, type RenderCache, type RenderOutput } from "../render/index.js";
 import type { Logger } from "../runtime/logger.js";
@@ -60,6 +62,27 @@ export function serverSideDiffEnabled(app: ApplicationObject, operatorDefault: b
   return operatorDefault;
 }
 
+/**
+ * Whom the app's writes to its destination go as: undefined while argocd-cm
+ * `application.sync.impersonation.enabled` is off (the controller itself), else the project's
+ * matching destinationServiceAccounts entry or Argo's error. Syncs, prunes, hooks, cascade
+ * deletions and the server-side diff's dry runs all ask here, in the controller and the CLI.
+ */
+export function syncImpersonation(app: ApplicationObject, project: ProjectPolicySpec | undefined, settings: Pick<ArgoSettings, "syncImpersonationEnabled">, server: string, controllerNamespace: string): ImpersonationResult | undefined {
+  if (!settings.syncImpersonationEnabled) return undefined;
+  return serviceAccountToImpersonate(project?.destinationServiceAccounts, {
+    server, destinationNamespace: app.spec.destination?.namespace, appNamespace: app.metadata.namespace ?? controllerNamespace,
+  });
+}
+
+/** A server-side diff that may not run: impersonation is on and no service account can be used. */
+export class ServerSideDiffImpersonationError extends Error {
+  constructor(message: string) {
+    super(`server-side diff: ${message}`);
+    this.name = "ServerSideDiffImpersonationError";
+  }
+}
+
 export interface RenderDeps {
   repos: RepoSource;
   settings: AppStateSettings;
@@ -91,6 +114,12 @@ export interface AppStateContext {
   healthTrees?: CustomizationTree[];
   /** The server-side diff default when the app does not choose (see serverSideDiffEnabled). */
   serverSideDiffDefault?: boolean;
+  /**
+   * The destination's client acting as a user, for the server-side diff's dry runs under sync
+   * impersonation (Argo runs them as the sync's service account, so RBAC and admission see the
+   * same identity as the sync). Without it such a diff fails closed.
+   */
+  clientAs?: (user: string) => Pick<KubeClient, "apply">;
   signal?: AbortSignal;
 }
 
@@ -111,6 +140,15 @@ export async function compareApp(app: ApplicationObject, target: readonly Manife
   const isNamespaced = await namespacedLookup(view.client, target);
   const live = await permittedLiveObjects(app, view, target, ctx);
   const serverSide = serverSideDiffEnabled(app, ctx.serverSideDiffDefault === true);
+  let dryRunner: Pick<KubeClient, "apply"> = view.client;
+  if (serverSide) {
+    const as = syncImpersonation(app, ctx.project, settings, view.cluster.server, ctx.controllerNamespace);
+    if (as && !as.ok) throw new ServerSideDiffImpersonationError(as.message);
+    if (as?.ok) {
+      if (!ctx.clientAs) throw new ServerSideDiffImpersonationError(`cannot act as ${as.user} here`);
+      dryRunner = ctx.clientAs(as.user);
+    }
+  }
   return compareAppState({
     appName: app.metadata.name ?? "",
     trackingKey: appTrackingKey(app, ctx.controllerNamespace),
@@ -126,7 +164,7 @@ export async function compareApp(app: ApplicationObject, target: readonly Manife
     settings,
     healthOverride: healthOverrideFor(ctx.settings, ctx.healthTrees),
     fieldManager: FIELD_MANAGER,
-    ...(serverSide ? { serverSideDryRun: { dryRunApply: async (desired) => (await view.client.apply(desired as KubeObject, { fieldManager: FIELD_MANAGER, force: true, dryRun: true })) as JsonObject } } : {}),
+    ...(serverSide ? { serverSideDryRun: { dryRunApply: async (desired) => (await dryRunner.apply(desired as KubeObject, { fieldManager: FIELD_MANAGER, force: true, dryRun: true })) as JsonObject } } : {}),
     lookupLive: (apiVersion, kind, namespace, name) => view.get(apiVersion, kind, namespace, name),
   });
 }

@@ -15,6 +15,19 @@ export class SignatureVerificationError extends Error {
   }
 }
 
+/**
+ * Why a project's `spec.sourceIntegrity` cannot be honoured: Hawser does not implement its per-
+ * repository git signature policies (`git.policies[].repos` / `gpg.mode` / `gpg.keys`) yet, and
+ * silently rendering unverified commits would defeat the policy. Undefined when it sets no policy.
+ * The controller shows this as an InvalidSpecError (nothing compared or synced), the CLI diff as
+ * its error.
+ */
+export function sourceIntegrityRefusal(projectName: string, sourceIntegrity: unknown): string | undefined {
+  const policies = (sourceIntegrity as { git?: { policies?: unknown } } | undefined)?.git?.policies;
+  if (!Array.isArray(policies) || policies.length === 0) return undefined;
+  return `AppProject ${projectName}: spec.sourceIntegrity.git.policies is not supported by Hawser yet, so its signature policies cannot be enforced; use spec.signatureKeys (GPG verification of each target commit) instead, or remove the policies`;
+}
+
 /** The GnuPG home holding argocd-gpg-keys-cm's current public keys (controller: GpgKeyring). */
 export type GnupgHomeProvider = () => Promise<string>;
 

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { validateApplication } from "./validate.js";
+import { validateApplication, validateSpec } from "./validate.js";
+import { sourceIntegrityRefusal } from "./signatures.js";
 import { resolveDestination, type ClusterEntry } from "../cluster/clusters.js";
 import type { ApplicationObject } from "./types.js";
 
@@ -110,4 +111,45 @@ test("a refused project is not used for the other checks, so its rules leak noth
     project: lookup, controllerNamespace: "argocd", now: () => "T",
   });
   assert.deepEqual(out.status.conditions?.map((c) => c.message), ["application 'web' in namespace 'team-c' is not allowed to use project strict"]);
+});
+
+test("label tracking: an app whose `<namespace>_<name>` passes 63 characters is invalid, and says why; annotation tracking takes it", () => {
+  const open = { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], sourceNamespaces: ["*"] };
+  const lookup = (name: string) => (name === "open" ? { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name }, spec: open } : undefined);
+  const longName = "observability-prometheus-operator-crds"; // 38 characters: fine alone
+  const namespace = "team-platform-observability"; // with it, the key is 66 characters
+  const check = (name: string, ns: string, trackingMethod?: "label" | "annotation" | "annotation+label"): string[] => validateSpec({
+    app: { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name, namespace: ns }, spec: { ...valid, project: "open" } },
+    project: lookup, controllerNamespace: "argocd", ...(trackingMethod ? { trackingMethod } : {}),
+  });
+  assert.deepEqual(check(longName, "argocd", "label"), [], "in the control namespace the key is the name alone (38 characters)");
+  const problems = check(longName, namespace, "label");
+  assert.equal(problems.length, 1, `one problem: ${problems.join("; ")}`);
+  assert.equal(problems[0], `application tracking key '${namespace}_${longName}' is 66 characters long, but application.resourceTrackingMethod 'label' stores it in a label value, which Kubernetes limits to 63 characters; shorten the application's name or namespace, or use annotation tracking`);
+  assert.deepEqual(check(longName, namespace, "annotation"), [], "annotation tracking has no such limit");
+  assert.deepEqual(check(longName, namespace), [], "annotation is the default");
+  assert.deepEqual(check(longName, namespace, "annotation+label"), [], "annotation+label cuts the informational label");
+  // The refresh shows it as an InvalidSpecError condition (and so compares and syncs nothing).
+  const out = validateApplication({
+    app: { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: longName, namespace }, spec: { ...valid, project: "open" } },
+    project: lookup, controllerNamespace: "argocd", now: () => "T", trackingMethod: "label",
+  });
+  assert.deepEqual(out.status.conditions?.map((c) => c.type), ["InvalidSpecError"]);
+});
+
+test("spec.sourceIntegrity with git policies is refused (InvalidSpecError naming the field); without policies it is no rule at all", () => {
+  const base = { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] };
+  const policy = { repos: [{ url: "https://git.example/*" }], gpg: { mode: "head", keys: ["4AEE18F83AFDEB23"] } };
+  const specs: Record<string, Record<string, unknown>> = {
+    policies: { ...base, sourceIntegrity: { git: { policies: [policy] } } },
+    empty: { ...base, sourceIntegrity: { git: { policies: [] } } },
+    bare: { ...base, sourceIntegrity: {} },
+  };
+  const lookup = (name: string) => (specs[name] ? { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name }, spec: specs[name] } : undefined);
+  const check = (project: string): string[] => validateSpec({ app: app({ ...valid, project }), project: lookup, controllerNamespace: "argocd" });
+  assert.deepEqual(check("policies"), ["AppProject policies: spec.sourceIntegrity.git.policies is not supported by Hawser yet, so its signature policies cannot be enforced; use spec.signatureKeys (GPG verification of each target commit) instead, or remove the policies"]);
+  assert.deepEqual(check("empty"), [], "an empty policy list asks for nothing");
+  assert.deepEqual(check("bare"), [], "no git section asks for nothing");
+  assert.equal(sourceIntegrityRefusal("p", undefined), undefined);
+  assert.equal(sourceIntegrityRefusal("p", { git: { policies: "x" } }), undefined, "a non-list is no policy (the CRD schema refuses it anyway)");
 });

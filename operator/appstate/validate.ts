@@ -5,7 +5,9 @@
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../api/conditions.js";
 import { isClusterPermitted, isDestinationPermitted, isSourcePermitted, unscopedClusterMessage, validateProjectSpec, type ClusterRef, type ProjectPolicySpec } from "../engine/project.js";
 import { appNamespaceNotPermittedMessage, isAppNamespacePermitted } from "../engine/namespaces.js";
+import { trackingKey, trackingLabelProblem, type TrackingMethod } from "../engine/tracking.js";
 import type { DestinationResolution } from "../cluster/clusters.js";
+import { sourceIntegrityRefusal } from "./signatures.js";
 import type { ApplicationObject, AppProjectObject } from "./types.js";
 
 export interface ValidationInputs {
@@ -18,6 +20,10 @@ export interface ValidationInputs {
   resolveDestination?: (dest: { server?: string; name?: string }) => DestinationResolution;
   /** Every registered cluster, for permitOnlyProjectScopedClusters; without it only the resolved one counts. */
   clusters?: () => readonly ClusterRef[];
+  /** argocd-cm `application.resourceTrackingMethod` (annotation when unset). */
+  trackingMethod?: TrackingMethod;
+  /** Why argocd-cm `globalProjects` is unreadable: the project's full rules are then unknown. */
+  globalProjectsError?: string | undefined;
 }
 
 export interface ValidationOutcome {
@@ -27,14 +33,13 @@ export interface ValidationOutcome {
 }
 
 /** Problems with the spec that stop any comparison, in Argo's wording where Argo has one. */
-export function validateSpec(
-  app: ApplicationObject,
-  project: (name: string) => AppProjectObject | undefined,
-  controllerNamespace: string,
-  resolveDestination?: ValidationInputs["resolveDestination"],
-  clusters?: ValidationInputs["clusters"],
-): string[] {
+export function validateSpec(inputs: Omit<ValidationInputs, "now">): string[] {
+  const { app, project, controllerNamespace, resolveDestination, clusters } = inputs;
   const problems: string[] = [];
+  const labelProblem = trackingLabelProblem(trackingKey(app.metadata.name ?? "", app.metadata.namespace ?? controllerNamespace, controllerNamespace), inputs.trackingMethod ?? "annotation");
+  if (labelProblem) problems.push(labelProblem);
+  // Fail closed: a global project may carry the deny window or blacklist that matters.
+  if (inputs.globalProjectsError) problems.push(`argocd-cm ${inputs.globalProjectsError}; no application is compared or synced until it is fixed`);
   const projectName = app.spec.project || "default";
   let proj = project(projectName);
   if (!proj) {
@@ -46,6 +51,8 @@ export function validateSpec(
   }
   const policy = (proj?.spec ?? {}) as ProjectPolicySpec;
   if (proj) problems.push(...validateProjectSpec(policy).map((p) => `project ${projectName} is invalid: ${p}`));
+  const integrity = proj && sourceIntegrityRefusal(projectName, (proj.spec as { sourceIntegrity?: unknown } | undefined)?.sourceIntegrity);
+  if (integrity) problems.push(integrity);
   const dest = app.spec.destination;
   if (!dest || (!dest.server && !dest.name)) {
     problems.push("Destination server missing from app spec");
@@ -87,7 +94,7 @@ export function validateSpec(
 
 export function validateApplication(inputs: ValidationInputs): ValidationOutcome {
   const { app } = inputs;
-  const problems = validateSpec(app, inputs.project, inputs.controllerNamespace, inputs.resolveDestination, inputs.clusters);
+  const problems = validateSpec(inputs);
   const previous = app.status?.conditions ?? [];
   const conditions = setConditions(
     previous,

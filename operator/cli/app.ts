@@ -8,6 +8,8 @@ import type { CommandModule } from "../cli.js";
 import { ANNOTATION_REFRESH, FINALIZER_RESOURCES, FINALIZER_RESOURCES_BACKGROUND } from "../api/annotations.js";
 import { API_VERSION, DEFAULT_PROJECT, type Application, type AppProject, type Operation, type OperationState, type SyncWindow } from "../api/index.js";
 import { clientFrom } from "./kube-client.js";
+import { qualifiedLocation } from "./location.js";
+import { virtualProject } from "./project.js";
 import { KubeClient } from "../kube/client.js";
 import { createLogger } from "../runtime/logger.js";
 import { redact } from "../runtime/redact.js";
@@ -94,12 +96,7 @@ interface Ctx { client: KubeClient; ns: string; flags: ParsedFlags }
 
 /** `NAME` in the control namespace, or Argo's qualified `NAMESPACE/NAME` for an app elsewhere. */
 export function appLocation(controlNamespace: string, name: string): { namespace: string; name: string } {
-  const slash = name.indexOf("/");
-  if (slash < 0) return { namespace: controlNamespace, name };
-  const namespace = name.slice(0, slash);
-  const short = name.slice(slash + 1);
-  if (!namespace || !short || short.includes("/")) throw new FlagError(`application "${name}": want NAME or NAMESPACE/NAME`);
-  return { namespace, name: short };
+  return qualifiedLocation("application", controlNamespace, name);
 }
 
 async function getApp(ctx: Ctx, name: string): Promise<Application> {
@@ -206,7 +203,7 @@ async function diff(ctx: Ctx): Promise<number> {
  * operator refuses the operation itself when the project is missing or blocks it.
  */
 async function projectSyncWindows(ctx: Ctx, app: Application): Promise<SyncWindow[] | undefined> {
-  const project = await ctx.client.get<AppProject>(API_VERSION, "AppProject", app.spec.project || DEFAULT_PROJECT, ctx.ns).catch(() => undefined);
+  const project = await virtualProject<AppProject>(ctx.client, ctx.ns, app.spec.project || DEFAULT_PROJECT).catch(() => undefined);
   return project?.spec?.syncWindows;
 }
 

@@ -5,7 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { FlagError } from "../flags.js";
 import { packageRoot } from "../paths.js";
+import { appSetNamespace } from "./appset.js";
+import { qualifiedLocation } from "./location.js";
 import { seedsDir } from "../../test/crds/seeds.js";
 
 const seeds = seedsDir();
@@ -146,4 +149,22 @@ spec:
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("appset NS/NAME and -N: where a named or file ApplicationSet is looked for", () => {
+  assert.deepEqual(qualifiedLocation("ApplicationSet", "argocd", "web"), { namespace: "argocd", name: "web" }, "a bare name is in the default namespace");
+  assert.deepEqual(qualifiedLocation("ApplicationSet", "team-b", "web"), { namespace: "team-b", name: "web" }, "-N makes team-b the default");
+  assert.deepEqual(qualifiedLocation("ApplicationSet", "argocd", "team-a/web"), { namespace: "team-a", name: "web" }, "NS/NAME names its namespace");
+  assert.throws(() => qualifiedLocation("ApplicationSet", "argocd", "a/b/c"), (e: unknown) => e instanceof FlagError && e.message === 'ApplicationSet "a/b/c": want NAME or NAMESPACE/NAME', "two slashes are refused");
+  assert.equal(appSetNamespace("team-a", undefined, "argocd", "web"), "team-a", "a file's metadata.namespace is the set's");
+  assert.equal(appSetNamespace(undefined, "team-b", "argocd", "web"), "team-b", "-N when the file names none");
+  assert.equal(appSetNamespace("", undefined, "argocd", "web"), "argocd", "else the control namespace");
+  assert.equal(appSetNamespace("team-a", "team-a", "argocd", "web"), "team-a", "agreeing file and flag");
+  assert.throws(() => appSetNamespace("team-a", "team-b", "argocd", "web"), (e: unknown) => e instanceof FlagError && e.message === "ApplicationSet web: metadata.namespace team-a differs from --appset-namespace team-b", "a disagreement is refused");
+});
+
+test("appset get NS/NAME with a malformed name fails before reaching a cluster, naming the argument", async () => {
+  const r = await hawser(["get", "team-a/web/x", "--kubeconfig", "/nonexistent/kubeconfig"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /ApplicationSet "team-a\/web\/x": want NAME or NAMESPACE\/NAME/);
 });

@@ -12,6 +12,7 @@ import { parsePolicy, planApplications, planOptionsFrom } from "../appset/apply-
 import { generateApplications, type AppSetLike, type GenerateResult } from "../appset/generate.js";
 import { clusterLookups, ownedBy } from "../controllers/applicationset/reconciler.js";
 import { clientFrom } from "./kube-client.js";
+import { qualifiedLocation } from "./location.js";
 import type { KubeObject } from "../kube/client.js";
 import { goTemplateEngine } from "../appset/gotemplate-wasm.js";
 import { LocalRepoReader } from "../git/local-reader.js";
@@ -37,13 +38,17 @@ Prints the Applications the ApplicationSets in FILE... would generate, without a
 FILE may also hold AppProjects (projects other than "default" must exist), and the ConfigMaps and
 Secrets a plugin generator reads. Exit code 2 on any error, with nothing printed on stdout.
 
-These read a cluster ($KUBECONFIG or --kubeconfig FILE; -n NS, default argocd, is also where
-cluster Secrets, AppProjects and plugin ConfigMaps are read):
-  hawser appset list                 ApplicationSets with their state and owned Application count
-  hawser appset get NAME [-o yaml|json]   conditions and owned Applications
-  hawser appset diff FILE... [--repo URL=PATH]...
-                                     what the controller would create (+), update (~) and delete (-);
-                                     exit 0 when nothing differs, 1 when something does, 2 on error
+These read a cluster ($KUBECONFIG or --kubeconfig FILE; -n NS, default argocd, is the controller's
+namespace, where cluster Secrets, AppProjects and plugin ConfigMaps are read). An ApplicationSet
+outside NS (applicationsetcontroller.namespaces) is named NAMESPACE/NAME, or found with
+-N/--appset-namespace NAMESPACE; its Applications are the ones in its own namespace.
+  hawser appset list [-N NAMESPACE]  ApplicationSets with their state and owned Application count
+  hawser appset get NAME|NAMESPACE/NAME [-N NAMESPACE] [-o yaml|json]
+                                     conditions and owned Applications
+  hawser appset diff FILE... [-N NAMESPACE] [--repo URL=PATH]...
+                                     what the controller would create (+), update (~) and delete (-)
+                                     for each set in FILE (in its metadata.namespace, else -N, else
+                                     NS); exit 0 when nothing differs, 1 when something does, 2 on error
 `;
 
 type Obj = Record<string, unknown>;
@@ -189,7 +194,18 @@ async function generate(args: string[]): Promise<number> {
   return 0;
 }
 
-const normalizeShort = (args: string[]): string[] => args.map((a) => (a === "-o" ? "--output" : a === "-n" ? "--namespace" : a));
+const SHORT: Record<string, string> = { "-o": "--output", "-n": "--namespace", "-N": "--appset-namespace" };
+const normalizeShort = (args: string[]): string[] => args.map((a) => SHORT[a] ?? a);
+
+/**
+ * The namespace an ApplicationSet from a file is compared in: its own metadata.namespace, else
+ * -N, else the control namespace; a file and a -N that disagree are refused rather than guessed.
+ */
+export function appSetNamespace(fileNamespace: unknown, flagNamespace: string | undefined, controlNamespace: string, name: string): string {
+  const own = typeof fileNamespace === "string" && fileNamespace !== "" ? fileNamespace : undefined;
+  if (own && flagNamespace && own !== flagNamespace) throw new FlagError(`ApplicationSet ${name}: metadata.namespace ${own} differs from --appset-namespace ${flagNamespace}`);
+  return own ?? flagNamespace ?? controlNamespace;
+}
 
 interface LiveAppSet extends KubeObject {
   spec: Record<string, unknown>;
@@ -205,11 +221,12 @@ function state(set: LiveAppSet): string {
 }
 
 async function list(args: string[]): Promise<number> {
-  const flags = parseFlags(normalizeShort(args), { values: ["kubeconfig", "namespace"] });
-  const ns = flagValue(flags, "namespace") ?? "argocd";
+  const flags = parseFlags(normalizeShort(args), { values: ["kubeconfig", "namespace", "appset-namespace"] });
+  const ns = flagValue(flags, "appset-namespace") ?? flagValue(flags, "namespace") ?? "argocd";
   const client = clientFrom(flags);
   try {
     const sets = (await client.list<LiveAppSet>(API_VERSION, "ApplicationSet", { namespace: ns })).items;
+    // A set's Applications live in its own namespace (the controller lists them there too).
     const apps = (await client.list(API_VERSION, "Application", { namespace: ns })).items;
     const rows = [["NAME", "STATE", "APPLICATIONS"], ...sets.map((s) => [s.metadata.name ?? "", state(s), String(ownedBy(apps, s.metadata.uid ?? "").length)])];
     const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -221,10 +238,10 @@ async function list(args: string[]): Promise<number> {
 }
 
 async function get(args: string[]): Promise<number> {
-  const flags = parseFlags(normalizeShort(args), { values: ["kubeconfig", "namespace", "output"] });
-  const name = flags.positional[0];
-  if (!name || flags.positional.length > 1) throw new FlagError("get wants exactly one ApplicationSet name");
-  const ns = flagValue(flags, "namespace") ?? "argocd";
+  const flags = parseFlags(normalizeShort(args), { values: ["kubeconfig", "namespace", "output", "appset-namespace"] });
+  const arg = flags.positional[0];
+  if (!arg || flags.positional.length > 1) throw new FlagError("get wants exactly one ApplicationSet name");
+  const { namespace: ns, name } = qualifiedLocation("ApplicationSet", flagValue(flags, "appset-namespace") ?? flagValue(flags, "namespace") ?? "argocd", arg);
   const client = clientFrom(flags);
   try {
     const set = await client.get<LiveAppSet>(API_VERSION, "ApplicationSet", name, ns);
@@ -246,7 +263,7 @@ async function get(args: string[]): Promise<number> {
 }
 
 async function diff(args: string[]): Promise<number> {
-  const flags = parseFlags(normalizeShort(args), { values: ["kubeconfig", "namespace"], repeatable: ["repo", "generator-dir"] });
+  const flags = parseFlags(normalizeShort(args), { values: ["kubeconfig", "namespace", "appset-namespace"], repeatable: ["repo", "generator-dir"] });
   if (flags.positional.length === 0) throw new FlagError("no ApplicationSet file given");
   const ns = flagValue(flags, "namespace") ?? "argocd";
   const inputs: Inputs = { appSets: [], projects: new Set(), clusters: [], configMaps: new Map(), secrets: new Map() };
@@ -260,10 +277,11 @@ async function diff(args: string[]): Promise<number> {
   let changed = false;
   let failed = false;
   try {
-    const apps = (await client.list(API_VERSION, "Application", { namespace: ns })).items;
     for (const appSet of inputs.appSets) {
       const name = appSet.metadata.name ?? "";
-      const result = await generateApplications({ metadata: { name, namespace: ns }, spec: appSet.spec }, {
+      const setNs = appSetNamespace(appSet.metadata.namespace, flagValue(flags, "appset-namespace"), ns, name);
+      // Cluster Secrets, projects and plugin inputs come from the control namespace, as in the controller.
+      const result = await generateApplications({ metadata: { name, namespace: setNs }, spec: appSet.spec }, {
         ...clusterLookups(client, ns),
         registry,
         loadEngine: goTemplateEngine,
@@ -275,12 +293,12 @@ async function diff(args: string[]): Promise<number> {
         failed = true;
         continue;
       }
-      const live = await client.get<LiveAppSet>(API_VERSION, "ApplicationSet", name, ns);
-      const owned = live ? ownedBy(apps, live.metadata.uid ?? "") : [];
+      const live = await client.get<LiveAppSet>(API_VERSION, "ApplicationSet", name, setNs);
+      const owned = live ? ownedBy((await client.list(API_VERSION, "Application", { namespace: setNs })).items, live.metadata.uid ?? "") : [];
       const current = owned.map((a) => ({ metadata: { ...a.metadata, name: a.metadata.name ?? "" }, spec: isRecord(a.spec) ? a.spec : {} }));
       const plan = await planApplications(result.applications, current, parsePolicy(isRecord(appSet.spec.syncPolicy) ? appSet.spec.syncPolicy.applicationsSync : undefined), planOptionsFrom(appSet.spec));
       const lines = [...plan.create.map((a) => `+ ${a.metadata.name}`), ...plan.update.map((a) => `~ ${a.metadata.name}`), ...plan.delete.map((n) => `- ${n}`)];
-      process.stdout.write(`ApplicationSet ${ns}/${name}${live ? "" : " (not in the cluster)"}: ${lines.length === 0 ? "no changes" : `${lines.length} change(s)`}\n`);
+      process.stdout.write(`ApplicationSet ${setNs}/${name}${live ? "" : " (not in the cluster)"}: ${lines.length === 0 ? "no changes" : `${lines.length} change(s)`}\n`);
       for (const l of lines) process.stdout.write(`  ${l}\n`);
       changed ||= lines.length > 0;
     }

@@ -1,8 +1,9 @@
 // `hawser proj ...`: AppProjects in a cluster, the way `argocd proj ...` shows them, read through
 // the Kubernetes API alone.
 import type { CommandModule } from "../cli.js";
-import { API_VERSION, type AppProject } from "../api/index.js";
+import type { AppProject } from "../api/index.js";
 import { clientFrom } from "./kube-client.js";
+import { virtualProject } from "./project.js";
 import { redact } from "../runtime/redact.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { errorMessage } from "../util/index.js";
@@ -45,7 +46,7 @@ async function windowsList(args: string[]): Promise<number> {
   try {
     let project: AppProject | undefined;
     try {
-      project = await client.get<AppProject>(API_VERSION, "AppProject", name, ns);
+      project = await virtualProject<AppProject>(client, ns, name);
     } catch (err) {
       throw new Error(`reading AppProject ${ns}/${name}: ${errorMessage(err)}`);
     }

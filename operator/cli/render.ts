@@ -93,6 +93,11 @@ export class MappedRepoSource implements RepoSource {
     }
     return this.inner.readFile(this.url(repoURL), commit, path, opts);
   }
+  verifyCommit(repoURL: string, commit: string, opts: { gnupgHome: string; signal?: AbortSignal }): Promise<string> {
+    if (this.local(repoURL)) return Promise.reject(new Error("a --local directory has no commit whose signature could be verified"));
+    if (!this.inner.verifyCommit) return Promise.reject(new Error("this repository source cannot verify commit signatures"));
+    return this.inner.verifyCommit(this.url(repoURL), commit, opts);
+  }
   credentialsFor(repoURL: string): RepoCredentials | undefined {
     if (repoURL === LOCAL_URL) return undefined;
     return this.inner.credentialsFor?.(this.url(repoURL));

@@ -1,6 +1,7 @@
 // AppProject policy, as Argo CD enforces it: which repositories an Application may use, which
 // destinations it may deploy to, and which kinds of resources it may create. Pure functions over
 // the project spec; the controllers call them before comparing and before every sync task.
+import type { DestinationServiceAccount } from "./impersonation.js";
 import { gobwasMatch } from "../util/glob.js";
 
 export interface ProjectDestination { server?: string; name?: string; namespace?: string }
@@ -16,6 +17,8 @@ export interface ProjectPolicySpec {
   permitOnlyProjectScopedClusters?: boolean;
   /** Namespaces outside the control namespace whose Applications may use the project (engine/namespaces.ts). */
   sourceNamespaces?: string[];
+  /** Service accounts a sync impersonates, per destination (engine/impersonation.ts). */
+  destinationServiceAccounts?: DestinationServiceAccount[];
 }
 
 /** A registered destination cluster; `project` is set when its cluster Secret scopes it to one. */

@@ -3,6 +3,7 @@
 // `resource.customizations.<type>.<group_Kind>` keys), resource.compareoptions and
 // resource.exclusions/inclusions. Problems are collected in `errors` rather than thrown, so one bad
 // key does not disable the others (the controller reports them as a condition).
+import { parseGlobalProjects, type GlobalProjectSetting } from "./global-projects.js";
 import { parse } from "yaml";
 import { gobwasMatch } from "../util/glob.js";
 import { parseGoDuration } from "./sync/duration.js";
@@ -67,6 +68,10 @@ export interface ArgoSettings {
   inClusterError?: string;
   /** `application.sync.impersonation.enabled`: syncs run as the project's destinationServiceAccounts. */
   syncImpersonationEnabled: boolean;
+  /** `globalProjects`: projects lending parts of their spec to label-selected projects (engine/global-projects.ts). */
+  globalProjects: GlobalProjectSetting[];
+  /** Why `globalProjects` could not be read; every app is then refused (its project's rules are unknown). */
+  globalProjectsError?: string;
   errors: string[];
 }
 
@@ -79,7 +84,7 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
 export function defaultSettings(): ArgoSettings {
   return {
     resourceOverrides: new Map(), compareOptions: { ...DEFAULT_COMPARE_OPTIONS }, resourceExclusions: [], resourceInclusions: [],
-    trackingMethod: "annotation", instanceLabelKey: "app.kubernetes.io/instance", inClusterEnabled: true, syncImpersonationEnabled: false, errors: [],
+    trackingMethod: "annotation", instanceLabelKey: "app.kubernetes.io/instance", inClusterEnabled: true, syncImpersonationEnabled: false, globalProjects: [], errors: [],
   };
 }
 
@@ -185,6 +190,15 @@ export function parseArgoSettings(data: Record<string, string> | undefined): Arg
     }
   }
   if (d["application.instanceLabelKey"]?.trim()) settings.instanceLabelKey = d["application.instanceLabelKey"].trim();
+  if (d.globalProjects?.trim()) {
+    const yamlErrors: string[] = [];
+    const parsed = parseGlobalProjects(parseYaml(d.globalProjects, "globalProjects", yamlErrors));
+    const error = yamlErrors[0] ?? parsed.error;
+    if (error) {
+      settings.globalProjectsError = error;
+      errors.push(error);
+    } else settings.globalProjects = parsed.entries;
+  }
   const get = (key: string): ResourceOverride => {
     let o = overrides.get(key);
     if (!o) overrides.set(key, (o = {}));

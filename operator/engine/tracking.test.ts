@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { managingApp, trackedBy, trackingId, trackingKey } from "./tracking.js";
+import { LABEL_VALUE_MAX_LENGTH, managingApp, trackedBy, trackingId, trackingKey, trackingLabelProblem, trackingLabelValue } from "./tracking.js";
 import type { KubeObject } from "../api/object.js";
 
 const deploy = (annotations: Record<string, string> = {}, labels: Record<string, string> = {}): KubeObject => ({
@@ -52,4 +52,28 @@ test("an object another object owns is never an app's managed resource, whatever
     assert.equal(managingApp(job([{ ...cronJobRef, controller: false }]), method, "app.kubernetes.io/instance"), undefined, `${method}: a non-controller owner counts too`);
     assert.equal(trackedBy(job([cronJobRef]), method, "app.kubernetes.io/instance"), "guestbook", `${method}: its tracking data is still read as such`);
   }
+});
+
+test("label tracking refuses a tracking key longer than a label value may be; other methods do not", () => {
+  const ns = "team-platform-observability";
+  const name = "prometheus-operator-crds-x"; // `${ns}_${name}` is 54 characters: fits
+  assert.equal(trackingLabelProblem(`${ns}_${name}`, "label"), undefined);
+  const long = `${ns}_${name}-with-a-long-suffix`; // 73 characters
+  const problem = trackingLabelProblem(long, "label");
+  assert.ok(problem, "a 73-character key cannot be a label value");
+  assert.match(problem, /73 characters long/);
+  assert.match(problem, /application\.resourceTrackingMethod 'label'/);
+  assert.match(problem, /limits to 63 characters/);
+  assert.equal(trackingLabelProblem("x".repeat(LABEL_VALUE_MAX_LENGTH), "label"), undefined, "exactly 63 characters fit");
+  assert.ok(trackingLabelProblem("x".repeat(LABEL_VALUE_MAX_LENGTH + 1), "label"), "64 characters do not");
+  assert.equal(trackingLabelProblem(long, "annotation"), undefined, "annotation tracking sets no label");
+  assert.equal(trackingLabelProblem(long, "annotation+label"), undefined, "annotation+label cuts the informational label instead");
+});
+
+test("annotation+label cuts a long key to 63 characters without a trailing - _ or .; label keeps it whole", () => {
+  const key = `${"a".repeat(60)}-_.bcdef`; // 68 characters; the cut at 63 ends in "-_."
+  assert.equal(trackingLabelValue(key, "annotation+label"), "a".repeat(60));
+  assert.equal(trackingLabelValue(`team_${"b".repeat(70)}`, "annotation+label"), `team_${"b".repeat(58)}`);
+  assert.equal(trackingLabelValue("team-a_web", "annotation+label"), "team-a_web", "a short key is the label value as is");
+  assert.equal(trackingLabelValue(key, "label"), key, "label tracking never cuts (validation refuses instead)");
 });

@@ -13,6 +13,31 @@ export function trackingKey(appName: string, appNamespace: string, controllerNam
   return appNamespace === controllerNamespace ? appName : `${appNamespace}_${appName}`;
 }
 
+/** Kubernetes' limit on a label value, which the instance label's value (the tracking key) must keep. */
+export const LABEL_VALUE_MAX_LENGTH = 63;
+
+/**
+ * The instance label's value for a tracking key. With `annotation+label` the label is only
+ * informational (the annotation decides), so Argo cuts a long key to 63 characters and drops
+ * trailing `-`, `_` and `.`, which a label value may not end with; `label` tracking cannot cut
+ * the key (it identifies the app), see trackingLabelProblem.
+ */
+export function trackingLabelValue(key: string, method: TrackingMethod): string {
+  if (method !== "annotation+label" || key.length <= LABEL_VALUE_MAX_LENGTH) return key;
+  return key.slice(0, LABEL_VALUE_MAX_LENGTH).replace(/[-_.]+$/, "");
+}
+
+/**
+ * Why an app cannot be tracked by label: its tracking key (`name`, or `namespace_name` outside the
+ * control namespace) is longer than a label value may be. Undefined when it can, or when the
+ * method does not rely on the label. Nothing of such an app may be applied: every object would be
+ * refused by the apiserver, or worse, some would be applied and others not.
+ */
+export function trackingLabelProblem(key: string, method: TrackingMethod): string | undefined {
+  if (method !== "label" || key.length <= LABEL_VALUE_MAX_LENGTH) return undefined;
+  return `application tracking key '${key}' is ${key.length} characters long, but application.resourceTrackingMethod 'label' stores it in a label value, which Kubernetes limits to ${LABEL_VALUE_MAX_LENGTH} characters; shorten the application's name or namespace, or use annotation tracking`;
+}
+
 /** Argo's tracking annotation value: `<app>:<group>/<kind>:<namespace>/<name>`. */
 export function trackingId(key: string, obj: { apiVersion: string; kind: string; metadata: { namespace?: string; name?: string } }): string {
   const { group } = splitApiVersion(obj.apiVersion);

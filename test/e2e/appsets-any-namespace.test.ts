@@ -5,10 +5,13 @@
 // writes nothing and says why; a set outside the configured namespaces is not touched.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { stringify } from "yaml";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
-import { API, IN_CLUSTER, createWorld } from "../support/world.js";
+import { API, IN_CLUSTER, createWorld, showRun } from "../support/world.js";
 
 interface Condition { type?: string; status?: string; message?: string }
 
@@ -64,6 +67,41 @@ test("appsets in any namespace: Applications stay in the set's namespace, for pr
       assert.equal(cm?.metadata.annotations?.["argocd.argoproj.io/tracking-id"], `${teamA}_web-one:/ConfigMap:${destA}/web-config`, "tracked by team-a's app");
     }, { timeoutMs: 120_000, message: "team-a/web-one synced" });
     assert.equal(await client.get(API, "Application", "web-one", ns), undefined, "nothing in the control namespace the template asked for");
+  });
+
+  await t.test("hawser appset list -N, get NS/NAME and diff find the set in team-a and its Applications there", async () => {
+    const listed = await w.hawserAppSet("list", "-N", teamA);
+    assert.equal(listed.code, 0, showRun(listed));
+    assert.match(listed.stdout, /^web\s+UpToDate\s+1$/m, `web in team-a owns web-one: ${showRun(listed)}`);
+    const controlList = await w.hawserAppSet("list");
+    assert.equal(controlList.code, 0, showRun(controlList));
+    assert.doesNotMatch(controlList.stdout, /^web\s/m, "without -N only the control namespace is listed");
+    const got = await w.hawserAppSet("get", `${teamA}/web`);
+    assert.equal(got.code, 0, showRun(got));
+    assert.match(got.stdout, new RegExp(`Namespace:\\s+${teamA}\n`), showRun(got));
+    assert.match(got.stdout, /Applications:\n {2}web-one/, showRun(got));
+    const missing = await w.hawserAppSet("get", "web");
+    assert.equal(missing.code, 2, "a bare name is looked for in the control namespace");
+    assert.match(missing.stderr, new RegExp(`ApplicationSet ${ns}/web not found`), showRun(missing));
+    const dir = mkdtempSync(join(tmpdir(), "hawser-appset-ns-"));
+    try {
+      const file = join(dir, "web.yaml");
+      writeFileSync(file, stringify(appSet("web", teamA, "teams")));
+      const same = await w.hawserAppSet("diff", file);
+      assert.equal(same.code, 0, showRun(same));
+      assert.match(same.stdout, new RegExp(`ApplicationSet ${teamA}/web: no changes`), showRun(same));
+      const more = appSet("web", teamA, "teams");
+      (more.spec as { generators: Array<{ list: { elements: unknown[] } }> }).generators[0]!.list.elements.push({ env: "two" });
+      writeFileSync(file, stringify(more));
+      const changed = await w.hawserAppSet("diff", file);
+      assert.equal(changed.code, 1, showRun(changed));
+      assert.match(changed.stdout, /1 change\(s\)\n {2}\+ web-two/, showRun(changed));
+      const clash = await w.hawserAppSet("diff", file, "-N", outside);
+      assert.equal(clash.code, 2, showRun(clash));
+      assert.match(clash.stderr, new RegExp(`metadata.namespace ${teamA} differs from --appset-namespace ${outside}`), showRun(clash));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   await t.test("a set whose project does not admit team-a writes nothing and says why", async () => {

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { KubeClient } from "../../operator/kube/client.js";
 import { loadKubeConfig } from "../../operator/operator.js";
+import { packageRoot } from "../../operator/paths.js";
 import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
 import { startGitServer } from "../support/git-server.js";
@@ -98,6 +99,12 @@ test("projects with signatureKeys sync only commits signed by an allowed key", a
   assert.equal(await liveValue(), "good", "the signed commit's ConfigMap is applied");
 
   const refresh = (): Promise<unknown> => client.patch({ apiVersion: API, kind: "Application", name: "s", namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } });
+  /** `hawser app diff s` as a user runs it (the operator's installation id is its namespace). */
+  const cliDiff = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", "diff", "s", ...args, "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
+      { cwd: packageRoot(), encoding: "utf8", env: { ...process.env, HAWSER_INSTALLATION_ID: ns } },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
+  });
   const refusedWith = async (message: string): Promise<void> => {
     await refresh();
     await eventually(async () => {
@@ -116,6 +123,11 @@ test("projects with signatureKeys sync only commits signed by an allowed key", a
       assert.equal(o?.message, `ComparisonError: ${message}`, "the operation says why");
     }, { timeoutMs: 60_000 });
     assert.equal(await liveValue(), "good", "nothing of the refused commit was applied");
+    // `hawser app diff` refuses the same commit with the same words (one pipeline, one check).
+    const diff = await cliDiff();
+    assert.equal(diff.code, 2, `the CLI diff fails: ${JSON.stringify(diff)}`);
+    assert.ok(diff.stderr.includes(message), `and names the refusal: ${diff.stderr}`);
+    assert.equal(diff.stdout, "", "no diff is printed for a refused commit");
   };
 
   const unsigned = await push("unsigned");
@@ -134,4 +146,25 @@ test("projects with signatureKeys sync only commits signed by an allowed key", a
     assert.ok(!s.conditions?.some((c) => c.type === "ComparisonError"), `no ComparisonError left: ${JSON.stringify(s.conditions)}`);
   }, { timeoutMs: 90_000 });
   assert.equal(await liveValue(), "again", "the newly signed commit is applied");
+  const clean = await cliDiff();
+  assert.equal(clean.code, 0, `the CLI diff of the signed, synced commit passes verification and finds nothing: ${JSON.stringify(clean)}`);
+  const local = await mkdtemp(join(tmpdir(), "hawser-gpg-local-"));
+  t.after(() => rm(local, { recursive: true, force: true }));
+  await writeFile(join(local, "cm.yaml"), cm("local"));
+  const fromLocal = await cliDiff("--local", local);
+  assert.equal(fromLocal.code, 2, `--local is refused for a project requiring signatures: ${JSON.stringify(fromLocal)}`);
+  assert.match(fromLocal.stderr, /AppProject signed requires signed commits \(signatureKeys\), and a --local directory has no commit to verify/);
+
+  // sourceIntegrity's per-repository policies are not implemented: a project setting one is
+  // refused as a whole (controller and CLI), rather than rendering commits it did not verify.
+  const integrity = "AppProject signed: spec.sourceIntegrity.git.policies is not supported by Hawser yet, so its signature policies cannot be enforced; use spec.signatureKeys (GPG verification of each target commit) instead, or remove the policies";
+  await client.patch({ apiVersion: API, kind: "AppProject", name: "signed", namespace: ns }, { spec: { sourceIntegrity: { git: { policies: [{ repos: [{ url: "*" }], gpg: { mode: "head", keys: [allowed.keyID] } }] } } } });
+  await refresh();
+  await eventually(async () => {
+    const c = (await status()).conditions?.find((x) => x.type === "InvalidSpecError");
+    assert.equal(c?.message, integrity, `the app is refused, naming the field: ${JSON.stringify((await status()).conditions)}`);
+  }, { timeoutMs: 60_000 });
+  const refusedDiff = await cliDiff();
+  assert.equal(refusedDiff.code, 2, `the CLI diff fails too: ${JSON.stringify(refusedDiff)}`);
+  assert.ok(refusedDiff.stderr.includes(integrity), `with the same message: ${refusedDiff.stderr}`);
 });

@@ -105,6 +105,31 @@ test("sync impersonation: the team's service account and Kubernetes RBAC decide 
     assert.equal(await exists(RBAC, "ClusterRole", clusterRoleName), false, "the ClusterRole does not exist");
   });
 
+  // The server-side diff's dry run goes as the same service account (as in Argo): the team may not
+  // create a ClusterRole, so even the dry run of one is Forbidden, and the comparison says so.
+  const ssdApp = (name: string): KubeObject => {
+    const { operation: _none, ...rest } = app(name, "team", "role");
+    return { ...rest, metadata: { ...rest.metadata, annotations: { "argocd.argoproj.io/compare-options": "ServerSideDiff=true" } } };
+  };
+  const comparisonError = async (name: string): Promise<string | undefined> =>
+    ((await client.get(API, "Application", name, ns))?.status as { conditions?: Array<{ type?: string; message?: string }> } | undefined)?.conditions?.find((c) => c.type === "ComparisonError")?.message;
+
+  await t.test("the server-side diff's dry run runs as the team's service account too", async () => {
+    // A server-side diff dry-runs only objects that exist: an admin's ClusterRole of that name,
+    // with other rules, which the team may not patch.
+    await client.create({ apiVersion: RBAC, kind: "ClusterRole", metadata: { name: clusterRoleName }, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }] });
+    await client.create(ssdApp("role-ssd"));
+    await eventually(async () => {
+      const message = await comparisonError("role-ssd");
+      assert.match(message ?? "", /forbidden/i, `the dry run is Forbidden: ${message}`);
+      assert.ok((message ?? "").includes(`User "${user}"`), `as the service account: ${message}`);
+    }, { timeoutMs: 90_000, message: "role-ssd's server-side diff refused" });
+    const live = await client.get(RBAC, "ClusterRole", clusterRoleName);
+    assert.deepEqual((live as { rules?: unknown } | undefined)?.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }], "a dry run changes nothing");
+    await client.delete({ apiVersion: RBAC, kind: "ClusterRole", name: clusterRoleName });
+    await eventually(async () => assert.equal(await exists(RBAC, "ClusterRole", clusterRoleName), false, "the admin's ClusterRole is gone again"), { timeoutMs: 30_000 });
+  });
+
   await t.test("an app whose project has no matching destinationServiceAccounts entry fails with Argo's message and writes nothing", async () => {
     await client.delete({ apiVersion: "v1", kind: "ConfigMap", name: "team-config", namespace: teamNs });
     await client.create(app("unmapped", "unmapped", "config"));
@@ -126,5 +151,13 @@ test("sync impersonation: the team's service account and Kubernetes RBAC decide 
     }
     assert.equal(state?.phase, "Succeeded", `synced: ${JSON.stringify(state)}`);
     assert.equal(await exists(RBAC, "ClusterRole", clusterRoleName), true, "the ClusterRole was created");
+    // And the server-side diff, now the controller's own, compares the ClusterRole without error.
+    await eventually(async () => {
+      await client.patch({ apiVersion: API, kind: "Application", name: "role-ssd", namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } });
+      const message = await comparisonError("role-ssd");
+      assert.equal(message, undefined, `no ComparisonError: ${message}`);
+      const sync = ((await client.get(API, "Application", "role-ssd", ns))?.status as { sync?: { status?: string } } | undefined)?.sync?.status;
+      assert.ok(sync === "Synced" || sync === "OutOfSync", `compared: ${sync}`);
+    }, { timeoutMs: 90_000, message: "role-ssd compared as the controller" });
   });
 });

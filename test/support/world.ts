@@ -111,6 +111,8 @@ export interface World {
   refresh(name: string, kind?: "normal" | "hard"): Promise<void>;
   /** Runs `hawser app <args>` as a user would, against this world's cluster and namespace. */
   readonly hawserApp: (...args: string[]) => Promise<CliRun>;
+  /** Runs `hawser appset <args>` likewise. */
+  readonly hawserAppSet: (...args: string[]) => Promise<CliRun>;
 }
 
 /** A CliRun in full, for assertion messages. */
@@ -149,6 +151,16 @@ export async function createWorld(t: TestContext, opts: WorldOptions): Promise<W
   const remote = opts.remoteCluster ? await startRemote(client, ns, opts.remoteCluster.name, started) : undefined;
 
   const defaultArgs = opts.operatorArgs ?? [];
+  const hawser = (command: string, args: string[]): Promise<CliRun> => new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", command, ...args, "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
+      // The test operator marks its objects with installation id = its namespace; the CLI must match.
+      { cwd: root, encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env, HAWSER_INSTALLATION_ID: ns } },
+      (err, stdout, stderr) => {
+        const run = { code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr };
+        if (process.env.HAWSER_TEST_VERBOSE) process.stderr.write(`$ hawser ${command} ${args.join(" ")}\n${showRun(run)}\n`);
+        resolve(run);
+      });
+  });
   const world: World = {
     id, ns, cluster, client, git, initialCommits, remote, operators,
     get op(): OperatorProcess {
@@ -194,16 +206,8 @@ export async function createWorld(t: TestContext, opts: WorldOptions): Promise<W
     async refresh(name, kind = "normal") {
       await client.patch({ apiVersion: API, kind: "Application", name, namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": kind } } });
     },
-    hawserApp: (...args) => new Promise((resolve) => {
-      execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", ...args, "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
-        // The test operator marks its objects with installation id = its namespace; the CLI must match.
-        { cwd: root, encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env, HAWSER_INSTALLATION_ID: ns } },
-        (err, stdout, stderr) => {
-          const run = { code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr };
-          if (process.env.HAWSER_TEST_VERBOSE) process.stderr.write(`$ hawser app ${args.join(" ")}\n${showRun(run)}\n`);
-          resolve(run);
-        });
-    }),
+    hawserApp: (...args) => hawser("app", args),
+    hawserAppSet: (...args) => hawser("appset", args),
   };
   if (opts.beforeOperator) await opts.beforeOperator(world);
   if (opts.startOperator !== false) await world.startOperator();

@@ -8,12 +8,17 @@ import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { stringify } from "yaml";
 import { builtinPlugins } from "../../../plugins/index.js";
-import { ARGO_API_VERSION, LABEL_SECRET_TYPE } from "../../api/annotations.js";
+import { LABEL_SECRET_TYPE } from "../../api/annotations.js";
 import type { Application } from "../../api/index.js";
 import { ListedLiveView } from "../../appstate/live.js";
 import { compareApp, renderTarget } from "../../appstate/pipeline.js";
-import { parseAppStateSettings } from "../../appstate/settings.js";
-import type { ApplicationObject } from "../../appstate/types.js";
+import { parseAppStateSettings, type AppStateSettings } from "../../appstate/settings.js";
+import { signatureCheck, sourceIntegrityRefusal } from "../../appstate/signatures.js";
+import type { ApplicationObject, AppProjectObject } from "../../appstate/types.js";
+import type { AppProjectSpec } from "../../api/index.js";
+import { GpgKeyring } from "../../git/gpg.js";
+import type { RenderOutput } from "../../render/index.js";
+import { isRecord } from "../../util/index.js";
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../../cluster/clusters.js";
 import { maskSecrets, unifiedDiff, type JsonObject } from "../../engine/diff/index.js";
 import type { ProjectPolicySpec } from "../../engine/project.js";
@@ -24,6 +29,7 @@ import { checkFileSize, type Checkout, type ReadFileOptions, type RepoSource } f
 import { KubeClient, type KubeObject } from "../../kube/client.js";
 import { RenderCache } from "../../render/index.js";
 import type { Logger } from "../../runtime/logger.js";
+import { virtualProject } from "../project.js";
 import { MappedRepoSource } from "../render.js";
 
 const LOCAL_REVISION = "local";
@@ -144,6 +150,36 @@ async function compareWithCluster(input: LiveDiffInput, app: Application, repos:
   }
 }
 
+/**
+ * The app's target, rendered as the controller renders it: when the project requires signed
+ * commits (signatureKeys), each commit is verified against argocd-gpg-keys-cm first with the
+ * controller's check (appstate/signatures.ts), and a refused one fails the diff with the
+ * controller's ComparisonError message; a --local directory, having no commit, is refused.
+ */
+async function renderVerified(input: LiveDiffInput, app: ApplicationObject, project: AppProjectObject, repos: RepoSource, view: ListedLiveView, settings: AppStateSettings): Promise<RenderOutput> {
+  const projectName = project.metadata.name ?? "";
+  const signatureKeys = (project.spec as AppProjectSpec | undefined)?.signatureKeys;
+  // As the controller: policies Hawser cannot enforce refuse the comparison.
+  const integrity = sourceIntegrityRefusal(projectName, (project.spec as AppProjectSpec | undefined)?.sourceIntegrity);
+  if (integrity) throw new Error(`application ${app.metadata.name ?? ""}: ${integrity}`);
+  const keyring = new GpgKeyring();
+  try {
+    const gnupgHome = async (): Promise<string> => {
+      const keys = await input.client.get("v1", "ConfigMap", "argocd-gpg-keys-cm", input.namespace);
+      return keyring.home(keys && isRecord(keys.data) ? Object.fromEntries(Object.entries(keys.data).filter((e): e is [string, string] => typeof e[1] === "string")) : {});
+    };
+    const verifyCommit = signatureCheck({ name: projectName, signatureKeys }, repos, gnupgHome);
+    if (verifyCommit && input.local) {
+      throw new Error(`application ${app.metadata.name ?? ""}: AppProject ${projectName} requires signed commits (signatureKeys), and a --local directory has no commit to verify`);
+    }
+    return await renderTarget(app, view, { repos, settings, cache: new RenderCache(), log: input.log }, {
+      ...(input.revision && !input.local ? { revisions: [input.revision] } : {}), ...(verifyCommit ? { verifyCommit } : {}),
+    });
+  } finally {
+    await keyring.close();
+  }
+}
+
 async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSource, client: KubeClient, cluster: ClusterEntry): Promise<LiveDiffResult> {
   const namespace = input.namespace;
   const appObj = app as unknown as ApplicationObject;
@@ -151,16 +187,18 @@ async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSour
   const cm = await input.client.get("v1", "ConfigMap", "argocd-cm", namespace);
   const settings = parseAppStateSettings(cm, { ...(input.installationID ? { installationID: input.installationID } : {}), plugins: builtinPlugins() });
   const projectName = app.spec.project || "default";
-  const project = await input.client.get(ARGO_API_VERSION, "AppProject", projectName, namespace);
+  const project = await virtualProject(input.client, namespace, projectName, cm);
   // Fail closed as the controller does: without the project no live object is the app's.
   if (!project) throw new Error(`application ${app.metadata.name ?? ""}: ${missingProjectMessage(projectName)}`);
   const view = new ListedLiveView({ server: cluster.server, name: cluster.name }, client, {
     method: settings.argo.trackingMethod, labelKey: settings.argo.instanceLabelKey, ...(settings.argo.installationID ? { installationID: settings.argo.installationID } : {}),
   });
-  const rendered = await renderTarget(appObj, view, { repos, settings, cache: new RenderCache(), log: input.log }, input.revision && !input.local ? { revisions: [input.revision] } : {});
+  const rendered = await renderVerified(input, appObj, project, repos, view, settings);
   const cmp = await compareApp(appObj, rendered.manifests, view, {
     controllerNamespace: namespace, settings, project: project.spec as ProjectPolicySpec | undefined,
     serverSideDiffDefault: input.serverSideDiff === true,
+    // Under sync impersonation the dry runs go as the project's service account, as the controller's.
+    clientAs: (user) => client.asUser(user),
   });
   const warnings = [...rendered.warnings];
   if (cmp.excluded.length > 0) warnings.push(`resources of excluded kinds are not compared: ${cmp.excluded.join(", ")}`);

@@ -10,7 +10,7 @@
 // RepoSource and an EventSink. The unit tests drive the reconcilers through the same interfaces
 // over an in-memory fake cluster (test/support/fake-cluster.ts).
 import type { RenderOutput } from "../../render/index.js";
-import { compareApp, permittedLiveObjects, renderTarget, appTrackingKey } from "../../appstate/pipeline.js";
+import { compareApp, permittedLiveObjects, renderTarget, appTrackingKey, syncImpersonation } from "../../appstate/pipeline.js";
 import type { CompareResult } from "../../appstate/compare.js";
 import type { Kind } from "../../appstate/live.js";
 import type { SettingsCache } from "../../appstate/settings.js";
@@ -28,7 +28,7 @@ import type { CustomizationTree } from "../../lua/customizations.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
-import { serviceAccountToImpersonate, type DestinationServiceAccount } from "../../engine/impersonation.js";
+import { globalProjectsFor, withGlobalProjects } from "../../engine/global-projects.js";
 import { appNamespaceNotPermittedMessage, isAppNamespacePermitted } from "../../engine/namespaces.js";
 import { missingProjectMessage } from "../../engine/sync/validate.js";
 import type { Destination, DestinationClient, DestinationProvider } from "./destinations.js";
@@ -110,7 +110,7 @@ export class AppContext {
    * cascade deletion) runs under its rules.
    */
   projectOf(app: ApplicationObject): AppProjectObject | undefined {
-    const project = this.projects.get(`${this.opts.namespace}/${app.spec.project || "default"}`);
+    const project = this.project(app.spec.project || "default");
     if (!project) return undefined;
     const sourceNamespaces = (project.spec as AppProjectSpec | undefined)?.sourceNamespaces;
     return isAppNamespacePermitted(sourceNamespaces, app.metadata.namespace, this.opts.namespace) ? project : undefined;
@@ -124,8 +124,17 @@ export class AppContext {
       : missingProjectMessage(name);
   }
 
-  /** Looks up a project by name in the control namespace. */
-  project = (name: string): AppProjectObject | undefined => this.projects.get(`${this.opts.namespace}/${name}`);
+  /**
+   * Looks up a project by name in the control namespace, as Argo's virtual project: with the
+   * fields its argocd-cm globalProjects lend it appended, so every rule (sources, destinations,
+   * kinds, sync windows, impersonation) sees them.
+   */
+  project = (name: string): AppProjectObject | undefined => {
+    const stored = (n: string): AppProjectObject | undefined => this.projects.get(`${this.opts.namespace}/${n}`);
+    const project = stored(name);
+    if (!project) return undefined;
+    return withGlobalProjects(project, globalProjectsFor(project, this.settings.get().argo.globalProjects, stored));
+  };
 
   trackingKeyOf(app: ApplicationObject): string {
     return appTrackingKey(app, this.opts.namespace);
@@ -142,11 +151,8 @@ export class AppContext {
    * controller's own. Reads stay on the controller's identity either way.
    */
   syncWriter(app: ApplicationObject, dest: Destination): SyncWriter {
-    if (!this.settings.get().argo.syncImpersonationEnabled) return { ok: true, client: dest.client };
-    const entries = this.projectOf(app)?.spec?.destinationServiceAccounts as DestinationServiceAccount[] | undefined;
-    const picked = serviceAccountToImpersonate(entries, {
-      server: dest.cluster.server, destinationNamespace: app.spec.destination?.namespace, appNamespace: app.metadata.namespace ?? this.opts.namespace,
-    });
+    const picked = syncImpersonation(app, this.projectOf(app)?.spec, this.settings.get().argo, dest.cluster.server, this.opts.namespace);
+    if (!picked) return { ok: true, client: dest.client };
     return picked.ok ? { ok: true, client: dest.clientAs(picked.user), user: picked.user } : picked;
   }
 
@@ -161,6 +167,7 @@ export class AppContext {
     return compareApp(app, rendered.manifests, dest.view, {
       controllerNamespace: this.opts.namespace, settings: this.settings.get(), project: this.projectOf(app)?.spec,
       healthTrees: this.opts.healthTrees, serverSideDiffDefault: this.opts.serverSideDiff === true, signal,
+      clientAs: (user) => dest.clientAs(user),
     });
   }
 

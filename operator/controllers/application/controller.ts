@@ -7,6 +7,7 @@
 // interval (`timeout.reconcile=<d>` sync option) and on the periodic resync. Status is written
 // only when it changed. The work itself is in refresh.ts, operation.ts and deletion.ts; what they
 // share (caches, destinations, settings, the app-state pipeline) is context.ts.
+import { globalProjectsFor } from "../../engine/global-projects.js";
 import { ARGO_API_VERSION } from "../../api/annotations.js";
 import type { Application } from "../../api/index.js";
 import { appSources } from "../../appstate/pipeline.js";
@@ -130,7 +131,17 @@ export class ApplicationController {
       },
     });
     const requeueProjectApps = (project: AppProjectObject): void => {
-      for (const app of this.apps.byIndex(PROJECT_INDEX, project.metadata.name ?? "")) this.refresh.enqueue(objectKey(app));
+      const name = project.metadata.name ?? "";
+      // A global project (argocd-cm globalProjects) lends its rules to the projects it selects, whose apps see the change too.
+      const globals = this.env.settings.get().argo.globalProjects;
+      if (globals.some((g) => g.projectName === name)) {
+        for (const p of this.projects.list()) {
+          if (globalProjectsFor(p, globals, (n) => (n === name ? project : undefined)).length > 0) {
+            for (const app of this.apps.byIndex(PROJECT_INDEX, p.metadata.name ?? "")) this.refresh.enqueue(objectKey(app));
+          }
+        }
+      }
+      for (const app of this.apps.byIndex(PROJECT_INDEX, name)) this.refresh.enqueue(objectKey(app));
     };
     this.projects.addHandler({ add: requeueProjectApps, update: (_o, n) => requeueProjectApps(n), delete: requeueProjectApps });
     // Settings changes (health scripts, ignore rules, exclusions) can change every app's status.

@@ -125,3 +125,125 @@ test("impersonation: a cascade deletion with no matching entry deletes nothing a
     await w.dispose();
   }
 });
+
+const serverSideDiffApp = application({}, { annotations: { "argocd.argoproj.io/compare-options": "ServerSideDiff=true" } });
+// A live object to diff: a server-side diff dry-runs only what exists.
+const liveA = (): KubeObject => liveConfigMap("a", { data: { a: "old" } });
+
+test("impersonation: a refresh's server-side diff dry-runs as the matching service account, as the sync would", async () => {
+  const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, app: serverSideDiffApp, project: project(matching), objects: [argocdCm("true"), liveA()] });
+  try {
+    await w.reconcileRefresh();
+    assert.deepEqual(clusterWrites(w.cluster.writes).map(describeWrite), ["apply ConfigMap/a (dry run)"], "the comparison's only write is the dry run");
+    assert.deepEqual(w.impersonatedWrites, [`${DEPLOYER} apply ConfigMap/a`], "and it went through the impersonating client");
+    assert.equal((w.app().status as AppStatus | undefined)?.sync?.status, "OutOfSync", "the changed data is a difference");
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("impersonation: off, the server-side diff dry-runs as the controller; on, a client-side diff needs no service account", async () => {
+  const off = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, app: serverSideDiffApp, project: project(matching), objects: [argocdCm("false"), liveA()] });
+  try {
+    await off.reconcileRefresh();
+    assert.deepEqual(clusterWrites(off.cluster.writes).map(describeWrite), ["apply ConfigMap/a (dry run)"]);
+    assert.deepEqual(off.impersonatedWrites, [], "the controller's own client");
+  } finally {
+    await off.dispose();
+  }
+  const clientSide = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: project([]), objects: [argocdCm("true")] });
+  try {
+    await clientSide.reconcileRefresh();
+    assert.equal((clientSide.app().status as AppStatus | undefined)?.sync?.status, "OutOfSync", "compared without a dry run");
+    assert.deepEqual(clusterWrites(clientSide.cluster.writes), [], "nothing sent");
+  } finally {
+    await clientSide.dispose();
+  }
+});
+
+test("impersonation: a server-side diff with no matching entry is a ComparisonError with Argo's message, and no dry run is sent", async () => {
+  const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, app: serverSideDiffApp, project: project([]), objects: [argocdCm("true"), liveA()] });
+  try {
+    const outcome = await w.refreshOutcome();
+    assert.equal(outcome.kind, "wait", `the refresh waits: ${JSON.stringify(outcome)}`);
+    assert.deepEqual(clusterWrites(w.cluster.writes), [], "no dry run reached the cluster");
+    const conditions = (w.app().status?.conditions ?? []).map((c) => [c.type, c.message]);
+    assert.deepEqual(conditions, [["ComparisonError", `Failed to load live state: server-side diff: ${NO_MATCH}`]]);
+    assert.equal((w.app().status as AppStatus | undefined)?.sync?.status, "Unknown");
+  } finally {
+    await w.dispose();
+  }
+});
+
+const GLOBAL_PROJECTS = `
+- projectName: platform
+  labelSelector:
+    matchExpressions:
+      - { key: tier, operator: In, values: [prod] }
+`;
+
+function globalsCm(globalProjects: string): KubeObject {
+  const cm = argocdCm("true");
+  return { ...cm, data: { ...(cm.data as Record<string, string>), globalProjects } };
+}
+
+function labelledProject(labels: Record<string, string>, entries: Array<Record<string, string>>): AppProjectObject {
+  const p = project(entries);
+  return { ...p, metadata: { ...p.metadata, labels } };
+}
+
+// The global project lends the service account; the app's own project names none.
+const platform: AppProjectObject = {
+  apiVersion: ARGO_API_VERSION, kind: "AppProject", metadata: { name: "platform", namespace: CONTROL_NAMESPACE },
+  spec: { destinationServiceAccounts: [{ server: IN_CLUSTER, namespace: "guest*", defaultServiceAccount: "platform-sa" }] },
+};
+const PLATFORM_SA = `system:serviceaccount:${DEST_NAMESPACE}:platform-sa`;
+
+test("impersonation: a global project's destinationServiceAccounts (argocd-cm globalProjects) apply to the projects it selects", async () => {
+  const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: labelledProject({ tier: "prod" }, []), objects: [globalsCm(GLOBAL_PROJECTS), platform] });
+  try {
+    await w.editApp(manualSync);
+    await w.runOperation();
+    assert.equal(opState(w).phase, "Succeeded", `the sync succeeds: ${opState(w).message ?? ""}`);
+    assert.deepEqual(w.impersonatedWrites, [`${PLATFORM_SA} apply ConfigMap/a`, `${PLATFORM_SA} apply ConfigMap/a`], "dry run and apply as the global project's service account");
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("impersonation: the project's own entry wins over a global project's, and an unselected project gets nothing lent", async () => {
+  const own = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: labelledProject({ tier: "prod" }, matching), objects: [globalsCm(GLOBAL_PROJECTS), platform] });
+  try {
+    await own.editApp(manualSync);
+    await own.runOperation();
+    assert.equal(opState(own).phase, "Succeeded", `the sync succeeds: ${opState(own).message ?? ""}`);
+    assert.deepEqual(own.impersonatedWrites, [`${DEPLOYER} apply ConfigMap/a`, `${DEPLOYER} apply ConfigMap/a`], "the own entry comes first");
+  } finally {
+    await own.dispose();
+  }
+  const unselected = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: labelledProject({ tier: "dev" }, []), objects: [globalsCm(GLOBAL_PROJECTS), platform] });
+  try {
+    await unselected.editApp(manualSync);
+    const passes = await unselected.runOperation();
+    assert.deepEqual({ phase: opState(unselected).phase, message: opState(unselected).message }, { phase: "Error", message: NO_MATCH });
+    assert.deepEqual(clusterWrites(passes.flat()), [], "nothing written");
+  } finally {
+    await unselected.dispose();
+  }
+});
+
+test("an unreadable globalProjects refuses every app (InvalidSpecError naming the key) and its sync writes nothing", async () => {
+  const w = await World.create({ files: { "app/a.yaml": configMapYaml("a") }, project: labelledProject({ tier: "prod" }, matching), objects: [globalsCm("- labelSelector: {}"), platform] });
+  try {
+    await w.reconcileRefresh();
+    const message = "argocd-cm globalProjects[0].projectName: want the name of an AppProject; no application is compared or synced until it is fixed";
+    assert.deepEqual((w.app().status?.conditions ?? []).map((c) => [c.type, c.message]), [["InvalidSpecError", message]]);
+    await w.editApp(manualSync);
+    const passes = await w.runOperation();
+    assert.equal(opState(w).phase, "Error", `refused: ${opState(w).message ?? ""}`);
+    assert.ok((opState(w).message ?? "").includes(message), `the operation names the key: ${opState(w).message ?? ""}`);
+    assert.deepEqual(clusterWrites(passes.flat()), [], "nothing written, not even a dry run");
+  } finally {
+    await w.dispose();
+  }
+});

@@ -284,7 +284,12 @@ export class OperationReconciler {
   private operationRefusal(opApp: ApplicationObject): string | undefined {
     const projectName = opApp.spec.project || "default";
     if (!this.env.project(projectName)) return missingProjectMessage(projectName);
-    const problems = validateSpec(opApp, (name) => this.env.project(name), this.env.namespace, (d) => this.env.clusters.resolve(d), () => this.env.clusters.list());
+    const problems = validateSpec({
+      app: opApp, project: (name) => this.env.project(name), controllerNamespace: this.env.namespace,
+      resolveDestination: (d) => this.env.clusters.resolve(d), clusters: () => this.env.clusters.list(),
+      trackingMethod: this.env.settings.get().argo.trackingMethod,
+      globalProjectsError: this.env.settings.get().argo.globalProjectsError,
+    });
     return problems.length > 0 ? problems.map((p) => `${ApplicationConditionType.InvalidSpecError}: ${p}`).join(";") : undefined;
   }
 

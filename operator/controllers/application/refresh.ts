@@ -90,6 +90,8 @@ export class RefreshReconciler {
       app, project: (name) => this.env.project(name), controllerNamespace: this.env.opts.namespace, now: () => now,
       resolveDestination: (d) => this.env.clusters.resolve(d),
       clusters: () => this.env.clusters.list(),
+      trackingMethod: this.env.settings.get().argo.trackingMethod,
+      globalProjectsError: this.env.settings.get().argo.globalProjectsError,
     });
     for (const c of validated.newErrors) void this.env.opts.events?.record(app, "Warning", c.type, c.message);
     const status: AppStatus = { ...(validated.status as AppStatus) };
