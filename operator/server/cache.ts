@@ -89,6 +89,11 @@ export class ServerCache implements ServerState {
     return cm ? { ...(cm.data ?? {}) } : undefined;
   }
 
+  /** The whole ConfigMap object (for parsers that take one). */
+  configMapObject(name: string): DataObject | undefined {
+    return this.configMaps.get(`${this.opts.namespace}/${name}`);
+  }
+
   secret(name: string): Record<string, string> | undefined {
     const s = this.secrets.get(`${this.opts.namespace}/${name}`);
     if (!s) return undefined;
