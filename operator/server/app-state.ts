@@ -15,7 +15,6 @@ import { parseAppStateSettings, type AppStateSettings } from "../appstate/settin
 import type { ApplicationObject as PipelineApp } from "../appstate/types.js";
 import type { CompareResult } from "../appstate/compare.js";
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../cluster/clusters.js";
-import type { ProjectPolicySpec } from "../engine/project.js";
 import { missingProjectMessage } from "../engine/sync/validate.js";
 import { SecretCredentialStore } from "../git/credentials.js";
 import { RepoCache } from "../git/repo-cache.js";
