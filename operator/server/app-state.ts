@@ -59,6 +59,9 @@ export class AppStateReader {
     });
   }
 
+  /** The server's git cache, for the ApplicationSet git generator. */
+  get repoReader(): RepoCache { return this.repos; }
+
   close(): void {
     this.repos.close();
     for (const r of this.remotes.values()) r.client.close();
