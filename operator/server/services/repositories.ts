@@ -134,7 +134,7 @@ export class RepositoryService {
     for (const f of [...PUBLIC_FIELDS, ...SECRET_FIELDS]) {
       const v = req[f];
       if (f === "url" || v === undefined || v === null || v === "" || v === false) continue;
-      data[f] = String(v as string | number | boolean);
+      data[f] = typeof v === "string" ? v : JSON.stringify(v);
     }
     caller.require("repositories", "create", this.rbacName(data, type));
     const existing = this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
