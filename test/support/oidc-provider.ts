@@ -3,11 +3,17 @@
 // deployment of oidc-provider writes itself, are here: a password form for the test users and an
 // "approve" form. `login()` drives them with plain HTTP requests, as a browser without JavaScript
 // would, and returns the provider's redirect back to the client (code, state, iss).
+import { execFileSync } from "node:child_process";
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import Provider from "oidc-provider";
+import { idpFetch } from "../../operator/server/auth/oidc/sso.js";
 
 export interface TestUser {
   password: string;
@@ -28,10 +34,12 @@ export interface TestOidcProviderOptions {
   users: Record<string, TestUser>;
   /** Make the provider refuse authorization requests without PKCE (so a passing flow proves it was sent). */
   requirePkce?: boolean;
+  /** Serve https with this certificate (see selfSignedCertificate); the issuer is then https://127.0.0.1:<port>. */
+  tls?: { cert: string; key: string };
 }
 
 export interface TestOidcProvider {
-  /** http://127.0.0.1:<port> */
+  /** http(s)://127.0.0.1:<port> */
   issuer: string;
   /**
    * Follows an authorize URL through the provider's interaction (password form, then consent) and
@@ -48,12 +56,12 @@ export const SEED_USERS: Record<string, TestUser> = {
 };
 
 export async function startOidcProvider(options: TestOidcProviderOptions): Promise<TestOidcProvider> {
-  const server = createServer();
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }) : createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `${options.tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString("hex"), alg: "RS256", use: "sig" };
 
@@ -105,7 +113,7 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
 
   return {
     issuer,
-    login: (authorizeUrl, username, password) => driveLogin(issuer, authorizeUrl, username, password),
+    login: (authorizeUrl, username, password) => driveLogin(issuer, authorizeUrl, username, password, options.tls?.cert),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
@@ -172,7 +180,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** A browser's part: follow redirects with a cookie jar, fill the forms the pages show. */
-async function driveLogin(issuer: string, authorizeUrl: string, username: string, password: string): Promise<URL> {
+async function driveLogin(issuer: string, authorizeUrl: string, username: string, password: string, ca?: string): Promise<URL> {
+  // The global fetch cannot trust a test CA; this one (node's https with `ca`) never follows redirects.
+  const send = idpFetch(ca, false);
   const jar = new Map<string, string>();
   const cookieHeader = (): string => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
   const remember = (res: Response): void => {
@@ -187,9 +197,9 @@ async function driveLogin(issuer: string, authorizeUrl: string, username: string
     }
   };
   let url = new URL(authorizeUrl);
-  let init: RequestInit = { method: "GET" };
+  let init: { method: string; body?: string; headers?: Record<string, string> } = { method: "GET" };
   for (let hop = 0; hop < 20; hop++) {
-    const res = await fetch(url, { ...init, redirect: "manual", headers: { ...(init.headers as Record<string, string> | undefined), cookie: cookieHeader() } });
+    const res = await send(url.href, { method: init.method, body: init.body, headers: { ...init.headers, cookie: cookieHeader() } });
     remember(res);
     const location = res.headers.get("location");
     if (res.status >= 300 && res.status < 400 && location) {
@@ -211,4 +221,19 @@ async function driveLogin(issuer: string, authorizeUrl: string, username: string
     init = { method: "POST", body: form.toString(), headers: { "content-type": "application/x-www-form-urlencoded" } };
   }
   throw new Error("the login did not finish within 20 requests");
+}
+
+/** A self-signed certificate for 127.0.0.1 (it is its own CA), made with the openssl CLI. */
+export function selfSignedCertificate(): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), "hawser-oidc-tls-"));
+  try {
+    execFileSync("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:TRUE",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+    ], { stdio: ["ignore", "ignore", "pipe"] });
+    return { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
-import { SEED_USERS, startOidcProvider, type TestOidcProvider } from "../../../../test/support/oidc-provider.js";
+import { SEED_USERS, selfSignedCertificate, startOidcProvider, type TestOidcProvider } from "../../../../test/support/oidc-provider.js";
 import { ApiError, Code } from "../../http/errors.js";
 import { isValidReturnUrl, SsoClient, ssoGroups, ssoRevocationId, ssoSubject, ssoUsername, STATE_COOKIE } from "./sso.js";
 import { MapState } from "./testdata/state.js";
@@ -153,6 +153,47 @@ describe("SSO login against a real OpenID provider", () => {
     assert.equal(back.href.split("?")[0], `${ALT_BASE}/auth/callback`);
     const result = await sso.callback(back.searchParams, login.stateCookie.value);
     assert.equal(result.returnUrl, `${ALT_BASE}/`);
+  });
+});
+
+describe("an https issuer with its own CA", () => {
+  let tlsIdp: TestOidcProvider;
+  let cert: string;
+  before(async () => {
+    const tls = selfSignedCertificate();
+    cert = tls.cert;
+    tlsIdp = await startOidcProvider({ clients: [{ clientId: "hawser", clientSecret: HAWSER_SECRET, redirectUris: REDIRECTS }], users: SEED_USERS, tls });
+  });
+  after(async () => {
+    await tlsIdp.close();
+  });
+
+  test("rootCA makes the IdP trusted: login, exchange and verify all go over TLS", async () => {
+    const sso = new SsoClient({ state: world({ issuer: tlsIdp.issuer, extra: { rootCA: cert } }) });
+    assert.match(tlsIdp.issuer, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const { result } = await logIn(sso, "alice", tlsIdp);
+    assert.deepEqual((await sso.verify(result.idToken)).groups, ["backend-developers"]);
+  });
+
+  test("without rootCA the certificate is not trusted: 503 on login, 401 on verify", async () => {
+    const trusted = new SsoClient({ state: world({ issuer: tlsIdp.issuer, extra: { rootCA: cert } }) });
+    const token = (await logIn(trusted, "alice", tlsIdp)).result.idToken;
+    const sso = new SsoClient({ state: world({ issuer: tlsIdp.issuer }) });
+    const err = await refusal(sso.loginRedirect(undefined, URL_BASE));
+    assert.equal(err.httpStatus, 503);
+    assert.match(err.message, /^cannot reach the OIDC issuer https:\/\/127\.0\.0\.1:\d+: /);
+    const denied = await refusal(sso.verify(token));
+    assert.equal(denied.httpStatus, 401);
+    assert.match(denied.message, /^invalid session: cannot reach the OIDC issuer/);
+  });
+
+  test("oidc.tls.insecure.skip.verify: \"true\" skips the check", async () => {
+    const state = world({ issuer: tlsIdp.issuer });
+    state.setCm({ "oidc.tls.insecure.skip.verify": "true" });
+    const sso = new SsoClient({ state });
+    assert.match(sso.status().warnings.join("\n"), /TLS certificate is not verified/);
+    const { result } = await logIn(sso, "bob", tlsIdp);
+    assert.deepEqual(ssoGroups(await sso.verify(result.idToken)), ["frontend-developers"]);
   });
 });
 
