@@ -11,7 +11,7 @@ import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 import Provider from "oidc-provider";
 import { idpFetch } from "../../operator/server/auth/oidc/sso.js";
 
@@ -46,6 +46,11 @@ export interface TestOidcProvider {
    * returns the redirect to the client's redirect URI. Throws when the provider refuses.
    */
   login(authorizeUrl: string, username: string, password: string): Promise<URL>;
+  /**
+   * Signs a JWT with the provider's own ID token key (RS256, its kid), for tokens a real login
+   * cannot produce (no audience, no expiry). `iss` defaults to the issuer; the caller sets the rest.
+   */
+  signWithProviderKey(claims: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -113,6 +118,9 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
 
   return {
     issuer,
+    signWithProviderKey: async (claims) => new SignJWT({ iss: issuer, ...claims })
+      .setProtectedHeader({ alg: "RS256", kid: signingKey.kid, typ: "JWT" })
+      .sign(await importJWK(signingKey, "RS256")),
     login: (authorizeUrl, username, password) => driveLogin(issuer, authorizeUrl, username, password, options.tls?.cert),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();

@@ -334,6 +334,20 @@ describe("verify refuses", () => {
     assert.equal(err.message, "invalid session: token signature is invalid");
   });
 
+  test("a token without an audience: 401 unless skipAudienceCheckWhenTokenHasNoAudience; still checked for expiry", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const noAud = await idp.signWithProviderKey({ sub: "alice", groups: ["backend-developers"], iat: now, exp: now + 600 });
+    const err = await refusal(new SsoClient({ state: world() }).verify(noAud));
+    assert.equal(err.httpStatus, 401);
+    assert.match(err.message, /token has no audience/);
+    const lenient = new SsoClient({ state: world({ extra: { skipAudienceCheckWhenTokenHasNoAudience: true } }) });
+    assert.equal((await lenient.verify(noAud)).sub, "alice", "accepted when the config allows tokens without aud");
+    const stale = await idp.signWithProviderKey({ sub: "alice", iat: now - 7200, exp: now - 3600 });
+    assert.equal((await refusal(lenient.verify(stale))).message, "invalid session: token is expired");
+    const forever = await idp.signWithProviderKey({ sub: "alice", aud: "hawser", iat: now });
+    assert.match((await refusal(lenient.verify(forever))).message, /^invalid session: token claim exp is invalid/, "a token must expire");
+  });
+
   test("anything when SSO is not configured, and garbage: 401", async () => {
     const state = world();
     state.configMaps.set("argocd-cm", {});
