@@ -384,6 +384,14 @@ describe("settings", () => {
     assert.equal(sso.settingsView(), undefined);
   });
 
+  test("without argocd-secret server.secretkey there is no state cookie key: loginRedirect refuses, naming it", async () => {
+    const state = world();
+    state.setSecret("argocd-secret", {});
+    const err = await refusal(new SsoClient({ state }).loginRedirect(undefined, URL_BASE));
+    assert.equal(err.code, Code.FailedPrecondition);
+    assert.equal(err.message, "SSO needs argocd-secret server.secretkey, which is missing");
+  });
+
   test("settingsView has Argo's oidcConfig fields and never the client secret", () => {
     const literal = world({ clientSecret: HAWSER_SECRET, extra: { cliClientID: "hawser-cli", requestedScopes: ["openid", "groups"], requestedIDTokenClaims: { groups: { essential: true } } } });
     const view = new SsoClient({ state: literal }).settingsView();

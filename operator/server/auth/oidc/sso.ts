@@ -135,6 +135,7 @@ export class SsoClient implements IdTokenVerifier {
     if (returnUrl !== undefined && returnUrl !== "" && !isValidReturnUrl(returnUrl, bases)) {
       throw invalidArgument("Invalid return_url: the scheme, host and port must match url or an additionalUrls entry, and the path must be inside it");
     }
+    const key = this.#stateKey();
     const provider = await this.#providerOrUnavailable(settings);
     const login: LoginState = {
       state: client.randomState(),
@@ -160,7 +161,7 @@ export class SsoClient implements IdTokenVerifier {
       .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
       .setIssuedAt(this.#seconds())
       .setExpirationTime(this.#seconds() + STATE_COOKIE_MAX_AGE_SECONDS)
-      .encrypt(this.#stateKey());
+      .encrypt(key);
     return {
       location,
       stateCookie: { name: STATE_COOKIE, value, maxAgeSeconds: STATE_COOKIE_MAX_AGE_SECONDS, header: this.#cookieHeader(value, STATE_COOKIE_MAX_AGE_SECONDS) },
