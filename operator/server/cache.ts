@@ -106,6 +106,15 @@ export class ServerCache implements ServerState {
     return { ...data };
   }
 
+  /** Waits (bounded) until the cache holds a Secret this process or another just wrote. */
+  async waitForSecret(name: string, timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.secrets.get(`${this.opts.namespace}/${name}`)) {
+      if (Date.now() > until) throw new Error(`Secret ${name} did not appear in the server's cache within ${timeoutMs / 1000}s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   secretLabels(name: string): Record<string, string> | undefined {
     const s = this.secrets.get(`${this.opts.namespace}/${name}`);
     return s ? { ...(s.metadata.labels ?? {}) } : undefined;
