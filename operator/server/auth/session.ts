@@ -228,11 +228,15 @@ export class SessionManager {
       const duration = sessionDurationSeconds(this.deps.state.configMap(ARGOCD_CM));
       return await issueToken(key, { subject: `${account}:login`, expiresInSeconds: duration, now: Math.floor(this.now() / 1000) });
     } finally {
-      this.inFlight--;
-      // Pad every answer, right or wrong, to a random 500–1000 ms from the start.
-      const target = 500 + Math.floor(this.random() * 500);
-      const left = target - (this.now() - started);
-      if (left > 0) await this.sleep(left);
+      // Pad every answer, right or wrong, to a random 500–1000 ms from the start; the login
+      // counts as in progress until it is answered.
+      try {
+        const target = 500 + Math.floor(this.random() * 500);
+        const left = target - (this.now() - started);
+        if (left > 0) await this.sleep(left);
+      } finally {
+        this.inFlight--;
+      }
     }
   }
 
