@@ -57,7 +57,7 @@ test("server auth on a real control plane: bootstrap, login, lock-out, password 
   assert.deepEqual(after?.data, argocdSecret?.data, "argocd-secret unchanged by the later start");
 
   // --- The server's view: informers over the control namespace.
-  const { logger } = memoryLogger();
+  const { logger, lines } = memoryLogger();
   const state = new InformerServerState(client, ns, logger);
   await state.start();
   t.after(() => state.stop());
@@ -84,20 +84,20 @@ test("server auth on a real control plane: bootstrap, login, lock-out, password 
   await refused(sessions.login("admin", "not-the-password", "127.0.0.1"), 401, /^Invalid username or password$/, "a wrong password is refused");
 
   // --- Admin sets alice's password (proving itself with its own), alice is locked out after 3 failures.
-  await updatePassword({ client, namespace: ns, state }, who.claims, "alice", initialPassword, "alice-password-1");
+  await updatePassword({ client, namespace: ns, state, limiter }, who.claims, "alice", initialPassword, "alice-password-1");
   await eventually(() => assert.ok(state.secret("argocd-secret")?.["accounts.alice.password"], "alice's hash is cached"), { timeoutMs: 20_000 });
   assert.equal((await auth.authenticate(bearer((await sessions.login("alice", "alice-password-1")).token))).claims?.sub, "alice", "alice logs in");
   for (let i = 0; i < 3; i++) await refused(sessions.login("alice", `guess-${i}`), 401, /^Invalid username or password$/, `guess ${i} refused`);
   await refused(sessions.login("alice", "alice-password-1"), 401, /^Invalid username or password$/, "locked out even with the right password");
-  await refused(updatePassword({ client, namespace: ns, state }, who.claims, undefined, initialPassword, "short"), 400,
+  await refused(updatePassword({ client, namespace: ns, state, limiter }, who.claims, undefined, initialPassword, "short"), 400,
     /^New password does not match the following expression: \^\.\{8,32\}\$\.$/, "passwordPattern enforced");
-  await refused(updatePassword({ client, namespace: ns, state }, who.claims, undefined, "wrong-current", "admin-password-2"), 400,
+  await refused(updatePassword({ client, namespace: ns, state, limiter }, who.claims, undefined, "wrong-current", "admin-password-2"), 400,
     /^current password does not match$/, "the current password is checked");
 
   // --- Admin changes its own password: tokens issued before are refused from then on. The change
   // is made in a later second than the token's iat, since both have second precision (as in Argo).
   await new Promise((r) => setTimeout(r, 1_100));
-  await updatePassword({ client, namespace: ns, state }, who.claims, undefined, initialPassword, "admin-password-2");
+  await updatePassword({ client, namespace: ns, state, limiter }, who.claims, undefined, initialPassword, "admin-password-2");
   await eventually(() => refused(auth.authenticate(bearer(adminLogin.token)), 401, /^invalid session: account password has changed since token issued$/,
     "old token refused after the password change"), { timeoutMs: 20_000 });
   await refused(sessions.login("admin", initialPassword), 401, /^Invalid username or password$/, "the old password no longer works");
@@ -147,4 +147,7 @@ test("server auth on a real control plane: bootstrap, login, lock-out, password 
   const secrets = [initialPassword, "alice-password-1", "admin-password-2", secretKey, adminLogin.token, admin2.token, apiKey.token, projToken.token, adminHash];
   assert.ok(errors.length >= 15, `collected ${errors.length} error messages`);
   for (const message of errors) for (const s of secrets) assert.ok(!message.includes(s), `error "${message}" holds no secret value`);
+  const logged = JSON.stringify(lines);
+  assert.ok(logged.includes("login failed"), "failed logins were logged");
+  for (const s of secrets) assert.ok(!logged.includes(s), "no secret value in the log");
 });

@@ -12,6 +12,7 @@ import {
   type Account, type AccountToken,
 } from "./accounts.js";
 import { hashPassword } from "./bootstrap.js";
+import type { LoginRateLimiter } from "./session.js";
 import { ARGOCD_ISSUER, issueToken, parseSubject } from "./tokens.js";
 
 export interface AccountAdminDeps {
@@ -21,6 +22,11 @@ export interface AccountAdminDeps {
   state: ServerState;
   /** Seconds since the epoch. */
   now?: () => number;
+  /**
+   * The login limiter (SessionManager's), so guessing the current password here counts towards
+   * the same lock-out as guessing it at login, as in Argo.
+   */
+  limiter?: LoginRateLimiter;
 }
 
 /** An SSO caller may change a password only with a token this fresh (Argo's ChangePasswordSSOTokenMaxAge). */
@@ -62,8 +68,13 @@ export async function updatePassword(
   const account = accountOf(deps, target);
   if (local) {
     const self = accountOf(deps, local);
-    const valid = self.passwordHash ? await bcrypt.compare(currentPassword, self.passwordHash) : false;
-    if (!valid) throw invalidArgument("current password does not match");
+    const nowMs = now * 1000;
+    const locked = deps.limiter?.isLockedOut(local, nowMs) ?? false;
+    const valid = !locked && self.passwordHash ? await bcrypt.compare(currentPassword, self.passwordHash) : false;
+    if (!valid) {
+      if (!locked) deps.limiter?.recordFailure(local, nowMs);
+      throw invalidArgument("current password does not match");
+    }
   } else if (typeof caller.iat !== "number" || now - caller.iat > SSO_TOKEN_MAX_AGE_SECONDS) {
     throw invalidArgument("SSO token is too old. Please log in again to change the password.");
   }

@@ -20,6 +20,8 @@ export interface ServerAuth {
   authenticator: TokenAuthenticator;
   sessions: SessionManager;
   revocations: RevokedTokens;
+  /** The login limiter; pass it to updatePassword so current-password guesses count too. */
+  limiter: LoginRateLimiter;
   /** ARGOCD_MAX_COOKIE_NUMBER, for tokenCookies(). */
   maxCookieParts: number;
 }
@@ -35,20 +37,23 @@ export function createServerAuth(deps: {
   idTokens?: IdTokenVerifier;
   log?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** e.g. a prom-client Counter `argocd_login_request_total` with label `status`. */
+  loginRequests?: { inc(labels: { status: "success" | "failure" }): void };
 }): ServerAuth {
   const env = deps.env ?? process.env;
   const settings = rateLimitSettingsFromEnv(env);
   const maxCookieParts = maxCookieNumber(env);
   const revocations = new RevokedTokens(deps.client, deps.namespace, deps.state);
+  const limiter = new LoginRateLimiter(settings);
   const sessions = new SessionManager({
-    state: deps.state, revocations, limiter: new LoginRateLimiter(settings), maxConcurrentLogins: settings.maxConcurrentLogins,
-    ...(deps.log ? { log: deps.log } : {}),
+    state: deps.state, revocations, limiter, maxConcurrentLogins: settings.maxConcurrentLogins,
+    ...(deps.log ? { log: deps.log } : {}), ...(deps.loginRequests ? { loginRequests: deps.loginRequests } : {}),
   });
   const authenticator = new TokenAuthenticator({
     state: deps.state, sessions, revocations, maxCookieParts,
     ...(deps.idTokens ? { idTokens: deps.idTokens } : {}), ...(deps.log ? { log: deps.log } : {}),
   });
-  return { authenticator, sessions, revocations, maxCookieParts };
+  return { authenticator, sessions, revocations, limiter, maxCookieParts };
 }
 
 /** `GET /api/v1/session/userinfo`'s body (Go's omitempty: empty fields are left out). */

@@ -144,3 +144,15 @@ test("logout revokes the token's id until its expiry, and the revoked token is r
   await sessions.logout({ iss: "https://idp", sub: "x", at_hash: "abc", exp: 5 });
   assert.ok(revoked.has("abc"), "an SSO token without jti is revoked by at_hash");
 });
+
+test("login outcomes are counted for argocd_login_request_total", async () => {
+  const counted: string[] = [];
+  const state = mapState({}, { "server.secretkey": SECRET, "admin.password": hash("admin-pass") });
+  const sessions = new SessionManager({
+    state, revocations: { isRevoked: () => false, revoke: () => Promise.resolve() }, limiter: new LoginRateLimiter(settings()), maxConcurrentLogins: 0,
+    sleep: () => Promise.resolve(), loginRequests: { inc: ({ status }) => { counted.push(status); } },
+  });
+  await sessions.login("admin", "admin-pass");
+  await loginFails(sessions.login("admin", "nope"), 401, INVALID_LOGIN);
+  assert.deepEqual(counted, ["success", "failure"], "one count per checked login");
+});

@@ -189,6 +189,8 @@ export interface SessionDeps {
   sleep?: (ms: number) => Promise<void>;
   /** [0, 1), for the padding. */
   random?: () => number;
+  /** Counts logins by outcome: a prom-client Counter named argocd_login_request_total fits. */
+  loginRequests?: { inc(labels: { status: "success" | "failure" }): void };
 }
 
 /** The bcrypt hash an unknown user's password is compared with, so the miss costs one hash too. */
@@ -222,7 +224,14 @@ export class SessionManager {
     this.inFlight++;
     const started = this.now();
     try {
-      const account = await this.verifyCredentials(username, password, remoteAddress);
+      let account: string;
+      try {
+        account = await this.verifyCredentials(username, password, remoteAddress);
+        this.deps.loginRequests?.inc({ status: "success" });
+      } catch (err) {
+        this.deps.loginRequests?.inc({ status: "failure" });
+        throw err;
+      }
       const key = serverSecretKey(this.deps.state.secret(ARGOCD_SECRET));
       if (!key) throw new ApiError(Code.Unavailable, "the server's signature key is not configured yet");
       const duration = sessionDurationSeconds(this.deps.state.configMap(ARGOCD_CM));
