@@ -75,6 +75,7 @@ export async function updatePassword(
       if (!locked) deps.limiter?.recordFailure(local, nowMs);
       throw invalidArgument("current password does not match");
     }
+    deps.limiter?.recordSuccess(local);
   } else if (typeof caller.iat !== "number" || now - caller.iat > SSO_TOKEN_MAX_AGE_SECONDS) {
     throw invalidArgument("SSO token is too old. Please log in again to change the password.");
   }
