@@ -36,15 +36,15 @@ function parseGoBool(raw: string): boolean | undefined {
 export function rbacServerSettings(argocdCm: Record<string, string> | undefined): { settings: RbacServerSettings; problems: RbacProblem[] } {
   const data = argocdCm ?? {};
   const problems: RbacProblem[] = [];
-  const flag = (key: string, fallback: boolean): boolean => {
-    const raw = data[key]?.trim();
-    if (raw === undefined || raw === "") return fallback;
-    const value = parseGoBool(raw);
-    if (value === undefined) problems.push({ source: `argocd-cm ${key}`, message: `must be true or false, not "${raw}"` });
+  const flag = (key: string, raw: string | undefined, fallback: boolean): boolean => {
+    const trimmed = raw?.trim();
+    if (trimmed === undefined || trimmed === "") return fallback;
+    const value = parseGoBool(trimmed);
+    if (value === undefined) problems.push({ source: `argocd-cm ${key}`, message: `must be true or false, not "${trimmed}"` });
     return value ?? fallback;
   };
-  const disableInheritance = flag("server.rbac.disableApplicationFineGrainedRBACInheritance", true);
-  const rollbackEnforce = flag("server.rbac.rollback.enforce.enable", false);
+  const disableInheritance = flag("server.rbac.disableApplicationFineGrainedRBACInheritance", data["server.rbac.disableApplicationFineGrainedRBACInheritance"], true);
+  const rollbackEnforce = flag("server.rbac.rollback.enforce.enable", data["server.rbac.rollback.enforce.enable"], false);
   return { settings: { fineGrainedInheritance: !disableInheritance, rollbackEnforce }, problems };
 }
 
