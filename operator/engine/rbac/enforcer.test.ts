@@ -128,6 +128,78 @@ describe("project roles and tokens", () => {
   });
 });
 
+describe("memoised decisions stay exact", () => {
+  const roles = (name: string, action: string): AppProject => project(name, [{ name: "ci", policies: [`p, proj:${name}:ci, applications, ${action}, ${name}/*, allow`], groups: ["ci-bots"] }]);
+
+  it("global g lines reaching a project's role or group count in that project only", async () => {
+    const e = await build({ "policy.csv": "g, alice, proj:team-a:ci\ng, bob, ci-bots" }, [roles("team-a", "sync"), roles("team-b", "delete")]);
+    for (let round = 0; round < 2; round++) {
+      assert.equal(e.enforce({ sub: "alice" }, "applications", "sync", "team-a/web"), true, `round ${round}: alice holds proj:team-a:ci`);
+      assert.equal(e.enforce({ sub: "alice" }, "applications", "sync", "team-b/web"), false, `round ${round}: not team-b's`);
+      assert.equal(e.enforce({ sub: "bob" }, "applications", "sync", "team-a/web"), true, `round ${round}: bob is in ci-bots, bound in team-a`);
+      assert.equal(e.enforce({ sub: "bob" }, "applications", "delete", "team-b/web"), true, `round ${round}: and in team-b`);
+      assert.equal(e.enforce({ sub: "bob" }, "applications", "delete", "team-a/web"), false, `round ${round}: team-a's role may not delete`);
+      assert.equal(e.enforce({ sub: "carol" }, "applications", "sync", "team-a/web"), false, `round ${round}: carol has nothing`);
+    }
+  });
+
+  it("objects matching different patterns are decided apart", async () => {
+    const e = await build({ "policy.csv": "p, u, applications, get, prod/*, allow\np, u, applications, get, prod/secret-*, deny" });
+    const answers = ["prod/a", "prod/secret-1", "prod/b", "dev/a", "prod/secret-2"].map((o) => e.enforce({ sub: "u" }, "applications", "get", o));
+    assert.deepEqual(answers, [true, false, true, false, false], "each object by the patterns it matches");
+  });
+
+  it("agrees with casbin asked every time, over a grid of callers, actions and objects", async () => {
+    const data = {
+      "policy.default": "role:viewer",
+      "policy.csv": [
+        "p, role:viewer, applications, get, public/*, allow",
+        "p, role:dev, applications, *, team-*, allow",
+        "p, role:dev, applications, delete, team-b/prod-*, deny",
+        "p, role:dev, applications, update/*/Secret/*/*, */*, deny",
+        "p, role:ops, clusters, *, https://*, allow",
+        "p, role:ops, applications, sync, *, allow",
+        "p, role:ops, applications, sync, team-a/frozen, deny",
+        "g, devs, role:dev",
+        "g, alice, devs",
+        "g, ops, role:ops",
+        "g, ops, proj:team-b:ci",
+        "g, proj:team-a:ci, role:viewer",
+      ].join("\n"),
+    };
+    const projects = [roles("team-a", "sync"), roles("team-b", "delete"), project("empty", [])];
+    const fast = await build(data, projects);
+    const reference = await RbacEnforcer.build({ rbacConfigMap: data, projects, noMemo: true });
+    const callers = [undefined, { sub: "admin" }, { sub: "alice" }, { sub: "bob", groups: ["ops"] }, { sub: "bot", groups: ["ci-bots", "devs"] }, { sub: "proj:team-a:ci" }, { sub: "proj:team-b:ci" }, { sub: "x", groups: "devs" }];
+    const actions = ["get", "sync", "delete", "update", "update/apps/Deployment/ns/web", "update//Secret/ns/s", "override"];
+    const objects = ["public/a", "team-a/web", "team-a/frozen", "team-a/ns/web", "team-b/prod-1", "team-b/dev", "empty/x", "nope/y", "https://kubernetes.default.svc"];
+    let compared = 0;
+    let allowedCount = 0;
+    for (let round = 0; round < 2; round++) {
+      for (const claims of callers) for (const resource of ["applications", "clusters", "projects"]) for (const action of actions) for (const object of objects) {
+        const decision = fast.enforce(claims, resource, action, object);
+        assert.equal(decision, reference.enforce(claims, resource, action, object), `${JSON.stringify(claims)} ${resource} ${action} ${object}`);
+        compared++;
+        if (decision) allowedCount++;
+      }
+    }
+    assert.equal(compared, 2 * callers.length * 3 * actions.length * objects.length, "every combination compared");
+    assert.ok(allowedCount > compared / 10 && allowedCount < compared * 0.9, `a mix of allowed and denied (${allowedCount} of ${compared})`);
+  });
+
+  it("rebuilding from the previous enforcer reflects changed roles and policy", async () => {
+    const first = await build({ "policy.csv": "g, alice, role:readonly" }, [roles("team-a", "sync"), roles("team-b", "sync")]);
+    assert.equal(first.enforce({ sub: "x", groups: ["ci-bots"] }, "applications", "sync", "team-b/web"), true, "team-b's role may sync");
+    const second = await RbacEnforcer.build({ rbacConfigMap: { "policy.csv": "g, alice, role:readonly" }, projects: [roles("team-a", "sync"), roles("team-b", "get")] }, first);
+    assert.equal(second.enforce({ sub: "x", groups: ["ci-bots"] }, "applications", "sync", "team-b/web"), false, "team-b's changed role no longer may");
+    assert.equal(second.enforce({ sub: "x", groups: ["ci-bots"] }, "applications", "sync", "team-a/web"), true, "team-a unchanged");
+    assert.equal(second.enforce({ sub: "alice" }, "applications", "get", "team-a/web"), true, "global policy unchanged");
+    const third = await RbacEnforcer.build({ rbacConfigMap: { "policy.csv": "" }, projects: [roles("team-a", "sync")] }, second);
+    assert.equal(third.enforce({ sub: "alice" }, "applications", "get", "team-a/web"), false, "the global change applies");
+    assert.equal(third.enforce({ sub: "x", groups: ["ci-bots"] }, "applications", "get", "team-b/web"), false, "a deleted project's role is gone");
+  });
+});
+
 describe("groups and scopes", () => {
   it("groups come from the groups claim by default, a string or a list", async () => {
     const e = await build({ "policy.csv": "g, platform, role:admin" });

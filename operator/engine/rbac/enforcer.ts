@@ -3,12 +3,16 @@
 // with that project's role policy added, all built once per policy version (building is async in
 // casbin, deciding is not).
 //
-// Listing 10,000 apps asks 10,000 times per request with 10,000 different objects, and casbin walks
-// every policy line per question. Its answer depends on the object only through which of the
-// policy's object patterns the object matches, so decisions are memoised per (subject, groups,
-// resource, action, project, that match signature): casbin is asked once per distinct signature,
-// which for a list is a handful of times. A new policy means a new RbacEnforcer, so the memo never
-// outlives the policy it was computed from.
+// Listing 10,000 apps asks 10,000 times per request with 10,000 different objects, and casbin
+// walks every policy line per question (milliseconds with a large policy). So each question put to
+// casbin is memoised under a key that provably gives the same answer:
+// - casbin's answer depends on the object only through which object patterns it matches among the
+//   p lines that can apply (subject reachable through g, resource and action matching): that
+//   match signature stands for the object;
+// - a project's enforcer answers like the global one unless the subject reaches one of the
+//   project's own roles or groups, so such questions go to the global enforcer and are shared
+//   across projects.
+// A new policy means a new RbacEnforcer, so the memo never outlives the policy it came from.
 import { newEnforcer, newModelFromString, type Adapter, type Enforcer as CasbinEnforcer, type Model } from "casbin";
 import type { AppProject } from "../../api/index.js";
 import { gobwasMatch } from "../../util/glob.js";
@@ -114,13 +118,17 @@ class RulesAdapter implements Adapter {
   constructor(private readonly rules: readonly RbacRule[]) {}
   loadPolicy(model: Model): Promise<void> {
     const seen = new Set<string>();
+    const lines: Record<"p" | "g", string[][]> = { p: [], g: [] };
     for (const r of this.rules) {
       const fields = r.type === "p" ? [r.subject, r.resource, r.action, r.object, r.effect] : [r.member, r.role];
       const key = `${r.type}\u0000${fields.join("\u0000")}`;
       if (seen.has(key)) continue; // casbin refuses duplicates; they change nothing
       seen.add(key);
-      model.addPolicy(r.type, r.type, fields);
+      lines[r.type].push(fields);
     }
+    // One batch per kind: casbin checks each added line against those already loaded.
+    if (lines.p.length > 0) model.addPolicies("p", "p", lines.p);
+    if (lines.g.length > 0) model.addPolicies("g", "g", lines.g);
     return Promise.resolve();
   }
   savePolicy(): Promise<boolean> { return Promise.resolve(false); }
@@ -129,41 +137,91 @@ class RulesAdapter implements Adapter {
   removeFilteredPolicy(): Promise<void> { return Promise.reject(new Error("the RBAC policy is read-only")); }
 }
 
-/** One built casbin enforcer, the left sides of its g lines (the groups worth trying) and its p lines. */
+/** One built casbin enforcer and what the memo needs to know about its rules. */
 interface PolicySet {
+  id: number;
   casbin: CasbinEnforcer;
-  groupMembers: ReadonlySet<string>;
-  policies: readonly PolicyRule[];
   matcher: (value: string, pattern: string) => boolean;
-  /** Per "resource\0action": the distinct object patterns of the p lines that can apply. */
-  objectPatterns: Map<string, string[]>;
+  policies: readonly PolicyRule[];
+  /** The left sides of its g lines: the groups worth trying (§3.4). */
+  groupMembers: ReadonlySet<string>;
+  /** g lines as member → roles. */
+  edges: ReadonlyMap<string, readonly string[]>;
+  /** For a project's set: the names of its own role rules (groups, proj:<p>:<r>); reaching none, the global set answers the same. */
+  projectNames?: ReadonlySet<string>;
+  /** Per subject: itself and every role it reaches through g. */
+  closures: Map<string, ReadonlySet<string>>;
+  /** Per "subject\0resource\0action": the distinct object patterns of the p lines that can apply. */
+  objectPatterns: Map<string, readonly string[]>;
 }
 
-async function buildPolicySet(rules: readonly RbacRule[], matcher: (value: string, pattern: string) => boolean): Promise<PolicySet> {
+let nextSetId = 0;
+
+async function buildPolicySet(rules: readonly RbacRule[], matcher: (value: string, pattern: string) => boolean, projectOwn?: readonly RbacRule[]): Promise<PolicySet> {
   const casbin = await newEnforcer(newModelFromString(MODEL), new RulesAdapter(rules));
   await casbin.addFunction("globOrRegexMatch", (value: unknown, pattern: unknown) =>
     typeof value === "string" && typeof pattern === "string" && matcher(value, pattern));
   casbin.enableLog(false);
   const groupMembers = new Set<string>();
-  for (const r of rules) if (r.type === "g") groupMembers.add(r.member);
-  const policies = rules.filter((r): r is PolicyRule => r.type === "p");
-  return { casbin, groupMembers, policies, matcher, objectPatterns: new Map() };
+  const edges = new Map<string, string[]>();
+  for (const r of rules) {
+    if (r.type !== "g") continue;
+    groupMembers.add(r.member);
+    edges.set(r.member, [...(edges.get(r.member) ?? []), r.role]);
+  }
+  let projectNames: Set<string> | undefined;
+  if (projectOwn) {
+    projectNames = new Set();
+    for (const r of projectOwn) {
+      if (r.type === "p") projectNames.add(r.subject);
+      else projectNames.add(r.member).add(r.role);
+    }
+  }
+  return {
+    id: nextSetId++, casbin, matcher, policies: rules.filter((r): r is PolicyRule => r.type === "p"),
+    groupMembers, edges, projectNames, closures: new Map(), objectPatterns: new Map(),
+  };
+}
+
+/** Bounded caches: start again rather than grow without end (fine-grained actions make keys unbounded). */
+function remember<V>(map: Map<string, V>, key: string, value: V): V {
+  if (map.size >= MEMO_LIMIT) map.clear();
+  map.set(key, value);
+  return value;
 }
 
 /**
- * Which object patterns (of the p lines whose resource and action match the request) `object`
- * matches: casbin's answer for a request depends on its object through this alone.
+ * The subject and every role it reaches through g lines. Unlike casbin's role manager it has no
+ * depth limit, so it is never smaller than what casbin reaches: a superset only makes the
+ * signature finer, never wrong.
  */
-function objectSignature(set: PolicySet, resource: string, action: string, object: string): string {
-  const key = `${resource}\u0000${action}`;
+function closureOf(set: PolicySet, subject: string): ReadonlySet<string> {
+  const hit = set.closures.get(subject);
+  if (hit) return hit;
+  const seen = new Set([subject]);
+  const queue = [subject];
+  while (queue.length > 0) {
+    for (const role of set.edges.get(queue.pop()!) ?? []) {
+      if (!seen.has(role)) {
+        seen.add(role);
+        queue.push(role);
+      }
+    }
+  }
+  return remember(set.closures, subject, seen);
+}
+
+/** Which object patterns of the p lines that can apply to (subject, resource, action) `object` matches. */
+function objectSignature(set: PolicySet, subject: string, resource: string, action: string, object: string): string {
+  const key = `${subject}\u0000${resource}\u0000${action}`;
   let patterns = set.objectPatterns.get(key);
   if (!patterns) {
+    const closure = closureOf(set, subject);
     const distinct = new Set<string>();
-    for (const p of set.policies) if (set.matcher(resource, p.resource) && set.matcher(action, p.action)) distinct.add(p.object);
-    patterns = [...distinct];
-    // Fine-grained actions make the keys unbounded; start again rather than grow without end.
-    if (set.objectPatterns.size >= MEMO_LIMIT) set.objectPatterns.clear();
-    set.objectPatterns.set(key, patterns);
+    for (const p of set.policies) {
+      if (closure.has(p.subject) && set.matcher(resource, p.resource) && set.matcher(action, p.action)) distinct.add(p.object);
+    }
+    patterns = remember(set.objectPatterns, key, [...distinct]);
   }
   let signature = "";
   for (const pattern of patterns) signature += set.matcher(object, pattern) ? "1" : "0";
@@ -187,67 +245,78 @@ export interface RbacEnforcerOptions {
   useBuiltinPolicy?: boolean;
   /** Overrides argocd-rbac-cm `policy.default` (`--default-role`). */
   defaultRole?: string;
+  /** Ask casbin every time, in the request's own project set (default false): the reference the memo is tested against. */
+  noMemo?: boolean;
 }
 
 /**
  * Argo CD's Enforce (§3.4) over argocd-rbac-cm and the AppProjects. Implements operator/server's
  * `Enforcer`. Build it with `RbacEnforcer.build`, again whenever argocd-rbac-cm or an AppProject
- * changes.
+ * changes, passing the previous one: what did not change is reused (a project token written to a
+ * project's status then costs nothing).
  */
 export class RbacEnforcer {
   private readonly memo = new Map<string, boolean>();
 
   private constructor(
     readonly config: RbacConfig,
+    /** What the global set was built from (config, built-in policy or not), to reuse it. */
+    private readonly baseKey: string,
     private readonly global: PolicySet,
     /** Per project name: its enforcer with the role policies, only for projects that exist. */
     private readonly projects: ReadonlyMap<string, PolicySet>,
+    /** Per project name: the role rules its set was built from, to reuse it. */
+    private readonly projectKeys: ReadonlyMap<string, string>,
     /** Problems with project roles (those roles were dropped). */
     readonly problems: readonly RbacProblem[],
+    private readonly noMemo = false,
   ) {}
 
-  /** Throws RbacConfigError when argocd-rbac-cm is invalid: the caller keeps its previous enforcer, or denies. */
-  static async build(options: RbacEnforcerOptions = {}): Promise<RbacEnforcer> {
+  /**
+   * Throws RbacConfigError when argocd-rbac-cm is invalid: the caller keeps its previous enforcer,
+   * or denies everything when it has none.
+   */
+  static async build(options: RbacEnforcerOptions = {}, previous?: RbacEnforcer): Promise<RbacEnforcer> {
     const { config, problems } = parseRbacConfig(options.rbacConfigMap);
     if (problems.length > 0) throw new RbacConfigError(problems);
     if (options.defaultRole !== undefined) config.defaultRole = options.defaultRole;
-    return RbacEnforcer.fromConfig(config, options.projects ?? [], options.useBuiltinPolicy ?? true);
+    return RbacEnforcer.fromConfig(config, options.projects ?? [], options.useBuiltinPolicy ?? true, previous, options.noMemo);
   }
 
-  static async fromConfig(config: RbacConfig, projects: readonly AppProject[], useBuiltinPolicy = true): Promise<RbacEnforcer> {
-    const matcher = globOrRegexMatcher(config.matchMode);
+  static async fromConfig(config: RbacConfig, projects: readonly AppProject[], useBuiltinPolicy = true, previous?: RbacEnforcer, noMemo = false): Promise<RbacEnforcer> {
+    const scopes = config.scopes.length > 0 ? config.scopes : [...DEFAULT_SCOPES];
+    const baseKey = JSON.stringify([useBuiltinPolicy, config.matchMode, config.rules]);
+    const reuse = previous?.baseKey === baseKey ? previous : undefined;
+    const matcher = reuse ? reuse.global.matcher : globOrRegexMatcher(config.matchMode);
     const base = [...(useBuiltinPolicy ? BUILTIN_RULES : []), ...config.rules];
-    const global = await buildPolicySet(base, matcher);
+    const global = reuse ? reuse.global : await buildPolicySet(base, matcher);
     const perProject = new Map<string, PolicySet>();
+    const projectKeys = new Map<string, string>();
     const problems: RbacProblem[] = [];
     for (const project of projects) {
       const name = project.metadata?.name;
       if (!name) continue;
       const own = projectRules(project);
       problems.push(...own.problems);
+      const key = JSON.stringify(own.rules);
+      projectKeys.set(name, key);
+      const old = reuse?.projectKeys.get(name) === key ? reuse.projects.get(name) : undefined;
       // A project without (valid) roles decides exactly as the global policy does.
-      perProject.set(name, own.rules.length > 0 ? await buildPolicySet([...base, ...own.rules], matcher) : global);
+      perProject.set(name, old ?? (own.rules.length > 0 ? await buildPolicySet([...base, ...own.rules], matcher, own.rules) : global));
     }
-    return new RbacEnforcer({ ...config, scopes: config.scopes.length > 0 ? config.scopes : [...DEFAULT_SCOPES] }, global, perProject, problems);
+    return new RbacEnforcer({ ...config, scopes }, baseKey, global, perProject, projectKeys, problems, noMemo);
   }
 
   /** May the caller (undefined = anonymous) do `action` on `resource` `object`? */
   enforce(claims: RbacClaims | undefined, resource: string, action: string, object: string): boolean {
-    const subject = claims ? rbacSubject(claims) : "";
-    const groups = claims ? scopeValues(claims, this.config.scopes) : [];
-    const projectName = projectOfRequest(resource, object);
-    const project = projectName !== undefined ? this.projects.get(projectName) : undefined;
-    // The project's set holds every global line too, so its signature decides the global steps as well.
-    const signature = objectSignature(project ?? this.global, resource, action, object);
-    const key = [claims ? "c" : "a", subject, groups.join("\u0001"), resource, action, project ? projectName : "", signature].join("\u0000");
-    const hit = this.memo.get(key);
-    if (hit !== undefined) return hit;
-    const decision = this.decide(claims !== undefined, subject, groups, resource, action, object);
-    if (this.memo.size >= MEMO_LIMIT) this.memo.delete(this.memo.keys().next().value as string);
-    this.memo.set(key, decision);
-    return decision;
+    // 1. policy.default: only its allow ends the evaluation.
+    if (this.config.defaultRole !== "" && this.ask(this.global, this.config.defaultRole, resource, action, object)) return true;
+    // 2. claims: the user, the project token, then the groups.
+    if (claims && this.enforceClaims(claims, resource, action, object)) return true;
+    // 3. Argo then asks again as the empty subject, for anonymous and JWT callers alike, so
+    //    `g, , role:x` grants role:x to everyone.
+    return this.ask(this.global, "", resource, action, object);
   }
-
   /**
    * A plain subject (a user name or a role such as `role:readonly`) against the built-in and user
    * policy, after `policy.default`: what `hawser admin rbac can` asks.
@@ -267,30 +336,37 @@ export class RbacEnforcer {
     return this.enforce(claims, "applications", fineGrainedAction(action, group, kind, namespace, name), object);
   }
 
-  private decide(hasClaims: boolean, subject: string, groups: string[], resource: string, action: string, object: string): boolean {
-    // 1. policy.default: only its allow ends the evaluation.
-    if (this.config.defaultRole !== "" && allowed(this.global, this.config.defaultRole, resource, action, object)) return true;
-    // 2. claims: the user, the project token, then the groups.
-    if (hasClaims && this.enforceClaims(subject, groups, resource, action, object)) return true;
-    // 3. Argo then asks again as the empty subject, for anonymous and JWT callers alike, so
-    //    `g, , role:x` grants role:x to everyone.
-    return allowed(this.global, "", resource, action, object);
-  }
-
-  private enforceClaims(subject: string, groups: string[], resource: string, action: string, object: string): boolean {
+  private enforceClaims(claims: RbacClaims, resource: string, action: string, object: string): boolean {
+    const subject = rbacSubject(claims);
     const projectName = projectOfRequest(resource, object);
     const project = projectName !== undefined ? this.projects.get(projectName) : undefined;
     if (project && subject.startsWith("proj:")) {
       // A project role token acts only inside its own project.
       const parts = subject.split(":");
       if (parts.length !== 3 || parts[1] !== projectName) return false;
-      return allowed(project, subject, resource, action, object);
+      return this.ask(project, subject, resource, action, object);
     }
     const set = project ?? this.global;
-    if (allowed(set, subject, resource, action, object)) return true;
-    for (const group of groups) {
-      if (set.groupMembers.has(group) && allowed(set, group, resource, action, object)) return true;
+    if (this.ask(this.pick(set, subject), subject, resource, action, object)) return true;
+    for (const group of scopeValues(claims, this.config.scopes)) {
+      if (set.groupMembers.has(group) && this.ask(this.pick(set, group), group, resource, action, object)) return true;
     }
     return false;
+  }
+
+  /** The project's set when `subject` reaches one of the project's own names, else the global set, which then answers the same. */
+  private pick(set: PolicySet, subject: string): PolicySet {
+    if (!set.projectNames || this.noMemo) return set;
+    for (const name of closureOf(set, subject)) if (set.projectNames.has(name)) return set;
+    return this.global;
+  }
+
+  /** casbin's answer for (subject, resource, action, object) in `set`, memoised by object match signature. */
+  private ask(set: PolicySet, subject: string, resource: string, action: string, object: string): boolean {
+    if (this.noMemo) return allowed(set, subject, resource, action, object);
+    const key = `${set.id}\u0000${subject}\u0000${resource}\u0000${action}\u0000${objectSignature(set, subject, resource, action, object)}`;
+    const hit = this.memo.get(key);
+    if (hit !== undefined) return hit;
+    return remember(this.memo, key, allowed(set, subject, resource, action, object));
   }
 }
