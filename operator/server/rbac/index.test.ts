@@ -29,7 +29,7 @@ describe("ServerEnforcer", () => {
     const e = new ServerEnforcer(s, "argocd");
     assert.equal(e.enforce({ sub: "admin" }, "applications", "get", "p/a"), false, "nothing loaded yet: fail closed");
     s.maps["argocd-rbac-cm"] = { "policy.csv": "g, alice, role:readonly" };
-    s.list.push({ apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "team-a" }, spec: { roles: [{ name: "ci", policies: ["p, proj:team-a:ci, applications, sync, team-a/*, allow"] }] } } as AppProject);
+    s.list.push({ apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "team-a" }, spec: { roles: [{ name: "ci", policies: ["p, proj:team-a:ci, applications, sync, team-a/*, allow"] }] } });
     assert.deepEqual(await e.refresh(), { applied: true, problems: [] }, "a valid policy");
     assert.equal(e.enforce({ sub: "alice" }, "applications", "get", "p/a"), true, "alice reads");
     assert.equal(e.enforce({ sub: "proj:team-a:ci" }, "applications", "sync", "team-a/web"), true, "the project role");
@@ -51,7 +51,7 @@ describe("ServerEnforcer", () => {
   it("reports invalid project roles and argocd-cm flags while applying the rest", async () => {
     const s = state();
     s.maps["argocd-cm"] = { "server.rbac.rollback.enforce.enable": "maybe" };
-    s.list.push({ apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "team-a" }, spec: { roles: [{ name: "ci", policies: ["p, proj:team-a:ci, projects, delete, team-a, allow"] }] } } as AppProject);
+    s.list.push({ apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "team-a" }, spec: { roles: [{ name: "ci", policies: ["p, proj:team-a:ci, projects, delete, team-a, allow"] }] } });
     const result = await new ServerEnforcer(s, "argocd").refresh();
     assert.equal(result.applied, true, "applied");
     assert.equal(result.problems.length, 2, `two problems: ${result.problems.join(" | ")}`);
