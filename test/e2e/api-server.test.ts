@@ -109,7 +109,7 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
   assert.equal(sync.status, 200, show(sync));
   assert.equal((sync.body as Application).operation?.initiatedBy?.username, "admin", "the operation names the caller");
   const phases: string[] = [];
-  const reader = (await stream).body!.getReader();
+  const reader = (await stream).body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const decoder = new TextDecoder();
   let buffer = "";
   const deadline = Date.now() + 120_000;
@@ -187,7 +187,7 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
   // Her stream never carries fe-web, even when it changes.
   const aliceStream = await fetch(`${base}/api/v1/stream/applications`, { headers: { cookie: sessionCookie } });
   await client.patch({ apiVersion: API, kind: "Application", name: "fe-web", namespace: ns }, { metadata: { labels: { touched: "yes" } } });
-  const r2 = aliceStream.body!.getReader();
+  const r2 = aliceStream.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   let seen = "";
   const until = Date.now() + 5_000;
   while (Date.now() < until) {

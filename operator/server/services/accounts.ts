@@ -73,7 +73,7 @@ export class AccountService {
     const req = checkBody(body, { name: "scalar", currentPassword: "scalar", newPassword: "scalar" }, "password");
     const name = typeof req.name === "string" && req.name ? req.name : localAccountOf(caller.claims);
     if (name && localAccountOf(caller.claims) !== name) caller.require("accounts", "update", name);
-    await updatePassword(this.adminDeps(), caller.claims, name, String(req.currentPassword ?? ""), String(req.newPassword ?? ""));
+    await updatePassword(this.adminDeps(), caller.claims, name, typeof req.currentPassword === "string" ? req.currentPassword : "", typeof req.newPassword === "string" ? req.newPassword : "");
     return {};
   }
 
