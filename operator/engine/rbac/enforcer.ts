@@ -48,7 +48,7 @@ m = g(r.sub, p.sub) && globOrRegexMatch(r.res, p.res) && globOrRegexMatch(r.act,
 /** Resources whose object names a project before its first "/" (§3.4 project lookup). */
 const PROJECT_SCOPED = new Set(["applications", "applicationsets", "repositories", "clusters", "logs", "exec"]);
 
-/** How many decisions one enforcer remembers; the oldest goes first when full. */
+/** How many entries each memo holds before it starts again from empty. */
 const MEMO_LIMIT = 100_000;
 
 /** argocd-rbac-cm does not parse: the problems, each naming its key and line. */
@@ -69,7 +69,9 @@ export function globOrRegexMatcher(mode: MatchMode): (value: string, pattern: st
       try {
         re = new RegExp(pattern);
       } catch {
-        re = null; // never matches, as in Argo; validate reports it
+        // Never matches. The user policy cannot hold such a pattern (it is a load error); the
+        // built-in policy's `*` patterns are not regular expressions, so in regex mode they grant nothing.
+        re = null;
       }
       compiled.set(pattern, re);
     }
@@ -88,9 +90,10 @@ export function scopeValues(claims: RbacClaims, scopes: readonly string[]): stri
   return out;
 }
 
-/** The RBAC subject of the claims: `federated_claims.user_id`, else `sub`. */
+/** The RBAC subject of the claims: `federated_claims.user_id` when set, else `sub`. */
 export function rbacSubject(claims: RbacClaims): string {
-  return claims.federated_claims?.user_id ?? claims.sub ?? "";
+  const federated = claims.federated_claims?.user_id;
+  return typeof federated === "string" && federated !== "" ? federated : typeof claims.sub === "string" ? claims.sub : "";
 }
 
 /** The project a request is about (§3.4), before checking that it exists. */
