@@ -15,7 +15,7 @@
 // A new policy means a new RbacEnforcer, so the memo never outlives the policy it came from.
 import { newEnforcer, newModelFromString, type Adapter, type Enforcer as CasbinEnforcer, type Model } from "casbin";
 import type { AppProject } from "../../api/index.js";
-import { gobwasMatch } from "../../util/glob.js";
+import { compileGobwas } from "../../util/glob.js";
 import { BUILTIN_RULES, DEFAULT_SCOPES, formatProblem, parseRbacConfig, type MatchMode, type PolicyRule, type RbacConfig, type RbacProblem, type RbacRule } from "./policy.js";
 import { projectRules } from "./project.js";
 
@@ -61,13 +61,13 @@ export class RbacConfigError extends Error {
 
 /** The policy matcher: the policy value is a glob without separators (`*` spans `/`) or an unanchored regex. */
 export function globOrRegexMatcher(mode: MatchMode): (value: string, pattern: string) => boolean {
-  if (mode === "glob") return (value, pattern) => gobwasMatch(pattern, value);
+  // Patterns come from the policy, so this cache is as bounded as the policy is.
   const compiled = new Map<string, RegExp | null>();
   return (value, pattern) => {
     let re = compiled.get(pattern);
     if (re === undefined) {
       try {
-        re = new RegExp(pattern);
+        re = mode === "glob" ? compileGobwas(pattern) : new RegExp(pattern);
       } catch {
         // Never matches. The user policy cannot hold such a pattern (it is a load error); the
         // built-in policy's `*` patterns are not regular expressions, so in regex mode they grant nothing.
