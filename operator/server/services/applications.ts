@@ -4,7 +4,7 @@
 // precondition where a concurrent change would otherwise be lost. Every route checks RBAC on the
 // stored app's `<project>/[<ns>/]<name>`, and per-app routes hide whether an app exists from a
 // caller who may not see it, as Argo does.
-import { applyPatch, type Operation as JsonPatchOp } from "fast-json-patch";
+import jsonPatch, { type Operation as JsonPatchOp } from "fast-json-patch";
 import { ANNOTATION_REFRESH, ARGO_API_VERSION } from "../../api/annotations.js";
 import { DEFAULT_PROJECT, type Application, type Operation, type SyncOperationResource } from "../../api/index.js";
 
@@ -382,7 +382,7 @@ export class ApplicationService {
     const base = structuredClone(stored);
     if (patchType === "json") {
       if (!Array.isArray(parsed)) throw invalidArgument("a json patch must be a list of operations (RFC 6902)");
-      try { next = applyPatch(base, parsed as JsonPatchOp[], true, false).newDocument; } catch (err) { throw invalidArgument(`cannot apply the patch: ${err instanceof Error ? err.message : String(err)}`); }
+      try { next = jsonPatch.applyPatch(base, parsed as JsonPatchOp[], true, false).newDocument; } catch (err) { throw invalidArgument(`cannot apply the patch: ${err instanceof Error ? err.message : String(err)}`); }
     } else {
       next = mergePatch(base, parsed) as ApplicationObject;
     }
