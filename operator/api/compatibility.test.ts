@@ -183,21 +183,21 @@ test("start-up warnings: one line per key that is set but does not take effect, 
     "resource.customizations.actions.apps_Deployment": secret,
     "repositories": secret,
     "cluster.inClusterEnabled": "false", // honoured: no line
+    "users.anonymous.enabled": "true", // honoured by the API server: no line
     "timeout.reconcilation": secret,
   });
   assert.deepEqual(lines, [
     "argocd-cm key repositories has no effect in Hawser (deprecated in Argo; use repository Secrets, which Hawser reads)",
     "argocd-cm key resource.customizations.actions.apps_Deployment is not implemented by Hawser and has no effect (resource actions; parsed, not run; planned in issue 15)",
     "argocd-cm key timeout.reconcilation is not known to Hawser (a typo, or a newer Argo CD setting) and has no effect",
-    "argocd-cm key users.anonymous.enabled is not implemented by Hawser and has no effect (anonymous access; planned in issue 13)",
   ]);
   assert.ok(lines.every((l) => !l.includes(secret)), "no warning shows a value");
   assert.deepEqual(settingsWarnings("argocd-cmd-params-cm", { "controller.self.heal.timeout.seconds": "5", "reposerver.allow.oob.symlinks": "false" }), [], "honoured keys give no warning");
   assert.deepEqual(settingsWarnings("argocd-cm", undefined), [], "no ConfigMap, no warning");
 });
 
-test("seed 003's ConfigMaps: exactly the keys Hawser does not implement are reported", { skip: !seedsDir() }, () => {
+test("seed 003's ConfigMaps: every key is implemented (anonymous access and server.insecure by `hawser server`), so nothing is reported", { skip: !seedsDir() }, () => {
   const read = (name: string) => (parse(readFileSync(join(seedsDir()!, "003", `${name}.yaml`), "utf8")) as { data: Record<string, string> }).data;
-  assert.deepEqual(settingsWarnings("argocd-cm", read("argocd-cm")), ["argocd-cm key users.anonymous.enabled is not implemented by Hawser and has no effect (anonymous access; planned in issue 13)"]);
-  assert.deepEqual(settingsWarnings("argocd-cmd-params-cm", read("argocd-cmd-params-cm")), ["argocd-cmd-params-cm key server.insecure is not implemented by Hawser and has no effect (the API server; planned in issue 13)"]);
+  assert.deepEqual(settingsWarnings("argocd-cm", read("argocd-cm")), []);
+  assert.deepEqual(settingsWarnings("argocd-cmd-params-cm", read("argocd-cmd-params-cm")), []);
 });

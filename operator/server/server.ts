@@ -80,7 +80,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   session.register(router);
   router.onRenewedToken = (reply, token) => session.setTokenCookie(reply, token);
   new MetaService({ cache, oidcSettings: () => sso.settingsView() as Record<string, unknown> | undefined }).register(router);
-  new ApplicationService({ cache, client, log, reader }).register(router);
+  new ApplicationService({ cache, client, log, reader, rbac: enforcer }).register(router);
   new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log }).register(router);
   new ProjectService({ cache, client, tokens: session.projectTokenHandlers() }).register(router);
   new ClusterService({ cache, client, reader }).register(router);

@@ -31,6 +31,11 @@ export interface ApplicationServiceDeps {
   client: KubeClient;
   log: Logger;
   now?: () => Date;
+  /** Argo's finer RBAC rules (resource sub-actions, the rollback action); plain checks without it. */
+  rbac?: {
+    resourceDenial(claims: Caller["claims"], action: "update" | "delete", appObject: string, group: string, kind: string, namespace: string, name: string): ApiError | undefined;
+    rollbackAction(): "rollback" | "sync";
+  };
   /** Renders and compares apps with the controller's pipeline (managed-resources, manifests, tree). */
   reader?: AppStateReader;
   /** How long GET ?refresh= waits for the controller to pick the refresh up. */
@@ -195,7 +200,7 @@ export class ApplicationService {
   private async patchResource({ params, query, body, caller }: ApiRequest): Promise<unknown> {
     const app = this.findApp(caller, params.name!, query, "get");
     const r = resourceQuery(query);
-    caller.require(RESOURCE, `update/${r.group}/${r.kind}/${r.namespace ?? ""}/${r.name}`, appRbacName(app, this.ns));
+    this.requireOnResource(caller, "update", app, r);
     const { client, ref } = await this.liveResource(app, query);
     if (typeof body !== "string") throw invalidArgument("the body must be the patch as a JSON string");
     const patchType = one(query, "patchType") ?? "application/merge-patch+json";
@@ -208,10 +213,21 @@ export class ApplicationService {
     return { manifest: JSON.stringify(maskSecrets(patched as unknown as JsonObject, null)[0]) };
   }
 
+  /** `update/<group>/<kind>/<ns>/<name>` (or delete/...) on the app, with argocd-cm's inheritance rule. */
+  private requireOnResource(caller: Caller, action: "update" | "delete", app: ApplicationObject, r: { group: string; kind: string; namespace?: string; name: string }): void {
+    const object = appRbacName(app, this.ns);
+    if (this.deps.rbac) {
+      const denial = this.deps.rbac.resourceDenial(caller.claims, action, object, r.group, r.kind, r.namespace ?? "", r.name);
+      if (denial) throw denial;
+      return;
+    }
+    caller.require(RESOURCE, `${action}/${r.group}/${r.kind}/${r.namespace ?? ""}/${r.name}`, object);
+  }
+
   private async deleteResource({ params, query, caller }: ApiRequest): Promise<unknown> {
     const app = this.findApp(caller, params.name!, query, "get");
     const r = resourceQuery(query);
-    caller.require(RESOURCE, `delete/${r.group}/${r.kind}/${r.namespace ?? ""}/${r.name}`, appRbacName(app, this.ns));
+    this.requireOnResource(caller, "delete", app, r);
     const { client, ref } = await this.liveResource(app, query);
     const orphan = bool(query, "orphan", false);
     await client.delete(ref, orphan ? { propagationPolicy: "Orphan" } : {});
@@ -429,6 +445,11 @@ export class ApplicationService {
     }
     const revision = typeof req.revision === "string" && req.revision ? req.revision : undefined;
     const dryRun = req.dryRun === true;
+    // argocd-cm application.sync.requireOverridePrivilegeForRevisionSync: another revision than the
+    // app's targetRevision also needs `override`.
+    if (revision && revision !== (stored.spec.source?.targetRevision ?? "HEAD") && this.deps.cache.configMap("argocd-cm")?.["application.sync.requireOverridePrivilegeForRevisionSync"] === "true") {
+      caller.require(RESOURCE, "override", object);
+    }
     if (revision && !dryRun && autoSyncEnabled(stored.spec.syncPolicy) && revision !== (stored.spec.source?.targetRevision ?? "HEAD")) {
       throw failedPrecondition(`Cannot sync to ${revision}: auto-sync currently set to ${stored.spec.source?.targetRevision ?? "HEAD"}`);
     }
@@ -451,7 +472,7 @@ export class ApplicationService {
   private async rollback({ params, query, body, caller }: ApiRequest): Promise<unknown> {
     const req = checkBody(body, ROLLBACK_REQUEST, "rollback");
     const stored = this.findApp(caller, params.name!, query, "get", req);
-    caller.require(RESOURCE, "sync", appRbacName(stored, this.ns));
+    caller.require(RESOURCE, this.deps.rbac?.rollbackAction() ?? "sync", appRbacName(stored, this.ns));
     const id = req.id === undefined ? undefined : Number(req.id);
     if (id !== undefined && (!Number.isInteger(id) || id < 0)) throw invalidArgument(`id must be a history id, got "${String(req.id)}"`);
     let entry;
