@@ -183,7 +183,6 @@ test("start-up warnings: one line per key that is set but does not take effect, 
     "resource.customizations.actions.apps_Deployment": secret,
     "repositories": secret,
     "cluster.inClusterEnabled": "false", // honoured: no line
-    "users.anonymous.enabled": "true", // honoured by the API server: no line
     "timeout.reconcilation": secret,
   });
   assert.deepEqual(lines, [
