@@ -75,7 +75,8 @@ export class AppStateReader {
   }
 
   /** The app's destination as the controller resolves it: cluster Secrets, plus in-cluster. */
-  destination(app: ApplicationObject): { cluster: ClusterEntry; client: KubeClient } {
+  /** The registered clusters as the controller sees them: cluster Secrets, plus in-cluster unless turned off. */
+  clusterEntries(): ClusterEntry[] {
     const entries: ClusterEntry[] = [];
     for (const s of this.opts.cache.secretsOfType("cluster")) {
       const e = parseClusterSecret(s);
@@ -83,16 +84,25 @@ export class AppStateReader {
     }
     const inClusterEnabled = this.opts.cache.configMap("argocd-cm")?.["cluster.inClusterEnabled"] !== "false";
     if (inClusterEnabled && !entries.some((c) => c.server === IN_CLUSTER_SERVER)) entries.unshift({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {} });
-    const r = resolveDestination(app.spec.destination, entries);
+    return entries;
+  }
+
+  destination(app: ApplicationObject): { cluster: ClusterEntry; client: KubeClient } {
+    const r = resolveDestination(app.spec.destination, this.clusterEntries());
     if (!r.ok) throw failedPrecondition(`application ${app.metadata.name ?? ""}: spec.destination: ${r.message}`);
-    if (r.cluster.server === IN_CLUSTER_SERVER && Object.keys(r.cluster.config ?? {}).length === 0) return { cluster: r.cluster, client: this.opts.client };
-    const fingerprint = JSON.stringify(r.cluster.config ?? {});
-    const known = this.remotes.get(r.cluster.server);
-    if (known && known.fingerprint === fingerprint) return { cluster: r.cluster, client: known.client };
+    return { cluster: r.cluster, client: this.clientFor(r.cluster) };
+  }
+
+  /** A connection to a registered cluster: the server's own for in-cluster, one kept per server otherwise. */
+  clientFor(cluster: ClusterEntry): KubeClient {
+    if (cluster.server === IN_CLUSTER_SERVER && Object.keys(cluster.config ?? {}).length === 0) return this.opts.client;
+    const fingerprint = JSON.stringify(cluster.config ?? {});
+    const known = this.remotes.get(cluster.server);
+    if (known && known.fingerprint === fingerprint) return known.client;
     known?.client.close();
-    const client = new KubeClient(kubeConfigForCluster(r.cluster));
-    this.remotes.set(r.cluster.server, { fingerprint, client });
-    return { cluster: r.cluster, client };
+    const client = new KubeClient(kubeConfigForCluster(cluster));
+    this.remotes.set(cluster.server, { fingerprint, client });
+    return client;
   }
 
   /** Renders and compares the app now (revision: another commit of its single source). */

@@ -45,6 +45,12 @@ export interface Caller {
 
 export type Query = Record<string, string | string[] | undefined>;
 
+/** The first value of a query parameter, undefined when absent or empty. */
+export function queryValue(q: Query, key: string): string | undefined {
+  const v = q[key];
+  return (Array.isArray(v) ? v[0] : v) || undefined;
+}
+
 export interface ApiRequest {
   params: Record<string, string>;
   query: Query;

@@ -15,7 +15,7 @@ import type { KubeClient, KubeObject } from "../../kube/client.js";
 import type { Logger } from "../../runtime/logger.js";
 import { deepEqual, isRecord } from "../../util/index.js";
 import type { ServerCache } from "../cache.js";
-import type { ApiRequest, ApiRouter, Caller, Query } from "../http/api.js";
+import { queryValue, type ApiRequest, type ApiRouter, type Caller, type Query } from "../http/api.js";
 import { checkBody } from "../http/body.js";
 import { invalidArgument, notFound } from "../http/errors.js";
 
@@ -32,10 +32,6 @@ export interface ApplicationSetServiceDeps {
 const RESOURCE = "applicationsets";
 type AppSetObject = KubeObject & { spec?: { template?: { spec?: { project?: string } } } & Record<string, unknown> };
 
-function q1(q: Query, key: string): string | undefined {
-  const v = q[key];
-  return (Array.isArray(v) ? v[0] : v) || undefined;
-}
 
 export class ApplicationSetService {
   constructor(private readonly deps: ApplicationSetServiceDeps) {}
@@ -57,7 +53,7 @@ export class ApplicationSetService {
   }
 
   private find(caller: Caller, name: string, q: Query, action: string): AppSetObject {
-    const ns = q1(q, "appsetNamespace") ?? this.ns;
+    const ns = queryValue(q, "appsetNamespace") ?? this.ns;
     const set = this.deps.cache.appSets.get(`${ns}/${name}`);
     // Existence is not revealed to a caller who may not see the set.
     if (!set || !caller.can(RESOURCE, action, this.rbacName(set))) {
@@ -69,7 +65,7 @@ export class ApplicationSetService {
 
   private list({ caller, query }: ApiRequest): unknown {
     const projects = [query.projects, query.project].flat().filter((p): p is string => typeof p === "string" && p !== "");
-    const ns = q1(query, "appsetNamespace");
+    const ns = queryValue(query, "appsetNamespace");
     const items = (this.deps.cache.appSets.list() as AppSetObject[])
       .filter((s) => (ns === undefined || (s.metadata.namespace ?? this.ns) === ns)
         && (projects.length === 0 || projects.includes(s.spec?.template?.spec?.project || DEFAULT_PROJECT))
@@ -98,8 +94,8 @@ export class ApplicationSetService {
   private async create({ caller, query, body }: ApiRequest): Promise<unknown> {
     const set = this.asAppSet(body);
     caller.require(RESOURCE, "create", this.rbacName(set));
-    const upsert = q1(query, "upsert") === "true";
-    if (q1(query, "dryRun") === "true") {
+    const upsert = queryValue(query, "upsert") === "true";
+    if (queryValue(query, "dryRun") === "true") {
       const result = await this.run(set);
       return { ...set, apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", status: { resources: result.map((a) => ({ group: "argoproj.io", version: "v1alpha1", kind: "Application", name: a.metadata.name, namespace: a.metadata.namespace })) } };
     }

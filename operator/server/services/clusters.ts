@@ -3,20 +3,19 @@
 // password, key or CA ever leaves the server; `info.connectionState` comes from a version probe,
 // cached briefly so a list does not dial every cluster on every call.
 import { createHash } from "node:crypto";
-import { DEFAULT_PROJECT } from "../../api/index.js";
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, normalizeServer, parseClusterSecret, type ClusterEntry } from "../../cluster/clusters.js";
+import { normalizeServer, parseClusterSecret, type ClusterEntry } from "../../cluster/clusters.js";
 import type { KubeClient } from "../../kube/client.js";
 import { errorMessage, isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
-import type { ApiRequest, ApiRouter, Caller, Query } from "../http/api.js";
+import { queryValue, type ApiRequest, type ApiRouter, type Caller, type Query } from "../http/api.js";
 import { checkBody, type Shape } from "../http/body.js";
 import { invalidArgument, notFound } from "../http/errors.js";
 
 export interface ClusterServiceDeps {
   cache: ServerCache;
   client: KubeClient;
-  reader?: AppStateReader;
+  reader: AppStateReader;
   probeTtlMs?: number;
 }
 
@@ -27,10 +26,6 @@ const CLUSTER_BODY: Shape = {
   config: { username: "scalar", password: "scalar", bearerToken: "scalar", tlsClientConfig: { insecure: "scalar", serverName: "scalar", certData: "scalar", keyData: "scalar", caData: "scalar" }, proxyUrl: "scalar", disableCompression: "scalar", awsAuthConfig: "any", execProviderConfig: "any" },
 };
 
-function q1(q: Query, key: string): string | undefined {
-  const v = q[key];
-  return (Array.isArray(v) ? v[0] : v) || undefined;
-}
 
 interface Probe { at: number; status: "Successful" | "Failed"; message: string; version?: string }
 
@@ -49,14 +44,7 @@ export class ClusterService {
   }
 
   private entries(): ClusterEntry[] {
-    const out: ClusterEntry[] = [];
-    for (const s of this.deps.cache.secretsOfType("cluster")) {
-      const e = parseClusterSecret(s);
-      if (!("error" in e)) out.push(e);
-    }
-    const inCluster = this.deps.cache.configMap("argocd-cm")?.["cluster.inClusterEnabled"] !== "false";
-    if (inCluster && !out.some((c) => c.server === IN_CLUSTER_SERVER)) out.unshift({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {} });
-    return out;
+    return this.deps.reader.clusterEntries();
   }
 
   private rbacName(c: ClusterEntry): string {
@@ -85,22 +73,18 @@ export class ClusterService {
     const hit = this.probes.get(c.server);
     if (hit && Date.now() - hit.at < (this.deps.probeTtlMs ?? 10_000)) return hit;
     let probe: Probe;
-    if (!this.deps.reader) probe = { at: Date.now(), status: "Failed", message: "this server does not connect to clusters" };
-    else {
-      try {
-        const { client } = this.deps.reader.destination({ metadata: { name: "" }, spec: { destination: { server: c.server }, project: DEFAULT_PROJECT, source: { repoURL: "" } } } as never);
-        probe = { at: Date.now(), status: "Successful", message: "", version: await client.serverVersion() };
-      } catch (err) {
-        probe = { at: Date.now(), status: "Failed", message: errorMessage(err) };
-      }
+    try {
+      probe = { at: Date.now(), status: "Successful", message: "", version: await this.deps.reader.clientFor(c).serverVersion() };
+    } catch (err) {
+      probe = { at: Date.now(), status: "Failed", message: errorMessage(err) };
     }
     this.probes.set(c.server, probe);
     return probe;
   }
 
   private async list({ caller, query }: ApiRequest): Promise<unknown> {
-    const server = q1(query, "server");
-    const name = q1(query, "name");
+    const server = queryValue(query, "server");
+    const name = queryValue(query, "name");
     const items = [];
     for (const c of this.entries()) {
       if ((server && c.server !== normalizeServer(server)) || (name && c.name !== name)) continue;
@@ -111,7 +95,7 @@ export class ClusterService {
   }
 
   private find(caller: Caller, id: string, q: Query, action: string): ClusterEntry {
-    const byName = q1(q, "id.type") === "name";
+    const byName = queryValue(q, "id.type") === "name";
     const c = this.entries().find((e) => (byName ? e.name === id : e.server === normalizeServer(id)));
     if (!c) {
       // Not revealing existence: the object is the id as given.
@@ -134,7 +118,7 @@ export class ClusterService {
     const project = typeof req.project === "string" && req.project ? req.project : undefined;
     caller.require(RESOURCE, "create", project ? `${project}/${server}` : server);
     const existing = this.entries().find((e) => e.server === server && e.secretName);
-    if (existing && q1(query, "upsert") !== "true") throw invalidArgument(`cluster "${server}" already exists, use upsert flag to update it`);
+    if (existing && queryValue(query, "upsert") !== "true") throw invalidArgument(`cluster "${server}" already exists, use upsert flag to update it`);
     const config = isRecord(req.config) ? req.config : {};
     const secretName = existing?.secretName ?? `cluster-${new URL(server).hostname.replace(/[^a-z0-9-]/gi, "-").toLowerCase()}-${createHash("sha256").update(server).digest("hex").slice(0, 10)}`;
     const stringData: Record<string, string> = { name, server, config: JSON.stringify(config) };

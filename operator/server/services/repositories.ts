@@ -8,7 +8,7 @@ import { secretData } from "../../cluster/clusters.js";
 import { errorMessage } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
-import type { ApiRequest, ApiRouter, Caller, Query } from "../http/api.js";
+import { queryValue, type ApiRequest, type ApiRouter, type Caller } from "../http/api.js";
 import { checkBody, type Shape } from "../http/body.js";
 import { invalidArgument, notFound } from "../http/errors.js";
 
@@ -25,10 +25,6 @@ const SECRET_FIELDS = ["password", "sshPrivateKey", "tlsClientCertData", "tlsCli
 const REPO_BODY: Shape = Object.fromEntries([...PUBLIC_FIELDS, ...SECRET_FIELDS, "repo", "inheritedCreds", "connectionState"].map((f) => [f, "scalar" as const]));
 REPO_BODY.connectionState = "any";
 
-function q1(q: Query, key: string): string | undefined {
-  const v = q[key];
-  return (Array.isArray(v) ? v[0] : v) || undefined;
-}
 
 function normalizeUrl(u: string): string {
   return u.trim().replace(/\/+$/, "");
@@ -100,7 +96,7 @@ export class RepositoryService {
   }
 
   private async list({ caller, query }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
-    const filter = q1(query, type === "repository" ? "repo" : "url");
+    const filter = queryValue(query, type === "repository" ? "repo" : "url");
     const items = [];
     for (const { data } of this.secrets(type)) {
       if (filter && normalizeUrl(data.url ?? "") !== normalizeUrl(filter)) continue;
@@ -122,7 +118,7 @@ export class RepositoryService {
 
   private async get({ caller, params, query }: ApiRequest): Promise<unknown> {
     const found = this.findRepo(caller, params.repo!, "get");
-    if (q1(query, "forceRefresh") === "true") this.probes.delete(found.data.url ?? "");
+    if (queryValue(query, "forceRefresh") === "true") this.probes.delete(found.data.url ?? "");
     return this.view(found.data, "repository", true);
   }
 
@@ -138,7 +134,7 @@ export class RepositoryService {
     }
     caller.require("repositories", "create", this.rbacName(data, type));
     const existing = this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
-    if (existing && q1(query, "upsert") !== "true") throw invalidArgument(`${type === "repository" ? "repository" : "repository credentials"} "${url}" already exist, use upsert flag to update`);
+    if (existing && queryValue(query, "upsert") !== "true") throw invalidArgument(`${type === "repository" ? "repository" : "repository credentials"} "${url}" already exist, use upsert flag to update`);
     if (existing) caller.require("repositories", "update", this.rbacName(existing.data, type));
     const name = existing?.secret.metadata.name ?? `${type === "repository" ? "repo" : "creds"}-${createHash("sha256").update(url).digest("hex").slice(0, 10)}`;
     const secret = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: this.ns, labels: { "argocd.argoproj.io/secret-type": type } }, type: "Opaque", stringData: data };
