@@ -150,9 +150,10 @@ function keysReadBy(file: string): string[] {
 }
 
 test("every ConfigMap key the code reads is in the table as honoured or partly", () => {
-  const readers: [string, "argocd-cm" | "argocd-cmd-params-cm"][] = [
+  const readers: [string, "argocd-cm" | "argocd-cmd-params-cm" | "argocd-rbac-cm"][] = [
     ["operator/engine/settings.ts", "argocd-cm"], ["operator/render/settings.ts", "argocd-cm"], ["operator/webhook/server.ts", "argocd-cm"],
     ["operator/cli/appset.ts", "argocd-cm"], ["operator/config.ts", "argocd-cmd-params-cm"],
+    ["operator/engine/rbac/policy.ts", "argocd-rbac-cm"], ["operator/engine/rbac/requests.ts", "argocd-cm"],
   ];
   let count = 0;
   for (const [file, cm] of readers) {
@@ -188,15 +189,14 @@ test("start-up warnings: one line per key that is set but does not take effect, 
     "argocd-cm key repositories has no effect in Hawser (deprecated in Argo; use repository Secrets, which Hawser reads)",
     "argocd-cm key resource.customizations.actions.apps_Deployment is not implemented by Hawser and has no effect (resource actions; parsed, not run; planned in issue 15)",
     "argocd-cm key timeout.reconcilation is not known to Hawser (a typo, or a newer Argo CD setting) and has no effect",
-    "argocd-cm key users.anonymous.enabled is not implemented by Hawser and has no effect (anonymous access; planned in issue 13)",
   ]);
   assert.ok(lines.every((l) => !l.includes(secret)), "no warning shows a value");
   assert.deepEqual(settingsWarnings("argocd-cmd-params-cm", { "controller.self.heal.timeout.seconds": "5", "reposerver.allow.oob.symlinks": "false" }), [], "honoured keys give no warning");
   assert.deepEqual(settingsWarnings("argocd-cm", undefined), [], "no ConfigMap, no warning");
 });
 
-test("seed 003's ConfigMaps: exactly the keys Hawser does not implement are reported", { skip: !seedsDir() }, () => {
+test("seed 003's ConfigMaps: every key is implemented (anonymous access and server.insecure by `hawser server`), so nothing is reported", { skip: !seedsDir() }, () => {
   const read = (name: string) => (parse(readFileSync(join(seedsDir()!, "003", `${name}.yaml`), "utf8")) as { data: Record<string, string> }).data;
-  assert.deepEqual(settingsWarnings("argocd-cm", read("argocd-cm")), ["argocd-cm key users.anonymous.enabled is not implemented by Hawser and has no effect (anonymous access; planned in issue 13)"]);
-  assert.deepEqual(settingsWarnings("argocd-cmd-params-cm", read("argocd-cmd-params-cm")), ["argocd-cmd-params-cm key server.insecure is not implemented by Hawser and has no effect (the API server; planned in issue 13)"]);
+  assert.deepEqual(settingsWarnings("argocd-cm", read("argocd-cm")), []);
+  assert.deepEqual(settingsWarnings("argocd-cmd-params-cm", read("argocd-cmd-params-cm")), []);
 });

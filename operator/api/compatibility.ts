@@ -33,9 +33,13 @@ const TRUST = ["operator/git/trust.ts", "operator/git/trust-watch.ts", "operator
 const SETTINGS = "operator/engine/settings.ts";
 const RENDER_SETTINGS = "operator/render/settings.ts";
 const CONFIG = "operator/config.ts";
+const RBAC_POLICY = "operator/engine/rbac/policy.ts";
+const RBAC_ENFORCER = "operator/engine/rbac/enforcer.ts";
+const RBAC_REQUESTS = "operator/engine/rbac/requests.ts";
 
 const honoured = (configMap: SettingsConfigMap, key: string, modules: string[], note: string): SettingKey => ({ configMap, key, status: "honoured", modules, note });
 const notYet = (configMap: SettingsConfigMap, key: string, issue: number | undefined, note: string): SettingKey => ({ configMap, key, status: "not yet", ...(issue !== undefined ? { issue } : {}), note });
+const partly = (configMap: SettingsConfigMap, key: string, modules: string[], note: string): SettingKey => ({ configMap, key, status: "partly", modules, issue: API, note });
 const ignored = (configMap: SettingsConfigMap, key: string, note: string): SettingKey => ({ configMap, key, status: "ignored", note });
 
 /** API server, accounts, SSO and RBAC: issue 13. */
@@ -51,7 +55,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   honoured(CM, "application.instanceLabelKey", [SETTINGS], "label used by `label` and `annotation+label` tracking"),
   honoured(CM, "application.resourceTrackingMethod", [SETTINGS], "`annotation` (default), `label`, `annotation+label`; another value is an error; with `label`, an app whose tracking key passes 63 characters is InvalidSpecError, with `annotation+label` the label is cut as in Argo"),
   honoured(CM, "application.sync.impersonation.enabled", [SETTINGS, "operator/controllers/application/context.ts"], "a sync's and a cascade deletion's writes, and a server-side diff's dry runs, are sent as the project's first matching destinationServiceAccounts entry (`Impersonate-User`, global projects' entries after the project's own), so Kubernetes RBAC decides; no match fails the sync with Argo's message (a server-side diff: a ComparisonError); reads and discovery stay on the operator's identity"),
-  notYet(CM, "application.sync.requireOverridePrivilegeForRevisionSync", API, "an RBAC rule of the API server"),
+  honoured(CM, "application.sync.requireOverridePrivilegeForRevisionSync", ["operator/server/services/applications.ts"], "a sync to another revision than targetRevision also needs `override`"),
   notYet(CM, "application.allowedNodeLabels", UI, "node labels shown in the UI"),
   honoured(CM, "cluster.inClusterEnabled", [SETTINGS, "operator/cluster/clusters.ts", "operator/controllers/applicationset/controller.ts", "operator/cli/appset.ts"], "`\"false\"`: Applications aimed at the implicit in-cluster destination get an InvalidSpecError and the cluster generator leaves it out (a cluster Secret for that server still counts)"),
   honoured(CM, "globalProjects", [SETTINGS, "operator/engine/global-projects.ts", "operator/controllers/application/context.ts", "operator/cli/project.ts"], "projects selected by `labelSelector` get the global project's resource allow/deny lists, syncWindows, sourceRepos, destinations and destinationServiceAccounts appended (Argo's virtual project), in the controller and the CLI; an unreadable value makes every app InvalidSpecError"),
@@ -92,20 +96,20 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   // argocd-cm: webhooks
   honoured(CM, "webhook.maxPayloadSizeMB", ["operator/webhook/server.ts"], "default 50"),
   // argocd-cm: API server, accounts, SSO (issue 13)
-  notYet(CM, "url", API, "external URL, needed for SSO"),
-  notYet(CM, "additionalUrls", API, "more external URLs"),
-  notYet(CM, "admin.enabled", API, "the admin account"),
-  notYet(CM, "accounts.<name>", API, "local accounts"),
-  notYet(CM, "accounts.<name>.enabled", API, "local accounts"),
-  notYet(CM, "users.anonymous.enabled", API, "anonymous access"),
-  notYet(CM, "users.session.duration", API, "session lifetime"),
-  notYet(CM, "passwordPattern", API, "local account passwords"),
-  notYet(CM, "oidc.config", API, "SSO with OIDC"),
-  notYet(CM, "oidc.tls.insecure.skip.verify", API, "SSO with OIDC"),
+  honoured(CM, "url", ["operator/server/auth/oidc/config.ts"], "the external URL: SSO redirect URI and return_url check, logout target"),
+  honoured(CM, "additionalUrls", ["operator/server/auth/oidc/config.ts"], "more external URLs SSO logins may return to"),
+  honoured(CM, "admin.enabled", ["operator/server/auth/accounts.ts"], "the admin account (`hawser server`)"),
+  honoured(CM, "accounts.<name>", ["operator/server/auth/accounts.ts"], "local accounts with `login` and/or `apiKey`"),
+  honoured(CM, "accounts.<name>.enabled", ["operator/server/auth/accounts.ts"], "default true"),
+  honoured(CM, "users.anonymous.enabled", ["operator/server/auth/accounts.ts"], "anonymous callers get only what policy.default and `g, , <role>` grant"),
+  honoured(CM, "users.session.duration", ["operator/server/auth/accounts.ts"], "login token lifetime (default 24h)"),
+  honoured(CM, "passwordPattern", ["operator/server/auth/accounts.ts"], "default ^.{8,32}$"),
+  partly(CM, "oidc.config", ["operator/server/auth/oidc/config.ts"], "issuer, clients, scopes, requestedIDTokenClaims, logoutURL, rootCA, PKCE, audiences, $secret references; groups from UserInfo, refreshTokenThreshold and azure.* are reported as not yet"),
+  honoured(CM, "oidc.tls.insecure.skip.verify", ["operator/server/auth/oidc/config.ts"], "skips TLS verification to the IdP (a warning says so)"),
   notYet(CM, "dex.config", API, "SSO through Dex"),
   notYet(CM, "server.rbac.log.enforce.enable", API, "RBAC on pod logs"),
-  notYet(CM, "server.rbac.disableApplicationFineGrainedRBACInheritance", API, "RBAC on sub-resources"),
-  notYet(CM, "server.rbac.rollback.enforce.enable", API, "RBAC on rollback"),
+  honoured(CM, "server.rbac.disableApplicationFineGrainedRBACInheritance", [RBAC_REQUESTS], "unset or true: patching or deleting a resource of an app checks only `update/<group>/<kind>/<ns>/<name>` (`delete/...`); \"false\": the plain action on the app first (`canOnResource`); enforced by the API server's resource endpoints"),
+  honoured(CM, "server.rbac.rollback.enforce.enable", [RBAC_REQUESTS], "true: a rollback checks `rollback` instead of `sync` (`rollbackAction`, `canIRequest`), in the API server's rollback and can-i"),
   notYet(CM, "statusbadge.enabled", API, "the status badge endpoint"),
   notYet(CM, "statusbadge.url", API, "the status badge endpoint"),
   notYet(CM, "exec.enabled", API, "the web terminal"),
@@ -193,9 +197,9 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "reposerver.disable.helm.manifest.max.extracted.size", undefined, "no issue filed"),
   // argocd-cmd-params-cm: API server (issue 13)
   honoured(PARAMS, "server.webhook.parallelism.limit", [CONFIG, "operator/operator.ts"], "webhook requests in progress; `--webhook-parallelism-limit` wins"),
-  notYet(PARAMS, "server.insecure", API, "the API server"),
-  notYet(PARAMS, "server.basehref", API, "the API server"),
-  notYet(PARAMS, "server.rootpath", API, "the API server"),
+  honoured(PARAMS, "server.insecure", ["operator/cli/server.ts"], "plain HTTP; `--insecure` wins"),
+  honoured(PARAMS, "server.basehref", ["operator/cli/server.ts"], "cookie path; `--basehref` wins"),
+  honoured(PARAMS, "server.rootpath", ["operator/cli/server.ts"], "path prefix of every route; `--rootpath` wins"),
   notYet(PARAMS, "server.disable.auth", API, "the API server"),
   notYet(PARAMS, "server.enable.gzip", API, "the API server"),
   notYet(PARAMS, "server.x.frame.options", API, "the API server"),
@@ -207,7 +211,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "server.log.format", API, "the API server"),
   notYet(PARAMS, "server.login.attempts.expiration", API, "the API server"),
   notYet(PARAMS, "server.enable.proxy.extension", API, "the API server"),
-  notYet(PARAMS, "server.api.content.types", API, "the API server"),
+  honoured(PARAMS, "server.api.content.types", ["operator/cli/server.ts"], "media types accepted on non-GET API calls (default application/json)"),
   notYet(PARAMS, "server.staticassets", UI, "the UI's files"),
   notYet(PARAMS, "server.http.cookie.maxnumber", API, "the API server"),
   notYet(PARAMS, "server.oidc.cache.expiration", API, "SSO with OIDC"),
@@ -250,12 +254,13 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "notificationscontroller.log.format", DAY2, "notifications"),
   notYet(PARAMS, "notificationscontroller.repo.server.plaintext", DAY2, "notifications"),
 
-  // argocd-rbac-cm (issue 13): Hawser has no API server yet; Kubernetes RBAC guards the CRs.
-  notYet(RBAC, "policy.csv", API, "RBAC of the API server"),
-  notYet(RBAC, "policy.<name>.csv", API, "RBAC of the API server"),
-  notYet(RBAC, "policy.default", API, "RBAC of the API server"),
-  notYet(RBAC, "policy.matchMode", API, "RBAC of the API server"),
-  notYet(RBAC, "scopes", API, "RBAC of the API server"),
+  // argocd-rbac-cm (issue 13): parsed and decided by operator/engine/rbac, offline through
+  // `hawser admin rbac can|validate`; the API server that enforces it on each endpoint is being built.
+  honoured(RBAC, "policy.csv", [RBAC_POLICY, RBAC_ENFORCER], "p and g lines as Argo reads them (6 and 3 fields, allow|deny; an invalid line is an error naming the key and line, and the policy is not loaded); checked by `hawser admin rbac can|validate`; enforced on every API server endpoint and stream"),
+  honoured(RBAC, "policy.<name>.csv", [RBAC_POLICY], "appended after policy.csv in key order, as in Argo; enforced on every API server endpoint and stream"),
+  honoured(RBAC, "policy.default", [RBAC_POLICY, RBAC_ENFORCER], "tried first for every request, anonymous included; only its allow ends the evaluation (Argo 3.x); enforced on every API server endpoint and stream"),
+  honoured(RBAC, "policy.matchMode", [RBAC_POLICY, RBAC_ENFORCER], "`glob` (default: `*` spans `/`) or `regex` (unanchored; a pattern that does not compile is an error); another value is an error; enforced on every API server endpoint and stream"),
+  honoured(RBAC, "scopes", [RBAC_POLICY, RBAC_ENFORCER], "a YAML list of the claims read as groups (default [groups]); enforced on every API server endpoint and stream"),
   // argocd-ssh-known-hosts-cm and argocd-tls-certs-cm: which git servers are trusted
   honoured(KNOWN_HOSTS, "ssh_known_hosts", TRUST, "while the ConfigMap exists, ssh host keys are checked strictly against these lines only (an empty value trusts no host; a malformed line is dropped and logged); without it a host's key is trusted on first use and a changed key refused, which the start-up log says (Argo refuses unknown hosts); `insecure` on the repository turns checking off, as in Argo; re-read when the ConfigMap changes"),
   honoured(TLS_CERTS, "<server_name>", [...TRUST, "operator/render/index.ts", "plugins/helm/repo.ts", "plugins/helm/index.ts"], "PEM CA certificates for the https server of that host name (no port): git repositories (`http.sslCAInfo`, git-lfs too), Helm chart repositories (index.yaml, `helm pull`, chart dependencies' `helm repo add`) and OCI registries (`helm registry login`/`show chart`/`pull`) are then verified against them only, handed over as files (`--ca-file`); an entry that is not a valid certificate fails that server's fetches with an error naming the key instead of falling back to the system CAs; re-read when the ConfigMap changes"),

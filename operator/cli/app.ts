@@ -5,7 +5,8 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { stringify } from "yaml";
 import type { CommandModule } from "../cli.js";
-import { ANNOTATION_REFRESH, FINALIZER_RESOURCES, FINALIZER_RESOURCES_BACKGROUND } from "../api/annotations.js";
+import { ANNOTATION_REFRESH } from "../api/annotations.js";
+import { deletionFinalizers } from "../engine/sync/requests.js";
 import { API_VERSION, DEFAULT_PROJECT, type Application, type AppProject, type Operation, type OperationState, type SyncWindow } from "../api/index.js";
 import { clientFrom } from "./kube-client.js";
 import { qualifiedLocation } from "./location.js";
@@ -322,16 +323,7 @@ async function del(ctx: Ctx): Promise<number> {
   if (policy && !cascade) throw new FlagError("--propagation-policy needs --cascade (the default)");
   const app = await getApp(ctx, name);
   const finalizers = app.metadata.finalizers ?? [];
-  const isResourcesFinalizer = (f: string): boolean => f === FINALIZER_RESOURCES || f.startsWith(`${FINALIZER_RESOURCES}/`);
-  let next = finalizers;
-  if (!cascade) next = finalizers.filter((f) => !isResourcesFinalizer(f));
-  else {
-    const wanted = policy === "background" ? FINALIZER_RESOURCES_BACKGROUND : FINALIZER_RESOURCES;
-    const present = finalizers.find(isResourcesFinalizer);
-    // An existing cascade finalizer is kept unless a policy is asked for explicitly.
-    if (!present) next = [...finalizers, wanted];
-    else if (policy && present !== wanted) next = [...finalizers.filter((f) => !isResourcesFinalizer(f)), wanted];
-  }
+  const next = deletionFinalizers(finalizers, cascade, policy);
   if (next.length !== finalizers.length || next.some((f, i) => f !== finalizers[i])) {
     await ctx.client.patch(ref(ctx, name), { metadata: { finalizers: next, resourceVersion: app.metadata.resourceVersion } });
   }

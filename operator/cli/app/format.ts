@@ -1,9 +1,9 @@
 // Pure pieces of `hawser app`: argument parsing that has rules of its own (resource specs,
 // rollback ids), the operation objects the CLI writes, the conditions `wait` and `sync` wait for,
 // and the plain-text tables, shaped like `argocd app ...` output. No I/O here.
-import type { Application, ApplicationSource, Operation, OperationState, RevisionHistory, SyncOperation, SyncOperationResource, SyncWindow } from "../../api/index.js";
+import type { Application, ApplicationSource, OperationState, RevisionHistory, SyncOperationResource } from "../../api/index.js";
+import { chooseRollbackEntry, RequestRefused } from "../../engine/sync/requests.js";
 import { autoSyncEnabled } from "../../engine/sync/autosync.js";
-import { syncWindowVerdict } from "../../engine/syncwindows.js";
 import { FlagError } from "../../flags.js";
 
 /** Columns padded to the widest cell, two spaces apart, trailing blanks trimmed (like Go's tabwriter). */
@@ -38,86 +38,16 @@ export function parseResourceSpec(spec: string): SyncOperationResource {
   return out;
 }
 
-export interface SyncRequest {
-  revision?: string;
-  prune?: boolean;
-  dryRun?: boolean;
-  force?: boolean;
-  /** "apply" skips hooks; "hook" (the default) runs them. */
-  strategy?: "apply" | "hook";
-  resources?: SyncOperationResource[];
-  syncOptions?: string[];
-  username: string;
-}
+export { syncOperation, operationInProgress, manualSyncWindowRefusal, rollbackOperation, type SyncRequest } from "../../engine/sync/requests.js";
 
-/** The `.operation` a manual sync writes (Argo's SyncOperation fields; unset flags stay absent). */
-export function syncOperation(req: SyncRequest): Operation {
-  const sync: SyncOperation = {};
-  if (req.revision) sync.revision = req.revision;
-  if (req.prune) sync.prune = true;
-  if (req.dryRun) sync.dryRun = true;
-  const force = req.force ? { force: true } : {};
-  sync.syncStrategy = req.strategy === "apply" ? { apply: force } : { hook: force };
-  if (req.resources && req.resources.length > 0) sync.resources = req.resources;
-  if (req.syncOptions && req.syncOptions.length > 0) sync.syncOptions = req.syncOptions;
-  return { sync, initiatedBy: { username: req.username } };
-}
-
-/** Why a new operation may not start, or undefined when it may (Argo: "another operation is already in progress"). */
-export function operationInProgress(app: Pick<Application, "operation" | "status">): string | undefined {
-  const phase = app.status?.operationState?.phase;
-  if (phase === "Running" || phase === "Terminating") return `another operation is already in progress (phase ${phase}${app.status?.operationState?.message ? `: ${app.status.operationState.message}` : ""})`;
-  if (app.operation) return "another operation is already in progress (an operation is requested and not yet started)";
-  return undefined;
-}
-
-/**
- * Why the project's sync windows refuse a manual sync (or rollback) of the app at `now`, naming
- * the window(s), or undefined when they let it through. Argo's API server refuses such a sync
- * before it starts; the operator checks again when it runs the operation.
- */
-export function manualSyncWindowRefusal(app: Pick<Application, "metadata" | "spec">, windows: SyncWindow[] | undefined, now: Date): string | undefined {
-  const verdict = syncWindowVerdict({
-    windows,
-    app: { name: app.metadata.name ?? "", ...(app.metadata.namespace ? { namespace: app.metadata.namespace } : {}) },
-    destination: app.spec.destination,
-    now,
-    kind: "manual",
-  });
-  return verdict.allowed ? undefined : verdict.message;
-}
-
-/**
- * The history entry `rollback NAME [ID]` goes back to: the given id, or the entry before the
- * latest. Throws a message naming the app when rollback is not possible.
- */
+/** chooseRollback with the refusal as a CLI usage error. */
 export function chooseRollback(app: Pick<Application, "metadata" | "spec" | "status">, id: number | undefined): RevisionHistory {
-  const name = app.metadata.name ?? "";
-  if (autoSyncEnabled(app.spec.syncPolicy)) throw new FlagError(`application ${name}: rollback is not allowed while spec.syncPolicy.automated is enabled (disable auto-sync first)`);
-  const history = [...(app.status?.history ?? [])].sort((a, b) => a.id - b.id);
-  if (id !== undefined) {
-    const h = history.find((x) => x.id === id);
-    if (!h) throw new FlagError(`application ${name}: no history entry with id ${id} (known: ${history.map((x) => x.id).join(", ") || "none"})`);
-    return h;
+  try {
+    return chooseRollbackEntry(app, id);
+  } catch (err) {
+    if (err instanceof RequestRefused) throw new FlagError(err.message);
+    throw err;
   }
-  const prev = history[history.length - 2];
-  if (!prev) throw new FlagError(`application ${name}: status.history has ${history.length} entr${history.length === 1 ? "y" : "ies"}; nothing earlier to roll back to`);
-  return prev;
-}
-
-/** The `.operation` a rollback writes: the entry's revision(s) and source(s), applied without hooks (as Argo's Rollback). */
-export function rollbackOperation(h: RevisionHistory, opts: { prune?: boolean; dryRun?: boolean; username: string }): Operation {
-  const sync: SyncOperation = { syncStrategy: { apply: {} } };
-  if (h.sources && h.sources.length > 0) {
-    sync.revisions = h.revisions ?? [];
-    sync.sources = h.sources;
-  } else {
-    if (h.revision) sync.revision = h.revision;
-    if (h.source) sync.source = h.source;
-  }
-  if (opts.prune) sync.prune = true;
-  if (opts.dryRun) sync.dryRun = true;
-  return { sync, initiatedBy: { username: opts.username } };
 }
 
 /** Whether status.operationState is the finished result of the operation this CLI started. */

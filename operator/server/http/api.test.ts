@@ -1,0 +1,143 @@
+// The HTTP rules every API request goes through, over fastify's in-process injection: the
+// content-type guard, errors in Argo's shape with the gRPC code's HTTP status, authentication and
+// RBAC refusals, unknown body fields, fields pruning and the stream framings.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { memoryLogger } from "../../runtime/logger.js";
+import type { Authenticator, Claims, Enforcer } from "../types.js";
+import { createApi } from "./api.js";
+import { checkBody } from "./body.js";
+import { ApiError, Code, unauthenticated } from "./errors.js";
+import { parseFields, pruneFields } from "./fields.js";
+import { openStream } from "./stream.js";
+
+const alice: Claims = { iss: "argocd", sub: "alice", iat: 1_700_000_000 };
+const authenticator: Authenticator = {
+  async authenticate(req, opts) {
+    const h = req.headers.authorization;
+    if (h === "Bearer alice.token.x") return { claims: alice };
+    if (opts?.optional) return { claims: undefined };
+    throw unauthenticated();
+  },
+};
+// alice may get apps of project a only.
+const enforcer: Enforcer = { enforce: (claims, res, act, obj) => claims?.sub === "alice" && res === "applications" && act === "get" && obj.startsWith("a/") };
+
+function api(rootPath = "") {
+  const { app, router } = createApi({ insecure: true, rootPath, apiContentTypes: ["application/json"], bodyLimit: 1024, authenticator, enforcer, log: memoryLogger().logger });
+  router.get("/api/v1/things/:name", async ({ params, caller }) => {
+    caller.require("applications", "get", `a/${params.name}`);
+    return { name: params.name, user: caller.username };
+  });
+  router.post("/api/v1/things", async ({ body }) => checkBody(body, { name: "scalar", nested: { ok: "scalar" } }, "thing"));
+  router.get("/api/v1/denied", async ({ caller }) => { caller.require("applications", "sync", "a/x"); return {}; });
+  router.get("/api/v1/open", async ({ caller }) => ({ anonymous: caller.claims === undefined }), { optionalAuth: true });
+  router.get("/api/v1/boom", async () => { throw new ApiError(Code.FailedPrecondition, "not now"); });
+  return app;
+}
+
+const auth = { authorization: "Bearer alice.token.x" };
+
+test("api: a JSON answer for an authorised caller; 401 in Argo's shape without a token; optional auth", async () => {
+  const app = api();
+  const ok = await app.inject({ method: "GET", url: "/api/v1/things/web", headers: auth });
+  assert.equal(ok.statusCode, 200, ok.body);
+  assert.deepEqual(ok.json(), { name: "web", user: "alice" });
+  const anon = await app.inject({ method: "GET", url: "/api/v1/things/web" });
+  assert.equal(anon.statusCode, 401, anon.body);
+  assert.deepEqual(anon.json(), { error: "no session information", code: 16, message: "no session information" });
+  const open = await app.inject({ method: "GET", url: "/api/v1/open" });
+  assert.deepEqual(open.json(), { anonymous: true }, open.body);
+});
+
+test("api: RBAC denial is 403 with Argo's message naming resource, action, object, subject and iat", async () => {
+  const res = await api().inject({ method: "GET", url: "/api/v1/denied", headers: auth });
+  assert.equal(res.statusCode, 403, res.body);
+  assert.equal(res.json<{ message: string }>().message, "permission denied: applications, sync, a/x, sub: alice, iat: 2023-11-14T22:13:20Z");
+  assert.equal(res.json<{ code: number }>().code, 7);
+});
+
+test("api: gRPC codes map to Argo's HTTP statuses (FailedPrecondition is 400, not 412)", async () => {
+  const res = await api().inject({ method: "GET", url: "/api/v1/boom", headers: auth });
+  assert.equal(res.statusCode, 400, res.body);
+  assert.deepEqual(res.json(), { error: "not now", code: 9, message: "not now" });
+});
+
+test("api: non-GET API requests need an allowed Content-Type (415 'Invalid content type'), as Argo's CSRF guard", async () => {
+  const app = api();
+  const form = await app.inject({ method: "POST", url: "/api/v1/things", headers: { ...auth, "content-type": "application/x-www-form-urlencoded" }, payload: "name=x" });
+  assert.equal(form.statusCode, 415, form.body);
+  assert.equal(form.body, "Invalid content type");
+  const none = await app.inject({ method: "POST", url: "/api/v1/things", headers: auth });
+  assert.equal(none.statusCode, 415, "a missing Content-Type is refused too");
+  const json = await app.inject({ method: "POST", url: "/api/v1/things", headers: { ...auth, "content-type": "application/json; charset=utf-8" }, payload: { name: "x" } });
+  assert.equal(json.statusCode, 200, json.body);
+});
+
+test("api: unknown and mistyped body fields are refused with their path; bodies over the limit are refused", async () => {
+  const app = api();
+  const post = (payload: unknown) => app.inject({ method: "POST", url: "/api/v1/things", headers: { ...auth, "content-type": "application/json" }, payload: JSON.stringify(payload) });
+  const unknown = await post({ name: "x", nested: { ok: true, typo: 1 } });
+  assert.equal(unknown.statusCode, 400, unknown.body);
+  assert.match(unknown.json<{ message: string }>().message, /unknown field "nested\.typo"/);
+  const wrong = await post({ name: { not: "scalar" } });
+  assert.match(wrong.json<{ message: string }>().message, /field "name" must be a string, number or boolean/);
+  const big = await post({ name: "x".repeat(2000) });
+  assert.equal(big.statusCode, 413, big.body);
+  const bad = await app.inject({ method: "POST", url: "/api/v1/things", headers: { ...auth, "content-type": "application/json" }, payload: "{nope" });
+  assert.equal(bad.statusCode, 400, bad.body);
+  assert.match(bad.json<{ message: string }>().message, /not valid JSON/);
+});
+
+test("api: unknown paths are plain-text 404; --rootpath prefixes every route", async () => {
+  const app = api("/argo-cd");
+  const miss = await app.inject({ method: "GET", url: "/api/v1/things/web", headers: auth });
+  assert.equal(miss.statusCode, 404);
+  assert.equal(miss.body, "Not Found");
+  const hit = await app.inject({ method: "GET", url: "/argo-cd/api/v1/things/web", headers: auth });
+  assert.equal(hit.statusCode, 200, hit.body);
+});
+
+test("fields: include paths through lists, always-kept paths, and exclusion", () => {
+  const list = { metadata: { resourceVersion: "7" }, items: [{ metadata: { name: "a", labels: { x: "1" } }, spec: { project: "p" }, status: { big: true } }] };
+  assert.deepEqual(pruneFields(list, parseFields("items.metadata.name,items.spec.project")!, [["metadata", "resourceVersion"]]),
+    { metadata: { resourceVersion: "7" }, items: [{ metadata: { name: "a" }, spec: { project: "p" } }] });
+  assert.deepEqual(pruneFields(list, parseFields("-items.status,items.metadata.labels")!),
+    { metadata: { resourceVersion: "7" }, items: [{ metadata: { name: "a" }, spec: { project: "p" } }] });
+  assert.equal(parseFields(""), undefined);
+});
+
+/** A ServerResponse stand-in that records what is written (the framing is pure string building). */
+function recorder() {
+  const rec = { status: 0, headers: {} as Record<string, unknown>, chunks: [] as string[], ended: false, listeners: [] as Array<() => void> };
+  const res = {
+    writeHead(status: number, headers: Record<string, unknown>) { rec.status = status; rec.headers = headers; return res; },
+    write(chunk: string) { rec.chunks.push(chunk); return true; },
+    end() { rec.ended = true; },
+    on(_event: string, fn: () => void) { rec.listeners.push(fn); return res; },
+  };
+  return { rec, res: res as unknown as import("node:http").ServerResponse };
+}
+
+test("streams: NDJSON frames {result} per line; SSE frames data: lines; an error before any message keeps its status", () => {
+  const nd = recorder();
+  const s = openStream(nd.res, "application/json");
+  s.send({ type: "ADDED", application: { metadata: { name: "a" } } });
+  s.end();
+  assert.equal(nd.rec.status, 200);
+  assert.equal(nd.rec.headers["Content-Type"], "application/json");
+  assert.deepEqual(nd.rec.chunks, ['{"result":{"type":"ADDED","application":{"metadata":{"name":"a"}}}}\n']);
+  assert.ok(nd.rec.ended, "the stream ended");
+
+  const sse = recorder();
+  const e = openStream(sse.res, "text/event-stream");
+  e.send({ type: "MODIFIED" });
+  assert.equal(sse.rec.headers["Content-Type"], "text/event-stream");
+  assert.deepEqual(sse.rec.chunks, ['data: {"result":{"type":"MODIFIED"}} \n\n\n']);
+  e.end();
+
+  const err = recorder();
+  openStream(err.res, undefined).fail(new ApiError(Code.PermissionDenied, "permission denied"));
+  assert.equal(err.rec.status, 403, "nothing sent yet: the error's status");
+  assert.deepEqual(JSON.parse(err.rec.chunks[0]!), { error: { grpc_code: 7, http_code: 403, message: "permission denied", http_status: "Forbidden" } });
+});

@@ -1,0 +1,45 @@
+// The `fields` query parameter (argo-cd-server.md §0): keep only the listed dotted paths of a JSON
+// response, or with a leading "-" drop them. Lists are walked through: "items.metadata.name" keeps
+// the name of every item.
+import { isRecord } from "../../util/index.js";
+
+/** Parses `fields` (comma-separated; repeated parameters are joined) into include/exclude paths. */
+export function parseFields(raw: string | string[] | undefined): { exclude: boolean; paths: string[][] } | undefined {
+  const joined = (Array.isArray(raw) ? raw.join(",") : raw ?? "").trim();
+  if (!joined) return undefined;
+  const exclude = joined.startsWith("-");
+  const paths = (exclude ? joined.slice(1) : joined).split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("."));
+  return paths.length > 0 ? { exclude, paths } : undefined;
+}
+
+/** A copy of `value` with only `paths` (or without them when `exclude`). */
+export function pruneFields(value: unknown, spec: { exclude: boolean; paths: string[][] }, always: string[][] = []): unknown {
+  return spec.exclude ? without(value, spec.paths) : keep(value, [...spec.paths, ...always]);
+}
+
+function keep(value: unknown, paths: string[][]): unknown {
+  if (paths.some((p) => p.length === 0)) return value;
+  if (Array.isArray(value)) return value.map((v) => keep(v, paths));
+  if (!isRecord(value)) return undefined;
+  const out: Record<string, unknown> = {};
+  const byHead = new Map<string, string[][]>();
+  for (const p of paths) byHead.set(p[0]!, [...(byHead.get(p[0]!) ?? []), p.slice(1)]);
+  for (const [head, rest] of byHead) {
+    if (!(head in value)) continue;
+    const v = keep(value[head], rest);
+    if (v !== undefined) out[head] = v;
+  }
+  return out;
+}
+
+function without(value: unknown, paths: string[][]): unknown {
+  if (Array.isArray(value)) return value.map((v) => without(v, paths));
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const matching = paths.filter((p) => p[0] === k);
+    if (matching.some((p) => p.length === 1)) continue;
+    out[k] = matching.length > 0 ? without(v, matching.map((p) => p.slice(1))) : v;
+  }
+  return out;
+}

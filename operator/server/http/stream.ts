@@ -1,0 +1,86 @@
+// Streams as Argo's gateway writes them (argo-cd-server.md §1.2): newline-delimited
+// `{"result": ...}` objects, or server-sent events when the client asks for text/event-stream (the
+// browser's EventSource), with a keep-alive comment every 15 s. A failure is one
+// `{"error": {...}}` object, after which the stream closes; its HTTP status is used only when
+// nothing was sent yet.
+import type { ServerResponse } from "node:http";
+import { ApiError, toApiError } from "./errors.js";
+
+export const KEEPALIVE_MS = 15_000;
+
+export interface StreamWriter {
+  /** Sends one message; false once the client has gone. */
+  send(result: unknown): boolean;
+  /** Ends the stream with Argo's error object. */
+  fail(err: unknown): void;
+  end(): void;
+  /** Aborted when the client disconnects (or end/fail is called). */
+  readonly signal: AbortSignal;
+}
+
+export function isEventStream(accept: string | undefined): boolean {
+  return (accept ?? "").split(",").some((a) => a.trim().split(";")[0]!.trim() === "text/event-stream");
+}
+
+/** Starts a streaming response on `res` (headers are written with the first message or error). */
+export function openStream(res: ServerResponse, accept: string | undefined, keepaliveMs = KEEPALIVE_MS): StreamWriter {
+  const sse = isEventStream(accept);
+  const controller = new AbortController();
+  let started = false;
+  let closed = false;
+  const start = (status: number): void => {
+    if (started) return;
+    started = true;
+    res.writeHead(status, {
+      "Content-Type": sse ? "text/event-stream" : "application/json",
+      "Cache-Control": "no-cache",
+      "X-Content-Type-Options": "nosniff",
+    });
+  };
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    clearInterval(timer);
+    controller.abort();
+  };
+  res.on("close", close);
+  const timer = setInterval(() => {
+    if (closed) return;
+    start(200);
+    // A comment line for SSE; for NDJSON a bare newline, which JSON-lines readers skip.
+    res.write(sse ? ":\n" : "\n");
+  }, keepaliveMs);
+  timer.unref();
+  const frame = (payload: unknown): string => {
+    const json = JSON.stringify(payload);
+    return sse ? `data: ${json} \n\n\n` : `${json}\n`;
+  };
+  return {
+    signal: controller.signal,
+    send(result: unknown): boolean {
+      if (closed) return false;
+      start(200);
+      res.write(frame({ result }));
+      return !closed;
+    },
+    fail(err: unknown): void {
+      if (closed) return;
+      const e: ApiError = toApiError(err);
+      start(e.httpStatus);
+      res.write(frame({ error: { grpc_code: e.code, http_code: e.httpStatus, message: e.message, http_status: httpStatusText(e.httpStatus) } }));
+      res.end();
+      close();
+    },
+    end(): void {
+      if (closed) return;
+      start(200);
+      res.end();
+      close();
+    },
+  };
+}
+
+function httpStatusText(status: number): string {
+  const texts: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable", 504: "Gateway Timeout", 408: "Request Timeout" };
+  return texts[status] ?? "";
+}
