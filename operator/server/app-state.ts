@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { homedir } from "node:os";
 import type { PluginRegistry } from "../../plugins/index.js";
 import { LABEL_SECRET_TYPE } from "../api/annotations.js";
-import { DEFAULT_PROJECT } from "../api/index.js";
+import { DEFAULT_PROJECT, type AppProject } from "../api/index.js";
+import { globalProjectsFor, withGlobalProjects } from "../engine/global-projects.js";
 import { ListedLiveView } from "../appstate/live.js";
 import { compareApp, renderTarget } from "../appstate/pipeline.js";
 import { parseAppStateSettings, type AppStateSettings } from "../appstate/settings.js";
@@ -75,6 +76,19 @@ export class AppStateReader {
   }
 
   /** The app's destination as the controller resolves it: cluster Secrets, plus in-cluster. */
+  /** The global projects (argocd-cm globalProjects) that lend their fields to this project, in order. */
+  globalProjectsOf(project: AppProject): AppProject[] {
+    const argo = this.settings().argo;
+    if (argo.globalProjectsError) throw failedPrecondition(`argocd-cm ${argo.globalProjectsError}`);
+    return globalProjectsFor(project, argo.globalProjects, (n) => this.opts.cache.project(n));
+  }
+
+  /** The project as the controller enforces it: with its global projects' fields appended (Argo's virtual project). */
+  effectiveProject(name: string): AppProject | undefined {
+    const project = this.opts.cache.project(name);
+    return project ? withGlobalProjects(project, this.globalProjectsOf(project)) : undefined;
+  }
+
   /** The registered clusters as the controller sees them: cluster Secrets, plus in-cluster unless turned off. */
   clusterEntries(): ClusterEntry[] {
     const entries: ClusterEntry[] = [];
@@ -109,7 +123,7 @@ export class AppStateReader {
   async state(app: ApplicationObject, opts: { revision?: string; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
     const settings = this.settings();
     const projectName = app.spec.project || DEFAULT_PROJECT;
-    const project = this.opts.cache.project(projectName);
+    const project = this.effectiveProject(projectName);
     // Fail closed as the controller does: without the project no live object is the app's.
     if (!project) throw failedPrecondition(`application ${app.metadata.name ?? ""}: ${missingProjectMessage(projectName)}`);
     const { cluster, client } = this.destination(app);

@@ -82,7 +82,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new MetaService({ cache, oidcSettings: () => sso.settingsView() as Record<string, unknown> | undefined }).register(router);
   new ApplicationService({ cache, client, log, reader, rbac: enforcer }).register(router);
   new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log }).register(router);
-  new ProjectService({ cache, client, tokens: session.projectTokenHandlers() }).register(router);
+  new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
   new ClusterService({ cache, client, reader }).register(router);
   new RepositoryService({ cache, client, reader }).register(router);
   new AccountService({ cache, client, auth, enforcer }).register(router);

@@ -6,9 +6,9 @@
 // caller who may not see it, as Argo does.
 import jsonPatch, { type Operation as JsonPatchOp } from "fast-json-patch";
 import { ANNOTATION_REFRESH, ARGO_API_VERSION } from "../../api/annotations.js";
-import { DEFAULT_PROJECT, type Application, type Operation, type SyncOperationResource } from "../../api/index.js";
+import { DEFAULT_PROJECT, type Application, type AppProject, type Operation, type SyncOperationResource } from "../../api/index.js";
 
-import { labelsMatch, parseLabelSelector, type LabelSelector } from "../../engine/labels.js";
+import { labelsMatch, parseLabelSelector, type LabelSelector } from "../../util/labels.js";
 import { autoSyncEnabled } from "../../engine/sync/autosync.js";
 import { deletionFinalizers, manualSyncWindowRefusal, operationInProgress, rollbackOperation, syncOperation, chooseRollbackEntry, RequestRefused } from "../../engine/sync/requests.js";
 import { isNamespaceEnabled } from "../../engine/namespaces.js";
@@ -102,6 +102,11 @@ export class ApplicationService {
   }
 
   private get ns(): string { return this.deps.cache.namespace; }
+
+  /** The project with its global projects' windows and lists, as the controller enforces it. */
+  private project(name: string): AppProject | undefined {
+    return this.deps.reader ? this.deps.reader.effectiveProject(name) : this.deps.cache.project(name);
+  }
 
   register(r: ApiRouter): void {
     r.get("/api/v1/applications", (req) => this.list(req));
@@ -485,7 +490,7 @@ export class ApplicationService {
     if (app.metadata.deletionTimestamp) throw failedPrecondition(`application ${app.metadata.name} is being deleted`);
     const busy = operationInProgress(app);
     if (busy) throw failedPrecondition(`cannot ${what}: ${busy}`);
-    const project = this.deps.cache.project(app.spec.project || DEFAULT_PROJECT);
+    const project = this.project(app.spec.project || DEFAULT_PROJECT);
     if (manualSyncWindowRefusal(app, project?.spec?.syncWindows, this.now())) {
       throw new ApiError(Code.PermissionDenied, "cannot sync: blocked by sync window");
     }
@@ -505,7 +510,7 @@ export class ApplicationService {
 
   private syncWindows({ params, query, caller }: ApiRequest): unknown {
     const app = this.findApp(caller, params.name!, query, "get");
-    const windows = this.deps.cache.project(app.spec.project || DEFAULT_PROJECT)?.spec?.syncWindows ?? [];
+    const windows = this.project(app.spec.project || DEFAULT_PROJECT)?.spec?.syncWindows ?? [];
     const now = this.now();
     const input = { windows, app: { name: app.metadata.name ?? "", namespace: app.metadata.namespace ?? this.ns }, destination: app.spec.destination, now };
     const assigned = windows.filter((w) => syncWindowVerdict({ ...input, windows: [w], kind: "manual" }).message.includes("window"));

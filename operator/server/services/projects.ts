@@ -6,6 +6,7 @@ import { DEFAULT_PROJECT, type AppProject } from "../../api/index.js";
 import { windowStates } from "../../engine/syncwindows.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { deepEqual, isRecord } from "../../util/index.js";
+import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
 import type { ApiRequest, ApiRouter } from "../http/api.js";
 import { checkBody } from "../http/body.js";
@@ -23,6 +24,8 @@ export interface ProjectServiceDeps {
   cache: ServerCache;
   client: KubeClient;
   now?: () => Date;
+  /** Global projects come from the controller's settings (argocd-cm globalProjects). */
+  reader?: Pick<AppStateReader, "globalProjectsOf">;
   /** Role token routes (POST/DELETE .../roles/{role}/token), from the auth module. */
   tokens?: ProjectTokenHandlers;
 }
@@ -124,12 +127,9 @@ export class ProjectService {
     return { project: withTypeMeta(project), globalProjects: this.globalProjects(project).map(withTypeMeta) };
   }
 
-  /**
-   * Global projects (argocd-cm globalProjects) are not implemented by the controller yet
-   * (docs/compatibility.md), so no project inherits from one: the honest answer is none.
-   */
-  private globalProjects(_project: AppProject): ProjectObject[] {
-    return [];
+  /** The global projects (argocd-cm globalProjects) lending their fields to this one, as the controller merges them. */
+  private globalProjects(project: AppProject): ProjectObject[] {
+    return (this.deps.reader?.globalProjectsOf(project) ?? []);
   }
 
   private syncWindows(req: ApiRequest): unknown {
