@@ -46,7 +46,8 @@ export function baseUrl(conn: Pick<ServerConnection, "server" | "plainText">): U
 
 function withQuery(base: URL, path: string, query: QueryParams | undefined): URL {
   const url = new URL(base.href);
-  url.pathname = `${base.pathname}${path}`;
+  // An empty path reads back as "/"; the prefix (--rootpath) is joined without a double slash.
+  url.pathname = `${base.pathname.replace(/\/+$/, "")}${path}`;
   for (const [k, v] of Object.entries(query ?? {})) {
     if (v === undefined) continue;
     for (const item of Array.isArray(v) ? v : [String(v)]) url.searchParams.append(k, item);
