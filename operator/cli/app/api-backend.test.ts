@@ -26,7 +26,7 @@ function app(name: string, extra: Partial<Application> = {}): Application {
       { id: 2, revision: "2".repeat(40), deployedAt: "2026-12-02T00:00:00Z", source: { repoURL: "https://git.example/r.git", path: name } },
     ] },
     ...extra,
-  } as Application;
+  };
 }
 
 const finishedAt = "2026-12-06T10:00:05Z";
@@ -42,7 +42,7 @@ function synced(withOp: Application): Application {
         syncResult: { revision: "b".repeat(40), resources: [{ group: "apps", kind: "Deployment", namespace: "web", name: "web", version: "v1", status: "Synced", message: "deployment.apps/web configured" }] },
       },
     },
-  } as Application;
+  };
 }
 
 /** A loopback server with Argo's routes over fixtures; records every call. */
@@ -110,8 +110,8 @@ async function hawser(...args: string[]): Promise<{ code: number; stdout: string
   let stderr = "";
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => { stdout += String(c); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => { stderr += String(c); return true; }) as typeof process.stderr.write;
+  process.stdout.write = ((c: string | Uint8Array) => { stdout += String(c); return true; });
+  process.stderr.write = ((c: string | Uint8Array) => { stderr += String(c); return true; });
   try {
     const code = await main(args);
     return { code, stdout, stderr };
@@ -207,7 +207,7 @@ test("diff through the server prints managed-resources as --core prints its diff
   const d = await hawser("app", "diff", "web", ...conn);
   assert.equal(d.code, 1, `a diff exits 1: ${d.stderr}`);
   assert.match(d.stdout, /^===== apps\/Deployment web\/web ======\n--- live\n\+\+\+ target\n/, d.stdout);
-  assert.match(d.stdout, /-  replicas: 1\n\+  replicas: 2\n/, "the changed field");
+  assert.match(d.stdout, /- {2}replicas: 1\n\+ {2}replicas: 2\n/, "the changed field");
   assert.ok(!d.stdout.includes("Service") && !d.stdout.includes("hook"), "unmodified resources and hooks are left out");
   const local = await hawser("app", "diff", "web", "--local", ".", ...conn);
   assert.equal(local.code, 2, "--local through a server is refused");
