@@ -14,7 +14,10 @@ import {
 } from "./app/format.js";
 import { Timeout, type AppBackend, type StartedOperation } from "./app/backend.js";
 import { appLocation, KubeBackend } from "./app/kube-backend.js";
-import { ApiBackend } from "./app/api-backend.js";
+import { ApiBackend, appPath } from "./app/api-backend.js";
+import { appFromFlags, appFromText, applySpecFlags, type SpecFlags } from "./app/spec-flags.js";
+import { manifestsYaml, resourcesTable, type ResourceTree } from "./app/server-views.js";
+import { readFile } from "node:fs/promises";
 import type { ApiClient } from "./api/client.js";
 import { chooseTarget, CONNECTION_FLAGS, CONNECTION_USAGE } from "./api/connection.js";
 import { cliErrorMessage } from "./api/errors.js";
@@ -62,6 +65,22 @@ Secrets are still read from NS.
   delete NAME [--cascade=false] [--propagation-policy foreground|background] [--wait] [--timeout S]
   terminate-op NAME    stops the running operation
 
+Through the server only:
+  create NAME --repo URL [--path P] [--revision R] (--dest-server URL | --dest-name N)
+         [--dest-namespace NS] [--project P] [-N NS] [--sync-policy automated|none]
+         [--auto-prune] [--self-heal] [--sync-option K=V]... [--upsert]
+  create -f FILE [--upsert]
+                       creates the application (from flags, or the Application in FILE, - for
+                       stdin); --upsert replaces a different existing one
+  set NAME [--repo URL] [--path P] [--revision R] [--dest-server URL | --dest-name N]
+           [--dest-namespace NS] [--project P] [--sync-policy automated|none]
+           [--auto-prune[=false]] [--self-heal[=false]] [--sync-option K=V]...
+                       changes those fields of the spec
+  manifests NAME [--revision R]
+                       the manifests the server renders for the app, as YAML
+  resources NAME [--orphaned]
+                       the app's resources from its resource tree (--orphaned: only those)
+
 Through the server, diff compares with what the server reports (managed-resources); --local,
 --repo, --revision, --installation-id and --server-side-diff need --core. wait and sync follow the
 server's watch stream.
@@ -71,7 +90,7 @@ Errors go to stderr with exit status 2. --timeout 0 (the default) waits without 
 ${CONNECTION_USAGE}`;
 
 const POLL_MS = 1000;
-const SHORT: Record<string, string> = { "-o": "--output", "-n": "--namespace", "-l": "--selector", "-N": "--app-namespace" };
+const SHORT: Record<string, string> = { "-o": "--output", "-n": "--namespace", "-l": "--selector", "-N": "--app-namespace", "-f": "--file" };
 
 function parse(args: string[], spec: FlagSpec): ParsedFlags {
   const normalized = args.map((a) => SHORT[a] ?? (a.startsWith("-o=") ? `--output=${a.slice(3)}` : a));
@@ -289,6 +308,75 @@ async function del(ctx: Ctx): Promise<number> {
   return 0;
 }
 
+// ---- through the server only: create, set, manifests, resources ----
+
+function specFlags(flags: ParsedFlags): SpecFlags {
+  const f: SpecFlags = {};
+  const v = (k: string): string | undefined => flagValue(flags, k);
+  const put = <K extends keyof SpecFlags>(key: K, value: SpecFlags[K] | undefined): void => { if (value !== undefined) f[key] = value; };
+  put("repo", v("repo")); put("path", v("path")); put("revision", v("revision"));
+  put("destServer", v("dest-server")); put("destName", v("dest-name")); put("destNamespace", v("dest-namespace"));
+  put("project", v("project")); put("syncPolicy", v("sync-policy"));
+  put("autoPrune", flags.booleans.get("auto-prune")); put("selfHeal", flags.booleans.get("self-heal"));
+  const opts = flags.values.get("sync-option");
+  if (opts && opts.length > 0) f.syncOptions = opts;
+  return f;
+}
+
+async function readInput(file: string): Promise<string> {
+  if (file !== "-") return readFile(file, "utf8");
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function create(ctx: Ctx): Promise<number> {
+  const file = flagValue(ctx.flags, "file");
+  const f = specFlags(ctx.flags);
+  let app: Application;
+  if (file !== undefined) {
+    if (ctx.flags.positional.length > 0 || Object.keys(f).length > 0) throw new FlagError("-f FILE excludes NAME and the spec flags");
+    app = appFromText(await readInput(file), file);
+  } else {
+    app = appFromFlags(oneName(ctx.flags, "create"), flagValue(ctx.flags, "app-namespace"), f);
+  }
+  const upsert = ctx.flags.booleans.get("upsert") === true;
+  const created = await ctx.api!.request<Application>("POST", "/api/v1/applications", { query: { ...(upsert ? { upsert: "true" } : {}) }, body: app });
+  print(`application '${created.metadata?.name ?? app.metadata.name ?? ""}' created\n`);
+  return 0;
+}
+
+async function set(ctx: Ctx): Promise<number> {
+  const name = oneName(ctx.flags, "set");
+  const f = specFlags(ctx.flags);
+  if (Object.keys(f).length === 0) throw new FlagError("set wants at least one of --repo, --path, --revision, --dest-server, --dest-name, --dest-namespace, --project, --sync-policy, --auto-prune, --self-heal, --sync-option");
+  const app = await getApp(ctx, name);
+  const spec = applySpecFlags(app.spec, f);
+  const { path, query } = appPath(name);
+  await ctx.api!.request("PUT", `${path}/spec`, { query, body: spec });
+  print(`application '${name}' updated\n`);
+  return 0;
+}
+
+async function manifests(ctx: Ctx): Promise<number> {
+  const name = oneName(ctx.flags, "manifests");
+  const source = flagValue(ctx.flags, "source") ?? "git";
+  if (source !== "git") throw new FlagError(`--source ${source} is not supported; manifests shows what git renders (--source git)`);
+  const revision = flagValue(ctx.flags, "revision");
+  const { path, query } = appPath(name);
+  const res = await ctx.api!.request<{ manifests?: string[] | null }>("GET", `${path}/manifests`, { query: { ...query, revision } });
+  print(manifestsYaml(res.manifests ?? []));
+  return 0;
+}
+
+async function resources(ctx: Ctx): Promise<number> {
+  const name = oneName(ctx.flags, "resources");
+  const { path, query } = appPath(name);
+  const tree = await ctx.api!.request<ResourceTree>("GET", `${path}/resource-tree`, { query });
+  print(resourcesTable(tree, ctx.flags.booleans.get("orphaned") === true));
+  return 0;
+}
+
 // ---- dispatch ----
 
 interface Sub { spec: FlagSpec; run: (ctx: Ctx) => Promise<number>; serverOnly?: boolean }
@@ -306,6 +394,16 @@ const subs: Record<string, Sub> = {
   wait: { spec: { values: ["timeout"], booleans: ["sync", "health", "operation", "suspended", "degraded"] }, run: wait },
   delete: { spec: { values: ["propagation-policy", "timeout"], booleans: ["cascade", "wait"] }, run: del },
   "terminate-op": { spec: {}, run: terminateOp },
+  create: {
+    spec: { values: ["file", "repo", "path", "revision", "dest-server", "dest-name", "dest-namespace", "project", "sync-policy", "app-namespace"], repeatable: ["sync-option"], booleans: ["upsert", "auto-prune", "self-heal"] },
+    run: create, serverOnly: true,
+  },
+  set: {
+    spec: { values: ["repo", "path", "revision", "dest-server", "dest-name", "dest-namespace", "project", "sync-policy"], repeatable: ["sync-option"], booleans: ["auto-prune", "self-heal"] },
+    run: set, serverOnly: true,
+  },
+  manifests: { spec: { values: ["revision", "source"] }, run: manifests, serverOnly: true },
+  resources: { spec: { booleans: ["orphaned"] }, run: resources, serverOnly: true },
 };
 
 export const command: CommandModule = {

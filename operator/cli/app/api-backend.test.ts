@@ -66,6 +66,8 @@ async function fakeApi(t: { after: (fn: () => unknown) => void }): Promise<{ ser
         else json(res, 401, { error: "Invalid username or password", code: 16, message: "Invalid username or password" });
         return;
       }
+      const extra = otherRoutes(req.method ?? "", url.pathname, call.body);
+      if (extra) { json(res, extra[0], extra[1]); return; }
       if (url.pathname === "/api/v1/applications" && req.method === "GET") { json(res, 200, { metadata: { resourceVersion: "10" }, items: [...apps.values()] }); return; }
       if (url.pathname === "/api/v1/stream/applications") {
         const a = apps.get(url.searchParams.get("name") ?? "");
@@ -102,6 +104,27 @@ async function fakeApi(t: { after: (fn: () => unknown) => void }): Promise<{ ser
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   t.after(() => { srv.closeAllConnections(); srv.close(); });
   return { server: `127.0.0.1:${(srv.address() as AddressInfo).port}`, calls };
+}
+
+const jwt = (claims: Record<string, unknown>): string => `h.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
+
+/** The project, account, cluster and repository routes the other commands use. */
+function otherRoutes(method: string, path: string, body: unknown): [number, unknown] | undefined {
+  const route = `${method} ${path}`;
+  switch (route) {
+    case "POST /api/v1/projects/team/roles/ci/token": return [200, { token: jwt({ sub: "proj:team:ci", jti: (body as { id?: string }).id ?? "generated", iat: 1_800_000_000, exp: 1_800_086_400 }) }];
+    case "POST /api/v1/projects/team/roles/nope/token": return [404, { error: "project 'team' does not have role 'nope'", code: 5, message: "project 'team' does not have role 'nope'" }];
+    case "GET /api/v1/session/userinfo": return [200, { loggedIn: true, username: "admin", iss: "argocd" }];
+    case "PUT /api/v1/account/password":
+      return (body as { currentPassword?: string }).currentPassword === "s3cret-pw" ? [200, {}] : [400, { error: "current password does not match", code: 3, message: "current password does not match" }];
+    case "POST /api/v1/account/ci/token": return [200, { token: "ci.api.key" }];
+    case "GET /api/v1/clusters": return [200, { items: [{ server: "https://kubernetes.default.svc", name: "in-cluster", info: { serverVersion: "1.36", connectionState: { status: "Successful" } } }] }];
+    case "GET /api/v1/repositories": return [200, { items: [{ repo: "https://git.example/r.git", type: "git", username: "bot", connectionState: { status: "Successful" } }] }];
+    case "GET /api/v1/projects": return [200, { items: [{ metadata: { name: "team" }, spec: { description: "the team", sourceRepos: ["*"], destinations: [{ server: "*", namespace: "team-*" }] } }] }];
+    case "POST /api/v1/applications": return [200, body];
+    case "PUT /api/v1/applications/web/spec": return [200, body];
+    default: return undefined;
+  }
 }
 
 /** Runs `hawser ...` in this process, capturing its output. */
@@ -216,4 +239,69 @@ test("diff through the server prints managed-resources as --core prints its diff
   const both = await hawser("app", "list", "--core", ...conn);
   assert.equal(both.code, 2, "--core with --server is refused");
   assert.match(both.stderr, /--core and --server exclude each other/, both.stderr);
+});
+
+test("proj, account, cluster and repo commands through the server; --core refuses them by name", async (t) => {
+  const { server, calls } = await fakeApi(t);
+  const config = await tmpConfig(t);
+  const conn = ["--server", server, "--plaintext", "--auth-token", "good.to.ken", "--config", config];
+  const tok = await hawser("proj", "role", "create-token", "team", "ci", "--expires-in", "24h", "--id", "ci-1", ...conn);
+  assert.equal(tok.code, 0, tok.stderr);
+  assert.deepEqual(calls.at(-1)?.body, { project: "team", role: "ci", expiresIn: 86400, id: "ci-1" }, "Argo's token request, the duration in seconds");
+  assert.match(tok.stdout, /^Create token succeeded for proj:team:ci\.\n {2}ID: ci-1\n {2}Issued At: 2027-01-15T08:00:00Z\n {2}Expires At: 2027-01-16T08:00:00Z\n {2}Token: h\./, tok.stdout);
+  const only = await hawser("proj", "role", "create-token", "team", "ci", "-t", ...conn);
+  assert.match(only.stdout, /^h\.[^\s]+\.sig\n$/, "-t prints the token alone");
+  const noRole = await hawser("proj", "role", "create-token", "team", "nope", ...conn);
+  assert.equal(noRole.code, 2, "a missing role fails");
+  assert.equal(noRole.stderr, "hawser proj role create-token: project 'team' does not have role 'nope'\n", "with the server's message");
+  const badDuration = await hawser("proj", "role", "create-token", "team", "ci", "--expires-in", "soon", ...conn);
+  assert.match(badDuration.stderr, /--expires-in wants a duration/, "a bad duration is named before any call");
+
+  const projects = await hawser("proj", "list", ...conn);
+  assert.match(projects.stdout, /^NAME +DESCRIPTION +DESTINATIONS +SOURCES/, projects.stdout);
+  assert.match(projects.stdout, /\nteam +the team +\*,team-\* +\* +<none>/, projects.stdout);
+
+  const pw = await hawser("account", "update-password", "--current-password", "wrong-pw", "--new-password", "n3w-password", ...conn);
+  assert.equal(pw.code, 2, "a wrong current password fails");
+  assert.match(pw.stderr, /^hawser account update-password: current password does not match\n$/, "the server's message, no password in it");
+  const pwOk = await hawser("account", "update-password", "--current-password", "s3cret-pw", "--new-password", "n3w-password", ...conn);
+  assert.equal(pwOk.code, 0, pwOk.stderr);
+  assert.deepEqual(calls.filter((c) => c.path === "/api/v1/account/password").at(-1)?.body, { name: "admin", currentPassword: "s3cret-pw", newPassword: "n3w-password" }, "own account by default (from userinfo)");
+  const noTty = await hawser("account", "update-password", ...conn);
+  assert.match(noTty.stderr, /--current-password is required when stdin is not a terminal/, "no prompt without a terminal");
+  const key = await hawser("account", "generate-token", "--account", "ci", "--expires-in", "7d", ...conn);
+  assert.equal(key.stdout, "ci.api.key\n", "the API key alone");
+  assert.deepEqual(calls.at(-1)?.body, { name: "ci", expiresIn: 604800 }, "the token request");
+
+  const clusters = await hawser("cluster", "list", ...conn);
+  assert.equal(clusters.stdout, "SERVER                          NAME        VERSION  STATUS      MESSAGE  PROJECT\nhttps://kubernetes.default.svc  in-cluster  1.36     Successful\n", clusters.stdout);
+  const repos = await hawser("repo", "list", ...conn);
+  assert.match(repos.stdout, /\ngit +https:\/\/git\.example\/r\.git +false +false +false +true +Successful/, repos.stdout);
+  assert.ok(!repos.stdout.includes("bot"), "no credential is printed");
+
+  for (const args of [["cluster", "list", "--core"], ["proj", "list", "--core"], ["app", "manifests", "web", "--core"], ["account", "generate-token", "--core"]]) {
+    const r = await hawser(...args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, /needs the API server/, `${args.join(" ")}: ${r.stderr}`);
+  }
+});
+
+test("app create and set through the server", async (t) => {
+  const { server, calls } = await fakeApi(t);
+  const config = await tmpConfig(t);
+  const conn = ["--server", server, "--plaintext", "--auth-token", "good.to.ken", "--config", config];
+  const c = await hawser("app", "create", "guestbook", "--repo", "https://git.example/r.git", "--path", "guestbook", "--dest-server", "https://kubernetes.default.svc", "--dest-namespace", "gb", "--upsert", ...conn);
+  assert.equal(c.code, 0, c.stderr);
+  assert.equal(c.stdout, "application 'guestbook' created\n", "the confirmation");
+  const post = calls.at(-1);
+  assert.equal(post?.query.get("upsert"), "true", "--upsert");
+  assert.equal((post?.body as Application).spec.destination.namespace, "gb", "the Application from the flags");
+  const s = await hawser("app", "set", "web", "--revision", "v2", "--sync-policy", "automated", ...conn);
+  assert.equal(s.code, 0, s.stderr);
+  const put = calls.at(-1);
+  assert.equal(put?.path, "/api/v1/applications/web/spec", "argocd's UpdateSpec");
+  assert.equal((put?.body as Application["spec"]).source?.targetRevision, "v2", "the new revision");
+  assert.deepEqual((put?.body as Application["spec"]).syncPolicy, { automated: {} }, "auto-sync on");
+  const none = await hawser("app", "set", "web", ...conn);
+  assert.match(none.stderr, /set wants at least one of/, "set without a change is refused");
 });
