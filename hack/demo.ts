@@ -16,6 +16,9 @@ import { KubeClient, type KubeObject } from "../operator/kube/client.js";
 import { installCrds } from "../operator/kube/crd-install.js";
 import { loadKubeConfig, startOperator } from "../operator/operator.js";
 import { createLogger } from "../operator/runtime/logger.js";
+import { startServer } from "../operator/server/server.js";
+import { builtinPlugins } from "../plugins/index.js";
+import { builtinGenerators } from "../generators/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seedDir = join(here, "demo", "seed-002");
@@ -84,6 +87,16 @@ async function main(): Promise<number> {
 
   const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
   await installCrds(client);
+
+  // The API server, in this process, on loopback (plain HTTP: nothing leaves the machine).
+  say("starting the API server");
+  const serverLog = createLogger({ level: process.env.HAWSER_LOG_LEVEL === "debug" ? "debug" : "warn", fields: { component: "hawser-server" } });
+  const serverOptions = {
+    client, namespace: "argocd", address: "127.0.0.1", insecure: true, baseHref: "/", rootPath: "", apiContentTypes: ["application/json"],
+    applicationNamespaces: [], applicationSetNamespaces: [], plugins: builtinPlugins(), generators: builtinGenerators(), log: serverLog,
+  };
+  const server = await startServer({ ...serverOptions, port: Number(process.env.HAWSER_DEMO_PORT ?? 8080) })
+    .catch(() => startServer({ ...serverOptions, port: 0 }));
   const objects = [
     ...(await readObjects(join(seedDir, "appproject-demo-proj.yaml"))),
     ...(await readObjects(join(seedDir, "app-demo-dev.yaml"))),
@@ -103,6 +116,7 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     say("stopping");
+    await server.stop();
     await operator.stop();
     await git.stop();
     client.close();
@@ -113,6 +127,7 @@ async function main(): Promise<number> {
 
   const deadline = Date.now() + timeoutMs;
   let last = "";
+  let announced = false;
   for (;;) {
     const lines: string[] = [];
     let done = true;
@@ -127,6 +142,10 @@ async function main(): Promise<number> {
       process.stdout.write(`${text}\n`);
       last = text;
     }
+    if (done && !announced) {
+      announced = true;
+      await announceServer(client, server.url);
+    }
     if (check && done) {
       say("every Application reached the demo's goal");
       await shutdown();
@@ -140,6 +159,20 @@ async function main(): Promise<number> {
     if (done && !check) say("all Applications reconciled; press Ctrl-C to stop");
     await new Promise((r) => setTimeout(r, done && !check ? 30_000 : 1_000));
   }
+}
+
+/** Logs in through the API server with the initial admin password and says where and how to use it. */
+async function announceServer(client: KubeClient, url: string): Promise<void> {
+  const secret = await client.get("v1", "Secret", "argocd-initial-admin-secret", "argocd") as { data?: { password?: string } } | undefined;
+  const password = Buffer.from(secret?.data?.password ?? "", "base64").toString();
+  const login = await fetch(`${url}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password }) });
+  const { token } = (await login.json()) as { token?: string };
+  if (!token) throw new Error(`the API server refused the initial admin password (HTTP ${login.status})`);
+  const apps = await fetch(`${url}/api/v1/applications`, { headers: { authorization: `Bearer ${token}` } });
+  const count = ((await apps.json()) as { items?: unknown[] }).items?.length ?? 0;
+  say(`API server: ${url} (logged in as admin through it: ${count} Applications; the Web UI will be served here)`);
+  say(`admin password: ${password}   (Secret argocd-initial-admin-secret in namespace argocd)`);
+  say(`try: curl -s ${url}/api/v1/session -H 'Content-Type: application/json' -d '{"username":"admin","password":"${password}"}'`);
 }
 
 main().then(

@@ -17,3 +17,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "hawser.namespace" -}}
 {{- default .Release.Namespace .Values.operator.namespace -}}
 {{- end -}}
+
+{{- define "hawser.serverSelectorLabels" -}}
+app.kubernetes.io/name: hawser-server
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "hawser.serverLabels" -}}
+{{ include "hawser.serverSelectorLabels" . }}
+app.kubernetes.io/component: server
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}

@@ -150,9 +150,10 @@ function keysReadBy(file: string): string[] {
 }
 
 test("every ConfigMap key the code reads is in the table as honoured or partly", () => {
-  const readers: [string, "argocd-cm" | "argocd-cmd-params-cm"][] = [
+  const readers: [string, "argocd-cm" | "argocd-cmd-params-cm" | "argocd-rbac-cm"][] = [
     ["operator/engine/settings.ts", "argocd-cm"], ["operator/render/settings.ts", "argocd-cm"], ["operator/webhook/server.ts", "argocd-cm"],
     ["operator/cli/appset.ts", "argocd-cm"], ["operator/config.ts", "argocd-cmd-params-cm"],
+    ["operator/engine/rbac/policy.ts", "argocd-rbac-cm"], ["operator/engine/rbac/requests.ts", "argocd-cm"],
   ];
   let count = 0;
   for (const [file, cm] of readers) {

@@ -33,9 +33,14 @@ const TRUST = ["operator/git/trust.ts", "operator/git/trust-watch.ts", "operator
 const SETTINGS = "operator/engine/settings.ts";
 const RENDER_SETTINGS = "operator/render/settings.ts";
 const CONFIG = "operator/config.ts";
+const RBAC_POLICY = "operator/engine/rbac/policy.ts";
+const RBAC_ENFORCER = "operator/engine/rbac/enforcer.ts";
+const RBAC_REQUESTS = "operator/engine/rbac/requests.ts";
 
 const honoured = (configMap: SettingsConfigMap, key: string, modules: string[], note: string): SettingKey => ({ configMap, key, status: "honoured", modules, note });
 const notYet = (configMap: SettingsConfigMap, key: string, issue: number | undefined, note: string): SettingKey => ({ configMap, key, status: "not yet", ...(issue !== undefined ? { issue } : {}), note });
+// Read and decided by the RBAC engine; the API server that enforces them on its endpoints is issue 13.
+const partlyUntilServer = (configMap: SettingsConfigMap, key: string, modules: string[], note: string): SettingKey => ({ configMap, key, status: "partly", modules, issue: API, note });
 const ignored = (configMap: SettingsConfigMap, key: string, note: string): SettingKey => ({ configMap, key, status: "ignored", note });
 
 /** API server, accounts, SSO and RBAC: issue 13. */
@@ -106,8 +111,8 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(CM, "oidc.tls.insecure.skip.verify", API, "SSO with OIDC"),
   notYet(CM, "dex.config", API, "SSO through Dex"),
   notYet(CM, "server.rbac.log.enforce.enable", API, "RBAC on pod logs"),
-  notYet(CM, "server.rbac.disableApplicationFineGrainedRBACInheritance", API, "RBAC on sub-resources"),
-  notYet(CM, "server.rbac.rollback.enforce.enable", API, "RBAC on rollback"),
+  partlyUntilServer(CM, "server.rbac.disableApplicationFineGrainedRBACInheritance", [RBAC_REQUESTS], "unset or true: patching or deleting a resource of an app checks only `update/<group>/<kind>/<ns>/<name>` (`delete/...`); \"false\": the plain action on the app first (`canOnResource`); used by the API server's resource endpoints, which are still being built"),
+  partlyUntilServer(CM, "server.rbac.rollback.enforce.enable", [RBAC_REQUESTS], "true: a rollback checks `rollback` instead of `sync` (`rollbackAction`, `canIRequest`); used by the API server's endpoints, which are still being built"),
   notYet(CM, "statusbadge.enabled", API, "the status badge endpoint"),
   notYet(CM, "statusbadge.url", API, "the status badge endpoint"),
   notYet(CM, "exec.enabled", API, "the web terminal"),
@@ -252,12 +257,13 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "notificationscontroller.log.format", DAY2, "notifications"),
   notYet(PARAMS, "notificationscontroller.repo.server.plaintext", DAY2, "notifications"),
 
-  // argocd-rbac-cm (issue 13): Hawser has no API server yet; Kubernetes RBAC guards the CRs.
-  notYet(RBAC, "policy.csv", API, "RBAC of the API server"),
-  notYet(RBAC, "policy.<name>.csv", API, "RBAC of the API server"),
-  notYet(RBAC, "policy.default", API, "RBAC of the API server"),
-  notYet(RBAC, "policy.matchMode", API, "RBAC of the API server"),
-  notYet(RBAC, "scopes", API, "RBAC of the API server"),
+  // argocd-rbac-cm (issue 13): parsed and decided by operator/engine/rbac, offline through
+  // `hawser admin rbac can|validate`; the API server that enforces it on each endpoint is being built.
+  partlyUntilServer(RBAC, "policy.csv", [RBAC_POLICY, RBAC_ENFORCER], "p and g lines as Argo reads them (6 and 3 fields, allow|deny; an invalid line is an error naming the key and line, and the policy is not loaded); checked by `hawser admin rbac can|validate`; the API server enforcing it is still being built"),
+  partlyUntilServer(RBAC, "policy.<name>.csv", [RBAC_POLICY], "appended after policy.csv in key order, as in Argo; the API server enforcing it is still being built"),
+  partlyUntilServer(RBAC, "policy.default", [RBAC_POLICY, RBAC_ENFORCER], "tried first for every request, anonymous included; only its allow ends the evaluation (Argo 3.x); the API server enforcing it is still being built"),
+  partlyUntilServer(RBAC, "policy.matchMode", [RBAC_POLICY, RBAC_ENFORCER], "`glob` (default: `*` spans `/`) or `regex` (unanchored; a pattern that does not compile is an error); another value is an error; the API server enforcing it is still being built"),
+  partlyUntilServer(RBAC, "scopes", [RBAC_POLICY, RBAC_ENFORCER], "a YAML list of the claims read as groups (default [groups]); the API server enforcing it is still being built"),
   // argocd-ssh-known-hosts-cm and argocd-tls-certs-cm: which git servers are trusted
   honoured(KNOWN_HOSTS, "ssh_known_hosts", TRUST, "while the ConfigMap exists, ssh host keys are checked strictly against these lines only (an empty value trusts no host; a malformed line is dropped and logged); without it a host's key is trusted on first use and a changed key refused, which the start-up log says (Argo refuses unknown hosts); `insecure` on the repository turns checking off, as in Argo; re-read when the ConfigMap changes"),
   { configMap: TLS_CERTS, key: "<server_name>", status: "partly", modules: TRUST, note: "git repositories: PEM CA certificates for the https git server of that host name (no port); the server is then verified against them only (`http.sslCAInfo`), and an entry that is not a valid certificate fails that server's fetches with an error naming the key instead of falling back to the system CAs; re-read when the ConfigMap changes. Helm chart repositories do not use it yet (their Secret's `insecure` still works); no issue filed" },

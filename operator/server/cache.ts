@@ -89,6 +89,11 @@ export class ServerCache implements ServerState {
     return cm ? { ...(cm.data ?? {}) } : undefined;
   }
 
+  /** The whole ConfigMap object (for parsers that take one). */
+  configMapObject(name: string): DataObject | undefined {
+    return this.configMaps.get(`${this.opts.namespace}/${name}`);
+  }
+
   secret(name: string): Record<string, string> | undefined {
     const s = this.secrets.get(`${this.opts.namespace}/${name}`);
     if (!s) return undefined;
@@ -99,6 +104,15 @@ export class ServerCache implements ServerState {
     for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, "base64").toString("utf8");
     this.decoded.set(name, { rv, data });
     return { ...data };
+  }
+
+  /** Waits (bounded) until the cache holds a Secret this process or another just wrote. */
+  async waitForSecret(name: string, timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.secrets.get(`${this.opts.namespace}/${name}`)) {
+      if (Date.now() > until) throw new Error(`Secret ${name} did not appear in the server's cache within ${timeoutMs / 1000}s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   secretLabels(name: string): Record<string, string> | undefined {

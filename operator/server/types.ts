@@ -55,7 +55,8 @@ export interface Enforcer {
 /** The RBAC subject Argo names in "permission denied" messages. */
 export function subjectOf(claims: Claims | undefined): string {
   if (!claims) return "";
-  return claims.federated_claims?.user_id ?? claims.sub ?? "";
+  // An empty federated user id falls back to sub, as in Argo.
+  return claims.federated_claims?.user_id || claims.sub || "";
 }
 
 /**

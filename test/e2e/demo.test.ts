@@ -12,7 +12,8 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 test("the demo reaches its goal for seed 002", async () => {
   const name = `demo-test-${randomBytes(3).toString("hex")}`;
   const proc = spawn(process.execPath, ["--import", "tsx", "hack/demo.ts", "--check", "--timeout", "240", "--cluster", name], {
-    cwd: root, stdio: ["ignore", "pipe", "pipe"],
+    // Port 0: a free port, so a demo a developer left running does not collide.
+    cwd: root, env: { ...process.env, HAWSER_DEMO_PORT: "0" }, stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   proc.stdout.on("data", (d: Buffer) => { out += d.toString(); });
@@ -22,4 +23,7 @@ test("the demo reaches its goal for seed 002", async () => {
   assert.match(out, /applied Application argocd\/demo-dev/);
   assert.match(out, /applied Application argocd\/demo-prod/);
   assert.match(out, /every Application reached the demo's goal/);
+  // It ends with the API server's address and the admin password, which it used to log in.
+  assert.match(out, /API server: http:\/\/127\.0\.0\.1:\d+ \(logged in as admin through it: 2 Applications/);
+  assert.match(out, /admin password: [0-9A-Za-z-]{16} /);
 });

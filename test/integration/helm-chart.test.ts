@@ -26,8 +26,11 @@ for (const [label, extra] of [
     const { stdout } = await run(helm, ["template", "hawser", chartDir, "--namespace", "hawser-system", ...extra]);
     const objects = parseManifests(stdout, { source: "helm template" });
     const kinds = objects.map((o) => o.kind).sort();
-    assert.deepEqual(kinds, ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "Service", "ServiceAccount"]);
-    const deployment = objects.find((o) => o.kind === "Deployment") as unknown as { spec: { replicas: number; template: { spec: { containers: Array<{ args: string[] }> } } } };
+    assert.deepEqual(kinds, ["ClusterRole", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBinding", "Deployment", "Deployment", "Role", "RoleBinding", "Service", "Service", "Service", "ServiceAccount", "ServiceAccount"]);
+    const server = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "hawser-server") as unknown as { spec: { selector: { matchLabels: Record<string, string> }; template: { spec: { containers: Array<{ args: string[] }> } } } };
+    assert.equal(server.spec.template.spec.containers[0]!.args[0], "server", "the API server runs as its own Deployment");
+    assert.equal(server.spec.selector.matchLabels["app.kubernetes.io/name"], "hawser-server", "its pods are not selected by the operator's Services");
+    const deployment = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "hawser") as unknown as { spec: { replicas: number; template: { spec: { containers: Array<{ args: string[] }> } } } };
     const args = deployment.spec.template.spec.containers[0]!.args;
     assert.equal(args[0], "operator");
     if (label === "custom values") {
@@ -41,8 +44,11 @@ for (const [label, extra] of [
     const cluster = await sharedCluster();
     const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
     t.after(() => client.close());
-    if (!(await client.get("v1", "Namespace", "hawser-system"))) {
-      await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "hawser-system" } }).catch(() => undefined);
+    // The release namespace, and the control namespace when it is another (the server's Role lives there).
+    for (const nsName of new Set(["hawser-system", ...objects.map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n))])) {
+      if (!(await client.get("v1", "Namespace", nsName))) {
+        await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: nsName } }).catch(() => undefined);
+      }
     }
     for (const obj of objects) {
       await client.apply(obj, { fieldManager: "hawser-chart-test", dryRun: true });

@@ -19,13 +19,26 @@ export interface OperatorProcess {
 }
 
 export function startOperatorProcess(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: NodeJS.ProcessEnv }): OperatorProcess {
-  const proc = spawn(process.execPath, [
-    "--import", "tsx", "operator/cli.ts", "operator",
+  return startHawserProcess("operator", [
     "--kubeconfig", opts.kubeconfig, "--namespace", opts.namespace, "--metrics-addr", "127.0.0.1:0", "--webhook-addr", "127.0.0.1:0",
     // Test files share one cluster and often reuse app names: each operator only sees its own.
     "--installation-id", opts.namespace,
     ...(opts.args ?? []),
-  ], { cwd: root, env: { ...process.env, ...opts.env }, stdio: ["ignore", "ignore", "pipe"] });
+  ], opts.env);
+}
+
+/** `hawser server` on a free loopback port, plain HTTP unless `tls`; `url()` waits until it listens. */
+export function startServerProcess(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: NodeJS.ProcessEnv; tls?: boolean }): OperatorProcess & { url(): Promise<string> } {
+  const p = startHawserProcess("server", [
+    "--kubeconfig", opts.kubeconfig, "--namespace", opts.namespace, "--address", "127.0.0.1", "--port", "0",
+    ...(opts.tls ? [] : ["--insecure"]),
+    ...(opts.args ?? []),
+  ], opts.env);
+  return { ...p, url: async () => String((await p.waitForLog((l) => l.msg === "API server listening", 90_000)).url) };
+}
+
+function startHawserProcess(command: string, args: string[], env?: NodeJS.ProcessEnv): OperatorProcess {
+  const proc = spawn(process.execPath, ["--import", "tsx", "operator/cli.ts", command, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   const logs: Array<Record<string, unknown>> = [];
   const waiters: Array<{ pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
   const exited = once(proc, "exit").then(([code]) => code as number | null);
@@ -37,7 +50,7 @@ export function startOperatorProcess(opts: { kubeconfig: string; namespace: stri
       line = { msg: text };
     }
     logs.push(line);
-    if (process.env.HAWSER_TEST_VERBOSE) process.stderr.write(`[operator ${proc.pid}] ${text}\n`);
+    if (process.env.HAWSER_TEST_VERBOSE) process.stderr.write(`[${command} ${proc.pid}] ${text}\n`);
     for (let i = waiters.length - 1; i >= 0; i--) {
       if (waiters[i]!.pred(line)) waiters.splice(i, 1)[0]!.resolve(line);
     }
@@ -46,11 +59,11 @@ export function startOperatorProcess(opts: { kubeconfig: string; namespace: stri
     const found = logs.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`operator log line not seen in ${timeoutMs} ms; last lines:\n${logs.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${command} log line not seen in ${timeoutMs} ms; last lines:\n${logs.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`)), timeoutMs);
       waiters.push({ pred, resolve: (l) => { clearTimeout(timer); resolve(l); } });
       void exited.then((code) => {
         clearTimeout(timer);
-        reject(new Error(`operator exited with ${code} before the log line; last lines:\n${logs.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`));
+        reject(new Error(`${command} exited with ${code} before the log line; last lines:\n${logs.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`));
       });
     });
   };

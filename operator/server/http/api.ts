@@ -65,7 +65,12 @@ export interface RouteOptions {
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export class ApiRouter {
-  constructor(private readonly app: FastifyInstance, private readonly opts: ApiServerOptions) {}
+  /** Where a renewed session token goes (the session service sets the cookie). */
+  onRenewedToken: ((reply: FastifyReply, token: string) => void) | undefined;
+
+  constructor(private readonly app: FastifyInstance, private readonly opts: ApiServerOptions) {
+    this.onRenewedToken = opts.onRenewedToken;
+  }
 
   get(path: string, handler: Handler, options?: RouteOptions): void { this.route("GET", path, handler, options); }
   post(path: string, handler: Handler, options?: RouteOptions): void { this.route("POST", path, handler, options); }
@@ -87,7 +92,7 @@ export class ApiRouter {
           { headers: req.headers, remoteAddress: req.socket.remoteAddress },
           { optional: options.optionalAuth === true },
         );
-        if (auth.renewedToken) this.opts.onRenewedToken?.(reply, auth.renewedToken);
+        if (auth.renewedToken) this.onRenewedToken?.(reply, auth.renewedToken);
         const caller = makeCaller(auth.claims, this.opts.enforcer);
         const result = await handler({
           params: decodeParams(req.params as Record<string, string>),

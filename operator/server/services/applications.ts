@@ -4,7 +4,7 @@
 // precondition where a concurrent change would otherwise be lost. Every route checks RBAC on the
 // stored app's `<project>/[<ns>/]<name>`, and per-app routes hide whether an app exists from a
 // caller who may not see it, as Argo does.
-import { applyPatch, type Operation as JsonPatchOp } from "fast-json-patch";
+import jsonPatch, { type Operation as JsonPatchOp } from "fast-json-patch";
 import { ANNOTATION_REFRESH, ARGO_API_VERSION } from "../../api/annotations.js";
 import { DEFAULT_PROJECT, type Application, type Operation, type SyncOperationResource } from "../../api/index.js";
 
@@ -16,18 +16,23 @@ import { syncWindowVerdict, windowStates } from "../../engine/syncwindows.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import type { Logger } from "../../runtime/logger.js";
 import { deepEqual, isRecord } from "../../util/index.js";
+import { maskSecrets, type JsonObject } from "../../engine/diff/index.js";
 import type { ApplicationObject, ServerCache } from "../cache.js";
 import type { ApiRequest, ApiRouter, Caller, Query } from "../http/api.js";
 import { checkBody, type Shape } from "../http/body.js";
 import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from "../http/errors.js";
 import { parseFields, pruneFields } from "../http/fields.js";
 import { openStream } from "../http/stream.js";
+import type { AppStateReader } from "../app-state.js";
+import { managedResources, manifestsResponse, requireManaged, resourceQuery, resourceTree } from "./app-resources.js";
 
 export interface ApplicationServiceDeps {
   cache: ServerCache;
   client: KubeClient;
   log: Logger;
   now?: () => Date;
+  /** Renders and compares apps with the controller's pipeline (managed-resources, manifests, tree). */
+  reader?: AppStateReader;
   /** How long GET ?refresh= waits for the controller to pick the refresh up. */
   refreshWaitMs?: number;
 }
@@ -107,6 +112,110 @@ export class ApplicationService {
     r.get("/api/v1/applications/:name/syncwindows", (req) => this.syncWindows(req));
     r.get("/api/v1/applications/:name/events", (req) => this.events(req));
     r.get("/api/v1/stream/applications", (req) => this.watch(req));
+    r.get("/api/v1/applications/:name/managed-resources", (req) => this.managedResources(req));
+    r.get("/api/v1/applications/:name/manifests", (req) => this.manifests(req));
+    r.get("/api/v1/applications/:name/resource-tree", (req) => this.resourceTree(req));
+    r.get("/api/v1/applications/:name/resource", (req) => this.getResource(req));
+    r.post("/api/v1/applications/:name/resource", (req) => this.patchResource(req));
+    r.delete("/api/v1/applications/:name/resource", (req) => this.deleteResource(req));
+  }
+
+  // ---- resources (through the controller's pipeline) ----
+
+  private get reader(): AppStateReader {
+    if (!this.deps.reader) throw new ApiError(Code.Unavailable, "this server renders no application state (no repository access configured)");
+    return this.deps.reader;
+  }
+
+  private async managedResources({ params, query, caller }: ApiRequest): Promise<unknown> {
+    const app = this.findApp(caller, params.name!, query, "get");
+    const out = managedResources(await this.reader.state(app));
+    const filter = { group: one(query, "group"), kind: one(query, "kind"), namespace: one(query, "namespace"), name: one(query, "name") };
+    out.items = out.items.filter((i) => Object.entries(filter).every(([k, v]) => v === undefined || (i[k] ?? "") === v));
+    const fields = parseFields(query.fields);
+    return fields ? pruneFields(out, fields) : out;
+  }
+
+  private async manifests({ params, query, caller }: ApiRequest): Promise<unknown> {
+    const app = this.findApp(caller, params.name!, query, "get");
+    if (many(query, "revisions").length > 0 || many(query, "sourcePositions").length > 0) {
+      throw new ApiError(Code.Unimplemented, "per-source revisions (revisions, sourcePositions) are not supported by this server yet; use revision");
+    }
+    const revision = one(query, "revision");
+    return manifestsResponse(app, await this.reader.state(app, { ...(revision ? { revision } : {}), ...(bool(query, "noCache", false) ? { refresh: "hard" as const } : {}) }));
+  }
+
+  /** The live objects of the app's status.resources, listed once per kind and namespace. */
+  private async managedLive(app: ApplicationObject): Promise<{ client: KubeClient; objects: KubeObject[] }> {
+    const { client } = this.reader.destination(app);
+    const groups = new Map<string, { apiVersion: string; kind: string; namespace?: string; names: Set<string> }>();
+    for (const r of app.status?.resources ?? []) {
+      if (r.hook) continue;
+      const apiVersion = r.group ? `${r.group}/${r.version}` : r.version ?? "v1";
+      const key = `${apiVersion}/${r.kind}/${r.namespace ?? ""}`;
+      const g = groups.get(key) ?? { apiVersion, kind: r.kind ?? "", ...(r.namespace ? { namespace: r.namespace } : {}), names: new Set<string>() };
+      g.names.add(r.name ?? "");
+      groups.set(key, g);
+    }
+    const objects: KubeObject[] = [];
+    for (const g of groups.values()) {
+      try {
+        const list = await client.list(g.apiVersion, g.kind, g.namespace ? { namespace: g.namespace } : {});
+        for (const o of list.items) if (g.names.has(o.metadata.name ?? "")) objects.push({ ...o, apiVersion: g.apiVersion, kind: g.kind });
+      } catch (err) {
+        this.deps.log.debug("resource tree: kind not listed", { kind: g.kind, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return { client, objects };
+  }
+
+  private async resourceTree({ params, query, caller }: ApiRequest): Promise<unknown> {
+    const app = this.findApp(caller, params.name!, query, "get");
+    const { client, objects } = await this.managedLive(app);
+    return resourceTree(app, client, objects);
+  }
+
+  private async liveResource(app: ApplicationObject, q: Query): Promise<{ client: KubeClient; ref: { apiVersion: string; kind: string; name: string; namespace?: string }; obj: KubeObject | undefined }> {
+    const r = resourceQuery(q);
+    const managed = requireManaged(app, r);
+    const version = r.version ?? managed.version ?? "v1";
+    const apiVersion = r.group ? `${r.group}/${version}` : version;
+    const { client } = this.reader.destination(app);
+    const ref = { apiVersion, kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) };
+    return { client, ref, obj: await client.get(apiVersion, r.kind, r.name, r.namespace) };
+  }
+
+  private async getResource({ params, query, caller }: ApiRequest): Promise<unknown> {
+    const app = this.findApp(caller, params.name!, query, "get");
+    const { obj, ref } = await this.liveResource(app, query);
+    if (!obj) throw notFound(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name} not found`);
+    return { manifest: JSON.stringify(maskSecrets(obj as unknown as JsonObject, null)[0]) };
+  }
+
+  private async patchResource({ params, query, body, caller }: ApiRequest): Promise<unknown> {
+    const app = this.findApp(caller, params.name!, query, "get");
+    const r = resourceQuery(query);
+    caller.require(RESOURCE, `update/${r.group}/${r.kind}/${r.namespace ?? ""}/${r.name}`, appRbacName(app, this.ns));
+    const { client, ref } = await this.liveResource(app, query);
+    if (typeof body !== "string") throw invalidArgument("the body must be the patch as a JSON string");
+    const patchType = one(query, "patchType") ?? "application/merge-patch+json";
+    const types: Record<string, "merge" | "json" | "strategic"> = { "application/merge-patch+json": "merge", "application/json-patch+json": "json", "application/strategic-merge-patch+json": "strategic" };
+    const type = types[patchType];
+    if (!type) throw invalidArgument(`patchType must be one of ${Object.keys(types).join(", ")}, got "${patchType}"`);
+    let patch: unknown;
+    try { patch = JSON.parse(body); } catch { throw invalidArgument("the patch is not valid JSON"); }
+    const patched = await client.patch(ref, patch, { type });
+    return { manifest: JSON.stringify(maskSecrets(patched as unknown as JsonObject, null)[0]) };
+  }
+
+  private async deleteResource({ params, query, caller }: ApiRequest): Promise<unknown> {
+    const app = this.findApp(caller, params.name!, query, "get");
+    const r = resourceQuery(query);
+    caller.require(RESOURCE, `delete/${r.group}/${r.kind}/${r.namespace ?? ""}/${r.name}`, appRbacName(app, this.ns));
+    const { client, ref } = await this.liveResource(app, query);
+    const orphan = bool(query, "orphan", false);
+    await client.delete(ref, orphan ? { propagationPolicy: "Orphan" } : {});
+    return {};
   }
 
   // ---- lookup with Argo's existence hiding ----
@@ -273,7 +382,7 @@ export class ApplicationService {
     const base = structuredClone(stored);
     if (patchType === "json") {
       if (!Array.isArray(parsed)) throw invalidArgument("a json patch must be a list of operations (RFC 6902)");
-      try { next = applyPatch(base, parsed as JsonPatchOp[], true, false).newDocument; } catch (err) { throw invalidArgument(`cannot apply the patch: ${err instanceof Error ? err.message : String(err)}`); }
+      try { next = jsonPatch.applyPatch(base, parsed as JsonPatchOp[], true, false).newDocument; } catch (err) { throw invalidArgument(`cannot apply the patch: ${err instanceof Error ? err.message : String(err)}`); }
     } else {
       next = mergePatch(base, parsed) as ApplicationObject;
     }

@@ -1,0 +1,74 @@
+// What the API server asks RBAC besides plain checks: the argocd-cm flags that change which action
+// is checked (§3.3), and the validation of a `can-i` request (§1.4 Account).
+import { rollbackAction } from "./enforcer.js";
+import type { RbacProblem } from "./policy.js";
+
+/** Every RBAC resource (§3.3). */
+export const RBAC_RESOURCES: readonly string[] = [
+  "applications", "applicationsets", "clusters", "projects", "repositories", "write-repositories",
+  "accounts", "certificates", "gpgkeys", "logs", "exec", "extensions",
+];
+
+/** The actions `can-i` accepts (§1.4); fine-grained and `action/...` forms are not among them. */
+export const CAN_I_ACTIONS: readonly string[] = ["get", "create", "update", "delete", "sync", "rollback", "override", "action", "invoke"];
+
+/** Resources whose object may be `<project>/<ns>/<app>`. */
+const APP_LIKE = new Set(["applications", "applicationsets", "logs", "exec"]);
+
+export interface RbacServerSettings {
+  /** argocd-cm `server.rbac.disableApplicationFineGrainedRBACInheritance` is "false": a plain update/delete on the app covers its resources. */
+  fineGrainedInheritance: boolean;
+  /** argocd-cm `server.rbac.rollback.enforce.enable`: rollback checks `rollback` rather than `sync`. */
+  rollbackEnforce: boolean;
+}
+
+/** Go's strconv.ParseBool, which Argo reads these flags with. */
+function parseGoBool(raw: string): boolean | undefined {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(raw)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(raw)) return false;
+  return undefined;
+}
+
+/**
+ * The RBAC flags of argocd-cm. An unreadable value is reported and the stricter reading kept
+ * (no inheritance; rollback as sync, Argo's default).
+ */
+export function rbacServerSettings(argocdCm: Record<string, string> | undefined): { settings: RbacServerSettings; problems: RbacProblem[] } {
+  const data = argocdCm ?? {};
+  const problems: RbacProblem[] = [];
+  const flag = (key: string, raw: string | undefined, fallback: boolean): boolean => {
+    const trimmed = raw?.trim();
+    if (trimmed === undefined || trimmed === "") return fallback;
+    const value = parseGoBool(trimmed);
+    if (value === undefined) problems.push({ source: `argocd-cm ${key}`, message: `must be true or false, not "${trimmed}"` });
+    return value ?? fallback;
+  };
+  const disableInheritance = flag("server.rbac.disableApplicationFineGrainedRBACInheritance", data["server.rbac.disableApplicationFineGrainedRBACInheritance"], true);
+  const rollbackEnforce = flag("server.rbac.rollback.enforce.enable", data["server.rbac.rollback.enforce.enable"], false);
+  return { settings: { fineGrainedInheritance: !disableInheritance, rollbackEnforce }, problems };
+}
+
+/** The error of a `can-i` request Argo answers with 400 InvalidArgument. */
+export class CanIError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CanIError";
+  }
+}
+
+/**
+ * A `can-i/{resource}/{action}/{subresource}` request as the RBAC check to make: throws CanIError
+ * for an unknown resource or action. For app-like resources a `proj/ns/app` subresource becomes the
+ * app's RBAC object (`proj/app` when ns is the control namespace); `rollback` is checked as
+ * `sync` unless `rollbackEnforce`.
+ */
+export function canIRequest(resource: string, action: string, subresource: string, controlNamespace: string, rollbackEnforce: boolean): { resource: string; action: string; object: string } {
+  if (!CAN_I_ACTIONS.includes(action)) throw new CanIError(`unknown action "${action}": can-i accepts ${CAN_I_ACTIONS.join(", ")}`);
+  if (!RBAC_RESOURCES.includes(resource)) throw new CanIError(`unknown resource "${resource}": can-i accepts ${RBAC_RESOURCES.join(", ")}`);
+  let object = subresource;
+  if (APP_LIKE.has(resource)) {
+    const parts = subresource.split("/");
+    if (parts.length === 3) object = parts[1] === "" || parts[1] === controlNamespace ? `${parts[0]}/${parts[2]}` : subresource;
+  }
+  return { resource, action: action === "rollback" ? rollbackAction(rollbackEnforce) : action, object };
+}

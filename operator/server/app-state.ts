@@ -1,0 +1,118 @@
+// The server's view of an application's state, computed with the same app-state pipeline the
+// controller uses (operator/appstate): settings from argocd-cm, the project's policy, the target
+// rendered from git, the live objects listed from the destination, compared with compareApp. The
+// API's managed-resources, manifests and resource-tree answers come from here, so they agree with
+// what the controller decides. Git checkouts live in a cache of the server's own (a directory no
+// other process writes), fetched at most once per repository and commit.
+import { join } from "node:path";
+import { homedir } from "node:os";
+import type { PluginRegistry } from "../../plugins/index.js";
+import { LABEL_SECRET_TYPE } from "../api/annotations.js";
+import { DEFAULT_PROJECT } from "../api/index.js";
+import { ListedLiveView } from "../appstate/live.js";
+import { compareApp, renderTarget } from "../appstate/pipeline.js";
+import { parseAppStateSettings, type AppStateSettings } from "../appstate/settings.js";
+import type { ApplicationObject as PipelineApp } from "../appstate/types.js";
+import type { CompareResult } from "../appstate/compare.js";
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../cluster/clusters.js";
+import { missingProjectMessage } from "../engine/sync/validate.js";
+import { SecretCredentialStore } from "../git/credentials.js";
+import { RepoCache } from "../git/repo-cache.js";
+import { KubeClient, type KubeObject } from "../kube/client.js";
+import { RenderCache, type RenderOutput } from "../render/index.js";
+import type { Logger } from "../runtime/logger.js";
+import type { ApplicationObject, ServerCache } from "./cache.js";
+import { failedPrecondition } from "./http/errors.js";
+
+export interface AppStateReaderOptions {
+  cache: ServerCache;
+  /** The server's own connection: the in-cluster destination. */
+  client: KubeClient;
+  plugins: PluginRegistry;
+  log: Logger;
+  /** Where the server's git checkouts live (default ~/.cache/hawser/server). */
+  repoCacheDir?: string;
+}
+
+export interface AppState {
+  cluster: ClusterEntry;
+  /** The client of the destination cluster (the server's own for in-cluster). */
+  client: KubeClient;
+  rendered: RenderOutput;
+  compared: CompareResult;
+}
+
+export class AppStateReader {
+  private readonly credentials = new SecretCredentialStore();
+  private readonly repos: RepoCache;
+  private readonly renderCache = new RenderCache();
+  private readonly remotes = new Map<string, { fingerprint: string; client: KubeClient }>();
+  private settingsMemo: { rv: string; settings: AppStateSettings } | undefined;
+
+  constructor(private readonly opts: AppStateReaderOptions) {
+    this.repos = new RepoCache({ baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"), credentials: this.credentials, logger: opts.log });
+    const isRepoSecret = (s: KubeObject): boolean => ["repository", "repo-creds"].includes(s.metadata.labels?.[LABEL_SECRET_TYPE] ?? "");
+    opts.cache.onSecret({
+      add: (s) => { if (isRepoSecret(s)) this.credentials.upsert(s); },
+      update: (_o, s) => { if (isRepoSecret(s)) this.credentials.upsert(s); else this.credentials.remove(s); },
+      delete: (s) => this.credentials.remove(s),
+    });
+  }
+
+  /** The server's git cache, for the ApplicationSet git generator. */
+  get repoReader(): RepoCache { return this.repos; }
+
+  close(): void {
+    this.repos.close();
+    for (const r of this.remotes.values()) r.client.close();
+  }
+
+  settings(): AppStateSettings {
+    const cm = this.opts.cache.configMapObject("argocd-cm");
+    const rv = cm?.metadata.resourceVersion ?? "";
+    if (this.settingsMemo?.rv !== rv) this.settingsMemo = { rv, settings: parseAppStateSettings(cm, { plugins: this.opts.plugins }) };
+    return this.settingsMemo.settings;
+  }
+
+  /** The app's destination as the controller resolves it: cluster Secrets, plus in-cluster. */
+  destination(app: ApplicationObject): { cluster: ClusterEntry; client: KubeClient } {
+    const entries: ClusterEntry[] = [];
+    for (const s of this.opts.cache.secretsOfType("cluster")) {
+      const e = parseClusterSecret(s);
+      if (!("error" in e)) entries.push(e);
+    }
+    const inClusterEnabled = this.opts.cache.configMap("argocd-cm")?.["cluster.inClusterEnabled"] !== "false";
+    if (inClusterEnabled && !entries.some((c) => c.server === IN_CLUSTER_SERVER)) entries.unshift({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {} });
+    const r = resolveDestination(app.spec.destination, entries);
+    if (!r.ok) throw failedPrecondition(`application ${app.metadata.name ?? ""}: spec.destination: ${r.message}`);
+    if (r.cluster.server === IN_CLUSTER_SERVER && Object.keys(r.cluster.config ?? {}).length === 0) return { cluster: r.cluster, client: this.opts.client };
+    const fingerprint = JSON.stringify(r.cluster.config ?? {});
+    const known = this.remotes.get(r.cluster.server);
+    if (known && known.fingerprint === fingerprint) return { cluster: r.cluster, client: known.client };
+    known?.client.close();
+    const client = new KubeClient(kubeConfigForCluster(r.cluster));
+    this.remotes.set(r.cluster.server, { fingerprint, client });
+    return { cluster: r.cluster, client };
+  }
+
+  /** Renders and compares the app now (revision: another commit of its single source). */
+  async state(app: ApplicationObject, opts: { revision?: string; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
+    const settings = this.settings();
+    const projectName = app.spec.project || DEFAULT_PROJECT;
+    const project = this.opts.cache.project(projectName);
+    // Fail closed as the controller does: without the project no live object is the app's.
+    if (!project) throw failedPrecondition(`application ${app.metadata.name ?? ""}: ${missingProjectMessage(projectName)}`);
+    const { cluster, client } = this.destination(app);
+    const view = new ListedLiveView({ server: cluster.server, name: cluster.name }, client, {
+      method: settings.argo.trackingMethod, labelKey: settings.argo.instanceLabelKey, ...(settings.argo.installationID ? { installationID: settings.argo.installationID } : {}),
+    });
+    const pipelineApp = app as unknown as PipelineApp;
+    const rendered = await renderTarget(pipelineApp, view, { repos: this.repos, settings, cache: this.renderCache, log: this.opts.log }, {
+      ...(opts.revision ? { revisions: [opts.revision] } : {}), ...(opts.refresh ? { refresh: opts.refresh } : {}),
+    });
+    const compared = await compareApp(pipelineApp, rendered.manifests, view, {
+      controllerNamespace: this.opts.cache.namespace, settings, project: project.spec,
+    });
+    return { cluster, client, rendered, compared };
+  }
+}

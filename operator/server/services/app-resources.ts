@@ -1,0 +1,165 @@
+// The Application service's views of an app's resources (argo-cd-server.md §1.3, §1.5):
+// managed-resources (target, live, normalised and predicted states, as the UI's diff reads them),
+// manifests (the rendered target), resource-tree (managed resources and their descendants through
+// ownerReferences), and one live resource (get). Target and live come from the server's
+// AppStateReader, i.e. the controller's own pipeline; Secret values are masked in every answer.
+import { getResourceHealth } from "../../engine/health/index.js";
+import { maskSecrets, type JsonObject } from "../../engine/diff/index.js";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
+import { splitApiVersion } from "../../util/index.js";
+import type { AppState, AppStateReader } from "../app-state.js";
+import type { ApplicationObject } from "../cache.js";
+import { ApiError, Code, invalidArgument } from "../http/errors.js";
+
+const json = (o: unknown): string => (o === undefined || o === null ? "null" : JSON.stringify(o));
+
+/** One masked object (Secret values as `+` runs). */
+function masked(o: KubeObject | undefined | null): JsonObject | null {
+  if (!o) return null;
+  return maskSecrets(o as unknown as JsonObject, null)[0];
+}
+
+export function managedResources(state: AppState): { items: Array<Record<string, unknown>> } {
+  const items = state.compared.resources.filter((r) => !r.hook).map((r, i) => {
+    const status = state.compared.statuses.find((s) => s.kind === r.kind && s.group === r.group && s.name === r.name && (s.namespace ?? "") === (r.namespace ?? "")) ?? state.compared.statuses[i];
+    const [normLive, predicted] = r.diff ? maskSecrets(r.diff.normalizedLive, r.diff.predictedLive) : [masked(r.live), masked(r.target)];
+    const [target, live] = maskSecrets((r.target ?? null) as JsonObject | null, (r.live ?? null) as JsonObject | null);
+    const out: Record<string, unknown> = {
+      group: r.group, kind: r.kind, name: r.name,
+      targetState: json(target), liveState: json(live), normalizedLiveState: json(normLive), predictedLiveState: json(predicted),
+    };
+    if (r.namespace) out.namespace = r.namespace;
+    if (r.live?.metadata.resourceVersion) out.resourceVersion = r.live.metadata.resourceVersion;
+    if (status?.status === "OutOfSync") out.modified = true;
+    return out;
+  });
+  return { items };
+}
+
+export function manifestsResponse(app: ApplicationObject, state: AppState): Record<string, unknown> {
+  const manifests = state.rendered.manifests.map((m) => JSON.stringify(maskSecrets(m as unknown as JsonObject, null)[0]));
+  const out: Record<string, unknown> = { manifests, server: state.cluster.server };
+  if (app.spec.destination?.namespace) out.namespace = app.spec.destination.namespace;
+  if (state.rendered.revisions[0]) out.revision = state.rendered.revisions[0];
+  if (state.rendered.sourceTypes[0]) out.sourceType = state.rendered.sourceTypes[0];
+  return out;
+}
+
+/** Kinds whose objects are commonly owned by managed ones; listed to find descendants. */
+const CHILD_KINDS: Array<{ apiVersion: string; kind: string }> = [
+  { apiVersion: "apps/v1", kind: "ReplicaSet" },
+  { apiVersion: "v1", kind: "Pod" },
+  { apiVersion: "apps/v1", kind: "ControllerRevision" },
+  { apiVersion: "batch/v1", kind: "Job" },
+  { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice" },
+];
+
+interface ResourceNode {
+  group?: string;
+  version: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+  parentRefs?: Array<{ group?: string; kind: string; namespace?: string; name: string; uid?: string }>;
+  resourceVersion?: string;
+  health?: { status: string; message?: string };
+  createdAt?: string;
+  images?: string[];
+  info?: Array<{ name: string; value: string }>;
+}
+
+function nodeOf(o: KubeObject, health: { status: string; message?: string } | undefined, parents?: ResourceNode["parentRefs"]): ResourceNode {
+  const { group, version } = splitApiVersion(o.apiVersion);
+  const node: ResourceNode = { version, kind: o.kind, name: o.metadata.name ?? "" };
+  if (group) node.group = group;
+  if (o.metadata.namespace) node.namespace = o.metadata.namespace;
+  if (o.metadata.uid) node.uid = o.metadata.uid;
+  if (o.metadata.resourceVersion) node.resourceVersion = o.metadata.resourceVersion;
+  if (o.metadata.creationTimestamp) node.createdAt = o.metadata.creationTimestamp;
+  if (parents && parents.length > 0) node.parentRefs = parents;
+  if (health) node.health = health.message ? { status: health.status, message: health.message } : { status: health.status };
+  const spec = (o as { spec?: { containers?: Array<{ image?: string }>; template?: { spec?: { containers?: Array<{ image?: string }> } } } }).spec;
+  const images = [...(spec?.containers ?? []), ...(spec?.template?.spec?.containers ?? [])].map((c) => c.image).filter((i): i is string => Boolean(i));
+  if (images.length > 0) node.images = [...new Set(images)];
+  if (o.kind === "Pod") {
+    const st = (o as { status?: { phase?: string; containerStatuses?: Array<{ ready?: boolean; restartCount?: number }> } }).status;
+    const cs = st?.containerStatuses ?? [];
+    node.info = [
+      { name: "Status Reason", value: st?.phase ?? "Unknown" },
+      { name: "Containers", value: `${cs.filter((c) => c.ready).length}/${cs.length}` },
+      ...(cs.some((c) => (c.restartCount ?? 0) > 0) ? [{ name: "Restart Count", value: String(cs.reduce((n, c) => n + (c.restartCount ?? 0), 0)) }] : []),
+    ];
+  }
+  return node;
+}
+
+/**
+ * The app's tree: its managed live objects (health as the controller judged it), then every
+ * object of the usual child kinds in their namespaces whose owner chain reaches one of them.
+ */
+export async function resourceTree(app: ApplicationObject, client: KubeClient, managedLive: KubeObject[]): Promise<{ nodes: ResourceNode[] }> {
+  const statusHealth = new Map((app.status?.resources ?? []).map((r) => [`${r.group ?? ""}/${r.kind}/${r.namespace ?? ""}/${r.name}`, r.health]));
+  const nodes: ResourceNode[] = [];
+  const known = new Set<string>();
+  for (const o of managedLive) {
+    const { group } = splitApiVersion(o.apiVersion);
+    const h = statusHealth.get(`${group}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`);
+    nodes.push(nodeOf(o, h ? { status: h.status ?? "Unknown", ...(h.message ? { message: h.message } : {}) } : undefined));
+    if (o.metadata.uid) known.add(o.metadata.uid);
+  }
+  const namespaces = [...new Set(managedLive.map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n)))];
+  const candidates: KubeObject[] = [];
+  for (const ns of namespaces) {
+    for (const k of CHILD_KINDS) {
+      try {
+        const list = await client.list(k.apiVersion, k.kind, { namespace: ns });
+        for (const item of list.items) candidates.push({ ...item, apiVersion: k.apiVersion, kind: k.kind });
+      } catch (err) {
+        // A kind the cluster does not serve, or may not be listed here, has no children to show.
+        if (!(err instanceof Error)) throw err;
+      }
+    }
+  }
+  // Owners before children: repeat until no new descendant is found (chains are short).
+  let added = true;
+  const placed = new Set<string>();
+  while (added) {
+    added = false;
+    for (const c of candidates) {
+      const uid = c.metadata.uid ?? "";
+      if (placed.has(uid) || known.has(uid)) continue;
+      const owners = (c.metadata.ownerReferences ?? []).filter((r) => known.has(r.uid));
+      if (owners.length === 0) continue;
+      const h = getResourceHealth(c);
+      nodes.push(nodeOf(c, h ? { status: h.status, ...(h.message ? { message: h.message } : {}) } : undefined, owners.map((r) => {
+        const { group } = splitApiVersion(r.apiVersion);
+        return { ...(group ? { group } : {}), kind: r.kind, ...(c.metadata.namespace ? { namespace: c.metadata.namespace } : {}), name: r.name, uid: r.uid };
+      })));
+      known.add(uid);
+      placed.add(uid);
+      added = true;
+    }
+  }
+  return { nodes };
+}
+
+/** The resource identity of the RID query (namespace, resourceName, version, group, kind). */
+export function resourceQuery(q: Record<string, string | string[] | undefined>): { namespace?: string; name: string; version?: string; group: string; kind: string } {
+  const v = (k: string): string | undefined => { const x = q[k]; return Array.isArray(x) ? x[0] : x || undefined; };
+  const name = v("resourceName") ?? v("name");
+  const kind = v("kind");
+  if (!name || !kind) throw invalidArgument("resourceName and kind are required");
+  const ns = v("namespace");
+  const version = v("version");
+  return { name, kind, group: v("group") ?? "", ...(ns ? { namespace: ns } : {}), ...(version ? { version } : {}) };
+}
+
+/** Refuses a resource the app does not manage (the API never reads arbitrary cluster objects). */
+export function requireManaged(app: ApplicationObject, r: { namespace?: string; name: string; group: string; kind: string }): { version?: string } {
+  const found = (app.status?.resources ?? []).find((s) => s.name === r.name && s.kind === r.kind && (s.group ?? "") === r.group && (s.namespace ?? "") === (r.namespace ?? ""));
+  if (!found) throw new ApiError(Code.NotFound, `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name} is not managed by application ${app.metadata.name}`);
+  return found.version ? { version: found.version } : {};
+}
+
+export type { AppStateReader };

@@ -1,0 +1,162 @@
+// Argo CD's Repository and RepoCreds services over REST (argo-cd-server.md §1.4, §3.6): both are
+// Argo's repository Secrets (`secret-type: repository` / `repo-creds`). Answers never carry a
+// password, private key, token or client certificate key; a repository's connection state comes
+// from resolving HEAD through the server's git cache (the controller's code), cached briefly.
+import { createHash } from "node:crypto";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
+import { secretData } from "../../cluster/clusters.js";
+import { errorMessage } from "../../util/index.js";
+import type { AppStateReader } from "../app-state.js";
+import type { ServerCache } from "../cache.js";
+import type { ApiRequest, ApiRouter, Caller, Query } from "../http/api.js";
+import { checkBody, type Shape } from "../http/body.js";
+import { invalidArgument, notFound } from "../http/errors.js";
+
+export interface RepositoryServiceDeps {
+  cache: ServerCache;
+  client: KubeClient;
+  reader?: AppStateReader;
+  probeTtlMs?: number;
+}
+
+/** Fields a repository Secret may hold, and which of them are secret. */
+const PUBLIC_FIELDS = ["url", "type", "name", "project", "username", "insecure", "enableLfs", "enableOCI", "proxy", "noProxy", "forceHttpBasicAuth", "depth", "githubAppID", "githubAppInstallationID", "githubAppEnterpriseBaseUrl", "insecureIgnoreHostKey"];
+const SECRET_FIELDS = ["password", "sshPrivateKey", "tlsClientCertData", "tlsClientCertKey", "githubAppPrivateKey", "gcpServiceAccountKey", "bearerToken"];
+const REPO_BODY: Shape = Object.fromEntries([...PUBLIC_FIELDS, ...SECRET_FIELDS, "repo", "inheritedCreds", "connectionState"].map((f) => [f, "scalar" as const]));
+REPO_BODY.connectionState = "any";
+
+function q1(q: Query, key: string): string | undefined {
+  const v = q[key];
+  return (Array.isArray(v) ? v[0] : v) || undefined;
+}
+
+function normalizeUrl(u: string): string {
+  return u.trim().replace(/\/+$/, "");
+}
+
+interface Probe { at: number; status: "Successful" | "Failed"; message: string }
+
+export class RepositoryService {
+  private readonly probes = new Map<string, Probe>();
+
+  constructor(private readonly deps: RepositoryServiceDeps) {}
+
+  private get ns(): string { return this.deps.cache.namespace; }
+
+  register(r: ApiRouter): void {
+    r.get("/api/v1/repositories", (req) => this.list(req, "repository"));
+    r.post("/api/v1/repositories", (req) => this.create(req, "repository"));
+    r.get("/api/v1/repositories/:repo", (req) => this.get(req));
+    r.delete("/api/v1/repositories/:repo", (req) => this.delete(req, "repository"));
+    r.get("/api/v1/repocreds", (req) => this.list(req, "repo-creds"));
+    r.post("/api/v1/repocreds", (req) => this.create(req, "repo-creds"));
+    r.delete("/api/v1/repocreds/:repo", (req) => this.delete(req, "repo-creds"));
+  }
+
+  private secrets(type: "repository" | "repo-creds"): Array<{ secret: KubeObject; data: Record<string, string> }> {
+    return this.deps.cache.secretsOfType(type).map((secret) => ({ secret, data: secretData(secret) }));
+  }
+
+  private rbacName(data: Record<string, string>, type: "repository" | "repo-creds"): string {
+    // Repo creds are checked on the bare URL; project-scoped repositories as <project>/<url>.
+    return type === "repository" && data.project ? `${data.project}/${data.url}` : data.url ?? "";
+  }
+
+  private async view(data: Record<string, string>, type: "repository" | "repo-creds", probe: boolean): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const f of PUBLIC_FIELDS) {
+      const v = data[f];
+      if (v === undefined || v === "") continue;
+      const key = f === "url" ? (type === "repository" ? "repo" : "url") : f;
+      out[key] = ["insecure", "enableLfs", "enableOCI", "forceHttpBasicAuth", "insecureIgnoreHostKey"].includes(f) ? v === "true" : f === "depth" ? Number(v) : v;
+    }
+    if (type === "repository") {
+      out.type ??= "git";
+      if (probe) {
+        const p = await this.probe(data);
+        out.connectionState = { status: p.status, message: p.message, attemptedAt: new Date(p.at).toISOString().replace(/\.\d{3}Z$/, "Z") };
+      }
+    }
+    return out;
+  }
+
+  private async probe(data: Record<string, string>): Promise<Probe> {
+    const url = data.url ?? "";
+    const hit = this.probes.get(url);
+    if (hit && Date.now() - hit.at < (this.deps.probeTtlMs ?? 60_000)) return hit;
+    let p: Probe;
+    if ((data.type ?? "git") !== "git") p = { at: Date.now(), status: "Successful", message: "" };
+    else if (!this.deps.reader) p = { at: Date.now(), status: "Failed", message: "this server has no repository access" };
+    else {
+      try {
+        await this.deps.reader.repoReader.resolveRevision(url, "HEAD");
+        p = { at: Date.now(), status: "Successful", message: "" };
+      } catch (err) {
+        p = { at: Date.now(), status: "Failed", message: `Unable to connect to repository: ${errorMessage(err)}` };
+      }
+    }
+    this.probes.set(url, p);
+    return p;
+  }
+
+  private async list({ caller, query }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
+    const filter = q1(query, type === "repository" ? "repo" : "url");
+    const items = [];
+    for (const { data } of this.secrets(type)) {
+      if (filter && normalizeUrl(data.url ?? "") !== normalizeUrl(filter)) continue;
+      if (!caller.can("repositories", "get", this.rbacName(data, type))) continue;
+      items.push(await this.view(data, type, true));
+    }
+    return { metadata: {}, items };
+  }
+
+  private findRepo(caller: Caller, url: string, action: string): { secret: KubeObject; data: Record<string, string> } {
+    const found = this.secrets("repository").find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+    if (!found) {
+      caller.require("repositories", action, url);
+      throw notFound(`repo '${url}' not found`);
+    }
+    caller.require("repositories", action, this.rbacName(found.data, "repository"));
+    return found;
+  }
+
+  private async get({ caller, params, query }: ApiRequest): Promise<unknown> {
+    const found = this.findRepo(caller, params.repo!, "get");
+    if (q1(query, "forceRefresh") === "true") this.probes.delete(found.data.url ?? "");
+    return this.view(found.data, "repository", true);
+  }
+
+  private async create({ caller, query, body }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
+    const req = checkBody(body, REPO_BODY, type === "repository" ? "repository" : "repo creds");
+    const url = typeof req.repo === "string" ? req.repo : typeof req.url === "string" ? req.url : "";
+    if (!url) throw invalidArgument(type === "repository" ? "repo (the repository URL) is required" : "url is required");
+    const data: Record<string, string> = { url };
+    for (const f of [...PUBLIC_FIELDS, ...SECRET_FIELDS]) {
+      const v = req[f];
+      if (f === "url" || v === undefined || v === null || v === "" || v === false) continue;
+      data[f] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    caller.require("repositories", "create", this.rbacName(data, type));
+    const existing = this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+    if (existing && q1(query, "upsert") !== "true") throw invalidArgument(`${type === "repository" ? "repository" : "repository credentials"} "${url}" already exist, use upsert flag to update`);
+    if (existing) caller.require("repositories", "update", this.rbacName(existing.data, type));
+    const name = existing?.secret.metadata.name ?? `${type === "repository" ? "repo" : "creds"}-${createHash("sha256").update(url).digest("hex").slice(0, 10)}`;
+    const secret = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: this.ns, labels: { "argocd.argoproj.io/secret-type": type } }, type: "Opaque", stringData: data };
+    if (existing) await this.deps.client.replace({ ...secret, metadata: { ...secret.metadata, resourceVersion: existing.secret.metadata.resourceVersion } });
+    else await this.deps.client.create(secret);
+    this.probes.delete(url);
+    return this.view(data, type, false);
+  }
+
+  private async delete({ caller, params }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
+    const url = params.repo!;
+    const found = this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+    if (!found) {
+      caller.require("repositories", "delete", url);
+      throw notFound(`repo '${url}' not found`);
+    }
+    caller.require("repositories", "delete", this.rbacName(found.data, type));
+    await this.deps.client.delete({ apiVersion: "v1", kind: "Secret", name: found.secret.metadata.name ?? "", namespace: this.ns });
+    return {};
+  }
+}

@@ -1,0 +1,136 @@
+// The API server's resource views and writes against the real control plane and the operator:
+// create (and the refusal of unknown fields by the apiserver's strict validation), patch, the
+// managed-resources diff, manifests, the resource tree down to Pods (Deployment → ReplicaSet →
+// Pod through ownerReferences, Pods from kwok), a live resource with Secret values masked,
+// ApplicationSet generate, clusters and repositories without their secrets, delete with cascade.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { API, createWorld } from "../support/world.js";
+import { eventually } from "../support/eventually.js";
+import { startServerProcess } from "../support/operator-process.js";
+import type { Application } from "../../operator/api/index.js";
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27"}]
+`;
+const secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  password: hunter2-very-secret\n";
+
+test("API server: create, patch, managed-resources, manifests, resource tree, masked resources, generate, clusters and repos without secrets, cascade delete", async (t) => {
+  const w = await createWorld(t, { name: "apires", repos: { app: { "deploy.yaml": deployment, "secret.yaml": secret } } });
+  const { client, ns } = w;
+  const dest = w.dest("res");
+  const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns });
+  t.after(() => server.stop("SIGKILL"));
+  const base = await server.url();
+  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
+  const password = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
+  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: unknown; text: string }> => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (method !== "GET") headers["content-type"] = "application/json";
+    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await res.text();
+    let parsed: unknown;
+    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+    return { status: res.status, body: parsed, text };
+  };
+  const token = ((await call("POST", "/api/v1/session", { username: "admin", password })).body as { token: string }).token;
+  const api = (method: string, path: string, body?: unknown) => call(method, path, body, token);
+  const show = (r: { status: number; text: string }): string => `HTTP ${r.status}: ${r.text.slice(0, 800)}`;
+
+  // ---- create: strict field validation by the apiserver; then a real one ----
+  const app = w.application("web", { repo: "app", path: ".", dest, syncPolicy: { syncOptions: ["CreateNamespace=true"] } });
+  const typo = await api("POST", "/api/v1/applications", { ...app, spec: { ...(app.spec as object), destinaton: {} } });
+  assert.equal(typo.status, 400, show(typo));
+  assert.match((typo.body as { message: string }).message, /destinaton/, "the unknown field is named");
+  const created = await api("POST", "/api/v1/applications", app);
+  assert.equal(created.status, 200, show(created));
+  const again = await api("POST", "/api/v1/applications", { ...app, spec: { ...(app.spec as object), revisionHistoryLimit: 3 } });
+  assert.equal(again.status, 400, show(again));
+  assert.equal((again.body as { message: string }).message, "existing application spec is different, use upsert flag to force update");
+  const noProject = await api("POST", "/api/v1/applications", { ...app, metadata: { name: "orphan", namespace: ns }, spec: { ...(app.spec as object), project: "nope" } });
+  assert.equal(noProject.status, 400, `an unknown project is refused: ${show(noProject)}`);
+
+  // ---- patch (merge) and an unknown sync field ----
+  const patched = await api("PATCH", "/api/v1/applications/web", { patch: JSON.stringify({ metadata: { labels: { team: "a" } } }), patchType: "merge" });
+  assert.equal(patched.status, 200, show(patched));
+  assert.equal((patched.body as Application).metadata.labels?.team, "a");
+  const badSync = await api("POST", "/api/v1/applications/web/sync", { prun: true });
+  assert.equal(badSync.status, 400, show(badSync));
+  assert.match((badSync.body as { message: string }).message, /unknown field "prun"/);
+
+  // ---- before the sync: managed-resources shows the diff, manifests the target ----
+  await eventually(async () => assert.equal((await client.get<Application>(API, "Application", "web", ns))?.status?.sync?.status, "OutOfSync"), { timeoutMs: 90_000 });
+  const managed = await api("GET", "/api/v1/applications/web/managed-resources");
+  assert.equal(managed.status, 200, show(managed));
+  const items = (managed.body as { items: Array<Record<string, string | boolean>> }).items;
+  const dep = items.find((i) => i.kind === "Deployment");
+  assert.ok(dep && dep.modified === true && dep.liveState === "null", `the Deployment is missing and modified: ${show(managed)}`);
+  assert.equal((JSON.parse(String(dep.targetState)) as { metadata: { name: string } }).metadata.name, "web");
+  assert.ok(!managed.text.includes("hunter2-very-secret"), "Secret values are masked in managed-resources");
+  const manifests = await api("GET", "/api/v1/applications/web/manifests");
+  assert.equal(manifests.status, 200, show(manifests));
+  assert.equal((manifests.body as { manifests: string[] }).manifests.length, 2);
+  assert.ok(!manifests.text.includes("hunter2-very-secret"), "Secret values are masked in manifests");
+
+  // ---- sync, then the tree down to the Pods ----
+  const sync = await api("POST", "/api/v1/applications/web/sync", {});
+  assert.equal(sync.status, 200, show(sync));
+  const busy = await api("POST", "/api/v1/applications/web/sync", {});
+  assert.ok(busy.status === 400 || busy.status === 200, `a second sync while one runs is refused (or the first already finished): ${show(busy)}`);
+  await eventually(async () => {
+    const a = await client.get<Application>(API, "Application", "web", ns);
+    assert.equal(a?.status?.operationState?.phase, "Succeeded");
+    assert.equal(a?.status?.health?.status, "Healthy");
+  }, { timeoutMs: 120_000 });
+  const tree = await eventually(async () => {
+    const r = await api("GET", "/api/v1/applications/web/resource-tree");
+    const nodes = (r.body as { nodes: Array<{ kind: string; parentRefs?: Array<{ kind: string }> }> }).nodes;
+    assert.ok(nodes.some((n) => n.kind === "Pod" && n.parentRefs?.[0]?.kind === "ReplicaSet"), `a Pod under a ReplicaSet: ${show(r)}`);
+    return nodes;
+  }, { timeoutMs: 60_000 });
+  assert.ok(tree.some((n) => n.kind === "ReplicaSet" && n.parentRefs?.[0]?.kind === "Deployment"), "a ReplicaSet under the Deployment");
+  const res = await api("GET", `/api/v1/applications/web/resource?namespace=${dest}&resourceName=creds&version=v1&kind=Secret`);
+  assert.equal(res.status, 200, show(res));
+  assert.ok(!res.text.includes("hunter2") && !res.text.includes(Buffer.from("hunter2-very-secret").toString("base64")), "the live Secret is masked");
+  const notManaged = await api("GET", `/api/v1/applications/web/resource?namespace=kube-system&resourceName=kube-root-ca.crt&version=v1&kind=ConfigMap`);
+  assert.equal(notManaged.status, 404, `an object the app does not manage is not served: ${show(notManaged)}`);
+
+  // ---- ApplicationSet generate (nothing written) ----
+  const set = { apiVersion: API, kind: "ApplicationSet", metadata: { name: "envs", namespace: ns }, spec: { generators: [{ list: { elements: [{ env: "dev" }, { env: "prod" }] } }], template: { metadata: { name: "envs-{{env}}" }, spec: { project: "default", source: { repoURL: w.git.baseUrl("app"), path: "." }, destination: { server: "https://kubernetes.default.svc", namespace: "{{env}}" } } } } };
+  const gen = await api("POST", "/api/v1/applicationsets/generate", { applicationSet: set });
+  assert.equal(gen.status, 200, show(gen));
+  assert.deepEqual((gen.body as { applications: Application[] }).applications.map((a) => a.metadata.name).sort(), ["envs-dev", "envs-prod"]);
+  assert.equal(await client.get(API, "ApplicationSet", "envs", ns), undefined, "generate writes nothing");
+
+  // ---- clusters and repositories: created through the API, never returned with secrets ----
+  const cl = await api("POST", "/api/v1/clusters", { server: "https://10.9.8.7:6443", name: "faraway", config: { bearerToken: "cluster-token-do-not-leak", tlsClientConfig: { insecure: true } } });
+  assert.equal(cl.status, 200, show(cl));
+  const clusters = await api("GET", "/api/v1/clusters");
+  assert.ok(!clusters.text.includes("cluster-token-do-not-leak"), "no bearer token in the cluster list");
+  assert.ok((clusters.body as { items: Array<{ name: string }> }).items.some((c) => c.name === "faraway"), show(clusters));
+  const repo = await api("POST", "/api/v1/repositories", { repo: w.git.baseUrl("app"), username: "u", password: "repo-password-do-not-leak" });
+  assert.equal(repo.status, 200, show(repo));
+  const repos = await api("GET", "/api/v1/repositories");
+  assert.ok(!repos.text.includes("repo-password-do-not-leak"), "no repository password in the list");
+  const one = await api("GET", `/api/v1/repositories/${encodeURIComponent(w.git.baseUrl("app"))}`);
+  assert.equal(one.status, 200, show(one));
+  assert.equal((one.body as { connectionState: { status: string } }).connectionState.status, "Successful", show(one));
+
+  // ---- delete with cascade: the resources go, then the app ----
+  const del = await api("DELETE", "/api/v1/applications/web?cascade=true");
+  assert.equal(del.status, 200, show(del));
+  await eventually(async () => {
+    assert.equal(await client.get(API, "Application", "web", ns), undefined, "the app is gone");
+    assert.equal(await client.get("apps/v1", "Deployment", "web", dest), undefined, "its Deployment too");
+  }, { timeoutMs: 120_000 });
+});
