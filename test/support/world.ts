@@ -192,7 +192,8 @@ export async function createWorld(t: TestContext, opts: WorldOptions): Promise<W
       await client.patch({ apiVersion: API, kind: "Application", name, namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": kind } } });
     },
     hawserApp: (...args) => new Promise((resolve) => {
-      execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", ...args, "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
+      // --core: straight to Kubernetes whatever contexts the user's CLI config holds.
+      execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", ...args, "--core", "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
         // The test operator marks its objects with installation id = its namespace; the CLI must match.
         { cwd: root, encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env, HAWSER_INSTALLATION_ID: ns } },
         (err, stdout, stderr) => {
