@@ -5,7 +5,7 @@ import { redact, registerSecret } from "../runtime/redact.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { ApiClient } from "./api/client.js";
 import { configPath, readConfig, upsertLogin, writeConfig } from "./api/config.js";
-import { cliErrorMessage } from "./api/errors.js";
+import { errorMessage } from "../util/index.js";
 import { promptHidden, promptLine } from "./api/prompt.js";
 import { ssoLogin } from "./api/sso.js";
 
@@ -91,7 +91,8 @@ export const command: CommandModule = {
     try {
       return await login(args);
     } catch (err) {
-      process.stderr.write(redact(`hawser login: ${cliErrorMessage(err)}`) + "\n");
+      // No "log in again" hint here: this is the login.
+      process.stderr.write(redact(`hawser login: ${errorMessage(err)}`) + "\n");
       return 2;
     }
   },
