@@ -407,7 +407,7 @@ const subs: Record<string, Sub> = {
 };
 
 export const command: CommandModule = {
-  summary: "Applications in a cluster: list, get, diff, sync, wait, history, rollback, delete, terminate-op",
+  summary: "Applications (through the server, or --core): list, get, diff, sync, wait, history, rollback, delete, terminate-op, create, set, manifests, resources",
   async run(args: string[]): Promise<number> {
     const [name, ...rest] = args;
     if (!name || name === "--help" || name === "-h" || name === "help") {

@@ -92,7 +92,7 @@ export async function discoverApps(root: string, plugins: PluginRegistry): Promi
 }
 
 export const command: CommandModule = {
-  summary: "inspect a repository checkout: `repo apps DIR` lists its apps and their tools as JSON",
+  summary: "repositories: `repo apps DIR` lists a checkout's apps and their tools as JSON; `repo list` through the server",
   async run(args) {
     const [sub, ...rest] = args;
     if (sub === "--help" || sub === "-h" || sub === "help") {
