@@ -32,6 +32,9 @@ test("hawser login, then app diff / sync --force / sync --revision / rollback th
   const dest = w.dest("dev");
   const appName = `demo-dev-${w.id}`;
   const sha1 = w.initialCommits.demo!;
+  // The test operator's installation id (its --installation-id flag) in argocd-cm, where the API
+  // server reads it, so both see the same resources as the app's.
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: { installationID: ns } });
 
   const app = parse(await readFile(join(seed, "app-demo-dev.yaml"), "utf8")) as KubeObject;
   app.metadata.namespace = ns;
