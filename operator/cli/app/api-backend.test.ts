@@ -217,6 +217,11 @@ test("sync through the server: Argo's sync request, the result from the watch st
   assert.deepEqual(calls.find((c) => c.path === "/api/v1/applications/api/rollback")?.body, { id: 1 }, "rollback sends the entry before the latest, chosen as argocd does");
   assert.equal(rb.stdout, "application api: roll back requested\n", "--async returns once requested");
 
+  // The stream stays open and the app never gets there: the wait ends at its limit, exit 1, saying what it saw.
+  const waited = await hawser("app", "wait", "api", "--sync", "--timeout", "1", ...conn);
+  assert.equal(waited.code, 1, waited.stderr);
+  assert.equal(waited.stderr, "hawser app wait: timed out after 1s waiting for application api: sync status is OutOfSync, want Synced\n", "the last state seen on the stream");
+
   const ns = await hawser("app", "get", "team-a/web", ...conn);
   assert.equal(calls.at(-1)?.query.get("appNamespace"), "team-a", "NAMESPACE/NAME is Argo's appNamespace");
   assert.equal(ns.code, 2, "the fixture has no web in team-a");
