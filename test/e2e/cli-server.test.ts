@@ -123,9 +123,14 @@ test("hawser login, then app diff / sync --force / sync --revision / rollback th
   assert.match(unknown.stderr, /^hawser app get: permission denied/, show(unknown));
 
   // ---- the same lines with --core, straight to Kubernetes ----
+  // After the rollback the app is behind its branch (at sha2): both ways in print the same diff.
   const core = w.hawserApp;
+  const serverDiff = await hawser("app", "diff", appName);
+  assert.equal(serverDiff.code, 1, show(serverDiff));
+  assert.match(serverDiff.stdout, /^-\s+value: Dev\n\+\s+value: Dev2$/m, show(serverDiff));
   const coreDiff = await core("diff", appName);
-  assert.equal(coreDiff.code, 0, show(coreDiff));
+  assert.equal(coreDiff.code, 1, show(coreDiff));
+  assert.equal(coreDiff.stdout, serverDiff.stdout, "--core and the server print the same diff");
   const coreForce = await core("sync", appName, "--force", "--timeout", "120");
   assert.equal(coreForce.code, 0, show(coreForce));
   assert.equal((await getApp())?.status?.operationState?.operation.initiatedBy?.username, process.env.USER || "hawser-cli", "--core writes as the local user");
