@@ -1,33 +1,37 @@
-// `hawser app ...`: Applications in a cluster, the way `argocd app ...` works, but through the
-// Kubernetes API alone: operations are requested by writing `.operation` (as Argo's API server
-// does), results are read from status, and `app diff` renders and compares like the controller.
+// `hawser app ...`: Applications, the way `argocd app ...` works: through `hawser server` when a
+// context is current (or --server is given), or straight to Kubernetes with --core. Each command's
+// logic is here once; the two ways in are the AppBackend implementations in app/.
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { stringify } from "yaml";
 import type { CommandModule } from "../cli.js";
-import { ANNOTATION_REFRESH } from "../api/annotations.js";
-import { deletionFinalizers } from "../engine/sync/requests.js";
-import { API_VERSION, DEFAULT_PROJECT, type Application, type AppProject, type Operation, type OperationState, type SyncWindow } from "../api/index.js";
+import type { Application, OperationState } from "../api/index.js";
 import { clientFrom } from "./kube-client.js";
-import { qualifiedLocation } from "./location.js";
-import { virtualProject } from "./project.js";
-import { KubeClient } from "../kube/client.js";
-import { createLogger } from "../runtime/logger.js";
 import { redact } from "../runtime/redact.js";
-import { liveDiff } from "./app/live-diff.js";
 import {
-  appDetails, appListTable, chooseRollback, historyTable, manualSyncWindowRefusal, operationFinished, operationInProgress, operationSummary,
-  parseResourceSpec, rollbackOperation, syncOperation, syncResultTable, unmetConditions, type WaitFor,
+  appDetails, appListTable, chooseRollback, historyTable, operationFinished, operationSummary,
+  parseResourceSpec, syncResultTable, unmetConditions, type WaitFor,
 } from "./app/format.js";
+import { Timeout, type AppBackend, type StartedOperation } from "./app/backend.js";
+import { appLocation, KubeBackend } from "./app/kube-backend.js";
+import { ApiBackend, appPath } from "./app/api-backend.js";
+import { appFromFlags, appFromText, applySpecFlags, type SpecFlags } from "./app/spec-flags.js";
+import { manifestsYaml, resourcesTable, type ResourceTree } from "./app/server-views.js";
+import { readFile } from "node:fs/promises";
+import type { ApiClient } from "./api/client.js";
+import { chooseTarget, CONNECTION_FLAGS, CONNECTION_USAGE } from "./api/connection.js";
+import { cliErrorMessage } from "./api/errors.js";
 import { FlagError, flagInt, flagValue, parseFlags, type FlagSpec, type ParsedFlags } from "../flags.js";
-import { errorMessage } from "../util/index.js";
 
 const USAGE = `usage: hawser app <command> [flags]
 
-Applications in a cluster ($KUBECONFIG or --kubeconfig FILE; -n NS, default argocd, is the
-controller's namespace, where the Applications and argocd-cm live). NAME is an application in NS,
-or NAMESPACE/NAME for one in another namespace (argocd-cmd-params-cm application.namespaces);
-its project, repository and cluster Secrets are still read from NS.
+Applications through the API server (after hawser login, or with --server), or in a cluster
+with --core ($KUBECONFIG or --kubeconfig FILE; -n NS, default argocd, is the controller's
+namespace, where the Applications and argocd-cm live). Without a current context and without
+--server, commands talk to Kubernetes as with --core. NAME is an application in NS (the server's
+namespace through the server), or NAMESPACE/NAME for one in another namespace
+(argocd-cmd-params-cm application.namespaces); with --core its project, repository and cluster
+Secrets are still read from NS.
 
   list [-o wide|name|json|yaml] [-l SELECTOR] [-N|--app-namespace NAMESPACE]
                        the applications in NS, or in NAMESPACE
@@ -61,18 +65,39 @@ its project, repository and cluster Secrets are still read from NS.
   delete NAME [--cascade=false] [--propagation-policy foreground|background] [--wait] [--timeout S]
   terminate-op NAME    stops the running operation
 
+Through the server only:
+  create NAME --repo URL [--path P] [--revision R] (--dest-server URL | --dest-name N)
+         [--dest-namespace NS] [--project P] [-N NS] [--sync-policy automated|none]
+         [--auto-prune] [--self-heal] [--sync-option K=V]... [--upsert]
+  create -f FILE [--upsert]
+                       creates the application (from flags, or the Application in FILE, - for
+                       stdin); --upsert replaces a different existing one
+  set NAME [--repo URL] [--path P] [--revision R] [--dest-server URL | --dest-name N]
+           [--dest-namespace NS] [--project P] [--sync-policy automated|none]
+           [--auto-prune[=false]] [--self-heal[=false]] [--sync-option K=V]...
+                       changes those fields of the spec
+  manifests NAME [--revision R]
+                       the manifests the server renders for the app, as YAML
+  resources NAME [--orphaned]
+                       the app's resources from its resource tree (--orphaned: only those)
+
+Through the server, diff compares with what the server reports (managed-resources); --local,
+--repo, --revision, --installation-id and --server-side-diff need --core. wait and sync follow the
+server's watch stream.
+
 Errors go to stderr with exit status 2. --timeout 0 (the default) waits without a limit.
-`;
+
+${CONNECTION_USAGE}`;
 
 const POLL_MS = 1000;
-const SHORT: Record<string, string> = { "-o": "--output", "-n": "--namespace", "-l": "--selector", "-N": "--app-namespace" };
+const SHORT: Record<string, string> = { "-o": "--output", "-n": "--namespace", "-l": "--selector", "-N": "--app-namespace", "-f": "--file" };
 
 function parse(args: string[], spec: FlagSpec): ParsedFlags {
   const normalized = args.map((a) => SHORT[a] ?? (a.startsWith("-o=") ? `--output=${a.slice(3)}` : a));
   return parseFlags(normalized, {
-    values: ["kubeconfig", "namespace", ...(spec.values ?? [])],
+    values: ["kubeconfig", "namespace", ...CONNECTION_FLAGS.values, ...(spec.values ?? [])],
     repeatable: spec.repeatable ?? [],
-    booleans: ["help", ...(spec.booleans ?? [])],
+    booleans: ["help", ...CONNECTION_FLAGS.booleans, ...(spec.booleans ?? [])],
   });
 }
 
@@ -93,34 +118,17 @@ const printObject = (obj: unknown, format: string): void => print(format === "js
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const username = (): string => process.env.USER || "hawser-cli";
 
-interface Ctx { client: KubeClient; ns: string; flags: ParsedFlags }
+interface Ctx { backend: AppBackend; flags: ParsedFlags; api?: ApiClient }
 
-/** `NAME` in the control namespace, or Argo's qualified `NAMESPACE/NAME` for an app elsewhere. */
-export function appLocation(controlNamespace: string, name: string): { namespace: string; name: string } {
-  return qualifiedLocation("application", controlNamespace, name);
-}
+export { appLocation };
 
 async function getApp(ctx: Ctx, name: string): Promise<Application> {
-  const at = appLocation(ctx.ns, name);
-  const app = await ctx.client.get<Application>(API_VERSION, "Application", at.name, at.namespace);
-  if (!app) throw new FlagError(`application ${at.namespace}/${at.name} not found`);
-  return app;
-}
-
-const ref = (ctx: Ctx, name: string): { apiVersion: string; kind: string; name: string; namespace: string } => ({ apiVersion: API_VERSION, kind: "Application", ...appLocation(ctx.ns, name) });
-
-class Timeout extends Error {}
-
-/** Polls the app until `done` returns a value; throws Timeout (with the last `seen` text) after timeoutS. */
-async function pollApp<T>(ctx: Ctx, name: string, timeoutS: number, done: (app: Application) => T | undefined, seen: (app: Application) => string): Promise<T> {
-  const deadline = timeoutS > 0 ? Date.now() + timeoutS * 1000 : Infinity;
-  for (;;) {
-    const app = await getApp(ctx, name);
-    const result = done(app);
-    if (result !== undefined) return result;
-    if (Date.now() >= deadline) throw new Timeout(`timed out after ${timeoutS}s waiting for application ${name}: ${seen(app)}`);
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+  const app = await ctx.backend.findApp(name);
+  if (!app) {
+    const at = appLocation(flagValue(ctx.flags, "namespace") ?? "argocd", name);
+    throw new FlagError(`application ${at.namespace}/${at.name} not found`);
   }
+  return app;
 }
 
 // ---- list / get / history ----
@@ -128,7 +136,8 @@ async function pollApp<T>(ctx: Ctx, name: string, timeoutS: number, done: (app: 
 async function list(ctx: Ctx): Promise<number> {
   const format = outputFormat(ctx.flags, ["wide", "name", "json", "yaml"]);
   const selector = flagValue(ctx.flags, "selector");
-  const apps = (await ctx.client.list<Application>(API_VERSION, "Application", { namespace: flagValue(ctx.flags, "app-namespace") ?? ctx.ns, ...(selector ? { labelSelector: selector } : {}) })).items
+  const appNamespace = flagValue(ctx.flags, "app-namespace") ?? (ctx.api ? undefined : flagValue(ctx.flags, "namespace") ?? "argocd");
+  const apps = (await ctx.backend.listApps({ ...(appNamespace ? { appNamespace } : {}), ...(selector ? { selector } : {}) }))
     .sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
   if (format === "json" || format === "yaml") printObject(apps, format);
   else if (format === "name") print(apps.map((a) => `${a.metadata.namespace ?? ""}/${a.metadata.name ?? ""}\n`).join(""));
@@ -139,12 +148,7 @@ async function list(ctx: Ctx): Promise<number> {
 async function get(ctx: Ctx): Promise<number> {
   const name = oneName(ctx.flags, "get");
   const format = outputFormat(ctx.flags, ["wide", "json", "yaml"]);
-  let app = await getApp(ctx, name);
-  if (ctx.flags.booleans.get("refresh")) {
-    // The controller clears the annotation once it has compared the app again.
-    await ctx.client.patch(ref(ctx, name), { metadata: { annotations: { [ANNOTATION_REFRESH]: "normal" } } });
-    app = await pollApp(ctx, name, flagInt(ctx.flags, "timeout", 60), (a) => (a.metadata.annotations?.[ANNOTATION_REFRESH] ? undefined : a), () => "the refresh annotation is still set (is the operator running?)");
-  }
+  const app = ctx.flags.booleans.get("refresh") ? await ctx.backend.refreshApp(name, flagInt(ctx.flags, "timeout", 60)) : await getApp(ctx, name);
   if (format === "json" || format === "yaml") printObject(app, format);
   else print(appDetails(app, format === "wide"));
   return 0;
@@ -175,21 +179,21 @@ function repoMap(flags: ParsedFlags): Map<string, string> {
 
 async function diff(ctx: Ctx): Promise<number> {
   const name = oneName(ctx.flags, "diff");
-  const app = await getApp(ctx, name);
   const localDir = flagValue(ctx.flags, "local");
   const root = flagValue(ctx.flags, "local-repo-root");
   if (root && !localDir) throw new FlagError("--local-repo-root needs --local");
   const revision = flagValue(ctx.flags, "revision");
   // As the operator's flag: argocd-cm installationID wins when set.
-  const installationID = flagValue(ctx.flags, "installation-id") ?? (process.env.HAWSER_INSTALLATION_ID || undefined);
+  const flagId = flagValue(ctx.flags, "installation-id");
+  const installationID = flagId ?? (process.env.HAWSER_INSTALLATION_ID || undefined);
   if (revision && localDir) throw new FlagError("--revision and --local exclude each other");
-  const result = await liveDiff({
-    client: ctx.client, namespace: ctx.ns, app, repoMap: repoMap(ctx.flags),
+  const result = await ctx.backend.diff(name, {
+    repoMap: repoMap(ctx.flags),
     ...(localDir ? { local: { dir: localDir, ...(root ? { root } : {}) } } : {}),
     ...(revision ? { revision } : {}),
     ...(installationID ? { installationID } : {}),
+    installationIDFlag: flagId !== undefined,
     serverSideDiff: ctx.flags.booleans.get("server-side-diff") === true,
-    log: createLogger({ level: "warn" }),
   });
   for (const w of result.warnings) process.stderr.write(redact(`hawser app diff: ${name}: ${w}`) + "\n");
   print(result.output);
@@ -198,33 +202,15 @@ async function diff(ctx: Ctx): Promise<number> {
 
 // ---- operations ----
 
-/** Writes `.operation` unless one is in progress, then (unless --async) waits for its result. */
-/**
- * The sync windows of the app's project. A project that cannot be read here gives none: the
- * operator refuses the operation itself when the project is missing or blocks it.
- */
-async function projectSyncWindows(ctx: Ctx, app: Application): Promise<SyncWindow[] | undefined> {
-  const project = await virtualProject<AppProject>(ctx.client, ctx.ns, app.spec.project || DEFAULT_PROJECT).catch(() => undefined);
-  return project?.spec?.syncWindows;
-}
-
-async function runOperation(ctx: Ctx, name: string, build: (app: Application) => Operation, what: string): Promise<number> {
-  const app = await getApp(ctx, name);
-  const busy = operationInProgress(app);
-  if (busy) throw new FlagError(`application ${name}: cannot ${what}: ${busy}`);
-  const blocked = manualSyncWindowRefusal(app, await projectSyncWindows(ctx, app), new Date());
-  if (blocked) throw new FlagError(`application ${name}: cannot ${what}: ${blocked}`);
-  const operation = build(app);
-  const previousStartedAt = app.status?.operationState?.startedAt;
-  // The resourceVersion makes the write fail if someone started an operation in between.
-  await ctx.client.patch(ref(ctx, name), { metadata: { resourceVersion: app.metadata.resourceVersion }, operation });
+/** Waits (unless --async) for the operation `started` names and prints its result. */
+async function awaitOperation(ctx: Ctx, name: string, started: StartedOperation, what: string): Promise<number> {
   if (ctx.flags.booleans.get("async")) {
     print(`application ${name}: ${what} requested\n`);
     return 0;
   }
-  const user = operation.initiatedBy?.username ?? "";
-  const state: OperationState = await pollApp(ctx, name, flagInt(ctx.flags, "timeout", 0),
-    (a) => operationFinished(a, { previousStartedAt, username: user }),
+  const { previousStartedAt } = started;
+  const state: OperationState = await ctx.backend.watchApp(name, flagInt(ctx.flags, "timeout", 0),
+    (a) => operationFinished(a, started),
     (a) => {
       const s = a.status?.operationState;
       return s && s.startedAt !== previousStartedAt ? `operation phase ${s.phase}${s.message ? `: ${s.message}` : ""}` : "the operation has not started (is the operator running?)";
@@ -249,14 +235,15 @@ async function sync(ctx: Ctx): Promise<number> {
   const resources = (ctx.flags.values.get("resource") ?? []).map(parseResourceSpec);
   const syncOptions = syncOptionsFrom(ctx.flags);
   const revision = flagValue(ctx.flags, "revision");
-  return runOperation(ctx, name, () => syncOperation({
+  const started = await ctx.backend.sync(name, {
     ...(revision ? { revision } : {}),
     prune: ctx.flags.booleans.get("prune") === true,
     dryRun: ctx.flags.booleans.get("dry-run") === true,
     force: ctx.flags.booleans.get("force") === true,
     ...(strategy ? { strategy } : {}),
-    resources, syncOptions, username: username(),
-  }), "sync");
+    resources, syncOptions,
+  });
+  return awaitOperation(ctx, name, started, "sync");
 }
 
 async function rollback(ctx: Ctx): Promise<number> {
@@ -267,11 +254,10 @@ async function rollback(ctx: Ctx): Promise<number> {
     id = Number(rawId);
     if (!Number.isInteger(id) || id < 0) throw new FlagError(`rollback: ID must be a non-negative integer, got "${rawId}"`);
   }
-  return runOperation(ctx, name, (app) => rollbackOperation(chooseRollback(app, id), {
-    prune: ctx.flags.booleans.get("prune") === true,
-    dryRun: ctx.flags.booleans.get("dry-run") === true,
-    username: username(),
-  }), "roll back");
+  // The entry is chosen here, as argocd does, so every server gets an explicit id.
+  const entry = chooseRollback(await getApp(ctx, name), id);
+  const started = await ctx.backend.rollback(name, { id: entry.id, prune: ctx.flags.booleans.get("prune") === true, dryRun: ctx.flags.booleans.get("dry-run") === true });
+  return awaitOperation(ctx, name, started, "roll back");
 }
 
 async function wait(ctx: Ctx): Promise<number> {
@@ -281,7 +267,7 @@ async function wait(ctx: Ctx): Promise<number> {
   const w: WaitFor = any
     ? { sync: b("sync"), health: b("health"), operation: b("operation"), suspended: b("suspended"), degraded: b("degraded") }
     : { sync: true, health: true, operation: true };
-  const app = await pollApp(ctx, name, flagInt(ctx.flags, "timeout", 0), (a) => (unmetConditions(a, w).length === 0 ? a : undefined), (a) => unmetConditions(a, w).join("; "));
+  const app = await ctx.backend.watchApp(name, flagInt(ctx.flags, "timeout", 0), (a) => (unmetConditions(a, w).length === 0 ? a : undefined), (a) => unmetConditions(a, w).join("; "));
   print(appDetails(app, false));
   return 0;
 }
@@ -298,19 +284,7 @@ async function terminateOp(ctx: Ctx): Promise<number> {
     const why = app.operation ? "an operation is requested but has not started yet" : "no operation is in progress";
     throw new FlagError(`application ${name}: cannot terminate: ${why}`);
   }
-  const startedAt = app.status?.operationState?.startedAt;
-  const terminate = (): Promise<unknown> => ctx.client.patch(ref(ctx, name), { status: { operationState: { phase: "Terminating" } } }, { type: "merge", subresource: "status" });
-  await terminate();
-  // The controller persists the whole operationState after each step of a running operation; a
-  // step that read the app before our write puts "Running" back. Re-assert until it sticks.
-  const until = Date.now() + 30_000;
-  for (;;) {
-    await sleep(POLL_MS);
-    const s = (await getApp(ctx, name)).status?.operationState;
-    if (!s || s.startedAt !== startedAt || s.phase !== "Running") break;
-    if (Date.now() >= until) throw new Timeout(`application ${name}: the operation is still Running 30s after it was asked to terminate`);
-    await terminate();
-  }
+  await ctx.backend.terminateOperation(name, app.status?.operationState?.startedAt);
   print(`application ${name}: operation terminating\n`);
   return 0;
 }
@@ -321,18 +295,11 @@ async function del(ctx: Ctx): Promise<number> {
   const policy = flagValue(ctx.flags, "propagation-policy");
   if (policy !== undefined && policy !== "foreground" && policy !== "background") throw new FlagError(`--propagation-policy must be foreground or background, got "${policy}"`);
   if (policy && !cascade) throw new FlagError("--propagation-policy needs --cascade (the default)");
-  const app = await getApp(ctx, name);
-  const finalizers = app.metadata.finalizers ?? [];
-  const next = deletionFinalizers(finalizers, cascade, policy);
-  if (next.length !== finalizers.length || next.some((f, i) => f !== finalizers[i])) {
-    await ctx.client.patch(ref(ctx, name), { metadata: { finalizers: next, resourceVersion: app.metadata.resourceVersion } });
-  }
-  await ctx.client.delete(ref(ctx, name));
+  await ctx.backend.deleteApp(name, { cascade, ...(policy ? { propagationPolicy: policy } : {}) });
   if (ctx.flags.booleans.get("wait")) {
     const deadline = flagInt(ctx.flags, "timeout", 0);
     const until = deadline > 0 ? Date.now() + deadline * 1000 : Infinity;
-    const at = appLocation(ctx.ns, name);
-    while (await ctx.client.get(API_VERSION, "Application", at.name, at.namespace)) {
+    while (await ctx.backend.findApp(name)) {
       if (Date.now() >= until) throw new Timeout(`timed out after ${deadline}s waiting for application ${name} to be deleted${cascade ? " (its resources are being deleted first)" : ""}`);
       await sleep(POLL_MS);
     }
@@ -341,9 +308,78 @@ async function del(ctx: Ctx): Promise<number> {
   return 0;
 }
 
+// ---- through the server only: create, set, manifests, resources ----
+
+function specFlags(flags: ParsedFlags): SpecFlags {
+  const f: SpecFlags = {};
+  const v = (k: string): string | undefined => flagValue(flags, k);
+  const put = <K extends keyof SpecFlags>(key: K, value: SpecFlags[K] | undefined): void => { if (value !== undefined) f[key] = value; };
+  put("repo", v("repo")); put("path", v("path")); put("revision", v("revision"));
+  put("destServer", v("dest-server")); put("destName", v("dest-name")); put("destNamespace", v("dest-namespace"));
+  put("project", v("project")); put("syncPolicy", v("sync-policy"));
+  put("autoPrune", flags.booleans.get("auto-prune")); put("selfHeal", flags.booleans.get("self-heal"));
+  const opts = flags.values.get("sync-option");
+  if (opts && opts.length > 0) f.syncOptions = opts;
+  return f;
+}
+
+async function readInput(file: string): Promise<string> {
+  if (file !== "-") return readFile(file, "utf8");
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function create(ctx: Ctx): Promise<number> {
+  const file = flagValue(ctx.flags, "file");
+  const f = specFlags(ctx.flags);
+  let app: Application;
+  if (file !== undefined) {
+    if (ctx.flags.positional.length > 0 || Object.keys(f).length > 0) throw new FlagError("-f FILE excludes NAME and the spec flags");
+    app = appFromText(await readInput(file), file);
+  } else {
+    app = appFromFlags(oneName(ctx.flags, "create"), flagValue(ctx.flags, "app-namespace"), f);
+  }
+  const upsert = ctx.flags.booleans.get("upsert") === true;
+  const created = await ctx.api!.request<Application>("POST", "/api/v1/applications", { query: { ...(upsert ? { upsert: "true" } : {}) }, body: app });
+  print(`application '${created.metadata?.name ?? app.metadata.name ?? ""}' created\n`);
+  return 0;
+}
+
+async function set(ctx: Ctx): Promise<number> {
+  const name = oneName(ctx.flags, "set");
+  const f = specFlags(ctx.flags);
+  if (Object.keys(f).length === 0) throw new FlagError("set wants at least one of --repo, --path, --revision, --dest-server, --dest-name, --dest-namespace, --project, --sync-policy, --auto-prune, --self-heal, --sync-option");
+  const app = await getApp(ctx, name);
+  const spec = applySpecFlags(app.spec, f);
+  const { path, query } = appPath(name);
+  await ctx.api!.request("PUT", `${path}/spec`, { query, body: spec });
+  print(`application '${name}' updated\n`);
+  return 0;
+}
+
+async function manifests(ctx: Ctx): Promise<number> {
+  const name = oneName(ctx.flags, "manifests");
+  const source = flagValue(ctx.flags, "source") ?? "git";
+  if (source !== "git") throw new FlagError(`--source ${source} is not supported; manifests shows what git renders (--source git)`);
+  const revision = flagValue(ctx.flags, "revision");
+  const { path, query } = appPath(name);
+  const res = await ctx.api!.request<{ manifests?: string[] | null }>("GET", `${path}/manifests`, { query: { ...query, revision } });
+  print(manifestsYaml(res.manifests ?? []));
+  return 0;
+}
+
+async function resources(ctx: Ctx): Promise<number> {
+  const name = oneName(ctx.flags, "resources");
+  const { path, query } = appPath(name);
+  const tree = await ctx.api!.request<ResourceTree>("GET", `${path}/resource-tree`, { query });
+  print(resourcesTable(tree, ctx.flags.booleans.get("orphaned") === true));
+  return 0;
+}
+
 // ---- dispatch ----
 
-interface Sub { spec: FlagSpec; run: (ctx: Ctx) => Promise<number> }
+interface Sub { spec: FlagSpec; run: (ctx: Ctx) => Promise<number>; serverOnly?: boolean }
 
 const subs: Record<string, Sub> = {
   list: { spec: { values: ["output", "selector", "app-namespace"] }, run: list },
@@ -358,10 +394,20 @@ const subs: Record<string, Sub> = {
   wait: { spec: { values: ["timeout"], booleans: ["sync", "health", "operation", "suspended", "degraded"] }, run: wait },
   delete: { spec: { values: ["propagation-policy", "timeout"], booleans: ["cascade", "wait"] }, run: del },
   "terminate-op": { spec: {}, run: terminateOp },
+  create: {
+    spec: { values: ["file", "repo", "path", "revision", "dest-server", "dest-name", "dest-namespace", "project", "sync-policy", "app-namespace"], repeatable: ["sync-option"], booleans: ["upsert", "auto-prune", "self-heal"] },
+    run: create, serverOnly: true,
+  },
+  set: {
+    spec: { values: ["repo", "path", "revision", "dest-server", "dest-name", "dest-namespace", "project", "sync-policy"], repeatable: ["sync-option"], booleans: ["auto-prune", "self-heal"] },
+    run: set, serverOnly: true,
+  },
+  manifests: { spec: { values: ["revision", "source"] }, run: manifests, serverOnly: true },
+  resources: { spec: { booleans: ["orphaned"] }, run: resources, serverOnly: true },
 };
 
 export const command: CommandModule = {
-  summary: "Applications in a cluster: list, get, diff, sync, wait, history, rollback, delete, terminate-op",
+  summary: "Applications (through the server, or --core): list, get, diff, sync, wait, history, rollback, delete, terminate-op, create, set, manifests, resources",
   async run(args: string[]): Promise<number> {
     const [name, ...rest] = args;
     if (!name || name === "--help" || name === "-h" || name === "help") {
@@ -373,20 +419,26 @@ export const command: CommandModule = {
       process.stderr.write(`hawser app: unknown command "${name}"\n${USAGE}`);
       return 2;
     }
-    let client: KubeClient | undefined;
+    let backend: AppBackend | undefined;
     try {
       const flags = parse(rest, sub.spec);
       if (flags.booleans.get("help")) {
         print(USAGE);
         return 0;
       }
-      client = clientFrom(flags);
-      return await sub.run({ client, ns: flagValue(flags, "namespace") ?? "argocd", flags });
+      const target = await chooseTarget(flags);
+      if (target.kind === "api") {
+        backend = new ApiBackend(target.client);
+        return await sub.run({ backend, flags, api: target.client });
+      }
+      if (sub.serverOnly) throw new FlagError(`${name} needs the API server (hawser login SERVER, or --server); it has no --core form`);
+      backend = new KubeBackend(clientFrom(flags), flagValue(flags, "namespace") ?? "argocd", username());
+      return await sub.run({ backend, flags });
     } catch (err) {
-      process.stderr.write(redact(`hawser app ${name}: ${errorMessage(err)}`) + "\n");
+      process.stderr.write(redact(`hawser app ${name}: ${cliErrorMessage(err)}`) + "\n");
       return err instanceof Timeout ? 1 : 2;
     } finally {
-      client?.close();
+      backend?.close();
     }
   },
 };

@@ -12,9 +12,19 @@ import { createLogger } from "../runtime/logger.js";
 import { FlagError, parseFlags } from "../flags.js";
 import { loadPluginDirs } from "./render.js";
 import { errorMessage } from "../util/index.js";
+import { redact } from "../runtime/redact.js";
+import { outputFlag, parseServerFlags, printObject, serverClient } from "./api/command.js";
+import { cliErrorMessage } from "./api/errors.js";
+import { table } from "./app/format.js";
 
 const usage = `usage: hawser repo apps DIR [--plugin-dir DIR]...
+       hawser repo list [-o url|json|yaml] [server connection flags]
 
+  list: the repositories the API server knows (never their credentials): TYPE, NAME, REPO,
+  INSECURE, OCI, LFS, CREDS, STATUS, MESSAGE, PROJECT. Through the server only (hawser login, or
+  --server, --auth-token, --insecure, --plaintext, --config; see hawser app --help).
+
+  apps:
   Walks DIR (a repository checkout; hidden directories like .git are skipped) and prints, as a
   JSON array sorted by path, every directory an Application could point at with the tool that
   would render it: {"path": "overlays/dev", "tool": "Kustomize"}. Tools, in Argo CD's detection
@@ -82,13 +92,14 @@ export async function discoverApps(root: string, plugins: PluginRegistry): Promi
 }
 
 export const command: CommandModule = {
-  summary: "inspect a repository checkout: `repo apps DIR` lists its apps and their tools as JSON",
+  summary: "repositories: `repo apps DIR` lists a checkout's apps and their tools as JSON; `repo list` through the server",
   async run(args) {
     const [sub, ...rest] = args;
     if (sub === "--help" || sub === "-h" || sub === "help") {
       process.stdout.write(usage);
       return 0;
     }
+    if (sub === "list") return listRepos(rest);
     if (sub !== "apps") {
       process.stderr.write(`hawser repo: ${sub ? `unknown subcommand "${sub}"` : "a subcommand is required"}\n${usage}`);
       return 2;
@@ -112,3 +123,52 @@ export const command: CommandModule = {
     }
   },
 };
+
+export interface Repository {
+  repo: string;
+  type?: string;
+  name?: string;
+  project?: string;
+  insecure?: boolean;
+  enableOCI?: boolean;
+  enableLfs?: boolean;
+  username?: string;
+  inheritedCreds?: boolean;
+  connectionState?: { status?: string; message?: string };
+}
+
+/** `repo list`: one row per repository, as argocd's table (CREDS: whether credentials are set). */
+export function repoTable(items: Repository[]): string {
+  const rows = [["TYPE", "NAME", "REPO", "INSECURE", "OCI", "LFS", "CREDS", "STATUS", "MESSAGE", "PROJECT"]];
+  const yes = (b: boolean | undefined): string => (b ? "true" : "false");
+  for (const r of items) {
+    rows.push([r.type || "git", r.name ?? "", r.repo, yes(r.insecure), yes(r.enableOCI), yes(r.enableLfs), yes(Boolean(r.username) || r.inheritedCreds), r.connectionState?.status ?? "", r.connectionState?.message ?? "", r.project ?? ""]);
+  }
+  return table(rows);
+}
+
+async function listRepos(args: string[]): Promise<number> {
+  try {
+    const flags = parseServerFlags(args, { values: ["output"] });
+    if (flags.booleans.get("help")) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    if (flags.positional.length > 0) throw new FlagError("repo list takes no arguments");
+    const format = outputFlag(flags, ["url", "json", "yaml"]);
+    const api = await serverClient(flags, "repo list");
+    try {
+      const { items } = await api.request<{ items?: Repository[] | null }>("GET", "/api/v1/repositories");
+      const all = items ?? [];
+      if (format === "json" || format === "yaml") printObject(all, format);
+      else if (format === "url") process.stdout.write(all.map((r) => `${r.repo}\n`).join(""));
+      else process.stdout.write(repoTable(all));
+      return 0;
+    } finally {
+      api.close();
+    }
+  } catch (err) {
+    process.stderr.write(redact(`hawser repo list: ${cliErrorMessage(err)}`) + "\n");
+    return 2;
+  }
+}

@@ -30,6 +30,8 @@ ApplicationSets of a namespace.
   --application-namespaces LIST  namespaces besides NS whose Applications are served (application.namespaces)
   --applicationset-namespaces LIST  the same for ApplicationSets (applicationsetcontroller.namespaces)
   --plugin-dir DIR / --generator-dir DIR  user config-management plugins and generators (as the operator)
+  --installation-id ID           the default of argocd-cm installationID (as the operator's flag), so
+                                 diffs see what that operator marks
   --repo-cache-dir DIR           where the server's git checkouts live (default ~/.cache/hawser/server)
   --log-level LEVEL              debug, info, warn, error (default info)
 
@@ -42,7 +44,7 @@ export const command: CommandModule = {
   summary: "run the API server (Argo CD's REST API, sessions, SSO, RBAC)",
   async run(args) {
     const flags = parseFlags(args, {
-      values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level"],
+      values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level", "installation-id"],
       repeatable: ["plugin-dir", "generator-dir"],
       booleans: ["insecure", "help"],
     });
@@ -82,6 +84,7 @@ export const command: CommandModule = {
       applicationNamespaces: appNamespaces, applicationSetNamespaces: appSetNamespaces,
       plugins, generators, log,
       ...(flagValue(flags, "repo-cache-dir") ? { repoCacheDir: flagValue(flags, "repo-cache-dir")! } : {}),
+      ...(flagValue(flags, "installation-id") ? { installationID: flagValue(flags, "installation-id")! } : {}),
     });
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {

@@ -33,6 +33,8 @@ export interface AppStateReaderOptions {
   log: Logger;
   /** Where the server's git checkouts live (default ~/.cache/hawser/server). */
   repoCacheDir?: string;
+  /** argocd-cm installationID's default (the operator's --installation-id). */
+  installationID?: string;
 }
 
 export interface AppState {
@@ -71,7 +73,7 @@ export class AppStateReader {
   settings(): AppStateSettings {
     const cm = this.opts.cache.configMapObject("argocd-cm");
     const rv = cm?.metadata.resourceVersion ?? "";
-    if (this.settingsMemo?.rv !== rv) this.settingsMemo = { rv, settings: parseAppStateSettings(cm, { plugins: this.opts.plugins }) };
+    if (this.settingsMemo?.rv !== rv) this.settingsMemo = { rv, settings: parseAppStateSettings(cm, { plugins: this.opts.plugins, ...(this.opts.installationID ? { installationID: this.opts.installationID } : {}) }) };
     return this.settingsMemo.settings;
   }
 

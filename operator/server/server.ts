@@ -43,6 +43,8 @@ export interface ServerOptions {
   log: Logger;
   bodyLimit?: number;
   repoCacheDir?: string;
+  /** argocd-cm installationID's default (the operator's --installation-id). */
+  installationID?: string;
 }
 
 export interface RunningServer {
@@ -75,7 +77,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     insecure: o.insecure, ...(tls ? { tls } : {}), rootPath: o.rootPath, apiContentTypes: o.apiContentTypes,
     bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024, authenticator: auth.authenticator, enforcer, log,
   });
-  const reader = new AppStateReader({ cache, client, plugins: o.plugins, log, ...(o.repoCacheDir ? { repoCacheDir: o.repoCacheDir } : {}) });
+  const reader = new AppStateReader({ cache, client, plugins: o.plugins, log, ...(o.repoCacheDir ? { repoCacheDir: o.repoCacheDir } : {}), ...(o.installationID ? { installationID: o.installationID } : {}) });
   const session = new SessionService({ cache, client, auth, sso, enforcer, insecure: o.insecure, baseHref: o.baseHref, log });
   session.register(router);
   router.onRenewedToken = (reply, token) => session.setTokenCookie(reply, token);

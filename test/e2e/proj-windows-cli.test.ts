@@ -44,7 +44,7 @@ test("hawser proj windows list reads an AppProject's sync windows from the clust
   await client.create({ apiVersion: API_VERSION, kind: "AppProject", metadata: { name: "open", namespace: ns }, spec: { sourceRepos: ["*"] } });
 
   const cli = (...args: string[]): Promise<Run> => new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", ...args, "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
+    execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", ...args, "--core", "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
       { cwd: root, encoding: "utf8" },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
   });
@@ -110,7 +110,7 @@ test("hawser app sync is refused while a deny window without manualSync is activ
     });
   }
   const cli = (...args: string[]): Promise<Run> => new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", ...args, "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
+    execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", ...args, "--core", "--kubeconfig", cluster.kubeconfigPath, "-n", ns],
       { cwd: root, encoding: "utf8" },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
   });

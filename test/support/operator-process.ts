@@ -31,6 +31,8 @@ export function startOperatorProcess(opts: { kubeconfig: string; namespace: stri
 export function startServerProcess(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: NodeJS.ProcessEnv; tls?: boolean }): OperatorProcess & { url(): Promise<string> } {
   const p = startHawserProcess("server", [
     "--kubeconfig", opts.kubeconfig, "--namespace", opts.namespace, "--address", "127.0.0.1", "--port", "0",
+    // As the test operators: each sees only its own world's objects.
+    "--installation-id", opts.namespace,
     ...(opts.tls ? [] : ["--insecure"]),
     ...(opts.args ?? []),
   ], opts.env);

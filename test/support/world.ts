@@ -206,7 +206,8 @@ export async function createWorld(t: TestContext, opts: WorldOptions): Promise<W
     async refresh(name, kind = "normal") {
       await client.patch({ apiVersion: API, kind: "Application", name, namespace: ns }, { metadata: { annotations: { "argocd.argoproj.io/refresh": kind } } });
     },
-    hawserApp: (...args) => hawser("app", args),
+    // --core: straight to Kubernetes whatever contexts the user's CLI config holds.
+    hawserApp: (...args) => hawser("app", [...args, "--core"]),
     hawserAppSet: (...args) => hawser("appset", args),
   };
   if (opts.beforeOperator) await opts.beforeOperator(world);
