@@ -18,10 +18,12 @@ test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Haws
   t.after(async () => { await client.delete({ apiVersion: "v1", kind: "Namespace", name: ns }).catch(() => {}); });
   const secretish = "do-not-log-me";
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: {
-    "timeout.reconciliation": "0", "users.anonymous.enabled": "true", "resource.customizations.actions.apps_Deployment": secretish, "timeout.reconcilation": secretish,
+    "timeout.reconciliation": "0", "statusbadge.enabled": "true", "resource.customizations.actions.apps_Deployment": secretish, "timeout.reconcilation": secretish,
+    // Honoured by `hawser server`: no warning.
+    "users.anonymous.enabled": "true",
   } });
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns }, data: {
-    "server.insecure": "true", "controller.self.heal.timeout.seconds": "5",
+    "server.enable.gzip": "true", "server.insecure": "true", "controller.self.heal.timeout.seconds": "5",
     // Honoured keys with flags too: the ConfigMap sets the default, the explicit flag wins.
     "controller.status.processors": "3", "controller.operation.processors": "4", "controller.log.level": "debug",
   } });
@@ -33,13 +35,13 @@ test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Haws
   // The level applies from here on: the process logs at debug level now.
   await op.waitForLog((l) => l.level === "debug");
   // The warnings are logged right after the settings are read, before the controllers start.
-  await op.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("argocd-cmd-params-cm key server.insecure"));
+  await op.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("argocd-cmd-params-cm key server.enable.gzip"));
   const warnings = op.logs.filter((l) => l.level === "warn" && typeof l.msg === "string" && / key /.test(l.msg)).map((l) => l.msg as string);
   assert.deepEqual(warnings, [
     "argocd-cm key resource.customizations.actions.apps_Deployment is not implemented by Hawser and has no effect (resource actions; parsed, not run; planned in issue 15)",
+    "argocd-cm key statusbadge.enabled is not implemented by Hawser and has no effect (the status badge endpoint; planned in issue 13)",
     "argocd-cm key timeout.reconcilation is not known to Hawser (a typo, or a newer Argo CD setting) and has no effect",
-    "argocd-cm key users.anonymous.enabled is not implemented by Hawser and has no effect (anonymous access; planned in issue 13)",
-    "argocd-cmd-params-cm key server.insecure is not implemented by Hawser and has no effect (the API server; planned in issue 13)",
+    "argocd-cmd-params-cm key server.enable.gzip is not implemented by Hawser and has no effect (the API server; planned in issue 13)",
   ]);
   assert.ok(!JSON.stringify(op.logs).includes(secretish), "no log line carries a setting's value");
 });
