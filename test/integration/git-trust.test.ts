@@ -102,11 +102,12 @@ test("argocd-ssh-known-hosts-cm: its presence switches ssh to strict checking ag
     assert.ok(file, "strict mode once the ConfigMap exists");
     assert.equal(await readFile(file, "utf8"), `${hostKey}\n`);
   }, { timeoutMs: 20_000 });
-  assert.ok(msgs().some((m) => m === "ssh host keys are checked strictly against argocd-ssh-known-hosts-cm"), "the switch is logged");
+  // The files change first and the mode line is logged right after: wait for it, do not race it.
+  await eventually(() => assert.ok(msgs().some((m) => m === "ssh host keys are checked strictly against argocd-ssh-known-hosts-cm"), "the switch is logged"), { timeoutMs: 5_000 });
 
   await client.delete({ apiVersion: "v1", kind: "ConfigMap", name: "argocd-ssh-known-hosts-cm", namespace: ns });
   await eventually(() => assert.equal(files.current()?.knownHostsFile, undefined, "deleted: back to trust on first use"), { timeoutMs: 20_000 });
-  assert.equal(msgs().filter((m) => /trusted on first use/.test(m)).length, 2, "and that is logged again");
+  await eventually(() => assert.equal(msgs().filter((m) => /trusted on first use/.test(m)).length, 2, "and that is logged again"), { timeoutMs: 5_000 });
 });
 
 test("the operator says at start-up, in one line, that ssh host keys are trusted on first use without the ConfigMap, and logs the switch to strict", async (t) => {
