@@ -1,0 +1,222 @@
+// Benchmark of the API server (issue 13's acceptance), on a local control plane:
+//   list:   GET /api/v1/applications with N Applications (each with a realistic status of 10
+//           resources), p50/p99 server time and bytes, interleaved with the baseline: the same
+//           list straight from the apiserver (what the server's cache saves every caller); and
+//           the UI's list (fields=...) that loads only what tiles show.
+//   stream: W watchers on GET /api/v1/stream/applications while C Applications change; each
+//           event's delivery time to every watcher is measured against a direct apiserver watch
+//           opened in the same process (the baseline: "behind the apiserver's watch").
+// The server runs as its own process (`hawser server`), as deployed; its CPU-seconds and peak RSS
+// come from /proc. Usage:
+//   node --import tsx bench/server/bench.ts [--kubeconfig FILE] [--n 10000] [--watchers 100] [--changes 1000] [--out FILE]
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { startCluster, stopCluster } from "../../operator/devcluster/index.js";
+import { installCrds } from "../../operator/kube/crd-install.js";
+import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
+import { loadKubeConfig } from "../../operator/operator.js";
+
+const API = "argoproj.io/v1alpha1";
+const argValue = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const N = Number(argValue("n") ?? 10_000);
+const WATCHERS = Number(argValue("watchers") ?? 100);
+const CHANGES = Number(argValue("changes") ?? 1_000);
+const ROUNDS = Number(argValue("rounds") ?? 7);
+const outFile = argValue("out") ?? join("bench", "results", "server-api.md");
+const NS = "argocd";
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+function app(i: number): KubeObject {
+  return {
+    apiVersion: API, kind: "Application",
+    metadata: { name: `app-${String(i).padStart(5, "0")}`, namespace: NS, labels: { team: `t${i % 20}` } },
+    spec: { project: "default", source: { repoURL: "https://git.example/apps.git", path: `apps/app-${i}`, targetRevision: "main" }, destination: { server: "https://kubernetes.default.svc", namespace: `ns-${i % 100}` } },
+  };
+}
+
+function status(i: number): Record<string, unknown> {
+  return {
+    sync: { status: "Synced", revision: "0123456789abcdef0123456789abcdef01234567", comparedTo: { source: { repoURL: "https://git.example/apps.git", path: `apps/app-${i}`, targetRevision: "main" }, destination: { server: "https://kubernetes.default.svc", namespace: `ns-${i % 100}` } } },
+    health: { status: "Healthy" },
+    reconciledAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    resources: Array.from({ length: 10 }, (_, k) => ({ group: k % 2 ? "apps" : "", version: "v1", kind: k % 2 ? "Deployment" : "ConfigMap", namespace: `ns-${i % 100}`, name: `obj-${k}`, status: "Synced", health: k % 2 ? { status: "Healthy" } : undefined })),
+    summary: { images: ["nginx:1.27"] },
+  };
+}
+
+async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+function procStats(pid: number): { cpuSeconds: number; peakRssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return { cpuSeconds: ticks / 100, peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 };
+}
+
+async function main(): Promise<void> {
+  const given = argValue("kubeconfig");
+  const kubeconfig = given ?? (await startCluster({ name: "bench-server", nodes: 1 })).kubeconfigPath;
+  const client = new KubeClient(loadKubeConfig(kubeconfig));
+  const lines: string[] = [];
+  const say = (s: string): void => { process.stdout.write(s + "\n"); lines.push(s); };
+  try {
+    await installCrds(client);
+    if (!(await client.get("v1", "Namespace", NS))) await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+    if (!(await client.get(API, "AppProject", "default", NS))) await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "default", namespace: NS }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } });
+    const existing = (await client.list(API, "Application", { namespace: NS })).items.length;
+    const t0 = Date.now();
+    await pool(Array.from({ length: N }, (_, i) => i).filter((i) => i >= existing), 32, async (i) => {
+      const a = app(i);
+      await client.apply(a, { fieldManager: "bench", force: true });
+      await client.applyStatus({ apiVersion: API, kind: "Application", metadata: { name: a.metadata.name, namespace: NS }, status: status(i) }, { fieldManager: "bench", force: true });
+    });
+    say(`set-up: ${N} Applications with status (${N - existing} written in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+
+    const proc = spawn(process.execPath, ["--import", "tsx", "operator/cli.ts", "server", "--kubeconfig", kubeconfig, "--namespace", NS, "--address", "127.0.0.1", "--port", "0", "--insecure"], { stdio: ["ignore", "ignore", "pipe"] });
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: proc.stderr }).on("line", (l) => {
+        try { const j = JSON.parse(l) as { msg?: string; url?: string }; if (j.msg === "API server listening" && j.url) resolve(j.url); } catch { /* not JSON */ }
+      });
+      proc.once("exit", (c) => reject(new Error(`server exited ${c}`)));
+    });
+    const startup = procStats(proc.pid!);
+    const secret = await client.get("v1", "Secret", "argocd-initial-admin-secret", NS) as { data: { password: string } } | undefined;
+    const password = Buffer.from(secret?.data.password ?? "", "base64").toString();
+    const token = ((await (await fetch(`${url}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password }) })).json()) as { token: string }).token;
+    const auth = { authorization: `Bearer ${token}` };
+    say(`server: ${url}, after start and cache sync ${startup.cpuSeconds.toFixed(1)} CPU-s, peak RSS ${startup.peakRssMiB.toFixed(0)} MiB`);
+
+    // ---- list, interleaved with the apiserver baseline ----
+    const ours: number[] = []; const oursFields: number[] = []; const base: number[] = [];
+    let oursBytes = 0; let fieldsBytes = 0; let baseBytes = 0;
+    const fields = "items.metadata.name,items.metadata.namespace,items.metadata.labels,items.spec,items.status.sync.status,items.status.health,items.status.summary";
+    const kubeUrl = await client.pathFor(API, "Application", NS);
+    for (let r = 0; r < ROUNDS; r++) {
+      let t = performance.now();
+      const b = await client.request<{ items: unknown[] }>("GET", kubeUrl);
+      base.push(performance.now() - t);
+      baseBytes = JSON.stringify(b).length;
+      t = performance.now();
+      const o = await (await fetch(`${url}/api/v1/applications`, { headers: auth })).text();
+      ours.push(performance.now() - t);
+      oursBytes = o.length;
+      t = performance.now();
+      const f = await (await fetch(`${url}/api/v1/applications?fields=${fields}`, { headers: auth })).text();
+      oursFields.push(performance.now() - t);
+      fieldsBytes = f.length;
+      if ((JSON.parse(o) as { items: unknown[] }).items.length !== N) throw new Error("the server listed a different number of apps");
+    }
+    say(`list of ${N} apps (${ROUNDS} rounds, interleaved; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`);
+    say(`  apiserver LIST (baseline): p50 ${pct(base, 50).toFixed(0)} ms, p99 ${pct(base, 99).toFixed(0)} ms, ${(baseBytes / 1e6).toFixed(1)} MB`);
+    say(`  hawser server, full:       p50 ${pct(ours, 50).toFixed(0)} ms, p99 ${pct(ours, 99).toFixed(0)} ms, ${(oursBytes / 1e6).toFixed(1)} MB  (ratio p50 ${(pct(ours, 50) / pct(base, 50)).toFixed(2)}x)`);
+    say(`  hawser server, UI fields:  p50 ${pct(oursFields, 50).toFixed(0)} ms, p99 ${pct(oursFields, 99).toFixed(0)} ms, ${(fieldsBytes / 1e6).toFixed(1)} MB`);
+
+    // ---- stream fan-out ----
+    const rv = (await client.request<{ metadata: { resourceVersion: string } }>("GET", kubeUrl, { query: { limit: 1 } })).metadata.resourceVersion;
+    const seenBase = new Map<string, number>();
+    const delays: number[] = [];
+    const pending: Array<{ key: string; at: number }> = [];
+    const watchAbort = new AbortController();
+    const handleBase = (name: string, resourceVersion: string): void => {
+      const key = `${name}@${resourceVersion}`;
+      if (!seenBase.has(key)) seenBase.set(key, performance.now());
+    };
+    // Baseline watch straight on the apiserver.
+    const kubeWatch = await fetchWatch(client, kubeUrl, rv, watchAbort.signal, (o) => handleBase(o.metadata.name ?? "", o.metadata.resourceVersion ?? ""));
+    let received = 0;
+    const streams = await Promise.all(Array.from({ length: WATCHERS }, async () => {
+      const res = await fetch(`${url}/api/v1/stream/applications?resourceVersion=${rv}`, { headers: auth, signal: watchAbort.signal });
+      const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+      const dec = new TextDecoder();
+      let buf = "";
+      void (async () => {
+        for (;;) {
+          let chunk;
+          try { chunk = await reader.read(); } catch { return; }
+          if (chunk.done) return;
+          buf += dec.decode(chunk.value, { stream: true });
+          let nl: number;
+          while ((nl = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (!line) continue;
+            const m = JSON.parse(line) as { result?: { application: KubeObject } };
+            const a = m.result?.application;
+            if (!a) continue;
+            received++;
+            pending.push({ key: `${a.metadata.name}@${a.metadata.resourceVersion}`, at: performance.now() });
+          }
+        }
+      })();
+      return reader;
+    }));
+    await sleep(1000);
+    const before = procStats(proc.pid!);
+    const tc = Date.now();
+    await pool(Array.from({ length: CHANGES }, (_, i) => i), 16, async (i) => {
+      await client.patch({ apiVersion: API, kind: "Application", name: app(i).metadata.name!, namespace: NS }, { metadata: { annotations: { "bench/change": String(Date.now()) } } });
+    });
+    const changeSeconds = (Date.now() - tc) / 1000;
+    const until = Date.now() + 60_000;
+    while (received < CHANGES * WATCHERS && Date.now() < until) await sleep(200);
+    await sleep(500);
+    for (const p of pending) {
+      const b = seenBase.get(p.key);
+      if (b !== undefined) delays.push(p.at - b);
+    }
+    const after = procStats(proc.pid!);
+    watchAbort.abort();
+    for (const s of streams) await s.cancel().catch(() => undefined);
+    void kubeWatch;
+    say(`stream: ${WATCHERS} watchers, ${CHANGES} Applications changed in ${changeSeconds.toFixed(1)} s (load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`);
+    say(`  delivered ${received} of ${CHANGES * WATCHERS} events; delay behind the apiserver's own watch: p50 ${pct(delays, 50).toFixed(0)} ms, p99 ${pct(delays, 99).toFixed(0)} ms`);
+    say(`  server during the fan-out: ${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} CPU-s, peak RSS ${after.peakRssMiB.toFixed(0)} MiB`);
+    proc.kill("SIGTERM");
+
+    const md = [`# API server benchmark (issue 13)`, "", `Run ${new Date().toISOString()} with \`node --import tsx bench/server/bench.ts --n ${N} --watchers ${WATCHERS} --changes ${CHANGES}\`.`, "Targets: list ≤ 300 ms p50 at 10,000 apps; stream delivery ≤ 100 ms p99 behind the apiserver's watch.", "", "```", ...lines, "```", ""].join("\n");
+    await writeFile(outFile, md);
+    say(`written to ${outFile}`);
+  } finally {
+    client.close();
+    if (!given) await stopCluster("bench-server");
+  }
+}
+
+/** A raw watch on the apiserver from a resourceVersion, calling `on` for every object event. */
+async function fetchWatch(client: KubeClient, path: string, rv: string, signal: AbortSignal, on: (o: KubeObject) => void): Promise<void> {
+  const res = await client.stream("GET", path, { signal, query: { watch: true, resourceVersion: rv } });
+  void (async () => {
+    let buf = "";
+    for await (const chunk of res) {
+      buf += (chunk as Buffer).toString("utf8");
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line) on((JSON.parse(line) as { object: KubeObject }).object);
+      }
+    }
+  })().catch(() => undefined);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
