@@ -123,10 +123,11 @@ test("streams: NDJSON frames {result} per line; SSE frames data: lines; an error
   const nd = recorder();
   const s = openStream(nd.res, "application/json");
   s.send({ type: "ADDED", application: { metadata: { name: "a" } } });
+  s.sendJson('{"type":"DELETED"}');
   s.end();
   assert.equal(nd.rec.status, 200);
   assert.equal(nd.rec.headers["Content-Type"], "application/json");
-  assert.deepEqual(nd.rec.chunks, ['{"result":{"type":"ADDED","application":{"metadata":{"name":"a"}}}}\n']);
+  assert.deepEqual(nd.rec.chunks, ['{"result":{"type":"ADDED","application":{"metadata":{"name":"a"}}}}\n', '{"result":{"type":"DELETED"}}\n'], "an already-serialised message is framed the same way");
   assert.ok(nd.rec.ended, "the stream ended");
 
   const sse = recorder();

@@ -11,6 +11,8 @@ export const KEEPALIVE_MS = 15_000;
 export interface StreamWriter {
   /** Sends one message; false once the client has gone. */
   send(result: unknown): boolean;
+  /** Sends one message already serialised as JSON (shared by many streams: serialised once). */
+  sendJson(resultJson: string): boolean;
   /** Ends the stream with Argo's error object. */
   fail(err: unknown): void;
   end(): void;
@@ -51,16 +53,20 @@ export function openStream(res: ServerResponse, accept: string | undefined, keep
     res.write(sse ? ":\n" : "\n");
   }, keepaliveMs);
   timer.unref();
-  const frame = (payload: unknown): string => {
-    const json = JSON.stringify(payload);
-    return sse ? `data: ${json} \n\n\n` : `${json}\n`;
-  };
+  const frameJson = (json: string): string => (sse ? `data: ${json} \n\n\n` : `${json}\n`);
+  const frame = (payload: unknown): string => frameJson(JSON.stringify(payload));
   return {
     signal: controller.signal,
     send(result: unknown): boolean {
       if (closed) return false;
       start(200);
       res.write(frame({ result }));
+      return !closed;
+    },
+    sendJson(resultJson: string): boolean {
+      if (closed) return false;
+      start(200);
+      res.write(frameJson(`{"result":${resultJson}}`));
       return !closed;
     },
     fail(err: unknown): void {

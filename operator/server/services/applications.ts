@@ -540,6 +540,18 @@ export class ApplicationService {
 
   // ---- the watch stream ----
 
+  /**
+   * One event's message, serialised once for every stream without `fields`: the informer hands
+   * all subscribers the same object, so the watchers share the bytes (and their last-sent
+   * memory holds references to one string, not a copy each).
+   */
+  private readonly serialised = new WeakMap<ApplicationObject, Partial<Record<string, string>>>();
+  private serialisedEvent(type: "ADDED" | "MODIFIED" | "DELETED", app: ApplicationObject): string {
+    let byType = this.serialised.get(app);
+    if (!byType) this.serialised.set(app, (byType = {}));
+    return (byType[type] ??= JSON.stringify({ type, application: withTypeMeta(app) }));
+  }
+
   private watch({ query, caller, raw, reply }: ApiRequest): unknown {
     const matches = this.matcher(query);
     const fields = parseFields(query.fields);
@@ -552,12 +564,13 @@ export class ApplicationService {
     const send = (type: "ADDED" | "MODIFIED" | "DELETED", app: ApplicationObject): void => {
       if (!visible(app)) return;
       if (Number.isFinite(minVersion) && minVersion > 0 && Number(app.metadata.resourceVersion) < minVersion) return;
-      const message = { type, application: withTypeMeta(app) };
-      const body = JSON.stringify(fields ? pruneFields(message, { exclude: fields.exclude, paths: fields.paths.map((p) => (p[0] === "result" ? p.slice(1) : p)) }) : message);
+      const body = fields
+        ? JSON.stringify(pruneFields({ type, application: withTypeMeta(app) }, { exclude: fields.exclude, paths: fields.paths.map((p) => (p[0] === "result" ? p.slice(1) : p)) }))
+        : this.serialisedEvent(type, app);
       const key = `${app.metadata.namespace}/${app.metadata.name}`;
       if (type !== "DELETED" && lastSent.get(key) === body) return;
       if (type === "DELETED") lastSent.delete(key); else lastSent.set(key, body);
-      stream.send(JSON.parse(body));
+      stream.sendJson(body);
     };
     if (!(Number.isFinite(minVersion) && minVersion > 0) || name !== undefined) {
       for (const app of this.deps.cache.apps.list().sort(byQualifiedName)) send("ADDED", app);
