@@ -108,12 +108,32 @@ test("fields: include paths through lists, always-kept paths, and exclusion", ()
 });
 
 /** A ServerResponse stand-in that records what is written (the framing is pure string building). */
+test("streams: the messages of one tick leave in one write (corked until the tick ends)", async () => {
+  const nd = recorder();
+  const s = openStream(nd.res, "application/json");
+  s.sendJson('{"n":1}');
+  s.sendJson('{"n":2}');
+  s.sendJson('{"n":3}');
+  assert.equal(nd.rec.corked, 1, "corked once for the whole tick");
+  assert.equal(nd.rec.writtenCorked, 3, "all three written while corked");
+  await new Promise((r) => process.nextTick(r));
+  assert.equal(nd.rec.corked, 0, "uncorked when the tick ends");
+  assert.equal(nd.rec.uncorks, 1);
+  s.sendJson('{"n":4}');
+  assert.equal(nd.rec.corked, 1, "the next tick corks again");
+  await new Promise((r) => process.nextTick(r));
+  assert.deepEqual(nd.rec.chunks, ['{"result":{"n":1}}\n', '{"result":{"n":2}}\n', '{"result":{"n":3}}\n', '{"result":{"n":4}}\n'], "order kept");
+  s.end();
+});
+
 function recorder() {
-  const rec = { status: 0, headers: {} as Record<string, unknown>, chunks: [] as string[], ended: false, listeners: [] as Array<() => void> };
+  const rec = { status: 0, headers: {} as Record<string, unknown>, chunks: [] as string[], ended: false, listeners: [] as Array<() => void>, corked: 0, uncorks: 0, writtenCorked: 0 };
   const res = {
     writeHead(status: number, headers: Record<string, unknown>) { rec.status = status; rec.headers = headers; return res; },
-    write(chunk: string) { rec.chunks.push(chunk); return true; },
+    write(chunk: string) { rec.chunks.push(chunk); if (rec.corked > 0) rec.writtenCorked++; return true; },
     end() { rec.ended = true; },
+    cork() { rec.corked++; },
+    uncork() { rec.corked--; rec.uncorks++; },
     on(_event: string, fn: () => void) { rec.listeners.push(fn); return res; },
   };
   return { rec, res: res as unknown as import("node:http").ServerResponse };

@@ -54,19 +54,30 @@ export function openStream(res: ServerResponse, accept: string | undefined, keep
   }, keepaliveMs);
   timer.unref();
   const frameJson = (json: string): string => (sse ? `data: ${json} \n\n\n` : `${json}\n`);
+  // Messages sent in one tick (an informer hands over a whole chunk of watch events at once) leave
+  // in one write: corked until the tick ends, so a burst costs one syscall per client, not one each.
+  let corked = false;
+  const write = (data: string): void => {
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(() => { corked = false; res.uncork(); });
+    }
+    res.write(data);
+  };
   const frame = (payload: unknown): string => frameJson(JSON.stringify(payload));
   return {
     signal: controller.signal,
     send(result: unknown): boolean {
       if (closed) return false;
       start(200);
-      res.write(frame({ result }));
+      write(frame({ result }));
       return !closed;
     },
     sendJson(resultJson: string): boolean {
       if (closed) return false;
       start(200);
-      res.write(frameJson(`{"result":${resultJson}}`));
+      write(frameJson(`{"result":${resultJson}}`));
       return !closed;
     },
     fail(err: unknown): void {
