@@ -210,6 +210,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       log.info("shutting down");
       await controller?.stop();
       await appsetController?.stop();
+      // Idle `git cat-file --batch` children would keep the process alive until their idle timeout.
+      repos.close();
       await webhook?.close();
       await argocdSecret.stop();
       await referencedSecrets.stop();

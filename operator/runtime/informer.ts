@@ -129,8 +129,14 @@ export class Informer<T extends KubeObject = KubeObject> {
   waitForSync(signal?: AbortSignal): Promise<void> {
     if (this.synced || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      this.syncWaiters.push(resolve);
-      signal?.addEventListener("abort", () => resolve(), { once: true });
+      // The listener goes when the wait ends either way: callers share one signal across many
+      // informers, and listeners left behind pile up on it.
+      const done = (): void => {
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      this.syncWaiters.push(done);
+      signal?.addEventListener("abort", done, { once: true });
     });
   }
 
@@ -349,7 +355,8 @@ function indexDelete(entries: Map<string, Set<string>>, values: string[], key: s
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+    const onAbort = (): void => { clearTimeout(t); resolve(); };
+    const t = setTimeout(() => { signal?.removeEventListener("abort", onAbort); resolve(); }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

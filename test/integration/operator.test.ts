@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
+import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,17 @@ import { startGitServer } from "../support/git-server.js";
 const API = "argoproj.io/v1alpha1";
 
 let repoURL = "https://git.example.com/org/repo.git";
+
+/** Command lines of a process's live children (from /proc; [] once it has exited). */
+function childCommands(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean))
+      .map((child) => { try { return readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0").join(" ").trim(); } catch { return ""; } })
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
 
 function application(name: string, namespace: string, project?: string): KubeObject {
   return {
@@ -175,8 +187,18 @@ test("the operator starts, installs CRDs, loads modules, reports ready, and writ
     assert.ok(n > before, `reconciles ${n}, before the push ${before}`);
   }, { timeoutMs: 10_000 });
 
-  // SIGTERM drains and exits 0, releasing the lease for the next leader.
-  assert.equal(await op.stop("SIGTERM"), 0);
+  // SIGTERM drains and exits 0, releasing the lease for the next leader. Nothing it started
+  // outlives the shutdown (an idle `git cat-file --batch` used to hold the process ~30 s after
+  // "stopped"), and its start-up left no listener warning.
+  const pid = op.proc.pid!;
+  if (process.env.HAWSER_TEST_VERBOSE) process.stderr.write(`children before SIGTERM: ${childCommands(pid).join(" | ")}\n`);
+  const exited = op.stop("SIGTERM");
+  await op.waitForLog((l) => l.msg === "stopped");
+  await eventually(() => {
+    assert.deepEqual(childCommands(pid).filter((c) => c.startsWith("git")), [], "no git child left once stopped");
+  }, { timeoutMs: 5_000 });
+  assert.equal(await exited, 0);
+  assert.ok(!op.logs.some((l) => String(l.msg).includes("MaxListenersExceededWarning")), "no MaxListenersExceededWarning");
   const lease = await client.get("coordination.k8s.io/v1", "Lease", "hawser-controller", ns);
   assert.equal((lease?.spec as { holderIdentity?: string }).holderIdentity, "");
 });
