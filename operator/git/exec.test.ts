@@ -79,3 +79,13 @@ test("describeFailure: a missing Git LFS object is said to be missing on the ser
   assert.match(msg, /^git lfs failed for repository https:\/\/git\.example\.com\/r\.git: Git LFS objects missing on the server: \[0{64}\] object not found/);
   assert.doesNotMatch(msg, /repository not found/);
 });
+
+test("describeFailure: only a missing repository is called one (a missing ref, object or program is not)", () => {
+  const url = "https://git.example.com/r.git";
+  for (const stderr of ["remote: Repository not found.\nfatal: repository 'https://git.example.com/r.git/' not found\n", "fatal: 'r' does not appear to be a git repository\n", "fatal: unable to access 'https://git.example.com/r.git/': The requested URL returned error: 404\n"]) {
+    assert.match(describeFailure("fetch", url, stderr, 128, null), /: repository not found: /, stderr);
+  }
+  for (const stderr of ["fatal: couldn't find remote ref refs/heads/nope\nfatal: ref not found\n", "error: git-upload-pack: command not found\n", "fatal: path 'x' does not exist in 'HEAD' (not found)\n"]) {
+    assert.doesNotMatch(describeFailure("fetch", url, stderr, 128, null), /repository not found/, stderr);
+  }
+});

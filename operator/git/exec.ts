@@ -108,7 +108,7 @@ export function describeFailure(sub: string, repoURL: string, stderr: string, co
     hint = "TLS certificate verification failed (add the server's CA to argocd-tls-certs-cm, or mark the repository insecure): ";
   } else if (sub === "lfs" && /object not found|Object does not exist|\[404\]/i.test(stderr)) {
     hint = "Git LFS objects missing on the server: ";
-  } else if (/repository .* not found|not found|does not appear to be a git repository/i.test(stderr)) {
+  } else if (/repository .*not found|repository not found|does not appear to be a git repository|returned error: 404/i.test(stderr)) {
     hint = "repository not found: ";
   } else if (/Could not resolve host|Connection refused|Failed to connect|Connection timed out/i.test(stderr)) {
     hint = "repository unreachable: ";
