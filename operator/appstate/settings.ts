@@ -22,6 +22,8 @@ export interface SettingsOptions {
   allowOutOfBoundsSymlinks?: boolean;
   /** The plugins loaded at start-up; omitted where nothing renders. */
   plugins?: PluginRegistry;
+  /** Called once per version of argocd-cm whose values have problems (to say so where users look). */
+  onInvalid?: (errors: readonly string[], cm: KubeObject) => void;
 }
 
 /** argocd-cm's data, parsed; `cm` undefined means no ConfigMap (Argo's defaults). */
@@ -45,7 +47,11 @@ export class SettingsCache {
   get(): AppStateSettings {
     const cm = this.read();
     const rv = cm?.metadata.resourceVersion ?? "";
-    if (this.parsed?.resourceVersion !== rv) this.parsed = { resourceVersion: rv, settings: parseAppStateSettings(cm, this.opts) };
+    if (this.parsed?.resourceVersion !== rv) {
+      this.parsed = { resourceVersion: rv, settings: parseAppStateSettings(cm, this.opts) };
+      const errors = this.parsed.settings.argo.errors;
+      if (cm && errors.length > 0) this.opts.onInvalid?.(errors, cm);
+    }
     return this.parsed.settings;
   }
 }

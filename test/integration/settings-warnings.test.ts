@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { KubeClient } from "../../operator/kube/client.js";
 import { loadKubeConfig } from "../../operator/operator.js";
 import { sharedCluster } from "../support/cluster.js";
+import { eventually } from "../support/eventually.js";
 import { startOperatorProcess } from "../support/operator-process.js";
 
 test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Hawser does not implement", async (t) => {
@@ -44,4 +45,33 @@ test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Haws
     "argocd-cmd-params-cm key server.enable.gzip is not implemented by Hawser and has no effect (the API server; planned in issue 13)",
   ]);
   assert.ok(!JSON.stringify(op.logs).includes(secretish), "no log line carries a setting's value");
+});
+
+test("an invalid argocd-cm value is logged and reported as a Warning Event on argocd-cm, once per version", async (t) => {
+  const cluster = await sharedCluster();
+  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
+  t.after(() => client.close());
+  const ns = `hawser-badsettings-${randomBytes(3).toString("hex")}`;
+  await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  t.after(async () => { await client.delete({ apiVersion: "v1", kind: "Namespace", name: ns }).catch(() => {}); });
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: {
+    "application.resourceTrackingMethod": "bogus", "resource.compareoptions": "ignoreResourceStatusField: sometimes",
+  } });
+  await client.create({ apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "default", namespace: ns }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } });
+  await client.create({ apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "reader", namespace: ns }, spec: {
+    project: "default", source: { repoURL: "https://git.invalid/r.git", path: "x" }, destination: { server: "https://kubernetes.default.svc", namespace: ns },
+  } });
+
+  const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0", "--webhook-addr", ""] });
+  t.after(async () => { await op.stop("SIGKILL"); });
+  await op.waitForLog((l) => l.level === "warn" && typeof l.msg === "string" && l.msg.startsWith("argocd-cm: application.resourceTrackingMethod: unknown method \"bogus\""));
+  await op.waitForLog((l) => l.level === "warn" && typeof l.msg === "string" && l.msg.startsWith("argocd-cm: resource.compareoptions: unknown ignoreResourceStatusField \"sometimes\""));
+  await eventually(async () => {
+    const events = (await client.list("v1", "Event", { namespace: ns, fieldSelector: "involvedObject.kind=ConfigMap,involvedObject.name=argocd-cm" })).items as Array<{ type?: string; reason?: string; message?: string; count?: number }>;
+    const e = events.find((x) => x.reason === "InvalidSettings");
+    assert.ok(e, `a Warning Event on argocd-cm; events: ${JSON.stringify(events.map((x) => x.reason))}`);
+    assert.equal(e.type, "Warning");
+    assert.match(e.message ?? "", /application\.resourceTrackingMethod: unknown method "bogus".*resource\.compareoptions/);
+  }, { timeoutMs: 30_000 });
+  assert.equal(op.logs.filter((l) => typeof l.msg === "string" && l.msg.startsWith("argocd-cm: application.resourceTrackingMethod")).length, 1, "said once for this version of argocd-cm");
 });

@@ -90,6 +90,11 @@ export class ApplicationController {
     });
     const settings = new SettingsCache(() => this.argocdCm.get(`${opts.namespace}/argocd-cm`), {
       installationID: opts.installationID, allowOutOfBoundsSymlinks: opts.allowOutOfBoundsSymlinks, plugins: opts.plugins,
+      // A bad value is otherwise only visible in its effect: log it and put an Event on argocd-cm.
+      onInvalid: (errors, cm) => {
+        for (const error of errors) log.warn(`argocd-cm: ${error}`);
+        void opts.events?.record(cm, "Warning", "InvalidSettings", `argocd-cm has invalid values: ${errors.join("; ")}`);
+      },
     });
     const gnupgHome = (): Promise<string> => {
       const data = (this.gpgKeysCm.get(`${opts.namespace}/argocd-gpg-keys-cm`) as { data?: Record<string, string> } | undefined)?.data ?? {};
