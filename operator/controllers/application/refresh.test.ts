@@ -145,6 +145,22 @@ test("refresh: automated sync sets .operation on an OutOfSync app, and not while
   }
 });
 
+test("refresh: a resource's unknown or invalid sync-options entry is a SyncOptionWarning condition, before any sync", async () => {
+  const w = await World.create({ files: {
+    "app/a.yaml": configMapYaml("a", { syncOptions: "Prune=false,Replace=sometimes" }),
+    "app/b.yaml": configMapYaml("b", { syncOptions: "MadeUp=true" }),
+    "app/c.yaml": configMapYaml("c", { syncOptions: "Prune=false" }),
+  } });
+  try {
+    await refresh(w);
+    const warnings = (status(w).conditions ?? []).filter((c) => c.type === "SyncOptionWarning");
+    assert.equal(warnings.length, 1, "one condition for the resources' options");
+    assert.equal(warnings[0]!.message, `ConfigMap ${DEST_NAMESPACE}/a: sync option "Replace=sometimes": invalid value "sometimes"; ConfigMap ${DEST_NAMESPACE}/b: unknown sync option "MadeUp=true"`);
+  } finally {
+    await w.dispose();
+  }
+});
+
 test("periodicHardRefresh: off at 0; the first sight starts the clock; due once the interval has passed", () => {
   const hour = 3_600_000;
   assert.deepEqual(periodicHardRefresh(undefined, 5, 0), { hard: false }, "0 is off");

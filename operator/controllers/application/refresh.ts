@@ -18,7 +18,7 @@ import type { ApplicationObject } from "../../appstate/types.js";
 import { validateApplication } from "../../appstate/validate.js";
 import { findOrphans, orphanedMessage } from "../../engine/orphans.js";
 import { syncWindowVerdict } from "../../engine/syncwindows.js";
-import { parseSyncOptions } from "../../engine/sync/annotations.js";
+import { describeObject, parseSyncOptions, resourceSyncOptions } from "../../engine/sync/annotations.js";
 import { autoSyncEnabled, shouldAutoSync, DEFAULT_SELF_HEAL_BACKOFF } from "../../engine/sync/autosync.js";
 import { deleteHookFinalizers } from "../../engine/sync/deletion.js";
 import type { KubeObject } from "../../kube/client.js";
@@ -30,6 +30,9 @@ import { deepEqual, errorMessage } from "../../util/index.js";
 import type { AppContext } from "./context.js";
 import type { DeletionReconciler } from "./deletion.js";
 import type { Destination } from "./destinations.js";
+
+/** How many resource sync-option warnings one condition lists. */
+const MAX_LISTED_WARNINGS = 10;
 
 type AppStatus = NonNullable<Application["status"]>;
 
@@ -139,6 +142,13 @@ export class RefreshReconciler {
       throw new WaitingError(ApplicationConditionType.ComparisonError, message, Math.min(requeue ?? ERROR_REQUEUE_MS, ERROR_REQUEUE_MS));
     }
     for (const w of rendered.repeatedResourceWarnings) conditions.push({ type: "RepeatedResourceWarning", message: w });
+    // A resource's sync-options annotation with an unknown or invalid entry: said before any sync.
+    const resourceOptionWarnings = cmp.prepared.flatMap((obj) => resourceSyncOptions(obj).warnings.map((w) => `${describeObject(obj)}: ${w}`));
+    if (resourceOptionWarnings.length > 0) {
+      const shown = resourceOptionWarnings.slice(0, MAX_LISTED_WARNINGS);
+      const more = resourceOptionWarnings.length - shown.length;
+      conditions.push({ type: ApplicationConditionType.SyncOptionWarning, message: shown.join("; ") + (more > 0 ? `; and ${more} more` : "") });
+    }
     // PreDelete/PostDelete hooks in git: the finalizers that will run them on deletion (Argo adds them too).
     const hookFinalizers = deleteHookFinalizers(cmp.prepared).filter((f) => !(app.metadata.finalizers ?? []).includes(f));
     if (hookFinalizers.length > 0) {
