@@ -2,6 +2,7 @@
 // `git show`, checkouts via `git archive` into a temp dir (one per commit), tree hashes via
 // `git rev-parse <commit>:<path>`. Counts checkouts so tests can assert caching.
 import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -49,10 +50,20 @@ export class LocalGitRepo {
   }
 }
 
+const leftBehind = new Set<string>();
+process.once("exit", () => {
+  for (const dir of leftBehind) rmSync(dir, { recursive: true, force: true });
+});
+
 export class LocalRepoSource implements RepoSource {
   checkouts = 0;
   private readonly trees = new Map<string, Promise<string>>();
-  private readonly root: Promise<string> = mkdtemp(join(tmpdir(), "hawser-checkouts-"));
+  // Made on the first checkout, and removed by dispose() or, for tests that never call it, when
+  // the test process exits (thousands of empty ones used to pile up in /tmp).
+  private rootDir?: Promise<string>;
+  private get root(): Promise<string> {
+    return (this.rootDir ??= mkdtemp(join(tmpdir(), "hawser-checkouts-")).then((dir) => { leftBehind.add(dir); return dir; }));
+  }
 
   constructor(private readonly repos: Record<string, LocalGitRepo>, private readonly opts: { treeHash?: boolean } = { treeHash: true }) {
     if (opts.treeHash === false) this.treeHash = undefined;
@@ -109,6 +120,9 @@ export class LocalRepoSource implements RepoSource {
   }
 
   async dispose(): Promise<void> {
-    await rm(await this.root, { recursive: true, force: true });
+    if (!this.rootDir) return;
+    const dir = await this.rootDir;
+    await rm(dir, { recursive: true, force: true });
+    leftBehind.delete(dir);
   }
 }
