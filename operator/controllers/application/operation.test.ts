@@ -154,13 +154,20 @@ test("operation: a failed apply with a retry policy goes back to Running with re
     const state = opState(w);
     assert.equal(state.phase, "Running");
     assert.equal(state.retryCount, 1);
-    assert.equal(state.finishedAt, undefined);
+    assert.ok(state.finishedAt, "the failed attempt's finishedAt stays: it marks the wait for the retry");
     assert.match(state.message ?? "", /^one or more objects failed to apply, reason: ConfigMap "b" is invalid: data: Too many keys \(retry 1 of 2 in \d+ s\)$/);
     // The retry starts afresh at the pinned revision: the failed attempt's results are dropped.
     assert.deepEqual({ revision: state.syncResult?.revision, resources: state.syncResult?.resources }, { revision: sha, resources: undefined });
     assert.ok(second.requeueAfterMs !== undefined && second.requeueAfterMs > 0, "the retry waits for its backoff");
     assert.deepEqual(w.app().operation, { sync: { revision: "main" }, initiatedBy: { username: "alice" }, retry: { limit: 2, backoff: { duration: "10s", factor: 2 } } });
     assert.deepEqual(w.events.map((e) => e.reason), ["OperationStarted"], "no OperationCompleted while retries are left");
+
+    // Another pass before the backoff is over (what a restarted controller does first) reads the
+    // wait back from the status: nothing written, asked back for the time left.
+    const early = w.cluster.writes.length;
+    const third = await w.reconcileOperation();
+    assert.deepEqual(w.cluster.writes.slice(early).map(describeWrite), [], "waiting writes nothing");
+    assert.ok(third.requeueAfterMs !== undefined && third.requeueAfterMs > 0 && third.requeueAfterMs <= 10_000, `asked back within the backoff, got ${third.requeueAfterMs}`);
   } finally {
     await w.dispose();
   }

@@ -15,7 +15,7 @@ import { validateSpec } from "../../appstate/validate.js";
 import { clusterAdmits } from "../../cluster/clusters.js";
 import { evaluateResourceHealth } from "../../engine/health/index.js";
 import { parseSyncOptions } from "../../engine/sync/annotations.js";
-import { nextHistory, observationKinds, observationRefs, observeResources, operationSources, pruneConfirmed, retryOperation, startOperation } from "../../engine/sync/operation.js";
+import { nextHistory, observationKinds, observationRefs, observeResources, operationSources, pruneConfirmed, retryOperation, retryWait, startOperation } from "../../engine/sync/operation.js";
 import { buildSyncPlan } from "../../engine/sync/plan.js";
 import { respectIgnoreDifferencesInPlan } from "../../engine/sync/respect.js";
 import { nextSyncStep, recordActionOutcomes, recordValidationFailure } from "../../engine/sync/step.js";
@@ -85,8 +85,16 @@ export class OperationReconciler {
     // A copy: the step below fills in syncResult, and the informer's cached object must not change.
     const started = startOperation(app.operation as Operation | undefined, structuredClone(status.operationState), now);
     if (started.startedEvent) void this.env.opts.events?.record(app, "Normal", "OperationStarted", started.startedEvent);
-    const state = started.state;
+    let state = started.state;
     if (!state) return {};
+    // A failed attempt waiting for its retry (finishedAt + backoff, kept in the status so a restart
+    // keeps the wait); once due, the retry begins by dropping finishedAt.
+    const wait = retryWait(state, Date.now());
+    if (wait && "waitMs" in wait) return { requeueAfterMs: wait.waitMs };
+    if (wait) {
+      state = wait.begin as typeof state;
+      await this.persistOperationState(app, state);
+    }
     const syncOp = state.operation.sync;
     // The commit is fixed at the start of the operation, so every step syncs the same revision; a
     // rollback (or any sync naming its own source) renders that source instead of the spec's.

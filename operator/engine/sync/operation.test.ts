@@ -12,6 +12,7 @@ import {
   operationSources,
   pruneConfirmed,
   retryOperation,
+  retryWait,
   startOperation,
 } from "./operation.js";
 import { loadYaml } from "./testdata/fixtures.js";
@@ -157,9 +158,30 @@ describe("retryOperation (testdata/operation/retry.yaml)", () => {
       assert.ok(out, "a retry");
       assert.equal(out.requeueAfterMs, c.expect.requeueAfterMs, "wait");
       assert.deepEqual(json(out.state), c.expect.state, "state to persist");
-      assert.equal("finishedAt" in out.state, false, "finishedAt removed, not only undefined");
+      assert.equal(out.state.finishedAt, c.state.finishedAt, "the failed attempt's finishedAt marks the wait");
     });
   }
+});
+
+describe("retryWait: the wait for a retry is read back from the status (survives a restart)", () => {
+  const operation = { sync: {}, retry: { limit: 3, backoff: { duration: "5s", factor: 2, maxDuration: "3m" } } } as OperationState["operation"];
+  const waiting: OperationState = { operation, phase: "Running", message: "boom (retry 2 of 3 in 10 s)", startedAt: "2026-11-23T10:00:00Z", finishedAt: "2026-11-23T10:01:00Z", retryCount: 2 };
+  it("before finishedAt + backoff(retryCount - 1): the time left", () => {
+    assert.deepEqual(retryWait(waiting, Date.parse("2026-11-23T10:01:04Z")), { waitMs: 6000 });
+  });
+  it("once due: the state without finishedAt, to persist as the attempt begins", () => {
+    const out = retryWait(waiting, Date.parse("2026-11-23T10:01:10Z"));
+    assert.ok(out && "begin" in out, "due");
+    assert.equal("finishedAt" in out.begin, false, "finishedAt removed");
+    assert.equal(out.begin.retryCount, 2, "the count stays");
+    assert.equal(waiting.finishedAt, "2026-11-23T10:01:00Z", "the input is not modified");
+  });
+  it("a running attempt (no finishedAt), a first attempt (no retryCount) or a finished state: nothing to wait for", () => {
+    const { finishedAt: _f, ...running } = waiting;
+    assert.equal(retryWait(running, Date.parse("2026-11-23T10:01:04Z")), undefined);
+    assert.equal(retryWait({ ...waiting, retryCount: 0 }, Date.parse("2026-11-23T10:01:04Z")), undefined);
+    assert.equal(retryWait({ ...waiting, phase: "Failed" }, Date.parse("2026-11-23T10:01:04Z")), undefined);
+  });
 });
 
 interface ConfirmationCase { name: string; since: string; annotations?: Record<string, string>; confirmed: boolean }

@@ -13,7 +13,7 @@ import type {
 } from "../../api/index.js";
 import { ANNOTATION_DELETION_APPROVED } from "../../api/annotations.js";
 import { deletionApproved } from "./annotations.js";
-import { nextRetry } from "./autosync.js";
+import { nextRetry, retryDelayMs } from "./autosync.js";
 import type { Observation } from "./step.js";
 import { resourceRefKey, type HealthCode, type KubeObject, type ResourceRef } from "./types.js";
 
@@ -219,6 +219,31 @@ export interface RetryLater {
  * wait said in the message. The finish time and the per-resource results go, so the retry starts
  * afresh, while the pinned revision stays.
  */
+/** A Running state that is waiting to retry: how long still, or the state to persist as the retry begins. */
+export type RetryWait = { waitMs: number } | { begin: OperationState };
+
+/**
+ * For a Running state carrying the failed attempt's `finishedAt` (written by retryOperation): the
+ * time left until `finishedAt` + backoff, or, once due, the state with `finishedAt` removed, which
+ * the caller persists before the attempt runs. Undefined for any other state.
+ */
+export function retryWait(state: OperationState, nowMs: number): RetryWait | undefined {
+  if (state.phase !== "Running" || !state.finishedAt || !state.retryCount) return undefined;
+  let delay = 0;
+  try {
+    delay = retryDelayMs(state.operation.retry, state.retryCount - 1);
+  } catch {
+    // An unparsable backoff was refused before the retry was scheduled; a later edit of the
+    // operation cannot make the wait unknowable, so go on at once.
+  }
+  const finished = Date.parse(state.finishedAt);
+  const waitMs = (Number.isNaN(finished) ? 0 : finished) + delay - nowMs;
+  if (waitMs > 0) return { waitMs };
+  const begin: OperationState = { ...state };
+  delete begin.finishedAt;
+  return { begin };
+}
+
 export function retryOperation(failed: OperationState, nowMs: number): RetryLater | undefined {
   const retry = nextRetry(failed);
   if (!retry.retry || retry.retryAtMs === undefined) return undefined;
@@ -228,7 +253,8 @@ export function retryOperation(failed: OperationState, nowMs: number): RetryLate
     retryCount: retry.retryCount,
     message: `${failed.message ?? ""} (${retry.reason} in ${Math.max(0, Math.round((retry.retryAtMs - nowMs) / 1000))} s)`,
   };
-  delete next.finishedAt;
+  // finishedAt stays, as in Argo: a Running state with the failed attempt's finishedAt is "waiting
+  // to retry", so the wait survives a restart (retryWait reads it back).
   if (next.syncResult) {
     const { resources: _dropped, ...pinnedResult } = next.syncResult;
     next.syncResult = pinnedResult;
