@@ -121,8 +121,8 @@ export class AppStateReader {
     return client;
   }
 
-  /** Renders and compares the app now (revision: another commit of its single source). */
-  async state(app: ApplicationObject, opts: { revision?: string; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
+  /** Renders and compares the app now (revision: another commit of its single source; revisions: one per source). */
+  async state(app: ApplicationObject, opts: { revision?: string; revisions?: string[]; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
     const settings = this.settings();
     const projectName = app.spec.project || DEFAULT_PROJECT;
     const project = this.effectiveProject(projectName);
@@ -134,7 +134,7 @@ export class AppStateReader {
     });
     const pipelineApp = app as unknown as PipelineApp;
     const rendered = await renderTarget(pipelineApp, view, { repos: this.repos, settings, cache: this.renderCache, log: this.opts.log }, {
-      ...(opts.revision ? { revisions: [opts.revision] } : {}), ...(opts.refresh ? { refresh: opts.refresh } : {}),
+      ...(opts.revisions ? { revisions: opts.revisions } : opts.revision ? { revisions: [opts.revision] } : {}), ...(opts.refresh ? { refresh: opts.refresh } : {}),
     });
     const compared = await compareApp(pipelineApp, rendered.manifests, view, {
       controllerNamespace: this.opts.cache.namespace, settings, project: project.spec,
