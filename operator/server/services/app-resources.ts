@@ -19,7 +19,7 @@ function masked(o: KubeObject | undefined | null): JsonObject | null {
   return maskSecrets(o as unknown as JsonObject, null)[0];
 }
 
-export function managedResources(state: AppState): { items: Array<Record<string, unknown>> } {
+export function managedResources(state: Pick<AppState, "compared">): { items: Array<Record<string, unknown>> } {
   const items = state.compared.resources.filter((r) => !r.hook).map((r, i) => {
     const status = state.compared.statuses.find((s) => s.kind === r.kind && s.group === r.group && s.name === r.name && (s.namespace ?? "") === (r.namespace ?? "")) ?? state.compared.statuses[i];
     const [normLive, predicted] = r.diff ? maskSecrets(r.diff.normalizedLive, r.diff.predictedLive) : [masked(r.live), masked(r.target)];

@@ -254,7 +254,7 @@ export class ApplicationService {
    * a missing app and a forbidden one are both 403; with it, a forbidden project is 403, and a
    * missing app, one in another project or one whose real project is forbidden is 404.
    */
-  private findApp(caller: Caller, name: string, q: Query, action: string, body?: Record<string, unknown>): ApplicationObject {
+  findApp(caller: Caller, name: string, q: Query, action: string, body?: Record<string, unknown>): ApplicationObject {
     const ns = this.appNamespace(q, body);
     const project = one(q, "project") ?? (typeof body?.project === "string" && body.project ? body.project : undefined);
     const app = this.deps.cache.app(ns, name);
