@@ -19,6 +19,7 @@ import { AccountService } from "./services/accounts.js";
 import { AppDiffService } from "./services/app-diff.js";
 import { ApplicationService } from "./services/applications.js";
 import { ApplicationSetService } from "./services/applicationsets.js";
+import { AppSetStreamService } from "./services/appset-streams.js";
 import { ClusterService } from "./services/clusters.js";
 import { MetaService } from "./services/meta.js";
 import { ProjectService } from "./services/projects.js";
@@ -86,7 +87,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const applications = new ApplicationService({ cache, client, log, reader, rbac: enforcer });
   applications.register(router);
   new AppDiffService({ apps: applications, reader }).register(router);
-  new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log }).register(router);
+  const appSets = new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log });
+  appSets.register(router);
+  new AppSetStreamService({ cache, client, appSets }).register(router);
   new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
   new ClusterService({ cache, client, reader }).register(router);
   new RepositoryService({ cache, client, reader }).register(router);
