@@ -24,6 +24,7 @@ import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from ".
 import { parseFields, pruneFields } from "../http/fields.js";
 import { openStream } from "../http/stream.js";
 import type { AppStateReader } from "../app-state.js";
+import type { TreeCache } from "../tree-cache.js";
 import { managedResources, manifestsResponse, requireManaged, resourceQuery, resourceTree } from "./app-resources.js";
 
 export interface ApplicationServiceDeps {
@@ -38,6 +39,8 @@ export interface ApplicationServiceDeps {
   };
   /** Renders and compares apps with the controller's pipeline (managed-resources, manifests, tree). */
   reader?: AppStateReader;
+  /** Watches behind resource trees; without it a tree is listed per request. */
+  trees?: TreeCache;
   /** How long GET ?refresh= waits for the controller to pick the refresh up. */
   refreshWaitMs?: number;
 }
@@ -180,6 +183,7 @@ export class ApplicationService {
 
   private async resourceTree({ params, query, caller }: ApiRequest): Promise<unknown> {
     const app = this.findApp(caller, params.name!, query, "get");
+    if (this.deps.trees) return this.deps.trees.tree(this.reader.destination(app).client, app);
     const { client, objects } = await this.managedLive(app);
     return resourceTree(app, client, objects);
   }
