@@ -38,14 +38,22 @@ export class AppStreamService {
   }
 
   private watchTree({ params, query, caller, raw, reply }: ApiRequest): unknown {
-    // Checked before the stream starts, so a refusal is the HTTP status (403 / 404), not a 200.
-    let app = this.deps.apps.findApp(caller, params.name!, query, "get");
-    let client = this.destinationClient(app);
+    reply.hijack();
+    const stream = openStream(reply.raw, raw.headers.accept);
+    // Checked before anything is sent, so a refusal is the stream's error object with its HTTP
+    // status (403 / 404), and no tree.
+    let app: ApplicationObject;
+    let client: KubeClient;
+    try {
+      app = this.deps.apps.findApp(caller, params.name!, query, "get");
+      client = this.destinationClient(app);
+    } catch (err) {
+      stream.fail(err);
+      return undefined;
+    }
     const key = `${app.metadata.namespace ?? ""}/${app.metadata.name ?? ""}`;
     const controlNs = this.deps.cache.namespace;
     const coalesceMs = this.deps.coalesceMs ?? 100;
-    reply.hijack();
-    const stream = openStream(reply.raw, raw.headers.accept);
     let timer: NodeJS.Timeout | undefined;
     let running = false;
     let dirty = false;

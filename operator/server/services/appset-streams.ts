@@ -125,12 +125,13 @@ export class AppSetStreamService {
    * skipped and a message identical to the last one sent for that set is not repeated.
    */
   private watch({ query, caller, raw, reply }: ApiRequest): unknown {
-    const matches = this.matcher(query);
+    reply.hijack();
+    const stream = openStream(reply.raw, raw.headers.accept);
+    let matches: (set: AppSetObject) => boolean;
+    try { matches = this.matcher(query); } catch (err) { stream.fail(err); return undefined; }
     const minVersion = Number(queryValue(query, "resourceVersion") ?? "");
     const fromVersion = Number.isFinite(minVersion) && minVersion > 0;
     const name = queryValue(query, "name");
-    reply.hijack();
-    const stream = openStream(reply.raw, raw.headers.accept);
     const lastSent = new Map<string, string>();
     const send = (type: EventType, set: AppSetObject): void => {
       if (!matches(set) || !caller.can(RESOURCE, "get", this.deps.appSets.rbacName(set))) return;
