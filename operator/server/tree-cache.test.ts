@@ -30,6 +30,6 @@ describe("treeWatchSpecs", () => {
   });
 
   it("needs no watch for an app without resources", () => {
-    assert.deepEqual(treeWatchSpecs({ ...app, status: {} } as ApplicationObject).specs, []);
+    assert.deepEqual(treeWatchSpecs({ ...app, status: {} }).specs, []);
   });
 });

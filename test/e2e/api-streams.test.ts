@@ -82,7 +82,7 @@ test("API streams: tree watch, ApplicationSet watch and tree, server-side diff, 
     const stream: Stream = { status: res.status, messages: [], ended: false, close: () => abort.abort() };
     t.after(() => abort.abort());
     void (async () => {
-      const reader = res.body!.getReader();
+      const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
       const decoder = new TextDecoder();
       let buffer = "";
       try {

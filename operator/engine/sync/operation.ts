@@ -91,6 +91,16 @@ export function operationSources<A extends { spec: SourcedSpec }>(app: A, state:
   return { app: opApp, multiSource, revisions };
 }
 
+/**
+ * Why the controller cannot carry out this sync as written, or undefined. Local manifests
+ * (`manifests`, Argo's `sync --local`) are not synced from: rendering the sources instead would
+ * sync something else than was asked, so the operation fails and says so.
+ */
+export function unsupportedSyncFields(sync: Pick<SyncOperation, "manifests"> | undefined): string | undefined {
+  if (sync?.manifests && sync.manifests.length > 0) return "operation.sync.manifests: syncing local manifests is not supported; the controller syncs only what it renders from the application's sources";
+  return undefined;
+}
+
 /** A resource the operation observes, and the apiVersion to look it up by. */
 export interface ObservedRef {
   /** resourceRefKey(ref): the key of its observation. */

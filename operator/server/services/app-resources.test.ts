@@ -6,7 +6,7 @@ import { buildResourceTree, childrenIndex } from "./app-resources.js";
 
 const owner = (apiVersion: string, kind: string, name: string, uid: string) => ({ apiVersion, kind, name, uid });
 const obj = (apiVersion: string, kind: string, name: string, uid: string, owners: ReturnType<typeof owner>[] = [], extra: Record<string, unknown> = {}): KubeObject =>
-  ({ apiVersion, kind, metadata: { name, namespace: "shop", uid, ownerReferences: owners }, ...extra }) as KubeObject;
+  ({ apiVersion, kind, metadata: { name, namespace: "shop", uid, ownerReferences: owners }, ...extra });
 
 const deploy = obj("apps/v1", "Deployment", "web", "d1", [], { spec: { template: { spec: { containers: [{ image: "nginx:1.27" }] } } } });
 const rs = obj("apps/v1", "ReplicaSet", "web-1", "r1", [owner("apps/v1", "Deployment", "web", "d1")]);

@@ -73,9 +73,9 @@ export class AppSetStreamService {
   constructor(private readonly deps: AppSetStreamServiceDeps) {
     // One informer handler fans out to every open stream (informers cannot drop a handler).
     deps.cache.appSets.addHandler({
-      add: (o) => { for (const h of this.subscribers) h.add?.(o as AppSetObject); },
-      update: (a, b) => { for (const h of this.subscribers) h.update?.(a as AppSetObject, b as AppSetObject); },
-      delete: (o) => { for (const h of this.subscribers) h.delete?.(o as AppSetObject); },
+      add: (o) => { for (const h of this.subscribers) h.add?.(o); },
+      update: (a, b) => { for (const h of this.subscribers) h.update?.(a, b); },
+      delete: (o) => { for (const h of this.subscribers) h.delete?.(o); },
     });
     deps.cache.apps.addIndex(OWNER_INDEX, ownerSetUids);
   }
