@@ -167,7 +167,7 @@ export class AppStateReader {
   /** The destination's client acting as `user` (sync impersonation), one kept per client and user. */
   private clientAs(client: KubeClient, user: string): KubeClient {
     let byUser = this.impersonated.get(client);
-    if (!byUser) this.impersonated.set(client, (byUser = new Map()));
+    if (!byUser) this.impersonated.set(client, (byUser = new Map<string, KubeClient>()));
     let c = byUser.get(user);
     if (!c) byUser.set(user, (c = client.asUser(user)));
     return c;
