@@ -159,7 +159,7 @@ export class TreeCache {
   get size(): number { return this.watches.size; }
 
   /** Starts holding the app's watches on `client`; the subscription follows the app as its resources change. */
-  subscribe(client: KubeClient, app: ApplicationObject, onChange: () => void): TreeSubscription {
+  subscribe(client: KubeClient, app: ApplicationObject, onChange: (changed: KubeObject) => void): TreeSubscription {
     return new TreeSubscription(this, client, app, onChange);
   }
 
@@ -238,8 +238,8 @@ export class TreeCache {
 }
 
 /**
- * One app's hold on the tree cache: the watches its tree needs, and `onChange` called when an
- * object of the tree (a managed object, or one owned by a node of the tree) is added, changed or
+ * One app's hold on the tree cache: the watches its tree needs, and `onChange` called with the
+ * object when an object of the tree (a managed object, or one owned by a node of the tree) is added, changed or
  * removed. `update(app)` follows the app when its resources change; `close()` lets go.
  */
 export class TreeSubscription {
@@ -252,9 +252,9 @@ export class TreeSubscription {
   private closed = false;
   private readonly listener: Listener;
 
-  constructor(private readonly cache: TreeCache, private readonly client: KubeClient, app: ApplicationObject, private readonly onChange: () => void) {
+  constructor(private readonly cache: TreeCache, private readonly client: KubeClient, app: ApplicationObject, private readonly onChange: (changed: KubeObject) => void) {
     this.app = app;
-    this.listener = (obj, old) => { if (this.concerns(obj) || (old !== undefined && this.concerns(old))) this.onChange(); };
+    this.listener = (obj, old) => { if (this.concerns(obj) || (old !== undefined && this.concerns(old))) this.onChange(obj); };
     this.update(app);
   }
 
