@@ -114,6 +114,8 @@ export interface AppStateContext {
   healthTrees?: CustomizationTree[];
   /** The server-side diff default when the app does not choose (see serverSideDiffEnabled). */
   serverSideDiffDefault?: boolean;
+  /** Diff server-side whatever the app and the default say (the API's server-side-diff). */
+  forceServerSideDiff?: boolean;
   /**
    * The destination's client acting as a user, for the server-side diff's dry runs under sync
    * impersonation (Argo runs them as the sync's service account, so RBAC and admission see the
@@ -139,7 +141,7 @@ export async function compareApp(app: ApplicationObject, target: readonly Manife
   const settings = ctx.settings.argo;
   const isNamespaced = await namespacedLookup(view.client, target);
   const live = await permittedLiveObjects(app, view, target, ctx);
-  const serverSide = serverSideDiffEnabled(app, ctx.serverSideDiffDefault === true);
+  const serverSide = ctx.forceServerSideDiff === true || serverSideDiffEnabled(app, ctx.serverSideDiffDefault === true);
   let dryRunner: Pick<KubeClient, "apply"> = view.client;
   if (serverSide) {
     const as = syncImpersonation(app, ctx.project, settings, view.cluster.server, ctx.controllerNamespace);

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { homedir } from "node:os";
 import type { PluginRegistry } from "../../plugins/index.js";
+import type { Manifest } from "../../plugins/types.js";
 import { LABEL_SECRET_TYPE } from "../api/annotations.js";
 import { DEFAULT_PROJECT, type AppProject } from "../api/index.js";
 import { globalProjectsFor, withGlobalProjects } from "../engine/global-projects.js";
@@ -51,6 +52,8 @@ export class AppStateReader {
   private readonly renderCache = new RenderCache();
   private readonly remotes = new Map<string, { fingerprint: string; client: KubeClient }>();
   private settingsMemo: { rv: string; settings: AppStateSettings } | undefined;
+  /** Impersonating clients per destination client; a replaced destination client drops its own. */
+  private readonly impersonated = new WeakMap<KubeClient, Map<string, KubeClient>>();
 
   constructor(private readonly opts: AppStateReaderOptions) {
     this.repos = new RepoCache({ baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"), credentials: this.credentials, logger: opts.log });
@@ -121,8 +124,34 @@ export class AppStateReader {
     return client;
   }
 
-  /** Renders and compares the app now (revision: another commit of its single source). */
-  async state(app: ApplicationObject, opts: { revision?: string; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
+  /** Renders and compares the app now (revision: another commit of its single source; revisions: one per source). */
+  async state(app: ApplicationObject, opts: { revision?: string; revisions?: string[]; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
+    const { settings, project, cluster, client, view, pipelineApp } = this.pipelineInputs(app);
+    const rendered = await renderTarget(pipelineApp, view, { repos: this.repos, settings, cache: this.renderCache, log: this.opts.log }, {
+      ...(opts.revisions ? { revisions: opts.revisions } : opts.revision ? { revisions: [opts.revision] } : {}), ...(opts.refresh ? { refresh: opts.refresh } : {}),
+    });
+    const compared = await compareApp(pipelineApp, rendered.manifests, view, {
+      controllerNamespace: this.opts.cache.namespace, settings, project: project.spec, clientAs: (user) => this.clientAs(client, user),
+    });
+    return { cluster, client, rendered, compared };
+  }
+
+  /**
+   * The app's diff computed server-side (the apiserver's dry-run apply predicts the live state),
+   * against `targets` when given, else the target rendered from its sources. With sync
+   * impersonation on, the dry runs go as the project's destination service account, as the
+   * controller's do; when none matches it fails closed (ServerSideDiffImpersonationError).
+   */
+  async serverSideDiff(app: ApplicationObject, targets?: Manifest[]): Promise<CompareResult> {
+    const { settings, project, client, view, pipelineApp } = this.pipelineInputs(app);
+    const manifests = targets ?? (await renderTarget(pipelineApp, view, { repos: this.repos, settings, cache: this.renderCache, log: this.opts.log })).manifests;
+    return compareApp(pipelineApp, manifests, view, {
+      controllerNamespace: this.opts.cache.namespace, settings, project: project.spec, forceServerSideDiff: true, clientAs: (user) => this.clientAs(client, user),
+    });
+  }
+
+  /** What the pipeline needs for the app: settings, its project (required), destination and a listing live view. */
+  private pipelineInputs(app: ApplicationObject): { settings: AppStateSettings; project: AppProject; cluster: ClusterEntry; client: KubeClient; view: ListedLiveView; pipelineApp: PipelineApp } {
     const settings = this.settings();
     const projectName = app.spec.project || DEFAULT_PROJECT;
     const project = this.effectiveProject(projectName);
@@ -132,13 +161,15 @@ export class AppStateReader {
     const view = new ListedLiveView({ server: cluster.server, name: cluster.name }, client, {
       method: settings.argo.trackingMethod, labelKey: settings.argo.instanceLabelKey, ...(settings.argo.installationID ? { installationID: settings.argo.installationID } : {}),
     });
-    const pipelineApp = app as unknown as PipelineApp;
-    const rendered = await renderTarget(pipelineApp, view, { repos: this.repos, settings, cache: this.renderCache, log: this.opts.log }, {
-      ...(opts.revision ? { revisions: [opts.revision] } : {}), ...(opts.refresh ? { refresh: opts.refresh } : {}),
-    });
-    const compared = await compareApp(pipelineApp, rendered.manifests, view, {
-      controllerNamespace: this.opts.cache.namespace, settings, project: project.spec,
-    });
-    return { cluster, client, rendered, compared };
+    return { settings, project, cluster, client, view, pipelineApp: app as unknown as PipelineApp };
+  }
+
+  /** The destination's client acting as `user` (sync impersonation), one kept per client and user. */
+  private clientAs(client: KubeClient, user: string): KubeClient {
+    let byUser = this.impersonated.get(client);
+    if (!byUser) this.impersonated.set(client, (byUser = new Map<string, KubeClient>()));
+    let c = byUser.get(user);
+    if (!c) byUser.set(user, (c = client.asUser(user)));
+    return c;
   }
 }

@@ -16,13 +16,17 @@ import { createApi, listen } from "./http/api.js";
 import { selfSignedCertificate, type TlsMaterial } from "./http/tls.js";
 import { ServerEnforcer } from "./rbac/index.js";
 import { AccountService } from "./services/accounts.js";
+import { AppDiffService } from "./services/app-diff.js";
+import { AppStreamService } from "./services/app-streams.js";
 import { ApplicationService } from "./services/applications.js";
 import { ApplicationSetService } from "./services/applicationsets.js";
+import { AppSetStreamService } from "./services/appset-streams.js";
 import { ClusterService } from "./services/clusters.js";
 import { MetaService } from "./services/meta.js";
 import { ProjectService } from "./services/projects.js";
 import { RepositoryService } from "./services/repositories.js";
 import { SessionService } from "./services/session.js";
+import { TreeCache } from "./tree-cache.js";
 
 export interface ServerOptions {
   client: KubeClient;
@@ -82,8 +86,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   session.register(router);
   router.onRenewedToken = (reply, token) => session.setTokenCookie(reply, token);
   new MetaService({ cache, oidcSettings: () => sso.settingsView() as Record<string, unknown> | undefined }).register(router);
-  new ApplicationService({ cache, client, log, reader, rbac: enforcer }).register(router);
-  new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log }).register(router);
+  const trees = new TreeCache({ log });
+  const applications = new ApplicationService({ cache, client, log, reader, rbac: enforcer, trees });
+  applications.register(router);
+  new AppDiffService({ apps: applications, reader }).register(router);
+  new AppStreamService({ cache, apps: applications, reader, trees }).register(router);
+  const appSets = new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log });
+  appSets.register(router);
+  new AppSetStreamService({ cache, client, appSets }).register(router);
   new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
   new ClusterService({ cache, client, reader }).register(router);
   new RepositoryService({ cache, client, reader }).register(router);
@@ -96,6 +106,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     url,
     async stop() {
       await app.close();
+      await trees.stop();
       reader.close();
       await cache.stop();
     },

@@ -15,7 +15,7 @@ import { validateSpec } from "../../appstate/validate.js";
 import { clusterAdmits } from "../../cluster/clusters.js";
 import { evaluateResourceHealth } from "../../engine/health/index.js";
 import { parseSyncOptions } from "../../engine/sync/annotations.js";
-import { nextHistory, observationKinds, observationRefs, observeResources, operationSources, pruneConfirmed, retryOperation, retryWait, startOperation } from "../../engine/sync/operation.js";
+import { nextHistory, observationKinds, observationRefs, observeResources, operationSources, pruneConfirmed, retryOperation, retryWait, startOperation, unsupportedSyncFields } from "../../engine/sync/operation.js";
 import { buildSyncPlan } from "../../engine/sync/plan.js";
 import { respectIgnoreDifferencesInPlan } from "../../engine/sync/respect.js";
 import { nextSyncStep, recordActionOutcomes, recordValidationFailure } from "../../engine/sync/step.js";
@@ -102,7 +102,7 @@ export class OperationReconciler {
     // Every pass re-checks the spec and the operation's own sources against the project as it is
     // now: a missing project, a source or destination it does not allow, ends the operation
     // before anything is rendered or written (a rollback or a RollingSync step included).
-    const refused = this.operationRefusal(opApp);
+    const refused = unsupportedSyncFields(syncOp) ?? this.operationRefusal(opApp);
     if (refused) {
       const failed: OperationState = { ...state, phase: "Error", message: refused, finishedAt: now };
       await this.finishOperation(app, failed);

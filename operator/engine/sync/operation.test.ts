@@ -14,6 +14,7 @@ import {
   retryOperation,
   retryWait,
   startOperation,
+  unsupportedSyncFields,
 } from "./operation.js";
 import { loadYaml } from "./testdata/fixtures.js";
 import type { KubeObject, ResourceRef } from "./types.js";
@@ -205,4 +206,15 @@ describe("Prune=confirm approval (testdata/confirmation.yaml)", () => {
       }
     });
   }
+});
+
+describe("unsupportedSyncFields", () => {
+  it("refuses an operation carrying local manifests, naming the field", () => {
+    assert.match(unsupportedSyncFields({ manifests: ["apiVersion: v1\nkind: ConfigMap"] }) ?? "", /^operation\.sync\.manifests: /);
+  });
+  it("lets an ordinary sync through", () => {
+    assert.equal(unsupportedSyncFields({}), undefined);
+    assert.equal(unsupportedSyncFields({ manifests: [] }), undefined, "an empty list asks for nothing");
+    assert.equal(unsupportedSyncFields(undefined), undefined);
+  });
 });

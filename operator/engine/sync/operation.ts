@@ -75,9 +75,9 @@ const isSha = (r: string | undefined): r is string => !!r && /^[0-9a-f]{40}$/.te
 /**
  * The sources an operation renders and the revisions pinned for them. The commit is fixed at the
  * start of the operation, so every step syncs the same revision: what the first step recorded in
- * `syncResult` wins, then a full SHA in the operation. A single source otherwise renders the
- * operation's revision as given; a multi-source one renders each source's targetRevision where
- * the operation names no SHA for it.
+ * `syncResult` wins, then a full SHA in the operation. Otherwise the operation's revision(s) are
+ * rendered as given (a branch or tag the user synced a source to, per source for a multi-source
+ * app), and a source the operation names no revision for renders its targetRevision.
  */
 export function operationSources<A extends { spec: SourcedSpec }>(app: A, state: Pick<OperationState, "syncResult">, sync: SyncOperation): OperationSources<A> {
   const opApp = sync.sources && sync.sources.length > 0
@@ -86,9 +86,19 @@ export function operationSources<A extends { spec: SourcedSpec }>(app: A, state:
   const multiSource = (opApp.spec.sources?.length ?? 0) > 0;
   const pinned = state.syncResult?.revision || (isSha(sync.revision) ? sync.revision : undefined);
   const revisions: Array<string | undefined> | undefined = multiSource
-    ? (state.syncResult?.revisions ?? sync.revisions?.map((r) => (isSha(r) ? r : undefined)))
+    ? (state.syncResult?.revisions ?? sync.revisions?.map((r) => r || undefined))
     : pinned ? [pinned] : sync.revision ? [sync.revision] : undefined;
   return { app: opApp, multiSource, revisions };
+}
+
+/**
+ * Why the controller cannot carry out this sync as written, or undefined. Local manifests
+ * (`manifests`, Argo's `sync --local`) are not synced from: rendering the sources instead would
+ * sync something else than was asked, so the operation fails and says so.
+ */
+export function unsupportedSyncFields(sync: Pick<SyncOperation, "manifests"> | undefined): string | undefined {
+  if (sync?.manifests && sync.manifests.length > 0) return "operation.sync.manifests: syncing local manifests is not supported; the controller syncs only what it renders from the application's sources";
+  return undefined;
 }
 
 /** A resource the operation observes, and the apiVersion to look it up by. */

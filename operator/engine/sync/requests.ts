@@ -17,6 +17,8 @@ export class RequestRefused extends Error {
 
 export interface SyncRequest {
   revision?: string;
+  /** One revision per source of a multi-source app (see perSourceRevisions). */
+  revisions?: string[];
   prune?: boolean;
   dryRun?: boolean;
   force?: boolean;
@@ -31,6 +33,7 @@ export interface SyncRequest {
 export function syncOperation(req: SyncRequest): Operation {
   const sync: SyncOperation = {};
   if (req.revision) sync.revision = req.revision;
+  if (req.revisions && req.revisions.length > 0) sync.revisions = [...req.revisions];
   if (req.prune) sync.prune = true;
   if (req.dryRun) sync.dryRun = true;
   const force = req.force ? { force: true } : {};
@@ -38,6 +41,40 @@ export function syncOperation(req: SyncRequest): Operation {
   if (req.resources && req.resources.length > 0) sync.resources = req.resources;
   if (req.syncOptions && req.syncOptions.length > 0) sync.syncOptions = req.syncOptions;
   return { sync, initiatedBy: { username: req.username } };
+}
+
+/** The revisions of a per-source sync: what each source syncs to, and the sources the request moves. */
+export interface PerSourceRevisions {
+  /** One entry per spec.sources entry: the requested revision, else the source's targetRevision. */
+  revisions: string[];
+  /** 0-based indexes of the sources whose requested revision differs from their targetRevision. */
+  overridden: number[];
+}
+
+/**
+ * Argo's per-source sync (SyncRequest `revisions` with 1-based `sourcePositions`): the revision
+ * at `revisions[i]` is for the source at `sourcePositions[i]`. Throws RequestRefused naming the
+ * field for a single-source app, lists of different lengths, a position out of range or given
+ * twice, or an empty revision.
+ */
+export function perSourceRevisions(app: Pick<Application, "metadata" | "spec">, revisions: readonly string[], positions: readonly number[]): PerSourceRevisions {
+  const sources = app.spec.sources ?? [];
+  const name = app.metadata.name ?? "";
+  if (sources.length === 0) throw new RequestRefused(`application ${name} has a single source: revisions and sourcePositions are for multi-source applications (spec.sources); use revision`);
+  if (revisions.length !== positions.length) throw new RequestRefused(`revisions (${revisions.length}) and sourcePositions (${positions.length}) must have the same length: sourcePositions[i] is the 1-based source that revisions[i] is for`);
+  const out = sources.map((s) => s.targetRevision || "HEAD");
+  const overridden: number[] = [];
+  const seen = new Set<number>();
+  positions.forEach((pos, i) => {
+    if (!Number.isInteger(pos) || pos < 1 || pos > sources.length) throw new RequestRefused(`sourcePositions[${i}] = ${pos} is out of range: application ${name} has ${sources.length} sources, numbered from 1`);
+    if (seen.has(pos)) throw new RequestRefused(`sourcePositions[${i}]: source ${pos} is given more than once`);
+    seen.add(pos);
+    const rev = revisions[i]!;
+    if (!rev) throw new RequestRefused(`revisions[${i}] is empty: give the revision source ${pos} syncs to`);
+    if (rev !== out[pos - 1]) overridden.push(pos - 1);
+    out[pos - 1] = rev;
+  });
+  return { revisions: out, overridden: overridden.sort((a, b) => a - b) };
 }
 
 /** Why a new operation may not start, or undefined when it may (Argo: "another operation is already in progress"). */

@@ -19,7 +19,7 @@ function masked(o: KubeObject | undefined | null): JsonObject | null {
   return maskSecrets(o as unknown as JsonObject, null)[0];
 }
 
-export function managedResources(state: AppState): { items: Array<Record<string, unknown>> } {
+export function managedResources(state: Pick<AppState, "compared">): { items: Array<Record<string, unknown>> } {
   const items = state.compared.resources.filter((r) => !r.hook).map((r, i) => {
     const status = state.compared.statuses.find((s) => s.kind === r.kind && s.group === r.group && s.name === r.name && (s.namespace ?? "") === (r.namespace ?? "")) ?? state.compared.statuses[i];
     const [normLive, predicted] = r.diff ? maskSecrets(r.diff.normalizedLive, r.diff.predictedLive) : [masked(r.live), masked(r.target)];
@@ -46,7 +46,7 @@ export function manifestsResponse(app: ApplicationObject, state: AppState): Reco
 }
 
 /** Kinds whose objects are commonly owned by managed ones; listed to find descendants. */
-const CHILD_KINDS: Array<{ apiVersion: string; kind: string }> = [
+export const CHILD_KINDS: ReadonlyArray<{ apiVersion: string; kind: string }> = [
   { apiVersion: "apps/v1", kind: "ReplicaSet" },
   { apiVersion: "v1", kind: "Pod" },
   { apiVersion: "apps/v1", kind: "ControllerRevision" },
@@ -54,14 +54,14 @@ const CHILD_KINDS: Array<{ apiVersion: string; kind: string }> = [
   { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice" },
 ];
 
-interface ResourceNode {
+export interface ResourceNode {
   group?: string;
   version: string;
   kind: string;
   namespace?: string;
   name: string;
   uid?: string;
-  parentRefs?: Array<{ group?: string; kind: string; namespace?: string; name: string; uid?: string }>;
+  parentRefs?: Array<{ group?: string; version?: string; kind: string; namespace?: string; name: string; uid?: string }>;
   resourceVersion?: string;
   health?: { status: string; message?: string };
   createdAt?: string;
@@ -94,20 +94,66 @@ function nodeOf(o: KubeObject, health: { status: string; message?: string } | un
   return node;
 }
 
+/** The app's tree (argo-cd-server.md §1.5): every live node, sorted by identity so equal trees serialise equally. */
+export interface ApplicationTree { nodes: ResourceNode[] }
+
 /**
- * The app's tree: its managed live objects (health as the controller judged it), then every
- * object of the usual child kinds in their namespaces whose owner chain reaches one of them.
+ * The app's tree: its managed live objects (health as the controller judged it), then, through
+ * `childrenOf` (objects whose ownerReferences name a uid), every descendant of them. Pure: the
+ * callers find the objects (a listing, or the server's tree cache).
  */
-export async function resourceTree(app: ApplicationObject, client: KubeClient, managedLive: KubeObject[]): Promise<{ nodes: ResourceNode[] }> {
+export function buildResourceTree(app: ApplicationObject, managedLive: readonly KubeObject[], childrenOf: (uid: string) => readonly KubeObject[]): ApplicationTree {
   const statusHealth = new Map((app.status?.resources ?? []).map((r) => [`${r.group ?? ""}/${r.kind}/${r.namespace ?? ""}/${r.name}`, r.health]));
   const nodes: ResourceNode[] = [];
   const known = new Set<string>();
+  const queue: string[] = [];
   for (const o of managedLive) {
     const { group } = splitApiVersion(o.apiVersion);
     const h = statusHealth.get(`${group}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`);
     nodes.push(nodeOf(o, h ? { status: h.status ?? "Unknown", ...(h.message ? { message: h.message } : {}) } : undefined));
-    if (o.metadata.uid) known.add(o.metadata.uid);
+    if (o.metadata.uid && !known.has(o.metadata.uid)) { known.add(o.metadata.uid); queue.push(o.metadata.uid); }
   }
+  // Breadth-first down the owner chains; a uid is visited once, so a cycle cannot loop.
+  while (queue.length > 0) {
+    for (const c of childrenOf(queue.shift()!)) {
+      const uid = c.metadata.uid ?? "";
+      if (!uid || known.has(uid)) continue;
+      // Children stay in their owner's namespace (Kubernetes' garbage collector ignores other owners).
+      const owners = (c.metadata.ownerReferences ?? []).filter((r) => known.has(r.uid));
+      const h = getResourceHealth(c);
+      nodes.push(nodeOf(c, h ? { status: h.status, ...(h.message ? { message: h.message } : {}) } : undefined, owners.map((r) => {
+        const { group, version } = splitApiVersion(r.apiVersion);
+        return { ...(group ? { group } : {}), version, kind: r.kind, ...(c.metadata.namespace ? { namespace: c.metadata.namespace } : {}), name: r.name, uid: r.uid };
+      })));
+      known.add(uid);
+      queue.push(uid);
+    }
+  }
+  nodes.sort((a, b) => nodeKey(a).localeCompare(nodeKey(b)));
+  return { nodes };
+}
+
+function nodeKey(n: ResourceNode): string {
+  return `${n.group ?? ""}/${n.kind}/${n.namespace ?? ""}/${n.name}/${n.uid ?? ""}`;
+}
+
+/** The owner index of a list of objects: children by the uids their ownerReferences name. */
+export function childrenIndex(objects: readonly KubeObject[]): (uid: string) => KubeObject[] {
+  const byOwner = new Map<string, KubeObject[]>();
+  for (const o of objects) {
+    for (const r of o.metadata.ownerReferences ?? []) {
+      const list = byOwner.get(r.uid);
+      if (list) list.push(o); else byOwner.set(r.uid, [o]);
+    }
+  }
+  return (uid) => byOwner.get(uid) ?? [];
+}
+
+/**
+ * The app's tree from a one-shot listing: every object of the usual child kinds in the managed
+ * objects' namespaces (for callers without the server's tree cache).
+ */
+export async function resourceTree(app: ApplicationObject, client: KubeClient, managedLive: KubeObject[]): Promise<ApplicationTree> {
   const namespaces = [...new Set(managedLive.map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n)))];
   const candidates: KubeObject[] = [];
   for (const ns of namespaces) {
@@ -121,27 +167,7 @@ export async function resourceTree(app: ApplicationObject, client: KubeClient, m
       }
     }
   }
-  // Owners before children: repeat until no new descendant is found (chains are short).
-  let added = true;
-  const placed = new Set<string>();
-  while (added) {
-    added = false;
-    for (const c of candidates) {
-      const uid = c.metadata.uid ?? "";
-      if (placed.has(uid) || known.has(uid)) continue;
-      const owners = (c.metadata.ownerReferences ?? []).filter((r) => known.has(r.uid));
-      if (owners.length === 0) continue;
-      const h = getResourceHealth(c);
-      nodes.push(nodeOf(c, h ? { status: h.status, ...(h.message ? { message: h.message } : {}) } : undefined, owners.map((r) => {
-        const { group } = splitApiVersion(r.apiVersion);
-        return { ...(group ? { group } : {}), kind: r.kind, ...(c.metadata.namespace ? { namespace: c.metadata.namespace } : {}), name: r.name, uid: r.uid };
-      })));
-      known.add(uid);
-      placed.add(uid);
-      added = true;
-    }
-  }
-  return { nodes };
+  return buildResourceTree(app, managedLive, childrenIndex(candidates));
 }
 
 /** The resource identity of the RID query (namespace, resourceName, version, group, kind). */

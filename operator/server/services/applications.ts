@@ -10,7 +10,7 @@ import { DEFAULT_PROJECT, type Application, type AppProject, type Operation, typ
 
 import { labelsMatch, parseLabelSelector, type LabelSelector } from "../../util/labels.js";
 import { autoSyncEnabled } from "../../engine/sync/autosync.js";
-import { deletionFinalizers, manualSyncWindowRefusal, operationInProgress, rollbackOperation, syncOperation, chooseRollbackEntry, RequestRefused } from "../../engine/sync/requests.js";
+import { deletionFinalizers, manualSyncWindowRefusal, operationInProgress, perSourceRevisions, rollbackOperation, syncOperation, chooseRollbackEntry, RequestRefused, type PerSourceRevisions } from "../../engine/sync/requests.js";
 import { isNamespaceEnabled } from "../../engine/namespaces.js";
 import { syncWindowVerdict, windowStates } from "../../engine/syncwindows.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
@@ -24,6 +24,7 @@ import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from ".
 import { parseFields, pruneFields } from "../http/fields.js";
 import { openStream } from "../http/stream.js";
 import type { AppStateReader } from "../app-state.js";
+import type { TreeCache } from "../tree-cache.js";
 import { managedResources, manifestsResponse, requireManaged, resourceQuery, resourceTree } from "./app-resources.js";
 
 export interface ApplicationServiceDeps {
@@ -38,6 +39,8 @@ export interface ApplicationServiceDeps {
   };
   /** Renders and compares apps with the controller's pipeline (managed-resources, manifests, tree). */
   reader?: AppStateReader;
+  /** Watches behind resource trees; without it a tree is listed per request. */
+  trees?: TreeCache;
   /** How long GET ?refresh= waits for the controller to pick the refresh up. */
   refreshWaitMs?: number;
 }
@@ -148,11 +151,10 @@ export class ApplicationService {
 
   private async manifests({ params, query, caller }: ApiRequest): Promise<unknown> {
     const app = this.findApp(caller, params.name!, query, "get");
-    if (many(query, "revisions").length > 0 || many(query, "sourcePositions").length > 0) {
-      throw new ApiError(Code.Unimplemented, "per-source revisions (revisions, sourcePositions) are not supported by this server yet; use revision");
-    }
     const revision = one(query, "revision");
-    return manifestsResponse(app, await this.reader.state(app, { ...(revision ? { revision } : {}), ...(bool(query, "noCache", false) ? { refresh: "hard" as const } : {}) }));
+    const perSource = this.perSourceRevisions(app, { revisions: many(query, "revisions"), sourcePositions: many(query, "sourcePositions") }, revision);
+    const pinned = perSource ? { revisions: perSource.revisions } : revision ? { revision } : {};
+    return manifestsResponse(app, await this.reader.state(app, { ...pinned, ...(bool(query, "noCache", false) ? { refresh: "hard" as const } : {}) }));
   }
 
   /** The live objects of the app's status.resources, listed once per kind and namespace. */
@@ -181,6 +183,7 @@ export class ApplicationService {
 
   private async resourceTree({ params, query, caller }: ApiRequest): Promise<unknown> {
     const app = this.findApp(caller, params.name!, query, "get");
+    if (this.deps.trees) return this.deps.trees.tree(this.reader.destination(app).client, app);
     const { client, objects } = await this.managedLive(app);
     return resourceTree(app, client, objects);
   }
@@ -255,7 +258,7 @@ export class ApplicationService {
    * a missing app and a forbidden one are both 403; with it, a forbidden project is 403, and a
    * missing app, one in another project or one whose real project is forbidden is 404.
    */
-  private findApp(caller: Caller, name: string, q: Query, action: string, body?: Record<string, unknown>): ApplicationObject {
+  findApp(caller: Caller, name: string, q: Query, action: string, body?: Record<string, unknown>): ApplicationObject {
     const ns = this.appNamespace(q, body);
     const project = one(q, "project") ?? (typeof body?.project === "string" && body.project ? body.project : undefined);
     const app = this.deps.cache.app(ns, name);
@@ -443,16 +446,26 @@ export class ApplicationService {
     caller.require(RESOURCE, "sync", object);
     const manifests = (req.manifests as string[] | undefined) ?? [];
     if (manifests.length > 0) caller.require(RESOURCE, "override", object);
-    if (manifests.length > 0) throw new ApiError(Code.Unimplemented, "syncing local manifests (manifests) is not supported by this server");
-    if ((req.infos as unknown[] | undefined)?.length) throw new ApiError(Code.Unimplemented, "sync infos are not supported by this server");
-    if ((req.sourcePositions as unknown[] | undefined)?.length || (req.revisions as unknown[] | undefined)?.length) {
-      throw new ApiError(Code.Unimplemented, "per-source revisions (revisions, sourcePositions) are not supported by this server yet; use revision");
-    }
+    // The controller syncs only what it renders from the app's sources (Argo's `--local` sync has
+    // no counterpart here), so an operation carrying manifests would be ignored: refuse it.
+    if (manifests.length > 0) throw new ApiError(Code.Unimplemented, "manifests: syncing local manifests is not supported by this server; the controller syncs only what it renders from the application's sources (push the manifests to git, or sync a revision)");
+    if ((req.infos as unknown[] | undefined)?.length) throw new ApiError(Code.Unimplemented, "infos: sync infos are not supported by this server");
     const revision = typeof req.revision === "string" && req.revision ? req.revision : undefined;
     const dryRun = req.dryRun === true;
+    const requireOverrideForRevision = this.deps.cache.configMap("argocd-cm")?.["application.sync.requireOverridePrivilegeForRevisionSync"] === "true";
+    const perSource = this.perSourceRevisions(stored, req, revision);
+    if (perSource) {
+      // As for a single source: moving a source off its targetRevision needs `override` when
+      // argocd-cm asks for it, and is refused while auto-sync would move it back (dry run aside).
+      if (perSource.overridden.length > 0 && requireOverrideForRevision) caller.require(RESOURCE, "override", object);
+      const first = perSource.overridden[0];
+      if (first !== undefined && !dryRun && autoSyncEnabled(stored.spec.syncPolicy)) {
+        throw failedPrecondition(`Cannot sync source ${first + 1} to ${perSource.revisions[first]}: auto-sync currently set to ${stored.spec.sources?.[first]?.targetRevision || "HEAD"}`);
+      }
+    }
     // argocd-cm application.sync.requireOverridePrivilegeForRevisionSync: another revision than the
     // app's targetRevision also needs `override`.
-    if (revision && revision !== (stored.spec.source?.targetRevision ?? "HEAD") && this.deps.cache.configMap("argocd-cm")?.["application.sync.requireOverridePrivilegeForRevisionSync"] === "true") {
+    if (revision && revision !== (stored.spec.source?.targetRevision ?? "HEAD") && requireOverrideForRevision) {
       caller.require(RESOURCE, "override", object);
     }
     if (revision && !dryRun && autoSyncEnabled(stored.spec.syncPolicy) && revision !== (stored.spec.source?.targetRevision ?? "HEAD")) {
@@ -461,6 +474,7 @@ export class ApplicationService {
     const strategy = req.strategy as { apply?: { force?: boolean }; hook?: { force?: boolean } } | undefined;
     const operation = syncOperation({
       ...(revision ? { revision } : {}),
+      ...(perSource ? { revisions: perSource.revisions } : {}),
       prune: req.prune === true,
       dryRun,
       force: strategy?.apply?.force === true || strategy?.hook?.force === true,
@@ -472,6 +486,23 @@ export class ApplicationService {
     const retry = req.retryStrategy as Operation["retry"] | undefined;
     if (retry) operation.retry = retry;
     return this.startOperation(stored, operation, "sync");
+  }
+
+  /**
+   * The per-source revisions of a sync request (`revisions` with 1-based `sourcePositions`), or
+   * undefined when it names none. A multi-source app takes no single `revision`.
+   */
+  private perSourceRevisions(app: ApplicationObject, req: Record<string, unknown>, revision: string | undefined): PerSourceRevisions | undefined {
+    const revisions = ((req.revisions as unknown[] | undefined) ?? []).map((r) => (typeof r === "string" ? r : String(r)));
+    const positions = ((req.sourcePositions as unknown[] | undefined) ?? []).map((p, i) => {
+      const n = typeof p === "number" ? p : typeof p === "string" && /^-?\d+$/.test(p) ? Number(p) : NaN;
+      if (!Number.isInteger(n)) throw invalidArgument(`sourcePositions[${i}] must be an integer (1-based source position), got ${JSON.stringify(p)}`);
+      return n;
+    });
+    const multi = (app.spec.sources?.length ?? 0) > 0;
+    if (multi && revision) throw invalidArgument(`revision: application ${app.metadata.name} has several sources; give revisions with sourcePositions instead`);
+    if (revisions.length === 0 && positions.length === 0) return undefined;
+    try { return perSourceRevisions(app, revisions, positions); } catch (err) { if (err instanceof RequestRefused) throw invalidArgument(err.message); throw err; }
   }
 
   private async rollback({ params, query, body, caller }: ApiRequest): Promise<unknown> {

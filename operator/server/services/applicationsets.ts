@@ -30,7 +30,7 @@ export interface ApplicationSetServiceDeps {
 }
 
 const RESOURCE = "applicationsets";
-type AppSetObject = KubeObject & { spec?: { template?: { spec?: { project?: string } } } & Record<string, unknown> };
+export type AppSetObject = KubeObject & { spec?: { template?: { spec?: { project?: string } } } & Record<string, unknown> };
 
 
 export class ApplicationSetService {
@@ -52,7 +52,7 @@ export class ApplicationSetService {
     return ns === this.ns ? `${project}/${set.metadata.name}` : `${project}/${ns}/${set.metadata.name}`;
   }
 
-  private find(caller: Caller, name: string, q: Query, action: string): AppSetObject {
+  find(caller: Caller, name: string, q: Query, action: string): AppSetObject {
     const ns = queryValue(q, "appsetNamespace") ?? this.ns;
     const set = this.deps.cache.appSets.get(`${ns}/${name}`);
     // Existence is not revealed to a caller who may not see the set.
