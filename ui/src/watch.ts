@@ -1,10 +1,10 @@
 // Live applications: one List (with `fields`, small on the wire), then the watch stream from the
-// list's resourceVersion over server-sent events. Events are folded into a Map and published at
+// list's resourceVersion over server-sent events (for one app: a GET, then its stream). Events are folded into a Map and published at
 // most once per animation frame, so a burst of changes costs one render. When the stream breaks,
 // the list is loaded again and a new stream opened (a 401 there goes to the login page).
 import { useEffect, useRef, useState } from "react";
 import { appKey, applyWatchEvent, LIST_FIELDS, type App } from "./apps";
-import { errorText, get, query } from "./api";
+import { errorText, get, HttpError, query } from "./api";
 
 export interface AppsWatch {
   apps: App[] | undefined;
@@ -47,8 +47,14 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
           mapRef.current = new Map((list.items ?? []).map((a) => [appKey(a), a]));
           rv = list.metadata?.resourceVersion ?? "";
           setState({ apps: [...mapRef.current.values()], error: undefined, live: false });
+        } else {
+          // One app: the stream sends it first anyway, but an EventSource cannot tell a 401 from a
+          // network error, so a plain GET finds out whether the session is still good.
+          const one = await get<App>(`api/v1/applications/${encodeURIComponent(name)}${query({ appNamespace })}`);
+          if (stopped) return;
+          mapRef.current = new Map([[appKey(one), one]]);
+          setState({ apps: [one], error: undefined, live: false });
         }
-        // With a name the stream sends the app itself first, so no list is needed.
         const fields = useFields ? ["result.type", ...LIST_FIELDS.map((f) => `result.application.${f}`)].join(",") : undefined;
         source = new EventSource(`api/v1/stream/applications${query({ name, appNamespace, resourceVersion: rv, fields })}`);
         source.onopen = () => { retry = 0; setState((s) => ({ ...s, live: true })); };
@@ -60,6 +66,11 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
         };
         source.onerror = () => restart(undefined);
       } catch (err) {
+        // Refused or missing: retrying will not change that; say so and stop.
+        if (err instanceof HttpError && (err.status === 403 || err.status === 404)) {
+          setState({ apps: [], error: errorText(err), live: false });
+          return;
+        }
         restart(errorText(err));
       }
     };
