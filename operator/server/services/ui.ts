@@ -1,5 +1,6 @@
 // The Web UI's files (built by `npm run build` into dist/ui, or --staticassets): read once at
-// start, compressed once (brotli and gzip), and served at `/` behind the API. Hashed assets
+// start, compressed once each on first request (brotli and gzip, off the event loop), and served
+// at `/` behind the API. Hashed assets
 // (assets/*-<hash>.*) never change under their name, so they are cached for a year; index.html
 // is the entry that names them, so it is revalidated every time and carries `<base href>` from
 // --basehref. Any other GET that is not a file and not an API path gets index.html, so the
@@ -7,7 +8,8 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
-import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { brotliCompress, constants as zlib, gzip } from "node:zlib";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "../../runtime/logger.js";
 import type { ApiRouter } from "../http/api.js";
@@ -22,8 +24,10 @@ export interface UiServiceDeps {
 
 interface Asset {
   body: Buffer;
-  gzip?: Buffer;
-  br?: Buffer;
+  /** Whether compressing pays (text, over 1 KiB). */
+  compressible: boolean;
+  /** Each encoding once, on first demand, shared by concurrent requests. */
+  encoded: Map<"br" | "gzip", Promise<Buffer>>;
   type: string;
   etag: string;
   cacheControl: string;
@@ -114,16 +118,29 @@ function listFiles(dir: string, out: string[] = [], base = dir): string[] {
 }
 
 const COMPRESSIBLE = /^(text\/|application\/json|image\/svg)/;
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
 
 function makeAsset(path: string, body: Buffer): Asset {
   const type = contentTypeOf(path);
-  const asset: Asset = { body, type, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`, cacheControl: cacheControlOf(path) };
-  // Small files gain nothing from compression.
-  if (COMPRESSIBLE.test(type) && body.length >= 1024) {
-    asset.br = brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });
-    asset.gzip = gzipSync(body, { level: 9 });
+  return {
+    body, type, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`, cacheControl: cacheControlOf(path),
+    // Small files gain nothing from compression.
+    compressible: COMPRESSIBLE.test(type) && body.length >= 1024,
+    encoded: new Map(),
+  };
+}
+
+/** The asset in `enc`; brotli at quality 9 (11 costs seconds of CPU for a few percent). */
+function encode(asset: Asset, enc: "br" | "gzip"): Promise<Buffer> {
+  let p = asset.encoded.get(enc);
+  if (!p) {
+    p = enc === "br"
+      ? brotli(asset.body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: asset.body.length } })
+      : gzipAsync(asset.body, { level: 9 });
+    asset.encoded.set(enc, p);
   }
-  return asset;
+  return p;
 }
 
 export class UiService {
@@ -166,8 +183,8 @@ export class UiService {
       await reply.code(304).send();
       return;
     }
-    const enc = pickEncoding(req.headers["accept-encoding"], { br: asset.br !== undefined, gzip: asset.gzip !== undefined });
-    const body = enc === "br" ? asset.br! : enc === "gzip" ? asset.gzip! : asset.body;
+    const enc = pickEncoding(req.headers["accept-encoding"], { br: asset.compressible, gzip: asset.compressible });
+    const body = enc ? await encode(asset, enc) : asset.body;
     if (enc) void reply.header("Content-Encoding", enc);
     await reply.code(200).type(asset.type).send(body);
   }
