@@ -111,6 +111,19 @@ test("the Web UI: log in, watch seed 002 go Synced/Healthy live, filter, sync fr
   assert.equal(await page.$('[data-app="demo-dev"]'), null, "search narrows to demo-prod");
   await screenshot(page, "applications-list");
 
+  // ---- favourites are kept in the browser and filter the list ----
+  await page.click('[data-app="demo-prod"] button.fav');
+  await page.goto(`${url}/applications?showFavorites=true`);
+  await waitFor(page, '[data-app="demo-prod"]', log);
+  assert.equal(await page.$('[data-app="demo-dev"]'), null, "only the favourite is listed");
+
+  // ---- bulk refresh of the selected apps ----
+  await page.goto(`${url}/applications`);
+  await waitFor(page, '[data-app="demo-dev"]', log);
+  await (await page.waitForSelector("::-p-text(Select all)"))!.click();
+  await (await page.waitForSelector("::-p-text(Refresh apps)"))!.click();
+  await page.waitForFunction(() => document.querySelector(".bulk-result")?.textContent === "Refresh: 2 of 2 started", { timeout: 60_000 });
+
   // ---- sync from the app page: an operation that starts and finishes ----
   const before = (await client.get<Application>(API, "Application", "demo-dev", ns))?.status?.operationState?.startedAt;
   await page.goto(`${url}/applications`);

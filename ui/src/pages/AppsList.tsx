@@ -94,7 +94,7 @@ export function AppsListPage(): ReactNode {
           <label>Sort <select value={state.sort} onChange={(e) => update({ sort: e.target.value as SortKey })}>
             <option value="name">Name</option><option value="created">Created</option><option value="synchronized">Synchronized</option>
           </select></label>
-          <span className={`live ${live ? "on" : ""}`} title={live ? "Receiving live updates" : "Reconnecting"}>{live ? "● live" : "○ offline"}</span>
+          <span className={`live ${live ? "on" : ""}`} title={live ? "Receiving live updates" : "Waiting for the update stream"}>{live ? "● live" : "○ connecting"}</span>
           <span className="count" data-testid="app-count">{visible.length} of {apps?.length ?? 0} applications</span>
         </div>
         <BulkBar apps={selectedApps} visible={visible} onSelect={(keys) => setSelected(new Set(keys))} />
