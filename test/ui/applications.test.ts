@@ -56,6 +56,21 @@ test("the Web UI: log in, watch seed 002 go Synced/Healthy live, filter, sync fr
   const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
   const password = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
 
+  // ---- the server's side of the UI: the page for client routes, hashed assets cached and compressed ----
+  const pageRes = await fetch(`${url}/applications/x/y?view=list`);
+  assert.equal(pageRes.status, 200, "a client route gets the page");
+  assert.equal(pageRes.headers.get("cache-control"), "no-cache");
+  const html = await pageRes.text();
+  assert.match(html, /<base href="\/">/);
+  const script = /src="\.\/(assets\/index-[^"]+\.js)"/.exec(html)?.[1];
+  assert.ok(script, `the page names its script: ${html}`);
+  const asset = await fetch(`${url}/${script}`, { headers: { "accept-encoding": "br, gzip" } });
+  assert.equal(asset.status, 200);
+  assert.equal(asset.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  assert.equal(asset.headers.get("content-encoding"), "br");
+  const unknownApi = await fetch(`${url}/api/v1/no-such-thing`);
+  assert.equal(unknownApi.status, 404, "API paths never fall back to the page");
+
   const browser = await startBrowser(t);
   const { page, log } = await newPage(browser);
 
