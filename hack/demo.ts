@@ -170,7 +170,7 @@ async function announceServer(client: KubeClient, url: string): Promise<void> {
   if (!token) throw new Error(`the API server refused the initial admin password (HTTP ${login.status})`);
   const apps = await fetch(`${url}/api/v1/applications`, { headers: { authorization: `Bearer ${token}` } });
   const count = ((await apps.json()) as { items?: unknown[] }).items?.length ?? 0;
-  say(`API server: ${url} (logged in as admin through it: ${count} Applications; the Web UI will be served here)`);
+  say(`API server: ${url} (logged in as admin through it: ${count} Applications; open it in a browser for the Web UI)`);
   say(`admin password: ${password}   (Secret argocd-initial-admin-secret in namespace argocd)`);
   say(`try: curl -s ${url}/api/v1/session -H 'Content-Type: application/json' -d '{"username":"admin","password":"${password}"}'`);
 }

@@ -21,6 +21,7 @@ setup_apt() {
   { command -v prlimit && command -v unshare && command -v choom; } >/dev/null || missing+=(util-linux)
   command -v mount >/dev/null || missing+=(mount)
   [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server) # git ssh transport tests run a local sshd
+  command -v chromium >/dev/null || missing+=(chromium) # the Web UI tests (test/ui) drive Debian's headless Chromium
   command -v go >/dev/null || [[ -x /usr/local/go/bin/go ]] || missing+=(golang-go)
   command -v node >/dev/null || missing+=(nodejs npm)
   if ((${#missing[@]})); then

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The test command (README: `npm test`). Runs every test with node's test runner:
 //   - unit tests: every *.test.ts outside test/integration and test/e2e (pure, fast, no cluster);
-//   - integration and e2e tests: test/integration/**/*.test.ts and test/e2e/**/*.test.ts, against a
+//   - integration, e2e and Web UI tests: test/integration/, test/e2e/ and test/ui/ (**/*.test.ts), against a
 //     real control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) that this script
 //     starts once and shares through HAWSER_TEST_KUBECONFIG; tests that need a private cluster
 //     (e.g. to kill the apiserver) start their own.
@@ -27,7 +27,7 @@ function findTests(dir, out = []) {
 }
 
 const all = explicit.length > 0 ? explicit : findTests(root).sort();
-const needsCluster = (f) => f.startsWith(`test${sep}integration${sep}`) || f.startsWith(`test${sep}e2e${sep}`);
+const needsCluster = (f) => ["integration", "e2e", "ui"].some((d) => f.startsWith(`test${sep}${d}${sep}`));
 const files = unitOnly ? all.filter((f) => !needsCluster(f)) : all;
 if (files.length === 0) {
   console.error("hack/test.mjs: no test files found");

@@ -212,7 +212,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "server.login.attempts.expiration", API, "the API server"),
   notYet(PARAMS, "server.enable.proxy.extension", API, "the API server"),
   honoured(PARAMS, "server.api.content.types", ["operator/cli/server.ts"], "media types accepted on non-GET API calls (default application/json)"),
-  notYet(PARAMS, "server.staticassets", UI, "the UI's files"),
+  honoured(PARAMS, "server.staticassets", ["operator/cli/server.ts", "operator/server/services/ui.ts"], "the built Web UI served at `/`; `--staticassets` wins"),
   notYet(PARAMS, "server.http.cookie.maxnumber", API, "the API server"),
   notYet(PARAMS, "server.oidc.cache.expiration", API, "SSO with OIDC"),
   notYet(PARAMS, "server.connection.status.cache.expiration", API, "the API server"),

@@ -25,6 +25,7 @@ ApplicationSets of a namespace.
                                  server.insecure, $ARGOCD_SERVER_INSECURE)
   --basehref PATH                the path the UI is served under (default /; server.basehref)
   --rootpath PATH                a path prefix stripped from every request (server.rootpath)
+  --staticassets DIR             the built Web UI to serve at / (default: the package's dist/ui; server.staticassets)
   --api-content-types LIST       media types accepted on non-GET API calls, ";"-separated
                                  (default application/json; server.api.content.types, $ARGOCD_API_CONTENT_TYPES)
   --application-namespaces LIST  namespaces besides NS whose Applications are served (application.namespaces)
@@ -44,7 +45,7 @@ export const command: CommandModule = {
   summary: "run the API server (Argo CD's REST API, sessions, SSO, RBAC)",
   async run(args) {
     const flags = parseFlags(args, {
-      values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level", "installation-id"],
+      values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level", "installation-id", "staticassets"],
       repeatable: ["plugin-dir", "generator-dir"],
       booleans: ["insecure", "help"],
     });
@@ -85,6 +86,7 @@ export const command: CommandModule = {
       plugins, generators, log,
       ...(flagValue(flags, "repo-cache-dir") ? { repoCacheDir: flagValue(flags, "repo-cache-dir")! } : {}),
       ...(flagValue(flags, "installation-id") ? { installationID: flagValue(flags, "installation-id")! } : {}),
+      ...(pick("staticassets", "server.staticassets") ? { staticAssets: pick("staticassets", "server.staticassets")! } : {}),
     });
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {

@@ -2,9 +2,11 @@
 // first (every answer reads them), then the signing key and initial admin password (one replica
 // wins), then authentication (local sessions and SSO), RBAC (argocd-rbac-cm and project roles,
 // rebuilt when they change), the services, and the listener.
+import { join } from "node:path";
 import type { GeneratorRegistry } from "../../generators/index.js";
 import type { PluginRegistry } from "../../plugins/index.js";
 import type { KubeClient } from "../kube/client.js";
+import { packageRoot } from "../paths.js";
 import type { Logger } from "../runtime/logger.js";
 import { errorMessage } from "../util/index.js";
 import { AppStateReader } from "./app-state.js";
@@ -27,6 +29,7 @@ import { ProjectService } from "./services/projects.js";
 import { RepositoryService } from "./services/repositories.js";
 import { SessionService } from "./services/session.js";
 import { TreeCache } from "./tree-cache.js";
+import { UiService } from "./services/ui.js";
 
 export interface ServerOptions {
   client: KubeClient;
@@ -49,6 +52,8 @@ export interface ServerOptions {
   repoCacheDir?: string;
   /** argocd-cm installationID's default (the operator's --installation-id). */
   installationID?: string;
+  /** The built Web UI (--staticassets); default dist/ui of the package. */
+  staticAssets?: string;
 }
 
 export interface RunningServer {
@@ -99,6 +104,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new RepositoryService({ cache, client, reader }).register(router);
   new AccountService({ cache, client, auth, enforcer }).register(router);
   router.raw("GET", "/healthz", async (_req, reply) => { await reply.type("text/plain").send("ok"); });
+  new UiService({ dir: o.staticAssets ?? join(packageRoot(), "dist", "ui"), baseHref: o.baseHref, log }).register(router);
 
   const url = await listen(app, { address: o.address, port: o.port, insecure: o.insecure, rootPath: o.rootPath });
   log.info("API server listening", { url });

@@ -1,0 +1,77 @@
+// Headless Chromium for the Web UI tests (test/ui): Debian's `chromium` (installed by
+// `bash hack/dev.sh setup`) driven by puppeteer-core, which downloads nothing. Also builds the UI
+// from the working tree into a private directory, so a test serves exactly the current sources
+// (`hawser server --staticassets DIR`) and test files running side by side do not share a build.
+import { execFile } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** HAWSER_CHROMIUM, else Debian's path. */
+export function chromiumPath(): string {
+  return process.env.HAWSER_CHROMIUM ?? "/usr/bin/chromium";
+}
+
+/** Starts a headless Chromium closed when the test ends. */
+export async function startBrowser(t: TestContext): Promise<Browser> {
+  const executablePath = chromiumPath();
+  if (!existsSync(executablePath)) {
+    throw new Error(`no Chromium at ${executablePath}: install Debian's chromium package (bash hack/dev.sh setup does) or set HAWSER_CHROMIUM`);
+  }
+  const profile = await mkdtemp(join(tmpdir(), "hawser-chromium-"));
+  const browser = await puppeteer.launch({
+    executablePath,
+    headless: true,
+    userDataDir: profile,
+    // Root in CI has no user namespace sandbox; /dev/shm is small in containers.
+    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--window-size=1400,900"],
+    defaultViewport: { width: 1400, height: 900 },
+  });
+  t.after(async () => {
+    await browser.close().catch(() => undefined);
+    await rm(profile, { recursive: true, force: true });
+  });
+  return browser;
+}
+
+/** A page whose console errors and failed requests are kept for assertion messages. */
+export async function newPage(browser: Browser, opts: { incognito?: boolean } = {}): Promise<{ page: Page; log: string[] }> {
+  const context = opts.incognito ? await browser.createBrowserContext() : browser.defaultBrowserContext();
+  const page = await context.newPage();
+  const log: string[] = [];
+  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warn") log.push(`console.${m.type()}: ${m.text()}`); });
+  page.on("pageerror", (e) => log.push(`page error: ${e instanceof Error ? e.message : String(e)}`));
+  page.on("requestfailed", (r) => log.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ""}`));
+  return { page, log };
+}
+
+let built: Promise<string> | undefined;
+
+/** Builds ui/ once per test process into a temporary directory; the path to give --staticassets. */
+export function buildUi(): Promise<string> {
+  built ??= (async () => {
+    const out = await mkdtemp(join(tmpdir(), "hawser-ui-build-"));
+    await new Promise<void>((resolve, reject) => {
+      execFile(process.execPath, [join(root, "node_modules", "vite", "bin", "vite.js"), "build", "--config", "ui/vite.config.ts", "--outDir", out, "--emptyOutDir", "--logLevel", "warn"],
+        { cwd: root, maxBuffer: 16 << 20 }, (err, _stdout, stderr) => (err ? reject(new Error(`building the UI failed: ${stderr || err.message}`)) : resolve()));
+    });
+    process.once("exit", () => rmSync(out, { recursive: true, force: true }));
+    return out;
+  })();
+  return built;
+}
+
+/** Saves a screenshot under test-results/ui/ (git-ignored; CI keeps it as an artifact). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const dir = join(root, "test-results", "ui");
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path: path });
+  return path;
+}

@@ -1,0 +1,160 @@
+// /applications/:namespace/:name (and /applications/:name in the control namespace): the app's
+// status, live from the watch stream: health, sync, the operation (running or last), conditions
+// and the managed resources; Sync (dialog) and Refresh / Hard refresh. The resource tree view
+// comes next. Sync is shown only to users who may sync this app.
+import { useState, type ReactNode } from "react";
+import { Link, useParams } from "react-router";
+import { healthOf, rbacObject, sourceOf, syncOf, type App } from "../apps";
+import { errorText, get, post, query } from "../api";
+import { ago, HealthBadge, PhaseBadge, SyncBadge } from "../components/Status";
+import { useCan, useSession } from "../session";
+import { useAppsWatch } from "../watch";
+
+export function AppDetailsPage(): ReactNode {
+  const params = useParams();
+  const { settings } = useSession();
+  const name = params.name ?? "";
+  const appNamespace = params.namespace || settings?.controllerNamespace || undefined;
+  const { apps, error } = useAppsWatch({ name, ...(params.namespace ? { appNamespace: params.namespace } : {}), fields: false });
+  const app = apps?.find((a) => a.metadata.name === name && (!appNamespace || a.metadata.namespace === appNamespace)) ?? apps?.[0];
+  if (!app) {
+    return (
+      <div className="app-details">
+        <nav className="breadcrumbs"><Link to="/applications">Applications</Link> / {name}</nav>
+        {error ? <p className="error" role="alert">{error}</p> : <p className="muted">Loading {name}…</p>}
+        {apps !== undefined && !error && <p className="empty">Application {name} was not found (or you may not see it).</p>}
+      </div>
+    );
+  }
+  return <AppDetails app={app} error={error} />;
+}
+
+function AppDetails({ app, error }: { app: App; error: string | undefined }): ReactNode {
+  const maySync = useCan("applications", "sync", rbacObject(app));
+  const [dialog, setDialog] = useState(false);
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const name = app.metadata.name;
+  const op = app.status?.operationState;
+  const src = sourceOf(app);
+  const running = app.operation !== undefined || op?.phase === "Running" || op?.phase === "Terminating";
+
+  const refresh = (kind: "normal" | "hard"): void => {
+    setBusy(true);
+    setMessage(undefined);
+    get(`api/v1/applications/${encodeURIComponent(name)}${query({ refresh: kind, appNamespace: app.metadata.namespace })}`)
+      .then(() => setMessage({ text: kind === "hard" ? "Hard refresh done" : "Refresh done", error: false }))
+      .catch((err: unknown) => setMessage({ text: errorText(err), error: true }))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <div className="app-details" data-testid="app-details" data-app={name}>
+      <nav className="breadcrumbs" aria-label="Breadcrumbs"><Link to="/applications">Applications</Link> / <span>{name}</span></nav>
+      <div className="toolbar" role="toolbar" aria-label="Application actions">
+        <h1>{name}</h1>
+        {maySync === true && <button className="primary" onClick={() => setDialog(true)} disabled={running || busy} data-testid="sync-button">Sync</button>}
+        <button onClick={() => refresh("normal")} disabled={busy} data-testid="refresh-button">Refresh</button>
+        <button onClick={() => refresh("hard")} disabled={busy}>Hard refresh</button>
+      </div>
+      {error && <p className="error" role="alert">{error}</p>}
+      {message && <p className={message.error ? "error" : "notice"} role={message.error ? "alert" : "status"}>{message.text}</p>}
+
+      <section className="status-panel" aria-label="Status">
+        <div className="status-box">
+          <h3>App health</h3>
+          <HealthBadge status={healthOf(app)} />
+          {app.status?.health?.message && <p className="muted">{app.status.health.message}</p>}
+        </div>
+        <div className="status-box">
+          <h3>Sync status</h3>
+          <SyncBadge status={syncOf(app)} /> <span className="muted">to {src?.targetRevision || "HEAD"}</span>
+          {app.status?.sync?.revision && <p className="mono">{app.status.sync.revision.slice(0, 7)}</p>}
+        </div>
+        <div className="status-box" data-testid="operation">
+          <h3>{running ? "Operation" : "Last sync"}</h3>
+          {op ? (
+            <>
+              <PhaseBadge phase={op.phase} /> <span className="muted" data-testid="operation-started" data-started={op.startedAt}>{op.startedAt ? `started ${ago(op.startedAt)}` : ""}</span>
+              {op.operation?.initiatedBy && <p className="muted">by {op.operation.initiatedBy.automated ? "automated sync policy" : op.operation.initiatedBy.username}</p>}
+              {op.message && <p className="op-message">{op.message}</p>}
+            </>
+          ) : <p className="muted">never synced</p>}
+        </div>
+      </section>
+
+      <section aria-label="Conditions" className="conditions">
+        <h2>Conditions</h2>
+        {(app.status?.conditions ?? []).length === 0 ? <p className="muted">None</p> : (
+          <ul>{(app.status?.conditions ?? []).map((c, i) => <li key={i} className={/Error|Warning/.test(c.type) ? "condition-bad" : ""}><strong>{c.type}</strong>: {c.message}</li>)}</ul>
+        )}
+      </section>
+
+      <section aria-label="Details" className="details">
+        <h2>Details</h2>
+        <dl className="fields">
+          <dt>Project</dt><dd>{app.spec?.project || "default"}</dd>
+          <dt>Repository</dt><dd>{src?.repoURL}</dd>
+          <dt>Path</dt><dd>{src?.chart ?? src?.path}</dd>
+          <dt>Target revision</dt><dd>{src?.targetRevision || "HEAD"}</dd>
+          <dt>Destination</dt><dd>{app.spec?.destination?.name || app.spec?.destination?.server} / {app.spec?.destination?.namespace}</dd>
+          <dt>Sync policy</dt><dd>{app.spec?.syncPolicy?.automated ? `Automated${app.spec.syncPolicy.automated.prune ? ", prune" : ""}${app.spec.syncPolicy.automated.selfHeal ? ", self-heal" : ""}` : "Manual"}</dd>
+        </dl>
+      </section>
+
+      <section aria-label="Resources" className="resources">
+        <h2>Resources</h2>
+        <table>
+          <thead><tr><th>Kind</th><th>Namespace</th><th>Name</th><th>Sync</th><th>Health</th></tr></thead>
+          <tbody>
+            {(app.status?.resources ?? []).map((r) => (
+              <tr key={`${r.group ?? ""}/${r.kind}/${r.namespace ?? ""}/${r.name}`} data-resource={`${r.kind}/${r.name}`}>
+                <td>{r.kind}</td><td>{r.namespace}</td><td>{r.name}</td>
+                <td><SyncBadge status={r.status} />{r.requiresPruning ? " (prune)" : ""}</td>
+                <td>{r.health ? <HealthBadge status={r.health.status} /> : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      {dialog && <SyncDialog app={app} onClose={(msg) => { setDialog(false); if (msg) setMessage(msg); }} />}
+    </div>
+  );
+}
+
+function SyncDialog({ app, onClose }: { app: App; onClose: (msg?: { text: string; error: boolean }) => void }): ReactNode {
+  const [prune, setPrune] = useState(false);
+  const [dryRun, setDryRun] = useState(false);
+  const [force, setForce] = useState(false);
+  const [outOfSyncOnly, setOutOfSyncOnly] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const submit = (): void => {
+    setBusy(true);
+    post(`api/v1/applications/${encodeURIComponent(app.metadata.name)}/sync`, {
+      appNamespace: app.metadata.namespace,
+      prune, dryRun,
+      ...(force ? { strategy: { apply: { force: true } } } : {}),
+      ...(outOfSyncOnly ? { syncOptions: { items: ["ApplyOutOfSyncOnly=true"] } } : {}),
+    })
+      .then(() => onClose({ text: "Sync started", error: false }))
+      .catch((err: unknown) => { setError(errorText(err)); setBusy(false); });
+  };
+  return (
+    <div className="dialog-backdrop">
+      <div className="dialog" role="dialog" aria-modal="true" aria-label={`Sync ${app.metadata.name}`}>
+        <h2>Synchronize {app.metadata.name}</h2>
+        <label className="check"><input type="checkbox" checked={prune} onChange={(e) => setPrune(e.target.checked)} /> Prune</label>
+        <label className="check"><input type="checkbox" checked={dryRun} onChange={(e) => setDryRun(e.target.checked)} /> Dry run</label>
+        <label className="check"><input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Force</label>
+        <label className="check"><input type="checkbox" checked={outOfSyncOnly} onChange={(e) => setOutOfSyncOnly(e.target.checked)} /> Apply out of sync only</label>
+        {error && <p className="error" role="alert">{error}</p>}
+        <div className="dialog-buttons">
+          <button className="primary" onClick={submit} disabled={busy} data-testid="sync-confirm">Synchronize</button>
+          <button onClick={() => onClose()}>Cancel</button>
+        </div>
+      </div>
+    </div>
+  );
+}
