@@ -126,13 +126,26 @@ test("streams: the messages of one tick leave in one write (corked until the tic
   s.end();
 });
 
+test("streams: open() sends the 200 headers at once; an error after that keeps the 200 and ends with the error object", () => {
+  const nd = recorder();
+  const s = openStream(nd.res, "text/event-stream");
+  s.open();
+  assert.equal(nd.rec.status, 200);
+  assert.equal(nd.rec.headers["Content-Type"], "text/event-stream");
+  assert.ok(nd.rec.flushed, "headers flushed before any event");
+  s.fail(new ApiError(Code.PermissionDenied, "permission denied"));
+  assert.equal(nd.rec.status, 200, "the status was already sent");
+  assert.ok(nd.rec.ended, "the stream ended");
+});
+
 function recorder() {
-  const rec = { status: 0, headers: {} as Record<string, unknown>, chunks: [] as string[], ended: false, listeners: [] as Array<() => void>, corked: 0, uncorks: 0, writtenCorked: 0 };
+  const rec = { status: 0, headers: {} as Record<string, unknown>, chunks: [] as string[], ended: false, listeners: [] as Array<() => void>, corked: 0, uncorks: 0, writtenCorked: 0, flushed: false };
   const res = {
     writeHead(status: number, headers: Record<string, unknown>) { rec.status = status; rec.headers = headers; return res; },
     write(chunk: string) { rec.chunks.push(chunk); if (rec.corked > 0) rec.writtenCorked++; return true; },
     end() { rec.ended = true; },
     cork() { rec.corked++; },
+    flushHeaders() { rec.flushed = true; },
     uncork() { rec.corked--; rec.uncorks++; },
     on(_event: string, fn: () => void) { rec.listeners.push(fn); return res; },
   };

@@ -13,6 +13,11 @@ export interface StreamWriter {
   send(result: unknown): boolean;
   /** Sends one message already serialised as JSON (shared by many streams: serialised once). */
   sendJson(resultJson: string): boolean;
+  /**
+   * Sends the headers now (200), once the request's checks have passed: a client (the UI's
+   * EventSource) then sees the stream open before the first event or keep-alive.
+   */
+  open(): void;
   /** Ends the stream with Argo's error object. */
   fail(err: unknown): void;
   end(): void;
@@ -79,6 +84,11 @@ export function openStream(res: ServerResponse, accept: string | undefined, keep
       start(200);
       write(frameJson(`{"result":${resultJson}}`));
       return !closed;
+    },
+    open(): void {
+      if (closed || started) return;
+      start(200);
+      res.flushHeaders();
     },
     fail(err: unknown): void {
       if (closed) return;

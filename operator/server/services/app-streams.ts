@@ -51,6 +51,7 @@ export class AppStreamService {
       stream.fail(err);
       return undefined;
     }
+    stream.open();
     const key = `${app.metadata.namespace ?? ""}/${app.metadata.name ?? ""}`;
     const controlNs = this.deps.cache.namespace;
     const coalesceMs = this.deps.coalesceMs ?? 100;

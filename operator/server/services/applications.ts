@@ -590,6 +590,7 @@ export class ApplicationService {
     const name = one(query, "name");
     reply.hijack();
     const stream = openStream(reply.raw, raw.headers.accept);
+    stream.open();
     const lastSent = new Map<string, string>();
     const visible = (app: ApplicationObject): boolean => matches(app) && caller.can(RESOURCE, "get", appRbacName(app, this.ns));
     const send = (type: "ADDED" | "MODIFIED" | "DELETED", app: ApplicationObject): void => {

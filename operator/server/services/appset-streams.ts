@@ -129,6 +129,7 @@ export class AppSetStreamService {
     const stream = openStream(reply.raw, raw.headers.accept);
     let matches: (set: AppSetObject) => boolean;
     try { matches = this.matcher(query); } catch (err) { stream.fail(err); return undefined; }
+    stream.open();
     const minVersion = Number(queryValue(query, "resourceVersion") ?? "");
     const fromVersion = Number.isFinite(minVersion) && minVersion > 0;
     const name = queryValue(query, "name");
