@@ -17,6 +17,19 @@ export const OIDC_CONFIG_KEY = "oidc.config";
 export const OIDC_INSECURE_KEY = "oidc.tls.insecure.skip.verify";
 export const PART_OF_LABEL = "app.kubernetes.io/part-of";
 export const DEFAULT_SCOPES = ["openid", "profile", "email", "groups"];
+export const DEX_CONFIG_KEY = "dex.config";
+
+/**
+ * Why dex.config does nothing. Argo runs Dex beside its server and proxies /api/dex to it;
+ * Hawser ships no Dex, and quietly ignoring the key would leave a login button that cannot work.
+ */
+export const DEX_UNSUPPORTED = `argocd-cm ${DEX_CONFIG_KEY}: SSO through Dex is not supported: Hawser runs no Dex server. `
+  + `Configure argocd-cm ${OIDC_CONFIG_KEY} with your identity provider (a Dex you run yourself works as an OIDC issuer)`;
+
+/** Whether argocd-cm sets dex.config (to anything but blank). */
+export function dexConfigured(cm: Record<string, string> | undefined): boolean {
+  return (cm?.[DEX_CONFIG_KEY] ?? "").trim() !== "";
+}
 
 /** An entry of requestedIDTokenClaims (the `claims` request parameter's id_token member). */
 export interface IdTokenClaimRequest {

@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
 import { SEED_USERS, selfSignedCertificate, startOidcProvider, type TestOidcProvider } from "../../../../test/support/oidc-provider.js";
 import { ApiError, Code } from "../../http/errors.js";
+import { DEX_UNSUPPORTED } from "./config.js";
 import { isValidReturnUrl, SsoClient, ssoGroups, ssoRevocationId, ssoSubject, ssoUsername, STATE_COOKIE } from "./sso.js";
 import { MapState } from "./testdata/state.js";
 
@@ -409,6 +410,26 @@ describe("settings", () => {
     assert.equal(withLogout.logoutUrl("h.p.s", `${URL_BASE}/`),
       "https://idp.example.com/logout?id_token_hint=h.p.s&post_logout_redirect_uri=https%3A%2F%2Fhawser.example.com%2F");
     assert.equal(new SsoClient({ state: world() }).logoutUrl("h.p.s", URL_BASE), undefined);
+  });
+
+  test("dex.config alone: no SSO; login says Dex is not supported and what to set, status() warns, settingsView is empty", async () => {
+    const state = new MapState();
+    state.setSecret("argocd-secret", { "server.secretkey": "c2VydmVyLXNlY3JldGtleS1mb3ItdGVzdHMtMDAwMA==" });
+    state.configMaps.set("argocd-cm", { url: URL_BASE, "dex.config": stringify({ connectors: [{ type: "github", id: "github", name: "GitHub" }] }) });
+    const sso = new SsoClient({ state });
+    const err = await refusal(sso.loginRedirect(undefined, URL_BASE));
+    assert.equal(err.code, Code.FailedPrecondition);
+    assert.equal(err.message, DEX_UNSUPPORTED);
+    assert.match(err.message, /^argocd-cm dex\.config: SSO through Dex is not supported: .*argocd-cm oidc\.config/, "names the key and the alternative");
+    assert.deepEqual(sso.status(), { configured: false, warnings: [DEX_UNSUPPORTED] });
+    assert.equal(sso.settingsView(), undefined, "no SSO in the settings (and no dexConfig)");
+    // With oidc.config beside it, OIDC works and dex.config is still reported as doing nothing.
+    const both = world();
+    both.setCm({ "dex.config": "connectors: []" });
+    const withOidc = new SsoClient({ state: both });
+    assert.equal(withOidc.status().configured, true);
+    assert.deepEqual(withOidc.status().warnings, [DEX_UNSUPPORTED]);
+    assert.ok(withOidc.settingsView()?.issuer, "oidc.config is served");
   });
 
   test("claim helpers follow §2.6", () => {

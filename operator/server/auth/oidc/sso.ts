@@ -12,7 +12,7 @@ import { errorMessage } from "../../../util/index.js";
 import { ApiError, Code, invalidArgument, unauthenticated } from "../../http/errors.js";
 import { subjectOf, type Claims, type IdTokenVerifier, type ServerState } from "../../types.js";
 import {
-  ARGOCD_CM, ARGOCD_SECRET, parseSsoSettings, SsoConfigError, type IdTokenClaimRequest, type ParsedSsoSettings,
+  ARGOCD_CM, ARGOCD_SECRET, dexConfigured, DEX_UNSUPPORTED, parseSsoSettings, SsoConfigError, type IdTokenClaimRequest, type ParsedSsoSettings,
   type SsoSettings,
 } from "./config.js";
 
@@ -110,11 +110,12 @@ export class SsoClient implements IdTokenVerifier {
 
   /** The current settings, their warnings and any error, for the server to log when they change. */
   status(): SsoStatus {
+    const dex = dexConfigured(this.#state.configMap(ARGOCD_CM)) ? [DEX_UNSUPPORTED] : [];
     try {
       const parsed = this.#parse();
-      return { configured: parsed.settings !== undefined, warnings: parsed.warnings };
+      return { configured: parsed.settings !== undefined, warnings: [...dex, ...parsed.warnings] };
     } catch (err) {
-      return { configured: true, warnings: [], error: errorMessage(err) };
+      return { configured: true, warnings: dex, error: errorMessage(err) };
     }
   }
 
@@ -280,7 +281,10 @@ export class SsoClient implements IdTokenVerifier {
       if (err instanceof SsoConfigError) throw new ApiError(Code.FailedPrecondition, `SSO is misconfigured: ${err.message}`);
       throw err;
     }
-    if (!parsed.settings) throw new ApiError(Code.FailedPrecondition, "SSO is not configured (argocd-cm oidc.config)");
+    if (!parsed.settings) {
+      if (dexConfigured(this.#state.configMap(ARGOCD_CM))) throw new ApiError(Code.FailedPrecondition, DEX_UNSUPPORTED);
+      throw new ApiError(Code.FailedPrecondition, "SSO is not configured (argocd-cm oidc.config)");
+    }
     return parsed.settings;
   }
 
