@@ -90,6 +90,14 @@ export class TokenAuthenticator implements Authenticator {
     // A logged-out SSO token is refused like ours (its id: jti, else uti, else at_hash).
     const id = [claims.jti, claims.uti, claims.at_hash].find((v): v is string => typeof v === "string" && v !== "");
     if (id && this.deps.revocations.isRevoked(id, Math.floor(this.now() / 1000))) throw new TokenError("token is revoked, please re-login");
-    return { claims };
+    // Near its expiry the IdP's refresh token buys a new ID token, returned like a renewed login
+    // token so the HTTP layer sets it as the cookie.
+    let renewed: { token: string; claims: Claims } | undefined;
+    try {
+      renewed = await verifier.refresh?.(raw, claims);
+    } catch (err) {
+      throw new TokenError(err instanceof Error ? err.message : "ID token could not be refreshed");
+    }
+    return renewed ? { claims: renewed.claims, renewedToken: renewed.token } : { claims };
   }
 }
