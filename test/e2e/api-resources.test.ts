@@ -128,7 +128,7 @@ test("API server: create, patch, managed-resources, manifests, resource tree, ma
   const liveDeploy = await api("GET", `/api/v1/applications/web/resource?namespace=${dest}&resourceName=web&group=apps&version=v1&kind=Deployment`);
   assert.equal(liveDeploy.status, 200, show(liveDeploy));
   assert.ok(!liveDeploy.text.includes("deploy-key-do-not-leak") && liveDeploy.text.includes("web-team"), `the live Deployment's sensitive annotation is masked: ${show(liveDeploy)}`);
-  const patchedDeploy = await api("POST", `/api/v1/applications/web/resource?namespace=${dest}&resourceName=web&group=apps&version=v1&kind=Deployment&patchType=application/merge-patch+json`,
+  const patchedDeploy = await api("POST", `/api/v1/applications/web/resource?namespace=${dest}&resourceName=web&group=apps&version=v1&kind=Deployment&patchType=${encodeURIComponent("application/merge-patch+json")}`,
     JSON.stringify({ metadata: { labels: { patched: "yes" } } }));
   assert.equal(patchedDeploy.status, 200, show(patchedDeploy));
   assert.ok(!patchedDeploy.text.includes("deploy-key-do-not-leak"), "the patch answer masks it too");
