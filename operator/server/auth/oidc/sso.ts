@@ -280,9 +280,10 @@ export class SsoClient implements IdTokenVerifier {
     const key = digest(rawIdToken);
     const session = this.#sessions.get(key);
     if (!session?.refreshToken) return undefined;
-    const provider = await this.#providerFor(settings);
+    let provider: Provider;
     let tokens: client.TokenEndpointResponse;
     try {
+      provider = await this.#providerFor(settings);
       tokens = await client.refreshTokenGrant(provider.configuration, session.refreshToken);
     } catch {
       // An IdP that no longer honours the refresh token ends the session at the ID token's expiry.
@@ -291,9 +292,14 @@ export class SsoClient implements IdTokenVerifier {
     }
     const token = tokens.id_token;
     if (!token) return undefined;
-    const fresh = await this.#verifyWith(provider, settings, token);
+    let fresh: Claims;
+    try {
+      fresh = await this.#verifyWith(provider, settings, token);
+    } catch {
+      return undefined; // not a token to hand out; the current one stays valid until it expires
+    }
     // A refreshed ID token must be the same user's (OpenID Connect Core §12.2).
-    if (fresh.sub !== claims.sub || fresh.iss !== claims.iss) throw unauthenticated("invalid session: the refreshed ID token is for another subject");
+    if (fresh.sub !== claims.sub || fresh.iss !== claims.iss) return undefined;
     // The old token keeps its access token (requests already on their way still carry it) but
     // gives its refresh token to the new one. Set first: within the same second the IdP may sign
     // the very same token again, and then the new entry is the one that stays.
