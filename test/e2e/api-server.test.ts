@@ -221,6 +221,9 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
   const rawSso = sessionCookie.split("; ").find((c) => c.startsWith("argocd.token="))!.slice("argocd.token=".length);
   assert.equal(out.headers.get("location"), `${idp.issuer}/session/end?id_token_hint=${rawSso}&post_logout_redirect_uri=${encodeURIComponent(base)}`, "the IdP logout URL, token from the cookie");
   assert.match(out.headers.getSetCookie().join(" | "), /argocd\.token=;/, "the cookie is cleared");
+  const replayed = await call("GET", "/api/v1/applications", { cookie: sessionCookie });
+  assert.equal(replayed.status, 401, `the logged-out ID token (no jti) is refused if replayed: ${show(replayed)}`);
+  assert.match((replayed.body as { message: string }).message, /revoked/, show(replayed));
 
   // ---- DELETE /api/v1/session revokes the caller's token ----
   assert.equal((await call("GET", "/api/v1/applications/fe-web", { token: readerToken })).status, 200, "the reader's token works before");

@@ -5,7 +5,7 @@ import { decodeJwt } from "jose";
 import { ApiError } from "../http/errors.js";
 import { mapState } from "./testdata/state.js";
 import {
-  INVALID_LOGIN, LoginRateLimiter, rateLimitSettingsFromEnv, SessionManager, sourceKey, type RateLimitSettings, type RevocationList,
+  INVALID_LOGIN, LoginRateLimiter, rateLimitSettingsFromEnv, revocationIdOf, SessionManager, sourceKey, type RateLimitSettings, type RevocationList,
 } from "./session.js";
 
 const SECRET = "dGVzdC1zaWduaW5nLWtleQ==";
@@ -146,6 +146,10 @@ test("logout revokes the token's id until its expiry, and the revoked token is r
   await assert.rejects(sessions.verify(token), /revoked/);
   await sessions.logout({ iss: "https://idp", sub: "x", at_hash: "abc", exp: 5 });
   assert.ok(revoked.has("abc"), "an SSO token without jti is revoked by at_hash");
+  await sessions.logout({ iss: "https://idp", sub: "y", exp: 5 }, "h.p.s");
+  assert.ok(revoked.has(revocationIdOf({ iss: "https://idp" }, "h.p.s")!), "an SSO token with no id at all is revoked by its digest");
+  assert.match(revocationIdOf({ iss: "https://idp" }, "h.p.s") ?? "", /^sha256:[0-9a-f]{64}$/);
+  assert.equal(revocationIdOf({ iss: "argocd", sub: "alice" }, "h.p.s"), undefined, "our own tokens always carry a jti; none is made up");
 });
 
 test("login outcomes are counted for argocd_login_request_total", async () => {

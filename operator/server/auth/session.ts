@@ -15,7 +15,7 @@ import type { Logger } from "../../runtime/logger.js";
 import { ApiError, Code, invalidArgument, unauthenticated } from "../http/errors.js";
 import type { Claims, ServerState } from "../types.js";
 import { ADMIN, ARGOCD_CM, ARGOCD_SECRET, getAccount, serverSecretKey, sessionDurationSeconds } from "./accounts.js";
-import { issueToken, verifyArgoToken } from "./tokens.js";
+import { ARGOCD_ISSUER, issueToken, verifyArgoToken } from "./tokens.js";
 
 export const INVALID_LOGIN = "Invalid username or password";
 export const BLANK_PASSWORD = "Blank passwords are not allowed";
@@ -278,6 +278,13 @@ export class RevokedTokens implements RevocationList {
   }
 }
 
+/** The id a token is revoked by: jti, else uti, else at_hash, else (SSO only) the raw token's digest. */
+export function revocationIdOf(claims: Claims, raw: string | undefined): string | undefined {
+  const id = [claims.jti, claims.uti, claims.at_hash].find((v): v is string => typeof v === "string" && v !== "");
+  if (id) return id;
+  return raw && claims.iss !== ARGOCD_ISSUER ? `sha256:${createHash("sha256").update(raw).digest("hex")}` : undefined;
+}
+
 function expiryOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -396,11 +403,12 @@ export class SessionManager {
 
   /**
    * `GET /auth/logout`: revokes the caller's token id until it expires (SSO tokens use `jti`,
-   * else `uti`, else `at_hash`, as Argo). Claims without any id revoke nothing.
+   * else `uti`, else `at_hash`, as Argo). An SSO token with none of them (common for ID tokens
+   * from the code flow) is revoked by the digest of `raw` itself, where Argo revokes nothing.
    */
-  async logout(claims: Claims | undefined): Promise<void> {
+  async logout(claims: Claims | undefined, raw?: string): Promise<void> {
     if (!claims) return;
-    const id = [claims.jti, claims.uti, claims.at_hash].find((v): v is string => typeof v === "string" && v !== "");
+    const id = revocationIdOf(claims, raw);
     if (!id) return;
     await this.deps.revocations.revoke(id, typeof claims.exp === "number" ? claims.exp : undefined, Math.floor(this.now() / 1000));
   }

@@ -100,7 +100,7 @@ export class SessionService {
    * argocd.token cookie) and clears the cookie, as Argo's session Delete does.
    */
   private async deleteSession({ caller, raw, reply }: ApiRequest): Promise<unknown> {
-    await this.deps.auth.sessions.logout(caller.claims);
+    await this.deps.auth.sessions.logout(caller.claims, rawTokenOf(raw.headers, this.deps.auth.maxCookieParts));
     const cookies = parseCookieHeader(raw.headers.cookie);
     void reply.header("Set-Cookie", clearTokenCookies(Math.max(1, tokenCookieCount(cookies)), this.cookieOptions()));
     return {};
@@ -114,10 +114,10 @@ export class SessionService {
     try {
       const request = { headers: req.headers, remoteAddress: req.socket.remoteAddress };
       const auth = await this.deps.auth.authenticator.authenticate(request, { optional: true });
-      await this.deps.auth.sessions.logout(auth.claims);
+      // The browser logs out with its cookie, the CLI with its header: either carries the token.
+      const raw = rawTokenOf(req.headers, this.deps.auth.maxCookieParts);
+      await this.deps.auth.sessions.logout(auth.claims, raw);
       if (auth.claims && auth.claims.iss !== "argocd") {
-        // The browser logs out with its cookie, the CLI with its header: either carries the SSO token.
-        const raw = tokenOf(request, this.deps.auth.maxCookieParts);
         const idp = raw ? this.deps.sso.logoutUrl(raw, target) : undefined;
         if (idp) target = idp;
       }
@@ -159,3 +159,11 @@ export class SessionService {
   }
 }
 
+/** The request's token (header or cookie), or undefined when it has none or a malformed cookie. */
+function rawTokenOf(headers: Record<string, string | string[] | undefined>, maxCookieParts: number): string | undefined {
+  try {
+    return tokenOf({ headers }, maxCookieParts);
+  } catch {
+    return undefined;
+  }
+}
