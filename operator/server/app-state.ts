@@ -11,12 +11,12 @@ import type { Manifest } from "../../plugins/types.js";
 import { LABEL_SECRET_TYPE } from "../api/annotations.js";
 import { DEFAULT_PROJECT, type AppProject } from "../api/index.js";
 import { globalProjectsFor, withGlobalProjects } from "../engine/global-projects.js";
-import { ListedLiveView } from "../appstate/live.js";
-import { compareApp, renderTarget } from "../appstate/pipeline.js";
+import { appDestination, DestinationError, evaluateAppState, listedLiveView, registeredClusters } from "../appstate/one-shot.js";
+import { compareApp } from "../appstate/pipeline.js";
 import { parseAppStateSettings, type AppStateSettings } from "../appstate/settings.js";
 import type { ApplicationObject as PipelineApp } from "../appstate/types.js";
 import type { CompareResult } from "../appstate/compare.js";
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../cluster/clusters.js";
+import { IN_CLUSTER_SERVER, kubeConfigForCluster, type ClusterEntry } from "../cluster/clusters.js";
 import { missingProjectMessage } from "../engine/sync/validate.js";
 import { SecretCredentialStore } from "../git/credentials.js";
 import { RepoCache } from "../git/repo-cache.js";
@@ -80,7 +80,6 @@ export class AppStateReader {
     return this.settingsMemo.settings;
   }
 
-  /** The app's destination as the controller resolves it: cluster Secrets, plus in-cluster. */
   /** The global projects (argocd-cm globalProjects) that lend their fields to this project, in order. */
   globalProjectsOf(project: AppProject): AppProject[] {
     const argo = this.settings().argo;
@@ -96,20 +95,19 @@ export class AppStateReader {
 
   /** The registered clusters as the controller sees them: cluster Secrets, plus in-cluster unless turned off. */
   clusterEntries(): ClusterEntry[] {
-    const entries: ClusterEntry[] = [];
-    for (const s of this.opts.cache.secretsOfType("cluster")) {
-      const e = parseClusterSecret(s);
-      if (!("error" in e)) entries.push(e);
-    }
     const inClusterEnabled = this.opts.cache.configMap("argocd-cm")?.["cluster.inClusterEnabled"] !== "false";
-    if (inClusterEnabled && !entries.some((c) => c.server === IN_CLUSTER_SERVER)) entries.unshift({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {} });
-    return entries;
+    return registeredClusters(this.opts.cache.secretsOfType("cluster"), { inClusterEnabled });
   }
 
   destination(app: ApplicationObject): { cluster: ClusterEntry; client: KubeClient } {
-    const r = resolveDestination(app.spec.destination, this.clusterEntries());
-    if (!r.ok) throw failedPrecondition(`application ${app.metadata.name ?? ""}: spec.destination: ${r.message}`);
-    return { cluster: r.cluster, client: this.clientFor(r.cluster) };
+    let cluster: ClusterEntry;
+    try {
+      cluster = appDestination(app as unknown as PipelineApp, this.clusterEntries());
+    } catch (err) {
+      if (err instanceof DestinationError) throw failedPrecondition(err.message);
+      throw err;
+    }
+    return { cluster, client: this.clientFor(cluster) };
   }
 
   /** A connection to a registered cluster: the server's own for in-cluster, one kept per server otherwise. */
@@ -126,12 +124,12 @@ export class AppStateReader {
 
   /** Renders and compares the app now (revision: another commit of its single source; revisions: one per source). */
   async state(app: ApplicationObject, opts: { revision?: string; revisions?: string[]; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
-    const { settings, project, cluster, client, view, pipelineApp } = this.pipelineInputs(app);
-    const rendered = await renderTarget(pipelineApp, view, { repos: this.repos, settings, cache: this.renderCache, log: this.opts.log }, {
-      ...(opts.revisions ? { revisions: opts.revisions } : opts.revision ? { revisions: [opts.revision] } : {}), ...(opts.refresh ? { refresh: opts.refresh } : {}),
-    });
-    const compared = await compareApp(pipelineApp, rendered.manifests, view, {
-      controllerNamespace: this.opts.cache.namespace, settings, project: project.spec, clientAs: (user) => this.clientAs(client, user),
+    const { settings, project, cluster, client } = this.pipelineInputs(app);
+    const { rendered, compared } = await evaluateAppState({
+      app: app as unknown as PipelineApp, cluster, client, settings,
+      render: { repos: this.repos, cache: this.renderCache, log: this.opts.log },
+      renderOptions: { ...(opts.revisions ? { revisions: opts.revisions } : opts.revision ? { revisions: [opts.revision] } : {}), ...(opts.refresh ? { refresh: opts.refresh } : {}) },
+      compare: { controllerNamespace: this.opts.cache.namespace, project: project.spec, clientAs: (user) => this.clientAs(client, user) },
     });
     return { cluster, client, rendered, compared };
   }
@@ -143,25 +141,25 @@ export class AppStateReader {
    * controller's do; when none matches it fails closed (ServerSideDiffImpersonationError).
    */
   async serverSideDiff(app: ApplicationObject, targets?: Manifest[]): Promise<CompareResult> {
-    const { settings, project, client, view, pipelineApp } = this.pipelineInputs(app);
-    const manifests = targets ?? (await renderTarget(pipelineApp, view, { repos: this.repos, settings, cache: this.renderCache, log: this.opts.log })).manifests;
-    return compareApp(pipelineApp, manifests, view, {
-      controllerNamespace: this.opts.cache.namespace, settings, project: project.spec, forceServerSideDiff: true, clientAs: (user) => this.clientAs(client, user),
-    });
+    const { settings, project, cluster, client } = this.pipelineInputs(app);
+    const pipelineApp = app as unknown as PipelineApp;
+    const compare = { controllerNamespace: this.opts.cache.namespace, project: project.spec, forceServerSideDiff: true, clientAs: (user: string) => this.clientAs(client, user) };
+    if (!targets) {
+      const { compared } = await evaluateAppState({ app: pipelineApp, cluster, client, settings, render: { repos: this.repos, cache: this.renderCache, log: this.opts.log }, compare });
+      return compared;
+    }
+    return compareApp(pipelineApp, targets, listedLiveView(cluster, client, settings), { ...compare, settings });
   }
 
-  /** What the pipeline needs for the app: settings, its project (required), destination and a listing live view. */
-  private pipelineInputs(app: ApplicationObject): { settings: AppStateSettings; project: AppProject; cluster: ClusterEntry; client: KubeClient; view: ListedLiveView; pipelineApp: PipelineApp } {
+  /** What the pipeline needs for the app: settings, its project (required) and destination. */
+  private pipelineInputs(app: ApplicationObject): { settings: AppStateSettings; project: AppProject; cluster: ClusterEntry; client: KubeClient } {
     const settings = this.settings();
     const projectName = app.spec.project || DEFAULT_PROJECT;
     const project = this.effectiveProject(projectName);
     // Fail closed as the controller does: without the project no live object is the app's.
     if (!project) throw failedPrecondition(`application ${app.metadata.name ?? ""}: ${missingProjectMessage(projectName)}`);
     const { cluster, client } = this.destination(app);
-    const view = new ListedLiveView({ server: cluster.server, name: cluster.name }, client, {
-      method: settings.argo.trackingMethod, labelKey: settings.argo.instanceLabelKey, ...(settings.argo.installationID ? { installationID: settings.argo.installationID } : {}),
-    });
-    return { settings, project, cluster, client, view, pipelineApp: app as unknown as PipelineApp };
+    return { settings, project, cluster, client };
   }
 
   /** The destination's client acting as `user` (sync impersonation), one kept per client and user. */

@@ -12,6 +12,7 @@ import { errorMessage } from "../util/index.js";
 import { AppStateReader } from "./app-state.js";
 import { createServerAuth } from "./auth/index.js";
 import { bootstrapSecrets } from "./auth/bootstrap.js";
+import { reportSsoSettings } from "./auth/oidc/report.js";
 import { SsoClient } from "./auth/oidc/sso.js";
 import { ServerCache } from "./cache.js";
 import { createApi, listen } from "./http/api.js";
@@ -24,6 +25,7 @@ import { ApplicationService } from "./services/applications.js";
 import { ApplicationSetService } from "./services/applicationsets.js";
 import { AppSetStreamService } from "./services/appset-streams.js";
 import { ClusterService } from "./services/clusters.js";
+import { registerDexRefusal } from "./services/dex.js";
 import { MetaService } from "./services/meta.js";
 import { ProjectService } from "./services/projects.js";
 import { RepositoryService } from "./services/repositories.js";
@@ -71,6 +73,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
   const sso = new SsoClient({ state: cache, basehref: o.baseHref, insecure: o.insecure });
   const auth = createServerAuth({ client, namespace, state: cache, idTokens: sso, log });
+  reportSsoSettings(sso, log, cache);
   const enforcer = new ServerEnforcer(cache, namespace);
   const refreshRbac = (): void => {
     enforcer.refresh().then((r) => {
@@ -103,6 +106,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new ClusterService({ cache, client, reader }).register(router);
   new RepositoryService({ cache, client, reader }).register(router);
   new AccountService({ cache, client, auth, enforcer }).register(router);
+  registerDexRefusal(router);
   router.raw("GET", "/healthz", async (_req, reply) => { await reply.type("text/plain").send("ok"); });
   new UiService({ dir: o.staticAssets ?? join(packageRoot(), "dist", "ui"), baseHref: o.baseHref, log }).register(router);
 

@@ -80,4 +80,6 @@ export interface ServerState {
 /** Verifies an SSO ID token (an `iss` other than "argocd") and returns its claims; throws when invalid. */
 export interface IdTokenVerifier {
   verify(rawIdToken: string): Promise<Claims>;
+  /** A fresh ID token for a verified one close to expiry (refreshTokenThreshold), or undefined. */
+  refresh?(rawIdToken: string, claims: Claims): Promise<{ token: string; claims: Claims } | undefined>;
 }

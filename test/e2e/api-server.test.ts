@@ -28,7 +28,11 @@ interface Res { status: number; body: unknown; text: string; headers: Headers }
 test("API server: local and SSO sessions, RBAC on every route and the stream, project role tokens", async (t) => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const idp = await startOidcProvider({ clients: [{ clientId: "hawser", clientSecret: "hawser-oidc-secret-0123456789", redirectUris: [`${base}/auth/callback`] }], users: SEED_USERS, requirePkce: true });
+  // Alice's ID token names no team; only the UserInfo endpoint says backend-developers, so her
+  // access below proves the server asked it (enableUserInfoGroups).
+  const users = structuredClone(SEED_USERS);
+  users.alice = { ...users.alice!, groups: ["no-team"], userInfoGroups: ["backend-developers"] };
+  const idp = await startOidcProvider({ clients: [{ clientId: "hawser", clientSecret: "hawser-oidc-secret-0123456789", redirectUris: [`${base}/auth/callback`] }], users, requirePkce: true, refreshTokens: true });
   t.after(() => idp.close());
   const w = await createWorld(t, {
     name: "api",
@@ -36,7 +40,13 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
     argocdCm: {
       url: base,
       "accounts.reader": "login",
-      "oidc.config": stringify({ name: "Test IdP", issuer: idp.issuer, clientID: "hawser", clientSecret: "$oidc.hawser.clientSecret", enablePKCEAuthentication: true }),
+      "oidc.config": stringify({
+        name: "Test IdP", issuer: idp.issuer, clientID: "hawser", clientSecret: "$oidc.hawser.clientSecret", enablePKCEAuthentication: true,
+        enableUserInfoGroups: true, userInfoPath: "/me",
+        // The provider's ID tokens live 1h: with 2h every one is due for a refresh at once.
+        refreshTokenThreshold: "2h",
+        logoutURL: `${idp.issuer}/session/end?id_token_hint={{token}}&post_logout_redirect_uri={{logoutRedirectURL}}`,
+      }),
     },
   });
   const { client, ns } = w;
@@ -60,7 +70,8 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
   await client.create(w.application("be-api", { repo: "app", path: ".", dest: beDest, project: "backend-team", syncPolicy: syncOpts }));
   await client.create(w.application("fe-web", { repo: "app", path: ".", dest: feDest, project: "frontend", syncPolicy: syncOpts }));
 
-  const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns, args: ["--port", String(port)] });
+  // A low per-source limit, so the spraying at the end locks this test's address quickly.
+  const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns, args: ["--port", String(port)], env: { HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT: "6" } });
   t.after(() => server.stop("SIGKILL"));
   assert.equal(await server.url(), base);
   // The client secret lives in argocd-secret, referenced as $oidc.hawser.clientSecret.
@@ -176,7 +187,12 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
   assert.match(sessionCookie, /argocd\.token=/, "the ID token is the session cookie");
   const me = await call("GET", "/api/v1/session/userinfo", { cookie: sessionCookie });
   assert.equal((me.body as { username: string }).username, "alice@example.com", show(me));
-  assert.deepEqual((me.body as { groups: string[] }).groups, ["backend-developers"], show(me));
+  assert.deepEqual((me.body as { groups: string[] }).groups, ["backend-developers"], `groups from UserInfo, not the ID token's no-team: ${show(me)}`);
+  // refreshTokenThreshold: the call renewed the session through the IdP's refresh token.
+  const renewedCookie = me.headers.getSetCookie().map((c) => c.split(";")[0]!).filter((c) => c.startsWith("argocd.token")).join("; ");
+  assert.match(renewedCookie, /^argocd\.token=[\w-]+\.[\w-]+\.[\w-]+/, `a renewed ID token is set as the cookie: ${me.headers.getSetCookie().join(" | ")}`);
+  const meRenewed = await call("GET", "/api/v1/session/userinfo", { cookie: renewedCookie });
+  assert.deepEqual((meRenewed.body as { groups: string[] }).groups, ["backend-developers"], `the renewed token works, with UserInfo groups: ${show(meRenewed)}`);
   const aliceList = await call("GET", "/api/v1/applications", { cookie: sessionCookie });
   assert.deepEqual((aliceList.body as { items: Application[] }).items.map((a) => a.metadata.name), ["be-api"], `alice sees backend-team apps only: ${show(aliceList)}`);
   assert.equal((await call("GET", "/api/v1/applications/fe-web", { cookie: sessionCookie })).status, 403, "alice may not see fe-web");
@@ -198,4 +214,39 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
   await r2.cancel();
   assert.match(seen, /"be-api"/, "alice's stream shows her app");
   assert.doesNotMatch(seen, /"fe-web"/, "alice's stream never shows fe-web");
+
+  // ---- logout with the cookie only: the IdP's logout URL gets the token from the cookie ----
+  const out = await call("GET", "/auth/logout", { cookie: sessionCookie });
+  assert.equal(out.status, 303, show(out));
+  const rawSso = sessionCookie.split("; ").find((c) => c.startsWith("argocd.token="))!.slice("argocd.token=".length);
+  assert.equal(out.headers.get("location"), `${idp.issuer}/session/end?id_token_hint=${rawSso}&post_logout_redirect_uri=${encodeURIComponent(base)}`, "the IdP logout URL, token from the cookie");
+  assert.match(out.headers.getSetCookie().join(" | "), /argocd\.token=;/, "the cookie is cleared");
+  const replayed = await call("GET", "/api/v1/applications", { cookie: sessionCookie });
+  assert.equal(replayed.status, 401, `the logged-out ID token (no jti) is refused if replayed: ${show(replayed)}`);
+  assert.match((replayed.body as { message: string }).message, /revoked/, show(replayed));
+
+  // ---- DELETE /api/v1/session revokes the caller's token ----
+  assert.equal((await call("GET", "/api/v1/applications/fe-web", { token: readerToken })).status, 200, "the reader's token works before");
+  const delSession = await call("DELETE", "/api/v1/session", { token: readerToken });
+  assert.equal(delSession.status, 200, show(delSession));
+  const afterDelete = await call("GET", "/api/v1/applications/fe-web", { token: readerToken });
+  assert.equal(afterDelete.status, 401, show(afterDelete));
+  assert.match((afterDelete.body as { message: string }).message, /revoked/, show(afterDelete));
+
+  // ---- password spraying from one source: a few guesses at many names lock the source ----
+  // One failure so far (admin's wrong password); five more reach the limit of six, each at a
+  // different name (none near the per-user limit of five) and with a made-up X-Forwarded-For,
+  // which the server must not take as the source.
+  for (const [i, name] of ["admin", "reader", "ghost", "root", "ops"].entries()) {
+    const res = await fetch(`${base}/api/v1/session`, {
+      method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": `203.0.113.${i + 1}` },
+      body: JSON.stringify({ username: name, password: `spray-${i}` }),
+    });
+    assert.equal(res.status, 401, `guess ${i} is refused`);
+  }
+  const lockedOut = await call("POST", "/api/v1/session", { body: { username: "admin", password: adminPassword } });
+  assert.equal(lockedOut.status, 401, `the right password is refused while the source is locked: ${show(lockedOut)}`);
+  assert.equal((lockedOut.body as { message: string }).message, "Invalid username or password", "and says no more than a wrong one");
+  await server.waitForLog((l) => l.msg === "login refused: source address is locked out after repeated failures", 10_000);
+  assert.equal((await call("GET", "/api/v1/applications/be-api", { token: admin })).status, 200, "sessions already open are not affected");
 });

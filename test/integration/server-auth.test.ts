@@ -64,7 +64,7 @@ test("server auth on a real control plane: bootstrap, login, lock-out, password 
   await eventually(() => assert.ok(state.secret("argocd-secret")?.["server.secretkey"], "the cache has the key"), { timeoutMs: 20_000 });
 
   const revocations = new RevokedTokens(client, ns, state);
-  const limiter = new LoginRateLimiter({ maxFailCount: 3, windowSeconds: 300, maxCacheSize: 100, maxConcurrentLogins: 10 });
+  const limiter = new LoginRateLimiter({ maxFailCount: 3, sourceMaxFailCount: 12, windowSeconds: 300, maxCacheSize: 100, maxConcurrentLogins: 10 });
   // The 500–1000 ms padding is unit-tested; here it would only slow the test down.
   const sessions = new SessionManager({ state, revocations, limiter, maxConcurrentLogins: 10, log: logger, sleep: () => Promise.resolve() });
   const auth = new TokenAuthenticator({ state, sessions, revocations, log: logger });

@@ -20,6 +20,8 @@ export interface TestUser {
   email?: string;
   name?: string;
   groups: string[];
+  /** Groups the UserInfo endpoint answers with, when they should differ from the ID token's. */
+  userInfoGroups?: string[];
 }
 
 export interface TestClient {
@@ -34,6 +36,8 @@ export interface TestOidcProviderOptions {
   users: Record<string, TestUser>;
   /** Make the provider refuse authorization requests without PKCE (so a passing flow proves it was sent). */
   requirePkce?: boolean;
+  /** Issue refresh tokens with every code exchange (the clients may then use the refresh_token grant). */
+  refreshTokens?: boolean;
   /** Serve https with this certificate (see selfSignedCertificate); the issuer is then https://127.0.0.1:<port>. */
   tls?: { cert: string; key: string };
 }
@@ -75,7 +79,7 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
       client_id: c.clientId,
       ...(c.clientSecret ? { client_secret: c.clientSecret } : { token_endpoint_auth_method: "none" }),
       redirect_uris: c.redirectUris,
-      grant_types: ["authorization_code"],
+      grant_types: options.refreshTokens ? ["authorization_code", "refresh_token"] : ["authorization_code"],
       response_types: ["code"],
     })),
     jwks: { keys: [signingKey] },
@@ -90,12 +94,17 @@ export async function startOidcProvider(options: TestOidcProviderOptions): Promi
     },
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 3600, IdToken: 3600 },
     pkce: { required: () => options.requirePkce ?? false },
+    ...(options.refreshTokens ? { issueRefreshToken: () => true } : {}),
     findAccount: (_ctx: unknown, id: string) => {
       const user = options.users[id];
       if (!user) return undefined;
       return {
         accountId: id,
-        claims: () => ({ sub: id, email: user.email, email_verified: user.email !== undefined, name: user.name, groups: user.groups }),
+        // Read at each call, so a test may change a user's groups while sessions are open.
+        claims: (use: string) => ({
+          sub: id, email: user.email, email_verified: user.email !== undefined, name: user.name,
+          groups: use === "userinfo" && user.userInfoGroups ? user.userInfoGroups : user.groups,
+        }),
       };
     },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },

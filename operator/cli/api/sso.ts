@@ -36,7 +36,11 @@ function defaultOpen(url: string): void {
 export async function ssoLogin(api: ApiClient, opts: SsoOptions): Promise<string> {
   const settings = await api.request<{ oidcConfig?: OidcSettings; url?: string }>("GET", "/api/v1/settings");
   const cfg = settings.oidcConfig;
-  if (!cfg?.issuer) throw new Error("the server has no SSO configured (settings.oidcConfig is empty: argocd-cm oidc.config)");
+  if (!cfg?.issuer) {
+    // Argo's CLI would fall back to the server's Dex; a Hawser server has none, so say so.
+    throw new Error("the server has no SSO configured (settings.oidcConfig is empty: set argocd-cm oidc.config; "
+      + "argocd-cm dex.config is not supported, Hawser runs no Dex)");
+  }
   const clientId = cfg.cliClientID || cfg.clientID;
   if (!clientId) throw new Error("the server's oidcConfig names no client (cliClientID or clientID)");
   const issuer = new URL(cfg.issuer);

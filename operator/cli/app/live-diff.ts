@@ -10,16 +10,14 @@ import { stringify } from "yaml";
 import { builtinPlugins } from "../../../plugins/index.js";
 import { LABEL_SECRET_TYPE } from "../../api/annotations.js";
 import type { Application } from "../../api/index.js";
-import { ListedLiveView } from "../../appstate/live.js";
-import { compareApp, renderTarget } from "../../appstate/pipeline.js";
-import { parseAppStateSettings, type AppStateSettings } from "../../appstate/settings.js";
+import { appDestination, evaluateAppState, registeredClusters } from "../../appstate/one-shot.js";
+import { parseAppStateSettings } from "../../appstate/settings.js";
 import { signatureCheck, sourceIntegrityRefusal } from "../../appstate/signatures.js";
 import type { ApplicationObject, AppProjectObject } from "../../appstate/types.js";
 import type { AppProjectSpec } from "../../api/index.js";
 import { GpgKeyring } from "../../git/gpg.js";
-import type { RenderOutput } from "../../render/index.js";
 import { isRecord } from "../../util/index.js";
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, kubeConfigForCluster, parseClusterSecret, resolveDestination, type ClusterEntry } from "../../cluster/clusters.js";
+import { IN_CLUSTER_SERVER, kubeConfigForCluster, type ClusterEntry } from "../../cluster/clusters.js";
 import { maskSecrets, unifiedDiff, type JsonObject } from "../../engine/diff/index.js";
 import type { ProjectPolicySpec } from "../../engine/project.js";
 import { missingProjectMessage } from "../../engine/sync/validate.js";
@@ -128,15 +126,7 @@ async function destinationCluster(client: KubeClient, namespace: string, app: Ap
   } catch {
     // Without read access to Secrets only the in-cluster destination resolves.
   }
-  const entries: ClusterEntry[] = [];
-  for (const s of secrets) {
-    const e = parseClusterSecret(s);
-    if (!("error" in e)) entries.push(e);
-  }
-  if (!entries.some((c) => c.server === IN_CLUSTER_SERVER)) entries.unshift({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {} });
-  const r = resolveDestination(app.spec.destination, entries);
-  if (!r.ok) throw new Error(`application ${app.metadata.name ?? ""}: spec.destination: ${r.message}`);
-  return r.cluster;
+  return appDestination(app as unknown as ApplicationObject, registeredClusters(secrets, { inClusterEnabled: true }));
 }
 
 async function compareWithCluster(input: LiveDiffInput, app: Application, repos: RepoSource): Promise<LiveDiffResult> {
@@ -151,12 +141,13 @@ async function compareWithCluster(input: LiveDiffInput, app: Application, repos:
 }
 
 /**
- * The app's target, rendered as the controller renders it: when the project requires signed
- * commits (signatureKeys), each commit is verified against argocd-gpg-keys-cm first with the
- * controller's check (appstate/signatures.ts), and a refused one fails the diff with the
- * controller's ComparisonError message; a --local directory, having no commit, is refused.
+ * Runs `evaluate` with the controller's commit check: when the project requires signed commits
+ * (signatureKeys), each commit is verified against argocd-gpg-keys-cm first
+ * (appstate/signatures.ts), and a refused one fails the diff with the controller's
+ * ComparisonError message; a --local directory, having no commit, is refused.
  */
-async function renderVerified(input: LiveDiffInput, app: ApplicationObject, project: AppProjectObject, repos: RepoSource, view: ListedLiveView, settings: AppStateSettings): Promise<RenderOutput> {
+async function withSignatureCheck<T>(input: LiveDiffInput, app: ApplicationObject, project: AppProjectObject, repos: RepoSource,
+  evaluate: (verifyCommit: ((repoURL: string, commit: string) => Promise<void>) | undefined) => Promise<T>): Promise<T> {
   const projectName = project.metadata.name ?? "";
   const signatureKeys = (project.spec as AppProjectSpec | undefined)?.signatureKeys;
   // As the controller: policies Hawser cannot enforce refuse the comparison.
@@ -172,9 +163,7 @@ async function renderVerified(input: LiveDiffInput, app: ApplicationObject, proj
     if (verifyCommit && input.local) {
       throw new Error(`application ${app.metadata.name ?? ""}: AppProject ${projectName} requires signed commits (signatureKeys), and a --local directory has no commit to verify`);
     }
-    return await renderTarget(app, view, { repos, settings, cache: new RenderCache(), log: input.log }, {
-      ...(input.revision && !input.local ? { revisions: [input.revision] } : {}), ...(verifyCommit ? { verifyCommit } : {}),
-    });
+    return await evaluate(verifyCommit);
   } finally {
     await keyring.close();
   }
@@ -190,16 +179,17 @@ async function compareIn(input: LiveDiffInput, app: Application, repos: RepoSour
   const project = await virtualProject(input.client, namespace, projectName, cm);
   // Fail closed as the controller does: without the project no live object is the app's.
   if (!project) throw new Error(`application ${app.metadata.name ?? ""}: ${missingProjectMessage(projectName)}`);
-  const view = new ListedLiveView({ server: cluster.server, name: cluster.name }, client, {
-    method: settings.argo.trackingMethod, labelKey: settings.argo.instanceLabelKey, ...(settings.argo.installationID ? { installationID: settings.argo.installationID } : {}),
-  });
-  const rendered = await renderVerified(input, appObj, project, repos, view, settings);
-  const cmp = await compareApp(appObj, rendered.manifests, view, {
-    controllerNamespace: namespace, settings, project: project.spec as ProjectPolicySpec | undefined,
-    serverSideDiffDefault: input.serverSideDiff === true,
-    // Under sync impersonation the dry runs go as the project's service account, as the controller's.
-    clientAs: (user) => client.asUser(user),
-  });
+  const { rendered, compared: cmp } = await withSignatureCheck(input, appObj, project, repos, (verifyCommit) => evaluateAppState({
+    app: appObj, cluster, client, settings,
+    render: { repos, cache: new RenderCache(), log: input.log },
+    renderOptions: { ...(input.revision && !input.local ? { revisions: [input.revision] } : {}), ...(verifyCommit ? { verifyCommit } : {}) },
+    compare: {
+      controllerNamespace: namespace, project: project.spec as ProjectPolicySpec | undefined,
+      serverSideDiffDefault: input.serverSideDiff === true,
+      // Under sync impersonation the dry runs go as the project's service account, as the controller's.
+      clientAs: (user) => client.asUser(user),
+    },
+  }));
   const warnings = [...rendered.warnings];
   if (cmp.excluded.length > 0) warnings.push(`resources of excluded kinds are not compared: ${cmp.excluded.join(", ")}`);
   let output = "";

@@ -132,20 +132,48 @@ export async function diffServerSide(desired: JsonObject | null, live: JsonObjec
 
 const MASK = "++++++++";
 
-/** Secrets' data values replaced by masks for display: equal values share a mask, changed ones differ. */
-export function maskSecrets(a: JsonObject | null, b: JsonObject | null): [JsonObject | null, JsonObject | null] {
+/**
+ * Secrets' data values replaced by masks for display: equal values share a mask, changed ones
+ * differ. A Secret's last-applied-configuration annotation holds its data in clear (kubectl apply
+ * writes it), so it is masked too, as Argo does. `sensitiveAnnotations` (argocd-cm
+ * resource.sensitive.mask.annotations) masks those annotations' values the same way, on every
+ * kind: Argo masks them on Secrets; a key the admin listed as sensitive is hidden wherever it is.
+ */
+export function maskSecrets(a: JsonObject | null, b: JsonObject | null, sensitiveAnnotations: readonly string[] = []): [JsonObject | null, JsonObject | null] {
   const anchor = a ?? b;
-  if (!anchor || resourceIdOf(anchor).group !== "" || resourceIdOf(anchor).kind !== "Secret") return [a, b];
+  if (!anchor) return [a, b];
+  const secret = resourceIdOf(anchor).group === "" && resourceIdOf(anchor).kind === "Secret";
+  const keys = secret ? [...sensitiveAnnotations, LAST_APPLIED_ANNOTATION] : [...sensitiveAnnotations];
+  if (!secret && !keys.some((k) => hasAnnotation(a, k) || hasAnnotation(b, k))) return [a, b];
   const ma = a ? clone(a) : null;
   const mb = b ? clone(b) : null;
-  for (const field of ["data", "stringData"]) {
-    const da = ma && isObject(ma[field]) ? ma[field] : undefined;
-    const db = mb && isObject(mb[field]) ? mb[field] : undefined;
+  const maskFields = (da: JsonObject | undefined, db: JsonObject | undefined, only?: readonly string[]): void => {
     for (const k of new Set([...Object.keys(da ?? {}), ...Object.keys(db ?? {})])) {
+      if (only && !only.includes(k)) continue;
       const same = da?.[k] !== undefined && db?.[k] !== undefined && deepEqual(da[k], db[k]);
       if (da && da[k] !== undefined) da[k] = MASK;
       if (db && db[k] !== undefined) db[k] = same ? MASK : `${MASK}+`;
     }
+  };
+  if (secret) {
+    for (const field of ["data", "stringData"]) {
+      maskFields(ma && isObject(ma[field]) ? ma[field] : undefined, mb && isObject(mb[field]) ? mb[field] : undefined);
+    }
   }
+  maskFields(annotationsOf(ma), annotationsOf(mb), keys);
   return [ma, mb];
+}
+
+function annotationsOf(o: JsonObject | null): JsonObject | undefined {
+  const meta = o && isObject(o.metadata) ? o.metadata : undefined;
+  return meta && isObject(meta.annotations) ? meta.annotations : undefined;
+}
+
+function hasAnnotation(o: JsonObject | null, key: string): boolean {
+  return annotationsOf(o)?.[key] !== undefined;
+}
+
+/** argocd-cm resource.sensitive.mask.annotations: comma-separated annotation keys. */
+export function sensitiveAnnotationKeys(cm: Record<string, string> | undefined): string[] {
+  return (cm?.["resource.sensitive.mask.annotations"] ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "");
 }

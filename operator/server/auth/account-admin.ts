@@ -4,7 +4,6 @@
 import { randomUUID } from "node:crypto";
 import bcrypt from "bcryptjs";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
-import { KubeApiError } from "../../kube/client.js";
 import { ApiError, Code, invalidArgument, notFound } from "../http/errors.js";
 import type { Claims, ServerState } from "../types.js";
 import {
@@ -12,6 +11,7 @@ import {
   type Account, type AccountToken,
 } from "./accounts.js";
 import { hashPassword } from "./bootstrap.js";
+import { retryOnConflict } from "./conflict.js";
 import type { LoginRateLimiter } from "./session.js";
 import { ARGOCD_ISSUER, issueToken, parseSubject } from "./tokens.js";
 
@@ -100,23 +100,16 @@ type SecretObject = KubeObject & { data?: Record<string, string> };
  */
 async function updateTokens(deps: AccountAdminDeps, account: string, change: (tokens: AccountToken[]) => AccountToken[]): Promise<void> {
   const key = `${secretPrefix(account)}.tokens`;
-  for (let attempt = 0; attempt < 10; attempt++) {
+  await retryOnConflict(`Secret ${ARGOCD_SECRET}`, async () => {
     const secret = await deps.client.get<SecretObject>("v1", "Secret", ARGOCD_SECRET, deps.namespace);
     if (!secret) throw new ApiError(Code.FailedPrecondition, `Secret ${ARGOCD_SECRET} does not exist`);
     const raw = secret.data?.[key];
     const tokens = change(parseTokens(key, raw === undefined ? undefined : Buffer.from(raw, "base64").toString("utf8")));
-    try {
-      await deps.client.patch({ apiVersion: "v1", kind: "Secret", name: ARGOCD_SECRET, namespace: deps.namespace }, {
-        metadata: { resourceVersion: secret.metadata.resourceVersion },
-        data: { [key]: b64(formatTokens(tokens)) },
-      });
-      return;
-    } catch (err) {
-      if (err instanceof KubeApiError && err.isConflict) continue;
-      throw err;
-    }
-  }
-  throw new ApiError(Code.Aborted, `Secret ${ARGOCD_SECRET} kept changing; try again`);
+    await deps.client.patch({ apiVersion: "v1", kind: "Secret", name: ARGOCD_SECRET, namespace: deps.namespace }, {
+      metadata: { resourceVersion: secret.metadata.resourceVersion },
+      data: { [key]: b64(formatTokens(tokens)) },
+    });
+  });
 }
 
 /**

@@ -17,7 +17,7 @@ function setup(opts: { cm?: Record<string, string>; idTokens?: IdTokenVerifier; 
   const revocations: RevocationList = { isRevoked: (jti) => (opts.revoked ?? []).includes(jti), revoke: () => Promise.resolve() };
   const now = (): number => NOW_S * 1000;
   const sessions = new SessionManager({
-    state, revocations, now, limiter: new LoginRateLimiter({ maxFailCount: 5, windowSeconds: 300, maxCacheSize: 10, maxConcurrentLogins: 1 }), maxConcurrentLogins: 1,
+    state, revocations, now, limiter: new LoginRateLimiter({ maxFailCount: 5, sourceMaxFailCount: 20, windowSeconds: 300, maxCacheSize: 10, maxConcurrentLogins: 1 }), maxConcurrentLogins: 1,
   });
   const auth = new TokenAuthenticator({ state, sessions, revocations, now, ...(opts.idTokens ? { idTokens: opts.idTokens } : {}) });
   return { auth };

@@ -7,7 +7,7 @@ import { unauthenticated } from "../http/errors.js";
 import type { AuthRequest, Authenticated, Authenticator, Claims, IdTokenVerifier, ServerState } from "../types.js";
 import { anonymousEnabled, ARGOCD_CM, ARGOCD_SECRET, serverSecretKey } from "./accounts.js";
 import { DEFAULT_MAX_COOKIE_NUMBER, parseCookieHeader, tokenFromCookies } from "./cookies.js";
-import type { RevocationList, SessionManager } from "./session.js";
+import { revocationIdOf, type RevocationList, type SessionManager } from "./session.js";
 import { ARGOCD_ISSUER, peekClaims, renewedToken, TokenError } from "./tokens.js";
 
 export interface AuthenticatorDeps {
@@ -87,9 +87,17 @@ export class TokenAuthenticator implements Authenticator {
     } catch (err) {
       throw new TokenError(err instanceof Error ? err.message : "ID token could not be verified");
     }
-    // A logged-out SSO token is refused like ours (its id: jti, else uti, else at_hash).
-    const id = [claims.jti, claims.uti, claims.at_hash].find((v): v is string => typeof v === "string" && v !== "");
+    // A logged-out SSO token is refused like ours (its id: jti, else uti, else at_hash, else its digest).
+    const id = revocationIdOf(claims, raw);
     if (id && this.deps.revocations.isRevoked(id, Math.floor(this.now() / 1000))) throw new TokenError("token is revoked, please re-login");
-    return { claims };
+    // Near its expiry the IdP's refresh token buys a new ID token, returned like a renewed login
+    // token so the HTTP layer sets it as the cookie.
+    let renewed: { token: string; claims: Claims } | undefined;
+    try {
+      renewed = await verifier.refresh?.(raw, claims);
+    } catch (err) {
+      throw new TokenError(err instanceof Error ? err.message : "ID token could not be refreshed");
+    }
+    return renewed ? { claims: renewed.claims, renewedToken: renewed.token } : { claims };
   }
 }

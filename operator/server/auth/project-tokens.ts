@@ -10,10 +10,10 @@
 import { randomUUID } from "node:crypto";
 import { API_VERSION, KINDS, type AppProject, type JWTToken, type ProjectRole } from "../../api/index.js";
 import type { KubeClient } from "../../kube/client.js";
-import { KubeApiError } from "../../kube/client.js";
 import { ApiError, Code, invalidArgument, notFound } from "../http/errors.js";
 import type { ServerState } from "../types.js";
 import { ARGOCD_SECRET, serverSecretKey } from "./accounts.js";
+import { retryOnConflict } from "./conflict.js";
 import { issueToken } from "./tokens.js";
 
 export interface ProjectTokenDeps {
@@ -83,20 +83,12 @@ async function updateRoleTokens(
   projectName: string,
   change: (project: AppProject) => { project: AppProject } | undefined,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 10; attempt++) {
+  await retryOnConflict(`AppProject ${projectName}`, async () => {
     const project = await getProject(deps, projectName);
     if (!project) throw notFound(`appprojects.argoproj.io "${projectName}" not found`);
     const next = change(project);
-    if (!next) return;
-    try {
-      await writeProject(deps, next.project);
-      return;
-    } catch (err) {
-      if (err instanceof KubeApiError && err.isConflict) continue;
-      throw err;
-    }
-  }
-  throw new ApiError(Code.Aborted, `AppProject ${projectName} kept changing; try again`);
+    if (next) await writeProject(deps, next.project);
+  });
 }
 
 /**

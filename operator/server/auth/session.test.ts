@@ -5,7 +5,7 @@ import { decodeJwt } from "jose";
 import { ApiError } from "../http/errors.js";
 import { mapState } from "./testdata/state.js";
 import {
-  INVALID_LOGIN, LoginRateLimiter, rateLimitSettingsFromEnv, SessionManager, type RateLimitSettings, type RevocationList,
+  INVALID_LOGIN, LoginRateLimiter, rateLimitSettingsFromEnv, revocationIdOf, SessionManager, sourceKey, type RateLimitSettings, type RevocationList,
 } from "./session.js";
 
 const SECRET = "dGVzdC1zaWduaW5nLWtleQ==";
@@ -13,15 +13,18 @@ const SECRET = "dGVzdC1zaWduaW5nLWtleQ==";
 const hash = (p: string): string => bcrypt.hashSync(p, 4);
 
 const settings = (over: Partial<RateLimitSettings> = {}): RateLimitSettings => ({
-  maxFailCount: 5, windowSeconds: 300, maxCacheSize: 10_000, maxConcurrentLogins: 50, ...over,
+  maxFailCount: 5, sourceMaxFailCount: 20, windowSeconds: 300, maxCacheSize: 10_000, maxConcurrentLogins: 50, ...over,
 });
 
 test("rate limit settings come from Argo's env vars with Argo's defaults; bad values name the variable", () => {
-  assert.deepEqual(rateLimitSettingsFromEnv({}), { maxFailCount: 5, windowSeconds: 300, maxCacheSize: 10_000, maxConcurrentLogins: 50 }, "defaults");
+  assert.deepEqual(rateLimitSettingsFromEnv({}), { maxFailCount: 5, sourceMaxFailCount: 20, windowSeconds: 300, maxCacheSize: 10_000, maxConcurrentLogins: 50 }, "defaults");
   assert.deepEqual(rateLimitSettingsFromEnv({
     ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT: "3", ARGOCD_SESSION_FAILURE_WINDOW_SECONDS: "0", ARGOCD_SESSION_MAX_CACHE_SIZE: "7",
     ARGOCD_MAX_CONCURRENT_LOGIN_REQUESTS_COUNT: "50", ARGOCD_API_SERVER_REPLICAS: "3",
-  }), { maxFailCount: 3, windowSeconds: 0, maxCacheSize: 7, maxConcurrentLogins: 16 }, "values read, the login cap shared among replicas");
+  }), { maxFailCount: 3, sourceMaxFailCount: 12, windowSeconds: 0, maxCacheSize: 7, maxConcurrentLogins: 16 }, "values read, the login cap shared among replicas");
+  assert.equal(rateLimitSettingsFromEnv({ ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT: "0" }).sourceMaxFailCount, 0, "Argo's lock-out off turns the source lock-out off");
+  assert.equal(rateLimitSettingsFromEnv({ HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT: "50" }).sourceMaxFailCount, 50, "its own variable");
+  assert.throws(() => rateLimitSettingsFromEnv({ HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT: "-1" }), /HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT: "-1"/);
   assert.throws(() => rateLimitSettingsFromEnv({ ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT: "five" }), /ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT: "five"/);
   assert.throws(() => rateLimitSettingsFromEnv({ ARGOCD_SESSION_MAX_CACHE_SIZE: "0" }), /ARGOCD_SESSION_MAX_CACHE_SIZE/);
 });
@@ -143,6 +146,10 @@ test("logout revokes the token's id until its expiry, and the revoked token is r
   await assert.rejects(sessions.verify(token), /revoked/);
   await sessions.logout({ iss: "https://idp", sub: "x", at_hash: "abc", exp: 5 });
   assert.ok(revoked.has("abc"), "an SSO token without jti is revoked by at_hash");
+  await sessions.logout({ iss: "https://idp", sub: "y", exp: 5 }, "h.p.s");
+  assert.ok(revoked.has(revocationIdOf({ iss: "https://idp" }, "h.p.s")!), "an SSO token with no id at all is revoked by its digest");
+  assert.match(revocationIdOf({ iss: "https://idp" }, "h.p.s") ?? "", /^sha256:[0-9a-f]{64}$/);
+  assert.equal(revocationIdOf({ iss: "argocd", sub: "alice" }, "h.p.s"), undefined, "our own tokens always carry a jti; none is made up");
 });
 
 test("login outcomes are counted for argocd_login_request_total", async () => {
@@ -155,4 +162,48 @@ test("login outcomes are counted for argocd_login_request_total", async () => {
   await sessions.login("admin", "admin-pass");
   await loginFails(sessions.login("admin", "nope"), 401, INVALID_LOGIN);
   assert.deepEqual(counted, ["success", "failure"], "one count per checked login");
+});
+
+test("source keys: the peer address; IPv4-mapped IPv6 is IPv4; other IPv6 counts by its /64", () => {
+  assert.equal(sourceKey("203.0.113.7"), "203.0.113.7");
+  assert.equal(sourceKey("::ffff:203.0.113.7"), "203.0.113.7", "the same client over a dual-stack socket");
+  assert.equal(sourceKey("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  assert.equal(sourceKey("2001:0db8:0001:0002:ffff:0:0:9"), "2001:db8:1:2::/64", "another host of the same /64 is the same source");
+  assert.notEqual(sourceKey("2001:db8:1:3::1"), sourceKey("2001:db8:1:2::1"), "another /64 is another source");
+  assert.equal(sourceKey("::1"), "0:0:0:0::/64");
+  assert.equal(sourceKey(undefined), undefined, "no address: nothing to count");
+});
+
+test("password spraying: wrong passwords from one source against many names lock the source, not just the names", async () => {
+  // Per-user 5, per-source 20: 4 guesses at each of 5 names never locks a name, but does the source.
+  const limiter = new LoginRateLimiter(settings({ maxFailCount: 5, sourceMaxFailCount: 20, windowSeconds: 300 }));
+  const { sessions, advance, now } = manager({ limiter });
+  const attacker = "198.51.100.9";
+  const names = ["alice", "admin", "robot", "off", "nobody"];
+  for (const name of names) for (let i = 0; i < 4; i++) await loginFails(sessions.login(name, `guess-${i}`, attacker), 401, INVALID_LOGIN);
+  for (const name of names) assert.equal(limiter.failureCount(name, now()), 4, `${name} stays under the per-user limit`);
+  assert.equal(limiter.sourceFailureCount(attacker, now()), 20, "the source counted every guess");
+  assert.equal(limiter.lockOut("alice", now(), attacker), "source");
+  // The right password from the locked source is refused; from elsewhere it works.
+  await loginFails(sessions.login("alice", "alice-pass", attacker), 401, INVALID_LOGIN);
+  await loginFails(sessions.login("fresh-name", "x", "::ffff:198.51.100.9"), 401, INVALID_LOGIN);
+  assert.equal(limiter.failureCount("fresh-name", now()), 0, "a refused attempt was not even checked (nor counted)");
+  assert.ok(await sessions.login("admin", "admin-pass", "192.0.2.1"), "another source logs in");
+  // A success elsewhere does not clear the source; only the window does.
+  assert.ok(await sessions.login("alice", "alice-pass", "192.0.2.1"), "alice from her own address");
+  await loginFails(sessions.login("alice", "alice-pass", attacker), 401, INVALID_LOGIN);
+  advance(301_000);
+  assert.ok(await sessions.login("alice", "alice-pass", attacker), "the window passed: the source may log in again");
+});
+
+test("a success from a source does not reset its count (a valid account cannot launder guesses)", () => {
+  const limiter = new LoginRateLimiter(settings({ maxFailCount: 5, sourceMaxFailCount: 3 }));
+  const src = "10.1.2.3";
+  limiter.recordFailure("u1", 0, src);
+  limiter.recordFailure("u2", 0, src);
+  limiter.recordSuccess("mine");
+  limiter.recordFailure("u3", 0, src);
+  assert.equal(limiter.lockOut("u4", 1, src), "source", "three failures from the source lock it");
+  assert.equal(limiter.lockOut("u4", 1, "10.1.2.4"), undefined, "per source");
+  assert.equal(new LoginRateLimiter(settings({ sourceMaxFailCount: 0 })).lockOut("x", 0, src), undefined, "0 disables it");
 });

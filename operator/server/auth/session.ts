@@ -2,10 +2,12 @@
 //
 // Login: an enabled account with the `login` capability and the right bcrypt password gets a
 // `<user>:login` token lasting `users.session.duration`. Guessing is made slow and unrewarding the
-// way Argo does it: failures are counted per username and lock the name out for a window, the
+// way Argo does it: failures are counted per username and lock the name out for a window (and,
+// beyond Argo, per source address, so spraying guesses over many names is braked too), the
 // number of logins in progress is capped, an unknown user still costs one bcrypt comparison, and
 // every check takes a random 500–1000 ms so the answer's timing says nothing.
 import { createHash } from "node:crypto";
+import { isIP, isIPv4 } from "node:net";
 import bcrypt from "bcryptjs";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { KubeApiError } from "../../kube/client.js";
@@ -13,7 +15,7 @@ import type { Logger } from "../../runtime/logger.js";
 import { ApiError, Code, invalidArgument, unauthenticated } from "../http/errors.js";
 import type { Claims, ServerState } from "../types.js";
 import { ADMIN, ARGOCD_CM, ARGOCD_SECRET, getAccount, serverSecretKey, sessionDurationSeconds } from "./accounts.js";
-import { issueToken, verifyArgoToken } from "./tokens.js";
+import { ARGOCD_ISSUER, issueToken, verifyArgoToken } from "./tokens.js";
 
 export const INVALID_LOGIN = "Invalid username or password";
 export const BLANK_PASSWORD = "Blank passwords are not allowed";
@@ -22,9 +24,11 @@ export const MAX_USERNAME_BYTES = 32;
 export interface RateLimitSettings {
   /** Failures before a username is locked out; 0 disables the lock-out. */
   maxFailCount: number;
+  /** Failures from one source address before it is locked out; 0 disables it. */
+  sourceMaxFailCount: number;
   /** How long a failure counts, in seconds; 0 = forever. */
   windowSeconds: number;
-  /** Usernames tracked at most. */
+  /** Usernames tracked at most (and, separately, source addresses). */
   maxCacheSize: number;
   /** Logins in progress at once on this replica; 0 = no cap. */
   maxConcurrentLogins: number;
@@ -38,15 +42,25 @@ function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   return n;
 }
 
+/** With Argo's default of 5 per user, 20 per source: a user may mistype on a few accounts from one office. */
+export const SOURCE_FAIL_COUNT_FACTOR = 4;
+
 /**
  * Argo's environment variables with Argo's defaults. A malformed value stops the server with an
  * error naming the variable rather than silently weakening the protection.
+ *
+ * Argo counts failures per username only, so one client can try a few passwords against each of
+ * many names without ever being locked out. Hawser also counts them per source address, with
+ * HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT (default 4 × ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT, so
+ * turning Argo's lock-out off turns this one off too) and Argo's window and cache size.
  */
 export function rateLimitSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RateLimitSettings {
   const replicas = envInt(env, "ARGOCD_API_SERVER_REPLICAS", 1, 1);
   const total = envInt(env, "ARGOCD_MAX_CONCURRENT_LOGIN_REQUESTS_COUNT", 50, 0);
+  const maxFailCount = envInt(env, "ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT", 5, 0);
   return {
-    maxFailCount: envInt(env, "ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT", 5, 0),
+    maxFailCount,
+    sourceMaxFailCount: envInt(env, "HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT", maxFailCount * SOURCE_FAIL_COUNT_FACTOR, 0),
     windowSeconds: envInt(env, "ARGOCD_SESSION_FAILURE_WINDOW_SECONDS", 300, 0),
     maxCacheSize: envInt(env, "ARGOCD_SESSION_MAX_CACHE_SIZE", 10_000, 1),
     // The cap is for the whole installation, so each replica takes its share (at least one).
@@ -55,49 +69,143 @@ export function rateLimitSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
 }
 
 /**
- * Failed logins per username. Kept in the replica's memory as Argo keeps it (Argo's is per
- * replica too unless Redis is shared): a lock-out is a brake on guessing, not an account state.
+ * The key a client address is counted under. The TCP peer's address, never X-Forwarded-For:
+ * neither Argo nor the spec trusts that header for sessions, and a client that may name its own
+ * source would pick a fresh one for every guess. IPv4-mapped IPv6 is the IPv4 address; other IPv6
+ * addresses count by their /64, since one host usually holds a whole /64 and could rotate
+ * through it.
  */
-export class LoginRateLimiter {
+export function sourceKey(remoteAddress: string | undefined): string | undefined {
+  if (!remoteAddress) return undefined;
+  const addr = remoteAddress.trim().toLowerCase().replace(/%.*$/, "");
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(addr);
+  if (mapped) return mapped[1];
+  if (!isIP(addr)) return addr;
+  if (isIPv4(addr)) return addr;
+  return `${expandIPv6(addr).slice(0, 4).join(":")}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address, as lower-case hex without leading zeros. */
+function expandIPv6(addr: string): string[] {
+  const [head = "", tail] = addr.split("::");
+  const part = (s: string): string[] => (s === "" ? [] : s.split(":"));
+  let left = part(head);
+  let right = tail === undefined ? [] : part(tail);
+  // An embedded IPv4 tail (::1.2.3.4) is two groups.
+  const v4 = (xs: string[]): string[] => xs.flatMap((g) => {
+    if (!g.includes(".")) return [g];
+    const [a = 0, b = 0, c = 0, d = 0] = g.split(".").map(Number);
+    return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
+  });
+  left = v4(left);
+  right = v4(right);
+  const zeros = Array.from({ length: Math.max(0, 8 - left.length - right.length) }, () => "0");
+  return [...left, ...zeros, ...right].map((g) => parseInt(g, 16).toString(16));
+}
+
+/**
+ * Failures per key within a window, at most `maxSize` keys. Kept in the replica's memory as
+ * Argo keeps it (Argo's is per replica too unless Redis is shared): a lock-out is a brake on
+ * guessing, not an account state.
+ */
+class FailureCounter {
   private readonly failures = new Map<string, { count: number; lastFailedMs: number }>();
 
   constructor(
-    private readonly settings: RateLimitSettings,
-    private readonly random: () => number = Math.random,
+    private readonly maxFailCount: number,
+    private readonly windowSeconds: number,
+    private readonly maxSize: number,
+    private readonly random: () => number,
+    /** A key eviction never drops, so flooding random names cannot unlock it (admin). */
+    private readonly keep?: string,
   ) {}
 
   get size(): number { return this.failures.size; }
 
-  /** The failures that still count for `username` at `nowMs` (an expired entry is dropped). */
-  failureCount(username: string, nowMs: number): number {
-    const entry = this.failures.get(username);
+  count(key: string, nowMs: number): number {
+    const entry = this.failures.get(key);
     if (!entry) return 0;
-    if (this.settings.windowSeconds > 0 && nowMs - entry.lastFailedMs > this.settings.windowSeconds * 1000) {
-      this.failures.delete(username);
+    if (this.windowSeconds > 0 && nowMs - entry.lastFailedMs > this.windowSeconds * 1000) {
+      this.failures.delete(key);
       return 0;
     }
     return entry.count;
   }
 
-  isLockedOut(username: string, nowMs: number): boolean {
-    return this.settings.maxFailCount > 0 && this.failureCount(username, nowMs) >= this.settings.maxFailCount;
+  isLockedOut(key: string, nowMs: number): boolean {
+    return this.maxFailCount > 0 && this.count(key, nowMs) >= this.maxFailCount;
   }
 
-  recordFailure(username: string, nowMs: number): void {
-    const count = this.failureCount(username, nowMs);
-    if (count === 0 && this.failures.size >= this.settings.maxCacheSize) this.evictOne();
-    this.failures.set(username, { count: count + 1, lastFailedMs: nowMs });
+  record(key: string, nowMs: number): void {
+    const count = this.count(key, nowMs);
+    if (count === 0 && this.failures.size >= this.maxSize) this.evictOne();
+    this.failures.set(key, { count: count + 1, lastFailedMs: nowMs });
   }
 
-  recordSuccess(username: string): void {
-    this.failures.delete(username);
+  reset(key: string): void {
+    this.failures.delete(key);
   }
 
-  /** A random non-admin entry goes, so flooding random names cannot unlock admin. */
   private evictOne(): void {
-    const candidates = [...this.failures.keys()].filter((k) => k !== ADMIN);
+    const candidates = [...this.failures.keys()].filter((k) => k !== this.keep);
     if (candidates.length === 0) return;
     this.failures.delete(candidates[Math.floor(this.random() * candidates.length)]!);
+  }
+}
+
+/**
+ * Failed logins per username (Argo's rule) and per source address (Hawser's addition, see
+ * rateLimitSettingsFromEnv). Either lock-out refuses the login, the right password included.
+ */
+export class LoginRateLimiter {
+  private readonly users: FailureCounter;
+  private readonly sources: FailureCounter;
+
+  constructor(settings: RateLimitSettings, random: () => number = Math.random) {
+    this.users = new FailureCounter(settings.maxFailCount, settings.windowSeconds, settings.maxCacheSize, random, ADMIN);
+    this.sources = new FailureCounter(settings.sourceMaxFailCount, settings.windowSeconds, settings.maxCacheSize, random);
+  }
+
+  /** Usernames tracked. */
+  get size(): number { return this.users.size; }
+  /** Source addresses tracked. */
+  get sourceCount(): number { return this.sources.size; }
+
+  /** The failures that still count for `username` at `nowMs` (an expired entry is dropped). */
+  failureCount(username: string, nowMs: number): number {
+    return this.users.count(username, nowMs);
+  }
+
+  /** The failures that still count for the source `remoteAddress` at `nowMs`. */
+  sourceFailureCount(remoteAddress: string | undefined, nowMs: number): number {
+    const key = sourceKey(remoteAddress);
+    return key === undefined ? 0 : this.sources.count(key, nowMs);
+  }
+
+  /** Which lock-out refuses this login, if any. */
+  lockOut(username: string, nowMs: number, remoteAddress?: string): "user" | "source" | undefined {
+    if (this.users.isLockedOut(username, nowMs)) return "user";
+    const key = sourceKey(remoteAddress);
+    if (key !== undefined && this.sources.isLockedOut(key, nowMs)) return "source";
+    return undefined;
+  }
+
+  isLockedOut(username: string, nowMs: number, remoteAddress?: string): boolean {
+    return this.lockOut(username, nowMs, remoteAddress) !== undefined;
+  }
+
+  recordFailure(username: string, nowMs: number, remoteAddress?: string): void {
+    this.users.record(username, nowMs);
+    const key = sourceKey(remoteAddress);
+    if (key !== undefined) this.sources.record(key, nowMs);
+  }
+
+  /**
+   * Resets the user's count only: a source's failures keep counting until they age out, or an
+   * attacker holding one valid account could clear its source's count between guesses at others.
+   */
+  recordSuccess(username: string): void {
+    this.users.reset(username);
   }
 }
 
@@ -168,6 +276,13 @@ export class RevokedTokens implements RevocationList {
     }
     throw new Error(`could not record the revocation in Secret ${REVOKED_TOKENS_SECRET}`);
   }
+}
+
+/** The id a token is revoked by: jti, else uti, else at_hash, else (SSO only) the raw token's digest. */
+export function revocationIdOf(claims: Claims, raw: string | undefined): string | undefined {
+  const id = [claims.jti, claims.uti, claims.at_hash].find((v): v is string => typeof v === "string" && v !== "");
+  if (id) return id;
+  return raw && claims.iss !== ARGOCD_ISSUER ? `sha256:${createHash("sha256").update(raw).digest("hex")}` : undefined;
 }
 
 function expiryOf(value: string | undefined): number | undefined {
@@ -252,22 +367,24 @@ export class SessionManager {
   /** Returns the account name when the credentials are right; throws otherwise. */
   private async verifyCredentials(username: string, password: string, remoteAddress?: string): Promise<string> {
     const { limiter, state, log } = this.deps;
-    if (limiter.isLockedOut(username, this.now())) {
-      log?.warn("login refused: user is locked out after repeated failures", { username, remoteAddress });
+    const lockOut = limiter.lockOut(username, this.now(), remoteAddress);
+    if (lockOut) {
+      const why = lockOut === "user" ? "user is locked out after repeated failures" : "source address is locked out after repeated failures";
+      log?.warn(`login refused: ${why}`, { username, remoteAddress });
       throw unauthenticated(INVALID_LOGIN);
     }
     const account = getAccount(state.configMap(ARGOCD_CM), state.secret(ARGOCD_SECRET), username);
     if (!account || !account.passwordHash) {
       timingHash ??= bcrypt.hash("for timing purposes only", 10);
       await bcrypt.compare(password, await timingHash);
-      limiter.recordFailure(username, this.now());
+      limiter.recordFailure(username, this.now(), remoteAddress);
       log?.info("login failed", { username, remoteAddress });
       throw unauthenticated(INVALID_LOGIN);
     }
     // bcrypt's own comparison of the digests is constant-time.
     const valid = await bcrypt.compare(password, account.passwordHash);
     if (!valid) {
-      limiter.recordFailure(username, this.now());
+      limiter.recordFailure(username, this.now(), remoteAddress);
       log?.info("login failed", { username, remoteAddress });
       throw unauthenticated(INVALID_LOGIN);
     }
@@ -286,11 +403,12 @@ export class SessionManager {
 
   /**
    * `GET /auth/logout`: revokes the caller's token id until it expires (SSO tokens use `jti`,
-   * else `uti`, else `at_hash`, as Argo). Claims without any id revoke nothing.
+   * else `uti`, else `at_hash`, as Argo). An SSO token with none of them (common for ID tokens
+   * from the code flow) is revoked by the digest of `raw` itself, where Argo revokes nothing.
    */
-  async logout(claims: Claims | undefined): Promise<void> {
+  async logout(claims: Claims | undefined, raw?: string): Promise<void> {
     if (!claims) return;
-    const id = [claims.jti, claims.uti, claims.at_hash].find((v): v is string => typeof v === "string" && v !== "");
+    const id = revocationIdOf(claims, raw);
     if (!id) return;
     await this.deps.revocations.revoke(id, typeof claims.exp === "number" ? claims.exp : undefined, Math.floor(this.now() / 1000));
   }

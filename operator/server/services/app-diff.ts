@@ -14,7 +14,7 @@ import { managedResources } from "./app-resources.js";
 
 export interface AppDiffServiceDeps {
   /** The Application service's lookup: RBAC and Argo's existence hiding. */
-  apps: { findApp(caller: Caller, name: string, q: Query, action: string): ApplicationObject };
+  apps: { findApp(caller: Caller, name: string, q: Query, action: string): ApplicationObject; sensitiveAnnotations(): string[] };
   reader?: AppStateReader;
 }
 
@@ -54,7 +54,7 @@ export class AppDiffService {
       if (err instanceof ServerSideDiffImpersonationError) throw failedPrecondition(err.message);
       throw err;
     }
-    const { items } = managedResources({ compared });
+    const { items } = managedResources({ compared }, this.deps.apps.sensitiveAnnotations());
     return { items, ...(items.some((i) => i.modified === true) ? { modified: true } : {}) };
   }
 }

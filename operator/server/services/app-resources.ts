@@ -2,7 +2,8 @@
 // managed-resources (target, live, normalised and predicted states, as the UI's diff reads them),
 // manifests (the rendered target), resource-tree (managed resources and their descendants through
 // ownerReferences), and one live resource (get). Target and live come from the server's
-// AppStateReader, i.e. the controller's own pipeline; Secret values are masked in every answer.
+// AppStateReader, i.e. the controller's own pipeline; Secret values, and the annotations argocd-cm
+// resource.sensitive.mask.annotations names, are masked in every answer.
 import { getResourceHealth } from "../../engine/health/index.js";
 import { maskSecrets, type JsonObject } from "../../engine/diff/index.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
@@ -13,17 +14,20 @@ import { ApiError, Code, invalidArgument } from "../http/errors.js";
 
 const json = (o: unknown): string => (o === undefined || o === null ? "null" : JSON.stringify(o));
 
-/** One masked object (Secret values as `+` runs). */
-function masked(o: KubeObject | undefined | null): JsonObject | null {
+/**
+ * One masked object: Secret values as `+` runs, and the annotations of argocd-cm
+ * resource.sensitive.mask.annotations (`sensitive`, see sensitiveAnnotationKeys).
+ */
+export function masked(o: KubeObject | undefined | null, sensitive: readonly string[] = []): JsonObject | null {
   if (!o) return null;
-  return maskSecrets(o as unknown as JsonObject, null)[0];
+  return maskSecrets(o as unknown as JsonObject, null, sensitive)[0];
 }
 
-export function managedResources(state: Pick<AppState, "compared">): { items: Array<Record<string, unknown>> } {
+export function managedResources(state: Pick<AppState, "compared">, sensitive: readonly string[] = []): { items: Array<Record<string, unknown>> } {
   const items = state.compared.resources.filter((r) => !r.hook).map((r, i) => {
     const status = state.compared.statuses.find((s) => s.kind === r.kind && s.group === r.group && s.name === r.name && (s.namespace ?? "") === (r.namespace ?? "")) ?? state.compared.statuses[i];
-    const [normLive, predicted] = r.diff ? maskSecrets(r.diff.normalizedLive, r.diff.predictedLive) : [masked(r.live), masked(r.target)];
-    const [target, live] = maskSecrets((r.target ?? null) as JsonObject | null, (r.live ?? null) as JsonObject | null);
+    const [normLive, predicted] = r.diff ? maskSecrets(r.diff.normalizedLive, r.diff.predictedLive, sensitive) : [masked(r.live, sensitive), masked(r.target, sensitive)];
+    const [target, live] = maskSecrets((r.target ?? null) as JsonObject | null, (r.live ?? null) as JsonObject | null, sensitive);
     const out: Record<string, unknown> = {
       group: r.group, kind: r.kind, name: r.name,
       targetState: json(target), liveState: json(live), normalizedLiveState: json(normLive), predictedLiveState: json(predicted),
@@ -36,8 +40,8 @@ export function managedResources(state: Pick<AppState, "compared">): { items: Ar
   return { items };
 }
 
-export function manifestsResponse(app: ApplicationObject, state: AppState): Record<string, unknown> {
-  const manifests = state.rendered.manifests.map((m) => JSON.stringify(maskSecrets(m as unknown as JsonObject, null)[0]));
+export function manifestsResponse(app: ApplicationObject, state: AppState, sensitive: readonly string[] = []): Record<string, unknown> {
+  const manifests = state.rendered.manifests.map((m) => JSON.stringify(masked(m, sensitive)));
   const out: Record<string, unknown> = { manifests, server: state.cluster.server };
   if (app.spec.destination?.namespace) out.namespace = app.spec.destination.namespace;
   if (state.rendered.revisions[0]) out.revision = state.rendered.revisions[0];

@@ -16,7 +16,7 @@ import { syncWindowVerdict, windowStates } from "../../engine/syncwindows.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import type { Logger } from "../../runtime/logger.js";
 import { deepEqual, isRecord } from "../../util/index.js";
-import { maskSecrets, type JsonObject } from "../../engine/diff/index.js";
+import { sensitiveAnnotationKeys } from "../../engine/diff/index.js";
 import type { ApplicationObject, ServerCache } from "../cache.js";
 import type { ApiRequest, ApiRouter, Caller, Query } from "../http/api.js";
 import { checkBody, type Shape } from "../http/body.js";
@@ -25,7 +25,7 @@ import { parseFields, pruneFields } from "../http/fields.js";
 import { openStream } from "../http/stream.js";
 import type { AppStateReader } from "../app-state.js";
 import type { TreeCache } from "../tree-cache.js";
-import { managedResources, manifestsResponse, requireManaged, resourceQuery, resourceTree } from "./app-resources.js";
+import { managedResources, manifestsResponse, masked, requireManaged, resourceQuery, resourceTree } from "./app-resources.js";
 
 export interface ApplicationServiceDeps {
   cache: ServerCache;
@@ -140,9 +140,15 @@ export class ApplicationService {
     return this.deps.reader;
   }
 
+  /** argocd-cm resource.sensitive.mask.annotations, read per request so an edit applies at once. */
+  /** argocd-cm resource.sensitive.mask.annotations: annotation values masked in every answer. */
+  sensitiveAnnotations(): string[] {
+    return sensitiveAnnotationKeys(this.deps.cache.configMap("argocd-cm"));
+  }
+
   private async managedResources({ params, query, caller }: ApiRequest): Promise<unknown> {
     const app = this.findApp(caller, params.name!, query, "get");
-    const out = managedResources(await this.reader.state(app));
+    const out = managedResources(await this.reader.state(app), this.sensitiveAnnotations());
     const filter = { group: one(query, "group"), kind: one(query, "kind"), namespace: one(query, "namespace"), name: one(query, "name") };
     out.items = out.items.filter((i) => Object.entries(filter).every(([k, v]) => v === undefined || (i[k] ?? "") === v));
     const fields = parseFields(query.fields);
@@ -154,7 +160,7 @@ export class ApplicationService {
     const revision = one(query, "revision");
     const perSource = this.perSourceRevisions(app, { revisions: many(query, "revisions"), sourcePositions: many(query, "sourcePositions") }, revision);
     const pinned = perSource ? { revisions: perSource.revisions } : revision ? { revision } : {};
-    return manifestsResponse(app, await this.reader.state(app, { ...pinned, ...(bool(query, "noCache", false) ? { refresh: "hard" as const } : {}) }));
+    return manifestsResponse(app, await this.reader.state(app, { ...pinned, ...(bool(query, "noCache", false) ? { refresh: "hard" as const } : {}) }), this.sensitiveAnnotations());
   }
 
   /** The live objects of the app's status.resources, listed once per kind and namespace. */
@@ -202,7 +208,7 @@ export class ApplicationService {
     const app = this.findApp(caller, params.name!, query, "get");
     const { obj, ref } = await this.liveResource(app, query);
     if (!obj) throw notFound(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name} not found`);
-    return { manifest: JSON.stringify(maskSecrets(obj as unknown as JsonObject, null)[0]) };
+    return { manifest: JSON.stringify(masked(obj, this.sensitiveAnnotations())) };
   }
 
   private async patchResource({ params, query, body, caller }: ApiRequest): Promise<unknown> {
@@ -218,7 +224,7 @@ export class ApplicationService {
     let patch: unknown;
     try { patch = JSON.parse(body); } catch { throw invalidArgument("the patch is not valid JSON"); }
     const patched = await client.patch(ref, patch, { type });
-    return { manifest: JSON.stringify(maskSecrets(patched as unknown as JsonObject, null)[0]) };
+    return { manifest: JSON.stringify(masked(patched, this.sensitiveAnnotations())) };
   }
 
   /** `update/<group>/<kind>/<ns>/<name>` (or delete/...) on the app, with argocd-cm's inheritance rule. */
@@ -485,7 +491,7 @@ export class ApplicationService {
     });
     const retry = req.retryStrategy as Operation["retry"] | undefined;
     if (retry) operation.retry = retry;
-    return this.startOperation(stored, operation, "sync");
+    return this.startOperation(stored, operation);
   }
 
   /**
@@ -514,13 +520,13 @@ export class ApplicationService {
     let entry;
     try { entry = chooseRollbackEntry(stored, id); } catch (err) { if (err instanceof RequestRefused) throw failedPrecondition(err.message); throw err; }
     const operation = rollbackOperation(entry, { prune: req.prune === true, dryRun: req.dryRun === true, username: caller.username });
-    return this.startOperation(stored, operation, "rollback");
+    return this.startOperation(stored, operation);
   }
 
-  private async startOperation(app: ApplicationObject, operation: Operation, what: string): Promise<unknown> {
+  private async startOperation(app: ApplicationObject, operation: Operation): Promise<unknown> {
     if (app.metadata.deletionTimestamp) throw failedPrecondition(`application ${app.metadata.name} is being deleted`);
-    const busy = operationInProgress(app);
-    if (busy) throw failedPrecondition(`cannot ${what}: ${busy}`);
+    // Argo's exact refusal (FailedPrecondition, 400), which clients match on; the phase is in the app.
+    if (operationInProgress(app)) throw failedPrecondition("another operation is already in progress");
     const project = this.project(app.spec.project || DEFAULT_PROJECT);
     if (manualSyncWindowRefusal(app, project?.spec?.syncWindows, this.now())) {
       throw new ApiError(Code.PermissionDenied, "cannot sync: blocked by sync window");

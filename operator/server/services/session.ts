@@ -7,7 +7,7 @@ import { parseRbacConfig } from "../../engine/rbac/index.js";
 import type { KubeClient } from "../../kube/client.js";
 import type { Logger } from "../../runtime/logger.js";
 import { errorMessage } from "../../util/index.js";
-import { userInfo, type ServerAuth } from "../auth/index.js";
+import { tokenOf, userInfo, type ServerAuth } from "../auth/index.js";
 import { clearTokenCookies, parseCookieHeader, tokenCookieCount, tokenCookies } from "../auth/cookies.js";
 import { STATE_COOKIE, ssoGroups, type SsoClient } from "../auth/oidc/sso.js";
 import { createProjectToken, deleteProjectToken } from "../auth/project-tokens.js";
@@ -47,7 +47,7 @@ export class SessionService {
 
   register(r: ApiRouter): void {
     r.post("/api/v1/session", (req) => this.login(req), { optionalAuth: true });
-    r.delete("/api/v1/session", () => ({}), { optionalAuth: true });
+    r.delete("/api/v1/session", (req) => this.deleteSession(req), { optionalAuth: true });
     r.get("/api/v1/session/userinfo", ({ caller }) => userInfo(caller.claims, this.scopes()), { optionalAuth: true });
     r.raw("GET", "/auth/login", (req, reply) => this.ssoLogin(req, reply));
     r.raw("GET", "/auth/callback", (req, reply) => this.ssoCallback(req, reply));
@@ -59,6 +59,7 @@ export class SessionService {
     if (req.token !== undefined) throw unauthenticated("token-based session creation is not supported; log in with username and password");
     const username = typeof req.username === "string" ? req.username : "";
     const password = typeof req.password === "string" ? req.password : "";
+    // The TCP peer, never X-Forwarded-For, which the client writes itself (see sourceKey).
     const { token } = await this.deps.auth.sessions.login(username, password, raw.socket.remoteAddress);
     this.setTokenCookie(reply, token);
     return { token };
@@ -94,16 +95,29 @@ export class SessionService {
     }
   }
 
+  /**
+   * `DELETE /api/v1/session`: revokes the caller's token (from the Authorization header or the
+   * argocd.token cookie) and clears the cookie, as Argo's session Delete does.
+   */
+  private async deleteSession({ caller, raw, reply }: ApiRequest): Promise<unknown> {
+    await this.deps.auth.sessions.logout(caller.claims, rawTokenOf(raw.headers, this.deps.auth.maxCookieParts));
+    const cookies = parseCookieHeader(raw.headers.cookie);
+    void reply.header("Set-Cookie", clearTokenCookies(Math.max(1, tokenCookieCount(cookies)), this.cookieOptions()));
+    return {};
+  }
+
   private async logout(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const cookies = parseCookieHeader(req.headers.cookie);
     const clear = clearTokenCookies(Math.max(1, tokenCookieCount(cookies)), this.cookieOptions());
     const cm = this.deps.cache.configMap("argocd-cm") ?? {};
     let target = cm.url || "/";
     try {
-      const auth = await this.deps.auth.authenticator.authenticate({ headers: req.headers, remoteAddress: req.socket.remoteAddress }, { optional: true });
-      await this.deps.auth.sessions.logout(auth.claims);
+      const request = { headers: req.headers, remoteAddress: req.socket.remoteAddress };
+      const auth = await this.deps.auth.authenticator.authenticate(request, { optional: true });
+      // The browser logs out with its cookie, the CLI with its header: either carries the token.
+      const raw = rawTokenOf(req.headers, this.deps.auth.maxCookieParts);
+      await this.deps.auth.sessions.logout(auth.claims, raw);
       if (auth.claims && auth.claims.iss !== "argocd") {
-        const raw = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "") || undefined;
         const idp = raw ? this.deps.sso.logoutUrl(raw, target) : undefined;
         if (idp) target = idp;
       }
@@ -142,5 +156,14 @@ export class SessionService {
         return {};
       },
     };
+  }
+}
+
+/** The request's token (header or cookie), or undefined when it has none or a malformed cookie. */
+function rawTokenOf(headers: Record<string, string | string[] | undefined>, maxCookieParts: number): string | undefined {
+  try {
+    return tokenOf({ headers }, maxCookieParts);
+  } catch {
+    return undefined;
   }
 }

@@ -84,20 +84,32 @@ describe("parseSsoSettings", () => {
 
   test("unknown keys and not-yet-supported ones are warnings; a warning never holds a value", () => {
     const parsed = parse({
-      ...base, colour: "blue", enableUserInfoGroups: true, userInfoPath: "/userinfo", refreshTokenThreshold: "5m",
+      ...base, colour: "blue", userInfoPath: "/userinfo", refreshTokenThreshold: "5m",
       azure: { useWorkloadIdentity: true },
     }, { "oidc.tls.insecure.skip.verify": "true" });
     assert.ok(parsed.settings, "still configured");
     assert.equal(parsed.settings.oidc.refreshTokenThresholdMs, 300_000);
+    assert.equal(parsed.settings.oidc.userInfo, undefined, "UserInfo groups are off unless enabled");
     assert.equal(parsed.settings.insecureSkipVerify, true);
     const w = parsed.warnings.join("\n");
     assert.match(w, /oidc\.config: colour: unknown key, ignored/);
-    assert.match(w, /enableUserInfoGroups: not yet supported/);
-    assert.match(w, /userInfoPath: not yet supported/);
-    assert.match(w, /refreshTokenThreshold: not yet supported/);
+    assert.match(w, /userInfoPath: has no effect unless enableUserInfoGroups is true/);
+    assert.doesNotMatch(w, /refreshTokenThreshold/, "refreshTokenThreshold is supported");
     assert.match(w, /azure: not yet supported/);
     assert.match(w, /oidc\.tls\.insecure\.skip\.verify is "true"/);
     assert.ok(!w.includes(SECRET) && !w.includes("blue"), "no values in warnings");
+  });
+
+  test("UserInfo groups: the URL is userInfoBaseURL (default the issuer) + userInfoPath; the cache defaults to 5m", () => {
+    assert.deepEqual(settings({ ...base, enableUserInfoGroups: true, userInfoPath: "/userinfo" }).oidc.userInfo,
+      { url: "https://idp.example.com/realms/main/userinfo", cacheMs: 300_000 });
+    assert.deepEqual(settings({ ...base, enableUserInfoGroups: true, userInfoPath: "me", userInfoBaseURL: "https://api.example.com/v1/", userInfoCacheExpiration: "1m30s" }).oidc.userInfo,
+      { url: "https://api.example.com/v1/me", cacheMs: 90_000 });
+    assert.match(refusal(() => parse({ ...base, enableUserInfoGroups: true })).message, /oidc\.config: userInfoPath: required when enableUserInfoGroups is true/);
+    assert.match(refusal(() => parse({ ...base, enableUserInfoGroups: true, userInfoPath: "/u", userInfoBaseURL: "http://api.example.com" })).message,
+      /userInfoBaseURL: must be an https URL/);
+    assert.match(refusal(() => parse({ ...base, enableUserInfoGroups: true, userInfoPath: "/u", userInfoCacheExpiration: "soon" })).message,
+      /userInfoCacheExpiration: "soon" is not a duration/);
   });
 
   test("requestedScopes without openid get it added, with a warning", () => {

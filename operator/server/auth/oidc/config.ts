@@ -17,6 +17,19 @@ export const OIDC_CONFIG_KEY = "oidc.config";
 export const OIDC_INSECURE_KEY = "oidc.tls.insecure.skip.verify";
 export const PART_OF_LABEL = "app.kubernetes.io/part-of";
 export const DEFAULT_SCOPES = ["openid", "profile", "email", "groups"];
+export const DEX_CONFIG_KEY = "dex.config";
+
+/**
+ * Why dex.config does nothing. Argo runs Dex beside its server and proxies /api/dex to it;
+ * Hawser ships no Dex, and quietly ignoring the key would leave a login button that cannot work.
+ */
+export const DEX_UNSUPPORTED = `argocd-cm ${DEX_CONFIG_KEY}: SSO through Dex is not supported: Hawser runs no Dex server. `
+  + `Configure argocd-cm ${OIDC_CONFIG_KEY} with your identity provider (a Dex you run yourself works as an OIDC issuer)`;
+
+/** Whether argocd-cm sets dex.config (to anything but blank). */
+export function dexConfigured(cm: Record<string, string> | undefined): boolean {
+  return (cm?.[DEX_CONFIG_KEY] ?? "").trim() !== "";
+}
 
 /** An entry of requestedIDTokenClaims (the `claims` request parameter's id_token member). */
 export interface IdTokenClaimRequest {
@@ -44,10 +57,26 @@ export interface OidcConfig {
   /** Audiences an ID token may carry: allowedAudiences, else clientID and cliClientID. */
   allowedAudiences: string[];
   skipAudienceCheckWhenTokenHasNoAudience: boolean;
-  /** Milliseconds; parsed and checked, but ID tokens are not refreshed yet (a warning says so). */
+  /** Milliseconds before an ID token's expiry from which the server refreshes it (0 = never). */
   refreshTokenThresholdMs: number;
+  /** Groups from the UserInfo endpoint (enableUserInfoGroups with userInfoPath), else undefined. */
+  userInfo?: UserInfoConfig;
   domainHint?: string;
 }
+
+/** enableUserInfoGroups: where the UserInfo endpoint is and how long an answer is reused. */
+export interface UserInfoConfig {
+  /** userInfoBaseURL (default the issuer) + userInfoPath. */
+  url: string;
+  /** userInfoCacheExpiration in milliseconds (default 5m, see DEFAULT_USERINFO_CACHE_MS). */
+  cacheMs: number;
+}
+
+/**
+ * Argo leaves userInfoCacheExpiration without a documented default; asking the IdP on every API
+ * call would tie each request to its latency, so an unset value means 5 minutes.
+ */
+export const DEFAULT_USERINFO_CACHE_MS = 5 * 60 * 1000;
 
 /** Everything SSO reads from argocd-cm, resolved. */
 export interface SsoSettings {
@@ -175,15 +204,7 @@ function validateOidcConfig(doc: Record<string, unknown>, warnings: string[]): O
   const rootCA = optionalString(doc, "rootCA");
   if (rootCA !== undefined) checkRootCA(rootCA);
   const refreshTokenThresholdMs = optionalDuration(doc, "refreshTokenThreshold") ?? 0;
-  if (refreshTokenThresholdMs > 0) {
-    warnings.push(`${field("refreshTokenThreshold")}: not yet supported: ID tokens are not refreshed, a session ends when its ID token expires`);
-  }
-  if (optionalBool(doc, "enableUserInfoGroups")) {
-    warnings.push(`${field("enableUserInfoGroups")}: not yet supported: groups come from the ID token only`);
-  }
-  for (const key of ["userInfoBaseURL", "userInfoPath", "userInfoCacheExpiration"]) {
-    if (optionalString(doc, key) !== undefined) warnings.push(`${field(key)}: not yet supported (UserInfo groups), ignored`);
-  }
+  const userInfo = parseUserInfo(doc, issuer, warnings);
   if (doc.azure !== undefined) warnings.push(`${field("azure")}: not yet supported, ignored`);
   return {
     name: optionalString(doc, "name"),
@@ -200,8 +221,27 @@ function validateOidcConfig(doc: Record<string, unknown>, warnings: string[]): O
     allowedAudiences,
     skipAudienceCheckWhenTokenHasNoAudience: optionalBool(doc, "skipAudienceCheckWhenTokenHasNoAudience") ?? false,
     refreshTokenThresholdMs,
+    userInfo,
     domainHint: optionalString(doc, "domainHint"),
   };
+}
+
+function parseUserInfo(doc: Record<string, unknown>, issuer: string, warnings: string[]): UserInfoConfig | undefined {
+  const enabled = optionalBool(doc, "enableUserInfoGroups") ?? false;
+  const path = optionalString(doc, "userInfoPath");
+  const base = optionalString(doc, "userInfoBaseURL");
+  const cacheMs = optionalDuration(doc, "userInfoCacheExpiration");
+  if (!enabled) {
+    for (const key of ["userInfoPath", "userInfoBaseURL", "userInfoCacheExpiration"]) {
+      if (doc[key] !== undefined) warnings.push(`${field(key)}: has no effect unless enableUserInfoGroups is true`);
+    }
+    return undefined;
+  }
+  // Argo quietly keeps the ID token's groups without a path; that would grant what UserInfo may deny.
+  if (!path) throw new SsoConfigError(`${field("userInfoPath")}: required when enableUserInfoGroups is true (e.g. /userinfo)`);
+  if (base !== undefined) checkIssuer(base, "userInfoBaseURL");
+  const url = `${(base ?? issuer).replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+  return { url, cacheMs: cacheMs ?? DEFAULT_USERINFO_CACHE_MS };
 }
 
 function requiredString(doc: Record<string, unknown>, key: string): string {
@@ -283,17 +323,17 @@ export function isLoopbackHost(hostname: string): boolean {
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
-function checkIssuer(issuer: string): void {
+function checkIssuer(issuer: string, key = "issuer"): void {
   let u: URL;
   try {
     u = new URL(issuer);
   } catch {
-    throw new SsoConfigError(`${field("issuer")}: "${issuer}" is not an absolute URL`);
+    throw new SsoConfigError(`${field(key)}: "${issuer}" is not an absolute URL`);
   }
-  if (u.search || u.hash) throw new SsoConfigError(`${field("issuer")}: must have no query or fragment`);
+  if (u.search || u.hash) throw new SsoConfigError(`${field(key)}: must have no query or fragment`);
   // Tokens and the client secret travel to the issuer; plain http is allowed only where nothing can listen in.
   if (u.protocol === "http:" && isLoopbackHost(u.hostname)) return;
-  if (u.protocol !== "https:") throw new SsoConfigError(`${field("issuer")}: must be an https URL (http only on loopback)`);
+  if (u.protocol !== "https:") throw new SsoConfigError(`${field(key)}: must be an https URL (http only on loopback)`);
 }
 
 function checkLogoutUrl(logoutURL: string): void {

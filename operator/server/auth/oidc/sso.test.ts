@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
 import { SEED_USERS, selfSignedCertificate, startOidcProvider, type TestOidcProvider } from "../../../../test/support/oidc-provider.js";
 import { ApiError, Code } from "../../http/errors.js";
+import { DEX_UNSUPPORTED } from "./config.js";
 import { isValidReturnUrl, SsoClient, ssoGroups, ssoRevocationId, ssoSubject, ssoUsername, STATE_COOKIE } from "./sso.js";
 import { MapState } from "./testdata/state.js";
 
@@ -411,6 +412,26 @@ describe("settings", () => {
     assert.equal(new SsoClient({ state: world() }).logoutUrl("h.p.s", URL_BASE), undefined);
   });
 
+  test("dex.config alone: no SSO; login says Dex is not supported and what to set, status() warns, settingsView is empty", async () => {
+    const state = new MapState();
+    state.setSecret("argocd-secret", { "server.secretkey": "c2VydmVyLXNlY3JldGtleS1mb3ItdGVzdHMtMDAwMA==" });
+    state.configMaps.set("argocd-cm", { url: URL_BASE, "dex.config": stringify({ connectors: [{ type: "github", id: "github", name: "GitHub" }] }) });
+    const sso = new SsoClient({ state });
+    const err = await refusal(sso.loginRedirect(undefined, URL_BASE));
+    assert.equal(err.code, Code.FailedPrecondition);
+    assert.equal(err.message, DEX_UNSUPPORTED);
+    assert.match(err.message, /^argocd-cm dex\.config: SSO through Dex is not supported: .*argocd-cm oidc\.config/, "names the key and the alternative");
+    assert.deepEqual(sso.status(), { configured: false, warnings: [DEX_UNSUPPORTED] });
+    assert.equal(sso.settingsView(), undefined, "no SSO in the settings (and no dexConfig)");
+    // With oidc.config beside it, OIDC works and dex.config is still reported as doing nothing.
+    const both = world();
+    both.setCm({ "dex.config": "connectors: []" });
+    const withOidc = new SsoClient({ state: both });
+    assert.equal(withOidc.status().configured, true);
+    assert.deepEqual(withOidc.status().warnings, [DEX_UNSUPPORTED]);
+    assert.ok(withOidc.settingsView()?.issuer, "oidc.config is served");
+  });
+
   test("claim helpers follow §2.6", () => {
     assert.equal(ssoUsername({ sub: "u1", federated_claims: { user_id: "fed" } }), "fed", "no email: federated user id");
     assert.equal(ssoUsername({ sub: "u1" }), "u1", "then sub");
@@ -420,5 +441,65 @@ describe("settings", () => {
     assert.equal(ssoRevocationId({ jti: "j", uti: "u", at_hash: "h" }), "j");
     assert.equal(ssoRevocationId({ uti: "u", at_hash: "h" }), "u");
     assert.equal(ssoRevocationId({ at_hash: "h" }), "h");
+  });
+});
+
+describe("UserInfo groups and ID token refresh against the real provider", () => {
+  let provider: TestOidcProvider;
+  const users = structuredClone(SEED_USERS);
+  users.alice!.userInfoGroups = ["platform-admins"];
+
+  before(async () => {
+    provider = await startOidcProvider({ clients: [{ clientId: "hawser", clientSecret: HAWSER_SECRET, redirectUris: REDIRECTS }], users, refreshTokens: true });
+  });
+  after(() => provider.close());
+
+  test("enableUserInfoGroups: groups come from the UserInfo endpoint, cached for userInfoCacheExpiration", async () => {
+    let clock = Date.now();
+    const state = world({ issuer: provider.issuer, pkce: false, extra: { enableUserInfoGroups: true, userInfoPath: "/me", userInfoCacheExpiration: "1m" } });
+    const sso = new SsoClient({ state, now: () => clock });
+    const { result } = await logIn(sso, "alice", provider);
+    assert.deepEqual(result.claims.groups, ["backend-developers"], "the ID token itself says backend-developers");
+    assert.deepEqual((await sso.verify(result.idToken)).groups, ["platform-admins"], "UserInfo's groups replace the ID token's");
+    users.alice!.userInfoGroups = ["frontend-developers"];
+    assert.deepEqual((await sso.verify(result.idToken)).groups, ["platform-admins"], "within the cache time the answer is reused");
+    clock += 61_000;
+    assert.deepEqual((await sso.verify(result.idToken)).groups, ["frontend-developers"], "after it the endpoint is asked again");
+    users.alice!.userInfoGroups = ["platform-admins"];
+
+    // A server that did not see the login holds no access token: refused, not given the ID token's groups.
+    const restarted = new SsoClient({ state, now: () => clock });
+    const err = await refusal(restarted.verify(result.idToken));
+    assert.equal(err.httpStatus, 401);
+    assert.match(err.message, /enableUserInfoGroups needs the access token of the login/);
+
+    // Without enableUserInfoGroups the ID token's groups stand.
+    configure(state, { issuer: provider.issuer, pkce: false });
+    assert.deepEqual((await sso.verify(result.idToken)).groups, ["backend-developers"]);
+  });
+
+  test("refreshTokenThreshold: a token within the threshold of expiry is replaced through the refresh token; one outside it is not", async () => {
+    const state = world({ issuer: provider.issuer, pkce: false, extra: { refreshTokenThreshold: "2h" } });
+    const sso = new SsoClient({ state });
+    const { result } = await logIn(sso, "bob", provider);
+    // The provider's ID tokens live 1h, so with a 2h threshold every token is due. ID tokens have
+    // second precision and no jti: a second later the new one differs from the first.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const renewed = await sso.refresh(result.idToken, result.claims);
+    assert.ok(renewed, "a refresh happened");
+    assert.notEqual(renewed.token, result.idToken, "a new ID token");
+    assert.equal(renewed.claims.sub, "bob");
+    assert.ok((renewed.claims.exp ?? 0) >= (result.claims.exp ?? 0), "it expires no earlier");
+    assert.equal((await sso.verify(renewed.token)).sub, "bob", "the new token verifies");
+    assert.equal(await sso.refresh(result.idToken, result.claims), undefined, "the old token's refresh token moved to the new session");
+    await new Promise((r) => setTimeout(r, 1_100));
+    const again = await sso.refresh(renewed.token, renewed.claims);
+    assert.ok(again && again.token !== renewed.token, "the new session can refresh in turn (rotated refresh token)");
+
+    configure(state, { issuer: provider.issuer, pkce: false, extra: { refreshTokenThreshold: "5m" } });
+    const fresh = (await logIn(sso, "bob", provider)).result;
+    assert.equal(await sso.refresh(fresh.idToken, fresh.claims), undefined, "an hour left, threshold 5m: no refresh");
+    configure(state, { issuer: provider.issuer, pkce: false });
+    assert.equal(await sso.refresh(fresh.idToken, fresh.claims), undefined, "no threshold: never");
   });
 });

@@ -12,7 +12,7 @@ import { errorMessage } from "../../../util/index.js";
 import { ApiError, Code, invalidArgument, unauthenticated } from "../../http/errors.js";
 import { subjectOf, type Claims, type IdTokenVerifier, type ServerState } from "../../types.js";
 import {
-  ARGOCD_CM, ARGOCD_SECRET, parseSsoSettings, SsoConfigError, type IdTokenClaimRequest, type ParsedSsoSettings,
+  ARGOCD_CM, ARGOCD_SECRET, dexConfigured, DEX_UNSUPPORTED, parseSsoSettings, SsoConfigError, type IdTokenClaimRequest, type ParsedSsoSettings,
   type SsoSettings,
 } from "./config.js";
 
@@ -86,6 +86,28 @@ interface LoginState {
   codeVerifier?: string;
 }
 
+/** What the server keeps of an SSO login (memory of this replica; see compatibility.md oidc.config). */
+interface SessionTokens {
+  accessToken?: string;
+  refreshToken?: string;
+  /** The ID token's expiry: the entry is useless after it. */
+  expiresAtMs: number;
+}
+
+/** Sessions whose IdP tokens are kept at most. */
+const MAX_SESSIONS = 10_000;
+
+const digest = (raw: string): string => createHash("sha256").update(raw).digest("hex");
+
+/** Argo replaces the `groups` claim with UserInfo's (absent there: no groups). */
+function withGroups(claims: Claims, groups: unknown): Claims {
+  const out: Claims = { ...claims };
+  delete out.groups;
+  if (typeof groups === "string") out.groups = groups;
+  else if (Array.isArray(groups)) out.groups = groups.filter((g): g is string => typeof g === "string");
+  return out;
+}
+
 /** Discovery result and key set for one resolved configuration. */
 interface Provider {
   configuration: client.Configuration;
@@ -100,6 +122,10 @@ export class SsoClient implements IdTokenVerifier {
   readonly #insecure: boolean;
   readonly #now: () => number;
   #provider: { key: string; promise: Promise<Provider> } | undefined;
+  /** The IdP's access and refresh tokens of each session, by the digest of its ID token. */
+  readonly #sessions = new Map<string, SessionTokens>();
+  /** UserInfo answers, by the digest of the ID token they were fetched for. */
+  readonly #userInfo = new Map<string, { groups: unknown; fetchedAtMs: number }>();
 
   constructor(options: SsoClientOptions) {
     this.#state = options.state;
@@ -110,11 +136,12 @@ export class SsoClient implements IdTokenVerifier {
 
   /** The current settings, their warnings and any error, for the server to log when they change. */
   status(): SsoStatus {
+    const dex = dexConfigured(this.#state.configMap(ARGOCD_CM)) ? [DEX_UNSUPPORTED] : [];
     try {
       const parsed = this.#parse();
-      return { configured: parsed.settings !== undefined, warnings: parsed.warnings };
+      return { configured: parsed.settings !== undefined, warnings: [...dex, ...parsed.warnings] };
     } catch (err) {
-      return { configured: true, warnings: [], error: errorMessage(err) };
+      return { configured: true, warnings: dex, error: errorMessage(err) };
     }
   }
 
@@ -207,6 +234,7 @@ export class SsoClient implements IdTokenVerifier {
       throw new ApiError(Code.Internal, `invalid session token: ${errorMessage(err)}`);
     }
     if (claims.nonce !== login.nonce) throw new ApiError(Code.Internal, "invalid session token: nonce does not match");
+    this.#remember(idToken, claims, tokens);
     return { idToken, returnUrl: login.returnUrl, claims, clearStateCookie: this.#cookieHeader("", 0) };
   }
 
@@ -228,11 +256,108 @@ export class SsoClient implements IdTokenVerifier {
     } catch (err) {
       throw unauthenticated(`invalid session: cannot reach the OIDC issuer: ${errorMessage(err)}`);
     }
+    let claims: Claims;
     try {
-      return await this.#verifyWith(provider, settings, rawIdToken);
+      claims = await this.#verifyWith(provider, settings, rawIdToken);
     } catch (err) {
       throw unauthenticated(`invalid session: ${errorMessage(err)}`);
     }
+    if (settings.oidc.userInfo) claims = await this.#withUserInfoGroups(provider, settings, rawIdToken, claims);
+    return claims;
+  }
+
+  /**
+   * refreshTokenThreshold: when a valid ID token has less than the threshold left, a new one from
+   * the IdP's token endpoint with the session's refresh token (kept from the login), verified like
+   * the first. undefined when no refresh is due or possible: the current token then stays in use
+   * until it expires, as in Argo. The caller sets the new token as the session cookie.
+   */
+  async refresh(rawIdToken: string, claims: Claims): Promise<{ token: string; claims: Claims } | undefined> {
+    const settings = this.#parseQuiet();
+    const threshold = settings?.oidc.refreshTokenThresholdMs ?? 0;
+    if (!settings || threshold <= 0 || typeof claims.exp !== "number") return undefined;
+    if (claims.exp * 1000 - this.#now() > threshold) return undefined;
+    const key = digest(rawIdToken);
+    const session = this.#sessions.get(key);
+    if (!session?.refreshToken) return undefined;
+    let provider: Provider;
+    let tokens: client.TokenEndpointResponse;
+    try {
+      provider = await this.#providerFor(settings);
+      tokens = await client.refreshTokenGrant(provider.configuration, session.refreshToken);
+    } catch {
+      // An IdP that no longer honours the refresh token ends the session at the ID token's expiry.
+      this.#sessions.set(key, { ...session, refreshToken: undefined });
+      return undefined;
+    }
+    const token = tokens.id_token;
+    if (!token) return undefined;
+    let fresh: Claims;
+    try {
+      fresh = await this.#verifyWith(provider, settings, token);
+    } catch {
+      return undefined; // not a token to hand out; the current one stays valid until it expires
+    }
+    // A refreshed ID token must be the same user's (OpenID Connect Core §12.2).
+    if (fresh.sub !== claims.sub || fresh.iss !== claims.iss) return undefined;
+    // The old token keeps its access token (requests already on their way still carry it) but
+    // gives its refresh token to the new one. Set first: within the same second the IdP may sign
+    // the very same token again, and then the new entry is the one that stays.
+    this.#sessions.set(key, { ...session, refreshToken: undefined });
+    this.#remember(token, fresh, { ...tokens, refresh_token: tokens.refresh_token ?? session.refreshToken });
+    return { token, claims: await this.verify(token) };
+  }
+
+  /** Keeps the IdP's tokens of a new session; drops sessions whose ID token has expired. */
+  #remember(idToken: string, claims: Claims, tokens: { access_token?: string; refresh_token?: string }): void {
+    const now = this.#now();
+    for (const [k, v] of this.#sessions) if (v.expiresAtMs <= now) this.#sessions.delete(k);
+    for (const [k, v] of this.#userInfo) if (!this.#sessions.has(k) && v.fetchedAtMs < now - 24 * 3600_000) this.#userInfo.delete(k);
+    // Bounded: the oldest session goes first (its user logs in again once its token lapses).
+    while (this.#sessions.size >= MAX_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
+    this.#sessions.set(digest(idToken), {
+      accessToken: tokens.access_token || undefined,
+      refreshToken: tokens.refresh_token || undefined,
+      expiresAtMs: typeof claims.exp === "number" ? claims.exp * 1000 : now,
+    });
+  }
+
+  /**
+   * enableUserInfoGroups: the `groups` claim replaced by the UserInfo endpoint's, fetched with the
+   * session's access token and reused for userInfoCacheExpiration. Fails closed: without an
+   * answer (no access token on this server, the IdP refusing, another subject) the session is
+   * refused rather than granted the ID token's groups.
+   */
+  async #withUserInfoGroups(provider: Provider, settings: SsoSettings, rawIdToken: string, claims: Claims): Promise<Claims> {
+    const userInfo = settings.oidc.userInfo!;
+    const key = digest(rawIdToken);
+    const cached = this.#userInfo.get(key);
+    if (cached && this.#now() - cached.fetchedAtMs < userInfo.cacheMs) return withGroups(claims, cached.groups);
+    const accessToken = this.#sessions.get(key)?.accessToken;
+    if (!accessToken) {
+      throw unauthenticated("invalid session: enableUserInfoGroups needs the access token of the login, which this server does not hold (log in again)");
+    }
+    const res = await idpFetch(settings.oidc.rootCA, settings.insecureSkipVerify)(userInfo.url, {
+      method: "GET", headers: { authorization: `Bearer ${accessToken}`, accept: "application/json, application/jwt" },
+    }).catch((err: unknown) => {
+      throw unauthenticated(`invalid session: the UserInfo endpoint cannot be reached: ${errorMessage(err)}`);
+    });
+    if (res.status === 401 || res.status === 403) throw unauthenticated("invalid session: the UserInfo endpoint refused the session's access token");
+    if (res.status !== 200) throw unauthenticated(`invalid session: invalid userinfo response (HTTP ${res.status})`);
+    const body = await res.text();
+    let info: Record<string, unknown>;
+    try {
+      info = (res.headers.get("content-type") ?? "").startsWith("application/jwt")
+        ? (await jose.jwtVerify(body.trim(), provider.jwks, { issuer: provider.issuer, algorithms: provider.algorithms })).payload
+        : JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      throw unauthenticated("invalid session: invalid userinfo response");
+    }
+    if (info === null || typeof info !== "object" || info.sub !== claims.sub) {
+      throw unauthenticated("invalid session: subject of claims from user info endpoint didn't match subject of idToken");
+    }
+    this.#userInfo.set(key, { groups: info.groups, fetchedAtMs: this.#now() });
+    return withGroups(claims, info.groups);
   }
 
   /**
@@ -280,7 +405,10 @@ export class SsoClient implements IdTokenVerifier {
       if (err instanceof SsoConfigError) throw new ApiError(Code.FailedPrecondition, `SSO is misconfigured: ${err.message}`);
       throw err;
     }
-    if (!parsed.settings) throw new ApiError(Code.FailedPrecondition, "SSO is not configured (argocd-cm oidc.config)");
+    if (!parsed.settings) {
+      if (dexConfigured(this.#state.configMap(ARGOCD_CM))) throw new ApiError(Code.FailedPrecondition, DEX_UNSUPPORTED);
+      throw new ApiError(Code.FailedPrecondition, "SSO is not configured (argocd-cm oidc.config)");
+    }
     return parsed.settings;
   }
 
