@@ -13,6 +13,8 @@ import { DEFAULT_PROJECT, type AppProject } from "../api/index.js";
 import { globalProjectsFor, withGlobalProjects } from "../engine/global-projects.js";
 import { appDestination, DestinationError, evaluateAppState, listedLiveView, registeredClusters } from "../appstate/one-shot.js";
 import { compareApp } from "../appstate/pipeline.js";
+import { signatureCheck, sourceIntegrityRefusal } from "../appstate/signatures.js";
+import { GpgKeyring } from "../git/gpg.js";
 import { parseAppStateSettings, type AppStateSettings } from "../appstate/settings.js";
 import type { ApplicationObject as PipelineApp } from "../appstate/types.js";
 import type { CompareResult } from "../appstate/compare.js";
@@ -54,6 +56,8 @@ export class AppStateReader {
   private settingsMemo: { rv: string; settings: AppStateSettings } | undefined;
   /** Impersonating clients per destination client; a replaced destination client drops its own. */
   private readonly impersonated = new WeakMap<KubeClient, Map<string, KubeClient>>();
+  /** argocd-gpg-keys-cm's keys, for projects that require signed commits (signatureKeys). */
+  private readonly keyring = new GpgKeyring();
 
   constructor(private readonly opts: AppStateReaderOptions) {
     this.repos = new RepoCache({ baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"), credentials: this.credentials, logger: opts.log });
@@ -69,6 +73,7 @@ export class AppStateReader {
   get repoReader(): RepoCache { return this.repos; }
 
   close(): void {
+    void this.keyring.close();
     this.repos.close();
     for (const r of this.remotes.values()) r.client.close();
   }
@@ -124,11 +129,14 @@ export class AppStateReader {
 
   /** Renders and compares the app now (revision: another commit of its single source; revisions: one per source). */
   async state(app: ApplicationObject, opts: { revision?: string; revisions?: string[]; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
-    const { settings, project, cluster, client } = this.pipelineInputs(app);
+    const { settings, project, cluster, client, verifyCommit } = this.pipelineInputs(app);
     const { rendered, compared } = await evaluateAppState({
       app: app as unknown as PipelineApp, cluster, client, settings,
       render: { repos: this.repos, cache: this.renderCache, log: this.opts.log },
-      renderOptions: { ...(opts.revisions ? { revisions: opts.revisions } : opts.revision ? { revisions: [opts.revision] } : {}), ...(opts.refresh ? { refresh: opts.refresh } : {}) },
+      renderOptions: {
+        ...(opts.revisions ? { revisions: opts.revisions } : opts.revision ? { revisions: [opts.revision] } : {}), ...(opts.refresh ? { refresh: opts.refresh } : {}),
+        ...(verifyCommit ? { verifyCommit } : {}),
+      },
       compare: { controllerNamespace: this.opts.cache.namespace, project: project.spec, clientAs: (user) => this.clientAs(client, user) },
     });
     return { cluster, client, rendered, compared };
@@ -141,25 +149,36 @@ export class AppStateReader {
    * controller's do; when none matches it fails closed (ServerSideDiffImpersonationError).
    */
   async serverSideDiff(app: ApplicationObject, targets?: Manifest[]): Promise<CompareResult> {
-    const { settings, project, cluster, client } = this.pipelineInputs(app);
+    const { settings, project, cluster, client, verifyCommit } = this.pipelineInputs(app);
     const pipelineApp = app as unknown as PipelineApp;
     const compare = { controllerNamespace: this.opts.cache.namespace, project: project.spec, forceServerSideDiff: true, clientAs: (user: string) => this.clientAs(client, user) };
     if (!targets) {
-      const { compared } = await evaluateAppState({ app: pipelineApp, cluster, client, settings, render: { repos: this.repos, cache: this.renderCache, log: this.opts.log }, compare });
+      const { compared } = await evaluateAppState({
+        app: pipelineApp, cluster, client, settings, render: { repos: this.repos, cache: this.renderCache, log: this.opts.log }, compare,
+        renderOptions: verifyCommit ? { verifyCommit } : {},
+      });
       return compared;
     }
     return compareApp(pipelineApp, targets, listedLiveView(cluster, client, settings), { ...compare, settings });
   }
 
-  /** What the pipeline needs for the app: settings, its project (required) and destination. */
-  private pipelineInputs(app: ApplicationObject): { settings: AppStateSettings; project: AppProject; cluster: ClusterEntry; client: KubeClient } {
+  /**
+   * What the pipeline needs for the app: settings, its project (required), destination, and the
+   * controller's commit check when the project requires signed commits (a refused commit fails the
+   * answer with the controller's message; policies Hawser cannot enforce refuse it outright).
+   */
+  private pipelineInputs(app: ApplicationObject): { settings: AppStateSettings; project: AppProject; cluster: ClusterEntry; client: KubeClient; verifyCommit?: (repoURL: string, commit: string) => Promise<void> } {
     const settings = this.settings();
     const projectName = app.spec.project || DEFAULT_PROJECT;
     const project = this.effectiveProject(projectName);
     // Fail closed as the controller does: without the project no live object is the app's.
     if (!project) throw failedPrecondition(`application ${app.metadata.name ?? ""}: ${missingProjectMessage(projectName)}`);
+    const integrity = sourceIntegrityRefusal(projectName, project.spec?.sourceIntegrity);
+    if (integrity) throw failedPrecondition(`application ${app.metadata.name ?? ""}: ${integrity}`);
     const { cluster, client } = this.destination(app);
-    return { settings, project, cluster, client };
+    const verifyCommit = signatureCheck({ name: projectName, signatureKeys: project.spec?.signatureKeys }, this.repos,
+      () => this.keyring.home(this.opts.cache.configMap("argocd-gpg-keys-cm") ?? {}));
+    return { settings, project, cluster, client, ...(verifyCommit ? { verifyCommit } : {}) };
   }
 
   /** The destination's client acting as `user` (sync impersonation), one kept per client and user. */
