@@ -5,7 +5,7 @@
 // directory plugin would render but that holds no manifests is not an application.
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { builtinPlugins, type PluginRegistry } from "../../plugins/index.js";
+import { builtinPlugins } from "../../plugins/index.js";
 import type { CommandModule } from "../cli.js";
 import { createLogger } from "../runtime/logger.js";
 import { FlagError, parseFlags } from "../flags.js";

@@ -121,6 +121,12 @@ export class AppStateReader {
     return client;
   }
 
+  /** Drops the kept connection to a cluster (new credentials, or a cache invalidation). */
+  forgetCluster(server: string): void {
+    this.remotes.get(server)?.client.close();
+    this.remotes.delete(server);
+  }
+
   /** Renders and compares the app now (revision: another commit of its single source). */
   async state(app: ApplicationObject, opts: { revision?: string; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
     const settings = this.settings();
