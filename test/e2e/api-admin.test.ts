@@ -169,7 +169,8 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
   assert.equal(decode(stored?.data?.name), "private-one");
   const missing = await api("PUT", `/api/v1/repositories/${enc(`${appRepo}-nope`)}`, { repo: `${appRepo}-nope` });
   assert.equal(missing.status, 404, show(missing));
-  const credsUrl = `${w.git.url}/`;
+  // A prefix no repository of this test is under, so these credentials change no fetch.
+  const credsUrl = `${w.git.url}/no-such-group/`;
   assert.equal((await api("POST", "/api/v1/repocreds", { url: credsUrl, username: "bob", password: REPO_PASSWORD })).status, 200);
   const credsPut = await api("PUT", `/api/v1/repocreds/${enc(credsUrl)}`, { url: credsUrl, username: "carol", password: REPO_PASSWORD });
   assert.equal(credsPut.status, 200, show(credsPut));
