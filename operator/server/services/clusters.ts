@@ -1,7 +1,10 @@
 // Argo CD's Cluster service over REST (argo-cd-server.md §1.4 "Cluster", §3.6): clusters are Argo's
 // cluster Secrets (plus the implicit in-cluster entry). Answers are sanitised: no bearer token,
 // password, key or CA ever leaves the server; `info.connectionState` comes from a version probe,
-// cached briefly so a list does not dial every cluster on every call.
+// cached briefly so a list does not dial every cluster on every call. Updates write the Secret
+// (only `updatedFields` when given); invalidate-cache stamps Argo's refresh annotation on it (the
+// controller drops a cluster's watch cache on any change of its Secret); rotate-auth issues a new
+// token for the service account the cluster's token belongs to and deletes the old token Secret.
 import { createHash } from "node:crypto";
 import { normalizeServer, parseClusterSecret, secretData, type ClusterEntry } from "../../cluster/clusters.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
