@@ -7,11 +7,15 @@
 // refused, a real one stored and read back); the status badge (Synced/Healthy, Not Found, Unknown
 // when disabled); a role:readonly user refused every write with nothing changed; and no response
 // body carrying a secret the test stored.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { API, createWorld } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
 import { SigningFixture } from "../support/gpg.js";
+import { startHelmRepo } from "../support/helm-repo.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { selfSignedCertificate } from "../../operator/server/http/tls.js";
 import type { Application } from "../../operator/api/index.js";
@@ -33,6 +37,7 @@ const chart = {
 
 const REPO_PASSWORD = "repo-password-do-not-leak-1";
 const WRONG_PASSWORD = "wrong-password-do-not-leak-2";
+const HELM_PASSWORD = "helm-password-do-not-leak-3";
 
 test("API server admin routes: clusters, repository details, certificates, GPG keys, badge, read-only refusals, no secrets in bodies", async (t) => {
   const w = await createWorld(t, {
@@ -176,6 +181,27 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
   assert.equal(credsPut.status, 200, show(credsPut));
   assert.equal((credsPut.body as { username?: string }).username, "carol", show(credsPut));
 
+  // ---- a Helm repository behind basic auth: its charts, and validate against it ----
+  const chartDir = await mkdtemp(join(tmpdir(), "hawser-admin-chart-"));
+  t.after(() => rm(chartDir, { recursive: true, force: true }));
+  await mkdir(join(chartDir, "demo-chart/templates"), { recursive: true });
+  await writeFile(join(chartDir, "demo-chart/Chart.yaml"), chart["helm/Chart.yaml"]);
+  await writeFile(join(chartDir, "demo-chart/templates/cm.yaml"), chart["plain/cm.yaml"]);
+  const helmRepo = await startHelmRepo({ chartDirs: [join(chartDir, "demo-chart")], auth: { username: "hb", password: HELM_PASSWORD } });
+  t.after(() => helmRepo.close());
+  const helmWrong = await api("POST", `/api/v1/repositories/${enc(helmRepo.url)}/validate?type=helm&username=hb&password=${enc(WRONG_PASSWORD)}`, helmRepo.url);
+  assert.equal(helmWrong.status, 400, show(helmWrong));
+  assert.match((helmWrong.body as { message: string }).message, /^Unable to connect to repository: .*rejected the credentials/, show(helmWrong));
+  assert.equal((await api("POST", "/api/v1/repositories", { repo: helmRepo.url, type: "helm", name: "charts", username: "hb", password: HELM_PASSWORD })).status, 200);
+  const charts = await eventually(async () => {
+    const r = await api("GET", `/api/v1/repositories/${enc(helmRepo.url)}/helmcharts`);
+    assert.equal(r.status, 200, show(r));
+    return r.body;
+  }, { timeoutMs: 20_000 });
+  assert.deepEqual(charts, { items: [{ name: "demo-chart", versions: ["0.1.0"] }] });
+  const notHelm = await api("GET", `/api/v1/repositories/${enc(appRepo)}/helmcharts`);
+  assert.equal(notHelm.status, 400, `a git repository has no charts: ${show(notHelm)}`);
+
   // ---- certificates ----
   const pem = selfSignedCertificate(["git.example.com"]).cert;
   const cert = await api("POST", "/api/v1/certificates", { items: [{ serverName: "git.example.com", certType: "https", certData: Buffer.from(pem).toString("base64") }] });
@@ -295,7 +321,7 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
 
   // ---- no response body carried a secret the test stored or sent ----
   for (const text of bodies) {
-    for (const secret of [oldToken, newToken, REPO_PASSWORD, WRONG_PASSWORD]) assert.ok(!text.includes(secret), `a response body holds a secret: ${text.slice(0, 300)}`);
+    for (const secret of [oldToken, newToken, REPO_PASSWORD, WRONG_PASSWORD, HELM_PASSWORD]) assert.ok(!text.includes(secret), `a response body holds a secret: ${text.slice(0, 300)}`);
     assert.ok(!/"(password|bearerToken|sshPrivateKey|tlsClientCertKey|keyData)"\s*:\s*"[^"]/.test(text.replace(/"keyData":"-----BEGIN PGP PUBLIC KEY BLOCK-----[^"]*"/g, "")), `no credential field in a body: ${text.slice(0, 300)}`);
   }
   assert.ok(bodies.length > 40, "the bodies of every call were checked");
