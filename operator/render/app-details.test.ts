@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.js";
-import { flattenValues, kustomizeImages, sourceDetails } from "./app-details.js";
+import { containerImages, flattenValues, kustomizeImages, sourceDetails } from "./app-details.js";
 
 test("flattenValues: Helm --set names for maps and lists, scalars as text, sorted", () => {
   assert.deepEqual(flattenValues({ b: { c: 1, d: [true, { e: null }] }, a: "x", empty: {}, none: [] }), [
@@ -35,4 +35,10 @@ test("sourceDetails: the tool Argo would pick and its parameters; a path out of 
   assert.deepEqual(await sourceDetails(root, { path: "k", kustomize: { images: ["b:4"] } }, plugins), { type: "Kustomize", kustomize: { images: ["a:3", "b:4"] } });
   assert.deepEqual(await sourceDetails(root, { path: "d" }, plugins), { type: "Directory", directory: {} });
   await assert.rejects(sourceDetails(root, { path: "../" }, plugins), /outside the repository/);
+});
+
+test("containerImages: images of every container list at any depth, once each, in order", () => {
+  const deploy = { kind: "Deployment", spec: { template: { spec: { initContainers: [{ name: "i", image: "busybox" }], containers: [{ name: "a", image: "nginx:1" }, { name: "b" }] } } } };
+  const cron = { kind: "CronJob", spec: { jobTemplate: { spec: { template: { spec: { containers: [{ image: "nginx:1" }, { image: "job:2" }] } } } } } };
+  assert.deepEqual(containerImages([deploy, cron, { kind: "ConfigMap", data: { containers: "x" } }]), ["busybox", "nginx:1", "job:2"]);
 });

@@ -1,8 +1,9 @@
 // What Argo's repo-server GetAppDetails answers for a source (the UI's create panel and parameter
 // tabs): which tool renders it, and that tool's parameters. Helm: the chart's name, its values
 // files, values.yaml's text and every value flattened to a parameter (with the source's own
-// valueFiles and parameters applied, as Argo shows them); Kustomize: the images the kustomization
-// and the source set; Directory: nothing; Plugin: no announced parameters. Detection is the
+// valueFiles and parameters applied, as Argo shows them); Kustomize: the image overrides of the
+// kustomization and the source (the API server answers with the built output's images instead,
+// as Argo does, through containerImages); Directory: nothing; Plugin: no announced parameters. Detection is the
 // renderer's own (PluginRegistry.select), on a checked-out repository.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -58,6 +59,22 @@ export function kustomizeImages(kustomization: unknown): string[] {
 /** A YAML scalar as Helm's --set text (walk() only calls it with scalars). */
 function scalarText(v: unknown): string {
   return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" ? String(v) : "";
+}
+
+/** Pure: the container images of rendered objects (every containers / initContainers / ephemeralContainers list), in order, once each. */
+export function containerImages(objects: readonly unknown[]): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) { for (const x of v) walk(x); return; }
+    if (!isRecord(v)) return;
+    for (const [k, x] of Object.entries(v)) {
+      if ((k === "containers" || k === "initContainers" || k === "ephemeralContainers") && Array.isArray(x)) {
+        for (const c of x) if (isRecord(c) && typeof c.image === "string" && c.image) out.add(c.image);
+      } else walk(x);
+    }
+  };
+  walk(objects);
+  return [...out];
 }
 
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];

@@ -30,8 +30,9 @@ const chart = {
   "helm/values.yaml": "image:\n  repository: nginx\n  tag: \"1.0\"\nreplicas: 2\n",
   "helm/values-prod.yaml": "replicas: 5\n",
   "helm/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: helm-cm\ndata:\n  tag: {{ .Values.image.tag | quote }}\n",
-  "kust/kustomization.yaml": "resources: [cm.yaml]\nimages:\n- name: nginx\n  newName: my/nginx\n  newTag: \"2.0\"\n",
+  "kust/kustomization.yaml": "resources: [cm.yaml, deploy.yaml]\nimages:\n- name: nginx\n  newName: my/nginx\n  newTag: \"2.0\"\n",
   "kust/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kust-cm\ndata:\n  k: v\n",
+  "kust/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: \"nginx:1.27\"}]\n",
   "plain/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: badge-cm\ndata:\n  k: v\n",
 };
 
@@ -148,7 +149,7 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
   assert.match(hd.helm.values, /repository: nginx/);
   const kust = await api("POST", `/api/v1/repositories/${enc(appRepo)}/appdetails`, { source: { repoURL: appRepo, path: "kust" } });
   assert.equal(kust.status, 200, show(kust));
-  assert.deepEqual(kust.body, { type: "Kustomize", kustomize: { images: ["nginx=my/nginx:2.0"] } });
+  assert.deepEqual(kust.body, { type: "Kustomize", kustomize: { images: ["my/nginx:2.0"] } }, "the built output's images, after the kustomization's override");
   const escape = await api("POST", `/api/v1/repositories/${enc(appRepo)}/appdetails`, { source: { repoURL: appRepo, path: "../.." } });
   assert.equal(escape.status, 400, `a path out of the repository is refused: ${show(escape)}`);
   const oci = await api("GET", `/api/v1/repositories/${enc(appRepo)}/oci-tags`);
