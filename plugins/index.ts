@@ -34,6 +34,9 @@ export class PluginRegistry {
 
   names(): string[] { return this.all().map((p) => p.name); }
 
+  /** The plugins added besides the built-ins (Argo's config-management plugins). */
+  userPluginNames(): string[] { return this.user.map((p) => p.name); }
+
   /** The plugin that renders this source directory. */
   async select(appDir: string, source: SourceSpec, opts: { disabled?: ReadonlySet<string> } = {}): Promise<ConfigManagementPlugin> {
     const named = source.plugin?.name;

@@ -194,6 +194,11 @@ export class RepoCache implements RepoSource {
     if (repo) delete repo.refs;
   }
 
+  /** The remote's branches and tags by URL (one cached ls-remote; `force` lists again). */
+  async remoteRefs(repoURL: string, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<RemoteRefs> {
+    return this.listRefs(this.repo(repoURL), repoURL, opts);
+  }
+
   /** The remote's refs (cached per TTL, concurrent callers share one listing). */
   async listRefs(repo: RepoState, repoURL: string, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<RemoteRefs> {
     if (!opts.force && repo.refs && Date.now() - repo.refs.at < this.refsTtlMs) return repo.refs.value;

@@ -127,6 +127,12 @@ export class AppStateReader {
     return client;
   }
 
+  /** Drops the kept connection to a cluster (new credentials, or a cache invalidation). */
+  forgetCluster(server: string): void {
+    this.remotes.get(server)?.client.close();
+    this.remotes.delete(server);
+  }
+
   /** Renders and compares the app now (revision: another commit of its single source; revisions: one per source). */
   async state(app: ApplicationObject, opts: { revision?: string; revisions?: string[]; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
     const { settings, project, cluster, client, verifyCommit } = this.pipelineInputs(app);

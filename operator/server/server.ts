@@ -21,6 +21,10 @@ import { ServerEnforcer } from "./rbac/index.js";
 import { AccountService } from "./services/accounts.js";
 import { AppDiffService } from "./services/app-diff.js";
 import { AppStreamService } from "./services/app-streams.js";
+import { BadgeService } from "./services/badge.js";
+import { CertificateService } from "./services/certificates.js";
+import { GpgKeyService } from "./services/gpgkeys.js";
+import { RepoDetailsService } from "./services/repo-details.js";
 import { ApplicationService } from "./services/applications.js";
 import { ApplicationSetService } from "./services/applicationsets.js";
 import { AppSetStreamService } from "./services/appset-streams.js";
@@ -93,7 +97,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const session = new SessionService({ cache, client, auth, sso, enforcer, insecure: o.insecure, baseHref: o.baseHref, log });
   session.register(router);
   router.onRenewedToken = (reply, token) => session.setTokenCookie(reply, token);
-  new MetaService({ cache, oidcSettings: () => sso.settingsView() as Record<string, unknown> | undefined }).register(router);
+  new MetaService({ cache, oidcSettings: () => sso.settingsView() as Record<string, unknown> | undefined, pluginNames: () => o.plugins.userPluginNames() }).register(router);
   const trees = new TreeCache({ log });
   const applications = new ApplicationService({ cache, client, log, reader, rbac: enforcer, trees });
   applications.register(router);
@@ -107,6 +111,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new RepositoryService({ cache, client, reader }).register(router);
   new AccountService({ cache, client, auth, enforcer }).register(router);
   registerDexRefusal(router);
+  new RepoDetailsService({ cache, reader, plugins: o.plugins }).register(router);
+  new CertificateService({ cache, client }).register(router);
+  new GpgKeyService({ cache, client }).register(router);
+  new BadgeService({ cache }).register(router);
   router.raw("GET", "/healthz", async (_req, reply) => { await reply.type("text/plain").send("ok"); });
   new UiService({ dir: o.staticAssets ?? join(packageRoot(), "dist", "ui"), baseHref: o.baseHref, log }).register(router);
 

@@ -53,6 +53,18 @@ export async function listChartVersions(repoURL: string, chart: string, auth: Ch
   return versions;
 }
 
+/** Every chart of an http(s) repository's index.yaml with its versions (cached as listChartVersions). */
+export async function listRepoCharts(repoURL: string, auth: ChartRepoAuth = {}, signal?: AbortSignal): Promise<Record<string, string[]>> {
+  const key = createHash("sha256").update(JSON.stringify([repoURL, auth.username ?? "", auth.password ?? "", !!auth.insecureSkipTLSVerify, auth.tlsClientCertData ?? "", auth.tlsClientCertKey ?? "", auth.caData ?? ""])).digest("hex");
+  let hit = indexCache.get(key);
+  if (!hit || Date.now() - hit.at > INDEX_TTL_MS) {
+    hit = { at: Date.now(), entries: fetchIndex(repoURL, auth, signal) };
+    indexCache.set(key, hit);
+    hit.entries.catch(() => indexCache.delete(key));
+  }
+  return hit.entries;
+}
+
 /** GET with Node's http(s) client (fetch has no per-request TLS options); follows redirects. */
 function httpGet(url: string, auth: ChartRepoAuth, signal: AbortSignal | undefined, maxBytes: number, redirects = 0): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

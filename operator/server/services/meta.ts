@@ -11,6 +11,8 @@ export interface MetaServiceDeps {
   cache: ServerCache;
   /** settings.oidcConfig, from the SSO client (undefined when SSO is not configured). */
   oidcSettings?: () => Record<string, unknown> | undefined;
+  /** The config-management plugins added to the built-ins (GET /api/v1/settings/plugins). */
+  pluginNames?: () => string[];
 }
 
 function packageVersion(): string {
@@ -38,6 +40,11 @@ export class MetaService {
       };
     }, { optionalAuth: true });
     r.get("/api/v1/settings", ({ caller }) => this.settings(caller.claims !== undefined), { optionalAuth: true });
+    // Argo lists only its config-management plugins here, not the built-in tools; a login is needed.
+    r.get("/api/v1/settings/plugins", () => {
+      const names = this.deps.pluginNames?.() ?? [];
+      return names.length > 0 ? { plugins: names.map((name) => ({ name })) } : {};
+    });
   }
 
   private settings(loggedIn: boolean): Record<string, unknown> {

@@ -47,6 +47,8 @@ export class RepositoryService {
     r.get("/api/v1/repocreds", (req) => this.list(req, "repo-creds"));
     r.post("/api/v1/repocreds", (req) => this.create(req, "repo-creds"));
     r.delete("/api/v1/repocreds/:repo", (req) => this.delete(req, "repo-creds"));
+    r.put("/api/v1/repositories/:repo", (req) => this.update(req, "repository"));
+    r.put("/api/v1/repocreds/:repo", (req) => this.update(req, "repo-creds"));
   }
 
   private secrets(type: "repository" | "repo-creds"): Array<{ secret: KubeObject; data: Record<string, string> }> {
@@ -154,5 +156,34 @@ export class RepositoryService {
     caller.require("repositories", "delete", this.rbacName(found.data, type));
     await this.deps.client.delete({ apiVersion: "v1", kind: "Secret", name: found.secret.metadata.name ?? "", namespace: this.ns });
     return {};
+  }
+
+  /**
+   * PUT: the body replaces the stored repository (or repo creds) whole, as Argo's update does, so
+   * credentials not sent are removed. The URL in the path names it; the body's URL must match.
+   */
+  private async update({ caller, params, body }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
+    const url = params.repo!;
+    const req = checkBody(body, REPO_BODY, type === "repository" ? "repository" : "repo creds");
+    const bodyUrl = typeof req.repo === "string" && req.repo ? req.repo : typeof req.url === "string" ? req.url : "";
+    if (bodyUrl && normalizeUrl(bodyUrl) !== normalizeUrl(url)) throw invalidArgument(`the body's ${type === "repository" ? "repo" : "url"} (${bodyUrl}) differs from the one in the path (${url})`);
+    const existing = this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+    if (!existing) {
+      caller.require("repositories", "update", url);
+      throw notFound(type === "repository" ? `repo '${url}' not found` : `repository credentials '${url}' not found`);
+    }
+    caller.require("repositories", "update", this.rbacName(existing.data, type));
+    const data: Record<string, string> = { url: existing.data.url ?? url };
+    for (const f of [...PUBLIC_FIELDS, ...SECRET_FIELDS]) {
+      const v = req[f];
+      if (f === "url" || v === undefined || v === null || v === "" || v === false) continue;
+      data[f] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    // Moving a repository to another project needs the right to update it there too.
+    if (type === "repository" && (data.project ?? "") !== (existing.data.project ?? "")) caller.require("repositories", "update", this.rbacName(data, type));
+    const secret = { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: existing.secret.metadata.name, namespace: this.ns, resourceVersion: existing.secret.metadata.resourceVersion, labels: { ...(existing.secret.metadata.labels ?? {}), "argocd.argoproj.io/secret-type": type }, ...(existing.secret.metadata.annotations ? { annotations: existing.secret.metadata.annotations } : {}) }, stringData: data, data: {} };
+    await this.deps.client.replace(secret);
+    this.probes.delete(data.url ?? "");
+    return this.view(data, type, false);
   }
 }

@@ -1,0 +1,195 @@
+// What the API tells about a repository's content, as Argo's Repository service does through its
+// repo-server (argo-cd-server.md §1.4 "Repository"): branches and tags (one ls-remote through the
+// server's git cache), a Helm repository's charts (its index.yaml), the directories that look like
+// applications, a source's tool and parameters (appdetails), and a connection test with
+// credentials that are used once and never stored. RBAC: `repositories, get` on the repository
+// (`<project>/<url>` when the Secret is project-scoped); validate needs `repositories, create`.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PluginRegistry, SourceSpec } from "../../../plugins/index.js";
+import { listRepoCharts, type ChartRepoAuth } from "../../../plugins/helm/repo.js";
+import { secretData } from "../../cluster/clusters.js";
+import type { RepoCredentials } from "../../git/credentials.js";
+import { RepoCache } from "../../git/repo-cache.js";
+import { GitError } from "../../git/types.js";
+import { discoverApps } from "../../render/app-dirs.js";
+import { containerImages, sourceDetails, type AppDetails } from "../../render/app-details.js";
+import { helmAuthWithTrust, renderApplication } from "../../render/index.js";
+import { IN_CLUSTER_SERVER } from "../../cluster/clusters.js";
+import type { Application } from "../../api/index.js";
+import { redact, registerSecret } from "../../runtime/redact.js";
+import { errorMessage, isRecord } from "../../util/index.js";
+import type { AppStateReader } from "../app-state.js";
+import type { ServerCache } from "../cache.js";
+import { queryValue, type ApiRequest, type ApiRouter, type Caller, type Query } from "../http/api.js";
+import { checkBody } from "../http/body.js";
+import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from "../http/errors.js";
+
+export interface RepoDetailsServiceDeps {
+  cache: ServerCache;
+  reader: AppStateReader;
+  plugins: PluginRegistry;
+}
+
+const normalizeUrl = (u: string): string => u.trim().replace(/\/+$/, "");
+
+/** The validate call's credential fields (query parameters, as Argo's gateway maps them). */
+const VALIDATE_FIELDS = ["repo", "insecureOciForceHttp", "username", "password", "sshPrivateKey", "insecure", "tlsClientCertData", "tlsClientCertKey", "type", "name", "enableOci", "githubAppPrivateKey", "githubAppID", "githubAppInstallationID", "githubAppEnterpriseBaseUrl", "proxy", "noProxy", "project", "gcpServiceAccountKey", "forceHttpBasicAuth", "useAzureWorkloadIdentity", "bearerToken", "insecureIgnoreHostKey", "enableLfs"];
+
+export class RepoDetailsService {
+  constructor(private readonly deps: RepoDetailsServiceDeps) {}
+
+  register(r: ApiRouter): void {
+    r.get("/api/v1/repositories/:repo/refs", (req) => this.refs(req));
+    r.get("/api/v1/repositories/:repo/oci-tags", (req) => this.ociTags(req));
+    r.get("/api/v1/repositories/:repo/helmcharts", (req) => this.helmCharts(req));
+    r.get("/api/v1/repositories/:repo/apps", (req) => this.apps(req));
+    r.post("/api/v1/repositories/:repo/appdetails", (req) => this.appDetails(req));
+    r.post("/api/v1/repositories/:repo/validate", (req) => this.validate(req));
+  }
+
+  /** The registered repository (its Secret's data) or, as Argo, an unregistered one by URL. */
+  private repo(caller: Caller, url: string, action: string): Record<string, string> {
+    const found = this.deps.cache.secretsOfType("repository").map((s) => secretData(s)).find((d) => normalizeUrl(d.url ?? "") === normalizeUrl(url));
+    const data = found ?? { url };
+    caller.require("repositories", action, data.project ? `${data.project}/${data.url}` : data.url ?? url);
+    return data;
+  }
+
+  private async refs({ caller, params, query }: ApiRequest): Promise<unknown> {
+    const data = this.repo(caller, params.repo!, "get");
+    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: only git repositories have branches and tags`);
+    const refs = await gitCall(() => this.deps.reader.repoReader.remoteRefs(data.url!, { force: queryValue(query, "forceRefresh") === "true" }));
+    const branches: string[] = [];
+    const tags: string[] = [];
+    for (const name of refs.refs.keys()) {
+      if (name.startsWith("refs/heads/")) branches.push(name.slice("refs/heads/".length));
+      else if (name.startsWith("refs/tags/") && !name.endsWith("^{}")) tags.push(name.slice("refs/tags/".length));
+    }
+    return { ...(branches.length > 0 ? { branches: branches.sort() } : {}), ...(tags.length > 0 ? { tags: tags.sort() } : {}) };
+  }
+
+  private ociTags({ caller, params }: ApiRequest): unknown {
+    this.repo(caller, params.repo!, "get");
+    throw new ApiError(Code.Unimplemented, "listing OCI tags is not supported: Hawser has no OCI artifact sources (repository type oci); Helm charts in OCI registries are used through type helm with enableOCI");
+  }
+
+  private async helmCharts({ caller, params }: ApiRequest): Promise<unknown> {
+    const data = this.repo(caller, params.repo!, "get");
+    if (data.type !== "helm") throw failedPrecondition(`repository ${data.url} is not a Helm repository (type ${data.type ?? "git"}): register it with type helm`);
+    if (data.enableOCI === "true" || data.url!.startsWith("oci://")) throw new ApiError(Code.Unimplemented, "listing the charts of an OCI registry is not supported (registries have no index)");
+    const auth = await helmAuthWithTrust(this.deps.reader.repoReader, data.url!);
+    const index = await gitCall(() => listRepoCharts(data.url!, auth ?? {}));
+    return { items: Object.keys(index).sort().map((name) => ({ name, versions: index[name] })) };
+  }
+
+  private async withCheckout<T>(url: string, revision: string | undefined, fn: (root: string) => Promise<T>): Promise<T> {
+    const repos = this.deps.reader.repoReader;
+    const sha = await gitCall(() => repos.resolveRevision(url, revision || "HEAD"));
+    const checkout = await gitCall(() => repos.checkout(url, sha));
+    try {
+      return await fn(checkout.path);
+    } finally {
+      checkout.release();
+    }
+  }
+
+  private async apps({ caller, params, query }: ApiRequest): Promise<unknown> {
+    const data = this.repo(caller, params.repo!, "get");
+    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: only git repositories hold application directories`);
+    const items = await this.withCheckout(data.url!, queryValue(query, "revision"), (root) => discoverApps(root, this.deps.plugins));
+    return { items: items.map((a) => ({ path: a.path, type: a.tool })) };
+  }
+
+  private async appDetails({ caller, params, body }: ApiRequest): Promise<unknown> {
+    const req = checkBody(body, { source: "any", appName: "scalar", appProject: "scalar", sourceIndex: "scalar", versionId: "scalar" }, "app details query");
+    if (!isRecord(req.source)) throw invalidArgument("source is required");
+    const source = req.source as SourceSpec;
+    const url = typeof source.repoURL === "string" && source.repoURL ? source.repoURL : params.repo!;
+    if (normalizeUrl(url) !== normalizeUrl(params.repo!)) throw invalidArgument("source.repoURL differs from the repository in the path");
+    if (typeof req.appName === "string" && req.appName) caller.require("applications", "get", `${typeof req.appProject === "string" && req.appProject ? req.appProject : "default"}/${req.appName}`);
+    const data = this.repo(caller, url, "get");
+    if (source.chart) throw new ApiError(Code.Unimplemented, "details of a chart from a Helm repository are not supported yet; point source.path at a chart in a git repository");
+    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: give source.chart, or register a git repository`);
+    const details: AppDetails = await this.withCheckout(data.url!, typeof source.targetRevision === "string" ? source.targetRevision : undefined, (root) => sourceDetails(root, source, this.deps.plugins).catch((err: unknown) => {
+      throw invalidArgument(errorMessage(err));
+    }));
+    if (details.type === "Kustomize") {
+      // As Argo, the images are those of the built output (after the kustomization's own overrides).
+      const settings = this.deps.reader.settings();
+      const app = {
+        apiVersion: "argoproj.io/v1alpha1", kind: "Application",
+        metadata: { name: typeof req.appName === "string" && req.appName ? req.appName : "appdetails", namespace: this.deps.cache.namespace },
+        spec: { project: typeof req.appProject === "string" && req.appProject ? req.appProject : "default", source, destination: { server: IN_CLUSTER_SERVER } },
+      } as unknown as Application;
+      const rendered = await renderApplication(app, { repos: this.deps.reader.repoReader, plugins: settings.plugins ?? this.deps.plugins, settings: settings.render }).catch((err: unknown) => {
+        throw invalidArgument(`kustomize build failed: ${redact(errorMessage(err))}`);
+      });
+      const images = containerImages(rendered.manifests);
+      return { type: "Kustomize", kustomize: images.length > 0 ? { images } : {} };
+    }
+    return details;
+  }
+
+  private async validate({ caller, params, query }: ApiRequest): Promise<unknown> {
+    const url = params.repo!;
+    const q = (k: string): string | undefined => queryValue(query, k);
+    unknownQuery(query, VALIDATE_FIELDS);
+    const project = q("project");
+    caller.require("repositories", "create", project ? `${project}/${url}` : url);
+    const type = q("type") ?? "git";
+    for (const f of ["password", "sshPrivateKey", "tlsClientCertKey", "githubAppPrivateKey", "bearerToken", "gcpServiceAccountKey"]) registerSecret(q(f));
+    try {
+      if (type === "helm") {
+        if (q("enableOci") === "true" || url.startsWith("oci://")) throw new ApiError(Code.Unimplemented, "validating an OCI Helm registry is not supported");
+        const auth: ChartRepoAuth = {};
+        if (q("username")) auth.username = q("username")!;
+        if (q("password")) auth.password = q("password")!;
+        if (q("insecure") === "true") auth.insecureSkipTLSVerify = true;
+        if (q("tlsClientCertData") && q("tlsClientCertKey")) { auth.tlsClientCertData = q("tlsClientCertData")!; auth.tlsClientCertKey = q("tlsClientCertKey")!; }
+        await listRepoCharts(url, auth);
+        return {};
+      }
+      if (type !== "git") throw invalidArgument(`type must be git or helm, got ${JSON.stringify(type)}`);
+      const creds: RepoCredentials = {
+        url, source: { kind: "repository", secret: "(validate request)" },
+        insecure: q("insecure") === "true", insecureIgnoreHostKey: q("insecureIgnoreHostKey") === "true",
+        forceHttpBasicAuth: q("forceHttpBasicAuth") === "true", enableLfs: false,
+      };
+      for (const k of ["username", "password", "bearerToken", "sshPrivateKey", "tlsClientCertData", "tlsClientCertKey", "githubAppID", "githubAppInstallationID", "githubAppPrivateKey", "githubAppEnterpriseBaseUrl", "proxy", "noProxy"] as const) {
+        const v = q(k);
+        if (v) creds[k] = v;
+      }
+      // A cache of its own, removed afterwards: the credentials reach nothing that outlives the call.
+      const dir = await mkdtemp(join(tmpdir(), "hawser-validate-"));
+      const cache = new RepoCache({ baseDir: dir, credentials: { credentialsFor: () => creds }, refsTtlMs: 0 });
+      try {
+        await cache.remoteRefs(url, { force: true });
+      } finally {
+        cache.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+      return {};
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw invalidArgument(`Unable to connect to repository: ${redact(errorMessage(err))}`);
+    }
+  }
+}
+
+function unknownQuery(query: Query, known: string[]): void {
+  for (const k of Object.keys(query)) if (!known.includes(k)) throw invalidArgument(`unknown query parameter "${k}"`);
+}
+
+/** Git and index failures: a missing repository is NotFound (as Argo), the rest FailedPrecondition with the reason. */
+async function gitCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    const msg = redact(errorMessage(err));
+    if (err instanceof GitError && /not found|does not exist/i.test(msg)) throw notFound(msg);
+    throw failedPrecondition(msg);
+  }
+}
