@@ -6,7 +6,7 @@ import { parseAllDocuments, stringify } from "yaml";
 import { builtinGenerators } from "../../generators/index.js";
 import type { ClusterSecret, KubeLookup } from "../../generators/types.js";
 import { PluginRegistry } from "../../plugins/index.js";
-import type { CommandModule } from "../cli.js";
+import { reportErrors, type CommandModule } from "../cli.js";
 import { API_VERSION } from "../api/index.js";
 import { parsePolicy, planApplications, planOptionsFrom } from "../appset/apply-policy.js";
 import { generateApplications, type AppSetLike, type GenerateResult } from "../appset/generate.js";
@@ -22,7 +22,7 @@ import { createLogger } from "../runtime/logger.js";
 import { parseInClusterEnabled } from "../engine/settings.js";
 import { redact } from "../runtime/redact.js";
 import { flagValue, FlagError, parseFlags } from "../flags.js";
-import { errorMessage, isRecord } from "../util/index.js";
+import { isRecord } from "../util/index.js";
 
 const USAGE = `usage: hawser appset <generate|list|get|diff> ...
 
@@ -314,20 +314,17 @@ export const command: CommandModule = {
   summary: "ApplicationSets: generate offline; list, get, diff against a cluster",
   async run(args: string[]): Promise<number> {
     const [sub, ...rest] = args;
-    try {
-      if (sub === "generate") return await generate(rest);
-      if (sub === "list") return await list(rest);
-      if (sub === "get") return await get(rest);
-      if (sub === "diff") return await diff(rest);
+    return reportErrors(`appset ${sub ?? ""}`, async () => {
+      if (sub === "generate") return generate(rest);
+      if (sub === "list") return list(rest);
+      if (sub === "get") return get(rest);
+      if (sub === "diff") return diff(rest);
       if (sub === "--help" || sub === "-h" || sub === "help") {
         process.stdout.write(USAGE);
         return 0;
       }
       process.stderr.write(`hawser appset: unknown subcommand "${sub ?? ""}"\n${USAGE}`);
       return 2;
-    } catch (err) {
-      process.stderr.write(redact(`hawser appset ${sub ?? ""}: ${errorMessage(err)}`) + "\n");
-      return 2;
-    }
+    });
   },
 };

@@ -1,8 +1,7 @@
 // `hawser cluster list`: the destination clusters the API server knows (Argo's cluster Secrets
 // and in-cluster), as `argocd cluster list`. Through the server only: it sanitises the
 // credentials away and adds the connection state.
-import type { CommandModule } from "../cli.js";
-import { redact } from "../runtime/redact.js";
+import { reportErrors, type CommandModule } from "../cli.js";
 import { FlagError, type ParsedFlags } from "../flags.js";
 import { outputFlag, parseServerFlags, printObject, serverClient } from "./api/command.js";
 import { CONNECTION_USAGE } from "./api/connection.js";
@@ -62,16 +61,13 @@ export const command: CommandModule = {
       process.stderr.write(`hawser cluster: unknown command "${name}"\n${USAGE}`);
       return 2;
     }
-    try {
+    return reportErrors("cluster list", async () => {
       const flags = parseServerFlags(rest, { values: ["output"] });
       if (flags.booleans.get("help")) {
         process.stdout.write(USAGE);
         return 0;
       }
-      return await list(flags);
-    } catch (err) {
-      process.stderr.write(redact(`hawser cluster list: ${cliErrorMessage(err)}`) + "\n");
-      return 2;
-    }
+      return list(flags);
+    }, { message: cliErrorMessage });
   },
 };

@@ -7,12 +7,11 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, relative, resolve, sep } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { builtinPlugins, type PluginRegistry } from "../../plugins/index.js";
-import type { CommandModule } from "../cli.js";
+import { reportErrors, type CommandModule } from "../cli.js";
 import { createLogger } from "../runtime/logger.js";
 import { FlagError, parseFlags } from "../flags.js";
 import { loadPluginDirs } from "./render.js";
 import { errorMessage } from "../util/index.js";
-import { redact } from "../runtime/redact.js";
 import { outputFlag, parseServerFlags, printObject, serverClient } from "./api/command.js";
 import { cliErrorMessage } from "./api/errors.js";
 import { table } from "./app/format.js";
@@ -104,7 +103,7 @@ export const command: CommandModule = {
       process.stderr.write(`hawser repo: ${sub ? `unknown subcommand "${sub}"` : "a subcommand is required"}\n${usage}`);
       return 2;
     }
-    try {
+    return reportErrors("repo apps", async () => {
       const flags = parseFlags(rest, { repeatable: ["plugin-dir"], booleans: ["help"] });
       if (flags.booleans.get("help")) {
         process.stdout.write(usage);
@@ -117,10 +116,7 @@ export const command: CommandModule = {
       await loadPluginDirs("hawser repo", flags.values.get("plugin-dir") ?? [], plugins, createLogger({ level: "warn" }));
       process.stdout.write(`${JSON.stringify(await discoverApps(root, plugins), null, 2)}\n`);
       return 0;
-    } catch (err) {
-      process.stderr.write(`hawser repo: ${errorMessage(err)}\n${err instanceof FlagError ? usage : ""}`);
-      return 2;
-    }
+    }, { message: (err) => `${errorMessage(err)}${err instanceof FlagError ? `\n${usage.trimEnd()}` : ""}` });
   },
 };
 
@@ -148,7 +144,7 @@ export function repoTable(items: Repository[]): string {
 }
 
 async function listRepos(args: string[]): Promise<number> {
-  try {
+  return reportErrors("repo list", async () => {
     const flags = parseServerFlags(args, { values: ["output"] });
     if (flags.booleans.get("help")) {
       process.stdout.write(usage);
@@ -167,8 +163,5 @@ async function listRepos(args: string[]): Promise<number> {
     } finally {
       api.close();
     }
-  } catch (err) {
-    process.stderr.write(redact(`hawser repo list: ${cliErrorMessage(err)}`) + "\n");
-    return 2;
-  }
+  }, { message: cliErrorMessage });
 }
