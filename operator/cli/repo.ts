@@ -1,8 +1,9 @@
 // `hawser repo add|rm|get|list` (operator/cli/repo/manage.ts), and `hawser repo apps DIR`: which
 // tool would render each application directory of a repository checkout, as JSON. Detection is
-// the renderer's own (PluginRegistry.select), so it follows Argo's order: a config-management plugin whose discovery claims the directory, then Chart.yaml (Helm),
-// then a kustomization file (Kustomize), then plain manifests (Directory). A directory the
-// directory plugin would render but that holds no manifests is not an application.
+// the renderer's own (PluginRegistry.select), so it follows Argo's order: a config-management
+// plugin whose discovery claims the directory, then Chart.yaml (Helm), then a kustomization file
+// (Kustomize), then plain manifests (Directory). A directory the directory plugin would render but
+// that holds no manifests is not an application.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, relative, resolve, sep } from "node:path";
 import { parseAllDocuments } from "yaml";
