@@ -72,7 +72,7 @@ test("the --core Secret holds the credentials; what is shown of it never does", 
   assert.match(secret.metadata.name ?? "", /^repo-[0-9a-f]{10}$/, "the server's naming");
   assert.deepEqual(secret.metadata.labels, { "argocd.argoproj.io/secret-type": "repository" }, "Argo's label");
   assert.deepEqual(secret.stringData, { url: "https://g/a", type: "git", username: "alice", password: "pw-123456", enableLfs: "true", githubAppID: "12" }, "url plus every set field as a string; false dropped");
-  const view = repoView(secret.stringData as Record<string, string>);
+  const view = repoView(secret.stringData);
   assert.deepEqual(view, { repo: "https://g/a", type: "git", username: "alice", enableLfs: true, githubAppID: "12" }, "public fields only");
   assert.ok(!JSON.stringify(view).includes("pw-123456") && !repoTable([view]).includes("pw-123456"), "the password is neither in the view nor in the table");
   assert.match(repoTable([view]), /^git\s+https:\/\/g\/a\s+false\s+false\s+true\s+true\s*$/m, "CREDS true, LFS true");
