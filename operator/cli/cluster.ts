@@ -9,7 +9,7 @@ import { FlagError, flagValue, type ParsedFlags } from "../flags.js";
 import { KubeClient } from "../kube/client.js";
 import { registerSecret } from "../runtime/redact.js";
 import type { ApiClient } from "./api/client.js";
-import { outputFlag, parseServerFlags, printObject } from "./api/command.js";
+import { outputFlag, parseServerFlags, printObject, serverClient } from "./api/command.js";
 import { chooseTarget, CONNECTION_USAGE } from "./api/connection.js";
 import { cliErrorMessage } from "./api/errors.js";
 import { confirm } from "./api/prompt.js";
@@ -21,7 +21,7 @@ const USAGE = `usage: hawser cluster <command> [flags]
 
   list [-o wide|server|json|yaml]
                        SERVER, NAME, VERSION, STATUS, MESSAGE and PROJECT of each cluster the
-                       caller may see (server only: the connection state comes from the server)
+                       caller may see (server only: the connection state is the server's probe)
   get SERVER|NAME [-o json|yaml|wide]
                        one cluster, without its credentials
   add CONTEXT [--name NAME] [--namespace NS]... [--cluster-resources] [--project P] [--upsert]
@@ -36,9 +36,9 @@ const USAGE = `usage: hawser cluster <command> [flags]
                        ${IN_CLUSTER_SERVER} (the operator runs in it). Asks first unless -y.
   rm SERVER|NAME [-y]  removes the cluster's Secret (the ServiceAccount stays, as with argocd)
 
-With --core (or without a context) the cluster Secrets are read and written in the controller's
-namespace (--control-namespace, default argocd) of the current context of --kubeconfig (default
-$KUBECONFIG or ~/.kube/config). Errors go to stderr with exit status 2.
+With --core (or without a context) get, add and rm read and write the cluster Secrets in the
+controller's namespace (--control-namespace, default argocd) of the current context of
+--kubeconfig (default $KUBECONFIG or ~/.kube/config). Errors go to stderr with exit status 2.
 
 ${CONNECTION_USAGE}`;
 
@@ -122,9 +122,14 @@ async function withTarget<T>(flags: ParsedFlags, api: (c: ApiClient) => Promise<
 async function list(flags: ParsedFlags): Promise<number> {
   if (flags.positional.length > 0) throw new FlagError("list takes no arguments");
   const format = outputFlag(flags, ["wide", "server", "json", "yaml"]);
-  const all = await withTarget<Cluster[]>(flags,
-    async (api) => (await api.request<{ items?: Cluster[] | null }>("GET", "/api/v1/clusters")).items ?? [],
-    async (client, ns) => (await secretEntries(client, ns)).map(sanitized));
+  // Server only, as before add/rm existed: the connection state is the server's to probe.
+  const api = await serverClient(flags, "cluster list");
+  let all: Cluster[];
+  try {
+    all = (await api.request<{ items?: Cluster[] | null }>("GET", "/api/v1/clusters")).items ?? [];
+  } finally {
+    api.close();
+  }
   if (format === "json" || format === "yaml") printObject(all, format);
   else if (format === "server") process.stdout.write(all.map((c) => `${c.server}\n`).join(""));
   else process.stdout.write(clusterTable(all));
@@ -277,7 +282,7 @@ interface Sub { values?: string[]; repeatable?: string[]; booleans?: string[]; r
 
 const CORE_FLAGS = ["kubeconfig", "control-namespace"];
 const SUBS: Record<string, Sub> = {
-  list: { values: ["output", ...CORE_FLAGS], run: list },
+  list: { values: ["output"], run: list },
   get: { values: ["output", ...CORE_FLAGS], run: get },
   add: {
     values: ["name", "project", "service-account", "system-namespace", ...CORE_FLAGS],
