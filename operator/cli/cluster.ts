@@ -1,6 +1,7 @@
 // `hawser cluster list|get|add|rm`: destination clusters (Argo's cluster Secrets and in-cluster),
 // as `argocd cluster ...`. Through the API server when logged in (it sanitises the credentials
-// away, adds the connection state and enforces RBAC), straight to Kubernetes with --core.
+// away, adds the connection state and enforces RBAC); get, add and rm also straight to Kubernetes
+// with --core.
 import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { reportErrors, type CommandModule } from "../cli.js";
