@@ -9,6 +9,7 @@ import { IN_CLUSTER_SERVER, normalizeServer, parseClusterSecret, type ClusterEnt
 import { FlagError, flagValue, type ParsedFlags } from "../flags.js";
 import { KubeClient } from "../kube/client.js";
 import { registerSecret } from "../runtime/redact.js";
+import { errorMessage } from "../util/index.js";
 import type { ApiClient } from "./api/client.js";
 import { outputFlag, parseServerFlags, printObject, serverClient } from "./api/command.js";
 import { chooseTarget, CONNECTION_USAGE } from "./api/connection.js";
@@ -212,8 +213,12 @@ export function planAdd(flags: ParsedFlags, kc: KubeConfig): AddPlan {
 function loadKubeConfig(flags: ParsedFlags): KubeConfig {
   const kc = new KubeConfig();
   const file = flagValue(flags, "kubeconfig");
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
+  try {
+    if (file) kc.loadFromFile(file);
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new FlagError(`cannot read the kubeconfig ${file ?? "($KUBECONFIG or ~/.kube/config)"}: ${errorMessage(err)}`);
+  }
   return kc;
 }
 
