@@ -4,6 +4,7 @@
 // the operator's start-up. Adding a command means adding a file: nothing else lists them.
 import { readdirSync, realpathSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { redact } from "./runtime/redact.js";
 import { errorMessage } from "./util/index.js";
 
 export interface CommandModule {
@@ -11,6 +12,27 @@ export interface CommandModule {
   summary: string;
   /** Runs the command; resolves to the process exit code. */
   run(args: string[]): Promise<number>;
+}
+
+export interface ReportOptions {
+  /** The error's text (default errorMessage); server commands pass cliErrorMessage for its hints. */
+  message?: (err: unknown) => string;
+  /** The exit status of an error (default 2). */
+  exitCode?: (err: unknown) => number;
+}
+
+/**
+ * Runs a command's body under the CLI's error convention: whatever it throws becomes one line on
+ * stderr, "hawser WHAT: message", scrubbed of credentials, and exit status 2. Kept in one place
+ * so no command can forget the redaction.
+ */
+export async function reportErrors(what: string, body: () => Promise<number> | number, opts: ReportOptions = {}): Promise<number> {
+  try {
+    return await body();
+  } catch (err) {
+    process.stderr.write(redact(`hawser ${what}: ${(opts.message ?? errorMessage)(err)}`) + "\n");
+    return opts.exitCode?.(err) ?? 2;
+  }
 }
 
 const commandsDir = new URL("./cli/", import.meta.url);

@@ -1,8 +1,8 @@
 // `hawser account ...`: local accounts through the API server, as `argocd account ...`:
 // update-password (then a fresh session for the current context, since the server rejects
 // tokens issued before a password change), generate-token (an API key) and list.
-import type { CommandModule } from "../cli.js";
-import { redact, registerSecret } from "../runtime/redact.js";
+import { reportErrors, type CommandModule } from "../cli.js";
+import { registerSecret } from "../runtime/redact.js";
 import { FlagError, flagValue, type ParsedFlags } from "../flags.js";
 import { outputFlag, parseDurationSeconds, parseServerFlags, printObject, serverClient } from "./api/command.js";
 import type { ApiClient } from "./api/client.js";
@@ -154,16 +154,13 @@ export const command: CommandModule = {
       process.stderr.write(`hawser account: unknown command "${name}"\n${USAGE}`);
       return 2;
     }
-    try {
+    return reportErrors(`account ${name}`, async () => {
       const flags = parseServerFlags(rest.map((a) => (a === "-a" ? "--account" : a)), { values: sub.values });
       if (flags.booleans.get("help")) {
         process.stdout.write(USAGE);
         return 0;
       }
-      return await sub.run(flags);
-    } catch (err) {
-      process.stderr.write(redact(`hawser account ${name}: ${cliErrorMessage(err)}`) + "\n");
-      return 2;
-    }
+      return sub.run(flags);
+    }, { message: cliErrorMessage });
   },
 };

@@ -3,10 +3,10 @@
 // ConfigMap in YAML; decisions are made by the same enforcer the API server uses.
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
-import type { CommandModule } from "../cli.js";
+import { reportErrors, type CommandModule } from "../cli.js";
 import { formatProblem, parseRbacConfig, RBAC_RESOURCES, RbacConfigError, RbacEnforcer } from "../engine/rbac/index.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
-import { errorMessage, isRecord } from "../util/index.js";
+import { isRecord } from "../util/index.js";
 
 const USAGE = `usage: hawser admin rbac can ROLE|SUBJECT ACTION RESOURCE [OBJECT] [flags]
        hawser admin rbac validate --policy-file FILE
@@ -151,11 +151,6 @@ export const command: CommandModule = {
       process.stderr.write(`hawser admin: unknown command "${[group, sub].filter(Boolean).join(" ")}" (rbac can, rbac validate)\n${USAGE}`);
       return 2;
     }
-    try {
-      return sub === "can" ? await can(rest) : validate(rest);
-    } catch (err) {
-      process.stderr.write(`hawser admin rbac ${sub}: ${errorMessage(err)}\n`);
-      return 2;
-    }
+    return reportErrors(`admin rbac ${sub}`, () => (sub === "can" ? can(rest) : validate(rest)));
   },
 };

@@ -6,7 +6,7 @@ import { parseAllDocuments, stringify } from "yaml";
 import { builtinGenerators } from "../../generators/index.js";
 import type { ClusterSecret, KubeLookup } from "../../generators/types.js";
 import { PluginRegistry } from "../../plugins/index.js";
-import type { CommandModule } from "../cli.js";
+import { reportErrors, type CommandModule } from "../cli.js";
 import { API_VERSION } from "../api/index.js";
 import { parsePolicy, planApplications, planOptionsFrom } from "../appset/apply-policy.js";
 import { generateApplications, type AppSetLike, type GenerateResult } from "../appset/generate.js";
@@ -21,10 +21,14 @@ import { loadUserModules } from "../modules/loader.js";
 import { createLogger } from "../runtime/logger.js";
 import { parseInClusterEnabled } from "../engine/settings.js";
 import { redact } from "../runtime/redact.js";
+import { parseServerFlags } from "./api/command.js";
+import { CONNECTION_USAGE } from "./api/connection.js";
+import { cliErrorMessage } from "./api/errors.js";
+import { create, remove } from "./appset/write.js";
 import { flagValue, FlagError, parseFlags } from "../flags.js";
-import { errorMessage, isRecord } from "../util/index.js";
+import { isRecord } from "../util/index.js";
 
-const USAGE = `usage: hawser appset <generate|list|get|diff> ...
+const USAGE = `usage: hawser appset <generate|list|get|diff|create|delete> ...
 
 hawser appset generate FILE... [flags]
 Prints the Applications the ApplicationSets in FILE... would generate, without a cluster.
@@ -50,7 +54,21 @@ outside NS (applicationsetcontroller.namespaces) is named NAMESPACE/NAME, or fou
                                      what the controller would create (+), update (~) and delete (-)
                                      for each set in FILE (in its metadata.namespace, else -N, else
                                      NS); exit 0 when nothing differs, 1 when something does, 2 on error
-`;
+
+As argocd: through the API server when logged in (RBAC there), with --core (or without a
+context) straight to Kubernetes ($KUBECONFIG or --kubeconfig FILE; -n NS for sets that name no
+namespace, default argocd).
+  hawser appset create FILE... [--upsert] [--dry-run]
+                                     creates the ApplicationSets in FILE...; one whose spec differs
+                                     from the existing set's is replaced only with --upsert.
+                                     --dry-run writes nothing: through the server it lists the
+                                     Applications the set would generate; with --core the apiserver
+                                     only validates (see appset diff for the Applications)
+  hawser appset delete NAME|NAMESPACE/NAME [-N NAMESPACE] [-y]
+                                     deletes the set and, through their owner references, its
+                                     Applications (asks first unless -y)
+
+${CONNECTION_USAGE}`;
 
 type Obj = Record<string, unknown>;
 
@@ -311,23 +329,30 @@ async function diff(args: string[]): Promise<number> {
 }
 
 export const command: CommandModule = {
-  summary: "ApplicationSets: generate offline; list, get, diff against a cluster",
+  summary: "ApplicationSets: generate offline; list, get, diff against a cluster; create, delete (like argocd appset)",
   async run(args: string[]): Promise<number> {
     const [sub, ...rest] = args;
-    try {
-      if (sub === "generate") return await generate(rest);
-      if (sub === "list") return await list(rest);
-      if (sub === "get") return await get(rest);
-      if (sub === "diff") return await diff(rest);
+    return reportErrors(`appset ${sub ?? ""}`, async () => {
+      if (sub === "generate") return generate(rest);
+      if (sub === "list") return list(rest);
+      if (sub === "get") return get(rest);
+      if (sub === "diff") return diff(rest);
+      if (sub === "create" || sub === "delete") {
+        const flags = parseServerFlags(normalizeShort(rest).map((a) => (a === "-y" ? "--yes" : a)), sub === "create"
+          ? { values: ["kubeconfig", "namespace"], booleans: ["upsert", "dry-run"] }
+          : { values: ["kubeconfig", "namespace", "appset-namespace"], booleans: ["yes"] });
+        if (flags.booleans.get("help")) {
+          process.stdout.write(USAGE);
+          return 0;
+        }
+        return sub === "create" ? create(flags) : remove(flags);
+      }
       if (sub === "--help" || sub === "-h" || sub === "help") {
         process.stdout.write(USAGE);
         return 0;
       }
       process.stderr.write(`hawser appset: unknown subcommand "${sub ?? ""}"\n${USAGE}`);
       return 2;
-    } catch (err) {
-      process.stderr.write(redact(`hawser appset ${sub ?? ""}: ${errorMessage(err)}`) + "\n");
-      return 2;
-    }
+    }, { message: cliErrorMessage });
   },
 };

@@ -1,11 +1,9 @@
 // `hawser context [NAME]`: lists the CLI's contexts (servers logged in to), or switches the
 // current one, as `argocd context`.
-import type { CommandModule } from "../cli.js";
-import { redact } from "../runtime/redact.js";
+import { reportErrors, type CommandModule } from "../cli.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { configPath, readConfig, writeConfig, type LocalConfig } from "./api/config.js";
 import { table } from "./app/format.js";
-import { errorMessage } from "../util/index.js";
 
 const USAGE = `usage: hawser context [NAME] [--config PATH]
 
@@ -43,12 +41,5 @@ async function context(args: string[]): Promise<number> {
 
 export const command: CommandModule = {
   summary: "List the CLI's contexts or switch the current one (like argocd context)",
-  async run(args: string[]): Promise<number> {
-    try {
-      return await context(args);
-    } catch (err) {
-      process.stderr.write(redact(`hawser context: ${errorMessage(err)}`) + "\n");
-      return 2;
-    }
-  },
+  run: (args) => reportErrors("context", () => context(args)),
 };

@@ -1,11 +1,10 @@
 // `hawser login SERVER`: a session token from the API server (POST /api/v1/session, as
 // `argocd login`), stored in the CLI config under a context that becomes the current one.
-import type { CommandModule } from "../cli.js";
-import { redact, registerSecret } from "../runtime/redact.js";
+import { reportErrors, type CommandModule } from "../cli.js";
+import { registerSecret } from "../runtime/redact.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { ApiClient } from "./api/client.js";
 import { configPath, readConfig, upsertLogin, writeConfig } from "./api/config.js";
-import { errorMessage } from "../util/index.js";
 import { promptHidden, promptLine } from "./api/prompt.js";
 import { ssoLogin } from "./api/sso.js";
 
@@ -88,12 +87,7 @@ export const command: CommandModule = {
       process.stdout.write(USAGE);
       return args.length === 0 ? 2 : 0;
     }
-    try {
-      return await login(args);
-    } catch (err) {
-      // No "log in again" hint here: this is the login.
-      process.stderr.write(redact(`hawser login: ${errorMessage(err)}`) + "\n");
-      return 2;
-    }
+    // The plain message, without the "log in again" hint of server commands: this is the login.
+    return reportErrors("login", () => login(args));
   },
 };

@@ -1,10 +1,8 @@
 // `hawser logout [CTX]`: forgets a context's session token (the context and its server stay, as
 // with `argocd logout`, so `hawser login` can refresh it).
-import type { CommandModule } from "../cli.js";
-import { redact } from "../runtime/redact.js";
+import { reportErrors, type CommandModule } from "../cli.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { configPath, readConfig, removeToken, writeConfig } from "./api/config.js";
-import { errorMessage } from "../util/index.js";
 
 const USAGE = `usage: hawser logout [CONTEXT] [--config PATH]
 
@@ -32,12 +30,5 @@ async function logout(args: string[]): Promise<number> {
 
 export const command: CommandModule = {
   summary: "Forget a context's session token (like argocd logout)",
-  async run(args: string[]): Promise<number> {
-    try {
-      return await logout(args);
-    } catch (err) {
-      process.stderr.write(redact(`hawser logout: ${errorMessage(err)}`) + "\n");
-      return 2;
-    }
-  },
+  run: (args) => reportErrors("logout", () => logout(args)),
 };

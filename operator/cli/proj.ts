@@ -3,11 +3,10 @@
 // create and role create-token go through the API server.
 import { readFile } from "node:fs/promises";
 import { parseAllDocuments } from "yaml";
-import type { CommandModule } from "../cli.js";
+import { reportErrors, type CommandModule } from "../cli.js";
 import type { AppProject } from "../api/index.js";
 import { clientFrom } from "./kube-client.js";
 import { virtualProject } from "./project.js";
-import { redact } from "../runtime/redact.js";
 import { FlagError, flagValue, type ParsedFlags } from "../flags.js";
 import { errorMessage, isRecord } from "../util/index.js";
 import { windowsTable } from "./proj/windows.js";
@@ -223,17 +222,14 @@ export const command: CommandModule = {
       return 2;
     }
     const rest = args.slice(name.split(" ").length);
-    try {
+    return reportErrors(`proj ${name}`, async () => {
       const normalized = rest.map((a) => (a === "-n" ? "--namespace" : a === "-t" ? "--token-only" : a));
       const flags = parseServerFlags(normalized, { values: spec.values ?? [], booleans: spec.booleans ?? [] });
       if (flags.booleans.get("help")) {
         process.stdout.write(USAGE);
         return 0;
       }
-      return await spec.run(flags);
-    } catch (err) {
-      process.stderr.write(redact(`hawser proj ${name}: ${cliErrorMessage(err)}`) + "\n");
-      return err instanceof Timeout ? 1 : 2;
-    }
+      return spec.run(flags);
+    }, { message: cliErrorMessage, exitCode: (err) => (err instanceof Timeout ? 1 : 2) });
   },
 };

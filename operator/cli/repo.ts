@@ -1,30 +1,50 @@
-// `hawser repo apps DIR`: which tool would render each application directory of a repository
-// checkout, as JSON. Detection is the renderer's own (PluginRegistry.select), so it follows Argo's
-// order: a config-management plugin whose discovery claims the directory, then Chart.yaml (Helm),
-// then a kustomization file (Kustomize), then plain manifests (Directory). A directory the
-// directory plugin would render but that holds no manifests is not an application.
+// `hawser repo add|rm|get|list` (operator/cli/repo/manage.ts), and `hawser repo apps DIR`: which
+// tool would render each application directory of a repository checkout, as JSON. Detection is
+// the renderer's own (PluginRegistry.select), so it follows Argo's order: a config-management
+// plugin whose discovery claims the directory, then Chart.yaml (Helm), then a kustomization file
+// (Kustomize), then plain manifests (Directory). A directory the directory plugin would render but
+// that holds no manifests is not an application.
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { builtinPlugins } from "../../plugins/index.js";
-import type { CommandModule } from "../cli.js";
+import { reportErrors, type CommandModule } from "../cli.js";
 import { createLogger } from "../runtime/logger.js";
-import { FlagError, parseFlags } from "../flags.js";
+import { FlagError, parseFlags, type ParsedFlags } from "../flags.js";
 import { loadPluginDirs } from "./render.js";
 import { errorMessage } from "../util/index.js";
-import { redact } from "../runtime/redact.js";
-import { outputFlag, parseServerFlags, printObject, serverClient } from "./api/command.js";
+import { parseServerFlags } from "./api/command.js";
 import { cliErrorMessage } from "./api/errors.js";
-import { table } from "./app/format.js";
 import { discoverApps } from "../render/app-dirs.js";
+import * as manage from "./repo/manage.js";
 
-const usage = `usage: hawser repo apps DIR [--plugin-dir DIR]...
-       hawser repo list [-o url|json|yaml] [server connection flags]
+export { repoTable, type Repository } from "./repo/manage.js";
 
-  list: the repositories the API server knows (never their credentials): TYPE, NAME, REPO,
-  INSECURE, OCI, LFS, CREDS, STATUS, MESSAGE, PROJECT. Through the server only (hawser login, or
-  --server, --auth-token, --insecure, --plaintext, --config; see hawser app --help).
+const usage = `usage: hawser repo <command> [flags]
 
-  apps:
+  add URL [--username U [--password P | --password-stdin]] [--ssh-private-key-path FILE]
+      [--github-app-id ID --github-app-installation-id ID --github-app-private-key-path FILE
+      [--github-app-enterprise-base-url URL]] [--tls-client-cert-path F --tls-client-cert-key-path F]
+      [--type git|helm|oci] [--name NAME] [--project P] [--insecure-skip-server-verification]
+      [--enable-lfs] [--enable-oci] [--force-http-basic-auth] [--proxy URL] [--no-proxy HOSTS]
+      [--upsert]
+                       registers a repository (Argo's repository Secret), as argocd repo add.
+                       With --username and no --password the password is prompted for without
+                       echo, or read from the first line of stdin with --password-stdin (a
+                       password in argv is visible to other processes). --type helm needs --name.
+                       An existing repository is replaced only with --upsert.
+  rm URL [-y]          removes the repository (asks first unless -y)
+  get URL [-o wide|url|json|yaml]
+                       one repository, never its credentials
+  list [-o wide|url|json|yaml]
+                       TYPE, NAME, REPO, INSECURE, OCI, LFS, CREDS, STATUS, MESSAGE, PROJECT of
+                       each repository (never their credentials; STATUS only through the server)
+
+  add, rm, get and list go through the API server when logged in (hawser login, or --server,
+  --auth-token, --insecure, --plaintext, --config); with --core (or without a context) straight to
+  the Secrets of the controller's namespace (-n, --namespace NS, default argocd) of --kubeconfig
+  (default $KUBECONFIG or ~/.kube/config). Errors go to stderr with exit status 2.
+
+  apps DIR [--plugin-dir DIR]...
   Walks DIR (a repository checkout; hidden directories like .git are skipped) and prints, as a
   JSON array sorted by path, every directory an Application could point at with the tool that
   would render it: {"path": "overlays/dev", "tool": "Kustomize"}. Tools, in Argo CD's detection
@@ -37,20 +57,48 @@ const usage = `usage: hawser repo apps DIR [--plugin-dir DIR]...
 // Kept here for the callers that import it from the command.
 export { discoverApps, type AppDir } from "../render/app-dirs.js";
 
+interface ManageSub { values?: string[]; booleans?: string[]; run: (flags: ParsedFlags) => Promise<number> }
+
+const CORE_FLAGS = ["kubeconfig", "namespace"];
+const MANAGE: Record<string, ManageSub> = {
+  add: {
+    values: ["username", "password", "ssh-private-key-path", "github-app-id", "github-app-installation-id", "github-app-private-key-path", "github-app-enterprise-base-url", "tls-client-cert-path", "tls-client-cert-key-path", "type", "name", "project", "proxy", "no-proxy", ...CORE_FLAGS],
+    booleans: ["password-stdin", "insecure-skip-server-verification", "insecure-ignore-host-key", "enable-lfs", "enable-oci", "force-http-basic-auth", "upsert"],
+    run: manage.add,
+  },
+  rm: { values: CORE_FLAGS, booleans: ["yes"], run: manage.rm },
+  get: { values: ["output", ...CORE_FLAGS], run: manage.get },
+  list: { values: ["output", ...CORE_FLAGS], run: manage.list },
+};
+
+const SHORT: Record<string, string> = { "-n": "--namespace", "-y": "--yes" };
+
+function runManage(name: string, sub: ManageSub, args: string[]): Promise<number> {
+  return reportErrors(`repo ${name}`, async () => {
+    const flags = parseServerFlags(args.map((a) => SHORT[a] ?? a), { values: sub.values ?? [], booleans: sub.booleans ?? [] });
+    if (flags.booleans.get("help")) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    return sub.run(flags);
+  }, { message: cliErrorMessage });
+}
+
 export const command: CommandModule = {
-  summary: "repositories: `repo apps DIR` lists a checkout's apps and their tools as JSON; `repo list` through the server",
+  summary: "Repositories: add, rm, get, list (like argocd repo); `repo apps DIR` lists a checkout's apps and their tools",
   async run(args) {
     const [sub, ...rest] = args;
     if (sub === "--help" || sub === "-h" || sub === "help") {
       process.stdout.write(usage);
       return 0;
     }
-    if (sub === "list") return listRepos(rest);
+    const manage = MANAGE[sub ?? ""];
+    if (manage) return runManage(sub!, manage, rest);
     if (sub !== "apps") {
       process.stderr.write(`hawser repo: ${sub ? `unknown subcommand "${sub}"` : "a subcommand is required"}\n${usage}`);
       return 2;
     }
-    try {
+    return reportErrors("repo apps", async () => {
       const flags = parseFlags(rest, { repeatable: ["plugin-dir"], booleans: ["help"] });
       if (flags.booleans.get("help")) {
         process.stdout.write(usage);
@@ -63,58 +111,6 @@ export const command: CommandModule = {
       await loadPluginDirs("hawser repo", flags.values.get("plugin-dir") ?? [], plugins, createLogger({ level: "warn" }));
       process.stdout.write(`${JSON.stringify(await discoverApps(root, plugins), null, 2)}\n`);
       return 0;
-    } catch (err) {
-      process.stderr.write(`hawser repo: ${errorMessage(err)}\n${err instanceof FlagError ? usage : ""}`);
-      return 2;
-    }
+    }, { message: (err) => `${errorMessage(err)}${err instanceof FlagError ? `\n${usage.trimEnd()}` : ""}` });
   },
 };
-
-export interface Repository {
-  repo: string;
-  type?: string;
-  name?: string;
-  project?: string;
-  insecure?: boolean;
-  enableOCI?: boolean;
-  enableLfs?: boolean;
-  username?: string;
-  inheritedCreds?: boolean;
-  connectionState?: { status?: string; message?: string };
-}
-
-/** `repo list`: one row per repository, as argocd's table (CREDS: whether credentials are set). */
-export function repoTable(items: Repository[]): string {
-  const rows = [["TYPE", "NAME", "REPO", "INSECURE", "OCI", "LFS", "CREDS", "STATUS", "MESSAGE", "PROJECT"]];
-  const yes = (b: boolean | undefined): string => (b ? "true" : "false");
-  for (const r of items) {
-    rows.push([r.type || "git", r.name ?? "", r.repo, yes(r.insecure), yes(r.enableOCI), yes(r.enableLfs), yes(Boolean(r.username) || r.inheritedCreds), r.connectionState?.status ?? "", r.connectionState?.message ?? "", r.project ?? ""]);
-  }
-  return table(rows);
-}
-
-async function listRepos(args: string[]): Promise<number> {
-  try {
-    const flags = parseServerFlags(args, { values: ["output"] });
-    if (flags.booleans.get("help")) {
-      process.stdout.write(usage);
-      return 0;
-    }
-    if (flags.positional.length > 0) throw new FlagError("repo list takes no arguments");
-    const format = outputFlag(flags, ["url", "json", "yaml"]);
-    const api = await serverClient(flags, "repo list");
-    try {
-      const { items } = await api.request<{ items?: Repository[] | null }>("GET", "/api/v1/repositories");
-      const all = items ?? [];
-      if (format === "json" || format === "yaml") printObject(all, format);
-      else if (format === "url") process.stdout.write(all.map((r) => `${r.repo}\n`).join(""));
-      else process.stdout.write(repoTable(all));
-      return 0;
-    } finally {
-      api.close();
-    }
-  } catch (err) {
-    process.stderr.write(redact(`hawser repo list: ${cliErrorMessage(err)}`) + "\n");
-    return 2;
-  }
-}
