@@ -110,12 +110,18 @@ async function readPodLog(client: KubeClient, pod: PodRef, opts: PodLogOptions, 
   const errorLine = (message: string): void => push({ podName: pod.name, content: message, timeStampStr: now(), time: Date.now() });
   let res;
   try {
-    res = await client.stream("GET", path, { query, signal, timeoutMs: 0 });
+    // Not given `signal`: aborting a request through it errors the response stream outside any
+    // listener (an uncaught AbortError); destroying the response on abort ends it quietly.
+    res = await client.stream("GET", path, { query, timeoutMs: 0 });
   } catch (err) {
     if (signal.aborted) return;
     errorLine(`cannot read the logs of pod ${pod.namespace ?? ""}/${pod.name}: ${err instanceof Error ? err.message : String(err)}`);
     return;
   }
+  const response = res;
+  const onAbort = (): void => { response.destroy(); };
+  if (signal.aborted) { response.destroy(); return; }
+  signal.addEventListener("abort", onAbort, { once: true });
   res.setEncoding("utf8");
   const status = res.statusCode ?? 0;
   try {
@@ -140,12 +146,13 @@ async function readPodLog(client: KubeClient, pod: PodRef, opts: PodLogOptions, 
   } catch (err) {
     if (!signal.aborted) errorLine(`the log stream of pod ${pod.namespace ?? ""}/${pod.name} broke off: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
+    signal.removeEventListener("abort", onAbort);
     res.destroy();
   }
 }
 
 /** The message of a Kubernetes Status answer, or the status code and body. */
-export function apiserverMessage(status: number, body: string): string {
+function apiserverMessage(status: number, body: string): string {
   try {
     const parsed = JSON.parse(body) as { message?: unknown };
     if (typeof parsed.message === "string" && parsed.message) return parsed.message;

@@ -5,8 +5,9 @@
 // chart in git and of one in a Helm repository, ocimetadata refused as Unimplemented, and pod
 // logs: `logs, get` is checked, more pods than server.maxPodLogsToRender is 400, a pod outside
 // the app's tree is refused, and an app pod's log is what the apiserver's pods/{name}/log gives
-// (its lines, or its error as the entry's content when the node cannot serve logs), both as the
-// stream and through `hawser app logs` (server and --core).
+// (the dev cluster's kwok serves three fixed lines; filter, matchCase, tailLines and untilTime
+// apply; an apiserver refusal becomes the entry's content), both as the stream and through
+// `hawser app logs` (server and --core).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -21,7 +22,7 @@ import { startHelmRepo } from "../support/helm-repo.js";
 import { runGit } from "../../operator/git/exec.js";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { LineSplitter, parseLogLine } from "../../operator/engine/pod-logs.js";
-import { apiserverMessage } from "../../operator/server/pod-logs.js";
+import { KWOK_POD_LOG } from "../../operator/devcluster/kwok-stages.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -166,10 +167,9 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
   let directText = "";
   direct.setEncoding("utf8");
   for await (const c of direct) directText += c as string;
-  const directOk = (direct.statusCode ?? 0) === 200;
-  const expected = directOk
-    ? [...new LineSplitter().push(directText)].flatMap((l) => parseLogLine(pod, l)).map((l) => l.content)
-    : [apiserverMessage(direct.statusCode ?? 0, directText)];
+  assert.equal(direct.statusCode, 200, `the dev cluster serves pod logs (kwok's kubelet API): ${directText}`);
+  const expected = new LineSplitter().push(directText).flatMap((l) => parseLogLine(pod, l)).map((l) => l.content);
+  assert.deepEqual(expected, KWOK_POD_LOG.split("\n").filter(Boolean).map((l) => l.split(" ").slice(3).join(" ")), "kwok's log, as the dev cluster configures it");
 
   const logs = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?tailLines=20&container=web`, { token: admin });
   assert.equal(logs.status, 200, show(logs));
@@ -179,7 +179,24 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
   const last = entries[entries.length - 1]!;
   assert.deepEqual([last.last, last.content, last.podName], [true, "", ""], `the stream ends with Argo's last entry: ${logs.text}`);
   const lines = entries.slice(0, -1);
-  assert.deepEqual(lines.map((e) => e.content), expected, `the log as the apiserver gives it${directOk ? "" : " (its error: the node serves no logs)"}: ${logs.text}`);
+  assert.deepEqual(lines.map((e) => e.content), expected, `the log as the apiserver gives it: ${logs.text}`);
+  assert.deepEqual(lines.map((e) => e.timeStampStr), ["2026-01-01T00:00:00.000000001Z", "2026-01-01T00:00:01.000000002Z", "2026-01-01T00:00:02.000000003Z"], "the kubelet's timestamps");
+  const contents = async (query: string): Promise<LogEntry[]> => {
+    const r = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?${query}`, { token: admin });
+    assert.equal(r.status, 200, show(r));
+    return r.text.split("\n").filter((l) => l.trim()).map((l) => (JSON.parse(l) as { result: LogEntry }).result);
+  };
+  assert.deepEqual((await contents("filter=STDERR")).map((e) => e.content), ["hawser dev cluster: a line on stderr", ""], "filter keeps matching lines, case-insensitively");
+  assert.deepEqual((await contents("filter=STDERR&matchCase=true")).map((e) => e.content), [""], "matchCase: no line has STDERR");
+  assert.deepEqual((await contents("filter=!kwok")).map((e) => e.content), ["hawser dev cluster: a line on stderr", ""], "!kwok drops lines with kwok");
+  assert.deepEqual((await contents("tailLines=1")).map((e) => e.content), ["hawser dev cluster: a line on stderr", ""], "tailLines goes to the apiserver");
+  const until = await contents("untilTime=2026-01-01T00:00:00.5Z");
+  assert.deepEqual(until.map((e) => [e.content, e.last]), [[expected[0], false], [expected[1], true]], "the first line past untilTime is the last entry");
+  // The apiserver's refusal (an unknown container) is shown as the entry's content, as Argo does.
+  const refusal = await contents("container=nope");
+  assert.equal(refusal.length, 2, JSON.stringify(refusal));
+  assert.match(refusal[0]!.content, /container nope is not valid for pod/, "the apiserver's own message");
+  assert.equal(refusal[0]!.podName, pod);
   for (const e of lines) {
     assert.deepEqual([e.podName, e.last], [pod, false], `each line names its pod: ${JSON.stringify(e)}`);
     assert.match(e.timeStamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, "timeStamp is RFC 3339 in seconds");
@@ -196,10 +213,10 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
   });
   assert.equal(viaServer.code, 0, showRun(viaServer));
-  assert.deepEqual(viaServer.stdout.split("\n").filter(Boolean), expected.filter(Boolean), showRun(viaServer));
+  assert.deepEqual(viaServer.stdout.split("\n").filter(Boolean), expected, showRun(viaServer));
   const core = await w.hawserApp("logs", "web", "--kind", "Pod", "--name", pod, "--container", "web", "--tail", "20");
   assert.equal(core.code, 0, showRun(core));
-  assert.deepEqual(core.stdout.split("\n").filter(Boolean), expected.filter(Boolean), showRun(core));
+  assert.deepEqual(core.stdout.split("\n").filter(Boolean), expected, showRun(core));
   const coreTooMany = await w.hawserApp("logs", "web");
   assert.equal(coreTooMany.code, 2, showRun(coreTooMany));
   assert.match(coreTooMany.stderr, /server.maxPodLogsToRender \(1\)/, showRun(coreTooMany));
