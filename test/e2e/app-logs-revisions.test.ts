@@ -205,6 +205,12 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
   assert.equal(sse.headers.get("content-type"), "text/event-stream");
   assert.match(sse.text, /^data: \{"result":\{"content":/, `SSE framing: ${sse.text.slice(0, 200)}`);
 
+  const download = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?download=true&container=web`, { token: admin });
+  assert.equal(download.status, 200, show(download));
+  assert.equal(download.headers.get("content-type"), "application/octet-stream");
+  assert.equal(download.headers.get("content-disposition"), `attachment;filename="${dest}-${pod}-web.log"`);
+  assert.equal(download.text, expected.map((l) => `${l}\n`).join(""), "download=true: the bare lines");
+
   // ---- hawser app logs, through the server and with --core ----
   const cliConfig = join(chartDir, "no-config");
   const viaServer = await new Promise<CliRun>((resolve) => {
