@@ -107,7 +107,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   partly(CM, "oidc.config", ["operator/server/auth/oidc/config.ts", "operator/server/auth/oidc/sso.ts"], "issuer, clients, scopes, requestedIDTokenClaims, logoutURL, rootCA, PKCE, audiences, $secret references; groups from UserInfo (`enableUserInfoGroups` with `userInfoPath`, `userInfoBaseURL`, `userInfoCacheExpiration`, default 5m; no answer refuses the session); ID token refresh (`refreshTokenThreshold`, the new token set as the cookie). The IdP's access and refresh tokens stay in the server replica's memory (Argo: Redis), so with several replicas or after a restart a UserInfo session must log in again and refresh stops. `azure.*` is not yet"),
   honoured(CM, "oidc.tls.insecure.skip.verify", ["operator/server/auth/oidc/config.ts"], "skips TLS verification to the IdP (a warning says so)"),
   { configMap: CM, key: "dex.config", status: "refused", note: "Hawser runs no Dex: the API server logs so at start and on change, `GET /api/v1/settings` has no `dexConfig`, `/api/dex/*` answers 501, and `/auth/login` and `hawser login --sso` say so; use `oidc.config` (a Dex of your own works as its issuer)" },
-  notYet(CM, "server.rbac.log.enforce.enable", API, "RBAC on pod logs"),
+  ignored(CM, "server.rbac.log.enforce.enable", "removed in Argo CD 3.0, which always checks `logs, get` (with `applications, get`) for pod logs; so does Hawser's API server (`operator/server/services/app-logs.ts`)"),
   honoured(CM, "server.rbac.disableApplicationFineGrainedRBACInheritance", [RBAC_REQUESTS], "unset or true: patching or deleting a resource of an app checks only `update/<group>/<kind>/<ns>/<name>` (`delete/...`); \"false\": the plain action on the app first (`canOnResource`); enforced by the API server's resource endpoints"),
   honoured(CM, "server.rbac.rollback.enforce.enable", [RBAC_REQUESTS], "true: a rollback checks `rollback` instead of `sync` (`rollbackAction`, `canIRequest`), in the API server's rollback and can-i"),
   honoured(CM, "statusbadge.enabled", ["operator/server/services/badge.ts"], "`GET /api/badge` (no login) renders an app's health and sync status, or several projects' apps aggregated (`project`, `namespace`, `revision`, `keepFullRevision`, `width`, `showAppName`; \"Not Found\" for a missing app) only when \"true\"; otherwise every request gets the same Unknown badge, so nothing about apps is revealed"),
@@ -116,7 +116,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(CM, "exec.shells", API, "the web terminal"),
   notYet(CM, "extension.config", API, "proxy extensions"),
   notYet(CM, "extension.config.<name>", API, "proxy extensions"),
-  notYet(CM, "server.maxPodLogsToRender", API, "pod logs"),
+  honoured(CM, "server.maxPodLogsToRender", ["operator/server/services/app-logs.ts", "operator/cli/app/logs.ts"], "default 10: a logs request selecting more pods is 400 (`hawser app logs --core`: an error); a value that is not a whole number fails the request naming the key"),
   // argocd-cm: UI (issue 14)
   notYet(CM, "ui.bannercontent", UI, "UI banner"),
   notYet(CM, "ui.bannerurl", UI, "UI banner"),

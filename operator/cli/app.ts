@@ -16,6 +16,7 @@ import { Timeout, type AppBackend, type StartedOperation } from "./app/backend.j
 import { appLocation, KubeBackend } from "./app/kube-backend.js";
 import { ApiBackend, appPath } from "./app/api-backend.js";
 import { appFromFlags, appFromText, applySpecFlags, type SpecFlags } from "./app/spec-flags.js";
+import { LOGS_FLAGS, LOGS_USAGE, logsThroughServer, logsWithKubernetes } from "./app/logs.js";
 import { manifestsYaml, resourcesTable, type ResourceTree } from "./app/server-views.js";
 import { readFile } from "node:fs/promises";
 import type { ApiClient } from "./api/client.js";
@@ -64,6 +65,7 @@ Secrets are still read from NS.
                        refused while automated sync is enabled
   delete NAME [--cascade=false] [--propagation-policy foreground|background] [--wait] [--timeout S]
   terminate-op NAME    stops the running operation
+${LOGS_USAGE}
 
 Through the server only:
   create NAME --repo URL [--path P] [--revision R] (--dest-server URL | --dest-name N)
@@ -377,6 +379,19 @@ async function resources(ctx: Ctx): Promise<number> {
   return 0;
 }
 
+// ---- logs ----
+
+async function logs(ctx: Ctx): Promise<number> {
+  const name = oneName(ctx.flags, "logs");
+  if (ctx.api) return logsThroughServer(ctx.api, name, ctx.flags);
+  const client = clientFrom(ctx.flags);
+  try {
+    return await logsWithKubernetes(client, flagValue(ctx.flags, "namespace") ?? "argocd", await getApp(ctx, name), ctx.flags);
+  } finally {
+    client.close();
+  }
+}
+
 // ---- dispatch ----
 
 interface Sub { spec: FlagSpec; run: (ctx: Ctx) => Promise<number>; serverOnly?: boolean }
@@ -394,6 +409,7 @@ const subs: Record<string, Sub> = {
   wait: { spec: { values: ["timeout"], booleans: ["sync", "health", "operation", "suspended", "degraded"] }, run: wait },
   delete: { spec: { values: ["propagation-policy", "timeout"], booleans: ["cascade", "wait"] }, run: del },
   "terminate-op": { spec: {}, run: terminateOp },
+  logs: { spec: LOGS_FLAGS, run: logs },
   create: {
     spec: { values: ["file", "repo", "path", "revision", "dest-server", "dest-name", "dest-namespace", "project", "sync-policy", "app-namespace"], repeatable: ["sync-option"], booleans: ["upsert", "auto-prune", "self-heal"] },
     run: create, serverOnly: true,
@@ -407,7 +423,7 @@ const subs: Record<string, Sub> = {
 };
 
 export const command: CommandModule = {
-  summary: "Applications (through the server, or --core): list, get, diff, sync, wait, history, rollback, delete, terminate-op, create, set, manifests, resources",
+  summary: "Applications (through the server, or --core): list, get, diff, sync, wait, history, rollback, delete, terminate-op, logs, create, set, manifests, resources",
   async run(args: string[]): Promise<number> {
     const [name, ...rest] = args;
     if (!name || name === "--help" || name === "-h" || name === "help") {

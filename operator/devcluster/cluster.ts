@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { loadCredentials, probe, rawRequest, type ApiCredentials } from "./api.js";
 import { cacheDir, versions } from "../tools/index.js";
 import { resolveControlPlaneBinaries, type ControlPlaneBinaries } from "./binaries.js";
-import { KWOK_STAGES_YAML } from "./kwok-stages.js";
+import { KWOK_POD_LOG, KWOK_STAGES_YAML, kwokLogsConfig } from "./kwok-stages.js";
 import { generatePki, pkiPaths, type Pki } from "./pki.js";
 import { findProcesses, freePort, isRunning, sleep, spawnDetached, terminate } from "./process.js";
 import { errorMessage } from "../util/index.js";
@@ -167,6 +167,9 @@ interface Layout {
   kubeconfigPath: string;
   pki: Pki;
   stagesPath: string;
+  /** kwok's ClusterLogs config and the container log it serves for every pod (see KWOK_POD_LOG). */
+  logsConfigPath: string;
+  podLogPath: string;
 }
 
 function componentSpecs(
@@ -243,6 +246,9 @@ function componentSpecs(
         // rejected up front (422) and client-go falls back to a plain LIST+WATCH. Drop this flag
         // with etcd >= 3.4.31 / 3.5.13.
         "--feature-gates=WatchList=false",
+        // Pod logs and exec go to the node's kubelet: kwok's server on 127.0.0.1 (the nodes'
+        // InternalIP), never the node name, which no resolver knows.
+        "--kubelet-preferred-address-types=InternalIP",
         ...(extra["kube-apiserver"] ?? []),
       ],
       env: {},
@@ -294,8 +300,17 @@ function componentSpecs(
         `--kubeconfig=${kubeconfigPath}`,
         "--manage-all-nodes=true",
         `--config=${layout.stagesPath}`,
-        // Serves /healthz (and kwok's kubelet-like API) on loopback; without it kwok has no port at all.
+        `--config=${layout.logsConfigPath}`,
+        // Serves /healthz and kwok's kubelet API (pod logs) on loopback; without it kwok has no port
+        // at all. Each node advertises it as its kubelet (InternalIP and daemonEndpoints), and it
+        // speaks TLS as a kubelet must for the apiserver; the apiserver's serving certificate (for
+        // 127.0.0.1) will do, since the apiserver does not verify kubelets without
+        // --kubelet-certificate-authority.
         `--server-address=127.0.0.1:${ports.kwok}`,
+        "--node-ip=127.0.0.1",
+        `--node-port=${ports.kwok}`,
+        `--tls-cert-file=${pki.apiserverCert}`,
+        `--tls-private-key-file=${pki.apiserverKey}`,
         // kwok renews each node's Lease, which is what keeps the node-lifecycle controller from
         // marking the fake nodes NotReady.
         "--node-lease-duration-seconds=40",
@@ -308,7 +323,7 @@ function componentSpecs(
         KWOK_WORKDIR: join(stateDir, "kwok"),
       },
       logFile: log("kwok"),
-      healthUrl: `http://127.0.0.1:${ports.kwok}/healthz`,
+      healthUrl: `https://127.0.0.1:${ports.kwok}/healthz`,
     },
   };
 }
@@ -348,7 +363,7 @@ interface HealthOptions {
 /** Waits until the component's health URL answers 200; fails early, with its log, if it exits. */
 async function waitHealthy(name: ComponentName, c: ComponentState, opts: HealthOptions): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
-  const insecure = name === "kube-controller-manager" || name === "kube-scheduler";
+  const insecure = name === "kube-controller-manager" || name === "kube-scheduler" || name === "kwok";
   let delay = 50;
   for (;;) {
     if (await probe(c.healthUrl, name === "kube-apiserver" ? { creds: opts.creds } : { insecure })) return;
@@ -697,6 +712,8 @@ export async function startCluster(opts: StartClusterOptions): Promise<DevCluste
     kubeconfigPath: join(stateDir, "kubeconfig"),
     pki: pkiPaths(join(stateDir, "pki")),
     stagesPath: join(stateDir, "kwok-stages.yaml"),
+    logsConfigPath: join(stateDir, "kwok-logs.yaml"),
+    podLogPath: join(stateDir, "kwok-pod.log"),
   };
 
   const [pki, ports] = await Promise.all([
@@ -740,6 +757,8 @@ export async function startCluster(opts: StartClusterOptions): Promise<DevCluste
   };
   await writeKubeconfig();
   await writeFile(layout.stagesPath, KWOK_STAGES_YAML);
+  await writeFile(layout.podLogPath, KWOK_POD_LOG);
+  await writeFile(layout.logsConfigPath, kwokLogsConfig(layout.podLogPath));
   await writeState(state);
   if (opts.stopWithProcess) startWatchdog(opts.stopWithProcess, statePath(stateDir));
 

@@ -357,3 +357,31 @@ export const KWOK_STAGES_YAML: string = [
   "  next:",
   "    delete: true",
 ].join("\n") + "\n";
+
+/**
+ * The log kwok serves for every container of every pod (`kubectl logs`, the API server's pod
+ * logs), in the CRI log format kwok reads: `<RFC3339Nano time> <stream> <F(ull)|P(artial)> <text>`.
+ */
+export const KWOK_POD_LOG = [
+  "2026-01-01T00:00:00.000000001Z stdout F hawser dev cluster: this pod runs on a kwok node",
+  "2026-01-01T00:00:01.000000002Z stdout F hawser dev cluster: kwok serves this log for every container",
+  "2026-01-01T00:00:02.000000003Z stderr F hawser dev cluster: a line on stderr",
+  "",
+].join("\n");
+
+/** kwok's ClusterLogs config: every container of every pod gets the log in `logsFile`. */
+export function kwokLogsConfig(logsFile: string): string {
+  return [
+    "apiVersion: kwok.x-k8s.io/v1alpha1",
+    "kind: ClusterLogs",
+    "metadata:",
+    "  name: hawser-dev-logs",
+    "spec:",
+    "  selector: {}",
+    "  logs:",
+    "  - containers: []",
+    `    logsFile: ${JSON.stringify(logsFile)}`,
+    "    follow: false",
+    "",
+  ].join("\n");
+}

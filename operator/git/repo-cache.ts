@@ -27,12 +27,13 @@ import { VERIFY_FORMAT } from "../engine/gpg.js";
 import { redactUrl } from "../runtime/redact.js";
 import type { Logger } from "../runtime/logger.js";
 import { CatFileBatch, ObjectTooLargeError } from "./batch.js";
+import { parseCommitObject, tagNames, type CommitMetadata } from "./commit-metadata.js";
 import type { CredentialProvider, RepoCredentials } from "./credentials.js";
 import { compileDoublestar, compileGitPathspec } from "../util/glob.js";
 import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
-import { FileTooLargeError, GitError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
+import { FileTooLargeError, GitError, RevisionNotFoundError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
 import type { GitTrustSnapshot } from "./trust.js";
 import { normalizeGitURL, repoCacheKey, resolveSubmoduleURL } from "./url.js";
 
@@ -89,6 +90,9 @@ interface TreeIndex {
   gitlinks: { path: string; sha: string }[];
 }
 
+/** Commits whose metadata stays in memory (revision metadata requests). */
+const MAX_COMMIT_METADATA = 1000;
+
 /** Nesting of submodules beyond this is refused (a guard against absurd or looping setups). */
 const MAX_SUBMODULE_DEPTH = 8;
 
@@ -138,6 +142,7 @@ export class RepoCache implements RepoSource {
   private readonly maxTrees: number;
   private readonly maxIndexes: number;
   private readonly submodules: boolean;
+  private readonly commitMetadata = new Map<string, CommitMetadata>();
   /** Counts per operation, for tests and metrics. */
   readonly stats = { lsRemote: 0, fetch: 0, checkout: 0 };
 
@@ -180,7 +185,7 @@ export class RepoCache implements RepoSource {
       }
       if (sha) return sha;
     }
-    throw new GitError(redactUrl(repoURL), `unable to resolve revision "${rev}" in repository ${redactUrl(repoURL)}: no such branch, tag, commit or matching semver tag`);
+    throw new RevisionNotFoundError(redactUrl(repoURL), `unable to resolve revision "${rev}" in repository ${redactUrl(repoURL)}: no such branch, tag, commit or matching semver tag`);
   }
 
   /** Makes a commit available locally (fetching if needed), e.g. to warm the cache after a webhook. */
@@ -287,6 +292,27 @@ export class RepoCache implements RepoSource {
       repoURL, cwd: repo.gitDir, env: { GNUPGHOME: opts.gnupgHome }, timeoutMs: this.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}),
     });
     return stdout.toString("utf8");
+  }
+
+  /**
+   * A revision's commit metadata (author, date, message: immutable, so kept per commit) and the
+   * tags the remote advertises at that commit (read from the ref listing each time: tags move).
+   */
+  async revisionMetadata(repoURL: string, revision: string, opts: { signal?: AbortSignal } = {}): Promise<CommitMetadata & { sha: string; tags: string[] }> {
+    const repo = this.repo(repoURL);
+    const sha = await this.commitSha(repo, repoURL, revision, opts.signal);
+    const key = `${repo.key}\u0000${sha}`;
+    let meta = this.commitMetadata.get(key);
+    if (!meta) {
+      const obj = await this.batch(repo).read(`${sha}^{commit}`);
+      if (obj?.type !== "commit") throw new GitError(redactUrl(repoURL), `commit ${sha} not found in repository ${redactUrl(repoURL)}`);
+      meta = parseCommitObject(obj.content.toString("utf8"));
+      // Bounded: the oldest entry goes first (a Map iterates in insertion order).
+      if (this.commitMetadata.size >= MAX_COMMIT_METADATA) this.commitMetadata.delete(this.commitMetadata.keys().next().value!);
+      this.commitMetadata.set(key, meta);
+    }
+    const refs = await this.listRefs(repo, repoURL, opts.signal ? { signal: opts.signal } : {});
+    return { ...meta, sha, tags: tagNames(refsPointingAt(refs, sha)) };
   }
 
   /** The argocd-tls-certs-cm CA for an https (or oci://) URL's host; see RepoSource.caCertFor. */
@@ -517,9 +543,9 @@ export class RepoCache implements RepoSource {
           if (await this.hasCommit(repo, sha)) return;
         }
         if (lastErr instanceof GitError && !(await this.hasCommit(repo, sha))) {
-          throw new GitError(redactUrl(repoURL), `commit ${sha} not found in repository ${redactUrl(repoURL)} (${lastErr.message})`, { cause: lastErr });
+          throw new RevisionNotFoundError(redactUrl(repoURL), `commit ${sha} not found in repository ${redactUrl(repoURL)} (${lastErr.message})`, { cause: lastErr });
         }
-        throw new GitError(redactUrl(repoURL), `commit ${sha} not found in repository ${redactUrl(repoURL)}`);
+        throw new RevisionNotFoundError(redactUrl(repoURL), `commit ${sha} not found in repository ${redactUrl(repoURL)}`);
       });
       repo.fetches.set(sha, p);
       const mine = p;

@@ -80,6 +80,14 @@ export class GitError extends Error {
   }
 }
 
+/** The repository answered, but has no such branch, tag or commit. */
+export class RevisionNotFoundError extends GitError {
+  constructor(repoURL: string, message: string, options?: { cause?: unknown }) {
+    super(repoURL, message, options);
+    this.name = "RevisionNotFoundError";
+  }
+}
+
 /** A file over the reader's `maxBytes`; its content was not read. */
 export class FileTooLargeError extends GitError {
   constructor(repoURL: string, readonly path: string, readonly size: number, readonly maxBytes: number) {

@@ -25,6 +25,8 @@ import { BadgeService } from "./services/badge.js";
 import { CertificateService } from "./services/certificates.js";
 import { GpgKeyService } from "./services/gpgkeys.js";
 import { RepoDetailsService } from "./services/repo-details.js";
+import { AppLogService } from "./services/app-logs.js";
+import { AppRevisionService } from "./services/app-revisions.js";
 import { ApplicationService } from "./services/applications.js";
 import { ApplicationSetService } from "./services/applicationsets.js";
 import { AppSetStreamService } from "./services/appset-streams.js";
@@ -106,6 +108,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const appSets = new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log });
   appSets.register(router);
   new AppSetStreamService({ cache, client, appSets }).register(router);
+  new AppLogService({ cache, reader, log }).register(router);
+  new AppRevisionService({ cache, reader }).register(router);
   new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
   new ClusterService({ cache, client, reader }).register(router);
   new RepositoryService({ cache, client, reader }).register(router);
