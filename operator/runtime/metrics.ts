@@ -78,6 +78,9 @@ export class OperatorMetrics {
   }
 
   queueMetrics(name: string): WorkQueueMetrics {
+    // An idle queue hands keys straight to waiting workers and never reports a depth: start at 0
+    // so the series exists (dashboards plot workqueue_depth by name).
+    this.workqueueDepth.set({ name }, 0);
     return {
       depth: (n) => this.workqueueDepth.set({ name }, n),
       added: () => this.workqueueAdds.inc({ name }),
