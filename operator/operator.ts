@@ -56,6 +56,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     metrics.kubeRequests.inc({ verb, code: String(code) });
     metrics.kubeRequestDuration.observe({ verb }, ms / 1000);
   });
+  metrics.argo.observeKubeClient(client);
 
   // Not ready until the CRDs and the default project exist: whoever waits for readiness then
   // creates Applications in that project.
@@ -129,7 +130,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   // Submodules: the operator's environment (Argo's ARGOCD_GIT_MODULES_ENABLED), else argocd-cmd-params-cm, else on.
   const submodules = config.gitSubmodules ?? cmdParams.gitSubmodules ?? true;
   if (!submodules) log.info("git submodules are not checked out (ARGOCD_GIT_MODULES_ENABLED / reposerver.enable.git.submodule is false)");
-  const repos = new RepoCache({ credentials, logger: log, trust: () => trustFiles.current(), submodules });
+  const repos = new RepoCache({ credentials, logger: log, trust: () => trustFiles.current(), submodules, onOperation: (e) => metrics.argo.observeGitOperation(e) });
+  metrics.argo.repoPendingRequests.addSource(() => repos.pendingRequests().map((r) => ({ labels: { repo: r.repo }, value: r.pending })));
   // User trees first: the first tree with a script for a kind wins, so users override the bundled.
   const healthTrees = [...config.customizationDirs.map((d) => loadCustomizationTree(d)), loadCustomizationTree(bundledCustomizationsDir())];
 

@@ -82,6 +82,9 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   honoured(CM, "timeout.reconciliation", [SETTINGS, "operator/controllers/application/refresh.ts"], "periodic refresh; wins over `--app-resync`"),
   honoured(CM, "timeout.reconciliation.jitter", [SETTINGS, "operator/controllers/application/refresh.ts"], "wins over `--app-resync-jitter`"),
   honoured(CM, "timeout.hard.reconciliation", [SETTINGS, "operator/controllers/application/refresh.ts"], "a hard refresh (render cache bypassed, refs re-fetched) of every app at that interval; over `--app-hard-resync`"),
+  // argocd-cm: metrics (docs/metrics.md)
+  honoured(CM, "metrics.application.labels", ["operator/controllers/application/metrics.ts"], "Application labels exported in `argocd_app_labels` as `label_<key>` (Argo's `--metrics-application-labels`); a comma- or newline-separated list, read at every scrape"),
+  honoured(CM, "metrics.application.conditions", ["operator/controllers/application/metrics.ts"], "condition types counted in `argocd_app_condition` (Argo's `--metrics-application-conditions`); a comma- or newline-separated list, read at every scrape; unset, the metric is off"),
   // argocd-cm: rendering
   honoured(CM, "kustomize.buildOptions", [RENDER_SETTINGS], "extra `kustomize build` flags"),
   honoured(CM, "kustomize.buildOptions.<version>", [RENDER_SETTINGS], "flags for the kustomize named by `spec.source.kustomize.version`"),

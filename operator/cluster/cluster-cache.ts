@@ -14,6 +14,8 @@ export interface ClusterCacheOptions {
   client: KubeClient;
   log: Logger;
   metrics?: OperatorMetrics;
+  /** The cluster's server URL, the `server` label of its argocd_cluster_* metrics. */
+  server?: string;
   trackingMethod?: TrackingMethod;
   /** argocd-cm `application.instanceLabelKey`. */
   instanceLabelKey?: string;
@@ -24,6 +26,18 @@ export interface ClusterCacheOptions {
 }
 
 const APP_INDEX = "app";
+
+/** What argocd_cluster_* report of one cache, read at scrape time. */
+export interface ClusterCacheStats {
+  /** Kinds watched. */
+  apiResources: number;
+  /** Objects cached across them. */
+  objects: number;
+  /** When the least recently listed kind was listed (ms since the epoch); undefined before any. */
+  oldestListAt: number | undefined;
+  /** Every watch synced and none failing now. */
+  healthy: boolean;
+}
 
 export class ClusterCache {
   private readonly informers = new Map<string, Informer>();
@@ -57,6 +71,12 @@ export class ClusterCache {
           const key = managingApp(o, this.method, this.labelKey, this.opts.installationID);
           return key ? [key] : [];
         });
+        const events = this.opts.metrics?.argo.clusterEvents;
+        if (events) {
+          const labels = { server: this.opts.server ?? "", group: apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "", kind };
+          const count = (): void => events.inc(labels);
+          informer.addHandler({ add: count, update: count, delete: count });
+        }
         informer.addHandler({
           add: (o) => this.notify(o, "add"),
           update: (old, o) => this.notify(o, "update", old),
@@ -88,6 +108,19 @@ export class ClusterCache {
   /** One cached object, if its kind is watched. */
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
     return this.informers.get(`${apiVersion}/${kind}`)?.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  stats(): ClusterCacheStats {
+    let objects = 0;
+    let oldestListAt: number | undefined;
+    let healthy = true;
+    for (const informer of this.informers.values()) {
+      objects += informer.size;
+      const at = informer.listedAt;
+      if (at !== undefined && (oldestListAt === undefined || at < oldestListAt)) oldestListAt = at;
+      if (!informer.healthy) healthy = false;
+    }
+    return { apiResources: this.informers.size, objects, oldestListAt, healthy };
   }
 
   isWatched(apiVersion: string, kind: string): boolean {

@@ -231,6 +231,7 @@ export class ClusterRegistry {
     if (held && held.fingerprint === fingerprint) return held.client;
     held?.client.close();
     const client = new KubeClient(kubeConfigForCluster(cluster));
+    this.opts.metrics?.argo.observeKubeClient(client);
     this.clients.set(cluster.server, { client, fingerprint });
     return client;
   }

@@ -46,6 +46,8 @@ export interface GitOperationEvent {
   ok: boolean;
   /** For fetch: what was asked for (refspecs, depth). */
   detail?: string;
+  /** The revision being resolved (ls-remote) or fetched (fetch: the commit, "" for a fetch of every branch). */
+  revision?: string;
 }
 
 export interface RepoCacheOptions {
@@ -130,6 +132,10 @@ interface RepoState {
   treesScanned?: Promise<void>;
   /** Created by this process and not fetched into yet: nothing to look up locally. */
   fresh?: boolean;
+  /** The URL without credentials, as metrics name the repository. */
+  displayURL: string;
+  /** Requests waiting for `lock` (argocd_repo_pending_request_total). */
+  pending: number;
 }
 
 export class RepoCache implements RepoSource {
@@ -173,7 +179,7 @@ export class RepoCache implements RepoSource {
       await this.ensureCommit(repo, repoURL, sha, opts.signal);
       return sha;
     }
-    const refs = await this.listRefs(repo, repoURL, opts);
+    const refs = await this.listRefs(repo, repoURL, { ...opts, revision: rev });
     const r = resolveFromRefs(refs, rev, opts.tagPrefix !== undefined ? { tagPrefix: opts.tagPrefix } : {});
     if (r.kind === "commit" || r.kind === "sha") return r.sha;
     if (r.kind === "short-sha") {
@@ -193,6 +199,11 @@ export class RepoCache implements RepoSource {
     return this.commitSha(this.repo(repoURL), repoURL, commit, opts.signal);
   }
 
+  /** Per repository used so far, how many requests wait for its lock (argocd_repo_pending_request_total). */
+  pendingRequests(): Array<{ repo: string; pending: number }> {
+    return [...this.repos.values()].map((r) => ({ repo: r.displayURL, pending: r.pending }));
+  }
+
   /** Drops the cached ref listing of a repository (webhooks call this). */
   invalidate(repoURL: string): void {
     const repo = this.repos.get(repoCacheKey(repoURL));
@@ -205,14 +216,14 @@ export class RepoCache implements RepoSource {
   }
 
   /** The remote's refs (cached per TTL, concurrent callers share one listing). */
-  async listRefs(repo: RepoState, repoURL: string, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<RemoteRefs> {
+  async listRefs(repo: RepoState, repoURL: string, opts: { force?: boolean; signal?: AbortSignal; revision?: string } = {}): Promise<RemoteRefs> {
     if (!opts.force && repo.refs && Date.now() - repo.refs.at < this.refsTtlMs) return repo.refs.value;
     if (repo.refsInFlight) return repo.refsInFlight;
     const p = (async () => {
       await this.ensureInit(repo);
       const ctx = this.ctx(repo, repoURL, opts.signal);
       const t = this.pick(ctx);
-      const value = await this.observe("ls-remote", repoURL, t.name, undefined, () => t.lsRemote(ctx));
+      const value = await this.observe("ls-remote", repoURL, t.name, undefined, () => t.lsRemote(ctx), opts.revision);
       this.stats.lsRemote++;
       repo.refs = { at: Date.now(), value };
       return value;
@@ -393,6 +404,8 @@ export class RepoCache implements RepoSource {
         gitDir: join(this.baseDir, "repos", key),
         treesDir: join(this.baseDir, "trees", key),
         lock: new Mutex(),
+        displayURL: redactUrl(repoURL),
+        pending: 0,
         fetches: new Map(),
         indexes: new Map(),
         trees: new Map(),
@@ -415,7 +428,7 @@ export class RepoCache implements RepoSource {
     return this.opts.transport === "isomorphic-git" && this.iso.supports(ctx) ? this.iso : this.cli;
   }
 
-  private async observe<T>(op: GitOperationEvent["op"], repoURL: string, transport: TransportName, detail: string | undefined, fn: () => Promise<T>): Promise<T> {
+  private async observe<T>(op: GitOperationEvent["op"], repoURL: string, transport: TransportName, detail: string | undefined, fn: () => Promise<T>, revision?: string): Promise<T> {
     const start = performance.now();
     let ok = false;
     try {
@@ -423,7 +436,7 @@ export class RepoCache implements RepoSource {
       ok = true;
       return v;
     } finally {
-      const e: GitOperationEvent = { op, repoURL: redactUrl(repoURL), transport, durationMs: performance.now() - start, ok, ...(detail ? { detail } : {}) };
+      const e: GitOperationEvent = { op, repoURL: redactUrl(repoURL), transport, durationMs: performance.now() - start, ok, ...(detail ? { detail } : {}), ...(revision !== undefined ? { revision } : {}) };
       this.opts.onOperation?.(e);
       this.opts.logger?.debug("git operation", { ...e });
     }
@@ -513,7 +526,9 @@ export class RepoCache implements RepoSource {
     if (await present()) return;
     let p = repo.fetches.get(sha);
     if (!p) {
+      repo.pending++;
       p = repo.lock.run(async () => {
+        repo.pending--;
         // Another fetch may have brought it while we waited for the lock.
         if (await present()) return;
         const ctx = this.ctx(repo, repoURL, signal);
@@ -530,7 +545,7 @@ export class RepoCache implements RepoSource {
         let lastErr: unknown;
         for (const a of attempts) {
           try {
-            await this.fetch(repo, repoURL, t, ctx, a);
+            await this.fetch(repo, repoURL, t, ctx, a, sha);
           } catch (err) {
             lastErr = err;
             // Authentication and reachability failures will not get better with another refspec.
@@ -557,16 +572,18 @@ export class RepoCache implements RepoSource {
   }
 
   private async fetchAll(repo: RepoState, repoURL: string, signal?: AbortSignal): Promise<void> {
+    repo.pending++;
     await repo.lock.run(async () => {
+      repo.pending--;
       const ctx = this.ctx(repo, repoURL, signal);
-      await this.fetch(repo, repoURL, this.pick(ctx), ctx, { refspecs: ["+refs/heads/*:refs/heads/*"], tags: true });
+      await this.fetch(repo, repoURL, this.pick(ctx), ctx, { refspecs: ["+refs/heads/*:refs/heads/*"], tags: true }, "");
     });
   }
 
-  private async fetch(repo: RepoState, repoURL: string, t: Transport, ctx: RemoteContext, req: { refspecs: string[]; depth?: number; tags?: boolean }): Promise<void> {
+  private async fetch(repo: RepoState, repoURL: string, t: Transport, ctx: RemoteContext, req: { refspecs: string[]; depth?: number; tags?: boolean }, revision: string): Promise<void> {
     const detail = `${req.refspecs.join(" ")}${req.depth !== undefined ? ` depth=${req.depth}` : " full"}`;
     try {
-      await this.observe("fetch", repoURL, t.name, detail, () => t.fetch(ctx, req));
+      await this.observe("fetch", repoURL, t.name, detail, () => t.fetch(ctx, req), revision);
       this.stats.fetch++;
       repo.fresh = false;
     } finally {

@@ -65,6 +65,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly syncWaiters: Array<() => void> = [];
   private resourceVersion = "";
   private synced = false;
+  /** When the last full list was loaded (ms since the epoch), and whether the watch is failing now. */
+  private listedAtMs: number | undefined;
+  private failing = false;
   private stopped = false;
   private abort?: AbortController;
   private loop?: Promise<void>;
@@ -81,6 +84,10 @@ export class Informer<T extends KubeObject = KubeObject> {
   get hasSynced(): boolean { return this.synced; }
   get lastResourceVersion(): string { return this.resourceVersion; }
   get size(): number { return this.store.size; }
+  /** When the cache was last loaded by a full list (ms since the epoch); undefined before the first. */
+  get listedAt(): number | undefined { return this.listedAtMs; }
+  /** Synced, and its last list or watch did not fail (a cluster's connection status). */
+  get healthy(): boolean { return this.synced && !this.failing; }
 
   addHandler(handler: EventHandler<T>): void {
     this.handlers.push(handler);
@@ -151,6 +158,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (needList) {
           await this.listAndReplace(this.abort.signal);
           needList = false;
+          this.failing = false;
         }
         await this.watch(this.abort.signal);
         backoff = minBackoff; // a watch that ran and ended normally resets the backoff
@@ -164,6 +172,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           continue;
         }
         this.opts.metrics?.informerRestarts.inc({ resource: this.resourceLabel });
+        this.failing = true;
         this.log.warn("watch failed; retrying", { error: errorMessage(err), backoffMs: backoff });
         await sleep(backoff * (0.8 + Math.random() * 0.4), this.abort.signal);
         backoff = Math.min(maxBackoff, backoff * 2);
@@ -216,6 +225,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.emit("delete", obj);
     }
     this.resourceVersion = rv;
+    this.listedAtMs = Date.now();
     if (!this.synced) {
       this.synced = true;
       this.log.debug("cache synced", { objects: this.store.size });
@@ -246,6 +256,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (status === 410) throw new ResourceExpiredError(body);
       throw new KubeApiError(status, "WatchFailed", `watch ${path}: HTTP ${status}: ${body.slice(0, 200)}`);
     }
+    this.failing = false;
     // A silent, half-open connection would otherwise hang forever: abort when nothing (not even
     // a bookmark) arrives for longer than the server's own timeout plus a margin.
     let idle: NodeJS.Timeout | undefined;

@@ -2,6 +2,7 @@
 // for Go controllers read them; Argo CD-compatible domain metrics (argocd_app_*) are registered by
 // the controllers on the same registry.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { ArgoMetrics } from "./argo-metrics.js";
 import type { WorkQueueMetrics } from "./workqueue.js";
 
 export class OperatorMetrics {
@@ -17,6 +18,8 @@ export class OperatorMetrics {
   readonly kubeRequestDuration: Histogram<"verb">;
   readonly leader: Gauge;
   readonly informerRestarts: Counter<"resource">;
+  /** Argo CD's argocd_* metrics on the same registry (argo-metrics.ts). */
+  readonly argo: ArgoMetrics;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     this.registry = new Registry();
@@ -71,9 +74,13 @@ export class OperatorMetrics {
       labelNames: ["resource"],
       registers,
     });
+    this.argo = new ArgoMetrics(this.registry);
   }
 
   queueMetrics(name: string): WorkQueueMetrics {
+    // An idle queue hands keys straight to waiting workers and never reports a depth: start at 0
+    // so the series exists (dashboards plot workqueue_depth by name).
+    this.workqueueDepth.set({ name }, 0);
     return {
       depth: (n) => this.workqueueDepth.set({ name }, n),
       added: () => this.workqueueAdds.inc({ name }),

@@ -71,13 +71,14 @@ export interface AppContextOptions {
   serverSideDiff?: boolean;
   /** The GnuPG home with argocd-gpg-keys-cm's keys, for projects with signatureKeys; without it their apps are refused. */
   gnupgHome?: GnupgHomeProvider;
+  /** Prometheus metrics; the reconcilers count Argo's argocd_app_* there. */
+  metrics?: OperatorMetrics;
 }
 
 export interface ApplicationControllerOptions extends AppContextOptions {
   client: KubeClient;
   statusProcessors: number;
   operationProcessors?: number;
-  metrics?: OperatorMetrics;
   events?: EventRecorder;
   plugins?: PluginRegistry;
   renderCache?: RenderCache;

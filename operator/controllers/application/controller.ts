@@ -17,6 +17,7 @@ import { ClusterRegistry } from "../../cluster/clusters.js";
 import { isNamespaceEnabled } from "../../engine/namespaces.js";
 import { GpgKeyring } from "../../git/gpg.js";
 import { RenderCache } from "../../render/index.js";
+import type { ArgoMetrics } from "../../runtime/argo-metrics.js";
 import { Controller } from "../../runtime/controller.js";
 import { Informer, objectKey } from "../../runtime/informer.js";
 import { deepEqual } from "../../util/index.js";
@@ -25,6 +26,7 @@ import type { PushEvent } from "../../webhook/parse.js";
 import { AppContext, type ApplicationControllerOptions } from "./context.js";
 import { DeletionReconciler } from "./deletion.js";
 import { DestinationPool } from "./destinations.js";
+import { appConditionSeries, appHealthStatusSeries, appInfoSeries, appLabelSeries, appOrphanSeries, appSyncStatusSeries, clusterSeries, parseAppMetricsSettings } from "./metrics.js";
 import { OperationReconciler } from "./operation.js";
 import { RefreshReconciler } from "./refresh.js";
 
@@ -50,6 +52,8 @@ export class ApplicationController {
   /** Tracking key → app key, for drift notifications from the cluster caches. */
   private readonly appByTrackingKey = new Map<string, string>();
   private readonly env: AppContext;
+  /** Unregisters the scrape-time metric sources. */
+  private readonly metricSources: Array<() => void> = [];
 
   constructor(opts: ApplicationControllerOptions) {
     const log = opts.log;
@@ -104,7 +108,22 @@ export class ApplicationController {
     const deletion = new DeletionReconciler(this.env);
     const refresh = new RefreshReconciler(this.env, deletion);
     const operation = new OperationReconciler(this.env);
-    this.refresh = new Controller({ name: "application-refresh", workers: opts.statusProcessors, log, metrics: opts.metrics, reconciler: { reconcile: (ctx) => refresh.reconcile(ctx) } });
+    const argo = opts.metrics?.argo;
+    this.refresh = new Controller({
+      name: "application-refresh", workers: opts.statusProcessors, log, metrics: opts.metrics,
+      reconciler: {
+        reconcile: async (ctx) => {
+          const started = performance.now();
+          try {
+            return await refresh.reconcile(ctx);
+          } finally {
+            // argocd_app_reconcile: every refresh pass of an app still in the cache, as Argo times its comparisons.
+            const app = argo && this.apps.get(ctx.key);
+            if (app) argo.appReconcile.observe({ namespace: app.metadata.namespace ?? "", dest_server: app.spec.destination?.server ?? "" }, (performance.now() - started) / 1000);
+          }
+        },
+      },
+    });
     this.operations = new Controller({ name: "application-operation", workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, reconciler: { reconcile: (ctx) => operation.reconcile(ctx) } });
 
     this.apps.addHandler({
@@ -133,6 +152,7 @@ export class ApplicationController {
           deletion.forget(app.metadata.uid);
         }
         this.appByTrackingKey.delete(this.env.trackingKeyOf(app));
+        opts.metrics?.argo.forgetApp(objectKey(app));
       },
     });
     const requeueProjectApps = (project: AppProjectObject): void => {
@@ -154,6 +174,37 @@ export class ApplicationController {
     this.argocdCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
     // New or removed keys change which commits verify.
     this.gpgKeysCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
+    if (argo) this.registerMetricSources(argo, opts.namespace);
+  }
+
+  /**
+   * The scrape-time gauges: each scrape walks the informer caches (and the destinations' caches)
+   * once per metric; nothing is kept per app between scrapes. Until the caches have synced the
+   * metrics are left out rather than reported from a partial list.
+   */
+  private registerMetricSources(argo: ArgoMetrics, namespace: string): void {
+    const apps = (): ApplicationObject[] | undefined => (this.apps.hasSynced ? this.apps.list() : undefined);
+    const settings = (): ReturnType<typeof parseAppMetricsSettings> =>
+      parseAppMetricsSettings((this.argocdCm.get(`${namespace}/argocd-cm`) as { data?: Record<string, string> } | undefined)?.data);
+    const withApps = <T>(f: (list: ApplicationObject[]) => Iterable<T>): (() => Iterable<T> | undefined) => () => {
+      const list = apps();
+      return list && f(list);
+    };
+    const clusters = (): ReturnType<typeof clusterSeries> | undefined =>
+      (this.clusters.hasSynced ? clusterSeries(this.clusters.list(), this.destinations.states(), Date.now()) : undefined);
+    this.metricSources.push(
+      argo.appInfo.addSource(withApps(appInfoSeries)),
+      argo.appSyncStatus.addSource(withApps(appSyncStatusSeries)),
+      argo.appHealthStatus.addSource(withApps(appHealthStatusSeries)),
+      argo.appCondition.addSource(withApps((list) => appConditionSeries(list, settings().conditions))),
+      argo.appLabels.addSource(withApps((list) => appLabelSeries(list, settings().labels))),
+      argo.appOrphanedResources.addSource(withApps((list) => appOrphanSeries(list, (key) => argo.orphansOf(key)))),
+      argo.clusterInfo.addSource(() => clusters()?.info),
+      argo.clusterConnectionStatus.addSource(() => clusters()?.connection),
+      argo.clusterApiResourceObjects.addSource(() => clusters()?.objects),
+      argo.clusterApiResources.addSource(() => clusters()?.resources),
+      argo.clusterCacheAge.addSource(() => clusters()?.cacheAge),
+    );
   }
 
   get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced && this.argocdCm.hasSynced && this.gpgKeysCm.hasSynced && this.clusters.hasSynced; }
@@ -169,6 +220,7 @@ export class ApplicationController {
   }
 
   async stop(): Promise<void> {
+    for (const unregister of this.metricSources.splice(0)) unregister();
     await Promise.all([this.refresh.stop(), this.operations.stop()]);
     await Promise.all([this.apps.stop(), this.projects.stop(), this.argocdCm.stop(), this.gpgKeysCm.stop(), this.clusters.stop(), this.destinations.stop()]);
     await this.keyring.close();

@@ -3,7 +3,7 @@
 // cluster's entry is made on first use and replaced when its credentials or the tracking settings
 // change (the cache indexes by tracking data, so new tracking rules need a new cache).
 import { CachedLiveView, type LiveCache, type LiveView } from "../../appstate/live.js";
-import { ClusterCache } from "../../cluster/cluster-cache.js";
+import { ClusterCache, type ClusterCacheStats } from "../../cluster/cluster-cache.js";
 import type { ClusterEntry, ClusterRegistry } from "../../cluster/clusters.js";
 import type { ArgoSettings } from "../../engine/settings.js";
 import { AdaptiveLimiter } from "../../kube/adaptive.js";
@@ -52,7 +52,20 @@ export interface DestinationProvider {
 /** The destination could not be resolved (no such cluster, bad credentials config). */
 export class DestinationError extends Error {}
 
-interface Held { client: KubeClient; cache: ClusterCache; limiter: AdaptiveLimiter; tracking: string; impersonated: Map<string, KubeClient> }
+interface Held {
+  client: KubeClient; cache: ClusterCache; limiter: AdaptiveLimiter; tracking: string; impersonated: Map<string, KubeClient>;
+  /** The server's Kubernetes version as last read, and whether that read succeeded (metrics). */
+  version?: string; versionOk?: boolean;
+}
+
+/** What argocd_cluster_* report of a connected destination, read at scrape time. */
+export interface DestinationState {
+  server: string;
+  k8sVersion: string;
+  /** The last version read succeeded and every watch is synced and not failing. */
+  connected: boolean;
+  cache: ClusterCacheStats;
+}
 
 export interface DestinationPoolOptions {
   clusters: ClusterRegistry;
@@ -82,13 +95,14 @@ export class DestinationPool implements DestinationProvider {
     if (!held || held.client !== client || held.tracking !== tracking) {
       if (held) void held.cache.stop();
       const cache = new ClusterCache({
-        client, log: this.opts.log, metrics: this.opts.metrics,
+        client, log: this.opts.log, metrics: this.opts.metrics, server: resolved.cluster.server,
         trackingMethod: settings.trackingMethod, instanceLabelKey: settings.instanceLabelKey, installationID: settings.installationID,
         onManagedChange: (key) => this.opts.onManagedChange(key),
       });
       // Each cluster has its own write budget: one slow apiserver must not throttle the others.
       held = { client, cache, limiter: held?.limiter ?? new AdaptiveLimiter({ initial: 16, max: 64 }), tracking, impersonated: new Map() };
       this.held.set(resolved.cluster.server, held);
+      if (this.opts.metrics) this.readVersion(held);
     }
     const cluster = resolved.cluster;
     const impersonated = held.impersonated;
@@ -99,6 +113,27 @@ export class DestinationPool implements DestinationProvider {
       return c;
     };
     return { cluster, client, cache: held.cache, limiter: held.limiter, view: new CachedLiveView({ server: cluster.server, name: cluster.name }, client, held.cache), clientAs };
+  }
+
+  /**
+   * Every connected destination's state for the cluster metrics. The version is the one last read;
+   * a new read starts in the background (the client caches it for minutes), so a scrape never waits.
+   */
+  states(): DestinationState[] {
+    const out: DestinationState[] = [];
+    for (const [server, held] of this.held) {
+      this.readVersion(held);
+      const cache = held.cache.stats();
+      out.push({ server, k8sVersion: held.version ?? "", connected: held.versionOk === true && cache.healthy, cache });
+    }
+    return out;
+  }
+
+  private readVersion(held: Held): void {
+    held.client.serverVersion().then(
+      (v) => { held.version = v; held.versionOk = true; },
+      () => { held.versionOk = false; },
+    );
   }
 
   /** New credentials or limits for a cluster: its old connection's cache goes. */

@@ -32,6 +32,7 @@ import { errorMessage, splitApiVersion } from "../../util/index.js";
 import type { AppContext } from "./context.js";
 import type { Destination, DestinationCache } from "./destinations.js";
 import { executeActions } from "./executor.js";
+import { countingClient } from "./request-metrics.js";
 import { csaMigrationManager } from "../../engine/sync/csa-migration.js";
 
 type AppStatus = NonNullable<Application["status"]>;
@@ -75,6 +76,17 @@ export class OperationReconciler {
   private async finishOperation(app: ApplicationObject, state: OperationState, extra: Partial<AppStatus> = {}): Promise<void> {
     await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: null });
     await this.persistOperationState(app, state, extra);
+    this.countSync(app, state);
+  }
+
+  /** argocd_app_sync_total and argocd_app_sync_duration_seconds_total, once per finished operation, as Argo counts them. */
+  private countSync(app: ApplicationObject, state: OperationState): void {
+    const argo = this.env.opts.metrics?.argo;
+    if (!argo) return;
+    const labels = { namespace: app.metadata.namespace ?? "", name: app.metadata.name ?? "", project: app.spec.project || "default", dest_server: app.spec.destination?.server ?? "" };
+    argo.appSyncTotal.inc({ ...labels, phase: state.phase, dry_run: String(state.operation.sync?.dryRun === true) });
+    const seconds = (Date.parse(state.finishedAt ?? "") - Date.parse(state.startedAt)) / 1000;
+    if (Number.isFinite(seconds) && seconds >= 0) argo.appSyncDuration.inc(labels, seconds);
   }
 
   async reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -150,6 +162,9 @@ export class OperationReconciler {
       this.env.enqueueRefresh(ctx.key);
       return {};
     }
+    // Every request this sync sends for the app is counted in argocd_app_k8s_request_total.
+    const argo = this.env.opts.metrics?.argo;
+    const syncClient = argo ? countingClient(writer.client, argo, app, dest.cluster.server) : writer.client;
     const cache = dest.cache;
     const target = cmp.prepared.filter((o) => !o.metadata.deletionTimestamp);
     const live = cmp.resources.filter((r) => r.live).map((r) => r.live!);
@@ -238,7 +253,7 @@ export class OperationReconciler {
       // a namespace this sync creates cannot be dry-run yet; the apply reports their errors.
       const created = new Set(plan.tasks.filter((t) => t.ref.kind === "Namespace" && !t.live && (t.managedNamespace || !liveNamespaceExists(cache, t.ref.name))).map((t) => t.ref.name));
       const checks = step.validation.filter((a) => !(a.ref.namespace && created.has(a.ref.namespace)));
-      const results = await executeActions(writer.client, checks, dest.limiter, () => undefined);
+      const results = await executeActions(syncClient, checks, dest.limiter, () => undefined);
       const failures = results.filter((o) => !o.ok).map((o) => ({ taskId: o.taskId, message: o.message ?? "dry run failed" }));
       if (failures.length > 0) {
         const failed = recordValidationFailure(plan, state, failures, now);
@@ -253,7 +268,7 @@ export class OperationReconciler {
       }
     }
     const outcomes = step.actions.length > 0
-      ? await executeActions(writer.client, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name),
+      ? await executeActions(syncClient, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name),
         { csaMigrationManager: csaMigrationManager(app, syncOp.syncOptions) })
       : [];
     const next = recordActionOutcomes(step.state, outcomes);

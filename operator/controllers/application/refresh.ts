@@ -158,6 +158,7 @@ export class RefreshReconciler {
       );
     }
     const orphans = this.orphans(app, dest);
+    this.env.opts.metrics?.argo.setOrphans(ctx.key, orphans);
     if (orphans > 0) conditions.push({ type: ApplicationConditionType.OrphanedResourceWarning, message: orphanedMessage(orphans) });
     for (const message of cmp.shared) conditions.push({ type: ApplicationConditionType.SharedResourceWarning, message });
     if (cmp.excluded.length > 0) conditions.push({ type: ApplicationConditionType.ExcludedResourceWarning, message: `Resources of excluded kinds are not managed: ${cmp.excluded.join(", ")}` });

@@ -15,6 +15,7 @@ import { appSetConcernsPush } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
 import { appSetResources } from "../../appset/resources.js";
 import { selectorMatches, type LabelSelectorSpec } from "../../../generators/params.js";
+import { appSetInfoSeries, appSetOwnedSeries } from "./metrics.js";
 import { ApplicationSetReconciler, FIELD_MANAGER } from "./reconciler.js";
 import { deepEqual } from "../../util/index.js";
 import { parseInClusterEnabled } from "../../engine/settings.js";
@@ -99,6 +100,7 @@ export class ApplicationSetController {
   /** Keeps status.resources current from the informer cache, without re-running the generators. */
   readonly resourcesController: Controller;
   private readonly repos: RepoReader | undefined;
+  private readonly metricSources: Array<() => void> = [];
 
   constructor(opts: ApplicationSetControllerOptions) {
     const { client, log, metrics } = opts;
@@ -114,17 +116,37 @@ export class ApplicationSetController {
     this.clusterSecrets = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: opts.namespace, labelSelector: `${LABEL_SECRET_TYPE}=cluster`, log, metrics });
     this.argocdCm = new Informer(client, { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, fieldSelector: "metadata.name=argocd-cm", log, metrics });
     const argocdCmKey = `${opts.namespace}/argocd-cm`;
+    const reconciler = new ApplicationSetReconciler({
+      client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}),
+      listApplications: (ns) => this.apps.list().filter((a) => a.metadata.namespace === ns),
+      inClusterEnabled: () => parseInClusterEnabled((this.argocdCm.get(argocdCmKey) as { data?: Record<string, string> } | undefined)?.data?.["cluster.inClusterEnabled"]).enabled,
+    });
+    const argo = metrics?.argo;
     this.controller = new Controller({
       name: "applicationset",
       workers: opts.workers,
       log,
       metrics,
-      reconciler: new ApplicationSetReconciler({
-        client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}),
-        listApplications: (ns) => this.apps.list().filter((a) => a.metadata.namespace === ns),
-        inClusterEnabled: () => parseInClusterEnabled((this.argocdCm.get(argocdCmKey) as { data?: Record<string, string> } | undefined)?.data?.["cluster.inClusterEnabled"]).enabled,
-      }),
+      reconciler: {
+        reconcile: async (ctx) => {
+          const started = performance.now();
+          try {
+            return await reconciler.reconcile(ctx);
+          } finally {
+            // argocd_appset_reconcile: every pass over a set, whatever its outcome, as Argo times it.
+            const [namespace, name] = ctx.key.includes("/") ? ctx.key.split("/", 2) as [string, string] : ["", ctx.key];
+            argo?.appsetReconcile.observe({ namespace, name }, (performance.now() - started) / 1000);
+          }
+        },
+      },
     });
+    if (argo) {
+      // Scrape-time gauges over the caches, left out until they have synced.
+      this.metricSources.push(
+        argo.appsetInfo.addSource(() => (this.appsets.hasSynced ? appSetInfoSeries(this.appsets.list()) : undefined)),
+        argo.appsetOwnedApplications.addSource(() => (this.appsets.hasSynced && this.apps.hasSynced ? appSetOwnedSeries(this.appsets.list(), this.apps.list()) : undefined)),
+      );
+    }
     this.resourcesController = new Controller({
       name: "applicationset-resources",
       workers: 1,
@@ -225,6 +247,7 @@ export class ApplicationSetController {
   }
 
   async stop(): Promise<void> {
+    for (const unregister of this.metricSources.splice(0)) unregister();
     await this.controller.stop();
     await this.resourcesController.stop();
     await Promise.all([this.appsets.stop(), this.apps.stop(), this.clusterSecrets.stop(), this.argocdCm.stop()]);
