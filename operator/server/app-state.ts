@@ -22,6 +22,7 @@ import { IN_CLUSTER_SERVER, kubeConfigForCluster, type ClusterEntry } from "../c
 import { missingProjectMessage } from "../engine/sync/validate.js";
 import { SecretCredentialStore } from "../git/credentials.js";
 import { RepoCache } from "../git/repo-cache.js";
+import type { GitTrustSnapshot } from "../git/trust.js";
 import { KubeClient, type KubeObject } from "../kube/client.js";
 import { RenderCache, type RenderOutput } from "../render/index.js";
 import type { Logger } from "../runtime/logger.js";
@@ -38,6 +39,8 @@ export interface AppStateReaderOptions {
   repoCacheDir?: string;
   /** argocd-cm installationID's default (the operator's --installation-id). */
   installationID?: string;
+  /** The git trust files (argocd-tls-certs-cm, argocd-ssh-known-hosts-cm), as the controller's git uses. */
+  trust?: () => GitTrustSnapshot | undefined;
 }
 
 export interface AppState {
@@ -60,7 +63,7 @@ export class AppStateReader {
   private readonly keyring = new GpgKeyring();
 
   constructor(private readonly opts: AppStateReaderOptions) {
-    this.repos = new RepoCache({ baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"), credentials: this.credentials, logger: opts.log });
+    this.repos = new RepoCache({ baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"), credentials: this.credentials, logger: opts.log, ...(opts.trust ? { trust: opts.trust } : {}) });
     const isRepoSecret = (s: KubeObject): boolean => ["repository", "repo-creds"].includes(s.metadata.labels?.[LABEL_SECRET_TYPE] ?? "");
     opts.cache.onSecret({
       add: (s) => { if (isRepoSecret(s)) this.credentials.upsert(s); },
@@ -68,6 +71,9 @@ export class AppStateReader {
       delete: (s) => this.credentials.remove(s),
     });
   }
+
+  /** The git trust files this server's git uses (for throw-away caches that must trust the same hosts). */
+  get trust(): (() => GitTrustSnapshot | undefined) | undefined { return this.opts.trust; }
 
   /** The server's git cache, for the ApplicationSet git generator. */
   get repoReader(): RepoCache { return this.repos; }

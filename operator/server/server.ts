@@ -15,6 +15,8 @@ import { bootstrapSecrets } from "./auth/bootstrap.js";
 import { reportSsoSettings } from "./auth/oidc/report.js";
 import { SsoClient } from "./auth/oidc/sso.js";
 import { ServerCache } from "./cache.js";
+import { GitTrustFiles } from "../git/trust.js";
+import { GitTrustWatch } from "../git/trust-watch.js";
 import { createApi, listen } from "./http/api.js";
 import { selfSignedCertificate, type TlsMaterial } from "./http/tls.js";
 import { ServerEnforcer } from "./rbac/index.js";
@@ -95,7 +97,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     insecure: o.insecure, ...(tls ? { tls } : {}), rootPath: o.rootPath, apiContentTypes: o.apiContentTypes,
     bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024, authenticator: auth.authenticator, enforcer, log,
   });
-  const reader = new AppStateReader({ cache, client, plugins: o.plugins, log, ...(o.repoCacheDir ? { repoCacheDir: o.repoCacheDir } : {}), ...(o.installationID ? { installationID: o.installationID } : {}) });
+  // The server's git trusts exactly what the controller's does (argocd-tls-certs-cm, argocd-ssh-known-hosts-cm).
+  const trustFiles = new GitTrustFiles();
+  const gitTrust = new GitTrustWatch({ client, namespace, files: trustFiles, log });
+  await gitTrust.start();
+  const reader = new AppStateReader({ cache, client, plugins: o.plugins, log, trust: () => trustFiles.current(), ...(o.repoCacheDir ? { repoCacheDir: o.repoCacheDir } : {}), ...(o.installationID ? { installationID: o.installationID } : {}) });
   const session = new SessionService({ cache, client, auth, sso, enforcer, insecure: o.insecure, baseHref: o.baseHref, log });
   session.register(router);
   router.onRenewedToken = (reply, token) => session.setTokenCookie(reply, token);
@@ -130,6 +136,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       await app.close();
       await trees.stop();
       reader.close();
+      await gitTrust.stop();
       await cache.stop();
     },
   };

@@ -163,7 +163,8 @@ export class RepoDetailsService {
       }
       // A cache of its own, removed afterwards: the credentials reach nothing that outlives the call.
       const dir = await mkdtemp(join(tmpdir(), "hawser-validate-"));
-      const cache = new RepoCache({ baseDir: dir, credentials: { credentialsFor: () => creds }, refsTtlMs: 0 });
+      const trust = this.deps.reader.trust;
+      const cache = new RepoCache({ baseDir: dir, credentials: { credentialsFor: () => creds }, refsTtlMs: 0, ...(trust ? { trust } : {}) });
       try {
         await cache.remoteRefs(url, { force: true });
       } finally {
