@@ -22,6 +22,7 @@ import { ApplicationService } from "./services/applications.js";
 import { ApplicationSetService } from "./services/applicationsets.js";
 import { AppSetStreamService } from "./services/appset-streams.js";
 import { ClusterService } from "./services/clusters.js";
+import { ExtensionProxyService } from "./services/extensions.js";
 import { MetaService } from "./services/meta.js";
 import { ProjectService } from "./services/projects.js";
 import { RepositoryService } from "./services/repositories.js";
@@ -49,6 +50,8 @@ export interface ServerOptions {
   repoCacheDir?: string;
   /** argocd-cm installationID's default (the operator's --installation-id). */
   installationID?: string;
+  /** --enable-proxy-extension: serve /extensions/<name>/... (off: those paths are 404). */
+  enableProxyExtension?: boolean;
 }
 
 export interface RunningServer {
@@ -99,6 +102,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new RepositoryService({ cache, client, reader }).register(router);
   new AccountService({ cache, client, auth, enforcer }).register(router);
   router.raw("GET", "/healthz", async (_req, reply) => { await reply.type("text/plain").send("ok"); });
+  const extensions = o.enableProxyExtension
+    ? new ExtensionProxyService({ app, cache, authenticator: auth.authenticator, enforcer, namespace, rootPath: o.rootPath, log })
+    : undefined;
+  extensions?.register();
 
   const url = await listen(app, { address: o.address, port: o.port, insecure: o.insecure, rootPath: o.rootPath });
   log.info("API server listening", { url });
@@ -106,6 +113,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     url,
     async stop() {
       await app.close();
+      extensions?.close();
       await trees.stop();
       reader.close();
       await cache.stop();
