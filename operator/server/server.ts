@@ -22,8 +22,9 @@ import { ApplicationService } from "./services/applications.js";
 import { ApplicationSetService } from "./services/applicationsets.js";
 import { AppSetStreamService } from "./services/appset-streams.js";
 import { ClusterService } from "./services/clusters.js";
+import { DocsService } from "./services/docs.js";
 import { ExtensionProxyService } from "./services/extensions.js";
-import { MetaService } from "./services/meta.js";
+import { MetaService, packageVersion } from "./services/meta.js";
 import { ProjectService } from "./services/projects.js";
 import { RepositoryService } from "./services/repositories.js";
 import { SessionService } from "./services/session.js";
@@ -84,6 +85,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     insecure: o.insecure, ...(tls ? { tls } : {}), rootPath: o.rootPath, apiContentTypes: o.apiContentTypes,
     bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024, authenticator: auth.authenticator, enforcer, log,
   });
+  // Before any route exists, so /swagger.json lists every one.
+  const docs = new DocsService({ rootPath: o.rootPath, version: `v${packageVersion()}` });
+  docs.recordRoutes(app);
+  docs.register(router);
   const reader = new AppStateReader({ cache, client, plugins: o.plugins, log, ...(o.repoCacheDir ? { repoCacheDir: o.repoCacheDir } : {}), ...(o.installationID ? { installationID: o.installationID } : {}) });
   const session = new SessionService({ cache, client, auth, sso, enforcer, insecure: o.insecure, baseHref: o.baseHref, log });
   session.register(router);
@@ -101,7 +106,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new ClusterService({ cache, client, reader }).register(router);
   new RepositoryService({ cache, client, reader }).register(router);
   new AccountService({ cache, client, auth, enforcer }).register(router);
-  router.raw("GET", "/healthz", async (_req, reply) => { await reply.type("text/plain").send("ok"); });
+  // Argo's liveness answer: 200 "ok\n", no auth.
+  router.raw("GET", "/healthz", async (_req, reply) => { await reply.type("text/plain; charset=utf-8").send("ok\n"); });
   const extensions = o.enableProxyExtension
     ? new ExtensionProxyService({ app, cache, authenticator: auth.authenticator, enforcer, namespace, rootPath: o.rootPath, log })
     : undefined;

@@ -13,7 +13,7 @@ export interface MetaServiceDeps {
   oidcSettings?: () => Record<string, unknown> | undefined;
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: string }).version ?? "unknown";
   } catch {
