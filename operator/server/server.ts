@@ -109,7 +109,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   // Argo's liveness answer: 200 "ok\n", no auth.
   router.raw("GET", "/healthz", async (_req, reply) => { await reply.type("text/plain; charset=utf-8").send("ok\n"); });
   const extensions = o.enableProxyExtension
-    ? new ExtensionProxyService({ app, cache, authenticator: auth.authenticator, enforcer, namespace, rootPath: o.rootPath, log })
+    ? new ExtensionProxyService({ app, cache, reader, authenticator: auth.authenticator, enforcer, namespace, rootPath: o.rootPath, log })
     : undefined;
   extensions?.register();
 

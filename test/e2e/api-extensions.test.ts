@@ -1,14 +1,15 @@
 // Proxy extensions through the real server on the real control plane, to real HTTP backends on
 // loopback: an allowed call reaches the backend without the caller's credentials and with Argo's
 // Argocd-* headers and the configured (secret) header; a caller without `extensions, invoke`, a
-// wrong project header and a missing token never reach it; several services are chosen by the
-// app's destination; with the flag off the paths are 404.
+// wrong project header, a project that does not permit the app's destination and a missing
+// token never reach it; several services are chosen by the app's destination; with the flag off
+// the paths are 404.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { stringify } from "yaml";
-import { createWorld, IN_CLUSTER } from "../support/world.js";
+import { API, createWorld, IN_CLUSTER } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 
@@ -50,7 +51,11 @@ test("API server: proxy extensions authorize, strip credentials, add Argo's head
     apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-rbac-cm", namespace: ns },
     data: { "policy.csv": "g, invoker, role:readonly\ng, reader, role:readonly\np, invoker, extensions, invoke, *, allow\n" },
   });
+  // No operator runs here, so the default project is made by hand (as the operator would).
+  await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "default", namespace: ns }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } });
+  await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "narrow", namespace: ns }, spec: { sourceRepos: ["*"], destinations: [{ server: "https://elsewhere.example:6443", namespace: "*" }] } });
   await client.create(w.application("web", { repo: "none", path: ".", dest: w.dest("web") }));
+  await client.create(w.application("stray", { repo: "none", path: ".", dest: w.dest("stray"), project: "narrow" }));
 
   const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns, args: ["--enable-proxy-extension"] });
   t.after(() => server.stop("SIGKILL"));
@@ -121,6 +126,8 @@ test("API server: proxy extensions authorize, strip credentials, add Argo's head
   assert.equal(wrongProject.status, 401, `a project header that is not the app's project: ${wrongProject.text}`);
   const noApp = await ext("/extensions/metrics/api", { token: invoker, app: `${ns}:missing`, project: "default" });
   assert.equal(noApp.status, 401, "an app that does not exist is refused like a denied one");
+  const notPermitted = await ext("/extensions/metrics/api", { token: invoker, app: `${ns}:stray`, project: "narrow" });
+  assert.equal(notPermitted.status, 401, `an app whose project does not permit its destination: ${notPermitted.text}`);
   const badHeader = await ext("/extensions/metrics/api", { token: invoker, app: "web", project: "default" });
   assert.equal(badHeader.status, 400, `an app header without <namespace>: ${badHeader.text}`);
   assert.match(badHeader.text, /Argocd-Application-Name/, "the 400 names the header");

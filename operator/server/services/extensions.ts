@@ -6,8 +6,11 @@
 import http from "node:http";
 import https from "node:https";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { resolveDestination } from "../../cluster/clusters.js";
+import { isDestinationPermitted } from "../../engine/project.js";
 import type { Logger } from "../../runtime/logger.js";
 import { errorMessage } from "../../util/index.js";
+import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
 import { usernameOf } from "../http/api.js";
 import { subjectOf, type Authenticator, type Claims, type Enforcer } from "../types.js";
@@ -19,6 +22,8 @@ export const PROJECT_HEADER = "argocd-project-name";
 export interface ExtensionProxyDeps {
   app: FastifyInstance;
   cache: ServerCache;
+  /** The project with what global projects lend it, and the registered clusters (as the controller sees them). */
+  reader: Pick<AppStateReader, "effectiveProject" | "clusterEntries">;
   authenticator: Authenticator;
   enforcer: Enforcer;
   /** The control namespace (sent as Argocd-Namespace; apps in it have the short RBAC name). */
@@ -76,10 +81,18 @@ export class ExtensionProxyService {
     // must exist in that project. Every refusal is the same 401, so nothing about apps leaks.
     const appObject = appRef.namespace === this.deps.namespace ? `${project}/${appRef.name}` : `${project}/${appRef.namespace}/${appRef.name}`;
     const app = cache.app(appRef.namespace, appRef.name);
+    // The destination with both its name and server filled in from the registered clusters, so a
+    // project rule or an extension service may name either (Argo resolves it the same way).
+    const dest = app?.spec?.destination;
+    const resolved = resolveDestination(dest, this.deps.reader.clusterEntries());
+    const destination = resolved.ok ? { name: resolved.cluster.name, server: resolved.cluster.server, namespace: dest?.namespace } : { ...dest };
+    const proj = app ? this.deps.reader.effectiveProject(project) : undefined;
     const refusal = !enforcer.enforce(claims, "applications", "get", appObject) ? `applications, get, ${appObject} denied`
       : !enforcer.enforce(claims, "extensions", "invoke", extName) ? `extensions, invoke, ${extName} denied`
       : !app ? `application ${appRef.namespace}/${appRef.name} not found`
       : (app.spec?.project || "default") !== project ? `the app's project is not "${project}"`
+      : !proj ? `project ${project} not found`
+      : !isDestinationPermitted(proj.spec ?? {}, destination) ? `project ${project} does not permit the app's destination`
       : undefined;
     if (refusal || !app) {
       log.info("unauthorized extension request", { extension: extName, subject: subjectOf(claims), reason: refusal });
@@ -95,7 +108,6 @@ export class ExtensionProxyService {
     }
     const ext = extensions.get(extName);
     if (!ext) return text(reply, 404, "Extension not found");
-    const destination = app.spec?.destination;
     const service = serviceFor(ext, destination);
     if (!service) return text(reply, 400, `extension ${extName} has no service for the application's destination cluster`);
 
@@ -108,8 +120,9 @@ export class ExtensionProxyService {
       headers[k] = v;
     }
     headers["argocd-namespace"] = this.deps.namespace;
-    if (destination?.name) headers["argocd-target-cluster-name"] = destination.name;
-    if (destination?.server) headers["argocd-target-cluster-url"] = destination.server;
+    // As Argo: the destination as the app's spec writes it.
+    if (dest?.name) headers["argocd-target-cluster-name"] = dest.name;
+    if (dest?.server) headers["argocd-target-cluster-url"] = dest.server;
     const userId = subjectOf(claims);
     const username = claims ? usernameOf(claims) : "";
     const groups = groupsOf(claims);
