@@ -34,6 +34,8 @@ ApplicationSets of a namespace.
   --installation-id ID           the default of argocd-cm installationID (as the operator's flag), so
                                  diffs see what that operator marks
   --repo-cache-dir DIR           where the server's git checkouts live (default ~/.cache/hawser/server)
+  --enable-proxy-extension       serve proxy extensions (argocd-cm extension.config*) under
+                                 /extensions/<name>/ (default off; server.enable.proxy.extension)
   --log-level LEVEL              debug, info, warn, error (default info)
 
 TLS: the certificate in Secret argocd-server-tls (tls.crt, tls.key) when it exists, else a
@@ -47,7 +49,7 @@ export const command: CommandModule = {
     const flags = parseFlags(args, {
       values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level", "installation-id", "staticassets"],
       repeatable: ["plugin-dir", "generator-dir"],
-      booleans: ["insecure", "help"],
+      booleans: ["insecure", "help", "enable-proxy-extension"],
     });
     if (flags.booleans.get("help")) {
       process.stdout.write(USAGE);
@@ -61,6 +63,7 @@ export const command: CommandModule = {
     const params = ((await client.get("v1", "ConfigMap", "argocd-cmd-params-cm", namespace)) as { data?: Record<string, string> } | undefined)?.data ?? {};
     const pick = (flag: string, key: string, envName?: string): string | undefined => flagValue(flags, flag) ?? params[key] ?? (envName ? env[envName] : undefined);
     const insecure = flags.booleans.get("insecure") ?? ((params["server.insecure"] ?? env.ARGOCD_SERVER_INSECURE) === "true");
+    const enableProxyExtension = flags.booleans.get("enable-proxy-extension") ?? ((params["server.enable.proxy.extension"] ?? env.ARGOCD_SERVER_ENABLE_PROXY_EXTENSION) === "true");
     const portRaw = flagValue(flags, "port") ?? "8080";
     const port = Number(portRaw);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FlagError(`--port must be a port number, got "${portRaw}"`);
@@ -83,7 +86,7 @@ export const command: CommandModule = {
       rootPath,
       apiContentTypes: (pick("api-content-types", "server.api.content.types", "ARGOCD_API_CONTENT_TYPES") ?? "application/json").split(";").map((s) => s.trim()).filter(Boolean),
       applicationNamespaces: appNamespaces, applicationSetNamespaces: appSetNamespaces,
-      plugins, generators, log,
+      plugins, generators, log, enableProxyExtension,
       ...(flagValue(flags, "repo-cache-dir") ? { repoCacheDir: flagValue(flags, "repo-cache-dir")! } : {}),
       ...(flagValue(flags, "installation-id") ? { installationID: flagValue(flags, "installation-id")! } : {}),
       ...(pick("staticassets", "server.staticassets") ? { staticAssets: pick("staticassets", "server.staticassets")! } : {}),

@@ -34,7 +34,9 @@ import { ApplicationSetService } from "./services/applicationsets.js";
 import { AppSetStreamService } from "./services/appset-streams.js";
 import { ClusterService } from "./services/clusters.js";
 import { registerDexRefusal } from "./services/dex.js";
-import { MetaService } from "./services/meta.js";
+import { DocsService } from "./services/docs.js";
+import { ExtensionProxyService } from "./services/extensions.js";
+import { MetaService, packageVersion } from "./services/meta.js";
 import { ProjectService } from "./services/projects.js";
 import { RepositoryService } from "./services/repositories.js";
 import { SessionService } from "./services/session.js";
@@ -64,6 +66,8 @@ export interface ServerOptions {
   installationID?: string;
   /** The built Web UI (--staticassets); default dist/ui of the package. */
   staticAssets?: string;
+  /** --enable-proxy-extension: serve /extensions/<name>/... (off: those paths are 404). */
+  enableProxyExtension?: boolean;
 }
 
 export interface RunningServer {
@@ -97,6 +101,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     insecure: o.insecure, ...(tls ? { tls } : {}), rootPath: o.rootPath, apiContentTypes: o.apiContentTypes,
     bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024, authenticator: auth.authenticator, enforcer, log,
   });
+  // Before any route exists, so /swagger.json lists every one.
+  const docs = new DocsService({ rootPath: o.rootPath, version: `v${packageVersion()}` });
+  docs.recordRoutes(app);
+  docs.register(router);
   // The server's git trusts exactly what the controller's does (argocd-tls-certs-cm, argocd-ssh-known-hosts-cm).
   const trustFiles = new GitTrustFiles();
   const gitTrust = new GitTrustWatch({ client, namespace, files: trustFiles, log });
@@ -125,7 +133,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new CertificateService({ cache, client }).register(router);
   new GpgKeyService({ cache, client }).register(router);
   new BadgeService({ cache }).register(router);
-  router.raw("GET", "/healthz", async (_req, reply) => { await reply.type("text/plain").send("ok"); });
+  // Argo's liveness answer: 200 "ok\n", no auth.
+  router.raw("GET", "/healthz", async (_req, reply) => { await reply.type("text/plain; charset=utf-8").send("ok\n"); });
+  const extensions = o.enableProxyExtension
+    ? new ExtensionProxyService({ app, cache, reader, authenticator: auth.authenticator, enforcer, namespace, rootPath: o.rootPath, log })
+    : undefined;
+  extensions?.register();
   new UiService({ dir: o.staticAssets ?? join(packageRoot(), "dist", "ui"), baseHref: o.baseHref, log }).register(router);
 
   const url = await listen(app, { address: o.address, port: o.port, insecure: o.insecure, rootPath: o.rootPath });
@@ -134,6 +147,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     url,
     async stop() {
       await app.close();
+      extensions?.close();
       await trees.stop();
       reader.close();
       await gitTrust.stop();

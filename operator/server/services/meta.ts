@@ -15,7 +15,7 @@ export interface MetaServiceDeps {
   pluginNames?: () => string[];
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: string }).version ?? "unknown";
   } catch {
