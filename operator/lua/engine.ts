@@ -72,7 +72,16 @@ _string.format = function(fmt, ...)
   end
   return format(fmt, _table.unpack(args, 1, n))
 end
-os = { time = _os.time, date = _os.date }
+local _date, _time = _os.date, _os.time
+-- fengari ignores the "!" (UTC) prefix of os.date's format and prints it; gopher-lua honours it,
+-- and actions stamp times with "!%Y-%m-%dT%XZ". Shift the time by the local offset instead.
+local function date(fmt, t)
+  if type(fmt) ~= "string" or _sub(fmt, 1, 1) ~= "!" then return _date(fmt, t) end
+  t = t or _time()
+  local offset = _time(_date("*t", t)) - _time(_date("!*t", t))
+  return _date(_sub(fmt, 2), t - offset)
+end
+os = { time = _time, date = date }
 package = { loaded = { _G = _G, os = os, string = _string, table = _table, math = _math, coroutine = coroutine, utf8 = utf8 } }
 require = function(name)
   local m = package.loaded[name]
