@@ -78,7 +78,8 @@ export function parseActionsConfig(text: string, origin: string): ActionsConfig 
   return out;
 }
 
-interface Script { script: string; origin: string; openLibs: boolean }
+/** `origin` says where the script is configured; `file` (its chunk name) stays short, as Lua cuts long chunk names. */
+interface Script { script: string; origin: string; file: string; openLibs: boolean }
 
 export interface LuaActionsOptions {
   resourceOverrides?: Map<string, ResourceOverride>;
@@ -139,10 +140,10 @@ export class LuaResourceActions {
   private discoveryScripts(group: string, kind: string): Script[] {
     const out: Script[] = [];
     const cm = this.configured(group, kind);
-    if (cm?.config.discoveryLua !== undefined) out.push({ script: cm.config.discoveryLua, origin: `${cm.origin} discovery.lua`, openLibs: cm.openLibs });
+    if (cm?.config.discoveryLua !== undefined) out.push({ script: cm.config.discoveryLua, origin: cm.origin, file: "discovery.lua", openLibs: cm.openLibs });
     if (!cm || cm.config.mergeBuiltinActions) {
       const b = this.builtin(group, kind);
-      if (b?.scripts.discovery !== undefined) out.push({ script: b.scripts.discovery, origin: `${b.origin}/discovery.lua`, openLibs: true });
+      if (b?.scripts.discovery !== undefined) out.push({ script: b.scripts.discovery, origin: b.origin, file: "discovery.lua", openLibs: true });
     }
     return out;
   }
@@ -151,11 +152,11 @@ export class LuaResourceActions {
   findAction(group: string, kind: string, name: string): Script | undefined {
     const cm = this.configured(group, kind);
     const def = cm?.config.definitions.find((d) => d.name === name);
-    if (cm && def) return { script: def.actionLua, origin: `${cm.origin} ${name}/action.lua`, openLibs: cm.openLibs };
+    if (cm && def) return { script: def.actionLua, origin: cm.origin, file: `${name}/action.lua`, openLibs: cm.openLibs };
     if (!cm || cm.config.mergeBuiltinActions) {
       const b = this.builtin(group, kind);
       const script = b?.scripts.definitions.get(name);
-      if (b && script !== undefined) return { script, origin: `${b.origin}/${name}/action.lua`, openLibs: true };
+      if (b && script !== undefined) return { script, origin: b.origin, file: `${name}/action.lua`, openLibs: true };
     }
     return undefined;
   }
@@ -166,7 +167,7 @@ export class LuaResourceActions {
     const found = new Map<string, ResourceAction>();
     for (const s of this.discoveryScripts(group, kind)) {
       const result = this.run(s, { obj });
-      for (const a of discoveryResult(result, s.origin)) if (!found.has(a.name)) found.set(a.name, a);
+      for (const a of discoveryResult(result, `${s.origin} ${s.file}`)) if (!found.has(a.name)) found.set(a.name, a);
     }
     return [...found.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
@@ -184,16 +185,17 @@ export class LuaResourceActions {
     try {
       result = this.run(s, { obj, actionParams: params });
     } catch (err) {
-      throw new ResourceActionError(`action "${action}" failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ResourceActionError(`action "${action}" failed (${s.origin}): ${err instanceof Error ? err.message : String(err)}`);
     }
     return actionResult(obj, result, `action "${action}" (${s.origin})`);
   }
 
   private run(s: Script, globals: Record<string, unknown>): unknown {
     try {
-      return runLua(s.script, { globals, openLibs: s.openLibs, timeoutMs: this.timeoutMs, name: s.origin });
+      return runLua(s.script, { globals, openLibs: s.openLibs, timeoutMs: this.timeoutMs, name: s.file });
     } catch (err) {
-      if (err instanceof LuaScriptError) throw new ResourceActionError(err.message);
+      // Discovery errors name the script's origin here; action errors get it from execute().
+      if (err instanceof LuaScriptError) throw new ResourceActionError("actionParams" in globals ? err.message : `${s.origin}: ${err.message}`);
       throw err;
     }
   }
@@ -224,7 +226,10 @@ export function discoveryResult(result: unknown, origin: string): ResourceAction
       a.params = v.params.map((p: unknown, i) => {
         if (!isRecord(p) || typeof p.name !== "string" || !p.name) throw new ResourceActionError(`${origin}: action "${name}": params[${i}] needs a name`);
         const param: NonNullable<ResourceAction["params"]>[number] = { name: p.name };
-        for (const f of ["value", "type", "default"] as const) if (p[f] !== undefined && p[f] !== null) param[f] = String(p[f]);
+        for (const f of ["value", "type", "default"] as const) {
+          const v = p[f];
+          if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") param[f] = String(v);
+        }
         return param;
       });
     }

@@ -16,6 +16,7 @@ import { createApi, listen } from "./http/api.js";
 import { selfSignedCertificate, type TlsMaterial } from "./http/tls.js";
 import { ServerEnforcer } from "./rbac/index.js";
 import { AccountService } from "./services/accounts.js";
+import { ApplicationActionService } from "./services/app-actions.js";
 import { ApplicationService } from "./services/applications.js";
 import { ApplicationSetService } from "./services/applicationsets.js";
 import { ClusterService } from "./services/clusters.js";
@@ -83,6 +84,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   router.onRenewedToken = (reply, token) => session.setTokenCookie(reply, token);
   new MetaService({ cache, oidcSettings: () => sso.settingsView() as Record<string, unknown> | undefined }).register(router);
   new ApplicationService({ cache, client, log, reader, rbac: enforcer }).register(router);
+  new ApplicationActionService({ cache, client, reader, log }).register(router);
   new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log }).register(router);
   new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
   new ClusterService({ cache, client, reader }).register(router);
