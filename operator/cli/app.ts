@@ -17,6 +17,7 @@ import { appLocation, KubeBackend } from "./app/kube-backend.js";
 import { ApiBackend, appPath } from "./app/api-backend.js";
 import { appFromFlags, appFromText, applySpecFlags, type SpecFlags } from "./app/spec-flags.js";
 import { manifestsYaml, resourcesTable, type ResourceTree } from "./app/server-views.js";
+import { ACTIONS_FLAGS, ACTIONS_USAGE, ApiActionsBackend, KubeActionsBackend, runActionsCommand, type ActionsBackend } from "./app/actions.js";
 import { readFile } from "node:fs/promises";
 import type { ApiClient } from "./api/client.js";
 import { chooseTarget, CONNECTION_FLAGS, CONNECTION_USAGE } from "./api/connection.js";
@@ -64,7 +65,7 @@ Secrets are still read from NS.
                        refused while automated sync is enabled
   delete NAME [--cascade=false] [--propagation-policy foreground|background] [--wait] [--timeout S]
   terminate-op NAME    stops the running operation
-
+${ACTIONS_USAGE}
 Through the server only:
   create NAME --repo URL [--path P] [--revision R] (--dest-server URL | --dest-name N)
          [--dest-namespace NS] [--project P] [-N NS] [--sync-policy automated|none]
@@ -377,6 +378,15 @@ async function resources(ctx: Ctx): Promise<number> {
   return 0;
 }
 
+async function actions(ctx: Ctx): Promise<number> {
+  const backend: ActionsBackend = ctx.api ? new ApiActionsBackend(ctx.api) : new KubeActionsBackend(clientFrom(ctx.flags), flagValue(ctx.flags, "control-namespace") ?? "argocd", username());
+  try {
+    return await runActionsCommand(backend, ctx.flags, print);
+  } finally {
+    backend.close();
+  }
+}
+
 // ---- dispatch ----
 
 interface Sub { spec: FlagSpec; run: (ctx: Ctx) => Promise<number>; serverOnly?: boolean }
@@ -394,6 +404,7 @@ const subs: Record<string, Sub> = {
   wait: { spec: { values: ["timeout"], booleans: ["sync", "health", "operation", "suspended", "degraded"] }, run: wait },
   delete: { spec: { values: ["propagation-policy", "timeout"], booleans: ["cascade", "wait"] }, run: del },
   "terminate-op": { spec: {}, run: terminateOp },
+  actions: { spec: ACTIONS_FLAGS, run: actions },
   create: {
     spec: { values: ["file", "repo", "path", "revision", "dest-server", "dest-name", "dest-namespace", "project", "sync-policy", "app-namespace"], repeatable: ["sync-option"], booleans: ["upsert", "auto-prune", "self-heal"] },
     run: create, serverOnly: true,
@@ -407,7 +418,7 @@ const subs: Record<string, Sub> = {
 };
 
 export const command: CommandModule = {
-  summary: "Applications (through the server, or --core): list, get, diff, sync, wait, history, rollback, delete, terminate-op, create, set, manifests, resources",
+  summary: "Applications (through the server, or --core): list, get, diff, sync, wait, history, rollback, delete, terminate-op, actions, create, set, manifests, resources",
   async run(args: string[]): Promise<number> {
     const [name, ...rest] = args;
     if (!name || name === "--help" || name === "-h" || name === "help") {

@@ -121,7 +121,7 @@ export async function liveDiff(input: LiveDiffInput): Promise<LiveDiffResult> {
 }
 
 /** The destination as the controller resolves it: Argo cluster Secrets in NS, plus in-cluster (this kubeconfig). */
-async function destinationCluster(client: KubeClient, namespace: string, app: Application): Promise<ClusterEntry> {
+export async function destinationCluster(client: KubeClient, namespace: string, app: Application): Promise<ClusterEntry> {
   let secrets: KubeObject[] = [];
   try {
     secrets = (await client.list("v1", "Secret", { namespace, labelSelector: `${LABEL_SECRET_TYPE}=cluster` })).items;
