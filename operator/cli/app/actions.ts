@@ -50,13 +50,22 @@ export class ApiActionsBackend implements ActionsBackend {
 
   close(): void { /* the command's client is closed by its owner */ }
 
-  async list(app: string, target: ActionTarget): Promise<ResourceAction[]> {
+  /** Fills in the namespace (and version) from the app's resources when --namespace is left out. */
+  private async complete(app: string, target: ActionTarget): Promise<ActionTarget> {
+    if (target.namespace !== undefined) return target;
+    const { path, query } = appPath(app);
+    return inferTarget(await this.api.request<Application>("GET", path, { query }), target);
+  }
+
+  async list(app: string, given: ActionTarget): Promise<ResourceAction[]> {
+    const target = await this.complete(app, given);
     const { path, query } = appPath(app);
     const res = await this.api.request<{ actions?: ResourceAction[] | null }>("GET", `${path}/resource/actions`, { query: { ...query, ...ridQuery(target) } });
     return res.actions ?? [];
   }
 
-  async run(app: string, target: ActionTarget, action: string, params: Record<string, string>): Promise<void> {
+  async run(app: string, given: ActionTarget, action: string, params: Record<string, string>): Promise<void> {
+    const target = await this.complete(app, given);
     const { path, query } = appPath(app);
     const short = app.includes("/") ? app.slice(app.indexOf("/") + 1) : app;
     const body: Record<string, unknown> = {
@@ -103,14 +112,29 @@ export class KubeActionsBackend implements ActionsBackend {
   }
 
   async list(app: string, target: ActionTarget): Promise<ResourceAction[]> {
-    return listResourceActions(await this.context(app), target);
+    const ctx = await this.context(app);
+    return listResourceActions(ctx, inferTarget(ctx.app as unknown as Application, target));
   }
 
-  async run(app: string, target: ActionTarget, action: string, params: Record<string, string>): Promise<void> {
+  async run(app: string, given: ActionTarget, action: string, params: Record<string, string>): Promise<void> {
     const ctx = await this.context(app);
+    const target = inferTarget(ctx.app as unknown as Application, given);
     await runResourceAction(ctx, target, action, params);
     await recordActionEvent(this.client, ctx.app, this.username, action, target, createLogger({ level: "warn" }), "hawser-cli");
   }
+}
+
+/**
+ * Without --namespace, the one resource of the app with this group, kind and name decides it (as
+ * argocd picks it from the app's resources); none or several is an error naming the choices.
+ */
+export function inferTarget(app: Application, target: ActionTarget): ActionTarget {
+  if (target.namespace !== undefined) return target;
+  const hits = (app.status?.resources ?? []).filter((r) => (r.group ?? "") === target.group && r.kind === target.kind && r.name === target.name);
+  if (hits.length > 1) throw new FlagError(`${target.kind} ${target.name} exists in several namespaces of application ${app.metadata.name ?? ""} (${hits.map((h) => h.namespace ?? "").join(", ")}); give --namespace`);
+  const hit = hits[0];
+  if (!hit) return target;
+  return { ...target, ...(hit.namespace ? { namespace: hit.namespace } : {}), ...(target.version ?? hit.version ? { version: target.version ?? hit.version } : {}) };
 }
 
 function targetFrom(flags: ParsedFlags): ActionTarget {
