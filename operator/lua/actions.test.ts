@@ -78,3 +78,12 @@ test("merge patches: changed, added and removed fields; lists whole; nothing whe
   assert.deepEqual(mergePatchBetween(from, to), { spec: { paused: null, replicas: 2, list: [1] }, extra: "x" });
   assert.deepEqual(restoreEmptyLists({ a: {}, b: { c: {} } }, { a: [], b: { c: {} } }), { a: [], b: { c: {} } });
 });
+
+test("a live object with deeply nested managedFields goes to Lua and back intact", () => {
+  let fields: Record<string, unknown> = { "f:restartedAt": {} };
+  for (let i = 0; i < 30; i++) fields = { [`f:level${i}`]: fields };
+  const live = { ...structuredClone(deployment), metadata: { ...deployment.metadata, managedFields: [{ manager: "kubectl", fieldsV1: fields }] } };
+  const [out] = new LuaResourceActions({ trees: bundled }).execute(structuredClone(live), "pause");
+  assert.deepEqual((out?.resource.metadata as { managedFields: unknown }).managedFields, live.metadata.managedFields);
+  assert.equal((out?.resource.spec as { paused: boolean }).paused, true);
+});

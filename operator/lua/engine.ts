@@ -112,6 +112,9 @@ function openLibs(L: LuaState, full: boolean): void {
  */
 export function pushValue(L: LuaState, value: unknown, depth = 0): void {
   if (depth > MAX_DEPTH) throw new LuaScriptError("value nested too deeply to pass to Lua");
+  // Each level holds its table and a value on the stack, which does not grow by itself
+  // (managedFields nest past Lua's 20 guaranteed slots).
+  if (!lua.lua_checkstack(L, 2)) throw new LuaScriptError("value nested too deeply to pass to Lua");
   if (value === null || value === undefined) lua.lua_pushnil(L);
   else if (typeof value === "boolean") lua.lua_pushboolean(L, value);
   else if (typeof value === "number") lua.lua_pushnumber(L, value);
@@ -142,6 +145,8 @@ export function toValue(L: LuaState, idx: number, depth = 0): unknown {
   if (t === lua.LUA_TSTRING) return to_jsstring(lua.lua_tostring(L, idx) ?? to_luastring(""));
   if (t !== lua.LUA_TTABLE) return undefined;
   if (depth > MAX_DEPTH) throw new LuaScriptError("value returned by Lua is nested too deeply (cyclic table?)");
+  // lua_next holds a key and a value per level (see pushValue).
+  if (!lua.lua_checkstack(L, 3)) throw new LuaScriptError("value returned by Lua is nested too deeply");
   const abs = lua.lua_absindex(L, idx);
   const obj: Record<string, unknown> = {};
   const arr: unknown[] = [];
