@@ -39,7 +39,8 @@ export const ACTIONS_FLAGS = { values: ["kind", "group", "resource-name", "versi
 
 export interface ActionsBackend {
   list(app: string, target: ActionTarget): Promise<ResourceAction[]>;
-  run(app: string, target: ActionTarget, action: string, params: Record<string, string>): Promise<void>;
+  /** Runs the action; resolves to the resource it ran on (with its namespace filled in). */
+  run(app: string, target: ActionTarget, action: string, params: Record<string, string>): Promise<ActionTarget>;
   close(): void;
 }
 
@@ -64,7 +65,7 @@ export class ApiActionsBackend implements ActionsBackend {
     return res.actions ?? [];
   }
 
-  async run(app: string, given: ActionTarget, action: string, params: Record<string, string>): Promise<void> {
+  async run(app: string, given: ActionTarget, action: string, params: Record<string, string>): Promise<ActionTarget> {
     const target = await this.complete(app, given);
     const { path, query } = appPath(app);
     const short = app.includes("/") ? app.slice(app.indexOf("/") + 1) : app;
@@ -74,6 +75,7 @@ export class ApiActionsBackend implements ActionsBackend {
       ...(query.appNamespace ? { appNamespace: query.appNamespace } : {}),
     };
     await this.api.request("POST", `${path}/resource/actions/v2`, { body });
+    return target;
   }
 }
 
@@ -116,11 +118,12 @@ export class KubeActionsBackend implements ActionsBackend {
     return listResourceActions(ctx, inferTarget(ctx.app as unknown as Application, target));
   }
 
-  async run(app: string, given: ActionTarget, action: string, params: Record<string, string>): Promise<void> {
+  async run(app: string, given: ActionTarget, action: string, params: Record<string, string>): Promise<ActionTarget> {
     const ctx = await this.context(app);
     const target = inferTarget(ctx.app as unknown as Application, given);
     await runResourceAction(ctx, target, action, params);
     await recordActionEvent(this.client, ctx.app, this.username, action, target, createLogger({ level: "warn" }), "hawser-cli");
+    return target;
   }
 }
 
@@ -179,8 +182,7 @@ export async function runActionsCommand(backend: ActionsBackend, flags: ParsedFl
   }
   if (verb === "run") {
     if (!app || !action || extra.length > 0) throw new FlagError("actions run wants an application name and an action");
-    const target = targetFrom(flags);
-    await backend.run(app, target, action, paramsFrom(flags));
+    const target = await backend.run(app, targetFrom(flags), action, paramsFrom(flags));
     print(`action ${action} ran on ${target.group ? `${target.group}/` : ""}${target.kind} ${target.namespace ? `${target.namespace}/` : ""}${target.name}\n`);
     return 0;
   }
