@@ -180,14 +180,15 @@ test("start-up warnings: one line per key that is set but does not take effect, 
     "timeout.reconciliation": "180s",
     "resource.customizations.health.cert-manager.io_Certificate": "return {}",
     "users.anonymous.enabled": secret,
-    "resource.customizations.actions.apps_Deployment": secret,
+    "resource.customizations.actions.apps_Deployment": "{}", // honoured: no line
+    "resource.includeEventLabelKeys": secret,
     "repositories": secret,
     "cluster.inClusterEnabled": "false", // honoured: no line
     "timeout.reconcilation": secret,
   });
   assert.deepEqual(lines, [
     "argocd-cm key repositories has no effect in Hawser (deprecated in Argo; use repository Secrets, which Hawser reads)",
-    "argocd-cm key resource.customizations.actions.apps_Deployment is not implemented by Hawser and has no effect (resource actions; parsed, not run; planned in issue 15)",
+    "argocd-cm key resource.includeEventLabelKeys is not implemented by Hawser and has no effect (labels copied onto Events; planned in issue 15)",
     "argocd-cm key timeout.reconcilation is not known to Hawser (a typo, or a newer Argo CD setting) and has no effect",
   ]);
   assert.ok(lines.every((l) => !l.includes(secret)), "no warning shows a value");

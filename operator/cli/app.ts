@@ -18,6 +18,7 @@ import { ApiBackend, appPath } from "./app/api-backend.js";
 import { appFromFlags, appFromText, applySpecFlags, type SpecFlags } from "./app/spec-flags.js";
 import { LOGS_FLAGS, LOGS_USAGE, logsThroughServer, logsWithKubernetes } from "./app/logs.js";
 import { manifestsYaml, resourcesTable, type ResourceTree } from "./app/server-views.js";
+import { ACTIONS_FLAGS, ACTIONS_USAGE, ApiActionsBackend, KubeActionsBackend, runActionsCommand, type ActionsBackend } from "./app/actions.js";
 import { readFile } from "node:fs/promises";
 import type { ApiClient } from "./api/client.js";
 import { chooseTarget, CONNECTION_FLAGS, CONNECTION_USAGE } from "./api/connection.js";
@@ -67,6 +68,7 @@ Secrets are still read from NS.
   terminate-op NAME    stops the running operation
 ${LOGS_USAGE}
 
+${ACTIONS_USAGE}
 Through the server only:
   create NAME --repo URL [--path P] [--revision R] (--dest-server URL | --dest-name N)
          [--dest-namespace NS] [--project P] [-N NS] [--sync-policy automated|none]
@@ -392,6 +394,17 @@ async function logs(ctx: Ctx): Promise<number> {
   }
 }
 
+// ---- actions ----
+
+async function actions(ctx: Ctx): Promise<number> {
+  const backend: ActionsBackend = ctx.api ? new ApiActionsBackend(ctx.api) : new KubeActionsBackend(clientFrom(ctx.flags), flagValue(ctx.flags, "control-namespace") ?? "argocd", username());
+  try {
+    return await runActionsCommand(backend, ctx.flags, print);
+  } finally {
+    backend.close();
+  }
+}
+
 // ---- dispatch ----
 
 interface Sub { spec: FlagSpec; run: (ctx: Ctx) => Promise<number>; serverOnly?: boolean }
@@ -410,6 +423,7 @@ const subs: Record<string, Sub> = {
   delete: { spec: { values: ["propagation-policy", "timeout"], booleans: ["cascade", "wait"] }, run: del },
   "terminate-op": { spec: {}, run: terminateOp },
   logs: { spec: LOGS_FLAGS, run: logs },
+  actions: { spec: ACTIONS_FLAGS, run: actions },
   create: {
     spec: { values: ["file", "repo", "path", "revision", "dest-server", "dest-name", "dest-namespace", "project", "sync-policy", "app-namespace"], repeatable: ["sync-option"], booleans: ["upsert", "auto-prune", "self-heal"] },
     run: create, serverOnly: true,
@@ -423,7 +437,7 @@ const subs: Record<string, Sub> = {
 };
 
 export const command: CommandModule = {
-  summary: "Applications (through the server, or --core): list, get, diff, sync, wait, history, rollback, delete, terminate-op, logs, create, set, manifests, resources",
+  summary: "Applications (through the server, or --core): list, get, diff, sync, wait, history, rollback, delete, terminate-op, logs, actions, create, set, manifests, resources",
   async run(args: string[]): Promise<number> {
     const [name, ...rest] = args;
     if (!name || name === "--help" || name === "-h" || name === "help") {

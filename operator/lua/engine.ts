@@ -72,7 +72,16 @@ _string.format = function(fmt, ...)
   end
   return format(fmt, _table.unpack(args, 1, n))
 end
-os = { time = _os.time, date = _os.date }
+local _date, _time = _os.date, _os.time
+-- fengari ignores the "!" (UTC) prefix of os.date's format and prints it; gopher-lua honours it,
+-- and actions stamp times with "!%Y-%m-%dT%XZ". Shift the time by the local offset instead.
+local function date(fmt, t)
+  if type(fmt) ~= "string" or _sub(fmt, 1, 1) ~= "!" then return _date(fmt, t) end
+  t = t or _time()
+  local offset = _time(_date("*t", t)) - _time(_date("!*t", t))
+  return _date(_sub(fmt, 2), t - offset)
+end
+os = { time = _time, date = date }
 package = { loaded = { _G = _G, os = os, string = _string, table = _table, math = _math, coroutine = coroutine, utf8 = utf8 } }
 require = function(name)
   local m = package.loaded[name]
@@ -103,6 +112,9 @@ function openLibs(L: LuaState, full: boolean): void {
  */
 export function pushValue(L: LuaState, value: unknown, depth = 0): void {
   if (depth > MAX_DEPTH) throw new LuaScriptError("value nested too deeply to pass to Lua");
+  // Each level holds its table and a value on the stack, which does not grow by itself
+  // (managedFields nest past Lua's 20 guaranteed slots).
+  if (!lua.lua_checkstack(L, 2)) throw new LuaScriptError("value nested too deeply to pass to Lua");
   if (value === null || value === undefined) lua.lua_pushnil(L);
   else if (typeof value === "boolean") lua.lua_pushboolean(L, value);
   else if (typeof value === "number") lua.lua_pushnumber(L, value);
@@ -133,6 +145,8 @@ export function toValue(L: LuaState, idx: number, depth = 0): unknown {
   if (t === lua.LUA_TSTRING) return to_jsstring(lua.lua_tostring(L, idx) ?? to_luastring(""));
   if (t !== lua.LUA_TTABLE) return undefined;
   if (depth > MAX_DEPTH) throw new LuaScriptError("value returned by Lua is nested too deeply (cyclic table?)");
+  // lua_next holds a key and a value per level (see pushValue).
+  if (!lua.lua_checkstack(L, 3)) throw new LuaScriptError("value returned by Lua is nested too deeply");
   const abs = lua.lua_absindex(L, idx);
   const obj: Record<string, unknown> = {};
   const arr: unknown[] = [];

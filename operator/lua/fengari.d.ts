@@ -25,6 +25,7 @@ declare module "fengari" {
     LUA_TFUNCTION: number;
     LUA_MASKCOUNT: number;
     lua_close(L: LuaState): void;
+    lua_checkstack(L: LuaState, n: number): boolean;
     lua_gettop(L: LuaState): number;
     lua_settop(L: LuaState, idx: number): void;
     lua_pop(L: LuaState, n: number): void;

@@ -6,6 +6,7 @@ import { join, relative, sep } from "node:path";
 import { packageRoot } from "../paths.js";
 import type { ResourceOverride } from "../engine/settings.js";
 import { LuaHealthOverride, type CustomizationTree } from "./customizations.js";
+import { LuaResourceActions, type ActionScripts, type ActionTree } from "./actions.js";
 
 /** The tree shipped with Hawser. */
 export function bundledCustomizationsDir(): string {
@@ -49,4 +50,32 @@ export function createHealthOverride(opts: { resourceOverrides?: Map<string, Res
   const trees = (opts.dirs ?? []).map(loadCustomizationTree);
   if (opts.bundled !== false) trees.push((bundledCache ??= loadCustomizationTree(bundledCustomizationsDir())));
   return new LuaHealthOverride({ resourceOverrides: opts.resourceOverrides, trees, timeoutMs: opts.timeoutMs });
+}
+
+/** A tree's actions: `<key>/actions/discovery.lua` and `<key>/actions/<name>/action.lua`. */
+export function loadActionTree(root: string): ActionTree {
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`customizations directory ${root} does not exist`);
+  const actions = new Map<string, ActionScripts>();
+  for (const dir of findScriptDirs(root, "actions")) {
+    const actionsDir = join(dir, "actions");
+    if (!statSync(actionsDir).isDirectory()) continue;
+    const scripts: ActionScripts = { definitions: new Map() };
+    const discovery = join(actionsDir, "discovery.lua");
+    if (existsSync(discovery)) scripts.discovery = readFileSync(discovery, "utf8");
+    for (const name of readdirSync(actionsDir).sort()) {
+      const script = join(actionsDir, name, "action.lua");
+      if (existsSync(script)) scripts.definitions.set(name, readFileSync(script, "utf8"));
+    }
+    actions.set(relative(root, dir).split(sep).join("/"), scripts);
+  }
+  return { origin: root, actions };
+}
+
+let bundledActions: ActionTree | undefined;
+
+/** Resource actions as the server and CLI run them: argocd-cm's, then `dirs`, then the bundled tree. */
+export function createResourceActions(opts: { resourceOverrides?: Map<string, ResourceOverride>; dirs?: string[]; bundled?: boolean; timeoutMs?: number } = {}): LuaResourceActions {
+  const trees = (opts.dirs ?? []).map(loadActionTree);
+  if (opts.bundled !== false) trees.push((bundledActions ??= loadActionTree(bundledCustomizationsDir())));
+  return new LuaResourceActions({ resourceOverrides: opts.resourceOverrides, trees, timeoutMs: opts.timeoutMs });
 }

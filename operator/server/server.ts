@@ -29,6 +29,7 @@ import { GpgKeyService } from "./services/gpgkeys.js";
 import { RepoDetailsService } from "./services/repo-details.js";
 import { AppLogService } from "./services/app-logs.js";
 import { AppRevisionService } from "./services/app-revisions.js";
+import { ApplicationActionService } from "./services/app-actions.js";
 import { ApplicationService } from "./services/applications.js";
 import { ApplicationSetService } from "./services/applicationsets.js";
 import { AppSetStreamService } from "./services/appset-streams.js";
@@ -124,6 +125,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new AppSetStreamService({ cache, client, appSets }).register(router);
   new AppLogService({ cache, reader, log }).register(router);
   new AppRevisionService({ cache, reader }).register(router);
+  new ApplicationActionService({ cache, client, reader, log }).register(router);
   new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
   new ClusterService({ cache, client, reader }).register(router);
   new RepositoryService({ cache, client, reader }).register(router);

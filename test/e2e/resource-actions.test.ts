@@ -1,0 +1,214 @@
+// Resource actions end to end on the real control plane, with the operator and the API server as
+// processes: a synced app with a Deployment offers the built-in restart/pause/resume (plus the
+// actions argocd-cm adds with mergeBuiltinActions); restart stamps restartedAt on the live
+// Deployment and leaves an Event on the Application; a user whose policy lacks
+// action/apps/Deployment/restart gets 403 and the Deployment stays as it was, while the pause
+// the policy grants works; a custom argocd-cm action takes parameters; a failing Lua script is
+// reported with the action's name; a Deployment outside the app is refused; a ReplicaSet under the
+// app's Deployment is accepted. Then the same through the CLI, via the server and with --core.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Application } from "../../operator/api/index.js";
+import type { KubeObject } from "../../operator/kube/client.js";
+import { eventually } from "../support/eventually.js";
+import { startServerProcess } from "../support/operator-process.js";
+import { API, createWorld, showRun, type CliRun } from "../support/world.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
+
+const deployment = (name: string): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27"}]
+`;
+
+// Added to the built-in Deployment actions (mergeBuiltinActions): one with a parameter, one that fails.
+const customActions = `mergeBuiltinActions: true
+discovery.lua: |
+  local actions = {}
+  actions["scale-to"] = { displayName = "Scale to", params = { { name = "replicas" } } }
+  actions["explode"] = {}
+  return actions
+definitions:
+- name: scale-to
+  action.lua: |
+    obj.spec.replicas = tonumber(actionParams["replicas"])
+    return obj
+- name: explode
+  action.lua: |
+    local missing = obj.spec.noSuchField
+    return missing.value
+`;
+
+type Deploy = KubeObject & { spec: { replicas?: number; paused?: boolean; template: { metadata?: { annotations?: Record<string, string> } } } };
+const restartedAt = (d: Deploy | undefined): string | undefined => d?.spec.template.metadata?.annotations?.[RESTARTED_AT];
+
+test("resource actions: list and run through the API and the CLI, RBAC, argocd-cm actions, Lua errors, resources outside the app", async (t) => {
+  const w = await createWorld(t, {
+    name: "actions",
+    repos: { app: { "deploy.yaml": deployment("web") } },
+    argocdCm: { "accounts.limited": "login", "resource.customizations.actions.apps_Deployment": customActions },
+  });
+  const { client, ns } = w;
+  const dest = w.dest("act");
+  await client.create({
+    apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-rbac-cm", namespace: ns },
+    data: { "policy.csv": "p, role:limited, applications, get, */*, allow\np, role:limited, applications, action/apps/Deployment/pause, */*, allow\ng, limited, role:limited\n" },
+  });
+  await client.create(w.application("web", { repo: "app", path: ".", dest, syncPolicy: { syncOptions: ["CreateNamespace=true"] } }));
+  const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns });
+  t.after(() => server.stop("SIGKILL"));
+  const base = await server.url();
+
+  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
+  const password = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
+  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: unknown; text: string }> => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (method !== "GET") headers["content-type"] = "application/json";
+    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await res.text();
+    let parsed: unknown;
+    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+    return { status: res.status, body: parsed, text };
+  };
+  const show = (r: { status: number; text: string }): string => `HTTP ${r.status}: ${r.text.slice(0, 800)}`;
+  const admin = ((await call("POST", "/api/v1/session", { username: "admin", password })).body as { token: string }).token;
+  const api = (method: string, path: string, body?: unknown) => call(method, path, body, admin);
+  const live = async (name = "web"): Promise<Deploy | undefined> => client.get<Deploy>("apps/v1", "Deployment", name, dest);
+  const rid = (name: string, kind = "Deployment", group = "apps"): string => `namespace=${dest}&resourceName=${name}&version=v1&group=${group}&kind=${kind}`;
+  const v2 = (action: string, extra: Record<string, unknown> = {}) => ({ namespace: dest, resourceName: "web", version: "v1", group: "apps", kind: "Deployment", action, ...extra });
+
+  // ---- a synced app ----
+  const sync = await api("POST", "/api/v1/applications/web/sync", {});
+  assert.equal(sync.status, 200, show(sync));
+  await eventually(async () => {
+    const a = await client.get<Application>(API, "Application", "web", ns);
+    assert.equal(a?.status?.operationState?.phase, "Succeeded");
+    assert.equal(a?.status?.health?.status, "Healthy");
+  }, { timeoutMs: 120_000 });
+
+  // ---- list: built-ins plus argocd-cm's ----
+  const listed = await api("GET", `/api/v1/applications/web/resource/actions?${rid("web")}`);
+  assert.equal(listed.status, 200, show(listed));
+  const actions = (listed.body as { actions: Array<{ name: string; disabled?: boolean; params?: Array<{ name: string }> }> }).actions;
+  assert.deepEqual(actions.map((a) => a.name), ["explode", "pause", "restart", "resume", "scale-to"], show(listed));
+  assert.equal(actions.find((a) => a.name === "resume")?.disabled, true, "resume is disabled while the Deployment runs");
+  assert.deepEqual(actions.find((a) => a.name === "scale-to")?.params, [{ name: "replicas" }]);
+
+  // ---- restart: restartedAt on the live Deployment, an Event on the Application ----
+  assert.equal(restartedAt(await live()), undefined, "not restarted yet");
+  const restart = await api("POST", "/api/v1/applications/web/resource/actions/v2", v2("restart"));
+  assert.equal(restart.status, 200, show(restart));
+  assert.deepEqual(restart.body, {});
+  const stamped = restartedAt(await live());
+  assert.ok(stamped && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(stamped) && Math.abs(Date.parse(stamped) - Date.now()) < 10 * 60_000, `restartedAt is now: ${String(stamped)}`);
+  const app = await client.get<Application>(API, "Application", "web", ns);
+  const events = await eventually(async () => {
+    const list = await client.list("v1", "Event", { namespace: ns, fieldSelector: `involvedObject.name=web,involvedObject.uid=${app?.metadata.uid ?? ""}` });
+    const hit = list.items.filter((e) => (e as unknown as { reason: string }).reason === "ResourceActionRan");
+    assert.ok(hit.length > 0, "a ResourceActionRan Event");
+    return hit as unknown as Array<{ message: string }>;
+  }, { timeoutMs: 10_000 });
+  assert.ok(events.some((e) => e.message === "admin ran action restart on resource apps/Deployment/web"), JSON.stringify(events));
+
+  // ---- RBAC: restart is not granted to `limited`, pause is ----
+  const setPw = await api("PUT", "/api/v1/account/password", { name: "limited", currentPassword: password, newPassword: "limited-pass-123" });
+  assert.equal(setPw.status, 200, show(setPw));
+  const limited = ((await call("POST", "/api/v1/session", { username: "limited", password: "limited-pass-123" })).body as { token: string }).token;
+  const before = await live();
+  const denied = await call("POST", "/api/v1/applications/web/resource/actions/v2", v2("restart"), limited);
+  assert.equal(denied.status, 403, show(denied));
+  assert.match((denied.body as { message: string }).message, /permission denied/);
+  const after = await live();
+  // The generation counts spec changes only (the controllers keep writing status).
+  assert.equal(after?.metadata.generation, before?.metadata.generation, "the denied restart changed nothing");
+  assert.equal(restartedAt(after), stamped);
+  const canList = await call("GET", `/api/v1/applications/web/resource/actions?${rid("web")}`, undefined, limited);
+  assert.equal(canList.status, 200, `listing needs only get: ${show(canList)}`);
+  const paused = await call("POST", "/api/v1/applications/web/resource/actions/v2", v2("pause"), limited);
+  assert.equal(paused.status, 200, show(paused));
+  assert.equal((await live())?.spec.paused, true);
+  // The deprecated v1 route: the action name as the JSON string body, the resource in the query.
+  const resumed = await api("POST", `/api/v1/applications/web/resource/actions?${rid("web")}`, "resume");
+  assert.equal(resumed.status, 200, show(resumed));
+  assert.equal((await live())?.spec.paused, undefined, "resume removes spec.paused");
+
+  // ---- argocd-cm's action with a parameter; a failing one ----
+  const scaled = await api("POST", "/api/v1/applications/web/resource/actions/v2", v2("scale-to", { resourceActionParameters: [{ name: "replicas", value: "3" }] }));
+  assert.equal(scaled.status, 200, show(scaled));
+  assert.equal((await live())?.spec.replicas, 3);
+  const beforeExplode = (await live())?.metadata.generation;
+  const exploded = await api("POST", "/api/v1/applications/web/resource/actions/v2", v2("explode"));
+  assert.equal(exploded.status, 400, show(exploded));
+  assert.match((exploded.body as { message: string }).message, /^action "explode" failed \(argocd-cm resource\.customizations\.actions\.apps_Deployment\): explode\/action\.lua:2: attempt to index a nil value/, show(exploded));
+  assert.equal((await live())?.metadata.generation, beforeExplode, "a failed action writes nothing");
+  const unknown = await api("POST", "/api/v1/applications/web/resource/actions/v2", v2("no-such-action"));
+  assert.equal(unknown.status, 400, show(unknown));
+  assert.match((unknown.body as { message: string }).message, /action "no-such-action" is not defined for apps\/Deployment/);
+
+  // ---- a Deployment that is not the app's is refused; a ReplicaSet under the app's is not ----
+  await client.create({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "stranger", namespace: dest }, spec: { replicas: 1, selector: { matchLabels: { app: "stranger" } }, template: { metadata: { labels: { app: "stranger" } }, spec: { containers: [{ name: "c", image: "busybox" }] } } } });
+  const strangerBefore = await live("stranger");
+  const refused = await api("POST", "/api/v1/applications/web/resource/actions/v2", { ...v2("restart"), resourceName: "stranger" });
+  assert.equal(refused.status, 400, show(refused));
+  assert.match((refused.body as { message: string }).message, /apps\/Deployment .*stranger not found as part of application web/);
+  assert.equal((await live("stranger"))?.metadata.generation, strangerBefore?.metadata.generation, "the stranger is untouched");
+  assert.equal(restartedAt(await live("stranger")), undefined);
+  const rs = await eventually(async () => {
+    const items = (await client.list("apps/v1", "ReplicaSet", { namespace: dest, labelSelector: "app=web" })).items;
+    assert.ok(items[0], "the Deployment's ReplicaSet");
+    return items[0];
+  }, { timeoutMs: 30_000 });
+  const child = await api("GET", `/api/v1/applications/web/resource/actions?${rid(rs.metadata.name ?? "", "ReplicaSet")}`);
+  assert.equal(child.status, 200, `a descendant of a managed resource is the app's: ${show(child)}`);
+
+  // ---- the CLI, through the server and with --core ----
+  const dir = await mkdtemp(join(tmpdir(), "hawser-actions-e2e-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const hawser = (...args: string[]): Promise<CliRun> => new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", "actions", ...args], { cwd: root, encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env, HAWSER_CONFIG: join(dir, "config"), HAWSER_AUTH_TOKEN: "", ARGOCD_AUTH_TOKEN: "" } },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
+  });
+  const viaServer = (token: string): string[] => ["--server", base.replace(/^http:\/\//, ""), "--plaintext", "--auth-token", token];
+  const core = ["--core", "--kubeconfig", w.cluster.kubeconfigPath, "--control-namespace", ns];
+  const resetStamp = async (): Promise<void> => {
+    await client.patch({ apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: dest }, { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: "2000-01-01T00:00:00Z" } } } } });
+  };
+
+  for (const [how, flags] of [["server", viaServer(admin)], ["--core", core]] as const) {
+    const list = await hawser("list", "web", "--kind", "Deployment", "--group", "apps", "--resource-name", "web", ...flags);
+    assert.equal(list.code, 0, `${how}: ${showRun(list)}`);
+    assert.match(list.stdout, /^NAME\s+DISABLED\nexplode\s+false\npause\s+false\nrestart\s+false\nresume\s+true\nscale-to\s+false\n$/, `${how}: ${showRun(list)}`);
+    await resetStamp();
+    // Without --namespace the app's own resource of that name is meant.
+    const run = await hawser("run", "web", "restart", "--kind", "Deployment", "--group", "apps", "--resource-name", "web", ...flags);
+    assert.equal(run.code, 0, `${how}: ${showRun(run)}`);
+    assert.equal(run.stdout, `action restart ran on apps/Deployment ${dest}/web\n`);
+    assert.notEqual(restartedAt(await live()), "2000-01-01T00:00:00Z", `${how}: restart stamped a new restartedAt`);
+    const outside = await hawser("run", "web", "restart", "--kind", "Deployment", "--group", "apps", "--resource-name", "stranger", "--namespace", dest, ...flags);
+    assert.equal(outside.code, 2, `${how}: ${showRun(outside)}`);
+    assert.match(outside.stderr, /not found as part of application web/, `${how}: ${showRun(outside)}`);
+    const failing = await hawser("run", "web", "explode", "--kind", "Deployment", "--group", "apps", "--resource-name", "web", ...flags);
+    assert.equal(failing.code, 2, `${how}: ${showRun(failing)}`);
+    assert.match(failing.stderr, /action "explode" failed \(argocd-cm resource\.customizations\.actions\.apps_Deployment\): explode\/action\.lua:2: /, `${how}: ${showRun(failing)}`);
+  }
+  await resetStamp();
+  const deniedCli = await hawser("run", "web", "restart", "--kind", "Deployment", "--group", "apps", "--resource-name", "web", ...viaServer(limited));
+  assert.equal(deniedCli.code, 2, showRun(deniedCli));
+  assert.match(deniedCli.stderr, /permission denied/, showRun(deniedCli));
+  assert.equal(restartedAt(await live()), "2000-01-01T00:00:00Z", "the denied CLI restart changed nothing");
+});
