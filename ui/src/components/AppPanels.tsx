@@ -5,7 +5,8 @@ import { useEffect, useState, type ReactNode } from "react";
 import { errorText, get, post, query } from "../api";
 import type { App } from "../apps";
 import { ago } from "./Status";
-import { manifestDiff, toYaml, UnifiedDiff, type ResourceDiff } from "./ResourcePanel";
+import { manifestDiff, toYaml } from "../manifests";
+import { UnifiedDiff, type ResourceDiff } from "./ResourcePanel";
 
 type Message = { text: string; error: boolean };
 

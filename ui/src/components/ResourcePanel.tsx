@@ -1,11 +1,10 @@
 // The panel of one resource (the `node=` URL parameter): its live manifest (from the cluster,
 // fetched again whenever the tree reports a new resourceVersion), its desired manifest and the
 // diff of the two (from managed-resources; only managed resources have one), and its events.
-import { createTwoFilesPatch } from "diff";
 import { useEffect, useState, type ReactNode } from "react";
-import { stringify } from "yaml";
 import { errorText, get, query } from "../api";
 import type { App } from "../apps";
+import { diffLines, manifestDiff, toYaml } from "../manifests";
 import type { GraphNode } from "../tree";
 import { ago } from "./Status";
 
@@ -15,30 +14,11 @@ export interface ResourceDiff {
 }
 interface KubeEvent { type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string; metadata?: { uid?: string; creationTimestamp?: string } }
 
-/** A JSON string from the API as YAML (what people read manifests in); empty for none. */
-export function toYaml(json: string | null | undefined): string {
-  if (!json) return "";
-  try {
-    const v = JSON.parse(json) as unknown;
-    return v === null ? "" : stringify(v);
-  } catch {
-    return json;
-  }
-}
-
-/** A unified diff of two manifests, or "" when they are the same. */
-export function manifestDiff(name: string, live: string, desired: string): string {
-  if (live === desired) return "";
-  return createTwoFilesPatch(`${name} (live)`, `${name} (desired)`, live, desired, undefined, undefined, { context: 3 });
-}
-
 export function UnifiedDiff({ patch, testId }: { patch: string; testId?: string }): ReactNode {
   if (!patch) return <p className="muted" data-testid={testId}>No differences.</p>;
-  // The first two lines are the "===" banner and the index line createTwoFilesPatch writes.
-  const lines = patch.split("\n").filter((l) => !l.startsWith("===") && !l.startsWith("Index:"));
   return (
     <pre className="diff mono" data-testid={testId}>
-      {lines.map((l, i) => <span key={i} className={`diff-line ${l.startsWith("+++") || l.startsWith("---") ? "diff-file" : l.startsWith("+") ? "diff-add" : l.startsWith("-") ? "diff-del" : l.startsWith("@@") ? "diff-hunk" : ""}`}>{l || " "}</span>)}
+      {diffLines(patch).map((l, i) => <span key={i} className={`diff-line diff-${l.kind}`}>{l.text || " "}</span>)}
     </pre>
   );
 }
