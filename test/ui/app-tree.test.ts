@@ -5,8 +5,9 @@
 // 002's demo-dev: the page shows Deployment → ReplicaSet → Pod (the pods kwok's, on kwok nodes),
 // laid out by elkjs in its worker; the Deployment is deleted with the kube client and the tree
 // heals live (self-heal re-creates it: the node comes back with the new uid); the Deployment's
-// panel shows the live manifest (the new object) and the desired one from Git; the list view
-// and the history panel show the same app.
+// panel shows the live manifest (the new object), the desired one from Git, a diff and its
+// events; the list view shows the same resources; the history panel shows the server's refusal
+// of a rollback while auto-sync is on; the app's diff panel opens.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -141,9 +142,13 @@ test("the resource tree: Deployment → ReplicaSet → Pod live, heals after the
   assert.match(desired, /value: Dev/, "with the dev overlay's patch");
   assert.doesNotMatch(desired, /resourceVersion:/, "and none of the cluster's fields");
   await screenshot(page, "resource-panel");
-  // The diff tab renders (a unified diff or "No differences").
+  // The diff tab renders (a unified diff or "No differences"); the events tab the Deployment's events.
   await page.click("[role=tab]:nth-child(2)");
   await waitFor(page, "[data-testid=resource-diff]", log);
+  await page.click("[role=tab]:nth-child(3)");
+  await waitFor(page, "[data-testid=resource-events]", log);
+  assert.match(await page.$eval("[data-testid=resource-events]", (e) => e.textContent ?? ""), /ScalingReplicaSet/, "the re-created Deployment's scaling event");
+  await page.click("[data-testid=resource-panel] button[aria-label=Close]");
 
   // ---- the list view shows the same resources; the history panel the sync ----
   await page.click("[data-testid=view-list]");
@@ -151,5 +156,14 @@ test("the resource tree: Deployment → ReplicaSet → Pod live, heals after the
   assert.equal(await page.$eval('[data-testid=list-node][data-kind="Deployment"]', (e) => e.getAttribute("data-uid")), healed.metadata.uid, "the list shows the live Deployment");
   await page.click("[data-testid=history-button]");
   await waitFor(page, "[data-testid=history-entry]", log);
+  // demo-dev syncs automatically, so the server refuses a rollback: the UI shows its words.
+  await page.click("[data-testid=rollback-button]");
+  await page.click("[data-testid=rollback-confirm]");
+  await waitFor(page, "[data-testid=history-panel] [role=alert]", log);
+  assert.match(await page.$eval("[data-testid=history-panel] [role=alert]", (e) => e.textContent ?? ""), /rollback is not allowed while spec\.syncPolicy\.automated is enabled/, "the refusal is shown");
+  await page.click("[data-testid=history-panel] button[aria-label=Close]");
+  // The app's diff: the live Deployment matches Git again after self-heal.
+  await page.click("[data-testid=app-diff-button]");
+  await waitFor(page, "[data-testid=app-diff-panel] [data-testid=app-diff-none], [data-testid=app-diff-panel] [data-testid=app-diff-item]", log);
   assert.deepEqual(log.filter((l) => l.startsWith("page error")), [], "no script errors");
 });
