@@ -13,6 +13,10 @@ export interface OperationState {
   operation?: { initiatedBy?: { username?: string; automated?: boolean }; sync?: { revision?: string } };
   syncResult?: { revision?: string; resources?: Array<ResourceStatus & { message?: string; hookPhase?: string; syncPhase?: string }> };
 }
+export interface HistoryEntry {
+  id: number; revision?: string; revisions?: string[]; deployedAt?: string; deployStartedAt?: string;
+  source?: AppSource; sources?: AppSource[]; initiatedBy?: { username?: string; automated?: boolean };
+}
 export interface App {
   metadata: {
     name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>;
@@ -31,6 +35,7 @@ export interface App {
     resources?: ResourceStatus[];
     summary?: { images?: string[]; externalURLs?: string[] };
     reconciledAt?: string;
+    history?: HistoryEntry[];
   };
   operation?: unknown;
 }

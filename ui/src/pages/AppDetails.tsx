@@ -1,13 +1,19 @@
 // /applications/:namespace/:name (and /applications/:name in the control namespace): the app's
 // status, live from the watch stream: health, sync, the operation (running or last), conditions
-// and the managed resources; Sync (dialog) and Refresh / Hard refresh. The resource tree view
-// comes next. Sync is shown only to users who may sync this app.
-import { useState, type ReactNode } from "react";
-import { Link, useParams } from "react-router";
+// and the managed resources as a live tree or list (a click opens the resource's panel); Sync
+// (dialog), Refresh / Hard refresh, the app's diff, and history with rollback. Sync and rollback
+// are shown only to users who may sync this app.
+import { useMemo, useState, type ReactNode } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
 import { healthOf, rbacObject, sourceOf, syncOf, type App } from "../apps";
 import { errorText, get, post, query } from "../api";
 import { ago, HealthBadge, PhaseBadge, SyncBadge } from "../components/Status";
+import { AppDiffPanel, HistoryPanel } from "../components/AppPanels";
+import { ResourcePanel } from "../components/ResourcePanel";
+import { ResourceTree } from "../components/ResourceTree";
 import { useCan, useSession } from "../session";
+import { resourceNodes } from "../tree";
+import { useTreeWatch } from "../treeWatch";
 import { useAppsWatch } from "../watch";
 
 export function AppDetailsPage(): ReactNode {
@@ -38,6 +44,18 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
   const op = app.status?.operationState;
   const src = sourceOf(app);
   const running = app.operation !== undefined || op?.phase === "Running" || op?.phase === "Terminating";
+  // The view, the selected node and the open panels are URL parameters (as in Argo's UI), so a link shows the same.
+  const [params, setParams] = useSearchParams();
+  const setParam = (change: Record<string, string | undefined>): void => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(change)) { if (v === undefined) next.delete(k); else next.set(k, v); }
+    setParams(next, { replace: true });
+  };
+  const view = params.get("view") === "list" ? "list" : "tree";
+  const treeWatch = useTreeWatch(name, app.metadata.namespace);
+  const resources = useMemo(() => app.status?.resources ?? [], [app.status?.resources]);
+  const selectedKey = params.get("node") ?? undefined;
+  const selectedNode = useMemo(() => (selectedKey ? resourceNodes(treeWatch.tree, resources).find((n) => n.id === selectedKey) : undefined), [selectedKey, treeWatch.tree, resources]);
 
   const refresh = (kind: "normal" | "hard"): void => {
     setBusy(true);
@@ -103,20 +121,26 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
       </section>
 
       <section aria-label="Resources" className="resources">
-        <h2>Resources</h2>
-        <table>
-          <thead><tr><th>Kind</th><th>Namespace</th><th>Name</th><th>Sync</th><th>Health</th></tr></thead>
-          <tbody>
-            {(app.status?.resources ?? []).map((r) => (
-              <tr key={`${r.group ?? ""}/${r.kind}/${r.namespace ?? ""}/${r.name}`} data-resource={`${r.kind}/${r.name}`}>
-                <td>{r.kind}</td><td>{r.namespace}</td><td>{r.name}</td>
-                <td><SyncBadge status={r.status} />{r.requiresPruning ? " (prune)" : ""}</td>
-                <td>{r.health ? <HealthBadge status={r.health.status} /> : null}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="toolbar">
+          <h2>Resources</h2>
+          <div className="segmented" role="group" aria-label="Resource view">
+            {(["tree", "list"] as const).map((v) => <button key={v} aria-pressed={view === v} onClick={() => setParam({ view: v })} data-testid={`view-${v}`}>{v[0]!.toUpperCase() + v.slice(1)}</button>)}
+          </div>
+          <span className={`live ${treeWatch.live ? "on" : ""}`} data-testid="tree-live">{treeWatch.live ? "● live" : "○ connecting"}</span>
+          <button onClick={() => setParam({ diff: "true" })} data-testid="app-diff-button">Diff</button>
+          <button onClick={() => setParam({ history: "true" })} data-testid="history-button">History and rollback</button>
+        </div>
+        {treeWatch.error && <p className="error" role="alert">{treeWatch.error}</p>}
+        {treeWatch.tree === undefined && !treeWatch.error ? <p className="muted">Loading the resource tree…</p>
+          : <ResourceTree appName={name} tree={treeWatch.tree} resources={resources} view={view} selected={selectedKey} onSelect={(k) => setParam({ node: k, tab: undefined })} />}
       </section>
+
+      {selectedNode && <ResourcePanel app={app} node={selectedNode} tab={params.get("tab") ?? undefined} onTab={(t) => setParam({ tab: t })} onClose={() => setParam({ node: undefined, tab: undefined })} />}
+      {selectedKey && !selectedNode && treeWatch.tree && (
+        <aside className="resource-panel" data-testid="resource-panel-missing"><p className="muted">{selectedKey} is not part of the application (any more).</p><button onClick={() => setParam({ node: undefined })}>Close</button></aside>
+      )}
+      {params.get("history") === "true" && <HistoryPanel app={app} maySync={maySync === true} onClose={(msg) => { setParam({ history: undefined }); if (msg) setMessage(msg); }} />}
+      {params.get("diff") === "true" && <AppDiffPanel app={app} onClose={() => setParam({ diff: undefined })} />}
 
       {dialog && <SyncDialog app={app} onClose={(msg) => { setDialog(false); if (msg) setMessage(msg); }} />}
     </div>

@@ -1,0 +1,108 @@
+// The panel of one resource (the `node=` URL parameter): its live manifest (from the cluster,
+// fetched again whenever the tree reports a new resourceVersion), its desired manifest and the
+// diff of the two (from managed-resources; only managed resources have one), and its events.
+import { useEffect, useState, type ReactNode } from "react";
+import { errorText, get, query } from "../api";
+import type { App } from "../apps";
+import { diffLines, manifestDiff, toYaml } from "../manifests";
+import type { GraphNode } from "../tree";
+import { ago } from "./Status";
+
+export interface ResourceDiff {
+  group?: string; kind: string; namespace?: string; name: string;
+  targetState?: string | null; liveState?: string; normalizedLiveState?: string; predictedLiveState?: string; modified?: boolean; hook?: boolean;
+}
+interface KubeEvent { type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string; metadata?: { uid?: string; creationTimestamp?: string } }
+
+export function UnifiedDiff({ patch, testId }: { patch: string; testId?: string }): ReactNode {
+  if (!patch) return <p className="muted" data-testid={testId}>No differences.</p>;
+  return (
+    <pre className="diff mono" data-testid={testId}>
+      {diffLines(patch).map((l, i) => <span key={i} className={`diff-line diff-${l.kind}`}>{l.text || " "}</span>)}
+    </pre>
+  );
+}
+
+type Tab = "summary" | "diff" | "events";
+
+export function ResourcePanel({ app, node, tab, onTab, onClose }: { app: App; node: GraphNode; tab: string | undefined; onTab: (t: Tab) => void; onClose: () => void }): ReactNode {
+  const current: Tab = tab === "diff" || tab === "events" ? tab : "summary";
+  const appName = app.metadata.name;
+  const appNamespace = app.metadata.namespace;
+  const rid = { namespace: node.namespace, resourceName: node.name, version: node.version, group: node.group, kind: node.kind, appNamespace };
+  const [live, setLive] = useState<{ yaml?: string; error?: string }>({});
+  const [managed, setManaged] = useState<{ item?: ResourceDiff; error?: string; loaded: boolean }>({ loaded: false });
+  const [events, setEvents] = useState<{ items?: KubeEvent[]; error?: string }>({});
+
+  useEffect(() => {
+    let current = true;
+    if (!node.uid) { setLive({ error: "The resource does not exist in the cluster." }); return; }
+    get<{ manifest?: string }>(`api/v1/applications/${encodeURIComponent(appName)}/resource${query(rid)}`)
+      .then((r) => { if (current) setLive({ yaml: toYaml(r.manifest) }); })
+      .catch((err: unknown) => { if (current) setLive({ error: errorText(err) }); });
+    return () => { current = false; };
+    // The manifest is read again when the tree reports a new version (or a new object, e.g. after a re-create).
+  }, [appName, appNamespace, node.id, node.uid, node.resourceVersion]);
+
+  useEffect(() => {
+    let current = true;
+    get<{ items?: ResourceDiff[] }>(`api/v1/applications/${encodeURIComponent(appName)}/managed-resources${query({ appNamespace, group: node.group, kind: node.kind, namespace: node.namespace, name: node.name })}`)
+      .then((r) => {
+        if (!current) return;
+        const item = (r.items ?? []).find((d) => d.kind === node.kind && d.name === node.name && (d.namespace ?? "") === node.namespace && (d.group ?? "") === node.group);
+        setManaged({ ...(item ? { item } : {}), loaded: true });
+      })
+      .catch((err: unknown) => { if (current) setManaged({ error: errorText(err), loaded: true }); });
+    return () => { current = false; };
+  }, [appName, appNamespace, node.id, node.group, node.kind, node.name, node.namespace, app.status?.sync?.revision, app.status?.reconciledAt]);
+
+  useEffect(() => {
+    if (current !== "events") return;
+    let live = true;
+    get<{ items?: KubeEvent[] }>(`api/v1/applications/${encodeURIComponent(appName)}/events${query({ appNamespace, resourceNamespace: node.namespace, resourceName: node.name, resourceUID: node.uid })}`)
+      .then((r) => { if (live) setEvents({ items: r.items ?? [] }); })
+      .catch((err: unknown) => { if (live) setEvents({ error: errorText(err) }); });
+    return () => { live = false; };
+  }, [current, appName, appNamespace, node.namespace, node.name, node.uid]);
+
+  const desired = toYaml(managed.item?.targetState);
+  const patch = managed.item ? manifestDiff(node.name, toYaml(managed.item.normalizedLiveState ?? managed.item.liveState), toYaml(managed.item.predictedLiveState ?? managed.item.targetState)) : "";
+  return (
+    <aside className="resource-panel" role="dialog" aria-label={`${node.kind} ${node.name}`} data-testid="resource-panel" data-kind={node.kind} data-name={node.name}>
+      <div className="panel-head">
+        <h2>{node.kind} {node.name}</h2>
+        <button onClick={onClose} aria-label="Close">✕</button>
+      </div>
+      <div className="segmented" role="tablist">
+        {(["summary", "diff", "events"] as Tab[]).map((t) => <button key={t} role="tab" aria-selected={current === t} aria-pressed={current === t} onClick={() => onTab(t)}>{t.toUpperCase()}</button>)}
+      </div>
+      {current === "summary" && (
+        <>
+          <dl className="fields">
+            <dt>Namespace</dt><dd>{node.namespace || "(cluster)"}</dd>
+            <dt>UID</dt><dd className="mono">{node.uid || "–"}</dd>
+            <dt>Health</dt><dd>{node.health ?? "–"}</dd>
+            <dt>Sync</dt><dd>{node.sync ?? "–"}</dd>
+          </dl>
+          <h3>Live manifest</h3>
+          {live.error ? <p className="error" data-testid="live-manifest-error">{live.error}</p>
+            : <pre className="manifest mono" data-testid="live-manifest" data-version={node.resourceVersion}>{live.yaml ?? "Loading…"}</pre>}
+          <h3>Desired manifest</h3>
+          {managed.error ? <p className="error">{managed.error}</p>
+            : !managed.loaded ? <p className="muted">Loading…</p>
+            : desired ? <pre className="manifest mono" data-testid="desired-manifest">{desired}</pre>
+            : <p className="muted" data-testid="desired-manifest-none">{managed.item ? "Not in Git (to be pruned)." : "Not managed by the application (created by its owner)."}</p>}
+        </>
+      )}
+      {current === "diff" && (managed.error ? <p className="error">{managed.error}</p> : !managed.loaded ? <p className="muted">Loading…</p>
+        : managed.item ? <UnifiedDiff patch={patch} testId="resource-diff" /> : <p className="muted">Only managed resources have a desired state.</p>)}
+      {current === "events" && (events.error ? <p className="error">{events.error}</p> : !events.items ? <p className="muted">Loading…</p>
+        : events.items.length === 0 ? <p className="muted" data-testid="resource-events">No events.</p> : (
+          <table className="events" data-testid="resource-events">
+            <thead><tr><th>Type</th><th>Reason</th><th>Message</th><th>Count</th><th>Last seen</th></tr></thead>
+            <tbody>{events.items.map((e, i) => <tr key={e.metadata?.uid ?? i}><td>{e.type}</td><td>{e.reason}</td><td>{e.message}</td><td>{e.count ?? 1}</td><td>{ago(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp)}</td></tr>)}</tbody>
+          </table>
+        ))}
+    </aside>
+  );
+}

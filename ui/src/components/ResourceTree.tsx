@@ -1,0 +1,110 @@
+// The application's resources as a graph (laid out by elkjs off the main thread) or a list. Nodes
+// are absolutely-positioned divs over one SVG of edges: a few thousand of them render quickly,
+// and each is a real element a test or screen reader can find. Group nodes fold many siblings of
+// one kind; clicking one expands it. Clicking a resource selects it (the resource panel).
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { layoutGraph, NODE_HEIGHT, NODE_WIDTH, type Layout } from "../layout";
+import { APP_NODE_ID, buildGraph, resourceNodes, type ApplicationTree, type GraphNode, type ResourceStatus } from "../tree";
+import { HealthBadge, SyncBadge } from "./Status";
+
+interface Props {
+  appName: string;
+  tree: ApplicationTree | undefined;
+  resources: ResourceStatus[];
+  view: "tree" | "list";
+  selected: string | undefined;
+  onSelect: (nodeKey: string) => void;
+}
+
+export function ResourceTree(props: Props): ReactNode {
+  return props.view === "list" ? <ResourceList {...props} /> : <ResourceGraph {...props} />;
+}
+
+function ResourceGraph({ appName, tree, resources, selected, onSelect }: Props): ReactNode {
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const graph = useMemo(() => buildGraph(appName, tree, resources, expanded), [appName, tree, resources, expanded]);
+  // Laid out again only when the shape changes, not for a status change of a node.
+  const shape = useMemo(() => graph.nodes.map((n) => n.id).join("\n") + "\n\n" + graph.edges.map((e) => e.id).join("\n"), [graph]);
+  const graphRef = useRef(graph);
+  graphRef.current = graph;
+  const [layout, setLayout] = useState<{ shape: string; layout: Layout } | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    let current = true;
+    layoutGraph(graphRef.current)
+      .then((l) => { if (current) { setLayout({ shape, layout: l }); setError(undefined); } })
+      .catch((err: unknown) => { if (current) setError(`layout failed: ${err instanceof Error ? err.message : String(err)}`); });
+    return () => { current = false; };
+  }, [shape]);
+
+  if (error) return <p className="error" role="alert">{error}</p>;
+  if (!layout) return <p className="muted">Laying out {graph.nodes.length} resources…</p>;
+  const pos = layout.layout.positions;
+  const toggle = (id: string): void => {
+    const next = new Set(expanded);
+    if (!next.delete(id)) next.add(id);
+    setExpanded(next);
+  };
+  return (
+    <div className="tree-scroll" data-testid="resource-tree" data-nodes={graph.nodes.length}>
+      <div className="tree-canvas" style={{ width: layout.layout.width, height: layout.layout.height }}>
+        <svg className="tree-edges" width={layout.layout.width} height={layout.layout.height} aria-hidden="true">
+          {graph.edges.map((e) => {
+            const a = pos.get(e.from);
+            const b = pos.get(e.to);
+            if (!a || !b) return null;
+            const x1 = a.x + NODE_WIDTH, y1 = a.y + NODE_HEIGHT / 2, x2 = b.x, y2 = b.y + NODE_HEIGHT / 2;
+            const mid = (x1 + x2) / 2;
+            return <path key={e.id} d={`M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`} />;
+          })}
+        </svg>
+        {graph.nodes.map((n) => {
+          const p = pos.get(n.id);
+          if (!p) return null;
+          return <TreeNode key={n.id} node={n} x={p.x} y={p.y} selected={selected === n.id} onClick={() => (n.type === "group" ? toggle(n.id) : n.type === "resource" ? onSelect(n.id) : undefined)} />;
+        })}
+      </div>
+      {expanded.size > 0 && <button className="link collapse" onClick={() => setExpanded(new Set())}>Collapse groups</button>}
+    </div>
+  );
+}
+
+function TreeNode({ node, x, y, selected, onClick }: { node: GraphNode; x: number; y: number; selected: boolean; onClick: () => void }): ReactNode {
+  const label = node.type === "group" ? `${node.count} ${node.kind}s (expand)` : node.name;
+  return (
+    <div
+      className={`tree-node tree-${node.type} health-border-${node.health ?? "Unknown"}${selected ? " selected" : ""}`}
+      style={{ transform: `translate(${x}px, ${y}px)`, width: NODE_WIDTH, height: NODE_HEIGHT }}
+      data-testid="tree-node" data-id={node.id} data-type={node.type} data-kind={node.kind} data-name={node.name} data-uid={node.uid}
+      role={node.type === "app" ? undefined : "button"} tabIndex={node.type === "app" ? undefined : 0}
+      aria-label={`${node.kind} ${label}`}
+      onClick={onClick} onKeyDown={(e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); onClick(); } }}
+    >
+      <div className="tree-kind">{node.kind}{node.hook && <span className="hook" title="A sync hook">⚓ hook</span>}</div>
+      <div className="tree-name ellipsis" title={node.name}>{label}</div>
+      <div className="tree-badges">
+        {node.health && <HealthBadge status={node.health} />}
+        {node.sync && node.id !== APP_NODE_ID && <SyncBadge status={node.sync} />}
+      </div>
+    </div>
+  );
+}
+
+function ResourceList({ tree, resources, selected, onSelect }: Props): ReactNode {
+  const rows = useMemo(() => resourceNodes(tree, resources).sort((a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)), [tree, resources]);
+  return (
+    <table className="resource-list" data-testid="resource-list">
+      <thead><tr><th>Kind</th><th>Namespace</th><th>Name</th><th>Sync</th><th>Health</th></tr></thead>
+      <tbody>
+        {rows.map((n) => (
+          <tr key={n.id} data-testid="list-node" data-kind={n.kind} data-name={n.name} data-uid={n.uid} className={selected === n.id ? "selected" : ""}>
+            <td>{n.kind}{n.hook ? " ⚓ hook" : ""}</td><td>{n.namespace}</td>
+            <td><button className="link" onClick={() => onSelect(n.id)}>{n.name}</button></td>
+            <td>{n.sync ? <SyncBadge status={n.sync} /> : null}</td>
+            <td>{n.health ? <HealthBadge status={n.health} /> : null}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
