@@ -3,35 +3,10 @@
 // ReplicaSets), and the pods' logs read from the apiserver's `pods/{name}/log` with timestamps,
 // merged in time order. The API server's logs route and `hawser app logs --core` both use it; the
 // rules (which pods, line format, filter, merge order) are in operator/engine/pod-logs.ts.
-import type { Application } from "../api/index.js";
 import { LineSplitter, LogLineError, LogMerger, parseLogLine, type LogLine, type LogTreeNode } from "../engine/pod-logs.js";
-import type { KubeClient, KubeObject } from "../kube/client.js";
-import { resourceTree } from "./services/app-resources.js";
+import type { KubeClient } from "../kube/client.js";
+import { managedLiveObjects, resourceTree } from "./services/app-resources.js";
 import type { ApplicationObject } from "./cache.js";
-
-/** The live objects the app's status lists, read with one list per kind and namespace. */
-export async function managedLiveObjects(app: Pick<Application, "status">, client: KubeClient, onSkip?: (kind: string, err: unknown) => void): Promise<KubeObject[]> {
-  const groups = new Map<string, { apiVersion: string; kind: string; namespace?: string; names: Set<string> }>();
-  for (const r of app.status?.resources ?? []) {
-    if (r.hook) continue;
-    const apiVersion = r.group ? `${r.group}/${r.version}` : r.version ?? "v1";
-    const key = `${apiVersion}/${r.kind}/${r.namespace ?? ""}`;
-    const g = groups.get(key) ?? { apiVersion, kind: r.kind ?? "", ...(r.namespace ? { namespace: r.namespace } : {}), names: new Set<string>() };
-    g.names.add(r.name ?? "");
-    groups.set(key, g);
-  }
-  const objects: KubeObject[] = [];
-  for (const g of groups.values()) {
-    try {
-      const list = await client.list(g.apiVersion, g.kind, g.namespace ? { namespace: g.namespace } : {});
-      for (const o of list.items) if (g.names.has(o.metadata.name ?? "")) objects.push({ ...o, apiVersion: g.apiVersion, kind: g.kind });
-    } catch (err) {
-      // A kind the cluster no longer serves has no live objects, hence no pods.
-      onSkip?.(g.kind, err);
-    }
-  }
-  return objects;
-}
 
 /** The nodes of the app's resource tree on its destination cluster. */
 export async function appTreeNodes(app: ApplicationObject, client: KubeClient, onSkip?: (kind: string, err: unknown) => void): Promise<LogTreeNode[]> {

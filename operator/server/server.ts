@@ -123,8 +123,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const appSets = new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log });
   appSets.register(router);
   new AppSetStreamService({ cache, client, appSets }).register(router);
-  new AppLogService({ cache, reader, log }).register(router);
-  new AppRevisionService({ cache, reader }).register(router);
+  new AppLogService({ cache, apps: applications, reader, log }).register(router);
+  new AppRevisionService({ cache, apps: applications, reader }).register(router);
   new ApplicationActionService({ cache, client, reader, log }).register(router);
   new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
   new ClusterService({ cache, client, reader }).register(router);

@@ -1,12 +1,9 @@
-// Finding the Application a per-app route names, with Argo's existence hiding (argo-cd-server.md
-// §1.1), and reading its query parameters strictly (a malformed value is a 400 naming the
-// parameter). The services added beside applications.ts (logs, revisions) share it.
-import { DEFAULT_PROJECT } from "../../api/index.js";
-import { isNamespaceEnabled } from "../../engine/namespaces.js";
-import type { ApplicationObject, ServerCache } from "../cache.js";
+// What the services beside applications.ts (logs, revisions) share: its app lookup with Argo's
+// existence hiding (argo-cd-server.md §1.1), and strict query parameters (a malformed value is a
+// 400 naming the parameter).
+import type { ApplicationObject } from "../cache.js";
 import type { Caller, Query } from "../http/api.js";
-import { ApiError, Code, invalidArgument, notFound } from "../http/errors.js";
-import { appRbacName } from "./applications.js";
+import { invalidArgument } from "../http/errors.js";
 
 /** A query parameter given at most once; undefined when absent or empty. */
 export function queryOne(q: Query, key: string): string | undefined {
@@ -33,26 +30,7 @@ export function queryInt(q: Query, key: string, min = 0): number | undefined {
   return Number(v);
 }
 
-/**
- * The stored app the caller may `get` (the `applications` check of every per-app route): without
- * `project` a missing app and a forbidden one are both 403; with it, a forbidden project is 403,
- * and a missing app, one in another project or one whose real project is forbidden is 404.
- */
-export function findVisibleApp(cache: ServerCache, caller: Caller, name: string, q: Query): ApplicationObject {
-  const control = cache.namespace;
-  const ns = queryOne(q, "appNamespace") ?? control;
-  const denied = (): ApiError => new ApiError(Code.PermissionDenied, "permission denied");
-  if (!isNamespaceEnabled(ns, control, cache.applicationNamespaces)) throw denied();
-  const project = queryOne(q, "project");
-  const app = cache.app(ns, name);
-  if (project !== undefined) {
-    const claimed = ns === control ? `${project}/${name}` : `${project}/${ns}/${name}`;
-    if (!caller.can("applications", "get", claimed)) throw denied();
-    if (!app || (app.spec?.project || DEFAULT_PROJECT) !== project || !caller.can("applications", "get", appRbacName(app, control))) {
-      throw notFound(`applications.argoproj.io "${name}" not found`);
-    }
-    return app;
-  }
-  if (!app || !caller.can("applications", "get", appRbacName(app, control))) throw denied();
-  return app;
+/** The Application service's lookup (RBAC and Argo's existence hiding), for the services beside it. */
+export interface AppFinder {
+  findApp(caller: Caller, name: string, q: Query, action: string): ApplicationObject;
 }

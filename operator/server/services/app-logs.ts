@@ -13,10 +13,12 @@ import { failedPrecondition, invalidArgument, notFound, toApiError } from "../ht
 import { openStream } from "../http/stream.js";
 import { appTreeNodes, streamPodLogs, type PodLogOptions } from "../pod-logs.js";
 import { appRbacName } from "./applications.js";
-import { findVisibleApp, queryBool, queryInt, queryOne } from "./app-access.js";
+import { type AppFinder, queryBool, queryInt, queryOne } from "./app-access.js";
 
 export interface AppLogServiceDeps {
   cache: ServerCache;
+  /** The Application service: finds the app with RBAC and existence hiding. */
+  apps: AppFinder;
   reader: AppStateReader;
   log: Logger;
   now?: () => Date;
@@ -83,7 +85,7 @@ export class AppLogService {
 
   private async logs(req: ApiRequest): Promise<unknown> {
     const { params, query, caller, raw, reply } = req;
-    const app = findVisibleApp(this.deps.cache, caller, params.name!, query);
+    const app = this.deps.apps.findApp(caller, params.name!, query, "get");
     caller.require("logs", "get", appRbacName(app, this.deps.cache.namespace));
     const q = parseLogQuery(query, params.podName);
     const { client } = this.deps.reader.destination(app);

@@ -4,6 +4,7 @@
 // ownerReferences), and one live resource (get). Target and live come from the server's
 // AppStateReader, i.e. the controller's own pipeline; Secret values, and the annotations argocd-cm
 // resource.sensitive.mask.annotations names, are masked in every answer.
+import type { Application } from "../../api/index.js";
 import { getResourceHealth } from "../../engine/health/index.js";
 import { maskSecrets, type JsonObject } from "../../engine/diff/index.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
@@ -193,3 +194,27 @@ export function requireManaged(app: ApplicationObject, r: { namespace?: string; 
 }
 
 export type { AppStateReader };
+
+/** The live objects the app's status lists, read with one list per kind and namespace. */
+export async function managedLiveObjects(app: Pick<Application, "status">, client: KubeClient, onSkip?: (kind: string, err: unknown) => void): Promise<KubeObject[]> {
+  const groups = new Map<string, { apiVersion: string; kind: string; namespace?: string; names: Set<string> }>();
+  for (const r of app.status?.resources ?? []) {
+    if (r.hook) continue;
+    const apiVersion = r.group ? `${r.group}/${r.version}` : r.version ?? "v1";
+    const key = `${apiVersion}/${r.kind}/${r.namespace ?? ""}`;
+    const g = groups.get(key) ?? { apiVersion, kind: r.kind ?? "", ...(r.namespace ? { namespace: r.namespace } : {}), names: new Set<string>() };
+    g.names.add(r.name ?? "");
+    groups.set(key, g);
+  }
+  const objects: KubeObject[] = [];
+  for (const g of groups.values()) {
+    try {
+      const list = await client.list(g.apiVersion, g.kind, g.namespace ? { namespace: g.namespace } : {});
+      for (const o of list.items) if (g.names.has(o.metadata.name ?? "")) objects.push({ ...o, apiVersion: g.apiVersion, kind: g.kind });
+    } catch (err) {
+      // A kind the cluster no longer serves has no live objects, hence no pods.
+      onSkip?.(g.kind, err);
+    }
+  }
+  return objects;
+}

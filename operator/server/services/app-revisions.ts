@@ -18,10 +18,12 @@ import type { AppStateReader } from "../app-state.js";
 import type { ApplicationObject, ServerCache } from "../cache.js";
 import type { ApiRequest, ApiRouter } from "../http/api.js";
 import { ApiError, Code, invalidArgument, notFound } from "../http/errors.js";
-import { findVisibleApp, queryInt } from "./app-access.js";
+import { type AppFinder, queryInt } from "./app-access.js";
 
 export interface AppRevisionServiceDeps {
   cache: ServerCache;
+  /** The Application service: finds the app with RBAC and existence hiding. */
+  apps: AppFinder;
   reader: AppStateReader;
   /** Pulls Helm-repository charts (a cache of the server's own by default). */
   charts?: ReturnType<typeof createChartCache>;
@@ -81,7 +83,7 @@ export class AppRevisionService {
   }
 
   private source(req: ApiRequest): { app: ApplicationObject; source: ApplicationSource; revision: string } {
-    const app = findVisibleApp(this.deps.cache, req.caller, req.params.name!, req.query);
+    const app = this.deps.apps.findApp(req.caller, req.params.name!, req.query, "get");
     const source = sourceFor(app, queryInt(req.query, "sourceIndex"), queryInt(req.query, "versionId"));
     const revision = req.params.revision ?? "";
     if (!revision) throw invalidArgument("revision is required");

@@ -25,7 +25,7 @@ import { parseFields, pruneFields } from "../http/fields.js";
 import { openStream } from "../http/stream.js";
 import type { AppStateReader } from "../app-state.js";
 import type { TreeCache } from "../tree-cache.js";
-import { managedResources, manifestsResponse, masked, requireManaged, resourceQuery, resourceTree } from "./app-resources.js";
+import { managedLiveObjects, managedResources, manifestsResponse, masked, requireManaged, resourceQuery, resourceTree } from "./app-resources.js";
 
 export interface ApplicationServiceDeps {
   cache: ServerCache;
@@ -163,34 +163,11 @@ export class ApplicationService {
     return manifestsResponse(app, await this.reader.state(app, { ...pinned, ...(bool(query, "noCache", false) ? { refresh: "hard" as const } : {}) }), this.sensitiveAnnotations());
   }
 
-  /** The live objects of the app's status.resources, listed once per kind and namespace. */
-  private async managedLive(app: ApplicationObject): Promise<{ client: KubeClient; objects: KubeObject[] }> {
-    const { client } = this.reader.destination(app);
-    const groups = new Map<string, { apiVersion: string; kind: string; namespace?: string; names: Set<string> }>();
-    for (const r of app.status?.resources ?? []) {
-      if (r.hook) continue;
-      const apiVersion = r.group ? `${r.group}/${r.version}` : r.version ?? "v1";
-      const key = `${apiVersion}/${r.kind}/${r.namespace ?? ""}`;
-      const g = groups.get(key) ?? { apiVersion, kind: r.kind ?? "", ...(r.namespace ? { namespace: r.namespace } : {}), names: new Set<string>() };
-      g.names.add(r.name ?? "");
-      groups.set(key, g);
-    }
-    const objects: KubeObject[] = [];
-    for (const g of groups.values()) {
-      try {
-        const list = await client.list(g.apiVersion, g.kind, g.namespace ? { namespace: g.namespace } : {});
-        for (const o of list.items) if (g.names.has(o.metadata.name ?? "")) objects.push({ ...o, apiVersion: g.apiVersion, kind: g.kind });
-      } catch (err) {
-        this.deps.log.debug("resource tree: kind not listed", { kind: g.kind, error: err instanceof Error ? err.message : String(err) });
-      }
-    }
-    return { client, objects };
-  }
-
   private async resourceTree({ params, query, caller }: ApiRequest): Promise<unknown> {
     const app = this.findApp(caller, params.name!, query, "get");
     if (this.deps.trees) return this.deps.trees.tree(this.reader.destination(app).client, app);
-    const { client, objects } = await this.managedLive(app);
+    const { client } = this.reader.destination(app);
+    const objects = await managedLiveObjects(app, client, (kind, err) => this.deps.log.debug("resource tree: kind not listed", { kind, error: err instanceof Error ? err.message : String(err) }));
     return resourceTree(app, client, objects);
   }
 
