@@ -12,12 +12,12 @@ import { registerSecret } from "../runtime/redact.js";
 import { errorMessage } from "../util/index.js";
 import type { ApiClient } from "./api/client.js";
 import { outputFlag, parseServerFlags, printObject, serverClient } from "./api/command.js";
-import { chooseTarget, CONNECTION_USAGE } from "./api/connection.js";
+import { CONNECTION_USAGE } from "./api/connection.js";
 import { cliErrorMessage } from "./api/errors.js";
 import { confirm } from "./api/prompt.js";
 import { table } from "./app/format.js";
 import { CLUSTER_SECRET_TYPE_LABEL, clusterSecret, installManager, MANAGER_SERVICE_ACCOUNT, MANAGER_SYSTEM_NAMESPACE, type ClusterRequest } from "./cluster/manager.js";
-import { clientFrom } from "./kube-client.js";
+import { withTarget as runOnTarget } from "./target.js";
 
 const USAGE = `usage: hawser cluster <command> [flags]
 
@@ -104,22 +104,7 @@ function oneId(flags: ParsedFlags, what: string): string {
   return flags.positional[0]!;
 }
 
-async function withTarget<T>(flags: ParsedFlags, api: (c: ApiClient) => Promise<T>, kube: (c: KubeClient, ns: string) => Promise<T>): Promise<T> {
-  const target = await chooseTarget(flags);
-  if (target.kind === "api") {
-    try {
-      return await api(target.client);
-    } finally {
-      target.client.close();
-    }
-  }
-  const client = clientFrom(flags);
-  try {
-    return await kube(client, controlNamespace(flags));
-  } finally {
-    client.close();
-  }
-}
+const withTarget = <T>(flags: ParsedFlags, api: (c: ApiClient) => Promise<T>, kube: (c: KubeClient, ns: string) => Promise<T>): Promise<T> => runOnTarget(flags, api, kube, controlNamespace);
 
 async function list(flags: ParsedFlags): Promise<number> {
   if (flags.positional.length > 0) throw new FlagError("list takes no arguments");

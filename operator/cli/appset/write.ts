@@ -6,13 +6,12 @@ import { readFile } from "node:fs/promises";
 import { parseAllDocuments } from "yaml";
 import { API_VERSION } from "../../api/index.js";
 import { FlagError, flagValue, type ParsedFlags } from "../../flags.js";
-import type { KubeClient, KubeObject } from "../../kube/client.js";
+import type { KubeObject } from "../../kube/client.js";
 import { deepEqual, isRecord } from "../../util/index.js";
 import { ApiRequestError, type ApiClient } from "../api/client.js";
-import { chooseTarget } from "../api/connection.js";
 import { confirm } from "../api/prompt.js";
-import { clientFrom } from "../kube-client.js";
 import { qualifiedLocation } from "../location.js";
+import { withTarget } from "../target.js";
 
 type AppSet = KubeObject & { spec: Record<string, unknown>; status?: { resources?: Array<{ name?: string; namespace?: string }> } };
 
@@ -38,22 +37,6 @@ export function appSetsFromText(text: string, file: string): AppSet[] {
   return out;
 }
 
-async function withTarget<T>(flags: ParsedFlags, api: (c: ApiClient) => Promise<T>, kube: (c: KubeClient, ns: string) => Promise<T>): Promise<T> {
-  const target = await chooseTarget(flags);
-  if (target.kind === "api") {
-    try {
-      return await api(target.client);
-    } finally {
-      target.client.close();
-    }
-  }
-  const client = clientFrom(flags);
-  try {
-    return await kube(client, flagValue(flags, "namespace") ?? "argocd");
-  } finally {
-    client.close();
-  }
-}
 
 const setPath = (name: string): string => `/api/v1/applicationsets/${encodeURIComponent(name)}`;
 

@@ -10,12 +10,10 @@ import { secretData } from "../../cluster/clusters.js";
 import { FlagError, flagValue, type ParsedFlags } from "../../flags.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { registerSecret } from "../../runtime/redact.js";
-import type { ApiClient } from "../api/client.js";
 import { outputFlag, printObject } from "../api/command.js";
-import { chooseTarget } from "../api/connection.js";
 import { confirm, promptHidden } from "../api/prompt.js";
 import { table } from "../app/format.js";
-import { clientFrom } from "../kube-client.js";
+import { withTarget } from "../target.js";
 
 export interface Repository {
   repo: string;
@@ -152,22 +150,6 @@ async function repoSecrets(client: KubeClient, ns: string): Promise<Array<{ secr
   return list.items.map((secret) => ({ secret, data: secretData(secret) }));
 }
 
-async function withTarget<T>(flags: ParsedFlags, api: (c: ApiClient) => Promise<T>, kube: (c: KubeClient, ns: string) => Promise<T>): Promise<T> {
-  const target = await chooseTarget(flags);
-  if (target.kind === "api") {
-    try {
-      return await api(target.client);
-    } finally {
-      target.client.close();
-    }
-  }
-  const client = clientFrom(flags);
-  try {
-    return await kube(client, flagValue(flags, "namespace") ?? "argocd");
-  } finally {
-    client.close();
-  }
-}
 
 const repoPath = (url: string): string => `/api/v1/repositories/${encodeURIComponent(url)}`;
 
