@@ -44,10 +44,10 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
   const w = await createWorld(t, {
     name: "admin",
     repos: { app: chart },
-    argocdCm: { "accounts.reader": "login", "statusbadge.enabled": "true" },
+    argocdCm: { "accounts.reader": "login", "accounts.creator": "login", "statusbadge.enabled": "true" },
   });
   const { client, ns } = w;
-  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-rbac-cm", namespace: ns }, data: { "policy.csv": "g, reader, role:readonly\n" } });
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-rbac-cm", namespace: ns }, data: { "policy.csv": "g, reader, role:readonly\np, creator, clusters, get, *, allow\np, creator, clusters, create, *, allow\n" } });
   // Branches and a tag the refs answer must list.
   await w.git.commitFiles("app", { "feature.txt": "x\n" }, "feature", { branch: "feature-x" });
   await w.git.tag("app", "v1.0.0");
@@ -277,6 +277,15 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
     repo: (await repoSecrets())[0]?.metadata.resourceVersion,
   };
   assert.deepEqual(after, before, "the refused writes changed nothing");
+
+  // ---- may create clusters but not update them: an upsert over an existing one is an update ----
+  assert.equal((await api("PUT", "/api/v1/account/password", { name: "creator", currentPassword: password, newPassword: "creator-pass-123" })).status, 200);
+  const creator = ((await call("POST", "/api/v1/session", { username: "creator", password: "creator-pass-123" })).body as { token: string }).token;
+  const clusterBefore = (await clusterSecret()).metadata.resourceVersion;
+  const upsert = await call("POST", "/api/v1/clusters?upsert=true", { server: server2, name: "taken-over", config: { bearerToken: "attacker" } }, creator);
+  assert.equal(upsert.status, 403, show(upsert));
+  assert.match((upsert.body as { message: string }).message, /^permission denied: clusters, update, /, show(upsert));
+  assert.equal((await clusterSecret()).metadata.resourceVersion, clusterBefore, "the refused upsert changed nothing");
 
   // ---- delete what was added (admin) ----
   const delCert = await api("DELETE", "/api/v1/certificates?hostNamePattern=git.example.com&certType=https");

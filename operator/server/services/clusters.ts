@@ -159,7 +159,10 @@ export class ClusterService {
     const project = typeof req.project === "string" && req.project ? req.project : undefined;
     caller.require(RESOURCE, "create", project ? `${project}/${server}` : server);
     const existing = this.entries().find((e) => e.server === server && e.secretName);
-    if (existing && queryValue(query, "upsert") !== "true") throw invalidArgument(`cluster "${server}" already exists, use upsert flag to update it`);
+    const alreadyExists = (): ApiError => invalidArgument(`cluster "${server}" already exists, use upsert flag to update it`);
+    if (existing && queryValue(query, "upsert") !== "true") throw alreadyExists();
+    // Replacing a cluster is an update of the one that exists, as Argo checks it.
+    if (existing) caller.require(RESOURCE, "update", existing.project ? `${existing.project}/${existing.server}` : existing.server);
     const config = isRecord(req.config) ? req.config : {};
     const secretName = existing?.secretName ?? `cluster-${new URL(server).hostname.replace(/[^a-z0-9-]/gi, "-").toLowerCase()}-${createHash("sha256").update(server).digest("hex").slice(0, 10)}`;
     const stringData: Record<string, string> = { name, server, config: JSON.stringify(config) };
@@ -172,7 +175,15 @@ export class ClusterService {
       type: "Opaque", stringData,
     };
     if (existing) await this.deps.client.replace({ ...secret, metadata: { ...secret.metadata } });
-    else await this.deps.client.create(secret);
+    else {
+      try {
+        await this.deps.client.create(secret);
+      } catch (err) {
+        // Written by another request since this server's cache last saw the Secrets.
+        if (err instanceof KubeApiError && err.statusCode === 409) throw alreadyExists();
+        throw err;
+      }
+    }
     this.probes.delete(server);
     const entry = parseClusterSecret({ ...secret, data: Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString("base64")])) });
     if ("error" in entry) throw invalidArgument(entry.error);
