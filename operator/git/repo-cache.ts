@@ -179,8 +179,15 @@ export class RepoCache implements RepoSource {
       await this.ensureCommit(repo, repoURL, sha, opts.signal);
       return sha;
     }
-    const refs = await this.listRefs(repo, repoURL, { ...opts, revision: rev });
-    const r = resolveFromRefs(refs, rev, opts.tagPrefix !== undefined ? { tagPrefix: opts.tagPrefix } : {});
+    const cachedAt = repo.refs?.at;
+    let refs = await this.listRefs(repo, repoURL, { ...opts, revision: rev });
+    let r = resolveFromRefs(refs, rev, opts.tagPrefix !== undefined ? { tagPrefix: opts.tagPrefix } : {});
+    // A branch or tag missing from a listing served from the cache may have been pushed since (a
+    // user creating a branch and syncing to it at once): list again before saying it is not there.
+    if (r.kind === "unresolved" && !opts.force && cachedAt !== undefined && repo.refs?.at === cachedAt) {
+      refs = await this.listRefs(repo, repoURL, { ...opts, force: true, revision: rev });
+      r = resolveFromRefs(refs, rev, opts.tagPrefix !== undefined ? { tagPrefix: opts.tagPrefix } : {});
+    }
     if (r.kind === "commit" || r.kind === "sha") return r.sha;
     if (r.kind === "short-sha") {
       await this.ensureInit(repo);

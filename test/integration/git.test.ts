@@ -192,6 +192,21 @@ test("a push is seen after the ref TTL, or at once with force; unchanged refs ca
   assert.equal(shortTtl.stats.lsRemote, lsBefore, "reads at a known commit list nothing");
 });
 
+test("a branch pushed after the listing was cached is found at once: a name missing from the cached listing lists again", async () => {
+  const { cache } = newCache("new-branch", { refsTtlMs: 60_000 });
+  await server.createRepo("branching", { "a.txt": "1\n" });
+  const url = server.baseUrl("branching");
+  await cache.resolveRevision(url, "main");
+  const lsBefore = cache.stats.lsRemote;
+  const release = await server.commitFiles("branching", { "a.txt": "release\n" }, "release", { branch: "release" });
+  assert.equal(await cache.resolveRevision(url, "release"), release, "the new branch resolves within the TTL");
+  assert.equal(cache.stats.lsRemote, lsBefore + 1, "one more listing");
+  await assert.rejects(cache.resolveRevision(url, "nope"), /unable to resolve revision "nope"/);
+  assert.equal(cache.stats.lsRemote, lsBefore + 2, "a name that does not exist lists once more, then fails");
+  assert.equal(await cache.resolveRevision(url, "main"), await server.revParse("branching", "main"), "a name in the listing uses the cache");
+  assert.equal(cache.stats.lsRemote, lsBefore + 2, "no listing for a known name");
+});
+
 test("the cache is reused across instances (restarts): no fetch for commits already present", async () => {
   const url = server.baseUrl("app");
   const { cache: a } = newCache("restart");
