@@ -55,6 +55,15 @@ export class RepositoryService {
     return this.deps.cache.secretsOfType(type).map((secret) => ({ secret, data: secretData(secret) }));
   }
 
+  /**
+   * The stored Secret of `url`, read from the apiserver rather than the cache: a write right after
+   * another (an add then an update) must see it, and must replace the version that is stored.
+   */
+  private async storedSecret(type: "repository" | "repo-creds", url: string): Promise<{ secret: KubeObject; data: Record<string, string> } | undefined> {
+    const list = await this.deps.client.list("v1", "Secret", { namespace: this.ns, labelSelector: `argocd.argoproj.io/secret-type=${type}` });
+    return list.items.map((secret) => ({ secret, data: secretData(secret) })).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+  }
+
   private rbacName(data: Record<string, string>, type: "repository" | "repo-creds"): string {
     // Repo creds are checked on the bare URL; project-scoped repositories as <project>/<url>.
     return type === "repository" && data.project ? `${data.project}/${data.url}` : data.url ?? "";
@@ -135,7 +144,7 @@ export class RepositoryService {
       data[f] = typeof v === "string" ? v : JSON.stringify(v);
     }
     caller.require("repositories", "create", this.rbacName(data, type));
-    const existing = this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+    const existing = await this.storedSecret(type, url);
     if (existing && queryValue(query, "upsert") !== "true") throw invalidArgument(`${type === "repository" ? "repository" : "repository credentials"} "${url}" already exist, use upsert flag to update`);
     if (existing) caller.require("repositories", "update", this.rbacName(existing.data, type));
     const name = existing?.secret.metadata.name ?? `${type === "repository" ? "repo" : "creds"}-${createHash("sha256").update(url).digest("hex").slice(0, 10)}`;
@@ -148,7 +157,7 @@ export class RepositoryService {
 
   private async delete({ caller, params }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
     const url = params.repo!;
-    const found = this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+    const found = await this.storedSecret(type, url);
     if (!found) {
       caller.require("repositories", "delete", url);
       throw notFound(`repo '${url}' not found`);
@@ -167,7 +176,7 @@ export class RepositoryService {
     const req = checkBody(body, REPO_BODY, type === "repository" ? "repository" : "repo creds");
     const bodyUrl = typeof req.repo === "string" && req.repo ? req.repo : typeof req.url === "string" ? req.url : "";
     if (bodyUrl && normalizeUrl(bodyUrl) !== normalizeUrl(url)) throw invalidArgument(`the body's ${type === "repository" ? "repo" : "url"} (${bodyUrl}) differs from the one in the path (${url})`);
-    const existing = this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+    const existing = await this.storedSecret(type, url);
     if (!existing) {
       caller.require("repositories", "update", url);
       throw notFound(type === "repository" ? `repo '${url}' not found` : `repository credentials '${url}' not found`);
