@@ -8,7 +8,7 @@
 // Everything here is asynchronous: the server usually runs inside a test process that also runs the
 // code under test, and a synchronous child process would block the server from answering the very
 // git client the test is waiting on.
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createHash, timingSafeEqual as safeEqual } from "node:crypto";
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -218,6 +218,9 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
   const repoDir = (name: string): string => join(root, `${validRepoName(name)}.git`);
 
   /** The on-disk directory (relative to root) for a URL repo path, with or without ".git". */
+  /** Running `git http-backend` children, killed by stop(). */
+  const backends = new Set<ChildProcess>();
+
   async function locate(urlRepo: string): Promise<string | undefined> {
     for (const candidate of [urlRepo.endsWith(".git") ? urlRepo : `${urlRepo}.git`, urlRepo]) {
       const abs = resolve(root, candidate);
@@ -290,6 +293,11 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     if (!encoding && req.headers["content-length"]) env.CONTENT_LENGTH = req.headers["content-length"];
 
     const child = spawn("git", ["http-backend"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    backends.add(child);
+    child.on("close", () => backends.delete(child));
+    // A client gone mid-request (an operator killed during a fetch) never ends the body, and
+    // http-backend would wait for it forever, keeping the process that serves it alive.
+    res.on("close", () => { if (!res.writableFinished && child.exitCode === null) child.kill(); });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
@@ -479,6 +487,7 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       await new Promise<void>((done) => {
         server.close(() => done());
         for (const s of sockets) s.destroy();
+        for (const c of backends) c.kill();
       });
       if (ownRoot) await rm(root, { recursive: true, force: true });
     },
