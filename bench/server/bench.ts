@@ -163,6 +163,7 @@ async function main(): Promise<void> {
       watchers.once("exit", (code) => reject(new Error(`the watchers exited with ${code}`)));
       watchers.send({ stop: true });
     });
+    watchers.kill();
     const received = report.received;
     for (const [key, at] of report.arrivals) {
       const b = seenBase.get(key);

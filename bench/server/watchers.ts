@@ -53,6 +53,6 @@ process.on("message", (msg: { stop?: boolean }) => {
   stopping = true;
   for (const r of requests) r.destroy();
   const report: WatcherReport = { arrivals, received };
+  // The parent ends this process once the (large) report has arrived.
   send({ report });
-  process.disconnect();
 });
