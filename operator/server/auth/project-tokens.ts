@@ -114,8 +114,18 @@ export async function createProjectToken(
     return { project: withRoleTokens(project, role, mergeRoleTokens([{ iat: now, id, ...(expiresIn > 0 ? { exp: now + expiresIn } : {}) }], existing)) };
   });
   const { token } = (await issueToken(key, { subject: `proj:${projectName}:${role}`, id, expiresInSeconds: expiresIn, now }));
+  // Verification reads the project from this server's cache: wait (bounded) until it holds the new
+  // entry, so the token works here as soon as it is returned. Past the bound it is still recorded
+  // and starts working once the cache catches up.
+  const until = Date.now() + TOKEN_VISIBLE_WAIT_MS;
+  while (!(deps.state.project(projectName)?.status?.jwtTokensByRole?.[role]?.items ?? []).some((t) => t.id === id) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return { token };
 }
+
+/** How long a token request waits for the server's cache to show the new token. */
+const TOKEN_VISIBLE_WAIT_MS = 10_000;
 
 /**
  * `DELETE /api/v1/projects/{project}/roles/{role}/token/{iat}?id=<id>`: removes the entry with `id`,
