@@ -173,6 +173,27 @@ async function patchObject(ctx: ActionContext, before: KubeObject, after: Record
  * project and every creation dry-run before anything is written.
  */
 export async function runResourceAction(ctx: ActionContext, target: ActionTarget, action: string, params: Record<string, string> = {}): Promise<ActionOutcome> {
+  // A controller updating the object between the read and the patch (a Deployment's status) makes
+  // the guarded patch conflict: read, run and patch again, as long as nothing was written yet.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runResourceActionOnce(ctx, target, action, params);
+    } catch (err) {
+      if (!(err instanceof ConflictBeforeWrite) || attempt >= MAX_ACTION_ATTEMPTS) throw err instanceof ConflictBeforeWrite ? err.cause : err;
+    }
+  }
+}
+
+const MAX_ACTION_ATTEMPTS = 5;
+
+/** A 409 on the first write of an action: nothing was changed, so the whole action can run again. */
+class ConflictBeforeWrite extends Error {
+  constructor(override readonly cause: unknown) {
+    super("conflict before any write");
+  }
+}
+
+async function runResourceActionOnce(ctx: ActionContext, target: ActionTarget, action: string, params: Record<string, string>): Promise<ActionOutcome> {
   const live = await resolveActionResource(ctx, target);
   const impacted: ImpactedResource[] = ctx.actions.execute(structuredClone(live), action, params);
   const plans: Array<{ op: ImpactedResource["operation"]; obj: KubeObject; before?: KubeObject }> = [];
@@ -192,15 +213,23 @@ export async function runResourceAction(ctx: ActionContext, target: ActionTarget
     }
   }
   const changes: string[] = [];
+  let written = false;
   for (const p of plans) {
     const { group } = splitApiVersion(p.obj.apiVersion);
     const id = refText({ group, kind: p.obj.kind, name: p.obj.metadata.name ?? "", ...(p.obj.metadata.namespace ? { namespace: p.obj.metadata.namespace } : {}) });
-    if (p.op === "create") {
-      await ctx.writer.create(p.obj);
-      changes.push(`created ${id}`);
-    } else if (await patchObject(ctx, p.before!, p.obj)) {
-      changes.push(`patched ${id}`);
-    } else changes.push(`unchanged ${id}`);
+    try {
+      if (p.op === "create") {
+        await ctx.writer.create(p.obj);
+        changes.push(`created ${id}`);
+        written = true;
+      } else if (await patchObject(ctx, p.before!, p.obj)) {
+        changes.push(`patched ${id}`);
+        written = true;
+      } else changes.push(`unchanged ${id}`);
+    } catch (err) {
+      if (!written && err instanceof KubeApiError && err.statusCode === 409 && p.op !== "create") throw new ConflictBeforeWrite(err);
+      throw err;
+    }
   }
   return { resource: live, changes };
 }
