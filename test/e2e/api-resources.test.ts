@@ -16,6 +16,7 @@ import { API, createWorld } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import type { Application } from "../../operator/api/index.js";
+import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment
@@ -52,21 +53,11 @@ test("API server: create, patch, managed-resources, manifests, resource tree, ma
   const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns });
   t.after(() => server.stop("SIGKILL"));
   const base = await server.url();
-  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const password = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
-  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: unknown; text: string }> => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (method !== "GET") headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    let parsed: unknown;
-    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
-    return { status: res.status, body: parsed, text };
-  };
+  const password = await initialAdminPassword(client, ns);
+  const call = jsonCaller(base);
   const token = ((await call("POST", "/api/v1/session", { username: "admin", password })).body as { token: string }).token;
   const api = (method: string, path: string, body?: unknown) => call(method, path, body, token);
-  const show = (r: { status: number; text: string }): string => `HTTP ${r.status}: ${r.text.slice(0, 800)}`;
+  const show = showResponse;
 
   // ---- create: strict field validation by the apiserver; then a real one ----
   const app = w.application("web", { repo: "app", path: ".", dest, syncPolicy: { syncOptions: ["CreateNamespace=true"] } });

@@ -16,6 +16,7 @@ import { kubectl } from "../support/kubectl.js";
 import { startServerProcess } from "../support/operator-process.js";
 import type { Application } from "../../operator/api/index.js";
 import type { KubeObject } from "../../operator/kube/client.js";
+import { initialAdminPassword } from "../support/api-session.js";
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment
@@ -57,8 +58,7 @@ test("API streams: tree watch, ApplicationSet watch and tree, server-side diff, 
   const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns });
   t.after(() => server.stop("SIGKILL"));
   const base = await server.url();
-  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const password = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
+  const password = await initialAdminPassword(client, ns);
   const call = async (method: string, path: string, token: string, body?: unknown): Promise<Res> => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (method !== "GET") headers["content-type"] = "application/json";

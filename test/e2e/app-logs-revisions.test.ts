@@ -23,6 +23,7 @@ import { runGit } from "../../operator/git/exec.js";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { LineSplitter, parseLogLine } from "../../operator/engine/pod-logs.js";
 import { KWOK_POD_LOG } from "../../operator/devcluster/kwok-stages.js";
+import { initialAdminPassword } from "../support/api-session.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -65,8 +66,7 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
   const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns });
   t.after(() => server.stop("SIGKILL"));
   const base = await server.url();
-  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const password = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
+  const password = await initialAdminPassword(client, ns);
   const call = async (method: string, path: string, o: { token?: string; body?: unknown; accept?: string } = {}): Promise<{ status: number; body: unknown; text: string; headers: Headers }> => {
     const headers: Record<string, string> = {};
     if (o.token) headers.authorization = `Bearer ${o.token}`;

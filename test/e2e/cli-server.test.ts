@@ -17,6 +17,7 @@ import { eventually } from "../support/eventually.js";
 import { fromDir } from "../support/git-server.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld, showRun as show, type CliRun } from "../support/world.js";
+import { initialAdminPassword } from "../support/api-session.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const seed = join(root, "hack", "demo", "seed-002");
@@ -53,8 +54,7 @@ test("hawser login, then app diff / sync --force / sync --revision / rollback th
   const url = await server.url();
   assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/, "TLS with the self-signed certificate");
   const hostPort = url.slice("https://".length);
-  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const password = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
+  const password = await initialAdminPassword(client, ns);
 
   const dir = await mkdtemp(join(tmpdir(), "hawser-cli-e2e-"));
   t.after(() => rm(dir, { recursive: true, force: true }));

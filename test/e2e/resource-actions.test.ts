@@ -18,6 +18,7 @@ import type { KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld, showRun, type CliRun } from "../support/world.js";
+import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
@@ -73,19 +74,9 @@ test("resource actions: list and run through the API and the CLI, RBAC, argocd-c
   t.after(() => server.stop("SIGKILL"));
   const base = await server.url();
 
-  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const password = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
-  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: unknown; text: string }> => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (method !== "GET") headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    let parsed: unknown;
-    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
-    return { status: res.status, body: parsed, text };
-  };
-  const show = (r: { status: number; text: string }): string => `HTTP ${r.status}: ${r.text.slice(0, 800)}`;
+  const password = await initialAdminPassword(client, ns);
+  const call = jsonCaller(base);
+  const show = showResponse;
   const admin = ((await call("POST", "/api/v1/session", { username: "admin", password })).body as { token: string }).token;
   const api = (method: string, path: string, body?: unknown) => call(method, path, body, admin);
   const live = async (name = "web"): Promise<Deploy | undefined> => client.get<Deploy>("apps/v1", "Deployment", name, dest);

@@ -21,6 +21,7 @@ import { eventually } from "../support/eventually.js";
 import { fromDir } from "../support/git-server.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { createWorld } from "../support/world.js";
+import { initialAdminPassword } from "../support/api-session.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const seed = join(root, "hack", "demo", "seed-002");
@@ -48,8 +49,7 @@ test("the resource tree: Deployment → ReplicaSet → Pod live, heals after the
   const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns, args: ["--staticassets", assets] });
   t.after(() => server.stop("SIGKILL"));
   const url = await server.url();
-  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const password = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
+  const password = await initialAdminPassword(client, ns);
 
   const app = parse(await readFile(join(seed, "app-demo-dev.yaml"), "utf8")) as KubeObject;
   app.metadata.namespace = ns;

@@ -16,10 +16,10 @@ import { parse } from "yaml";
 import type { Application } from "../../operator/api/index.js";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { buildUi, newPage, screenshot, startBrowser } from "../support/browser.js";
-import { eventually } from "../support/eventually.js";
 import { fromDir } from "../support/git-server.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
+import { initialAdminPassword } from "../support/api-session.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const seed = join(root, "hack", "demo", "seed-002");
@@ -53,8 +53,7 @@ test("the Web UI: log in, watch seed 002 go Synced/Healthy live, filter, sync fr
   const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns, args: ["--staticassets", assets] });
   t.after(() => server.stop("SIGKILL"));
   const url = await server.url();
-  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const password = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
+  const password = await initialAdminPassword(client, ns);
 
   // ---- the server's side of the UI: the page for client routes, hashed assets cached and compressed ----
   const pageRes = await fetch(`${url}/applications/x/y?view=list`);
