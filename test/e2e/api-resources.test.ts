@@ -148,12 +148,11 @@ test("API server: create, patch, managed-resources, manifests, resource tree, ma
   }, { timeoutMs: 60_000 });
   const idle = await api("DELETE", "/api/v1/applications/busy/operation");
   assert.equal(idle.status, 400, `nothing to terminate now: ${show(idle)}`);
-  // The same workaround as app-cli.test.ts: a terminated hook keeps its hook finalizer (a controller
-  // bug), which would hold the namespace's cleanup; release it by hand (a no-op once fixed).
-  const stuck = await client.get("v1", "Pod", "presync-wait", dest);
-  if (stuck?.metadata.finalizers?.includes("argocd.argoproj.io/hook-finalizer")) {
-    await client.patch({ apiVersion: "v1", kind: "Pod", name: "presync-wait", namespace: dest }, { metadata: { finalizers: stuck.metadata.finalizers.filter((f) => f !== "argocd.argoproj.io/hook-finalizer") } });
-  }
+  // The terminated hook loses its finalizer (it would hold the namespace's cleanup otherwise).
+  await eventually(async () => {
+    const left = await client.get("v1", "Pod", "presync-wait", dest);
+    assert.ok(!left?.metadata.finalizers?.includes("argocd.argoproj.io/hook-finalizer"), `the terminated hook keeps no hook finalizer: ${JSON.stringify(left?.metadata)}`);
+  }, { timeoutMs: 30_000 });
 
   // ---- dex.config without oidc.config: no SSO offered, and every way in says why ----
   const dexLine = await server.waitForLog((l) => l.msg === "SSO setting" && /dex\.config: SSO through Dex is not supported/.test(String(l.problem)), 10_000);

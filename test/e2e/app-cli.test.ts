@@ -153,13 +153,11 @@ test("hawser app: list, get, sync, wait, diff, history, rollback, terminate-op, 
   const after = (await hooked())?.status?.operationState;
   assert.equal(after?.phase, "Failed", "terminated operations fail");
   assert.equal(after?.message, "Operation terminated", "with Argo's message");
-  // Workaround for a controller bug (executor's delete-hook does not remove the hook finalizer, so
-  // a terminated hook stays Terminating and blocks the cascading delete): release it by hand.
-  // A no-op once the controller removes the finalizer itself.
-  const stuck = await client.get("v1", "Pod", "presync-wait", dest);
-  if (stuck?.metadata.finalizers?.includes("argocd.argoproj.io/hook-finalizer")) {
-    await client.patch({ apiVersion: "v1", kind: "Pod", name: "presync-wait", namespace: dest }, { metadata: { finalizers: stuck.metadata.finalizers.filter((f) => f !== "argocd.argoproj.io/hook-finalizer") } });
-  }
+  // The terminated hook loses its finalizer and is deleted by the controller (Argo's terminate).
+  await eventually(async () => {
+    const left = await client.get("v1", "Pod", "presync-wait", dest);
+    assert.ok(!left?.metadata.finalizers?.includes("argocd.argoproj.io/hook-finalizer"), `the terminated hook keeps no hook finalizer: ${JSON.stringify(left?.metadata)}`);
+  }, { timeoutMs: 30_000 });
   const gone = await hawser("delete", hookedName, "--wait", "--timeout", "60");
   assert.equal(gone.code, 0, show(gone));
   assert.equal(await hooked(), undefined, "the hooked app is deleted");
