@@ -329,10 +329,10 @@ export class ApplicationService {
       if (!upsert) throw invalidArgument("existing application spec is different, use upsert flag to force update");
       caller.require(RESOURCE, "update", appRbacName(existing, this.ns));
       const merged = { ...existing, spec: app.spec, metadata: { ...existing.metadata, labels: app.metadata.labels, annotations: app.metadata.annotations, finalizers: app.metadata.finalizers ?? existing.metadata.finalizers } };
-      return withTypeMeta(await this.deps.client.replace(merged as KubeObject, { fieldValidation: "Strict" }));
+      return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(merged as KubeObject, { fieldValidation: "Strict" })));
     }
     const created = await this.deps.client.create({ ...app, apiVersion: ARGO_API_VERSION, kind: "Application" }, { fieldValidation: "Strict" });
-    return withTypeMeta(created);
+    return withTypeMeta(await this.deps.cache.afterWrite(created));
   }
 
   /** Fail closed: an app may only be written naming a project that exists and admits its namespace. */
@@ -355,7 +355,7 @@ export class ApplicationService {
     this.checkProjectChange(caller, stored, incoming);
     this.requireProject(incoming);
     const next = { ...stored, spec: incoming.spec, metadata: { ...stored.metadata, labels: incoming.metadata.labels, annotations: incoming.metadata.annotations, finalizers: incoming.metadata.finalizers ?? stored.metadata.finalizers, resourceVersion: stored.metadata.resourceVersion } };
-    return withTypeMeta(await this.deps.client.replace(next as KubeObject, { fieldValidation: "Strict" }));
+    return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(next as KubeObject, { fieldValidation: "Strict" })));
   }
 
   /** A project change needs `create` on the new object and `update` on the old (§3.6). */
@@ -371,7 +371,7 @@ export class ApplicationService {
     const next = { ...stored, spec: body as unknown as Application["spec"] } as Application;
     this.checkProjectChange(caller, stored, next);
     this.requireProject(next);
-    const written = await this.deps.client.replace<ApplicationObject>({ ...next, metadata: { ...stored.metadata } }, { fieldValidation: "Strict" });
+    const written = await this.deps.cache.afterWrite(await this.deps.client.replace<ApplicationObject>({ ...next, metadata: { ...stored.metadata } }, { fieldValidation: "Strict" }));
     return written.spec;
   }
 
@@ -399,7 +399,7 @@ export class ApplicationService {
     this.checkProjectChange(caller, stored, next);
     this.requireProject(next);
     next.metadata.resourceVersion = stored.metadata.resourceVersion;
-    return withTypeMeta(await this.deps.client.replace(next as KubeObject, { fieldValidation: "Strict" }));
+    return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(next as KubeObject, { fieldValidation: "Strict" })));
   }
 
   // ---- delete ----
@@ -509,14 +509,14 @@ export class ApplicationService {
       throw new ApiError(Code.PermissionDenied, "cannot sync: blocked by sync window");
     }
     const written = await this.deps.client.patch<ApplicationObject>(this.ref(app), { metadata: { resourceVersion: app.metadata.resourceVersion }, operation });
-    return withTypeMeta(written);
+    return withTypeMeta(await this.deps.cache.afterWrite(written));
   }
 
   private async terminate({ params, query, caller }: ApiRequest): Promise<unknown> {
     const stored = this.findApp(caller, params.name!, query, "get");
     caller.require(RESOURCE, "sync", appRbacName(stored, this.ns));
     if (stored.status?.operationState?.phase !== "Running") throw failedPrecondition("Unable to terminate operation. No operation is in progress");
-    await this.deps.client.patch(this.ref(stored), { status: { operationState: { phase: "Terminating" } } }, { type: "merge", subresource: "status" });
+    await this.deps.cache.awaitOwnWrite(await this.deps.client.patch(this.ref(stored), { status: { operationState: { phase: "Terminating" } } }, { type: "merge", subresource: "status" }));
     return {};
   }
 
