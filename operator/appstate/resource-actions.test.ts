@@ -31,7 +31,7 @@ function world(conflicts: number): { ctx: ActionContext; reads: () => number; pa
         apiVersion, kind,
         metadata: { name, namespace, uid: "u-web", resourceVersion: String(rv) },
         spec: { replicas: 1, template: { metadata: {}, spec: { containers: [{ name: "web", image: "nginx" }] } } },
-      } as KubeObject;
+      };
     },
     async resourceInfo(apiVersion: string, kind: string) {
       return { group: apiVersion.includes("/") ? apiVersion.split("/")[0]! : "", version: "v1", kind, plural: `${kind.toLowerCase()}s`, namespaced: true, verbs: ["get", "patch"] };
