@@ -25,7 +25,9 @@ import { parseFields, pruneFields } from "../http/fields.js";
 import { openStream } from "../http/stream.js";
 import type { AppStateReader } from "../app-state.js";
 import type { TreeCache } from "../tree-cache.js";
-import { managedLiveObjects, managedResources, manifestsResponse, masked, requireManaged, resourceQuery, resourceTree } from "./app-resources.js";
+import { managedLiveObjects, managedResources, manifestsResponse, masked, resourceQuery, resourceTree } from "./app-resources.js";
+import { NotInApplicationError, resolveActionResource } from "../../appstate/resource-actions.js";
+import type { ApplicationObject as PipelineApp } from "../../appstate/types.js";
 
 export interface ApplicationServiceDeps {
   cache: ServerCache;
@@ -173,12 +175,18 @@ export class ApplicationService {
 
   private async liveResource(app: ApplicationObject, q: Query): Promise<{ client: KubeClient; ref: { apiVersion: string; kind: string; name: string; namespace?: string }; obj: KubeObject | undefined }> {
     const r = resourceQuery(q);
-    const managed = requireManaged(app, r);
-    const version = r.version ?? managed.version ?? "v1";
-    const apiVersion = r.group ? `${r.group}/${version}` : version;
     const { client } = this.reader.destination(app);
-    const ref = { apiVersion, kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) };
-    return { client, ref, obj: await client.get(apiVersion, r.kind, r.name, r.namespace) };
+    // Any resource of the app's tree, as Argo: a managed one, or a descendant of one through
+    // ownerReferences (a Deployment's ReplicaSets and Pods); anything else is not the app's.
+    let obj: KubeObject;
+    try {
+      obj = await resolveActionResource({ app: app as unknown as PipelineApp, client }, r);
+    } catch (err) {
+      if (err instanceof NotInApplicationError) throw notFound(err.message);
+      throw err;
+    }
+    const ref = { apiVersion: obj.apiVersion, kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) };
+    return { client, ref, obj };
   }
 
   private async getResource({ params, query, caller }: ApiRequest): Promise<unknown> {
