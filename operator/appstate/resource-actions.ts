@@ -34,6 +34,11 @@ export class NotInApplicationError extends Error {
   override name = "NotInApplicationError";
 }
 
+/** The acted-on object kept changing between the read and the write; nothing was written. */
+export class ActionConflictError extends Error {
+  override name = "ActionConflictError";
+}
+
 /** An object the action would touch that the app's project does not permit. */
 export class ActionNotPermittedError extends Error {
   override name = "ActionNotPermittedError";
@@ -148,14 +153,18 @@ function withoutStatus(patch: Record<string, unknown>): Record<string, unknown> 
   return rest;
 }
 
-async function patchObject(ctx: ActionContext, before: KubeObject, after: Record<string, unknown>): Promise<boolean> {
+/** `wrote` is called after each write that succeeded (a later failure must not re-run the action). */
+async function patchObject(ctx: ActionContext, before: KubeObject, after: Record<string, unknown>, wrote: () => void): Promise<boolean> {
   const patch = mergePatchBetween(before, after);
   if (!isRecord(patch)) return false;
   const ref = { apiVersion: before.apiVersion, kind: before.kind, name: before.metadata.name ?? "", ...(before.metadata.namespace ? { namespace: before.metadata.namespace } : {}) };
   // The resourceVersion makes the patch fail rather than undo a change made since the read.
   const precondition = { metadata: { ...(isRecord(patch.metadata) ? patch.metadata : {}), resourceVersion: before.metadata.resourceVersion } };
   const main = withoutStatus(patch);
-  if (Object.keys(main).length > 0) await ctx.writer.patch(ref, { ...main, ...precondition });
+  if (Object.keys(main).length > 0) {
+    await ctx.writer.patch(ref, { ...main, ...precondition });
+    wrote();
+  }
   if (patch.status !== undefined) {
     try {
       await ctx.writer.patch(ref, { status: patch.status }, { subresource: "status" });
@@ -164,6 +173,7 @@ async function patchObject(ctx: ActionContext, before: KubeObject, after: Record
       if (!(err instanceof KubeApiError && err.isNotFound)) throw err;
       await ctx.writer.patch(ref, { status: patch.status });
     }
+    wrote();
   }
   return true;
 }
@@ -179,17 +189,21 @@ export async function runResourceAction(ctx: ActionContext, target: ActionTarget
     try {
       return await runResourceActionOnce(ctx, target, action, params);
     } catch (err) {
-      if (!(err instanceof ConflictBeforeWrite) || attempt >= MAX_ACTION_ATTEMPTS) throw err instanceof ConflictBeforeWrite ? err.cause : err;
+      if (!(err instanceof ConflictBeforeWrite)) throw err;
+      if (attempt >= MAX_ACTION_ATTEMPTS) {
+        throw new ActionConflictError(`action "${action}": ${err.resource} changed during each of ${MAX_ACTION_ATTEMPTS} attempts (the write conflicted every time); nothing was changed, try again`, { cause: err.cause });
+      }
     }
   }
 }
 
-const MAX_ACTION_ATTEMPTS = 5;
+/** How many times an action is run when its first write conflicts. */
+export const MAX_ACTION_ATTEMPTS = 5;
 
 /** A 409 on the first write of an action: nothing was changed, so the whole action can run again. */
 class ConflictBeforeWrite extends Error {
-  constructor(override readonly cause: unknown) {
-    super("conflict before any write");
+  constructor(readonly resource: string, override readonly cause: unknown) {
+    super(`conflict writing ${resource} before any write`);
   }
 }
 
@@ -214,20 +228,20 @@ async function runResourceActionOnce(ctx: ActionContext, target: ActionTarget, a
   }
   const changes: string[] = [];
   let written = false;
+  const wrote = (): void => { written = true; };
   for (const p of plans) {
     const { group } = splitApiVersion(p.obj.apiVersion);
     const id = refText({ group, kind: p.obj.kind, name: p.obj.metadata.name ?? "", ...(p.obj.metadata.namespace ? { namespace: p.obj.metadata.namespace } : {}) });
     try {
       if (p.op === "create") {
         await ctx.writer.create(p.obj);
+        wrote();
         changes.push(`created ${id}`);
-        written = true;
-      } else if (await patchObject(ctx, p.before!, p.obj)) {
+      } else if (await patchObject(ctx, p.before!, p.obj, wrote)) {
         changes.push(`patched ${id}`);
-        written = true;
       } else changes.push(`unchanged ${id}`);
     } catch (err) {
-      if (!written && err instanceof KubeApiError && err.statusCode === 409 && p.op !== "create") throw new ConflictBeforeWrite(err);
+      if (!written && err instanceof KubeApiError && err.statusCode === 409 && p.op !== "create") throw new ConflictBeforeWrite(id, err);
       throw err;
     }
   }

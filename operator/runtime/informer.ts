@@ -13,6 +13,11 @@ export type EventHandler<T> = {
   add?(obj: T): void;
   update?(oldObj: T, newObj: T): void;
   delete?(obj: T): void;
+  /**
+   * A full list has replaced the cache; it started at `startedAt` (performance.now()), so it
+   * holds every write that returned before then (read-your-writes waits use it).
+   */
+  listed?(startedAt: number): void;
 };
 
 export type IndexFunc<T> = (obj: T) => string[];
@@ -185,6 +190,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private async listAndReplace(signal: AbortSignal): Promise<void> {
+    const startedAt = performance.now();
     const path = await this.collectionPath();
     const fresh = new Map<string, T>();
     let cont: string | undefined;
@@ -226,6 +232,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
     this.resourceVersion = rv;
     this.listedAtMs = Date.now();
+    for (const h of this.handlers) h.listed?.(startedAt);
     if (!this.synced) {
       this.synced = true;
       this.log.debug("cache synced", { objects: this.store.size });

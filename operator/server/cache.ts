@@ -10,12 +10,30 @@ import type { Application } from "../api/index.js";
 export type ApplicationObject = Application & KubeObject;
 import { isNamespaceEnabled } from "../engine/namespaces.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
-import { Informer, type EventHandler } from "../runtime/informer.js";
+import { Informer, objectKey, type EventHandler } from "../runtime/informer.js";
 import type { Logger } from "../runtime/logger.js";
 import type { ServerState } from "./types.js";
+import { WriteTracker } from "./write-tracker.js";
 
 type AppProjectObject = AppProject & KubeObject;
 type DataObject = KubeObject & { data?: Record<string, string> };
+
+/** How long a request waits for this replica's cache to show its own write. */
+export const OWN_WRITE_WAIT_MS = 5_000;
+
+/** The identity of a written or deleted object. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** What read-your-writes needs of an informer, whatever object type it caches. */
+interface TrackedInformer {
+  addHandler(handler: EventHandler<KubeObject>): void;
+  get(key: string): KubeObject | undefined;
+}
 
 export interface ServerCacheOptions {
   client: KubeClient;
@@ -34,6 +52,8 @@ export class ServerCache implements ServerState {
   private readonly secrets: Informer<DataObject>;
   private readonly appSubscribers = new Set<EventHandler<ApplicationObject>>();
   private readonly decoded = new Map<string, { rv: string; data: Record<string, string> }>();
+  /** Read-your-writes: one tracker per informer, keyed by "<apiVersion>/<kind>". */
+  private readonly trackers = new Map<string, { informer: TrackedInformer; tracker: WriteTracker; covers: (namespace: string) => boolean }>();
 
   constructor(private readonly opts: ServerCacheOptions) {
     const { client, namespace, log } = opts;
@@ -57,6 +77,26 @@ export class ServerCache implements ServerState {
     this.projectsInformer = new Informer<AppProjectObject>(client, { apiVersion: ARGO_API_VERSION, kind: "AppProject", namespace, log });
     this.configMaps = new Informer<DataObject>(client, { apiVersion: "v1", kind: "ConfigMap", namespace, log });
     this.secrets = new Informer<DataObject>(client, { apiVersion: "v1", kind: "Secret", namespace, log });
+    // Which namespaces each informer holds: a write elsewhere never shows up, so nothing waits for it.
+    const control = (ns: string): boolean => ns === namespace;
+    const enabled = (globs: string[]) => (ns: string): boolean => (globs.length > 0 ? isNamespaceEnabled(ns, namespace, globs) : control(ns));
+    const tracked: Array<[TrackedInformer, string, string, (ns: string) => boolean]> = [
+      [this.apps, ARGO_API_VERSION, "Application", enabled(opts.applicationNamespaces)],
+      [this.appSets, ARGO_API_VERSION, "ApplicationSet", enabled(opts.applicationSetNamespaces)],
+      [this.projectsInformer, ARGO_API_VERSION, "AppProject", control],
+      [this.configMaps, "v1", "ConfigMap", control],
+      [this.secrets, "v1", "Secret", control],
+    ];
+    for (const [informer, apiVersion, kind, covers] of tracked) {
+      const tracker = new WriteTracker();
+      informer.addHandler({
+        add: (o) => tracker.observe(objectKey(o), o.metadata.resourceVersion),
+        update: (_old, o) => tracker.observe(objectKey(o), o.metadata.resourceVersion),
+        delete: (o) => tracker.deleted(objectKey(o)),
+        listed: (startedAt) => tracker.listed(startedAt),
+      });
+      this.trackers.set(`${apiVersion}/${kind}`, { informer, tracker, covers });
+    }
   }
 
   get namespace(): string { return this.opts.namespace; }
@@ -69,6 +109,7 @@ export class ServerCache implements ServerState {
   }
 
   async stop(): Promise<void> {
+    for (const { tracker } of this.trackers.values()) tracker.cancelAll();
     await Promise.all([this.apps, this.appSets, this.projectsInformer, this.configMaps, this.secrets].map((i) => (i as Informer<KubeObject>).stop()));
   }
 
@@ -106,13 +147,50 @@ export class ServerCache implements ServerState {
     return { ...data };
   }
 
-  /** Waits (bounded) until the cache holds a Secret this process or another just wrote. */
-  async waitForSecret(name: string, timeoutMs = 30_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!this.secrets.get(`${this.opts.namespace}/${name}`)) {
-      if (Date.now() > until) throw new Error(`Secret ${name} did not appear in the server's cache within ${timeoutMs / 1000}s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  /**
+   * Read-your-writes: resolves true once this replica's cache holds `written` (the object a
+   * create, update or patch returned) or a later state of it, so the caller's next request, or a
+   * token just issued, meets the write here. After `timeoutMs` (a slow or broken watch) it logs
+   * and resolves false; a caller that must read the object in the same request then reads the
+   * apiserver. Objects outside what the cache holds resolve true at once.
+   */
+  async awaitOwnWrite(written: KubeObject, timeoutMs = OWN_WRITE_WAIT_MS): Promise<boolean> {
+    const rv = written.metadata.resourceVersion;
+    const entry = this.trackerOf(written.apiVersion, written.kind, written.metadata.namespace);
+    if (!entry || !rv) return true;
+    const key = objectKey(written);
+    const seen = await entry.tracker.waitFor(key, rv, entry.tracker.now(), timeoutMs);
+    if (!seen) this.opts.log.warn("the server's cache did not show its own write in time", { object: `${written.kind} ${key}`, timeoutMs });
+    return seen;
+  }
+
+  /** `awaitOwnWrite`, then the written object: `return cache.afterWrite(await client.create(...))`. */
+  async afterWrite<T extends KubeObject>(written: T): Promise<T> {
+    await this.awaitOwnWrite(written);
+    return written;
+  }
+
+  /** Read-your-writes for a delete: resolves true once the cache no longer holds the object. */
+  async awaitOwnDelete(ref: ObjectRef, timeoutMs = OWN_WRITE_WAIT_MS): Promise<boolean> {
+    const entry = this.trackerOf(ref.apiVersion, ref.kind, ref.namespace);
+    const key = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+    if (!entry || !entry.informer.get(key)) return true;
+    const gone = await entry.tracker.waitForDelete(key, entry.tracker.now(), timeoutMs);
+    if (!gone) this.opts.log.warn("the server's cache did not show its own delete in time", { object: `${ref.kind} ${key}`, timeoutMs });
+    return gone;
+  }
+
+  /** A Secret of the control namespace, from the cache once it holds it, else from the apiserver. */
+  async awaitSecret(name: string, timeoutMs = OWN_WRITE_WAIT_MS): Promise<void> {
+    const stored = await this.opts.client.get<DataObject>("v1", "Secret", name, this.opts.namespace);
+    if (!stored) throw new Error(`Secret ${name} does not exist in namespace ${this.opts.namespace}`);
+    if (!(await this.awaitOwnWrite(stored, timeoutMs))) throw new Error(`Secret ${name} did not appear in the server's cache within ${timeoutMs / 1000}s`);
+  }
+
+  private trackerOf(apiVersion: string, kind: string, namespace: string | undefined): { informer: TrackedInformer; tracker: WriteTracker } | undefined {
+    const entry = this.trackers.get(`${apiVersion}/${kind}`);
+    if (!entry || !entry.covers(namespace ?? "")) return undefined;
+    return entry;
   }
 
   secretLabels(name: string): Record<string, string> | undefined {

@@ -82,7 +82,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   await cache.start();
   const boot = await bootstrapSecrets(client, namespace, { log });
   if (boot.createdAdminPassword) log.info("initial admin password created in Secret argocd-initial-admin-secret (key password)");
-  await cache.waitForSecret("argocd-secret");
+  await cache.awaitSecret("argocd-secret", 30_000);
 
   const sso = new SsoClient({ state: cache, basehref: o.baseHref, insecure: o.insecure });
   const auth = createServerAuth({ client, namespace, state: cache, idTokens: sso, log });

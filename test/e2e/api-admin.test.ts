@@ -14,6 +14,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { API, createWorld } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
+import { initialAdminPassword, jsonCaller, sessionToken } from "../support/api-session.js";
 import { SigningFixture } from "../support/gpg.js";
 import { startHelmRepo } from "../support/helm-repo.js";
 import { startServerProcess } from "../support/operator-process.js";
@@ -58,21 +59,10 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
   const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns });
   t.after(() => server.stop("SIGKILL"));
   const base = await server.url();
-  const initial = await eventually(async () => client.get<SecretObj>("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const password = decode(initial!.data!.password);
+  const password = await initialAdminPassword(client, ns);
   const bodies: string[] = [];
-  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: unknown; text: string; headers: Headers }> => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (method !== "GET") headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    bodies.push(text);
-    let parsed: unknown;
-    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
-    return { status: res.status, body: parsed, text, headers: res.headers };
-  };
-  const admin = ((await call("POST", "/api/v1/session", { username: "admin", password })).body as { token: string }).token;
+  const call = jsonCaller(base, { onText: (text) => bodies.push(text) });
+  const admin = await sessionToken(call, "admin", password);
   const api = (method: string, path: string, body?: unknown) => call(method, path, body, admin);
   const show = (r: { status: number; text: string }): string => `HTTP ${r.status}: ${r.text.slice(0, 800)}`;
   const enc = encodeURIComponent;
@@ -244,7 +234,7 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
   // ---- a role:readonly user: 403 on every write, and nothing changes ----
   const setPw = await api("PUT", "/api/v1/account/password", { name: "reader", currentPassword: password, newPassword: "reader-pass-123" });
   assert.equal(setPw.status, 200, show(setPw));
-  const reader = ((await call("POST", "/api/v1/session", { username: "reader", password: "reader-pass-123" })).body as { token: string }).token;
+  const reader = await sessionToken(call, "reader", "reader-pass-123");
   const before = {
     cluster: (await clusterSecret()).metadata.resourceVersion,
     tls: (await client.get("v1", "ConfigMap", "argocd-tls-certs-cm", ns))?.metadata.resourceVersion,

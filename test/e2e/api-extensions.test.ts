@@ -10,7 +10,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { stringify } from "yaml";
 import { API, createWorld, IN_CLUSTER } from "../support/world.js";
-import { eventually } from "../support/eventually.js";
+import { initialAdminPassword, jsonCaller, sessionToken, showResponse } from "../support/api-session.js";
 import { startServerProcess } from "../support/operator-process.js";
 
 interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
@@ -61,22 +61,13 @@ test("API server: proxy extensions authorize, strip credentials, add Argo's head
   t.after(() => server.stop("SIGKILL"));
   const base = await server.url();
   await client.patch({ apiVersion: "v1", kind: "Secret", name: "argocd-secret", namespace: ns }, { stringData: { "ext.metrics.key": "backend-api-key-42" } });
-  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const adminPassword = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
-
-  const json = async (method: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> => {
-    const res = await fetch(`${base}${path}`, { method, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-    return { status: res.status, body: await res.json() as Record<string, unknown> };
-  };
-  const login = async (username: string, password: string): Promise<string> => {
-    const r = await json("POST", "/api/v1/session", { username, password });
-    assert.equal(r.status, 200, `login of ${username}: ${JSON.stringify(r.body)}`);
-    return String(r.body.token);
-  };
+  const adminPassword = await initialAdminPassword(client, ns);
+  const json = jsonCaller(base);
+  const login = (username: string, password: string): Promise<string> => sessionToken(json, username, password);
   const admin = await login("admin", adminPassword);
   for (const name of ["invoker", "reader"]) {
     const r = await json("PUT", "/api/v1/account/password", { name, currentPassword: adminPassword, newPassword: `${name}-pass-123` }, admin);
-    assert.equal(r.status, 200, `password of ${name}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.status, 200, `password of ${name}: ${showResponse(r)}`);
   }
   const invoker = await login("invoker", "invoker-pass-123");
   const reader = await login("reader", "reader-pass-123");

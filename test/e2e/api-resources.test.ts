@@ -125,6 +125,16 @@ test("API server: create, patch, managed-resources, manifests, resource tree, ma
   assert.ok(!patchedDeploy.text.includes("deploy-key-do-not-leak"), "the patch answer masks it too");
   const notManaged = await api("GET", `/api/v1/applications/web/resource?namespace=kube-system&resourceName=kube-root-ca.crt&version=v1&kind=ConfigMap`);
   assert.equal(notManaged.status, 404, `an object the app does not manage is not served: ${show(notManaged)}`);
+  // Tree children the app does not manage itself (its Deployment's ReplicaSet and Pod) are served, as Argo serves any resource of the tree.
+  const childNodes = tree as unknown as Array<{ kind: string; name: string; namespace?: string }>;
+  for (const [kind, group] of [["Pod", ""], ["ReplicaSet", "apps"]] as const) {
+    const node = childNodes.find((n) => n.kind === kind);
+    assert.ok(node, `a ${kind} in the tree`);
+    const child = await api("GET", `/api/v1/applications/web/resource?namespace=${dest}&resourceName=${node.name}&group=${group}&version=v1&kind=${kind}`);
+    assert.equal(child.status, 200, `the app's ${kind} is served: ${show(child)}`);
+    const manifest = JSON.parse((child.body as { manifest: string }).manifest) as { kind: string; metadata: { name: string } };
+    assert.deepEqual([manifest.kind, manifest.metadata.name], [kind, node.name], `the live ${kind} itself`);
+  }
 
   // ---- a second sync while one runs: Argo's refusal, exactly ----
   const busyApp = w.application("busy", { repo: "busy", path: ".", dest, syncPolicy: { syncOptions: ["CreateNamespace=true"] } });

@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { stringify } from "yaml";
 import { API, createWorld } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
+import { initialAdminPassword, jsonCaller, type JsonResponse } from "../support/api-session.js";
 import { SEED_USERS, startOidcProvider } from "../support/oidc-provider.js";
 import { startServerProcess } from "../support/operator-process.js";
 import type { Application } from "../../operator/api/index.js";
@@ -23,7 +24,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface Res { status: number; body: unknown; text: string; headers: Headers }
+type Res = JsonResponse;
 
 test("API server: local and SSO sessions, RBAC on every route and the stream, project role tokens", async (t) => {
   const port = await freePort();
@@ -77,22 +78,13 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
   // The client secret lives in argocd-secret, referenced as $oidc.hawser.clientSecret.
   await client.patch({ apiVersion: "v1", kind: "Secret", name: "argocd-secret", namespace: ns }, { stringData: { "oidc.hawser.clientSecret": "hawser-oidc-secret-0123456789" } });
 
-  const call = async (method: string, path: string, opts: { token?: string; cookie?: string; body?: unknown; accept?: string } = {}): Promise<Res> => {
-    const headers: Record<string, string> = {};
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    if (opts.cookie) headers.cookie = opts.cookie;
-    if (method !== "GET") headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, { method, headers, redirect: "manual", ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
-    const text = await res.text();
-    let body: unknown;
-    try { body = JSON.parse(text); } catch { body = undefined; }
-    return { status: res.status, body, text, headers: res.headers };
-  };
+  // Redirects stay answers: the SSO flow below follows them by hand.
+  const json = jsonCaller(base, { redirect: "manual" });
+  const call = (method: string, path: string, opts: { token?: string; cookie?: string; body?: unknown; accept?: string } = {}): Promise<Res> => json(method, path, opts.body, opts);
   const show = (r: Res): string => `HTTP ${r.status}: ${r.text.slice(0, 600)}`;
 
   // ---- local admin: the initial password, then a session token ----
-  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const adminPassword = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
+  const adminPassword = await initialAdminPassword(client, ns);
   assert.match(adminPassword, /^[0-9A-Za-z-]{16}$/, "a 16-character initial password");
   const wrong = await call("POST", "/api/v1/session", { body: { username: "admin", password: "not-it" } });
   assert.equal(wrong.status, 401, show(wrong));

@@ -16,7 +16,7 @@ import { kubectl } from "../support/kubectl.js";
 import { startServerProcess } from "../support/operator-process.js";
 import type { Application } from "../../operator/api/index.js";
 import type { KubeObject } from "../../operator/kube/client.js";
-import { initialAdminPassword } from "../support/api-session.js";
+import { initialAdminPassword, jsonCaller, sessionToken, showResponse, type JsonResponse } from "../support/api-session.js";
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment
@@ -33,7 +33,7 @@ spec:
 const configMap = (name: string, v: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: ${v}\n`;
 
 interface TreeNode { kind: string; name: string; uid?: string; parentRefs?: Array<{ kind: string }> }
-interface Res { status: number; body: unknown; text: string }
+type Res = JsonResponse;
 
 /** An open NDJSON stream: the messages so far, and whether it ended. */
 interface Stream { status: number; messages: Array<Record<string, unknown>>; ended: boolean; close(): void }
@@ -59,19 +59,10 @@ test("API streams: tree watch, ApplicationSet watch and tree, server-side diff, 
   t.after(() => server.stop("SIGKILL"));
   const base = await server.url();
   const password = await initialAdminPassword(client, ns);
-  const call = async (method: string, path: string, token: string, body?: unknown): Promise<Res> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (method !== "GET") headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    let parsed: unknown;
-    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
-    return { status: res.status, body: parsed, text };
-  };
-  const login = await fetch(`${base}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password }) });
-  const admin = ((await login.json()) as { token: string }).token;
-  const api = (method: string, path: string, body?: unknown): Promise<Res> => call(method, path, admin, body);
-  const show = (r: Res): string => `HTTP ${r.status}: ${r.text.slice(0, 800)}`;
+  const call = jsonCaller(base);
+  const admin = await sessionToken(call, "admin", password);
+  const api = (method: string, path: string, body?: unknown): Promise<Res> => call(method, path, body, admin);
+  const show = showResponse;
   const roleToken = await api("POST", "/api/v1/projects/other/roles/viewer/token", { expiresIn: 3600 });
   assert.equal(roleToken.status, 200, show(roleToken));
   const viewer = (roleToken.body as { token: string }).token;
@@ -178,7 +169,7 @@ test("API streams: tree watch, ApplicationSet watch and tree, server-side diff, 
     return nodes;
   }, { timeoutMs: 60_000 });
   assert.equal(setTree.find((n) => n.name === "visible-y")?.parentRefs?.[0]?.kind, "ApplicationSet");
-  const hiddenTree = await call("GET", "/api/v1/applicationsets/hidden/resource-tree", viewer);
+  const hiddenTree = await call("GET", "/api/v1/applicationsets/hidden/resource-tree", undefined, viewer);
   assert.equal(hiddenTree.status, 403, `the viewer may not see the hidden set's tree: ${show(hiddenTree)}`);
 
   // ---- server-side diff of an out-of-sync app ----
@@ -201,7 +192,7 @@ test("API streams: tree watch, ApplicationSet watch and tree, server-side diff, 
   const same = await api("GET", `/api/v1/applications/drift/server-side-diff?targetManifests=${encodeURIComponent(asLive)}`);
   assert.equal(same.status, 200, show(same));
   assert.equal((same.body as { modified?: boolean }).modified, undefined, `the given target equals live: nothing modified: ${show(same)}`);
-  const ssdRefused = await call("GET", "/api/v1/applications/drift/server-side-diff", viewer);
+  const ssdRefused = await call("GET", "/api/v1/applications/drift/server-side-diff", undefined, viewer);
   assert.equal(ssdRefused.status, 403, show(ssdRefused));
 
   // ---- a multi-source sync with per-source revisions ----

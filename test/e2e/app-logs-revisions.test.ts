@@ -23,7 +23,7 @@ import { runGit } from "../../operator/git/exec.js";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { LineSplitter, parseLogLine } from "../../operator/engine/pod-logs.js";
 import { KWOK_POD_LOG } from "../../operator/devcluster/kwok-stages.js";
-import { initialAdminPassword } from "../support/api-session.js";
+import { initialAdminPassword, jsonCaller, sessionToken, showResponse } from "../support/api-session.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -67,21 +67,11 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
   t.after(() => server.stop("SIGKILL"));
   const base = await server.url();
   const password = await initialAdminPassword(client, ns);
-  const call = async (method: string, path: string, o: { token?: string; body?: unknown; accept?: string } = {}): Promise<{ status: number; body: unknown; text: string; headers: Headers }> => {
-    const headers: Record<string, string> = {};
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    if (o.accept) headers.accept = o.accept;
-    if (method !== "GET") headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
-    const text = await res.text();
-    let parsed: unknown;
-    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
-    return { status: res.status, body: parsed, text, headers: res.headers };
-  };
-  const show = (r: { status: number; text: string }): string => `HTTP ${r.status}: ${r.text.slice(0, 800)}`;
-  const admin = ((await call("POST", "/api/v1/session", { body: { username: "admin", password } })).body as { token: string }).token;
+  const call = jsonCaller(base);
+  const show = showResponse;
+  const admin = await sessionToken(call, "admin", password);
   const tokenOf = async (account: string): Promise<string> => {
-    const r = await call("POST", `/api/v1/account/${account}/token`, { token: admin, body: {} });
+    const r = await call("POST", `/api/v1/account/${account}/token`, {}, admin);
     assert.equal(r.status, 200, show(r));
     return (r.body as { token: string }).token;
   };
@@ -102,39 +92,39 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
 
   // ---- revision metadata ----
   const meta = await eventually(async () => {
-    const r = await call("GET", `/api/v1/applications/web/revisions/${sha}/metadata`, { token: admin });
+    const r = await call("GET", `/api/v1/applications/web/revisions/${sha}/metadata`, undefined, admin);
     assert.equal(r.status, 200, show(r));
     return r.body as Record<string, unknown>;
   }, { timeoutMs: 30_000 });
   assert.deepEqual(meta, { author: "Hawser Test <test@hawser.invalid>", date: authorDate, tags: ["v1.0.0"], message: "Add the notes\n\nThey say what the app is for." });
-  const short = await call("GET", `/api/v1/applications/web/revisions/${w.initialCommits.app!.slice(0, 10)}/metadata`, { token: viewer });
+  const short = await call("GET", `/api/v1/applications/web/revisions/${w.initialCommits.app!.slice(0, 10)}/metadata`, undefined, viewer);
   assert.equal(short.status, 200, `a caller with applications, get may read it, by a short SHA too: ${show(short)}`);
   assert.equal((short.body as { author: string }).author, "Hawser Test <test@hawser.invalid>");
-  const unknown = await call("GET", "/api/v1/applications/web/revisions/0123456789abcdef0123456789abcdef01234567/metadata", { token: admin });
+  const unknown = await call("GET", "/api/v1/applications/web/revisions/0123456789abcdef0123456789abcdef01234567/metadata", undefined, admin);
   assert.equal(unknown.status, 404, `an unknown commit is NotFound: ${show(unknown)}`);
   assert.match((unknown.body as { message: string }).message, /revision 0123456789abcdef0123456789abcdef01234567 not found/);
-  const branch = await call("GET", "/api/v1/applications/web/revisions/main/metadata", { token: admin });
+  const branch = await call("GET", "/api/v1/applications/web/revisions/main/metadata", undefined, admin);
   assert.equal(branch.status, 400, `a branch is not a resolved revision: ${show(branch)}`);
-  const denied = await call("GET", `/api/v1/applications/web/revisions/${sha}/metadata`, { token: stranger });
-  const missing = await call("GET", `/api/v1/applications/no-such-app/revisions/${sha}/metadata`, { token: stranger });
+  const denied = await call("GET", `/api/v1/applications/web/revisions/${sha}/metadata`, undefined, stranger);
+  const missing = await call("GET", `/api/v1/applications/no-such-app/revisions/${sha}/metadata`, undefined, stranger);
   assert.equal(denied.status, 403, show(denied));
   assert.deepEqual([missing.status, (missing.body as { message: string }).message], [403, (denied.body as { message: string }).message], "an app that does not exist and one the caller may not see answer alike");
-  const badIndex = await call("GET", `/api/v1/applications/web/revisions/${sha}/metadata?sourceIndex=1`, { token: admin });
+  const badIndex = await call("GET", `/api/v1/applications/web/revisions/${sha}/metadata?sourceIndex=1`, undefined, admin);
   assert.equal(badIndex.status, 400, show(badIndex));
   assert.match((badIndex.body as { message: string }).message, /sourceIndex 1 not found because there is only 1 source/);
 
   // ---- chart details: in git at a commit, and from a Helm repository at a version ----
-  const gitChart = await call("GET", `/api/v1/applications/gitchart/revisions/${sha}/chartdetails`, { token: admin });
+  const gitChart = await call("GET", `/api/v1/applications/gitchart/revisions/${sha}/chartdetails`, undefined, admin);
   assert.equal(gitChart.status, 200, show(gitChart));
   assert.deepEqual(gitChart.body, { description: "A chart in git", home: "https://example.com/gitchart", maintainers: ["Ada <ada@example.com>", "Bob"] });
-  const repoChart = await call("GET", "/api/v1/applications/repochart/revisions/0.2.0/chartdetails", { token: viewer });
+  const repoChart = await call("GET", "/api/v1/applications/repochart/revisions/0.2.0/chartdetails", undefined, viewer);
   assert.equal(repoChart.status, 200, show(repoChart));
   assert.deepEqual(repoChart.body, { description: "A chart from a Helm repository", home: "https://example.com/demo", maintainers: ["Ada <ada@example.com>", "Bob"] });
-  const noVersion = await call("GET", "/api/v1/applications/repochart/revisions/9.9.9/chartdetails", { token: admin });
+  const noVersion = await call("GET", "/api/v1/applications/repochart/revisions/9.9.9/chartdetails", undefined, admin);
   assert.equal(noVersion.status, 404, `an unknown chart version is NotFound: ${show(noVersion)}`);
-  const notChart = await call("GET", `/api/v1/applications/web/revisions/${sha}/chartdetails`, { token: admin });
+  const notChart = await call("GET", `/api/v1/applications/web/revisions/${sha}/chartdetails`, undefined, admin);
   assert.equal(notChart.status, 404, `a git source without Chart.yaml is no chart: ${show(notChart)}`);
-  const oci = await call("GET", "/api/v1/applications/repochart/revisions/0.2.0/ocimetadata", { token: admin });
+  const oci = await call("GET", "/api/v1/applications/repochart/revisions/0.2.0/ocimetadata", undefined, admin);
   assert.equal(oci.status, 501, show(oci));
   assert.match((oci.body as { message: string }).message, /OCI source.*not support/);
 
@@ -147,19 +137,19 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
     return list.items.map((p) => p.metadata.name!).sort();
   }, { timeoutMs: 120_000 });
   const pod = pods[0]!;
-  const noLogsRight = await call("GET", `/api/v1/applications/web/pods/${pod}/logs`, { token: viewer });
+  const noLogsRight = await call("GET", `/api/v1/applications/web/pods/${pod}/logs`, undefined, viewer);
   assert.equal(noLogsRight.status, 403, show(noLogsRight));
   assert.match(noLogsRight.text, /permission denied: logs, get, default\/web/);
-  const tooMany = await call("GET", "/api/v1/applications/web/logs", { token: admin });
+  const tooMany = await call("GET", "/api/v1/applications/web/logs", undefined, admin);
   assert.equal(tooMany.status, 400, `2 pods with server.maxPodLogsToRender 1: ${show(tooMany)}`);
   assert.match(tooMany.text, /max pods to view logs are reached/);
 
   // A pod in the destination namespace that the app does not manage, and a kube-system pod by name.
   await client.create({ apiVersion: "v1", kind: "Pod", metadata: { name: "intruder", namespace: dest }, spec: { containers: [{ name: "c", image: "busybox" }] } });
-  const intruder = await call("GET", "/api/v1/applications/web/pods/intruder/logs", { token: admin });
+  const intruder = await call("GET", "/api/v1/applications/web/pods/intruder/logs", undefined, admin);
   assert.equal(intruder.status, 404, `a pod outside the app's tree is refused: ${show(intruder)}`);
   assert.match(intruder.text, /pod intruder is not in the resource tree of application web/);
-  const otherNs = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?namespace=kube-system`, { token: admin });
+  const otherNs = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?namespace=kube-system`, undefined, admin);
   assert.equal(otherNs.status, 404, `the same name in another namespace is not the app's: ${show(otherNs)}`);
 
   // What the apiserver itself says for this pod's log: the API must pass exactly that on.
@@ -171,7 +161,7 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
   const expected = new LineSplitter().push(directText).flatMap((l) => parseLogLine(pod, l)).map((l) => l.content);
   assert.deepEqual(expected, KWOK_POD_LOG.split("\n").filter(Boolean).map((l) => l.split(" ").slice(3).join(" ")), "kwok's log, as the dev cluster configures it");
 
-  const logs = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?tailLines=20&container=web`, { token: admin });
+  const logs = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?tailLines=20&container=web`, undefined, admin);
   assert.equal(logs.status, 200, show(logs));
   assert.equal(logs.headers.get("content-type"), "application/json");
   const entries = logs.text.split("\n").filter((l) => l.trim()).map((l) => (JSON.parse(l) as { result: LogEntry }).result);
@@ -182,7 +172,7 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
   assert.deepEqual(lines.map((e) => e.content), expected, `the log as the apiserver gives it: ${logs.text}`);
   assert.deepEqual(lines.map((e) => e.timeStampStr), ["2026-01-01T00:00:00.000000001Z", "2026-01-01T00:00:01.000000002Z", "2026-01-01T00:00:02.000000003Z"], "the kubelet's timestamps");
   const contents = async (query: string): Promise<LogEntry[]> => {
-    const r = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?${query}`, { token: admin });
+    const r = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?${query}`, undefined, admin);
     assert.equal(r.status, 200, show(r));
     return r.text.split("\n").filter((l) => l.trim()).map((l) => (JSON.parse(l) as { result: LogEntry }).result);
   };
@@ -201,11 +191,11 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
     assert.deepEqual([e.podName, e.last], [pod, false], `each line names its pod: ${JSON.stringify(e)}`);
     assert.match(e.timeStamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, "timeStamp is RFC 3339 in seconds");
   }
-  const sse = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?tailLines=20&container=web`, { token: admin, accept: "text/event-stream" });
+  const sse = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?tailLines=20&container=web`, undefined, { token: admin, accept: "text/event-stream" });
   assert.equal(sse.headers.get("content-type"), "text/event-stream");
   assert.match(sse.text, /^data: \{"result":\{"content":/, `SSE framing: ${sse.text.slice(0, 200)}`);
 
-  const download = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?download=true&container=web`, { token: admin });
+  const download = await call("GET", `/api/v1/applications/web/pods/${pod}/logs?download=true&container=web`, undefined, admin);
   assert.equal(download.status, 200, show(download));
   assert.equal(download.headers.get("content-type"), "application/octet-stream");
   assert.equal(download.headers.get("content-disposition"), `attachment;filename="${dest}-${pod}-web.log"`);

@@ -20,6 +20,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { kubeConfigForCluster, parseClusterSecret, secretData } from "../../operator/cluster/clusters.js";
 import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
 import { eventually } from "../support/eventually.js";
+import { initialAdminPassword } from "../support/api-session.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld, IN_CLUSTER, showRun as show, type CliRun } from "../support/world.js";
 
@@ -60,8 +61,7 @@ test("hawser cluster add/rm, repo add/list/rm, appset create/delete through the 
   const server = startServerProcess({ kubeconfig, namespace: ns });
   t.after(() => server.stop("SIGKILL"));
   const hostPort = (await server.url()).replace(/^http:\/\//, "");
-  const initial = await eventually(async () => client.get("v1", "Secret", "argocd-initial-admin-secret", ns), { timeoutMs: 30_000 });
-  const adminPassword = Buffer.from(String((initial as unknown as { data: Record<string, string> }).data.password), "base64").toString();
+  const adminPassword = await initialAdminPassword(client, ns);
 
   const dir = await mkdtemp(join(tmpdir(), "hawser-cli-manage-"));
   t.after(() => rm(dir, { recursive: true, force: true }));

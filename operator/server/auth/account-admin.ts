@@ -27,6 +27,8 @@ export interface AccountAdminDeps {
    * the same lock-out as guessing it at login, as in Argo.
    */
   limiter?: LoginRateLimiter;
+  /** Read-your-writes (ServerCache.awaitOwnWrite): a new key or password works here once answered. */
+  awaitOwnWrite?: (written: KubeObject) => Promise<boolean>;
 }
 
 /** An SSO caller may change a password only with a token this fresh (Argo's ChangePasswordSSOTokenMaxAge). */
@@ -82,12 +84,13 @@ export async function updatePassword(
   const pattern = passwordPattern(deps.state.configMap(ARGOCD_CM));
   if (!pattern.regexp.test(newPassword)) throw invalidArgument(`New password does not match the following expression: ${pattern.source}.`);
   const prefix = secretPrefix(account.name);
-  await deps.client.patch({ apiVersion: "v1", kind: "Secret", name: ARGOCD_SECRET, namespace: deps.namespace }, {
+  const written = await deps.client.patch({ apiVersion: "v1", kind: "Secret", name: ARGOCD_SECRET, namespace: deps.namespace }, {
     data: {
       [`${prefix}.password`]: b64(await hashPassword(newPassword)),
       [`${prefix}.passwordMtime`]: b64(rfc3339(now)),
     },
   });
+  await deps.awaitOwnWrite?.(written);
 }
 
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
@@ -105,10 +108,11 @@ async function updateTokens(deps: AccountAdminDeps, account: string, change: (to
     if (!secret) throw new ApiError(Code.FailedPrecondition, `Secret ${ARGOCD_SECRET} does not exist`);
     const raw = secret.data?.[key];
     const tokens = change(parseTokens(key, raw === undefined ? undefined : Buffer.from(raw, "base64").toString("utf8")));
-    await deps.client.patch({ apiVersion: "v1", kind: "Secret", name: ARGOCD_SECRET, namespace: deps.namespace }, {
+    const written = await deps.client.patch({ apiVersion: "v1", kind: "Secret", name: ARGOCD_SECRET, namespace: deps.namespace }, {
       metadata: { resourceVersion: secret.metadata.resourceVersion },
       data: { [key]: b64(formatTokens(tokens)) },
     });
+    await deps.awaitOwnWrite?.(written);
   });
 }
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ApiError } from "../http/errors.js";
+import { ApiError, unauthenticated } from "../http/errors.js";
 import type { Claims, IdTokenVerifier } from "../types.js";
 import { TokenAuthenticator } from "./authenticator.js";
 import { tokenCookies } from "./cookies.js";
@@ -85,6 +85,12 @@ test("tokens of another issuer go to the IdTokenVerifier, and are refused withou
   await unauth(setup({ idTokens, revoked: ["sso-1"] }).auth.authenticate({ headers: { authorization: `Bearer ${sso}` } }), "invalid session: token is revoked, please re-login");
   const failing: IdTokenVerifier = { verify: () => Promise.reject(new Error("id token signature invalid")) };
   await unauth(setup({ idTokens: failing }).auth.authenticate({ headers: { authorization: `Bearer ${sso}` } }), "invalid session: id token signature invalid");
+  // The SSO client's refusals are already "invalid session: <reason>" (ApiError Unauthenticated):
+  // passed on once, not prefixed again, whether from verify or from refresh.
+  const refusing: IdTokenVerifier = { verify: () => Promise.reject(unauthenticated("invalid session: token is expired")) };
+  await unauth(setup({ idTokens: refusing }).auth.authenticate({ headers: { authorization: `Bearer ${sso}` } }), "invalid session: token is expired");
+  const refreshRefused: IdTokenVerifier = { ...idTokens, refresh: () => Promise.reject(unauthenticated("invalid session: the UserInfo endpoint refused the session's access token")) };
+  await unauth(setup({ idTokens: refreshRefused }).auth.authenticate({ headers: { authorization: `Bearer ${sso}` } }), "invalid session: the UserInfo endpoint refused the session's access token");
 });
 
 test("a login token with under five minutes left comes back renewed", async () => {

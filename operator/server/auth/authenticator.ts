@@ -3,7 +3,7 @@
 // `iss`: "argocd" is ours (verified by the SessionManager), anything else is an SSO ID token for
 // the IdTokenVerifier, refused when SSO is not configured.
 import type { Logger } from "../../runtime/logger.js";
-import { unauthenticated } from "../http/errors.js";
+import { ApiError, Code, unauthenticated } from "../http/errors.js";
 import type { AuthRequest, Authenticated, Authenticator, Claims, IdTokenVerifier, ServerState } from "../types.js";
 import { anonymousEnabled, ARGOCD_CM, ARGOCD_SECRET, serverSecretKey } from "./accounts.js";
 import { DEFAULT_MAX_COOKIE_NUMBER, parseCookieHeader, tokenFromCookies } from "./cookies.js";
@@ -63,6 +63,9 @@ export class TokenAuthenticator implements Authenticator {
       return await this.verify(raw);
     } catch (err) {
       if (lenient) return { claims: undefined };
+      // The SSO verifier's refusals already read "invalid session: <reason>": prefixing them again
+      // doubled it.
+      if (isUnauthenticated(err)) throw err;
       const reason = err instanceof TokenError ? err.message : "token could not be verified";
       if (!(err instanceof TokenError)) this.deps.log?.debug("token verification failed", { error: (err as Error).message });
       throw unauthenticated(`invalid session: ${reason}`);
@@ -85,6 +88,7 @@ export class TokenAuthenticator implements Authenticator {
     try {
       claims = await verifier.verify(raw);
     } catch (err) {
+      if (isUnauthenticated(err)) throw err;
       throw new TokenError(err instanceof Error ? err.message : "ID token could not be verified");
     }
     // A logged-out SSO token is refused like ours (its id: jti, else uti, else at_hash, else its digest).
@@ -96,8 +100,14 @@ export class TokenAuthenticator implements Authenticator {
     try {
       renewed = await verifier.refresh?.(raw, claims);
     } catch (err) {
+      if (isUnauthenticated(err)) throw err;
       throw new TokenError(err instanceof Error ? err.message : "ID token could not be refreshed");
     }
     return renewed ? { claims: renewed.claims, renewedToken: renewed.token } : { claims };
   }
+}
+
+/** A refusal that is already the answer (ApiError Unauthenticated, message "invalid session: …"). */
+function isUnauthenticated(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.code === Code.Unauthenticated;
 }

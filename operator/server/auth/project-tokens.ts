@@ -9,7 +9,7 @@
 // over from a fresh read, so concurrent issuers never drop each other's entries.
 import { randomUUID } from "node:crypto";
 import { API_VERSION, KINDS, type AppProject, type JWTToken, type ProjectRole } from "../../api/index.js";
-import type { KubeClient } from "../../kube/client.js";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { ApiError, Code, invalidArgument, notFound } from "../http/errors.js";
 import type { ServerState } from "../types.js";
 import { ARGOCD_SECRET, serverSecretKey } from "./accounts.js";
@@ -22,6 +22,11 @@ export interface ProjectTokenDeps {
   state: ServerState;
   /** Seconds since the epoch. */
   now?: () => number;
+  /**
+   * Read-your-writes (ServerCache.awaitOwnWrite): tokens are verified against this server's
+   * cached project, so a token is handed out once the cache holds its entry.
+   */
+  awaitOwnWrite?: (written: KubeObject) => Promise<boolean>;
 }
 
 /** Legacy entries without an id are addressed by their iat. */
@@ -75,7 +80,8 @@ async function getProject(deps: ProjectTokenDeps, name: string): Promise<AppProj
 async function writeProject(deps: ProjectTokenDeps, next: AppProject): Promise<void> {
   const written = await deps.client.replace<AppProject>(next);
   const path = (await deps.client.pathFor(API_VERSION, KINDS.appProject, deps.namespace, next.metadata.name)) + "/status";
-  await deps.client.request("PUT", path, { body: { ...next, metadata: { ...next.metadata, resourceVersion: written.metadata.resourceVersion } } });
+  const final = await deps.client.request<KubeObject>("PUT", path, { body: { ...next, metadata: { ...next.metadata, resourceVersion: written.metadata.resourceVersion } } });
+  await deps.awaitOwnWrite?.(final);
 }
 
 async function updateRoleTokens(
@@ -114,18 +120,8 @@ export async function createProjectToken(
     return { project: withRoleTokens(project, role, mergeRoleTokens([{ iat: now, id, ...(expiresIn > 0 ? { exp: now + expiresIn } : {}) }], existing)) };
   });
   const { token } = (await issueToken(key, { subject: `proj:${projectName}:${role}`, id, expiresInSeconds: expiresIn, now }));
-  // Verification reads the project from this server's cache: wait (bounded) until it holds the new
-  // entry, so the token works here as soon as it is returned. Past the bound it is still recorded
-  // and starts working once the cache catches up.
-  const until = Date.now() + TOKEN_VISIBLE_WAIT_MS;
-  while (!(deps.state.project(projectName)?.status?.jwtTokensByRole?.[role]?.items ?? []).some((t) => t.id === id) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
   return { token };
 }
-
-/** How long a token request waits for the server's cache to show the new token. */
-const TOKEN_VISIBLE_WAIT_MS = 10_000;
 
 /**
  * `DELETE /api/v1/projects/{project}/roles/{role}/token/{iat}?id=<id>`: removes the entry with `id`,

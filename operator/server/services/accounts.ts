@@ -66,7 +66,8 @@ export class AccountService {
   }
 
   private adminDeps(): Parameters<typeof updatePassword>[0] {
-    return { client: this.deps.client, namespace: this.deps.cache.namespace, state: this.deps.cache, limiter: this.deps.auth.limiter };
+    const { cache } = this.deps;
+    return { client: this.deps.client, namespace: cache.namespace, state: cache, limiter: this.deps.auth.limiter, awaitOwnWrite: (w) => cache.awaitOwnWrite(w) };
   }
 
   private async password({ caller, body }: ApiRequest): Promise<unknown> {

@@ -7,7 +7,7 @@
 // with `hawser app actions --core`.
 import { DEFAULT_PROJECT } from "../../api/index.js";
 import {
-  actionWriter, ActionNotPermittedError, listResourceActions, NotInApplicationError, recordActionEvent, ResourceActionError,
+  actionWriter, ActionConflictError, ActionNotPermittedError, listResourceActions, NotInApplicationError, recordActionEvent, ResourceActionError,
   runResourceAction, type ActionContext, type ActionTarget,
 } from "../../appstate/resource-actions.js";
 import { isNamespaceEnabled } from "../../engine/namespaces.js";
@@ -143,6 +143,8 @@ async function translated<T>(f: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof NotInApplicationError || err instanceof ResourceActionError) throw invalidArgument(err.message);
     if (err instanceof ActionNotPermittedError) throw new ApiError(Code.PermissionDenied, err.message);
+    // A conflict the retries could not get past: 409 Aborted, as for other concurrent writes.
+    if (err instanceof ActionConflictError) throw new ApiError(Code.Aborted, err.message);
     throw err;
   }
 }

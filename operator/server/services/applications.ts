@@ -25,7 +25,9 @@ import { parseFields, pruneFields } from "../http/fields.js";
 import { openStream } from "../http/stream.js";
 import type { AppStateReader } from "../app-state.js";
 import type { TreeCache } from "../tree-cache.js";
-import { managedLiveObjects, managedResources, manifestsResponse, masked, requireManaged, resourceQuery, resourceTree } from "./app-resources.js";
+import { managedLiveObjects, managedResources, manifestsResponse, masked, resourceQuery, resourceTree } from "./app-resources.js";
+import { NotInApplicationError, resolveActionResource } from "../../appstate/resource-actions.js";
+import type { ApplicationObject as PipelineApp } from "../../appstate/types.js";
 
 export interface ApplicationServiceDeps {
   cache: ServerCache;
@@ -173,12 +175,18 @@ export class ApplicationService {
 
   private async liveResource(app: ApplicationObject, q: Query): Promise<{ client: KubeClient; ref: { apiVersion: string; kind: string; name: string; namespace?: string }; obj: KubeObject | undefined }> {
     const r = resourceQuery(q);
-    const managed = requireManaged(app, r);
-    const version = r.version ?? managed.version ?? "v1";
-    const apiVersion = r.group ? `${r.group}/${version}` : version;
     const { client } = this.reader.destination(app);
-    const ref = { apiVersion, kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) };
-    return { client, ref, obj: await client.get(apiVersion, r.kind, r.name, r.namespace) };
+    // Any resource of the app's tree, as Argo: a managed one, or a descendant of one through
+    // ownerReferences (a Deployment's ReplicaSets and Pods); anything else is not the app's.
+    let obj: KubeObject;
+    try {
+      obj = await resolveActionResource({ app: app as unknown as PipelineApp, client }, r);
+    } catch (err) {
+      if (err instanceof NotInApplicationError) throw notFound(err.message);
+      throw err;
+    }
+    const ref = { apiVersion: obj.apiVersion, kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) };
+    return { client, ref, obj };
   }
 
   private async getResource({ params, query, caller }: ApiRequest): Promise<unknown> {
@@ -329,10 +337,10 @@ export class ApplicationService {
       if (!upsert) throw invalidArgument("existing application spec is different, use upsert flag to force update");
       caller.require(RESOURCE, "update", appRbacName(existing, this.ns));
       const merged = { ...existing, spec: app.spec, metadata: { ...existing.metadata, labels: app.metadata.labels, annotations: app.metadata.annotations, finalizers: app.metadata.finalizers ?? existing.metadata.finalizers } };
-      return withTypeMeta(await this.deps.client.replace(merged as KubeObject, { fieldValidation: "Strict" }));
+      return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(merged as KubeObject, { fieldValidation: "Strict" })));
     }
     const created = await this.deps.client.create({ ...app, apiVersion: ARGO_API_VERSION, kind: "Application" }, { fieldValidation: "Strict" });
-    return withTypeMeta(created);
+    return withTypeMeta(await this.deps.cache.afterWrite(created));
   }
 
   /** Fail closed: an app may only be written naming a project that exists and admits its namespace. */
@@ -355,7 +363,7 @@ export class ApplicationService {
     this.checkProjectChange(caller, stored, incoming);
     this.requireProject(incoming);
     const next = { ...stored, spec: incoming.spec, metadata: { ...stored.metadata, labels: incoming.metadata.labels, annotations: incoming.metadata.annotations, finalizers: incoming.metadata.finalizers ?? stored.metadata.finalizers, resourceVersion: stored.metadata.resourceVersion } };
-    return withTypeMeta(await this.deps.client.replace(next as KubeObject, { fieldValidation: "Strict" }));
+    return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(next as KubeObject, { fieldValidation: "Strict" })));
   }
 
   /** A project change needs `create` on the new object and `update` on the old (§3.6). */
@@ -371,7 +379,7 @@ export class ApplicationService {
     const next = { ...stored, spec: body as unknown as Application["spec"] } as Application;
     this.checkProjectChange(caller, stored, next);
     this.requireProject(next);
-    const written = await this.deps.client.replace<ApplicationObject>({ ...next, metadata: { ...stored.metadata } }, { fieldValidation: "Strict" });
+    const written = await this.deps.cache.afterWrite(await this.deps.client.replace<ApplicationObject>({ ...next, metadata: { ...stored.metadata } }, { fieldValidation: "Strict" }));
     return written.spec;
   }
 
@@ -399,7 +407,7 @@ export class ApplicationService {
     this.checkProjectChange(caller, stored, next);
     this.requireProject(next);
     next.metadata.resourceVersion = stored.metadata.resourceVersion;
-    return withTypeMeta(await this.deps.client.replace(next as KubeObject, { fieldValidation: "Strict" }));
+    return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(next as KubeObject, { fieldValidation: "Strict" })));
   }
 
   // ---- delete ----
@@ -509,14 +517,14 @@ export class ApplicationService {
       throw new ApiError(Code.PermissionDenied, "cannot sync: blocked by sync window");
     }
     const written = await this.deps.client.patch<ApplicationObject>(this.ref(app), { metadata: { resourceVersion: app.metadata.resourceVersion }, operation });
-    return withTypeMeta(written);
+    return withTypeMeta(await this.deps.cache.afterWrite(written));
   }
 
   private async terminate({ params, query, caller }: ApiRequest): Promise<unknown> {
     const stored = this.findApp(caller, params.name!, query, "get");
     caller.require(RESOURCE, "sync", appRbacName(stored, this.ns));
     if (stored.status?.operationState?.phase !== "Running") throw failedPrecondition("Unable to terminate operation. No operation is in progress");
-    await this.deps.client.patch(this.ref(stored), { status: { operationState: { phase: "Terminating" } } }, { type: "merge", subresource: "status" });
+    await this.deps.cache.awaitOwnWrite(await this.deps.client.patch(this.ref(stored), { status: { operationState: { phase: "Terminating" } } }, { type: "merge", subresource: "status" }));
     return {};
   }
 

@@ -105,9 +105,9 @@ export class ApplicationSetService {
       if (!upsert) throw invalidArgument("existing ApplicationSet spec is different, use upsert flag to force update");
       caller.require(RESOURCE, "update", this.rbacName(existing));
       if (this.rbacName(existing) !== this.rbacName(set)) caller.require(RESOURCE, "update", this.rbacName(existing));
-      return this.deps.client.replace({ ...existing, spec: set.spec, metadata: { ...existing.metadata, labels: set.metadata.labels, annotations: set.metadata.annotations } }, { fieldValidation: "Strict" });
+      return this.deps.cache.afterWrite(await this.deps.client.replace({ ...existing, spec: set.spec, metadata: { ...existing.metadata, labels: set.metadata.labels, annotations: set.metadata.annotations } }, { fieldValidation: "Strict" }));
     }
-    return this.deps.client.create({ ...set, apiVersion: ARGO_API_VERSION, kind: "ApplicationSet" }, { fieldValidation: "Strict" });
+    return this.deps.cache.afterWrite(await this.deps.client.create({ ...set, apiVersion: ARGO_API_VERSION, kind: "ApplicationSet" }, { fieldValidation: "Strict" }));
   }
 
   private async delete({ caller, params, query }: ApiRequest): Promise<unknown> {

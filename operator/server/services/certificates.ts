@@ -65,8 +65,8 @@ export class CertificateService {
       addCertificates(tlsNow?.data, undefined, https, upsert);
       addCertificates(undefined, sshNow?.data, ssh, upsert);
       const items: RepositoryCertificate[] = [];
-      if (https.length > 0) items.push(...await updateConfigMapData(client, ns, TLS_CERTS_CM, (d) => { const c = addCertificates(d, undefined, https, upsert); return { data: c.tls, result: c.items }; }));
-      if (ssh.length > 0) items.push(...await updateConfigMapData(client, ns, SSH_KNOWN_HOSTS_CM, (d) => { const c = addCertificates(undefined, d, ssh, upsert); return { data: c.ssh, result: c.items }; }));
+      if (https.length > 0) items.push(...await updateConfigMapData(client, ns, TLS_CERTS_CM, (d) => { const c = addCertificates(d, undefined, https, upsert); return { data: c.tls, result: c.items }; }, this.deps.cache));
+      if (ssh.length > 0) items.push(...await updateConfigMapData(client, ns, SSH_KNOWN_HOSTS_CM, (d) => { const c = addCertificates(undefined, d, ssh, upsert); return { data: c.ssh, result: c.items }; }, this.deps.cache));
       return { metadata: {}, items };
     } catch (err) {
       if (err instanceof CertificateError) throw invalidArgument(err.message);
@@ -87,14 +87,14 @@ export class CertificateService {
         if (!d) return { data: undefined, result: [] };
         const c = removeCertificates(d, undefined, { ...f, certType: "https" });
         return { data: c.items.length > 0 ? c.tls : undefined, result: c.items };
-      }));
+      }, this.deps.cache));
     }
     if (f.certType !== "https") {
       items.push(...await updateConfigMapData(client, ns, SSH_KNOWN_HOSTS_CM, (d) => {
         if (!d) return { data: undefined, result: [] };
         const c = removeCertificates(undefined, d, { ...f, certType: "ssh" });
         return { data: c.items.length > 0 ? c.ssh : undefined, result: c.items };
-      }));
+      }, this.deps.cache));
     }
     return { metadata: {}, items };
   }

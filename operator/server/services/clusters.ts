@@ -174,12 +174,12 @@ export class ClusterService {
       metadata: { name: secretName, namespace: this.ns, labels: { ...(isRecord(req.labels) ? req.labels as Record<string, string> : {}), "argocd.argoproj.io/secret-type": "cluster" }, ...(isRecord(req.annotations) ? { annotations: req.annotations as Record<string, string> } : {}) },
       type: "Opaque", stringData,
     };
-    if (existing) await this.deps.client.replace({ ...secret, metadata: { ...secret.metadata } });
+    if (existing) await this.deps.cache.awaitOwnWrite(await this.deps.client.replace({ ...secret, metadata: { ...secret.metadata } }));
     else {
       try {
-        await this.deps.client.create(secret);
+        await this.deps.cache.awaitOwnWrite(await this.deps.client.create(secret));
       } catch (err) {
-        // Written by another request since this server's cache last saw the Secrets.
+        // Another replica (or a kubectl apply) created it since this cache last saw the Secrets.
         if (err instanceof KubeApiError && err.statusCode === 409) throw alreadyExists();
         throw err;
       }
@@ -193,7 +193,9 @@ export class ClusterService {
   private async delete({ caller, params, query }: ApiRequest): Promise<unknown> {
     const c = this.find(caller, params.id!, query, "delete");
     if (!c.secretName) throw invalidArgument(`cluster "${c.server}" is the implicit in-cluster destination; it has no Secret to delete (set cluster.inClusterEnabled: "false" in argocd-cm instead)`);
-    await this.deps.client.delete({ apiVersion: "v1", kind: "Secret", name: c.secretName, namespace: this.ns });
+    const ref = { apiVersion: "v1", kind: "Secret", name: c.secretName, namespace: this.ns };
+    await this.deps.client.delete(ref);
+    await this.deps.cache.awaitOwnDelete(ref);
     return {};
   }
 
@@ -215,7 +217,7 @@ export class ClusterService {
       },
       data: Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
     };
-    const written = stored ? await this.deps.client.replace(secret) : await this.deps.client.create(secret);
+    const written = await this.deps.cache.afterWrite(stored ? await this.deps.client.replace(secret) : await this.deps.client.create(secret));
     this.probes.delete(c.server);
     const entry = parseClusterSecret(written);
     if ("error" in entry) throw invalidArgument(entry.error);
@@ -270,7 +272,7 @@ export class ClusterService {
     let entry: ClusterEntry;
     if (stored) {
       // Any change of the Secret makes the controller drop the cluster's watch cache and reconnect.
-      entry = parseClusterSecret(await this.deps.client.patch<SecretObject>({ apiVersion: "v1", kind: "Secret", name: stored.metadata.name!, namespace: this.ns }, { metadata: { annotations: { [ANNOTATION_REFRESH]: at } } })) as ClusterEntry;
+      entry = parseClusterSecret(await this.deps.cache.afterWrite(await this.deps.client.patch<SecretObject>({ apiVersion: "v1", kind: "Secret", name: stored.metadata.name!, namespace: this.ns }, { metadata: { annotations: { [ANNOTATION_REFRESH]: at } } }))) as ClusterEntry;
     } else {
       entry = await this.writeSecret(c, undefined, { server: c.server, name: c.name, config: "{}" }, { annotations: { [ANNOTATION_REFRESH]: at } });
     }

@@ -3,6 +3,7 @@
 // with the read resourceVersion, so a concurrent writer is never silently overwritten (a conflict
 // is retried on the fresh object). A ConfigMap that does not exist yet is created.
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
+import type { ServerCache } from "../cache.js";
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 
@@ -13,6 +14,7 @@ type ConfigMap = KubeObject & { data?: Record<string, string> };
 export async function updateConfigMapData<T>(
   client: KubeClient, namespace: string, name: string,
   change: (data: Readonly<Record<string, string>> | undefined) => { data: Record<string, string> | undefined; result: T },
+  cache?: Pick<ServerCache, "awaitOwnWrite">,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const current = await client.get<ConfigMap>("v1", "ConfigMap", name, namespace);
@@ -21,11 +23,11 @@ export async function updateConfigMapData<T>(
     if (data === undefined) return result;
     if (current && JSON.stringify(sorted(current.data ?? {})) === JSON.stringify(sorted(data))) return result;
     try {
-      if (!current) {
-        await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace, labels: { "app.kubernetes.io/part-of": "argocd" } }, data });
-      } else {
-        await client.replace({ ...current, data });
-      }
+      const written = current
+        ? await client.replace({ ...current, data })
+        : await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace, labels: { "app.kubernetes.io/part-of": "argocd" } }, data });
+      // The next list (certificates, GPG keys) is answered from the cache.
+      await cache?.awaitOwnWrite(written);
       return result;
     } catch (err) {
       const retry = err instanceof KubeApiError && (err.reason === "Conflict" || err.reason === "AlreadyExists") && attempt < 4;

@@ -97,7 +97,7 @@ export class GpgKeyService {
         created.push(k);
       }
       return { data: created.length > 0 ? data : undefined, result: { created: { items: created }, ...(skipped.length > 0 ? { skipped } : {}) } };
-    });
+    }, this.deps.cache);
   }
 
   private async delete({ caller, query }: ApiRequest): Promise<unknown> {
@@ -111,7 +111,7 @@ export class GpgKeyService {
       const data = { ...d };
       delete data[key];
       return { data, result: true };
-    });
+    }, this.deps.cache);
     if (!found) throw notFound(`no such key: ${id}`);
     return {};
   }

@@ -90,9 +90,9 @@ export class ProjectService {
       if (deepEqual(existing.spec, project.spec)) return withTypeMeta(existing);
       if (req.upsert !== true) throw invalidArgument("existing project spec is different, use upsert flag to force update");
       caller.require(RESOURCE, "update", name);
-      return withTypeMeta(await this.deps.client.replace({ ...existing, spec: project.spec }, { fieldValidation: "Strict" }));
+      return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace({ ...existing, spec: project.spec }, { fieldValidation: "Strict" })));
     }
-    return withTypeMeta(await this.deps.client.create({ ...project, apiVersion: ARGO_API_VERSION, kind: "AppProject" }, { fieldValidation: "Strict" }));
+    return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.create({ ...project, apiVersion: ARGO_API_VERSION, kind: "AppProject" }, { fieldValidation: "Strict" })));
   }
 
   private async update({ caller, params, body }: ApiRequest): Promise<unknown> {
@@ -109,7 +109,7 @@ export class ProjectService {
     const lists = (p: AppProject): unknown => [p.spec?.clusterResourceWhitelist, p.spec?.clusterResourceBlacklist, p.spec?.namespaceResourceWhitelist, p.spec?.namespaceResourceBlacklist];
     if (!deepEqual(lists(project), lists(stored))) for (const d of dests(project)) caller.require("clusters", "update", d);
     const next = { ...stored, spec: project.spec, metadata: { ...stored.metadata, labels: project.metadata.labels, annotations: project.metadata.annotations, resourceVersion: project.metadata.resourceVersion ?? stored.metadata.resourceVersion } };
-    return withTypeMeta(await this.deps.client.replace(next, { fieldValidation: "Strict" }));
+    return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(next, { fieldValidation: "Strict" })));
   }
 
   private async delete({ caller, params }: ApiRequest): Promise<unknown> {

@@ -56,12 +56,11 @@ export class RepositoryService {
   }
 
   /**
-   * The stored Secret of `url`, read from the apiserver rather than the cache: a write right after
-   * another (an add then an update) must see it, and must replace the version that is stored.
+   * The stored Secret of `url`, from the cache: every write here waits until the cache shows it
+   * (ServerCache.awaitOwnWrite), so an update right after an add finds the add's version.
    */
-  private async storedSecret(type: "repository" | "repo-creds", url: string): Promise<{ secret: KubeObject; data: Record<string, string> } | undefined> {
-    const list = await this.deps.client.list("v1", "Secret", { namespace: this.ns, labelSelector: `argocd.argoproj.io/secret-type=${type}` });
-    return list.items.map((secret) => ({ secret, data: secretData(secret) })).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+  private storedSecret(type: "repository" | "repo-creds", url: string): { secret: KubeObject; data: Record<string, string> } | undefined {
+    return this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
   }
 
   private rbacName(data: Record<string, string>, type: "repository" | "repo-creds"): string {
@@ -144,26 +143,29 @@ export class RepositoryService {
       data[f] = typeof v === "string" ? v : JSON.stringify(v);
     }
     caller.require("repositories", "create", this.rbacName(data, type));
-    const existing = await this.storedSecret(type, url);
+    const existing = this.storedSecret(type, url);
     if (existing && queryValue(query, "upsert") !== "true") throw invalidArgument(`${type === "repository" ? "repository" : "repository credentials"} "${url}" already exist, use upsert flag to update`);
     if (existing) caller.require("repositories", "update", this.rbacName(existing.data, type));
     const name = existing?.secret.metadata.name ?? `${type === "repository" ? "repo" : "creds"}-${createHash("sha256").update(url).digest("hex").slice(0, 10)}`;
     const secret = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: this.ns, labels: { "argocd.argoproj.io/secret-type": type } }, type: "Opaque", stringData: data };
-    if (existing) await this.deps.client.replace({ ...secret, metadata: { ...secret.metadata, resourceVersion: existing.secret.metadata.resourceVersion } });
-    else await this.deps.client.create(secret);
+    await this.deps.cache.awaitOwnWrite(existing
+      ? await this.deps.client.replace({ ...secret, metadata: { ...secret.metadata, resourceVersion: existing.secret.metadata.resourceVersion } })
+      : await this.deps.client.create(secret));
     this.probes.delete(url);
     return this.view(data, type, false);
   }
 
   private async delete({ caller, params }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
     const url = params.repo!;
-    const found = await this.storedSecret(type, url);
+    const found = this.storedSecret(type, url);
     if (!found) {
       caller.require("repositories", "delete", url);
       throw notFound(`repo '${url}' not found`);
     }
     caller.require("repositories", "delete", this.rbacName(found.data, type));
-    await this.deps.client.delete({ apiVersion: "v1", kind: "Secret", name: found.secret.metadata.name ?? "", namespace: this.ns });
+    const ref = { apiVersion: "v1", kind: "Secret", name: found.secret.metadata.name ?? "", namespace: this.ns };
+    await this.deps.client.delete(ref);
+    await this.deps.cache.awaitOwnDelete(ref);
     return {};
   }
 
@@ -176,7 +178,7 @@ export class RepositoryService {
     const req = checkBody(body, REPO_BODY, type === "repository" ? "repository" : "repo creds");
     const bodyUrl = typeof req.repo === "string" && req.repo ? req.repo : typeof req.url === "string" ? req.url : "";
     if (bodyUrl && normalizeUrl(bodyUrl) !== normalizeUrl(url)) throw invalidArgument(`the body's ${type === "repository" ? "repo" : "url"} (${bodyUrl}) differs from the one in the path (${url})`);
-    const existing = await this.storedSecret(type, url);
+    const existing = this.storedSecret(type, url);
     if (!existing) {
       caller.require("repositories", "update", url);
       throw notFound(type === "repository" ? `repo '${url}' not found` : `repository credentials '${url}' not found`);
@@ -191,7 +193,7 @@ export class RepositoryService {
     // Moving a repository to another project needs the right to update it there too.
     if (type === "repository" && (data.project ?? "") !== (existing.data.project ?? "")) caller.require("repositories", "update", this.rbacName(data, type));
     const secret = { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: existing.secret.metadata.name, namespace: this.ns, resourceVersion: existing.secret.metadata.resourceVersion, labels: { ...(existing.secret.metadata.labels ?? {}), "argocd.argoproj.io/secret-type": type }, ...(existing.secret.metadata.annotations ? { annotations: existing.secret.metadata.annotations } : {}) }, stringData: data, data: {} };
-    await this.deps.client.replace(secret);
+    await this.deps.cache.awaitOwnWrite(await this.deps.client.replace(secret));
     this.probes.delete(data.url ?? "");
     return this.view(data, type, false);
   }

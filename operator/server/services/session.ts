@@ -4,7 +4,7 @@
 // (projects,update or membership of one of the role's groups) belongs with sessions.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { parseRbacConfig } from "../../engine/rbac/index.js";
-import type { KubeClient } from "../../kube/client.js";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
 import type { Logger } from "../../runtime/logger.js";
 import { errorMessage } from "../../util/index.js";
 import { tokenOf, userInfo, type ServerAuth } from "../auth/index.js";
@@ -138,7 +138,8 @@ export class SessionService {
   }
 
   projectTokenHandlers(): ProjectTokenHandlers {
-    const deps = { client: this.deps.client, namespace: this.deps.cache.namespace, state: this.deps.cache };
+    const { cache } = this.deps;
+    const deps = { client: this.deps.client, namespace: cache.namespace, state: cache, awaitOwnWrite: (w: KubeObject) => cache.awaitOwnWrite(w) };
     return {
       create: async ({ params, body, caller }: ApiRequest) => {
         const req = checkBody(body, { project: "scalar", role: "scalar", description: "scalar", expiresIn: "scalar", id: "scalar" }, "project token");
