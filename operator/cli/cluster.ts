@@ -8,7 +8,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { reportErrors, type CommandModule } from "../cli.js";
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, normalizeServer, parseClusterSecret, secretData, type ClusterEntry } from "../cluster/clusters.js";
 import { FlagError, flagValue, type ParsedFlags } from "../flags.js";
-import { KubeClient, type KubeObject } from "../kube/client.js";
+import { KubeClient } from "../kube/client.js";
 import { registerSecret } from "../runtime/redact.js";
 import { errorMessage } from "../util/index.js";
 import type { ApiClient } from "./api/client.js";
@@ -289,7 +289,7 @@ async function set(flags: ParsedFlags): Promise<number> {
       if (!stored) {
         // The implicit in-cluster entry has no Secret until one is written for it, as the server does.
         if ((plan.byName ? plan.id !== IN_CLUSTER_NAME : normalizeServer(plan.id) !== IN_CLUSTER_SERVER)) throw new Error(`cluster "${plan.id}" not found in namespace ${ns}`);
-        stored = { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: `cluster-in-cluster-${createHash("sha256").update(IN_CLUSTER_SERVER).digest("hex").slice(0, 10)}`, namespace: ns }, data: {} } as KubeObject;
+        stored = { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: `cluster-in-cluster-${createHash("sha256").update(IN_CLUSTER_SERVER).digest("hex").slice(0, 10)}`, namespace: ns }, data: {} };
         const next = applySet(plan, { data: { server: IN_CLUSTER_SERVER, name: IN_CLUSTER_NAME, config: "{}" }, labels: {}, annotations: {} });
         await client.create(updatedSecret(stored, next));
         return;

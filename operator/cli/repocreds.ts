@@ -59,7 +59,7 @@ export const credsSecretName = (url: string): string => `creds-${createHash("sha
 /** A repo-creds Secret's public fields (as the server shows them: `url`, never a credential). */
 export function credsView(data: Record<string, string>): RepoCreds {
   const { repo, ...rest } = repoView(data) as unknown as Record<string, unknown> & { repo: string };
-  return { url: repo, ...rest } as RepoCreds;
+  return { url: repo, ...rest };
 }
 
 async function add(flags: ParsedFlags): Promise<number> {
