@@ -58,12 +58,13 @@ outside NS (applicationsetcontroller.namespaces) is named NAMESPACE/NAME, or fou
 As argocd: through the API server when logged in (RBAC there), with --core (or without a
 context) straight to Kubernetes ($KUBECONFIG or --kubeconfig FILE; -n NS for sets that name no
 namespace, default argocd).
-  hawser appset create FILE... [--upsert] [--dry-run]
+  hawser appset create FILE... [--upsert] [--dry-run [-o yaml|json]]
                                      creates the ApplicationSets in FILE...; one whose spec differs
                                      from the existing set's is replaced only with --upsert.
-                                     --dry-run writes nothing: through the server it lists the
-                                     Applications the set would generate; with --core the apiserver
-                                     only validates (see appset diff for the Applications)
+                                     --dry-run writes nothing and lists the Applications each set
+                                     would generate (-o yaml|json: the Applications themselves),
+                                     with the controller's generators: the server's (generate),
+                                     or with --core run here against the control namespace
   hawser appset delete NAME|NAMESPACE/NAME [-N NAMESPACE] [-y]
                                      deletes the set and, through their owner references, its
                                      Applications (asks first unless -y)
@@ -339,7 +340,7 @@ export const command: CommandModule = {
       if (sub === "diff") return diff(rest);
       if (sub === "create" || sub === "delete") {
         const flags = parseServerFlags(normalizeShort(rest).map((a) => (a === "-y" ? "--yes" : a)), sub === "create"
-          ? { values: ["kubeconfig", "namespace"], booleans: ["upsert", "dry-run"] }
+          ? { values: ["kubeconfig", "namespace", "output"], booleans: ["upsert", "dry-run"] }
           : { values: ["kubeconfig", "namespace", "appset-namespace"], booleans: ["yes"] });
         if (flags.booleans.get("help")) {
           process.stdout.write(USAGE);

@@ -1,11 +1,12 @@
-// `hawser cluster list|get|add|rm`: destination clusters (Argo's cluster Secrets and in-cluster),
+// `hawser cluster list|get|add|set|rm`: destination clusters (Argo's cluster Secrets and in-cluster),
 // as `argocd cluster ...`. Through the API server when logged in (it sanitises the credentials
-// away, adds the connection state and enforces RBAC); get, add and rm also straight to Kubernetes
+// away, adds the connection state and enforces RBAC); get, add, set and rm also straight to Kubernetes
 // with --core.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { reportErrors, type CommandModule } from "../cli.js";
-import { IN_CLUSTER_SERVER, normalizeServer, parseClusterSecret, type ClusterEntry } from "../cluster/clusters.js";
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, normalizeServer, parseClusterSecret, secretData, type ClusterEntry } from "../cluster/clusters.js";
 import { FlagError, flagValue, type ParsedFlags } from "../flags.js";
 import { KubeClient } from "../kube/client.js";
 import { registerSecret } from "../runtime/redact.js";
@@ -16,6 +17,7 @@ import { CONNECTION_USAGE } from "./api/connection.js";
 import { cliErrorMessage } from "./api/errors.js";
 import { confirm } from "./api/prompt.js";
 import { table } from "./app/format.js";
+import { applySet, planSet, updatedSecret } from "./cluster/set.js";
 import { CLUSTER_SECRET_TYPE_LABEL, clusterSecret, installManager, MANAGER_SERVICE_ACCOUNT, MANAGER_SYSTEM_NAMESPACE, type ClusterRequest } from "./cluster/manager.js";
 import { withTarget as runOnTarget } from "./target.js";
 
@@ -37,8 +39,14 @@ const USAGE = `usage: hawser cluster <command> [flags]
                        Secret). NAME defaults to CONTEXT; --in-cluster registers it as
                        ${IN_CLUSTER_SERVER} (the operator runs in it). Asks first unless -y.
   rm SERVER|NAME [-y]  removes the cluster's Secret (the ServiceAccount stays, as with argocd)
+  set SERVER|NAME [--name NAME] [--namespace NS]... [--cluster-resources[=false]] [--project P]
+      [--shard N] [--label K=V]... [--annotation K=V]...
+                       changes only the fields whose flags are given, as argocd cluster set:
+                       --namespace replaces the namespaces (--namespace '*' alone: the whole
+                       cluster again), --label/--annotation replace all labels/annotations,
+                       --project "" removes the project, --shard -1 the shard
 
-With --core (or without a context) get, add and rm read and write the cluster Secrets in the
+With --core (or without a context) get, add, set and rm read and write the cluster Secrets in the
 controller's namespace (--control-namespace, default argocd) of the current context of
 --kubeconfig (default $KUBECONFIG or ~/.kube/config). Errors go to stderr with exit status 2.
 
@@ -269,6 +277,30 @@ async function rm(flags: ParsedFlags): Promise<number> {
   return 0;
 }
 
+async function set(flags: ParsedFlags): Promise<number> {
+  const plan = planSet(flags, isServerUrl);
+  await withTarget(flags,
+    async (api) => {
+      await api.request("PUT", clusterPath(plan.id), { body: plan.cluster, query: { updatedFields: plan.updatedFields, ...idQuery(plan.id) } });
+    },
+    async (client, ns) => {
+      const found = (await secretEntries(client, ns)).find(matches(plan.id));
+      let stored = found?.secretName ? await client.get("v1", "Secret", found.secretName, ns) : undefined;
+      if (!stored) {
+        // The implicit in-cluster entry has no Secret until one is written for it, as the server does.
+        if ((plan.byName ? plan.id !== IN_CLUSTER_NAME : normalizeServer(plan.id) !== IN_CLUSTER_SERVER)) throw new Error(`cluster "${plan.id}" not found in namespace ${ns}`);
+        stored = { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: `cluster-in-cluster-${createHash("sha256").update(IN_CLUSTER_SERVER).digest("hex").slice(0, 10)}`, namespace: ns }, data: {} };
+        const next = applySet(plan, { data: { server: IN_CLUSTER_SERVER, name: IN_CLUSTER_NAME, config: "{}" }, labels: {}, annotations: {} });
+        await client.create(updatedSecret(stored, next));
+        return;
+      }
+      const next = applySet(plan, { data: secretData(stored), labels: stored.metadata.labels ?? {}, annotations: stored.metadata.annotations ?? {} });
+      await client.replace(updatedSecret(stored, next));
+    });
+  process.stdout.write(`Cluster '${plan.id}' updated.\n`);
+  return 0;
+}
+
 interface Sub { values?: string[]; repeatable?: string[]; booleans?: string[]; run: (flags: ParsedFlags) => Promise<number> }
 
 const CORE_FLAGS = ["kubeconfig", "control-namespace"];
@@ -282,13 +314,19 @@ const SUBS: Record<string, Sub> = {
     run: add,
   },
   rm: { values: CORE_FLAGS, booleans: ["yes"], run: rm },
+  set: {
+    values: ["name", "project", "shard", ...CORE_FLAGS],
+    repeatable: ["namespace", "label", "annotation"],
+    booleans: ["cluster-resources"],
+    run: set,
+  },
 };
 
 /** argocd's short flags. */
 const SHORT: Record<string, string> = { "-y": "--yes" };
 
 export const command: CommandModule = {
-  summary: "Destination clusters: list, get, add (installs argocd-manager), rm",
+  summary: "Destination clusters: list, get, add (installs argocd-manager), set, rm",
   async run(args: string[]): Promise<number> {
     const [name, ...rest] = args;
     if (!name || name === "--help" || name === "-h" || name === "help") {

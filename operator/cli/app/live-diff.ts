@@ -90,7 +90,8 @@ async function localApp(app: Application, local: { dir: string; root?: string })
   return { app: copy, repos: new LocalDirSource(root) };
 }
 
-async function repoCredentials(client: KubeClient, namespace: string): Promise<SecretCredentialStore> {
+/** The repository credentials of the control namespace (repository and repo-creds Secrets), as the controller reads them. */
+export async function repoCredentials(client: KubeClient, namespace: string): Promise<SecretCredentialStore> {
   try {
     const secrets = await client.list("v1", "Secret", { namespace, labelSelector: `${LABEL_SECRET_TYPE} in (repository,repo-creds)` });
     return new SecretCredentialStore(secrets.items);

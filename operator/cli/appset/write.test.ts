@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FlagError } from "../../flags.js";
-import { appSetsFromText } from "./write.js";
+import { appSetsFromText, dryRunOutput } from "./write.js";
 
 const set = (name: string): string => `apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: ${name}\nspec:\n  generators: []\n`;
 
@@ -20,4 +20,14 @@ test("appset create names the file and document of what it refuses", () => {
   refuses("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {}\nspec: {}\n", /document 1: metadata\.name is missing/);
   refuses("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: a\n", /ApplicationSet a: spec is missing/);
   refuses("a: [\n", /f\.yaml: document 1: /);
+});
+
+test("appset create --dry-run prints each set's Applications, or with -o the Applications themselves", () => {
+  const app = (ns: string, name: string) => ({ apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name, namespace: ns }, spec: { project: "default" } });
+  const results = [{ name: "s1", action: "created", apps: [app("argocd", "dev"), app("argocd", "prod")] }, { name: "s2", action: "unchanged", apps: [] }];
+  assert.equal(dryRunOutput(results, undefined), "ApplicationSet 's1' created (dry run)\n  Application argocd/dev\n  Application argocd/prod\nApplicationSet 's2' unchanged (dry run)\n", "one line per set and per Application");
+  assert.deepEqual(JSON.parse(dryRunOutput(results, "json")), [app("argocd", "dev"), app("argocd", "prod")], "-o json: the Applications of every set");
+  const docs = dryRunOutput(results, "yaml").split("---\n");
+  assert.equal(docs.length, 2, "-o yaml: one document per Application");
+  assert.match(docs[1] ?? "", /name: prod/, "the second is prod");
 });

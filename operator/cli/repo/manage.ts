@@ -57,15 +57,18 @@ export interface RepoInputs {
 }
 
 /** The repository to register, from `repo add`'s flags; every bad combination is an error naming its flag. */
-export async function repoRequest(flags: ParsedFlags, io: RepoInputs): Promise<RepoRequest> {
-  if (flags.positional.length !== 1) throw new FlagError("add wants exactly one repository URL");
+export async function repoRequest(flags: ParsedFlags, io: RepoInputs, kind: "repository" | "repo-creds" = "repository"): Promise<RepoRequest> {
+  const creds = kind === "repo-creds";
+  if (flags.positional.length !== 1) throw new FlagError(creds ? "add wants exactly one URL prefix" : "add wants exactly one repository URL");
   const url = flags.positional[0]!.trim();
   const v = (f: string): string | undefined => flagValue(flags, f);
   const on = (f: string): boolean => flags.booleans.get(f) === true;
   const type = v("type") ?? "git";
-  if (!["git", "helm", "oci"].includes(type)) throw new FlagError(`--type must be git, helm or oci; got "${type}"`);
+  // Credential templates are for git and Helm repositories only, as argocd repocreds add.
+  const types = creds ? ["git", "helm"] : ["git", "helm", "oci"];
+  if (!types.includes(type)) throw new FlagError(`--type must be ${types.slice(0, -1).join(", ")} or ${types.at(-1)!}; got "${type}"`);
   const req: RepoRequest = { repo: url, type };
-  if (type === "helm" && !v("name")) throw new FlagError("--name is required for repositories of --type helm");
+  if (type === "helm" && !creds && !v("name")) throw new FlagError("--name is required for repositories of --type helm");
   for (const [flag, field] of [["name", "name"], ["project", "project"], ["proxy", "proxy"], ["no-proxy", "noProxy"], ["github-app-enterprise-base-url", "githubAppEnterpriseBaseUrl"]] as const) {
     const x = v(flag);
     if (x) req[field] = x;
@@ -115,22 +118,24 @@ export async function repoRequest(flags: ParsedFlags, io: RepoInputs): Promise<R
   }
   const kinds = [req.password !== undefined, req.sshPrivateKey !== undefined, req.githubAppPrivateKey !== undefined].filter(Boolean).length;
   if (kinds > 1) throw new FlagError("give one kind of credentials: --username/--password, --ssh-private-key-path or --github-app-*");
+  // A template without any credential would give the repositories under it nothing.
+  if (creds && kinds === 0 && req.tlsClientCertData === undefined) throw new FlagError("repository credentials need --username, --ssh-private-key-path, --tls-client-cert-path or --github-app-*");
   return req;
 }
 
-const normalizeUrl = (u: string): string => u.trim().replace(/\/+$/, "");
+export const normalizeUrl = (u: string): string => u.trim().replace(/\/+$/, "");
 
 /** The Secret name the API server gives a repository, so both ways in name it alike. */
 export const repoSecretName = (url: string): string => `repo-${createHash("sha256").update(url).digest("hex").slice(0, 10)}`;
 
-/** Argo's repository Secret for a request (--core writes it itself): `url` plus every field as a string. */
-export function repoSecret(req: RepoRequest, namespace: string, name = repoSecretName(req.repo)): KubeObject {
+/** Argo's repository (or repo-creds) Secret for a request (--core writes it itself): `url` plus every field as a string. */
+export function repoSecret(req: RepoRequest, namespace: string, name = repoSecretName(req.repo), type: "repository" | "repo-creds" = "repository"): KubeObject {
   const stringData: Record<string, string> = { url: req.repo };
   for (const [k, v] of Object.entries(req)) {
     if (k === "repo" || v === false || v === "") continue;
     stringData[k] = String(v);
   }
-  return { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name, namespace, labels: { [REPO_SECRET_LABEL]: "repository" } }, stringData };
+  return { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name, namespace, labels: { [REPO_SECRET_LABEL]: type } }, stringData };
 }
 
 /** A repository Secret as `repo get` shows it: the public fields only. */
@@ -145,8 +150,8 @@ export function repoView(data: Record<string, string>): Repository {
   return out as unknown as Repository;
 }
 
-async function repoSecrets(client: KubeClient, ns: string): Promise<Array<{ secret: KubeObject; data: Record<string, string> }>> {
-  const list = await client.list("v1", "Secret", { namespace: ns, labelSelector: `${REPO_SECRET_LABEL}=repository` });
+export async function repoSecrets(client: KubeClient, ns: string, type: "repository" | "repo-creds" = "repository"): Promise<Array<{ secret: KubeObject; data: Record<string, string> }>> {
+  const list = await client.list("v1", "Secret", { namespace: ns, labelSelector: `${REPO_SECRET_LABEL}=${type}` });
   return list.items.map((secret) => ({ secret, data: secretData(secret) }));
 }
 
@@ -163,8 +168,9 @@ async function stdinLine(): Promise<string> {
   return "";
 }
 
-export async function add(flags: ParsedFlags): Promise<number> {
-  const req = await repoRequest(flags, {
+/** Where `add` reads credentials from: the files its flags name, and stdin or a hidden prompt for the password. */
+export function repoInputs(flags: ParsedFlags): RepoInputs {
+  return {
     readFile: async (p) => {
       try {
         return await readFile(p, "utf8");
@@ -177,7 +183,11 @@ export async function add(flags: ParsedFlags): Promise<number> {
       if (process.stdin.isTTY !== true) throw new FlagError("--username needs a password: --password-stdin, a terminal to prompt on, or --password");
       return promptHidden("Password: ");
     },
-  });
+  };
+}
+
+export async function add(flags: ParsedFlags): Promise<number> {
+  const req = await repoRequest(flags, repoInputs(flags));
   const upsert = flags.booleans.get("upsert") === true;
   await withTarget(flags,
     async (api) => { await api.request("POST", "/api/v1/repositories", { body: req, query: upsert ? { upsert: "true" } : {} }); },
