@@ -33,6 +33,13 @@ end
 if available ~= nil and available.status == "True" and reconciled ~= nil and reconciled.status == "True" then
   return { status = "Healthy", message = "" }
 end
+-- Operators older than v0.59 wrote only replica counts.
+if available == nil and reconciled == nil and st.replicas ~= nil then
+  if (st.unavailableReplicas or 0) > 0 then
+    return { status = "Progressing", message = st.unavailableReplicas .. " of " .. st.replicas .. " pods are not available" }
+  end
+  return { status = "Healthy", message = "" }
+end
 if available ~= nil and available.message ~= nil and available.message ~= "" then
   return { status = "Progressing", message = available.message }
 end
