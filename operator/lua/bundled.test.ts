@@ -34,7 +34,7 @@ const REQUIRED_KINDS = [
   "source.toolkit.fluxcd.io/HelmRepository", "source.toolkit.fluxcd.io/OCIRepository",
   "serving.knative.dev/Service", "serving.knative.dev/Revision", "serving.knative.dev/Route", "serving.knative.dev/Configuration",
   "keda.sh/ScaledObject", "keda.sh/ScaledJob",
-  "kafka.strimzi.io/Kafka", "kafka.strimzi.io/KafkaTopic", "kafka.strimzi.io/KafkaUser", "kafka.strimzi.io/KafkaConnect", "kafka.strimzi.io/KafkaConnector",
+  "kafka.strimzi.io/Kafka", "kafka.strimzi.io/KafkaTopic", "kafka.strimzi.io/KafkaUser", "kafka.strimzi.io/KafkaConnect", "kafka.strimzi.io/KafkaConnector", "kafka.strimzi.io/KafkaRebalance",
   "postgresql.cnpg.io/Cluster", "postgresql.cnpg.io/Backup", "postgresql.cnpg.io/ScheduledBackup",
   "monitoring.coreos.com/Prometheus", "monitoring.coreos.com/Alertmanager", "monitoring.coreos.com/PrometheusAgent",
   "gateway.networking.k8s.io/Gateway", "gateway.networking.k8s.io/GatewayClass", "gateway.networking.k8s.io/HTTPRoute", "gateway.networking.k8s.io/GRPCRoute",

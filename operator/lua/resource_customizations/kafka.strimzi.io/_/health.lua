@@ -1,6 +1,7 @@
--- Strimzi (Kafka, KafkaNodePool excepted, KafkaTopic, KafkaUser, KafkaConnect, KafkaMirrorMaker2,
--- KafkaBridge): the cluster operator and the entity operators write Ready and NotReady
--- conditions; the strimzi.io/pause-reconciliation annotation shows as ReconciliationPaused.
+-- Strimzi (Kafka, KafkaTopic, KafkaUser, KafkaConnect, KafkaMirrorMaker2, KafkaBridge,
+-- KafkaRebalance; KafkaNodePool has no check): the cluster operator and the entity operators
+-- write Ready and NotReady conditions; the strimzi.io/pause-reconciliation annotation shows as
+-- ReconciliationPaused.
 -- Warning conditions (deprecated fields) do not make a ready resource unhealthy.
 if obj.kind == "KafkaNodePool" then
   return nil -- node pools carry no conditions; their Kafka reports for them
@@ -34,5 +35,19 @@ end
 
 if ready ~= nil and ready.status == "True" then
   return { status = "Healthy", message = "" }
+end
+-- KafkaRebalance: a proposal waits for a person to approve it (strimzi.io/rebalance=approve),
+-- and a stopped rebalance for one to refresh it.
+for _, t in ipairs({ "ProposalReady", "Stopped" }) do
+  local c = byType[t]
+  if c ~= nil and c.status == "True" then
+    return { status = "Suspended", message = t == "ProposalReady" and "Optimization proposal is ready for approval" or "Rebalance was stopped" }
+  end
+end
+for _, t in ipairs({ "PendingProposal", "Rebalancing" }) do
+  local c = byType[t]
+  if c ~= nil and c.status == "True" then
+    return { status = "Progressing", message = c.message or t }
+  end
 end
 return { status = "Progressing", message = "Waiting for the operator to reconcile" }
