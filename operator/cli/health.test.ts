@@ -39,6 +39,22 @@ test("one JSON line per document: built-in, null, bundled Lua, pending deletion"
   ]);
 });
 
+test("bundled kinds are reported without --customizations; --no-bundled leaves them without a check", async () => {
+  const file = join(testdata, "health-bundled.yaml");
+  const { code, lines } = await runCaptured([file]);
+  assert.equal(code, 0);
+  assert.deepEqual(lines, [
+    { status: "Healthy", message: "ScaledObject is defined correctly and is ready for scaling" },
+    { status: "Progressing", message: "Switchover in progress: Switching over to shop-db-2" },
+    { status: "Degraded", message: "infra/public: Service shop/web-v2 not found" },
+    { status: "Suspended", message: "Schedule is paused" },
+    { status: "Degraded", message: "the HPA was unable to compute the replica count: missing request for cpu" },
+    null,
+  ]);
+  const noBundled = await runCaptured(["--no-bundled", file]);
+  assert.deepEqual(noBundled.lines, [null, null, null, null, lines[4], null]);
+});
+
 test("--argocd-cm (seed 003) overrides Ingress health", { skip: !seedsDir() }, async () => {
   const { lines } = await runCaptured(["--argocd-cm", join(seedsDir()!, "003", "argocd-cm.yaml"), join(testdata, "health-resources.yaml")]);
   assert.deepEqual(lines[0], { status: "Healthy", message: "" });

@@ -105,10 +105,27 @@ export function executeHealthLua(obj: KubeObj, script: HealthScript, timeoutMs =
   return out;
 }
 
+interface WildcardDir { dirKey: string; pattern: RegExp; script: string }
+const wildcardCache = new WeakMap<CustomizationTree, WildcardDir[]>();
+
+/** A tree's "_" directories, sorted so the first match does not depend on map order; built once per tree. */
+function wildcardDirs(tree: CustomizationTree): WildcardDir[] {
+  let dirs = wildcardCache.get(tree);
+  if (!dirs) {
+    dirs = [...tree.health]
+      .filter(([dirKey]) => dirKey.includes("_"))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([dirKey, script]) => ({ dirKey, script, pattern: compileGobwas(dirKey.replaceAll("_", "*"), "/") }));
+    wildcardCache.set(tree, dirs);
+  }
+  return dirs;
+}
+
 export class LuaHealthOverride implements HealthOverride {
   private readonly overrides: Map<string, ResourceOverride>;
   private readonly trees: CustomizationTree[];
   private readonly timeoutMs: number;
+  private readonly lookups = new Map<string, HealthScript | undefined>();
 
   constructor(opts: LuaHealthOptions = {}) {
     this.overrides = opts.resourceOverrides ?? new Map<string, ResourceOverride>();
@@ -118,6 +135,15 @@ export class LuaHealthOverride implements HealthOverride {
 
   findHealthScript(group: string, kind: string): HealthScript | undefined {
     const key = overrideKey(group, kind);
+    // Every resource of an app is looked up (twice: health and aggregation); the answer per kind
+    // cannot change for this instance's settings and trees.
+    if (this.lookups.has(key)) return this.lookups.get(key);
+    const found = this.lookup(key);
+    this.lookups.set(key, found);
+    return found;
+  }
+
+  private lookup(key: string): HealthScript | undefined {
     const exact = this.overrides.get(key);
     if (exact?.healthLua) return { script: exact.healthLua, useOpenLibs: exact.useOpenLibs === true, origin: `argocd-cm ${key}` };
     // Sorted, so that when several wildcard keys match the choice does not depend on map order.
@@ -129,10 +155,8 @@ export class LuaHealthOverride implements HealthOverride {
     for (const tree of this.trees) {
       const script = tree.health.get(key);
       if (script !== undefined) return { script, useOpenLibs: true, origin: `${tree.origin}/${key}/health.lua` };
-      for (const [dirKey, s] of [...tree.health].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        if (dirKey.includes("_") && compileGobwas(dirKey.replaceAll("_", "*"), "/").test(key)) {
-          return { script: s, useOpenLibs: true, origin: `${tree.origin}/${dirKey}/health.lua` };
-        }
+      for (const w of wildcardDirs(tree)) {
+        if (w.pattern.test(key)) return { script: w.script, useOpenLibs: true, origin: `${tree.origin}/${w.dirKey}/health.lua` };
       }
     }
     return undefined;

@@ -28,11 +28,14 @@ function isHealthy(c: HpaCondition): boolean {
   return (c.type === "AbleToScale" || c.type === "ScalingLimited") && c.status === "True";
 }
 
+// A failing condition wins wherever it sits in the list: the controller writes AbleToScale (True)
+// before ScalingActive, so taking the first match would call an HPA whose metrics cannot be
+// fetched Healthy, where Argo calls it Degraded.
 function checkConditions(conditions: HpaCondition[]): HealthStatus {
-  for (const c of conditions) {
-    if (isDegraded(c)) return { status: "Degraded", message: c.message };
-    if (isHealthy(c)) return { status: "Healthy", message: c.message };
-  }
+  const degraded = conditions.find(isDegraded);
+  if (degraded) return { status: "Degraded", message: degraded.message };
+  const healthy = conditions.find(isHealthy);
+  if (healthy) return { status: "Healthy", message: healthy.message };
   return WAITING;
 }
 

@@ -72,6 +72,11 @@ const cases: Record<string, HealthStatus | null> = {
   "hpa-v2-waiting.yaml": { status: "Progressing", message: "Waiting to Autoscale" },
   "hpa-v1-annotation.yaml": { status: "Healthy", message: "the HPA controller was able to update the target scale to 4" },
   "hpa-v1-no-annotation.yaml": { status: "Progressing", message: "Waiting to Autoscale" },
+  // v1 keeps AbleToScale (True) ahead of ScalingActive: the failure must still win.
+  "hpa-v1-metric-failed.yaml": { status: "Degraded", message: "the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container web of Pod web-7d4b9c-x2x9k" },
+  "hpa-v1-invalid-selector.yaml": { status: "Degraded", message: "the HPA target's scale is missing a selector" },
+  "hpa-v1-limited.yaml": { status: "Healthy", message: "recommended size matches current size" },
+  "hpa-v2-external-metric-failed.yaml": { status: "Degraded", message: "the HPA was unable to compute the replica count: unable to get external metric shop/queue_depth/nil: no metrics returned from external metrics API" },
   "apiservice-available.yaml": { status: "Healthy", message: "Passed: all checks passed" },
   "apiservice-unavailable.yaml": { status: "Progressing", message: 'MissingEndpoints: endpoints for service/metrics-server in "kube-system" have no addresses' },
   "apiservice-unprocessed.yaml": { status: "Progressing", message: "Waiting to be processed" },

@@ -1,7 +1,17 @@
--- Crossplane composite resources, claims and managed resources in *.crossplane.io groups. They
--- report Synced (the last reconcile worked) and Ready (the external resources are available).
+-- Crossplane composite resources, claims, managed resources and configuration in *.crossplane.io
+-- groups. They report Synced (the last reconcile worked) and Ready (the external resources are
+-- available).
 -- A Synced=False means reconciling failed; until both are True the resource is progressing.
+-- Some kinds are plain configuration that no controller reports on (Compositions and their
+-- revisions, runtime and environment configs, ProviderConfigs): without conditions there is
+-- nothing to wait for.
+local configOnly = { Composition = true, CompositionRevision = true, DeploymentRuntimeConfig = true,
+  ControllerConfig = true, EnvironmentConfig = true, ProviderConfig = true, ClusterProviderConfig = true,
+  ProviderConfigUsage = true, ImageConfig = true }
 if obj.status == nil or obj.status.conditions == nil then
+  if configOnly[obj.kind] then
+    return { status = "Healthy", message = "" }
+  end
   return { status = "Progressing", message = "Waiting for the resource to be reconciled" }
 end
 local synced, ready
