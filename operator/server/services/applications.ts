@@ -23,6 +23,7 @@ import { checkBody, type Shape } from "../http/body.js";
 import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from "../http/errors.js";
 import { parseFields, pruneFields } from "../http/fields.js";
 import { openStream } from "../http/stream.js";
+import { appWatcher, WatchMessages, withTypeMeta } from "./app-watch.js";
 import type { AppStateReader } from "../app-state.js";
 import type { TreeCache } from "../tree-cache.js";
 import { managedLiveObjects, managedResources, manifestsResponse, masked, requireManaged, resourceQuery, resourceTree } from "./app-resources.js";
@@ -554,17 +555,8 @@ export class ApplicationService {
 
   // ---- the watch stream ----
 
-  /**
-   * One event's message, serialised once for every stream without `fields`: the informer hands
-   * all subscribers the same object, so the watchers share the bytes (and their last-sent
-   * memory holds references to one string, not a copy each).
-   */
-  private readonly serialised = new WeakMap<ApplicationObject, Partial<Record<string, string>>>();
-  private serialisedEvent(type: "ADDED" | "MODIFIED" | "DELETED", app: ApplicationObject): string {
-    let byType = this.serialised.get(app);
-    if (!byType) this.serialised.set(app, (byType = {}));
-    return (byType[type] ??= JSON.stringify({ type, application: withTypeMeta(app) }));
-  }
+  /** The watch streams' messages, serialised once per event (and fields) for all of them. */
+  private readonly watchMessages = new WatchMessages();
 
   private watch({ query, caller, raw, reply }: ApiRequest): unknown {
     const matches = this.matcher(query);
@@ -574,19 +566,14 @@ export class ApplicationService {
     reply.hijack();
     const stream = openStream(reply.raw, raw.headers.accept);
     stream.open();
-    const lastSent = new Map<string, string>();
-    const visible = (app: ApplicationObject): boolean => matches(app) && caller.can(RESOURCE, "get", appRbacName(app, this.ns));
-    const send = (type: "ADDED" | "MODIFIED" | "DELETED", app: ApplicationObject): void => {
-      if (!visible(app)) return;
-      if (Number.isFinite(minVersion) && minVersion > 0 && Number(app.metadata.resourceVersion) < minVersion) return;
-      const body = fields
-        ? JSON.stringify(pruneFields({ type, application: withTypeMeta(app) }, { exclude: fields.exclude, paths: fields.paths.map((p) => (p[0] === "result" ? p.slice(1) : p)) }))
-        : this.serialisedEvent(type, app);
-      const key = `${app.metadata.namespace}/${app.metadata.name}`;
-      if (type !== "DELETED" && lastSent.get(key) === body) return;
-      if (type === "DELETED") lastSent.delete(key); else lastSent.set(key, body);
-      stream.sendJson(body);
-    };
+    const send = appWatcher({
+      visible: (app) => matches(app) && caller.can(RESOURCE, "get", appRbacName(app, this.ns)),
+      minVersion: Number.isFinite(minVersion) && minVersion > 0 ? minVersion : 0,
+      // The stream's fields name the message's `result`; the message is built without it.
+      fields: fields && { exclude: fields.exclude, paths: fields.paths.map((p) => (p[0] === "result" ? p.slice(1) : p)) },
+      messages: this.watchMessages,
+      stream,
+    });
     if (!(Number.isFinite(minVersion) && minVersion > 0) || name !== undefined) {
       for (const app of this.deps.cache.apps.list().sort(byQualifiedName)) send("ADDED", app);
     }
@@ -604,10 +591,6 @@ export class ApplicationService {
 
 function byQualifiedName(a: KubeObject, b: KubeObject): number {
   return `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`);
-}
-
-function withTypeMeta<T extends KubeObject>(o: T): T {
-  return { ...o, apiVersion: ARGO_API_VERSION, kind: "Application" };
 }
 
 function asApplication(body: unknown): Application & KubeObject {
