@@ -5,10 +5,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { memoryLogger } from "../../runtime/logger.js";
 import type { Authenticator, Claims, Enforcer } from "../types.js";
-import { createApi } from "./api.js";
+import { createApi, JsonPieces } from "./api.js";
 import { checkBody } from "./body.js";
 import { ApiError, Code, unauthenticated } from "./errors.js";
-import { parseFields, pruneFields } from "./fields.js";
+import { listJsonChunks, parseFields, pruneFields } from "./fields.js";
 import { openStream, SharedMessage } from "./stream.js";
 
 const alice: Claims = { iss: "argocd", sub: "alice", iat: 1_700_000_000 };
@@ -33,6 +33,7 @@ function api(rootPath = "") {
   router.get("/api/v1/denied", async ({ caller }) => { caller.require("applications", "sync", "a/x"); return {}; });
   router.get("/api/v1/open", async ({ caller }) => ({ anonymous: caller.claims === undefined }), { optionalAuth: true });
   router.get("/api/v1/boom", async () => { throw new ApiError(Code.FailedPrecondition, "not now"); });
+  router.get("/api/v1/pieces", () => new JsonPieces(listJsonChunks({ resourceVersion: "5" }, Array.from({ length: 500 }, (_, i) => ({ metadata: { name: `app-${i}` }, spec: { text: "y".repeat(300) } })))));
   return app;
 }
 
@@ -48,6 +49,15 @@ test("api: a JSON answer for an authorised caller; 401 in Argo's shape without a
   assert.deepEqual(anon.json(), { error: "no session information", code: 16, message: "no session information" });
   const open = await app.inject({ method: "GET", url: "/api/v1/open" });
   assert.deepEqual(open.json(), { anonymous: true }, open.body);
+});
+
+test("api: a response in pieces arrives as one JSON document, typed application/json", async () => {
+  const res = await api().inject({ method: "GET", url: "/api/v1/pieces", headers: auth });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.match(String(res.headers["content-type"]), /^application\/json/);
+  const body = res.json<{ metadata: { resourceVersion: string }; items: Array<{ metadata: { name: string } }> }>();
+  assert.equal(body.metadata.resourceVersion, "5");
+  assert.deepEqual(body.items.map((i) => i.metadata.name), Array.from({ length: 500 }, (_, i) => `app-${i}`), "every item, in order, across the pieces");
 });
 
 test("api: RBAC denial is 403 with Argo's message naming resource, action, object, subject and iat", async () => {

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseFields, pruneFields, stringifyFields } from "./fields.js";
+import { listJsonChunks, parseFields, pruneFields, stringifyFields } from "./fields.js";
 
 // Shapes that exercise every branch: lists of objects and of scalars, nulls, missing members,
 // integer-like keys (which objects order first), empty objects and arrays, and a key that names a
@@ -46,5 +46,31 @@ describe("stringifyFields", () => {
     stringifyFields(LIST, parseFields("-items.status")!);
     stringifyFields(LIST, parseFields("items.metadata.name")!);
     assert.equal(JSON.stringify(LIST), before);
+  });
+});
+
+describe("listJsonChunks", () => {
+  const always = [["metadata", "resourceVersion"]];
+  it("without fields, is exactly JSON.stringify of the list", () => {
+    assert.equal([...listJsonChunks(LIST.metadata, LIST.items)].join(""), JSON.stringify({ metadata: LIST.metadata, items: LIST.items }));
+    assert.equal([...listJsonChunks({ resourceVersion: "1" }, [])].join(""), '{"metadata":{"resourceVersion":"1"},"items":[]}');
+  });
+
+  for (const raw of SPECS) {
+    it(`with fields=${raw}, is the JSON of pruneFields(list) (metadata first)`, () => {
+      const spec = parseFields(raw)!;
+      const text = [...listJsonChunks(LIST.metadata, LIST.items, spec, always)].join("");
+      assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(pruneFields(LIST, spec, always))));
+      const top = Object.keys(JSON.parse(text) as object);
+      if (top.length === 2) assert.deepEqual(top, ["metadata", "items"], "metadata before items");
+    });
+  }
+
+  it("cuts a large list into pieces of about 64 KiB, each item whole in one piece", () => {
+    const items = Array.from({ length: 2000 }, (_, i) => ({ metadata: { name: `app-${i}` }, status: { text: "x".repeat(200) } }));
+    const pieces = [...listJsonChunks({ resourceVersion: "9" }, items)];
+    assert.ok(pieces.length > 5, `a list of ~450 KB is sent in several pieces, got ${pieces.length}`);
+    for (const p of pieces.slice(0, -1)) assert.ok(p.length >= 64 * 1024 && p.length < 64 * 1024 + 300, `a piece ends at the first item past 64 KiB: ${p.length}`);
+    assert.equal(pieces.join(""), JSON.stringify({ metadata: { resourceVersion: "9" }, items }));
   });
 });

@@ -87,3 +87,28 @@ function stringifyWithout(value: unknown, paths: string[][]): string | undefined
 function joinObject(members: Record<string, string>): string {
   return `{${Object.keys(members).map((k) => `${JSON.stringify(k)}:${members[k]}`).join(",")}}`;
 }
+
+/** About how many characters each piece of a streamed list holds. */
+const LIST_CHUNK = 64 * 1024;
+
+/**
+ * A list response `{metadata, items}` with `fields` applied (when given), serialised item by item
+ * into pieces of about 64 KiB: the first bytes leave before the last item is serialised, no
+ * single string holds the whole list, and the event loop turns between pieces as the socket
+ * drains (streams are not held up for the length of a 10,000-app list). The JSON is that of
+ * `pruneFields(list, spec, always)`, with `metadata` always before `items`.
+ */
+export function* listJsonChunks(metadata: unknown, items: readonly unknown[], spec?: { exclude: boolean; paths: string[][] }, always: string[][] = []): Generator<string> {
+  const head = spec ? stringifyFields({ metadata }, spec, always) ?? "{}" : JSON.stringify({ metadata });
+  const itemPaths = spec?.paths.filter((p) => p[0] === "items").map((p) => p.slice(1)) ?? [];
+  const itemsKept = !spec || (spec.exclude ? !itemPaths.some((p) => p.length === 0) : itemPaths.length > 0);
+  if (!itemsKept) { yield head; return; }
+  const itemSpec = spec && { exclude: spec.exclude, paths: itemPaths };
+  let piece = `${head.slice(0, -1)}${head === "{}" ? "" : ","}"items":[`;
+  for (let i = 0; i < items.length; i++) {
+    const json = (itemSpec ? stringifyFields(items[i], itemSpec) : JSON.stringify(items[i])) ?? "null";
+    piece += i === 0 ? json : `,${json}`;
+    if (piece.length >= LIST_CHUNK) { yield piece; piece = ""; }
+  }
+  yield `${piece}]}`;
+}

@@ -18,10 +18,10 @@ import type { Logger } from "../../runtime/logger.js";
 import { deepEqual, isRecord } from "../../util/index.js";
 import { sensitiveAnnotationKeys } from "../../engine/diff/index.js";
 import type { ApplicationObject, ServerCache } from "../cache.js";
-import type { ApiRequest, ApiRouter, Caller, Query } from "../http/api.js";
+import { JsonPieces, type ApiRequest, type ApiRouter, type Caller, type Query } from "../http/api.js";
 import { checkBody, type Shape } from "../http/body.js";
 import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from "../http/errors.js";
-import { parseFields, pruneFields } from "../http/fields.js";
+import { listJsonChunks, parseFields, pruneFields } from "../http/fields.js";
 import { openStream } from "../http/stream.js";
 import { appWatcher, WatchMessages, withTypeMeta } from "./app-watch.js";
 import type { AppStateReader } from "../app-state.js";
@@ -288,9 +288,10 @@ export class ApplicationService {
     const items = this.deps.cache.apps.list()
       .filter((app) => matches(app) && caller.can(RESOURCE, "get", appRbacName(app, this.ns)))
       .sort(byQualifiedName);
-    const list = { metadata: { resourceVersion: this.deps.cache.apps.lastResourceVersion }, items: items.map(withTypeMeta) };
+    // Serialised item by item (with `fields` applied while writing, not by copying the apps first)
+    // and sent in pieces as they are made.
     const fields = parseFields(query.fields);
-    return fields ? pruneFields(list, fields, [["metadata", "resourceVersion"]]) : list;
+    return new JsonPieces(listJsonChunks({ resourceVersion: this.deps.cache.apps.lastResourceVersion }, items.map(withTypeMeta), fields, [["metadata", "resourceVersion"]]));
   }
 
   private async get({ params, query, caller }: ApiRequest): Promise<unknown> {
