@@ -152,7 +152,10 @@ function atTickEnd(fn: () => void): void {
   tickEnd.push(fn);
 }
 function runTickEnd(): void {
-  for (const fn of tickEnd.splice(0)) fn();
+  // Every stream gets its end of tick even if one throws (else it would stay corked for good).
+  for (const fn of tickEnd.splice(0)) {
+    try { fn(); } catch { /* that stream's socket is gone; its close handler ends it */ }
+  }
 }
 
 function httpStatusText(status: number): string {
