@@ -6,13 +6,15 @@
 import http from "node:http";
 
 interface Input { url: string; token: string; watchers: number; resourceVersion: string }
-export interface WatcherReport { arrivals: Array<[key: string, at: number]>; received: number }
+/** `chunks`: reads that carried data, over all watchers (how the server batched its writes). */
+export interface WatcherReport { arrivals: Array<[key: string, at: number]>; received: number; chunks: number }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as Input;
 const send = (m: unknown): void => { process.send!(m); };
 const now = (): number => performance.timeOrigin + performance.now();
 const arrivals: Array<[string, number]> = [];
 let received = 0;
+let chunks = 0;
 const requests: http.ClientRequest[] = [];
 
 function open(): Promise<void> {
@@ -24,6 +26,7 @@ function open(): Promise<void> {
       res.on("data", (chunk: string) => {
         // One timestamp per chunk, taken before any parsing: when the bytes reached this client.
         const at = now();
+        chunks++;
         buf += chunk;
         let nl: number;
         while ((nl = buf.indexOf("\n")) >= 0) {
@@ -52,7 +55,7 @@ process.on("message", (msg: { stop?: boolean }) => {
   if (!msg.stop) return;
   stopping = true;
   for (const r of requests) r.destroy();
-  const report: WatcherReport = { arrivals, received };
+  const report: WatcherReport = { arrivals, received, chunks };
   // The parent ends this process once the (large) report has arrived.
   send({ report });
 });

@@ -5,11 +5,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { memoryLogger } from "../../runtime/logger.js";
 import type { Authenticator, Claims, Enforcer } from "../types.js";
-import { createApi } from "./api.js";
+import { createApi, JsonPieces } from "./api.js";
 import { checkBody } from "./body.js";
 import { ApiError, Code, unauthenticated } from "./errors.js";
-import { parseFields, pruneFields } from "./fields.js";
-import { openStream } from "./stream.js";
+import { listJsonChunks, parseFields, pruneFields } from "./fields.js";
+import { openStream, SharedMessage } from "./stream.js";
 
 const alice: Claims = { iss: "argocd", sub: "alice", iat: 1_700_000_000 };
 const authenticator: Authenticator = {
@@ -33,6 +33,7 @@ function api(rootPath = "") {
   router.get("/api/v1/denied", async ({ caller }) => { caller.require("applications", "sync", "a/x"); return {}; });
   router.get("/api/v1/open", async ({ caller }) => ({ anonymous: caller.claims === undefined }), { optionalAuth: true });
   router.get("/api/v1/boom", async () => { throw new ApiError(Code.FailedPrecondition, "not now"); });
+  router.get("/api/v1/pieces", () => new JsonPieces(listJsonChunks({ resourceVersion: "5" }, Array.from({ length: 500 }, (_, i) => ({ metadata: { name: `app-${i}` }, spec: { text: "y".repeat(300) } })))));
   return app;
 }
 
@@ -48,6 +49,15 @@ test("api: a JSON answer for an authorised caller; 401 in Argo's shape without a
   assert.deepEqual(anon.json(), { error: "no session information", code: 16, message: "no session information" });
   const open = await app.inject({ method: "GET", url: "/api/v1/open" });
   assert.deepEqual(open.json(), { anonymous: true }, open.body);
+});
+
+test("api: a response in pieces arrives as one JSON document, typed application/json", async () => {
+  const res = await api().inject({ method: "GET", url: "/api/v1/pieces", headers: auth });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.match(String(res.headers["content-type"]), /^application\/json/);
+  const body = res.json<{ metadata: { resourceVersion: string }; items: Array<{ metadata: { name: string } }> }>();
+  assert.equal(body.metadata.resourceVersion, "5");
+  assert.deepEqual(body.items.map((i) => i.metadata.name), Array.from({ length: 500 }, (_, i) => `app-${i}`), "every item, in order, across the pieces");
 });
 
 test("api: RBAC denial is 403 with Argo's message naming resource, action, object, subject and iat", async () => {
@@ -108,22 +118,44 @@ test("fields: include paths through lists, always-kept paths, and exclusion", ()
 });
 
 /** A ServerResponse stand-in that records what is written (the framing is pure string building). */
-test("streams: the messages of one tick leave in one write (corked until the tick ends)", async () => {
+test("streams: the first message of a tick is written at once; the rest of the tick is corked and leaves in one write", async () => {
   const nd = recorder();
+  const other = recorder();
   const s = openStream(nd.res, "application/json");
+  const t = openStream(other.res, "application/json");
   s.sendJson('{"n":1}');
+  t.sendJson('{"n":1}');
+  assert.equal(nd.rec.corked, 0, "a lone message is not held back");
+  assert.equal(nd.rec.chunks.length, 1, "the first message is written at once");
   s.sendJson('{"n":2}');
   s.sendJson('{"n":3}');
-  assert.equal(nd.rec.corked, 1, "corked once for the whole tick");
-  assert.equal(nd.rec.writtenCorked, 3, "all three written while corked");
+  assert.equal(nd.rec.corked, 1, "corked once for the rest of the tick");
+  assert.equal(nd.rec.writtenCorked, 2, "the second and third written while corked");
+  assert.equal(other.rec.corked, 0, "another stream with one message this tick is not corked");
   await new Promise((r) => process.nextTick(r));
   assert.equal(nd.rec.corked, 0, "uncorked when the tick ends");
   assert.equal(nd.rec.uncorks, 1);
   s.sendJson('{"n":4}');
-  assert.equal(nd.rec.corked, 1, "the next tick corks again");
+  assert.equal(nd.rec.corked, 0, "the next tick's first message is written at once again");
+  s.sendJson('{"n":5}');
+  assert.equal(nd.rec.corked, 1, "and its second is corked again");
   await new Promise((r) => process.nextTick(r));
-  assert.deepEqual(nd.rec.chunks, ['{"result":{"n":1}}\n', '{"result":{"n":2}}\n', '{"result":{"n":3}}\n', '{"result":{"n":4}}\n'], "order kept");
+  assert.equal(nd.rec.corked, 0);
+  assert.deepEqual(nd.rec.chunks, [1, 2, 3, 4, 5].map((n) => `{"result":{"n":${n}}}\n`), "order kept");
   s.end();
+  t.end();
+});
+
+test("streams: a shared message is framed once per format, and every stream of that format writes the same bytes", () => {
+  const message = new SharedMessage('{"type":"ADDED","application":{"metadata":{"name":"a"}}}');
+  const [a, b, e] = [recorder(), recorder(), recorder()];
+  const streams = [openStream(a.res, "application/json"), openStream(b.res, undefined), openStream(e.res, "text/event-stream")];
+  for (const s of streams) s.sendShared(message);
+  assert.equal(a.rec.chunks[0], b.rec.chunks[0], "the two NDJSON streams wrote the very same Buffer");
+  assert.ok(Buffer.isBuffer(a.rec.chunks[0]), "bytes, not a string each stream encodes again");
+  assert.equal(String(a.rec.chunks[0]), '{"result":{"type":"ADDED","application":{"metadata":{"name":"a"}}}}\n', "NDJSON framing as sendJson's");
+  assert.equal(String(e.rec.chunks[0]), 'data: {"result":{"type":"ADDED","application":{"metadata":{"name":"a"}}}} \n\n\n', "SSE framing as sendJson's");
+  for (const s of streams) s.end();
 });
 
 test("streams: open() sends the 200 headers at once; an error after that keeps the 200 and ends with the error object", () => {
@@ -139,10 +171,10 @@ test("streams: open() sends the 200 headers at once; an error after that keeps t
 });
 
 function recorder() {
-  const rec = { status: 0, headers: {} as Record<string, unknown>, chunks: [] as string[], ended: false, listeners: [] as Array<() => void>, corked: 0, uncorks: 0, writtenCorked: 0, flushed: false };
+  const rec = { status: 0, headers: {} as Record<string, unknown>, chunks: [] as Array<string | Buffer>, ended: false, listeners: [] as Array<() => void>, corked: 0, uncorks: 0, writtenCorked: 0, flushed: false };
   const res = {
     writeHead(status: number, headers: Record<string, unknown>) { rec.status = status; rec.headers = headers; return res; },
-    write(chunk: string) { rec.chunks.push(chunk); if (rec.corked > 0) rec.writtenCorked++; return true; },
+    write(chunk: string | Buffer) { rec.chunks.push(chunk); if (rec.corked > 0) rec.writtenCorked++; return true; },
     end() { rec.ended = true; },
     cork() { rec.corked++; },
     flushHeaders() { rec.flushed = true; },
@@ -173,5 +205,5 @@ test("streams: NDJSON frames {result} per line; SSE frames data: lines; an error
   const err = recorder();
   openStream(err.res, undefined).fail(new ApiError(Code.PermissionDenied, "permission denied"));
   assert.equal(err.rec.status, 403, "nothing sent yet: the error's status");
-  assert.deepEqual(JSON.parse(err.rec.chunks[0]!), { error: { grpc_code: 7, http_code: 403, message: "permission denied", http_status: "Forbidden" } });
+  assert.deepEqual(JSON.parse(String(err.rec.chunks[0])), { error: { grpc_code: 7, http_code: 403, message: "permission denied", http_status: "Forbidden" } });
 });

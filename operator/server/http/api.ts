@@ -6,6 +6,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "../../runtime/logger.js";
 import { errorMessage } from "../../util/index.js";
@@ -60,6 +61,14 @@ export interface ApiRequest {
   reply: FastifyReply;
 }
 
+/**
+ * A JSON response already serialised, in pieces sent as they are produced (a list of 10,000 apps
+ * is neither one string nor one long block of the event loop).
+ */
+export class JsonPieces {
+  constructor(readonly pieces: Iterable<string>) {}
+}
+
 /** Returns the response body (or a promise of it); a stream handler hijacks the reply and returns undefined. */
 export type Handler = (req: ApiRequest) => unknown;
 
@@ -109,6 +118,7 @@ export class ApiRouter {
           reply,
         });
         if (reply.sent) return reply;
+        if (result instanceof JsonPieces) return reply.code(200).type("application/json").send(Readable.from(result.pieces));
         return reply.code(200).type("application/json").send(JSON.stringify(result ?? {}));
       },
     });

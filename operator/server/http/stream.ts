@@ -13,6 +13,8 @@ export interface StreamWriter {
   send(result: unknown): boolean;
   /** Sends one message already serialised as JSON (shared by many streams: serialised once). */
   sendJson(resultJson: string): boolean;
+  /** Sends a message framed once for every stream of the same format (the bytes are shared). */
+  sendShared(message: SharedMessage): boolean;
   /**
    * Sends the headers now (200), once the request's checks have passed: a client (the UI's
    * EventSource) then sees the stream open before the first event or keep-alive.
@@ -23,6 +25,27 @@ export interface StreamWriter {
   end(): void;
   /** Aborted when the client disconnects (or end/fail is called). */
   readonly signal: AbortSignal;
+}
+
+/**
+ * One message for many streams: serialised by the caller once, framed and encoded to bytes at most
+ * once per format (NDJSON, SSE), however many streams send it. Writing a shared Buffer costs each
+ * stream no string building or UTF-8 encoding of its own.
+ */
+export class SharedMessage {
+  private ndjson: Buffer | undefined;
+  private sse: Buffer | undefined;
+  /** `resultJson`: the message's `result`, as JSON. */
+  constructor(readonly resultJson: string) {}
+
+  framed(sse: boolean): Buffer {
+    if (sse) return (this.sse ??= Buffer.from(frameJson(true, `{"result":${this.resultJson}}`)));
+    return (this.ndjson ??= Buffer.from(frameJson(false, `{"result":${this.resultJson}}`)));
+  }
+}
+
+function frameJson(sse: boolean, json: string): string {
+  return sse ? `data: ${json} \n\n\n` : `${json}\n`;
 }
 
 export function isEventStream(accept: string | undefined): boolean {
@@ -58,19 +81,27 @@ export function openStream(res: ServerResponse, accept: string | undefined, keep
     res.write(sse ? ":\n" : "\n");
   }, keepaliveMs);
   timer.unref();
-  const frameJson = (json: string): string => (sse ? `data: ${json} \n\n\n` : `${json}\n`);
-  // Messages sent in one tick (an informer hands over a whole chunk of watch events at once) leave
-  // in one write: corked until the tick ends, so a burst costs one syscall per client, not one each.
+  // The first message of a tick leaves at once (an informer usually hands over one watch event
+  // per read, and 100 streams each holding it until the fan-out ends delays them all); further
+  // messages of the same tick (a burst in one read) are corked and leave in one write when the
+  // tick ends, so a burst costs two syscalls per client, not one per message.
+  let wroteThisTick = false;
   let corked = false;
-  const write = (data: string): void => {
-    if (!corked) {
+  const endOfTick = (): void => {
+    wroteThisTick = false;
+    if (corked) { corked = false; res.uncork(); }
+  };
+  const write = (data: string | Buffer): void => {
+    if (!wroteThisTick) {
+      wroteThisTick = true;
+      atTickEnd(endOfTick);
+    } else if (!corked) {
       corked = true;
       res.cork();
-      process.nextTick(() => { corked = false; res.uncork(); });
     }
     res.write(data);
   };
-  const frame = (payload: unknown): string => frameJson(JSON.stringify(payload));
+  const frame = (payload: unknown): string => frameJson(sse, JSON.stringify(payload));
   return {
     signal: controller.signal,
     send(result: unknown): boolean {
@@ -82,7 +113,13 @@ export function openStream(res: ServerResponse, accept: string | undefined, keep
     sendJson(resultJson: string): boolean {
       if (closed) return false;
       start(200);
-      write(frameJson(`{"result":${resultJson}}`));
+      write(frameJson(sse, `{"result":${resultJson}}`));
+      return !closed;
+    },
+    sendShared(message: SharedMessage): boolean {
+      if (closed) return false;
+      start(200);
+      write(message.framed(sse));
       return !closed;
     },
     open(): void {
@@ -105,6 +142,20 @@ export function openStream(res: ServerResponse, accept: string | undefined, keep
       close();
     },
   };
+}
+
+// One process.nextTick for all streams written in a tick, not one per stream (100 watchers of
+// one event would otherwise queue 100 callbacks).
+const tickEnd: Array<() => void> = [];
+function atTickEnd(fn: () => void): void {
+  if (tickEnd.length === 0) process.nextTick(runTickEnd);
+  tickEnd.push(fn);
+}
+function runTickEnd(): void {
+  // Every stream gets its end of tick even if one throws (else it would stay corked for good).
+  for (const fn of tickEnd.splice(0)) {
+    try { fn(); } catch { /* that stream's socket is gone; its close handler ends it */ }
+  }
 }
 
 function httpStatusText(status: number): string {

@@ -18,11 +18,12 @@ import type { Logger } from "../../runtime/logger.js";
 import { deepEqual, isRecord } from "../../util/index.js";
 import { sensitiveAnnotationKeys } from "../../engine/diff/index.js";
 import type { ApplicationObject, ServerCache } from "../cache.js";
-import type { ApiRequest, ApiRouter, Caller, Query } from "../http/api.js";
+import { JsonPieces, type ApiRequest, type ApiRouter, type Caller, type Query } from "../http/api.js";
 import { checkBody, type Shape } from "../http/body.js";
 import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from "../http/errors.js";
-import { parseFields, pruneFields } from "../http/fields.js";
+import { listJsonChunks, parseFields, pruneFields } from "../http/fields.js";
 import { openStream } from "../http/stream.js";
+import { appWatcher, WatchMessages, withTypeMeta } from "./app-watch.js";
 import type { AppStateReader } from "../app-state.js";
 import type { TreeCache } from "../tree-cache.js";
 import { managedLiveObjects, managedResources, manifestsResponse, masked, resourceQuery, resourceTree } from "./app-resources.js";
@@ -295,9 +296,10 @@ export class ApplicationService {
     const items = this.deps.cache.apps.list()
       .filter((app) => matches(app) && caller.can(RESOURCE, "get", appRbacName(app, this.ns)))
       .sort(byQualifiedName);
-    const list = { metadata: { resourceVersion: this.deps.cache.apps.lastResourceVersion }, items: items.map(withTypeMeta) };
+    // Serialised item by item (with `fields` applied while writing, not by copying the apps first)
+    // and sent in pieces as they are made.
     const fields = parseFields(query.fields);
-    return fields ? pruneFields(list, fields, [["metadata", "resourceVersion"]]) : list;
+    return new JsonPieces(listJsonChunks({ resourceVersion: this.deps.cache.apps.lastResourceVersion }, items.map(withTypeMeta), fields, [["metadata", "resourceVersion"]]));
   }
 
   private async get({ params, query, caller }: ApiRequest): Promise<unknown> {
@@ -562,17 +564,8 @@ export class ApplicationService {
 
   // ---- the watch stream ----
 
-  /**
-   * One event's message, serialised once for every stream without `fields`: the informer hands
-   * all subscribers the same object, so the watchers share the bytes (and their last-sent
-   * memory holds references to one string, not a copy each).
-   */
-  private readonly serialised = new WeakMap<ApplicationObject, Partial<Record<string, string>>>();
-  private serialisedEvent(type: "ADDED" | "MODIFIED" | "DELETED", app: ApplicationObject): string {
-    let byType = this.serialised.get(app);
-    if (!byType) this.serialised.set(app, (byType = {}));
-    return (byType[type] ??= JSON.stringify({ type, application: withTypeMeta(app) }));
-  }
+  /** The watch streams' messages, serialised once per event (and fields) for all of them. */
+  private readonly watchMessages = new WatchMessages();
 
   private watch({ query, caller, raw, reply }: ApiRequest): unknown {
     const matches = this.matcher(query);
@@ -582,19 +575,14 @@ export class ApplicationService {
     reply.hijack();
     const stream = openStream(reply.raw, raw.headers.accept);
     stream.open();
-    const lastSent = new Map<string, string>();
-    const visible = (app: ApplicationObject): boolean => matches(app) && caller.can(RESOURCE, "get", appRbacName(app, this.ns));
-    const send = (type: "ADDED" | "MODIFIED" | "DELETED", app: ApplicationObject): void => {
-      if (!visible(app)) return;
-      if (Number.isFinite(minVersion) && minVersion > 0 && Number(app.metadata.resourceVersion) < minVersion) return;
-      const body = fields
-        ? JSON.stringify(pruneFields({ type, application: withTypeMeta(app) }, { exclude: fields.exclude, paths: fields.paths.map((p) => (p[0] === "result" ? p.slice(1) : p)) }))
-        : this.serialisedEvent(type, app);
-      const key = `${app.metadata.namespace}/${app.metadata.name}`;
-      if (type !== "DELETED" && lastSent.get(key) === body) return;
-      if (type === "DELETED") lastSent.delete(key); else lastSent.set(key, body);
-      stream.sendJson(body);
-    };
+    const send = appWatcher({
+      visible: (app) => matches(app) && caller.can(RESOURCE, "get", appRbacName(app, this.ns)),
+      minVersion: Number.isFinite(minVersion) && minVersion > 0 ? minVersion : 0,
+      // The stream's fields name the message's `result`; the message is built without it.
+      fields: fields && { exclude: fields.exclude, paths: fields.paths.map((p) => (p[0] === "result" ? p.slice(1) : p)) },
+      messages: this.watchMessages,
+      stream,
+    });
     if (!(Number.isFinite(minVersion) && minVersion > 0) || name !== undefined) {
       for (const app of this.deps.cache.apps.list().sort(byQualifiedName)) send("ADDED", app);
     }
@@ -612,10 +600,6 @@ export class ApplicationService {
 
 function byQualifiedName(a: KubeObject, b: KubeObject): number {
   return `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`);
-}
-
-function withTypeMeta<T extends KubeObject>(o: T): T {
-  return { ...o, apiVersion: ARGO_API_VERSION, kind: "Application" };
 }
 
 function asApplication(body: unknown): Application & KubeObject {
