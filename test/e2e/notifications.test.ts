@@ -1,7 +1,7 @@
 // Notifications end to end: seed 000's argocd-notifications-cm (its keys as written, with only the
 // Slack API URL pointed at a loopback receiver) on the real control plane. A successful sync sends
 // exactly one chat.postMessage with the bot token and the template filled in; a restarted operator
-// does not send it again; a failing sync sends on-sync-failed (the catalogue's trigger and
+// does not send it again; a failing sync (refused by its project) sends on-sync-failed (the catalogue's trigger and
 // template); an email subscription reaches a real SMTP server on loopback.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,7 +16,7 @@ import { NOTIFIED_ANNOTATION } from "../../operator/engine/notifications/plan.js
 import { seedsDir } from "../crds/seeds.js";
 import { eventually } from "../support/eventually.js";
 import { scrapeSamples } from "../support/promql-names.js";
-import { createWorld } from "../support/world.js";
+import { API, createWorld } from "../support/world.js";
 
 interface Received { method: string; path: string; headers: IncomingMessage["headers"]; body: string }
 interface AppStatus { sync?: { status?: string }; operationState?: { phase?: string } }
@@ -90,8 +90,6 @@ test("seed 000's notifications: one Slack message per successful sync, none agai
     name: "notif",
     repos: {
       good: { "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notif-good\ndata:\n  a: \"1\"\n" },
-      // An invalid object name: the apply is rejected, so the sync fails.
-      bad: { "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_A_Valid_Name\ndata:\n  a: \"1\"\n" },
     },
     startOperator: false,
   });
@@ -155,11 +153,16 @@ test("seed 000's notifications: one Slack message per successful sync, none agai
   assert.equal(chatPosts(receiver.received, "deploys").length, 1, "not sent again after the restart");
   assert.equal(smtp.mails.length, 1, "no second email after the restart");
 
-  // A failing sync: on-sync-failed with the catalogue's template.
+  // A failing sync: a project that does not allow the repository makes the operation end in Error;
+  // on-sync-failed sends the catalogue's template.
+  await client.create({
+    apiVersion: API, kind: "AppProject", metadata: { name: "strict", namespace: ns },
+    spec: { sourceRepos: ["https://nowhere.example/*"], destinations: [{ server: "*", namespace: "*" }] },
+  });
   await client.create(w.application("broken", {
-    repo: "bad", path: ".", dest: w.dest("bad"),
-    syncPolicy: { automated: {}, syncOptions: ["CreateNamespace=true"] },
+    repo: "good", path: ".", dest: w.dest("bad"), project: "strict",
     metadata: { annotations: { "notifications.argoproj.io/subscribe.on-sync-failed.slack": "alerts" } },
+    extra: { operation: { sync: {} } },
   }));
   await eventually(async () => {
     const s = await w.status<AppStatus>("broken");

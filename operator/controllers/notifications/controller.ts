@@ -12,7 +12,7 @@ import {
 } from "../../engine/notifications/config.js";
 import {
   NOTIFIED_ANNOTATION, type NotifiedState, notificationVars, parseNotifiedState, planNotifications, renderNotification, serializeNotifiedState,
-  skipWhileUnsettled,
+  unsettledWaitMs,
 } from "../../engine/notifications/plan.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { deliver } from "../../notifications/services.js";
@@ -164,7 +164,12 @@ export class NotificationsController {
     const cfg = this.currentConfig();
     if (!cfg) return false;
     const appRecord = app as unknown as Record<string, unknown>;
-    if (skipWhileUnsettled(appRecord)) return false;
+    const wait = unsettledWaitMs(appRecord, Date.now());
+    if (wait > 0) {
+      // Evaluated again when the refresh lands (an update) or when the wait is over.
+      this.queue.addAfter(key, wait);
+      return false;
+    }
     const evaluator = await (this.opts.evaluator ?? notifyEvaluator)();
     const spec = isRecord(appRecord.spec) ? appRecord.spec : {};
     const projectName = typeof spec.project === "string" && spec.project !== "" ? spec.project : "default";

@@ -5,7 +5,7 @@ import { NOTIFICATIONS_CATALOGUE } from "./catalogue.js";
 import { parseNotificationsConfig } from "./config.js";
 import {
   MAX_NOTIFIED_KEYS, NOTIFIED_ANNOTATION, conditionHash, notifiedKey, parseNotifiedState, planNotifications,
-  renderNotification, serializeNotifiedState, skipWhileUnsettled,
+  renderNotification, serializeNotifiedState, UNSETTLED_GRACE_MS, unsettledWaitMs,
 } from "./plan.js";
 
 type App = Record<string, unknown> & { metadata: { name: string; namespace: string; annotations: Record<string, string> } };
@@ -104,12 +104,14 @@ describe("notification planning", () => {
     assert.deepEqual(parseNotifiedState("{not json"), {});
   });
 
-  it("skips an app whose finished operation is newer than its last refresh", () => {
+  it("waits, for a bounded time, while an app's finished operation is newer than its last refresh", () => {
     const a = app("Succeeded");
-    assert.equal(skipWhileUnsettled(a), false, "reconciled after the operation finished");
+    const finished = Date.parse("2026-12-07T00:01:00Z");
+    assert.equal(unsettledWaitMs(a, finished + 1000), 0, "reconciled after the operation finished");
     (a.status as Record<string, unknown>).reconciledAt = "2026-12-07T00:00:10Z";
-    assert.equal(skipWhileUnsettled(a), true);
-    assert.equal(skipWhileUnsettled(app("Running")), false);
+    assert.equal(unsettledWaitMs(a, finished + 1000), UNSETTLED_GRACE_MS - 1000, "not refreshed yet: wait");
+    assert.equal(unsettledWaitMs(a, finished + UNSETTLED_GRACE_MS + 1), 0, "past the grace period: evaluate anyway");
+    assert.equal(unsettledWaitMs(app("Running"), finished), 0, "a running operation is not waited for");
   });
 });
 

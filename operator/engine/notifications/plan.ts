@@ -57,19 +57,28 @@ export function notifiedKey(trigger: string, index: number, cond: TriggerConditi
   return oncePer !== "" ? `${oncePer}:${base}` : base;
 }
 
-/** §6.7: skipped while a finished operation is newer than the last refresh (status not settled yet). */
-export function skipWhileUnsettled(app: Record<string, unknown>): boolean {
+/** How long an app may wait for a refresh after its operation finished before it is evaluated anyway. */
+export const UNSETTLED_GRACE_MS = 30_000;
+
+/**
+ * §6.7: an app is skipped while a finished operation is newer than its last refresh (its sync
+ * status is not refreshed yet). Hawser bumps reconciledAt only when the status changes, so the
+ * wait is bounded: `UNSETTLED_GRACE_MS` after finishedAt the app is evaluated anyway. Returns the
+ * milliseconds still to wait, or 0 when the app can be evaluated now.
+ */
+export function unsettledWaitMs(app: Record<string, unknown>, nowMs: number, graceMs = UNSETTLED_GRACE_MS): number {
   const status = isRecord(app.status) ? app.status : {};
   const op = isRecord(status.operationState) ? status.operationState : undefined;
-  if (!op || !["Succeeded", "Failed", "Error"].includes(String(op.phase))) return false;
+  if (!op || !["Succeeded", "Failed", "Error"].includes(String(op.phase))) return 0;
   const time = (v: unknown): number => (typeof v === "string" ? Date.parse(v) : NaN);
   const finished = time(op.finishedAt);
-  if (Number.isNaN(finished)) return false;
+  if (Number.isNaN(finished)) return 0;
   const after = (v: unknown): boolean => {
     const t = time(v);
     return Number.isNaN(t) || finished > t;
   };
-  return after(status.reconciledAt) && after(status.observedAt);
+  if (!(after(status.reconciledAt) && after(status.observedAt))) return 0;
+  return Math.max(0, finished + graceMs - nowMs);
 }
 
 export interface PlannedSend {
