@@ -1,9 +1,11 @@
 // The services against real HTTP receivers on loopback: what each sends (method, path, headers,
 // body shape) and how failures are reported (retries, messages without secrets).
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { jwtVerify } from "jose";
 import type { ServiceConfig } from "../engine/notifications/config.js";
 import { deliver, DeliveryError, githubRepo } from "./services.js";
 
@@ -121,6 +123,30 @@ describe("notification services", () => {
       /github\.checkRun is not supported by Hawser/,
     );
     assert.deepEqual(githubRepo("git@github.com:org/repo.git"), { owner: "org", repo: "repo" });
+  });
+
+  it("github: with an App key, mints an installation token with an RS256 JWT issued by the app id", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    seen = [];
+    reply = (req, res) => {
+      res.statusCode = 201;
+      res.end(req.path.endsWith("/access_tokens") ? JSON.stringify({ token: "ghs_installation" }) : "{}");
+    };
+    await deliver({
+      service: svc("github", "github", { appID: 12345, installationID: 678, privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(), enterpriseBaseURL: base }),
+      recipient: "",
+      notification: { github: { repoURLPath: "https://github.com/org/repo", revisionPath: "abcdef1", status: { state: "pending" } } },
+    });
+    assert.deepEqual(seen.map((s) => s.path), ["/app/installations/678/access_tokens", "/repos/org/repo/statuses/abcdef1"]);
+    const jwt = String(seen[0]!.headers.authorization).replace(/^Bearer /, "");
+    const { payload, protectedHeader } = await jwtVerify(jwt, publicKey);
+    assert.equal(protectedHeader.alg, "RS256");
+    assert.equal(payload.iss, "12345", "issued by the app id");
+    assert.equal(seen[1]!.headers.authorization, "Bearer ghs_installation", "the status is posted with the installation token");
+    await assert.rejects(
+      deliver({ service: svc("github", "github", { appID: 1, installationID: 2, privateKey: "not a key", enterpriseBaseURL: base }), recipient: "", notification: { github: { repoURLPath: "https://github.com/o/r", revisionPath: "abcdef1", status: {} } } }),
+      /github github: privateKey is not a valid RSA private key/,
+    );
   });
 
   it("an unsupported service type is a clear error", async () => {
