@@ -2,7 +2,8 @@
 // Slack API URL pointed at a loopback receiver) on the real control plane. A successful sync sends
 // exactly one chat.postMessage with the bot token and the template filled in; a restarted operator
 // does not send it again; a failing sync (refused by its project) sends on-sync-failed (the catalogue's trigger and
-// template); an email subscription reaches a real SMTP server on loopback.
+// template); an email subscription reaches a real SMTP server on loopback; a webhook whose first
+// call fails is reported (Event, metric) and retried until it is delivered once.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -23,11 +24,18 @@ interface AppStatus { sync?: { status?: string }; operationState?: { phase?: str
 
 async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
+  let flakyCalls = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       received.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      // The first call to the flaky webhook fails: the controller must retry it later.
+      if (req.url?.startsWith("/flaky/") && ++flakyCalls === 1) {
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
       res.setHeader("content-type", "application/json");
       // Slack's API answers 200 with ok:true.
       res.end(JSON.stringify({ ok: true, channel: "C1", ts: "1.0" }));
@@ -84,6 +92,9 @@ test("seed 000's notifications: one Slack message per successful sync, none agai
     "template.app-sync-failed": NOTIFICATIONS_CATALOGUE["template.app-sync-failed"]!,
     "trigger.on-synced-mail": "- when: app.status.sync.status == 'Synced'\n  send: [synced-mail]\n",
     "template.synced-mail": "email:\n  subject: '{{.app.metadata.name}} synced to {{.app.spec.destination.namespace}}'\nmessage: 'Revision {{.app.status.sync.revision}} is live.'\n",
+    "service.webhook.flaky": `url: ${receiver.url}/flaky\nretryMax: 0\nheaders:\n- name: X-Hook-Token\n  value: $hook-token\n`,
+    "trigger.on-synced-hook": "- when: app.status.sync.status == 'Synced'\n  send: [synced-hook]\n",
+    "template.synced-hook": "webhook:\n  flaky:\n    method: POST\n    path: /{{.app.metadata.name}}\n    body: '{\"app\": \"{{.app.metadata.name}}\", \"revision\": \"{{.app.status.sync.revision}}\"}'\n",
     "context": "argocdUrl: https://cd.example\n",
   };
   const w = await createWorld(t, {
@@ -95,7 +106,7 @@ test("seed 000's notifications: one Slack message per successful sync, none agai
   });
   const { client, ns } = w;
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-notifications-cm", namespace: ns }, data });
-  await client.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "argocd-notifications-secret", namespace: ns }, stringData: { "slack-token": "xoxb-test-token" } });
+  await client.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "argocd-notifications-secret", namespace: ns }, stringData: { "slack-token": "xoxb-test-token", "hook-token": "hook-secret" } });
   await w.startOperator();
 
   const goodDest = w.dest("good");
@@ -105,6 +116,7 @@ test("seed 000's notifications: one Slack message per successful sync, none agai
     metadata: { annotations: {
       "notifications.argoproj.io/subscribe.on-sync-succeeded.slack": "deploys",
       "notifications.argoproj.io/subscribe.on-synced-mail.email": "team@example.com",
+      "notifications.argoproj.io/subscribe.on-synced-hook.flaky": "",
     } },
   }));
 
@@ -129,6 +141,26 @@ test("seed 000's notifications: one Slack message per successful sync, none agai
     fields: [{ title: "네임스페이스", value: goodDest, short: true }],
   }], "the seed's attachment with the app's name, revision and namespace filled in");
 
+  // The flaky webhook: the first send failed (a Warning Event naming the service, a failed delivery
+  // counted), the controller retried, and exactly one request succeeded, with the template filled in.
+  const hookCalls = (): Received[] => receiver.received.filter((r) => r.path === "/flaky/my-api");
+  await eventually(async () => {
+    assert.equal(hookCalls().length, 2, "one failed and one successful webhook call");
+    const events = await client.list("v1", "Event", { namespace: ns, fieldSelector: "involvedObject.name=my-api,reason=NotificationFailed" });
+    const messages = events.items.map((e) => String(e.message));
+    assert.ok(messages.some((m) => m === "failed to notify flaky of on-synced-hook: webhook flaky: HTTP 503"), `NotificationFailed event: ${JSON.stringify(messages)}`);
+    assert.ok(messages.every((m) => !m.includes("hook-secret") && !m.includes(receiver.url)), "no secret or URL in the event");
+  }, { timeoutMs: 60_000 });
+  const hook = hookCalls()[1]!;
+  assert.equal(hook.method, "POST");
+  assert.equal(hook.headers["x-hook-token"], "hook-secret", "the header's $hook-token from the Secret");
+  assert.deepEqual(JSON.parse(hook.body), { app: "my-api", revision });
+  await eventually(async () => {
+    const samples = scrapeSamples(await (await fetch(`${await w.op.probeUrl()}/metrics`)).text())
+      .filter((s) => s.name === "argocd_notifications_deliveries_total" && s.labels.trigger === "on-synced-hook" && s.labels.service === "flaky");
+    assert.deepEqual(samples.map((m) => [m.labels.succeeded, m.value]).sort(), [["false", 1], ["true", 1]], "one failed and one successful delivery counted");
+  }, { timeoutMs: 10_000 });
+
   const mail = smtp.mails[0]!;
   assert.equal(mail.from, "hawser@example.com");
   assert.deepEqual(mail.to, ["team@example.com"]);
@@ -152,6 +184,7 @@ test("seed 000's notifications: one Slack message per successful sync, none agai
   }, { timeoutMs: 60_000 });
   assert.equal(chatPosts(receiver.received, "deploys").length, 1, "not sent again after the restart");
   assert.equal(smtp.mails.length, 1, "no second email after the restart");
+  assert.equal(hookCalls().length, 2, "no further webhook call after the restart");
 
   // A failing sync: a project that does not allow the repository makes the operation end in Error;
   // on-sync-failed sends the catalogue's template.
