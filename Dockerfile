@@ -9,6 +9,9 @@ RUN HAWSER_CACHE=/cache bash hack/build-binaries.sh tools
 # The goTemplate renderer (js/wasm) goes to its own directory: it is not a command for PATH.
 COPY hack/gotemplate/ hack/gotemplate/
 RUN HAWSER_CACHE=/gt bash hack/build-binaries.sh gotemplate && mv /gt/bin/gotemplate-* /gotemplate
+# The notifications expression/template evaluator (js/wasm), likewise.
+COPY hack/notify-wasm/ hack/notify-wasm/
+RUN HAWSER_CACHE=/nw bash hack/build-binaries.sh notify-wasm && mv /nw/bin/notify-wasm-* /notify-wasm
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -29,6 +32,8 @@ ENV HAWSER_TOOLS_DIR=/opt/hawser-tools
 RUN for d in /opt/hawser-tools/*/; do ln -s "$d"* /usr/local/bin/; done
 COPY --from=tools /gotemplate/ /opt/hawser-gotemplate/
 ENV HAWSER_GOTEMPLATE_DIR=/opt/hawser-gotemplate
+COPY --from=tools /notify-wasm/ /opt/hawser-notify-wasm/
+ENV HAWSER_NOTIFY_WASM_DIR=/opt/hawser-notify-wasm
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

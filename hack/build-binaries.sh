@@ -135,12 +135,32 @@ build_gotemplate() {
   mv "$out/gotemplate.wasm.tmp" "$out/gotemplate.wasm"
 }
 
+# The notifications expression and template evaluator (hack/notify-wasm), built the same way;
+# operator/notifications/wasm.ts computes the same hash.
+build_notify_wasm() {
+  local src
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/notify-wasm" && pwd)"
+  local hash
+  hash=$(cd "$src" && cat go.mod go.sum $(ls *.go | LC_ALL=C sort) | sha256sum | cut -c1-16)
+  local out="$BIN_ROOT/notify-wasm-$hash"
+  if [[ -f "$out/notify.wasm" && -f "$out/wasm_exec.js" ]]; then log "notify-wasm $hash already built"; return; fi
+  mkdir -p "$out"
+  log "building notify-wasm $hash (js/wasm)"
+  (cd "$src" && GOOS=js GOARCH=wasm go build -trimpath -ldflags "-s -w" -o "$out/notify.wasm.tmp" .)
+  local goroot; goroot="$(go env GOROOT)"
+  local exec_js="$goroot/lib/wasm/wasm_exec.js"
+  [[ -f "$exec_js" ]] || exec_js="$goroot/misc/wasm/wasm_exec.js"
+  cp "$exec_js" "$out/wasm_exec.js"
+  mv "$out/notify.wasm.tmp" "$out/notify.wasm"
+}
+
 want="${1:-all}"
 case "$want" in
   kubernetes) build_kubernetes ;;
   kubectl) build_kubectl ;;
   kwok) install_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" kwok ;;
   gotemplate) build_gotemplate ;;
+  notify-wasm) build_notify_wasm ;;
   versions)
     # What would be built, one name=version a line (operator/tools/index.test.ts checks it).
     printf '%s=%s\n' kubernetes "$K8S_VERSION" kwok "$KWOK_VERSION" helm "$HELM_VERSION" \
@@ -157,7 +177,8 @@ case "$want" in
     install_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" helm
     install_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" kustomize
     install_tool jsonnet github.com/google/go-jsonnet/cmd/jsonnet "$JSONNET_VERSION" jsonnet
-    build_gotemplate ;;
-  *) echo "usage: $0 [all|kubernetes|kubectl|kwok|tools|gotemplate|versions]" >&2; exit 2 ;;
+    build_gotemplate
+    build_notify_wasm ;;
+  *) echo "usage: $0 [all|kubernetes|kubectl|kwok|tools|gotemplate|notify-wasm|versions]" >&2; exit 2 ;;
 esac
 log "done"

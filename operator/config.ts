@@ -48,6 +48,8 @@ export interface OperatorConfig {
   installationID?: string;
   /** Argo's reposerver.allow.oob.symlinks (or argocd-cmd-params-cm's key): no symlink check. */
   allowOobSymlinks: boolean;
+  /** Run the notifications controller (argocd-notifications-cm); --notifications=false or HAWSER_NOTIFICATIONS=false turn it off. */
+  notifications: boolean;
   /**
    * ARGOCD_GIT_MODULES_ENABLED from the environment, as Argo's repo server reads it; unset leaves
    * it to argocd-cmd-params-cm `reposerver.enable.git.submodule`, then Argo's default (true).
@@ -99,7 +101,7 @@ export const operatorFlagSpec = {
     "app-hard-resync", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
   repeatable: ["application-namespaces", "applicationset-namespaces", "plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
-  booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "allow-oob-symlinks", "help"],
+  booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "allow-oob-symlinks", "notifications", "help"],
 };
 
 export const operatorUsage = `usage: hawser operator [flags]
@@ -153,6 +155,8 @@ export const operatorUsage = `usage: hawser operator [flags]
                                outside them (Argo's reposerver.allow.oob.symlinks; also read from
                                argocd-cmd-params-cm). Anyone who can push can then read any file the
                                operator can, such as its service-account token. Default false.
+  --notifications[=false]      run the notifications controller: triggers and templates of
+                               argocd-notifications-cm (default true; env HAWSER_NOTIFICATIONS=false)
   --log-level LEVEL            debug, info, warn, error (default: argocd-cmd-params-cm controller.log.level,
                                else info; env HAWSER_LOG_LEVEL)
 
@@ -231,6 +235,9 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     serverSideDiff: flags.booleans.get("server-side-diff-enabled") ?? false,
     installationID: flagValue(flags, "installation-id") ?? (env.HAWSER_INSTALLATION_ID || undefined),
     allowOobSymlinks: flags.booleans.get("allow-oob-symlinks") ?? false,
+    notifications: flags.booleans.get("notifications")
+      ?? (env.HAWSER_NOTIFICATIONS !== undefined && env.HAWSER_NOTIFICATIONS.trim() !== ""
+        ? parseBoolValue(env.HAWSER_NOTIFICATIONS, "the environment variable HAWSER_NOTIFICATIONS") : true),
     ...(env.ARGOCD_GIT_MODULES_ENABLED !== undefined && env.ARGOCD_GIT_MODULES_ENABLED.trim() !== ""
       ? { gitSubmodules: parseBoolValue(env.ARGOCD_GIT_MODULES_ENABLED, "the environment variable ARGOCD_GIT_MODULES_ENABLED") }
       : {}),

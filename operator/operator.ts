@@ -13,6 +13,7 @@ import { localLauncher, setToolLauncher } from "../plugins/exec.js";
 import { connectToolRunner } from "../plugins/runner/client.js";
 import { ApplicationController } from "./controllers/application/controller.js";
 import { ApplicationSetController } from "./controllers/applicationset/controller.js";
+import { NotificationsController } from "./controllers/notifications/controller.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
 import { installCrds } from "./kube/crd-install.js";
 import { loadUserModules, type ModuleLoadReport } from "./modules/loader.js";
@@ -63,6 +64,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   let crdsReady = false;
   let controller: ApplicationController | undefined;
   let appsetController: ApplicationSetController | undefined;
+  let notifications: NotificationsController | undefined;
   // Assigned once below; declared here because the readiness check reads it first.
   // eslint-disable-next-line prefer-const
   let elector: LeaderElector | undefined;
@@ -202,6 +204,12 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       applicationSetNamespaces: settings.applicationSetNamespaces,
     });
     await appsetController.start();
+    if (config.notifications) {
+      notifications = new NotificationsController({
+        client, namespace: config.namespace, apps: controller.apps, projects: controller.projects, log, events, registry: metrics.registry,
+      });
+      await notifications.start();
+    }
     log.info("controllers started", {
       namespace: config.namespace, applicationNamespaces: settings.applicationNamespaces, applicationSetNamespaces: settings.applicationSetNamespaces,
     });
@@ -210,6 +218,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info("shutting down");
+      await notifications?.stop();
       await controller?.stop();
       await appsetController?.stop();
       // Idle `git cat-file --batch` children would keep the process alive until their idle timeout.

@@ -252,10 +252,10 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   ignored(PARAMS, "applicationsetcontroller.log.level", "one process: `--log-level`"),
   ignored(PARAMS, "applicationsetcontroller.log.format", "Hawser always logs JSON lines"),
   // argocd-cmd-params-cm: notifications (issue 15)
-  notYet(PARAMS, "notificationscontroller.log.level", DAY2, "notifications"),
-  notYet(PARAMS, "notificationscontroller.selfservice.enabled", DAY2, "notifications"),
-  notYet(PARAMS, "notificationscontroller.log.format", DAY2, "notifications"),
-  notYet(PARAMS, "notificationscontroller.repo.server.plaintext", DAY2, "notifications"),
+  ignored(PARAMS, "notificationscontroller.log.level", "the notifications controller runs inside the operator and logs at its level (docs/notifications.md)"),
+  notYet(PARAMS, "notificationscontroller.selfservice.enabled", DAY2, "self-service notifications (argocd-notifications-cm in the app's namespace) are not supported (docs/notifications.md)"),
+  ignored(PARAMS, "notificationscontroller.log.format", "the notifications controller runs inside the operator and logs as it does (JSON lines)"),
+  ignored(PARAMS, "notificationscontroller.repo.server.plaintext", "no separate repo server: the notifications controller runs in the operator process"),
 
   // argocd-rbac-cm (issue 13): parsed and decided by operator/engine/rbac, offline through
   // `hawser admin rbac can|validate`; the API server that enforces it on each endpoint is being built.

@@ -1,0 +1,245 @@
+// The notifications controller (spec §6.7), run in the operator process beside the Application
+// controller and sharing its Application and AppProject informers. On every change of an
+// Application it evaluates the subscribed triggers (operator/engine/notifications), sends what is
+// new, and records it in the `notified.notifications.argoproj.io` annotation with a merge patch of
+// that annotation only, so a restart does not send again. A failed send is not recorded: the app
+// is retried with backoff, counted in argocd_notifications_deliveries_total and reported as a
+// Warning Event `NotificationFailed` naming the service (never its configuration or secrets).
+import { Counter, type Registry } from "prom-client";
+import { ARGO_API_VERSION } from "../../api/annotations.js";
+import {
+  NOTIFICATIONS_CONFIGMAP, NOTIFICATIONS_SECRET, type NotificationsConfig, parseNotificationsConfig, secretText,
+} from "../../engine/notifications/config.js";
+import {
+  NOTIFIED_ANNOTATION, type NotifiedState, notificationVars, parseNotifiedState, planNotifications, renderNotification, serializeNotifiedState,
+  unsettledWaitMs,
+} from "../../engine/notifications/plan.js";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
+import { deliver } from "../../notifications/services.js";
+import { type NotifyEvaluator, notifyEvaluator } from "../../notifications/wasm.js";
+import type { EventRecorder } from "../../runtime/events.js";
+import { type EventHandler, Informer, objectKey } from "../../runtime/informer.js";
+import type { Logger } from "../../runtime/logger.js";
+import { WorkQueue } from "../../runtime/workqueue.js";
+import { errorMessage, isRecord } from "../../util/index.js";
+
+/** What is used of an informer of Applications or AppProjects. */
+export interface ObjectSource {
+  get(key: string): KubeObject | undefined;
+  list(): KubeObject[];
+  addHandler(handler: EventHandler<KubeObject>): void;
+}
+
+export interface NotificationsControllerOptions {
+  client: KubeClient;
+  /** Where argocd-notifications-cm, its Secret and the AppProjects are. */
+  namespace: string;
+  /** The Application controller's informers (read only here). */
+  apps: ObjectSource;
+  projects: ObjectSource;
+  log: Logger;
+  events: EventRecorder;
+  registry: Registry;
+  /** Parallel app workers (Argo's --processors-count; default 1). */
+  processors?: number;
+  /** Delay before retrying an app whose send failed; doubles per failure up to maxRetryMs. */
+  minRetryMs?: number;
+  maxRetryMs?: number;
+  /** Tests: the evaluator to use instead of the wasm one. */
+  evaluator?: () => Promise<NotifyEvaluator>;
+}
+
+/** Counters with Argo's names and labels (Prometheus shows `service` as `exported_service`). */
+export class NotificationsMetrics {
+  readonly deliveries: Counter<"trigger" | "service" | "succeeded">;
+  readonly triggerEvals: Counter<"name" | "triggered">;
+
+  constructor(registry: Registry) {
+    this.deliveries = new Counter({
+      name: "argocd_notifications_deliveries_total", help: "Number of delivered notifications.",
+      labelNames: ["trigger", "service", "succeeded"], registers: [registry],
+    });
+    this.triggerEvals = new Counter({
+      name: "argocd_notifications_trigger_eval_total", help: "Number of trigger evaluations.",
+      labelNames: ["name", "triggered"], registers: [registry],
+    });
+  }
+}
+
+export class NotificationsController {
+  private readonly cm: Informer;
+  private readonly secret: Informer;
+  private readonly queue = new WorkQueue({ name: "notifications" });
+  private readonly metrics: NotificationsMetrics;
+  private readonly log: Logger;
+  private config: { version: string; cfg: NotificationsConfig } | undefined;
+  /** The state last written per app (by uid): the cache may not show our own patch yet. */
+  private readonly written = new Map<string, NotifiedState>();
+  private readonly failures = new Map<string, number>();
+  /** Per app, the problems last reported, so an unchanged one is not reported on every update. */
+  private readonly reported = new Map<string, string>();
+  private workers: Promise<void>[] = [];
+
+  constructor(private readonly opts: NotificationsControllerOptions) {
+    this.log = opts.log.child({ controller: "notifications" });
+    const common = { apiVersion: "v1", namespace: opts.namespace, log: this.log };
+    this.cm = new Informer(opts.client, { ...common, kind: "ConfigMap", fieldSelector: `metadata.name=${NOTIFICATIONS_CONFIGMAP}` });
+    this.secret = new Informer(opts.client, { ...common, kind: "Secret", fieldSelector: `metadata.name=${NOTIFICATIONS_SECRET}` });
+    this.metrics = new NotificationsMetrics(opts.registry);
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    const enqueueApp = (obj: KubeObject): void => this.queue.add(objectKey(obj));
+    const enqueueAll = (): void => { for (const a of this.opts.apps.list()) enqueueApp(a); };
+    const forget = (obj: KubeObject): void => {
+      const uid = obj.metadata.uid ?? objectKey(obj);
+      this.written.delete(uid);
+      this.reported.delete(uid);
+      this.failures.delete(objectKey(obj));
+    };
+    this.opts.apps.addHandler({ add: enqueueApp, update: (_o, n) => enqueueApp(n), delete: forget });
+    // Deletes are not processed (Argo too): on-deleted relies on the deletionTimestamp update.
+    this.opts.projects.addHandler({ update: () => enqueueAll() });
+    for (const inf of [this.cm, this.secret]) inf.addHandler({ add: enqueueAll, update: enqueueAll, delete: enqueueAll });
+    this.cm.start();
+    this.secret.start();
+    await Promise.all([this.cm.waitForSync(signal), this.secret.waitForSync(signal)]);
+    const n = Math.max(1, this.opts.processors ?? 1);
+    this.workers = Array.from({ length: n }, () => this.work());
+    enqueueAll();
+    this.log.info("notifications controller started", { configMap: `${this.opts.namespace}/${NOTIFICATIONS_CONFIGMAP}` });
+  }
+
+  async stop(): Promise<void> {
+    await this.queue.shutdown();
+    await Promise.all(this.workers);
+    await Promise.all([this.cm.stop(), this.secret.stop()]);
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        const retry = await this.process(key);
+        if (retry) {
+          const n = (this.failures.get(key) ?? 0) + 1;
+          this.failures.set(key, n);
+          const min = this.opts.minRetryMs ?? 2000;
+          this.queue.addAfter(key, Math.min(this.opts.maxRetryMs ?? 300_000, min * 2 ** (n - 1)));
+        } else {
+          this.failures.delete(key);
+        }
+      } catch (err) {
+        this.log.error("notifications: processing an application failed", { app: key, error: errorMessage(err) });
+        this.queue.addAfter(key, this.opts.minRetryMs ?? 2000);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  /** The parsed configuration, re-parsed when the ConfigMap or Secret changes; undefined without a ConfigMap. */
+  private currentConfig(): NotificationsConfig | undefined {
+    const cm = this.cm.get(`${this.opts.namespace}/${NOTIFICATIONS_CONFIGMAP}`);
+    if (!cm) return undefined;
+    const secret = this.secret.get(`${this.opts.namespace}/${NOTIFICATIONS_SECRET}`);
+    const version = `${cm.metadata.resourceVersion ?? ""}/${secret?.metadata.resourceVersion ?? ""}`;
+    if (this.config?.version === version) return this.config.cfg;
+    const strings = (v: unknown): Record<string, string> | undefined => (isRecord(v) ? (v as Record<string, string>) : undefined);
+    const cfg = parseNotificationsConfig(strings(cm.data), secretText(strings(secret?.data), strings(secret?.stringData)));
+    this.config = { version, cfg };
+    if (cfg.problems.length > 0) {
+      const message = `argocd-notifications-cm: ${cfg.problems.join("; ")}`;
+      this.log.warn("notifications configuration has problems", { problems: cfg.problems });
+      void this.opts.events.record(cm, "Warning", "InvalidNotificationsConfig", message);
+    }
+    return cfg;
+  }
+
+  /** Evaluates and sends for one app; true when a send failed and the app should be retried. */
+  private async process(key: string): Promise<boolean> {
+    const app = this.opts.apps.get(key);
+    if (!app) return false;
+    const cfg = this.currentConfig();
+    if (!cfg) return false;
+    const appRecord = app as unknown as Record<string, unknown>;
+    const wait = unsettledWaitMs(appRecord, Date.now());
+    if (wait > 0) {
+      // Evaluated again when the refresh lands (an update) or when the wait is over.
+      this.queue.addAfter(key, wait);
+      return false;
+    }
+    const evaluator = await (this.opts.evaluator ?? notifyEvaluator)();
+    const spec = isRecord(appRecord.spec) ? appRecord.spec : {};
+    const projectName = typeof spec.project === "string" && spec.project !== "" ? spec.project : "default";
+    const project = this.opts.projects.get(`${this.opts.namespace}/${projectName}`) as unknown as Record<string, unknown> | undefined;
+    const uid = app.metadata.uid ?? key;
+    const remembered = this.written.get(uid);
+    const view = remembered
+      ? { ...appRecord, metadata: { ...app.metadata, annotations: { ...(app.metadata.annotations ?? {}), [NOTIFIED_ANNOTATION]: JSON.stringify(remembered) } } }
+      : appRecord;
+    const plan = planNotifications({ app: view, ...(project ? { project } : {}), cfg, evaluator });
+    for (const e of plan.evaluations) this.metrics.triggerEvals.inc({ name: e.trigger, triggered: String(e.triggered) });
+    this.reportAppProblems(app, uid, plan.problems);
+
+    let failed = false;
+    const state = plan.state;
+    for (const send of plan.sends) {
+      const service = cfg.services.get(send.destination.service);
+      const labels = { trigger: send.trigger, service: send.destination.service };
+      try {
+        if (!service) throw new Error(`service ${send.destination.service} is not defined in ${NOTIFICATIONS_CONFIGMAP}`);
+        const vars = {
+          ...notificationVars(view, project, cfg),
+          context: { ...cfg.context, notificationType: service.name },
+          serviceType: service.name,
+          recipient: send.destination.recipient,
+        };
+        const notification = renderNotification(send.templates, cfg, evaluator, { vars });
+        await deliver({ service, recipient: send.destination.recipient, notification });
+        state[send.key] = Math.floor(Date.now() / 1000);
+        this.metrics.deliveries.inc({ ...labels, succeeded: "true" });
+        this.log.info("notification sent", { app: key, trigger: send.trigger, service: send.destination.service, recipient: send.destination.recipient });
+      } catch (err) {
+        failed = true;
+        this.metrics.deliveries.inc({ ...labels, succeeded: "false" });
+        const message = `failed to notify ${send.destination.service}${send.destination.recipient ? ` (${send.destination.recipient})` : ""} of ${send.trigger}: ${errorMessage(err)}`;
+        this.log.warn("notification failed", { app: key, trigger: send.trigger, service: send.destination.service, error: errorMessage(err) });
+        void this.opts.events.record(app, "Warning", "NotificationFailed", message);
+      }
+    }
+    await this.record(app, uid, state);
+    return failed;
+  }
+
+  private reportAppProblems(app: KubeObject, uid: string, problems: string[]): void {
+    const text = problems.join("; ");
+    if ((this.reported.get(uid) ?? "") === text) return;
+    this.reported.set(uid, text);
+    if (text === "") return;
+    this.log.warn("notifications: problems evaluating an application", { app: objectKey(app), problems });
+    void this.opts.events.record(app, "Warning", "NotificationConfigError", text);
+  }
+
+  /** Writes the annotation when it changed: a JSON merge patch of that one annotation. */
+  private async record(app: KubeObject, uid: string, state: NotifiedState): Promise<void> {
+    const value = serializeNotifiedState(state);
+    const kept = parseNotifiedState(value);
+    const annotation = app.metadata.annotations?.[NOTIFIED_ANNOTATION];
+    const remembered = this.written.get(uid);
+    const same = remembered ? serializeNotifiedState(remembered) === value
+      : annotation !== undefined ? serializeNotifiedState(parseNotifiedState(annotation)) === value
+      : value === "{}";
+    if (same) {
+      this.written.set(uid, kept);
+      return;
+    }
+    const ns = app.metadata.namespace ?? this.opts.namespace;
+    await this.opts.client.request("PATCH", `/apis/${ARGO_API_VERSION}/namespaces/${ns}/applications/${app.metadata.name ?? ""}`, {
+      body: { metadata: { annotations: { [NOTIFIED_ANNOTATION]: value } } },
+      contentType: "application/merge-patch+json",
+    });
+    this.written.set(uid, kept);
+  }
+}
