@@ -41,6 +41,7 @@ import { MetaService, packageVersion } from "./services/meta.js";
 import { ProjectService } from "./services/projects.js";
 import { RepositoryService } from "./services/repositories.js";
 import { SessionService } from "./services/session.js";
+import { TerminalService } from "./services/terminal.js";
 import { TreeCache } from "./tree-cache.js";
 import { UiService } from "./services/ui.js";
 
@@ -126,6 +127,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new AppLogService({ cache, apps: applications, reader, log }).register(router);
   new AppRevisionService({ cache, apps: applications, reader }).register(router);
   new ApplicationActionService({ cache, client, reader, log }).register(router);
+  // The web terminal is a WebSocket upgrade, outside fastify's routes.
+  const terminal = new TerminalService({ cache, apps: applications, reader, client, authenticator: auth.authenticator, enforcer, rootPath: o.rootPath, log });
+  terminal.attach(app.server);
+  router.raw("GET", "/terminal", async (_req, reply) => {
+    await reply.code(400).type("text/plain; charset=utf-8").send("/terminal is a WebSocket: send an upgrade request\n");
+  });
   new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
   new ClusterService({ cache, client, reader }).register(router);
   new RepositoryService({ cache, client, reader }).register(router);
@@ -148,6 +155,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   return {
     url,
     async stop() {
+      terminal.close();
       await app.close();
       extensions?.close();
       await trees.stop();
