@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     });
     say(`set-up: ${N} Applications with status (${N - existing} written in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
-    const proc = spawn(process.execPath, ["--import", "tsx", "operator/cli.ts", "server", "--kubeconfig", kubeconfig, "--namespace", NS, "--address", "127.0.0.1", "--port", "0", "--insecure"], { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(process.execPath, ["--import", "tsx", "operator/cli.ts", "server", "--kubeconfig", kubeconfig, "--namespace", NS, "--address", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--insecure"], { stdio: ["ignore", "ignore", "pipe"] });
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: proc.stderr }).on("line", (l) => {
         try { const j = JSON.parse(l) as { msg?: string; url?: string }; if (j.msg === "API server listening" && j.url) resolve(j.url); } catch { /* not JSON */ }

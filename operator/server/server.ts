@@ -3,6 +3,7 @@
 // wins), then authentication (local sessions and SSO), RBAC (argocd-rbac-cm and project roles,
 // rebuilt when they change), the services, and the listener.
 import { join } from "node:path";
+import type { FastifyRequest } from "fastify";
 import type { GeneratorRegistry } from "../../generators/index.js";
 import type { PluginRegistry } from "../../plugins/index.js";
 import type { KubeClient } from "../kube/client.js";
@@ -19,6 +20,7 @@ import { GitTrustFiles } from "../git/trust.js";
 import { GitTrustWatch } from "../git/trust-watch.js";
 import { createApi, listen } from "./http/api.js";
 import { selfSignedCertificate, type TlsMaterial } from "./http/tls.js";
+import { ServerMetrics } from "./metrics.js";
 import { ServerEnforcer } from "./rbac/index.js";
 import { AccountService } from "./services/accounts.js";
 import { AppDiffService } from "./services/app-diff.js";
@@ -70,10 +72,16 @@ export interface ServerOptions {
   staticAssets?: string;
   /** --enable-proxy-extension: serve /extensions/<name>/... (off: those paths are 404). */
   enableProxyExtension?: boolean;
+  /** --metrics-port: Prometheus metrics at /metrics (0 or absent: none). */
+  metricsPort?: number;
+  /** --metrics-address; default `address`. */
+  metricsAddress?: string;
 }
 
 export interface RunningServer {
   url: string;
+  /** host:port of /metrics, when served. */
+  metricsAddress?: string;
   stop(): Promise<void>;
 }
 
@@ -99,10 +107,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   cache.projectsInformer.addHandler({ add: refreshRbac, update: refreshRbac, delete: refreshRbac });
 
   const tls = o.insecure ? undefined : o.tls ?? selfSignedCertificate(["localhost", "127.0.0.1", o.address].filter((h) => h && h !== "0.0.0.0"));
+  const errorCodes = new WeakMap<FastifyRequest, number>();
   const { app, router } = createApi({
     insecure: o.insecure, ...(tls ? { tls } : {}), rootPath: o.rootPath, apiContentTypes: o.apiContentTypes,
     bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024, authenticator: auth.authenticator, enforcer, log,
+    onApiError: (req, code) => errorCodes.set(req, code),
   });
+  // Before the routes, so its hook sees every one.
+  const metrics = o.metricsPort ? new ServerMetrics({ version: `v${packageVersion()}`, rootPath: o.rootPath }) : undefined;
+  metrics?.instrument(app, (req) => errorCodes.get(req));
   // Before any route exists, so /swagger.json lists every one.
   const docs = new DocsService({ rootPath: o.rootPath, version: `v${packageVersion()}` });
   docs.recordRoutes(app);
@@ -152,10 +165,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
   const url = await listen(app, { address: o.address, port: o.port, insecure: o.insecure, rootPath: o.rootPath });
   log.info("API server listening", { url });
+  const metricsServer = metrics ? await metrics.listen(o.metricsAddress ?? o.address, o.metricsPort!) : undefined;
+  if (metricsServer) log.info("serving metrics", { address: metricsServer.address });
   return {
     url,
+    ...(metricsServer ? { metricsAddress: metricsServer.address } : {}),
     async stop() {
       terminal.close();
+      await metricsServer?.close();
       await app.close();
       extensions?.close();
       await trees.stop();
