@@ -130,7 +130,16 @@ export class TerminalService {
     this.sessions.add(ws);
     ws.on("close", () => this.sessions.delete(ws));
     this.deps.log.info("terminal session starting", { application: rbacName, pod: `${q.namespace}/${q.pod}`, container: q.container, user: caller.username });
-    await this.run(ws, { q, app, rbacName, client, shells, caller, headers: req.headers, remoteAddress: req.socket.remoteAddress, exp: auth.claims?.exp });
+    try {
+      await this.run(ws, { q, app, rbacName, client, shells, caller, headers: req.headers, remoteAddress: req.socket.remoteAddress, exp: auth.claims?.exp });
+    } catch (err) {
+      // Past the upgrade there is no HTTP answer any more: the terminal gets the message.
+      this.deps.log.warn("terminal session failed", { application: rbacName, error: errorMessage(err) });
+      if (ws.readyState === ws.OPEN) {
+        ws.send(stdoutMessage(`\r\nterminal session failed: ${toApiError(err).message}\r\n`));
+        ws.close(1011, "session failed");
+      }
+    }
   }
 
   /** The pod must be one of the app's (its resource tree, as for pod logs), running, with the container. */
