@@ -104,6 +104,9 @@ test("API server: /terminal execs a shell in an app's pod over a WebSocket, and 
   const opened = await openTerminal(base, q(), admin);
   assert.ok(isSession(opened), `admin may open a terminal: ${showRefusal(opened)}`);
   opened.ws.send(JSON.stringify({ operation: "resize", rows: 33, cols: 101 }));
+  // Typing starts at the prompt, as a user's would: what is typed before it goes to the shell
+  // being tried (here the missing first one of exec.shells).
+  await eventually(async () => assert.notEqual(opened.output(), "", "the shell's prompt arrives"), { timeoutMs: 30_000 });
   // $((6*7)) is expanded by the shell: "hawser-42" in the output means the command really ran
   // (the pty echoes the typed line, which holds "hawser-$((6*7))", not "hawser-42").
   opened.ws.send(stdin("echo hawser-$((6*7)); stty size; pwd; exit\n"));
@@ -159,6 +162,7 @@ test("API server: /terminal execs a shell in an app's pod over a WebSocket, and 
   const ops = await tokenOf("ops", { id: "term-1" });
   const live = await openTerminal(base, q(), ops);
   assert.ok(isSession(live), `ops (role:admin) may open a terminal: ${showRefusal(live)}`);
+  await eventually(async () => assert.notEqual(live.output(), "", "the shell's prompt arrives"), { timeoutMs: 30_000 });
   const revoke = await call("DELETE", "/api/v1/account/ops/token/term-1", undefined, admin);
   assert.equal(revoke.status, 200, showResponse(revoke));
   const cut = await live.closed;
