@@ -224,7 +224,9 @@ export class TerminalService {
       try {
         exec = await new Exec(s.client.kubeConfig).exec(s.q.namespace, s.q.pod, s.q.container, [shell], output, null, stdin, true, (st) => { result.status = st; });
       } catch (err) {
-        lastError = errorMessage(err);
+        // The Kubernetes client rejects with ws's ErrorEvent, not an Error.
+        const message = (err as { message?: unknown } | undefined)?.message;
+        lastError = typeof message === "string" && message ? message : errorMessage(err);
         this.deps.log.info("terminal: exec refused", { application: s.rbacName, shell, error: lastError });
         continue;
       }
