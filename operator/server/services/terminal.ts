@@ -220,9 +220,12 @@ export class TerminalService {
       if (ended) return;
       if (i > 0) stdin = new PassThrough();
       const result: { status?: V1Status } = {};
+      // The exec is over at its status (the apiserver may keep the connection open after it).
+      let statusArrived: () => void = () => undefined;
+      const statusSeen = new Promise<void>((resolve) => { statusArrived = resolve; });
       output.onFirstOutput = () => record(shell);
       try {
-        exec = await new Exec(s.client.kubeConfig).exec(s.q.namespace, s.q.pod, s.q.container, [shell], output, null, stdin, true, (st) => { result.status = st; });
+        exec = await new Exec(s.client.kubeConfig).exec(s.q.namespace, s.q.pod, s.q.container, [shell], output, null, stdin, true, (st) => { result.status = st; statusArrived(); });
       } catch (err) {
         // The Kubernetes client rejects with ws's ErrorEvent, not an Error.
         const message = (err as { message?: unknown } | undefined)?.message;
@@ -231,10 +234,11 @@ export class TerminalService {
         continue;
       }
       const conn = exec;
-      await new Promise<void>((resolve) => {
+      await Promise.race([statusSeen, new Promise<void>((resolve) => {
         if (conn.readyState === conn.CLOSED) resolve();
         else conn.once("close", () => resolve());
-      });
+      })]);
+      conn.close();
       const failure = result.status?.status === "Failure" ? result.status.message ?? "" : "";
       // Only a shell that is missing from the container makes the next one worth trying.
       if (failure && !output.wrote && isShellNotFound(failure)) {
