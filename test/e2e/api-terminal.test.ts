@@ -110,7 +110,7 @@ test("API server: /terminal execs a shell in an app's pod over a WebSocket, and 
   // $((6*7)) is expanded by the shell: "hawser-42" in the output means the command really ran
   // (the pty echoes the typed line, which holds "hawser-$((6*7))", not "hawser-42").
   opened.ws.send(stdin("pwd; echo hawser-$((6*7)); stty size\n"));
-  await eventually(async () => assert.match(opened.output(), /33 101/, "the commands' output arrives"), { timeoutMs: 30_000 });
+  await eventually(async () => assert.match(opened.output(), /33 101/, `the commands' output arrives: ${JSON.stringify(opened.output())}`), { timeoutMs: 30_000 });
   opened.ws.send(stdin("exit\n"));
   const end = await opened.closed;
   const out = opened.output();
