@@ -158,7 +158,8 @@ export class TerminalService {
     q: TerminalQuery; app: ApplicationObject; rbacName: string; client: KubeClient; shells: string[]; caller: Caller;
     headers: http.IncomingHttpHeaders; remoteAddress: string | undefined; exp: number | undefined;
   }): Promise<void> {
-    const output = new TerminalOutput(ws);
+    // One output stream per exec: the client ends it when its exec closes.
+    let output = new TerminalOutput(ws);
     let stdin = new PassThrough();
     let exec: WebSocket | undefined;
     let ended = false;
@@ -218,12 +219,18 @@ export class TerminalService {
     };
     for (const [i, shell] of s.shells.entries()) {
       if (ended) return;
-      if (i > 0) stdin = new PassThrough();
+      if (i > 0) {
+        stdin = new PassThrough();
+        const next = new TerminalOutput(ws);
+        next.resize(output.rows, output.columns);
+        output = next;
+      }
       const result: { status?: V1Status } = {};
       // The exec is over at its status (the apiserver may keep the connection open after it).
       let statusArrived: () => void = () => undefined;
       const statusSeen = new Promise<void>((resolve) => { statusArrived = resolve; });
       output.onFirstOutput = () => record(shell);
+      this.deps.log.debug("terminal: starting exec", { application: s.rbacName, shell });
       try {
         exec = await new Exec(s.client.kubeConfig).exec(s.q.namespace, s.q.pod, s.q.container, [shell], output, null, stdin, true, (st) => { result.status = st; statusArrived(); });
       } catch (err) {
