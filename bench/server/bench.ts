@@ -102,7 +102,7 @@ async function main(): Promise<void> {
 
     if (PROFILE) mkdirSync(PROFILE, { recursive: true });
     const profiling = PROFILE ? ["--cpu-prof", "--cpu-prof-dir", PROFILE, "--trace-gc"] : [];
-    const proc = spawn(process.execPath, [...profiling, "--import", "tsx", "operator/cli.ts", "server", "--kubeconfig", kubeconfig, "--namespace", NS, "--address", "127.0.0.1", "--port", "0", "--insecure"], { stdio: ["ignore", PROFILE ? "pipe" : "ignore", "pipe"] });
+    const proc = spawn(process.execPath, [...profiling, "--import", "tsx", "operator/cli.ts", "server", "--kubeconfig", kubeconfig, "--namespace", NS, "--address", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--insecure"], { stdio: ["ignore", PROFILE ? "pipe" : "ignore", "pipe"] });
     if (PROFILE) proc.stdout!.pipe(createWriteStream(join(PROFILE, "server-gc.log")));
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: proc.stderr! }).on("line", (l) => {

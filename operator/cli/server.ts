@@ -36,6 +36,11 @@ ApplicationSets of a namespace.
   --repo-cache-dir DIR           where the server's git checkouts live (default ~/.cache/hawser/server)
   --enable-proxy-extension       serve proxy extensions (argocd-cm extension.config*) under
                                  /extensions/<name>/ (default off; server.enable.proxy.extension)
+  --metrics-port N               Prometheus metrics at /metrics on this port (default 8083, as
+                                 Argo; 0 turns them off). Not the operator's webhook port, which
+                                 also defaults to 8083: give one of them another port when both
+                                 run on one host
+  --metrics-address ADDR         the metrics listen address (default: --address)
   --log-level LEVEL              debug, info, warn, error (default info)
 
 TLS: the certificate in Secret argocd-server-tls (tls.crt, tls.key) when it exists, else a
@@ -47,7 +52,7 @@ export const command: CommandModule = {
   summary: "run the API server (Argo CD's REST API, sessions, SSO, RBAC)",
   async run(args) {
     const flags = parseFlags(args, {
-      values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level", "installation-id", "staticassets"],
+      values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level", "installation-id", "staticassets", "metrics-port", "metrics-address"],
       repeatable: ["plugin-dir", "generator-dir"],
       booleans: ["insecure", "help", "enable-proxy-extension"],
     });
@@ -67,6 +72,9 @@ export const command: CommandModule = {
     const portRaw = flagValue(flags, "port") ?? "8080";
     const port = Number(portRaw);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FlagError(`--port must be a port number, got "${portRaw}"`);
+    const metricsRaw = flagValue(flags, "metrics-port") ?? "8083";
+    const metricsPort = Number(metricsRaw);
+    if (!/^\d+$/.test(metricsRaw) || metricsPort > 65535) throw new FlagError(`--metrics-port must be a port number (0 turns metrics off), got "${metricsRaw}"`);
     const rootPath = (pick("rootpath", "server.rootpath") ?? "").replace(/\/+$/, "");
     if (rootPath && !rootPath.startsWith("/")) throw new FlagError(`--rootpath must start with "/", got "${rootPath}"`);
     const appNamespaces = parseNamespaceList(pick("application-namespaces", "application.namespaces"));
@@ -86,7 +94,8 @@ export const command: CommandModule = {
       rootPath,
       apiContentTypes: (pick("api-content-types", "server.api.content.types", "ARGOCD_API_CONTENT_TYPES") ?? "application/json").split(";").map((s) => s.trim()).filter(Boolean),
       applicationNamespaces: appNamespaces, applicationSetNamespaces: appSetNamespaces,
-      plugins, generators, log, enableProxyExtension,
+      plugins, generators, log, enableProxyExtension, metricsPort,
+      ...(flagValue(flags, "metrics-address") ? { metricsAddress: flagValue(flags, "metrics-address")! } : {}),
       ...(flagValue(flags, "repo-cache-dir") ? { repoCacheDir: flagValue(flags, "repo-cache-dir")! } : {}),
       ...(flagValue(flags, "installation-id") ? { installationID: flagValue(flags, "installation-id")! } : {}),
       ...(pick("staticassets", "server.staticassets") ? { staticAssets: pick("staticassets", "server.staticassets")! } : {}),

@@ -13,12 +13,12 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, statfs, writeFile } from "node:fs/promises";
-import { networkInterfaces } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCredentials, probe, rawRequest, type ApiCredentials } from "./api.js";
 import { cacheDir, versions } from "../tools/index.js";
 import { resolveControlPlaneBinaries, type ControlPlaneBinaries } from "./binaries.js";
-import { KWOK_POD_LOG, KWOK_STAGES_YAML, kwokLogsConfig } from "./kwok-stages.js";
+import { KWOK_POD_LOG, KWOK_STAGES_YAML, kwokExecConfig, kwokLogsConfig } from "./kwok-stages.js";
 import { generatePki, pkiPaths, type Pki } from "./pki.js";
 import { findProcesses, freePort, isRunning, sleep, spawnDetached, terminate } from "./process.js";
 import { errorMessage } from "../util/index.js";
@@ -51,6 +51,8 @@ export interface ClusterState {
   name: string;
   stateDir: string;
   etcdDataDir: string;
+  /** kwok's exec working directory (ClusterExec), under the system temp dir; absent in older states. */
+  execDir?: string;
   kubeconfigPath: string;
   server: string;
   nodes: string[];
@@ -170,6 +172,8 @@ interface Layout {
   /** kwok's ClusterLogs config and the container log it serves for every pod (see KWOK_POD_LOG). */
   logsConfigPath: string;
   podLogPath: string;
+  /** kwok's ClusterExec config (see kwokExecConfig). */
+  execConfigPath: string;
 }
 
 function componentSpecs(
@@ -301,6 +305,7 @@ function componentSpecs(
         "--manage-all-nodes=true",
         `--config=${layout.stagesPath}`,
         `--config=${layout.logsConfigPath}`,
+        `--config=${layout.execConfigPath}`,
         // Serves /healthz and kwok's kubelet API (pod logs) on loopback; without it kwok has no port
         // at all. Each node advertises it as its kubelet (InternalIP and daemonEndpoints), and it
         // speaks TLS as a kubelet must for the apiserver; the apiserver's serving certificate (for
@@ -485,6 +490,7 @@ const tick = () => {
   const phases = [procs.filter((c) => c.binary !== etcd), procs.filter((c) => c.binary === etcd)];
   const rmAll = () => {
     fs.rmSync(state.etcdDataDir, { recursive: true, force: true });
+    if (state.execDir) fs.rmSync(state.execDir, { recursive: true, force: true });
     fs.rmSync(state.stateDir, { recursive: true, force: true });
     process.exit(0);
   };
@@ -647,6 +653,7 @@ async function stopProcesses(state: ClusterState): Promise<void> {
 async function stopState(state: ClusterState): Promise<void> {
   await stopProcesses(state);
   await rm(state.etcdDataDir, { recursive: true, force: true });
+  if (state.execDir) await rm(state.execDir, { recursive: true, force: true });
   await rm(state.stateDir, { recursive: true, force: true });
 }
 
@@ -714,7 +721,10 @@ export async function startCluster(opts: StartClusterOptions): Promise<DevCluste
     stagesPath: join(stateDir, "kwok-stages.yaml"),
     logsConfigPath: join(stateDir, "kwok-logs.yaml"),
     podLogPath: join(stateDir, "kwok-pod.log"),
+    execConfigPath: join(stateDir, "kwok-exec.yaml"),
   };
+  // Commands exec'd into the fake pods run here, outside the repository and the state directory.
+  const execDir = await mkdtemp(join(tmpdir(), `hawser-${name}-exec-`));
 
   const [pki, ports] = await Promise.all([
     generatePki(layout.pki.dir),
@@ -738,6 +748,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<DevCluste
     stateDir,
     // The whole mkdtemp directory, so stop removes it and not just the data dir inside.
     etcdDataDir: shm ? etcdDataDir : layout.etcdDataDir,
+    execDir,
     kubeconfigPath: layout.kubeconfigPath,
     server: "",
     nodes: Array.from({ length: nodeCount }, (_, i) => `kwok-node-${i}`),
@@ -759,6 +770,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<DevCluste
   await writeFile(layout.stagesPath, KWOK_STAGES_YAML);
   await writeFile(layout.podLogPath, KWOK_POD_LOG);
   await writeFile(layout.logsConfigPath, kwokLogsConfig(layout.podLogPath));
+  await writeFile(layout.execConfigPath, kwokExecConfig(execDir));
   await writeState(state);
   if (opts.stopWithProcess) startWatchdog(opts.stopWithProcess, statePath(stateDir));
 
@@ -822,6 +834,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<DevCluste
     // Stop what was started but keep the logs for diagnosis; the next start or stop removes them.
     await stopProcesses(state);
     await rm(state.etcdDataDir, { recursive: true, force: true });
+    await rm(execDir, { recursive: true, force: true });
     await rm(statePath(stateDir), { force: true });
     const msg = errorMessage(err);
     throw new Error(`starting dev cluster "${name}" failed (logs kept in ${join(stateDir, "logs")}): ${msg}`, { cause: err });

@@ -385,3 +385,25 @@ export function kwokLogsConfig(logsFile: string): string {
     "",
   ].join("\n");
 }
+
+/**
+ * kwok's ClusterExec config: `kubectl exec` (and the API server's web terminal) into any container
+ * of any pod runs the command on this host, as the user running the dev cluster, in `workDir` (a
+ * temp directory the cluster owns, never the repository), so `sh` really works there. Fake pods
+ * have no filesystem of their own; this is for development and tests only.
+ */
+export function kwokExecConfig(workDir: string): string {
+  return [
+    "apiVersion: kwok.x-k8s.io/v1alpha1",
+    "kind: ClusterExec",
+    "metadata:",
+    "  name: hawser-dev-exec",
+    "spec:",
+    "  selector: {}",
+    "  execs:",
+    "  - containers: []",
+    "    local:",
+    `      workDir: ${JSON.stringify(workDir)}`,
+    "",
+  ].join("\n");
+}

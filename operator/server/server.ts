@@ -3,6 +3,7 @@
 // wins), then authentication (local sessions and SSO), RBAC (argocd-rbac-cm and project roles,
 // rebuilt when they change), the services, and the listener.
 import { join } from "node:path";
+import type { FastifyRequest } from "fastify";
 import type { GeneratorRegistry } from "../../generators/index.js";
 import type { PluginRegistry } from "../../plugins/index.js";
 import type { KubeClient } from "../kube/client.js";
@@ -19,6 +20,7 @@ import { GitTrustFiles } from "../git/trust.js";
 import { GitTrustWatch } from "../git/trust-watch.js";
 import { createApi, listen } from "./http/api.js";
 import { selfSignedCertificate, type TlsMaterial } from "./http/tls.js";
+import { ServerMetrics } from "./metrics.js";
 import { ServerEnforcer } from "./rbac/index.js";
 import { AccountService } from "./services/accounts.js";
 import { AppDiffService } from "./services/app-diff.js";
@@ -41,6 +43,7 @@ import { MetaService, packageVersion } from "./services/meta.js";
 import { ProjectService } from "./services/projects.js";
 import { RepositoryService } from "./services/repositories.js";
 import { SessionService } from "./services/session.js";
+import { TerminalService } from "./services/terminal.js";
 import { TreeCache } from "./tree-cache.js";
 import { UiService } from "./services/ui.js";
 
@@ -69,10 +72,16 @@ export interface ServerOptions {
   staticAssets?: string;
   /** --enable-proxy-extension: serve /extensions/<name>/... (off: those paths are 404). */
   enableProxyExtension?: boolean;
+  /** --metrics-port: Prometheus metrics at /metrics (0 or absent: none). */
+  metricsPort?: number;
+  /** --metrics-address; default `address`. */
+  metricsAddress?: string;
 }
 
 export interface RunningServer {
   url: string;
+  /** host:port of /metrics, when served. */
+  metricsAddress?: string;
   stop(): Promise<void>;
 }
 
@@ -98,10 +107,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   cache.projectsInformer.addHandler({ add: refreshRbac, update: refreshRbac, delete: refreshRbac });
 
   const tls = o.insecure ? undefined : o.tls ?? selfSignedCertificate(["localhost", "127.0.0.1", o.address].filter((h) => h && h !== "0.0.0.0"));
+  const errorCodes = new WeakMap<FastifyRequest, number>();
   const { app, router } = createApi({
     insecure: o.insecure, ...(tls ? { tls } : {}), rootPath: o.rootPath, apiContentTypes: o.apiContentTypes,
     bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024, authenticator: auth.authenticator, enforcer, log,
+    onApiError: (req, code) => errorCodes.set(req, code),
   });
+  // Before the routes, so its hook sees every one.
+  const metrics = o.metricsPort ? new ServerMetrics({ version: `v${packageVersion()}`, rootPath: o.rootPath }) : undefined;
+  metrics?.instrument(app, (req) => errorCodes.get(req));
   // Before any route exists, so /swagger.json lists every one.
   const docs = new DocsService({ rootPath: o.rootPath, version: `v${packageVersion()}` });
   docs.recordRoutes(app);
@@ -126,6 +140,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new AppLogService({ cache, apps: applications, reader, log }).register(router);
   new AppRevisionService({ cache, apps: applications, reader }).register(router);
   new ApplicationActionService({ cache, client, reader, log }).register(router);
+  // The web terminal is a WebSocket upgrade, outside fastify's routes.
+  const terminal = new TerminalService({ cache, apps: applications, reader, client, authenticator: auth.authenticator, enforcer, rootPath: o.rootPath, log });
+  terminal.attach(app.server);
+  router.raw("GET", "/terminal", async (_req, reply) => {
+    await reply.code(400).type("text/plain; charset=utf-8").send("/terminal is a WebSocket: send an upgrade request\n");
+  });
   new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
   new ClusterService({ cache, client, reader }).register(router);
   new RepositoryService({ cache, client, reader }).register(router);
@@ -145,9 +165,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
   const url = await listen(app, { address: o.address, port: o.port, insecure: o.insecure, rootPath: o.rootPath });
   log.info("API server listening", { url });
+  const metricsServer = metrics ? await metrics.listen(o.metricsAddress ?? o.address, o.metricsPort!) : undefined;
+  if (metricsServer) log.info("serving metrics", { address: metricsServer.address });
   return {
     url,
+    ...(metricsServer ? { metricsAddress: metricsServer.address } : {}),
     async stop() {
+      terminal.close();
+      await metricsServer?.close();
       await app.close();
       extensions?.close();
       await trees.stop();

@@ -33,6 +33,8 @@ export function startServerProcess(opts: { kubeconfig: string; namespace: string
     "--kubeconfig", opts.kubeconfig, "--namespace", opts.namespace, "--address", "127.0.0.1", "--port", "0",
     // As the test operators: each sees only its own world's objects.
     "--installation-id", opts.namespace,
+    // Metrics off unless a test asks for a port: the default 8083 would clash between servers.
+    "--metrics-port", "0",
     ...(opts.tls ? [] : ["--insecure"]),
     ...(opts.args ?? []),
   ], opts.env);

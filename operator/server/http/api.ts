@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Logger } from "../../runtime/logger.js";
 import { errorMessage } from "../../util/index.js";
 import { subjectOf, type Authenticator, type Claims, type Enforcer } from "../types.js";
-import { ApiError, Code, invalidArgument, permissionDenied, toApiError } from "./errors.js";
+import { ApiError, Code, invalidArgument, permissionDenied, toApiError, type GrpcCode } from "./errors.js";
 import type { TlsMaterial } from "./tls.js";
 
 export interface ApiServerOptions {
@@ -27,6 +27,8 @@ export interface ApiServerOptions {
   authenticator: Authenticator;
   enforcer: Enforcer;
   log: Logger;
+  /** Told the gRPC code of each failed request (the metrics label it). */
+  onApiError?: (req: FastifyRequest, code: GrpcCode) => void;
   /** Name of the session cookie's path and attributes: set by the session service. */
   onRenewedToken?: (reply: FastifyReply, token: string) => void;
 }
@@ -206,6 +208,7 @@ export function createApi(opts: ApiServerOptions): { app: FastifyInstance; route
       : toApiError(err);
     if (apiErr.code === Code.Unknown || apiErr.code === Code.Internal) opts.log.warn("API request failed", { method: req.method, url: req.url.split("?")[0], error: apiErr.message });
     const status = fastifyStatus === 413 ? 413 : apiErr.httpStatus;
+    opts.onApiError?.(req, apiErr.code);
     await reply.code(status).type("application/json").send(JSON.stringify(apiErr));
   });
 

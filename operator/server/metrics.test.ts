@@ -1,0 +1,48 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import Fastify from "fastify";
+import { ServerMetrics } from "./metrics.js";
+import { Code } from "./http/errors.js";
+
+test("ServerMetrics: counts responses by gRPC method and code, logins by status, proxy extensions by name", async (t) => {
+  const metrics = new ServerMetrics({ version: "v9.9.9", rootPath: "/argo", defaultMetrics: false });
+  const app = Fastify();
+  const codes = new WeakMap<object, number>();
+  metrics.instrument(app, (req) => codes.get(req));
+  app.post("/argo/api/v1/session", async (req, reply) => {
+    if ((req.body as { password?: string }).password === "right") return { token: "t" };
+    codes.set(req, Code.Unauthenticated);
+    return reply.code(401).send({ code: 16 });
+  });
+  app.get("/argo/api/v1/applications/:name", async (req, reply) => {
+    // 400 alone could be InvalidArgument or FailedPrecondition: the handler's code wins.
+    codes.set(req, Code.FailedPrecondition);
+    return reply.code(400).send({});
+  });
+  app.get("/argo/extensions/*", async (_req, reply) => reply.code(502).send("Bad Gateway"));
+  app.get("/argo/healthz", async () => "ok");
+  const base = await app.listen({ host: "127.0.0.1", port: 0 });
+  t.after(() => app.close());
+  const post = (password: string): Promise<Response> => fetch(`${base}/argo/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password }) });
+  assert.equal((await post("wrong")).status, 401);
+  assert.equal((await post("right")).status, 200);
+  assert.equal((await fetch(`${base}/argo/api/v1/applications/x`)).status, 400);
+  assert.equal((await fetch(`${base}/argo/extensions/metrics-ext/a/b`)).status, 502);
+  assert.equal((await fetch(`${base}/argo/healthz`)).status, 200);
+
+  const scraped = await metrics.listen("127.0.0.1", 0);
+  t.after(() => scraped.close());
+  const text = await (await fetch(`http://${scraped.address}/metrics`)).text();
+  const has = (line: string): void => assert.ok(text.split("\n").includes(line), `${line}\nin:\n${text}`);
+  has('argocd_info{version="v9.9.9"} 1');
+  has('argocd_login_request_total{status="failure"} 1');
+  has('argocd_login_request_total{status="success"} 1');
+  has('grpc_server_handled_total{grpc_method="Create",grpc_service="session.SessionService",grpc_type="unary",grpc_code="Unauthenticated"} 1');
+  has('grpc_server_handled_total{grpc_method="Create",grpc_service="session.SessionService",grpc_type="unary",grpc_code="OK"} 1');
+  has('grpc_server_handled_total{grpc_method="Get",grpc_service="application.ApplicationService",grpc_type="unary",grpc_code="FailedPrecondition"} 1');
+  has('grpc_server_started_total{grpc_method="Create",grpc_service="session.SessionService",grpc_type="unary"} 2');
+  has('argocd_proxy_extension_request_total{extension="metrics-ext",status="502"} 1');
+  has('argocd_proxy_extension_request_duration_seconds_count{extension="metrics-ext"} 1');
+  assert.ok(!/grpc_method="[^"]*".*healthz/.test(text) && !text.includes("Healthz"), "routes outside the gateway are not gRPC methods");
+  assert.equal((await fetch(`http://${scraped.address}/other`)).status, 404, "only /metrics");
+});
