@@ -86,3 +86,16 @@ export function List({ items, empty = "None" }: { items: ReactNode[] | undefined
   if (!items || items.length === 0) return <span className="muted">{empty}</span>;
   return <ul className="plain">{items.map((x, i) => <li key={i}>{x}</li>)}</ul>;
 }
+
+/**
+ * GETs `path` until `done` holds (or ~10 s pass): the server answers reads from its watch cache,
+ * which catches up with a write just made a moment later.
+ */
+export async function pollUntil<T>(path: string, done: (v: T | undefined) => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+    const v = await request<T>("GET", path).catch(() => undefined);
+    if (done(v) || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}

@@ -6,7 +6,7 @@ import { useState, type FormEvent, type ReactNode } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { expiryText, parseExpiresIn, windowsNow, type SyncWindow } from "../admin";
 import { request } from "../api";
-import { Dialog, List, LoadError, NoteLine, TokenOnce, useAction, useLoad } from "../components/Admin";
+import { Dialog, List, LoadError, NoteLine, pollUntil, TokenOnce, useAction, useLoad } from "../components/Admin";
 import { useCan } from "../session";
 
 interface GroupKind { group?: string; kind?: string }
@@ -63,8 +63,12 @@ function CreateProject({ onClose }: { onClose: (created: boolean) => void }): Re
   const navigate = useNavigate();
   const submit = (e: FormEvent): void => {
     e.preventDefault();
-    void run("", () => request("POST", "api/v1/projects", { body: { project: { metadata: { name: name.trim() }, spec: description ? { description } : {} } } }))
-      .then((r) => { if (r) { onClose(true); void navigate(`/settings/projects/${encodeURIComponent(name.trim())}`); } });
+    const n = name.trim();
+    void run("", async () => {
+      const r = await request("POST", "api/v1/projects", { body: { project: { metadata: { name: n }, spec: description ? { description } : {} } } });
+      await pollUntil(`api/v1/projects/${encodeURIComponent(n)}`, (p) => p !== undefined);
+      return r;
+    }).then((r) => { if (r) { onClose(true); void navigate(`/settings/projects/${encodeURIComponent(n)}`); } });
   };
   return (
     <Dialog title="Create project" onClose={() => onClose(false)}>
@@ -138,8 +142,15 @@ function Roles({ p, mayUpdate, onChange }: { p: Project; mayUpdate: boolean; onC
   const [token, setToken] = useState<string | undefined>(undefined);
   const name = p.metadata.name;
   const base = `api/v1/projects/${encodeURIComponent(name)}/roles`;
+  const detailed = `api/v1/projects/${encodeURIComponent(name)}/detailed`;
+  const hasToken = (d: { project: Project } | undefined, role: string, key: string): boolean =>
+    (d?.project.spec?.roles ?? []).some((r) => r.name === role && tokensOf(d!.project, r).some((t) => (t.id ?? String(t.iat)) === key));
   const deleteToken = (role: string, t: JwtToken): void => {
-    void run(`Token ${t.id ?? t.iat} deleted`, () => request("DELETE", `${base}/${encodeURIComponent(role)}/token/${t.iat}${t.id ? `?id=${encodeURIComponent(t.id)}` : ""}`)).then(onChange);
+    const key = t.id ?? String(t.iat);
+    void run(`Token ${key} deleted`, async () => {
+      await request("DELETE", `${base}/${encodeURIComponent(role)}/token/${t.iat}${t.id ? `?id=${encodeURIComponent(t.id)}` : ""}`);
+      await pollUntil<{ project: Project }>(detailed, (d) => !hasToken(d, role, key));
+    }).then(onChange);
   };
   const deleteExpired = async (role: Role): Promise<void> => {
     const now = Date.now() / 1000;
@@ -226,7 +237,11 @@ function AddRole({ p, onClose }: { p: Project; onClose: (done: boolean) => void 
       return;
     }
     const project = { ...p, spec: { ...p.spec, roles: [...(p.spec?.roles ?? []), role] } };
-    void run("", () => request("PUT", `api/v1/projects/${encodeURIComponent(p.metadata.name)}`, { body: { project } })).then((r) => { if (r) onClose(true); });
+    void run("", async () => {
+      const r = await request("PUT", `api/v1/projects/${encodeURIComponent(p.metadata.name)}`, { body: { project } });
+      await pollUntil<{ project: Project }>(`api/v1/projects/${encodeURIComponent(p.metadata.name)}/detailed`, (d) => (d?.project.spec?.roles ?? []).some((x) => x.name === role.name));
+      return r;
+    }).then((r) => { if (r) onClose(true); });
   };
   return (
     <Dialog title="Add role" onClose={() => onClose(false)}>

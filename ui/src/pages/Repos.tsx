@@ -6,7 +6,7 @@ import { useState, type FormEvent, type ReactNode } from "react";
 import { Link } from "react-router";
 import { repoBody, type RepoForm } from "../admin";
 import { request } from "../api";
-import { Dialog, LoadError, NoteLine, useAction, useLoad } from "../components/Admin";
+import { Dialog, LoadError, NoteLine, pollUntil, useAction, useLoad } from "../components/Admin";
 import { useCan } from "../session";
 import { ConnectionBadge } from "./Clusters";
 
@@ -74,8 +74,13 @@ function ConnectRepo({ onClose }: { onClose: (done: boolean) => void }): ReactNo
   const set = (change: Partial<RepoForm>): void => setF({ ...f, ...change });
   const connect = (asTemplate: boolean) => (e?: FormEvent): void => {
     e?.preventDefault();
-    void run("", async () => request("POST", asTemplate ? "api/v1/repocreds" : "api/v1/repositories", { body: repoBody(f, asTemplate) }))
-      .then((r) => { if (r) onClose(true); });
+    void run("", async () => {
+      const body = repoBody(f, asTemplate);
+      const r = await request("POST", asTemplate ? "api/v1/repocreds" : "api/v1/repositories", { body });
+      const url = String(body.repo ?? body.url);
+      await pollUntil<{ items?: Array<{ repo?: string; url?: string }> }>(asTemplate ? "api/v1/repocreds" : "api/v1/repositories", (l) => (l?.items ?? []).some((x) => (x.repo ?? x.url) === url));
+      return r;
+    }).then((r) => { if (r) onClose(true); });
   };
   return (
     <Dialog title="Connect repository" onClose={() => onClose(false)}>
