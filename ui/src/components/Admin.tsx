@@ -55,12 +55,16 @@ export function LoadError({ error }: { error: string | undefined }): ReactNode {
 /** A modal dialog: focus moves into it, Escape closes it. */
 export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }): ReactNode {
   const ref = useRef<HTMLDivElement>(null);
+  // Focus moves in once, on opening; the latest onClose is read through a ref so a re-render
+  // (every keystroke) neither steals focus back nor re-binds Escape.
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     ref.current?.querySelector<HTMLElement>("input, select, textarea, button")?.focus();
-    const esc = (e: KeyboardEvent): void => { if (e.key === "Escape") onClose(); };
+    const esc = (e: KeyboardEvent): void => { if (e.key === "Escape") close.current(); };
     document.addEventListener("keydown", esc);
     return () => document.removeEventListener("keydown", esc);
-  }, [onClose]);
+  }, []);
   return (
     <div className="dialog-backdrop">
       <div className="dialog" role="dialog" aria-modal="true" aria-label={title} ref={ref}>

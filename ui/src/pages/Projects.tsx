@@ -73,7 +73,7 @@ function CreateProject({ onClose }: { onClose: (created: boolean) => void }): Re
   return (
     <Dialog title="Create project" onClose={() => onClose(false)}>
       <form onSubmit={submit} aria-label="Create project" className="form">
-        <label>Project name<input name="name" value={name} onChange={(e) => setName(e.target.value)} required pattern="[a-z0-9]([-a-z0-9.]*[a-z0-9])?" /></label>
+        <label>Project name<input name="name" value={name} onChange={(e) => setName(e.target.value)} required /></label>
         <label>Description<input name="description" value={description} onChange={(e) => setDescription(e.target.value)} /></label>
         <NoteLine note={note} />
         <div className="dialog-buttons"><button className="primary" type="submit" disabled={busy}>Create</button><button type="button" onClick={() => onClose(false)}>Cancel</button></div>
