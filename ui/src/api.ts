@@ -36,7 +36,9 @@ export async function request<T>(method: "GET" | "POST" | "PUT" | "DELETE" | "PA
   const res = await fetch(path, {
     method,
     credentials: "same-origin",
-    headers: { Accept: "application/json", ...(o.body !== undefined ? { "Content-Type": "application/json" } : {}) },
+    // The server refuses any non-GET API request without a JSON Content-Type (its CSRF guard, 415),
+    // a body-less DELETE included.
+    headers: { Accept: "application/json", ...(method !== "GET" ? { "Content-Type": "application/json" } : {}) },
     ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });

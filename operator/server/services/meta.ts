@@ -67,7 +67,7 @@ export class MetaService {
     set("execEnabled", cm["exec.enabled"] === "true");
     set("appsInAnyNamespaceEnabled", this.deps.cache.applicationNamespaces.length > 0 || Boolean(params["application.namespaces"]));
     set("impersonationEnabled", cm["application.sync.impersonation.enabled"] === "true");
-    set("help", { ...(cm["help.chatUrl"] ? { chatUrl: cm["help.chatUrl"] } : {}), ...(cm["help.chatText"] ? { chatText: cm["help.chatText"] } : {}) });
+    set("help", helpSettings(cm));
     if (Object.keys(out.help as object).length === 0) delete out.help;
     const oidc = this.deps.oidcSettings?.();
     if (oidc) out.oidcConfig = oidc;
@@ -81,4 +81,21 @@ export class MetaService {
     }
     return out;
   }
+}
+
+/**
+ * settings.help from argocd-cm: `help.chatUrl`, `help.chatText`, and each `help.download.<os>-<arch>`
+ * as `binaryUrls["<os>-<arch>"]` (the Help page's CLI download links).
+ */
+export function helpSettings(cm: Record<string, string>): { chatUrl?: string; chatText?: string; binaryUrls?: Record<string, string> } {
+  const binaryUrls: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cm)) {
+    const platform = /^help\.download\.(.+)$/.exec(k)?.[1];
+    if (platform && v) binaryUrls[platform] = v;
+  }
+  return {
+    ...(cm["help.chatUrl"] ? { chatUrl: cm["help.chatUrl"] } : {}),
+    ...(cm["help.chatText"] ? { chatText: cm["help.chatText"] } : {}),
+    ...(Object.keys(binaryUrls).length ? { binaryUrls } : {}),
+  };
 }

@@ -3,16 +3,25 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { useSession } from "../session";
+import { Banner } from "./Banner";
 
 export function Layout({ children }: { children: ReactNode }): ReactNode {
   return (
     <div className="layout">
+      <Banner position="top" />
       <header className="topbar">
         <Link to="/applications" className="brand">Hawser</Link>
-        <nav aria-label="Main"><Link to="/applications">Applications</Link></nav>
+        <nav aria-label="Main">
+          <Link to="/applications">Applications</Link>
+          <Link to="/applicationsets">ApplicationSets</Link>
+          <Link to="/settings">Settings</Link>
+          <Link to="/user-info">User info</Link>
+          <Link to="/help">Help</Link>
+        </nav>
         <UserMenu />
       </header>
       <main className="content">{children}</main>
+      <Banner position="bottom" />
     </div>
   );
 }

@@ -74,7 +74,7 @@ export function ResourcePanel({ app, node, tab, onTab, onClose }: { app: App; no
         <button onClick={onClose} aria-label="Close">✕</button>
       </div>
       <div className="segmented" role="tablist">
-        {(["summary", "diff", "events"] as Tab[]).map((t) => <button key={t} role="tab" aria-selected={current === t} aria-pressed={current === t} onClick={() => onTab(t)}>{t.toUpperCase()}</button>)}
+        {(["summary", "diff", "events"] as Tab[]).map((t) => <button key={t} role="tab" aria-selected={current === t} onClick={() => onTab(t)}>{t.toUpperCase()}</button>)}
       </div>
       {current === "summary" && (
         <>

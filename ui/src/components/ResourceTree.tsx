@@ -76,8 +76,9 @@ function TreeNode({ node, x, y, selected, onClick }: { node: GraphNode; x: numbe
       className={`tree-node tree-${node.type} health-border-${node.health ?? "Unknown"}${selected ? " selected" : ""}`}
       style={{ transform: `translate(${x}px, ${y}px)`, width: NODE_WIDTH, height: NODE_HEIGHT }}
       data-testid="tree-node" data-id={node.id} data-type={node.type} data-kind={node.kind} data-name={node.name} data-uid={node.uid}
+      // No aria-label: the name comes from the content (kind, name, health, sync), so what is
+      // read out matches what is shown (axe-core label-content-name-mismatch).
       role={node.type === "app" ? undefined : "button"} tabIndex={node.type === "app" ? undefined : 0}
-      aria-label={`${node.kind} ${label}`}
       onClick={onClick} onKeyDown={(e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); onClick(); } }}
     >
       <div className="tree-kind">{node.kind}{node.hook && <span className="hook" title="A sync hook">⚓ hook</span>}</div>

@@ -154,13 +154,17 @@ function AppsGrid({ apps, view, favourites, selected, onFavourite, onSelect }: {
     overscan: 6,
   });
   return (
-    <div className="apps-scroll" ref={scrollRef} data-testid="apps-scroll">
+    // The list view is one ARIA table (header row + virtualised rows, aria-rowcount telling the
+    // real size); tiles are a list. Screen readers then announce rows, columns and totals.
+    <div className="apps-scroll" ref={scrollRef} data-testid="apps-scroll" {...(view === "list" ? { role: "table", "aria-label": "Applications", "aria-rowcount": apps.length + 1 } : {})}>
       {view === "list" && (
-        <div className="list-row list-head" role="row">
-          <span /><span>Name</span><span>Project</span><span>Sync</span><span>Health</span><span>Destination</span><span>Source</span><span>Last sync</span>
+        <div role="rowgroup">
+          <div className="list-row list-head" role="row" aria-rowindex={1}>
+            <span role="columnheader"><span className="sr-only">Select and favourite</span></span>{["Name", "Project", "Sync", "Health", "Destination", "Source", "Last sync"].map((h) => <span key={h} role="columnheader">{h}</span>)}
+          </div>
         </div>
       )}
-      <div style={{ height: virtualizer.getTotalSize(), position: "relative" }} role={view === "list" ? "table" : "list"} aria-rowcount={apps.length}>
+      <div style={{ height: virtualizer.getTotalSize(), position: "relative" }} role={view === "list" ? "rowgroup" : "list"} {...(view === "list" ? {} : { "aria-label": "Applications" })}>
         {virtualizer.getVirtualItems().map((row) => (
           <div key={row.key} className={view === "tiles" ? "tile-row" : ""} style={{ position: "absolute", top: 0, left: 0, right: 0, transform: `translateY(${row.start}px)`, height: row.size }}>
             {apps.slice(row.index * columns, row.index * columns + columns).map((app) => {
@@ -207,14 +211,14 @@ function AppRow({ app, favourite, selected, onFavourite, onSelect }: ItemProps):
   const src = sourceOf(app);
   return (
     <div className="list-row" data-testid="app-row" data-app={app.metadata.name} role="row">
-      <span><input type="checkbox" checked={selected} onChange={onSelect} aria-label={`Select ${app.metadata.name}`} /> <FavButton favourite={favourite} onFavourite={onFavourite} name={app.metadata.name} /></span>
-      <span><Link to={appPath(app)} className="app-name">{app.metadata.name}</Link></span>
-      <span>{app.spec?.project || "default"}</span>
-      <span><SyncBadge status={syncOf(app)} /></span>
-      <span><HealthBadge status={healthOf(app)} /></span>
-      <span className="ellipsis">{clusterOf(app)} / {app.spec?.destination?.namespace}</span>
-      <span className="ellipsis" title={src?.repoURL}>{src?.chart ?? src?.path}</span>
-      <span>{ago(app.status?.operationState?.finishedAt)}</span>
+      <span role="cell"><input type="checkbox" checked={selected} onChange={onSelect} aria-label={`Select ${app.metadata.name}`} /> <FavButton favourite={favourite} onFavourite={onFavourite} name={app.metadata.name} /></span>
+      <span role="cell"><Link to={appPath(app)} className="app-name">{app.metadata.name}</Link></span>
+      <span role="cell">{app.spec?.project || "default"}</span>
+      <span role="cell"><SyncBadge status={syncOf(app)} /></span>
+      <span role="cell"><HealthBadge status={healthOf(app)} /></span>
+      <span role="cell" className="ellipsis">{clusterOf(app)} / {app.spec?.destination?.namespace}</span>
+      <span role="cell" className="ellipsis" title={src?.repoURL}>{src?.chart ?? src?.path}</span>
+      <span role="cell">{ago(app.status?.operationState?.finishedAt)}</span>
     </div>
   );
 }
