@@ -90,7 +90,7 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
   return (
     <div className="app-details" data-testid="app-details" data-app={name}>
       <nav className="breadcrumbs" aria-label="Breadcrumbs"><Link to="/applications">Applications</Link> / <span>{name}</span></nav>
-      <div className="toolbar" role="toolbar" aria-label="Application actions">
+      <div className="toolbar" role="toolbar" aria-label="Application actions" data-rbac={maySync !== undefined && mayUpdate !== undefined && mayDelete !== undefined ? "ready" : "asking"}>
         <h1>{name}</h1>
         <button onClick={() => setParam({ details: "true" })} data-testid="details-button">Details</button>
         {maySync === true && <button className="primary" onClick={() => setParam({ deploy: "all" })} disabled={running || busy} data-testid="sync-button">Sync</button>}
