@@ -153,7 +153,7 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   await page.click('[data-testid=resource-action][data-action="restart"]');
   await page.click("[data-testid=resource-action-confirm]");
   await waitFor(page, "[data-testid=resource-action-message]", log);
-  assert.match(await page.$eval("[data-testid=resource-action-message]", (e) => e.textContent ?? ""), /Action restart ran/, "the action ran");
+  assert.match(await page.$eval("[data-testid=resource-action-message]", (e) => e.textContent ?? ""), /Action restart ran on Deployment dev-demo/i, "the action ran");
   await eventually(async () => {
     const d = await client.get("apps/v1", "Deployment", "dev-demo", dest);
     assert.ok((d?.spec as { template: { metadata?: { annotations?: Record<string, string> } } }).template.metadata?.annotations?.["kubectl.kubernetes.io/restartedAt"], "restart stamps the pod template");
@@ -167,6 +167,13 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   await page.click("[data-testid=details-button]");
   await waitFor(page, "[data-testid=summary-edit]", log);
   assert.match(await page.$eval("[data-testid=summary-sync-policy]", (e) => e.textContent ?? ""), /Manual/, "the summary shows the manual policy");
+  await page.click("[data-testid=app-tab-manifest]");
+  await waitFor(page, "[data-testid=app-manifest]", log);
+  assert.match(await page.$eval("[data-testid=app-manifest]", (e) => e.textContent ?? ""), /kind: Application[\s\S]*path: overlays\/dev/, "the MANIFEST tab is the Application's YAML");
+  await page.click("[data-testid=app-tab-events]");
+  await waitFor(page, "[data-testid=app-events]", log);
+  await page.click("[data-testid=app-tab-summary]");
+  await waitFor(page, "[data-testid=summary-edit]", log);
   await page.click("[data-testid=summary-edit]");
   await page.type("[data-testid=summary-labels]", "\nwalkthrough=yes");
   await page.click("[data-testid=summary-save]");

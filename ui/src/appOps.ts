@@ -411,7 +411,8 @@ export function sourceParameters(app: App): ParameterGroup[] {
       groups.push({ title: `${prefix}Plugin`, rows });
       return;
     }
-    groups.push({ title: `${prefix}${src.chart ? "Helm" : "Directory"}`, rows });
+    // No tool block in the spec: the tool is detected from the repository when rendering.
+    groups.push({ title: `${prefix}${src.chart ? "Helm" : "Source"}`, rows });
   });
   return groups;
 }
