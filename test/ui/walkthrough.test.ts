@@ -162,7 +162,8 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
 
   // ---- auto-sync off from the toolbar (a rollback needs it off), a label from the details editor ----
   await page.click("[data-testid=auto-sync-toggle]");
-  await page.waitForFunction(() => document.querySelector("[data-testid=auto-sync-toggle]")?.getAttribute("aria-pressed") === "false", { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector("[data-testid=auto-sync-toggle]")?.getAttribute("aria-pressed") === "false", { timeout: 30_000 })
+    .catch(async (err: unknown) => { throw new Error(`auto-sync still on: ${await page.$eval("[data-testid=app-details]", (e) => (e as HTMLElement).innerText.slice(0, 600))}\n${String(err)}`); });
   assert.equal((await client.get<Application>(API, "Application", "demo-dev", ns))?.spec.syncPolicy?.automated, undefined, "auto-sync is off in the stored app");
   await page.click("[data-testid=details-button]");
   await waitFor(page, "[data-testid=summary-edit]", log);
@@ -243,8 +244,16 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   await page.click("[data-testid=delete-non-cascading]");
   assert.equal(await page.$eval("[data-testid=delete-confirm]", (e) => (e as HTMLButtonElement).disabled), true, "Delete waits for the name");
   await page.type("[data-testid=delete-confirm-name]", "demo-prod");
+  assert.equal(await page.$eval("[data-testid=delete-confirm]", (e) => (e as HTMLButtonElement).disabled), false, "the typed name enables Delete");
   await page.click("[data-testid=delete-confirm]");
-  await eventually(async () => assert.equal(await client.get(API, "Application", "demo-prod", ns), undefined, "demo-prod is gone"), { timeoutMs: 60_000 });
+  // The dialog closes on success and shows the server's words on a refusal.
+  await page.waitForFunction(() => !document.querySelector("[data-testid=delete-dialog]") || document.querySelector("[data-testid=delete-dialog] [role=alert]"), { timeout: 60_000 });
+  const refusal = await page.$eval("[data-testid=delete-dialog] [role=alert]", (e) => e.textContent ?? "").catch(() => undefined);
+  assert.equal(refusal, undefined, `the server accepted the delete: ${refusal}`);
+  await eventually(async () => {
+    const left = await client.get(API, "Application", "demo-prod", ns);
+    assert.equal(left, undefined, `demo-prod is gone: ${JSON.stringify(left?.metadata)}`);
+  }, { timeoutMs: 60_000 });
   assert.ok(await client.get("apps/v1", "Deployment", "prod-demo", dests.prod), "non-cascading kept its Deployment");
 
   // ---- seed 004's role:developer: Sync shown, Delete not; the server refuses a forced delete ----

@@ -5,7 +5,7 @@
 // source's tool; the Application's MANIFEST; its EVENTS; and its conditions.
 import { useEffect, useState, type ReactNode } from "react";
 import { stringify } from "yaml";
-import { errorText, get, query, request } from "../api";
+import { errorText, get, query, request, retryConflict } from "../api";
 import type { App } from "../apps";
 import { applySummary, sourceParameters, summaryForm, type SummaryForm } from "../appOps";
 import { ago } from "./Status";
@@ -46,7 +46,7 @@ function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean;
     setErrors(r.errors);
     if (!r.app) return;
     setBusy(true);
-    request("PUT", `api/v1/applications/${encodeURIComponent(app.metadata.name)}${query({ validate: "true" })}`, { body: r.app })
+    retryConflict(() => request("PUT", `api/v1/applications/${encodeURIComponent(app.metadata.name)}${query({ validate: "true" })}`, { body: r.app }))
       .then(() => { setEditing(undefined); setBusy(false); onSaved({ text: `${app.metadata.name} updated`, error: false }); })
       .catch((err: unknown) => { setErrors([errorText(err)]); setBusy(false); });
   };
