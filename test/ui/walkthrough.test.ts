@@ -274,7 +274,7 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   await waitFor(dev.page, "[data-testid=resource-sync]", dev.log);
   assert.equal(await dev.page.$("[data-testid=resource-delete]"), null, "no resource Delete for the developer");
   const refused = await dev.page.evaluate(async (n) => {
-    const r = await fetch(`api/v1/applications/demo-dev?appNamespace=${n}&cascade=true&propagationPolicy=foreground`, { method: "DELETE" });
+    const r = await fetch(`api/v1/applications/demo-dev?appNamespace=${n}&cascade=true&propagationPolicy=foreground`, { method: "DELETE", headers: { "Content-Type": "application/json" } });
     return { status: r.status, body: await r.text() };
   }, ns);
   assert.equal(refused.status, 403, `the server refuses the developer's delete: ${refused.body}`);

@@ -36,7 +36,9 @@ export async function request<T>(method: "GET" | "POST" | "PUT" | "DELETE" | "PA
   const res = await fetch(path, {
     method,
     credentials: "same-origin",
-    headers: { Accept: "application/json", ...(o.body !== undefined ? { "Content-Type": "application/json" } : {}) },
+    // Every write says JSON, even a bodiless DELETE: the server refuses cookie-authenticated
+    // writes without it ("Invalid content type"), which a cross-site form cannot send.
+    headers: { Accept: "application/json", ...(o.body !== undefined || method !== "GET" ? { "Content-Type": "application/json" } : {}) },
     ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });
