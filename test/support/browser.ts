@@ -57,10 +57,21 @@ let built: Promise<string> | undefined;
 export function buildUi(): Promise<string> {
   built ??= (async () => {
     const out = await mkdtemp(join(tmpdir(), "hawser-ui-build-"));
-    await new Promise<void>((resolve, reject) => {
+    const build = (): Promise<void> => new Promise<void>((resolve, reject) => {
       execFile(process.execPath, [join(root, "node_modules", "vite", "bin", "vite.js"), "build", "--config", "ui/vite.config.ts", "--outDir", out, "--emptyOutDir", "--logLevel", "warn"],
         { cwd: root, maxBuffer: 16 << 20 }, (err, _stdout, stderr) => (err ? reject(new Error(`building the UI failed: ${stderr || err.message}`)) : resolve()));
     });
+    // Vite refuses a second build of the same project while one runs (it locks the project), and
+    // hack/test.mjs runs two test files at once: wait for the other build instead of failing.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await build();
+        break;
+      } catch (err) {
+        if (attempt >= 40 || !String(err).includes("Found another Vite build process")) throw err;
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+    }
     process.once("exit", () => rmSync(out, { recursive: true, force: true }));
     return out;
   })();

@@ -7,7 +7,21 @@ export interface ResourceStatus {
   group?: string; version?: string; kind: string; namespace?: string; name: string;
   status?: string; health?: { status?: string; message?: string }; hook?: boolean; requiresPruning?: boolean;
 }
-export interface AppSource { repoURL?: string; path?: string; targetRevision?: string; chart?: string }
+export interface AppSource {
+  repoURL?: string; path?: string; targetRevision?: string; chart?: string;
+  // The tool blocks the PARAMETERS tab shows (appOps.ts sourceParameters).
+  helm?: {
+    releaseName?: string; valueFiles?: string[]; values?: string; valuesObject?: unknown;
+    parameters?: Array<{ name?: string; value?: string }>; fileParameters?: Array<{ name?: string; path?: string }>;
+  };
+  kustomize?: {
+    namePrefix?: string; nameSuffix?: string; namespace?: string; images?: string[]; replicas?: unknown; patches?: unknown;
+    commonLabels?: Record<string, string>; commonAnnotations?: Record<string, string>;
+  };
+  directory?: { recurse?: boolean; include?: string; exclude?: string; jsonnet?: { extVars?: Array<{ name?: string; value?: string }>; tlas?: Array<{ name?: string; value?: string }> } };
+  plugin?: { name?: string; env?: Array<{ name?: string; value?: string }>; parameters?: Array<{ name?: string; string?: string; array?: string[]; map?: Record<string, string> }> };
+}
+export interface RetryStrategy { limit?: number; backoff?: { duration?: string; factor?: number; maxDuration?: string } }
 export interface OperationState {
   phase?: string; message?: string; startedAt?: string; finishedAt?: string;
   operation?: { initiatedBy?: { username?: string; automated?: boolean }; sync?: { revision?: string } };
@@ -25,7 +39,7 @@ export interface App {
   spec?: {
     project?: string; source?: AppSource; sources?: AppSource[];
     destination?: { server?: string; name?: string; namespace?: string };
-    syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean; enabled?: boolean } | null; syncOptions?: string[] };
+    syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean; enabled?: boolean } | null; syncOptions?: string[]; retry?: RetryStrategy };
   };
   status?: {
     sync?: { status?: string; revision?: string };

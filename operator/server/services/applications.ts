@@ -151,7 +151,7 @@ export class ApplicationService {
 
   private async managedResources({ params, query, caller }: ApiRequest): Promise<unknown> {
     const app = this.findApp(caller, params.name!, query, "get");
-    const out = managedResources(await this.reader.state(app), this.sensitiveAnnotations());
+    const out = managedResources(await this.reader.state(app, comparedRevisions(app)), this.sensitiveAnnotations());
     const filter = { group: one(query, "group"), kind: one(query, "kind"), namespace: one(query, "namespace"), name: one(query, "name") };
     out.items = out.items.filter((i) => Object.entries(filter).every(([k, v]) => v === undefined || (i[k] ?? "") === v));
     const fields = parseFields(query.fields);
@@ -629,4 +629,18 @@ function mergePatch(target: unknown, patch: unknown): unknown {
     else out[k] = mergePatch(out[k], v);
   }
   return out;
+}
+
+/**
+ * The revisions the controller last compared (status.sync), so managed-resources shows the diff
+ * behind the sync status the user sees (as Argo's, served from the controller's cache), not a
+ * render of whatever the branch points to on this server a moment later or earlier.
+ */
+export function comparedRevisions(app: ApplicationObject): { revision?: string; revisions?: string[] } {
+  const sync = app.status?.sync;
+  if (app.spec?.sources?.length) {
+    const revs = sync?.revisions ?? [];
+    return revs.length === app.spec.sources.length && revs.every(Boolean) ? { revisions: revs } : {};
+  }
+  return sync?.revision ? { revision: sync.revision } : {};
 }

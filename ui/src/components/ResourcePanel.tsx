@@ -7,6 +7,9 @@ import type { App } from "../apps";
 import { diffLines, manifestDiff, toYaml } from "../manifests";
 import type { GraphNode } from "../tree";
 import { ago } from "./Status";
+import { LogsTab } from "./LogsTab";
+import { ResourceActions } from "./ResourceActions";
+import { LOG_KINDS } from "../appOps";
 
 export interface ResourceDiff {
   group?: string; kind: string; namespace?: string; name: string;
@@ -23,10 +26,16 @@ export function UnifiedDiff({ patch, testId }: { patch: string; testId?: string 
   );
 }
 
-type Tab = "summary" | "diff" | "events";
+type Tab = "summary" | "diff" | "events" | "logs";
 
-export function ResourcePanel({ app, node, tab, onTab, onClose }: { app: App; node: GraphNode; tab: string | undefined; onTab: (t: Tab) => void; onClose: () => void }): ReactNode {
-  const current: Tab = tab === "diff" || tab === "events" ? tab : "summary";
+/** What the user may do to the resource (from can-i) and how to start a sync of it alone. */
+export interface ResourceOps { maySync: boolean; mayDelete: boolean; onSync: () => void }
+
+export function ResourcePanel({ app, node, tab, onTab, onClose, ops }: { app: App; node: GraphNode; tab: string | undefined; onTab: (t: Tab) => void; onClose: () => void; ops?: ResourceOps }): ReactNode {
+  // Logs for pods and what owns pods, once the object exists.
+  const hasLogs = LOG_KINDS.has(node.kind) && node.uid !== "";
+  const tabs: Tab[] = hasLogs ? ["summary", "diff", "events", "logs"] : ["summary", "diff", "events"];
+  const current: Tab = tab === "diff" || tab === "events" || (tab === "logs" && hasLogs) ? tab : "summary";
   const appName = app.metadata.name;
   const appNamespace = app.metadata.namespace;
   const rid = { namespace: node.namespace, resourceName: node.name, version: node.version, group: node.group, kind: node.kind, appNamespace };
@@ -73,8 +82,9 @@ export function ResourcePanel({ app, node, tab, onTab, onClose }: { app: App; no
         <h2>{node.kind} {node.name}</h2>
         <button onClick={onClose} aria-label="Close">✕</button>
       </div>
+      {ops && <ResourceActions app={app} node={node} managed={managed.item !== undefined} maySync={ops.maySync} mayDelete={ops.mayDelete} onSync={ops.onSync} />}
       <div className="segmented" role="tablist">
-        {(["summary", "diff", "events"] as Tab[]).map((t) => <button key={t} role="tab" aria-selected={current === t} onClick={() => onTab(t)}>{t.toUpperCase()}</button>)}
+        {tabs.map((t) => <button key={t} role="tab" aria-selected={current === t} onClick={() => onTab(t)}>{t.toUpperCase()}</button>)}
       </div>
       {current === "summary" && (
         <>
@@ -103,6 +113,7 @@ export function ResourcePanel({ app, node, tab, onTab, onClose }: { app: App; no
             <tbody>{events.items.map((e, i) => <tr key={e.metadata?.uid ?? i}><td>{e.type}</td><td>{e.reason}</td><td>{e.message}</td><td>{e.count ?? 1}</td><td>{ago(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp)}</td></tr>)}</tbody>
           </table>
         ))}
+      {current === "logs" && <LogsTab app={app} node={node} />}
     </aside>
   );
 }

@@ -1,12 +1,19 @@
 // /applications/:namespace/:name (and /applications/:name in the control namespace): the app's
 // status, live from the watch stream: health, sync, the operation (running or last), conditions
 // and the managed resources as a live tree or list (a click opens the resource's panel); Sync
-// (dialog), Refresh / Hard refresh, the app's diff, and history with rollback. Sync and rollback
-// are shown only to users who may sync this app.
+// (dialog, `deploy=all|<node>`), Sync status with Terminate (`operation=true`), Toggle auto-sync,
+// Delete, Refresh / Hard refresh, the app's details panel with edit (`details=true`), the app's
+// diff, and history with rollback. Each control is shown only to users who may use it (can-i);
+// the server checks anyway.
 import { useMemo, useState, type ReactNode } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { healthOf, rbacObject, sourceOf, syncOf, type App } from "../apps";
-import { errorText, get, post, query } from "../api";
+import { errorText, get, query, request, retryConflict } from "../api";
+import { autoSyncOn, autoSyncPatch } from "../appOps";
+import { AppDetailsPanel } from "../components/AppDetailsPanel";
+import { DeleteDialog } from "../components/DeleteDialog";
+import { SyncDialog } from "../components/SyncDialog";
+import { SyncStatusPanel } from "../components/SyncStatusPanel";
 import { ago, HealthBadge, PhaseBadge, SyncBadge } from "../components/Status";
 import { AppDiffPanel, HistoryPanel } from "../components/AppPanels";
 import { ResourcePanel } from "../components/ResourcePanel";
@@ -37,7 +44,9 @@ export function AppDetailsPage(): ReactNode {
 
 function AppDetails({ app, error }: { app: App; error: string | undefined }): ReactNode {
   const maySync = useCan("applications", "sync", rbacObject(app));
-  const [dialog, setDialog] = useState(false);
+  const mayUpdate = useCan("applications", "update", rbacObject(app));
+  const mayDelete = useCan("applications", "delete", rbacObject(app));
+  const [deleting, setDeleting] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const name = app.metadata.name;
@@ -65,15 +74,31 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
       .catch((err: unknown) => setMessage({ text: errorText(err), error: true }))
       .finally(() => setBusy(false));
   };
+  const auto = autoSyncOn(app);
+  const toggleAutoSync = (): void => {
+    setBusy(true);
+    setMessage(undefined);
+    retryConflict(() => request("PATCH", `api/v1/applications/${encodeURIComponent(name)}`, {
+      body: { name, appNamespace: app.metadata.namespace, patchType: "merge", patch: JSON.stringify(autoSyncPatch(app, !auto)) },
+    }))
+      .then(() => setMessage({ text: auto ? "Auto-sync disabled" : "Auto-sync enabled", error: false }))
+      .catch((err: unknown) => setMessage({ text: errorText(err), error: true }))
+      .finally(() => setBusy(false));
+  };
+  const deploy = params.get("deploy") ?? undefined;
 
   return (
     <div className="app-details" data-testid="app-details" data-app={name}>
       <nav className="breadcrumbs" aria-label="Breadcrumbs"><Link to="/applications">Applications</Link> / <span>{name}</span></nav>
-      <div className="toolbar" role="toolbar" aria-label="Application actions">
+      <div className="toolbar" role="toolbar" aria-label="Application actions" data-rbac={maySync !== undefined && mayUpdate !== undefined && mayDelete !== undefined ? "ready" : "asking"}>
         <h1>{name}</h1>
-        {maySync === true && <button className="primary" onClick={() => setDialog(true)} disabled={running || busy} data-testid="sync-button">Sync</button>}
+        <button onClick={() => setParam({ details: "true" })} data-testid="details-button">Details</button>
+        {maySync === true && <button className="primary" onClick={() => setParam({ deploy: "all" })} disabled={running || busy} data-testid="sync-button">Sync</button>}
+        <button onClick={() => setParam({ operation: "true" })} data-testid="sync-status-button">Sync status</button>
+        {mayUpdate === true && <button onClick={toggleAutoSync} disabled={busy} aria-pressed={auto} data-testid="auto-sync-toggle">{auto ? "Disable auto-sync" : "Enable auto-sync"}</button>}
+        {mayDelete === true && <button onClick={() => setDeleting(true)} disabled={busy || app.metadata.deletionTimestamp !== undefined} data-testid="delete-button">Delete</button>}
         <button onClick={() => refresh("normal")} disabled={busy} data-testid="refresh-button">Refresh</button>
-        <button onClick={() => refresh("hard")} disabled={busy}>Hard refresh</button>
+        <button onClick={() => refresh("hard")} disabled={busy} data-testid="hard-refresh-button">Hard refresh</button>
       </div>
       {error && <p className="error" role="alert">{error}</p>}
       {message && <p className={message.error ? "error" : "notice"} role={message.error ? "alert" : "status"}>{message.text}</p>}
@@ -135,50 +160,19 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
           : <ResourceTree appName={name} tree={treeWatch.tree} resources={resources} view={view} selected={selectedKey} onSelect={(k) => setParam({ node: k, tab: undefined })} />}
       </section>
 
-      {selectedNode && <ResourcePanel app={app} node={selectedNode} tab={params.get("tab") ?? undefined} onTab={(t) => setParam({ tab: t })} onClose={() => setParam({ node: undefined, tab: undefined })} />}
+      {selectedNode && <ResourcePanel app={app} node={selectedNode} tab={params.get("tab") ?? undefined} onTab={(t) => setParam({ tab: t })} onClose={() => setParam({ node: undefined, tab: undefined })}
+        ops={{ maySync: maySync === true, mayDelete: mayDelete === true, onSync: () => setParam({ deploy: selectedNode.id }) }} />}
       {selectedKey && !selectedNode && treeWatch.tree && (
         <aside className="resource-panel" data-testid="resource-panel-missing"><p className="muted">{selectedKey} is not part of the application (any more).</p><button onClick={() => setParam({ node: undefined })}>Close</button></aside>
       )}
       {params.get("history") === "true" && <HistoryPanel app={app} maySync={maySync === true} onClose={(msg) => { setParam({ history: undefined }); if (msg) setMessage(msg); }} />}
       {params.get("diff") === "true" && <AppDiffPanel app={app} onClose={() => setParam({ diff: undefined })} />}
 
-      {dialog && <SyncDialog app={app} onClose={(msg) => { setDialog(false); if (msg) setMessage(msg); }} />}
-    </div>
-  );
-}
-
-function SyncDialog({ app, onClose }: { app: App; onClose: (msg?: { text: string; error: boolean }) => void }): ReactNode {
-  const [prune, setPrune] = useState(false);
-  const [dryRun, setDryRun] = useState(false);
-  const [force, setForce] = useState(false);
-  const [outOfSyncOnly, setOutOfSyncOnly] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const submit = (): void => {
-    setBusy(true);
-    post(`api/v1/applications/${encodeURIComponent(app.metadata.name)}/sync`, {
-      appNamespace: app.metadata.namespace,
-      prune, dryRun,
-      ...(force ? { strategy: { apply: { force: true } } } : {}),
-      ...(outOfSyncOnly ? { syncOptions: { items: ["ApplyOutOfSyncOnly=true"] } } : {}),
-    })
-      .then(() => onClose({ text: "Sync started", error: false }))
-      .catch((err: unknown) => { setError(errorText(err)); setBusy(false); });
-  };
-  return (
-    <div className="dialog-backdrop">
-      <div className="dialog" role="dialog" aria-modal="true" aria-label={`Sync ${app.metadata.name}`}>
-        <h2>Synchronize {app.metadata.name}</h2>
-        <label className="check"><input type="checkbox" checked={prune} onChange={(e) => setPrune(e.target.checked)} /> Prune</label>
-        <label className="check"><input type="checkbox" checked={dryRun} onChange={(e) => setDryRun(e.target.checked)} /> Dry run</label>
-        <label className="check"><input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Force</label>
-        <label className="check"><input type="checkbox" checked={outOfSyncOnly} onChange={(e) => setOutOfSyncOnly(e.target.checked)} /> Apply out of sync only</label>
-        {error && <p className="error" role="alert">{error}</p>}
-        <div className="dialog-buttons">
-          <button className="primary" onClick={submit} disabled={busy} data-testid="sync-confirm">Synchronize</button>
-          <button onClick={() => onClose()}>Cancel</button>
-        </div>
-      </div>
+      {params.get("details") === "true" && <AppDetailsPanel app={app} mayUpdate={mayUpdate === true} tab={params.get("appTab") ?? undefined} onTab={(t) => setParam({ appTab: t })}
+        onClose={(msg) => { setParam({ details: undefined, appTab: undefined }); if (msg) setMessage(msg); }} />}
+      {params.get("operation") === "true" && <SyncStatusPanel app={app} maySync={maySync === true} onClose={(msg) => { setParam({ operation: undefined }); if (msg) setMessage(msg); }} />}
+      {deploy && maySync === true && <SyncDialog app={app} {...(deploy !== "all" ? { onlyKey: deploy } : {})} onClose={(msg) => { setParam({ deploy: undefined }); if (msg) setMessage(msg); }} />}
+      {deleting && <DeleteDialog app={app} onClose={(msg) => { setDeleting(false); if (msg) setMessage(msg); }} />}
     </div>
   );
 }

@@ -1,0 +1,162 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { App } from "./apps";
+import {
+  applySummary, autoSyncPatch, containersOf, deleteQuery, initialSyncForm, logFormErrors, logQuery, prunesEverything,
+  sourceParameters, summaryForm, syncFormErrors, syncRequest, syncableResources,
+} from "./appOps";
+
+const app: App = {
+  metadata: { name: "demo-dev", namespace: "argocd", labels: { team: "a" }, annotations: { note: "x" } },
+  spec: {
+    project: "demo-proj",
+    source: { repoURL: "https://git.example/demo", path: "overlays/dev", targetRevision: "main", kustomize: { namePrefix: "dev-", commonLabels: { env: "dev" } } },
+    destination: { server: "https://kubernetes.default.svc", namespace: "dev" },
+    syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true", "PrunePropagationPolicy=background", "timeout.reconcile=30s"] },
+  },
+  status: {
+    resources: [
+      { group: "apps", version: "v1", kind: "Deployment", namespace: "dev", name: "dev-demo", status: "OutOfSync" },
+      { version: "v1", kind: "Service", namespace: "dev", name: "dev-demo", status: "Synced" },
+      { version: "v1", kind: "ConfigMap", namespace: "dev", name: "old", status: "OutOfSync", requiresPruning: true },
+      { group: "batch", version: "v1", kind: "Job", namespace: "dev", name: "pre", hook: true },
+    ],
+  },
+};
+
+describe("sync dialog", () => {
+  it("starts from the app's own options, every non-hook resource selected", () => {
+    const form = initialSyncForm(app);
+    assert.equal(form.revision, "main", "the target revision");
+    assert.equal(form.options.CreateNamespace, true, "the app's CreateNamespace=true is ticked");
+    assert.equal(form.options.ServerSideApply, false, "an option the app does not set is not");
+    assert.equal(form.prunePropagation, "background", "the app's prune propagation policy");
+    assert.deepEqual(form.selected, ["apps/Deployment/dev/dev-demo", "/Service/dev/dev-demo", "/ConfigMap/dev/old"], "hooks are not selectable");
+    assert.equal(syncableResources(app).length, 3, "three syncable resources");
+    assert.deepEqual(initialSyncForm(app, "/Service/dev/dev-demo").selected, ["/Service/dev/dev-demo"], "a sync from one resource selects it only");
+  });
+
+  it("sends Argo's SyncRequest: all resources means none listed, options as items, hook strategy by default", () => {
+    const form = initialSyncForm(app);
+    form.prune = true;
+    form.force = true;
+    assert.deepEqual(syncRequest(app, form, syncableResources(app)), {
+      prune: true, dryRun: false, strategy: { hook: { force: true } },
+      syncOptions: { items: ["CreateNamespace=true", "PrunePropagationPolicy=background"] }, appNamespace: "argocd",
+    });
+  });
+
+  it("sends a subset, apply only, every option, a revision override and retry", () => {
+    const form = initialSyncForm(app);
+    form.selected = ["apps/Deployment/dev/dev-demo"];
+    form.applyOnly = true;
+    form.dryRun = true;
+    form.revision = "abc1234";
+    for (const k of Object.keys(form.options) as Array<keyof typeof form.options>) form.options[k] = true;
+    form.prunePropagation = "orphan";
+    form.retry = { enabled: true, limit: "3", duration: "10s", factor: "2", maxDuration: "5m" };
+    const req = syncRequest(app, form, syncableResources(app));
+    assert.deepEqual(req.resources, [{ group: "apps", kind: "Deployment", name: "dev-demo", namespace: "dev" }], "only the selected resource");
+    assert.deepEqual(req.strategy, { apply: { force: false } }, "apply only skips hooks");
+    assert.equal(req.revision, "abc1234", "a revision other than the target is sent");
+    assert.deepEqual(req.syncOptions?.items, [
+      "Validate=false", "CreateNamespace=true", "ApplyOutOfSyncOnly=true", "RespectIgnoreDifferences=true",
+      "ServerSideApply=true", "PruneLast=true", "Replace=true", "PrunePropagationPolicy=orphan",
+    ]);
+    assert.deepEqual(req.retryStrategy, { limit: 3, backoff: { duration: "10s", factor: 2, maxDuration: "5m" } });
+  });
+
+  it("names each bad field and refuses an empty selection", () => {
+    const form = initialSyncForm(app);
+    form.selected = [];
+    form.retry = { enabled: true, limit: "x", duration: "5 seconds", factor: "0", maxDuration: "3m" };
+    const errors = syncFormErrors(form, syncableResources(app));
+    assert.equal(errors.length, 4, `four errors: ${errors.join("; ")}`);
+    assert.match(errors.join("\n"), /Resources: select at least one/);
+    assert.match(errors.join("\n"), /Retry limit must be a whole number, got "x"/);
+    assert.match(errors.join("\n"), /Retry backoff duration .* got "5 seconds"/);
+    assert.match(errors.join("\n"), /Retry factor .* got "0"/);
+    assert.deepEqual(syncFormErrors(initialSyncForm(app), syncableResources(app)), [], "the initial form is valid");
+  });
+
+  it("asks to type prune only when every selected resource would be pruned", () => {
+    const form = initialSyncForm(app);
+    form.prune = true;
+    assert.equal(prunesEverything(form, syncableResources(app)), false, "not all are to be pruned");
+    form.selected = ["/ConfigMap/dev/old"];
+    assert.equal(prunesEverything(form, syncableResources(app)), true, "only resources to prune");
+    form.dryRun = true;
+    assert.equal(prunesEverything(form, syncableResources(app)), false, "a dry run deletes nothing");
+    form.dryRun = false;
+    form.prune = false;
+    assert.equal(prunesEverything(form, syncableResources(app)), false, "no prune, nothing pruned");
+  });
+});
+
+describe("delete and logs", () => {
+  it("maps the propagation choice to Argo's delete query", () => {
+    assert.deepEqual(deleteQuery("foreground", "argocd"), { cascade: "true", propagationPolicy: "foreground", appNamespace: "argocd" });
+    assert.deepEqual(deleteQuery("background", undefined), { cascade: "true", propagationPolicy: "background", appNamespace: undefined });
+    assert.deepEqual(deleteQuery("non-cascading", "argocd"), { cascade: "false", appNamespace: "argocd" }, "no policy with cascade=false (the server refuses both)");
+  });
+
+  it("asks for a pod by name and for a Deployment's pods by kind and name", () => {
+    const form = { container: "web", follow: true, tailLines: "100", sinceSeconds: "", previous: false, filter: "!debug", matchCase: true };
+    assert.deepEqual(logQuery({ group: "", kind: "Pod", namespace: "dev", name: "p1" }, form, "argocd"), {
+      appNamespace: "argocd", namespace: "dev", podName: "p1", container: "web", follow: "true", tailLines: "100",
+      sinceSeconds: undefined, previous: undefined, filter: "!debug", matchCase: "true", download: undefined,
+    });
+    const d = logQuery({ group: "apps", kind: "Deployment", namespace: "dev", name: "web" }, { ...form, filter: "" }, undefined, true);
+    assert.equal(d.kind, "Deployment", "by kind");
+    assert.equal(d.resourceName, "web", "and name");
+    assert.equal(d.podName, undefined, "not a pod name");
+    assert.equal(d.follow, undefined, "a download does not follow");
+    assert.equal(d.download, "true", "download");
+    assert.equal(d.matchCase, undefined, "match case only with a filter");
+    assert.deepEqual(logFormErrors({ ...form, tailLines: "ten", sinceSeconds: "-5" }), ['Tail must be a whole number of lines, got "ten"', 'Since must be a whole number of seconds, got "-5"']);
+  });
+
+  it("finds the containers of a Pod, a Deployment and a CronJob", () => {
+    assert.deepEqual(containersOf({ kind: "Pod", spec: { initContainers: [{ name: "init" }], containers: [{ name: "a" }, { name: "b" }] } }), ["init", "a", "b"]);
+    assert.deepEqual(containersOf({ kind: "Deployment", spec: { template: { spec: { containers: [{ name: "web" }] } } } }), ["web"]);
+    assert.deepEqual(containersOf({ kind: "CronJob", spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: "job" }] } } } } } }), ["job"]);
+    assert.deepEqual(containersOf({ kind: "Service", spec: {} }), [], "none for a Service");
+  });
+});
+
+describe("app summary editor", () => {
+  it("round-trips the app unchanged and writes edits over it", () => {
+    const form = summaryForm(app);
+    assert.equal(form.labels, "team=a");
+    assert.equal(form.automated, true, "auto-sync on");
+    const same = applySummary(app, form);
+    assert.deepEqual(same.errors, [], "no errors");
+    assert.deepEqual(same.app?.spec, app.spec, "an unchanged form writes the same spec (the kustomize block kept)");
+    assert.equal(same.app?.status, undefined, "status is not sent");
+
+    const edited = applySummary(app, { ...form, labels: "team=b, tier=web", automated: false, targetRevision: "v2", syncOptions: "ServerSideApply=true", retry: { enabled: true, limit: "5", duration: "5s", factor: "2", maxDuration: "3m" } });
+    assert.deepEqual(edited.app?.metadata.labels, { team: "b", tier: "web" });
+    assert.equal(edited.app?.spec?.syncPolicy?.automated, undefined, "auto-sync off removes automated");
+    assert.equal(edited.app?.spec?.source?.targetRevision, "v2");
+    assert.deepEqual(edited.app?.spec?.syncPolicy?.syncOptions, ["ServerSideApply=true"]);
+    assert.deepEqual(edited.app?.spec?.syncPolicy?.retry, { limit: 5, backoff: { duration: "5s", factor: 2, maxDuration: "3m" } });
+    assert.equal(app.spec?.source?.targetRevision, "main", "the original is not changed");
+  });
+
+  it("names bad fields and writes nothing", () => {
+    const r = applySummary(app, { ...summaryForm(app), labels: "novalue", destName: "in-cluster", project: " " });
+    assert.equal(r.app, undefined, "nothing to write");
+    assert.deepEqual(r.errors, ['Labels: "novalue" is not key=value', "Project must not be empty", "Destination: give exactly one of the cluster URL and the cluster name"]);
+  });
+
+  it("toggles auto-sync with a merge patch that keeps prune and self-heal", () => {
+    assert.deepEqual(autoSyncPatch(app, false), { spec: { syncPolicy: { automated: null } } });
+    assert.deepEqual(autoSyncPatch(app, true), { spec: { syncPolicy: { automated: { prune: true, selfHeal: true, enabled: true } } } });
+  });
+
+  it("lists the source's parameters by tool", () => {
+    assert.deepEqual(sourceParameters(app), [{ title: "Kustomize", rows: [{ name: "namePrefix", value: "dev-" }, { name: "commonLabels.env", value: "dev" }] }]);
+    const helm: App = { metadata: { name: "h" }, spec: { source: { repoURL: "r", chart: "c", helm: { valueFiles: ["v.yaml"], parameters: [{ name: "image.tag", value: "1.2" }] } } } };
+    assert.deepEqual(sourceParameters(helm), [{ title: "Helm", rows: [{ name: "valueFiles[0]", value: "v.yaml" }, { name: "image.tag", value: "1.2" }] }]);
+  });
+});

@@ -1,0 +1,157 @@
+// The application's details panel (`details=true`, tab in `appTab=`; argo-cd-server.md §5.2 "App
+// panel tabs"): SUMMARY with an editor for project, labels, annotations, destination, source,
+// sync policy (automated, prune, self-heal, allow empty), sync options and retry, saved with PUT
+// (the whole Application, so the server's update RBAC and validation apply); PARAMETERS of the
+// source's tool; the Application's MANIFEST; its EVENTS; and its conditions.
+import { useEffect, useState, type ReactNode } from "react";
+import { stringify } from "yaml";
+import { errorText, get, query, request, retryConflict } from "../api";
+import type { App } from "../apps";
+import { applySummary, sourceParameters, summaryForm, type SummaryForm } from "../appOps";
+import { ago } from "./Status";
+import { RetryFields } from "./SyncDialog";
+import "../app-ops.css";
+
+type Message = { text: string; error: boolean };
+const TABS = ["summary", "parameters", "manifest", "events"] as const;
+type Tab = (typeof TABS)[number];
+interface KubeEvent { type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string; metadata?: { uid?: string; creationTimestamp?: string } }
+
+export function AppDetailsPanel({ app, mayUpdate, tab, onTab, onClose }: {
+  app: App; mayUpdate: boolean; tab: string | undefined; onTab: (t: Tab) => void; onClose: (msg?: Message) => void;
+}): ReactNode {
+  const current: Tab = (TABS as readonly string[]).includes(tab ?? "") ? tab as Tab : "summary";
+  return (
+    <aside className="resource-panel" role="dialog" aria-label={`Application ${app.metadata.name}`} data-testid="app-details-panel">
+      <div className="panel-head"><h2>{app.metadata.name}</h2><button onClick={() => onClose()} aria-label="Close">✕</button></div>
+      <div className="segmented panel-tabs" role="tablist">
+        {TABS.map((t) => <button key={t} role="tab" aria-selected={current === t} aria-pressed={current === t} onClick={() => onTab(t)} data-testid={`app-tab-${t}`}>{t.toUpperCase()}</button>)}
+      </div>
+      {current === "summary" && <SummaryTab app={app} mayUpdate={mayUpdate} onSaved={(m) => onClose(m)} />}
+      {current === "parameters" && <ParametersTab app={app} />}
+      {current === "manifest" && <pre className="manifest mono" data-testid="app-manifest">{stringify({ apiVersion: "argoproj.io/v1alpha1", kind: "Application", ...app })}</pre>}
+      {current === "events" && <AppEvents app={app} />}
+    </aside>
+  );
+}
+
+function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean; onSaved: (m: Message) => void }): ReactNode {
+  const [editing, setEditing] = useState<SummaryForm | undefined>(undefined);
+  const [errors, setErrors] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const view = summaryForm(app);
+  const save = (): void => {
+    if (!editing) return;
+    const r = applySummary(app, editing);
+    setErrors(r.errors);
+    if (!r.app) return;
+    setBusy(true);
+    retryConflict(() => request("PUT", `api/v1/applications/${encodeURIComponent(app.metadata.name)}${query({ validate: "true" })}`, { body: r.app }))
+      .then(() => { setEditing(undefined); setBusy(false); onSaved({ text: `${app.metadata.name} updated`, error: false }); })
+      .catch((err: unknown) => { setErrors([errorText(err)]); setBusy(false); });
+  };
+  const conditions = app.status?.conditions ?? [];
+  if (!editing) {
+    return (
+      <>
+        <div className="action-bar">{mayUpdate && <button onClick={() => { setEditing(view); setErrors([]); }} data-testid="summary-edit">Edit</button>}</div>
+        <dl className="fields" data-testid="app-summary">
+          <dt>Project</dt><dd>{view.project}</dd>
+          <dt>Labels</dt><dd className="mono">{view.labels || "–"}</dd>
+          <dt>Annotations</dt><dd className="mono">{view.annotations || "–"}</dd>
+          <dt>Cluster</dt><dd>{view.destServer || view.destName}</dd>
+          <dt>Namespace</dt><dd>{view.destNamespace || "–"}</dd>
+          <dt>Repository</dt><dd>{view.repoURL}</dd>
+          <dt>{view.chart ? "Chart" : "Path"}</dt><dd>{view.chart || view.path}</dd>
+          <dt>Target revision</dt><dd>{view.targetRevision || "HEAD"}</dd>
+          <dt>Sync policy</dt><dd data-testid="summary-sync-policy">{view.automated ? `Automated${view.prune ? ", prune" : ""}${view.selfHeal ? ", self-heal" : ""}${view.allowEmpty ? ", allow empty" : ""}` : "Manual"}</dd>
+          <dt>Sync options</dt><dd className="mono">{view.syncOptions.replace(/\n/g, ", ") || "–"}</dd>
+          <dt>Retry</dt><dd>{view.retry.enabled ? `limit ${view.retry.limit}, ${view.retry.duration} × ${view.retry.factor} up to ${view.retry.maxDuration}` : "–"}</dd>
+          <dt>Images</dt><dd className="mono">{(app.status?.summary?.images ?? []).join(", ") || "–"}</dd>
+          <dt>Links</dt><dd>{(app.status?.summary?.externalURLs ?? []).map((u) => <a key={u} href={u} target="_blank" rel="noreferrer">{u} </a>)}</dd>
+        </dl>
+        <h3>Conditions</h3>
+        {conditions.length === 0 ? <p className="muted">None</p>
+          : <ul>{conditions.map((c, i) => <li key={i}><strong>{c.type}</strong>: {c.message} <span className="muted">{c.lastTransitionTime ? ago(c.lastTransitionTime) : ""}</span></li>)}</ul>}
+      </>
+    );
+  }
+  const f = editing;
+  const set = (change: Partial<SummaryForm>): void => setEditing({ ...f, ...change });
+  type TextKey = { [K in keyof SummaryForm]: SummaryForm[K] extends string ? K : never }[keyof SummaryForm];
+  const text = (label: string, key: TextKey, multiline = false): ReactNode => (
+    <label className="field">{label}
+      {multiline
+        ? <textarea value={f[key]} onChange={(e) => set({ [key]: e.target.value })} data-testid={`summary-${key}`} />
+        : <input value={f[key]} onChange={(e) => set({ [key]: e.target.value })} data-testid={`summary-${key}`} />}
+    </label>
+  );
+  const check = (label: string, key: "automated" | "prune" | "selfHeal" | "allowEmpty", disabled = false): ReactNode => (
+    <label className="check"><input type="checkbox" checked={f[key]} disabled={disabled} onChange={(e) => set({ [key]: e.target.checked })} data-testid={`summary-${key}`} /> {label}</label>
+  );
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); save(); }} aria-label="Edit application" data-testid="summary-form">
+      {text("Project", "project")}
+      {text("Labels (key=value, one a line)", "labels", true)}
+      {text("Annotations (key=value, one a line)", "annotations", true)}
+      {text("Cluster URL", "destServer")}
+      {text("Cluster name (instead of the URL)", "destName")}
+      {text("Namespace", "destNamespace")}
+      {text("Repository URL", "repoURL")}
+      {text("Path", "path")}
+      {text("Chart", "chart")}
+      {text("Target revision", "targetRevision")}
+      <fieldset>
+        <legend>Sync policy</legend>
+        {check("Automated", "automated")}
+        {check("Prune resources", "prune", !f.automated)}
+        {check("Self heal", "selfHeal", !f.automated)}
+        {check("Allow empty", "allowEmpty", !f.automated)}
+      </fieldset>
+      {text("Sync options (one a line, e.g. CreateNamespace=true)", "syncOptions", true)}
+      <RetryFields retry={f.retry} onChange={(retry) => set({ retry })} />
+      {errors.length > 0 && <ul className="error" role="alert">{errors.map((e) => <li key={e}>{e}</li>)}</ul>}
+      <div className="dialog-buttons">
+        <button type="submit" className="primary" disabled={busy} data-testid="summary-save">Save</button>
+        <button type="button" onClick={() => { setEditing(undefined); setErrors([]); }}>Cancel</button>
+      </div>
+    </form>
+  );
+}
+
+function ParametersTab({ app }: { app: App }): ReactNode {
+  const groups = sourceParameters(app);
+  if (groups.length === 0) return <p className="muted">The application has no source.</p>;
+  return (
+    <div data-testid="app-parameters">
+      {groups.map((g) => (
+        <section key={g.title}>
+          <h3>{g.title}</h3>
+          {g.rows.length === 0 ? <p className="muted">No parameters set.</p> : (
+            <dl className="fields">{g.rows.map((r, i) => <div key={i} style={{ display: "contents" }}><dt className="mono">{r.name}</dt><dd className="mono" style={{ whiteSpace: "pre-wrap" }}>{r.value}</dd></div>)}</dl>
+          )}
+        </section>
+      ))}
+    </div>
+  );
+}
+
+function AppEvents({ app }: { app: App }): ReactNode {
+  const [state, setState] = useState<{ items?: KubeEvent[]; error?: string }>({});
+  useEffect(() => {
+    let live = true;
+    get<{ items?: KubeEvent[] }>(`api/v1/applications/${encodeURIComponent(app.metadata.name)}/events${query({ appNamespace: app.metadata.namespace })}`)
+      .then((r) => { if (live) setState({ items: r.items ?? [] }); })
+      .catch((err: unknown) => { if (live) setState({ error: errorText(err) }); });
+    return () => { live = false; };
+  }, [app.metadata.name, app.metadata.namespace, app.status?.reconciledAt]);
+  if (state.error) return <p className="error" role="alert">{state.error}</p>;
+  if (!state.items) return <p className="muted">Loading…</p>;
+  if (state.items.length === 0) return <p className="muted" data-testid="app-events">No events.</p>;
+  return (
+    <table className="events" data-testid="app-events">
+      <thead><tr><th>Type</th><th>Reason</th><th>Message</th><th>Count</th><th>Last seen</th></tr></thead>
+      <tbody>{state.items.map((e, i) => <tr key={e.metadata?.uid ?? i}><td>{e.type}</td><td>{e.reason}</td><td>{e.message}</td><td>{e.count ?? 1}</td><td>{ago(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp)}</td></tr>)}</tbody>
+    </table>
+  );
+}
