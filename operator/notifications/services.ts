@@ -205,7 +205,7 @@ async function githubToken(name: string, o: Record<string, unknown>, apiBase: st
   const installationID = text(o.installationID);
   const pem = str(o.privateKey);
   if (!appID || !installationID || !pem) throw new DeliveryError(`${name}: set appID, installationID and privateKey (or token)`, false);
-  let key: CryptoKey;
+  let key: Awaited<ReturnType<typeof importPKCS8>>;
   try {
     // GitHub hands out PKCS#1 keys; jose wants PKCS#8.
     const pkcs8 = createPrivateKey(pem).export({ type: "pkcs8", format: "pem" }).toString();

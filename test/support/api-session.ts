@@ -26,7 +26,7 @@ export type JsonCall = (method: string, path: string, body?: unknown, auth?: str
  * `redirect: "manual"` keeps redirects as answers (SSO flows); `onText` sees every response body
  * (tests that check no secret ever leaves the server).
  */
-export function jsonCaller(base: string, opts: { redirect?: RequestRedirect; onText?: (text: string) => void } = {}): JsonCall {
+export function jsonCaller(base: string, opts: { redirect?: "follow" | "manual" | "error"; onText?: (text: string) => void } = {}): JsonCall {
   return async (method, path, body, auth) => {
     const o: CallOptions = typeof auth === "string" ? { token: auth } : auth ?? {};
     const headers: Record<string, string> = {};
