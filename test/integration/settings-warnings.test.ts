@@ -19,9 +19,9 @@ test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Haws
   t.after(async () => { await client.delete({ apiVersion: "v1", kind: "Namespace", name: ns }).catch(() => {}); });
   const secretish = "do-not-log-me";
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: {
-    "timeout.reconciliation": "0", "exec.enabled": "true", "timeout.reconcilation": secretish,
+    "timeout.reconciliation": "0", "application.allowedNodeLabels": "topology.kubernetes.io/zone", "timeout.reconcilation": secretish,
     // Honoured by `hawser server` or the controller: no warning.
-    "users.anonymous.enabled": "true", "statusbadge.enabled": "true", "resource.customizations.actions.apps_Deployment": secretish,
+    "users.anonymous.enabled": "true", "statusbadge.enabled": "true", "exec.enabled": "true", "resource.customizations.actions.apps_Deployment": secretish,
   } });
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns }, data: {
     "server.enable.gzip": "true", "server.insecure": "true", "controller.self.heal.timeout.seconds": "5",
@@ -39,7 +39,7 @@ test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Haws
   await op.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("argocd-cmd-params-cm key server.enable.gzip"));
   const warnings = op.logs.filter((l) => l.level === "warn" && typeof l.msg === "string" && / key /.test(l.msg)).map((l) => l.msg as string);
   assert.deepEqual(warnings, [
-    "argocd-cm key exec.enabled is not implemented by Hawser and has no effect (the web terminal; planned in issue 13)",
+    "argocd-cm key application.allowedNodeLabels is not implemented by Hawser and has no effect (node labels shown in the UI; planned in issue 14)",
     "argocd-cm key timeout.reconcilation is not known to Hawser (a typo, or a newer Argo CD setting) and has no effect",
     "argocd-cmd-params-cm key server.enable.gzip is not implemented by Hawser and has no effect (the API server; planned in issue 13)",
   ]);
