@@ -7,9 +7,8 @@
 // CA is in argocd-tls-certs-cm (added through the API), then accepted.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -20,18 +19,10 @@ import { initialAdminPassword, jsonCaller, sessionToken, showResponse } from "..
 import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
 import { startGitServer } from "../support/git-server.js";
+import { signedRepo } from "../support/gpg.js";
 import { startOperatorProcess, startServerProcess } from "../support/operator-process.js";
 
 const API = "argoproj.io/v1alpha1";
-
-function run(cmd: string, args: string[], env: Record<string, string>, cwd?: string): Promise<string> {
-  return new Promise((ok, fail) => {
-    execFile(cmd, args, { cwd, env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", ...env } }, (err, stdout, stderr) => {
-      if (err) fail(new Error(`${cmd} ${args.join(" ")}: ${stderr.trim() || err.message}`));
-      else ok(stdout.trim());
-    });
-  });
-}
 
 test("API server: a project's signatureKeys hold for manifests and syncs requested through the API", async (t) => {
   const cluster = await sharedCluster();
@@ -41,35 +32,13 @@ test("API server: a project's signatureKeys hold for manifests and syncs request
   const ns = `hawser-apisec-${id}`;
   const dest = `apisec-${id}`;
 
-  // "allowed" is the project's key; "other" is trusted by argocd-gpg-keys-cm but not by the project.
-  const home = await mkdtemp(join(tmpdir(), "hawser-apisec-gpg-"));
-  t.after(() => rm(home, { recursive: true, force: true }));
-  const gnupg = { GNUPGHOME: home };
-  const makeKey = async (name: string): Promise<{ fpr: string; keyID: string; armoured: string }> => {
-    await run("gpg", ["--batch", "--passphrase", "", "--quick-gen-key", `${name} <${name}@hawser.invalid>`, "ed25519", "sign", "never"], gnupg);
-    const colons = await run("gpg", ["--batch", "--with-colons", "--list-keys", `${name}@hawser.invalid`], gnupg);
-    const fpr = colons.split("\n").find((l) => l.startsWith("fpr:"))?.split(":")[9] ?? "";
-    assert.match(fpr, /^[0-9A-F]{40}$/, `fingerprint of ${name}'s key`);
-    return { fpr, keyID: fpr.slice(-16), armoured: await run("gpg", ["--batch", "--armor", "--export", fpr], gnupg) };
-  };
-  const allowed = await makeKey("allowed");
-  const other = await makeKey("other");
-
   const git = await startGitServer();
   t.after(() => git.stop());
-  const cm = (value: string): string => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "signed" }, data: { value } });
-  await git.createRepo("s", { "app/cm.yaml": cm("initial") });
-  const work = await mkdtemp(join(tmpdir(), "hawser-apisec-work-"));
-  t.after(() => rm(work, { recursive: true, force: true }));
-  await run("git", ["clone", "--quiet", git.baseUrl("s"), work], gnupg);
-  /** Pushes a commit setting the ConfigMap's value, signed by `key` (or unsigned); resolves to its sha. */
-  const push = async (value: string, key?: { fpr: string }): Promise<string> => {
-    await writeFile(join(work, "app/cm.yaml"), cm(value));
-    const sign = key ? ["-c", `user.signingkey=${key.fpr}`, "-c", "gpg.program=gpg"] : [];
-    await run("git", ["-c", "user.name=Hawser Test", "-c", "user.email=test@hawser.invalid", ...sign, "commit", "--quiet", "-a", ...(key ? ["-S"] : ["--no-gpg-sign"]), "-m", value], gnupg, work);
-    await run("git", ["push", "--quiet", "origin", "HEAD:main"], gnupg, work);
-    return run("git", ["rev-parse", "HEAD"], gnupg, work);
-  };
+  // "allowed" is the project's key; "other" is trusted by argocd-gpg-keys-cm but not by the project.
+  const repo = await signedRepo(git, "s");
+  t.after(() => repo.cleanup());
+  const { allowed, other } = repo;
+  const push = repo.push;
 
   const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
   t.after(async () => { await op.stop("SIGKILL"); });

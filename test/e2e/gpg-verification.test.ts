@@ -11,25 +11,16 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import { KubeClient } from "../../operator/kube/client.js";
 import { loadKubeConfig } from "../../operator/operator.js";
 import { packageRoot } from "../../operator/paths.js";
 import { sharedCluster } from "../support/cluster.js";
 import { eventually } from "../support/eventually.js";
 import { startGitServer } from "../support/git-server.js";
+import { configMapYaml, signedRepo } from "../support/gpg.js";
 import { startOperatorProcess } from "../support/operator-process.js";
 
 const API = "argoproj.io/v1alpha1";
-
-function run(cmd: string, args: string[], env: Record<string, string>, cwd?: string): Promise<string> {
-  return new Promise((ok, fail) => {
-    execFile(cmd, args, { cwd, env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", ...env } }, (err, stdout, stderr) => {
-      if (err) fail(new Error(`${cmd} ${args.join(" ")}: ${stderr.trim() || err.message}`));
-      else ok(stdout.trim());
-    });
-  });
-}
 
 test("projects with signatureKeys sync only commits signed by an allowed key", async (t) => {
   const cluster = await sharedCluster();
@@ -39,35 +30,13 @@ test("projects with signatureKeys sync only commits signed by an allowed key", a
   const ns = `hawser-gpg-${id}`;
   const dest = `gpg-${id}`;
 
-  // Two signing keys in a throw-away GnuPG home: "allowed" (in the project) and "other" (only in the ConfigMap).
-  const home = await mkdtemp(join(tmpdir(), "hawser-gpg-test-"));
-  t.after(() => rm(home, { recursive: true, force: true }));
-  const gnupg = { GNUPGHOME: home };
-  const makeKey = async (name: string): Promise<{ fpr: string; keyID: string; armoured: string }> => {
-    await run("gpg", ["--batch", "--passphrase", "", "--quick-gen-key", `${name} <${name}@hawser.invalid>`, "ed25519", "sign", "never"], gnupg);
-    const colons = await run("gpg", ["--batch", "--with-colons", "--list-keys", `${name}@hawser.invalid`], gnupg);
-    const fpr = colons.split("\n").find((l) => l.startsWith("fpr:"))?.split(":")[9] ?? "";
-    assert.match(fpr, /^[0-9A-F]{40}$/, `fingerprint of ${name}'s key`);
-    return { fpr, keyID: fpr.slice(-16), armoured: await run("gpg", ["--batch", "--armor", "--export", fpr], gnupg) };
-  };
-  const allowed = await makeKey("allowed");
-  const other = await makeKey("other");
-
   const git = await startGitServer();
   t.after(() => git.stop());
-  const cm = (value: string): string => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "signed" }, data: { value } });
-  await git.createRepo("s", { "app/cm.yaml": cm("initial") });
-  const work = await mkdtemp(join(tmpdir(), "hawser-gpg-work-"));
-  t.after(() => rm(work, { recursive: true, force: true }));
-  await run("git", ["clone", "--quiet", git.baseUrl("s"), work], gnupg);
-  /** Pushes a commit setting the ConfigMap's value, signed by `key` (or unsigned); resolves to its sha. */
-  const push = async (value: string, key?: { fpr: string }): Promise<string> => {
-    await writeFile(join(work, "app/cm.yaml"), cm(value));
-    const sign = key ? ["-c", `user.signingkey=${key.fpr}`, "-c", "gpg.program=gpg"] : [];
-    await run("git", ["-c", "user.name=Hawser Test", "-c", "user.email=test@hawser.invalid", ...sign, "commit", "--quiet", "-a", ...(key ? ["-S"] : ["--no-gpg-sign"]), "-m", value], gnupg, work);
-    await run("git", ["push", "--quiet", "origin", "HEAD:main"], gnupg, work);
-    return run("git", ["rev-parse", "HEAD"], gnupg, work);
-  };
+  // "allowed" is the project's key; "other" is trusted by argocd-gpg-keys-cm but not by the project.
+  const repo = await signedRepo(git, "s");
+  t.after(() => repo.cleanup());
+  const { allowed, other } = repo;
+  const push = repo.push;
 
   const op = startOperatorProcess({ kubeconfig: cluster.kubeconfigPath, namespace: ns, args: ["--app-resync", "0"] });
   t.after(async () => { await op.stop("SIGKILL"); });
@@ -150,7 +119,7 @@ test("projects with signatureKeys sync only commits signed by an allowed key", a
   assert.equal(clean.code, 0, `the CLI diff of the signed, synced commit passes verification and finds nothing: ${JSON.stringify(clean)}`);
   const local = await mkdtemp(join(tmpdir(), "hawser-gpg-local-"));
   t.after(() => rm(local, { recursive: true, force: true }));
-  await writeFile(join(local, "cm.yaml"), cm("local"));
+  await writeFile(join(local, "cm.yaml"), configMapYaml("local"));
   const fromLocal = await cliDiff("--local", local);
   assert.equal(fromLocal.code, 2, `--local is refused for a project requiring signatures: ${JSON.stringify(fromLocal)}`);
   assert.match(fromLocal.stderr, /AppProject signed requires signed commits \(signatureKeys\), and a --local directory has no commit to verify/);
