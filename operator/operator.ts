@@ -14,6 +14,7 @@ import { connectToolRunner } from "../plugins/runner/client.js";
 import { ApplicationController } from "./controllers/application/controller.js";
 import { ApplicationSetController } from "./controllers/applicationset/controller.js";
 import { NotificationsController } from "./controllers/notifications/controller.js";
+import { RepoDataFetcher } from "./controllers/notifications/repo-data.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
 import { installCrds } from "./kube/crd-install.js";
 import { loadUserModules, type ModuleLoadReport } from "./modules/loader.js";
@@ -207,6 +208,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     if (config.notifications) {
       notifications = new NotificationsController({
         client, namespace: config.namespace, apps: controller.apps, projects: controller.projects, log, events, registry: metrics.registry,
+        repoData: new RepoDataFetcher(repos, plugins),
       });
       await notifications.start();
     }

@@ -41,10 +41,66 @@ type request struct {
 	Now string `json:"now"`
 }
 
-// repoData is what repo.GetCommitMetadata and repo.GetAppDetails answer from.
+// repoData is what repo.GetCommitMetadata and repo.GetAppDetails answer from: commits keyed by
+// the revision the caller fetched (the app's synced and operation revisions), and the details of
+// the app's source (absent when the config does not use them or they could not be read).
 type repoData struct {
-	Commits    map[string]map[string]any `json:"commits"`
-	AppDetails map[string]any            `json:"appDetails"`
+	Commits    map[string]commitMetadata `json:"commits"`
+	AppDetails *appDetail                `json:"appDetails"`
+}
+
+// The types below have Argo's field names (util/notification/expression/shared) so templates and
+// conditions written for Argo read them the same way: `.Author`, `.Date.Format ...`,
+// `.Helm.GetParameterValueByName "image.tag"`. JSON from the caller matches them
+// case-insensitively (encoding/json), so it uses the API's lower-case names.
+
+type commitMetadata struct {
+	Message string
+	Author  string
+	Date    time.Time
+	Tags    []string
+}
+
+type helmParameter struct {
+	Name        string
+	Value       string
+	ForceString bool
+}
+
+type helmFileParameter struct {
+	Name string
+	Path string
+}
+
+type helmAppSpec struct {
+	Name           string
+	ValueFiles     []string
+	Parameters     []*helmParameter
+	Values         string
+	FileParameters []*helmFileParameter
+}
+
+// GetParameterValueByName is the parameter's value, or "" when there is none (as Argo).
+func (h helmAppSpec) GetParameterValueByName(name string) string {
+	for _, p := range h.Parameters {
+		if p != nil && p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+type kustomizeAppSpec struct {
+	Images []string
+}
+
+type directoryAppSpec struct{}
+
+type appDetail struct {
+	Type      string
+	Helm      *helmAppSpec
+	Kustomize *kustomizeAppSpec
+	Directory *directoryAppSpec
 }
 
 type result struct {
@@ -153,13 +209,15 @@ func helpers(req *request) (map[string]any, error) {
 		"RepoURLToHTTPS":    repoURLToHTTPS,
 		"FullNameByRepoURL": fullNameByRepoURL,
 		"QueryEscape":       url.QueryEscape,
-		"GetCommitMetadata": func(sha string) map[string]any {
+		// Argo's helpers return `any` and panic on failure; expr and text/template report the panic
+		// as the expression's or template's error.
+		"GetCommitMetadata": func(sha string) any {
 			if c, ok := repo.Commits[sha]; ok {
-				return c
+				return &c
 			}
 			panic(fmt.Sprintf("commit metadata of %q is not available", sha))
 		},
-		"GetAppDetails": func() map[string]any {
+		"GetAppDetails": func() any {
 			if repo.AppDetails == nil {
 				panic("app details are not available")
 			}

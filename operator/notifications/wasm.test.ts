@@ -64,9 +64,59 @@ describe("notifications evaluator (expr-lang/expr as wasm)", () => {
     for (const r of results) assert.ok("err" in r && r.err.length > 0, `expected an error, got ${JSON.stringify(r)}`);
     const [withData] = ev.evaluate(["repo.GetCommitMetadata('abc').Author"], {
       vars: { app },
-      repo: { commits: { abc: { Message: "fix", Author: "Ann <ann@example.com>", Date: now, Tags: [] } } },
+      repo: { commits: { abc: { message: "fix", author: "Ann <ann@example.com>", date: now, tags: [] } } },
     });
     assert.deepEqual(withData, { value: "Ann <ann@example.com>" });
+  });
+
+  it("gives repo.GetCommitMetadata and repo.GetAppDetails Argo's types in conditions and templates", async () => {
+    const ev = await notifyEvaluator();
+    const repo = {
+      commits: { abc123: { message: "bump image\n\nbody", author: "Ann <ann@example.com>", date: "2026-12-06T23:30:00Z", tags: ["v1.2.0", "stable"] } },
+      appDetails: {
+        type: "Helm",
+        helm: {
+          name: "api", valueFiles: ["values.yaml", "values-prod.yaml"], values: "image:\n  tag: 1.2.0\n",
+          parameters: [{ name: "image.tag", value: "1.2.0" }, { name: "replicas", value: "3", forceString: true }],
+        },
+      },
+    };
+    const results = ev.evaluate([
+      "repo.GetCommitMetadata(app.status.sync.revision).Author",
+      // Date is a Go time.Time: its methods work, as in Argo.
+      "time.Now().Sub(repo.GetCommitMetadata(app.status.sync.revision).Date).Minutes()",
+      "'stable' in repo.GetCommitMetadata(app.status.sync.revision).Tags",
+      "repo.GetAppDetails().Type == 'Helm' && repo.GetAppDetails().Helm.GetParameterValueByName('image.tag') == '1.2.0'",
+      "repo.GetAppDetails().Helm.GetParameterValueByName('missing')",
+      "len(repo.GetAppDetails().Helm.ValueFiles)",
+      "repo.GetAppDetails().Kustomize.Images",
+    ], { vars: { app }, repo, now });
+    assert.deepEqual(results.slice(0, 6), [
+      { value: "Ann <ann@example.com>" }, { value: 36 }, { value: true }, { value: true }, { value: "" }, { value: 2 },
+    ]);
+    assert.ok("err" in results[6]! && /cannot fetch Images/.test(results[6].err), `a Helm app has no Kustomize part (a nil pointer: an error, as in Argo): ${JSON.stringify(results[6])}`);
+
+    const out = ev.render([
+      "{{ (call .repo.GetCommitMetadata .app.status.sync.revision).Message }}",
+      "{{ (call .repo.GetCommitMetadata .app.status.sync.revision).Date.Format \"2006-01-02 15:04\" }}",
+      "{{ $d := call .repo.GetAppDetails }}{{ $d.Type }} {{ $d.Helm.Name }} tag={{ $d.Helm.GetParameterValueByName \"image.tag\" }}",
+      "{{ range (call .repo.GetAppDetails).Helm.Parameters }}{{ .Name }}={{ .Value }}{{ if .ForceString }}(string){{ end }};{{ end }}",
+      "{{ (call .repo.GetAppDetails).Helm.Values }}",
+      "{{ (call .repo.GetCommitMetadata \"unknown\").Author }}",
+    ], { vars: { app }, repo, now });
+    assert.deepEqual(out.slice(0, 5), [
+      { out: "bump image\n\nbody" },
+      { out: "2026-12-06 23:30" },
+      { out: "Helm api tag=1.2.0" },
+      { out: "image.tag=1.2.0;replicas=3(string);" },
+      { out: "image:\n  tag: 1.2.0\n" },
+    ]);
+    assert.ok("err" in out[5]! && /not available/.test(out[5].err), `an unknown commit is an error, not an empty value: ${JSON.stringify(out[5])}`);
+
+    const kustomize = ev.evaluate(["repo.GetAppDetails().Kustomize.Images[0]", "repo.GetAppDetails().Helm == nil"], {
+      vars: { app }, repo: { appDetails: { type: "Kustomize", kustomize: { images: ["nginx=nginx:1.27"] } } }, now,
+    });
+    assert.deepEqual(kustomize, [{ value: "nginx=nginx:1.27" }, { value: true }]);
   });
 
   it("renders Go templates with sprig and the call helpers", async () => {

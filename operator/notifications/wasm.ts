@@ -10,10 +10,14 @@ import { join } from "node:path";
 import { packageRoot } from "../paths.js";
 import { cacheDir } from "../tools/index.js";
 
-/** What repo.GetCommitMetadata and repo.GetAppDetails answer from (filled in by the caller). */
+/**
+ * What repo.GetCommitMetadata and repo.GetAppDetails answer from (filled in by the caller): commits
+ * keyed by the revision a template passes, dates in RFC 3339; app details as the API's AppDetails.
+ * hack/notify-wasm turns them into Argo's Go types (Date a time.Time, Helm.GetParameterValueByName).
+ */
 export interface RepoHelperData {
-  commits?: Record<string, { Message: string; Author: string; Date: string; Tags: string[] }>;
-  appDetails?: Record<string, unknown>;
+  commits?: Record<string, { message: string; author: string; date: string; tags: string[] }>;
+  appDetails?: object;
 }
 
 export interface NotifyCall {

@@ -14,6 +14,7 @@ import {
   NOTIFIED_ANNOTATION, type NotifiedState, notificationVars, parseNotifiedState, planNotifications, renderNotification, serializeNotifiedState,
   unsettledWaitMs,
 } from "../../engine/notifications/plan.js";
+import { repoHelpersUsed, type RepoHelpersUsed } from "../../engine/notifications/repo-refs.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { deliver } from "../../notifications/services.js";
 import { type NotifyEvaluator, notifyEvaluator } from "../../notifications/wasm.js";
@@ -22,6 +23,7 @@ import { type EventHandler, Informer, objectKey } from "../../runtime/informer.j
 import type { Logger } from "../../runtime/logger.js";
 import { WorkQueue } from "../../runtime/workqueue.js";
 import { errorMessage, isRecord } from "../../util/index.js";
+import type { RepoDataFetcher } from "./repo-data.js";
 
 /** What is used of an informer of Applications or AppProjects. */
 export interface ObjectSource {
@@ -45,6 +47,11 @@ export interface NotificationsControllerOptions {
   /** Delay before retrying an app whose send failed; doubles per failure up to maxRetryMs. */
   minRetryMs?: number;
   maxRetryMs?: number;
+  /**
+   * Reads commit metadata and app details for repo.GetCommitMetadata / repo.GetAppDetails; without
+   * it those helpers report that the data is not available.
+   */
+  repoData?: Pick<RepoDataFetcher, "fetch">;
   /** Tests: the evaluator to use instead of the wasm one. */
   evaluator?: () => Promise<NotifyEvaluator>;
 }
@@ -72,7 +79,7 @@ export class NotificationsController {
   private readonly queue = new WorkQueue({ name: "notifications" });
   private readonly metrics: NotificationsMetrics;
   private readonly log: Logger;
-  private config: { version: string; cfg: NotificationsConfig } | undefined;
+  private config: { version: string; cfg: NotificationsConfig; helpers: RepoHelpersUsed } | undefined;
   /** The state last written per app (by uid): the cache may not show our own patch yet. */
   private readonly written = new Map<string, NotifiedState>();
   private readonly failures = new Map<string, number>();
@@ -140,29 +147,30 @@ export class NotificationsController {
   }
 
   /** The parsed configuration, re-parsed when the ConfigMap or Secret changes; undefined without a ConfigMap. */
-  private currentConfig(): NotificationsConfig | undefined {
+  private currentConfig(): { cfg: NotificationsConfig; helpers: RepoHelpersUsed } | undefined {
     const cm = this.cm.get(`${this.opts.namespace}/${NOTIFICATIONS_CONFIGMAP}`);
     if (!cm) return undefined;
     const secret = this.secret.get(`${this.opts.namespace}/${NOTIFICATIONS_SECRET}`);
     const version = `${cm.metadata.resourceVersion ?? ""}/${secret?.metadata.resourceVersion ?? ""}`;
-    if (this.config?.version === version) return this.config.cfg;
+    if (this.config?.version === version) return this.config;
     const strings = (v: unknown): Record<string, string> | undefined => (isRecord(v) ? (v as Record<string, string>) : undefined);
     const cfg = parseNotificationsConfig(strings(cm.data), secretText(strings(secret?.data), strings(secret?.stringData)));
-    this.config = { version, cfg };
+    this.config = { version, cfg, helpers: repoHelpersUsed(cfg) };
     if (cfg.problems.length > 0) {
       const message = `argocd-notifications-cm: ${cfg.problems.join("; ")}`;
       this.log.warn("notifications configuration has problems", { problems: cfg.problems });
       void this.opts.events.record(cm, "Warning", "InvalidNotificationsConfig", message);
     }
-    return cfg;
+    return this.config;
   }
 
   /** Evaluates and sends for one app; true when a send failed and the app should be retried. */
   private async process(key: string): Promise<boolean> {
     const app = this.opts.apps.get(key);
     if (!app) return false;
-    const cfg = this.currentConfig();
-    if (!cfg) return false;
+    const current = this.currentConfig();
+    if (!current) return false;
+    const { cfg, helpers } = current;
     const appRecord = app as unknown as Record<string, unknown>;
     const wait = unsettledWaitMs(appRecord, Date.now());
     if (wait > 0) {
@@ -179,7 +187,20 @@ export class NotificationsController {
     const view = remembered
       ? { ...appRecord, metadata: { ...app.metadata, annotations: { ...(app.metadata.annotations ?? {}), [NOTIFIED_ANNOTATION]: JSON.stringify(remembered) } } }
       : appRecord;
-    const plan = planNotifications({ app: view, ...(project ? { project } : {}), cfg, evaluator });
+    // Fetched before evaluating (the evaluator cannot wait); missing data is never evaluated as
+    // empty: the app is reported and retried.
+    let repo: object | undefined;
+    if (this.opts.repoData && (helpers.commitMetadata || helpers.appDetails)) {
+      try {
+        repo = await this.opts.repoData.fetch(appRecord, helpers);
+      } catch (err) {
+        const message = `cannot evaluate notifications: ${errorMessage(err)}`;
+        this.log.warn("notifications: reading repository data failed", { app: key, error: errorMessage(err) });
+        void this.opts.events.record(app, "Warning", "NotificationFailed", message);
+        return true;
+      }
+    }
+    const plan = planNotifications({ app: view, ...(project ? { project } : {}), cfg, evaluator, ...(repo ? { repo } : {}) });
     for (const e of plan.evaluations) this.metrics.triggerEvals.inc({ name: e.trigger, triggered: String(e.triggered) });
     this.reportAppProblems(app, uid, plan.problems);
 
@@ -196,7 +217,7 @@ export class NotificationsController {
           serviceType: service.name,
           recipient: send.destination.recipient,
         };
-        const notification = renderNotification(send.templates, cfg, evaluator, { vars });
+        const notification = renderNotification(send.templates, cfg, evaluator, { vars, ...(repo ? { repo } : {}) });
         await deliver({ service, recipient: send.destination.recipient, notification });
         state[send.key] = Math.floor(Date.now() / 1000);
         this.metrics.deliveries.inc({ ...labels, succeeded: "true" });
