@@ -176,3 +176,17 @@ test("submodules: ARGOCD_GIT_MODULES_ENABLED from the environment, argocd-cmd-pa
   assert.equal(parseCmdParams({ "reposerver.enable.git.submodule": "true" }).gitSubmodules, true);
   assert.throws(() => parseCmdParams({ "reposerver.enable.git.submodule": "nope" }), /argocd-cmd-params-cm reposerver\.enable\.git\.submodule must be true or false, got "nope"/);
 });
+
+test("notifications flags: Argo's --processors-count (flag or ARGOCD_NOTIFICATION_CONTROLLER_PROCESSORS_COUNT) and --app-label-selector", () => {
+  const cfg = (args: string[], env: NodeJS.ProcessEnv = {}): OperatorConfig => parseOperatorConfig(args, env) as OperatorConfig;
+  assert.equal(cfg([]).notificationsProcessors, 1, "Argo's default is one worker");
+  assert.equal(cfg([]).notificationsAppLabelSelector, undefined, "no selector: every app");
+  assert.equal(cfg([], { ARGOCD_NOTIFICATION_CONTROLLER_PROCESSORS_COUNT: "4" }).notificationsProcessors, 4, "the environment variable");
+  assert.equal(cfg(["--notifications-processors-count=3"], { ARGOCD_NOTIFICATION_CONTROLLER_PROCESSORS_COUNT: "4" }).notificationsProcessors, 3, "the flag wins");
+  assert.equal(cfg(["--notifications-app-label-selector", "team in (a,b),!skip"]).notificationsAppLabelSelector, "team in (a,b),!skip");
+  assert.throws(() => cfg(["--notifications-processors-count=0"]), (e: unknown) => e instanceof FlagError && /--notifications-processors-count must be at least 1/.test(e.message));
+  assert.throws(() => cfg([], { ARGOCD_NOTIFICATION_CONTROLLER_PROCESSORS_COUNT: "many" }),
+    (e: unknown) => e instanceof FlagError && /ARGOCD_NOTIFICATION_CONTROLLER_PROCESSORS_COUNT must be a whole number of at least 1, got "many"/.test(e.message));
+  assert.throws(() => cfg(["--notifications-app-label-selector=a in b"]),
+    (e: unknown) => e instanceof FlagError && /--notifications-app-label-selector: cannot parse label selector/.test(e.message), "a bad selector stops the start, naming the flag");
+});

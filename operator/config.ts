@@ -9,6 +9,7 @@ import { DEFAULT_SELF_HEAL_BACKOFF, type SelfHealBackoff } from "./engine/sync/a
 import { namespacePatternProblems, parseNamespaceList } from "./engine/namespaces.js";
 import { parseLogLevel, type LogLevel } from "./runtime/logger.js";
 import { errorMessage } from "./util/index.js";
+import { parseLabelSelector } from "./util/labels.js";
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -50,6 +51,10 @@ export interface OperatorConfig {
   allowOobSymlinks: boolean;
   /** Run the notifications controller (argocd-notifications-cm); --notifications=false or HAWSER_NOTIFICATIONS=false turn it off. */
   notifications: boolean;
+  /** Notifications workers (Argo's notifications --processors-count / ARGOCD_NOTIFICATION_CONTROLLER_PROCESSORS_COUNT). */
+  notificationsProcessors: number;
+  /** Only Applications matching this label selector are notified (Argo's notifications --app-label-selector). */
+  notificationsAppLabelSelector?: string;
   /**
    * ARGOCD_GIT_MODULES_ENABLED from the environment, as Argo's repo server reads it; unset leaves
    * it to argocd-cmd-params-cm `reposerver.enable.git.submodule`, then Argo's default (true).
@@ -98,7 +103,7 @@ export const operatorFlagSpec = {
     "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "webhook-parallelism-limit", "installation-id",
     "tmp-dir", "tool-isolation", "tool-memory-limit", "tool-cpu-limit", "max-render-output",
     "max-combined-directory-manifests-size", "max-manifest-file-size", "tool-runner-socket",
-    "app-hard-resync", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
+    "app-hard-resync", "notifications-processors-count", "notifications-app-label-selector", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
   repeatable: ["application-namespaces", "applicationset-namespaces", "plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
   booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "allow-oob-symlinks", "notifications", "help"],
@@ -157,6 +162,10 @@ export const operatorUsage = `usage: hawser operator [flags]
                                operator can, such as its service-account token. Default false.
   --notifications[=false]      run the notifications controller: triggers and templates of
                                argocd-notifications-cm (default true; env HAWSER_NOTIFICATIONS=false)
+  --notifications-processors-count N  notifications workers (Argo's notifications controller
+                               --processors-count; default: env ARGOCD_NOTIFICATION_CONTROLLER_PROCESSORS_COUNT, else 1)
+  --notifications-app-label-selector SELECTOR  notify only Applications whose labels match
+                               (Argo's notifications controller --app-label-selector; default all)
   --log-level LEVEL            debug, info, warn, error (default: argocd-cmd-params-cm controller.log.level,
                                else info; env HAWSER_LOG_LEVEL)
 
@@ -238,6 +247,23 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     notifications: flags.booleans.get("notifications")
       ?? (env.HAWSER_NOTIFICATIONS !== undefined && env.HAWSER_NOTIFICATIONS.trim() !== ""
         ? parseBoolValue(env.HAWSER_NOTIFICATIONS, "the environment variable HAWSER_NOTIFICATIONS") : true),
+    notificationsProcessors: (() => {
+      const fromEnv = env.ARGOCD_NOTIFICATION_CONTROLLER_PROCESSORS_COUNT?.trim();
+      if (flagValue(flags, "notifications-processors-count") !== undefined || !fromEnv) return atLeastOne("notifications-processors-count", 1);
+      const n = Number(fromEnv);
+      if (!Number.isSafeInteger(n) || n < 1) throw new FlagError(`the environment variable ARGOCD_NOTIFICATION_CONTROLLER_PROCESSORS_COUNT must be a whole number of at least 1, got "${fromEnv}"`);
+      return n;
+    })(),
+    ...(() => {
+      const raw = flagValue(flags, "notifications-app-label-selector");
+      if (raw === undefined || raw.trim() === "") return {};
+      try {
+        parseLabelSelector(raw);
+      } catch (err) {
+        throw new FlagError(`--notifications-app-label-selector: ${errorMessage(err)}`);
+      }
+      return { notificationsAppLabelSelector: raw };
+    })(),
     ...(env.ARGOCD_GIT_MODULES_ENABLED !== undefined && env.ARGOCD_GIT_MODULES_ENABLED.trim() !== ""
       ? { gitSubmodules: parseBoolValue(env.ARGOCD_GIT_MODULES_ENABLED, "the environment variable ARGOCD_GIT_MODULES_ENABLED") }
       : {}),

@@ -208,7 +208,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     if (config.notifications) {
       notifications = new NotificationsController({
         client, namespace: config.namespace, apps: controller.apps, projects: controller.projects, log, events, registry: metrics.registry,
-        repoData: new RepoDataFetcher(repos, plugins),
+        repoData: new RepoDataFetcher(repos, plugins), processors: config.notificationsProcessors,
+        ...(config.notificationsAppLabelSelector ? { appLabelSelector: config.notificationsAppLabelSelector } : {}),
       });
       await notifications.start();
     }

@@ -3,7 +3,10 @@
 // exactly one chat.postMessage with the bot token and the template filled in; a restarted operator
 // does not send it again; a failing sync (refused by its project) sends on-sync-failed (the catalogue's trigger and
 // template); an email subscription reaches a real SMTP server on loopback; a webhook whose first
-// call fails is reported (Event, metric) and retried until it is delivered once.
+// call fails is reported (Event, metric) and retried until it is delivered once. A second test
+// fills a webhook from repo.GetCommitMetadata and repo.GetAppDetails (a tagged commit on the
+// loopback git server), read by the operator before it evaluates the trigger.
+import { execFileSync } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -212,4 +215,65 @@ test("seed 000's notifications: one Slack message per successful sync, none agai
   const deliveries = scrapeSamples(await res.text()).filter((s) => s.name === "argocd_notifications_deliveries_total");
   assert.ok(deliveries.some((s) => s.labels.trigger === "on-sync-failed" && s.labels.service === "slack" && s.labels.succeeded === "true"),
     `deliveries counted with Argo's labels: ${JSON.stringify(deliveries)}`);
+});
+
+test("repo.GetCommitMetadata and repo.GetAppDetails: a tagged commit's author, message and tags and the source's type reach a webhook", async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const w = await createWorld(t, {
+    name: "notif-repo",
+    repos: { meta: { "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notif-meta\ndata:\n  a: \"1\"\n" } },
+    startOperator: false,
+  });
+  const { client, ns } = w;
+  // The commit the app syncs: tagged, with a message of its own.
+  const sha = await w.git.commitFiles("meta", { "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notif-meta\ndata:\n  a: \"2\"\n" }, "Release two: a is 2");
+  await w.git.tag("meta", "v2.0.0");
+  await client.create({
+    apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-notifications-cm", namespace: ns },
+    data: {
+      "service.webhook.meta": `url: ${receiver.url}/meta\n`,
+      // A condition on the commit's tags and the app details' type: both must be fetched before evaluating.
+      "trigger.on-release": "- when: \"app.status?.sync?.status == 'Synced' && 'v2.0.0' in repo.GetCommitMetadata(app.status.sync.revision).Tags"
+        + " && repo.GetAppDetails().Type == 'Directory'\"\n  send: [release]\n",
+      "template.release": "webhook:\n  meta:\n    method: POST\n    body: |\n"
+        + "      {{ $c := call .repo.GetCommitMetadata .app.status.sync.revision }}{{ dict \"author\" $c.Author \"message\" $c.Message \"tags\" $c.Tags"
+        + " \"year\" $c.Date.Year \"type\" (call .repo.GetAppDetails).Type | toJson }}\n",
+    },
+  });
+  // Argo's notifications flags: two workers, and only apps labelled notify=yes are notified.
+  await w.startOperator(["--notifications-processors-count=2", "--notifications-app-label-selector=notify=yes"]);
+  const subscribed = { "notifications.argoproj.io/subscribe.on-release.meta": "" };
+  // Subscribed too but outside the selector: synced first, it is never notified.
+  await client.create(w.application("unlabelled", {
+    repo: "meta", path: ".", dest: w.dest("unlabelled"),
+    syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+    metadata: { annotations: subscribed },
+  }));
+  await eventually(async () => {
+    assert.equal((await w.status<AppStatus>("unlabelled"))?.sync?.status, "Synced", "the unlabelled app synced");
+  }, { timeoutMs: 120_000 });
+  await client.create(w.application("released", {
+    repo: "meta", path: ".", dest: w.dest("released"),
+    syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+    metadata: { annotations: subscribed, labels: { notify: "yes" } },
+  }));
+
+  const calls = (): Received[] => receiver.received.filter((r) => r.path === "/meta");
+  await eventually(async () => {
+    const app = await w.getApp("released");
+    assert.equal((app?.status as { sync?: { revision?: string } } | undefined)?.sync?.revision, sha, "synced at the tagged commit");
+    assert.equal(calls().length, 1, "one webhook for the tagged release");
+  }, { timeoutMs: 120_000 });
+  const body = JSON.parse(calls()[0]!.body) as Record<string, unknown>;
+  assert.deepEqual(body, {
+    author: "Hawser Test <test@hawser.invalid>", message: "Release two: a is 2", tags: ["v2.0.0"],
+    year: Number(execFileSync("git", ["log", "-1", "--format=%ad", "--date=format-local:%Y", sha], { cwd: join(w.git.root, "meta.git"), env: { ...process.env, TZ: "UTC" } }).toString().trim()),
+    type: "Directory",
+  }, "the commit's metadata from git and the source's details, filled in by the template");
+  const events = await client.list("v1", "Event", { namespace: ns, fieldSelector: "involvedObject.name=released" });
+  assert.ok(events.items.every((e) => !["NotificationFailed", "NotificationConfigError"].includes(String(e.reason))),
+    `no notification problem reported: ${JSON.stringify(events.items.map((e) => e.message))}`);
+  const unlabelled = await w.getApp("unlabelled");
+  assert.equal(unlabelled?.metadata.annotations?.[NOTIFIED_ANNOTATION], undefined, "the app outside --notifications-app-label-selector was not notified");
 });

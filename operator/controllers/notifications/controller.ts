@@ -23,6 +23,7 @@ import { type EventHandler, Informer, objectKey } from "../../runtime/informer.j
 import type { Logger } from "../../runtime/logger.js";
 import { WorkQueue } from "../../runtime/workqueue.js";
 import { errorMessage, isRecord } from "../../util/index.js";
+import { labelsMatch, type LabelSelector, parseLabelSelector } from "../../util/labels.js";
 import type { RepoDataFetcher } from "./repo-data.js";
 
 /** What is used of an informer of Applications or AppProjects. */
@@ -44,6 +45,8 @@ export interface NotificationsControllerOptions {
   registry: Registry;
   /** Parallel app workers (Argo's --processors-count; default 1). */
   processors?: number;
+  /** Only apps whose labels match are notified (Argo's --app-label-selector); checked by the caller's flag parsing. */
+  appLabelSelector?: string;
   /** Delay before retrying an app whose send failed; doubles per failure up to maxRetryMs. */
   minRetryMs?: number;
   maxRetryMs?: number;
@@ -86,6 +89,7 @@ export class NotificationsController {
   /** Per app, the problems last reported, so an unchanged one is not reported on every update. */
   private readonly reported = new Map<string, string>();
   private workers: Promise<void>[] = [];
+  private readonly selector: LabelSelector | undefined;
 
   constructor(private readonly opts: NotificationsControllerOptions) {
     this.log = opts.log.child({ controller: "notifications" });
@@ -93,6 +97,7 @@ export class NotificationsController {
     this.cm = new Informer(opts.client, { ...common, kind: "ConfigMap", fieldSelector: `metadata.name=${NOTIFICATIONS_CONFIGMAP}` });
     this.secret = new Informer(opts.client, { ...common, kind: "Secret", fieldSelector: `metadata.name=${NOTIFICATIONS_SECRET}` });
     this.metrics = new NotificationsMetrics(opts.registry);
+    this.selector = opts.appLabelSelector ? parseLabelSelector(opts.appLabelSelector) : undefined;
   }
 
   async start(signal?: AbortSignal): Promise<void> {
@@ -168,6 +173,8 @@ export class NotificationsController {
   private async process(key: string): Promise<boolean> {
     const app = this.opts.apps.get(key);
     if (!app) return false;
+    // Argo filters its informer by the selector: an app outside it is not evaluated at all.
+    if (this.selector && !labelsMatch(this.selector, app.metadata.labels)) return false;
     const current = this.currentConfig();
     if (!current) return false;
     const { cfg, helpers } = current;
