@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { jwtVerify } from "jose";
 import type { ServiceConfig } from "../engine/notifications/config.js";
 import { deliver, DeliveryError, githubRepo } from "./services.js";
+import { SlackThreads } from "./slack-threads.js";
 
 interface Seen { method: string; path: string; headers: IncomingMessage["headers"]; body: string }
 let seen: Seen[] = [];
@@ -91,6 +92,66 @@ describe("notification services", () => {
     assert.equal(seen[0]!.headers.authorization, undefined);
   });
 
+  it("slack groupingKey: the first post starts a thread, later posts reply in it (broadcast with notifyBroadcast), per recipient and key", async () => {
+    seen = [];
+    let n = 0;
+    // Slack answers each post with the channel's ID and a new ts.
+    reply = (_r, res) => res.end(JSON.stringify({ ok: true, channel: "C0DEPLOYS", ts: `100.${++n}` }));
+    const threads = new SlackThreads();
+    const service = svc("slack", "slack", { token: "xoxb-1", apiURL: `${base}/api/` });
+    const post = (recipient: string, slack: Record<string, unknown>, message = "m"): Promise<void> =>
+      deliver({ service, recipient, notification: { message, slack }, slackThreads: threads });
+    await post("deploys", { groupingKey: "my-api" }, "first");
+    await post("deploys", { groupingKey: "my-api", notifyBroadcast: "true" }, "second");
+    await post("deploys", { groupingKey: "my-api" }, "third");
+    await post("alerts", { groupingKey: "my-api" }, "other channel");
+    await post("deploys", { groupingKey: "other-app" }, "other key");
+    await post("deploys", {}, "no key");
+    const bodies = seen.map((r) => ({ path: r.path, ...(JSON.parse(r.body) as Record<string, unknown>) }));
+    assert.deepEqual(bodies, [
+      { path: "/api/chat.postMessage", channel: "deploys", text: "first" },
+      { path: "/api/chat.postMessage", channel: "deploys", text: "second", thread_ts: "100.1", reply_broadcast: true },
+      { path: "/api/chat.postMessage", channel: "deploys", text: "third", thread_ts: "100.1" },
+      { path: "/api/chat.postMessage", channel: "alerts", text: "other channel" },
+      { path: "/api/chat.postMessage", channel: "deploys", text: "other key" },
+      { path: "/api/chat.postMessage", channel: "deploys", text: "no key" },
+    ], "threads are kept per recipient and groupingKey; without a key every post stands alone");
+  });
+
+  it("slack deliveryPolicy: PostAndUpdate posts once then chat.updates that message; Update only edits; a bad policy names the field", async () => {
+    seen = [];
+    let n = 0;
+    reply = (r, res) => res.end(JSON.stringify(r.path.endsWith("chat.update") ? { ok: true, channel: "C0DEPLOYS", ts: "200.1" } : { ok: true, channel: "C0DEPLOYS", ts: `200.${++n}` }));
+    const threads = new SlackThreads();
+    const service = svc("slack", "slack", { token: "xoxb-1", apiURL: `${base}/api/` });
+    const send = (slack: Record<string, unknown>, message: string): Promise<void> =>
+      deliver({ service, recipient: "deploys", notification: { message, slack }, slackThreads: threads });
+    await send({ groupingKey: "g", deliveryPolicy: "Update" }, "nothing to update yet");
+    assert.equal(seen.length, 0, "Update sends nothing before the key has a message");
+    await send({ groupingKey: "g", deliveryPolicy: "PostAndUpdate" }, "Syncing");
+    await send({ groupingKey: "g", deliveryPolicy: "PostAndUpdate" }, "Synced");
+    await send({ groupingKey: "g", deliveryPolicy: "Update" }, "Healthy");
+    await send({ groupingKey: "g", deliveryPolicy: "Post" }, "a reply");
+    const bodies = seen.map((r) => ({ path: r.path, ...(JSON.parse(r.body) as Record<string, unknown>) }));
+    assert.deepEqual(bodies, [
+      { path: "/api/chat.postMessage", channel: "deploys", text: "Syncing" },
+      { path: "/api/chat.update", channel: "C0DEPLOYS", ts: "200.1", text: "Synced" },
+      { path: "/api/chat.update", channel: "C0DEPLOYS", ts: "200.1", text: "Healthy" },
+      { path: "/api/chat.postMessage", channel: "deploys", text: "a reply", thread_ts: "200.1" },
+    ], "the first message is edited with the channel ID Slack gave; Post replies in its thread");
+
+    // A new store is what a restart leaves: PostAndUpdate starts over with a new message.
+    const restarted = new SlackThreads();
+    await deliver({ service, recipient: "deploys", notification: { message: "after restart", slack: { groupingKey: "g", deliveryPolicy: "PostAndUpdate" } }, slackThreads: restarted });
+    assert.equal(seen.at(-1)!.path, "/api/chat.postMessage", "after a restart the key has no message: a new post");
+
+    reply = (r, res) => res.end(JSON.stringify(r.path.endsWith("chat.update") ? { ok: false, error: "message_not_found" } : { ok: true, ts: "1" }));
+    await assert.rejects(send({ groupingKey: "g", deliveryPolicy: "Update" }, "x"),
+      (err: unknown) => err instanceof DeliveryError && err.message === "slack slack: chat.update to deploys failed: message_not_found", "a failed update is a failed delivery");
+    await assert.rejects(send({ groupingKey: "g", deliveryPolicy: "Sometimes" }, "x"),
+      (err: unknown) => err instanceof DeliveryError && /slack\.deliveryPolicy must be one of Post, PostAndUpdate, Update, got "Sometimes"/.test(err.message));
+  });
+
   it("teams: a MessageCard with facts in a section and potentialAction, to the recipient's URL", async () => {
     seen = [];
     reply = (_r, res) => res.end("1");
@@ -118,11 +179,91 @@ describe("notification services", () => {
     assert.equal(seen[0]!.path, "/api/v3/repos/org/repo/statuses/0123456789abcdef0123456789abcdef01234567");
     assert.equal(seen[0]!.headers.authorization, "Bearer ghp_x");
     assert.deepEqual(JSON.parse(seen[0]!.body), { state: "success", context: "cd/my-api", target_url: "https://cd.example/applications/my-api", description: "deployed" });
+    reply = (_r, res) => { res.statusCode = 422; res.end("{}"); };
     await assert.rejects(
-      deliver({ service: svc("github", "github", { token: "t" }), recipient: "", notification: { github: { checkRun: {} } } }),
-      /github\.checkRun is not supported by Hawser/,
+      deliver({ service: svc("github", "github", { token: "t", enterpriseBaseURL: base }), recipient: "", notification: { github: { repoURLPath: "https://github.com/o/r", revisionPath: "abcdef1", status: {} } } }),
+      (err: unknown) => err instanceof DeliveryError && err.message === "github github: creating the commit status: HTTP 422" && !err.retryable,
     );
     assert.deepEqual(githubRepo("git@github.com:org/repo.git"), { owner: "org", repo: "repo" });
+  });
+
+  const SHA = "0123456789abcdef0123456789abcdef01234567";
+  const gh = (github: Record<string, unknown>, message = "Application my-api is now running new version"): Promise<void> => deliver({
+    service: svc("github", "github", { token: "ghp_x", enterpriseBaseURL: `${base}/api/v3` }),
+    recipient: "",
+    notification: { message, github: { repoURLPath: "https://github.com/org/repo.git", revisionPath: SHA, ...github } },
+  });
+  const calls = (): { method: string; path: string; body: unknown }[] => seen.map((r) => ({ method: r.method, path: r.path, body: r.body ? JSON.parse(r.body) as unknown : undefined }));
+
+  it("github deployment: a new deployment for the commit and environment, then its status; an existing one gets only the status", async () => {
+    seen = [];
+    reply = (r, res) => {
+      res.statusCode = r.method === "GET" ? 200 : 201;
+      res.end(r.method === "GET" ? "[]" : JSON.stringify({ id: r.path.endsWith("/deployments") ? 42 : 7 }));
+    };
+    await gh({ deployment: { state: "success", environment: "production", environmentURL: "https://api.example", logURL: "https://cd.example/applications/my-api", requiredContexts: [], transientEnvironment: "false" } });
+    assert.deepEqual(calls(), [
+      { method: "GET", path: `/api/v3/repos/org/repo/deployments?ref=${SHA}&environment=production`, body: undefined },
+      { method: "POST", path: "/api/v3/repos/org/repo/deployments", body: { ref: SHA, environment: "production", auto_merge: true, required_contexts: [], transient_environment: false } },
+      { method: "POST", path: "/api/v3/repos/org/repo/deployments/42/statuses", body: {
+        state: "success", environment: "production", environment_url: "https://api.example", log_url: "https://cd.example/applications/my-api",
+        description: "Application my-api is now running new version",
+      } },
+    ], "Argo's defaults: auto_merge on; required_contexts only when the template lists them");
+
+    seen = [];
+    reply = (r, res) => { res.statusCode = r.method === "GET" ? 200 : 201; res.end(r.method === "GET" ? JSON.stringify([{ id: 99 }, { id: 98 }]) : "{}"); };
+    await gh({ deployment: { state: "in_progress", environment: "staging", reference: "v1.2.0", autoMerge: false } }, "");
+    assert.deepEqual(calls(), [
+      { method: "GET", path: "/api/v3/repos/org/repo/deployments?ref=v1.2.0&environment=staging", body: undefined },
+      { method: "POST", path: "/api/v3/repos/org/repo/deployments/99/statuses", body: { state: "in_progress", environment: "staging" } },
+    ], "the newest existing deployment for the reference is reused");
+    await assert.rejects(gh({ deployment: { state: "success" } }), /github github: template field github\.deployment\.environment is empty/);
+  });
+
+  it("github pullRequestComment: a comment on every pull request of the commit; with a commentTag the tagged comment is edited", async () => {
+    seen = [];
+    reply = (r, res) => {
+      res.statusCode = r.method === "GET" ? 200 : 201;
+      if (r.path.endsWith(`/commits/${SHA}/pulls`)) return res.end(JSON.stringify([{ number: 5 }, { number: 8 }]));
+      if (r.path.startsWith("/api/v3/repos/org/repo/issues/5/comments?")) return res.end(JSON.stringify([{ id: 1, body: "lgtm" }, { id: 2, body: "old\n<!-- argocd-notifications deploy -->" }]));
+      if (r.path.startsWith("/api/v3/repos/org/repo/issues/8/comments?")) return res.end("[]");
+      res.end("{}");
+    };
+    await gh({ pullRequestComment: { content: "Deployed my-api" } });
+    assert.deepEqual(calls(), [
+      { method: "GET", path: `/api/v3/repos/org/repo/commits/${SHA}/pulls`, body: undefined },
+      { method: "POST", path: "/api/v3/repos/org/repo/issues/5/comments", body: { body: "Deployed my-api" } },
+      { method: "POST", path: "/api/v3/repos/org/repo/issues/8/comments", body: { body: "Deployed my-api" } },
+    ]);
+    seen = [];
+    await gh({ pullRequestComment: { content: "Deployed again", commentTag: "deploy" } });
+    assert.deepEqual(calls(), [
+      { method: "GET", path: `/api/v3/repos/org/repo/commits/${SHA}/pulls`, body: undefined },
+      { method: "GET", path: "/api/v3/repos/org/repo/issues/5/comments?per_page=100", body: undefined },
+      { method: "PATCH", path: "/api/v3/repos/org/repo/issues/comments/2", body: { body: "Deployed again\n<!-- argocd-notifications deploy -->" } },
+      { method: "GET", path: "/api/v3/repos/org/repo/issues/8/comments?per_page=100", body: undefined },
+      { method: "POST", path: "/api/v3/repos/org/repo/issues/8/comments", body: { body: "Deployed again\n<!-- argocd-notifications deploy -->" } },
+    ], "the tagged comment is edited; a pull request without one gets a new, tagged comment");
+  });
+
+  it("github checkRun and repositoryDispatch: Argo's field names as GitHub's API takes them", async () => {
+    seen = [];
+    reply = (_r, res) => { res.statusCode = 201; res.end("{}"); };
+    await gh({
+      checkRun: { name: "ArgoCD", details_url: "https://cd.example/applications/my-api", status: "completed", conclusion: "success",
+        started_at: "2026-12-07T00:00:00Z", completed_at: "2026-12-07T00:01:00Z", output: { title: "Deployed", summary: "my-api synced", text: "" } },
+      repositoryDispatch: { event_type: "deployed", client_payload: "{\"app\": \"my-api\"}" },
+    });
+    assert.deepEqual(calls(), [
+      { method: "POST", path: "/api/v3/repos/org/repo/check-runs", body: {
+        name: "ArgoCD", head_sha: SHA, details_url: "https://cd.example/applications/my-api", status: "completed", conclusion: "success",
+        started_at: "2026-12-07T00:00:00Z", completed_at: "2026-12-07T00:01:00Z", output: { title: "Deployed", summary: "my-api synced" },
+      } },
+      { method: "POST", path: "/api/v3/repos/org/repo/dispatches", body: { event_type: "deployed", client_payload: { app: "my-api" } } },
+    ]);
+    await assert.rejects(gh({ repositoryDispatch: { event_type: "x", client_payload: "{oops" } }), /github\.repositoryDispatch\.client_payload is not valid JSON/);
+    await assert.rejects(gh({ revisionPath: "main", checkRun: { name: "x" } }), /github\.revisionPath did not render to a commit SHA/);
   });
 
   it("github: with an App key, mints an installation token with an RS256 JWT issued by the app id", async () => {

@@ -122,8 +122,17 @@ async function sendWebhook({ service, notification }: Delivery): Promise<void> {
   }
 }
 
-/** Slack: chat.postMessage with the bot token, or an incoming webhook at apiURL when there is no token. */
-async function sendSlack({ service, recipient, notification }: Delivery): Promise<void> {
+/** Slack's deliveryPolicy values (spec §6.4); Post is the default. */
+export const SLACK_DELIVERY_POLICIES = ["Post", "PostAndUpdate", "Update"] as const;
+
+/**
+ * Slack: chat.postMessage with the bot token, or an incoming webhook at apiURL when there is no
+ * token. With a groupingKey (and a token), the first post for the key starts a thread that later
+ * posts reply in (`reply_broadcast` with notifyBroadcast); deliveryPolicy PostAndUpdate edits that
+ * first message with chat.update once it exists, and Update only ever edits it (nothing is sent
+ * while there is no message for the key yet).
+ */
+async function sendSlack({ service, recipient, notification, slackThreads }: Delivery): Promise<void> {
   const o = service.options;
   const tpl = isRecord(notification.slack) ? notification.slack : {};
   const name = `slack ${service.name}`;
@@ -137,32 +146,55 @@ async function sendSlack({ service, recipient, notification }: Delivery): Promis
   if (username) payload.username = username;
   if (icon) payload[/^https?:\/\//.test(icon) ? "icon_url" : "icon_emoji"] = icon;
   if (o.disableUnfurl === true) Object.assign(payload, { unfurl_links: false, unfurl_media: false });
-  if (tpl.notifyBroadcast === true || tpl.notifyBroadcast === "true") payload.reply_broadcast = true;
+  const policy = str(tpl.deliveryPolicy)?.trim() || "Post";
+  if (!(SLACK_DELIVERY_POLICIES as readonly string[]).includes(policy)) {
+    throw new DeliveryError(`${name}: template field slack.deliveryPolicy must be one of ${SLACK_DELIVERY_POLICIES.join(", ")}, got ${JSON.stringify(policy)}`, false);
+  }
+  const groupingKey = str(tpl.groupingKey) ?? "";
+  const broadcast = tpl.notifyBroadcast === true || tpl.notifyBroadcast === "true";
   const token = str(o.token);
   const insecureSkipVerify = o.insecureSkipVerify === true;
   if (!token) {
     const hook = str(o.apiURL);
     if (!hook) throw new DeliveryError(`${name}: service.slack needs a token (bot) or an apiURL (incoming webhook)`, false);
+    // An incoming webhook answers no message ts: nothing can be threaded or updated.
     expectOk(name, await httpCall(name, hook, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload), insecureSkipVerify }));
     return;
   }
   const apiBase = (str(o.apiURL) ?? "https://slack.com/api/").replace(/\/?$/, "/");
-  const res = await httpCall(name, `${apiBase}chat.postMessage`, {
-    method: "POST",
-    headers: { "content-type": "application/json; charset=utf-8", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ channel: recipient, ...payload }),
-    insecureSkipVerify,
-  });
-  expectOk(name, res);
-  let reply: unknown;
-  try {
-    reply = JSON.parse(res.body) as unknown;
-  } catch {
-    throw new DeliveryError(`${name}: the Slack API answered with something other than JSON`, true);
+  const call = async (method: "chat.postMessage" | "chat.update", body: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const res = await httpCall(name, `${apiBase}${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8", authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+      insecureSkipVerify,
+    });
+    expectOk(name, res);
+    let reply: unknown;
+    try {
+      reply = JSON.parse(res.body) as unknown;
+    } catch {
+      throw new DeliveryError(`${name}: the Slack API answered with something other than JSON`, true);
+    }
+    if (!isRecord(reply) || reply.ok !== true) {
+      const error = isRecord(reply) && typeof reply.error === "string" ? reply.error : "unknown error";
+      throw new DeliveryError(`${name}: ${method} to ${recipient} failed: ${error}`, error === "ratelimited");
+    }
+    return reply;
+  };
+  const threads = groupingKey !== "" ? slackThreads : undefined;
+  const first = threads?.get(service.name, recipient, groupingKey);
+  if (first && policy !== "Post") {
+    await call("chat.update", { channel: first.channel, ts: first.ts, ...payload });
+    return;
   }
-  if (!isRecord(reply) || reply.ok !== true) {
-    const error = isRecord(reply) && typeof reply.error === "string" ? reply.error : "unknown error";
-    throw new DeliveryError(`${name}: chat.postMessage to ${recipient} failed: ${error}`, error === "ratelimited");
+  // Update edits only: before the key's first message exists there is nothing to do.
+  if (policy === "Update" && threads) return;
+  const reply = await call("chat.postMessage", {
+    channel: recipient, ...payload, ...(first ? { thread_ts: first.ts, ...(broadcast ? { reply_broadcast: true } : {}) } : {}),
+  });
+  if (threads && !first && typeof reply.ts === "string") {
+    threads.set(service.name, recipient, groupingKey, { channel: typeof reply.channel === "string" ? reply.channel : recipient, ts: reply.ts });
   }
 }
 
@@ -230,33 +262,132 @@ export function githubRepo(url: string): { owner: string; repo: string } | undef
   return m ? { owner: m[1]!, repo: m[2]! } : undefined;
 }
 
-/** GitHub: a commit status on the app's repository and revision. */
+/** A template field as a boolean: YAML gives booleans, rendered strings give "true"/"false". */
+function flag(v: unknown): boolean | undefined {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string" && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === "true";
+  return undefined;
+}
+
+/** Only the fields that are set (GitHub rejects some empty ones, e.g. a conclusion ""). */
+function compact(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ""));
+}
+
+/** Marks a comment so a later notification with the same commentTag edits it instead of adding one. */
+const commentMarker = (tag: string): string => `<!-- argocd-notifications ${tag} -->`;
+
+/**
+ * GitHub (spec §6.4, Argo's github service): on the repository and commit the template names, a
+ * commit `status`; a `deployment` (the newest one for that ref and environment, else a new one) and
+ * a deployment status; a `pullRequestComment` on every pull request holding the commit (with a
+ * `commentTag`, the comment carrying that tag is edited instead); a `checkRun`; and a
+ * `repositoryDispatch` event. Each part the template has is sent, in that order.
+ */
 async function sendGitHub({ service, notification }: Delivery): Promise<void> {
   const name = `github ${service.name}`;
   const o = service.options;
   const tpl = isRecord(notification.github) ? notification.github : {};
-  for (const unsupported of ["deployment", "pullRequestComment", "checkRun", "repositoryDispatch"]) {
-    if (tpl[unsupported] !== undefined) throw new DeliveryError(`${name}: template field github.${unsupported} is not supported by Hawser (only github.status)`, false);
-  }
-  if (!isRecord(tpl.status)) return;
+  const parts = ["status", "deployment", "pullRequestComment", "checkRun", "repositoryDispatch"].filter((k) => isRecord(tpl[k]));
+  if (parts.length === 0) return;
   const repo = githubRepo(str(tpl.repoURLPath) ?? "");
   const sha = str(tpl.revisionPath) ?? "";
   if (!repo) throw new DeliveryError(`${name}: github.repoURLPath did not render to a repository URL`, false);
-  if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new DeliveryError(`${name}: github.revisionPath did not render to a commit SHA`, false);
+  const needsSha = parts.some((p) => p !== "repositoryDispatch");
+  if (needsSha && !/^[0-9a-f]{7,64}$/i.test(sha)) throw new DeliveryError(`${name}: github.revisionPath did not render to a commit SHA`, false);
   const apiBase = (str(o.enterpriseBaseURL) ?? "https://api.github.com").replace(/\/$/, "");
   const insecureSkipVerify = o.insecureSkipVerify === true;
   const token = await githubToken(name, o, apiBase, insecureSkipVerify);
-  const status = tpl.status;
-  const body: Record<string, unknown> = { state: str(status.state) ?? "pending", context: str(status.label) ?? "continuous-delivery/argocd" };
-  if (str(status.targetURL)) body.target_url = status.targetURL;
-  if (str(notification.message)) body.description = str(notification.message)!.slice(0, 140);
-  const res = await httpCall(name, `${apiBase}/repos/${repo.owner}/${repo.repo}/statuses/${sha}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, accept: "application/vnd.github+json", "content-type": "application/json", "user-agent": "hawser" },
-    body: JSON.stringify(body),
-    insecureSkipVerify,
-  });
-  expectOk(name, res);
+  const repoPath = `${apiBase}/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}`;
+  const api = async (method: string, url: string, what: string, body?: unknown): Promise<unknown> => {
+    const res = await httpCall(name, url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, accept: "application/vnd.github+json", "user-agent": "hawser", ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      insecureSkipVerify,
+    });
+    if (res.status < 200 || res.status >= 300) throw new DeliveryError(`${name}: ${what}: HTTP ${res.status}`, res.status >= 500 || res.status === 429);
+    if (res.body.trim() === "") return undefined;
+    try {
+      return JSON.parse(res.body) as unknown;
+    } catch {
+      throw new DeliveryError(`${name}: ${what}: GitHub answered with something other than JSON`, true);
+    }
+  };
+  const message = str(notification.message) ?? "";
+
+  if (isRecord(tpl.status)) {
+    const status = tpl.status;
+    await api("POST", `${repoPath}/statuses/${sha}`, "creating the commit status", compact({
+      state: str(status.state) ?? "pending", context: str(status.label) ?? "continuous-delivery/argocd",
+      target_url: str(status.targetURL), description: message ? message.slice(0, 140) : undefined,
+    }));
+  }
+
+  if (isRecord(tpl.deployment)) {
+    const d = tpl.deployment;
+    const environment = str(d.environment) ?? "";
+    if (environment === "") throw new DeliveryError(`${name}: template field github.deployment.environment is empty`, false);
+    const ref = str(d.reference) || sha;
+    const query = new URLSearchParams({ ref, environment });
+    const existing = await api("GET", `${repoPath}/deployments?${query.toString()}`, "listing deployments");
+    let id = Array.isArray(existing) && isRecord(existing[0]) && typeof existing[0].id === "number" ? existing[0].id : undefined;
+    if (id === undefined) {
+      const contexts = d.requiredContexts;
+      if (contexts !== undefined && contexts !== null && !(Array.isArray(contexts) && contexts.every((c) => typeof c === "string"))) {
+        throw new DeliveryError(`${name}: template field github.deployment.requiredContexts must be a list of strings`, false);
+      }
+      const created = await api("POST", `${repoPath}/deployments`, "creating the deployment", {
+        ref, environment,
+        // Argo's defaults: auto-merge on, GitHub's own required contexts unless the template lists them.
+        auto_merge: flag(d.autoMerge) ?? true,
+        ...(Array.isArray(contexts) ? { required_contexts: contexts } : {}),
+        ...(flag(d.transientEnvironment) !== undefined ? { transient_environment: flag(d.transientEnvironment) } : {}),
+      });
+      id = isRecord(created) && typeof created.id === "number" ? created.id : undefined;
+      if (id === undefined) throw new DeliveryError(`${name}: creating the deployment: GitHub answered without a deployment id`, true);
+    }
+    await api("POST", `${repoPath}/deployments/${id}/statuses`, "creating the deployment status", compact({
+      state: str(d.state) ?? "", environment, environment_url: str(d.environmentURL), log_url: str(d.logURL),
+      description: message ? message.slice(0, 140) : undefined,
+    }));
+  }
+
+  if (isRecord(tpl.pullRequestComment)) {
+    const c = tpl.pullRequestComment;
+    const tag = str(c.commentTag) ?? "";
+    const body = (str(c.content) ?? "") + (tag ? `\n${commentMarker(tag)}` : "");
+    const pulls = await api("GET", `${repoPath}/commits/${sha}/pulls`, "listing the pull requests of the commit");
+    for (const pr of Array.isArray(pulls) ? pulls : []) {
+      if (!isRecord(pr) || typeof pr.number !== "number") continue;
+      let commentId: number | undefined;
+      if (tag) {
+        const comments = await api("GET", `${repoPath}/issues/${pr.number}/comments?per_page=100`, `listing the comments of pull request ${pr.number}`);
+        const mine = (Array.isArray(comments) ? comments : []).find((x) => isRecord(x) && typeof x.body === "string" && x.body.includes(commentMarker(tag)));
+        commentId = isRecord(mine) && typeof mine.id === "number" ? mine.id : undefined;
+      }
+      if (commentId !== undefined) await api("PATCH", `${repoPath}/issues/comments/${commentId}`, `editing the comment on pull request ${pr.number}`, { body });
+      else await api("POST", `${repoPath}/issues/${pr.number}/comments`, `commenting on pull request ${pr.number}`, { body });
+    }
+  }
+
+  if (isRecord(tpl.checkRun)) {
+    const r = tpl.checkRun;
+    const output = isRecord(r.output) ? compact({ title: str(r.output.title), summary: str(r.output.summary), text: str(r.output.text) }) : {};
+    await api("POST", `${repoPath}/check-runs`, "creating the check run", compact({
+      name: str(r.name) || "continuous-delivery/argocd", head_sha: sha, details_url: str(r.details_url), external_id: str(r.external_id),
+      status: str(r.status), conclusion: str(r.conclusion), started_at: str(r.started_at), completed_at: str(r.completed_at),
+      ...(Object.keys(output).length > 0 ? { output } : {}),
+    }));
+  }
+
+  if (isRecord(tpl.repositoryDispatch)) {
+    const r = tpl.repositoryDispatch;
+    const eventType = str(r.event_type) ?? "";
+    if (eventType === "") throw new DeliveryError(`${name}: template field github.repositoryDispatch.event_type is empty`, false);
+    const payload = jsonField(name, "github.repositoryDispatch.client_payload", r.client_payload);
+    await api("POST", `${repoPath}/dispatches`, "sending the repository dispatch", { event_type: eventType, ...(payload !== undefined ? { client_payload: payload } : {}) });
+  }
 }
 
 export { type Delivery, DeliveryError };

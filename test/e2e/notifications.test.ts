@@ -239,11 +239,18 @@ test("repo.GetCommitMetadata and repo.GetAppDetails: a tagged commit's author, m
       "template.release": "webhook:\n  meta:\n    method: POST\n    body: |\n"
         + "      {{ $c := call .repo.GetCommitMetadata .app.status.sync.revision }}{{ dict \"author\" $c.Author \"message\" $c.Message \"tags\" $c.Tags"
         + " \"year\" $c.Date.Year \"type\" (call .repo.GetAppDetails).Type | toJson }}\n",
+      // Slack threads: condition [0] posts with a groupingKey, [1] (sent after it) updates that message.
+      "service.slack": `token: $slack-token\napiURL: ${receiver.url}/slack/api/\n`,
+      "trigger.on-release-slack": "- when: app.status?.sync?.status == 'Synced'\n  send: [release-post]\n"
+        + "- when: app.status?.sync?.status == 'Synced'\n  send: [release-update]\n",
+      "template.release-post": "message: '{{.app.metadata.name}} is syncing'\nslack:\n  groupingKey: '{{.app.metadata.name}}'\n",
+      "template.release-update": "message: '{{.app.metadata.name}} synced'\nslack:\n  groupingKey: '{{.app.metadata.name}}'\n  deliveryPolicy: PostAndUpdate\n",
     },
   });
+  await client.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "argocd-notifications-secret", namespace: ns }, stringData: { "slack-token": "xoxb-e2e" } });
   // Argo's notifications flags: two workers, and only apps labelled notify=yes are notified.
   await w.startOperator(["--notifications-processors-count=2", "--notifications-app-label-selector=notify=yes"]);
-  const subscribed = { "notifications.argoproj.io/subscribe.on-release.meta": "" };
+  const subscribed = { "notifications.argoproj.io/subscribe.on-release.meta": "", "notifications.argoproj.io/subscribe.on-release-slack.slack": "releases" };
   // Subscribed too but outside the selector: synced first, it is never notified.
   await client.create(w.application("unlabelled", {
     repo: "meta", path: ".", dest: w.dest("unlabelled"),
@@ -274,6 +281,16 @@ test("repo.GetCommitMetadata and repo.GetAppDetails: a tagged commit's author, m
   const events = await client.list("v1", "Event", { namespace: ns, fieldSelector: "involvedObject.name=released" });
   assert.ok(events.items.every((e) => !["NotificationFailed", "NotificationConfigError"].includes(String(e.reason))),
     `no notification problem reported: ${JSON.stringify(events.items.map((e) => e.message))}`);
+  // The receiver answers every Slack call with channel C1 and ts 1.0: the update edits that message.
+  const slackCalls = (): { path: string; body: Record<string, unknown> }[] => receiver.received
+    .filter((r) => r.path.startsWith("/slack/api/")).map((r) => ({ path: r.path, body: JSON.parse(r.body) as Record<string, unknown> }));
+  await eventually(async () => {
+    assert.equal(slackCalls().length, 2, "one post and one update");
+  }, { timeoutMs: 60_000 });
+  assert.deepEqual(slackCalls(), [
+    { path: "/slack/api/chat.postMessage", body: { channel: "releases", text: "released is syncing" } },
+    { path: "/slack/api/chat.update", body: { channel: "C1", ts: "1.0", text: "released synced" } },
+  ], "PostAndUpdate edits the message the groupingKey's first post made");
   const unlabelled = await w.getApp("unlabelled");
   assert.equal(unlabelled?.metadata.annotations?.[NOTIFIED_ANNOTATION], undefined, "the app outside --notifications-app-label-selector was not notified");
 });

@@ -17,6 +17,7 @@ import {
 import { repoHelpersUsed, type RepoHelpersUsed } from "../../engine/notifications/repo-refs.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { deliver } from "../../notifications/services.js";
+import { SlackThreads } from "../../notifications/slack-threads.js";
 import { type NotifyEvaluator, notifyEvaluator } from "../../notifications/wasm.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import { type EventHandler, Informer, objectKey } from "../../runtime/informer.js";
@@ -90,6 +91,8 @@ export class NotificationsController {
   private readonly reported = new Map<string, string>();
   private workers: Promise<void>[] = [];
   private readonly selector: LabelSelector | undefined;
+  /** Slack groupingKey threads, for this process's lifetime (as Argo's controller keeps them). */
+  private readonly slackThreads = new SlackThreads();
 
   constructor(private readonly opts: NotificationsControllerOptions) {
     this.log = opts.log.child({ controller: "notifications" });
@@ -225,7 +228,7 @@ export class NotificationsController {
           recipient: send.destination.recipient,
         };
         const notification = renderNotification(send.templates, cfg, evaluator, { vars, ...(repo ? { repo } : {}) });
-        await deliver({ service, recipient: send.destination.recipient, notification });
+        await deliver({ service, recipient: send.destination.recipient, notification, slackThreads: this.slackThreads });
         state[send.key] = Math.floor(Date.now() / 1000);
         this.metrics.deliveries.inc({ ...labels, succeeded: "true" });
         this.log.info("notification sent", { app: key, trigger: send.trigger, service: send.destination.service, recipient: send.destination.recipient });
