@@ -358,12 +358,12 @@ async function sendGitHub({ service, notification }: Delivery): Promise<void> {
     const tag = str(c.commentTag) ?? "";
     const body = (str(c.content) ?? "") + (tag ? `\n${commentMarker(tag)}` : "");
     const pulls = await api("GET", `${repoPath}/commits/${sha}/pulls`, "listing the pull requests of the commit");
-    for (const pr of Array.isArray(pulls) ? pulls : []) {
+    for (const pr of Array.isArray(pulls) ? (pulls as unknown[]) : []) {
       if (!isRecord(pr) || typeof pr.number !== "number") continue;
       let commentId: number | undefined;
       if (tag) {
         const comments = await api("GET", `${repoPath}/issues/${pr.number}/comments?per_page=100`, `listing the comments of pull request ${pr.number}`);
-        const mine = (Array.isArray(comments) ? comments : []).find((x) => isRecord(x) && typeof x.body === "string" && x.body.includes(commentMarker(tag)));
+        const mine = (Array.isArray(comments) ? (comments as unknown[]) : []).find((x) => isRecord(x) && typeof x.body === "string" && x.body.includes(commentMarker(tag)));
         commentId = isRecord(mine) && typeof mine.id === "number" ? mine.id : undefined;
       }
       if (commentId !== undefined) await api("PATCH", `${repoPath}/issues/comments/${commentId}`, `editing the comment on pull request ${pr.number}`, { body });
