@@ -190,3 +190,13 @@ test("notifications flags: Argo's --processors-count (flag or ARGOCD_NOTIFICATIO
   assert.throws(() => cfg(["--notifications-app-label-selector=a in b"]),
     (e: unknown) => e instanceof FlagError && /--notifications-app-label-selector: cannot parse label selector/.test(e.message), "a bad selector stops the start, naming the flag");
 });
+
+test("self-service notifications: argocd-cmd-params-cm notificationscontroller.selfservice.enabled, or the environment variable", () => {
+  assert.equal(parseCmdParams({}).notificationsSelfService, undefined, "unset: off");
+  assert.equal(parseCmdParams({ "notificationscontroller.selfservice.enabled": "true" }).notificationsSelfService, true);
+  assert.throws(() => parseCmdParams({ "notificationscontroller.selfservice.enabled": "yes please" }),
+    /argocd-cmd-params-cm notificationscontroller\.selfservice\.enabled must be true or false, got "yes please"/);
+  const env = { ARGOCD_NOTIFICATION_CONTROLLER_SELF_SERVICE_NOTIFICATION_ENABLED: "false" };
+  assert.equal((parseOperatorConfig([], env) as OperatorConfig).notificationsSelfService, false, "the environment variable (which wins in operator.ts)");
+  assert.equal((parseOperatorConfig([], {}) as OperatorConfig).notificationsSelfService, undefined);
+});

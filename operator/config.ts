@@ -55,6 +55,8 @@ export interface OperatorConfig {
   notificationsProcessors: number;
   /** Only Applications matching this label selector are notified (Argo's notifications --app-label-selector). */
   notificationsAppLabelSelector?: string;
+  /** ARGOCD_NOTIFICATION_CONTROLLER_SELF_SERVICE_NOTIFICATION_ENABLED; unset leaves it to argocd-cmd-params-cm. */
+  notificationsSelfService?: boolean;
   /**
    * ARGOCD_GIT_MODULES_ENABLED from the environment, as Argo's repo server reads it; unset leaves
    * it to argocd-cmd-params-cm `reposerver.enable.git.submodule`, then Argo's default (true).
@@ -264,6 +266,9 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
       }
       return { notificationsAppLabelSelector: raw };
     })(),
+    ...(env.ARGOCD_NOTIFICATION_CONTROLLER_SELF_SERVICE_NOTIFICATION_ENABLED?.trim()
+      ? { notificationsSelfService: parseBoolValue(env.ARGOCD_NOTIFICATION_CONTROLLER_SELF_SERVICE_NOTIFICATION_ENABLED, "the environment variable ARGOCD_NOTIFICATION_CONTROLLER_SELF_SERVICE_NOTIFICATION_ENABLED") }
+      : {}),
     ...(env.ARGOCD_GIT_MODULES_ENABLED !== undefined && env.ARGOCD_GIT_MODULES_ENABLED.trim() !== ""
       ? { gitSubmodules: parseBoolValue(env.ARGOCD_GIT_MODULES_ENABLED, "the environment variable ARGOCD_GIT_MODULES_ENABLED") }
       : {}),
@@ -347,6 +352,8 @@ export interface CmdParams {
   applicationNamespaces?: string[];
   /** applicationsetcontroller.namespaces. */
   applicationSetNamespaces?: string[];
+  /** notificationscontroller.selfservice.enabled: argocd-notifications-cm in each app's namespace too. */
+  notificationsSelfService?: boolean;
 }
 
 /** Settings both a flag and an argocd-cmd-params-cm key can set. */
@@ -438,6 +445,8 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
   if (operation !== undefined) params.operationProcessors = operation;
   const appset = workers("applicationsetcontroller.concurrent.reconciliations.max");
   if (appset !== undefined) params.appsetProcessors = appset;
+  const selfService = d["notificationscontroller.selfservice.enabled"];
+  if (selfService !== undefined && selfService.trim() !== "") params.notificationsSelfService = parseBool(selfService, "notificationscontroller.selfservice.enabled");
   const ssd = d["controller.diff.server.side"];
   if (ssd !== undefined && ssd.trim() !== "") params.serverSideDiff = parseBool(ssd, "controller.diff.server.side");
   const level = d["controller.log.level"];

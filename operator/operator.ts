@@ -210,6 +210,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
         client, namespace: config.namespace, apps: controller.apps, projects: controller.projects, log, events, registry: metrics.registry,
         repoData: new RepoDataFetcher(repos, plugins), processors: config.notificationsProcessors,
         ...(config.notificationsAppLabelSelector ? { appLabelSelector: config.notificationsAppLabelSelector } : {}),
+        selfService: config.notificationsSelfService ?? cmdParams.notificationsSelfService ?? false,
       });
       await notifications.start();
     }

@@ -253,7 +253,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   ignored(PARAMS, "applicationsetcontroller.log.format", "Hawser always logs JSON lines"),
   // argocd-cmd-params-cm: notifications (issue 15)
   ignored(PARAMS, "notificationscontroller.log.level", "the notifications controller runs inside the operator and logs at its level (docs/notifications.md)"),
-  notYet(PARAMS, "notificationscontroller.selfservice.enabled", DAY2, "self-service notifications (argocd-notifications-cm in the app's namespace) are not supported (docs/notifications.md)"),
+  honoured(PARAMS, "notificationscontroller.selfservice.enabled", ["operator/controllers/notifications/controller.ts"], "an Application outside the control namespace is also notified by argocd-notifications-cm and -secret of its own namespace; keys carry the config's namespace and `.secrets` is hidden from templates, as in Argo (docs/notifications.md); env ARGOCD_NOTIFICATION_CONTROLLER_SELF_SERVICE_NOTIFICATION_ENABLED wins"),
   ignored(PARAMS, "notificationscontroller.log.format", "the notifications controller runs inside the operator and logs as it does (JSON lines)"),
   ignored(PARAMS, "notificationscontroller.repo.server.plaintext", "no separate repo server: the notifications controller runs in the operator process"),
 

@@ -5,7 +5,10 @@
 // template); an email subscription reaches a real SMTP server on loopback; a webhook whose first
 // call fails is reported (Event, metric) and retried until it is delivered once. A second test
 // fills a webhook from repo.GetCommitMetadata and repo.GetAppDetails (a tagged commit on the
-// loopback git server), read by the operator before it evaluates the trigger.
+// loopback git server), read by the operator before it evaluates the trigger, threads and updates
+// a Slack message by groupingKey, sends GitHub's deployment, pull request comment and check run to
+// a loopback API (enterpriseBaseURL), and leaves an app outside --notifications-app-label-selector
+// alone. A third runs self-service mode: the app's own namespace's ConfigMap and Secret.
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -40,6 +43,13 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; clo
         return;
       }
       res.setHeader("content-type", "application/json");
+      // GitHub's API (enterpriseBaseURL): no deployments yet, a new one gets id 1, the commit is in pull request 3.
+      if (req.url?.startsWith("/github/")) {
+        const get = req.method === "GET";
+        res.statusCode = get ? 200 : 201;
+        res.end(get ? (req.url.endsWith("/pulls") ? JSON.stringify([{ number: 3 }]) : "[]") : JSON.stringify({ id: 1 }));
+        return;
+      }
       // Slack's API answers 200 with ok:true.
       res.end(JSON.stringify({ ok: true, channel: "C1", ts: "1.0" }));
     });
@@ -245,12 +255,21 @@ test("repo.GetCommitMetadata and repo.GetAppDetails: a tagged commit's author, m
         + "- when: app.status?.sync?.status == 'Synced'\n  send: [release-update]\n",
       "template.release-post": "message: '{{.app.metadata.name}} is syncing'\nslack:\n  groupingKey: '{{.app.metadata.name}}'\n",
       "template.release-update": "message: '{{.app.metadata.name}} synced'\nslack:\n  groupingKey: '{{.app.metadata.name}}'\n  deliveryPolicy: PostAndUpdate\n",
+      // GitHub: a deployment with its status, a pull request comment and a check run on the synced commit.
+      "service.github": `token: $github-token\nenterpriseBaseURL: ${receiver.url}/github/api/v3\n`,
+      "trigger.on-release-github": "- when: app.status?.sync?.status == 'Synced'\n  send: [release-github]\n",
+      "template.release-github": "message: '{{.app.metadata.name}} deployed'\ngithub:\n  repoURLPath: https://github.example/org/meta\n"
+        + "  revisionPath: '{{.app.status.sync.revision}}'\n"
+        + "  deployment:\n    state: success\n    environment: production\n    environmentURL: https://meta.example\n    requiredContexts: []\n"
+        + "  pullRequestComment:\n    content: '{{.app.metadata.name}} is live'\n"
+        + "  checkRun:\n    name: hawser\n    status: completed\n    conclusion: success\n    output:\n      title: Deployed\n      summary: '{{.app.metadata.name}} synced'\n",
     },
   });
-  await client.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "argocd-notifications-secret", namespace: ns }, stringData: { "slack-token": "xoxb-e2e" } });
+  await client.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "argocd-notifications-secret", namespace: ns }, stringData: { "slack-token": "xoxb-e2e", "github-token": "ghp_e2e" } });
   // Argo's notifications flags: two workers, and only apps labelled notify=yes are notified.
   await w.startOperator(["--notifications-processors-count=2", "--notifications-app-label-selector=notify=yes"]);
-  const subscribed = { "notifications.argoproj.io/subscribe.on-release.meta": "", "notifications.argoproj.io/subscribe.on-release-slack.slack": "releases" };
+  const subscribed = { "notifications.argoproj.io/subscribe.on-release.meta": "", "notifications.argoproj.io/subscribe.on-release-slack.slack": "releases",
+    "notifications.argoproj.io/subscribe.on-release-github.github": "" };
   // Subscribed too but outside the selector: synced first, it is never notified.
   await client.create(w.application("unlabelled", {
     repo: "meta", path: ".", dest: w.dest("unlabelled"),
@@ -291,6 +310,79 @@ test("repo.GetCommitMetadata and repo.GetAppDetails: a tagged commit's author, m
     { path: "/slack/api/chat.postMessage", body: { channel: "releases", text: "released is syncing" } },
     { path: "/slack/api/chat.update", body: { channel: "C1", ts: "1.0", text: "released synced" } },
   ], "PostAndUpdate edits the message the groupingKey's first post made");
+  const githubCalls = (): { method: string; path: string; body: unknown; auth: unknown }[] => receiver.received
+    .filter((r) => r.path.startsWith("/github/")).map((r) => ({ method: r.method, path: r.path, body: r.body ? JSON.parse(r.body) as unknown : undefined, auth: r.headers.authorization }));
+  await eventually(async () => {
+    assert.equal(githubCalls().length, 6, "list and create the deployment, its status, the pull requests, the comment, the check run");
+  }, { timeoutMs: 60_000 });
+  const repoApi = "/github/api/v3/repos/org/meta";
+  assert.deepEqual(githubCalls().map(({ auth: _a, ...c }) => c), [
+    { method: "GET", path: `${repoApi}/deployments?ref=${sha}&environment=production`, body: undefined },
+    { method: "POST", path: `${repoApi}/deployments`, body: { ref: sha, environment: "production", auto_merge: true, required_contexts: [] } },
+    { method: "POST", path: `${repoApi}/deployments/1/statuses`, body: { state: "success", environment: "production", environment_url: "https://meta.example", description: "released deployed" } },
+    { method: "GET", path: `${repoApi}/commits/${sha}/pulls`, body: undefined },
+    { method: "POST", path: `${repoApi}/issues/3/comments`, body: { body: "released is live" } },
+    { method: "POST", path: `${repoApi}/check-runs`, body: { name: "hawser", head_sha: sha, status: "completed", conclusion: "success", output: { title: "Deployed", summary: "released synced" } } },
+  ], "Argo's GitHub deployment, pull request comment and check run shapes");
+  assert.ok(githubCalls().every((c) => c.auth === "Bearer ghp_e2e"), "the token from argocd-notifications-secret");
   const unlabelled = await w.getApp("unlabelled");
   assert.equal(unlabelled?.metadata.annotations?.[NOTIFIED_ANNOTATION], undefined, "the app outside --notifications-app-label-selector was not notified");
+});
+
+test("self-service (notificationscontroller.selfservice.enabled): an app in its own namespace is notified by that namespace's ConfigMap and Secret as well as the central one", async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const w = await createWorld(t, {
+    name: "notif-self",
+    repos: { team: { "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notif-team\ndata:\n  a: \"1\"\n" } },
+    startOperator: false,
+  });
+  const { client, ns, id } = w;
+  const teamNs = `team-n-${id}`;
+  await w.createNamespace(teamNs);
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns },
+    data: { "application.namespaces": teamNs, "notificationscontroller.selfservice.enabled": "true" } });
+  await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "teams", namespace: ns },
+    spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], sourceNamespaces: [teamNs] } });
+  // `.secrets` is hidden from templates in self-service mode; `$key` references in services still work.
+  const body = "'{{.app.metadata.namespace}}/{{.app.metadata.name}}{{ if .secrets.token }} LEAK{{ end }}'";
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-notifications-cm", namespace: ns }, data: {
+    "service.webhook.central": `url: ${receiver.url}/central\n`,
+    "trigger.on-synced-central": "- when: app.status?.sync?.status == 'Synced'\n  send: [central]\n",
+    "template.central": `webhook:\n  central:\n    method: POST\n    body: ${body}\n`,
+  } });
+  await client.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "argocd-notifications-secret", namespace: ns }, stringData: { token: "central-secret" } });
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-notifications-cm", namespace: teamNs }, data: {
+    "service.webhook.team": `url: ${receiver.url}/team\nheaders:\n- name: X-Team-Token\n  value: $token\n`,
+    "trigger.on-synced-team": "- when: app.status?.sync?.status == 'Synced'\n  send: [team]\n",
+    "template.team": `webhook:\n  team:\n    method: POST\n    body: ${body}\n`,
+  } });
+  await client.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "argocd-notifications-secret", namespace: teamNs }, stringData: { token: "team-secret" } });
+  await w.startOperator();
+
+  const app = w.application("svc", {
+    repo: "team", path: ".", dest: w.dest("svc"), project: "teams",
+    syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+    metadata: { annotations: {
+      "notifications.argoproj.io/subscribe.on-synced-central.central": "",
+      "notifications.argoproj.io/subscribe.on-synced-team.team": "",
+    } },
+  });
+  app.metadata.namespace = teamNs;
+  await client.create(app);
+
+  const at = (path: string): Received[] => receiver.received.filter((r) => r.path === path);
+  await eventually(async () => {
+    assert.equal(at("/central").length, 1, "the central configuration's webhook");
+    assert.equal(at("/team").length, 1, "the team namespace's own webhook");
+  }, { timeoutMs: 120_000 });
+  assert.equal(at("/central")[0]!.body, `${teamNs}/svc`, "rendered, without .secrets");
+  assert.equal(at("/team")[0]!.body, `${teamNs}/svc`, "rendered, without .secrets");
+  assert.equal(at("/team")[0]!.headers["x-team-token"], "team-secret", "the team's service reads the team's Secret");
+  await eventually(async () => {
+    const a = await client.get(API, "Application", "svc", teamNs);
+    const keys = Object.keys(JSON.parse(a?.metadata.annotations?.[NOTIFIED_ANNOTATION] ?? "{}") as Record<string, number>);
+    assert.ok(keys.some((k) => k.startsWith(`${ns}:on-synced-central:[0].`)), `a key prefixed with the central namespace: ${JSON.stringify(keys)}`);
+    assert.ok(keys.some((k) => k.startsWith(`${teamNs}:on-synced-team:[0].`)), `a key prefixed with the team namespace: ${JSON.stringify(keys)}`);
+  }, { timeoutMs: 30_000 });
 });

@@ -46,6 +46,12 @@ export interface NotificationsControllerOptions {
   registry: Registry;
   /** Parallel app workers (Argo's --processors-count; default 1). */
   processors?: number;
+  /**
+   * Argo's self-service mode (notificationscontroller.selfservice.enabled): an app outside
+   * `namespace` is also notified by the argocd-notifications-cm and Secret of its own namespace;
+   * keys are prefixed with the config's namespace and `.secrets` is hidden from templates.
+   */
+  selfService?: boolean;
   /** Only apps whose labels match are notified (Argo's --app-label-selector); checked by the caller's flag parsing. */
   appLabelSelector?: string;
   /** Delay before retrying an app whose send failed; doubles per failure up to maxRetryMs. */
@@ -83,7 +89,8 @@ export class NotificationsController {
   private readonly queue = new WorkQueue({ name: "notifications" });
   private readonly metrics: NotificationsMetrics;
   private readonly log: Logger;
-  private config: { version: string; cfg: NotificationsConfig; helpers: RepoHelpersUsed } | undefined;
+  /** Per config namespace: the parsed configuration of the ConfigMap and Secret versions seen. */
+  private readonly configs = new Map<string, { version: string; cfg: NotificationsConfig; helpers: RepoHelpersUsed }>();
   /** The state last written per app (by uid): the cache may not show our own patch yet. */
   private readonly written = new Map<string, NotifiedState>();
   private readonly failures = new Map<string, number>();
@@ -96,7 +103,8 @@ export class NotificationsController {
 
   constructor(private readonly opts: NotificationsControllerOptions) {
     this.log = opts.log.child({ controller: "notifications" });
-    const common = { apiVersion: "v1", namespace: opts.namespace, log: this.log };
+    // Self-service reads the ConfigMap and Secret of every namespace (by name only).
+    const common = { apiVersion: "v1", ...(opts.selfService ? {} : { namespace: opts.namespace }), log: this.log };
     this.cm = new Informer(opts.client, { ...common, kind: "ConfigMap", fieldSelector: `metadata.name=${NOTIFICATIONS_CONFIGMAP}` });
     this.secret = new Informer(opts.client, { ...common, kind: "Secret", fieldSelector: `metadata.name=${NOTIFICATIONS_SECRET}` });
     this.metrics = new NotificationsMetrics(opts.registry);
@@ -122,7 +130,10 @@ export class NotificationsController {
     const n = Math.max(1, this.opts.processors ?? 1);
     this.workers = Array.from({ length: n }, () => this.work());
     enqueueAll();
-    this.log.info("notifications controller started", { configMap: `${this.opts.namespace}/${NOTIFICATIONS_CONFIGMAP}` });
+    this.log.info("notifications controller started", {
+      configMap: `${this.opts.namespace}/${NOTIFICATIONS_CONFIGMAP}`, selfService: this.opts.selfService ?? false, processors: n,
+      ...(this.opts.appLabelSelector ? { appLabelSelector: this.opts.appLabelSelector } : {}),
+    });
   }
 
   async stop(): Promise<void> {
@@ -154,22 +165,27 @@ export class NotificationsController {
     }
   }
 
-  /** The parsed configuration, re-parsed when the ConfigMap or Secret changes; undefined without a ConfigMap. */
-  private currentConfig(): { cfg: NotificationsConfig; helpers: RepoHelpersUsed } | undefined {
-    const cm = this.cm.get(`${this.opts.namespace}/${NOTIFICATIONS_CONFIGMAP}`);
-    if (!cm) return undefined;
-    const secret = this.secret.get(`${this.opts.namespace}/${NOTIFICATIONS_SECRET}`);
+  /** A namespace's parsed configuration, re-parsed when its ConfigMap or Secret changes; undefined without a ConfigMap. */
+  private currentConfig(namespace: string): { cfg: NotificationsConfig; helpers: RepoHelpersUsed } | undefined {
+    const cm = this.cm.get(`${namespace}/${NOTIFICATIONS_CONFIGMAP}`);
+    if (!cm) {
+      this.configs.delete(namespace);
+      return undefined;
+    }
+    const secret = this.secret.get(`${namespace}/${NOTIFICATIONS_SECRET}`);
     const version = `${cm.metadata.resourceVersion ?? ""}/${secret?.metadata.resourceVersion ?? ""}`;
-    if (this.config?.version === version) return this.config;
+    const cached = this.configs.get(namespace);
+    if (cached?.version === version) return cached;
     const strings = (v: unknown): Record<string, string> | undefined => (isRecord(v) ? (v as Record<string, string>) : undefined);
     const cfg = parseNotificationsConfig(strings(cm.data), secretText(strings(secret?.data), strings(secret?.stringData)));
-    this.config = { version, cfg, helpers: repoHelpersUsed(cfg) };
+    const parsed = { version, cfg, helpers: repoHelpersUsed(cfg) };
+    this.configs.set(namespace, parsed);
     if (cfg.problems.length > 0) {
       const message = `argocd-notifications-cm: ${cfg.problems.join("; ")}`;
-      this.log.warn("notifications configuration has problems", { problems: cfg.problems });
+      this.log.warn("notifications configuration has problems", { namespace, problems: cfg.problems });
       void this.opts.events.record(cm, "Warning", "InvalidNotificationsConfig", message);
     }
-    return this.config;
+    return parsed;
   }
 
   /** Evaluates and sends for one app; true when a send failed and the app should be retried. */
@@ -178,9 +194,13 @@ export class NotificationsController {
     if (!app) return false;
     // Argo filters its informer by the selector: an app outside it is not evaluated at all.
     if (this.selector && !labelsMatch(this.selector, app.metadata.labels)) return false;
-    const current = this.currentConfig();
-    if (!current) return false;
-    const { cfg, helpers } = current;
+    const appNamespace = app.metadata.namespace ?? this.opts.namespace;
+    const namespaces = this.opts.selfService && appNamespace !== this.opts.namespace ? [appNamespace, this.opts.namespace] : [this.opts.namespace];
+    const configs = namespaces.flatMap((ns) => {
+      const c = this.currentConfig(ns);
+      return c ? [{ namespace: ns, ...c }] : [];
+    });
+    if (configs.length === 0) return false;
     const appRecord = app as unknown as Record<string, unknown>;
     const wait = unsettledWaitMs(appRecord, Date.now());
     if (wait > 0) {
@@ -194,11 +214,11 @@ export class NotificationsController {
     const project = this.opts.projects.get(`${this.opts.namespace}/${projectName}`) as unknown as Record<string, unknown> | undefined;
     const uid = app.metadata.uid ?? key;
     const remembered = this.written.get(uid);
-    const view = remembered
-      ? { ...appRecord, metadata: { ...app.metadata, annotations: { ...(app.metadata.annotations ?? {}), [NOTIFIED_ANNOTATION]: JSON.stringify(remembered) } } }
-      : appRecord;
     // Fetched before evaluating (the evaluator cannot wait); missing data is never evaluated as
     // empty: the app is reported and retried.
+    const helpers: RepoHelpersUsed = {
+      commitMetadata: configs.some((c) => c.helpers.commitMetadata), appDetails: configs.some((c) => c.helpers.appDetails),
+    };
     let repo: object | undefined;
     if (this.opts.repoData && (helpers.commitMetadata || helpers.appDetails)) {
       try {
@@ -210,37 +230,49 @@ export class NotificationsController {
         return true;
       }
     }
-    const plan = planNotifications({ app: view, ...(project ? { project } : {}), cfg, evaluator, ...(repo ? { repo } : {}) });
-    for (const e of plan.evaluations) this.metrics.triggerEvals.inc({ name: e.trigger, triggered: String(e.triggered) });
-    this.reportAppProblems(app, uid, plan.problems);
 
     let failed = false;
-    const state = plan.state;
-    for (const send of plan.sends) {
-      const service = cfg.services.get(send.destination.service);
-      const labels = { trigger: send.trigger, service: send.destination.service };
-      try {
-        if (!service) throw new Error(`service ${send.destination.service} is not defined in ${NOTIFICATIONS_CONFIGMAP}`);
-        const vars = {
-          ...notificationVars(view, project, cfg),
-          context: { ...cfg.context, notificationType: service.name },
-          serviceType: service.name,
-          recipient: send.destination.recipient,
-        };
-        const notification = renderNotification(send.templates, cfg, evaluator, { vars, ...(repo ? { repo } : {}) });
-        await deliver({ service, recipient: send.destination.recipient, notification, slackThreads: this.slackThreads });
-        state[send.key] = Math.floor(Date.now() / 1000);
-        this.metrics.deliveries.inc({ ...labels, succeeded: "true" });
-        this.log.info("notification sent", { app: key, trigger: send.trigger, service: send.destination.service, recipient: send.destination.recipient });
-      } catch (err) {
-        failed = true;
-        this.metrics.deliveries.inc({ ...labels, succeeded: "false" });
-        const message = `failed to notify ${send.destination.service}${send.destination.recipient ? ` (${send.destination.recipient})` : ""} of ${send.trigger}: ${errorMessage(err)}`;
-        this.log.warn("notification failed", { app: key, trigger: send.trigger, service: send.destination.service, error: errorMessage(err) });
-        void this.opts.events.record(app, "Warning", "NotificationFailed", message);
+    let state: NotifiedState | undefined = remembered;
+    const problems: string[] = [];
+    for (const { namespace, cfg: parsedCfg } of configs) {
+      // Self-service hides the Secret from templates (its `$key` references in services still work).
+      const cfg = this.opts.selfService ? { ...parsedCfg, secrets: {} } : parsedCfg;
+      const view = state
+        ? { ...appRecord, metadata: { ...app.metadata, annotations: { ...(app.metadata.annotations ?? {}), [NOTIFIED_ANNOTATION]: JSON.stringify(state) } } }
+        : appRecord;
+      const plan = planNotifications({
+        app: view, ...(project ? { project } : {}), cfg, evaluator, ...(repo ? { repo } : {}), ...(this.opts.selfService ? { keyPrefix: `${namespace}:` } : {}),
+      });
+      for (const e of plan.evaluations) this.metrics.triggerEvals.inc({ name: e.trigger, triggered: String(e.triggered) });
+      problems.push(...(configs.length > 1 ? plan.problems.map((p) => `${namespace}/${NOTIFICATIONS_CONFIGMAP}: ${p}`) : plan.problems));
+      state = plan.state;
+      for (const send of plan.sends) {
+        const service = cfg.services.get(send.destination.service);
+        const labels = { trigger: send.trigger, service: send.destination.service };
+        try {
+          if (!service) throw new Error(`service ${send.destination.service} is not defined in ${NOTIFICATIONS_CONFIGMAP}`);
+          const vars = {
+            ...notificationVars(view, project, cfg),
+            context: { ...cfg.context, notificationType: service.name },
+            serviceType: service.name,
+            recipient: send.destination.recipient,
+          };
+          const notification = renderNotification(send.templates, cfg, evaluator, { vars, ...(repo ? { repo } : {}) });
+          await deliver({ service, recipient: send.destination.recipient, notification, slackThreads: this.slackThreads });
+          state[send.key] = Math.floor(Date.now() / 1000);
+          this.metrics.deliveries.inc({ ...labels, succeeded: "true" });
+          this.log.info("notification sent", { app: key, trigger: send.trigger, service: send.destination.service, recipient: send.destination.recipient, config: namespace });
+        } catch (err) {
+          failed = true;
+          this.metrics.deliveries.inc({ ...labels, succeeded: "false" });
+          const message = `failed to notify ${send.destination.service}${send.destination.recipient ? ` (${send.destination.recipient})` : ""} of ${send.trigger}: ${errorMessage(err)}`;
+          this.log.warn("notification failed", { app: key, trigger: send.trigger, service: send.destination.service, error: errorMessage(err) });
+          void this.opts.events.record(app, "Warning", "NotificationFailed", message);
+        }
       }
     }
-    await this.record(app, uid, state);
+    this.reportAppProblems(app, uid, problems);
+    await this.record(app, uid, state ?? {});
     return failed;
   }
 

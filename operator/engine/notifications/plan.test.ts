@@ -59,6 +59,20 @@ describe("notification planning", () => {
     assert.deepEqual(rearmed.state, {}, "the condition is false: its key is removed so the next success sends again");
   });
 
+  it("self-service: keys carry the config's namespace, so each config keeps and re-arms only its own", async () => {
+    const evaluator = await notifyEvaluator();
+    const hash = conditionHash("app.status.operationState.phase in ['Succeeded']");
+    const central = planNotifications({ app: app("Succeeded"), cfg, evaluator, keyPrefix: "argocd:" });
+    assert.deepEqual(central.sends.map((s) => s.key), [`argocd:on-sync-succeeded:[0].${hash}:hook:`]);
+    const recorded = { [central.sends[0]!.key]: 1000 };
+    const annotated = app("Succeeded", "Healthy", { [NOTIFIED_ANNOTATION]: serializeNotifiedState(recorded) });
+    assert.deepEqual(planNotifications({ app: annotated, cfg, evaluator, keyPrefix: "argocd:" }).sends, [], "the central config already sent it");
+    const team = planNotifications({ app: annotated, cfg, evaluator, keyPrefix: "team-a:" });
+    assert.deepEqual(team.sends.map((s) => s.key), [`team-a:on-sync-succeeded:[0].${hash}:hook:`], "the team's config has its own key");
+    const running = app("Running", "Healthy", { [NOTIFIED_ANNOTATION]: serializeNotifiedState({ ...recorded, [team.sends[0]!.key]: 1001 }) });
+    assert.deepEqual(planNotifications({ app: running, cfg, evaluator, keyPrefix: "team-a:" }).state, recorded, "re-arming removes only the team's key");
+  });
+
   it("with oncePer, a value fires once and its key stays while the condition is false", async () => {
     const evaluator = await notifyEvaluator();
     const plan = planNotifications({ app: app("Failed"), cfg, evaluator });

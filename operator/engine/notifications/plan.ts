@@ -107,6 +107,8 @@ export interface PlanInput {
   /** RFC 3339; pins time.Now() (tests). */
   now?: string;
   repo?: object;
+  /** Self-service mode: `<config namespace>:` before every key (§6.5), so each config keeps its own. */
+  keyPrefix?: string;
 }
 
 function annotationsOf(obj: Record<string, unknown>): Record<string, string> {
@@ -155,6 +157,7 @@ export function planNotifications(input: PlanInput): Plan {
     oncePer.set(c, v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
   });
 
+  const prefix = input.keyPrefix ?? "";
   const sends: PlannedSend[] = [];
   const triggered = new Map<string, boolean>();
   for (const c of conds) {
@@ -163,10 +166,10 @@ export function planNotifications(input: PlanInput): Plan {
     for (const dest of c.dests) {
       if (!on) {
         // Re-arms a condition without oncePer; a oncePer key stays, so that value never fires again.
-        delete state[notifiedKey(c.trigger, c.index, c.cond, dest)];
+        delete state[prefix + notifiedKey(c.trigger, c.index, c.cond, dest)];
         continue;
       }
-      const key = notifiedKey(c.trigger, c.index, c.cond, dest, oncePer.get(c) ?? "");
+      const key = prefix + notifiedKey(c.trigger, c.index, c.cond, dest, oncePer.get(c) ?? "");
       if (key in state) continue;
       sends.push({ trigger: c.trigger, conditionIndex: c.index, key, templates: c.cond.send, destination: dest });
     }
