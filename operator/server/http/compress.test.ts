@@ -63,7 +63,7 @@ test("with gzip on, a JSON answer and a list in pieces decode to the plain body;
 test("with gzip off, nothing is compressed", async () => {
   const res = await api(false).app.inject({ method: "GET", url: "/api/v1/one", headers: { "accept-encoding": "gzip" } });
   assert.equal(res.headers["content-encoding"], undefined, "no Content-Encoding");
-  assert.equal(JSON.parse(res.body).text.length, 2000, "the plain body");
+  assert.equal(res.json<{ text: string }>().text.length, 2000, "the plain body");
 });
 
 async function get(port: number, path: string, headers: Record<string, string>): Promise<http.IncomingMessage> {
@@ -97,10 +97,10 @@ test("a compressed NDJSON stream hands over each event while open; SSE is never 
   const ended = new Promise<void>((resolve) => gunzip.on("end", resolve));
   // The server sends the second event only after this: the first must have arrived on its own.
   await firstLine;
-  assert.deepEqual(lines.map((l) => JSON.parse(l)), [{ result: { type: "ADDED", n: 1 } }], "the first event, decoded, before the stream went on");
+  assert.deepEqual(lines.map((l) => JSON.parse(l) as unknown), [{ result: { type: "ADDED", n: 1 } }], "the first event, decoded, before the stream went on");
   release();
   await ended;
-  assert.deepEqual(lines.filter(Boolean).map((l) => JSON.parse(l)), [{ result: { type: "ADDED", n: 1 } }, { result: { type: "MODIFIED", n: 2 } }], "both events, in order");
+  assert.deepEqual(lines.filter(Boolean).map((l) => JSON.parse(l) as unknown), [{ result: { type: "ADDED", n: 1 } }, { result: { type: "MODIFIED", n: 2 } }], "both events, in order");
 
   const { app: sseApp, release: sseRelease } = api(true);
   await sseApp.listen({ host: "127.0.0.1", port: 0 });
