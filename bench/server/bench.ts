@@ -135,14 +135,20 @@ async function main(): Promise<void> {
         for (const v of variants) {
           const got = await timedGet(`${url}${v.path}`, { ...auth, ...(v.gzip ? { "accept-encoding": "gzip" } : {}) });
           v.first.push(got.firstByteMs); v.total.push(got.totalMs); v.bytes.push(got.wireBytes); v.encoding = got.encoding;
-          if (v.label === "full" && (JSON.parse(got.body.toString("utf8")) as { items: unknown[] }).items.length !== N) throw new Error("the server listed a different number of apps");
+          // The gzip row measures the server's compression (server.enable.gzip, on by default): an
+          // answer that came back plain would make it a second "full" row, so that stops the run.
+          if (v.gzip && got.encoding !== "gzip") throw new Error(`asked for gzip, got Content-Encoding "${got.encoding}": is server.enable.gzip off?`);
+          if (!v.label.startsWith("UI") && (JSON.parse(got.body.toString("utf8")) as { items: unknown[] }).items.length !== N) throw new Error(`the server listed a different number of apps (${v.label})`);
         }
       }
       say(`list of ${N} apps (${ROUNDS} rounds, interleaved; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`);
       say(`  apiserver LIST (baseline): p50 ${pct(base, 50).toFixed(0)} ms, p99 ${pct(base, 99).toFixed(0)} ms, ${(baseBytes / 1e6).toFixed(1)} MB`);
       for (const v of variants) {
         // First byte ≈ the server's own time (it serialises before sending); last byte adds the transfer.
-        say(`  hawser server, ${`${v.label}:`.padEnd(12)} first byte p50 ${pct(v.first, 50).toFixed(0)} ms, p99 ${pct(v.first, 99).toFixed(0)} ms; last byte p50 ${pct(v.total, 50).toFixed(0)} ms, p99 ${pct(v.total, 99).toFixed(0)} ms; ${(pct(v.bytes, 50) / 1e6).toFixed(2)} MB on the wire (p99 ${(pct(v.bytes, 99) / 1e6).toFixed(2)} MB)${v.encoding ? `, ${v.encoding}` : ""}`);
+        // The gzip row's size next to the plain one: the compression the wire actually saw.
+        const plain = variants.find((x) => x.path === v.path && !x.gzip);
+        const ratio = v.gzip && plain ? `, ${(100 * pct(v.bytes, 50) / pct(plain.bytes, 50)).toFixed(1)}% of the plain answer` : "";
+        say(`  hawser server, ${`${v.label}:`.padEnd(12)} first byte p50 ${pct(v.first, 50).toFixed(0)} ms, p99 ${pct(v.first, 99).toFixed(0)} ms; last byte p50 ${pct(v.total, 50).toFixed(0)} ms, p99 ${pct(v.total, 99).toFixed(0)} ms; ${(pct(v.bytes, 50) / 1e6).toFixed(2)} MB on the wire (p99 ${(pct(v.bytes, 99) / 1e6).toFixed(2)} MB)${v.encoding ? `, ${v.encoding}${ratio}` : ""}`);
       }
     }
 

@@ -1,15 +1,18 @@
 // `hawser server`: the API server (Argo's argocd-server), until SIGTERM/SIGINT. Flags keep Argo's
 // names and defaults; argocd-cmd-params-cm's server.* keys fill what the flags leave unset, then
 // the environment (Argo's ARGOCD_SERVER_* variables).
+import { getCiphers } from "node:tls";
 import { builtinGenerators } from "../../generators/index.js";
 import { builtinPlugins } from "../../plugins/index.js";
+import { settingsWarnings } from "../api/compatibility.js";
 import type { CommandModule } from "../cli.js";
 import { namespacePatternProblems, parseNamespaceList } from "../engine/namespaces.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { KubeClient } from "../kube/client.js";
 import { loadUserModules } from "../modules/loader.js";
 import { loadKubeConfig } from "../operator.js";
-import { createLogger, parseLogLevel } from "../runtime/logger.js";
+import { createLogger } from "../runtime/logger.js";
+import { paramLookup, parseServerParams } from "../server/server-params.js";
 import { startServer } from "../server/server.js";
 
 const USAGE = `usage: hawser server [flags]
@@ -41,7 +44,33 @@ ApplicationSets of a namespace.
                                  also defaults to 8083: give one of them another port when both
                                  run on one host
   --metrics-address ADDR         the metrics listen address (default: --address)
-  --log-level LEVEL              debug, info, warn, error (default info)
+  --loglevel LEVEL               debug, info, warn, error (default info; server.log.level,
+                                 $ARGOCD_SERVER_LOGLEVEL; --log-level is the same flag)
+  --logformat FORMAT             json or text (logrus-style key=value lines) (default json;
+                                 server.log.format, $ARGOCD_SERVER_LOGFORMAT)
+  --disable-auth                 no authentication and no RBAC: every caller is admin. Only for a
+                                 server nobody else can reach (server.disable.auth)
+  --enable-gzip                  gzip answers for clients that accept it, event streams flushed
+                                 per event (default true; --enable-gzip=false; server.enable.gzip)
+  --x-frame-options VALUE        X-Frame-Options of the UI's files (default sameorigin; "" sends
+                                 none; server.x.frame.options)
+  --content-security-policy V    Content-Security-Policy of the UI's files (default
+                                 "frame-ancestors 'self';"; "" sends none; server.content.security.policy)
+  --tlsminversion V / --tlsmaxversion V
+                                 TLS versions accepted: 1.0, 1.1, 1.2, 1.3 (default 1.2 and 1.3;
+                                 server.tls.minversion / maxversion)
+  --tlsciphers LIST              TLS ≤ 1.2 cipher suites, IANA names ":"-separated (default
+                                 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:TLS_RSA_WITH_AES_256_GCM_SHA384;
+                                 TLS 1.3's are always on; server.tls.ciphers)
+  --login-attempts-expiration D  how long failed logins are remembered at most (default 24h;
+                                 server.login.attempts.expiration)
+  --oidc-cache-expiration D      how long an SSO login may take at the IdP (default: the state
+                                 cookie's 5m; server.oidc.cache.expiration)
+  --connection-status-cache-expiration D
+                                 how long a repository's (default 1h) and a cluster's (default 10s)
+                                 connection state is reused (server.connection.status.cache.expiration)
+  (argocd-cmd-params-cm server.http.cookie.maxnumber, $ARGOCD_MAX_COOKIE_NUMBER: the most cookies
+  a session token is split over, default 20)
 
 TLS: the certificate in Secret argocd-server-tls (tls.crt, tls.key) when it exists, else a
 self-signed one made at start-up. The initial admin password is written to Secret
@@ -52,9 +81,10 @@ export const command: CommandModule = {
   summary: "run the API server (Argo CD's REST API, sessions, SSO, RBAC)",
   async run(args) {
     const flags = parseFlags(args, {
-      values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level", "installation-id", "staticassets", "metrics-port", "metrics-address"],
+      values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level", "installation-id", "staticassets", "metrics-port", "metrics-address",
+        "loglevel", "logformat", "x-frame-options", "content-security-policy", "tlsminversion", "tlsmaxversion", "tlsciphers", "login-attempts-expiration", "oidc-cache-expiration", "connection-status-cache-expiration"],
       repeatable: ["plugin-dir", "generator-dir"],
-      booleans: ["insecure", "help", "enable-proxy-extension"],
+      booleans: ["insecure", "help", "enable-proxy-extension", "disable-auth", "enable-gzip"],
     });
     if (flags.booleans.get("help")) {
       process.stdout.write(USAGE);
@@ -62,10 +92,27 @@ export const command: CommandModule = {
     }
     if (flags.positional.length > 0) throw new FlagError(`unexpected argument "${flags.positional[0]}"\n\n${USAGE}`);
     const env = process.env;
-    const log = createLogger({ level: parseLogLevel(flagValue(flags, "log-level")), fields: { component: "hawser-server" } });
     const client = new KubeClient(loadKubeConfig(flagValue(flags, "kubeconfig")));
     const namespace = flagValue(flags, "namespace") ?? env.ARGOCD_NAMESPACE ?? "argocd";
     const params = ((await client.get("v1", "ConfigMap", "argocd-cmd-params-cm", namespace)) as { data?: Record<string, string> } | undefined)?.data ?? {};
+    // Argo's server settings (server-params.ts); the logger needs two of them, so they come first.
+    let settings;
+    try {
+      settings = parseServerParams(paramLookup((flag) => {
+        if (flag === "disable-auth" || flag === "enable-gzip") return flags.booleans.has(flag) ? String(flags.booleans.get(flag)) : undefined;
+        return flagValue(flags, flag) ?? (flag === "loglevel" ? flagValue(flags, "log-level") : undefined);
+      }, params, env), getCiphers());
+    } catch (err) {
+      client.close();
+      throw new FlagError((err as Error).message);
+    }
+    const log = createLogger({ level: settings.logLevel, format: settings.logFormat, fields: { component: "hawser-server" } });
+    if (settings.disableAuth) {
+      log.warn("AUTHENTICATION AND RBAC ARE DISABLED (server.disable.auth / --disable-auth): every caller, logged in or not, is admin and may do anything this server's service account can. Never expose this server");
+    }
+    // The server's own keys (and Dex's) that do nothing here, said where the server's admin looks.
+    const serverKeys = Object.fromEntries(Object.entries(params).filter(([k]) => k.startsWith("server.") || k.startsWith("dexserver.")));
+    for (const line of settingsWarnings("argocd-cmd-params-cm", serverKeys)) log.warn(line);
     const pick = (flag: string, key: string, envName?: string): string | undefined => flagValue(flags, flag) ?? params[key] ?? (envName ? env[envName] : undefined);
     const insecure = flags.booleans.get("insecure") ?? ((params["server.insecure"] ?? env.ARGOCD_SERVER_INSECURE) === "true");
     const enableProxyExtension = flags.booleans.get("enable-proxy-extension") ?? ((params["server.enable.proxy.extension"] ?? env.ARGOCD_SERVER_ENABLE_PROXY_EXTENSION) === "true");
@@ -88,7 +135,7 @@ export const command: CommandModule = {
       ? { cert: Buffer.from(tlsSecret.data["tls.crt"], "base64").toString(), key: Buffer.from(tlsSecret.data["tls.key"], "base64").toString() }
       : undefined;
     const running = await startServer({
-      client, namespace, insecure, ...(tls ? { tls } : {}), port,
+      client, namespace, insecure, ...(tls ? { tls } : {}), port, settings,
       address: pick("address", "server.listen.address") ?? "0.0.0.0",
       baseHref: pick("basehref", "server.basehref") ?? "/",
       rootPath,

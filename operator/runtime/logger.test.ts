@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { memoryLogger } from "./logger.js";
+import { createLogger, memoryLogger, parseLogFormat } from "./logger.js";
 import { redact, redactUrl, registerSecret } from "./redact.js";
 
 test("credentials never reach a log line", () => {
@@ -43,4 +43,18 @@ test("setLevel reaches children made before the change", () => {
   logger.setLevel("debug");
   child.debug("shown");
   assert.deepEqual(lines.map((l) => l.msg), ["shown"], "the child follows its root's new level");
+});
+
+test("text format: logrus-style key=value lines, quoted when needed, redacted like JSON", () => {
+  const out: string[] = [];
+  const log = createLogger({ format: "text", sink: { write: (l) => out.push(l) }, fields: { component: "hawser-server" } }).child({ app: "guest book" });
+  log.warn("API server listening", { url: "https://127.0.0.1:8080", count: 3, nested: { a: 1 }, password: "hunter22" });
+  assert.equal(out.length, 1, "one line");
+  const line = out[0]!;
+  assert.match(line, /^time=\d{4}-\d\d-\d\dT[\d:.]+Z level=warn msg="API server listening" /, "time, level and msg first, msg quoted for its spaces");
+  assert.match(line, / component=hawser-server app="guest book" /, "fixed fields, quoted only when they hold a space");
+  assert.match(line, / url=https:\/\/127\.0\.0\.1:8080 count=3 nested="\{\\"a\\":1\}" password="\[REDACTED\]"\n$/, "plain values bare, objects as quoted JSON, secrets redacted");
+  assert.ok(!line.includes("hunter22"), "no secret");
+  assert.equal(parseLogFormat(undefined), "json", "json by default");
+  assert.throws(() => parseLogFormat("xml"), /unknown log format "xml" \(json, text\)/);
 });

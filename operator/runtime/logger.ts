@@ -1,5 +1,6 @@
-// Structured JSON logging: one JSON object per line on stderr, child loggers with fixed fields,
-// and redaction applied to every message and field so credentials never reach a log line.
+// Structured logging: one JSON object per line on stderr (or, with format "text", logrus-style
+// `key=value` lines, as Argo's --logformat text), child loggers with fixed fields, and redaction
+// applied to every message and field so credentials never reach a log line.
 import { redact } from "./redact.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -23,8 +24,12 @@ export interface Logger {
   setLevel(level: LogLevel): void;
 }
 
+export type LogFormat = "json" | "text";
+
 export interface LoggerOptions {
   level?: LogLevel;
+  /** Default json. */
+  format?: LogFormat;
   sink?: LogSink;
   fields?: LogFields;
 }
@@ -32,7 +37,34 @@ export interface LoggerOptions {
 const stderrSink: LogSink = { write: (line) => process.stderr.write(line) };
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  return new JsonLogger({ minRank: levelRank[opts.level ?? "info"] }, opts.sink ?? stderrSink, opts.fields ?? {});
+  return new JsonLogger({ minRank: levelRank[opts.level ?? "info"] }, opts.sink ?? stderrSink, opts.fields ?? {}, opts.format === "text" ? textLine : jsonLine);
+}
+
+/** Parses Argo's --logformat values (json, text). */
+export function parseLogFormat(value: string | undefined, fallback: LogFormat = "json"): LogFormat {
+  if (value === undefined) return fallback;
+  if (value === "json" || value === "text") return value;
+  throw new Error(`unknown log format "${value}" (json, text)`);
+}
+
+type Format = (entry: LogFields) => string;
+
+const jsonLine: Format = (entry) => JSON.stringify(entry) + "\n";
+
+/**
+ * logrus's text layout: `time="…" level=info msg="…" key=value`, a value quoted when it holds
+ * anything but word characters and `-._/@^+:`, objects as JSON.
+ */
+const textLine: Format = (entry) => {
+  const { ts, level, msg, ...rest } = entry;
+  const parts = [`time=${textValue(ts)}`, `level=${textValue(level)}`, `msg=${textValue(msg)}`];
+  for (const [k, v] of Object.entries(rest)) parts.push(`${k}=${textValue(v)}`);
+  return parts.join(" ") + "\n";
+};
+
+function textValue(v: unknown): string {
+  const s = typeof v === "string" ? v : v === undefined ? "" : JSON.stringify(v);
+  return /^[\w\-./@^+:]+$/.test(s) ? s : JSON.stringify(s);
 }
 
 /** Parses `--log-level` / HAWSER_LOG_LEVEL values. */
@@ -48,6 +80,7 @@ class JsonLogger implements Logger {
     private readonly threshold: { minRank: number },
     private readonly sink: LogSink,
     private readonly fields: LogFields,
+    private readonly format: Format = jsonLine,
   ) {}
 
   enabled(level: LogLevel): boolean { return levelRank[level] >= this.threshold.minRank; }
@@ -58,7 +91,7 @@ class JsonLogger implements Logger {
   error(msg: string, fields?: LogFields): void { this.log("error", msg, fields); }
 
   child(fields: LogFields): Logger {
-    return new JsonLogger(this.threshold, this.sink, { ...this.fields, ...fields });
+    return new JsonLogger(this.threshold, this.sink, { ...this.fields, ...fields }, this.format);
   }
 
   private log(level: LogLevel, msg: string, fields?: LogFields): void {
@@ -67,7 +100,7 @@ class JsonLogger implements Logger {
     for (const [k, v] of Object.entries({ ...this.fields, ...fields })) {
       entry[k] = sanitize(k, v);
     }
-    this.sink.write(JSON.stringify(entry) + "\n");
+    this.sink.write(this.format(entry));
   }
 }
 

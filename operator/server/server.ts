@@ -3,6 +3,7 @@
 // wins), then authentication (local sessions and SSO), RBAC (argocd-rbac-cm and project roles,
 // rebuilt when they change), the services, and the listener.
 import { join } from "node:path";
+import { getCiphers } from "node:tls";
 import type { FastifyRequest } from "fastify";
 import type { GeneratorRegistry } from "../../generators/index.js";
 import type { PluginRegistry } from "../../plugins/index.js";
@@ -22,6 +23,7 @@ import { createApi, listen } from "./http/api.js";
 import { selfSignedCertificate, type TlsMaterial } from "./http/tls.js";
 import { ServerMetrics } from "./metrics.js";
 import { ServerEnforcer } from "./rbac/index.js";
+import { paramLookup, parseServerParams, type ServerParams } from "./server-params.js";
 import { AccountService } from "./services/accounts.js";
 import { AppDiffService } from "./services/app-diff.js";
 import { AppStreamService } from "./services/app-streams.js";
@@ -76,6 +78,8 @@ export interface ServerOptions {
   metricsPort?: number;
   /** --metrics-address; default `address`. */
   metricsAddress?: string;
+  /** Argo's server settings (gzip, headers, TLS, auth, caches); default: Argo's defaults and the ARGOCD_* variables. */
+  settings?: ServerParams;
 }
 
 export interface RunningServer {
@@ -87,16 +91,23 @@ export interface RunningServer {
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const { client, namespace, log } = o;
+  const settings = o.settings ?? parseServerParams(paramLookup(() => undefined, {}, process.env), getCiphers());
   const cache = new ServerCache({ client, namespace, applicationNamespaces: o.applicationNamespaces, applicationSetNamespaces: o.applicationSetNamespaces, log });
   await cache.start();
   const boot = await bootstrapSecrets(client, namespace, { log });
   if (boot.createdAdminPassword) log.info("initial admin password created in Secret argocd-initial-admin-secret (key password)");
   await cache.awaitSecret("argocd-secret", 30_000);
 
-  const sso = new SsoClient({ state: cache, basehref: o.baseHref, insecure: o.insecure });
-  const auth = createServerAuth({ client, namespace, state: cache, idTokens: sso, log });
+  const sso = new SsoClient({
+    state: cache, basehref: o.baseHref, insecure: o.insecure,
+    ...(settings.oidcCacheExpirationMs !== undefined ? { stateMaxAgeSeconds: settings.oidcCacheExpirationMs / 1000 } : {}),
+  });
+  const auth = createServerAuth({
+    client, namespace, state: cache, idTokens: sso, log, disableAuth: settings.disableAuth,
+    maxCookieParts: settings.cookieMaxNumber, loginAttemptsExpirationMs: settings.loginAttemptsExpirationMs,
+  });
   reportSsoSettings(sso, log, cache);
-  const enforcer = new ServerEnforcer(cache, namespace);
+  const enforcer = new ServerEnforcer(cache, namespace, { disableAuth: settings.disableAuth });
   const refreshRbac = (): void => {
     enforcer.refresh().then((r) => {
       for (const p of r.problems ?? []) log.warn("RBAC policy problem", { problem: p });
@@ -109,7 +120,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const tls = o.insecure ? undefined : o.tls ?? selfSignedCertificate(["localhost", "127.0.0.1", o.address].filter((h) => h && h !== "0.0.0.0"));
   const errorCodes = new WeakMap<FastifyRequest, number>();
   const { app, router } = createApi({
-    insecure: o.insecure, ...(tls ? { tls } : {}), rootPath: o.rootPath, apiContentTypes: o.apiContentTypes,
+    insecure: o.insecure, ...(tls ? { tls } : {}), tlsPolicy: settings.tls, enableGzip: settings.enableGzip, rootPath: o.rootPath, apiContentTypes: o.apiContentTypes,
     bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024, authenticator: auth.authenticator, enforcer, log,
     onApiError: (req, code) => errorCodes.set(req, code),
   });
@@ -147,8 +158,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     await reply.code(400).type("text/plain; charset=utf-8").send("/terminal is a WebSocket: send an upgrade request\n");
   });
   new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
-  new ClusterService({ cache, client, reader }).register(router);
-  new RepositoryService({ cache, client, reader }).register(router);
+  new ClusterService({ cache, client, reader, probeTtlMs: settings.clusterConnectionStatusTtlMs }).register(router);
+  new RepositoryService({ cache, client, reader, probeTtlMs: settings.repoConnectionStatusTtlMs }).register(router);
   new AccountService({ cache, client, auth, enforcer }).register(router);
   registerDexRefusal(router);
   new RepoDetailsService({ cache, reader, plugins: o.plugins }).register(router);
@@ -161,7 +172,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     ? new ExtensionProxyService({ app, cache, reader, authenticator: auth.authenticator, enforcer, namespace, rootPath: o.rootPath, log })
     : undefined;
   extensions?.register();
-  new UiService({ dir: o.staticAssets ?? join(packageRoot(), "dist", "ui"), baseHref: o.baseHref, log }).register(router);
+  new UiService({
+    dir: o.staticAssets ?? join(packageRoot(), "dist", "ui"), baseHref: o.baseHref, log,
+    xFrameOptions: settings.xFrameOptions, contentSecurityPolicy: settings.contentSecurityPolicy, compress: settings.enableGzip,
+  }).register(router);
 
   const url = await listen(app, { address: o.address, port: o.port, insecure: o.insecure, rootPath: o.rootPath });
   log.info("API server listening", { url });

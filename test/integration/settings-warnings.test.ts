@@ -24,7 +24,7 @@ test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Haws
     "users.anonymous.enabled": "true", "statusbadge.enabled": "true", "exec.enabled": "true", "resource.customizations.actions.apps_Deployment": secretish,
   } });
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns }, data: {
-    "server.enable.gzip": "true", "server.insecure": "true", "controller.self.heal.timeout.seconds": "5",
+    "server.dex.server": "https://argocd-dex-server:5556", "server.insecure": "true", "server.enable.gzip": "true", "controller.self.heal.timeout.seconds": "5",
     // Honoured keys with flags too: the ConfigMap sets the default, the explicit flag wins.
     "controller.status.processors": "3", "controller.operation.processors": "4", "controller.log.level": "debug",
   } });
@@ -36,12 +36,12 @@ test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Haws
   // The level applies from here on: the process logs at debug level now.
   await op.waitForLog((l) => l.level === "debug");
   // The warnings are logged right after the settings are read, before the controllers start.
-  await op.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("argocd-cmd-params-cm key server.enable.gzip"));
+  await op.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("argocd-cmd-params-cm key server.dex.server"));
   const warnings = op.logs.filter((l) => l.level === "warn" && typeof l.msg === "string" && / key /.test(l.msg)).map((l) => l.msg as string);
   assert.deepEqual(warnings, [
     "argocd-cm key application.allowedNodeLabels is not implemented by Hawser and has no effect (node labels shown in the UI; planned in issue 14)",
     "argocd-cm key timeout.reconcilation is not known to Hawser (a typo, or a newer Argo CD setting) and has no effect",
-    "argocd-cmd-params-cm key server.enable.gzip is not implemented by Hawser and has no effect (the API server; planned in issue 13)",
+    "argocd-cmd-params-cm key server.dex.server is not implemented by Hawser and has no effect (Hawser runs no Dex (no issue filed): configure SSO with argocd-cm `oidc.config` directly; a Dex of your own works as its issuer)",
   ]);
   assert.ok(!JSON.stringify(op.logs).includes(secretish), "no log line carries a setting's value");
 });

@@ -17,6 +17,11 @@ export interface AuthenticatorDeps {
   /** SSO (operator/server/auth's OIDC sibling); without it only Argo-issued tokens are accepted. */
   idTokens?: IdTokenVerifier;
   maxCookieParts?: number;
+  /**
+   * server.disable.auth: no token is looked at and every caller is the local admin (Argo's
+   * --disable-auth; the RBAC enforcer is switched off alongside).
+   */
+  disableAuth?: boolean;
   log?: Logger;
   /** Milliseconds since the epoch. */
   now?: () => number;
@@ -37,6 +42,9 @@ export function tokenOf(request: AuthRequest, maxCookieParts = DEFAULT_MAX_COOKI
   return tokenFromCookies(parseCookieHeader(request.headers.cookie), maxCookieParts);
 }
 
+/** Who every caller is with server.disable.auth: the local admin. */
+export const DISABLED_AUTH_CLAIMS: Readonly<Claims> = Object.freeze({ iss: ARGOCD_ISSUER, sub: "admin" });
+
 export class TokenAuthenticator implements Authenticator {
   private readonly now: () => number;
 
@@ -45,6 +53,7 @@ export class TokenAuthenticator implements Authenticator {
   }
 
   async authenticate(request: AuthRequest, options: { optional?: boolean } = {}): Promise<Authenticated> {
+    if (this.deps.disableAuth) return { claims: { ...DISABLED_AUTH_CLAIMS } };
     // Anonymous access and optional endpoints both let a caller without a valid token through
     // with no claims; everyone else gets the reason.
     const lenient = options.optional === true || anonymousEnabled(this.deps.state.configMap(ARGOCD_CM));

@@ -69,7 +69,7 @@ export function tokenCookies(token: string, opts: CookieOptions = {}): string[] 
     return out;
   }
   throw new CookieError(
-    `the authentication token is ${token.length} characters long and needs more than ${max} cookies; raise ARGOCD_MAX_COOKIE_NUMBER to allow more`,
+    `the authentication token is ${token.length} characters long and needs more than ${max} cookies; raise argocd-cmd-params-cm server.http.cookie.maxnumber (ARGOCD_MAX_COOKIE_NUMBER) to allow more`,
   );
 }
 

@@ -19,3 +19,13 @@ test("createServerAuth refuses malformed env settings with the variable's name",
   assert.throws(() => createServerAuth({ ...deps, env: { ARGOCD_MAX_COOKIE_NUMBER: "0" } }), /ARGOCD_MAX_COOKIE_NUMBER/);
   assert.equal(createServerAuth({ ...deps, env: {} }).maxCookieParts, 20, "defaults build");
 });
+
+test("server.disable.auth: every request is the local admin, token or not; the settings' cookie count wins over the variable", async () => {
+  const deps = { client: undefined as never, namespace: "argocd", state: mapState() };
+  const open = createServerAuth({ ...deps, env: {}, disableAuth: true });
+  assert.deepEqual(await open.authenticator.authenticate({ headers: {} }), { claims: { iss: "argocd", sub: "admin" } }, "no token: admin");
+  assert.deepEqual((await open.authenticator.authenticate({ headers: { authorization: "Bearer not.a.token" } })).claims, { iss: "argocd", sub: "admin" }, "a token is not even read");
+  const closed = createServerAuth({ ...deps, env: {} });
+  await assert.rejects(closed.authenticator.authenticate({ headers: {} }), /no session information/, "without the setting a token is required");
+  assert.equal(createServerAuth({ ...deps, env: { ARGOCD_MAX_COOKIE_NUMBER: "9" }, maxCookieParts: 4 }).maxCookieParts, 4, "server.http.cookie.maxnumber as parsed by the server's settings");
+});

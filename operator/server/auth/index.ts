@@ -13,7 +13,7 @@ export { updatePassword, generateAccountToken, deleteAccountToken, type AccountA
 export { createProjectToken, deleteProjectToken, type ProjectTokenDeps } from "./project-tokens.js";
 export { tokenCookies, clearTokenCookies, parseCookieHeader, tokenCookieCount, TOKEN_COOKIE, type CookieOptions } from "./cookies.js";
 export { parseAccounts, getAccount, type Account } from "./accounts.js";
-export { TokenAuthenticator, tokenOf } from "./authenticator.js";
+export { TokenAuthenticator, tokenOf, DISABLED_AUTH_CLAIMS } from "./authenticator.js";
 export { SessionManager, LoginRateLimiter, RevokedTokens } from "./session.js";
 
 export interface ServerAuth {
@@ -37,12 +37,18 @@ export function createServerAuth(deps: {
   idTokens?: IdTokenVerifier;
   log?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** server.disable.auth: every caller is admin (see TokenAuthenticator). */
+  disableAuth?: boolean;
+  /** server.http.cookie.maxnumber; default ARGOCD_MAX_COOKIE_NUMBER, else 20. */
+  maxCookieParts?: number;
+  /** server.login.attempts.expiration: how long failed logins are remembered at most. */
+  loginAttemptsExpirationMs?: number;
   /** e.g. a prom-client Counter `argocd_login_request_total` with label `status`. */
   loginRequests?: { inc(labels: { status: "success" | "failure" }): void };
 }): ServerAuth {
   const env = deps.env ?? process.env;
-  const settings = rateLimitSettingsFromEnv(env);
-  const maxCookieParts = maxCookieNumber(env);
+  const settings = rateLimitSettingsFromEnv(env, deps.loginAttemptsExpirationMs);
+  const maxCookieParts = deps.maxCookieParts ?? maxCookieNumber(env);
   const revocations = new RevokedTokens(deps.client, deps.namespace, deps.state);
   const limiter = new LoginRateLimiter(settings);
   const sessions = new SessionManager({
@@ -50,7 +56,7 @@ export function createServerAuth(deps: {
     ...(deps.log ? { log: deps.log } : {}), ...(deps.loginRequests ? { loginRequests: deps.loginRequests } : {}),
   });
   const authenticator = new TokenAuthenticator({
-    state: deps.state, sessions, revocations, maxCookieParts,
+    state: deps.state, sessions, revocations, maxCookieParts, ...(deps.disableAuth ? { disableAuth: true } : {}),
     ...(deps.idTokens ? { idTokens: deps.idTokens } : {}), ...(deps.log ? { log: deps.log } : {}),
   });
   return { authenticator, sessions, revocations, limiter, maxCookieParts };

@@ -5,7 +5,7 @@ import { decodeJwt } from "jose";
 import { ApiError } from "../http/errors.js";
 import { mapState } from "./testdata/state.js";
 import {
-  INVALID_LOGIN, LoginRateLimiter, rateLimitSettingsFromEnv, revocationIdOf, SessionManager, sourceKey, type RateLimitSettings, type RevocationList,
+  effectiveWindowSeconds, INVALID_LOGIN, LoginRateLimiter, rateLimitSettingsFromEnv, revocationIdOf, SessionManager, sourceKey, type RateLimitSettings, type RevocationList,
 } from "./session.js";
 
 const SECRET = "dGVzdC1zaWduaW5nLWtleQ==";
@@ -17,11 +17,11 @@ const settings = (over: Partial<RateLimitSettings> = {}): RateLimitSettings => (
 });
 
 test("rate limit settings come from Argo's env vars with Argo's defaults; bad values name the variable", () => {
-  assert.deepEqual(rateLimitSettingsFromEnv({}), { maxFailCount: 5, sourceMaxFailCount: 20, windowSeconds: 300, maxCacheSize: 10_000, maxConcurrentLogins: 50 }, "defaults");
+  assert.deepEqual(rateLimitSettingsFromEnv({}), { maxFailCount: 5, sourceMaxFailCount: 20, windowSeconds: 300, attemptsExpirationSeconds: 86_400, maxCacheSize: 10_000, maxConcurrentLogins: 50 }, "defaults (server.login.attempts.expiration: 24h)");
   assert.deepEqual(rateLimitSettingsFromEnv({
     ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT: "3", ARGOCD_SESSION_FAILURE_WINDOW_SECONDS: "0", ARGOCD_SESSION_MAX_CACHE_SIZE: "7",
     ARGOCD_MAX_CONCURRENT_LOGIN_REQUESTS_COUNT: "50", ARGOCD_API_SERVER_REPLICAS: "3",
-  }), { maxFailCount: 3, sourceMaxFailCount: 12, windowSeconds: 0, maxCacheSize: 7, maxConcurrentLogins: 16 }, "values read, the login cap shared among replicas");
+  }), { maxFailCount: 3, sourceMaxFailCount: 12, windowSeconds: 0, attemptsExpirationSeconds: 86_400, maxCacheSize: 7, maxConcurrentLogins: 16 }, "values read, the login cap shared among replicas");
   assert.equal(rateLimitSettingsFromEnv({ ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT: "0" }).sourceMaxFailCount, 0, "Argo's lock-out off turns the source lock-out off");
   assert.equal(rateLimitSettingsFromEnv({ HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT: "50" }).sourceMaxFailCount, 50, "its own variable");
   assert.throws(() => rateLimitSettingsFromEnv({ HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT: "-1" }), /HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT: "-1"/);
@@ -46,6 +46,19 @@ test("the limiter locks a user out after maxFailCount failures within the window
   const forever = new LoginRateLimiter(settings({ maxFailCount: 1, windowSeconds: 0 }));
   forever.recordFailure("dave", 0);
   assert.equal(forever.isLockedOut("dave", 10 ** 12), true, "window 0: failures count forever");
+});
+
+test("server.login.attempts.expiration bounds how long a failure counts, window or not", () => {
+  assert.equal(effectiveWindowSeconds({ windowSeconds: 300, attemptsExpirationSeconds: 86_400 }), 300, "Argo's defaults: the 5-minute window decides");
+  assert.equal(effectiveWindowSeconds({ windowSeconds: 300, attemptsExpirationSeconds: 60 }), 60, "an expiration shorter than the window cuts it");
+  assert.equal(effectiveWindowSeconds({ windowSeconds: 0, attemptsExpirationSeconds: 3_600 }), 3_600, "window 0 (forever) still ends at the expiration");
+  assert.equal(effectiveWindowSeconds({ windowSeconds: 0, attemptsExpirationSeconds: 0 }), 0, "both 0: forever");
+  assert.equal(rateLimitSettingsFromEnv({}, 90_000).attemptsExpirationSeconds, 90, "the expiration given in ms is kept in seconds");
+  const limiter = new LoginRateLimiter(settings({ maxFailCount: 1, windowSeconds: 0, attemptsExpirationSeconds: 10 }));
+  limiter.recordFailure("erin", 0, "10.0.0.1");
+  assert.equal(limiter.isLockedOut("erin", 10_000), true, "locked until the expiration");
+  assert.equal(limiter.isLockedOut("erin", 10_001), false, "forgotten after it");
+  assert.equal(limiter.sourceFailureCount("10.0.0.1", 10_001), 0, "the source's failures expire alike");
 });
 
 test("a full cache evicts a random non-admin entry, never admin", () => {

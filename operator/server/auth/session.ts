@@ -26,8 +26,13 @@ export interface RateLimitSettings {
   maxFailCount: number;
   /** Failures from one source address before it is locked out; 0 disables it. */
   sourceMaxFailCount: number;
-  /** How long a failure counts, in seconds; 0 = forever. */
+  /** How long a failure counts, in seconds; 0 = until attemptsExpirationSeconds. */
   windowSeconds: number;
+  /**
+   * server.login.attempts.expiration (Argo's default 24h): how long Argo's cache keeps the failed
+   * attempts at all, so a failure never counts longer than this, whatever the window; 0 = forever.
+   */
+  attemptsExpirationSeconds?: number;
   /** Usernames tracked at most (and, separately, source addresses). */
   maxCacheSize: number;
   /** Logins in progress at once on this replica; 0 = no cap. */
@@ -54,7 +59,9 @@ export const SOURCE_FAIL_COUNT_FACTOR = 4;
  * HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT (default 4 × ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT, so
  * turning Argo's lock-out off turns this one off too) and Argo's window and cache size.
  */
-export function rateLimitSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RateLimitSettings {
+export const DEFAULT_LOGIN_ATTEMPTS_EXPIRATION_MS = 24 * 3600_000;
+
+export function rateLimitSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, attemptsExpirationMs = DEFAULT_LOGIN_ATTEMPTS_EXPIRATION_MS): RateLimitSettings {
   const replicas = envInt(env, "ARGOCD_API_SERVER_REPLICAS", 1, 1);
   const total = envInt(env, "ARGOCD_MAX_CONCURRENT_LOGIN_REQUESTS_COUNT", 50, 0);
   const maxFailCount = envInt(env, "ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT", 5, 0);
@@ -62,6 +69,7 @@ export function rateLimitSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     maxFailCount,
     sourceMaxFailCount: envInt(env, "HAWSER_SESSION_SOURCE_MAX_FAIL_COUNT", maxFailCount * SOURCE_FAIL_COUNT_FACTOR, 0),
     windowSeconds: envInt(env, "ARGOCD_SESSION_FAILURE_WINDOW_SECONDS", 300, 0),
+    attemptsExpirationSeconds: attemptsExpirationMs / 1000,
     maxCacheSize: envInt(env, "ARGOCD_SESSION_MAX_CACHE_SIZE", 10_000, 1),
     // The cap is for the whole installation, so each replica takes its share (at least one).
     maxConcurrentLogins: total === 0 ? 0 : Math.max(1, Math.floor(total / replicas)),
@@ -154,6 +162,15 @@ class FailureCounter {
 }
 
 /**
+ * How long one failure counts: the failure window, cut to the attempts' expiration (Argo forgets
+ * the whole record then); 0 = forever, only when both are 0.
+ */
+export function effectiveWindowSeconds(s: Pick<RateLimitSettings, "windowSeconds" | "attemptsExpirationSeconds">): number {
+  const limits = [s.windowSeconds, s.attemptsExpirationSeconds ?? 0].filter((x) => x > 0);
+  return limits.length === 0 ? 0 : Math.min(...limits);
+}
+
+/**
  * Failed logins per username (Argo's rule) and per source address (Hawser's addition, see
  * rateLimitSettingsFromEnv). Either lock-out refuses the login, the right password included.
  */
@@ -162,8 +179,9 @@ export class LoginRateLimiter {
   private readonly sources: FailureCounter;
 
   constructor(settings: RateLimitSettings, random: () => number = Math.random) {
-    this.users = new FailureCounter(settings.maxFailCount, settings.windowSeconds, settings.maxCacheSize, random, ADMIN);
-    this.sources = new FailureCounter(settings.sourceMaxFailCount, settings.windowSeconds, settings.maxCacheSize, random);
+    const window = effectiveWindowSeconds(settings);
+    this.users = new FailureCounter(settings.maxFailCount, window, settings.maxCacheSize, random, ADMIN);
+    this.sources = new FailureCounter(settings.sourceMaxFailCount, window, settings.maxCacheSize, random);
   }
 
   /** Usernames tracked. */

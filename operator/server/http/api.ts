@@ -12,12 +12,17 @@ import type { Logger } from "../../runtime/logger.js";
 import { errorMessage } from "../../util/index.js";
 import { subjectOf, type Authenticator, type Claims, type Enforcer } from "../types.js";
 import { ApiError, Code, invalidArgument, permissionDenied, toApiError, type GrpcCode } from "./errors.js";
-import type { TlsMaterial } from "./tls.js";
+import { installGzip } from "./compress.js";
+import type { TlsMaterial, TlsPolicy } from "./tls.js";
 
 export interface ApiServerOptions {
   /** Serve plain HTTP/1.1 (behind a TLS-terminating proxy), as Argo's --insecure. */
   insecure: boolean;
   tls?: TlsMaterial;
+  /** server.tls.minversion / maxversion / ciphers as Node options; Node's defaults when absent. */
+  tlsPolicy?: TlsPolicy;
+  /** server.enable.gzip: gzip answers for clients that accept it (not event streams). */
+  enableGzip?: boolean;
   /** A path prefix stripped from every request (--rootpath), e.g. "/argo-cd". "" for none. */
   rootPath: string;
   /** Media types accepted on non-GET API requests (Argo's --api-content-types). */
@@ -174,10 +179,12 @@ export function createApi(opts: ApiServerOptions): { app: FastifyInstance; route
     serverFactory: (fastifyHandler) => {
       dispatch = fastifyHandler;
       if (opts.insecure || !opts.tls) return http.createServer(handler);
-      const server = http2.createSecureServer({ key: opts.tls.key, cert: opts.tls.cert, allowHTTP1: true }, handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+      const server = http2.createSecureServer({ key: opts.tls.key, cert: opts.tls.cert, allowHTTP1: true, ...(opts.tlsPolicy ?? {}) }, handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
       return server as unknown as http.Server;
     },
   });
+
+  if (opts.enableGzip) installGzip(app);
 
   app.removeAllContentTypeParsers();
   // JSON bodies; an empty body is an empty message (Argo's gateway accepts it).

@@ -2,9 +2,14 @@
 // `{"result": ...}` objects, or server-sent events when the client asks for text/event-stream (the
 // browser's EventSource), with a keep-alive comment every 15 s. A failure is one
 // `{"error": {...}}` object, after which the stream closes; its HTTP status is used only when
-// nothing was sent yet.
-import type { ServerResponse } from "node:http";
+// nothing was sent yet. With gzip on (server.enable.gzip) an NDJSON stream is compressed and the
+// compressor flushed at the end of every tick that wrote, so each event leaves as it is sent.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { constants as zlibConstants, createGzip, type Gzip } from "node:zlib";
+import { gzipWanted, isEventStream } from "./compress.js";
 import { ApiError, toApiError } from "./errors.js";
+
+export { isEventStream } from "./compress.js";
 
 export const KEEPALIVE_MS = 15_000;
 
@@ -48,13 +53,11 @@ function frameJson(sse: boolean, json: string): string {
   return sse ? `data: ${json} \n\n\n` : `${json}\n`;
 }
 
-export function isEventStream(accept: string | undefined): boolean {
-  return (accept ?? "").split(",").some((a) => a.trim().split(";")[0]!.trim() === "text/event-stream");
-}
-
 /** Starts a streaming response on `res` (headers are written with the first message or error). */
 export function openStream(res: ServerResponse, accept: string | undefined, keepaliveMs = KEEPALIVE_MS): StreamWriter {
   const sse = isEventStream(accept);
+  // `res.req` is the request on HTTP/1.1 and HTTP/2 alike; SSE is never compressed (Argo's rule).
+  const gz: Gzip | undefined = !sse && gzipWanted((res as ServerResponse & { req?: IncomingMessage }).req) ? createGzip() : undefined;
   const controller = new AbortController();
   let started = false;
   let closed = false;
@@ -65,42 +68,59 @@ export function openStream(res: ServerResponse, accept: string | undefined, keep
       "Content-Type": sse ? "text/event-stream" : "application/json",
       "Cache-Control": "no-cache",
       "X-Content-Type-Options": "nosniff",
+      "Vary": "Accept-Encoding",
+      ...(gz ? { "Content-Encoding": "gzip" } : {}),
     });
   };
+  if (gz) {
+    gz.pipe(res);
+    gz.on("error", () => res.destroy());
+  }
   const close = (): void => {
     if (closed) return;
     closed = true;
     clearInterval(timer);
     controller.abort();
   };
-  res.on("close", close);
-  const timer = setInterval(() => {
-    if (closed) return;
-    start(200);
-    // A comment line for SSE; for NDJSON a bare newline, which JSON-lines readers skip.
-    res.write(sse ? ":\n" : "\n");
-  }, keepaliveMs);
-  timer.unref();
+  res.on("close", () => {
+    close();
+    gz?.destroy();
+  });
+  /** The end of the response: through the compressor when there is one. */
+  const finish = (): void => {
+    if (gz) gz.end();
+    else res.end();
+  };
   // The first message of a tick leaves at once (an informer usually hands over one watch event
   // per read, and 100 streams each holding it until the fan-out ends delays them all); further
   // messages of the same tick (a burst in one read) are corked and leave in one write when the
-  // tick ends, so a burst costs two syscalls per client, not one per message.
+  // tick ends, so a burst costs two syscalls per client, not one per message. Compressed, every
+  // message of the tick goes into the compressor and one sync flush at the tick's end sends them.
   let wroteThisTick = false;
   let corked = false;
   const endOfTick = (): void => {
     wroteThisTick = false;
+    if (gz) { if (!gz.destroyed && !gz.writableEnded) gz.flush(zlibConstants.Z_SYNC_FLUSH); return; }
     if (corked) { corked = false; res.uncork(); }
   };
   const write = (data: string | Buffer): void => {
     if (!wroteThisTick) {
       wroteThisTick = true;
       atTickEnd(endOfTick);
-    } else if (!corked) {
+    } else if (!corked && !gz) {
       corked = true;
       res.cork();
     }
-    res.write(data);
+    if (gz) gz.write(data);
+    else res.write(data);
   };
+  const timer = setInterval(() => {
+    if (closed) return;
+    start(200);
+    // A comment line for SSE; for NDJSON a bare newline, which JSON-lines readers skip.
+    write(sse ? ":\n" : "\n");
+  }, keepaliveMs);
+  timer.unref();
   const frame = (payload: unknown): string => frameJson(sse, JSON.stringify(payload));
   return {
     signal: controller.signal,
@@ -131,14 +151,14 @@ export function openStream(res: ServerResponse, accept: string | undefined, keep
       if (closed) return;
       const e: ApiError = toApiError(err);
       start(e.httpStatus);
-      res.write(frame({ error: { grpc_code: e.code, http_code: e.httpStatus, message: e.message, http_status: httpStatusText(e.httpStatus) } }));
-      res.end();
+      write(frame({ error: { grpc_code: e.code, http_code: e.httpStatus, message: e.message, http_status: httpStatusText(e.httpStatus) } }));
+      finish();
       close();
     },
     end(): void {
       if (closed) return;
       start(200);
-      res.end();
+      finish();
       close();
     },
   };

@@ -24,6 +24,15 @@ function state(): ServerState & { maps: Record<string, Record<string, string> | 
 }
 
 describe("ServerEnforcer", () => {
+  it("with server.disable.auth allows every question, before and after a policy loads", async () => {
+    const s = state();
+    s.maps["argocd-rbac-cm"] = { "policy.default": "", "policy.csv": "p, role:none, applications, get, x/*, deny\n" };
+    const e = new ServerEnforcer(s, "argocd", { disableAuth: true });
+    assert.equal(e.enforce(undefined, "applications", "delete", "p/a"), true, "anonymous may delete with enforcement off");
+    await e.refresh();
+    assert.equal(e.enforce({ sub: "anyone" }, "clusters", "create", "*"), true, "still allowed after the policy loaded");
+  });
+
   it("denies everything until a policy is loaded, then follows argocd-rbac-cm and the projects", async () => {
     const s = state();
     const e = new ServerEnforcer(s, "argocd");

@@ -11,7 +11,7 @@ import { memoryLogger } from "../../runtime/logger.js";
 import { createApi } from "../http/api.js";
 import { unauthenticated } from "../http/errors.js";
 import type { Authenticator, Enforcer } from "../types.js";
-import { cacheControlOf, normaliseBaseHref, pickEncoding, resolveUiPath, UiService, withBaseHref } from "./ui.js";
+import { cacheControlOf, normaliseBaseHref, pickEncoding, resolveUiPath, UiService, withBaseHref, type UiServiceDeps } from "./ui.js";
 
 test("hashed assets are immutable for a year, index.html is revalidated, other files an hour", () => {
   assert.equal(cacheControlOf("assets/index-CI66YZNU.js"), "public, max-age=31536000, immutable");
@@ -74,12 +74,12 @@ function builtUi(): string {
   return dir;
 }
 
-function server(dir: string, opts: { rootPath?: string; baseHref?: string } = {}) {
+function server(dir: string, opts: { rootPath?: string; baseHref?: string; ui?: Partial<UiServiceDeps> } = {}) {
   const { logger, lines } = memoryLogger();
   const { app, router } = createApi({ insecure: true, rootPath: opts.rootPath ?? "", apiContentTypes: ["application/json"], bodyLimit: 1024, authenticator, enforcer, log: logger });
   router.get("/api/v1/open", () => ({ api: true }), { optionalAuth: true });
   router.get("/api/v1/things/:name", () => ({ api: true }));
-  new UiService({ dir, baseHref: opts.baseHref ?? "/", log: logger }).register(router);
+  new UiService({ dir, baseHref: opts.baseHref ?? "/", log: logger, ...opts.ui }).register(router);
   return { app, lines };
 }
 
@@ -147,4 +147,23 @@ test("without a built UI the server still runs, answers 404 and says why in its 
   t.after(() => app.close());
   assert.equal((await app.inject({ method: "GET", url: "/applications" })).statusCode, 404);
   assert.ok(lines.some((l) => String(l.msg).includes("the Web UI is not built")), `a warning names the problem: ${JSON.stringify(lines)}`);
+});
+
+test("X-Frame-Options and Content-Security-Policy on every UI file (Argo's defaults, a value, or none); compress false sends files as they are", async (t) => {
+  const dir = builtUi();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { app } = server(dir);
+  t.after(() => app.close());
+  for (const url of ["/", "/assets/index-AAAAAAAA.js"]) {
+    const res = await app.inject({ method: "GET", url });
+    assert.equal(res.headers["x-frame-options"], "sameorigin", `${url}: Argo's default X-Frame-Options`);
+    assert.equal(res.headers["content-security-policy"], "frame-ancestors 'self';", `${url}: Argo's default policy`);
+  }
+  const { app: custom } = server(dir, { ui: { xFrameOptions: "deny", contentSecurityPolicy: "", compress: false } });
+  t.after(() => custom.close());
+  const res = await custom.inject({ method: "GET", url: "/assets/index-AAAAAAAA.js", headers: { "accept-encoding": "gzip, br" } });
+  assert.equal(res.headers["x-frame-options"], "deny", "the configured value");
+  assert.equal(res.headers["content-security-policy"], undefined, "an empty policy sends no header");
+  assert.equal(res.headers["content-encoding"], undefined, "compress false: not compressed");
+  assert.match(res.body, /^console\.log/, "the file as it is");
 });

@@ -20,6 +20,12 @@ export interface UiServiceDeps {
   /** --basehref: written into index.html's `<base href>`. */
   baseHref: string;
   log: Logger;
+  /** server.x.frame.options (Argo's default "sameorigin"); "" sends none. */
+  xFrameOptions?: string;
+  /** server.content.security.policy (Argo's default "frame-ancestors 'self';"); "" sends none. */
+  contentSecurityPolicy?: string;
+  /** server.enable.gzip; false: files are sent as they are. Default true. */
+  compress?: boolean;
 }
 
 interface Asset {
@@ -178,12 +184,17 @@ export class UiService {
       return;
     }
     void reply.header("Cache-Control", asset.cacheControl).header("ETag", asset.etag).header("Vary", "Accept-Encoding").header("X-Content-Type-Options", "nosniff");
-    if (file === "index.html") void reply.header("X-Frame-Options", "sameorigin");
+    // On every file of the UI, as Argo's static handler does (the API answers are not pages).
+    const frameOptions = this.deps.xFrameOptions ?? "sameorigin";
+    const csp = this.deps.contentSecurityPolicy ?? "frame-ancestors 'self';";
+    if (frameOptions) void reply.header("X-Frame-Options", frameOptions);
+    if (csp) void reply.header("Content-Security-Policy", csp);
     if (req.headers["if-none-match"] === asset.etag) {
       await reply.code(304).send();
       return;
     }
-    const enc = pickEncoding(req.headers["accept-encoding"], { br: asset.compressible, gzip: asset.compressible });
+    const compress = asset.compressible && this.deps.compress !== false;
+    const enc = pickEncoding(req.headers["accept-encoding"], { br: compress, gzip: compress });
     const body = enc ? await encode(asset, enc) : asset.body;
     if (enc) void reply.header("Content-Encoding", enc);
     await reply.code(200).type(asset.type).send(body);

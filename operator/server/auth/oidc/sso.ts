@@ -32,6 +32,12 @@ export interface SsoClientOptions {
   insecure?: boolean;
   /** The clock for token expiry (ms since the epoch); tests move it instead of waiting. */
   now?: () => number;
+  /**
+   * server.oidc.cache.expiration: how long a login's state is accepted back from the IdP. Argo
+   * keeps that state for this long (3m by default) behind a 5-minute cookie; Hawser keeps it only
+   * in the cookie, so unset means the cookie's 5 minutes.
+   */
+  stateMaxAgeSeconds?: number;
 }
 
 export interface StateCookie {
@@ -121,6 +127,7 @@ export class SsoClient implements IdTokenVerifier {
   readonly #basehref: string;
   readonly #insecure: boolean;
   readonly #now: () => number;
+  readonly #stateMaxAge: number;
   #provider: { key: string; promise: Promise<Provider> } | undefined;
   /** The IdP's access and refresh tokens of each session, by the digest of its ID token. */
   readonly #sessions = new Map<string, SessionTokens>();
@@ -132,6 +139,8 @@ export class SsoClient implements IdTokenVerifier {
     this.#basehref = options.basehref ?? "/";
     this.#insecure = options.insecure ?? false;
     this.#now = options.now ?? Date.now;
+    // At least a second: a cookie with Max-Age=0 is deleted at once.
+    this.#stateMaxAge = Math.max(1, Math.round(options.stateMaxAgeSeconds ?? STATE_COOKIE_MAX_AGE_SECONDS));
   }
 
   /** The current settings, their warnings and any error, for the server to log when they change. */
@@ -187,11 +196,11 @@ export class SsoClient implements IdTokenVerifier {
     const value = await new jose.EncryptJWT({ ...login })
       .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
       .setIssuedAt(this.#seconds())
-      .setExpirationTime(this.#seconds() + STATE_COOKIE_MAX_AGE_SECONDS)
+      .setExpirationTime(this.#seconds() + this.#stateMaxAge)
       .encrypt(key);
     return {
       location,
-      stateCookie: { name: STATE_COOKIE, value, maxAgeSeconds: STATE_COOKIE_MAX_AGE_SECONDS, header: this.#cookieHeader(value, STATE_COOKIE_MAX_AGE_SECONDS) },
+      stateCookie: { name: STATE_COOKIE, value, maxAgeSeconds: this.#stateMaxAge, header: this.#cookieHeader(value, this.#stateMaxAge) },
     };
   }
 
