@@ -116,3 +116,45 @@ export async function operatorRequests(op: SampledProcess): Promise<Record<strin
 export async function counter(op: SampledProcess, name: string, label: string, value: string): Promise<number> {
   return sumBy(await op.scrape(), name, label)[value] ?? 0;
 }
+
+export interface SyncedApps {
+  repoUrl: string;
+  /** The commit every app is Synced at. */
+  sha: string;
+  dest: string;
+  op: SampledProcess;
+  watch: AppWatch;
+}
+
+/**
+ * The common start of P3 and P10: a repository of `n` one-ConfigMap apps, the operator, the apps
+ * created (32 at a time) and waited for until all are Synced/Healthy. The caller stops `watch`.
+ */
+export async function createSyncedApps(ctx: ScenarioContext, n: number, opts: { extraFiles?: Record<string, string>; operatorArgs?: string[] } = {}): Promise<SyncedApps> {
+  const dest = `${ctx.controlNamespace}-dest`;
+  await ctx.createNamespace(dest);
+  const repoUrl = await ctx.git.createRepo("apps");
+  const sha = await ctx.git.commit(repoUrl, { ...repoFiles(n, dest, "a"), ...opts.extraFiles }, `${n} apps`);
+  const op = await ctx.startOperator(opts.operatorArgs ? { args: opts.operatorArgs } : {});
+  const watch = new AppWatch(ctx);
+  await watch.start();
+  const synced = watch.reached(syncedHealthy(sha));
+  await forEachBounded(n, 32, (i) => ctx.client.create(application(ctx, i, repoUrl, dest)).then(() => undefined));
+  await ctx.until(`${n} apps Synced/Healthy`, () => Promise.resolve(synced.size >= n), { timeoutMs: 60_000 + n * 100, everyMs: 200 });
+  ctx.progress(`${n} apps Synced/Healthy`);
+  return { repoUrl, sha, dest, op, watch };
+}
+
+/** Waits until the operator sent no request for `quietMs` (bounded by `timeoutMs`): its work after a burst is done. */
+export async function operatorQuiet(ctx: ScenarioContext, op: SampledProcess, quietMs: number, timeoutMs: number): Promise<void> {
+  let last = JSON.stringify(await operatorRequests(op));
+  let since = performance.now();
+  await ctx.until("the operator to go quiet", async () => {
+    const now = JSON.stringify(await operatorRequests(op));
+    if (now !== last) {
+      last = now;
+      since = performance.now();
+    }
+    return performance.now() - since >= quietMs;
+  }, { timeoutMs, everyMs: 250 });
+}
