@@ -10,6 +10,12 @@ import type { SampledProcess, ScenarioContext } from "./scenario.js";
 
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 
+/**
+ * The bound of a wait over n apps: generous (0.5 s per app, 20× the target pace) so a loaded
+ * machine or a shared CI cluster slows a run down without failing it, yet a stuck run still ends.
+ */
+export const waitBoundMs = (n: number): number => 120_000 + n * 500;
+
 export const appName = (i: number): string => `app-${String(i).padStart(5, "0")}`;
 export const appPath = (i: number): string => `apps/${appName(i)}`;
 
@@ -140,7 +146,7 @@ export async function createSyncedApps(ctx: ScenarioContext, n: number, opts: { 
   await watch.start();
   const synced = watch.reached(syncedHealthy(sha));
   await forEachBounded(n, 32, (i) => ctx.client.create(application(ctx, i, repoUrl, dest)).then(() => undefined));
-  await ctx.until(`${n} apps Synced/Healthy`, () => Promise.resolve(synced.size >= n), { timeoutMs: 60_000 + n * 100, everyMs: 200 });
+  await ctx.until(`${n} apps Synced/Healthy`, () => Promise.resolve(synced.size >= n), { timeoutMs: waitBoundMs(n), everyMs: 200 });
   ctx.progress(`${n} apps Synced/Healthy`);
   return { repoUrl, sha, dest, op, watch };
 }

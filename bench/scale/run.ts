@@ -11,7 +11,7 @@
 // cluster; nothing is started or stopped), --p0 COUNT (ConfigMaps of the ceiling probe, default
 // 5000; 0 skips it), --out DIR, --profile DIR (operators run with --cpu-prof into DIR; summarise
 // with bench/tools/cpuprofile-summary.ts), --max-minutes M (bound of one repetition; default
-// 5 + n/200).
+// 10 + n/100).
 import { execFileSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
         try {
           const before = await apiserverRequests(client);
           const t = performance.now();
-          const result = await withDeadline(`${scenario.id} repetition ${rep + 1}`, (args.maxMinutes ?? 5 + n / 200) * 60_000, scenario.run(harness.ctx));
+          const result = await withDeadline(`${scenario.id} repetition ${rep + 1}`, (args.maxMinutes ?? 10 + n / 100) * 60_000, scenario.run(harness.ctx));
           const wallMs = performance.now() - t;
           const after = await apiserverRequests(client);
           const figures: RunFigures = { wallMs, operators: [], apiserverRequests: diffCounts(before, after), hawserMetrics: {} };

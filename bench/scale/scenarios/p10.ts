@@ -7,7 +7,7 @@
 // drifts/2 apps of their own), so what is measured is the reaction to a drift, not the self-heal
 // backoff Argo applies to an app healed again and again.
 import { errorMessage } from "../../../operator/util/index.js";
-import { application, appName, createSyncedApps, forEachBounded, syncedHealthy } from "../apps.js";
+import { application, appName, createSyncedApps, forEachBounded, syncedHealthy, waitBoundMs } from "../apps.js";
 import type { Scenario, ScenarioContext, ScenarioResult } from "../scenario.js";
 import { percentile } from "../stats.js";
 
@@ -39,7 +39,7 @@ export async function runP10(ctx: ScenarioContext, opts: { drifts: number }): Pr
       (app.spec as { source: { path: string } }).source.path = `deploy/${deployApp(k)}`;
       await client.create(app);
     });
-    await ctx.until(`${deployments} Deployment apps Synced/Healthy`, () => Promise.resolve([...Array(deployments).keys()].every((k) => deploySynced.has(deployApp(k)))), { timeoutMs: 60_000 + deployments * 500 });
+    await ctx.until(`${deployments} Deployment apps Synced/Healthy`, () => Promise.resolve([...Array(deployments).keys()].every((k) => deploySynced.has(deployApp(k)))), { timeoutMs: waitBoundMs(deployments) });
   } finally {
     await watch.stop();
   }

@@ -2,7 +2,7 @@
 // repository, one path per app, automated sync. Created concurrently (so the client is not the
 // bottleneck) → all Synced/Healthy; then one commit changes every app, announced by a webhook → all
 // Synced at the new revision; then SIGTERM → exit.
-import { AppWatch, application, counter, forEachBounded, operatorRequests, repoFiles, syncedHealthy } from "../apps.js";
+import { AppWatch, application, counter, forEachBounded, operatorRequests, repoFiles, syncedHealthy, waitBoundMs } from "../apps.js";
 import { diffCounts, mutating } from "../proc.js";
 import type { PhaseResult, Scenario, ScenarioContext, ScenarioResult } from "../scenario.js";
 import { percentile } from "../stats.js";
@@ -20,7 +20,7 @@ export const scenario: Scenario = {
 
 async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { n, client } = ctx;
-  const timeoutMs = 60_000 + n * 100;
+  const timeoutMs = waitBoundMs(n);
   const dest = `${ctx.controlNamespace}-dest`;
   await ctx.createNamespace(dest);
   const repoUrl = await ctx.git.createRepo("apps");
@@ -30,6 +30,11 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
   await watch.start();
   const checks: ScenarioResult["checks"] = [];
   const phases: PhaseResult[] = [];
+  // A wait cut short says how far it got (the last error of ctx.until).
+  const reached = (stamps: Map<string, number>): Promise<boolean> => {
+    if (stamps.size >= n) return Promise.resolve(true);
+    return Promise.reject(new Error(`${stamps.size}/${n} so far`));
+  };
   const ratio = (rate: number): Record<string, number> => (ctx.wMax > 0 ? { writesFractionOfWMax: rate / ctx.wMax } : {});
   try {
     // Create: every app, CREATE_PARALLEL at a time; the per-app latency is creation returned → first seen Synced/Healthy.
@@ -45,7 +50,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     });
     const createdAll = performance.now();
     ctx.progress(`p2: ${n} apps created in ${((createdAll - t0) / 1000).toFixed(1)} s`);
-    await ctx.until(`${n} apps Synced/Healthy at ${firstSha.slice(0, 7)}`, () => Promise.resolve(synced.size >= n), { timeoutMs, everyMs: 100 });
+    await ctx.until(`${n} apps Synced/Healthy at ${firstSha.slice(0, 7)}`, () => reached(synced), { timeoutMs, everyMs: 100 });
     const createSeconds = (Math.max(...synced.values()) - t0) / 1000;
     const createWrites = mutating(diffCounts(req0, await operatorRequests(op)));
     const latencies = [...createdAt].map(([name, at]) => Math.max(0, (synced.get(name) ?? Infinity) - at));
@@ -75,7 +80,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const syncs0 = await counter(op, "argocd_app_sync_total", "phase", "Succeeded");
     const t1 = performance.now();
     await pushWebhook(op, { repoUrl, after: newSha });
-    await ctx.until(`${n} apps Synced at ${newSha.slice(0, 7)}`, () => Promise.resolve(updated.size >= n), { timeoutMs, everyMs: 100 });
+    await ctx.until(`${n} apps Synced at ${newSha.slice(0, 7)}`, () => reached(updated), { timeoutMs, everyMs: 100 });
     const updateSeconds = (Math.max(...updated.values()) - t1) / 1000;
     const updateWrites = mutating(diffCounts(req1, await operatorRequests(op)));
     const updateTarget = n >= 10_000 ? 240 : n >= 1000 ? 30 : undefined;

@@ -8,7 +8,7 @@
 // harness mixed into the counts. The operator's own writes are its hawser_kube_requests_total by
 // method; the apiserver's counts also hold the control plane's background writes (leases, kwok node
 // heartbeats), measured in an idle window of the same length just before for comparison.
-import { counter, createSyncedApps, operatorQuiet, operatorRequests } from "../apps.js";
+import { counter, createSyncedApps, operatorQuiet, operatorRequests, waitBoundMs } from "../apps.js";
 import { diffCounts, mutating, sumBy } from "../proc.js";
 import type { Scenario, ScenarioContext, ScenarioResult } from "../scenario.js";
 import { pushWebhook } from "../webhook.js";
@@ -27,7 +27,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { repoUrl, sha, op, watch } = await createSyncedApps(ctx, n);
   await watch.stop();
   // Whatever the sync left (status after the sync's own refresh) is done before the phase starts.
-  await operatorQuiet(ctx, op, 3000, 60_000 + n * 20);
+  await operatorQuiet(ctx, op, 3000, waitBoundMs(n));
 
   const cpu0 = await op.cpuSeconds();
   const req0 = await operatorRequests(op);
@@ -40,7 +40,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const m = await op.scrape();
     reconciles = (sumBy(m, "controller_runtime_reconcile_total", "controller")[REFRESH] ?? 0) - reconciles0;
     return reconciles >= n && (sumBy(m, "workqueue_depth", "name")[REFRESH] ?? 0) === 0;
-  }, { timeoutMs: 60_000 + n * 50, everyMs: 100 });
+  }, { timeoutMs: waitBoundMs(n), everyMs: 100 });
   const wallMs = performance.now() - t0;
   const cpu = (await op.cpuSeconds()) - cpu0;
   const opRequests = diffCounts(req0, await operatorRequests(op));
