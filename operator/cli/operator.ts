@@ -31,6 +31,12 @@ export const command: CommandModule = {
     process.once("SIGTERM", () => onSignal("SIGTERM"));
     process.once("SIGINT", () => onSignal("SIGINT"));
     await running.done;
+    // Nothing should be left to keep the process alive now. If something is (a child, a socket, a
+    // timer), say what after a grace period, so a slow exit names its cause; unref'd, this timer
+    // never holds the process itself.
+    setTimeout(() => {
+      log.warn("process still running after stop", { activeResources: process.getActiveResourcesInfo() });
+    }, 3000).unref();
     return 0;
   },
 };
