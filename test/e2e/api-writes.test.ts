@@ -3,7 +3,8 @@
 // all land, each on the latest object (server-side conflict retries, as Argo's updateApp), while
 // a patch carrying its own stale resourceVersion gets the caller's 409; the same for projects;
 // a read right after a DELETE no longer shows the object (or shows the deletionTimestamp of one a
-// finalizer holds); sync `infos` reach status.operationState.operation.info.
+// finalizer holds); sync `infos` reach status.operationState.operation.info; create, PUT and
+// PATCH validate the spec (project rules, destination cluster, repository, revision, path).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { API, createWorld } from "../support/world.js";
@@ -90,6 +91,44 @@ test("API server writes: conflict retries, the caller's own resourceVersion, del
       return s?.phase === "Succeeded" && s;
     }, { timeoutMs: 90_000 });
     assert.deepEqual(state.operation.info, infos, "status.operationState.operation.info holds the infos");
+  });
+
+  await t.test("create, PUT and PATCH validate the spec as Argo; validate=false skips it; a refusal writes nothing", async () => {
+    await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "narrow", namespace: ns }, spec: { sourceRepos: ["https://elsewhere.example/*"], destinations: [{ server: "https://kubernetes.default.svc", namespace: "only-here" }] } });
+    await eventually(async () => (await api("GET", "/api/v1/projects/narrow")).status === 200, { timeoutMs: 10_000 });
+    const good = w.application("checked", { repo: "app", path: ".", dest, syncPolicy }) as unknown as Application;
+    const src = good.spec.source!;
+    const cases: Array<[string, Partial<Application["spec"]>, RegExp]> = [
+      ["a path missing at the revision", { source: { ...src, path: "no/such/dir" } }, /spec\.source\.path: app path does not exist: no\/such\/dir/],
+      ["a revision that does not resolve", { source: { ...src, targetRevision: "no-such-branch" } }, /spec\.source\.targetRevision: unable to resolve revision "no-such-branch"/],
+      ["a repository that is not there", { source: { ...src, repoURL: w.git.baseUrl("no-such-repo") } }, /spec\.source\.repoURL: repository .*no-such-repo.* is not accessible/],
+      ["an unregistered cluster", { destination: { server: "https://10.255.255.1:6443", namespace: dest } }, /cluster 'https:\/\/10\.255\.255\.1:6443' has not been configured/],
+      ["a repository the project does not permit", { project: "narrow", destination: { server: "https://kubernetes.default.svc", namespace: "only-here" } }, /application repo .* is not permitted in project 'narrow'/],
+      ["a destination the project does not permit", { project: "narrow", source: { ...src, repoURL: "https://elsewhere.example/x.git" } }, /application destination server 'https:\/\/kubernetes\.default\.svc' and namespace '[^']+' do not match any of the allowed destinations in project 'narrow'/],
+    ];
+    for (const [what, change, message] of cases) {
+      const r = await api("POST", "/api/v1/applications", { ...good, spec: { ...good.spec, ...change } });
+      assert.equal(r.status, 400, `${what}: ${show(r)}`);
+      assert.equal((r.body as { code: number }).code, 3, `${what}: InvalidArgument`);
+      assert.match((r.body as { message: string }).message, /^application spec for checked is invalid: InvalidSpecError: /, `${what}: Argo's wording`);
+      assert.match((r.body as { message: string }).message, message, `${what}: the field and the problem are named`);
+      assert.equal(await w.getApp("checked"), undefined, `${what}: nothing was written`);
+    }
+    const unchecked = await api("POST", "/api/v1/applications?validate=false", { ...good, spec: { ...good.spec, source: { ...src, path: "no/such/dir" } } });
+    assert.equal(unchecked.status, 200, `validate=false writes the spec unchecked: ${show(unchecked)}`);
+    const fixed = await api("PUT", "/api/v1/applications/checked", { ...good, spec: { ...good.spec, source: { ...src, path: "." } } });
+    assert.equal(fixed.status, 200, `a valid PUT: ${show(fixed)}`);
+    const badPut = await api("PUT", "/api/v1/applications/checked", { ...good, spec: { ...good.spec, source: { ...src, path: "gone" } } });
+    assert.equal(badPut.status, 400, show(badPut));
+    assert.match((badPut.body as { message: string }).message, /spec\.source\.path: app path does not exist: gone/, "the PUT names the field");
+    const badPatch = await api("PATCH", "/api/v1/applications/checked", { patchType: "merge", patch: JSON.stringify({ spec: { source: { targetRevision: "no-such-branch" } } }) });
+    assert.equal(badPatch.status, 400, show(badPatch));
+    const badSpec = await api("PUT", "/api/v1/applications/checked/spec", { ...good.spec, source: { ...src, path: "gone" } });
+    assert.equal(badSpec.status, 400, show(badSpec));
+    assert.equal(((await w.getApp("checked")) as Application).spec.source?.path, ".", "the refused writes left the app as the valid PUT wrote it");
+    const unchecked2 = await api("PUT", "/api/v1/applications/checked?validate=false", { ...good, spec: { ...good.spec, source: { ...src, path: "gone" } } });
+    assert.equal(unchecked2.status, 200, `PUT with validate=false: ${show(unchecked2)}`);
+    assert.equal((await api("DELETE", "/api/v1/applications/checked?cascade=false")).status, 200, "clean-up");
   });
 
   await t.test("a read right after a DELETE no longer shows the object, or shows its deletionTimestamp", async () => {

@@ -19,6 +19,7 @@ import { deepEqual, isRecord } from "../../util/index.js";
 import { sensitiveAnnotationKeys } from "../../engine/diff/index.js";
 import type { ApplicationObject, ServerCache } from "../cache.js";
 import { writeRetryingConflicts } from "../conflict-retry.js";
+import { validateAppForWrite } from "./app-validate.js";
 import { JsonPieces, type ApiRequest, type ApiRouter, type Caller, type Query } from "../http/api.js";
 import { checkBody, type Shape } from "../http/body.js";
 import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from "../http/errors.js";
@@ -29,7 +30,7 @@ import type { AppStateReader } from "../app-state.js";
 import type { TreeCache } from "../tree-cache.js";
 import { managedLiveObjects, managedResources, manifestsResponse, masked, resourceQuery, resourceTree } from "./app-resources.js";
 import { NotInApplicationError, resolveActionResource } from "../../appstate/resource-actions.js";
-import type { ApplicationObject as PipelineApp } from "../../appstate/types.js";
+import type { ApplicationObject as PipelineApp, AppProjectObject } from "../../appstate/types.js";
 
 export interface ApplicationServiceDeps {
   cache: ServerCache;
@@ -332,6 +333,7 @@ export class ApplicationService {
     app.metadata.namespace = ns;
     caller.require(RESOURCE, "create", appRbacName(app, this.ns));
     this.requireProject(app);
+    await this.validate(app, query);
     const upsert = bool(query, "upsert", false);
     const existing = await this.deps.client.get<ApplicationObject>(ARGO_API_VERSION, "Application", app.metadata.name!, ns);
     if (existing) {
@@ -343,6 +345,12 @@ export class ApplicationService {
     }
     const created = await this.deps.client.create({ ...app, apiVersion: ARGO_API_VERSION, kind: "Application" }, { fieldValidation: "Strict" });
     return withTypeMeta(await this.deps.cache.afterWrite(created));
+  }
+
+  /** Argo's spec validation (app-validate.ts) unless the request says validate=false. */
+  private async validate(app: Application, query: Query): Promise<void> {
+    if (!bool(query, "validate", true)) return;
+    await validateAppForWrite(app, this.ns, { ...(this.deps.reader ? { reader: this.deps.reader } : {}), project: (n) => this.deps.cache.project(n) as AppProjectObject | undefined });
   }
 
   /** Fail closed: an app may only be written naming a project that exists and admits its namespace. */
@@ -364,6 +372,7 @@ export class ApplicationService {
     incoming.metadata.namespace = ns;
     this.checkProjectChange(caller, stored, incoming);
     this.requireProject(incoming);
+    await this.validate(incoming, query);
     // The body's metadata.resourceVersion is ignored, as Argo's updateApp does: clients (the UI,
     // `app set`) send back the app they read, whose version the controller's status writes move
     // on within seconds, so a precondition on it would refuse most edits.
@@ -383,6 +392,7 @@ export class ApplicationService {
     const next = { ...stored, spec: body as unknown as Application["spec"] } as Application;
     this.checkProjectChange(caller, stored, next);
     this.requireProject(next);
+    await this.validate(next, query);
     const written = await this.writeApp(caller, stored, (cur) => ({ ...cur, spec: next.spec }));
     return written.spec;
   }
@@ -417,6 +427,8 @@ export class ApplicationService {
     };
     // A patch that sets metadata.resourceVersion asks for optimistic concurrency: its conflict is the caller's.
     const first = apply(stored);
+    // Argo validates every patched spec (there is no validate flag on PATCH).
+    await this.validate(first, {});
     const clientVersion = first.metadata.resourceVersion !== stored.metadata.resourceVersion ? first.metadata.resourceVersion : undefined;
     return withTypeMeta(await this.writeApp(caller, stored, apply, clientVersion));
   }
