@@ -80,9 +80,10 @@ export class RepositoryService {
     });
   }
 
-  private rbacName(data: Record<string, string>, type: "repository" | "repo-creds"): string {
-    // Repo creds are checked on the bare URL; project-scoped repositories as <project>/<url>.
-    return type === "repository" && data.project ? `${data.project}/${data.url}` : data.url ?? "";
+  private rbacName(data: Record<string, string>, _type: "repository" | "repo-creds"): string {
+    // Project-scoped repositories and repo creds are checked as <project>/<url> (Argo's
+    // repositories object), the others on the bare URL.
+    return data.project ? `${data.project}/${data.url}` : data.url ?? "";
   }
 
   private async view(data: Record<string, string>, type: "repository" | "repo-creds", probe: boolean): Promise<Record<string, unknown>> {
@@ -208,7 +209,7 @@ export class RepositoryService {
       data[f] = typeof v === "string" ? v : JSON.stringify(v);
     }
     // Moving a repository to another project needs the right to update it there too.
-    if (type === "repository" && (data.project ?? "") !== (existing.data.project ?? "")) caller.require("repositories", "update", this.rbacName(data, type));
+    if ((data.project ?? "") !== (existing.data.project ?? "")) caller.require("repositories", "update", this.rbacName(data, type));
     const build = (cur: KubeObject): KubeObject => ({ apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: cur.metadata.name, namespace: this.ns, resourceVersion: cur.metadata.resourceVersion, labels: { ...(cur.metadata.labels ?? {}), "argocd.argoproj.io/secret-type": type }, ...(cur.metadata.annotations ? { annotations: cur.metadata.annotations } : {}) }, stringData: data, data: {} });
     await this.deps.cache.awaitOwnWrite(await this.replaceSecret(existing.secret, build));
     this.probes.delete(data.url ?? "");
