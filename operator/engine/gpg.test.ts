@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { allowedKeyIDs, normalizeKeyID, parseCommitVerification, signatureVerdict } from "./gpg.js";
+import { allowedKeyIDs, normalizeKeyID, parseCommitVerification, signatureInfo, signatureVerdict } from "./gpg.js";
 
 // Lines as `git log -1 --format=%G?%x1f%GK%x1f%GF%x1f%GP` printed them for real commits (gpg 2.2).
 const FPR = "CF9A30A2063F7846066CBC8DDAF2CC19AF21C496";
@@ -47,4 +47,13 @@ test("unsigned, other-key, unknown-key and bad signatures are refused with the r
     const msg = signatureVerdict(REV, { status, keyID: "DAF2CC19AF21C496" }, ["DAF2CC19AF21C496"]);
     assert.equal(msg, `Found signature made with key DAF2CC19AF21C496 on revision ${REV}, but verification result was invalid: '${why}'`, `status ${status} must be refused even for an allowed key`);
   }
+});
+
+test("signatureInfo words each verification result with the key", () => {
+  const key = "4AEE18F83AFDEB23";
+  assert.equal(signatureInfo({ status: "N" }), "Revision is not signed.");
+  assert.equal(signatureInfo({ status: "U", keyID: key }), `Good signature from key ${key}`, "an uncertified key of the keyring is good");
+  assert.equal(signatureInfo({ status: "G", keyID: key }), `Good signature from key ${key}`);
+  assert.equal(signatureInfo({ status: "B", keyID: key }), `Bad signature from key ${key}`);
+  assert.equal(signatureInfo({ status: "E", keyID: key }), `UNKNOWN signature: key ${key} is not in argocd-gpg-keys-cm`);
 });

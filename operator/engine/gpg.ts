@@ -81,3 +81,22 @@ export function signatureVerdict(revision: string, v: CommitVerification, allowe
       return `Found signature made with key ${key} on revision ${revision}, but verification result was invalid: 'revoked key'`;
   }
 }
+
+/**
+ * RevisionMetadata's `signatureInfo` for a verified commit, after Argo's "<result> signature from
+ * <cipher> key <keyID>" (Argo reads the cipher from gpg's own report; git's %G? fields do not carry
+ * it, so it is left out here), "Revision is not signed." and "UNKNOWN signature: <why>".
+ */
+export function signatureInfo(v: CommitVerification): string {
+  const key = v.keyID ?? "(unknown)";
+  switch (v.status) {
+    case "N": return "Revision is not signed.";
+    case "G":
+    case "U": return `Good signature from key ${key}`;
+    case "B": return `Bad signature from key ${key}`;
+    case "X":
+    case "Y": return `Expired signature from key ${key}`;
+    case "R": return `Revoked signature from key ${key}`;
+    case "E": return `UNKNOWN signature: key ${key} is not in argocd-gpg-keys-cm`;
+  }
+}

@@ -15,6 +15,7 @@ import { appDestination, DestinationError, evaluateAppState, listedLiveView, reg
 import { compareApp } from "../appstate/pipeline.js";
 import { signatureCheck, sourceIntegrityRefusal } from "../appstate/signatures.js";
 import { GpgKeyring } from "../git/gpg.js";
+import { parseCommitVerification, signatureInfo } from "../engine/gpg.js";
 import { parseAppStateSettings, type AppStateSettings } from "../appstate/settings.js";
 import type { ApplicationObject as PipelineApp } from "../appstate/types.js";
 import type { CompareResult } from "../appstate/compare.js";
@@ -102,6 +103,18 @@ export class AppStateReader {
   effectiveProject(name: string): AppProject | undefined {
     const project = this.opts.cache.project(name);
     return project ? withGlobalProjects(project, this.globalProjectsOf(project)) : undefined;
+  }
+
+  /**
+   * RevisionMetadata's signatureInfo of a commit of the app's source: only when the app's project
+   * requires signatures (Argo's CheckSignature), verified with argocd-gpg-keys-cm's keys by the
+   * real gpg, as the controller's check is.
+   */
+  async signatureInfo(app: ApplicationObject, repoURL: string, commit: string): Promise<string | undefined> {
+    const project = this.effectiveProject(app.spec.project || DEFAULT_PROJECT);
+    if ((project?.spec?.signatureKeys ?? []).length === 0) return undefined;
+    const home = await this.keyring.home(this.opts.cache.configMap("argocd-gpg-keys-cm") ?? {});
+    return signatureInfo(parseCommitVerification(await this.repos.verifyCommit(repoURL, commit, { gnupgHome: home })));
   }
 
   /** The registered clusters as the controller sees them: cluster Secrets, plus in-cluster unless turned off. */

@@ -180,6 +180,17 @@ export class ServerCache implements ServerState {
     return gone;
   }
 
+  /**
+   * Read-your-writes after a DELETE that went through: an object finalizers still hold is only
+   * marked (deletionTimestamp), so wait until the cache shows the mark, as a read of the apiserver
+   * would; one that is gone, until the cache drops it.
+   */
+  async afterDelete(ref: ObjectRef, timeoutMs = OWN_WRITE_WAIT_MS): Promise<boolean> {
+    const left = await this.opts.client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
+    if (left?.metadata.deletionTimestamp) return this.awaitOwnWrite(left, timeoutMs);
+    return this.awaitOwnDelete(ref, timeoutMs);
+  }
+
   /** A Secret of the control namespace, from the cache once it holds it, else from the apiserver. */
   async awaitSecret(name: string, timeoutMs = OWN_WRITE_WAIT_MS): Promise<void> {
     const stored = await this.opts.client.get<DataObject>("v1", "Secret", name, this.opts.namespace);

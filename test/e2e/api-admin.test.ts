@@ -48,7 +48,7 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
     argocdCm: { "accounts.reader": "login", "accounts.creator": "login", "statusbadge.enabled": "true" },
   });
   const { client, ns } = w;
-  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-rbac-cm", namespace: ns }, data: { "policy.csv": "g, reader, role:readonly\np, creator, clusters, get, *, allow\np, creator, clusters, create, *, allow\n" } });
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-rbac-cm", namespace: ns }, data: { "policy.csv": "g, reader, role:readonly\np, creator, clusters, get, *, allow\np, creator, clusters, create, *, allow\np, creator, repositories, get, team-a/*, allow\np, creator, repositories, create, team-a/*, allow\n" } });
   // Branches and a tag the refs answer must list.
   await w.git.commitFiles("app", { "feature.txt": "x\n" }, "feature", { branch: "feature-x" });
   await w.git.tag("app", "v1.0.0");
@@ -276,6 +276,19 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
   assert.equal(upsert.status, 403, show(upsert));
   assert.match((upsert.body as { message: string }).message, /^permission denied: clusters, update, /, show(upsert));
   assert.equal((await clusterSecret()).metadata.resourceVersion, clusterBefore, "the refused upsert changed nothing");
+
+  // ---- project-scoped repo creds are checked as <project>/<url>, like repositories ----
+  const teamCreds = `${w.git.url}/team-a-only/`;
+  const own = await call("POST", "/api/v1/repocreds", { url: teamCreds, project: "team-a", username: "t", password: REPO_PASSWORD }, creator);
+  assert.equal(own.status, 200, `creds of the caller's project: ${show(own)}`);
+  const foreign = await call("POST", "/api/v1/repocreds", { url: `${w.git.url}/team-b-only/`, project: "team-b", username: "t", password: REPO_PASSWORD }, creator);
+  assert.equal(foreign.status, 403, show(foreign));
+  assert.ok((foreign.body as { message: string }).message.startsWith(`permission denied: repositories, create, team-b/${w.git.url}/team-b-only/`), `checked on <project>/<url>: ${show(foreign)}`);
+  const unscoped = await call("POST", "/api/v1/repocreds", { url: `${w.git.url}/anyone/`, username: "t", password: REPO_PASSWORD }, creator);
+  assert.equal(unscoped.status, 403, `creds of no project are checked on the bare URL: ${show(unscoped)}`);
+  const seen = await call("GET", "/api/v1/repocreds", undefined, creator);
+  assert.equal(seen.status, 200, show(seen));
+  assert.deepEqual((seen.body as { items: Array<{ url: string }> }).items.map((c) => c.url), [teamCreds], `the list shows only team-a's creds: ${show(seen)}`);
 
   // ---- delete what was added (admin) ----
   const delCert = await api("DELETE", "/api/v1/certificates?hostNamePattern=git.example.com&certType=https");

@@ -2,7 +2,7 @@
 // (1) A project with signatureKeys (real gpg keys, real signed commits): through the API, the
 // manifests of an unsigned commit, and of one signed by a key the project does not list, are
 // refused with Argo's messages, a sync to either ends in Error with nothing applied, and a commit
-// signed by the listed key renders and syncs. (2) Git trust: an https repository whose certificate
+// signed by the listed key renders and syncs; revision metadata carries each commit's signatureInfo. (2) Git trust: an https repository whose certificate
 // comes from a CA of this test is refused by the server's validate, refs and appdetails until the
 // CA is in argocd-tls-certs-cm (added through the API), then accepted.
 import { test } from "node:test";
@@ -96,6 +96,17 @@ test("API server: a project's signatureKeys hold for manifests and syncs request
   await refused(unsigned, `Target revision ${unsigned} in Git is not signed, but a signature is required`);
   const byOther = await push("other", other);
   await refused(byOther, `Found good signature made with key ${other.keyID} on revision ${byOther}, but this key is not allowed in AppProject`);
+
+  // Revision metadata says how each commit is signed (the project lists signatureKeys, so the
+  // server verifies, as Argo's CheckSignature), by the real gpg with argocd-gpg-keys-cm's keys.
+  const signatureInfo = async (sha: string): Promise<unknown> => {
+    const r = await api("GET", `/api/v1/applications/s/revisions/${sha}/metadata`);
+    assert.equal(r.status, 200, showResponse(r));
+    return (r.body as { signatureInfo?: unknown }).signatureInfo;
+  };
+  assert.equal(await signatureInfo(good), `Good signature from key ${allowed.keyID}`, "the allowed key's signature");
+  assert.equal(await signatureInfo(byOther), `Good signature from key ${other.keyID}`, "a good signature by a key the keyring holds, allowed by the project or not");
+  assert.equal(await signatureInfo(unsigned), "Revision is not signed.", "an unsigned commit");
 
   // Signed by the allowed key again: renders and syncs.
   const again = await push("again", allowed);

@@ -97,6 +97,19 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
     return r.body as Record<string, unknown>;
   }, { timeoutMs: 30_000 });
   assert.deepEqual(meta, { author: "Hawser Test <test@hawser.invalid>", date: authorDate, tags: ["v1.0.0"], message: "Add the notes\n\nThey say what the app is for." });
+  // A commit naming the commit it was made from, as Argo's source hydrator writes: references.
+  const hydrated = await w.git.commitFiles("app", { "HYDRATED.md": "x\n" }, [
+    "Hydrate", "", `Argocd-reference-commit-repourl: https://git.example/dry.git`, "Argocd-reference-commit-author: Dry Author <dry@example.com>",
+    "Argocd-reference-commit-date: 2026-11-30T08:00:00Z", "Argocd-reference-commit-subject: Bump web", `Argocd-reference-commit-body: ${JSON.stringify("Why:\nfaster")}`,
+    `Argocd-reference-commit-sha: ${sha}`,
+  ].join("\n"));
+  const refMeta = await eventually(async () => {
+    const r = await call("GET", `/api/v1/applications/web/revisions/${hydrated}/metadata`, undefined, admin);
+    assert.equal(r.status, 200, show(r));
+    return r.body as { references?: unknown; signatureInfo?: unknown };
+  }, { timeoutMs: 30_000 });
+  assert.deepEqual(refMeta.references, [{ commit: { repoUrl: "https://git.example/dry.git", author: "Dry Author <dry@example.com>", date: "2026-11-30T08:00:00Z", subject: "Bump web", body: "Why:\nfaster", sha } }], "the trailers as Argo's RevisionReference");
+  assert.equal(refMeta.signatureInfo, undefined, "no signatureInfo when the project requires no signatures (as Argo)");
   const short = await call("GET", `/api/v1/applications/web/revisions/${w.initialCommits.app!.slice(0, 10)}/metadata`, undefined, viewer);
   assert.equal(short.status, 200, `a caller with applications, get may read it, by a short SHA too: ${show(short)}`);
   assert.equal((short.body as { author: string }).author, "Hawser Test <test@hawser.invalid>");

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { perSourceRevisions, RequestRefused, syncOperation } from "./requests.js";
+import { perSourceRevisions, RequestRefused, syncInfos, syncOperation } from "./requests.js";
 
 const multi = {
   metadata: { name: "multi" },
@@ -46,5 +46,19 @@ describe("syncOperation", () => {
     const op = syncOperation({ revisions: ["main", "release-2"], username: "admin" });
     assert.deepEqual(op.sync?.revisions, ["main", "release-2"]);
     assert.equal(op.sync?.revision, undefined, "no single revision alongside");
+  });
+
+  it("keeps a request's infos in operation.info, in order", () => {
+    const op = syncOperation({ infos: [{ name: "reason", value: "hotfix" }, { name: "ticket", value: "OPS-12" }], username: "admin" });
+    assert.deepEqual(op.info, [{ name: "reason", value: "hotfix" }, { name: "ticket", value: "OPS-12" }], "the infos as given");
+    assert.equal(syncOperation({ infos: [], username: "admin" }).info, undefined, "no infos: no info field");
+  });
+});
+
+describe("syncInfos", () => {
+  it("refuses an info without a name or with a non-string value, naming the entry", () => {
+    assert.throws(() => syncInfos([{ name: "ok", value: "1" }, { name: " ", value: "x" }]), (e: unknown) => e instanceof RequestRefused && e.message === "infos[1].name must be a non-empty string");
+    assert.throws(() => syncInfos([{ name: "n", value: 3 }]), (e: unknown) => e instanceof RequestRefused && e.message === "infos[0].value must be a string");
+    assert.deepEqual(syncInfos([{ name: "n" }]), [{ name: "n", value: "" }], "a missing value is empty, as Go's zero string");
   });
 });

@@ -26,6 +26,8 @@ export interface SyncRequest {
   strategy?: "apply" | "hook";
   resources?: SyncOperationResource[];
   syncOptions?: string[];
+  /** Argo's sync `infos`: name/value pairs kept in the operation (shown in the operation state). */
+  infos?: Array<{ name: string; value: string }>;
   username: string;
 }
 
@@ -40,7 +42,21 @@ export function syncOperation(req: SyncRequest): Operation {
   sync.syncStrategy = req.strategy === "apply" ? { apply: force } : { hook: force };
   if (req.resources && req.resources.length > 0) sync.resources = req.resources;
   if (req.syncOptions && req.syncOptions.length > 0) sync.syncOptions = req.syncOptions;
-  return { sync, initiatedBy: { username: req.username } };
+  const op: Operation = { sync, initiatedBy: { username: req.username } };
+  if (req.infos && req.infos.length > 0) op.info = syncInfos(req.infos);
+  return op;
+}
+
+/**
+ * A sync request's `infos`, checked: each needs a name and a string value (Argo stores them as
+ * given in `operation.info`; an entry without a name would show as an empty row).
+ */
+export function syncInfos(infos: ReadonlyArray<{ name?: unknown; value?: unknown }>): Array<{ name: string; value: string }> {
+  return infos.map((info, i) => {
+    if (typeof info.name !== "string" || info.name.trim() === "") throw new RequestRefused(`infos[${i}].name must be a non-empty string`);
+    if (info.value !== undefined && typeof info.value !== "string") throw new RequestRefused(`infos[${i}].value must be a string`);
+    return { name: info.name, value: typeof info.value === "string" ? info.value : "" };
+  });
 }
 
 /** The revisions of a per-source sync: what each source syncs to, and the sources the request moves. */

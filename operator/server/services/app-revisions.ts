@@ -12,6 +12,7 @@ import { createChartCache } from "../../../plugins/helm/index.js";
 import type { ApplicationSource } from "../../api/index.js";
 import { isCommitSHA, isTruncatedCommitSHA } from "../../git/revision.js";
 import { GitError, RevisionNotFoundError } from "../../git/types.js";
+import { commitReference } from "../../git/commit-metadata.js";
 import { helmAuthWithTrust } from "../../render/index.js";
 import { isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
@@ -91,13 +92,18 @@ export class AppRevisionService {
   }
 
   private async metadata(req: ApiRequest): Promise<unknown> {
-    const { source, revision } = this.source(req);
+    const { app, source, revision } = this.source(req);
     if (source.chart) throw invalidArgument(`the source is Helm chart ${source.chart} from ${source.repoURL}, not a git repository: use .../revisions/${revision}/chartdetails`);
     // As Argo's repo server: metadata is for a resolved revision (a commit SHA, possibly short).
     if (!isCommitSHA(revision) && !isTruncatedCommitSHA(revision)) throw invalidArgument(`revision ${revision} must be resolved: a commit SHA, not a branch or tag`);
     try {
       const meta = await this.deps.reader.repoReader.revisionMetadata(source.repoURL, revision);
-      return { author: meta.author, date: meta.date, ...(meta.tags.length > 0 ? { tags: meta.tags } : {}), ...(meta.message ? { message: meta.message } : {}) };
+      const reference = commitReference(meta.message);
+      const signature = await this.deps.reader.signatureInfo(app, source.repoURL, meta.sha);
+      return {
+        author: meta.author, date: meta.date, ...(meta.tags.length > 0 ? { tags: meta.tags } : {}), ...(meta.message ? { message: meta.message } : {}),
+        ...(signature ? { signatureInfo: signature } : {}), ...(reference ? { references: [{ commit: reference }] } : {}),
+      };
     } catch (err) {
       throw gitApiError(err, revision);
     }

@@ -10,7 +10,7 @@ import { DEFAULT_PROJECT, type Application, type AppProject, type Operation, typ
 
 import { labelsMatch, parseLabelSelector, type LabelSelector } from "../../util/labels.js";
 import { autoSyncEnabled } from "../../engine/sync/autosync.js";
-import { deletionFinalizers, manualSyncWindowRefusal, operationInProgress, perSourceRevisions, rollbackOperation, syncOperation, chooseRollbackEntry, RequestRefused, type PerSourceRevisions } from "../../engine/sync/requests.js";
+import { deletionFinalizers, manualSyncWindowRefusal, operationInProgress, perSourceRevisions, rollbackOperation, syncOperation, chooseRollbackEntry, RequestRefused, syncInfos, type PerSourceRevisions } from "../../engine/sync/requests.js";
 import { isNamespaceEnabled } from "../../engine/namespaces.js";
 import { syncWindowVerdict, windowStates } from "../../engine/syncwindows.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
@@ -18,6 +18,8 @@ import type { Logger } from "../../runtime/logger.js";
 import { deepEqual, isRecord } from "../../util/index.js";
 import { sensitiveAnnotationKeys } from "../../engine/diff/index.js";
 import type { ApplicationObject, ServerCache } from "../cache.js";
+import { writeRetryingConflicts } from "../conflict-retry.js";
+import { validateAppForWrite } from "./app-validate.js";
 import { JsonPieces, type ApiRequest, type ApiRouter, type Caller, type Query } from "../http/api.js";
 import { checkBody, type Shape } from "../http/body.js";
 import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from "../http/errors.js";
@@ -28,7 +30,7 @@ import type { AppStateReader } from "../app-state.js";
 import type { TreeCache } from "../tree-cache.js";
 import { managedLiveObjects, managedResources, manifestsResponse, masked, resourceQuery, resourceTree } from "./app-resources.js";
 import { NotInApplicationError, resolveActionResource } from "../../appstate/resource-actions.js";
-import type { ApplicationObject as PipelineApp } from "../../appstate/types.js";
+import type { ApplicationObject as PipelineApp, AppProjectObject } from "../../appstate/types.js";
 
 export interface ApplicationServiceDeps {
   cache: ServerCache;
@@ -331,6 +333,7 @@ export class ApplicationService {
     app.metadata.namespace = ns;
     caller.require(RESOURCE, "create", appRbacName(app, this.ns));
     this.requireProject(app);
+    await this.validate(app, query);
     const upsert = bool(query, "upsert", false);
     const existing = await this.deps.client.get<ApplicationObject>(ARGO_API_VERSION, "Application", app.metadata.name!, ns);
     if (existing) {
@@ -338,11 +341,16 @@ export class ApplicationService {
       if (same) return withTypeMeta(existing);
       if (!upsert) throw invalidArgument("existing application spec is different, use upsert flag to force update");
       caller.require(RESOURCE, "update", appRbacName(existing, this.ns));
-      const merged = { ...existing, spec: app.spec, metadata: { ...existing.metadata, labels: app.metadata.labels, annotations: app.metadata.annotations, finalizers: app.metadata.finalizers ?? existing.metadata.finalizers } };
-      return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(merged as KubeObject, { fieldValidation: "Strict" })));
+      return withTypeMeta(await this.writeApp(caller, existing, (cur) => ({ ...cur, spec: app.spec, metadata: { ...cur.metadata, labels: app.metadata.labels, annotations: app.metadata.annotations, finalizers: app.metadata.finalizers ?? cur.metadata.finalizers } })));
     }
     const created = await this.deps.client.create({ ...app, apiVersion: ARGO_API_VERSION, kind: "Application" }, { fieldValidation: "Strict" });
     return withTypeMeta(await this.deps.cache.afterWrite(created));
+  }
+
+  /** Argo's spec validation (app-validate.ts) unless the request says validate=false. */
+  private async validate(app: Application, query: Query): Promise<void> {
+    if (!bool(query, "validate", true)) return;
+    await validateAppForWrite(app, this.ns, { ...(this.deps.reader ? { reader: this.deps.reader } : {}), project: (n) => this.deps.cache.project(n) as AppProjectObject | undefined });
   }
 
   /** Fail closed: an app may only be written naming a project that exists and admits its namespace. */
@@ -364,8 +372,11 @@ export class ApplicationService {
     incoming.metadata.namespace = ns;
     this.checkProjectChange(caller, stored, incoming);
     this.requireProject(incoming);
-    const next = { ...stored, spec: incoming.spec, metadata: { ...stored.metadata, labels: incoming.metadata.labels, annotations: incoming.metadata.annotations, finalizers: incoming.metadata.finalizers ?? stored.metadata.finalizers, resourceVersion: stored.metadata.resourceVersion } };
-    return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(next as KubeObject, { fieldValidation: "Strict" })));
+    await this.validate(incoming, query);
+    // The body's metadata.resourceVersion is ignored, as Argo's updateApp does: clients (the UI,
+    // `app set`) send back the app they read, whose version the controller's status writes move
+    // on within seconds, so a precondition on it would refuse most edits.
+    return withTypeMeta(await this.writeApp(caller, stored, (cur) => ({ ...cur, spec: incoming.spec, metadata: { ...cur.metadata, labels: incoming.metadata.labels, annotations: incoming.metadata.annotations, finalizers: incoming.metadata.finalizers ?? cur.metadata.finalizers } })));
   }
 
   /** A project change needs `create` on the new object and `update` on the old (§3.6). */
@@ -381,7 +392,8 @@ export class ApplicationService {
     const next = { ...stored, spec: body as unknown as Application["spec"] } as Application;
     this.checkProjectChange(caller, stored, next);
     this.requireProject(next);
-    const written = await this.deps.cache.afterWrite(await this.deps.client.replace<ApplicationObject>({ ...next, metadata: { ...stored.metadata } }, { fieldValidation: "Strict" }));
+    await this.validate(next, query);
+    const written = await this.writeApp(caller, stored, (cur) => ({ ...cur, spec: next.spec }));
     return written.spec;
   }
 
@@ -395,21 +407,55 @@ export class ApplicationService {
     if (typeof req.patch !== "string") throw invalidArgument("patch must be a JSON document as a string");
     let parsed: unknown;
     try { parsed = JSON.parse(req.patch); } catch (err) { throw invalidArgument(`patch is not valid JSON: ${err instanceof Error ? err.message : String(err)}`); }
-    let next: ApplicationObject;
-    const base = structuredClone(stored);
-    if (patchType === "json") {
-      if (!Array.isArray(parsed)) throw invalidArgument("a json patch must be a list of operations (RFC 6902)");
-      try { next = jsonPatch.applyPatch(base, parsed as JsonPatchOp[], true, false).newDocument; } catch (err) { throw invalidArgument(`cannot apply the patch: ${err instanceof Error ? err.message : String(err)}`); }
-    } else {
-      next = mergePatch(base, parsed) as ApplicationObject;
-    }
-    if (next.metadata?.name !== stored.metadata.name || (next.metadata.namespace ?? this.ns) !== (stored.metadata.namespace ?? this.ns)) {
-      throw invalidArgument("a patch may not change metadata.name or metadata.namespace");
-    }
-    this.checkProjectChange(caller, stored, next);
-    this.requireProject(next);
-    next.metadata.resourceVersion = stored.metadata.resourceVersion;
-    return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(next as KubeObject, { fieldValidation: "Strict" })));
+    if (patchType === "json" && !Array.isArray(parsed)) throw invalidArgument("a json patch must be a list of operations (RFC 6902)");
+    // Applied to the object each attempt writes, so a retry after a conflict keeps the changes
+    // others made meanwhile instead of writing back the stale copy with the patch on top.
+    const apply = (cur: ApplicationObject): ApplicationObject => {
+      const base = structuredClone(cur);
+      let next: ApplicationObject;
+      if (patchType === "json") {
+        try { next = jsonPatch.applyPatch(base, parsed as JsonPatchOp[], true, false).newDocument; } catch (err) { throw invalidArgument(`cannot apply the patch: ${err instanceof Error ? err.message : String(err)}`); }
+      } else {
+        next = mergePatch(base, parsed) as ApplicationObject;
+      }
+      if (next.metadata?.name !== cur.metadata.name || (next.metadata.namespace ?? this.ns) !== (cur.metadata.namespace ?? this.ns)) {
+        throw invalidArgument("a patch may not change metadata.name or metadata.namespace");
+      }
+      this.checkProjectChange(caller, cur, next);
+      this.requireProject(next);
+      return next;
+    };
+    // A patch that sets metadata.resourceVersion asks for optimistic concurrency: its conflict is the caller's.
+    const first = apply(stored);
+    // Argo validates every patched spec (there is no validate flag on PATCH).
+    await this.validate(first, {});
+    const clientVersion = first.metadata.resourceVersion !== stored.metadata.resourceVersion ? first.metadata.resourceVersion : undefined;
+    return withTypeMeta(await this.writeApp(caller, stored, apply, clientVersion));
+  }
+
+  /**
+   * Replaces the app with `build(current)`, re-reading it from the apiserver and building again
+   * when the write meets a conflict (conflict-retry.ts). A re-read app that moved to another
+   * project is written only if the caller may update it there too.
+   */
+  private async writeApp(caller: Caller, stored: ApplicationObject, build: (current: ApplicationObject) => Application, clientVersion?: string): Promise<ApplicationObject> {
+    const written = await writeRetryingConflicts({
+      current: stored,
+      clientVersion,
+      what: `Application ${stored.metadata.name ?? ""}`,
+      gone: () => appNotFound(stored.metadata.name ?? ""),
+      reread: async () => {
+        const fresh = await this.deps.client.get<ApplicationObject>(ARGO_API_VERSION, "Application", stored.metadata.name!, stored.metadata.namespace ?? this.ns);
+        if (fresh && appRbacName(fresh, this.ns) !== appRbacName(stored, this.ns)) caller.require(RESOURCE, "update", appRbacName(fresh, this.ns));
+        return fresh;
+      },
+      write: (cur) => {
+        const next = build(cur);
+        if (clientVersion) next.metadata.resourceVersion = clientVersion;
+        return this.deps.client.replace<ApplicationObject>({ ...next, apiVersion: ARGO_API_VERSION, kind: "Application" }, { fieldValidation: "Strict" });
+      },
+    });
+    return this.deps.cache.afterWrite(written);
   }
 
   // ---- delete ----
@@ -421,12 +467,20 @@ export class ApplicationService {
     const policy = one(query, "propagationPolicy");
     if (policy !== undefined && policy !== "foreground" && policy !== "background") throw invalidArgument(`propagationPolicy must be foreground or background, got "${policy}"`);
     if (!cascade && policy !== undefined) throw invalidArgument("cannot set propagation policy when cascading is disabled");
-    const finalizers = stored.metadata.finalizers ?? [];
-    const next = deletionFinalizers(finalizers, cascade, policy);
-    if (!deepEqual(next, finalizers)) {
-      await this.deps.client.patch(this.ref(stored), { metadata: { finalizers: next, resourceVersion: stored.metadata.resourceVersion } });
-    }
-    await this.deps.client.delete(this.ref(stored));
+    await writeRetryingConflicts({
+      current: stored,
+      what: `Application ${stored.metadata.name ?? ""}`,
+      gone: () => appNotFound(stored.metadata.name ?? ""),
+      reread: () => this.deps.client.get<ApplicationObject>(ARGO_API_VERSION, "Application", stored.metadata.name!, stored.metadata.namespace ?? this.ns),
+      write: async (cur) => {
+        const finalizers = cur.metadata.finalizers ?? [];
+        const next = deletionFinalizers(finalizers, cascade, policy);
+        if (!deepEqual(next, finalizers)) await this.deps.client.patch(this.ref(cur), { metadata: { finalizers: next, resourceVersion: cur.metadata.resourceVersion } });
+      },
+    });
+    const ref = this.ref(stored);
+    await this.deps.client.delete(ref);
+    await this.deps.cache.afterDelete(ref);
     return {};
   }
 
@@ -442,7 +496,8 @@ export class ApplicationService {
     // The controller syncs only what it renders from the app's sources (Argo's `--local` sync has
     // no counterpart here), so an operation carrying manifests would be ignored: refuse it.
     if (manifests.length > 0) throw new ApiError(Code.Unimplemented, "manifests: syncing local manifests is not supported by this server; the controller syncs only what it renders from the application's sources (push the manifests to git, or sync a revision)");
-    if ((req.infos as unknown[] | undefined)?.length) throw new ApiError(Code.Unimplemented, "infos: sync infos are not supported by this server");
+    let infos: Array<{ name: string; value: string }> = [];
+    try { infos = syncInfos((req.infos as Array<{ name?: unknown; value?: unknown }> | undefined) ?? []); } catch (err) { if (err instanceof RequestRefused) throw invalidArgument(err.message); throw err; }
     const revision = typeof req.revision === "string" && req.revision ? req.revision : undefined;
     const dryRun = req.dryRun === true;
     const requireOverrideForRevision = this.deps.cache.configMap("argocd-cm")?.["application.sync.requireOverridePrivilegeForRevisionSync"] === "true";
@@ -474,6 +529,7 @@ export class ApplicationService {
       ...(strategy?.apply ? { strategy: "apply" as const } : {}),
       resources: ((req.resources as SyncOperationResource[] | undefined) ?? []).map((r) => ({ group: r.group ?? "", kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) })),
       syncOptions: ((req.syncOptions as { items?: string[] } | undefined)?.items) ?? [],
+      infos,
       username: caller.username,
     });
     const retry = req.retryStrategy as Operation["retry"] | undefined;
@@ -510,15 +566,25 @@ export class ApplicationService {
     return this.startOperation(stored, operation);
   }
 
-  private async startOperation(app: ApplicationObject, operation: Operation): Promise<unknown> {
-    if (app.metadata.deletionTimestamp) throw failedPrecondition(`application ${app.metadata.name} is being deleted`);
-    // Argo's exact refusal (FailedPrecondition, 400), which clients match on; the phase is in the app.
-    if (operationInProgress(app)) throw failedPrecondition("another operation is already in progress");
-    const project = this.project(app.spec.project || DEFAULT_PROJECT);
-    if (manualSyncWindowRefusal(app, project?.spec?.syncWindows, this.now())) {
-      throw new ApiError(Code.PermissionDenied, "cannot sync: blocked by sync window");
-    }
-    const written = await this.deps.client.patch<ApplicationObject>(this.ref(app), { metadata: { resourceVersion: app.metadata.resourceVersion }, operation });
+  private async startOperation(stored: ApplicationObject, operation: Operation): Promise<unknown> {
+    // The checks run again on every attempt: after a conflict the re-read app may have started
+    // an operation or begun deleting meanwhile (as Argo's SetAppOperation loop does).
+    const written = await writeRetryingConflicts({
+      current: stored,
+      what: `Application ${stored.metadata.name ?? ""}`,
+      gone: () => appNotFound(stored.metadata.name ?? ""),
+      reread: () => this.deps.client.get<ApplicationObject>(ARGO_API_VERSION, "Application", stored.metadata.name!, stored.metadata.namespace ?? this.ns),
+      write: (app) => {
+        if (app.metadata.deletionTimestamp) throw failedPrecondition(`application ${app.metadata.name} is being deleted`);
+        // Argo's exact refusal (FailedPrecondition, 400), which clients match on; the phase is in the app.
+        if (operationInProgress(app)) throw failedPrecondition("another operation is already in progress");
+        const project = this.project(app.spec.project || DEFAULT_PROJECT);
+        if (manualSyncWindowRefusal(app, project?.spec?.syncWindows, this.now())) {
+          throw new ApiError(Code.PermissionDenied, "cannot sync: blocked by sync window");
+        }
+        return this.deps.client.patch<ApplicationObject>(this.ref(app), { metadata: { resourceVersion: app.metadata.resourceVersion }, operation });
+      },
+    });
     return withTypeMeta(await this.deps.cache.afterWrite(written));
   }
 

@@ -15,6 +15,7 @@ import type { KubeClient, KubeObject } from "../../kube/client.js";
 import type { Logger } from "../../runtime/logger.js";
 import { deepEqual, isRecord } from "../../util/index.js";
 import type { ServerCache } from "../cache.js";
+import { writeRetryingConflicts } from "../conflict-retry.js";
 import { queryValue, type ApiRequest, type ApiRouter, type Caller, type Query } from "../http/api.js";
 import { checkBody } from "../http/body.js";
 import { invalidArgument, notFound } from "../http/errors.js";
@@ -105,7 +106,14 @@ export class ApplicationSetService {
       if (!upsert) throw invalidArgument("existing ApplicationSet spec is different, use upsert flag to force update");
       caller.require(RESOURCE, "update", this.rbacName(existing));
       if (this.rbacName(existing) !== this.rbacName(set)) caller.require(RESOURCE, "update", this.rbacName(existing));
-      return this.deps.cache.afterWrite(await this.deps.client.replace({ ...existing, spec: set.spec, metadata: { ...existing.metadata, labels: set.metadata.labels, annotations: set.metadata.annotations } }, { fieldValidation: "Strict" }));
+      // A conflict (the controller wrote the set's status meanwhile) re-reads it and writes again.
+      return this.deps.cache.afterWrite(await writeRetryingConflicts({
+        current: existing,
+        what: `ApplicationSet ${set.metadata.name!}`,
+        gone: () => notFound(`applicationsets.argoproj.io "${set.metadata.name!}" not found`),
+        reread: () => this.deps.client.get<AppSetObject>(ARGO_API_VERSION, "ApplicationSet", set.metadata.name!, set.metadata.namespace),
+        write: (cur) => this.deps.client.replace({ ...cur, spec: set.spec, metadata: { ...cur.metadata, labels: set.metadata.labels, annotations: set.metadata.annotations } }, { fieldValidation: "Strict" }),
+      }));
     }
     return this.deps.cache.afterWrite(await this.deps.client.create({ ...set, apiVersion: ARGO_API_VERSION, kind: "ApplicationSet" }, { fieldValidation: "Strict" }));
   }
@@ -113,7 +121,9 @@ export class ApplicationSetService {
   private async delete({ caller, params, query }: ApiRequest): Promise<unknown> {
     const set = this.find(caller, params.name!, query, "get");
     caller.require(RESOURCE, "delete", this.rbacName(set));
-    await this.deps.client.delete({ apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", name: set.metadata.name!, namespace: set.metadata.namespace ?? this.ns });
+    const ref = { apiVersion: ARGO_API_VERSION, kind: "ApplicationSet", name: set.metadata.name!, namespace: set.metadata.namespace ?? this.ns };
+    await this.deps.client.delete(ref);
+    await this.deps.cache.afterDelete(ref);
     return {};
   }
 

@@ -8,6 +8,7 @@ import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { deepEqual, isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
+import { writeRetryingConflicts } from "../conflict-retry.js";
 import type { ApiRequest, ApiRouter } from "../http/api.js";
 import { checkBody } from "../http/body.js";
 import { failedPrecondition, invalidArgument, notFound } from "../http/errors.js";
@@ -108,8 +109,18 @@ export class ProjectService {
     for (const repo of project.spec?.sourceRepos ?? []) if (!(stored.spec?.sourceRepos ?? []).includes(repo)) caller.require("repositories", "update", repo);
     const lists = (p: AppProject): unknown => [p.spec?.clusterResourceWhitelist, p.spec?.clusterResourceBlacklist, p.spec?.namespaceResourceWhitelist, p.spec?.namespaceResourceBlacklist];
     if (!deepEqual(lists(project), lists(stored))) for (const d of dests(project)) caller.require("clusters", "update", d);
-    const next = { ...stored, spec: project.spec, metadata: { ...stored.metadata, labels: project.metadata.labels, annotations: project.metadata.annotations, resourceVersion: project.metadata.resourceVersion ?? stored.metadata.resourceVersion } };
-    return withTypeMeta(await this.deps.cache.afterWrite(await this.deps.client.replace(next, { fieldValidation: "Strict" })));
+    // The caller's resourceVersion is a precondition (Argo writes the project it is sent); without
+    // one, a conflict with a cache behind the apiserver is retried on the re-read project.
+    const clientVersion = project.metadata.resourceVersion || undefined;
+    const written = await writeRetryingConflicts({
+      current: stored,
+      clientVersion,
+      what: `AppProject ${params.name!}`,
+      gone: () => projectNotFound(params.name!),
+      reread: () => this.deps.client.get<ProjectObject>(ARGO_API_VERSION, "AppProject", params.name!, this.ns),
+      write: (cur) => this.deps.client.replace<ProjectObject>({ ...cur, spec: project.spec, metadata: { ...cur.metadata, labels: project.metadata.labels, annotations: project.metadata.annotations, resourceVersion: clientVersion ?? cur.metadata.resourceVersion } }, { fieldValidation: "Strict" }),
+    });
+    return withTypeMeta(await this.deps.cache.afterWrite(written));
   }
 
   private async delete({ caller, params }: ApiRequest): Promise<unknown> {
@@ -118,7 +129,9 @@ export class ProjectService {
     if (name === DEFAULT_PROJECT) throw invalidArgument("name 'default' is reserved and cannot be deleted");
     const users = this.deps.cache.apps.list().filter((a) => (a.spec?.project || DEFAULT_PROJECT) === name);
     if (users.length > 0) throw failedPrecondition(`project is referenced by ${users.length} applications`);
-    if (!(await this.deps.client.delete({ apiVersion: ARGO_API_VERSION, kind: "AppProject", name, namespace: this.ns }))) throw projectNotFound(name);
+    const ref = { apiVersion: ARGO_API_VERSION, kind: "AppProject", name, namespace: this.ns };
+    if (!(await this.deps.client.delete(ref))) throw projectNotFound(name);
+    await this.deps.cache.afterDelete(ref);
     return {};
   }
 

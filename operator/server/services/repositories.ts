@@ -8,6 +8,7 @@ import { secretData } from "../../cluster/clusters.js";
 import { errorMessage } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
+import { writeRetryingConflicts } from "../conflict-retry.js";
 import { queryValue, type ApiRequest, type ApiRouter, type Caller } from "../http/api.js";
 import { checkBody, type Shape } from "../http/body.js";
 import { invalidArgument, notFound } from "../http/errors.js";
@@ -63,9 +64,26 @@ export class RepositoryService {
     return this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
   }
 
-  private rbacName(data: Record<string, string>, type: "repository" | "repo-creds"): string {
-    // Repo creds are checked on the bare URL; project-scoped repositories as <project>/<url>.
-    return type === "repository" && data.project ? `${data.project}/${data.url}` : data.url ?? "";
+  /**
+   * Replaces a stored Secret with `build(current)`; a conflict (the cache was behind the
+   * apiserver) re-reads the Secret and builds again (conflict-retry.ts). The request carries no
+   * resourceVersion of its own, so there is no caller precondition to honour.
+   */
+  private replaceSecret(stored: KubeObject, build: (current: KubeObject) => KubeObject): Promise<KubeObject> {
+    const name = stored.metadata.name ?? "";
+    return writeRetryingConflicts({
+      current: stored,
+      what: `Secret ${name}`,
+      gone: () => notFound(`Secret ${name} was deleted meanwhile`),
+      reread: () => this.deps.client.get("v1", "Secret", name, this.ns),
+      write: (cur) => this.deps.client.replace(build(cur)),
+    });
+  }
+
+  private rbacName(data: Record<string, string>, _type: "repository" | "repo-creds"): string {
+    // Project-scoped repositories and repo creds are checked as <project>/<url> (Argo's
+    // repositories object), the others on the bare URL.
+    return data.project ? `${data.project}/${data.url}` : data.url ?? "";
   }
 
   private async view(data: Record<string, string>, type: "repository" | "repo-creds", probe: boolean): Promise<Record<string, unknown>> {
@@ -149,7 +167,7 @@ export class RepositoryService {
     const name = existing?.secret.metadata.name ?? `${type === "repository" ? "repo" : "creds"}-${createHash("sha256").update(url).digest("hex").slice(0, 10)}`;
     const secret = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: this.ns, labels: { "argocd.argoproj.io/secret-type": type } }, type: "Opaque", stringData: data };
     await this.deps.cache.awaitOwnWrite(existing
-      ? await this.deps.client.replace({ ...secret, metadata: { ...secret.metadata, resourceVersion: existing.secret.metadata.resourceVersion } })
+      ? await this.replaceSecret(existing.secret, (cur) => ({ ...secret, metadata: { ...secret.metadata, resourceVersion: cur.metadata.resourceVersion } }))
       : await this.deps.client.create(secret));
     this.probes.delete(url);
     return this.view(data, type, false);
@@ -191,9 +209,9 @@ export class RepositoryService {
       data[f] = typeof v === "string" ? v : JSON.stringify(v);
     }
     // Moving a repository to another project needs the right to update it there too.
-    if (type === "repository" && (data.project ?? "") !== (existing.data.project ?? "")) caller.require("repositories", "update", this.rbacName(data, type));
-    const secret = { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: existing.secret.metadata.name, namespace: this.ns, resourceVersion: existing.secret.metadata.resourceVersion, labels: { ...(existing.secret.metadata.labels ?? {}), "argocd.argoproj.io/secret-type": type }, ...(existing.secret.metadata.annotations ? { annotations: existing.secret.metadata.annotations } : {}) }, stringData: data, data: {} };
-    await this.deps.cache.awaitOwnWrite(await this.deps.client.replace(secret));
+    if ((data.project ?? "") !== (existing.data.project ?? "")) caller.require("repositories", "update", this.rbacName(data, type));
+    const build = (cur: KubeObject): KubeObject => ({ apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: cur.metadata.name, namespace: this.ns, resourceVersion: cur.metadata.resourceVersion, labels: { ...(cur.metadata.labels ?? {}), "argocd.argoproj.io/secret-type": type }, ...(cur.metadata.annotations ? { annotations: cur.metadata.annotations } : {}) }, stringData: data, data: {} });
+    await this.deps.cache.awaitOwnWrite(await this.replaceSecret(existing.secret, build));
     this.probes.delete(data.url ?? "");
     return this.view(data, type, false);
   }

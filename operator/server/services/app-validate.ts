@@ -1,0 +1,78 @@
+// Argo's create/update validation of an Application spec (`validate`, default true, on create,
+// PUT, spec PUT and PATCH): the project permits the sources and the destination, the destination
+// cluster is registered, and each git source's revision resolves and its path exists, through the
+// server's repository cache (the one manifests and diffs use). Any problem refuses the write as
+// InvalidArgument, worded as Argo's "application spec for <name> is invalid: InvalidSpecError: ...",
+// each problem naming its field; nothing is written.
+import type { Application, ApplicationSource } from "../../api/index.js";
+import { validateSpec } from "../../appstate/validate.js";
+import type { ApplicationObject as PipelineApp, AppProjectObject } from "../../appstate/types.js";
+import { resolveDestination } from "../../cluster/clusters.js";
+import { redact } from "../../runtime/redact.js";
+import { errorMessage } from "../../util/index.js";
+import type { AppStateReader } from "../app-state.js";
+import { invalidArgument } from "../http/errors.js";
+
+/** What a git check needs of the repository cache. */
+export interface SourceRepos {
+  resolveRevision(repoURL: string, targetRevision: string | undefined): Promise<string>;
+  /** undefined when the path does not exist at the commit. */
+  treeHash(repoURL: string, commit: string, path: string): Promise<string | undefined>;
+}
+
+/** The sources of a spec with the field path each problem names. */
+export function sourceFields(spec: Application["spec"]): Array<{ field: string; source: ApplicationSource }> {
+  if (spec.sources && spec.sources.length > 0) return spec.sources.map((source, i) => ({ field: `spec.sources[${i}]`, source }));
+  return spec.source ? [{ field: "spec.source", source: spec.source }] : [];
+}
+
+/**
+ * Problems of each git source: an unreachable repository, a revision that does not resolve, a
+ * path missing at that commit. Helm-repository charts (`chart`) and ref-only sources of a
+ * multi-source app (a `ref` without `path`) are not checked here.
+ */
+export async function sourceProblems(spec: Application["spec"], repos: SourceRepos): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { field, source } of sourceFields(spec)) {
+    if (!source.repoURL || source.chart) continue;
+    if (source.ref && source.path === undefined) continue;
+    let commit: string;
+    try {
+      commit = await repos.resolveRevision(source.repoURL, source.targetRevision);
+    } catch (err) {
+      const message = redact(errorMessage(err));
+      const unresolved = /unable to resolve revision/i.test(message);
+      problems.push(unresolved ? `${field}.targetRevision: ${message}` : `${field}.repoURL: repository ${redact(source.repoURL)} is not accessible: ${message}`);
+      continue;
+    }
+    const path = source.path ?? "";
+    let found: string | undefined;
+    try { found = await repos.treeHash(source.repoURL, commit, path); } catch (err) { problems.push(`${field}.path: ${redact(errorMessage(err))}`); continue; }
+    if (found === undefined) problems.push(`${field}.path: app path does not exist: ${path} (revision ${source.targetRevision || "HEAD"}, commit ${commit})`);
+  }
+  return problems;
+}
+
+/** Argo's refusal: InvalidArgument "application spec for <name> is invalid: InvalidSpecError: a;InvalidSpecError: b". */
+export function invalidSpecError(name: string, problems: readonly string[]): Error {
+  return invalidArgument(`application spec for ${name} is invalid: ${problems.map((p) => `InvalidSpecError: ${p}`).join(";")}`);
+}
+
+/**
+ * Validates the app as Argo's validateAndNormalizeApp does with validate=true; throws
+ * InvalidArgument listing every problem. Without a reader (no repository access) only the
+ * project and destination rules are checked.
+ */
+export async function validateAppForWrite(app: Application, controllerNamespace: string, deps: { reader?: AppStateReader; project: (name: string) => AppProjectObject | undefined }): Promise<void> {
+  const reader = deps.reader;
+  const clusters = reader?.clusterEntries();
+  const problems = validateSpec({
+    app: app as unknown as PipelineApp,
+    project: (n) => (reader?.effectiveProject(n) as AppProjectObject | undefined) ?? deps.project(n),
+    controllerNamespace,
+    ...(clusters ? { resolveDestination: (d: { server?: string; name?: string }) => resolveDestination(d, clusters), clusters: () => clusters } : {}),
+  });
+  // Repositories are asked only for a spec the project accepts, as Argo does.
+  if (problems.length === 0 && reader) problems.push(...await sourceProblems(app.spec, reader.repoReader));
+  if (problems.length > 0) throw invalidSpecError(app.metadata.name ?? "", problems);
+}
