@@ -1,7 +1,8 @@
 // /applications: every application the user may see, live. Tiles, list and summary views; filters
 // with counts, search, sort and favourites, all held in the URL (a filtered view is a link);
 // tiles and rows are virtualised so only what is on screen is in the DOM; bulk sync and refresh of
-// the selected apps.
+// the selected apps; New App (the `new=` parameter, shown to users who may create an app in
+// some project).
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { Link, useSearchParams } from "react-router";
@@ -11,6 +12,7 @@ import {
 } from "../apps";
 import { errorText, get, post, query } from "../api";
 import { ago, HealthBadge, PhaseBadge, SyncBadge } from "../components/Status";
+import { NewAppPanel, newAppFromParam } from "../components/NewAppPanel";
 import { canI } from "../session";
 import { useAppsWatch } from "../watch";
 
@@ -70,6 +72,14 @@ export function AppsListPage(): ReactNode {
     const next = cur.includes(value) ? cur.filter((v) => v !== value) : [...cur, value];
     update({ filters: { ...state.filters, [facet]: next } });
   };
+  const mayCreate = useMayCreateApps();
+  const newParam = params.get("new");
+  const [created, setCreated] = useState<string | undefined>(undefined);
+  const setNew = (value: string | undefined): void => {
+    const next = new URLSearchParams(params);
+    if (value === undefined) next.delete("new"); else next.set("new", value);
+    setParams(next, { replace: true });
+  };
   const selectedApps = useMemo(() => (apps ?? []).filter((a) => selected.has(appKey(a))), [apps, selected]);
   const anyFilter = FACETS.some((f) => state.filters[f].length > 0) || state.search !== "" || state.showFavorites;
 
@@ -85,6 +95,7 @@ export function AppsListPage(): ReactNode {
       </aside>
       <section className="apps-main">
         <div className="toolbar" role="toolbar" aria-label="Applications">
+          {mayCreate && <button className="primary" onClick={() => { setCreated(undefined); setNew("{}"); }} data-testid="new-app-button">New app</button>}
           <input className="search" type="search" placeholder="Search applications (/regex/)" aria-label="Search applications" value={searchText} onChange={(e) => setSearchText(e.target.value)} />
           <div className="segmented" role="group" aria-label="View">
             {(["tiles", "list", "summary"] as ViewMode[]).map((v) => (
@@ -99,6 +110,8 @@ export function AppsListPage(): ReactNode {
         </div>
         <BulkBar apps={selectedApps} visible={visible} onSelect={(keys) => setSelected(new Set(keys))} />
         {error && <p className="error" role="alert">{error}</p>}
+        {created && <p className="notice" role="status" data-testid="new-app-created">Application {created} created</p>}
+        {newParam !== null && mayCreate && <NewAppPanel initial={newAppFromParam(newParam)} onClose={(app) => { setNew(undefined); if (app) setCreated(app.metadata.name); }} />}
         {apps === undefined ? <p className="muted">Loading applications…</p>
           : apps.length === 0 ? <p className="empty">No applications yet.</p>
           : visible.length === 0 ? <p className="empty">No applications match the filters.</p>
@@ -107,6 +120,23 @@ export function AppsListPage(): ReactNode {
       </section>
     </div>
   );
+}
+
+/**
+ * Whether to offer New App: the user may create an application in at least one project they can
+ * see (`applications, create, <project>/*`); the server checks the real name on create.
+ */
+function useMayCreateApps(): boolean {
+  const [may, setMay] = useState(false);
+  useEffect(() => {
+    let live = true;
+    get<{ items?: Array<{ metadata?: { name?: string } }> }>("api/v1/projects")
+      .then((r) => Promise.all((r.items ?? []).map((p) => canI("applications", "create", `${p.metadata?.name ?? ""}/*`))))
+      .then((answers) => { if (live) setMay(answers.some(Boolean)); })
+      .catch(() => { if (live) setMay(false); });
+    return () => { live = false; };
+  }, []);
+  return may;
 }
 
 function FilterGroup({ facet, counts, selected, onToggle }: { facet: Facet; counts: Map<string, number>; selected: string[]; onToggle: (v: string) => void }): ReactNode {
