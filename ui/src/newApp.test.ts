@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import type { AppSource } from "./apps";
-import { applyParams, checkNewApp, emptyNewApp, fieldOfError, helmDefaults, newAppToApp, newAppYaml, paramsForm, toolOf, yamlToNewApp, type NewAppForm } from "./newApp";
+import { applyParams, checkNewApp, emptyNewApp, fieldOfError, helmDefaults, newAppFromParam, newAppToApp, newAppYaml, paramsForm, toolOf, yamlToNewApp, type NewAppForm } from "./newApp";
 
 const filled = (change: Partial<NewAppForm> = {}): NewAppForm => ({
   ...emptyNewApp(), name: "guestbook", repoURL: "https://git.example.com/apps.git", path: "guestbook", destNamespace: "web", ...change,
@@ -36,6 +36,17 @@ describe("New App form → Application", () => {
     assert.throws(() => yamlToNewApp("kind: AppProject\nmetadata: {name: x}\n"), /kind is AppProject/, "another kind");
     assert.throws(() => yamlToNewApp("metadata: {name: x}\nspec:\n  sources: [{repoURL: a}]\n"), /spec\.sources/, "several sources");
     assert.throws(() => yamlToNewApp("metadata: {name: x\n"), Error, "malformed YAML");
+  });
+});
+
+describe("the new= prefill", () => {
+  it("fills what it gives and keeps the blank form's defaults for the rest", () => {
+    assert.deepEqual(newAppFromParam("{}"), emptyNewApp(), "blank");
+    const f = newAppFromParam(JSON.stringify({ spec: { project: "team", source: { repoURL: "https://git.example.com/a.git" } } }));
+    assert.equal(f.repoURL, "https://git.example.com/a.git");
+    assert.equal(f.project, "team");
+    assert.equal(f.destServer, "https://kubernetes.default.svc", "the default cluster stays");
+    assert.deepEqual(newAppFromParam("{not json"), emptyNewApp(), "an unreadable prefill is a blank form");
   });
 });
 

@@ -224,3 +224,16 @@ export function fieldOfError(message: string): FieldKey | undefined {
   for (const [re, field] of byWords) if (re.test(m)) return field;
   return undefined;
 }
+
+/** The `new=` URL parameter: Argo's JSON prefill of the form ("{}" or empty for a blank one); fields it leaves empty keep the blank form's defaults. */
+export function newAppFromParam(param: string): NewAppForm {
+  const blank = emptyNewApp();
+  if (!param.trim() || param.trim() === "{}") return blank;
+  try {
+    const f = yamlToNewApp(param);
+    const given = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== "")) as Partial<NewAppForm>;
+    return { ...blank, ...given, params: f.params.tool ? f.params : blank.params };
+  } catch {
+    return blank;
+  }
+}

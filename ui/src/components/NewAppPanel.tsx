@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { errorText, get, post, query } from "../api";
 import type { App } from "../apps";
 import {
-  checkNewApp, emptyNewApp, fieldOfError, helmDefaults, newAppToApp, newAppYaml, paramsForm, yamlToNewApp,
+  checkNewApp, emptyNewApp, fieldOfError, helmDefaults, newAppToApp, newAppYaml, yamlToNewApp,
   type FieldKey, type NewAppForm, type SourceDetails,
 } from "../newApp";
 import { ParamsFields } from "./ParamsFields";
@@ -198,16 +198,4 @@ export function NewAppPanel({ initial, onClose }: { initial: NewAppForm | undefi
       </aside>
     </div>
   );
-}
-
-/** The `new=` URL parameter: Argo's JSON prefill of the form ("{}" or empty for a blank one). */
-export function newAppFromParam(param: string): NewAppForm {
-  const blank = emptyNewApp();
-  if (!param.trim() || param.trim() === "{}") return blank;
-  try {
-    const f = yamlToNewApp(param);
-    return { ...blank, ...f, params: f.params.tool ? f.params : paramsForm(undefined) };
-  } catch {
-    return blank;
-  }
 }

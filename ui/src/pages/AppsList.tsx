@@ -12,7 +12,8 @@ import {
 } from "../apps";
 import { errorText, get, post, query } from "../api";
 import { ago, HealthBadge, PhaseBadge, SyncBadge } from "../components/Status";
-import { NewAppPanel, newAppFromParam } from "../components/NewAppPanel";
+import { NewAppPanel } from "../components/NewAppPanel";
+import { newAppFromParam } from "../newApp";
 import { canI } from "../session";
 import { useAppsWatch } from "../watch";
 
