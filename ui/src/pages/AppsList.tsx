@@ -73,7 +73,7 @@ export function AppsListPage(): ReactNode {
     const next = cur.includes(value) ? cur.filter((v) => v !== value) : [...cur, value];
     update({ filters: { ...state.filters, [facet]: next } });
   };
-  const mayCreate = useMayCreateApps();
+  const mayCreate = useMayCreateApps(apps);
   const newParam = params.get("new");
   const [created, setCreated] = useState<string | undefined>(undefined);
   const setNew = (value: string | undefined): void => {
@@ -95,8 +95,8 @@ export function AppsListPage(): ReactNode {
         {FACETS.map((f) => <FilterGroup key={f} facet={f} counts={counts[f]} selected={state.filters[f]} onToggle={(v) => toggleFilter(f, v)} />)}
       </aside>
       <section className="apps-main">
-        <div className="toolbar" role="toolbar" aria-label="Applications">
-          {mayCreate && <button className="primary" onClick={() => { setCreated(undefined); setNew("{}"); }} data-testid="new-app-button">New app</button>}
+        <div className="toolbar" role="toolbar" aria-label="Applications" data-may-create={mayCreate === undefined ? "asking" : String(mayCreate)}>
+          {mayCreate === true && <button className="primary" onClick={() => { setCreated(undefined); setNew("{}"); }} data-testid="new-app-button">New app</button>}
           <input className="search" type="search" placeholder="Search applications (/regex/)" aria-label="Search applications" value={searchText} onChange={(e) => setSearchText(e.target.value)} />
           <div className="segmented" role="group" aria-label="View">
             {(["tiles", "list", "summary"] as ViewMode[]).map((v) => (
@@ -112,7 +112,7 @@ export function AppsListPage(): ReactNode {
         <BulkBar apps={selectedApps} visible={visible} onSelect={(keys) => setSelected(new Set(keys))} />
         {error && <p className="error" role="alert">{error}</p>}
         {created && <p className="notice" role="status" data-testid="new-app-created">Application {created} created</p>}
-        {newParam !== null && mayCreate && <NewAppPanel initial={newAppFromParam(newParam)} onClose={(app) => { setNew(undefined); if (app) setCreated(app.metadata.name); }} />}
+        {newParam !== null && mayCreate === true && <NewAppPanel initial={newAppFromParam(newParam)} onClose={(app) => { setNew(undefined); if (app) setCreated(app.metadata.name); }} />}
         {apps === undefined ? <p className="muted">Loading applications…</p>
           : apps.length === 0 ? <p className="empty">No applications yet.</p>
           : visible.length === 0 ? <p className="empty">No applications match the filters.</p>
@@ -124,19 +124,32 @@ export function AppsListPage(): ReactNode {
 }
 
 /**
- * Whether to offer New App: the user may create an application in at least one project they can
- * see (`applications, create, <project>/*`); the server checks the real name on create.
+ * Whether to offer New App: the user may create an application (`applications, create,
+ * <project>/*`) in a project they can see, in the project of an app they can see, or in any
+ * (`*`): a user with project rights only and no `projects, get` is offered it too. The server
+ * checks the real name on create.
  */
-function useMayCreateApps(): boolean {
-  const [may, setMay] = useState(false);
+function useMayCreateApps(apps: App[] | undefined): boolean | undefined {
+  const [may, setMay] = useState<boolean | undefined>(undefined);
+  const [listed, setListed] = useState<string[] | undefined>(undefined);
   useEffect(() => {
     let live = true;
     get<{ items?: Array<{ metadata?: { name?: string } }> }>("api/v1/projects")
-      .then((r) => Promise.all((r.items ?? []).map((p) => canI("applications", "create", `${p.metadata?.name ?? ""}/*`))))
-      .then((answers) => { if (live) setMay(answers.some(Boolean)); })
-      .catch(() => { if (live) setMay(false); });
+      .then((r) => { if (live) setListed((r.items ?? []).map((p) => p.metadata?.name ?? "").filter(Boolean)); })
+      .catch(() => { if (live) setListed([]); });
     return () => { live = false; };
   }, []);
+  const candidates = useMemo(() => {
+    if (listed === undefined) return undefined;
+    return [...new Set(["*", ...listed, ...(apps ?? []).map((a) => a.spec?.project || "default")])].sort().join("\n");
+  }, [listed, apps]);
+  useEffect(() => {
+    if (candidates === undefined || may === true) return;
+    let live = true;
+    void Promise.all(candidates.split("\n").map((p) => canI("applications", "create", `${p}/*`)))
+      .then((answers) => { if (live) setMay(answers.some(Boolean)); });
+    return () => { live = false; };
+  }, [candidates, may]);
   return may;
 }
 
