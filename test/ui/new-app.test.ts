@@ -230,6 +230,7 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   await openDeployment(dev.page, dev.log);
   assert.deepEqual(await dev.page.$eval('[data-testid=resource-action][data-action="restart"]', (e) => [e.getAttribute("data-allowed"), (e as HTMLButtonElement).disabled]), ["false", true], "restart shown disabled");
   await waitFor(dev.page, "[data-testid=resource-sync]", dev.log); // the developer may sync the resource
+  await waitFor(dev.page, "[data-testid=resource-actions][data-rbac=ready]", dev.log);
   assert.equal(await dev.page.$("[data-testid=resource-delete]"), null, "and not delete it");
   const refused = await dev.page.evaluate(async (n) => {
     const r = await fetch("api/v1/applications/ui-helm/resource/actions/v2", {

@@ -20,7 +20,8 @@ export function ResourceActions({ app, node, managed, maySync, onSync }: {
   app: App; node: GraphNode; managed: boolean; maySync: boolean; mayDelete: boolean; onSync: () => void;
 }): ReactNode {
   const object = rbacObject(app);
-  const mayDelete = useCan("applications", `delete/${node.group}/${node.kind}/${node.namespace}/${node.name}`, object) === true;
+  const deleteAnswer = useCan("applications", `delete/${node.group}/${node.kind}/${node.namespace}/${node.name}`, object);
+  const mayDelete = deleteAnswer === true;
   const [allowed, setAllowed] = useState<Record<string, boolean>>({});
   const appName = app.metadata.name;
   const rid = { namespace: node.namespace, resourceName: node.name, version: node.version, group: node.group, kind: node.kind, appNamespace: app.metadata.namespace };
@@ -46,7 +47,7 @@ export function ResourceActions({ app, node, managed, maySync, onSync }: {
 
   const done = (m: Message): void => { setOpen(undefined); setMessage(m); };
   return (
-    <div data-testid="resource-actions">
+    <div data-testid="resource-actions" data-rbac={deleteAnswer !== undefined && (!node.uid || actions.items !== undefined || actions.error !== undefined) ? "ready" : "asking"}>
       <div className="action-bar" role="toolbar" aria-label="Resource actions">
         {maySync && managed && <button onClick={onSync} data-testid="resource-sync">Sync</button>}
         {mayDelete && node.uid && <button onClick={() => { setOpen("delete"); setMessage(undefined); }} data-testid="resource-delete">Delete</button>}
