@@ -135,6 +135,9 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   await fill(page, '[data-testid=params-helm-parameter][data-param="color"]', "blue");
   await page.click("[data-testid=new-app-automated]");
   await page.click("[data-testid=new-app-createNamespace]");
+  assert.equal(await page.$("[data-testid=new-app-project-error]"), null, "the error goes once the field is changed");
+  // The gallery's picture: the source, destination and the chart's parameters.
+  await page.$eval("[data-testid=new-app-repoURL]", (e) => e.closest("fieldset")?.scrollIntoView());
   await screenshot(page, "new-app");
   await page.click("[data-testid=new-app-create]");
   await waitFor(page, "[data-testid=new-app-created]", log);

@@ -40,7 +40,11 @@ export function NewAppPanel({ initial, onClose }: { initial: NewAppForm | undefi
   const [errors, setErrors] = useState<Partial<Record<FieldKey, string>>>({});
   const [general, setGeneral] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const set = (change: Partial<NewAppForm>): void => setForm((f) => ({ ...f, ...change }));
+  const set = (change: Partial<NewAppForm>): void => {
+    setForm((f) => ({ ...f, ...change }));
+    // An error stays under its field until the user changes that field.
+    setErrors((e) => (Object.keys(change).some((k) => k in e) ? Object.fromEntries(Object.entries(e).filter(([k]) => !(k in change))) : e));
+  };
 
   const repos = useFetched("repos", () => get<{ items?: Repo[] }>("api/v1/repositories").then((r) => r.items ?? []));
   const projects = useFetched("projects", () => get<{ items?: Named[] }>("api/v1/projects").then((r) => (r.items ?? []).map((p) => p.metadata?.name ?? "").filter(Boolean)));
