@@ -132,12 +132,20 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   await page.click("[data-testid=sync-dialog] .toolbar button:nth-of-type(1)"); // all
   await page.click("[data-testid=sync-confirm]");
   await eventually(async () => assert.deepEqual([await live("ConfigMap", "cm-a"), await live("Service", "svc-x")], [true, true], "everything applied"), { timeoutMs: 60_000 });
-  await w.git.commitFiles("res", { "cm-a.yaml": cm("cm-a"), "cm-c.yaml": cm("cm-c") }, "drop cm-b and the Service", { replace: true });
+  // The change in Git comes once that sync is over and the app is Synced (a sync pins its revision).
+  await eventually(async () => {
+    const app = await client.get<Application>(API, "Application", "res", ns);
+    assert.deepEqual([app?.status?.operationState?.phase, app?.status?.sync?.status], ["Succeeded", "Synced"], "the full sync is over");
+  }, { timeoutMs: 60_000 });
+  const before = await w.git.revParse("res");
+  const after = await w.git.commitFiles("res", { "cm-a.yaml": cm("cm-a"), "cm-c.yaml": cm("cm-c") }, "drop cm-b and the Service", { replace: true });
+  assert.notEqual(after, before, "a new commit");
   await page.click("[data-testid=hard-refresh-button]");
   await eventually(async () => {
-    const resources = (await client.get<Application>(API, "Application", "res", ns))?.status?.resources ?? [];
-    assert.deepEqual(resources.filter((r) => r.requiresPruning).map((r) => r.name).sort(), ["cm-b", "svc-x"], "both are to prune");
-  }, { timeoutMs: 60_000 });
+    const app = await client.get<Application>(API, "Application", "res", ns);
+    const resources = app?.status?.resources ?? [];
+    assert.deepEqual(resources.filter((r) => r.requiresPruning).map((r) => r.name).sort(), ["cm-b", "svc-x"], `both are to prune (compared ${app?.status?.sync?.revision ?? "?"}, head ${after})`);
+  }, { timeoutMs: 90_000 });
   await page.click("[data-testid=sync-button]");
   await waitFor(page, "[data-testid=sync-dialog]", log);
   await page.click("[data-testid=sync-prune]");
