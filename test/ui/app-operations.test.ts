@@ -140,7 +140,7 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   const before = await w.git.revParse("res");
   const after = await w.git.commitFiles("res", { "cm-a.yaml": cm("cm-a"), "cm-c.yaml": cm("cm-c") }, "drop cm-b and the Service", { replace: true });
   assert.notEqual(after, before, "a new commit");
-  await page.click("[data-testid=hard-refresh-button]");
+  await page.click("[data-testid=refresh-button]");
   await eventually(async () => {
     const app = await client.get<Application>(API, "Application", "res", ns);
     const resources = app?.status?.resources ?? [];
