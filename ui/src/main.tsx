@@ -19,7 +19,10 @@ import { AppDetailsPage } from "./pages/AppDetails";
 import { AppsListPage } from "./pages/AppsList";
 import { LoginPage } from "./pages/Login";
 import { SessionProvider } from "./session";
+import { AdvancedPage, AppearancePage } from "./pages/Appearance";
+import { applyTheme } from "./theme";
 import "./styles.css";
+import "./new-app.css";
 
 function App(): ReactNode {
   return (
@@ -43,6 +46,8 @@ function App(): ReactNode {
           <Route path="/settings/gpgkeys" element={<Layout><GpgKeysPage /></Layout>} />
           <Route path="/settings/accounts" element={<Layout><AccountsPage /></Layout>} />
           <Route path="/settings/accounts/:name" element={<Layout><AccountPage /></Layout>} />
+          <Route path="/settings/appearance" element={<Layout><AppearancePage /></Layout>} />
+          <Route path="/settings/advanced" element={<Layout><AdvancedPage /></Layout>} />
           <Route path="/user-info" element={<Layout><UserInfoPage /></Layout>} />
           <Route path="/help" element={<Layout><HelpPage /></Layout>} />
           <Route path="*" element={<Navigate to="/applications" replace />} />
@@ -52,4 +57,5 @@ function App(): ReactNode {
   );
 }
 
+applyTheme();
 createRoot(document.getElementById("root")!).render(<StrictMode><App /></StrictMode>);

@@ -273,7 +273,11 @@ describe("sub-resources and rollback", () => {
 describe("can-i", () => {
   it("accepts only known resources and actions", () => {
     assert.throws(() => canIRequest("widgets", "get", "*", "argocd", false), CanIError, "unknown resource");
-    assert.throws(() => canIRequest("applications", "action/apps/Deployment/restart", "*", "argocd", false), CanIError, "fine-grained actions are not can-i actions");
+    assert.throws(() => canIRequest("clusters", "action/apps/Deployment/restart", "*", "argocd", false), CanIError, "fine-grained actions only for applications");
+    assert.throws(() => canIRequest("applications", "action/apps/Deployment", "p/a", "argocd", false), /invalid fine-grained action/, "action/ needs group, kind and action");
+    assert.throws(() => canIRequest("applications", "delete/apps/Deployment/ns", "p/a", "argocd", false), /invalid fine-grained action/, "delete/ needs group, kind, namespace and name");
+    assert.throws(() => canIRequest("applications", "delete/apps//ns/web", "p/a", "argocd", false), /kind and the name must not be empty/, "an empty kind");
+    assert.throws(() => canIRequest("applications", "sync/apps/Deployment/ns/web", "p/a", "argocd", false), /invalid fine-grained action/, "only action, update and delete have fine-grained forms");
     assert.throws(() => canIRequest("applications", "destroy", "*", "argocd", false), /unknown action "destroy"/, "the message names the action");
   });
 
@@ -283,6 +287,18 @@ describe("can-i", () => {
     assert.deepEqual(canIRequest("applications", "rollback", "p/app", "argocd", false), { resource: "applications", action: "sync", object: "p/app" }, "rollback as sync");
     assert.deepEqual(canIRequest("applications", "rollback", "p/app", "argocd", true), { resource: "applications", action: "rollback", object: "p/app" }, "rollback enforced");
     assert.deepEqual(canIRequest("clusters", "get", "a/b/c", "argocd", false), { resource: "clusters", action: "get", object: "a/b/c" }, "clusters untouched");
+  });
+
+  it("answers the fine-grained application actions the UI asks about", () => {
+    assert.deepEqual(canIRequest("applications", "action/apps/Deployment/restart", "p/argocd/app", "argocd", false),
+      { resource: "applications", action: "action/apps/Deployment/restart", object: "p/app" }, "a resource action is a plain check");
+    assert.deepEqual(canIRequest("applications", "action//Pod/evict", "p/app", "argocd", false),
+      { resource: "applications", action: "action//Pod/evict", object: "p/app" }, "the core group is an empty segment");
+    assert.deepEqual(canIRequest("applications", "delete//Pod/team/web-1", "p/team/app", "argocd", false),
+      { resource: "applications", action: "delete//Pod/team/web-1", object: "p/team/app", onResource: { action: "delete", group: "", kind: "Pod", namespace: "team", name: "web-1" } },
+      "a resource delete is checked as the resource route does");
+    assert.deepEqual(canIRequest("applications", "update/rbac.authorization.k8s.io/ClusterRole//view", "p/app", "argocd", false).onResource,
+      { action: "update", group: "rbac.authorization.k8s.io", kind: "ClusterRole", namespace: "", name: "view" }, "a cluster-scoped resource has an empty namespace");
   });
 });
 

@@ -9,7 +9,7 @@ export const RBAC_RESOURCES: readonly string[] = [
   "accounts", "certificates", "gpgkeys", "logs", "exec", "extensions",
 ];
 
-/** The actions `can-i` accepts (§1.4); fine-grained and `action/...` forms are not among them. */
+/** The plain actions `can-i` accepts (§1.4); the fine-grained `applications` forms are handled by fineGrainedCanI. */
 export const CAN_I_ACTIONS: readonly string[] = ["get", "create", "update", "delete", "sync", "rollback", "override", "action", "invoke"];
 
 /** Resources whose object may be `<project>/<ns>/<app>`. */
@@ -56,19 +56,58 @@ export class CanIError extends Error {
   }
 }
 
+/** A resource inside an app a fine-grained `update/`, `delete/` or `action/` can-i asks about. */
+export interface CanIResource {
+  action: "update" | "delete";
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface CanIRbacRequest {
+  resource: string;
+  action: string;
+  object: string;
+  /** Set for `update/<g>/<k>/<ns>/<n>` and `delete/...`: answered as the resource route checks it (inheritance included). */
+  onResource?: CanIResource;
+}
+
+/**
+ * The fine-grained `applications` actions can-i also answers (Hawser; Argo's can-i refuses them):
+ * Argo's UI cannot ask whether a resource action, patch or delete is allowed, so it offers them
+ * all and lets the server refuse. The action path segment carries the slashes percent-encoded.
+ * `action/<group>/<kind>/<action>` has 3 segments after the verb, `update|delete/<g>/<k>/<ns>/<n>` 4;
+ * the core group and a cluster-scoped namespace are empty segments.
+ */
+function fineGrainedCanI(action: string): { verb: string; parts: string[] } | undefined {
+  const [verb, ...parts] = action.split("/");
+  if (parts.length === 0) return undefined;
+  const size = verb === "action" ? 3 : verb === "update" || verb === "delete" ? 4 : -1;
+  if (parts.length !== size) throw new CanIError(`invalid fine-grained action "${action}": expected action/<group>/<kind>/<action> or update|delete/<group>/<kind>/<namespace>/<name>`);
+  if (!parts[1] || !parts[size - 1]) throw new CanIError(`invalid fine-grained action "${action}": the kind and the ${verb === "action" ? "action" : "name"} must not be empty`);
+  return { verb: verb!, parts };
+}
+
 /**
  * A `can-i/{resource}/{action}/{subresource}` request as the RBAC check to make: throws CanIError
  * for an unknown resource or action. For app-like resources a `proj/ns/app` subresource becomes the
  * app's RBAC object (`proj/app` when ns is the control namespace); `rollback` is checked as
- * `sync` unless `rollbackEnforce`.
+ * `sync` unless `rollbackEnforce`. For `applications` the fine-grained actions of §3.3 are
+ * accepted too (see fineGrainedCanI).
  */
-export function canIRequest(resource: string, action: string, subresource: string, controlNamespace: string, rollbackEnforce: boolean): { resource: string; action: string; object: string } {
-  if (!CAN_I_ACTIONS.includes(action)) throw new CanIError(`unknown action "${action}": can-i accepts ${CAN_I_ACTIONS.join(", ")}`);
+export function canIRequest(resource: string, action: string, subresource: string, controlNamespace: string, rollbackEnforce: boolean): CanIRbacRequest {
+  const fine = resource === "applications" ? fineGrainedCanI(action) : undefined;
+  if (!fine && !CAN_I_ACTIONS.includes(action)) throw new CanIError(`unknown action "${action}": can-i accepts ${CAN_I_ACTIONS.join(", ")}${resource === "applications" ? ", action/<group>/<kind>/<action>, update|delete/<group>/<kind>/<namespace>/<name>" : ""}`);
   if (!RBAC_RESOURCES.includes(resource)) throw new CanIError(`unknown resource "${resource}": can-i accepts ${RBAC_RESOURCES.join(", ")}`);
   let object = subresource;
   if (APP_LIKE.has(resource)) {
     const parts = subresource.split("/");
     if (parts.length === 3) object = parts[1] === "" || parts[1] === controlNamespace ? `${parts[0]}/${parts[2]}` : subresource;
+  }
+  if (fine && fine.verb !== "action") {
+    const [group, kind, namespace, name] = fine.parts as [string, string, string, string];
+    return { resource, action, object, onResource: { action: fine.verb as "update" | "delete", group, kind, namespace, name } };
   }
   return { resource, action: action === "rollback" ? rollbackAction(rollbackEnforce) : action, object };
 }

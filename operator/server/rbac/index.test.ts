@@ -97,5 +97,9 @@ describe("ServerEnforcer", () => {
     assert.equal(e.rollbackAction(), "rollback", "rollback enforced");
     assert.equal(e.canI({ sub: "ops" }, "applications", "rollback", "p/a"), "no", "ops has no rollback right");
     assert.throws(() => e.canI({ sub: "ops" }, "widgets", "get", "x"), (err: unknown) => (err as { code?: number }).code === Code.InvalidArgument, "400 for an unknown resource");
+    assert.equal(e.canI({ sub: "ops" }, "applications", "update/apps/Deployment/ns/web", "p/a"), "yes", "can-i of a resource patch follows inheritance");
+    assert.equal(e.canI({ sub: "ops" }, "applications", "delete/apps/Deployment/ns/web", "p/a"), "no", "ops may not delete the app, so not its resources");
+    assert.equal(e.canI({ sub: "ops" }, "applications", "action/apps/Deployment/restart", "p/a"), "no", "no action right");
+    assert.throws(() => e.canI({ sub: "ops" }, "applications", "delete/apps/Deployment", "p/a"), (err: unknown) => (err as { code?: number }).code === Code.InvalidArgument, "400 for a malformed fine-grained action");
   });
 });

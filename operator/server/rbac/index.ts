@@ -81,12 +81,15 @@ export class ServerEnforcer implements Enforcer {
 
   /** `GET /api/v1/account/can-i/{resource}/{action}/{subresource}`: "yes" or "no", or 400 for an unknown resource or action. */
   canI(claims: Claims | undefined, resource: string, action: string, subresource: string): "yes" | "no" {
-    let request: { resource: string; action: string; object: string };
+    let request: ReturnType<typeof canIRequest>;
     try {
       request = canIRequest(resource, action, subresource, this.controlNamespace, this.settingsNow.rollbackEnforce);
     } catch (err) {
       throw invalidArgument(err instanceof Error ? err.message : String(err));
     }
+    const r = request.onResource;
+    // A resource's patch or delete is answered as its route checks it (resourceDenial).
+    if (r) return this.current?.canOnResource(claims, r.action, request.object, r.group, r.kind, r.namespace, r.name, this.settingsNow.fineGrainedInheritance) ? "yes" : "no";
     return this.enforce(claims, request.resource, request.action, request.object) ? "yes" : "no";
   }
 }

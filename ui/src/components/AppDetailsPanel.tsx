@@ -2,12 +2,15 @@
 // panel tabs"): SUMMARY with an editor for project, labels, annotations, destination, source,
 // sync policy (automated, prune, self-heal, allow empty), sync options and retry, saved with PUT
 // (the whole Application, so the server's update RBAC and validation apply); PARAMETERS of the
-// source's tool; the Application's MANIFEST; its EVENTS; and its conditions.
+// source's tool, with the tool and the chart's parameters from appdetails, edited and saved the
+// same way; the Application's MANIFEST; its EVENTS; and its conditions.
 import { useEffect, useState, type ReactNode } from "react";
 import { stringify } from "yaml";
-import { errorText, get, query, request, retryConflict } from "../api";
+import { errorText, get, post, query, request, retryConflict } from "../api";
 import type { App } from "../apps";
 import { applySummary, sourceParameters, summaryForm, type SummaryForm } from "../appOps";
+import { applyParams, helmDefaults, paramsForm, type ParamsForm, type SourceDetails } from "../newApp";
+import { ParamsFields } from "./ParamsFields";
 import { ago } from "./Status";
 import { RetryFields } from "./SyncDialog";
 import "../app-ops.css";
@@ -28,7 +31,7 @@ export function AppDetailsPanel({ app, mayUpdate, tab, onTab, onClose }: {
         {TABS.map((t) => <button key={t} role="tab" aria-selected={current === t} aria-pressed={current === t} onClick={() => onTab(t)} data-testid={`app-tab-${t}`}>{t.toUpperCase()}</button>)}
       </div>
       {current === "summary" && <SummaryTab app={app} mayUpdate={mayUpdate} onSaved={(m) => onClose(m)} />}
-      {current === "parameters" && <ParametersTab app={app} />}
+      {current === "parameters" && <ParametersTab app={app} mayUpdate={mayUpdate} onSaved={(m) => onClose(m)} />}
       {current === "manifest" && <pre className="manifest mono" data-testid="app-manifest">{stringify({ apiVersion: "argoproj.io/v1alpha1", kind: "Application", ...app })}</pre>}
       {current === "events" && <AppEvents app={app} />}
     </aside>
@@ -119,11 +122,58 @@ function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean;
   );
 }
 
-function ParametersTab({ app }: { app: App }): ReactNode {
+function ParametersTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean; onSaved: (m: Message) => void }): ReactNode {
   const groups = sourceParameters(app);
+  const src = app.spec?.source;
+  const [details, setDetails] = useState<{ value?: SourceDetails; error?: string }>({});
+  const [editing, setEditing] = useState<ParamsForm | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  // The tool and the chart's parameters with their defaults, as the server renders the source;
+  // asked again only when the source changes (the watch delivers a new object on every status change).
+  const srcKey = JSON.stringify(src ?? null);
+  useEffect(() => {
+    if (!src?.repoURL || src.chart) return;
+    let live = true;
+    post<SourceDetails>(`api/v1/repositories/${encodeURIComponent(src.repoURL)}/appdetails`, {
+      source: src, appName: app.metadata.name, appProject: app.spec?.project || "default",
+    })
+      .then((value) => { if (live) setDetails({ value }); })
+      .catch((err: unknown) => { if (live) setDetails({ error: errorText(err) }); });
+    return () => { live = false; };
+  }, [app.metadata.name, app.spec?.project, srcKey]);
   if (groups.length === 0) return <p className="muted">The application has no source.</p>;
+  const save = (): void => {
+    if (!editing || !src) return;
+    setBusy(true);
+    setError(undefined);
+    const next = { ...app, spec: { ...app.spec, source: applyParams(src, editing, helmDefaults(details.value)) } };
+    retryConflict(() => request("PUT", `api/v1/applications/${encodeURIComponent(app.metadata.name)}${query({ validate: "true" })}`, { body: next }))
+      .then(() => { setEditing(undefined); setBusy(false); onSaved({ text: `${app.metadata.name} parameters updated`, error: false }); })
+      .catch((err: unknown) => { setError(errorText(err)); setBusy(false); });
+  };
+  if (editing) {
+    return (
+      <form onSubmit={(e) => { e.preventDefault(); save(); }} aria-label="Edit parameters" data-testid="params-form">
+        <ParamsFields form={editing} details={details.value} onChange={setEditing} />
+        {error && <p className="error" role="alert" data-testid="params-error">{error}</p>}
+        <div className="dialog-buttons">
+          <button type="submit" className="primary" disabled={busy} data-testid="params-save">Save</button>
+          <button type="button" onClick={() => { setEditing(undefined); setError(undefined); }}>Cancel</button>
+        </div>
+      </form>
+    );
+  }
   return (
     <div data-testid="app-parameters">
+      <div className="action-bar">
+        {/* Only a single git source has a form; several sources or a Helm repository chart are edited in the summary or as YAML. */}
+        {mayUpdate && src && !app.spec?.sources && !src.chart && (
+          <button onClick={() => setEditing(paramsForm(src, details.value))} disabled={!details.value && !details.error} data-testid="params-edit">Edit</button>
+        )}
+        {details.value?.type && <span className="muted" data-testid="params-detected">Tool: {details.value.type}</span>}
+        {details.error && <span className="muted" data-testid="params-details-error">Could not read the source: {details.error}</span>}
+      </div>
       {groups.map((g) => (
         <section key={g.title}>
           <h3>{g.title}</h3>
@@ -132,6 +182,12 @@ function ParametersTab({ app }: { app: App }): ReactNode {
           )}
         </section>
       ))}
+      {details.value?.type === "Helm" && (details.value.helm?.parameters ?? []).length > 0 && (
+        <section>
+          <h3>Chart parameters (defaults)</h3>
+          <dl className="fields" data-testid="params-chart-defaults">{(details.value.helm?.parameters ?? []).map((p) => <div key={p.name} style={{ display: "contents" }}><dt className="mono">{p.name}</dt><dd className="mono">{p.value}</dd></div>)}</dl>
+        </section>
+      )}
     </div>
   );
 }

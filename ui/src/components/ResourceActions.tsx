@@ -1,20 +1,28 @@
 // A resource's operations in its panel (argo-cd-server.md §5.2 "Resource context menu"): Sync this
 // resource (the sync dialog with only it selected), Delete (DELETE .../resource with force or
 // orphan), and its resource actions (GET .../resource/actions, run with POST .../actions/v2,
-// asking for the action's parameters first). Only resources with a live object have actions;
-// the server checks RBAC on every call and the panel shows its refusal.
+// asking for the action's parameters first). Only resources with a live object have actions.
+// Delete and each action are offered only when can-i allows their fine-grained RBAC action
+// (`delete/<g>/<k>/<ns>/<n>`, `action/<g>/<k>/<action>`, §3.3), which is what the server checks;
+// an action the user may not run is shown disabled, so the user knows it exists.
 import { useEffect, useState, type ReactNode } from "react";
 import { errorText, get, post, query, request } from "../api";
-import type { App } from "../apps";
+import { rbacObject, type App } from "../apps";
+import { canI, useCan } from "../session";
 import type { GraphNode } from "../tree";
 import "../app-ops.css";
 
 interface ResourceAction { name: string; displayName?: string; disabled?: boolean; params?: Array<{ name: string; type?: string; default?: string }> }
 type Message = { text: string; error: boolean };
 
-export function ResourceActions({ app, node, managed, maySync, mayDelete, onSync }: {
+export function ResourceActions({ app, node, managed, maySync, onSync }: {
+  /** mayDelete (the app's delete right) is not used: a resource's delete has its own fine-grained action. */
   app: App; node: GraphNode; managed: boolean; maySync: boolean; mayDelete: boolean; onSync: () => void;
 }): ReactNode {
+  const object = rbacObject(app);
+  const deleteAnswer = useCan("applications", `delete/${node.group}/${node.kind}/${node.namespace}/${node.name}`, object);
+  const mayDelete = deleteAnswer === true;
+  const [allowed, setAllowed] = useState<Record<string, boolean>>({});
   const appName = app.metadata.name;
   const rid = { namespace: node.namespace, resourceName: node.name, version: node.version, group: node.group, kind: node.kind, appNamespace: app.metadata.namespace };
   const [actions, setActions] = useState<{ items?: ResourceAction[]; error?: string }>({});
@@ -26,19 +34,26 @@ export function ResourceActions({ app, node, managed, maySync, mayDelete, onSync
     setActions({});
     if (!node.uid) return;
     get<{ actions?: ResourceAction[] }>(`api/v1/applications/${encodeURIComponent(appName)}/resource/actions${query(rid)}`)
-      .then((r) => { if (live) setActions({ items: r.actions ?? [] }); })
+      .then(async (r) => {
+        const items = r.actions ?? [];
+        const answers = await Promise.all(items.map((a) => canI("applications", `action/${node.group}/${node.kind}/${a.name}`, object)));
+        if (!live) return;
+        setAllowed(Object.fromEntries(items.map((a, i) => [a.name, answers[i] === true])));
+        setActions({ items });
+      })
       .catch((err: unknown) => { if (live) setActions({ error: errorText(err) }); });
     return () => { live = false; };
   }, [appName, app.metadata.namespace, node.id, node.uid]);
 
   const done = (m: Message): void => { setOpen(undefined); setMessage(m); };
   return (
-    <div data-testid="resource-actions">
+    <div data-testid="resource-actions" data-rbac={deleteAnswer !== undefined && (!node.uid || actions.items !== undefined || actions.error !== undefined) ? "ready" : "asking"}>
       <div className="action-bar" role="toolbar" aria-label="Resource actions">
         {maySync && managed && <button onClick={onSync} data-testid="resource-sync">Sync</button>}
         {mayDelete && node.uid && <button onClick={() => { setOpen("delete"); setMessage(undefined); }} data-testid="resource-delete">Delete</button>}
         {(actions.items ?? []).map((a) => (
-          <button key={a.name} disabled={a.disabled} onClick={() => { setOpen(a); setMessage(undefined); }} data-testid="resource-action" data-action={a.name}>{a.displayName || a.name}</button>
+          <button key={a.name} disabled={a.disabled || allowed[a.name] !== true} title={allowed[a.name] !== true ? "You may not run this action" : undefined}
+            onClick={() => { setOpen(a); setMessage(undefined); }} data-testid="resource-action" data-action={a.name} data-allowed={String(allowed[a.name] === true)}>{a.displayName || a.name}</button>
         ))}
         {actions.error && <span className="error" title={actions.error}>actions: {actions.error}</span>}
       </div>

@@ -65,6 +65,11 @@ export function SyncDialog({ app, onlyKey, onClose }: { app: App; onlyKey?: stri
             <button className="link" onClick={() => set({ selected: all.map(resourceKey) })}>all</button>
             <button className="link" onClick={() => set({ selected: all.filter((r) => r.status === "OutOfSync").map(resourceKey) })}>out of sync</button>
             <button className="link" onClick={() => set({ selected: [] })}>none</button>
+            {/* Only one kind, e.g. to prune the ConfigMaps removed from Git and keep the rest for later. */}
+            <select aria-label="Select only one kind" value="" onChange={(e) => set({ selected: all.filter((r) => r.kind === e.target.value).map(resourceKey) })} data-testid="sync-select-kind">
+              <option value="">only kind…</option>
+              {[...new Set(all.map((r) => r.kind))].sort().map((k) => <option key={k} value={k}>{k}</option>)}
+            </select>
           </div>
           <div className="dialog-list">
             {all.map((r) => {

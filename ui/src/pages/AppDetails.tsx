@@ -46,6 +46,8 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
   const maySync = useCan("applications", "sync", rbacObject(app));
   const mayUpdate = useCan("applications", "update", rbacObject(app));
   const mayDelete = useCan("applications", "delete", rbacObject(app));
+  // can-i's rollback is sync unless argocd-cm enforces rollback, as the server checks it.
+  const mayRollback = useCan("applications", "rollback", rbacObject(app));
   const [deleting, setDeleting] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -165,7 +167,7 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
       {selectedKey && !selectedNode && treeWatch.tree && (
         <aside className="resource-panel" data-testid="resource-panel-missing"><p className="muted">{selectedKey} is not part of the application (any more).</p><button onClick={() => setParam({ node: undefined })}>Close</button></aside>
       )}
-      {params.get("history") === "true" && <HistoryPanel app={app} maySync={maySync === true} onClose={(msg) => { setParam({ history: undefined }); if (msg) setMessage(msg); }} />}
+      {params.get("history") === "true" && <HistoryPanel app={app} maySync={mayRollback === true} onClose={(msg) => { setParam({ history: undefined }); if (msg) setMessage(msg); }} />}
       {params.get("diff") === "true" && <AppDiffPanel app={app} onClose={() => setParam({ diff: undefined })} />}
 
       {params.get("details") === "true" && <AppDetailsPanel app={app} mayUpdate={mayUpdate === true} tab={params.get("appTab") ?? undefined} onTab={(t) => setParam({ appTab: t })}

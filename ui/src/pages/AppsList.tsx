@@ -1,7 +1,8 @@
 // /applications: every application the user may see, live. Tiles, list and summary views; filters
 // with counts, search, sort and favourites, all held in the URL (a filtered view is a link);
 // tiles and rows are virtualised so only what is on screen is in the DOM; bulk sync and refresh of
-// the selected apps.
+// the selected apps; New App (the `new=` parameter, shown to users who may create an app in
+// some project).
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { Link, useSearchParams } from "react-router";
@@ -11,6 +12,8 @@ import {
 } from "../apps";
 import { errorText, get, post, query } from "../api";
 import { ago, HealthBadge, PhaseBadge, SyncBadge } from "../components/Status";
+import { NewAppPanel } from "../components/NewAppPanel";
+import { newAppFromParam } from "../newApp";
 import { canI } from "../session";
 import { useAppsWatch } from "../watch";
 
@@ -70,6 +73,14 @@ export function AppsListPage(): ReactNode {
     const next = cur.includes(value) ? cur.filter((v) => v !== value) : [...cur, value];
     update({ filters: { ...state.filters, [facet]: next } });
   };
+  const mayCreate = useMayCreateApps(apps);
+  const newParam = params.get("new");
+  const [created, setCreated] = useState<string | undefined>(undefined);
+  const setNew = (value: string | undefined): void => {
+    const next = new URLSearchParams(params);
+    if (value === undefined) next.delete("new"); else next.set("new", value);
+    setParams(next, { replace: true });
+  };
   const selectedApps = useMemo(() => (apps ?? []).filter((a) => selected.has(appKey(a))), [apps, selected]);
   const anyFilter = FACETS.some((f) => state.filters[f].length > 0) || state.search !== "" || state.showFavorites;
 
@@ -84,7 +95,8 @@ export function AppsListPage(): ReactNode {
         {FACETS.map((f) => <FilterGroup key={f} facet={f} counts={counts[f]} selected={state.filters[f]} onToggle={(v) => toggleFilter(f, v)} />)}
       </aside>
       <section className="apps-main">
-        <div className="toolbar" role="toolbar" aria-label="Applications">
+        <div className="toolbar" role="toolbar" aria-label="Applications" data-may-create={mayCreate === undefined ? "asking" : String(mayCreate)}>
+          {mayCreate === true && <button className="primary" onClick={() => { setCreated(undefined); setNew("{}"); }} data-testid="new-app-button">New app</button>}
           <input className="search" type="search" placeholder="Search applications (/regex/)" aria-label="Search applications" value={searchText} onChange={(e) => setSearchText(e.target.value)} />
           <div className="segmented" role="group" aria-label="View">
             {(["tiles", "list", "summary"] as ViewMode[]).map((v) => (
@@ -99,6 +111,8 @@ export function AppsListPage(): ReactNode {
         </div>
         <BulkBar apps={selectedApps} visible={visible} onSelect={(keys) => setSelected(new Set(keys))} />
         {error && <p className="error" role="alert">{error}</p>}
+        {created && <p className="notice" role="status" data-testid="new-app-created">Application {created} created</p>}
+        {newParam !== null && mayCreate === true && <NewAppPanel initial={newAppFromParam(newParam)} onClose={(app) => { setNew(undefined); if (app) setCreated(app.metadata.name); }} />}
         {apps === undefined ? <p className="muted">Loading applications…</p>
           : apps.length === 0 ? <p className="empty">No applications yet.</p>
           : visible.length === 0 ? <p className="empty">No applications match the filters.</p>
@@ -107,6 +121,36 @@ export function AppsListPage(): ReactNode {
       </section>
     </div>
   );
+}
+
+/**
+ * Whether to offer New App: the user may create an application (`applications, create,
+ * <project>/*`) in a project they can see, in the project of an app they can see, or in any
+ * (`*`): a user with project rights only and no `projects, get` is offered it too. The server
+ * checks the real name on create.
+ */
+function useMayCreateApps(apps: App[] | undefined): boolean | undefined {
+  const [may, setMay] = useState<boolean | undefined>(undefined);
+  const [listed, setListed] = useState<string[] | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    get<{ items?: Array<{ metadata?: { name?: string } }> }>("api/v1/projects")
+      .then((r) => { if (live) setListed((r.items ?? []).map((p) => p.metadata?.name ?? "").filter(Boolean)); })
+      .catch(() => { if (live) setListed([]); });
+    return () => { live = false; };
+  }, []);
+  const candidates = useMemo(() => {
+    if (listed === undefined) return undefined;
+    return [...new Set(["*", ...listed, ...(apps ?? []).map((a) => a.spec?.project || "default")])].sort().join("\n");
+  }, [listed, apps]);
+  useEffect(() => {
+    if (candidates === undefined || may === true) return;
+    let live = true;
+    void Promise.all(candidates.split("\n").map((p) => canI("applications", "create", `${p}/*`)))
+      .then((answers) => { if (live) setMay(answers.some(Boolean)); });
+    return () => { live = false; };
+  }, [candidates, may]);
+  return may;
 }
 
 function FilterGroup({ facet, counts, selected, onToggle }: { facet: Facet; counts: Map<string, number>; selected: string[]; onToggle: (v: string) => void }): ReactNode {

@@ -13,11 +13,16 @@ import { ConnectionBadge } from "./Clusters";
 interface Repo { repo: string; type?: string; name?: string; project?: string; connectionState?: { status?: string; message?: string } }
 interface RepoCreds { url: string; type?: string; username?: string }
 
+/** Remove, offered when `repositories, delete` allows this repository's own object (a project-scoped one is `<project>/<url>`). */
+function RemoveButton({ object, label, disabled, onRemove }: { object: string; label: string; disabled: boolean; onRemove: () => void }): ReactNode {
+  const may = useCan("repositories", "delete", object);
+  return may === true ? <button onClick={onRemove} disabled={disabled} aria-label={label}>Remove</button> : null;
+}
+
 export function ReposPage(): ReactNode {
   const repos = useLoad<{ items?: Repo[] }>("api/v1/repositories");
   const creds = useLoad<{ items?: RepoCreds[] }>("api/v1/repocreds");
   const mayCreate = useCan("repositories", "create", "*");
-  const mayDelete = useCan("repositories", "delete", "*");
   const [connecting, setConnecting] = useState(false);
   const [rows, setRows] = useState<Record<string, Repo>>({});
   const { busy, note, run } = useAction();
@@ -45,7 +50,8 @@ export function ReposPage(): ReactNode {
                 <td><ConnectionBadge status={r.connectionState?.status} message={r.connectionState?.message} />{r.connectionState?.status === "Failed" && <div className="muted small">{r.connectionState.message}</div>}</td>
                 <td className="actions">
                   <button onClick={() => refresh(r)} disabled={busy} aria-label={`Refresh ${r.repo}`}>Refresh</button>
-                  {mayDelete === true && <button onClick={() => remove(`api/v1/repositories/${encodeURIComponent(r.repo)}`, `repository ${r.repo}`)} disabled={busy} aria-label={`Remove ${r.repo}`}>Remove</button>}
+                  <Link className="button" to={`/applications?new=${encodeURIComponent(JSON.stringify({ spec: { project: r.project || "default", source: { repoURL: r.repo } } }))}`} aria-label={`Create application from ${r.repo}`}>Create application</Link>
+                  <RemoveButton object={r.project ? `${r.project}/${r.repo}` : r.repo} label={`Remove ${r.repo}`} disabled={busy} onRemove={() => remove(`api/v1/repositories/${encodeURIComponent(r.repo)}`, `repository ${r.repo}`)} />
                 </td>
               </tr>
             );
@@ -59,7 +65,7 @@ export function ReposPage(): ReactNode {
           <thead><tr><th scope="col">URL prefix</th><th scope="col">Type</th><th scope="col">Username</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{(creds.data?.items ?? []).map((c) => (
             <tr key={c.url} data-creds={c.url}><td className="mono">{c.url}</td><td>{c.type ?? "git"}</td><td>{c.username}</td>
-              <td>{mayDelete === true && <button onClick={() => remove(`api/v1/repocreds/${encodeURIComponent(c.url)}`, `credentials template ${c.url}`)} aria-label={`Remove template ${c.url}`}>Remove</button>}</td></tr>
+              <td><RemoveButton object={c.url} label={`Remove template ${c.url}`} disabled={busy} onRemove={() => remove(`api/v1/repocreds/${encodeURIComponent(c.url)}`, `credentials template ${c.url}`)} /></td></tr>
           ))}</tbody>
         </table>
       )}

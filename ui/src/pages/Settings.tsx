@@ -9,6 +9,8 @@ const TILES: Array<{ to: string; title: string; text: string }> = [
   { to: "/settings/clusters", title: "Clusters", text: "Destination clusters, their connection and version" },
   { to: "/settings/projects", title: "Projects", text: "Sources, destinations, roles and sync windows" },
   { to: "/settings/accounts", title: "Accounts", text: "Local accounts and their API tokens" },
+  { to: "/settings/appearance", title: "Appearance", text: "Light or dark theme, in this browser" },
+  { to: "/settings/advanced", title: "Advanced", text: "The server's configuration, read-only" },
 ];
 
 export function SettingsPage(): ReactNode {

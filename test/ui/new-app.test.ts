@@ -1,0 +1,262 @@
+/// <reference lib="dom" />
+// (page.evaluate callbacks run in the browser: they use its globals.)
+// Creating and editing applications in a real headless Chromium, on `hawser server` with the
+// operator and the real control plane (issue 14): the New App panel suggests the known
+// repository, its branches and its application paths, detects a Helm chart and lists its
+// parameters; a bad name is refused in the form and an unknown project by the server, each under
+// its field; the created app reaches the cluster and the operator renders the parameter typed;
+// the YAML mode creates a Directory app with recurse; the PARAMETERS tab changes the chart
+// parameter (the cluster follows); the dark theme stays after a reload. Then seed 004's roles:
+// role:developer is offered no New App, no resource Delete and only disabled resource actions
+// (and the server refuses the action), role:operator gets them and restarts the Deployment.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import type { KubeObject } from "../../operator/kube/client.js";
+import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
+import { buildUi, newPage, screenshot, startBrowser } from "../support/browser.js";
+import { eventually } from "../support/eventually.js";
+import { startServerProcess } from "../support/operator-process.js";
+import { API, createWorld } from "../support/world.js";
+
+async function waitFor(page: Page, selector: string, log: string[], timeout = 60_000): Promise<void> {
+  try {
+    await page.waitForSelector(selector, { timeout });
+  } catch (err) {
+    const text = await page.evaluate(() => document.body.innerText).catch(() => "");
+    throw new Error(`${selector} not shown within ${timeout} ms at ${page.url()}\npage:\n${text.slice(0, 3000)}\nlog:\n${log.join("\n")}\n${String(err)}`);
+  }
+}
+
+async function logIn(page: Page, username: string, password: string): Promise<void> {
+  await page.waitForSelector("form[aria-label='Log in'] input[name=username]");
+  await page.type("input[name=username]", username);
+  await page.type("input[name=password]", password);
+  await Promise.all([page.waitForNavigation(), page.click("form[aria-label='Log in'] button[type=submit]")]);
+}
+
+/** Replaces a field's text as a user would: select all, then type. */
+async function fill(page: Page, selector: string, value: string): Promise<void> {
+  await page.focus(selector);
+  await page.keyboard.down("Control");
+  await page.keyboard.press("a");
+  await page.keyboard.up("Control");
+  await page.keyboard.press("Backspace");
+  if (value) await page.type(selector, value);
+}
+
+/** Sets a large text area at once (typing a whole YAML document key by key is slow), through React's own input event. */
+async function paste(page: Page, selector: string, value: string): Promise<void> {
+  await page.$eval(selector, (el, v) => {
+    // React tracks the value it set; the prototype's setter bypasses that, so its input event sees a change.
+    Reflect.set(HTMLTextAreaElement.prototype, "value", v, el);
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  }, value);
+}
+
+const optionValues = (page: Page, list: string): Promise<string[]> => page.$$eval(`#${list} option`, (els) => els.map((e) => (e).value));
+
+type Source = { repoURL?: string; path?: string; targetRevision?: string; helm?: { parameters?: Array<{ name: string; value: string }> }; directory?: { recurse?: boolean } };
+type AppSpec = { project?: string; source?: Source; destination?: { server?: string; namespace?: string }; syncPolicy?: { automated?: unknown; syncOptions?: string[] } };
+
+const CHART = {
+  "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+  "chart/values.yaml": "color: red\nreplicas: 1\n",
+  "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-color\ndata:\n  color: {{ .Values.color | quote }}\n",
+  "chart/templates/deploy.yaml": [
+    "apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: web", "spec:", "  replicas: {{ .Values.replicas }}",
+    "  selector:", "    matchLabels: {app: web}", "  template:", "    metadata:", "      labels: {app: web}", "    spec:",
+    "      containers:", "      - name: web", "        image: nginx:1.27", "",
+  ].join("\n"),
+  "plain/top.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain-top\n",
+  "plain/nested/deep.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain-deep\n",
+};
+
+test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's roles on resource actions", async (t) => {
+  const w = await createWorld(t, { name: "uinew", repos: { apps: CHART } });
+  const { client, ns } = w;
+  const repoURL = w.git.baseUrl("apps");
+  // Seed 004's role:developer and role:operator, on two local accounts.
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: { installationID: ns, "accounts.dev": "login", "accounts.op": "login" } });
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-rbac-cm", namespace: ns }, data: {
+    "policy.csv": [
+      "p, role:developer, applications, get, */*, allow", "p, role:developer, applications, sync, */*, allow",
+      "p, role:operator, applications, *, */*, allow", "p, role:operator, clusters, *, *, allow",
+      "g, dev, role:developer", "g, op, role:operator", "",
+    ].join("\n"),
+  } });
+  // The repository is registered, so the panel offers it.
+  await client.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "apps-repo", namespace: ns, labels: { "argocd.argoproj.io/secret-type": "repository" } }, stringData: { url: repoURL, type: "git" } });
+
+  const assets = await buildUi();
+  const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns, args: ["--staticassets", assets] });
+  t.after(() => server.stop("SIGKILL"));
+  const url = await server.url();
+  const password = await initialAdminPassword(client, ns);
+  const call = jsonCaller(url);
+  const adminToken = ((await call("POST", "/api/v1/session", { username: "admin", password })).body as { token: string }).token;
+  const dest = w.dest("web");
+
+  const browser = await startBrowser(t);
+  const { page, log } = await newPage(browser);
+  await page.goto(`${url}/applications`);
+  await logIn(page, "admin", password);
+
+  // ---- the panel: the known repository, its branches and app paths, the chart's parameters ----
+  await waitFor(page, "[data-testid=new-app-button]", log);
+  await page.click("[data-testid=new-app-button]");
+  await waitFor(page, "[data-testid=new-app-panel]", log);
+  await page.waitForFunction((u) => document.querySelector(`#new-app-repos option[value="${u}"]`) !== null, { timeout: 30_000 }, repoURL);
+  await page.type("[data-testid=new-app-repoURL]", repoURL);
+  await page.waitForFunction(() => document.querySelector('#new-app-paths option[value="chart"]') && document.querySelector('#new-app-paths option[value="plain"]'), { timeout: 60_000 })
+    .catch(async (err: unknown) => { throw new Error(`app paths not suggested: ${(await optionValues(page, "new-app-paths")).join(", ")}\n${log.join("\n")}\n${String(err)}`); });
+  await page.waitForFunction(() => document.querySelector('#new-app-revisions option[value="main"]') !== null, { timeout: 30_000 });
+  assert.ok((await optionValues(page, "new-app-revisions")).includes("main"), "the repository's branch is suggested");
+  await page.type("[data-testid=new-app-path]", "chart");
+  await waitFor(page, "[data-testid=params-fields][data-tool=Helm]", log);
+  await waitFor(page, '[data-testid=params-helm-parameter][data-param="color"]', log);
+  assert.equal(await page.$eval('[data-testid=params-helm-parameter][data-param="color"]', (e) => (e as HTMLInputElement).value), "red", "the chart's default is shown");
+
+  // ---- a bad name is refused in the form; an unknown project by the server, under its field ----
+  await page.type("[data-testid=new-app-name]", "Web_App");
+  await page.type("[data-testid=new-app-destNamespace]", dest);
+  await page.click("[data-testid=new-app-create]");
+  await waitFor(page, "[data-testid=new-app-name-error]", log);
+  assert.match(await page.$eval("[data-testid=new-app-name-error]", (e) => e.textContent ?? ""), /lowercase letters/, "the name's rule");
+  await fill(page, "[data-testid=new-app-name]", "ui-helm");
+  await fill(page, "[data-testid=new-app-project]", "nope");
+  await page.click("[data-testid=new-app-create]");
+  await waitFor(page, "[data-testid=new-app-project-error]", log);
+  assert.match(await page.$eval("[data-testid=new-app-project-error]", (e) => e.textContent ?? ""), /project nope which does not exist/, "the server's words under Project");
+  assert.equal(await client.get(API, "Application", "ui-helm", ns), undefined, "nothing was created");
+
+  // ---- created with a parameter, automated, CreateNamespace: the cluster renders it ----
+  await fill(page, "[data-testid=new-app-project]", "default");
+  await fill(page, '[data-testid=params-helm-parameter][data-param="color"]', "blue");
+  await page.click("[data-testid=new-app-automated]");
+  await page.click("[data-testid=new-app-createNamespace]");
+  assert.equal(await page.$("[data-testid=new-app-project-error]"), null, "the error goes once the field is changed");
+  // The gallery's picture: the source, destination and the chart's parameters.
+  await page.$eval("[data-testid=new-app-repoURL]", (e) => e.closest("fieldset")?.scrollIntoView());
+  await screenshot(page, "new-app");
+  await page.click("[data-testid=new-app-create]");
+  await waitFor(page, "[data-testid=new-app-created]", log);
+  assert.equal(await page.$("[data-testid=new-app-panel]"), null, "the panel closes");
+  await waitFor(page, '[data-testid=app-tile][data-app="ui-helm"]', log);
+  const created = await client.get(API, "Application", "ui-helm", ns);
+  const spec = created?.spec as AppSpec;
+  assert.deepEqual(spec.source, { repoURL, path: "chart", targetRevision: "HEAD", helm: { parameters: [{ name: "color", value: "blue" }] } }, "only the changed parameter is written");
+  assert.deepEqual(spec.destination, { server: "https://kubernetes.default.svc", namespace: dest });
+  assert.deepEqual(spec.syncPolicy, { automated: {}, syncOptions: ["CreateNamespace=true"] });
+  await eventually(async () => {
+    const cm = await client.get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", "web-color", dest);
+    assert.equal(cm?.data?.color, "blue", "the operator rendered the parameter");
+  }, { timeoutMs: 120_000 });
+
+  // ---- the YAML mode: a bad document is refused, a Directory app with recurse is created ----
+  await page.click("[data-testid=new-app-button]");
+  await waitFor(page, "[data-testid=new-app-panel]", log);
+  await page.type("[data-testid=new-app-name]", "ui-plain");
+  await page.type("[data-testid=new-app-repoURL]", repoURL);
+  await page.type("[data-testid=new-app-path]", "plain");
+  await page.type("[data-testid=new-app-destNamespace]", dest);
+  await page.click("[data-testid=new-app-yaml-mode]");
+  await waitFor(page, "[data-testid=new-app-yaml]", log);
+  const yaml = await page.$eval("[data-testid=new-app-yaml]", (e) => (e as HTMLTextAreaElement).value);
+  assert.match(yaml, /name: ui-plain/, yaml);
+  assert.match(yaml, /path: plain/, yaml);
+  await paste(page, "[data-testid=new-app-yaml]", "kind: AppProject\nmetadata:\n  name: x\n");
+  await page.click("[data-testid=new-app-create]");
+  await waitFor(page, "[data-testid=new-app-error]", log);
+  assert.match(await page.$eval("[data-testid=new-app-error]", (e) => e.textContent ?? ""), /kind is AppProject/);
+  await paste(page, "[data-testid=new-app-yaml]", yaml.replace("path: plain", "path: plain\n    directory:\n      recurse: true"));
+  await page.click("[data-testid=new-app-create]");
+  await waitFor(page, "[data-testid=new-app-created]", log);
+  const plain = (await client.get(API, "Application", "ui-plain", ns))?.spec as AppSpec | undefined;
+  assert.deepEqual(plain?.source?.directory, { recurse: true }, "the YAML's directory block reached the cluster");
+  const manifests = await call("GET", `/api/v1/applications/ui-plain/manifests?appNamespace=${ns}`, undefined, adminToken);
+  assert.match(manifests.text, /plain-deep/, `recurse renders the nested file: ${showResponse(manifests)}`);
+
+  // ---- PARAMETERS: the chart parameter changed from the app page; the cluster follows ----
+  await page.goto(`${url}/applications/${ns}/ui-helm?details=true&appTab=parameters`);
+  await waitFor(page, "[data-testid=params-detected]", log);
+  assert.equal(await page.$eval("[data-testid=params-detected]", (e) => e.textContent), "Tool: Helm");
+  await page.click("[data-testid=params-edit]");
+  await waitFor(page, '[data-testid=params-form] [data-testid=params-helm-parameter][data-param="color"]', log);
+  await fill(page, '[data-testid=params-helm-parameter][data-param="color"]', "green");
+  await page.click("[data-testid=params-save]");
+  await page.waitForFunction(() => !document.querySelector("[data-testid=params-form]") || document.querySelector("[data-testid=params-error]"), { timeout: 30_000 });
+  assert.equal(await page.$("[data-testid=params-error]"), null, `saved: ${await page.$eval("[data-testid=params-error]", (e) => e.textContent).catch(() => "")}`);
+  const edited = (await eventually(async () => {
+    const a = (await client.get(API, "Application", "ui-helm", ns))?.spec as AppSpec | undefined;
+    assert.deepEqual(a?.source?.helm?.parameters, [{ name: "color", value: "green" }], "the new value is stored");
+    return a;
+  }, { timeoutMs: 15_000 }));
+  assert.deepEqual(edited.syncPolicy?.syncOptions, ["CreateNamespace=true"], "the rest of the spec is kept");
+  await eventually(async () => {
+    const cm = await client.get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", "web-color", dest);
+    assert.equal(cm?.data?.color, "green", "auto-sync applied the edited parameter");
+  }, { timeoutMs: 120_000 });
+
+  // ---- Appearance: the dark theme, kept across a reload ----
+  await page.goto(`${url}/settings/appearance`);
+  await waitFor(page, "[data-testid=theme-dark]", log);
+  await page.click("[data-testid=theme-dark]");
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark", "applied at once");
+  await page.reload();
+  await waitFor(page, "[data-testid=theme-dark]", log);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark", "kept in the browser");
+  assert.equal(await page.$eval("[data-testid=theme-dark]", (e) => (e as HTMLInputElement).checked), true);
+  await screenshot(page, "appearance-dark");
+  await page.click("[data-testid=theme-light]");
+  await page.goto(`${url}/settings/advanced`);
+  await waitFor(page, "[data-testid=advanced-settings]", log);
+
+  // ---- seed 004: role:developer and role:operator on the Deployment's resource actions ----
+  for (const user of ["dev", "op"]) {
+    const r = await call("PUT", "/api/v1/account/password", { name: user, currentPassword: password, newPassword: `${user}-password-1` }, adminToken);
+    assert.equal(r.status, 200, showResponse(r));
+  }
+  await eventually(async () => assert.ok(await client.get("apps/v1", "Deployment", "web", dest), "the chart's Deployment"), { timeoutMs: 60_000 });
+  const openDeployment = async (p: Page, l: string[]): Promise<void> => {
+    await p.goto(`${url}/applications/${ns}/ui-helm`);
+    await waitFor(p, '[data-testid=tree-node][data-kind="Deployment"]', l, 120_000);
+    await p.click('[data-testid=tree-node][data-kind="Deployment"]');
+    await waitFor(p, '[data-testid=resource-action][data-action="restart"]', l);
+  };
+
+  const dev = await newPage(browser, { incognito: true });
+  await dev.page.goto(`${url}/applications`);
+  await logIn(dev.page, "dev", "dev-password-1");
+  await waitFor(dev.page, '[data-may-create="false"]', dev.log);
+  assert.equal(await dev.page.$("[data-testid=new-app-button]"), null, "the developer is offered no New App");
+  await openDeployment(dev.page, dev.log);
+  assert.deepEqual(await dev.page.$eval('[data-testid=resource-action][data-action="restart"]', (e) => [e.getAttribute("data-allowed"), (e as HTMLButtonElement).disabled]), ["false", true], "restart shown disabled");
+  await waitFor(dev.page, "[data-testid=resource-sync]", dev.log); // the developer may sync the resource
+  await waitFor(dev.page, "[data-testid=resource-actions][data-rbac=ready]", dev.log);
+  assert.equal(await dev.page.$("[data-testid=resource-delete]"), null, "and not delete it");
+  const refused = await dev.page.evaluate(async (n) => {
+    const r = await fetch("api/v1/applications/ui-helm/resource/actions/v2", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "ui-helm", appNamespace: n.ns, namespace: n.dest, resourceName: "web", group: "apps", version: "v1", kind: "Deployment", action: "restart" }),
+    });
+    return { status: r.status, body: await r.text() };
+  }, { ns, dest });
+  assert.equal(refused.status, 403, `the server refuses what the page disabled: ${refused.body}`);
+
+  const op = await newPage(browser, { incognito: true });
+  await op.page.goto(`${url}/applications`);
+  await logIn(op.page, "op", "op-password-1");
+  await waitFor(op.page, "[data-testid=new-app-button]", op.log);
+  await openDeployment(op.page, op.log);
+  await waitFor(op.page, "[data-testid=resource-delete]", op.log);
+  assert.equal(await op.page.$eval('[data-testid=resource-action][data-action="restart"]', (e) => (e as HTMLButtonElement).disabled), false, "the operator may restart");
+  await op.page.click('[data-testid=resource-action][data-action="restart"]');
+  await waitFor(op.page, "[data-testid=resource-action-confirm]", op.log);
+  await op.page.click("[data-testid=resource-action-confirm]");
+  await waitFor(op.page, "[data-testid=resource-action-message]", op.log);
+  assert.match(await op.page.$eval("[data-testid=resource-action-message]", (e) => e.textContent ?? ""), /ran on Deployment web/);
+  const restarted = await client.get("apps/v1", "Deployment", "web", dest) as KubeObject & { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } };
+  assert.ok(restarted.spec?.template?.metadata?.annotations?.["kubectl.kubernetes.io/restartedAt"], "the restart reached the Deployment");
+  assert.deepEqual([...log, ...dev.log, ...op.log].filter((l) => l.startsWith("page error")), [], "no script errors");
+});
