@@ -6,6 +6,7 @@
 import { LABEL_APP_INSTANCE } from "../api/annotations.js";
 import { managingApp, trackedBy, type TrackingMethod } from "../engine/tracking.js";
 import { Informer, stripManagedFields } from "../runtime/informer.js";
+import { compactManagedFields } from "./trim.js";
 import type { Logger } from "../runtime/logger.js";
 import type { OperatorMetrics } from "../runtime/metrics.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
@@ -63,9 +64,10 @@ export class ClusterCache {
       if (!informer) {
         informer = new Informer(this.opts.client, {
           apiVersion, kind, log: this.opts.log, metrics: this.opts.metrics,
-          // The diff reads managedFields of managed objects (ignoreDifferences managedFieldsManagers);
-          // everything else watched here is only looked up, so it drops them to save memory.
-          transform: (o) => (trackedBy(o, this.method, this.labelKey, this.opts.installationID) ? o : stripManagedFields(o)),
+          // The diff reads managedFields of managed objects (ignoreDifferences managedFieldsManagers),
+          // kept as compact JSON text (trim.ts); everything else watched here is only looked up, so
+          // it drops them.
+          transform: (o) => (trackedBy(o, this.method, this.labelKey, this.opts.installationID) ? compactManagedFields(o) : stripManagedFields(o)),
         });
         informer.addIndex(APP_INDEX, (o) => {
           const key = managingApp(o, this.method, this.labelKey, this.opts.installationID);
