@@ -6,7 +6,7 @@
 import { LABEL_APP_INSTANCE } from "../api/annotations.js";
 import { managingApp, trackedBy, type TrackingMethod } from "../engine/tracking.js";
 import { Informer, stripManagedFields } from "../runtime/informer.js";
-import { compactManagedFields } from "./trim.js";
+import { SharedFields, shareFields } from "./trim.js";
 import type { Logger } from "../runtime/logger.js";
 import type { OperatorMetrics } from "../runtime/metrics.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
@@ -42,6 +42,7 @@ export interface ClusterCacheStats {
 
 export class ClusterCache {
   private readonly informers = new Map<string, Informer>();
+  private readonly shared = new SharedFields();
   private readonly method: TrackingMethod;
   private readonly labelKey: string;
 
@@ -65,9 +66,9 @@ export class ClusterCache {
         informer = new Informer(this.opts.client, {
           apiVersion, kind, log: this.opts.log, metrics: this.opts.metrics,
           // The diff reads managedFields of managed objects (ignoreDifferences managedFieldsManagers),
-          // kept as compact JSON text (trim.ts); everything else watched here is only looked up, so
-          // it drops them.
-          transform: (o) => (trackedBy(o, this.method, this.labelKey, this.opts.installationID) ? compactManagedFields(o) : stripManagedFields(o)),
+          // kept with identical field sets shared (trim.ts); everything else watched here is only
+          // looked up, so it drops them.
+          transform: (o) => (trackedBy(o, this.method, this.labelKey, this.opts.installationID) ? shareFields(o, this.shared) : shareFields(stripManagedFields(o), this.shared)),
         });
         informer.addIndex(APP_INDEX, (o) => {
           const key = managingApp(o, this.method, this.labelKey, this.opts.installationID);

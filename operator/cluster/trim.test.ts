@@ -1,6 +1,7 @@
-// The live cache's trimmed objects (trim.ts) diff and health-check exactly as the objects the
+// The live cache's shared-field objects (trim.ts) diff and health-check exactly as the objects the
 // apiserver sent: every diff fixture of the engine (managedFields three-way, managedFieldsManagers,
-// last-applied, server-side) and every health fixture, run on both.
+// last-applied, server-side) and every health fixture, run on both, with one pool for all cases as
+// in a cache (so the field sets of later cases are shared, frozen copies).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -11,29 +12,35 @@ import { diff, type JsonObject } from "../engine/diff/index.js";
 import { evaluateResourceHealth, type KubeObj } from "../engine/health/index.js";
 import type { KubeObject } from "../kube/client.js";
 import { fixtureFiles, load, optionsOf } from "../../test/support/diff-fixtures.js";
-import { compactManagedFields } from "./trim.js";
+import { SharedFields, shareFields } from "./trim.js";
 
-const trimmed = <T extends object>(obj: T): T => compactManagedFields(structuredClone(obj) as unknown as KubeObject) as unknown as T;
+const pool = new SharedFields();
+const trimmed = <T extends object>(obj: T): T => shareFields(structuredClone(obj) as unknown as KubeObject, pool) as unknown as T;
 
-test("a compacted object reads, serialises and copies as the original", () => {
-  const pod: KubeObject = {
+test("identical field sets are stored once, frozen; strings are pooled; the object still equals the original", () => {
+  const own = new SharedFields();
+  const pod = (name: string, time: string): KubeObject => ({
     apiVersion: "v1", kind: "Pod", metadata: {
-      name: "p", namespace: "n",
-      managedFields: [{ manager: "kwok", operation: "Update", apiVersion: "v1", fieldsType: "FieldsV1", fieldsV1: { "f:status": { "f:phase": {} } }, subresource: "status" }],
+      name, namespace: "n",
+      managedFields: [{ manager: "kwok", operation: "Update", apiVersion: "v1", time, fieldsType: "FieldsV1", fieldsV1: { "f:status": { "f:phase": {} } }, subresource: "status" }],
     },
-  };
-  const c = trimmed(pod);
-  assert.deepEqual(c, pod, "deep-equal to the original");
-  assert.equal(JSON.stringify(c), JSON.stringify(pod), "same JSON, same key order");
-  assert.deepEqual(structuredClone(c), pod, "a structured clone holds plain managedFields");
-  assert.deepEqual({ ...c.metadata }, pod.metadata, "a spread reads them too");
-  const read = c.metadata.managedFields as Array<{ manager: string }>;
-  read[0]!.manager = "changed";
-  assert.equal((c.metadata.managedFields as Array<{ manager: string }>)[0]!.manager, "kwok", "changing a read copy changes nothing cached");
-  c.metadata.managedFields = [];
-  assert.deepEqual(c.metadata.managedFields, [], "assignment replaces the value");
-  const none = trimmed({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } });
-  assert.equal(Object.getOwnPropertyDescriptor(none.metadata, "managedFields"), undefined, "no managedFields: nothing added");
+  });
+  const a = shareFields(structuredClone(pod("a", "t1")), own);
+  const b = shareFields(structuredClone(pod("b", "t2")), own);
+  assert.deepEqual(a, pod("a", "t1"), "a equals what was sent");
+  assert.deepEqual(b, pod("b", "t2"), "b equals what was sent");
+  const setOf = (o: KubeObject): unknown => (o.metadata.managedFields as Array<{ fieldsV1: unknown }>)[0]!.fieldsV1;
+  assert.equal(setOf(a), setOf(b), "one field set object for both");
+  assert.ok(Object.isFrozen(setOf(a)) && Object.isFrozen((setOf(a) as Record<string, unknown>)["f:status"]), "deep-frozen");
+  assert.throws(() => { (setOf(a) as Record<string, unknown>)["f:spec"] = {}; }, TypeError, "a shared set cannot be changed");
+  assert.deepEqual(own.size, { sets: 1, strings: 9 }, "one set; the strings v1, Pod, n, kwok, Update, t1, t2, FieldsV1, status once each");
+  const full = new SharedFields(0, 0);
+  const c = shareFields(structuredClone(pod("c", "t3")), full);
+  assert.equal(c.kind, "Pod", "unpooled strings stay as they were");
+  const d = shareFields(structuredClone(pod("d", "t3")), full);
+  assert.notEqual(setOf(c), setOf(d), "a full pool shares nothing more");
+  assert.ok(!Object.isFrozen(setOf(d)), "and leaves the set as it came");
+  assert.deepEqual(d, pod("d", "t3"), "still equal to the original");
 });
 
 const diffFiles = fixtureFiles();
