@@ -1,4 +1,4 @@
-// Benchmarks P0 (apiserver write ceiling) and P1 (bulk apply of one app's objects) from
+// Benchmarks P0 (apiserver write ceiling, bench/scale/p0.ts) and P1 (bulk apply of one app's objects) from
 // shared/spec/benchmarks.md, on a local control plane, in one process run:
 //   P0: raw server-side apply of 5,000 2 KB ConfigMaps, 32 in flight (create, then update);
 //       gives W_max, mutating requests/s, and the p99 latency.
@@ -17,6 +17,8 @@ import { startCluster, stopCluster } from "../../operator/devcluster/index.js";
 import { AdaptiveLimiter } from "../../operator/kube/adaptive.js";
 import { KubeClient, type KubeObject } from "../../operator/kube/client.js";
 import { loadKubeConfig } from "../../operator/operator.js";
+import { p0Pass, payload2k } from "../scale/p0.js";
+import { median } from "../scale/stats.js";
 
 const run = promisify(execFile);
 const arg = (name: string, fallback: number): number => {
@@ -29,31 +31,7 @@ const N = arg("n", 1000);
 const PAIRS = arg("pairs", 3);
 const P0_COUNT = arg("p0", 5000);
 
-const payload = (seed: string): string => `${seed}-`.repeat(Math.ceil(2048 / (seed.length + 1))).slice(0, 2048);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-function median(values: number[]): number { return percentile(values, 50); }
-
-async function p0(client: KubeClient, ns: string, round: string): Promise<{ rps: number; p99: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < P0_COUNT) {
-      const i = next++;
-      const t = performance.now();
-      await client.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}`, namespace: ns }, data: { v: payload(`${round}${i}`) } }, { fieldManager: "bench-p0", force: true });
-      latencies.push(performance.now() - t);
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  return { rps: P0_COUNT / seconds, p99: percentile(latencies, 99) };
-}
+const payload = payload2k;
 
 /** P1's object mix for one namespace. */
 function mixedObjects(ns: string, round: string): KubeObject[] {
@@ -108,8 +86,8 @@ async function main(): Promise<void> {
     say(`Run ${new Date().toISOString()} on ${process.platform}, 2 cores; kube-apiserver v1.36.3 + etcd 3.4 (Debian), local dev cluster; kubectl ${(await run("kubectl", ["version", "--client", "-o", "json"])).stdout.match(/"gitVersion": "([^"]+)"/)?.[1] ?? "?"}.\n`);
 
     await mkns("p0");
-    const create = await p0(client, "p0", "a");
-    const update = await p0(client, "p0", "b");
+    const create = await p0Pass(client, "p0", "a", P0_COUNT);
+    const update = await p0Pass(client, "p0", "b", P0_COUNT);
     say(`## P0: apiserver ceiling (${P0_COUNT} ConfigMaps, 2 KB, SSA, 32 in flight)\n`);
     say(`| phase | mutating req/s | p99 latency |\n|---|---|---|`);
     say(`| create | ${create.rps.toFixed(0)} | ${create.p99.toFixed(0)} ms |`);

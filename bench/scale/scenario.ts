@@ -18,6 +18,10 @@ export interface SampledProcess {
   scrape(): Promise<Map<string, number>>;
   /** SIGTERM and wait for exit; resolves with the milliseconds it took to exit. */
   stop(): Promise<number>;
+  /** POST URL of the operator's git webhook endpoint (see bench/scale/webhook.ts pushWebhook). */
+  webhookUrl(): Promise<string>;
+  /** The process's log lines so far (JSON lines parsed; other stderr lines as {msg}). */
+  logs(): readonly Record<string, unknown>[];
 }
 
 /** The apiserver's request counters (apiserver_request_total by verb), read from its /metrics. */
@@ -48,6 +52,8 @@ export interface ScenarioContext {
   until(what: string, check: () => Promise<boolean>, opts: { timeoutMs: number; everyMs?: number }): Promise<void>;
   /** Progress line on stderr (a run cut short still shows what it measured). */
   progress(line: string): void;
+  /** Creates a namespace (e.g. an app's destination) the harness deletes when the run ends. */
+  createNamespace(name: string): Promise<void>;
 }
 
 /** One measured phase of a scenario, e.g. "create" or "update" (one row of the results table). */
@@ -69,6 +75,7 @@ export interface ScenarioResult {
   notes?: string[];
 }
 
+/** Each bench/scale/scenarios/<id>.ts exports its Scenario as `scenario` (run.ts loads it by id). */
 export interface Scenario {
   /** "p2", "p3" … as in shared/spec/benchmarks.md. */
   id: string;

@@ -1,0 +1,118 @@
+// What the scale scenarios share about Applications: the one-ConfigMap-per-app repository, creating
+// apps with bounded parallelism, and a watch that stamps when each app first reached a state.
+import { ARGO_API_VERSION } from "../../operator/api/annotations.js";
+import type { KubeObject } from "../../operator/kube/client.js";
+import { Informer } from "../../operator/runtime/informer.js";
+import { createLogger } from "../../operator/runtime/logger.js";
+import { payload2k } from "./p0.js";
+import { sumBy } from "./proc.js";
+import type { SampledProcess, ScenarioContext } from "./scenario.js";
+
+export const IN_CLUSTER = "https://kubernetes.default.svc";
+
+export const appName = (i: number): string => `app-${String(i).padStart(5, "0")}`;
+export const appPath = (i: number): string => `apps/${appName(i)}`;
+
+/** The manifest of app i: one 2 KB ConfigMap whose content depends on `round`. */
+export function configMapYaml(i: number, dest: string, round: string): string {
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${appName(i)}\n  namespace: ${dest}\ndata:\n  round: "${round}"\n  v: "${payload2k(`${round}${i}`)}"\n`;
+}
+
+export function repoFiles(n: number, dest: string, round: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < n; i++) files[`${appPath(i)}/cm.yaml`] = configMapYaml(i, dest, round);
+  return files;
+}
+
+export function application(ctx: ScenarioContext, i: number, repoUrl: string, dest: string, syncPolicy: Record<string, unknown> = { automated: { selfHeal: true } }): KubeObject {
+  return {
+    apiVersion: ARGO_API_VERSION, kind: "Application",
+    metadata: { name: appName(i), namespace: ctx.controlNamespace },
+    spec: {
+      project: "default",
+      source: { repoURL: repoUrl, path: appPath(i), targetRevision: "HEAD" },
+      destination: { server: IN_CLUSTER, namespace: dest },
+      syncPolicy,
+    },
+  };
+}
+
+/** Runs `work(i)` for i in [0, n), `parallel` at a time; resolves when all are done, rejects on the first error. */
+export async function forEachBounded(n: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, n) }, worker));
+}
+
+export interface AppState {
+  sync?: string;
+  health?: string;
+  revision?: string;
+}
+
+/** Just what the scenarios read of an Application, so 10,000 cached apps stay small. */
+function slim(obj: KubeObject): KubeObject & { state: AppState } {
+  const status = (obj as { status?: { sync?: { status?: string; revision?: string }; health?: { status?: string } } }).status;
+  return {
+    apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
+    state: { sync: status?.sync?.status, health: status?.health?.status, revision: status?.sync?.revision },
+  };
+}
+
+/**
+ * Watches the control namespace's Applications. `reached(pred)` returns, per app name, the
+ * performance.now() when the app was first seen satisfying `pred` after the call.
+ */
+export class AppWatch {
+  private readonly informer: Informer<KubeObject & { state: AppState }>;
+  private readonly trackers: Array<{ pred: (s: AppState) => boolean; at: Map<string, number> }> = [];
+
+  constructor(ctx: ScenarioContext) {
+    this.informer = new Informer(ctx.client, {
+      apiVersion: ARGO_API_VERSION, kind: "Application", namespace: ctx.controlNamespace,
+      transform: slim, log: createLogger({ level: "error" }), pageSize: 2000,
+    });
+    const seen = (obj: KubeObject & { state: AppState }): void => {
+      const now = performance.now();
+      for (const t of this.trackers) if (!t.at.has(obj.metadata.name!) && t.pred(obj.state)) t.at.set(obj.metadata.name!, now);
+    };
+    this.informer.addHandler({ add: seen, update: (_, o) => seen(o) });
+  }
+
+  async start(): Promise<void> {
+    this.informer.start();
+    await this.informer.waitForSync();
+  }
+
+  /** From now on, stamps each app the first time `pred` holds (apps already satisfying it are stamped now). */
+  reached(pred: (s: AppState) => boolean): Map<string, number> {
+    const at = new Map<string, number>();
+    const now = performance.now();
+    for (const o of this.informer.list()) if (pred(o.state)) at.set(o.metadata.name!, now);
+    this.trackers.push({ pred, at });
+    return at;
+  }
+
+  states(): AppState[] {
+    return this.informer.list().map((o) => o.state);
+  }
+
+  stop(): Promise<void> {
+    return this.informer.stop();
+  }
+}
+
+export const syncedHealthy = (revision?: string) => (s: AppState): boolean =>
+  s.sync === "Synced" && s.health === "Healthy" && (revision === undefined || s.revision === revision);
+
+/** The operator's own requests to the apiserver by HTTP method (its hawser_kube_requests_total). */
+export async function operatorRequests(op: SampledProcess): Promise<Record<string, number>> {
+  return sumBy(await op.scrape(), "hawser_kube_requests_total", "verb");
+}
+
+/** Sum of one counter over the series whose label `label` is `value` (e.g. reconciles of one controller). */
+export async function counter(op: SampledProcess, name: string, label: string, value: string): Promise<number> {
+  return sumBy(await op.scrape(), name, label)[value] ?? 0;
+}
