@@ -24,7 +24,7 @@ import { trackingKey } from "../engine/tracking.js";
 import type { RepoSource } from "../git/types.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
 import { LuaHealthOverride, type CustomizationTree } from "../lua/customizations.js";
-import { renderApplication, type RenderCache, type RenderOutput } from "../render/index.js";
+import { renderApplication, type RenderCache, type RenderInfo, type RenderOutput } from "../render/index.js";
 import type { Logger } from "../runtime/logger.js";
 import { compareAppState, type CompareResult } from "./compare.js";
 import { namespacedLookup, type Kind, type LiveView } from "./live.js";
@@ -95,13 +95,14 @@ export interface RenderDeps {
  * unreachable destination fails here. `revisions` pins each source (an operation's commit);
  * `verifyCommit` (signatures.ts signatureCheck) refuses commits before they are rendered.
  */
-export async function renderTarget(app: ApplicationObject, view: LiveView, deps: RenderDeps, opts: { revisions?: Array<string | undefined>; refresh?: "normal" | "hard"; verifyCommit?: (repoURL: string, commit: string) => Promise<void> } = {}): Promise<RenderOutput> {
+export async function renderTarget(app: ApplicationObject, view: LiveView, deps: RenderDeps, opts: { revisions?: Array<string | undefined>; refresh?: "normal" | "hard"; verifyCommit?: (repoURL: string, commit: string) => Promise<void>; onRender?: (info: RenderInfo) => void } = {}): Promise<RenderOutput> {
   const plugins = deps.settings.plugins;
   if (!plugins) throw new Error("no config-management plugins loaded");
   const kubeVersion = await view.client.serverVersion();
   return renderApplication(app as unknown as Application, {
     repos: deps.repos, plugins, settings: deps.settings.render, ...(deps.cache ? { cache: deps.cache } : {}), log: deps.log, kubeVersion,
     ...(opts.verifyCommit ? { verifyCommit: opts.verifyCommit } : {}),
+    ...(opts.onRender ? { onRender: opts.onRender } : {}),
   }, { ...(opts.revisions ? { revisions: opts.revisions } : {}), refresh: opts.refresh !== undefined, hard: opts.refresh === "hard" });
 }
 

@@ -6,6 +6,7 @@
 import { LABEL_APP_INSTANCE } from "../api/annotations.js";
 import { managingApp, trackedBy, type TrackingMethod } from "../engine/tracking.js";
 import { Informer, stripManagedFields } from "../runtime/informer.js";
+import { SharedFields, shareFields } from "./trim.js";
 import type { Logger } from "../runtime/logger.js";
 import type { OperatorMetrics } from "../runtime/metrics.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
@@ -41,6 +42,7 @@ export interface ClusterCacheStats {
 
 export class ClusterCache {
   private readonly informers = new Map<string, Informer>();
+  private readonly shared = new SharedFields();
   private readonly method: TrackingMethod;
   private readonly labelKey: string;
 
@@ -63,9 +65,10 @@ export class ClusterCache {
       if (!informer) {
         informer = new Informer(this.opts.client, {
           apiVersion, kind, log: this.opts.log, metrics: this.opts.metrics,
-          // The diff reads managedFields of managed objects (ignoreDifferences managedFieldsManagers);
-          // everything else watched here is only looked up, so it drops them to save memory.
-          transform: (o) => (trackedBy(o, this.method, this.labelKey, this.opts.installationID) ? o : stripManagedFields(o)),
+          // The diff reads managedFields of managed objects (ignoreDifferences managedFieldsManagers),
+          // kept with identical field sets shared (trim.ts); everything else watched here is only
+          // looked up, so it drops them.
+          transform: (o) => (trackedBy(o, this.method, this.labelKey, this.opts.installationID) ? shareFields(o, this.shared) : shareFields(stripManagedFields(o), this.shared)),
         });
         informer.addIndex(APP_INDEX, (o) => {
           const key = managingApp(o, this.method, this.labelKey, this.opts.installationID);

@@ -98,13 +98,21 @@ export interface RenderOutput {
 
 interface CacheEntry { manifests: Manifest[]; warnings: string[]; plugin?: string }
 
-/** An LRU of rendered sources; concurrent renders of one key share the work. */
+/**
+ * An LRU of rendered sources; concurrent renders of one key share the work. Bounded by entries and
+ * by the manifests they hold together: a controller's cache must hold an entry per app source (or
+ * every refresh at a new commit re-renders apps manifest-generate-paths says are unchanged), while a
+ * few huge charts must not hold the memory of thousands of small apps.
+ */
 export class RenderCache {
   private readonly entries = new Map<string, CacheEntry>();
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
-  constructor(private readonly maxEntries = 500) {}
+  private manifests = 0;
+  constructor(private readonly maxEntries = 500, private readonly maxManifests = Infinity) {}
 
   get size(): number { return this.entries.size; }
+  /** Manifests held by all entries. */
+  get manifestCount(): number { return this.manifests; }
 
   async getOrRender(key: string, render: () => Promise<CacheEntry>, opts: { bypass?: boolean } = {}): Promise<{ entry: CacheEntry; cached: boolean }> {
     const hit = opts.bypass ? undefined : this.entries.get(key);
@@ -122,11 +130,16 @@ export class RenderCache {
     try {
       const entry = await p;
       if (!shared) {
+        const prev = this.entries.get(key);
+        if (prev) this.manifests -= prev.manifests.length;
         this.entries.set(key, entry);
-        while (this.entries.size > this.maxEntries) {
-          const oldest = this.entries.keys().next().value;
+        this.manifests += entry.manifests.length;
+        // The newest entry stays even when it alone exceeds the manifest budget.
+        while (this.entries.size > 1 && (this.entries.size > this.maxEntries || this.manifests > this.maxManifests)) {
+          const oldest = this.entries.entries().next().value;
           if (oldest === undefined) break;
-          this.entries.delete(oldest);
+          this.entries.delete(oldest[0]);
+          this.manifests -= oldest[1].manifests.length;
         }
       }
       return { entry, cached: shared };
@@ -135,7 +148,7 @@ export class RenderCache {
     }
   }
 
-  clear(): void { this.entries.clear(); }
+  clear(): void { this.entries.clear(); this.manifests = 0; }
 }
 
 const defaultCache = new RenderCache();

@@ -18,6 +18,7 @@ export class OperatorMetrics {
   readonly kubeRequestDuration: Histogram<"verb">;
   readonly leader: Gauge;
   readonly informerRestarts: Counter<"resource">;
+  readonly manifestRenders: Counter<"plugin">;
   /** Argo CD's argocd_* metrics on the same registry (argo-metrics.ts). */
   readonly argo: ArgoMetrics;
 
@@ -72,6 +73,13 @@ export class OperatorMetrics {
       name: "hawser_informer_restarts_total",
       help: "Watch restarts (errors, expired resource versions), per resource.",
       labelNames: ["resource"],
+      registers,
+    });
+    // Renders that ran a tool (cache misses): what manifest-generate-paths and the render cache save.
+    this.manifestRenders = new Counter({
+      name: "hawser_manifest_renders_total",
+      help: "Application sources rendered by a config-management tool (not served from the render cache), by plugin.",
+      labelNames: ["plugin"],
       registers,
     });
     this.argo = new ArgoMetrics(this.registry);

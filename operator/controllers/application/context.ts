@@ -19,7 +19,7 @@ import type { AppProjectSpec } from "../../api/index.js";
 import type { ApplicationObject, AppProjectObject } from "../../appstate/types.js";
 import type { ClusterRegistry } from "../../cluster/clusters.js";
 import type { KubeObject } from "../../kube/client.js";
-import type { RenderCache } from "../../render/index.js";
+import type { RenderCache, RenderInfo } from "../../render/index.js";
 import type { PluginRegistry } from "../../../plugins/index.js";
 import type { SelfHealBackoff } from "../../engine/sync/autosync.js";
 import type { RepoSource } from "../../git/types.js";
@@ -105,6 +105,9 @@ export class AppContext {
 
   get namespace(): string { return this.opts.namespace; }
 
+  /** Counts each source a tool actually rendered (hawser_manifest_renders_total). */
+  private readonly countRender = (info: RenderInfo): void => { this.opts.metrics?.manifestRenders.inc({ plugin: info.plugin }); };
+
   /**
    * The app's project, if the app may use it: as Argo's getAppProj, a project whose
    * sourceNamespaces do not admit the app's namespace counts as none, so nothing (compare, sync,
@@ -161,7 +164,7 @@ export class AppContext {
     if (!this.opts.repos) throw new Error("no git access configured");
     const project = this.projectOf(app);
     const verifyCommit = signatureCheck(project && { name: project.metadata.name ?? "", signatureKeys: (project.spec as AppProjectSpec | undefined)?.signatureKeys }, this.opts.repos, this.opts.gnupgHome);
-    return renderTarget(app, dest.view, { repos: this.opts.repos, settings: this.settings.get(), cache: this.renderCache, log: this.opts.log }, { ...(revisions ? { revisions } : {}), ...(refresh ? { refresh } : {}), ...(verifyCommit ? { verifyCommit } : {}) });
+    return renderTarget(app, dest.view, { repos: this.opts.repos, settings: this.settings.get(), cache: this.renderCache, log: this.opts.log }, { ...(revisions ? { revisions } : {}), ...(refresh ? { refresh } : {}), ...(verifyCommit ? { verifyCommit } : {}), onRender: this.countRender });
   }
 
   async compare(app: ApplicationObject, dest: Destination, rendered: RenderOutput, signal: AbortSignal): Promise<CompareResult> {

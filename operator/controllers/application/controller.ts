@@ -33,6 +33,12 @@ import { RefreshReconciler } from "./refresh.js";
 export type { ApplicationControllerOptions };
 
 const PROJECT_INDEX = "project";
+/**
+ * The controller's render cache: one entry per app source at 20,000 apps, so a commit that leaves
+ * an app's manifest-generate-paths unchanged is served from it, and at most 100,000 manifests
+ * (a few hundred MB) whatever the apps render.
+ */
+export const CONTROLLER_RENDER_CACHE = { entries: 20_000, manifests: 100_000 };
 const REPO_INDEX = "repo";
 
 type AppStatus = NonNullable<Application["status"]>;
@@ -104,7 +110,7 @@ export class ApplicationController {
       const data = (this.gpgKeysCm.get(`${opts.namespace}/argocd-gpg-keys-cm`) as { data?: Record<string, string> } | undefined)?.data ?? {};
       return this.keyring.home(data);
     };
-    this.env = new AppContext({ gnupgHome, ...opts }, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(), (key) => this.refresh.enqueue(key));
+    this.env = new AppContext({ gnupgHome, ...opts }, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(CONTROLLER_RENDER_CACHE.entries, CONTROLLER_RENDER_CACHE.manifests), (key) => this.refresh.enqueue(key));
     const deletion = new DeletionReconciler(this.env);
     const refresh = new RefreshReconciler(this.env, deletion);
     const operation = new OperationReconciler(this.env);

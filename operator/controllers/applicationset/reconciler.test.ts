@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { AdaptiveLimiter } from "../../kube/adaptive.js";
 import { appSetConditions, forEachLimit, WriteReason, type ApplicationSetCondition } from "./reconciler.js";
 
 const summary = (cs: ApplicationSetCondition[]): string[][] => cs.map((c) => [c.type, c.status, c.reason]);
@@ -52,4 +53,21 @@ test("forEachLimit runs everything, at most `limit` at once, and collects failur
   assert.deepEqual(seen.sort(), [1, 2, 3, 4, 5, 6, 7]);
   assert.equal(peak, 3);
   assert.deepEqual(failures.map((f) => f.item), [3, 6]);
+});
+
+test("forEachLimit paces every call through the limiter: its limit, not the worker count, bounds the writes in flight", async () => {
+  const limiter = new AdaptiveLimiter({ initial: 2, max: 2 });
+  let inFlight = 0;
+  let peak = 0;
+  const seen: number[] = [];
+  const failures = await forEachLimit(Array.from({ length: 20 }, (_, i) => i), 16, async (n) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((r) => setImmediate(r));
+    inFlight--;
+    seen.push(n);
+  }, limiter);
+  assert.equal(failures.length, 0, "no call failed");
+  assert.equal(seen.length, 20, "every item ran once");
+  assert.equal(peak, 2, "at most the limiter's 2 in flight, though 16 workers ran");
 });

@@ -14,6 +14,7 @@ import { goTemplateEngine, type GoTemplateEngine } from "../../appset/gotemplate
 import type { GeneratedApplication } from "../../appset/render.js";
 import { disableAutoSync, parseRollingSync, planRollout, rolloutSyncOperation, type AppRolloutStatus, type RolloutApp, type RolloutPlan, type RolloutStep } from "../../appset/rolling-sync.js";
 import type { RepoReader } from "../../git/types.js";
+import { AdaptiveLimiter } from "../../kube/adaptive.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
 import { GenericError, WaitingError, type ReconcileContext, type ReconcileResult, type Reconciler } from "../../runtime/reconciler.js";
 import { redact } from "../../runtime/redact.js";
@@ -22,8 +23,11 @@ import { errorMessage, isRecord } from "../../util/index.js";
 export const FIELD_MANAGER = "hawser-applicationset";
 /** Argo's applicationsetcontroller.requeue.after and its requeue on validation errors. */
 export const DEFAULT_REQUEUE_MS = 180_000;
-/** Enough parallel writes to keep the apiserver busy for sets of thousands of Applications. */
-export const DEFAULT_WRITE_CONCURRENCY = 32;
+/**
+ * Upper bound of Application writes in flight per reconcile; within it the adaptive limiter finds
+ * the apiserver's pace (its limit starts at 32, halves on 429s or slow answers).
+ */
+export const DEFAULT_WRITE_CONCURRENCY = 128;
 /** While a rollout is in progress, look again at least this often. */
 export const ROLLOUT_REQUEUE_MS = 10_000;
 const RACE_REQUEUE_MS = 1000;
@@ -46,8 +50,13 @@ export interface ApplicationSetReconcilerDeps {
    * lists them from the apiserver, which for thousands of Applications is the dominant read.
    */
   listApplications?: (namespace: string) => KubeObject[];
-  /** Application writes in flight per reconcile (default 32). */
+  /** Application writes in flight per reconcile at most (default 128). */
   writeConcurrency?: number;
+  /**
+   * Paces Application writes (default: an AdaptiveLimiter shared by every reconcile of this
+   * reconciler, since they all write to the same apiserver).
+   */
+  writeLimiter?: Pick<AdaptiveLimiter, "run">;
 }
 
 interface AppSetObject extends KubeObject {
@@ -105,15 +114,18 @@ export function withTransitionTime(c: Omit<ApplicationSetCondition, "lastTransit
   return { ...c, lastTransitionTime: same && prev.lastTransitionTime ? prev.lastTransitionTime : now };
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; collects failures instead of stopping. */
-export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<{ item: T; error: unknown }[]> {
+/**
+ * Runs `fn` over `items` with at most `limit` in flight, each call paced by `limiter` when given;
+ * collects failures instead of stopping.
+ */
+export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>, limiter?: Pick<AdaptiveLimiter, "run">): Promise<{ item: T; error: unknown }[]> {
   const failures: { item: T; error: unknown }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const item = items[next++] as T;
       try {
-        await fn(item);
+        await (limiter ? limiter.run(() => fn(item)) : fn(item));
       } catch (error) {
         failures.push({ item, error });
       }
@@ -134,8 +146,11 @@ export class ApplicationSetReconciler implements Reconciler {
    * them: a cache that has not seen the `.operation` yet must not make the next round ask again.
    */
   private readonly syncRequests = new Map<string, number>();
+  private readonly limiter: Pick<AdaptiveLimiter, "run">;
 
-  constructor(private readonly deps: ApplicationSetReconcilerDeps) {}
+  constructor(private readonly deps: ApplicationSetReconcilerDeps) {
+    this.limiter = deps.writeLimiter ?? new AdaptiveLimiter({ initial: 32, max: deps.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY });
+  }
 
   async reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
     const [namespace, name] = ctx.key.includes("/") ? (ctx.key.split("/", 2) as [string, string]) : [this.deps.controlNamespace, ctx.key];
@@ -246,7 +261,7 @@ export class ApplicationSetReconciler implements Reconciler {
       const operation = rolloutSyncOperation(byName.get(appName)?.spec ?? {}, prunes.get(appName) ?? false);
       await this.deps.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: appName, namespace: appSet.metadata.namespace ?? "" }, { operation }, { type: "merge", fieldManager: FIELD_MANAGER });
       this.syncRequests.set(`${appSet.metadata.namespace ?? ""}/${appName}`, Date.now());
-    });
+    }, this.limiter);
     if (plan.toSync.length > 0) ctx.log.info("rollout: syncing applications", { applications: plan.toSync.filter((n) => !failures.some((f) => f.item === n)) });
     return { plan, errors: failures.map((f) => ({ reason: WriteReason.Update, message: redact(`failed to sync application "${f.item}": ${errorMessage(f.error)}`) })) };
   }
@@ -282,7 +297,7 @@ export class ApplicationSetReconciler implements Reconciler {
     const created = await forEachLimit(plan.create, limit, async (app) => {
       await tolerateRace(() => client.create({ ...app, metadata: { ...app.metadata, ownerReferences } }, { fieldManager: FIELD_MANAGER }));
       ctx.log.debug("application created", { application: app.metadata.name });
-    });
+    }, this.limiter);
     errors.push(...created.map(failed(WriteReason.Create, "create")));
     const ownedByName = new Map(owned.map((o) => [o.metadata.name, o]));
     const updated = await forEachLimit(plan.update, limit, async (app) => {
@@ -292,14 +307,14 @@ export class ApplicationSetReconciler implements Reconciler {
       const metadata = { ...keep, ...(app.metadata.labels ? { labels: app.metadata.labels } : {}), ...(app.metadata.annotations ? { annotations: app.metadata.annotations } : {}), ...(app.metadata.finalizers ? { finalizers: app.metadata.finalizers } : {}) };
       await tolerateRace(() => client.replace({ ...cur, metadata, spec: app.spec }, { fieldManager: FIELD_MANAGER }));
       ctx.log.debug("application updated", { application: app.metadata.name });
-    });
+    }, this.limiter);
     errors.push(...updated.map(failed(WriteReason.Update, "update")));
     let deletedCount = 0;
     if (errors.length === 0) {
       const deleted = await forEachLimit(plan.delete, limit, async (appName) => {
         await client.delete({ apiVersion: ARGO_API_VERSION, kind: "Application", name: appName, namespace: appSet.metadata.namespace ?? "" });
         ctx.log.debug("application deleted", { application: appName });
-      });
+      }, this.limiter);
       errors.push(...deleted.map(failed(WriteReason.Delete, "delete")));
       deletedCount = plan.delete.length - deleted.length;
     }
