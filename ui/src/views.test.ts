@@ -30,7 +30,7 @@ const tree: ApplicationTree = {
   nodes: [deploy, rs, rs2, svc, ing,
     pod("web-1-a", rs, { node: "kwok-1" }), pod("web-1-b", rs, { node: "kwok-2", health: "Degraded" }), pod("web-2-a", rs2, { node: "kwok-1" }),
     pod("other", rs2, { labels: { app: "other" } })],
-  hosts: [{ name: "kwok-1", labels: { "topology.kubernetes.io/zone": "z1", secret: "x" } }],
+  hosts: [{ name: "kwok-1", labels: { "topology.kubernetes.io/zone": "z1" } }],
 };
 
 function edges(g: { edges: Array<{ from: string; to: string }> }): string[] {
@@ -64,14 +64,15 @@ test("network view: a Service without a selector, and an app with no Service, dr
   assert.deepEqual(networkGraph({ nodes: [deploy, rs] }, [], new Set()).nodes, [], "nothing to draw");
 });
 
-test("pods view by node: pods per node, unscheduled ones together, only the allowed node labels", () => {
-  const groups = podGroups(tree, resources, "node", tree.hosts, ["topology.kubernetes.io/zone"]);
+test("pods view by node: pods per node, unscheduled ones together, with the node's labels", () => {
+  const groups = podGroups(tree, resources, "node", tree.hosts);
   assert.deepEqual(groups.map((g) => [g.name, g.pods.map((p) => p.name)]), [
     ["kwok-1", ["web-1-a", "web-2-a"]],
     ["kwok-2", ["web-1-b"]],
     ["Unscheduled", ["other"]],
   ]);
-  assert.deepEqual(groups[0]!.labels, [{ name: "topology.kubernetes.io/zone", value: "z1" }], "the label not allowed (secret) is not shown");
+  assert.deepEqual(groups[0]!.labels, [{ name: "topology.kubernetes.io/zone", value: "z1" }], "the host's labels");
+  assert.deepEqual(groups[1]!.labels, [], "a node the tree has no host for");
   assert.equal(groups[1]!.health, "Degraded", "a group shows its worst pod");
 });
 

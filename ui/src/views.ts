@@ -114,7 +114,7 @@ export interface PodGroup {
   /** What the pods share: a node, or a resource (kind and name). */
   kind: string;
   name: string;
-  /** The node's labels that argocd-cm `application.allowedNodeLabels` lets the UI show. */
+  /** The node's labels from the tree's hosts (the server keeps only argocd-cm `application.allowedNodeLabels`). */
   labels: Array<{ name: string; value: string }>;
   health?: string;
   pods: GraphNode[];
@@ -133,7 +133,7 @@ function infoValue(n: ResourceNode | undefined, name: string): string | undefine
  * resource their owner chain starts from (`topLevelResource`). Groups and the pods in them are
  * sorted by name.
  */
-export function podGroups(tree: ApplicationTree | undefined, resources: ResourceStatus[], mode: PodSortMode, hosts: readonly Host[] = [], allowedNodeLabels: readonly string[] = []): PodGroup[] {
+export function podGroups(tree: ApplicationTree | undefined, resources: ResourceStatus[], mode: PodSortMode, hosts: readonly Host[] = []): PodGroup[] {
   const all = resourceNodes(tree, resources);
   const raw = new Map((tree?.nodes ?? []).map((n) => [nodeKey(n), n]));
   const byUid = new Map((tree?.nodes ?? []).filter((n) => n.uid).map((n) => [n.uid!, n]));
@@ -155,7 +155,7 @@ export function podGroups(tree: ApplicationTree | undefined, resources: Resource
       kind = "Node";
       name = host ?? "Unscheduled";
       const l = host ? hostLabels.get(host) ?? {} : {};
-      labels = allowedNodeLabels.filter((k) => l[k] !== undefined).map((k) => ({ name: k, value: l[k]! }));
+      labels = Object.keys(l).sort().map((k) => ({ name: k, value: l[k]! }));
     } else {
       let owner: ResourceNode | ResourceRef | undefined = node ? parentOf(node) : undefined;
       if (mode === "topLevelResource") {
