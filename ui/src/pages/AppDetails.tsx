@@ -11,6 +11,7 @@ import { healthOf, rbacObject, sourceOf, syncOf, type App } from "../apps";
 import { errorText, get, query, request, retryConflict } from "../api";
 import { autoSyncOn, autoSyncPatch } from "../appOps";
 import { AppDetailsPanel } from "../components/AppDetailsPanel";
+import { DeepLinks } from "../components/DeepLinks";
 import { DeleteDialog } from "../components/DeleteDialog";
 import { SyncDialog } from "../components/SyncDialog";
 import { SyncStatusPanel } from "../components/SyncStatusPanel";
@@ -136,6 +137,7 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
 
       <section aria-label="Details" className="details">
         <h2>Details</h2>
+        <DeepLinks path={`api/v1/applications/${encodeURIComponent(name)}/links${query({ namespace: app.metadata.namespace })}`} testId="app-links" />
         <dl className="fields">
           <dt>Project</dt><dd>{app.spec?.project || "default"}</dd>
           <dt>Repository</dt><dd>{src?.repoURL}</dd>
