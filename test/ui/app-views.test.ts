@@ -7,7 +7,8 @@
 // the kwok node each runs on, then by their ReplicaSet; the view and grouping are URL parameters
 // a reload keeps. The pod's panel hides managed fields until asked; its Terminal tab runs a
 // command typed into it in the pod (kwok executes it) and prints the output; deep links from
-// argocd-cm are rendered for the app, the pod and the project.
+// argocd-cm are rendered for the app, the pod and the project. A changed live Service shows in the
+// app's diff.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
@@ -200,6 +201,20 @@ test("the network view, the pods view, Hide managed fields, the pod terminal and
     return list;
   }, { timeoutMs: 30_000 });
   assert.match(JSON.stringify(events[0]), new RegExp(pod.metadata.name!), "naming the pod");
+
+  // ---- the tree and, after a live change, the app's diff (screenshots for the README) ----
+  await page.goto(`${url}/applications/${ns}/web?view=tree`);
+  await waitFor(page, '[data-testid=resource-tree] [data-testid=tree-node][data-kind="Ingress"]', log, 120_000);
+  await screenshot(page, "application-tree-network-app");
+  await client.patch({ apiVersion: "v1", kind: "Service", name: "web", namespace: dest }, { spec: { ports: [{ port: 8080, targetPort: 80 }] } }, { type: "merge" });
+  await eventually(async () => {
+    const a = await client.get<KubeObject & { status?: { sync?: { status?: string } } }>("argoproj.io/v1alpha1", "Application", "web", ns);
+    assert.equal(a?.status?.sync?.status, "OutOfSync", "the changed Service makes the app OutOfSync");
+  }, { timeoutMs: 120_000 });
+  await page.click("[data-testid=app-diff-button]");
+  await waitFor(page, "[data-testid=app-diff-panel] [data-testid=app-diff-item]", log);
+  assert.match(await page.$eval("[data-testid=app-diff-panel]", (e) => e.textContent ?? ""), /8080/, "the diff shows the live port against Git's");
+  await screenshot(page, "app-diff");
 
   // ---- the project page's deep link ----
   await page.goto(`${url}/settings/projects/default`);
