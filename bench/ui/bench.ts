@@ -75,7 +75,7 @@ function startServer(kubeconfig: string, assets: string): { proc: ChildProcess; 
   const proc = spawn(process.execPath, ["--import", "tsx", "operator/cli.ts", "server", "--kubeconfig", kubeconfig, "--namespace", BENCH_NAMESPACE,
     "--address", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--insecure", "--staticassets", assets], { stdio: ["ignore", "ignore", "pipe"] });
   const url = new Promise<string>((resolve, reject) => {
-    createInterface({ input: proc.stderr! }).on("line", (l) => {
+    createInterface({ input: proc.stderr }).on("line", (l) => {
       try { const j = JSON.parse(l) as { msg?: string; url?: string }; if (j.msg === "API server listening" && j.url) resolve(j.url); } catch { /* not JSON */ }
     });
     proc.once("exit", (c) => reject(new Error(`server exited ${c}`)));
@@ -83,16 +83,30 @@ function startServer(kubeconfig: string, assets: string): { proc: ChildProcess; 
   return { proc, url };
 }
 
-/** Runs `action` in the page, then times (in the page) until `done` holds, checked every frame. */
-function timeInPage(page: Page, action: string, done: string, timeoutMs = 30_000): Promise<number> {
-  return page.evaluate(async (actionSrc: string, doneSrc: string, limit: number) => {
-    const act = new Function(actionSrc) as () => void;
-    const check = new Function(`return (${doneSrc});`) as () => boolean;
+type Action = { click: string } | { type: { selector: string; text: string } };
+type Done = { textStartsWith: { selector: string; prefix: string } } | { count: { selector: string; n: number } };
+
+/** Does `action` in the page, then times (in the page) until `done` holds, checked every frame. */
+function timeInPage(page: Page, action: Action, done: Done, timeoutMs = 30_000): Promise<number> {
+  return page.evaluate(async (a: Action, d: Done, limit: number) => {
+    const check = (): boolean => ("count" in d
+      ? document.querySelectorAll(d.count.selector).length === d.count.n
+      : (document.querySelector(d.textStartsWith.selector)?.textContent ?? "").startsWith(d.textStartsWith.prefix));
     const t0 = performance.now();
-    act();
+    if ("click" in a) {
+      const el = document.querySelector<HTMLElement>(a.click);
+      if (!el) throw new Error(`nothing to click at ${a.click}`);
+      el.click();
+    } else {
+      const input = document.querySelector<HTMLInputElement>(a.type.selector);
+      if (!input) throw new Error(`no input at ${a.type.selector}`);
+      // React listens to the native input event; setting .value directly would be ignored.
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set?.call(input, a.type.text);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }
     for (;;) {
       if (check()) return performance.now() - t0;
-      if (performance.now() - t0 > limit) throw new Error(`not done within ${limit} ms: ${doneSrc}`);
+      if (performance.now() - t0 > limit) throw new Error(`not done within ${limit} ms: ${JSON.stringify(d)}`);
       await new Promise((r) => requestAnimationFrame(() => r(undefined)));
     }
   }, action, done, timeoutMs);
@@ -181,15 +195,13 @@ async function main(): Promise<void> {
 
     // The first namespace the filter panel offers (the panel shows the 8 biggest), with its count.
     const facet = await page.$eval('[data-filter^="namespace:"]', (e) => ({ value: e.getAttribute("data-filter") ?? "", count: Number(e.parentElement?.querySelector(".filter-count")?.textContent ?? "NaN") }));
-    const filterMs = await timeInPage(page, `document.querySelector('[data-filter="${facet.value}"]').click()`,
-      `(document.querySelector("[data-testid=app-count]")?.textContent ?? "").startsWith("${facet.count} of")`);
+    const count = (prefix: string): Done => ({ textStartsWith: { selector: "[data-testid=app-count]", prefix } });
+    const filterMs = await timeInPage(page, { click: `[data-filter="${facet.value}"]` }, count(`${facet.count} of`));
     say(`filter: ${facet.value} (${facet.count} apps) shown ${ms(filterMs)} after the click`);
-    await timeInPage(page, `document.querySelector('[data-filter="${facet.value}"]').click()`, `(document.querySelector("[data-testid=app-count]")?.textContent ?? "").startsWith("${N + 1} of")`);
+    await timeInPage(page, { click: `[data-filter="${facet.value}"]` }, count(`${N + 1} of`));
     const needle = "app-0000";
     const matches = Array.from({ length: N }, (_, i) => `app-${String(i).padStart(5, "0")}`).filter((n) => n.includes(needle)).length;
-    const searchMs = await timeInPage(page,
-      `const i = document.querySelector("input[aria-label='Search applications']"); Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(i, "${needle}"); i.dispatchEvent(new Event("input", { bubbles: true }));`,
-      `(document.querySelector("[data-testid=app-count]")?.textContent ?? "").startsWith("${matches} of")`);
+    const searchMs = await timeInPage(page, { type: { selector: "input[aria-label='Search applications']", text: needle } }, count(`${matches} of`));
     say(`search: "${needle}" (${matches} apps) shown ${ms(searchMs)} after typing (of which 150 ms is the box's debounce)`);
     await page.goto(`${url}/applications?view=tiles`);
     await page.waitForFunction((n: number) => document.querySelector("[data-testid=app-count]")?.textContent?.includes(`of ${n} applications`) === true, { timeout: 120_000 }, N + 1);
@@ -220,8 +232,8 @@ async function main(): Promise<void> {
     await page.waitForSelector('[data-testid=resource-tree] [data-testid=tree-node][data-type="group"]', { timeout: 120_000 });
     const folded = await page.evaluate(() => performance.now());
     say(`tree: the folded tree (${M} ConfigMaps in one group) drawn ${ms(folded)} after navigation (page before: ${ms(treeOpen)})`);
-    const expandMs = await timeInPage(page, `document.querySelector('[data-testid=resource-tree] [data-testid=tree-node][data-type="group"]').click()`,
-      `document.querySelectorAll("[data-testid=resource-tree] [data-testid=tree-node]").length === ${M + 1}`, 120_000);
+    const expandMs = await timeInPage(page, { click: '[data-testid=resource-tree] [data-testid=tree-node][data-type="group"]' },
+      { count: { selector: "[data-testid=resource-tree] [data-testid=tree-node]", n: M + 1 } }, 120_000);
     const layoutMs = await page.$eval("[data-testid=resource-tree]", (e) => Number(e.getAttribute("data-layout-ms")));
     say(`tree: expanding to ${M + 1} nodes laid out and drawn in ${ms(expandMs)} (elkjs layout ${ms(layoutMs)} of it, in its worker); heap ${await heapMiB(page)}`);
     const treeScroll = await frameTimes(page, () => page.evaluate(async () => {
