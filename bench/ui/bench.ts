@@ -172,6 +172,8 @@ async function main(): Promise<void> {
       args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--window-size=1400,900"], defaultViewport: { width: 1400, height: 900 },
     });
     const page = await browser.newPage();
+    // tsx keeps function names with a `__name` helper, which the functions sent to the page call.
+    await page.evaluateOnNewDocument("globalThis.__name = (f) => f;");
     await page.goto(`${url}/login`);
     await page.waitForSelector("form[aria-label='Log in'] input[name=username]");
     await page.type("input[name=username]", "admin");

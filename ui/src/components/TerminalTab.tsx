@@ -72,7 +72,7 @@ export function TerminalTab({ app, node, containers }: { app: App; node: GraphNo
           {state.phase === "connecting" ? "Connecting…" : state.phase === "open" ? "Connected" : `Closed: ${state.message ?? ""}`}
         </span>
       </div>
-      <div className="terminal-box" ref={box} data-testid="terminal" aria-label={`Terminal in ${node.name}/${container}`} />
+      <div className="terminal-box" ref={box} data-testid="terminal" role="region" aria-label={`Terminal in ${node.name}/${container}`} />
     </div>
   );
 }
