@@ -20,6 +20,7 @@ import http from "node:http";
 import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { createInterface } from "node:readline";
 import { gunzipSync } from "node:zlib";
 import { startCluster, stopCluster } from "../../operator/devcluster/index.js";
@@ -41,7 +42,8 @@ const PARALLEL = Number(argValue("parallel") ?? 32);
 const PHASES = new Set((argValue("phases") ?? "list,stream").split(","));
 const PROFILE = argValue("profile");
 const outFile = argValue("out") ?? join("bench", "results", "server-api.md");
-const NS = "argocd";
+export const BENCH_NAMESPACE = "argocd";
+const NS = BENCH_NAMESPACE;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number): number => {
@@ -81,6 +83,23 @@ function procStats(pid: number): { cpuSeconds: number; peakRssMiB: number } {
   return { cpuSeconds: ticks / 100, peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 };
 }
 
+/**
+ * The bench's Applications `app-00000`… in namespace argocd (CRDs, namespace and default project
+ * first), each with a realistic status; those already there are kept. Also used by bench/ui.
+ */
+export async function createBenchApps(client: KubeClient, n: number, parallel = 32): Promise<{ existing: number }> {
+  await installCrds(client);
+  if (!(await client.get("v1", "Namespace", NS))) await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+  if (!(await client.get(API, "AppProject", "default", NS))) await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "default", namespace: NS }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } });
+  const existing = await listWhenServed(client);
+  await pool(Array.from({ length: n }, (_, i) => i).filter((i) => i >= existing), parallel, async (i) => {
+    const a = app(i);
+    await client.apply(a, { fieldManager: "bench", force: true });
+    await client.applyStatus({ apiVersion: API, kind: "Application", metadata: { name: a.metadata.name, namespace: NS }, status: status(i) }, { fieldManager: "bench", force: true });
+  });
+  return { existing };
+}
+
 async function main(): Promise<void> {
   const given = argValue("kubeconfig");
   const kubeconfig = given ?? (await startCluster({ name: "bench-server", nodes: 1 })).kubeconfigPath;
@@ -88,16 +107,8 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   const say = (s: string): void => { process.stdout.write(s + "\n"); lines.push(s); };
   try {
-    await installCrds(client);
-    if (!(await client.get("v1", "Namespace", NS))) await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-    if (!(await client.get(API, "AppProject", "default", NS))) await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "default", namespace: NS }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } });
-    const existing = await listWhenServed(client);
     const t0 = Date.now();
-    await pool(Array.from({ length: N }, (_, i) => i).filter((i) => i >= existing), PARALLEL, async (i) => {
-      const a = app(i);
-      await client.apply(a, { fieldManager: "bench", force: true });
-      await client.applyStatus({ apiVersion: API, kind: "Application", metadata: { name: a.metadata.name, namespace: NS }, status: status(i) }, { fieldManager: "bench", force: true });
-    });
+    const { existing } = await createBenchApps(client, N, PARALLEL);
     say(`set-up: ${N} Applications with status (${N - existing} written in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
     if (PROFILE) mkdirSync(PROFILE, { recursive: true });
@@ -264,7 +275,10 @@ async function fetchWatch(client: KubeClient, path: string, rv: string, signal: 
   })().catch(() => undefined);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+// Run only as a script: bench/ui imports createBenchApps.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -131,9 +131,9 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   honoured(CM, "help.chatUrl", ["operator/server/services/meta.ts", "ui/src/pages/Help.tsx"], "the Help page's chat link"),
   honoured(CM, "help.chatText", ["operator/server/services/meta.ts", "ui/src/pages/Help.tsx"], "the chat link's text"),
   honoured(CM, "help.download.<os-arch>", ["operator/server/services/meta.ts", "ui/src/pages/Help.tsx"], "`help.binaryUrls` in `GET /api/v1/settings`: one CLI download link per platform on the Help page"),
-  notYet(CM, "application.links", UI, "deep links"),
-  notYet(CM, "project.links", UI, "deep links"),
-  notYet(CM, "resource.links", UI, "deep links"),
+  honoured(CM, "application.links", ["operator/engine/deep-links.ts", "operator/server/services/links.ts", "ui/src/components/DeepLinks.tsx"], "deep links (Argo's list of `url`, `title`, `description`, `icon.class`, `if`): `GET /api/v1/applications/{name}/links`, shown on the app page; `url` is a Go template and `if` an expr condition over `app`/`application`, `project` and `cluster` (name, server, namespaces; no credentials); a link whose condition is false or fails, whose template fails, or whose URL is not absolute (or a `/` path) or would run script is left out and logged; a setting that cannot be read answers 500 naming the key, entry and field"),
+  honoured(CM, "project.links", ["operator/engine/deep-links.ts", "operator/server/services/links.ts", "ui/src/pages/Projects.tsx"], "as `application.links`, over `project`: `GET /api/v1/projects/{name}/links`, shown on the project page"),
+  honoured(CM, "resource.links", ["operator/engine/deep-links.ts", "operator/server/services/links.ts", "ui/src/components/ResourcePanel.tsx"], "as `application.links`, plus `resource` (the live object of the app's tree, Secret values masked): `GET /api/v1/applications/{name}/resource/links`, shown on the resource panel"),
   notYet(CM, "ga.trackingid", UI, "UI analytics"),
   notYet(CM, "ga.anonymizeusers", UI, "UI analytics"),
 

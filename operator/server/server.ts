@@ -39,6 +39,7 @@ import { ApplicationSetService } from "./services/applicationsets.js";
 import { AppSetStreamService } from "./services/appset-streams.js";
 import { ClusterService } from "./services/clusters.js";
 import { registerDexRefusal } from "./services/dex.js";
+import { LinkService } from "./services/links.js";
 import { DocsService } from "./services/docs.js";
 import { ExtensionProxyService } from "./services/extensions.js";
 import { MetaService, packageVersion } from "./services/meta.js";
@@ -150,6 +151,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new AppSetStreamService({ cache, client, appSets }).register(router);
   new AppLogService({ cache, apps: applications, reader, log }).register(router);
   new AppRevisionService({ cache, apps: applications, reader }).register(router);
+  new LinkService({ cache, apps: applications, reader, log }).register(router);
   new ApplicationActionService({ cache, client, reader, log }).register(router);
   // The web terminal is a WebSocket upgrade, outside fastify's routes.
   const terminal = new TerminalService({ cache, apps: applications, reader, client, authenticator: auth.authenticator, enforcer, rootPath: o.rootPath, log });

@@ -72,6 +72,8 @@ export interface Settings {
   oidcConfig?: { name?: string; issuer?: string };
   dexConfig?: { connectors?: Array<{ name: string }> };
   controllerNamespace?: string;
+  /** argocd-cm exec.enabled: the pod panel's Terminal tab. */
+  execEnabled?: boolean;
 }
 
 /** Whether an error message already says what is wrong (the server's words), else the status. */

@@ -9,7 +9,8 @@ import type { Graph } from "./tree";
 export const NODE_WIDTH = 240;
 export const NODE_HEIGHT = 56;
 
-export interface Layout { positions: Map<string, { x: number; y: number }>; width: number; height: number }
+/** `ms`: how long the layout took (shown as a data attribute for the UI benchmark). */
+export interface Layout { positions: Map<string, { x: number; y: number }>; width: number; height: number; ms: number }
 
 let elk: InstanceType<typeof ELK> | undefined;
 function engine(): InstanceType<typeof ELK> {
@@ -32,8 +33,9 @@ export async function layoutGraph(graph: Graph): Promise<Layout> {
     children: graph.nodes.map((n) => ({ id: n.id, width: NODE_WIDTH, height: NODE_HEIGHT })),
     edges: graph.edges.map((e) => ({ id: e.id, sources: [e.from], targets: [e.to] })),
   };
+  const started = performance.now();
   const out = await engine().layout(root);
   const positions = new Map<string, { x: number; y: number }>();
   for (const c of out.children ?? []) positions.set(c.id, { x: c.x ?? 0, y: c.y ?? 0 });
-  return { positions, width: out.width ?? 0, height: out.height ?? 0 };
+  return { positions, width: out.width ?? 0, height: out.height ?? 0, ms: Math.round(performance.now() - started) };
 }

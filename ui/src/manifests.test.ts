@@ -2,7 +2,7 @@
 // of live against desired with their lines classified for colouring.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { diffLines, manifestDiff, toYaml } from "./manifests";
+import { diffLines, manifestDiff, toYaml, withoutManagedFields } from "./manifests";
 
 const live = JSON.stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "demo" }, spec: { replicas: 3, template: { spec: { containers: [{ name: "web", image: "demo:1" }] } } } });
 const desired = JSON.stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "demo" }, spec: { replicas: 1, template: { spec: { containers: [{ name: "web", image: "demo:1" }] } } } });
@@ -24,4 +24,16 @@ test("manifestDiff: the changed field as a removed and an added line; equal mani
   assert.ok(lines.some((l) => l.kind === "context" && l.text === " spec:"), "with context lines");
   assert.ok(!lines.some((l) => l.text.startsWith("Index:") || l.text.startsWith("===")), "without the banner");
   assert.equal(manifestDiff("x", toYaml(live), toYaml(live)), "", "no differences");
+});
+
+test("Hide Managed Fields drops metadata.managedFields and keeps everything else", () => {
+  const obj = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", labels: { a: "b" }, managedFields: [{ manager: "kubectl", operation: "Apply" }] }, data: { k: "v" } };
+  const shown = toYaml(withoutManagedFields(JSON.stringify(obj)));
+  assert.doesNotMatch(shown, /managedFields|manager: kubectl/, "no managed fields");
+  assert.match(shown, /labels:\n {4}a: b/, "the labels stay");
+  assert.match(shown, /data:\n {2}k: v/, "the data stays");
+  const plain = JSON.stringify({ kind: "X", metadata: { name: "n" } });
+  assert.equal(withoutManagedFields(plain), plain, "an object without managed fields is unchanged");
+  assert.equal(withoutManagedFields("not json"), "not json", "not JSON: shown as it came");
+  assert.equal(withoutManagedFields(undefined), undefined);
 });

@@ -15,6 +15,24 @@ export function toYaml(json: string | null | undefined): string {
   }
 }
 
+/**
+ * The live manifest as Argo's "Hide Managed Fields" shows it: without `metadata.managedFields`
+ * (server-side apply's bookkeeping, often longer than the object). Not JSON: returned as it came.
+ */
+export function withoutManagedFields(json: string | null | undefined): string | null | undefined {
+  if (!json) return json;
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return json;
+    const meta = (v as { metadata?: unknown }).metadata;
+    if (typeof meta !== "object" || meta === null || !("managedFields" in meta)) return json;
+    const { managedFields: _dropped, ...rest } = meta as Record<string, unknown>;
+    return JSON.stringify({ ...v, metadata: rest });
+  } catch {
+    return json;
+  }
+}
+
 /** A unified diff of two manifests, or "" when they are the same. */
 export function manifestDiff(name: string, live: string, desired: string): string {
   if (live === desired) return "";

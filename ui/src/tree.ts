@@ -12,8 +12,12 @@ export interface ResourceNode extends ResourceRef {
   images?: string[];
   createdAt?: string;
   resourceVersion?: string;
+  networkingInfo?: {
+    targetLabels?: Record<string, string>; targetRefs?: ResourceRef[]; labels?: Record<string, string>;
+    ingress?: Array<{ ip?: string; hostname?: string }>; externalURLs?: string[];
+  };
 }
-export interface ApplicationTree { nodes?: ResourceNode[]; orphanedNodes?: ResourceNode[] }
+export interface ApplicationTree { nodes?: ResourceNode[]; orphanedNodes?: ResourceNode[]; hosts?: Array<{ name: string; labels?: Record<string, string> }> }
 export interface ResourceStatus {
   group?: string; version?: string; kind: string; namespace?: string; name: string;
   status?: string; health?: { status?: string; message?: string }; hook?: boolean; requiresPruning?: boolean;
@@ -21,7 +25,8 @@ export interface ResourceStatus {
 
 export interface GraphNode {
   id: string;
-  type: "app" | "resource" | "group";
+  /** `external`: where traffic enters in the network view (a load balancer address or a URL). */
+  type: "app" | "resource" | "group" | "external";
   kind: string;
   name: string;
   group: string;

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../kube/client.js";
 import type { ApplicationObject } from "../cache.js";
-import { buildResourceTree, childrenIndex } from "./app-resources.js";
+import { buildResourceTree, childrenIndex, networkingInfo } from "./app-resources.js";
 
 const owner = (apiVersion: string, kind: string, name: string, uid: string) => ({ apiVersion, kind, name, uid });
 const obj = (apiVersion: string, kind: string, name: string, uid: string, owners: ReturnType<typeof owner>[] = [], extra: Record<string, unknown> = {}): KubeObject =>
@@ -40,5 +40,33 @@ describe("buildResourceTree", () => {
     const y = obj("v1", "Pod", "y", "y1", [owner("v1", "Pod", "x", "x1")]);
     const tree = buildResourceTree(app, [deploy], childrenIndex([x, y]));
     assert.deepEqual(tree.nodes.map((n) => n.name).sort(), ["web", "x", "y"]);
+  });
+});
+
+describe("networkingInfo", () => {
+  it("a Service targets its selector's labels and lists its load balancer", () => {
+    const svc: KubeObject = { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "shop" },
+      ...{ spec: { type: "LoadBalancer", selector: { app: "web" }, ports: [{ port: 8080 }] }, status: { loadBalancer: { ingress: [{ ip: "10.0.0.9" }] } } } };
+    assert.deepEqual(networkingInfo(svc), { targetLabels: { app: "web" }, ingress: [{ ip: "10.0.0.9" }], externalURLs: ["10.0.0.9:8080"] });
+  });
+
+  it("an Ingress targets the Services of its default backend and rules, with its URLs (https for TLS hosts)", () => {
+    const ing: KubeObject = { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "web", namespace: "shop" }, ...{ spec: {
+      defaultBackend: { service: { name: "fallback" } },
+      tls: [{ hosts: ["secure.example"] }],
+      rules: [{ host: "secure.example", http: { paths: [{ path: "/api", backend: { service: { name: "web" } } }] } }, { host: "plain.example", http: { paths: [{ backend: { service: { name: "web" } } }] } }],
+    } } };
+    assert.deepEqual(networkingInfo(ing), {
+      targetRefs: [{ kind: "Service", namespace: "shop", name: "fallback" }, { kind: "Service", namespace: "shop", name: "web" }],
+      externalURLs: ["https://secure.example/api", "http://plain.example/"],
+    });
+  });
+
+  it("a Pod carries its labels; other kinds have none, and a pod's node is in its info", () => {
+    const p: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "a", namespace: "shop", labels: { app: "web" }, uid: "p9" }, ...{ spec: { nodeName: "kwok-node-0" } } };
+    assert.deepEqual(networkingInfo(p), { labels: { app: "web" } });
+    assert.equal(networkingInfo(deploy), undefined, "a Deployment is not part of the network view");
+    const tree = buildResourceTree(app, [deploy, p], childrenIndex([]));
+    assert.deepEqual(tree.nodes.find((n) => n.kind === "Pod")?.info?.find((i) => i.name === "Node"), { name: "Node", value: "kwok-node-0" });
   });
 });

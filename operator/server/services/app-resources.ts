@@ -72,6 +72,67 @@ export interface ResourceNode {
   createdAt?: string;
   images?: string[];
   info?: Array<{ name: string; value: string }>;
+  networkingInfo?: NetworkingInfo;
+}
+
+/** What the UI's network view draws (argo-cd-server.md §1.5): Ingress → Service (by name) → Pods (by labels). */
+export interface NetworkingInfo {
+  targetLabels?: Record<string, string>;
+  targetRefs?: Array<{ group?: string; kind: string; namespace?: string; name: string }>;
+  labels?: Record<string, string>;
+  ingress?: Array<{ ip?: string; hostname?: string }>;
+  externalURLs?: string[];
+}
+
+interface IngressBackend { service?: { name?: string }; serviceName?: string }
+interface IngressSpec {
+  defaultBackend?: IngressBackend;
+  tls?: Array<{ hosts?: string[] }>;
+  rules?: Array<{ host?: string; http?: { paths?: Array<{ path?: string; backend?: IngressBackend }> } }>;
+}
+
+/** The networking facts of Services, Ingresses and Pods, as Argo's controller records them; undefined for other kinds. */
+export function networkingInfo(o: KubeObject): NetworkingInfo | undefined {
+  const ns = o.metadata.namespace;
+  const lb = ((o as { status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } } }).status?.loadBalancer?.ingress ?? [])
+    .map((i) => ({ ...(i.ip ? { ip: i.ip } : {}), ...(i.hostname ? { hostname: i.hostname } : {}) }));
+  if (o.kind === "Service" && splitApiVersion(o.apiVersion).group === "") {
+    const spec = (o as { spec?: { selector?: Record<string, string>; type?: string; ports?: Array<{ port?: number }> } }).spec;
+    const info: NetworkingInfo = {};
+    if (spec?.selector && Object.keys(spec.selector).length > 0) info.targetLabels = { ...spec.selector };
+    if (lb.length > 0) info.ingress = lb;
+    if (spec?.type === "LoadBalancer" && lb.length > 0) {
+      const port = spec.ports?.[0]?.port;
+      info.externalURLs = lb.map((i) => `${i.hostname ?? i.ip ?? ""}${port && port !== 80 ? `:${port}` : ""}`);
+    }
+    return info;
+  }
+  if (o.kind === "Ingress" && splitApiVersion(o.apiVersion).group === "networking.k8s.io") {
+    const spec = (o as { spec?: IngressSpec }).spec;
+    const services = new Set<string>();
+    const backendName = (b: IngressBackend | undefined): string | undefined => b?.service?.name ?? b?.serviceName;
+    const d = backendName(spec?.defaultBackend);
+    if (d) services.add(d);
+    const tlsHosts = new Set((spec?.tls ?? []).flatMap((t) => t.hosts ?? []));
+    const urls: string[] = [];
+    for (const rule of spec?.rules ?? []) {
+      for (const path of rule.http?.paths ?? []) {
+        const name = backendName(path.backend);
+        if (name) services.add(name);
+        if (rule.host) urls.push(`${tlsHosts.has(rule.host) ? "https" : "http"}://${rule.host}${path.path ?? "/"}`);
+      }
+    }
+    const info: NetworkingInfo = {};
+    if (services.size > 0) info.targetRefs = [...services].sort().map((name) => ({ kind: "Service", ...(ns ? { namespace: ns } : {}), name }));
+    if (lb.length > 0) info.ingress = lb;
+    if (urls.length > 0) info.externalURLs = [...new Set(urls)];
+    return info;
+  }
+  if (o.kind === "Pod" && splitApiVersion(o.apiVersion).group === "") {
+    const labels = o.metadata.labels;
+    return labels && Object.keys(labels).length > 0 ? { labels: { ...labels } } : {};
+  }
+  return undefined;
 }
 
 function nodeOf(o: KubeObject, health: { status: string; message?: string } | undefined, parents?: ResourceNode["parentRefs"]): ResourceNode {
@@ -87,11 +148,16 @@ function nodeOf(o: KubeObject, health: { status: string; message?: string } | un
   const spec = (o as { spec?: { containers?: Array<{ image?: string }>; template?: { spec?: { containers?: Array<{ image?: string }> } } } }).spec;
   const images = [...(spec?.containers ?? []), ...(spec?.template?.spec?.containers ?? [])].map((c) => c.image).filter((i): i is string => Boolean(i));
   if (images.length > 0) node.images = [...new Set(images)];
+  const net = networkingInfo(o);
+  if (net) node.networkingInfo = net;
   if (o.kind === "Pod") {
     const st = (o as { status?: { phase?: string; containerStatuses?: Array<{ ready?: boolean; restartCount?: number }> } }).status;
     const cs = st?.containerStatuses ?? [];
+    const nodeName = (o as { spec?: { nodeName?: string } }).spec?.nodeName;
     node.info = [
       { name: "Status Reason", value: st?.phase ?? "Unknown" },
+      // The pods view groups pods by it (Argo records it too).
+      ...(nodeName ? [{ name: "Node", value: nodeName }] : []),
       { name: "Containers", value: `${cs.filter((c) => c.ready).length}/${cs.length}` },
       ...(cs.some((c) => (c.restartCount ?? 0) > 0) ? [{ name: "Restart Count", value: String(cs.reduce((n, c) => n + (c.restartCount ?? 0), 0)) }] : []),
     ];

@@ -1,28 +1,76 @@
-// The application's resources as a graph (laid out by elkjs off the main thread) or a list. Nodes
-// are absolutely-positioned divs over one SVG of edges: a few thousand of them render quickly,
-// and each is a real element a test or screen reader can find. Group nodes fold many siblings of
-// one kind; clicking one expands it. Clicking a resource selects it (the resource panel).
+// The application's resources in the four views of Argo's app page (`view=`): the tree and the
+// network view as graphs (laid out by elkjs off the main thread), a list, and pods grouped by node
+// or owner. Graph nodes are absolutely-positioned divs over one SVG of edges: a few thousand of
+// them render quickly, and each is a real element a test or screen reader can find. Group nodes
+// fold many siblings of one kind; clicking one expands it. Clicking a resource selects it (the
+// resource panel).
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH, type Layout } from "../layout";
 import { APP_NODE_ID, buildGraph, resourceNodes, type ApplicationTree, type GraphNode, type ResourceStatus } from "../tree";
+import { networkGraph, podGroups, POD_SORT_MODES, type AppView, type PodSortMode } from "../views";
 import { HealthBadge, SyncBadge } from "./Status";
 
 interface Props {
   appName: string;
   tree: ApplicationTree | undefined;
   resources: ResourceStatus[];
-  view: "tree" | "list";
+  view: AppView;
   selected: string | undefined;
   onSelect: (nodeKey: string) => void;
+  /** The pods view's grouping (`podSortMode=`) and how to change it. */
+  podSortMode?: PodSortMode;
+  onPodSortMode?: (mode: PodSortMode) => void;
 }
 
 export function ResourceTree(props: Props): ReactNode {
-  return props.view === "list" ? <ResourceList {...props} /> : <ResourceGraph {...props} />;
+  switch (props.view) {
+    case "list": return <ResourceList {...props} />;
+    case "pods": return <PodsView {...props} />;
+    case "network": return <ResourceGraph key="network" {...props} />;
+    default: return <ResourceGraph key="tree" {...props} />;
+  }
 }
 
-function ResourceGraph({ appName, tree, resources, selected, onSelect }: Props): ReactNode {
+const POD_SORT_LABELS: Record<PodSortMode, string> = { node: "Node", parentResource: "Parent resource", topLevelResource: "Top-level resource" };
+
+function PodsView({ tree, resources, selected, onSelect, podSortMode = "node", onPodSortMode }: Props): ReactNode {
+  const groups = useMemo(() => podGroups(tree, resources, podSortMode, tree?.hosts ?? []), [tree, resources, podSortMode]);
+  return (
+    <div className="pods-view" data-testid="pods-view" data-mode={podSortMode}>
+      <div className="segmented" role="group" aria-label="Group pods by">
+        {POD_SORT_MODES.map((m) => <button key={m} aria-pressed={podSortMode === m} onClick={() => onPodSortMode?.(m)} data-testid={`pod-sort-${m}`}>{POD_SORT_LABELS[m]}</button>)}
+      </div>
+      {groups.length === 0 ? <p className="muted" data-testid="pods-none">The application has no pods.</p> : (
+        <div className="pod-groups">
+          {groups.map((g) => (
+            <section key={g.key} className={`pod-group health-border-${g.health ?? "Unknown"}`} data-testid="pod-group" data-kind={g.kind} data-name={g.name} aria-label={`${g.kind} ${g.name}`}>
+              <header>
+                <div className="tree-kind">{g.kind || "Pods"}</div>
+                <div className="tree-name ellipsis" title={g.name}>{g.name}</div>
+                <div className="muted">{g.pods.length} pod{g.pods.length === 1 ? "" : "s"}</div>
+                {g.labels.length > 0 && <ul className="node-labels" data-testid="node-labels">{g.labels.map((l) => <li key={l.name}><span className="mono">{l.name}={l.value}</span></li>)}</ul>}
+              </header>
+              <ul className="pod-tiles">
+                {g.pods.map((p) => (
+                  <li key={p.id}>
+                    <button className={`pod-tile health-${p.health ?? "Unknown"}${selected === p.id ? " selected" : ""}`} onClick={() => onSelect(p.id)} title={`${p.name}: ${p.health ?? "Unknown"}`}
+                      data-testid="pod-tile" data-name={p.name} data-uid={p.uid} data-health={p.health ?? "Unknown"}>
+                      <span className="ellipsis">{p.name}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ResourceGraph({ appName, tree, resources, selected, onSelect, view }: Props): ReactNode {
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
-  const graph = useMemo(() => buildGraph(appName, tree, resources, expanded), [appName, tree, resources, expanded]);
+  const graph = useMemo(() => (view === "network" ? networkGraph(tree, resources, expanded) : buildGraph(appName, tree, resources, expanded)), [view, appName, tree, resources, expanded]);
   // Laid out again only when the shape changes, not for a status change of a node.
   const shape = useMemo(() => graph.nodes.map((n) => n.id).join("\n") + "\n\n" + graph.edges.map((e) => e.id).join("\n"), [graph]);
   const graphRef = useRef(graph);
@@ -38,6 +86,7 @@ function ResourceGraph({ appName, tree, resources, selected, onSelect }: Props):
   }, [shape]);
 
   if (error) return <p className="error" role="alert">{error}</p>;
+  if (view === "network" && graph.nodes.length === 0) return <p className="muted" data-testid="network-none">No Ingresses or Services: the application carries no traffic.</p>;
   if (!layout) return <p className="muted">Laying out {graph.nodes.length} resources…</p>;
   const pos = layout.layout.positions;
   const toggle = (id: string): void => {
@@ -46,7 +95,7 @@ function ResourceGraph({ appName, tree, resources, selected, onSelect }: Props):
     setExpanded(next);
   };
   return (
-    <div className="tree-scroll" data-testid="resource-tree" data-nodes={graph.nodes.length}>
+    <div className="tree-scroll" data-testid={view === "network" ? "network-view" : "resource-tree"} data-nodes={graph.nodes.length} data-layout-ms={layout.layout.ms}>
       <div className="tree-canvas" style={{ width: layout.layout.width, height: layout.layout.height }}>
         <svg className="tree-edges" width={layout.layout.width} height={layout.layout.height} aria-hidden="true">
           {graph.edges.map((e) => {
@@ -70,7 +119,7 @@ function ResourceGraph({ appName, tree, resources, selected, onSelect }: Props):
 }
 
 function TreeNode({ node, x, y, selected, onClick }: { node: GraphNode; x: number; y: number; selected: boolean; onClick: () => void }): ReactNode {
-  const label = node.type === "group" ? `${node.count} ${node.kind}s (expand)` : node.name;
+  const label = node.type === "group" ? `${node.name} (expand)` : node.name;
   return (
     <div
       className={`tree-node tree-${node.type} health-border-${node.health ?? "Unknown"}${selected ? " selected" : ""}`}
@@ -78,7 +127,7 @@ function TreeNode({ node, x, y, selected, onClick }: { node: GraphNode; x: numbe
       data-testid="tree-node" data-id={node.id} data-type={node.type} data-kind={node.kind} data-name={node.name} data-uid={node.uid}
       // No aria-label: the name comes from the content (kind, name, health, sync), so what is
       // read out matches what is shown (axe-core label-content-name-mismatch).
-      role={node.type === "app" ? undefined : "button"} tabIndex={node.type === "app" ? undefined : 0}
+      role={node.type === "app" || node.type === "external" ? undefined : "button"} tabIndex={node.type === "app" || node.type === "external" ? undefined : 0}
       onClick={onClick} onKeyDown={(e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); onClick(); } }}
     >
       <div className="tree-kind">{node.kind}{node.hook && <span className="hook" title="A sync hook">⚓ hook</span>}</div>

@@ -11,6 +11,7 @@ import { healthOf, rbacObject, sourceOf, syncOf, type App } from "../apps";
 import { errorText, get, query, request, retryConflict } from "../api";
 import { autoSyncOn, autoSyncPatch } from "../appOps";
 import { AppDetailsPanel } from "../components/AppDetailsPanel";
+import { DeepLinks } from "../components/DeepLinks";
 import { DeleteDialog } from "../components/DeleteDialog";
 import { SyncDialog } from "../components/SyncDialog";
 import { SyncStatusPanel } from "../components/SyncStatusPanel";
@@ -21,6 +22,7 @@ import { ResourceTree } from "../components/ResourceTree";
 import { useCan, useSession } from "../session";
 import { resourceNodes } from "../tree";
 import { useTreeWatch } from "../treeWatch";
+import { APP_VIEWS, parsePodSortMode, parseView } from "../views";
 import { useAppsWatch } from "../watch";
 
 export function AppDetailsPage(): ReactNode {
@@ -62,7 +64,7 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
     for (const [k, v] of Object.entries(change)) { if (v === undefined) next.delete(k); else next.set(k, v); }
     setParams(next, { replace: true });
   };
-  const view = params.get("view") === "list" ? "list" : "tree";
+  const view = parseView(params.get("view"));
   const treeWatch = useTreeWatch(name, app.metadata.namespace);
   const resources = useMemo(() => app.status?.resources ?? [], [app.status?.resources]);
   const selectedKey = params.get("node") ?? undefined;
@@ -137,6 +139,7 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
 
       <section aria-label="Details" className="details">
         <h2>Details</h2>
+        <DeepLinks path={`api/v1/applications/${encodeURIComponent(name)}/links${query({ namespace: app.metadata.namespace })}`} testId="app-links" />
         <dl className="fields">
           <dt>Project</dt><dd>{app.spec?.project || "default"}</dd>
           <dt>Repository</dt><dd>{src?.repoURL}</dd>
@@ -151,7 +154,7 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
         <div className="toolbar">
           <h2>Resources</h2>
           <div className="segmented" role="group" aria-label="Resource view">
-            {(["tree", "list"] as const).map((v) => <button key={v} aria-pressed={view === v} onClick={() => setParam({ view: v })} data-testid={`view-${v}`}>{v[0]!.toUpperCase() + v.slice(1)}</button>)}
+            {APP_VIEWS.map((v) => <button key={v} aria-pressed={view === v} onClick={() => setParam({ view: v })} data-testid={`view-${v}`}>{v[0]!.toUpperCase() + v.slice(1)}</button>)}
           </div>
           <span className={`live ${treeWatch.live ? "on" : ""}`} data-testid="tree-live">{treeWatch.live ? "● live" : "○ connecting"}</span>
           <button onClick={() => setParam({ diff: "true" })} data-testid="app-diff-button">Diff</button>
@@ -159,7 +162,8 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
         </div>
         {treeWatch.error && <p className="error" role="alert">{treeWatch.error}</p>}
         {treeWatch.tree === undefined && !treeWatch.error ? <p className="muted">Loading the resource tree…</p>
-          : <ResourceTree appName={name} tree={treeWatch.tree} resources={resources} view={view} selected={selectedKey} onSelect={(k) => setParam({ node: k, tab: undefined })} />}
+          : <ResourceTree appName={name} tree={treeWatch.tree} resources={resources} view={view} selected={selectedKey} onSelect={(k) => setParam({ node: k, tab: undefined })}
+              podSortMode={parsePodSortMode(params.get("podSortMode"))} onPodSortMode={(m) => setParam({ podSortMode: m })} />}
       </section>
 
       {selectedNode && <ResourcePanel app={app} node={selectedNode} tab={params.get("tab") ?? undefined} onTab={(t) => setParam({ tab: t })} onClose={() => setParam({ node: undefined, tab: undefined })}

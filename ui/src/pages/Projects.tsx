@@ -4,6 +4,7 @@
 // Windows with whether each is in effect now, and Events. Controls the user may not use are hidden.
 import { useState, type FormEvent, type ReactNode } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { DeepLinks } from "../components/DeepLinks";
 import { expiryText, parseExpiresIn, windowsNow, type SyncWindow } from "../admin";
 import { request } from "../api";
 import { Dialog, List, LoadError, NoteLine, pollUntil, TokenOnce, useAction, useLoad } from "../components/Admin";
@@ -96,6 +97,7 @@ export function ProjectPage(): ReactNode {
     <div className="page" data-testid="project-page" data-project={name}>
       <nav className="breadcrumbs" aria-label="Breadcrumbs"><Link to="/settings">Settings</Link> / <Link to="/settings/projects">Projects</Link> / <span>{name}</span></nav>
       <h1>{name}</h1>
+      <DeepLinks path={`api/v1/projects/${encodeURIComponent(name)}/links`} testId="project-links" />
       <LoadError error={error} />
       <div role="tablist" aria-label="Project" className="tabs">
         {TABS.map((t) => <button key={t} role="tab" id={`tab-${t}`} aria-selected={tab === t} aria-controls={`panel-${t}`} onClick={() => setParams({ tab: t }, { replace: true })} data-testid={`tab-${t}`}>{TAB_TITLES[t]}</button>)}
