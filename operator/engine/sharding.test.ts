@@ -165,3 +165,9 @@ test("claims: a replica without an ordinal takes any free shard, or asks the bus
   assert.deepEqual(planShardClaims({ identity: "d2", leases: view(["d0", "d1", "d0"]) }), { release: [], want: 2 }, "d0 holds two: ask for its extra one");
   assert.deepEqual(planShardClaims({ identity: "d3", leases: view(["d0", "d1", "d2"]) }), { release: [] }, "a fourth replica of three shards stands by");
 });
+
+test("claims: a shard nobody has held yet is left to its home replica for a lease duration", () => {
+  const leases: ShardLeaseView[] = [{ shard: 0, holder: "r0" }, { shard: 1, pending: true }, { shard: 2, pending: true }];
+  assert.deepEqual(planShardClaims({ identity: "r0", home: 0, leases }), { release: [] }, "r0 leaves shards 1 and 2 to r1 and r2 while they start");
+  assert.deepEqual(planShardClaims({ identity: "r1", home: 1, leases }), { claim: 1, release: [] }, "r1 takes its home at once");
+});

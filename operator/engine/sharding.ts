@@ -151,6 +151,12 @@ export interface ShardLeaseView {
   holder?: string;
   /** A replica that asked for this shard back (its home). */
   wantedBy?: string;
+  /**
+   * Nobody holds it, but it has not been free for a lease duration yet (a Lease never created, or
+   * just released): only its home replica takes it now, so replicas starting one after another do
+   * not first take each other's shards.
+   */
+  pending?: boolean;
 }
 
 export interface ShardClaimPlan {
@@ -175,7 +181,7 @@ export function planShardClaims(input: { identity: string; home?: number; leases
   const release = leases
     .filter((l) => l.holder === identity && l.shard !== home && l.wantedBy !== undefined && l.wantedBy !== identity)
     .map((l) => l.shard);
-  const free = leases.filter((l) => l.holder === undefined);
+  const free = leases.filter((l) => l.holder === undefined && !l.pending);
   const homeLease = home === undefined ? undefined : leases.find((l) => l.shard === home);
   if (homeLease && homeLease.holder === undefined) return { claim: home, release };
   if (homeLease && homeLease.holder !== identity) {

@@ -176,9 +176,10 @@ export class ShardLeases {
       const seen = this.observed.get(shard);
       if (!seen || seen.holder !== holder || seen.renewTime !== renewTime) this.observed.set(shard, { holder, renewTime, at: performance.now() });
       const durationMs = (lease?.spec.leaseDurationSeconds ?? leaseDurationMs / 1000) * 1000;
-      const live = holder !== "" && (holder === identity || this.observed.get(shard)!.at + durationMs > performance.now());
+      const expired = this.observed.get(shard)!.at + durationMs <= performance.now();
+      const live = holder !== "" && (holder === identity || !expired);
       const wantedBy = lease?.metadata.annotations?.[ANNOTATION_SHARD_WANTED_BY];
-      view.push({ shard, ...(live ? { holder } : {}), ...(wantedBy ? { wantedBy } : {}) });
+      view.push({ shard, ...(live ? { holder } : {}), ...(wantedBy ? { wantedBy } : {}), ...(holder === "" && !expired ? { pending: true } : {}) });
     }
     this.lastView = view;
 
