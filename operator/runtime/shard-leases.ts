@@ -155,13 +155,14 @@ export class ShardLeases {
   private async round(): Promise<void> {
     const { identity, replicas, leaseDurationMs } = this.opts;
     const leases = new Map<number, Lease | undefined>();
-    for (let shard = 0; shard < replicas; shard++) {
+    // Read at once: a slow round delays renewals, and a late renewal pauses this replica's work.
+    await Promise.all(Array.from({ length: replicas }, async (_, shard) => {
       try {
         leases.set(shard, await this.read(shard));
       } catch (err) {
         this.opts.log.warn("cannot read a shard lease", { shard, error: errorMessage(err) });
       }
-    }
+    }));
     const view: ShardLeaseView[] = [];
     for (let shard = 0; shard < replicas; shard++) {
       if (!leases.has(shard)) {
@@ -184,17 +185,17 @@ export class ShardLeases {
     this.lastView = view;
 
     // Renew (or re-take, after a lost renewal nobody else used) what the Leases say is ours.
-    for (const v of view) {
-      if (v.holder !== identity || this.releasing.has(v.shard) || !leases.has(v.shard)) continue;
+    await Promise.all(view.map(async (v) => {
+      if (v.holder !== identity || this.releasing.has(v.shard) || !leases.has(v.shard)) return;
       const lease = leases.get(v.shard);
-      if (!lease) continue;
+      if (!lease) return;
       const sent = performance.now();
       if (await this.write(lease, v.shard, false)) {
         const fresh = !this.held.has(v.shard);
         this.held.set(v.shard, sent);
         if (fresh) this.acquired(v.shard, "re-took");
       }
-    }
+    }));
     // A shard we believe held but whose Lease names someone else was taken: lost at once.
     for (const shard of [...this.held.keys()]) {
       const v = view.find((x) => x.shard === shard);

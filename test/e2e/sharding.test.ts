@@ -87,7 +87,7 @@ test("three replicas share 6 clusters; a replica killed during 300 syncs loses n
   for (let shard = 0; shard < REPLICAS; shard++) {
     replicas.push(startOperatorProcess({
       kubeconfig: w.cluster.kubeconfigPath, namespace: ns,
-      args: ["--app-resync", "0", "--shard", String(shard), "--lease-duration", "6", "--renew-deadline", "4", "--retry-period", "1", "--notifications=false"],
+      args: ["--app-resync", "0", "--shard", String(shard), "--lease-duration", "10", "--renew-deadline", "7", "--retry-period", "1", "--notifications=false"],
       env: { ARGOCD_CONTROLLER_REPLICAS: String(REPLICAS) },
     }));
   }
@@ -107,7 +107,9 @@ test("three replicas share 6 clusters; a replica killed during 300 syncs loses n
   // Every app compared by its owner (nobody else would): OutOfSync, nothing applied yet.
   await eventually(() => {
     const done = names.filter((n) => (latest.get(n)?.status as AppStatus | undefined)?.sync?.status === "OutOfSync");
-    assert.equal(done.length, APPS, `${done.length} of ${APPS} apps compared`);
+    const waiting = names.filter((n) => !done.includes(n));
+    const byServer = [...new Set(waiting.map((n) => serverOf(names.indexOf(n))))];
+    assert.equal(done.length, APPS, `${done.length} of ${APPS} apps compared; waiting on servers ${byServer.join(", ")}; e.g. ${JSON.stringify(latest.get(waiting[0] ?? "")?.status ?? null).slice(0, 600)}`);
   }, { timeoutMs: 150_000, maxIntervalMs: 1000 });
 
   // The replicas' metrics say the same ownership: disjoint, covering every cluster.

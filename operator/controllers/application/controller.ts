@@ -124,6 +124,8 @@ export class ApplicationController {
           clusters: () => this.clusters.list(),
           resolve: (dest) => this.clusters.resolve(dest),
           log,
+          synced: () => this.clusters.hasSynced,
+          onMovedIn: (servers) => { for (const server of servers) this.enqueueServer(server); },
         })
       : undefined;
     const sharding = this.sharding;
@@ -207,7 +209,9 @@ export class ApplicationController {
     this.projects.addHandler({ add: requeueProjectApps, update: (_o, n) => requeueProjectApps(n), delete: requeueProjectApps });
     // Settings changes (health scripts, ignore rules, exclusions) can change every app's status.
     const refreshAll = (): void => { for (const k of this.apps.keys()) this.refresh.enqueue(k); };
-    this.argocdCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
+    // cluster.inClusterEnabled adds or removes a cluster, which can move others between shards.
+    const settingsChanged = (): void => { this.sharding?.invalidate(); refreshAll(); };
+    this.argocdCm.addHandler({ add: settingsChanged, update: settingsChanged, delete: settingsChanged });
     // New or removed keys change which commits verify.
     this.gpgKeysCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
     if (argo) this.registerMetricSources(argo, opts.namespace);
@@ -315,6 +319,18 @@ export class ApplicationController {
     }
     const clusters = [...sharding.shards()].filter(([, s]) => s === shard).map(([server]) => server);
     this.env.opts.log.info("controller shard ready", { shard, clusters, applications: apps });
+  }
+
+  /** Every app deploying to a cluster: refreshed, and its operation resumed when one is pending. */
+  private enqueueServer(server: string): void {
+    for (const app of this.apps.list()) {
+      const r = this.clusters.resolve(app.spec.destination);
+      if (!r.ok || r.cluster.server !== server) continue;
+      const key = objectKey(app);
+      this.refresh.enqueue(key);
+      const phase = (app.status as AppStatus | undefined)?.operationState?.phase;
+      if (app.operation || phase === "Running" || phase === "Terminating") this.operations.enqueue(key);
+    }
   }
 
   /** Before handing a shard over: no new passes on its apps, those in flight finished, its caches dropped. */

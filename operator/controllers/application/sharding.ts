@@ -61,6 +61,10 @@ export class AppSharding {
       clusters: () => ClusterEntry[];
       resolve: (dest: ApplicationObject["spec"]["destination"]) => { ok: true; cluster: ClusterEntry } | { ok: false };
       log: Logger;
+      /** Whether the cluster Secrets have been listed: before that, additions are not moves. */
+      synced: () => boolean;
+      /** Clusters that moved to a shard this replica may hold, once their grace is over. */
+      onMovedIn?: (servers: string[]) => void;
       /** Bad `shard` fields: said where users look (the log; the Secret's Event by the caller). */
       onProblems?: (problems: string[]) => void;
     },
@@ -70,16 +74,29 @@ export class AppSharding {
   invalidate(): void {
     const before = this.assignment;
     this.assignment = undefined;
+    if (!before || !this.deps.synced()) return;
     const after = this.current();
-    if (!before) return;
     const now = performance.now();
+    const moved: string[] = [];
     for (const [server, shard] of after.shards) {
       const was = before.shards.get(server);
       if (was !== undefined && was !== shard) {
         this.movedAt.set(server, now);
+        moved.push(server);
         this.deps.log.info("cluster moved to another controller shard", { server, from: was, to: shard });
       }
     }
+    if (moved.length > 0 && this.deps.onMovedIn) {
+      const notify = this.deps.onMovedIn;
+      setTimeout(() => notify(moved.filter((server) => this.ownsServer(server))), this.opts.moveGraceMs + 100).unref();
+    }
+  }
+
+  /** How long an app waits because its cluster just moved to a shard held here; 0 when it need not. */
+  private graceLeft(app: ApplicationObject): number {
+    const r = this.deps.resolve(app.spec.destination);
+    const moved = r.ok ? this.movedAt.get(r.cluster.server) : undefined;
+    return moved === undefined ? 0 : Math.max(0, moved + this.opts.moveGraceMs - performance.now());
   }
 
   private current(): ShardAssignment {
@@ -127,9 +144,17 @@ export class AppSharding {
     return r.ok ? this.ownsServer(r.cluster.server) : this.ready.has(0) && this.opts.holds(0);
   }
 
-  /** Runs a pass if the app's shard is owned now; counts it as in flight meanwhile. */
-  async run<T>(app: ApplicationObject, pass: () => Promise<T>, otherwise: T): Promise<T> {
-    if (!this.ownsApp(app)) return otherwise;
+  /**
+   * Runs a pass if the app's shard is owned now, counted as in flight meanwhile; an app of a
+   * cluster that just moved here is looked at again when its grace is over.
+   */
+  async run<T extends { requeueAfterMs?: number }>(app: ApplicationObject, pass: () => Promise<T>, otherwise: T): Promise<T> {
+    if (!this.ownsApp(app)) {
+      // Still ours but not usable this instant (a renewal running late, a cluster that just moved
+      // here): look again shortly. A shard really lost leaves `ready`, and its apps are dropped.
+      if (!this.ready.has(this.shardOfApp(app))) return otherwise;
+      return { ...otherwise, requeueAfterMs: Math.max(Math.ceil(this.graceLeft(app)) + 50, 1000) };
+    }
     const shard = this.shardOfApp(app);
     this.inflight.set(shard, (this.inflight.get(shard) ?? 0) + 1);
     try {
