@@ -251,7 +251,7 @@ test("the chart's pod runs as it is written: read-only root, emptyDirs, tools in
 test("controller.replicas > 1 runs the operator as a StatefulSet of that many shards, with Argo's environment", async () => {
   const helm = await resolveTool("helm");
   const render = async (extra: string[]): Promise<Array<{ kind: string; spec?: Record<string, unknown> }>> =>
-    parseManifests((await run(helm, ["template", "hawser", chartDir, "--namespace", "hawser-system", ...extra])).stdout, { source: "helm template" }) as unknown as Array<{ kind: string; spec?: Record<string, unknown> }>;
+    parseManifests((await run(helm, ["template", "hawser", chartDir, "--namespace", "hawser-system", ...extra])).stdout, { source: "helm template" });
   const sharded = await render(["--set", "controller.replicas=3", "--set", "controller.shardingAlgorithm=round-robin"]);
   const sts = sharded.find((o) => o.kind === "StatefulSet") as { spec: { replicas: number; podManagementPolicy: string; template: { spec: PodSpec } } } | undefined;
   assert.ok(sts, `a StatefulSet: ${sharded.map((o) => o.kind).join(", ")}`);
