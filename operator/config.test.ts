@@ -200,3 +200,20 @@ test("self-service notifications: argocd-cmd-params-cm notificationscontroller.s
   assert.equal((parseOperatorConfig([], env) as OperatorConfig).notificationsSelfService, false, "the environment variable (which wins in operator.ts)");
   assert.equal((parseOperatorConfig([], {}) as OperatorConfig).notificationsSelfService, undefined);
 });
+
+test("sharding: ARGOCD_CONTROLLER_REPLICAS, the shard from --shard or ARGOCD_CONTROLLER_SHARD, the algorithm from flag, env or argocd-cmd-params-cm", () => {
+  const plain = parseOperatorConfig([], {}) as OperatorConfig;
+  assert.equal(plain.replicas, 1, "one replica unless told");
+  assert.equal(plain.shard, undefined, "no shard: the hostname decides");
+  const env = parseOperatorConfig([], { ARGOCD_CONTROLLER_REPLICAS: "3", ARGOCD_CONTROLLER_SHARD: "2", ARGOCD_CONTROLLER_SHARDING_ALGORITHM: "round-robin" }) as OperatorConfig;
+  assert.deepEqual([env.replicas, env.shard, env.shardingAlgorithm], [3, 2, "round-robin"], "Argo's environment variables");
+  const flag = parseOperatorConfig(["--shard", "0", "--sharding-method", "consistent-hashing"], { ARGOCD_CONTROLLER_REPLICAS: "3", ARGOCD_CONTROLLER_SHARD: "2" }) as OperatorConfig;
+  assert.deepEqual([flag.shard, flag.shardingAlgorithm], [0, "consistent-hashing"], "flags win over the environment");
+  assert.equal((parseOperatorConfig([], { ARGOCD_CONTROLLER_REPLICAS: "3", ARGOCD_CONTROLLER_SHARD: "-1" }) as OperatorConfig).shard, undefined, "Argo's -1: from the hostname");
+  assert.throws(() => parseOperatorConfig([], { ARGOCD_CONTROLLER_REPLICAS: "0" }), /ARGOCD_CONTROLLER_REPLICAS must be a whole number of at least 1, got "0"/);
+  assert.throws(() => parseOperatorConfig(["--shard", "3"], { ARGOCD_CONTROLLER_REPLICAS: "3" }), /--shard is 3, but there are only 3 shards/);
+  assert.throws(() => parseOperatorConfig([], { ARGOCD_CONTROLLER_SHARD: "x" }), /ARGOCD_CONTROLLER_SHARD must be a whole number/);
+  assert.throws(() => parseOperatorConfig(["--sharding-method", "hash"], {}), /--sharding-method must be one of legacy, round-robin, consistent-hashing, got "hash"/);
+  assert.equal(parseCmdParams({ "controller.sharding.algorithm": "consistent-hashing" }).shardingAlgorithm, "consistent-hashing", "argocd-cmd-params-cm");
+  assert.throws(() => parseCmdParams({ "controller.sharding.algorithm": "nope" }), /argocd-cmd-params-cm controller\.sharding\.algorithm must be one of/);
+});

@@ -7,6 +7,7 @@ import {
 } from "../plugins/sandbox.js";
 import { DEFAULT_SELF_HEAL_BACKOFF, type SelfHealBackoff } from "./engine/sync/autosync.js";
 import { namespacePatternProblems, parseNamespaceList } from "./engine/namespaces.js";
+import { parseShardingAlgorithm, type ShardingAlgorithm } from "./engine/sharding.js";
 import { parseLogLevel, type LogLevel } from "./runtime/logger.js";
 import { errorMessage } from "./util/index.js";
 import { parseLabelSelector } from "./util/labels.js";
@@ -33,6 +34,15 @@ export interface OperatorConfig {
   renewDeadlineMs: number;
   retryPeriodMs: number;
   installCrds: boolean;
+  /**
+   * Controller shards (ARGOCD_CONTROLLER_REPLICAS, default 1). Above 1 the Application controller
+   * is sharded by destination cluster over shard Leases (docs/sharding.md).
+   */
+  replicas: number;
+  /** This replica's home shard: --shard or ARGOCD_CONTROLLER_SHARD; unset: the hostname's StatefulSet ordinal. */
+  shard?: number;
+  /** --sharding-method or ARGOCD_CONTROLLER_SHARDING_ALGORITHM; unset: argocd-cmd-params-cm, then legacy. */
+  shardingAlgorithm?: ShardingAlgorithm;
   pluginDirs: string[];
   pluginPackages: string[];
   generatorDirs: string[];
@@ -105,7 +115,7 @@ export const operatorFlagSpec = {
     "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "webhook-parallelism-limit", "installation-id",
     "tmp-dir", "tool-isolation", "tool-memory-limit", "tool-cpu-limit", "max-render-output",
     "max-combined-directory-manifests-size", "max-manifest-file-size", "tool-runner-socket",
-    "app-hard-resync", "notifications-processors-count", "notifications-app-label-selector", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
+    "app-hard-resync", "notifications-processors-count", "notifications-app-label-selector", "shard", "sharding-method", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
   repeatable: ["application-namespaces", "applicationset-namespaces", "plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
   booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "allow-oob-symlinks", "notifications", "help"],
@@ -140,6 +150,12 @@ export const operatorUsage = `usage: hawser operator [flags]
   --lease-duration SECONDS     how long a standby waits before taking an unrenewed lease (default 15)
   --renew-deadline SECONDS     how long the leader retries renewing before giving up (default 10)
   --retry-period SECONDS       interval between lease attempts (default 2)
+  --shard N                    this replica's home controller shard (default: $ARGOCD_CONTROLLER_SHARD,
+                               else the hostname's StatefulSet ordinal); sharding is on when
+                               $ARGOCD_CONTROLLER_REPLICAS is above 1 (docs/sharding.md)
+  --sharding-method NAME       legacy, round-robin or consistent-hashing (default:
+                               $ARGOCD_CONTROLLER_SHARDING_ALGORITHM, else argocd-cmd-params-cm
+                               controller.sharding.algorithm, else legacy)
   --install-crds[=false]       install or update the CRDs at start-up (default true)
   --plugin-dir DIR             load config-management plugins from DIR: modules and ConfigManagementPlugin YAML (repeatable)
   --plugin-package NAME        load plugins from an installed npm package (repeatable)
@@ -233,6 +249,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     renewDeadlineMs: flagInt(flags, "renew-deadline", 10) * 1000,
     retryPeriodMs: flagInt(flags, "retry-period", 2) * 1000,
     installCrds: flags.booleans.get("install-crds") ?? true,
+    ...shardingFrom(flagValue(flags, "shard"), flagValue(flags, "sharding-method"), env),
     pluginDirs: list("plugin-dir"),
     pluginPackages: list("plugin-package"),
     generatorDirs: list("generator-dir"),
@@ -292,6 +309,30 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     ] as const).filter(([, v]) => v !== undefined).map(([k]) => k)),
     sandbox: sandboxFlags((k) => flagValue(flags, k)),
   };
+}
+
+/** The sharding settings: flags over Argo's environment variables; a bad value names its source. */
+function shardingFrom(shardFlag: string | undefined, methodFlag: string | undefined, env: NodeJS.ProcessEnv): Pick<OperatorConfig, "replicas" | "shard" | "shardingAlgorithm"> {
+  const whole = (raw: string, what: string, min: number): number => {
+    const v = raw.trim();
+    if (!/^-?\d+$/.test(v) || Number(v) < min) throw new FlagError(`${what} must be a whole number of at least ${min}, got "${raw}"`);
+    return Number(v);
+  };
+  const replicasRaw = env.ARGOCD_CONTROLLER_REPLICAS;
+  const replicas = replicasRaw !== undefined && replicasRaw.trim() !== "" ? whole(replicasRaw, "the environment variable ARGOCD_CONTROLLER_REPLICAS", 1) : 1;
+  const shardRaw = shardFlag ?? (env.ARGOCD_CONTROLLER_SHARD?.trim() ? env.ARGOCD_CONTROLLER_SHARD : undefined);
+  const shardWhat = shardFlag !== undefined ? "--shard" : "the environment variable ARGOCD_CONTROLLER_SHARD";
+  // Argo's -1 means "from the hostname".
+  const shard = shardRaw === undefined ? undefined : whole(shardRaw, shardWhat, -1);
+  if (shard !== undefined && shard >= replicas) throw new FlagError(`${shardWhat} is ${shard}, but there are only ${replicas} shards (ARGOCD_CONTROLLER_REPLICAS); shards count from 0`);
+  const methodRaw = methodFlag ?? (env.ARGOCD_CONTROLLER_SHARDING_ALGORITHM?.trim() ? env.ARGOCD_CONTROLLER_SHARDING_ALGORITHM : undefined);
+  let shardingAlgorithm: ShardingAlgorithm | undefined;
+  if (methodRaw !== undefined) {
+    const parsed = parseShardingAlgorithm(methodRaw);
+    if (typeof parsed === "object") throw new FlagError(parsed.error.replace("argocd-cmd-params-cm controller.sharding.algorithm", methodFlag !== undefined ? "--sharding-method" : "the environment variable ARGOCD_CONTROLLER_SHARDING_ALGORITHM"));
+    shardingAlgorithm = parsed;
+  }
+  return { replicas, ...(shard !== undefined && shard >= 0 ? { shard } : {}), ...(shardingAlgorithm ? { shardingAlgorithm } : {}) };
 }
 
 function sandboxFlags(get: (key: string) => string | undefined): SandboxFlags {
@@ -354,6 +395,8 @@ export interface CmdParams {
   applicationSetNamespaces?: string[];
   /** notificationscontroller.selfservice.enabled: argocd-notifications-cm in each app's namespace too. */
   notificationsSelfService?: boolean;
+  /** controller.sharding.algorithm. */
+  shardingAlgorithm?: ShardingAlgorithm;
 }
 
 /** Settings both a flag and an argocd-cmd-params-cm key can set. */
@@ -459,6 +502,12 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
     if (bad.length > 0) throw new FlagError(`argocd-cmd-params-cm ${key}: ${bad.join("; ")}`);
     return list;
   };
+  const algorithm = d["controller.sharding.algorithm"];
+  if (algorithm !== undefined && algorithm.trim() !== "") {
+    const parsed = parseShardingAlgorithm(algorithm);
+    if (typeof parsed === "object") throw new FlagError(parsed.error);
+    params.shardingAlgorithm = parsed;
+  }
   const appNamespaces = namespaceKey("application.namespaces");
   if (appNamespaces) params.applicationNamespaces = appNamespaces;
   const appSetNamespaces = namespaceKey("applicationsetcontroller.namespaces");

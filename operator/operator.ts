@@ -16,10 +16,14 @@ import { ApplicationSetController } from "./controllers/applicationset/controlle
 import { NotificationsController } from "./controllers/notifications/controller.js";
 import { RepoDataFetcher } from "./controllers/notifications/repo-data.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
+import { errorMessage } from "./util/index.js";
 import { installCrds } from "./kube/crd-install.js";
 import { loadUserModules, type ModuleLoadReport } from "./modules/loader.js";
 import { EventRecorder } from "./runtime/events.js";
-import { LeaderElector } from "./runtime/leader-election.js";
+import { defaultIdentity, LeaderElector } from "./runtime/leader-election.js";
+import { ShardLeases } from "./runtime/shard-leases.js";
+import { DEFAULT_SHARDING_ALGORITHM, hostnameOrdinal } from "./engine/sharding.js";
+import { hostname } from "node:os";
 import { createLogger, type Logger } from "./runtime/logger.js";
 import { OperatorMetrics } from "./runtime/metrics.js";
 import { startProbeServer, type ProbeServer } from "./runtime/probes.js";
@@ -72,7 +76,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const probes = await startProbeServer({ host: config.metricsHost, port: config.metricsPort, registry: metrics.registry });
   probes.addReadinessCheck("crds", () => ({ ok: crdsReady, reason: "CRDs and the default project are being installed" }));
   probes.addReadinessCheck("caches", () => ({
-    ok: !elector?.isLeader || ((controller?.hasSynced ?? false) && (appsetController?.hasSynced ?? false)),
+    ok: (!elector?.isLeader || ((controller?.hasSynced ?? false) && (appsetController?.hasSynced ?? false)))
+      && (!sharded || (controller?.hasSynced ?? false)),
     reason: "informer caches are syncing",
   }));
   log.info("serving health and metrics", { address: `${config.metricsHost}:${probes.port}` });
@@ -114,6 +119,16 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   await setUpRenderSandbox(config, cmdParams, log);
 
   const events = new EventRecorder(client, "hawser-application-controller", log, config.namespace);
+
+  // Controller sharding (docs/sharding.md): with more than one shard, every replica runs the
+  // Application controller for the shards whose Leases it holds; the ApplicationSet and
+  // notifications controllers, which act on every app, run on the leader only.
+  const sharded = config.replicas > 1;
+  if (sharded && !config.leaderElect) {
+    throw new Error("ARGOCD_CONTROLLER_REPLICAS is above 1 but --leader-elect=false: the ApplicationSet and notifications controllers must run on one replica only, which leader election decides");
+  }
+  const identity = defaultIdentity();
+  let shardLeases: ShardLeases | undefined;
 
   // Repository credentials come from Argo's repository / repo-creds Secrets, kept current by an
   // informer; the cache consults them on every git operation.
@@ -190,16 +205,28 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const done = new Promise<void>((r) => { resolveDone = r; });
   let stopping: Promise<void> | undefined;
 
-  const startControllers = async (): Promise<void> => {
-    metrics.leader.set(1);
-    controller = new ApplicationController({
+  const newApplicationController = (): ApplicationController => new ApplicationController({
       client, namespace: config.namespace, statusProcessors: settings.statusProcessors, operationProcessors: settings.operationProcessors,
       resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, hardResyncMs: config.appHardResyncMs, log, metrics, events,
       repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: settings.serverSideDiff,
       selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
       allowOutOfBoundsSymlinks: allowOobSymlinks, applicationNamespaces: settings.applicationNamespaces,
-    });
-    await controller.start();
+      ...(shardLeases ? {
+        sharding: {
+          replicas: config.replicas, algorithm: config.shardingAlgorithm ?? cmdParams.shardingAlgorithm ?? DEFAULT_SHARDING_ALGORITHM,
+          holds: (shard: number) => shardLeases!.owns(shard), moveGraceMs: config.leaseDurationMs,
+        },
+      } : {}),
+  });
+
+  const startControllers = async (): Promise<void> => {
+    metrics.leader.set(1);
+    // Sharded, the Application controller already runs (for the shards this replica holds).
+    const appController = controller ?? newApplicationController();
+    if (!controller) {
+      controller = appController;
+      await appController.start();
+    }
     appsetController = new ApplicationSetController({
       client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, log, metrics,
       applicationSetNamespaces: settings.applicationSetNamespaces,
@@ -207,7 +234,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     await appsetController.start();
     if (config.notifications) {
       notifications = new NotificationsController({
-        client, namespace: config.namespace, apps: controller.apps, projects: controller.projects, log, events, registry: metrics.registry,
+        client, namespace: config.namespace, apps: appController.apps, projects: appController.projects, log, events, registry: metrics.registry,
         repoData: new RepoDataFetcher(repos, plugins), processors: config.notificationsProcessors,
         ...(config.notificationsAppLabelSelector ? { appLabelSelector: config.notificationsAppLabelSelector } : {}),
         selfService: config.notificationsSelfService ?? cmdParams.notificationsSelfService ?? false,
@@ -225,6 +252,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       await notifications?.stop();
       await controller?.stop();
       await appsetController?.stop();
+      // After the controller drained: the shards go free at once rather than after their duration.
+      await shardLeases?.stop();
       // Idle `git cat-file --batch` children would keep the process alive until their idle timeout.
       repos.close();
       await webhook?.close();
@@ -245,7 +274,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
 
   elector = config.leaderElect
     ? new LeaderElector({
-        client, namespace: config.namespace, name: config.leaseName, log,
+        client, namespace: config.namespace, name: config.leaseName, log, identity,
         leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs,
         onStartedLeading: startControllers,
         onStoppedLeading: () => {
@@ -254,6 +283,30 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
         },
       })
     : undefined;
+  if (sharded) {
+    const ordinal = hostnameOrdinal(hostname());
+    const home = config.shard ?? (ordinal !== undefined && ordinal < config.replicas ? ordinal : undefined);
+    if (config.shard === undefined && ordinal !== undefined && ordinal >= config.replicas) {
+      log.warn("the hostname's StatefulSet ordinal is not below ARGOCD_CONTROLLER_REPLICAS: this replica has no home shard and takes whatever shard is free", { ordinal, replicas: config.replicas });
+    }
+    shardLeases = new ShardLeases({
+      client, namespace: config.namespace, prefix: config.leaseName, replicas: config.replicas, identity,
+      ...(home !== undefined ? { home } : {}),
+      leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs, log,
+      onAcquired: (shard) => {
+        void controller?.shardAcquired(shard).catch((err: unknown) => log.error("could not start a controller shard", { shard, error: errorMessage(err) }));
+      },
+      drain: (shard) => controller?.drainShard(shard) ?? Promise.resolve(),
+      onLost: (shard) => controller?.shardLost(shard),
+    });
+    controller = newApplicationController();
+    await controller.start();
+    log.info("sharded application controller started", {
+      replicas: config.replicas, homeShard: home, identity,
+      algorithm: config.shardingAlgorithm ?? cmdParams.shardingAlgorithm ?? DEFAULT_SHARDING_ALGORITHM,
+    });
+    shardLeases.start();
+  }
   if (elector) {
     log.info("waiting for the leader lease", { lease: `${config.namespace}/${config.leaseName}`, identity: elector.identity });
     elector.start();

@@ -160,7 +160,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   ignored(PARAMS, "controller.app.state.cache.expiration", "no Redis cache"),
   ignored(PARAMS, "controller.default.cache.expiration", "no Redis cache"),
   notYet(PARAMS, "controller.metrics.cache.expiration", DAY2, "metrics"),
-  notYet(PARAMS, "controller.sharding.algorithm", DAY2, "sharding"),
+  honoured(PARAMS, "controller.sharding.algorithm", [CONFIG, "operator/engine/sharding.ts", "operator/controllers/application/sharding.ts"], "`legacy` (FNV-1a of the cluster Secret's UID mod replicas, in-cluster on shard 0), `round-robin`, `consistent-hashing` (bounded loads); a Secret's `shard` pins; replicas from `ARGOCD_CONTROLLER_REPLICAS`, shards held through Leases (docs/sharding.md); `--sharding-method` or ARGOCD_CONTROLLER_SHARDING_ALGORITHM wins"),
   notYet(PARAMS, "controller.k8sclient.retry.max", undefined, "no issue filed"),
   notYet(PARAMS, "controller.k8sclient.retry.base.backoff", undefined, "no issue filed"),
   notYet(PARAMS, "controller.ignore.normalizer.jq.timeout", undefined, "jq cannot be timed out (docs/decisions.md); no issue filed"),

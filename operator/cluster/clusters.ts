@@ -37,6 +37,10 @@ export interface ClusterEntry {
   clusterResources: boolean;
   project?: string;
   config: ClusterConfig;
+  /** The Secret's UID: what controller sharding hashes (undefined for the implicit in-cluster entry). */
+  uid?: string;
+  /** The Secret's `shard` field as written: pins the cluster to a controller shard. */
+  shard?: string;
 }
 
 export type DestinationResolution = { ok: true; cluster: ClusterEntry } | { ok: false; message: string };
@@ -83,6 +87,8 @@ export function parseClusterSecret(secret: KubeObject): ClusterEntry | { error: 
     clusterResources: d.clusterResources === "true",
     project: d.project || undefined,
     config,
+    ...(secret.metadata.uid ? { uid: secret.metadata.uid } : {}),
+    ...(d.shard !== undefined && d.shard !== "" ? { shard: d.shard } : {}),
   };
 }
 

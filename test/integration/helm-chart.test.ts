@@ -246,3 +246,22 @@ test("the chart's pod runs as it is written: read-only root, emptyDirs, tools in
   assert.ok(without.error !== undefined, `without the tmp emptyDir the render fails: ${JSON.stringify(without)}`);
   assert.match(without.error, /EROFS|read-only file system/i, `it fails for the read-only filesystem: ${without.error}`);
 });
+
+test("controller.replicas > 1 runs the operator as a StatefulSet of that many shards, with Argo's environment", async () => {
+  const helm = await resolveTool("helm");
+  const render = async (extra: string[]): Promise<Array<{ kind: string; spec?: Record<string, unknown> }>> =>
+    parseManifests((await run(helm, ["template", "hawser", chartDir, "--namespace", "hawser-system", ...extra])).stdout, { source: "helm template" });
+  const sharded = await render(["--set", "controller.replicas=3", "--set", "controller.shardingAlgorithm=round-robin"]);
+  const sts = sharded.find((o) => o.kind === "StatefulSet") as { spec: { replicas: number; podManagementPolicy: string; template: { spec: PodSpec } } } | undefined;
+  assert.ok(sts, `a StatefulSet: ${sharded.map((o) => o.kind).join(", ")}`);
+  assert.ok(!sharded.some((o) => o.kind === "Deployment" && (o as { metadata?: { name?: string } }).metadata?.name === "hawser"), "and no operator Deployment beside it (the API server keeps its own)");
+  assert.equal(sts.spec.replicas, 3, "one pod per shard");
+  assert.equal(sts.spec.podManagementPolicy, "Parallel", "pods start together");
+  const env = sts.spec.template.spec.containers.find((c) => c.name === "operator")?.env ?? [];
+  assert.deepEqual(env.filter((e) => e.name.startsWith("ARGOCD_CONTROLLER_")), [
+    { name: "ARGOCD_CONTROLLER_REPLICAS", value: "3" },
+    { name: "ARGOCD_CONTROLLER_SHARDING_ALGORITHM", value: "round-robin" },
+  ], "the shard count and the algorithm; each pod's shard is its ordinal");
+  const single = await render([]);
+  assert.ok(single.some((o) => o.kind === "Deployment" && (o as { metadata?: { name?: string } }).metadata?.name === "hawser") && !single.some((o) => o.kind === "StatefulSet"), "one replica: a Deployment as before");
+});

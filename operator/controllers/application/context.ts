@@ -32,6 +32,7 @@ import { globalProjectsFor, withGlobalProjects } from "../../engine/global-proje
 import { appNamespaceNotPermittedMessage, isAppNamespacePermitted } from "../../engine/namespaces.js";
 import { missingProjectMessage } from "../../engine/sync/validate.js";
 import type { Destination, DestinationClient, DestinationProvider } from "./destinations.js";
+import type { ShardingOptions } from "./sharding.js";
 
 /** The client an app's sync writes with, or why it may not write at all. */
 export type SyncWriter = { ok: true; client: DestinationClient; user?: string } | { ok: false; message: string };
@@ -77,6 +78,8 @@ export interface AppContextOptions {
 
 export interface ApplicationControllerOptions extends AppContextOptions {
   client: KubeClient;
+  /** Controller sharding (replicas > 1): this replica works only on the apps of the shards it holds. */
+  sharding?: ShardingOptions;
   statusProcessors: number;
   operationProcessors?: number;
   events?: EventRecorder;

@@ -21,6 +21,7 @@ import type { ArgoMetrics } from "../../runtime/argo-metrics.js";
 import { Controller } from "../../runtime/controller.js";
 import { Informer, objectKey } from "../../runtime/informer.js";
 import { deepEqual } from "../../util/index.js";
+import type { KubeObject } from "../../kube/client.js";
 import { pushConcerns, repoIdentity } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
 import { AppContext, type ApplicationControllerOptions } from "./context.js";
@@ -29,6 +30,9 @@ import { DestinationPool } from "./destinations.js";
 import { appConditionSeries, appHealthStatusSeries, appInfoSeries, appLabelSeries, appOrphanSeries, appSyncStatusSeries, clusterSeries, parseAppMetricsSettings } from "./metrics.js";
 import { OperationReconciler } from "./operation.js";
 import { RefreshReconciler } from "./refresh.js";
+import { AppSharding, fencedClient } from "./sharding.js";
+import { ANNOTATION_REFRESH } from "../../api/annotations.js";
+import { errorMessage } from "../../util/index.js";
 
 export type { ApplicationControllerOptions };
 
@@ -60,6 +64,12 @@ export class ApplicationController {
   private readonly env: AppContext;
   /** Unregisters the scrape-time metric sources. */
   private readonly metricSources: Array<() => void> = [];
+  /** Which apps this replica may work on when the controller is sharded (sharding.ts); undefined: all. */
+  readonly sharding: AppSharding | undefined;
+  private readonly client: ApplicationControllerOptions["client"];
+  private readonly appNamespaces: readonly string[];
+  private readonly controlNamespace: string;
+  private readonly stopping = new AbortController();
 
   constructor(opts: ApplicationControllerOptions) {
     const log = opts.log;
@@ -67,6 +77,9 @@ export class ApplicationController {
     // as Argo does. Globs and regexes name namespaces that may not exist yet, so a watch per
     // namespace would need a Namespace watch and restarts; one watch stays one connection.
     const appNamespaces = opts.applicationNamespaces ?? [];
+    this.client = opts.client;
+    this.appNamespaces = appNamespaces;
+    this.controlNamespace = opts.namespace;
     this.apps = new Informer<ApplicationObject>(opts.client, {
       apiVersion: ARGO_API_VERSION, kind: "Application", log, metrics: opts.metrics,
       ...(appNamespaces.length > 0
@@ -83,6 +96,8 @@ export class ApplicationController {
       onChange: (server) => {
         // New credentials or limits: drop the old connection's cache and look at every app again.
         this.destinations.forget(server);
+        // A new or changed Secret can move clusters between shards.
+        this.sharding?.invalidate();
         for (const k of this.apps.keys()) this.refresh.enqueue(k);
       },
       // argocd-cm changes refresh every app (below), so the new setting is applied to each.
@@ -110,7 +125,24 @@ export class ApplicationController {
       const data = (this.gpgKeysCm.get(`${opts.namespace}/argocd-gpg-keys-cm`) as { data?: Record<string, string> } | undefined)?.data ?? {};
       return this.keyring.home(data);
     };
-    this.env = new AppContext({ gnupgHome, ...opts }, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(CONTROLLER_RENDER_CACHE.entries, CONTROLLER_RENDER_CACHE.manifests), (key) => this.refresh.enqueue(key));
+    this.sharding = opts.sharding
+      ? new AppSharding(opts.sharding, {
+          clusters: () => this.clusters.list(),
+          resolve: (dest) => this.clusters.resolve(dest),
+          log,
+          synced: () => this.clusters.hasSynced,
+          onMovedIn: (servers) => { for (const server of servers) this.enqueueServer(server); },
+        })
+      : undefined;
+    const sharding = this.sharding;
+    // With sharding, every Application write of the reconcilers is fenced by shard ownership.
+    const appClient = sharding
+      ? fencedClient(opts.client, (key) => {
+          const app = this.apps.get(key);
+          return app !== undefined && sharding.ownsApp(app);
+        })
+      : opts.client;
+    this.env = new AppContext({ gnupgHome, ...opts, client: appClient }, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(CONTROLLER_RENDER_CACHE.entries, CONTROLLER_RENDER_CACHE.manifests), (key) => this.refresh.enqueue(key));
     const deletion = new DeletionReconciler(this.env);
     const refresh = new RefreshReconciler(this.env, deletion);
     const operation = new OperationReconciler(this.env);
@@ -121,7 +153,8 @@ export class ApplicationController {
         reconcile: async (ctx) => {
           const started = performance.now();
           try {
-            return await refresh.reconcile(ctx);
+            const app = sharding && this.apps.get(ctx.key);
+            return await (app ? sharding.run(app, () => refresh.reconcile(ctx), {}) : refresh.reconcile(ctx));
           } finally {
             // argocd_app_reconcile: every refresh pass of an app still in the cache, as Argo times its comparisons.
             const app = argo && this.apps.get(ctx.key);
@@ -130,7 +163,12 @@ export class ApplicationController {
         },
       },
     });
-    this.operations = new Controller({ name: "application-operation", workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, reconciler: { reconcile: (ctx) => operation.reconcile(ctx) } });
+    this.operations = new Controller({ name: "application-operation", workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, reconciler: {
+      reconcile: (ctx) => {
+        const app = sharding && this.apps.get(ctx.key);
+        return app ? sharding.run(app, () => operation.reconcile(ctx), {}) : operation.reconcile(ctx);
+      },
+    } });
 
     this.apps.addHandler({
       add: (app) => {
@@ -177,7 +215,9 @@ export class ApplicationController {
     this.projects.addHandler({ add: requeueProjectApps, update: (_o, n) => requeueProjectApps(n), delete: requeueProjectApps });
     // Settings changes (health scripts, ignore rules, exclusions) can change every app's status.
     const refreshAll = (): void => { for (const k of this.apps.keys()) this.refresh.enqueue(k); };
-    this.argocdCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
+    // cluster.inClusterEnabled adds or removes a cluster, which can move others between shards.
+    const settingsChanged = (): void => { this.sharding?.invalidate(); refreshAll(); };
+    this.argocdCm.addHandler({ add: settingsChanged, update: settingsChanged, delete: settingsChanged });
     // New or removed keys change which commits verify.
     this.gpgKeysCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
     if (argo) this.registerMetricSources(argo, opts.namespace);
@@ -196,8 +236,11 @@ export class ApplicationController {
       const list = apps();
       return list && f(list);
     };
+    // A sharded replica reports only its own clusters, as each of Argo's controller shards does.
     const clusters = (): ReturnType<typeof clusterSeries> | undefined =>
-      (this.clusters.hasSynced ? clusterSeries(this.clusters.list(), this.destinations.states(), Date.now()) : undefined);
+      (this.clusters.hasSynced
+        ? clusterSeries(this.clusters.list().filter((c) => !this.sharding || this.sharding.ownsServer(c.server)), this.destinations.states(), Date.now())
+        : undefined);
     this.metricSources.push(
       argo.appInfo.addSource(withApps(appInfoSeries)),
       argo.appSyncStatus.addSource(withApps(appSyncStatusSeries)),
@@ -226,6 +269,7 @@ export class ApplicationController {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     for (const unregister of this.metricSources.splice(0)) unregister();
     await Promise.all([this.refresh.stop(), this.operations.stop()]);
     await Promise.all([this.apps.stop(), this.projects.stop(), this.argocdCm.stop(), this.gpgKeysCm.stop(), this.clusters.stop(), this.destinations.stop()]);
@@ -240,8 +284,78 @@ export class ApplicationController {
         if (pushConcerns(appSources(app), app.metadata.annotations, event)) keys.add(objectKey(app));
       }
     }
-    for (const key of keys) this.refresh.enqueue(key);
+    for (const key of keys) {
+      const app = this.sharding && this.apps.get(key);
+      if (app && !this.sharding.ownsApp(app)) {
+        // Another replica owns it: Argo's refresh annotation tells that replica, as Argo's own webhook does.
+        void this.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: "normal" } } })
+          .catch((err: unknown) => this.env.opts.log.warn("cannot ask for a refresh on behalf of a webhook", { application: key, error: errorMessage(err) }));
+      } else {
+        this.refresh.enqueue(key);
+      }
+    }
     return [...keys];
+  }
+
+  /**
+   * This replica took a controller shard: once its cache has caught up with what the previous
+   * owner wrote (sharding.ts), the shard's apps are refreshed and their operations resumed.
+   */
+  async shardAcquired(shard: number): Promise<void> {
+    const sharding = this.sharding;
+    if (!sharding) return;
+    const list = async (): Promise<KubeObject[]> => {
+      const scope = this.appNamespaces.length > 0 ? {} : { namespace: this.controlNamespace };
+      const items = (await this.client.list(ARGO_API_VERSION, "Application", scope)).items;
+      return this.appNamespaces.length > 0 ? items.filter((a) => isNamespaceEnabled(a.metadata.namespace ?? "", this.controlNamespace, this.appNamespaces)) : items;
+    };
+    await this.apps.waitForSync(this.stopping.signal);
+    await this.clusters.secrets.waitForSync(this.stopping.signal);
+    await sharding.catchUp(shard, list, (key) => this.apps.get(key), this.stopping.signal);
+    if (this.stopping.signal.aborted) return;
+    sharding.markReady(shard);
+    let apps = 0;
+    for (const app of this.apps.list()) {
+      if (sharding.shardOfApp(app) !== shard) continue;
+      apps++;
+      const key = objectKey(app);
+      this.refresh.enqueue(key);
+      const phase = (app.status as AppStatus | undefined)?.operationState?.phase;
+      if (app.operation || phase === "Running" || phase === "Terminating") this.operations.enqueue(key);
+    }
+    const clusters = [...sharding.shards()].filter(([, s]) => s === shard).map(([server]) => server);
+    this.env.opts.log.info("controller shard ready", { shard, clusters, applications: apps });
+  }
+
+  /** Every app deploying to a cluster: refreshed, and its operation resumed when one is pending. */
+  private enqueueServer(server: string): void {
+    for (const app of this.apps.list()) {
+      const r = this.clusters.resolve(app.spec.destination);
+      if (!r.ok || r.cluster.server !== server) continue;
+      const key = objectKey(app);
+      this.refresh.enqueue(key);
+      const phase = (app.status as AppStatus | undefined)?.operationState?.phase;
+      if (app.operation || phase === "Running" || phase === "Terminating") this.operations.enqueue(key);
+    }
+  }
+
+  /** Before handing a shard over: no new passes on its apps, those in flight finished, its caches dropped. */
+  async drainShard(shard: number): Promise<void> {
+    if (!this.sharding) return;
+    await this.sharding.drain(shard);
+    this.dropShardCaches(shard);
+  }
+
+  /** A shard lost without a hand-over: stop starting its passes and drop its caches. */
+  shardLost(shard: number): void {
+    if (!this.sharding) return;
+    this.sharding.forgetShard(shard);
+    this.dropShardCaches(shard);
+  }
+
+  /** The watch caches of clusters this replica does not work on go: it caches only its own clusters. */
+  private dropShardCaches(shard: number): void {
+    for (const [server, s] of this.sharding?.shards() ?? []) if (s === shard) this.destinations.forget(server);
   }
 
   private track(app: ApplicationObject): void {
