@@ -217,3 +217,19 @@ test("sharding: ARGOCD_CONTROLLER_REPLICAS, the shard from --shard or ARGOCD_CON
   assert.equal(parseCmdParams({ "controller.sharding.algorithm": "consistent-hashing" }).shardingAlgorithm, "consistent-hashing", "argocd-cmd-params-cm");
   assert.throws(() => parseCmdParams({ "controller.sharding.algorithm": "nope" }), /argocd-cmd-params-cm controller\.sharding\.algorithm must be one of/);
 });
+
+test("--metrics-cluster-labels and --metrics-applicationset-labels: comma-separated and repeatable, label keys checked", () => {
+  const cfg = (args: string[]): OperatorConfig => parseOperatorConfig(args, {}) as OperatorConfig;
+  assert.deepEqual(cfg([]).metricsClusterLabels, [], "off by default");
+  assert.deepEqual(cfg(["--metrics-cluster-labels", "env, team.example.com/owner", "--metrics-cluster-labels=env,region"]).metricsClusterLabels,
+    ["env", "team.example.com/owner", "region"], "comma lists and repeats, duplicates dropped");
+  assert.deepEqual(cfg(["--metrics-applicationset-labels=team"]).metricsAppSetLabels, ["team"]);
+  assert.throws(() => cfg(["--metrics-cluster-labels", "bad key!"]), (e: unknown) => e instanceof FlagError && /--metrics-cluster-labels: not a label key: "bad key!"/.test(e.message));
+});
+
+test("argocd-cmd-params-cm controller.metrics.cache.expiration: a Go duration; a bad one names the key", () => {
+  assert.equal(parseCmdParams({}).metricsCacheExpirationMs, undefined, "unset: never reset");
+  assert.equal(parseCmdParams({ "controller.metrics.cache.expiration": "24h0m0s" }).metricsCacheExpirationMs, 86_400_000);
+  assert.equal(parseCmdParams({ "controller.metrics.cache.expiration": "90s" }).metricsCacheExpirationMs, 90_000);
+  assert.throws(() => parseCmdParams({ "controller.metrics.cache.expiration": "daily" }), /argocd-cmd-params-cm controller\.metrics\.cache\.expiration: /);
+});

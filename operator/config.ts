@@ -8,6 +8,7 @@ import {
 import { DEFAULT_SELF_HEAL_BACKOFF, type SelfHealBackoff } from "./engine/sync/autosync.js";
 import { namespacePatternProblems, parseNamespaceList } from "./engine/namespaces.js";
 import { parseShardingAlgorithm, type ShardingAlgorithm } from "./engine/sharding.js";
+import { parseGoDuration } from "./engine/sync/duration.js";
 import { parseLogLevel, type LogLevel } from "./runtime/logger.js";
 import { errorMessage } from "./util/index.js";
 import { parseLabelSelector } from "./util/labels.js";
@@ -65,6 +66,10 @@ export interface OperatorConfig {
   notificationsProcessors: number;
   /** Only Applications matching this label selector are notified (Argo's notifications --app-label-selector). */
   notificationsAppLabelSelector?: string;
+  /** Cluster Secret labels exported in argocd_cluster_labels (Argo's --metrics-cluster-labels). */
+  metricsClusterLabels: string[];
+  /** ApplicationSet labels exported in argocd_appset_labels (Argo's --metrics-applicationset-labels). */
+  metricsAppSetLabels: string[];
   /** ARGOCD_NOTIFICATION_CONTROLLER_SELF_SERVICE_NOTIFICATION_ENABLED; unset leaves it to argocd-cmd-params-cm. */
   notificationsSelfService?: boolean;
   /**
@@ -117,7 +122,7 @@ export const operatorFlagSpec = {
     "max-combined-directory-manifests-size", "max-manifest-file-size", "tool-runner-socket",
     "app-hard-resync", "notifications-processors-count", "notifications-app-label-selector", "shard", "sharding-method", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
-  repeatable: ["application-namespaces", "applicationset-namespaces", "plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
+  repeatable: ["metrics-cluster-labels", "metrics-applicationset-labels", "application-namespaces", "applicationset-namespaces", "plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
   booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "allow-oob-symlinks", "notifications", "help"],
 };
 
@@ -184,6 +189,10 @@ export const operatorUsage = `usage: hawser operator [flags]
                                --processors-count; default: env ARGOCD_NOTIFICATION_CONTROLLER_PROCESSORS_COUNT, else 1)
   --notifications-app-label-selector SELECTOR  notify only Applications whose labels match
                                (Argo's notifications controller --app-label-selector; default all)
+  --metrics-cluster-labels KEYS  cluster Secret labels exported in argocd_cluster_labels as label_<key>
+                               (comma-separated, repeatable; default none: the metric is off)
+  --metrics-applicationset-labels KEYS  ApplicationSet labels exported in argocd_appset_labels
+                               (comma-separated, repeatable; default none: the metric is off)
   --log-level LEVEL            debug, info, warn, error (default: argocd-cmd-params-cm controller.log.level,
                                else info; env HAWSER_LOG_LEVEL)
 
@@ -225,6 +234,13 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     const bad = namespacePatternProblems(patterns);
     if (bad.length > 0) throw new FlagError(`--${name}: ${bad.join("; ")}`);
     return patterns;
+  };
+  // Label keys as Kubernetes writes them (optional DNS prefix, a name of at most 63 characters).
+  const labelKeysFlag = (name: string): string[] => {
+    const keys = [...new Set(list(name).flatMap((v) => v.split(",")).map((k) => k.trim()).filter(Boolean))];
+    const bad = keys.filter((k) => !/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k));
+    if (bad.length > 0) throw new FlagError(`--${name}: not a label key: ${bad.map((k) => JSON.stringify(k)).join(", ")}`);
+    return keys;
   };
   const atLeastOne = (name: string, fallback: number): number => {
     const n = flagInt(flags, name, fallback);
@@ -296,6 +312,8 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
         throw new FlagError(`--log-level (or HAWSER_LOG_LEVEL): ${errorMessage(err)}`);
       }
     })(),
+    metricsClusterLabels: labelKeysFlag("metrics-cluster-labels"),
+    metricsAppSetLabels: labelKeysFlag("metrics-applicationset-labels"),
     applicationNamespaces: namespaceFlag("application-namespaces"),
     applicationSetNamespaces: namespaceFlag("applicationset-namespaces"),
     explicit: new Set(([
@@ -397,6 +415,8 @@ export interface CmdParams {
   notificationsSelfService?: boolean;
   /** controller.sharding.algorithm. */
   shardingAlgorithm?: ShardingAlgorithm;
+  /** controller.metrics.cache.expiration: how often the per-app counters and histograms are reset (unset or 0: never). */
+  metricsCacheExpirationMs?: number;
 }
 
 /** Settings both a flag and an argocd-cmd-params-cm key can set. */
@@ -455,6 +475,14 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
   };
   const modules = d["reposerver.enable.git.submodule"];
   if (modules !== undefined && modules.trim() !== "") params.gitSubmodules = parseBool(modules, "reposerver.enable.git.submodule");
+  const expiration = d["controller.metrics.cache.expiration"];
+  if (expiration !== undefined && expiration.trim() !== "") {
+    try {
+      params.metricsCacheExpirationMs = parseGoDuration(expiration.trim());
+    } catch (err) {
+      throw new FlagError(`argocd-cmd-params-cm controller.metrics.cache.expiration: ${errorMessage(err)}`);
+    }
+  }
   const wave = d["controller.sync.wave.delay.seconds"];
   if (wave !== undefined && wave.trim() !== "") {
     const n = Number(wave);

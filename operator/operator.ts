@@ -149,6 +149,14 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const submodules = config.gitSubmodules ?? cmdParams.gitSubmodules ?? true;
   if (!submodules) log.info("git submodules are not checked out (ARGOCD_GIT_MODULES_ENABLED / reposerver.enable.git.submodule is false)");
   const repos = new RepoCache({ credentials, logger: log, trust: () => trustFiles.current(), submodules, onOperation: (e) => metrics.argo.observeGitOperation(e) });
+  // controller.metrics.cache.expiration (Argo's --metrics-cache-expiration): unref'd, so it never keeps the process alive.
+  const expiryMs = cmdParams.metricsCacheExpirationMs ?? 0;
+  const metricsExpiry = expiryMs > 0
+    ? setInterval(() => {
+        log.info("resetting the per-app metrics (controller.metrics.cache.expiration)", { everyMs: expiryMs });
+        metrics.argo.resetExpiringSeries();
+      }, expiryMs).unref()
+    : undefined;
   metrics.argo.repoPendingRequests.addSource(() => repos.pendingRequests().map((r) => ({ labels: { repo: r.repo }, value: r.pending })));
   // User trees first: the first tree with a script for a kind wins, so users override the bundled.
   const healthTrees = [...config.customizationDirs.map((d) => loadCustomizationTree(d)), loadCustomizationTree(bundledCustomizationsDir())];
@@ -211,6 +219,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: settings.serverSideDiff,
       selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
       allowOutOfBoundsSymlinks: allowOobSymlinks, applicationNamespaces: settings.applicationNamespaces,
+      metricsClusterLabels: config.metricsClusterLabels,
       ...(shardLeases ? {
         sharding: {
           replicas: config.replicas, algorithm: config.shardingAlgorithm ?? cmdParams.shardingAlgorithm ?? DEFAULT_SHARDING_ALGORITHM,
@@ -229,7 +238,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     }
     appsetController = new ApplicationSetController({
       client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, log, metrics,
-      applicationSetNamespaces: settings.applicationSetNamespaces,
+      applicationSetNamespaces: settings.applicationSetNamespaces, metricsLabels: config.metricsAppSetLabels,
     });
     await appsetController.start();
     if (config.notifications) {
@@ -249,6 +258,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info("shutting down");
+      clearInterval(metricsExpiry);
       await notifications?.stop();
       await controller?.stop();
       await appsetController?.stop();

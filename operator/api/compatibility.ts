@@ -159,7 +159,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   ignored(PARAMS, "controller.resource.health.persist", "health is always kept in the Application's status (no Redis)"),
   ignored(PARAMS, "controller.app.state.cache.expiration", "no Redis cache"),
   ignored(PARAMS, "controller.default.cache.expiration", "no Redis cache"),
-  notYet(PARAMS, "controller.metrics.cache.expiration", DAY2, "metrics"),
+  honoured(PARAMS, "controller.metrics.cache.expiration", ["operator/operator.ts", "operator/runtime/argo-metrics.ts"], "a Go duration: on that period argocd_app_sync_total, argocd_app_k8s_request_total, argocd_cluster_events_total and argocd_app_reconcile are reset, as Argo's --metrics-cache-expiration; unset or 0: never"),
   honoured(PARAMS, "controller.sharding.algorithm", [CONFIG, "operator/engine/sharding.ts", "operator/controllers/application/sharding.ts"], "`legacy` (FNV-1a of the cluster Secret's UID mod replicas, in-cluster on shard 0), `round-robin`, `consistent-hashing` (bounded loads); a Secret's `shard` pins; replicas from `ARGOCD_CONTROLLER_REPLICAS`, shards held through Leases (docs/sharding.md); `--sharding-method` or ARGOCD_CONTROLLER_SHARDING_ALGORITHM wins"),
   notYet(PARAMS, "controller.k8sclient.retry.max", undefined, "no issue filed"),
   notYet(PARAMS, "controller.k8sclient.retry.base.backoff", undefined, "no issue filed"),

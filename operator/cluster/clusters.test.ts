@@ -23,6 +23,14 @@ describe("parseClusterSecret", () => {
     assert.equal(e.config.bearerToken, "tok", "config parsed");
   });
 
+  it("keeps the Secret's labels but its secret-type label (argocd_cluster_labels reads them)", () => {
+    const s = secret("c4", { server: "https://10.0.0.4:6443" });
+    s.metadata.labels = { ...s.metadata.labels, env: "prod", "team.example.com/owner": "web" };
+    const e = parseClusterSecret(s);
+    assert.ok(!("error" in e), "parsed");
+    assert.deepEqual(e.labels, { env: "prod", "team.example.com/owner": "web" }, "labels without argocd.argoproj.io/secret-type");
+  });
+
   it("names the Secret, not its content, when config is broken", () => {
     const e = parseClusterSecret(secret("c2", { server: "https://x", config: '{"bearerToken": "s3cret"' }));
     assert.ok("error" in e && e.error.includes("c2"), "error names the secret");

@@ -41,6 +41,8 @@ export interface ClusterEntry {
   uid?: string;
   /** The Secret's `shard` field as written: pins the cluster to a controller shard. */
   shard?: string;
+  /** The Secret's labels (but its secret-type label), as Argo's cluster labels: argocd_cluster_labels. */
+  labels?: Record<string, string>;
 }
 
 export type DestinationResolution = { ok: true; cluster: ClusterEntry } | { ok: false; message: string };
@@ -89,7 +91,15 @@ export function parseClusterSecret(secret: KubeObject): ClusterEntry | { error: 
     config,
     ...(secret.metadata.uid ? { uid: secret.metadata.uid } : {}),
     ...(d.shard !== undefined && d.shard !== "" ? { shard: d.shard } : {}),
+    ...(secret.metadata.labels ? { labels: clusterLabels(secret.metadata.labels) } : {}),
   };
+}
+
+/** A cluster Secret's labels without `argocd.argoproj.io/secret-type`, which says what it is, not what it has. */
+function clusterLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (k !== "argocd.argoproj.io/secret-type") out[k] = v;
+  return out;
 }
 
 /** A kubeconfig reaching the cluster described by an entry; unsupported auth forms are refused. */

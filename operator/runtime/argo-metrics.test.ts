@@ -73,3 +73,20 @@ test("orphan counts are kept per app key until the app is forgotten", () => {
   argo.forgetApp("argocd/a");
   assert.equal(argo.orphansOf("argocd/a"), undefined);
 });
+
+test("resetExpiringSeries (controller.metrics.cache.expiration) clears the per-app counters and the reconcile histogram, not the gauges", async () => {
+  const registry = new Registry();
+  const argo = new ArgoMetrics(registry);
+  argo.appSyncTotal.inc({ namespace: "argocd", name: "gone", project: "p", dest_server: "https://x", phase: "Succeeded", dry_run: "false" });
+  argo.appReconcile.observe({ namespace: "argocd", dest_server: "https://x" }, 0.3);
+  argo.clusterEvents.inc({ server: "https://x", group: "", kind: "ConfigMap" });
+  argo.appInfo.addSource(() => [{ labels: { namespace: "argocd", name: "live" }, value: 1 }]);
+  let text = await registry.metrics();
+  assert.equal(lines(text, "argocd_app_sync_total{").length, 1, "a sync counted before the reset");
+  argo.resetExpiringSeries();
+  text = await registry.metrics();
+  assert.deepEqual(lines(text, "argocd_app_sync_total{"), [], "the gone app's sync counter is no longer exported");
+  assert.deepEqual(lines(text, "argocd_cluster_events_total{"), [], "cluster events reset");
+  assert.deepEqual(lines(text, "argocd_app_reconcile_count{"), [], "reconcile histogram reset");
+  assert.deepEqual(lines(text, "argocd_app_info{"), ['argocd_app_info{namespace="argocd",name="live"} 1'], "scrape-time gauges unaffected");
+});

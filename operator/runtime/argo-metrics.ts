@@ -13,6 +13,11 @@ export interface Series {
   value: number;
 }
 
+/** A Kubernetes label key as a Prometheus label name, as Argo's NormalizeLabels writes it. */
+export function promLabelName(prefix: string, key: string): string {
+  return `${prefix}_${key.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+}
+
 /** Builds a gauge's series at scrape time; undefined while the owner is not running. */
 export type SeriesSource = () => Iterable<Series> | undefined;
 
@@ -69,6 +74,7 @@ export class ArgoMetrics {
   readonly appReconcile: Histogram<"namespace" | "dest_server">;
   readonly appK8sRequests: Counter<AppK8sRequestLabels>;
   readonly clusterInfo: ScrapeGauge;
+  readonly clusterLabels: ScrapeGauge;
   readonly clusterConnectionStatus: ScrapeGauge;
   readonly clusterApiResourceObjects: ScrapeGauge;
   readonly clusterApiResources: ScrapeGauge;
@@ -85,6 +91,7 @@ export class ArgoMetrics {
   readonly repoPendingRequests: ScrapeGauge;
   // ApplicationSet controller
   readonly appsetInfo: ScrapeGauge;
+  readonly appsetLabels: ScrapeGauge;
   readonly appsetOwnedApplications: ScrapeGauge;
   readonly appsetReconcile: Histogram<"namespace" | "name">;
 
@@ -117,6 +124,7 @@ export class ArgoMetrics {
       labelNames: ["namespace", "name", "project", "server", "response_code", "verb", "resource_kind", "resource_namespace", "dry_run"], registers,
     });
     this.clusterInfo = gauge("argocd_cluster_info", "Information about cluster.");
+    this.clusterLabels = gauge("argocd_cluster_labels", "Argo Cluster labels converted to Prometheus labels (--metrics-cluster-labels).");
     this.clusterConnectionStatus = gauge("argocd_cluster_connection_status", "The k8s cluster current connection status.");
     this.clusterApiResourceObjects = gauge("argocd_cluster_api_resource_objects", "Number of k8s resource objects in the cache.");
     this.clusterApiResources = gauge("argocd_cluster_api_resources", "Number of monitored k8s API resources.");
@@ -151,12 +159,25 @@ export class ArgoMetrics {
     });
     this.repoPendingRequests = gauge("argocd_repo_pending_request_total", "Number of pending requests requiring repository lock");
     this.appsetInfo = gauge("argocd_appset_info", "Information about applicationset");
+    this.appsetLabels = gauge("argocd_appset_labels", "Applicationset labels translated to Prometheus labels (--metrics-applicationset-labels).");
     this.appsetOwnedApplications = gauge("argocd_appset_owned_applications", "Number of applications owned by the applicationset");
     this.appsetReconcile = new Histogram({
       // Argo leaves this histogram on Prometheus's default buckets, as prom-client's default is.
       name: "argocd_appset_reconcile", help: "Application reconciliation performance in seconds.",
       labelNames: ["namespace", "name"], registers,
     });
+  }
+
+  /**
+   * argocd-cmd-params-cm `controller.metrics.cache.expiration`: Argo resets these per-app and
+   * per-cluster counters and the reconcile histogram on that period, so series of apps and
+   * clusters long gone stop being exported (gauges are built at scrape time and need no reset).
+   */
+  resetExpiringSeries(): void {
+    this.appSyncTotal.reset();
+    this.appK8sRequests.reset();
+    this.clusterEvents.reset();
+    this.appReconcile.reset();
   }
 
   /**

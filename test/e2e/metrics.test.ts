@@ -29,6 +29,7 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
     name: "met",
     repos: { demo: fromDir(join(seed, "repo-argocd-kustomize-demo")) },
     argocdCm: { "metrics.application.labels": "team, app.kubernetes.io/part-of" },
+    operatorArgs: ["--metrics-cluster-labels=env", "--metrics-applicationset-labels", "team,tier"],
   });
   const { client, git, ns } = w;
   const dest = w.dest("dev");
@@ -38,7 +39,7 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
     metadata: { labels: { team: "payments" } },
   }));
   await client.create({
-    apiVersion: API, kind: "ApplicationSet", metadata: { name: "envs", namespace: ns },
+    apiVersion: API, kind: "ApplicationSet", metadata: { name: "envs", namespace: ns, labels: { team: "platform" } },
     spec: {
       generators: [{ list: { elements: [{ env: "prod" }] } }],
       template: {
@@ -89,6 +90,8 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
     assert.deepEqual(find(samples, "argocd_appset_info", { namespace: ns, name: "envs" }).map((s) => s.labels.resource_update_status), ["ApplicationSetUpToDate"], "argocd_appset_info");
     assert.deepEqual(find(samples, "argocd_appset_owned_applications", { namespace: ns, name: "envs" }).map((s) => s.value), [1], "the set owns one Application");
     assert.ok(find(samples, "argocd_appset_reconcile_count", { namespace: ns, name: "envs" })[0]!.value >= 1, "appset reconciles timed");
+    assert.deepEqual(find(samples, "argocd_appset_labels", { namespace: ns, name: "envs" }).map((s) => s.labels), [{ namespace: ns, name: "envs", label_team: "platform", label_tier: "" }], "the set labels --metrics-applicationset-labels names");
+    assert.deepEqual(find(samples, "argocd_cluster_labels", { server: IN_CLUSTER }).map((s) => s.labels), [{ server: IN_CLUSTER, name: "in-cluster", label_env: "" }], "argocd_cluster_labels of the in-cluster destination (no Secret, so no labels)");
   }, { timeoutMs: 60_000 });
 
   // The dashboard's queries: every metric they name has series, carrying every label they use.

@@ -91,6 +91,8 @@ export interface ApplicationControllerOptions extends AppContextOptions {
   allowOutOfBoundsSymlinks?: boolean;
   /** Other namespaces whose Applications are reconciled (application.namespaces: globs, `/regex/`). */
   applicationNamespaces?: readonly string[];
+  /** Cluster Secret labels exported in argocd_cluster_labels (--metrics-cluster-labels; none: off). */
+  metricsClusterLabels?: readonly string[];
 }
 
 export class AppContext {

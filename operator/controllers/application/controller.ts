@@ -27,7 +27,7 @@ import type { PushEvent } from "../../webhook/parse.js";
 import { AppContext, type ApplicationControllerOptions } from "./context.js";
 import { DeletionReconciler } from "./deletion.js";
 import { DestinationPool } from "./destinations.js";
-import { appConditionSeries, appHealthStatusSeries, appInfoSeries, appLabelSeries, appOrphanSeries, appSyncStatusSeries, clusterSeries, parseAppMetricsSettings } from "./metrics.js";
+import { appConditionSeries, appHealthStatusSeries, appInfoSeries, appLabelSeries, appOrphanSeries, appSyncStatusSeries, clusterLabelSeries, clusterSeries, parseAppMetricsSettings } from "./metrics.js";
 import { OperationReconciler } from "./operation.js";
 import { RefreshReconciler } from "./refresh.js";
 import { AppSharding, fencedClient } from "./sharding.js";
@@ -220,7 +220,7 @@ export class ApplicationController {
     this.argocdCm.addHandler({ add: settingsChanged, update: settingsChanged, delete: settingsChanged });
     // New or removed keys change which commits verify.
     this.gpgKeysCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
-    if (argo) this.registerMetricSources(argo, opts.namespace);
+    if (argo) this.registerMetricSources(argo, opts.namespace, opts.metricsClusterLabels ?? []);
   }
 
   /**
@@ -228,7 +228,7 @@ export class ApplicationController {
    * once per metric; nothing is kept per app between scrapes. Until the caches have synced the
    * metrics are left out rather than reported from a partial list.
    */
-  private registerMetricSources(argo: ArgoMetrics, namespace: string): void {
+  private registerMetricSources(argo: ArgoMetrics, namespace: string, clusterLabelKeys: readonly string[]): void {
     const apps = (): ApplicationObject[] | undefined => (this.apps.hasSynced ? this.apps.list() : undefined);
     const settings = (): ReturnType<typeof parseAppMetricsSettings> =>
       parseAppMetricsSettings((this.argocdCm.get(`${namespace}/argocd-cm`) as { data?: Record<string, string> } | undefined)?.data);
@@ -249,6 +249,9 @@ export class ApplicationController {
       argo.appLabels.addSource(withApps((list) => appLabelSeries(list, settings().labels))),
       argo.appOrphanedResources.addSource(withApps((list) => appOrphanSeries(list, (key) => argo.orphansOf(key)))),
       argo.clusterInfo.addSource(() => clusters()?.info),
+      argo.clusterLabels.addSource(() => (this.clusters.hasSynced
+        ? clusterLabelSeries(this.clusters.list().filter((c) => !this.sharding || this.sharding.ownsServer(c.server)), clusterLabelKeys)
+        : undefined)),
       argo.clusterConnectionStatus.addSource(() => clusters()?.connection),
       argo.clusterApiResourceObjects.addSource(() => clusters()?.objects),
       argo.clusterApiResources.addSource(() => clusters()?.resources),

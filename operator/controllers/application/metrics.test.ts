@@ -7,10 +7,10 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import type { ApplicationObject } from "../../appstate/types.js";
 import type { ClusterEntry } from "../../cluster/clusters.js";
-import type { Series } from "../../runtime/argo-metrics.js";
+import { promLabelName, type Series } from "../../runtime/argo-metrics.js";
 import {
   appConditionSeries, appHealthStatusSeries, appInfoSeries, appLabelSeries, appOrphanSeries, appSyncStatusSeries,
-  clusterSeries, parseAppMetricsSettings, promLabelName,
+  clusterLabelSeries, clusterSeries, parseAppMetricsSettings,
 } from "./metrics.js";
 
 const apps = parse(readFileSync(new URL("./testdata/metrics/apps.yaml", import.meta.url), "utf8")) as ApplicationObject[];
@@ -110,4 +110,16 @@ test("argocd_cluster_*: every registered cluster; a connected one with its versi
   assert.deepEqual(byServer(out.objects), [["https://kubernetes.default.svc", 57], ["https://10.0.0.1:6443", 0]]);
   assert.deepEqual(byServer(out.resources), [["https://kubernetes.default.svc", 4], ["https://10.0.0.1:6443", 0]]);
   assert.deepEqual(byServer(out.cacheAge), [["https://kubernetes.default.svc", 90]], "age only where a list has happened");
+});
+
+test("argocd_cluster_labels: each configured key of the cluster Secret as label_<key>, empty when unset; off without keys", () => {
+  const clusters: ClusterEntry[] = [
+    { name: "in-cluster", server: "https://kubernetes.default.svc", namespaces: [], clusterResources: true, config: {} },
+    { secretName: "prod", name: "prod", server: "https://10.0.0.1:6443", namespaces: [], clusterResources: true, config: {}, labels: { env: "prod", "team.example.com/owner": "web" } },
+  ];
+  assert.deepEqual([...clusterLabelSeries(clusters, ["env", "team.example.com/owner"])], [
+    { labels: { server: "https://kubernetes.default.svc", name: "in-cluster", label_env: "", label_team_example_com_owner: "" }, value: 1 },
+    { labels: { server: "https://10.0.0.1:6443", name: "prod", label_env: "prod", label_team_example_com_owner: "web" }, value: 1 },
+  ]);
+  assert.deepEqual([...clusterLabelSeries(clusters, [])], [], "no configured label: no series (opt-in, as Argo)");
 });

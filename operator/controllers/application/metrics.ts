@@ -5,7 +5,7 @@ import type { ApplicationObject } from "../../appstate/types.js";
 import type { ClusterEntry } from "../../cluster/clusters.js";
 import { autoSyncEnabled } from "../../engine/sync/autosync.js";
 import { normalizeGitURL } from "../../git/url.js";
-import type { Series } from "../../runtime/argo-metrics.js";
+import { promLabelName, type Series } from "../../runtime/argo-metrics.js";
 import { redactUrl } from "../../runtime/redact.js";
 import type { DestinationState } from "./destinations.js";
 
@@ -26,10 +26,6 @@ export function parseAppMetricsSettings(data: Record<string, string> | undefined
   return { labels: list(data?.["metrics.application.labels"]), conditions: list(data?.["metrics.application.conditions"]) };
 }
 
-/** A Kubernetes label key as a Prometheus label name, as Argo's NormalizeLabels writes it. */
-export function promLabelName(prefix: string, key: string): string {
-  return `${prefix}_${key.replace(/[^a-zA-Z0-9_]/g, "_")}`;
-}
 
 /** What the metrics read of an app's status. */
 interface MetricStatus {
@@ -120,6 +116,20 @@ export function* appLabelSeries(apps: Iterable<ApplicationObject>, keys: readonl
   for (const app of apps) {
     const labels = appLabels(app);
     keys.forEach((k, i) => { labels[names[i]!] = app.metadata.labels?.[k] ?? ""; });
+    yield { labels, value: 1 };
+  }
+}
+
+/**
+ * argocd_cluster_labels: per registered cluster, value 1, with each configured label of its Secret
+ * as `label_<key>` ("" when unset); off (no series) when no label is configured, as in Argo.
+ */
+export function* clusterLabelSeries(clusters: readonly ClusterEntry[], keys: readonly string[]): Generator<Series> {
+  if (keys.length === 0) return;
+  const names = keys.map((k) => promLabelName("label", k));
+  for (const c of clusters) {
+    const labels: Record<string, string> = { server: c.server, name: c.name };
+    keys.forEach((k, i) => { labels[names[i]!] = c.labels?.[k] ?? ""; });
     yield { labels, value: 1 };
   }
 }

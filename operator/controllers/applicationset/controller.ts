@@ -15,7 +15,7 @@ import { appSetConcernsPush } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
 import { appSetResources } from "../../appset/resources.js";
 import { selectorMatches, type LabelSelectorSpec } from "../../../generators/params.js";
-import { appSetInfoSeries, appSetOwnedSeries } from "./metrics.js";
+import { appSetInfoSeries, appSetLabelSeries, appSetOwnedSeries } from "./metrics.js";
 import { ApplicationSetReconciler, FIELD_MANAGER } from "./reconciler.js";
 import { deepEqual } from "../../util/index.js";
 import { parseInClusterEnabled } from "../../engine/settings.js";
@@ -31,6 +31,8 @@ export interface ApplicationSetControllerOptions {
   metrics?: OperatorMetrics;
   /** Other namespaces whose ApplicationSets are reconciled (applicationsetcontroller.namespaces). */
   applicationSetNamespaces?: readonly string[];
+  /** ApplicationSet labels exported in argocd_appset_labels (--metrics-applicationset-labels; none: off). */
+  metricsLabels?: readonly string[];
 }
 
 /** Whether a generators list (at any nesting) uses the clusters generator. */
@@ -144,6 +146,7 @@ export class ApplicationSetController {
       // Scrape-time gauges over the caches, left out until they have synced.
       this.metricSources.push(
         argo.appsetInfo.addSource(() => (this.appsets.hasSynced ? appSetInfoSeries(this.appsets.list()) : undefined)),
+        argo.appsetLabels.addSource(() => (this.appsets.hasSynced ? appSetLabelSeries(this.appsets.list(), opts.metricsLabels ?? []) : undefined)),
         argo.appsetOwnedApplications.addSource(() => (this.appsets.hasSynced && this.apps.hasSynced ? appSetOwnedSeries(this.appsets.list(), this.apps.list()) : undefined)),
       );
     }

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../kube/client.js";
-import { appSetInfoSeries, appSetOwnedSeries } from "./metrics.js";
+import { appSetInfoSeries, appSetLabelSeries, appSetOwnedSeries } from "./metrics.js";
 
 const set = (name: string, uid: string, conditions?: Array<{ type: string; reason: string }>): KubeObject =>
   ({ apiVersion: "argoproj.io/v1alpha1", kind: "ApplicationSet", metadata: { name, namespace: "argocd", uid }, ...(conditions ? { status: { conditions } } : {}) });
@@ -31,4 +31,15 @@ test("argocd_appset_owned_applications: Applications whose controller owner is t
     { labels: { namespace: "argocd", name: "a" }, value: 2 },
     { labels: { namespace: "argocd", name: "b" }, value: 0 },
   ], "an ownerReference without controller: true does not count");
+});
+
+test("argocd_appset_labels: each configured key as label_<key>, empty when the set lacks it; off without keys", () => {
+  const labelled = set("web", "u1");
+  labelled.metadata.labels = { team: "web", "example.com/tier": "front" };
+  const sets = [labelled, set("bare", "u2")];
+  assert.deepEqual([...appSetLabelSeries(sets, ["team", "example.com/tier"])], [
+    { labels: { namespace: "argocd", name: "web", label_team: "web", label_example_com_tier: "front" }, value: 1 },
+    { labels: { namespace: "argocd", name: "bare", label_team: "", label_example_com_tier: "" }, value: 1 },
+  ]);
+  assert.deepEqual([...appSetLabelSeries(sets, [])], [], "no configured label: no series (opt-in, as Argo)");
 });

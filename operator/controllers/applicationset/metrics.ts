@@ -2,7 +2,7 @@
 // argocd_appset_owned_applications), built from the informer caches at each scrape as Argo's
 // collector is. Pure: controller.ts registers them as sources of runtime/argo-metrics.ts.
 import type { KubeObject } from "../../kube/client.js";
-import type { Series } from "../../runtime/argo-metrics.js";
+import { promLabelName, type Series } from "../../runtime/argo-metrics.js";
 
 interface AppSetLike extends KubeObject {
   status?: { conditions?: Array<{ type?: string; reason?: string }> };
@@ -31,5 +31,19 @@ export function* appSetOwnedSeries(sets: Iterable<KubeObject>, apps: Iterable<Ku
   }
   for (const set of sets) {
     yield { labels: { namespace: set.metadata.namespace ?? "", name: set.metadata.name ?? "" }, value: owned.get(set.metadata.uid ?? "") ?? 0 };
+  }
+}
+
+/**
+ * argocd_appset_labels: per set, value 1, with each configured label as `label_<key>` ("" when
+ * unset); off (no series) when no label is configured (Argo's --metrics-applicationset-labels).
+ */
+export function* appSetLabelSeries(sets: Iterable<KubeObject>, keys: readonly string[]): Generator<Series> {
+  if (keys.length === 0) return;
+  const names = keys.map((k) => promLabelName("label", k));
+  for (const set of sets) {
+    const labels: Record<string, string> = { namespace: set.metadata.namespace ?? "", name: set.metadata.name ?? "" };
+    keys.forEach((k, i) => { labels[names[i]!] = set.metadata.labels?.[k] ?? ""; });
+    yield { labels, value: 1 };
   }
 }
