@@ -86,3 +86,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: path });
   return path;
 }
+
+/** Waits for a selector; on timeout the error carries the page's text and its console log. */
+export async function waitFor(page: Page, selector: string, log: string[], timeout = 60_000): Promise<void> {
+  try {
+    await page.waitForSelector(selector, { timeout });
+  } catch (err) {
+    // A string expression: this module is also compiled without the DOM library (tsconfig.build.json).
+    const text = String(await page.evaluate("document.body.innerText").catch(() => ""));
+    throw new Error(`${selector} not shown within ${timeout} ms at ${page.url()}\npage:\n${text.slice(0, 3000)}\nlog:\n${log.join("\n")}\n${String(err)}`);
+  }
+}
+
+/** Logs in through the login form and waits for the navigation it causes. */
+export async function logIn(page: Page, username: string, password: string): Promise<void> {
+  await page.waitForSelector("form[aria-label='Log in'] input[name=username]");
+  await page.type("input[name=username]", username);
+  await page.type("input[name=password]", password);
+  await Promise.all([page.waitForNavigation(), page.click("form[aria-label='Log in'] button[type=submit]")]);
+}

@@ -8,22 +8,12 @@
 // with it stays). Each is checked in the cluster and on the page. (Rollback is in walkthrough.test.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Page } from "puppeteer-core";
 import type { Application } from "../../operator/api/index.js";
 import { initialAdminPassword } from "../support/api-session.js";
-import { buildUi, newPage, screenshot, startBrowser } from "../support/browser.js";
+import { buildUi, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
-
-async function waitFor(page: Page, selector: string, log: string[], timeout = 60_000): Promise<void> {
-  try {
-    await page.waitForSelector(selector, { timeout });
-  } catch (err) {
-    const text = await page.evaluate(() => document.body.innerText).catch(() => "");
-    throw new Error(`${selector} not shown within ${timeout} ms at ${page.url()}\npage:\n${text.slice(0, 3000)}\nlog:\n${log.join("\n")}\n${String(err)}`);
-  }
-}
 
 const cm = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: v\n`;
 const svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-x\nspec:\n  ports:\n  - port: 80\n  selector:\n    app: none\n";

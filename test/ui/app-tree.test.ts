@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { Page } from "puppeteer-core";
 import { parse } from "yaml";
 import type { KubeObject } from "../../operator/kube/client.js";
-import { buildUi, newPage, screenshot, startBrowser } from "../support/browser.js";
+import { buildUi, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { fromDir } from "../support/git-server.js";
 import { startServerProcess } from "../support/operator-process.js";
@@ -25,15 +25,6 @@ import { initialAdminPassword } from "../support/api-session.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const seed = join(root, "hack", "demo", "seed-002");
-
-async function waitFor(page: Page, selector: string, log: string[], timeout = 60_000): Promise<void> {
-  try {
-    await page.waitForSelector(selector, { timeout });
-  } catch (err) {
-    const text = await page.evaluate(() => document.body.innerText).catch(() => "");
-    throw new Error(`${selector} not shown within ${timeout} ms at ${page.url()}\npage:\n${text.slice(0, 3000)}\nlog:\n${log.join("\n")}\n${String(err)}`);
-  }
-}
 
 /** The tree's nodes of one kind, as the page shows them. */
 function treeNodes(page: Page, kind: string): Promise<Array<{ name: string; uid: string }>> {

@@ -13,7 +13,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import type { KubeObject } from "../../operator/kube/client.js";
-import { buildUi, newPage, screenshot, startBrowser } from "../support/browser.js";
+import { buildUi, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { createWorld } from "../support/world.js";
@@ -52,15 +52,6 @@ spec:
         pathType: Prefix
         backend: {service: {name: web, port: {number: 80}}}
 `;
-
-async function waitFor(page: Page, selector: string, log: string[], timeout = 60_000): Promise<void> {
-  try {
-    await page.waitForSelector(selector, { timeout });
-  } catch (err) {
-    const text = await page.evaluate(() => document.body.innerText).catch(() => "");
-    throw new Error(`${selector} not shown within ${timeout} ms at ${page.url()}\npage:\n${text.slice(0, 3000)}\nlog:\n${log.join("\n")}\n${String(err)}`);
-  }
-}
 
 interface Shown { id: string; kind: string; name: string; uid: string; type: string; x: number }
 /** The graph's nodes as drawn: identity and horizontal position. */

@@ -11,11 +11,10 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Page } from "puppeteer-core";
 import { parse } from "yaml";
 import type { Application } from "../../operator/api/index.js";
 import type { KubeObject } from "../../operator/kube/client.js";
-import { buildUi, newPage, screenshot, startBrowser } from "../support/browser.js";
+import { buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { fromDir } from "../support/git-server.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
@@ -25,21 +24,6 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const seed = join(root, "hack", "demo", "seed-002");
 
 /** Waits for a selector, and on failure says what the page showed and logged. */
-async function waitFor(page: Page, selector: string, log: string[], timeout = 60_000): Promise<void> {
-  try {
-    await page.waitForSelector(selector, { timeout });
-  } catch (err) {
-    const text = await page.evaluate(() => document.body.innerText).catch(() => "");
-    throw new Error(`${selector} not shown within ${timeout} ms at ${page.url()}\npage:\n${text.slice(0, 3000)}\nlog:\n${log.join("\n")}\n${String(err)}`);
-  }
-}
-
-async function logIn(page: Page, username: string, password: string): Promise<void> {
-  await page.waitForSelector("form[aria-label='Log in'] input[name=username]");
-  await page.type("input[name=username]", username);
-  await page.type("input[name=password]", password);
-  await Promise.all([page.waitForNavigation(), page.click("form[aria-label='Log in'] button[type=submit]")]);
-}
 
 test("the Web UI: log in, watch seed 002 go Synced/Healthy live, filter, sync from the app page, readonly user", async (t) => {
   const w = await createWorld(t, { name: "ui", repos: { demo: fromDir(join(seed, "repo-argocd-kustomize-demo")) } });

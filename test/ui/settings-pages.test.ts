@@ -13,28 +13,12 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import type { Page } from "puppeteer-core";
 import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
-import { buildUi, newPage, screenshot, startBrowser } from "../support/browser.js";
+import { buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-
-async function waitFor(page: Page, selector: string, log: string[], timeout = 60_000): Promise<void> {
-  try {
-    await page.waitForSelector(selector, { timeout });
-  } catch (err) {
-    const text = await page.evaluate(() => document.body.innerText).catch(() => "");
-    throw new Error(`${selector} not shown within ${timeout} ms at ${page.url()}\npage:\n${text.slice(0, 3000)}\nlog:\n${log.join("\n")}\n${String(err)}`);
-  }
-}
-
-async function logIn(page: Page, username: string, password: string): Promise<void> {
-  await page.waitForSelector("form[aria-label='Log in'] input[name=username]");
-  await page.type("input[name=username]", username);
-  await page.type("input[name=password]", password);
-  await Promise.all([page.waitForNavigation(), page.click("form[aria-label='Log in'] button[type=submit]")]);
-}
 
 /** Fills a field (replacing what is there) inside `scope`. */
 async function fill(page: Page, selector: string, value: string): Promise<void> {

@@ -16,12 +16,11 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Page } from "puppeteer-core";
 import { parse } from "yaml";
 import type { Application } from "../../operator/api/index.js";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { initialAdminPassword } from "../support/api-session.js";
-import { buildUi, newPage, screenshot, startBrowser } from "../support/browser.js";
+import { buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { fromDir } from "../support/git-server.js";
 import { startServerProcess } from "../support/operator-process.js";
@@ -32,22 +31,6 @@ const seed = join(root, "hack", "demo", "seed-002");
 const repoDir = join(seed, "repo-argocd-kustomize-demo");
 /** kwok's log line for every container (operator/devcluster/kwok-stages.ts KWOK_POD_LOG). */
 const KWOK_LOG_LINE = "kwok serves this log for every container";
-
-async function waitFor(page: Page, selector: string, log: string[], timeout = 60_000): Promise<void> {
-  try {
-    await page.waitForSelector(selector, { timeout });
-  } catch (err) {
-    const text = await page.evaluate(() => document.body.innerText).catch(() => "");
-    throw new Error(`${selector} not shown within ${timeout} ms at ${page.url()}\npage:\n${text.slice(0, 3000)}\nlog:\n${log.join("\n")}\n${String(err)}`);
-  }
-}
-
-async function logIn(page: Page, username: string, password: string): Promise<void> {
-  await page.waitForSelector("form[aria-label='Log in'] input[name=username]");
-  await page.type("input[name=username]", username);
-  await page.type("input[name=password]", password);
-  await Promise.all([page.waitForNavigation(), page.click("form[aria-label='Log in'] button[type=submit]")]);
-}
 
 /** The env value APP_NAME of the live Deployment. */
 function appNameEnv(d: KubeObject | undefined): string | undefined {
