@@ -125,6 +125,9 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   await waitFor(page, "[data-testid=logs-tab]", log);
   await page.waitForFunction((text) => [...document.querySelectorAll("[data-testid=log-line]")].some((l) => l.textContent?.includes(text)), { timeout: 120_000 }, KWOK_LOG_LINE)
     .catch(async (err: unknown) => { throw new Error(`no kwok log line: ${await page.$eval("[data-testid=logs-tab]", (e) => e.textContent ?? "")}\n${log.join("\n")}\n${String(err)}`); });
+  // The container list fills in when the resource's manifest arrives, which can be after the first log line.
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=logs-container] option").length > 1, { timeout: 60_000 })
+    .catch(() => undefined);
   assert.deepEqual(await page.$$eval("[data-testid=logs-container] option", (os) => os.map((o) => o.textContent)), ["(default)", "web"], "the container select lists the Deployment's container");
   const download = await page.$eval("[data-testid=logs-download]", (a) => a.getAttribute("href") ?? "");
   assert.match(download, /download=true/, "the download link asks the server for a file");
