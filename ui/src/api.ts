@@ -81,20 +81,3 @@ export function errorText(err: unknown): string {
   if (err instanceof HttpError) return err.message || `HTTP ${err.status}`;
   return err instanceof Error ? err.message : String(err);
 }
-
-/**
- * A write the server answers from its cache of the object: when a controller updated the object
- * a moment earlier, Kubernetes refuses it as a conflict. For idempotent writes (a merge patch, a
- * PUT of the user's whole edit) trying again a few times is what the user would do.
- */
-export async function retryConflict<T>(write: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await write();
-    } catch (err) {
-      const conflict = err instanceof HttpError && (err.status === 409 || /the object has been modified|conflict/i.test(err.message));
-      if (!conflict || i >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 300 * i));
-    }
-  }
-}

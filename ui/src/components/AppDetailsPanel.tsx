@@ -6,7 +6,7 @@
 // same way; the Application's MANIFEST; its EVENTS; and its conditions.
 import { useEffect, useState, type ReactNode } from "react";
 import { stringify } from "yaml";
-import { errorText, get, post, query, request, retryConflict } from "../api";
+import { errorText, get, post, query, request } from "../api";
 import type { App } from "../apps";
 import { applySummary, sourceParameters, summaryForm, type SummaryForm } from "../appOps";
 import { applyParams, helmDefaults, paramsForm, type ParamsForm, type SourceDetails } from "../newApp";
@@ -49,7 +49,7 @@ function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean;
     setErrors(r.errors);
     if (!r.app) return;
     setBusy(true);
-    retryConflict(() => request("PUT", `api/v1/applications/${encodeURIComponent(app.metadata.name)}${query({ validate: "true" })}`, { body: r.app }))
+    request("PUT", `api/v1/applications/${encodeURIComponent(app.metadata.name)}${query({ validate: "true" })}`, { body: r.app })
       .then(() => { setEditing(undefined); setBusy(false); onSaved({ text: `${app.metadata.name} updated`, error: false }); })
       .catch((err: unknown) => { setErrors([errorText(err)]); setBusy(false); });
   };
@@ -148,7 +148,7 @@ function ParametersTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boole
     setBusy(true);
     setError(undefined);
     const next = { ...app, spec: { ...app.spec, source: applyParams(src, editing, helmDefaults(details.value)) } };
-    retryConflict(() => request("PUT", `api/v1/applications/${encodeURIComponent(app.metadata.name)}${query({ validate: "true" })}`, { body: next }))
+    request("PUT", `api/v1/applications/${encodeURIComponent(app.metadata.name)}${query({ validate: "true" })}`, { body: next })
       .then(() => { setEditing(undefined); setBusy(false); onSaved({ text: `${app.metadata.name} parameters updated`, error: false }); })
       .catch((err: unknown) => { setError(errorText(err)); setBusy(false); });
   };

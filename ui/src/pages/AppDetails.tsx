@@ -8,7 +8,7 @@
 import { useMemo, useState, type ReactNode } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { healthOf, rbacObject, sourceOf, syncOf, type App } from "../apps";
-import { errorText, get, query, request, retryConflict } from "../api";
+import { errorText, get, query, request } from "../api";
 import { autoSyncOn, autoSyncPatch } from "../appOps";
 import { AppDetailsPanel } from "../components/AppDetailsPanel";
 import { DeepLinks } from "../components/DeepLinks";
@@ -82,9 +82,9 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
   const toggleAutoSync = (): void => {
     setBusy(true);
     setMessage(undefined);
-    retryConflict(() => request("PATCH", `api/v1/applications/${encodeURIComponent(name)}`, {
+    request("PATCH", `api/v1/applications/${encodeURIComponent(name)}`, {
       body: { name, appNamespace: app.metadata.namespace, patchType: "merge", patch: JSON.stringify(autoSyncPatch(app, !auto)) },
-    }))
+    })
       .then(() => setMessage({ text: auto ? "Auto-sync disabled" : "Auto-sync enabled", error: false }))
       .catch((err: unknown) => setMessage({ text: errorText(err), error: true }))
       .finally(() => setBusy(false));
