@@ -1,6 +1,6 @@
 // The repository cache behind RepoSource: one bare clone per repository URL under
 // `<baseDir>/repos/<sha256(normalised url)>`, reused across restarts, and immutable work trees per
-// (repository, commit) under `<baseDir>/trees/`.
+// (repository, commit) under `<baseDir>/trees/` (one process at a time: trees-owner.ts).
 //
 // Cost model, in the order a request meets it:
 //   1. ref listing (ls-remote) per repository, cached for `refsTtlMs` and shared by concurrent
@@ -31,6 +31,7 @@ import { parseCommitObject, tagNames, type CommitMetadata } from "./commit-metad
 import type { CredentialProvider, RepoCredentials } from "./credentials.js";
 import { compileDoublestar, compileGitPathspec } from "../util/glob.js";
 import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
+import { claimTreesRoot, type TreesRoot } from "./trees-owner.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
 import { FileTooLargeError, GitError, RevisionNotFoundError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
@@ -120,7 +121,6 @@ class Mutex {
 interface RepoState {
   key: string;
   gitDir: string;
-  treesDir: string;
   lock: Mutex;
   init?: Promise<void>;
   refs?: { at: number; value: RemoteRefs };
@@ -129,7 +129,8 @@ interface RepoState {
   batch?: CatFileBatch;
   indexes: Map<string, Promise<TreeIndex>>;
   trees: Map<string, TreeEntry>;
-  treesScanned?: Promise<void>;
+  /** This process's directory for the repository's trees (`<trees root>/<key>`), once claimed and scanned. */
+  treesScanned?: Promise<string>;
   /** Created by this process and not fetched into yet: nothing to look up locally. */
   fresh?: boolean;
   /** The URL without credentials, as metrics name the repository. */
@@ -149,6 +150,9 @@ export class RepoCache implements RepoSource {
   private readonly maxIndexes: number;
   private readonly submodules: boolean;
   private readonly commitMetadata = new Map<string, CommitMetadata>();
+  /** Claimed on the first checkout: see trees-owner.ts. */
+  private treesRoot: Promise<TreesRoot> | undefined;
+  private claimedTrees: TreesRoot | undefined;
   /** Counts per operation, for tests and metrics. */
   readonly stats = { lsRemote: 0, fetch: 0, checkout: 0 };
 
@@ -358,13 +362,13 @@ export class RepoCache implements RepoSource {
   async checkout(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<Checkout> {
     const repo = this.repo(repoURL);
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
-    await this.scanTrees(repo);
+    const treesDir = await this.scanTrees(repo);
     const variant = this.checkoutVariant(repoURL);
     const name = variant ? `${sha}-${variant}` : sha;
     let entry = repo.trees.get(name);
     if (!entry) {
-      const path = join(repo.treesDir, name);
-      entry = { path, refs: 0, lastUsed: Date.now(), ready: this.materialize(repo, repoURL, sha, path, opts.signal) };
+      const path = join(treesDir, name);
+      entry = { path, refs: 0, lastUsed: Date.now(), ready: this.materialize(repo, repoURL, sha, treesDir, path, opts.signal) };
       repo.trees.set(name, entry);
       const created = entry;
       entry.ready.catch(() => {
@@ -394,9 +398,24 @@ export class RepoCache implements RepoSource {
     };
   }
 
-  /** Closes the per-repository cat-file processes. Cached data on disk stays. */
+  /**
+   * Closes the per-repository cat-file processes and gives up the work-tree directory (the lock on
+   * the shared one, or the private one with its trees). Cached repositories on disk stay.
+   */
   close(): void {
-    for (const r of this.repos.values()) r.batch?.close();
+    for (const r of this.repos.values()) {
+      r.batch?.close();
+      // A later checkout claims and scans again (a private directory is gone with its trees).
+      r.trees.clear();
+      delete r.treesScanned;
+    }
+    // Synchronously when the claim has settled, so a cache opened right after this one (a
+    // restart in a test) finds the lock free.
+    const root = this.treesRoot;
+    this.treesRoot = undefined;
+    if (this.claimedTrees) this.claimedTrees.release();
+    else if (root) void root.then((r) => r.release(), () => undefined);
+    this.claimedTrees = undefined;
   }
 
   // ---------------------------------------------------------------- internals
@@ -409,7 +428,6 @@ export class RepoCache implements RepoSource {
       r = {
         key,
         gitDir: join(this.baseDir, "repos", key),
-        treesDir: join(this.baseDir, "trees", key),
         lock: new Mutex(),
         displayURL: redactUrl(repoURL),
         pending: 0,
@@ -646,33 +664,42 @@ export class RepoCache implements RepoSource {
     return p;
   }
 
-  /** Picks up trees left by a previous run (complete by construction: they were renamed in). */
-  private scanTrees(repo: RepoState): Promise<void> {
+  /**
+   * This process's directory for `repo`'s trees; on first use, picks up the trees a previous run
+   * left there (complete by construction: they were renamed in) and removes its leftovers. Only
+   * the owner of `<baseDir>/trees` sweeps it: another process's temp directory is its work in progress.
+   */
+  private scanTrees(repo: RepoState): Promise<string> {
     repo.treesScanned ??= (async () => {
+      this.treesRoot ??= claimTreesRoot(this.baseDir).then((r) => (this.claimedTrees = r));
+      const root = await this.treesRoot;
+      const treesDir = join(root.dir, repo.key);
+      if (!root.owner) return treesDir;
       let names: string[] = [];
       try {
-        names = await readdir(repo.treesDir);
+        names = await readdir(treesDir);
       } catch {
-        return;
+        return treesDir;
       }
       for (const n of names) {
         if (n.includes(".")) {
           // Leftover temp or trash directory from a crash.
-          await rm(join(repo.treesDir, n), { recursive: true, force: true });
+          await rm(join(treesDir, n), { recursive: true, force: true });
           continue;
         }
         if (!/^[0-9a-f]{40,64}(-[a-z]+)?$/.test(n) || repo.trees.has(n)) continue;
-        const path = join(repo.treesDir, n);
+        const path = join(treesDir, n);
         const s = await stat(path).catch(() => undefined);
         if (s?.isDirectory()) repo.trees.set(n, { path, refs: 0, lastUsed: s.mtimeMs, ready: Promise.resolve(path) });
       }
+      return treesDir;
     })();
     return repo.treesScanned;
   }
 
-  private async materialize(repo: RepoState, repoURL: string, sha: string, path: string, signal?: AbortSignal): Promise<string> {
+  private async materialize(repo: RepoState, repoURL: string, sha: string, treesDir: string, path: string, signal?: AbortSignal): Promise<string> {
     if (existsSync(path)) return path;
-    await mkdir(repo.treesDir, { recursive: true });
+    await mkdir(treesDir, { recursive: true });
     const tmp = `${path}.tmp-${randomBytes(4).toString("hex")}`;
     await mkdir(tmp);
     try {

@@ -221,6 +221,22 @@ test("the cache is reused across instances (restarts): no fetch for commits alre
   co.release();
 });
 
+test("two caches on one directory at once (replicas, CLI commands): neither removes or evicts the other's trees", async () => {
+  const url = server.baseUrl("app");
+  const { cache: a } = newCache("shared", { maxTrees: 1 });
+  const held = await a.checkout(url, shas.c1!);
+  // What a checkout in progress looks like to a process starting beside it.
+  const inProgress = join(held.path, "..", `${shas.c2!}.tmp-0badc0de`);
+  await mkdir(inProgress);
+  const { cache: b } = newCache("shared", { maxTrees: 1 });
+  for (const sha of [shas.c1!, shas.c2!, shas.c3!]) (await b.checkout(url, sha)).release();
+  assert.ok(existsSync(inProgress), "the other cache's start did not sweep a temp directory it does not own");
+  assert.equal(await readFile(join(held.path, "README.md"), "utf8"), "hello\n", "b's evictions never touch a's tree in use");
+  held.release();
+  b.close();
+  await rm(inProgress, { recursive: true });
+});
+
 test("work trees beyond maxTrees are reclaimed once released, never while in use", async () => {
   const { cache } = newCache("evict", { maxTrees: 1 });
   const url = server.baseUrl("app");
