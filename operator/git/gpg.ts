@@ -52,7 +52,7 @@ export class GpgKeyring {
   /** Removes every home this keyring made. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.all].map((d) => rm(d, { recursive: true, force: true })));
+    await Promise.all([...this.all].map((d) => removeHome(d)));
     this.all.clear();
   }
 
@@ -74,7 +74,7 @@ export class GpgKeyring {
       return dir;
     } catch (err) {
       this.all.delete(dir);
-      await rm(dir, { recursive: true, force: true });
+      await removeHome(dir);
       throw err;
     }
   }
@@ -82,19 +82,28 @@ export class GpgKeyring {
   private retire(dir: string): void {
     const t = setTimeout(() => {
       this.all.delete(dir);
-      void rm(dir, { recursive: true, force: true });
+      void removeHome(dir);
     }, this.opts.retireAfterMs ?? 60_000);
     t.unref();
   }
 
   private gpg(home: string, args: string[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      execFile("gpg", ["--batch", "--no-tty", "--quiet", "--homedir", home, ...args], { timeout: this.opts.timeoutMs ?? 30_000, env: { ...process.env, LC_ALL: "C" } }, (err, _stdout, stderr) => {
+      // --no-autostart: importing public keys needs no agent, and one started here would outlive its home.
+      execFile("gpg", ["--batch", "--no-tty", "--quiet", "--no-autostart", "--homedir", home, ...args], { timeout: this.opts.timeoutMs ?? 30_000, env: { ...process.env, LC_ALL: "C" } }, (err, _stdout, stderr) => {
         if (err) reject(new Error(redact(String(stderr).trim() || err.message)));
         else resolve();
       });
     });
   }
+}
+
+/** Stops any agent or dirmngr a verification started in `dir` (they outlive it otherwise), then removes it. */
+async function removeHome(dir: string): Promise<void> {
+  await new Promise<void>((resolve) => {
+    execFile("gpgconf", ["--homedir", dir, "--kill", "all"], { timeout: 10_000 }, () => resolve());
+  });
+  await rm(dir, { recursive: true, force: true });
 }
 
 function contentHash(keys: Readonly<Record<string, string>>): string {
