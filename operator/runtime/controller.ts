@@ -63,6 +63,8 @@ export class Controller {
   }
 
   enqueue(key: string): void { this.queue.add(key); }
+  /** Ahead of everything waiting: the follow-up of work under way (see WorkQueue.expedite). */
+  expedite(key: string): void { this.queue.expedite(key); }
   enqueueAfter(key: string, delayMs: number): void { this.queue.addAfter(key, delayMs); }
 
   private async worker(): Promise<void> {

@@ -70,3 +70,45 @@ test("shutdown wakes waiting getters and waits for keys in flight", async () => 
   q.add("b");
   assert.equal(await q.get(), undefined, "no keys after shutdown");
 });
+
+test("expedite: a key goes ahead of a burst waiting in the normal lane, and its normal copy is not handed out again", async () => {
+  const q = new WorkQueue({ name: "t" });
+  for (let i = 0; i < 1000; i++) q.add(`app-${i}`);
+  q.expedite("app-999"); // waiting at the back of the burst
+  q.expedite("late"); // not queued before
+  assert.equal(q.length, 1001, "one waiting key each, whatever lanes hold copies");
+  assert.equal(await q.get(), "app-999");
+  assert.equal(await q.get(), "late");
+  const rest: string[] = [];
+  for (let i = 0; i < 999; i++) rest.push((await q.get()) as string);
+  assert.deepEqual(rest, Array.from({ length: 999 }, (_, i) => `app-${i}`), "the others keep their order");
+  assert.equal(q.length, 0, "app-999's copy in the normal lane is skipped, not handed out twice");
+  for (const k of ["app-999", "late", ...rest]) q.done(k);
+});
+
+test("expedite while the key is processing: never to a second worker, and first in line once done()", async () => {
+  const q = new WorkQueue({ name: "t" });
+  q.add("a");
+  assert.equal(await q.get(), "a");
+  q.add("x");
+  q.add("y");
+  q.expedite("a");
+  q.add("a");
+  assert.equal(await q.get(), "x", "x was waiting; a is still being processed");
+  q.done("a");
+  assert.equal(await q.get(), "a", "a goes ahead of y when its processing ends");
+  assert.equal(await q.get(), "y");
+  q.done("a");
+  q.done("x");
+  q.done("y");
+  assert.equal(q.length, 0);
+});
+
+test("expedite hands the key straight to an idle worker", async () => {
+  const q = new WorkQueue({ name: "t" });
+  const next = q.get();
+  q.expedite("a");
+  assert.equal(await next, "a");
+  q.done("a");
+  assert.equal(q.length, 0);
+});

@@ -2,6 +2,12 @@
 // once (`dirty`), is never handed to two workers at once (`processing`), and a key added while it
 // is being processed is queued again when the worker calls done(). A burst of events for one key
 // therefore becomes one reconcile. Delayed adds keep only the earliest deadline per key.
+//
+// Two lanes: `expedite` puts a key ahead of everything waiting in the normal lane. It is for the
+// follow-up of work already under way (the refresh after an app's sync), so that one app goes
+// through refresh → sync → refresh in seconds even while a burst of thousands of first refreshes
+// waits, instead of joining the back of that burst at every stage. A key can sit in both lanes;
+// whichever copy comes first is handed out and the other is skipped (it is no longer dirty).
 import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.js";
 
 export interface WorkQueueMetrics {
@@ -22,6 +28,9 @@ export class WorkQueue {
   readonly name: string;
   private readonly queue: string[] = [];
   private head = 0;
+  private readonly urgent: string[] = [];
+  /** Keys to go into the urgent lane when their current processing ends. */
+  private readonly expediteOnDone = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly addedAt = new Map<string, number>();
@@ -38,7 +47,12 @@ export class WorkQueue {
     this.metrics = opts.metrics;
   }
 
-  get length(): number { return this.queue.length - this.head; }
+  /** Keys waiting to be handed out (a key re-added while it is processed is not waiting yet). */
+  get length(): number {
+    let n = this.dirty.size;
+    for (const k of this.processing) if (this.dirty.has(k)) n--;
+    return n;
+  }
   get processingCount(): number { return this.processing.size; }
   get isShuttingDown(): boolean { return this.shuttingDown; }
 
@@ -49,6 +63,24 @@ export class WorkQueue {
     this.addedAt.set(key, performance.now());
     if (this.processing.has(key)) return; // re-queued by done()
     this.push(key);
+  }
+
+  /** Adds the key ahead of every key waiting in the normal lane (see the header). */
+  expedite(key: string): void {
+    if (this.shuttingDown) return;
+    const waiting = this.dirty.has(key) && !this.processing.has(key);
+    if (!this.dirty.has(key)) {
+      this.metrics?.added();
+      this.dirty.add(key);
+      this.addedAt.set(key, performance.now());
+    }
+    if (this.processing.has(key)) {
+      this.expediteOnDone.add(key);
+      return;
+    }
+    // Already waiting in the normal lane: its copy there is skipped once this one is taken.
+    if (waiting || !this.hand(key)) this.urgent.push(key);
+    this.metrics?.depth(this.length);
   }
 
   /** Adds the key after `delayMs`; an earlier pending deadline for the key wins. */
@@ -92,7 +124,11 @@ export class WorkQueue {
   /** Marks the key's processing as finished; re-queues it if it was added meanwhile. */
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key) && !this.shuttingDown) this.push(key);
+    const expedited = this.expediteOnDone.delete(key);
+    if (this.dirty.has(key) && !this.shuttingDown) {
+      if (!expedited) this.push(key);
+      else if (!this.hand(key)) this.urgent.push(key);
+    }
     if (this.processing.size === 0) {
       for (const w of this.idleWaiters.splice(0)) w();
     }
@@ -108,27 +144,38 @@ export class WorkQueue {
   }
 
   private push(key: string): void {
-    const getter = this.getters.shift();
-    if (getter) {
-      this.take(key);
-      getter(key);
-      return;
-    }
+    if (this.hand(key)) return;
     this.queue.push(key);
     this.metrics?.depth(this.length);
   }
 
-  private pop(): string | undefined {
-    if (this.head >= this.queue.length) return undefined;
-    const key = this.queue[this.head++] as string;
-    // Compact occasionally so the array does not grow without bound.
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
-    this.metrics?.depth(this.length);
+  /** Gives the key straight to a worker waiting in get(), if there is one. */
+  private hand(key: string): boolean {
+    const getter = this.getters.shift();
+    if (!getter) return false;
     this.take(key);
-    return key;
+    getter(key);
+    return true;
+  }
+
+  private pop(): string | undefined {
+    for (;;) {
+      let key = this.urgent.shift();
+      if (key === undefined) {
+        if (this.head >= this.queue.length) return undefined;
+        key = this.queue[this.head++];
+        // Compact occasionally so the array does not grow without bound.
+        if (this.head > 1024 && this.head * 2 > this.queue.length) {
+          this.queue.splice(0, this.head);
+          this.head = 0;
+        }
+      }
+      // A copy left behind in the other lane: its key was handed out already, or is being processed.
+      if (key === undefined || !this.dirty.has(key) || this.processing.has(key)) continue;
+      this.take(key);
+      this.metrics?.depth(this.length);
+      return key;
+    }
   }
 
   private take(key: string): void {

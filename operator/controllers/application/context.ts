@@ -104,7 +104,7 @@ export class AppContext {
     readonly destinations: DestinationProvider,
     readonly settings: SettingsCache,
     readonly renderCache: RenderCache,
-    /** Queues a refresh of the app with this key. */
+    /** Queues a refresh of the app with this key ahead of waiting ones: the follow-up of its own operation. */
     readonly enqueueRefresh: (key: string) => void,
   ) {}
 

@@ -142,7 +142,7 @@ export class ApplicationController {
           return app !== undefined && sharding.ownsApp(app);
         })
       : opts.client;
-    this.env = new AppContext({ gnupgHome, ...opts, client: appClient }, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(CONTROLLER_RENDER_CACHE.entries, CONTROLLER_RENDER_CACHE.manifests), (key) => this.refresh.enqueue(key));
+    this.env = new AppContext({ gnupgHome, ...opts, client: appClient }, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(CONTROLLER_RENDER_CACHE.entries, CONTROLLER_RENDER_CACHE.manifests), (key) => this.refresh.expedite(key));
     const deletion = new DeletionReconciler(this.env);
     const refresh = new RefreshReconciler(this.env, deletion);
     const operation = new OperationReconciler(this.env);
