@@ -115,12 +115,12 @@ export const syncedHealthy = (revision?: string) => (s: AppState): boolean =>
 
 /** The operator's own requests to the apiserver by HTTP method (its hawser_kube_requests_total). */
 export async function operatorRequests(op: SampledProcess): Promise<Record<string, number>> {
-  return sumBy(await op.scrape(), "hawser_kube_requests_total", "verb");
+  return sumBy(await op.scrape(["hawser_kube_requests_total"]), "hawser_kube_requests_total", "verb");
 }
 
 /** Sum of one counter over the series whose label `label` is `value` (e.g. reconciles of one controller). */
 export async function counter(op: SampledProcess, name: string, label: string, value: string): Promise<number> {
-  return sumBy(await op.scrape(), name, label)[value] ?? 0;
+  return sumBy(await op.scrape([name]), name, label)[value] ?? 0;
 }
 
 export interface SyncedApps {

@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { startCluster, type DevCluster } from "../../operator/devcluster/index.js";
 import { KubeClient } from "../../operator/kube/client.js";
 import { loadKubeConfig } from "../../operator/operator.js";
-import { apiserverRequests, createHarness } from "./context.js";
+import { apiserverRequests, createHarness, namespacesGone } from "./context.js";
 import { measureWMax, type P0Result } from "./p0.js";
 import { diffCounts } from "./proc.js";
 import { mergeResults, renderMarkdown, textTable, type ResultRecord, type RunFigures } from "./report.js";
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
       const ns = `bench-p0-${process.pid}`;
       p0 = await measureWMax(client, ns, args.p0);
       await client.delete({ apiVersion: "v1", kind: "Namespace", name: ns }).catch(() => undefined);
+      await namespacesGone(client, [ns], progress);
       progress(`W_max ${p0.wMax.toFixed(0)} writes/s`);
     }
     const vers = await versions(client);
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
       for (let rep = 0; rep < args.runs; rep++) {
         progress(`${scenario.id} n=${n} repetition ${rep + 1}/${args.runs}`);
         const harness = await createHarness({
-          client, kubeconfig, n, wMax: p0?.wMax ?? 0, tag: scenario.id, progress,
+          client, kubeconfig, n, wMax: p0?.wMax ?? 0, tag: scenario.id, progress, awaitCleanup: true,
           ...(args.profile ? { operatorEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${args.profile}` } } : {}),
         });
         try {

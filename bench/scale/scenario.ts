@@ -14,8 +14,12 @@ export interface SampledProcess {
   cpuSeconds(): Promise<number>;
   /** VmHWM (peak RSS) from /proc/<pid>/status, in bytes, now. */
   peakRssBytes(): Promise<number>;
-  /** The process's Prometheus scrape (Hawser's metrics port), parsed into name{labels} → value. */
-  scrape(): Promise<Map<string, number>>;
+  /**
+   * The process's Prometheus scrape (Hawser's metrics port), parsed into name{labels} → value;
+   * with `names`, only those metrics (`/metrics?name[]=`): polls must name theirs, since a full
+   * scrape at 10,000 apps is megabytes and costs the operator more CPU than the work measured.
+   */
+  scrape(names?: readonly string[]): Promise<Map<string, number>>;
   /** SIGTERM and wait for exit; resolves with the milliseconds it took to exit. */
   stop(): Promise<number>;
   /** POST URL of the operator's git webhook endpoint (see bench/scale/webhook.ts pushWebhook). */

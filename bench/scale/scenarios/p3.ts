@@ -37,7 +37,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
   await pushWebhook(op, { repoUrl, after: sha });
   let reconciles = 0;
   await ctx.until(`${n} refreshes`, async () => {
-    const m = await op.scrape();
+    const m = await op.scrape(["controller_runtime_reconcile_total", "workqueue_depth"]);
     reconciles = (sumBy(m, "controller_runtime_reconcile_total", "controller")[REFRESH] ?? 0) - reconciles0;
     return reconciles >= n && (sumBy(m, "workqueue_depth", "name")[REFRESH] ?? 0) === 0;
   }, { timeoutMs: waitBoundMs(n), everyMs: 100 });

@@ -33,7 +33,7 @@ function files(n: number, dest: string, round: string, only?: number[]): Record<
 }
 
 async function renders(op: SampledProcess): Promise<number> {
-  return Object.values(sumBy(await op.scrape(), "hawser_manifest_renders_total", "plugin")).reduce((a, b) => a + b, 0);
+  return Object.values(sumBy(await op.scrape(["hawser_manifest_renders_total"]), "hawser_manifest_renders_total", "plugin")).reduce((a, b) => a + b, 0);
 }
 
 async function run(ctx: ScenarioContext): Promise<ScenarioResult> {

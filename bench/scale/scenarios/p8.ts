@@ -78,7 +78,7 @@ function appCache(ctx: ScenarioContext): Informer<Slim> {
   });
 }
 
-const reconciles = async (op: SampledProcess): Promise<Record<string, number>> => sumBy(await op.scrape(), "argocd_appset_reconcile_count", "name");
+const reconciles = async (op: SampledProcess): Promise<Record<string, number>> => sumBy(await op.scrape(["argocd_appset_reconcile_count"]), "argocd_appset_reconcile_count", "name");
 
 async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { n, client } = ctx;
