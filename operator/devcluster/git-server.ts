@@ -117,10 +117,15 @@ export interface GitServer {
 }
 
 // Keep the user's and the system's git configuration (signing, hooks, url rewrites) out of both the
-// server and the helper commands.
+// server and the helper commands. gc.auto=0: a commit of thousands of files (the 10,000-app
+// benchmarks) otherwise starts a background `git gc` that still writes into the temporary clone
+// while it is being removed (ENOTEMPTY).
 const GIT_ENV: Record<string, string> = {
   GIT_CONFIG_NOSYSTEM: "1",
   GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_CONFIG_COUNT: "1",
+  GIT_CONFIG_KEY_0: "gc.auto",
+  GIT_CONFIG_VALUE_0: "0",
   GIT_TERMINAL_PROMPT: "0",
   GIT_AUTHOR_NAME: "Hawser Test",
   GIT_AUTHOR_EMAIL: "test@hawser.invalid",
