@@ -7,7 +7,7 @@ import type { ClusterEntry } from "../../cluster/clusters.js";
 import { assignShards, fnv32a } from "../../engine/sharding.js";
 import type { KubeObject } from "../../kube/client.js";
 import { parseFlags } from "../../flags.js";
-import { clusterShardRows, clusterShardsTable, shardSettings } from "./cluster-shards.js";
+import { clusterShardRows, clusterShards, clusterShardsTable, shardSettings } from "./cluster-shards.js";
 
 const inCluster: ClusterEntry = { name: "in-cluster", server: "https://kubernetes.default.svc", namespaces: [], clusterResources: true, config: {} };
 const cluster = (name: string, uid: string, shard?: string): ClusterEntry => ({
@@ -76,4 +76,11 @@ test("settings: flag over environment over argocd-cmd-params-cm; replicas fall b
   assert.throws(() => shardSettings(parseFlags(["--sharding-method", "random"], { values: ["sharding-method"] }), {}, undefined, 0), /--sharding-method must be one of legacy, round-robin, consistent-hashing, got "random"/);
   assert.throws(() => shardSettings(none, { ARGOCD_CONTROLLER_REPLICAS: "0" }, undefined, 0), /ARGOCD_CONTROLLER_REPLICAS must be a whole number of at least 1/);
   assert.throws(() => shardSettings(none, {}, { "controller.sharding.algorithm": "nope" }, 0), /argocd-cmd-params-cm controller\.sharding\.algorithm/);
+});
+
+test("bad flags are refused naming the flag, before any cluster is read", async () => {
+  await assert.rejects(clusterShards(["-o", "yaml"]), /-o must be wide or json, got "yaml"/);
+  await assert.rejects(clusterShards(["--shard", "one"]), /--shard must be a whole number of at least 0, got "one"/);
+  await assert.rejects(clusterShards(["east"]), /shards takes no arguments, got "east"/);
+  await assert.rejects(clusterShards(["--replica", "2"]), /unknown flag --replica/);
 });
