@@ -7,9 +7,11 @@ import { reportErrors, type CommandModule } from "../cli.js";
 import { formatProblem, parseRbacConfig, RBAC_RESOURCES, RbacConfigError, RbacEnforcer } from "../engine/rbac/index.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { isRecord } from "../util/index.js";
+import { clusterShards, CLUSTER_SHARDS_USAGE } from "./admin/cluster-shards.js";
 
 const USAGE = `usage: hawser admin rbac can ROLE|SUBJECT ACTION RESOURCE [OBJECT] [flags]
        hawser admin rbac validate --policy-file FILE
+       hawser admin cluster shards [flags]   (--help for its flags)
 
 can: may ROLE (e.g. role:readonly) or SUBJECT (a user or group) do ACTION on RESOURCE OBJECT
 under the policy? Prints Yes or No. OBJECT is e.g. <project>/<app> for applications; left out (or
@@ -135,10 +137,20 @@ function validate(args: string[]): number {
 }
 
 export const command: CommandModule = {
-  summary: "offline administration: rbac can|validate (check an RBAC policy file)",
+  summary: "administration: rbac can|validate (check an RBAC policy file), cluster shards",
   async run(args: string[]): Promise<number> {
     const [group, sub, ...rest] = args;
     const asksHelp = (a: string | undefined): boolean => a === "--help" || a === "-h" || a === "help";
+    // admin cluster reads the cluster (admin/cluster-shards.ts); admin rbac works on files.
+    if (group === "cluster") {
+      if (sub === "shards") return reportErrors("admin cluster shards", () => clusterShards(rest));
+      if (asksHelp(sub)) {
+        process.stdout.write(CLUSTER_SHARDS_USAGE);
+        return 0;
+      }
+      process.stderr.write(`hawser admin cluster: unknown command "${sub ?? ""}" (shards)\n${CLUSTER_SHARDS_USAGE}`);
+      return 2;
+    }
     if (asksHelp(group) || (group === "rbac" && asksHelp(sub))) {
       process.stdout.write(USAGE);
       return 0;

@@ -1,26 +1,14 @@
 // Lease-based leader election (coordination.k8s.io/v1), with client-go's rules: a lease is free
 // when its holder has not renewed it within leaseDuration as observed by *this* process's clock
-// (so clock skew between machines does not matter), the leader renews every retryPeriod and
-// gives up leadership if it cannot renew within renewDeadline, and a graceful stop releases the
-// lease so the next leader takes over at once instead of waiting out the duration.
+// (lease.ts has the rule, shared with the controller shard Leases), the leader renews every
+// retryPeriod and gives up leadership if it cannot renew within renewDeadline, and a graceful stop
+// releases the lease so the next leader takes over at once instead of waiting out the duration.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { KubeApiError, type KubeClient } from "../kube/client.js";
+import type { KubeClient } from "../kube/client.js";
 import type { Logger } from "./logger.js";
 import { errorMessage } from "../util/index.js";
-
-interface Lease {
-  apiVersion: "coordination.k8s.io/v1";
-  kind: "Lease";
-  metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: {
-    holderIdentity?: string;
-    leaseDurationSeconds?: number;
-    acquireTime?: string;
-    renewTime?: string;
-    leaseTransitions?: number;
-  };
-}
+import { heldSpec, LeaseObserver, newLease, readLease, releasedSpec, writeLease, type Lease } from "./lease.js";
 
 export interface LeaderElectionOptions {
   client: KubeClient;
@@ -40,14 +28,14 @@ export function defaultIdentity(): string {
   return `${hostname()}_${process.pid}_${randomBytes(4).toString("hex")}`;
 }
 
-const microTime = (d = new Date()): string => d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-
 export class LeaderElector {
   readonly identity: string;
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
-  private observed?: { holder: string; renewTime: string; at: number };
+  private readonly observer = new LeaseObserver();
+  /** Who held the lease at our last look (ourselves after a successful write). */
+  private lastHolder = "";
   private leading = false;
   private stopped = false;
   private wake?: () => void;
@@ -99,15 +87,15 @@ export class LeaderElector {
       await this.pause(this.retryPeriodMs * (1 + Math.random() * 0.2));
     }
     // Renew.
-    let lastRenew = Date.now();
+    let lastRenew = performance.now();
     while (!this.stopped && this.leading) {
       await this.pause(this.retryPeriodMs);
       if (this.stopped) break;
       if (await this.tryAcquireOrRenew(log)) {
-        lastRenew = Date.now();
+        lastRenew = performance.now();
         continue;
       }
-      if (Date.now() - lastRenew > this.renewDeadlineMs || this.observed?.holder !== this.identity) {
+      if (performance.now() - lastRenew > this.renewDeadlineMs || this.lastHolder !== this.identity) {
         this.leading = false;
         log.error("lost leadership");
         this.opts.onStoppedLeading();
@@ -122,72 +110,37 @@ export class LeaderElector {
     });
   }
 
-  private leasePath(name?: string): string {
-    return `/apis/coordination.k8s.io/v1/namespaces/${this.opts.namespace}/leases${name ? `/${name}` : ""}`;
-  }
-
   private async tryAcquireOrRenew(log: Logger): Promise<boolean> {
-    const now = new Date();
-    const spec = {
-      holderIdentity: this.identity,
-      leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
-      renewTime: microTime(now),
-    };
+    const { client, namespace, name } = this.opts;
     let lease: Lease | undefined;
     try {
-      lease = await this.opts.client.request<Lease>("GET", this.leasePath(this.opts.name), { timeoutMs: this.renewDeadlineMs });
+      lease = await readLease(client, namespace, name, this.renewDeadlineMs);
     } catch (err) {
-      if (!(err instanceof KubeApiError && err.isNotFound)) {
-        log.warn("cannot read the lease", { error: errorMessage(err) });
-        return false;
-      }
+      log.warn("cannot read the lease", { error: errorMessage(err) });
+      return false;
     }
     try {
-      if (!lease) {
-        const created: Lease = {
-          apiVersion: "coordination.k8s.io/v1",
-          kind: "Lease",
-          metadata: { name: this.opts.name, namespace: this.opts.namespace },
-          spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
-        };
-        await this.opts.client.request("POST", this.leasePath(), { body: created, timeoutMs: this.renewDeadlineMs });
-        this.observed = { holder: this.identity, renewTime: spec.renewTime, at: Date.now() };
-        return true;
+      if (lease) {
+        const seen = this.observer.observe(lease, 15_000);
+        this.lastHolder = seen.holder;
+        if (seen.holder !== "" && seen.holder !== this.identity && !seen.expired) return false;
       }
-      const holder = lease.spec.holderIdentity ?? "";
-      const renewTime = lease.spec.renewTime ?? "";
-      if (!this.observed || this.observed.holder !== holder || this.observed.renewTime !== renewTime) {
-        this.observed = { holder, renewTime, at: Date.now() };
-      }
-      const durationMs = (lease.spec.leaseDurationSeconds ?? 15) * 1000;
-      const heldByOther = holder !== "" && holder !== this.identity;
-      if (heldByOther && this.observed.at + durationMs > Date.now()) return false;
-      const next: Lease = {
-        ...lease,
-        spec: {
-          ...lease.spec,
-          ...spec,
-          acquireTime: holder === this.identity ? lease.spec.acquireTime : microTime(now),
-          leaseTransitions: (lease.spec.leaseTransitions ?? 0) + (holder === this.identity ? 0 : 1),
-        },
-      };
+      const spec = heldSpec(lease?.spec, this.identity, this.leaseDurationMs);
       // PUT with the resourceVersion we read: a concurrent candidate makes this fail with 409.
-      await this.opts.client.request("PUT", this.leasePath(this.opts.name), { body: next, timeoutMs: this.renewDeadlineMs });
-      this.observed = { holder: this.identity, renewTime: spec.renewTime, at: Date.now() };
+      if (!(await writeLease(client, lease, lease ? { ...lease, spec } : newLease(namespace, name, spec), this.renewDeadlineMs))) return false;
+      this.observer.wrote(spec);
+      this.lastHolder = this.identity;
       return true;
     } catch (err) {
-      if (!(err instanceof KubeApiError && (err.isConflict || err.statusCode === 409))) {
-        log.warn("cannot update the lease", { error: errorMessage(err) });
-      }
+      log.warn("cannot update the lease", { error: errorMessage(err) });
       return false;
     }
   }
 
   private async release(): Promise<void> {
-    const lease = await this.opts.client.request<Lease>("GET", this.leasePath(this.opts.name));
-    if (lease.spec.holderIdentity !== this.identity) return;
-    lease.spec = { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: microTime() };
-    await this.opts.client.request("PUT", this.leasePath(this.opts.name), { body: lease });
-    this.opts.log.info("released the lease");
+    const { client, namespace, name } = this.opts;
+    const lease = await readLease(client, namespace, name);
+    if (!lease || lease.spec.holderIdentity !== this.identity) return;
+    if (await writeLease(client, lease, { ...lease, spec: releasedSpec(lease.spec) })) this.opts.log.info("released the lease");
   }
 }

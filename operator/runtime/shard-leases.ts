@@ -1,7 +1,7 @@
 // Shard membership through Leases (coordination.k8s.io/v1): one Lease per controller shard,
 // `<prefix>-shard-<n>`, and holding shard n's Lease is what makes a replica the owner of shard n's
 // clusters. Replicas heartbeat by renewing the Leases they hold; a Lease not renewed within its
-// duration (as observed on the observer's own clock, client-go's rule) is free, and another replica
+// duration (as observed on the observer's own clock, client-go's rule: lease.ts) is free, and another replica
 // takes it, so a dead replica's clusters are taken over. Which shard to try is
 // engine/sharding.ts planShardClaims (home shard first, free shards to the replicas holding the
 // fewest, a home shard handed back when its replica asks).
@@ -16,22 +16,16 @@
 // for the shard and waits for passes in flight before the Lease is written free. The argument
 // assumes, as client-go's leader election does, that clocks run at the same rate and that no
 // request stays in flight longer than that margin.
-import { KubeApiError, type KubeClient } from "../kube/client.js";
+import type { KubeClient } from "../kube/client.js";
 import { planShardClaims, type ShardLeaseView } from "../engine/sharding.js";
 import type { Logger } from "./logger.js";
 import { errorMessage } from "../util/index.js";
+import { heldSpec, LeaseObserver, leasePath, newLease, readLease, releasedSpec, writeLease, type Lease } from "./lease.js";
 
 /** Annotation by which a replica asks the holder of its home shard to hand it back. */
 export const ANNOTATION_SHARD_WANTED_BY = "hawser.io/shard-wanted-by";
 /** Label on every shard Lease: its shard number (for `hawser admin cluster shards`). */
 export const LABEL_CONTROLLER_SHARD = "hawser.io/controller-shard";
-
-interface Lease {
-  apiVersion: "coordination.k8s.io/v1";
-  kind: "Lease";
-  metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
-}
 
 export interface ShardLeasesOptions {
   client: KubeClient;
@@ -59,13 +53,12 @@ export function shardLeaseName(prefix: string, shard: number): string {
   return `${prefix}-shard-${shard}`;
 }
 
-const microTime = (d = new Date()): string => d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-
 export class ShardLeases {
   /** shard → performance.now() when the last successful renewal was sent. */
   private readonly held = new Map<number, number>();
   private readonly releasing = new Set<number>();
-  private readonly observed = new Map<number, { holder: string; renewTime: string; at: number }>();
+  /** shard → the expiry rule applied to its Lease as we see it change. */
+  private readonly observers = new Map<number, LeaseObserver>();
   private lastView: ShardLeaseView[] = [];
   private home: number | undefined;
   private stopped = false;
@@ -108,10 +101,6 @@ export class ShardLeases {
     this.held.clear();
   }
 
-  private path(name?: string): string {
-    return `/apis/coordination.k8s.io/v1/namespaces/${this.opts.namespace}/leases${name ? `/${name}` : ""}`;
-  }
-
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
@@ -142,13 +131,8 @@ export class ShardLeases {
     }
   }
 
-  private async read(shard: number): Promise<Lease | undefined> {
-    try {
-      return await this.opts.client.request<Lease>("GET", this.path(shardLeaseName(this.opts.prefix, shard)), { timeoutMs: this.opts.renewDeadlineMs });
-    } catch (err) {
-      if (err instanceof KubeApiError && err.isNotFound) return undefined;
-      throw err;
-    }
+  private read(shard: number): Promise<Lease | undefined> {
+    return readLease(this.opts.client, this.opts.namespace, shardLeaseName(this.opts.prefix, shard), this.opts.renewDeadlineMs);
   }
 
   /** One heartbeat: read every shard Lease, renew what is held, then act on the plan. */
@@ -172,12 +156,9 @@ export class ShardLeases {
         continue;
       }
       const lease = leases.get(shard);
-      const holder = lease?.spec.holderIdentity ?? "";
-      const renewTime = lease?.spec.renewTime ?? "";
-      const seen = this.observed.get(shard);
-      if (!seen || seen.holder !== holder || seen.renewTime !== renewTime) this.observed.set(shard, { holder, renewTime, at: performance.now() });
-      const durationMs = (lease?.spec.leaseDurationSeconds ?? leaseDurationMs / 1000) * 1000;
-      const expired = this.observed.get(shard)!.at + durationMs <= performance.now();
+      const observer = this.observers.get(shard) ?? new LeaseObserver();
+      this.observers.set(shard, observer);
+      const { holder, expired } = observer.observe(lease, leaseDurationMs);
       const live = holder !== "" && (holder === identity || !expired);
       const wantedBy = lease?.metadata.annotations?.[ANNOTATION_SHARD_WANTED_BY];
       view.push({ shard, ...(live ? { holder } : {}), ...(wantedBy ? { wantedBy } : {}), ...(holder === "" && !expired ? { pending: true } : {}) });
@@ -223,7 +204,7 @@ export class ShardLeases {
     }
     if (plan.want !== undefined) {
       try {
-        await this.opts.client.request("PATCH", this.path(shardLeaseName(this.opts.prefix, plan.want)), {
+        await this.opts.client.request("PATCH", leasePath(this.opts.namespace, shardLeaseName(this.opts.prefix, plan.want)), {
           body: { metadata: { annotations: { [ANNOTATION_SHARD_WANTED_BY]: identity } } }, contentType: "application/merge-patch+json", timeoutMs: this.opts.renewDeadlineMs,
         });
         this.opts.log.info("asked for a controller shard back", { shard: plan.want, holder: view.find((v) => v.shard === plan.want)?.holder });
@@ -248,37 +229,18 @@ export class ShardLeases {
 
   /** Renews (claim false) or takes (claim true) a shard's Lease; false when another write won. */
   private async write(lease: Lease | undefined, shard: number, claim: boolean): Promise<boolean> {
-    const now = microTime();
-    const spec = { holderIdentity: this.opts.identity, leaseDurationSeconds: Math.ceil(this.opts.leaseDurationMs / 1000), renewTime: now };
-    const name = shardLeaseName(this.opts.prefix, shard);
+    const { client, namespace, identity } = this.opts;
+    const spec = heldSpec(lease?.spec, identity, this.opts.leaseDurationMs);
+    const labels = { ...lease?.metadata.labels, [LABEL_CONTROLLER_SHARD]: String(shard) };
     try {
-      if (!lease) {
-        const created: Lease = {
-          apiVersion: "coordination.k8s.io/v1", kind: "Lease",
-          metadata: { name, namespace: this.opts.namespace, labels: { [LABEL_CONTROLLER_SHARD]: String(shard) } },
-          spec: { ...spec, acquireTime: now, leaseTransitions: 0 },
-        };
-        await this.opts.client.request("POST", this.path(), { body: created, timeoutMs: this.opts.renewDeadlineMs });
-        return true;
-      }
+      if (!lease) return await writeLease(client, undefined, newLease(namespace, shardLeaseName(this.opts.prefix, shard), spec, labels), this.opts.renewDeadlineMs);
       const annotations = { ...lease.metadata.annotations };
       // Taking a shard answers our own request for it; someone else's request stays for the plan.
-      if (annotations[ANNOTATION_SHARD_WANTED_BY] === this.opts.identity) delete annotations[ANNOTATION_SHARD_WANTED_BY];
-      const next: Lease = {
-        ...lease,
-        metadata: { ...lease.metadata, labels: { ...lease.metadata.labels, [LABEL_CONTROLLER_SHARD]: String(shard) }, annotations },
-        spec: {
-          ...lease.spec, ...spec,
-          ...(claim ? { acquireTime: now, leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
-        },
-      };
+      if (annotations[ANNOTATION_SHARD_WANTED_BY] === identity) delete annotations[ANNOTATION_SHARD_WANTED_BY];
       // PUT with the resourceVersion read: a concurrent claim or renewal makes this fail with 409.
-      await this.opts.client.request("PUT", this.path(name), { body: next, timeoutMs: this.opts.renewDeadlineMs });
-      return true;
+      return await writeLease(client, lease, { ...lease, metadata: { ...lease.metadata, labels, annotations }, spec }, this.opts.renewDeadlineMs);
     } catch (err) {
-      if (!(err instanceof KubeApiError && (err.isConflict || err.statusCode === 409))) {
-        this.opts.log.warn(claim ? "cannot take a shard lease" : "cannot renew a shard lease", { shard, error: errorMessage(err) });
-      }
+      this.opts.log.warn(claim ? "cannot take a shard lease" : "cannot renew a shard lease", { shard, error: errorMessage(err) });
       return false;
     }
   }
@@ -293,12 +255,8 @@ export class ShardLeases {
     if (!lease || lease.spec.holderIdentity !== this.opts.identity) return;
     const annotations = { ...lease.metadata.annotations };
     delete annotations[ANNOTATION_SHARD_WANTED_BY];
-    lease.metadata.annotations = annotations;
-    const now = microTime();
-    lease.spec = to
-      ? { ...lease.spec, holderIdentity: to, acquireTime: now, renewTime: now, leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 }
-      : { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now };
-    await this.opts.client.request("PUT", this.path(shardLeaseName(this.opts.prefix, shard)), { body: lease, timeoutMs: this.opts.renewDeadlineMs });
+    const next: Lease = { ...lease, metadata: { ...lease.metadata, annotations }, spec: releasedSpec(lease.spec, to) };
+    if (!(await writeLease(this.opts.client, lease, next, this.opts.renewDeadlineMs))) throw new Error("the shard lease changed while it was being released");
     this.opts.log.info(to ? "handed a controller shard over" : "released a controller shard", { shard, ...(to ? { to } : {}) });
   }
 }

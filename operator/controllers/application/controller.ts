@@ -288,12 +288,15 @@ export class ApplicationController {
       }
     }
     for (const key of keys) {
-      const app = this.sharding && this.apps.get(key);
-      if (app && !this.sharding.ownsApp(app)) {
+      const app = this.apps.get(key);
+      if (app && this.sharding && !this.sharding.ownsApp(app)) {
         // Another replica owns it: Argo's refresh annotation tells that replica, as Argo's own webhook does.
         void this.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: "normal" } } })
           .catch((err: unknown) => this.env.opts.log.warn("cannot ask for a refresh on behalf of a webhook", { application: key, error: errorMessage(err) }));
       } else {
+        // As for a refresh annotation (refresh.ts): the pushed commit must not hide behind a ref
+        // listing cached just before the push.
+        if (app) for (const source of appSources(app)) if (source.repoURL) this.env.opts.repos?.invalidate?.(source.repoURL);
         this.refresh.enqueue(key);
       }
     }

@@ -43,6 +43,19 @@ export interface ShardingOptions {
   moveGraceMs: number;
 }
 
+/**
+ * Every cluster's shard as the controller computes it; `hawser admin cluster shards` calls this
+ * too, so what it prints is what the replicas do.
+ */
+export function assignClusterShards(clusters: readonly ClusterEntry[], replicas: number, algorithm: ShardingAlgorithm): ShardAssignment {
+  return assignShards(clusters.map((c) => ({ id: c.uid ?? "", server: c.server, ...(c.secretName ? { secretName: c.secretName } : {}), ...(c.shard !== undefined ? { shard: c.shard } : {}) })), replicas, algorithm);
+}
+
+/** An app's shard: its destination cluster's; a destination that does not resolve is shard 0's, which reports the error. */
+export function shardOfDestination(r: { ok: true; cluster: { server: string } } | { ok: false }, shards: ReadonlyMap<string, number>): number {
+  return r.ok ? (shards.get(r.cluster.server) ?? 0) : 0;
+}
+
 /** A write refused because this replica does not own the app's shard (any more). */
 export class ShardNotOwnedError extends Error {}
 
@@ -101,8 +114,7 @@ export class AppSharding {
 
   private current(): ShardAssignment {
     if (!this.assignment) {
-      const clusters = this.deps.clusters().map((c) => ({ id: c.uid ?? "", server: c.server, ...(c.secretName ? { secretName: c.secretName } : {}), ...(c.shard !== undefined ? { shard: c.shard } : {}) }));
-      this.assignment = assignShards(clusters, this.opts.replicas, this.opts.algorithm);
+      this.assignment = assignClusterShards(this.deps.clusters(), this.opts.replicas, this.opts.algorithm);
       const problems = this.assignment.problems.join("\n");
       if (problems !== this.lastProblems) {
         this.lastProblems = problems;
@@ -125,8 +137,7 @@ export class AppSharding {
 
   /** The shard of an app's destination; one that does not resolve is shard 0's (it reports the error). */
   shardOfApp(app: ApplicationObject): number {
-    const r = this.deps.resolve(app.spec.destination);
-    return r.ok ? this.shardOfServer(r.cluster.server) : 0;
+    return shardOfDestination(this.deps.resolve(app.spec.destination), this.current().shards);
   }
 
   ownsServer(server: string): boolean {
