@@ -14,10 +14,9 @@ import type { RepoCredentials } from "../../git/credentials.js";
 import { RepoCache } from "../../git/repo-cache.js";
 import { GitError } from "../../git/types.js";
 import { discoverApps } from "../../render/app-dirs.js";
-import { containerImages, sourceDetails, type AppDetails } from "../../render/app-details.js";
-import { helmAuthWithTrust, renderApplication } from "../../render/index.js";
-import { IN_CLUSTER_SERVER } from "../../cluster/clusters.js";
-import type { Application } from "../../api/index.js";
+import { builtImages, repoChartDetails, sourceDetails, type AppDetails } from "../../render/app-details.js";
+import { helmAuthWithTrust } from "../../render/index.js";
+import type { ApplicationSource } from "../../api/index.js";
 import { redact, registerSecret } from "../../runtime/redact.js";
 import { errorMessage, isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
@@ -110,23 +109,25 @@ export class RepoDetailsService {
     if (normalizeUrl(url) !== normalizeUrl(params.repo!)) throw invalidArgument("source.repoURL differs from the repository in the path");
     if (typeof req.appName === "string" && req.appName) caller.require("applications", "get", `${typeof req.appProject === "string" && req.appProject ? req.appProject : "default"}/${req.appName}`);
     const data = this.repo(caller, url, "get");
-    if (source.chart) throw new ApiError(Code.Unimplemented, "details of a chart from a Helm repository are not supported yet; point source.path at a chart in a git repository");
+    const settings = this.deps.reader.settings();
+    const plugins = settings.plugins ?? this.deps.plugins;
+    const renderDeps = { repos: this.deps.reader.repoReader, settings: settings.render };
+    if (typeof source.chart === "string" && source.chart) {
+      // A chart of a Helm repository or OCI registry: fetched as the controller fetches it.
+      return repoChartDetails({ ...source, repoURL: url } as SourceSpec & ApplicationSource, renderDeps, plugins).catch((err: unknown) => {
+        throw invalidArgument(redact(errorMessage(err)));
+      });
+    }
     if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: give source.chart, or register a git repository`);
     const details: AppDetails = await this.withCheckout(data.url!, typeof source.targetRevision === "string" ? source.targetRevision : undefined, (root) => sourceDetails(root, source, this.deps.plugins).catch((err: unknown) => {
       throw invalidArgument(errorMessage(err));
     }));
     if (details.type === "Kustomize") {
       // As Argo, the images are those of the built output (after the kustomization's own overrides).
-      const settings = this.deps.reader.settings();
-      const app = {
-        apiVersion: "argoproj.io/v1alpha1", kind: "Application",
-        metadata: { name: typeof req.appName === "string" && req.appName ? req.appName : "appdetails", namespace: this.deps.cache.namespace },
-        spec: { project: typeof req.appProject === "string" && req.appProject ? req.appProject : "default", source, destination: { server: IN_CLUSTER_SERVER } },
-      } as unknown as Application;
-      const rendered = await renderApplication(app, { repos: this.deps.reader.repoReader, plugins: settings.plugins ?? this.deps.plugins, settings: settings.render }).catch((err: unknown) => {
+      const app = { name: typeof req.appName === "string" && req.appName ? req.appName : "appdetails", namespace: this.deps.cache.namespace, project: typeof req.appProject === "string" && req.appProject ? req.appProject : "default" };
+      const images = await builtImages({ ...source, repoURL: url } as ApplicationSource, app, { ...renderDeps, plugins }).catch((err: unknown) => {
         throw invalidArgument(`kustomize build failed: ${redact(errorMessage(err))}`);
       });
-      const images = containerImages(rendered.manifests);
       return { type: "Kustomize", kustomize: images.length > 0 ? { images } : {} };
     }
     return details;
