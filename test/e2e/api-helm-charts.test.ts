@@ -4,7 +4,8 @@
 // constraints; Application create validation refusing a chart, a version or a registry that is not
 // there, naming spec.source.chart / targetRevision / repoURL, with nothing written; attacks (a
 // chart name with `../`, one that is a flag, credentials in an OCI reference) refused before any
-// request reaches the repository; and no response body carrying either password.
+// request reaches the repository; the OCI registry's repository validate (a one-off login); and no
+// response body carrying either password.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -125,6 +126,17 @@ test("API server: appdetails and create validation of Helm-repository and OCI ch
     const missing = await details(registry.url, { chart: "web", targetRevision: "9.9.9" });
     assert.equal(missing.status, 400, show(missing));
     assert.match(message(missing), /source\.targetRevision: chart "web" version "9\.9\.9" not found in OCI registry/, show(missing));
+    // The repository validate call logs in to the registry once: a wrong password is refused.
+    const validate = (password: string) => api("POST", `/api/v1/repositories/${enc(registry.url)}/validate?type=helm&enableOci=true&insecure=true&username=ob&password=${enc(password)}`, registry.url);
+    const wrong = await validate("wrong-oci-password-do-not-leak-9");
+    assert.equal(wrong.status, 400, show(wrong));
+    assert.match(message(wrong), /^Unable to connect to repository: .*login failed/, show(wrong));
+    assert.ok(!wrong.text.includes("wrong-oci-password-do-not-leak-9"), `the wrong password is not echoed: ${show(wrong)}`);
+    const right = await validate(OCI_PASSWORD);
+    assert.equal(right.status, 200, show(right));
+    const badRef = await api("POST", `/api/v1/repositories/${enc("oci://127.0.0.1:1/Bad/../x")}/validate?type=helm`, "oci://127.0.0.1:1/Bad/../x");
+    assert.equal(badRef.status, 400, show(badRef));
+    assert.match(message(badRef), /^repo: the OCI registry reference has a path that is not an OCI repository name/, show(badRef));
   });
 
   await t.test("create validates chart sources: the chart, the version and the registry must be there; a refusal writes nothing", async () => {

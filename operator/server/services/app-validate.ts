@@ -3,8 +3,8 @@
 // cluster is registered, and each git source's revision resolves and its path exists, through the
 // server's repository cache (the one manifests and diffs use); a Helm-repository chart must be
 // listed in its repository's index at a version targetRevision matches, or be found in its OCI
-// registry. Any problem refuses the write as InvalidArgument, worded as Argo's "application spec for <name> is invalid: InvalidSpecError: ...",
-// each problem naming its field; nothing is written.
+// registry. Any problem refuses the write as InvalidArgument, worded as Argo's "application spec
+// for <name> is invalid: InvalidSpecError: ...", each problem naming its field; nothing is written.
 import type { Application, ApplicationSource } from "../../api/index.js";
 import { validateSpec } from "../../appstate/validate.js";
 import type { ApplicationObject as PipelineApp, AppProjectObject } from "../../appstate/types.js";

@@ -1,14 +1,18 @@
 // What the API tells about a repository's content, as Argo's Repository service does through its
 // repo-server (argo-cd-server.md §1.4 "Repository"): branches and tags (one ls-remote through the
 // server's git cache), a Helm repository's charts (its index.yaml), the directories that look like
-// applications, a source's tool and parameters (appdetails), and a connection test with
-// credentials that are used once and never stored. RBAC: `repositories, get` on the repository
+// applications, a source's tool and parameters (appdetails, of a git path or a Helm-repository
+// chart), and a connection test with credentials that are used once and never stored (an OCI
+// registry: a one-off `helm registry login`). RBAC: `repositories, get` on the repository
 // (`<project>/<url>` when the Secret is project-scoped); validate needs `repositories, create`.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PluginRegistry, SourceSpec } from "../../../plugins/index.js";
-import { listRepoCharts, type ChartRepoAuth } from "../../../plugins/helm/repo.js";
+import { ociReferenceProblem } from "../../../plugins/helm/args.js";
+import { listRepoCharts, ociHelmEnv, type ChartRepoAuth } from "../../../plugins/helm/repo.js";
+import { withRenderScope } from "../../../plugins/sandbox.js";
+import { resolveTool } from "../../tools/index.js";
 import { secretData } from "../../cluster/clusters.js";
 import type { RepoCredentials } from "../../git/credentials.js";
 import { RepoCache } from "../../git/repo-cache.js";
@@ -17,7 +21,7 @@ import { discoverApps } from "../../render/app-dirs.js";
 import { builtImages, repoChartDetails, sourceDetails, type AppDetails } from "../../render/app-details.js";
 import { helmAuthWithTrust } from "../../render/index.js";
 import type { ApplicationSource } from "../../api/index.js";
-import { redact, registerSecret } from "../../runtime/redact.js";
+import { redact, redactUrl, registerSecret } from "../../runtime/redact.js";
 import { errorMessage, isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
@@ -133,6 +137,11 @@ export class RepoDetailsService {
     return details;
   }
 
+  private validateOci(ref: string, auth: ChartRepoAuth): Promise<void> {
+    const repos = this.deps.reader.repoReader;
+    return validateOciRegistry(ref, auth, (u) => repos.caCertFor(u));
+  }
+
   private async validate({ caller, params, query }: ApiRequest): Promise<unknown> {
     const url = params.repo!;
     const q = (k: string): string | undefined => queryValue(query, k);
@@ -143,11 +152,14 @@ export class RepoDetailsService {
     for (const f of ["password", "sshPrivateKey", "tlsClientCertKey", "githubAppPrivateKey", "bearerToken", "gcpServiceAccountKey"]) registerSecret(q(f));
     try {
       if (type === "helm") {
-        if (q("enableOci") === "true" || url.startsWith("oci://")) throw new ApiError(Code.Unimplemented, "validating an OCI Helm registry is not supported");
         const auth: ChartRepoAuth = {};
         if (q("username")) auth.username = q("username")!;
         if (q("password")) auth.password = q("password")!;
         if (q("insecure") === "true") auth.insecureSkipTLSVerify = true;
+        if (q("enableOci") === "true" || url.startsWith("oci://")) {
+          await this.validateOci(url.startsWith("oci://") ? url : `oci://${url}`, auth);
+          return {};
+        }
         if (q("tlsClientCertData") && q("tlsClientCertKey")) { auth.tlsClientCertData = q("tlsClientCertData")!; auth.tlsClientCertKey = q("tlsClientCertKey")!; }
         await listRepoCharts(url, auth);
         return {};
@@ -178,6 +190,23 @@ export class RepoDetailsService {
       throw invalidArgument(`Unable to connect to repository: ${redact(errorMessage(err))}`);
     }
   }
+}
+
+/**
+ * An OCI registry has no index to read: the reference must be one, and with credentials a
+ * `helm registry login` (password on stdin, into a registry config removed afterwards) must
+ * succeed, as Argo's check logs in. The CA argocd-tls-certs-cm holds for the host is used.
+ */
+async function validateOciRegistry(ref: string, auth: ChartRepoAuth, caFor: (url: string) => Promise<{ pem: string } | { error: string } | undefined>): Promise<void> {
+  const bad = ociReferenceProblem(ref);
+  if (bad) throw invalidArgument(`repo: the OCI registry reference ${bad}`);
+  if (!auth.username && !auth.password) return;
+  const ca = await caFor(ref);
+  if (ca && "error" in ca) throw new Error(`cannot verify the TLS certificate of ${redactUrl(ref)}: ${ca.error}`);
+  await withRenderScope(async () => {
+    const registry = await ociHelmEnv(await resolveTool("helm"), ref, { ...auth, ...(ca ? { caData: ca.pem } : {}) }, {});
+    await registry.dispose();
+  });
 }
 
 function unknownQuery(query: Query, known: string[]): void {
