@@ -80,7 +80,7 @@ test("checkRepoChart on an index repository: versions resolve; a missing chart, 
   const denied = problemOf(await checkRepoChart(src("web", "1.0.0"), wrong));
   assert.equal(denied?.field, "repoURL", `wrong credentials are the repository's problem: ${JSON.stringify(denied)}`);
   assert.match(denied?.message ?? "", /rejected the credentials/);
-  assert.ok(!denied!.message.includes(WRONG) && !denied!.message.includes(PASSWORD), `no password in: ${denied!.message}`);
+  assert.ok(!denied.message.includes(WRONG) && !denied.message.includes(PASSWORD), `no password in: ${denied.message}`);
   const gone = problemOf(await checkRepoChart({ repoURL: "http://127.0.0.1:1", chart: "web" }, { repos: new LocalRepoSource({}) }));
   assert.equal(gone?.field, "repoURL", `a repository that does not answer: ${JSON.stringify(gone)}`);
 });
@@ -128,11 +128,11 @@ test("an OCI registry: details of its chart, a missing version named as targetRe
   const missing = problemOf(await checkRepoChart({ repoURL: registry.url, chart: "web", targetRevision: "9.9.9" }, deps));
   assert.equal(missing?.field, "targetRevision", `a tag the registry does not have: ${JSON.stringify(missing)}`);
   assert.match(missing?.message ?? "", /chart "web" version "9\.9\.9" not found in OCI registry/);
-  assert.ok(!missing!.message.includes(OCI_PASSWORD), `no password in: ${missing!.message}`);
+  assert.ok(!missing.message.includes(OCI_PASSWORD), `no password in: ${missing.message}`);
 
   const withCreds = problemOf(await checkRepoChart({ repoURL: `oci://o:${OCI_PASSWORD}@127.0.0.1:1/charts`, chart: "web" }, deps));
   assert.equal(withCreds?.field, "repoURL", "credentials in the reference");
-  assert.ok(!withCreds!.message.includes(OCI_PASSWORD), `the reference is not repeated: ${withCreds!.message}`);
+  assert.ok(!withCreds.message.includes(OCI_PASSWORD), `the reference is not repeated: ${withCreds.message}`);
   assert.equal(problemOf(await checkRepoChart({ repoURL: registry.url, chart: "a/../web" }, deps))?.field, "chart", "a traversal in an OCI chart path");
   const silent = problemOf(await checkRepoChart({ repoURL: "oci://127.0.0.1:1/charts", chart: "web", targetRevision: "1.0.0" }, { repos: new LocalRepoSource({}) }));
   assert.equal(silent?.field, "repoURL", `a registry that does not answer: ${JSON.stringify(silent)}`);

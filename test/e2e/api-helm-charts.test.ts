@@ -57,7 +57,10 @@ test("API server: appdetails and create validation of Helm-repository and OCI ch
   const token = await sessionToken(call, "admin", await initialAdminPassword(client, ns));
   const api = (method: string, path: string, body?: unknown) => call(method, path, body, token);
   const enc = encodeURIComponent;
-  const message = (r: { body: unknown }): string => String((r.body as { message?: unknown } | undefined)?.message ?? "");
+  const message = (r: { body: unknown }): string => {
+    const m = (r.body as { message?: unknown } | undefined)?.message;
+    return typeof m === "string" ? m : "";
+  };
 
   // The index repository through the API, the OCI registry as a user applies its Secret.
   const added = await api("POST", "/api/v1/repositories", { repo: repo.url, type: "helm", name: "charts", username: "hb", password: PASSWORD });
