@@ -244,7 +244,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     if (config.notifications) {
       notifications = new NotificationsController({
         client, namespace: config.namespace, apps: appController.apps, projects: appController.projects, log, events, registry: metrics.registry,
-        repoData: new RepoDataFetcher(repos, plugins), processors: config.notificationsProcessors,
+        repoData: new RepoDataFetcher(repos, plugins, () => appController.settings()), processors: config.notificationsProcessors,
         ...(config.notificationsAppLabelSelector ? { appLabelSelector: config.notificationsAppLabelSelector } : {}),
         selfService: config.notificationsSelfService ?? cmdParams.notificationsSelfService ?? false,
       });

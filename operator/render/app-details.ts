@@ -10,7 +10,10 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { PluginRegistry, SourceSpec } from "../../plugins/index.js";
 import { resolveInside } from "../../plugins/paths.js";
+import type { Application, ApplicationSource } from "../api/index.js";
+import { IN_CLUSTER_SERVER } from "../cluster/clusters.js";
 import { isRecord } from "../util/index.js";
+import { fetchRepoChart, renderApplication, type RenderDeps } from "./index.js";
 
 export interface HelmParameter { name: string; value: string; forceString?: boolean }
 
@@ -133,4 +136,29 @@ export async function sourceDetails(repoRoot: string, source: SourceSpec, plugin
   }
   if (plugin.name === "directory") return { type: "Directory", directory: {} };
   return { type: "Plugin", plugin: {} };
+}
+
+/**
+ * Details of a Helm-repository source (`chart` set), as Argo's repo-server answers them: the chart
+ * is fetched at the version targetRevision resolves to (the renderer's chart cache, the repository
+ * Secret's credentials) and read like a chart in a checkout.
+ */
+export async function repoChartDetails(source: SourceSpec & ApplicationSource, deps: Pick<RenderDeps, "repos" | "settings" | "charts" | "helmCredentials" | "signal">, plugins: PluginRegistry): Promise<AppDetails> {
+  const { chartDir } = await fetchRepoChart(source, deps);
+  // The pulled chart is the whole "repository": value files resolve inside it.
+  return sourceDetails(chartDir, { ...source, path: "" }, plugins);
+}
+
+/**
+ * The container images of a Kustomize source's built output (after the kustomization's own image
+ * overrides and the source's), which is what Argo reports as the source's Kustomize images.
+ */
+export async function builtImages(source: ApplicationSource, app: { name: string; namespace: string; project: string }, deps: RenderDeps): Promise<string[]> {
+  const application = {
+    apiVersion: "argoproj.io/v1alpha1", kind: "Application",
+    metadata: { name: app.name, namespace: app.namespace },
+    spec: { project: app.project, source, destination: { server: IN_CLUSTER_SERVER } },
+  } as unknown as Application;
+  const rendered = await renderApplication(application, deps);
+  return containerImages(rendered.manifests);
 }

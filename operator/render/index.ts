@@ -14,7 +14,8 @@ import { parse as parseYaml } from "yaml";
 import type { Application, ApplicationSource } from "../api/index.js";
 import { buildEnv } from "../../plugins/buildenv.js";
 import { createChartCache, helmPlugin as defaultHelmPlugin } from "../../plugins/helm/index.js";
-import { resolveChartVersion, type ChartRepoAuth } from "../../plugins/helm/repo.js";
+import { chartNameProblem, ociReferenceProblem } from "../../plugins/helm/args.js";
+import { listRepoCharts, ociChartVersion, pickChartVersion, resolveChartVersion, type ChartRepoAuth } from "../../plugins/helm/repo.js";
 import type { PluginRegistry } from "../../plugins/index.js";
 import { symlinkVerdicts } from "../../plugins/containment.js";
 import { resolveInside } from "../../plugins/paths.js";
@@ -22,9 +23,9 @@ import { withRenderScope } from "../../plugins/sandbox.js";
 import { RenderError, type ConfigManagementPlugin, type Manifest, type SourceSpec, type ToolSettings } from "../../plugins/types.js";
 import { FileTooLargeError, type Checkout, type RepoSource } from "../git/types.js";
 import type { Logger } from "../runtime/logger.js";
-import { redactUrl } from "../runtime/redact.js";
+import { redact, redactUrl } from "../runtime/redact.js";
 import { deduplicate, hashKey, applyMergePatch } from "./merge.js";
-import { errorFirstLine } from "../util/index.js";
+import { errorFirstLine, errorMessage } from "../util/index.js";
 
 export { deduplicate, applyMergePatch } from "./merge.js";
 
@@ -268,8 +269,11 @@ async function renderInScope(app: Application, deps: RenderDeps, opts: { revisio
     const pinned = opts.revisions?.[i];
     if (isHelmRepo(s)) {
       if (disabled.has("helm")) throw new RenderError("manifest generation with helm is disabled");
+      const url = chartRepoURL(deps.repos, s.repoURL);
+      const bad = chartNameProblem(s.chart!, url.startsWith("oci://"));
+      if (bad) throw new RenderError(`source ${i + 1}: chart ${bad}`);
       const creds = await helmCredentials(s.repoURL);
-      revisions.push(await resolveChartVersion(chartRepoURL(deps.repos, s.repoURL), s.chart!, pinned ?? s.targetRevision, creds ?? {}, deps.signal));
+      revisions.push(await resolveChartVersion(url, s.chart!, pinned ?? s.targetRevision, creds ?? {}, deps.signal));
     } else {
       revisions.push(await deps.repos.resolveRevision(s.repoURL, pinned ?? s.targetRevision, {
         ...(s.tagPrefix ? { tagPrefix: s.tagPrefix } : {}), signal: deps.signal, ...(opts.refresh || opts.hard ? { force: true } : {}),
@@ -353,12 +357,7 @@ async function renderInScope(app: Application, deps: RenderDeps, opts: { revisio
     const kube = { kubeVersion: deps.kubeVersion, apiVersions: deps.apiVersions };
     const key = hashKey({ kind: "helm-repo", repoURL: source.repoURL, chart: source.chart, version, helm: source.helm, refKey, kube, appName, appNamespace, destNamespace, project, settings: deps.settings ?? {}, plugin: plugin.name });
     const { entry, cached } = await cache.getOrRender(key, async () => {
-      const creds = await helmCredentials(source.repoURL);
-      defaultCharts ??= createChartCache({ dir: deps.settings?.helmChartCacheDir, timeoutMs: deps.settings?.execTimeoutMs });
-      const charts = deps.charts ?? defaultCharts;
-      const chartDir = await charts.pull({ repoURL: chartRepoURL(deps.repos, source.repoURL), chart: source.chart!, version, ...creds, passCredentials: source.helm?.passCredentials }, deps.signal);
-      // A pulled chart is checked like a checkout (the cache dir is keyed by repo, chart, version).
-      if (!deps.settings?.allowOutOfBoundsSymlinks) await symlinkVerdicts.check(chartDir, `chart\u0000${chartDir}`);
+      const chartDir = await pullChart(source, version, { ...deps, helmCredentials });
       deps.onRender?.({ appName, sourceIndex: index, plugin: plugin.name, key });
       const env = buildEnv({ appName, appNamespace, project, revision: version, sourcePath: "", repoURL: source.repoURL, targetRevision: source.targetRevision ?? "", ...kube });
       return run(plugin, { repoRoot: chartDir, appDir: chartDir, source: source as SourceSpec, revision: version, env, refSources: await refRoots() });
@@ -405,6 +404,92 @@ async function renderInScope(app: Application, deps: RenderDeps, opts: { revisio
   }
 }
 
+type ChartDeps = Pick<RenderDeps, "repos" | "settings" | "charts" | "helmCredentials" | "signal">;
+
+/**
+ * Pulls a Helm-repository source's chart at an exact version into the chart cache (the controller's
+ * shared one unless `deps.charts` is given) with the repository Secret's credentials, and checks
+ * it like a checkout; returns the unpacked chart directory.
+ */
+async function pullChart(source: ApplicationSource, version: string, deps: ChartDeps): Promise<string> {
+  const creds = await (deps.helmCredentials ?? ((url: string) => helmAuthWithTrust(deps.repos, url)))(source.repoURL);
+  defaultCharts ??= createChartCache({ dir: deps.settings?.helmChartCacheDir, timeoutMs: deps.settings?.execTimeoutMs });
+  const charts = deps.charts ?? defaultCharts;
+  const chartDir = await charts.pull({ repoURL: chartRepoURL(deps.repos, source.repoURL), chart: source.chart!, version, ...creds, passCredentials: source.helm?.passCredentials }, deps.signal);
+  // A pulled chart is checked like a checkout (the cache dir is keyed by repo, chart, version).
+  if (!deps.settings?.allowOutOfBoundsSymlinks) await symlinkVerdicts.check(chartDir, `chart\u0000${chartDir}`);
+  return chartDir;
+}
+
+/** A Helm-repository source's chart version, or the field that is wrong and why. */
+export type RepoChartCheck = { version: string } | { field: "repoURL" | "chart" | "targetRevision"; message: string };
+
+/**
+ * Resolves a Helm-repository source (`chart` set) to an exact chart version, or says which field
+ * is wrong: a registry reference or chart name that cannot be one (checked before any network
+ * call), a repository that does not answer, a chart it does not list, a targetRevision no listed
+ * version satisfies. Unlike a render, an exact version must be in the index too. An OCI registry
+ * has no index: helm asks the registry for the chart at that version. Messages carry no
+ * credentials.
+ */
+export async function checkRepoChart(source: ApplicationSource, deps: ChartDeps): Promise<RepoChartCheck> {
+  const chart = source.chart ?? "";
+  const rev = source.targetRevision?.trim() ?? "";
+  const url = chartRepoURL(deps.repos, source.repoURL);
+  const oci = url.startsWith("oci://");
+  if (oci) {
+    const bad = ociReferenceProblem(url);
+    if (bad) return { field: "repoURL", message: `the OCI registry reference ${bad}` };
+  }
+  const bad = chartNameProblem(chart, oci);
+  if (bad) return { field: "chart", message: bad };
+  let creds: ChartRepoAuth | undefined;
+  try {
+    creds = await (deps.helmCredentials ?? ((u: string) => helmAuthWithTrust(deps.repos, u)))(source.repoURL);
+  } catch (err) {
+    return { field: "repoURL", message: redact(errorMessage(err)) };
+  }
+  if (oci) {
+    try {
+      return { version: await withRenderScope(() => ociChartVersion(url, chart, rev, creds ?? {}, deps.signal)) };
+    } catch (err) {
+      const msg = redact(errorMessage(err));
+      // helm says "not found" for a missing chart or tag; anything else is the registry itself.
+      const missing = /not found|manifest unknown|\b404\b/i.test(msg);
+      return missing
+        ? { field: "targetRevision", message: `chart "${chart}" version "${rev || "latest"}" not found in OCI registry ${redactUrl(url)}: ${msg}` }
+        : { field: "repoURL", message: `OCI registry ${redactUrl(url)} is not accessible: ${msg}` };
+    }
+  }
+  let index: Record<string, string[]>;
+  try {
+    index = await listRepoCharts(url, creds ?? {}, deps.signal);
+  } catch (err) {
+    return { field: "repoURL", message: redact(errorMessage(err)) };
+  }
+  // Own keys only: a chart named "constructor" must not find Object's.
+  const versions = Object.hasOwn(index, chart) ? index[chart]! : undefined;
+  if (!versions) return { field: "chart", message: `chart "${chart}" not found in Helm repository ${redactUrl(url)}` };
+  const version = pickChartVersion(versions, rev);
+  if (!version) return { field: "targetRevision", message: `no version of chart "${chart}" in Helm repository ${redactUrl(url)} matches "${rev || "*"}" (available: ${versions.slice(0, 10).join(", ") || "none"})` };
+  return { version };
+}
+
+/**
+ * The chart of a Helm-repository source, fetched as a render fetches it (checkRepoChart, then the
+ * pull into the chart cache). For the API's and notifications' app details.
+ */
+export function fetchRepoChart(source: ApplicationSource, deps: ChartDeps): Promise<{ version: string; chartDir: string }> {
+  // One render scope: the pull gets scratch space removed afterwards; the chart cache lives outside it.
+  return withRenderScope(async () => {
+    if (!source.chart) throw new RenderError("the source has no chart");
+    if (deps.settings?.disabledTools?.includes("helm")) throw new RenderError("manifest generation with helm is disabled");
+    const checked = await checkRepoChart(source, deps);
+    if (!("version" in checked)) throw new RenderError(`source.${checked.field}: ${checked.message}`);
+    return { version: checked.version, chartDir: await pullChart(source, checked.version, deps) };
+  });
+}
+
 /** Helm repository credentials from the repository Secrets `repos` knows (username/password, TLS). */
 export function helmAuthFromSecrets(repos: RepoSource, repoURL: string): ChartRepoAuth | undefined {
   const c = repos.credentialsFor?.(repoURL);
@@ -435,7 +520,7 @@ export async function helmAuthWithTrust(repos: RepoSource, repoURL: string): Pro
 }
 
 /** A Helm repository Secret with `enableOCI` names a registry without the oci:// scheme. */
-function chartRepoURL(repos: RepoSource, repoURL: string): string {
+export function chartRepoURL(repos: RepoSource, repoURL: string): string {
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(repoURL)) return repoURL;
   return repos.credentialsFor?.(repoURL)?.enableOCI ? `oci://${repoURL}` : repoURL;
 }

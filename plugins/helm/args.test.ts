@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cleanSetParameter, helmPullArgs, helmRegistryLoginArgs, helmTemplateArgs, type HelmPullOptions } from "./args.js";
+import { chartNameProblem, cleanSetParameter, helmPullArgs, helmRegistryLoginArgs, helmTemplateArgs, ociReferenceProblem, type HelmPullOptions } from "./args.js";
 
 const base = { chartDir: "/c", releaseName: "r", valueFiles: [], parameters: [], fileParameters: [] };
 
@@ -41,4 +41,48 @@ test("a registry password never reaches helm's argv: pull ignores one, login rea
   assert.ok(!pull.some((a) => a.includes("s3cret-registry-pw")) && !pull.includes("--password"), `no password in ${pull.join(" ")}`);
   assert.deepEqual(helmRegistryLoginArgs({ repoURL: "oci://reg.example.com:5000/charts", username: "u", insecureSkipTLSVerify: true }),
     ["registry", "login", "reg.example.com:5000", "--username", "u", "--password-stdin", "--insecure"]);
+});
+
+test("chartNameProblem: chart names are accepted, traversal, flags and odd characters refused", () => {
+  const ok: Array<[string, boolean]> = [["redis", false], ["my-chart_2.x", false], ["Nginx", false], ["bitnami/redis", true], ["a/b/c", true]];
+  for (const [name, oci] of ok) assert.equal(chartNameProblem(name, oci), undefined, `${name} (oci ${oci}) is a chart name`);
+  const bad: Array<[string, boolean, RegExp]> = [
+    ["", false, /must not be empty/],
+    ["../etc", false, /without "\/"/],
+    ["../etc", true, /"\.\.\/etc" is not a chart name/],
+    ["..", false, /not a chart name/],
+    [".hidden", true, /not a chart name/],
+    ["a/../b", true, /not a chart name/],
+    ["/abs", true, /not a chart name/],
+    ["a//b", true, /not a chart name/],
+    ["--help", false, /not a chart name/],
+    ["-x", true, /not a chart name/],
+    ["a b", false, /not a chart name/],
+    ["a\\b", false, /not a chart name/],
+    ["a;rm", false, /not a chart name/],
+    ["bitnami/redis", false, /without "\/"/],
+  ];
+  for (const [name, oci, why] of bad) assert.match(chartNameProblem(name, oci) ?? "", why, `${JSON.stringify(name)} (oci ${oci}) is refused`);
+});
+
+test("ociReferenceProblem: a registry reference is host, port and repository path; credentials are refused without repeating them", () => {
+  for (const url of ["oci://registry.example.com/charts", "oci://127.0.0.1:5000", "oci://127.0.0.1:5000/", "oci://ghcr.io/org/sub-team/charts", "oci://r.example/a__b/c.d"]) {
+    assert.equal(ociReferenceProblem(url), undefined, `${url} is a reference`);
+  }
+  const bad: Array<[string, RegExp]> = [
+    ["https://registry.example.com", /must start with oci:\/\//],
+    ["oci://user:s3cret-in-url@registry.example.com/charts", /must not carry credentials/],
+    ["oci://registry.example.com/charts?x=1", /query or fragment/],
+    ["oci://registry.example.com/charts#f", /query or fragment/],
+    ["oci:///charts", /no registry host|not a valid URL/],
+    ["oci://registry.example.com/Charts", /not an OCI repository name/],
+    ["oci://registry.example.com/a/../b", /not an OCI repository name/],
+    ["oci://registry.example.com/a//b", /not an OCI repository name/],
+    ["oci://[bad", /not a valid URL/],
+  ];
+  for (const [url, why] of bad) {
+    const problem = ociReferenceProblem(url) ?? "";
+    assert.match(problem, why, `${url} is refused`);
+    assert.ok(!problem.includes("s3cret-in-url"), `the message does not repeat the URL's password: ${problem}`);
+  }
 });

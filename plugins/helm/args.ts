@@ -103,3 +103,46 @@ export function helmRegistryLoginArgs(o: { repoURL: string; username: string; in
   if (o.caFile) args.push("--ca-file", o.caFile);
   return args;
 }
+
+/**
+ * Why `chart` cannot name a chart, or undefined. The name becomes part of helm's argv and of a
+ * cache directory, so a leading dash, a `.`/`..` segment or anything beyond letters, digits, `.`,
+ * `_` and `-` is refused before any tool or network call; `/` separates segments only in an OCI
+ * registry, whose charts may sit below the registry path.
+ */
+export function chartNameProblem(chart: string, oci: boolean): string | undefined {
+  if (chart === "") return "must not be empty";
+  const segments = chart.split("/");
+  if (!oci && segments.length > 1) return `"${chart}" must be a chart name of the repository's index, without "/"`;
+  for (const s of segments) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s)) return `"${chart}" is not a chart name: each part must start with a letter or digit and hold only letters, digits, ".", "_" and "-"`;
+  }
+  return undefined;
+}
+
+/**
+ * Why an `oci://` repository URL is not a registry reference, or undefined: a host (and port),
+ * an optional path of lower-case repository parts, no credentials, query or fragment. The URL is
+ * not repeated in the message, since it may carry a password.
+ */
+export function ociReferenceProblem(repoURL: string): string | undefined {
+  if (!repoURL.startsWith("oci://")) return "must start with oci://";
+  // Split by hand: URL parsing would resolve `..` segments that helm is handed as written.
+  const rest = repoURL.slice("oci://".length);
+  const slash = rest.indexOf("/");
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  const path = slash < 0 ? "" : rest.slice(slash + 1).replace(/\/+$/, "");
+  if (authority.includes("@")) return "must not carry credentials (put them in the repository Secret)";
+  if (/[?#]/.test(rest)) return "must not have a query or fragment";
+  let host: string;
+  try {
+    host = new URL(`oci://${authority}`).hostname;
+  } catch {
+    return "is not a valid URL (oci://HOST[:PORT]/PATH)";
+  }
+  if (!host) return "has no registry host (oci://HOST[:PORT]/PATH)";
+  if (path !== "" && !path.split("/").every((p) => /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(p))) {
+    return "has a path that is not an OCI repository name (lower-case letters, digits and single separators . _ - per part)";
+  }
+  return undefined;
+}

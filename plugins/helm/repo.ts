@@ -48,7 +48,9 @@ export async function listChartVersions(repoURL: string, chart: string, auth: Ch
     indexCache.set(key, hit);
     hit.entries.catch(() => indexCache.delete(key));
   }
-  const versions = (await hit.entries)[chart];
+  const entries = await hit.entries;
+  // Own keys only: a chart named "constructor" must not find Object's.
+  const versions = Object.hasOwn(entries, chart) ? entries[chart] : undefined;
   if (!versions) throw new RenderError(`chart "${chart}" not found in Helm repository ${redactUrl(repoURL)}`);
   return versions;
 }
@@ -155,26 +157,32 @@ export function pickChartVersion(versions: string[], constraint: string | undefi
 export async function resolveChartVersion(repoURL: string, chart: string, targetRevision: string | undefined, auth: ChartRepoAuth = {}, signal?: AbortSignal): Promise<string> {
   const rev = targetRevision?.trim() ?? "";
   if (rev !== "" && semver.valid(rev)) return rev;
-  if (repoURL.startsWith("oci://")) {
-    // helm accepts a constraint for OCI charts and reports the version it picked.
-    const helm = await resolveTool("helm");
-    const args = ["show", "chart", `${repoURL.replace(/\/+$/, "")}/${chart}`, ...(rev ? ["--version", rev] : [])];
-    if (auth.insecureSkipTLSVerify) args.push("--insecure-skip-tls-verify");
-    const registry = await ociHelmEnv(helm, repoURL, auth, { signal });
-    if (registry.caFile) args.push("--ca-file", registry.caFile);
-    try {
-      const { stdout } = await runTool(helm, args, { env: registry.env, signal, label: "helm show chart" });
-      const v = (parseYaml(stdout) as { version?: unknown } | null)?.version;
-      if (typeof v !== "string") throw new RenderError(`cannot resolve a version of ${chart} matching "${rev}"`);
-      return v;
-    } finally {
-      await registry.dispose();
-    }
-  }
+  if (repoURL.startsWith("oci://")) return ociChartVersion(repoURL, chart, rev, auth, signal);
   const versions = await listChartVersions(repoURL, chart, auth, signal);
   const picked = pickChartVersion(versions, rev);
   if (!picked) throw new RenderError(`no version of chart "${chart}" in ${redactUrl(repoURL)} matches "${rev || "*"}" (available: ${versions.slice(0, 10).join(", ")})`);
   return picked;
+}
+
+/**
+ * Asks an OCI registry for the chart at a version or constraint (`helm show chart`; an exact
+ * version is looked up too, so the answer says the registry has it) and returns the version.
+ */
+export async function ociChartVersion(repoURL: string, chart: string, rev: string, auth: ChartRepoAuth = {}, signal?: AbortSignal): Promise<string> {
+  // helm accepts a constraint for OCI charts and reports the version it picked.
+  const helm = await resolveTool("helm");
+  const args = ["show", "chart", `${repoURL.replace(/\/+$/, "")}/${chart}`, ...(rev ? ["--version", rev] : [])];
+  if (auth.insecureSkipTLSVerify) args.push("--insecure-skip-tls-verify");
+  const registry = await ociHelmEnv(helm, repoURL, auth, { signal });
+  if (registry.caFile) args.push("--ca-file", registry.caFile);
+  try {
+    const { stdout } = await runTool(helm, args, { env: registry.env, signal, label: "helm show chart" });
+    const v = (parseYaml(stdout) as { version?: unknown } | null)?.version;
+    if (typeof v !== "string") throw new RenderError(`cannot resolve a version of ${chart} matching "${rev}"`);
+    return v;
+  } finally {
+    await registry.dispose();
+  }
 }
 
 /**

@@ -2,10 +2,12 @@
 // from a real git repository (the loopback smart-HTTP server) through the operator's RepoCache and
 // render/app-details.ts, handed to the real wasm evaluator, and used by trigger conditions and
 // templates written as for Argo CD. A revision the repository does not have is an error naming it
-// (the controller reports it and retries), never empty data.
+// (the controller reports it and retries), never empty data. A chart from a Helm repository is
+// pulled at the version its targetRevision resolves to; a Kustomize source's images are those of
+// its built output, as Argo's repo-server reports them.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RepoDataFetcher } from "../../operator/controllers/notifications/repo-data.js";
@@ -16,6 +18,7 @@ import { RepoCache } from "../../operator/git/repo-cache.js";
 import { notifyEvaluator } from "../../operator/notifications/wasm.js";
 import { builtinPlugins } from "../../plugins/index.js";
 import { startGitServer, type GitServer } from "../support/git-server.js";
+import { startHelmRepo } from "../support/helm-repo.js";
 
 let server: GitServer;
 let base: string;
@@ -106,4 +109,35 @@ test("a revision the repository does not have is an error naming it, not empty d
     (err: Error) => err.message.includes(`revision ${missing}`), "the fetch fails naming the revision");
   const noData = await fetcher.fetch(app(missing), { commitMetadata: false, appDetails: false });
   assert.deepEqual(noData, {}, "nothing is fetched when the configuration uses neither helper");
+});
+
+test("GetAppDetails of a Helm-repository chart reads the pulled chart; of a kustomization, the built output's images", async (t) => {
+  const chartDir = join(base, "chart-src", "web");
+  await mkdir(join(chartDir, "templates"), { recursive: true });
+  await writeFile(join(chartDir, "Chart.yaml"), "apiVersion: v2\nname: web\nversion: 2.3.0\n");
+  await writeFile(join(chartDir, "values.yaml"), "image:\n  tag: \"2.3\"\n");
+  await writeFile(join(chartDir, "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n");
+  const helmRepo = await startHelmRepo({ chartDirs: [chartDir] });
+  t.after(() => helmRepo.close());
+  await server.createRepo("kust", {
+    "app/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- name: nginx\n  newName: example/nginx\n  newTag: \"2.0\"\n",
+    "app/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      initContainers: [{name: init, image: busybox:1.36}]\n      containers: [{name: web, image: nginx:1.27}]\n",
+  });
+  const fetcher = new RepoDataFetcher(cache, builtinPlugins());
+  const used = { commitMetadata: false, appDetails: true };
+  const withSource = (source: Record<string, unknown>): Record<string, unknown> => ({ metadata: { name: "x", namespace: "argocd" }, spec: { project: "default", source, destination: { server: "https://kubernetes.default.svc", namespace: "x" } } });
+
+  const chart = await fetcher.fetch(withSource({ repoURL: helmRepo.url, chart: "web", targetRevision: "^2" }), used);
+  assert.deepEqual(chart.appDetails, { type: "Helm", helm: { name: "web", valueFiles: ["values.yaml"], parameters: [{ name: "image.tag", value: "2.3" }], values: "image:\n  tag: \"2.3\"\n" } },
+    "the chart's details at the version ^2 resolves to");
+  assert.ok(helmRepo.requests.some((r) => r.endsWith("web-2.3.0.tgz")), `the chart was pulled from the repository: ${helmRepo.requests.join(", ")}`);
+  await assert.rejects(fetcher.fetch(withSource({ repoURL: helmRepo.url, chart: "web", targetRevision: "9.0.0" }), used),
+    (err: Error) => /cannot read the app details of chart web: .*targetRevision: no version of chart "web"/.test(err.message), "a version the repository does not list is an error naming it");
+  await assert.rejects(fetcher.fetch(withSource({ repoURL: helmRepo.url, chart: "../web" }), used),
+    (err: Error) => /source\.chart: "\.\.\/web" must be a chart name/.test(err.message), "a traversal chart name is refused");
+
+  const kust = await fetcher.fetch(withSource({ repoURL: server.baseUrl("kust"), path: "app", targetRevision: "HEAD" }), used);
+  assert.equal(kust.appDetails?.type, "Kustomize", "a Kustomize source");
+  assert.deepEqual([...(kust.appDetails?.kustomize?.images ?? [])].sort(), ["busybox:1.36", "example/nginx:2.0"],
+    "the images of the built Deployment (init containers included), after the kustomization's override");
 });

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import type { AppSource } from "./apps";
-import { applyParams, checkNewApp, emptyNewApp, fieldOfError, helmDefaults, newAppFromParam, newAppToApp, newAppYaml, paramsForm, toolOf, yamlToNewApp, type NewAppForm } from "./newApp";
+import { applyParams, checkNewApp, emptyNewApp, fieldOfError, helmDefaults, newAppFromParam, newAppToApp, newAppYaml, paramsForm, toolOf, yamlToNewApp, type NewAppForm, type SourceDetails } from "./newApp";
 
 const filled = (change: Partial<NewAppForm> = {}): NewAppForm => ({
   ...emptyNewApp(), name: "guestbook", repoURL: "https://git.example.com/apps.git", path: "guestbook", destNamespace: "web", ...change,
@@ -93,6 +93,16 @@ describe("tool parameters", () => {
     assert.deepEqual(applyParams(src, f, defaults).helm, {
       releaseName: "web", valueFiles: ["values.yaml", "values-prod.yaml"], values: "a: 1\n", parameters: [{ name: "image.tag", value: "2.0" }],
     }, "replicas back at its default is dropped; the new tag is written");
+  });
+
+  it("edits a Helm-repository chart source's parameters against the pulled chart's defaults, keeping chart and version", () => {
+    const chartSrc: AppSource = { repoURL: "https://charts.example.com", chart: "web", targetRevision: "^1.0" };
+    const details: SourceDetails = { type: "Helm", helm: { parameters: [{ name: "image.tag", value: "1.2" }, { name: "replicas", value: "2" }] } };
+    const f = { ...paramsForm(chartSrc, details), parameters: { "image.tag": "1.2", replicas: "3" } };
+    assert.equal(f.tool, "Helm", "appdetails says Helm for a chart source");
+    assert.deepEqual(applyParams(chartSrc, f, helmDefaults(details)), {
+      repoURL: "https://charts.example.com", chart: "web", targetRevision: "^1.0", helm: { parameters: [{ name: "replicas", value: "3" }] },
+    }, "only the changed parameter is written; chart and targetRevision stay");
   });
 
   it("sets and clears the Kustomize and Directory blocks", () => {

@@ -261,6 +261,11 @@ export class ApplicationController {
 
   get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced && this.argocdCm.hasSynced && this.gpgKeysCm.hasSynced && this.clusters.hasSynced; }
 
+  /** argocd-cm's settings as this controller renders with them (the notifications' app details use them too). */
+  settings(): ReturnType<SettingsCache["get"]> {
+    return this.env.settings.get();
+  }
+
   async start(signal?: AbortSignal): Promise<void> {
     this.projects.start();
     this.argocdCm.start();

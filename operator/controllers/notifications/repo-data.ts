@@ -1,21 +1,25 @@
 // Fetches what repo.GetCommitMetadata and repo.GetAppDetails answer from, before an app's
 // triggers are evaluated (the wasm evaluator is synchronous, so it cannot call out). Commit
-// metadata comes from the operator's RepoCache (kept per commit there); app details are read from
-// a checkout of the source's targetRevision with render/app-details.ts, as Argo's repo-server
-// answers GetAppDetails, and kept per (repository, commit, source) here. Any failure throws: the
-// controller reports it and retries the app rather than evaluating with data missing.
+// metadata comes from the operator's RepoCache (kept per commit there); app details are read as
+// Argo's repo-server answers GetAppDetails, with render/app-details.ts: from a checkout of the
+// source's targetRevision, or for a Helm-repository chart from the chart pulled at the version
+// targetRevision resolves to (the renderer's chart cache); a Kustomize source's images are those of
+// its built output. They are kept per (repository, commit, source) here, a chart's for a minute. Any
+// failure throws: the controller reports it and retries the app rather than evaluating with data
+// missing.
 import type { CommitMetadata } from "../../git/commit-metadata.js";
-import type { Checkout } from "../../git/types.js";
-import { type AppDetails, sourceDetails } from "../../render/app-details.js";
+import type { RepoSource } from "../../git/types.js";
+import { type AppDetails, builtImages, repoChartDetails, sourceDetails } from "../../render/app-details.js";
+import type { RenderSettings } from "../../render/index.js";
+import type { ApplicationSource } from "../../api/index.js";
 import type { PluginRegistry, SourceSpec } from "../../../plugins/index.js";
+import { INDEX_TTL_MS } from "../../../plugins/helm/repo.js";
 import { appCommitRefs, appSources, type RepoHelpersUsed } from "../../engine/notifications/repo-refs.js";
-import { errorMessage } from "../../util/index.js";
+import { errorMessage, isRecord } from "../../util/index.js";
 
-/** The parts of the RepoCache used here. */
-export interface RepoReader {
+/** The RepoCache: commit metadata, and what a render reads (checkouts, credentials, CAs). */
+export interface RepoReader extends RepoSource {
   revisionMetadata(repoURL: string, revision: string): Promise<CommitMetadata & { sha: string; tags: string[] }>;
-  resolveRevision(repoURL: string, targetRevision: string | undefined): Promise<string>;
-  checkout(repoURL: string, commit: string): Promise<Checkout>;
 }
 
 /** The evaluator's `repo` data (hack/notify-wasm decodes the names case-insensitively). */
@@ -24,12 +28,16 @@ export interface RepoHelperPayload {
   appDetails?: AppDetails;
 }
 
+/** argocd-cm's render settings and the plugins built for them, as the Application controller reads them. */
+export type RenderSettingsSource = () => { render: RenderSettings; plugins?: PluginRegistry };
+
 const MAX_APP_DETAILS = 256;
 
 export class RepoDataFetcher {
   private readonly details = new Map<string, AppDetails>();
+  private readonly chartDetails = new Map<string, { at: number; details: AppDetails }>();
 
-  constructor(private readonly repos: RepoReader, private readonly plugins: PluginRegistry) {}
+  constructor(private readonly repos: RepoReader, private readonly plugins: PluginRegistry, private readonly settings?: RenderSettingsSource) {}
 
   /** The data the helpers in use need for this app; throws an Error naming what could not be read. */
   async fetch(app: Record<string, unknown>, used: RepoHelpersUsed): Promise<RepoHelperPayload> {
@@ -47,15 +55,32 @@ export class RepoDataFetcher {
     }
     if (used.appDetails) {
       const source = appSources(app)[0];
-      // No source, or a chart from a Helm repository: GetAppDetails reports it is not available.
-      if (source && !source.chart) out.appDetails = await this.appDetails(source).catch((err: unknown) => {
-        throw new Error(`cannot read the app details of ${typeof source.path === "string" && source.path ? source.path : "the source"}: ${errorMessage(err)}`);
-      });
+      // No source: GetAppDetails reports it is not available.
+      if (source) {
+        const what = typeof source.chart === "string" && source.chart ? `chart ${source.chart}` : typeof source.path === "string" && source.path ? source.path : "the source";
+        out.appDetails = await this.appDetails(source, app).catch((err: unknown) => {
+          throw new Error(`cannot read the app details of ${what}: ${errorMessage(err)}`);
+        });
+      }
     }
     return out;
   }
 
-  private async appDetails(source: SourceSpec & { repoURL: string }): Promise<AppDetails> {
+  private async appDetails(source: SourceSpec & { repoURL: string }, app: Record<string, unknown>): Promise<AppDetails> {
+    const settings = this.settings?.();
+    const plugins = settings?.plugins ?? this.plugins;
+    const renderDeps = { repos: this.repos, ...(settings ? { settings: settings.render } : {}) };
+    if (typeof source.chart === "string" && source.chart) {
+      // A constraint may resolve to a newer version later, so chart details are kept briefly (as
+      // the index is), not per version: an OCI lookup runs helm, which every evaluation must not.
+      const key = `chart\u0000${JSON.stringify(source)}`;
+      const hit = this.chartDetails.get(key);
+      if (hit && Date.now() - hit.at < INDEX_TTL_MS) return hit.details;
+      const details = await repoChartDetails(source as SourceSpec & ApplicationSource, renderDeps, plugins);
+      if (this.chartDetails.size >= MAX_APP_DETAILS) this.chartDetails.delete(this.chartDetails.keys().next().value!);
+      this.chartDetails.set(key, { at: Date.now(), details });
+      return details;
+    }
     const sha = await this.repos.resolveRevision(source.repoURL, typeof source.targetRevision === "string" ? source.targetRevision : undefined);
     const key = `${source.repoURL}\u0000${sha}\u0000${JSON.stringify(source)}`;
     const hit = this.details.get(key);
@@ -63,9 +88,20 @@ export class RepoDataFetcher {
     const checkout = await this.repos.checkout(source.repoURL, sha);
     let details: AppDetails;
     try {
-      details = await sourceDetails(checkout.path, source, this.plugins);
+      details = await sourceDetails(checkout.path, source, plugins);
     } finally {
       checkout.release();
+    }
+    if (details.type === "Kustomize") {
+      // As Argo's repo-server: the images of the built output, not of the kustomization's list.
+      const meta = isRecord(app.metadata) ? app.metadata : {};
+      const spec = isRecord(app.spec) ? app.spec : {};
+      const ident = {
+        name: typeof meta.name === "string" ? meta.name : "", namespace: typeof meta.namespace === "string" ? meta.namespace : "",
+        project: typeof spec.project === "string" && spec.project ? spec.project : "default",
+      };
+      const images = await builtImages({ ...source, targetRevision: sha } as ApplicationSource, ident, { ...renderDeps, plugins });
+      details = { type: "Kustomize", kustomize: images.length > 0 ? { images } : {} };
     }
     // Bounded: the oldest entry goes first (a Map iterates in insertion order).
     if (this.details.size >= MAX_APP_DETAILS) this.details.delete(this.details.keys().next().value!);

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Application } from "../../api/index.js";
 import { ApiError, Code } from "../http/errors.js";
-import { invalidSpecError, sourceProblems, type SourceRepos } from "./app-validate.js";
+import { invalidSpecError, sourceProblems, type ChartChecker, type SourceRepos } from "./app-validate.js";
 
 const SHA = "a".repeat(40);
 
@@ -50,6 +50,34 @@ describe("sourceProblems", () => {
     const problems = await sourceProblems(spec({ sources: [{ repoURL: "https://charts.example", chart: "redis", targetRevision: "1.0.0" }, { repoURL: "https://git.example/values.git", ref: "values" }] }), r);
     assert.deepEqual(problems, [], "nothing to check");
     assert.deepEqual(r.asked, [], "no repository was asked");
+  });
+});
+
+describe("sourceProblems with a chart checker", () => {
+  it("asks it for each chart source and prefixes its field with the source's, git sources still checked by git", async () => {
+    const asked: string[] = [];
+    const charts: ChartChecker = (source) => {
+      asked.push(`${source.repoURL} ${source.chart} ${source.targetRevision ?? ""}`);
+      if (source.chart === "redis") return Promise.resolve({ version: "1.0.0" });
+      if (source.chart === "gone") return Promise.resolve({ field: "chart", message: `chart "gone" not found in Helm repository ${source.repoURL}` });
+      return Promise.resolve({ field: "repoURL", message: "Helm repository https://u:s3cret@charts.example: unreachable" });
+    };
+    const r = repos(["apps/web"]);
+    const problems = await sourceProblems(spec({
+      sources: [
+        { repoURL: "https://charts.example", chart: "redis", targetRevision: "1.0.0" },
+        { repoURL: "https://charts.example", chart: "gone", targetRevision: "2.0.0" },
+        { repoURL: "https://u:s3cret@charts.example", chart: "down" },
+        { repoURL: "https://git.example/a.git", path: "nope" },
+      ],
+    }), r, charts);
+    assert.deepEqual(asked, ["https://charts.example redis 1.0.0", "https://charts.example gone 2.0.0", "https://u:s3cret@charts.example down "], "every chart source was checked once");
+    assert.equal(problems.length, 3, `a problem per wrong source: ${problems.join(" | ")}`);
+    assert.equal(problems[0], "spec.sources[1].chart: chart \"gone\" not found in Helm repository https://charts.example");
+    assert.match(problems[1]!, /^spec\.sources\[2\]\.repoURL: Helm repository .*unreachable$/);
+    assert.ok(!problems[1]!.includes("s3cret"), `the URL's password is redacted: ${problems[1]}`);
+    assert.match(problems[2]!, /^spec\.sources\[3\]\.path: app path does not exist: nope/, "the git source is checked as before");
+    assert.deepEqual(r.asked, ["https://git.example/a.git"], "git was asked only about the git source");
   });
 });
 

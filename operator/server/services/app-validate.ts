@@ -1,13 +1,15 @@
 // Argo's create/update validation of an Application spec (`validate`, default true, on create,
 // PUT, spec PUT and PATCH): the project permits the sources and the destination, the destination
 // cluster is registered, and each git source's revision resolves and its path exists, through the
-// server's repository cache (the one manifests and diffs use). Any problem refuses the write as
-// InvalidArgument, worded as Argo's "application spec for <name> is invalid: InvalidSpecError: ...",
-// each problem naming its field; nothing is written.
+// server's repository cache (the one manifests and diffs use); a Helm-repository chart must be
+// listed in its repository's index at a version targetRevision matches, or be found in its OCI
+// registry. Any problem refuses the write as InvalidArgument, worded as Argo's "application spec
+// for <name> is invalid: InvalidSpecError: ...", each problem naming its field; nothing is written.
 import type { Application, ApplicationSource } from "../../api/index.js";
 import { validateSpec } from "../../appstate/validate.js";
 import type { ApplicationObject as PipelineApp, AppProjectObject } from "../../appstate/types.js";
 import { resolveDestination } from "../../cluster/clusters.js";
+import { checkRepoChart, type RepoChartCheck } from "../../render/index.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
@@ -26,15 +28,26 @@ export function sourceFields(spec: Application["spec"]): Array<{ field: string; 
   return spec.source ? [{ field: "spec.source", source: spec.source }] : [];
 }
 
+/** Resolves a Helm-repository source's chart version or names the wrong field (render's checkRepoChart). */
+export type ChartChecker = (source: ApplicationSource) => Promise<RepoChartCheck>;
+
 /**
- * Problems of each git source: an unreachable repository, a revision that does not resolve, a
- * path missing at that commit. Helm-repository charts (`chart`) and ref-only sources of a
- * multi-source app (a `ref` without `path`) are not checked here.
+ * Problems of each source: for git, an unreachable repository, a revision that does not resolve,
+ * a path missing at that commit; for a Helm-repository chart (`chart`), with a chart checker, a
+ * registry reference or chart name that cannot be one, a repository that does not answer, a
+ * chart or version it does not have. Ref-only sources of a multi-source app (a `ref` without
+ * `path`) are not checked, nor charts without a checker.
  */
-export async function sourceProblems(spec: Application["spec"], repos: SourceRepos): Promise<string[]> {
+export async function sourceProblems(spec: Application["spec"], repos: SourceRepos, charts?: ChartChecker): Promise<string[]> {
   const problems: string[] = [];
   for (const { field, source } of sourceFields(spec)) {
-    if (!source.repoURL || source.chart) continue;
+    if (!source.repoURL) continue;
+    if (source.chart) {
+      if (!charts) continue;
+      const checked = await charts(source);
+      if (!("version" in checked)) problems.push(`${field}.${checked.field}: ${redact(checked.message)}`);
+      continue;
+    }
     if (source.ref && source.path === undefined) continue;
     let commit: string;
     try {
@@ -73,6 +86,9 @@ export async function validateAppForWrite(app: Application, controllerNamespace:
     ...(clusters ? { resolveDestination: (d: { server?: string; name?: string }) => resolveDestination(d, clusters), clusters: () => clusters } : {}),
   });
   // Repositories are asked only for a spec the project accepts, as Argo does.
-  if (problems.length === 0 && reader) problems.push(...await sourceProblems(app.spec, reader.repoReader));
+  if (problems.length === 0 && reader) {
+    const charts: ChartChecker = (source) => checkRepoChart(source, { repos: reader.repoReader, settings: reader.settings().render });
+    problems.push(...await sourceProblems(app.spec, reader.repoReader, charts));
+  }
   if (problems.length > 0) throw invalidSpecError(app.metadata.name ?? "", problems);
 }

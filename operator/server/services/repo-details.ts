@@ -1,24 +1,27 @@
 // What the API tells about a repository's content, as Argo's Repository service does through its
 // repo-server (argo-cd-server.md §1.4 "Repository"): branches and tags (one ls-remote through the
 // server's git cache), a Helm repository's charts (its index.yaml), the directories that look like
-// applications, a source's tool and parameters (appdetails), and a connection test with
-// credentials that are used once and never stored. RBAC: `repositories, get` on the repository
+// applications, a source's tool and parameters (appdetails, of a git path or a Helm-repository
+// chart), and a connection test with credentials that are used once and never stored (an OCI
+// registry: a one-off `helm registry login`). RBAC: `repositories, get` on the repository
 // (`<project>/<url>` when the Secret is project-scoped); validate needs `repositories, create`.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PluginRegistry, SourceSpec } from "../../../plugins/index.js";
-import { listRepoCharts, type ChartRepoAuth } from "../../../plugins/helm/repo.js";
+import { ociReferenceProblem } from "../../../plugins/helm/args.js";
+import { listRepoCharts, ociHelmEnv, type ChartRepoAuth } from "../../../plugins/helm/repo.js";
+import { withRenderScope } from "../../../plugins/sandbox.js";
+import { resolveTool } from "../../tools/index.js";
 import { secretData } from "../../cluster/clusters.js";
 import type { RepoCredentials } from "../../git/credentials.js";
 import { RepoCache } from "../../git/repo-cache.js";
 import { GitError } from "../../git/types.js";
 import { discoverApps } from "../../render/app-dirs.js";
-import { containerImages, sourceDetails, type AppDetails } from "../../render/app-details.js";
-import { helmAuthWithTrust, renderApplication } from "../../render/index.js";
-import { IN_CLUSTER_SERVER } from "../../cluster/clusters.js";
-import type { Application } from "../../api/index.js";
-import { redact, registerSecret } from "../../runtime/redact.js";
+import { builtImages, repoChartDetails, sourceDetails, type AppDetails } from "../../render/app-details.js";
+import { helmAuthWithTrust } from "../../render/index.js";
+import type { ApplicationSource } from "../../api/index.js";
+import { redact, redactUrl, registerSecret } from "../../runtime/redact.js";
 import { errorMessage, isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
@@ -110,26 +113,33 @@ export class RepoDetailsService {
     if (normalizeUrl(url) !== normalizeUrl(params.repo!)) throw invalidArgument("source.repoURL differs from the repository in the path");
     if (typeof req.appName === "string" && req.appName) caller.require("applications", "get", `${typeof req.appProject === "string" && req.appProject ? req.appProject : "default"}/${req.appName}`);
     const data = this.repo(caller, url, "get");
-    if (source.chart) throw new ApiError(Code.Unimplemented, "details of a chart from a Helm repository are not supported yet; point source.path at a chart in a git repository");
+    const settings = this.deps.reader.settings();
+    const plugins = settings.plugins ?? this.deps.plugins;
+    const renderDeps = { repos: this.deps.reader.repoReader, settings: settings.render };
+    if (typeof source.chart === "string" && source.chart) {
+      // A chart of a Helm repository or OCI registry: fetched as the controller fetches it.
+      return repoChartDetails({ ...source, repoURL: url } as SourceSpec & ApplicationSource, renderDeps, plugins).catch((err: unknown) => {
+        throw invalidArgument(redact(errorMessage(err)));
+      });
+    }
     if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: give source.chart, or register a git repository`);
     const details: AppDetails = await this.withCheckout(data.url!, typeof source.targetRevision === "string" ? source.targetRevision : undefined, (root) => sourceDetails(root, source, this.deps.plugins).catch((err: unknown) => {
       throw invalidArgument(errorMessage(err));
     }));
     if (details.type === "Kustomize") {
       // As Argo, the images are those of the built output (after the kustomization's own overrides).
-      const settings = this.deps.reader.settings();
-      const app = {
-        apiVersion: "argoproj.io/v1alpha1", kind: "Application",
-        metadata: { name: typeof req.appName === "string" && req.appName ? req.appName : "appdetails", namespace: this.deps.cache.namespace },
-        spec: { project: typeof req.appProject === "string" && req.appProject ? req.appProject : "default", source, destination: { server: IN_CLUSTER_SERVER } },
-      } as unknown as Application;
-      const rendered = await renderApplication(app, { repos: this.deps.reader.repoReader, plugins: settings.plugins ?? this.deps.plugins, settings: settings.render }).catch((err: unknown) => {
+      const app = { name: typeof req.appName === "string" && req.appName ? req.appName : "appdetails", namespace: this.deps.cache.namespace, project: typeof req.appProject === "string" && req.appProject ? req.appProject : "default" };
+      const images = await builtImages({ ...source, repoURL: url } as ApplicationSource, app, { ...renderDeps, plugins }).catch((err: unknown) => {
         throw invalidArgument(`kustomize build failed: ${redact(errorMessage(err))}`);
       });
-      const images = containerImages(rendered.manifests);
       return { type: "Kustomize", kustomize: images.length > 0 ? { images } : {} };
     }
     return details;
+  }
+
+  private validateOci(ref: string, auth: ChartRepoAuth): Promise<void> {
+    const repos = this.deps.reader.repoReader;
+    return validateOciRegistry(ref, auth, (u) => repos.caCertFor(u));
   }
 
   private async validate({ caller, params, query }: ApiRequest): Promise<unknown> {
@@ -142,11 +152,14 @@ export class RepoDetailsService {
     for (const f of ["password", "sshPrivateKey", "tlsClientCertKey", "githubAppPrivateKey", "bearerToken", "gcpServiceAccountKey"]) registerSecret(q(f));
     try {
       if (type === "helm") {
-        if (q("enableOci") === "true" || url.startsWith("oci://")) throw new ApiError(Code.Unimplemented, "validating an OCI Helm registry is not supported");
         const auth: ChartRepoAuth = {};
         if (q("username")) auth.username = q("username")!;
         if (q("password")) auth.password = q("password")!;
         if (q("insecure") === "true") auth.insecureSkipTLSVerify = true;
+        if (q("enableOci") === "true" || url.startsWith("oci://")) {
+          await this.validateOci(url.startsWith("oci://") ? url : `oci://${url}`, auth);
+          return {};
+        }
         if (q("tlsClientCertData") && q("tlsClientCertKey")) { auth.tlsClientCertData = q("tlsClientCertData")!; auth.tlsClientCertKey = q("tlsClientCertKey")!; }
         await listRepoCharts(url, auth);
         return {};
@@ -177,6 +190,23 @@ export class RepoDetailsService {
       throw invalidArgument(`Unable to connect to repository: ${redact(errorMessage(err))}`);
     }
   }
+}
+
+/**
+ * An OCI registry has no index to read: the reference must be one, and with credentials a
+ * `helm registry login` (password on stdin, into a registry config removed afterwards) must
+ * succeed, as Argo's check logs in. The CA argocd-tls-certs-cm holds for the host is used.
+ */
+async function validateOciRegistry(ref: string, auth: ChartRepoAuth, caFor: (url: string) => Promise<{ pem: string } | { error: string } | undefined>): Promise<void> {
+  const bad = ociReferenceProblem(ref);
+  if (bad) throw invalidArgument(`repo: the OCI registry reference ${bad}`);
+  if (!auth.username && !auth.password) return;
+  const ca = await caFor(ref);
+  if (ca && "error" in ca) throw new Error(`cannot verify the TLS certificate of ${redactUrl(ref)}: ${ca.error}`);
+  await withRenderScope(async () => {
+    const registry = await ociHelmEnv(await resolveTool("helm"), ref, { ...auth, ...(ca ? { caData: ca.pem } : {}) }, {});
+    await registry.dispose();
+  });
 }
 
 function unknownQuery(query: Query, known: string[]): void {

@@ -133,7 +133,7 @@ function ParametersTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boole
   // asked again only when the source changes (the watch delivers a new object on every status change).
   const srcKey = JSON.stringify(src ?? null);
   useEffect(() => {
-    if (!src?.repoURL || src.chart) return;
+    if (!src?.repoURL) return;
     let live = true;
     post<SourceDetails>(`api/v1/repositories/${encodeURIComponent(src.repoURL)}/appdetails`, {
       source: src, appName: app.metadata.name, appProject: app.spec?.project || "default",
@@ -167,8 +167,8 @@ function ParametersTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boole
   return (
     <div data-testid="app-parameters">
       <div className="action-bar">
-        {/* Only a single git source has a form; several sources or a Helm repository chart are edited in the summary or as YAML. */}
-        {mayUpdate && src && !app.spec?.sources && !src.chart && (
+        {/* Only a single source has a form (a git path or a Helm repository chart); several sources are edited in the summary or as YAML. */}
+        {mayUpdate && src && !app.spec?.sources && (
           <button onClick={() => setEditing(paramsForm(src, details.value))} disabled={!details.value && !details.error} data-testid="params-edit">Edit</button>
         )}
         {details.value?.type && <span className="muted" data-testid="params-detected">Tool: {details.value.type}</span>}
