@@ -5,8 +5,8 @@
 // stream compressed and its first event delivered while the stream is open; the UI's
 // X-Frame-Options from the key and no Content-Security-Policy when the key is empty; a token
 // split over cookies read back up to server.http.cookie.maxnumber parts and refused beyond; a
-// cluster's connection state probed again after server.connection.status.cache.expiration;
-// failed logins forgotten after server.login.attempts.expiration; every log line JSON. Server 2
+// cluster's connection state probed again after server.connection.status.cache.expiration; an
+// SSO login's state refused once older than server.oidc.cache.expiration; failed logins forgotten after server.login.attempts.expiration; every log line JSON. Server 2
 // (server.disable.auth, gzip off, text logs): requests without a token act as admin, nothing is
 // compressed, the connection state is reused under the 1h default, and the loud warning is a
 // text line. Server 3: an unknown cipher stops the server
@@ -23,10 +23,12 @@ import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, createGunzip } from "node:zlib";
 import bcrypt from "bcryptjs";
+import { stringify } from "yaml";
 import { createWorld } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
 import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
 import { startServerProcess } from "../support/operator-process.js";
+import { SEED_USERS, startOidcProvider } from "../support/oidc-provider.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -80,7 +82,7 @@ test("API server settings from argocd-cmd-params-cm: TLS versions, gzip, UI head
   const carolPassword = "carol-password-123";
   const params = {
     "server.tls.minversion": "1.3", "server.x.frame.options": "deny", "server.content.security.policy": "", "server.login.attempts.expiration": "3s",
-    "server.http.cookie.maxnumber": "2", "server.connection.status.cache.expiration": "2s",
+    "server.http.cookie.maxnumber": "2", "server.connection.status.cache.expiration": "2s", "server.oidc.cache.expiration": "2s",
   };
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns }, data: params });
 
@@ -181,6 +183,27 @@ test("API server settings from argocd-cmd-params-cm: TLS versions, gzip, UI head
     const r = await carol(carolPassword);
     assert.equal(r.status, 200, `the failure expired: ${show(r)}`);
   }, { timeoutMs: 30_000 });
+
+  // server.oidc.cache.expiration 2s: a login's state is refused back from the IdP once older than
+  // that, though its cookie (Argo's 5 minutes) is still sent; with Argo's 3m default it would pass.
+  const idp = await startOidcProvider({ clients: [{ clientId: "hawser", clientSecret: "hawser-oidc-secret-0123456789", redirectUris: [`${url}/auth/callback`] }], users: SEED_USERS });
+  t.after(() => idp.close());
+  await client.patch({ apiVersion: "v1", kind: "ConfigMap", name: "argocd-cm", namespace: ns }, { data: {
+    url, "oidc.config": stringify({ name: "Test IdP", issuer: idp.issuer, clientID: "hawser", clientSecret: "hawser-oidc-secret-0123456789" }),
+  } });
+  const ssoStart = await eventually(async () => {
+    const r = await request(`${url}/auth/login`);
+    assert.equal(r.status, 303, `SSO is configured once the server sees the new argocd-cm: ${show(r)}`);
+    return r;
+  }, { timeoutMs: 30_000 });
+  const startedAt = Date.now();
+  const stateCookie = ([ssoStart.headers["set-cookie"] ?? []].flat().find((c) => c.startsWith("argocd.oauthstate=")) ?? "").split(";")[0]!;
+  assert.match(stateCookie, /^argocd\.oauthstate=./, show(ssoStart));
+  const callbackUrl = await idp.login(String(ssoStart.headers.location), "alice", SEED_USERS.alice!.password);
+  await new Promise((r) => setTimeout(r, Math.max(0, 3_000 - (Date.now() - startedAt))));
+  const late = await request(`${url}${callbackUrl.pathname}${callbackUrl.search}`, { headers: { cookie: stateCookie } });
+  assert.equal(late.status, 400, `the state outlived server.oidc.cache.expiration: ${show(late)}`);
+  assert.match(late.body.toString("utf8"), /has expired/, show(late));
 
   // Every log line is JSON (server.log.format json, the default).
   assert.ok(server.logs.length > 3, "the server logged");
