@@ -67,6 +67,7 @@ describe("runResourceAction: a write that conflicts before anything changed", ()
       assert.deepEqual(outcome.changes, ["patched apps/Deployment shop/web"], "the last attempt patched the Deployment");
       assert.equal(w.patches.length, n + 1, "one patch per attempt");
       assert.equal(w.reads(), n + 1, "every attempt read the object afresh");
+      assert.equal(outcome.attempts, n + 1, "the outcome says how many runs it took");
       // Each attempt's precondition is the version that attempt read, not a stale one.
       assert.deepEqual(w.patches.map((p) => p.rv), Array.from({ length: n + 1 }, (_, i) => String(101 + i)), "each patch carries the resourceVersion of its own read");
       const last = w.patches[n]!.body as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } };

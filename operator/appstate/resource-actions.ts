@@ -130,6 +130,8 @@ export interface ActionOutcome {
   resource: KubeObject;
   /** What was written, e.g. "patched apps/Deployment shop/web", "created batch/Job ops/x". */
   changes: string[];
+  /** How many times the action ran: more than 1 when another writer changed the object between a read and the write. */
+  attempts: number;
 }
 
 /** The object the app's project must permit for the action to touch it. */
@@ -187,7 +189,7 @@ export async function runResourceAction(ctx: ActionContext, target: ActionTarget
   // the guarded patch conflict: read, run and patch again, as long as nothing was written yet.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runResourceActionOnce(ctx, target, action, params);
+      return { ...(await runResourceActionOnce(ctx, target, action, params)), attempts: attempt };
     } catch (err) {
       if (!(err instanceof ConflictBeforeWrite)) throw err;
       if (attempt >= MAX_ACTION_ATTEMPTS) {
@@ -207,7 +209,7 @@ class ConflictBeforeWrite extends Error {
   }
 }
 
-async function runResourceActionOnce(ctx: ActionContext, target: ActionTarget, action: string, params: Record<string, string>): Promise<ActionOutcome> {
+async function runResourceActionOnce(ctx: ActionContext, target: ActionTarget, action: string, params: Record<string, string>): Promise<Omit<ActionOutcome, "attempts">> {
   const live = await resolveActionResource(ctx, target);
   const impacted: ImpactedResource[] = ctx.actions.execute(structuredClone(live), action, params);
   const plans: Array<{ op: ImpactedResource["operation"]; obj: KubeObject; before?: KubeObject }> = [];

@@ -8,6 +8,7 @@
 //   pki/                CA, apiserver serving cert, admin client cert, service-account key pair
 //   logs/<component>.log
 //   kwok-stages.yaml    kwok Stage config (see kwok-stages.ts)
+//   kwok-pod.log, kwok-follow.log   the container logs kwok serves (KWOK_POD_LOG; KWOK_FOLLOW_CONTAINER's)
 // etcd's data directory is on /dev/shm when possible: Debian's etcd 3.4 has no --unsafe-no-fsync, and
 // fsyncs on a disk make every write (and so every test) slow.
 import { spawn } from "node:child_process";
@@ -18,7 +19,7 @@ import { join } from "node:path";
 import { loadCredentials, probe, rawRequest, type ApiCredentials } from "./api.js";
 import { cacheDir, versions } from "../tools/index.js";
 import { resolveControlPlaneBinaries, type ControlPlaneBinaries } from "./binaries.js";
-import { KWOK_POD_LOG, KWOK_STAGES_YAML, kwokExecConfig, kwokLogsConfig } from "./kwok-stages.js";
+import { KWOK_FOLLOW_LOG_FILE, KWOK_POD_LOG, KWOK_STAGES_YAML, kwokExecConfig, kwokLogsConfig } from "./kwok-stages.js";
 import { generatePki, pkiPaths, type Pki } from "./pki.js";
 import { findProcesses, freePort, isRunning, sleep, spawnDetached, terminate } from "./process.js";
 import { errorMessage } from "../util/index.js";
@@ -172,6 +173,8 @@ interface Layout {
   /** kwok's ClusterLogs config and the container log it serves for every pod (see KWOK_POD_LOG). */
   logsConfigPath: string;
   podLogPath: string;
+  /** The log of containers named KWOK_FOLLOW_CONTAINER, empty at start (tests append to it). */
+  followLogPath: string;
   /** kwok's ClusterExec config (see kwokExecConfig). */
   execConfigPath: string;
 }
@@ -721,6 +724,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<DevCluste
     stagesPath: join(stateDir, "kwok-stages.yaml"),
     logsConfigPath: join(stateDir, "kwok-logs.yaml"),
     podLogPath: join(stateDir, "kwok-pod.log"),
+    followLogPath: join(stateDir, KWOK_FOLLOW_LOG_FILE),
     execConfigPath: join(stateDir, "kwok-exec.yaml"),
   };
   // Commands exec'd into the fake pods run here, outside the repository and the state directory.
@@ -769,7 +773,8 @@ export async function startCluster(opts: StartClusterOptions): Promise<DevCluste
   await writeKubeconfig();
   await writeFile(layout.stagesPath, KWOK_STAGES_YAML);
   await writeFile(layout.podLogPath, KWOK_POD_LOG);
-  await writeFile(layout.logsConfigPath, kwokLogsConfig(layout.podLogPath));
+  await writeFile(layout.followLogPath, "");
+  await writeFile(layout.logsConfigPath, kwokLogsConfig(layout.podLogPath, layout.followLogPath));
   await writeFile(layout.execConfigPath, kwokExecConfig(execDir));
   await writeState(state);
   if (opts.stopWithProcess) startWatchdog(opts.stopWithProcess, statePath(stateDir));

@@ -369,8 +369,19 @@ export const KWOK_POD_LOG = [
   "",
 ].join("\n");
 
-/** kwok's ClusterLogs config: every container of every pod gets the log in `logsFile`. */
-export function kwokLogsConfig(logsFile: string): string {
+/**
+ * Containers of this name (in any pod) get their log from KWOK_FOLLOW_LOG_FILE in the cluster's
+ * state directory instead, which starts empty: tests append CRI lines to it to watch a followed
+ * log (`follow=true`) grow, without changing the log every other container shows.
+ */
+export const KWOK_FOLLOW_CONTAINER = "hawser-follow";
+export const KWOK_FOLLOW_LOG_FILE = "kwok-follow.log";
+
+/**
+ * kwok's ClusterLogs config: containers named KWOK_FOLLOW_CONTAINER get the log in
+ * `followLogsFile`, every other container of every pod the one in `logsFile`.
+ */
+export function kwokLogsConfig(logsFile: string, followLogsFile: string): string {
   return [
     "apiVersion: kwok.x-k8s.io/v1alpha1",
     "kind: ClusterLogs",
@@ -379,6 +390,9 @@ export function kwokLogsConfig(logsFile: string): string {
     "spec:",
     "  selector: {}",
     "  logs:",
+    `  - containers: [${JSON.stringify(KWOK_FOLLOW_CONTAINER)}]`,
+    `    logsFile: ${JSON.stringify(followLogsFile)}`,
+    "    follow: true",
     "  - containers: []",
     `    logsFile: ${JSON.stringify(logsFile)}`,
     "    follow: false",

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { KubeApiError } from "../kube/client.js";
+import { memoryLogger } from "../runtime/logger.js";
 import { MAX_CONFLICT_ATTEMPTS } from "./auth/conflict.js";
 import { writeRetryingConflicts } from "./conflict-retry.js";
 import { ApiError, Code } from "./http/errors.js";
@@ -51,6 +52,14 @@ describe("writeRetryingConflicts", () => {
     const out = await writeRetryingConflicts({ current: stale, write: (c) => s.write({ rv: c.rv, labels: { ...c.labels, mine: "1" } }), reread: s.reread, gone, what: "Application web" });
     assert.deepEqual(s.writes, ["5", "7"], "the second attempt carries the re-read version");
     assert.deepEqual(out.labels, { theirs: "1", mine: "1" }, "the concurrent writer's label survives the retry");
+  });
+
+  it("logs each conflict it retries at debug level, naming the object and the attempt", async () => {
+    const s = server({ rv: "1", labels: {} }, 2);
+    const { logger, lines } = memoryLogger("debug");
+    await writeRetryingConflicts({ current: { rv: "1", labels: {} }, write: (c) => s.write({ rv: c.rv, labels: { ...c.labels, mine: "1" } }), reread: s.reread, gone, what: "Application web", log: logger });
+    const conflicts = lines.filter((l) => l.msg === "write conflict");
+    assert.deepEqual(conflicts.map((l) => [l.level, l.object, l.attempt, l.retrying]), [["debug", "Application web", 1, true], ["debug", "Application web", 2, true]], JSON.stringify(lines));
   });
 
   it("keeps retrying while concurrent writers win, within the bound", async () => {

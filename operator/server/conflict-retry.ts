@@ -8,7 +8,8 @@
 // A caller that sent a resourceVersion of its own asked for optimistic concurrency: a conflict
 // then is its answer (409 Aborted), never retried. The loop is auth/conflict.ts's retryOnConflict.
 import { KubeApiError } from "../kube/client.js";
-import { retryOnConflict } from "./auth/conflict.js";
+import type { Logger } from "../runtime/logger.js";
+import { MAX_CONFLICT_ATTEMPTS, retryOnConflict } from "./auth/conflict.js";
 import { ApiError, Code } from "./http/errors.js";
 
 export interface ConflictRetry<S, R> {
@@ -24,6 +25,8 @@ export interface ConflictRetry<S, R> {
   gone: () => Error;
   /** What the object is, for the message after the last attempt ("application web"). */
   what: string;
+  /** Hears each conflict that is retried, at debug level (how often writers collide). */
+  log?: Logger;
 }
 
 /**
@@ -47,5 +50,5 @@ export async function writeRetryingConflicts<S, R>(r: ConflictRetry<S, R>): Prom
       if (r.clientVersion && err instanceof KubeApiError && err.isConflict) throw new ApiError(Code.Aborted, err.message);
       throw err;
     }
-  });
+  }, (attempt) => r.log?.debug("write conflict", { object: r.what, attempt, retrying: attempt < MAX_CONFLICT_ATTEMPTS }));
 }

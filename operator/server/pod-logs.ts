@@ -24,13 +24,17 @@ export interface PodLogOptions {
   tailLines?: number;
 }
 
-export interface PodRef { namespace?: string; name: string }
+export interface PodRef { namespace?: string; name: string; uid?: string }
+
+/** How often a followed pod is looked up, so its log ends once the pod is gone. */
+export const FOLLOWED_POD_CHECK_MS = 2_000;
 
 /**
  * Reads the logs of `pods` and calls `onLine` with their lines in time order (LogMerger), until
- * every log ends (without follow), `onLine` returns false, or `signal` aborts. A pod whose log the
- * apiserver refuses (the pod is not running yet, the container needs naming, the node's kubelet
- * cannot be reached) becomes one line with the apiserver's message, as Argo shows it in the UI.
+ * every log ends (with follow: when its pod is gone), `onLine` returns false, or `signal`
+ * aborts. A pod whose log the apiserver refuses (the pod is not running yet, the container needs
+ * naming, the node's kubelet cannot be reached) becomes one line with the apiserver's message, as
+ * Argo shows it in the UI.
  */
 export async function streamPodLogs(client: KubeClient, pods: readonly PodRef[], opts: PodLogOptions, onLine: (line: LogLine) => boolean, signal: AbortSignal): Promise<void> {
   const stop = new AbortController();
@@ -99,6 +103,16 @@ async function readPodLog(client: KubeClient, pod: PodRef, opts: PodLogOptions, 
   signal.addEventListener("abort", onAbort, { once: true });
   res.setEncoding("utf8");
   const status = res.statusCode ?? 0;
+  // A kubelet ends a followed log when the container stops; virtual kubelets (kwok's) never do,
+  // so a followed log also ends once its pod is deleted or replaced by a namesake.
+  let podGone = false;
+  const followCheck = opts.follow && status >= 200 && status < 300 ? setInterval(() => {
+    void client.get("v1", "Pod", pod.name, pod.namespace).then((current) => {
+      if (current && (!pod.uid || current.metadata.uid === pod.uid)) return;
+      podGone = true;
+      response.destroy();
+    }, () => undefined);
+  }, FOLLOWED_POD_CHECK_MS) : undefined;
   try {
     if (status < 200 || status >= 300) {
       let body = "";
@@ -119,8 +133,9 @@ async function readPodLog(client: KubeClient, pod: PodRef, opts: PodLogOptions, 
     for await (const chunk of res) for (const raw of lines.push(chunk as string)) take(raw);
     for (const raw of lines.end()) take(raw);
   } catch (err) {
-    if (!signal.aborted) errorLine(`the log stream of pod ${pod.namespace ?? ""}/${pod.name} broke off: ${err instanceof Error ? err.message : String(err)}`);
+    if (!signal.aborted && !podGone) errorLine(`the log stream of pod ${pod.namespace ?? ""}/${pod.name} broke off: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
+    clearInterval(followCheck);
     signal.removeEventListener("abort", onAbort);
     res.destroy();
   }

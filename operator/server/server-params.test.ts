@@ -21,21 +21,22 @@ function refusal(fn: () => unknown): string {
   assert.fail("expected a refusal");
 }
 
-test("nothing set: Argo's defaults", () => {
+test("nothing set: every default is Argo's documented one (argocd-cmd-params-cm.yaml, argocd-server's flags)", () => {
   assert.deepEqual(parse(), {
-    disableAuth: false,
-    enableGzip: true,
-    xFrameOptions: "sameorigin",
-    contentSecurityPolicy: "frame-ancestors 'self';",
+    disableAuth: false, // server.disable.auth: false
+    enableGzip: true, // server.enable.gzip: true
+    xFrameOptions: "sameorigin", // server.x.frame.options: sameorigin
+    contentSecurityPolicy: "frame-ancestors 'self';", // server.content.security.policy
+    // server.tls.minversion 1.2, maxversion 1.3, ciphers TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:TLS_RSA_WITH_AES_256_GCM_SHA384
+    // (in OpenSSL's names; the TLS 1.3 suites are always on, as in Go).
     tls: { minVersion: "TLSv1.2", maxVersion: "TLSv1.3", ciphers: "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:ECDHE-RSA-AES256-GCM-SHA384:AES256-GCM-SHA384" },
-    logLevel: "info",
-    logFormat: "json",
-    loginAttemptsExpirationMs: 24 * 3600_000,
-    cookieMaxNumber: 20,
-    oidcCacheExpirationMs: undefined,
-    repoConnectionStatusTtlMs: 3600_000,
-    clusterConnectionStatusTtlMs: 10_000,
-  }, "every default as Argo's, the OIDC state left to its cookie, clusters probed every 10 s");
+    logLevel: "info", // server.log.level: info
+    logFormat: "json", // server.log.format: json
+    loginAttemptsExpirationMs: 24 * 3600_000, // server.login.attempts.expiration: 24h
+    cookieMaxNumber: 20, // server.http.cookie.maxnumber (ARGOCD_MAX_COOKIE_NUMBER): 20
+    oidcCacheExpirationMs: 3 * 60_000, // server.oidc.cache.expiration: 3m
+    connectionStatusTtlMs: 3600_000, // server.connection.status.cache.expiration: 1h, clusters and repositories alike
+  }, "every default as Argo's");
 });
 
 test("ConfigMap keys are read and parsed", () => {
@@ -43,7 +44,7 @@ test("ConfigMap keys are read and parsed", () => {
     "server.disable.auth": "true", "server.enable.gzip": "false", "server.x.frame.options": "", "server.content.security.policy": "",
     "server.tls.minversion": "1.3", "server.tls.maxversion": "1.3", "server.tls.ciphers": "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:TLS_AES_128_GCM_SHA256",
     "server.log.level": "warning", "server.log.format": "text", "server.login.attempts.expiration": "90s",
-    "server.http.cookie.maxnumber": "3", "server.oidc.cache.expiration": "3m", "server.connection.status.cache.expiration": "2m30s",
+    "server.http.cookie.maxnumber": "3", "server.oidc.cache.expiration": "2m", "server.connection.status.cache.expiration": "2m30s",
   });
   assert.equal(got.disableAuth, true, "disable.auth");
   assert.equal(got.enableGzip, false, "enable.gzip off");
@@ -55,8 +56,8 @@ test("ConfigMap keys are read and parsed", () => {
   assert.equal(got.logFormat, "text", "text format");
   assert.equal(got.loginAttemptsExpirationMs, 90_000, "a Go duration");
   assert.equal(got.cookieMaxNumber, 3, "cookie parts");
-  assert.equal(got.oidcCacheExpirationMs, 180_000, "OIDC state lifetime");
-  assert.deepEqual([got.repoConnectionStatusTtlMs, got.clusterConnectionStatusTtlMs], [150_000, 150_000], "a set expiration applies to repositories and clusters");
+  assert.equal(got.oidcCacheExpirationMs, 120_000, "OIDC state lifetime");
+  assert.equal(got.connectionStatusTtlMs, 150_000, "the connection state of repositories and clusters");
 });
 
 test("the flag wins over the key, the key over the variable; an empty variable keeps the default", () => {

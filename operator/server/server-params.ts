@@ -56,19 +56,19 @@ export interface ServerParams {
   logFormat: LogFormat;
   loginAttemptsExpirationMs: number;
   cookieMaxNumber: number;
-  /** undefined: the state cookie's own 5 minutes (see SsoClientOptions.stateMaxAgeSeconds). */
-  oidcCacheExpirationMs: number | undefined;
-  /** Repositories' connection state; Argo's 1h. */
-  repoConnectionStatusTtlMs: number;
-  /** Clusters' connection state: the setting when given, else 10 s (Argo's controller refreshes cluster info about that often). */
-  clusterConnectionStatusTtlMs: number;
+  /** How long an SSO login's state is accepted back from the IdP (SsoClientOptions.stateMaxAgeSeconds). */
+  oidcCacheExpirationMs: number;
+  /** How long a cluster's or repository's connection state is reused before it is probed again. */
+  connectionStatusTtlMs: number;
 }
 
 export const DEFAULT_X_FRAME_OPTIONS = "sameorigin";
 export const DEFAULT_CONTENT_SECURITY_POLICY = "frame-ancestors 'self';";
-const DEFAULT_LOGIN_ATTEMPTS_EXPIRATION = "24h";
-const DEFAULT_CONNECTION_STATUS_EXPIRATION = "1h";
-const DEFAULT_CLUSTER_STATUS_TTL_MS = 10_000;
+// Argo's documented defaults (argocd-cmd-params-cm.yaml; argocd-server's cache flags).
+export const DEFAULT_LOGIN_ATTEMPTS_EXPIRATION = "24h";
+export const DEFAULT_OIDC_CACHE_EXPIRATION = "3m";
+/** "Cache expiration for cluster/repo connection status": one setting for both. */
+export const DEFAULT_CONNECTION_STATUS_EXPIRATION = "1h";
 
 /** Where a setting would be read, for messages: "--flag / argocd-cmd-params-cm key". */
 export function describeParam(p: ServerParam): string {
@@ -93,10 +93,9 @@ export function parseServerParams(lookup: ParamLookup, ciphersAvailable: readonl
     if (["0", "f", "false"].includes(v)) return false;
     return fail(found, `"${found.value}" is not a boolean (true or false)`);
   };
-  const duration = (p: ServerParam, fallback: string | undefined): number | undefined => {
+  const duration = (p: ServerParam, fallback: string): number => {
     const found = get(p);
     const raw = found?.value.trim() || fallback;
-    if (raw === undefined) return undefined;
     let ms: number;
     try {
       ms = parseGoDuration(raw);
@@ -150,8 +149,6 @@ export function parseServerParams(lookup: ParamLookup, ciphersAvailable: readonl
     cookieMaxNumber = n;
   }
 
-  const connectionFound = get(p.connectionStatusCacheExpiration)?.value.trim();
-  const connectionMs = duration(p.connectionStatusCacheExpiration, DEFAULT_CONNECTION_STATUS_EXPIRATION)!;
   return {
     disableAuth: bool(p.disableAuth, false),
     enableGzip: bool(p.enableGzip, true),
@@ -160,11 +157,10 @@ export function parseServerParams(lookup: ParamLookup, ciphersAvailable: readonl
     tls,
     logLevel,
     logFormat,
-    loginAttemptsExpirationMs: duration(p.loginAttemptsExpiration, DEFAULT_LOGIN_ATTEMPTS_EXPIRATION)!,
+    loginAttemptsExpirationMs: duration(p.loginAttemptsExpiration, DEFAULT_LOGIN_ATTEMPTS_EXPIRATION),
     cookieMaxNumber,
-    oidcCacheExpirationMs: duration(p.oidcCacheExpiration, undefined),
-    repoConnectionStatusTtlMs: connectionMs,
-    clusterConnectionStatusTtlMs: connectionFound ? connectionMs : DEFAULT_CLUSTER_STATUS_TTL_MS,
+    oidcCacheExpirationMs: duration(p.oidcCacheExpiration, DEFAULT_OIDC_CACHE_EXPIRATION),
+    connectionStatusTtlMs: duration(p.connectionStatusCacheExpiration, DEFAULT_CONNECTION_STATUS_EXPIRATION),
   };
 }
 

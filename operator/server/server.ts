@@ -99,10 +99,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (boot.createdAdminPassword) log.info("initial admin password created in Secret argocd-initial-admin-secret (key password)");
   await cache.awaitSecret("argocd-secret", 30_000);
 
-  const sso = new SsoClient({
-    state: cache, basehref: o.baseHref, insecure: o.insecure,
-    ...(settings.oidcCacheExpirationMs !== undefined ? { stateMaxAgeSeconds: settings.oidcCacheExpirationMs / 1000 } : {}),
-  });
+  const sso = new SsoClient({ state: cache, basehref: o.baseHref, insecure: o.insecure, stateMaxAgeSeconds: settings.oidcCacheExpirationMs / 1000 });
   const auth = createServerAuth({
     client, namespace, state: cache, idTokens: sso, log, disableAuth: settings.disableAuth,
     maxCookieParts: settings.cookieMaxNumber, loginAttemptsExpirationMs: settings.loginAttemptsExpirationMs,
@@ -160,8 +157,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     await reply.code(400).type("text/plain; charset=utf-8").send("/terminal is a WebSocket: send an upgrade request\n");
   });
   new ProjectService({ cache, client, reader, tokens: session.projectTokenHandlers() }).register(router);
-  new ClusterService({ cache, client, reader, probeTtlMs: settings.clusterConnectionStatusTtlMs }).register(router);
-  new RepositoryService({ cache, client, reader, probeTtlMs: settings.repoConnectionStatusTtlMs }).register(router);
+  new ClusterService({ cache, client, reader, probeTtlMs: settings.connectionStatusTtlMs }).register(router);
+  new RepositoryService({ cache, client, reader, probeTtlMs: settings.connectionStatusTtlMs }).register(router);
   new AccountService({ cache, client, auth, enforcer }).register(router);
   registerDexRefusal(router);
   new RepoDetailsService({ cache, reader, plugins: o.plugins }).register(router);

@@ -3,10 +3,13 @@
 // client refused when server.tls.minversion is 1.3 while 1.3 is served; gzip (the default) on a
 // JSON answer and on the application list, each decoding to the uncompressed answer; the NDJSON
 // stream compressed and its first event delivered while the stream is open; the UI's
-// X-Frame-Options from the key and no Content-Security-Policy when the key is empty; failed
-// logins forgotten after server.login.attempts.expiration; every log line JSON. Server 2
+// X-Frame-Options from the key and no Content-Security-Policy when the key is empty; a token
+// split over cookies read back up to server.http.cookie.maxnumber parts and refused beyond; a
+// cluster's connection state probed again after server.connection.status.cache.expiration; an
+// SSO login's state refused once older than server.oidc.cache.expiration; failed logins forgotten after server.login.attempts.expiration; every log line JSON. Server 2
 // (server.disable.auth, gzip off, text logs): requests without a token act as admin, nothing is
-// compressed, and the loud warning is a text line. Server 3: an unknown cipher stops the server
+// compressed, the connection state is reused under the 1h default, and the loud warning is a
+// text line. Server 3: an unknown cipher stops the server
 // with the key named.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,10 +23,12 @@ import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, createGunzip } from "node:zlib";
 import bcrypt from "bcryptjs";
+import { stringify } from "yaml";
 import { createWorld } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
 import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
 import { startServerProcess } from "../support/operator-process.js";
+import { SEED_USERS, startOidcProvider } from "../support/oidc-provider.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -77,6 +82,7 @@ test("API server settings from argocd-cmd-params-cm: TLS versions, gzip, UI head
   const carolPassword = "carol-password-123";
   const params = {
     "server.tls.minversion": "1.3", "server.x.frame.options": "deny", "server.content.security.policy": "", "server.login.attempts.expiration": "3s",
+    "server.http.cookie.maxnumber": "2", "server.connection.status.cache.expiration": "2s", "server.oidc.cache.expiration": "2s",
   };
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns }, data: params });
 
@@ -140,6 +146,33 @@ test("API server settings from argocd-cmd-params-cm: TLS versions, gzip, UI head
   assert.equal(page.headers["content-encoding"], "gzip", "UI files are compressed too");
   assert.match(gunzipSync(page.body).toString(), /<base href="\/">/, "index.html decodes");
 
+  // server.http.cookie.maxnumber 2: a token split over two cookies (argocd.token=2:<part>,
+  // argocd.token-1=<part>) is joined back and accepted; one claiming three parts is refused.
+  const third = Math.ceil(token.length / 3);
+  const twoParts = `argocd.token=2:${token.slice(0, third)}; argocd.token-1=${token.slice(third)}`;
+  const threeParts = `argocd.token=3:${token.slice(0, third)}; argocd.token-1=${token.slice(third, 2 * third)}; argocd.token-2=${token.slice(2 * third)}`;
+  const viaTwo = await request(`${url}/api/v1/applications`, { headers: { cookie: twoParts } });
+  assert.equal(viaTwo.status, 200, `two cookie parts, within the maximum: ${show(viaTwo)}`);
+  const viaThree = await request(`${url}/api/v1/applications`, { headers: { cookie: threeParts } });
+  assert.equal(viaThree.status, 401, `three parts, over server.http.cookie.maxnumber: ${show(viaThree)}`);
+  assert.match(viaThree.body.toString("utf8"), /invalid session: the argocd\.token cookie claims 3 parts; at most 2 are allowed/, show(viaThree));
+
+  // server.connection.status.cache.expiration 2s: the in-cluster entry's connection state is
+  // probed again once its copy is older than that.
+  const attemptedAt = async (base: string, headers: Record<string, string>): Promise<string> => {
+    const r = base.startsWith("https:") ? await request(`${base}/api/v1/clusters`, { headers }) : await (async (): Promise<Raw> => {
+      const f = await fetch(`${base}/api/v1/clusters`, { headers });
+      return { status: f.status, headers: {}, body: Buffer.from(await f.arrayBuffer()) };
+    })();
+    assert.equal(r.status, 200, show(r));
+    const items = (JSON.parse(r.body.toString("utf8")) as { items: Array<{ server: string; connectionState?: { status: string; attemptedAt: string } }> }).items;
+    const inCluster = items.find((c) => c.server === "https://kubernetes.default.svc");
+    assert.equal(inCluster?.connectionState?.status, "Successful", JSON.stringify(items));
+    return inCluster.connectionState.attemptedAt;
+  };
+  const firstProbe = await attemptedAt(url, auth);
+  await eventually(async () => assert.notEqual(await attemptedAt(url, auth), firstProbe, "probed again after 2s"), { timeoutMs: 30_000 });
+
   // Failed logins: one locks carol out (ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT=1, window 300 s),
   // and server.login.attempts.expiration (3s) forgets it well before the window ends.
   const carol = (pw: string): Promise<Raw> => request(`${url}/api/v1/session`, { method: "POST", body: { username: "carol", password: pw } });
@@ -151,6 +184,27 @@ test("API server settings from argocd-cmd-params-cm: TLS versions, gzip, UI head
     assert.equal(r.status, 200, `the failure expired: ${show(r)}`);
   }, { timeoutMs: 30_000 });
 
+  // server.oidc.cache.expiration 2s: a login's state is refused back from the IdP once older than
+  // that, though its cookie (Argo's 5 minutes) is still sent; with Argo's 3m default it would pass.
+  const idp = await startOidcProvider({ clients: [{ clientId: "hawser", clientSecret: "hawser-oidc-secret-0123456789", redirectUris: [`${url}/auth/callback`] }], users: SEED_USERS });
+  t.after(() => idp.close());
+  await client.patch({ apiVersion: "v1", kind: "ConfigMap", name: "argocd-cm", namespace: ns }, { data: {
+    url, "oidc.config": stringify({ name: "Test IdP", issuer: idp.issuer, clientID: "hawser", clientSecret: "hawser-oidc-secret-0123456789" }),
+  } });
+  const ssoStart = await eventually(async () => {
+    const r = await request(`${url}/auth/login`);
+    assert.equal(r.status, 303, `SSO is configured once the server sees the new argocd-cm: ${show(r)}`);
+    return r;
+  }, { timeoutMs: 30_000 });
+  const startedAt = Date.now();
+  const stateCookie = ([ssoStart.headers["set-cookie"] ?? []].flat().find((c) => c.startsWith("argocd.oauthstate=")) ?? "").split(";")[0]!;
+  assert.match(stateCookie, /^argocd\.oauthstate=./, show(ssoStart));
+  const callbackUrl = await idp.login(String(ssoStart.headers.location), "alice", SEED_USERS.alice!.password);
+  await new Promise((r) => setTimeout(r, Math.max(0, 3_000 - (Date.now() - startedAt))));
+  const late = await request(`${url}${callbackUrl.pathname}${callbackUrl.search}`, { headers: { cookie: stateCookie } });
+  assert.equal(late.status, 400, `the state outlived server.oidc.cache.expiration: ${show(late)}`);
+  assert.match(late.body.toString("utf8"), /has expired/, show(late));
+
   // Every log line is JSON (server.log.format json, the default).
   assert.ok(server.logs.length > 3, "the server logged");
   for (const line of server.logs) assert.ok(typeof line.level === "string" && typeof line.ts === "string", `a JSON log line with level and ts: ${JSON.stringify(line)}`);
@@ -158,7 +212,7 @@ test("API server settings from argocd-cmd-params-cm: TLS versions, gzip, UI head
 
   // ---- server 2: disable.auth, gzip off, text logs ----
   await client.patch({ apiVersion: "v1", kind: "ConfigMap", name: "argocd-cmd-params-cm", namespace: ns }, { data: {
-    "server.tls.minversion": null, "server.disable.auth": "true", "server.enable.gzip": "false", "server.log.format": "text", "server.log.level": "debug",
+    "server.tls.minversion": null, "server.connection.status.cache.expiration": null, "server.http.cookie.maxnumber": null, "server.disable.auth": "true", "server.enable.gzip": "false", "server.log.format": "text", "server.log.level": "debug",
   } });
   const port = await freePort();
   const open = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns, args: ["--port", String(port)] });
@@ -179,6 +233,11 @@ test("API server settings from argocd-cmd-params-cm: TLS versions, gzip, UI head
   const raw = await fetch(`http://127.0.0.1:${port}/api/v1/applications`, { headers: { "accept-encoding": "gzip" } });
   assert.equal(raw.headers.get("content-encoding"), null, "server.enable.gzip false: nothing compressed");
   await raw.arrayBuffer();
+  // No server.connection.status.cache.expiration here: Argo's 1h, so a state probed a few
+  // seconds ago is still the one shown (server 1, with 2s, probed again by now).
+  const cachedProbe = await attemptedAt(`http://127.0.0.1:${port}`, {});
+  await new Promise((r) => setTimeout(r, 3_000));
+  assert.equal(await attemptedAt(`http://127.0.0.1:${port}`, {}), cachedProbe, "the connection state is reused under the 1h default");
   await open.stop("SIGTERM");
 
   // ---- server 3: an unknown cipher stops the server, naming the setting ----

@@ -4,7 +4,9 @@
 // NDJSON stream until the sync finishes; a role:readonly user refused a sync (403, nothing
 // written); a project role token working until it is deleted; an SSO user of group
 // backend-developers (seed 000's backend-team project role) seeing and syncing backend-team apps
-// and nothing else, the stream included; and requests without a session refused.
+// and nothing else, the stream included; an SSO ID token longer than one cookie split over
+// argocd.token=<N>:…, argocd.token-1… (each within 4093 bytes, at most 20) and joined back; and
+// requests without a session refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
@@ -33,6 +35,8 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
   // access below proves the server asked it (enableUserInfoGroups).
   const users = structuredClone(SEED_USERS);
   users.alice = { ...users.alice!, groups: ["no-team"], userInfoGroups: ["backend-developers"] };
+  // Wide's ID token carries so many groups that it takes more than one 4 KB cookie.
+  users.wide = { password: "wide-password-1", email: "wide@example.com", groups: Array.from({ length: 150 }, (_, i) => `a-team-with-a-rather-long-group-name-${i}`) };
   const idp = await startOidcProvider({ clients: [{ clientId: "hawser", clientSecret: "hawser-oidc-secret-0123456789", redirectUris: [`${base}/auth/callback`] }], users, requirePkce: true, refreshTokens: true });
   t.after(() => idp.close());
   const w = await createWorld(t, {
@@ -171,6 +175,7 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
   assert.equal(start.status, 303, show(start));
   const stateCookie = (start.headers.get("set-cookie") ?? "").split(";")[0]!;
   assert.match(stateCookie, /^argocd\.oauthstate=/);
+  assert.match(start.headers.get("set-cookie") ?? "", /Max-Age=300\b/i, "the state cookie lives Argo's 5 minutes (the state itself is accepted for server.oidc.cache.expiration, 3m)");
   const callbackUrl = await idp.login(start.headers.get("location")!, "alice", SEED_USERS.alice!.password);
   const back = await call("GET", `${callbackUrl.pathname}${callbackUrl.search}`, { cookie: stateCookie });
   assert.equal(back.status, 303, show(back));
@@ -206,6 +211,24 @@ test("API server: local and SSO sessions, RBAC on every route and the stream, pr
   await r2.cancel();
   assert.match(seen, /"be-api"/, "alice's stream shows her app");
   assert.doesNotMatch(seen, /"fe-web"/, "alice's stream never shows fe-web");
+
+  // ---- an ID token longer than one cookie: argocd.token=<N>:<part>, argocd.token-1, ... ----
+  const wideStart = await call("GET", `/auth/login?return_url=${encodeURIComponent(`${base}/applications`)}`);
+  assert.equal(wideStart.status, 303, show(wideStart));
+  const wideState = (wideStart.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const wideCallback = await idp.login(wideStart.headers.get("location")!, "wide", users.wide.password);
+  const wideBack = await call("GET", `${wideCallback.pathname}${wideCallback.search}`, { cookie: wideState });
+  assert.equal(wideBack.status, 303, show(wideBack));
+  const parts = wideBack.headers.getSetCookie().filter((c) => c.startsWith("argocd.token"));
+  assert.ok(parts.length >= 2 && parts.length <= 20, `split over ${parts.length} cookies, at most server.http.cookie.maxnumber's default 20: ${parts.map((c) => c.slice(0, 30)).join(" | ")}`);
+  assert.match(parts[0]!, new RegExp(`^argocd\\.token=${parts.length}:`), "the first cookie says how many parts follow");
+  parts.slice(1).forEach((c, i) => assert.match(c, new RegExp(`^argocd\\.token-${i + 1}=`), `part ${i + 1} is argocd.token-${i + 1}`));
+  for (const c of parts) assert.ok(Buffer.byteLength(c) <= 4093, `each cookie, attributes included, within 4093 bytes (${Buffer.byteLength(c)})`);
+  const wideCookie = parts.map((c) => c.split(";")[0]!).join("; ");
+  const wideMe = await call("GET", "/api/v1/session/userinfo", { cookie: wideCookie });
+  assert.equal((wideMe.body as { username?: string }).username, "wide@example.com", `the parts are joined back into the ID token: ${show(wideMe)}`);
+  const partial = await call("GET", "/api/v1/applications", { cookie: wideCookie.split("; ").slice(0, -1).join("; ") });
+  assert.equal(partial.status, 401, `a missing part is refused: ${show(partial)}`);
 
   // ---- logout with the cookie only: the IdP's logout URL gets the token from the cookie ----
   const out = await call("GET", "/auth/logout", { cookie: sessionCookie });

@@ -1,10 +1,12 @@
 // The API server's writes under concurrency, on the real control plane with the operator running
 // (its status writes move every app's resourceVersion on): concurrent PATCHes and PUTs of one app
-// all land, each on the latest object (server-side conflict retries, as Argo's updateApp), while
+// all land, each on the latest object (server-side conflict retries, as Argo's updateApp, counted
+// from the server's "write conflict" debug lines so the test proves 409s really happened), while
 // a patch carrying its own stale resourceVersion gets the caller's 409; the same for projects;
 // a read right after a DELETE no longer shows the object (or shows the deletionTimestamp of one a
 // finalizer holds); sync `infos` reach status.operationState.operation.info; create, PUT and
-// PATCH validate the spec (project rules, destination cluster, repository, revision, path).
+// PATCH validate the spec (project rules, destination cluster, repository, revision, path), the
+// sources only when a write changes them or the project.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { API, createWorld } from "../support/world.js";
@@ -20,7 +22,9 @@ test("API server writes: conflict retries, the caller's own resourceVersion, del
   const w = await createWorld(t, { name: "apiwr", repos: { app: { "cm.yaml": cm } } });
   const { client, ns } = w;
   const dest = w.dest("wr");
-  const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns });
+  // Debug logs: the server logs each write conflict it retries ("write conflict"), which the tests count.
+  const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns, args: ["--loglevel", "debug"] });
+  const conflictsOf = (object: string): number => server.logs.filter((l) => l.msg === "write conflict" && l.object === object).length;
   t.after(() => server.stop("SIGKILL"));
   const call = jsonCaller(await server.url());
   const token = await sessionToken(call, "admin", await initialAdminPassword(client, ns));
@@ -30,13 +34,22 @@ test("API server writes: conflict retries, the caller's own resourceVersion, del
   const created = await api("POST", "/api/v1/applications", w.application("web", { repo: "app", path: ".", dest, syncPolicy }));
   assert.equal(created.status, 200, show(created));
 
-  await t.test("concurrent PATCHes all land, each on the latest object", async () => {
+  await t.test("concurrent PATCHes all land, each on the latest object, after retried conflicts", async () => {
     const n = 8;
+    const before = conflictsOf("Application web");
     const answers = await Promise.all(Array.from({ length: n }, (_, i) =>
       api("PATCH", "/api/v1/applications/web", { patchType: "merge", patch: JSON.stringify({ metadata: { labels: { [`writer-${i}`]: "yes" } } }) })));
     for (const r of answers) assert.equal(r.status, 200, `every patch succeeds although all read the same cached version: ${show(r)}`);
     const live = (await w.getApp("web")) as Application | undefined;
     for (let i = 0; i < n; i++) assert.equal(live?.metadata.labels?.[`writer-${i}`], "yes", `writer ${i}'s label survives the others (labels: ${JSON.stringify(live?.metadata.labels)})`);
+    // All read the same cached version, so at most one could write it: the others met a 409 and
+    // were re-read and written again (each such conflict is a debug line of the server's).
+    const retried = await eventually(async () => {
+      const c = conflictsOf("Application web") - before;
+      assert.ok(c >= 1, `the server retried at least one conflict (saw ${c})`);
+      return c;
+    }, { timeoutMs: 10_000 });
+    assert.ok(retried >= 1, `conflicts retried: ${retried}`);
   });
 
   await t.test("concurrent PUTs of an app read earlier all land (the body's stale resourceVersion is ignored, as Argo)", async () => {
@@ -45,11 +58,13 @@ test("API server writes: conflict retries, the caller's own resourceVersion, del
     const app = read.body as Application;
     // Another writer moves the app on, so the copy read above is certainly stale.
     await client.patch({ apiVersion: API, kind: "Application", name: "web", namespace: ns }, { metadata: { annotations: { "example.com/touched": "by-someone-else" } } });
+    const before = conflictsOf("Application web");
     const answers = await Promise.all([1, 2, 3, 4].map((i) =>
       api("PUT", "/api/v1/applications/web", { ...app, spec: { ...app.spec, revisionHistoryLimit: i } })));
     for (const r of answers) assert.equal(r.status, 200, `a PUT is retried on the re-read app: ${show(r)}`);
     const live = (await w.getApp("web")) as Application | undefined;
     assert.ok([1, 2, 3, 4].includes(live?.spec.revisionHistoryLimit ?? 0), `one of the PUTs is the final spec: ${JSON.stringify(live?.spec)}`);
+    await eventually(async () => assert.ok(conflictsOf("Application web") - before >= 1, "at least one PUT met a conflict and was retried"), { timeoutMs: 10_000 });
     const spec = await api("PUT", "/api/v1/applications/web/spec", { ...live!.spec, revisionHistoryLimit: 7 });
     assert.equal(spec.status, 200, show(spec));
     assert.equal(((await w.getApp("web")) as Application | undefined)?.spec.revisionHistoryLimit, 7, "the spec PUT is written");
@@ -128,6 +143,17 @@ test("API server writes: conflict retries, the caller's own resourceVersion, del
     assert.equal(((await w.getApp("checked")) as Application).spec.source?.path, ".", "the refused writes left the app as the valid PUT wrote it");
     const unchecked2 = await api("PUT", "/api/v1/applications/checked?validate=false", { ...good, spec: { ...good.spec, source: { ...src, path: "gone" } } });
     assert.equal(unchecked2.status, 200, `PUT with validate=false: ${show(unchecked2)}`);
+    // The stored sources are not checked again when a write leaves them and the project as they
+    // are (no repository I/O for a label or destination edit); the rest of the spec still is.
+    const labelOnly = await api("PATCH", "/api/v1/applications/checked", { patchType: "merge", patch: JSON.stringify({ metadata: { labels: { edited: "yes" } } }) });
+    assert.equal(labelOnly.status, 200, `a patch that keeps the sources is not refused for them: ${show(labelOnly)}`);
+    const badDest = await api("PATCH", "/api/v1/applications/checked", { patchType: "merge", patch: JSON.stringify({ spec: { destination: { server: "https://10.255.255.1:6443", namespace: dest } } }) });
+    assert.equal(badDest.status, 400, `the destination is still validated: ${show(badDest)}`);
+    assert.match((badDest.body as { message: string }).message, /cluster 'https:\/\/10\.255\.255\.1:6443' has not been configured/);
+    assert.doesNotMatch((badDest.body as { message: string }).message, /app path does not exist/, "the unchanged source is not re-checked");
+    const movedPath = await api("PATCH", "/api/v1/applications/checked", { patchType: "merge", patch: JSON.stringify({ spec: { source: { path: "still-gone" } } }) });
+    assert.equal(movedPath.status, 400, `a changed source is checked: ${show(movedPath)}`);
+    assert.match((movedPath.body as { message: string }).message, /spec\.source\.path: app path does not exist: still-gone/);
     assert.equal((await api("DELETE", "/api/v1/applications/checked?cascade=false")).status, 200, "clean-up");
   });
 

@@ -3,7 +3,10 @@
 // actions argocd-cm adds with mergeBuiltinActions); restart stamps restartedAt on the live
 // Deployment and leaves an Event on the Application; a user whose policy lacks
 // action/apps/Deployment/restart gets 403 and the Deployment stays as it was, while the pause
-// the policy grants works; a custom argocd-cm action takes parameters; a failing Lua script is
+// the policy grants works; a custom argocd-cm action takes parameters, and run while another
+// writer keeps changing the Deployment it meets real 409s, runs again on a fresh read and
+// succeeds (or gives up with 409 having written nothing) without losing any of the other
+// writer's changes; a failing Lua script is
 // reported with the action's name; a Deployment outside the app is refused; a ReplicaSet under the
 // app's Deployment is accepted. Then the same through the CLI, via the server and with --core.
 import { test } from "node:test";
@@ -142,6 +145,56 @@ test("resource actions: list and run through the API and the CLI, RBAC, argocd-c
   const scaled = await api("POST", "/api/v1/applications/web/resource/actions/v2", v2("scale-to", { resourceActionParameters: [{ name: "replicas", value: "3" }] }));
   assert.equal(scaled.status, 200, show(scaled));
   assert.equal((await live())?.spec.replicas, 3);
+  // ---- an action racing another writer of the same Deployment ----
+  // A second writer keeps patching the Deployment's annotations (no resourceVersion, so it never
+  // fails) while scale-to runs again and again. The action's own patch carries the
+  // resourceVersion it read, so a write landing in between is a real 409: the server runs the
+  // action again on a fresh read (its "resource action ran" line counts the attempts), or gives
+  // up after MAX_ACTION_ATTEMPTS with 409 Aborted having written nothing. No write is lost.
+  let racing = true;
+  let writes = 0;
+  const writer = (async (): Promise<void> => {
+    while (racing) {
+      await client.patch({ apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: dest }, { metadata: { annotations: { [`example.com/writer-${writes}`]: "yes" } } });
+      writes++;
+      // A short pause keeps the race real without flooding the operator with Deployment events.
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  let expectedReplicas = (await live())?.spec.replicas;
+  let retriedSuccess = false;
+  const outcomes: number[] = [];
+  try {
+    for (let run = 0; run < 40 && !(retriedSuccess && run >= 3); run++) {
+      const replicas = run % 2 === 0 ? 1 : 2;
+      const r = await api("POST", "/api/v1/applications/web/resource/actions/v2", v2("scale-to", { resourceActionParameters: [{ name: "replicas", value: String(replicas) }] }));
+      outcomes.push(r.status);
+      if (r.status === 409) {
+        assert.equal((r.body as { code: number }).code, 10, `a lost race is Aborted: ${show(r)}`);
+        assert.match((r.body as { message: string }).message, /action "scale-to": apps\/Deployment .*web changed during each of \d+ attempts.*nothing was changed/, show(r));
+        continue;
+      }
+      assert.equal(r.status, 200, `the action succeeds despite the other writer, or gives up with 409: ${show(r)}`);
+      expectedReplicas = replicas;
+      const ran = await eventually(async () => {
+        const lines = server.logs.filter((l) => l.msg === "resource action ran" && l.action === "scale-to");
+        assert.ok(lines.length >= outcomes.filter((o) => o === 200).length + 1, "the server logged this run");
+        return lines;
+      }, { timeoutMs: 10_000 });
+      retriedSuccess = ran.some((l) => Number(l.attempts) > 1);
+    }
+  } finally {
+    racing = false;
+    await writer;
+  }
+  assert.ok(retriedSuccess, `at least one run met a conflict, ran again and succeeded (statuses ${outcomes.join(",")}; attempts ${JSON.stringify(server.logs.filter((l) => l.msg === "resource action ran" && l.action === "scale-to").map((l) => l.attempts))})`);
+  assert.ok(outcomes.includes(200), "some runs succeeded");
+  const raced = await live();
+  assert.equal(raced?.spec.replicas, expectedReplicas, `the last successful run's replicas stand; a run that gave up wrote nothing (statuses ${outcomes.join(",")})`);
+  const missing = Array.from({ length: writes }, (_, i) => `example.com/writer-${i}`).filter((k) => raced?.metadata.annotations?.[k] !== "yes");
+  assert.deepEqual(missing, [], `none of the other writer's ${writes} writes was lost`);
+  assert.ok(writes > 0, "the other writer wrote while the actions ran");
+
   const beforeExplode = (await live())?.metadata.generation;
   const exploded = await api("POST", "/api/v1/applications/web/resource/actions/v2", v2("explode"));
   assert.equal(exploded.status, 400, show(exploded));

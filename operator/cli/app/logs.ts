@@ -18,7 +18,7 @@ export const LOGS_USAGE = `  logs NAME [--container C] [--tail N] [--since-secon
                        the logs of the app's pods (only pods of its resource tree; --kind and
                        --name narrow them to one resource's pods, e.g. a Deployment's); --filter
                        keeps lines containing F (!F: lines without it), case-insensitive unless
-                       --match-case; --follow keeps reading until interrupted`;
+                       --match-case; --follow keeps reading until interrupted or the pods are gone`;
 
 export const LOGS_FLAGS: FlagSpec = {
   values: ["container", "tail", "since-seconds", "until-time", "group", "kind", "name", "filter"],

@@ -10,13 +10,17 @@ export const MAX_CONFLICT_ATTEMPTS = 10;
 /**
  * Runs `attempt` until it does not fail with a conflict, at most MAX_CONFLICT_ATTEMPTS times.
  * Other errors pass through at once; running out of attempts is 409 Aborted naming `what`.
+ * `onConflict` hears of each conflict (its 1-based attempt), e.g. to log it.
  */
-export async function retryOnConflict<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+export async function retryOnConflict<T>(what: string, attempt: () => Promise<T>, onConflict?: (attempt: number) => void): Promise<T> {
   for (let i = 0; i < MAX_CONFLICT_ATTEMPTS; i++) {
     try {
       return await attempt();
     } catch (err) {
-      if (err instanceof KubeApiError && err.isConflict) continue;
+      if (err instanceof KubeApiError && err.isConflict) {
+        onConflict?.(i + 1);
+        continue;
+      }
       throw err;
     }
   }

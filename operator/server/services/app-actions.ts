@@ -130,7 +130,7 @@ export class ApplicationActionService {
     // An empty group is an empty segment: action//Pod/restart.
     const app = this.findApp(caller, name, appNamespace, project, `action/${target.group}/${target.kind}/${action}`);
     const outcome = await translated(() => runResourceAction(this.context(app), target, action, parameters));
-    this.deps.log.info("resource action ran", { application: name, action, resource: `${target.group}/${target.kind}/${target.namespace ?? ""}/${target.name}`, user: caller.username, changes: outcome.changes });
+    this.deps.log.info("resource action ran", { application: name, action, resource: `${target.group}/${target.kind}/${target.namespace ?? ""}/${target.name}`, user: caller.username, changes: outcome.changes, attempts: outcome.attempts });
     await recordActionEvent(this.deps.client, app as unknown as PipelineApp, caller.username, action, target, this.deps.log);
     return {};
   }

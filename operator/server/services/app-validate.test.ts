@@ -1,8 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Application } from "../../api/index.js";
+import type { ClusterEntry } from "../../cluster/clusters.js";
+import type { AppStateReader } from "../app-state.js";
 import { ApiError, Code } from "../http/errors.js";
-import { invalidSpecError, sourceProblems, type ChartChecker, type SourceRepos } from "./app-validate.js";
+import { invalidSpecError, sourceProblems, sourcesUnchanged, validateAppForWrite, type ChartChecker, type SourceRepos } from "./app-validate.js";
 
 const SHA = "a".repeat(40);
 
@@ -86,5 +88,62 @@ describe("invalidSpecError", () => {
     const err = invalidSpecError("web", ["a", "b"]);
     assert.ok(err instanceof ApiError && err.code === Code.InvalidArgument, "InvalidArgument (400)");
     assert.equal(err.message, "application spec for web is invalid: InvalidSpecError: a;InvalidSpecError: b");
+  });
+});
+
+describe("sourcesUnchanged", () => {
+  const src = { repoURL: "https://git.example/a.git", path: "apps/web", targetRevision: "main" };
+  it("is true only when the source(s) and the project are what was stored", () => {
+    assert.equal(sourcesUnchanged(spec({ source: src }), undefined), false, "a create has nothing stored");
+    assert.equal(sourcesUnchanged(spec({ source: src, destination: { server: "https://elsewhere", namespace: "x" } }), spec({ source: { ...src } })), true, "another destination");
+    assert.equal(sourcesUnchanged(spec({ source: src, project: "" }), spec({ source: src, project: "default" })), true, "an empty project is the default one");
+    assert.equal(sourcesUnchanged(spec({ source: { ...src, path: "apps/api" } }), spec({ source: src })), false, "another path");
+    assert.equal(sourcesUnchanged(spec({ source: src, project: "team" }), spec({ source: src })), false, "another project");
+    assert.equal(sourcesUnchanged(spec({ sources: [src] }), spec({ source: src })), false, "source moved to sources");
+    assert.equal(sourcesUnchanged(spec({ sources: [src, { repoURL: "https://git.example/v.git", ref: "v" }] }), spec({ sources: [src] })), false, "a source added");
+  });
+});
+
+describe("validateAppForWrite", () => {
+  const inCluster = { name: "in-cluster", server: "https://kubernetes.default.svc", namespaces: [], clusterResources: false, config: {} } as ClusterEntry;
+  const projects: Record<string, unknown> = {
+    default: { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "default" }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } },
+    team: { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "team" }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } },
+  };
+  // Only "apps/web" exists in the repository: "gone" fails the path check whenever it is made.
+  const world = (): { reader: AppStateReader; asked: string[] } => {
+    const r = repos(["apps/web"]);
+    const reader = { clusterEntries: () => [inCluster], effectiveProject: (n: string) => projects[n], repoReader: r } as unknown as AppStateReader;
+    return { reader, asked: r.asked };
+  };
+  const app = (s: Partial<Application["spec"]>, labels?: Record<string, string>): Application => ({
+    apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "web", namespace: "argocd", ...(labels ? { labels } : {}) },
+    spec: spec({ source: { repoURL: "https://git.example/a.git", path: "gone", targetRevision: "main" }, destination: { server: "https://kubernetes.default.svc", namespace: "web" }, ...s }),
+  });
+  const project = (): undefined => undefined;
+
+  it("asks the repository on a create and when the sources or the project change", async () => {
+    for (const [what, next, stored] of [
+      ["a create", app({}), undefined],
+      ["another path", app({}), app({ source: { repoURL: "https://git.example/a.git", path: "apps/web", targetRevision: "main" } })],
+      ["another project", app({ project: "team" }), app({})],
+    ] as const) {
+      const w = world();
+      await assert.rejects(validateAppForWrite(next, "argocd", { reader: w.reader, project, ...(stored ? { stored } : {}) }), /spec\.source\.path: app path does not exist: gone/, `${what}: the source is checked`);
+      assert.deepEqual(w.asked, ["https://git.example/a.git"], `${what}: the repository was asked`);
+    }
+  });
+
+  it("leaves the repository alone when only other fields change, and still checks them", async () => {
+    const w = world();
+    const stored = app({});
+    await validateAppForWrite(app({ destination: { server: "https://kubernetes.default.svc", namespace: "other" }, revisionHistoryLimit: 3 }, { team: "a" }), "argocd", { reader: w.reader, project, stored });
+    assert.deepEqual(w.asked, [], "no repository I/O for a destination, label or history edit");
+    await assert.rejects(
+      validateAppForWrite(app({ destination: { server: "https://10.255.255.1:6443", namespace: "web" } }), "argocd", { reader: w.reader, project, stored }),
+      /cluster 'https:\/\/10\.255\.255\.1:6443' has not been configured/,
+      "the destination is still validated",
+    );
+    assert.deepEqual(w.asked, [], "and still without the repository");
   });
 });

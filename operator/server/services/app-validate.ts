@@ -5,13 +5,13 @@
 // listed in its repository's index at a version targetRevision matches, or be found in its OCI
 // registry. Any problem refuses the write as InvalidArgument, worded as Argo's "application spec
 // for <name> is invalid: InvalidSpecError: ...", each problem naming its field; nothing is written.
-import type { Application, ApplicationSource } from "../../api/index.js";
+import { DEFAULT_PROJECT, type Application, type ApplicationSource } from "../../api/index.js";
 import { validateSpec } from "../../appstate/validate.js";
 import type { ApplicationObject as PipelineApp, AppProjectObject } from "../../appstate/types.js";
 import { resolveDestination } from "../../cluster/clusters.js";
 import { checkRepoChart, type RepoChartCheck } from "../../render/index.js";
 import { redact } from "../../runtime/redact.js";
-import { errorMessage } from "../../util/index.js";
+import { deepEqual, errorMessage } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import { invalidArgument } from "../http/errors.js";
 
@@ -72,11 +72,25 @@ export function invalidSpecError(name: string, problems: readonly string[]): Err
 }
 
 /**
+ * Whether a write leaves what the repository checks look at as it was: the same source(s) and
+ * the same project (whose source rules decide which repositories may be asked).
+ */
+export function sourcesUnchanged(next: Application["spec"], stored: Application["spec"] | undefined): boolean {
+  if (!stored) return false;
+  return (next.project || DEFAULT_PROJECT) === (stored.project || DEFAULT_PROJECT)
+    && deepEqual(next.source ?? null, stored.source ?? null)
+    && deepEqual(next.sources ?? [], stored.sources ?? []);
+}
+
+/**
  * Validates the app as Argo's validateAndNormalizeApp does with validate=true; throws
  * InvalidArgument listing every problem. Without a reader (no repository access) only the
- * project and destination rules are checked.
+ * project and destination rules are checked. With `stored` (an update), the repository checks
+ * run only when the sources or the project change: Argo asks the repo server on every update,
+ * but an edit of the destination, labels or sync policy cannot make a source invalid, and the
+ * controller reports a source that broke since as a ComparisonError anyway.
  */
-export async function validateAppForWrite(app: Application, controllerNamespace: string, deps: { reader?: AppStateReader; project: (name: string) => AppProjectObject | undefined }): Promise<void> {
+export async function validateAppForWrite(app: Application, controllerNamespace: string, deps: { reader?: AppStateReader; project: (name: string) => AppProjectObject | undefined; stored?: Application }): Promise<void> {
   const reader = deps.reader;
   const clusters = reader?.clusterEntries();
   const problems = validateSpec({
@@ -86,7 +100,7 @@ export async function validateAppForWrite(app: Application, controllerNamespace:
     ...(clusters ? { resolveDestination: (d: { server?: string; name?: string }) => resolveDestination(d, clusters), clusters: () => clusters } : {}),
   });
   // Repositories are asked only for a spec the project accepts, as Argo does.
-  if (problems.length === 0 && reader) {
+  if (problems.length === 0 && reader && !sourcesUnchanged(app.spec, deps.stored?.spec)) {
     const charts: ChartChecker = (source) => checkRepoChart(source, { repos: reader.repoReader, settings: reader.settings().render });
     problems.push(...await sourceProblems(app.spec, reader.repoReader, charts));
   }

@@ -333,9 +333,9 @@ export class ApplicationService {
     app.metadata.namespace = ns;
     caller.require(RESOURCE, "create", appRbacName(app, this.ns));
     this.requireProject(app);
-    await this.validate(app, query);
     const upsert = bool(query, "upsert", false);
     const existing = await this.deps.client.get<ApplicationObject>(ARGO_API_VERSION, "Application", app.metadata.name!, ns);
+    await this.validate(app, query, existing);
     if (existing) {
       const same = deepEqual(existing.spec, app.spec) && deepEqual(existing.metadata.labels ?? {}, app.metadata.labels ?? {}) && deepEqual(existing.metadata.annotations ?? {}, app.metadata.annotations ?? {});
       if (same) return withTypeMeta(existing);
@@ -347,10 +347,13 @@ export class ApplicationService {
     return withTypeMeta(await this.deps.cache.afterWrite(created));
   }
 
-  /** Argo's spec validation (app-validate.ts) unless the request says validate=false. */
-  private async validate(app: Application, query: Query): Promise<void> {
+  /**
+   * Argo's spec validation (app-validate.ts) unless the request says validate=false; `stored`,
+   * the app being updated, spares the repository checks when its sources and project stay.
+   */
+  private async validate(app: Application, query: Query, stored?: Application): Promise<void> {
     if (!bool(query, "validate", true)) return;
-    await validateAppForWrite(app, this.ns, { ...(this.deps.reader ? { reader: this.deps.reader } : {}), project: (n) => this.deps.cache.project(n) as AppProjectObject | undefined });
+    await validateAppForWrite(app, this.ns, { ...(this.deps.reader ? { reader: this.deps.reader } : {}), project: (n) => this.deps.cache.project(n) as AppProjectObject | undefined, ...(stored ? { stored } : {}) });
   }
 
   /** Fail closed: an app may only be written naming a project that exists and admits its namespace. */
@@ -372,7 +375,7 @@ export class ApplicationService {
     incoming.metadata.namespace = ns;
     this.checkProjectChange(caller, stored, incoming);
     this.requireProject(incoming);
-    await this.validate(incoming, query);
+    await this.validate(incoming, query, stored);
     // The body's metadata.resourceVersion is ignored, as Argo's updateApp does: clients (the UI,
     // `app set`) send back the app they read, whose version the controller's status writes move
     // on within seconds, so a precondition on it would refuse most edits.
@@ -392,7 +395,7 @@ export class ApplicationService {
     const next = { ...stored, spec: body as unknown as Application["spec"] } as Application;
     this.checkProjectChange(caller, stored, next);
     this.requireProject(next);
-    await this.validate(next, query);
+    await this.validate(next, query, stored);
     const written = await this.writeApp(caller, stored, (cur) => ({ ...cur, spec: next.spec }));
     return written.spec;
   }
@@ -428,7 +431,7 @@ export class ApplicationService {
     // A patch that sets metadata.resourceVersion asks for optimistic concurrency: its conflict is the caller's.
     const first = apply(stored);
     // Argo validates every patched spec (there is no validate flag on PATCH).
-    await this.validate(first, {});
+    await this.validate(first, {}, stored);
     const clientVersion = first.metadata.resourceVersion !== stored.metadata.resourceVersion ? first.metadata.resourceVersion : undefined;
     return withTypeMeta(await this.writeApp(caller, stored, apply, clientVersion));
   }
@@ -443,6 +446,7 @@ export class ApplicationService {
       current: stored,
       clientVersion,
       what: `Application ${stored.metadata.name ?? ""}`,
+      log: this.deps.log,
       gone: () => appNotFound(stored.metadata.name ?? ""),
       reread: async () => {
         const fresh = await this.deps.client.get<ApplicationObject>(ARGO_API_VERSION, "Application", stored.metadata.name!, stored.metadata.namespace ?? this.ns);
@@ -470,6 +474,7 @@ export class ApplicationService {
     await writeRetryingConflicts({
       current: stored,
       what: `Application ${stored.metadata.name ?? ""}`,
+      log: this.deps.log,
       gone: () => appNotFound(stored.metadata.name ?? ""),
       reread: () => this.deps.client.get<ApplicationObject>(ARGO_API_VERSION, "Application", stored.metadata.name!, stored.metadata.namespace ?? this.ns),
       write: async (cur) => {
@@ -572,6 +577,7 @@ export class ApplicationService {
     const written = await writeRetryingConflicts({
       current: stored,
       what: `Application ${stored.metadata.name ?? ""}`,
+      log: this.deps.log,
       gone: () => appNotFound(stored.metadata.name ?? ""),
       reread: () => this.deps.client.get<ApplicationObject>(ARGO_API_VERSION, "Application", stored.metadata.name!, stored.metadata.namespace ?? this.ns),
       write: (app) => {

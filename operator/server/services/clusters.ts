@@ -1,7 +1,8 @@
 // Argo CD's Cluster service over REST (argo-cd-server.md §1.4 "Cluster", §3.6): clusters are Argo's
 // cluster Secrets (plus the implicit in-cluster entry). Answers are sanitised: no bearer token,
 // password, key or CA ever leaves the server; `info.connectionState` comes from a version probe,
-// cached briefly so a list does not dial every cluster on every call. Updates write the Secret
+// reused for server.connection.status.cache.expiration (Argo's 1h) so a list does not dial every
+// cluster on every call; invalidate-cache and any write of the cluster probe again. Updates write the Secret
 // (only `updatedFields` when given); invalidate-cache stamps Argo's refresh annotation on it (the
 // controller drops a cluster's watch cache on any change of its Secret); rotate-auth issues a new
 // token for the service account the cluster's token belongs to and deletes the old token Secret.

@@ -1,7 +1,8 @@
 // Argo CD's Repository and RepoCreds services over REST (argo-cd-server.md §1.4, §3.6): both are
 // Argo's repository Secrets (`secret-type: repository` / `repo-creds`). Answers never carry a
 // password, private key, token or client certificate key; a repository's connection state comes
-// from resolving HEAD through the server's git cache (the controller's code), cached briefly.
+// from resolving HEAD through the server's git cache (the controller's code), reused for
+// server.connection.status.cache.expiration (Argo's 1h; `forceRefresh=true` probes again).
 import { createHash } from "node:crypto";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { secretData } from "../../cluster/clusters.js";

@@ -245,12 +245,15 @@ describe("the callback refuses", () => {
   test("server.oidc.cache.expiration sets how long the login state is accepted", async () => {
     const state = world();
     const short = await new SsoClient({ state, stateMaxAgeSeconds: 60 }).loginRedirect(undefined, URL_BASE);
-    assert.equal(short.stateCookie.maxAgeSeconds, 60, "the cookie lives as long as the state");
-    assert.match(short.stateCookie.header, /Max-Age=60\b/i, "and says so in its header");
+    assert.equal(short.stateCookie.maxAgeSeconds, 300, "the cookie keeps Argo's 5 minutes whatever the setting");
+    assert.match(short.stateCookie.header, /Max-Age=300\b/i, "and says so in its header");
     const twoMinutesOn = new SsoClient({ state, stateMaxAgeSeconds: 60, now: () => Date.now() + 2 * 60_000 });
     assert.match((await refusal(twoMinutesOn.callback({ state: "x", code: "y" }, short.stateCookie.value))).message, /has expired/, "a state older than the setting is refused");
     const defaults = await new SsoClient({ state }).loginRedirect(undefined, URL_BASE);
-    assert.equal(defaults.stateCookie.maxAgeSeconds, 300, "unset: the state cookie's 5 minutes");
+    assert.equal(defaults.stateCookie.maxAgeSeconds, 300, "the state cookie's 5 minutes");
+    const argoDefault = new SsoClient({ state, stateMaxAgeSeconds: 180, now: () => Date.now() + 4 * 60_000 });
+    const argoLogin = await new SsoClient({ state, stateMaxAgeSeconds: 180 }).loginRedirect(undefined, URL_BASE);
+    assert.match((await refusal(argoDefault.callback({ state: "x", code: "y" }, argoLogin.stateCookie.value))).message, /has expired/, "Argo's default 3m: four minutes on, the state is refused although its cookie would still be sent");
     const stillValid = new SsoClient({ state, now: () => Date.now() + 2 * 60_000 });
     const err = await refusal(stillValid.callback({ state: "x", code: "y" }, defaults.stateCookie.value));
     assert.doesNotMatch(err.message, /has expired/, "two minutes into the default five the state is still good (refused only for its mismatched state)");

@@ -33,9 +33,9 @@ export interface SsoClientOptions {
   /** The clock for token expiry (ms since the epoch); tests move it instead of waiting. */
   now?: () => number;
   /**
-   * server.oidc.cache.expiration: how long a login's state is accepted back from the IdP. Argo
-   * keeps that state for this long (3m by default) behind a 5-minute cookie; Hawser keeps it only
-   * in the cookie, so unset means the cookie's 5 minutes.
+   * server.oidc.cache.expiration: how long a login's state is accepted back from the IdP (Argo's
+   * 3m by default; `hawser server` passes the setting). The state cookie itself always lives
+   * Argo's 5 minutes, so a longer setting is bounded by it, as in Argo. Unset here: 5 minutes.
    */
   stateMaxAgeSeconds?: number;
 }
@@ -200,7 +200,7 @@ export class SsoClient implements IdTokenVerifier {
       .encrypt(key);
     return {
       location,
-      stateCookie: { name: STATE_COOKIE, value, maxAgeSeconds: this.#stateMaxAge, header: this.#cookieHeader(value, this.#stateMaxAge) },
+      stateCookie: { name: STATE_COOKIE, value, maxAgeSeconds: STATE_COOKIE_MAX_AGE_SECONDS, header: this.#cookieHeader(value, STATE_COOKIE_MAX_AGE_SECONDS) },
     };
   }
 
