@@ -13,6 +13,7 @@ import { applyParams, helmDefaults, paramsForm, type ParamsForm, type SourceDeta
 import { ParamsFields } from "./ParamsFields";
 import { ago } from "./Status";
 import { RetryFields } from "./SyncDialog";
+import { Subscriptions } from "./Subscriptions";
 import "../app-ops.css";
 
 type Message = { text: string; error: boolean };
@@ -73,6 +74,7 @@ function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean;
           <dt>Images</dt><dd className="mono">{(app.status?.summary?.images ?? []).join(", ") || "–"}</dd>
           <dt>Links</dt><dd>{(app.status?.summary?.externalURLs ?? []).map((u) => <a key={u} href={u} target="_blank" rel="noreferrer">{u} </a>)}</dd>
         </dl>
+        <Subscriptions app={app} mayUpdate={mayUpdate} />
         <h3>Conditions</h3>
         {conditions.length === 0 ? <p className="muted">None</p>
           : <ul>{conditions.map((c, i) => <li key={i}><strong>{c.type}</strong>: {c.message} <span className="muted">{c.lastTransitionTime ? ago(c.lastTransitionTime) : ""}</span></li>)}</ul>}
