@@ -316,7 +316,10 @@ export class ApplicationService {
     const refresh = one(query, "refresh");
     if (refresh === undefined) return withTypeMeta(app);
     if (refresh !== "normal" && refresh !== "hard") throw invalidArgument(`refresh must be normal or hard, got "${refresh}"`);
-    await this.deps.client.patch(this.ref(app), { metadata: { annotations: { [ANNOTATION_REFRESH]: refresh } } });
+    const requested = await this.deps.client.patch<ApplicationObject>(this.ref(app), { metadata: { annotations: { [ANNOTATION_REFRESH]: refresh } } });
+    // Until the cache shows the request itself, its copy has no annotation and would pass for a
+    // refresh already done (the app returned at its old revision): wait for the own write first.
+    await this.deps.cache.awaitOwnWrite(requested);
     return withTypeMeta(await this.waitFor(app, (a) => !a.metadata.annotations?.[ANNOTATION_REFRESH]));
   }
 
