@@ -29,7 +29,7 @@ export function AppDetailsPanel({ app, mayUpdate, tab, onTab, onClose }: {
     <aside className="resource-panel" role="dialog" aria-label={`Application ${app.metadata.name}`} data-testid="app-details-panel">
       <div className="panel-head"><h2>{app.metadata.name}</h2><button onClick={() => onClose()} aria-label="Close">✕</button></div>
       <div className="segmented panel-tabs" role="tablist">
-        {TABS.map((t) => <button key={t} role="tab" aria-selected={current === t} aria-pressed={current === t} onClick={() => onTab(t)} data-testid={`app-tab-${t}`}>{t.toUpperCase()}</button>)}
+        {TABS.map((t) => <button key={t} role="tab" aria-selected={current === t} onClick={() => onTab(t)} data-testid={`app-tab-${t}`}>{t.toUpperCase()}</button>)}
       </div>
       {current === "summary" && <SummaryTab app={app} mayUpdate={mayUpdate} onSaved={(m) => onClose(m)} />}
       {current === "parameters" && <ParametersTab app={app} mayUpdate={mayUpdate} onSaved={(m) => onClose(m)} />}

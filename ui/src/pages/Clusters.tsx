@@ -54,7 +54,7 @@ function ClusterRow({ c, onChange }: { c: Cluster; onChange: () => void }): Reac
       <td>
         <button onClick={() => void run("Cache invalidated", () => request("POST", `api/v1/clusters/${encodeURIComponent(c.server)}/invalidate-cache`, { body: {} })).then(onChange)}
           disabled={mayUpdate !== true || busy} title={mayUpdate === false ? "You may not update this cluster" : undefined}
-          aria-label={`Invalidate the cache of ${label}`} data-testid="row-invalidate-cache">Invalidate cache</button>
+          aria-label={`Invalidate cache of ${label}`} data-testid="row-invalidate-cache">Invalidate cache</button>
         <NoteLine note={note} />
       </td>
     </tr>
