@@ -125,6 +125,8 @@ interface RepoState {
   init?: Promise<void>;
   refs?: { at: number; value: RemoteRefs };
   refsInFlight?: Promise<RemoteRefs>;
+  /** Bumped by invalidate(): a listing begun before it must not refill the cache with what it saw. */
+  refsGeneration?: number;
   fetches: Map<string, Promise<void>>;
   batch?: CatFileBatch;
   indexes: Map<string, Promise<TreeIndex>>;
@@ -218,7 +220,10 @@ export class RepoCache implements RepoSource {
   /** Drops the cached ref listing of a repository (webhooks call this). */
   invalidate(repoURL: string): void {
     const repo = this.repos.get(repoCacheKey(repoURL));
-    if (repo) delete repo.refs;
+    if (repo) {
+      delete repo.refs;
+      repo.refsGeneration = (repo.refsGeneration ?? 0) + 1;
+    }
   }
 
   /** The remote's branches and tags by URL (one cached ls-remote; `force` lists again). */
@@ -229,21 +234,29 @@ export class RepoCache implements RepoSource {
   /** The remote's refs (cached per TTL, concurrent callers share one listing). */
   async listRefs(repo: RepoState, repoURL: string, opts: { force?: boolean; signal?: AbortSignal; revision?: string } = {}): Promise<RemoteRefs> {
     if (!opts.force && repo.refs && Date.now() - repo.refs.at < this.refsTtlMs) return repo.refs.value;
-    if (repo.refsInFlight) return repo.refsInFlight;
+    const running = repo.refsInFlight;
+    if (running) {
+      if (!opts.force) return running;
+      // A forced listing (a refresh, a webhook) must see the remote as it is now, and the listing
+      // running may have begun before a push: wait for it, then share only one begun since.
+      await running.catch(() => undefined);
+      if (repo.refsInFlight && repo.refsInFlight !== running) return repo.refsInFlight;
+    }
+    const generation = repo.refsGeneration ?? 0;
     const p = (async () => {
       await this.ensureInit(repo);
       const ctx = this.ctx(repo, repoURL, opts.signal);
       const t = this.pick(ctx);
       const value = await this.observe("ls-remote", repoURL, t.name, undefined, () => t.lsRemote(ctx), opts.revision);
       this.stats.lsRemote++;
-      repo.refs = { at: Date.now(), value };
+      if ((repo.refsGeneration ?? 0) === generation) repo.refs = { at: Date.now(), value };
       return value;
     })();
     repo.refsInFlight = p;
     try {
       return await p;
     } finally {
-      repo.refsInFlight = undefined;
+      if (repo.refsInFlight === p) repo.refsInFlight = undefined;
     }
   }
 

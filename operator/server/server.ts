@@ -48,6 +48,8 @@ import { RepositoryService } from "./services/repositories.js";
 import { SessionService } from "./services/session.js";
 import { TerminalService } from "./services/terminal.js";
 import { TreeCache } from "./tree-cache.js";
+import { AppHosts } from "./services/app-hosts.js";
+import { NotificationService } from "./services/notifications.js";
 import { UiService } from "./services/ui.js";
 
 export interface ServerOptions {
@@ -139,10 +141,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   router.onRenewedToken = (reply, token) => session.setTokenCookie(reply, token);
   new MetaService({ cache, oidcSettings: () => sso.settingsView() as Record<string, unknown> | undefined, pluginNames: () => o.plugins.userPluginNames() }).register(router);
   const trees = new TreeCache({ log });
-  const applications = new ApplicationService({ cache, client, log, reader, rbac: enforcer, trees });
+  const hosts = new AppHosts(trees, () => cache.configMap("argocd-cm"));
+  const applications = new ApplicationService({ cache, client, log, reader, rbac: enforcer, trees, hosts });
   applications.register(router);
   new AppDiffService({ apps: applications, reader }).register(router);
-  new AppStreamService({ cache, apps: applications, reader, trees }).register(router);
+  new AppStreamService({ cache, apps: applications, reader, trees, hosts }).register(router);
   const appSets = new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log });
   appSets.register(router);
   new AppSetStreamService({ cache, client, appSets }).register(router);
@@ -165,6 +168,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   new CertificateService({ cache, client }).register(router);
   new GpgKeyService({ cache, client }).register(router);
   new BadgeService({ cache }).register(router);
+  new NotificationService({ cache }).register(router);
   // Argo's liveness answer: 200 "ok\n", no auth.
   router.raw("GET", "/healthz", async (_req, reply) => { await reply.type("text/plain; charset=utf-8").send("ok\n"); });
   const extensions = o.enableProxyExtension

@@ -4,6 +4,7 @@
 // (`hawser server --staticassets DIR`) and test files running side by side do not share a build.
 import { execFile } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -104,4 +105,17 @@ export async function logIn(page: Page, username: string, password: string): Pro
   await page.type("input[name=username]", username);
   await page.type("input[name=password]", password);
   await Promise.all([page.waitForNavigation(), page.click("form[aria-label='Log in'] button[type=submit]")]);
+}
+
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+interface AxeViolation { id: string; impact?: string; help: string; nodes: Array<{ target: string[]; failureSummary?: string }> }
+
+/** axe-core on the page as it is now: the serious and critical violations, described. */
+export async function axeProblems(page: Page): Promise<string[]> {
+  // String expressions: this module is also compiled without the DOM library.
+  if (!(await page.evaluate("'axe' in window"))) await page.addScriptTag({ path: axePath });
+  const violations = await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)") as AxeViolation[];
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")} (${n.failureSummary ?? ""})`).join("; ")}`);
 }

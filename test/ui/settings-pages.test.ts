@@ -10,33 +10,17 @@
 // an application page and every new page.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import type { Page } from "puppeteer-core";
 import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
-import { buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
+import { axeProblems, buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
-
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 /** Fills a field (replacing what is there) inside `scope`. */
 async function fill(page: Page, selector: string, value: string): Promise<void> {
   await page.$eval(selector, (e) => { (e as HTMLInputElement).value = ""; });
   await page.type(selector, value);
-}
-
-interface AxeViolation { id: string; impact?: string; help: string; nodes: Array<{ target: string[]; failureSummary?: string }> }
-
-/** axe-core on the page as it is now: the serious and critical violations, described. */
-async function axeProblems(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: axePath });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ["violations"] })).violations;
-  }) as AxeViolation[];
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")} (${n.failureSummary ?? ""})`).join("; ")}`);
 }
 
 test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessibility", async (t) => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { describeGenerator, expiryText, knownHostsItems, parseExpiresIn, repoBody, rolloutSteps, windowsNow, type RepoForm } from "./admin";
+import { clusterRbacObject, describeGenerator, destinationKey, destinationRbacObject, editDestinations, expiryText, knownHostsItems, parseExpiresIn, repoBody, rolloutSteps, windowsNow, type RepoForm } from "./admin";
 
 test("parseExpiresIn: seconds, units, empty for never, and a message naming the field", () => {
   assert.equal(parseExpiresIn(""), 0);
@@ -74,4 +74,22 @@ test("expiryText: never, a date, and expired", () => {
   assert.equal(expiryText(0), "never");
   assert.equal(expiryText(2_000_000_000, 1_000_000_000_000), "2033-05-18T03:33:20Z");
   assert.equal(expiryText(1_000_000, 1_000_000_000_000), "1970-01-12T13:46:40Z (expired)");
+});
+
+test("cluster and destination RBAC objects, as the server checks them", () => {
+  assert.equal(clusterRbacObject({ server: "https://kubernetes.default.svc" }), "https://kubernetes.default.svc");
+  assert.equal(clusterRbacObject({ server: "https://c.example", project: "team" }), "team/https://c.example", "a project-scoped cluster");
+  assert.equal(destinationRbacObject({ server: "https://c.example", namespace: "x" }), "https://c.example");
+  assert.equal(destinationRbacObject({ name: "prod", namespace: "x" }), "prod", "by name when the destination names its cluster");
+});
+
+test("editDestinations: add with checks naming the field, remove by key", () => {
+  const current = [{ server: "https://kubernetes.default.svc", namespace: "dev" }];
+  assert.deepEqual(editDestinations(current, { add: { server: " https://c.example ", name: "", namespace: "*" } }).destinations, [...current, { server: "https://c.example", namespace: "*" }]);
+  assert.deepEqual(editDestinations(current, { add: { server: "", name: "prod", namespace: "web" } }).destinations, [...current, { name: "prod", namespace: "web" }]);
+  assert.equal(editDestinations(current, { add: { server: "", name: "", namespace: "x" } }).error, "Server: give the cluster's server URL or its name");
+  assert.equal(editDestinations(current, { add: { server: "https://a", name: "a", namespace: "x" } }).error, "Server: give the server URL or the cluster name, not both");
+  assert.equal(editDestinations(current, { add: { server: "https://a", name: "", namespace: " " } }).error, "Namespace: give a namespace (* for all)");
+  assert.equal(editDestinations(current, { add: { server: "https://kubernetes.default.svc", name: "", namespace: "dev" } }).error, "This destination is already listed");
+  assert.deepEqual(editDestinations(current, { remove: destinationKey(current[0]!) }).destinations, []);
 });

@@ -159,3 +159,38 @@ export function expiryText(exp: number | undefined, now = Date.now()): string {
   const at = new Date(exp * 1000).toISOString().replace(".000Z", "Z");
   return exp * 1000 < now ? `${at} (expired)` : at;
 }
+
+/** A cluster's RBAC object, as the server checks it: `<project>/<server>` for a project-scoped cluster, else the server URL. */
+export function clusterRbacObject(c: { server: string; project?: string | undefined }): string {
+  return c.project ? `${c.project}/${c.server}` : c.server;
+}
+
+export interface Destination { server?: string; name?: string; namespace?: string }
+
+/** The object `clusters, update` is checked on when a project gains (or loses) a destination: its server, else its name. */
+export function destinationRbacObject(d: Destination): string {
+  return d.server || d.name || "";
+}
+
+/** A destination's stable identity within a project's list. */
+export function destinationKey(d: Destination): string {
+  return `${d.server ?? ""}|${d.name ?? ""}|${d.namespace ?? ""}`;
+}
+
+/**
+ * The project's destinations with one added (from the form) or removed (by key), or the error
+ * naming the field: a destination needs a server URL or a cluster name (not both) and a
+ * namespace (`*` for all), and is not already listed.
+ */
+export function editDestinations(current: readonly Destination[], change: { add: { server: string; name: string; namespace: string } } | { remove: string }): { destinations?: Destination[]; error?: string } {
+  if ("remove" in change) return { destinations: current.filter((d) => destinationKey(d) !== change.remove) };
+  const server = change.add.server.trim();
+  const name = change.add.name.trim();
+  const namespace = change.add.namespace.trim();
+  if (!server && !name) return { error: "Server: give the cluster's server URL or its name" };
+  if (server && name) return { error: "Server: give the server URL or the cluster name, not both" };
+  if (!namespace) return { error: "Namespace: give a namespace (* for all)" };
+  const d: Destination = { ...(server ? { server } : { name }), namespace };
+  if (current.some((c) => destinationKey(c) === destinationKey(d))) return { error: "This destination is already listed" };
+  return { destinations: [...current, d] };
+}

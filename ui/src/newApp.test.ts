@@ -31,6 +31,12 @@ describe("New App form → Application", () => {
     assert.deepEqual(back, { ...f, params: { ...f.params, tool: "Kustomize" } }, "the same form after YAML and back");
   });
 
+  it("a chart of a Helm repository: repoURL, chart and version, no path; and back from YAML", () => {
+    const f = filled({ repoURL: "https://charts.example.com", path: "", chart: "web", targetRevision: "1.2.*" });
+    assert.deepEqual(newAppToApp(f).spec?.source, { repoURL: "https://charts.example.com", chart: "web", targetRevision: "1.2.*" });
+    assert.deepEqual(yamlToNewApp(newAppYaml(f)), { ...f, params: { ...f.params, tool: "Helm" } }, "the chart makes the tool Helm");
+  });
+
   it("refuses YAML the form cannot hold, saying why", () => {
     assert.throws(() => yamlToNewApp("- a\n- b\n"), /one Application object/, "a list");
     assert.throws(() => yamlToNewApp("kind: AppProject\nmetadata: {name: x}\n"), /kind is AppProject/, "another kind");
@@ -59,6 +65,11 @@ describe("the checks before asking the server", () => {
     assert.match(checkNewApp(filled({ name: "Guest_Book" })).name ?? "", /lowercase letters/, "not a Kubernetes name");
     assert.match(checkNewApp(filled({ destName: "in-cluster" })).destName ?? "", /not both/, "URL and name");
     assert.match(checkNewApp(filled({ syncOptions: "Prune" })).syncOptions ?? "", /"Prune" is not Name=value/, "a malformed sync option");
+    assert.deepEqual(checkNewApp(filled({ chart: "web" })), {
+      chart: "Give the chart (Helm repository) or the path (git), not both",
+      targetRevision: "Chart version is required (e.g. 1.2.3, or a range such as 1.*)",
+    }, "a chart needs a version and no path");
+    assert.deepEqual(checkNewApp(filled({ path: "", chart: "web", targetRevision: "0.1.0" })), {}, "a chart at a version passes");
   });
 });
 
@@ -70,6 +81,8 @@ describe("server errors on their field", () => {
       ['Application.argoproj.io "Bad" is invalid: metadata.name: Invalid value: "Bad": a lowercase RFC 1123 subdomain', "name"],
       ["Application.argoproj.io \"x\" is invalid: spec.destination.namespace: Invalid value: 5", "destNamespace"],
       ["spec.source.repoURL: Required value", "repoURL"],
+      ["chart web not found in repository https://charts.example.com", "chart"],
+      ["spec.source.chart: Required value", "chart"],
       ["namespace 'other' is not permitted", "appNamespace"],
       ["rpc error: too many requests, try again later", undefined],
     ];

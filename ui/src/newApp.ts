@@ -97,27 +97,34 @@ export interface NewAppForm {
   /** Other sync options, one a line. */
   syncOptions: string;
   repoURL: string;
+  /** The chart's version for a Helm repository source, else the git revision. */
   targetRevision: string;
   path: string;
+  /** A chart of a Helm repository (instead of a path in git). */
+  chart: string;
   destServer: string;
   destName: string;
   destNamespace: string;
   params: ParamsForm;
 }
 
-export type FieldKey = "name" | "project" | "appNamespace" | "syncOptions" | "repoURL" | "targetRevision" | "path" | "destServer" | "destName" | "destNamespace";
+export type FieldKey = "name" | "project" | "appNamespace" | "syncOptions" | "repoURL" | "targetRevision" | "path" | "chart" | "destServer" | "destName" | "destNamespace";
 
 export function emptyNewApp(): NewAppForm {
   return {
     name: "", project: "default", appNamespace: "", automated: false, prune: false, selfHeal: false, createNamespace: false, syncOptions: "",
-    repoURL: "", targetRevision: "HEAD", path: "", destServer: "https://kubernetes.default.svc", destName: "", destNamespace: "",
+    repoURL: "", targetRevision: "HEAD", path: "", chart: "", destServer: "https://kubernetes.default.svc", destName: "", destNamespace: "",
     params: paramsForm(undefined),
   };
 }
 
 /** The Application the form describes, as POST /api/v1/applications takes it. */
 export function newAppToApp(f: NewAppForm, defaults: Record<string, string> = {}): App & { apiVersion: string; kind: string } {
-  const source = applyParams({ repoURL: f.repoURL.trim(), path: f.path.trim(), targetRevision: f.targetRevision.trim() || "HEAD" }, f.params, defaults);
+  const chart = f.chart.trim();
+  const base: AppSource = chart
+    ? { repoURL: f.repoURL.trim(), chart, targetRevision: f.targetRevision.trim() }
+    : { repoURL: f.repoURL.trim(), path: f.path.trim(), targetRevision: f.targetRevision.trim() || "HEAD" };
+  const source = applyParams(base, f.params, defaults);
   const syncOptions = [...(f.createNamespace ? ["CreateNamespace=true"] : []), ...lines(f.syncOptions).filter((o) => o !== "CreateNamespace=true")];
   const destination = f.destName.trim() ? { name: f.destName.trim(), namespace: f.destNamespace.trim() } : { server: f.destServer.trim(), namespace: f.destNamespace.trim() };
   if (!destination.namespace) delete (destination as { namespace?: string }).namespace;
@@ -150,7 +157,6 @@ export function yamlToNewApp(text: string): NewAppForm {
   if (app.kind !== undefined && app.kind !== "Application") throw new Error(`kind is ${String(app.kind)}, not Application`);
   if (app.spec?.sources) throw new Error("spec.sources (several sources) has no form: create it from the YAML");
   const src = app.spec?.source;
-  if (src?.chart) throw new Error("spec.source.chart (a chart from a Helm repository) has no form: create it from the YAML");
   const options = app.spec?.syncPolicy?.syncOptions ?? [];
   const automated = app.spec?.syncPolicy?.automated;
   return {
@@ -165,6 +171,7 @@ export function yamlToNewApp(text: string): NewAppForm {
     repoURL: src?.repoURL ?? "",
     targetRevision: src?.targetRevision ?? "HEAD",
     path: src?.path ?? "",
+    chart: src?.chart ?? "",
     destServer: app.spec?.destination?.server ?? "",
     destName: app.spec?.destination?.name ?? "",
     destNamespace: app.spec?.destination?.namespace ?? "",
@@ -183,6 +190,12 @@ export function checkNewApp(f: NewAppForm): Partial<Record<FieldKey, string>> {
   else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) errors.name = "Application name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
   if (!f.project.trim()) errors.project = "Project is required";
   if (!f.repoURL.trim()) errors.repoURL = "Repository URL is required";
+  if (f.chart.trim()) {
+    // A chart comes from a Helm repository at a version; a git path has no place there.
+    if (f.path.trim()) errors.chart = "Give the chart (Helm repository) or the path (git), not both";
+    const version = f.targetRevision.trim();
+    if (!version || version === "HEAD") errors.targetRevision = "Chart version is required (e.g. 1.2.3, or a range such as 1.*)";
+  }
   if (!f.destServer.trim() && !f.destName.trim()) errors.destServer = "Cluster URL or cluster name is required";
   if (f.destServer.trim() && f.destName.trim()) errors.destName = "Give the cluster URL or its name, not both";
   for (const o of lines(f.syncOptions)) {
@@ -201,6 +214,7 @@ export function fieldOfError(message: string): FieldKey | undefined {
   const byPath: Array<[RegExp, FieldKey]> = [
     [/spec\.sources?(\[\d+\])?\.repourl|\brepourl\b/, "repoURL"],
     [/spec\.sources?(\[\d+\])?\.path\b/, "path"],
+    [/spec\.sources?(\[\d+\])?\.chart\b/, "chart"],
     [/spec\.sources?(\[\d+\])?\.targetrevision|\btargetrevision\b/, "targetRevision"],
     [/spec\.destination\.namespace/, "destNamespace"],
     [/spec\.destination\.name\b/, "destName"],
@@ -214,6 +228,7 @@ export function fieldOfError(message: string): FieldKey | undefined {
   const byWords: Array<[RegExp, FieldKey]> = [
     [/\bproject\b/, "project"],
     [/existing application spec is different|already exists/, "name"],
+    [/\bchart\b/, "chart"],
     [/\brepository\b|\brepo\b/, "repoURL"],
     [/\brevision\b/, "targetRevision"],
     [/\bpath\b/, "path"],

@@ -31,7 +31,10 @@ export function canI(resource: string, action: string, object: string): Promise<
   const key = `${resource}/${action}/${object}`;
   let p = canCache.get(key);
   if (!p) {
-    p = get<{ value?: string }>(`api/v1/account/can-i/${encodeURIComponent(resource)}/${encodeURIComponent(action)}/${object.split("/").map(encodeURIComponent).join("/")}`)
+    // A cluster's object is a server URL (perhaps after its project): one segment, slashes encoded,
+    // so its `//` reaches the server intact; other objects keep their `/` parts.
+    const subresource = resource === "clusters" ? encodeURIComponent(object) : object.split("/").map(encodeURIComponent).join("/");
+    p = get<{ value?: string }>(`api/v1/account/can-i/${encodeURIComponent(resource)}/${encodeURIComponent(action)}/${subresource}`)
       .then((r) => r.value === "yes")
       .catch(() => false);
     canCache.set(key, p);

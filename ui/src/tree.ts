@@ -17,7 +17,14 @@ export interface ResourceNode extends ResourceRef {
     ingress?: Array<{ ip?: string; hostname?: string }>; externalURLs?: string[];
   };
 }
-export interface ApplicationTree { nodes?: ResourceNode[]; orphanedNodes?: ResourceNode[]; hosts?: Array<{ name: string; labels?: Record<string, string> }> }
+/** A Node the app's pods run on: resources in milli-units (argo-cd-server.md §1.5 `hosts[]`). */
+export interface HostInfo {
+  name: string;
+  resourcesInfo?: Array<{ resourceName: string; requestedByApp?: number; requestedByNeighbors?: number; capacity?: number }>;
+  systemInfo?: Record<string, string | undefined>;
+  labels?: Record<string, string>;
+}
+export interface ApplicationTree { nodes?: ResourceNode[]; orphanedNodes?: ResourceNode[]; hosts?: HostInfo[] }
 export interface ResourceStatus {
   group?: string; version?: string; kind: string; namespace?: string; name: string;
   status?: string; health?: { status?: string; message?: string }; hook?: boolean; requiresPruning?: boolean;

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ApplicationTree, ResourceNode, ResourceStatus } from "./tree";
-import { networkGraph, parsePodSortMode, parseView, podGroupId, podGroups } from "./views";
+import { formatAmount, hostResources, networkGraph, parsePodSortMode, parseView, podGroupId, podGroups } from "./views";
 
 const deploy: ResourceNode = { group: "apps", version: "v1", kind: "Deployment", namespace: "dev", name: "web", uid: "d1", health: { status: "Healthy" } };
 const rs: ResourceNode = { group: "apps", version: "v1", kind: "ReplicaSet", namespace: "dev", name: "web-1", uid: "r1", parentRefs: [{ group: "apps", kind: "Deployment", namespace: "dev", name: "web", uid: "d1" }] };
@@ -74,6 +74,27 @@ test("pods view by node: pods per node, unscheduled ones together, with the node
   assert.deepEqual(groups[0]!.labels, [{ name: "topology.kubernetes.io/zone", value: "z1" }], "the host's labels");
   assert.deepEqual(groups[1]!.labels, [], "a node the tree has no host for");
   assert.equal(groups[1]!.health, "Degraded", "a group shows its worst pod");
+});
+
+test("pods view by node: the node's resources (app, neighbours, capacity) and system facts from the tree's hosts", () => {
+  const withInfo: ApplicationTree = {
+    ...tree,
+    hosts: [{
+      name: "kwok-1",
+      resourcesInfo: [{ resourceName: "cpu", requestedByApp: 500, requestedByNeighbors: 1000, capacity: 4000 }, { resourceName: "memory", capacity: 8 * 1024 ** 3 * 1000 }],
+      systemInfo: { operatingSystem: "linux", architecture: "amd64", kubeletVersion: "v1.36.3", machineID: "" },
+    }],
+  };
+  const [kwok1, kwok2] = podGroups(withInfo, resources, "node", withInfo.hosts);
+  assert.deepEqual(kwok1!.resources, [
+    { name: "cpu", app: 0.5, neighbors: 1, capacity: 4, unit: "cores" },
+    { name: "memory", app: 0, neighbors: 0, capacity: 8 * 1024 ** 3, unit: "bytes" },
+  ], "milli-units shown as cores and bytes; absent requests are zero");
+  assert.deepEqual(kwok1!.system, [{ name: "OS", value: "linux" }, { name: "Architecture", value: "amd64" }, { name: "Kubelet", value: "v1.36.3" }], "known, non-empty system facts in a fixed order");
+  assert.deepEqual([kwok2!.resources, kwok2!.system], [[], []], "a node without host info shows none");
+  assert.equal(formatAmount(8 * 1024 ** 3, "bytes"), "8 GiB");
+  assert.equal(formatAmount(1.5, "cores"), "1.5");
+  assert.deepEqual(hostResources(undefined), []);
 });
 
 test("pods view by parent and by top-level resource", () => {

@@ -3,7 +3,7 @@
 // pods folded per Service) and the pods view (pods grouped by node, by their owner, or by the
 // top-level resource they come from, as Argo's pod view). Pure: no DOM, no fetches
 // (unit-tested in views.test.ts).
-import { nodeKey, resourceNodes, worstHealth, type ApplicationTree, type Graph, type GraphEdge, type GraphNode, type ResourceNode, type ResourceRef, type ResourceStatus } from "./tree";
+import { nodeKey, resourceNodes, worstHealth, type ApplicationTree, type HostInfo, type Graph, type GraphEdge, type GraphNode, type ResourceNode, type ResourceRef, type ResourceStatus } from "./tree";
 
 export type AppView = "tree" | "network" | "list" | "pods";
 export const APP_VIEWS: readonly AppView[] = ["tree", "network", "list", "pods"];
@@ -116,11 +116,44 @@ export interface PodGroup {
   name: string;
   /** The node's labels from the tree's hosts (the server keeps only argocd-cm `application.allowedNodeLabels`). */
   labels: Array<{ name: string; value: string }>;
+  /** By node: what the node has and what is asked of it (cpu, memory, storage), from the tree's hosts. */
+  resources: HostResource[];
+  /** By node: its system facts (OS, architecture, kernel, runtime, kubelet). */
+  system: Array<{ name: string; value: string }>;
   health?: string;
   pods: GraphNode[];
 }
 
-export interface Host { name: string; labels?: Record<string, string> }
+export type Host = HostInfo;
+
+/** One resource of a node, in the resource's display unit (cores, bytes). */
+export interface HostResource { name: string; app: number; neighbors: number; capacity: number; unit: "cores" | "bytes" }
+
+const SYSTEM_FIELDS: ReadonlyArray<[string, string]> = [
+  ["operatingSystem", "OS"], ["architecture", "Architecture"], ["osImage", "OS image"], ["kernelVersion", "Kernel"],
+  ["containerRuntimeVersion", "Container runtime"], ["kubeletVersion", "Kubelet"],
+];
+
+/** A host's resources for display: milli-units to cores (cpu) or bytes (memory, storage). */
+export function hostResources(host: HostInfo | undefined): HostResource[] {
+  return (host?.resourcesInfo ?? []).map((r) => ({
+    name: r.resourceName,
+    app: (r.requestedByApp ?? 0) / 1000,
+    neighbors: (r.requestedByNeighbors ?? 0) / 1000,
+    capacity: (r.capacity ?? 0) / 1000,
+    unit: r.resourceName === "cpu" ? "cores" as const : "bytes" as const,
+  }));
+}
+
+/** A resource amount as people read it: cores to two decimals, bytes in binary units. */
+export function formatAmount(value: number, unit: "cores" | "bytes"): string {
+  if (unit === "cores") return `${Math.round(value * 100) / 100}`;
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let v = value;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${Math.round(v * 10) / 10} ${units[i]}`;
+}
 
 /** The value of one of a node's `info` items (e.g. the pod's `Node`). */
 function infoValue(n: ResourceNode | undefined, name: string): string | undefined {
@@ -137,7 +170,7 @@ export function podGroups(tree: ApplicationTree | undefined, resources: Resource
   const all = resourceNodes(tree, resources);
   const raw = new Map((tree?.nodes ?? []).map((n) => [nodeKey(n), n]));
   const byUid = new Map((tree?.nodes ?? []).filter((n) => n.uid).map((n) => [n.uid!, n]));
-  const hostLabels = new Map(hosts.map((h) => [h.name, h.labels ?? {}]));
+  const hostByName = new Map(hosts.map((h) => [h.name, h]));
   const parentOf = (n: ResourceNode): ResourceNode | ResourceRef | undefined => {
     const ref = n.parentRefs?.[0];
     if (!ref) return undefined;
@@ -149,13 +182,21 @@ export function podGroups(tree: ApplicationTree | undefined, resources: Resource
     const node = raw.get(pod.id);
     let key: string, kind: string, name: string;
     let labels: Array<{ name: string; value: string }> = [];
+    let hostRes: HostResource[] = [];
+    let system: Array<{ name: string; value: string }> = [];
     if (mode === "node") {
       const host = infoValue(node, "Node");
       key = host ? `node:${host}` : "node:";
       kind = "Node";
       name = host ?? "Unscheduled";
-      const l = host ? hostLabels.get(host) ?? {} : {};
+      const info = host ? hostByName.get(host) : undefined;
+      const l = info?.labels ?? {};
       labels = Object.keys(l).sort().map((k) => ({ name: k, value: l[k]! }));
+      hostRes = hostResources(info);
+      system = SYSTEM_FIELDS.flatMap(([field, label]) => {
+        const value = info?.systemInfo?.[field];
+        return value ? [{ name: label, value }] : [];
+      });
     } else {
       let owner: ResourceNode | ResourceRef | undefined = node ? parentOf(node) : undefined;
       if (mode === "topLevelResource") {
@@ -172,7 +213,7 @@ export function podGroups(tree: ApplicationTree | undefined, resources: Resource
       kind = owner?.kind ?? "";
       name = owner?.name ?? "No owner";
     }
-    const g = groups.get(key) ?? { key, kind, name, labels, pods: [] };
+    const g = groups.get(key) ?? { key, kind, name, labels, resources: hostRes, system, pods: [] };
     g.pods.push(pod);
     groups.set(key, g);
   }

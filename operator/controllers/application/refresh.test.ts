@@ -206,3 +206,19 @@ test("refresh: without timeout.hard.reconciliation no refresh is hard and nothin
     await w.dispose();
   }
 });
+
+test("refresh: a requested refresh is cleared only after its status is written (GET ?refresh= returns the refreshed app)", async () => {
+  const w = await World.create({ files });
+  try {
+    await refresh(w);
+    await w.editApp({ metadata: { annotations: { "argocd.argoproj.io/refresh": "hard" } } });
+    w.cluster.seed(liveConfigMap("a"), liveConfigMap("b"));
+    const { writes } = await refresh(w);
+    assert.deepEqual(writes, ["patch/status Application/guestbook", "patch Application/guestbook"], "the status first, then the annotation goes");
+    assert.equal(w.app().metadata.annotations?.["argocd.argoproj.io/refresh"], undefined, "the request is cleared");
+    assert.equal(sync(w).status, "Synced", "and the status written before it is the refreshed one");
+    assert.equal(w.renderKinds.at(-1), "hard", "rendered as a hard refresh");
+  } finally {
+    await w.dispose();
+  }
+});

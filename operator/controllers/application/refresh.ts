@@ -80,8 +80,6 @@ export class RefreshReconciler {
     if (refreshKind === "hard" || !this.lastHardRefresh.has(uid)) this.lastHardRefresh.set(uid, nowMs);
     if (periodicHard.hard) ctx.log.debug("hard refresh: timeout.hard.reconciliation expired", { application: app.metadata.name });
     if (requested) {
-      // A refresh request is served by this very reconcile; clear it as Argo does.
-      await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: null } } });
       // An asked-for refresh must see a commit pushed just now, not a ref listing cached seconds ago.
       for (const s of app.spec.sources?.length ? app.spec.sources : app.spec.source ? [app.spec.source] : []) {
         if (s.repoURL) this.env.opts.repos?.invalidate?.(s.repoURL);
@@ -111,6 +109,9 @@ export class RefreshReconciler {
       if (next.length > 0) merged.conditions = next;
       else delete merged.conditions;
       await this.writeStatus(ctx, app, merged);
+      // The request is cleared only once its answer is in the status, as Argo does: the API's
+      // GET ?refresh= waits for the annotation to go and must then return the refreshed app.
+      if (requested) await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: null } } });
       return requeueAfterMs === undefined ? {} : { requeueAfterMs };
     };
 

@@ -165,8 +165,19 @@ function nodeOf(o: KubeObject, health: { status: string; message?: string } | un
   return node;
 }
 
+/** One resource of a host (cpu, memory, storage) in milli-units, as Argo's HostResourceInfo (zeros omitted). */
+export interface HostResourceInfo { resourceName: string; requestedByApp?: number; requestedByNeighbors?: number; capacity?: number }
+
+/** A Node the app's pods run on (argo-cd-server.md §1.5 `hosts[]`); labels only those argocd-cm allows. */
+export interface HostInfo {
+  name: string;
+  resourcesInfo?: HostResourceInfo[];
+  systemInfo?: Record<string, unknown>;
+  labels?: Record<string, string>;
+}
+
 /** The app's tree (argo-cd-server.md §1.5): every live node, sorted by identity so equal trees serialise equally. */
-export interface ApplicationTree { nodes: ResourceNode[] }
+export interface ApplicationTree { nodes: ResourceNode[]; hosts?: HostInfo[] }
 
 /**
  * The app's tree: its managed live objects (health as the controller judged it), then, through

@@ -13,6 +13,7 @@ import type { ApiRequest, ApiRouter, Caller, Query } from "../http/api.js";
 import { ApiError, Code } from "../http/errors.js";
 import { openStream } from "../http/stream.js";
 import type { TreeCache, TreeSubscription } from "../tree-cache.js";
+import type { AppHosts } from "./app-hosts.js";
 import { appRbacName } from "./applications.js";
 
 export interface AppStreamServiceDeps {
@@ -21,6 +22,8 @@ export interface AppStreamServiceDeps {
   apps: { findApp(caller: Caller, name: string, q: Query, action: string): ApplicationObject };
   reader?: AppStateReader;
   trees: TreeCache;
+  /** Adds the Nodes the app's pods run on to each tree sent (`hosts`). */
+  hosts?: AppHosts;
   /** How long changes are gathered into one tree (default 100 ms). */
   coalesceMs?: number;
 }
@@ -77,7 +80,9 @@ export class AppStreamService {
             stream.fail(new ApiError(Code.PermissionDenied, "permission denied"));
             return;
           }
-          const body = JSON.stringify(sub.tree());
+          const tree = sub.tree();
+          const body = JSON.stringify(this.deps.hosts ? await this.deps.hosts.withHosts(client, tree) : tree);
+          if (stream.signal.aborted) return;
           if (body !== lastSent) {
             lastSent = body;
             stream.sendJson(body);

@@ -28,6 +28,7 @@ import { openStream } from "../http/stream.js";
 import { appWatcher, WatchMessages, withTypeMeta } from "./app-watch.js";
 import type { AppStateReader } from "../app-state.js";
 import type { TreeCache } from "../tree-cache.js";
+import type { AppHosts } from "./app-hosts.js";
 import { managedLiveObjects, managedResources, manifestsResponse, masked, resourceQuery, resourceTree } from "./app-resources.js";
 import { NotInApplicationError, resolveActionResource } from "../../appstate/resource-actions.js";
 import type { ApplicationObject as PipelineApp, AppProjectObject } from "../../appstate/types.js";
@@ -46,6 +47,8 @@ export interface ApplicationServiceDeps {
   reader?: AppStateReader;
   /** Watches behind resource trees; without it a tree is listed per request. */
   trees?: TreeCache;
+  /** Adds the Nodes the app's pods run on to its tree (`hosts`). */
+  hosts?: AppHosts;
   /** How long GET ?refresh= waits for the controller to pick the refresh up. */
   refreshWaitMs?: number;
 }
@@ -170,7 +173,11 @@ export class ApplicationService {
 
   private async resourceTree({ params, query, caller }: ApiRequest): Promise<unknown> {
     const app = this.findApp(caller, params.name!, query, "get");
-    if (this.deps.trees) return this.deps.trees.tree(this.reader.destination(app).client, app);
+    if (this.deps.trees) {
+      const client = this.reader.destination(app).client;
+      const tree = await this.deps.trees.tree(client, app);
+      return this.deps.hosts ? this.deps.hosts.withHosts(client, tree) : tree;
+    }
     const { client } = this.reader.destination(app);
     const objects = await managedLiveObjects(app, client, (kind, err) => this.deps.log.debug("resource tree: kind not listed", { kind, error: err instanceof Error ? err.message : String(err) }));
     return resourceTree(app, client, objects);
@@ -309,7 +316,10 @@ export class ApplicationService {
     const refresh = one(query, "refresh");
     if (refresh === undefined) return withTypeMeta(app);
     if (refresh !== "normal" && refresh !== "hard") throw invalidArgument(`refresh must be normal or hard, got "${refresh}"`);
-    await this.deps.client.patch(this.ref(app), { metadata: { annotations: { [ANNOTATION_REFRESH]: refresh } } });
+    const requested = await this.deps.client.patch<ApplicationObject>(this.ref(app), { metadata: { annotations: { [ANNOTATION_REFRESH]: refresh } } });
+    // Until the cache shows the request itself, its copy has no annotation and would pass for a
+    // refresh already done (the app returned at its old revision): wait for the own write first.
+    await this.deps.cache.awaitOwnWrite(requested);
     return withTypeMeta(await this.waitFor(app, (a) => !a.metadata.annotations?.[ANNOTATION_REFRESH]));
   }
 

@@ -13,6 +13,7 @@ import { applyParams, helmDefaults, paramsForm, type ParamsForm, type SourceDeta
 import { ParamsFields } from "./ParamsFields";
 import { ago } from "./Status";
 import { RetryFields } from "./SyncDialog";
+import { Subscriptions } from "./Subscriptions";
 import "../app-ops.css";
 
 type Message = { text: string; error: boolean };
@@ -28,7 +29,7 @@ export function AppDetailsPanel({ app, mayUpdate, tab, onTab, onClose }: {
     <aside className="resource-panel" role="dialog" aria-label={`Application ${app.metadata.name}`} data-testid="app-details-panel">
       <div className="panel-head"><h2>{app.metadata.name}</h2><button onClick={() => onClose()} aria-label="Close">✕</button></div>
       <div className="segmented panel-tabs" role="tablist">
-        {TABS.map((t) => <button key={t} role="tab" aria-selected={current === t} aria-pressed={current === t} onClick={() => onTab(t)} data-testid={`app-tab-${t}`}>{t.toUpperCase()}</button>)}
+        {TABS.map((t) => <button key={t} role="tab" aria-selected={current === t} onClick={() => onTab(t)} data-testid={`app-tab-${t}`}>{t.toUpperCase()}</button>)}
       </div>
       {current === "summary" && <SummaryTab app={app} mayUpdate={mayUpdate} onSaved={(m) => onClose(m)} />}
       {current === "parameters" && <ParametersTab app={app} mayUpdate={mayUpdate} onSaved={(m) => onClose(m)} />}
@@ -73,6 +74,7 @@ function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean;
           <dt>Images</dt><dd className="mono">{(app.status?.summary?.images ?? []).join(", ") || "–"}</dd>
           <dt>Links</dt><dd>{(app.status?.summary?.externalURLs ?? []).map((u) => <a key={u} href={u} target="_blank" rel="noreferrer">{u} </a>)}</dd>
         </dl>
+        <Subscriptions app={app} mayUpdate={mayUpdate} />
         <h3>Conditions</h3>
         {conditions.length === 0 ? <p className="muted">None</p>
           : <ul>{conditions.map((c, i) => <li key={i}><strong>{c.type}</strong>: {c.message} <span className="muted">{c.lastTransitionTime ? ago(c.lastTransitionTime) : ""}</span></li>)}</ul>}

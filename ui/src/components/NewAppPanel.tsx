@@ -3,7 +3,8 @@
 // the Application as YAML, created with POST /api/v1/applications. Suggestions come from the
 // server: the repositories it knows, a repository's branches and tags (refs), the directories
 // that look like applications (apps) and, for the chosen path, the tool and its parameters
-// (appdetails). A server refusal is shown under the field it names.
+// (appdetails); for a Helm repository, its charts and their versions (helmcharts) instead of
+// refs and paths. A server refusal is shown under the field it names.
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { parse } from "yaml";
 import { errorText, get, post, query } from "../api";
@@ -51,12 +52,24 @@ export function NewAppPanel({ initial, onClose }: { initial: NewAppForm | undefi
   const clusters = useFetched("clusters", () => get<{ items?: Cluster[] }>("api/v1/clusters").then((r) => r.items ?? []));
   const repo = form.repoURL.trim();
   const known = repos?.some((r) => r.repo === repo) === true;
+  // A Helm repository's source is a chart at a version, not a path at a git revision.
+  const helmRepo = repos?.some((r) => r.repo === repo && r.type === "helm") === true || form.chart.trim() !== "";
   // Refs and app directories are asked for known repositories only: the server answers for others
   // too, but a half-typed URL would start a clone per keystroke.
-  const refs = useFetched(known ? repo : undefined, () => get<{ branches?: string[]; tags?: string[] }>(`${repoPath(repo)}/refs${query({ appProject: form.project })}`));
-  const appDirs = useFetched(known ? `${repo}@${form.targetRevision}` : undefined,
+  // "HEAD" means nothing to a Helm repository: the version is asked for instead. A chart is
+  // rendered by Helm (the server reads no details of a repository's chart yet: its parameters are typed).
+  const hasChart = form.chart.trim() !== "";
+  useEffect(() => {
+    if (helmRepo && form.targetRevision === "HEAD") setForm((f) => ({ ...f, targetRevision: "" }));
+    if (hasChart && !form.params.tool) setForm((f) => ({ ...f, params: { ...f.params, tool: "Helm" } }));
+  }, [helmRepo, hasChart, form.targetRevision, form.params.tool]);
+  const charts = useFetched(known && helmRepo ? `charts:${repo}` : undefined,
+    () => get<{ items?: Array<{ name: string; versions?: string[] }> }>(`${repoPath(repo)}/helmcharts${query({ appProject: form.project })}`).then((r) => r.items ?? []));
+  const chartVersions = charts?.find((c) => c.name === form.chart.trim())?.versions ?? [];
+  const refs = useFetched(known && !helmRepo ? repo : undefined, () => get<{ branches?: string[]; tags?: string[] }>(`${repoPath(repo)}/refs${query({ appProject: form.project })}`));
+  const appDirs = useFetched(known && !helmRepo ? `${repo}@${form.targetRevision}` : undefined,
     () => get<{ items?: Array<{ path: string; type?: string }> }>(`${repoPath(repo)}/apps${query({ revision: form.targetRevision, appName: form.name, appProject: form.project })}`).then((r) => r.items ?? []));
-  const detailsKey = repo && form.path.trim() ? JSON.stringify([repo, form.path.trim(), form.targetRevision]) : undefined;
+  const detailsKey = repo && form.path.trim() && !hasChart ? JSON.stringify([repo, form.path.trim(), form.targetRevision]) : undefined;
   const [details, setDetails] = useState<{ key?: string; value?: SourceDetails; error?: string }>({});
   useEffect(() => {
     if (!detailsKey) return;
@@ -172,12 +185,23 @@ export function NewAppPanel({ initial, onClose }: { initial: NewAppForm | undefi
                 <legend>Source</legend>
                 {text("Repository URL", "repoURL", { list: "new-app-repos", placeholder: "https://…" })}
                 <datalist id="new-app-repos" data-testid="new-app-repo-options">{(repos ?? []).map((r) => <option key={r.repo} value={r.repo}>{r.type ?? "git"}</option>)}</datalist>
-                {text("Revision", "targetRevision", { list: "new-app-revisions" })}
-                <datalist id="new-app-revisions" data-testid="new-app-revision-options">
-                  {["HEAD", ...(refs?.branches ?? []), ...(refs?.tags ?? [])].map((r) => <option key={r} value={r} />)}
-                </datalist>
-                {text("Path", "path", { list: "new-app-paths" })}
-                <datalist id="new-app-paths" data-testid="new-app-path-options">{(appDirs ?? []).map((a) => <option key={a.path} value={a.path}>{a.type}</option>)}</datalist>
+                {helmRepo ? (
+                  <>
+                    {text("Chart", "chart", { list: "new-app-charts" })}
+                    <datalist id="new-app-charts" data-testid="new-app-chart-options">{(charts ?? []).map((c) => <option key={c.name} value={c.name} />)}</datalist>
+                    {text("Chart version", "targetRevision", { list: "new-app-chart-versions" })}
+                    <datalist id="new-app-chart-versions" data-testid="new-app-chart-version-options">{chartVersions.map((v) => <option key={v} value={v} />)}</datalist>
+                  </>
+                ) : (
+                  <>
+                    {text("Revision", "targetRevision", { list: "new-app-revisions" })}
+                    <datalist id="new-app-revisions" data-testid="new-app-revision-options">
+                      {["HEAD", ...(refs?.branches ?? []), ...(refs?.tags ?? [])].map((r) => <option key={r} value={r} />)}
+                    </datalist>
+                    {text("Path", "path", { list: "new-app-paths" })}
+                    <datalist id="new-app-paths" data-testid="new-app-path-options">{(appDirs ?? []).map((a) => <option key={a.path} value={a.path}>{a.type}</option>)}</datalist>
+                  </>
+                )}
               </fieldset>
               <fieldset>
                 <legend>Destination</legend>

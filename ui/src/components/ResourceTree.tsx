@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH, type Layout } from "../layout";
 import { APP_NODE_ID, buildGraph, resourceNodes, type ApplicationTree, type GraphNode, type ResourceStatus } from "../tree";
-import { networkGraph, podGroups, POD_SORT_MODES, type AppView, type PodSortMode } from "../views";
+import { formatAmount, networkGraph, podGroups, POD_SORT_MODES, type AppView, type PodSortMode } from "../views";
 import { HealthBadge, SyncBadge } from "./Status";
 
 interface Props {
@@ -48,7 +48,23 @@ function PodsView({ tree, resources, selected, onSelect, podSortMode = "node", o
                 <div className="tree-kind">{g.kind || "Pods"}</div>
                 <div className="tree-name ellipsis" title={g.name}>{g.name}</div>
                 <div className="muted">{g.pods.length} pod{g.pods.length === 1 ? "" : "s"}</div>
-                {g.labels.length > 0 && <ul className="node-labels" data-testid="node-labels">{g.labels.map((l) => <li key={l.name}><span className="mono">{l.name}={l.value}</span></li>)}</ul>}
+                {g.labels.length > 0 && <ul className="node-labels" data-testid="node-labels" aria-label="Node labels">{g.labels.map((l) => <li key={l.name} data-testid="node-label" data-name={l.name}><span className="mono">{l.name}={l.value}</span></li>)}</ul>}
+                {g.resources.length > 0 && (
+                  <ul className="node-resources" data-testid="node-resources" aria-label="Node resources">
+                    {g.resources.map((r) => (
+                      <li key={r.name} data-testid="node-resource" data-name={r.name} data-app={r.app} data-neighbors={r.neighbors} data-capacity={r.capacity}>
+                        <span className="node-resource-name">{r.name}</span>
+                        <meter min={0} max={r.capacity} value={Math.min(r.capacity, r.app + r.neighbors)} aria-label={`${r.name} requested of the node's capacity`} />
+                        <span className="muted">app {formatAmount(r.app, r.unit)} · others {formatAmount(r.neighbors, r.unit)} · of {formatAmount(r.capacity, r.unit)}</span>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {g.system.length > 0 && (
+                  <dl className="node-system" data-testid="node-system">
+                    {g.system.map((f) => <div key={f.name}><dt>{f.name}</dt><dd className="mono">{f.value}</dd></div>)}
+                  </dl>
+                )}
               </header>
               <ul className="pod-tiles">
                 {g.pods.map((p) => (

@@ -5,6 +5,7 @@ import { useState, type FormEvent, type ReactNode } from "react";
 import { Link, useParams } from "react-router";
 import { request } from "../api";
 import { List, LoadError, NoteLine, useAction, useLoad } from "../components/Admin";
+import { clusterRbacObject } from "../admin";
 import { useCan } from "../session";
 
 export interface Cluster {
@@ -22,7 +23,7 @@ export function ConnectionBadge({ status, message }: { status: string | undefine
 }
 
 export function ClustersPage(): ReactNode {
-  const { data, error } = useLoad<{ items?: Cluster[] }>("api/v1/clusters");
+  const { data, error, reload } = useLoad<{ items?: Cluster[] }>("api/v1/clusters");
   return (
     <div className="page">
       <nav className="breadcrumbs" aria-label="Breadcrumbs"><Link to="/settings">Settings</Link> / <span>Clusters</span></nav>
@@ -30,19 +31,33 @@ export function ClustersPage(): ReactNode {
       <LoadError error={error} />
       {data === undefined ? <p className="muted">Loading clusters…</p> : (
         <table className="table" aria-label="Clusters">
-          <thead><tr><th scope="col">Name</th><th scope="col">Server</th><th scope="col">Version</th><th scope="col">Connection</th><th scope="col">Applications</th></tr></thead>
-          <tbody>{(data.items ?? []).map((c) => (
-            <tr key={c.server} data-cluster={c.name ?? c.server}>
-              <td><Link to={`/settings/clusters/${encodeURIComponent(c.server)}`}>{c.name || c.server}</Link></td>
-              <td className="mono">{c.server}</td>
-              <td>{c.info?.serverVersion}</td>
-              <td><ConnectionBadge status={c.info?.connectionState?.status} message={c.info?.connectionState?.message} />{c.info?.connectionState?.status === "Failed" && c.info.connectionState.message && <div className="muted small">{c.info.connectionState.message}</div>}</td>
-              <td>{c.info?.applicationsCount ?? 0}</td>
-            </tr>
-          ))}</tbody>
+          <thead><tr><th scope="col">Name</th><th scope="col">Server</th><th scope="col">Version</th><th scope="col">Connection</th><th scope="col">Applications</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+          <tbody>{(data.items ?? []).map((c) => <ClusterRow key={c.server} c={c} onChange={reload} />)}</tbody>
         </table>
       )}
     </div>
+  );
+}
+
+/** One cluster of the list; its Invalidate cache is enabled only where can-i allows `clusters, update` on it. */
+function ClusterRow({ c, onChange }: { c: Cluster; onChange: () => void }): ReactNode {
+  const mayUpdate = useCan("clusters", "update", clusterRbacObject(c));
+  const { busy, note, run } = useAction();
+  const label = c.name || c.server;
+  return (
+    <tr data-cluster={c.name ?? c.server} data-may-update={mayUpdate === undefined ? "asking" : String(mayUpdate)}>
+      <td><Link to={`/settings/clusters/${encodeURIComponent(c.server)}`}>{label}</Link></td>
+      <td className="mono">{c.server}</td>
+      <td>{c.info?.serverVersion}</td>
+      <td><ConnectionBadge status={c.info?.connectionState?.status} message={c.info?.connectionState?.message} />{c.info?.connectionState?.status === "Failed" && c.info.connectionState.message && <div className="muted small">{c.info.connectionState.message}</div>}</td>
+      <td>{c.info?.applicationsCount ?? 0}</td>
+      <td>
+        <button onClick={() => void run("Cache invalidated", () => request("POST", `api/v1/clusters/${encodeURIComponent(c.server)}/invalidate-cache`, { body: {} })).then(onChange)}
+          disabled={mayUpdate !== true || busy} title={mayUpdate === false ? "You may not update this cluster" : undefined}
+          aria-label={`Invalidate cache of ${label}`} data-testid="row-invalidate-cache">Invalidate cache</button>
+        <NoteLine note={note} />
+      </td>
+    </tr>
   );
 }
 
@@ -50,7 +65,8 @@ export function ClusterPage(): ReactNode {
   const server = useParams().server ?? "";
   const path = `api/v1/clusters/${encodeURIComponent(server)}`;
   const { data: c, error, reload } = useLoad<Cluster>(path);
-  const mayUpdate = useCan("clusters", "update", server);
+  // Asked once the cluster is loaded: a project-scoped cluster's object is `<project>/<server>`.
+  const mayUpdate = useCan("clusters", "update", c ? clusterRbacObject(c) : undefined);
   const [editing, setEditing] = useState(false);
   const { busy, note, run } = useAction();
   return (

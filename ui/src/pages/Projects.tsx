@@ -5,7 +5,7 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { DeepLinks } from "../components/DeepLinks";
-import { expiryText, parseExpiresIn, windowsNow, type SyncWindow } from "../admin";
+import { destinationKey, destinationRbacObject, editDestinations, expiryText, parseExpiresIn, windowsNow, type Destination, type SyncWindow } from "../admin";
 import { request } from "../api";
 import { Dialog, List, LoadError, NoteLine, pollUntil, TokenOnce, useAction, useLoad } from "../components/Admin";
 import { useCan } from "../session";
@@ -104,7 +104,7 @@ export function ProjectPage(): ReactNode {
       </div>
       <section role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-panel">
         {!project ? <p className="muted">Loading {name}…</p>
-          : tab === "summary" ? <Summary p={project} />
+          : tab === "summary" ? <><Summary p={project} /><Destinations p={project} mayUpdate={mayUpdate === true} onChange={reload} /></>
           : tab === "roles" ? <Roles p={project} mayUpdate={mayUpdate === true} onChange={reload} />
           : tab === "windows" ? <Windows p={project} />
           : <Events name={name} />}
@@ -120,7 +120,6 @@ function Summary({ p }: { p: Project }): ReactNode {
       <dt>Description</dt><dd>{s.description || <span className="muted">none</span>}</dd>
       <dt>Source repositories</dt><dd><List items={s.sourceRepos} /></dd>
       <dt>Source namespaces</dt><dd><List items={s.sourceNamespaces} /></dd>
-      <dt>Destinations</dt><dd><List items={(s.destinations ?? []).map((d) => `${d.name || d.server || ""} / ${d.namespace ?? ""}`)} /></dd>
       <dt>Cluster resources allowed</dt><dd><List items={s.clusterResourceWhitelist?.map(gk)} empty="none" /></dd>
       <dt>Cluster resources denied</dt><dd><List items={s.clusterResourceBlacklist?.map(gk)} empty="none" /></dd>
       <dt>Namespaced resources allowed</dt><dd><List items={s.namespaceResourceWhitelist?.map(gk)} empty="all" /></dd>
@@ -128,6 +127,76 @@ function Summary({ p }: { p: Project }): ReactNode {
       <dt>Signature keys</dt><dd><List items={s.signatureKeys?.map((k) => k.keyID)} empty="none (commits are not verified)" /></dd>
       <dt>Orphaned resources</dt><dd>{s.orphanedResources ? `monitored${s.orphanedResources.warn ? ", with a warning condition" : ""}${s.orphanedResources.ignore?.length ? `; ignoring ${s.orphanedResources.ignore.map((i) => `${i.group || "(core)"}/${i.kind ?? "*"}/${i.name ?? "*"}`).join(", ")}` : ""}` : "not monitored"}</dd>
     </dl>
+  );
+}
+
+/**
+ * The project's destinations, each removable and new ones added (PUT of the project). As the
+ * Applications pages do per app, each destination's Remove is enabled only where can-i allows both
+ * `projects, update` on the project and `clusters, update` on its cluster; Add is enabled once the
+ * typed cluster passes the same check (the server checks it again for each added destination).
+ */
+function Destinations({ p, mayUpdate, onChange }: { p: Project; mayUpdate: boolean; onChange: () => void }): ReactNode {
+  const destinations = p.spec?.destinations ?? [];
+  const [form, setForm] = useState({ server: "", name: "", namespace: "" });
+  const { busy, note, run, setNote } = useAction();
+  const typed = destinationRbacObject({ server: form.server.trim(), name: form.name.trim() });
+  const mayAddHere = useCan("clusters", "update", mayUpdate && typed ? typed : undefined);
+  const save = (next: Destination[], label: string, after?: () => void): void => {
+    const project = { ...p, spec: { ...p.spec, destinations: next } };
+    void run(label, async () => {
+      const r = await request("PUT", `api/v1/projects/${encodeURIComponent(p.metadata.name)}`, { body: { project } });
+      await pollUntil<{ project: Project }>(`api/v1/projects/${encodeURIComponent(p.metadata.name)}/detailed`, (d) => (d?.project.spec?.destinations ?? []).length === next.length);
+      return r;
+    }).then((r) => { if (r) { after?.(); onChange(); } });
+  };
+  const add = (e: FormEvent): void => {
+    e.preventDefault();
+    const r = editDestinations(destinations, { add: form });
+    if (!r.destinations) { setNote({ text: r.error ?? "", error: true }); return; }
+    save(r.destinations, "Destination added", () => setForm({ server: "", name: "", namespace: "" }));
+  };
+  return (
+    <section className="card" aria-labelledby="destinations-title" data-testid="project-destinations">
+      <h2 id="destinations-title">Destinations</h2>
+      {destinations.length === 0 ? <p className="muted">None: no application of this project may deploy anywhere.</p> : (
+        <table className="table" aria-labelledby="destinations-title">
+          <thead><tr><th scope="col">Cluster</th><th scope="col">Namespace</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+          <tbody>{destinations.map((d) => (
+            <DestinationRow key={destinationKey(d)} d={d} mayUpdate={mayUpdate} busy={busy}
+              onRemove={() => save(editDestinations(destinations, { remove: destinationKey(d) }).destinations ?? destinations, "Destination removed")} />
+          ))}</tbody>
+        </table>
+      )}
+      {mayUpdate && (
+        <form className="form inline-form" onSubmit={add} aria-label="Add destination" data-testid="add-destination">
+          <label>Server URL<input name="destServer" value={form.server} onChange={(e) => setForm({ ...form, server: e.target.value })} placeholder="https://kubernetes.default.svc" /></label>
+          <label>or cluster name<input name="destName" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} /></label>
+          <label>Namespace<input name="destNamespace" value={form.namespace} onChange={(e) => setForm({ ...form, namespace: e.target.value })} placeholder="* for all" /></label>
+          <button type="submit" disabled={busy || !typed || mayAddHere !== true} data-testid="destination-add"
+            title={typed && mayAddHere === false ? "You may not update this cluster" : undefined}>Add destination</button>
+          {typed && mayAddHere === false && <p className="muted" data-testid="destination-add-refused">You may not add destinations on {typed}.</p>}
+        </form>
+      )}
+      <NoteLine note={note} />
+    </section>
+  );
+}
+
+function DestinationRow({ d, mayUpdate, busy, onRemove }: { d: Destination; mayUpdate: boolean; busy: boolean; onRemove: () => void }): ReactNode {
+  const object = destinationRbacObject(d);
+  const mayCluster = useCan("clusters", "update", mayUpdate && object ? object : undefined);
+  const allowed = mayUpdate && mayCluster === true;
+  const label = `${d.server || d.name || ""} / ${d.namespace ?? ""}`;
+  return (
+    <tr data-testid="destination" data-server={d.server ?? ""} data-name={d.name ?? ""} data-namespace={d.namespace ?? ""} data-may-update={mayUpdate && mayCluster === undefined ? "asking" : String(allowed)}>
+      <td className="mono">{d.server || d.name}</td>
+      <td className="mono">{d.namespace}</td>
+      <td>
+        {mayUpdate && <button onClick={onRemove} disabled={!allowed || busy} title={mayCluster === false ? "You may not update this cluster" : undefined}
+          aria-label={`Remove destination ${label}`} data-testid="destination-remove">Remove</button>}
+      </td>
+    </tr>
   );
 }
 
