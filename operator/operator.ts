@@ -18,6 +18,7 @@ import { RepoDataFetcher } from "./controllers/notifications/repo-data.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
 import { errorMessage } from "./util/index.js";
 import { installCrds } from "./kube/crd-install.js";
+import { requestResource } from "./kube/request-resource.js";
 import { loadUserModules, type ModuleLoadReport } from "./modules/loader.js";
 import { EventRecorder } from "./runtime/events.js";
 import { defaultIdentity, LeaderElector } from "./runtime/leader-election.js";
@@ -58,8 +59,8 @@ export interface RunningOperator {
 export async function startOperator(config: OperatorConfig, log: Logger = createLogger({ level: config.logLevel })): Promise<RunningOperator> {
   const metrics = new OperatorMetrics();
   const client = new KubeClient(loadKubeConfig(config.kubeconfig));
-  client.onRequest((verb, _path, code, ms) => {
-    metrics.kubeRequests.inc({ verb, code: String(code) });
+  client.onRequest((verb, path, code, ms) => {
+    metrics.kubeRequests.inc({ verb, code: String(code), resource: requestResource(path) });
     metrics.kubeRequestDuration.observe({ verb }, ms / 1000);
   });
   metrics.argo.observeKubeClient(client);

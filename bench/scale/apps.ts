@@ -5,7 +5,7 @@ import type { KubeObject } from "../../operator/kube/client.js";
 import { Informer } from "../../operator/runtime/informer.js";
 import { createLogger } from "../../operator/runtime/logger.js";
 import { payload2k } from "./p0.js";
-import { sumBy } from "./proc.js";
+import { labelOf, mutating, sumBy } from "./proc.js";
 import type { SampledProcess, ScenarioContext } from "./scenario.js";
 
 export const IN_CLUSTER = "https://kubernetes.default.svc";
@@ -116,6 +116,20 @@ export const syncedHealthy = (revision?: string) => (s: AppState): boolean =>
 /** The operator's own requests to the apiserver by HTTP method (its hawser_kube_requests_total). */
 export async function operatorRequests(op: SampledProcess): Promise<Record<string, number>> {
   return sumBy(await op.scrape(["hawser_kube_requests_total"]), "hawser_kube_requests_total", "verb");
+}
+
+/**
+ * The operator's mutating requests to Applications and their status (hawser_kube_requests_total
+ * by resource): what a sync costs the apiserver in Application writes.
+ */
+export async function operatorAppWrites(op: SampledProcess): Promise<number> {
+  let total = 0;
+  for (const [key, value] of await op.scrape()) {
+    if (!key.startsWith("hawser_kube_requests_total{")) continue;
+    const resource = labelOf(key, "resource");
+    if (resource === "applications" || resource === "applications/status") total += mutating({ [labelOf(key, "verb") ?? ""]: value });
+  }
+  return total;
 }
 
 /** Sum of one counter over the series whose label `label` is `value` (e.g. reconciles of one controller). */

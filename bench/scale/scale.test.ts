@@ -7,7 +7,8 @@ import { parsePayload } from "../../operator/webhook/parse.js";
 import { diffCounts, labelOf, mutating, parsePrometheus, parseStatTicks, parseVmHwmBytes, sumBy } from "./proc.js";
 import { figureRows, mergeResults, renderMarkdown, textTable, type ResultRecord } from "./report.js";
 import { parseArgs } from "./run.js";
-import type { ScenarioResult } from "./scenario.js";
+import type { SampledProcess, ScenarioResult } from "./scenario.js";
+import { operatorAppWrites } from "./apps.js";
 import { percentile, spread } from "./stats.js";
 import { githubPushPayload } from "./webhook.js";
 
@@ -103,4 +104,17 @@ test("the push webhook the scenarios send is a GitHub push the operator parses a
   assert.equal(parsed.event.after, "a".repeat(40));
   assert.ok(pushConcerns([{ repoURL: repoUrl, targetRevision: "HEAD", path: "apps/app-00001" }], undefined, parsed.event), "an app of that repository at HEAD is refreshed");
   assert.ok(!pushConcerns([{ repoURL: "http://127.0.0.1:4567/other.git", targetRevision: "HEAD", path: "x" }], undefined, parsed.event), "an app of another repository is not");
+});
+
+test("operatorAppWrites: the operator's mutating requests to Applications and their status, nothing else", async () => {
+  const scrape = parsePrometheus([
+    'hawser_kube_requests_total{code="200",resource="applications/status",verb="PATCH"} 3',
+    'hawser_kube_requests_total{code="409",resource="applications/status",verb="PATCH"} 1',
+    'hawser_kube_requests_total{code="200",resource="applications",verb="PATCH"} 2',
+    'hawser_kube_requests_total{code="200",resource="applications",verb="GET"} 7',
+    'hawser_kube_requests_total{code="200",resource="configmaps",verb="PATCH"} 5',
+    'hawser_kube_requests_total{code="201",resource="events",verb="POST"} 4',
+  ].join("\n"));
+  const op = { scrape: () => Promise.resolve(scrape) } as unknown as SampledProcess;
+  assert.equal(await operatorAppWrites(op), 6, "PATCHes of applications and applications/status, refused ones included");
 });

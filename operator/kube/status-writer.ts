@@ -26,16 +26,17 @@ export function createMergePatch(from: unknown, to: unknown): Json | undefined {
 
 /**
  * Patches `status` of `obj` to `status`. Returns the updated object, or undefined when nothing
- * changed and no request was made.
+ * changed and no request was made. With `resourceVersion`, the write is conditional: the server
+ * refuses it (409 Conflict) when the object has changed since that version.
  */
-export async function patchStatus<T extends KubeObject>(client: Pick<KubeClient, "patch">, obj: T, status: Record<string, unknown>): Promise<T | undefined> {
+export async function patchStatus<T extends KubeObject>(client: Pick<KubeClient, "patch">, obj: T, status: Record<string, unknown>, opts: { resourceVersion?: string } = {}): Promise<T | undefined> {
   const patch = createMergePatch(obj.status ?? {}, status);
   if (patch === undefined) return undefined;
   const name = obj.metadata.name;
   if (!name) throw new Error(`cannot patch status of ${obj.kind} without a name`);
   return client.patch<T>(
     { apiVersion: obj.apiVersion, kind: obj.kind, name, namespace: obj.metadata.namespace },
-    { status: patch },
+    opts.resourceVersion ? { metadata: { resourceVersion: opts.resourceVersion }, status: patch } : { status: patch },
     { type: "merge", subresource: "status" },
   );
 }

@@ -14,7 +14,7 @@ export class OperatorMetrics {
   readonly workqueueAdds: Counter<"name">;
   readonly workqueueRetries: Counter<"name">;
   readonly workqueueQueueDuration: Histogram<"name">;
-  readonly kubeRequests: Counter<"verb" | "code">;
+  readonly kubeRequests: Counter<"verb" | "code" | "resource">;
   readonly kubeRequestDuration: Histogram<"verb">;
   readonly leader: Gauge;
   readonly informerRestarts: Counter<"resource">;
@@ -57,8 +57,8 @@ export class OperatorMetrics {
     });
     this.kubeRequests = new Counter({
       name: "hawser_kube_requests_total",
-      help: "Requests sent to the Kubernetes API, by verb and response code.",
-      labelNames: ["verb", "code"],
+      help: "Requests sent to the Kubernetes API, by verb, response code and resource (applications/status: the apiserver's resource/subresource).",
+      labelNames: ["verb", "code", "resource"],
       registers,
     });
     this.kubeRequestDuration = new Histogram({

@@ -53,7 +53,9 @@ test("sync windows: a deny window holds automated and manual syncs back, says so
   assert.ok(Date.now() < closesAt, "the window was still open when the block was seen");
   const events = await client.list("v1", "Event", { namespace: ns, fieldSelector: "involvedObject.name=auto" });
   assert.ok(events.items.some((e) => (e as { reason?: string }).reason === "SyncBlocked" && String((e as { message?: string }).message).includes(named)), "an Event names the window");
-  assert.equal((await w.getApp("auto"))?.operation, undefined, "no automated operation was started");
+  const auto = await w.getApp("auto");
+  assert.equal(auto?.operation, undefined, "no operation was requested");
+  assert.equal((auto?.status as AppStatus | undefined)?.operationState, undefined, "no automated operation was started");
   assert.equal(await client.get("v1", "ConfigMap", "auto", dest), undefined, "nothing was applied");
 
   // manualSync: false: the CLI refuses, naming the window.

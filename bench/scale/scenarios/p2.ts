@@ -2,7 +2,7 @@
 // repository, one path per app, automated sync. Created concurrently (so the client is not the
 // bottleneck) → all Synced/Healthy; then one commit changes every app, announced by a webhook → all
 // Synced at the new revision; then SIGTERM → exit.
-import { AppWatch, application, counter, forEachBounded, operatorRequests, repoFiles, syncedHealthy, waitBoundMs } from "../apps.js";
+import { AppWatch, application, counter, forEachBounded, operatorAppWrites, operatorRequests, repoFiles, syncedHealthy, waitBoundMs } from "../apps.js";
 import { diffCounts, mutating } from "../proc.js";
 import type { PhaseResult, Scenario, ScenarioContext, ScenarioResult } from "../scenario.js";
 import { percentile } from "../stats.js";
@@ -42,6 +42,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const createdAt = new Map<string, number>();
     const cpu0 = await op.cpuSeconds();
     const req0 = await operatorRequests(op);
+    const appWrites0 = await operatorAppWrites(op);
     const t0 = performance.now();
     await forEachBounded(n, CREATE_PARALLEL, async (i) => {
       const app = application(ctx, i, repoUrl, dest);
@@ -53,6 +54,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     await ctx.until(`${n} apps Synced/Healthy at ${firstSha.slice(0, 7)}`, () => reached(synced), { timeoutMs, everyMs: 100 });
     const createSeconds = (Math.max(...synced.values()) - t0) / 1000;
     const createWrites = mutating(diffCounts(req0, await operatorRequests(op)));
+    const createAppWrites = (await operatorAppWrites(op)) - appWrites0;
     const latencies = [...createdAt].map(([name, at]) => Math.max(0, (synced.get(name) ?? Infinity) - at));
     const maxLatency = Math.max(...latencies);
     const createTarget = n >= 10_000 ? 240 : n >= 1000 ? 30 : undefined;
@@ -61,6 +63,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
       runs: [{
         seconds: createSeconds, clientCreateSeconds: (createdAll - t0) / 1000, appsPerSec: n / createSeconds,
         operatorWrites: createWrites, operatorWritesPerSec: createWrites / createSeconds, ...ratio(createWrites / createSeconds),
+        applicationWritesPerApp: createAppWrites / n,
         operatorCpuSeconds: (await op.cpuSeconds()) - cpu0, operatorPeakRssMiB: (await op.peakRssBytes()) / 2 ** 20,
       }],
       ...(createTarget ? { target: { text: `≤ ${createTarget} s`, met: createSeconds <= createTarget } } : {}),
@@ -77,18 +80,21 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const updated = watch.reached(syncedHealthy(newSha));
     const cpu1 = await op.cpuSeconds();
     const req1 = await operatorRequests(op);
+    const appWrites1 = await operatorAppWrites(op);
     const syncs0 = await counter(op, "argocd_app_sync_total", "phase", "Succeeded");
     const t1 = performance.now();
     await pushWebhook(op, { repoUrl, after: newSha });
     await ctx.until(`${n} apps Synced at ${newSha.slice(0, 7)}`, () => reached(updated), { timeoutMs, everyMs: 100 });
     const updateSeconds = (Math.max(...updated.values()) - t1) / 1000;
     const updateWrites = mutating(diffCounts(req1, await operatorRequests(op)));
+    const updateAppWrites = (await operatorAppWrites(op)) - appWrites1;
     const updateTarget = n >= 10_000 ? 240 : n >= 1000 ? 30 : undefined;
     phases.push({
       phase: "update (push → all Synced)",
       runs: [{
         seconds: updateSeconds, appsPerSec: n / updateSeconds,
         operatorWrites: updateWrites, operatorWritesPerSec: updateWrites / updateSeconds, ...ratio(updateWrites / updateSeconds),
+        applicationWritesPerApp: updateAppWrites / n,
         syncs: (await counter(op, "argocd_app_sync_total", "phase", "Succeeded")) - syncs0,
         operatorCpuSeconds: (await op.cpuSeconds()) - cpu1, operatorPeakRssMiB: (await op.peakRssBytes()) / 2 ** 20,
       }],
@@ -110,6 +116,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     phases, checks,
     notes: [
       "Operator writes are its own mutating requests (hawser_kube_requests_total: POST/PUT/PATCH/DELETE), so the harness's creations are not counted.",
+      "Application writes per app: those of them to applications and applications/status (the counter's resource label), counted until the last app is Synced, so a last refresh's write may come after.",
       "Per-app latency: the moment the client's create returned → the moment an Application watch first saw it Synced and Healthy at the commit.",
     ],
   };

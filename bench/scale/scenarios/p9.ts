@@ -4,7 +4,10 @@
 // steps up to N (the spec's 10k, 50k, 100k at N = 100,000) and, at each, once the cache holds them
 // (argocd_cluster_api_resource_objects), reads the operator's heap (nodejs_heap_size_used_bytes)
 // and RSS (/proc VmRSS via process_resident_memory_bytes): heap bytes per cached object over the
-// baseline (target ≤ 3 KB). Then, with the operator stopped, min(N / 10, 10,000) Applications exist
+// baseline (target ≤ 3 KB). The cache watches those kinds cluster-wide, as Argo's does, so the
+// gauge counts every ConfigMap and Pod of the cluster: the baseline is taken only once no
+// namespace is being deleted (P0's 5,000 ConfigMaps, an earlier repetition's), whose objects
+// would otherwise leave the cache while the scenario waits for its own to arrive. Then, with the operator stopped, min(N / 10, 10,000) Applications exist
 // and a fresh operator is timed from its start to its first reconcile.
 import type { KubeObject } from "../../../operator/kube/client.js";
 import { application, forEachBounded, repoFiles } from "../apps.js";
@@ -57,8 +60,19 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     // Waiting for the watches, not for Synced: whether the Pod app syncs (a Pod's spec is
     // immutable and defaulted) does not change what is cached.
     await ctx.until("ConfigMaps and Pods watched", async () => (await metric(op, "argocd_cluster_api_resources")) >= 2, { timeoutMs: 120_000, everyMs: 500 });
+    const settleStart = performance.now();
+    let told = false;
+    await ctx.until("no namespace being deleted (its objects would leave the cache while P9 counts)", async () => {
+      const terminating = (await client.list("v1", "Namespace")).items.filter((ns) => ns.metadata.deletionTimestamp).map((ns) => ns.metadata.name);
+      if (terminating.length === 0) return true;
+      if (!told) ctx.progress(`p9: waiting for ${terminating.join(", ")} to be deleted (${await metric(op, "argocd_cluster_api_resource_objects")} objects cached now)`);
+      told = true;
+      throw new Error(`still deleting ${terminating.join(", ")}`);
+    }, { timeoutMs: 600_000, everyMs: 1000 });
+    if (told) ctx.progress(`p9: namespaces deleted after ${((performance.now() - settleStart) / 1000).toFixed(0)} s`);
     const objects = (): Promise<number> => metric(op, "argocd_cluster_api_resource_objects");
     const base = { objects: await objects(), heap: await metric(op, "nodejs_heap_size_used_bytes") };
+    ctx.progress(`p9: baseline ${base.objects} cached objects, heap ${(base.heap / 2 ** 20).toFixed(0)} MiB`);
     let created = 0;
     const steps = [Math.round(n / 10), Math.round(n / 2), n];
     for (const target of steps) {
@@ -69,7 +83,11 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
         else await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `p9-${i}`, namespace: dest }, data: { v: payload2k(String(i)) } });
       });
       created = target;
-      await ctx.until(`${target} objects cached`, async () => (await objects()) - base.objects >= target, { timeoutMs: 60_000 + target * 10, everyMs: 1000 });
+      await ctx.until(`${target} objects cached`, async () => {
+        const cached = (await objects()) - base.objects;
+        if (cached < target) throw new Error(`${cached} over the baseline of ${base.objects} so far`);
+        return true;
+      }, { timeoutMs: 60_000 + target * 10, everyMs: 1000 });
       // Let the informers' garbage settle before reading the heap (no forced GC in the operator).
       await new Promise((r) => setTimeout(r, 5000));
       const cached = (await objects()) - base.objects;

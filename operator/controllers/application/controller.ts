@@ -47,6 +47,12 @@ const REPO_INDEX = "repo";
 
 type AppStatus = NonNullable<Application["status"]>;
 
+/** When the app's Running operation started, if one is running: a new value is a new operation. */
+function runningSince(app: ApplicationObject): string | undefined {
+  const state = (app.status as AppStatus | undefined)?.operationState;
+  return state?.phase === "Running" ? state.startedAt : undefined;
+}
+
 export class ApplicationController {
   readonly apps: Informer<ApplicationObject>;
   readonly projects: Informer<AppProjectObject>;
@@ -189,6 +195,8 @@ export class ApplicationController {
           this.refresh.enqueue(key);
         }
         if (!deepEqual(oldApp.operation, newApp.operation) && newApp.operation) this.operations.enqueue(key);
+        // An automated sync starts as a Running operationState the refresh wrote (no `.operation`).
+        else if (runningSince(newApp) !== undefined && runningSince(newApp) !== runningSince(oldApp)) this.operations.enqueue(key);
       },
       delete: (app) => {
         if (app.metadata.uid) {

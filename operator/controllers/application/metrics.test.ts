@@ -123,3 +123,13 @@ test("argocd_cluster_labels: each configured key of the cluster Secret as label_
   ]);
   assert.deepEqual([...clusterLabelSeries(clusters, [])], [], "no configured label: no series (opt-in, as Argo)");
 });
+
+test("argocd_app_info: an automated sync running without `.operation` (its Running operationState) is labelled sync, a finished one is not", () => {
+  const withState = (phase: string): ApplicationObject => {
+    const app = structuredClone(guestbook[0]!);
+    app.status = { ...app.status, operationState: { phase, startedAt: "2026-01-01T00:00:00Z", operation: { initiatedBy: { automated: true }, sync: { revision: "abc" } } } };
+    return app;
+  };
+  const [running, finished] = [withState("Running"), withState("Succeeded")];
+  assert.deepEqual([...appInfoSeries([running, finished])].map((s) => s.labels.operation), ["sync", ""]);
+});

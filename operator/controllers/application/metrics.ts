@@ -32,6 +32,7 @@ interface MetricStatus {
   sync?: { status?: string };
   health?: { status?: string };
   conditions?: Array<{ type: string }>;
+  operationState?: { phase?: string; operation?: { sync?: unknown } };
 }
 
 function statusOf(app: ApplicationObject): MetricStatus | undefined {
@@ -58,10 +59,20 @@ function healthStatus(app: ApplicationObject): string {
   return statusOf(app)?.health?.status || "Unknown";
 }
 
+/**
+ * A sync requested (`.operation`) or running: Argo keeps `.operation` set until its sync ends, so
+ * its label says "sync" for the whole sync; Hawser's automated syncs run without one.
+ */
+function syncInProgress(app: ApplicationObject): boolean {
+  if ((app.operation as { sync?: unknown } | undefined)?.sync) return true;
+  const state = statusOf(app)?.operationState;
+  return (state?.phase === "Running" || state?.phase === "Terminating") && !!state.operation?.sync;
+}
+
 /** argocd_app_info: one series per app, value 1. */
 export function* appInfoSeries(apps: Iterable<ApplicationObject>): Generator<Series> {
   for (const app of apps) {
-    const operation = app.metadata.deletionTimestamp ? "delete" : (app.operation as { sync?: unknown } | undefined)?.sync ? "sync" : "";
+    const operation = app.metadata.deletionTimestamp ? "delete" : syncInProgress(app) ? "sync" : "";
     yield {
       labels: {
         ...appLabels(app),

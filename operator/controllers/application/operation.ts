@@ -1,9 +1,9 @@
 // The operation reconciler (`application-operation` queue, operationProcessors workers): runs an
-// Application's `.operation` (a sync, manual, automated or a rollback) one resumable step at a
-// time. Each pass re-checks the spec and project, renders the pinned revision, plans the sync
-// (engine/sync/plan.ts), observes the live state, takes the next step (engine/sync/step.ts), carries
-// out its actions (executor.ts) and persists status.operationState, so a crash mid-sync resumes
-// where it stopped. A slow sync never blocks refreshes: they run on their own queue.
+// Application's operation (a manual sync or rollback from `.operation`; an automated sync, which
+// the refresh starts as a Running operationState) one resumable step at a time. Each pass
+// re-checks the spec and project, renders the pinned revision, plans the sync (engine/sync/plan.ts),
+// observes the live state, takes the next step (engine/sync/step.ts), carries out its actions
+// (executor.ts) and persists status.operationState, so a crash mid-sync resumes where it stopped. A slow sync never blocks refreshes: they run on their own queue.
 import { ARGO_API_VERSION } from "../../api/annotations.js";
 import { ApplicationConditionType } from "../../api/conditions.js";
 import type { Application, ApplicationSource, AppProjectSpec, Operation, OperationState } from "../../api/index.js";
@@ -71,10 +71,11 @@ export class OperationReconciler {
    * Ends an operation: `.operation` is cleared first, then the final state is written. A crash in
    * between leaves a Running state without `.operation`, which the next reconcile resumes and
    * finishes; the other order would leave a finished state beside a `.operation` that looks
-   * exactly like a user asking for the same sync again.
+   * exactly like a user asking for the same sync again. An automated sync never had one (the
+   * refresh starts it as a Running state), so it ends with the one status write.
    */
   private async finishOperation(app: ApplicationObject, state: OperationState, extra: Partial<AppStatus> = {}): Promise<void> {
-    await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: null });
+    if (app.operation) await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: null });
     await this.persistOperationState(app, state, extra);
     this.countSync(app, state);
   }

@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Application } from "../../api/index.js";
+import { KubeApiError } from "../../kube/client.js";
 import { CONTROL_NAMESPACE, DEST_NAMESPACE, REPO_URL, World, application, clusterWrites, configMapYaml, describeWrite, liveConfigMap } from "./testdata/world.js";
 import { periodicHardRefresh } from "./refresh.js";
 
@@ -95,7 +96,8 @@ test("refresh: a render failure gives ComparisonError and sync Unknown, and neit
     const conditions = status(w).conditions ?? [];
     assert.deepEqual(conditions.map((c) => c.type), ["ComparisonError"]);
     assert.match(conditions[0]!.message, /^Failed to load target state: app\/a\.yaml: invalid YAML: /);
-    assert.equal(w.app().operation, undefined, "no automated sync starts from a failed comparison");
+    assert.equal(w.app().operation, undefined, "no sync is requested from a failed comparison");
+    assert.equal(status(w).operationState, undefined, "no automated sync starts from a failed comparison");
     assert.deepEqual(clusterWrites(w.cluster.writes), []);
     assert.deepEqual(w.cluster.names("ConfigMap"), [`ConfigMap/${DEST_NAMESPACE}/a`]);
   } finally {
@@ -123,23 +125,67 @@ test("refresh: a missing project is an InvalidSpecError, sync Unknown, and nothi
   }
 });
 
-test("refresh: automated sync sets .operation on an OutOfSync app, and not while an operation runs", async () => {
+test("refresh: an automated sync starts in the refresh's one status write (a Running operationState, no .operation); none starts while it runs; the operation reconciler runs it to the end without another Application write", async () => {
   const syncPolicy = { automated: { prune: true }, retry: { limit: 3 } };
   const w = await World.create({ files, app: application({ syncPolicy }) });
   try {
     const sha = await w.repos.resolveRevision(REPO_URL, "main");
-    assert.deepEqual((await refresh(w)).writes, ["patch Application/guestbook", "patch/status Application/guestbook"]);
-    assert.deepEqual(w.app().operation, { initiatedBy: { automated: true }, sync: { prune: true, revision: sha }, retry: { limit: 3 } });
+    const rv = w.app().metadata.resourceVersion;
+    const before = w.cluster.writes.length;
+    assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook"], "the comparison and the start of the sync in one write");
+    const write = w.cluster.writes[before]!;
+    assert.deepEqual((write.body as { metadata?: unknown }).metadata, { resourceVersion: rv }, "conditional on the Application the decision read");
+    assert.equal(w.app().operation, undefined, "no .operation is written");
+    const state = status(w).operationState;
+    assert.deepEqual({ phase: state?.phase, operation: state?.operation }, { phase: "Running", operation: { initiatedBy: { automated: true }, sync: { prune: true, revision: sha }, retry: { limit: 3 } } });
+    assert.ok(state?.startedAt, "the start time is recorded");
     assert.equal(sync(w).status, "OutOfSync");
     assert.deepEqual(clusterWrites(w.cluster.writes), [], "the refresh starts the sync; the operation reconciler runs it");
+    assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`), [`Normal OperationStarted: Initiated automated sync to ${sha}`]);
 
-    // The operation is picked up and running (no `.operation` any more, a Running state): a new
-    // refresh must not start another one.
-    await w.editApp({ operation: null });
-    await w.editApp({ status: { operationState: { operation: { sync: { revision: sha } }, phase: "Running", startedAt: "2026-01-01T00:00:00Z" } } }, { subresource: "status" });
-    // Only the status is written (the generation moved when `.operation` went).
+    // While it runs, a refresh starts no other and writes nothing.
+    assert.deepEqual((await refresh(w)).writes, []);
+
+    // The operation reconciler resumes the stored Running state: no `.operation` to clear at the end.
+    const passes = await w.runOperation();
+    assert.deepEqual(passes.flat().filter((x) => x.kind === "Application").map(describeWrite), ["patch/status Application/guestbook"], "the final state is the operation's only Application write");
+    assert.equal(status(w).operationState?.phase, "Succeeded");
+    assert.equal(status(w).operationState?.startedAt, state?.startedAt, "the same operation, not a new one");
+    assert.deepEqual(status(w).history?.map((h) => h.revision), [sha], "one history entry");
+    assert.equal(w.events.filter((e) => e.reason === "OperationStarted").length, 1, "the start is announced once");
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("refresh: an automated sync whose Application changed since it was read (409) starts nothing and looks again soon", async () => {
+  const w = await World.create({ files, app: application({ syncPolicy: { automated: {} } }) });
+  try {
+    let first = true;
+    w.cluster.reject((x) => {
+      if (!first || x.kind !== "Application" || x.subresource !== "status") return false;
+      first = false;
+      return true;
+    }, new KubeApiError(409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again"));
+    const conflicted = await refresh(w);
+    assert.deepEqual(conflicted, { result: { requeueAfterMs: 250 }, writes: ["patch/status Application/guestbook -> error"] });
+    assert.equal((w.app().status as AppStatus | undefined)?.operationState, undefined, "no operation started");
+    assert.deepEqual(w.events, [], "no start announced");
+    // The next look (its cache now current) starts it.
     assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook"]);
-    assert.equal(w.app().operation, undefined);
+    assert.equal(status(w).operationState?.phase, "Running");
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("refresh: an asked-for refresh starts the automated sync and clears its annotation in the same pass (the status first: the request is served once its answer is written)", async () => {
+  const w = await World.create({ files, app: application({ syncPolicy: { automated: {} } }) });
+  try {
+    await w.editApp({ metadata: { annotations: { "argocd.argoproj.io/refresh": "normal" } } });
+    assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook", "patch Application/guestbook"]);
+    assert.equal(w.app().metadata.annotations?.["argocd.argoproj.io/refresh"], undefined, "the request is served");
+    assert.equal(status(w).operationState?.phase, "Running", "and the sync started");
   } finally {
     await w.dispose();
   }

@@ -1,9 +1,9 @@
 // The refresh reconciler (`application-refresh` queue, statusProcessors workers): validates an
 // Application, renders its target, compares it with the live state through the app-state pipeline
-// and writes the refresh-owned part of its status when that changed. It starts automated syncs by
-// setting `.operation` (the operation reconciler runs them) and hands apps being deleted to the
-// deletion reconciler. Nothing is pruned or changed when git, rendering or the cluster fails: the
-// status says why and the previous resources stay.
+// and writes the refresh-owned part of its status when that changed. It starts an automated sync
+// in that same status write, as a Running operationState the operation reconciler then runs, and
+// hands apps being deleted to the deletion reconciler. Nothing is pruned or changed when git,
+// rendering or the cluster fails: the status says why and the previous resources stay.
 import {
   ANNOTATION_REFRESH,
   ANNOTATION_SKIP_RECONCILE,
@@ -11,7 +11,7 @@ import {
   ARGO_API_VERSION,
 } from "../../api/annotations.js";
 import { ApplicationConditionType, setConditions, type ApplicationCondition } from "../../api/conditions.js";
-import type { Application, ApplicationSource, AppProjectSpec } from "../../api/index.js";
+import type { Application, ApplicationSource, AppProjectSpec, OperationState } from "../../api/index.js";
 import type { CompareResult } from "../../appstate/compare.js";
 import { SignatureVerificationError } from "../../appstate/signatures.js";
 import type { ApplicationObject } from "../../appstate/types.js";
@@ -21,7 +21,8 @@ import { syncWindowVerdict } from "../../engine/syncwindows.js";
 import { describeObject, parseSyncOptions, resourceSyncOptions } from "../../engine/sync/annotations.js";
 import { autoSyncEnabled, shouldAutoSync, DEFAULT_SELF_HEAL_BACKOFF } from "../../engine/sync/autosync.js";
 import { deleteHookFinalizers } from "../../engine/sync/deletion.js";
-import type { KubeObject } from "../../kube/client.js";
+import { startOperation } from "../../engine/sync/operation.js";
+import { KubeApiError, type KubeObject } from "../../kube/client.js";
 import { patchStatus } from "../../kube/status-writer.js";
 import type { RenderOutput } from "../../render/index.js";
 import { WaitingError, type ReconcileContext, type ReconcileResult } from "../../runtime/reconciler.js";
@@ -38,6 +39,8 @@ type AppStatus = NonNullable<Application["status"]>;
 
 /** How soon a failed comparison is tried again, at most. */
 const ERROR_REQUEUE_MS = 30_000;
+/** How soon a refresh whose sync start met a newer Application (409) looks again, once its cache has it. */
+const CONFLICT_REQUEUE_MS = 250;
 
 /**
  * Whether this refresh is the periodic hard one (argocd-cm timeout.hard.reconciliation), and how
@@ -79,6 +82,12 @@ export class RefreshReconciler {
     const refreshKind = requested === "hard" || periodicHard.hard ? "hard" : requested ? "normal" : undefined;
     if (refreshKind === "hard" || !this.lastHardRefresh.has(uid)) this.lastHardRefresh.set(uid, nowMs);
     if (periodicHard.hard) ctx.log.debug("hard refresh: timeout.hard.reconciliation expired", { application: app.metadata.name });
+    // The version an automated sync's start is conditional on (writeStatus): the cached one, moved
+    // past this pass's own metadata writes when they show the operation and status as cached.
+    let startVersion = app.metadata.resourceVersion;
+    const ownWrite = (written: KubeObject): void => {
+      if (deepEqual(written.operation, app.operation) && deepEqual(written.status, app.status)) startVersion = written.metadata.resourceVersion;
+    };
     if (requested) {
       // An asked-for refresh must see a commit pushed just now, not a ref listing cached seconds ago.
       for (const s of app.spec.sources?.length ? app.spec.sources : app.spec.source ? [app.spec.source] : []) {
@@ -103,12 +112,16 @@ export class RefreshReconciler {
     const resync = this.resyncDelay(app);
     const hardDue = refreshKind === "hard" ? this.hardResyncMs() || undefined : periodicHard.dueInMs;
     const requeue = hardDue === undefined ? resync : Math.min(resync ?? Infinity, hardDue);
-    const done = async (extra: Partial<AppStatus>, requeueAfterMs = requeue): Promise<ReconcileResult> => {
+    let startConflict = false;
+    const done = async (extra: Partial<AppStatus>, requeueAfterMs = requeue, start?: OperationState): Promise<ReconcileResult> => {
       const merged: AppStatus = { ...status, ...extra };
       const next = setConditions(status.conditions, conditions, evaluated, () => now);
       if (next.length > 0) merged.conditions = next;
       else delete merged.conditions;
-      await this.writeStatus(ctx, app, merged);
+      if (!(await this.writeStatus(ctx, app, merged, start && { state: start, resourceVersion: startVersion }))) {
+        startConflict = true;
+        return { requeueAfterMs: CONFLICT_REQUEUE_MS };
+      }
       // The request is cleared only once its answer is in the status, as Argo does: the API's
       // GET ?refresh= waits for the annotation to go and must then return the refreshed app.
       if (requested) await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: null } } });
@@ -153,10 +166,10 @@ export class RefreshReconciler {
     // PreDelete/PostDelete hooks in git: the finalizers that will run them on deletion (Argo adds them too).
     const hookFinalizers = deleteHookFinalizers(cmp.prepared).filter((f) => !(app.metadata.finalizers ?? []).includes(f));
     if (hookFinalizers.length > 0) {
-      await this.env.opts.client.patch(
+      ownWrite(await this.env.opts.client.patch(
         { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace },
         { metadata: { finalizers: [...(app.metadata.finalizers ?? []), ...hookFinalizers], resourceVersion: app.metadata.resourceVersion } },
-      );
+      ));
     }
     const orphans = this.orphans(app, dest);
     this.env.opts.metrics?.argo.setOrphans(ctx.key, orphans);
@@ -174,7 +187,10 @@ export class RefreshReconciler {
     };
     if (multi) sync.revisions = rendered.revisions;
     else sync.revision = rendered.revisions[0];
-    const prevHealth = (app.status as AppStatus | undefined)?.health;
+    // What this loop last wrote, when it wrote since start-up: the cache may not show that write yet,
+    // and a health transition (or an Event) measured against the cache would then be counted twice.
+    const previous = (this.lastRefreshStatus.get(uid) ?? app.status) as AppStatus | undefined;
+    const prevHealth = previous?.health;
     const health: Record<string, unknown> = { ...cmp.health };
     health.lastTransitionTime = prevHealth?.status === cmp.health.status && prevHealth.lastTransitionTime ? prevHealth.lastTransitionTime : now;
     const extra: Partial<AppStatus> = {
@@ -185,12 +201,13 @@ export class RefreshReconciler {
     };
     if (multi) extra.sourceTypes = rendered.sourceTypes.filter((t): t is NonNullable<typeof t> => !!t);
     else if (rendered.sourceTypes[0]) extra.sourceType = rendered.sourceTypes[0];
-    const prevSyncStatus = (app.status as AppStatus | undefined)?.sync?.status;
+    const prevSyncStatus = previous?.sync?.status;
     if (prevSyncStatus && prevSyncStatus !== cmp.syncStatus) void this.env.opts.events?.record(app, "Normal", "ResourceUpdated", `Updated sync status: ${prevSyncStatus} -> ${cmp.syncStatus}`);
     if (prevHealth?.status && prevHealth.status !== cmp.health.status) void this.env.opts.events?.record(app, "Normal", "ResourceUpdated", `Updated health status: ${prevHealth.status} -> ${cmp.health.status}`);
 
-    // Auto-sync: start an operation through the CR, as Argo does, so it is visible and resumable.
+    // Auto-sync: start an operation through the CR, so it is visible and resumable.
     let requeueAfterMs = requeue;
+    let start: ReturnType<typeof startOperation> = {};
     if (autoSyncEnabled(app.spec.syncPolicy)) {
       const opState = (app.status as AppStatus | undefined)?.operationState;
       const decision = shouldAutoSync({
@@ -220,12 +237,19 @@ export class RefreshReconciler {
         void this.env.opts.events?.record(app, "Normal", "SyncBlocked", decision.condition.message);
       }
       if (decision.sync && decision.operation) {
+        // Argo writes `.operation`, its controller copies it into a Running operationState and
+        // clears it at the end: writes of their own, each also moving the generation (so another
+        // status write). The Running state is what every reader (UI, CLI, metrics, the next
+        // refresh) takes for "in progress" and what a restarted operator resumes, so it is
+        // written here, with the comparison, before anything is applied.
+        start = startOperation(decision.operation, undefined, now);
         ctx.log.info("starting automated sync", { application: app.metadata.name, reason: decision.reason });
-        await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: decision.operation });
       }
       if (decision.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, decision.requeueAfterMs);
     }
-    return done(extra, requeueAfterMs);
+    const result = await done(extra, requeueAfterMs, start.state);
+    if (start.state && start.startedEvent && !startConflict) void this.env.opts.events?.record(app, "Normal", "OperationStarted", start.startedEvent);
+    return result;
   }
 
   /** argocd-cm timeout.hard.reconciliation when set, else --app-hard-resync; 0 is off. */
@@ -264,8 +288,14 @@ export class RefreshReconciler {
    * older than what that loop wrote). Changes are measured against what this loop last wrote,
    * not against the cache: a cache that has not seen our last write yet would otherwise make a
    * needed write look like a no-op and leave a stale status on the server.
+   *
+   * With `start` (an automated sync to begin), the same write also sets operationState, on the
+   * condition that the Application is still the cached one (its resourceVersion, or the one this
+   * pass's own metadata write left): only then is "no operation in progress", which the decision
+   * read from the cache, true on the server too.
+   * Returns false when it was not (409): nothing was written, and the caller looks again soon.
    */
-  private async writeStatus(ctx: ReconcileContext, app: ApplicationObject, status: AppStatus): Promise<void> {
+  private async writeStatus(ctx: ReconcileContext, app: ApplicationObject, status: AppStatus, start?: { state: OperationState; resourceVersion: string | undefined }): Promise<boolean> {
     const uid = app.metadata.uid ?? "";
     const generation = app.metadata.generation ?? 0;
     const refreshOwned = (s: AppStatus | undefined): Record<string, unknown> => {
@@ -276,11 +306,26 @@ export class RefreshReconciler {
     const next = refreshOwned(status);
     const changed = !deepEqual(base, next);
     const newGeneration = this.reconciledGeneration.get(uid) !== generation || !app.status?.reconciledAt;
-    if (changed || newGeneration) {
+    if (start) {
+      // The precondition makes the cached status the server's, so the patch is taken from it:
+      // the previous operation's state is replaced whole (a merge would keep its syncResult).
+      const cached = (app.status ?? {}) as AppStatus;
+      const target: Record<string, unknown> = { ...next, reconciledAt: new Date().toISOString(), operationState: start.state };
+      if (cached.history !== undefined) target.history = cached.history;
+      try {
+        await patchStatus(this.env.opts.client, app, target, { resourceVersion: start.resourceVersion });
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.isConflict)) throw err;
+        ctx.log.debug("the Application changed since it was read; the automated sync waits for the next look", { application: app.metadata.name });
+        return false;
+      }
+      ctx.log.debug("status updated, automated sync started", { application: app.metadata.name });
+    } else if (changed || newGeneration) {
       await patchStatus(this.env.opts.client, { ...app, status: base }, { ...next, reconciledAt: new Date().toISOString() });
       ctx.log.debug("status updated", { application: app.metadata.name });
     }
     this.lastRefreshStatus.set(uid, next);
     this.reconciledGeneration.set(uid, generation);
+    return true;
   }
 }
