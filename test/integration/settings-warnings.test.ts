@@ -19,9 +19,9 @@ test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Haws
   t.after(async () => { await client.delete({ apiVersion: "v1", kind: "Namespace", name: ns }).catch(() => {}); });
   const secretish = "do-not-log-me";
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: {
-    "timeout.reconciliation": "0", "application.allowedNodeLabels": "topology.kubernetes.io/zone", "timeout.reconcilation": secretish,
+    "timeout.reconciliation": "0", "resource.respectRBAC": "strict", "timeout.reconcilation": secretish,
     // Honoured by `hawser server` or the controller: no warning.
-    "users.anonymous.enabled": "true", "statusbadge.enabled": "true", "exec.enabled": "true", "resource.customizations.actions.apps_Deployment": secretish,
+    "application.allowedNodeLabels": "topology.kubernetes.io/zone", "users.anonymous.enabled": "true", "statusbadge.enabled": "true", "exec.enabled": "true", "resource.customizations.actions.apps_Deployment": secretish,
   } });
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: ns }, data: {
     "server.dex.server": "https://argocd-dex-server:5556", "server.insecure": "true", "server.enable.gzip": "true", "controller.self.heal.timeout.seconds": "5",
@@ -39,7 +39,7 @@ test("start-up warns once per set argocd-cm / argocd-cmd-params-cm key that Haws
   await op.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("argocd-cmd-params-cm key server.dex.server"));
   const warnings = op.logs.filter((l) => l.level === "warn" && typeof l.msg === "string" && / key /.test(l.msg)).map((l) => l.msg as string);
   assert.deepEqual(warnings, [
-    "argocd-cm key application.allowedNodeLabels is not implemented by Hawser and has no effect (node labels shown in the UI; planned in issue 14)",
+    "argocd-cm key resource.respectRBAC is not implemented by Hawser and has no effect (watching only what the operator may list; no issue filed)",
     "argocd-cm key timeout.reconcilation is not known to Hawser (a typo, or a newer Argo CD setting) and has no effect",
     "argocd-cmd-params-cm key server.dex.server is not implemented by Hawser and has no effect (Hawser runs no Dex (no issue filed): configure SSO with argocd-cm `oidc.config` directly; a Dex of your own works as its issuer)",
   ]);
