@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { startProbeServer } from "./probes.js";
 
 test("/metrics?name[]= serves only the named metrics (a poll of one counter need not build every per-app series)", async () => {
@@ -22,6 +22,21 @@ test("/metrics?name[]= serves only the named metrics (a poll of one counter need
     assert.match(all, /^t_app_info 1$/m);
     assert.match(all, /^t_depth 7$/m);
     assert.equal(built, 1);
+  } finally {
+    await server.close();
+  }
+});
+
+test("/metrics?name[]= of a Node.js metric that prom-client fills from another's collector reads its real value, not 0", async () => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const server = await startProbeServer({ host: "127.0.0.1", port: 0, registry });
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics?name[]=nodejs_heap_size_used_bytes&name[]=process_cpu_seconds_total`)).text();
+    const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? "NaN");
+    assert.ok(value("nodejs_heap_size_used_bytes") > 1_000_000, `heap used is the process's: ${text}`);
+    assert.ok(value("process_cpu_seconds_total") > 0, `cpu seconds are counted: ${text}`);
+    assert.doesNotMatch(text, /nodejs_heap_size_total_bytes /, "only what was asked for is served");
   } finally {
     await server.close();
   }

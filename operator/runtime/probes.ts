@@ -16,8 +16,17 @@ export interface ProbeServer {
   close(): Promise<void>;
 }
 
-/** The named metrics only, in the registry's order; names it does not have are left out. */
+/** prom-client's process and Node.js metrics: one collector fills several of them (see selectedMetrics). */
+const RUNTIME_METRIC = /^(process|nodejs)_/;
+
+/** The named metrics only, in the order asked; names the registry does not have are left out. */
 async function selectedMetrics(registry: Registry, names: string[]): Promise<string> {
+  // prom-client fills some default metrics from another one's collector (nodejs_heap_size_used_bytes
+  // from nodejs_heap_size_total_bytes', the cpu counters from process_cpu_user_seconds_total's):
+  // asked for alone they would read 0. They are few and cheap, so run all their collectors first.
+  if (names.some((n) => RUNTIME_METRIC.test(n))) {
+    for (const m of registry.getMetricsAsArray()) if (RUNTIME_METRIC.test(m.name)) await registry.getSingleMetric(m.name)?.get();
+  }
   const parts: string[] = [];
   for (const name of new Set(names)) {
     if (registry.getSingleMetric(name)) parts.push(await registry.getSingleMetricAsString(name));
