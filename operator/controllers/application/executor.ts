@@ -234,9 +234,21 @@ async function removeHookFinalizer(client: DestinationClient, ref: { apiVersion:
 }
 
 /**
+ * A Namespace or CRD the step writes: other objects of the same step may live in it or be of its
+ * kind, so these go first (the plan already put them in the earliest step that needs them).
+ */
+function isDependency(a: SyncAction): boolean {
+  if (a.type !== "apply" && a.type !== "create-hook") return false;
+  return (a.ref.group === "" && a.ref.kind === "Namespace")
+    || (a.ref.group === "apiextensions.k8s.io" && a.ref.kind === "CustomResourceDefinition");
+}
+
+/**
  * Runs every action; never throws for a single action's failure. Actions of different tasks run
- * concurrently; several actions of one task (e.g. finalize a hook, then delete it) run in order.
- * Outcomes come back in the order of `actions`.
+ * concurrently, except that Namespaces and CRDs are written before the rest of the step starts
+ * (a Job racing its auto-created namespace is refused with "namespace not found"); several
+ * actions of one task (e.g. finalize a hook, then delete it) run in order. Outcomes come back in
+ * the order of `actions`.
  */
 export async function executeActions(
   client: DestinationClient,
@@ -248,8 +260,13 @@ export async function executeActions(
   const byTask = new Map<string, number[]>();
   actions.forEach((a, i) => byTask.set(a.taskId, [...(byTask.get(a.taskId) ?? []), i]));
   const outcomes: ActionOutcome[] = new Array<ActionOutcome>(actions.length);
-  await Promise.all([...byTask.values()].map(async (indexes) => {
-    for (const i of indexes) outcomes[i] = await runOne(client, actions[i]!, limiter, live, opts);
-  }));
+  const groups = [...byTask.values()];
+  const first = groups.filter((indexes) => indexes.some((i) => isDependency(actions[i]!)));
+  const rest = groups.filter((indexes) => !first.includes(indexes));
+  for (const batch of [first, rest]) {
+    await Promise.all(batch.map(async (indexes) => {
+      for (const i of indexes) outcomes[i] = await runOne(client, actions[i]!, limiter, live, opts);
+    }));
+  }
   return outcomes;
 }
