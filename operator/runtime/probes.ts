@@ -27,10 +27,15 @@ async function selectedMetrics(registry: Registry, names: string[]): Promise<str
   if (names.some((n) => RUNTIME_METRIC.test(n))) {
     for (const m of registry.getMetricsAsArray()) if (RUNTIME_METRIC.test(m.name)) await registry.getSingleMetric(m.name)?.get();
   }
-  const parts: string[] = [];
-  for (const name of new Set(names)) {
-    if (registry.getSingleMetric(name)) parts.push(await registry.getSingleMetricAsString(name));
+  // A histogram's or summary's samples (`x_count`, `x_sum`, `x_bucket`) are asked for by their
+  // sample name as often as by the family's: either serves the family.
+  const families = new Set<string>();
+  for (const name of names) {
+    const family = registry.getSingleMetric(name) ? name : name.replace(/_(count|sum|bucket)$/, "");
+    if (registry.getSingleMetric(family)) families.add(family);
   }
+  const parts: string[] = [];
+  for (const name of families) parts.push(await registry.getSingleMetricAsString(name));
   return parts.map((p) => (p.endsWith("\n") ? p : `${p}\n`)).join("");
 }
 
