@@ -34,8 +34,10 @@ export interface HarnessSetup {
    * (scenarios trigger refreshes themselves, so nothing else refreshes mid-phase).
    */
   operatorArgs?: string[];
-  /** Environment for every operator (e.g. NODE_OPTIONS=--cpu-prof). */
+  /** Environment for every operator. */
   operatorEnv?: NodeJS.ProcessEnv;
+  /** Options for the operators' node (e.g. --cpu-prof). */
+  operatorNodeArgs?: string[];
   /**
    * close() waits until the namespaces are gone. The benchmark sets it: the apiserver's garbage
    * collection of 10,000 apps and their objects otherwise runs during the next scenario (a P2 at
@@ -124,6 +126,7 @@ export async function createHarness(setup: HarnessSetup): Promise<Harness> {
     const proc = startOperatorProcess({
       kubeconfig: setup.kubeconfig, namespace: controlNamespace,
       args: [...(setup.operatorArgs ?? DEFAULT_OPERATOR_ARGS), ...(opts.args ?? [])],
+      ...(setup.operatorNodeArgs ? { nodeArgs: setup.operatorNodeArgs } : {}),
       ...(Object.keys(env).length ? { env } : {}),
     });
     const pid = proc.proc.pid;

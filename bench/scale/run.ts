@@ -132,7 +132,7 @@ async function main(): Promise<void> {
         progress(`${scenario.id} n=${n} repetition ${rep + 1}/${args.runs}`);
         const harness = await createHarness({
           client, kubeconfig, n, wMax: p0?.wMax ?? 0, tag: scenario.id, progress, awaitCleanup: true,
-          ...(args.profile ? { operatorEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${args.profile}` } } : {}),
+          ...(args.profile ? { operatorNodeArgs: ["--cpu-prof", `--cpu-prof-dir=${args.profile}`] } : {}),
         });
         try {
           const before = await apiserverRequests(client);

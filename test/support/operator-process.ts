@@ -18,13 +18,13 @@ export interface OperatorProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startOperatorProcess(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: NodeJS.ProcessEnv }): OperatorProcess {
+export function startOperatorProcess(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }): OperatorProcess {
   return startHawserProcess("operator", [
     "--kubeconfig", opts.kubeconfig, "--namespace", opts.namespace, "--metrics-addr", "127.0.0.1:0", "--webhook-addr", "127.0.0.1:0",
     // Test files share one cluster and often reuse app names: each operator only sees its own.
     "--installation-id", opts.namespace,
     ...(opts.args ?? []),
-  ], opts.env);
+  ], opts.env, opts.nodeArgs);
 }
 
 /** `hawser server` on a free loopback port, plain HTTP unless `tls`; `url()` waits until it listens. */
@@ -41,8 +41,9 @@ export function startServerProcess(opts: { kubeconfig: string; namespace: string
   return { ...p, url: async () => String((await p.waitForLog((l) => l.msg === "API server listening", 90_000)).url) };
 }
 
-function startHawserProcess(command: string, args: string[], env?: NodeJS.ProcessEnv): OperatorProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", "operator/cli.ts", command, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+/** `nodeArgs`: options for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
+function startHawserProcess(command: string, args: string[], env?: NodeJS.ProcessEnv, nodeArgs: string[] = []): OperatorProcess {
+  const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "operator/cli.ts", command, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   const logs: Array<Record<string, unknown>> = [];
   const waiters: Array<{ pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
   const exited = once(proc, "exit").then(([code]) => code as number | null);
