@@ -18,6 +18,8 @@ interface Recorded {
 
 const AGGREGATION_WINDOW_MS = 10 * 60_000;
 const MAX_MESSAGE = 1024;
+/** Events remembered for aggregation at most (a few MB). */
+const MAX_REMEMBERED = 20_000;
 
 export class EventRecorder {
   private readonly recent = new Map<string, Recorded>();
@@ -39,6 +41,9 @@ export class EventRecorder {
       if (prev && now.getTime() - prev.at < AGGREGATION_WINDOW_MS) {
         prev.count++;
         prev.at = now.getTime();
+        // Kept in order of last use, so pruning only ever looks at the front.
+        this.recent.delete(key);
+        this.recent.set(key, prev);
         await this.client.request("PATCH", `/api/v1/namespaces/${prev.namespace}/events/${prev.name}`, {
           body: { count: prev.count, lastTimestamp: now.toISOString() },
           contentType: "application/merge-patch+json",
@@ -70,7 +75,7 @@ export class EventRecorder {
         },
       });
       this.recent.set(key, { name, namespace, count: 1, at: now.getTime() });
-      if (this.recent.size > 4096) this.prune(now.getTime());
+      this.prune(now.getTime());
     } catch (err) {
       // Events are best effort: losing one must never fail a reconcile.
       this.recent.delete(key);
@@ -78,7 +83,16 @@ export class EventRecorder {
     }
   }
 
+  /**
+   * Drops what can no longer be aggregated, oldest first, and beyond MAX_REMEMBERED the oldest
+   * anyway (a repeat of those then starts a new Event). The map is in order of last use, so this
+   * stops at the first entry it keeps: a burst of thousands of apps' Events costs O(1) each, where a
+   * scan of the whole map on every Event made a burst quadratic (8% of the operator's CPU in P2).
+   */
   private prune(now: number): void {
-    for (const [k, v] of this.recent) if (now - v.at > AGGREGATION_WINDOW_MS) this.recent.delete(k);
+    for (const [k, v] of this.recent) {
+      if (this.recent.size <= MAX_REMEMBERED && now - v.at <= AGGREGATION_WINDOW_MS) break;
+      this.recent.delete(k);
+    }
   }
 }
