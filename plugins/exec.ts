@@ -11,7 +11,7 @@
 // same way for both.
 import { spawn } from "node:child_process";
 import { redact } from "../operator/runtime/redact.js";
-import { currentRenderScope, formatBytes, sandboxCommand, sandboxEnv, sandboxSettings, ENV_ALLOWLIST } from "./sandbox.js";
+import { currentRenderScope, ensureRenderScope, formatBytes, sandboxCommand, sandboxEnv, sandboxSettings, ENV_ALLOWLIST } from "./sandbox.js";
 import { RenderError } from "./types.js";
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 90_000;
@@ -126,6 +126,7 @@ export async function runTool(cmd: string, args: readonly string[], opts: ExecOp
   const label = opts.label ?? basename(cmd);
   if (opts.signal?.aborted) throw new ExecError(`${label}: cancelled`, "aborted");
   const scope = currentRenderScope();
+  if (scope) await ensureRenderScope(scope);
   const env = sandboxEnv(opts.env, scope);
   // The render's output budget caps this run too: together the tools of one render may print
   // only so much, whatever each one's own cap.

@@ -90,7 +90,11 @@ test("a scratch base that cannot be written is a clear RenderError naming the se
   await writeFile(join(base, "file"), "x");
   configureSandbox({ tmpBase: join(base, "file") });
   try {
-    await assert.rejects(withRenderScope(() => Promise.resolve()), (e: unknown) => e instanceof RenderError && /--tmp-dir or TMPDIR/.test(e.message));
+    // Found when the render first needs its scratch directory (a tool, a chart pull), not before.
+    let ran = false;
+    await withRenderScope(() => { ran = true; return Promise.resolve(); });
+    assert.ok(ran, "a render that spawns nothing does not need the scratch directory");
+    await assert.rejects(withRenderScope(() => runTool("/bin/true", [], { env: baseToolEnv() })), (e: unknown) => e instanceof RenderError && /--tmp-dir or TMPDIR/.test(e.message));
   } finally {
     configureSandbox({});
     await rm(base, { recursive: true, force: true });

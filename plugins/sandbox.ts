@@ -30,6 +30,7 @@
 // --plugin-dir that call runTool themselves.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { access, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
@@ -110,6 +111,10 @@ export interface RenderScope {
   /** Bytes of tool output this render has consumed so far, against settings.maxRenderOutputBytes. */
   outputUsed: number;
   outputLimit: number;
+  /** Set once the directories are being made: they are made when a tool first needs them. */
+  created?: Promise<void>;
+  /** The scratch directory itself exists (so the render's end removes it). */
+  made?: boolean;
 }
 
 const scopes = new AsyncLocalStorage<RenderScope>();
@@ -121,32 +126,45 @@ export function currentRenderScope(): RenderScope | undefined {
 
 /**
  * Runs `fn` as one render: a fresh scratch directory under the configured base for every tool it
- * spawns, removed afterwards whatever happens. Nested calls share the outer scope.
+ * spawns, removed afterwards whatever happens. Nested calls share the outer scope. The directory
+ * is made only when a tool or a caller first needs it: most renders of plain directories spawn
+ * nothing, and four mkdirs and a recursive rm each were a tenth of the operator's CPU in a burst.
  */
 export async function withRenderScope<T>(fn: () => Promise<T>): Promise<T> {
   if (scopes.getStore()) return fn();
-  let dir: string;
-  try {
-    await mkdir(settings.tmpBase, { recursive: true });
-    dir = await mkdtemp(join(settings.tmpBase, "hawser-render-"));
-  } catch (err) {
-    // A read-only temp directory (EROFS) is an installation problem; say where it is configured.
-    throw new RenderError(`cannot create a scratch directory in ${settings.tmpBase} (set --tmp-dir or TMPDIR to a writable directory): ${errorMessage(err)}`);
-  }
+  const dir = join(settings.tmpBase, `hawser-render-${randomBytes(6).toString("hex")}`);
   const scope: RenderScope = { dir, tmp: join(dir, "tmp"), home: join(dir, "home"), outputUsed: 0, outputLimit: settings.maxRenderOutputBytes };
   try {
-    await mkdir(scope.tmp, { mode: 0o700 });
-    await mkdir(scope.home, { mode: 0o700 });
     return await scopes.run(scope, fn);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await scope.created?.catch(() => undefined);
+    if (scope.made) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Makes the render's scratch directories if they do not exist yet (once per render). */
+export function ensureRenderScope(scope: RenderScope): Promise<void> {
+  scope.created ??= (async () => {
+    try {
+      await mkdir(settings.tmpBase, { recursive: true });
+      await mkdir(scope.dir, { mode: 0o700 });
+      scope.made = true;
+    } catch (err) {
+      // A read-only temp directory (EROFS) is an installation problem; say where it is configured.
+      throw new RenderError(`cannot create a scratch directory in ${settings.tmpBase} (set --tmp-dir or TMPDIR to a writable directory): ${errorMessage(err)}`);
+    }
+    await mkdir(scope.tmp, { mode: 0o700 });
+    await mkdir(scope.home, { mode: 0o700 });
+  })();
+  return scope.created;
 }
 
 /** A new private directory for one purpose inside the render's scratch (or the configured base). */
 export async function scratchDir(prefix: string): Promise<string> {
-  const base = scopes.getStore()?.tmp ?? settings.tmpBase;
-  await mkdir(base, { recursive: true });
+  const scope = scopes.getStore();
+  if (scope) await ensureRenderScope(scope);
+  const base = scope?.tmp ?? settings.tmpBase;
+  if (!scope) await mkdir(base, { recursive: true });
   return mkdtemp(join(base, prefix));
 }
 
