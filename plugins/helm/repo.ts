@@ -118,7 +118,8 @@ function httpGet(url: string, auth: ChartRepoAuth, signal: AbortSignal | undefin
   });
 }
 
-async function fetchIndex(repoURL: string, auth: ChartRepoAuth, signal?: AbortSignal): Promise<Record<string, string[]>> {
+/** Reads an http(s) repository's index.yaml now (uncached): chart → versions. */
+export async function fetchIndex(repoURL: string, auth: ChartRepoAuth, signal?: AbortSignal): Promise<Record<string, string[]>> {
   const url = `${repoURL.replace(/\/+$/, "")}/index.yaml`;
   const where = `Helm repository ${redactUrl(repoURL)}`;
   let text: string;
