@@ -20,7 +20,7 @@ export const LAYERS = [
   { name: "foundation", units: ["operator/util/", "operator/api/", "operator/paths.ts", "operator/flags.ts", "operator/tools/"] },
   { name: "kube client, pure engine", units: ["operator/kube/", "operator/engine/"] },
   { name: "runtime, lua", units: ["operator/runtime/", "operator/lua/"] },
-  { name: "git, OCI registries, clusters, webhooks, notifications", units: ["operator/git/", "operator/oci/", "operator/cluster/", "operator/webhook/", "operator/notifications/"] },
+  { name: "git, clusters, webhooks, notifications", units: ["operator/git/", "operator/cluster/", "operator/webhook/", "operator/notifications/"] },
   { name: "plugins, generators", units: ["plugins/", "generators/"] },
   { name: "render, appset, modules", units: ["operator/render/", "operator/appset/", "operator/modules/"] },
   { name: "app state", units: ["operator/appstate/"] },

@@ -8,7 +8,7 @@ import { findCredentials, type RepoCredentials, type SecretLike } from "../../gi
 import type { RepoSource } from "../../git/types.js";
 import { redactUrl } from "../../runtime/redact.js";
 import type { ServerCache } from "../cache.js";
-import { listTags, parseOciReference, pingRegistry, type OciAuth, type OciReference } from "../../oci/registry.js";
+import { listTags, parseOciReference, pingRegistry, type OciAuth, type OciReference } from "../../git/oci-registry.js";
 
 export interface RepoAccess {
   repos: RepoSource;

@@ -23,7 +23,7 @@ import { builtImages, repoChartDetails, sourceDetails, type AppDetails } from ".
 import { helmAuthWithTrust } from "../../render/index.js";
 import type { ApplicationSource } from "../../api/index.js";
 import { redact, redactUrl, registerSecret } from "../../runtime/redact.js";
-import { OciRegistryError } from "../../oci/registry.js";
+import { OciRegistryError } from "../../git/oci-registry.js";
 import { errorMessage, isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generatePki } from "../devcluster/pki.js";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
-import { listTags, parseChallenge, parseOciReference, pingRegistry, OciRegistryError, type OciReference } from "./registry.js";
+import { listTags, parseChallenge, parseOciReference, pingRegistry, OciRegistryError, type OciReference } from "./oci-registry.js";
 
 const PASSWORD = "registry-s3cret-do-not-leak";
 const WRONG = "wrong-registry-pw-do-not-leak";
