@@ -1,10 +1,12 @@
 // A small client for the OCI distribution API (the registry side of `docker`, `helm` and `oras`):
-// the version check `GET /v2/` and a repository's tags (`GET /v2/<name>/tags/list`, paginated by
-// the `Link` header), with the registry's authentication: HTTP basic, or the token challenge
-// (`WWW-Authenticate: Bearer realm=…,service=…,scope=…`, a token fetched from the realm with the
-// credentials). Used for a repository's connection state and the API's oci-tags. Credentials only
-// ever travel in headers, go to the registry's own host or its token realm over TLS, and never
-// appear in a message.
+// the version check `GET /v2/`, a repository's tags (`GET /v2/<name>/tags/list`, paginated by the
+// `Link` header), manifests and blobs (both checked against their sha256 digests), with the
+// registry's authentication: HTTP basic, or the token challenge (`WWW-Authenticate: Bearer
+// realm=…,service=…,scope=…`, a token fetched from the realm with the credentials). Used for a
+// repository's connection state, the API's oci-tags and OCI artifact sources (oci-artifacts.ts).
+// Credentials only ever travel in headers, go to the registry's own host or its token realm over
+// TLS, and never appear in a message.
+import { createHash } from "node:crypto";
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { redact } from "../runtime/redact.js";
@@ -119,6 +121,45 @@ export async function listTags(ref: OciReference, auth: OciAuth = {}, opts: Regi
   return tags;
 }
 
+/** Manifest media types an artifact may have (an image index names several: it is refused by the caller). */
+export const MANIFEST_ACCEPT = [
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+].join(", ");
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The manifest of `reference` (a tag or a digest): its bytes, media type and digest (the sha256 of
+ * the bytes, which is what a digest names; a registry's Docker-Content-Digest is not trusted).
+ */
+export async function getManifest(ref: OciReference, reference: string, auth: OciAuth = {}, opts: RegistryCallOptions = {}): Promise<{ body: Buffer; mediaType: string; digest: string }> {
+  const session = new RegistrySession(ref.registry, auth, opts);
+  const res = await session.get(`/v2/${ref.repository}/manifests/${encodeURIComponent(reference)}`, `repository:${ref.repository}:pull`, { accept: MANIFEST_ACCEPT, maxBytes: MAX_MANIFEST_BYTES });
+  if (res.status !== 200) throw session.failure(res, `the manifest ${reference} of ${ref.repository}`);
+  const digest = `sha256:${createHash("sha256").update(res.body).digest("hex")}`;
+  let mediaType = String(res.headers["content-type"] ?? "").split(";")[0]!.trim();
+  try {
+    const declared = (JSON.parse(res.body.toString("utf8")) as { mediaType?: unknown }).mediaType;
+    if (typeof declared === "string" && declared) mediaType = declared;
+  } catch {
+    throw new OciRegistryError(`registry ${ref.registry}: the manifest ${reference} of ${ref.repository} is not JSON`);
+  }
+  return { body: res.body, mediaType, digest };
+}
+
+/** A blob's bytes, at most `maxBytes`, checked against its digest. */
+export async function getBlob(ref: OciReference, digest: string, maxBytes: number, auth: OciAuth = {}, opts: RegistryCallOptions = {}): Promise<Buffer> {
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new OciRegistryError(`registry ${ref.registry}: blob digest ${JSON.stringify(digest.slice(0, 80))} is not a sha256 digest`);
+  const session = new RegistrySession(ref.registry, auth, opts);
+  const res = await session.get(`/v2/${ref.repository}/blobs/${digest}`, `repository:${ref.repository}:pull`, { accept: "*/*", maxBytes });
+  if (res.status !== 200) throw session.failure(res, `the blob ${digest} of ${ref.repository}`);
+  const actual = `sha256:${createHash("sha256").update(res.body).digest("hex")}`;
+  if (actual !== digest) throw new OciRegistryError(`registry ${ref.registry}: the blob ${digest} of ${ref.repository} has digest ${actual}: refused`);
+  return res.body;
+}
+
 /** The path of the `rel="next"` link, which must stay on the registry (the token is for it alone). */
 function nextPage(link: string | string[] | undefined, origin: string, registry: string): string | undefined {
   const header = Array.isArray(link) ? link.join(", ") : link;
@@ -163,18 +204,19 @@ class RegistrySession {
     return this.basic ? this.basicHeader() : undefined;
   }
 
-  async get(path: string, scope: string): Promise<Response> {
+  async get(path: string, scope: string, opts: { accept?: string; maxBytes?: number } = {}): Promise<Response> {
     const url = `${this.origin}${path}`;
-    const first = await this.send(url, this.authorization(scope));
+    const send = (authorization: string | undefined): Promise<Response> => this.send(url, authorization, opts.maxBytes ?? MAX_BODY_BYTES, true, 0, opts.accept);
+    const first = await send(this.authorization(scope));
     if (first.status !== 401) return first;
     const challenge = parseChallenge(first.headers["www-authenticate"]);
     if (challenge?.scheme === "basic" && this.hasCredentials && !this.basic) {
       this.basic = true;
-      return this.send(url, this.basicHeader());
+      return send(this.basicHeader());
     }
     if (challenge?.scheme === "bearer" && !this.tokens.has(scope)) {
       this.tokens.set(scope, await this.fetchToken(challenge.params, scope));
-      return this.send(url, this.authorization(scope));
+      return send(this.authorization(scope));
     }
     return first;
   }
@@ -226,10 +268,10 @@ class RegistrySession {
     return new OciRegistryError(`${where} answered HTTP ${res.status} for ${what}${code ? ` (${code})` : ""}`, res.status);
   }
 
-  private send(url: string, authorization: string | undefined, maxBytes = MAX_BODY_BYTES, sameOrigin = true, redirects = 0): Promise<Response> {
+  private send(url: string, authorization: string | undefined, maxBytes = MAX_BODY_BYTES, sameOrigin = true, redirects = 0, accept = "application/json"): Promise<Response> {
     return new Promise<Response>((resolve, reject) => {
       const u = new URL(url);
-      const headers: Record<string, string> = { accept: "application/json" };
+      const headers: Record<string, string> = { accept };
       if (authorization) headers.authorization = authorization;
       const tls = u.protocol === "https:" ? {
         rejectUnauthorized: !this.auth.insecureSkipTLSVerify,
@@ -244,7 +286,12 @@ class RegistrySession {
           const next = new URL(res.headers.location, u);
           // Authorization goes to the host it was meant for only.
           const keep = next.origin === u.origin;
-          this.send(next.href, keep ? authorization : undefined, maxBytes, keep && sameOrigin, redirects + 1).then(resolve, reject);
+          this.send(next.href, keep ? authorization : undefined, maxBytes, keep && sameOrigin, redirects + 1, accept).then(resolve, reject);
+          return;
+        }
+        if (Number(res.headers["content-length"] ?? "0") > maxBytes) {
+          res.destroy();
+          reject(new OciRegistryError(`registry ${this.registry}: an answer is larger than ${maxBytes} bytes`));
           return;
         }
         const chunks: Buffer[] = [];
