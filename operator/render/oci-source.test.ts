@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { spawnSync } from "node:child_process";
 import type { Application, ApplicationSource } from "../api/index.js";
 import { SecretCredentialStore } from "../git/credentials.js";
