@@ -26,6 +26,10 @@ export interface OciRegistry {
   requests: string[];
   /** Authorization headers the registry (not the token endpoint) received. */
   authorizationHeaders: string[];
+  /** Publishes (or moves the tag of) an artifact, as a push would. */
+  push(a: OciArtifact): void;
+  /** The manifest digest a tag names now. */
+  digest(repository: string, tag: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -176,6 +180,11 @@ export async function startOciRegistry(opts: OciRegistryOptions): Promise<OciReg
     authorized,
     requests,
     authorizationHeaders,
+    push: add,
+    digest: (repository, tag) => {
+      const m = repos.get(repository)?.get(tag);
+      return m ? sha256(m) : undefined;
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
