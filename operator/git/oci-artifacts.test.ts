@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
-import { OciArtifactStore, artifactLayer, checkSymlinks, extractTar, parseTar, type OciLimits } from "./oci-artifacts.js";
+import { OciArtifactStore, artifactLayer, checkSymlinks, extractTar, ociMetadata, parseTar, type OciLimits } from "./oci-artifacts.js";
 import { RevisionNotFoundError } from "./types.js";
 
 interface Member { path: string; type?: "0" | "1" | "2" | "3" | "5" | "6"; data?: string | Buffer; target?: string; mode?: number }
@@ -147,6 +147,10 @@ test("OciArtifactStore: revisions resolve to digests, an artifact is pulled once
       art("apps/guestbook", "1.2.0", [{ mediaType: GZ, body: bundle("v120") }]),
       art("apps/guestbook", "2.0.0-rc.1", [{ mediaType: GZ, body: bundle("v200rc") }]),
       art("apps/guestbook", "latest", [{ mediaType: GZ, body: bundle("latest") }]),
+      { ...art("apps/annotated", "v1", [{ mediaType: GZ, body: bundle("annotated") }]), annotations: {
+        "org.opencontainers.image.created": "2026-12-01T10:00:00Z", "org.opencontainers.image.authors": "Ada",
+        "org.opencontainers.image.source": "https://git.example/guestbook", "org.opencontainers.image.version": "1.0.0", "com.example.other": "x",
+      } },
       art("apps/plain", "v1", [{ mediaType: "application/vnd.oci.image.layer.v1.tar", body: tarOf([{ path: "cm.yaml", data: CM("plain") }]) }]),
       art("apps/two", "v1", [{ mediaType: GZ, body: bundle("a") }, { mediaType: GZ, body: bundle("b") }]),
       art("apps/zip", "v1", [{ mediaType: "application/zip", body: Buffer.from("PK") }]),
@@ -189,6 +193,10 @@ test("OciArtifactStore: revisions resolve to digests, an artifact is pulled once
     const digest = await store.resolveRevision(url(repo), "v1");
     await refusal(store.checkout(url(repo), digest), why, what);
   }
+  // Argo's OCIMetadata from the manifest's annotations.
+  const annotated = await store.resolveRevision(url("apps/annotated"), "v1");
+  assert.deepEqual(ociMetadata(await store.annotations(url("apps/annotated"), annotated)), { createdAt: "2026-12-01T10:00:00Z", authors: "Ada", sourceUrl: "https://git.example/guestbook", version: "1.0.0" });
+  assert.deepEqual(await store.annotations(gb, v100), {}, "no annotations, no metadata");
   await refusal(store.checkout(gb, `sha256:${"0".repeat(64)}`), /has no manifest sha256:0+ of apps\/guestbook \(HTTP 404\)/);
   await refusal(store.checkout(gb, "1.0.0"), /"1\.0\.0" is not a sha256 digest/);
   const entries = await readdir(join(dir, "cache"), { recursive: true });

@@ -111,6 +111,19 @@ export class OciArtifactStore {
     return registryCall(repoURL, async () => (await getManifest(ref, picked, auth, { signal: opts.signal })).digest);
   }
 
+  /** The manifest annotations of the artifact at `digest` (its OCI metadata). */
+  async annotations(repoURL: string, digest: string, opts: { signal?: AbortSignal } = {}): Promise<Record<string, string>> {
+    if (!DIGEST.test(digest)) throw new GitError(redactUrl(repoURL), `"${digest}" is not a sha256 digest`);
+    const ref = this.reference(repoURL);
+    const auth = await this.opts.auth(repoURL);
+    const manifest = await registryCall(repoURL, () => getManifest(ref, digest, auth, opts));
+    if (manifest.digest !== digest) throw new OciArtifactError(redactUrl(repoURL), `OCI artifact ${redactUrl(repoURL)}@${digest}: the registry's manifest has digest ${manifest.digest}: refused`);
+    const a = (JSON.parse(manifest.body.toString("utf8")) as { annotations?: unknown }).annotations;
+    const out: Record<string, string> = {};
+    if (a && typeof a === "object" && !Array.isArray(a)) for (const [k, v] of Object.entries(a)) if (typeof v === "string") out[k] = v;
+    return out;
+  }
+
   /** The unpacked artifact at `digest` (pulled once; concurrent callers share the pull). */
   checkout(repoURL: string, digest: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
     if (!DIGEST.test(digest)) return Promise.reject(new GitError(redactUrl(repoURL), `"${digest}" is not a sha256 digest`));
@@ -178,6 +191,20 @@ async function registryCall<T>(repoURL: string, fn: () => Promise<T>): Promise<T
   } catch (err) {
     throw asGitError(repoURL, err);
   }
+}
+
+/** Argo's OCIMetadata from a manifest's `org.opencontainers.image.*` annotations (absent ones left out). Pure. */
+export function ociMetadata(annotations: Record<string, string>): Record<string, string> {
+  const fields: Array<[string, string]> = [
+    ["createdAt", "created"], ["authors", "authors"], ["imageUrl", "url"], ["docsUrl", "documentation"],
+    ["sourceUrl", "source"], ["version", "version"], ["description", "description"],
+  ];
+  const out: Record<string, string> = {};
+  for (const [field, key] of fields) {
+    const v = annotations[`org.opencontainers.image.${key}`];
+    if (v) out[field] = v;
+  }
+  return out;
 }
 
 /**

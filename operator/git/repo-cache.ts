@@ -460,6 +460,11 @@ export class RepoCache implements RepoSource {
 
   // ---------------------------------------------------------------- internals
 
+  /** The manifest annotations of an OCI artifact source at a digest (the API's ocimetadata). */
+  ociAnnotations(repoURL: string, digest: string, opts: { signal?: AbortSignal } = {}): Promise<Record<string, string>> {
+    return this.oci.annotations(repoURL, digest, opts);
+  }
+
   /** `oci:<digest>:<path>` when the path exists in the unpacked artifact (inside it), else undefined. */
   private async artifactPathId(repoURL: string, digest: string, clean: string, signal?: AbortSignal): Promise<string | undefined> {
     const root = await realpath(await this.oci.checkout(repoURL, digest, signal ? { signal } : {}));

@@ -41,6 +41,8 @@ export interface OciArtifact {
   layers: Array<{ mediaType: string; body: Buffer }>;
   config?: { mediaType: string; body: Buffer };
   artifactType?: string;
+  /** Manifest annotations (org.opencontainers.image.*, …). */
+  annotations?: Record<string, string>;
 }
 
 const sha256 = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -74,6 +76,7 @@ export async function startOciRegistry(opts: OciRegistryOptions): Promise<OciReg
       ...(a.artifactType ? { artifactType: a.artifactType } : {}),
       config: { mediaType: config.mediaType, digest: sha256(config.body), size: config.body.length },
       layers: a.layers.map((l) => ({ mediaType: l.mediaType, digest: sha256(l.body), size: l.body.length })),
+      ...(a.annotations ? { annotations: a.annotations } : {}),
     }));
     const tags = repos.get(a.repository) ?? new Map<string, Buffer>();
     tags.set(a.tag, manifest);

@@ -8,6 +8,7 @@ import { findCredentials, type RepoCredentials, type SecretLike } from "../../gi
 import type { RepoSource } from "../../git/types.js";
 import { redactUrl } from "../../runtime/redact.js";
 import type { ServerCache } from "../cache.js";
+import { ociAuthFrom } from "../../git/oci-artifacts.js";
 import { listTags, parseOciReference, pingRegistry, type OciAuth, type OciReference } from "../../git/oci-registry.js";
 
 export interface RepoAccess {
@@ -42,22 +43,14 @@ export function repoCredentials(access: RepoAccess, data: RepoData): RepoCredent
 
 /** Credentials, TLS and transport for a registry or Helm repository; an unusable CA entry is an error. */
 export async function registryAuth(access: RepoAccess, url: string, creds: RepoCredentials | undefined): Promise<OciAuth> {
-  const auth: OciAuth = {};
-  if (creds?.username !== undefined) auth.username = creds.username;
-  if (creds?.password !== undefined) auth.password = creds.password;
-  if (creds?.insecure) auth.insecureSkipTLSVerify = true;
-  if (creds?.insecureOCIForceHttp) auth.plainHttp = true;
-  if (creds?.tlsClientCertData && creds.tlsClientCertKey) {
-    auth.tlsClientCertData = creds.tlsClientCertData;
-    auth.tlsClientCertKey = creds.tlsClientCertKey;
-  }
   const caUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `oci://${url}`;
-  if (!auth.plainHttp && /^(https|oci):\/\//i.test(caUrl) && access.repos.caCertFor) {
-    const ca = await access.repos.caCertFor(caUrl);
-    if (ca && "error" in ca) throw new Error(`cannot verify the TLS certificate of ${caUrl}: ${ca.error}`);
-    if (ca) auth.caData = ca.pem;
+  let ca: { pem: string } | undefined;
+  if (!creds?.insecureOCIForceHttp && /^(https|oci):\/\//i.test(caUrl) && access.repos.caCertFor) {
+    const found = await access.repos.caCertFor(caUrl);
+    if (found && "error" in found) throw new Error(`cannot verify the TLS certificate of ${redactUrl(caUrl)}: ${found.error}`);
+    ca = found;
   }
-  return auth;
+  return ociAuthFrom(creds, ca?.pem);
 }
 
 /** The OCI reference of the repository's URL, or why it is not one. */
