@@ -5,7 +5,8 @@
 // the reason; oci-tags lists an OCI repository's tags across pages, and a chart's tags in a Helm
 // OCI registry; what has no tags is refused in Argo's error shape, and RBAC `repositories, get`
 // guards it. No response body carries a password.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,8 +57,13 @@ test("API server: Helm and OCI repositories' connection state is probed; oci-tag
     repository: "manifests/guestbook", tag, artifactType: "application/vnd.example.manifests",
     layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", body: Buffer.from(`manifests of ${tag}`) }],
   });
+  // 1.0.0 is a real artifact (a tar+gzip of a directory of manifests); the others only have tags.
+  await mkdir(join(dir, "bundle", "guestbook"), { recursive: true });
+  await writeFile(join(dir, "bundle", "guestbook", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guestbook\n");
+  assert.equal(spawnSync("tar", ["-czf", join(dir, "bundle.tgz"), "-C", join(dir, "bundle"), "."]).status, 0);
+  const real: OciArtifact = { repository: "manifests/guestbook", tag: "1.0.0", layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", body: await readFile(join(dir, "bundle.tgz")) }] };
   const registry = await startOciRegistry({
-    artifacts: [...["1.0.0", "1.1.0", ...BUILD_TAGS].map(manifests), {
+    artifacts: [real, ...["1.1.0", ...BUILD_TAGS].map(manifests), {
       // A chart's repository in the registry's "charts" namespace (listing tags reads no layer).
       repository: "charts/web", tag: "1.0.0",
       config: { mediaType: "application/vnd.cncf.helm.config.v1+json", body: Buffer.from('{"name":"web","version":"1.0.0"}') },
@@ -142,6 +148,18 @@ test("API server: Helm and OCI repositories' connection state is probed; oci-tag
     const chartTags = await api("GET", `/api/v1/repositories/${enc(`${registry.host}/charts/web`)}/oci-tags`);
     assert.equal(chartTags.status, 200, show(chartTags));
     assert.deepEqual(chartTags.body, { tags: ["1.0.0"] }, "the chart's repository, read with the registry Secret's credentials");
+  });
+
+  await t.test("an OCI artifact's application directories and app details, read from the artifact at a tag", async () => {
+    const apps = await api("GET", `/api/v1/repositories/${enc(guestbook)}/apps?revision=1.0.0`);
+    assert.equal(apps.status, 200, show(apps));
+    assert.deepEqual(apps.body, { items: [{ path: "guestbook", type: "Directory" }] }, show(apps));
+    const details = await api("POST", `/api/v1/repositories/${enc(guestbook)}/appdetails`, { source: { repoURL: guestbook, path: "guestbook", targetRevision: "1.0.0" } });
+    assert.equal(details.status, 200, show(details));
+    assert.equal((details.body as { type?: string }).type, "Directory", show(details));
+    const refs = await api("GET", `/api/v1/repositories/${enc(guestbook)}/refs`);
+    assert.equal(refs.status, 400, show(refs));
+    assert.match(message(refs), /is of type oci: only git repositories have branches and tags \(an OCI repository's tags: \.\.\.\/oci-tags\)/, show(refs));
   });
 
   await t.test("oci-tags refuses what has no OCI tags, in Argo's error shape", async () => {

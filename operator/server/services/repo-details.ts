@@ -65,7 +65,7 @@ export class RepoDetailsService {
 
   private async refs({ caller, params, query }: ApiRequest): Promise<unknown> {
     const data = this.repo(caller, params.repo!, "get");
-    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: only git repositories have branches and tags`);
+    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: only git repositories have branches and tags${data.type === "oci" ? " (an OCI repository's tags: .../oci-tags)" : ""}`);
     const refs = await gitCall(() => this.deps.reader.repoReader.remoteRefs(data.url!, { force: queryValue(query, "forceRefresh") === "true" }));
     const branches: string[] = [];
     const tags: string[] = [];
@@ -131,7 +131,8 @@ export class RepoDetailsService {
 
   private async apps({ caller, params, query }: ApiRequest): Promise<unknown> {
     const data = this.repo(caller, params.repo!, "get");
-    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: only git repositories hold application directories`);
+    // An OCI artifact is a tree too (the repo cache unpacks it at its digest).
+    if (!["git", "oci"].includes(repoType(data))) throw failedPrecondition(`repository ${data.url} is of type ${data.type}: only git repositories and OCI artifacts hold application directories`);
     const items = await this.withCheckout(data.url!, queryValue(query, "revision"), (root) => discoverApps(root, this.deps.plugins));
     return { items: items.map((a) => ({ path: a.path, type: a.tool })) };
   }
@@ -153,7 +154,7 @@ export class RepoDetailsService {
         throw invalidArgument(redact(errorMessage(err)));
       });
     }
-    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: give source.chart, or register a git repository`);
+    if (!["git", "oci"].includes(repoType(data))) throw failedPrecondition(`repository ${data.url} is of type ${data.type}: give source.chart, or register a git repository or an OCI artifact`);
     const details: AppDetails = await this.withCheckout(data.url!, typeof source.targetRevision === "string" ? source.targetRevision : undefined, (root) => sourceDetails(root, source, this.deps.plugins).catch((err: unknown) => {
       throw invalidArgument(errorMessage(err));
     }));
