@@ -144,7 +144,12 @@ export class OciArtifactStore {
     const where = `OCI artifact ${redactUrl(repoURL)}@${digest}`;
     const manifest = await registryCall(repoURL, () => getManifest(ref, digest, auth, { signal }));
     if (manifest.digest !== digest) throw new OciArtifactError(redactUrl(repoURL), `${where}: the registry's manifest has digest ${manifest.digest}: refused`);
-    const layer = artifactLayer(manifest.mediaType, manifest.body, this.limits, where);
+    let layer: ReturnType<typeof artifactLayer>;
+    try {
+      layer = artifactLayer(manifest.mediaType, manifest.body, this.limits, where);
+    } catch (err) {
+      throw new OciArtifactError(redactUrl(repoURL), errorMessage(err));
+    }
     const blob = await registryCall(repoURL, () => getBlob(ref, layer.digest, layer.size, auth, { signal }));
     if (blob.length !== layer.size) throw new OciArtifactError(redactUrl(repoURL), `${where}: the layer is ${blob.length} bytes, the manifest says ${layer.size}`);
     let tar: Buffer;
