@@ -135,8 +135,10 @@ const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
  * the bytes, which is what a digest names; a registry's Docker-Content-Digest is not trusted).
  */
 export async function getManifest(ref: OciReference, reference: string, auth: OciAuth = {}, opts: RegistryCallOptions = {}): Promise<{ body: Buffer; mediaType: string; digest: string }> {
+  // Written as is (registries expect `sha256:` unescaped), so only a tag or a digest may be one.
+  if (!/^[\w][\w.-]{0,127}$/.test(reference) && !/^sha256:[0-9a-f]{64}$/.test(reference)) throw new OciRegistryError(`registry ${ref.registry}: ${JSON.stringify(reference.slice(0, 140))} is neither a tag nor a sha256 digest`);
   const session = new RegistrySession(ref.registry, auth, opts);
-  const res = await session.get(`/v2/${ref.repository}/manifests/${encodeURIComponent(reference)}`, `repository:${ref.repository}:pull`, { accept: MANIFEST_ACCEPT, maxBytes: MAX_MANIFEST_BYTES });
+  const res = await session.get(`/v2/${ref.repository}/manifests/${reference}`, `repository:${ref.repository}:pull`, { accept: MANIFEST_ACCEPT, maxBytes: MAX_MANIFEST_BYTES });
   if (res.status !== 200) throw session.failure(res, `the manifest ${reference} of ${ref.repository}`);
   const digest = `sha256:${createHash("sha256").update(res.body).digest("hex")}`;
   let mediaType = String(res.headers["content-type"] ?? "").split(";")[0]!.trim();
