@@ -345,6 +345,7 @@ export class RepoCache implements RepoSource {
   }
 
   async verifyCommit(repoURL: string, commit: string, opts: { gnupgHome: string; signal?: AbortSignal }): Promise<string> {
+    if (isOciSourceURL(repoURL)) throw new GitError(redactUrl(repoURL), `${redactUrl(repoURL)} is an OCI artifact: it has no git commit signature to verify, so a project with signatureKeys cannot use it`);
     const repo = this.repo(repoURL);
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
     // gpg.program and log.showSignature pinned: host git config must not change what runs or what prints.
