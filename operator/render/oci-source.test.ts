@@ -86,6 +86,8 @@ test("OCI artifact sources render through the repo cache: digest revisions, cons
   await assert.rejects(repos.resolveRevision(url, "7.0.0"), RevisionNotFoundError);
   await assert.rejects(repos.remoteRefs(url), /is an OCI artifact: it has no git branches, tags, commits or file listings/);
   await assert.rejects(repos.listFiles(url, one.revisions[0]!, "*.yaml"), /is an OCI artifact/);
+  await assert.rejects(repos.verifyCommit(url, one.revisions[0]!, { gnupgHome: dir }), /no git commit signature to verify, so a project with signatureKeys cannot use it/);
+  await assert.rejects(renderApplication(app({ repoURL: url, path: "guestbook", targetRevision: "1.0.0" }), { ...deps, verifyCommit: (u, c) => repos.verifyCommit(u, c, { gnupgHome: dir }).then(() => undefined) }), /no git commit signature/, "a render for a project with signatureKeys is refused");
   await assert.rejects(repos.readFile(url, one.revisions[0]!, "guestbook/missing.yaml"), /file "guestbook\/missing\.yaml" not found in OCI artifact/);
   assert.equal((await repos.readFile(url, one.revisions[0]!, "guestbook/cm.yaml")).toString(), CM("gb", "one"));
 
