@@ -158,7 +158,7 @@ export async function startOciRegistry(opts: OciRegistryOptions): Promise<OciReg
       const from = last === null ? all : all.filter((t) => t > last);
       const page = n > 0 ? from.slice(0, n) : from;
       const more = n > 0 && from.length > n;
-      const link = more ? { link: `</v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(page[page.length - 1]!)}>; rel="next"` } : {};
+      const link: Record<string, string> = more ? { link: `</v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(page[page.length - 1]!)}>; rel="next"` } : {};
       return json(200, { name, tags: page }, link);
     }
     if (m[3] !== undefined) {
