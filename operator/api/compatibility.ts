@@ -200,6 +200,9 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   notYet(PARAMS, "reposerver.streamed.manifest.max.extracted.size", undefined, "render output is capped by `--max-render-output`; no issue filed"),
   notYet(PARAMS, "reposerver.helm.manifest.max.extracted.size", undefined, "render output is capped by `--max-render-output`; no issue filed"),
   notYet(PARAMS, "reposerver.disable.helm.manifest.max.extracted.size", undefined, "no issue filed"),
+  notYet(PARAMS, "reposerver.oci.manifest.max.extracted.size", undefined, "OCI artifact sources have fixed limits (`operator/git/oci-artifacts.ts`): a 64 MiB layer, 256 MiB and 20,000 entries unpacked; no issue filed"),
+  notYet(PARAMS, "reposerver.disable.oci.manifest.max.extracted.size", undefined, "the OCI artifact limits always apply; no issue filed"),
+  notYet(PARAMS, "reposerver.oci.layer.media.types", undefined, "an OCI artifact source's layer must be `application/vnd.oci.image.layer.v1.tar`, `…tar+gzip` or `application/vnd.cncf.helm.chart.content.v1.tar+gzip` (Argo's default); no issue filed"),
   // argocd-cmd-params-cm: API server (issue 13)
   honoured(PARAMS, "server.webhook.parallelism.limit", [CONFIG, "operator/operator.ts"], "webhook requests in progress; `--webhook-parallelism-limit` wins"),
   honoured(PARAMS, "server.insecure", ["operator/cli/server.ts"], "plain HTTP; `--insecure` wins"),
@@ -268,7 +271,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   honoured(RBAC, "scopes", [RBAC_POLICY, RBAC_ENFORCER], "a YAML list of the claims read as groups (default [groups]); enforced on every API server endpoint and stream"),
   // argocd-ssh-known-hosts-cm and argocd-tls-certs-cm: which git servers are trusted
   honoured(KNOWN_HOSTS, "ssh_known_hosts", TRUST, "while the ConfigMap exists, ssh host keys are checked strictly against these lines only (an empty value trusts no host; a malformed line is dropped and logged); without it a host's key is trusted on first use and a changed key refused, which the start-up log says (Argo refuses unknown hosts); `insecure` on the repository turns checking off, as in Argo; re-read when the ConfigMap changes"),
-  honoured(TLS_CERTS, "<server_name>", [...TRUST, "operator/render/index.ts", "plugins/helm/repo.ts", "plugins/helm/index.ts"], "PEM CA certificates for the https server of that host name (no port): git repositories (`http.sslCAInfo`, git-lfs too), Helm chart repositories (index.yaml, `helm pull`, chart dependencies' `helm repo add`) and OCI registries (`helm registry login`/`show chart`/`pull`) are then verified against them only, handed over as files (`--ca-file`); an entry that is not a valid certificate fails that server's fetches with an error naming the key instead of falling back to the system CAs; re-read when the ConfigMap changes"),
+  honoured(TLS_CERTS, "<server_name>", [...TRUST, "operator/render/index.ts", "plugins/helm/repo.ts", "plugins/helm/index.ts", "operator/git/oci-registry.ts"], "PEM CA certificates for the https server of that host name (no port): git repositories (`http.sslCAInfo`, git-lfs too), Helm chart repositories (index.yaml, `helm pull`, chart dependencies' `helm repo add`) and OCI registries (`helm registry login`/`show chart`/`pull`; the distribution API for connection states, oci-tags and OCI artifact sources) are then verified against them only, handed over as files (`--ca-file`); an entry that is not a valid certificate fails that server's fetches with an error naming the key instead of falling back to the system CAs; re-read when the ConfigMap changes"),
 ];
 
 /** What Hawser does with each sync option (`syncPolicy.syncOptions`, `argocd.argoproj.io/sync-options`). */

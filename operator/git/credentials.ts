@@ -37,6 +37,8 @@ export interface RepoCredentials {
   enableLfs: boolean;
   /** Helm repository Secrets (`type: helm`): the url is an OCI registry (written without oci://). */
   enableOCI?: boolean;
+  /** OCI registries (type oci, or helm with enableOCI): speak plain HTTP (`insecureOCIForceHttp`). */
+  insecureOCIForceHttp?: boolean;
   proxy?: string;
   noProxy?: string;
   /** Clone depth requested by the Secret (0 = not set). */
@@ -95,6 +97,7 @@ export function credentialsFromSecret(secret: SecretLike): RepoCredentials | und
     forceHttpBasicAuth: truthy(d.get("forceHttpBasicAuth")),
     enableLfs: truthy(d.get("enableLfs")),
     enableOCI: truthy(d.get("enableOCI")),
+    insecureOCIForceHttp: truthy(d.get("insecureOCIForceHttp")),
   };
   for (const key of ["type", "name", "project", "proxy", "noProxy", ...CREDENTIAL_FIELDS] as const) {
     const v = d.get(key);

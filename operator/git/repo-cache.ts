@@ -18,6 +18,11 @@
 // a command line); with `enableLfs` on a repository's Secret, its Git LFS files with their real
 // content (git-lfs fetch, then the smudge filter), otherwise the pointer files as committed. Trees
 // are named by commit plus these two settings, so a tree made under other settings is never reused.
+//
+// `oci://` URLs are OCI artifact sources (oci-artifacts.ts): their revision is a manifest digest,
+// their tree the artifact's single layer unpacked under `<baseDir>/oci/`, read with the repository
+// Secret's credentials; what only git has (refs, file listings, signatures, commit metadata) is
+// refused for them with a GitError that says so.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -34,6 +39,7 @@ import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
 import { claimTreesRoot, type TreesRoot } from "./trees-owner.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
+import { OciArtifactStore, isOciSourceURL, ociAuthFrom } from "./oci-artifacts.js";
 import { FileTooLargeError, GitError, RevisionNotFoundError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
 import type { GitTrustSnapshot } from "./trust.js";
 import { normalizeGitURL, repoCacheKey, resolveSubmoduleURL } from "./url.js";
@@ -157,6 +163,8 @@ export class RepoCache implements RepoSource {
   private claimedTrees: TreesRoot | undefined;
   /** Counts per operation, for tests and metrics. */
   readonly stats = { lsRemote: 0, fetch: 0, checkout: 0 };
+  /** OCI artifact sources (`oci://` without a chart), unpacked by digest. */
+  private readonly oci: OciArtifactStore;
 
   constructor(private readonly opts: RepoCacheOptions = {}) {
     this.baseDir = opts.baseDir ?? join(homedir(), ".cache", "hawser");
@@ -173,11 +181,20 @@ export class RepoCache implements RepoSource {
     });
     const trust = opts.trust;
     this.iso = new IsomorphicTransport(trust ? (url) => hasCustomCA(url, trust()) : undefined);
+    this.oci = new OciArtifactStore({
+      dir: join(this.baseDir, "oci"),
+      auth: async (url) => {
+        const ca = await this.caCertFor(url);
+        if (ca && "error" in ca) throw new GitError(redactUrl(url), `cannot verify the TLS certificate of ${redactUrl(url)}: ${ca.error}`);
+        return ociAuthFrom(this.credentialsFor(url), ca?.pem);
+      },
+    });
   }
 
   // ---------------------------------------------------------------- revision resolution
 
   async resolveRevision(repoURL: string, targetRevision: string | undefined, opts: ResolveOptions = {}): Promise<string> {
+    if (isOciSourceURL(repoURL)) return this.oci.resolveRevision(repoURL, targetRevision, opts.signal ? { signal: opts.signal } : {});
     const repo = this.repo(repoURL);
     const rev = (targetRevision ?? "").trim() || "HEAD";
     if (isCommitSHA(rev)) {
@@ -209,6 +226,10 @@ export class RepoCache implements RepoSource {
 
   /** Makes a commit available locally (fetching if needed), e.g. to warm the cache after a webhook. */
   async prefetch(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
+    if (isOciSourceURL(repoURL)) {
+      await this.oci.checkout(repoURL, commit, opts);
+      return commit;
+    }
     return this.commitSha(this.repo(repoURL), repoURL, commit, opts.signal);
   }
 
@@ -280,6 +301,7 @@ export class RepoCache implements RepoSource {
 
   async readFile(repoURL: string, commit: string, path: string, opts: ReadFileOptions = {}): Promise<Buffer> {
     const clean = cleanRepoPath(repoURL, path);
+    if (isOciSourceURL(repoURL)) return this.readArtifactFile(repoURL, commit, clean, opts);
     const repo = this.repo(repoURL);
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
     const obj = await this.batch(repo).read(`${sha}:${clean}`, { maxBytes: opts.maxBytes }).catch((err: unknown) => {
@@ -297,6 +319,8 @@ export class RepoCache implements RepoSource {
    */
   async treeHash(repoURL: string, commit: string, path: string, opts: { signal?: AbortSignal } = {}): Promise<string | undefined> {
     const clean = path === "" || path === "." ? "" : cleanRepoPath(repoURL, path);
+    // An artifact has no tree ids; its digest fixes every path's content.
+    if (isOciSourceURL(repoURL)) return this.artifactPathId(repoURL, commit, clean, opts.signal);
     const repo = this.repo(repoURL);
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
     const { stdout } = await runGit(["rev-parse", "--verify", "--quiet", `${sha}:${clean}`], { repoURL, cwd: repo.gitDir, timeoutMs: this.timeoutMs }).catch(() => ({ stdout: "" }));
@@ -316,10 +340,12 @@ export class RepoCache implements RepoSource {
    * off, and Git LFS content or pointers. Render caches add it to their keys.
    */
   checkoutVariant(repoURL: string): string {
+    if (isOciSourceURL(repoURL)) return "";
     return `${this.submodules ? "m" : ""}${this.credentialsFor(repoURL)?.enableLfs ? "l" : ""}`;
   }
 
   async verifyCommit(repoURL: string, commit: string, opts: { gnupgHome: string; signal?: AbortSignal }): Promise<string> {
+    if (isOciSourceURL(repoURL)) throw new GitError(redactUrl(repoURL), `${redactUrl(repoURL)} is an OCI artifact: it has no git commit signature to verify, so a project with signatureKeys cannot use it`);
     const repo = this.repo(repoURL);
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
     // gpg.program and log.showSignature pinned: host git config must not change what runs or what prints.
@@ -373,6 +399,8 @@ export class RepoCache implements RepoSource {
   // ---------------------------------------------------------------- work trees
 
   async checkout(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<Checkout> {
+    // An unpacked artifact is immutable and stays on disk (keyed by digest): nothing to release.
+    if (isOciSourceURL(repoURL)) return { repoURL, commit, path: await this.oci.checkout(repoURL, commit, opts), release: () => undefined };
     const repo = this.repo(repoURL);
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
     const treesDir = await this.scanTrees(repo);
@@ -433,8 +461,37 @@ export class RepoCache implements RepoSource {
 
   // ---------------------------------------------------------------- internals
 
+  /** The manifest annotations of an OCI artifact source at a digest (the API's ocimetadata). */
+  ociAnnotations(repoURL: string, digest: string, opts: { signal?: AbortSignal } = {}): Promise<Record<string, string>> {
+    return this.oci.annotations(repoURL, digest, opts);
+  }
+
+  /** `oci:<digest>:<path>` when the path exists in the unpacked artifact (inside it), else undefined. */
+  private async artifactPathId(repoURL: string, digest: string, clean: string, signal?: AbortSignal): Promise<string | undefined> {
+    const root = await realpath(await this.oci.checkout(repoURL, digest, signal ? { signal } : {}));
+    const target = await realpath(join(root, clean)).catch(() => undefined);
+    if (target === undefined) return undefined;
+    const rel = relative(root, target);
+    return rel.startsWith("..") || isAbsolute(rel) ? undefined : `oci:${digest}:${clean}`;
+  }
+
+  /** A file of an unpacked artifact; its symlinks were checked to stay inside when it was unpacked. */
+  private async readArtifactFile(repoURL: string, digest: string, clean: string, opts: ReadFileOptions): Promise<Buffer> {
+    const root = await this.oci.checkout(repoURL, digest, opts.signal ? { signal: opts.signal } : {});
+    const where = `${redactUrl(repoURL)}@${digest}`;
+    const file = await realpath(join(root, clean)).catch(() => undefined);
+    const rel = file === undefined ? undefined : relative(await realpath(root), file);
+    if (file === undefined || rel === undefined || rel.startsWith("..") || isAbsolute(rel)) throw new GitError(redactUrl(repoURL), `file "${clean}" not found in OCI artifact ${where}`);
+    const st = await stat(file);
+    if (!st.isFile()) throw new GitError(redactUrl(repoURL), `"${clean}" in OCI artifact ${where} is not a file`);
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw new FileTooLargeError(redactUrl(repoURL), clean, st.size, opts.maxBytes);
+    return readFile(file);
+  }
+
   private repo(repoURL: string): RepoState {
     if (!repoURL.trim()) throw new GitError("", "repository URL is empty");
+    // Everything that reaches here is git's alone (refs, listings, signatures, commit metadata).
+    if (isOciSourceURL(repoURL)) throw new GitError(redactUrl(repoURL), `${redactUrl(repoURL)} is an OCI artifact: it has no git branches, tags, commits or file listings`);
     const key = repoCacheKey(repoURL);
     let r = this.repos.get(key);
     if (!r) {

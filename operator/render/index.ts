@@ -498,6 +498,7 @@ export function helmAuthFromSecrets(repos: RepoSource, repoURL: string): ChartRe
   if (c.username !== undefined) auth.username = c.username;
   if (c.password !== undefined) auth.password = c.password;
   if (c.insecure) auth.insecureSkipTLSVerify = true;
+  if (c.insecureOCIForceHttp) auth.plainHttp = true;
   if (c.tlsClientCertData && c.tlsClientCertKey) {
     auth.tlsClientCertData = c.tlsClientCertData;
     auth.tlsClientCertKey = c.tlsClientCertKey;

@@ -142,3 +142,21 @@ test("an OCI registry: details of its chart, a missing version named as targetRe
   assert.equal(details.helm?.name, "web", "the chart's name from its Chart.yaml");
   assert.equal(details.helm?.values, VALUES_1, "values.yaml of the pulled chart");
 });
+
+test("an OCI registry on plain HTTP: insecureOCIForceHttp on the Secret makes helm log in, resolve and pull with --plain-http", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-repo-chart-plain-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const [web1] = await webCharts(dir);
+  const registry = await startOciRegistry({ chartDirs: [web1!], auth: { username: "o", password: OCI_PASSWORD } });
+  t.after(() => registry.close());
+  const source = { repoURL: registry.url, chart: "web", targetRevision: "1.0.0" };
+  const forced = { repos: secretsRepo([helmSecret("oci", registry.url, { username: "o", password: OCI_PASSWORD, enableOCI: "true", insecureOCIForceHttp: "true" })]), charts: createChartCache({ dir: join(dir, "cache") }) };
+  const pulled = await fetchRepoChart(source, forced);
+  assert.equal(pulled.version, "1.0.0");
+  assert.match(await readFile(join(pulled.chartDir, "values.yaml"), "utf8"), /tag: "1\.0"/, "the chart was pulled over plain HTTP");
+  assert.ok(registry.authorized.some((r) => r.includes("/blobs/")), "with the Secret's credentials");
+  const tls = { repos: secretsRepo([helmSecret("oci", registry.url, { username: "o", password: OCI_PASSWORD, enableOCI: "true" })]), charts: createChartCache({ dir: join(dir, "cache2") }) };
+  const refused = problemOf(await checkRepoChart(source, tls));
+  assert.ok(refused, "without it helm speaks TLS to a plain-HTTP registry and fails");
+  assert.ok(!refused.message.includes(OCI_PASSWORD), refused.message);
+});

@@ -41,6 +41,8 @@ test("a registry password never reaches helm's argv: pull ignores one, login rea
   assert.ok(!pull.some((a) => a.includes("s3cret-registry-pw")) && !pull.includes("--password"), `no password in ${pull.join(" ")}`);
   assert.deepEqual(helmRegistryLoginArgs({ repoURL: "oci://reg.example.com:5000/charts", username: "u", insecureSkipTLSVerify: true }),
     ["registry", "login", "reg.example.com:5000", "--username", "u", "--password-stdin", "--insecure"]);
+  assert.deepEqual(helmRegistryLoginArgs({ repoURL: "oci://reg.example.com:5000/charts", username: "u", plainHttp: true }),
+    ["registry", "login", "reg.example.com:5000", "--username", "u", "--password-stdin", "--plain-http"], "insecureOCIForceHttp");
 });
 
 test("chartNameProblem: chart names are accepted, traversal, flags and odd characters refused", () => {

@@ -96,9 +96,10 @@ export function ociRegistryHost(repoURL: string): string {
 }
 
 /** `helm registry login`, reading the password from stdin into the registry config in HELM_REGISTRY_CONFIG. */
-export function helmRegistryLoginArgs(o: { repoURL: string; username: string; insecureSkipTLSVerify?: boolean; certFile?: string; keyFile?: string; caFile?: string }): string[] {
+export function helmRegistryLoginArgs(o: { repoURL: string; username: string; insecureSkipTLSVerify?: boolean; certFile?: string; keyFile?: string; caFile?: string; plainHttp?: boolean | undefined }): string[] {
   const args = ["registry", "login", ociRegistryHost(o.repoURL), "--username", o.username, "--password-stdin"];
   if (o.insecureSkipTLSVerify) args.push("--insecure");
+  if (o.plainHttp) args.push("--plain-http");
   if (o.certFile && o.keyFile) args.push("--cert-file", o.certFile, "--key-file", o.keyFile);
   if (o.caFile) args.push("--ca-file", o.caFile);
   return args;

@@ -30,6 +30,8 @@ export interface ChartRepoAuth {
    * for the host). Handed to helm as a file (`--ca-file`), never as an argument's content.
    */
   caData?: string;
+  /** An OCI registry spoken to over plain HTTP (the Secret's `insecureOCIForceHttp`): `--plain-http`. */
+  plainHttp?: boolean;
 }
 
 const MAX_INDEX_BYTES = 32 * 1024 * 1024;
@@ -118,7 +120,8 @@ function httpGet(url: string, auth: ChartRepoAuth, signal: AbortSignal | undefin
   });
 }
 
-async function fetchIndex(repoURL: string, auth: ChartRepoAuth, signal?: AbortSignal): Promise<Record<string, string[]>> {
+/** Reads an http(s) repository's index.yaml now (uncached): chart → versions. */
+export async function fetchIndex(repoURL: string, auth: ChartRepoAuth, signal?: AbortSignal): Promise<Record<string, string[]>> {
   const url = `${repoURL.replace(/\/+$/, "")}/index.yaml`;
   const where = `Helm repository ${redactUrl(repoURL)}`;
   let text: string;
@@ -173,6 +176,7 @@ export async function ociChartVersion(repoURL: string, chart: string, rev: strin
   const helm = await resolveTool("helm");
   const args = ["show", "chart", `${repoURL.replace(/\/+$/, "")}/${chart}`, ...(rev ? ["--version", rev] : [])];
   if (auth.insecureSkipTLSVerify) args.push("--insecure-skip-tls-verify");
+  if (auth.plainHttp) args.push("--plain-http");
   const registry = await ociHelmEnv(helm, repoURL, auth, { signal });
   if (registry.caFile) args.push("--ca-file", registry.caFile);
   try {
@@ -207,7 +211,7 @@ export async function ociHelmEnv(
   if (auth.username || auth.password) {
     registerSecret(auth.password);
     try {
-      await runTool(helm, helmRegistryLoginArgs({ repoURL, username: auth.username ?? "", insecureSkipTLSVerify: auth.insecureSkipTLSVerify, certFile: auth.certFile, keyFile: auth.keyFile, caFile }), {
+      await runTool(helm, helmRegistryLoginArgs({ repoURL, username: auth.username ?? "", insecureSkipTLSVerify: auth.insecureSkipTLSVerify, certFile: auth.certFile, keyFile: auth.keyFile, caFile, plainHttp: auth.plainHttp }), {
         env, signal: opts.signal, timeoutMs: opts.timeoutMs, input: `${auth.password ?? ""}\n`, label: "helm registry login",
       });
     } catch (err) {

@@ -143,7 +143,8 @@ test("API server admin routes: clusters, repository details, certificates, GPG k
   const escape = await api("POST", `/api/v1/repositories/${enc(appRepo)}/appdetails`, { source: { repoURL: appRepo, path: "../.." } });
   assert.equal(escape.status, 400, `a path out of the repository is refused: ${show(escape)}`);
   const oci = await api("GET", `/api/v1/repositories/${enc(appRepo)}/oci-tags`);
-  assert.equal(oci.status, 501, show(oci));
+  assert.equal(oci.status, 400, show(oci));
+  assert.match((oci.body as { message: string }).message, /is of type git: only OCI repositories have tags listed here/, show(oci));
 
   // ---- validate: wrong credentials fail clearly and store nothing; right ones pass ----
   const wrong = await api("POST", `/api/v1/repositories/${enc(privateRepo)}/validate?username=bob&password=${enc(WRONG_PASSWORD)}`, privateRepo);

@@ -2,7 +2,7 @@
 // server on the real control plane: revision metadata of commits the test made (author, date,
 // message, tags as git has them; an unknown commit is 404; a branch name is 400; a caller without
 // `applications, get` gets the same 403 as for an app that does not exist), chart details of a
-// chart in git and of one in a Helm repository, ocimetadata refused as Unimplemented, and pod
+// chart in git and of one in a Helm repository, ocimetadata refused for a chart source, and pod
 // logs: `logs, get` is checked, more pods than server.maxPodLogsToRender is 400, a pod outside
 // the app's tree is refused, and an app pod's log is what the apiserver's pods/{name}/log gives
 // (the dev cluster's kwok serves three fixed lines; filter, matchCase, tailLines and untilTime
@@ -138,8 +138,8 @@ test("API server: revision metadata, chart details, ocimetadata, and pod logs of
   const notChart = await call("GET", `/api/v1/applications/web/revisions/${sha}/chartdetails`, undefined, admin);
   assert.equal(notChart.status, 404, `a git source without Chart.yaml is no chart: ${show(notChart)}`);
   const oci = await call("GET", "/api/v1/applications/repochart/revisions/0.2.0/ocimetadata", undefined, admin);
-  assert.equal(oci.status, 501, show(oci));
-  assert.match((oci.body as { message: string }).message, /OCI source.*not support/);
+  assert.equal(oci.status, 400, show(oci));
+  assert.match((oci.body as { message: string }).message, /^ocimetadata is for OCI artifact sources \(an oci:\/\/ repository without chart\); this source is Helm chart/, show(oci));
 
   // ---- pod logs ----
   const pods = await eventually(async () => {

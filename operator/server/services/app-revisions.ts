@@ -1,8 +1,8 @@
 // What the UI shows about a revision of an app's source (argo-cd-server.md §1.3):
 // `.../revisions/{revision}/metadata` (a git commit's author, date, message and tags, from the
 // server's repository cache), `.../chartdetails` (a Helm chart's description, home and maintainers
-// from Chart.yaml at that version) and `.../ocimetadata`, which needs OCI sources (an `oci://`
-// repository that is not a Helm chart), a source type Hawser does not have. Each checks
+// from Chart.yaml at that version) and `.../ocimetadata` (an OCI artifact source's manifest
+// annotations at a digest: created, authors, url, documentation, source, version). Each checks
 // `applications, get` on the app with Argo's existence hiding; `sourceIndex` picks a source of a
 // multi-source app, `versionId` the sources of a history entry.
 import { lstat, readFile, realpath } from "node:fs/promises";
@@ -12,6 +12,7 @@ import { createChartCache } from "../../../plugins/helm/index.js";
 import type { ApplicationSource } from "../../api/index.js";
 import { isCommitSHA, isTruncatedCommitSHA } from "../../git/revision.js";
 import { GitError, RevisionNotFoundError } from "../../git/types.js";
+import { isOciSourceURL, ociMetadata } from "../../git/oci-artifacts.js";
 import { commitReference } from "../../git/commit-metadata.js";
 import { helmAuthWithTrust } from "../../render/index.js";
 import { isRecord } from "../../util/index.js";
@@ -138,9 +139,17 @@ export class AppRevisionService {
     return chartDetails(text);
   }
 
-  private ociMetadata(req: ApiRequest): unknown {
-    const { source } = this.source(req);
-    throw new ApiError(Code.Unimplemented, `OCI metadata needs an OCI source (an oci:// repository without chart), which Hawser does not support; this source is ${source.chart ? `Helm chart ${source.chart}` : "a git repository"} at ${source.repoURL}`);
+  /** An OCI artifact source's manifest annotations at a digest, in Argo's OCIMetadata shape. */
+  private async ociMetadata(req: ApiRequest): Promise<unknown> {
+    const { source, revision } = this.source(req);
+    if (source.chart || !isOciSourceURL(source.repoURL)) throw invalidArgument(`ocimetadata is for OCI artifact sources (an oci:// repository without chart); this source is ${source.chart ? `Helm chart ${source.chart}` : "a git repository"} at ${source.repoURL}`);
+    if (!/^sha256:[0-9a-f]{64}$/.test(revision)) throw invalidArgument(`revision ${revision} must be resolved: a sha256 digest of ${source.repoURL}`);
+    try {
+      return ociMetadata(await this.deps.reader.repoReader.ociAnnotations(source.repoURL, revision));
+    } catch (err) {
+      if (err instanceof GitError && /\(HTTP 404\)/.test(err.message)) throw notFound(`revision ${revision} not found: ${err.message}`);
+      throw gitApiError(err, revision);
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { DEFAULT_PROJECT, type Application, type ApplicationSource } from "../..
 import { validateSpec } from "../../appstate/validate.js";
 import type { ApplicationObject as PipelineApp, AppProjectObject } from "../../appstate/types.js";
 import { resolveDestination } from "../../cluster/clusters.js";
+import { RevisionNotFoundError } from "../../git/types.js";
 import { checkRepoChart, type RepoChartCheck } from "../../render/index.js";
 import { redact } from "../../runtime/redact.js";
 import { deepEqual, errorMessage } from "../../util/index.js";
@@ -54,7 +55,7 @@ export async function sourceProblems(spec: Application["spec"], repos: SourceRep
       commit = await repos.resolveRevision(source.repoURL, source.targetRevision);
     } catch (err) {
       const message = redact(errorMessage(err));
-      const unresolved = /unable to resolve revision/i.test(message);
+      const unresolved = err instanceof RevisionNotFoundError || /unable to resolve revision/i.test(message);
       problems.push(unresolved ? `${field}.targetRevision: ${message}` : `${field}.repoURL: repository ${redact(source.repoURL)} is not accessible: ${message}`);
       continue;
     }

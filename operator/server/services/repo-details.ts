@@ -5,6 +5,7 @@
 // chart), and a connection test with credentials that are used once and never stored (an OCI
 // registry: a one-off `helm registry login`). RBAC: `repositories, get` on the repository
 // (`<project>/<url>` when the Secret is project-scoped); validate needs `repositories, create`.
+// An OCI repository's tags come from the registry's distribution API (repo-access.ts).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,12 +23,14 @@ import { builtImages, repoChartDetails, sourceDetails, type AppDetails } from ".
 import { helmAuthWithTrust } from "../../render/index.js";
 import type { ApplicationSource } from "../../api/index.js";
 import { redact, redactUrl, registerSecret } from "../../runtime/redact.js";
+import { OciRegistryError } from "../../git/oci-registry.js";
 import { errorMessage, isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
 import { queryValue, type ApiRequest, type ApiRouter, type Caller, type Query } from "../http/api.js";
 import { checkBody } from "../http/body.js";
 import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from "../http/errors.js";
+import { isOciRepo, ociRepositoryTags, repoType, serverRepoAccess } from "./repo-access.js";
 
 export interface RepoDetailsServiceDeps {
   cache: ServerCache;
@@ -62,7 +65,7 @@ export class RepoDetailsService {
 
   private async refs({ caller, params, query }: ApiRequest): Promise<unknown> {
     const data = this.repo(caller, params.repo!, "get");
-    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: only git repositories have branches and tags`);
+    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: only git repositories have branches and tags${data.type === "oci" ? " (an OCI repository's tags: .../oci-tags)" : ""}`);
     const refs = await gitCall(() => this.deps.reader.repoReader.remoteRefs(data.url!, { force: queryValue(query, "forceRefresh") === "true" }));
     const branches: string[] = [];
     const tags: string[] = [];
@@ -73,9 +76,37 @@ export class RepoDetailsService {
     return { ...(branches.length > 0 ? { branches: branches.sort() } : {}), ...(tags.length > 0 ? { tags: tags.sort() } : {}) };
   }
 
-  private ociTags({ caller, params }: ApiRequest): unknown {
-    this.repo(caller, params.repo!, "get");
-    throw new ApiError(Code.Unimplemented, "listing OCI tags is not supported: Hawser has no OCI artifact sources (repository type oci); Helm charts in OCI registries are used through type helm with enableOCI");
+  /**
+   * The registered repository that holds `url`: its own Secret, else a Helm OCI registry whose URL
+   * is a path prefix of it (`<registry>/<chart>` is the chart's repository, read with the
+   * registry's credentials), else an unregistered repository by URL. RBAC as in repo().
+   */
+  private ociRepo(caller: Caller, url: string): Record<string, string> {
+    const registered = this.deps.cache.secretsOfType("repository").map((s) => secretData(s));
+    const bare = (u: string): string => normalizeUrl(u).replace(/^oci:\/\//, "");
+    let data = registered.find((d) => normalizeUrl(d.url ?? "") === normalizeUrl(url));
+    data ??= registered
+      .filter((d) => isOciRepo(d) && repoType(d) === "helm" && bare(url).startsWith(`${bare(d.url ?? "")}/`))
+      .sort((a, b) => bare(b.url ?? "").length - bare(a.url ?? "").length)[0];
+    const found = data ?? { url, ...(url.startsWith("oci://") ? { type: "oci" } : {}) };
+    caller.require("repositories", "get", found.project ? `${found.project}/${found.url}` : found.url ?? url);
+    return found;
+  }
+
+  private async ociTags({ caller, params }: ApiRequest): Promise<unknown> {
+    const url = params.repo!;
+    const data = this.ociRepo(caller, url);
+    if (!isOciRepo(data)) throw failedPrecondition(`repository ${data.url} is of type ${repoType(data)}${repoType(data) === "helm" ? " without enableOCI" : ""}: only OCI repositories have tags listed here (a git repository's are under /refs)`);
+    const exact = normalizeUrl(data.url ?? "") === normalizeUrl(url);
+    if (exact && repoType(data) === "helm") throw failedPrecondition(`repository ${data.url} is a Helm OCI registry (its charts are repositories below it): ask for the tags of one chart, ${data.url}/<chart>`);
+    try {
+      const tags = await ociRepositoryTags(serverRepoAccess(this.deps.cache, this.deps.reader.repoReader), data, url);
+      return tags.length > 0 ? { tags } : {};
+    } catch (err) {
+      const msg = redact(errorMessage(err));
+      if (err instanceof OciRegistryError && err.status === 404) throw notFound(msg);
+      throw failedPrecondition(msg);
+    }
   }
 
   private async helmCharts({ caller, params }: ApiRequest): Promise<unknown> {
@@ -100,7 +131,8 @@ export class RepoDetailsService {
 
   private async apps({ caller, params, query }: ApiRequest): Promise<unknown> {
     const data = this.repo(caller, params.repo!, "get");
-    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: only git repositories hold application directories`);
+    // An OCI artifact is a tree too (the repo cache unpacks it at its digest).
+    if (!["git", "oci"].includes(repoType(data))) throw failedPrecondition(`repository ${data.url} is of type ${data.type}: only git repositories and OCI artifacts hold application directories`);
     const items = await this.withCheckout(data.url!, queryValue(query, "revision"), (root) => discoverApps(root, this.deps.plugins));
     return { items: items.map((a) => ({ path: a.path, type: a.tool })) };
   }
@@ -122,7 +154,7 @@ export class RepoDetailsService {
         throw invalidArgument(redact(errorMessage(err)));
       });
     }
-    if ((data.type ?? "git") !== "git") throw failedPrecondition(`repository ${data.url} is of type ${data.type}: give source.chart, or register a git repository`);
+    if (!["git", "oci"].includes(repoType(data))) throw failedPrecondition(`repository ${data.url} is of type ${data.type}: give source.chart, or register a git repository or an OCI artifact`);
     const details: AppDetails = await this.withCheckout(data.url!, typeof source.targetRevision === "string" ? source.targetRevision : undefined, (root) => sourceDetails(root, source, this.deps.plugins).catch((err: unknown) => {
       throw invalidArgument(errorMessage(err));
     }));

@@ -1,11 +1,14 @@
 // Argo CD's Repository and RepoCreds services over REST (argo-cd-server.md §1.4, §3.6): both are
 // Argo's repository Secrets (`secret-type: repository` / `repo-creds`). Answers never carry a
-// password, private key, token or client certificate key; a repository's connection state comes
-// from resolving HEAD through the server's git cache (the controller's code), reused for
-// server.connection.status.cache.expiration (Argo's 1h; `forceRefresh=true` probes again).
+// password, private key, token or client certificate key. A repository's connection state is a
+// real probe of it: git resolves HEAD through the server's git cache (the controller's code), a
+// Helm repository's index.yaml is read, an OCI registry is asked through the distribution API with
+// the Secret's credentials (repo-access.ts); the answer is reused for probeTtlMs
+// (`forceRefresh=true` probes again).
 import { createHash } from "node:crypto";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { secretData } from "../../cluster/clusters.js";
+import { redact } from "../../runtime/redact.js";
 import { errorMessage } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
@@ -13,6 +16,7 @@ import { writeRetryingConflicts } from "../conflict-retry.js";
 import { queryValue, type ApiRequest, type ApiRouter, type Caller } from "../http/api.js";
 import { checkBody, type Shape } from "../http/body.js";
 import { invalidArgument, notFound } from "../http/errors.js";
+import { probeNonGitRepository, repoType, serverRepoAccess } from "./repo-access.js";
 
 export interface RepositoryServiceDeps {
   cache: ServerCache;
@@ -22,7 +26,7 @@ export interface RepositoryServiceDeps {
 }
 
 /** Fields a repository Secret may hold, and which of them are secret. */
-const PUBLIC_FIELDS = ["url", "type", "name", "project", "username", "insecure", "enableLfs", "enableOCI", "proxy", "noProxy", "forceHttpBasicAuth", "depth", "githubAppID", "githubAppInstallationID", "githubAppEnterpriseBaseUrl", "insecureIgnoreHostKey"];
+const PUBLIC_FIELDS = ["url", "type", "name", "project", "username", "insecure", "enableLfs", "enableOCI", "insecureOCIForceHttp", "proxy", "noProxy", "forceHttpBasicAuth", "depth", "githubAppID", "githubAppInstallationID", "githubAppEnterpriseBaseUrl", "insecureIgnoreHostKey"];
 const SECRET_FIELDS = ["password", "sshPrivateKey", "tlsClientCertData", "tlsClientCertKey", "githubAppPrivateKey", "gcpServiceAccountKey", "bearerToken"];
 const REPO_BODY: Shape = Object.fromEntries([...PUBLIC_FIELDS, ...SECRET_FIELDS, "repo", "inheritedCreds", "connectionState"].map((f) => [f, "scalar" as const]));
 REPO_BODY.connectionState = "any";
@@ -93,7 +97,7 @@ export class RepositoryService {
       const v = data[f];
       if (v === undefined || v === "") continue;
       const key = f === "url" ? (type === "repository" ? "repo" : "url") : f;
-      out[key] = ["insecure", "enableLfs", "enableOCI", "forceHttpBasicAuth", "insecureIgnoreHostKey"].includes(f) ? v === "true" : f === "depth" ? Number(v) : v;
+      out[key] = ["insecure", "enableLfs", "enableOCI", "insecureOCIForceHttp", "forceHttpBasicAuth", "insecureIgnoreHostKey"].includes(f) ? v === "true" : f === "depth" ? Number(v) : v;
     }
     if (type === "repository") {
       out.type ??= "git";
@@ -110,14 +114,15 @@ export class RepositoryService {
     const hit = this.probes.get(url);
     if (hit && Date.now() - hit.at < (this.deps.probeTtlMs ?? 60_000)) return hit;
     let p: Probe;
-    if ((data.type ?? "git") !== "git") p = { at: Date.now(), status: "Successful", message: "" };
-    else if (!this.deps.reader) p = { at: Date.now(), status: "Failed", message: "this server has no repository access" };
+    const reader = this.deps.reader;
+    if (!reader) p = { at: Date.now(), status: "Failed", message: "this server has no repository access" };
     else {
       try {
-        await this.deps.reader.repoReader.resolveRevision(url, "HEAD");
+        if (repoType(data) === "git") await reader.repoReader.resolveRevision(url, "HEAD");
+        else await probeNonGitRepository(serverRepoAccess(this.deps.cache, reader.repoReader), data);
         p = { at: Date.now(), status: "Successful", message: "" };
       } catch (err) {
-        p = { at: Date.now(), status: "Failed", message: `Unable to connect to repository: ${errorMessage(err)}` };
+        p = { at: Date.now(), status: "Failed", message: `Unable to connect to repository: ${redact(errorMessage(err))}` };
       }
     }
     this.probes.set(url, p);

@@ -1,0 +1,229 @@
+// OCI artifact sources: revisions (tag, digest, semver constraint, latest) resolved against the
+// loopback registry, an artifact pulled and unpacked once per digest, and every defence an
+// artifact needs, each as an attack: an image index, two layers, a foreign media type, a layer
+// over the size limit, a gzip bomb, a blob that is not what its digest says, absolute and `..`
+// paths, escaping and chained symlinks, a file written through a symlink, hard links, devices,
+// duplicates and too many entries. Archives are built here byte by byte (ustar), so each attack is
+// exactly the archive a hostile publisher would push.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, readdir, readlink, rm, stat } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
+import { OciArtifactStore, artifactLayer, checkSymlinks, extractTar, ociMetadata, parseTar, type OciLimits } from "./oci-artifacts.js";
+import { RevisionNotFoundError } from "./types.js";
+
+interface Member { path: string; type?: "0" | "1" | "2" | "3" | "5" | "6"; data?: string | Buffer; target?: string; mode?: number }
+
+function octal(n: number, width: number): Buffer {
+  return Buffer.from(`${n.toString(8).padStart(width - 1, "0")}\0`, "latin1");
+}
+
+/** A ustar archive of `members` (names up to 100 bytes; `pax` adds a pax path record first). */
+function tarOf(members: Array<Member & { pax?: string }>): Buffer {
+  const blocks: Buffer[] = [];
+  const header = (name: string, type: string, size: number, target = "", mode = 0o644): Buffer => {
+    const h = Buffer.alloc(512);
+    h.write(name.slice(0, 100), 0, "utf8");
+    octal(mode, 8).copy(h, 100);
+    octal(0, 8).copy(h, 108);
+    octal(0, 8).copy(h, 116);
+    octal(size, 12).copy(h, 124);
+    octal(0, 12).copy(h, 136);
+    h.fill(0x20, 148, 156);
+    h.write(type, 156, "latin1");
+    h.write(target, 157, "utf8");
+    h.write("ustar\0", 257, "latin1");
+    h.write("00", 263, "latin1");
+    let sum = 0;
+    for (const b of h) sum += b;
+    octal(sum, 7).copy(h, 148);
+    return h;
+  };
+  const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
+  for (const m of members) {
+    if (m.pax) {
+      const rec = (k: string, v: string): string => {
+        const body = ` ${k}=${v}\n`;
+        let len = body.length + 1;
+        while (`${len}${body}`.length !== len) len++;
+        return `${len}${body}`;
+      };
+      const data = Buffer.from(rec("path", m.pax));
+      blocks.push(header("PaxHeader", "x", data.length), pad(data));
+    }
+    const data = Buffer.from(m.data ?? "");
+    blocks.push(header(m.path, m.type ?? "0", m.type === undefined || m.type === "0" ? data.length : 0, m.target ?? "", m.mode ?? (m.type === "5" ? 0o755 : 0o644)));
+    if (m.type === undefined || m.type === "0") blocks.push(pad(data));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+const CM = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+const GZ = "application/vnd.oci.image.layer.v1.tar+gzip";
+const LIMITS: OciLimits = { maxLayerBytes: 64 * 1024, maxExtractedBytes: 256 * 1024, maxEntries: 50 };
+
+async function refusal(p: Promise<unknown>, why: RegExp, what = ""): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.match(err instanceof Error ? err.message : String(err), why, what);
+    return true;
+  });
+}
+
+test("parseTar and checkSymlinks refuse what an artifact must not hold", () => {
+  const ok = parseTar(tarOf([{ path: "./", type: "5" }, { path: "./app/", type: "5" }, { path: "./app/cm.yaml", data: CM("a") }, { path: "app/link.yaml", type: "2", target: "cm.yaml" }]));
+  assert.deepEqual(ok.map((e) => [e.path, e.type]), [["app", "dir"], ["app/cm.yaml", "file"], ["app/link.yaml", "symlink"]]);
+  checkSymlinks(ok);
+  const long = `${"deep/".repeat(30)}cm.yaml`;
+  assert.equal(parseTar(tarOf([{ path: "ignored", pax: long, data: "x" }]))[0]!.path, long, "a pax path record names the member");
+
+  const attacks: Array<[string, Member[], RegExp]> = [
+    ["an absolute path", [{ path: "/etc/cron.d/x", data: "x" }], /absolute path: refused/],
+    ["a .. path", [{ path: "app/../../evil.yaml", data: "x" }], /climbs out with "\.\.": refused/],
+    ["a hard link", [{ path: "a", data: "x" }, { path: "b", type: "1", target: "/etc/shadow" }], /"b" is a hard link: refused/],
+    ["a character device", [{ path: "null", type: "3" }], /"null" is a character device: refused/],
+    ["a FIFO", [{ path: "pipe", type: "6" }], /"pipe" is a FIFO: refused/],
+    ["a path twice", [{ path: "a.yaml", data: "1" }, { path: "./a.yaml", data: "2" }], /"a\.yaml" appears twice/],
+  ];
+  for (const [what, members, why] of attacks) assert.throws(() => parseTar(tarOf(members)), why, what);
+  assert.throws(() => parseTar(tarOf(Array.from({ length: 51 }, (_, i) => ({ path: `f${i}`, data: "x" }))), LIMITS), /more than 50 entries/, "too many entries");
+  assert.throws(() => parseTar(tarOf([{ path: "big", data: Buffer.alloc(300 * 1024) }]), LIMITS), /more than the 262144-byte limit/, "too many bytes");
+  const corrupt = tarOf([{ path: "a", data: "x" }]);
+  corrupt[0] = 0x41;
+  assert.throws(() => parseTar(corrupt), /checksum does not match: not a tar archive/, "a header that is not tar");
+  assert.throws(() => parseTar(tarOf([{ path: "a", data: "x".repeat(2000) }]).subarray(0, 1024)), /truncated/, "a truncated archive");
+
+  const links: Array<[string, Member[], RegExp]> = [
+    ["an absolute target", [{ path: "l", type: "2", target: "/etc/passwd" }], /points to the absolute path "\/etc\/passwd": refused/],
+    ["a target above the root", [{ path: "app/l", type: "2", target: "../../x" }], /points outside the artifact/],
+    ["a chain: a -> . then b -> a/..", [{ path: "a", type: "2", target: "." }, { path: "b", type: "2", target: "a/.." }], /symlink "b" points through the symlink "a": refused/],
+    ["a file below a symlink", [{ path: "d", type: "2", target: "sub" }, { path: "sub", type: "5" }, { path: "d/x.yaml", data: "x" }], /"d\/x\.yaml" lies below the symlink "d": refused/],
+  ];
+  for (const [what, members, why] of links) assert.throws(() => checkSymlinks(parseTar(tarOf(members))), why, what);
+});
+
+test("extractTar writes files, directories and inside symlinks; a member below a file is refused before anything is written", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-extract-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const good = join(dir, "good");
+  await extractTar(tarOf([{ path: "app/cm.yaml", data: CM("a") }, { path: "app/run.sh", data: "#!/bin/sh\n", mode: 0o4755 }, { path: "app/alias.yaml", type: "2", target: "cm.yaml" }]), good);
+  assert.equal(await readFile(join(good, "app/cm.yaml"), "utf8"), CM("a"));
+  assert.equal(await readlink(join(good, "app/alias.yaml")), "cm.yaml");
+  assert.equal((await stat(join(good, "app/run.sh"))).mode & 0o7777, 0o755, "no setuid bit survives");
+  const bad = join(dir, "bad");
+  await assert.rejects(extractTar(tarOf([{ path: "f", data: "x" }, { path: "f/g.yaml", data: "y" }]), bad), /"f\/g\.yaml" lies below the file "f": refused/);
+  assert.deepEqual(await readdir(dir), ["good"], "nothing of the refused archive was written");
+});
+
+test("artifactLayer: one tar or tar+gzip layer of an image manifest, within the size limit", () => {
+  const manifest = (layers: unknown[]): Buffer => Buffer.from(JSON.stringify({ schemaVersion: 2, layers }));
+  const layer = { mediaType: GZ, digest: `sha256:${"a".repeat(64)}`, size: 10 };
+  assert.deepEqual(artifactLayer("application/vnd.oci.image.manifest.v1+json", manifest([layer]), LIMITS, "x"), layer);
+  const cases: Array<[string, string, unknown[], RegExp]> = [
+    ["an image index", "application/vnd.oci.image.index.v1+json", [], /is an image index/],
+    ["another manifest type", "application/vnd.example+json", [layer], /not an OCI image manifest/],
+    ["two layers", "application/vnd.oci.image.manifest.v1+json", [layer, layer], /has 2 layers: an OCI source must have exactly one/],
+    ["no layer", "application/vnd.oci.image.manifest.v1+json", [], /has 0 layers/],
+    ["a zip layer", "application/vnd.oci.image.manifest.v1+json", [{ ...layer, mediaType: "application/zip" }], /layer media type "application\/zip" is not one of/],
+    ["a layer over the limit", "application/vnd.oci.image.manifest.v1+json", [{ ...layer, size: 64 * 1024 + 1 }], /over the 65536-byte limit/],
+  ];
+  for (const [what, type, layers, why] of cases) assert.throws(() => artifactLayer(type, manifest(layers), LIMITS, "x"), why, what);
+});
+
+test("OciArtifactStore: revisions resolve to digests, an artifact is pulled once per digest, hostile artifacts are refused", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-store-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const art = (repository: string, tag: string, layers: OciArtifact["layers"]): OciArtifact => ({ repository, tag, layers });
+  const bundle = (name: string): Buffer => gzipSync(tarOf([{ path: "guestbook/", type: "5" }, { path: "guestbook/cm.yaml", data: CM(name) }]));
+  const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024));
+  const registry = await startOciRegistry({
+    artifacts: [
+      art("apps/guestbook", "1.0.0", [{ mediaType: GZ, body: bundle("v100") }]),
+      art("apps/guestbook", "1.2.0", [{ mediaType: GZ, body: bundle("v120") }]),
+      art("apps/guestbook", "2.0.0-rc.1", [{ mediaType: GZ, body: bundle("v200rc") }]),
+      art("apps/guestbook", "latest", [{ mediaType: GZ, body: bundle("latest") }]),
+      { ...art("apps/annotated", "v1", [{ mediaType: GZ, body: bundle("annotated") }]), annotations: {
+        "org.opencontainers.image.created": "2026-12-01T10:00:00Z", "org.opencontainers.image.authors": "Ada",
+        "org.opencontainers.image.source": "https://git.example/guestbook", "org.opencontainers.image.version": "1.0.0", "com.example.other": "x",
+      } },
+      art("apps/plain", "v1", [{ mediaType: "application/vnd.oci.image.layer.v1.tar", body: tarOf([{ path: "cm.yaml", data: CM("plain") }]) }]),
+      art("apps/two", "v1", [{ mediaType: GZ, body: bundle("a") }, { mediaType: GZ, body: bundle("b") }]),
+      art("apps/zip", "v1", [{ mediaType: "application/zip", body: Buffer.from("PK") }]),
+      art("apps/bomb", "v1", [{ mediaType: GZ, body: bomb }]),
+      art("apps/escape", "v1", [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "../../../tmp/pwned.yaml", data: "x" }])) }]),
+      art("apps/link", "v1", [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "etc", type: "2", target: "/etc" }])) }]),
+    ],
+    auth: { username: "u", password: "artifact-pw-123" }, authScheme: "bearer",
+  });
+  t.after(() => registry.close());
+  const url = (repo: string): string => `oci://${registry.host}/${repo}`;
+  const store = new OciArtifactStore({ dir: join(dir, "cache"), limits: { maxLayerBytes: 1024 * 1024, maxExtractedBytes: 1024 * 1024 }, auth: () => Promise.resolve({ username: "u", password: "artifact-pw-123", plainHttp: true }) });
+  const gb = url("apps/guestbook");
+
+  const v100 = await store.resolveRevision(gb, "1.0.0");
+  assert.match(v100, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(await store.resolveRevision(gb, "^1.0"), await store.resolveRevision(gb, "1.2.0"), "a constraint picks the highest matching tag");
+  assert.notEqual(await store.resolveRevision(gb, ">=1"), await store.resolveRevision(gb, "2.0.0-rc.1"), "a prerelease satisfies no plain constraint");
+  assert.equal(await store.resolveRevision(gb, ""), await store.resolveRevision(gb, "latest"), "no revision means the latest tag");
+  assert.equal(await store.resolveRevision(gb, v100), v100, "a digest is its own revision");
+  await assert.rejects(store.resolveRevision(gb, "no-such-tag"), (e: unknown) => e instanceof RevisionNotFoundError && /tag "no-such-tag" not found in OCI repository oci:\/\/127\.0\.0\.1:\d+\/apps\/guestbook/.test(e.message));
+  await assert.rejects(store.resolveRevision(gb, ">=5"), (e: unknown) => e instanceof RevisionNotFoundError && /no tag of OCI repository .* matches ">=5"/.test(e.message));
+
+  const path = await store.checkout(gb, v100);
+  assert.equal(await readFile(join(path, "guestbook/cm.yaml"), "utf8"), CM("v100"));
+  const blobsBefore = registry.requests.filter((r) => r.includes("/blobs/")).length;
+  assert.equal(await store.checkout(gb, v100), path, "the same digest is the same tree");
+  assert.equal(registry.requests.filter((r) => r.includes("/blobs/")).length, blobsBefore, "and is not pulled again");
+  const plain = await store.checkout(url("apps/plain"), await store.resolveRevision(url("apps/plain"), "v1"));
+  assert.equal(await readFile(join(plain, "cm.yaml"), "utf8"), CM("plain"), "an uncompressed tar layer");
+
+  const attacks: Array<[string, string, RegExp]> = [
+    ["two layers", "apps/two", /has 2 layers: an OCI source must have exactly one/],
+    ["a zip layer", "apps/zip", /layer media type "application\/zip" is not one of/],
+    ["a gzip bomb", "apps/bomb", /the layer unpacks to more than the 1048576-byte limit/],
+    ["a .. path", "apps/escape", /climbs out with "\.\.": refused/],
+    ["a symlink to /etc", "apps/link", /points to the absolute path "\/etc": refused/],
+  ];
+  for (const [what, repo, why] of attacks) {
+    const digest = await store.resolveRevision(url(repo), "v1");
+    await refusal(store.checkout(url(repo), digest), why, what);
+  }
+  // Argo's OCIMetadata from the manifest's annotations.
+  const annotated = await store.resolveRevision(url("apps/annotated"), "v1");
+  assert.deepEqual(ociMetadata(await store.annotations(url("apps/annotated"), annotated)), { createdAt: "2026-12-01T10:00:00Z", authors: "Ada", sourceUrl: "https://git.example/guestbook", version: "1.0.0" });
+  assert.deepEqual(await store.annotations(gb, v100), {}, "no annotations, no metadata");
+  await refusal(store.checkout(gb, `sha256:${"0".repeat(64)}`), /has no manifest sha256:0+ of apps\/guestbook \(HTTP 404\)/);
+  await refusal(store.checkout(gb, "1.0.0"), /"1\.0\.0" is not a sha256 digest/);
+  const entries = await readdir(join(dir, "cache"), { recursive: true });
+  assert.ok(!entries.some((e) => e.includes("pwned") || e.endsWith("etc")), `nothing of a refused artifact stays: ${entries.join(", ")}`);
+});
+
+test("attack: a registry serving a blob that is not what the manifest's digest says, or a manifest that is not the digest asked for", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-liar-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const real = gzipSync(tarOf([{ path: "cm.yaml", data: CM("real") }]));
+  const fake = gzipSync(tarOf([{ path: "cm.yaml", data: CM("fake") }]));
+  const sha = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.empty.v1+json", digest: sha(Buffer.from("{}")), size: 2 }, layers: [{ mediaType: GZ, digest: sha(real), size: fake.length }] }));
+  const server: Server = createServer((req, res) => {
+    if (req.url?.includes("/manifests/")) return void res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end(manifest);
+    if (req.url?.includes("/blobs/")) return void res.writeHead(200).end(fake);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const a = server.address();
+  if (typeof a !== "object" || a === null) throw new Error("no address");
+  const store = new OciArtifactStore({ dir: join(dir, "cache"), auth: () => Promise.resolve({ plainHttp: true }) });
+  const url = `oci://127.0.0.1:${a.port}/x/y`;
+  await refusal(store.checkout(url, sha(manifest)), /the blob sha256:[0-9a-f]+ of x\/y has digest sha256:[0-9a-f]+: refused/);
+  await refusal(store.checkout(url, `sha256:${"1".repeat(64)}`), /the registry's manifest has digest sha256:[0-9a-f]+: refused/);
+});

@@ -1,0 +1,112 @@
+// An OCI artifact as an Application's source (`repoURL: oci://…` without `chart`) through the real
+// operator on the real control plane: the artifact comes from a registry behind the token flow
+// over HTTPS (its CA in argocd-tls-certs-cm, credentials in a `type: oci` repository Secret); the
+// app's revision is the manifest digest, a semver constraint follows a newly pushed tag after a
+// refresh and auto-sync applies it; a hostile artifact (a `..` path) and a missing tag are
+// ComparisonErrors that say why, and nothing of theirs reaches the cluster.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import { API, IN_CLUSTER, createWorld } from "../support/world.js";
+import { eventually } from "../support/eventually.js";
+import { startOciRegistry } from "../support/oci-registry.js";
+import { generatePki } from "../../operator/devcluster/pki.js";
+
+const PASSWORD = "oci-source-e2e-pw-do-not-leak";
+const GZ = "application/vnd.oci.image.layer.v1.tar+gzip";
+const CM = (v: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guestbook\ndata:\n  v: "${v}"\n`;
+
+interface AppStatus { conditions?: Array<{ type: string; message: string }>; sync?: { status?: string; revision?: string } }
+
+/** tar+gzip of `files`, made by the system tar as a publisher's push of a directory would be. */
+async function bundle(dir: string, name: string, files: Record<string, string>): Promise<Buffer> {
+  const root = join(dir, name);
+  for (const [p, content] of Object.entries(files)) {
+    await mkdir(join(root, p, ".."), { recursive: true });
+    await writeFile(join(root, p), content);
+  }
+  const r = spawnSync("tar", ["-czf", `${root}.tgz`, "-C", root, "."]);
+  assert.equal(r.status, 0, String(r.stderr));
+  return readFile(`${root}.tgz`);
+}
+
+/** A one-member ustar archive whose member climbs out with `..` (tar itself would not write it). */
+function escapingTar(): Buffer {
+  const h = Buffer.alloc(512);
+  h.write("../../escaped.yaml", 0);
+  const body = Buffer.from(CM("escaped"));
+  const num = (n: number, w: number): string => `${n.toString(8).padStart(w - 1, "0")}\0`;
+  h.write(num(0o644, 8), 100); h.write(num(0, 8), 108); h.write(num(0, 8), 116);
+  h.write(num(body.length, 12), 124); h.write(num(0, 12), 136);
+  h.fill(0x20, 148, 156); h.write("0", 156); h.write("ustar\0", 257); h.write("00", 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(num(sum, 7), 148);
+  return gzipSync(Buffer.concat([h, body, Buffer.alloc(512 - body.length), Buffer.alloc(1024)]));
+}
+
+test("OCI artifact source: synced at the manifest digest, a constraint follows a new tag, hostile and missing artifacts are ComparisonErrors", async (t) => {
+  const w = await createWorld(t, { name: "ocisrc" });
+  const { client, ns } = w;
+  const dir = await mkdtemp(join(tmpdir(), "hawser-e2e-oci-source-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const pki = await generatePki(join(dir, "pki"));
+  const [cert, key, ca] = await Promise.all([pki.apiserverCert, pki.apiserverKey, pki.caCert].map((f) => readFile(f, "utf8")));
+  const registry = await startOciRegistry({
+    artifacts: [
+      { repository: "apps/guestbook", tag: "1.0.0", layers: [{ mediaType: GZ, body: await bundle(dir, "v100", { "guestbook/cm.yaml": CM("one") }) }] },
+      { repository: "apps/guestbook", tag: "evil", layers: [{ mediaType: GZ, body: escapingTar() }] },
+    ],
+    auth: { username: "ob", password: PASSWORD }, authScheme: "bearer", tls: { cert: cert!, key: key! },
+  });
+  t.after(() => registry.close());
+  const url = `oci://${registry.host}/apps/guestbook`;
+  await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-tls-certs-cm", namespace: ns }, data: { "127.0.0.1": ca! } });
+  await client.create({
+    apiVersion: "v1", kind: "Secret", metadata: { name: "oci-guestbook", namespace: ns, labels: { "argocd.argoproj.io/secret-type": "repository" } },
+    stringData: { type: "oci", name: "guestbook", url, username: "ob", password: PASSWORD },
+  });
+  const dest = w.dest("ocisrc");
+  const app = (name: string, targetRevision: string, automated: boolean) => ({
+    apiVersion: API, kind: "Application", metadata: { name, namespace: ns },
+    spec: {
+      project: "default", source: { repoURL: url, path: "guestbook", targetRevision },
+      destination: { server: IN_CLUSTER, namespace: dest },
+      syncPolicy: { syncOptions: ["CreateNamespace=true"], ...(automated ? { automated: {} } : {}) },
+    },
+  });
+  const status = (name: string): Promise<AppStatus | undefined> => w.status<AppStatus>(name);
+  const liveValue = async (): Promise<string | undefined> => ((await client.get("v1", "ConfigMap", "guestbook", dest)) as { data?: { v?: string } } | undefined)?.data?.v;
+
+  await client.create(app("guestbook", "^1.0", true));
+  await eventually(async () => {
+    const s = await status("guestbook");
+    assert.equal(s?.sync?.revision, registry.digest("apps/guestbook", "1.0.0"), `the revision is the manifest digest: ${JSON.stringify(s)}`);
+    assert.equal(s?.sync?.status, "Synced", JSON.stringify(s));
+    assert.equal(await liveValue(), "one");
+  }, { timeoutMs: 120_000 });
+
+  // A new tag inside the constraint: a refresh resolves to it and auto-sync applies it.
+  registry.push({ repository: "apps/guestbook", tag: "1.1.0", layers: [{ mediaType: GZ, body: await bundle(dir, "v110", { "guestbook/cm.yaml": CM("two") }) }] });
+  await w.refresh("guestbook");
+  await eventually(async () => {
+    const s = await status("guestbook");
+    assert.equal(s?.sync?.revision, registry.digest("apps/guestbook", "1.1.0"), JSON.stringify(s));
+    assert.equal(await liveValue(), "two");
+  }, { timeoutMs: 60_000 });
+
+  await client.create(app("evil", "evil", true));
+  await client.create(app("missing", "2.0.0", false));
+  await eventually(async () => {
+    const evil = (await status("evil"))?.conditions?.find((c) => c.type === "ComparisonError");
+    assert.match(evil?.message ?? "", /OCI artifact oci:\/\/127\.0\.0\.1:\d+\/apps\/guestbook@sha256:[0-9a-f]{64}: "\.\.\/\.\.\/escaped\.yaml" climbs out with "\.\.": refused/, JSON.stringify(evil));
+    const missing = (await status("missing"))?.conditions?.find((c) => c.type === "ComparisonError");
+    assert.match(missing?.message ?? "", /no tag of OCI repository oci:\/\/127\.0\.0\.1:\d+\/apps\/guestbook matches "2\.0\.0"/, JSON.stringify(missing));
+  }, { timeoutMs: 60_000 });
+  assert.equal(await liveValue(), "two", "the hostile artifact changed nothing");
+  for (const name of ["guestbook", "evil", "missing"]) assert.ok(!JSON.stringify(await w.getApp(name)).includes(PASSWORD), `no password in ${name}`);
+});
