@@ -29,6 +29,7 @@ import { DeletionReconciler } from "./deletion.js";
 import { DestinationPool } from "./destinations.js";
 import { appConditionSeries, appHealthStatusSeries, appInfoSeries, appLabelSeries, appOrphanSeries, appSyncStatusSeries, clusterLabelSeries, clusterSeries, parseAppMetricsSettings } from "./metrics.js";
 import { OperationReconciler } from "./operation.js";
+import { appQueueGroup } from "./queue-group.js";
 import { RefreshReconciler } from "./refresh.js";
 import { AppSharding, fencedClient } from "./sharding.js";
 import { ANNOTATION_REFRESH } from "../../api/annotations.js";
@@ -153,8 +154,10 @@ export class ApplicationController {
     const refresh = new RefreshReconciler(this.env, deletion);
     const operation = new OperationReconciler(this.env);
     const argo = opts.metrics?.argo;
+    // Fair turns per ApplicationSet or project (queue-group.ts), read from the cache when a key is queued.
+    const groupOf = (key: string): string => appQueueGroup(this.apps.get(key));
     this.refresh = new Controller({
-      name: "application-refresh", workers: opts.statusProcessors, log, metrics: opts.metrics,
+      name: "application-refresh", workers: opts.statusProcessors, log, metrics: opts.metrics, groupOf,
       reconciler: {
         reconcile: async (ctx) => {
           const started = performance.now();
@@ -169,7 +172,7 @@ export class ApplicationController {
         },
       },
     });
-    this.operations = new Controller({ name: "application-operation", workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, reconciler: {
+    this.operations = new Controller({ name: "application-operation", workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, groupOf, reconciler: {
       reconcile: (ctx) => {
         const app = sharding && this.apps.get(ctx.key);
         return app ? sharding.run(app, () => operation.reconcile(ctx), {}) : operation.reconcile(ctx);
