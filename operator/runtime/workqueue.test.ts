@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Fifo, WorkQueue } from "./workqueue.js";
+import { WorkQueue } from "./workqueue.js";
 import { ExponentialRateLimiter } from "./rate-limiter.js";
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -246,16 +246,4 @@ test("fair: 100,000 keys in 1,000 groups are each handed out once, in turns", as
   assert.equal(new Set(order).size, 100_000);
   assert.ok(order.every((k, i) => k === `g${i % 1000}/${Math.floor(i / 1000)}`), "one key of each group in turn, each group FIFO");
   assert.equal(q.length, 0);
-});
-
-test("Fifo keeps order across its compaction", () => {
-  const f = new Fifo<number>();
-  const out: number[] = [];
-  for (let i = 0; i < 5000; i++) f.push(i);
-  for (let i = 0; i < 3000; i++) out.push(f.shift()!);
-  for (let i = 5000; i < 6000; i++) f.push(i);
-  assert.equal(f.size, 3000);
-  while (f.size > 0) out.push(f.shift()!);
-  assert.deepEqual(out, Array.from({ length: 6000 }, (_, i) => i));
-  assert.equal(f.shift(), undefined);
 });

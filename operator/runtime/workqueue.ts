@@ -21,6 +21,7 @@
 // both lanes; whichever copy comes first is handed out and the other is skipped (it is no longer
 // dirty).
 import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.js";
+import { Fifo } from "../util/fifo.js";
 
 export interface WorkQueueMetrics {
   depth(n: number): void;
@@ -36,30 +37,6 @@ export interface WorkQueueOptions {
   metrics?: WorkQueueMetrics;
   /** The key's group for fair queueing (see the header); called when the key is queued. */
   groupOf?: (key: string) => string;
-}
-
-/** A FIFO with O(1) amortised push and shift (Array.prototype.shift moves every element). */
-export class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  get size(): number { return this.items.length - this.head; }
-
-  push(item: T): void { this.items.push(item); }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head++];
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      // Drop the consumed half so a queue that never empties does not grow without bound.
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
 }
 
 export class WorkQueue {
