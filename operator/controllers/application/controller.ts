@@ -24,7 +24,7 @@ import { deepEqual } from "../../util/index.js";
 import type { KubeObject } from "../../kube/client.js";
 import { pushConcerns, repoIdentity } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
-import { AppContext, type ApplicationControllerOptions } from "./context.js";
+import { AppContext, limitedAppClient, type ApplicationControllerOptions } from "./context.js";
 import { DeletionReconciler } from "./deletion.js";
 import { DestinationPool } from "./destinations.js";
 import { appConditionSeries, appHealthStatusSeries, appInfoSeries, appLabelSeries, appOrphanSeries, appSyncStatusSeries, clusterLabelSeries, clusterSeries, parseAppMetricsSettings } from "./metrics.js";
@@ -143,12 +143,13 @@ export class ApplicationController {
       : undefined;
     const sharding = this.sharding;
     // With sharding, every Application write of the reconcilers is fenced by shard ownership.
+    const limited = opts.writeLimiter ? limitedAppClient(opts.client, opts.writeLimiter) : opts.client;
     const appClient = sharding
-      ? fencedClient(opts.client, (key) => {
+      ? fencedClient(limited, (key) => {
           const app = this.apps.get(key);
           return app !== undefined && sharding.ownsApp(app);
         })
-      : opts.client;
+      : limited;
     this.env = new AppContext({ gnupgHome, ...opts, client: appClient }, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(CONTROLLER_RENDER_CACHE.entries, CONTROLLER_RENDER_CACHE.manifests), (key) => this.refresh.expedite(key));
     const deletion = new DeletionReconciler(this.env);
     const refresh = new RefreshReconciler(this.env, deletion);
