@@ -57,7 +57,9 @@ export class EventRecorder {
 
   async record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const limiter = this.limiter;
-    if (!limiter) return this.write(obj, type, reason, message);
+    // The Event's time is when it happened, not when its turn to be written came.
+    const at = new Date();
+    if (!limiter) return this.write(obj, type, reason, message, at);
     if (this.waitingCount >= this.maxWaiting) {
       this.dropped++;
       // Once at the first drop and then every thousandth, so a long overload does not flood the log either.
@@ -66,17 +68,16 @@ export class EventRecorder {
     }
     this.waitingCount++;
     try {
-      await limiter.run(() => this.write(obj, type, reason, message), { priority: "low" });
+      await limiter.run(() => this.write(obj, type, reason, message, at), { priority: "low" });
     } finally {
       this.waitingCount--;
     }
   }
 
-  private async write(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  private async write(obj: KubeObject, type: EventType, reason: string, message: string, now: Date): Promise<void> {
     const namespace = obj.metadata.namespace ?? this.fallbackNamespace;
     const text = redact(message).slice(0, MAX_MESSAGE);
     const key = `${obj.metadata.uid ?? ""}|${type}|${reason}|${text}`;
-    const now = new Date();
     const prev = this.recent.get(key);
     try {
       if (prev && now.getTime() - prev.at < AGGREGATION_WINDOW_MS) {
