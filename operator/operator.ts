@@ -21,6 +21,7 @@ import { installCrds } from "./kube/crd-install.js";
 import { requestResource } from "./kube/request-resource.js";
 import { loadUserModules, type ModuleLoadReport } from "./modules/loader.js";
 import { EventRecorder } from "./runtime/events.js";
+import { AdaptiveLimiter } from "./kube/adaptive.js";
 import { defaultIdentity, LeaderElector } from "./runtime/leader-election.js";
 import { ShardLeases } from "./runtime/shard-leases.js";
 import { DEFAULT_SHARDING_ALGORITHM, hostnameOrdinal } from "./engine/sharding.js";
@@ -119,7 +120,12 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   if (allowOobSymlinks) log.warn("out-of-bounds symlink check is off (reposerver.allow.oob.symlinks): repositories can make tools read files outside them");
   await setUpRenderSandbox(config, cmdParams, log);
 
-  const events = new EventRecorder(client, "hawser-application-controller", log, config.namespace);
+  // The Application controller's writes to its Applications and every Event share one limiter;
+  // Events take its low lane, so in a burst they yield to the status writes a sync waits for. Its
+  // floor is one slot per refresh and operation worker: it orders writes, it does not slow them.
+  const appWorkers = settings.statusProcessors + settings.operationProcessors;
+  const controlPlaneWrites = new AdaptiveLimiter({ initial: appWorkers, min: appWorkers, max: Math.max(64, appWorkers) });
+  const events = new EventRecorder(client, "hawser-application-controller", log, config.namespace, { limiter: controlPlaneWrites });
 
   // Controller sharding (docs/sharding.md): with more than one shard, every replica runs the
   // Application controller for the shards whose Leases it holds; the ApplicationSet and
@@ -216,7 +222,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
 
   const newApplicationController = (): ApplicationController => new ApplicationController({
       client, namespace: config.namespace, statusProcessors: settings.statusProcessors, operationProcessors: settings.operationProcessors,
-      resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, hardResyncMs: config.appHardResyncMs, log, metrics, events,
+      resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, hardResyncMs: config.appHardResyncMs, log, metrics, events, writeLimiter: controlPlaneWrites,
       repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: settings.serverSideDiff,
       selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
       allowOutOfBoundsSymlinks: allowOobSymlinks, applicationNamespaces: settings.applicationNamespaces,

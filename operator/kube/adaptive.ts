@@ -4,7 +4,14 @@
 // when latency exceeds the target (at most once per window, so one burst of slow answers that
 // were all in flight together counts once). This finds the apiserver's ceiling on
 // any machine instead of a fixed QPS that is too slow on big clusters and too fast on small ones.
+//
+// Two priorities: `low` is for writes that may wait (Events), so that they yield to the writes a
+// sync or a status depends on. A free slot goes to a waiting normal call first; low calls take a
+// slot only when no normal call waits, and hold at most a share of the limit (`lowShare`, a
+// quarter by default) at once, so a burst of Events never fills the slots a status write would
+// need next. Low calls are never dropped: they wait, FIFO, and run as soon as the rule allows.
 import { KubeApiError } from "./client.js";
+import { Fifo } from "../util/fifo.js";
 
 export interface AdaptiveLimiterOptions {
   initial?: number;
@@ -12,7 +19,11 @@ export interface AdaptiveLimiterOptions {
   max?: number;
   /** Latency above which the limit decreases. */
   targetLatencyMs?: number;
+  /** The share of the limit low-priority calls may hold at once (at least one slot); default 0.25. */
+  lowShare?: number;
 }
+
+export type WritePriority = "normal" | "low";
 
 export class AdaptiveLimiter {
   private limit: number;
@@ -21,7 +32,10 @@ export class AdaptiveLimiter {
   private slowStart = true;
   /** Completions to ignore for latency after a cut: they were sent at the old limit. */
   private cooldown = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting = new Fifo<() => void>();
+  private readonly lowWaiting = new Fifo<() => void>();
+  private lowInFlight = 0;
+  private readonly lowShare: number;
   private readonly min: number;
   private readonly max: number;
   private readonly target: number;
@@ -33,34 +47,54 @@ export class AdaptiveLimiter {
     this.max = opts.max ?? 64;
     this.limit = Math.min(this.max, Math.max(this.min, opts.initial ?? 8));
     this.target = opts.targetLatencyMs ?? 1000;
+    this.lowShare = opts.lowShare ?? 0.25;
   }
 
   get currentLimit(): number { return Math.floor(this.limit); }
   get active(): number { return this.inFlight; }
+  /** Low-priority calls waiting for a slot (see the header). */
+  get lowWaitingCount(): number { return this.lowWaiting.size; }
 
-  /** Runs `fn` when a slot is free; 429 answers are retried after the limit is cut. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` when a slot is free for its priority; 429 answers are retried after the limit is cut. */
+  async run<T>(fn: () => Promise<T>, opts: { priority?: WritePriority } = {}): Promise<T> {
+    const low = opts.priority === "low";
     for (let attempt = 0; ; attempt++) {
-      await this.acquire();
+      await this.acquire(low);
       const started = performance.now();
       try {
         const result = await fn();
-        this.onSuccess(performance.now() - started);
+        this.onSuccess(performance.now() - started, low);
         return result;
       } catch (err) {
         if (err instanceof KubeApiError && err.isTooManyRequests && attempt < 10) {
           this.decrease();
-          this.release();
+          this.release(low);
           await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
           continue;
         }
-        this.release();
+        this.release(low);
         throw err;
       }
     }
   }
 
-  private acquire(): Promise<void> {
+  /** Slots low-priority calls may hold at once. */
+  private get lowLimit(): number { return Math.max(1, Math.floor(this.currentLimit * this.lowShare)); }
+
+  private lowMayStart(): boolean {
+    return this.inFlight < this.currentLimit && this.waiting.size === 0 && this.lowInFlight < this.lowLimit;
+  }
+
+  private acquire(low: boolean): Promise<void> {
+    if (low) {
+      // Behind low calls already waiting, too: FIFO within the lane.
+      if (this.lowWaiting.size === 0 && this.lowMayStart()) {
+        this.inFlight++;
+        this.lowInFlight++;
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => this.lowWaiting.push(() => { this.inFlight++; this.lowInFlight++; resolve(); }));
+    }
     if (this.inFlight < this.currentLimit) {
       this.inFlight++;
       return Promise.resolve();
@@ -68,12 +102,14 @@ export class AdaptiveLimiter {
     return new Promise((resolve) => this.waiting.push(() => { this.inFlight++; resolve(); }));
   }
 
-  private release(): void {
+  private release(low: boolean): void {
     this.inFlight--;
-    while (this.inFlight < this.currentLimit && this.waiting.length > 0) this.waiting.shift()!();
+    if (low) this.lowInFlight--;
+    while (this.inFlight < this.currentLimit && this.waiting.size > 0) this.waiting.shift()!();
+    while (this.lowWaiting.size > 0 && this.lowMayStart()) this.lowWaiting.shift()!();
   }
 
-  private onSuccess(latencyMs: number): void {
+  private onSuccess(latencyMs: number, low: boolean): void {
     if (this.cooldown > 0) this.cooldown--;
     if (latencyMs > this.target) {
       if (this.cooldown === 0) this.decrease();
@@ -81,7 +117,7 @@ export class AdaptiveLimiter {
       this.successesInWindow = 0;
       this.limit = Math.min(this.max, this.slowStart ? this.limit * 2 : this.limit + 1);
     }
-    this.release();
+    this.release(low);
   }
 
   private decrease(): void {

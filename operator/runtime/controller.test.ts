@@ -176,3 +176,22 @@ test("stop drains the reconcile in flight", async () => {
   await c.stop();
   assert.equal(finished, true);
 });
+
+test("groupOf: with every worker busy on a burst, a key of another group is reconciled next", async () => {
+  const order: string[] = [];
+  let release!: () => void;
+  let gate = new Promise<void>((r) => { release = r; });
+  const c = new Controller({
+    name: "fair", workers: 2, log: memoryLogger().logger, groupOf: (key) => key.split("/")[0]!,
+    reconciler: { reconcile: async (ctx) => { order.push(ctx.key); await gate; } },
+  });
+  c.start();
+  for (let i = 0; i < 500; i++) c.enqueue(`burst/app-${i}`);
+  await until(() => order.length === 2);
+  c.enqueue("hand/made");
+  gate = Promise.resolve();
+  release();
+  await until(() => order.length === 501);
+  assert.ok(order.indexOf("hand/made") <= 3, `taken by the next free worker, not after the burst (position ${order.indexOf("hand/made")})`);
+  await c.stop();
+});

@@ -19,6 +19,8 @@ export interface ControllerOptions {
   log: Logger;
   metrics?: OperatorMetrics;
   rateLimiter?: RateLimiter;
+  /** A key's tenant for the queue's fair turns (WorkQueue's header); without it the queue is FIFO. */
+  groupOf?: (key: string) => string;
 }
 
 export class Controller {
@@ -44,6 +46,7 @@ export class Controller {
       name: opts.name,
       ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
       ...(opts.metrics ? { metrics: opts.metrics.queueMetrics(opts.name) } : {}),
+      ...(opts.groupOf ? { groupOf: opts.groupOf } : {}),
     });
   }
 

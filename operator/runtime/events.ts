@@ -1,7 +1,14 @@
 // Kubernetes Events (core/v1), where `kubectl describe` shows them. Repeats of the same reason and
 // message on the same object within ten minutes bump the count of one Event instead of creating
 // new ones, as the kubelet's recorder does. Messages are redacted; recording never throws.
+//
+// With a write limiter (the one the Application writes go through), Events take its low lane: they
+// yield to the writes a sync or a status waits for, and wait in memory meanwhile. A burst of a
+// thousand apps' Events is then written after, or beside, their syncs rather than ahead of them.
+// They are not dropped unless more than `maxWaiting` wait at once (a memory bound), and then
+// loudly: a warning in the log.
 import { randomBytes } from "node:crypto";
+import type { AdaptiveLimiter } from "../kube/adaptive.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
 import type { Logger } from "./logger.js";
 import { redact } from "./redact.js";
@@ -21,21 +28,58 @@ const MAX_MESSAGE = 1024;
 /** Events remembered for aggregation at most (a few MB). */
 const MAX_REMEMBERED = 20_000;
 
+export interface EventRecorderOptions {
+  /** The limiter whose low lane the Event writes take (see the header); without one they are written at once. */
+  limiter?: Pick<AdaptiveLimiter, "run">;
+  /** Events waiting for the limiter beyond which new ones are dropped with a warning (default 50,000). */
+  maxWaiting?: number;
+}
+
 export class EventRecorder {
   private readonly recent = new Map<string, Recorded>();
+  private readonly limiter: Pick<AdaptiveLimiter, "run"> | undefined;
+  private readonly maxWaiting: number;
+  private waitingCount = 0;
+  /** Events dropped because too many were waiting (logged). */
+  dropped = 0;
 
   constructor(
     private readonly client: KubeClient,
     private readonly component: string,
     private readonly log: Logger,
     private readonly fallbackNamespace = "default",
-  ) {}
+    opts: EventRecorderOptions = {},
+  ) {
+    this.limiter = opts.limiter;
+    this.maxWaiting = opts.maxWaiting ?? 50_000;
+  }
+
+  /** Events accepted and not yet written (waiting for the limiter or in flight). */
+  get waiting(): number { return this.waitingCount; }
 
   async record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+    const limiter = this.limiter;
+    // The Event's time is when it happened, not when its turn to be written came.
+    const at = new Date();
+    if (!limiter) return this.write(obj, type, reason, message, at);
+    if (this.waitingCount >= this.maxWaiting) {
+      this.dropped++;
+      // Once at the first drop and then every thousandth, so a long overload does not flood the log either.
+      if (this.dropped % 1000 === 1) this.log.warn("Events dropped: too many waiting to be written", { dropped: this.dropped, waiting: this.waitingCount, reason });
+      return;
+    }
+    this.waitingCount++;
+    try {
+      await limiter.run(() => this.write(obj, type, reason, message, at), { priority: "low" });
+    } finally {
+      this.waitingCount--;
+    }
+  }
+
+  private async write(obj: KubeObject, type: EventType, reason: string, message: string, now: Date): Promise<void> {
     const namespace = obj.metadata.namespace ?? this.fallbackNamespace;
     const text = redact(message).slice(0, MAX_MESSAGE);
     const key = `${obj.metadata.uid ?? ""}|${type}|${reason}|${text}`;
-    const now = new Date();
     const prev = this.recent.get(key);
     try {
       if (prev && now.getTime() - prev.at < AGGREGATION_WINDOW_MS) {

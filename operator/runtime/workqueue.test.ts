@@ -112,3 +112,138 @@ test("expedite hands the key straight to an idle worker", async () => {
   q.done("a");
   assert.equal(q.length, 0);
 });
+
+// Fair queueing: keys named "<group>/<n>", grouped by their prefix, as the Application controller
+// groups apps by owning ApplicationSet or project.
+const byPrefix = (key: string): string => key.slice(0, key.indexOf("/"));
+
+async function drain(q: WorkQueue, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = (await q.get())!;
+    out.push(key);
+    q.done(key);
+  }
+  return out;
+}
+
+test("fair: one key of another group goes ahead of a burst of 10,000 waiting in one group", async () => {
+  const q = new WorkQueue({ name: "t", groupOf: byPrefix });
+  for (let i = 0; i < 10_000; i++) q.add(`burst/${i}`);
+  const busy = [await q.get(), await q.get(), await q.get()]; // workers busy with the burst
+  assert.deepEqual(busy, ["burst/0", "burst/1", "burst/2"], "FIFO inside the group");
+  q.add("user/app");
+  const next = [(await q.get())!, (await q.get())!];
+  assert.ok(next.includes("user/app"), `handed out within two gets, got ${next.join(", ")}`);
+  for (const k of [...busy, ...next]) q.done(k);
+  const rest = await drain(q, 9_996);
+  assert.deepEqual(rest, Array.from({ length: 9_996 }, (_, i) => `burst/${i + 4}`), "the burst keeps its order and loses nothing");
+  assert.equal(q.length, 0);
+});
+
+test("fair: three groups are served in turn, each FIFO, until the smaller ones run out", async () => {
+  const q = new WorkQueue({ name: "t", groupOf: byPrefix });
+  for (let i = 0; i < 100; i++) q.add(`a/${i}`);
+  for (let i = 0; i < 50; i++) q.add(`b/${i}`);
+  for (let i = 0; i < 10; i++) q.add(`c/${i}`);
+  const order = await drain(q, 160);
+  assert.deepEqual(order.slice(0, 6), ["a/0", "b/0", "c/0", "a/1", "b/1", "c/1"], "one key per group per turn");
+  const first30 = order.slice(0, 30).map(byPrefix);
+  assert.deepEqual(["a", "b", "c"].map((g) => first30.filter((x) => x === g).length), [10, 10, 10], "equal shares while all three wait");
+  assert.deepEqual(order.slice(30, 110).map(byPrefix), Array.from({ length: 80 }, (_, i) => (i % 2 === 0 ? "a" : "b")), "c done: a and b alternate");
+  assert.deepEqual(order.slice(110).map(byPrefix), Array.from({ length: 50 }, () => "a"), "then a alone");
+  for (const g of ["a", "b", "c"]) {
+    const mine = order.filter((k) => byPrefix(k) === g);
+    assert.deepEqual(mine, [...mine].sort((x, y) => Number(x.split("/")[1]) - Number(y.split("/")[1])), `${g} in FIFO order`);
+  }
+  assert.equal(new Set(order).size, 160, "every key once");
+});
+
+test("fair: a group that empties and comes back waits for the groups already in line", async () => {
+  const q = new WorkQueue({ name: "t", groupOf: byPrefix });
+  q.add("a/0");
+  q.add("b/0");
+  q.add("b/1");
+  assert.equal(await q.get(), "a/0");
+  q.done("a/0");
+  q.add("a/1"); // a had nothing waiting: it joins behind b
+  q.add("c/0");
+  assert.deepEqual(await drain(q, 4), ["b/0", "a/1", "c/0", "b/1"]);
+});
+
+test("fair: dedup, no second worker and re-add during processing hold across groups", async () => {
+  const q = new WorkQueue({ name: "t", groupOf: byPrefix });
+  for (let i = 0; i < 3; i++) q.add("a/0");
+  q.add("a/1");
+  q.add("b/0");
+  assert.equal(q.length, 3, "a/0 waits once");
+  assert.equal(await q.get(), "a/0");
+  q.add("a/0"); // changed while a worker has it
+  assert.equal(await q.get(), "b/0");
+  assert.equal(await q.get(), "a/1", "a/0 is not handed to a second worker");
+  let again: string | undefined;
+  void q.get().then((k) => { again = k; });
+  await tick();
+  assert.equal(again, undefined);
+  q.done("a/0");
+  await tick();
+  assert.equal(again, "a/0", "queued again once its processing ended");
+  for (const k of ["b/0", "a/1", "a/0"]) q.done(k);
+  assert.equal(q.length, 0);
+});
+
+test("fair: the group is asked for when a key is queued, so a key that moved group waits in its new one", async () => {
+  const group = new Map([["x", "a"]]);
+  const asked: string[] = [];
+  const q = new WorkQueue({ name: "t", groupOf: (k) => { asked.push(k); return group.get(k) ?? byPrefix(k); } });
+  for (let i = 0; i < 5; i++) q.add(`a/${i}`);
+  q.add("x");
+  assert.equal(await q.get(), "a/0");
+  assert.equal(await q.get(), "a/1");
+  assert.equal(await q.get(), "a/2");
+  assert.equal(await q.get(), "a/3");
+  assert.equal(await q.get(), "a/4");
+  assert.equal(await q.get(), "x", "x was behind a's keys in a");
+  group.set("x", "b"); // e.g. the app's project changed
+  for (let i = 5; i < 10; i++) q.add(`a/${i}`);
+  q.add("x"); // while processing: queued at done()
+  q.done("x");
+  assert.equal(await q.get(), "a/5");
+  assert.equal(await q.get(), "x", "now in group b, beside a's keys");
+  assert.deepEqual(asked.filter((k) => k === "x"), ["x", "x"], "asked once per queueing, not per get");
+});
+
+test("fair: a delayed or rate-limited key joins its own group's turn, not the back of the burst", async () => {
+  const q = new WorkQueue({ name: "t", groupOf: byPrefix, rateLimiter: new ExponentialRateLimiter(1, 1) });
+  for (let i = 0; i < 1000; i++) q.add(`burst/${i}`);
+  q.addAfter("b/late", 5);
+  q.addRateLimited("c/failed");
+  await tick(50);
+  const next = [await q.get(), await q.get(), await q.get()];
+  assert.deepEqual([...next].sort(), ["b/late", "burst/0", "c/failed"]);
+  for (const k of next) q.done(k!);
+  await q.shutdown();
+});
+
+test("fair: expedite still goes ahead of every group", async () => {
+  const q = new WorkQueue({ name: "t", groupOf: byPrefix });
+  for (let i = 0; i < 10; i++) q.add(`a/${i}`);
+  for (let i = 0; i < 10; i++) q.add(`b/${i}`);
+  q.expedite("b/9");
+  q.expedite("c/0");
+  assert.deepEqual(await drain(q, 4), ["b/9", "c/0", "a/0", "b/0"]);
+  const rest = await drain(q, 17); // 21 keys in all
+  assert.ok(!rest.includes("b/9"), "its normal copy is skipped");
+  assert.equal(q.length, 0);
+});
+
+test("fair: 100,000 keys in 1,000 groups are each handed out once, in turns", async () => {
+  const q = new WorkQueue({ name: "t", groupOf: byPrefix });
+  // Group after group, as bursts arrive: all of g0's keys, then all of g1's …
+  for (let g = 0; g < 1000; g++) for (let j = 0; j < 100; j++) q.add(`g${g}/${j}`);
+  assert.equal(q.length, 100_000);
+  const order = await drain(q, 100_000);
+  assert.equal(new Set(order).size, 100_000);
+  assert.ok(order.every((k, i) => k === `g${i % 1000}/${Math.floor(i / 1000)}`), "one key of each group in turn, each group FIFO");
+  assert.equal(q.length, 0);
+});

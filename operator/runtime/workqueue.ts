@@ -3,12 +3,25 @@
 // is being processed is queued again when the worker calls done(). A burst of events for one key
 // therefore becomes one reconcile. Delayed adds keep only the earliest deadline per key.
 //
-// Two lanes: `expedite` puts a key ahead of everything waiting in the normal lane. It is for the
-// follow-up of work already under way (the refresh after an app's sync), so that one app goes
-// through refresh → sync → refresh in seconds even while a burst of thousands of first refreshes
-// waits, instead of joining the back of that burst at every stage. A key can sit in both lanes;
-// whichever copy comes first is handed out and the other is skipped (it is no longer dirty).
+// Fair queueing: with `groupOf`, each waiting key sits in its group's FIFO (a tenant: for
+// Applications the owning ApplicationSet, else the project), and get() takes the groups in turn,
+// one key each, round-robin over the groups that have keys waiting. A burst of 10,000 keys in one
+// group then delays a key of another group by at most one turn per group with waiting keys, not by
+// the burst: an app a user creates by hand, or another team's, is refreshed while a big
+// ApplicationSet is still being processed. Within a group the order is FIFO, and without `groupOf`
+// all keys share one group, i.e. the queue is a plain FIFO. The group is asked for when a key is
+// queued (the caller answers from its informer cache, never with a GET); every operation is O(1)
+// amortised whatever the number of keys or groups, and a group takes memory only while it has keys
+// waiting.
+//
+// Two lanes: `expedite` puts a key ahead of everything waiting in the normal lane, whatever its
+// group. It is for the follow-up of work already under way (the refresh after an app's sync), so
+// that one app goes through refresh → sync → refresh in seconds even while a burst of thousands of
+// first refreshes waits, instead of joining the back of that burst at every stage. A key can sit in
+// both lanes; whichever copy comes first is handed out and the other is skipped (it is no longer
+// dirty).
 import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.js";
+import { Fifo } from "../util/fifo.js";
 
 export interface WorkQueueMetrics {
   depth(n: number): void;
@@ -22,13 +35,16 @@ export interface WorkQueueOptions {
   name: string;
   rateLimiter?: RateLimiter;
   metrics?: WorkQueueMetrics;
+  /** The key's group for fair queueing (see the header); called when the key is queued. */
+  groupOf?: (key: string) => string;
 }
 
 export class WorkQueue {
   readonly name: string;
-  private readonly queue: string[] = [];
-  private head = 0;
-  private readonly urgent: string[] = [];
+  /** The normal lane: each group's waiting keys, and the groups in turn (a group is in `turns` iff it has a FIFO here). */
+  private readonly groups = new Map<string, Fifo<string>>();
+  private readonly turns = new Fifo<string>();
+  private readonly urgent = new Fifo<string>();
   /** Keys to go into the urgent lane when their current processing ends. */
   private readonly expediteOnDone = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -40,11 +56,13 @@ export class WorkQueue {
   private shuttingDown = false;
   private readonly rateLimiter: RateLimiter;
   private readonly metrics: WorkQueueMetrics | undefined;
+  private readonly groupOf: ((key: string) => string) | undefined;
 
   constructor(opts: WorkQueueOptions) {
     this.name = opts.name;
     this.rateLimiter = opts.rateLimiter ?? defaultControllerRateLimiter();
     this.metrics = opts.metrics;
+    this.groupOf = opts.groupOf;
   }
 
   /** Keys waiting to be handed out (a key re-added while it is processed is not waiting yet). */
@@ -143,9 +161,18 @@ export class WorkQueue {
     if (this.processing.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Queues the key at the back of its group in the normal lane (or hands it to an idle worker). */
   private push(key: string): void {
     if (this.hand(key)) return;
-    this.queue.push(key);
+    const group = this.groupOf?.(key) ?? "";
+    let keys = this.groups.get(group);
+    if (!keys) {
+      // The group's first waiting key: the group takes its turn after those already waiting.
+      keys = new Fifo<string>();
+      this.groups.set(group, keys);
+      this.turns.push(group);
+    }
+    keys.push(key);
     this.metrics?.depth(this.length);
   }
 
@@ -158,20 +185,24 @@ export class WorkQueue {
     return true;
   }
 
+  /** The next copy of the normal lane: the first key of the group whose turn it is. */
+  private nextNormal(): string | undefined {
+    const group = this.turns.shift();
+    if (group === undefined) return undefined;
+    const keys = this.groups.get(group)!;
+    const key = keys.shift();
+    // A group with more keys waits for its next turn behind the other groups.
+    if (keys.size > 0) this.turns.push(group);
+    else this.groups.delete(group);
+    return key;
+  }
+
   private pop(): string | undefined {
     for (;;) {
-      let key = this.urgent.shift();
-      if (key === undefined) {
-        if (this.head >= this.queue.length) return undefined;
-        key = this.queue[this.head++];
-        // Compact occasionally so the array does not grow without bound.
-        if (this.head > 1024 && this.head * 2 > this.queue.length) {
-          this.queue.splice(0, this.head);
-          this.head = 0;
-        }
-      }
+      const key = this.urgent.size > 0 ? this.urgent.shift() : this.nextNormal();
+      if (key === undefined) return undefined;
       // A copy left behind in the other lane: its key was handed out already, or is being processed.
-      if (key === undefined || !this.dirty.has(key) || this.processing.has(key)) continue;
+      if (!this.dirty.has(key) || this.processing.has(key)) continue;
       this.take(key);
       this.metrics?.depth(this.length);
       return key;

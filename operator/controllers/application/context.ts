@@ -24,6 +24,7 @@ import type { PluginRegistry } from "../../../plugins/index.js";
 import type { SelfHealBackoff } from "../../engine/sync/autosync.js";
 import type { RepoSource } from "../../git/types.js";
 import type { KubeClient } from "../../kube/client.js";
+import type { AdaptiveLimiter } from "../../kube/adaptive.js";
 import type { CustomizationTree } from "../../lua/customizations.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import type { Logger } from "../../runtime/logger.js";
@@ -44,6 +45,17 @@ export interface ObjectCache<T> {
 
 /** The control plane's API as the reconcilers use it: a fresh read of an Application, patches of Applications and their status. */
 export type AppClient = Pick<KubeClient, "get" | "patch">;
+
+/**
+ * The client with its patches (the Application and status writes) paced by `limiter` at normal
+ * priority, so the Events that share the limiter in its low lane yield to them.
+ */
+export function limitedAppClient(client: AppClient, limiter: Pick<AdaptiveLimiter, "run">): AppClient {
+  return {
+    get: (...args: Parameters<AppClient["get"]>) => client.get(...args),
+    patch: ((...args: unknown[]) => limiter.run(() => (client.patch as (...a: unknown[]) => ReturnType<AppClient["patch"]>)(...args))) as AppClient["patch"],
+  };
+}
 
 /** Resolves a destination against the registered clusters: the ClusterRegistry in production. */
 export type ClusterResolver = Pick<ClusterRegistry, "resolve" | "list">;
@@ -80,6 +92,8 @@ export interface ApplicationControllerOptions extends AppContextOptions {
   client: KubeClient;
   /** Controller sharding (replicas > 1): this replica works only on the apps of the shards it holds. */
   sharding?: ShardingOptions;
+  /** Paces the Application writes; shared with the EventRecorder, whose writes take its low lane. */
+  writeLimiter?: Pick<AdaptiveLimiter, "run">;
   statusProcessors: number;
   operationProcessors?: number;
   events?: EventRecorder;

@@ -24,11 +24,12 @@ import { deepEqual } from "../../util/index.js";
 import type { KubeObject } from "../../kube/client.js";
 import { pushConcerns, repoIdentity } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
-import { AppContext, type ApplicationControllerOptions } from "./context.js";
+import { AppContext, limitedAppClient, type ApplicationControllerOptions } from "./context.js";
 import { DeletionReconciler } from "./deletion.js";
 import { DestinationPool } from "./destinations.js";
 import { appConditionSeries, appHealthStatusSeries, appInfoSeries, appLabelSeries, appOrphanSeries, appSyncStatusSeries, clusterLabelSeries, clusterSeries, parseAppMetricsSettings } from "./metrics.js";
 import { OperationReconciler } from "./operation.js";
+import { appQueueGroup } from "./queue-group.js";
 import { RefreshReconciler } from "./refresh.js";
 import { AppSharding, fencedClient } from "./sharding.js";
 import { ANNOTATION_REFRESH } from "../../api/annotations.js";
@@ -142,19 +143,22 @@ export class ApplicationController {
       : undefined;
     const sharding = this.sharding;
     // With sharding, every Application write of the reconcilers is fenced by shard ownership.
+    const limited = opts.writeLimiter ? limitedAppClient(opts.client, opts.writeLimiter) : opts.client;
     const appClient = sharding
-      ? fencedClient(opts.client, (key) => {
+      ? fencedClient(limited, (key) => {
           const app = this.apps.get(key);
           return app !== undefined && sharding.ownsApp(app);
         })
-      : opts.client;
+      : limited;
     this.env = new AppContext({ gnupgHome, ...opts, client: appClient }, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(CONTROLLER_RENDER_CACHE.entries, CONTROLLER_RENDER_CACHE.manifests), (key) => this.refresh.expedite(key));
     const deletion = new DeletionReconciler(this.env);
     const refresh = new RefreshReconciler(this.env, deletion);
     const operation = new OperationReconciler(this.env);
     const argo = opts.metrics?.argo;
+    // Fair turns per ApplicationSet or project (queue-group.ts), read from the cache when a key is queued.
+    const groupOf = (key: string): string => appQueueGroup(this.apps.get(key));
     this.refresh = new Controller({
-      name: "application-refresh", workers: opts.statusProcessors, log, metrics: opts.metrics,
+      name: "application-refresh", workers: opts.statusProcessors, log, metrics: opts.metrics, groupOf,
       reconciler: {
         reconcile: async (ctx) => {
           const started = performance.now();
@@ -169,7 +173,7 @@ export class ApplicationController {
         },
       },
     });
-    this.operations = new Controller({ name: "application-operation", workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, reconciler: {
+    this.operations = new Controller({ name: "application-operation", workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, groupOf, reconciler: {
       reconcile: (ctx) => {
         const app = sharding && this.apps.get(ctx.key);
         return app ? sharding.run(app, () => operation.reconcile(ctx), {}) : operation.reconcile(ctx);
