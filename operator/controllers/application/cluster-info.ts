@@ -9,7 +9,7 @@
 // holds, naming the shard's Lease in the record: the server shows a record whose publisher no
 // longer holds that Lease as stale. The replica holding shard 0 (or the only controller) deletes
 // the records of clusters that are no longer registered.
-import { clusterInfoData, clusterInfoName, clusterInfoOf, LABEL_CLUSTER_INFO, parseClusterInfoData, type ClusterObservation } from "../../engine/cluster-info.js";
+import { clusterInfoData, clusterInfoName, clusterInfoOf, LABEL_CLUSTER_INFO, parseClusterInfoData, type ClusterInfo, type ClusterObservation, type Publisher } from "../../engine/cluster-info.js";
 import { normalizeServer, type ClusterEntry } from "../../cluster/clusters.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { Informer } from "../../runtime/informer.js";
@@ -73,8 +73,9 @@ export class ClusterInfoPublisher {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    await this.loop;
+    // The informer first: a loop still waiting for its first list is released by its stop.
     await this.records.stop();
+    await this.loop;
   }
 
   private async run(): Promise<void> {
@@ -101,39 +102,81 @@ export class ClusterInfoPublisher {
     if (!clusters) return;
     const owned = clusters.filter((c) => this.deps.owns(c.server));
     const states = owned.length > 0 ? await this.deps.probeStates(Math.min(this.opts.periodMs ?? CLUSTER_INFO_PERIOD_MS, 5_000)) : [];
-    const stateOf = new Map(states.map((s) => [s.server, s]));
-    const apps = applicationsPerServer(this.deps.apps(), clusters);
-    for (const c of owned) {
+    const plan = planClusterInfo({
+      clusters, owned: new Set(owned.map((c) => c.server)), states, apps: this.deps.apps(), records: this.records.list(),
+      publisher: (server) => {
+        const shard = this.deps.shardOf(server);
+        const lease = this.opts.leaseOf(shard);
+        return { identity: this.opts.identity, ...(lease !== undefined ? { lease } : {}), ...(shard !== undefined ? { shard } : {}) };
+      },
+      collectGarbage: this.deps.collectsGarbage(), nowMs: Date.now(),
+    });
+    for (const w of plan.apply) {
       if (this.stopped) return;
-      const name = clusterInfoName(c.server);
-      const current = this.records.get(`${this.deps.namespace}/${name}`);
-      const previous = parseClusterInfoData(current?.data);
-      const st = stateOf.get(c.server);
-      const obs: ClusterObservation = { applications: apps.get(c.server) ?? 0, ...(st ? { connection: observed(st) } : {}) };
-      const info = clusterInfoOf(obs, previous?.server === c.server ? previous.info : undefined, Date.now());
-      const shard = this.deps.shardOf(c.server);
-      const lease = this.opts.leaseOf(shard);
-      const data = clusterInfoData(c.server, info, { identity: this.opts.identity, ...(lease !== undefined ? { lease } : {}), ...(shard !== undefined ? { shard } : {}) });
-      if (current && deepEqual(current.data ?? {}, data)) continue;
       await this.deps.client.apply({
         apiVersion: "v1", kind: "ConfigMap",
-        metadata: { name, namespace: this.deps.namespace, labels: { [LABEL_CLUSTER_INFO]: "true" } },
-        data,
+        metadata: { name: w.name, namespace: this.deps.namespace, labels: { [LABEL_CLUSTER_INFO]: "true" } },
+        data: w.data,
       }, { fieldManager: FIELD_MANAGER, force: true });
       this.deps.metrics?.clusterInfoWrites.inc({ verb: "apply" });
-      if (previous?.info.connectionState.status !== info.connectionState.status) {
-        this.deps.log.info("cluster connection state", { server: c.server, status: info.connectionState.status, message: info.connectionState.message });
-      }
+      if (w.statusChanged) this.deps.log.info("cluster connection state", { server: w.server, status: w.info.connectionState.status, message: w.info.connectionState.message });
     }
-    if (!this.deps.collectsGarbage()) return;
-    const registered = new Set(clusters.map((c) => c.server));
-    for (const cm of this.records.list()) {
-      const record = parseClusterInfoData(cm.data);
-      if (record && registered.has(record.server) && clusterInfoName(record.server) === cm.metadata.name) continue;
-      await this.deps.client.delete({ apiVersion: "v1", kind: "ConfigMap", name: cm.metadata.name!, namespace: this.deps.namespace });
+    for (const name of plan.delete) {
+      await this.deps.client.delete({ apiVersion: "v1", kind: "ConfigMap", name, namespace: this.deps.namespace });
       this.deps.metrics?.clusterInfoWrites.inc({ verb: "delete" });
     }
   }
+}
+
+/** What one cycle sees. */
+export interface ClusterInfoInputs {
+  /** Every registered cluster. */
+  clusters: readonly ClusterEntry[];
+  /** The servers this replica publishes now. */
+  owned: ReadonlySet<string>;
+  states: readonly DestinationState[];
+  apps: readonly ApplicationObject[];
+  /** The cluster info ConfigMaps as published now. */
+  records: readonly DataObject[];
+  publisher(server: string): Publisher;
+  /** Whether records of clusters that are gone (or foreign data under the label) are deleted. */
+  collectGarbage: boolean;
+  nowMs: number;
+}
+
+/** What one cycle writes: the records that differ from what is published, and the ConfigMaps to delete. */
+export interface ClusterInfoPlan {
+  apply: Array<{ server: string; name: string; data: Record<string, string>; info: ClusterInfo; statusChanged: boolean }>;
+  delete: string[];
+}
+
+/** One cycle's writes, decided without I/O: nothing when every owned cluster's record is as it would be written. */
+export function planClusterInfo(input: ClusterInfoInputs): ClusterInfoPlan {
+  const byName = new Map(input.records.map((r) => [r.metadata.name ?? "", r]));
+  const stateOf = new Map(input.states.map((s) => [s.server, s]));
+  const apps = applicationsPerServer(input.apps, input.clusters);
+  const plan: ClusterInfoPlan = { apply: [], delete: [] };
+  for (const c of input.clusters) {
+    if (!input.owned.has(c.server)) continue;
+    const name = clusterInfoName(c.server);
+    const current = byName.get(name);
+    const previous = parseClusterInfoData(current?.data);
+    const st = stateOf.get(c.server);
+    const obs: ClusterObservation = { applications: apps.get(c.server) ?? 0, ...(st ? { connection: observed(st) } : {}) };
+    const info = clusterInfoOf(obs, previous?.server === c.server ? previous.info : undefined, input.nowMs);
+    const data = clusterInfoData(c.server, info, input.publisher(c.server));
+    if (current && deepEqual(current.data ?? {}, data)) continue;
+    plan.apply.push({ server: c.server, name, data, info, statusChanged: previous?.info.connectionState.status !== info.connectionState.status });
+  }
+  if (input.collectGarbage) {
+    const registered = new Set(input.clusters.map((c) => c.server));
+    for (const cm of input.records) {
+      const record = parseClusterInfoData(cm.data);
+      if (record && registered.has(record.server) && clusterInfoName(record.server) === cm.metadata.name) continue;
+      plan.delete.push(cm.metadata.name ?? "");
+    }
+  }
+  return plan;
 }
 
 /** A destination's state as the pure observation; error texts scrubbed of credentials. */
