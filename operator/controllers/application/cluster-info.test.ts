@@ -25,7 +25,7 @@ const prodState: DestinationState = {
 const me: Publisher = { identity: "ctl-0_1_aa", lease: "hawser-controller" };
 const inputs = (over: Partial<ClusterInfoInputs> = {}): ClusterInfoInputs => ({
   clusters, owned: new Set([LOCAL, PROD, STAGE]), states: [prodState], apps: [app("a", { server: PROD }), app("b", { name: "prod" })],
-  records: [], publisher: () => me, collectGarbage: true, nowMs: T0, ...over,
+  records: [], publisher: () => me, collectGarbage: true, nowMs: T0, countsDue: () => true, ...over,
 });
 /** The ConfigMaps as they would stand after the plan was carried out. */
 const written = (plan: ReturnType<typeof planClusterInfo>, before: KubeObject[] = []): KubeObject[] => {
@@ -67,6 +67,17 @@ test("planClusterInfo: only the changed cluster is rewritten; its failure is dat
   const scrubbed = planClusterInfo(inputs({ records, states: [leaky] })).apply[0]!;
   assert.doesNotMatch(JSON.stringify(scrubbed.data), /hunter22|abc\.def\.ghi/);
   assert.equal(scrubbed.info.connectionState.status, "Failed");
+});
+
+test("planClusterInfo: a change of the object count alone waits until counts are due; any other change does not", () => {
+  const records = written(planClusterInfo(inputs())) as ClusterInfoInputs["records"];
+  const more: DestinationState = { ...prodState, cache: { ...prodState.cache, objects: 18 } };
+  assert.deepEqual(planClusterInfo(inputs({ records, states: [more], countsDue: () => false })).apply, [], "a new object count alone waits");
+  assert.equal(planClusterInfo(inputs({ records, states: [more], countsDue: () => true })).apply[0]?.info.cacheInfo?.resourcesCount, 18, "and is written when due");
+  const newKind: DestinationState = { ...more, cache: { ...more.cache, apiResources: 3 } };
+  assert.deepEqual(planClusterInfo(inputs({ records, states: [newKind], countsDue: () => false })).apply.map((w) => w.server), [PROD], "a newly watched kind is written at once");
+  const relisted: DestinationState = { ...more, cache: { ...more.cache, oldestListAt: T0 } };
+  assert.deepEqual(planClusterInfo(inputs({ records, states: [relisted], countsDue: () => false })).apply.map((w) => w.server), [PROD], "so is a relist");
 });
 
 test("planClusterInfo: a sharded replica writes only its clusters, under its shard's Lease; a record of another publisher is taken over", () => {

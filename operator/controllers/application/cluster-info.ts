@@ -33,6 +33,8 @@ export interface ClusterInfoOptions {
   /** The Lease held while publishing a cluster of `shard` (undefined: unsharded); undefined without leader election. */
   leaseOf(shard: number | undefined): string | undefined;
   periodMs?: number;
+  /** How often a change of the object count alone is written (default: every 6 cycles, 60 s). */
+  countsIntervalMs?: number;
 }
 
 export interface ClusterInfoPublisherDeps {
@@ -55,6 +57,8 @@ export interface ClusterInfoPublisherDeps {
 
 export class ClusterInfoPublisher {
   private readonly records: Informer<DataObject>;
+  /** When this replica last wrote each record (performance.now()), for the object-count throttle. */
+  private readonly lastWrittenAt = new Map<string, number>();
   private stopped = false;
   private wake?: () => void;
   private loop?: Promise<void>;
@@ -110,6 +114,10 @@ export class ClusterInfoPublisher {
         return { identity: this.opts.identity, ...(lease !== undefined ? { lease } : {}), ...(shard !== undefined ? { shard } : {}) };
       },
       collectGarbage: this.deps.collectsGarbage(), nowMs: Date.now(),
+      countsDue: (name) => {
+        const at = this.lastWrittenAt.get(name);
+        return at === undefined || performance.now() - at >= (this.opts.countsIntervalMs ?? 6 * (this.opts.periodMs ?? CLUSTER_INFO_PERIOD_MS));
+      },
     });
     for (const w of plan.apply) {
       if (this.stopped) return;
@@ -119,11 +127,13 @@ export class ClusterInfoPublisher {
         data: w.data,
       }, { fieldManager: FIELD_MANAGER, force: true });
       this.deps.metrics?.clusterInfoWrites.inc({ verb: "apply" });
+      this.lastWrittenAt.set(w.name, performance.now());
       if (w.statusChanged) this.deps.log.info("cluster connection state", { server: w.server, status: w.info.connectionState.status, message: w.info.connectionState.message });
     }
     for (const name of plan.delete) {
       await this.deps.client.delete({ apiVersion: "v1", kind: "ConfigMap", name, namespace: this.deps.namespace });
       this.deps.metrics?.clusterInfoWrites.inc({ verb: "delete" });
+      this.lastWrittenAt.delete(name);
     }
   }
 }
@@ -142,6 +152,12 @@ export interface ClusterInfoInputs {
   /** Whether records of clusters that are gone (or foreign data under the label) are deleted. */
   collectGarbage: boolean;
   nowMs: number;
+  /**
+   * Whether a record whose only change is its object count may be written now. Objects come and
+   * go all the time in a busy cluster; the count is written at most this often, every other
+   * change at the next cycle.
+   */
+  countsDue(name: string): boolean;
 }
 
 /** What one cycle writes: the records that differ from what is published, and the ConfigMaps to delete. */
@@ -164,8 +180,12 @@ export function planClusterInfo(input: ClusterInfoInputs): ClusterInfoPlan {
     const st = stateOf.get(c.server);
     const obs: ClusterObservation = { applications: apps.get(c.server) ?? 0, ...(st ? { connection: observed(st) } : {}) };
     const info = clusterInfoOf(obs, previous?.server === c.server ? previous.info : undefined, input.nowMs);
-    const data = clusterInfoData(c.server, info, input.publisher(c.server));
+    const publisher = input.publisher(c.server);
+    const data = clusterInfoData(c.server, info, publisher);
     if (current && deepEqual(current.data ?? {}, data)) continue;
+    const countOnly = current && info.cacheInfo && previous?.info.cacheInfo
+      && deepEqual(current.data ?? {}, clusterInfoData(c.server, { ...info, cacheInfo: { ...info.cacheInfo, resourcesCount: previous.info.cacheInfo.resourcesCount } }, publisher));
+    if (countOnly && !input.countsDue(name)) continue;
     plan.apply.push({ server: c.server, name, data, info, statusChanged: previous?.info.connectionState.status !== info.connectionState.status });
   }
   if (input.collectGarbage) {
