@@ -23,7 +23,7 @@ import { loadUserModules, type ModuleLoadReport } from "./modules/loader.js";
 import { EventRecorder } from "./runtime/events.js";
 import { AdaptiveLimiter } from "./kube/adaptive.js";
 import { defaultIdentity, LeaderElector } from "./runtime/leader-election.js";
-import { ShardLeases } from "./runtime/shard-leases.js";
+import { ShardLeases, shardLeaseName } from "./runtime/shard-leases.js";
 import { DEFAULT_SHARDING_ALGORITHM, hostnameOrdinal } from "./engine/sharding.js";
 import { hostname } from "node:os";
 import { createLogger, type Logger } from "./runtime/logger.js";
@@ -227,6 +227,12 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
       allowOutOfBoundsSymlinks: allowOobSymlinks, applicationNamespaces: settings.applicationNamespaces,
       metricsClusterLabels: config.metricsClusterLabels,
+      // What the API server's clusters list shows, named by the Lease that makes this replica its
+      // publisher: a shard's, else the leader's; none without leader election (nothing to check).
+      clusterInfo: {
+        identity,
+        leaseOf: (shard) => (shardLeases && shard !== undefined ? shardLeaseName(config.leaseName, shard) : config.leaderElect ? config.leaseName : undefined),
+      },
       ...(shardLeases ? {
         sharding: {
           replicas: config.replicas, algorithm: config.shardingAlgorithm ?? cmdParams.shardingAlgorithm ?? DEFAULT_SHARDING_ALGORITHM,

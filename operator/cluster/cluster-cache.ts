@@ -38,6 +38,8 @@ export interface ClusterCacheStats {
   oldestListAt: number | undefined;
   /** Every watch synced and none failing now. */
   healthy: boolean;
+  /** Why a failing watch fails (the first one's error), if one is failing. */
+  error?: string;
 }
 
 export class ClusterCache {
@@ -117,13 +119,16 @@ export class ClusterCache {
     let objects = 0;
     let oldestListAt: number | undefined;
     let healthy = true;
-    for (const informer of this.informers.values()) {
+    let error: string | undefined;
+    for (const [id, informer] of this.informers) {
       objects += informer.size;
       const at = informer.listedAt;
       if (at !== undefined && (oldestListAt === undefined || at < oldestListAt)) oldestListAt = at;
       if (!informer.healthy) healthy = false;
+      const failure = informer.lastError;
+      if (failure !== undefined && error === undefined) error = `watch of ${id} failed: ${failure}`;
     }
-    return { apiResources: this.informers.size, objects, oldestListAt, healthy };
+    return { apiResources: this.informers.size, objects, oldestListAt, healthy, ...(error !== undefined ? { error } : {}) };
   }
 
   isWatched(apiVersion: string, kind: string): boolean {

@@ -73,6 +73,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** When the last full list was loaded (ms since the epoch), and whether the watch is failing now. */
   private listedAtMs: number | undefined;
   private failing = false;
+  /** Why the last list or watch failed, while it is failing (a cluster's connection message). */
+  private lastFailure: string | undefined;
   private stopped = false;
   private abort?: AbortController;
   private loop?: Promise<void>;
@@ -93,6 +95,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   get listedAt(): number | undefined { return this.listedAtMs; }
   /** Synced, and its last list or watch did not fail (a cluster's connection status). */
   get healthy(): boolean { return this.synced && !this.failing; }
+  /** The error of the failing list or watch; undefined while it is not failing. */
+  get lastError(): string | undefined { return this.failing ? this.lastFailure : undefined; }
 
   addHandler(handler: EventHandler<T>): void {
     this.handlers.push(handler);
@@ -178,6 +182,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
         this.opts.metrics?.informerRestarts.inc({ resource: this.resourceLabel });
         this.failing = true;
+        this.lastFailure = errorMessage(err);
         this.log.warn("watch failed; retrying", { error: errorMessage(err), backoffMs: backoff });
         await sleep(backoff * (0.8 + Math.random() * 0.4), this.abort.signal);
         backoff = Math.min(maxBackoff, backoff * 2);

@@ -19,6 +19,8 @@ export class OperatorMetrics {
   readonly leader: Gauge;
   readonly informerRestarts: Counter<"resource">;
   readonly manifestRenders: Counter<"plugin">;
+  readonly clusterInfoCycles: Counter;
+  readonly clusterInfoWrites: Counter<"verb">;
   /** Argo CD's argocd_* metrics on the same registry (argo-metrics.ts). */
   readonly argo: ArgoMetrics;
 
@@ -82,6 +84,10 @@ export class OperatorMetrics {
       labelNames: ["plugin"],
       registers,
     });
+    // The cluster info publisher (controllers/application/cluster-info.ts): an idle installation
+    // counts cycles and no writes.
+    this.clusterInfoCycles = new Counter({ name: "hawser_cluster_info_cycles_total", help: "Cycles of the cluster info publisher (each compares every owned cluster's info with what is published).", registers });
+    this.clusterInfoWrites = new Counter({ name: "hawser_cluster_info_writes_total", help: "Writes of cluster info ConfigMaps, by verb (apply, delete).", labelNames: ["verb"], registers });
     this.argo = new ArgoMetrics(this.registry);
   }
 

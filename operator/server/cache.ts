@@ -14,6 +14,11 @@ import { Informer, objectKey, type EventHandler } from "../runtime/informer.js";
 import type { Logger } from "../runtime/logger.js";
 import type { ServerState } from "./types.js";
 import { WriteTracker } from "./write-tracker.js";
+import { clusterInfoName, parseClusterInfoData, type ClusterInfoRecord, type LeaseLiveness } from "../engine/cluster-info.js";
+import { LeaseObserver, type Lease } from "../runtime/lease.js";
+
+/** A Lease without leaseDurationSeconds counts with the controller's default duration (15 s). */
+const DEFAULT_LEASE_DURATION_MS = 15_000;
 
 type AppProjectObject = AppProject & KubeObject;
 type DataObject = KubeObject & { data?: Record<string, string> };
@@ -50,6 +55,12 @@ export class ServerCache implements ServerState {
   readonly projectsInformer: Informer<AppProjectObject>;
   private readonly configMaps: Informer<DataObject>;
   private readonly secrets: Informer<DataObject>;
+  /**
+   * The control namespace's Leases: whether the controller replica that published a cluster's
+   * info still holds the Lease it published under (stale info shows as such).
+   */
+  private readonly leases: Informer<Lease & KubeObject>;
+  private readonly leaseObservers = new Map<string, LeaseObserver>();
   private readonly appSubscribers = new Set<EventHandler<ApplicationObject>>();
   private readonly decoded = new Map<string, { rv: string; data: Record<string, string> }>();
   /** Read-your-writes: one tracker per informer, keyed by "<apiVersion>/<kind>". */
@@ -77,6 +88,10 @@ export class ServerCache implements ServerState {
     this.projectsInformer = new Informer<AppProjectObject>(client, { apiVersion: ARGO_API_VERSION, kind: "AppProject", namespace, log });
     this.configMaps = new Informer<DataObject>(client, { apiVersion: "v1", kind: "ConfigMap", namespace, log });
     this.secrets = new Informer<DataObject>(client, { apiVersion: "v1", kind: "Secret", namespace, log });
+    this.leases = new Informer<Lease & KubeObject>(client, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace, log });
+    // Every renewal is observed as it arrives: the expiry rule counts from when a renewal was first seen.
+    const seeLease = (l: Lease & KubeObject): void => { this.observeLease(l); };
+    this.leases.addHandler({ add: seeLease, update: (_o, l) => seeLease(l), delete: (l) => { this.leaseObservers.delete(l.metadata.name ?? ""); } });
     // Which namespaces each informer holds: a write elsewhere never shows up, so nothing waits for it.
     const control = (ns: string): boolean => ns === namespace;
     const enabled = (globs: string[]) => (ns: string): boolean => (globs.length > 0 ? isNamespaceEnabled(ns, namespace, globs) : control(ns));
@@ -103,14 +118,14 @@ export class ServerCache implements ServerState {
   get applicationNamespaces(): string[] { return this.opts.applicationNamespaces; }
 
   async start(signal?: AbortSignal): Promise<void> {
-    const all = [this.apps, this.appSets, this.projectsInformer, this.configMaps, this.secrets] as Informer<KubeObject>[];
+    const all = [this.apps, this.appSets, this.projectsInformer, this.configMaps, this.secrets, this.leases] as Informer<KubeObject>[];
     for (const i of all) i.start();
     await Promise.all(all.map((i) => i.waitForSync(signal)));
   }
 
   async stop(): Promise<void> {
     for (const { tracker } of this.trackers.values()) tracker.cancelAll();
-    await Promise.all([this.apps, this.appSets, this.projectsInformer, this.configMaps, this.secrets].map((i) => (i as Informer<KubeObject>).stop()));
+    await Promise.all([this.apps, this.appSets, this.projectsInformer, this.configMaps, this.secrets, this.leases].map((i) => (i as Informer<KubeObject>).stop()));
   }
 
   /**
@@ -212,6 +227,25 @@ export class ServerCache implements ServerState {
   /** Secrets of the control namespace carrying `argocd.argoproj.io/secret-type: <type>`. */
   secretsOfType(type: string): DataObject[] {
     return this.secrets.list().filter((s) => s.metadata.labels?.["argocd.argoproj.io/secret-type"] === type);
+  }
+
+  /** The info the application controller published of a cluster (engine/cluster-info.ts), if any. */
+  clusterInfoRecord(server: string): ClusterInfoRecord | undefined {
+    const record = parseClusterInfoData(this.configMaps.get(`${this.opts.namespace}/${clusterInfoName(server)}`)?.data);
+    return record?.server === server ? record : undefined;
+  }
+
+  /** Who holds a Lease of the control namespace and whether it is renewed in time, as this replica observes it; undefined when there is none. */
+  leaseLiveness(name: string): LeaseLiveness | undefined {
+    const lease = this.leases.get(`${this.opts.namespace}/${name}`);
+    return lease ? this.observeLease(lease) : undefined;
+  }
+
+  private observeLease(lease: Lease & KubeObject): LeaseLiveness {
+    const name = lease.metadata.name ?? "";
+    let observer = this.leaseObservers.get(name);
+    if (!observer) this.leaseObservers.set(name, (observer = new LeaseObserver()));
+    return observer.observe(lease, DEFAULT_LEASE_DURATION_MS);
   }
 
   project(name: string): AppProject | undefined {

@@ -126,18 +126,27 @@ function resource(s: AppStatus | undefined, kind: string, name: string): Resourc
   return s?.resources?.find((r) => r.kind === kind && r.name === name);
 }
 
-/** Sum of the operator's write requests (anything but GET/LIST/WATCH) from its /metrics text. */
+/**
+ * Sum of the operator's write requests (anything but GET/LIST/WATCH) from its /metrics text, less
+ * the cluster info publisher's (hawser_cluster_info_writes_total: a cluster's connection state,
+ * written on its own 10 s cycle, which is not what these checks are about).
+ */
 function writesFrom(metrics: string): { total: number; byVerb: Record<string, number> } {
   const byVerb: Record<string, number> = {};
   let total = 0;
+  const add = (verb: string, n: number): void => {
+    byVerb[verb] = (byVerb[verb] ?? 0) + n;
+    total += n;
+    if (byVerb[verb] === 0) delete byVerb[verb];
+  };
   for (const line of metrics.split("\n")) {
+    const info = /^hawser_cluster_info_writes_total\{verb="([^"]*)"\} (\S+)$/.exec(line);
+    if (info) add(info[1] === "apply" ? "PATCH" : "DELETE", -Number(info[2]));
     const m = /^hawser_kube_requests_total\{([^}]*)\} (\S+)$/.exec(line);
     if (!m) continue;
     const verb = /verb="([^"]*)"/.exec(m[1]!)?.[1] ?? "";
     if (["GET", "LIST", "WATCH", "HEAD"].includes(verb.toUpperCase())) continue;
-    const n = Number(m[2]);
-    byVerb[verb] = (byVerb[verb] ?? 0) + n;
-    total += n;
+    add(verb, Number(m[2]));
   }
   return { total, byVerb };
 }

@@ -166,6 +166,12 @@ test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessib
   await check("project-summary");
 
   // ---- Clusters: the in-cluster connection, its details and Invalidate Cache ----
+  // The connection state is the controller's, published on its 10 s cycle once the apps use the cluster.
+  await eventually(async () => {
+    const r = await call("GET", "/api/v1/clusters", undefined, adminToken);
+    const local = (r.body as { items?: Array<{ server: string; info?: { connectionState?: { status?: string } } }> }).items?.find((c) => c.server === "https://kubernetes.default.svc");
+    assert.equal(local?.info?.connectionState?.status, "Successful", r.text.slice(0, 800));
+  }, { timeoutMs: 60_000 });
   await page.goto(`${url}/settings/clusters`);
   await waitFor(page, '[data-cluster="in-cluster"] [data-connection="Successful"]', log);
   assert.match(await page.$eval('[data-cluster="in-cluster"]', (e) => e.textContent ?? ""), /svc1\.\d+\.\d+/, "the Kubernetes version is shown");

@@ -34,6 +34,7 @@ import { appNamespaceNotPermittedMessage, isAppNamespacePermitted } from "../../
 import { missingProjectMessage } from "../../engine/sync/validate.js";
 import type { Destination, DestinationClient, DestinationProvider } from "./destinations.js";
 import type { ShardingOptions } from "./sharding.js";
+import type { ClusterInfoOptions } from "./cluster-info.js";
 
 /** The client an app's sync writes with, or why it may not write at all. */
 export type SyncWriter = { ok: true; client: DestinationClient; user?: string } | { ok: false; message: string };
@@ -107,6 +108,8 @@ export interface ApplicationControllerOptions extends AppContextOptions {
   applicationNamespaces?: readonly string[];
   /** Cluster Secret labels exported in argocd_cluster_labels (--metrics-cluster-labels; none: off). */
   metricsClusterLabels?: readonly string[];
+  /** Publish each owned cluster's info for the API server (cluster-info.ts); unset: not published. */
+  clusterInfo?: ClusterInfoOptions;
 }
 
 export class AppContext {

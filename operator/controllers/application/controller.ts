@@ -32,6 +32,7 @@ import { OperationReconciler } from "./operation.js";
 import { appQueueGroup } from "./queue-group.js";
 import { RefreshReconciler } from "./refresh.js";
 import { AppSharding, fencedClient } from "./sharding.js";
+import { ClusterInfoPublisher } from "./cluster-info.js";
 import { ANNOTATION_REFRESH } from "../../api/annotations.js";
 import { errorMessage } from "../../util/index.js";
 
@@ -77,6 +78,8 @@ export class ApplicationController {
   private readonly appNamespaces: readonly string[];
   private readonly controlNamespace: string;
   private readonly stopping = new AbortController();
+  /** Publishes each owned cluster's info for the API server (cluster-info.ts). */
+  private readonly clusterInfo: ClusterInfoPublisher | undefined;
 
   constructor(opts: ApplicationControllerOptions) {
     const log = opts.log;
@@ -233,6 +236,18 @@ export class ApplicationController {
     // New or removed keys change which commits verify.
     this.gpgKeysCm.addHandler({ add: refreshAll, update: refreshAll, delete: refreshAll });
     if (argo) this.registerMetricSources(argo, opts.namespace, opts.metricsClusterLabels ?? []);
+    this.clusterInfo = opts.clusterInfo
+      ? new ClusterInfoPublisher(opts.clusterInfo, {
+          client: opts.client, namespace: opts.namespace, log, metrics: opts.metrics,
+          clusters: () => (this.clusters.hasSynced ? this.clusters.list() : undefined),
+          apps: () => this.apps.list(),
+          owns: (server) => !sharding || sharding.ownsServer(server),
+          shardOf: (server) => sharding?.shardOfServer(server),
+          // Shard 0 reports what belongs to no cluster (sharding.ts); it cleans up after gone clusters too.
+          collectsGarbage: () => !sharding || (sharding.readyShards().includes(0) && sharding.opts.holds(0)),
+          probeStates: (timeoutMs) => this.destinations.probeStates(timeoutMs),
+        })
+      : undefined;
   }
 
   /**
@@ -286,12 +301,13 @@ export class ApplicationController {
     await Promise.all([this.projects.waitForSync(signal), this.apps.waitForSync(signal), this.argocdCm.waitForSync(signal), this.gpgKeysCm.waitForSync(signal), this.clusters.start(signal)]);
     this.refresh.start();
     this.operations.start();
+    this.clusterInfo?.start();
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
     for (const unregister of this.metricSources.splice(0)) unregister();
-    await Promise.all([this.refresh.stop(), this.operations.stop()]);
+    await Promise.all([this.refresh.stop(), this.operations.stop(), this.clusterInfo?.stop()]);
     await Promise.all([this.apps.stop(), this.projects.stop(), this.argocdCm.stop(), this.gpgKeysCm.stop(), this.clusters.stop(), this.destinations.stop()]);
     await this.keyring.close();
   }

@@ -54,8 +54,10 @@ export class DestinationError extends Error {}
 
 interface Held {
   client: KubeClient; cache: ClusterCache; limiter: AdaptiveLimiter; tracking: string; impersonated: Map<string, KubeClient>;
-  /** The server's Kubernetes version as last read, and whether that read succeeded (metrics). */
+  /** The server's Kubernetes version as last read, and whether that read succeeded (metrics, cluster info). */
   version?: string; versionOk?: boolean;
+  /** Why the last version read failed. */
+  versionError?: string;
 }
 
 /** What argocd_cluster_* report of a connected destination, read at scrape time. */
@@ -64,6 +66,10 @@ export interface DestinationState {
   k8sVersion: string;
   /** The last version read succeeded and every watch is synced and not failing. */
   connected: boolean;
+  /** Why the last version read failed; undefined when it succeeded or none has finished. */
+  versionError?: string;
+  /** Whether a version read has finished (either way). */
+  versionRead: boolean;
   cache: ClusterCacheStats;
 }
 
@@ -102,7 +108,7 @@ export class DestinationPool implements DestinationProvider {
       // Each cluster has its own write budget: one slow apiserver must not throttle the others.
       held = { client, cache, limiter: held?.limiter ?? new AdaptiveLimiter({ initial: 16, max: 64 }), tracking, impersonated: new Map() };
       this.held.set(resolved.cluster.server, held);
-      if (this.opts.metrics) this.readVersion(held);
+      if (this.opts.metrics) void this.readVersion(held);
     }
     const cluster = resolved.cluster;
     const impersonated = held.impersonated;
@@ -120,19 +126,39 @@ export class DestinationPool implements DestinationProvider {
    * a new read starts in the background (the client caches it for minutes), so a scrape never waits.
    */
   states(): DestinationState[] {
+    for (const held of this.held.values()) void this.readVersion(held);
+    return this.currentStates();
+  }
+
+  /**
+   * The states once each connection's version has been read again (the client caches a good
+   * answer for minutes, so this dials only clusters whose last read failed), waiting at most
+   * `timeoutMs` for a slow cluster: the cluster info publisher's view, taken once per cycle.
+   */
+  async probeStates(timeoutMs: number): Promise<DestinationState[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
+    await Promise.race([Promise.all([...this.held.values()].map((h) => this.readVersion(h))), deadline]);
+    clearTimeout(timer);
+    return this.currentStates();
+  }
+
+  private currentStates(): DestinationState[] {
     const out: DestinationState[] = [];
     for (const [server, held] of this.held) {
-      this.readVersion(held);
       const cache = held.cache.stats();
-      out.push({ server, k8sVersion: held.version ?? "", connected: held.versionOk === true && cache.healthy, cache });
+      out.push({
+        server, k8sVersion: held.version ?? "", connected: held.versionOk === true && cache.healthy, cache,
+        versionRead: held.versionOk !== undefined, ...(held.versionError !== undefined ? { versionError: held.versionError } : {}),
+      });
     }
     return out;
   }
 
-  private readVersion(held: Held): void {
-    held.client.serverVersion().then(
-      (v) => { held.version = v; held.versionOk = true; },
-      () => { held.versionOk = false; },
+  private readVersion(held: Held): Promise<void> {
+    return held.client.serverVersion().then(
+      (v) => { held.version = v; held.versionOk = true; held.versionError = undefined; },
+      (err: unknown) => { held.versionOk = false; held.versionError = errorMessage(err); },
     );
   }
 

@@ -95,7 +95,7 @@ test("argocd_cluster_*: every registered cluster; a connected one with its versi
   ];
   const now = Date.parse("2026-12-06T12:00:00Z");
   const out = clusterSeries(clusters, [{
-    server: "https://kubernetes.default.svc", k8sVersion: "1.36.3", connected: true,
+    server: "https://kubernetes.default.svc", k8sVersion: "1.36.3", connected: true, versionRead: true,
     cache: { apiResources: 4, objects: 57, oldestListAt: now - 90_000, healthy: true },
   }], now);
   const byServer = (list: Series[]): Array<[string | undefined, number]> => list.map((s) => [s.labels.server, s.value]);

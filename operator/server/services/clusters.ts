@@ -1,13 +1,19 @@
 // Argo CD's Cluster service over REST (argo-cd-server.md §1.4 "Cluster", §3.6): clusters are Argo's
 // cluster Secrets (plus the implicit in-cluster entry). Answers are sanitised: no bearer token,
-// password, key or CA ever leaves the server; `info.connectionState` comes from a version probe,
-// reused for server.connection.status.cache.expiration (Argo's 1h) so a list does not dial every
-// cluster on every call; invalidate-cache and any write of the cluster probe again. Updates write the Secret
-// (only `updatedFields` when given); invalidate-cache stamps Argo's refresh annotation on it (the
-// controller drops a cluster's watch cache on any change of its Secret); rotate-auth issues a new
-// token for the service account the cluster's token belongs to and deletes the old token Secret.
+// password, key or CA ever leaves the server. A cluster's `info` (connection state, server version,
+// cache figures) is what the application controller publishes (engine/cluster-info.ts), as Argo's
+// server reads its controller's ClusterInfo: the controller owns the cluster caches, so it knows,
+// within its 10 s cycle, when a cluster goes down. Info whose publisher no longer holds its Lease
+// shows as stale (Unknown). Only when no controller has published anything for a cluster does the
+// server probe it itself (reused for server.connection.status.cache.expiration, Argo's 1h; any
+// write of the cluster probes again), saying so in the message. `applicationsCount` comes from the
+// server's own Application cache. Updates write the Secret (only `updatedFields` when given);
+// invalidate-cache stamps Argo's refresh annotation on it (the controller drops the cluster's
+// watch cache on any change of its Secret); rotate-auth issues a new token for the service account
+// the cluster's token belongs to and deletes the old token Secret.
 import { createHash } from "node:crypto";
 import { normalizeServer, parseClusterSecret, secretData, type ClusterEntry } from "../../cluster/clusters.js";
+import { kubeTime, shownClusterInfo, type CacheInfo, type ConnectionState } from "../../engine/cluster-info.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
 import { errorMessage, isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
@@ -66,6 +72,9 @@ export function serviceAccountOfToken(token: string): { namespace: string; name:
 
 interface Probe { at: number; status: "Successful" | "Failed"; message: string; version?: string }
 
+/** Said in the connection message when the server had to probe the cluster itself. */
+export const SERVER_PROBE_MESSAGE = "no application controller has published this cluster's state; probed by the API server";
+
 export class ClusterService {
   private readonly probes = new Map<string, Probe>();
 
@@ -92,23 +101,37 @@ export class ClusterService {
   }
 
   private async view(c: ClusterEntry): Promise<Record<string, unknown>> {
-    const probe = await this.probe(c);
+    const { connectionState, serverVersion, cacheInfo } = await this.connection(c);
     const apps = this.deps.cache.apps.list().filter((a) => normalizeServer(a.spec.destination?.server ?? "") === c.server || (a.spec.destination?.name && a.spec.destination.name === c.name)).length;
     const tls = c.config.tlsClientConfig;
-    const connectionState = { status: probe.status, message: probe.message, attemptedAt: new Date(probe.at).toISOString().replace(/\.\d{3}Z$/, "Z") };
     const out: Record<string, unknown> = {
       server: c.server, name: c.name,
       config: { tlsClientConfig: { ...(tls?.insecure ? { insecure: true } : {}), ...(tls?.serverName ? { serverName: tls.serverName } : {}) } },
       connectionState,
-      info: { connectionState, ...(probe.version ? { serverVersion: probe.version } : {}), ...(apps ? { applicationsCount: apps } : {}) },
+      info: { connectionState, ...(serverVersion ? { serverVersion } : {}), ...(cacheInfo ? { cacheInfo } : {}), ...(apps ? { applicationsCount: apps } : {}) },
     };
-    if (probe.version) out.serverVersion = probe.version;
+    if (serverVersion) out.serverVersion = serverVersion;
     if (c.namespaces.length > 0) out.namespaces = c.namespaces;
     if (c.namespaces.length > 0 && c.clusterResources) out.clusterResources = true;
     if (c.project) out.project = c.project;
     const refreshed = c.secretName ? this.deps.cache.secretsOfType("cluster").find((x) => x.metadata.name === c.secretName)?.metadata.annotations?.[ANNOTATION_REFRESH] : undefined;
     if (refreshed) out.refreshRequestedAt = refreshed;
     return out;
+  }
+
+  /** What the controller published of the cluster (stale or not); the server's own probe when it published nothing. */
+  private async connection(c: ClusterEntry): Promise<{ connectionState: ConnectionState; serverVersion?: string; cacheInfo?: CacheInfo }> {
+    const record = this.deps.cache.clusterInfoRecord(c.server);
+    if (record) {
+      const lease = record.publisher.lease;
+      const { connectionState, serverVersion, cacheInfo } = shownClusterInfo(record, lease !== undefined ? this.deps.cache.leaseLiveness(lease) : undefined);
+      return { connectionState, ...(serverVersion ? { serverVersion } : {}), ...(cacheInfo ? { cacheInfo } : {}) };
+    }
+    const probe = await this.probe(c);
+    return {
+      connectionState: { status: probe.status, message: probe.message ? `${SERVER_PROBE_MESSAGE}: ${probe.message}` : SERVER_PROBE_MESSAGE, attemptedAt: kubeTime(probe.at) },
+      ...(probe.version ? { serverVersion: probe.version } : {}),
+    };
   }
 
   private async probe(c: ClusterEntry): Promise<Probe> {
