@@ -9,6 +9,8 @@ export interface ResourceStatus {
 }
 export interface AppSource {
   repoURL?: string; path?: string; targetRevision?: string; chart?: string;
+  /** A multi-source app's name for this source's checkout (`$ref/...` value files of other sources). */
+  ref?: string; name?: string;
   // The tool blocks the PARAMETERS tab shows (appOps.ts sourceParameters).
   helm?: {
     releaseName?: string; valueFiles?: string[]; values?: string; valuesObject?: unknown;
