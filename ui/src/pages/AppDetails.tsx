@@ -9,7 +9,7 @@ import { useMemo, useState, type ReactNode } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { healthOf, rbacObject, sourceOf, syncOf, type App } from "../apps";
 import { errorText, get, query, request } from "../api";
-import { autoSyncOn, autoSyncPatch } from "../appOps";
+import { autoSyncOn, autoSyncPatch, shortRevision } from "../appOps";
 import { AppDetailsPanel } from "../components/AppDetailsPanel";
 import { DeepLinks } from "../components/DeepLinks";
 import { DeleteDialog } from "../components/DeleteDialog";
@@ -115,8 +115,9 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
         </div>
         <div className="status-box">
           <h3>Sync status</h3>
-          <SyncBadge status={syncOf(app)} /> <span className="muted">to {src?.targetRevision || "HEAD"}</span>
-          {app.status?.sync?.revision && <p className="mono">{app.status.sync.revision.slice(0, 7)}</p>}
+          <SyncBadge status={syncOf(app)} /> <span className="muted">to {(app.spec?.sources && !app.spec.source ? app.spec.sources : [src]).map((s) => s?.targetRevision || "HEAD").join(", ")}</span>
+          {/* A multi-source app is compared at one revision per source (status.sync.revisions). */}
+          {(app.status?.sync?.revisions ?? (app.status?.sync?.revision ? [app.status.sync.revision] : [])).map((r, i) => <p key={i} className="mono" title={r}>{shortRevision(r)}</p>)}
         </div>
         <div className="status-box" data-testid="operation">
           <h3>{running ? "Operation" : "Last sync"}</h3>
