@@ -15,13 +15,16 @@ export interface AppsWatch {
 
 interface StreamMessage { result?: { type?: string; application?: App }; error?: { message?: string } }
 
-export function useAppsWatch(opts: { name?: string; appNamespace?: string; fields?: boolean } = {}): AppsWatch {
+/** `extraFields`: paths asked for beside LIST_FIELDS (e.g. `status.resources` for the resource list). */
+export function useAppsWatch(opts: { name?: string; appNamespace?: string; fields?: boolean; extraFields?: readonly string[] } = {}): AppsWatch {
   const [state, setState] = useState<AppsWatch>({ apps: undefined, error: undefined, live: false });
   const mapRef = useRef(new Map<string, App>());
   const { name, appNamespace } = opts;
   const useFields = opts.fields !== false;
+  const extra = (opts.extraFields ?? []).join(",");
 
   useEffect(() => {
+    const wanted = [...LIST_FIELDS, ...(extra ? extra.split(",") : [])];
     let stopped = false;
     let source: EventSource | undefined;
     let frame = 0;
@@ -40,7 +43,7 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
         let rv = "";
         if (!name) {
           const list = await get<{ metadata?: { resourceVersion?: string }; items?: App[] }>(`api/v1/applications${query({
-            ...(useFields ? { fields: ["metadata.resourceVersion", ...LIST_FIELDS.map((f) => `items.${f}`)].join(",") } : {}),
+            ...(useFields ? { fields: ["metadata.resourceVersion", ...wanted.map((f) => `items.${f}`)].join(",") } : {}),
             appNamespace,
           })}`);
           if (stopped) return;
@@ -55,7 +58,7 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
           mapRef.current = new Map([[appKey(one), one]]);
           setState({ apps: [one], error: undefined, live: false });
         }
-        const fields = useFields ? ["result.type", ...LIST_FIELDS.map((f) => `result.application.${f}`)].join(",") : undefined;
+        const fields = useFields ? ["result.type", ...wanted.map((f) => `result.application.${f}`)].join(",") : undefined;
         source = new EventSource(`api/v1/stream/applications${query({ name, appNamespace, resourceVersion: rv, fields })}`);
         source.onopen = () => { retry = 0; setState((s) => ({ ...s, live: true })); };
         source.onmessage = (ev: MessageEvent<string>) => {
@@ -92,7 +95,7 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
       window.clearTimeout(retryTimer);
       if (frame) window.cancelAnimationFrame(frame);
     };
-  }, [name, appNamespace, useFields]);
+  }, [name, appNamespace, useFields, extra]);
 
   return state;
 }
