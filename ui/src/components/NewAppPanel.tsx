@@ -90,7 +90,6 @@ export function NewAppPanel({ initial, onClose }: { initial: NewAppForm | undefi
   const toForm = (): void => {
     try {
       setForm(yamlToNewApp(yaml ?? ""));
-      setDefaults([]);
       setYaml(undefined);
       setGeneral(undefined);
     } catch (err) {
