@@ -46,6 +46,20 @@ describe("sync dialog", () => {
     });
   });
 
+  it("a multi-source app: a revision per source, only the changed ones sent with their 1-based positions", () => {
+    const multi: App = { metadata: { name: "m", namespace: "argocd" }, spec: { sources: [
+      { repoURL: "https://charts.example", chart: "web", targetRevision: "1.0.0" }, { repoURL: "https://git.example/values", ref: "values" },
+    ] } };
+    const form = initialSyncForm(multi);
+    assert.deepEqual(form.revisions, ["1.0.0", "HEAD"], "each source's target revision");
+    assert.equal(syncRequest(multi, form, []).revisions, undefined, "nothing overridden: nothing sent");
+    form.revisions = ["1.0.0", "v2"];
+    form.revision = "ignored";
+    const req = syncRequest(multi, form, []);
+    assert.deepEqual([req.revisions, req.sourcePositions, req.revision], [["v2"], [2], undefined], "source 2 only; no single revision (the server refuses it for several sources)");
+    assert.deepEqual(initialSyncForm(app).revisions, [], "a single-source app has none");
+  });
+
   it("sends a subset, apply only, every option, a revision override and retry", () => {
     const form = initialSyncForm(app);
     form.selected = ["apps/Deployment/dev/dev-demo"];

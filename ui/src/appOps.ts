@@ -24,6 +24,8 @@ export interface RetryForm { enabled: boolean; limit: string; duration: string; 
 
 export interface SyncForm {
   revision: string;
+  /** A multi-source app's revision per source (in the order of spec.sources); empty otherwise. */
+  revisions: string[];
   prune: boolean;
   dryRun: boolean;
   /** Apply only: skip hooks (strategy apply instead of hook). */
@@ -38,6 +40,9 @@ export interface SyncForm {
 
 export interface SyncRequest {
   revision?: string;
+  /** A multi-source app's overrides: the revisions, and the 1-based positions of their sources. */
+  revisions?: string[];
+  sourcePositions?: number[];
   prune: boolean;
   dryRun: boolean;
   strategy: { apply: { force: boolean } } | { hook: { force: boolean } };
@@ -72,6 +77,7 @@ export function initialSyncForm(app: App, onlyKey?: string): SyncForm {
   const retry = app.spec?.syncPolicy?.retry;
   return {
     revision: app.spec?.source?.targetRevision || "HEAD",
+    revisions: isMultiSourceApp(app) ? (app.spec?.sources ?? []).map((src) => src.targetRevision || "HEAD") : [],
     prune: false,
     dryRun: false,
     applyOnly: false,
@@ -136,7 +142,12 @@ export function syncRequest(app: App, form: SyncForm, all: ResourceStatus[]): Sy
   };
   // The app's own target revision is not sent: a revision differing from it is an override
   // (refused while auto-sync is on, and possibly needing `override` rights).
-  if (revision && revision !== (app.spec?.source?.targetRevision || "HEAD")) req.revision = revision;
+  // A multi-source app takes one per source, sent only for the sources whose revision differs.
+  if (isMultiSourceApp(app)) {
+    const changed = (app.spec?.sources ?? []).map((src, i) => ({ at: i + 1, rev: (form.revisions[i] ?? "").trim(), own: src.targetRevision || "HEAD" }))
+      .filter((x) => x.rev && x.rev !== x.own);
+    if (changed.length > 0) { req.revisions = changed.map((x) => x.rev); req.sourcePositions = changed.map((x) => x.at); }
+  } else if (revision && revision !== (app.spec?.source?.targetRevision || "HEAD")) req.revision = revision;
   if (subset) {
     req.resources = all.filter((r) => selected.has(resourceKey(r)))
       .map((r) => ({ group: r.group ?? "", kind: r.kind, name: r.name, namespace: r.namespace ?? "" }));
