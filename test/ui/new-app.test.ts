@@ -10,7 +10,7 @@
 // `$values/...` file the chart reads) is refused while a source lacks its repository or a value
 // file names an unknown ref, each under its source's field, survives the YAML mode and is created
 // with every source as typed (the cluster renders the other source's value); its SOURCES tab edits
-// one source, SUMMARY lists both, history shows a revision per source. /resources lists every
+// one source, SUMMARY lists both, history shows a revision per source, the sync dialog asks for one. /resources lists every
 // app's resources with filters and a summary, and argocd-cm ui.view.resources.disabled hides it.
 // axe-core finds no serious or critical violation on those views. The dark theme stays after a reload. Then seed 004's roles:
 // role:developer is offered no New App, no resource Delete and only disabled resource actions
@@ -277,6 +277,17 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   const revisions = await page.$$eval("[data-testid=history-entry]:first-child [data-testid=history-revision]", (els) => els.map((e) => e.getAttribute("data-revision") ?? ""));
   assert.equal(revisions.length, 2, `a revision per source: ${revisions.join(", ")}`);
   for (const r of revisions) assert.match(r, /^[0-9a-f]{40}$/, "each a resolved commit");
+
+  // The sync dialog: a revision per source; moving source 2 is sent as revisions + sourcePositions,
+  // which the server refuses by source while auto-sync is on.
+  await page.goto(`${url}/applications/${ns}/ui-multi?deploy=all`);
+  await waitFor(page, "[data-testid=sync-revisions]", log);
+  assert.deepEqual(await page.$$eval("[data-testid=sync-revisions] input", (els) => els.map((e) => e.value)), ["HEAD", "main"]);
+  assert.equal(await page.$("[data-testid=sync-revision]"), null, "no single revision field");
+  await fill(page, "[data-testid=sync-revision-1]", "v9");
+  await page.click("[data-testid=sync-confirm]");
+  await waitFor(page, "[data-testid=sync-error]", log);
+  assert.match(await page.$eval("[data-testid=sync-error]", (e) => e.textContent ?? ""), /Cannot sync source 2 to v9: auto-sync currently set to main/);
 
   // ---- /resources: every app's resources, filtered, summarised; then turned off in argocd-cm ----
   await page.goto(`${url}/resources`);
