@@ -253,19 +253,6 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   await waitFor(page, "[data-testid=app-source-1] [data-testid=params-ref-only]", log);
   assert.equal(await page.$("[data-testid=app-source-1] [data-testid=params-edit]"), null, "a ref-only source has no parameters to edit");
   await axe("app-sources-tab-axe");
-  await page.click("[data-testid=app-source-0] [data-testid=params-edit]");
-  await waitFor(page, '[data-testid=app-source-0] [data-testid=params-helm-parameter][data-param="color"]', log);
-  await fill(page, '[data-testid=app-source-0] [data-testid=params-helm-parameter][data-param="color"]', "orange");
-  await page.click("[data-testid=app-source-0] [data-testid=params-save]");
-  await eventually(async () => {
-    const a = (await client.get(API, "Application", "ui-multi", ns))?.spec as AppSpec | undefined;
-    assert.deepEqual(a?.sources?.[0]?.helm, { valueFiles: ["$values/envs/prod.yaml"], parameters: [{ name: "color", value: "orange" }] }, "source 1's parameter stored");
-    assert.deepEqual(a?.sources?.[1], { repoURL: valuesURL, targetRevision: "main", ref: "values" }, "source 2 untouched");
-  }, { timeoutMs: 15_000 });
-  await eventually(async () => {
-    const cm = await client.get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", "web-color", multiDest);
-    assert.equal(cm?.data?.color, "orange", "the parameter wins over the value file");
-  }, { timeoutMs: 120_000 });
   // SUMMARY lists both sources; history shows each source's revision.
   await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=summary`);
   await waitFor(page, "[data-testid=summary-sources]", log);
@@ -383,4 +370,23 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   const restarted = await client.get("apps/v1", "Deployment", "web", dest) as KubeObject & { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } };
   assert.ok(restarted.spec?.template?.metadata?.annotations?.["kubectl.kubernetes.io/restartedAt"], "the restart reached the Deployment");
   assert.deepEqual([...log, ...dev.log, ...op.log].filter((l) => l.startsWith("page error")), [], "no script errors");
+
+  // ---- the multi-source app's SOURCES tab: source 1's parameter edited alone (last, see the report of branch ui10) ----
+  await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=parameters`);
+  await waitFor(page, "[data-testid=app-source-0] [data-testid=params-detected]", log);
+  await page.click("[data-testid=app-source-0] [data-testid=params-edit]");
+  await waitFor(page, '[data-testid=app-source-0] [data-testid=params-helm-parameter][data-param="color"]', log);
+  await fill(page, '[data-testid=app-source-0] [data-testid=params-helm-parameter][data-param="color"]', "orange");
+  await page.click("[data-testid=app-source-0] [data-testid=params-save]");
+  await page.waitForFunction(() => !document.querySelector("[data-testid=params-form]") || document.querySelector("[data-testid=params-error]"), { timeout: 30_000 });
+  assert.equal(await page.$("[data-testid=params-error]"), null, `saved: ${await page.$eval("[data-testid=params-error]", (e) => e.textContent).catch(() => "")}`);
+  await eventually(async () => {
+    const a = (await client.get(API, "Application", "ui-multi", ns))?.spec as AppSpec | undefined;
+    assert.deepEqual(a?.sources?.[0]?.helm, { valueFiles: ["$values/envs/prod.yaml"], parameters: [{ name: "color", value: "orange" }] }, "source 1's parameter stored");
+    assert.deepEqual(a?.sources?.[1], { repoURL: valuesURL, targetRevision: "main", ref: "values" }, "source 2 untouched");
+  }, { timeoutMs: 15_000 });
+  await eventually(async () => {
+    const cm = await client.get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", "web-color", multiDest);
+    assert.equal(cm?.data?.color, "orange", "the parameter wins over the value file");
+  }, { timeoutMs: 120_000 });
 });
