@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from "react";
 import { appKey, applyWatchEvent, LIST_FIELDS, type App } from "./apps";
 import { errorText, get, HttpError, query } from "./api";
+import { onPageHide, usePageShows } from "./pageLife";
 
 export interface AppsWatch {
   apps: App[] | undefined;
@@ -22,6 +23,7 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
   const { name, appNamespace } = opts;
   const useFields = opts.fields !== false;
   const extra = (opts.extraFields ?? []).join(",");
+  const shows = usePageShows();
 
   useEffect(() => {
     const wanted = [...LIST_FIELDS, ...(extra ? extra.split(",") : [])];
@@ -88,14 +90,17 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
       retryTimer = window.setTimeout(() => { void start(); }, 500 * 2 ** (retry - 1));
     };
 
-    void start();
-    return () => {
+    const stop = (): void => {
       stopped = true;
       source?.close();
       window.clearTimeout(retryTimer);
       if (frame) window.cancelAnimationFrame(frame);
     };
-  }, [name, appNamespace, useFields, extra]);
+    // Closed when the page is left, so a page kept in the back/forward cache holds no connection (pageLife.ts).
+    const removeHide = onPageHide(stop);
+    void start();
+    return () => { removeHide(); stop(); };
+  }, [name, appNamespace, useFields, extra, shows]);
 
   return state;
 }
