@@ -371,7 +371,7 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   assert.ok(restarted.spec?.template?.metadata?.annotations?.["kubectl.kubernetes.io/restartedAt"], "the restart reached the Deployment");
   assert.deepEqual([...log, ...dev.log, ...op.log].filter((l) => l.startsWith("page error")), [], "no script errors");
 
-  // ---- the multi-source app's SOURCES tab: source 1's parameter edited alone (last, see the report of branch ui10) ----
+  // ---- the multi-source app's SOURCES tab: source 1's parameter edited alone (after many page loads: the streams of pages the browser cached must not hold its connections, pageLife.ts) ----
   await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=parameters`);
   await waitFor(page, "[data-testid=app-source-0] [data-testid=params-detected]", log);
   await page.click("[data-testid=app-source-0] [data-testid=params-edit]");
