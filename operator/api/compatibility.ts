@@ -127,6 +127,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   honoured(CM, "ui.bannerurl", ["operator/server/services/meta.ts", "ui/src/components/Banner.tsx"], "the banner links there"),
   honoured(CM, "ui.bannerpermanent", ["operator/server/services/meta.ts", "ui/src/components/Banner.tsx"], "\"true\": the banner has no close button"),
   honoured(CM, "ui.bannerposition", ["operator/server/services/meta.ts", "ui/src/components/Banner.tsx"], "`top` (default) or `bottom`"),
+  honoured(CM, "ui.view.resources.disabled", ["operator/server/services/meta.ts", "ui/src/components/Layout.tsx", "ui/src/pages/Resources.tsx"], "\"true\": the cross-app resource list (`/resources`) is left out of the navigation and its page says it is turned off (`uiViewResourcesDisabled` in `GET /api/v1/settings`); the list only reads the applications the user may already get"),
   honoured(CM, "ui.cssurl", ["operator/server/services/meta.ts", "ui/src/components/Banner.tsx"], "a stylesheet added to every page, the login page too"),
   honoured(CM, "help.chatUrl", ["operator/server/services/meta.ts", "ui/src/pages/Help.tsx"], "the Help page's chat link"),
   honoured(CM, "help.chatText", ["operator/server/services/meta.ts", "ui/src/pages/Help.tsx"], "the chat link's text"),

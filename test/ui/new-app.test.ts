@@ -6,7 +6,13 @@
 // parameters; a bad name is refused in the form and an unknown project by the server, each under
 // its field; the created app reaches the cluster and the operator renders the parameter typed;
 // the YAML mode creates a Directory app with recurse; the PARAMETERS tab changes the chart
-// parameter (the cluster follows); the dark theme stays after a reload. Then seed 004's roles:
+// parameter (the cluster follows). A multi-source app (the chart plus a `ref` source whose
+// `$values/...` file the chart reads) is refused while a source lacks its repository or a value
+// file names an unknown ref, each under its source's field, survives the YAML mode and is created
+// with every source as typed (the cluster renders the other source's value); its SOURCES tab edits
+// one source, SUMMARY lists both, history shows a revision per source, the sync dialog asks for one. /resources lists every
+// app's resources with filters and a summary, and argocd-cm ui.view.resources.disabled hides it.
+// axe-core finds no serious or critical violation on those views. The dark theme stays after a reload. Then seed 004's roles:
 // role:developer is offered no New App, no resource Delete and only disabled resource actions
 // (and the server refuses the action), role:operator gets them and restarts the Deployment.
 import { test } from "node:test";
@@ -14,7 +20,7 @@ import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
-import { buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
+import { axeProblems, buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
@@ -40,8 +46,8 @@ async function paste(page: Page, selector: string, value: string): Promise<void>
 
 const optionValues = (page: Page, list: string): Promise<string[]> => page.$$eval(`#${list} option`, (els) => els.map((e) => (e).value));
 
-type Source = { repoURL?: string; path?: string; targetRevision?: string; helm?: { parameters?: Array<{ name: string; value: string }> }; directory?: { recurse?: boolean } };
-type AppSpec = { project?: string; source?: Source; destination?: { server?: string; namespace?: string }; syncPolicy?: { automated?: unknown; syncOptions?: string[] } };
+type Source = { repoURL?: string; path?: string; targetRevision?: string; ref?: string; helm?: { valueFiles?: string[]; parameters?: Array<{ name: string; value: string }> }; directory?: { recurse?: boolean } };
+type AppSpec = { project?: string; source?: Source; sources?: Source[]; destination?: { server?: string; namespace?: string }; syncPolicy?: { automated?: unknown; syncOptions?: string[] } };
 
 const CHART = {
   "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
@@ -57,9 +63,10 @@ const CHART = {
 };
 
 test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's roles on resource actions", async (t) => {
-  const w = await createWorld(t, { name: "uinew", repos: { apps: CHART } });
+  const w = await createWorld(t, { name: "uinew", repos: { apps: CHART, values: { "envs/prod.yaml": "color: purple\n" } } });
   const { client, ns } = w;
   const repoURL = w.git.baseUrl("apps");
+  const valuesURL = w.git.baseUrl("values");
   // Seed 004's role:developer and role:operator, on two local accounts.
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: ns }, data: { installationID: ns, "accounts.dev": "login", "accounts.op": "login" } });
   await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-rbac-cm", namespace: ns }, data: {
@@ -182,6 +189,126 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
     assert.equal(cm?.data?.color, "green", "auto-sync applied the edited parameter");
   }, { timeoutMs: 120_000 });
 
+  const axeFindings: string[] = [];
+  const axe = async (name: string): Promise<void> => {
+    await screenshot(page, name);
+    for (const f of await axeProblems(page)) axeFindings.push(`${name} (${page.url()}): ${f}`);
+  };
+
+  // ---- a multi-source app: the chart, and a ref source lending it $values/envs/prod.yaml ----
+  const multiDest = w.dest("multi");
+  await page.goto(`${url}/applications`);
+  await waitFor(page, "[data-testid=new-app-button]", log);
+  await page.click("[data-testid=new-app-button]");
+  await waitFor(page, "[data-testid=new-app-panel]", log);
+  await page.type("[data-testid=new-app-name]", "ui-multi");
+  await page.type("[data-testid=new-app-repoURL]", repoURL);
+  await page.type("[data-testid=new-app-path]", "chart");
+  await page.type("[data-testid=new-app-destNamespace]", multiDest);
+  await page.click("[data-testid=new-app-automated]");
+  await page.click("[data-testid=new-app-createNamespace]");
+  await waitFor(page, "[data-testid=new-app-source] [data-testid=params-fields][data-tool=Helm]", log);
+  await page.type("[data-testid=new-app-source] [data-testid=params-valueFiles]", "$values/envs/prod.yaml");
+  await page.click("[data-testid=new-app-add-source]");
+  await waitFor(page, "[data-testid=new-app-source-1]", log);
+  assert.equal(await page.$eval("[data-testid=new-app-source] legend", (e) => e.textContent), "Source 1", "the sources are numbered");
+  // Source 2 has no repository yet and a ref the value file does not name: both refused, each under its field.
+  await page.type("[data-testid=new-app-ref-1]", "valuez");
+  await page.click("[data-testid=new-app-create]");
+  await waitFor(page, "[data-testid=new-app-repoURL-1-error]", log);
+  assert.match(await page.$eval("[data-testid=new-app-repoURL-1-error]", (e) => e.textContent ?? ""), /^spec\.sources\[1\]\.repoURL: Repository URL is required/);
+  assert.match(await page.$eval("[data-testid=new-app-valueFiles-error]", (e) => e.textContent ?? ""), /spec\.sources\[0\]\.valueFiles: .*\$values.*refs: \$valuez/);
+  assert.equal(await client.get(API, "Application", "ui-multi", ns), undefined, "nothing was created");
+  await page.type("[data-testid=new-app-repoURL-1]", valuesURL);
+  await fill(page, "[data-testid=new-app-ref-1]", "values");
+  await fill(page, "[data-testid=new-app-targetRevision-1]", "main");
+  await axe("new-app-multi-source-axe");
+  // The YAML mode holds both sources; back in the form nothing is lost.
+  await page.click("[data-testid=new-app-yaml-mode]");
+  await waitFor(page, "[data-testid=new-app-yaml]", log);
+  const multiYaml = await page.$eval("[data-testid=new-app-yaml]", (e) => (e as HTMLTextAreaElement).value);
+  assert.match(multiYaml, /sources:\n/, multiYaml);
+  assert.match(multiYaml, /ref: values/, multiYaml);
+  assert.doesNotMatch(multiYaml, /\n {2}source:/, multiYaml);
+  await page.click("[data-testid=new-app-form-mode]");
+  await waitFor(page, "[data-testid=new-app-ref-1]", log);
+  assert.equal(await page.$eval("[data-testid=new-app-ref-1]", (e) => (e as HTMLInputElement).value), "values", "the ref is back in the form");
+  await page.click("[data-testid=new-app-create]");
+  await waitFor(page, "[data-testid=new-app-created]", log);
+  const multi = (await client.get(API, "Application", "ui-multi", ns))?.spec as AppSpec | undefined;
+  assert.equal(multi?.source, undefined, "no spec.source beside spec.sources");
+  assert.deepEqual(multi?.sources, [
+    { repoURL, path: "chart", targetRevision: "HEAD", helm: { valueFiles: ["$values/envs/prod.yaml"] } },
+    { repoURL: valuesURL, targetRevision: "main", ref: "values" },
+  ], "every source as typed; the ref source has no path");
+  await eventually(async () => {
+    const cm = await client.get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", "web-color", multiDest);
+    assert.equal(cm?.data?.color, "purple", "the chart read the ref source's value file");
+  }, { timeoutMs: 120_000 });
+
+  // SOURCES (not PARAMETERS): one section per source; source 1's parameter edited alone.
+  await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=parameters`);
+  await waitFor(page, "[data-testid=app-source-0] [data-testid=params-detected]", log);
+  assert.equal(await page.$eval("[data-testid=app-tab-parameters]", (e) => e.textContent), "SOURCES");
+  await waitFor(page, "[data-testid=app-source-1] [data-testid=params-ref-only]", log);
+  assert.equal(await page.$("[data-testid=app-source-1] [data-testid=params-edit]"), null, "a ref-only source has no parameters to edit");
+  await axe("app-sources-tab-axe");
+  // SUMMARY lists both sources; history shows each source's revision.
+  await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=summary`);
+  await waitFor(page, "[data-testid=summary-sources]", log);
+  const listed = await page.$$eval("[data-testid=summary-source]", (els) => els.map((e) => e.textContent ?? ""));
+  assert.equal(listed.length, 2, listed.join(" | "));
+  assert.match(listed[1]!, /values.*@ main.*ref \$values/, listed[1]);
+  await page.goto(`${url}/applications/${ns}/ui-multi?history=true`);
+  await waitFor(page, "[data-testid=history-entry] [data-testid=history-revision]", log);
+  const revisions = await page.$$eval("[data-testid=history-entry]:first-child [data-testid=history-revision]", (els) => els.map((e) => e.getAttribute("data-revision") ?? ""));
+  assert.equal(revisions.length, 2, `a revision per source: ${revisions.join(", ")}`);
+  for (const r of revisions) assert.match(r, /^[0-9a-f]{40}$/, "each a resolved commit");
+
+  // The sync dialog: a revision per source; moving source 2 is sent as revisions + sourcePositions,
+  // which the server refuses by source while auto-sync is on.
+  await page.goto(`${url}/applications/${ns}/ui-multi?deploy=all`);
+  await waitFor(page, "[data-testid=sync-revisions]", log);
+  assert.deepEqual(await page.$$eval("[data-testid=sync-revisions] input", (els) => els.map((e) => e.value)), ["HEAD", "main"]);
+  assert.equal(await page.$("[data-testid=sync-revision]"), null, "no single revision field");
+  await fill(page, "[data-testid=sync-revision-1]", "v9");
+  await page.click("[data-testid=sync-confirm]");
+  await waitFor(page, "[data-testid=sync-error]", log);
+  assert.match(await page.$eval("[data-testid=sync-error]", (e) => e.textContent ?? ""), /Cannot sync source 2 to v9: auto-sync currently set to main/);
+
+  // ---- /resources: every app's resources, filtered, summarised; then turned off in argocd-cm ----
+  await page.goto(`${url}/resources`);
+  await waitFor(page, '[data-testid=resource-row][data-kind="Deployment"][data-app="ui-multi"]', log, 120_000);
+  await waitFor(page, '[data-testid=resource-row][data-kind="ConfigMap"][data-name="plain-deep"]', log);
+  await page.click('[data-filter="kind:Deployment"]');
+  await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=resource-row]")].every((e) => e.getAttribute("data-kind") === "Deployment"), { timeout: 10_000 });
+  const deployments = await page.$$eval("[data-testid=resource-row]", (els) => els.map((e) => e.getAttribute("data-app")).sort());
+  assert.deepEqual(deployments, ["ui-helm", "ui-multi"], "the Deployment of each chart app");
+  assert.match(new URL(page.url()).search, /kind=Deployment/, "the filter is in the URL");
+  await page.click(`[data-filter="app:${ns}/ui-multi"]`);
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=resource-row]").length === 1, { timeout: 10_000 });
+  await axe("resources-list-axe");
+  await page.click("[data-testid=resources-view-summary]");
+  await waitFor(page, "[data-testid=resources-summary]", log);
+  assert.equal(await page.$eval("[data-testid=resources-total]", (e) => e.textContent), "1", "the summary counts what the filters show");
+  await axe("resources-summary-axe");
+  // A row opens its app with the resource selected.
+  await page.goto(`${url}/resources?kind=ConfigMap&search=plain-top`);
+  await waitFor(page, '[data-testid=resource-row][data-name="plain-top"] a', log);
+  await page.click('[data-testid=resource-row][data-name="plain-top"] a');
+  await page.waitForFunction((d) => location.pathname.endsWith("/ui-plain") && new URLSearchParams(location.search).get("node") === `/ConfigMap/${d}/plain-top`, { timeout: 10_000 }, dest);
+  await waitFor(page, "[data-testid=nav-resources]", log);
+  await client.patch({ apiVersion: "v1", kind: "ConfigMap", name: "argocd-cm", namespace: ns }, { data: { "ui.view.resources.disabled": "true" } });
+  await eventually(async () => {
+    const s = await call("GET", "/api/v1/settings", undefined, adminToken);
+    assert.equal((s.body as { uiViewResourcesDisabled?: boolean }).uiViewResourcesDisabled, true, showResponse(s));
+  }, { timeoutMs: 15_000 });
+  await page.goto(`${url}/resources`);
+  await waitFor(page, "[data-testid=resources-disabled]", log);
+  assert.equal(await page.$("[data-testid=nav-resources]"), null, "no Resources link in the navigation");
+  assert.equal(await page.$("[data-testid=resource-row]"), null, "and no list");
+  assert.deepEqual(axeFindings, [], "axe-core: no serious or critical violations");
+
   // ---- Appearance: the dark theme, kept across a reload ----
   await page.goto(`${url}/settings/appearance`);
   await waitFor(page, "[data-testid=theme-dark]", log);
@@ -243,4 +370,23 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   const restarted = await client.get("apps/v1", "Deployment", "web", dest) as KubeObject & { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } };
   assert.ok(restarted.spec?.template?.metadata?.annotations?.["kubectl.kubernetes.io/restartedAt"], "the restart reached the Deployment");
   assert.deepEqual([...log, ...dev.log, ...op.log].filter((l) => l.startsWith("page error")), [], "no script errors");
+
+  // ---- the multi-source app's SOURCES tab: source 1's parameter edited alone (after many page loads: the streams of pages the browser cached must not hold its connections, pageLife.ts) ----
+  await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=parameters`);
+  await waitFor(page, "[data-testid=app-source-0] [data-testid=params-detected]", log);
+  await page.click("[data-testid=app-source-0] [data-testid=params-edit]");
+  await waitFor(page, '[data-testid=app-source-0] [data-testid=params-helm-parameter][data-param="color"]', log);
+  await fill(page, '[data-testid=app-source-0] [data-testid=params-helm-parameter][data-param="color"]', "orange");
+  await page.click("[data-testid=app-source-0] [data-testid=params-save]");
+  await page.waitForFunction(() => !document.querySelector("[data-testid=params-form]") || document.querySelector("[data-testid=params-error]"), { timeout: 30_000 });
+  assert.equal(await page.$("[data-testid=params-error]"), null, `saved: ${await page.$eval("[data-testid=params-error]", (e) => e.textContent).catch(() => "")}`);
+  await eventually(async () => {
+    const a = (await client.get(API, "Application", "ui-multi", ns))?.spec as AppSpec | undefined;
+    assert.deepEqual(a?.sources?.[0]?.helm, { valueFiles: ["$values/envs/prod.yaml"], parameters: [{ name: "color", value: "orange" }] }, "source 1's parameter stored");
+    assert.deepEqual(a?.sources?.[1], { repoURL: valuesURL, targetRevision: "main", ref: "values" }, "source 2 untouched");
+  }, { timeoutMs: 15_000 });
+  await eventually(async () => {
+    const cm = await client.get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", "web-color", multiDest);
+    assert.equal(cm?.data?.color, "orange", "the parameter wins over the value file");
+  }, { timeoutMs: 120_000 });
 });

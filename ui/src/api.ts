@@ -74,6 +74,8 @@ export interface Settings {
   controllerNamespace?: string;
   /** argocd-cm exec.enabled: the pod panel's Terminal tab. */
   execEnabled?: boolean;
+  /** argocd-cm ui.view.resources.disabled: no /resources page. */
+  uiViewResourcesDisabled?: boolean;
 }
 
 /** Whether an error message already says what is wrong (the server's words), else the status. */

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { App } from "./apps";
 import {
-  applySummary, autoSyncPatch, containersOf, deleteQuery, initialSyncForm, logFormErrors, logQuery, prunesEverything,
+  applySummary, autoSyncPatch, deployedSources, shortRevision, containersOf, deleteQuery, initialSyncForm, logFormErrors, logQuery, prunesEverything,
   sourceParameters, summaryForm, syncFormErrors, syncRequest, syncableResources,
 } from "./appOps";
 
@@ -44,6 +44,20 @@ describe("sync dialog", () => {
       prune: true, dryRun: false, strategy: { hook: { force: true } },
       syncOptions: { items: ["CreateNamespace=true", "PrunePropagationPolicy=background"] }, appNamespace: "argocd",
     });
+  });
+
+  it("a multi-source app: a revision per source, only the changed ones sent with their 1-based positions", () => {
+    const multi: App = { metadata: { name: "m", namespace: "argocd" }, spec: { sources: [
+      { repoURL: "https://charts.example", chart: "web", targetRevision: "1.0.0" }, { repoURL: "https://git.example/values", ref: "values" },
+    ] } };
+    const form = initialSyncForm(multi);
+    assert.deepEqual(form.revisions, ["1.0.0", "HEAD"], "each source's target revision");
+    assert.equal(syncRequest(multi, form, []).revisions, undefined, "nothing overridden: nothing sent");
+    form.revisions = ["1.0.0", "v2"];
+    form.revision = "ignored";
+    const req = syncRequest(multi, form, []);
+    assert.deepEqual([req.revisions, req.sourcePositions, req.revision], [["v2"], [2], undefined], "source 2 only; no single revision (the server refuses it for several sources)");
+    assert.deepEqual(initialSyncForm(app).revisions, [], "a single-source app has none");
   });
 
   it("sends a subset, apply only, every option, a revision override and retry", () => {
@@ -134,7 +148,7 @@ describe("app summary editor", () => {
     assert.deepEqual(same.app?.spec, app.spec, "an unchanged form writes the same spec (the kustomize block kept)");
     assert.equal(same.app?.status, undefined, "status is not sent");
 
-    const edited = applySummary(app, { ...form, labels: "team=b, tier=web", automated: false, targetRevision: "v2", syncOptions: "ServerSideApply=true", retry: { enabled: true, limit: "5", duration: "5s", factor: "2", maxDuration: "3m" } });
+    const edited = applySummary(app, { ...form, labels: "team=b, tier=web", automated: false, sources: [{ ...form.sources[0]!, targetRevision: "v2" }], syncOptions: "ServerSideApply=true", retry: { enabled: true, limit: "5", duration: "5s", factor: "2", maxDuration: "3m" } });
     assert.deepEqual(edited.app?.metadata.labels, { team: "b", tier: "web" });
     assert.equal(edited.app?.spec?.syncPolicy?.automated, undefined, "auto-sync off removes automated");
     assert.equal(edited.app?.spec?.source?.targetRevision, "v2");
@@ -149,6 +163,33 @@ describe("app summary editor", () => {
     assert.deepEqual(r.errors, ['Labels: "novalue" is not key=value', "Project must not be empty", "Destination: give exactly one of the cluster URL and the cluster name"]);
   });
 
+  it("shows and edits every source of a multi-source app, keeping each source's tool block", () => {
+    const multi: App = { ...app, spec: { ...app.spec, source: undefined, sources: [
+      { repoURL: "https://charts.example", chart: "web", targetRevision: "1.0.0", helm: { valueFiles: ["$values/prod.yaml"] } },
+      { repoURL: "https://git.example/values", targetRevision: "main", ref: "values" },
+    ] } };
+    delete multi.spec!.source;
+    const form = summaryForm(multi);
+    assert.equal(form.multi, true);
+    assert.deepEqual(form.sources, [
+      { repoURL: "https://charts.example", path: "", chart: "web", targetRevision: "1.0.0", ref: "" },
+      { repoURL: "https://git.example/values", path: "", chart: "", targetRevision: "main", ref: "values" },
+    ]);
+    assert.deepEqual(applySummary(multi, form).app?.spec, multi.spec, "unchanged: the same spec.sources, no spec.source");
+    const edited = applySummary(multi, { ...form, sources: [{ ...form.sources[0]!, targetRevision: "1.1.0" }, { ...form.sources[1]!, targetRevision: "v2" }] });
+    assert.deepEqual(edited.app?.spec?.sources, [
+      { repoURL: "https://charts.example", chart: "web", targetRevision: "1.1.0", helm: { valueFiles: ["$values/prod.yaml"] } },
+      { repoURL: "https://git.example/values", targetRevision: "v2", ref: "values" },
+    ]);
+    const bad = applySummary(multi, { ...form, sources: [{ ...form.sources[0]!, ref: "values" }, { ...form.sources[1]!, repoURL: "" }] });
+    assert.equal(bad.app, undefined);
+    assert.deepEqual(bad.errors, [
+      "spec.sources[0].ref: A ref source must be a git repository, not a chart",
+      "spec.sources[1].repoURL: Repository URL must not be empty",
+      'Ref "values" names more than one source',
+    ]);
+  });
+
   it("toggles auto-sync with a merge patch that keeps prune and self-heal", () => {
     assert.deepEqual(autoSyncPatch(app, false), { spec: { syncPolicy: { automated: null } } });
     assert.deepEqual(autoSyncPatch(app, true), { spec: { syncPolicy: { automated: { prune: true, selfHeal: true, enabled: true } } } });
@@ -158,5 +199,24 @@ describe("app summary editor", () => {
     assert.deepEqual(sourceParameters(app), [{ title: "Kustomize", rows: [{ name: "namePrefix", value: "dev-" }, { name: "commonLabels.env", value: "dev" }] }]);
     const helm: App = { metadata: { name: "h" }, spec: { source: { repoURL: "r", chart: "c", helm: { valueFiles: ["v.yaml"], parameters: [{ name: "image.tag", value: "1.2" }] } } } };
     assert.deepEqual(sourceParameters(helm), [{ title: "Helm", rows: [{ name: "valueFiles[0]", value: "v.yaml" }, { name: "image.tag", value: "1.2" }] }]);
+  });
+});
+
+describe("history entries", () => {
+  const sha = "0123456789abcdef0123456789abcdef01234567";
+  it("lists each source of a multi-source entry with its own revision", () => {
+    assert.deepEqual(deployedSources({
+      id: 3, revisions: ["1.2.0", sha],
+      sources: [{ repoURL: "https://charts.example", chart: "web", targetRevision: "1.*" }, { repoURL: "https://git.example/values", ref: "values" }],
+    }), [{ label: "https://charts.example chart web", revision: "1.2.0" }, { label: "https://git.example/values ref $values", revision: sha }]);
+    assert.deepEqual(deployedSources({ id: 4, revisions: ["a", "b"] }), [{ label: "source 1", revision: "a" }, { label: "source 2", revision: "b" }], "sources not recorded");
+  });
+  it("a single-source entry is its source and revision", () => {
+    assert.deepEqual(deployedSources({ id: 1, revision: sha, source: { repoURL: "https://git.example/apps", path: "guestbook" } }), [{ label: "https://git.example/apps guestbook", revision: sha }]);
+    assert.deepEqual(deployedSources({ id: 2 }), []);
+  });
+  it("shortens commit SHAs only", () => {
+    assert.equal(shortRevision(sha), "0123456");
+    assert.equal(shortRevision("1.2.10-beta.1"), "1.2.10-beta.1", "a chart version is shown whole");
   });
 });

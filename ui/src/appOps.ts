@@ -2,7 +2,7 @@
 // unit-tested (appOps.test.ts): the sync dialog's form and the SyncRequest it sends
 // (argo-cd-server.md §1.3 and §5.2), the delete dialog's propagation, the log query, the app
 // summary editor's form and the spec it writes, and the parameters of the app's source.
-import type { App, ResourceStatus } from "./apps";
+import type { App, AppSource, HistoryEntry, ResourceStatus } from "./apps";
 
 // ---------------------------------------------------------------- sync
 
@@ -24,6 +24,8 @@ export interface RetryForm { enabled: boolean; limit: string; duration: string; 
 
 export interface SyncForm {
   revision: string;
+  /** A multi-source app's revision per source (in the order of spec.sources); empty otherwise. */
+  revisions: string[];
   prune: boolean;
   dryRun: boolean;
   /** Apply only: skip hooks (strategy apply instead of hook). */
@@ -38,6 +40,9 @@ export interface SyncForm {
 
 export interface SyncRequest {
   revision?: string;
+  /** A multi-source app's overrides: the revisions, and the 1-based positions of their sources. */
+  revisions?: string[];
+  sourcePositions?: number[];
   prune: boolean;
   dryRun: boolean;
   strategy: { apply: { force: boolean } } | { hook: { force: boolean } };
@@ -72,6 +77,7 @@ export function initialSyncForm(app: App, onlyKey?: string): SyncForm {
   const retry = app.spec?.syncPolicy?.retry;
   return {
     revision: app.spec?.source?.targetRevision || "HEAD",
+    revisions: isMultiSourceApp(app) ? (app.spec?.sources ?? []).map((src) => src.targetRevision || "HEAD") : [],
     prune: false,
     dryRun: false,
     applyOnly: false,
@@ -136,7 +142,12 @@ export function syncRequest(app: App, form: SyncForm, all: ResourceStatus[]): Sy
   };
   // The app's own target revision is not sent: a revision differing from it is an override
   // (refused while auto-sync is on, and possibly needing `override` rights).
-  if (revision && revision !== (app.spec?.source?.targetRevision || "HEAD")) req.revision = revision;
+  // A multi-source app takes one per source, sent only for the sources whose revision differs.
+  if (isMultiSourceApp(app)) {
+    const changed = (app.spec?.sources ?? []).map((src, i) => ({ at: i + 1, rev: (form.revisions[i] ?? "").trim(), own: src.targetRevision || "HEAD" }))
+      .filter((x) => x.rev && x.rev !== x.own);
+    if (changed.length > 0) { req.revisions = changed.map((x) => x.rev); req.sourcePositions = changed.map((x) => x.at); }
+  } else if (revision && revision !== (app.spec?.source?.targetRevision || "HEAD")) req.revision = revision;
   if (subset) {
     req.resources = all.filter((r) => selected.has(resourceKey(r)))
       .map((r) => ({ group: r.group ?? "", kind: r.kind, name: r.name, namespace: r.namespace ?? "" }));
@@ -230,10 +241,9 @@ export interface SummaryForm {
   destServer: string;
   destName: string;
   destNamespace: string;
-  repoURL: string;
-  path: string;
-  chart: string;
-  targetRevision: string;
+  /** Every source (one for a single-source app); `multi` says the app is written as `spec.sources`. */
+  sources: SourceRow[];
+  multi: boolean;
   automated: boolean;
   prune: boolean;
   selfHeal: boolean;
@@ -242,11 +252,20 @@ export interface SummaryForm {
   retry: RetryForm;
 }
 
+/** The fields of a source the SUMMARY editor shows; the rest of the source (tool blocks) is kept. */
+export interface SourceRow { repoURL: string; path: string; chart: string; targetRevision: string; ref: string }
+
 const keyValues = (m: Record<string, string> | undefined): string => Object.entries(m ?? {}).map(([k, v]) => `${k}=${v}`).join("\n");
+
+/** Is the app Argo's multi-source app (`spec.sources` and no `spec.source`)? */
+export function isMultiSourceApp(app: App): boolean {
+  return !app.spec?.source && Array.isArray(app.spec?.sources);
+}
 
 export function summaryForm(app: App): SummaryForm {
   const s = app.spec;
-  const src = s?.source ?? s?.sources?.[0];
+  const multi = isMultiSourceApp(app);
+  const sources = multi ? s?.sources ?? [] : [s?.source ?? {}];
   const auto = s?.syncPolicy?.automated;
   const retry = s?.syncPolicy?.retry;
   return {
@@ -256,10 +275,8 @@ export function summaryForm(app: App): SummaryForm {
     destServer: s?.destination?.server ?? "",
     destName: s?.destination?.name ?? "",
     destNamespace: s?.destination?.namespace ?? "",
-    repoURL: src?.repoURL ?? "",
-    path: src?.path ?? "",
-    chart: src?.chart ?? "",
-    targetRevision: src?.targetRevision ?? "",
+    sources: sources.map((src) => ({ repoURL: src.repoURL ?? "", path: src.path ?? "", chart: src.chart ?? "", targetRevision: src.targetRevision ?? "", ref: src.ref ?? "" })),
+    multi,
     automated: Boolean(auto) && auto?.enabled !== false,
     prune: auto?.prune === true,
     selfHeal: auto?.selfHeal === true,
@@ -299,7 +316,15 @@ export function applySummary(app: App, form: SummaryForm): { app?: App; errors: 
   const annotations = parseKeyValues("Annotations", form.annotations);
   const errors = [...labels.errors, ...annotations.errors];
   if (!form.project.trim()) errors.push("Project must not be empty");
-  if (!form.repoURL.trim()) errors.push("Repository URL must not be empty");
+  form.sources.forEach((row, i) => {
+    // With several sources the message names the source's field, as the server's refusals do.
+    const at = (field: string): string => (form.multi ? `spec.sources[${i}].${field}: ` : "");
+    if (!row.repoURL.trim()) errors.push(`${at("repoURL")}Repository URL must not be empty`);
+    if (row.ref.trim() && row.chart.trim()) errors.push(`${at("ref")}A ref source must be a git repository, not a chart`);
+  });
+  const refs = form.sources.map((r) => r.ref.trim()).filter(Boolean);
+  const dup = refs.find((r, i) => refs.indexOf(r) !== i);
+  if (dup) errors.push(`Ref "${dup}" names more than one source`);
   if (!form.destServer.trim() === !form.destName.trim()) errors.push("Destination: give exactly one of the cluster URL and the cluster name");
   if (form.retry.enabled) {
     if (!/^-?\d+$/.test(form.retry.limit.trim())) errors.push(`Retry limit must be a whole number, got "${form.retry.limit}"`);
@@ -320,14 +345,19 @@ export function applySummary(app: App, form: SummaryForm): { app?: App; errors: 
     ...(form.destServer.trim() ? { server: form.destServer.trim() } : { name: form.destName.trim() }),
     ...(form.destNamespace.trim() ? { namespace: form.destNamespace.trim() } : {}),
   };
-  const src = { ...(next.spec.source ?? next.spec.sources?.[0] ?? {}) };
-  src.repoURL = form.repoURL.trim();
-  const set = (k: "path" | "chart" | "targetRevision", v: string): void => { if (v.trim()) src[k] = v.trim(); else delete src[k]; };
-  set("path", form.path);
-  set("chart", form.chart);
-  set("targetRevision", form.targetRevision);
-  if (next.spec.sources && !next.spec.source) next.spec.sources = [src, ...next.spec.sources.slice(1)];
-  else next.spec.source = src;
+  const current = form.multi ? next.spec.sources ?? [] : [next.spec.source ?? {}];
+  const written = form.sources.map((row, i) => {
+    const src = { ...(current[i] ?? {}) };
+    src.repoURL = row.repoURL.trim();
+    const set = (k: "path" | "chart" | "targetRevision" | "ref", v: string): void => { if (v.trim()) src[k] = v.trim(); else delete src[k]; };
+    set("path", row.path);
+    set("chart", row.chart);
+    set("targetRevision", row.targetRevision);
+    set("ref", row.ref);
+    return src;
+  });
+  if (form.multi) next.spec.sources = written;
+  else next.spec.source = written[0];
   const policy = { ...(next.spec.syncPolicy ?? {}) };
   if (form.automated) {
     // Fields the form does not show stay; allowEmpty is written only when set or already there.
@@ -415,4 +445,28 @@ export function sourceParameters(app: App): ParameterGroup[] {
     groups.push({ title: `${prefix}${src.chart ? "Helm" : "Source"}`, rows });
   });
   return groups;
+}
+
+// ---------------------------------------------------------------- history
+
+/** A git commit SHA is shown by its first 7 characters; a chart version or tag as it is. */
+export const shortRevision = (rev: string): string => (/^[0-9a-f]{40,64}$/.test(rev) ? rev.slice(0, 7) : rev);
+
+/** One deployed source of a history entry: what it was and the revision it was at. */
+export interface DeployedSource { label: string; revision: string }
+
+/**
+ * What a history entry deployed: its one source and `revision`, or for a multi-source app each of
+ * `sources[]` with the matching `revisions[]` entry (Argo keeps them in the same order).
+ */
+export function deployedSources(h: HistoryEntry): DeployedSource[] {
+  const label = (s: AppSource | undefined): string => {
+    if (!s) return "";
+    const what = s.chart ? `chart ${s.chart}` : s.path ? s.path : s.ref ? `ref $${s.ref}` : "";
+    return `${s.repoURL ?? ""}${what ? ` ${what}` : ""}`;
+  };
+  if (h.revisions && h.revisions.length > 0) {
+    return h.revisions.map((revision, i) => ({ label: label(h.sources?.[i]) || `source ${i + 1}`, revision }));
+  }
+  return h.revision !== undefined || h.source ? [{ label: label(h.source), revision: h.revision ?? "" }] : [];
 }

@@ -9,6 +9,8 @@ export interface ResourceStatus {
 }
 export interface AppSource {
   repoURL?: string; path?: string; targetRevision?: string; chart?: string;
+  /** A multi-source app's name for this source's checkout (`$ref/...` value files of other sources). */
+  ref?: string; name?: string;
   // The tool blocks the PARAMETERS tab shows (appOps.ts sourceParameters).
   helm?: {
     releaseName?: string; valueFiles?: string[]; values?: string; valuesObject?: unknown;
@@ -24,8 +26,8 @@ export interface AppSource {
 export interface RetryStrategy { limit?: number; backoff?: { duration?: string; factor?: number; maxDuration?: string } }
 export interface OperationState {
   phase?: string; message?: string; startedAt?: string; finishedAt?: string;
-  operation?: { initiatedBy?: { username?: string; automated?: boolean }; sync?: { revision?: string } };
-  syncResult?: { revision?: string; resources?: Array<ResourceStatus & { message?: string; hookPhase?: string; syncPhase?: string }> };
+  operation?: { initiatedBy?: { username?: string; automated?: boolean }; sync?: { revision?: string; revisions?: string[] } };
+  syncResult?: { revision?: string; revisions?: string[]; resources?: Array<ResourceStatus & { message?: string; hookPhase?: string; syncPhase?: string }> };
 }
 export interface HistoryEntry {
   id: number; revision?: string; revisions?: string[]; deployedAt?: string; deployStartedAt?: string;
@@ -42,7 +44,7 @@ export interface App {
     syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean; enabled?: boolean } | null; syncOptions?: string[]; retry?: RetryStrategy };
   };
   status?: {
-    sync?: { status?: string; revision?: string };
+    sync?: { status?: string; revision?: string; revisions?: string[] };
     health?: { status?: string; message?: string };
     operationState?: OperationState;
     conditions?: AppCondition[];

@@ -13,6 +13,7 @@ import { ClusterPage, ClustersPage } from "./pages/Clusters";
 import { HelpPage } from "./pages/Help";
 import { ProjectPage, ProjectsPage } from "./pages/Projects";
 import { ReposPage } from "./pages/Repos";
+import { ResourcesPage } from "./pages/Resources";
 import { SettingsPage } from "./pages/Settings";
 import { UserInfoPage } from "./pages/UserInfo";
 import { AppDetailsPage } from "./pages/AppDetails";
@@ -36,6 +37,7 @@ function App(): ReactNode {
           <Route path="/applications/:namespace/:name" element={<Layout><AppDetailsPage /></Layout>} />
           <Route path="/applicationsets" element={<Layout><AppSetsPage /></Layout>} />
           <Route path="/applicationsets/:namespace/:name" element={<Layout><AppSetPage /></Layout>} />
+          <Route path="/resources" element={<Layout><ResourcesPage /></Layout>} />
           <Route path="/settings" element={<Layout><SettingsPage /></Layout>} />
           <Route path="/settings/projects" element={<Layout><ProjectsPage /></Layout>} />
           <Route path="/settings/projects/:name" element={<Layout><ProjectPage /></Layout>} />

@@ -85,6 +85,21 @@ export function applyParams(src: AppSource, f: ParamsForm, defaults: Record<stri
   return out;
 }
 
+/** One source of the form: where it is, and its tool's parameters. */
+export interface SourceForm {
+  repoURL: string;
+  /** The chart's version for a Helm repository source, else the git revision. */
+  targetRevision: string;
+  path: string;
+  /** A chart of a Helm repository (instead of a path in git). */
+  chart: string;
+  /** A multi-source app's name for this source's checkout, used by other sources' `$ref/...` value files. */
+  ref: string;
+  params: ParamsForm;
+  /** The source as read from YAML or a prefill: fields the form has no control for are kept from it. */
+  keep?: AppSource;
+}
+
 export interface NewAppForm {
   name: string;
   project: string;
@@ -96,35 +111,67 @@ export interface NewAppForm {
   createNamespace: boolean;
   /** Other sync options, one a line. */
   syncOptions: string;
-  repoURL: string;
-  /** The chart's version for a Helm repository source, else the git revision. */
-  targetRevision: string;
-  path: string;
-  /** A chart of a Helm repository (instead of a path in git). */
-  chart: string;
+  /** At least one. */
+  sources: SourceForm[];
+  /** Written as `spec.sources` (Argo's multi-source app) even with a single source. */
+  multiSource: boolean;
   destServer: string;
   destName: string;
   destNamespace: string;
-  params: ParamsForm;
 }
 
-export type FieldKey = "name" | "project" | "appNamespace" | "syncOptions" | "repoURL" | "targetRevision" | "path" | "chart" | "destServer" | "destName" | "destNamespace";
+export type SourceKey = "repoURL" | "targetRevision" | "path" | "chart" | "ref" | "valueFiles";
+export type GeneralKey = "name" | "project" | "appNamespace" | "syncOptions" | "destServer" | "destName" | "destNamespace";
+/** A field of the form: a general one, or `sources[i].<key>` for a source's. */
+export type FieldKey = GeneralKey | `sources[${number}].${SourceKey}`;
+
+export const sourceField = (i: number, key: SourceKey): FieldKey => `sources[${i}].${key}`;
+
+export function emptySource(): SourceForm {
+  return { repoURL: "", targetRevision: "HEAD", path: "", chart: "", ref: "", params: paramsForm(undefined) };
+}
 
 export function emptyNewApp(): NewAppForm {
   return {
     name: "", project: "default", appNamespace: "", automated: false, prune: false, selfHeal: false, createNamespace: false, syncOptions: "",
-    repoURL: "", targetRevision: "HEAD", path: "", chart: "", destServer: "https://kubernetes.default.svc", destName: "", destNamespace: "",
-    params: paramsForm(undefined),
+    sources: [emptySource()], multiSource: false, destServer: "https://kubernetes.default.svc", destName: "", destNamespace: "",
   };
 }
 
-/** The Application the form describes, as POST /api/v1/applications takes it. */
-export function newAppToApp(f: NewAppForm, defaults: Record<string, string> = {}): App & { apiVersion: string; kind: string } {
-  const chart = f.chart.trim();
-  const base: AppSource = chart
-    ? { repoURL: f.repoURL.trim(), chart, targetRevision: f.targetRevision.trim() }
-    : { repoURL: f.repoURL.trim(), path: f.path.trim(), targetRevision: f.targetRevision.trim() || "HEAD" };
-  const source = applyParams(base, f.params, defaults);
+/** Is the app several sources (`spec.sources`)? */
+export const isMultiSource = (f: NewAppForm): boolean => f.multiSource || f.sources.length > 1;
+
+/** The source a source form describes; `defaults` are the chart's parameter defaults (only overrides are written). */
+export function sourceFromForm(s: SourceForm, defaults: Record<string, string> = {}): AppSource {
+  const chart = s.chart.trim();
+  const ref = s.ref.trim();
+  const path = s.path.trim();
+  const base: AppSource = { ...s.keep, repoURL: s.repoURL.trim() };
+  delete base.path; delete base.chart; delete base.ref;
+  if (chart) Object.assign(base, { chart, targetRevision: s.targetRevision.trim() });
+  // A ref-only source has no path (it is not rendered, only lends its checkout).
+  else if (path || !ref) Object.assign(base, { path, targetRevision: s.targetRevision.trim() || "HEAD" });
+  else base.targetRevision = s.targetRevision.trim() || "HEAD";
+  if (ref) base.ref = ref;
+  return applyParams(base, s.params, defaults);
+}
+
+/** A source form from a source of the spec. */
+export function sourceForm(src: AppSource | undefined): SourceForm {
+  return {
+    repoURL: src?.repoURL ?? "",
+    targetRevision: src?.targetRevision ?? "HEAD",
+    path: src?.path ?? "",
+    chart: src?.chart ?? "",
+    ref: src?.ref ?? "",
+    params: paramsForm(src),
+    ...(src ? { keep: src } : {}),
+  };
+}
+
+/** The Application the form describes, as POST /api/v1/applications takes it; `defaults[i]` are source i's chart defaults. */
+export function newAppToApp(f: NewAppForm, defaults: ReadonlyArray<Record<string, string> | undefined> = []): App & { apiVersion: string; kind: string } {
+  const sources = f.sources.map((s, i) => sourceFromForm(s, defaults[i]));
   const syncOptions = [...(f.createNamespace ? ["CreateNamespace=true"] : []), ...lines(f.syncOptions).filter((o) => o !== "CreateNamespace=true")];
   const destination = f.destName.trim() ? { name: f.destName.trim(), namespace: f.destNamespace.trim() } : { server: f.destServer.trim(), namespace: f.destNamespace.trim() };
   if (!destination.namespace) delete (destination as { namespace?: string }).namespace;
@@ -136,27 +183,34 @@ export function newAppToApp(f: NewAppForm, defaults: Record<string, string> = {}
     apiVersion: "argoproj.io/v1alpha1",
     kind: "Application",
     metadata: { name: f.name.trim(), ...(f.appNamespace.trim() ? { namespace: f.appNamespace.trim() } : {}) },
-    spec: { project: f.project.trim() || "default", source, destination, ...(Object.keys(syncPolicy).length > 0 ? { syncPolicy } : {}) },
+    spec: {
+      project: f.project.trim() || "default",
+      ...(isMultiSource(f) ? { sources } : { source: sources[0] }),
+      destination,
+      ...(Object.keys(syncPolicy).length > 0 ? { syncPolicy } : {}),
+    },
   };
 }
 
 /** The YAML the "edit as YAML" mode starts from. */
-export function newAppYaml(f: NewAppForm, defaults: Record<string, string> = {}): string {
+export function newAppYaml(f: NewAppForm, defaults: ReadonlyArray<Record<string, string> | undefined> = []): string {
   return stringify(newAppToApp(f, defaults));
 }
 
 /**
- * Back from YAML to the form: throws with the YAML's problem. Multi-source apps and other fields
- * the form has no control for are refused here, so switching back to the form never drops them
- * silently (the user creates such an app from the YAML mode).
+ * Back from YAML to the form: throws with the YAML's problem. Fields of a source the form has no
+ * control for (a release name, a plugin block) are kept with the source, so switching modes
+ * drops nothing.
  */
 export function yamlToNewApp(text: string): NewAppForm {
   const doc = parse(text) as unknown;
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("the YAML must be one Application object");
   const app = doc as App & { kind?: string };
   if (app.kind !== undefined && app.kind !== "Application") throw new Error(`kind is ${String(app.kind)}, not Application`);
-  if (app.spec?.sources) throw new Error("spec.sources (several sources) has no form: create it from the YAML");
-  const src = app.spec?.source;
+  const many = app.spec?.sources;
+  if (many !== undefined && !Array.isArray(many)) throw new Error("spec.sources must be a list of sources");
+  if (many && app.spec?.source) throw new Error("give spec.source or spec.sources, not both");
+  many?.forEach((s, i) => { if (typeof s !== "object" || s === null || Array.isArray(s)) throw new Error(`spec.sources[${i}] must be a source object`); });
   const options = app.spec?.syncPolicy?.syncOptions ?? [];
   const automated = app.spec?.syncPolicy?.automated;
   return {
@@ -168,14 +222,11 @@ export function yamlToNewApp(text: string): NewAppForm {
     selfHeal: automated?.selfHeal === true,
     createNamespace: options.includes("CreateNamespace=true"),
     syncOptions: options.filter((o) => o !== "CreateNamespace=true").join("\n"),
-    repoURL: src?.repoURL ?? "",
-    targetRevision: src?.targetRevision ?? "HEAD",
-    path: src?.path ?? "",
-    chart: src?.chart ?? "",
+    sources: many && many.length > 0 ? many.map(sourceForm) : [sourceForm(app.spec?.source)],
+    multiSource: many !== undefined,
     destServer: app.spec?.destination?.server ?? "",
     destName: app.spec?.destination?.name ?? "",
     destNamespace: app.spec?.destination?.namespace ?? "",
-    params: paramsForm(src),
   };
 }
 
@@ -189,13 +240,7 @@ export function checkNewApp(f: NewAppForm): Partial<Record<FieldKey, string>> {
   if (!name) errors.name = "Application name is required";
   else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) errors.name = "Application name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
   if (!f.project.trim()) errors.project = "Project is required";
-  if (!f.repoURL.trim()) errors.repoURL = "Repository URL is required";
-  if (f.chart.trim()) {
-    // A chart comes from a Helm repository at a version; a git path has no place there.
-    if (f.path.trim()) errors.chart = "Give the chart (Helm repository) or the path (git), not both";
-    const version = f.targetRevision.trim();
-    if (!version || version === "HEAD") errors.targetRevision = "Chart version is required (e.g. 1.2.3, or a range such as 1.*)";
-  }
+  checkSources(f, errors);
   if (!f.destServer.trim() && !f.destName.trim()) errors.destServer = "Cluster URL or cluster name is required";
   if (f.destServer.trim() && f.destName.trim()) errors.destName = "Give the cluster URL or its name, not both";
   for (const o of lines(f.syncOptions)) {
@@ -205,17 +250,61 @@ export function checkNewApp(f: NewAppForm): Partial<Record<FieldKey, string>> {
 }
 
 /**
- * The form field a server error is about, from the field path the apiserver names
- * (`spec.destination.namespace: ...`) or the words Hawser's and Argo's checks use; undefined when
- * it names none (the error is then shown above the buttons).
+ * Each source's checks. With several sources a message starts with the field's path
+ * (`spec.sources[1].repoURL`), as the server's own refusals do, so it says which source is meant.
  */
-export function fieldOfError(message: string): FieldKey | undefined {
+function checkSources(f: NewAppForm, errors: Partial<Record<FieldKey, string>>): void {
+  const multi = isMultiSource(f);
+  const refs = new Map<string, number>();
+  f.sources.forEach((s, i) => { const r = s.ref.trim(); if (r && !refs.has(r)) refs.set(r, i); });
+  f.sources.forEach((s, i) => {
+    const put = (key: SourceKey, message: string): void => {
+      errors[sourceField(i, key)] = multi ? `spec.sources[${i}].${key}: ${message}` : message;
+    };
+    if (!s.repoURL.trim()) put("repoURL", "Repository URL is required");
+    const ref = s.ref.trim();
+    if (s.chart.trim()) {
+      // A chart comes from a Helm repository at a version; a git path has no place there.
+      if (s.path.trim()) put("chart", "Give the chart (Helm repository) or the path (git), not both");
+      const version = s.targetRevision.trim();
+      if (!version || version === "HEAD") put("targetRevision", "Chart version is required (e.g. 1.2.3, or a range such as 1.*)");
+      // Only a git checkout can lend its files to other sources.
+      if (ref) put("ref", "A ref source must be a git repository, not a chart");
+    }
+    if (ref) {
+      if (!multi) put("ref", "A ref names a source for the others of a multi-source app: add a source, or leave it empty");
+      else if (ref.includes("/") || ref.startsWith("$")) put("ref", `Ref "${ref}" must be a plain name (other sources write $${ref.replace(/^\$/, "")}/<file>)`);
+      else if (refs.get(ref) !== i) put("ref", `Ref "${ref}" is already the name of source ${(refs.get(ref) ?? 0) + 1}`);
+    }
+    // `$name/...` value files read another source's checkout: the name must be one of the refs.
+    if (s.params.tool === "Helm") {
+      for (const file of lines(s.params.valueFiles)) {
+        const named = /^\$([^/]*)/.exec(file)?.[1];
+        if (named === undefined) continue;
+        if (!multi) { put("valueFiles", `Value file ${file} refers to a source ($${named}): only a multi-source app has other sources`); break; }
+        if (!refs.has(named)) {
+          const known = [...refs.keys()].map((r) => `$${r}`).join(", ") || "none";
+          put("valueFiles", `Value file ${file} refers to $${named}, which no source names as its ref (refs: ${known})`);
+          break;
+        }
+      }
+    }
+  });
+}
+
+/**
+ * The form field a server error is about, from the field path the apiserver names
+ * (`spec.destination.namespace: ...`, `spec.sources[1].path: ...`) or the words Hawser's and
+ * Argo's checks use; undefined when it names none (the error is then shown above the buttons).
+ */
+export function fieldOfError(message: string, multiSource = false): FieldKey | undefined {
   const m = message.toLowerCase();
+  const src = /spec\.sources?(?:\[(\d+)\])?\.(repourl|path|chart|targetrevision|ref\b|helm\.valuefiles)/.exec(m);
+  if (src) {
+    const key = ({ repourl: "repoURL", path: "path", chart: "chart", targetrevision: "targetRevision", ref: "ref", "helm.valuefiles": "valueFiles" } as const)[src[2] as "repourl"];
+    return sourceField(Number(src[1] ?? 0), key);
+  }
   const byPath: Array<[RegExp, FieldKey]> = [
-    [/spec\.sources?(\[\d+\])?\.repourl|\brepourl\b/, "repoURL"],
-    [/spec\.sources?(\[\d+\])?\.path\b/, "path"],
-    [/spec\.sources?(\[\d+\])?\.chart\b/, "chart"],
-    [/spec\.sources?(\[\d+\])?\.targetrevision|\btargetrevision\b/, "targetRevision"],
     [/spec\.destination\.namespace/, "destNamespace"],
     [/spec\.destination\.name\b/, "destName"],
     [/spec\.destination\.server|spec\.destination\b/, "destServer"],
@@ -226,17 +315,20 @@ export function fieldOfError(message: string): FieldKey | undefined {
   ];
   for (const [re, field] of byPath) if (re.test(m)) return field;
   const byWords: Array<[RegExp, FieldKey]> = [
+    [/\brepourl\b/, "sources[0].repoURL"],
+    [/\btargetrevision\b/, "sources[0].targetRevision"],
     [/\bproject\b/, "project"],
     [/existing application spec is different|already exists/, "name"],
-    [/\bchart\b/, "chart"],
-    [/\brepository\b|\brepo\b/, "repoURL"],
-    [/\brevision\b/, "targetRevision"],
-    [/\bpath\b/, "path"],
+    [/\bchart\b/, "sources[0].chart"],
+    [/\brepository\b|\brepo\b/, "sources[0].repoURL"],
+    [/\brevision\b/, "sources[0].targetRevision"],
+    [/\bpath\b/, "sources[0].path"],
     [/namespace '[^']*' is not permitted|application namespace/, "appNamespace"],
     [/\bnamespace\b/, "destNamespace"],
     [/\bcluster\b|\bserver\b|destination/, "destServer"],
   ];
-  for (const [re, field] of byWords) if (re.test(m)) return field;
+  // Words alone do not say which of several sources is meant: such an error is shown above the buttons.
+  for (const [re, field] of byWords) if (re.test(m)) return multiSource && field.startsWith("sources[") ? undefined : field;
   return undefined;
 }
 
@@ -246,8 +338,14 @@ export function newAppFromParam(param: string): NewAppForm {
   if (!param.trim() || param.trim() === "{}") return blank;
   try {
     const f = yamlToNewApp(param);
-    const given = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== "")) as Partial<NewAppForm>;
-    return { ...blank, ...given, params: f.params.tool ? f.params : blank.params };
+    const given = Object.fromEntries(Object.entries(f).filter(([k, v]) => v !== "" && k !== "sources" && k !== "multiSource")) as Partial<NewAppForm>;
+    const blankSource = emptySource();
+    const sources = f.sources.map((s) => ({
+      ...s,
+      targetRevision: s.targetRevision || blankSource.targetRevision,
+      params: s.params.tool ? s.params : blankSource.params,
+    }));
+    return { ...blank, ...given, sources, multiSource: f.multiSource };
   } catch {
     return blank;
   }

@@ -3,12 +3,14 @@
 // reconnects with back-off (the first message is always the whole tree, so nothing is missed).
 import { useEffect, useState } from "react";
 import { query } from "./api";
+import { onPageHide, usePageShows } from "./pageLife";
 import type { ApplicationTree } from "./tree";
 
 export interface TreeWatch { tree: ApplicationTree | undefined; error: string | undefined; live: boolean }
 
 export function useTreeWatch(name: string, appNamespace: string | undefined): TreeWatch {
   const [state, setState] = useState<TreeWatch>({ tree: undefined, error: undefined, live: false });
+  const shows = usePageShows();
   useEffect(() => {
     let stopped = false;
     let source: EventSource | undefined;
@@ -31,8 +33,11 @@ export function useTreeWatch(name: string, appNamespace: string | undefined): Tr
         timer = window.setTimeout(start, 500 * 2 ** (retry - 1));
       };
     };
+    const stop = (): void => { stopped = true; source?.close(); window.clearTimeout(timer); };
+    // Closed when the page is left, so a page kept in the back/forward cache holds no connection (pageLife.ts).
+    const removeHide = onPageHide(stop);
     start();
-    return () => { stopped = true; source?.close(); window.clearTimeout(timer); };
-  }, [name, appNamespace]);
+    return () => { removeHide(); stop(); };
+  }, [name, appNamespace, shows]);
   return state;
 }

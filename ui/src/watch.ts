@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from "react";
 import { appKey, applyWatchEvent, LIST_FIELDS, type App } from "./apps";
 import { errorText, get, HttpError, query } from "./api";
+import { onPageHide, usePageShows } from "./pageLife";
 
 export interface AppsWatch {
   apps: App[] | undefined;
@@ -15,13 +16,17 @@ export interface AppsWatch {
 
 interface StreamMessage { result?: { type?: string; application?: App }; error?: { message?: string } }
 
-export function useAppsWatch(opts: { name?: string; appNamespace?: string; fields?: boolean } = {}): AppsWatch {
+/** `extraFields`: paths asked for beside LIST_FIELDS (e.g. `status.resources` for the resource list). */
+export function useAppsWatch(opts: { name?: string; appNamespace?: string; fields?: boolean; extraFields?: readonly string[] } = {}): AppsWatch {
   const [state, setState] = useState<AppsWatch>({ apps: undefined, error: undefined, live: false });
   const mapRef = useRef(new Map<string, App>());
   const { name, appNamespace } = opts;
   const useFields = opts.fields !== false;
+  const extra = (opts.extraFields ?? []).join(",");
+  const shows = usePageShows();
 
   useEffect(() => {
+    const wanted = [...LIST_FIELDS, ...(extra ? extra.split(",") : [])];
     let stopped = false;
     let source: EventSource | undefined;
     let frame = 0;
@@ -40,7 +45,7 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
         let rv = "";
         if (!name) {
           const list = await get<{ metadata?: { resourceVersion?: string }; items?: App[] }>(`api/v1/applications${query({
-            ...(useFields ? { fields: ["metadata.resourceVersion", ...LIST_FIELDS.map((f) => `items.${f}`)].join(",") } : {}),
+            ...(useFields ? { fields: ["metadata.resourceVersion", ...wanted.map((f) => `items.${f}`)].join(",") } : {}),
             appNamespace,
           })}`);
           if (stopped) return;
@@ -55,7 +60,7 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
           mapRef.current = new Map([[appKey(one), one]]);
           setState({ apps: [one], error: undefined, live: false });
         }
-        const fields = useFields ? ["result.type", ...LIST_FIELDS.map((f) => `result.application.${f}`)].join(",") : undefined;
+        const fields = useFields ? ["result.type", ...wanted.map((f) => `result.application.${f}`)].join(",") : undefined;
         source = new EventSource(`api/v1/stream/applications${query({ name, appNamespace, resourceVersion: rv, fields })}`);
         source.onopen = () => { retry = 0; setState((s) => ({ ...s, live: true })); };
         source.onmessage = (ev: MessageEvent<string>) => {
@@ -85,14 +90,17 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
       retryTimer = window.setTimeout(() => { void start(); }, 500 * 2 ** (retry - 1));
     };
 
-    void start();
-    return () => {
+    const stop = (): void => {
       stopped = true;
       source?.close();
       window.clearTimeout(retryTimer);
       if (frame) window.cancelAnimationFrame(frame);
     };
-  }, [name, appNamespace, useFields]);
+    // Closed when the page is left, so a page kept in the back/forward cache holds no connection (pageLife.ts).
+    const removeHide = onPageHide(stop);
+    void start();
+    return () => { removeHide(); stop(); };
+  }, [name, appNamespace, useFields, extra, shows]);
 
   return state;
 }

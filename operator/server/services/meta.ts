@@ -76,6 +76,8 @@ export class MetaService {
       set("uiBannerURL", cm["ui.bannerurl"]);
       set("uiBannerPermanent", cm["ui.bannerpermanent"] === "true");
       set("uiBannerPosition", cm["ui.bannerposition"]);
+      // The UI hides its cross-app resource list (/resources) when argocd-cm turns it off.
+      set("uiViewResourcesDisabled", cm["ui.view.resources.disabled"] === "true");
       set("controllerNamespace", this.deps.cache.namespace);
       set("passwordPattern", cm.passwordPattern || "^.{8,32}$");
     }

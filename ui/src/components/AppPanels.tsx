@@ -1,9 +1,11 @@
-// The app's side panels: History and rollback (from status.history, newest first; rollback is
+// The app's side panels: History and rollback (from status.history, newest first, each source of
+// a multi-source app with the revision it was deployed at; rollback is
 // POST .../rollback with the entry's id, refused by the server while auto-sync is on), and the
 // whole app's diff (every managed resource whose live state differs from Git).
 import { useEffect, useState, type ReactNode } from "react";
 import { errorText, get, post, query } from "../api";
 import type { App } from "../apps";
+import { deployedSources, shortRevision } from "../appOps";
 import { ago } from "./Status";
 import { manifestDiff, toYaml } from "../manifests";
 import { UnifiedDiff, type ResourceDiff } from "./ResourcePanel";
@@ -36,7 +38,11 @@ export function HistoryPanel({ app, maySync, onClose }: { app: App; maySync: boo
             {history.map((h) => (
               <tr key={h.id} data-testid="history-entry" data-id={h.id}>
                 <td>{h.id}</td>
-                <td className="mono" title={h.revision ?? h.revisions?.join(", ")}>{(h.revision ?? h.revisions?.join(", ") ?? "").slice(0, 7)}</td>
+                <td className="mono" data-testid="history-revisions">{deployedSources(h).map((d, i) => (
+                  <div key={i} title={`${d.label}: ${d.revision}`} data-testid="history-revision" data-revision={d.revision}>
+                    {shortRevision(d.revision)}{h.revisions && <span className="muted"> {d.label}</span>}
+                  </div>
+                ))}</td>
                 <td title={h.deployedAt}>{ago(h.deployedAt)}</td>
                 <td>{h.initiatedBy?.automated ? "auto-sync" : h.initiatedBy?.username ?? ""}</td>
                 <td>{maySync && (confirm === h.id

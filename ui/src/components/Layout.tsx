@@ -1,4 +1,5 @@
-// The frame around every page once logged in: the top bar with navigation and the user menu
+// The frame around every page once logged in: the top bar with navigation (Resources unless
+// argocd-cm ui.view.resources.disabled) and the user menu
 // (user name, groups, log out through the server's /auth/logout, which clears the cookie).
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Link } from "react-router";
@@ -6,6 +7,7 @@ import { useSession } from "../session";
 import { Banner } from "./Banner";
 
 export function Layout({ children }: { children: ReactNode }): ReactNode {
+  const { settings } = useSession();
   return (
     <div className="layout">
       <Banner position="top" />
@@ -14,6 +16,8 @@ export function Layout({ children }: { children: ReactNode }): ReactNode {
         <nav aria-label="Main">
           <Link to="/applications">Applications</Link>
           <Link to="/applicationsets">ApplicationSets</Link>
+          {/* argocd-cm ui.view.resources.disabled turns the cross-app resource list off; hidden until the settings say. */}
+          {settings && !settings.uiViewResourcesDisabled && <Link to="/resources" data-testid="nav-resources">Resources</Link>}
           <Link to="/settings">Settings</Link>
           <Link to="/user-info">User info</Link>
           <Link to="/help">Help</Link>

@@ -1,17 +1,19 @@
 // The New App panel of the applications list (`new=` URL parameter, argo-cd-server.md §5.1, "Create
-// panel" in §5.2): a form (general, sync policy, source, destination, the tool's parameters) or
-// the Application as YAML, created with POST /api/v1/applications. Suggestions come from the
-// server: the repositories it knows, a repository's branches and tags (refs), the directories
-// that look like applications (apps) and, for the chosen path, the tool and its parameters
-// (appdetails); for a Helm repository, its charts and their versions (helmcharts) instead of
-// refs and paths. A server refusal is shown under the field it names.
+// panel" in §5.2): a form (general, sync policy, one or more sources with their tools'
+// parameters, destination) or the Application as YAML, created with POST /api/v1/applications.
+// "Add source" makes it Argo's multi-source app (`spec.sources`): each source has its own
+// repository, revision, path or chart, `ref` (the name other sources' `$ref/...` value files use)
+// and parameters. Suggestions come from the server: the repositories it knows, a repository's
+// branches and tags (refs), the directories that look like applications (apps) and, for the chosen
+// path, the tool and its parameters (appdetails); for a Helm repository, its charts and their
+// versions (helmcharts) instead of refs and paths. A server refusal is shown under the field it names.
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { parse } from "yaml";
 import { errorText, get, post, query } from "../api";
 import type { App } from "../apps";
 import {
-  checkNewApp, emptyNewApp, fieldOfError, helmDefaults, newAppToApp, newAppYaml, yamlToNewApp,
-  type FieldKey, type NewAppForm, type SourceDetails,
+  checkNewApp, emptyNewApp, emptySource, fieldOfError, helmDefaults, isMultiSource, newAppToApp, newAppYaml, sourceField, yamlToNewApp,
+  type FieldKey, type GeneralKey, type NewAppForm, type SourceDetails, type SourceForm, type SourceKey,
 } from "../newApp";
 import { ParamsFields } from "./ParamsFields";
 import "../app-ops.css";
@@ -19,6 +21,7 @@ import "../app-ops.css";
 interface Repo { repo: string; type?: string }
 interface Named { metadata?: { name?: string } }
 interface Cluster { server?: string; name?: string }
+type Errors = Partial<Record<FieldKey, string>>;
 
 const repoPath = (url: string): string => `api/v1/repositories/${encodeURIComponent(url)}`;
 
@@ -35,59 +38,53 @@ function useFetched<T>(key: string | undefined, load: () => Promise<T>): T | und
   return key && state.key === key ? state.value : undefined;
 }
 
+/** A text field with its error under it; `id` is also the test id. */
+function TextField({ id, label, value, error, onChange, list, placeholder, multiline }: {
+  id: string; label: string; value: string; error: string | undefined; onChange: (v: string) => void; list?: string; placeholder?: string; multiline?: boolean;
+}): ReactNode {
+  const aria = { "aria-invalid": error ? true : undefined, "aria-describedby": error ? `${id}-error` : undefined } as const;
+  return (
+    <label className="field" htmlFor={id}>{label}
+      {multiline
+        ? <textarea id={id} value={value} onChange={(e) => onChange(e.target.value)} data-testid={id} {...aria} />
+        : <input id={id} value={value} list={list} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} data-testid={id} {...aria} />}
+      {error && <span className="error field-error" id={`${id}-error`} role="alert" data-testid={`${id}-error`}>{error}</span>}
+    </label>
+  );
+}
+
 export function NewAppPanel({ initial, onClose }: { initial: NewAppForm | undefined; onClose: (created?: App) => void }): ReactNode {
   const [form, setForm] = useState<NewAppForm>(() => initial ?? emptyNewApp());
   const [yaml, setYaml] = useState<string | undefined>(undefined);
-  const [errors, setErrors] = useState<Partial<Record<FieldKey, string>>>({});
+  const [errors, setErrors] = useState<Errors>({});
   const [general, setGeneral] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const set = (change: Partial<NewAppForm>): void => {
+  // Each source's chart defaults (from appdetails): only parameters that differ are written.
+  const [defaults, setDefaults] = useState<Array<Record<string, string> | undefined>>([]);
+  // An error stays under its field until the user changes that field.
+  const clearErrors = (keys: string[]): void => setErrors((e) => (keys.some((k) => k in e) ? Object.fromEntries(Object.entries(e).filter(([k]) => !keys.includes(k))) : e));
+  const set = (change: Partial<Omit<NewAppForm, "sources">>): void => {
     setForm((f) => ({ ...f, ...change }));
-    // An error stays under its field until the user changes that field.
-    setErrors((e) => (Object.keys(change).some((k) => k in e) ? Object.fromEntries(Object.entries(e).filter(([k]) => !(k in change))) : e));
+    clearErrors(Object.keys(change));
+  };
+  const setSource = (i: number, change: Partial<SourceForm> | ((s: SourceForm) => Partial<SourceForm>)): void => {
+    setForm((f) => ({ ...f, sources: f.sources.map((s, n) => (n === i ? { ...s, ...(typeof change === "function" ? change(s) : change) } : s)) }));
+    if (typeof change !== "function") clearErrors(Object.keys(change).map((k) => sourceField(i, (k === "params" ? "valueFiles" : k) as SourceKey)));
+  };
+  const addSource = (): void => {
+    setForm((f) => ({ ...f, multiSource: true, sources: [...f.sources, emptySource()] }));
+  };
+  const removeSource = (i: number): void => {
+    setForm((f) => ({ ...f, sources: f.sources.filter((_, n) => n !== i) }));
+    setDefaults((d) => d.filter((_, n) => n !== i));
+    // The indices after it moved: errors of sources are asked for again on Create.
+    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith("sources["))));
   };
 
   const repos = useFetched("repos", () => get<{ items?: Repo[] }>("api/v1/repositories").then((r) => r.items ?? []));
   const projects = useFetched("projects", () => get<{ items?: Named[] }>("api/v1/projects").then((r) => (r.items ?? []).map((p) => p.metadata?.name ?? "").filter(Boolean)));
   const clusters = useFetched("clusters", () => get<{ items?: Cluster[] }>("api/v1/clusters").then((r) => r.items ?? []));
-  const repo = form.repoURL.trim();
-  const known = repos?.some((r) => r.repo === repo) === true;
-  // A Helm repository's source is a chart at a version, not a path at a git revision.
-  const helmRepo = repos?.some((r) => r.repo === repo && r.type === "helm") === true || form.chart.trim() !== "";
-  // Refs and app directories are asked for known repositories only: the server answers for others
-  // too, but a half-typed URL would start a clone per keystroke.
-  // "HEAD" means nothing to a Helm repository: the version is asked for instead. A chart is
-  // rendered by Helm (the server reads no details of a repository's chart yet: its parameters are typed).
-  const hasChart = form.chart.trim() !== "";
-  useEffect(() => {
-    if (helmRepo && form.targetRevision === "HEAD") setForm((f) => ({ ...f, targetRevision: "" }));
-    if (hasChart && !form.params.tool) setForm((f) => ({ ...f, params: { ...f.params, tool: "Helm" } }));
-  }, [helmRepo, hasChart, form.targetRevision, form.params.tool]);
-  const charts = useFetched(known && helmRepo ? `charts:${repo}` : undefined,
-    () => get<{ items?: Array<{ name: string; versions?: string[] }> }>(`${repoPath(repo)}/helmcharts${query({ appProject: form.project })}`).then((r) => r.items ?? []));
-  const chartVersions = charts?.find((c) => c.name === form.chart.trim())?.versions ?? [];
-  const refs = useFetched(known && !helmRepo ? repo : undefined, () => get<{ branches?: string[]; tags?: string[] }>(`${repoPath(repo)}/refs${query({ appProject: form.project })}`));
-  const appDirs = useFetched(known && !helmRepo ? `${repo}@${form.targetRevision}` : undefined,
-    () => get<{ items?: Array<{ path: string; type?: string }> }>(`${repoPath(repo)}/apps${query({ revision: form.targetRevision, appName: form.name, appProject: form.project })}`).then((r) => r.items ?? []));
-  const detailsKey = repo && form.path.trim() && !hasChart ? JSON.stringify([repo, form.path.trim(), form.targetRevision]) : undefined;
-  const [details, setDetails] = useState<{ key?: string; value?: SourceDetails; error?: string }>({});
-  useEffect(() => {
-    if (!detailsKey) return;
-    let live = true;
-    const t = window.setTimeout(() => {
-      post<SourceDetails>(`${repoPath(repo)}/appdetails`, { source: { repoURL: repo, path: form.path.trim(), targetRevision: form.targetRevision }, appName: form.name, appProject: form.project })
-        .then((value) => {
-          if (!live) return;
-          setDetails({ key: detailsKey, value });
-          // The detected tool becomes the form's unless the user chose one already.
-          setForm((f) => (f.params.tool ? f : { ...f, params: { ...f.params, tool: value.type ?? "" } }));
-        })
-        .catch((err: unknown) => { if (live) setDetails({ key: detailsKey, error: errorText(err) }); });
-    }, 300);
-    return () => { live = false; window.clearTimeout(t); };
-  }, [detailsKey]);
-  const sourceDetails = details.key === detailsKey ? details.value : undefined;
-  const defaults = useMemo(() => helmDefaults(sourceDetails), [sourceDetails]);
+  const multi = isMultiSource(form);
 
   const toYaml = (): void => { setYaml(newAppYaml(form, defaults)); setGeneral(undefined); };
   const toForm = (): void => {
@@ -126,24 +123,14 @@ export function NewAppPanel({ initial, onClose }: { initial: NewAppForm | undefi
       .catch((err: unknown) => {
         setBusy(false);
         const text = errorText(err);
-        const field = yaml === undefined ? fieldOfError(text) : undefined;
-        if (field) setErrors({ [field]: text }); else setGeneral(text);
+        const field = yaml === undefined ? fieldOfError(text, multi) : undefined;
+        if (field && (!field.startsWith("sources[") || Number(/\d+/.exec(field)?.[0]) < form.sources.length)) setErrors({ [field]: text }); else setGeneral(text);
       });
   };
 
-  const text = (label: string, key: Exclude<FieldKey, never> & keyof NewAppForm, o: { list?: string; placeholder?: string; multiline?: boolean } = {}): ReactNode => {
-    const id = `new-app-${key}`;
-    const error = errors[key];
-    const value = form[key];
-    return (
-      <label className="field" htmlFor={id}>{label}
-        {o.multiline
-          ? <textarea id={id} value={value} onChange={(e) => set({ [key]: e.target.value })} data-testid={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} />
-          : <input id={id} value={value} list={o.list} placeholder={o.placeholder} onChange={(e) => set({ [key]: e.target.value })} data-testid={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} />}
-        {error && <span className="error field-error" id={`${id}-error`} role="alert" data-testid={`${id}-error`}>{error}</span>}
-      </label>
-    );
-  };
+  const text = (label: string, key: GeneralKey, o: { list?: string; placeholder?: string; multiline?: boolean } = {}): ReactNode => (
+    <TextField id={`new-app-${key}`} label={label} value={form[key]} error={errors[key]} onChange={(v) => set({ [key]: v })} {...o} />
+  );
   const check = (label: string, key: "automated" | "prune" | "selfHeal" | "createNamespace", disabled = false): ReactNode => (
     <label className="check"><input type="checkbox" checked={form[key]} disabled={disabled} onChange={(e) => set({ [key]: e.target.checked })} data-testid={`new-app-${key}`} /> {label}</label>
   );
@@ -181,39 +168,22 @@ export function NewAppPanel({ initial, onClose }: { initial: NewAppForm | undefi
                 {check("Auto-create namespace", "createNamespace")}
                 {text("Other sync options (one a line, e.g. ServerSideApply=true)", "syncOptions", { multiline: true })}
               </fieldset>
-              <fieldset>
-                <legend>Source</legend>
-                {text("Repository URL", "repoURL", { list: "new-app-repos", placeholder: "https://…" })}
-                <datalist id="new-app-repos" data-testid="new-app-repo-options">{(repos ?? []).map((r) => <option key={r.repo} value={r.repo}>{r.type ?? "git"}</option>)}</datalist>
-                {helmRepo ? (
-                  <>
-                    {text("Chart", "chart", { list: "new-app-charts" })}
-                    <datalist id="new-app-charts" data-testid="new-app-chart-options">{(charts ?? []).map((c) => <option key={c.name} value={c.name} />)}</datalist>
-                    {text("Chart version", "targetRevision", { list: "new-app-chart-versions" })}
-                    <datalist id="new-app-chart-versions" data-testid="new-app-chart-version-options">{chartVersions.map((v) => <option key={v} value={v} />)}</datalist>
-                  </>
-                ) : (
-                  <>
-                    {text("Revision", "targetRevision", { list: "new-app-revisions" })}
-                    <datalist id="new-app-revisions" data-testid="new-app-revision-options">
-                      {["HEAD", ...(refs?.branches ?? []), ...(refs?.tags ?? [])].map((r) => <option key={r} value={r} />)}
-                    </datalist>
-                    {text("Path", "path", { list: "new-app-paths" })}
-                    <datalist id="new-app-paths" data-testid="new-app-path-options">{(appDirs ?? []).map((a) => <option key={a.path} value={a.path}>{a.type}</option>)}</datalist>
-                  </>
-                )}
-              </fieldset>
+              <datalist id="new-app-repos" data-testid="new-app-repo-options">{(repos ?? []).map((r) => <option key={r.repo} value={r.repo}>{r.type ?? "git"}</option>)}</datalist>
+              {form.sources.map((s, i) => (
+                <SourceFields key={i} index={i} source={s} multi={multi} form={form} repos={repos} errors={errors}
+                  onChange={(change) => setSource(i, change)} onDefaults={(d) => setDefaults((all) => { const next = [...all]; next[i] = d; return next; })}
+                  onRemove={form.sources.length > 1 ? () => removeSource(i) : undefined} />
+              ))}
+              <div className="action-bar">
+                <button type="button" onClick={addSource} data-testid="new-app-add-source">Add source</button>
+                {multi && <span className="muted">A multi-source app: each source is rendered, and a source with a ref lends its files to the others&apos; <code>$ref/…</code> value files.</span>}
+              </div>
               <fieldset>
                 <legend>Destination</legend>
                 {text("Cluster URL", "destServer", { list: "new-app-clusters" })}
                 <datalist id="new-app-clusters">{(clusters ?? []).filter((c) => c.server).map((c) => <option key={c.server} value={c.server}>{c.name}</option>)}</datalist>
                 {text("Cluster name (instead of the URL)", "destName")}
                 {text("Namespace", "destNamespace")}
-              </fieldset>
-              <fieldset data-testid="new-app-params">
-                <legend>Parameters</legend>
-                {details.key === detailsKey && details.error && <p className="muted" data-testid="new-app-details-error">Could not read the source: {details.error}</p>}
-                <ParamsFields form={form.params} details={sourceDetails} onChange={(params) => set({ params })} />
               </fieldset>
             </>
           )}
@@ -225,5 +195,93 @@ export function NewAppPanel({ initial, onClose }: { initial: NewAppForm | undefi
         </form>
       </aside>
     </div>
+  );
+}
+
+/**
+ * One source of the form with its suggestions and its tool's parameters. The first source keeps
+ * the plain ids (`new-app-repoURL`); source i > 0 adds `-i` to each id.
+ */
+function SourceFields({ index, source: s, multi, form, repos, errors, onChange, onDefaults, onRemove }: {
+  index: number; source: SourceForm; multi: boolean; form: NewAppForm; repos: Repo[] | undefined; errors: Errors;
+  onChange: (change: Partial<SourceForm> | ((s: SourceForm) => Partial<SourceForm>)) => void;
+  onDefaults: (d: Record<string, string> | undefined) => void; onRemove: (() => void) | undefined;
+}): ReactNode {
+  const suffix = index === 0 ? "" : `-${index}`;
+  const repo = s.repoURL.trim();
+  const known = repos?.some((r) => r.repo === repo) === true;
+  // A Helm repository's source is a chart at a version, not a path at a git revision.
+  const hasChart = s.chart.trim() !== "";
+  const helmRepo = repos?.some((r) => r.repo === repo && r.type === "helm") === true || hasChart;
+  // "HEAD" means nothing to a Helm repository: the version is asked for instead.
+  useEffect(() => {
+    if (helmRepo && s.targetRevision === "HEAD") onChange((cur) => (cur.targetRevision === "HEAD" ? { targetRevision: "" } : {}));
+    if (hasChart && !s.params.tool) onChange((cur) => (cur.params.tool ? {} : { params: { ...cur.params, tool: "Helm" } }));
+  }, [helmRepo, hasChart, s.targetRevision, s.params.tool]);
+  // Refs and app directories are asked for known repositories only: the server answers for others
+  // too, but a half-typed URL would start a clone per keystroke.
+  const charts = useFetched(known && helmRepo ? `charts:${repo}` : undefined,
+    () => get<{ items?: Array<{ name: string; versions?: string[] }> }>(`${repoPath(repo)}/helmcharts${query({ appProject: form.project })}`).then((r) => r.items ?? []));
+  const chartVersions = charts?.find((c) => c.name === s.chart.trim())?.versions ?? [];
+  const refs = useFetched(known && !helmRepo ? repo : undefined, () => get<{ branches?: string[]; tags?: string[] }>(`${repoPath(repo)}/refs${query({ appProject: form.project })}`));
+  const appDirs = useFetched(known && !helmRepo ? `${repo}@${s.targetRevision}` : undefined,
+    () => get<{ items?: Array<{ path: string; type?: string }> }>(`${repoPath(repo)}/apps${query({ revision: s.targetRevision, appName: form.name, appProject: form.project })}`).then((r) => r.items ?? []));
+  // A ref-only source (a ref and no path) is not rendered: it has no tool to detect.
+  const detailsKey = repo && s.path.trim() && !hasChart ? JSON.stringify([repo, s.path.trim(), s.targetRevision]) : undefined;
+  const [details, setDetails] = useState<{ key?: string; value?: SourceDetails; error?: string }>({});
+  useEffect(() => {
+    if (!detailsKey) return;
+    let live = true;
+    const t = window.setTimeout(() => {
+      post<SourceDetails>(`${repoPath(repo)}/appdetails`, { source: { repoURL: repo, path: s.path.trim(), targetRevision: s.targetRevision }, appName: form.name, appProject: form.project, sourceIndex: index })
+        .then((value) => {
+          if (!live) return;
+          setDetails({ key: detailsKey, value });
+          // The detected tool becomes the source's unless the user chose one already.
+          onChange((cur) => (cur.params.tool ? {} : { params: { ...cur.params, tool: value.type ?? "" } }));
+        })
+        .catch((err: unknown) => { if (live) setDetails({ key: detailsKey, error: errorText(err) }); });
+    }, 300);
+    return () => { live = false; window.clearTimeout(t); };
+  }, [detailsKey]);
+  const sourceDetails = details.key === detailsKey ? details.value : undefined;
+  const defaults = useMemo(() => helmDefaults(sourceDetails), [sourceDetails]);
+  useEffect(() => onDefaults(defaults), [defaults, index]);
+
+  const field = (label: string, key: Exclude<SourceKey, "valueFiles">, o: { list?: string; placeholder?: string } = {}): ReactNode => (
+    <TextField id={`new-app-${key}${suffix}`} label={label} value={s[key]} error={errors[sourceField(index, key)]} onChange={(v) => onChange({ [key]: v })} {...o} />
+  );
+  const list = (name: string): string => `new-app-${name}${suffix}`;
+  const valueFilesError = errors[sourceField(index, "valueFiles")];
+  return (
+    <fieldset data-testid={`new-app-source${suffix}`}>
+      <legend>{multi ? `Source ${index + 1}` : "Source"}</legend>
+      {onRemove && <button type="button" onClick={onRemove} aria-label={`Remove source ${index + 1}`} data-testid={`new-app-remove-source${suffix}`}>Remove source</button>}
+      {field("Repository URL", "repoURL", { list: "new-app-repos", placeholder: "https://…" })}
+      {helmRepo ? (
+        <>
+          {field("Chart", "chart", { list: list("charts") })}
+          <datalist id={list("charts")} data-testid={`new-app-chart-options${suffix}`}>{(charts ?? []).map((c) => <option key={c.name} value={c.name} />)}</datalist>
+          {field("Chart version", "targetRevision", { list: list("chart-versions") })}
+          <datalist id={list("chart-versions")} data-testid={`new-app-chart-version-options${suffix}`}>{chartVersions.map((v) => <option key={v} value={v} />)}</datalist>
+        </>
+      ) : (
+        <>
+          {field("Revision", "targetRevision", { list: list("revisions") })}
+          <datalist id={list("revisions")} data-testid={`new-app-revision-options${suffix}`}>
+            {["HEAD", ...(refs?.branches ?? []), ...(refs?.tags ?? [])].map((r) => <option key={r} value={r} />)}
+          </datalist>
+          {field(multi ? "Path (empty with a ref: the source only lends its files)" : "Path", "path", { list: list("paths") })}
+          <datalist id={list("paths")} data-testid={`new-app-path-options${suffix}`}>{(appDirs ?? []).map((a) => <option key={a.path} value={a.path}>{a.type}</option>)}</datalist>
+        </>
+      )}
+      {(multi || s.ref) && field("Ref (other sources' value files read $ref/<file>)", "ref")}
+      <fieldset data-testid={`new-app-params${suffix}`}>
+        <legend>Parameters</legend>
+        {details.key === detailsKey && details.error && <p className="muted" data-testid={`new-app-details-error${suffix}`}>Could not read the source: {details.error}</p>}
+        <ParamsFields form={s.params} details={sourceDetails} onChange={(params) => onChange({ params })} />
+        {valueFilesError && <span className="error field-error" role="alert" data-testid={`new-app-valueFiles${suffix}-error`}>{valueFilesError}</span>}
+      </fieldset>
+    </fieldset>
   );
 }

@@ -1,4 +1,5 @@
-// The sync dialog (argo-cd-server.md §5.2 "Sync panel"): revision, the resource checklist, Prune,
+// The sync dialog (argo-cd-server.md §5.2 "Sync panel"): revision (one per source for a multi-source
+// app), the resource checklist, Prune,
 // Dry run, Apply only, Force, the sync options, prune propagation and retry. The body is built by
 // appOps.ts syncRequest; a sync that would prune every selected resource asks the user to type
 // `prune` first. Opened from the toolbar (all resources) or a resource's panel (that resource).
@@ -37,9 +38,21 @@ export function SyncDialog({ app, onlyKey, onClose }: { app: App; onlyKey?: stri
     <div className="dialog-backdrop">
       <div className="dialog sync-dialog" role="dialog" aria-modal="true" aria-label={`Sync ${app.metadata.name}`} data-testid="sync-dialog">
         <h2>Synchronize {app.metadata.name}</h2>
-        <label className="field">Revision
-          <input value={form.revision} onChange={(e) => set({ revision: e.target.value })} data-testid="sync-revision" />
-        </label>
+        {form.revisions.length > 0 ? (
+          // A multi-source app: a revision per source (Argo's sync panel lists them the same way).
+          <fieldset data-testid="sync-revisions">
+            <legend>Revisions</legend>
+            {(app.spec?.sources ?? []).map((src, i) => (
+              <label key={i} className="field">Source {i + 1}: <span className="mono">{src.repoURL}{src.chart ? ` chart ${src.chart}` : src.path ? ` ${src.path}` : ""}</span>
+                <input value={form.revisions[i] ?? ""} onChange={(e) => set({ revisions: form.revisions.map((r, n) => (n === i ? e.target.value : r)) })} data-testid={`sync-revision-${i}`} />
+              </label>
+            ))}
+          </fieldset>
+        ) : (
+          <label className="field">Revision
+            <input value={form.revision} onChange={(e) => set({ revision: e.target.value })} data-testid="sync-revision" />
+          </label>
+        )}
         <div className="option-columns">
           <fieldset>
             <legend>Sync</legend>

@@ -32,7 +32,7 @@ export function SyncStatusPanel({ app, maySync, onClose }: { app: App; maySync: 
           <dl className="fields">
             <dt>Phase</dt><dd><PhaseBadge phase={op.phase} /></dd>
             <dt>Initiated by</dt><dd>{op.operation?.initiatedBy?.automated ? "automated sync policy" : op.operation?.initiatedBy?.username ?? "–"}</dd>
-            <dt>Revision</dt><dd className="mono">{op.syncResult?.revision ?? op.operation?.sync?.revision ?? "–"}</dd>
+            <dt>Revision</dt><dd className="mono">{(op.syncResult?.revisions ?? op.operation?.sync?.revisions)?.join(", ") ?? op.syncResult?.revision ?? op.operation?.sync?.revision ?? "–"}</dd>
             <dt>Started</dt><dd title={op.startedAt}>{op.startedAt ? ago(op.startedAt) : "–"}</dd>
             <dt>Finished</dt><dd title={op.finishedAt}>{op.finishedAt ? ago(op.finishedAt) : running ? "running" : "–"}</dd>
             <dt>Message</dt><dd data-testid="operation-message">{op.message ?? ""}</dd>

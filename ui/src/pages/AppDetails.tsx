@@ -7,9 +7,9 @@
 // the server checks anyway.
 import { useMemo, useState, type ReactNode } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
-import { healthOf, rbacObject, sourceOf, syncOf, type App } from "../apps";
+import { healthOf, rbacObject, sourceOf, syncOf, type App, type AppSource } from "../apps";
 import { errorText, get, query, request } from "../api";
-import { autoSyncOn, autoSyncPatch } from "../appOps";
+import { autoSyncOn, autoSyncPatch, shortRevision } from "../appOps";
 import { AppDetailsPanel } from "../components/AppDetailsPanel";
 import { DeepLinks } from "../components/DeepLinks";
 import { DeleteDialog } from "../components/DeleteDialog";
@@ -56,6 +56,8 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
   const name = app.metadata.name;
   const op = app.status?.operationState;
   const src = sourceOf(app);
+  // A multi-source app is compared at each source's target revision.
+  const targets: Array<AppSource | undefined> = app.spec?.sources && !app.spec.source ? app.spec.sources : [src];
   const running = app.operation !== undefined || op?.phase === "Running" || op?.phase === "Terminating";
   // The view, the selected node and the open panels are URL parameters (as in Argo's UI), so a link shows the same.
   const [params, setParams] = useSearchParams();
@@ -115,8 +117,9 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
         </div>
         <div className="status-box">
           <h3>Sync status</h3>
-          <SyncBadge status={syncOf(app)} /> <span className="muted">to {src?.targetRevision || "HEAD"}</span>
-          {app.status?.sync?.revision && <p className="mono">{app.status.sync.revision.slice(0, 7)}</p>}
+          <SyncBadge status={syncOf(app)} /> <span className="muted">to {targets.map((s) => s?.targetRevision || "HEAD").join(", ")}</span>
+          {/* A multi-source app is compared at one revision per source (status.sync.revisions). */}
+          {(app.status?.sync?.revisions ?? (app.status?.sync?.revision ? [app.status.sync.revision] : [])).map((r, i) => <p key={i} className="mono" title={r}>{shortRevision(r)}</p>)}
         </div>
         <div className="status-box" data-testid="operation">
           <h3>{running ? "Operation" : "Last sync"}</h3>
