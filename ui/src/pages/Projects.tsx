@@ -104,7 +104,7 @@ export function ProjectPage(): ReactNode {
       </div>
       <section role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-panel">
         {!project ? <p className="muted">Loading {name}…</p>
-          : tab === "summary" ? <><Summary p={project} /><Destinations p={project} mayUpdate={mayUpdate === true} onChange={reload} /></>
+          : tab === "summary" ? <><Summary p={project} /><Destinations p={project} mayUpdate={mayUpdate === true} asking={mayUpdate === undefined} onChange={reload} /></>
           : tab === "roles" ? <Roles p={project} mayUpdate={mayUpdate === true} onChange={reload} />
           : tab === "windows" ? <Windows p={project} />
           : <Events name={name} />}
@@ -136,7 +136,7 @@ function Summary({ p }: { p: Project }): ReactNode {
  * `projects, update` on the project and `clusters, update` on its cluster; Add is enabled once the
  * typed cluster passes the same check (the server checks it again for each added destination).
  */
-function Destinations({ p, mayUpdate, onChange }: { p: Project; mayUpdate: boolean; onChange: () => void }): ReactNode {
+function Destinations({ p, mayUpdate, asking, onChange }: { p: Project; mayUpdate: boolean; asking: boolean; onChange: () => void }): ReactNode {
   const destinations = p.spec?.destinations ?? [];
   const [form, setForm] = useState({ server: "", name: "", namespace: "" });
   const { busy, note, run, setNote } = useAction();
@@ -163,7 +163,7 @@ function Destinations({ p, mayUpdate, onChange }: { p: Project; mayUpdate: boole
         <table className="table" aria-labelledby="destinations-title">
           <thead><tr><th scope="col">Cluster</th><th scope="col">Namespace</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{destinations.map((d) => (
-            <DestinationRow key={destinationKey(d)} d={d} mayUpdate={mayUpdate} busy={busy}
+            <DestinationRow key={destinationKey(d)} d={d} mayUpdate={mayUpdate} asking={asking} busy={busy}
               onRemove={() => save(editDestinations(destinations, { remove: destinationKey(d) }).destinations ?? destinations, "Destination removed")} />
           ))}</tbody>
         </table>
@@ -183,13 +183,13 @@ function Destinations({ p, mayUpdate, onChange }: { p: Project; mayUpdate: boole
   );
 }
 
-function DestinationRow({ d, mayUpdate, busy, onRemove }: { d: Destination; mayUpdate: boolean; busy: boolean; onRemove: () => void }): ReactNode {
+function DestinationRow({ d, mayUpdate, asking, busy, onRemove }: { d: Destination; mayUpdate: boolean; asking: boolean; busy: boolean; onRemove: () => void }): ReactNode {
   const object = destinationRbacObject(d);
   const mayCluster = useCan("clusters", "update", mayUpdate && object ? object : undefined);
   const allowed = mayUpdate && mayCluster === true;
   const label = `${d.server || d.name || ""} / ${d.namespace ?? ""}`;
   return (
-    <tr data-testid="destination" data-server={d.server ?? ""} data-name={d.name ?? ""} data-namespace={d.namespace ?? ""} data-may-update={mayUpdate && mayCluster === undefined ? "asking" : String(allowed)}>
+    <tr data-testid="destination" data-server={d.server ?? ""} data-name={d.name ?? ""} data-namespace={d.namespace ?? ""} data-may-update={asking || (mayUpdate && mayCluster === undefined) ? "asking" : String(allowed)}>
       <td className="mono">{d.server || d.name}</td>
       <td className="mono">{d.namespace}</td>
       <td>
