@@ -224,6 +224,8 @@ test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessib
   await waitFor(page, '[data-testid=appset-page] [data-app="envs-dev"]', log);
   assert.equal(await page.$eval('[data-app="envs-dev"] a', (a) => a.getAttribute("href")), `/applications/${ns}/envs-dev`, "a link to the app's page");
   assert.match(await page.$eval("[data-generator='0']", (e) => e.textContent ?? ""), /^list: 2 element\(s\)$/);
+  // The button appears once can-i has answered.
+  await waitFor(page, "[data-testid=preview-apps]", log);
   await page.click("[data-testid=preview-apps]");
   await waitFor(page, '[data-preview="envs-prod"]', log);
   assert.equal(await page.$$eval("[data-preview]", (rows) => rows.length), 2, "two apps previewed");
