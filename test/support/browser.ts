@@ -99,6 +99,16 @@ export async function waitFor(page: Page, selector: string, log: string[], timeo
   }
 }
 
+/**
+ * Clicks a button once it is enabled. A click on a disabled button does nothing, and buttons here
+ * are disabled while a request of the page is in flight (a refresh, a sync being started), which a
+ * test watching the cluster cannot see.
+ */
+export async function clickEnabled(page: Page, selector: string, log: string[], timeout = 60_000): Promise<void> {
+  await waitFor(page, `${selector}:not([disabled])`, log, timeout);
+  await page.click(selector);
+}
+
 /** Logs in through the login form and waits for the navigation it causes. */
 export async function logIn(page: Page, username: string, password: string): Promise<void> {
   await page.waitForSelector("form[aria-label='Log in'] input[name=username]");

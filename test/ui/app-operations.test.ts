@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Application } from "../../operator/api/index.js";
 import { initialAdminPassword } from "../support/api-session.js";
-import { buildUi, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
+import { buildUi, clickEnabled, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
@@ -54,7 +54,7 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   // ---- Terminate: the sync held by its PreSync hook ends Failed, "Operation terminated" ----
   await waitFor(page, "[data-testid=sync-button]", log, 120_000);
   await page.waitForFunction(() => document.querySelectorAll("[data-testid=tree-node][data-type=resource]").length > 0, { timeout: 120_000 });
-  await page.click("[data-testid=sync-button]");
+  await clickEnabled(page, "[data-testid=sync-button]", log);
   await waitFor(page, "[data-testid=sync-dialog]", log);
   await page.click("[data-testid=sync-confirm]");
   await eventually(async () => {
@@ -81,7 +81,7 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   await page.goto(`${url}/applications/${ns}/res`);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=tree-node][data-kind="ConfigMap"]').length === 3, { timeout: 120_000 });
   await waitFor(page, "[data-testid=sync-button]", log);
-  await page.click("[data-testid=sync-button]");
+  await clickEnabled(page, "[data-testid=sync-button]", log);
   await waitFor(page, "[data-testid=sync-dialog]", log);
   await page.click("[data-testid=sync-dialog] .toolbar button:nth-of-type(3)"); // none
   for (const name of ["cm-a", "cm-b"]) await page.click(`[data-testid=sync-resource][data-key="/ConfigMap/${dest}/${name}"]`);
@@ -117,7 +117,7 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   await eventually(async () => assert.equal(await live("ConfigMap", "cm-a"), false, "cm-a is gone from the cluster"), { timeoutMs: 30_000 });
 
   // ---- Prune of one kind: cm-b and svc-x leave Git; pruning only ConfigMaps keeps the Service ----
-  await page.click("[data-testid=sync-button]");
+  await clickEnabled(page, "[data-testid=sync-button]", log);
   await waitFor(page, "[data-testid=sync-dialog]", log);
   await page.click("[data-testid=sync-dialog] .toolbar button:nth-of-type(1)"); // all
   await page.click("[data-testid=sync-confirm]");
@@ -136,7 +136,7 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
     const resources = app?.status?.resources ?? [];
     assert.deepEqual(resources.filter((r) => r.requiresPruning).map((r) => r.name).sort(), ["cm-b", "svc-x"], `both are to prune (compared ${app?.status?.sync?.revision ?? "?"}, head ${after})`);
   }, { timeoutMs: 90_000 });
-  await page.click("[data-testid=sync-button]");
+  await clickEnabled(page, "[data-testid=sync-button]", log);
   await waitFor(page, "[data-testid=sync-dialog]", log);
   await page.click("[data-testid=sync-prune]");
   await page.select("[data-testid=sync-select-kind]", "ConfigMap");

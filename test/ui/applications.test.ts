@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { Application } from "../../operator/api/index.js";
 import type { KubeObject } from "../../operator/kube/client.js";
-import { buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
+import { buildUi, clickEnabled, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { fromDir } from "../support/git-server.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
@@ -135,7 +135,7 @@ test("the Web UI: log in, watch seed 002 go Synced/Healthy live, filter, sync fr
   await (await page.waitForSelector("::-p-text(Clear selection)"))!.click();
   await Promise.all([page.waitForFunction(() => location.pathname.endsWith("/demo-dev")), page.click('[data-app="demo-dev"] a.app-name')]);
   await waitFor(page, "[data-testid=sync-button]", log);
-  await page.click("[data-testid=sync-button]");
+  await clickEnabled(page, "[data-testid=sync-button]", log);
   await waitFor(page, "[data-testid=sync-confirm]", log);
   await page.click("[data-testid=sync-confirm]");
   await page.waitForFunction((prev) => {

@@ -20,7 +20,7 @@ import { parse } from "yaml";
 import type { Application } from "../../operator/api/index.js";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { initialAdminPassword } from "../support/api-session.js";
-import { buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
+import { buildUi, clickEnabled, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { fromDir } from "../support/git-server.js";
 import { startServerProcess } from "../support/operator-process.js";
@@ -189,7 +189,7 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
 
   // ---- sync from the dialog ----
   const before = (await client.get<Application>(API, "Application", "demo-dev", ns))?.status?.operationState?.startedAt;
-  await page.click("[data-testid=sync-button]");
+  await clickEnabled(page, "[data-testid=sync-button]", log);
   await waitFor(page, "[data-testid=sync-dialog]", log);
   await waitFor(page, '[data-testid=sync-resource][data-key="apps/Deployment/' + dest + '/dev-demo"]', log);
   assert.equal(await page.$eval("[data-testid=sync-option-CreateNamespace]", (e) => (e as HTMLInputElement).checked), true, "the app's own CreateNamespace=true is ticked");
