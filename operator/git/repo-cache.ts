@@ -97,10 +97,14 @@ interface TreeIndex {
   dirs: string[];
   /** Submodule entries: where they sit and the commit the parent pins. */
   gitlinks: { path: string; sha: string }[];
+  /** files and dirs as a set, built on the first lookup of a path (readFileIfPresent). */
+  paths?: Set<string>;
 }
 
 /** Commits whose metadata stays in memory (revision metadata requests). */
 const MAX_COMMIT_METADATA = 1000;
+/** Commits remembered as present per repository (see RepoState.present). */
+const MAX_PRESENT_COMMITS = 4096;
 
 /** Nesting of submodules beyond this is refused (a guard against absurd or looping setups). */
 const MAX_SUBMODULE_DEPTH = 8;
@@ -141,6 +145,13 @@ interface RepoState {
   treesScanned?: Promise<string>;
   /** Created by this process and not fetched into yet: nothing to look up locally. */
   fresh?: boolean;
+  /**
+   * Commits known to be in the object database. Objects are never pruned (gc.auto=0, nothing
+   * deletes a repository directory while the process runs), so once seen a commit stays: every
+   * file read of a render asks, and looking at the ref files each time was a tenth of the
+   * operator's CPU in P2. Bounded by starting over, which costs only the lookups it saved.
+   */
+  present: Set<string>;
   /** The URL without credentials, as metrics name the repository. */
   displayURL: string;
   /** Requests waiting for `lock` (argocd_repo_pending_request_total). */
@@ -302,15 +313,35 @@ export class RepoCache implements RepoSource {
   async readFile(repoURL: string, commit: string, path: string, opts: ReadFileOptions = {}): Promise<Buffer> {
     const clean = cleanRepoPath(repoURL, path);
     if (isOciSourceURL(repoURL)) return this.readArtifactFile(repoURL, commit, clean, opts);
+    const found = await this.readBlob(repoURL, commit, clean, opts);
+    if (!found.content) throw new GitError(redactUrl(repoURL), `file "${clean}" not found at ${found.sha} in repository ${redactUrl(repoURL)}`);
+    return found.content;
+  }
+
+  async readFileIfPresent(repoURL: string, commit: string, path: string, opts: ReadFileOptions = {}): Promise<Buffer | undefined> {
+    const clean = cleanRepoPath(repoURL, path);
+    if (isOciSourceURL(repoURL)) return this.readArtifactFile(repoURL, commit, clean, opts).catch((err: unknown) => {
+      if (err instanceof FileTooLargeError) throw err;
+      return undefined;
+    });
+    // The commit's listing answers "absent" (the usual answer) without a round trip to git.
+    const index = await this.treeIndex(repoURL, commit, opts.signal);
+    index.paths ??= new Set([...index.files, ...index.dirs]);
+    if (!index.paths.has(clean)) return undefined;
+    return (await this.readBlob(repoURL, commit, clean, opts)).content;
+  }
+
+  /** `<commit>:<clean>` from the object database: its content, or none when the path is absent. */
+  private async readBlob(repoURL: string, commit: string, clean: string, opts: ReadFileOptions): Promise<{ sha: string; content?: Buffer }> {
     const repo = this.repo(repoURL);
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
     const obj = await this.batch(repo).read(`${sha}:${clean}`, { maxBytes: opts.maxBytes }).catch((err: unknown) => {
       if (err instanceof ObjectTooLargeError) throw new FileTooLargeError(redactUrl(repoURL), clean, err.size, err.maxBytes);
       throw err;
     });
-    if (!obj) throw new GitError(redactUrl(repoURL), `file "${clean}" not found at ${sha} in repository ${redactUrl(repoURL)}`);
+    if (!obj) return { sha };
     if (obj.type !== "blob") throw new GitError(redactUrl(repoURL), `"${clean}" at ${sha} in repository ${redactUrl(repoURL)} is a ${obj.type}, not a file`);
-    return obj.content;
+    return { sha, content: obj.content };
   }
 
   /**
@@ -502,6 +533,7 @@ export class RepoCache implements RepoSource {
         displayURL: redactUrl(repoURL),
         pending: 0,
         fetches: new Map(),
+        present: new Set(),
         indexes: new Map(),
         trees: new Map(),
       };
@@ -573,6 +605,11 @@ export class RepoCache implements RepoSource {
     return obj?.type === "commit";
   }
 
+  private markPresent(repo: RepoState, sha: string): void {
+    if (repo.present.size >= MAX_PRESENT_COMMITS) repo.present.clear();
+    repo.present.add(sha);
+  }
+
   /** A loose ref's value (fetch writes loose refs), or undefined. */
   private async localRef(repo: RepoState, ref: string): Promise<string | undefined> {
     if (!/^refs\/[A-Za-z0-9._/-]+$/.test(ref) || ref.includes("..")) return undefined;
@@ -612,11 +649,19 @@ export class RepoCache implements RepoSource {
     await this.ensureInit(repo);
     // When the listing names a ref at this commit, the local copy of that ref answers "present?"
     // without starting a process; a stale local ref means a fetch is due anyway.
+    if (repo.present.has(sha)) return;
     const known = repo.refs ? refsPointingAt(repo.refs.value, sha) : [];
     const present = async (): Promise<boolean> => {
       if (repo.fresh) return false;
-      for (const r of known) if ((await this.localRef(repo, r)) === sha) return true;
-      return known.length === 0 && (await this.hasCommit(repo, sha));
+      let found = false;
+      for (const r of known) {
+        if ((await this.localRef(repo, r)) !== sha) continue;
+        found = true;
+        break;
+      }
+      if (!found && known.length === 0) found = await this.hasCommit(repo, sha);
+      if (found) this.markPresent(repo, sha);
+      return found;
     };
     if (await present()) return;
     let p = repo.fetches.get(sha);
@@ -649,8 +694,10 @@ export class RepoCache implements RepoSource {
           }
           // A fetched ref naming the commit proves it arrived, without starting a process.
           const target = a.refspecs[0]?.split(":")[1];
-          if (target && (await this.localRef(repo, target)) === sha) return;
-          if (await this.hasCommit(repo, sha)) return;
+          if ((target && (await this.localRef(repo, target)) === sha) || (await this.hasCommit(repo, sha))) {
+            this.markPresent(repo, sha);
+            return;
+          }
         }
         if (lastErr instanceof GitError && !(await this.hasCommit(repo, sha))) {
           throw new RevisionNotFoundError(redactUrl(repoURL), `commit ${sha} not found in repository ${redactUrl(repoURL)} (${lastErr.message})`, { cause: lastErr });

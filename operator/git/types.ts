@@ -48,6 +48,11 @@ export interface RepoSource extends RepoReader {
    */
   treeHash?(repoURL: string, commit: string, path: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
   /**
+   * Optional: readFile, but undefined when the path is absent. The renderer looks for three
+   * optional override files per render, usually absent: this answers without building an error.
+   */
+  readFileIfPresent?(repoURL: string, commit: string, path: string, opts?: ReadFileOptions): Promise<Buffer | undefined>;
+  /**
    * Optional: the credentials configured for a repository URL (repository / repo-creds Secrets).
    * The renderer uses them for Helm repositories, which it reaches without git.
    */

@@ -188,13 +188,15 @@ export function manifestGeneratePaths(annotation: string | undefined, appPath: s
 const MAX_OVERRIDE_BYTES = 1024 * 1024;
 
 async function readOverride(repos: RepoSource, repoURL: string, commit: string, path: string, signal?: AbortSignal): Promise<unknown> {
-  let buf: Buffer;
+  let buf: Buffer | undefined;
   try {
-    buf = await repos.readFile(repoURL, commit, path, { signal, maxBytes: MAX_OVERRIDE_BYTES });
+    const opts = { signal, maxBytes: MAX_OVERRIDE_BYTES };
+    buf = repos.readFileIfPresent ? await repos.readFileIfPresent(repoURL, commit, path, opts) : await repos.readFile(repoURL, commit, path, opts);
   } catch (err) {
     if (err instanceof FileTooLargeError) throw new RenderError(`${path}: larger than the 1 MiB limit for parameter overrides`);
-    return undefined; // Absent (the common case).
+    return undefined; // Unreadable is treated as absent: the render itself then says what is wrong.
   }
+  if (buf === undefined) return undefined; // Absent (the common case).
   // A RepoSource that cannot check sizes first still gets the limit applied.
   if (buf.length > MAX_OVERRIDE_BYTES) throw new RenderError(`${path}: larger than the 1 MiB limit for parameter overrides`);
   try {

@@ -4,7 +4,8 @@
 // (hawser_kube_requests_total by resource, so other clients of a shared control plane do not
 // count) must show at most WRITE_BOUND writes of the Application and its status: the comparison
 // and the start of the sync in one status write, the final operation state with its history, the
-// Synced status; `.operation` is neither set nor cleared for an automated sync.
+// Synced status; `.operation` is neither set nor cleared for an automated sync. The ConfigMap
+// itself takes one request: a one-resource sync is not dry-run first.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
@@ -46,11 +47,16 @@ test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application wr
     }
     return out;
   };
+  /** The operator's writes of ConfigMaps (dry runs included: the counter counts requests). */
+  const configMapWrites = async (): Promise<number> => (await scrape())
+    .filter((s) => s.name === "hawser_kube_requests_total" && !READS.has(s.labels.verb ?? "") && s.labels.resource === "configmaps")
+    .reduce((a, s) => a + s.value, 0);
   const total = (m: Record<string, number>): number => Object.values(m).reduce((a, b) => a + b, 0);
   const queued = async (): Promise<number> => (await scrape())
     .filter((s) => s.name === "workqueue_depth" && (s.labels.name === "application-refresh" || s.labels.name === "application-operation"))
     .reduce((a, s) => a + s.value, 0);
 
+  const configMapsBefore = await configMapWrites();
   const before = await appWrites();
   assert.equal(total(before), 0, `no Application exists yet, so none was written: ${JSON.stringify(before)}`);
   await w.client.create(w.application("one", { repo: "one", path: "app", dest, syncPolicy: { automated: { selfHeal: true } } }));
@@ -80,6 +86,8 @@ test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application wr
   assert.equal(synced.history?.length, 1, "one history entry");
   const app = await w.getApp("one");
   assert.equal((app as { operation?: unknown } | undefined)?.operation, undefined, "no .operation left behind");
+  // A sync of one resource has nothing to leave half done: its apply is its only check (no dry run).
+  assert.equal(await configMapWrites() - configMapsBefore, 1, "one ConfigMap request: the apply, without a dry run before it");
   const live = await w.client.get("v1", "ConfigMap", "one", dest);
   assert.equal((live as { data?: { v?: string } } | undefined)?.data?.v, "1", "the ConfigMap is applied");
 });

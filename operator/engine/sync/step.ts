@@ -172,8 +172,10 @@ export function nextSyncStep(plan: SyncPlan, current: OperationState, observatio
     return { decision: "succeeded", actions, state };
   }
 
-  // Nothing recorded yet: this is the first pass, so everything is validated before anything runs.
-  const validation = results.length === 0 ? validationActions(plan) : undefined;
+  // Nothing recorded yet: this is the first pass, so everything is validated before anything runs,
+  // unless the whole sync is one apply: that apply is the same check, and its failure leaves
+  // nothing half done, so a dry run would only double the apiserver's work.
+  const validation = results.length === 0 && !isSingleApply(plan) ? validationActions(plan) : undefined;
   const first = pending[0] as SyncTask;
   const batch = pending.filter((t) => t.phase === first.phase && t.wave === first.wave);
   const unconfirmed = batch.filter((t) => t.requiresConfirmation);
@@ -245,6 +247,11 @@ export function recordValidationFailure(
   });
   finish(state, "Failed", "one or more objects failed to apply (dry run)", now);
   return state;
+}
+
+function isSingleApply(plan: SyncPlan): boolean {
+  const only = plan.tasks.length === 1 ? plan.tasks[0] : undefined;
+  return only !== undefined && only.hookType === undefined && only.operation !== "prune" && only.target !== undefined;
 }
 
 function validationActions(plan: SyncPlan): SyncAction[] {
