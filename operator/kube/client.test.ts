@@ -36,3 +36,38 @@ test("asUser: its requests carry Impersonate-User, the parent's do not, and disc
   assert.equal(parent.impersonating, undefined);
   assert.equal(child.discovery, parent.discovery, "discovery (and so its requests) stays the parent's");
 });
+
+test("request: a body in many chunks is read whole, a non-2xx is an API error, a cut response rejects", async (t) => {
+  const big = { items: Array.from({ length: 5000 }, (_, i) => ({ name: `item-${i}`, text: "é".repeat(20) })) };
+  const server = http.createServer((req, res) => {
+    if (req.url === "/big") {
+      // Written in small pieces, a multi-byte character split across them.
+      const body = Buffer.from(JSON.stringify(big));
+      res.setHeader("Content-Type", "application/json");
+      for (let i = 0; i < body.length; i += 1001) res.write(body.subarray(i, i + 1001));
+      res.end();
+    } else if (req.url === "/missing") {
+      res.statusCode = 404;
+      res.end(JSON.stringify({ kind: "Status", status: "Failure", reason: "NotFound", message: "not here", code: 404 }));
+    } else {
+      // Promises more than it sends, then drops the connection.
+      res.setHeader("Content-Length", "1000");
+      res.write("{\"partial\":");
+      setTimeout(() => res.socket?.destroy(), 20);
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => server.close());
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "c", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: "u", token: "t" }],
+    contexts: [{ name: "ctx", cluster: "c", user: "u" }],
+    currentContext: "ctx",
+  });
+  const client = new KubeClient(kc);
+  t.after(() => client.close());
+  assert.deepEqual(await client.request("GET", "/big"), big);
+  await assert.rejects(client.request("GET", "/missing"), (err: unknown) => err instanceof Error && /not here/.test(err.message));
+  await assert.rejects(client.request("GET", "/cut"));
+});
