@@ -740,8 +740,9 @@ export class RepoCache implements RepoSource {
     const c = commit.trim().toLowerCase();
     // Usually the commit is present: list it right away (and start the cat-file process for the
     // reads that tend to follow, in parallel), fetching only when that fails.
-    const sha = isCommitSHA(c) && existsSync(join(repo.gitDir, "HEAD")) ? c : await this.commitSha(repo, repoURL, commit, signal);
-    let p = repo.indexes.get(sha);
+    const listed = isCommitSHA(c) ? repo.indexes.get(c) : undefined;
+    const sha = listed ? c : isCommitSHA(c) && existsSync(join(repo.gitDir, "HEAD")) ? c : await this.commitSha(repo, repoURL, commit, signal);
+    let p = listed ?? repo.indexes.get(sha);
     if (!p) {
       const lsTree = (): Promise<{ stdout: Buffer }> =>
         runGit(["ls-tree", "-r", "-t", "-z", "--full-tree", sha], { repoURL, cwd: repo.gitDir, timeoutMs: this.timeoutMs });

@@ -36,8 +36,17 @@ export function normalizeGitURL(url: string): string {
 
 /** The cache directory name for a repository: sha256 of the normalised URL. */
 export function repoCacheKey(url: string): string {
-  return createHash("sha256").update(normalizeGitURL(url)).digest("hex");
+  // Asked for on every read of the repository cache: remembered per URL (a bounded set of them).
+  let key = cacheKeys.get(url);
+  if (key === undefined) {
+    key = createHash("sha256").update(normalizeGitURL(url)).digest("hex");
+    if (cacheKeys.size >= MAX_CACHE_KEYS) cacheKeys.clear();
+    cacheKeys.set(url, key);
+  }
+  return key;
 }
+const cacheKeys = new Map<string, string>();
+const MAX_CACHE_KEYS = 10_000;
 
 export interface SplitURL {
   /** The URL without userinfo. */

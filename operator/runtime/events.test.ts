@@ -69,3 +69,19 @@ test("without a limiter an Event is written at once", async () => {
   api.answerAll();
   await done;
 });
+
+test("Event names: the object's name and a suffix unique within the process, in one millisecond too", async () => {
+  const names: string[] = [];
+  const client = {
+    request: async (_method: string, _path: string, opts: { body?: { metadata?: { name?: string } } }) => {
+      names.push(opts.body?.metadata?.name ?? "");
+      return {};
+    },
+  } as unknown as KubeClient;
+  const recorder = new EventRecorder(client, "test", memoryLogger().logger);
+  // Different reasons, so none is aggregated into another.
+  await Promise.all(Array.from({ length: 200 }, (_, i) => recorder.record(app("a"), "Normal", `R${i}`, "m")));
+  assert.equal(names.length, 200);
+  assert.equal(new Set(names).size, 200, "no two Events share a name");
+  for (const n of names) assert.match(n, /^a\.[0-9a-f]+$/, "a DNS subdomain: the object's name, a dot, hex");
+});

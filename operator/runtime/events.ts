@@ -94,7 +94,7 @@ export class EventRecorder {
         });
         return;
       }
-      const name = `${obj.metadata.name ?? "object"}.${randomBytes(8).toString("hex")}`;
+      const name = `${obj.metadata.name ?? "object"}.${eventSuffix()}`;
       await this.client.request("POST", `/api/v1/namespaces/${namespace}/events`, {
         body: {
           apiVersion: "v1",
@@ -139,4 +139,16 @@ export class EventRecorder {
       this.recent.delete(k);
     }
   }
+}
+
+/** Random once per process: Event names of two replicas (or restarts) never meet. */
+const EVENT_NAME_PREFIX = randomBytes(4).toString("hex");
+let eventSeq = 0;
+
+/**
+ * An Event name's suffix: the time in hex (as Kubernetes' own recorder names them), this
+ * process's prefix and a counter; no random draw per Event, which showed in the P2 profile.
+ */
+function eventSuffix(): string {
+  return `${Date.now().toString(16)}${EVENT_NAME_PREFIX}${(++eventSeq).toString(16)}`;
 }
