@@ -194,6 +194,7 @@ export async function createHarness(setup: HarnessSetup): Promise<Harness> {
     },
     startOperator,
     apiserverRequests: () => apiserverRequests(client),
+    apiserverCpuSeconds: () => apiserverCpuSeconds(client),
     until,
     progress,
     createNamespace,
@@ -201,13 +202,28 @@ export async function createHarness(setup: HarnessSetup): Promise<Harness> {
   return { ctx, operators, close };
 }
 
-/** apiserver_request_total summed by verb, from the apiserver's own /metrics. */
-export async function apiserverRequests(client: KubeClient): Promise<RequestsByVerb> {
+/** The apiserver's own /metrics, parsed. */
+async function apiserverMetrics(client: KubeClient): Promise<Map<string, number>> {
   const res = await client.stream("GET", "/metrics", { timeoutMs: 30_000 });
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
   if (res.statusCode !== 200) throw new Error(`apiserver /metrics answered ${res.statusCode}`);
-  return sumBy(parsePrometheus(Buffer.concat(chunks).toString("utf8")), "apiserver_request_total", "verb");
+  return parsePrometheus(Buffer.concat(chunks).toString("utf8"));
+}
+
+/** apiserver_request_total summed by verb, from the apiserver's own /metrics. */
+export async function apiserverRequests(client: KubeClient): Promise<RequestsByVerb> {
+  return sumBy(await apiserverMetrics(client), "apiserver_request_total", "verb");
+}
+
+/**
+ * The apiserver's CPU-seconds so far (its process_cpu_seconds_total): beside the operator's, it
+ * shows which side of the 2-core machine a phase spent its time on.
+ */
+export async function apiserverCpuSeconds(client: KubeClient): Promise<number> {
+  const v = (await apiserverMetrics(client)).get("process_cpu_seconds_total");
+  if (v === undefined) throw new Error("the apiserver's /metrics has no process_cpu_seconds_total");
+  return v;
 }
 
 export async function until(what: string, check: () => Promise<boolean>, opts: { timeoutMs: number; everyMs?: number }): Promise<void> {

@@ -52,6 +52,8 @@ export interface ScenarioContext {
   startOperator(opts?: { args?: string[]; env?: NodeJS.ProcessEnv }): Promise<SampledProcess>;
   /** apiserver_request_total summed by verb, now (diff two readings for a phase). */
   apiserverRequests(): Promise<RequestsByVerb>;
+  /** The apiserver's process_cpu_seconds_total, now (diff two readings for a phase). */
+  apiserverCpuSeconds(): Promise<number>;
   /** Waits until `check` is true, polling every `everyMs`; rejects after `timeoutMs` (runs stop by themselves). */
   until(what: string, check: () => Promise<boolean>, opts: { timeoutMs: number; everyMs?: number }): Promise<void>;
   /** Progress line on stderr (a run cut short still shows what it measured). */
