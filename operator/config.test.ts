@@ -58,6 +58,13 @@ test("--app-hard-resync: seconds between hard refreshes, 0 (seed 003, the defaul
   assert.throws(() => parseOperatorConfig(["--app-hard-resync=soon"], {}), /--app-hard-resync must be a non-negative integer/);
 });
 
+test("--cluster-info-period: seconds between cluster info cycles, Argo's 10 by default, at least 1", () => {
+  assert.equal((parseOperatorConfig([], {}) as OperatorConfig).clusterInfoPeriodMs, 10_000);
+  assert.equal((parseOperatorConfig(["--cluster-info-period=2"], {}) as OperatorConfig).clusterInfoPeriodMs, 2_000);
+  assert.throws(() => parseOperatorConfig(["--cluster-info-period=0"], {}), /--cluster-info-period must be at least 1/);
+  assert.throws(() => parseOperatorConfig(["--cluster-info-period=soon"], {}), /--cluster-info-period must be a non-negative integer/);
+});
+
 test("out-of-bounds symlinks: off by default; the flag or argocd-cmd-params-cm turns the check off", () => {
   assert.equal((parseOperatorConfig([], {}) as OperatorConfig).allowOobSymlinks, false, "checked by default");
   assert.equal((parseOperatorConfig(["--allow-oob-symlinks"], {}) as OperatorConfig).allowOobSymlinks, true, "flag");

@@ -52,6 +52,8 @@ export interface OperatorConfig {
   customizationDirs: string[];
   /** Periodic hard refresh (Argo's --app-hard-resync); 0 = off; argocd-cm timeout.hard.reconciliation wins. */
   appHardResyncMs: number;
+  /** How often the controller publishes its clusters' info (Argo's fixed 10 s); at least 1 s. */
+  clusterInfoPeriodMs: number;
   /** Self-heal backoff from flags; argocd-cmd-params-cm fills what the flags leave unset. */
   selfHeal: CmdParams["selfHeal"];
   /** Argo's controller.diff.server.side: server-side dry-run diffs for every app. */
@@ -120,7 +122,7 @@ export const operatorFlagSpec = {
     "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "webhook-parallelism-limit", "installation-id",
     "tmp-dir", "tool-isolation", "tool-memory-limit", "tool-cpu-limit", "max-render-output",
     "max-combined-directory-manifests-size", "max-manifest-file-size", "tool-runner-socket",
-    "app-hard-resync", "notifications-processors-count", "notifications-app-label-selector", "shard", "sharding-method", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
+    "app-hard-resync", "cluster-info-period", "notifications-processors-count", "notifications-app-label-selector", "shard", "sharding-method", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
   ],
   repeatable: ["metrics-cluster-labels", "metrics-applicationset-labels", "application-namespaces", "applicationset-namespaces", "plugin-dir", "plugin-package", "generator-dir", "generator-package", "customizations"],
   booleans: ["leader-elect", "install-crds", "server-side-diff-enabled", "allow-oob-symlinks", "notifications", "help"],
@@ -169,6 +171,9 @@ export const operatorUsage = `usage: hawser operator [flags]
   --app-hard-resync SECONDS    periodic hard refresh of every app (render cache bypassed, repository
                                re-fetched); 0 turns it off (default 0; argocd-cm timeout.hard.reconciliation,
                                when set, takes precedence)
+  --cluster-info-period SECONDS  how often the controller publishes each cluster's connection state,
+                               version and cache figures for the API server's clusters list (default 10,
+                               Argo's fixed period; a change of the object count alone waits 6 periods)
   --self-heal-timeout-seconds N         fixed wait between self-heal attempts (Argo's deprecated form)
   --self-heal-backoff-timeout-seconds N first self-heal backoff (default 2; argocd-cmd-params-cm
   --self-heal-backoff-factor N          controller.self.heal.* keys apply when these are unset)
@@ -272,6 +277,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     generatorPackages: list("generator-package"),
     customizationDirs: list("customizations"),
     appHardResyncMs: flagInt(flags, "app-hard-resync", 0) * 1000,
+    clusterInfoPeriodMs: atLeastOne("cluster-info-period", 10) * 1000,
     selfHeal: selfHealFrom((k) => flagValue(flags, k), {
       timeout: "self-heal-timeout-seconds", backoffTimeout: "self-heal-backoff-timeout-seconds",
       factor: "self-heal-backoff-factor", cap: "self-heal-backoff-cap-seconds",

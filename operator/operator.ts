@@ -230,7 +230,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       // What the API server's clusters list shows, named by the Lease that makes this replica its
       // publisher: a shard's, else the leader's; none without leader election (nothing to check).
       clusterInfo: {
-        identity,
+        identity, periodMs: config.clusterInfoPeriodMs,
         leaseOf: (shard) => (shardLeases && shard !== undefined ? shardLeaseName(config.leaseName, shard) : config.leaderElect ? config.leaseName : undefined),
       },
       ...(shardLeases ? {

@@ -9,11 +9,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, readdir, readlink, rm, stat } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
+import { serveLoopback } from "../../test/support/loopback-server.js";
 import { OciArtifactStore, artifactLayer, checkSymlinks, extractTar, ociMetadata, parseTar, type OciLimits } from "./oci-artifacts.js";
 import { RevisionNotFoundError } from "./types.js";
 
@@ -210,20 +210,13 @@ test("attack: a registry serving a blob that is not what the manifest's digest s
   const fake = gzipSync(tarOf([{ path: "cm.yaml", data: CM("fake") }]));
   const sha = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
   const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.empty.v1+json", digest: sha(Buffer.from("{}")), size: 2 }, layers: [{ mediaType: GZ, digest: sha(real), size: fake.length }] }));
-  const server: Server = createServer((req, res) => {
+  const { host } = await serveLoopback(t, (req, res) => {
     if (req.url?.includes("/manifests/")) return void res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end(manifest);
     if (req.url?.includes("/blobs/")) return void res.writeHead(200).end(fake);
     res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const a = server.address();
-  if (typeof a !== "object" || a === null) throw new Error("no address");
   const store = new OciArtifactStore({ dir: join(dir, "cache"), auth: () => Promise.resolve({ plainHttp: true }) });
-  const url = `oci://127.0.0.1:${a.port}/x/y`;
+  const url = `oci://${host}/x/y`;
   await refusal(store.checkout(url, sha(manifest)), /the blob sha256:[0-9a-f]+ of x\/y has digest sha256:[0-9a-f]+: refused/);
   await refusal(store.checkout(url, `sha256:${"1".repeat(64)}`), /the registry's manifest has digest sha256:[0-9a-f]+: refused/);
 });

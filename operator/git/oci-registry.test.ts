@@ -5,11 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generatePki } from "../devcluster/pki.js";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
+import { serveLoopback, type AfterHook } from "../../test/support/loopback-server.js";
 import { listTags, parseChallenge, parseOciReference, pingRegistry, OciRegistryError, type OciReference } from "./oci-registry.js";
 
 const PASSWORD = "registry-s3cret-do-not-leak";
@@ -36,17 +37,9 @@ async function failure(p: Promise<unknown>): Promise<OciRegistryError> {
   assert.fail("expected a failure");
 }
 
-/** A plain-HTTP server answering with `handle`; closed after the test. */
-async function hostile(t: { after(fn: () => Promise<void>): void }, handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server: Server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const a = server.address();
-  if (typeof a !== "object" || a === null) throw new Error("no address");
-  return `127.0.0.1:${a.port}`;
+/** A plain-HTTP server answering with `handle`, as a registry host; closed after the test. */
+async function hostile(t: AfterHook, handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  return (await serveLoopback(t, handle)).host;
 }
 
 test("parseOciReference: registry and repository; credentials, queries and non-names refused", () => {
@@ -183,14 +176,8 @@ test("attack: a token realm on plain HTTP does not get the credentials of an HTT
   const server = createHttps({ cert: cert!, key: key! }, (_req, res) => {
     res.writeHead(401, { "www-authenticate": `Bearer realm="http://${realm}/token",service="s"` }).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const a = server.address();
-  if (typeof a !== "object" || a === null) throw new Error("no address");
-  const err = await failure(pingRegistry(`127.0.0.1:${a.port}`, { username: "u", password: PASSWORD, insecureSkipTLSVerify: true }));
+  const { host } = await serveLoopback(t, server);
+  const err = await failure(pingRegistry(host, { username: "u", password: PASSWORD, insecureSkipTLSVerify: true }));
   assert.match(err.message, /its token realm http:\/\/127\.0\.0\.1:\d+ is plain HTTP; the credentials are not sent there/);
   assert.deepEqual(realmHits, [], "the realm was never asked");
 });

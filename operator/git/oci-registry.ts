@@ -11,6 +11,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { request as httpsRequest } from "node:https";
 import { redact } from "../runtime/redact.js";
 import { errorMessage } from "../util/index.js";
+import { readBounded } from "../util/read-bounded.js";
 
 /** Credentials and transport settings for a registry (a repository Secret's fields). */
 export interface OciAuth {
@@ -291,24 +292,8 @@ class RegistrySession {
           this.send(next.href, keep ? authorization : undefined, maxBytes, keep && sameOrigin, redirects + 1, accept).then(resolve, reject);
           return;
         }
-        if (Number(res.headers["content-length"] ?? "0") > maxBytes) {
-          res.destroy();
-          reject(new OciRegistryError(`registry ${this.registry}: an answer is larger than ${maxBytes} bytes`));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (c: Buffer) => {
-          size += c.length;
-          if (size > maxBytes) {
-            res.destroy();
-            reject(new OciRegistryError(`registry ${this.registry}: an answer is larger than ${maxBytes} bytes`));
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on("end", () => resolve({ status, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on("error", reject);
+        readBounded(res, maxBytes, () => new OciRegistryError(`registry ${this.registry}: an answer is larger than ${maxBytes} bytes`))
+          .then((body) => resolve({ status, headers: res.headers, body }), reject);
       });
       req.on("timeout", () => req.destroy(new Error("timed out")));
       req.on("error", (err) => reject(this.transportError(err)));

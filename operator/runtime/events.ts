@@ -20,7 +20,10 @@ interface Recorded {
   name: string;
   namespace: string;
   count: number;
+  /** The latest time the Event happened (its lastTimestamp): what a repeat's window is measured from. */
   at: number;
+  /** When it was last written: the map's order, which pruning relies on. */
+  written: number;
 }
 
 const AGGREGATION_WINDOW_MS = 10 * 60_000;
@@ -36,7 +39,15 @@ export interface EventRecorderOptions {
 }
 
 export class EventRecorder {
+  /**
+   * Events remembered for aggregation, in the order they were last written. That is not the order
+   * they happened in: Events wait in the limiter's low lane and several are in flight at once, so
+   * one that happened first can be written last. Pruning goes by the write time, which follows the
+   * map's order; the aggregation window goes by when the Events happened.
+   */
   private readonly recent = new Map<string, Recorded>();
+  /** The last write time handed out: the write clock never goes back, even if the wall clock does. */
+  private lastWritten = 0;
   private readonly limiter: Pick<AdaptiveLimiter, "run"> | undefined;
   private readonly maxWaiting: number;
   private waitingCount = 0;
@@ -56,6 +67,9 @@ export class EventRecorder {
 
   /** Events accepted and not yet written (waiting for the limiter or in flight). */
   get waiting(): number { return this.waitingCount; }
+
+  /** Events remembered for aggregation (at most MAX_REMEMBERED). */
+  get remembered(): number { return this.recent.size; }
 
   async record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const limiter = this.limiter;
@@ -82,14 +96,13 @@ export class EventRecorder {
     const key = `${obj.metadata.uid ?? ""}|${type}|${reason}|${text}`;
     const prev = this.recent.get(key);
     try {
-      if (prev && now.getTime() - prev.at < AGGREGATION_WINDOW_MS) {
+      // Either side of the latest occurrence: a repeat that happened before it may be written after it.
+      if (prev && Math.abs(now.getTime() - prev.at) < AGGREGATION_WINDOW_MS) {
         prev.count++;
-        prev.at = now.getTime();
-        // Kept in order of last use, so pruning only ever looks at the front.
-        this.recent.delete(key);
-        this.recent.set(key, prev);
+        prev.at = Math.max(prev.at, now.getTime());
+        this.remember(key, prev);
         await this.client.request("PATCH", `/api/v1/namespaces/${prev.namespace}/events/${prev.name}`, {
-          body: { count: prev.count, lastTimestamp: now.toISOString() },
+          body: { count: prev.count, lastTimestamp: new Date(prev.at).toISOString() },
           contentType: "application/merge-patch+json",
         });
         return;
@@ -118,8 +131,9 @@ export class EventRecorder {
           lastTimestamp: now.toISOString(),
         },
       });
-      this.recent.set(key, { name, namespace, count: 1, at: now.getTime() });
-      this.prune(now.getTime());
+      const entry: Recorded = { name, namespace, count: 1, at: now.getTime(), written: 0 };
+      this.remember(key, entry);
+      this.prune(entry.written);
     } catch (err) {
       // Events are best effort: losing one must never fail a reconcile.
       this.recent.delete(key);
@@ -128,14 +142,27 @@ export class EventRecorder {
   }
 
   /**
-   * Drops what can no longer be aggregated, oldest first, and beyond MAX_REMEMBERED the oldest
-   * anyway (a repeat of those then starts a new Event). The map is in order of last use, so this
-   * stops at the first entry it keeps: a burst of thousands of apps' Events costs O(1) each, where a
-   * scan of the whole map on every Event made a burst quadratic (8% of the operator's CPU in P2).
+   * Stamps the entry with the write clock and moves it to the back of the map (Map.set alone keeps
+   * an existing key where it was), so the map stays in order of `written`.
+   */
+  private remember(key: string, entry: Recorded): void {
+    this.lastWritten = Math.max(this.lastWritten, Date.now());
+    entry.written = this.lastWritten;
+    this.recent.delete(key);
+    this.recent.set(key, entry);
+  }
+
+  /**
+   * Forgets what was last written more than the window ago, and beyond MAX_REMEMBERED the least
+   * recently written anyway (a repeat of those then starts a new Event). The map is in order of
+   * `written`, so this stops at the first entry it keeps: a burst of thousands of apps' Events
+   * costs O(1) each, where a scan of the whole map on every Event made a burst quadratic (8% of the
+   * operator's CPU in P2). An entry written within the window may already be too old to aggregate
+   * (it waited long to be written); the window check on a repeat says so, and it goes in turn.
    */
   private prune(now: number): void {
     for (const [k, v] of this.recent) {
-      if (this.recent.size <= MAX_REMEMBERED && now - v.at <= AGGREGATION_WINDOW_MS) break;
+      if (this.recent.size <= MAX_REMEMBERED && now - v.written <= AGGREGATION_WINDOW_MS) break;
       this.recent.delete(k);
     }
   }

@@ -15,6 +15,7 @@ import { scratchDir } from "../sandbox.js";
 import { RenderError } from "../types.js";
 import { helmRegistryLoginArgs } from "./args.js";
 import { errorMessage } from "../../operator/util/index.js";
+import { readBounded } from "../../operator/util/read-bounded.js";
 
 /** Credentials and TLS settings for a Helm repository (from a repository Secret of type helm). */
 export interface ChartRepoAuth {
@@ -94,25 +95,8 @@ function httpGet(url: string, auth: ChartRepoAuth, signal: AbortSignal | undefin
         httpGet(next.href, nextAuth, signal, maxBytes, redirects + 1).then(resolve, reject);
         return;
       }
-      const len = Number(res.headers["content-length"] ?? "0");
-      if (len > maxBytes) {
-        res.destroy();
-        reject(new Error("index.yaml is too large"));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size > maxBytes) {
-          res.destroy();
-          reject(new Error("index.yaml is too large"));
-          return;
-        }
-        chunks.push(c);
-      });
-      res.on("end", () => resolve({ status, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
+      readBounded(res, maxBytes, () => new Error("index.yaml is too large"))
+        .then((body) => resolve({ status, body: body.toString("utf8") }), reject);
     });
     req.on("timeout", () => req.destroy(new Error("timed out")));
     req.on("error", reject);

@@ -7,7 +7,6 @@
 // guards it. No response body carries a password.
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -16,6 +15,7 @@ import { createWorld } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
 import { initialAdminPassword, jsonCaller, sessionToken, showResponse as show, type JsonResponse } from "../support/api-session.js";
 import { startOciRegistry, type OciArtifact } from "../support/oci-registry.js";
+import { serveLoopback, type AfterHook } from "../support/loopback-server.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { generatePki } from "../../operator/devcluster/pki.js";
 
@@ -27,21 +27,14 @@ const BUILD_TAGS = Array.from({ length: 1100 }, (_, i) => `build-${String(i).pad
 interface ConnectionState { status?: string; message?: string }
 
 /** A Helm repository: an index.yaml behind basic auth, served under any path (…/index.yaml). */
-async function indexServer(t: { after(fn: () => Promise<void>): void }, username: string, password: string): Promise<{ url: string }> {
+async function indexServer(t: AfterHook, username: string, password: string): Promise<{ url: string }> {
   const expected = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
-  const server: Server = createServer((req, res) => {
+  const { url } = await serveLoopback(t, (req, res) => {
     if (req.headers.authorization !== expected) return void res.writeHead(401, { "www-authenticate": 'Basic realm="charts"' }).end();
     if (!(req.url ?? "").endsWith("/index.yaml")) return void res.writeHead(404).end();
     res.writeHead(200, { "content-type": "text/yaml" }).end("apiVersion: v1\nentries:\n  web:\n  - name: web\n    version: 1.0.0\n");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const a = server.address();
-  if (typeof a !== "object" || a === null) throw new Error("no address");
-  return { url: `http://127.0.0.1:${a.port}` };
+  return { url };
 }
 
 test("API server: Helm and OCI repositories' connection state is probed; oci-tags lists tags across pages; no password in any body", async (t) => {

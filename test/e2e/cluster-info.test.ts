@@ -38,8 +38,9 @@ test("clusters list: the controller's view of each cluster, Failed within its cy
     name: "cinfo",
     remoteCluster: { name: "far" },
     repos: { app: { "cm.yaml": stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "hello" }, data: { a: "1" } }) } },
-    // Short Leases, so that a killed controller is seen gone within seconds.
-    operatorArgs: ["--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "1"],
+    // Short Leases, so that a killed controller is seen gone within seconds; a 2 s publisher cycle
+    // (Argo's is 10 s), so that eight idle cycles take 16 s rather than 80 s.
+    operatorArgs: ["--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "1", "--cluster-info-period", "2"],
   });
   const { client, ns } = w;
   const remote = w.remote!;
@@ -117,9 +118,9 @@ test("clusters list: the controller's view of each cluster, Failed within its cy
   await watch.waitForSync();
   t.after(() => watch.stop());
   watch.addHandler({ update: (_o, n) => events.push(`update ${n.metadata.name}`), delete: (o) => events.push(`delete ${o.metadata.name}`) });
-  // Eight cycles in a row without a write, longer than the 60 s a new object count alone may wait
-  // (the app's namespace and its kube-root-ca.crt may still be settling when a window starts: then
-  // a new window starts). A publisher that rewrites its records every cycle, or every minute, never gets there.
+  // Eight cycles in a row without a write, longer than the six cycles a new object count alone may
+  // wait (the app's namespace and its kube-root-ca.crt may still be settling when a window starts:
+  // then a new window starts). A publisher that rewrites its records every cycle, or every six, never gets there.
   await eventually(async () => {
     events.length = 0;
     const start = await counters();

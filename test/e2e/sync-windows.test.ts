@@ -3,9 +3,9 @@
 // refused under `manualSync: false`; an operation written straight onto an Application waits
 // (Running, "blocked by sync window") instead of running; when the window closes both sync.
 //
-// The window is real time: it opens at the start of the current minute and lasts 2 minutes, so the
-// test waits for it to close (at most 2 minutes) rather than faking the operator's clock. At least
-// 80 s of it are left when the test starts, so a loaded machine still sees it open.
+// The window is real time: it opens at the start of the current minute (a schedule's granularity)
+// and its duration, in seconds, ends it 75 s after the test sets it up, so a loaded machine still
+// sees it open; the test waits for it to close rather than faking the operator's clock.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
@@ -19,7 +19,6 @@ interface AppStatus {
   operationState?: { phase?: string; message?: string; operation?: { initiatedBy?: { automated?: boolean } } };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const configMap = (name: string): string => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { a: "1" } });
 
 test("sync windows: a deny window holds automated and manual syncs back, says so, and they run when it closes", async (t) => {
@@ -28,22 +27,25 @@ test("sync windows: a deny window holds automated and manual syncs back, says so
   const dest = w.dest("win");
   await w.createNamespace(dest);
 
-  // A window from the start of the current minute, with at least 80 s of it left.
-  if (new Date().getUTCSeconds() > 40) await sleep((61 - new Date().getUTCSeconds()) * 1000);
+  // A window from the start of the current minute that closes 75 s from now (whole seconds). A
+  // fixed 2m window had to start in the first 40 s of a minute and took 80 to 120 s to close.
   const start = new Date();
   const schedule = `${start.getUTCMinutes()} ${start.getUTCHours()} * * *`;
-  const closesAt = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate(), start.getUTCHours(), start.getUTCMinutes()) + 120_000;
+  const minuteStart = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate(), start.getUTCHours(), start.getUTCMinutes());
+  const durationS = Math.ceil((start.getTime() + 75_000 - minuteStart) / 1000);
+  const duration = `${durationS}s`;
+  const closesAt = minuteStart + durationS * 1000;
   await client.create({
     apiVersion: API, kind: "AppProject", metadata: { name: "frozen", namespace: ns },
     spec: {
       sourceRepos: ["*"], destinations: [{ server: IN_CLUSTER, namespace: dest }],
-      syncWindows: [{ kind: "deny", schedule, duration: "2m", applications: ["auto", "manual"], manualSync: false, timeZone: "UTC" }],
+      syncWindows: [{ kind: "deny", schedule, duration, applications: ["auto", "manual"], manualSync: false, timeZone: "UTC" }],
     },
   });
   await client.create(w.application("auto", { repo: "app", path: "auto", dest, project: "frozen", syncPolicy: { automated: {} } }));
   await client.create(w.application("manual", { repo: "app", path: "manual", dest, project: "frozen" }));
 
-  const named = `deny window 0 (schedule ${JSON.stringify(schedule)}, duration 2m, timeZone UTC)`;
+  const named = `deny window 0 (schedule ${JSON.stringify(schedule)}, duration ${duration}, timeZone UTC)`;
   await eventually(async () => {
     const s = await w.status<AppStatus>("auto");
     assert.equal(s?.sync?.status, "OutOfSync", "compared, not synced");

@@ -3,10 +3,10 @@
 // project-scoped Secret's for its project) and what insecureOCIForceHttp changes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
 import type { SecretLike } from "../../git/credentials.js";
 import type { RepoSource } from "../../git/types.js";
 import { startOciRegistry } from "../../../test/support/oci-registry.js";
+import { serveLoopback, type AfterHook } from "../../../test/support/loopback-server.js";
 import { ociRepositoryTags, probeNonGitRepository, type RepoAccess } from "./repo-access.js";
 
 const PASSWORD = "probe-s3cret-do-not-leak";
@@ -32,23 +32,16 @@ async function rejection(p: Promise<unknown>): Promise<string> {
 }
 
 /** A Helm repository: a hand-written index.yaml behind basic auth (no chart needs packaging to be listed). */
-async function indexServer(t: { after(fn: () => Promise<void>): void }, password: string): Promise<{ url: string; requests: string[] }> {
+async function indexServer(t: AfterHook, password: string): Promise<{ url: string; requests: string[] }> {
   const requests: string[] = [];
   const expected = `Basic ${Buffer.from(`h:${password}`).toString("base64")}`;
-  const server: Server = createServer((req, res) => {
+  const { url } = await serveLoopback(t, (req, res) => {
     requests.push(req.url ?? "");
     if (req.headers.authorization !== expected) return void res.writeHead(401, { "www-authenticate": 'Basic realm="charts"' }).end();
     if (req.url !== "/index.yaml") return void res.writeHead(404).end();
     res.writeHead(200, { "content-type": "text/yaml" }).end("apiVersion: v1\nentries:\n  web:\n  - name: web\n    version: 0.1.0\n");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const a = server.address();
-  if (typeof a !== "object" || a === null) throw new Error("no address");
-  return { url: `http://127.0.0.1:${a.port}`, requests };
+  return { url, requests };
 }
 
 test("probes: a Helm index with its credentials, an OCI repository with a repo-creds template's, a project-scoped Secret's own", async (t) => {
