@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
-import { OciArtifactStore, artifactLayer, checkSymlinks, extractTar, ociMetadata, parseTar, type OciLimits } from "./oci-artifacts.js";
+import { OciArtifactStore, artifactLayer, checkSymlinks, extractTar, ociLimitsFrom, ociMetadata, parseTar, type OciLimits } from "./oci-artifacts.js";
 import type { OciAuth } from "./oci-registry.js";
 import { RevisionNotFoundError } from "./types.js";
 
@@ -337,3 +337,49 @@ test("attack: eviction never removes through a symlink or outside the cache", as
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(() => true, () => false);
 }
+
+test("ociLimitsFrom: argocd-cmd-params-cm's size key and its off switch as limits", () => {
+  const MiB = 2 ** 20;
+  const cases: Array<[string, Parameters<typeof ociLimitsFrom>[0], OciLimits]> = [
+    ["unset: the defaults", {}, { maxLayerBytes: 64 * MiB, maxExtractedBytes: 256 * MiB, maxEntries: 20_000 }],
+    ["a larger size lifts the layer bound with it", { maxExtractedBytes: 1e9 }, { maxLayerBytes: 1e9, maxExtractedBytes: 1e9, maxEntries: 20_000 }],
+    ["a smaller size leaves the layer bound at its default", { maxExtractedBytes: 1000 }, { maxLayerBytes: 64 * MiB, maxExtractedBytes: 1000, maxEntries: 20_000 }],
+    ["off: no unpacked limit, the layer and entry bounds stay", { maxExtractedBytes: 1000, disableMaxExtractedSize: true }, { maxLayerBytes: 64 * MiB, maxExtractedBytes: Number.POSITIVE_INFINITY, maxEntries: 20_000 }],
+    ["explicitly on", { disableMaxExtractedSize: false }, { maxLayerBytes: 64 * MiB, maxExtractedBytes: 256 * MiB, maxEntries: 20_000 }],
+  ];
+  for (const [what, params, want] of cases) assert.deepEqual(ociLimitsFrom(params), want, what);
+});
+
+test("the reposerver.oci.* settings applied: the unpacked size limit, the limit turned off, and the accepted layer media types", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-params-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const big = CM("big") + "#".repeat(6000);
+  const custom = "application/vnd.example.manifests.v1.tar+gzip";
+  const registry = await startOciRegistry({
+    artifacts: [
+      { repository: "apps/big", tag: "v1", layers: [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "cm.yaml", data: big }])) }] },
+      { repository: "apps/plain", tag: "v1", layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", body: tarOf([{ path: "cm.yaml", data: CM("plain") }]) }] },
+      { repository: "apps/custom", tag: "v1", layers: [{ mediaType: custom, body: gzipSync(tarOf([{ path: "cm.yaml", data: CM("custom") }])) }] },
+    ],
+    auth: { username: "u", password: "params-pw-9" },
+  });
+  t.after(() => registry.close());
+  const url = (repo: string): string => `oci://${registry.host}/${repo}`;
+  const auth = (): Promise<OciAuth> => Promise.resolve({ username: "u", password: "params-pw-9", plainHttp: true });
+  const store = (name: string, limits: OciLimits, layerMediaTypes?: string[]): OciArtifactStore =>
+    new OciArtifactStore({ dir: join(dir, name), auth, limits, ...(layerMediaTypes ? { layerMediaTypes } : {}) });
+  const digest = (repo: string): string => registry.digest(repo, "v1")!;
+
+  await refusal(store("small", ociLimitsFrom({ maxExtractedBytes: 5000 })).checkout(url("apps/big"), digest("apps/big")),
+    /the archive unpacks to more than the 5000-byte limit \(argocd-cmd-params-cm reposerver\.oci\.manifest\.max\.extracted\.size\)/, "over the size key");
+  const off = await store("off", ociLimitsFrom({ maxExtractedBytes: 5000, disableMaxExtractedSize: true })).checkout(url("apps/big"), digest("apps/big"));
+  assert.equal(await readFile(join(off.path, "cm.yaml"), "utf8"), big, "the check turned off: unpacked");
+
+  const gzOnly = store("gz-only", ociLimitsFrom({}), [GZ, custom]);
+  await refusal(gzOnly.checkout(url("apps/plain"), digest("apps/plain")),
+    /layer media type "application\/vnd\.oci\.image\.layer\.v1\.tar" is not one of application\/vnd\.oci\.image\.layer\.v1\.tar\+gzip, application\/vnd\.example\.manifests\.v1\.tar\+gzip \(argocd-cmd-params-cm reposerver\.oci\.layer\.media\.types\)/,
+    "a default type left out of the list is refused");
+  const listed = await gzOnly.checkout(url("apps/custom"), digest("apps/custom"));
+  assert.equal(await readFile(join(listed.path, "cm.yaml"), "utf8"), CM("custom"), "a type added to the list is accepted");
+  await refusal(store("defaults", ociLimitsFrom({})).checkout(url("apps/custom"), digest("apps/custom")), /layer media type "application\/vnd\.example\.manifests\.v1\.tar\+gzip" is not one of/, "and refused by default");
+});

@@ -41,6 +41,9 @@ export interface OciLimits {
 
 export const DEFAULT_OCI_LIMITS: OciLimits = { maxLayerBytes: 64 * 1024 * 1024, maxExtractedBytes: 256 * 1024 * 1024, maxEntries: 20_000 };
 
+/** Named in the messages of the limit it sets. */
+const SIZE_KEY = "argocd-cmd-params-cm reposerver.oci.manifest.max.extracted.size";
+
 /** argocd-cmd-params-cm's OCI keys, parsed (config.ts). */
 export interface OciSourceParams {
   /** `reposerver.oci.manifest.max.extracted.size`. */
@@ -345,12 +348,15 @@ export class OciArtifactStore {
     const blob = await registryCall(repoURL, () => getBlob(ref, layer.digest, layer.size, auth, { signal }));
     if (blob.length !== layer.size) throw new OciArtifactError(redactUrl(repoURL), `${where}: the layer is ${blob.length} bytes, the manifest says ${layer.size}`);
     let tar: Buffer;
-    if (layer.mediaType.endsWith("+gzip")) {
+    // A type naming gzip is gzip; another listed type (reposerver.oci.layer.media.types) is taken
+    // as gzip when it starts with gzip's magic bytes, else as a plain tar.
+    const gzip = /gzip$/.test(layer.mediaType) || (!/tar$/.test(layer.mediaType) && blob[0] === 0x1f && blob[1] === 0x8b);
+    if (gzip) {
       try {
         // The tar headers come on top of the content the limit counts; the buffer cap bounds an unlimited one.
         tar = gunzipSync(blob, { maxOutputLength: Math.min(this.limits.maxExtractedBytes + 1024 * 1024, bufferConstants.MAX_LENGTH) });
       } catch (err) {
-        const limit = Number.isFinite(this.limits.maxExtractedBytes) ? `the ${this.limits.maxExtractedBytes}-byte limit` : "a buffer can hold (the size check is off)";
+        const limit = Number.isFinite(this.limits.maxExtractedBytes) ? `the ${this.limits.maxExtractedBytes}-byte limit (${SIZE_KEY})` : "a buffer can hold (the size check is off)";
         const why = err instanceof RangeError ? `unpacks to more than ${limit}` : `is not valid gzip (${errorMessage(err)})`;
         throw new OciArtifactError(redactUrl(repoURL), `${where}: the layer ${why}`);
       }
@@ -431,11 +437,11 @@ export function artifactLayer(mediaType: string, body: Buffer, limits: Pick<OciL
   if (layers.length !== 1) throw new Error(`${where} has ${layers.length} layers: an OCI source must have exactly one (a tar or tar+gzip of manifests)`);
   const l = layers[0]!;
   if (typeof l.mediaType !== "string" || !layerMediaTypes.includes(l.mediaType)) {
-    throw new Error(`${where}: layer media type ${JSON.stringify(String(l.mediaType).slice(0, 100))} is not one of ${layerMediaTypes.join(", ")}`);
+    throw new Error(`${where}: layer media type ${JSON.stringify(String(l.mediaType).slice(0, 100))} is not one of ${layerMediaTypes.join(", ")} (argocd-cmd-params-cm reposerver.oci.layer.media.types)`);
   }
   if (typeof l.digest !== "string" || !DIGEST.test(l.digest)) throw new Error(`${where}: the layer's digest is not a sha256 digest`);
   if (typeof l.size !== "number" || !Number.isSafeInteger(l.size) || l.size < 0) throw new Error(`${where}: the layer has no valid size`);
-  if (l.size > limits.maxLayerBytes) throw new Error(`${where}: the layer is ${l.size} bytes, over the ${limits.maxLayerBytes}-byte limit`);
+  if (l.size > limits.maxLayerBytes) throw new Error(`${where}: the layer is ${l.size} bytes, over the ${limits.maxLayerBytes}-byte limit (at least 64 MiB, and ${SIZE_KEY} when larger)`);
   return { mediaType: l.mediaType, digest: l.digest, size: l.size };
 }
 
@@ -495,7 +501,7 @@ export function parseTar(buf: Buffer, limits: Pick<OciLimits, "maxEntries" | "ma
     if (out.length >= limits.maxEntries) throw new Error(`the archive has more than ${limits.maxEntries} entries`);
     if (type === "0" || type === "\0" || type === "7") {
       total += size;
-      if (total > limits.maxExtractedBytes) throw new Error(`the archive unpacks to more than the ${limits.maxExtractedBytes}-byte limit`);
+      if (total > limits.maxExtractedBytes) throw new Error(`the archive unpacks to more than the ${limits.maxExtractedBytes}-byte limit (${SIZE_KEY})`);
       out.push({ path, type: "file", mode, data });
     } else if (type === "5") {
       out.push({ path, type: "dir", mode });
