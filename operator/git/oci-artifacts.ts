@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, realpath, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { constants as bufferConstants } from "node:buffer";
-import { dirname, join, posix } from "node:path";
+import { basename, dirname, join, posix } from "node:path";
 import { gunzipSync } from "node:zlib";
 import semver from "semver";
 import type { Logger } from "../runtime/logger.js";
@@ -317,7 +317,7 @@ export class OciArtifactStore {
       const st = await lstat(path).catch(() => undefined);
       if (!st) return;
       const [realDir, realParent] = await Promise.all([realpath(dir), realpath(dirname(path))]);
-      const owned = isArtifactTreePath(dir, path) && st.isDirectory() && !st.isSymbolicLink() && realParent === join(realDir, posix.basename(dirname(path)));
+      const owned = isArtifactTreePath(dir, path) && st.isDirectory() && !st.isSymbolicLink() && realParent === join(realDir, basename(dirname(path)));
       if (!owned) {
         this.opts.logger?.warn("not removing an OCI artifact cache entry that is not a directory of the cache", { path });
         return;
