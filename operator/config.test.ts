@@ -246,8 +246,8 @@ test("argocd-cmd-params-cm reposerver.oci.*: the unpacked size, its off switch a
     disableMaxExtractedSize: true,
     layerMediaTypes: ["application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.example.manifests.v1.tar"],
   }, "Argo's quantity, a Go boolean, a trimmed and de-duplicated list");
-  assert.equal(parseCmdParams({ "reposerver.oci.manifest.max.extracted.size": "512Mi" }).oci.maxExtractedBytes, 512 * 2 ** 20);
-  assert.equal(parseCmdParams({ "reposerver.disable.oci.manifest.max.extracted.size": "false" }).oci.disableMaxExtractedSize, false);
+  assert.equal(parseCmdParams({ "reposerver.oci.manifest.max.extracted.size": "512Mi" }).oci?.maxExtractedBytes, 512 * 2 ** 20);
+  assert.equal(parseCmdParams({ "reposerver.disable.oci.manifest.max.extracted.size": "false" }).oci?.disableMaxExtractedSize, false);
   const bad: Array<[string, string, RegExp]> = [
     ["reposerver.oci.manifest.max.extracted.size", "huge", /argocd-cmd-params-cm reposerver\.oci\.manifest\.max\.extracted\.size: "huge" is not a size/],
     ["reposerver.oci.manifest.max.extracted.size", "-1G", /reposerver\.oci\.manifest\.max\.extracted\.size: "-1G" is not a size/],

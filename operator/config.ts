@@ -397,7 +397,7 @@ export interface CmdParams {
   /** reposerver.max.combined.directory.manifests.size (Argo's default 10M applies when unset). */
   maxCombinedDirectoryManifestsBytes?: number;
   /** reposerver.oci.manifest.max.extracted.size, reposerver.disable.oci.manifest.max.extracted.size, reposerver.oci.layer.media.types. */
-  oci: OciSourceParams;
+  oci?: OciSourceParams;
   /** server.webhook.parallelism.limit. */
   webhookParallelism?: number;
   /** controller.status.processors. */

@@ -157,11 +157,12 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const submodules = config.gitSubmodules ?? cmdParams.gitSubmodules ?? true;
   if (!submodules) log.info("git submodules are not checked out (ARGOCD_GIT_MODULES_ENABLED / reposerver.enable.git.submodule is false)");
   // OCI artifact sources: argocd-cmd-params-cm's reposerver.oci.* keys (limits and layer media types).
-  const ociLimits = ociLimitsFrom(cmdParams.oci);
-  if (cmdParams.oci.disableMaxExtractedSize) log.warn("the unpacked size limit of OCI artifact sources is off (reposerver.disable.oci.manifest.max.extracted.size): an artifact is bounded only by its layer size and memory");
+  const oci = cmdParams.oci ?? {};
+  const ociLimits = ociLimitsFrom(oci);
+  if (oci.disableMaxExtractedSize) log.warn("the unpacked size limit of OCI artifact sources is off (reposerver.disable.oci.manifest.max.extracted.size): an artifact is bounded only by its layer size and memory");
   const repos = new RepoCache({
     credentials, logger: log, trust: () => trustFiles.current(), submodules, onOperation: (e) => metrics.argo.observeGitOperation(e),
-    ociLimits, ...(cmdParams.oci.layerMediaTypes ? { ociLayerMediaTypes: cmdParams.oci.layerMediaTypes } : {}),
+    ociLimits, ...(oci.layerMediaTypes ? { ociLayerMediaTypes: oci.layerMediaTypes } : {}),
   });
   // controller.metrics.cache.expiration (Argo's --metrics-cache-expiration): unref'd, so it never keeps the process alive.
   const expiryMs = cmdParams.metricsCacheExpirationMs ?? 0;
