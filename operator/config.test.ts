@@ -240,3 +240,29 @@ test("argocd-cmd-params-cm controller.metrics.cache.expiration: a Go duration; a
   assert.equal(parseCmdParams({ "controller.metrics.cache.expiration": "90s" }).metricsCacheExpirationMs, 90_000);
   assert.throws(() => parseCmdParams({ "controller.metrics.cache.expiration": "daily" }), /argocd-cmd-params-cm controller\.metrics\.cache\.expiration: /);
 });
+
+test("argocd-cmd-params-cm reposerver.oci.*: the unpacked size, its off switch and the layer media types; malformed values stop the start naming the key", () => {
+  assert.deepEqual(parseCmdParams({}).oci, {}, "unset: the defaults apply");
+  assert.deepEqual(parseCmdParams({ "reposerver.oci.manifest.max.extracted.size": " ", "reposerver.oci.layer.media.types": "" }).oci, {}, "blank is unset");
+  assert.deepEqual(parseCmdParams({
+    "reposerver.oci.manifest.max.extracted.size": "1G",
+    "reposerver.disable.oci.manifest.max.extracted.size": "true",
+    "reposerver.oci.layer.media.types": " application/vnd.oci.image.layer.v1.tar+gzip ,application/vnd.example.manifests.v1.tar,application/vnd.oci.image.layer.v1.tar+gzip",
+  }).oci, {
+    maxExtractedBytes: 1_000_000_000,
+    disableMaxExtractedSize: true,
+    layerMediaTypes: ["application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.example.manifests.v1.tar"],
+  }, "Argo's quantity, a Go boolean, a trimmed and de-duplicated list");
+  assert.equal(parseCmdParams({ "reposerver.oci.manifest.max.extracted.size": "512Mi" }).oci?.maxExtractedBytes, 512 * 2 ** 20);
+  assert.equal(parseCmdParams({ "reposerver.disable.oci.manifest.max.extracted.size": "false" }).oci?.disableMaxExtractedSize, false);
+  const bad: Array<[string, string, RegExp]> = [
+    ["reposerver.oci.manifest.max.extracted.size", "huge", /argocd-cmd-params-cm reposerver\.oci\.manifest\.max\.extracted\.size: "huge" is not a size/],
+    ["reposerver.oci.manifest.max.extracted.size", "-1G", /reposerver\.oci\.manifest\.max\.extracted\.size: "-1G" is not a size/],
+    ["reposerver.oci.manifest.max.extracted.size", "0", /reposerver\.oci\.manifest\.max\.extracted\.size must be at least 1 byte, got "0" \(to lift the limit, set reposerver\.disable\.oci\.manifest\.max\.extracted\.size/],
+    ["reposerver.disable.oci.manifest.max.extracted.size", "yes", /argocd-cmd-params-cm reposerver\.disable\.oci\.manifest\.max\.extracted\.size must be true or false, got "yes"/],
+    ["reposerver.oci.layer.media.types", "application/vnd.oci.image.layer.v1.tar;application/zip", /reposerver\.oci\.layer\.media\.types must be a comma-separated list of media types \(type\/subtype\), got "application\/vnd\.oci\.image\.layer\.v1\.tar;application\/zip"/],
+    ["reposerver.oci.layer.media.types", "tar+gzip", /got "tar\+gzip"/],
+    ["reposerver.oci.layer.media.types", " , ,", /must be a comma-separated list of media types \(type\/subtype\), got " , ,"/],
+  ];
+  for (const [key, value, why] of bad) assert.throws(() => parseCmdParams({ [key]: value }), (e: unknown) => e instanceof FlagError && why.test(e.message), `${key}: ${value}`);
+});

@@ -12,6 +12,7 @@ import { parseGoDuration } from "./engine/sync/duration.js";
 import { parseLogLevel, type LogLevel } from "./runtime/logger.js";
 import { errorMessage } from "./util/index.js";
 import { parseLabelSelector } from "./util/labels.js";
+import type { OciSourceParams } from "./git/oci-artifacts.js";
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -401,6 +402,8 @@ export interface CmdParams {
   gitSubmodules?: boolean;
   /** reposerver.max.combined.directory.manifests.size (Argo's default 10M applies when unset). */
   maxCombinedDirectoryManifestsBytes?: number;
+  /** reposerver.oci.manifest.max.extracted.size, reposerver.disable.oci.manifest.max.extracted.size, reposerver.oci.layer.media.types. */
+  oci?: OciSourceParams;
   /** server.webhook.parallelism.limit. */
   webhookParallelism?: number;
   /** controller.status.processors. */
@@ -478,6 +481,7 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
       factor: "controller.self.heal.backoff.factor", cap: "controller.self.heal.backoff.cap.seconds",
     }, "argocd-cmd-params-cm "),
     allowOobSymlinks: parseBool(d["reposerver.allow.oob.symlinks"], "reposerver.allow.oob.symlinks"),
+    oci: parseOciParams(d),
   };
   const modules = d["reposerver.enable.git.submodule"];
   if (modules !== undefined && modules.trim() !== "") params.gitSubmodules = parseBool(modules, "reposerver.enable.git.submodule");
@@ -547,6 +551,42 @@ export function parseCmdParams(data: Record<string, string> | undefined): CmdPar
   const appSetNamespaces = namespaceKey("applicationsetcontroller.namespaces");
   if (appSetNamespaces) params.applicationSetNamespaces = appSetNamespaces;
   return params;
+}
+
+/** An RFC 6838 media type name (`type/subtype`, as `application/vnd.oci.image.layer.v1.tar+gzip`). */
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+
+/**
+ * The OCI artifact source keys, as Argo's repo server reads them (its --oci-* flags): a size as a
+ * Kubernetes quantity, a boolean, a comma-separated list of media types. A blank value is unset.
+ */
+export function parseOciParams(d: Record<string, string>): OciSourceParams {
+  const out: OciSourceParams = {};
+  const sizeKey = "reposerver.oci.manifest.max.extracted.size";
+  const size = d[sizeKey];
+  if (size !== undefined && size.trim() !== "") {
+    let n: number;
+    try {
+      n = parseByteSize(size, `argocd-cmd-params-cm ${sizeKey}`);
+    } catch (err) {
+      throw new FlagError(errorMessage(err));
+    }
+    if (n < 1) throw new FlagError(`argocd-cmd-params-cm ${sizeKey} must be at least 1 byte, got "${size}" (to lift the limit, set reposerver.disable.oci.manifest.max.extracted.size to "true")`);
+    out.maxExtractedBytes = n;
+  }
+  const disable = d["reposerver.disable.oci.manifest.max.extracted.size"];
+  if (disable !== undefined && disable.trim() !== "") out.disableMaxExtractedSize = parseBool(disable, "reposerver.disable.oci.manifest.max.extracted.size");
+  const typesKey = "reposerver.oci.layer.media.types";
+  const types = d[typesKey];
+  if (types !== undefined && types.trim() !== "") {
+    const list = types.split(",").map((t) => t.trim()).filter((t) => t !== "");
+    const bad = list.filter((t) => !MEDIA_TYPE.test(t));
+    if (list.length === 0 || bad.length > 0) {
+      throw new FlagError(`argocd-cmd-params-cm ${typesKey} must be a comma-separated list of media types (type/subtype), got ${bad.length > 0 ? bad.map((t) => JSON.stringify(t.slice(0, 100))).join(", ") : JSON.stringify(types)}`);
+    }
+    out.layerMediaTypes = [...new Set(list)];
+  }
+  return out;
 }
 
 /** Argo's level names (logrus) mapped onto Hawser's four; anything else is an error. */

@@ -7,6 +7,7 @@ import { builtinPlugins } from "../../plugins/index.js";
 import { settingsWarnings } from "../api/compatibility.js";
 import type { CommandModule } from "../cli.js";
 import { namespacePatternProblems, parseNamespaceList } from "../engine/namespaces.js";
+import { parseOciParams } from "../config.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { KubeClient } from "../kube/client.js";
 import { loadUserModules } from "../modules/loader.js";
@@ -124,6 +125,8 @@ export const command: CommandModule = {
     if (!/^\d+$/.test(metricsRaw) || metricsPort > 65535) throw new FlagError(`--metrics-port must be a port number (0 turns metrics off), got "${metricsRaw}"`);
     const rootPath = (pick("rootpath", "server.rootpath") ?? "").replace(/\/+$/, "");
     if (rootPath && !rootPath.startsWith("/")) throw new FlagError(`--rootpath must start with "/", got "${rootPath}"`);
+    // The OCI artifact sources this server renders (app manifests, diffs) follow the controller's keys.
+    const oci = parseOciParams(params);
     const appNamespaces = parseNamespaceList(pick("application-namespaces", "application.namespaces"));
     const appSetNamespaces = parseNamespaceList(pick("applicationset-namespaces", "applicationsetcontroller.namespaces"));
     for (const p of [...namespacePatternProblems(appNamespaces), ...namespacePatternProblems(appSetNamespaces)]) throw new FlagError(p);
@@ -141,7 +144,7 @@ export const command: CommandModule = {
       rootPath,
       apiContentTypes: (pick("api-content-types", "server.api.content.types", "ARGOCD_API_CONTENT_TYPES") ?? "application/json").split(";").map((s) => s.trim()).filter(Boolean),
       applicationNamespaces: appNamespaces, applicationSetNamespaces: appSetNamespaces,
-      plugins, generators, log, enableProxyExtension, metricsPort,
+      plugins, generators, log, enableProxyExtension, metricsPort, oci,
       ...(flagValue(flags, "metrics-address") ? { metricsAddress: flagValue(flags, "metrics-address")! } : {}),
       ...(flagValue(flags, "repo-cache-dir") ? { repoCacheDir: flagValue(flags, "repo-cache-dir")! } : {}),
       ...(flagValue(flags, "installation-id") ? { installationID: flagValue(flags, "installation-id")! } : {}),

@@ -8,13 +8,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, readdir, readlink, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
 import { serveLoopback } from "../../test/support/loopback-server.js";
-import { OciArtifactStore, artifactLayer, checkSymlinks, extractTar, ociMetadata, parseTar, type OciLimits } from "./oci-artifacts.js";
+import { OciArtifactStore, artifactLayer, checkSymlinks, extractTar, ociLimitsFrom, ociMetadata, parseTar, type OciLimits } from "./oci-artifacts.js";
+import type { OciAuth } from "./oci-registry.js";
 import { RevisionNotFoundError } from "./types.js";
 
 interface Member { path: string; type?: "0" | "1" | "2" | "3" | "5" | "6"; data?: string | Buffer; target?: string; mode?: number }
@@ -174,12 +175,12 @@ test("OciArtifactStore: revisions resolve to digests, an artifact is pulled once
   await assert.rejects(store.resolveRevision(gb, "no-such-tag"), (e: unknown) => e instanceof RevisionNotFoundError && /tag "no-such-tag" not found in OCI repository oci:\/\/127\.0\.0\.1:\d+\/apps\/guestbook/.test(e.message));
   await assert.rejects(store.resolveRevision(gb, ">=5"), (e: unknown) => e instanceof RevisionNotFoundError && /no tag of OCI repository .* matches ">=5"/.test(e.message));
 
-  const path = await store.checkout(gb, v100);
+  const { path } = await store.checkout(gb, v100);
   assert.equal(await readFile(join(path, "guestbook/cm.yaml"), "utf8"), CM("v100"));
   const blobsBefore = registry.requests.filter((r) => r.includes("/blobs/")).length;
-  assert.equal(await store.checkout(gb, v100), path, "the same digest is the same tree");
+  assert.equal((await store.checkout(gb, v100)).path, path, "the same digest is the same tree");
   assert.equal(registry.requests.filter((r) => r.includes("/blobs/")).length, blobsBefore, "and is not pulled again");
-  const plain = await store.checkout(url("apps/plain"), await store.resolveRevision(url("apps/plain"), "v1"));
+  const { path: plain } = await store.checkout(url("apps/plain"), await store.resolveRevision(url("apps/plain"), "v1"));
   assert.equal(await readFile(join(plain, "cm.yaml"), "utf8"), CM("plain"), "an uncompressed tar layer");
 
   const attacks: Array<[string, string, RegExp]> = [
@@ -219,4 +220,159 @@ test("attack: a registry serving a blob that is not what the manifest's digest s
   const url = `oci://${host}/x/y`;
   await refusal(store.checkout(url, sha(manifest)), /the blob sha256:[0-9a-f]+ of x\/y has digest sha256:[0-9a-f]+: refused/);
   await refusal(store.checkout(url, `sha256:${"1".repeat(64)}`), /the registry's manifest has digest sha256:[0-9a-f]+: refused/);
+});
+
+test("OciArtifactStore eviction on a real directory: LRU by entries and bytes, a held tree stays, an evicted digest is pulled again, the path guard holds", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-evict-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const content = (v: string): string => CM(v) + "#".repeat(1000);
+  const bundle = (v: string): Buffer => gzipSync(tarOf([{ path: "cm.yaml", data: content(v) }]));
+  const tags = ["v1", "v2", "v3"];
+  const registry = await startOciRegistry({ artifacts: tags.map((tag) => ({ repository: "apps/churn", tag, layers: [{ mediaType: GZ, body: bundle(tag) }] })), auth: { username: "u", password: "evict-pw-42" } });
+  t.after(() => registry.close());
+  const url = `oci://${registry.host}/apps/churn`;
+  const auth = (): Promise<OciAuth> => Promise.resolve({ username: "u", password: "evict-pw-42", plainHttp: true });
+  const digest = (tag: string): string => registry.digest("apps/churn", tag)!;
+  const blobPulls = (): number => registry.requests.filter((r) => r.includes("/blobs/")).length;
+  const cache = join(dir, "by-entries");
+  const store = new OciArtifactStore({ dir: cache, auth, bounds: { maxEntries: 1 } });
+
+  // Two trees held at once: both stay although the bound is one.
+  const one = await store.checkout(url, digest("v1"));
+  const two = await store.checkout(url, digest("v2"));
+  await store.idle();
+  assert.ok(await exists(one.path) && await exists(two.path), "trees being read are never evicted");
+  assert.equal(await readFile(join(one.path, "cm.yaml"), "utf8"), content("v1"));
+  // Released, the older goes; renamed away first, so nothing of it is left beside the others.
+  one.release();
+  await store.idle();
+  assert.equal(await exists(one.path), false, "the released tree over the bound is gone");
+  assert.equal(await readFile(join(two.path, "cm.yaml"), "utf8"), content("v2"), "the held one is whole");
+  two.release();
+  await store.idle();
+  assert.ok(await exists(two.path), "within the bound once released: kept");
+  assert.deepEqual(store.usage(), { entries: 1, bytes: content("v2").length });
+  // The evicted digest asked for again: pulled again, and the idle one makes room for it.
+  const before = blobPulls();
+  const again = await store.checkout(url, digest("v1"));
+  assert.ok(blobPulls() > before, "an evicted digest is fetched again");
+  assert.equal(await readFile(join(again.path, "cm.yaml"), "utf8"), content("v1"));
+  await store.idle();
+  assert.equal(await exists(two.path), false, "the idle tree made room for the new one");
+  again.release();
+  assert.deepEqual((await readdir(join(cache, (await readdir(cache))[0]!))).filter((n) => n.includes(".")), [], "no temp or trash directory is left");
+
+  // By bytes: two trees do not fit, one does.
+  const bytesStore = new OciArtifactStore({ dir: join(dir, "by-bytes"), auth, bounds: { maxEntries: 100, maxBytes: content("v1").length + 10 } });
+  const a = await bytesStore.checkout(url, digest("v1"));
+  a.release();
+  const b = await bytesStore.checkout(url, digest("v2"));
+  b.release();
+  await bytesStore.idle();
+  assert.equal(await exists(a.path), false, "over the byte bound: the least recently used goes");
+  assert.ok(await exists(b.path));
+
+  // A new process on the same directory: it picks up what is there (evicting beyond its bound),
+  // and sweeps a crash's temp and trash directories.
+  const left = join(dir, "restart");
+  const first = new OciArtifactStore({ dir: left, auth, bounds: { maxEntries: 10 } });
+  const kept = await Promise.all(["v1", "v2"].map((tag) => first.checkout(url, digest(tag))));
+  for (const l of kept) l.release();
+  const leftovers = [`${kept[0]!.path}.tmp-abc123`, `${kept[0]!.path}.trash-def456`];
+  for (const l of leftovers) await mkdir(l, { recursive: true });
+  const older = new Date(Date.now() - 60_000);
+  await utimes(kept[0]!.path, older, older);
+  const second = new OciArtifactStore({ dir: left, auth, bounds: { maxEntries: 1 } });
+  const held = await second.checkout(url, digest("v2"));
+  await second.idle();
+  assert.equal(await exists(kept[0]!.path), false, "the older tree a previous run left is evicted beyond the bound");
+  for (const l of leftovers) assert.equal(await exists(l), false, `leftover ${l} swept`);
+  held.release();
+});
+
+test("attack: eviction never removes through a symlink or outside the cache", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-evict-guard-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const registry = await startOciRegistry({
+    artifacts: ["v1", "v2", "v3"].map((tag) => ({ repository: "apps/guard", tag, layers: [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "cm.yaml", data: CM(tag) }])) }] })),
+    auth: { username: "u", password: "guard-pw-77" },
+  });
+  t.after(() => registry.close());
+  const url = `oci://${registry.host}/apps/guard`;
+  const cache = join(dir, "cache");
+  const store = new OciArtifactStore({ dir: cache, auth: () => Promise.resolve({ username: "u", password: "guard-pw-77", plainHttp: true }), bounds: { maxEntries: 1 } });
+  const precious = join(dir, "precious");
+  await mkdir(join(precious, "inner"), { recursive: true });
+  await writeFile(join(precious, "inner", "keep.txt"), "mine");
+
+  // The tree itself swapped for a symlink to a directory outside the cache.
+  const first = await store.checkout(url, registry.digest("apps/guard", "v1")!);
+  await rm(first.path, { recursive: true });
+  await symlink(join(precious, "inner"), first.path);
+  first.release();
+  const second = await store.checkout(url, registry.digest("apps/guard", "v2")!);
+  second.release();
+  await store.idle();
+  assert.equal(await readFile(join(precious, "inner", "keep.txt"), "utf8"), "mine", "the symlink's target is untouched");
+  assert.equal((await lstat(first.path)).isSymbolicLink(), true, "and the symlink is left alone (not a tree of the cache)");
+
+  // The repository directory swapped for a symlink to a directory outside holding a digest-named tree.
+  const keyDir = dirname(second.path);
+  const outside = join(dir, "outside");
+  await rename(keyDir, outside);
+  await symlink(outside, keyDir);
+  const third = await store.checkout(url, registry.digest("apps/guard", "v3")!);
+  third.release();
+  await store.idle();
+  assert.equal(await readFile(join(outside, basename(second.path), "cm.yaml"), "utf8"), CM("v2"), "a tree reached through a symlinked parent is not removed");
+});
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+
+test("ociLimitsFrom: argocd-cmd-params-cm's size key and its off switch as limits", () => {
+  const MiB = 2 ** 20;
+  const cases: Array<[string, Parameters<typeof ociLimitsFrom>[0], OciLimits]> = [
+    ["unset: the defaults", {}, { maxLayerBytes: 64 * MiB, maxExtractedBytes: 256 * MiB, maxEntries: 20_000 }],
+    ["a larger size lifts the layer bound with it", { maxExtractedBytes: 1e9 }, { maxLayerBytes: 1e9, maxExtractedBytes: 1e9, maxEntries: 20_000 }],
+    ["a smaller size leaves the layer bound at its default", { maxExtractedBytes: 1000 }, { maxLayerBytes: 64 * MiB, maxExtractedBytes: 1000, maxEntries: 20_000 }],
+    ["off: no unpacked limit, the layer and entry bounds stay", { maxExtractedBytes: 1000, disableMaxExtractedSize: true }, { maxLayerBytes: 64 * MiB, maxExtractedBytes: Number.POSITIVE_INFINITY, maxEntries: 20_000 }],
+    ["explicitly on", { disableMaxExtractedSize: false }, { maxLayerBytes: 64 * MiB, maxExtractedBytes: 256 * MiB, maxEntries: 20_000 }],
+  ];
+  for (const [what, params, want] of cases) assert.deepEqual(ociLimitsFrom(params), want, what);
+});
+
+test("the reposerver.oci.* settings applied: the unpacked size limit, the limit turned off, and the accepted layer media types", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-params-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const big = CM("big") + "#".repeat(6000);
+  const custom = "application/vnd.example.manifests.v1.tar+gzip";
+  const registry = await startOciRegistry({
+    artifacts: [
+      { repository: "apps/big", tag: "v1", layers: [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "cm.yaml", data: big }])) }] },
+      { repository: "apps/plain", tag: "v1", layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", body: tarOf([{ path: "cm.yaml", data: CM("plain") }]) }] },
+      { repository: "apps/custom", tag: "v1", layers: [{ mediaType: custom, body: gzipSync(tarOf([{ path: "cm.yaml", data: CM("custom") }])) }] },
+    ],
+    auth: { username: "u", password: "params-pw-9" },
+  });
+  t.after(() => registry.close());
+  const url = (repo: string): string => `oci://${registry.host}/${repo}`;
+  const auth = (): Promise<OciAuth> => Promise.resolve({ username: "u", password: "params-pw-9", plainHttp: true });
+  const store = (name: string, limits: OciLimits, layerMediaTypes?: string[]): OciArtifactStore =>
+    new OciArtifactStore({ dir: join(dir, name), auth, limits, ...(layerMediaTypes ? { layerMediaTypes } : {}) });
+  const digest = (repo: string): string => registry.digest(repo, "v1")!;
+
+  await refusal(store("small", ociLimitsFrom({ maxExtractedBytes: 5000 })).checkout(url("apps/big"), digest("apps/big")),
+    /the archive unpacks to more than the 5000-byte limit \(argocd-cmd-params-cm reposerver\.oci\.manifest\.max\.extracted\.size\)/, "over the size key");
+  const off = await store("off", ociLimitsFrom({ maxExtractedBytes: 5000, disableMaxExtractedSize: true })).checkout(url("apps/big"), digest("apps/big"));
+  assert.equal(await readFile(join(off.path, "cm.yaml"), "utf8"), big, "the check turned off: unpacked");
+
+  const gzOnly = store("gz-only", ociLimitsFrom({}), [GZ, custom]);
+  await refusal(gzOnly.checkout(url("apps/plain"), digest("apps/plain")),
+    /layer media type "application\/vnd\.oci\.image\.layer\.v1\.tar" is not one of application\/vnd\.oci\.image\.layer\.v1\.tar\+gzip, application\/vnd\.example\.manifests\.v1\.tar\+gzip \(argocd-cmd-params-cm reposerver\.oci\.layer\.media\.types\)/,
+    "a default type left out of the list is refused");
+  const listed = await gzOnly.checkout(url("apps/custom"), digest("apps/custom"));
+  assert.equal(await readFile(join(listed.path, "cm.yaml"), "utf8"), CM("custom"), "a type added to the list is accepted");
+  await refusal(store("defaults", ociLimitsFrom({})).checkout(url("apps/custom"), digest("apps/custom")), /layer media type "application\/vnd\.example\.manifests\.v1\.tar\+gzip" is not one of/, "and refused by default");
 });

@@ -6,13 +6,20 @@
 // digest, as git trees are keyed by commit. An artifact is hostile input: sizes and entry counts
 // are bounded, only files, directories and symlinks that stay inside are unpacked (no absolute or
 // `..` paths, nothing written through a symlink, no link chains), and other media types are refused.
+//
+// The cache is bounded (artifact-eviction.ts): a checkout is a lease a render holds while it reads
+// the tree; released trees beyond the bound go least recently used first, renamed away before they
+// are deleted, and only after checking on disk that the path is a tree of this cache.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { join, posix } from "node:path";
+import { lstat, mkdir, readdir, realpath, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { constants as bufferConstants } from "node:buffer";
+import { basename, dirname, join, posix } from "node:path";
 import { gunzipSync } from "node:zlib";
 import semver from "semver";
+import type { Logger } from "../runtime/logger.js";
 import { redactUrl } from "../runtime/redact.js";
 import { errorMessage } from "../util/index.js";
+import { artifactsToEvict, DEFAULT_ARTIFACT_CACHE_BOUNDS, isArtifactTreePath, type ArtifactCacheBounds } from "./artifact-eviction.js";
 import type { RepoCredentials } from "./credentials.js";
 import { getBlob, getManifest, listTags, OciRegistryError, parseOciReference, type OciAuth, type OciReference } from "./oci-registry.js";
 import { GitError, RevisionNotFoundError } from "./types.js";
@@ -33,6 +40,35 @@ export interface OciLimits {
 }
 
 export const DEFAULT_OCI_LIMITS: OciLimits = { maxLayerBytes: 64 * 1024 * 1024, maxExtractedBytes: 256 * 1024 * 1024, maxEntries: 20_000 };
+
+/** Named in the messages of the limit it sets. */
+const SIZE_KEY = "argocd-cmd-params-cm reposerver.oci.manifest.max.extracted.size";
+
+/** argocd-cmd-params-cm's OCI keys, parsed (config.ts). */
+export interface OciSourceParams {
+  /** `reposerver.oci.manifest.max.extracted.size`. */
+  maxExtractedBytes?: number;
+  /** `reposerver.disable.oci.manifest.max.extracted.size`. */
+  disableMaxExtractedSize?: boolean;
+  /** `reposerver.oci.layer.media.types`. */
+  layerMediaTypes?: string[];
+}
+
+/**
+ * The limits an artifact is unpacked under, from argocd-cmd-params-cm. The size key is the most
+ * file content an artifact may unpack to; the layer as pulled (held in memory) may then be as large
+ * too, and never less than the default. Disabling the check lifts the unpacked size limit only:
+ * the layer bound and the entry count stay (the unpacked archive is held in memory too, so memory
+ * is the remaining bound). Pure.
+ */
+export function ociLimitsFrom(params: OciSourceParams): OciLimits {
+  const extracted = params.maxExtractedBytes ?? DEFAULT_OCI_LIMITS.maxExtractedBytes;
+  return {
+    maxLayerBytes: Math.max(DEFAULT_OCI_LIMITS.maxLayerBytes, params.maxExtractedBytes ?? 0),
+    maxExtractedBytes: params.disableMaxExtractedSize ? Number.POSITIVE_INFINITY : extracted,
+    maxEntries: DEFAULT_OCI_LIMITS.maxEntries,
+  };
+}
 
 /** An artifact the source cannot use (its manifest, media type, size or content). */
 export class OciArtifactError extends GitError {
@@ -61,19 +97,53 @@ export function ociAuthFrom(creds: RepoCredentials | undefined, caPem?: string):
 }
 
 export interface OciArtifactStoreOptions {
-  /** Unpacked artifacts live in `<dir>/<repository key>/<digest hex>`. */
-  dir: string;
+  /**
+   * Where unpacked artifacts live (`<dir>/<repository key>/<digest hex>`), and whether this process
+   * owns it: only an owner picks up the trees a previous run left and sweeps its leftovers (the git
+   * work trees' rule, trees-owner.ts). `dir` alone is a directory this store owns.
+   */
+  root?: () => Promise<{ dir: string; owner: boolean }>;
+  dir?: string;
   /** The registry access for a repository URL (credentials, CA). */
   auth: (repoURL: string) => Promise<OciAuth>;
   limits?: Partial<OciLimits>;
+  /** Layer media types accepted (argocd-cmd-params-cm `reposerver.oci.layer.media.types`). Default LAYER_MEDIA_TYPES. */
+  layerMediaTypes?: readonly string[];
+  /** How many unpacked trees, and how many bytes of them, stay once released. */
+  bounds?: Partial<ArtifactCacheBounds>;
+  logger?: Logger;
+}
+
+/** An unpacked artifact held by a reader: it is not evicted before `release()`. */
+export interface ArtifactLease {
+  path: string;
+  release(): void;
+}
+
+interface ArtifactEntry {
+  path: string;
+  refs: number;
+  lastUsed: number;
+  /** Unpacked file bytes; known once `ready` settles. */
+  bytes: number;
+  ready: Promise<void>;
 }
 
 export class OciArtifactStore {
   private readonly limits: OciLimits;
-  private readonly inflight = new Map<string, Promise<string>>();
+  private readonly bounds: ArtifactCacheBounds;
+  private readonly layerMediaTypes: readonly string[];
+  /** Trees on disk or being pulled, by path. */
+  private readonly entries = new Map<string, ArtifactEntry>();
+  /** Evictions in progress, by the path they free: a new pull of that digest waits for it. */
+  private readonly removing = new Map<string, Promise<void>>();
+  private rootReady: Promise<{ dir: string; owner: boolean }> | undefined;
 
   constructor(private readonly opts: OciArtifactStoreOptions) {
     this.limits = { ...DEFAULT_OCI_LIMITS, ...opts.limits };
+    this.bounds = { ...DEFAULT_ARTIFACT_CACHE_BOUNDS, ...opts.bounds };
+    this.layerMediaTypes = opts.layerMediaTypes ?? LAYER_MEDIA_TYPES;
+    if (!opts.root && opts.dir === undefined) throw new Error("OciArtifactStore needs a dir or a root");
   }
 
   private reference(repoURL: string): OciReference {
@@ -124,40 +194,170 @@ export class OciArtifactStore {
     return out;
   }
 
-  /** The unpacked artifact at `digest` (pulled once; concurrent callers share the pull). */
-  checkout(repoURL: string, digest: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
-    if (!DIGEST.test(digest)) return Promise.reject(new GitError(redactUrl(repoURL), `"${digest}" is not a sha256 digest`));
+  /**
+   * The unpacked artifact at `digest`, held until `release()` (pulled once; concurrent callers
+   * share the pull and the tree).
+   */
+  async checkout(repoURL: string, digest: string, opts: { signal?: AbortSignal } = {}): Promise<ArtifactLease> {
+    if (!DIGEST.test(digest)) throw new GitError(redactUrl(repoURL), `"${digest}" is not a sha256 digest`);
     const ref = this.reference(repoURL);
+    const { dir } = await this.root();
     const key = createHash("sha256").update(`${ref.registry}/${ref.repository}`).digest("hex").slice(0, 24);
-    const path = join(this.opts.dir, key, digest.slice("sha256:".length));
-    let p = this.inflight.get(path);
-    if (!p) {
-      p = this.pull(repoURL, ref, digest, path, opts.signal).finally(() => this.inflight.delete(path));
-      this.inflight.set(path, p);
+    const path = join(dir, key, digest.slice("sha256:".length));
+    let entry = this.entries.get(path);
+    if (!entry) {
+      const created: ArtifactEntry = { path, refs: 0, lastUsed: Date.now(), bytes: 0, ready: Promise.resolve() };
+      created.ready = this.pull(repoURL, ref, digest, path, opts.signal).then((bytes) => {
+        created.bytes = bytes;
+      });
+      created.ready.catch(() => {
+        if (this.entries.get(path) === created) this.entries.delete(path);
+      });
+      this.entries.set(path, created);
+      entry = created;
     }
-    return p;
+    entry.refs++;
+    try {
+      await entry.ready;
+    } catch (err) {
+      entry.refs--;
+      throw err;
+    }
+    const e = entry;
+    e.lastUsed = Date.now();
+    // A new tree may take the cache over its bound: older released ones make room.
+    this.evict(dir);
+    let released = false;
+    return {
+      path,
+      release: () => {
+        if (released) return;
+        released = true;
+        e.refs--;
+        e.lastUsed = Date.now();
+        this.evict(dir);
+      },
+    };
   }
 
-  private async pull(repoURL: string, ref: OciReference, digest: string, path: string, signal?: AbortSignal): Promise<string> {
-    if (await exists(path)) return path;
+  /** Forgets every tree (the cache's directory is being given up); leases still out stay valid until their tree is gone. */
+  reset(): void {
+    this.entries.clear();
+    this.rootReady = undefined;
+  }
+
+  /** Settles once every eviction begun so far has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.removing.values()]);
+  }
+
+  /** Trees known to this store and their sizes (metrics, tests). */
+  usage(): { entries: number; bytes: number } {
+    let bytes = 0;
+    for (const e of this.entries.values()) bytes += e.bytes;
+    return { entries: this.entries.size, bytes };
+  }
+
+  private root(): Promise<{ dir: string; owner: boolean }> {
+    if (!this.rootReady) {
+      const p = (async () => {
+        const r = this.opts.root ? await this.opts.root() : { dir: this.opts.dir!, owner: true };
+        if (r.owner) await this.scan(r.dir);
+        return r;
+      })();
+      this.rootReady = p;
+      p.catch(() => {
+        if (this.rootReady === p) this.rootReady = undefined;
+      });
+    }
+    return this.rootReady;
+  }
+
+  /**
+   * The owner's first look at its directory: trees a previous run left (complete by construction:
+   * they were renamed in) join the LRU as last used at their mtime; temp and trash directories
+   * from a crash are removed.
+   */
+  private async scan(dir: string): Promise<void> {
+    for (const key of await readdir(dir).catch(() => [] as string[])) {
+      const keyDir = join(dir, key);
+      const ks = await lstat(keyDir).catch(() => undefined);
+      if (!/^[0-9a-f]{24}$/.test(key) || !ks?.isDirectory()) continue;
+      for (const name of await readdir(keyDir).catch(() => [] as string[])) {
+        const path = join(keyDir, name);
+        if (/^[0-9a-f]{64}\.(tmp|trash)-[0-9a-f]+$/.test(name)) {
+          await rm(path, { recursive: true, force: true }).catch(() => undefined);
+          continue;
+        }
+        const st = await lstat(path).catch(() => undefined);
+        if (!isArtifactTreePath(dir, path) || !st?.isDirectory() || this.entries.has(path)) continue;
+        this.entries.set(path, { path, refs: 0, lastUsed: st.mtimeMs, bytes: await treeBytes(path), ready: Promise.resolve() });
+      }
+    }
+    this.evict(dir);
+  }
+
+  private evict(dir: string): void {
+    const settled = [...this.entries.values()].map((e) => ({ key: e.path, bytes: e.bytes, refs: e.refs, lastUsed: e.lastUsed }));
+    for (const path of artifactsToEvict(settled, this.bounds)) {
+      this.entries.delete(path);
+      const p = this.remove(dir, path).finally(() => {
+        if (this.removing.get(path) === p) this.removing.delete(path);
+      });
+      this.removing.set(path, p);
+    }
+  }
+
+  /**
+   * Removes a tree: only one of this cache's (`<dir>/<key>/<digest>`, neither part a symlink, the
+   * parent really inside `dir`), renamed away first so no reader ever walks a half-deleted tree.
+   */
+  private async remove(dir: string, path: string): Promise<void> {
+    try {
+      const st = await lstat(path).catch(() => undefined);
+      if (!st) return;
+      const [realDir, realParent] = await Promise.all([realpath(dir), realpath(dirname(path))]);
+      const owned = isArtifactTreePath(dir, path) && st.isDirectory() && !st.isSymbolicLink() && realParent === join(realDir, basename(dirname(path)));
+      if (!owned) {
+        this.opts.logger?.warn("not removing an OCI artifact cache entry that is not a directory of the cache", { path });
+        return;
+      }
+      const trash = `${path}.trash-${randomBytes(4).toString("hex")}`;
+      await rename(path, trash);
+      await rm(trash, { recursive: true, force: true });
+    } catch (err) {
+      this.opts.logger?.warn("removing an unpacked OCI artifact failed", { path, error: errorMessage(err) });
+    }
+  }
+
+  /** Pulls and unpacks the artifact into `path` unless it is there; the unpacked bytes. */
+  private async pull(repoURL: string, ref: OciReference, digest: string, path: string, signal?: AbortSignal): Promise<number> {
+    // An eviction of this very tree may still be renaming it away.
+    await this.removing.get(path);
+    if (await exists(path)) return treeBytes(path);
     const auth = await this.opts.auth(repoURL);
     const where = `OCI artifact ${redactUrl(repoURL)}@${digest}`;
     const manifest = await registryCall(repoURL, () => getManifest(ref, digest, auth, { signal }));
     if (manifest.digest !== digest) throw new OciArtifactError(redactUrl(repoURL), `${where}: the registry's manifest has digest ${manifest.digest}: refused`);
     let layer: ReturnType<typeof artifactLayer>;
     try {
-      layer = artifactLayer(manifest.mediaType, manifest.body, this.limits, where);
+      layer = artifactLayer(manifest.mediaType, manifest.body, this.limits, where, this.layerMediaTypes);
     } catch (err) {
       throw new OciArtifactError(redactUrl(repoURL), errorMessage(err));
     }
     const blob = await registryCall(repoURL, () => getBlob(ref, layer.digest, layer.size, auth, { signal }));
     if (blob.length !== layer.size) throw new OciArtifactError(redactUrl(repoURL), `${where}: the layer is ${blob.length} bytes, the manifest says ${layer.size}`);
     let tar: Buffer;
-    if (layer.mediaType.endsWith("+gzip")) {
+    // A type naming gzip is gzip; another listed type (reposerver.oci.layer.media.types) is taken
+    // as gzip when it starts with gzip's magic bytes, else as a plain tar.
+    const gzip = /gzip$/.test(layer.mediaType) || (!/tar$/.test(layer.mediaType) && blob[0] === 0x1f && blob[1] === 0x8b);
+    if (gzip) {
       try {
-        tar = gunzipSync(blob, { maxOutputLength: this.limits.maxExtractedBytes + 1024 * 1024 });
+        // The tar headers come on top of the content the limit counts; the buffer cap bounds an unlimited one.
+        tar = gunzipSync(blob, { maxOutputLength: Math.min(this.limits.maxExtractedBytes + 1024 * 1024, bufferConstants.MAX_LENGTH) });
       } catch (err) {
-        const why = err instanceof RangeError ? `unpacks to more than the ${this.limits.maxExtractedBytes}-byte limit` : `is not valid gzip (${errorMessage(err)})`;
+        const limit = Number.isFinite(this.limits.maxExtractedBytes) ? `the ${this.limits.maxExtractedBytes}-byte limit (${SIZE_KEY})` : "a buffer can hold (the size check is off)";
+        const why = err instanceof RangeError ? `unpacks to more than ${limit}` : `is not valid gzip (${errorMessage(err)})`;
         throw new OciArtifactError(redactUrl(repoURL), `${where}: the layer ${why}`);
       }
     } else {
@@ -165,8 +365,9 @@ export class OciArtifactStore {
     }
     const tmp = `${path}.tmp-${randomBytes(6).toString("hex")}`;
     await mkdir(tmp, { recursive: true });
+    let bytes: number;
     try {
-      await extractTar(tar, tmp, this.limits);
+      bytes = await extractTar(tar, tmp, this.limits);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw new OciArtifactError(redactUrl(repoURL), `${where}: ${errorMessage(err)}`);
@@ -178,8 +379,17 @@ export class OciArtifactStore {
       // Another process unpacked the same digest first: its tree is the same content.
       if (!(await exists(path))) throw err;
     }
-    return path;
+    return bytes;
   }
+}
+
+/** Bytes of file content under `path`, symlinks not followed. */
+async function treeBytes(path: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(path, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (e.isFile()) total += (await lstat(join(e.parentPath, e.name)).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -217,7 +427,7 @@ export function ociMetadata(annotations: Record<string, string>): Record<string,
  * (several platforms), another manifest type, no layer or several, a layer of another media type
  * or over the size limit. Pure.
  */
-export function artifactLayer(mediaType: string, body: Buffer, limits: Pick<OciLimits, "maxLayerBytes">, where: string): { mediaType: string; digest: string; size: number } {
+export function artifactLayer(mediaType: string, body: Buffer, limits: Pick<OciLimits, "maxLayerBytes">, where: string, layerMediaTypes: readonly string[] = LAYER_MEDIA_TYPES): { mediaType: string; digest: string; size: number } {
   if (/image\.index|manifest\.list/.test(mediaType)) throw new Error(`${where} is an image index (one manifest per platform), not an artifact: give the digest of one manifest`);
   if (mediaType !== "application/vnd.oci.image.manifest.v1+json" && mediaType !== "application/vnd.docker.distribution.manifest.v2+json") {
     throw new Error(`${where} has manifest media type ${JSON.stringify(mediaType.slice(0, 100))}, not an OCI image manifest`);
@@ -226,12 +436,12 @@ export function artifactLayer(mediaType: string, body: Buffer, limits: Pick<OciL
   const layers = Array.isArray(m.layers) ? (m.layers as Array<{ mediaType?: unknown; digest?: unknown; size?: unknown }>) : [];
   if (layers.length !== 1) throw new Error(`${where} has ${layers.length} layers: an OCI source must have exactly one (a tar or tar+gzip of manifests)`);
   const l = layers[0]!;
-  if (typeof l.mediaType !== "string" || !LAYER_MEDIA_TYPES.includes(l.mediaType)) {
-    throw new Error(`${where}: layer media type ${JSON.stringify(String(l.mediaType).slice(0, 100))} is not one of ${LAYER_MEDIA_TYPES.join(", ")}`);
+  if (typeof l.mediaType !== "string" || !layerMediaTypes.includes(l.mediaType)) {
+    throw new Error(`${where}: layer media type ${JSON.stringify(String(l.mediaType).slice(0, 100))} is not one of ${layerMediaTypes.join(", ")} (argocd-cmd-params-cm reposerver.oci.layer.media.types)`);
   }
   if (typeof l.digest !== "string" || !DIGEST.test(l.digest)) throw new Error(`${where}: the layer's digest is not a sha256 digest`);
   if (typeof l.size !== "number" || !Number.isSafeInteger(l.size) || l.size < 0) throw new Error(`${where}: the layer has no valid size`);
-  if (l.size > limits.maxLayerBytes) throw new Error(`${where}: the layer is ${l.size} bytes, over the ${limits.maxLayerBytes}-byte limit`);
+  if (l.size > limits.maxLayerBytes) throw new Error(`${where}: the layer is ${l.size} bytes, over the ${limits.maxLayerBytes}-byte limit (at least 64 MiB, and ${SIZE_KEY} when larger)`);
   return { mediaType: l.mediaType, digest: l.digest, size: l.size };
 }
 
@@ -291,7 +501,7 @@ export function parseTar(buf: Buffer, limits: Pick<OciLimits, "maxEntries" | "ma
     if (out.length >= limits.maxEntries) throw new Error(`the archive has more than ${limits.maxEntries} entries`);
     if (type === "0" || type === "\0" || type === "7") {
       total += size;
-      if (total > limits.maxExtractedBytes) throw new Error(`the archive unpacks to more than the ${limits.maxExtractedBytes}-byte limit`);
+      if (total > limits.maxExtractedBytes) throw new Error(`the archive unpacks to more than the ${limits.maxExtractedBytes}-byte limit (${SIZE_KEY})`);
       out.push({ path, type: "file", mode, data });
     } else if (type === "5") {
       out.push({ path, type: "dir", mode });
@@ -346,8 +556,8 @@ export function checkSymlinks(entries: TarEntry[]): void {
   }
 }
 
-/** Unpacks `tar` into the empty directory `dest` after every check has passed. */
-export async function extractTar(tar: Buffer, dest: string, limits: Pick<OciLimits, "maxEntries" | "maxExtractedBytes"> = DEFAULT_OCI_LIMITS): Promise<void> {
+/** Unpacks `tar` into the empty directory `dest` after every check has passed; the bytes of file content written. */
+export async function extractTar(tar: Buffer, dest: string, limits: Pick<OciLimits, "maxEntries" | "maxExtractedBytes"> = DEFAULT_OCI_LIMITS): Promise<number> {
   const entries = parseTar(tar, limits);
   checkSymlinks(entries);
   const dirs = new Set<string>();
@@ -367,12 +577,18 @@ export async function extractTar(tar: Buffer, dest: string, limits: Pick<OciLimi
   for (const e of entries) {
     if (e.type === "dir") await ensureDir(e.path);
   }
+  let bytes = 0;
   for (const e of entries) {
     if (e.type === "dir") continue;
     await ensureDir(posix.dirname(e.path));
-    if (e.type === "file") await writeFile(join(dest, e.path), e.data ?? Buffer.alloc(0), { flag: "wx", mode: e.mode & 0o111 ? 0o755 : 0o644 });
-    else await symlink(e.target!, join(dest, e.path));
+    if (e.type === "file") {
+      await writeFile(join(dest, e.path), e.data ?? Buffer.alloc(0), { flag: "wx", mode: e.mode & 0o111 ? 0o755 : 0o644 });
+      bytes += e.data?.length ?? 0;
+    } else {
+      await symlink(e.target!, join(dest, e.path));
+    }
   }
+  return bytes;
 }
 
 function cString(b: Buffer): string {

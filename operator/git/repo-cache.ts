@@ -20,9 +20,10 @@
 // are named by commit plus these two settings, so a tree made under other settings is never reused.
 //
 // `oci://` URLs are OCI artifact sources (oci-artifacts.ts): their revision is a manifest digest,
-// their tree the artifact's single layer unpacked under `<baseDir>/oci/`, read with the repository
-// Secret's credentials; what only git has (refs, file listings, signatures, commit metadata) is
-// refused for them with a GitError that says so.
+// their tree the artifact's single layer unpacked under `<trees root>/oci/` (owned as the work trees
+// are, and bounded by `maxArtifacts` and `maxArtifactBytes` as they are by `maxTrees`), read with the
+// repository Secret's credentials; what only git has (refs, file listings, signatures, commit
+// metadata) is refused for them with a GitError that says so.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -39,7 +40,7 @@ import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
 import { claimTreesRoot, type TreesRoot } from "./trees-owner.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
-import { OciArtifactStore, isOciSourceURL, ociAuthFrom } from "./oci-artifacts.js";
+import { OciArtifactStore, isOciSourceURL, ociAuthFrom, type OciLimits } from "./oci-artifacts.js";
 import { FileTooLargeError, GitError, RevisionNotFoundError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
 import type { GitTrustSnapshot } from "./trust.js";
 import { normalizeGitURL, repoCacheKey, resolveSubmoduleURL } from "./url.js";
@@ -71,6 +72,14 @@ export interface RepoCacheOptions {
   maxTrees?: number;
   /** Commits whose file listing stays in memory, per repository. Default 16. */
   maxTreeIndexes?: number;
+  /** Unpacked OCI artifacts kept, in use or not, beyond which released ones are removed. Default 32. */
+  maxArtifacts?: number;
+  /** Bytes of unpacked OCI artifact content kept, likewise. Default 2 GiB. */
+  maxArtifactBytes?: number;
+  /** OCI artifact sources: size limits (argocd-cmd-params-cm reposerver.oci.manifest.max.extracted.size …). */
+  ociLimits?: Partial<OciLimits>;
+  /** OCI artifact sources: accepted layer media types (reposerver.oci.layer.media.types). */
+  ociLayerMediaTypes?: readonly string[];
   /** Strict ssh known_hosts; unset = `trust`'s, else accept new hosts into `<baseDir>/known_hosts`. */
   knownHostsFile?: string;
   /** argocd-ssh-known-hosts-cm / argocd-tls-certs-cm as files (`GitTrustFiles.current`), read per command. */
@@ -193,7 +202,17 @@ export class RepoCache implements RepoSource {
     const trust = opts.trust;
     this.iso = new IsomorphicTransport(trust ? (url) => hasCustomCA(url, trust()) : undefined);
     this.oci = new OciArtifactStore({
-      dir: join(this.baseDir, "oci"),
+      // Beside the work trees and under the same ownership: only the owner picks up and evicts what
+      // a previous run left. `<baseDir>/oci` is where earlier versions kept artifacts unbounded.
+      root: async () => {
+        const r = await this.claimTreesRoot();
+        if (r.owner) await rm(join(this.baseDir, "oci"), { recursive: true, force: true });
+        return { dir: join(r.dir, "oci"), owner: r.owner };
+      },
+      bounds: { ...(opts.maxArtifacts !== undefined ? { maxEntries: opts.maxArtifacts } : {}), ...(opts.maxArtifactBytes !== undefined ? { maxBytes: opts.maxArtifactBytes } : {}) },
+      ...(opts.ociLimits ? { limits: opts.ociLimits } : {}),
+      ...(opts.ociLayerMediaTypes ? { layerMediaTypes: opts.ociLayerMediaTypes } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
       auth: async (url) => {
         const ca = await this.caCertFor(url);
         if (ca && "error" in ca) throw new GitError(redactUrl(url), `cannot verify the TLS certificate of ${redactUrl(url)}: ${ca.error}`);
@@ -238,7 +257,7 @@ export class RepoCache implements RepoSource {
   /** Makes a commit available locally (fetching if needed), e.g. to warm the cache after a webhook. */
   async prefetch(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
     if (isOciSourceURL(repoURL)) {
-      await this.oci.checkout(repoURL, commit, opts);
+      (await this.oci.checkout(repoURL, commit, opts)).release();
       return commit;
     }
     return this.commitSha(this.repo(repoURL), repoURL, commit, opts.signal);
@@ -430,8 +449,11 @@ export class RepoCache implements RepoSource {
   // ---------------------------------------------------------------- work trees
 
   async checkout(repoURL: string, commit: string, opts: { signal?: AbortSignal } = {}): Promise<Checkout> {
-    // An unpacked artifact is immutable and stays on disk (keyed by digest): nothing to release.
-    if (isOciSourceURL(repoURL)) return { repoURL, commit, path: await this.oci.checkout(repoURL, commit, opts), release: () => undefined };
+    // An unpacked artifact is immutable (keyed by digest); the lease keeps it from eviction while read.
+    if (isOciSourceURL(repoURL)) {
+      const lease = await this.oci.checkout(repoURL, commit, opts);
+      return { repoURL, commit, path: lease.path, release: () => lease.release() };
+    }
     const repo = this.repo(repoURL);
     const sha = await this.commitSha(repo, repoURL, commit, opts.signal);
     const treesDir = await this.scanTrees(repo);
@@ -481,6 +503,7 @@ export class RepoCache implements RepoSource {
       r.trees.clear();
       delete r.treesScanned;
     }
+    this.oci.reset();
     // Synchronously when the claim has settled, so a cache opened right after this one (a
     // restart in a test) finds the lock free.
     const root = this.treesRoot;
@@ -499,16 +522,29 @@ export class RepoCache implements RepoSource {
 
   /** `oci:<digest>:<path>` when the path exists in the unpacked artifact (inside it), else undefined. */
   private async artifactPathId(repoURL: string, digest: string, clean: string, signal?: AbortSignal): Promise<string | undefined> {
-    const root = await realpath(await this.oci.checkout(repoURL, digest, signal ? { signal } : {}));
-    const target = await realpath(join(root, clean)).catch(() => undefined);
-    if (target === undefined) return undefined;
-    const rel = relative(root, target);
-    return rel.startsWith("..") || isAbsolute(rel) ? undefined : `oci:${digest}:${clean}`;
+    const lease = await this.oci.checkout(repoURL, digest, signal ? { signal } : {});
+    try {
+      const root = await realpath(lease.path);
+      const target = await realpath(join(root, clean)).catch(() => undefined);
+      if (target === undefined) return undefined;
+      const rel = relative(root, target);
+      return rel.startsWith("..") || isAbsolute(rel) ? undefined : `oci:${digest}:${clean}`;
+    } finally {
+      lease.release();
+    }
   }
 
   /** A file of an unpacked artifact; its symlinks were checked to stay inside when it was unpacked. */
   private async readArtifactFile(repoURL: string, digest: string, clean: string, opts: ReadFileOptions): Promise<Buffer> {
-    const root = await this.oci.checkout(repoURL, digest, opts.signal ? { signal: opts.signal } : {});
+    const lease = await this.oci.checkout(repoURL, digest, opts.signal ? { signal: opts.signal } : {});
+    try {
+      return await this.readLeasedArtifactFile(repoURL, digest, lease.path, clean, opts);
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async readLeasedArtifactFile(repoURL: string, digest: string, root: string, clean: string, opts: ReadFileOptions): Promise<Buffer> {
     const where = `${redactUrl(repoURL)}@${digest}`;
     const file = await realpath(join(root, clean)).catch(() => undefined);
     const rel = file === undefined ? undefined : relative(await realpath(root), file);
@@ -789,8 +825,7 @@ export class RepoCache implements RepoSource {
    */
   private scanTrees(repo: RepoState): Promise<string> {
     repo.treesScanned ??= (async () => {
-      this.treesRoot ??= claimTreesRoot(this.baseDir).then((r) => (this.claimedTrees = r));
-      const root = await this.treesRoot;
+      const root = await this.claimTreesRoot();
       const treesDir = join(root.dir, repo.key);
       if (!root.owner) return treesDir;
       let names: string[] = [];
@@ -926,6 +961,12 @@ export class RepoCache implements RepoSource {
     }
     for (const e of byName.values()) if (e.path !== undefined && e.url !== undefined) out.set(e.path.replace(/\/+$/, ""), e.url);
     return out;
+  }
+
+  /** This process's work-tree root (see trees-owner.ts), claimed once. */
+  private claimTreesRoot(): Promise<TreesRoot> {
+    this.treesRoot ??= claimTreesRoot(this.baseDir).then((r) => (this.claimedTrees = r));
+    return this.treesRoot;
   }
 
   private evictTrees(repo: RepoState): void {

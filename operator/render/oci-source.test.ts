@@ -104,3 +104,44 @@ test("OCI artifact sources render through the repo cache: digest revisions, cons
   assert.match(problems[2]!, /^spec\.sources\[3\]\.targetRevision: tag "1\.0\.0" not found|^spec\.sources\[3\]\.repoURL: /);
   for (const p of problems) assert.ok(!p.includes(PASSWORD), p);
 });
+
+test("RepoCache: an OCI checkout is a lease (held trees outlive renders of other digests beyond maxArtifacts), an evicted digest renders again, and the reposerver.oci.* options reach the artifact", async (t) => {
+  const { stat } = await import("node:fs/promises");
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-lease-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const GZ = "application/vnd.oci.image.layer.v1.tar+gzip";
+  const registry = await startOciRegistry({
+    artifacts: [
+      { repository: "apps/lease", tag: "1.0.0", layers: [{ mediaType: GZ, body: await bundle(dir, "l1", { "cm.yaml": CM("lease", "one") }) }] },
+      { repository: "apps/lease", tag: "2.0.0", layers: [{ mediaType: GZ, body: await bundle(dir, "l2", { "cm.yaml": CM("lease", "two") }) }] },
+      // A type Argo's default accepts, left out of the list given to the cache.
+      { repository: "apps/lease", tag: "plain", layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", body: Buffer.alloc(1024) }] },
+    ],
+    auth: { username: "ob", password: PASSWORD },
+  });
+  t.after(() => registry.close());
+  const url = `oci://${registry.host}/apps/lease`;
+  const credentials = new SecretCredentialStore([{
+    metadata: { name: "oci", namespace: "argocd", labels: { "argocd.argoproj.io/secret-type": "repository" } },
+    stringData: { type: "oci", url, username: "ob", password: PASSWORD, insecureOCIForceHttp: "true" },
+  }]);
+  const repos = new RepoCache({ baseDir: join(dir, "cache"), credentials, maxArtifacts: 1, ociLayerMediaTypes: [GZ] });
+  t.after(() => repos.close());
+  const deps = { repos, plugins: builtinPlugins({}), settings: {}, cache: new RenderCache(), kubeVersion: "1.36.3", apiVersions: ["v1"] };
+  const [d1, d2] = [await repos.resolveRevision(url, "1.0.0"), await repos.resolveRevision(url, "2.0.0")];
+  const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
+
+  const held = await repos.checkout(url, d1);
+  const two = await renderApplication(app({ repoURL: url, path: ".", targetRevision: "2.0.0" }), deps);
+  assert.deepEqual(two.manifests.map((m) => (m as { data?: { v?: string } }).data?.v), ["two"]);
+  assert.ok(await exists(join(held.path, "cm.yaml")), "the held tree stays while another digest renders past the bound");
+  // Released: the tree of 2.0.0, released earlier by its render, is the least recently used and
+  // makes room; a render of it pulls it again (the pull waits for the removal to finish).
+  held.release();
+  const blobs = (): number => registry.requests.filter((r) => r.includes("/blobs/")).length;
+  const before = blobs();
+  const again = await renderApplication(app({ repoURL: url, path: ".", targetRevision: d2 }), deps);
+  assert.deepEqual(again.manifests.map((m) => (m as { data?: { v?: string } }).data?.v), ["two"], "an evicted digest renders again");
+  assert.ok(blobs() > before, "pulled again: it had been evicted");
+  await assert.rejects(repos.checkout(url, await repos.resolveRevision(url, "plain")), /layer media type "application\/vnd\.oci\.image\.layer\.v1\.tar" is not one of application\/vnd\.oci\.image\.layer\.v1\.tar\+gzip \(argocd-cmd-params-cm reposerver\.oci\.layer\.media\.types\)/);
+});

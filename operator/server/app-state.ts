@@ -22,6 +22,7 @@ import type { CompareResult } from "../appstate/compare.js";
 import { IN_CLUSTER_SERVER, kubeConfigForCluster, type ClusterEntry } from "../cluster/clusters.js";
 import { missingProjectMessage } from "../engine/sync/validate.js";
 import { SecretCredentialStore } from "../git/credentials.js";
+import { ociLimitsFrom, type OciSourceParams } from "../git/oci-artifacts.js";
 import { RepoCache } from "../git/repo-cache.js";
 import type { GitTrustSnapshot } from "../git/trust.js";
 import { KubeClient, type KubeObject } from "../kube/client.js";
@@ -42,6 +43,8 @@ export interface AppStateReaderOptions {
   installationID?: string;
   /** The git trust files (argocd-tls-certs-cm, argocd-ssh-known-hosts-cm), as the controller's git uses. */
   trust?: () => GitTrustSnapshot | undefined;
+  /** argocd-cmd-params-cm's reposerver.oci.* keys: OCI artifact sources render here under the controller's limits. */
+  oci?: OciSourceParams;
 }
 
 export interface AppState {
@@ -64,7 +67,10 @@ export class AppStateReader {
   private readonly keyring = new GpgKeyring();
 
   constructor(private readonly opts: AppStateReaderOptions) {
-    this.repos = new RepoCache({ baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"), credentials: this.credentials, logger: opts.log, ...(opts.trust ? { trust: opts.trust } : {}) });
+    this.repos = new RepoCache({
+      baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"), credentials: this.credentials, logger: opts.log, ...(opts.trust ? { trust: opts.trust } : {}),
+      ociLimits: ociLimitsFrom(opts.oci ?? {}), ...(opts.oci?.layerMediaTypes ? { ociLayerMediaTypes: opts.oci.layerMediaTypes } : {}),
+    });
     const isRepoSecret = (s: KubeObject): boolean => ["repository", "repo-creds"].includes(s.metadata.labels?.[LABEL_SECRET_TYPE] ?? "");
     opts.cache.onSecret({
       add: (s) => { if (isRepoSecret(s)) this.credentials.upsert(s); },

@@ -3,7 +3,9 @@
 // over HTTPS (its CA in argocd-tls-certs-cm, credentials in a `type: oci` repository Secret); the
 // app's revision is the manifest digest, a semver constraint follows a newly pushed tag after a
 // refresh and auto-sync applies it; a hostile artifact (a `..` path) and a missing tag are
-// ComparisonErrors that say why, and nothing of theirs reaches the cluster.
+// ComparisonErrors that say why, and nothing of theirs reaches the cluster. argocd-cmd-params-cm
+// narrows the accepted layer media types and the unpacked size (reposerver.oci.*): an artifact of
+// another layer type, and one that unpacks past the size, are ComparisonErrors naming the setting.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -34,6 +36,18 @@ async function bundle(dir: string, name: string, files: Record<string, string>):
   return readFile(`${root}.tgz`);
 }
 
+/** An uncompressed tar of `files`, by the system tar. */
+async function bundlePlain(dir: string, name: string, files: Record<string, string>): Promise<Buffer> {
+  const root = join(dir, name);
+  for (const [p, content] of Object.entries(files)) {
+    await mkdir(join(root, p, ".."), { recursive: true });
+    await writeFile(join(root, p), content);
+  }
+  const r = spawnSync("tar", ["-cf", `${root}.tar`, "-C", root, "."]);
+  assert.equal(r.status, 0, String(r.stderr));
+  return readFile(`${root}.tar`);
+}
+
 /** A one-member ustar archive whose member climbs out with `..` (tar itself would not write it). */
 function escapingTar(): Buffer {
   const h = Buffer.alloc(512);
@@ -49,8 +63,17 @@ function escapingTar(): Buffer {
   return gzipSync(Buffer.concat([h, body, Buffer.alloc(512 - body.length), Buffer.alloc(1024)]));
 }
 
-test("OCI artifact source: synced at the manifest digest, a constraint follows a new tag, hostile and missing artifacts are ComparisonErrors", async (t) => {
-  const w = await createWorld(t, { name: "ocisrc" });
+test("OCI artifact source: synced at the manifest digest, a constraint follows a new tag, hostile, missing and refused-by-setting artifacts are ComparisonErrors", async (t) => {
+  const w = await createWorld(t, {
+    name: "ocisrc",
+    // Read once at start, so there before the operator.
+    beforeOperator: async (world) => {
+      await world.client.create({
+        apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cmd-params-cm", namespace: world.ns },
+        data: { "reposerver.oci.layer.media.types": GZ, "reposerver.oci.manifest.max.extracted.size": "1Mi" },
+      });
+    },
+  });
   const { client, ns } = w;
   const dir = await mkdtemp(join(tmpdir(), "hawser-e2e-oci-source-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
@@ -60,6 +83,9 @@ test("OCI artifact source: synced at the manifest digest, a constraint follows a
     artifacts: [
       { repository: "apps/guestbook", tag: "1.0.0", layers: [{ mediaType: GZ, body: await bundle(dir, "v100", { "guestbook/cm.yaml": CM("one") }) }] },
       { repository: "apps/guestbook", tag: "evil", layers: [{ mediaType: GZ, body: escapingTar() }] },
+      // Accepted by Argo's default list, not by the one set above.
+      { repository: "apps/guestbook", tag: "plain", layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", body: await bundlePlain(dir, "plain", { "guestbook/cm.yaml": CM("plain") }) }] },
+      { repository: "apps/guestbook", tag: "big", layers: [{ mediaType: GZ, body: await bundle(dir, "big", { "guestbook/cm.yaml": CM("big"), "guestbook/padding.txt": "#".repeat(2 * 1024 * 1024) }) }] },
     ],
     auth: { username: "ob", password: PASSWORD }, authScheme: "bearer", tls: { cert: cert!, key: key! },
   });
@@ -101,12 +127,18 @@ test("OCI artifact source: synced at the manifest digest, a constraint follows a
 
   await client.create(app("evil", "evil", true));
   await client.create(app("missing", "2.0.0", false));
+  await client.create(app("plain", "plain", true));
+  await client.create(app("big", "big", true));
   await eventually(async () => {
+    const plain = (await status("plain"))?.conditions?.find((c) => c.type === "ComparisonError");
+    assert.match(plain?.message ?? "", /layer media type "application\/vnd\.oci\.image\.layer\.v1\.tar" is not one of application\/vnd\.oci\.image\.layer\.v1\.tar\+gzip \(argocd-cmd-params-cm reposerver\.oci\.layer\.media\.types\)/, JSON.stringify(plain));
+    const big = (await status("big"))?.conditions?.find((c) => c.type === "ComparisonError");
+    assert.match(big?.message ?? "", /unpacks to more than the 1048576-byte limit \(argocd-cmd-params-cm reposerver\.oci\.manifest\.max\.extracted\.size\)/, JSON.stringify(big));
     const evil = (await status("evil"))?.conditions?.find((c) => c.type === "ComparisonError");
     assert.match(evil?.message ?? "", /OCI artifact oci:\/\/127\.0\.0\.1:\d+\/apps\/guestbook@sha256:[0-9a-f]{64}: "\.\.\/\.\.\/escaped\.yaml" climbs out with "\.\.": refused/, JSON.stringify(evil));
     const missing = (await status("missing"))?.conditions?.find((c) => c.type === "ComparisonError");
     assert.match(missing?.message ?? "", /no tag of OCI repository oci:\/\/127\.0\.0\.1:\d+\/apps\/guestbook matches "2\.0\.0"/, JSON.stringify(missing));
   }, { timeoutMs: 60_000 });
   assert.equal(await liveValue(), "two", "the hostile artifact changed nothing");
-  for (const name of ["guestbook", "evil", "missing"]) assert.ok(!JSON.stringify(await w.getApp(name)).includes(PASSWORD), `no password in ${name}`);
+  for (const name of ["guestbook", "evil", "missing", "plain", "big"]) assert.ok(!JSON.stringify(await w.getApp(name)).includes(PASSWORD), `no password in ${name}`);
 });
