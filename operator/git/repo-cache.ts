@@ -150,6 +150,8 @@ interface RepoState {
   batch?: CatFileBatch;
   indexes: Map<string, Promise<TreeIndex>>;
   trees: Map<string, TreeEntry>;
+  /** Evicted trees not yet renamed away, by name: a new checkout of one waits for its rename. */
+  removing: Map<string, Promise<void>>;
   /** This process's directory for the repository's trees (`<trees root>/<key>`), once claimed and scanned. */
   treesScanned?: Promise<string>;
   /** Created by this process and not fetched into yet: nothing to look up locally. */
@@ -462,7 +464,10 @@ export class RepoCache implements RepoSource {
     let entry = repo.trees.get(name);
     if (!entry) {
       const path = join(treesDir, name);
-      entry = { path, refs: 0, lastUsed: Date.now(), ready: this.materialize(repo, repoURL, sha, treesDir, path, opts.signal) };
+      // A tree being evicted is still on disk until its rename: materialize must not take it.
+      const removal = repo.removing.get(name);
+      const ready = removal ? removal.then(() => this.materialize(repo, repoURL, sha, treesDir, path, opts.signal)) : this.materialize(repo, repoURL, sha, treesDir, path, opts.signal);
+      entry = { path, refs: 0, lastUsed: Date.now(), ready };
       repo.trees.set(name, entry);
       const created = entry;
       entry.ready.catch(() => {
@@ -572,6 +577,7 @@ export class RepoCache implements RepoSource {
         present: new Set(),
         indexes: new Map(),
         trees: new Map(),
+        removing: new Map(),
       };
       this.repos.set(key, r);
     }
@@ -981,10 +987,16 @@ export class RepoCache implements RepoSource {
       if (total <= this.maxTrees) break;
       r.trees.delete(sha);
       total--;
-      // Renamed away first, so a new checkout of the same commit never sees a half-deleted tree.
+      // Renamed away first, so a new checkout of the same commit never sees a half-deleted tree;
+      // until the rename is done, such a checkout waits for it (r.removing).
       const trash = `${e.path}.trash-${randomBytes(4).toString("hex")}`;
-      void e.ready
-        .then(() => rename(e.path, trash))
+      const renamed = e.ready.then(() => rename(e.path, trash));
+      const settled = renamed.then(() => undefined, () => undefined);
+      r.removing.set(sha, settled);
+      void settled.then(() => {
+        if (r.removing.get(sha) === settled) r.removing.delete(sha);
+      });
+      void renamed
         .then(() => rm(trash, { recursive: true, force: true }))
         .catch((err: unknown) => this.opts.logger?.warn("removing work tree failed", { repo: repo.key, error: String(err) }));
     }

@@ -2,7 +2,8 @@
 // memo of commits already in the object database (renders read three override files each).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RepoCache } from "../../operator/git/repo-cache.js";
@@ -41,4 +42,24 @@ test("a commit seen once is not looked up again: its local ref gone, reads fetch
   for (let i = 0; i < 5; i++) assert.equal((await cache.readFile(url, sha, "cm.yaml")).toString("utf8"), "a: 1\n");
   assert.equal(await cache.readFileIfPresent(url, sha, "missing.yaml"), undefined);
   assert.equal(cache.stats.fetch, fetches, "no fetch after the commit was known present");
+});
+
+test("a work tree checked out again while its eviction is under way is whole, not moved away under the reader", async (t) => {
+  const git = await startGitServer();
+  t.after(() => git.stop());
+  const a = await git.createRepo("r", { "cm.yaml": "a: 1\n" });
+  const b = await git.commitFiles("r", { "cm.yaml": "a: 2\n" }, "second");
+  const cache = new RepoCache({ baseDir: await mkdtemp(join(tmpdir(), "hawser-evict-")), maxTrees: 1 });
+  t.after(() => cache.close());
+  const url = git.baseUrl("r");
+  (await cache.checkout(url, a)).release();
+  // Checking out b and releasing it evicts a: its entry goes at once, its directory is renamed
+  // away a moment later. Checking a out again in that moment must not hand out the doomed path.
+  const cb = await cache.checkout(url, b);
+  cb.release();
+  const again = await cache.checkout(url, a);
+  t.after(() => again.release());
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(existsSync(join(again.path, "cm.yaml")), true, "the tree handed out is still there");
+  assert.equal(await readFile(join(again.path, "cm.yaml"), "utf8"), "a: 1\n");
 });
