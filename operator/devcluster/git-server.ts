@@ -303,6 +303,9 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     // A client gone mid-request (an operator killed during a fetch) never ends the body, and
     // http-backend would wait for it forever, keeping the process that serves it alive.
     res.on("close", () => { if (!res.writableFinished && child.exitCode === null) child.kill(); });
+    // The client may have gone already, while the repository was looked up: that "close" was
+    // missed, and the destroyed request would never end http-backend's input.
+    if (req.destroyed) child.kill();
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();

@@ -10,7 +10,8 @@
 // `$values/...` file the chart reads) is refused while a source lacks its repository or a value
 // file names an unknown ref, each under its source's field, survives the YAML mode and is created
 // with every source as typed (the cluster renders the other source's value); its SOURCES tab edits
-// one source, SUMMARY lists both, history shows a revision per source, the sync dialog asks for one. /resources lists every
+// one source, SUMMARY lists both and its editor adds a third source and removes it again (not the
+// one whose ref a value file reads), history shows a revision per source, the sync dialog asks for one. /resources lists every
 // app's resources with filters and a summary, and argocd-cm ui.view.resources.disabled hides it.
 // axe-core finds no serious or critical violation on those views. The dark theme stays after a reload. Then seed 004's roles:
 // role:developer is offered no New App, no resource Delete and only disabled resource actions
@@ -20,7 +21,7 @@ import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
-import { axeProblems, buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
+import { axeProblems, buildUi, clickEnabled, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
@@ -275,6 +276,47 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   await page.click("[data-testid=sync-confirm]");
   await waitFor(page, "[data-testid=sync-error]", log);
   assert.match(await page.$eval("[data-testid=sync-error]", (e) => e.textContent ?? ""), /Cannot sync source 2 to v9: auto-sync currently set to main/);
+
+  // SUMMARY's editor adds a source and removes it, with New App's source checks. The $values
+  // source, which source 1's value file reads, may not be removed (the message names that field).
+  const summaryAlert = (): Promise<string> => page.$eval("[data-testid=summary-form] [role=alert]", (e) => e.textContent ?? "");
+  const before = (await client.get(API, "Application", "ui-multi", ns))?.spec as AppSpec | undefined;
+  await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=summary`);
+  await clickEnabled(page, "[data-testid=summary-edit]", log);
+  await waitFor(page, "[data-testid=summary-remove-source-1]", log);
+  await page.click("[data-testid=summary-remove-source-1]");
+  await waitFor(page, "[data-testid=summary-form] [role=alert]", log);
+  assert.match(await summaryAlert(), /Source 2 is \$values, which spec\.sources\[0\]\.helm\.valueFiles reads/);
+  await page.click("[data-testid=summary-add-source]");
+  await waitFor(page, "[data-testid=summary-source-2]", log);
+  await page.click("[data-testid=summary-save]");
+  await page.waitForFunction(() => /spec\.sources\[2\]\.repoURL: Repository URL is required/.test(document.querySelector("[data-testid=summary-form] [role=alert]")?.textContent ?? ""), { timeout: 10_000 });
+  // A ref-only source: it renders nothing, so the app's resources stay as they are.
+  await page.type("[data-testid=summary-repoURL-2]", valuesURL);
+  await fill(page, "[data-testid=summary-targetRevision-2]", "main");
+  await page.type("[data-testid=summary-ref-2]", "extra");
+  await page.click("[data-testid=summary-save]");
+  await eventually(async () => {
+    const spec = (await client.get(API, "Application", "ui-multi", ns))?.spec as AppSpec | undefined;
+    assert.deepEqual(spec?.sources, [...(before?.sources ?? []), { repoURL: valuesURL, targetRevision: "main", ref: "extra" }], "the added source after the others, which are unchanged");
+  }, { timeoutMs: 30_000 });
+  await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=parameters`);
+  await waitFor(page, "[data-testid=app-source-2] [data-testid=params-ref-only]", log);
+  assert.match(await page.$eval("[data-testid=app-source-2]", (e) => e.textContent ?? ""), /\$extra/, "SOURCES shows the new source");
+  await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=summary`);
+  await clickEnabled(page, "[data-testid=summary-edit]", log);
+  await waitFor(page, "[data-testid=summary-remove-source-2]", log);
+  await page.click("[data-testid=summary-remove-source-2]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=summary-source-2]") === null, { timeout: 10_000 });
+  await page.click("[data-testid=summary-save]");
+  await eventually(async () => {
+    const spec = (await client.get(API, "Application", "ui-multi", ns))?.spec as AppSpec | undefined;
+    assert.deepEqual(spec?.sources, before?.sources, "back to the two sources");
+  }, { timeoutMs: 30_000 });
+  // Saving closed the panel; SUMMARY lists the two sources again.
+  await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=summary`);
+  await waitFor(page, "[data-testid=summary-sources]", log);
+  assert.equal(await page.$$eval("[data-testid=summary-source]", (els) => els.length), 2);
 
   // ---- /resources: every app's resources, filtered, summarised; then turned off in argocd-cm ----
   await page.goto(`${url}/resources`);

@@ -14,6 +14,7 @@ import type { Page } from "puppeteer-core";
 import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
 import { axeProblems, buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
+import { startOciRegistry } from "../support/oci-registry.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
 
@@ -200,6 +201,33 @@ test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessib
   await check("repositories");
   const repoSecret = (await client.list("v1", "Secret", { namespace: ns, labelSelector: "argocd.argoproj.io/secret-type=repository" })).items;
   assert.equal(repoSecret.length, 1, "one repository Secret was written");
+
+  // ---- an OCI repository: a plain-HTTP registry behind basic auth, connected with Force HTTP ----
+  const registry = await startOciRegistry({
+    artifacts: [{ repository: "team/app", tag: "v1", layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", body: Buffer.from("x") }] }],
+    auth: { username: "oci-user", password: "oci-secret-pw" },
+  });
+  t.after(() => registry.close());
+  const ociUrl = `oci://${registry.host}/team/app`;
+  const repoForm = "form[aria-label='Connect repository']";
+  await page.click("[data-testid=connect-repo]");
+  await waitFor(page, `${repoForm} select[name=type]`, log);
+  assert.equal(await page.$(`${repoForm} input[name=forceHttp]`), null, "Force HTTP is offered for OCI only");
+  await page.select(`${repoForm} select[name=type]`, "oci");
+  await page.type(`${repoForm} input[name=url]`, ociUrl);
+  await page.type(`${repoForm} input[name=username]`, "oci-user");
+  await page.type(`${repoForm} input[name=password]`, "oci-secret-pw");
+  await page.click(`${repoForm} input[name=forceHttp]`);
+  await page.click("[data-testid=repo-connect]");
+  // Successful means the server reached the registry over plain HTTP with the credentials.
+  await waitFor(page, `[data-repo="${ociUrl}"] [data-connection="Successful"]`, log, 60_000);
+  assert.equal(await page.$eval(`[data-repo="${ociUrl}"] td`, (e) => e.textContent), "oci");
+  assert.ok(registry.authorized.length > 0, "the registry saw the credentials");
+  const ociSecret = (await client.list("v1", "Secret", { namespace: ns, labelSelector: "argocd.argoproj.io/secret-type=repository" })).items
+    .map((s) => Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()])))
+    .find((d) => d.url === ociUrl);
+  assert.deepEqual([ociSecret?.type, ociSecret?.insecureOCIForceHttp, ociSecret?.username], ["oci", "true", "oci-user"]);
+  assert.ok(!(await page.content()).includes("oci-secret-pw"), "the password is never shown back");
 
   // ---- certificates and GnuPG keys pages load (empty) ----
   const loaded = (): Promise<unknown> => page.waitForFunction(() => document.querySelector(".page h1") !== null && !document.body.innerText.includes("Loading…"), { timeout: 30_000 });

@@ -22,7 +22,7 @@ test("knownHostsItems: one item per host, key type as subtype, key base64-encode
   assert.throws(() => knownHostsItems("# only a comment"), /no entries/);
 });
 
-const form: RepoForm = { method: "https", type: "git", name: "", project: "", url: "https://git.example.com/r.git", username: "u", password: "p", sshPrivateKey: "", insecure: false };
+const form: RepoForm = { method: "https", type: "git", name: "", project: "", url: "https://git.example.com/r.git", username: "u", password: "p", sshPrivateKey: "", insecure: false, forceHttp: false };
 
 test("repoBody: HTTPS with credentials, SSH with a key, templates keyed by url, and refusals", () => {
   assert.deepEqual(repoBody(form, false), { repo: "https://git.example.com/r.git", type: "git", username: "u", password: "p" });
@@ -36,6 +36,18 @@ test("repoBody: HTTPS with credentials, SSH with a key, templates keyed by url, 
   assert.throws(() => repoBody({ ...form, method: "ssh", url: "ssh://git@x/r.git" }, false), /SSH private key is required/);
   assert.throws(() => repoBody({ ...form, method: "ssh", type: "helm", url: "ssh://git@x/r.git" }, false), /git repositories only/);
   assert.throws(() => repoBody({ ...form, username: "" }, false), /Username is required/);
+});
+
+test("repoBody: OCI repositories take an oci:// reference, credentials apart, and Force HTTP", () => {
+  const oci: RepoForm = { ...form, type: "oci", url: "oci://registry.example.com/team/app" };
+  assert.deepEqual(repoBody(oci, false), { repo: "oci://registry.example.com/team/app", type: "oci", username: "u", password: "p" });
+  assert.deepEqual(repoBody({ ...oci, username: "", password: "", insecure: true, forceHttp: true }, false), { repo: "oci://registry.example.com/team/app", type: "oci", insecure: true, insecureOCIForceHttp: true });
+  assert.deepEqual(repoBody({ ...oci, url: "oci://registry.example.com/team", forceHttp: true }, true), { url: "oci://registry.example.com/team", type: "oci", username: "u", password: "p", insecureOCIForceHttp: true });
+  assert.throws(() => repoBody({ ...oci, url: "https://registry.example.com/team/app" }, false), /not an OCI reference/);
+  assert.throws(() => repoBody({ ...oci, url: "registry.example.com/team/app" }, false), /not an OCI reference/);
+  assert.throws(() => repoBody({ ...oci, url: "oci://u:secret@registry.example.com/team/app" }, false), /credentials in Username and Password/);
+  assert.throws(() => repoBody({ ...oci, method: "ssh", url: "ssh://git@x/r.git", sshPrivateKey: "k" }, false), /use HTTPS for OCI/);
+  assert.throws(() => repoBody({ ...form, forceHttp: true }, false), /OCI repositories only/);
 });
 
 test("windowsNow: matches the server's active windows to the project's, allow opens and deny blocks", () => {

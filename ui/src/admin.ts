@@ -43,7 +43,7 @@ export function knownHostsItems(text: string): CertItem[] {
 
 export interface RepoForm {
   method: "https" | "ssh";
-  type: "git" | "helm";
+  type: "git" | "helm" | "oci";
   name: string;
   project: string;
   url: string;
@@ -51,6 +51,8 @@ export interface RepoForm {
   password: string;
   sshPrivateKey: string;
   insecure: boolean;
+  /** OCI only: the registry speaks plain HTTP (the Secret's `insecureOCIForceHttp`). */
+  forceHttp: boolean;
 }
 
 /** The body of POST /api/v1/repositories (or /repocreds with `url` for a template) from the connect form. */
@@ -58,12 +60,17 @@ export function repoBody(f: RepoForm, asTemplate: boolean): Record<string, unkno
   const url = f.url.trim();
   if (!url) throw new Error("Repository URL is required");
   if (f.method === "ssh") {
-    if (f.type !== "git") throw new Error("SSH connects git repositories only; use HTTPS for Helm");
+    if (f.type !== "git") throw new Error(`SSH connects git repositories only; use HTTPS for ${f.type === "oci" ? "OCI" : "Helm"}`);
     if (!/^(ssh:\/\/|[\w.-]+@[\w.-]+:)/.test(url)) throw new Error(`Repository URL: "${url}" is not an SSH URL (ssh://host/path or user@host:path)`);
     if (!asTemplate && !f.sshPrivateKey.trim()) throw new Error("SSH private key is required");
+  } else if (f.type === "oci") {
+    if (!/^oci:\/\/[^/\s]/.test(url)) throw new Error(`Repository URL: "${url}" is not an OCI reference (oci://registry/repository)`);
+    // Credentials go in the username and password fields; the server refuses them in the reference.
+    if (/^oci:\/\/[^/]*@/.test(url)) throw new Error("Repository URL: put the credentials in Username and Password, not in the URL");
   } else if (!/^https?:\/\//.test(url)) {
     throw new Error(`Repository URL: "${url}" is not an HTTP(S) URL`);
   }
+  if (f.forceHttp && f.type !== "oci") throw new Error("Force HTTP applies to OCI repositories only");
   if (f.method === "https" && f.password && !f.username) throw new Error("Username is required with a password");
   const body: Record<string, unknown> = { [asTemplate ? "url" : "repo"]: url, type: f.type };
   if (!asTemplate && f.name.trim()) body.name = f.name.trim();
@@ -72,6 +79,7 @@ export function repoBody(f: RepoForm, asTemplate: boolean): Record<string, unkno
     if (f.username) body.username = f.username;
     if (f.password) body.password = f.password;
     if (f.insecure) body.insecure = true;
+    if (f.forceHttp) body.insecureOCIForceHttp = true;
   } else {
     if (f.sshPrivateKey.trim()) body.sshPrivateKey = f.sshPrivateKey.trim() + "\n";
     if (f.insecure) body.insecure = true;

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { App } from "./apps";
 import {
-  applySummary, autoSyncPatch, deployedSources, shortRevision, containersOf, deleteQuery, initialSyncForm, logFormErrors, logQuery, prunesEverything,
+  addSummarySource, applySummary, autoSyncPatch, removeSummarySource, type SourceRow, type SummaryForm, deployedSources, shortRevision, containersOf, deleteQuery, initialSyncForm, logFormErrors, logQuery, prunesEverything,
   sourceParameters, summaryForm, syncFormErrors, syncRequest, syncableResources,
 } from "./appOps";
 
@@ -171,7 +171,7 @@ describe("app summary editor", () => {
     delete multi.spec!.source;
     const form = summaryForm(multi);
     assert.equal(form.multi, true);
-    assert.deepEqual(form.sources, [
+    assert.deepEqual(form.sources.map(({ keep: _keep, ...shown }) => shown), [
       { repoURL: "https://charts.example", path: "", chart: "web", targetRevision: "1.0.0", ref: "" },
       { repoURL: "https://git.example/values", path: "", chart: "", targetRevision: "main", ref: "values" },
     ]);
@@ -185,9 +185,61 @@ describe("app summary editor", () => {
     assert.equal(bad.app, undefined);
     assert.deepEqual(bad.errors, [
       "spec.sources[0].ref: A ref source must be a git repository, not a chart",
-      "spec.sources[1].repoURL: Repository URL must not be empty",
-      'Ref "values" names more than one source',
+      "spec.sources[1].repoURL: Repository URL is required",
+      'spec.sources[1].ref: Ref "values" is already the name of source 1',
     ]);
+  });
+
+  const multiApp = (): App => ({ metadata: { name: "m", namespace: "argocd" }, spec: {
+    project: "default", destination: { server: "https://kubernetes.default.svc", namespace: "web" },
+    sources: [
+      { repoURL: "https://charts.example", chart: "web", targetRevision: "1.0.0", helm: { valueFiles: ["$values/prod.yaml"], parameters: [{ name: "a", value: "1" }] } },
+      { repoURL: "https://git.example/values", targetRevision: "main", ref: "values" },
+      { repoURL: "https://git.example/extra", path: "extra", targetRevision: "main", directory: { recurse: true } },
+    ],
+  } });
+
+  it("adds a source to a multi-source app with New App's checks, and writes it after the others", () => {
+    const app = multiApp();
+    const added = addSummarySource(summaryForm(app));
+    assert.equal(added.sources.length, 4);
+    // Empty: refused as New App refuses it, naming the field of the new source.
+    assert.deepEqual(applySummary(app, added).errors, ["spec.sources[3].repoURL: Repository URL is required"]);
+    const fill = (row: Partial<SourceRow>): SummaryForm => ({ ...added, sources: added.sources.map((r, i) => (i === 3 ? { ...r, ...row } : r)) });
+    assert.deepEqual(applySummary(app, fill({ repoURL: "https://charts.example", chart: "db" })).errors, ["spec.sources[3].targetRevision: Chart version is required (e.g. 1.2.3, or a range such as 1.*)"]);
+    assert.deepEqual(applySummary(app, fill({ repoURL: "https://git.example/x", path: "x", ref: "$values" })).errors, ['spec.sources[3].ref: Ref "$values" must be a plain name (other sources write $values/<file>)']);
+    assert.deepEqual(applySummary(app, fill({ repoURL: "https://git.example/x", path: "x", ref: "values" })).errors, ['spec.sources[3].ref: Ref "values" is already the name of source 2']);
+    const ok = applySummary(app, fill({ repoURL: "https://git.example/more", path: "more" }));
+    assert.deepEqual(ok.errors, []);
+    assert.deepEqual(ok.app?.spec?.sources, [...app.spec!.sources!, { repoURL: "https://git.example/more", path: "more", targetRevision: "HEAD" }], "the others unchanged, tool blocks kept");
+    assert.equal(ok.app?.spec?.source, undefined);
+  });
+
+  it("removes a source, keeping each remaining source's own fields; refuses the last one and a ref still read", () => {
+    const app = multiApp();
+    const form = summaryForm(app);
+    // Source 2 is $values, which source 1's value files read: refused, naming the field that reads it.
+    assert.deepEqual(removeSummarySource(form, 1), { error: "Source 2 is $values, which spec.sources[0].helm.valueFiles reads ($values/prod.yaml): change that value file first" });
+    const removed = removeSummarySource(form, 2).form;
+    assert.ok(removed);
+    assert.deepEqual(applySummary(app, removed).app?.spec?.sources, app.spec!.sources!.slice(0, 2));
+    // Removing the first moves the others up; each keeps its own tool block (not its old position's).
+    const first = removeSummarySource(removeSummarySource(form, 2).form!, 0).form;
+    assert.ok(first, "nothing reads $values once source 1 is gone");
+    const written = applySummary(app, first).app?.spec?.sources;
+    assert.deepEqual(written, [app.spec!.sources![1]]);
+    assert.deepEqual(removeSummarySource(first, 0), { error: "An application needs a source: the last one cannot be removed" });
+    // A second source with the same ref would still serve the value files: removal allowed (the save then names the duplicate).
+    const twice = { ...form, sources: [...form.sources, { repoURL: "https://git.example/v2", path: "", chart: "", targetRevision: "main", ref: "values" }] };
+    assert.ok(removeSummarySource(twice, 1).form);
+  });
+
+  it("does not refuse a chart the app already follows without a version, but asks one of an edited chart", () => {
+    const app = multiApp();
+    app.spec!.sources![0] = { repoURL: "https://charts.example", chart: "web", helm: { valueFiles: ["$values/prod.yaml"] } };
+    const form = summaryForm(app);
+    assert.deepEqual(applySummary(app, { ...form, labels: "x=y" }).errors, []);
+    assert.deepEqual(applySummary(app, { ...form, sources: form.sources.map((r, i) => (i === 0 ? { ...r, chart: "web2" } : r)) }).errors, ["spec.sources[0].targetRevision: Chart version is required (e.g. 1.2.3, or a range such as 1.*)"]);
   });
 
   it("toggles auto-sync with a merge patch that keeps prune and self-heal", () => {

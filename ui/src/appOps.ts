@@ -3,6 +3,7 @@
 // (argo-cd-server.md §1.3 and §5.2), the delete dialog's propagation, the log query, the app
 // summary editor's form and the spec it writes, and the parameters of the app's source.
 import type { App, AppSource, HistoryEntry, ResourceStatus } from "./apps";
+import { sourceProblems, sourceRemovalProblem, type SourceFields } from "./newApp";
 
 // ---------------------------------------------------------------- sync
 
@@ -253,7 +254,31 @@ export interface SummaryForm {
 }
 
 /** The fields of a source the SUMMARY editor shows; the rest of the source (tool blocks) is kept. */
-export interface SourceRow { repoURL: string; path: string; chart: string; targetRevision: string; ref: string }
+export interface SourceRow {
+  repoURL: string; path: string; chart: string; targetRevision: string; ref: string;
+  /** The source as the app has it (absent for an added one): its other fields are written back. */
+  keep?: AppSource;
+}
+export type SourceRowField = Exclude<keyof SourceRow, "keep">;
+
+const sourceRow = (src: AppSource): SourceRow => ({
+  repoURL: src.repoURL ?? "", path: src.path ?? "", chart: src.chart ?? "", targetRevision: src.targetRevision ?? "", ref: src.ref ?? "", keep: src,
+});
+
+/** A row as the shared source checks read it: the Helm value files are the kept source's (the editor does not change them). */
+const rowFields = (r: SourceRow): SourceFields => ({ ...r, valueFiles: r.keep?.helm?.valueFiles ?? [] });
+
+/** "Add source" of a multi-source app's editor: an empty git source at the end. */
+export function addSummarySource(form: SummaryForm): SummaryForm {
+  return { ...form, sources: [...form.sources, { repoURL: "", path: "", chart: "", targetRevision: "HEAD", ref: "" }] };
+}
+
+/** "Remove" of source `index`, or why not (the last source; a ref other sources' value files read). */
+export function removeSummarySource(form: SummaryForm, index: number): { form?: SummaryForm; error?: string } {
+  const problem = sourceRemovalProblem(form.sources.map(rowFields), index);
+  if (problem) return { error: problem };
+  return { form: { ...form, sources: form.sources.filter((_, i) => i !== index) } };
+}
 
 const keyValues = (m: Record<string, string> | undefined): string => Object.entries(m ?? {}).map(([k, v]) => `${k}=${v}`).join("\n");
 
@@ -275,7 +300,7 @@ export function summaryForm(app: App): SummaryForm {
     destServer: s?.destination?.server ?? "",
     destName: s?.destination?.name ?? "",
     destNamespace: s?.destination?.namespace ?? "",
-    sources: sources.map((src) => ({ repoURL: src.repoURL ?? "", path: src.path ?? "", chart: src.chart ?? "", targetRevision: src.targetRevision ?? "", ref: src.ref ?? "" })),
+    sources: sources.map(sourceRow),
     multi,
     automated: Boolean(auto) && auto?.enabled !== false,
     prune: auto?.prune === true,
@@ -316,15 +341,13 @@ export function applySummary(app: App, form: SummaryForm): { app?: App; errors: 
   const annotations = parseKeyValues("Annotations", form.annotations);
   const errors = [...labels.errors, ...annotations.errors];
   if (!form.project.trim()) errors.push("Project must not be empty");
-  form.sources.forEach((row, i) => {
-    // With several sources the message names the source's field, as the server's refusals do.
-    const at = (field: string): string => (form.multi ? `spec.sources[${i}].${field}: ` : "");
-    if (!row.repoURL.trim()) errors.push(`${at("repoURL")}Repository URL must not be empty`);
-    if (row.ref.trim() && row.chart.trim()) errors.push(`${at("ref")}A ref source must be a git repository, not a chart`);
-  });
-  const refs = form.sources.map((r) => r.ref.trim()).filter(Boolean);
-  const dup = refs.find((r, i) => refs.indexOf(r) !== i);
-  if (dup) errors.push(`Ref "${dup}" names more than one source`);
+  for (const p of sourceProblems(form.sources.map(rowFields), form.multi)) {
+    // New App asks a chart's version; a chart the app already follows without one (the newest
+    // version) is not refused here, so editing another field of such an app still saves.
+    const row = form.sources[p.index];
+    if (p.key === "targetRevision" && row?.keep && row.chart === (row.keep.chart ?? "") && row.targetRevision === (row.keep.targetRevision ?? "")) continue;
+    errors.push(p.message);
+  }
   if (!form.destServer.trim() === !form.destName.trim()) errors.push("Destination: give exactly one of the cluster URL and the cluster name");
   if (form.retry.enabled) {
     if (!/^-?\d+$/.test(form.retry.limit.trim())) errors.push(`Retry limit must be a whole number, got "${form.retry.limit}"`);
@@ -345,9 +368,8 @@ export function applySummary(app: App, form: SummaryForm): { app?: App; errors: 
     ...(form.destServer.trim() ? { server: form.destServer.trim() } : { name: form.destName.trim() }),
     ...(form.destNamespace.trim() ? { namespace: form.destNamespace.trim() } : {}),
   };
-  const current = form.multi ? next.spec.sources ?? [] : [next.spec.source ?? {}];
-  const written = form.sources.map((row, i) => {
-    const src = { ...(current[i] ?? {}) };
+  const written = form.sources.map((row) => {
+    const src: AppSource = JSON.parse(JSON.stringify(row.keep ?? {})) as AppSource;
     src.repoURL = row.repoURL.trim();
     const set = (k: "path" | "chart" | "targetRevision" | "ref", v: string): void => { if (v.trim()) src[k] = v.trim(); else delete src[k]; };
     set("path", row.path);

@@ -249,17 +249,28 @@ export function checkNewApp(f: NewAppForm): Partial<Record<FieldKey, string>> {
   return errors;
 }
 
-/**
- * Each source's checks. With several sources a message starts with the field's path
- * (`spec.sources[1].repoURL`), as the server's own refusals do, so it says which source is meant.
- */
+/** Each source's checks, into the form's errors by field (the last problem of a field wins). */
 function checkSources(f: NewAppForm, errors: Partial<Record<FieldKey, string>>): void {
-  const multi = isMultiSource(f);
+  const fields = f.sources.map((s) => ({ ...s, valueFiles: s.params.tool === "Helm" ? lines(s.params.valueFiles) : [] }));
+  for (const p of sourceProblems(fields, isMultiSource(f))) errors[sourceField(p.index, p.key)] = p.message;
+}
+
+/** What the source checks read of a source: its fields and the Helm value files it lists. */
+export interface SourceFields { repoURL: string; targetRevision: string; path: string; chart: string; ref: string; valueFiles: readonly string[] }
+export interface SourceProblem { index: number; key: SourceKey; message: string }
+
+/**
+ * The sources' problems, in New App and in the app page's SUMMARY editor alike. With several
+ * sources a message starts with the field's path (`spec.sources[1].repoURL`), as the server's own
+ * refusals do, so it says which source is meant.
+ */
+export function sourceProblems(sources: readonly SourceFields[], multi: boolean): SourceProblem[] {
+  const problems: SourceProblem[] = [];
   const refs = new Map<string, number>();
-  f.sources.forEach((s, i) => { const r = s.ref.trim(); if (r && !refs.has(r)) refs.set(r, i); });
-  f.sources.forEach((s, i) => {
+  sources.forEach((s, i) => { const r = s.ref.trim(); if (r && !refs.has(r)) refs.set(r, i); });
+  sources.forEach((s, i) => {
     const put = (key: SourceKey, message: string): void => {
-      errors[sourceField(i, key)] = multi ? `spec.sources[${i}].${key}: ${message}` : message;
+      problems.push({ index: i, key, message: multi ? `spec.sources[${i}].${key}: ${message}` : message });
     };
     if (!s.repoURL.trim()) put("repoURL", "Repository URL is required");
     const ref = s.ref.trim();
@@ -277,19 +288,39 @@ function checkSources(f: NewAppForm, errors: Partial<Record<FieldKey, string>>):
       else if (refs.get(ref) !== i) put("ref", `Ref "${ref}" is already the name of source ${(refs.get(ref) ?? 0) + 1}`);
     }
     // `$name/...` value files read another source's checkout: the name must be one of the refs.
-    if (s.params.tool === "Helm") {
-      for (const file of lines(s.params.valueFiles)) {
-        const named = /^\$([^/]*)/.exec(file)?.[1];
-        if (named === undefined) continue;
-        if (!multi) { put("valueFiles", `Value file ${file} refers to a source ($${named}): only a multi-source app has other sources`); break; }
-        if (!refs.has(named)) {
-          const known = [...refs.keys()].map((r) => `$${r}`).join(", ") || "none";
-          put("valueFiles", `Value file ${file} refers to $${named}, which no source names as its ref (refs: ${known})`);
-          break;
-        }
+    for (const file of s.valueFiles) {
+      const named = refOfValueFile(file);
+      if (named === undefined) continue;
+      if (!multi) { put("valueFiles", `Value file ${file} refers to a source ($${named}): only a multi-source app has other sources`); break; }
+      if (!refs.has(named)) {
+        const known = [...refs.keys()].map((r) => `$${r}`).join(", ") || "none";
+        put("valueFiles", `Value file ${file} refers to $${named}, which no source names as its ref (refs: ${known})`);
+        break;
       }
     }
   });
+  return problems;
+}
+
+/** The source a `$name/<file>` value file reads (`name`), or undefined for a file of its own source. */
+const refOfValueFile = (file: string): string | undefined => /^\$([^/]*)/.exec(file)?.[1];
+
+/**
+ * Why source `index` may not be removed, or undefined when it may: the last source stays, and a
+ * source whose ref other sources' value files read stays while they do (the message names that field).
+ */
+export function sourceRemovalProblem(sources: readonly SourceFields[], index: number): string | undefined {
+  if (sources.length <= 1) return "An application needs a source: the last one cannot be removed";
+  const ref = sources[index]?.ref.trim();
+  if (!ref) return undefined;
+  // Another source with the same ref would still serve it (the checks refuse that, but say the truth).
+  if (sources.some((s, i) => i !== index && s.ref.trim() === ref)) return undefined;
+  for (const [i, s] of sources.entries()) {
+    if (i === index) continue;
+    const file = s.valueFiles.find((v) => refOfValueFile(v) === ref);
+    if (file) return `Source ${index + 1} is $${ref}, which spec.sources[${i}].helm.valueFiles reads (${file}): change that value file first`;
+  }
+  return undefined;
 }
 
 /**

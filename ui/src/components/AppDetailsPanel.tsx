@@ -2,14 +2,16 @@
 // panel tabs"): SUMMARY with an editor for project, labels, annotations, destination, source,
 // sync policy (automated, prune, self-heal, allow empty), sync options and retry, saved with PUT
 // (the whole Application, so the server's update RBAC and validation apply; a multi-source app
-// shows and edits every source); PARAMETERS of the source's tool (SOURCES for a multi-source app,
+// shows and edits every source, adds one and removes one, with New App's source checks); PARAMETERS of the source's tool (SOURCES for a multi-source app,
 // one section per source), with the tool and the chart's parameters from appdetails, edited and
 // saved the same way; the Application's MANIFEST; its EVENTS; and its conditions.
 import { useEffect, useState, type ReactNode } from "react";
 import { stringify } from "yaml";
 import { errorText, get, post, query, request } from "../api";
 import type { App, AppSource } from "../apps";
-import { applySummary, isMultiSourceApp, sourceParameters, summaryForm, type ParameterGroup, type SourceRow, type SummaryForm } from "../appOps";
+import {
+  addSummarySource, applySummary, isMultiSourceApp, removeSummarySource, sourceParameters, summaryForm, type ParameterGroup, type SourceRow, type SourceRowField, type SummaryForm,
+} from "../appOps";
 import { applyParams, helmDefaults, paramsForm, type ParamsForm, type SourceDetails } from "../newApp";
 import { ParamsFields } from "./ParamsFields";
 import { ago } from "./Status";
@@ -123,7 +125,7 @@ function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean;
       {f.sources.map((row, i) => {
         const setRow = (change: Partial<SourceRow>): void => set({ sources: f.sources.map((r, n) => (n === i ? { ...r, ...change } : r)) });
         // The first source keeps the plain test ids; source i > 0 adds `-i`.
-        const field = (label: string, key: keyof SourceRow): ReactNode => (
+        const field = (label: string, key: SourceRowField): ReactNode => (
           <label className="field">{label}<input value={row[key]} onChange={(e) => setRow({ [key]: e.target.value })} data-testid={`summary-${key}${i === 0 ? "" : `-${i}`}`} /></label>
         );
         const fields = (
@@ -135,8 +137,17 @@ function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean;
             {f.multi && field("Ref (other sources' value files read $ref/<file>)", "ref")}
           </>
         );
-        return f.multi ? <fieldset key={i} data-testid={`summary-source-${i}`}><legend>Source {i + 1}</legend>{fields}</fieldset> : <div key={i}>{fields}</div>;
+        const remove = (): void => {
+          const r = removeSummarySource(f, i);
+          if (r.form) { setEditing(r.form); setErrors([]); } else setErrors([r.error ?? "The source cannot be removed"]);
+        };
+        return f.multi ? (
+          <fieldset key={i} data-testid={`summary-source-${i}`}><legend>Source {i + 1}</legend>{fields}
+            {f.sources.length > 1 && <button type="button" onClick={remove} aria-label={`Remove source ${i + 1}`} data-testid={`summary-remove-source-${i}`}>Remove source</button>}
+          </fieldset>
+        ) : <div key={i}>{fields}</div>;
       })}
+      {f.multi && <button type="button" onClick={() => set(addSummarySource(f))} data-testid="summary-add-source">Add source</button>}
       <fieldset>
         <legend>Sync policy</legend>
         {check("Automated", "automated")}

@@ -12,6 +12,7 @@ import {
 } from "../apps";
 import { errorText, get, post, query } from "../api";
 import { ago, HealthBadge, PhaseBadge, SyncBadge } from "../components/Status";
+import { FacetGroup } from "../components/FacetGroup";
 import { NewAppPanel } from "../components/NewAppPanel";
 import { newAppFromParam } from "../newApp";
 import { canI } from "../session";
@@ -20,6 +21,8 @@ import { useAppsWatch } from "../watch";
 const FACET_TITLES: Record<Facet, string> = {
   proj: "Projects", sync: "Sync status", autoSync: "Auto sync", health: "Health status", cluster: "Clusters", namespace: "Namespaces", labels: "Labels",
 };
+// Facets whose values have a fixed order (statuses, on/off); the others sort by count.
+const FIXED_ORDER = new Set<Facet>(["sync", "health", "autoSync"]);
 const FAVOURITES_KEY = "hawser.favourites";
 
 function loadFavourites(): Set<string> {
@@ -92,7 +95,7 @@ export function AppsListPage(): ReactNode {
           {anyFilter && <button className="link" onClick={() => { setSearchText(""); update({ filters: { proj: [], sync: [], autoSync: [], health: [], cluster: [], namespace: [], labels: [] }, search: "", showFavorites: false }); }}>Clear all</button>}
         </div>
         <label className="check"><input type="checkbox" checked={state.showFavorites} onChange={(e) => update({ showFavorites: e.target.checked })} /> Favourites only</label>
-        {FACETS.map((f) => <FilterGroup key={f} facet={f} counts={counts[f]} selected={state.filters[f]} onToggle={(v) => toggleFilter(f, v)} />)}
+        {FACETS.map((f) => <FacetGroup key={f} facet={f} title={FACET_TITLES[f]} counts={counts[f]} selected={state.filters[f]} fixedOrder={FIXED_ORDER.has(f)} onToggle={(v) => toggleFilter(f, v)} />)}
       </aside>
       <section className="apps-main">
         <div className="toolbar" role="toolbar" aria-label="Applications" data-may-create={mayCreate === undefined ? "asking" : String(mayCreate)}>
@@ -151,27 +154,6 @@ function useMayCreateApps(apps: App[] | undefined): boolean | undefined {
     return () => { live = false; };
   }, [candidates, may]);
   return may;
-}
-
-function FilterGroup({ facet, counts, selected, onToggle }: { facet: Facet; counts: Map<string, number>; selected: string[]; onToggle: (v: string) => void }): ReactNode {
-  const [showAll, setShowAll] = useState(false);
-  const entries = [...counts.entries()];
-  // Fixed options keep their order; the others by count, then name.
-  if (facet !== "sync" && facet !== "health" && facet !== "autoSync") entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const shown = showAll ? entries : entries.slice(0, 8);
-  if (entries.length === 0) return null;
-  return (
-    <fieldset className="filter-group" data-facet={facet}>
-      <legend>{FACET_TITLES[facet]}</legend>
-      {shown.map(([value, n]) => (
-        <label key={value} className="check">
-          <input type="checkbox" checked={selected.includes(value)} onChange={() => onToggle(value)} data-filter={`${facet}:${value}`} />
-          <span className="filter-value">{value || "(none)"}</span> <span className="filter-count">{n}</span>
-        </label>
-      ))}
-      {entries.length > 8 && <button className="link" onClick={() => setShowAll(!showAll)}>{showAll ? "Show fewer" : `Show all ${entries.length}`}</button>}
-    </fieldset>
-  );
 }
 
 const TILE_WIDTH = 340;

@@ -1,5 +1,6 @@
 // /settings/repos: the repositories with their connection state (Refresh asks again with
-// forceRefresh), connecting one over HTTPS (username/password) or SSH (private key), git or Helm,
+// forceRefresh), connecting one over HTTPS (username/password) or SSH (private key), git, Helm or
+// OCI (an oci:// reference; Force HTTP for a registry without TLS),
 // optionally scoped to a project, or saving the credentials as a template for every URL under a
 // prefix; removing either. Secrets go only into the request body and are never shown back.
 import { useState, type FormEvent, type ReactNode } from "react";
@@ -75,7 +76,7 @@ export function ReposPage(): ReactNode {
 }
 
 function ConnectRepo({ onClose }: { onClose: (done: boolean) => void }): ReactNode {
-  const [f, setF] = useState<RepoForm>({ method: "https", type: "git", name: "", project: "", url: "", username: "", password: "", sshPrivateKey: "", insecure: false });
+  const [f, setF] = useState<RepoForm>({ method: "https", type: "git", name: "", project: "", url: "", username: "", password: "", sshPrivateKey: "", insecure: false, forceHttp: false });
   const { busy, note, run } = useAction();
   const set = (change: Partial<RepoForm>): void => setF({ ...f, ...change });
   const connect = (asTemplate: boolean) => (e?: FormEvent): void => {
@@ -93,12 +94,12 @@ function ConnectRepo({ onClose }: { onClose: (done: boolean) => void }): ReactNo
       <form onSubmit={connect(false)} aria-label="Connect repository" className="form">
         <fieldset className="inline-form"><legend>Connection method</legend>
           <label className="check"><input type="radio" name="method" checked={f.method === "https"} onChange={() => set({ method: "https" })} /> HTTPS</label>
-          <label className="check"><input type="radio" name="method" checked={f.method === "ssh"} onChange={() => set({ method: "ssh", type: "git" })} /> SSH</label>
+          <label className="check"><input type="radio" name="method" checked={f.method === "ssh"} onChange={() => set({ method: "ssh", type: "git", forceHttp: false })} /> SSH</label>
         </fieldset>
-        <label>Type<select name="type" value={f.type} onChange={(e) => set({ type: e.target.value as RepoForm["type"] })}><option value="git">git</option>{f.method === "https" && <option value="helm">helm</option>}</select></label>
+        <label>Type<select name="type" value={f.type} onChange={(e) => { const type = e.target.value as RepoForm["type"]; set({ type, forceHttp: type === "oci" && f.forceHttp }); }}><option value="git">git</option>{f.method === "https" && <><option value="helm">helm</option><option value="oci">oci</option></>}</select></label>
         <label>Name (optional{f.type === "helm" ? ", the Helm repository's name" : ""})<input name="name" value={f.name} onChange={(e) => set({ name: e.target.value })} /></label>
         <label>Project (optional: scopes the repository to one project)<input name="project" value={f.project} onChange={(e) => set({ project: e.target.value })} /></label>
-        <label>Repository URL<input name="url" value={f.url} onChange={(e) => set({ url: e.target.value })} required placeholder={f.method === "ssh" ? "git@github.com:org/repo.git" : "https://github.com/org/repo.git"} /></label>
+        <label>Repository URL<input name="url" value={f.url} onChange={(e) => set({ url: e.target.value })} required placeholder={f.method === "ssh" ? "git@github.com:org/repo.git" : f.type === "oci" ? "oci://registry.example.com/org/app" : "https://github.com/org/repo.git"} /></label>
         {f.method === "https" ? (
           <>
             <label>Username<input name="username" autoComplete="off" value={f.username} onChange={(e) => set({ username: e.target.value })} /></label>
@@ -108,6 +109,7 @@ function ConnectRepo({ onClose }: { onClose: (done: boolean) => void }): ReactNo
           <label>SSH private key<textarea name="sshPrivateKey" rows={5} className="mono" value={f.sshPrivateKey} onChange={(e) => set({ sshPrivateKey: e.target.value })} /></label>
         )}
         <label className="check"><input type="checkbox" name="insecure" checked={f.insecure} onChange={(e) => set({ insecure: e.target.checked })} /> Skip server verification</label>
+        {f.type === "oci" && <label className="check"><input type="checkbox" name="forceHttp" checked={f.forceHttp} onChange={(e) => set({ forceHttp: e.target.checked })} /> Force HTTP (the registry serves plain HTTP)</label>}
         <NoteLine note={note} />
         <div className="dialog-buttons">
           <button className="primary" type="submit" disabled={busy} data-testid="repo-connect">Connect</button>

@@ -8,6 +8,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { Link, useSearchParams } from "react-router";
 import { HEALTH_STATUSES, SYNC_STATUSES } from "../apps";
+import { FacetGroup } from "../components/FacetGroup";
 import { HealthBadge, SyncBadge } from "../components/Status";
 import {
   filterResources, parseResourceQuery, RESOURCE_FACETS, resourceFacetCounts, resourceQuery, resourceRows, resourceSummary,
@@ -58,7 +59,7 @@ function ResourceList(): ReactNode {
           <h2>Filters</h2>
           {anyFilter && <button className="link" onClick={() => { setSearchText(""); update({ filters: { kind: [], sync: [], health: [], namespace: [], app: [] }, search: "" }); }}>Clear all</button>}
         </div>
-        {RESOURCE_FACETS.map((f) => <Facet key={f} facet={f} counts={counts[f]} selected={state.filters[f]} onToggle={(v) => toggle(f, v)} />)}
+        {RESOURCE_FACETS.map((f) => <FacetGroup key={f} facet={f} title={FACET_TITLES[f]} counts={counts[f]} selected={state.filters[f]} fixedOrder={f === "sync" || f === "health"} onToggle={(v) => toggle(f, v)} />)}
       </aside>
       <section className="apps-main">
         <div className="toolbar" role="toolbar" aria-label="Resources">
@@ -79,27 +80,6 @@ function ResourceList(): ReactNode {
           : <ResourceTable rows={visible} />}
       </section>
     </div>
-  );
-}
-
-function Facet({ facet, counts, selected, onToggle }: { facet: ResourceFacet; counts: Map<string, number>; selected: string[]; onToggle: (v: string) => void }): ReactNode {
-  const [showAll, setShowAll] = useState(false);
-  const entries = [...counts.entries()];
-  // Fixed options keep their order; the others by count, then name.
-  if (facet !== "sync" && facet !== "health") entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  if (entries.length === 0) return null;
-  const shown = showAll ? entries : entries.slice(0, 8);
-  return (
-    <fieldset className="filter-group" data-facet={facet}>
-      <legend>{FACET_TITLES[facet]}</legend>
-      {shown.map(([value, n]) => (
-        <label key={value} className="check">
-          <input type="checkbox" checked={selected.includes(value)} onChange={() => onToggle(value)} data-filter={`${facet}:${value}`} />
-          <span className="filter-value">{value || "(none)"}</span> <span className="filter-count">{n}</span>
-        </label>
-      ))}
-      {entries.length > 8 && <button className="link" onClick={() => setShowAll(!showAll)}>{showAll ? "Show fewer" : `Show all ${entries.length}`}</button>}
-    </fieldset>
   );
 }
 
