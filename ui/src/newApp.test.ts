@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import type { AppSource } from "./apps";
 import {
-  applyParams, checkNewApp, emptyNewApp, emptySource, fieldOfError, helmDefaults, newAppFromParam, newAppToApp, newAppYaml, paramsForm, toolOf, yamlToNewApp,
+  applyParams, checkNewApp, emptyNewApp, emptySource, fieldOfError, helmDefaults, newAppFromParam, newAppRemovalProblem, newAppToApp, newAppYaml, paramsForm, toolOf, yamlToNewApp,
   type NewAppForm, type SourceDetails, type SourceForm,
 } from "./newApp";
 
@@ -168,6 +168,16 @@ describe("multi-source apps (spec.sources)", () => {
     ...change,
   });
   const valuesSrc = (change: Partial<SourceForm> = {}): SourceForm => source({ path: "", ref: "values", ...change });
+
+  it("Remove source is refused, as in SUMMARY, for the last source and a ref another source's value files read", () => {
+    const f = filled({ multiSource: true, sources: [chartSrc(), valuesSrc()] });
+    assert.match(newAppRemovalProblem(f, 1) ?? "", /Source 2 is \$values, which spec\.sources\[0\]\.helm\.valueFiles reads/);
+    assert.equal(newAppRemovalProblem(f, 0), undefined, "the chart may go: nothing reads it");
+    assert.match(newAppRemovalProblem(filled({ multiSource: true, sources: [source()] }), 0) ?? "", /last one cannot be removed/);
+    // A Directory source's value files are not Helm's: they read nothing.
+    const dir = filled({ multiSource: true, sources: [chartSrc({ params: { ...paramsForm(undefined), tool: "Directory", valueFiles: "$values/x.yaml" } }), valuesSrc()] });
+    assert.equal(newAppRemovalProblem(dir, 1), undefined);
+  });
 
   it("writes every source with its own revision, ref and parameters", () => {
     const f = filled({ sources: [chartSrc(), valuesSrc({ targetRevision: "main" }), source({ path: "extra", params: { ...paramsForm(undefined), tool: "Directory", recurse: true } })] });

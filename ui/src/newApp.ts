@@ -249,10 +249,17 @@ export function checkNewApp(f: NewAppForm): Partial<Record<FieldKey, string>> {
   return errors;
 }
 
+/** What the source checks read of New App's sources: their fields and the Helm value files listed. */
+const formSourceFields = (f: NewAppForm): SourceFields[] => f.sources.map((s) => ({ ...s, valueFiles: s.params.tool === "Helm" ? lines(s.params.valueFiles) : [] }));
+
 /** Each source's checks, into the form's errors by field (the last problem of a field wins). */
 function checkSources(f: NewAppForm, errors: Partial<Record<FieldKey, string>>): void {
-  const fields = f.sources.map((s) => ({ ...s, valueFiles: s.params.tool === "Helm" ? lines(s.params.valueFiles) : [] }));
-  for (const p of sourceProblems(fields, isMultiSource(f))) errors[sourceField(p.index, p.key)] = p.message;
+  for (const p of sourceProblems(formSourceFields(f), isMultiSource(f))) errors[sourceField(p.index, p.key)] = p.message;
+}
+
+/** Why New App's "Remove source" of source `index` is refused (as in the app page's SUMMARY), or undefined. */
+export function newAppRemovalProblem(f: NewAppForm, index: number): string | undefined {
+  return sourceRemovalProblem(formSourceFields(f), index);
 }
 
 /** What the source checks read of a source: its fields and the Helm value files it lists. */

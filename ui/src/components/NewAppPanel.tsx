@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { errorText, get, post, query } from "../api";
 import type { App } from "../apps";
 import {
-  checkNewApp, emptyNewApp, emptySource, fieldOfError, helmDefaults, isMultiSource, newAppToApp, newAppYaml, sourceField, yamlToNewApp,
+  checkNewApp, emptyNewApp, emptySource, fieldOfError, helmDefaults, isMultiSource, newAppRemovalProblem, newAppToApp, newAppYaml, sourceField, yamlToNewApp,
   type FieldKey, type GeneralKey, type NewAppForm, type SourceDetails, type SourceForm, type SourceKey,
 } from "../newApp";
 import { ParamsFields } from "./ParamsFields";
@@ -75,6 +75,12 @@ export function NewAppPanel({ initial, onClose }: { initial: NewAppForm | undefi
     setForm((f) => ({ ...f, multiSource: true, sources: [...f.sources, emptySource()] }));
   };
   const removeSource = (i: number): void => {
+    // Refused as in the app page's SUMMARY: a source whose ref another source's value files read.
+    const problem = newAppRemovalProblem(form, i);
+    if (problem) {
+      setGeneral(problem);
+      return;
+    }
     setForm((f) => ({ ...f, sources: f.sources.filter((_, n) => n !== i) }));
     setDefaults((d) => d.filter((_, n) => n !== i));
     // The indices after it moved: errors of sources are asked for again on Create.
