@@ -325,6 +325,15 @@ test("Helm repository credentials come from repository Secrets (type helm); a wr
 
     const none = await renderApplication(chartApp(helmRepo.url, "^0.1"), deps(secretsOnly([]), [], { charts })).then(() => undefined, (e: unknown) => e as Error);
     assert.match(none?.message ?? "", /HTTP 401: the repository needs credentials/);
+
+    // The chart pulled above with the right password is in `charts`: a render with another
+    // password, or none (another project's Secret, say), must not be served from it.
+    for (const [who, repos] of [["a wrong password", wrong], ["no credentials", secretsOnly([])]] as const) {
+      const served = await renderApplication(chartApp(helmRepo.url, "0.1.0"), deps(repos, [], { charts })).then(() => undefined, (e: unknown) => e as Error);
+      assert.ok(served instanceof Error, `${who}: the chart cached for the right credentials is not served`);
+      assert.match(served.message, /pulling basic 0\.1\.0 failed/, who);
+    }
+    assert.ok((await renderApplication(chartApp(helmRepo.url, "0.1.0"), deps(good, [], { charts }))).manifests.length > 0, "the right credentials still get it");
   } finally {
     await helmRepo.close();
     await rm(cacheDir, { recursive: true, force: true });
