@@ -52,6 +52,21 @@ test("project-scoped Secrets match only their project", () => {
   assert.equal(findCredentials("https://git.example.com/org/scoped", secrets, { project: "team-a" })?.username, "p");
 });
 
+test("a store's project view: its own scoped Secret first, unscoped ones after; another project's never", () => {
+  const store = new SecretCredentialStore(secrets);
+  assert.equal(store.credentialsFor("https://git.example.com/org/scoped")?.username, "org-bot", "no project: the scoped Secret is not used");
+  assert.equal(store.forProject("team-a").credentialsFor("https://git.example.com/org/scoped")?.username, "p");
+  assert.equal(store.forProject("team-b").credentialsFor("https://git.example.com/org/scoped")?.username, "org-bot", "team-b gets the unscoped template, not team-a's Secret");
+  assert.equal(store.forProject("team-b").credentialsFor("https://git.example.com/org/team/bare")?.username, "team-bot", "unscoped Secrets serve every project");
+  assert.equal(store.hasProject("team-a"), true);
+  assert.equal(store.hasProject("team-b"), false);
+  // The view follows the store: the scoped Secret removed, team-a falls back to the unscoped one.
+  const view = store.forProject("team-a");
+  store.remove({ metadata: { name: "proj-repo", namespace: "argocd" } });
+  assert.equal(view.credentialsFor("https://git.example.com/org/scoped")?.username, "org-bot");
+  assert.equal(store.hasProject("team-a"), false);
+});
+
 test("credentialsFromSecret parses Argo's fields and ignores non-repository Secrets", () => {
   const c = credentialsFromSecret(
     secret("full", "repository", {

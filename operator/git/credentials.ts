@@ -183,6 +183,20 @@ export class SecretCredentialStore implements CredentialProvider {
   credentialsFor(repoURL: string): RepoCredentials | undefined {
     return findCredentials(repoURL, [...this.byKey.values()], this.opts);
   }
+
+  /**
+   * The same Secrets as a request of `project` sees them: that project's scoped Secrets, then the
+   * unscoped ones; another project's never. Kept current with this store.
+   */
+  forProject(project: string): CredentialProvider {
+    return { credentialsFor: (repoURL) => findCredentials(repoURL, [...this.byKey.values()], { project }) };
+  }
+
+  /** True when some repository or repo-creds Secret is scoped to `project`. */
+  hasProject(project: string): boolean {
+    for (const c of this.byKey.values()) if (c.project === project) return true;
+    return false;
+  }
 }
 
 /** A provider built once from a list of Secret objects. */

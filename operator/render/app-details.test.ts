@@ -37,6 +37,31 @@ test("sourceDetails: the tool Argo would pick and its parameters; a path out of 
   await assert.rejects(sourceDetails(root, { path: "../" }, plugins), /outside the repository/);
 });
 
+test("sourceDetails: $ref value files resolve into the ref sources given; without them they are left out; an escape or unknown ref is refused", async (t) => {
+  const root = await mkdtemp(join(tmpdir(), "hawser-details-"));
+  const values = await mkdtemp(join(tmpdir(), "hawser-details-values-"));
+  t.after(() => Promise.all([rm(root, { recursive: true, force: true }), rm(values, { recursive: true, force: true })]));
+  await mkdir(join(root, "chart"), { recursive: true });
+  await writeFile(join(root, "chart/Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+  await writeFile(join(root, "chart/values.yaml"), "replicas: 1\nimage: {tag: base}\n");
+  await mkdir(join(values, "env/prod"), { recursive: true });
+  await writeFile(join(values, "env/prod/values.yaml"), "replicas: 4\n");
+  await writeFile(join(values, "env/prod/extra-a.yaml"), "image: {tag: from-glob-a}\n");
+  await writeFile(join(values, "env/prod/extra-b.yaml"), "image: {tag: from-glob-b}\n");
+  const plugins = builtinPlugins();
+  const params = async (valueFiles: string[], refSources?: Record<string, string>): Promise<unknown> =>
+    (await sourceDetails(root, { path: "chart", helm: { valueFiles } }, plugins, refSources ? { refSources } : {})).helm?.parameters;
+
+  // A file, a glob (lexical order: b wins) and a missing file (left out, as in-repo ones are).
+  assert.deepEqual(await params(["$values/env/prod/values.yaml", "$values/env/prod/extra-*.yaml", "$values/env/prod/missing.yaml"], { values }), [
+    { name: "image.tag", value: "from-glob-b" }, { name: "replicas", value: "4" },
+  ]);
+  // No app named: which repository $values is, is unknown; the chart's own values only.
+  assert.deepEqual(await params(["$values/env/prod/values.yaml"]), [{ name: "image.tag", value: "base" }, { name: "replicas", value: "1" }]);
+  await assert.rejects(params(["$values/../hawser-details-outside.yaml"], { values }), /outside/);
+  await assert.rejects(params(["$other/env/prod/values.yaml"], { values }), /no source with ref "other"/);
+});
+
 test("containerImages: images of every container list at any depth, once each, in order", () => {
   const deploy = { kind: "Deployment", spec: { template: { spec: { initContainers: [{ name: "i", image: "busybox" }], containers: [{ name: "a", image: "nginx:1" }, { name: "b" }] } } } };
   const cron = { kind: "CronJob", spec: { jobTemplate: { spec: { template: { spec: { containers: [{ image: "nginx:1" }, { image: "job:2" }] } } } } } };

@@ -1,7 +1,8 @@
 // What Argo's repo-server GetAppDetails answers for a source (the UI's create panel and parameter
 // tabs): which tool renders it, and that tool's parameters. Helm: the chart's name, its values
 // files, values.yaml's text and every value flattened to a parameter (with the source's own
-// valueFiles and parameters applied, as Argo shows them); Kustomize: the image overrides of the
+// valueFiles and parameters applied, `$ref/...` files of a multi-source app's ref sources
+// included, as Argo shows them); Kustomize: the image overrides of the
 // kustomization and the source (the API server answers with the built output's images instead,
 // as Argo does, through containerImages); Directory: nothing; Plugin: no announced parameters. Detection is the
 // renderer's own (PluginRegistry.select), on a checked-out repository.
@@ -9,6 +10,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { PluginRegistry, SourceSpec } from "../../plugins/index.js";
+import { expandValueFileGlobs, resolveValueFile } from "../../plugins/helm/index.js";
 import { resolveInside } from "../../plugins/paths.js";
 import type { Application, ApplicationSource } from "../api/index.js";
 import { IN_CLUSTER_SERVER } from "../cluster/clusters.js";
@@ -86,8 +88,17 @@ async function readYamlFile(path: string): Promise<unknown> {
   return parseYaml(await readFile(path, "utf8"), { maxAliasCount: 100 }) as unknown;
 }
 
-/** Details of `source` in a checkout at `repoRoot`; a path outside the repository is refused. */
-export async function sourceDetails(repoRoot: string, source: SourceSpec, plugins: PluginRegistry): Promise<AppDetails> {
+export interface DetailsOptions {
+  /**
+   * The checkout roots of the app's ref sources by ref name (a multi-source app's `$ref/...`
+   * value files resolve into them, as the renderer's do). Without them (no app named) such
+   * entries are left out, since which repository `$ref` means is unknown.
+   */
+  refSources?: Record<string, string>;
+}
+
+/** Details of `source` in a checkout at `repoRoot`; a path outside the repository (or a ref source) is refused. */
+export async function sourceDetails(repoRoot: string, source: SourceSpec, plugins: PluginRegistry, opts: DetailsOptions = {}): Promise<AppDetails> {
   const appDir = await resolveInside(repoRoot, repoRoot, source.path || ".", "source.path");
   const plugin = await plugins.select(appDir, source);
   if (plugin.name === "helm") {
@@ -105,8 +116,19 @@ export async function sourceDetails(repoRoot: string, source: SourceSpec, plugin
     };
     if (valuesText) merged = merge(merged, parseYaml(valuesText, { maxAliasCount: 100 }));
     for (const f of Array.isArray(helmOpts.valueFiles) ? helmOpts.valueFiles : []) {
-      // Remote and $ref value files are the renderer's business; only files in this chart's repository are read here.
-      if (typeof f !== "string" || /^[a-z]+:\/\//i.test(f) || f.startsWith("$")) continue;
+      // Remote value files are the renderer's business; files of this repository and of ref sources are read here.
+      if (typeof f !== "string" || /^[a-z]+:\/\//i.test(f)) continue;
+      if (f.startsWith("$")) {
+        if (!opts.refSources) continue;
+        // The renderer's own resolution: an unknown ref or a path out of the ref source is an
+        // error; a missing file is left out, as missing files of the chart's repository are.
+        const req = { repoRoot, appDir, refSources: opts.refSources };
+        for (const entry of await expandValueFileGlobs(req, [f])) {
+          const path = await resolveValueFile(req, entry, { schemes: [], ignoreMissing: true });
+          if (path) merged = merge(merged, await readYamlFile(path));
+        }
+        continue;
+      }
       const path = await resolveInside(repoRoot, appDir, f, "source.helm.valueFiles entry").catch(() => undefined);
       if (path) merged = merge(merged, await readYamlFile(path));
     }
@@ -143,10 +165,10 @@ export async function sourceDetails(repoRoot: string, source: SourceSpec, plugin
  * is fetched at the version targetRevision resolves to (the renderer's chart cache, the repository
  * Secret's credentials) and read like a chart in a checkout.
  */
-export async function repoChartDetails(source: SourceSpec & ApplicationSource, deps: Pick<RenderDeps, "repos" | "settings" | "charts" | "helmCredentials" | "signal">, plugins: PluginRegistry): Promise<AppDetails> {
+export async function repoChartDetails(source: SourceSpec & ApplicationSource, deps: Pick<RenderDeps, "repos" | "settings" | "charts" | "helmCredentials" | "signal">, plugins: PluginRegistry, opts: DetailsOptions = {}): Promise<AppDetails> {
   const { chartDir } = await fetchRepoChart(source, deps);
-  // The pulled chart is the whole "repository": value files resolve inside it.
-  return sourceDetails(chartDir, { ...source, path: "" }, plugins);
+  // The pulled chart is the whole "repository": value files resolve inside it (or a ref source).
+  return sourceDetails(chartDir, { ...source, path: "" }, plugins, opts);
 }
 
 /**

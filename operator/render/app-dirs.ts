@@ -7,6 +7,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, relative, sep } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { isOverrideFile } from "../../plugins/directory/index.js";
 import type { PluginRegistry } from "../../plugins/index.js";
 
 export interface AppDir {
@@ -24,7 +25,7 @@ async function hasManifests(dir: string, files: string[]): Promise<boolean> {
   for (const f of files) {
     const ext = extname(f).toLowerCase();
     if (ext === ".jsonnet") return true;
-    if (!MANIFEST_EXTENSIONS.has(ext)) continue;
+    if (!MANIFEST_EXTENSIONS.has(ext) || isOverrideFile(f)) continue;
     const path = join(dir, f);
     if ((await stat(path)).size > MAX_PARSE_BYTES) return true;
     try {

@@ -206,9 +206,14 @@ async function readOverride(repos: RepoSource, repoURL: string, commit: string, 
   }
 }
 
+/** The source's tool blocks: all an override file may change. */
+const OVERRIDE_TOOL_KEYS = ["helm", "kustomize", "directory", "plugin"] as const;
+
 /**
  * Argo's mergeSourceParameters: `.argocd-source.yaml`, then `.argocd-source-<app>.yaml` (and the
- * `<namespace>_<app>` spelling), merged into the source; repoURL/path/chart/targetRevision stay.
+ * `<namespace>_<app>` spelling), merged into the source as JSON merge patches. Only the tool
+ * blocks are taken from the result (Argo: "only config management tools related properties are
+ * used"): repoURL, path, chart, targetRevision, ref and name stay the spec's.
  */
 export async function applyOverrides(repos: RepoSource, source: ApplicationSource, commit: string, app: { name: string; namespace: string }, signal?: AbortSignal): Promise<{ source: ApplicationSource; overrides: unknown[] }> {
   const dir = sourcePath(source);
@@ -222,8 +227,15 @@ export async function applyOverrides(repos: RepoSource, source: ApplicationSourc
     overrides.push(doc);
     merged = applyMergePatch(merged, doc);
   }
-  const out = merged as ApplicationSource;
-  return { source: { ...out, repoURL: source.repoURL, path: source.path, chart: source.chart, targetRevision: source.targetRevision }, overrides };
+  if (overrides.length === 0) return { source, overrides };
+  const out: Record<string, unknown> = { ...source };
+  const tools = merged as Record<string, unknown>;
+  for (const k of OVERRIDE_TOOL_KEYS) {
+    // A key the files set to null is gone from the merge result, so gone from the source too.
+    if (tools[k] === undefined) delete out[k];
+    else out[k] = tools[k];
+  }
+  return { source: out as unknown as ApplicationSource, overrides };
 }
 
 function appSources(app: Application): ApplicationSource[] {

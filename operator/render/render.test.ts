@@ -12,7 +12,7 @@ import { startHelmRepo } from "../../test/support/helm-repo.js";
 import { generatePki } from "../devcluster/pki.js";
 import { SecretCredentialStore, type SecretLike } from "../git/credentials.js";
 import { LocalGitRepo, LocalRepoSource } from "../../test/support/local-repos.js";
-import { deduplicate, manifestGeneratePaths, applyMergePatch, RenderCache, renderApplication, type RenderDeps, type RenderInfo } from "./index.js";
+import { applyOverrides, deduplicate, manifestGeneratePaths, applyMergePatch, RenderCache, renderApplication, type RenderDeps, type RenderInfo } from "./index.js";
 
 const helmChart = join(import.meta.dirname, "..", "..", "plugins", "helm", "testdata", "basic", "repo", "chart");
 
@@ -135,6 +135,27 @@ test(".argocd-source.yaml and .argocd-source-<app>.yaml overrides are merged int
   await git.commit({ "chart/.argocd-source-special.yaml": null });
   assert.equal((await data("special")).color, "from-source-file");
   assert.equal(renders.length, 3);
+  await git.dispose();
+  await repos.dispose();
+});
+
+test("override files change only the tool blocks: repoURL, path, targetRevision, ref and name stay the spec's; null removes a block", async () => {
+  const git = await LocalGitRepo.create({
+    "app/kustomization.yaml": "resources: [cm.yaml]\n",
+    "app/cm.yaml": cm("web"),
+    "other/cm.yaml": cm("from-other-path"),
+    "app/.argocd-source.yaml": "repoURL: https://git.example.com/elsewhere.git\npath: other\ntargetRevision: nope\nref: stolen\nname: renamed\nkustomize:\n  namePrefix: file-\n",
+  });
+  const repos = new LocalRepoSource({ "https://git.example.com/k.git": git });
+  const src = { repoURL: "https://git.example.com/k.git", path: "app", targetRevision: "HEAD", kustomize: { nameSuffix: "-spec" } };
+  const first = await applyOverrides(repos, src, await repos.resolveRevision(src.repoURL, "HEAD"), { name: "web", namespace: "argocd" });
+  assert.deepEqual(first.source, { repoURL: "https://git.example.com/k.git", path: "app", targetRevision: "HEAD", kustomize: { nameSuffix: "-spec", namePrefix: "file-" } });
+  const out = await renderApplication(app("web", { source: src }), deps(repos, []));
+  assert.deepEqual(out.manifests.map((m) => m.metadata.name), ["file-web-spec"], "rendered from app/ with both the spec's and the file's options");
+
+  const next = await git.commit({ "app/.argocd-source-web.yaml": "kustomize: null\ndirectory: {recurse: true}\n" });
+  const second = await applyOverrides(repos, src, next, { name: "web", namespace: "argocd" });
+  assert.deepEqual(second.source, { repoURL: "https://git.example.com/k.git", path: "app", targetRevision: "HEAD", directory: { recurse: true } }, "the app's file, merged last, removes the kustomize block");
   await git.dispose();
   await repos.dispose();
 });
@@ -304,6 +325,15 @@ test("Helm repository credentials come from repository Secrets (type helm); a wr
 
     const none = await renderApplication(chartApp(helmRepo.url, "^0.1"), deps(secretsOnly([]), [], { charts })).then(() => undefined, (e: unknown) => e as Error);
     assert.match(none?.message ?? "", /HTTP 401: the repository needs credentials/);
+
+    // The chart pulled above with the right password is in `charts`: a render with another
+    // password, or none (another project's Secret, say), must not be served from it.
+    for (const [who, repos] of [["a wrong password", wrong], ["no credentials", secretsOnly([])]] as const) {
+      const served = await renderApplication(chartApp(helmRepo.url, "0.1.0"), deps(repos, [], { charts })).then(() => undefined, (e: unknown) => e as Error);
+      assert.ok(served instanceof Error, `${who}: the chart cached for the right credentials is not served`);
+      assert.match(served.message, /pulling basic 0\.1\.0 failed/, who);
+    }
+    assert.ok((await renderApplication(chartApp(helmRepo.url, "0.1.0"), deps(good, [], { charts }))).manifests.length > 0, "the right credentials still get it");
   } finally {
     await helmRepo.close();
     await rm(cacheDir, { recursive: true, force: true });

@@ -3,7 +3,9 @@
 // rendered from git, the live objects listed from the destination, compared with compareApp. The
 // API's managed-resources, manifests and resource-tree answers come from here, so they agree with
 // what the controller decides. Git checkouts live in a cache of the server's own (a directory no
-// other process writes), fetched at most once per repository and commit.
+// other process writes), fetched at most once per repository and commit; a project with
+// project-scoped repository Secrets has a cache of its own (reposFor).
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { homedir } from "node:os";
 import type { PluginRegistry } from "../../plugins/index.js";
@@ -23,7 +25,7 @@ import { IN_CLUSTER_SERVER, kubeConfigForCluster, type ClusterEntry } from "../c
 import { missingProjectMessage } from "../engine/sync/validate.js";
 import { SecretCredentialStore } from "../git/credentials.js";
 import { ociLimitsFrom, type OciSourceParams } from "../git/oci-artifacts.js";
-import { RepoCache } from "../git/repo-cache.js";
+import { RepoCache, type RepoCacheOptions } from "../git/repo-cache.js";
 import type { GitTrustSnapshot } from "../git/trust.js";
 import { KubeClient, type KubeObject } from "../kube/client.js";
 import { RenderCache, type RenderOutput } from "../render/index.js";
@@ -66,11 +68,13 @@ export class AppStateReader {
   /** argocd-gpg-keys-cm's keys, for projects that require signed commits (signatureKeys). */
   private readonly keyring = new GpgKeyring();
 
+  /** Git caches of projects that have repository Secrets of their own (reposFor). */
+  private readonly projectRepos = new Map<string, RepoCache>();
+  private readonly repoCacheDir: string;
+
   constructor(private readonly opts: AppStateReaderOptions) {
-    this.repos = new RepoCache({
-      baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"), credentials: this.credentials, logger: opts.log, ...(opts.trust ? { trust: opts.trust } : {}),
-      ociLimits: ociLimitsFrom(opts.oci ?? {}), ...(opts.oci?.layerMediaTypes ? { ociLayerMediaTypes: opts.oci.layerMediaTypes } : {}),
-    });
+    this.repoCacheDir = opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server");
+    this.repos = new RepoCache({ baseDir: this.repoCacheDir, ...this.repoCacheOptions(this.credentials) });
     const isRepoSecret = (s: KubeObject): boolean => ["repository", "repo-creds"].includes(s.metadata.labels?.[LABEL_SECRET_TYPE] ?? "");
     opts.cache.onSecret({
       add: (s) => { if (isRepoSecret(s)) this.credentials.upsert(s); },
@@ -82,12 +86,41 @@ export class AppStateReader {
   /** The git trust files this server's git uses (for throw-away caches that must trust the same hosts). */
   get trust(): (() => GitTrustSnapshot | undefined) | undefined { return this.opts.trust; }
 
-  /** The server's git cache, for the ApplicationSet git generator. */
+  /** The server's git cache without a project (unscoped Secrets only), for the ApplicationSet git generator. */
   get repoReader(): RepoCache { return this.repos; }
+
+  /**
+   * The git cache for a request of `project`. A project with project-scoped repository or
+   * repo-creds Secrets (Argo: their credentials serve that project's apps only) gets a cache of
+   * its own that sees them, unscoped Secrets after; its clones, fetched with those credentials,
+   * are never read for another project's request. Without a project, or for a project without
+   * such Secrets, the shared cache, which never sees a scoped Secret.
+   */
+  reposFor(project: string | undefined): RepoCache {
+    if (!project || !this.credentials.hasProject(project)) return this.repos;
+    let repos = this.projectRepos.get(project);
+    if (!repos) {
+      // A name from a request or a Secret never becomes a path: the directory is a hash of it.
+      const dir = join(this.repoCacheDir, "projects", createHash("sha256").update(project).digest("hex").slice(0, 24));
+      repos = new RepoCache({ baseDir: dir, ...this.repoCacheOptions(this.credentials.forProject(project)) });
+      this.projectRepos.set(project, repos);
+    }
+    return repos;
+  }
+
+  /** What every git cache of the server shares besides its directory: trust, OCI limits, a credential view. */
+  private repoCacheOptions(credentials: RepoCacheOptions["credentials"]): Omit<RepoCacheOptions, "baseDir"> {
+    const opts = this.opts;
+    return {
+      credentials, logger: opts.log, ...(opts.trust ? { trust: opts.trust } : {}),
+      ociLimits: ociLimitsFrom(opts.oci ?? {}), ...(opts.oci?.layerMediaTypes ? { ociLayerMediaTypes: opts.oci.layerMediaTypes } : {}),
+    };
+  }
 
   close(): void {
     void this.keyring.close();
     this.repos.close();
+    for (const r of this.projectRepos.values()) r.close();
     for (const r of this.remotes.values()) r.client.close();
   }
 
@@ -120,7 +153,7 @@ export class AppStateReader {
     const project = this.effectiveProject(app.spec.project || DEFAULT_PROJECT);
     if ((project?.spec?.signatureKeys ?? []).length === 0) return undefined;
     const home = await this.keyring.home(this.opts.cache.configMap("argocd-gpg-keys-cm") ?? {});
-    return signatureInfo(parseCommitVerification(await this.repos.verifyCommit(repoURL, commit, { gnupgHome: home })));
+    return signatureInfo(parseCommitVerification(await this.reposFor(app.spec.project || DEFAULT_PROJECT).verifyCommit(repoURL, commit, { gnupgHome: home })));
   }
 
   /** The registered clusters as the controller sees them: cluster Secrets, plus in-cluster unless turned off. */
@@ -160,10 +193,10 @@ export class AppStateReader {
 
   /** Renders and compares the app now (revision: another commit of its single source; revisions: one per source). */
   async state(app: ApplicationObject, opts: { revision?: string; revisions?: string[]; refresh?: "normal" | "hard" } = {}): Promise<AppState> {
-    const { settings, project, cluster, client, verifyCommit } = this.pipelineInputs(app);
+    const { settings, project, cluster, client, verifyCommit, repos } = this.pipelineInputs(app);
     const { rendered, compared } = await evaluateAppState({
       app: app as unknown as PipelineApp, cluster, client, settings,
-      render: { repos: this.repos, cache: this.renderCache, log: this.opts.log },
+      render: { repos, cache: this.renderCache, log: this.opts.log },
       renderOptions: {
         ...(opts.revisions ? { revisions: opts.revisions } : opts.revision ? { revisions: [opts.revision] } : {}), ...(opts.refresh ? { refresh: opts.refresh } : {}),
         ...(verifyCommit ? { verifyCommit } : {}),
@@ -180,12 +213,12 @@ export class AppStateReader {
    * controller's do; when none matches it fails closed (ServerSideDiffImpersonationError).
    */
   async serverSideDiff(app: ApplicationObject, targets?: Manifest[]): Promise<CompareResult> {
-    const { settings, project, cluster, client, verifyCommit } = this.pipelineInputs(app);
+    const { settings, project, cluster, client, verifyCommit, repos } = this.pipelineInputs(app);
     const pipelineApp = app as unknown as PipelineApp;
     const compare = { controllerNamespace: this.opts.cache.namespace, project: project.spec, forceServerSideDiff: true, clientAs: (user: string) => this.clientAs(client, user) };
     if (!targets) {
       const { compared } = await evaluateAppState({
-        app: pipelineApp, cluster, client, settings, render: { repos: this.repos, cache: this.renderCache, log: this.opts.log }, compare,
+        app: pipelineApp, cluster, client, settings, render: { repos, cache: this.renderCache, log: this.opts.log }, compare,
         renderOptions: verifyCommit ? { verifyCommit } : {},
       });
       return compared;
@@ -198,7 +231,7 @@ export class AppStateReader {
    * controller's commit check when the project requires signed commits (a refused commit fails the
    * answer with the controller's message; policies Hawser cannot enforce refuse it outright).
    */
-  private pipelineInputs(app: ApplicationObject): { settings: AppStateSettings; project: AppProject; cluster: ClusterEntry; client: KubeClient; verifyCommit?: (repoURL: string, commit: string) => Promise<void> } {
+  private pipelineInputs(app: ApplicationObject): { settings: AppStateSettings; project: AppProject; cluster: ClusterEntry; client: KubeClient; repos: RepoCache; verifyCommit?: (repoURL: string, commit: string) => Promise<void> } {
     const settings = this.settings();
     const projectName = app.spec.project || DEFAULT_PROJECT;
     const project = this.effectiveProject(projectName);
@@ -207,9 +240,10 @@ export class AppStateReader {
     const integrity = sourceIntegrityRefusal(projectName, project.spec?.sourceIntegrity);
     if (integrity) throw failedPrecondition(`application ${app.metadata.name ?? ""}: ${integrity}`);
     const { cluster, client } = this.destination(app);
-    const verifyCommit = signatureCheck({ name: projectName, signatureKeys: project.spec?.signatureKeys }, this.repos,
+    const repos = this.reposFor(projectName);
+    const verifyCommit = signatureCheck({ name: projectName, signatureKeys: project.spec?.signatureKeys }, repos,
       () => this.keyring.home(this.opts.cache.configMap("argocd-gpg-keys-cm") ?? {}));
-    return { settings, project, cluster, client, ...(verifyCommit ? { verifyCommit } : {}) };
+    return { settings, project, cluster, client, repos, ...(verifyCommit ? { verifyCommit } : {}) };
   }
 
   /** The destination's client acting as `user` (sync impersonation), one kept per client and user. */

@@ -39,6 +39,26 @@ test("reads YAML and JSON, multi-document files and List kinds, in file-name ord
   assert.deepEqual(rec.manifests.map((m) => m.metadata.name), ["s", "b1", "b2", "c"]);
 });
 
+test("parameter override files (.argocd-source.yaml, .argocd-source-<app>.yaml) are never read as manifests, at any depth, even when included by name", async () => {
+  const override = "directory:\n  recurse: true\nhelm:\n  parameters:\n  - {name: a, value: b}\n";
+  const root = await repo({
+    "app/cm.yaml": cm("cm"),
+    "app/.argocd-source.yaml": override,
+    "app/.argocd-source-app.yaml": override,
+    "app/.argocd-source-argocd_app.yaml": override,
+    // An override file that looks like a manifest is still an override file.
+    "app/.argocd-source-other.yaml": cm("smuggled"),
+    "app/sub/.argocd-source.yaml": cm("smuggled-deep"),
+    "app/sub/deep.yaml": cm("deep"),
+    // Not an override name (Argo reads only the .yaml spelling): an ordinary manifest file.
+    "app/.argocd-source.yml": cm("yml-spelling"),
+  });
+  const out = await directoryPlugin.generate(request(root, "app", { recurse: true }), ctx);
+  assert.deepEqual(out.manifests.map((m) => m.metadata.name), ["yml-spelling", "cm", "deep"]);
+  const named = await directoryPlugin.generate(request(root, "app", { recurse: true, include: "{.argocd-source*.yaml,sub/.argocd-source.yaml}" }), ctx);
+  assert.deepEqual(named.manifests, []);
+});
+
 test("include and exclude globs; exclude wins", async () => {
   const root = await repo({ "app/keep.yaml": cm("keep"), "app/drop.yaml": cm("drop"), "app/x/deep.yaml": cm("deep") });
   const out = await directoryPlugin.generate(request(root, "app", { recurse: true, include: "*.yaml", exclude: "{drop.yaml,x/*}" }), ctx);

@@ -1,7 +1,8 @@
 // The directory plugin: plain YAML and JSON manifests in a directory, Argo CD's fallback when
 // no other tool claims the source. Honours `directory.recurse`, `include`/`exclude` (gobwas
-// globs over the path relative to the source directory; exclude wins) and refuses files and
-// directories that are symlinks pointing outside the repository.
+// globs over the path relative to the source directory; exclude wins), skips parameter override
+// files (.argocd-source*.yaml) and refuses files and directories that are symlinks pointing
+// outside the repository.
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { gobwasMatch } from "../../operator/util/glob.js";
@@ -19,6 +20,15 @@ interface DirectoryOptions {
 
 // Argo evaluates *.jsonnet files of a directory app as Jsonnet.
 const manifestExtensions = [".yaml", ".yml", ".json", ".jsonnet"];
+
+/**
+ * `.argocd-source.yaml` and `.argocd-source-<app>.yaml` are parameter override files, which the
+ * renderer merges into the source's tool options (operator/render applyOverrides); they are never
+ * manifests, wherever they are and whatever include glob names them.
+ */
+export function isOverrideFile(name: string): boolean {
+  return name === ".argocd-source.yaml" || (name.startsWith(".argocd-source-") && name.endsWith(".yaml"));
+}
 
 function directoryOptions(req: RenderRequest): DirectoryOptions {
   const d = req.source.directory ?? {};
@@ -48,7 +58,7 @@ async function listManifestFiles(req: RenderRequest, opts: DirectoryOptions): Pr
         if (opts.recurse) await walk(path, false);
         continue;
       }
-      if (!manifestExtensions.some((ext) => entry.name.endsWith(ext))) continue;
+      if (!manifestExtensions.some((ext) => entry.name.endsWith(ext)) || isOverrideFile(entry.name)) continue;
       if (opts.include && !gobwasMatch(opts.include, rel)) continue;
       if (opts.exclude && gobwasMatch(opts.exclude, rel)) continue;
       files.push(path);

@@ -369,8 +369,18 @@ export interface ChartPullRequest {
 }
 
 /**
- * Pulls a repository chart once into a cache keyed by repo, chart and version, and returns the
- * unpacked chart directory. Concurrent pulls of one key share the same promise.
+ * A pull's cache key: repo, chart, version and the credentials it is made with, so a chart
+ * pulled with one Secret's credentials (a project-scoped one) is never served to a request with
+ * other credentials or none. Hashed: neither the directory name nor the map holds them in clear.
+ */
+function pullKey(req: ChartPullRequest): string {
+  const creds = [req.username ?? "", req.password ?? "", req.tlsClientCertData ?? "", req.tlsClientCertKey ?? ""];
+  return createHash("sha256").update(JSON.stringify([req.repoURL, req.chart, req.version, ...creds])).digest("hex").slice(0, 32);
+}
+
+/**
+ * Pulls a repository chart once into a cache keyed by repo, chart, version and credentials, and
+ * returns the unpacked chart directory. Concurrent pulls of one key share the same promise.
  */
 export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<string>; timeoutMs?: number } = {}): {
   pull(req: ChartPullRequest, signal?: AbortSignal): Promise<string>;
@@ -382,7 +392,7 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
   const inflight = new Map<string, Promise<string>>();
   let count = 0;
   const pullOnce = async (req: ChartPullRequest, signal?: AbortSignal): Promise<string> => {
-    const key = createHash("sha256").update(JSON.stringify([req.repoURL, req.chart, req.version])).digest("hex").slice(0, 32);
+    const key = pullKey(req);
     const dir = chartsDir();
     const target = join(dir, key);
     const chartDir = join(target, req.chart.split("/").pop() ?? req.chart);
@@ -449,7 +459,7 @@ export function createChartCache(opts: { dir?: string; helmPath?: () => Promise<
   };
   return {
     pull(req, signal) {
-      const key = JSON.stringify([req.repoURL, req.chart, req.version]);
+      const key = pullKey(req);
       let p = inflight.get(key);
       if (!p) {
         p = pullOnce(req, signal).finally(() => inflight.delete(key));

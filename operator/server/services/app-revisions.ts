@@ -39,12 +39,7 @@ const MAX_CHART_YAML_BYTES = 1024 * 1024;
  * then the one at `sourceIndex` (default 0). Errors name the parameter.
  */
 export function sourceFor(app: Pick<ApplicationObject, "spec" | "status">, sourceIndex: number | undefined, versionId: number | undefined): ApplicationSource {
-  let sources: ApplicationSource[] = app.spec.sources && app.spec.sources.length > 0 ? app.spec.sources : app.spec.source ? [app.spec.source] : [];
-  if (versionId !== undefined) {
-    const entry = (app.status?.history ?? []).find((h) => h.id === versionId);
-    if (!entry) throw notFound(`versionId ${versionId}: no such entry in the application's history`);
-    sources = entry.sources && entry.sources.length > 0 ? entry.sources : entry.source ? [entry.source] : [];
-  }
+  const { sources } = sourcesFor(app, versionId);
   const index = sourceIndex ?? 0;
   const source = sources[index];
   if (!source) {
@@ -53,6 +48,18 @@ export function sourceFor(app: Pick<ApplicationObject, "spec" | "status">, sourc
       : `sourceIndex ${index} not found because there are only ${sources.length} sources`);
   }
   return source;
+}
+
+/**
+ * The app's sources, or those of history entry `versionId` with the revisions it deployed (one
+ * per source; undefined where the entry does not say). A missing entry is NotFound naming versionId.
+ */
+export function sourcesFor(app: Pick<ApplicationObject, "spec" | "status">, versionId: number | undefined): { sources: ApplicationSource[]; revisions?: Array<string | undefined> } {
+  if (versionId === undefined) return { sources: app.spec.sources && app.spec.sources.length > 0 ? app.spec.sources : app.spec.source ? [app.spec.source] : [] };
+  const entry = (app.status?.history ?? []).find((h) => h.id === versionId);
+  if (!entry) throw notFound(`versionId ${versionId}: no such entry in the application's history`);
+  if (entry.sources && entry.sources.length > 0) return { sources: entry.sources, revisions: entry.sources.map((_, i) => entry.revisions?.[i] || undefined) };
+  return { sources: entry.source ? [entry.source] : [], revisions: [entry.revision || undefined] };
 }
 
 /** Chart.yaml's description, home and maintainers (`Name <email>`), each left out when empty. */
@@ -84,6 +91,11 @@ export class AppRevisionService {
     r.get("/api/v1/applications/:name/revisions/:revision/ocimetadata", (req) => this.ociMetadata(req));
   }
 
+  /** The git cache of the app's project (its project-scoped repository Secrets included). */
+  private reposOf(app: ApplicationObject): ReturnType<AppStateReader["reposFor"]> {
+    return this.deps.reader.reposFor(app.spec.project || "default");
+  }
+
   private source(req: ApiRequest): { app: ApplicationObject; source: ApplicationSource; revision: string } {
     const app = this.deps.apps.findApp(req.caller, req.params.name!, req.query, "get");
     const source = sourceFor(app, queryInt(req.query, "sourceIndex"), queryInt(req.query, "versionId"));
@@ -98,7 +110,7 @@ export class AppRevisionService {
     // As Argo's repo server: metadata is for a resolved revision (a commit SHA, possibly short).
     if (!isCommitSHA(revision) && !isTruncatedCommitSHA(revision)) throw invalidArgument(`revision ${revision} must be resolved: a commit SHA, not a branch or tag`);
     try {
-      const meta = await this.deps.reader.repoReader.revisionMetadata(source.repoURL, revision);
+      const meta = await this.reposOf(app).revisionMetadata(source.repoURL, revision);
       const reference = commitReference(meta.message);
       const signature = await this.deps.reader.signatureInfo(app, source.repoURL, meta.sha);
       return {
@@ -111,9 +123,9 @@ export class AppRevisionService {
   }
 
   private async chartDetails(req: ApiRequest): Promise<unknown> {
-    const { source, revision } = this.source(req);
+    const { app, source, revision } = this.source(req);
+    const repos = this.reposOf(app);
     if (source.chart) {
-      const repos = this.deps.reader.repoReader;
       const auth = await helmAuthWithTrust(repos, source.repoURL);
       const repoURL = !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.repoURL) && repos.credentialsFor(source.repoURL)?.enableOCI ? `oci://${source.repoURL}` : source.repoURL;
       let dir: string;
@@ -131,7 +143,7 @@ export class AppRevisionService {
     const path = join(source.path ?? ".", "Chart.yaml");
     let text: string;
     try {
-      text = (await this.deps.reader.repoReader.readFile(source.repoURL, revision, path, { maxBytes: MAX_CHART_YAML_BYTES })).toString("utf8");
+      text = (await repos.readFile(source.repoURL, revision, path, { maxBytes: MAX_CHART_YAML_BYTES })).toString("utf8");
     } catch (err) {
       if (err instanceof GitError && !(err instanceof RevisionNotFoundError) && /not found at/.test(err.message)) throw notFound(`the source at ${source.path ?? "."} is not a Helm chart: no Chart.yaml at ${revision}`);
       throw gitApiError(err, revision);
@@ -141,11 +153,11 @@ export class AppRevisionService {
 
   /** An OCI artifact source's manifest annotations at a digest, in Argo's OCIMetadata shape. */
   private async ociMetadata(req: ApiRequest): Promise<unknown> {
-    const { source, revision } = this.source(req);
+    const { app, source, revision } = this.source(req);
     if (source.chart || !isOciSourceURL(source.repoURL)) throw invalidArgument(`ocimetadata is for OCI artifact sources (an oci:// repository without chart); this source is ${source.chart ? `Helm chart ${source.chart}` : "a git repository"} at ${source.repoURL}`);
     if (!/^sha256:[0-9a-f]{64}$/.test(revision)) throw invalidArgument(`revision ${revision} must be resolved: a sha256 digest of ${source.repoURL}`);
     try {
-      return ociMetadata(await this.deps.reader.repoReader.ociAnnotations(source.repoURL, revision));
+      return ociMetadata(await this.reposOf(app).ociAnnotations(source.repoURL, revision));
     } catch (err) {
       if (err instanceof GitError && /\(HTTP 404\)/.test(err.message)) throw notFound(`revision ${revision} not found: ${err.message}`);
       throw gitApiError(err, revision);

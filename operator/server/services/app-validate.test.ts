@@ -111,10 +111,13 @@ describe("validateAppForWrite", () => {
     team: { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "team" }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } },
   };
   // Only "apps/web" exists in the repository: "gone" fails the path check whenever it is made.
-  const world = (): { reader: AppStateReader; asked: string[] } => {
+  const world = (): { reader: AppStateReader; asked: string[]; projectsAsked: string[] } => {
     const r = repos(["apps/web"]);
-    const reader = { clusterEntries: () => [inCluster], effectiveProject: (n: string) => projects[n], repoReader: r } as unknown as AppStateReader;
-    return { reader, asked: r.asked };
+    const projectsAsked: string[] = [];
+    // The git cache is the app's project's (its project-scoped repository Secrets apply).
+    const reposFor = (p: string): typeof r => { projectsAsked.push(p); return r; };
+    const reader = { clusterEntries: () => [inCluster], effectiveProject: (n: string) => projects[n], reposFor } as unknown as AppStateReader;
+    return { reader, asked: r.asked, projectsAsked };
   };
   const app = (s: Partial<Application["spec"]>, labels?: Record<string, string>): Application => ({
     apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "web", namespace: "argocd", ...(labels ? { labels } : {}) },
@@ -131,6 +134,7 @@ describe("validateAppForWrite", () => {
       const w = world();
       await assert.rejects(validateAppForWrite(next, "argocd", { reader: w.reader, project, ...(stored ? { stored } : {}) }), /spec\.source\.path: app path does not exist: gone/, `${what}: the source is checked`);
       assert.deepEqual(w.asked, ["https://git.example/a.git"], `${what}: the repository was asked`);
+      assert.deepEqual(w.projectsAsked, [next.spec.project], `${what}: through the git cache of the app's project`);
     }
   });
 

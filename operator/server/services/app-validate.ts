@@ -102,8 +102,10 @@ export async function validateAppForWrite(app: Application, controllerNamespace:
   });
   // Repositories are asked only for a spec the project accepts, as Argo does.
   if (problems.length === 0 && reader && !sourcesUnchanged(app.spec, deps.stored?.spec)) {
-    const charts: ChartChecker = (source) => checkRepoChart(source, { repos: reader.repoReader, settings: reader.settings().render });
-    problems.push(...await sourceProblems(app.spec, reader.repoReader, charts));
+    // Through the git cache of the app's project: its project-scoped repository Secrets apply.
+    const repos = reader.reposFor(app.spec.project || "default");
+    const charts: ChartChecker = (source) => checkRepoChart(source, { repos, settings: reader.settings().render });
+    problems.push(...await sourceProblems(app.spec, repos, charts));
   }
   if (problems.length > 0) throw invalidSpecError(app.metadata.name ?? "", problems);
 }

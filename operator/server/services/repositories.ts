@@ -3,7 +3,8 @@
 // password, private key, token or client certificate key. A repository's connection state is a
 // real probe of it: git resolves HEAD through the server's git cache (the controller's code), a
 // Helm repository's index.yaml is read, an OCI registry is asked through the distribution API with
-// the Secret's credentials (repo-access.ts); the answer is reused for probeTtlMs
+// the Secret's credentials (repo-access.ts); a project-scoped Secret is probed with its own
+// credentials, through its project's git cache; the answer is reused for probeTtlMs
 // (`forceRefresh=true` probes again).
 import { createHash } from "node:crypto";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
@@ -109,23 +110,30 @@ export class RepositoryService {
     return out;
   }
 
+  /** Probes are kept per project and URL: a project-scoped Secret's probe uses its credentials only. */
+  private probeKey(data: Record<string, string>): string {
+    return `${data.project ?? ""}\u0000${normalizeUrl(data.url ?? "")}`;
+  }
+
   private async probe(data: Record<string, string>): Promise<Probe> {
     const url = data.url ?? "";
-    const hit = this.probes.get(url);
+    const key = this.probeKey(data);
+    const hit = this.probes.get(key);
     if (hit && Date.now() - hit.at < (this.deps.probeTtlMs ?? 60_000)) return hit;
     let p: Probe;
     const reader = this.deps.reader;
     if (!reader) p = { at: Date.now(), status: "Failed", message: "this server has no repository access" };
     else {
       try {
-        if (repoType(data) === "git") await reader.repoReader.resolveRevision(url, "HEAD");
+        // A project-scoped Secret is probed through its project's git cache, which sees it.
+        if (repoType(data) === "git") await reader.reposFor(data.project || undefined).resolveRevision(url, "HEAD");
         else await probeNonGitRepository(serverRepoAccess(this.deps.cache, reader.repoReader), data);
         p = { at: Date.now(), status: "Successful", message: "" };
       } catch (err) {
         p = { at: Date.now(), status: "Failed", message: `Unable to connect to repository: ${redact(errorMessage(err))}` };
       }
     }
-    this.probes.set(url, p);
+    this.probes.set(key, p);
     return p;
   }
 
@@ -152,7 +160,7 @@ export class RepositoryService {
 
   private async get({ caller, params, query }: ApiRequest): Promise<unknown> {
     const found = this.findRepo(caller, params.repo!, "get");
-    if (queryValue(query, "forceRefresh") === "true") this.probes.delete(found.data.url ?? "");
+    if (queryValue(query, "forceRefresh") === "true") this.probes.delete(this.probeKey(found.data));
     return this.view(found.data, "repository", true);
   }
 
@@ -175,7 +183,7 @@ export class RepositoryService {
     await this.deps.cache.awaitOwnWrite(existing
       ? await this.replaceSecret(existing.secret, (cur) => ({ ...secret, metadata: { ...secret.metadata, resourceVersion: cur.metadata.resourceVersion } }))
       : await this.deps.client.create(secret));
-    this.probes.delete(url);
+    this.probes.delete(this.probeKey(data));
     return this.view(data, type, false);
   }
 
@@ -218,7 +226,8 @@ export class RepositoryService {
     if ((data.project ?? "") !== (existing.data.project ?? "")) caller.require("repositories", "update", this.rbacName(data, type));
     const build = (cur: KubeObject): KubeObject => ({ apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: cur.metadata.name, namespace: this.ns, resourceVersion: cur.metadata.resourceVersion, labels: { ...(cur.metadata.labels ?? {}), "argocd.argoproj.io/secret-type": type }, ...(cur.metadata.annotations ? { annotations: cur.metadata.annotations } : {}) }, stringData: data, data: {} });
     await this.deps.cache.awaitOwnWrite(await this.replaceSecret(existing.secret, build));
-    this.probes.delete(data.url ?? "");
+    this.probes.delete(this.probeKey(existing.data));
+    this.probes.delete(this.probeKey(data));
     return this.view(data, type, false);
   }
 }

@@ -197,12 +197,13 @@ function SourceParameters({ app, index, multi, src, group, mayUpdate, onSaved }:
     if (!src.repoURL || refOnly) return;
     let live = true;
     post<SourceDetails>(`api/v1/repositories/${encodeURIComponent(src.repoURL)}/appdetails`, {
-      source: src, appName: app.metadata.name, appProject: app.spec?.project || "default", ...(multi ? { sourceIndex: index } : {}),
+      // Qualified, so an app outside the control namespace is found; its ref sources lend `$ref` value files.
+      source: src, appName: app.metadata.namespace ? `${app.metadata.namespace}/${app.metadata.name}` : app.metadata.name, appProject: app.spec?.project || "default", ...(multi ? { sourceIndex: index } : {}),
     })
       .then((value) => { if (live) setDetails({ value }); })
       .catch((err: unknown) => { if (live) setDetails({ error: errorText(err) }); });
     return () => { live = false; };
-  }, [app.metadata.name, app.spec?.project, srcKey, index]);
+  }, [app.metadata.namespace, app.metadata.name, app.spec?.project, srcKey, index]);
   const save = (): void => {
     if (!editing) return;
     setBusy(true);

@@ -239,7 +239,7 @@ function SourceFields({ index, source: s, multi, form, repos, errors, onChange, 
     if (!detailsKey) return;
     let live = true;
     const t = window.setTimeout(() => {
-      post<SourceDetails>(`${repoPath(repo)}/appdetails`, { source: { repoURL: repo, path: s.path.trim(), targetRevision: s.targetRevision }, appName: form.name, appProject: form.project, sourceIndex: index })
+      post<SourceDetails>(`${repoPath(repo)}/appdetails`, { source: { repoURL: repo, path: s.path.trim(), targetRevision: s.targetRevision }, appName: form.name, appProject: form.project })
         .then((value) => {
           if (!live) return;
           setDetails({ key: detailsKey, value });
