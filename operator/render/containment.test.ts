@@ -3,7 +3,7 @@
 // rendered manifests. Before the containment work, every one of these rendered the sentinel.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,7 +11,7 @@ import type { Application, ApplicationSource } from "../api/index.js";
 import { MappedRepoSource } from "../cli/render.js";
 import { builtinPlugins } from "../../plugins/index.js";
 import { OutOfBoundsSymlinkError } from "../../plugins/containment.js";
-import { createChartCache } from "../../plugins/helm/index.js";
+import { createChartCache, pullKey } from "../../plugins/helm/index.js";
 import { LocalGitRepo, LocalRepoSource } from "../../test/support/local-repos.js";
 import { RenderCache, renderApplication, type RenderDeps, type RenderSettings } from "./index.js";
 
@@ -96,10 +96,10 @@ test("finding 2: a pulled chart holding a symlink out of its directory is refuse
   const s = await sentinel();
   const cacheDir = await mkdtemp(join(tmpdir(), "hawser-chart-cache-"));
   try {
-    // The chart as it sits in the pull cache (the layout createChartCache keys by repo/chart/version);
-    // an entry that is already there is used without a network pull.
+    // The chart as it sits in the pull cache (the layout createChartCache keys by repo, chart,
+    // version and credentials); an entry that is already there is used without a network pull.
     const repoURL = "https://charts.example.invalid";
-    const key = createHash("sha256").update(JSON.stringify([repoURL, "mychart", "1.0.0"])).digest("hex").slice(0, 32);
+    const key = pullKey({ repoURL, chart: "mychart", version: "1.0.0" });
     await writeTree(join(cacheDir, key, "mychart"), { "Chart.yaml": chartYaml, "templates/cm.yaml": filesGetTemplate }, { "files/x": s.file });
     const repos = new LocalRepoSource({});
     const d = deps(repos, {}, { charts: createChartCache({ dir: cacheDir }) });

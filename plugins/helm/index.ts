@@ -373,7 +373,7 @@ export interface ChartPullRequest {
  * pulled with one Secret's credentials (a project-scoped one) is never served to a request with
  * other credentials or none. Hashed: neither the directory name nor the map holds them in clear.
  */
-function pullKey(req: ChartPullRequest): string {
+export function pullKey(req: ChartPullRequest): string {
   const creds = [req.username ?? "", req.password ?? "", req.tlsClientCertData ?? "", req.tlsClientCertKey ?? ""];
   return createHash("sha256").update(JSON.stringify([req.repoURL, req.chart, req.version, ...creds])).digest("hex").slice(0, 32);
 }
