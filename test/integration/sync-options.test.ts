@@ -34,8 +34,10 @@ after(async () => {
 });
 
 /**
- * One pass of a sync as the operation reconciler runs it: plan, step, the first-pass dry run
- * (which stops the sync when anything fails), then the step's actions. Returns the operation state.
+ * A sync as the operation reconciler runs it: plan, step, the first-pass dry run (which stops the
+ * sync when anything fails), then the step's actions. A failed action reopens the operation and
+ * the next pass fails it (a one-resource sync has no dry run: its apply is the check), so that
+ * pass is taken too. Returns the operation state.
  */
 async function syncOnce(input: Omit<PlanInput, "destinationNamespace" | "startedAt">): Promise<OperationState> {
   const startedAt = new Date().toISOString();
@@ -48,7 +50,8 @@ async function syncOnce(input: Omit<PlanInput, "destinationNamespace" | "started
     if (failures.length > 0) return recordValidationFailure(plan, step.state, failures, startedAt);
   }
   const outcomes = await executeActions(client, step.actions, limiter, () => undefined);
-  return recordActionOutcomes(step.state, outcomes);
+  const done = recordActionOutcomes(step.state, outcomes);
+  return done.phase === "Running" ? nextSyncStep(plan, done, new Map(), { now: startedAt }).state : done;
 }
 
 function resultOf(state: OperationState, name: string): ResourceResult {
@@ -152,7 +155,7 @@ describe("Replace=true with Force=true", () => {
     const live = await client.get("apps/v1", "Deployment", "immutable", ns);
     assert.ok(live, "the Deployment was created");
 
-    // The first-pass dry run of a plain replace already meets the immutable field.
+    // A plain replace meets the immutable field (in its apply: one resource has no dry run first).
     const refused = await syncOnce({ target: [deployment("two", "Replace=true")], live: [live] });
     assert.equal(refused.phase, "Failed", refused.message);
     assert.match(resultOf(refused, "immutable").message ?? "", /field is immutable/);
