@@ -5,7 +5,7 @@
 // with the handler's own gRPC code (Unauthenticated, PermissionDenied, OK).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
+import { freePort } from "../../operator/devcluster/process.js";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createWorld } from "../support/world.js";
@@ -13,15 +13,6 @@ import { startServerProcess } from "../support/operator-process.js";
 import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-
-/** A port free right now on loopback (the server binds it a moment later). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /** The value of one series in a Prometheus text scrape, 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string>): number {

@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import https from "node:https";
-import { createServer } from "node:net";
+import { freePort } from "../../operator/devcluster/process.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
@@ -61,14 +61,6 @@ function handshake(hostPort: string, versions: { minVersion?: tls.SecureVersion;
     });
     socket.on("error", (err: Error) => resolve({ ok: false, error: err.message }));
   });
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 test("API server settings from argocd-cmd-params-cm: TLS versions, gzip, UI headers, login attempts, JSON logs; disable.auth with text logs; a bad cipher refused", async (t) => {

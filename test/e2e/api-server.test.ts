@@ -9,7 +9,7 @@
 // requests without a session refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
+import { freePort } from "../../operator/devcluster/process.js";
 import { stringify } from "yaml";
 import { API, createWorld } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
@@ -17,14 +17,6 @@ import { initialAdminPassword, jsonCaller, type JsonResponse } from "../support/
 import { SEED_USERS, startOidcProvider } from "../support/oidc-provider.js";
 import { startServerProcess } from "../support/operator-process.js";
 import type { Application } from "../../operator/api/index.js";
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 type Res = JsonResponse;
 

@@ -11,7 +11,7 @@
 // `server_stream` methods (Watch, WatchResourceTree), the in-flight count of go-grpc-prometheus.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
+import { freePort } from "../../operator/devcluster/process.js";
 import { initialAdminPassword } from "../support/api-session.js";
 import { buildUi, logIn, newPage, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
@@ -19,15 +19,6 @@ import { startServerProcess } from "../support/operator-process.js";
 import { API, createWorld } from "../support/world.js";
 
 const ROUNDS = 8;
-
-/** A port free right now on loopback (the server binds it a moment later). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /** Open streams by gRPC method: started minus handled of the server_stream series of a scrape. */
 function openStreams(scrape: string): Map<string, number> {
