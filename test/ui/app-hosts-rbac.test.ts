@@ -22,7 +22,7 @@ import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import type { KubeObject } from "../../operator/kube/client.js";
 import { initialAdminPassword, jsonCaller, sessionToken, showResponse } from "../support/api-session.js";
-import { axeProblems, buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
+import { axeProblems, buildUi, clickEnabled, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startHelmRepo } from "../support/helm-repo.js";
 import { startServerProcess } from "../support/operator-process.js";
@@ -183,10 +183,10 @@ test("hosts with allowed node labels, notification subscriptions, per-cluster bu
     assert.match(g.system, /OSlinux/, "the node's OS");
   }
   await check("pods-view-hosts");
-  await page.click("[data-testid=view-network]");
+  await clickEnabled(page, "[data-testid=view-network]", log);
   await waitFor(page, '[data-testid=network-view] [data-testid=tree-node][data-kind="Service"]', log, 60_000);
   await check("network-view-axe");
-  await page.click("[data-testid=view-list]");
+  await clickEnabled(page, "[data-testid=view-list]", log);
   await waitFor(page, "[data-testid=resource-list]", log);
   await check("app-list-view-axe");
 
@@ -197,14 +197,14 @@ test("hosts with allowed node labels, notification subscriptions, per-cluster bu
   await page.select("[data-testid=subscription-trigger]", "on-sync-succeeded");
   await page.select("[data-testid=subscription-service]", "audit");
   await page.type("[data-testid=subscription-recipients]", "team-a; team-b");
-  await page.click("[data-testid=subscription-add]");
+  await clickEnabled(page, "[data-testid=subscription-add]", log);
   await waitFor(page, '[data-testid=subscription][data-trigger="on-sync-succeeded"][data-service="audit"]', log);
   assert.equal(await page.$eval("[data-testid=subscription]", (e) => e.getAttribute("data-recipients")), "team-a;team-b");
   const key = "notifications.argoproj.io/subscribe.on-sync-succeeded.audit";
   const saved = await client.get<KubeObject>(API, "Application", "web", ns);
   assert.equal(saved?.metadata.annotations?.[key], "team-a;team-b", "the subscription is the app's annotation");
   await check("app-details-subscriptions");
-  await page.click("[data-testid=subscription-remove]");
+  await clickEnabled(page, "[data-testid=subscription-remove]", log);
   await waitFor(page, "[data-testid=subscriptions] [data-testid=subscriptions-none]", log);
   await eventually(async () => {
     const a = await client.get<KubeObject>(API, "Application", "web", ns);
@@ -215,7 +215,7 @@ test("hosts with allowed node labels, notification subscriptions, per-cluster bu
   await page.goto(`${url}/applications?view=list`);
   await waitFor(page, '[data-app="web"]', log);
   await check("applications-list-view-axe");
-  await page.click("[data-testid=new-app-button]");
+  await clickEnabled(page, "[data-testid=new-app-button]", log);
   await waitFor(page, "[data-testid=new-app-panel]", log);
   await check("new-app-panel-axe");
   // A chart of the Helm repository: the panel offers its charts and versions instead of a path,
@@ -234,7 +234,7 @@ test("hosts with allowed node labels, notification subscriptions, per-cluster bu
   await page.type('[data-testid=params-helm-parameter][data-param="color"]', "green");
   await page.type("[data-testid=new-app-destNamespace]", dest);
   await check("new-app-helm-chart");
-  await page.click("[data-testid=new-app-create]");
+  await clickEnabled(page, "[data-testid=new-app-create]", log);
   await waitFor(page, "[data-testid=new-app-created]", log);
   const fromChart = await client.get<KubeObject & { spec: { source: Record<string, unknown> } }>(API, "Application", "from-chart", ns);
   assert.deepEqual(fromChart?.spec.source, { repoURL: charts.url, chart: "webchart", targetRevision: "0.2.0", helm: { parameters: [{ name: "color", value: "green" }] } }, "the chart source with its parameter, no path");

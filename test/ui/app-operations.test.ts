@@ -56,23 +56,23 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   await page.waitForFunction(() => document.querySelectorAll("[data-testid=tree-node][data-type=resource]").length > 0, { timeout: 120_000 });
   await clickEnabled(page, "[data-testid=sync-button]", log);
   await waitFor(page, "[data-testid=sync-dialog]", log);
-  await page.click("[data-testid=sync-confirm]");
+  await clickEnabled(page, "[data-testid=sync-confirm]", log);
   await eventually(async () => {
     const s = await operation("busy");
     assert.equal(s?.phase, "Running", "the sync runs");
     assert.ok((s?.syncResult?.resources ?? []).some((r) => r.kind === "Pod" && r.hookPhase === "Running"), "held by the PreSync hook");
   }, { timeoutMs: 90_000 });
-  await page.click("[data-testid=sync-status-button]");
+  await clickEnabled(page, "[data-testid=sync-status-button]", log);
   await waitFor(page, "[data-testid=sync-status-panel][data-phase=Running] [data-testid=terminate-button]", log);
   await screenshot(page, "sync-status-running");
-  await page.click("[data-testid=terminate-button]");
+  await clickEnabled(page, "[data-testid=terminate-button]", log);
   await eventually(async () => {
     const s = await operation("busy");
     assert.equal(s?.phase, "Failed", "the terminated sync fails");
     assert.equal(s.message, "Operation terminated");
   }, { timeoutMs: 60_000 });
   assert.equal(await live("ConfigMap", "after-hook"), false, "nothing after the hook was applied");
-  await page.click("[data-testid=sync-status-button]");
+  await clickEnabled(page, "[data-testid=sync-status-button]", log);
   await waitFor(page, "[data-testid=sync-status-panel][data-phase=Failed]", log);
   assert.equal(await page.$eval("[data-testid=operation-message]", (e) => e.textContent), "Operation terminated", "the page says so");
   assert.equal(await page.$("[data-testid=terminate-button]"), null, "nothing left to terminate");
@@ -85,7 +85,7 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   await waitFor(page, "[data-testid=sync-dialog]", log);
   await page.click("[data-testid=sync-dialog] .toolbar button:nth-of-type(3)"); // none
   for (const name of ["cm-a", "cm-b"]) await page.click(`[data-testid=sync-resource][data-key="/ConfigMap/${dest}/${name}"]`);
-  await page.click("[data-testid=sync-confirm]");
+  await clickEnabled(page, "[data-testid=sync-confirm]", log);
   await eventually(async () => {
     assert.equal((await operation("res"))?.phase, "Succeeded", "the selective sync finished");
   }, { timeoutMs: 60_000 });
@@ -96,11 +96,11 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   // ---- Sync of one resource from its panel: cm-c ----
   await page.click('[data-testid=tree-node][data-kind="ConfigMap"][data-name="cm-c"]');
   await waitFor(page, "[data-testid=resource-sync]", log);
-  await page.click("[data-testid=resource-sync]");
+  await clickEnabled(page, "[data-testid=resource-sync]", log);
   await waitFor(page, "[data-testid=sync-dialog]", log);
   const checked = await page.$$eval("[data-testid=sync-resource]", (els) => els.filter((e) => (e as HTMLInputElement).checked).map((e) => e.getAttribute("data-key")));
   assert.deepEqual(checked, [`/ConfigMap/${dest}/cm-c`], "the dialog opens with only this resource");
-  await page.click("[data-testid=sync-confirm]");
+  await clickEnabled(page, "[data-testid=sync-confirm]", log);
   await eventually(async () => assert.ok(await live("ConfigMap", "cm-c"), "cm-c applied"), { timeoutMs: 60_000 });
   assert.equal(await live("Service", "svc-x"), false, "the Service was not part of it");
 
@@ -108,10 +108,10 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   await page.waitForFunction((n) => document.querySelector(`[data-testid=tree-node][data-kind="ConfigMap"][data-name="${n}"][data-uid]:not([data-uid=""])`) !== null, { timeout: 60_000 }, "cm-a");
   await page.click('[data-testid=tree-node][data-kind="ConfigMap"][data-name="cm-a"]');
   await waitFor(page, '[data-testid=resource-panel][data-kind="ConfigMap"] [data-testid=resource-delete]', log);
-  await page.click("[data-testid=resource-delete]");
+  await clickEnabled(page, "[data-testid=resource-delete]", log);
   await waitFor(page, "[data-testid=resource-delete-form]", log);
   await page.type("[data-testid=resource-delete-name]", "cm-a");
-  await page.click("[data-testid=resource-delete-confirm]");
+  await clickEnabled(page, "[data-testid=resource-delete-confirm]", log);
   await waitFor(page, "[data-testid=resource-action-message]", log);
   assert.equal(await page.$eval("[data-testid=resource-action-message]", (e) => e.textContent), "ConfigMap cm-a deleted");
   await eventually(async () => assert.equal(await live("ConfigMap", "cm-a"), false, "cm-a is gone from the cluster"), { timeoutMs: 30_000 });
@@ -120,7 +120,7 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   await clickEnabled(page, "[data-testid=sync-button]", log);
   await waitFor(page, "[data-testid=sync-dialog]", log);
   await page.click("[data-testid=sync-dialog] .toolbar button:nth-of-type(1)"); // all
-  await page.click("[data-testid=sync-confirm]");
+  await clickEnabled(page, "[data-testid=sync-confirm]", log);
   await eventually(async () => assert.deepEqual([await live("ConfigMap", "cm-a"), await live("Service", "svc-x")], [true, true], "everything applied"), { timeoutMs: 60_000 });
   // The change in Git comes once that sync is over and the app is Synced (a sync pins its revision).
   await eventually(async () => {
@@ -130,7 +130,7 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   const before = await w.git.revParse("res");
   const after = await w.git.commitFiles("res", { "cm-a.yaml": cm("cm-a"), "cm-c.yaml": cm("cm-c") }, "drop cm-b and the Service", { replace: true });
   assert.notEqual(after, before, "a new commit");
-  await page.click("[data-testid=refresh-button]");
+  await clickEnabled(page, "[data-testid=refresh-button]", log);
   await eventually(async () => {
     const app = await client.get<Application>(API, "Application", "res", ns);
     const resources = app?.status?.resources ?? [];
@@ -138,12 +138,12 @@ test("app page operations: terminate, sync selected, resource sync and delete, p
   }, { timeoutMs: 90_000 });
   await clickEnabled(page, "[data-testid=sync-button]", log);
   await waitFor(page, "[data-testid=sync-dialog]", log);
-  await page.click("[data-testid=sync-prune]");
+  await clickEnabled(page, "[data-testid=sync-prune]", log);
   await page.select("[data-testid=sync-select-kind]", "ConfigMap");
   const selected = await page.$$eval("[data-testid=sync-resource]", (els) => els.filter((e) => (e as HTMLInputElement).checked).map((e) => e.getAttribute("data-key")).sort());
   assert.deepEqual(selected, [`/ConfigMap/${dest}/cm-a`, `/ConfigMap/${dest}/cm-b`, `/ConfigMap/${dest}/cm-c`], "only the ConfigMaps are selected");
   await screenshot(page, "sync-prune-kind");
-  await page.click("[data-testid=sync-confirm]");
+  await clickEnabled(page, "[data-testid=sync-confirm]", log);
   await eventually(async () => assert.equal(await live("ConfigMap", "cm-b"), false, "cm-b pruned"), { timeoutMs: 60_000 });
   assert.equal(await live("Service", "svc-x"), true, "the Service, not selected, stays");
   await page.waitForFunction(() => document.querySelector('[data-testid=tree-node][data-kind="ConfigMap"][data-name="cm-b"]') === null, { timeout: 60_000 });

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { Page } from "puppeteer-core";
 import { parse } from "yaml";
 import type { KubeObject } from "../../operator/kube/client.js";
-import { buildUi, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
+import { buildUi, clickEnabled, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { fromDir } from "../support/git-server.js";
 import { startServerProcess } from "../support/operator-process.js";
@@ -142,19 +142,19 @@ test("the resource tree: Deployment → ReplicaSet → Pod live, heals after the
   await page.click("[data-testid=resource-panel] button[aria-label=Close]");
 
   // ---- the list view shows the same resources; the history panel the sync ----
-  await page.click("[data-testid=view-list]");
+  await clickEnabled(page, "[data-testid=view-list]", log);
   await waitFor(page, '[data-testid=list-node][data-kind="Deployment"]', log);
   assert.equal(await page.$eval('[data-testid=list-node][data-kind="Deployment"]', (e) => e.getAttribute("data-uid")), healed.metadata.uid, "the list shows the live Deployment");
-  await page.click("[data-testid=history-button]");
+  await clickEnabled(page, "[data-testid=history-button]", log);
   await waitFor(page, "[data-testid=history-entry]", log);
   // demo-dev syncs automatically, so the server refuses a rollback: the UI shows its words.
-  await page.click("[data-testid=rollback-button]");
-  await page.click("[data-testid=rollback-confirm]");
+  await clickEnabled(page, "[data-testid=rollback-button]", log);
+  await clickEnabled(page, "[data-testid=rollback-confirm]", log);
   await waitFor(page, "[data-testid=history-panel] [role=alert]", log);
   assert.match(await page.$eval("[data-testid=history-panel] [role=alert]", (e) => e.textContent ?? ""), /rollback is not allowed while spec\.syncPolicy\.automated is enabled/, "the refusal is shown");
   await page.click("[data-testid=history-panel] button[aria-label=Close]");
   // The app's diff: the live Deployment matches Git again after self-heal.
-  await page.click("[data-testid=app-diff-button]");
+  await clickEnabled(page, "[data-testid=app-diff-button]", log);
   await waitFor(page, "[data-testid=app-diff-panel] [data-testid=app-diff-none], [data-testid=app-diff-panel] [data-testid=app-diff-item]", log);
   assert.deepEqual(log.filter((l) => l.startsWith("page error")), [], "no script errors");
 });

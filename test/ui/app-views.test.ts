@@ -13,7 +13,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import type { KubeObject } from "../../operator/kube/client.js";
-import { buildUi, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
+import { buildUi, clickEnabled, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { createWorld } from "../support/world.js";
@@ -111,7 +111,7 @@ test("the network view, the pods view, Hide managed fields, the pod terminal and
   assert.deepEqual(appLinks, [{ text: "App dashboard", href: `https://dash.example/web?ns=${dest}` }], "application.links rendered for this app");
 
   // ---- the network view: Ingress → Service → pods, left to right ----
-  await page.click("[data-testid=view-network]");
+  await clickEnabled(page, "[data-testid=view-network]", log);
   assert.equal(new URL(page.url()).searchParams.get("view"), "network", "the view is in the URL");
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=network-view] [data-testid=tree-node][data-kind="Pod"]').length > 0, { timeout: 120_000 });
   let net = await drawn(page, "network-view");
@@ -140,7 +140,7 @@ test("the network view, the pods view, Hide managed fields, the pod terminal and
   await waitFor(page, '[data-testid=network-view] [data-testid=tree-node][data-kind="Service"]', log, 120_000);
 
   // ---- the pods view: grouped by node, then by parent resource ----
-  await page.click("[data-testid=view-pods]");
+  await clickEnabled(page, "[data-testid=view-pods]", log);
   await waitFor(page, "[data-testid=pods-view] [data-testid=pod-tile]", log);
   const groupsShown = (): Promise<Array<{ kind: string; name: string; pods: string[] }>> => page.$$eval("[data-testid=pod-group]", (els) => els.map((g) => ({
     kind: g.getAttribute("data-kind") ?? "", name: g.getAttribute("data-name") ?? "",
@@ -150,7 +150,7 @@ test("the network view, the pods view, Hide managed fields, the pod terminal and
   for (const p of pods) byNode.set(p.spec!.nodeName!, [...(byNode.get(p.spec!.nodeName!) ?? []), p.metadata.name!].sort());
   assert.deepEqual(await groupsShown(), [...byNode.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([name, names]) => ({ kind: "Node", name, pods: names })), "one group per kwok node the pods run on");
   await screenshot(page, "pods-view");
-  await page.click("[data-testid=pod-sort-parentResource]");
+  await clickEnabled(page, "[data-testid=pod-sort-parentResource]", log);
   await page.waitForFunction(() => document.querySelector("[data-testid=pods-view]")?.getAttribute("data-mode") === "parentResource");
   assert.equal(new URL(page.url()).searchParams.get("podSortMode"), "parentResource", "the grouping is in the URL");
   const rsName = pods[0]!.metadata.ownerReferences?.[0]?.name;
@@ -164,7 +164,7 @@ test("the network view, the pods view, Hide managed fields, the pod terminal and
   const hidden = await page.$eval("[data-testid=live-manifest]", (e) => e.textContent ?? "");
   assert.doesNotMatch(hidden, /managedFields/, "managed fields hidden by default");
   assert.match(hidden, new RegExp(`uid: ${pod.metadata.uid}`), "the rest of the live object is there");
-  await page.click("[data-testid=hide-managed-fields]");
+  await clickEnabled(page, "[data-testid=hide-managed-fields]", log);
   await page.waitForFunction(() => /managedFields:/.test(document.querySelector("[data-testid=live-manifest]")?.textContent ?? ""));
   assert.match(await page.$eval("[data-testid=live-manifest]", (e) => e.textContent ?? ""), /manager: /, "unticked: the field managers are shown");
   await waitFor(page, "[data-testid=resource-links] [data-testid=deep-link]", log);
@@ -173,10 +173,10 @@ test("the network view, the pods view, Hide managed fields, the pod terminal and
 
   // ---- the Terminal tab: a command typed in runs in the pod and its output is printed ----
   await waitFor(page, "[data-testid=resource-tab-exec]", log);
-  await page.click("[data-testid=resource-tab-exec]");
+  await clickEnabled(page, "[data-testid=resource-tab-exec]", log);
   assert.equal(new URL(page.url()).searchParams.get("tab"), "exec", "Argo's tab key");
   await page.waitForFunction(() => document.querySelector("[data-testid=terminal-tab]")?.getAttribute("data-phase") === "open", { timeout: 60_000 });
-  await page.click("[data-testid=terminal]");
+  await clickEnabled(page, "[data-testid=terminal]", log);
   // The output differs from the input: only the shell's arithmetic can print hawser-42.
   await page.keyboard.type("echo hawser-$((6*7))\n");
   try {
@@ -202,7 +202,7 @@ test("the network view, the pods view, Hide managed fields, the pod terminal and
     const a = await client.get<KubeObject & { status?: { sync?: { status?: string } } }>("argoproj.io/v1alpha1", "Application", "web", ns);
     assert.equal(a?.status?.sync?.status, "OutOfSync", "the changed Service makes the app OutOfSync");
   }, { timeoutMs: 120_000 });
-  await page.click("[data-testid=app-diff-button]");
+  await clickEnabled(page, "[data-testid=app-diff-button]", log);
   await waitFor(page, "[data-testid=app-diff-panel] [data-testid=app-diff-item]", log);
   assert.match(await page.$eval("[data-testid=app-diff-panel]", (e) => e.textContent ?? ""), /8080/, "the diff shows the live port against Git's");
   await screenshot(page, "app-diff");

@@ -137,7 +137,7 @@ test("the Web UI: log in, watch seed 002 go Synced/Healthy live, filter, sync fr
   await waitFor(page, "[data-testid=sync-button]", log);
   await clickEnabled(page, "[data-testid=sync-button]", log);
   await waitFor(page, "[data-testid=sync-confirm]", log);
-  await page.click("[data-testid=sync-confirm]");
+  await clickEnabled(page, "[data-testid=sync-confirm]", log);
   await page.waitForFunction((prev) => {
     const started = document.querySelector("[data-testid=operation-started]")?.getAttribute("data-started");
     return started && started !== prev && document.querySelector('[data-testid=operation] [data-phase="Succeeded"]') !== null;
@@ -149,7 +149,7 @@ test("the Web UI: log in, watch seed 002 go Synced/Healthy live, filter, sync fr
   await screenshot(page, "application-details");
 
   // ---- the user menu, and log out ----
-  await page.click("[data-testid=user-menu]");
+  await clickEnabled(page, "[data-testid=user-menu]", log);
   assert.equal(await page.$eval("[data-testid=username]", (e) => e.textContent), "admin");
   await Promise.all([page.waitForNavigation(), page.click("a[href='auth/logout']")]);
   await page.goto(`${url}/applications`);

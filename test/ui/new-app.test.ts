@@ -96,7 +96,7 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
 
   // ---- the panel: the known repository, its branches and app paths, the chart's parameters ----
   await waitFor(page, "[data-testid=new-app-button]", log);
-  await page.click("[data-testid=new-app-button]");
+  await clickEnabled(page, "[data-testid=new-app-button]", log);
   await waitFor(page, "[data-testid=new-app-panel]", log);
   await page.waitForFunction((u) => document.querySelector(`#new-app-repos option[value="${u}"]`) !== null, { timeout: 30_000 }, repoURL);
   await page.type("[data-testid=new-app-repoURL]", repoURL);
@@ -112,12 +112,12 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   // ---- a bad name is refused in the form; an unknown project by the server, under its field ----
   await page.type("[data-testid=new-app-name]", "Web_App");
   await page.type("[data-testid=new-app-destNamespace]", dest);
-  await page.click("[data-testid=new-app-create]");
+  await clickEnabled(page, "[data-testid=new-app-create]", log);
   await waitFor(page, "[data-testid=new-app-name-error]", log);
   assert.match(await page.$eval("[data-testid=new-app-name-error]", (e) => e.textContent ?? ""), /lowercase letters/, "the name's rule");
   await fill(page, "[data-testid=new-app-name]", "ui-helm");
   await fill(page, "[data-testid=new-app-project]", "nope");
-  await page.click("[data-testid=new-app-create]");
+  await clickEnabled(page, "[data-testid=new-app-create]", log);
   await waitFor(page, "[data-testid=new-app-project-error]", log);
   assert.match(await page.$eval("[data-testid=new-app-project-error]", (e) => e.textContent ?? ""), /project nope which does not exist/, "the server's words under Project");
   assert.equal(await client.get(API, "Application", "ui-helm", ns), undefined, "nothing was created");
@@ -125,13 +125,13 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   // ---- created with a parameter, automated, CreateNamespace: the cluster renders it ----
   await fill(page, "[data-testid=new-app-project]", "default");
   await fill(page, '[data-testid=params-helm-parameter][data-param="color"]', "blue");
-  await page.click("[data-testid=new-app-automated]");
-  await page.click("[data-testid=new-app-createNamespace]");
+  await clickEnabled(page, "[data-testid=new-app-automated]", log);
+  await clickEnabled(page, "[data-testid=new-app-createNamespace]", log);
   assert.equal(await page.$("[data-testid=new-app-project-error]"), null, "the error goes once the field is changed");
   // The gallery's picture: the source, destination and the chart's parameters.
   await page.$eval("[data-testid=new-app-repoURL]", (e) => e.closest("fieldset")?.scrollIntoView());
   await screenshot(page, "new-app");
-  await page.click("[data-testid=new-app-create]");
+  await clickEnabled(page, "[data-testid=new-app-create]", log);
   await waitFor(page, "[data-testid=new-app-created]", log);
   assert.equal(await page.$("[data-testid=new-app-panel]"), null, "the panel closes");
   await waitFor(page, '[data-testid=app-tile][data-app="ui-helm"]', log);
@@ -146,23 +146,23 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   }, { timeoutMs: 120_000 });
 
   // ---- the YAML mode: a bad document is refused, a Directory app with recurse is created ----
-  await page.click("[data-testid=new-app-button]");
+  await clickEnabled(page, "[data-testid=new-app-button]", log);
   await waitFor(page, "[data-testid=new-app-panel]", log);
   await page.type("[data-testid=new-app-name]", "ui-plain");
   await page.type("[data-testid=new-app-repoURL]", repoURL);
   await page.type("[data-testid=new-app-path]", "plain");
   await page.type("[data-testid=new-app-destNamespace]", dest);
-  await page.click("[data-testid=new-app-yaml-mode]");
+  await clickEnabled(page, "[data-testid=new-app-yaml-mode]", log);
   await waitFor(page, "[data-testid=new-app-yaml]", log);
   const yaml = await page.$eval("[data-testid=new-app-yaml]", (e) => (e as HTMLTextAreaElement).value);
   assert.match(yaml, /name: ui-plain/, yaml);
   assert.match(yaml, /path: plain/, yaml);
   await paste(page, "[data-testid=new-app-yaml]", "kind: AppProject\nmetadata:\n  name: x\n");
-  await page.click("[data-testid=new-app-create]");
+  await clickEnabled(page, "[data-testid=new-app-create]", log);
   await waitFor(page, "[data-testid=new-app-error]", log);
   assert.match(await page.$eval("[data-testid=new-app-error]", (e) => e.textContent ?? ""), /kind is AppProject/);
   await paste(page, "[data-testid=new-app-yaml]", yaml.replace("path: plain", "path: plain\n    directory:\n      recurse: true"));
-  await page.click("[data-testid=new-app-create]");
+  await clickEnabled(page, "[data-testid=new-app-create]", log);
   await waitFor(page, "[data-testid=new-app-created]", log);
   const plain = (await client.get(API, "Application", "ui-plain", ns))?.spec as AppSpec | undefined;
   assert.deepEqual(plain?.source?.directory, { recurse: true }, "the YAML's directory block reached the cluster");
@@ -173,10 +173,10 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   await page.goto(`${url}/applications/${ns}/ui-helm?details=true&appTab=parameters`);
   await waitFor(page, "[data-testid=params-detected]", log);
   assert.equal(await page.$eval("[data-testid=params-detected]", (e) => e.textContent), "Tool: Helm");
-  await page.click("[data-testid=params-edit]");
+  await clickEnabled(page, "[data-testid=params-edit]", log);
   await waitFor(page, '[data-testid=params-form] [data-testid=params-helm-parameter][data-param="color"]', log);
   await fill(page, '[data-testid=params-helm-parameter][data-param="color"]', "green");
-  await page.click("[data-testid=params-save]");
+  await clickEnabled(page, "[data-testid=params-save]", log);
   await page.waitForFunction(() => !document.querySelector("[data-testid=params-form]") || document.querySelector("[data-testid=params-error]"), { timeout: 30_000 });
   assert.equal(await page.$("[data-testid=params-error]"), null, `saved: ${await page.$eval("[data-testid=params-error]", (e) => e.textContent).catch(() => "")}`);
   const edited = (await eventually(async () => {
@@ -200,22 +200,22 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   const multiDest = w.dest("multi");
   await page.goto(`${url}/applications`);
   await waitFor(page, "[data-testid=new-app-button]", log);
-  await page.click("[data-testid=new-app-button]");
+  await clickEnabled(page, "[data-testid=new-app-button]", log);
   await waitFor(page, "[data-testid=new-app-panel]", log);
   await page.type("[data-testid=new-app-name]", "ui-multi");
   await page.type("[data-testid=new-app-repoURL]", repoURL);
   await page.type("[data-testid=new-app-path]", "chart");
   await page.type("[data-testid=new-app-destNamespace]", multiDest);
-  await page.click("[data-testid=new-app-automated]");
-  await page.click("[data-testid=new-app-createNamespace]");
+  await clickEnabled(page, "[data-testid=new-app-automated]", log);
+  await clickEnabled(page, "[data-testid=new-app-createNamespace]", log);
   await waitFor(page, "[data-testid=new-app-source] [data-testid=params-fields][data-tool=Helm]", log);
   await page.type("[data-testid=new-app-source] [data-testid=params-valueFiles]", "$values/envs/prod.yaml");
-  await page.click("[data-testid=new-app-add-source]");
+  await clickEnabled(page, "[data-testid=new-app-add-source]", log);
   await waitFor(page, "[data-testid=new-app-source-1]", log);
   assert.equal(await page.$eval("[data-testid=new-app-source] legend", (e) => e.textContent), "Source 1", "the sources are numbered");
   // Source 2 has no repository yet and a ref the value file does not name: both refused, each under its field.
   await page.type("[data-testid=new-app-ref-1]", "valuez");
-  await page.click("[data-testid=new-app-create]");
+  await clickEnabled(page, "[data-testid=new-app-create]", log);
   await waitFor(page, "[data-testid=new-app-repoURL-1-error]", log);
   assert.match(await page.$eval("[data-testid=new-app-repoURL-1-error]", (e) => e.textContent ?? ""), /^spec\.sources\[1\]\.repoURL: Repository URL is required/);
   assert.match(await page.$eval("[data-testid=new-app-valueFiles-error]", (e) => e.textContent ?? ""), /spec\.sources\[0\]\.valueFiles: .*\$values.*refs: \$valuez/);
@@ -225,16 +225,16 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   await fill(page, "[data-testid=new-app-targetRevision-1]", "main");
   await axe("new-app-multi-source-axe");
   // The YAML mode holds both sources; back in the form nothing is lost.
-  await page.click("[data-testid=new-app-yaml-mode]");
+  await clickEnabled(page, "[data-testid=new-app-yaml-mode]", log);
   await waitFor(page, "[data-testid=new-app-yaml]", log);
   const multiYaml = await page.$eval("[data-testid=new-app-yaml]", (e) => (e as HTMLTextAreaElement).value);
   assert.match(multiYaml, /sources:\n/, multiYaml);
   assert.match(multiYaml, /ref: values/, multiYaml);
   assert.doesNotMatch(multiYaml, /\n {2}source:/, multiYaml);
-  await page.click("[data-testid=new-app-form-mode]");
+  await clickEnabled(page, "[data-testid=new-app-form-mode]", log);
   await waitFor(page, "[data-testid=new-app-ref-1]", log);
   assert.equal(await page.$eval("[data-testid=new-app-ref-1]", (e) => (e as HTMLInputElement).value), "values", "the ref is back in the form");
-  await page.click("[data-testid=new-app-create]");
+  await clickEnabled(page, "[data-testid=new-app-create]", log);
   await waitFor(page, "[data-testid=new-app-created]", log);
   const multi = (await client.get(API, "Application", "ui-multi", ns))?.spec as AppSpec | undefined;
   assert.equal(multi?.source, undefined, "no spec.source beside spec.sources");
@@ -273,7 +273,7 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   assert.deepEqual(await page.$$eval("[data-testid=sync-revisions] input", (els) => els.map((e) => e.value)), ["HEAD", "main"]);
   assert.equal(await page.$("[data-testid=sync-revision]"), null, "no single revision field");
   await fill(page, "[data-testid=sync-revision-1]", "v9");
-  await page.click("[data-testid=sync-confirm]");
+  await clickEnabled(page, "[data-testid=sync-confirm]", log);
   await waitFor(page, "[data-testid=sync-error]", log);
   assert.match(await page.$eval("[data-testid=sync-error]", (e) => e.textContent ?? ""), /Cannot sync source 2 to v9: auto-sync currently set to main/);
 
@@ -284,18 +284,18 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=summary`);
   await clickEnabled(page, "[data-testid=summary-edit]", log);
   await waitFor(page, "[data-testid=summary-remove-source-1]", log);
-  await page.click("[data-testid=summary-remove-source-1]");
+  await clickEnabled(page, "[data-testid=summary-remove-source-1]", log);
   await waitFor(page, "[data-testid=summary-form] [role=alert]", log);
   assert.match(await summaryAlert(), /Source 2 is \$values, which spec\.sources\[0\]\.helm\.valueFiles reads/);
-  await page.click("[data-testid=summary-add-source]");
+  await clickEnabled(page, "[data-testid=summary-add-source]", log);
   await waitFor(page, "[data-testid=summary-source-2]", log);
-  await page.click("[data-testid=summary-save]");
+  await clickEnabled(page, "[data-testid=summary-save]", log);
   await page.waitForFunction(() => /spec\.sources\[2\]\.repoURL: Repository URL is required/.test(document.querySelector("[data-testid=summary-form] [role=alert]")?.textContent ?? ""), { timeout: 10_000 });
   // A ref-only source: it renders nothing, so the app's resources stay as they are.
   await page.type("[data-testid=summary-repoURL-2]", valuesURL);
   await fill(page, "[data-testid=summary-targetRevision-2]", "main");
   await page.type("[data-testid=summary-ref-2]", "extra");
-  await page.click("[data-testid=summary-save]");
+  await clickEnabled(page, "[data-testid=summary-save]", log);
   await eventually(async () => {
     const spec = (await client.get(API, "Application", "ui-multi", ns))?.spec as AppSpec | undefined;
     assert.deepEqual(spec?.sources, [...(before?.sources ?? []), { repoURL: valuesURL, targetRevision: "main", ref: "extra" }], "the added source after the others, which are unchanged");
@@ -306,9 +306,9 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=summary`);
   await clickEnabled(page, "[data-testid=summary-edit]", log);
   await waitFor(page, "[data-testid=summary-remove-source-2]", log);
-  await page.click("[data-testid=summary-remove-source-2]");
+  await clickEnabled(page, "[data-testid=summary-remove-source-2]", log);
   await page.waitForFunction(() => document.querySelector("[data-testid=summary-source-2]") === null, { timeout: 10_000 });
-  await page.click("[data-testid=summary-save]");
+  await clickEnabled(page, "[data-testid=summary-save]", log);
   await eventually(async () => {
     const spec = (await client.get(API, "Application", "ui-multi", ns))?.spec as AppSpec | undefined;
     assert.deepEqual(spec?.sources, before?.sources, "back to the two sources");
@@ -330,7 +330,7 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   await page.click(`[data-filter="app:${ns}/ui-multi"]`);
   await page.waitForFunction(() => document.querySelectorAll("[data-testid=resource-row]").length === 1, { timeout: 10_000 });
   await axe("resources-list-axe");
-  await page.click("[data-testid=resources-view-summary]");
+  await clickEnabled(page, "[data-testid=resources-view-summary]", log);
   await waitFor(page, "[data-testid=resources-summary]", log);
   assert.equal(await page.$eval("[data-testid=resources-total]", (e) => e.textContent), "1", "the summary counts what the filters show");
   await axe("resources-summary-axe");
@@ -354,14 +354,14 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   // ---- Appearance: the dark theme, kept across a reload ----
   await page.goto(`${url}/settings/appearance`);
   await waitFor(page, "[data-testid=theme-dark]", log);
-  await page.click("[data-testid=theme-dark]");
+  await clickEnabled(page, "[data-testid=theme-dark]", log);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark", "applied at once");
   await page.reload();
   await waitFor(page, "[data-testid=theme-dark]", log);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark", "kept in the browser");
   assert.equal(await page.$eval("[data-testid=theme-dark]", (e) => (e as HTMLInputElement).checked), true);
   await screenshot(page, "appearance-dark");
-  await page.click("[data-testid=theme-light]");
+  await clickEnabled(page, "[data-testid=theme-light]", log);
   await page.goto(`${url}/settings/advanced`);
   await waitFor(page, "[data-testid=advanced-settings]", log);
 

@@ -12,7 +12,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-session.js";
-import { axeProblems, buildUi, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
+import { axeProblems, buildUi, clickEnabled, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startOciRegistry } from "../support/oci-registry.js";
 import { startServerProcess } from "../support/operator-process.js";
@@ -101,7 +101,7 @@ test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessib
   await page.goto(`${url}/settings/projects`);
   await waitFor(page, "[data-testid=new-project]", log);
   await check("projects");
-  await page.click("[data-testid=new-project]");
+  await clickEnabled(page, "[data-testid=new-project]", log);
   await waitFor(page, "form[aria-label='Create project'] input[name=name]", log);
   await page.type("form[aria-label='Create project'] input[name=name]", proj);
   await page.type("form[aria-label='Create project'] input[name=description]", "Made in the browser");
@@ -109,9 +109,9 @@ test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessib
   await waitFor(page, `[data-testid=project-page][data-project="${proj}"]`, log);
   const stored = await eventually(async () => client.get(API, "AppProject", proj, ns), { timeoutMs: 10_000 });
   assert.equal((stored?.spec as { description?: string }).description, "Made in the browser", "the project is in Kubernetes");
-  await page.click("[data-testid=tab-roles]");
+  await clickEnabled(page, "[data-testid=tab-roles]", log);
   await waitFor(page, "[data-testid=add-role]", log);
-  await page.click("[data-testid=add-role]");
+  await clickEnabled(page, "[data-testid=add-role]", log);
   await waitFor(page, "form[aria-label='Add role'] input[name=roleName]", log);
   await page.type("form[aria-label='Add role'] input[name=roleName]", "ci");
   await page.type("form[aria-label='Add role'] textarea[name=policies]", `p, proj:${proj}:ci, applications, get, ${proj}/*, allow`);
@@ -179,7 +179,7 @@ test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessib
   await check("clusters");
   await page.click('[data-cluster="in-cluster"] a');
   await waitFor(page, "[data-testid=invalidate-cache]", log);
-  await page.click("[data-testid=invalidate-cache]");
+  await clickEnabled(page, "[data-testid=invalidate-cache]", log);
   await page.waitForFunction(() => document.querySelector("[data-testid=note]")?.textContent?.startsWith("Cache invalidated"));
   await check("cluster-details");
 
@@ -187,15 +187,15 @@ test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessib
   const privateUrl = w.git.baseUrl("private");
   await page.goto(`${url}/settings/repos`);
   await waitFor(page, "[data-testid=connect-repo]", log);
-  await page.click("[data-testid=connect-repo]");
+  await clickEnabled(page, "[data-testid=connect-repo]", log);
   await waitFor(page, "form[aria-label='Connect repository'] input[name=url]", log);
   // A password without a username is refused before anything is sent.
   await page.type("form[aria-label='Connect repository'] input[name=url]", privateUrl);
   await page.type("form[aria-label='Connect repository'] input[name=password]", "git-secret-pw");
-  await page.click("[data-testid=repo-connect]");
+  await clickEnabled(page, "[data-testid=repo-connect]", log);
   await page.waitForFunction(() => document.querySelector("form[aria-label='Connect repository'] [role=alert]")?.textContent === "Username is required with a password");
   await fill(page, "form[aria-label='Connect repository'] input[name=username]", "git-user");
-  await page.click("[data-testid=repo-connect]");
+  await clickEnabled(page, "[data-testid=repo-connect]", log);
   await waitFor(page, `[data-repo="${privateUrl}"] [data-connection="Successful"]`, log, 60_000);
   assert.ok(!(await page.content()).includes("git-secret-pw"), "the password is never shown back");
   await check("repositories");
@@ -210,7 +210,7 @@ test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessib
   t.after(() => registry.close());
   const ociUrl = `oci://${registry.host}/team/app`;
   const repoForm = "form[aria-label='Connect repository']";
-  await page.click("[data-testid=connect-repo]");
+  await clickEnabled(page, "[data-testid=connect-repo]", log);
   await waitFor(page, `${repoForm} select[name=type]`, log);
   assert.equal(await page.$(`${repoForm} input[name=forceHttp]`), null, "Force HTTP is offered for OCI only");
   await page.select(`${repoForm} select[name=type]`, "oci");
@@ -218,7 +218,7 @@ test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessib
   await page.type(`${repoForm} input[name=username]`, "oci-user");
   await page.type(`${repoForm} input[name=password]`, "oci-secret-pw");
   await page.click(`${repoForm} input[name=forceHttp]`);
-  await page.click("[data-testid=repo-connect]");
+  await clickEnabled(page, "[data-testid=repo-connect]", log);
   // Successful means the server reached the registry over plain HTTP with the credentials.
   await waitFor(page, `[data-repo="${ociUrl}"] [data-connection="Successful"]`, log, 60_000);
   assert.equal(await page.$eval(`[data-repo="${ociUrl}"] td`, (e) => e.textContent), "oci");
@@ -254,7 +254,7 @@ test("the Web UI's settings, ApplicationSet, user and help pages; RBAC; accessib
   assert.match(await page.$eval("[data-generator='0']", (e) => e.textContent ?? ""), /^list: 2 element\(s\)$/);
   // The button appears once can-i has answered.
   await waitFor(page, "[data-testid=preview-apps]", log);
-  await page.click("[data-testid=preview-apps]");
+  await clickEnabled(page, "[data-testid=preview-apps]", log);
   await waitFor(page, '[data-preview="envs-prod"]', log);
   assert.equal(await page.$$eval("[data-preview]", (rows) => rows.length), 2, "two apps previewed");
   await check("applicationset-details");

@@ -137,7 +137,7 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   await waitFor(page, '[data-testid=resource-action][data-action="restart"]', log);
   assert.equal(await page.$("[data-testid=resource-delete]") !== null, true, "admin may delete the resource");
   await page.click('[data-testid=resource-action][data-action="restart"]');
-  await page.click("[data-testid=resource-action-confirm]");
+  await clickEnabled(page, "[data-testid=resource-action-confirm]", log);
   await waitFor(page, "[data-testid=resource-action-message]", log);
   assert.match(await page.$eval("[data-testid=resource-action-message]", (e) => e.textContent ?? ""), /Action restart ran on Deployment dev-demo/i, "the action ran");
   await eventually(async () => {
@@ -147,23 +147,23 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   await page.click("[data-testid=resource-panel] button[aria-label=Close]");
 
   // ---- auto-sync off from the toolbar (a rollback needs it off), a label from the details editor ----
-  await page.click("[data-testid=auto-sync-toggle]");
+  await clickEnabled(page, "[data-testid=auto-sync-toggle]", log);
   await page.waitForFunction(() => document.querySelector("[data-testid=auto-sync-toggle]")?.getAttribute("aria-pressed") === "false", { timeout: 30_000 })
     .catch(async (err: unknown) => { throw new Error(`auto-sync still on: ${await page.$eval("[data-testid=app-details]", (e) => (e as HTMLElement).innerText.slice(0, 600))}\n${String(err)}`); });
   assert.equal((await client.get<Application>(API, "Application", "demo-dev", ns))?.spec.syncPolicy?.automated, undefined, "auto-sync is off in the stored app");
-  await page.click("[data-testid=details-button]");
+  await clickEnabled(page, "[data-testid=details-button]", log);
   await waitFor(page, "[data-testid=summary-edit]", log);
   assert.match(await page.$eval("[data-testid=summary-sync-policy]", (e) => e.textContent ?? ""), /Manual/, "the summary shows the manual policy");
-  await page.click("[data-testid=app-tab-manifest]");
+  await clickEnabled(page, "[data-testid=app-tab-manifest]", log);
   await waitFor(page, "[data-testid=app-manifest]", log);
   assert.match(await page.$eval("[data-testid=app-manifest]", (e) => e.textContent ?? ""), /kind: Application[\s\S]*path: overlays\/dev/, "the MANIFEST tab is the Application's YAML");
-  await page.click("[data-testid=app-tab-events]");
+  await clickEnabled(page, "[data-testid=app-tab-events]", log);
   await waitFor(page, "[data-testid=app-events]", log);
-  await page.click("[data-testid=app-tab-summary]");
+  await clickEnabled(page, "[data-testid=app-tab-summary]", log);
   await waitFor(page, "[data-testid=summary-edit]", log);
-  await page.click("[data-testid=summary-edit]");
+  await clickEnabled(page, "[data-testid=summary-edit]", log);
   await page.type("[data-testid=summary-labels]", "\nwalkthrough=yes");
-  await page.click("[data-testid=summary-save]");
+  await clickEnabled(page, "[data-testid=summary-save]", log);
   await eventually(async () => {
     const a = await client.get<Application>(API, "Application", "demo-dev", ns);
     assert.equal(a?.metadata.labels?.walkthrough, "yes", "the label was saved with PUT");
@@ -175,9 +175,9 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   const overlay = (await readFile(join(repoDir, "overlays", "dev", "kustomization.yaml"), "utf8")).replace('value: "Dev"', 'value: "Dev v2"');
   assert.match(overlay, /Dev v2/, "the overlay was changed");
   await w.git.commitFiles("demo", { "overlays/dev/kustomization.yaml": overlay }, "dev: APP_NAME Dev v2");
-  await page.click("[data-testid=refresh-button]");
+  await clickEnabled(page, "[data-testid=refresh-button]", log);
   await waitFor(page, "[data-testid=app-details] .status-panel [data-sync=OutOfSync]", log, 120_000);
-  await page.click("[data-testid=app-diff-button]");
+  await clickEnabled(page, "[data-testid=app-diff-button]", log);
   // (The panel reads managed-resources again on each reconcile, so it settles on the new revision.)
   await page.waitForFunction(() => document.querySelector('[data-testid=app-diff-item][data-kind="Deployment"]')?.textContent?.includes("value: Dev v2") === true, { timeout: 60_000 })
     .catch(async (err: unknown) => { throw new Error(`no Dev v2 in the diff: ${await page.$eval("[data-testid=app-diff-panel]", (e) => e.textContent ?? "").catch(() => "")}\n${String(err)}`); });
@@ -194,7 +194,7 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   await waitFor(page, '[data-testid=sync-resource][data-key="apps/Deployment/' + dest + '/dev-demo"]', log);
   assert.equal(await page.$eval("[data-testid=sync-option-CreateNamespace]", (e) => (e as HTMLInputElement).checked), true, "the app's own CreateNamespace=true is ticked");
   await screenshot(page, "walkthrough-sync-dialog");
-  await page.click("[data-testid=sync-confirm]");
+  await clickEnabled(page, "[data-testid=sync-confirm]", log);
   await page.waitForFunction((prev) => {
     const started = document.querySelector("[data-testid=operation-started]")?.getAttribute("data-started");
     return started && started !== prev && document.querySelector('[data-testid=operation] [data-phase="Succeeded"]') !== null;
@@ -203,14 +203,14 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   assert.equal(appNameEnv(await client.get("apps/v1", "Deployment", "dev-demo", dest)), "Dev v2", "the sync applied the new overlay");
   const synced = await client.get<Application>(API, "Application", "demo-dev", ns);
   assert.equal(synced?.status?.operationState?.operation.initiatedBy?.username, "admin", "synced by the logged-in user");
-  await page.click("[data-testid=sync-status-button]");
+  await clickEnabled(page, "[data-testid=sync-status-button]", log);
   await waitFor(page, '[data-testid=sync-result][data-kind="Deployment"]', log);
   assert.equal(await page.$eval("[data-testid=sync-status-panel]", (e) => e.getAttribute("data-phase")), "Succeeded");
   assert.equal(await page.$eval('[data-testid=sync-result][data-kind="Deployment"]', (e) => e.getAttribute("data-status")), "Synced", "the Deployment's result");
   await page.click("[data-testid=sync-status-panel] button[aria-label=Close]");
 
   // ---- roll back from history to the first deployment ----
-  await page.click("[data-testid=history-button]");
+  await clickEnabled(page, "[data-testid=history-button]", log);
   await waitFor(page, "[data-testid=history-entry]", log);
   const ids = await page.$$eval("[data-testid=history-entry]", (rows) => rows.map((r) => Number(r.getAttribute("data-id"))));
   assert.ok(ids.length >= 2, `at least the first deployment and the manual sync: ${ids.join(",")}`);
@@ -225,13 +225,13 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   // ---- delete demo-prod, non-cascading, from the delete dialog: its resources stay ----
   await page.goto(`${url}/applications/${ns}/demo-prod`);
   await waitFor(page, "[data-testid=delete-button]", log);
-  await page.click("[data-testid=delete-button]");
+  await clickEnabled(page, "[data-testid=delete-button]", log);
   await waitFor(page, "[data-testid=delete-dialog]", log);
-  await page.click("[data-testid=delete-non-cascading]");
+  await clickEnabled(page, "[data-testid=delete-non-cascading]", log);
   assert.equal(await page.$eval("[data-testid=delete-confirm]", (e) => (e as HTMLButtonElement).disabled), true, "Delete waits for the name");
   await page.type("[data-testid=delete-confirm-name]", "demo-prod");
   assert.equal(await page.$eval("[data-testid=delete-confirm]", (e) => (e as HTMLButtonElement).disabled), false, "the typed name enables Delete");
-  await page.click("[data-testid=delete-confirm]");
+  await clickEnabled(page, "[data-testid=delete-confirm]", log);
   // The dialog closes on success and shows the server's words on a refusal.
   await page.waitForFunction(() => !document.querySelector("[data-testid=delete-dialog]") || document.querySelector("[data-testid=delete-dialog] [role=alert]"), { timeout: 60_000 });
   const refusal = await page.$eval("[data-testid=delete-dialog] [role=alert]", (e) => e.textContent ?? "").catch(() => undefined);
