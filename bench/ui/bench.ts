@@ -9,7 +9,8 @@
 //            30 fps in any second).
 //   tree:    an app whose tree has M resources (ConfigMaps in one namespace, listed in its
 //            status): time to the first drawn tree (folded), then expanding the group of M nodes
-//            until all M are laid out by elkjs and drawn (and elkjs's own layout time); JS heap.
+//            until all M are laid out and drawn (and the layout's own time: a tree is laid out
+//            directly, other graphs by elkjs in its worker); JS heap.
 // Times are taken inside the page (performance.now, requestAnimationFrame), so puppeteer's round
 // trips are not counted. Nothing is written to bench/results unless --out is given. Usage:
 //   node --import tsx bench/ui/bench.ts [--kubeconfig FILE] [--apps 10000] [--tree 2000]
@@ -236,7 +237,7 @@ async function main(): Promise<void> {
     const expandMs = await timeInPage(page, { click: '[data-testid=resource-tree] [data-testid=tree-node][data-type="group"]' },
       { count: { selector: "[data-testid=resource-tree] [data-testid=tree-node]", n: M + 1 } }, 120_000);
     const layoutMs = await page.$eval("[data-testid=resource-tree]", (e) => Number(e.getAttribute("data-layout-ms")));
-    say(`tree: expanding to ${M + 1} nodes laid out and drawn in ${ms(expandMs)} (elkjs layout ${ms(layoutMs)} of it, in its worker); heap ${await heapMiB(page)}`);
+    say(`tree: expanding to ${M + 1} nodes laid out and drawn in ${ms(expandMs)} (layout ${ms(layoutMs)} of it); heap ${await heapMiB(page)}`);
     const treeScroll = await frameTimes(page, () => page.evaluate(async () => {
       const box = document.querySelector(".tree-scroll")!;
       const t1 = performance.now();

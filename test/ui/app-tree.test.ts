@@ -3,7 +3,7 @@
 // The application page's resource tree and resource panel (issue 14, second part) in a real
 // headless Chromium, against `hawser server` and the operator on the real control plane. Seed
 // 002's demo-dev: the page shows Deployment → ReplicaSet → Pod (the pods kwok's, on kwok nodes),
-// laid out by elkjs in its worker; the Deployment is deleted with the kube client and the tree
+// laid out as a forest (ui/src/forestLayout.ts); the Deployment is deleted with the kube client and the tree
 // heals live (self-heal re-creates it: the node comes back with the new uid); the Deployment's
 // panel shows the live manifest (the new object), the desired one from Git, a diff and its
 // events; the list view shows the same resources; the history panel shows the server's refusal

@@ -1,16 +1,14 @@
-// Lays the resource graph out with elkjs's layered algorithm (left to right: app, managed
-// resources, their children). elkjs runs in a Web Worker (its own prebuilt worker script, served
-// as an asset), so a 2,000-node layout never blocks the page; a newer request supersedes an
-// older one that is still running.
+// Lays the resource graph out left to right (app, managed resources, their children). A forest,
+// which the resource tree almost always is, is laid out directly (forestLayout.ts); any other
+// graph with elkjs's layered algorithm. elkjs runs in a Web Worker (its own prebuilt worker
+// script, served as an asset), so a 2,000-node layout never blocks the page; a newer request
+// supersedes an older one that is still running.
 import ELK, { type ElkNode } from "elkjs/lib/elk-api.js";
 import workerUrl from "elkjs/lib/elk-worker.min.js?url";
+import { forestLayout, LAYER_GAP, NODE_GAP, NODE_HEIGHT, NODE_WIDTH, type Layout } from "./forestLayout";
 import type { Graph } from "./tree";
 
-export const NODE_WIDTH = 240;
-export const NODE_HEIGHT = 56;
-
-/** `ms`: how long the layout took (shown as a data attribute for the UI benchmark). */
-export interface Layout { positions: Map<string, { x: number; y: number }>; width: number; height: number; ms: number }
+export { NODE_HEIGHT, NODE_WIDTH, type Layout };
 
 let elk: InstanceType<typeof ELK> | undefined;
 function engine(): InstanceType<typeof ELK> {
@@ -19,13 +17,15 @@ function engine(): InstanceType<typeof ELK> {
 }
 
 export async function layoutGraph(graph: Graph): Promise<Layout> {
+  const forest = forestLayout(graph);
+  if (forest) return forest;
   const root: ElkNode = {
     id: "root",
     layoutOptions: {
       "elk.algorithm": "layered",
       "elk.direction": "RIGHT",
-      "elk.spacing.nodeNode": "14",
-      "elk.layered.spacing.nodeNodeBetweenLayers": "70",
+      "elk.spacing.nodeNode": String(NODE_GAP),
+      "elk.layered.spacing.nodeNodeBetweenLayers": String(LAYER_GAP),
       // The fast placement: good enough for trees, and it keeps big graphs quick.
       "elk.layered.nodePlacement.strategy": "SIMPLE",
       "elk.layered.crossingMinimization.strategy": "LAYER_SWEEP",
