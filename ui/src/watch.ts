@@ -1,7 +1,10 @@
 // Live applications: one List (with `fields`, small on the wire), then the watch stream from the
-// list's resourceVersion over server-sent events (for one app: a GET, then its stream). Events are folded into a Map and published at
-// most once per animation frame, so a burst of changes costs one render. When the stream breaks,
-// the list is loaded again and a new stream opened (a 401 there goes to the login page).
+// list's resourceVersion over server-sent events (for one app: a GET, then its stream). Events are
+// folded into a Map and published in an animation frame, so a burst of changes costs one render;
+// a list is published at most every LIST_PUBLISH_MS besides, because each publication filters,
+// counts and sorts every app again (10,000 of them), and a thousand apps changing for seconds
+// would otherwise do that in every frame. When the stream breaks, the list is loaded again and a
+// new stream opened (a 401 there goes to the login page).
 import { useEffect, useRef, useState } from "react";
 import { appKey, applyWatchEvent, LIST_FIELDS, type App } from "./apps";
 import { errorText, get, HttpError, query } from "./api";
@@ -13,6 +16,9 @@ export interface AppsWatch {
   /** Whether the stream is open (for a "live" indicator). */
   live: boolean;
 }
+
+/** The shortest time between two publications of a list (one app's page is published every frame). */
+export const LIST_PUBLISH_MS = 250;
 
 interface StreamMessage { result?: { type?: string; application?: App }; error?: { message?: string } }
 
@@ -30,14 +36,21 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
     let stopped = false;
     let source: EventSource | undefined;
     let frame = 0;
+    let paceTimer = 0;
+    let lastPublished = 0;
     let retry = 0;
     let retryTimer = 0;
+    const minInterval = name ? 0 : LIST_PUBLISH_MS;
     const publish = (): void => {
       frame = 0;
+      lastPublished = performance.now();
       if (!stopped) setState((s) => ({ ...s, apps: [...mapRef.current.values()] }));
     };
     const schedule = (): void => {
-      if (frame === 0) frame = window.requestAnimationFrame(publish);
+      if (frame !== 0 || paceTimer !== 0) return;
+      const wait = lastPublished + minInterval - performance.now();
+      if (wait <= 0) frame = window.requestAnimationFrame(publish);
+      else paceTimer = window.setTimeout(() => { paceTimer = 0; frame = window.requestAnimationFrame(publish); }, wait);
     };
 
     const start = async (): Promise<void> => {
@@ -94,6 +107,7 @@ export function useAppsWatch(opts: { name?: string; appNamespace?: string; field
       stopped = true;
       source?.close();
       window.clearTimeout(retryTimer);
+      window.clearTimeout(paceTimer);
       if (frame) window.cancelAnimationFrame(frame);
     };
     // Closed when the page is left, so a page kept in the back/forward cache holds no connection (pageLife.ts).
