@@ -159,7 +159,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   // OCI artifact sources: argocd-cmd-params-cm's reposerver.oci.* keys (limits and layer media types).
   const oci = cmdParams.oci ?? {};
   const ociLimits = ociLimitsFrom(oci);
-  if (oci.disableMaxExtractedSize) log.warn("the unpacked size limit of OCI artifact sources is off (reposerver.disable.oci.manifest.max.extracted.size): an artifact is bounded only by its layer size and memory");
+  if (oci.disableMaxExtractedSize) log.warn("the unpacked size limit of OCI artifact sources is off (reposerver.disable.oci.manifest.max.extracted.size): an artifact is bounded only by its layer size, its entry count and the disk");
   const repos = new RepoCache({
     credentials, logger: log, trust: () => trustFiles.current(), submodules, onOperation: (e) => metrics.argo.observeGitOperation(e),
     ociLimits, ...(oci.layerMediaTypes ? { ociLayerMediaTypes: oci.layerMediaTypes } : {}),
