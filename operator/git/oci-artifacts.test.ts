@@ -15,7 +15,8 @@ import { gzipSync } from "node:zlib";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
 import { serveLoopback } from "../../test/support/loopback-server.js";
 import { tarOf, type Member } from "../../test/support/tar.js";
-import { OciArtifactStore, artifactLayer, ociLimitsFrom, ociMetadata, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
+import { OCI_PULL_FAILURE_REASONS, OciArtifactStore, artifactLayer, ociLimitsFrom, ociMetadata, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
+import { OperatorMetrics } from "../runtime/metrics.js";
 import { checkSymlinks, extractTar, parseTar } from "./oci-unpack.js";
 import type { OciAuth } from "./oci-registry.js";
 import { RevisionNotFoundError } from "./types.js";
@@ -429,4 +430,50 @@ test("the cache's metrics: a pull is a miss, a tree on disk or a pull under way 
   await store.idle();
   assert.deepEqual(metrics.counts, { miss: 2, hit: 2, evicted: 1 }, "the new tree took the one place: the old one was evicted");
   assert.deepEqual(store.usage(), { entries: 1, bytes: CM("v2").length });
+});
+
+test("the cache's metrics on the operator's Prometheus registry: series from the start, then counted and read at scrape time", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-prom-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const registry = await startOciRegistry({
+    artifacts: [
+      ...["v1", "v2"].map((tag) => ({ repository: "apps/p", tag, layers: [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "cm.yaml", data: CM(tag) }])) }] })),
+      { repository: "apps/evil", tag: "v1", layers: [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "/etc/passwd", data: "x" }])) }] },
+    ],
+    auth: { username: "u", password: "prom-pw-8" },
+  });
+  t.after(() => registry.close());
+  const metrics = new OperatorMetrics({ defaultMetrics: false });
+  const store = new OciArtifactStore({ dir: join(dir, "cache"), metrics: metrics.ociArtifactCacheMetrics(OCI_PULL_FAILURE_REASONS), bounds: { maxEntries: 1 }, auth: () => Promise.resolve({ username: "u", password: "prom-pw-8", plainHttp: true }) });
+  metrics.watchOciArtifactCache(() => store.usage());
+  const scrape = async (): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {};
+    for (const line of (await metrics.registry.metrics()).split("\n")) {
+      const m = /^(hawser_oci_artifact_\w+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+      if (m) out[m[1]!] = Number(m[2]);
+    }
+    return out;
+  };
+  const start = await scrape();
+  assert.equal(start['hawser_oci_artifact_cache_requests_total{result="miss"}'], 0, "a miss series before the first pull");
+  assert.equal(start['hawser_oci_artifact_pull_failures_total{reason="digest"}'], 0, "one series per reason from the start");
+  assert.equal(Object.keys(start).filter((k) => k.startsWith("hawser_oci_artifact_pull_failures_total")).length, OCI_PULL_FAILURE_REASONS.length);
+
+  const url = `oci://${registry.host}/apps/p`;
+  (await store.checkout(url, registry.digest("apps/p", "v1")!)).release();
+  const held = await store.checkout(url, registry.digest("apps/p", "v1")!);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(await scrape()).filter(([k]) => /cache_(entries|bytes|requests)/.test(k))),
+    { 'hawser_oci_artifact_cache_requests_total{result="hit"}': 1, 'hawser_oci_artifact_cache_requests_total{result="miss"}': 1, hawser_oci_artifact_cache_entries: 1, hawser_oci_artifact_cache_bytes: CM("v1").length },
+  );
+  held.release();
+  (await store.checkout(url, registry.digest("apps/p", "v2")!)).release();
+  await store.idle();
+  await refusal(store.checkout(`oci://${registry.host}/apps/evil`, registry.digest("apps/evil", "v1")!), /is an absolute path: refused/);
+  const end = await scrape();
+  assert.equal(end.hawser_oci_artifact_cache_evictions_total, 1);
+  assert.equal(end['hawser_oci_artifact_pull_failures_total{reason="content"}'], 1);
+  assert.equal(end['hawser_oci_artifact_cache_requests_total{result="miss"}'], 3);
+  assert.equal(end.hawser_oci_artifact_cache_entries, 1, "the refused pull is not an entry");
+  assert.equal(end.hawser_oci_artifact_cache_bytes, CM("v2").length);
 });

@@ -83,7 +83,8 @@ export function ociLimitsFrom(params: OciSourceParams): OciLimits {
  * a limit (unpacked size, entries, a gzip bomb), the content (paths, links, devices, not a tar or
  * not gzip), aborted (the caller gave up), or the local disk.
  */
-export type OciPullFailureReason = "registry" | "manifest" | "digest" | "limit" | "content" | "aborted" | "disk";
+export const OCI_PULL_FAILURE_REASONS = ["registry", "manifest", "digest", "limit", "content", "aborted", "disk"] as const;
+export type OciPullFailureReason = (typeof OCI_PULL_FAILURE_REASONS)[number];
 
 /** An artifact the source cannot use (its manifest, media type, size or content). */
 export class OciArtifactError extends GitError {
