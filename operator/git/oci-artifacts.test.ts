@@ -365,6 +365,7 @@ test("attack: each hostile layer is refused naming the limit or the member, coun
     ["a file written through a symlink", gzipSync(tarOf([good, { path: "etc", type: "2", target: "app" }, { path: "etc/x.yaml", data: "x" }])), /"etc\/x\.yaml" lies below the symlink "etc": refused/, "content"],
     ["too many entries", gzipSync(tarOf(Array.from({ length: 51 }, (_, i) => ({ path: `f${i}.yaml`, data: "x" })))), /the archive has more than 50 entries/, "limit"],
     ["not gzip although the type says so", Buffer.from("not gzip at all"), /the layer is not valid gzip/, "content"],
+    ["a layer over the layer bound (refused before it is pulled)", Buffer.alloc(1024 * 1024 + 1), new RegExp(`the layer is 1048577 bytes, over the 1048576-byte limit \\(argocd-cmd-params-cm reposerver\\.oci\\.manifest\\.max\\.extracted\\.size, at least 64 MiB\\)`), "limit"],
   ];
   const registry = await startOciRegistry({ artifacts: attacks.map((_a, i) => ({ repository: `attack/n${i}`, tag: "v1", layers: [{ mediaType: GZ, body: attacks[i]![1] }] })), auth: { username: "u", password: "attack-pw-5" } });
   t.after(() => registry.close());

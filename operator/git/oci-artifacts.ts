@@ -79,8 +79,8 @@ export function ociLimitsFrom(params: OciSourceParams): OciLimits {
 /**
  * Why a pull failed, for `hawser_oci_artifact_pull_failures_total{reason}`: the registry (transport,
  * HTTP status, credentials), the manifest (not a usable artifact: an index, several layers, another
- * media type, a layer over the size bound), the digest (manifest or layer not what was asked for),
- * a limit (unpacked size, entries, a gzip bomb), the content (paths, links, devices, not a tar or
+ * media type), the digest (manifest or layer not what was asked for), a limit (the layer's size,
+ * the unpacked size, entries, a gzip bomb), the content (paths, links, devices, not a tar or
  * not gzip), aborted (the caller gave up), or the local disk.
  */
 export const OCI_PULL_FAILURE_REASONS = ["registry", "manifest", "digest", "limit", "content", "aborted", "disk"] as const;
@@ -217,7 +217,7 @@ export class OciArtifactStore {
     const ref = this.reference(repoURL);
     const auth = await this.opts.auth(repoURL);
     const manifest = await registryCall(repoURL, () => getManifest(ref, digest, auth, opts));
-    if (manifest.digest !== digest) throw new OciArtifactError(redactUrl(repoURL), `OCI artifact ${redactUrl(repoURL)}@${digest}: the registry's manifest has digest ${manifest.digest}: refused`);
+    if (manifest.digest !== digest) throw new OciArtifactError(redactUrl(repoURL), `OCI artifact ${redactUrl(repoURL)}@${digest}: the registry's manifest has digest ${manifest.digest}: refused`, "digest");
     const a = (JSON.parse(manifest.body.toString("utf8")) as { annotations?: unknown }).annotations;
     const out: Record<string, string> = {};
     if (a && typeof a === "object" && !Array.isArray(a)) for (const [k, v] of Object.entries(a)) if (typeof v === "string") out[k] = v;
@@ -391,7 +391,7 @@ export class OciArtifactStore {
     try {
       layer = artifactLayer(manifest.mediaType, manifest.body, this.limits, where, this.layerMediaTypes);
     } catch (err) {
-      throw new OciArtifactError(redactUrl(repoURL), errorMessage(err), "manifest");
+      throw new OciArtifactError(redactUrl(repoURL), errorMessage(err), err instanceof UnpackError ? err.kind : "manifest");
     }
     const body = await registryCall(repoURL, () => openBlob(ref, layer.digest, auth, { signal }));
     const tmp = `${path}.tmp-${randomBytes(6).toString("hex")}`;
@@ -487,6 +487,6 @@ export function artifactLayer(mediaType: string, body: Buffer, limits: Pick<OciL
   }
   if (typeof l.digest !== "string" || !DIGEST.test(l.digest)) throw new Error(`${where}: the layer's digest is not a sha256 digest`);
   if (typeof l.size !== "number" || !Number.isSafeInteger(l.size) || l.size < 0) throw new Error(`${where}: the layer has no valid size`);
-  if (l.size > limits.maxLayerBytes) throw new Error(`${where}: the layer is ${l.size} bytes, over the ${limits.maxLayerBytes}-byte limit (${SIZE_KEY}, at least 64 MiB)`);
+  if (l.size > limits.maxLayerBytes) throw new UnpackError("limit", `${where}: the layer is ${l.size} bytes, over the ${limits.maxLayerBytes}-byte limit (${SIZE_KEY}, at least 64 MiB)`);
   return { mediaType: l.mediaType, digest: l.digest, size: l.size };
 }
