@@ -394,6 +394,9 @@ export class OciArtifactStore {
       throw new OciArtifactError(redactUrl(repoURL), errorMessage(err), err instanceof UnpackError ? err.kind : "manifest");
     }
     const body = await registryCall(repoURL, () => openBlob(ref, layer.digest, auth, { signal }));
+    // Until the pipeline listens, a connection error must not go unhandled; the pipeline still
+    // sees it (the stream is then destroyed with it).
+    body.on("error", () => undefined);
     const tmp = `${path}.tmp-${randomBytes(6).toString("hex")}`;
     let bytes: number;
     try {
