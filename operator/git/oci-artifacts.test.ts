@@ -3,8 +3,11 @@
 // artifact needs, each as an attack: an image index, two layers, a foreign media type, a layer
 // over the size limit, a gzip bomb, a blob that is not what its digest says, absolute and `..`
 // paths, escaping and chained symlinks, a file written through a symlink, hard links, devices,
-// duplicates and too many entries. Archives are built here byte by byte (ustar), so each attack is
-// exactly the archive a hostile publisher would push.
+// duplicates and too many entries; each refused attack leaves nothing in the cache (the layer is
+// unpacked as it streams, so a refusal comes after part of it was written). The cache's metrics
+// (hits, misses, evictions, failures by reason), recorded and on the operator's Prometheus
+// registry. Archives are built byte by byte (test/support/tar.ts), so each attack is exactly the
+// archive a hostile publisher would push.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
