@@ -33,7 +33,7 @@ import { Informer } from "./runtime/informer.js";
 import { configuredProviders, webhookSecretsFrom, type SecretReferenceLookup } from "./webhook/auth.js";
 import { SecretCredentialStore, SECRET_TYPE_LABEL } from "./git/credentials.js";
 import { RepoCache } from "./git/repo-cache.js";
-import { ociLimitsFrom } from "./git/oci-artifacts.js";
+import { OCI_PULL_FAILURE_REASONS, ociLimitsFrom } from "./git/oci-artifacts.js";
 import { GitTrustFiles } from "./git/trust.js";
 import { GitTrustWatch } from "./git/trust-watch.js";
 import { bundledCustomizationsDir, loadCustomizationTree } from "./lua/load.js";
@@ -159,11 +159,13 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   // OCI artifact sources: argocd-cmd-params-cm's reposerver.oci.* keys (limits and layer media types).
   const oci = cmdParams.oci ?? {};
   const ociLimits = ociLimitsFrom(oci);
-  if (oci.disableMaxExtractedSize) log.warn("the unpacked size limit of OCI artifact sources is off (reposerver.disable.oci.manifest.max.extracted.size): an artifact is bounded only by its layer size and memory");
+  if (oci.disableMaxExtractedSize) log.warn("the unpacked size limit of OCI artifact sources is off (reposerver.disable.oci.manifest.max.extracted.size): an artifact is bounded only by its layer size, its entry count and the disk");
   const repos = new RepoCache({
     credentials, logger: log, trust: () => trustFiles.current(), submodules, onOperation: (e) => metrics.argo.observeGitOperation(e),
     ociLimits, ...(oci.layerMediaTypes ? { ociLayerMediaTypes: oci.layerMediaTypes } : {}),
+    ociMetrics: metrics.ociArtifactCacheMetrics(OCI_PULL_FAILURE_REASONS),
   });
+  metrics.watchOciArtifactCache(() => repos.ociArtifactUsage());
   // controller.metrics.cache.expiration (Argo's --metrics-cache-expiration): unref'd, so it never keeps the process alive.
   const expiryMs = cmdParams.metricsCacheExpirationMs ?? 0;
   const metricsExpiry = expiryMs > 0

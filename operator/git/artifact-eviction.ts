@@ -26,7 +26,7 @@ export interface ArtifactCacheBounds {
   maxBytes: number;
 }
 
-/** 32 trees, as the git work trees' default `maxTrees`; 2 GiB, eight artifacts at the default size limit. */
+/** 32 trees, as the git work trees' default `maxTrees`; 2 GiB of unpacked content (two artifacts at the 1G default size limit). */
 export const DEFAULT_ARTIFACT_CACHE_BOUNDS: ArtifactCacheBounds = { maxEntries: 32, maxBytes: 2 * 1024 * 1024 * 1024 };
 
 /**

@@ -3,8 +3,11 @@
 // artifact needs, each as an attack: an image index, two layers, a foreign media type, a layer
 // over the size limit, a gzip bomb, a blob that is not what its digest says, absolute and `..`
 // paths, escaping and chained symlinks, a file written through a symlink, hard links, devices,
-// duplicates and too many entries. Archives are built here byte by byte (ustar), so each attack is
-// exactly the archive a hostile publisher would push.
+// duplicates and too many entries; each refused attack leaves nothing in the cache (the layer is
+// unpacked as it streams, so a refusal comes after part of it was written). The cache's metrics
+// (hits, misses, evictions, failures by reason), recorded and on the operator's Prometheus
+// registry. Archives are built byte by byte (test/support/tar.ts), so each attack is exactly the
+// archive a hostile publisher would push.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -14,56 +17,12 @@ import { basename, dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
 import { serveLoopback } from "../../test/support/loopback-server.js";
-import { OciArtifactStore, artifactLayer, checkSymlinks, extractTar, ociLimitsFrom, ociMetadata, parseTar, type OciLimits } from "./oci-artifacts.js";
+import { tarOf, type Member } from "../../test/support/tar.js";
+import { OCI_PULL_FAILURE_REASONS, OciArtifactStore, artifactLayer, ociLimitsFrom, ociMetadata, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
+import { OperatorMetrics } from "../runtime/metrics.js";
+import { checkSymlinks, extractTar, parseTar } from "./oci-unpack.js";
 import type { OciAuth } from "./oci-registry.js";
 import { RevisionNotFoundError } from "./types.js";
-
-interface Member { path: string; type?: "0" | "1" | "2" | "3" | "5" | "6"; data?: string | Buffer; target?: string; mode?: number }
-
-function octal(n: number, width: number): Buffer {
-  return Buffer.from(`${n.toString(8).padStart(width - 1, "0")}\0`, "latin1");
-}
-
-/** A ustar archive of `members` (names up to 100 bytes; `pax` adds a pax path record first). */
-function tarOf(members: Array<Member & { pax?: string }>): Buffer {
-  const blocks: Buffer[] = [];
-  const header = (name: string, type: string, size: number, target = "", mode = 0o644): Buffer => {
-    const h = Buffer.alloc(512);
-    h.write(name.slice(0, 100), 0, "utf8");
-    octal(mode, 8).copy(h, 100);
-    octal(0, 8).copy(h, 108);
-    octal(0, 8).copy(h, 116);
-    octal(size, 12).copy(h, 124);
-    octal(0, 12).copy(h, 136);
-    h.fill(0x20, 148, 156);
-    h.write(type, 156, "latin1");
-    h.write(target, 157, "utf8");
-    h.write("ustar\0", 257, "latin1");
-    h.write("00", 263, "latin1");
-    let sum = 0;
-    for (const b of h) sum += b;
-    octal(sum, 7).copy(h, 148);
-    return h;
-  };
-  const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
-  for (const m of members) {
-    if (m.pax) {
-      const rec = (k: string, v: string): string => {
-        const body = ` ${k}=${v}\n`;
-        let len = body.length + 1;
-        while (`${len}${body}`.length !== len) len++;
-        return `${len}${body}`;
-      };
-      const data = Buffer.from(rec("path", m.pax));
-      blocks.push(header("PaxHeader", "x", data.length), pad(data));
-    }
-    const data = Buffer.from(m.data ?? "");
-    blocks.push(header(m.path, m.type ?? "0", m.type === undefined || m.type === "0" ? data.length : 0, m.target ?? "", m.mode ?? (m.type === "5" ? 0o755 : 0o644)));
-    if (m.type === undefined || m.type === "0") blocks.push(pad(data));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
 
 const CM = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
 const GZ = "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -108,7 +67,7 @@ test("parseTar and checkSymlinks refuse what an artifact must not hold", () => {
   for (const [what, members, why] of links) assert.throws(() => checkSymlinks(parseTar(tarOf(members))), why, what);
 });
 
-test("extractTar writes files, directories and inside symlinks; a member below a file is refused before anything is written", async (t) => {
+test("extractTar writes files, directories and inside symlinks; a member below a file, or a file over an earlier member's directory, is refused", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "hawser-oci-extract-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const good = join(dir, "good");
@@ -116,9 +75,11 @@ test("extractTar writes files, directories and inside symlinks; a member below a
   assert.equal(await readFile(join(good, "app/cm.yaml"), "utf8"), CM("a"));
   assert.equal(await readlink(join(good, "app/alias.yaml")), "cm.yaml");
   assert.equal((await stat(join(good, "app/run.sh"))).mode & 0o7777, 0o755, "no setuid bit survives");
-  const bad = join(dir, "bad");
-  await assert.rejects(extractTar(tarOf([{ path: "f", data: "x" }, { path: "f/g.yaml", data: "y" }]), bad), /"f\/g\.yaml" lies below the file "f": refused/);
-  assert.deepEqual(await readdir(dir), ["good"], "nothing of the refused archive was written");
+  // Unpacking streams: the store removes the partial tree of a refusal (its tests check nothing stays).
+  await assert.rejects(extractTar(tarOf([{ path: "f", data: "x" }, { path: "f/g.yaml", data: "y" }]), join(dir, "bad1")), /"f\/g\.yaml" lies below the file "f": refused/);
+  await assert.rejects(extractTar(tarOf([{ path: "f/g.yaml", data: "y" }, { path: "f", data: "x" }]), join(dir, "bad2")), /"f\/g\.yaml" lies below the file "f": refused/, "the other order");
+  await assert.rejects(extractTar(tarOf([{ path: "d/x.yaml", data: "y" }, { path: "d", type: "2", target: "/etc" }]), join(dir, "bad3")), /"d\/x\.yaml" lies below the symlink "d": refused/, "a symlink over an earlier member's directory");
+  assert.equal((await lstat(join(dir, "bad3", "d"))).isDirectory(), true, "the symlink was never created: the directory is still a directory");
 });
 
 test("artifactLayer: one tar or tar+gzip layer of an image manifest, within the size limit", () => {
@@ -334,11 +295,12 @@ async function exists(p: string): Promise<boolean> {
 test("ociLimitsFrom: argocd-cmd-params-cm's size key and its off switch as limits", () => {
   const MiB = 2 ** 20;
   const cases: Array<[string, Parameters<typeof ociLimitsFrom>[0], OciLimits]> = [
-    ["unset: the defaults", {}, { maxLayerBytes: 64 * MiB, maxExtractedBytes: 256 * MiB, maxEntries: 20_000 }],
+    ["unset: Argo's 1G, the layer as large", {}, { maxLayerBytes: 1e9, maxExtractedBytes: 1e9, maxEntries: 20_000 }],
     ["a larger size lifts the layer bound with it", { maxExtractedBytes: 1e9 }, { maxLayerBytes: 1e9, maxExtractedBytes: 1e9, maxEntries: 20_000 }],
     ["a smaller size leaves the layer bound at its default", { maxExtractedBytes: 1000 }, { maxLayerBytes: 64 * MiB, maxExtractedBytes: 1000, maxEntries: 20_000 }],
     ["off: no unpacked limit, the layer and entry bounds stay", { maxExtractedBytes: 1000, disableMaxExtractedSize: true }, { maxLayerBytes: 64 * MiB, maxExtractedBytes: Number.POSITIVE_INFINITY, maxEntries: 20_000 }],
-    ["explicitly on", { disableMaxExtractedSize: false }, { maxLayerBytes: 64 * MiB, maxExtractedBytes: 256 * MiB, maxEntries: 20_000 }],
+    ["explicitly on", { disableMaxExtractedSize: false }, { maxLayerBytes: 1e9, maxExtractedBytes: 1e9, maxEntries: 20_000 }],
+    ["off without a size: the layer bound is the default size", { disableMaxExtractedSize: true }, { maxLayerBytes: 1e9, maxExtractedBytes: Number.POSITIVE_INFINITY, maxEntries: 20_000 }],
   ];
   for (const [what, params, want] of cases) assert.deepEqual(ociLimitsFrom(params), want, what);
 });
@@ -375,4 +337,147 @@ test("the reposerver.oci.* settings applied: the unpacked size limit, the limit 
   const listed = await gzOnly.checkout(url("apps/custom"), digest("apps/custom"));
   assert.equal(await readFile(join(listed.path, "cm.yaml"), "utf8"), CM("custom"), "a type added to the list is accepted");
   await refusal(store("defaults", ociLimitsFrom({})).checkout(url("apps/custom"), digest("apps/custom")), /layer media type "application\/vnd\.example\.manifests\.v1\.tar\+gzip" is not one of/, "and refused by default");
+});
+
+/** Records what the store reports to its metrics. */
+function recorder(): OciArtifactCacheMetrics & { counts: Record<string, number> } {
+  const counts: Record<string, number> = {};
+  const add = (k: string): void => void (counts[k] = (counts[k] ?? 0) + 1);
+  return { counts, hit: () => add("hit"), miss: () => add("miss"), evicted: () => add("evicted"), pullFailed: (reason) => add(`failed:${reason}`) };
+}
+
+/** Every path under the cache directory that is more than an empty repository directory. */
+async function leftInCache(cache: string): Promise<string[]> {
+  const all = await readdir(cache, { recursive: true }).catch(() => [] as string[]);
+  return all.filter((p) => !/^[0-9a-f]{24}$/.test(p));
+}
+
+test("attack: each hostile layer is refused naming the limit or the member, counted by reason, and leaves nothing in the cache", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-attacks-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const limitsKey = /\(argocd-cmd-params-cm reposerver\.oci\.manifest\.max\.extracted\.size\)/.source;
+  // Each attack's tree is half written when it is refused (a good member comes first).
+  const good = { path: "app/ok.yaml", data: CM("ok") };
+  const attacks: Array<[string, Buffer, RegExp, string]> = [
+    ["a gzip bomb: one member inflating past the size limit", gzipSync(tarOf([good, { path: "app/big.yaml", data: Buffer.alloc(8 * 1024 * 1024) }])), new RegExp(`the archive unpacks to more than the 262144-byte limit ${limitsKey}`), "limit"],
+    ["a gzip bomb: zeros past the end of the archive", gzipSync(Buffer.alloc(8 * 1024 * 1024)), new RegExp(`the layer unpacks to more than the 262144-byte limit ${limitsKey}`), "limit"],
+    ["a ../ name", gzipSync(tarOf([good, { path: "app/../../outside.yaml", data: "x" }])), /"app\/\.\.\/\.\.\/outside\.yaml" climbs out with "\.\.": refused/, "content"],
+    ["an absolute name", gzipSync(tarOf([good, { path: "/etc/cron.d/evil", data: "x" }])), /"\/etc\/cron\.d\/evil" is an absolute path: refused/, "content"],
+    ["a symlink escaping", gzipSync(tarOf([good, { path: "app/up", type: "2", target: "../../.." }])), /symlink "app\/up" points outside the artifact \("\.\.\/\.\.\/\.\."\): refused/, "content"],
+    ["a symlink chain escaping", gzipSync(tarOf([good, { path: "a", type: "2", target: "." }, { path: "b", type: "2", target: "a/.." }])), /symlink "b" points through the symlink "a": refused/, "content"],
+    ["a file written through a symlink", gzipSync(tarOf([good, { path: "etc", type: "2", target: "app" }, { path: "etc/x.yaml", data: "x" }])), /"etc\/x\.yaml" lies below the symlink "etc": refused/, "content"],
+    ["too many entries", gzipSync(tarOf(Array.from({ length: 51 }, (_, i) => ({ path: `f${i}.yaml`, data: "x" })))), /the archive has more than 50 entries/, "limit"],
+    ["not gzip although the type says so", Buffer.from("not gzip at all"), /the layer is not valid gzip/, "content"],
+    ["a layer over the layer bound (refused before it is pulled)", Buffer.alloc(1024 * 1024 + 1), new RegExp(`the layer is 1048577 bytes, over the 1048576-byte limit \\(argocd-cmd-params-cm reposerver\\.oci\\.manifest\\.max\\.extracted\\.size, at least 64 MiB\\)`), "limit"],
+  ];
+  const registry = await startOciRegistry({ artifacts: attacks.map((_a, i) => ({ repository: `attack/n${i}`, tag: "v1", layers: [{ mediaType: GZ, body: attacks[i]![1] }] })), auth: { username: "u", password: "attack-pw-5" } });
+  t.after(() => registry.close());
+  const metrics = recorder();
+  const cache = join(dir, "cache");
+  const store = new OciArtifactStore({ dir: cache, metrics, limits: { maxLayerBytes: 1024 * 1024, maxExtractedBytes: 256 * 1024, maxEntries: 50 }, auth: () => Promise.resolve({ username: "u", password: "attack-pw-5", plainHttp: true }) });
+  const expected: Record<string, number> = {};
+  for (const [i, [what, , why, reason]] of attacks.entries()) {
+    const repo = `oci://${registry.host}/attack/n${i}`;
+    await refusal(store.checkout(repo, registry.digest(`attack/n${i}`, "v1")!), why, what);
+    expected[`failed:${reason}`] = (expected[`failed:${reason}`] ?? 0) + 1;
+    assert.deepEqual(await leftInCache(cache), [], `${what}: nothing of it stays in the cache`);
+  }
+
+  // A registry that lies: the layer is another blob, or shorter than the manifest says.
+  const real = gzipSync(tarOf([{ path: "cm.yaml", data: CM("real") }]));
+  const fake = gzipSync(tarOf([{ path: "cm.yaml", data: CM("fake") }]));
+  const manifestFor = (layer: { digest: string; size: number }): Buffer => Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", layers: [{ mediaType: GZ, ...layer }] }));
+  const sha = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+  const lies: Record<string, { manifest: Buffer; blob: Buffer; why: RegExp }> = {
+    other: { manifest: manifestFor({ digest: sha(real), size: fake.length }), blob: fake, why: /the blob sha256:[0-9a-f]{64} of lie\/other has digest sha256:[0-9a-f]{64}: refused/ },
+    short: { manifest: manifestFor({ digest: sha(real), size: real.length }), blob: real.subarray(0, real.length - 7), why: new RegExp(`the layer is ${real.length - 7} bytes, the manifest says ${real.length}`) },
+    long: { manifest: manifestFor({ digest: sha(real), size: real.length }), blob: Buffer.concat([real, Buffer.alloc(7)]), why: new RegExp(`the registry says the layer is ${real.length + 7} bytes, the manifest says ${real.length}`) },
+  };
+  const { host } = await serveLoopback(t, (req, res) => {
+    const name = /\/v2\/lie\/(\w+)\//.exec(req.url ?? "")?.[1] ?? "";
+    const lie = lies[name];
+    if (lie && req.url?.includes("/manifests/")) return void res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end(lie.manifest);
+    if (lie && req.url?.includes("/blobs/")) return void res.writeHead(200, { "content-length": String(lie.blob.length) }).end(lie.blob);
+    res.writeHead(404).end();
+  });
+  const liarCache = join(dir, "liar");
+  const liarStore = new OciArtifactStore({ dir: liarCache, metrics, auth: () => Promise.resolve({ plainHttp: true }) });
+  for (const [name, lie] of Object.entries(lies)) {
+    await refusal(liarStore.checkout(`oci://${host}/lie/${name}`, sha(lie.manifest)), lie.why, name);
+    expected["failed:digest"] = (expected["failed:digest"] ?? 0) + 1;
+    assert.deepEqual(await leftInCache(liarCache), [], `${name}: a layer that is not the digest's leaves nothing in the cache, although it was a valid archive`);
+  }
+  // A registry that does not answer: counted as the registry's.
+  await refusal(liarStore.checkout(`oci://${host}/missing/repo`, `sha256:${"2".repeat(64)}`), /has no manifest/);
+  expected["failed:registry"] = 1;
+  expected.miss = attacks.length + Object.keys(lies).length + 1;
+  assert.deepEqual(metrics.counts, expected, "every refusal counted once, by reason");
+});
+
+test("the cache's metrics: a pull is a miss, a tree on disk or a pull under way a hit, an eviction counted", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-metrics-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const registry = await startOciRegistry({ artifacts: ["v1", "v2"].map((tag) => ({ repository: "apps/m", tag, layers: [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "cm.yaml", data: CM(tag) }])) }] })), auth: { username: "u", password: "metrics-pw-3" } });
+  t.after(() => registry.close());
+  const url = `oci://${registry.host}/apps/m`;
+  const metrics = recorder();
+  const store = new OciArtifactStore({ dir: join(dir, "cache"), metrics, bounds: { maxEntries: 1 }, auth: () => Promise.resolve({ username: "u", password: "metrics-pw-3", plainHttp: true }) });
+  // Two concurrent checkouts of one digest: one pull (a miss), the other shares it (a hit).
+  const [a, b] = await Promise.all([store.checkout(url, registry.digest("apps/m", "v1")!), store.checkout(url, registry.digest("apps/m", "v1")!)]);
+  assert.deepEqual(metrics.counts, { miss: 1, hit: 1 });
+  assert.deepEqual(store.usage(), { entries: 1, bytes: CM("v1").length });
+  a.release();
+  b.release();
+  (await store.checkout(url, registry.digest("apps/m", "v1")!)).release();
+  assert.equal(metrics.counts.hit, 2, "a tree on disk is a hit");
+  (await store.checkout(url, registry.digest("apps/m", "v2")!)).release();
+  await store.idle();
+  assert.deepEqual(metrics.counts, { miss: 2, hit: 2, evicted: 1 }, "the new tree took the one place: the old one was evicted");
+  assert.deepEqual(store.usage(), { entries: 1, bytes: CM("v2").length });
+});
+
+test("the cache's metrics on the operator's Prometheus registry: series from the start, then counted and read at scrape time", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-prom-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const registry = await startOciRegistry({
+    artifacts: [
+      ...["v1", "v2"].map((tag) => ({ repository: "apps/p", tag, layers: [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "cm.yaml", data: CM(tag) }])) }] })),
+      { repository: "apps/evil", tag: "v1", layers: [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "/etc/passwd", data: "x" }])) }] },
+    ],
+    auth: { username: "u", password: "prom-pw-8" },
+  });
+  t.after(() => registry.close());
+  const metrics = new OperatorMetrics({ defaultMetrics: false });
+  const store = new OciArtifactStore({ dir: join(dir, "cache"), metrics: metrics.ociArtifactCacheMetrics(OCI_PULL_FAILURE_REASONS), bounds: { maxEntries: 1 }, auth: () => Promise.resolve({ username: "u", password: "prom-pw-8", plainHttp: true }) });
+  metrics.watchOciArtifactCache(() => store.usage());
+  const scrape = async (): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {};
+    for (const line of (await metrics.registry.metrics()).split("\n")) {
+      const m = /^(hawser_oci_artifact_\w+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+      if (m) out[m[1]!] = Number(m[2]);
+    }
+    return out;
+  };
+  const start = await scrape();
+  assert.equal(start['hawser_oci_artifact_cache_requests_total{result="miss"}'], 0, "a miss series before the first pull");
+  assert.equal(start['hawser_oci_artifact_pull_failures_total{reason="digest"}'], 0, "one series per reason from the start");
+  assert.equal(Object.keys(start).filter((k) => k.startsWith("hawser_oci_artifact_pull_failures_total")).length, OCI_PULL_FAILURE_REASONS.length);
+
+  const url = `oci://${registry.host}/apps/p`;
+  (await store.checkout(url, registry.digest("apps/p", "v1")!)).release();
+  const held = await store.checkout(url, registry.digest("apps/p", "v1")!);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(await scrape()).filter(([k]) => /cache_(entries|bytes|requests)/.test(k))),
+    { 'hawser_oci_artifact_cache_requests_total{result="hit"}': 1, 'hawser_oci_artifact_cache_requests_total{result="miss"}': 1, hawser_oci_artifact_cache_entries: 1, hawser_oci_artifact_cache_bytes: CM("v1").length },
+  );
+  held.release();
+  (await store.checkout(url, registry.digest("apps/p", "v2")!)).release();
+  await store.idle();
+  await refusal(store.checkout(`oci://${registry.host}/apps/evil`, registry.digest("apps/evil", "v1")!), /is an absolute path: refused/);
+  const end = await scrape();
+  assert.equal(end.hawser_oci_artifact_cache_evictions_total, 1);
+  assert.equal(end['hawser_oci_artifact_pull_failures_total{reason="content"}'], 1);
+  assert.equal(end['hawser_oci_artifact_cache_requests_total{result="miss"}'], 3);
+  assert.equal(end.hawser_oci_artifact_cache_entries, 1, "the refused pull is not an entry");
+  assert.equal(end.hawser_oci_artifact_cache_bytes, CM("v2").length);
 });

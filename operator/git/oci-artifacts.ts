@@ -2,26 +2,27 @@
 // `targetRevision` (a tag, a `sha256:` digest or a semver constraint over the tags; empty means
 // `latest`) resolves to the manifest's digest, which is the source's revision as a commit SHA is
 // for git. The artifact must be one image manifest with a single tar (or tar+gzip) layer; that
-// layer is pulled, checked against its digest and unpacked into the cache keyed by repository and
-// digest, as git trees are keyed by commit. An artifact is hostile input: sizes and entry counts
-// are bounded, only files, directories and symlinks that stay inside are unpacked (no absolute or
-// `..` paths, nothing written through a symlink, no link chains), and other media types are refused.
+// layer is streamed from the registry, checked against its digest and unpacked (oci-unpack.ts) into
+// the cache keyed by repository and digest, as git trees are keyed by commit; a tree is published
+// (renamed into place) only after its digest matched. An artifact is hostile input: sizes and entry
+// counts are bounded, only files, directories and symlinks that stay inside are unpacked (no
+// absolute or `..` paths, nothing written through a symlink, no link chains), and other media types
+// are refused.
 //
 // The cache is bounded (artifact-eviction.ts): a checkout is a lease a render holds while it reads
 // the tree; released trees beyond the bound go least recently used first, renamed away before they
 // are deleted, and only after checking on disk that the path is a tree of this cache.
 import { createHash, randomBytes } from "node:crypto";
-import { lstat, mkdir, readdir, realpath, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { constants as bufferConstants } from "node:buffer";
-import { basename, dirname, join, posix } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { lstat, mkdir, readdir, realpath, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import semver from "semver";
 import type { Logger } from "../runtime/logger.js";
-import { redactUrl } from "../runtime/redact.js";
+import { redact, redactUrl } from "../runtime/redact.js";
 import { errorMessage } from "../util/index.js";
 import { artifactsToEvict, DEFAULT_ARTIFACT_CACHE_BOUNDS, isArtifactTreePath, type ArtifactCacheBounds } from "./artifact-eviction.js";
 import type { RepoCredentials } from "./credentials.js";
-import { getBlob, getManifest, listTags, OciRegistryError, parseOciReference, type OciAuth, type OciReference } from "./oci-registry.js";
+import { getManifest, listTags, openBlob, OciRegistryError, parseOciReference, type OciAuth, type OciReference } from "./oci-registry.js";
+import { SIZE_KEY, UnpackError, unpackLayer } from "./oci-unpack.js";
 import { GitError, RevisionNotFoundError } from "./types.js";
 
 /** Layer media types an artifact source may have (Argo's default `--oci-layer-media-types`). */
@@ -39,10 +40,16 @@ export interface OciLimits {
   maxEntries: number;
 }
 
-export const DEFAULT_OCI_LIMITS: OciLimits = { maxLayerBytes: 64 * 1024 * 1024, maxExtractedBytes: 256 * 1024 * 1024, maxEntries: 20_000 };
+/** Argo's default size limit, `1G` (a decimal quantity). */
+const ARGO_MAX_EXTRACTED_BYTES = 1_000_000_000;
+/** The layer bound never goes below this, whatever the size key says. */
+const MIN_LAYER_BYTES = 64 * 1024 * 1024;
 
-/** Named in the messages of the limit it sets. */
-const SIZE_KEY = "argocd-cmd-params-cm reposerver.oci.manifest.max.extracted.size";
+/**
+ * Argo's 1G: the layer streams to disk (oci-unpack.ts), so neither bound costs memory, and the layer
+ * as pulled may be as large as what it unpacks to.
+ */
+export const DEFAULT_OCI_LIMITS: OciLimits = { maxLayerBytes: ARGO_MAX_EXTRACTED_BYTES, maxExtractedBytes: ARGO_MAX_EXTRACTED_BYTES, maxEntries: 20_000 };
 
 /** argocd-cmd-params-cm's OCI keys, parsed (config.ts). */
 export interface OciSourceParams {
@@ -56,26 +63,46 @@ export interface OciSourceParams {
 
 /**
  * The limits an artifact is unpacked under, from argocd-cmd-params-cm. The size key is the most
- * file content an artifact may unpack to; the layer as pulled (held in memory) may then be as large
- * too, and never less than the default. Disabling the check lifts the unpacked size limit only:
- * the layer bound and the entry count stay (the unpacked archive is held in memory too, so memory
- * is the remaining bound). Pure.
+ * file content an artifact may unpack to; the layer as pulled may then be as large too, and never
+ * less than 64 MiB. Disabling the check lifts the unpacked size limit only: the layer bound and the
+ * entry count stay (the disk is the remaining bound). Pure.
  */
 export function ociLimitsFrom(params: OciSourceParams): OciLimits {
   const extracted = params.maxExtractedBytes ?? DEFAULT_OCI_LIMITS.maxExtractedBytes;
   return {
-    maxLayerBytes: Math.max(DEFAULT_OCI_LIMITS.maxLayerBytes, params.maxExtractedBytes ?? 0),
+    maxLayerBytes: Math.max(MIN_LAYER_BYTES, extracted),
     maxExtractedBytes: params.disableMaxExtractedSize ? Number.POSITIVE_INFINITY : extracted,
     maxEntries: DEFAULT_OCI_LIMITS.maxEntries,
   };
 }
 
+/**
+ * Why a pull failed, for `hawser_oci_artifact_pull_failures_total{reason}`: the registry (transport,
+ * HTTP status, credentials), the manifest (not a usable artifact: an index, several layers, another
+ * media type), the digest (manifest or layer not what was asked for), a limit (the layer's size,
+ * the unpacked size, entries, a gzip bomb), the content (paths, links, devices, not a tar or
+ * not gzip), aborted (the caller gave up), or the local disk.
+ */
+export const OCI_PULL_FAILURE_REASONS = ["registry", "manifest", "digest", "limit", "content", "aborted", "disk"] as const;
+export type OciPullFailureReason = (typeof OCI_PULL_FAILURE_REASONS)[number];
+
 /** An artifact the source cannot use (its manifest, media type, size or content). */
 export class OciArtifactError extends GitError {
-  constructor(repoURL: string, message: string) {
+  constructor(repoURL: string, message: string, readonly reason: OciPullFailureReason = "content") {
     super(repoURL, message);
     this.name = "OciArtifactError";
   }
+}
+
+/** What the cache reports as it works (wired to Prometheus in runtime/metrics.ts); every call is cheap. */
+export interface OciArtifactCacheMetrics {
+  /** A checkout served by a tree on disk or a pull already under way. */
+  hit(): void;
+  /** A checkout that pulled from the registry. */
+  miss(): void;
+  /** A released tree removed to keep the cache within its bounds. */
+  evicted(): void;
+  pullFailed(reason: OciPullFailureReason): void;
 }
 
 export const isOciSourceURL = (url: string): boolean => /^oci:\/\//i.test(url.trim());
@@ -112,6 +139,7 @@ export interface OciArtifactStoreOptions {
   /** How many unpacked trees, and how many bytes of them, stay once released. */
   bounds?: Partial<ArtifactCacheBounds>;
   logger?: Logger;
+  metrics?: OciArtifactCacheMetrics;
 }
 
 /** An unpacked artifact held by a reader: it is not evicted before `release()`. */
@@ -127,6 +155,8 @@ interface ArtifactEntry {
   /** Unpacked file bytes; known once `ready` settles. */
   bytes: number;
   ready: Promise<void>;
+  /** On disk (pulled, or found there); false while a pull runs. */
+  present: boolean;
 }
 
 export class OciArtifactStore {
@@ -187,7 +217,7 @@ export class OciArtifactStore {
     const ref = this.reference(repoURL);
     const auth = await this.opts.auth(repoURL);
     const manifest = await registryCall(repoURL, () => getManifest(ref, digest, auth, opts));
-    if (manifest.digest !== digest) throw new OciArtifactError(redactUrl(repoURL), `OCI artifact ${redactUrl(repoURL)}@${digest}: the registry's manifest has digest ${manifest.digest}: refused`);
+    if (manifest.digest !== digest) throw new OciArtifactError(redactUrl(repoURL), `OCI artifact ${redactUrl(repoURL)}@${digest}: the registry's manifest has digest ${manifest.digest}: refused`, "digest");
     const a = (JSON.parse(manifest.body.toString("utf8")) as { annotations?: unknown }).annotations;
     const out: Record<string, string> = {};
     if (a && typeof a === "object" && !Array.isArray(a)) for (const [k, v] of Object.entries(a)) if (typeof v === "string") out[k] = v;
@@ -205,12 +235,16 @@ export class OciArtifactStore {
     const key = createHash("sha256").update(`${ref.registry}/${ref.repository}`).digest("hex").slice(0, 24);
     const path = join(dir, key, digest.slice("sha256:".length));
     let entry = this.entries.get(path);
-    if (!entry) {
-      const created: ArtifactEntry = { path, refs: 0, lastUsed: Date.now(), bytes: 0, ready: Promise.resolve() };
+    if (entry) {
+      this.opts.metrics?.hit();
+    } else {
+      const created: ArtifactEntry = { path, refs: 0, lastUsed: Date.now(), bytes: 0, ready: Promise.resolve(), present: false };
       created.ready = this.pull(repoURL, ref, digest, path, opts.signal).then((bytes) => {
         created.bytes = bytes;
+        created.present = true;
       });
-      created.ready.catch(() => {
+      created.ready.catch((err: unknown) => {
+        this.opts.metrics?.pullFailed(err instanceof OciArtifactError ? err.reason : failureReason(err));
         if (this.entries.get(path) === created) this.entries.delete(path);
       });
       this.entries.set(path, created);
@@ -251,11 +285,16 @@ export class OciArtifactStore {
     await Promise.all([...this.removing.values()]);
   }
 
-  /** Trees known to this store and their sizes (metrics, tests). */
+  /** Trees on disk known to this store and their unpacked bytes (metrics, tests); pulls under way are not counted. */
   usage(): { entries: number; bytes: number } {
     let bytes = 0;
-    for (const e of this.entries.values()) bytes += e.bytes;
-    return { entries: this.entries.size, bytes };
+    let entries = 0;
+    for (const e of this.entries.values()) {
+      if (!e.present) continue;
+      entries++;
+      bytes += e.bytes;
+    }
+    return { entries, bytes };
   }
 
   private root(): Promise<{ dir: string; owner: boolean }> {
@@ -291,7 +330,7 @@ export class OciArtifactStore {
         }
         const st = await lstat(path).catch(() => undefined);
         if (!isArtifactTreePath(dir, path) || !st?.isDirectory() || this.entries.has(path)) continue;
-        this.entries.set(path, { path, refs: 0, lastUsed: st.mtimeMs, bytes: await treeBytes(path), ready: Promise.resolve() });
+        this.entries.set(path, { path, refs: 0, lastUsed: st.mtimeMs, bytes: await treeBytes(path), ready: Promise.resolve(), present: true });
       }
     }
     this.evict(dir);
@@ -301,6 +340,7 @@ export class OciArtifactStore {
     const settled = [...this.entries.values()].map((e) => ({ key: e.path, bytes: e.bytes, refs: e.refs, lastUsed: e.lastUsed }));
     for (const path of artifactsToEvict(settled, this.bounds)) {
       this.entries.delete(path);
+      this.opts.metrics?.evicted();
       const p = this.remove(dir, path).finally(() => {
         if (this.removing.get(path) === p) this.removing.delete(path);
       });
@@ -330,57 +370,66 @@ export class OciArtifactStore {
     }
   }
 
-  /** Pulls and unpacks the artifact into `path` unless it is there; the unpacked bytes. */
+  /**
+   * Pulls and unpacks the artifact into `path` unless it is there; the unpacked bytes. The layer
+   * streams into a temporary directory, renamed to `path` only once its digest matched: a refused
+   * or failed pull leaves nothing in the cache.
+   */
   private async pull(repoURL: string, ref: OciReference, digest: string, path: string, signal?: AbortSignal): Promise<number> {
     // An eviction of this very tree may still be renaming it away.
     await this.removing.get(path);
-    if (await exists(path)) return treeBytes(path);
+    if (await exists(path)) {
+      this.opts.metrics?.hit();
+      return treeBytes(path);
+    }
+    this.opts.metrics?.miss();
     const auth = await this.opts.auth(repoURL);
     const where = `OCI artifact ${redactUrl(repoURL)}@${digest}`;
     const manifest = await registryCall(repoURL, () => getManifest(ref, digest, auth, { signal }));
-    if (manifest.digest !== digest) throw new OciArtifactError(redactUrl(repoURL), `${where}: the registry's manifest has digest ${manifest.digest}: refused`);
+    if (manifest.digest !== digest) throw new OciArtifactError(redactUrl(repoURL), `${where}: the registry's manifest has digest ${manifest.digest}: refused`, "digest");
     let layer: ReturnType<typeof artifactLayer>;
     try {
       layer = artifactLayer(manifest.mediaType, manifest.body, this.limits, where, this.layerMediaTypes);
     } catch (err) {
-      throw new OciArtifactError(redactUrl(repoURL), errorMessage(err));
+      throw new OciArtifactError(redactUrl(repoURL), errorMessage(err), err instanceof UnpackError ? err.kind : "manifest");
     }
-    const blob = await registryCall(repoURL, () => getBlob(ref, layer.digest, layer.size, auth, { signal }));
-    if (blob.length !== layer.size) throw new OciArtifactError(redactUrl(repoURL), `${where}: the layer is ${blob.length} bytes, the manifest says ${layer.size}`);
-    let tar: Buffer;
-    // A type naming gzip is gzip; another listed type (reposerver.oci.layer.media.types) is taken
-    // as gzip when it starts with gzip's magic bytes, else as a plain tar.
-    const gzip = /gzip$/.test(layer.mediaType) || (!/tar$/.test(layer.mediaType) && blob[0] === 0x1f && blob[1] === 0x8b);
-    if (gzip) {
-      try {
-        // The tar headers come on top of the content the limit counts; the buffer cap bounds an unlimited one.
-        tar = gunzipSync(blob, { maxOutputLength: Math.min(this.limits.maxExtractedBytes + 1024 * 1024, bufferConstants.MAX_LENGTH) });
-      } catch (err) {
-        const limit = Number.isFinite(this.limits.maxExtractedBytes) ? `the ${this.limits.maxExtractedBytes}-byte limit (${SIZE_KEY})` : "a buffer can hold (the size check is off)";
-        const why = err instanceof RangeError ? `unpacks to more than ${limit}` : `is not valid gzip (${errorMessage(err)})`;
-        throw new OciArtifactError(redactUrl(repoURL), `${where}: the layer ${why}`);
-      }
-    } else {
-      tar = blob;
-    }
+    const body = await registryCall(repoURL, () => openBlob(ref, layer.digest, auth, { signal }));
+    // Until the pipeline listens, a connection error must not go unhandled; the pipeline still
+    // sees it (the stream is then destroyed with it).
+    body.on("error", () => undefined);
     const tmp = `${path}.tmp-${randomBytes(6).toString("hex")}`;
-    await mkdir(tmp, { recursive: true });
     let bytes: number;
     try {
-      bytes = await extractTar(tar, tmp, this.limits);
+      await mkdir(tmp, { recursive: true });
+      bytes = await unpackLayer(body, layer, tmp, { limits: this.limits, blobName: ref.repository, ...(signal ? { signal } : {}) });
     } catch (err) {
+      body.destroy();
       await rm(tmp, { recursive: true, force: true });
-      throw new OciArtifactError(redactUrl(repoURL), `${where}: ${errorMessage(err)}`);
+      if (err instanceof UnpackError) throw new OciArtifactError(redactUrl(repoURL), `${where}: ${err.message}`, err.kind);
+      const reason = failureReason(err);
+      throw new OciArtifactError(redactUrl(repoURL), `${where}: ${reason === "aborted" ? "the pull was aborted" : reason === "registry" ? "reading the layer from the registry failed" : "unpacking failed"} (${redact(errorMessage(err))})`, reason);
     }
     try {
       await rename(tmp, path);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       // Another process unpacked the same digest first: its tree is the same content.
-      if (!(await exists(path))) throw err;
+      if (!(await exists(path))) throw new OciArtifactError(redactUrl(repoURL), `${where}: publishing the unpacked tree failed (${errorMessage(err)})`, "disk");
     }
     return bytes;
   }
+}
+
+/** The reason of a failure that is not one of the store's own refusals. */
+function failureReason(err: unknown): OciPullFailureReason {
+  if (err instanceof OciArtifactError) return err.reason;
+  const e = err as { name?: unknown; code?: unknown; cause?: unknown };
+  if (e?.name === "AbortError" || e?.code === "ABORT_ERR") return "aborted";
+  if (e?.cause && failureReason(e.cause) === "aborted") return "aborted";
+  if (err instanceof GitError || err instanceof OciRegistryError) return "registry";
+  // A file system error (ENOSPC, EACCES, …) is the disk's; anything else while reading is the connection's.
+  if (typeof e?.code === "string" && /^E[A-Z]+$/.test(e.code) && e.code !== "ECONNRESET" && e.code !== "ETIMEDOUT" && e.code !== "EPIPE") return "disk";
+  return "registry";
 }
 
 /** Bytes of file content under `path`, symlinks not followed. */
@@ -441,195 +490,6 @@ export function artifactLayer(mediaType: string, body: Buffer, limits: Pick<OciL
   }
   if (typeof l.digest !== "string" || !DIGEST.test(l.digest)) throw new Error(`${where}: the layer's digest is not a sha256 digest`);
   if (typeof l.size !== "number" || !Number.isSafeInteger(l.size) || l.size < 0) throw new Error(`${where}: the layer has no valid size`);
-  if (l.size > limits.maxLayerBytes) throw new Error(`${where}: the layer is ${l.size} bytes, over the ${limits.maxLayerBytes}-byte limit (at least 64 MiB, and ${SIZE_KEY} when larger)`);
+  if (l.size > limits.maxLayerBytes) throw new UnpackError("limit", `${where}: the layer is ${l.size} bytes, over the ${limits.maxLayerBytes}-byte limit (${SIZE_KEY}, at least 64 MiB)`);
   return { mediaType: l.mediaType, digest: l.digest, size: l.size };
-}
-
-/** One archive entry after pax/GNU long names are applied. */
-export interface TarEntry {
-  path: string;
-  type: "file" | "dir" | "symlink";
-  mode: number;
-  /** Symlink target. */
-  target?: string;
-  data?: Buffer;
-}
-
-/**
- * Reads a tar archive (ustar, pax and GNU long names) into entries, refusing what an artifact must
- * not hold: hard links, devices, FIFOs, absolute or `..` paths, a path twice, more entries or bytes
- * than the limits. Paths come back normalised (no leading `./`). Pure.
- */
-export function parseTar(buf: Buffer, limits: Pick<OciLimits, "maxEntries" | "maxExtractedBytes"> = DEFAULT_OCI_LIMITS): TarEntry[] {
-  const out: TarEntry[] = [];
-  const seen = new Set<string>();
-  let total = 0;
-  let off = 0;
-  let pax: Record<string, string> = {};
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  while (off + 512 <= buf.length) {
-    const h = buf.subarray(off, off + 512);
-    if (h.every((b) => b === 0)) break;
-    checkChecksum(h);
-    const type = String.fromCharCode(h[156]!);
-    const meta = type === "x" || type === "g" || type === "L" || type === "K";
-    // A pax `size` record applies to the member after it, not to another extended header.
-    const size = meta ? headerNumber(h.subarray(124, 136)) : Number(pax.size ?? headerNumber(h.subarray(124, 136)));
-    if (!Number.isSafeInteger(size) || size < 0) throw new Error("a tar entry has an invalid size");
-    const dataStart = off + 512;
-    if (dataStart + size > buf.length) throw new Error("the tar archive is truncated");
-    if (meta && size > 1024 * 1024) throw new Error("a tar extended header is larger than 1 MiB");
-    const data = buf.subarray(dataStart, dataStart + size);
-    off = dataStart + Math.ceil(size / 512) * 512;
-    if (type === "x") { pax = parsePax(data); continue; }
-    if (type === "g") continue;
-    if (type === "L") { longName = cString(data); continue; }
-    if (type === "K") { longLink = cString(data); continue; }
-    const magic = h.subarray(257, 262).toString("latin1");
-    const prefix = magic === "ustar" ? cString(h.subarray(345, 500)) : "";
-    const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${cString(h.subarray(0, 100))}` : cString(h.subarray(0, 100)));
-    const rawLink = pax.linkpath ?? longLink ?? cString(h.subarray(157, 257));
-    pax = {};
-    longName = undefined;
-    longLink = undefined;
-    const path = entryPath(rawName);
-    if (path === undefined) continue; // the archive's root directory ("./")
-    const mode = Number(headerNumber(h.subarray(100, 108))) & 0o777;
-    if (seen.has(path)) throw new Error(`"${path}" appears twice in the archive`);
-    seen.add(path);
-    if (out.length >= limits.maxEntries) throw new Error(`the archive has more than ${limits.maxEntries} entries`);
-    if (type === "0" || type === "\0" || type === "7") {
-      total += size;
-      if (total > limits.maxExtractedBytes) throw new Error(`the archive unpacks to more than the ${limits.maxExtractedBytes}-byte limit (${SIZE_KEY})`);
-      out.push({ path, type: "file", mode, data });
-    } else if (type === "5") {
-      out.push({ path, type: "dir", mode });
-    } else if (type === "2") {
-      out.push({ path, type: "symlink", mode, target: rawLink });
-    } else if (type === "1") {
-      throw new Error(`"${path}" is a hard link: refused`);
-    } else {
-      throw new Error(`"${path}" is a ${({ 3: "character device", 4: "block device", 6: "FIFO" } as Record<string, string>)[type] ?? `tar entry of type ${JSON.stringify(type)}`}: refused`);
-    }
-  }
-  return out;
-}
-
-/** A member path made relative and normal, or undefined for the root; escaping paths throw. */
-function entryPath(raw: string): string | undefined {
-  if (raw.includes("\0") || raw.length > 4096) throw new Error("a tar entry has an invalid path");
-  if (raw.startsWith("/")) throw new Error(`"${raw.slice(0, 200)}" is an absolute path: refused`);
-  if (raw.split("/").includes("..")) throw new Error(`"${raw.slice(0, 200)}" climbs out with "..": refused`);
-  const p = posix.normalize(raw).replace(/\/+$/, "");
-  return p === "." || p === "" ? undefined : p;
-}
-
-/**
- * Refuses the symlinks that could lead out: absolute targets, targets that climb above the root,
- * and targets that pass through another symlink (a chain like `a -> .`, `b -> a/..` escapes although
- * each looks inside on its own). Pure.
- */
-export function checkSymlinks(entries: TarEntry[]): void {
-  const links = new Set(entries.filter((e) => e.type === "symlink").map((e) => e.path));
-  for (const e of entries) {
-    const parts = e.path.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join("/");
-      if (links.has(parent)) throw new Error(`"${e.path}" lies below the symlink "${parent}": refused`);
-    }
-    if (e.type !== "symlink") continue;
-    const target = e.target ?? "";
-    if (target === "" || target.includes("\0")) throw new Error(`symlink "${e.path}" has no target`);
-    if (target.startsWith("/")) throw new Error(`symlink "${e.path}" points to the absolute path ${JSON.stringify(target.slice(0, 200))}: refused`);
-    const walked: string[] = posix.dirname(e.path) === "." ? [] : posix.dirname(e.path).split("/");
-    const steps = target.split("/").filter((s) => s !== "" && s !== ".");
-    for (const [i, step] of steps.entries()) {
-      if (step === "..") {
-        if (walked.length === 0) throw new Error(`symlink "${e.path}" points outside the artifact (${JSON.stringify(target.slice(0, 200))}): refused`);
-        walked.pop();
-        continue;
-      }
-      walked.push(step);
-      if (i < steps.length - 1 && links.has(walked.join("/"))) throw new Error(`symlink "${e.path}" points through the symlink "${walked.join("/")}": refused`);
-    }
-  }
-}
-
-/** Unpacks `tar` into the empty directory `dest` after every check has passed; the bytes of file content written. */
-export async function extractTar(tar: Buffer, dest: string, limits: Pick<OciLimits, "maxEntries" | "maxExtractedBytes"> = DEFAULT_OCI_LIMITS): Promise<number> {
-  const entries = parseTar(tar, limits);
-  checkSymlinks(entries);
-  const dirs = new Set<string>();
-  const ensureDir = async (rel: string): Promise<void> => {
-    if (rel === "." || rel === "" || dirs.has(rel)) return;
-    await mkdir(join(dest, rel), { recursive: true, mode: 0o755 });
-    for (let p = rel; p !== "." && p !== ""; p = posix.dirname(p)) dirs.add(p);
-  };
-  const types = new Map(entries.map((e) => [e.path, e.type]));
-  for (const e of entries) {
-    // A member below a file would be written through it (or fail half-way): refuse it up front.
-    for (let p = posix.dirname(e.path); p !== "."; p = posix.dirname(p)) {
-      const t = types.get(p);
-      if (t !== undefined && t !== "dir") throw new Error(`"${e.path}" lies below the ${t} "${p}": refused`);
-    }
-  }
-  for (const e of entries) {
-    if (e.type === "dir") await ensureDir(e.path);
-  }
-  let bytes = 0;
-  for (const e of entries) {
-    if (e.type === "dir") continue;
-    await ensureDir(posix.dirname(e.path));
-    if (e.type === "file") {
-      await writeFile(join(dest, e.path), e.data ?? Buffer.alloc(0), { flag: "wx", mode: e.mode & 0o111 ? 0o755 : 0o644 });
-      bytes += e.data?.length ?? 0;
-    } else {
-      await symlink(e.target!, join(dest, e.path));
-    }
-  }
-  return bytes;
-}
-
-function cString(b: Buffer): string {
-  const nul = b.indexOf(0);
-  return b.subarray(0, nul < 0 ? b.length : nul).toString("utf8");
-}
-
-/** An octal header field, or GNU base-256 (high bit set) for large values. */
-function headerNumber(b: Buffer): number {
-  if (b[0]! & 0x80) {
-    let n = b[0]! & 0x7f;
-    for (let i = 1; i < b.length; i++) n = n * 256 + b[i]!;
-    return n;
-  }
-  const s = cString(b).trim();
-  if (s === "") return 0;
-  if (!/^[0-7]+$/.test(s)) throw new Error("a tar header has a malformed number: not a tar archive");
-  return parseInt(s, 8);
-}
-
-function checkChecksum(h: Buffer): void {
-  const want = headerNumber(h.subarray(148, 156));
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
-  if (sum !== want) throw new Error("a tar header's checksum does not match: not a tar archive");
-}
-
-/** pax records: "<len> <key>=<value>\n". */
-function parsePax(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let off = 0;
-  while (off < data.length) {
-    const sp = data.indexOf(0x20, off);
-    if (sp < 0) break;
-    const len = Number(data.subarray(off, sp).toString("latin1"));
-    if (!Number.isSafeInteger(len) || len <= 0 || off + len > data.length) throw new Error("a pax header is malformed");
-    const rec = data.subarray(sp + 1, off + len - 1).toString("utf8");
-    const eq = rec.indexOf("=");
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
-    off += len;
-  }
-  if (out.size !== undefined && !/^\d+$/.test(out.size)) throw new Error("a pax header has an invalid size");
-  return out;
 }

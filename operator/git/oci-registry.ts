@@ -1,6 +1,6 @@
 // A small client for the OCI distribution API (the registry side of `docker`, `helm` and `oras`):
 // the version check `GET /v2/`, a repository's tags (`GET /v2/<name>/tags/list`, paginated by the
-// `Link` header), manifests and blobs (both checked against their sha256 digests), with the
+// `Link` header), manifests (checked against their sha256 digests) and blobs (streamed, for the caller to check), with the
 // registry's authentication: HTTP basic, or the token challenge (`WWW-Authenticate: Bearer
 // realm=…,service=…,scope=…`, a token fetched from the realm with the credentials). Used for a
 // repository's connection state, the API's oci-tags and OCI artifact sources (oci-artifacts.ts).
@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import type { Readable } from "node:stream";
 import { redact } from "../runtime/redact.js";
 import { errorMessage } from "../util/index.js";
 import { readBounded } from "../util/read-bounded.js";
@@ -152,14 +153,16 @@ export async function getManifest(ref: OciReference, reference: string, auth: Oc
   return { body: res.body, mediaType, digest };
 }
 
-/** A blob's bytes, at most `maxBytes`, checked against its digest. */
-export async function getBlob(ref: OciReference, digest: string, maxBytes: number, auth: OciAuth = {}, opts: RegistryCallOptions = {}): Promise<Buffer> {
+/**
+ * A blob's bytes as they arrive, unread (an IncomingMessage: its `content-length` header is there):
+ * the caller streams them and must bound them and check them against the digest itself
+ * (oci-unpack.ts does while unpacking).
+ */
+export async function openBlob(ref: OciReference, digest: string, auth: OciAuth = {}, opts: RegistryCallOptions = {}): Promise<Readable> {
   if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new OciRegistryError(`registry ${ref.registry}: blob digest ${JSON.stringify(digest.slice(0, 80))} is not a sha256 digest`);
   const session = new RegistrySession(ref.registry, auth, opts);
-  const res = await session.get(`/v2/${ref.repository}/blobs/${digest}`, `repository:${ref.repository}:pull`, { accept: "*/*", maxBytes });
-  if (res.status !== 200) throw session.failure(res, `the blob ${digest} of ${ref.repository}`);
-  const actual = `sha256:${createHash("sha256").update(res.body).digest("hex")}`;
-  if (actual !== digest) throw new OciRegistryError(`registry ${ref.registry}: the blob ${digest} of ${ref.repository} has digest ${actual}: refused`);
+  const res = await session.open(`/v2/${ref.repository}/blobs/${digest}`, `repository:${ref.repository}:pull`, { accept: "*/*" });
+  if (res.status !== 200) throw session.failure(await session.buffered(res, MAX_BODY_BYTES), `the blob ${digest} of ${ref.repository}`);
   return res.body;
 }
 
@@ -175,6 +178,8 @@ function nextPage(link: string | string[] | undefined, origin: string, registry:
 }
 
 interface Response { status: number; headers: IncomingHttpHeaders; body: Buffer }
+/** An answer whose body is still to be read. */
+interface StreamedResponse { status: number; headers: IncomingHttpHeaders; body: IncomingMessage }
 
 /** Registry answers read here are small JSON documents. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -208,20 +213,33 @@ class RegistrySession {
   }
 
   async get(path: string, scope: string, opts: { accept?: string; maxBytes?: number } = {}): Promise<Response> {
+    return this.buffered(await this.open(path, scope, opts), opts.maxBytes ?? MAX_BODY_BYTES);
+  }
+
+  /** A GET through the registry's authentication, the final answer's body left unread. */
+  async open(path: string, scope: string, opts: { accept?: string } = {}): Promise<StreamedResponse> {
     const url = `${this.origin}${path}`;
-    const send = (authorization: string | undefined): Promise<Response> => this.send(url, authorization, opts.maxBytes ?? MAX_BODY_BYTES, true, 0, opts.accept);
+    const send = (authorization: string | undefined): Promise<StreamedResponse> => this.request(url, authorization, true, 0, opts.accept);
     const first = await send(this.authorization(scope));
     if (first.status !== 401) return first;
     const challenge = parseChallenge(first.headers["www-authenticate"]);
     if (challenge?.scheme === "basic" && this.hasCredentials && !this.basic) {
+      first.body.resume();
       this.basic = true;
       return send(this.basicHeader());
     }
     if (challenge?.scheme === "bearer" && !this.tokens.has(scope)) {
+      first.body.resume();
       this.tokens.set(scope, await this.fetchToken(challenge.params, scope));
       return send(this.authorization(scope));
     }
     return first;
+  }
+
+  /** The answer with its body read, at most `maxBytes` of it. */
+  async buffered(res: StreamedResponse, maxBytes: number): Promise<Response> {
+    const body = await readBounded(res.body, maxBytes, () => new OciRegistryError(`registry ${this.registry}: an answer is larger than ${maxBytes} bytes`));
+    return { status: res.status, headers: res.headers, body };
   }
 
   /** The distribution token flow: GET realm?service=…&scope=… with basic credentials if any. */
@@ -243,7 +261,7 @@ class RegistrySession {
     if (params.service) url.searchParams.set("service", params.service);
     const wanted = scope || params.scope;
     if (wanted) url.searchParams.set("scope", wanted);
-    const res = await this.send(url.href, this.hasCredentials ? this.basicHeader() : undefined, MAX_TOKEN_BYTES, url.origin === this.origin);
+    const res = await this.buffered(await this.request(url.href, this.hasCredentials ? this.basicHeader() : undefined, url.origin === this.origin), MAX_TOKEN_BYTES);
     if (res.status === 401 || res.status === 403) throw new OciRegistryError(`registry ${this.registry}: ${this.hasCredentials ? "the token service rejected the credentials" : "the token service needs credentials (a repository Secret with username and password)"} (HTTP ${res.status})`, res.status);
     if (res.status !== 200) throw new OciRegistryError(`registry ${this.registry}: the token service answered HTTP ${res.status}`, res.status);
     let body: { token?: unknown; access_token?: unknown };
@@ -271,8 +289,8 @@ class RegistrySession {
     return new OciRegistryError(`${where} answered HTTP ${res.status} for ${what}${code ? ` (${code})` : ""}`, res.status);
   }
 
-  private send(url: string, authorization: string | undefined, maxBytes = MAX_BODY_BYTES, sameOrigin = true, redirects = 0, accept = "application/json"): Promise<Response> {
-    return new Promise<Response>((resolve, reject) => {
+  private request(url: string, authorization: string | undefined, sameOrigin = true, redirects = 0, accept = "application/json"): Promise<StreamedResponse> {
+    return new Promise<StreamedResponse>((resolve, reject) => {
       const u = new URL(url);
       const headers: Record<string, string> = { accept };
       if (authorization) headers.authorization = authorization;
@@ -289,12 +307,12 @@ class RegistrySession {
           const next = new URL(res.headers.location, u);
           // Authorization goes to the host it was meant for only.
           const keep = next.origin === u.origin;
-          this.send(next.href, keep ? authorization : undefined, maxBytes, keep && sameOrigin, redirects + 1, accept).then(resolve, reject);
+          this.request(next.href, keep ? authorization : undefined, keep && sameOrigin, redirects + 1, accept).then(resolve, reject);
           return;
         }
-        readBounded(res, maxBytes, () => new OciRegistryError(`registry ${this.registry}: an answer is larger than ${maxBytes} bytes`))
-          .then((body) => resolve({ status, headers: res.headers, body }), reject);
+        resolve({ status, headers: res.headers, body: res });
       });
+      // An idle connection (no byte for the timeout) fails, also while a body streams.
       req.on("timeout", () => req.destroy(new Error("timed out")));
       req.on("error", (err) => reject(this.transportError(err)));
       req.end();

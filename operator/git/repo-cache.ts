@@ -40,7 +40,7 @@ import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
 import { claimTreesRoot, type TreesRoot } from "./trees-owner.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
-import { OciArtifactStore, isOciSourceURL, ociAuthFrom, type OciLimits } from "./oci-artifacts.js";
+import { OciArtifactStore, isOciSourceURL, ociAuthFrom, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
 import { FileTooLargeError, GitError, RevisionNotFoundError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
 import type { GitTrustSnapshot } from "./trust.js";
 import { normalizeGitURL, repoCacheKey, resolveSubmoduleURL } from "./url.js";
@@ -80,6 +80,8 @@ export interface RepoCacheOptions {
   ociLimits?: Partial<OciLimits>;
   /** OCI artifact sources: accepted layer media types (reposerver.oci.layer.media.types). */
   ociLayerMediaTypes?: readonly string[];
+  /** OCI artifact sources: what the artifact cache reports (hits, misses, evictions, failed pulls). */
+  ociMetrics?: OciArtifactCacheMetrics;
   /** Strict ssh known_hosts; unset = `trust`'s, else accept new hosts into `<baseDir>/known_hosts`. */
   knownHostsFile?: string;
   /** argocd-ssh-known-hosts-cm / argocd-tls-certs-cm as files (`GitTrustFiles.current`), read per command. */
@@ -215,6 +217,7 @@ export class RepoCache implements RepoSource {
       ...(opts.ociLimits ? { limits: opts.ociLimits } : {}),
       ...(opts.ociLayerMediaTypes ? { layerMediaTypes: opts.ociLayerMediaTypes } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.ociMetrics ? { metrics: opts.ociMetrics } : {}),
       auth: async (url) => {
         const ca = await this.caCertFor(url);
         if (ca && "error" in ca) throw new GitError(redactUrl(url), `cannot verify the TLS certificate of ${redactUrl(url)}: ${ca.error}`);
@@ -268,6 +271,11 @@ export class RepoCache implements RepoSource {
   /** Per repository used so far, how many requests wait for its lock (argocd_repo_pending_request_total). */
   pendingRequests(): Array<{ repo: string; pending: number }> {
     return [...this.repos.values()].map((r) => ({ repo: r.displayURL, pending: r.pending }));
+  }
+
+  /** The unpacked OCI artifacts this cache holds and their bytes (hawser_oci_artifact_cache_*). */
+  ociArtifactUsage(): { entries: number; bytes: number } {
+    return this.oci.usage();
   }
 
   /** Drops the cached ref listing of a repository (webhooks call this). */

@@ -5,7 +5,8 @@
 // refresh and auto-sync applies it; a hostile artifact (a `..` path) and a missing tag are
 // ComparisonErrors that say why, and nothing of theirs reaches the cluster. argocd-cmd-params-cm
 // narrows the accepted layer media types and the unpacked size (reposerver.oci.*): an artifact of
-// another layer type, and one that unpacks past the size, are ComparisonErrors naming the setting.
+// another layer type, and one that unpacks past the size, are ComparisonErrors naming the setting;
+// the artifact cache's metrics count the pulls and each refusal by reason.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -141,4 +142,19 @@ test("OCI artifact source: synced at the manifest digest, a constraint follows a
   }, { timeoutMs: 60_000 });
   assert.equal(await liveValue(), "two", "the hostile artifact changed nothing");
   for (const name of ["guestbook", "evil", "missing", "plain", "big"]) assert.ok(!JSON.stringify(await w.getApp(name)).includes(PASSWORD), `no password in ${name}`);
+
+  // The artifact cache's metrics on the operator's endpoint: the two versions pulled (misses) and
+  // on disk, the three refused artifacts each counted under its reason.
+  const scrape = async (): Promise<Record<string, number>> => {
+    const text = await (await fetch(`${await w.op.probeUrl()}/metrics`)).text();
+    assert.ok(!text.includes(PASSWORD), "no password in the metrics");
+    const out: Record<string, number> = {};
+    for (const m of text.matchAll(/^(hawser_oci_artifact_\w+(?:\{[^}]*\})?) (\S+)$/gm)) out[m[1]!] = Number(m[2]);
+    return out;
+  };
+  const m = await scrape();
+  assert.ok(m['hawser_oci_artifact_cache_requests_total{result="miss"}']! >= 2, `both versions pulled: ${JSON.stringify(m)}`);
+  assert.ok(m.hawser_oci_artifact_cache_entries! >= 1 && m.hawser_oci_artifact_cache_bytes! >= CM("two").length, `trees on disk: ${JSON.stringify(m)}`);
+  for (const reason of ["content", "limit", "manifest"]) assert.ok(m[`hawser_oci_artifact_pull_failures_total{reason="${reason}"}`]! >= 1, `a refusal counted as ${reason}: ${JSON.stringify(m)}`);
+  assert.equal(m['hawser_oci_artifact_pull_failures_total{reason="digest"}'], 0, "no digest failure: the registry is honest");
 });
