@@ -22,7 +22,7 @@ test("API server: a project-scoped repository Secret serves its project's reques
   const url = w.git.baseUrl("private");
   for (const name of ["team-a", "team-b"]) {
     // team-b's role may manage team-b's repositories only (for the API create/delete attacks).
-    const roles = name === "team-b" ? { roles: [{ name: "repos", policies: ["p, proj:team-b:repos, repositories, *, team-b/*, allow"] }] } : {};
+    const roles = name === "team-b" ? { roles: [{ name: "repos", policies: ["get", "create", "update", "delete"].map((a) => `p, proj:team-b:repos, repositories, ${a}, team-b/*, allow`) }] } : {};
     await client.create({ apiVersion: API, kind: "AppProject", metadata: { name, namespace: ns }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], ...roles } });
   }
   const repoSecret = (name: string, project: string, username: string, password: string) => client.create({
