@@ -15,6 +15,7 @@ import { ApplicationController } from "./controllers/application/controller.js";
 import { ApplicationSetController } from "./controllers/applicationset/controller.js";
 import { NotificationsController } from "./controllers/notifications/controller.js";
 import { RepoDataFetcher } from "./controllers/notifications/repo-data.js";
+import type { ApplicationObject } from "./appstate/types.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
 import { errorMessage } from "./util/index.js";
 import { installCrds } from "./kube/crd-install.js";
@@ -32,7 +33,7 @@ import { startProbeServer, type ProbeServer } from "./runtime/probes.js";
 import { Informer } from "./runtime/informer.js";
 import { configuredProviders, webhookSecretsFrom, type SecretReferenceLookup } from "./webhook/auth.js";
 import { SecretCredentialStore, SECRET_TYPE_LABEL } from "./git/credentials.js";
-import { RepoCache } from "./git/repo-cache.js";
+import { ProjectRepoCaches } from "./git/project-repos.js";
 import { OCI_PULL_FAILURE_REASONS, ociLimitsFrom } from "./git/oci-artifacts.js";
 import { GitTrustFiles } from "./git/trust.js";
 import { GitTrustWatch } from "./git/trust-watch.js";
@@ -160,12 +161,17 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const oci = cmdParams.oci ?? {};
   const ociLimits = ociLimitsFrom(oci);
   if (oci.disableMaxExtractedSize) log.warn("the unpacked size limit of OCI artifact sources is off (reposerver.disable.oci.manifest.max.extracted.size): an artifact is bounded only by its layer size, its entry count and the disk");
-  const repos = new RepoCache({
-    credentials, logger: log, trust: () => trustFiles.current(), submodules, onOperation: (e) => metrics.argo.observeGitOperation(e),
-    ociLimits, ...(oci.layerMediaTypes ? { ociLayerMediaTypes: oci.layerMediaTypes } : {}),
-    ociMetrics: metrics.ociArtifactCacheMetrics(OCI_PULL_FAILURE_REASONS),
+  // One shared cache for unscoped Secrets, one per project with project-scoped Secrets (project-repos.ts).
+  const repoCaches = new ProjectRepoCaches({
+    credentials,
+    cache: {
+      logger: log, trust: () => trustFiles.current(), submodules, onOperation: (e) => metrics.argo.observeGitOperation(e),
+      ociLimits, ...(oci.layerMediaTypes ? { ociLayerMediaTypes: oci.layerMediaTypes } : {}),
+      ociMetrics: metrics.ociArtifactCacheMetrics(OCI_PULL_FAILURE_REASONS),
+    },
   });
-  metrics.watchOciArtifactCache(() => repos.ociArtifactUsage());
+  const repos = repoCaches.shared;
+  metrics.watchOciArtifactCache(() => repoCaches.ociArtifactUsage());
   // controller.metrics.cache.expiration (Argo's --metrics-cache-expiration): unref'd, so it never keeps the process alive.
   const expiryMs = cmdParams.metricsCacheExpirationMs ?? 0;
   const metricsExpiry = expiryMs > 0
@@ -174,7 +180,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
         metrics.argo.resetExpiringSeries();
       }, expiryMs).unref()
     : undefined;
-  metrics.argo.repoPendingRequests.addSource(() => repos.pendingRequests().map((r) => ({ labels: { repo: r.repo }, value: r.pending })));
+  metrics.argo.repoPendingRequests.addSource(() => repoCaches.pendingRequests().map((r) => ({ labels: { repo: r.repo }, value: r.pending })));
   // User trees first: the first tree with a script for a kind wins, so users override the bundled.
   const healthTrees = [...config.customizationDirs.map((d) => loadCustomizationTree(d)), loadCustomizationTree(bundledCustomizationsDir())];
 
@@ -233,7 +239,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const newApplicationController = (): ApplicationController => new ApplicationController({
       client, namespace: config.namespace, statusProcessors: settings.statusProcessors, operationProcessors: settings.operationProcessors,
       resyncMs: config.appResyncMs, resyncJitterMs: config.appResyncJitterMs, hardResyncMs: config.appHardResyncMs, log, metrics, events, writeLimiter: controlPlaneWrites,
-      repos, plugins, healthTrees, installationID: config.installationID, serverSideDiff: settings.serverSideDiff,
+      repos, reposForProject: (project) => repoCaches.forProject(project), plugins, healthTrees, installationID: config.installationID, serverSideDiff: settings.serverSideDiff,
       selfHealBackoff: selfHeal, ...(cmdParams.waveDelayMs !== undefined ? { waveDelayMs: cmdParams.waveDelayMs } : {}),
       allowOutOfBoundsSymlinks: allowOobSymlinks, applicationNamespaces: settings.applicationNamespaces,
       metricsClusterLabels: config.metricsClusterLabels,
@@ -260,14 +266,14 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       await appController.start();
     }
     appsetController = new ApplicationSetController({
-      client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, log, metrics,
+      client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, reposForProject: (project) => repoCaches.forProject(project), log, metrics,
       applicationSetNamespaces: settings.applicationSetNamespaces, metricsLabels: config.metricsAppSetLabels,
     });
     await appsetController.start();
     if (config.notifications) {
       notifications = new NotificationsController({
         client, namespace: config.namespace, apps: appController.apps, projects: appController.projects, log, events, registry: metrics.registry,
-        repoData: new RepoDataFetcher(repos, plugins, () => appController.settings()), processors: config.notificationsProcessors,
+        repoData: new RepoDataFetcher((app) => repoCaches.forProject(appController.projectNameOf(app as unknown as ApplicationObject)), plugins, () => appController.settings()), processors: config.notificationsProcessors,
         ...(config.notificationsAppLabelSelector ? { appLabelSelector: config.notificationsAppLabelSelector } : {}),
         selfService: config.notificationsSelfService ?? cmdParams.notificationsSelfService ?? false,
       });
@@ -288,7 +294,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
       // After the controller drained: the shards go free at once rather than after their duration.
       await shardLeases?.stop();
       // Idle `git cat-file --batch` children would keep the process alive until their idle timeout.
-      repos.close();
+      repoCaches.close();
       await webhook?.close();
       await argocdSecret.stop();
       await referencedSecrets.stop();

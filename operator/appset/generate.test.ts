@@ -165,3 +165,43 @@ test("render and generation errors produce nothing and name the cause", async ()
   const destBoth = await generateApplications(appSet({ template: { metadata: { name: "x" }, spec: { project: "default", destination: { server: "s", name: "n" } } } }), deps());
   assert.match(destBoth.errors[0]?.message ?? "", /can't have both name \("n"\) and server \("s"\)/);
 });
+
+test("git generator reads git with the template project's scoped Secrets only when the project is a plain name", async () => {
+  // Two views of one URL: what unscoped Secrets reach, and what team-a's scoped Secret reaches.
+  const url = "https://git.example.com/org/private.git";
+  const shared = gitRepo({ "envs/public/cm.yaml": "x\n" });
+  const teamA = gitRepo({ "envs/private/cm.yaml": "x\n" });
+  try {
+    const asked: string[] = [];
+    const reposForProject = (project: string): LocalRepoReader => {
+      asked.push(project);
+      return new LocalRepoReader([[url, project === "team-a" ? teamA : shared]]);
+    };
+    const set = (project: unknown): AppSetLike => ({
+      metadata: { name: "s", namespace: "argocd" },
+      spec: {
+        goTemplate: true,
+        generators: [{ git: { repoURL: url, revision: "HEAD", directories: [{ path: "envs/*" }] } }],
+        template: { metadata: { name: "s-{{ .path.basename }}" }, spec: { project, source: { repoURL: url, path: "{{ .path.path }}" }, destination: { server: "https://kubernetes.default.svc", namespace: "x" } } },
+      },
+    });
+    const run = (project: unknown) => generateApplications(set(project), deps({ repos: new LocalRepoReader([[url, shared]]), reposForProject }));
+    const plain = await run("team-a");
+    assert.deepEqual(plain.errors, []);
+    assert.deepEqual(names(plain), ["s-private"], "a literal project reads with that project's Secrets");
+    // Attack: a project only known after templating (here it would render to team-a) must not get them.
+    asked.length = 0;
+    const templated = await run("{{ if true }}team-a{{ end }}");
+    assert.deepEqual(asked, [], "no project's git access was asked for");
+    assert.deepEqual(names(templated), ["s-public"], "generated from what unscoped Secrets reach, though it renders to team-a");
+    // No project, or a non-string one: unscoped only.
+    for (const p of [undefined, "", 7]) {
+      asked.length = 0;
+      await run(p);
+      assert.deepEqual(asked, [], `project ${JSON.stringify(p)} asks for no project's git access`);
+    }
+  } finally {
+    rmSync(shared, { recursive: true, force: true });
+    rmSync(teamA, { recursive: true, force: true });
+  }
+});

@@ -35,7 +35,13 @@ export interface GenerateDeps extends ValidationDeps {
   registry: GeneratorRegistry;
   loadEngine: () => Promise<GoTemplateEngine>;
   log: Logger;
+  /** Git access with unscoped repository Secrets only. */
   repos?: RepoReader;
+  /**
+   * Git access with a project's scoped repository Secrets (then unscoped ones), for the git
+   * generator of a set whose template names that project literally (gitCredentialsProject).
+   */
+  reposForProject?: (project: string) => RepoReader;
   clusters?: ClusterLister;
   kube?: KubeLookup;
   fetch?: typeof fetch;
@@ -57,6 +63,19 @@ export interface GenerateResult {
 
 const msg = (err: unknown): string => (errorMessage(err));
 
+/**
+ * The project whose scoped repository Secrets the set's git generator may use: the template's
+ * `project` when it is a plain name. As Argo's git generator: a templated project (`{{...}}`) is
+ * only known after the generators ran, which need the repository first, so such a set reads git
+ * with unscoped Secrets only; so does a set without a project.
+ */
+export function gitCredentialsProject(spec: Record<string, unknown>): string | undefined {
+  const template = isRecord(spec.template) ? spec.template : undefined;
+  const project = isRecord(template?.spec) ? template.spec.project : undefined;
+  if (typeof project !== "string" || project === "" || project.includes("{{")) return undefined;
+  return project;
+}
+
 export async function generateApplications(appSet: AppSetLike, deps: GenerateDeps): Promise<GenerateResult> {
   const spec = appSet.spec;
   const name = appSet.metadata.name ?? "";
@@ -64,12 +83,14 @@ export async function generateApplications(appSet: AppSetLike, deps: GenerateDep
   const goTemplate = spec.goTemplate === true;
   const goTemplateOptions = Array.isArray(spec.goTemplateOptions) ? spec.goTemplateOptions.filter((o): o is string => typeof o === "string") : [];
   const renderer = createRenderer({ goTemplate, goTemplateOptions }, deps.loadEngine);
+  const project = gitCredentialsProject(spec);
+  const repos = project !== undefined && deps.reposForProject ? deps.reposForProject(project) : deps.repos;
   const ctx: GeneratorContext = {
     appSet: { metadata: { name, namespace }, spec: spec },
     log: deps.log,
     render: <T>(value: T, params: Params): Promise<T> => renderer.render(value, params),
     ...(deps.signal ? { signal: deps.signal } : {}),
-    ...(deps.repos ? { repos: deps.repos } : {}),
+    ...(repos ? { repos } : {}),
     ...(deps.clusters ? { clusters: deps.clusters } : {}),
     ...(deps.kube ? { kube: deps.kube } : {}),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),

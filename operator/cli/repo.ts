@@ -31,10 +31,13 @@ const usage = `usage: hawser repo <command> [flags]
                        With --username and no --password the password is prompted for without
                        echo, or read from the first line of stdin with --password-stdin (a
                        password in argv is visible to other processes). --type helm needs --name.
-                       An existing repository is replaced only with --upsert.
-  rm URL [-y]          removes the repository (asks first unless -y)
-  get URL [-o wide|url|json|yaml]
-                       one repository, never its credentials
+                       An existing repository is replaced only with --upsert. A URL may be
+                       registered once unscoped and once per --project.
+  rm URL [--project P] [-y]
+                       removes the repository (asks first unless -y); --project names the
+                       project's registration of the URL (else the unscoped one)
+  get URL [--project P] [-o wide|url|json|yaml]
+                       one repository, never its credentials (--project: as for rm)
   list [-o wide|url|json|yaml]
                        TYPE, NAME, REPO, INSECURE, OCI, LFS, CREDS, STATUS, MESSAGE, PROJECT of
                        each repository (never their credentials; STATUS only through the server)
@@ -66,8 +69,8 @@ const MANAGE: Record<string, ManageSub> = {
     booleans: ["password-stdin", "insecure-skip-server-verification", "insecure-ignore-host-key", "enable-lfs", "enable-oci", "force-http-basic-auth", "upsert"],
     run: manage.add,
   },
-  rm: { values: CORE_FLAGS, booleans: ["yes"], run: manage.rm },
-  get: { values: ["output", ...CORE_FLAGS], run: manage.get },
+  rm: { values: ["project", ...CORE_FLAGS], booleans: ["yes"], run: manage.rm },
+  get: { values: ["output", "project", ...CORE_FLAGS], run: manage.get },
   list: { values: ["output", ...CORE_FLAGS], run: manage.list },
 };
 

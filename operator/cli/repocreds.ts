@@ -4,7 +4,7 @@
 // (/api/v1/repocreds, RBAC there), with --core straight to the Secrets of the controller's
 // namespace. The flags and their checks are `repo add`'s (operator/cli/repo/manage.ts); credentials
 // come from files, stdin or a prompt, and no output ever shows them.
-import { createHash } from "node:crypto";
+import { repositorySecretName } from "../git/credentials.js";
 import { reportErrors, type CommandModule } from "../cli.js";
 import { FlagError, type ParsedFlags } from "../flags.js";
 import { outputFlag, parseServerFlags, printObject } from "./api/command.js";
@@ -12,7 +12,7 @@ import { CONNECTION_USAGE } from "./api/connection.js";
 import { cliErrorMessage } from "./api/errors.js";
 import { confirm } from "./api/prompt.js";
 import { table } from "./app/format.js";
-import { normalizeUrl, repoInputs, repoRequest, repoSecret, repoSecrets, repoView } from "./repo/manage.js";
+import { findRepoSecret, normalizeUrl, repoInputs, repoRequest, repoSecret, repoSecrets, repoView } from "./repo/manage.js";
 import { withTarget } from "./target.js";
 
 const USAGE = `usage: hawser repocreds <command> [flags]
@@ -54,7 +54,7 @@ export function credsTable(items: RepoCreds[]): string {
 }
 
 /** The Secret name the API server gives a template, so both ways in name it alike. */
-export const credsSecretName = (url: string): string => `creds-${createHash("sha256").update(url).digest("hex").slice(0, 10)}`;
+export const credsSecretName = (url: string, project?: string): string => repositorySecretName("repo-creds", url, project);
 
 /** A repo-creds Secret's public fields (as the server shows them: `url`, never a credential). */
 export function credsView(data: Record<string, string>): RepoCreds {
@@ -69,9 +69,10 @@ async function add(flags: ParsedFlags): Promise<number> {
   await withTarget(flags,
     async (api) => { await api.request("POST", "/api/v1/repocreds", { body: { url, ...fields }, query: upsert ? { upsert: "true" } : {} }); },
     async (client, ns) => {
-      const existing = (await repoSecrets(client, ns, "repo-creds")).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
-      if (existing && !upsert) throw new Error(`repository credentials "${url}" already exist (Secret ${ns}/${existing.secret.metadata.name ?? ""}), use --upsert to update them`);
-      const secret = repoSecret(req, ns, existing?.secret.metadata.name ?? credsSecretName(url), "repo-creds");
+      const project = typeof req.project === "string" ? req.project : "";
+      const existing = findRepoSecret(await repoSecrets(client, ns, "repo-creds"), url, project, false);
+      if (existing && !upsert) throw new Error(`repository credentials "${url}" already exist${project ? ` in project ${project}` : ""} (Secret ${ns}/${existing.secret.metadata.name ?? ""}), use --upsert to update them`);
+      const secret = repoSecret(req, ns, existing?.secret.metadata.name ?? credsSecretName(url, project), "repo-creds");
       if (existing) await client.replace({ ...secret, metadata: { ...secret.metadata, resourceVersion: existing.secret.metadata.resourceVersion } });
       else await client.create(secret);
     });

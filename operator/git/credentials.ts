@@ -3,12 +3,24 @@
 // the longest URL prefix. A repository Secret without credentials of its own inherits them from
 // the best matching repo-creds, as Argo's enrichment does. Values are registered with the redactor
 // the moment they are parsed, so nothing that prints them afterwards can leak them.
+import { createHash } from "node:crypto";
 import { registerSecret } from "../runtime/redact.js";
 import { normalizeGitURL } from "./url.js";
 
 export const SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type";
 export const SECRET_TYPE_REPOSITORY = "repository";
 export const SECRET_TYPE_REPO_CREDS = "repo-creds";
+
+/**
+ * The name Hawser gives a repository or repo-creds Secret it creates for `url` in `project` (the
+ * API, `hawser repo add --core`): a hash of both, so one URL can be registered once unscoped and
+ * once per project, as in Argo. An unscoped one keeps the hash of the URL alone, the name earlier
+ * versions gave it.
+ */
+export function repositorySecretName(type: "repository" | "repo-creds", url: string, project: string | undefined): string {
+  const key = project ? `${url}\u0000${project}` : url;
+  return `${type === "repository" ? "repo" : "creds"}-${createHash("sha256").update(key).digest("hex").slice(0, 10)}`;
+}
 
 export interface RepoCredentials {
   /** The Secret's `url` (repository URL, or URL prefix for repo-creds). */

@@ -5,7 +5,6 @@
 // what the controller decides. Git checkouts live in a cache of the server's own (a directory no
 // other process writes), fetched at most once per repository and commit; a project with
 // project-scoped repository Secrets has a cache of its own (reposFor).
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { homedir } from "node:os";
 import type { PluginRegistry } from "../../plugins/index.js";
@@ -25,7 +24,8 @@ import { IN_CLUSTER_SERVER, kubeConfigForCluster, type ClusterEntry } from "../c
 import { missingProjectMessage } from "../engine/sync/validate.js";
 import { SecretCredentialStore } from "../git/credentials.js";
 import { ociLimitsFrom, type OciSourceParams } from "../git/oci-artifacts.js";
-import { RepoCache, type RepoCacheOptions } from "../git/repo-cache.js";
+import type { RepoCache } from "../git/repo-cache.js";
+import { ProjectRepoCaches } from "../git/project-repos.js";
 import type { GitTrustSnapshot } from "../git/trust.js";
 import { KubeClient, type KubeObject } from "../kube/client.js";
 import { RenderCache, type RenderOutput } from "../render/index.js";
@@ -59,7 +59,6 @@ export interface AppState {
 
 export class AppStateReader {
   private readonly credentials = new SecretCredentialStore();
-  private readonly repos: RepoCache;
   private readonly renderCache = new RenderCache();
   private readonly remotes = new Map<string, { fingerprint: string; client: KubeClient }>();
   private settingsMemo: { rv: string; settings: AppStateSettings } | undefined;
@@ -68,13 +67,17 @@ export class AppStateReader {
   /** argocd-gpg-keys-cm's keys, for projects that require signed commits (signatureKeys). */
   private readonly keyring = new GpgKeyring();
 
-  /** Git caches of projects that have repository Secrets of their own (reposFor). */
-  private readonly projectRepos = new Map<string, RepoCache>();
-  private readonly repoCacheDir: string;
+  /** The shared git cache, and one per project that has repository Secrets of its own (reposFor). */
+  private readonly caches: ProjectRepoCaches;
 
   constructor(private readonly opts: AppStateReaderOptions) {
-    this.repoCacheDir = opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server");
-    this.repos = new RepoCache({ baseDir: this.repoCacheDir, ...this.repoCacheOptions(this.credentials) });
+    this.caches = new ProjectRepoCaches({
+      credentials: this.credentials, baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"),
+      cache: {
+        logger: opts.log, ...(opts.trust ? { trust: opts.trust } : {}),
+        ociLimits: ociLimitsFrom(opts.oci ?? {}), ...(opts.oci?.layerMediaTypes ? { ociLayerMediaTypes: opts.oci.layerMediaTypes } : {}),
+      },
+    });
     const isRepoSecret = (s: KubeObject): boolean => ["repository", "repo-creds"].includes(s.metadata.labels?.[LABEL_SECRET_TYPE] ?? "");
     opts.cache.onSecret({
       add: (s) => { if (isRepoSecret(s)) this.credentials.upsert(s); },
@@ -86,41 +89,20 @@ export class AppStateReader {
   /** The git trust files this server's git uses (for throw-away caches that must trust the same hosts). */
   get trust(): (() => GitTrustSnapshot | undefined) | undefined { return this.opts.trust; }
 
-  /** The server's git cache without a project (unscoped Secrets only), for the ApplicationSet git generator. */
-  get repoReader(): RepoCache { return this.repos; }
+  /** The server's git cache without a project (unscoped Secrets only). */
+  get repoReader(): RepoCache { return this.caches.shared; }
 
   /**
-   * The git cache for a request of `project`. A project with project-scoped repository or
-   * repo-creds Secrets (Argo: their credentials serve that project's apps only) gets a cache of
-   * its own that sees them, unscoped Secrets after; its clones, fetched with those credentials,
-   * are never read for another project's request. Without a project, or for a project without
-   * such Secrets, the shared cache, which never sees a scoped Secret.
+   * The git cache for a request of `project` (ProjectRepoCaches): its scoped Secrets first, then
+   * unscoped; another project's never, nor clones fetched with them.
    */
   reposFor(project: string | undefined): RepoCache {
-    if (!project || !this.credentials.hasProject(project)) return this.repos;
-    let repos = this.projectRepos.get(project);
-    if (!repos) {
-      // A name from a request or a Secret never becomes a path: the directory is a hash of it.
-      const dir = join(this.repoCacheDir, "projects", createHash("sha256").update(project).digest("hex").slice(0, 24));
-      repos = new RepoCache({ baseDir: dir, ...this.repoCacheOptions(this.credentials.forProject(project)) });
-      this.projectRepos.set(project, repos);
-    }
-    return repos;
-  }
-
-  /** What every git cache of the server shares besides its directory: trust, OCI limits, a credential view. */
-  private repoCacheOptions(credentials: RepoCacheOptions["credentials"]): Omit<RepoCacheOptions, "baseDir"> {
-    const opts = this.opts;
-    return {
-      credentials, logger: opts.log, ...(opts.trust ? { trust: opts.trust } : {}),
-      ociLimits: ociLimitsFrom(opts.oci ?? {}), ...(opts.oci?.layerMediaTypes ? { ociLayerMediaTypes: opts.oci.layerMediaTypes } : {}),
-    };
+    return this.caches.forProject(project);
   }
 
   close(): void {
     void this.keyring.close();
-    this.repos.close();
-    for (const r of this.projectRepos.values()) r.close();
+    this.caches.close();
     for (const r of this.remotes.values()) r.client.close();
   }
 

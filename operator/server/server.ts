@@ -149,7 +149,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   applications.register(router);
   new AppDiffService({ apps: applications, reader }).register(router);
   new AppStreamService({ cache, apps: applications, reader, trees, hosts }).register(router);
-  const appSets = new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, namespaces: o.applicationSetNamespaces, log });
+  const appSets = new ApplicationSetService({ cache, client, generators: o.generators, repos: reader.repoReader, reposForProject: (p) => reader.reposFor(p), namespaces: o.applicationSetNamespaces, log });
   appSets.register(router);
   new AppSetStreamService({ cache, client, appSets }).register(router);
   new AppLogService({ cache, apps: applications, reader, log }).register(router);

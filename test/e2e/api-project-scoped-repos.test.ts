@@ -21,7 +21,9 @@ test("API server: a project-scoped repository Secret serves its project's reques
   await w.git.createRepo("private", { "app/cm.yaml": CM }, { auth: { username: "alice", password: TEAM_A_PASSWORD } });
   const url = w.git.baseUrl("private");
   for (const name of ["team-a", "team-b"]) {
-    await client.create({ apiVersion: API, kind: "AppProject", metadata: { name, namespace: ns }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } });
+    // team-b's role may manage team-b's repositories only (for the API create/delete attacks).
+    const roles = name === "team-b" ? { roles: [{ name: "repos", policies: ["get", "create", "update", "delete"].map((a) => `p, proj:team-b:repos, repositories, ${a}, team-b/*, allow`) }] } : {};
+    await client.create({ apiVersion: API, kind: "AppProject", metadata: { name, namespace: ns }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], ...roles } });
   }
   const repoSecret = (name: string, project: string, username: string, password: string) => client.create({
     apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns, labels: { "argocd.argoproj.io/secret-type": "repository" } },
@@ -95,5 +97,76 @@ test("API server: a project-scoped repository Secret serves its project's reques
     assert.deepEqual(states, { "team-a": "Successful", "team-b": "Failed" }, show(list));
   });
 
-  assert.ok(!bodies.some((b) => b.includes(TEAM_A_PASSWORD) || b.includes(TEAM_B_PASSWORD)), "no response body carries a password");
+  await t.test("appdetails naming team-a's app reads only the app's own sources with team-a's credentials", async () => {
+    const asApp = (source: Record<string, unknown>) => api("POST", `/api/v1/repositories/${enc(url)}/appdetails`, { source, appName: "a-app", appProject: "team-a" });
+    const own = await eventually(async () => {
+      const res = await asApp({ repoURL: url, path: "app", targetRevision: "HEAD" });
+      assert.equal(res.status, 200, show(res));
+      return res;
+    }, { timeoutMs: 30_000 });
+    assert.deepEqual(own.body, { type: "Directory", directory: {} }, show(own));
+    // Attacks: `applications, get` on the app is no licence to read other paths or revisions of the repository.
+    const mark = w.git.requests.length;
+    for (const source of [{ repoURL: url, path: ".", targetRevision: "HEAD" }, { repoURL: url, path: "app", targetRevision: "main" }, { repoURL: url, path: "app", targetRevision: "HEAD", directory: { recurse: true } }]) {
+      const res = await asApp(source);
+      assert.equal(res.status, 403, `${JSON.stringify(source)}: ${show(res)}`);
+      assert.match((res.body as { message?: string }).message ?? "", /source is neither a source of application a-app nor in its history/, show(res));
+    }
+    assert.deepEqual(w.git.requests.slice(mark).filter((q) => q.repo === "private"), [], "refused before git was asked");
+  });
+
+  await t.test("the API registers one URL once unscoped and once per project; get, list and delete name the project", async () => {
+    const u = w.git.baseUrl("registered-thrice");
+    const create = (body: Record<string, unknown>, as = token) => call("POST", "/api/v1/repositories", body, as);
+    const secretsOf = async (): Promise<Record<string, string>> => Object.fromEntries((await client.list("v1", "Secret", { namespace: ns, labelSelector: "argocd.argoproj.io/secret-type=repository" })).items
+      .map((s) => ({ name: s.metadata.name ?? "", data: Object.fromEntries(Object.entries((s as { data?: Record<string, string> }).data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()])) }))
+      .filter((s) => s.data.url === u).map((s) => [s.data.project ?? "", `${s.name} ${s.data.username}`]));
+    for (const project of ["team-a", "team-b", ""]) {
+      const res = await create({ repo: u, username: `user-${project || "unscoped"}`, password: `pw-${project || "unscoped"}-do-not-leak`, ...(project ? { project } : {}) });
+      assert.equal(res.status, 200, `${project || "unscoped"}: ${show(res)}`);
+    }
+    const again = await create({ repo: u, project: "team-a", username: "intruder", password: "intruder-pw" });
+    assert.equal(again.status, 400, `a second team-a registration without upsert is refused: ${show(again)}`);
+    const stored = await secretsOf();
+    assert.deepEqual(Object.keys(stored).sort(), ["", "team-a", "team-b"], JSON.stringify(stored));
+    assert.equal(new Set(Object.values(stored).map((v) => v.split(" ")[0])).size, 3, `three Secrets of their own: ${JSON.stringify(stored)}`);
+    assert.match(stored["team-a"]!, / user-team-a$/, "the refused create changed nothing");
+
+    const list = await api("GET", `/api/v1/repositories?repo=${enc(u)}`);
+    assert.deepEqual((list.body as { items: Array<{ project?: string }> }).items.map((i) => i.project ?? "").sort(), ["", "team-a", "team-b"], show(list));
+    const listA = await api("GET", `/api/v1/repositories?repo=${enc(u)}&appProject=team-a`);
+    assert.deepEqual((listA.body as { items: Array<{ project?: string; username?: string }> }).items.map((i) => [i.project, i.username]), [["team-a", "user-team-a"]], show(listA));
+    const get = async (query: string) => {
+      const res = await api("GET", `/api/v1/repositories/${enc(u)}${query}`);
+      assert.equal(res.status, 200, show(res));
+      return (res.body as { username?: string }).username;
+    };
+    assert.equal(await get("?appProject=team-b"), "user-team-b");
+    assert.equal(await get("?appProject=team-c"), "user-unscoped", "a project without its own gets the unscoped one");
+    assert.equal(await get(""), "user-unscoped");
+
+    // team-b's role manages team-b's repositories, nothing else.
+    const role = await api("POST", "/api/v1/projects/team-b/roles/repos/token", { expiresIn: 3600 });
+    assert.equal(role.status, 200, show(role));
+    const teamB = (role.body as { token: string }).token;
+    const del = (query: string, as: string) => call("DELETE", `/api/v1/repositories/${enc(u)}${query}`, undefined, as);
+    for (const [what, res] of [
+      ["delete team-a's", await del("?appProject=team-a", teamB)],
+      ["delete the unscoped one", await del("", teamB)],
+      ["create in team-a", await create({ repo: u, project: "team-a", username: "x", password: "y" }, teamB)],
+      ["upsert team-a's", await call("POST", "/api/v1/repositories?upsert=true", { repo: u, project: "team-a", username: "x", password: "y" }, teamB)],
+    ] as const) {
+      assert.equal(res.status, 403, `team-b's role may not ${what}: ${show(res)}`);
+    }
+    assert.deepEqual(await secretsOf(), stored, "the refused requests changed nothing");
+    const ownDelete = await del("?appProject=team-b", teamB);
+    assert.equal(ownDelete.status, 200, show(ownDelete));
+    const afterB = await secretsOf();
+    assert.deepEqual(Object.keys(afterB).sort(), ["", "team-a"], "only team-b's Secret went");
+    const adminDelete = await del("?appProject=team-a", token);
+    assert.equal(adminDelete.status, 200, show(adminDelete));
+    assert.deepEqual(await secretsOf(), { "": stored[""] }, "only team-a's Secret went; the unscoped one stays");
+  });
+
+  assert.ok(!bodies.some((b) => b.includes(TEAM_A_PASSWORD) || b.includes(TEAM_B_PASSWORD) || b.includes("do-not-leak")), "no response body carries a password");
 });

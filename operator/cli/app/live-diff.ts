@@ -22,7 +22,7 @@ import { maskSecrets, unifiedDiff, type JsonObject } from "../../engine/diff/ind
 import type { ProjectPolicySpec } from "../../engine/project.js";
 import { missingProjectMessage } from "../../engine/sync/validate.js";
 import { SecretCredentialStore } from "../../git/credentials.js";
-import { RepoCache } from "../../git/repo-cache.js";
+import { ProjectRepoCaches } from "../../git/project-repos.js";
 import { checkFileSize, type Checkout, type ReadFileOptions, type RepoSource } from "../../git/types.js";
 import { KubeClient, type KubeObject } from "../../kube/client.js";
 import { RenderCache } from "../../render/index.js";
@@ -105,12 +105,13 @@ export async function liveDiff(input: LiveDiffInput): Promise<LiveDiffResult> {
   const { client, namespace } = input;
   let app = input.app;
   let repos: RepoSource;
-  let cache: RepoCache | undefined;
+  let cache: ProjectRepoCaches | undefined;
   if (input.local) ({ app, repos } = await localApp(app, input.local));
   else {
     // A cache of its own: git writes from this process must not race the operator's on one machine.
-    cache = new RepoCache({ baseDir: join(homedir(), ".cache", "hawser", "cli"), credentials: await repoCredentials(client, namespace), logger: input.log });
-    repos = new MappedRepoSource(cache, input.repoMap);
+    // The app's project's repository Secrets first, as the controller reads them (project-repos.ts).
+    cache = new ProjectRepoCaches({ credentials: await repoCredentials(client, namespace), baseDir: join(homedir(), ".cache", "hawser", "cli"), cache: { logger: input.log } });
+    repos = new MappedRepoSource(cache.forProject(app.spec.project || "default"), input.repoMap);
   }
   try {
     return await compareWithCluster(input, app, repos);

@@ -14,7 +14,7 @@ import { builtinGenerators } from "../../../generators/index.js";
 import { generateApplications } from "../../appset/generate.js";
 import { goTemplateEngine } from "../../appset/gotemplate-wasm.js";
 import { clusterLookups } from "../../appset/lookups.js";
-import { RepoCache } from "../../git/repo-cache.js";
+import { ProjectRepoCaches } from "../../git/project-repos.js";
 import { createLogger } from "../../runtime/logger.js";
 import { repoCredentials } from "../app/live-diff.js";
 import { outputFlag } from "../api/command.js";
@@ -85,13 +85,14 @@ export function dryRunOutput(results: Array<{ name: string; action: string; apps
 const differentSpec = (set: AppSet, where: string): Error => new Error(`ApplicationSet ${where}${set.metadata.name ?? ""}: existing ApplicationSet spec is different, use upsert flag to force update`);
 
 /** The controller's generation for one set, run here against the control namespace (--core --dry-run). */
-async function generateHere(client: KubeClient, ns: string, set: AppSet, repos: RepoCache): Promise<GeneratedApp[]> {
+async function generateHere(client: KubeClient, ns: string, set: AppSet, repos: ProjectRepoCaches): Promise<GeneratedApp[]> {
   const result = await generateApplications({ metadata: { name: set.metadata.name ?? "", namespace: set.metadata.namespace ?? ns }, spec: set.spec }, {
     ...clusterLookups(client, ns),
     registry: builtinGenerators(),
     loadEngine: goTemplateEngine,
     log: createLogger({ level: "warn" }),
-    repos,
+    repos: repos.shared,
+    reposForProject: (project) => repos.forProject(project),
   });
   if (result.errors.length > 0) throw new Error(`ApplicationSet ${set.metadata.name ?? ""}: ${result.errors.map((e) => `${e.reason}: ${e.message}`).join("; ")}`);
   return result.applications as unknown as GeneratedApp[];
@@ -124,7 +125,8 @@ export async function create(flags: ParsedFlags): Promise<number> {
     },
     async (client, ns) => {
       // A cache of its own: git writes from this process must not race the operator's on one machine.
-      const repos = dryRun ? new RepoCache({ baseDir: join(homedir(), ".cache", "hawser", "cli"), credentials: await repoCredentials(client, ns), logger: createLogger({ level: "warn" }) }) : undefined;
+      // The git generator of a set naming its project literally reads with that project's Secrets, as the controller's.
+      const repos = dryRun ? new ProjectRepoCaches({ baseDir: join(homedir(), ".cache", "hawser", "cli"), credentials: await repoCredentials(client, ns), cache: { logger: createLogger({ level: "warn" }) } }) : undefined;
       try {
         for (const set of sets) {
           const obj: AppSet = { ...set, metadata: { ...set.metadata, namespace: set.metadata.namespace || ns } };

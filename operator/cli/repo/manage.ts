@@ -3,10 +3,10 @@
 // --core straight to the Secrets of the controller's namespace. Credentials come from files, a
 // prompt or stdin rather than argv where they can, and are never printed: the server sanitises its
 // answers and --core shows only the public fields.
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { secretData } from "../../cluster/clusters.js";
+import { repositorySecretName } from "../../git/credentials.js";
 import { FlagError, flagValue, type ParsedFlags } from "../../flags.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { registerSecret } from "../../runtime/redact.js";
@@ -126,10 +126,23 @@ export async function repoRequest(flags: ParsedFlags, io: RepoInputs, kind: "rep
 export const normalizeUrl = (u: string): string => u.trim().replace(/\/+$/, "");
 
 /** The Secret name the API server gives a repository, so both ways in name it alike. */
-export const repoSecretName = (url: string): string => `repo-${createHash("sha256").update(url).digest("hex").slice(0, 10)}`;
+/** The name of the Secret `repo add --core` creates (the API server's naming). */
+export const repoSecretName = (url: string, project?: string): string => repositorySecretName("repository", url, project);
+
+/**
+ * The stored Secret of `url` for `project` as the API server finds it: the project's own, else the
+ * unscoped one; without a project the unscoped one, or the only one there is.
+ */
+export function findRepoSecret<S extends { data: Record<string, string> }>(secrets: S[], url: string, project: string, fallback: boolean): S | undefined {
+  const same = secrets.filter((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+  const own = same.find((s) => (s.data.project ?? "") === project);
+  if (own || !fallback) return own;
+  if (project) return same.find((s) => !s.data.project);
+  return same.length === 1 ? same[0] : undefined;
+}
 
 /** Argo's repository (or repo-creds) Secret for a request (--core writes it itself): `url` plus every field as a string. */
-export function repoSecret(req: RepoRequest, namespace: string, name = repoSecretName(req.repo), type: "repository" | "repo-creds" = "repository"): KubeObject {
+export function repoSecret(req: RepoRequest, namespace: string, name = repoSecretName(req.repo, typeof req.project === "string" ? req.project : undefined), type: "repository" | "repo-creds" = "repository"): KubeObject {
   const stringData: Record<string, string> = { url: req.repo };
   for (const [k, v] of Object.entries(req)) {
     if (k === "repo" || v === false || v === "") continue;
@@ -157,6 +170,10 @@ export async function repoSecrets(client: KubeClient, ns: string, type: "reposit
 
 
 const repoPath = (url: string): string => `/api/v1/repositories/${encodeURIComponent(url)}`;
+const projectQuery = (flags: ParsedFlags): Record<string, string> => {
+  const project = flagValue(flags, "project");
+  return project ? { appProject: project } : {};
+};
 
 /** The first line of stdin (--password-stdin), without its line ending. */
 async function stdinLine(): Promise<string> {
@@ -192,8 +209,9 @@ export async function add(flags: ParsedFlags): Promise<number> {
   await withTarget(flags,
     async (api) => { await api.request("POST", "/api/v1/repositories", { body: req, query: upsert ? { upsert: "true" } : {} }); },
     async (client, ns) => {
-      const existing = (await repoSecrets(client, ns)).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(req.repo));
-      if (existing && !upsert) throw new Error(`repository "${req.repo}" already exists (Secret ${ns}/${existing.secret.metadata.name ?? ""}), use --upsert to update it`);
+      const project = typeof req.project === "string" ? req.project : "";
+      const existing = findRepoSecret(await repoSecrets(client, ns), req.repo, project, false);
+      if (existing && !upsert) throw new Error(`repository "${req.repo}" already exists${project ? ` in project ${project}` : ""} (Secret ${ns}/${existing.secret.metadata.name ?? ""}), use --upsert to update it`);
       const secret = repoSecret(req, ns, existing?.secret.metadata.name);
       if (existing) await client.replace(secret);
       else await client.create(secret);
@@ -214,9 +232,9 @@ export async function rm(flags: ParsedFlags): Promise<number> {
     return 1;
   }
   await withTarget(flags,
-    async (api) => { await api.request("DELETE", repoPath(url)); },
+    async (api) => { await api.request("DELETE", repoPath(url), { query: projectQuery(flags) }); },
     async (client, ns) => {
-      const found = (await repoSecrets(client, ns)).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+      const found = findRepoSecret(await repoSecrets(client, ns), url, flagValue(flags, "project") ?? "", true);
       if (!found) throw new Error(`repo '${url}' not found in namespace ${ns}`);
       await client.delete({ apiVersion: "v1", kind: "Secret", name: found.secret.metadata.name ?? "", namespace: ns });
     });
@@ -234,9 +252,9 @@ export async function get(flags: ParsedFlags): Promise<number> {
   const url = oneUrl(flags, "get");
   const format = outputFlag(flags, ["wide", "url", "json", "yaml"]);
   const repo = await withTarget<Repository>(flags,
-    (api) => api.request<Repository>("GET", repoPath(url)),
+    (api) => api.request<Repository>("GET", repoPath(url), { query: projectQuery(flags) }),
     async (client, ns) => {
-      const found = (await repoSecrets(client, ns)).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+      const found = findRepoSecret(await repoSecrets(client, ns), url, flagValue(flags, "project") ?? "", true);
       if (!found) throw new Error(`repo '${url}' not found in namespace ${ns}`);
       return repoView(found.data);
     });

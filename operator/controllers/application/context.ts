@@ -76,6 +76,12 @@ export interface AppContextOptions {
   events?: EventSink;
   /** Git access; without it Applications are validated but not compared. */
   repos?: RepoSource;
+  /**
+   * The git access of a project's apps when project-scoped repository Secrets exist
+   * (ProjectRepoCaches.forProject): that project's Secrets first, then unscoped ones, in clones no
+   * other project reads. Without it every app uses `repos`.
+   */
+  reposForProject?: (project: string) => RepoSource;
   selfHealBackoff?: SelfHealBackoff;
   /** Pause between sync waves (Argo: 2 s). */
   waveDelayMs?: number;
@@ -182,11 +188,23 @@ export class AppContext {
     return picked.ok ? { ok: true, client: dest.clientAs(picked.user), user: picked.user } : picked;
   }
 
-  async render(app: ApplicationObject, dest: Destination, revisions?: Array<string | undefined>, refresh?: "normal" | "hard"): Promise<RenderOutput> {
-    if (!this.opts.repos) throw new Error("no git access configured");
+  /**
+   * The git access this app may use: its project's (reposForProject) when the app may use that
+   * project, else the unscoped one. An app whose namespace its project does not admit never gets
+   * the project's credentials.
+   */
+  reposOf(app: ApplicationObject): RepoSource | undefined {
     const project = this.projectOf(app);
-    const verifyCommit = signatureCheck(project && { name: project.metadata.name ?? "", signatureKeys: (project.spec as AppProjectSpec | undefined)?.signatureKeys }, this.opts.repos, this.opts.gnupgHome);
-    return renderTarget(app, dest.view, { repos: this.opts.repos, settings: this.settings.get(), cache: this.renderCache, log: this.opts.log }, { ...(revisions ? { revisions } : {}), ...(refresh ? { refresh } : {}), ...(verifyCommit ? { verifyCommit } : {}), onRender: this.countRender });
+    if (!project || !this.opts.reposForProject) return this.opts.repos;
+    return this.opts.reposForProject(project.metadata.name ?? "");
+  }
+
+  async render(app: ApplicationObject, dest: Destination, revisions?: Array<string | undefined>, refresh?: "normal" | "hard"): Promise<RenderOutput> {
+    const repos = this.reposOf(app);
+    if (!repos) throw new Error("no git access configured");
+    const project = this.projectOf(app);
+    const verifyCommit = signatureCheck(project && { name: project.metadata.name ?? "", signatureKeys: (project.spec as AppProjectSpec | undefined)?.signatureKeys }, repos, this.opts.gnupgHome);
+    return renderTarget(app, dest.view, { repos, settings: this.settings.get(), cache: this.renderCache, log: this.opts.log }, { ...(revisions ? { revisions } : {}), ...(refresh ? { refresh } : {}), ...(verifyCommit ? { verifyCommit } : {}), onRender: this.countRender });
   }
 
   async compare(app: ApplicationObject, dest: Destination, rendered: RenderOutput, signal: AbortSignal): Promise<CompareResult> {

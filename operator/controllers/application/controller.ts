@@ -288,6 +288,14 @@ export class ApplicationController {
 
   get hasSynced(): boolean { return this.apps.hasSynced && this.projects.hasSynced && this.argocdCm.hasSynced && this.gpgKeysCm.hasSynced && this.clusters.hasSynced; }
 
+  /**
+   * The project whose repository credentials the app may use (the notifications' repo helpers
+   * read git with them): its project when that exists and admits the app's namespace, else none.
+   */
+  projectNameOf(app: ApplicationObject): string | undefined {
+    return this.env.projectOf(app)?.metadata.name;
+  }
+
   /** argocd-cm's settings as this controller renders with them (the notifications' app details use them too). */
   settings(): ReturnType<SettingsCache["get"]> {
     return this.env.settings.get();
@@ -329,7 +337,7 @@ export class ApplicationController {
       } else {
         // As for a refresh annotation (refresh.ts): the pushed commit must not hide behind a ref
         // listing cached just before the push.
-        if (app) for (const source of appSources(app)) if (source.repoURL) this.env.opts.repos?.invalidate?.(source.repoURL);
+        if (app) for (const source of appSources(app)) if (source.repoURL) this.env.reposOf(app)?.invalidate?.(source.repoURL);
         this.refresh.enqueue(key);
       }
     }

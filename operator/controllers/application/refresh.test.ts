@@ -268,3 +268,21 @@ test("refresh: a requested refresh is cleared only after its status is written (
     await w.dispose();
   }
 });
+
+test("refresh: an app reads git as its project may (reposForProject); an app of another project, or of one without Secrets, never through that project's access", async () => {
+  const project = (name: string) => ({ apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name, namespace: CONTROL_NAMESPACE }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } });
+  // What team-a's scoped Secret reaches at REPO_URL differs from what unscoped Secrets reach.
+  const w = await World.create({ files, app: application({ project: "team-a" }), objects: [project("team-a"), project("team-b")], projectFiles: { "team-a": { "app/private.yaml": configMapYaml("private") } } });
+  try {
+    await refresh(w);
+    assert.deepEqual(resources(w), ["ConfigMap/private:OutOfSync"], "team-a's app renders what team-a's access reads");
+    // Attack: the same app moved to another project (with or without Secrets of its own).
+    for (const other of ["team-b", "default"]) {
+      await w.editApp({ spec: { project: other } });
+      await refresh(w);
+      assert.deepEqual(resources(w), ["ConfigMap/a:OutOfSync", "ConfigMap/b:OutOfSync"], `${other}'s app reads through the shared access`);
+    }
+  } finally {
+    await w.dispose();
+  }
+});

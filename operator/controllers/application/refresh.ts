@@ -91,7 +91,7 @@ export class RefreshReconciler {
     if (requested) {
       // An asked-for refresh must see a commit pushed just now, not a ref listing cached seconds ago.
       for (const s of app.spec.sources?.length ? app.spec.sources : app.spec.source ? [app.spec.source] : []) {
-        if (s.repoURL) this.env.opts.repos?.invalidate?.(s.repoURL);
+        if (s.repoURL) this.env.reposOf(app)?.invalidate?.(s.repoURL);
       }
     }
 

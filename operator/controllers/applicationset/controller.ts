@@ -14,6 +14,7 @@ import type { OperatorMetrics } from "../../runtime/metrics.js";
 import { appSetConcernsPush } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
 import { appSetResources } from "../../appset/resources.js";
+import { gitCredentialsProject } from "../../appset/generate.js";
 import { selectorMatches, type LabelSelectorSpec } from "../../../generators/params.js";
 import { appSetInfoSeries, appSetLabelSeries, appSetOwnedSeries } from "./metrics.js";
 import { ApplicationSetReconciler, FIELD_MANAGER } from "./reconciler.js";
@@ -27,6 +28,8 @@ export interface ApplicationSetControllerOptions {
   workers: number;
   generators: GeneratorRegistry;
   repos?: RepoReader;
+  /** A project's git access (its scoped repository Secrets, then unscoped): see gitCredentialsProject. */
+  reposForProject?: (project: string) => RepoReader;
   log: Logger;
   metrics?: OperatorMetrics;
   /** Other namespaces whose ApplicationSets are reconciled (applicationsetcontroller.namespaces). */
@@ -102,11 +105,13 @@ export class ApplicationSetController {
   /** Keeps status.resources current from the informer cache, without re-running the generators. */
   readonly resourcesController: Controller;
   private readonly repos: RepoReader | undefined;
+  private readonly reposForProject: ((project: string) => RepoReader) | undefined;
   private readonly metricSources: Array<() => void> = [];
 
   constructor(opts: ApplicationSetControllerOptions) {
     const { client, log, metrics } = opts;
     this.repos = opts.repos;
+    this.reposForProject = opts.reposForProject;
     // Sets in other namespaces, and the Applications they own (always in the set's namespace):
     // cluster-wide watches filtered here, for the reason the Application controller gives.
     const setNamespaces = opts.applicationSetNamespaces ?? [];
@@ -120,6 +125,7 @@ export class ApplicationSetController {
     const argocdCmKey = `${opts.namespace}/argocd-cm`;
     const reconciler = new ApplicationSetReconciler({
       client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}),
+      ...(opts.reposForProject ? { reposForProject: opts.reposForProject } : {}),
       listApplications: (ns) => this.apps.list().filter((a) => a.metadata.namespace === ns),
       inClusterEnabled: () => parseInClusterEnabled((this.argocdCm.get(argocdCmKey) as { data?: Record<string, string> } | undefined)?.data?.["cluster.inClusterEnabled"]).enabled,
     });
@@ -218,12 +224,20 @@ export class ApplicationSetController {
    * listing so the new commit is seen. Returns the keys queued.
    */
   refreshForPush(event: PushEvent): string[] {
-    if (this.repos && "invalidate" in this.repos && typeof this.repos.invalidate === "function") {
-      for (const url of event.repoURLs) (this.repos as { invalidate(url: string): void }).invalidate(url);
-    }
+    const invalidate = (repos: RepoReader | undefined): void => {
+      if (repos && "invalidate" in repos && typeof repos.invalidate === "function") {
+        for (const url of event.repoURLs) (repos as { invalidate(url: string): void }).invalidate(url);
+      }
+    };
+    invalidate(this.repos);
     const keys: string[] = [];
     for (const s of this.appsets.list()) {
-      if (appSetConcernsPush((s.spec as { generators?: unknown } | undefined)?.generators, event)) keys.push(objectKey(s));
+      if (appSetConcernsPush((s.spec as { generators?: unknown } | undefined)?.generators, event)) {
+        keys.push(objectKey(s));
+        // A set reading git with its project's Secrets reads that project's clones: their listing too.
+        const project = gitCredentialsProject((s.spec ?? {}) as Record<string, unknown>);
+        if (project !== undefined && this.reposForProject) invalidate(this.reposForProject(project));
+      }
     }
     for (const key of keys) this.controller.enqueue(key);
     return keys;

@@ -39,6 +39,8 @@ export interface ApplicationSetReconcilerDeps {
   client: KubeClient;
   registry: GeneratorRegistry;
   repos?: RepoReader;
+  /** A project's git access (its scoped repository Secrets, then unscoped): see gitCredentialsProject. */
+  reposForProject?: (project: string) => RepoReader;
   /** Where cluster Secrets, plugin ConfigMaps/Secrets and AppProjects live (Argo's namespace). */
   controlNamespace: string;
   loadEngine?: () => Promise<GoTemplateEngine>;
@@ -167,6 +169,7 @@ export class ApplicationSetReconciler implements Reconciler {
         log: ctx.log,
         signal: ctx.signal,
         ...(this.deps.repos ? { repos: this.deps.repos } : {}),
+        ...(this.deps.reposForProject ? { reposForProject: this.deps.reposForProject } : {}),
         ...(this.deps.inClusterEnabled !== undefined ? { inClusterEnabled: this.deps.inClusterEnabled() } : {}),
       },
     );

@@ -6,7 +6,9 @@
 // targetRevision resolves to (the renderer's chart cache); a Kustomize source's images are those of
 // its built output. They are kept per (repository, commit, source) here, a chart's for a minute. Any
 // failure throws: the controller reports it and retries the app rather than evaluating with data
-// missing.
+// missing. Git is read with the credentials the app's project may use (its project-scoped
+// repository Secrets, then unscoped ones), and what is kept is kept per RepoReader, so one
+// project's answers never serve another's app.
 import type { CommitMetadata } from "../../git/commit-metadata.js";
 import type { RepoSource } from "../../git/types.js";
 import { type AppDetails, builtImages, repoChartDetails, sourceDetails } from "../../render/app-details.js";
@@ -33,20 +35,29 @@ export type RenderSettingsSource = () => { render: RenderSettings; plugins?: Plu
 
 const MAX_APP_DETAILS = 256;
 
-export class RepoDataFetcher {
-  private readonly details = new Map<string, AppDetails>();
-  private readonly chartDetails = new Map<string, { at: number; details: AppDetails }>();
+/** The git access an app may use: one RepoReader, or one per app (its project's, ProjectRepoCaches). */
+export type RepoReaderFor = RepoReader | ((app: Record<string, unknown>) => RepoReader);
 
-  constructor(private readonly repos: RepoReader, private readonly plugins: PluginRegistry, private readonly settings?: RenderSettingsSource) {}
+interface Kept {
+  details: Map<string, AppDetails>;
+  chartDetails: Map<string, { at: number; details: AppDetails }>;
+}
+
+export class RepoDataFetcher {
+  /** Per RepoReader: a project's answers, read with its credentials, stay with its reader. */
+  private readonly kept = new WeakMap<RepoReader, Kept>();
+
+  constructor(private readonly repos: RepoReaderFor, private readonly plugins: PluginRegistry, private readonly settings?: RenderSettingsSource) {}
 
   /** The data the helpers in use need for this app; throws an Error naming what could not be read. */
   async fetch(app: Record<string, unknown>, used: RepoHelpersUsed): Promise<RepoHelperPayload> {
+    const repos = typeof this.repos === "function" ? this.repos(app) : this.repos;
     const out: RepoHelperPayload = {};
     if (used.commitMetadata) {
       const commits: NonNullable<RepoHelperPayload["commits"]> = {};
       for (const ref of appCommitRefs(app)) {
         if (ref.revision in commits) continue;
-        const meta = await this.repos.revisionMetadata(ref.repoURL, ref.revision).catch((err: unknown) => {
+        const meta = await repos.revisionMetadata(ref.repoURL, ref.revision).catch((err: unknown) => {
           throw new Error(`cannot read the metadata of revision ${ref.revision}: ${errorMessage(err)}`);
         });
         commits[ref.revision] = { message: meta.message, author: meta.author, date: meta.date, tags: meta.tags };
@@ -58,7 +69,7 @@ export class RepoDataFetcher {
       // No source: GetAppDetails reports it is not available.
       if (source) {
         const what = typeof source.chart === "string" && source.chart ? `chart ${source.chart}` : typeof source.path === "string" && source.path ? source.path : "the source";
-        out.appDetails = await this.appDetails(source, app).catch((err: unknown) => {
+        out.appDetails = await this.appDetails(repos, source, app).catch((err: unknown) => {
           throw new Error(`cannot read the app details of ${what}: ${errorMessage(err)}`);
         });
       }
@@ -66,26 +77,28 @@ export class RepoDataFetcher {
     return out;
   }
 
-  private async appDetails(source: SourceSpec & { repoURL: string }, app: Record<string, unknown>): Promise<AppDetails> {
+  private async appDetails(repos: RepoReader, source: SourceSpec & { repoURL: string }, app: Record<string, unknown>): Promise<AppDetails> {
+    let kept = this.kept.get(repos);
+    if (!kept) this.kept.set(repos, (kept = { details: new Map(), chartDetails: new Map() }));
     const settings = this.settings?.();
     const plugins = settings?.plugins ?? this.plugins;
-    const renderDeps = { repos: this.repos, ...(settings ? { settings: settings.render } : {}) };
+    const renderDeps = { repos, ...(settings ? { settings: settings.render } : {}) };
     if (typeof source.chart === "string" && source.chart) {
       // A constraint may resolve to a newer version later, so chart details are kept briefly (as
       // the index is), not per version: an OCI lookup runs helm, which every evaluation must not.
       const key = `chart\u0000${JSON.stringify(source)}`;
-      const hit = this.chartDetails.get(key);
+      const hit = kept.chartDetails.get(key);
       if (hit && Date.now() - hit.at < INDEX_TTL_MS) return hit.details;
       const details = await repoChartDetails(source as SourceSpec & ApplicationSource, renderDeps, plugins);
-      if (this.chartDetails.size >= MAX_APP_DETAILS) this.chartDetails.delete(this.chartDetails.keys().next().value!);
-      this.chartDetails.set(key, { at: Date.now(), details });
+      if (kept.chartDetails.size >= MAX_APP_DETAILS) kept.chartDetails.delete(kept.chartDetails.keys().next().value!);
+      kept.chartDetails.set(key, { at: Date.now(), details });
       return details;
     }
-    const sha = await this.repos.resolveRevision(source.repoURL, typeof source.targetRevision === "string" ? source.targetRevision : undefined);
+    const sha = await repos.resolveRevision(source.repoURL, typeof source.targetRevision === "string" ? source.targetRevision : undefined);
     const key = `${source.repoURL}\u0000${sha}\u0000${JSON.stringify(source)}`;
-    const hit = this.details.get(key);
+    const hit = kept.details.get(key);
     if (hit) return hit;
-    const checkout = await this.repos.checkout(source.repoURL, sha);
+    const checkout = await repos.checkout(source.repoURL, sha);
     let details: AppDetails;
     try {
       details = await sourceDetails(checkout.path, source, plugins);
@@ -104,8 +117,8 @@ export class RepoDataFetcher {
       details = { type: "Kustomize", kustomize: images.length > 0 ? { images } : {} };
     }
     // Bounded: the oldest entry goes first (a Map iterates in insertion order).
-    if (this.details.size >= MAX_APP_DETAILS) this.details.delete(this.details.keys().next().value!);
-    this.details.set(key, details);
+    if (kept.details.size >= MAX_APP_DETAILS) kept.details.delete(kept.details.keys().next().value!);
+    kept.details.set(key, details);
     return details;
   }
 }

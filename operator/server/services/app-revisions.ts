@@ -15,7 +15,7 @@ import { GitError, RevisionNotFoundError } from "../../git/types.js";
 import { isOciSourceURL, ociMetadata } from "../../git/oci-artifacts.js";
 import { commitReference } from "../../git/commit-metadata.js";
 import { helmAuthWithTrust } from "../../render/index.js";
-import { isRecord } from "../../util/index.js";
+import { deepEqual, isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ApplicationObject, ServerCache } from "../cache.js";
 import type { ApiRequest, ApiRouter } from "../http/api.js";
@@ -60,6 +60,48 @@ export function sourcesFor(app: Pick<ApplicationObject, "spec" | "status">, vers
   if (!entry) throw notFound(`versionId ${versionId}: no such entry in the application's history`);
   if (entry.sources && entry.sources.length > 0) return { sources: entry.sources, revisions: entry.sources.map((_, i) => entry.revisions?.[i] || undefined) };
   return { sources: entry.source ? [entry.source] : [], revisions: [entry.revision || undefined] };
+}
+
+/** A source without its empty fields (null, "", false, 0, [], {}): a Go struct reads them as absent. */
+function withoutEmpty(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutEmpty);
+  if (!isRecord(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const y = withoutEmpty(x);
+    if (y === null || y === undefined || y === "" || y === false || y === 0) continue;
+    if (Array.isArray(y) && y.length === 0) continue;
+    if (isRecord(y) && Object.keys(y).length === 0) continue;
+    out[k] = y;
+  }
+  return out;
+}
+
+const sameSource = (a: unknown, b: unknown): boolean => deepEqual(withoutEmpty(a), withoutEmpty(b));
+
+/**
+ * Argo's isSourceInHistory (server/repository): whether `source` is the app's current source (of
+ * a multi-source app, source `sourceIndex`) or one it deployed, with the history entry's
+ * targetRevision replaced by the revision it synced (an entry's "HEAD" is ambiguous, its SHA is
+ * not); of a multi-source app's history only entry `versionId` counts, sources come and go. A
+ * details request naming an existing app may read git with the app's project's credentials only
+ * for such a source, so `applications, get` on an app is no licence to read any repository.
+ */
+export function isSourceInHistory(app: Pick<ApplicationObject, "spec" | "status">, source: ApplicationSource, sourceIndex: number | undefined, versionId: number | undefined): boolean {
+  const index = sourceIndex ?? 0;
+  const multi = (app.spec.sources?.length ?? 0) > 0;
+  const current = multi ? app.spec.sources?.[index] : app.spec.source;
+  if (current && sameSource(source, current)) return true;
+  for (const h of app.status?.history ?? []) {
+    if (h.sources && h.sources.length > 0) {
+      if (h.id !== (versionId ?? 0) || !h.revisions) continue;
+      const s = h.sources[index];
+      if (s && sameSource(source, { ...s, targetRevision: h.revisions[index] })) return true;
+    } else if (h.source && sameSource(source, { ...h.source, targetRevision: h.revision })) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Chart.yaml's description, home and maintainers (`Name <email>`), each left out when empty. */

@@ -26,6 +26,8 @@ export interface ApplicationSetServiceDeps {
   generators: GeneratorRegistry;
   /** Git access for the git generator (the server's repository cache). */
   repos?: RepoReader;
+  /** A project's git access (its scoped repository Secrets, then unscoped): see gitCredentialsProject. */
+  reposForProject?: (project: string) => RepoReader;
   namespaces: string[];
   log: Logger;
 }
@@ -142,6 +144,7 @@ export class ApplicationSetService {
       loadEngine: goTemplateEngine,
       log: this.deps.log,
       ...(this.deps.repos ? { repos: this.deps.repos } : {}),
+      ...(this.deps.reposForProject ? { reposForProject: this.deps.reposForProject } : {}),
     });
     if (result.errors.length > 0) throw invalidArgument(result.errors.map((e) => `${e.reason}: ${e.message}`).join("; "));
     return result.applications as unknown as Array<{ metadata: { name: string; namespace?: string } } & Record<string, unknown>>;

@@ -30,7 +30,7 @@ import { errorMessage, isRecord } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
 import type { ServerCache } from "../cache.js";
 import { isNamespaceEnabled } from "../../engine/namespaces.js";
-import { sourceFor, sourcesFor } from "./app-revisions.js";
+import { isSourceInHistory, sourceFor, sourcesFor } from "./app-revisions.js";
 import { queryValue, type ApiRequest, type ApiRouter, type Caller, type Query } from "../http/api.js";
 import { checkBody } from "../http/body.js";
 import { ApiError, Code, failedPrecondition, invalidArgument, notFound } from "../http/errors.js";
@@ -158,7 +158,7 @@ export class RepoDetailsService {
     const source = req.source as SourceSpec;
     const url = typeof source.repoURL === "string" && source.repoURL ? source.repoURL : params.repo!;
     if (normalizeUrl(url) !== normalizeUrl(params.repo!)) throw invalidArgument("source.repoURL differs from the repository in the path");
-    const context = this.detailsContext(caller, req, url);
+    const context = this.detailsContext(caller, req, { ...source, repoURL: url } as ApplicationSource);
     const data = this.repo(caller, url, "get", context.credentialsProject);
     const settings = this.deps.reader.settings();
     const plugins = settings.plugins ?? this.deps.plugins;
@@ -195,7 +195,8 @@ export class RepoDetailsService {
    * sources to `$ref/...` value files; `sourceIndex` says which of them `source` is. Both need
    * `appName`, and name themselves when they point at nothing.
    */
-  private detailsContext(caller: Caller, req: Record<string, unknown>, url: string): DetailsContext {
+  private detailsContext(caller: Caller, req: Record<string, unknown>, source: ApplicationSource): DetailsContext {
+    const url = source.repoURL;
     const sourceIndex = bodyIndex(req.sourceIndex, "sourceIndex");
     const versionId = bodyIndex(req.versionId, "versionId");
     const project = typeof req.appProject === "string" && req.appProject ? req.appProject : "default";
@@ -224,6 +225,10 @@ export class RepoDetailsService {
     const named = sourceFor(app, sourceIndex, versionId);
     if (sourceIndex !== undefined && normalizeUrl(named.repoURL) !== normalizeUrl(url)) {
       throw invalidArgument(`sourceIndex ${sourceIndex}: source ${sourceIndex + 1} of application ${qualified} is ${named.repoURL}, not ${url}`);
+    }
+    // As Argo: the app's project's credentials read only what the app has deployed or would.
+    if (!isSourceInHistory(app, source, sourceIndex, versionId)) {
+      throw new ApiError(Code.PermissionDenied, `permission denied: source is neither ${sourceIndex !== undefined ? `source ${sourceIndex + 1}` : "a source"} of application ${qualified} nor in its history`);
     }
     return { appName, appNamespace, project, credentialsProject: project, sources, ...(revisions ? { revisions } : {}) };
   }

@@ -6,9 +6,13 @@
 // the Secret's credentials (repo-access.ts); a project-scoped Secret is probed with its own
 // credentials, through its project's git cache; the answer is reused for probeTtlMs
 // (`forceRefresh=true` probes again).
-import { createHash } from "node:crypto";
+//
+// As in Argo, one URL may be registered once unscoped and once per project: a Secret is named by
+// its URL and project, and get/update/delete name the project with `?appProject=` (the project's
+// own Secret, else the unscoped one; without a project, the unscoped one only).
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { secretData } from "../../cluster/clusters.js";
+import { repositorySecretName } from "../../git/credentials.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
@@ -63,11 +67,21 @@ export class RepositoryService {
   }
 
   /**
-   * The stored Secret of `url`, from the cache: every write here waits until the cache shows it
-   * (ServerCache.awaitOwnWrite), so an update right after an add finds the add's version.
+   * The stored Secret of `url` in `project` ("" for unscoped), from the cache: every write here
+   * waits until the cache shows it (ServerCache.awaitOwnWrite), so an update right after an add
+   * finds the add's version. With `fallback` (get, update, delete), a project without a Secret of
+   * its own for the URL gets the unscoped one, as Argo's getRepositorySecret, and a request naming
+   * no project gets the one project-scoped Secret when the URL has no other (earlier versions, and
+   * clients that never send `appProject`, name it so); with several, none. Another
+   * project's Secret is never found for a request naming a project.
    */
-  private storedSecret(type: "repository" | "repo-creds", url: string): { secret: KubeObject; data: Record<string, string> } | undefined {
-    return this.secrets(type).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+  private storedSecret(type: "repository" | "repo-creds", url: string, project: string, fallback = false): { secret: KubeObject; data: Record<string, string> } | undefined {
+    const same = this.secrets(type).filter((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+    const own = same.find((s) => (s.data.project ?? "") === project);
+    if (own || !fallback) return own;
+    if (project) return same.find((s) => !s.data.project);
+    // Several projects' and no unscoped one: not found, as in Argo (which never falls back to a scoped one).
+    return same.length === 1 ? same[0] : undefined;
   }
 
   /**
@@ -139,19 +153,21 @@ export class RepositoryService {
 
   private async list({ caller, query }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
     const filter = queryValue(query, type === "repository" ? "repo" : "url");
+    const project = queryValue(query, "appProject");
     const items = [];
     for (const { data } of this.secrets(type)) {
       if (filter && normalizeUrl(data.url ?? "") !== normalizeUrl(filter)) continue;
+      if (project && (data.project ?? "") !== project) continue;
       if (!caller.can("repositories", "get", this.rbacName(data, type))) continue;
       items.push(await this.view(data, type, true));
     }
     return { metadata: {}, items };
   }
 
-  private findRepo(caller: Caller, url: string, action: string): { secret: KubeObject; data: Record<string, string> } {
-    const found = this.secrets("repository").find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
+  private findRepo(caller: Caller, url: string, project: string, action: string): { secret: KubeObject; data: Record<string, string> } {
+    const found = this.storedSecret("repository", url, project, true);
     if (!found) {
-      caller.require("repositories", action, url);
+      caller.require("repositories", action, project ? `${project}/${url}` : url);
       throw notFound(`repo '${url}' not found`);
     }
     caller.require("repositories", action, this.rbacName(found.data, "repository"));
@@ -159,7 +175,7 @@ export class RepositoryService {
   }
 
   private async get({ caller, params, query }: ApiRequest): Promise<unknown> {
-    const found = this.findRepo(caller, params.repo!, "get");
+    const found = this.findRepo(caller, params.repo!, queryValue(query, "appProject") ?? "", "get");
     if (queryValue(query, "forceRefresh") === "true") this.probes.delete(this.probeKey(found.data));
     return this.view(found.data, "repository", true);
   }
@@ -175,10 +191,11 @@ export class RepositoryService {
       data[f] = typeof v === "string" ? v : JSON.stringify(v);
     }
     caller.require("repositories", "create", this.rbacName(data, type));
-    const existing = this.storedSecret(type, url);
+    // Only this project's own Secret (or the unscoped one for an unscoped request) is this one.
+    const existing = this.storedSecret(type, url, data.project ?? "");
     if (existing && queryValue(query, "upsert") !== "true") throw invalidArgument(`${type === "repository" ? "repository" : "repository credentials"} "${url}" already exist, use upsert flag to update`);
     if (existing) caller.require("repositories", "update", this.rbacName(existing.data, type));
-    const name = existing?.secret.metadata.name ?? `${type === "repository" ? "repo" : "creds"}-${createHash("sha256").update(url).digest("hex").slice(0, 10)}`;
+    const name = existing?.secret.metadata.name ?? repositorySecretName(type, url, data.project);
     const secret = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: this.ns, labels: { "argocd.argoproj.io/secret-type": type } }, type: "Opaque", stringData: data };
     await this.deps.cache.awaitOwnWrite(existing
       ? await this.replaceSecret(existing.secret, (cur) => ({ ...secret, metadata: { ...secret.metadata, resourceVersion: cur.metadata.resourceVersion } }))
@@ -187,11 +204,12 @@ export class RepositoryService {
     return this.view(data, type, false);
   }
 
-  private async delete({ caller, params }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
+  private async delete({ caller, params, query }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
     const url = params.repo!;
-    const found = this.storedSecret(type, url);
+    const project = queryValue(query, "appProject") ?? "";
+    const found = this.storedSecret(type, url, project, true);
     if (!found) {
-      caller.require("repositories", "delete", url);
+      caller.require("repositories", "delete", project && type === "repository" ? `${project}/${url}` : url);
       throw notFound(`repo '${url}' not found`);
     }
     caller.require("repositories", "delete", this.rbacName(found.data, type));
@@ -205,12 +223,15 @@ export class RepositoryService {
    * PUT: the body replaces the stored repository (or repo creds) whole, as Argo's update does, so
    * credentials not sent are removed. The URL in the path names it; the body's URL must match.
    */
-  private async update({ caller, params, body }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
+  private async update({ caller, params, query, body }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
     const url = params.repo!;
     const req = checkBody(body, REPO_BODY, type === "repository" ? "repository" : "repo creds");
     const bodyUrl = typeof req.repo === "string" && req.repo ? req.repo : typeof req.url === "string" ? req.url : "";
     if (bodyUrl && normalizeUrl(bodyUrl) !== normalizeUrl(url)) throw invalidArgument(`the body's ${type === "repository" ? "repo" : "url"} (${bodyUrl}) differs from the one in the path (${url})`);
-    const existing = this.storedSecret(type, url);
+    // The Secret updated: the one of `?appProject=`, else of the body's project (Argo's update
+    // looks up the body's), falling back to the unscoped one (which the body may move into it).
+    const project = queryValue(query, "appProject") ?? (typeof req.project === "string" ? req.project : "");
+    const existing = this.storedSecret(type, url, project, true);
     if (!existing) {
       caller.require("repositories", "update", url);
       throw notFound(type === "repository" ? `repo '${url}' not found` : `repository credentials '${url}' not found`);
@@ -222,8 +243,12 @@ export class RepositoryService {
       if (f === "url" || v === undefined || v === null || v === "" || v === false) continue;
       data[f] = typeof v === "string" ? v : JSON.stringify(v);
     }
-    // Moving a repository to another project needs the right to update it there too.
-    if ((data.project ?? "") !== (existing.data.project ?? "")) caller.require("repositories", "update", this.rbacName(data, type));
+    // Moving a repository to another project needs the right to update it there too, and must not
+    // take the place of the Secret that project already has for the URL.
+    if ((data.project ?? "") !== (existing.data.project ?? "")) {
+      caller.require("repositories", "update", this.rbacName(data, type));
+      if (this.storedSecret(type, url, data.project ?? "")) throw invalidArgument(`${type === "repository" ? "repository" : "repository credentials"} "${url}" already exist${data.project ? ` in project ${data.project}` : " unscoped"}`);
+    }
     const build = (cur: KubeObject): KubeObject => ({ apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: cur.metadata.name, namespace: this.ns, resourceVersion: cur.metadata.resourceVersion, labels: { ...(cur.metadata.labels ?? {}), "argocd.argoproj.io/secret-type": type }, ...(cur.metadata.annotations ? { annotations: cur.metadata.annotations } : {}) }, stringData: data, data: {} });
     await this.deps.cache.awaitOwnWrite(await this.replaceSecret(existing.secret, build));
     this.probes.delete(this.probeKey(existing.data));

@@ -14,6 +14,15 @@ import { ConnectionBadge } from "./Clusters";
 interface Repo { repo: string; type?: string; name?: string; project?: string; connectionState?: { status?: string; message?: string } }
 interface RepoCreds { url: string; type?: string; username?: string }
 
+/** A repository's row and request identity: one URL may be registered unscoped and once per project. */
+const rowKey = (r: Repo): string => `${r.project ?? ""}\u0000${r.repo}`;
+const repoPath = (r: Repo, query = ""): string => {
+  const params = new URLSearchParams(query);
+  if (r.project) params.set("appProject", r.project);
+  const q = params.toString();
+  return `api/v1/repositories/${encodeURIComponent(r.repo)}${q ? `?${q}` : ""}`;
+};
+
 /** Remove, offered when `repositories, delete` allows this repository's own object (a project-scoped one is `<project>/<url>`). */
 function RemoveButton({ object, label, disabled, onRemove }: { object: string; label: string; disabled: boolean; onRemove: () => void }): ReactNode {
   const may = useCan("repositories", "delete", object);
@@ -28,7 +37,7 @@ export function ReposPage(): ReactNode {
   const [rows, setRows] = useState<Record<string, Repo>>({});
   const { busy, note, run } = useAction();
   const refresh = (r: Repo): void => {
-    void run("", () => request<Repo>("GET", `api/v1/repositories/${encodeURIComponent(r.repo)}?forceRefresh=true`)).then((fresh) => { if (fresh) setRows({ ...rows, [r.repo]: fresh }); });
+    void run("", () => request<Repo>("GET", repoPath(r, "forceRefresh=true"))).then((fresh) => { if (fresh) setRows({ ...rows, [rowKey(r)]: fresh }); });
   };
   const remove = (path: string, what: string): void => {
     if (!window.confirm(`Remove ${what}?`)) return;
@@ -44,15 +53,16 @@ export function ReposPage(): ReactNode {
         <table className="table" aria-label="Repositories">
           <thead><tr><th scope="col">Type</th><th scope="col">Name</th><th scope="col">Repository</th><th scope="col">Project</th><th scope="col">Connection</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{(repos.data.items ?? []).map((r0) => {
-            const r = rows[r0.repo] ?? r0;
+            const r = rows[rowKey(r0)] ?? r0;
+            const scoped = r.project ? ` in project ${r.project}` : "";
             return (
-              <tr key={r.repo} data-repo={r.repo}>
+              <tr key={rowKey(r)} data-repo={r.repo} data-project={r.project ?? ""}>
                 <td>{r.type ?? "git"}</td><td>{r.name}</td><td className="mono">{r.repo}</td><td>{r.project}</td>
                 <td><ConnectionBadge status={r.connectionState?.status} message={r.connectionState?.message} />{r.connectionState?.status === "Failed" && <div className="muted small">{r.connectionState.message}</div>}</td>
                 <td className="actions">
-                  <button onClick={() => refresh(r)} disabled={busy} aria-label={`Refresh ${r.repo}`}>Refresh</button>
+                  <button onClick={() => refresh(r)} disabled={busy} aria-label={`Refresh ${r.repo}${scoped}`}>Refresh</button>
                   <Link className="button" to={`/applications?new=${encodeURIComponent(JSON.stringify({ spec: { project: r.project || "default", source: { repoURL: r.repo } } }))}`} aria-label={`Create application from ${r.repo}`}>Create application</Link>
-                  <RemoveButton object={r.project ? `${r.project}/${r.repo}` : r.repo} label={`Remove ${r.repo}`} disabled={busy} onRemove={() => remove(`api/v1/repositories/${encodeURIComponent(r.repo)}`, `repository ${r.repo}`)} />
+                  <RemoveButton object={r.project ? `${r.project}/${r.repo}` : r.repo} label={`Remove ${r.repo}${scoped}`} disabled={busy} onRemove={() => remove(repoPath(r), `repository ${r.repo}${scoped}`)} />
                 </td>
               </tr>
             );

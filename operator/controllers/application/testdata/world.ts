@@ -83,6 +83,11 @@ export interface WorldOptions {
   project?: AppProjectObject | null;
   /** More objects in the cluster from the start. */
   objects?: KubeObject[];
+  /**
+   * Git as a project with project-scoped repository Secrets sees it (reposForProject): per project,
+   * the files of another repository served at REPO_URL. Other projects see `files`.
+   */
+  projectFiles?: Record<string, Record<string, string>>;
 }
 
 export class World {
@@ -100,7 +105,7 @@ export class World {
   readonly deletion: DeletionReconciler;
   private readonly log = memoryLogger("debug");
 
-  private constructor(readonly cluster: FakeCluster, readonly repo: LocalGitRepo, readonly repos: LocalRepoSource) {
+  private constructor(readonly cluster: FakeCluster, readonly repo: LocalGitRepo, readonly repos: LocalRepoSource, private readonly projectRepos: Map<string, { repo: LocalGitRepo; repos: LocalRepoSource }> = new Map()) {
     const events: EventSink = {
       record: (obj, type, reason, message) => {
         this.events.push({ type, reason, message });
@@ -118,7 +123,10 @@ export class World {
     };
     const settings = new SettingsCache(() => cluster.object("v1", "ConfigMap", CONTROL_NAMESPACE, "argocd-cm"), { plugins: builtinPlugins() });
     const env = new AppContext(
-      { client: cluster, namespace: CONTROL_NAMESPACE, resyncMs: 0, resyncJitterMs: 0, log: this.log.logger, events, repos, waveDelayMs: 0 },
+      {
+        client: cluster, namespace: CONTROL_NAMESPACE, resyncMs: 0, resyncJitterMs: 0, log: this.log.logger, events, repos, waveDelayMs: 0,
+        ...(projectRepos.size > 0 ? { reposForProject: (project: string) => projectRepos.get(project)?.repos ?? repos } : {}),
+      },
       cluster.objectCache<ApplicationObject>(ARGO_API_VERSION, "Application"),
       cluster.objectCache<AppProjectObject>(ARGO_API_VERSION, "AppProject"),
       { resolve: (d) => resolveDestination(d, [IN_CLUSTER]), list: () => [IN_CLUSTER] },
@@ -162,7 +170,12 @@ export class World {
       opts.app ?? application(),
       ...(opts.objects ?? []),
     );
-    return new World(cluster, repo, new LocalRepoSource({ [REPO_URL]: repo }));
+    const projectRepos = new Map<string, { repo: LocalGitRepo; repos: LocalRepoSource }>();
+    for (const [project, files] of Object.entries(opts.projectFiles ?? {})) {
+      const r = await LocalGitRepo.create(files);
+      projectRepos.set(project, { repo: r, repos: new LocalRepoSource({ [REPO_URL]: r }) });
+    }
+    return new World(cluster, repo, new LocalRepoSource({ [REPO_URL]: repo }), projectRepos);
   }
 
   /** Moves the refresh reconciler's clock forward (no waiting in these tests). */
@@ -227,6 +240,10 @@ export class World {
   async dispose(): Promise<void> {
     await this.repos.dispose();
     await this.repo.dispose();
+    for (const p of this.projectRepos.values()) {
+      await p.repos.dispose();
+      await p.repo.dispose();
+    }
   }
 }
 
