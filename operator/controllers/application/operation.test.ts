@@ -11,8 +11,6 @@ import { DEST_NAMESPACE, REPO_URL, World, clusterWrites, configMapYaml, describe
 
 type AppStatus = NonNullable<Application["status"]>;
 
-const APP_KEY = "argocd/guestbook";
-
 function opState(w: World): OperationState {
   const state = (w.app().status as AppStatus | undefined)?.operationState;
   assert.ok(state, "the Application has an operationState");

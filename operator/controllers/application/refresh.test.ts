@@ -157,7 +157,7 @@ test("refresh: an automated sync starts in the refresh's one status write (a Run
     // commit, with its reconciledAt; a refresh after it has nothing left to write. Two writes in all.
     assert.deepEqual({ sync: sync(w).status, revision: sync(w).revision, health: status(w).health?.status }, { sync: "Synced", revision: sha, health: "Healthy" });
     assert.deepEqual(status(w).resources?.map((r) => `${r.kind}/${r.name}:${r.status}`), ["ConfigMap/a:Synced", "ConfigMap/b:Synced"]);
-    assert.ok(status(w).reconciledAt && status(w).reconciledAt! >= state!.startedAt, "reconciledAt is the comparison's, after the start");
+    assert.ok(status(w).reconciledAt && status(w).reconciledAt! >= state.startedAt, "reconciledAt is the comparison's, after the start");
     assert.deepEqual((await refresh(w)).writes, [], "the refresh after the sync writes nothing");
     assert.deepEqual(w.cluster.writes.slice(before).filter((x) => x.kind === "Application").map(describeWrite), ["patch/status Application/guestbook", "patch/status Application/guestbook"]);
     // Argo's Events for it, each once: started, completed, and the sync and health transitions.
