@@ -2,7 +2,8 @@
 // Application, renders its target, compares it with the live state through the app-state pipeline
 // and writes the refresh-owned part of its status when that changed. It starts an automated sync
 // in that same status write, as a Running operationState the operation reconciler then runs, and
-// hands apps being deleted to the deletion reconciler. Nothing is pruned or changed when git,
+// hands apps being deleted to the deletion reconciler. At a sync's end the operation reconciler
+// runs this same refresh (refreshWith), whose one write then also records the operation's end. Nothing is pruned or changed when git,
 // rendering or the cluster fails: the status says why and the previous resources stay.
 import {
   ANNOTATION_REFRESH,
