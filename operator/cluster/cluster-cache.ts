@@ -5,7 +5,8 @@
 // owning app within the watch latency, which is how drift is noticed in seconds.
 import { LABEL_APP_INSTANCE } from "../api/annotations.js";
 import { managingApp, trackedBy, type TrackingMethod } from "../engine/tracking.js";
-import { Informer, stripManagedFields } from "../runtime/informer.js";
+import { Informer, objectKey, stripManagedFields } from "../runtime/informer.js";
+import { RecentWrites } from "./recent-writes.js";
 import { SharedFields, shareFields } from "./trim.js";
 import type { Logger } from "../runtime/logger.js";
 import type { OperatorMetrics } from "../runtime/metrics.js";
@@ -28,6 +29,11 @@ export interface ClusterCacheOptions {
 
 const APP_INDEX = "app";
 
+/** A written object's id: its kind's informer and its key there. */
+function writtenId(kindId: string, obj: KubeObject): string {
+  return `${kindId} ${objectKey(obj)}`;
+}
+
 /** What argocd_cluster_* report of one cache, read at scrape time. */
 export interface ClusterCacheStats {
   /** Kinds watched. */
@@ -47,6 +53,8 @@ export class ClusterCache {
   private readonly shared = new SharedFields();
   private readonly method: TrackingMethod;
   private readonly labelKey: string;
+  /** Objects this operator wrote that the watch has not shown yet (recent-writes.ts). */
+  private readonly written = new RecentWrites();
 
   constructor(private readonly opts: ClusterCacheOptions) {
     this.method = opts.trackingMethod ?? "annotation";
@@ -70,7 +78,7 @@ export class ClusterCache {
           // The diff reads managedFields of managed objects (ignoreDifferences managedFieldsManagers),
           // kept with identical field sets shared (trim.ts); everything else watched here is only
           // looked up, so it drops them.
-          transform: (o) => (trackedBy(o, this.method, this.labelKey, this.opts.installationID) ? shareFields(o, this.shared) : shareFields(stripManagedFields(o), this.shared)),
+          transform: (o) => this.trim(o),
         });
         informer.addIndex(APP_INDEX, (o) => {
           const key = managingApp(o, this.method, this.labelKey, this.opts.installationID);
@@ -82,6 +90,12 @@ export class ClusterCache {
           const count = (): void => events.inc(labels);
           informer.addHandler({ add: count, update: count, delete: count });
         }
+        // The watch has caught up with a written copy once it shows that version (or a newer one, or the deletion).
+        informer.addHandler({
+          add: (o) => this.written.seen(writtenId(id, o), o),
+          update: (_old, o) => this.written.seen(writtenId(id, o), o),
+          delete: (o) => this.written.seen(writtenId(id, o), undefined),
+        });
         informer.addHandler({
           add: (o) => this.notify(o, "add"),
           update: (old, o) => this.notify(o, "update", old),
@@ -94,25 +108,62 @@ export class ClusterCache {
     await informer.waitForSync(signal);
   }
 
+  /**
+   * Read-your-writes: an object as the operator's own write returned it, which lookups give until
+   * the watch shows that version or a newer one (recent-writes.ts). Only watched kinds are kept;
+   * dry runs must never be recorded.
+   */
+  observeWrite(obj: KubeObject): void {
+    const kindId = `${obj.apiVersion}/${obj.kind}`;
+    const informer = this.informers.get(kindId);
+    if (!informer || !obj.metadata.name) return;
+    const trimmed = this.trim(obj);
+    const app = managingApp(trimmed, this.method, this.labelKey, this.opts.installationID);
+    this.written.record(writtenId(kindId, trimmed), trimmed, app, informer.get(objectKey(trimmed)));
+  }
+
   /** Every cached object the app manages (managingApp), across the kinds watched so far. */
   managedBy(key: string): KubeObject[] {
     const out: KubeObject[] = [];
-    for (const informer of this.informers.values()) out.push(...informer.byIndex(APP_INDEX, key));
+    const seen = new Set<string>();
+    for (const [kindId, informer] of this.informers) {
+      for (const cached of informer.byIndex(APP_INDEX, key)) {
+        const id = writtenId(kindId, cached);
+        seen.add(id);
+        const o = this.written.fresher(id, cached);
+        if (o && (o === cached || managingApp(o, this.method, this.labelKey, this.opts.installationID) === key)) out.push(o);
+      }
+    }
+    // Written objects the watch has not shown under this app yet (just created, or newly tracked).
+    for (const [id, o] of this.written.ofApp(key)) {
+      if (!seen.has(id) && this.written.fresher(id, this.cachedById(id)) === o) out.push(o);
+    }
     return out;
   }
 
   /** Every cached object in a namespace, across the kinds watched so far (orphan detection). */
   inNamespace(namespace: string): KubeObject[] {
     const out: KubeObject[] = [];
-    for (const informer of this.informers.values()) {
-      for (const o of informer.list()) if (o.metadata.namespace === namespace) out.push(o);
+    const seen = new Set<string>();
+    for (const [kindId, informer] of this.informers) {
+      for (const o of informer.list()) {
+        if (o.metadata.namespace !== namespace) continue;
+        const id = writtenId(kindId, o);
+        seen.add(id);
+        out.push(this.written.fresher(id, o) ?? o);
+      }
     }
+    for (const [id, o] of this.written.inNamespace(namespace)) if (!seen.has(id)) out.push(o);
     return out;
   }
 
-  /** One cached object, if its kind is watched. */
+  /** One cached object (or the operator's newer write of it), if its kind is watched. */
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.informers.get(`${apiVersion}/${kind}`)?.get(namespace ? `${namespace}/${name}` : name);
+    const kindId = `${apiVersion}/${kind}`;
+    const informer = this.informers.get(kindId);
+    if (!informer) return undefined;
+    const key = namespace ? `${namespace}/${name}` : name;
+    return this.written.fresher(`${kindId} ${key}`, informer.get(key));
   }
 
   stats(): ClusterCacheStats {
@@ -138,6 +189,17 @@ export class ClusterCache {
   async stop(): Promise<void> {
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     this.informers.clear();
+  }
+
+  /** Managed objects keep managedFields (the diff reads them), shared between identical sets (trim.ts); the rest drop them. */
+  private trim(o: KubeObject): KubeObject {
+    return trackedBy(o, this.method, this.labelKey, this.opts.installationID) ? shareFields(o, this.shared) : shareFields(stripManagedFields(o), this.shared);
+  }
+
+  /** The watch's copy of a written object's id. */
+  private cachedById(id: string): KubeObject | undefined {
+    const space = id.indexOf(" ");
+    return this.informers.get(id.slice(0, space))?.get(id.slice(space + 1));
   }
 
   private notify(obj: KubeObject, event: "add" | "update" | "delete", old?: KubeObject): void {

@@ -1,31 +1,36 @@
 // How many times the operator writes an Application for one automated sync (issue 16, P2: the
 // apiserver's write budget is what limits thousands of syncs). A one-ConfigMap app goes from
-// created to Synced/Healthy on the real control plane, and the operator's own request counter
+// created to Synced/Healthy on the real control plane, then a commit announced by a push webhook
+// makes it OutOfSync and syncs it again; for each, the operator's own request counter
 // (hawser_kube_requests_total by resource, so other clients of a shared control plane do not
 // count) must show at most WRITE_BOUND writes of the Application and its status: the comparison
-// and the start of the sync in one status write, the final operation state with its history, the
-// Synced status; `.operation` is neither set nor cleared for an automated sync. The ConfigMap
-// itself takes one request: a one-resource sync is not dry-run first.
+// and the start of the sync in one status write, then the operation's end (final state, history)
+// with the comparison after it (Synced, Healthy) in another; `.operation` is neither set nor
+// cleared for an automated sync. The ConfigMap takes one request per sync: a one-resource sync is
+// not dry-run first. The Events are Argo's, each once per change, and the Application's
+// managedFields do not grow with the writes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { eventually } from "../support/eventually.js";
+import { postHeadersFirst } from "../support/http-post.js";
 import { scrapeSamples } from "../support/promql-names.js";
 import { createWorld } from "../support/world.js";
 
-const WRITE_BOUND = 4;
+const WRITE_BOUND = 2;
 const READS = new Set(["GET", "LIST", "WATCH", "HEAD"]);
 
 interface AppStatus {
-  sync?: { status?: string };
+  sync?: { status?: string; revision?: string };
+  reconciledAt?: string;
   health?: { status?: string };
-  operationState?: { phase?: string; operation?: { initiatedBy?: { automated?: boolean } }; syncResult?: { resources?: Array<{ name?: string; status?: string }> } };
-  history?: Array<{ id: number }>;
+  operationState?: { phase?: string; startedAt?: string; finishedAt?: string; operation?: { initiatedBy?: { automated?: boolean } }; syncResult?: { revision?: string; resources?: Array<{ name?: string; status?: string }> } };
+  history?: Array<{ id: number; revision?: string }>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application writes, created → Synced`, async (t) => {
+test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application writes, created → Synced and pushed → Synced again`, async (t) => {
   const cm = stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "one" }, data: { v: "1" } });
   const w = await createWorld(t, { name: "writes", repos: { one: { "app/cm.yaml": cm } } });
   const dest = w.dest("writes");
@@ -67,27 +72,78 @@ test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application wr
     assert.equal(s?.operationState?.phase, "Succeeded", "the automated sync succeeded");
     return s;
   }, { timeoutMs: 120_000 });
-  // Done means nothing queued and no new write over a few scrapes: the last refresh after the sync
-  // may still be on its way when the status first reads Synced.
-  let last = await appWrites();
-  await eventually(async () => {
-    await sleep(1000);
-    const now = await appWrites();
-    const same = JSON.stringify(now) === JSON.stringify(last);
-    last = now;
-    assert.ok(same && (await queued()) === 0, `the operator is still working: ${JSON.stringify(now)}`);
-  }, { timeoutMs: 60_000 });
+  /** Waits until nothing is queued and no new write shows over a few scrapes (the refresh after a sync may still be on its way). */
+  const settled = async (): Promise<Record<string, number>> => {
+    let last = await appWrites();
+    await eventually(async () => {
+      await sleep(1000);
+      const now = await appWrites();
+      const same = JSON.stringify(now) === JSON.stringify(last);
+      last = now;
+      assert.ok(same && (await queued()) === 0, `the operator is still working: ${JSON.stringify(now)}`);
+    }, { timeoutMs: 60_000 });
+    return last;
+  };
+  const last = await settled();
 
   t.diagnostic(`Application writes for one automated sync: ${JSON.stringify(last)}`);
   assert.ok(total(last) <= WRITE_BOUND, `at most ${WRITE_BOUND} Application writes, got ${total(last)}: ${JSON.stringify(last)}`);
-  // What users see is all there: the operation, who started it, its result and one history entry.
+  // What users see is all there: the operation, who started it, its result and one history entry,
+  // and the comparison after it (the same write) at the synced commit.
   assert.equal(synced.operationState?.operation?.initiatedBy?.automated, true, "the operation says it was automated");
   assert.deepEqual(synced.operationState?.syncResult?.resources?.map((r) => [r.name, r.status]), [["one", "Synced"]], "the operation's result names the ConfigMap");
   assert.equal(synced.history?.length, 1, "one history entry");
+  assert.equal(synced.sync?.revision, w.initialCommits.one, "compared at the synced commit");
+  assert.equal(synced.operationState?.syncResult?.revision, w.initialCommits.one);
+  assert.ok(synced.reconciledAt && synced.operationState?.startedAt && synced.reconciledAt >= synced.operationState.startedAt, `reconciledAt (${synced.reconciledAt}) is the comparison after the sync started`);
   const app = await w.getApp("one");
   assert.equal((app as { operation?: unknown } | undefined)?.operation, undefined, "no .operation left behind");
   // A sync of one resource has nothing to leave half done: its apply is its only check (no dry run).
   assert.equal(await configMapWrites() - configMapsBefore, 1, "one ConfigMap request: the apply, without a dry run before it");
   const live = await w.client.get("v1", "ConfigMap", "one", dest);
   assert.equal((live as { data?: { v?: string } } | undefined)?.data?.v, "1", "the ConfigMap is applied");
+  const fieldsAfterCreate = app?.metadata.managedFields?.length ?? 0;
+
+  // The update phase: a commit, announced by a push webhook, makes the app OutOfSync; the refresh
+  // that sees it starts the sync in the same write, and the sync's end writes the comparison after it.
+  const commit = await w.git.commitFiles("one", { "app/cm.yaml": stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "one" }, data: { v: "2" } }) }, "v2");
+  const hookUrl = `http://${String((await w.op.waitForLog((l) => l.msg === "serving git webhooks")).address)}/api/webhook`;
+  const push = JSON.stringify({ ref: "refs/heads/main", after: commit, repository: { clone_url: w.git.baseUrl("one"), default_branch: "main" }, commits: [{ id: commit, added: [], modified: ["app/cm.yaml"], removed: [] }] });
+  const res = await postHeadersFirst(hookUrl, { "Content-Type": "application/json", "X-GitHub-Event": "push" }, push);
+  assert.equal(res.status, 200, res.text);
+  const resynced = await eventually(async () => {
+    const s = await w.status<AppStatus>("one");
+    assert.equal(s?.sync?.revision, commit, `compared at the pushed commit: ${JSON.stringify(s?.sync)}`);
+    assert.equal(s?.sync?.status, "Synced", "synced again");
+    assert.equal(s?.operationState?.phase, "Succeeded");
+    assert.equal(s?.operationState?.syncResult?.revision, commit, "the second sync is the one that succeeded");
+    return s;
+  }, { timeoutMs: 120_000 });
+  const updated = await settled();
+  const updateWrites = total(updated) - total(last);
+  t.diagnostic(`Application writes for the push and its sync: ${updateWrites} (${JSON.stringify(updated)})`);
+  assert.ok(updateWrites <= WRITE_BOUND, `at most ${WRITE_BOUND} Application writes for the push's sync, got ${updateWrites}`);
+  assert.deepEqual(resynced.history?.map((h) => h.revision), [w.initialCommits.one, commit], "a second history entry");
+  assert.equal(resynced.health?.status, "Healthy");
+  assert.equal(((await w.client.get("v1", "ConfigMap", "one", dest)) as { data?: { v?: string } } | undefined)?.data?.v, "2", "the new content is applied");
+  assert.equal(await configMapWrites() - configMapsBefore, 2, "one ConfigMap request per sync");
+  const fieldsAfterUpdate = (await w.getApp("one"))?.metadata.managedFields?.length ?? 0;
+  assert.equal(fieldsAfterUpdate, fieldsAfterCreate, "managedFields do not grow with the writes (one entry per manager and subresource)");
+
+  // The Events: Argo's reasons, each change once (a repeated message is one Event with a count).
+  const events = await eventually(async () => {
+    const list = (await w.client.list("v1", "Event", { namespace: w.ns, fieldSelector: "involvedObject.name=one" })).items as unknown as Array<{ reason?: string; message?: string; count?: number }>;
+    const got = Object.fromEntries(list.map((e) => [`${e.reason ?? ""}: ${e.message ?? ""}`, e.count ?? 1]));
+    assert.deepEqual(got, {
+      [`OperationStarted: Initiated automated sync to ${w.initialCommits.one}`]: 1,
+      [`OperationCompleted: Sync operation to ${w.initialCommits.one} succeeded`]: 1,
+      "ResourceUpdated: Updated health status: Missing -> Healthy": 1,
+      "ResourceUpdated: Updated sync status: OutOfSync -> Synced": 2,
+      "ResourceUpdated: Updated sync status: Synced -> OutOfSync": 1,
+      [`OperationStarted: Initiated automated sync to ${commit}`]: 1,
+      [`OperationCompleted: Sync operation to ${commit} succeeded`]: 1,
+    });
+    return got;
+  }, { timeoutMs: 30_000 });
+  t.diagnostic(`Events: ${JSON.stringify(events)}`);
 });

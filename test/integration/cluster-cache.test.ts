@@ -56,3 +56,42 @@ test("managed objects are indexed by app and their changes notify the app", asyn
 
   await assert.rejects(cache.ensureKind("example.com/v1", "NoSuchKind"), /does not know NoSuchKind/);
 });
+
+test("read-your-writes: what an apply returned is what lookups give at once, and a later change by anyone else still shows", async (t) => {
+  const cluster = await sharedCluster();
+  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
+  t.after(() => client.close());
+  const ns = `ryw-${randomBytes(3).toString("hex")}`;
+  await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  const cache = new ClusterCache({ client, log: memoryLogger().logger });
+  t.after(() => cache.stop());
+  await cache.ensureKind("v1", "ConfigMap");
+
+  const cm = (v: string): KubeObject => {
+    const obj: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", namespace: ns }, data: { v } };
+    obj.metadata.annotations = { "argocd.argoproj.io/tracking-id": trackingId("app", obj) };
+    return obj;
+  };
+  const rv = (o: KubeObject | undefined): number => Number(o?.metadata.resourceVersion ?? 0);
+  const v = (o: KubeObject | undefined): string | undefined => (o as { data?: { v?: string } } | undefined)?.data?.v;
+  for (const value of ["1", "2", "3"]) {
+    const applied = await client.apply(cm(value), { fieldManager: "hawser", force: true });
+    cache.observeWrite(applied);
+    // No waiting for the watch: the lookup right after the write gives that write or a newer one.
+    assert.ok(rv(cache.get("v1", "ConfigMap", ns, "cm")) >= rv(applied), `get sees write ${value}`);
+    assert.equal(v(cache.get("v1", "ConfigMap", ns, "cm")), value);
+    const managed = cache.managedBy("app").filter((o) => o.metadata.namespace === ns);
+    assert.deepEqual(managed.map(v), [value], `managedBy holds write ${value} once (created or updated)`);
+    assert.ok(cache.inNamespace(ns).some((o) => v(o) === value), "inNamespace sees it too");
+  }
+  // A write the operator did not record (a hand edit) is newer than anything recorded: it shows.
+  await client.patch({ apiVersion: "v1", kind: "ConfigMap", name: "cm", namespace: ns }, { data: { v: "by hand" } });
+  await eventually(() => { assert.equal(v(cache.get("v1", "ConfigMap", ns, "cm")), "by hand"); }, { timeoutMs: 10_000 });
+  assert.deepEqual(cache.managedBy("app").filter((o) => o.metadata.namespace === ns).map(v), ["by hand"]);
+  // A recorded write does not outlive the object: its deletion shows.
+  const last = await client.apply(cm("4"), { fieldManager: "hawser", force: true });
+  cache.observeWrite(last);
+  await client.delete({ apiVersion: "v1", kind: "ConfigMap", name: "cm", namespace: ns });
+  await eventually(() => { assert.equal(cache.get("v1", "ConfigMap", ns, "cm"), undefined, "the deletion shows"); }, { timeoutMs: 10_000 });
+  assert.deepEqual(cache.managedBy("app").filter((o) => o.metadata.namespace === ns), []);
+});

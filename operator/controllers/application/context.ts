@@ -118,7 +118,66 @@ export interface ApplicationControllerOptions extends AppContextOptions {
   clusterInfo?: ClusterInfoOptions;
 }
 
+interface Held {
+  kind: "refresh" | "operation";
+  done: Promise<void>;
+  release: () => void;
+  /** A refresh came while an operation pass held the app. */
+  refreshWanted: boolean;
+}
+
+/**
+ * Refresh and operation passes of one app never overlap. An operation's last pass writes the
+ * comparison after the sync together with the operation's end (refresh.ts refreshWith); a refresh
+ * running beside it would write that same status a second time, or, having compared before the
+ * apply, an older one after it. A refresh that finds an operation pass running is skipped, and
+ * asked for again when that pass ends; an operation pass waits for a running refresh to end
+ * (refreshes of one app are short and never wait for anything here, so nothing waits in a circle).
+ */
+export class AppPasses {
+  private readonly held = new Map<string, Held>();
+
+  /** Starts a refresh pass: its release, or undefined when an operation pass holds the app (the refresh is asked for again when it ends). */
+  startRefresh(key: string): (() => void) | undefined {
+    const current = this.held.get(key);
+    if (current?.kind === "operation") {
+      current.refreshWanted = true;
+      return undefined;
+    }
+    // One refresh of a key at a time is the queue's promise; a second one only shares the hold.
+    if (current) return () => undefined;
+    return this.hold(key, "refresh").release;
+  }
+
+  /** Starts an operation pass once no refresh of the app runs; the release returns whether a refresh was skipped meanwhile. */
+  async startOperation(key: string): Promise<() => boolean> {
+    for (let current = this.held.get(key); current; current = this.held.get(key)) await current.done;
+    const held = this.hold(key, "operation");
+    return () => {
+      held.release();
+      return held.refreshWanted;
+    };
+  }
+
+  private hold(key: string, kind: Held["kind"]): Held {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => { resolve = r; });
+    const held: Held = {
+      kind, done, refreshWanted: false,
+      release: () => {
+        if (this.held.get(key) === held) this.held.delete(key);
+        resolve();
+      },
+    };
+    this.held.set(key, held);
+    return held;
+  }
+}
+
 export class AppContext {
+  /** Which pass (refresh or operation) runs on each app (see AppPasses). */
+  readonly passes = new AppPasses();
+
   constructor(
     readonly opts: AppContextOptions,
     readonly apps: ObjectCache<ApplicationObject>,

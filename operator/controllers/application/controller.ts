@@ -49,6 +49,12 @@ const REPO_INDEX = "repo";
 
 type AppStatus = NonNullable<Application["status"]>;
 
+/** When the app's last operation ended, once it has (a new value is an operation just ended). */
+function endedAt(app: ApplicationObject): string | undefined {
+  const state = (app.status as AppStatus | undefined)?.operationState;
+  return state && state.phase !== "Running" && state.phase !== "Terminating" ? state.finishedAt : undefined;
+}
+
 /** When the app's Running operation started, if one is running: a new value is a new operation. */
 function runningSince(app: ApplicationObject): string | undefined {
   const state = (app.status as AppStatus | undefined)?.operationState;
@@ -156,7 +162,7 @@ export class ApplicationController {
     this.env = new AppContext({ gnupgHome, ...opts, client: appClient }, this.apps, this.projects, this.clusters, this.destinations, settings, opts.renderCache ?? new RenderCache(CONTROLLER_RENDER_CACHE.entries, CONTROLLER_RENDER_CACHE.manifests), (key) => this.refresh.expedite(key));
     const deletion = new DeletionReconciler(this.env);
     const refresh = new RefreshReconciler(this.env, deletion);
-    const operation = new OperationReconciler(this.env);
+    const operation = new OperationReconciler(this.env, refresh);
     const argo = opts.metrics?.argo;
     // Fair turns per ApplicationSet or project (queue-group.ts), read from the cache when a key is queued.
     const groupOf = (key: string): string => appQueueGroup(this.apps.get(key));
@@ -198,7 +204,10 @@ export class ApplicationController {
         if (oldApp.metadata.generation !== newApp.metadata.generation
           || !deepEqual(oldApp.metadata.annotations, newApp.metadata.annotations)
           || !deepEqual(oldApp.metadata.labels, newApp.metadata.labels)
-          || oldApp.metadata.deletionTimestamp !== newApp.metadata.deletionTimestamp) {
+          || oldApp.metadata.deletionTimestamp !== newApp.metadata.deletionTimestamp
+          // An operation just ended: what comes next (a retry condition, the next automated sync
+          // when git moved meanwhile) is decided once the cache shows the end.
+          || (endedAt(newApp) !== undefined && endedAt(newApp) !== endedAt(oldApp))) {
           this.refresh.enqueue(key);
         }
         if (!deepEqual(oldApp.operation, newApp.operation) && newApp.operation) this.operations.enqueue(key);

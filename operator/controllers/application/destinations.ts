@@ -24,6 +24,12 @@ export interface DestinationCache extends LiveCache {
   isWatched(apiVersion: string, kind: string): boolean;
   /** Every loaded object in a namespace (orphan detection). */
   inNamespace(namespace: string): KubeObject[];
+  /**
+   * An object as the operator's own (real, not dry-run) write returned it: lookups give it until
+   * the watch shows that version, so what a sync just applied is what the next comparison sees.
+   * Optional: a cache that is never behind (the unit tests' fake) needs none.
+   */
+  observeWrite?(obj: KubeObject): void;
 }
 
 /** A destination's write budget: an AdaptiveLimiter in production. */

@@ -24,13 +24,21 @@ export interface ActionOutcome {
   taskId: string;
   ok: boolean;
   message?: string;
+  /** The object as the server stored it after a real (not dry-run) apply, replace or create. */
+  written?: KubeObject;
+}
+
+/** What one action did: its message, and the object a real write returned. */
+interface ActionResult {
+  message: string;
+  written?: KubeObject;
 }
 
 function apiVersionOf(a: SyncAction): string {
   return a.ref.group ? `${a.ref.group}/${a.version}` : a.version;
 }
 
-async function runAction(client: DestinationClient, a: SyncAction, live: (a: SyncAction) => KubeObject | undefined, opts: ExecuteOptions): Promise<string> {
+async function runAction(client: DestinationClient, a: SyncAction, live: (a: SyncAction) => KubeObject | undefined, opts: ExecuteOptions): Promise<ActionResult | string> {
   const ref = { apiVersion: apiVersionOf(a), kind: a.ref.kind, name: a.ref.name, namespace: a.ref.namespace || undefined };
   if (a.skipIfKindUnknown && a.dryRun) {
     // SkipDryRunOnMissingResource, or a CR whose CRD this very sync installs.
@@ -50,8 +58,8 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
       if (a.strategy === "replace") {
         const current = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
         if (!current) {
-          await client.create(obj, { ...write, dryRun: a.dryRun });
-          return a.dryRun ? "created (dry run)" : "created";
+          const created = await client.create(obj, { ...write, dryRun: a.dryRun });
+          return a.dryRun ? "created (dry run)" : { message: "created", written: created };
         }
         if (a.force) {
           // Replace=true with Force=true is `kubectl replace --force`: delete, wait until the
@@ -61,15 +69,14 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
           await dryRunCreateAsNew(client, obj, write);
           if (a.dryRun) return "replaced (forced, dry run)";
           await deleteAndWait(client, ref, current.metadata.uid);
-          await client.create(obj, write);
-          return "replaced (forced)";
+          return { message: "replaced (forced)", written: await client.create(obj, write) };
         }
         // The PUT carries the version just read, so a controller's status write in between is a
         // conflict: read again and retry, as git's object wins either way.
         for (let attempt = 0, latest = current; ; attempt++) {
           try {
-            await client.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: latest.metadata.resourceVersion } }, { ...write, dryRun: a.dryRun });
-            return a.dryRun ? "replaced (dry run)" : "replaced";
+            const replaced = await client.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: latest.metadata.resourceVersion } }, { ...write, dryRun: a.dryRun });
+            return a.dryRun ? "replaced (dry run)" : { message: "replaced", written: replaced };
           } catch (err) {
             if (!(err instanceof KubeApiError && err.isConflict) || attempt >= 4) throw err;
             const again = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace);
@@ -79,8 +86,8 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
         }
       }
       if (a.strategy === "create") {
-        await client.create(obj, { ...write, dryRun: a.dryRun });
-        return a.dryRun ? "created (dry run)" : "created";
+        const created = await client.create(obj, { ...write, dryRun: a.dryRun });
+        return a.dryRun ? "created (dry run)" : { message: "created", written: created };
       }
       // Only objects that exist can carry client-side ownership; the cache says which without a read.
       if (!a.dryRun && opts.csaMigrationManager && live(a)) await migrateClientSideApply(client, ref, opts.csaMigrationManager);
@@ -89,8 +96,8 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
       const applied = a.validate === false ? await withoutUnknownFields(client, obj, write) : obj;
       if (a.force) {
         try {
-          await client.apply(applied, { ...write, force: true, dryRun: a.dryRun });
-          return a.dryRun ? "configured (dry run)" : "configured";
+          const configured = await client.apply(applied, { ...write, force: true, dryRun: a.dryRun });
+          return a.dryRun ? "configured (dry run)" : { message: "configured", written: configured };
         } catch (err) {
           if (!(err instanceof KubeApiError && err.statusCode === 422)) throw err;
           // Refused as invalid (immutable fields): Force=true deletes and re-creates, as
@@ -103,12 +110,11 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
           }
           if (a.dryRun) return "replaced (forced, dry run)";
           await deleteAndWait(client, ref, undefined);
-          await client.create(applied, write);
-          return "replaced (forced)";
+          return { message: "replaced (forced)", written: await client.create(applied, write) };
         }
       }
-      await client.apply(applied, { ...write, force: true, dryRun: a.dryRun });
-      return a.dryRun ? "configured (dry run)" : "configured";
+      const configured = await client.apply(applied, { ...write, force: true, dryRun: a.dryRun });
+      return a.dryRun ? "configured (dry run)" : { message: "configured", written: configured };
     }
     case "prune": {
       const policy = a.propagationPolicy === "background" ? "Background" : a.propagationPolicy === "orphan" ? "Orphan" : "Foreground";
@@ -206,8 +212,11 @@ async function deleteAndWait(client: DestinationClient, ref: ObjectRef, uid: str
 
 async function runOne(client: DestinationClient, a: SyncAction, limiter: WriteLimiter, live: (a: SyncAction) => KubeObject | undefined, opts: ExecuteOptions): Promise<ActionOutcome> {
   try {
-    const message = await limiter.run(() => runAction(client, a, live, opts));
-    return { taskId: a.taskId, ok: true, message };
+    const result = await limiter.run(() => runAction(client, a, live, opts));
+    if (typeof result === "string") return { taskId: a.taskId, ok: true, message: result };
+    // A client that answers without the object (a test double) leaves nothing to record.
+    const written = result.written?.metadata ? result.written : undefined;
+    return { taskId: a.taskId, ok: true, message: result.message, ...(written ? { written } : {}) };
   } catch (err) {
     if (err instanceof KubeApiError && err.isNotFound && (a.type === "prune" || a.type === "delete-hook" || a.type === "finalize-hook")) {
       return { taskId: a.taskId, ok: true, message: a.type === "finalize-hook" ? "hook finalized" : "already gone" };

@@ -11,8 +11,6 @@ import { DEST_NAMESPACE, REPO_URL, World, clusterWrites, configMapYaml, describe
 
 type AppStatus = NonNullable<Application["status"]>;
 
-const APP_KEY = "argocd/guestbook";
-
 function opState(w: World): OperationState {
   const state = (w.app().status as AppStatus | undefined)?.operationState;
   assert.ok(state, "the Application has an operationState");
@@ -78,7 +76,16 @@ test("operation: a sync applies the target wave by wave across passes, persists 
       "Normal OperationStarted: Initiated sync to main",
       `Normal OperationCompleted: Sync operation to ${sha} succeeded`,
     ]);
-    assert.deepEqual(w.refreshRequests, [APP_KEY], "a finished operation asks for a refresh");
+    // The final write also carries the comparison after the sync (nothing left for a refresh to
+    // write), so the operation does not ask for one: the write's watch event brings it.
+    const status = app.status as AppStatus;
+    assert.equal(status.sync?.status, "Synced", "the sync status after the sync is in the final write");
+    assert.equal(status.sync?.revision, sha, "compared at the synced commit");
+    assert.equal(status.health?.status, "Healthy");
+    assert.deepEqual(status.resources?.map((r) => `${r.kind}/${r.name}:${r.status}`), ["ConfigMap/a:Synced", "ConfigMap/b:Synced", "ConfigMap/c:Synced"]);
+    assert.ok(status.reconciledAt, "reconciledAt is set by that comparison");
+    assert.deepEqual(w.refreshRequests, [], "no refresh asked for: the final write holds the comparison");
+    assert.deepEqual(await w.refreshWrites(), [], "a refresh after the sync has nothing to write");
   } finally {
     await w.dispose();
   }

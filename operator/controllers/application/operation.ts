@@ -34,6 +34,7 @@ import type { Destination, DestinationCache } from "./destinations.js";
 import { executeActions } from "./executor.js";
 import { countingClient } from "./request-metrics.js";
 import { csaMigrationManager } from "../../engine/sync/csa-migration.js";
+import type { RefreshReconciler } from "./refresh.js";
 
 type AppStatus = NonNullable<Application["status"]>;
 
@@ -44,8 +45,12 @@ function liveNamespaceExists(cache: DestinationCache, name: string): boolean {
   return cache.isWatched("v1", "Namespace") && cache.get("v1", "Namespace", undefined, name) !== undefined;
 }
 
+/** Where an operation's last pass writes its end together with the comparison after it (refresh.ts). */
+export type StatusFolder = Pick<RefreshReconciler, "refreshWith">;
+
 export class OperationReconciler {
-  constructor(private readonly env: AppContext) {}
+  /** Without `status`, an operation's end is written alone and the refresh after it compares. */
+  constructor(private readonly env: AppContext, private readonly status?: StatusFolder) {}
 
   private async persistOperationState(app: ApplicationObject, state: OperationState, extra: Partial<AppStatus> = {}): Promise<void> {
     if (state.phase === "Running") {
@@ -72,12 +77,22 @@ export class OperationReconciler {
    * between leaves a Running state without `.operation`, which the next reconcile resumes and
    * finishes; the other order would leave a finished state beside a `.operation` that looks
    * exactly like a user asking for the same sync again. An automated sync never had one (the
-   * refresh starts it as a Running state), so it ends with the one status write.
+   * refresh starts it as a Running state), so it ends with the one status write. With `fold` (an
+   * operation that ran its steps), that write also carries the app's comparison as it is now
+   * (refresh.ts refreshWith), so the refresh after the sync has nothing left to write; when that
+   * comparison cannot be made, the state goes alone. Returns whether it was folded.
    */
-  private async finishOperation(app: ApplicationObject, state: OperationState, extra: Partial<AppStatus> = {}): Promise<void> {
-    if (app.operation) await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: null });
-    await this.persistOperationState(app, state, extra);
+  private async finishOperation(app: ApplicationObject, state: OperationState, extra: Partial<AppStatus> = {}, fold?: ReconcileContext): Promise<boolean> {
+    let current = app;
+    if (app.operation) {
+      const cleared = await this.env.opts.client.patch<ApplicationObject>({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { operation: null });
+      // The response is the app as it now is (its generation moved): the refresh below reads it.
+      if (cleared?.metadata && cleared.spec) current = cleared;
+    }
+    const folded = fold !== undefined && this.status !== undefined && await this.status.refreshWith(fold, current, { operationState: state, ...(extra.history ? { history: extra.history } : {}) });
+    if (!folded) await this.persistOperationState(app, state, extra);
     this.countSync(app, state);
+    return folded;
   }
 
   /** argocd_app_sync_total and argocd_app_sync_duration_seconds_total, once per finished operation, as Argo counts them. */
@@ -91,6 +106,16 @@ export class OperationReconciler {
   }
 
   async reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
+    // No refresh of the app runs during the pass (context.ts AppPasses); one skipped meanwhile runs after it.
+    const release = await this.env.passes.startOperation(ctx.key);
+    try {
+      return await this.runPass(ctx);
+    } finally {
+      if (release()) this.env.enqueueRefresh(ctx.key);
+    }
+  }
+
+  private async runPass(ctx: ReconcileContext): Promise<ReconcileResult> {
     const app = this.env.apps.get(ctx.key);
     if (!app || app.metadata.deletionTimestamp) return {};
     const status = (app.status ?? {}) as AppStatus;
@@ -272,6 +297,8 @@ export class OperationReconciler {
       ? await executeActions(syncClient, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name),
         { csaMigrationManager: csaMigrationManager(app, syncOp.syncOptions) })
       : [];
+    // What was just applied is what this pass and the next refresh compare with, even before the watch shows it.
+    for (const o of outcomes) if (o.written) cache.observeWrite?.(o.written);
     const next = recordActionOutcomes(step.state, outcomes);
     // Which (phase, wave) steps this pass acted on: crash-recovery tests read these lines.
     const taskSteps = new Map(plan.tasks.map((t) => [t.id, `${t.phase}/${t.wave}`]));
@@ -295,9 +322,13 @@ export class OperationReconciler {
     if (history) extra.history = history;
     const retrying = await this.retryLater(app, next);
     if (retrying) return retrying;
-    await this.finishOperation(app, next, extra);
+    // Announced before the write, as Argo orders them: the operation's end, then the sync and
+    // health transitions the comparison in the same write records.
     void this.env.opts.events?.record(app, next.phase === "Succeeded" ? "Normal" : "Warning", "OperationCompleted", `Sync operation to ${next.syncResult?.revision ?? ""} ${next.phase === "Succeeded" ? "succeeded" : `failed: ${next.message ?? ""}`}`);
-    this.env.enqueueRefresh(ctx.key);
+    const folded = await this.finishOperation(app, next, extra, ctx);
+    // Already compared in that write; the refresh that decides what comes next follows the write's
+    // watch event (controller.ts), when the cache shows the operation ended.
+    if (!folded) this.env.enqueueRefresh(ctx.key);
     return {};
   }
 

@@ -3,10 +3,10 @@
 // not model is listed in test/support/fake-cluster.ts; the e2e tests cover the real API server.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Application } from "../../api/index.js";
+import type { Application, OperationState } from "../../api/index.js";
 import { KubeApiError } from "../../kube/client.js";
 import { CONTROL_NAMESPACE, DEST_NAMESPACE, REPO_URL, World, application, clusterWrites, configMapYaml, describeWrite, liveConfigMap } from "./testdata/world.js";
-import { periodicHardRefresh } from "./refresh.js";
+import { foldedStatusPatch, periodicHardRefresh } from "./refresh.js";
 
 type AppStatus = NonNullable<Application["status"]>;
 
@@ -153,9 +153,45 @@ test("refresh: an automated sync starts in the refresh's one status write (a Run
     assert.equal(status(w).operationState?.startedAt, state?.startedAt, "the same operation, not a new one");
     assert.deepEqual(status(w).history?.map((h) => h.revision), [sha], "one history entry");
     assert.equal(w.events.filter((e) => e.reason === "OperationStarted").length, 1, "the start is announced once");
+    // That one write also holds the comparison after the sync: Synced, Healthy, at the synced
+    // commit, with its reconciledAt; a refresh after it has nothing left to write. Two writes in all.
+    assert.deepEqual({ sync: sync(w).status, revision: sync(w).revision, health: status(w).health?.status }, { sync: "Synced", revision: sha, health: "Healthy" });
+    assert.deepEqual(status(w).resources?.map((r) => `${r.kind}/${r.name}:${r.status}`), ["ConfigMap/a:Synced", "ConfigMap/b:Synced"]);
+    assert.ok(status(w).reconciledAt && status(w).reconciledAt! >= state.startedAt, "reconciledAt is the comparison's, after the start");
+    assert.deepEqual((await refresh(w)).writes, [], "the refresh after the sync writes nothing");
+    assert.deepEqual(w.cluster.writes.slice(before).filter((x) => x.kind === "Application").map(describeWrite), ["patch/status Application/guestbook", "patch/status Application/guestbook"]);
+    // Argo's Events for it, each once: started, completed, and the sync and health transitions.
+    assert.deepEqual(w.events.map((e) => `${e.reason}: ${e.message}`), [
+      `OperationStarted: Initiated automated sync to ${sha}`,
+      `OperationCompleted: Sync operation to ${sha} succeeded`,
+      "ResourceUpdated: Updated sync status: OutOfSync -> Synced",
+      "ResourceUpdated: Updated health status: Missing -> Healthy",
+    ]);
   } finally {
     await w.dispose();
   }
+});
+
+test("foldedStatusPatch: the operation's state whole, the history's new entry appended, and of the comparison only what changed", () => {
+  const op = { operation: { sync: {} }, phase: "Succeeded", startedAt: "t0", finishedAt: "t1" } as OperationState;
+  const entry = { id: 1, revision: "b", deployedAt: "t1" };
+  const stored = { sync: { status: "OutOfSync" }, health: { status: "Healthy" }, conditions: [{ type: "SyncError", message: "m" }], history: [{ id: 0, revision: "a", deployedAt: "t" }], operationState: { ...op, phase: "Running" } } as unknown as AppStatus;
+  const base = { sync: { status: "OutOfSync" }, health: { status: "Healthy" }, conditions: [{ type: "SyncError", message: "m" }] };
+  const next = { sync: { status: "Synced" }, health: { status: "Healthy" }, reconciledAt: "t2" };
+  const [ops, opts] = foldedStatusPatch(stored, base, next, { operationState: op, history: [...stored.history!, entry] as AppStatus["history"] });
+  assert.deepEqual(opts, { type: "json", subresource: "status" });
+  assert.deepEqual(ops, [
+    { op: "add", path: "/status/sync", value: { status: "Synced" } },
+    { op: "remove", path: "/status/conditions" },
+    { op: "add", path: "/status/reconciledAt", value: "t2" },
+    { op: "add", path: "/status/operationState", value: op },
+    { op: "add", path: "/status/history/-", value: entry },
+  ]);
+  // Entries dropped by revisionHistoryLimit: the history goes whole.
+  const trimmed = [entry] as AppStatus["history"];
+  assert.deepEqual((foldedStatusPatch(stored, base, base, { operationState: op, history: trimmed })[0] as unknown[]).slice(-1), [{ op: "add", path: "/status/history", value: trimmed }]);
+  // No status yet: one merge patch of everything.
+  assert.deepEqual(foldedStatusPatch(undefined, {}, next, { operationState: op }), [{ status: { ...next, operationState: op } }, { type: "merge", subresource: "status" }]);
 });
 
 test("refresh: an automated sync whose Application changed since it was read (409) starts nothing and looks again soon", async () => {

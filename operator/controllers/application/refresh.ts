@@ -2,7 +2,8 @@
 // Application, renders its target, compares it with the live state through the app-state pipeline
 // and writes the refresh-owned part of its status when that changed. It starts an automated sync
 // in that same status write, as a Running operationState the operation reconciler then runs, and
-// hands apps being deleted to the deletion reconciler. Nothing is pruned or changed when git,
+// hands apps being deleted to the deletion reconciler. At a sync's end the operation reconciler
+// runs this same refresh (refreshWith), whose one write then also records the operation's end. Nothing is pruned or changed when git,
 // rendering or the cluster fails: the status says why and the previous resources stay.
 import {
   ANNOTATION_REFRESH,
@@ -54,6 +55,47 @@ export function periodicHardRefresh(lastHardMs: number | undefined, nowMs: numbe
   return elapsed >= intervalMs ? { hard: true, dueInMs: intervalMs } : { hard: false, dueInMs: intervalMs - elapsed };
 }
 
+/** An operation's end, written by the refresh of its last pass (RefreshReconciler.refreshWith). */
+export interface FinishingOperation {
+  operationState: OperationState;
+  /** The history with this operation's entry, when it adds one. */
+  history?: AppStatus["history"];
+  /** Set once the status write carrying it was made. */
+  written?: boolean;
+}
+
+type StatusPatch = [body: unknown, opts: { type: "json" | "merge"; subresource: "status" }];
+
+/**
+ * The one status write of an operation's end and the comparison after it. `stored` is the status
+ * as cached, `base` the refresh-owned part as last written, `next` what it becomes. A JSON patch:
+ * the operation's state is replaced whole (a merge would keep keys of an earlier attempt, see
+ * operation.ts), the history gets the new entry appended (or is replaced when entries were
+ * dropped), and of the refresh-owned part only the fields that changed are sent. Without a status
+ * at all it is a merge patch of everything.
+ */
+export function foldedStatusPatch(stored: AppStatus | undefined, base: Record<string, unknown>, next: Record<string, unknown>, finishing: FinishingOperation): StatusPatch {
+  if (!stored) {
+    return [{ status: { ...next, operationState: finishing.operationState, ...(finishing.history ? { history: finishing.history } : {}) } }, { type: "merge", subresource: "status" }];
+  }
+  const ops: Array<{ op: "add" | "remove"; path: string; value?: unknown }> = [];
+  for (const key of new Set([...Object.keys(base), ...Object.keys(next)])) {
+    if (next[key] === undefined) {
+      if (base[key] !== undefined) ops.push({ op: "remove", path: `/status/${key}` });
+    } else if (!deepEqual(base[key], next[key])) {
+      ops.push({ op: "add", path: `/status/${key}`, value: next[key] });
+    }
+  }
+  ops.push({ op: "add", path: "/status/operationState", value: finishing.operationState });
+  const history = finishing.history;
+  if (history) {
+    const before = stored.history ?? [];
+    const appended = before.length > 0 && history.length === before.length + 1 && deepEqual(history.slice(0, -1), before);
+    ops.push(appended ? { op: "add", path: "/status/history/-", value: history[history.length - 1] } : { op: "add", path: "/status/history", value: history });
+  }
+  return [ops, { type: "json", subresource: "status" }];
+}
+
 export class RefreshReconciler {
   private readonly reconciledGeneration = new Map<string, number>();
   /** The refresh-owned status this reconciler last wrote, by app uid (see writeStatus). */
@@ -71,16 +113,52 @@ export class RefreshReconciler {
   }
 
   async reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
-    const app = this.env.apps.get(ctx.key);
-    if (!app) return {};
-    if (app.metadata.annotations?.[ANNOTATION_SKIP_RECONCILE] === "true") return {};
-    if (app.metadata.deletionTimestamp) return this.deletion.reconcile(ctx, app);
+    // While an operation pass runs on the app, its refresh waits: that pass ends by refreshing
+    // the app itself (refreshWith) or by asking for this refresh again (context.ts AppPasses).
+    const release = this.env.passes.startRefresh(ctx.key);
+    if (!release) {
+      ctx.log.debug("refresh deferred until the operation's pass ends", { application: ctx.key });
+      return {};
+    }
+    try {
+      const app = this.env.apps.get(ctx.key);
+      if (!app) return {};
+      if (app.metadata.annotations?.[ANNOTATION_SKIP_RECONCILE] === "true") return {};
+      if (app.metadata.deletionTimestamp) return await this.deletion.reconcile(ctx, app);
+      return await this.refreshApp(ctx, app);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * The refresh of an operation's last pass: the comparison after the sync is written in the same
+   * status write as the operation's end (`finishing`: its final state and history), so a sync
+   * costs one write at its start and one at its end. Called by the operation reconciler within its
+   * pass, with `app` as it last wrote it. Returns whether that write was made; when not (the app
+   * is not to be refreshed now, or the comparison or the write failed before it), the caller
+   * writes the operation's end alone and the next refresh compares.
+   */
+  async refreshWith(ctx: ReconcileContext, app: ApplicationObject, finishing: FinishingOperation): Promise<boolean> {
+    if (app.metadata.annotations?.[ANNOTATION_SKIP_RECONCILE] === "true" || app.metadata.deletionTimestamp) return false;
+    try {
+      await this.refreshApp(ctx, app, finishing);
+    } catch (err) {
+      if (ctx.signal.aborted && !finishing.written) throw err;
+      // Written before it threw (a comparison error is written, then retried): the end is recorded.
+      if (!finishing.written) ctx.log.warn("the status after the sync could not be written with the operation's end; writing the end alone", { application: app.metadata.name, error: redact(errorMessage(err)) });
+    }
+    return finishing.written === true;
+  }
+
+  private async refreshApp(ctx: ReconcileContext, app: ApplicationObject, finishing?: FinishingOperation): Promise<ReconcileResult> {
     const requested = app.metadata.annotations?.[ANNOTATION_REFRESH];
     const uid = app.metadata.uid ?? "";
     const nowMs = this.clock();
-    const periodicHard = periodicHardRefresh(this.lastHardRefresh.get(uid), nowMs, this.hardResyncMs());
+    // The operation's own refresh is never the periodic hard one (that is the refresh loop's clock).
+    const periodicHard = finishing ? { hard: false } : periodicHardRefresh(this.lastHardRefresh.get(uid), nowMs, this.hardResyncMs());
     const refreshKind = requested === "hard" || periodicHard.hard ? "hard" : requested ? "normal" : undefined;
-    if (refreshKind === "hard" || !this.lastHardRefresh.has(uid)) this.lastHardRefresh.set(uid, nowMs);
+    if (!finishing && (refreshKind === "hard" || !this.lastHardRefresh.has(uid))) this.lastHardRefresh.set(uid, nowMs);
     if (periodicHard.hard) ctx.log.debug("hard refresh: timeout.hard.reconciliation expired", { application: app.metadata.name });
     // The version an automated sync's start is conditional on (writeStatus): the cached one, moved
     // past this pass's own metadata writes when they show the operation and status as cached.
@@ -118,7 +196,7 @@ export class RefreshReconciler {
       const next = setConditions(status.conditions, conditions, evaluated, () => now);
       if (next.length > 0) merged.conditions = next;
       else delete merged.conditions;
-      if (!(await this.writeStatus(ctx, app, merged, start && { state: start, resourceVersion: startVersion }))) {
+      if (!(await this.writeStatus(ctx, app, merged, start && { state: start, resourceVersion: startVersion }, finishing))) {
         startConflict = true;
         return { requeueAfterMs: CONFLICT_REQUEUE_MS };
       }
@@ -209,10 +287,12 @@ export class RefreshReconciler {
     let requeueAfterMs = requeue;
     let start: ReturnType<typeof startOperation> = {};
     if (autoSyncEnabled(app.spec.syncPolicy)) {
-      const opState = (app.status as AppStatus | undefined)?.operationState;
+      // At an operation's end the decision reads the finished state (its SyncError condition is
+      // then right in the same write); starting the next sync is left to the refresh that follows.
+      const opState = finishing ? finishing.operationState : (app.status as AppStatus | undefined)?.operationState;
       const decision = shouldAutoSync({
         syncPolicy: app.spec.syncPolicy,
-        operationInProgress: !!app.operation || opState?.phase === "Running" || opState?.phase === "Terminating",
+        operationInProgress: !finishing && (!!app.operation || opState?.phase === "Running" || opState?.phase === "Terminating"),
         deleting: false,
         syncStatus: cmp.syncStatus,
         revisions: rendered.revisions,
@@ -236,7 +316,7 @@ export class RefreshReconciler {
       if (decision.reason === "sync window" && decision.condition && !(app.status?.conditions ?? []).some((c) => c.message === decision.condition!.message)) {
         void this.env.opts.events?.record(app, "Normal", "SyncBlocked", decision.condition.message);
       }
-      if (decision.sync && decision.operation) {
+      if (decision.sync && decision.operation && !finishing) {
         // Argo writes `.operation`, its controller copies it into a Running operationState and
         // clears it at the end: writes of their own, each also moving the generation (so another
         // status write). The Running state is what every reader (UI, CLI, metrics, the next
@@ -295,7 +375,7 @@ export class RefreshReconciler {
    * read from the cache, true on the server too.
    * Returns false when it was not (409): nothing was written, and the caller looks again soon.
    */
-  private async writeStatus(ctx: ReconcileContext, app: ApplicationObject, status: AppStatus, start?: { state: OperationState; resourceVersion: string | undefined }): Promise<boolean> {
+  private async writeStatus(ctx: ReconcileContext, app: ApplicationObject, status: AppStatus, start?: { state: OperationState; resourceVersion: string | undefined }, finishing?: FinishingOperation): Promise<boolean> {
     const uid = app.metadata.uid ?? "";
     const generation = app.metadata.generation ?? 0;
     const refreshOwned = (s: AppStatus | undefined): Record<string, unknown> => {
@@ -306,7 +386,14 @@ export class RefreshReconciler {
     const next = refreshOwned(status);
     const changed = !deepEqual(base, next);
     const newGeneration = this.reconciledGeneration.get(uid) !== generation || !app.status?.reconciledAt;
-    if (start) {
+    if (finishing) {
+      await this.env.opts.client.patch(
+        { apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace },
+        ...foldedStatusPatch(app.status as AppStatus | undefined, base, { ...next, reconciledAt: new Date().toISOString() }, finishing),
+      );
+      finishing.written = true;
+      ctx.log.debug("status updated with the operation's end", { application: app.metadata.name });
+    } else if (start) {
       // The precondition makes the cached status the server's, so the patch is taken from it:
       // the previous operation's state is replaced whole (a merge would keep its syncResult).
       const cached = (app.status ?? {}) as AppStatus;

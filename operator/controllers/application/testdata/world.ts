@@ -141,7 +141,7 @@ export class World {
       return render(app, dest, revisions, refresh);
     };
     this.refresh = new RefreshReconciler(env, this.deletion, () => this.clockMs);
-    this.operation = new OperationReconciler(env);
+    this.operation = new OperationReconciler(env, this.refresh);
   }
 
   /** The fake cluster as `clientAs(user)` gives it: the same objects, with each write noted under the user. */
@@ -216,6 +216,13 @@ export class World {
     } catch (err) {
       return classifyOutcome(undefined, err);
     }
+  }
+
+  /** Runs one refresh and returns what it wrote (describeWrite). */
+  async refreshWrites(): Promise<string[]> {
+    const before = this.cluster.writes.length;
+    await this.reconcileRefresh();
+    return this.cluster.writes.slice(before).map(describeWrite);
   }
 
   reconcileOperation(): Promise<ReconcileResult> {
