@@ -364,9 +364,11 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
     // in its refreshes, each at least 1 s after the one before, rather than slept: a stalled
     // operator stops the clock too, and cannot pass for a quiet one.
     await client.create(application("clock", "web", dest("clock"), { syncPolicy: { syncOptions: ["timeout.reconcile=1s"] } }));
+    // Polled often: these waits are counted in seconds, and a slow poll only lengthens them.
+    const often = { intervalMs: 50, maxIntervalMs: 250 };
     const ticks = async (n: number): Promise<void> => {
       const from = op.logs.length;
-      await eventually(() => assert.ok(refreshesOf(from, "clock") >= n, `the clock app refreshed ${n} times`), { timeoutMs: 30_000 });
+      await eventually(() => assert.ok(refreshesOf(from, "clock") >= n, `the clock app refreshed ${n} times`), { timeoutMs: 30_000, ...often });
     };
     /** Waits for `n` clock ticks in a row during which nothing but the clock was reconciled and nothing written. */
     const quiet = async (n: number): Promise<void> => {
@@ -413,11 +415,11 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
     // write: changes to objects an app does not track (the hand-applied ones above) trigger no
     // refresh, so an app's health can be stale until then. A third round lets what they wrote
     // (an Event is recorded in the background) land before writes are counted.
-    await eventually(() => assert.ok(rounds(on) >= 3, `every app refreshed 3 times since the change (${apps.map((a) => `${a}: ${refreshesOf(on, a)}`).join(", ")})`), { timeoutMs: 30_000 });
+    await eventually(() => assert.ok(rounds(on) >= 3, `every app refreshed 3 times since the change (${apps.map((a) => `${a}: ${refreshesOf(on, a)}`).join(", ")})`), { timeoutMs: 30_000, ...often });
     const startWrites = writesFrom(await scrape());
     const r0 = op.logs.length;
     const started = Date.now();
-    await eventually(() => assert.ok(rounds(r0) >= 2, `two periodic rounds (${apps.map((a) => `${a}: ${refreshesOf(r0, a)}`).join(", ")})`), { timeoutMs: 30_000 });
+    await eventually(() => assert.ok(rounds(r0) >= 2, `two periodic rounds (${apps.map((a) => `${a}: ${refreshesOf(r0, a)}`).join(", ")})`), { timeoutMs: 30_000, ...often });
     t.diagnostic(`timeout.reconciliation=2s: every app refreshed twice in ${Date.now() - started} ms`);
     const endWrites = writesFrom(await scrape());
     assert.deepEqual(endWrites, startWrites, `periodic refreshes with nothing changed write nothing (before ${JSON.stringify(startWrites.byVerb)}, after ${JSON.stringify(endWrites.byVerb)})`);
@@ -427,7 +429,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
     // 4 ticks (≥ 3 s) are past that. Then 5 ticks (≥ 4 s, two of the former periods) without one.
     const off = op.logs.length;
     await client.patch(cmRef, { data: { "timeout.reconciliation": "0" } });
-    await eventually(() => assert.ok(rounds(off) >= 1, "every app refreshed for the change"), { timeoutMs: 30_000 });
+    await eventually(() => assert.ok(rounds(off) >= 1, "every app refreshed for the change"), { timeoutMs: 30_000, ...often });
     await ticks(4);
     const r1 = op.logs.length;
     await ticks(5);
