@@ -14,7 +14,7 @@
 //   - a refresh (normal and hard) with nothing changed writes nothing but the clearing of the
 //     refresh annotation itself (the operator's request counter, hawser_kube_requests_total), and
 //     periodic refreshes per argocd-cm timeout.reconciliation write nothing at all; "0" stops them.
-//     Spans in which nothing may happen are counted in the refreshes of an app with its own 1 s
+//     Spans in which nothing may happen are counted in the refreshes of an app with its own 500 ms
 //     interval (the operator's debug "reconcile completed" lines, per app), not slept.
 // Jobs fail through the dev cluster's `pod-fail` kwok stage (annotation hawser.dev/kwok-fail).
 import { test } from "node:test";
@@ -359,30 +359,33 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
     const refreshesOf = (from: number, app: string): number => reconciledSince(from).filter((r) => r.controller === "application-refresh" && r.app === app).length;
     /** Full rounds since `from`: how many times every one of `apps` was refreshed, at least. */
     const rounds = (from: number): number => Math.min(...apps.map((a) => refreshesOf(from, a)));
-    // A clock: an app of its own refreshed every second (Hawser's timeout.reconcile sync option),
+    // A clock: an app of its own refreshed every TICK_MS (Hawser's timeout.reconcile sync option),
     // whatever timeout.reconciliation says. A span in which something must NOT happen is counted
-    // in its refreshes, each at least 1 s after the one before, rather than slept: a stalled
+    // in its refreshes, each at least TICK_MS after the one before, rather than slept: a stalled
     // operator stops the clock too, and cannot pass for a quiet one.
-    await client.create(application("clock", "web", dest("clock"), { syncPolicy: { syncOptions: ["timeout.reconcile=1s"] } }));
+    const TICK_MS = 500;
+    await client.create(application("clock", "web", dest("clock"), { syncPolicy: { syncOptions: [`timeout.reconcile=${TICK_MS}ms`] } }));
     // Polled often: these waits are counted in seconds, and a slow poll only lengthens them.
     const often = { intervalMs: 50, maxIntervalMs: 250 };
-    const ticks = async (n: number): Promise<void> => {
+    /** Waits until at least `ms` have passed by the clock (n + 1 refreshes of it span n ticks). */
+    const span = async (ms: number): Promise<void> => {
       const from = op.logs.length;
+      const n = Math.ceil(ms / TICK_MS) + 1;
       await eventually(() => assert.ok(refreshesOf(from, "clock") >= n, `the clock app refreshed ${n} times`), { timeoutMs: 30_000, ...often });
     };
-    /** Waits for `n` clock ticks in a row during which nothing but the clock was reconciled and nothing written. */
-    const quiet = async (n: number): Promise<void> => {
+    /** Waits for a span of at least `ms` in which nothing but the clock was reconciled and nothing written. */
+    const quiet = async (ms: number): Promise<void> => {
       await eventually(async () => {
         const from = op.logs.length;
         const before = writesFrom(await scrape());
-        await ticks(n);
+        await span(ms);
         const others = reconciledSince(from).filter((r) => r.app !== "clock");
         const after = writesFrom(await scrape());
-        assert.ok(others.length === 0 && after.total === before.total, `quiet for ${n} ticks (reconciled ${JSON.stringify(others)}; writes before ${JSON.stringify(before.byVerb)}, after ${JSON.stringify(after.byVerb)})`);
-      }, { timeoutMs: 60_000 });
+        assert.ok(others.length === 0 && after.total === before.total, `quiet for ${ms} ms (reconciled ${JSON.stringify(others)}; writes before ${JSON.stringify(before.byVerb)}, after ${JSON.stringify(after.byVerb)})`);
+      }, { timeoutMs: 60_000, ...often });
     };
     // The earlier steps' syncs, hooks and kwok's status updates have played out.
-    await quiet(3);
+    await quiet(2000);
     for (const kind of ["normal", "hard"] as const) {
       const app = await status("hand");
       const start = writesFrom(await scrape());
@@ -395,7 +398,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
       }, { timeoutMs: 30_000 });
       // Whatever the refresh set off (the watch event of its own annotation patch, an Event) is
       // done once the operator is quiet again.
-      await quiet(2);
+      await quiet(1000);
       const end = writesFrom(await scrape());
       const delta: Record<string, number> = {};
       for (const [verb, n] of Object.entries(end.byVerb)) if (n - (start.byVerb[verb] ?? 0) > 0) delta[verb] = n - (start.byVerb[verb] ?? 0);
@@ -409,8 +412,9 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
     // Periodic refresh from argocd-cm's timeout.reconciliation: every app is compared again and
     // again, and none of these refreshes writes anything.
     const cmRef = { apiVersion: "v1", kind: "ConfigMap", name: "argocd-cm", namespace: ns };
+    const PERIOD_MS = 1000;
     const on = op.logs.length;
-    await client.patch(cmRef, { data: { "timeout.reconciliation": "2s", "timeout.reconciliation.jitter": "0s" } });
+    await client.patch(cmRef, { data: { "timeout.reconciliation": `${PERIOD_MS}ms`, "timeout.reconciliation.jitter": "0s" } });
     // The refresh the settings change sets off, and the first periodic one, may legitimately
     // write: changes to objects an app does not track (the hand-applied ones above) trigger no
     // refresh, so an app's health can be stale until then. A third round lets what they wrote
@@ -420,20 +424,20 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
     const r0 = op.logs.length;
     const started = Date.now();
     await eventually(() => assert.ok(rounds(r0) >= 2, `two periodic rounds (${apps.map((a) => `${a}: ${refreshesOf(r0, a)}`).join(", ")})`), { timeoutMs: 30_000, ...often });
-    t.diagnostic(`timeout.reconciliation=2s: every app refreshed twice in ${Date.now() - started} ms`);
+    t.diagnostic(`timeout.reconciliation=${PERIOD_MS}ms: every app refreshed twice in ${Date.now() - started} ms`);
     const endWrites = writesFrom(await scrape());
     assert.deepEqual(endWrites, startWrites, `periodic refreshes with nothing changed write nothing (before ${JSON.stringify(startWrites.byVerb)}, after ${JSON.stringify(endWrites.byVerb)})`);
 
     // "0" turns polling off again (seed 003's value). The change itself refreshes every app; a
-    // refresh scheduled under "2s" before the operator saw it may still come, at most 2 s later:
-    // 4 ticks (≥ 3 s) are past that. Then 5 ticks (≥ 4 s, two of the former periods) without one.
+    // refresh scheduled under the old period before the operator saw the change may still come,
+    // at most one period later. Past that, two of the former periods go by without one.
     const off = op.logs.length;
     await client.patch(cmRef, { data: { "timeout.reconciliation": "0" } });
     await eventually(() => assert.ok(rounds(off) >= 1, "every app refreshed for the change"), { timeoutMs: 30_000, ...often });
-    await ticks(4);
+    await span(PERIOD_MS + TICK_MS);
     const r1 = op.logs.length;
-    await ticks(5);
+    await span(2 * PERIOD_MS);
     const late = reconciledSince(r1).filter((r) => r.controller === "application-refresh" && apps.includes(r.app));
-    assert.deepEqual(late, [], "no periodic refresh with timeout.reconciliation: \"0\" while the clock app's own interval ran 5 times");
+    assert.deepEqual(late, [], `no periodic refresh with timeout.reconciliation: "0" over ${2 * PERIOD_MS} ms of the clock app's own refreshes`);
   });
 });
