@@ -13,7 +13,9 @@
 //     (OutOfSync for the missing tracking annotation, their real health) and a sync adopts them;
 //   - a refresh (normal and hard) with nothing changed writes nothing but the clearing of the
 //     refresh annotation itself (the operator's request counter, hawser_kube_requests_total), and
-//     periodic refreshes per argocd-cm timeout.reconciliation write nothing at all.
+//     periodic refreshes per argocd-cm timeout.reconciliation write nothing at all; "0" stops them.
+//     Spans in which nothing may happen are counted in the refreshes of an app with its own 500 ms
+//     interval (the operator's debug "reconcile completed" lines, per app), not slept.
 // Jobs fail through the dev cluster's `pod-fail` kwok stage (annotation hawser.dev/kwok-fail).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -151,15 +153,6 @@ function writesFrom(metrics: string): { total: number; byVerb: Record<string, nu
   return { total, byVerb };
 }
 
-/** Sum of a counter's series whose labels include `labels` (e.g. every `result` of one controller). */
-function counter(metrics: string, name: string, labels: string): number {
-  let sum = 0;
-  for (const line of metrics.split("\n")) {
-    if (line.startsWith(`${name}{`) && line.includes(labels)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sum;
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const SEEDS = seedsDir();
@@ -171,7 +164,8 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
   const w = await createWorld(t, {
     name: "cmp",
     argocdCm: seedCm.data,
-    operatorArgs: ["--leader-elect=false"],
+    // debug: each reconcile's "reconcile completed" line, by app (step 6 counts refreshes per app).
+    operatorArgs: ["--leader-elect=false", "--log-level", "debug"],
     repos: {
       cmp: {
         "web/manifests.yaml": yamlDocs(webConfig, webDeployment),
@@ -182,7 +176,7 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
         "adopt/manifests.yaml": yamlDocs(webConfig, igDeployment),
       },
     },
-    beforeOperator: (world) => world.createNamespace(...["hand", "ig", "igc", "mfm", "ing", "job", "hooks", "adopt"].map((what) => world.dest(`cmp-${what}`))),
+    beforeOperator: (world) => world.createNamespace(...["hand", "ig", "igc", "mfm", "ing", "job", "hooks", "adopt", "clock"].map((what) => world.dest(`cmp-${what}`))),
   });
   const { client, ns, op } = w;
   installationId = ns;
@@ -357,28 +351,54 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
   await t.test("a refresh with nothing changed issues no write beyond clearing the refresh annotation; periodic refreshes per timeout.reconciliation write nothing", async () => {
     const metricsUrl = `${await op.probeUrl()}/metrics`;
     const scrape = async (): Promise<string> => (await fetch(metricsUrl)).text();
-    // Wait until the operator is quiet (no write for 3 s).
-    let before = writesFrom(await scrape());
-    await eventually(async () => {
-      await sleep(3000);
-      const now = writesFrom(await scrape());
-      const quiet = now.total === before.total;
-      const was = before;
-      before = now;
-      assert.ok(quiet, `no writes for 3 s (before ${JSON.stringify(was.byVerb)}, now ${JSON.stringify(now.byVerb)})`);
-    }, { timeoutMs: 60_000 });
+    const apps = ["hand", "ig", "igc", "ing", "job", "hooks", "mfm", "adopt"];
+    /** Reconciles the operator finished (its debug line) from log line `from` on, of this world's Applications. */
+    const reconciledSince = (from: number): Array<{ controller: string; app: string }> => op.logs.slice(from)
+      .filter((l) => l.msg === "reconcile completed" && typeof l.key === "string" && l.key.startsWith(`${ns}/`))
+      .map((l) => ({ controller: String(l.controller), app: String(l.key).slice(ns.length + 1) }));
+    const refreshesOf = (from: number, app: string): number => reconciledSince(from).filter((r) => r.controller === "application-refresh" && r.app === app).length;
+    /** Full rounds since `from`: how many times every one of `apps` was refreshed, at least. */
+    const rounds = (from: number): number => Math.min(...apps.map((a) => refreshesOf(from, a)));
+    // A clock: an app of its own refreshed every TICK_MS (Hawser's timeout.reconcile sync option),
+    // whatever timeout.reconciliation says. A span in which something must NOT happen is counted
+    // in its refreshes, each at least TICK_MS after the one before, rather than slept: a stalled
+    // operator stops the clock too, and cannot pass for a quiet one.
+    const TICK_MS = 500;
+    await client.create(application("clock", "web", dest("clock"), { syncPolicy: { syncOptions: [`timeout.reconcile=${TICK_MS}ms`] } }));
+    // Polled often: these waits are counted in seconds, and a slow poll only lengthens them.
+    const often = { intervalMs: 50, maxIntervalMs: 250 };
+    /** Waits until at least `ms` have passed by the clock (n + 1 refreshes of it span n ticks). */
+    const span = async (ms: number): Promise<void> => {
+      const from = op.logs.length;
+      const n = Math.ceil(ms / TICK_MS) + 1;
+      await eventually(() => assert.ok(refreshesOf(from, "clock") >= n, `the clock app refreshed ${n} times`), { timeoutMs: 30_000, ...often });
+    };
+    /** Waits for a span of at least `ms` in which nothing but the clock was reconciled and nothing written. */
+    const quiet = async (ms: number): Promise<void> => {
+      await eventually(async () => {
+        const from = op.logs.length;
+        const before = writesFrom(await scrape());
+        await span(ms);
+        const others = reconciledSince(from).filter((r) => r.app !== "clock");
+        const after = writesFrom(await scrape());
+        assert.ok(others.length === 0 && after.total === before.total, `quiet for ${ms} ms (reconciled ${JSON.stringify(others)}; writes before ${JSON.stringify(before.byVerb)}, after ${JSON.stringify(after.byVerb)})`);
+      }, { timeoutMs: 60_000, ...often });
+    };
+    // The earlier steps' syncs, hooks and kwok's status updates have played out.
+    await quiet(2000);
     for (const kind of ["normal", "hard"] as const) {
       const app = await status("hand");
-      const reconcilesBefore = counter(await scrape(), "controller_runtime_reconcile_total", 'controller="application-refresh"');
       const start = writesFrom(await scrape());
+      const from = op.logs.length;
       await w.refresh("hand", kind);
       await eventually(async () => {
         const a = await client.get(API, "Application", "hand", ns);
         assert.equal(a?.metadata.annotations?.["argocd.argoproj.io/refresh"], undefined, "the refresh annotation was cleared");
-        const reconciles = counter(await scrape(), "controller_runtime_reconcile_total", 'controller="application-refresh"');
-        assert.ok(reconciles > reconcilesBefore, "a refresh reconcile ran");
+        assert.ok(refreshesOf(from, "hand") >= 1, "a refresh reconcile of the app ran");
       }, { timeoutMs: 30_000 });
-      await sleep(2000);
+      // Whatever the refresh set off (the watch event of its own annotation patch, an Event) is
+      // done once the operator is quiet again.
+      await quiet(1000);
       const end = writesFrom(await scrape());
       const delta: Record<string, number> = {};
       for (const [verb, n] of Object.entries(end.byVerb)) if (n - (start.byVerb[verb] ?? 0) > 0) delta[verb] = n - (start.byVerb[verb] ?? 0);
@@ -391,29 +411,33 @@ test("compare on the real control plane: hand-applied Synced, drift, health, hoo
 
     // Periodic refresh from argocd-cm's timeout.reconciliation: every app is compared again and
     // again, and none of these refreshes writes anything.
-    const reconciles = async (): Promise<number> => counter(await scrape(), "controller_runtime_reconcile_total", 'controller="application-refresh"');
     const cmRef = { apiVersion: "v1", kind: "ConfigMap", name: "argocd-cm", namespace: ns };
-    await client.patch(cmRef, { data: { "timeout.reconciliation": "2s", "timeout.reconciliation.jitter": "0s" } });
-    // The first periodic round may legitimately write: changes to objects an app does not track
-    // (the hand-applied ones above) trigger no refresh, so an app's health can be stale until its
-    // first periodic compare. Let one full round settle, then count writes over the next rounds.
-    await sleep(1000);
-    const settle = await reconciles();
-    await eventually(async () => assert.ok((await reconciles()) - settle >= 8, "one full periodic round ran"), { timeoutMs: 30_000 });
-    await sleep(2500);
+    const PERIOD_MS = 1000;
+    const on = op.logs.length;
+    await client.patch(cmRef, { data: { "timeout.reconciliation": `${PERIOD_MS}ms`, "timeout.reconciliation.jitter": "0s" } });
+    // The refresh the settings change sets off, and the first periodic one, may legitimately
+    // write: changes to objects an app does not track (the hand-applied ones above) trigger no
+    // refresh, so an app's health can be stale until then. A third round lets what they wrote
+    // (an Event is recorded in the background) land before writes are counted.
+    await eventually(() => assert.ok(rounds(on) >= 3, `every app refreshed 3 times since the change (${apps.map((a) => `${a}: ${refreshesOf(on, a)}`).join(", ")})`), { timeoutMs: 30_000, ...often });
     const startWrites = writesFrom(await scrape());
-    const r0 = await reconciles();
-    await sleep(7000);
-    const periodic = (await reconciles()) - r0;
-    t.diagnostic(`timeout.reconciliation=2s: ${periodic} refreshes in 7 s`);
-    assert.ok(periodic >= 8, `every app refreshed periodically (${periodic} refreshes of 8 apps in 7 s; at least one each)`);
+    const r0 = op.logs.length;
+    const started = Date.now();
+    await eventually(() => assert.ok(rounds(r0) >= 2, `two periodic rounds (${apps.map((a) => `${a}: ${refreshesOf(r0, a)}`).join(", ")})`), { timeoutMs: 30_000, ...often });
+    t.diagnostic(`timeout.reconciliation=${PERIOD_MS}ms: every app refreshed twice in ${Date.now() - started} ms`);
     const endWrites = writesFrom(await scrape());
     assert.deepEqual(endWrites, startWrites, `periodic refreshes with nothing changed write nothing (before ${JSON.stringify(startWrites.byVerb)}, after ${JSON.stringify(endWrites.byVerb)})`);
-    // "0" turns polling off again (seed 003's value).
+
+    // "0" turns polling off again (seed 003's value). The change itself refreshes every app; a
+    // refresh scheduled under the old period before the operator saw the change may still come,
+    // at most one period later. Past that, two of the former periods go by without one.
+    const off = op.logs.length;
     await client.patch(cmRef, { data: { "timeout.reconciliation": "0" } });
-    await sleep(3000);
-    const r1 = await reconciles();
-    await sleep(5000);
-    assert.equal(await reconciles(), r1, "no periodic refresh with timeout.reconciliation: \"0\"");
+    await eventually(() => assert.ok(rounds(off) >= 1, "every app refreshed for the change"), { timeoutMs: 30_000, ...often });
+    await span(PERIOD_MS + TICK_MS);
+    const r1 = op.logs.length;
+    await span(2 * PERIOD_MS);
+    const late = reconciledSince(r1).filter((r) => r.controller === "application-refresh" && apps.includes(r.app));
+    assert.deepEqual(late, [], `no periodic refresh with timeout.reconciliation: "0" over ${2 * PERIOD_MS} ms of the clock app's own refreshes`);
   });
 });

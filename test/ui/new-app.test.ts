@@ -11,7 +11,7 @@
 // file names an unknown ref, each under its source's field, survives the YAML mode and is created
 // with every source as typed (the cluster renders the other source's value); its SOURCES tab edits
 // one source, SUMMARY lists both and its editor adds a third source and removes it again (not the
-// one whose ref a value file reads), history shows a revision per source, the sync dialog asks for one. /resources lists every
+// one whose ref a value file reads) and refuses a chart without a version, as New App does; history shows a revision per source, the sync dialog asks for one. /resources lists every
 // app's resources with filters and a summary, and argocd-cm ui.view.resources.disabled hides it.
 // axe-core finds no serious or critical violation on those views. The dark theme stays after a reload. Then seed 004's roles:
 // role:developer is offered no New App, no resource Delete and only disabled resource actions
@@ -24,7 +24,7 @@ import { initialAdminPassword, jsonCaller, showResponse } from "../support/api-s
 import { axeProblems, buildUi, clickEnabled, logIn, newPage, screenshot, startBrowser, waitFor } from "../support/browser.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
-import { API, createWorld } from "../support/world.js";
+import { API, IN_CLUSTER, createWorld } from "../support/world.js";
 
 /** Replaces a field's text as a user would: select all, then type. */
 async function fill(page: Page, selector: string, value: string): Promise<void> {
@@ -317,6 +317,17 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
   await page.goto(`${url}/applications/${ns}/ui-multi?details=true&appTab=summary`);
   await waitFor(page, "[data-testid=summary-sources]", log);
   assert.equal(await page.$$eval("[data-testid=summary-source]", (els) => els.length), 2);
+
+  // A Helm-repository chart without a version, as kubectl can write it: SUMMARY refuses to save
+  // it, even with nothing edited, as New App refuses to create it.
+  await client.create({ apiVersion: API, kind: "Application", metadata: { name: "ui-nover", namespace: ns }, spec: { project: "default", source: { repoURL: "http://127.0.0.1:1/charts", chart: "web" }, destination: { server: IN_CLUSTER, namespace: dest } } });
+  await page.goto(`${url}/applications/${ns}/ui-nover?details=true&appTab=summary`);
+  await clickEnabled(page, "[data-testid=summary-edit]", log);
+  await clickEnabled(page, "[data-testid=summary-save]", log);
+  await waitFor(page, "[data-testid=summary-form] [role=alert]", log);
+  assert.match(await summaryAlert(), /Chart version is required/);
+  assert.equal(((await client.get(API, "Application", "ui-nover", ns))?.spec as AppSpec | undefined)?.source?.targetRevision, undefined, "nothing was written");
+  await client.delete({ apiVersion: API, kind: "Application", name: "ui-nover", namespace: ns });
 
   // ---- /resources: every app's resources, filtered, summarised; then turned off in argocd-cm ----
   await page.goto(`${url}/resources`);

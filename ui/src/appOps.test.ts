@@ -5,6 +5,7 @@ import {
   addSummarySource, applySummary, autoSyncPatch, removeSummarySource, type SourceRow, type SummaryForm, deployedSources, shortRevision, containersOf, deleteQuery, initialSyncForm, logFormErrors, logQuery, prunesEverything,
   sourceParameters, summaryForm, syncFormErrors, syncRequest, syncableResources,
 } from "./appOps";
+import { checkNewApp, emptyNewApp, emptySource } from "./newApp";
 
 const app: App = {
   metadata: { name: "demo-dev", namespace: "argocd", labels: { team: "a" }, annotations: { note: "x" } },
@@ -234,12 +235,28 @@ describe("app summary editor", () => {
     assert.ok(removeSummarySource(twice, 1).form);
   });
 
-  it("does not refuse a chart the app already follows without a version, but asks one of an edited chart", () => {
-    const app = multiApp();
-    app.spec!.sources![0] = { repoURL: "https://charts.example", chart: "web", helm: { valueFiles: ["$values/prod.yaml"] } };
-    const form = summaryForm(app);
-    assert.deepEqual(applySummary(app, { ...form, labels: "x=y" }).errors, []);
-    assert.deepEqual(applySummary(app, { ...form, sources: form.sources.map((r, i) => (i === 0 ? { ...r, chart: "web2" } : r)) }).errors, ["spec.sources[0].targetRevision: Chart version is required (e.g. 1.2.3, or a range such as 1.*)"]);
+  it("refuses a chart without a version as New App does, also when the app already had it so", () => {
+    // As kubectl can write it: a Helm-repository chart, no targetRevision.
+    const chartApp: App = { ...app, spec: { ...app.spec, source: { repoURL: "https://charts.example", chart: "web", helm: { releaseName: "web" } } } };
+    const form = summaryForm(chartApp);
+    const asked = "Chart version is required (e.g. 1.2.3, or a range such as 1.*)";
+    // The same words under the same field as New App's check of that source.
+    const newApp = { ...emptyNewApp(), name: "x", destServer: "https://kubernetes.default.svc", sources: [{ ...emptySource(), repoURL: "https://charts.example", chart: "web", targetRevision: "" }] };
+    assert.equal(checkNewApp(newApp)["sources[0].targetRevision"], asked, "New App refuses it");
+    for (const edit of [{ labels: "x=y" }, {}, { sources: [{ ...form.sources[0]!, targetRevision: "HEAD" }] }]) {
+      const r = applySummary(chartApp, { ...form, ...edit });
+      assert.equal(r.app, undefined, `nothing written (${JSON.stringify(edit)})`);
+      assert.deepEqual(r.errors, [asked], `the version is asked (${JSON.stringify(edit)})`);
+    }
+    const fixed = applySummary(chartApp, { ...form, sources: [{ ...form.sources[0]!, targetRevision: "1.*" }] });
+    assert.deepEqual(fixed.errors, []);
+    assert.deepEqual(fixed.app?.spec?.source, { repoURL: "https://charts.example", chart: "web", targetRevision: "1.*", helm: { releaseName: "web" } }, "with a version it saves, the helm block kept");
+
+    // In a multi-source app the message names the source.
+    const multi = multiApp();
+    multi.spec!.sources![0] = { repoURL: "https://charts.example", chart: "web", helm: { valueFiles: ["$values/prod.yaml"] } };
+    const mform = summaryForm(multi);
+    assert.deepEqual(applySummary(multi, { ...mform, labels: "x=y" }).errors, [`spec.sources[0].targetRevision: ${asked}`]);
   });
 
   it("toggles auto-sync with a merge patch that keeps prune and self-heal", () => {

@@ -341,13 +341,9 @@ export function applySummary(app: App, form: SummaryForm): { app?: App; errors: 
   const annotations = parseKeyValues("Annotations", form.annotations);
   const errors = [...labels.errors, ...annotations.errors];
   if (!form.project.trim()) errors.push("Project must not be empty");
-  for (const p of sourceProblems(form.sources.map(rowFields), form.multi)) {
-    // New App asks a chart's version; a chart the app already follows without one (the newest
-    // version) is not refused here, so editing another field of such an app still saves.
-    const row = form.sources[p.index];
-    if (p.key === "targetRevision" && row?.keep && row.chart === (row.keep.chart ?? "") && row.targetRevision === (row.keep.targetRevision ?? "")) continue;
-    errors.push(p.message);
-  }
+  // New App's source checks, whole: a chart without a version is refused here too, also when the
+  // app already had it so (written with kubectl), until a version is given.
+  for (const p of sourceProblems(form.sources.map(rowFields), form.multi)) errors.push(p.message);
   if (!form.destServer.trim() === !form.destName.trim()) errors.push("Destination: give exactly one of the cluster URL and the cluster name");
   if (form.retry.enabled) {
     if (!/^-?\d+$/.test(form.retry.limit.trim())) errors.push(`Retry limit must be a whole number, got "${form.retry.limit}"`);
