@@ -149,6 +149,13 @@ test("API server: a project-scoped repository Secret serves its project's reques
     const role = await api("POST", "/api/v1/projects/team-b/roles/repos/token", { expiresIn: 3600 });
     assert.equal(role.status, 200, show(role));
     const teamB = (role.body as { token: string }).token;
+    // appdetails reveals what a repository holds: as Argo, a request for no existing app also needs
+    // applications get and create in the project, which team-b's repository role does not have.
+    const details = await call("POST", `/api/v1/repositories/${enc(u)}/appdetails`, { source: { repoURL: u, path: "app", targetRevision: "HEAD" }, appProject: "team-b" }, teamB);
+    assert.equal(details.status, 403, `appdetails needs applications get and create: ${show(details)}`);
+    assert.match(JSON.stringify(details.body), /applications/, show(details));
+    const newApp = await call("POST", `/api/v1/repositories/${enc(u)}/appdetails`, { source: { repoURL: u, path: "app", targetRevision: "HEAD" }, appName: "not-yet", appProject: "team-b" }, teamB);
+    assert.equal(newApp.status, 403, `appdetails for an app not yet created needs applications create: ${show(newApp)}`);
     const del = (query: string, as: string) => call("DELETE", `/api/v1/repositories/${enc(u)}${query}`, undefined, as);
     for (const [what, res] of [
       ["delete team-a's", await del("?appProject=team-a", teamB)],

@@ -190,8 +190,9 @@ export class RepoDetailsService {
 
   /**
    * The application a details request names, as Argo's GetAppDetails reads it: `appName` (or
-   * `<namespace>/<name>`) in `appProject` needs `applications, get`; an existing app in another
-   * project is refused. Its sources (those of history entry `versionId` when given) lend their ref
+   * `<namespace>/<name>`) in `appProject` needs `applications, get`, and `applications, create`
+   * when there is no such app (yet, or no appName at all); an existing app in another project is
+   * refused. Its sources (those of history entry `versionId` when given) lend their ref
    * sources to `$ref/...` value files; `sourceIndex` says which of them `source` is. Both need
    * `appName`, and name themselves when they point at nothing.
    */
@@ -205,6 +206,11 @@ export class RepoDetailsService {
     if (!qualified) {
       if (sourceIndex !== undefined) throw invalidArgument("sourceIndex needs appName: it names a source of that application");
       if (versionId !== undefined) throw invalidArgument("versionId needs appName: it names an entry of that application's history");
+      // As Argo: no app is an app still being formulated; reading a repository for it needs the
+      // right to read and to create apps in the project (RBAC object `<project>/`), not only
+      // `repositories, get`.
+      caller.require("applications", "get", `${project}/`);
+      caller.require("applications", "create", `${project}/`);
       return { appNamespace: controlNs, project, ...(typeof req.appProject === "string" && req.appProject ? { credentialsProject: req.appProject } : {}) };
     }
     const slash = qualified.indexOf("/");
@@ -214,7 +220,9 @@ export class RepoDetailsService {
     caller.require("applications", "get", appNamespace === controlNs ? `${project}/${appName}` : `${project}/${appNamespace}/${appName}`);
     const app = this.deps.cache.app(appNamespace, appName);
     if (!app) {
-      // An app still being written (the create panel): the source given is its only one.
+      // An app still being written (the create panel): the source given is its only one. As Argo,
+      // the caller must be allowed to create it before the repository's content is revealed.
+      caller.require("applications", "create", appNamespace === controlNs ? `${project}/${appName}` : `${project}/${appNamespace}/${appName}`);
       if (versionId !== undefined) throw notFound(`versionId ${versionId}: application ${qualified} does not exist, so it has no history`);
       if (sourceIndex !== undefined && sourceIndex > 0) throw invalidArgument(`sourceIndex ${sourceIndex} not found because application ${qualified} does not exist (the source given is its only one)`);
       return { appName, appNamespace, project, credentialsProject: project };
