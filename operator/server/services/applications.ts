@@ -442,7 +442,11 @@ export class ApplicationService {
     const first = apply(stored);
     // Argo validates every patched spec (there is no validate flag on PATCH).
     await this.validate(first, {}, stored);
-    const clientVersion = first.metadata.resourceVersion !== stored.metadata.resourceVersion ? first.metadata.resourceVersion : undefined;
+    // Read from the patch itself: compared with the cached copy alone, a patch carrying the version
+    // the cache still shows (the cache behind the apiserver) looked like no version at all, and its
+    // conflict was retried until the attempts ran out instead of being the caller's 409.
+    const clientVersion = patchedResourceVersion(patchType, parsed)
+      ?? (first.metadata.resourceVersion !== stored.metadata.resourceVersion ? first.metadata.resourceVersion : undefined);
     return withTypeMeta(await this.writeApp(caller, stored, apply, clientVersion));
   }
 
@@ -725,4 +729,21 @@ export function comparedRevisions(app: ApplicationObject): { revision?: string; 
     return revs.length === app.spec.sources.length && revs.every(Boolean) ? { revisions: revs } : {};
   }
   return sync?.revision ? { revision: sync.revision } : {};
+}
+
+/** The metadata.resourceVersion a PATCH document sets (a merge patch's field, a json patch's add or replace), if any. */
+export function patchedResourceVersion(patchType: "json" | "merge", patch: unknown): string | undefined {
+  if (patchType === "merge") {
+    const meta = isRecord(patch) ? patch.metadata : undefined;
+    const rv = isRecord(meta) ? meta.resourceVersion : undefined;
+    return typeof rv === "string" && rv ? rv : undefined;
+  }
+  if (!Array.isArray(patch)) return undefined;
+  let rv: string | undefined;
+  for (const op of patch as Array<Record<string, unknown>>) {
+    if (!isRecord(op) || op.path !== "/metadata/resourceVersion") continue;
+    if ((op.op === "add" || op.op === "replace") && typeof op.value === "string" && op.value) rv = op.value;
+    else if (op.op === "remove") rv = undefined;
+  }
+  return rv;
 }
