@@ -105,8 +105,19 @@ export async function waitFor(page: Page, selector: string, log: string[], timeo
  * test watching the cluster cannot see.
  */
 export async function clickEnabled(page: Page, selector: string, log: string[], timeout = 60_000): Promise<void> {
-  await waitFor(page, `${selector}:not([disabled])`, log, timeout);
-  await page.click(selector);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    await waitFor(page, `${selector}:not([disabled])`, log, Math.max(1, deadline - Date.now()));
+    try {
+      await page.click(selector);
+      return;
+    } catch (err) {
+      // The element found may be replaced or laid out again before the click lands (a form
+      // re-rendered after a mode switch): puppeteer then finds no point to click. Look again.
+      if (!/not clickable|detached|not an Element|No node found/i.test(String(err)) || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** Logs in through the login form and waits for the navigation it causes. */

@@ -14,12 +14,15 @@ const files = { "app/a.yaml": configMapYaml("a", { wave: -1 }), "app/b.yaml": co
 const live = [liveConfigMap("a", { wave: -1 }), liveConfigMap("b"), liveConfigMap("c", { wave: 1 })];
 
 /** A synced app with the cascade finalizer whose deletion has been requested. */
-async function deletedApp(opts: { project: boolean }): Promise<World> {
+async function deletedApp(opts: { project: boolean | "behind-cache" | "changed-behind-cache" }): Promise<World> {
   const w = await World.create({ files, app: application({}, { finalizers: [FINALIZER_RESOURCES] }), objects: live });
   // A refresh first, so the status lists the app's resources as it would in the cluster.
   await w.reconcileRefresh();
   assert.equal((w.app().status as AppStatus).sync?.status, "Synced");
-  if (!opts.project) await w.cluster.delete({ apiVersion: ARGO_API_VERSION, kind: "AppProject", name: "default", namespace: CONTROL_NAMESPACE });
+  if (opts.project === "behind-cache" || opts.project === "changed-behind-cache") w.freezeProjectCache();
+  const projectRef = { apiVersion: ARGO_API_VERSION, kind: "AppProject", name: "default", namespace: CONTROL_NAMESPACE };
+  if (opts.project === false || opts.project === "behind-cache") await w.cluster.delete(projectRef);
+  if (opts.project === "changed-behind-cache") await w.cluster.patch(projectRef, { spec: { destinations: [{ server: "*", namespace: "elsewhere" }] } });
   await w.cluster.delete({ apiVersion: ARGO_API_VERSION, kind: "Application", name: APP_NAME, namespace: CONTROL_NAMESPACE });
   assert.ok(w.app().metadata.deletionTimestamp, "the finalizer holds the Application while it is deleted");
   w.cluster.writes.splice(0);
@@ -68,6 +71,32 @@ test("deletion: with the project missing nothing is deleted and a DeletionError 
     assert.deepEqual(await w.refreshOutcome(), { kind: "wait", reason: "ProjectMissing", requeueAfterMs: 30_000 });
     assert.deepEqual(w.cluster.writes.map(describeWrite), ["patch/status Application/guestbook"]);
     assert.equal(w.events.length, 1);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("deletion: a project deleted but still in the cache is asked of the apiserver: nothing is deleted", async () => {
+  // A teardown deletes the project, then its apps; the app's deletion can arrive before the
+  // project's watch event. Deleting under the cached project's rules would be a bypass.
+  const w = await deletedApp({ project: "behind-cache" });
+  try {
+    const message = `${missingProjectMessage("default")}; resources are not deleted until it exists (or the finalizer is removed)`;
+    assert.deepEqual(await w.refreshOutcome(), { kind: "wait", reason: "ProjectMissing", requeueAfterMs: 30_000 });
+    assert.deepEqual(clusterWrites(w.cluster.writes), []);
+    assert.deepEqual((w.app().status?.conditions ?? []).map((c) => [c.type, c.message]), [["DeletionError", message]]);
+    assert.deepEqual(w.cluster.names("ConfigMap"), ["a", "b", "c"].map((n) => `ConfigMap/${DEST_NAMESPACE}/${n}`));
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("deletion: a project changed since the cache saw it waits for the cache before deleting anything", async () => {
+  const w = await deletedApp({ project: "changed-behind-cache" });
+  try {
+    assert.deepEqual(await w.refreshOutcome(), { kind: "wait", reason: "ProjectChanged", requeueAfterMs: 1_000 });
+    assert.deepEqual(w.cluster.writes.map(describeWrite), []);
+    assert.deepEqual(w.cluster.names("ConfigMap"), ["a", "b", "c"].map((n) => `ConfigMap/${DEST_NAMESPACE}/${n}`));
   } finally {
     await w.dispose();
   }

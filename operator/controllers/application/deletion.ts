@@ -18,7 +18,7 @@ import { clusterAdmits } from "../../cluster/clusters.js";
 import { evaluateResourceHealth } from "../../engine/health/index.js";
 import { parseSyncOptions } from "../../engine/sync/annotations.js";
 import { deleteHooks, FINALIZER_POST_DELETE, FINALIZER_PRE_DELETE, nameDeleteHook, nextDeletionStep, stuckDeletionMessage } from "../../engine/sync/deletion.js";
-import { invalidSyncTasks } from "../../engine/sync/validate.js";
+import { invalidSyncTasks, missingProjectMessage } from "../../engine/sync/validate.js";
 import { KubeApiError } from "../../kube/client.js";
 import { patchStatus } from "../../kube/status-writer.js";
 import { WaitingError, type ReconcileContext, type ReconcileResult } from "../../runtime/reconciler.js";
@@ -34,6 +34,8 @@ const BLOCKED_REQUEUE_MS = 30_000;
 /** How soon a deletion step that failed is tried again, and how soon a progressing one looks again. */
 const FAILED_STEP_REQUEUE_MS = 10_000;
 const PROGRESS_REQUEUE_MS = 2_000;
+/** How soon a deletion that found the project changed under the cache looks again. */
+const PROJECT_CATCH_UP_MS = 1_000;
 
 export class DeletionReconciler {
   /** Finalizers this reconciler removed, by app uid, until the deletion is seen (stale-cache guard). */
@@ -44,6 +46,19 @@ export class DeletionReconciler {
   /** The app is gone: drop what was remembered about it. */
   forget(uid: string): void {
     this.removedFinalizers.delete(uid);
+  }
+
+  /**
+   * Whether the project the cache holds is still the apiserver's: false when it is gone; a
+   * WaitingError when it changed since (the cache catches up before its rules are used to delete).
+   */
+  private async projectConfirmed(name: string, cachedVersion: string | undefined): Promise<boolean> {
+    const live = await this.env.opts.client.get(ARGO_API_VERSION, "AppProject", name, this.env.namespace);
+    if (!live) return false;
+    if (live.metadata.resourceVersion !== cachedVersion) {
+      throw new WaitingError("ProjectChanged", `AppProject "${name}" changed; waiting for the cache to see it before deleting resources`, PROJECT_CATCH_UP_MS);
+    }
+    return true;
   }
 
   async reconcile(ctx: ReconcileContext, app: ApplicationObject): Promise<ReconcileResult> {
@@ -67,11 +82,18 @@ export class DeletionReconciler {
 
     // Fail closed: without the project nothing says which live objects are the app's to delete;
     // with impersonation on and no service account for the destination, nothing may be written.
-    const writer = this.env.projectOf(app) ? this.env.syncWriter(app, dest) : undefined;
+    const projectName = app.spec.project || "default";
+    const cached = this.env.projectOf(app);
+    // The cache may not have seen the project's deletion yet (a project deleted just before its
+    // apps is the usual order of a teardown): deleting is not undoable, so ask the apiserver.
+    const confirmed = cached ? await this.projectConfirmed(projectName, cached.metadata.resourceVersion) : false;
+    const writer = confirmed ? this.env.syncWriter(app, dest) : undefined;
     if (!writer?.ok) {
       const message = writer
         ? `${writer.message}; resources are not deleted until one matches (or the finalizer is removed)`
-        : `${this.env.projectRefusal(app)}; resources are not deleted until ${this.env.project(app.spec.project || "default") ? "the project admits the app's namespace" : "it exists"} (or the finalizer is removed)`;
+        : cached
+          ? `${missingProjectMessage(projectName)}; resources are not deleted until it exists (or the finalizer is removed)`
+          : `${this.env.projectRefusal(app)}; resources are not deleted until ${this.env.project(projectName) ? "the project admits the app's namespace" : "it exists"} (or the finalizer is removed)`;
       const prev = (app.status as AppStatus | undefined)?.conditions ?? [];
       const conditions = setConditions(prev, [{ type: ApplicationConditionType.DeletionError, message }], [ApplicationConditionType.DeletionError]);
       if (!deepEqual(prev, conditions)) {

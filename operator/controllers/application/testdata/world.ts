@@ -128,7 +128,7 @@ export class World {
         ...(projectRepos.size > 0 ? { reposForProject: (project: string) => projectRepos.get(project)?.repos ?? repos } : {}),
       },
       cluster.objectCache<ApplicationObject>(ARGO_API_VERSION, "Application"),
-      cluster.objectCache<AppProjectObject>(ARGO_API_VERSION, "AppProject"),
+      this.projectCache(cluster.objectCache<AppProjectObject>(ARGO_API_VERSION, "AppProject")),
       { resolve: (d) => resolveDestination(d, [IN_CLUSTER]), list: () => [IN_CLUSTER] },
       destinations, settings, new RenderCache(),
       (key) => this.refreshRequests.push(key),
@@ -142,6 +142,29 @@ export class World {
     };
     this.refresh = new RefreshReconciler(env, this.deletion, () => this.clockMs);
     this.operation = new OperationReconciler(env, this.refresh);
+  }
+
+  /** Projects as the reconcilers' cache holds them: the cluster's, or a snapshot while frozen. */
+  private frozenProjects: Map<string, AppProjectObject | undefined> | undefined;
+
+  private projectCache(live: { get(key: string): AppProjectObject | undefined }): { get(key: string): AppProjectObject | undefined } {
+    return {
+      get: (key) => {
+        if (!this.frozenProjects) return live.get(key);
+        if (!this.frozenProjects.has(key)) this.frozenProjects.set(key, live.get(key));
+        return this.frozenProjects.get(key);
+      },
+    };
+  }
+
+  /**
+   * From now on the project cache keeps what it holds at this moment: a watch that has not yet
+   * delivered the project's later changes (the fake's caches otherwise see every write at once).
+   */
+  freezeProjectCache(): void {
+    this.frozenProjects = new Map();
+    const key = `${CONTROL_NAMESPACE}/default`;
+    this.frozenProjects.set(key, this.cluster.object(ARGO_API_VERSION, "AppProject", CONTROL_NAMESPACE, "default"));
   }
 
   /** The fake cluster as `clientAs(user)` gives it: the same objects, with each write noted under the user. */
