@@ -17,10 +17,10 @@ import { basename, dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
 import { serveLoopback } from "../../test/support/loopback-server.js";
-import { tarOf, type Member } from "../../test/support/tar.js";
+import { extractTar, parseTar, tarOf, type Member } from "../../test/support/tar.js";
 import { OCI_PULL_FAILURE_REASONS, OciArtifactStore, artifactLayer, ociLimitsFrom, ociMetadata, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
 import { OperatorMetrics } from "../runtime/metrics.js";
-import { checkSymlinks, extractTar, parseTar } from "./oci-unpack.js";
+import { checkSymlinks } from "./oci-unpack.js";
 import type { OciAuth } from "./oci-registry.js";
 import { RevisionNotFoundError } from "./types.js";
 

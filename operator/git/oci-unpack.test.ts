@@ -12,8 +12,8 @@ import { Readable } from "node:stream";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createGzip, gzipSync } from "node:zlib";
-import { tarHeader, tarOf } from "../../test/support/tar.js";
-import { TarReader, parseTar, unpackLayer, type TarEntry } from "./oci-unpack.js";
+import { parseTar, tarHeader, tarOf } from "../../test/support/tar.js";
+import { TarReader, unpackLayer, type TarEntry } from "./oci-unpack.js";
 
 const sha = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const GZ = "application/vnd.oci.image.layer.v1.tar+gzip";

@@ -50,8 +50,6 @@ export interface TarEntry {
   mode: number;
   /** Symlink target. */
   target?: string;
-  /** File content (parseTar only: the streaming extractor never holds it). */
-  data?: Buffer;
 }
 
 /** What the reader found in the bytes pushed so far, in order. */
@@ -199,27 +197,6 @@ export class TarReader {
   }
 }
 
-/**
- * Reads a whole tar archive held in memory into entries (with their content). For tests and small
- * archives; artifacts are read with TarReader as they stream. Pure.
- */
-export function parseTar(buf: Buffer, limits: TarLimits = { maxEntries: 20_000, maxExtractedBytes: Number.POSITIVE_INFINITY }): TarEntry[] {
-  const reader = new TarReader(limits);
-  const out: TarEntry[] = [];
-  const parts = new Map<TarEntry, Buffer[]>();
-  for (const ev of reader.push(buf)) {
-    if (ev.kind === "entry") {
-      out.push(ev.entry);
-      if (ev.entry.type === "file") parts.set(ev.entry, []);
-    } else if (ev.kind === "data") {
-      parts.get(out[out.length - 1]!)!.push(ev.chunk);
-    }
-  }
-  reader.finish();
-  for (const [e, p] of parts) e.data = Buffer.concat(p);
-  return out;
-}
-
 /** A member path made relative and normal, or undefined for the root; escaping paths throw. */
 function entryPath(raw: string): string | undefined {
   if (raw.includes("\0") || raw.length > 4096) throw contentError("a tar entry has an invalid path");
@@ -353,18 +330,6 @@ export class TarExtractor {
       if (this.dirs.size >= this.limits.maxEntries) throw limitError(`the archive's paths need more than ${this.limits.maxEntries} directories`);
       this.dirs.set(p, member);
     }
-  }
-}
-
-/** Unpacks a tar archive held in memory into the directory `dest` (created); the file bytes written. */
-export async function extractTar(tar: Buffer, dest: string, limits: TarLimits = { maxEntries: 20_000, maxExtractedBytes: Number.POSITIVE_INFINITY }): Promise<number> {
-  await mkdir(dest, { recursive: true });
-  const x = new TarExtractor(dest, limits);
-  try {
-    await x.write(tar);
-    return await x.finish();
-  } finally {
-    await x.abort();
   }
 }
 

@@ -1,6 +1,10 @@
 // Tar archives built byte by byte (ustar headers, optional pax path records), so a test can write
 // exactly the archive a hostile publisher would push: names no tar tool would write, links out,
-// devices, duplicates.
+// devices, duplicates. And the in-memory readers of such archives the tests check them with, over
+// the operator's streaming reader and extractor (operator/git/oci-unpack.ts), which never hold a
+// layer whole.
+import { mkdir } from "node:fs/promises";
+import { TarExtractor, TarReader, type TarEntry, type TarLimits } from "../../operator/git/oci-unpack.js";
 
 export interface Member { path: string; type?: "0" | "1" | "2" | "3" | "5" | "6"; data?: string | Buffer; target?: string; mode?: number }
 
@@ -49,4 +53,40 @@ export function tarOf(members: Array<Member & { pax?: string }>): Buffer {
   }
   blocks.push(Buffer.alloc(1024));
   return Buffer.concat(blocks);
+}
+
+const NO_LIMITS: TarLimits = { maxEntries: 20_000, maxExtractedBytes: Number.POSITIVE_INFINITY };
+
+/** A member as parseTar reads it: the streaming reader's entry with its file content. */
+export type ParsedEntry = TarEntry & { data?: Buffer };
+
+/** Reads a whole archive held in memory into its members (files with their content), refusing what TarReader refuses. */
+export function parseTar(buf: Buffer, limits: TarLimits = NO_LIMITS): ParsedEntry[] {
+  const reader = new TarReader(limits);
+  const out: ParsedEntry[] = [];
+  const parts = new Map<ParsedEntry, Buffer[]>();
+  for (const ev of reader.push(buf)) {
+    if (ev.kind === "entry") {
+      const entry: ParsedEntry = { ...ev.entry };
+      out.push(entry);
+      if (entry.type === "file") parts.set(entry, []);
+    } else if (ev.kind === "data") {
+      parts.get(out[out.length - 1]!)!.push(ev.chunk);
+    }
+  }
+  reader.finish();
+  for (const [e, p] of parts) e.data = Buffer.concat(p);
+  return out;
+}
+
+/** Unpacks an archive held in memory into the directory `dest` (created) with TarExtractor; the file bytes written. */
+export async function extractTar(tar: Buffer, dest: string, limits: TarLimits = NO_LIMITS): Promise<number> {
+  await mkdir(dest, { recursive: true });
+  const x = new TarExtractor(dest, limits);
+  try {
+    await x.write(tar);
+    return await x.finish();
+  } finally {
+    await x.abort();
+  }
 }
