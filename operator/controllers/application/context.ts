@@ -121,7 +121,9 @@ export interface ApplicationControllerOptions extends AppContextOptions {
 interface Held {
   kind: "refresh" | "operation";
   done: Promise<void>;
-  release: () => void;
+  /** Refresh passes holding the app (kind refresh): the hold ends when the last one releases. */
+  holders: number;
+  resolve: () => void;
   /** A refresh came while an operation pass held the app. */
   refreshWanted: boolean;
 }
@@ -131,22 +133,30 @@ interface Held {
  * comparison after the sync together with the operation's end (refresh.ts refreshWith); a refresh
  * running beside it would write that same status a second time, or, having compared before the
  * apply, an older one after it. A refresh that finds an operation pass running is skipped, and
- * asked for again when that pass ends; an operation pass waits for a running refresh to end
- * (refreshes of one app are short and never wait for anything here, so nothing waits in a circle).
+ * asked for again when that pass ends; an operation pass waits until no refresh of the app runs.
+ * Refreshes of one key share the hold and are counted, so the rule holds even if two ran at once
+ * (the work queue never runs them so, but nothing here relies on it). Only operation passes wait,
+ * and only for refreshes, which never wait for anything here: nothing waits in a circle.
  */
 export class AppPasses {
   private readonly held = new Map<string, Held>();
 
-  /** Starts a refresh pass: its release, or undefined when an operation pass holds the app (the refresh is asked for again when it ends). */
+  /** Starts a refresh pass: its release (once), or undefined when an operation pass holds the app (the refresh is asked for again when it ends). */
   startRefresh(key: string): (() => void) | undefined {
     const current = this.held.get(key);
     if (current?.kind === "operation") {
       current.refreshWanted = true;
       return undefined;
     }
-    // One refresh of a key at a time is the queue's promise; a second one only shares the hold.
-    if (current) return () => undefined;
-    return this.hold(key, "refresh").release;
+    const held = current ?? this.hold(key, "refresh");
+    if (current) held.holders++;
+    let released = false;
+    return () => {
+      // A second call of the same release must not end another refresh's share of the hold.
+      if (released) return;
+      released = true;
+      if (--held.holders === 0) this.end(key, held);
+    };
   }
 
   /** Starts an operation pass once no refresh of the app runs; the release returns whether a refresh was skipped meanwhile. */
@@ -154,7 +164,7 @@ export class AppPasses {
     for (let current = this.held.get(key); current; current = this.held.get(key)) await current.done;
     const held = this.hold(key, "operation");
     return () => {
-      held.release();
+      this.end(key, held);
       return held.refreshWanted;
     };
   }
@@ -162,15 +172,14 @@ export class AppPasses {
   private hold(key: string, kind: Held["kind"]): Held {
     let resolve!: () => void;
     const done = new Promise<void>((r) => { resolve = r; });
-    const held: Held = {
-      kind, done, refreshWanted: false,
-      release: () => {
-        if (this.held.get(key) === held) this.held.delete(key);
-        resolve();
-      },
-    };
+    const held: Held = { kind, done, holders: 1, resolve, refreshWanted: false };
     this.held.set(key, held);
     return held;
+  }
+
+  private end(key: string, held: Held): void {
+    if (this.held.get(key) === held) this.held.delete(key);
+    held.resolve();
   }
 }
 
