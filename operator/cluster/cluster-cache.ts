@@ -122,6 +122,19 @@ export class ClusterCache {
     this.written.record(writtenId(kindId, trimmed), trimmed, app, informer.get(objectKey(trimmed)));
   }
 
+  /**
+   * The operator deleted this object (a sync's prune): what an app manages leaves it out until the
+   * watch shows it gone (recent-writes.ts); a lookup by identity (`get`) still sees it.
+   */
+  observeDelete(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): void {
+    const kindId = `${ref.apiVersion}/${ref.kind}`;
+    const informer = this.informers.get(kindId);
+    if (!informer) return;
+    const key = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+    const id = `${kindId} ${key}`;
+    this.written.recordDelete(id, this.written.fresher(id, informer.get(key)));
+  }
+
   /** Every cached object the app manages (managingApp), across the kinds watched so far. */
   managedBy(key: string): KubeObject[] {
     const out: KubeObject[] = [];
@@ -130,7 +143,7 @@ export class ClusterCache {
       for (const cached of informer.byIndex(APP_INDEX, key)) {
         const id = writtenId(kindId, cached);
         seen.add(id);
-        const o = this.written.fresher(id, cached);
+        const o = this.written.present(id, cached);
         if (o && (o === cached || managingApp(o, this.method, this.labelKey, this.opts.installationID) === key)) out.push(o);
       }
     }
@@ -150,14 +163,15 @@ export class ClusterCache {
         if (o.metadata.namespace !== namespace) continue;
         const id = writtenId(kindId, o);
         seen.add(id);
-        out.push(this.written.fresher(id, o) ?? o);
+        const present = this.written.present(id, o);
+        if (present) out.push(present);
       }
     }
     for (const [id, o] of this.written.inNamespace(namespace)) if (!seen.has(id)) out.push(o);
     return out;
   }
 
-  /** One cached object (or the operator's newer write of it), if its kind is watched. */
+  /** One cached object (or the operator's newer write of it), if its kind is watched; one the operator deleted is there until the watch shows it gone. */
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
     const kindId = `${apiVersion}/${kind}`;
     const informer = this.informers.get(kindId);

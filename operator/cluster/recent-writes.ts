@@ -4,6 +4,16 @@
 // the sync: the status written at the end of a sync would be wrong, and a refresh would write it
 // again once the watch caught up. RecentWrites holds each written object until the watch shows
 // that version, a newer one or the object's deletion, and lookups take whichever is newer.
+//
+// Deletions (a sync's prunes) are held the same way: the app's lookups leave the deleted object out
+// until the watch shows it gone, so the comparison at a sync's end does not report a pruned object
+// as still to prune. The object is left out while the watch shows it terminating with only the
+// garbage collector's finalizers (a foreground or orphan delete, which the collector finishes on
+// its own); a copy holding another finalizer waits for someone else (a PVC in use, a controller's
+// cleanup) and is shown, terminating, as Argo shows it; so is an object of the same name with
+// another uid (created again since). A deletion is only left out of what an app manages: a lookup
+// by identity still sees the terminating copy, which is what a sync wave waiting for its prunes
+// to be gone must see.
 import type { KubeObject } from "../kube/client.js";
 
 /** How long a written object may stand in for the watch at most (a missed watch event, a relist). */
@@ -19,8 +29,19 @@ export function newerVersion(a: string | undefined, b: string | undefined): bool
   return a.length !== b.length ? a.length > b.length : a > b;
 }
 
+/** The finalizers the garbage collector adds to a deleted object and removes itself. */
+const GC_FINALIZERS: ReadonlySet<string> = new Set(["foregroundDeletion", "orphan"]);
+
+/** Whether the object's deletion can wait for anyone but the garbage collector. */
+function heldByOthers(obj: KubeObject): boolean {
+  return (obj.metadata.finalizers ?? []).some((f) => !GC_FINALIZERS.has(f));
+}
+
 interface Entry {
-  obj: KubeObject;
+  /** The object as a write returned it; undefined for a deletion. */
+  obj: KubeObject | undefined;
+  /** A deletion's object uid: another object of the same name is not hidden by it. */
+  uid?: string;
   /** The owning app's tracking key, when tracked (managedBy lookups of objects the watch has not shown at all). */
   app: string | undefined;
   at: number;
@@ -53,17 +74,33 @@ export class RecentWrites {
     }
   }
 
-  /** The watch showed this object (`undefined`: its deletion): a written copy it has caught up with goes. */
+  /**
+   * The operator deleted this object; `known` is the copy it knew then (the newer of the watch's
+   * and a written one). Nothing is recorded for an object it did not know, nor for one whose
+   * deletion waits for finalizers other than the garbage collector's.
+   */
+  recordDelete(id: string, known: KubeObject | undefined): void {
+    if (!known || heldByOthers(known)) return;
+    this.drop(id);
+    this.entries.set(id, { obj: undefined, uid: known.metadata.uid, app: undefined, at: this.clock() });
+  }
+
+  /** The watch showed this object (`undefined`: its deletion): a written copy it has caught up with goes, and a deletion it no longer hides. */
   seen(id: string, obj: KubeObject | undefined): void {
     const entry = this.entries.get(id);
     if (!entry) return;
-    if (!obj || !newerVersion(entry.obj.metadata.resourceVersion, obj.metadata.resourceVersion)) this.drop(id);
+    if (!obj) this.drop(id);
+    else if (entry.obj ? !newerVersion(entry.obj.metadata.resourceVersion, obj.metadata.resourceVersion) : !hides(entry, obj)) this.drop(id);
   }
 
-  /** The newer of the watch's copy and a written one. */
+  /** The newer of the watch's copy and a written one. A deletion does not count here (see `present`). */
   fresher(id: string, cached: KubeObject | undefined): KubeObject | undefined {
     const entry = this.live(id);
     if (!entry) return cached;
+    if (!entry.obj) {
+      if (cached && !hides(entry, cached)) this.drop(id);
+      return cached;
+    }
     if (cached && !newerVersion(entry.obj.metadata.resourceVersion, cached.metadata.resourceVersion)) {
       this.drop(id);
       return cached;
@@ -71,12 +108,19 @@ export class RecentWrites {
     return entry.obj;
   }
 
+  /** What an app's lookups see: as `fresher`, but nothing for an object the operator deleted while the watch still shows it. */
+  present(id: string, cached: KubeObject | undefined): KubeObject | undefined {
+    const entry = this.live(id);
+    if (entry && !entry.obj && (!cached || hides(entry, cached))) return undefined;
+    return this.fresher(id, cached);
+  }
+
   /** Written objects of this app, by id (the caller adds those its watch does not hold at all). */
   ofApp(app: string): Array<[string, KubeObject]> {
     const out: Array<[string, KubeObject]> = [];
     for (const id of [...(this.byApp.get(app) ?? [])]) {
       const entry = this.live(id);
-      if (entry) out.push([id, entry.obj]);
+      if (entry?.obj) out.push([id, entry.obj]);
     }
     return out;
   }
@@ -86,7 +130,7 @@ export class RecentWrites {
     const out: Array<[string, KubeObject]> = [];
     for (const id of [...this.entries.keys()]) {
       const entry = this.live(id);
-      if (entry && entry.obj.metadata.namespace === namespace) out.push([id, entry.obj]);
+      if (entry?.obj && entry.obj.metadata.namespace === namespace) out.push([id, entry.obj]);
     }
     return out;
   }
@@ -109,4 +153,10 @@ export class RecentWrites {
     ids?.delete(id);
     if (ids?.size === 0) this.byApp.delete(entry.app);
   }
+}
+
+/** Whether a recorded deletion hides this copy: the deleted object (same uid), terminating on the garbage collector alone or not yet shown terminating. */
+function hides(deletion: Entry, copy: KubeObject): boolean {
+  const sameObject = deletion.uid === undefined || copy.metadata.uid === undefined || copy.metadata.uid === deletion.uid;
+  return sameObject && !heldByOthers(copy);
 }

@@ -8,14 +8,16 @@
 // with the comparison after it (Synced, Healthy) in another; `.operation` is neither set nor
 // cleared for an automated sync. The ConfigMap takes one request per sync: a one-resource sync is
 // not dry-run first. The Events are Argo's, each once per change, and the Application's
-// managedFields do not grow with the writes.
+// managedFields do not grow with the writes. A second app's sync that prunes costs no more: the
+// comparison at its end leaves the pruned object out although the watch may still show it
+// (terminating, then gone), so no later refresh writes again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { eventually } from "../support/eventually.js";
 import { postHeadersFirst } from "../support/http-post.js";
 import { scrapeSamples } from "../support/promql-names.js";
-import { createWorld } from "../support/world.js";
+import { createWorld, type World } from "../support/world.js";
 
 const WRITE_BOUND = 2;
 const READS = new Set(["GET", "LIST", "WATCH", "HEAD"]);
@@ -30,11 +32,17 @@ interface AppStatus {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application writes, created → Synced and pushed → Synced again`, async (t) => {
-  const cm = stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "one" }, data: { v: "1" } });
-  const w = await createWorld(t, { name: "writes", repos: { one: { "app/cm.yaml": cm } } });
-  const dest = w.dest("writes");
-  await w.createNamespace(dest);
+interface Counters {
+  /** The operator's writes of Applications (and their status) so far, as "VERB resource" → count. */
+  appWrites: () => Promise<Record<string, number>>;
+  /** The operator's writes of ConfigMaps (dry runs included: the counter counts requests). */
+  configMapWrites: () => Promise<number>;
+  /** Waits until nothing is queued and no new write shows over a few scrapes (the refresh after a sync may still be on its way); the writes then. */
+  settled: () => Promise<Record<string, number>>;
+}
+
+/** The operator's own request counters (hawser_kube_requests_total) and work queues, from its /metrics. */
+async function operatorCounters(w: World): Promise<Counters> {
   const url = `${await w.op.probeUrl()}/metrics`;
   const scrape = async (): Promise<ReturnType<typeof scrapeSamples>> => {
     const res = await fetch(url);
@@ -56,10 +64,45 @@ test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application wr
   const configMapWrites = async (): Promise<number> => (await scrape())
     .filter((s) => s.name === "hawser_kube_requests_total" && !READS.has(s.labels.verb ?? "") && s.labels.resource === "configmaps")
     .reduce((a, s) => a + s.value, 0);
-  const total = (m: Record<string, number>): number => Object.values(m).reduce((a, b) => a + b, 0);
   const queued = async (): Promise<number> => (await scrape())
     .filter((s) => s.name === "workqueue_depth" && (s.labels.name === "application-refresh" || s.labels.name === "application-operation"))
     .reduce((a, s) => a + s.value, 0);
+  const settled = async (): Promise<Record<string, number>> => {
+    let last = await appWrites();
+    await eventually(async () => {
+      await sleep(1000);
+      const now = await appWrites();
+      const same = JSON.stringify(now) === JSON.stringify(last);
+      last = now;
+      assert.ok(same && (await queued()) === 0, `the operator is still working: ${JSON.stringify(now)}`);
+    }, { timeoutMs: 60_000 });
+    return last;
+  };
+  return { appWrites, configMapWrites, settled };
+}
+
+const total = (m: Record<string, number>): number => Object.values(m).reduce((a, b) => a + b, 0);
+
+/** Announces a commit as a GitHub push webhook would. */
+async function announcePush(w: World, repo: string, commit: string, paths: { modified?: string[]; removed?: string[] }): Promise<void> {
+  const hookUrl = `http://${String((await w.op.waitForLog((l) => l.msg === "serving git webhooks")).address)}/api/webhook`;
+  const push = JSON.stringify({ ref: "refs/heads/main", after: commit, repository: { clone_url: w.git.baseUrl(repo), default_branch: "main" }, commits: [{ id: commit, added: [], modified: paths.modified ?? [], removed: paths.removed ?? [] }] });
+  const res = await postHeadersFirst(hookUrl, { "Content-Type": "application/json", "X-GitHub-Event": "push" }, push);
+  assert.equal(res.status, 200, res.text);
+}
+
+/** The app's Events as "reason: message" → count. */
+async function eventsOf(w: World, app: string): Promise<Record<string, number>> {
+  const list = (await w.client.list("v1", "Event", { namespace: w.ns, fieldSelector: `involvedObject.name=${app}` })).items as unknown as Array<{ reason?: string; message?: string; count?: number }>;
+  return Object.fromEntries(list.map((e) => [`${e.reason ?? ""}: ${e.message ?? ""}`, e.count ?? 1]));
+}
+
+test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application writes, created → Synced and pushed → Synced again`, async (t) => {
+  const cm = stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "one" }, data: { v: "1" } });
+  const w = await createWorld(t, { name: "writes", repos: { one: { "app/cm.yaml": cm } } });
+  const dest = w.dest("writes");
+  await w.createNamespace(dest);
+  const { appWrites, configMapWrites, settled } = await operatorCounters(w);
 
   const configMapsBefore = await configMapWrites();
   const before = await appWrites();
@@ -72,18 +115,6 @@ test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application wr
     assert.equal(s?.operationState?.phase, "Succeeded", "the automated sync succeeded");
     return s;
   }, { timeoutMs: 120_000 });
-  /** Waits until nothing is queued and no new write shows over a few scrapes (the refresh after a sync may still be on its way). */
-  const settled = async (): Promise<Record<string, number>> => {
-    let last = await appWrites();
-    await eventually(async () => {
-      await sleep(1000);
-      const now = await appWrites();
-      const same = JSON.stringify(now) === JSON.stringify(last);
-      last = now;
-      assert.ok(same && (await queued()) === 0, `the operator is still working: ${JSON.stringify(now)}`);
-    }, { timeoutMs: 60_000 });
-    return last;
-  };
   const last = await settled();
 
   t.diagnostic(`Application writes for one automated sync: ${JSON.stringify(last)}`);
@@ -107,10 +138,7 @@ test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application wr
   // The update phase: a commit, announced by a push webhook, makes the app OutOfSync; the refresh
   // that sees it starts the sync in the same write, and the sync's end writes the comparison after it.
   const commit = await w.git.commitFiles("one", { "app/cm.yaml": stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "one" }, data: { v: "2" } }) }, "v2");
-  const hookUrl = `http://${String((await w.op.waitForLog((l) => l.msg === "serving git webhooks")).address)}/api/webhook`;
-  const push = JSON.stringify({ ref: "refs/heads/main", after: commit, repository: { clone_url: w.git.baseUrl("one"), default_branch: "main" }, commits: [{ id: commit, added: [], modified: ["app/cm.yaml"], removed: [] }] });
-  const res = await postHeadersFirst(hookUrl, { "Content-Type": "application/json", "X-GitHub-Event": "push" }, push);
-  assert.equal(res.status, 200, res.text);
+  await announcePush(w, "one", commit, { modified: ["app/cm.yaml"] });
   const resynced = await eventually(async () => {
     const s = await w.status<AppStatus>("one");
     assert.equal(s?.sync?.revision, commit, `compared at the pushed commit: ${JSON.stringify(s?.sync)}`);
@@ -132,11 +160,72 @@ test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application wr
 
   // The Events: Argo's reasons, each change once (a repeated message is one Event with a count).
   const events = await eventually(async () => {
-    const list = (await w.client.list("v1", "Event", { namespace: w.ns, fieldSelector: "involvedObject.name=one" })).items as unknown as Array<{ reason?: string; message?: string; count?: number }>;
-    const got = Object.fromEntries(list.map((e) => [`${e.reason ?? ""}: ${e.message ?? ""}`, e.count ?? 1]));
+    const got = await eventsOf(w, "one");
     assert.deepEqual(got, {
       [`OperationStarted: Initiated automated sync to ${w.initialCommits.one}`]: 1,
       [`OperationCompleted: Sync operation to ${w.initialCommits.one} succeeded`]: 1,
+      "ResourceUpdated: Updated health status: Missing -> Healthy": 1,
+      "ResourceUpdated: Updated sync status: OutOfSync -> Synced": 2,
+      "ResourceUpdated: Updated sync status: Synced -> OutOfSync": 1,
+      [`OperationStarted: Initiated automated sync to ${commit}`]: 1,
+      [`OperationCompleted: Sync operation to ${commit} succeeded`]: 1,
+    });
+    return got;
+  }, { timeoutMs: 30_000 });
+  t.diagnostic(`Events: ${JSON.stringify(events)}`);
+});
+
+test(`an automated sync that prunes in its last step costs at most ${WRITE_BOUND} Application writes: the comparison at its end does not see the pruned object`, async (t) => {
+  const cm = (name: string): string => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { v: "1" } });
+  const w = await createWorld(t, { name: "prunes", repos: { two: { "app/keep.yaml": cm("keep"), "app/gone.yaml": cm("gone") } } });
+  const dest = w.dest("prunes");
+  await w.createNamespace(dest);
+  const { appWrites, settled } = await operatorCounters(w);
+  assert.equal(total(await appWrites()), 0, "this world's operator has written no Application yet");
+
+  await w.client.create(w.application("two", { repo: "two", path: "app", dest, syncPolicy: { automated: { prune: true, selfHeal: true } } }));
+  await eventually(async () => {
+    const s = await w.status<AppStatus>("two");
+    assert.equal(s?.sync?.status, "Synced", `synced: ${JSON.stringify(s?.sync)}`);
+    assert.equal(s?.health?.status, "Healthy");
+    assert.equal(s?.operationState?.phase, "Succeeded");
+  }, { timeoutMs: 120_000 });
+  const created = await settled();
+  t.diagnostic(`Application writes for the two-ConfigMap app's first sync: ${JSON.stringify(created)}`);
+  assert.ok(await w.client.get("v1", "ConfigMap", "gone", dest), "both ConfigMaps are applied");
+
+  // The commit removes one ConfigMap: one sync step applies the other and prunes it (foreground,
+  // Argo's default: the ConfigMap is first terminating, then gone once the collector is done).
+  // Write 1: the refresh that sees the commit writes OutOfSync and starts the sync (a Running
+  // operationState) in one status write. Write 2: the operation's end (Succeeded, its history
+  // entry) with the comparison after it: Synced, without the pruned ConfigMap, although the watch
+  // may not have shown its deletion yet. Without read-your-deletes that comparison found it still
+  // to prune (OutOfSync), and the refresh after the watch's deletion event wrote Synced again.
+  const commit = await w.git.commitFiles("two", {}, "remove gone", { delete: ["app/gone.yaml"] });
+  await announcePush(w, "two", commit, { removed: ["app/gone.yaml"] });
+  const resynced = await eventually(async () => {
+    const s = await w.status<AppStatus & { resources?: Array<{ name?: string }> }>("two");
+    assert.equal(s?.sync?.revision, commit, `compared at the pushed commit: ${JSON.stringify(s?.sync)}`);
+    assert.equal(s?.sync?.status, "Synced");
+    assert.equal(s?.operationState?.phase, "Succeeded");
+    assert.equal(s?.operationState?.syncResult?.revision, commit, "the prune's sync is the one that succeeded");
+    return s;
+  }, { timeoutMs: 120_000 });
+  const pruned = await settled();
+  const pruneWrites = total(pruned) - total(created);
+  t.diagnostic(`Application writes for the push and its pruning sync: ${pruneWrites} (${JSON.stringify(pruned)})`);
+  assert.ok(pruneWrites <= WRITE_BOUND, `at most ${WRITE_BOUND} Application writes for a sync that prunes, got ${pruneWrites}`);
+  assert.deepEqual(resynced.operationState?.syncResult?.resources?.map((r) => [r.name, r.status]).sort(), [["gone", "Pruned"], ["keep", "Synced"]], "the sync pruned one and applied the other");
+  assert.deepEqual(resynced.resources?.map((r) => r.name), ["keep"], "the comparison in the sync's end lists only what git still holds");
+  await eventually(async () => { assert.equal(await w.client.get("v1", "ConfigMap", "gone", dest), undefined, "the pruned ConfigMap is deleted"); }, { timeoutMs: 30_000 });
+  assert.equal((await w.status<AppStatus>("two"))?.sync?.status, "Synced", "still Synced once it is gone");
+
+  // The sync status changed once each way per sync: no Synced → OutOfSync → Synced flap after the prune.
+  const events = await eventually(async () => {
+    const got = await eventsOf(w, "two");
+    assert.deepEqual(got, {
+      [`OperationStarted: Initiated automated sync to ${w.initialCommits.two}`]: 1,
+      [`OperationCompleted: Sync operation to ${w.initialCommits.two} succeeded`]: 1,
       "ResourceUpdated: Updated health status: Missing -> Healthy": 1,
       "ResourceUpdated: Updated sync status: OutOfSync -> Synced": 2,
       "ResourceUpdated: Updated sync status: Synced -> OutOfSync": 1,

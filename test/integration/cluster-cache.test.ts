@@ -95,3 +95,49 @@ test("read-your-writes: what an apply returned is what lookups give at once, and
   await eventually(() => { assert.equal(cache.get("v1", "ConfigMap", ns, "cm"), undefined, "the deletion shows"); }, { timeoutMs: 10_000 });
   assert.deepEqual(cache.managedBy("app").filter((o) => o.metadata.namespace === ns), []);
 });
+
+test("read-your-deletes: a pruned object leaves what its app manages at once, stays out while the collector finishes it, and one a finalizer holds shows terminating", async (t) => {
+  const cluster = await sharedCluster();
+  const client = new KubeClient(loadKubeConfig(cluster.kubeconfigPath));
+  t.after(() => client.close());
+  const ns = `ryd-${randomBytes(3).toString("hex")}`;
+  await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  const changes: string[] = [];
+  const cache = new ClusterCache({ client, log: memoryLogger().logger, onManagedChange: (_key, obj, ev) => changes.push(`${ev}:${obj.metadata.name}`) });
+  t.after(() => cache.stop());
+  await cache.ensureKind("v1", "ConfigMap");
+
+  const cm = (name: string, finalizers?: string[]): KubeObject => {
+    const obj: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, ...(finalizers ? { finalizers } : {}) }, data: { v: "1" } };
+    obj.metadata.annotations = { "argocd.argoproj.io/tracking-id": trackingId("app", obj) };
+    return obj;
+  };
+  const ref = (name: string): { apiVersion: string; kind: string; name: string; namespace: string } => ({ apiVersion: "v1", kind: "ConfigMap", name, namespace: ns });
+  const managed = (): string[] => cache.managedBy("app").filter((o) => o.metadata.namespace === ns).map((o) => `${o.metadata.name}${o.metadata.deletionTimestamp ? " (terminating)" : ""}`).sort();
+  for (const o of [cm("fg"), cm("bg"), cm("held", ["example.com/cleanup"]), cm("again")]) await client.create(o);
+  await eventually(() => { assert.deepEqual(managed(), ["again", "bg", "fg", "held"]); }, { timeoutMs: 10_000 });
+
+  // The sync's prunes: Foreground (Argo's default), Background, one a finalizer holds, and one created again right after.
+  await client.delete(ref("fg"), { propagationPolicy: "Foreground" });
+  cache.observeDelete(ref("fg"));
+  await client.delete(ref("bg"), { propagationPolicy: "Background" });
+  cache.observeDelete(ref("bg"));
+  await client.delete(ref("held"), { propagationPolicy: "Foreground" });
+  cache.observeDelete(ref("held"));
+  await client.delete(ref("again"), { propagationPolicy: "Background" });
+  cache.observeDelete(ref("again"));
+  await client.create(cm("again"));
+  // No waiting for the watch: the lookup right after the deletes leaves the pruned ones out.
+  const atOnce = managed();
+  assert.ok(!atOnce.includes("fg") && !atOnce.includes("bg"), `the pruned objects are gone for the app at once: ${JSON.stringify(atOnce)}`);
+  assert.ok(atOnce.some((n) => n.startsWith("held")), "the one a finalizer holds is never hidden");
+
+  // Once the watch has shown every step: the collector's deletions are gone, the held one shows terminating, the new one shows.
+  await eventually(() => {
+    assert.ok(changes.includes("delete:fg") && changes.includes("delete:bg"), `the watch showed both deletions: ${JSON.stringify(changes)}`);
+    assert.deepEqual(managed(), ["again", "held (terminating)"]);
+    assert.equal(cache.get("v1", "ConfigMap", ns, "fg"), undefined);
+  }, { timeoutMs: 30_000 });
+  await client.patch(ref("held"), { metadata: { finalizers: null } });
+  await eventually(() => { assert.deepEqual(managed(), ["again"]); }, { timeoutMs: 10_000 });
+});

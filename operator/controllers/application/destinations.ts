@@ -30,6 +30,8 @@ export interface DestinationCache extends LiveCache {
    * Optional: a cache that is never behind (the unit tests' fake) needs none.
    */
   observeWrite?(obj: KubeObject): void;
+  /** An object a sync pruned: the app's comparison leaves it out until the watch shows it gone (optional as observeWrite). */
+  observeDelete?(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): void;
 }
 
 /** A destination's write budget: an AdaptiveLimiter in production. */

@@ -20,18 +20,23 @@ export interface ExecuteOptions {
   csaMigrationManager?: string;
 }
 
+type ObjectRef = { apiVersion: string; kind: string; name: string; namespace?: string };
+
 export interface ActionOutcome {
   taskId: string;
   ok: boolean;
   message?: string;
   /** The object as the server stored it after a real (not dry-run) apply, replace or create. */
   written?: KubeObject;
+  /** The object a real (not dry-run) prune deleted. */
+  deleted?: ObjectRef;
 }
 
-/** What one action did: its message, and the object a real write returned. */
+/** What one action did: its message, and the object a real write returned or a prune deleted. */
 interface ActionResult {
   message: string;
   written?: KubeObject;
+  deleted?: ObjectRef;
 }
 
 function apiVersionOf(a: SyncAction): string {
@@ -120,7 +125,7 @@ async function runAction(client: DestinationClient, a: SyncAction, live: (a: Syn
       const policy = a.propagationPolicy === "background" ? "Background" : a.propagationPolicy === "orphan" ? "Orphan" : "Foreground";
       if (a.dryRun) return "pruned (dry run)";
       await client.delete(ref, { propagationPolicy: policy });
-      return "pruned";
+      return { message: "pruned", deleted: ref };
     }
     case "create-hook": {
       const obj = a.object as KubeObject;
@@ -194,8 +199,6 @@ async function withoutUnknownFields(client: DestinationClient, obj: KubeObject, 
   return decoded ? keepDecodedFields(obj as unknown as Json, decoded as unknown as Json) as unknown as KubeObject : obj;
 }
 
-type ObjectRef = { apiVersion: string; kind: string; name: string; namespace?: string };
-
 /**
  * Deletes (foreground) and waits until the name is free, so a create can follow. `uid` pins the
  * object read before, so a copy someone else re-created meanwhile is not deleted instead.
@@ -216,7 +219,7 @@ async function runOne(client: DestinationClient, a: SyncAction, limiter: WriteLi
     if (typeof result === "string") return { taskId: a.taskId, ok: true, message: result };
     // A client that answers without the object (a test double) leaves nothing to record.
     const written = result.written?.metadata ? result.written : undefined;
-    return { taskId: a.taskId, ok: true, message: result.message, ...(written ? { written } : {}) };
+    return { taskId: a.taskId, ok: true, message: result.message, ...(written ? { written } : {}), ...(result.deleted ? { deleted: result.deleted } : {}) };
   } catch (err) {
     if (err instanceof KubeApiError && err.isNotFound && (a.type === "prune" || a.type === "delete-hook" || a.type === "finalize-hook")) {
       return { taskId: a.taskId, ok: true, message: a.type === "finalize-hook" ? "hook finalized" : "already gone" };

@@ -297,8 +297,11 @@ export class OperationReconciler {
       ? await executeActions(syncClient, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name),
         { csaMigrationManager: csaMigrationManager(app, syncOp.syncOptions) })
       : [];
-    // What was just applied is what this pass and the next refresh compare with, even before the watch shows it.
-    for (const o of outcomes) if (o.written) cache.observeWrite?.(o.written);
+    // What was just applied (or pruned) is what this pass and the next refresh compare with, even before the watch shows it.
+    for (const o of outcomes) {
+      if (o.written) cache.observeWrite?.(o.written);
+      if (o.deleted) cache.observeDelete?.(o.deleted);
+    }
     const next = recordActionOutcomes(step.state, outcomes);
     // Which (phase, wave) steps this pass acted on: crash-recovery tests read these lines.
     const taskSteps = new Map(plan.tasks.map((t) => [t.id, `${t.phase}/${t.wave}`]));
