@@ -23,7 +23,7 @@ import type { CompareResult } from "../appstate/compare.js";
 import { IN_CLUSTER_SERVER, kubeConfigForCluster, type ClusterEntry } from "../cluster/clusters.js";
 import { missingProjectMessage } from "../engine/sync/validate.js";
 import { SecretCredentialStore } from "../git/credentials.js";
-import { ociLimitsFrom, type OciSourceParams } from "../git/oci-artifacts.js";
+import { ociLimitsFrom, type OciArtifactCacheMetrics, type OciSourceParams } from "../git/oci-artifacts.js";
 import type { RepoCache } from "../git/repo-cache.js";
 import { ProjectRepoCaches } from "../git/project-repos.js";
 import type { GitTrustSnapshot } from "../git/trust.js";
@@ -47,6 +47,8 @@ export interface AppStateReaderOptions {
   trust?: () => GitTrustSnapshot | undefined;
   /** argocd-cmd-params-cm's reposerver.oci.* keys: OCI artifact sources render here under the controller's limits. */
   oci?: OciSourceParams;
+  /** What the OCI artifact caches report (the server's /metrics), as the operator's. */
+  ociMetrics?: OciArtifactCacheMetrics;
 }
 
 export interface AppState {
@@ -76,6 +78,7 @@ export class AppStateReader {
       cache: {
         logger: opts.log, ...(opts.trust ? { trust: opts.trust } : {}),
         ociLimits: ociLimitsFrom(opts.oci ?? {}), ...(opts.oci?.layerMediaTypes ? { ociLayerMediaTypes: opts.oci.layerMediaTypes } : {}),
+        ...(opts.ociMetrics ? { ociMetrics: opts.ociMetrics } : {}),
       },
     });
     const isRepoSecret = (s: KubeObject): boolean => ["repository", "repo-creds"].includes(s.metadata.labels?.[LABEL_SECRET_TYPE] ?? "");
@@ -98,6 +101,11 @@ export class AppStateReader {
    */
   reposFor(project: string | undefined): RepoCache {
     return this.caches.forProject(project);
+  }
+
+  /** The OCI artifact caches' size, summed over the server's git caches (hawser_oci_artifact_cache_*). */
+  ociArtifactUsage(): { entries: number; bytes: number } {
+    return this.caches.ociArtifactUsage();
   }
 
   close(): void {
