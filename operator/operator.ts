@@ -270,6 +270,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     }
     appsetController = new ApplicationSetController({
       client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, reposForProject: (project) => repoCaches.forProject(project), log, metrics,
+      events: new EventRecorder(client, "hawser-applicationset-controller", log, config.namespace, { limiter: controlPlaneWrites }),
       applicationSetNamespaces: settings.applicationSetNamespaces, metricsLabels: config.metricsAppSetLabels,
     });
     await appsetController.start();
