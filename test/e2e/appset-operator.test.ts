@@ -72,6 +72,8 @@ test("an ApplicationSet whose Applications name a project that does not exist: t
   const errorOf = async (set: string): Promise<Cond | undefined> => ((await client.get(API, "ApplicationSet", set, ns))?.status as { conditions?: Cond[] } | undefined)?.conditions?.find((c) => c.type === "ErrorOccurred");
   const spec = (elements: unknown[], projectField: string) => ({
     goTemplate: true,
+    // No resources finalizer: Applications of a deleted project could not finish deleting at teardown.
+    syncPolicy: { preserveResourcesOnDeletion: true },
     generators: [{ list: { elements } }],
     template: {
       metadata: { name: "{{ .name }}" },
