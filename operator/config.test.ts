@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FlagError } from "./flags.js";
-import { applyCmdParams, parseCmdParams, parseOperatorConfig, selfHealBackoff, type OperatorConfig } from "./config.js";
+import { applyCmdParams, ociArtifactCacheSize, parseCmdParams, parseOperatorConfig, selfHealBackoff, type OperatorConfig } from "./config.js";
 
 test("defaults follow Argo CD's", () => {
   const c = parseOperatorConfig([], {}) as OperatorConfig;
@@ -265,4 +265,13 @@ test("argocd-cmd-params-cm reposerver.oci.*: the unpacked size, its off switch a
     ["reposerver.oci.layer.media.types", " , ,", /must be a comma-separated list of media types \(type\/subtype\), got " , ,"/],
   ];
   for (const [key, value, why] of bad) assert.throws(() => parseCmdParams({ [key]: value }), (e: unknown) => e instanceof FlagError && why.test(e.message), `${key}: ${value}`);
+});
+
+test("--oci-artifact-cache-size: a size from the flag, else HAWSER_OCI_ARTIFACT_CACHE_SIZE, else unset (the default follows the OCI limits)", () => {
+  assert.equal((parseOperatorConfig(["--oci-artifact-cache-size", "8Gi"], {}) as OperatorConfig).ociArtifactCacheBytes, 8 * 2 ** 30);
+  assert.equal((parseOperatorConfig(["--oci-artifact-cache-size=512M"], { HAWSER_OCI_ARTIFACT_CACHE_SIZE: "1G" }) as OperatorConfig).ociArtifactCacheBytes, 512e6, "the flag wins");
+  assert.equal((parseOperatorConfig([], { HAWSER_OCI_ARTIFACT_CACHE_SIZE: "6G" }) as OperatorConfig).ociArtifactCacheBytes, 6e9, "env");
+  assert.equal((parseOperatorConfig([], {}) as OperatorConfig).ociArtifactCacheBytes, undefined);
+  assert.throws(() => parseOperatorConfig(["--oci-artifact-cache-size", "lots"], {}), /--oci-artifact-cache-size: "lots" is not a size/);
+  assert.deepEqual(ociArtifactCacheSize(undefined), {});
 });

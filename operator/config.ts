@@ -61,6 +61,8 @@ export interface OperatorConfig {
   serverSideDiff: boolean;
   /** Default for argocd-cm `installationID` (which wins when set). */
   installationID?: string;
+  /** --oci-artifact-cache-size; unset: artifactCacheBytes's default from the OCI limits. */
+  ociArtifactCacheBytes?: number;
   /** Argo's reposerver.allow.oob.symlinks (or argocd-cmd-params-cm's key): no symlink check. */
   allowOobSymlinks: boolean;
   /** Run the notifications controller (argocd-notifications-cm); --notifications=false or HAWSER_NOTIFICATIONS=false turn it off. */
@@ -120,7 +122,7 @@ export const operatorFlagSpec = {
   values: [
     "kubeconfig", "namespace", "status-processors", "operation-processors", "appset-processors",
     "app-resync", "app-resync-jitter", "metrics-addr", "lease-name", "log-level",
-    "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "webhook-parallelism-limit", "installation-id",
+    "lease-duration", "renew-deadline", "retry-period", "webhook-addr", "webhook-parallelism-limit", "installation-id", "oci-artifact-cache-size",
     "tmp-dir", "tool-isolation", "tool-memory-limit", "tool-cpu-limit", "max-render-output",
     "max-combined-directory-manifests-size", "max-manifest-file-size", "tool-runner-socket",
     "app-hard-resync", "cluster-info-period", "notifications-processors-count", "notifications-app-label-selector", "shard", "sharding-method", "self-heal-timeout-seconds", "self-heal-backoff-timeout-seconds", "self-heal-backoff-factor", "self-heal-backoff-cap-seconds",
@@ -185,6 +187,10 @@ export const operatorUsage = `usage: hawser operator [flags]
                                client-side prediction; per app: compare-options ServerSideDiff=true|false
   --installation-id ID         mark and recognise this instance's resources when several share a cluster;
                                argocd-cm installationID wins when set (env HAWSER_INSTALLATION_ID)
+  --oci-artifact-cache-size SIZE  unpacked OCI artifact content kept for reuse, per git cache (the
+                               shared one and each project's with scoped Secrets); held trees are never
+                               removed (default: 4 x reposerver.oci.manifest.max.extracted.size, 4G at
+                               its 1G default; env HAWSER_OCI_ARTIFACT_CACHE_SIZE)
   --allow-oob-symlinks         DANGEROUS: render repositories and charts holding symlinks that point
                                outside them (Argo's reposerver.allow.oob.symlinks; also read from
                                argocd-cmd-params-cm). Anyone who can push can then read any file the
@@ -285,6 +291,7 @@ export function parseOperatorConfig(args: string[], env: NodeJS.ProcessEnv = pro
     }, "--"),
     serverSideDiff: flags.booleans.get("server-side-diff-enabled") ?? false,
     installationID: flagValue(flags, "installation-id") ?? (env.HAWSER_INSTALLATION_ID || undefined),
+    ...ociArtifactCacheSize(flagValue(flags, "oci-artifact-cache-size") ?? (env.HAWSER_OCI_ARTIFACT_CACHE_SIZE || undefined)),
     allowOobSymlinks: flags.booleans.get("allow-oob-symlinks") ?? false,
     notifications: flags.booleans.get("notifications")
       ?? (env.HAWSER_NOTIFICATIONS !== undefined && env.HAWSER_NOTIFICATIONS.trim() !== ""
@@ -358,6 +365,19 @@ function shardingFrom(shardFlag: string | undefined, methodFlag: string | undefi
     shardingAlgorithm = parsed;
   }
   return { replicas, ...(shard !== undefined && shard >= 0 ? { shard } : {}), ...(shardingAlgorithm ? { shardingAlgorithm } : {}) };
+}
+
+/**
+ * `--oci-artifact-cache-size` (or HAWSER_OCI_ARTIFACT_CACHE_SIZE) as bytes, for the operator and
+ * the API server; unset leaves the default to the OCI limits (artifactCacheBytes).
+ */
+export function ociArtifactCacheSize(raw: string | undefined): { ociArtifactCacheBytes?: number } {
+  if (raw === undefined) return {};
+  try {
+    return { ociArtifactCacheBytes: parseByteSize(raw, "--oci-artifact-cache-size") };
+  } catch (err) {
+    throw new FlagError(errorMessage(err));
+  }
 }
 
 function sandboxFlags(get: (key: string) => string | undefined): SandboxFlags {

@@ -34,7 +34,7 @@ import { Informer } from "./runtime/informer.js";
 import { configuredProviders, webhookSecretsFrom, type SecretReferenceLookup } from "./webhook/auth.js";
 import { SecretCredentialStore, SECRET_TYPE_LABEL } from "./git/credentials.js";
 import { ProjectRepoCaches } from "./git/project-repos.js";
-import { OCI_PULL_FAILURE_REASONS, ociLimitsFrom } from "./git/oci-artifacts.js";
+import { OCI_PULL_FAILURE_REASONS, artifactCacheBytes, ociLimitsFrom, warnSmallArtifactCache } from "./git/oci-artifacts.js";
 import { GitTrustFiles } from "./git/trust.js";
 import { GitTrustWatch } from "./git/trust-watch.js";
 import { bundledCustomizationsDir, loadCustomizationTree } from "./lua/load.js";
@@ -161,12 +161,15 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   const oci = cmdParams.oci ?? {};
   const ociLimits = ociLimitsFrom(oci);
   if (oci.disableMaxExtractedSize) log.warn("the unpacked size limit of OCI artifact sources is off (reposerver.disable.oci.manifest.max.extracted.size): an artifact is bounded only by its layer size, its entry count and the disk");
+  const ociCacheBytes = artifactCacheBytes(ociLimits, config.ociArtifactCacheBytes);
+  warnSmallArtifactCache(log, ociCacheBytes, ociLimits);
   // One shared cache for unscoped Secrets, one per project with project-scoped Secrets (project-repos.ts).
   const repoCaches = new ProjectRepoCaches({
     credentials,
     cache: {
       logger: log, trust: () => trustFiles.current(), submodules, onOperation: (e) => metrics.argo.observeGitOperation(e),
       ociLimits, ...(oci.layerMediaTypes ? { ociLayerMediaTypes: oci.layerMediaTypes } : {}),
+      maxArtifactBytes: ociCacheBytes,
       ociMetrics: metrics.ociArtifactCacheMetrics(OCI_PULL_FAILURE_REASONS),
     },
   });
@@ -267,6 +270,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     }
     appsetController = new ApplicationSetController({
       client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, reposForProject: (project) => repoCaches.forProject(project), log, metrics,
+      events: new EventRecorder(client, "hawser-applicationset-controller", log, config.namespace, { limiter: controlPlaneWrites }),
       applicationSetNamespaces: settings.applicationSetNamespaces, metricsLabels: config.metricsAppSetLabels,
     });
     await appsetController.start();

@@ -205,3 +205,40 @@ test("git generator reads git with the template project's scoped Secrets only wh
     rmSync(teamA, { recursive: true, force: true });
   }
 });
+
+test("a plain-named template project that does not exist stops the set before any generator runs, even one generating nothing", async () => {
+  const asked: string[] = [];
+  const repoAccess = deps({ reposForProject: (p) => { asked.push(p); throw new Error("no git access for a project that does not exist"); } });
+  const tmpl = appSet({}).spec.template as { spec: Record<string, unknown> };
+  for (const elements of [[{ name: "a" }, { name: "b" }], []]) {
+    const r = await generateApplications(appSet({ goTemplate: false, template: { ...tmpl, metadata: { name: "{{name}}" }, spec: { ...tmpl.spec, project: "gone" } }, generators: [{ list: { elements } }] }), repoAccess);
+    assert.deepEqual(r.applications, [], `${elements.length} elements`);
+    assert.equal(r.partial, undefined, "nothing to write: every app of the template has that project");
+    assert.deepEqual(r.params, [], "no generator ran");
+    assert.deepEqual(r.errors, [{ reason: "ApplicationGenerationFromParamsError", message: "application references project gone which does not exist (the template's project: no generator runs until it exists)" }]);
+  }
+  assert.deepEqual(asked, [], "the missing project's repository Secrets are never asked for");
+  // A set without a project gets the CRD's "default", which must exist too.
+  const none = await generateApplications(appSet({ template: { ...tmpl, spec: { ...tmpl.spec, project: undefined } } }), deps({ projectExists: async () => false }));
+  assert.match(none.errors[0]?.message ?? "", /^application references project default which does not exist/);
+});
+
+test("a templated project that does not exist holds back its Applications only; other errors still stop the whole set", async () => {
+  const tmpl = appSet({}).spec.template as { spec: Record<string, unknown> };
+  const set = (elements: unknown[]) => appSet({ template: { ...tmpl, spec: { ...tmpl.spec, project: "{{ .team }}" } }, generators: [{ list: { elements } }] });
+  const r = await generateApplications(set([{ name: "a", team: "team-a" }, { name: "x", team: "team-x" }, { name: "y", team: "team-y" }, { name: "d", team: "default" }]), deps());
+  assert.deepEqual(r.applications, [], "strict callers (dry runs) still see no Applications");
+  assert.deepEqual(r.errors.map((e) => [e.reason, e.message]), [
+    ["ApplicationValidationError", 'application "x": application references project team-x which does not exist'],
+    ["ApplicationValidationError", 'application "y": application references project team-y which does not exist'],
+  ]);
+  assert.deepEqual(r.partial?.heldBack, ["x", "y"]);
+  assert.deepEqual(r.partial?.applications.map((a) => [a.metadata.name, a.spec.project]), [["a", "team-a"], ["d", "default"]]);
+
+  const mixed = await generateApplications(set([{ name: "a", team: "team-a" }, { name: "x", team: "team-x" }, { name: "Bad_Name", team: "team-a" }]), deps());
+  assert.equal(mixed.partial, undefined, "an invalid name is not a missing project: nothing is written");
+  const both = await generateApplications(set([{ name: "a", team: "team-a" }, { name: "x", team: "team-x" }]), deps({ destinationProblem: async () => "no such cluster" }));
+  assert.equal(both.partial, undefined, "an app with another problem besides its project stops the set");
+  const dup = await generateApplications(set([{ name: "a", team: "team-a" }, { name: "a", team: "team-a" }, { name: "x", team: "team-x" }]), deps());
+  assert.equal(dup.partial, undefined, "duplicate names stop the set (seed 001)");
+});

@@ -54,6 +54,13 @@ export interface GenerateDeps extends ValidationDeps {
 export interface GenerateResult {
   /** Empty whenever `errors` is not. */
   applications: GeneratedApplication[];
+  /**
+   * Set when the only errors are Applications whose project does not exist (each also in
+   * `errors`): the set's other, valid Applications, and the names held back. Argo's controller
+   * writes the valid ones and leaves those (neither created, updated nor deleted); the controller
+   * does so from here. Callers that ignore it stay strict: any error, nothing written.
+   */
+  partial?: { applications: GeneratedApplication[]; heldBack: string[] };
   /** Per top-level generator, the parameter sets after its selector. */
   params: Params[][];
   errors: AppSetError[];
@@ -83,6 +90,15 @@ export async function generateApplications(appSet: AppSetLike, deps: GenerateDep
   const goTemplate = spec.goTemplate === true;
   const goTemplateOptions = Array.isArray(spec.goTemplateOptions) ? spec.goTemplateOptions.filter((o): o is string => typeof o === "string") : [];
   const renderer = createRenderer({ goTemplate, goTemplateOptions }, deps.loadEngine);
+  // A plain-named template project must exist before any generator runs, as Argo's git generator
+  // requires ("error getting project"): its repository Secrets would otherwise serve a project
+  // that is gone, and a set generating nothing would delete its Applications.
+  const templateSpec = isRecord(spec.template) && isRecord(spec.template.spec) ? spec.template.spec : undefined;
+  const plainProject = templateSpec && templateSpec.project === undefined ? "default" : gitCredentialsProject(spec);
+  if (plainProject !== undefined && !(await deps.projectExists(plainProject))) {
+    const message = `application references project ${plainProject} which does not exist (the template's project: no generator runs until it exists)`;
+    return { applications: [], params: [], errors: [{ reason: AppSetReason.GenerationError, message }], requeueAfterMs: undefined };
+  }
   const project = gitCredentialsProject(spec);
   const repos = project !== undefined && deps.reposForProject ? deps.reposForProject(project) : deps.repos;
   const ctx: GeneratorContext = {
@@ -171,5 +187,10 @@ export async function generateApplications(appSet: AppSetLike, deps: GenerateDep
     result.errors.push({ reason: AppSetReason.ValidationError, message: `application "${app}": ${problems.join("; ")}` });
   }
   if (result.errors.length === 0) result.applications = rendered;
+  // Only missing projects (each app's one problem): Argo writes the others (validApps).
+  else if (!validation.setError && [...validation.appErrors].every(([app, problems]) => problems.length === 1 && validation.missingProjects.has(app))) {
+    const heldBack = [...validation.appErrors.keys()];
+    result.partial = { applications: rendered.filter((a) => !validation.appErrors.has(a.metadata.name)), heldBack };
+  }
   return result;
 }

@@ -25,6 +25,11 @@ export interface ValidationResult {
   setError?: string;
   /** Problems per Application name. */
   appErrors: Map<string, string[]>;
+  /**
+   * The Applications whose project does not exist (name → project); their problem is also in
+   * appErrors. Argo writes the set's other Applications meanwhile (generate.ts: `partial`).
+   */
+  missingProjects: Map<string, string>;
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -51,7 +56,7 @@ export async function validateApplications(appSetName: string, apps: GeneratedAp
   const counts = new Map<string, number>();
   for (const app of apps) counts.set(app.metadata.name, (counts.get(app.metadata.name) ?? 0) + 1);
   const dups = [...counts].filter(([, n]) => n > 1);
-  const result: ValidationResult = { appErrors: new Map() };
+  const result: ValidationResult = { appErrors: new Map(), missingProjects: new Map() };
   if (dups.length > 0) {
     result.setError = `ApplicationSet ${appSetName} contains applications with duplicate name: ${dups.map(([n, c]) => `"${n}" (${c} times)`).join(", ")}`;
   }
@@ -68,7 +73,10 @@ export async function validateApplications(appSetName: string, apps: GeneratedAp
         exists = await deps.projectExists(project);
         projectCache.set(project, exists);
       }
-      if (!exists) problems.push(`application references project ${project} which does not exist`);
+      if (!exists) {
+        problems.push(`application references project ${project} which does not exist`);
+        result.missingProjects.set(app.metadata.name, project);
+      }
       else if (deps.controlNamespace !== undefined && deps.projectSourceNamespaces && app.metadata.namespace !== deps.controlNamespace
         && !isAppNamespacePermitted(await deps.projectSourceNamespaces(project), app.metadata.namespace, deps.controlNamespace)) {
         problems.push(appNamespaceNotPermittedMessage(app.metadata.name, app.metadata.namespace, project));

@@ -34,10 +34,12 @@ const usage = `usage: hawser repo <command> [flags]
                        An existing repository is replaced only with --upsert. A URL may be
                        registered once unscoped and once per --project.
   rm URL [--project P] [-y]
-                       removes the repository (asks first unless -y); --project names the
-                       project's registration of the URL (else the unscoped one)
+                       removes the repository (asks first unless -y): with --project that
+                       project's registration of the URL, else the unscoped one; only the one
+                       named, never another in its place
   get URL [--project P] [-o wide|url|json|yaml]
-                       one repository, never its credentials (--project: as for rm)
+                       one repository, never its credentials (--project: that project's
+                       registration, else the unscoped one)
   list [-o wide|url|json|yaml]
                        TYPE, NAME, REPO, INSECURE, OCI, LFS, CREDS, STATUS, MESSAGE, PROJECT of
                        each repository (never their credentials; STATUS only through the server)

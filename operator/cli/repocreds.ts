@@ -6,13 +6,13 @@
 // come from files, stdin or a prompt, and no output ever shows them.
 import { repositorySecretName } from "../git/credentials.js";
 import { reportErrors, type CommandModule } from "../cli.js";
-import { FlagError, type ParsedFlags } from "../flags.js";
+import { FlagError, flagValue, type ParsedFlags } from "../flags.js";
 import { outputFlag, parseServerFlags, printObject } from "./api/command.js";
 import { CONNECTION_USAGE } from "./api/connection.js";
 import { cliErrorMessage } from "./api/errors.js";
 import { confirm } from "./api/prompt.js";
 import { table } from "./app/format.js";
-import { findRepoSecret, normalizeUrl, repoInputs, repoRequest, repoSecret, repoSecrets, repoView } from "./repo/manage.js";
+import { deleteRegistration, findRepoSecret, repoInputs, repoRequest, repoSecret, repoSecrets, repoView } from "./repo/manage.js";
 import { withTarget } from "./target.js";
 
 const USAGE = `usage: hawser repocreds <command> [flags]
@@ -29,7 +29,9 @@ const USAGE = `usage: hawser repocreds <command> [flags]
                        Existing credentials for the prefix are replaced only with --upsert.
   list [-o wide|url|json|yaml]
                        URL PATTERN, TYPE, USERNAME and PROJECT of each template (never a secret)
-  rm URL-PREFIX [-y]   removes the template (asks first unless -y)
+  rm URL-PREFIX [--project P] [-y]
+                       removes the template (asks first unless -y): the unscoped one, or with
+                       --project that project's; a project's is never removed unless named
 
 Through the API server when logged in (hawser login, or --server); with --core (or without a
 context) straight to the Secrets of the controller's namespace (-n, --namespace NS, default
@@ -99,13 +101,11 @@ async function rm(flags: ParsedFlags): Promise<number> {
     process.stderr.write("Aborted: nothing was removed\n");
     return 1;
   }
+  // Exactly the template of --project (none: the unscoped one); never a project's by default.
+  const project = flagValue(flags, "project") ?? "";
   await withTarget(flags,
-    async (api) => { await api.request("DELETE", `/api/v1/repocreds/${encodeURIComponent(url)}`); },
-    async (client, ns) => {
-      const found = (await repoSecrets(client, ns, "repo-creds")).find((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
-      if (!found) throw new Error(`repository credentials '${url}' not found in namespace ${ns}`);
-      await client.delete({ apiVersion: "v1", kind: "Secret", name: found.secret.metadata.name ?? "", namespace: ns });
-    });
+    async (api) => { await api.request("DELETE", `/api/v1/repocreds/${encodeURIComponent(url)}`, { query: project ? { appProject: project } : {} }); },
+    (client, ns) => deleteRegistration(client, ns, "repo-creds", url, project));
   process.stdout.write(`Repository credentials for '${url}' removed\n`);
   return 0;
 }
@@ -120,7 +120,7 @@ const SUBS: Record<string, Sub> = {
     run: add,
   },
   list: { values: ["output", ...CORE_FLAGS], run: list },
-  rm: { values: CORE_FLAGS, booleans: ["yes"], run: rm },
+  rm: { values: ["project", ...CORE_FLAGS], booleans: ["yes"], run: rm },
 };
 
 const SHORT: Record<string, string> = { "-n": "--namespace", "-y": "--yes" };

@@ -7,7 +7,7 @@ import { builtinPlugins } from "../../plugins/index.js";
 import { settingsWarnings } from "../api/compatibility.js";
 import type { CommandModule } from "../cli.js";
 import { namespacePatternProblems, parseNamespaceList } from "../engine/namespaces.js";
-import { parseOciParams } from "../config.js";
+import { ociArtifactCacheSize, parseOciParams } from "../config.js";
 import { FlagError, flagValue, parseFlags } from "../flags.js";
 import { KubeClient } from "../kube/client.js";
 import { loadUserModules } from "../modules/loader.js";
@@ -38,6 +38,9 @@ ApplicationSets of a namespace.
   --installation-id ID           the default of argocd-cm installationID (as the operator's flag), so
                                  diffs see what that operator marks
   --repo-cache-dir DIR           where the server's git checkouts live (default ~/.cache/hawser/server)
+  --oci-artifact-cache-size SIZE unpacked OCI artifact content kept per git cache, as the operator's
+                                 flag (default: 4 x reposerver.oci.manifest.max.extracted.size;
+                                 env HAWSER_OCI_ARTIFACT_CACHE_SIZE)
   --enable-proxy-extension       serve proxy extensions (argocd-cm extension.config*) under
                                  /extensions/<name>/ (default off; server.enable.proxy.extension)
   --metrics-port N               Prometheus metrics at /metrics on this port (default 8083, as
@@ -82,7 +85,7 @@ export const command: CommandModule = {
   summary: "run the API server (Argo CD's REST API, sessions, SSO, RBAC)",
   async run(args) {
     const flags = parseFlags(args, {
-      values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level", "installation-id", "staticassets", "metrics-port", "metrics-address",
+      values: ["kubeconfig", "namespace", "address", "port", "basehref", "rootpath", "api-content-types", "application-namespaces", "applicationset-namespaces", "repo-cache-dir", "log-level", "installation-id", "staticassets", "metrics-port", "metrics-address", "oci-artifact-cache-size",
         "loglevel", "logformat", "x-frame-options", "content-security-policy", "tlsminversion", "tlsmaxversion", "tlsciphers", "login-attempts-expiration", "oidc-cache-expiration", "connection-status-cache-expiration"],
       repeatable: ["plugin-dir", "generator-dir"],
       booleans: ["insecure", "help", "enable-proxy-extension", "disable-auth", "enable-gzip"],
@@ -127,6 +130,7 @@ export const command: CommandModule = {
     if (rootPath && !rootPath.startsWith("/")) throw new FlagError(`--rootpath must start with "/", got "${rootPath}"`);
     // The OCI artifact sources this server renders (app manifests, diffs) follow the controller's keys.
     const oci = parseOciParams(params);
+    const { ociArtifactCacheBytes } = ociArtifactCacheSize(flagValue(flags, "oci-artifact-cache-size") ?? (process.env.HAWSER_OCI_ARTIFACT_CACHE_SIZE || undefined));
     const appNamespaces = parseNamespaceList(pick("application-namespaces", "application.namespaces"));
     const appSetNamespaces = parseNamespaceList(pick("applicationset-namespaces", "applicationsetcontroller.namespaces"));
     for (const p of [...namespacePatternProblems(appNamespaces), ...namespacePatternProblems(appSetNamespaces)]) throw new FlagError(p);
@@ -145,6 +149,7 @@ export const command: CommandModule = {
       apiContentTypes: (pick("api-content-types", "server.api.content.types", "ARGOCD_API_CONTENT_TYPES") ?? "application/json").split(";").map((s) => s.trim()).filter(Boolean),
       applicationNamespaces: appNamespaces, applicationSetNamespaces: appSetNamespaces,
       plugins, generators, log, enableProxyExtension, metricsPort, oci,
+      ...(ociArtifactCacheBytes !== undefined ? { ociArtifactCacheBytes } : {}),
       ...(flagValue(flags, "metrics-address") ? { metricsAddress: flagValue(flags, "metrics-address")! } : {}),
       ...(flagValue(flags, "repo-cache-dir") ? { repoCacheDir: flagValue(flags, "repo-cache-dir")! } : {}),
       ...(flagValue(flags, "installation-id") ? { installationID: flagValue(flags, "installation-id")! } : {}),

@@ -26,8 +26,11 @@ export interface ArtifactCacheBounds {
   maxBytes: number;
 }
 
-/** 32 trees, as the git work trees' default `maxTrees`; 2 GiB of unpacked content (two artifacts at the 1G default size limit). */
-export const DEFAULT_ARTIFACT_CACHE_BOUNDS: ArtifactCacheBounds = { maxEntries: 32, maxBytes: 2 * 1024 * 1024 * 1024 };
+/**
+ * 32 trees, as the git work trees' default `maxTrees`; 4 GB of unpacked content, four artifacts at
+ * the 1G default size limit (RepoCache derives its bound from its limits: artifactCacheBytes).
+ */
+export const DEFAULT_ARTIFACT_CACHE_BOUNDS: ArtifactCacheBounds = { maxEntries: 32, maxBytes: 4_000_000_000 };
 
 /**
  * The keys to evict, in order: the least recently used unreferenced trees, until the cache is

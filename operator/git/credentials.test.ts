@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { redact } from "../runtime/redact.js";
-import { credentialProviderFromSecrets, credentialsFromSecret, findCredentials, SecretCredentialStore, type SecretLike } from "./credentials.js";
+import { credentialProviderFromSecrets, credentialsFromSecret, findCredentials, notRegisteredMessage, registrationToDelete, SecretCredentialStore, type SecretLike } from "./credentials.js";
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
 
@@ -113,4 +113,24 @@ test("SecretCredentialStore follows upserts and removals", () => {
   // A Secret relabelled away from repository types disappears on update.
   store.upsert({ ...secrets[0]!, metadata: { ...secrets[0]!.metadata, labels: {} } });
   assert.equal(store.credentialsFor("https://git.example.com/org/app"), undefined);
+});
+
+test("a delete finds exactly the registration it names, never a project's by fallback, and says where the URL is", () => {
+  const reg = (project?: string) => ({ data: { url: "https://git.example/org/", ...(project ? { project } : {}) } });
+  const scopedOnly = [reg("team-b"), reg("team-a"), { data: { url: "https://other.example" } }];
+  // No project named, and only projects register the URL: nothing, not the one project's.
+  assert.deepEqual(registrationToDelete([reg("team-a")], "https://git.example/org", ""), { elsewhere: ["team-a"] });
+  assert.deepEqual(registrationToDelete(scopedOnly, "https://git.example/org", ""), { elsewhere: ["team-a", "team-b"] });
+  // A project named that has none: not the unscoped one either.
+  assert.deepEqual(registrationToDelete([reg()], "https://git.example/org", "team-c"), { elsewhere: [""] });
+  assert.equal(registrationToDelete([reg(), reg("team-a")], " https://git.example/org// ", "team-a").found?.data.project, "team-a");
+  assert.equal(registrationToDelete([reg("team-a"), reg()], "https://git.example/org", "").found?.data.project, undefined, "the unscoped one");
+  assert.deepEqual(registrationToDelete(scopedOnly, "https://nowhere.example", ""), { elsewhere: [] });
+
+  const how = (p: string) => `--project ${p}`;
+  assert.equal(notRegisteredMessage("repo", "u", "", [], how), "repo 'u' not found unscoped");
+  assert.equal(notRegisteredMessage("repository credentials", "u", "", ["team-a", "team-b"], how),
+    "repository credentials 'u' not found unscoped; it is registered in projects team-a, team-b (name one with --project team-a)");
+  assert.equal(notRegisteredMessage("repo", "u", "team-c", ["", "team-a"], how),
+    "repo 'u' not found in project team-c; it is registered in project team-a (name one with --project team-a); it is registered unscoped (name no project)");
 });

@@ -22,6 +22,34 @@ export function repositorySecretName(type: "repository" | "repo-creds", url: str
   return `${type === "repository" ? "repo" : "creds"}-${createHash("sha256").update(key).digest("hex").slice(0, 10)}`;
 }
 
+/**
+ * The registration a delete removes: exactly the Secret of `url` in `project` ("" = the unscoped
+ * one), never a fallback. A delete that names no project must not remove a project's
+ * registration, nor one that names a project the unscoped registration (Argo's delete looks the
+ * Secret up without falling back). When there is none, `elsewhere` lists the projects that do
+ * register the URL ("" for the unscoped registration), for the refusal's message.
+ */
+export function registrationToDelete<S extends { data: Record<string, string> }>(secrets: S[], url: string, project: string): { found?: S; elsewhere: string[] } {
+  const norm = (u: string): string => u.trim().replace(/\/+$/, "");
+  const same = secrets.filter((s) => norm(s.data.url ?? "") === norm(url));
+  const found = same.find((s) => (s.data.project ?? "") === project);
+  return found ? { found, elsewhere: [] } : { elsewhere: [...new Set(same.map((s) => s.data.project ?? ""))].sort() };
+}
+
+/**
+ * Why nothing was deleted: `<what> '<url>' not found` (Argo's words), then where the URL is
+ * registered and how to name that registration (`how(project)`, e.g. `appProject=team-a`).
+ */
+export function notRegisteredMessage(what: string, url: string, project: string, elsewhere: string[], how: (project: string) => string): string {
+  const base = `${what} '${url}' not found${project ? ` in project ${project}` : " unscoped"}`;
+  if (elsewhere.length === 0) return base;
+  const projects = elsewhere.filter((p) => p !== "");
+  const parts: string[] = [];
+  if (projects.length > 0) parts.push(`it is registered in project${projects.length > 1 ? "s" : ""} ${projects.join(", ")} (name one with ${how(projects[0]!)})`);
+  if (elsewhere.includes("")) parts.push(`it is registered unscoped (name no project)`);
+  return `${base}; ${parts.join("; ")}`;
+}
+
 export interface RepoCredentials {
   /** The Secret's `url` (repository URL, or URL prefix for repo-creds). */
   url: string;

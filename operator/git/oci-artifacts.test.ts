@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
 import { serveLoopback } from "../../test/support/loopback-server.js";
 import { extractTar, parseTar, tarOf, type Member } from "../../test/support/tar.js";
-import { OCI_PULL_FAILURE_REASONS, OciArtifactStore, artifactLayer, ociLimitsFrom, ociMetadata, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
+import { OCI_PULL_FAILURE_REASONS, OciArtifactStore, artifactCacheBytes, artifactLayer, ociLimitsFrom, ociMetadata, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
 import { OperatorMetrics } from "../runtime/metrics.js";
 import { checkSymlinks } from "./oci-unpack.js";
 import type { OciAuth } from "./oci-registry.js";
@@ -303,6 +303,16 @@ test("ociLimitsFrom: argocd-cmd-params-cm's size key and its off switch as limit
     ["off without a size: the layer bound is the default size", { disableMaxExtractedSize: true }, { maxLayerBytes: 1e9, maxExtractedBytes: Number.POSITIVE_INFINITY, maxEntries: 20_000 }],
   ];
   for (const [what, params, want] of cases) assert.deepEqual(ociLimitsFrom(params), want, what);
+});
+
+test("artifactCacheBytes: the flag's value, else room for four artifacts as large as the limits allow", () => {
+  const MiB = 2 ** 20;
+  assert.equal(artifactCacheBytes(ociLimitsFrom({})), 4e9, "4 GB at Argo's 1G: the old 2 GiB held two");
+  assert.equal(artifactCacheBytes(ociLimitsFrom({ maxExtractedBytes: 5e9 })), 20e9, "it follows a raised limit");
+  assert.equal(artifactCacheBytes(ociLimitsFrom({ maxExtractedBytes: 1000 })), 4 * 64 * MiB, "the layer bound's floor");
+  assert.equal(artifactCacheBytes(ociLimitsFrom({ disableMaxExtractedSize: true })), 4e9, "finite with the unpacked limit off");
+  assert.equal(artifactCacheBytes(ociLimitsFrom({}), 512 * MiB), 512 * MiB, "an explicit size wins");
+  assert.equal(artifactCacheBytes(ociLimitsFrom({}), 0), 0, "0 keeps nothing released");
 });
 
 test("the reposerver.oci.* settings applied: the unpacked size limit, the limit turned off, and the accepted layer media types", async (t) => {

@@ -76,6 +76,28 @@ export function ociLimitsFrom(params: OciSourceParams): OciLimits {
   };
 }
 
+/** How many artifacts of the largest size the limits allow the default cache bound keeps. */
+export const ARTIFACT_CACHE_LARGEST_KEPT = 4;
+
+/**
+ * The bytes of unpacked artifact content a cache keeps (`--oci-artifact-cache-size`): the value
+ * given, else room for ARTIFACT_CACHE_LARGEST_KEPT artifacts as large as the limits allow (the
+ * layer bound, which stays finite when the unpacked limit is disabled): 4 GB at Argo's 1G, so one
+ * large artifact does not evict the others apps use. Pure.
+ */
+export function artifactCacheBytes(limits: OciLimits, explicit?: number): number {
+  return explicit ?? ARTIFACT_CACHE_LARGEST_KEPT * limits.maxLayerBytes;
+}
+
+/**
+ * A bound below the unpacked size limit keeps no artifact of that size once released (each render
+ * of it pulls again): legal, but worth a line at start.
+ */
+export function warnSmallArtifactCache(log: Pick<Logger, "warn">, bytes: number, limits: OciLimits): void {
+  const largest = Math.min(limits.maxExtractedBytes, limits.maxLayerBytes);
+  if (bytes < largest) log.warn("the OCI artifact cache (--oci-artifact-cache-size) is smaller than one artifact may unpack to: released artifacts that large are pulled again on every use", { cacheBytes: bytes, largestArtifactBytes: largest });
+}
+
 /**
  * Why a pull failed, for `hawser_oci_artifact_pull_failures_total{reason}`: the registry (transport,
  * HTTP status, credentials), the manifest (not a usable artifact: an index, several layers, another

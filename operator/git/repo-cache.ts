@@ -40,7 +40,7 @@ import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
 import { claimTreesRoot, type TreesRoot } from "./trees-owner.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
-import { OciArtifactStore, isOciSourceURL, ociAuthFrom, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
+import { DEFAULT_OCI_LIMITS, OciArtifactStore, artifactCacheBytes, isOciSourceURL, ociAuthFrom, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
 import { FileTooLargeError, GitError, RevisionNotFoundError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
 import type { GitTrustSnapshot } from "./trust.js";
 import { normalizeGitURL, repoCacheKey, resolveSubmoduleURL } from "./url.js";
@@ -74,7 +74,10 @@ export interface RepoCacheOptions {
   maxTreeIndexes?: number;
   /** Unpacked OCI artifacts kept, in use or not, beyond which released ones are removed. Default 32. */
   maxArtifacts?: number;
-  /** Bytes of unpacked OCI artifact content kept, likewise. Default 2 GiB. */
+  /**
+   * Bytes of unpacked OCI artifact content kept, likewise (`--oci-artifact-cache-size`). Default:
+   * four artifacts as large as `ociLimits` allow (artifactCacheBytes), 4 GB at Argo's 1G.
+   */
   maxArtifactBytes?: number;
   /** OCI artifact sources: size limits (argocd-cmd-params-cm reposerver.oci.manifest.max.extracted.size …). */
   ociLimits?: Partial<OciLimits>;
@@ -213,7 +216,7 @@ export class RepoCache implements RepoSource {
         if (r.owner) await rm(join(this.baseDir, "oci"), { recursive: true, force: true });
         return { dir: join(r.dir, "oci"), owner: r.owner };
       },
-      bounds: { ...(opts.maxArtifacts !== undefined ? { maxEntries: opts.maxArtifacts } : {}), ...(opts.maxArtifactBytes !== undefined ? { maxBytes: opts.maxArtifactBytes } : {}) },
+      bounds: { ...(opts.maxArtifacts !== undefined ? { maxEntries: opts.maxArtifacts } : {}), maxBytes: artifactCacheBytes({ ...DEFAULT_OCI_LIMITS, ...opts.ociLimits }, opts.maxArtifactBytes) },
       ...(opts.ociLimits ? { limits: opts.ociLimits } : {}),
       ...(opts.ociLayerMediaTypes ? { layerMediaTypes: opts.ociLayerMediaTypes } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),

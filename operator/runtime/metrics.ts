@@ -3,6 +3,7 @@
 // the controllers on the same registry.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { ArgoMetrics } from "./argo-metrics.js";
+import { OciArtifactMetrics, type OciArtifactCounters } from "./oci-metrics.js";
 import type { WorkQueueMetrics } from "./workqueue.js";
 
 export class OperatorMetrics {
@@ -21,13 +22,8 @@ export class OperatorMetrics {
   readonly manifestRenders: Counter<"plugin">;
   readonly clusterInfoCycles: Counter;
   readonly clusterInfoWrites: Counter<"verb">;
-  readonly ociArtifactCacheRequests: Counter<"result">;
-  readonly ociArtifactCacheEvictions: Counter;
-  readonly ociArtifactPullFailures: Counter<"reason">;
-  readonly ociArtifactCacheEntries: Gauge;
-  readonly ociArtifactCacheBytes: Gauge;
-  /** The OCI artifact cache's size, read at scrape time (watchOciArtifactCache). */
-  private ociArtifactUsage: (() => { entries: number; bytes: number }) | undefined;
+  /** The unpacked OCI artifact cache's (oci-metrics.ts; the API server registers the same). */
+  readonly ociArtifacts: OciArtifactMetrics;
   /** Argo CD's argocd_* metrics on the same registry (argo-metrics.ts). */
   readonly argo: ArgoMetrics;
 
@@ -95,61 +91,18 @@ export class OperatorMetrics {
     // counts cycles and no writes.
     this.clusterInfoCycles = new Counter({ name: "hawser_cluster_info_cycles_total", help: "Cycles of the cluster info publisher (each compares every owned cluster's info with what is published).", registers });
     this.clusterInfoWrites = new Counter({ name: "hawser_cluster_info_writes_total", help: "Writes of cluster info ConfigMaps, by verb (apply, delete).", labelNames: ["verb"], registers });
-    // The unpacked OCI artifact cache (git/oci-artifacts.ts): its size at scrape time, and what
-    // it did (hits, pulls, evictions, refused or failed pulls by reason).
-    this.ociArtifactCacheRequests = new Counter({
-      name: "hawser_oci_artifact_cache_requests_total",
-      help: "Checkouts of OCI artifact sources by result: hit (a tree on disk, or a pull under way shared), miss (pulled from the registry).",
-      labelNames: ["result"],
-      registers,
-    });
-    this.ociArtifactCacheEvictions = new Counter({ name: "hawser_oci_artifact_cache_evictions_total", help: "Unpacked OCI artifacts removed to keep the cache within its bounds.", registers });
-    this.ociArtifactPullFailures = new Counter({
-      name: "hawser_oci_artifact_pull_failures_total",
-      help: "OCI artifact pulls that failed or were refused, by reason (registry, manifest, digest, limit, content, aborted, disk).",
-      labelNames: ["reason"],
-      registers,
-    });
-    const usage = (): { entries: number; bytes: number } => this.ociArtifactUsage?.() ?? { entries: 0, bytes: 0 };
-    this.ociArtifactCacheEntries = new Gauge({
-      name: "hawser_oci_artifact_cache_entries",
-      help: "Unpacked OCI artifacts in the cache (in use or not; pulls under way not counted).",
-      registers,
-      collect() {
-        this.set(usage().entries);
-      },
-    });
-    this.ociArtifactCacheBytes = new Gauge({
-      name: "hawser_oci_artifact_cache_bytes",
-      help: "Bytes of file content of the unpacked OCI artifacts in the cache.",
-      registers,
-      collect() {
-        this.set(usage().bytes);
-      },
-    });
+    this.ociArtifacts = new OciArtifactMetrics(this.registry);
     this.argo = new ArgoMetrics(this.registry);
   }
 
-  /**
-   * What the OCI artifact cache reports, as counters (structurally the cache's
-   * OciArtifactCacheMetrics). Every result and each of `reasons` starts at 0, so the series exist
-   * before the first pull.
-   */
-  ociArtifactCacheMetrics(reasons: readonly string[]): { hit(): void; miss(): void; evicted(): void; pullFailed(reason: string): void } {
-    for (const result of ["hit", "miss"]) this.ociArtifactCacheRequests.inc({ result }, 0);
-    for (const reason of reasons) this.ociArtifactPullFailures.inc({ reason }, 0);
-    this.ociArtifactCacheEvictions.inc(0);
-    return {
-      hit: () => this.ociArtifactCacheRequests.inc({ result: "hit" }),
-      miss: () => this.ociArtifactCacheRequests.inc({ result: "miss" }),
-      evicted: () => this.ociArtifactCacheEvictions.inc(),
-      pullFailed: (reason) => this.ociArtifactPullFailures.inc({ reason }),
-    };
+  /** What the OCI artifact cache reports (OciArtifactMetrics.counters). */
+  ociArtifactCacheMetrics(reasons: readonly string[]): OciArtifactCounters {
+    return this.ociArtifacts.counters(reasons);
   }
 
   /** Where the OCI artifact cache's entries and bytes are read at each scrape. */
   watchOciArtifactCache(usage: () => { entries: number; bytes: number }): void {
-    this.ociArtifactUsage = usage;
+    this.ociArtifacts.watch(usage);
   }
 
   queueMetrics(name: string): WorkQueueMetrics {

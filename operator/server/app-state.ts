@@ -23,7 +23,7 @@ import type { CompareResult } from "../appstate/compare.js";
 import { IN_CLUSTER_SERVER, kubeConfigForCluster, type ClusterEntry } from "../cluster/clusters.js";
 import { missingProjectMessage } from "../engine/sync/validate.js";
 import { SecretCredentialStore } from "../git/credentials.js";
-import { ociLimitsFrom, type OciSourceParams } from "../git/oci-artifacts.js";
+import { artifactCacheBytes, ociLimitsFrom, warnSmallArtifactCache, type OciArtifactCacheMetrics, type OciSourceParams } from "../git/oci-artifacts.js";
 import type { RepoCache } from "../git/repo-cache.js";
 import { ProjectRepoCaches } from "../git/project-repos.js";
 import type { GitTrustSnapshot } from "../git/trust.js";
@@ -47,6 +47,10 @@ export interface AppStateReaderOptions {
   trust?: () => GitTrustSnapshot | undefined;
   /** argocd-cmd-params-cm's reposerver.oci.* keys: OCI artifact sources render here under the controller's limits. */
   oci?: OciSourceParams;
+  /** --oci-artifact-cache-size; unset: four artifacts as large as `oci`'s limits allow (artifactCacheBytes). */
+  ociArtifactCacheBytes?: number;
+  /** What the OCI artifact caches report (the server's /metrics), as the operator's. */
+  ociMetrics?: OciArtifactCacheMetrics;
 }
 
 export interface AppState {
@@ -71,11 +75,15 @@ export class AppStateReader {
   private readonly caches: ProjectRepoCaches;
 
   constructor(private readonly opts: AppStateReaderOptions) {
+    const ociLimits = ociLimitsFrom(opts.oci ?? {});
+    const ociCacheBytes = artifactCacheBytes(ociLimits, opts.ociArtifactCacheBytes);
+    warnSmallArtifactCache(opts.log, ociCacheBytes, ociLimits);
     this.caches = new ProjectRepoCaches({
       credentials: this.credentials, baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"),
       cache: {
         logger: opts.log, ...(opts.trust ? { trust: opts.trust } : {}),
-        ociLimits: ociLimitsFrom(opts.oci ?? {}), ...(opts.oci?.layerMediaTypes ? { ociLayerMediaTypes: opts.oci.layerMediaTypes } : {}),
+        ociLimits, maxArtifactBytes: ociCacheBytes, ...(opts.oci?.layerMediaTypes ? { ociLayerMediaTypes: opts.oci.layerMediaTypes } : {}),
+        ...(opts.ociMetrics ? { ociMetrics: opts.ociMetrics } : {}),
       },
     });
     const isRepoSecret = (s: KubeObject): boolean => ["repository", "repo-creds"].includes(s.metadata.labels?.[LABEL_SECRET_TYPE] ?? "");
@@ -98,6 +106,11 @@ export class AppStateReader {
    */
   reposFor(project: string | undefined): RepoCache {
     return this.caches.forProject(project);
+  }
+
+  /** The OCI artifact caches' size, summed over the server's git caches (hawser_oci_artifact_cache_*). */
+  ociArtifactUsage(): { entries: number; bytes: number } {
+    return this.caches.ociArtifactUsage();
   }
 
   close(): void {

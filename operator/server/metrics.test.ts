@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import Fastify from "fastify";
 import { ServerMetrics } from "./metrics.js";
 import { Code } from "./http/errors.js";
@@ -45,4 +46,26 @@ test("ServerMetrics: counts responses by gRPC method and code, logins by status,
   has('argocd_proxy_extension_request_duration_seconds_count{extension="metrics-ext"} 1');
   assert.ok(!/grpc_method="[^"]*".*healthz/.test(text) && !text.includes("Healthz"), "routes outside the gateway are not gRPC methods");
   assert.equal((await fetch(`http://${scraped.address}/other`)).status, 404, "only /metrics");
+});
+
+test("ServerMetrics: every metric is documented under the API server in docs/metrics.md; the OCI artifact cache reports as the operator's", async () => {
+  const doc = await readFile(new URL("../../docs/metrics.md", import.meta.url), "utf8");
+  const section = doc.slice(doc.indexOf("## API server"), doc.indexOf("## Not applicable"));
+  const metrics = new ServerMetrics({ version: "v0", rootPath: "", defaultMetrics: false });
+  const names = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name);
+  assert.ok(names.includes("hawser_oci_artifact_pull_failures_total") && names.includes("argocd_info"), names.join(", "));
+  assert.deepEqual(names.filter((n) => !section.includes(`\`${n}\``)), [], "registered on the server but not in its section");
+
+  const counters = metrics.ociArtifacts.counters(["content", "limit"]);
+  metrics.ociArtifacts.watch(() => ({ entries: 3, bytes: 4096 }));
+  counters.miss();
+  counters.miss();
+  counters.hit();
+  counters.pullFailed("content");
+  const text = await metrics.registry.metrics();
+  for (const line of ['hawser_oci_artifact_cache_requests_total{result="miss"} 2', 'hawser_oci_artifact_cache_requests_total{result="hit"} 1',
+    'hawser_oci_artifact_pull_failures_total{reason="content"} 1', 'hawser_oci_artifact_pull_failures_total{reason="limit"} 0',
+    "hawser_oci_artifact_cache_evictions_total 0", "hawser_oci_artifact_cache_entries 3", "hawser_oci_artifact_cache_bytes 4096"]) {
+    assert.ok(text.split("\n").includes(line), `${line}\nin:\n${text}`);
+  }
 });

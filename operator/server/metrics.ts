@@ -1,12 +1,14 @@
 // The API server's Prometheus metrics, with Argo CD's names (argocd-server serves them on
 // --metrics-port, default 8083, at /metrics; docs/metrics.md): argocd_info, login requests, proxy
 // extension requests, and go-grpc-prometheus's grpc_server_* for the REST routes, named by the
-// gRPC method Argo's gateway would call (grpc-methods.ts). One hook on the API's fastify instance
+// gRPC method Argo's gateway would call (grpc-methods.ts); and, as the operator, the OCI artifact
+// cache's hawser_oci_artifact_* (its caches render OCI sources too). One hook on the API's fastify instance
 // observes every response; nothing else in the server knows about metrics.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { OciArtifactMetrics } from "../runtime/oci-metrics.js";
 import { GRPC_CODE_NAMES, grpcCodeOfStatus, grpcMethodOf } from "./grpc-methods.js";
 
 /** Argo's argocd_proxy_extension_request_duration_seconds buckets (server/extension). */
@@ -20,6 +22,8 @@ export class ServerMetrics {
   private readonly started: Counter<"grpc_method" | "grpc_service" | "grpc_type">;
   private readonly handled: Counter<"grpc_code" | "grpc_method" | "grpc_service" | "grpc_type">;
   private readonly handling: Histogram<"grpc_method" | "grpc_service" | "grpc_type">;
+  /** The OCI artifact caches of the server's git caches (AppStateReader), as the operator's. */
+  readonly ociArtifacts: OciArtifactMetrics;
 
   constructor(opts: { version: string; rootPath: string; defaultMetrics?: boolean }) {
     const registers = [this.registry];
@@ -33,6 +37,7 @@ export class ServerMetrics {
     this.handled = new Counter({ name: "grpc_server_handled_total", help: "Total number of RPCs completed on the server, regardless of success or failure.", labelNames: ["grpc_code", ...grpcLabels], registers });
     // go-grpc-prometheus's default buckets (prometheus.DefBuckets).
     this.handling = new Histogram({ name: "grpc_server_handling_seconds", help: "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.", labelNames: grpcLabels, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.ociArtifacts = new OciArtifactMetrics(this.registry);
     this.rootPath = opts.rootPath;
   }
 

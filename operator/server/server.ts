@@ -51,7 +51,7 @@ import { TreeCache } from "./tree-cache.js";
 import { AppHosts } from "./services/app-hosts.js";
 import { NotificationService } from "./services/notifications.js";
 import { UiService } from "./services/ui.js";
-import type { OciSourceParams } from "../git/oci-artifacts.js";
+import { OCI_PULL_FAILURE_REASONS, type OciSourceParams } from "../git/oci-artifacts.js";
 
 export interface ServerOptions {
   client: KubeClient;
@@ -76,6 +76,8 @@ export interface ServerOptions {
   installationID?: string;
   /** argocd-cmd-params-cm's reposerver.oci.* keys, for the OCI artifact sources this server renders. */
   oci?: OciSourceParams;
+  /** --oci-artifact-cache-size; unset: artifactCacheBytes's default from `oci`'s limits. */
+  ociArtifactCacheBytes?: number;
   /** The built Web UI (--staticassets); default dist/ui of the package. */
   staticAssets?: string;
   /** --enable-proxy-extension: serve /extensions/<name>/... (off: those paths are 404). */
@@ -138,7 +140,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const trustFiles = new GitTrustFiles();
   const gitTrust = new GitTrustWatch({ client, namespace, files: trustFiles, log });
   await gitTrust.start();
-  const reader = new AppStateReader({ cache, client, plugins: o.plugins, log, trust: () => trustFiles.current(), ...(o.repoCacheDir ? { repoCacheDir: o.repoCacheDir } : {}), ...(o.installationID ? { installationID: o.installationID } : {}), ...(o.oci ? { oci: o.oci } : {}) });
+  const reader = new AppStateReader({ cache, client, plugins: o.plugins, log, trust: () => trustFiles.current(), ...(o.repoCacheDir ? { repoCacheDir: o.repoCacheDir } : {}), ...(o.installationID ? { installationID: o.installationID } : {}), ...(o.oci ? { oci: o.oci } : {}), ...(o.ociArtifactCacheBytes !== undefined ? { ociArtifactCacheBytes: o.ociArtifactCacheBytes } : {}), ...(metrics ? { ociMetrics: metrics.ociArtifacts.counters(OCI_PULL_FAILURE_REASONS) } : {}) });
+  metrics?.ociArtifacts.watch(() => reader.ociArtifactUsage());
   const session = new SessionService({ cache, client, auth, sso, enforcer, insecure: o.insecure, baseHref: o.baseHref, log });
   session.register(router);
   router.onRenewedToken = (reply, token) => session.setTokenCookie(reply, token);

@@ -173,6 +173,47 @@ test("API server: a project-scoped repository Secret serves its project's reques
     const adminDelete = await del("?appProject=team-a", token);
     assert.equal(adminDelete.status, 200, show(adminDelete));
     assert.deepEqual(await secretsOf(), { "": stored[""] }, "only team-a's Secret went; the unscoped one stays");
+    // A delete naming a project without a registration of its own does not fall back to the unscoped one.
+    const noOwn = await del("?appProject=team-c", token);
+    assert.equal(noOwn.status, 404, show(noOwn));
+    assert.match((noOwn.body as { message?: string }).message ?? "", /not found in project team-c; it is registered unscoped/, show(noOwn));
+    assert.deepEqual(await secretsOf(), { "": stored[""] }, "the unscoped Secret stays");
+  });
+
+  await t.test("repo-creds: a delete without a project never removes a project's template; it says which projects hold it", async () => {
+    const prefix = w.git.baseUrl("creds-scoped-only");
+    const credsOf = async (): Promise<string[]> => (await client.list("v1", "Secret", { namespace: ns, labelSelector: "argocd.argoproj.io/secret-type=repo-creds" })).items
+      .map((s) => Object.fromEntries(Object.entries((s as { data?: Record<string, string> }).data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()])))
+      .filter((d) => d.url === prefix).map((d) => d.project ?? "").sort();
+    for (const project of ["team-a", "team-b"]) {
+      const res = await api("POST", "/api/v1/repocreds", { url: prefix, project, username: `u-${project}`, password: `pw-${project}-do-not-leak` });
+      assert.equal(res.status, 200, show(res));
+    }
+    const delCreds = (query: string, as = token) => call("DELETE", `/api/v1/repocreds/${enc(prefix)}${query}`, undefined, as);
+    const ambiguous = await delCreds("");
+    assert.equal(ambiguous.status, 404, show(ambiguous));
+    assert.match((ambiguous.body as { message?: string }).message ?? "", /not found unscoped; it is registered in projects team-a, team-b \(name one with appProject=team-a/, show(ambiguous));
+    assert.deepEqual(await credsOf(), ["team-a", "team-b"], "nothing was deleted");
+    assert.equal((await delCreds("?appProject=team-a")).status, 200);
+    assert.deepEqual(await credsOf(), ["team-b"], "only team-a's template went");
+    // One project's template left: still not the one a project-less delete removes.
+    const single = await delCreds("");
+    assert.equal(single.status, 404, show(single));
+    assert.match((single.body as { message?: string }).message ?? "", /registered in project team-b /, show(single));
+    assert.deepEqual(await credsOf(), ["team-b"], "team-b's template stays");
+    // A caller who may not see team-a's registration is not told of it.
+    const role = await api("POST", "/api/v1/projects/team-b/roles/repos/token", { expiresIn: 3600 });
+    assert.equal(role.status, 200, show(role));
+    assert.equal((await api("POST", "/api/v1/repocreds", { url: prefix, project: "team-a", username: "u-team-a", password: "pw-team-a-do-not-leak" })).status, 200);
+    const teamB = (role.body as { token: string }).token;
+    const asB = await delCreds("?appProject=team-c", teamB);
+    assert.equal(asB.status, 403, `team-b's role may not delete in team-c: ${show(asB)}`);
+    assert.equal((await delCreds("?appProject=team-b", teamB)).status, 200, "team-b deletes its own");
+    assert.deepEqual(await credsOf(), ["team-a"]);
+    const gone = await delCreds("?appProject=team-b", teamB);
+    assert.equal(gone.status, 404, show(gone));
+    assert.equal((gone.body as { message?: string }).message, `repository credentials '${prefix}' not found in project team-b`, `team-a's registration is not named to team-b: ${show(gone)}`);
+    assert.deepEqual(await credsOf(), ["team-a"]);
   });
 
   assert.ok(!bodies.some((b) => b.includes(TEAM_A_PASSWORD) || b.includes(TEAM_B_PASSWORD) || b.includes("do-not-leak")), "no response body carries a password");

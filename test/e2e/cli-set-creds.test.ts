@@ -135,6 +135,19 @@ test("hawser cluster set, repocreds add/list/rm and appset create --dry-run thro
   assert.equal(coreRemoved.code, 0, show(coreRemoved));
   assert.equal((await credsSecrets()).length, 0, "--core repocreds rm removed the Secret");
 
+  // A project's template is removed only when rm names its project, both ways in.
+  const scoped = await core(["repocreds", "add", prefix, "--username", "carol", "--password-stdin", "--project", "default", "-n", ns], `${CORE_CREDS_PASSWORD}
+`);
+  assert.equal(scoped.code, 0, show(scoped));
+  for (const [way, res] of [["through the server", await admin(["repocreds", "rm", prefix, "-y"])], ["--core", await core(["repocreds", "rm", prefix, "-n", ns, "-y"])]] as const) {
+    assert.equal(res.code, 2, `${way}: ${show(res)}`);
+    assert.match(res.stderr, /not found unscoped; it is registered in project default \(name one with .*--project default/, `${way}: ${show(res)}`);
+    assert.equal((await credsSecrets()).length, 1, `${way}: the project's template stays`);
+  }
+  const named = await admin(["repocreds", "rm", prefix, "--project", "default", "-y"]);
+  assert.equal(named.code, 0, show(named));
+  assert.equal((await credsSecrets()).length, 0, "rm --project removed the project's template");
+
   // ---- appset create --dry-run ----
   const setName = `dry-${id}`;
   const setFile = join(dir, "appset.yaml");

@@ -6,7 +6,8 @@
 // ComparisonErrors that say why, and nothing of theirs reaches the cluster. argocd-cmd-params-cm
 // narrows the accepted layer media types and the unpacked size (reposerver.oci.*): an artifact of
 // another layer type, and one that unpacks past the size, are ComparisonErrors naming the setting;
-// the artifact cache's metrics count the pulls and each refusal by reason.
+// the artifact cache's metrics count the pulls and each refusal by reason, on the operator's
+// /metrics and, for the API server's own renders, on the server's.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -18,6 +19,9 @@ import { API, IN_CLUSTER, createWorld } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
 import { startOciRegistry } from "../support/oci-registry.js";
 import { generatePki } from "../../operator/devcluster/pki.js";
+import { freePort } from "../../operator/devcluster/process.js";
+import { startServerProcess } from "../support/operator-process.js";
+import { initialAdminPassword, jsonCaller, sessionToken, showResponse } from "../support/api-session.js";
 
 const PASSWORD = "oci-source-e2e-pw-do-not-leak";
 const GZ = "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -157,4 +161,37 @@ test("OCI artifact source: synced at the manifest digest, a constraint follows a
   assert.ok(m.hawser_oci_artifact_cache_entries! >= 1 && m.hawser_oci_artifact_cache_bytes! >= CM("two").length, `trees on disk: ${JSON.stringify(m)}`);
   for (const reason of ["content", "limit", "manifest"]) assert.ok(m[`hawser_oci_artifact_pull_failures_total{reason="${reason}"}`]! >= 1, `a refusal counted as ${reason}: ${JSON.stringify(m)}`);
   assert.equal(m['hawser_oci_artifact_pull_failures_total{reason="digest"}'], 0, "no digest failure: the registry is honest");
+
+  // The API server renders OCI sources with caches of its own; its /metrics counts their pulls
+  // and refusals the same way (nothing is shared with the operator's counters above).
+  const port = await freePort();
+  // A cache directory of its own: the default one keeps trees of earlier runs on this machine.
+  const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns, args: ["--metrics-port", String(port), "--repo-cache-dir", join(dir, "server-cache")] });
+  t.after(() => server.stop("SIGKILL"));
+  const call = jsonCaller(await server.url());
+  const token = await sessionToken(call, "admin", await initialAdminPassword(client, ns));
+  const serverScrape = async (): Promise<Record<string, number>> => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.ok(!text.includes(PASSWORD), "no password in the server's metrics");
+    const out: Record<string, number> = {};
+    for (const x of text.matchAll(/^(hawser_oci_artifact_\w+(?:\{[^}]*\})?) (\S+)$/gm)) out[x[1]!] = Number(x[2]);
+    return out;
+  };
+  const zero = await serverScrape();
+  assert.equal(zero['hawser_oci_artifact_cache_requests_total{result="miss"}'], 0, `the series exist before the server's first pull: ${JSON.stringify(zero)}`);
+  assert.equal(zero.hawser_oci_artifact_cache_entries, 0, JSON.stringify(zero));
+  // Until the server's cache holds the repository Secret and the registry's CA.
+  await eventually(async () => {
+    const manifests = await call("GET", "/api/v1/applications/guestbook/manifests", undefined, token);
+    assert.equal(manifests.status, 200, showResponse(manifests));
+    assert.match(JSON.stringify(manifests.body), /guestbook/, showResponse(manifests));
+  }, { timeoutMs: 30_000 });
+  const hostile = await call("GET", "/api/v1/applications/evil/manifests", undefined, token);
+  assert.notEqual(hostile.status, 200, `the hostile artifact is refused by the server too: ${showResponse(hostile)}`);
+  const s = await serverScrape();
+  assert.ok(s['hawser_oci_artifact_cache_requests_total{result="miss"}']! >= 2, `the server pulled both artifacts itself: ${JSON.stringify(s)}`);
+  assert.ok(s.hawser_oci_artifact_cache_entries === 1 && s.hawser_oci_artifact_cache_bytes! >= CM("two").length, `the good tree on the server's disk: ${JSON.stringify(s)}`);
+  // A refused artifact is not kept, so each render of it pulls (and refuses) it again.
+  assert.ok(s['hawser_oci_artifact_pull_failures_total{reason="content"}']! >= 1, `the refusal counted under its reason: ${JSON.stringify(s)}`);
+  assert.equal(s['hawser_oci_artifact_pull_failures_total{reason="digest"}'], 0, JSON.stringify(s));
 });

@@ -5,7 +5,9 @@
 // default on the same URL, even pinned to the very commit team-a's clone holds, fail with a
 // condition naming the repository, and the git server never sees team-a's user on their behalf.
 // The ApplicationSet git generator uses team-a's Secret only for a set whose template names
-// team-a literally; a templated project, or team-b, reads git with unscoped Secrets only.
+// team-a literally; a templated project, or team-b, reads git with unscoped Secrets only; a set
+// naming a project that does not exist is refused before its generator reads git, though a
+// leftover Secret scoped to that name holds working credentials.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../operator/kube/client.js";
@@ -36,6 +38,8 @@ test("controllers: a project-scoped repository Secret serves its project's apps 
       });
       await secret("repo-team-a", { url, project: "team-a", username: "alice", password: TEAM_A_PASSWORD });
       await secret("repo-team-b", { url: w.git.baseUrl("other"), project: "team-b", username: "bob", password: TEAM_B_PASSWORD });
+      // Left behind by a project that is gone (or was never created): it must serve nobody.
+      await secret("repo-team-gone", { url, project: "team-gone", username: "alice", password: TEAM_A_PASSWORD });
     },
   });
   const { client, ns, git } = w;
@@ -138,6 +142,19 @@ test("controllers: a project-scoped repository Secret serves its project's apps 
     const after = git.requests.slice(mark).filter((q) => q.repo === "private");
     assert.ok(after.length > 0, "the generators did ask the git server");
     assert.deepEqual(after.filter((q) => q.user === "alice"), [], "team-a's credentials were never sent for them");
+
+    // A set naming a project that does not exist, whose leftover Secret holds working credentials:
+    // refused before its generator reads git (Argo's git generator: "error getting project").
+    const markGone = git.requests.length;
+    await client.create(set("plain-gone", "team-gone"));
+    await eventually(async () => {
+      const s = await client.get(API, "ApplicationSet", "plain-gone", ns);
+      const err = ((s?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((c) => c.type === "ErrorOccurred" && c.status === "True");
+      assert.match(err?.message ?? "", /application references project team-gone which does not exist/, JSON.stringify(s?.status));
+      statuses.push(JSON.stringify(s?.status ?? {}));
+    }, { timeoutMs: 60_000 });
+    assert.deepEqual(await owned("plain-gone"), []);
+    assert.deepEqual(git.requests.slice(markGone).filter((q) => q.user === "alice"), [], "the gone project's credentials were never sent");
 
     // And the same set naming team-a literally generates from the private repository.
     await client.create(set("plain-a", "team-a"));

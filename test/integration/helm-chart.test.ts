@@ -19,7 +19,8 @@ const chartDir = fileURLToPath(new URL("../../helm", import.meta.url));
 
 for (const [label, extra] of [
   ["default values", [] as string[]],
-  ["custom values", ["--set", "replicas=2", "--set", "operator.namespace=gitops", "--set", "operator.extraArgs={--plugin-dir=/plugins}", "--set", "serviceMonitor.enabled=false"]],
+  ["custom values", ["--set", "replicas=2", "--set", "operator.namespace=gitops", "--set", "operator.extraArgs={--plugin-dir=/plugins}", "--set", "serviceMonitor.enabled=false",
+    "--set", "cache.sizeLimit=20Gi", "--set", "server.cacheSizeLimit=", "--set", "ociArtifactCacheSize=6G"]],
 ] as const) {
   test(`the hawser chart renders and the apiserver accepts it (${label})`, async (t) => {
     const helm = await resolveTool("helm");
@@ -33,6 +34,20 @@ for (const [label, extra] of [
     const deployment = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "hawser") as unknown as { spec: { replicas: number; template: { spec: { containers: Array<{ args: string[] }> } } } };
     const args = deployment.spec.template.spec.containers[0]!.args;
     assert.equal(args[0], "operator");
+    // The caches' emptyDirs are bounded from the values ("" = none), and the OCI artifact cache's
+    // bound reaches both processes only when set (else the binaries derive it from the OCI limits).
+    const volumes = (name: string): Record<string, unknown> => Object.fromEntries(((objects.find((o) => o.kind === "Deployment" && o.metadata.name === name) as unknown as { spec: { template: { spec: { volumes: Array<{ name: string; emptyDir?: unknown }> } } } })
+      .spec.template.spec.volumes.filter((v) => v.emptyDir !== undefined && ["cache", "tmp"].includes(v.name)).map((v) => [v.name, v.emptyDir])));
+    const serverArgs = server.spec.template.spec.containers[0]!.args;
+    if (label === "custom values") {
+      assert.deepEqual(volumes("hawser"), { cache: { sizeLimit: "20Gi" }, tmp: { sizeLimit: "2Gi" } });
+      assert.deepEqual(volumes("hawser-server"), { cache: {}, tmp: { sizeLimit: "2Gi" } }, "an empty value: no limit");
+      assert.ok(args.includes("--oci-artifact-cache-size=6G") && serverArgs.includes("--oci-artifact-cache-size=6G"), `${args.join(" ")}\n${serverArgs.join(" ")}`);
+    } else {
+      assert.deepEqual(volumes("hawser"), { cache: { sizeLimit: "16Gi" }, tmp: { sizeLimit: "2Gi" } });
+      assert.deepEqual(volumes("hawser-server"), { cache: { sizeLimit: "16Gi" }, tmp: { sizeLimit: "2Gi" } });
+      assert.ok(![...args, ...serverArgs].some((a) => a.startsWith("--oci-artifact-cache-size")), "the binaries' default");
+    }
     if (label === "custom values") {
       assert.equal(deployment.spec.replicas, 2);
       assert.ok(args.includes("--namespace=gitops"), "args.includes(\"--namespace=gitops\")");

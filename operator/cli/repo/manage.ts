@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { secretData } from "../../cluster/clusters.js";
-import { repositorySecretName } from "../../git/credentials.js";
+import { notRegisteredMessage, registrationToDelete, repositorySecretName } from "../../git/credentials.js";
 import { FlagError, flagValue, type ParsedFlags } from "../../flags.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { registerSecret } from "../../runtime/redact.js";
@@ -169,6 +169,17 @@ export async function repoSecrets(client: KubeClient, ns: string, type: "reposit
 }
 
 
+/**
+ * --core `repo rm` / `repocreds rm`: deletes exactly the registration of `url` in `project` (""
+ * = the unscoped one), as the API server does; when there is none, says where the URL is
+ * registered and which --project names it.
+ */
+export async function deleteRegistration(client: KubeClient, ns: string, type: "repository" | "repo-creds", url: string, project: string): Promise<void> {
+  const { found, elsewhere } = registrationToDelete(await repoSecrets(client, ns, type), url, project);
+  if (!found) throw new Error(`${notRegisteredMessage(type === "repository" ? "repo" : "repository credentials", url, project, elsewhere, (p) => `--project ${p}`)} (namespace ${ns})`);
+  await client.delete({ apiVersion: "v1", kind: "Secret", name: found.secret.metadata.name ?? "", namespace: ns });
+}
+
 const repoPath = (url: string): string => `/api/v1/repositories/${encodeURIComponent(url)}`;
 const projectQuery = (flags: ParsedFlags): Record<string, string> => {
   const project = flagValue(flags, "project");
@@ -234,9 +245,7 @@ export async function rm(flags: ParsedFlags): Promise<number> {
   await withTarget(flags,
     async (api) => { await api.request("DELETE", repoPath(url), { query: projectQuery(flags) }); },
     async (client, ns) => {
-      const found = findRepoSecret(await repoSecrets(client, ns), url, flagValue(flags, "project") ?? "", true);
-      if (!found) throw new Error(`repo '${url}' not found in namespace ${ns}`);
-      await client.delete({ apiVersion: "v1", kind: "Secret", name: found.secret.metadata.name ?? "", namespace: ns });
+      await deleteRegistration(client, ns, "repository", url, flagValue(flags, "project") ?? "");
     });
   process.stdout.write(`Repository '${url}' removed\n`);
   return 0;

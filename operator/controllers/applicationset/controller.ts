@@ -8,6 +8,7 @@ import { LABEL_SECRET_TYPE, ARGO_API_VERSION } from "../../api/annotations.js";
 import type { RepoReader } from "../../git/types.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { Controller } from "../../runtime/controller.js";
+import type { EventRecorder } from "../../runtime/events.js";
 import { Informer, objectKey } from "../../runtime/informer.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { OperatorMetrics } from "../../runtime/metrics.js";
@@ -36,6 +37,8 @@ export interface ApplicationSetControllerOptions {
   applicationSetNamespaces?: readonly string[];
   /** ApplicationSet labels exported in argocd_appset_labels (--metrics-applicationset-labels; none: off). */
   metricsLabels?: readonly string[];
+  /** Warning Events on a set whose generation, validation or writes start failing. */
+  events?: Pick<EventRecorder, "record">;
 }
 
 /** Whether a generators list (at any nesting) uses the clusters generator. */
@@ -126,6 +129,7 @@ export class ApplicationSetController {
     const reconciler = new ApplicationSetReconciler({
       client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}),
       ...(opts.reposForProject ? { reposForProject: opts.reposForProject } : {}),
+      ...(opts.events ? { events: opts.events } : {}),
       listApplications: (ns) => this.apps.list().filter((a) => a.metadata.namespace === ns),
       inClusterEnabled: () => parseInClusterEnabled((this.argocdCm.get(argocdCmKey) as { data?: Record<string, string> } | undefined)?.data?.["cluster.inClusterEnabled"]).enabled,
     });

@@ -3,7 +3,10 @@
 // `syncPolicy.applicationsSync`, `preservedFields` and `ignoreApplicationDifferences` allow, with
 // bounded write concurrency, and report Argo's conditions (ErrorOccurred, ParametersGenerated,
 // ResourcesUpToDate, RolloutProgressing), and run RollingSync rollouts step by step. On any generation or validation error, and when a desired name belongs to an
-// Application this set does not own, nothing is created, changed or deleted. controller.ts runs it.
+// Application this set does not own, nothing is created, changed or deleted; except that, as in
+// Argo, Applications whose project does not exist are held back (left as they are, never deleted)
+// while the others are written, and the rollout waits. A Warning Event marks a new error.
+// controller.ts runs it.
 import { ARGO_API_VERSION } from "../../api/annotations.js";
 import type { ApplicationSetCondition } from "../../api/index.js";
 import type { GeneratorRegistry } from "../../../generators/index.js";
@@ -17,6 +20,7 @@ import type { RepoReader } from "../../git/types.js";
 import { AdaptiveLimiter } from "../../kube/adaptive.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../../kube/client.js";
 import { GenericError, WaitingError, type ReconcileContext, type ReconcileResult, type Reconciler } from "../../runtime/reconciler.js";
+import type { EventRecorder } from "../../runtime/events.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage, isRecord } from "../../util/index.js";
 
@@ -59,6 +63,8 @@ export interface ApplicationSetReconcilerDeps {
    * reconciler, since they all write to the same apiserver).
    */
   writeLimiter?: Pick<AdaptiveLimiter, "run">;
+  /** A Warning Event on the set when ErrorOccurred turns True or its message changes. */
+  events?: Pick<EventRecorder, "record">;
 }
 
 interface AppSetObject extends KubeObject {
@@ -180,28 +186,41 @@ export class ApplicationSetReconciler implements Reconciler {
     } catch (err) {
       errors.push({ reason: AppSetReason.ValidationError, message: errorMessage(err) });
     }
-    const current = errors.length === 0 ? (this.deps.listApplications ? { items: this.deps.listApplications(namespace) } : await client.list(ARGO_API_VERSION, "Application", { namespace })) : undefined;
+    // What may be written: every Application, or, when the only errors are Applications whose
+    // project does not exist, the others (as Argo's validApps); those are held back: neither
+    // created, updated nor deleted, whatever they were before.
+    const partial = errors.length === result.errors.length ? result.partial : undefined;
+    const desired = errors.length === 0 ? result.applications : partial?.applications;
+    const heldBack = new Set(partial?.heldBack ?? []);
+    const current = desired ? (this.deps.listApplications ? { items: this.deps.listApplications(namespace) } : await client.list(ARGO_API_VERSION, "Application", { namespace })) : undefined;
     const uid = appSet.metadata.uid ?? "";
     const owned = ownedBy(current?.items ?? [], uid);
-    if (current) {
+    let conflicts = 0;
+    if (current && desired) {
       const ownedNames = new Set(owned.map((a) => a.metadata.name));
       const existing = new Set(current.items.map((a) => a.metadata.name));
-      for (const app of result.applications) {
+      for (const app of desired) {
         if (existing.has(app.metadata.name) && !ownedNames.has(app.metadata.name)) {
           errors.push({ reason: AppSetReason.ValidationError, message: `application "${app.metadata.name}" already exists and is not owned by ApplicationSet ${name}` });
+          conflicts++;
         }
       }
     }
+    const writable = desired !== undefined && conflicts === 0 ? desired : undefined;
     const now = (this.deps.now ?? (() => new Date().toISOString()))();
     // RollingSync: the controller syncs the Applications itself, so their autosync is off.
     const prunes = new Map<string, boolean>();
-    if (steps && errors.length === 0) for (const app of result.applications) prunes.set(app.metadata.name, disableAutoSync(app.spec));
-    const applied = errors.length === 0 ? await this.apply(appSet, result.applications, owned, ctx) : { errors: [], raced: 0 };
+    if (steps && writable) for (const app of writable) prunes.set(app.metadata.name, disableAutoSync(app.spec));
+    const applied = writable ? await this.apply(appSet, writable, owned.filter((a) => !heldBack.has(a.metadata.name ?? "")), ctx) : { errors: [], raced: 0 };
     const writeErrors = applied.errors;
     const rollout = steps && errors.length === 0 && writeErrors.length === 0 ? await this.rollout(appSet, steps, result.applications, owned, prunes, now, ctx) : undefined;
     if (rollout) writeErrors.push(...rollout.errors);
     const outcome: ReconcileError[] = writeErrors.length > 0 ? writeErrors : errors;
     const conditions = appSetConditions(outcome, appSet.status?.conditions, now);
+    // An Event when the set starts failing or fails differently (repeats are the condition's).
+    const was = appSet.status?.conditions?.find((c) => c.type === "ErrorOccurred");
+    const is = conditions.find((c) => c.type === "ErrorOccurred");
+    if (is?.status === "True" && (was?.status !== "True" || was.message !== is.message || was.reason !== is.reason)) void this.deps.events?.record(appSet, "Warning", is.reason, is.message);
     const status: Record<string, unknown> = { conditions };
     if (rollout) {
       conditions.push(withTransitionTime(rollout.plan.condition, appSet.status?.conditions, now));
@@ -222,7 +241,8 @@ export class ApplicationSetReconciler implements Reconciler {
     if (writeErrors.length > 0) throw new GenericError(writeErrors[0]!.reason, writeErrors.map((e) => e.message).join("; "));
     if (errors.length > 0) {
       const messages = errors.map((e) => redact(e.message));
-      ctx.log.warn("applicationset generation failed; nothing changed", { errors: messages });
+      if (writable) ctx.log.warn("applications held back: their project does not exist; the set's others were written", { heldBack: [...heldBack], errors: messages });
+      else ctx.log.warn("applicationset generation failed; nothing changed", { errors: messages });
       throw new WaitingError(errors[0]!.reason, messages.join("; "), Math.min(result.requeueAfterMs ?? DEFAULT_REQUEUE_MS, DEFAULT_REQUEUE_MS));
     }
     // Application status changes requeue a rolling set (controller.ts); this is the safety net.

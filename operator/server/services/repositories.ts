@@ -8,11 +8,13 @@
 // (`forceRefresh=true` probes again).
 //
 // As in Argo, one URL may be registered once unscoped and once per project: a Secret is named by
-// its URL and project, and get/update/delete name the project with `?appProject=` (the project's
-// own Secret, else the unscoped one; without a project, the unscoped one only).
+// its URL and project, and get/update/delete name the project with `?appProject=`. Get and update
+// fall back from a project without a Secret of its own to the unscoped one; a delete removes
+// exactly the registration named (none: the unscoped one), never another by fallback, and its 404
+// says where the URL is registered (as far as the caller may see).
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { secretData } from "../../cluster/clusters.js";
-import { repositorySecretName } from "../../git/credentials.js";
+import { notRegisteredMessage, registrationToDelete, repositorySecretName } from "../../git/credentials.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
@@ -207,10 +209,13 @@ export class RepositoryService {
   private async delete({ caller, params, query }: ApiRequest, type: "repository" | "repo-creds"): Promise<unknown> {
     const url = params.repo!;
     const project = queryValue(query, "appProject") ?? "";
-    const found = this.storedSecret(type, url, project, true);
+    // Exactly the registration named: a project's never goes when no project (or another) was named.
+    const { found, elsewhere } = registrationToDelete(this.secrets(type), url, project);
     if (!found) {
-      caller.require("repositories", "delete", project && type === "repository" ? `${project}/${url}` : url);
-      throw notFound(`repo '${url}' not found`);
+      caller.require("repositories", "delete", project ? `${project}/${url}` : url);
+      // Where else the URL is registered, as far as the caller may see it.
+      const visible = elsewhere.filter((p) => caller.can("repositories", "get", p ? `${p}/${url}` : url));
+      throw notFound(notRegisteredMessage(type === "repository" ? "repo" : "repository credentials", url, project, visible, (p) => `appProject=${p}; the CLI's --project ${p}`));
     }
     caller.require("repositories", "delete", this.rbacName(found.data, type));
     const ref = { apiVersion: "v1", kind: "Secret", name: found.secret.metadata.name ?? "", namespace: this.ns };
