@@ -132,6 +132,24 @@ test("refresh: a missing project is an InvalidSpecError, sync Unknown, and nothi
   }
 });
 
+test("refresh: a Helm-repository chart without targetRevision is an InvalidSpecError naming the field; nothing is fetched and no automated sync starts", async () => {
+  // Argo refuses it rather than deploy whatever version the repository lists last.
+  const app = application({ source: { repoURL: "http://127.0.0.1:1/charts", chart: "web" }, syncPolicy: { automated: { prune: true } } });
+  const w = await World.create({ files, app });
+  try {
+    assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook"]);
+    assert.deepEqual(sync(w), { status: "Unknown" });
+    assert.deepEqual((status(w).conditions ?? []).map((c) => [c.type, c.message]), [
+      ["InvalidSpecError", "spec.source.targetRevision is required if the manifest source is a helm chart"],
+    ]);
+    assert.equal(status(w).operationState, undefined, "no automated sync");
+    assert.equal(w.repos.checkouts, 0, "nothing is fetched");
+    assert.deepEqual(clusterWrites(w.cluster.writes), []);
+  } finally {
+    await w.dispose();
+  }
+});
+
 test("refresh: an automated sync starts in the refresh's one status write (a Running operationState, no .operation); none starts while it runs; the operation reconciler runs it to the end without another Application write", async () => {
   const syncPolicy = { automated: { prune: true }, retry: { limit: 3 } };
   const w = await World.create({ files, app: application({ syncPolicy }) });
