@@ -37,7 +37,7 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
   const w = await createWorld(t, {
     name: "met",
     repos: { demo: fromDir(join(seed, "repo-argocd-kustomize-demo")) },
-    argocdCm: { "metrics.application.labels": "team, app.kubernetes.io/part-of", "metrics.application.conditions": "SyncError, OrphanedResourceWarning" },
+    argocdCm: { "metrics.application.labels": "team, app.kubernetes.io/part-of", "metrics.application.conditions": "InvalidSpecError, SyncError" },
     operatorArgs: ["--metrics-cluster-labels=env", "--metrics-applicationset-labels", "team,tier"],
   });
   const { client, git, ns } = w;
@@ -47,6 +47,8 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
     syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
     metadata: { labels: { team: "payments" } },
   }));
+  // An app whose project does not exist: its InvalidSpecError is what argocd_app_condition counts.
+  await client.create(w.application("broken", { repo: "demo", path: "overlays/dev", dest, project: "no-such-project" }));
   await client.create({
     apiVersion: API, kind: "ApplicationSet", metadata: { name: "envs", namespace: ns, labels: { team: "platform" } },
     spec: {
@@ -85,6 +87,7 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
       ...app, autosync_enabled: "true", repo: normalizeGitURL(git.baseUrl("demo")), dest_server: IN_CLUSTER, dest_namespace: dest,
       sync_status: "Synced", health_status: "Healthy", operation: "",
     }, 1]], "argocd_app_info with Argo's labels");
+    assert.deepEqual(find(samples, "argocd_app_condition", { namespace: ns }).map((s) => [s.labels.name, s.labels.condition, s.value]), [["broken", "InvalidSpecError", 1]], "argocd_app_condition of the types argocd-cm lists");
     // Issue 15's acceptance query, for both of seed 002's apps.
     assert.deepEqual(find(samples, "argocd_app_info", { namespace: ns, sync_status: "Synced", health_status: "Healthy" }).map((s) => s.labels.name).sort(), ["demo-dev", "demo-prod"], "argocd_app_info{sync_status=\"Synced\",health_status=\"Healthy\"} for both apps");
     const syncs = find(samples, "argocd_app_sync_total", { ...app, dest_server: IN_CLUSTER, phase: "Succeeded", dry_run: "false" });
