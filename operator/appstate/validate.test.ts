@@ -41,6 +41,18 @@ test("an unchanged problem keeps its condition as it was (no new event, no statu
   assert.equal(second.newErrors.length, 0);
 });
 
+test("a Helm-repository chart without targetRevision is an InvalidSpecError naming the field, in Argo's words", () => {
+  const chart = { repoURL: "https://charts.example", chart: "web" };
+  const messages = (spec: Partial<ApplicationObject["spec"]>): string[] => validateSpec({ app: app({ ...valid, ...spec }), project, controllerNamespace: "argocd" });
+  assert.deepEqual(messages({ project: "default", source: chart }), ["spec.source.targetRevision is required if the manifest source is a helm chart"]);
+  assert.deepEqual(messages({ project: "default", source: { ...chart, targetRevision: "  " } }), ["spec.source.targetRevision is required if the manifest source is a helm chart"], "blank is no version");
+  assert.deepEqual(messages({ project: "default", source: { ...chart, targetRevision: "1.*" } }), [], "a constraint is a version");
+  assert.deepEqual(messages({ project: "default", source: undefined, sources: [{ repoURL: "https://git.example/r.git", path: "." }, chart] }), [
+    "spec.sources[1].targetRevision is required if the manifest source is a helm chart",
+  ], "the multi-source field path");
+  assert.deepEqual(messages({ project: "default", source: { repoURL: "https://git.example/r.git", path: "." } }), [], "a git source without targetRevision is HEAD");
+});
+
 test("an omitted project means default", () => {
   const { project: _p, ...noProject } = valid;
   const out = validateApplication({ app: app(noProject), project, controllerNamespace: "argocd", now: () => "T" });

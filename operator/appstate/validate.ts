@@ -62,10 +62,14 @@ export function validateSpec(inputs: Omit<ValidationInputs, "now">): string[] {
   const sources = app.spec.sources && app.spec.sources.length > 0 ? app.spec.sources : app.spec.source ? [app.spec.source] : [];
   if (sources.length === 0) problems.push("spec.source or spec.sources must be set");
   sources.forEach((s, i) => {
-    if (!s.repoURL) problems.push(`${app.spec.sources?.length ? `spec.sources[${i}]` : "spec.source"}.repoURL is required`);
+    const field = app.spec.sources?.length ? `spec.sources[${i}]` : "spec.source";
+    if (!s.repoURL) problems.push(`${field}.repoURL is required`);
     else if (proj && !isSourcePermitted(policy, s.repoURL)) {
       problems.push(`application repo ${s.repoURL} is not permitted in project '${projectName}'`);
     }
+    // Argo refuses a Helm-repository chart without a version rather than take the newest: a new
+    // chart release would otherwise change what is deployed with nothing changed in the spec.
+    if (s.chart && !s.targetRevision?.trim()) problems.push(`${field}.targetRevision is required if the manifest source is a helm chart`);
   });
   if (dest && (dest.server || dest.name) && !(dest.server && dest.name)) {
     // Argo checks the project against both the server and the name of the resolved cluster.

@@ -1,9 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
 import { seedsDir } from "../../test/crds/seeds.js";
+import { bundledCustomizationsDir, findScriptDirs } from "../lua/load.js";
 import { packageRoot } from "../paths.js";
 import { command } from "./health.js";
 
@@ -53,6 +57,34 @@ test("bundled kinds are reported without --customizations; --no-bundled leaves t
   ]);
   const noBundled = await runCaptured(["--no-bundled", file]);
   assert.deepEqual(noBundled.lines, [null, null, null, null, lines[4], null]);
+});
+
+test("every bundled kind's health_test.yaml cases, read from one file by `hawser health` without --customizations, get their expected status and message", async () => {
+  const root = bundledCustomizationsDir();
+  const docs: string[] = [];
+  const expected: Array<{ status: string; message: string }> = [];
+  const where: string[] = [];
+  for (const dir of findScriptDirs(root, "health_test.yaml")) {
+    const file = parse(readFileSync(join(dir, "health_test.yaml"), "utf8")) as { tests: Array<{ healthStatus: { status: string; message?: string }; inputPath: string }> };
+    for (const tc of file.tests) {
+      docs.push(readFileSync(join(dir, tc.inputPath), "utf8"));
+      expected.push({ status: tc.healthStatus.status, message: tc.healthStatus.message ?? "" });
+      where.push(`${relative(root, dir)}/${tc.inputPath}`);
+    }
+  }
+  assert.ok(docs.length >= 150, `the cases were found (${docs.length})`);
+  const dir = mkdtempSync(join(tmpdir(), "hawser-health-bundled-"));
+  try {
+    const input = join(dir, "all.yaml");
+    writeFileSync(input, docs.map((d) => `---\n${d}\n`).join(""));
+    const { code, lines } = await runCaptured([input]);
+    assert.equal(code, 0);
+    const wrong = lines.flatMap((got, i) => (JSON.stringify(got) === JSON.stringify(expected[i]) ? [] : [`${where[i]}: got ${JSON.stringify(got)}, want ${JSON.stringify(expected[i])}`]));
+    assert.equal(lines.length, docs.length, "one line per document");
+    assert.deepEqual(wrong, [], "every case as its health_test.yaml says");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("--argocd-cm (seed 003) overrides Ingress health", { skip: !seedsDir() }, async () => {

@@ -67,6 +67,7 @@ test("the bundled tree has actions for the kinds Argo ships them for, each with 
   assert.deepEqual(names("apps/StatefulSet"), ["restart"]);
   assert.deepEqual(names("apps/DaemonSet"), ["restart"]);
   assert.deepEqual(names("batch/CronJob"), ["create-job", "resume", "suspend"]);
+  assert.deepEqual(names("batch/Job"), ["resume", "suspend"]);
   assert.deepEqual(names("argoproj.io/Rollout"), ["abort", "pause", "promote-full", "restart", "resume", "retry"]);
   for (const dir of dirs) {
     const file = read(dir, "action_test.yaml") as ActionTestFile;

@@ -146,6 +146,7 @@ test("API server: appdetails and create validation of Helm-repository and OCI ch
     const dest = w.dest("charts");
     const app = (name: string, source: Record<string, unknown>) => ({ apiVersion: API, kind: "Application", metadata: { name, namespace: ns }, spec: { project: "default", source, destination: { server: IN_CLUSTER, namespace: dest } } });
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      ["a chart without a version (Argo's rule: no newest-version default)", { repoURL: repo.url, chart: "web" }, /InvalidSpecError: spec\.source\.targetRevision is required if the manifest source is a helm chart/],
       ["a chart the index does not list", { repoURL: repo.url, chart: "nope", targetRevision: "1.0.0" }, /InvalidSpecError: spec\.source\.chart: chart "nope" not found in Helm repository/],
       ["a version the index does not list", { repoURL: repo.url, chart: "web", targetRevision: "9.9.9" }, /InvalidSpecError: spec\.source\.targetRevision: no version of chart "web"/],
       ["a constraint nothing satisfies", { repoURL: repo.url, chart: "web", targetRevision: ">=2.0.0" }, /InvalidSpecError: spec\.source\.targetRevision: no version of chart "web" .* matches ">=2\.0\.0"/],

@@ -3,8 +3,10 @@
 // has argocd_app_info with Argo's exact labels (Synced, Healthy, autosync_enabled), the finished
 // sync in argocd_app_sync_total, argocd_app_reconcile with Argo's buckets, the git requests, the
 // in-cluster destination in argocd_cluster_info, the app label argocd-cm asks for, the
-// ApplicationSet gauges, and every metric and label name the Grafana dashboard's queries use
-// (test/fixtures/metrics/argocd-dashboard.promql).
+// ApplicationSet gauges, every metric and label name the Grafana dashboard's queries use
+// (test/fixtures/metrics/argocd-dashboard.promql), and every metric docs/metrics.md lists for the
+// operator's endpoint with its documented type and label names. The set's demo-prod syncs
+// automatically as seed 002's does: argocd_app_info shows both apps Synced and Healthy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -13,11 +15,18 @@ import { fileURLToPath } from "node:url";
 import { normalizeGitURL } from "../../operator/git/url.js";
 import { fromDir } from "../support/git-server.js";
 import { eventually } from "../support/eventually.js";
-import { fixtureQueries, queryNames, scrapeNames, scrapeSamples, type Sample } from "../support/promql-names.js";
+import { documentedMetricProblems, documentedMetrics, fixtureQueries, queryNames, scrapeNames, scrapeSamples, scrapeTypes, type Sample } from "../support/promql-names.js";
 import { API, createWorld, IN_CLUSTER } from "../support/world.js";
 
 const seed = fileURLToPath(new URL("../../hack/demo/seed-002", import.meta.url));
 const dashboard = fileURLToPath(new URL("../fixtures/metrics/argocd-dashboard.promql", import.meta.url));
+const metricsDoc = fileURLToPath(new URL("../../docs/metrics.md", import.meta.url));
+// Documented metrics with no series in this run: counted only when something fails, or when a
+// notification trigger is subscribed (test/e2e/notifications.test.ts scrapes those).
+const NO_SERIES_HERE = new Set([
+  "argocd_git_fetch_fail_total", "argocd_git_lsremote_fail_total",
+  "argocd_notifications_deliveries_total", "argocd_notifications_trigger_eval_total",
+]);
 
 interface AppStatus { sync?: { status?: string }; health?: { status?: string } }
 
@@ -28,7 +37,7 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
   const w = await createWorld(t, {
     name: "met",
     repos: { demo: fromDir(join(seed, "repo-argocd-kustomize-demo")) },
-    argocdCm: { "metrics.application.labels": "team, app.kubernetes.io/part-of" },
+    argocdCm: { "metrics.application.labels": "team, app.kubernetes.io/part-of", "metrics.application.conditions": "InvalidSpecError, SyncError" },
     operatorArgs: ["--metrics-cluster-labels=env", "--metrics-applicationset-labels", "team,tier"],
   });
   const { client, git, ns } = w;
@@ -38,13 +47,19 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
     syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
     metadata: { labels: { team: "payments" } },
   }));
+  // An app whose project does not exist: its InvalidSpecError is what argocd_app_condition counts.
+  await client.create(w.application("broken", { repo: "demo", path: "overlays/dev", dest, project: "no-such-project" }));
   await client.create({
     apiVersion: API, kind: "ApplicationSet", metadata: { name: "envs", namespace: ns, labels: { team: "platform" } },
     spec: {
       generators: [{ list: { elements: [{ env: "prod" }] } }],
       template: {
         metadata: { name: "demo-{{env}}" },
-        spec: { project: "default", source: { repoURL: git.baseUrl("demo"), path: "overlays/{{env}}", targetRevision: "HEAD" }, destination: { server: IN_CLUSTER, namespace: w.dest("prod") } },
+        spec: {
+          project: "default", source: { repoURL: git.baseUrl("demo"), path: "overlays/{{env}}", targetRevision: "HEAD" }, destination: { server: IN_CLUSTER, namespace: w.dest("prod") },
+          // As seed 002's demo-prod: synced automatically.
+          syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
+        },
       },
     },
   });
@@ -52,6 +67,8 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
     const s = await w.status<AppStatus>("demo-dev");
     assert.equal(s?.sync?.status, "Synced", "synced");
     assert.equal(s?.health?.status, "Healthy", "healthy");
+    const prod = await w.status<AppStatus>("demo-prod");
+    assert.deepEqual([prod?.sync?.status, prod?.health?.status], ["Synced", "Healthy"], "the set's demo-prod synced and healthy");
   }, { timeoutMs: 120_000 });
 
   const url = `${await w.op.probeUrl()}/metrics`;
@@ -70,6 +87,9 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
       ...app, autosync_enabled: "true", repo: normalizeGitURL(git.baseUrl("demo")), dest_server: IN_CLUSTER, dest_namespace: dest,
       sync_status: "Synced", health_status: "Healthy", operation: "",
     }, 1]], "argocd_app_info with Argo's labels");
+    assert.deepEqual(find(samples, "argocd_app_condition", { namespace: ns }).map((s) => [s.labels.name, s.labels.condition, s.value]), [["broken", "InvalidSpecError", 1]], "argocd_app_condition of the types argocd-cm lists");
+    // Issue 15's acceptance query, for both of seed 002's apps.
+    assert.deepEqual(find(samples, "argocd_app_info", { namespace: ns, sync_status: "Synced", health_status: "Healthy" }).map((s) => s.labels.name).sort(), ["demo-dev", "demo-prod"], "argocd_app_info{sync_status=\"Synced\",health_status=\"Healthy\"} for both apps");
     const syncs = find(samples, "argocd_app_sync_total", { ...app, dest_server: IN_CLUSTER, phase: "Succeeded", dry_run: "false" });
     assert.equal(syncs.length, 1, "argocd_app_sync_total{phase=Succeeded} present");
     assert.ok(syncs[0]!.value >= 1, `at least one succeeded sync counted, got ${syncs[0]!.value}`);
@@ -112,4 +132,16 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
     }
   }
   assert.deepEqual(problems, [], "every dashboard query finds its metrics and labels");
+
+  // Every metric docs/metrics.md lists for this endpoint: declared with its documented type, each
+  // series with exactly the documented label names, and series present (but for NO_SERIES_HERE).
+  const documented = documentedMetrics(await readFile(metricsDoc, "utf8"), "## API server");
+  assert.ok(documented.length >= 30, `the doc's tables were read (${documented.length} metrics)`);
+  const [types, samples] = [scrapeTypes(text), scrapeSamples(text)];
+  const docProblems = documented.flatMap((m) => documentedMetricProblems(m, types, samples));
+  for (const m of documented) {
+    const series = samples.filter((s) => s.name === m.name || (m.type === "histogram" && s.name === `${m.name}_count`));
+    if (series.length === 0 && !NO_SERIES_HERE.has(m.name)) docProblems.push(`${m.name}: documented, but no series`);
+  }
+  assert.deepEqual(docProblems, [], "the scrape matches docs/metrics.md");
 });

@@ -8,7 +8,8 @@
 // succeeds (or gives up with 409 having written nothing) without losing any of the other
 // writer's changes; a failing Lua script is
 // reported with the action's name; a Deployment outside the app is refused; a ReplicaSet under the
-// app's Deployment is accepted. Then the same through the CLI, via the server and with --core.
+// app's Deployment is accepted. Then the same through the CLI, via the server and with --core,
+// whose `actions run web restart --kind Deployment --resource-name web` (no --group) replaces the pods.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -229,6 +230,11 @@ test("resource actions: list and run through the API and the CLI, RBAC, argocd-c
   });
   const viaServer = (token: string): string[] => ["--server", base.replace(/^http:\/\//, ""), "--plaintext", "--auth-token", token];
   const core = ["--core", "--kubeconfig", w.cluster.kubeconfigPath, "--control-namespace", ns];
+  const webPods = async (): Promise<Array<{ name: string; phase: string; deleting: boolean; annotations: Record<string, string> }>> =>
+    (await client.list("v1", "Pod", { namespace: dest, labelSelector: "app=web" })).items.map((p) => ({
+      name: p.metadata.name ?? "", phase: String((p as { status?: { phase?: string } }).status?.phase ?? ""),
+      deleting: !!p.metadata.deletionTimestamp, annotations: p.metadata.annotations ?? {},
+    }));
   const resetStamp = async (): Promise<void> => {
     await client.patch({ apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: dest }, { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: "2000-01-01T00:00:00Z" } } } } });
   };
@@ -238,11 +244,26 @@ test("resource actions: list and run through the API and the CLI, RBAC, argocd-c
     assert.equal(list.code, 0, `${how}: ${showRun(list)}`);
     assert.match(list.stdout, /^NAME\s+DISABLED\nexplode\s+false\npause\s+false\nrestart\s+false\nresume\s+true\nscale-to\s+false\n$/, `${how}: ${showRun(list)}`);
     await resetStamp();
-    // Without --namespace the app's own resource of that name is meant.
-    const run = await hawser("run", "web", "restart", "--kind", "Deployment", "--group", "apps", "--resource-name", "web", ...flags);
+    const podsBefore = await eventually(async () => {
+      const pods = (await webPods()).filter((p) => !p.deleting);
+      assert.ok(pods.length > 0 && pods.every((p) => p.annotations[RESTARTED_AT] === "2000-01-01T00:00:00Z" && p.phase === "Running"), `${how}: the reset rolled out: ${JSON.stringify(pods)}`);
+      return pods;
+    }, { timeoutMs: 60_000 });
+    // Issue 15's command as written: without --group or --namespace the app's own resource of
+    // that kind and name is meant (apps/Deployment in the app's namespace).
+    const run = await hawser("run", "web", "restart", "--kind", "Deployment", "--resource-name", "web", ...flags);
     assert.equal(run.code, 0, `${how}: ${showRun(run)}`);
     assert.equal(run.stdout, `action restart ran on apps/Deployment ${dest}/web\n`);
-    assert.notEqual(restartedAt(await live()), "2000-01-01T00:00:00Z", `${how}: restart stamped a new restartedAt`);
+    const stampedNow = restartedAt(await live());
+    assert.ok(stampedNow && stampedNow !== "2000-01-01T00:00:00Z", `${how}: restart stamped a new restartedAt`);
+    // The pods are restarted: new Running pods carry the new stamp; the old ones are gone or going.
+    await eventually(async () => {
+      const pods = await webPods();
+      const fresh = pods.filter((p) => p.annotations[RESTARTED_AT] === stampedNow && p.phase === "Running" && !p.deleting);
+      assert.ok(fresh.length > 0, `${how}: a new Running pod with restartedAt ${stampedNow}: ${JSON.stringify(pods)}`);
+      assert.ok(fresh.every((p) => !podsBefore.some((b) => b.name === p.name)), `${how}: new pods, not the old ones`);
+      assert.ok(pods.filter((p) => podsBefore.some((b) => b.name === p.name)).every((p) => p.deleting), `${how}: every old pod is gone or being deleted: ${JSON.stringify(pods)}`);
+    }, { timeoutMs: 90_000 });
     const outside = await hawser("run", "web", "restart", "--kind", "Deployment", "--group", "apps", "--resource-name", "stranger", "--namespace", dest, ...flags);
     assert.equal(outside.code, 2, `${how}: ${showRun(outside)}`);
     assert.match(outside.stderr, /not found as part of application web/, `${how}: ${showRun(outside)}`);

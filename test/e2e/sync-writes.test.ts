@@ -7,10 +7,10 @@
 // and the start of the sync in one status write, then the operation's end (final state, history)
 // with the comparison after it (Synced, Healthy) in another; `.operation` is neither set nor
 // cleared for an automated sync. The ConfigMap takes one request per sync: a one-resource sync is
-// not dry-run first. The Events are Argo's, each once per change, and the Application's
-// managedFields do not grow with the writes. A second app's sync that prunes costs no more: the
-// comparison at its end leaves the pruned object out although the watch may still show it
-// (terminating, then gone), so no later refresh writes again.
+// not dry-run first. The Events are Argo's, each once per change (the first sight of the app
+// included), and the Application's managedFields do not grow with the writes. A second app's sync
+// that prunes costs no more: the comparison at its end leaves the pruned object out although the
+// watch may still show it (terminating, then gone), so no later refresh writes again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
@@ -164,6 +164,9 @@ test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application wr
     assert.deepEqual(got, {
       [`OperationStarted: Initiated automated sync to ${w.initialCommits.one}`]: 1,
       [`OperationCompleted: Sync operation to ${w.initialCommits.one} succeeded`]: 1,
+      // First sight, from nothing, as Argo words it (two spaces).
+      "ResourceUpdated: Updated sync status:  -> OutOfSync": 1,
+      "ResourceUpdated: Updated health status:  -> Missing": 1,
       "ResourceUpdated: Updated health status: Missing -> Healthy": 1,
       "ResourceUpdated: Updated sync status: OutOfSync -> Synced": 2,
       "ResourceUpdated: Updated sync status: Synced -> OutOfSync": 1,

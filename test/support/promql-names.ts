@@ -72,3 +72,71 @@ export function scrapeSamples(text: string): Sample[] {
   }
   return out;
 }
+
+/** A row of a docs/metrics.md table: its name, type and label names. */
+export interface DocumentedMetric {
+  name: string;
+  /** gauge, counter or histogram. */
+  type: string;
+  /** The fixed label names. */
+  labels: string[];
+  /** Set when the row has label names made from data (`label_<key>`…): their common prefix. */
+  labelPrefix?: string;
+}
+
+/**
+ * The metric tables of docs/metrics.md before the heading `until` (the operator's endpoint ends
+ * where the API server's section begins): rows whose first cell is one `name`, then the type
+ * (its first word) and the label names (parenthesised notes and "—" dropped).
+ */
+export function documentedMetrics(markdown: string, until: string): DocumentedMetric[] {
+  const end = markdown.indexOf(`\n${until}`);
+  const out: DocumentedMetric[] = [];
+  for (const line of (end >= 0 ? markdown.slice(0, end) : markdown).split("\n")) {
+    const cells = line.split("|").map((c) => c.trim());
+    const name = /^`([a-zA-Z_:][a-zA-Z0-9_:]*)`$/.exec(cells[1] ?? "")?.[1];
+    if (!name || cells.length < 5) continue;
+    const type = /^(gauge|counter|histogram)\b/.exec(cells[2]!)?.[1];
+    if (!type) continue;
+    const metric: DocumentedMetric = { name, type, labels: [] };
+    for (const raw of cells[3]!.replace(/\([^)]*\)/g, "").split(",")) {
+      const label = raw.replace(/[`…]/g, "").trim();
+      if (!label || label === "—") continue;
+      const prefix = /^([a-z_]+_)<[a-z]+>$/.exec(label)?.[1];
+      if (prefix) metric.labelPrefix = prefix;
+      else metric.labels.push(label);
+    }
+    out.push(metric);
+  }
+  return out;
+}
+
+/** Metric name → type, from the `# TYPE` lines of a Prometheus text exposition. */
+export function scrapeTypes(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(m[1]!, m[2]!);
+  return out;
+}
+
+/**
+ * What a scrape does not have of a documented metric: its `# TYPE` line of that type, and on
+ * every series (a histogram's `_bucket`, `_sum`, `_count`) exactly the documented label names
+ * (plus `le` on buckets, plus names with the row's data prefix). Empty when it matches.
+ */
+export function documentedMetricProblems(metric: DocumentedMetric, types: Map<string, string>, samples: Sample[]): string[] {
+  const problems: string[] = [];
+  const type = types.get(metric.name);
+  if (type !== metric.type) problems.push(`${metric.name}: documented as a ${metric.type}, scraped ${type ? `as a ${type}` : "without a TYPE line"}`);
+  const names = metric.type === "histogram" ? [`${metric.name}_bucket`, `${metric.name}_sum`, `${metric.name}_count`] : [metric.name];
+  const expected = [...metric.labels].sort().join(",");
+  const seen = new Set<string>();
+  for (const s of samples) {
+    if (!names.includes(s.name)) continue;
+    const got = Object.keys(s.labels).filter((l) => !(s.name.endsWith("_bucket") && l === "le") && !(metric.labelPrefix && l.startsWith(metric.labelPrefix))).sort().join(",");
+    if (got !== expected && !seen.has(got)) {
+      seen.add(got);
+      problems.push(`${s.name}: labels {${got}}, documented {${expected}}`);
+    }
+  }
+  return problems;
+}

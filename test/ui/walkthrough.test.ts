@@ -121,8 +121,14 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   // ---- the Deployment's panel: its pods' log (kwok serves one), and the restart action ----
   await page.click('[data-testid=tree-node][data-kind="Deployment"]');
   await waitFor(page, '[data-testid=resource-panel][data-kind="Deployment"]', log);
-  await page.click("[data-testid=resource-panel] [role=tab]:nth-child(4)");
-  await waitFor(page, "[data-testid=logs-tab]", log);
+  // The panel can be drawn again as the healed Deployment's data arrives, back on its first tab:
+  // click LOGS until its tab shows.
+  for (let i = 0; ; i++) {
+    await clickEnabled(page, "[data-testid=resource-panel] [role=tab]:nth-child(4)", log);
+    const shown = await page.waitForSelector("[data-testid=logs-tab]", { timeout: 5_000 }).then(() => true, () => false);
+    if (shown) break;
+    if (i >= 11) await waitFor(page, "[data-testid=logs-tab]", log, 1);
+  }
   await page.waitForFunction((text) => [...document.querySelectorAll("[data-testid=log-line]")].some((l) => l.textContent?.includes(text)), { timeout: 120_000 }, KWOK_LOG_LINE)
     .catch(async (err: unknown) => { throw new Error(`no kwok log line: ${await page.$eval("[data-testid=logs-tab]", (e) => e.textContent ?? "")}\n${log.join("\n")}\n${String(err)}`); });
   // The container list fills in when the resource's manifest arrives, which can be after the first log line.

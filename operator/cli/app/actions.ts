@@ -31,16 +31,21 @@ export const ACTIONS_USAGE = `  actions list NAME --kind KIND [--group GROUP] [-
               [--version V] [--param NAME=VALUE]...
                        runs the action on the resource (which must be one of the app's or
                        a descendant of one); --namespace is the resource's namespace here,
-                       and with --core the controller's is --control-namespace (default argocd)
+                       and with --core the controller's is --control-namespace (default argocd);
+                       without --group or --namespace the app's resource of that kind and
+                       name decides them
 `;
 
 /** The flags `app actions` takes beyond the common ones. */
 export const ACTIONS_FLAGS = { values: ["kind", "group", "resource-name", "version", "output", "control-namespace"], repeatable: ["param"] };
 
+/** The resource as the flags name it: without --group the app's resources decide the group. */
+export type GivenTarget = Omit<ActionTarget, "group"> & { group?: string };
+
 export interface ActionsBackend {
-  list(app: string, target: ActionTarget): Promise<ResourceAction[]>;
-  /** Runs the action; resolves to the resource it ran on (with its namespace filled in). */
-  run(app: string, target: ActionTarget, action: string, params: Record<string, string>): Promise<ActionTarget>;
+  list(app: string, target: GivenTarget): Promise<ResourceAction[]>;
+  /** Runs the action; resolves to the resource it ran on (with its group and namespace filled in). */
+  run(app: string, target: GivenTarget, action: string, params: Record<string, string>): Promise<ActionTarget>;
   close(): void;
 }
 
@@ -51,21 +56,21 @@ export class ApiActionsBackend implements ActionsBackend {
 
   close(): void { /* the command's client is closed by its owner */ }
 
-  /** Fills in the namespace (and version) from the app's resources when --namespace is left out. */
-  private async complete(app: string, target: ActionTarget): Promise<ActionTarget> {
-    if (target.namespace !== undefined) return target;
+  /** Fills in the group, namespace (and version) from the app's resources when the flags leave them out. */
+  private async complete(app: string, target: GivenTarget): Promise<ActionTarget> {
+    if (target.namespace !== undefined && target.group !== undefined) return { ...target, group: target.group };
     const { path, query } = appPath(app);
     return inferTarget(await this.api.request<Application>("GET", path, { query }), target);
   }
 
-  async list(app: string, given: ActionTarget): Promise<ResourceAction[]> {
+  async list(app: string, given: GivenTarget): Promise<ResourceAction[]> {
     const target = await this.complete(app, given);
     const { path, query } = appPath(app);
     const res = await this.api.request<{ actions?: ResourceAction[] | null }>("GET", `${path}/resource/actions`, { query: { ...query, ...ridQuery(target) } });
     return res.actions ?? [];
   }
 
-  async run(app: string, given: ActionTarget, action: string, params: Record<string, string>): Promise<ActionTarget> {
+  async run(app: string, given: GivenTarget, action: string, params: Record<string, string>): Promise<ActionTarget> {
     const target = await this.complete(app, given);
     const { path, query } = appPath(app);
     const short = app.includes("/") ? app.slice(app.indexOf("/") + 1) : app;
@@ -113,12 +118,12 @@ export class KubeActionsBackend implements ActionsBackend {
     };
   }
 
-  async list(app: string, target: ActionTarget): Promise<ResourceAction[]> {
+  async list(app: string, target: GivenTarget): Promise<ResourceAction[]> {
     const ctx = await this.context(app);
     return listResourceActions(ctx, inferTarget(ctx.app as unknown as Application, target));
   }
 
-  async run(app: string, given: ActionTarget, action: string, params: Record<string, string>): Promise<ActionTarget> {
+  async run(app: string, given: GivenTarget, action: string, params: Record<string, string>): Promise<ActionTarget> {
     const ctx = await this.context(app);
     const target = inferTarget(ctx.app as unknown as Application, given);
     await runResourceAction(ctx, target, action, params);
@@ -128,26 +133,36 @@ export class KubeActionsBackend implements ActionsBackend {
 }
 
 /**
- * Without --namespace, the one resource of the app with this group, kind and name decides it (as
- * argocd picks it from the app's resources); none or several is an error naming the choices.
+ * What --group or --namespace leave out, the one resource of the app with that kind and name (and
+ * the group or namespace given) decides, as argocd filters the app's resources: `actions run APP
+ * restart --kind Deployment --resource-name web` means the app's apps/Deployment. Several matches
+ * are an error naming the choices. A resource that is not the app's (a descendant, or none) is
+ * passed on as given, in the core group without --group, for the server or runner to judge.
  */
-export function inferTarget(app: Application, target: ActionTarget): ActionTarget {
-  if (target.namespace !== undefined) return target;
-  const hits = (app.status?.resources ?? []).filter((r) => (r.group ?? "") === target.group && r.kind === target.kind && r.name === target.name);
-  if (hits.length > 1) throw new FlagError(`${target.kind} ${target.name} exists in several namespaces of application ${app.metadata.name ?? ""} (${hits.map((h) => h.namespace ?? "").join(", ")}); give --namespace`);
+export function inferTarget(app: Application, given: GivenTarget): ActionTarget {
+  const target: ActionTarget = { ...given, group: given.group ?? "" };
+  if (given.namespace !== undefined && given.group !== undefined) return target;
+  const hits = (app.status?.resources ?? []).filter((r) => r.kind === given.kind && r.name === given.name
+    && (given.group === undefined || (r.group ?? "") === given.group)
+    && (given.namespace === undefined || (r.namespace ?? "") === given.namespace));
+  const groups = [...new Set(hits.map((h) => h.group ?? ""))];
+  if (groups.length > 1) throw new FlagError(`${given.kind} ${given.name} of application ${app.metadata.name ?? ""} exists in several API groups (${groups.map((g) => g || "core").join(", ")}); give --group`);
+  if (hits.length > 1) throw new FlagError(`${given.kind} ${given.name} exists in several namespaces of application ${app.metadata.name ?? ""} (${hits.map((h) => h.namespace ?? "").join(", ")}); give --namespace`);
   const hit = hits[0];
   if (!hit) return target;
-  return { ...target, ...(hit.namespace ? { namespace: hit.namespace } : {}), ...(target.version ?? hit.version ? { version: target.version ?? hit.version } : {}) };
+  const version = given.version ?? hit.version;
+  return { ...target, group: hit.group ?? "", ...(given.namespace === undefined && hit.namespace ? { namespace: hit.namespace } : {}), ...(version ? { version } : {}) };
 }
 
-function targetFrom(flags: ParsedFlags): ActionTarget {
+function targetFrom(flags: ParsedFlags): GivenTarget {
   const kind = flagValue(flags, "kind");
   if (!kind) throw new FlagError("--kind is required (the resource's Kind, e.g. Deployment)");
   const name = flagValue(flags, "resource-name");
   if (!name) throw new FlagError("--resource-name is required");
   const namespace = flagValue(flags, "namespace");
   const version = flagValue(flags, "version");
-  return { kind, group: flagValue(flags, "group") ?? "", name, ...(namespace ? { namespace } : {}), ...(version ? { version } : {}) };
+  const group = flagValue(flags, "group");
+  return { kind, ...(group !== undefined ? { group } : {}), name, ...(namespace ? { namespace } : {}), ...(version ? { version } : {}) };
 }
 
 function paramsFrom(flags: ParsedFlags): Record<string, string> {

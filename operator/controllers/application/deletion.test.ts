@@ -26,6 +26,7 @@ async function deletedApp(opts: { project: boolean | "behind-cache" | "changed-b
   await w.cluster.delete({ apiVersion: ARGO_API_VERSION, kind: "Application", name: APP_NAME, namespace: CONTROL_NAMESPACE });
   assert.ok(w.app().metadata.deletionTimestamp, "the finalizer holds the Application while it is deleted");
   w.cluster.writes.splice(0);
+  w.events.splice(0); // the set-up refresh's first-sight Events (Updated sync status:  -> Synced, ...)
   return w;
 }
 

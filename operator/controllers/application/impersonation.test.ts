@@ -97,6 +97,7 @@ async function deletedApp(entries: Array<Record<string, string>>): Promise<World
   await w.reconcileRefresh();
   await w.cluster.delete({ apiVersion: ARGO_API_VERSION, kind: "Application", name: APP_NAME, namespace: CONTROL_NAMESPACE });
   w.cluster.writes.splice(0);
+  w.events.splice(0); // the set-up refresh's first-sight Events (Updated sync status:  -> Synced, ...)
   return w;
 }
 

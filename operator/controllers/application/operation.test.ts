@@ -75,6 +75,9 @@ test("operation: a sync applies the target wave by wave across passes, persists 
     assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`), [
       "Normal OperationStarted: Initiated sync to main",
       `Normal OperationCompleted: Sync operation to ${sha} succeeded`,
+      // The app was never refreshed before this sync: its end is its first status.
+      "Normal ResourceUpdated: Updated sync status:  -> Synced",
+      "Normal ResourceUpdated: Updated health status:  -> Healthy",
     ]);
     // The final write also carries the comparison after the sync (nothing left for a refresh to
     // write), so the operation does not ask for one: the write's watch event brings it.

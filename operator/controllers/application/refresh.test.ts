@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { Application, OperationState } from "../../api/index.js";
 import { KubeApiError } from "../../kube/client.js";
 import { CONTROL_NAMESPACE, DEST_NAMESPACE, REPO_URL, World, application, clusterWrites, configMapYaml, describeWrite, liveConfigMap } from "./testdata/world.js";
-import { foldedStatusPatch, periodicHardRefresh } from "./refresh.js";
+import { foldedStatusPatch, periodicHardRefresh, statusTransitionMessages } from "./refresh.js";
 
 type AppStatus = NonNullable<Application["status"]>;
 
@@ -65,7 +65,10 @@ test("refresh: Missing and OutOfSync, then Synced and Healthy once the resources
     assert.equal(sync(w).status, "OutOfSync");
     assert.deepEqual(resources(w), ["ConfigMap/a:Synced", "ConfigMap/b:OutOfSync"]);
 
+    // Argo's Events for every transition, the first sight of the app included (from nothing).
     assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`), [
+      "Normal ResourceUpdated: Updated sync status:  -> OutOfSync",
+      "Normal ResourceUpdated: Updated health status:  -> Missing",
       "Normal ResourceUpdated: Updated sync status: OutOfSync -> Synced",
       "Normal ResourceUpdated: Updated health status: Missing -> Healthy",
       "Normal ResourceUpdated: Updated sync status: Synced -> OutOfSync",
@@ -116,10 +119,32 @@ test("refresh: a missing project is an InvalidSpecError, sync Unknown, and nothi
     ]);
     assert.equal(status(w).resources, undefined);
     assert.equal(w.repos.checkouts, 0, "nothing is checked out for an invalid app");
-    assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`), ["Warning InvalidSpecError: Application referencing project default which does not exist"]);
+    // The health is left unset by an invalid spec: only the sync status has a transition.
+    assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`), [
+      "Warning InvalidSpecError: Application referencing project default which does not exist",
+      "Normal ResourceUpdated: Updated sync status:  -> Unknown",
+    ]);
     // The condition is already there: the next refresh writes nothing and records no new Event.
     assert.deepEqual((await refresh(w)).writes, []);
-    assert.equal(w.events.length, 1);
+    assert.equal(w.events.length, 2);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("refresh: a Helm-repository chart without targetRevision is an InvalidSpecError naming the field; nothing is fetched and no automated sync starts", async () => {
+  // Argo refuses it rather than deploy whatever version the repository lists last.
+  const app = application({ source: { repoURL: "http://127.0.0.1:1/charts", chart: "web" }, syncPolicy: { automated: { prune: true } } });
+  const w = await World.create({ files, app });
+  try {
+    assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook"]);
+    assert.deepEqual(sync(w), { status: "Unknown" });
+    assert.deepEqual((status(w).conditions ?? []).map((c) => [c.type, c.message]), [
+      ["InvalidSpecError", "spec.source.targetRevision is required if the manifest source is a helm chart"],
+    ]);
+    assert.equal(status(w).operationState, undefined, "no automated sync");
+    assert.equal(w.repos.checkouts, 0, "nothing is fetched");
+    assert.deepEqual(clusterWrites(w.cluster.writes), []);
   } finally {
     await w.dispose();
   }
@@ -141,7 +166,11 @@ test("refresh: an automated sync starts in the refresh's one status write (a Run
     assert.ok(state?.startedAt, "the start time is recorded");
     assert.equal(sync(w).status, "OutOfSync");
     assert.deepEqual(clusterWrites(w.cluster.writes), [], "the refresh starts the sync; the operation reconciler runs it");
-    assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`), [`Normal OperationStarted: Initiated automated sync to ${sha}`]);
+    assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`).sort(), [
+      "Normal ResourceUpdated: Updated health status:  -> Missing",
+      "Normal ResourceUpdated: Updated sync status:  -> OutOfSync",
+      `Normal OperationStarted: Initiated automated sync to ${sha}`,
+    ].sort());
 
     // While it runs, a refresh starts no other and writes nothing.
     assert.deepEqual((await refresh(w)).writes, []);
@@ -161,7 +190,7 @@ test("refresh: an automated sync starts in the refresh's one status write (a Run
     assert.deepEqual((await refresh(w)).writes, [], "the refresh after the sync writes nothing");
     assert.deepEqual(w.cluster.writes.slice(before).filter((x) => x.kind === "Application").map(describeWrite), ["patch/status Application/guestbook", "patch/status Application/guestbook"]);
     // Argo's Events for it, each once: started, completed, and the sync and health transitions.
-    assert.deepEqual(w.events.map((e) => `${e.reason}: ${e.message}`), [
+    assert.deepEqual(w.events.filter((e) => !e.message.includes(" status:  -> ")).map((e) => `${e.reason}: ${e.message}`), [
       `OperationStarted: Initiated automated sync to ${sha}`,
       `OperationCompleted: Sync operation to ${sha} succeeded`,
       "ResourceUpdated: Updated sync status: OutOfSync -> Synced",
@@ -170,6 +199,16 @@ test("refresh: an automated sync starts in the refresh's one status write (a Run
   } finally {
     await w.dispose();
   }
+});
+
+test("statusTransitionMessages: Argo's wording for each change, from nothing on first sight; none for an unchanged or unset status", () => {
+  const st = (sync?: string, health?: string): AppStatus => ({ ...(sync ? { sync: { status: sync } } : {}), ...(health ? { health: { status: health } } : {}) }) as AppStatus;
+  assert.deepEqual(statusTransitionMessages(undefined, st("OutOfSync", "Missing")), ["Updated sync status:  -> OutOfSync", "Updated health status:  -> Missing"]);
+  assert.deepEqual(statusTransitionMessages(st(), st("Synced", "Healthy")), ["Updated sync status:  -> Synced", "Updated health status:  -> Healthy"], "a status without sync or health is first sight too");
+  assert.deepEqual(statusTransitionMessages(st("Synced", "Healthy"), st("Synced", "Degraded")), ["Updated health status: Healthy -> Degraded"]);
+  assert.deepEqual(statusTransitionMessages(st("Synced", "Healthy"), st("Unknown", "Healthy")), ["Updated sync status: Synced -> Unknown"], "a failed comparison is a transition too");
+  assert.deepEqual(statusTransitionMessages(st("Synced", "Healthy"), st("Synced", "Healthy")), [], "a restart's first refresh of an unchanged app says nothing");
+  assert.deepEqual(statusTransitionMessages(st("Synced", "Healthy"), st("Unknown")), ["Updated sync status: Synced -> Unknown"], "a health this write leaves out did not change");
 });
 
 test("foldedStatusPatch: the operation's state whole, the history's new entry appended, and of the comparison only what changed", () => {

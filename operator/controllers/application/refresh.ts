@@ -96,6 +96,21 @@ export function foldedStatusPatch(stored: AppStatus | undefined, base: Record<st
   return [ops, { type: "json", subresource: "status" }];
 }
 
+/**
+ * The Events of a status write, in Argo's words (persistAppStatus): one per change of the sync
+ * status and of the health status, the first sight of an app included (from nothing: "Updated
+ * sync status:  -> OutOfSync", with Argo's two spaces). A health not set by this write (an
+ * invalid spec leaves it as it was) is no transition.
+ */
+export function statusTransitionMessages(previous: AppStatus | undefined, next: AppStatus): string[] {
+  const messages: string[] = [];
+  const [syncBefore, syncAfter] = [previous?.sync?.status ?? "", next.sync?.status ?? ""];
+  if (syncAfter && syncBefore !== syncAfter) messages.push(`Updated sync status: ${syncBefore} -> ${syncAfter}`);
+  const [healthBefore, healthAfter] = [previous?.health?.status ?? "", next.health?.status ?? ""];
+  if (healthAfter && healthBefore !== healthAfter) messages.push(`Updated health status: ${healthBefore} -> ${healthAfter}`);
+  return messages;
+}
+
 export class RefreshReconciler {
   private readonly reconciledGeneration = new Map<string, number>();
   /** The refresh-owned status this reconciler last wrote, by app uid (see writeStatus). */
@@ -191,6 +206,9 @@ export class RefreshReconciler {
     const hardDue = refreshKind === "hard" ? this.hardResyncMs() || undefined : periodicHard.dueInMs;
     const requeue = hardDue === undefined ? resync : Math.min(resync ?? Infinity, hardDue);
     let startConflict = false;
+    // What this loop last wrote, when it wrote since start-up: the cache may not show that write yet,
+    // and a health transition (or an Event) measured against the cache would then be counted twice.
+    const previous = (this.lastRefreshStatus.get(uid) ?? app.status) as AppStatus | undefined;
     const done = async (extra: Partial<AppStatus>, requeueAfterMs = requeue, start?: OperationState): Promise<ReconcileResult> => {
       const merged: AppStatus = { ...status, ...extra };
       const next = setConditions(status.conditions, conditions, evaluated, () => now);
@@ -200,6 +218,8 @@ export class RefreshReconciler {
         startConflict = true;
         return { requeueAfterMs: CONFLICT_REQUEUE_MS };
       }
+      // After the write: a refused write is retried, and its transitions told then, once.
+      for (const message of statusTransitionMessages(previous, merged)) void this.env.opts.events?.record(app, "Normal", "ResourceUpdated", message);
       // The request is cleared only once its answer is in the status, as Argo does: the API's
       // GET ?refresh= waits for the annotation to go and must then return the refreshed app.
       if (requested) await this.env.opts.client.patch({ apiVersion: ARGO_API_VERSION, kind: "Application", name: app.metadata.name!, namespace: app.metadata.namespace }, { metadata: { annotations: { [ANNOTATION_REFRESH]: null } } });
@@ -265,9 +285,6 @@ export class RefreshReconciler {
     };
     if (multi) sync.revisions = rendered.revisions;
     else sync.revision = rendered.revisions[0];
-    // What this loop last wrote, when it wrote since start-up: the cache may not show that write yet,
-    // and a health transition (or an Event) measured against the cache would then be counted twice.
-    const previous = (this.lastRefreshStatus.get(uid) ?? app.status) as AppStatus | undefined;
     const prevHealth = previous?.health;
     const health: Record<string, unknown> = { ...cmp.health };
     health.lastTransitionTime = prevHealth?.status === cmp.health.status && prevHealth.lastTransitionTime ? prevHealth.lastTransitionTime : now;
@@ -279,9 +296,6 @@ export class RefreshReconciler {
     };
     if (multi) extra.sourceTypes = rendered.sourceTypes.filter((t): t is NonNullable<typeof t> => !!t);
     else if (rendered.sourceTypes[0]) extra.sourceType = rendered.sourceTypes[0];
-    const prevSyncStatus = previous?.sync?.status;
-    if (prevSyncStatus && prevSyncStatus !== cmp.syncStatus) void this.env.opts.events?.record(app, "Normal", "ResourceUpdated", `Updated sync status: ${prevSyncStatus} -> ${cmp.syncStatus}`);
-    if (prevHealth?.status && prevHealth.status !== cmp.health.status) void this.env.opts.events?.record(app, "Normal", "ResourceUpdated", `Updated health status: ${prevHealth.status} -> ${cmp.health.status}`);
 
     // Auto-sync: start an operation through the CR, so it is visible and resumable.
     let requeueAfterMs = requeue;

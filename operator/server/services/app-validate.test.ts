@@ -138,6 +138,16 @@ describe("validateAppForWrite", () => {
     }
   });
 
+  it("refuses a Helm-repository chart without targetRevision, as Argo does, before asking any repository", async () => {
+    const w = world();
+    await assert.rejects(
+      validateAppForWrite(app({ source: { repoURL: "https://charts.example", chart: "web" } }), "argocd", { reader: w.reader, project }),
+      (err: unknown) => err instanceof ApiError && err.code === Code.InvalidArgument
+        && err.message === "application spec for web is invalid: InvalidSpecError: spec.source.targetRevision is required if the manifest source is a helm chart",
+    );
+    assert.deepEqual(w.projectsAsked, [], "no repository was asked");
+  });
+
   it("leaves the repository alone when only other fields change, and still checks them", async () => {
     const w = world();
     const stored = app({});
