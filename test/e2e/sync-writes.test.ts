@@ -250,6 +250,8 @@ test(`an automated sync that prunes in its last step costs at most ${WRITE_BOUND
     assert.deepEqual(got, {
       [`OperationStarted: Initiated automated sync to ${w.initialCommits.two}`]: 1,
       [`OperationCompleted: Sync operation to ${w.initialCommits.two} succeeded`]: 1,
+      "ResourceUpdated: Updated sync status:  -> OutOfSync": 1,
+      "ResourceUpdated: Updated health status:  -> Missing": 1,
       "ResourceUpdated: Updated health status: Missing -> Healthy": 1,
       "ResourceUpdated: Updated sync status: OutOfSync -> Synced": 2,
       "ResourceUpdated: Updated sync status: Synced -> OutOfSync": 1,
