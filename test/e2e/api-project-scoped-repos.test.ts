@@ -214,6 +214,12 @@ test("API server: a project-scoped repository Secret serves its project's reques
     assert.equal(gone.status, 404, show(gone));
     assert.equal((gone.body as { message?: string }).message, `repository credentials '${prefix}' not found in project team-b`, `team-a's registration is not named to team-b: ${show(gone)}`);
     assert.deepEqual(await credsOf(), ["team-a"]);
+    // An update naming no project finds the URL's one registration, team-a's: it stays team-a's,
+    // not made everyone's by a body that left `project` out.
+    const put = await api("PUT", `/api/v1/repocreds/${enc(prefix)}`, { url: prefix, username: "u-team-a-2", password: "pw-team-a-2-do-not-leak" });
+    assert.equal(put.status, 200, show(put));
+    assert.equal((put.body as { project?: string }).project, "team-a", show(put));
+    assert.deepEqual(await credsOf(), ["team-a"], "still team-a's, not unscoped");
   });
 
   assert.ok(!bodies.some((b) => b.includes(TEAM_A_PASSWORD) || b.includes(TEAM_B_PASSWORD) || b.includes("do-not-leak")), "no response body carries a password");

@@ -235,7 +235,8 @@ export class RepositoryService {
     if (bodyUrl && normalizeUrl(bodyUrl) !== normalizeUrl(url)) throw invalidArgument(`the body's ${type === "repository" ? "repo" : "url"} (${bodyUrl}) differs from the one in the path (${url})`);
     // The Secret updated: the one of `?appProject=`, else of the body's project (Argo's update
     // looks up the body's), falling back to the unscoped one (which the body may move into it).
-    const project = queryValue(query, "appProject") ?? (typeof req.project === "string" ? req.project : "");
+    const named = queryValue(query, "appProject") ?? (typeof req.project === "string" ? req.project : undefined);
+    const project = named ?? "";
     const existing = this.storedSecret(type, url, project, true);
     if (!existing) {
       caller.require("repositories", "update", url);
@@ -248,6 +249,9 @@ export class RepositoryService {
       if (f === "url" || v === undefined || v === null || v === "" || v === false) continue;
       data[f] = typeof v === "string" ? v : JSON.stringify(v);
     }
+    // A request naming no project found the URL's one project-scoped Secret: it stays that
+    // project's. Making a project's credentials everyone's takes a body that says so (project "").
+    if (named === undefined && existing.data.project) data.project = existing.data.project;
     // Moving a repository to another project needs the right to update it there too, and must not
     // take the place of the Secret that project already has for the URL.
     if ((data.project ?? "") !== (existing.data.project ?? "")) {
