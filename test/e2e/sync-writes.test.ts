@@ -91,6 +91,24 @@ async function announcePush(w: World, repo: string, commit: string, paths: { mod
   assert.equal(res.status, 200, res.text);
 }
 
+/**
+ * The Events of an app created with automated sync, then synced again after a push: each change
+ * once, Argo's reasons and wording (first sight from nothing has two spaces, as Argo's).
+ */
+function createdThenPushed(initial: string, pushed: string): Record<string, number> {
+  return {
+    [`OperationStarted: Initiated automated sync to ${initial}`]: 1,
+    [`OperationCompleted: Sync operation to ${initial} succeeded`]: 1,
+    "ResourceUpdated: Updated sync status:  -> OutOfSync": 1,
+    "ResourceUpdated: Updated health status:  -> Missing": 1,
+    "ResourceUpdated: Updated health status: Missing -> Healthy": 1,
+    "ResourceUpdated: Updated sync status: OutOfSync -> Synced": 2,
+    "ResourceUpdated: Updated sync status: Synced -> OutOfSync": 1,
+    [`OperationStarted: Initiated automated sync to ${pushed}`]: 1,
+    [`OperationCompleted: Sync operation to ${pushed} succeeded`]: 1,
+  };
+}
+
 /** The app's Events as "reason: message" → count. */
 async function eventsOf(w: World, app: string): Promise<Record<string, number>> {
   const list = (await w.client.list("v1", "Event", { namespace: w.ns, fieldSelector: `involvedObject.name=${app}` })).items as unknown as Array<{ reason?: string; message?: string; count?: number }>;
@@ -161,18 +179,7 @@ test(`an automated one-resource sync costs at most ${WRITE_BOUND} Application wr
   // The Events: Argo's reasons, each change once (a repeated message is one Event with a count).
   const events = await eventually(async () => {
     const got = await eventsOf(w, "one");
-    assert.deepEqual(got, {
-      [`OperationStarted: Initiated automated sync to ${w.initialCommits.one}`]: 1,
-      [`OperationCompleted: Sync operation to ${w.initialCommits.one} succeeded`]: 1,
-      // First sight, from nothing, as Argo words it (two spaces).
-      "ResourceUpdated: Updated sync status:  -> OutOfSync": 1,
-      "ResourceUpdated: Updated health status:  -> Missing": 1,
-      "ResourceUpdated: Updated health status: Missing -> Healthy": 1,
-      "ResourceUpdated: Updated sync status: OutOfSync -> Synced": 2,
-      "ResourceUpdated: Updated sync status: Synced -> OutOfSync": 1,
-      [`OperationStarted: Initiated automated sync to ${commit}`]: 1,
-      [`OperationCompleted: Sync operation to ${commit} succeeded`]: 1,
-    });
+    assert.deepEqual(got, createdThenPushed(w.initialCommits.one!, commit));
     return got;
   }, { timeoutMs: 30_000 });
   t.diagnostic(`Events: ${JSON.stringify(events)}`);
@@ -247,17 +254,7 @@ test(`an automated sync that prunes in its last step costs at most ${WRITE_BOUND
   // The sync status changed once each way per sync: no Synced → OutOfSync → Synced flap after the prune.
   const events = await eventually(async () => {
     const got = await eventsOf(w, "two");
-    assert.deepEqual(got, {
-      [`OperationStarted: Initiated automated sync to ${w.initialCommits.two}`]: 1,
-      [`OperationCompleted: Sync operation to ${w.initialCommits.two} succeeded`]: 1,
-      "ResourceUpdated: Updated sync status:  -> OutOfSync": 1,
-      "ResourceUpdated: Updated health status:  -> Missing": 1,
-      "ResourceUpdated: Updated health status: Missing -> Healthy": 1,
-      "ResourceUpdated: Updated sync status: OutOfSync -> Synced": 2,
-      "ResourceUpdated: Updated sync status: Synced -> OutOfSync": 1,
-      [`OperationStarted: Initiated automated sync to ${commit}`]: 1,
-      [`OperationCompleted: Sync operation to ${commit} succeeded`]: 1,
-    });
+    assert.deepEqual(got, createdThenPushed(w.initialCommits.two!, commit));
     return got;
   }, { timeoutMs: 30_000 });
   t.diagnostic(`Events: ${JSON.stringify(events)}`);
