@@ -4,7 +4,7 @@
 // (/api/v1/repocreds, RBAC there), with --core straight to the Secrets of the controller's
 // namespace. The flags and their checks are `repo add`'s (operator/cli/repo/manage.ts); credentials
 // come from files, stdin or a prompt, and no output ever shows them.
-import { repositorySecretName } from "../git/credentials.js";
+import { findRepoSecret, repositorySecretName } from "../git/credentials.js";
 import { reportErrors, type CommandModule } from "../cli.js";
 import { FlagError, flagValue, type ParsedFlags } from "../flags.js";
 import { outputFlag, parseServerFlags, printObject } from "./api/command.js";
@@ -12,7 +12,7 @@ import { CONNECTION_USAGE } from "./api/connection.js";
 import { cliErrorMessage } from "./api/errors.js";
 import { confirm } from "./api/prompt.js";
 import { table } from "./app/format.js";
-import { deleteRegistration, findRepoSecret, repoInputs, repoRequest, repoSecret, repoSecrets, repoView } from "./repo/manage.js";
+import { deleteRegistration, repoInputs, repoRequest, repoSecret, repoSecrets, repoView } from "./repo/manage.js";
 import { withTarget } from "./target.js";
 
 const USAGE = `usage: hawser repocreds <command> [flags]

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { redact } from "../runtime/redact.js";
-import { credentialProviderFromSecrets, credentialsFromSecret, findCredentials, notRegisteredMessage, registrationToDelete, SecretCredentialStore, type SecretLike } from "./credentials.js";
+import { credentialProviderFromSecrets, credentialsFromSecret, findCredentials, findRepoSecret, notRegisteredMessage, registrationToDelete, SecretCredentialStore, type SecretLike } from "./credentials.js";
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
 
@@ -133,4 +133,18 @@ test("a delete finds exactly the registration it names, never a project's by fal
     "repository credentials 'u' not found unscoped; it is registered in projects team-a, team-b (name one with --project team-a)");
   assert.equal(notRegisteredMessage("repo", "u", "team-c", ["", "team-a"], how),
     "repo 'u' not found in project team-c; it is registered in project team-a (name one with --project team-a); it is registered unscoped (name no project)");
+});
+
+test("findRepoSecret: a project's own registration, else the unscoped one; another project's never", () => {
+  const url = "https://g/a";
+  const s = (project?: string) => ({ name: project ?? "unscoped", data: { url, ...(project ? { project } : {}) } });
+  const all = [s("team-a"), s(), s("team-b")];
+  assert.equal(findRepoSecret(all, url, "team-a", false)?.name, "team-a");
+  assert.equal(findRepoSecret(all, `${url}/`, "team-b", true)?.name, "team-b");
+  assert.equal(findRepoSecret(all, url, "team-c", false), undefined, "add: another project's or the unscoped one is not this one");
+  assert.equal(findRepoSecret(all, url, "team-c", true)?.name, "unscoped", "get/rm: the unscoped one serves a project without its own");
+  assert.equal(findRepoSecret(all, url, "", true)?.name, "unscoped");
+  assert.equal(findRepoSecret([s("team-a")], url, "", true)?.name, "team-a", "the only registration, named without a project");
+  assert.equal(findRepoSecret([s("team-a"), s("team-b")], url, "", true), undefined, "several projects' and no unscoped one: name one");
+  assert.equal(findRepoSecret([s("team-a")], url, "team-b", true), undefined, "team-b never finds team-a's");
 });

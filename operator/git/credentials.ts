@@ -23,15 +23,31 @@ export function repositorySecretName(type: "repository" | "repo-creds", url: str
 }
 
 /**
+ * The stored Secret of `url` for `project` as the API server and the CLI find it (get, update, add): the project's own, else the
+ * unscoped one; without a project the unscoped one, or the only one there is.
+ */
+export function findRepoSecret<S extends { data: Record<string, string> }>(secrets: S[], url: string, project: string, fallback: boolean): S | undefined {
+  const same = secrets.filter((s) => normalizeRepoUrl(s.data.url ?? "") === normalizeRepoUrl(url));
+  const own = same.find((s) => (s.data.project ?? "") === project);
+  if (own || !fallback) return own;
+  if (project) return same.find((s) => !s.data.project);
+  return same.length === 1 ? same[0] : undefined;
+}
+
+/**
  * The registration a delete removes: exactly the Secret of `url` in `project` ("" = the unscoped
  * one), never a fallback. A delete that names no project must not remove a project's
  * registration, nor one that names a project the unscoped registration (Argo's delete looks the
  * Secret up without falling back). When there is none, `elsewhere` lists the projects that do
  * register the URL ("" for the unscoped registration), for the refusal's message.
  */
+/** A repository URL as registrations are matched: without surrounding blanks or trailing slashes. */
+export function normalizeRepoUrl(url: string): string {
+  return url.trim().replace(/\/+$/, "");
+}
+
 export function registrationToDelete<S extends { data: Record<string, string> }>(secrets: S[], url: string, project: string): { found?: S; elsewhere: string[] } {
-  const norm = (u: string): string => u.trim().replace(/\/+$/, "");
-  const same = secrets.filter((s) => norm(s.data.url ?? "") === norm(url));
+  const same = secrets.filter((s) => normalizeRepoUrl(s.data.url ?? "") === normalizeRepoUrl(url));
   const found = same.find((s) => (s.data.project ?? "") === project);
   return found ? { found, elsewhere: [] } : { elsewhere: [...new Set(same.map((s) => s.data.project ?? ""))].sort() };
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FlagError } from "../../flags.js";
 import { parseServerFlags } from "../api/command.js";
-import { findRepoSecret, isSshUrl, repoRequest, repoSecret, repoTable, repoView, type RepoInputs } from "./manage.js";
+import { isSshUrl, repoRequest, repoSecret, repoTable, repoView, type RepoInputs } from "./manage.js";
 
 const flags = (...args: string[]) => parseServerFlags(args, {
   values: ["username", "password", "ssh-private-key-path", "github-app-id", "github-app-installation-id", "github-app-private-key-path", "github-app-enterprise-base-url", "tls-client-cert-path", "tls-client-cert-key-path", "type", "name", "project", "proxy", "no-proxy"],
@@ -76,18 +76,4 @@ test("the --core Secret holds the credentials; what is shown of it never does", 
   assert.deepEqual(view, { repo: "https://g/a", type: "git", username: "alice", enableLfs: true, githubAppID: "12" }, "public fields only");
   assert.ok(!JSON.stringify(view).includes("pw-123456") && !repoTable([view]).includes("pw-123456"), "the password is neither in the view nor in the table");
   assert.match(repoTable([view]), /^git\s+https:\/\/g\/a\s+false\s+false\s+true\s+true\s*$/m, "CREDS true, LFS true");
-});
-
-test("findRepoSecret: a project's own registration, else the unscoped one; another project's never", () => {
-  const url = "https://g/a";
-  const s = (project?: string) => ({ name: project ?? "unscoped", data: { url, ...(project ? { project } : {}) } });
-  const all = [s("team-a"), s(), s("team-b")];
-  assert.equal(findRepoSecret(all, url, "team-a", false)?.name, "team-a");
-  assert.equal(findRepoSecret(all, `${url}/`, "team-b", true)?.name, "team-b");
-  assert.equal(findRepoSecret(all, url, "team-c", false), undefined, "add: another project's or the unscoped one is not this one");
-  assert.equal(findRepoSecret(all, url, "team-c", true)?.name, "unscoped", "get/rm: the unscoped one serves a project without its own");
-  assert.equal(findRepoSecret(all, url, "", true)?.name, "unscoped");
-  assert.equal(findRepoSecret([s("team-a")], url, "", true)?.name, "team-a", "the only registration, named without a project");
-  assert.equal(findRepoSecret([s("team-a"), s("team-b")], url, "", true), undefined, "several projects' and no unscoped one: name one");
-  assert.equal(findRepoSecret([s("team-a")], url, "team-b", true), undefined, "team-b never finds team-a's");
 });

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { secretData } from "../../cluster/clusters.js";
-import { notRegisteredMessage, registrationToDelete, repositorySecretName } from "../../git/credentials.js";
+import { findRepoSecret, notRegisteredMessage, registrationToDelete, repositorySecretName } from "../../git/credentials.js";
 import { FlagError, flagValue, type ParsedFlags } from "../../flags.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { registerSecret } from "../../runtime/redact.js";
@@ -123,23 +123,10 @@ export async function repoRequest(flags: ParsedFlags, io: RepoInputs, kind: "rep
   return req;
 }
 
-export const normalizeUrl = (u: string): string => u.trim().replace(/\/+$/, "");
 
-/** The Secret name the API server gives a repository, so both ways in name it alike. */
 /** The name of the Secret `repo add --core` creates (the API server's naming). */
 export const repoSecretName = (url: string, project?: string): string => repositorySecretName("repository", url, project);
 
-/**
- * The stored Secret of `url` for `project` as the API server finds it: the project's own, else the
- * unscoped one; without a project the unscoped one, or the only one there is.
- */
-export function findRepoSecret<S extends { data: Record<string, string> }>(secrets: S[], url: string, project: string, fallback: boolean): S | undefined {
-  const same = secrets.filter((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
-  const own = same.find((s) => (s.data.project ?? "") === project);
-  if (own || !fallback) return own;
-  if (project) return same.find((s) => !s.data.project);
-  return same.length === 1 ? same[0] : undefined;
-}
 
 /** Argo's repository (or repo-creds) Secret for a request (--core writes it itself): `url` plus every field as a string. */
 export function repoSecret(req: RepoRequest, namespace: string, name = repoSecretName(req.repo, typeof req.project === "string" ? req.project : undefined), type: "repository" | "repo-creds" = "repository"): KubeObject {

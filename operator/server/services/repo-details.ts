@@ -17,7 +17,7 @@ import { listRepoCharts, ociHelmEnv, type ChartRepoAuth } from "../../../plugins
 import { withRenderScope } from "../../../plugins/sandbox.js";
 import { resolveTool } from "../../tools/index.js";
 import { secretData } from "../../cluster/clusters.js";
-import type { RepoCredentials } from "../../git/credentials.js";
+import { normalizeRepoUrl, type RepoCredentials } from "../../git/credentials.js";
 import { RepoCache } from "../../git/repo-cache.js";
 import { GitError } from "../../git/types.js";
 import { discoverApps } from "../../render/app-dirs.js";
@@ -42,7 +42,6 @@ export interface RepoDetailsServiceDeps {
   plugins: PluginRegistry;
 }
 
-const normalizeUrl = (u: string): string => u.trim().replace(/\/+$/, "");
 
 /** The validate call's credential fields (query parameters, as Argo's gateway maps them). */
 const VALIDATE_FIELDS = ["repo", "insecureOciForceHttp", "username", "password", "sshPrivateKey", "insecure", "tlsClientCertData", "tlsClientCertKey", "type", "name", "enableOci", "githubAppPrivateKey", "githubAppID", "githubAppInstallationID", "githubAppEnterpriseBaseUrl", "proxy", "noProxy", "project", "gcpServiceAccountKey", "forceHttpBasicAuth", "useAzureWorkloadIdentity", "bearerToken", "insecureIgnoreHostKey", "enableLfs"];
@@ -65,7 +64,7 @@ export class RepoDetailsService {
    * else an unscoped one; another project's Secret never.
    */
   private repo(caller: Caller, url: string, action: string, project: string | undefined): Record<string, string> {
-    const data = pickRepoSecret(this.deps.cache.secretsOfType("repository").map((s) => secretData(s)).filter((d) => normalizeUrl(d.url ?? "") === normalizeUrl(url)), project) ?? { url };
+    const data = pickRepoSecret(this.deps.cache.secretsOfType("repository").map((s) => secretData(s)).filter((d) => normalizeRepoUrl(d.url ?? "") === normalizeRepoUrl(url)), project) ?? { url };
     caller.require("repositories", action, data.project ? `${data.project}/${data.url}` : data.url ?? url);
     return data;
   }
@@ -97,8 +96,8 @@ export class RepoDetailsService {
   private ociRepo(caller: Caller, url: string, project: string | undefined): Record<string, string> {
     // Another project's Secrets are out of the question from the start; the request's own win ties.
     const registered = this.deps.cache.secretsOfType("repository").map((s) => secretData(s)).filter((d) => !d.project || d.project === project);
-    const bare = (u: string): string => normalizeUrl(u).replace(/^oci:\/\//, "");
-    let data = pickRepoSecret(registered.filter((d) => normalizeUrl(d.url ?? "") === normalizeUrl(url)), project);
+    const bare = (u: string): string => normalizeRepoUrl(u).replace(/^oci:\/\//, "");
+    let data = pickRepoSecret(registered.filter((d) => normalizeRepoUrl(d.url ?? "") === normalizeRepoUrl(url)), project);
     data ??= registered
       .filter((d) => isOciRepo(d) && repoType(d) === "helm" && bare(url).startsWith(`${bare(d.url ?? "")}/`))
       .sort((a, b) => bare(b.url ?? "").length - bare(a.url ?? "").length || (b.project ? 1 : 0) - (a.project ? 1 : 0))[0];
@@ -111,7 +110,7 @@ export class RepoDetailsService {
     const url = params.repo!;
     const data = this.ociRepo(caller, url, queryValue(query, "appProject") || undefined);
     if (!isOciRepo(data)) throw failedPrecondition(`repository ${data.url} is of type ${repoType(data)}${repoType(data) === "helm" ? " without enableOCI" : ""}: only OCI repositories have tags listed here (a git repository's are under /refs)`);
-    const exact = normalizeUrl(data.url ?? "") === normalizeUrl(url);
+    const exact = normalizeRepoUrl(data.url ?? "") === normalizeRepoUrl(url);
     if (exact && repoType(data) === "helm") throw failedPrecondition(`repository ${data.url} is a Helm OCI registry (its charts are repositories below it): ask for the tags of one chart, ${data.url}/<chart>`);
     try {
       const tags = await ociRepositoryTags(serverRepoAccess(this.deps.cache, this.deps.reader.repoReader), data, url);
@@ -157,7 +156,7 @@ export class RepoDetailsService {
     if (!isRecord(req.source)) throw invalidArgument("source is required");
     const source = req.source as SourceSpec;
     const url = typeof source.repoURL === "string" && source.repoURL ? source.repoURL : params.repo!;
-    if (normalizeUrl(url) !== normalizeUrl(params.repo!)) throw invalidArgument("source.repoURL differs from the repository in the path");
+    if (normalizeRepoUrl(url) !== normalizeRepoUrl(params.repo!)) throw invalidArgument("source.repoURL differs from the repository in the path");
     const context = this.detailsContext(caller, req, { ...source, repoURL: url } as ApplicationSource);
     const data = this.repo(caller, url, "get", context.credentialsProject);
     const settings = this.deps.reader.settings();
@@ -231,7 +230,7 @@ export class RepoDetailsService {
     if ((app.spec.project || "default") !== project) throw new ApiError(Code.PermissionDenied, "permission denied");
     const { sources, revisions } = sourcesFor(app, versionId);
     const named = sourceFor(app, sourceIndex, versionId);
-    if (sourceIndex !== undefined && normalizeUrl(named.repoURL) !== normalizeUrl(url)) {
+    if (sourceIndex !== undefined && normalizeRepoUrl(named.repoURL) !== normalizeRepoUrl(url)) {
       throw invalidArgument(`sourceIndex ${sourceIndex}: source ${sourceIndex + 1} of application ${qualified} is ${named.repoURL}, not ${url}`);
     }
     // As Argo: the app's project's credentials read only what the app has deployed or would.

@@ -14,7 +14,7 @@
 // says where the URL is registered (as far as the caller may see).
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { secretData } from "../../cluster/clusters.js";
-import { notRegisteredMessage, registrationToDelete, repositorySecretName } from "../../git/credentials.js";
+import { findRepoSecret, normalizeRepoUrl, notRegisteredMessage, registrationToDelete, repositorySecretName } from "../../git/credentials.js";
 import { redact } from "../../runtime/redact.js";
 import { errorMessage } from "../../util/index.js";
 import type { AppStateReader } from "../app-state.js";
@@ -38,10 +38,6 @@ const SECRET_FIELDS = ["password", "sshPrivateKey", "tlsClientCertData", "tlsCli
 const REPO_BODY: Shape = Object.fromEntries([...PUBLIC_FIELDS, ...SECRET_FIELDS, "repo", "inheritedCreds", "connectionState"].map((f) => [f, "scalar" as const]));
 REPO_BODY.connectionState = "any";
 
-
-function normalizeUrl(u: string): string {
-  return u.trim().replace(/\/+$/, "");
-}
 
 interface Probe { at: number; status: "Successful" | "Failed"; message: string }
 
@@ -78,12 +74,7 @@ export class RepositoryService {
    * project's Secret is never found for a request naming a project.
    */
   private storedSecret(type: "repository" | "repo-creds", url: string, project: string, fallback = false): { secret: KubeObject; data: Record<string, string> } | undefined {
-    const same = this.secrets(type).filter((s) => normalizeUrl(s.data.url ?? "") === normalizeUrl(url));
-    const own = same.find((s) => (s.data.project ?? "") === project);
-    if (own || !fallback) return own;
-    if (project) return same.find((s) => !s.data.project);
-    // Several projects' and no unscoped one: not found, as in Argo (which never falls back to a scoped one).
-    return same.length === 1 ? same[0] : undefined;
+    return findRepoSecret(this.secrets(type), url, project, fallback);
   }
 
   /**
@@ -128,7 +119,7 @@ export class RepositoryService {
 
   /** Probes are kept per project and URL: a project-scoped Secret's probe uses its credentials only. */
   private probeKey(data: Record<string, string>): string {
-    return `${data.project ?? ""}\u0000${normalizeUrl(data.url ?? "")}`;
+    return `${data.project ?? ""}\u0000${normalizeRepoUrl(data.url ?? "")}`;
   }
 
   private async probe(data: Record<string, string>): Promise<Probe> {
@@ -158,7 +149,7 @@ export class RepositoryService {
     const project = queryValue(query, "appProject");
     const items = [];
     for (const { data } of this.secrets(type)) {
-      if (filter && normalizeUrl(data.url ?? "") !== normalizeUrl(filter)) continue;
+      if (filter && normalizeRepoUrl(data.url ?? "") !== normalizeRepoUrl(filter)) continue;
       if (project && (data.project ?? "") !== project) continue;
       if (!caller.can("repositories", "get", this.rbacName(data, type))) continue;
       items.push(await this.view(data, type, true));
@@ -232,7 +223,7 @@ export class RepositoryService {
     const url = params.repo!;
     const req = checkBody(body, REPO_BODY, type === "repository" ? "repository" : "repo creds");
     const bodyUrl = typeof req.repo === "string" && req.repo ? req.repo : typeof req.url === "string" ? req.url : "";
-    if (bodyUrl && normalizeUrl(bodyUrl) !== normalizeUrl(url)) throw invalidArgument(`the body's ${type === "repository" ? "repo" : "url"} (${bodyUrl}) differs from the one in the path (${url})`);
+    if (bodyUrl && normalizeRepoUrl(bodyUrl) !== normalizeRepoUrl(url)) throw invalidArgument(`the body's ${type === "repository" ? "repo" : "url"} (${bodyUrl}) differs from the one in the path (${url})`);
     // The Secret updated: the one of `?appProject=`, else of the body's project (Argo's update
     // looks up the body's), falling back to the unscoped one (which the body may move into it).
     const named = queryValue(query, "appProject") ?? (typeof req.project === "string" ? req.project : undefined);
