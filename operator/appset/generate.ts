@@ -93,13 +93,13 @@ export async function generateApplications(appSet: AppSetLike, deps: GenerateDep
   // A plain-named template project must exist before any generator runs, as Argo's git generator
   // requires ("error getting project"): its repository Secrets would otherwise serve a project
   // that is gone, and a set generating nothing would delete its Applications.
+  const project = gitCredentialsProject(spec);
   const templateSpec = isRecord(spec.template) && isRecord(spec.template.spec) ? spec.template.spec : undefined;
-  const plainProject = templateSpec && templateSpec.project === undefined ? "default" : gitCredentialsProject(spec);
+  const plainProject = templateSpec && templateSpec.project === undefined ? "default" : project;
   if (plainProject !== undefined && !(await deps.projectExists(plainProject))) {
     const message = `application references project ${plainProject} which does not exist (the template's project: no generator runs until it exists)`;
     return { applications: [], params: [], errors: [{ reason: AppSetReason.GenerationError, message }], requeueAfterMs: undefined };
   }
-  const project = gitCredentialsProject(spec);
   const repos = project !== undefined && deps.reposForProject ? deps.reposForProject(project) : deps.repos;
   const ctx: GeneratorContext = {
     appSet: { metadata: { name, namespace }, spec: spec },
