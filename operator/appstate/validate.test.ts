@@ -53,6 +53,31 @@ test("a Helm-repository chart without targetRevision is an InvalidSpecError nami
   assert.deepEqual(messages({ project: "default", source: { repoURL: "https://git.example/r.git", path: "." } }), [], "a git source without targetRevision is HEAD");
 });
 
+test("a source must name a path or a chart (a ref too in a multi-source app), in Argo's words naming the field", () => {
+  const repoURL = "https://git.example/r.git";
+  const messages = (spec: Partial<ApplicationObject["spec"]>): string[] => validateSpec({ app: app({ ...valid, project: "default", ...spec }), project, controllerNamespace: "argocd" });
+  const single = "spec.source.repoURL and either spec.source.path or spec.source.chart are required";
+  assert.deepEqual(messages({ source: { repoURL } }), [single], "no path: not the repository root by default");
+  assert.deepEqual(messages({ source: { repoURL, path: "" } }), [single], "an empty path is no path");
+  assert.deepEqual(messages({ source: { repoURL, path: "  " } }), [single], "nor is a blank one");
+  assert.deepEqual(messages({ source: { repoURL, targetRevision: "main" } }), [single], "a revision alone names nothing to render");
+  assert.deepEqual(messages({ source: { repoURL: "", path: "app" } }), [single], "a path without a repository");
+  assert.deepEqual(messages({ source: { repoURL, path: "." } }), [], "`.` is the repository root");
+  assert.deepEqual(messages({ source: { repoURL, path: "apps/web" } }), []);
+  assert.deepEqual(messages({ source: { repoURL: "https://charts.example", chart: "web", targetRevision: "1.0.0" } }), [], "a chart needs no path");
+  const refOnly = { repoURL, targetRevision: "main", ref: "values" } as { repoURL: string };
+  assert.deepEqual(messages({ source: refOnly }), [single], "a ref alone renders nothing in a single-source app");
+  assert.deepEqual(messages({ source: undefined, sources: [{ repoURL: "https://charts.example", chart: "web", targetRevision: "1.0.0" }, { repoURL, ref: "values" }, { repoURL, path: "." }] }), [],
+    "multi-source: a ref-only source lends its checkout; `.` is valid");
+  assert.deepEqual(messages({ source: undefined, sources: [{ repoURL, path: "app" }, { repoURL }, { repoURL: "", ref: "v" }, { repoURL, path: "", ref: " " }] }), [
+    "spec.sources[1].repoURL and either spec.sources[1].path, spec.sources[1].chart, or spec.sources[1].ref are required",
+    "spec.sources[2].repoURL and either spec.sources[2].path, spec.sources[2].chart, or spec.sources[2].ref are required",
+    "spec.sources[3].repoURL and either spec.sources[3].path, spec.sources[3].chart, or spec.sources[3].ref are required",
+  ], "each source on its own, named by its index");
+  const out = validateApplication({ app: app({ ...valid, source: { repoURL } }), project, controllerNamespace: "argocd", now: () => "T" });
+  assert.deepEqual(out.status.conditions?.map((c) => [c.type, c.message]), [["InvalidSpecError", single]], "as an InvalidSpecError condition");
+});
+
 test("an omitted project means default", () => {
   const { project: _p, ...noProject } = valid;
   const out = validateApplication({ app: app(noProject), project, controllerNamespace: "argocd", now: () => "T" });
@@ -61,7 +86,7 @@ test("an omitted project means default", () => {
 
 test("the project's source repositories and destinations are enforced", () => {
   const out = validateApplication({
-    app: app({ ...valid, source: { repoURL: "https://elsewhere.example/r.git" }, destination: { server: "https://kubernetes.default.svc", namespace: "kube-system" } }),
+    app: app({ ...valid, source: { repoURL: "https://elsewhere.example/r.git", path: "." }, destination: { server: "https://kubernetes.default.svc", namespace: "kube-system" } }),
     project, controllerNamespace: "argocd", now: () => "T",
   });
   assert.deepEqual(out.status.conditions?.map((c) => c.message).sort(), [

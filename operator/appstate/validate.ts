@@ -61,10 +61,12 @@ export function validateSpec(inputs: Omit<ValidationInputs, "now">): string[] {
   }
   const sources = app.spec.sources && app.spec.sources.length > 0 ? app.spec.sources : app.spec.source ? [app.spec.source] : [];
   if (sources.length === 0) problems.push("spec.source or spec.sources must be set");
+  const multi = (app.spec.sources?.length ?? 0) > 0;
   sources.forEach((s, i) => {
-    const field = app.spec.sources?.length ? `spec.sources[${i}]` : "spec.source";
-    if (!s.repoURL) problems.push(`${field}.repoURL is required`);
-    else if (proj && !isSourcePermitted(policy, s.repoURL)) {
+    const field = multi ? `spec.sources[${i}]` : "spec.source";
+    const problem = sourceShapeProblem(s, field, multi);
+    if (problem) problems.push(problem);
+    if (s.repoURL && proj && !isSourcePermitted(policy, s.repoURL)) {
       problems.push(`application repo ${s.repoURL} is not permitted in project '${projectName}'`);
     }
     // Argo refuses a Helm-repository chart without a version rather than take the newest: a new
@@ -94,6 +96,20 @@ export function validateSpec(inputs: Omit<ValidationInputs, "now">): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * Argo's rule for what a source must name: a repository, and a path in it (`.` is the root) or a
+ * Helm chart; in a multi-source app a `ref` alone is enough (such a source only lends its checkout
+ * to the others' value files). A source naming none of them would otherwise render the whole
+ * repository by accident. Argo words the single-source case without `ref`, which is no use there.
+ */
+export function sourceShapeProblem(s: { repoURL?: string; path?: string; chart?: string; ref?: string }, field: string, multi: boolean): string | undefined {
+  const named = (v: string | undefined): boolean => (v ?? "").trim() !== "";
+  if (named(s.repoURL) && (named(s.path) || named(s.chart) || (multi && named(s.ref)))) return undefined;
+  return multi
+    ? `${field}.repoURL and either ${field}.path, ${field}.chart, or ${field}.ref are required`
+    : `${field}.repoURL and either ${field}.path or ${field}.chart are required`;
 }
 
 export function validateApplication(inputs: ValidationInputs): ValidationOutcome {
