@@ -6,16 +6,24 @@
 // a read right after a DELETE no longer shows the object (or shows the deletionTimestamp of one a
 // finalizer holds); sync `infos` reach status.operationState.operation.info; create, PUT and
 // PATCH validate the spec (project rules, destination cluster, repository, revision, path), the
-// sources only when a write changes them or the project.
+// sources only when a write changes them or the project, validate=false skipping only the
+// repository checks; a source with neither path nor chart is Argo's InvalidSpecError: on the
+// controller (sync Unknown, nothing applied), from the API and in the CLI's message.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { API, createWorld } from "../support/world.js";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { API, createWorld, IN_CLUSTER, showRun, type CliRun } from "../support/world.js";
 import { eventually } from "../support/eventually.js";
 import { startServerProcess } from "../support/operator-process.js";
 import { initialAdminPassword, jsonCaller, sessionToken, showResponse as show } from "../support/api-session.js";
 import type { Application, AppProject } from "../../operator/api/index.js";
 import type { KubeObject } from "../../operator/kube/client.js";
 
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: writes-cm\ndata:\n  k: v\n";
 
 test("API server writes: conflict retries, the caller's own resourceVersion, deletes seen at once, sync infos", async (t) => {
@@ -26,7 +34,8 @@ test("API server writes: conflict retries, the caller's own resourceVersion, del
   const server = startServerProcess({ kubeconfig: w.cluster.kubeconfigPath, namespace: ns, args: ["--loglevel", "debug"] });
   const conflictsOf = (object: string): number => server.logs.filter((l) => l.msg === "write conflict" && l.object === object).length;
   t.after(() => server.stop("SIGKILL"));
-  const call = jsonCaller(await server.url());
+  const base = await server.url();
+  const call = jsonCaller(base);
   const token = await sessionToken(call, "admin", await initialAdminPassword(client, ns));
   const api = (method: string, path: string, body?: unknown) => call(method, path, body, token);
   const syncPolicy = { syncOptions: ["CreateNamespace=true"] };
@@ -108,7 +117,7 @@ test("API server writes: conflict retries, the caller's own resourceVersion, del
     assert.deepEqual(state.operation.info, infos, "status.operationState.operation.info holds the infos");
   });
 
-  await t.test("create, PUT and PATCH validate the spec as Argo; validate=false skips it; a refusal writes nothing", async () => {
+  await t.test("create, PUT and PATCH validate the spec as Argo; validate=false skips the repository checks; a refusal writes nothing", async () => {
     await client.create({ apiVersion: API, kind: "AppProject", metadata: { name: "narrow", namespace: ns }, spec: { sourceRepos: ["https://elsewhere.example/*"], destinations: [{ server: "https://kubernetes.default.svc", namespace: "only-here" }] } });
     await eventually(async () => (await api("GET", "/api/v1/projects/narrow")).status === 200, { timeoutMs: 10_000 });
     const good = w.application("checked", { repo: "app", path: ".", dest, syncPolicy }) as unknown as Application;
@@ -129,6 +138,10 @@ test("API server writes: conflict retries, the caller's own resourceVersion, del
       assert.match((r.body as { message: string }).message, message, `${what}: the field and the problem are named`);
       assert.equal(await w.getApp("checked"), undefined, `${what}: nothing was written`);
     }
+    const noProject = await api("POST", "/api/v1/applications?validate=false", { ...good, spec: { ...good.spec, project: "narrow" } });
+    assert.equal(noProject.status, 400, `validate=false still applies the project's rules, as Argo's ValidatePermissions: ${show(noProject)}`);
+    assert.match((noProject.body as { message: string }).message, /application repo .* is not permitted in project 'narrow'/);
+    assert.equal(await w.getApp("checked"), undefined, "nothing was written");
     const unchecked = await api("POST", "/api/v1/applications?validate=false", { ...good, spec: { ...good.spec, source: { ...src, path: "no/such/dir" } } });
     assert.equal(unchecked.status, 200, `validate=false writes the spec unchecked: ${show(unchecked)}`);
     const fixed = await api("PUT", "/api/v1/applications/checked", { ...good, spec: { ...good.spec, source: { ...src, path: "." } } });
@@ -155,6 +168,75 @@ test("API server writes: conflict retries, the caller's own resourceVersion, del
     assert.equal(movedPath.status, 400, `a changed source is checked: ${show(movedPath)}`);
     assert.match((movedPath.body as { message: string }).message, /spec\.source\.path: app path does not exist: still-gone/);
     assert.equal((await api("DELETE", "/api/v1/applications/checked?cascade=false")).status, 200, "clean-up");
+  });
+
+  await t.test("a source with neither path nor chart: InvalidSpecError on the app (sync Unknown, nothing applied), refused by the API and the CLI", async () => {
+    const single = "spec.source.repoURL and either spec.source.path or spec.source.chart are required";
+    // Written past the API server, as kubectl would: the controller reports it. The repository's
+    // root holds writes-cm; automated sync with CreateNamespace would create the namespace and it.
+    const target = w.dest("nopath");
+    const raw = w.application("nopath", { repo: "app", path: "", dest: target, syncPolicy: { automated: {}, syncOptions: ["CreateNamespace=true"] } });
+    await client.create(raw);
+    const status = await eventually(async () => {
+      const st = ((await w.getApp("nopath")) as Application | undefined)?.status;
+      assert.deepEqual(st?.conditions?.map((c) => [c.type, c.message]), [["InvalidSpecError", single]], `the condition: ${JSON.stringify(st)}`);
+      assert.equal(st?.sync?.status, "Unknown", `sync status: ${JSON.stringify(st?.sync)}`);
+      return st;
+    }, { timeoutMs: 60_000 });
+    assert.equal(status?.operationState, undefined, "no sync was started");
+    assert.equal(await client.get("v1", "Namespace", target), undefined, "nothing was applied: not even the namespace CreateNamespace would make");
+    const viaApi = await api("GET", "/api/v1/applications/nopath");
+    assert.equal(viaApi.status, 200, show(viaApi));
+    assert.deepEqual((viaApi.body as Application).status?.conditions?.map((c) => c.message), [single], "the API shows the condition");
+    // The same source at "." (the repository root) is valid: the app then syncs that root.
+    await client.patch({ apiVersion: API, kind: "Application", name: "nopath", namespace: ns }, { spec: { source: { path: "." } } });
+    await eventually(async () => {
+      const st = ((await w.getApp("nopath")) as Application | undefined)?.status;
+      assert.equal(st?.conditions, undefined, `the condition clears: ${JSON.stringify(st?.conditions)}`);
+      assert.equal(st?.sync?.status, "Synced", `synced: ${JSON.stringify(st?.sync)}`);
+      assert.ok(await client.get("v1", "ConfigMap", "writes-cm", target), "the root's ConfigMap is applied");
+    }, { timeoutMs: 90_000 });
+    assert.equal((await api("DELETE", "/api/v1/applications/nopath?cascade=false")).status, 200, "clean-up");
+
+    // The API server refuses it on create and update, validate=false or not, naming the field.
+    const good = w.application("shapeless", { repo: "app", path: ".", dest }) as unknown as Application;
+    const src = good.spec.source!;
+    const { path: _path, ...noPath } = src;
+    const cases: Array<[string, string, Partial<Application["spec"]>, string]> = [
+      ["no path", "", { source: noPath }, single],
+      ["an empty path", "", { source: { ...src, path: "" } }, single],
+      ["an empty path, validate=false", "?validate=false", { source: { ...src, path: "" } }, single],
+      ["a multi-source app's source with nothing to render", "", { source: undefined, sources: [src, { ...noPath, targetRevision: "HEAD" }] },
+        "spec.sources[1].repoURL and either spec.sources[1].path, spec.sources[1].chart, or spec.sources[1].ref are required"],
+    ];
+    for (const [what, query, change, message] of cases) {
+      const r = await api("POST", `/api/v1/applications${query}`, { ...good, spec: { ...good.spec, ...change } });
+      assert.equal(r.status, 400, `${what}: ${show(r)}`);
+      assert.equal((r.body as { message: string }).message, `application spec for shapeless is invalid: InvalidSpecError: ${message}`, `${what}: Argo's wording, the field named`);
+      assert.equal(await w.getApp("shapeless"), undefined, `${what}: nothing was written`);
+    }
+    const multiRef = await api("POST", "/api/v1/applications", { ...good, spec: { ...good.spec, source: undefined, sources: [src, { ...noPath, ref: "values" }] } });
+    assert.equal(multiRef.status, 200, `a ref-only source of a multi-source app is valid: ${show(multiRef)}`);
+    const put = await api("PUT", "/api/v1/applications/shapeless/spec", { ...good.spec, source: { ...src, path: "" } });
+    assert.equal(put.status, 400, `an update to an empty path is refused: ${show(put)}`);
+    assert.equal(((await w.getApp("shapeless")) as Application).spec.sources?.length, 2, "the refused update wrote nothing");
+    assert.equal((await api("DELETE", "/api/v1/applications/shapeless?cascade=false")).status, 200, "clean-up");
+
+    // The CLI, as argocd's: `app create` without --path is refused by the server, its message printed.
+    const dir = await mkdtemp(join(tmpdir(), "hawser-nopath-"));
+    try {
+      const cli = await new Promise<CliRun>((resolve) => {
+        execFile(process.execPath, ["--import", "tsx", "operator/cli.ts", "app", "create", "from-cli", "--repo", src.repoURL, "--dest-server", IN_CLUSTER, "--dest-namespace", dest, "--server", base.replace(/^http:\/\//, ""), "--plaintext"],
+          // The token in the environment: not on a command line.
+          { cwd: root, encoding: "utf8", env: { ...process.env, HAWSER_CONFIG: join(dir, "config"), HAWSER_AUTH_TOKEN: token, ARGOCD_AUTH_TOKEN: "" } },
+          (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
+      });
+      assert.equal(cli.code, 2, showRun(cli));
+      assert.equal(cli.stderr, `hawser app create: application spec for from-cli is invalid: InvalidSpecError: ${single}\n`, showRun(cli));
+      assert.equal(await w.getApp("from-cli"), undefined, "nothing was written");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   await t.test("a read right after a DELETE no longer shows the object, or shows its deletionTimestamp", async () => {

@@ -148,6 +148,35 @@ describe("validateAppForWrite", () => {
     assert.deepEqual(w.projectsAsked, [], "no repository was asked");
   });
 
+  it("refuses a source with neither path nor chart, as Argo does, before asking any repository; validate=false does too", async () => {
+    const refusal = (field: string): string => `application spec for web is invalid: InvalidSpecError: ${field}.repoURL and either ${field}.path or ${field}.chart are required`;
+    for (const [what, source] of [["no path", { repoURL: "https://git.example/a.git", targetRevision: "main" }], ["an empty path", { repoURL: "https://git.example/a.git", path: "", targetRevision: "main" }]] as const) {
+      for (const repositories of [true, false]) {
+        const w = world();
+        await assert.rejects(
+          validateAppForWrite(app({ source }), "argocd", { reader: w.reader, project, repositories }),
+          (err: unknown) => err instanceof ApiError && err.code === Code.InvalidArgument && err.message === refusal("spec.source"),
+          `${what} (repositories: ${repositories})`,
+        );
+        assert.deepEqual(w.projectsAsked, [], `${what}: no repository was asked`);
+      }
+    }
+    const w = world();
+    await validateAppForWrite(app({ source: { repoURL: "https://git.example/a.git", path: ".", targetRevision: "main" } }), "argocd", { reader: w.reader, project });
+    assert.deepEqual(w.asked, ["https://git.example/a.git"], "`.` is the root: valid, and checked in the repository");
+  });
+
+  it("validate=false (repositories: false) skips the repository checks and nothing else", async () => {
+    const w = world();
+    await validateAppForWrite(app({}), "argocd", { reader: w.reader, project, repositories: false });
+    assert.deepEqual(w.asked, [], "a path the repository lacks is not looked for");
+    await assert.rejects(
+      validateAppForWrite(app({ destination: { server: "https://10.255.255.1:6443", namespace: "web" } }), "argocd", { reader: w.reader, project, repositories: false }),
+      /cluster 'https:\/\/10\.255\.255\.1:6443' has not been configured/,
+      "the destination is still validated",
+    );
+  });
+
   it("leaves the repository alone when only other fields change, and still checks them", async () => {
     const w = world();
     const stored = app({});

@@ -1,10 +1,11 @@
-// Argo's create/update validation of an Application spec (`validate`, default true, on create,
-// PUT, spec PUT and PATCH): the project permits the sources and the destination, the destination
-// cluster is registered, and each git source's revision resolves and its path exists, through the
-// server's repository cache (the one manifests and diffs use); a Helm-repository chart must be
-// listed in its repository's index at a version targetRevision matches, or be found in its OCI
-// registry. Any problem refuses the write as InvalidArgument, worded as Argo's "application spec
-// for <name> is invalid: InvalidSpecError: ...", each problem naming its field; nothing is written.
+// Argo's create/update validation of an Application spec (on create, PUT, spec PUT and PATCH):
+// each source names a path or a chart, the project permits the sources and the destination, the
+// destination cluster is registered, and (unless the request says validate=false) each git
+// source's revision resolves and its path exists, through the server's repository cache (the one
+// manifests and diffs use); a Helm-repository chart must be listed in its repository's index at a
+// version targetRevision matches, or be found in its OCI registry. Any problem refuses the write
+// as InvalidArgument, worded as Argo's "application spec for <name> is invalid:
+// InvalidSpecError: ...", each problem naming its field; nothing is written.
 import { DEFAULT_PROJECT, type Application, type ApplicationSource } from "../../api/index.js";
 import { validateSpec } from "../../appstate/validate.js";
 import type { ApplicationObject as PipelineApp, AppProjectObject } from "../../appstate/types.js";
@@ -49,7 +50,7 @@ export async function sourceProblems(spec: Application["spec"], repos: SourceRep
       if (!("version" in checked)) problems.push(`${field}.${checked.field}: ${redact(checked.message)}`);
       continue;
     }
-    if (source.ref && source.path === undefined) continue;
+    if (source.ref && !source.path?.trim()) continue;
     let commit: string;
     try {
       commit = await repos.resolveRevision(source.repoURL, source.targetRevision);
@@ -89,9 +90,12 @@ export function sourcesUnchanged(next: Application["spec"], stored: Application[
  * project and destination rules are checked. With `stored` (an update), the repository checks
  * run only when the sources or the project change: Argo asks the repo server on every update,
  * but an edit of the destination, labels or sync policy cannot make a source invalid, and the
- * controller reports a source that broke since as a ComparisonError anyway.
+ * controller reports a source that broke since as a ComparisonError anyway. `repositories: false`
+ * (the request's validate=false) skips the repository checks only: as in Argo, whose
+ * ValidatePermissions runs whatever `validate` says, the spec's own rules and the project's
+ * still apply.
  */
-export async function validateAppForWrite(app: Application, controllerNamespace: string, deps: { reader?: AppStateReader; project: (name: string) => AppProjectObject | undefined; stored?: Application }): Promise<void> {
+export async function validateAppForWrite(app: Application, controllerNamespace: string, deps: { reader?: AppStateReader; project: (name: string) => AppProjectObject | undefined; stored?: Application; repositories?: boolean }): Promise<void> {
   const reader = deps.reader;
   const clusters = reader?.clusterEntries();
   const problems = validateSpec({
@@ -101,7 +105,7 @@ export async function validateAppForWrite(app: Application, controllerNamespace:
     ...(clusters ? { resolveDestination: (d: { server?: string; name?: string }) => resolveDestination(d, clusters), clusters: () => clusters } : {}),
   });
   // Repositories are asked only for a spec the project accepts, as Argo does.
-  if (problems.length === 0 && reader && !sourcesUnchanged(app.spec, deps.stored?.spec)) {
+  if (problems.length === 0 && reader && deps.repositories !== false && !sourcesUnchanged(app.spec, deps.stored?.spec)) {
     // Through the git cache of the app's project: its project-scoped repository Secrets apply.
     const repos = reader.reposFor(app.spec.project || "default");
     const charts: ChartChecker = (source) => checkRepoChart(source, { repos, settings: reader.settings().render });

@@ -358,12 +358,12 @@ export class ApplicationService {
   }
 
   /**
-   * Argo's spec validation (app-validate.ts) unless the request says validate=false; `stored`,
-   * the app being updated, spares the repository checks when its sources and project stay.
+   * Argo's spec validation (app-validate.ts); validate=false skips its repository checks only;
+   * `stored`, the app being updated, spares them too when its sources and project stay.
    */
   private async validate(app: Application, query: Query, stored?: Application): Promise<void> {
-    if (!bool(query, "validate", true)) return;
-    await validateAppForWrite(app, this.ns, { ...(this.deps.reader ? { reader: this.deps.reader } : {}), project: (n) => this.deps.cache.project(n) as AppProjectObject | undefined, ...(stored ? { stored } : {}) });
+    const repositories = bool(query, "validate", true);
+    await validateAppForWrite(app, this.ns, { ...(this.deps.reader ? { reader: this.deps.reader } : {}), project: (n) => this.deps.cache.project(n) as AppProjectObject | undefined, ...(stored ? { stored } : {}), repositories });
   }
 
   /** Fail closed: an app may only be written naming a project that exists and admits its namespace. */
