@@ -205,7 +205,9 @@ describe("app summary editor", () => {
     const added = addSummarySource(summaryForm(app));
     assert.equal(added.sources.length, 4);
     // Empty: refused as New App refuses it, naming the field of the new source.
-    assert.deepEqual(applySummary(app, added).errors, ["spec.sources[3].repoURL: Repository URL is required"]);
+    assert.deepEqual(applySummary(app, added).errors, ["spec.sources[3].repoURL: Repository URL is required", "spec.sources[3].path: Path is required (. for the repository root), or a chart, or a ref"]);
+    assert.deepEqual(applySummary(app, { ...added, sources: added.sources.map((r, i) => (i === 3 ? { ...r, repoURL: "https://git.example/x" } : r)) }).errors,
+      ["spec.sources[3].path: Path is required (. for the repository root), or a chart, or a ref"], "a repository alone names nothing to render");
     const fill = (row: Partial<SourceRow>): SummaryForm => ({ ...added, sources: added.sources.map((r, i) => (i === 3 ? { ...r, ...row } : r)) });
     assert.deepEqual(applySummary(app, fill({ repoURL: "https://charts.example", chart: "db" })).errors, ["spec.sources[3].targetRevision: Chart version is required (e.g. 1.2.3, or a range such as 1.*)"]);
     assert.deepEqual(applySummary(app, fill({ repoURL: "https://git.example/x", path: "x", ref: "$values" })).errors, ['spec.sources[3].ref: Ref "$values" must be a plain name (other sources write $values/<file>)']);

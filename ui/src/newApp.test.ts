@@ -89,6 +89,8 @@ describe("the checks before asking the server", () => {
       "sources[0].targetRevision": "Chart version is required (e.g. 1.2.3, or a range such as 1.*)",
     }, "a chart needs a version and no path");
     assert.deepEqual(checkNewApp(filled({}, { path: "", chart: "web", targetRevision: "0.1.0" })), {}, "a chart at a version passes");
+    assert.deepEqual(checkNewApp(filled({}, { path: " " })), { "sources[0].path": "Path is required (. for the repository root), or a chart" }, "no path is not the root");
+    assert.deepEqual(checkNewApp(filled({}, { path: "." })), {}, "`.` is the root");
   });
 });
 
@@ -102,6 +104,8 @@ describe("server errors on their field", () => {
       ['Application.argoproj.io "Bad" is invalid: metadata.name: Invalid value: "Bad": a lowercase RFC 1123 subdomain', "name"],
       ["Application.argoproj.io \"x\" is invalid: spec.destination.namespace: Invalid value: 5", "destNamespace"],
       ["spec.source.repoURL: Required value", "sources[0].repoURL"],
+      ["application spec for x is invalid: InvalidSpecError: spec.source.repoURL and either spec.source.path or spec.source.chart are required", "sources[0].path"],
+      ["InvalidSpecError: spec.sources[2].repoURL and either spec.sources[2].path, spec.sources[2].chart, or spec.sources[2].ref are required", "sources[2].path"],
       ["chart web not found in repository https://charts.example.com", "sources[0].chart"],
       ["spec.source.chart: Required value", "sources[0].chart"],
       ["namespace 'other' is not permitted", "appNamespace"],
@@ -210,6 +214,9 @@ describe("multi-source apps (spec.sources)", () => {
       "sources[0].targetRevision": "spec.sources[0].targetRevision: Chart version is required (e.g. 1.2.3, or a range such as 1.*)",
     });
     assert.deepEqual(checkNewApp(filled({ sources: [chartSrc(), valuesSrc()] })), {}, "a chart with $values from a ref source passes");
+    assert.deepEqual(checkNewApp(filled({ sources: [source({ path: "a" }), valuesSrc({ ref: "" })] })), {
+      "sources[1].path": "spec.sources[1].path: Path is required (. for the repository root), or a chart, or a ref",
+    }, "a source with nothing to render or lend");
   });
 
   it("refuses value files of an unknown ref, duplicate refs, a chart as a ref, and a ref without other sources", () => {

@@ -281,6 +281,11 @@ export function sourceProblems(sources: readonly SourceFields[], multi: boolean)
     };
     if (!s.repoURL.trim()) put("repoURL", "Repository URL is required");
     const ref = s.ref.trim();
+    // Argo's rule (the server's too): an empty path is not the root, which is "." (a ref-only
+    // source of a multi-source app renders nothing and needs none).
+    if (!s.chart.trim() && !s.path.trim() && !(multi && ref)) {
+      put("path", multi ? "Path is required (. for the repository root), or a chart, or a ref" : "Path is required (. for the repository root), or a chart");
+    }
     if (s.chart.trim()) {
       // A chart comes from a Helm repository at a version; a git path has no place there.
       if (s.path.trim()) put("chart", "Give the chart (Helm repository) or the path (git), not both");
@@ -337,6 +342,10 @@ export function sourceRemovalProblem(sources: readonly SourceFields[], index: nu
  */
 export function fieldOfError(message: string, multiSource = false): FieldKey | undefined {
   const m = message.toLowerCase();
+  // "spec.source.repoURL and either spec.source.path or spec.source.chart are required": a source
+  // with a repository and nothing in it named; the path is the field to fill.
+  const shape = /spec\.sources?(?:\[(\d+)\])?\.repourl and either/.exec(m);
+  if (shape) return sourceField(Number(shape[1] ?? 0), "path");
   const src = /spec\.sources?(?:\[(\d+)\])?\.(repourl|path|chart|targetrevision|ref\b|helm\.valuefiles)/.exec(m);
   if (src) {
     const key = ({ repourl: "repoURL", path: "path", chart: "chart", targetrevision: "targetRevision", ref: "ref", "helm.valuefiles": "valueFiles" } as const)[src[2] as "repourl"];
