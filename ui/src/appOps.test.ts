@@ -237,6 +237,35 @@ describe("app summary editor", () => {
     assert.ok(removeSummarySource(twice, 1).form);
   });
 
+  it("Add source on a single-source app makes it multi-source in one update: spec.source becomes spec.sources[0], the new one follows", () => {
+    const form = summaryForm(app);
+    assert.equal(form.multi, false);
+    const added = addSummarySource(form);
+    assert.equal(added.multi, true, "the form is multi-source");
+    assert.equal(added.fromSingle, true);
+    assert.deepEqual(applySummary(app, added).errors, [
+      "spec.sources[1].repoURL: Repository URL is required",
+      "spec.sources[1].path: Path is required (. for the repository root), or a chart, or a ref",
+    ], "the new source is checked, named by its index");
+    const filledIn = { ...added, sources: added.sources.map((r, i) => (i === 1 ? { ...r, repoURL: "https://git.example/values", targetRevision: "main", ref: "values" } : r)) };
+    const written = applySummary(app, filledIn).app;
+    assert.equal(written?.spec?.source, undefined, "no spec.source left beside spec.sources");
+    assert.deepEqual(written?.spec?.sources, [app.spec!.source, { repoURL: "https://git.example/values", targetRevision: "main", ref: "values" }], "the old source whole (its tool block too), then the new one");
+    const { sources: _s, ...rest } = written.spec;
+    const { source: _o, ...before } = app.spec!;
+    assert.deepEqual(rest, before, "the rest of the spec as it was");
+    // Saved, the app is a multi-source app: removing down to one source keeps spec.sources (as Argo does).
+    const multi = { ...app, spec: written.spec };
+    const one = removeSummarySource(summaryForm(multi), 1).form!;
+    assert.deepEqual(applySummary(multi, one).app?.spec?.sources, [app.spec!.source], "spec.sources with one element");
+    assert.equal(applySummary(multi, one).app?.spec?.source, undefined, "not converted back");
+    // Not saved yet: removing the added source again leaves the single source as it was.
+    const undone = removeSummarySource(added, 1).form!;
+    assert.equal(undone.multi, false);
+    assert.equal(undone.fromSingle, undefined);
+    assert.deepEqual(applySummary(app, undone).app?.spec, app.spec, "an unchanged single-source app");
+  });
+
   it("refuses a chart without a version as New App does, also when the app already had it so", () => {
     // As kubectl can write it: a Helm-repository chart, no targetRevision.
     const chartApp: App = { ...app, spec: { ...app.spec, source: { repoURL: "https://charts.example", chart: "web", helm: { releaseName: "web" } } } };

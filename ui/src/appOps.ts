@@ -245,6 +245,8 @@ export interface SummaryForm {
   /** Every source (one for a single-source app); `multi` says the app is written as `spec.sources`. */
   sources: SourceRow[];
   multi: boolean;
+  /** Set while "Add source" has made a single-source app's form multi-source, until it is saved. */
+  fromSingle?: true;
   automated: boolean;
   prune: boolean;
   selfHeal: boolean;
@@ -268,16 +270,33 @@ const sourceRow = (src: AppSource): SourceRow => ({
 /** A row as the shared source checks read it: the Helm value files are the kept source's (the editor does not change them). */
 const rowFields = (r: SourceRow): SourceFields => ({ ...r, valueFiles: r.keep?.helm?.valueFiles ?? [] });
 
-/** "Add source" of a multi-source app's editor: an empty git source at the end. */
+/**
+ * "Add source": an empty git source at the end. A single-source app becomes Argo's multi-source
+ * app, as in Argo's UI: saved in one update, its source is spec.sources[0], the new one follows
+ * and spec.source is gone.
+ */
 export function addSummarySource(form: SummaryForm): SummaryForm {
-  return { ...form, sources: [...form.sources, { repoURL: "", path: "", chart: "", targetRevision: "HEAD", ref: "" }] };
+  return {
+    ...form, multi: true, ...(form.multi ? {} : { fromSingle: true as const }),
+    sources: [...form.sources, { repoURL: "", path: "", chart: "", targetRevision: "HEAD", ref: "" }],
+  };
 }
 
-/** "Remove" of source `index`, or why not (the last source; a ref other sources' value files read). */
+/**
+ * "Remove" of source `index`, or why not (the last source; a ref other sources' value files read).
+ * A multi-source app keeps spec.sources down to one source (as Argo does); only a form that
+ * "Add source" made multi-source in this edit, back to one source, is a single source again.
+ */
 export function removeSummarySource(form: SummaryForm, index: number): { form?: SummaryForm; error?: string } {
   const problem = sourceRemovalProblem(form.sources.map(rowFields), index);
   if (problem) return { error: problem };
-  return { form: { ...form, sources: form.sources.filter((_, i) => i !== index) } };
+  const sources = form.sources.filter((_, i) => i !== index);
+  if (form.fromSingle && sources.length === 1) {
+    const { fromSingle: _was, ...rest } = form;
+    // A single source has no ref (it would name nothing).
+    return { form: { ...rest, multi: false, sources: sources.map((r) => ({ ...r, ref: "" })) } };
+  }
+  return { form: { ...form, sources } };
 }
 
 const keyValues = (m: Record<string, string> | undefined): string => Object.entries(m ?? {}).map(([k, v]) => `${k}=${v}`).join("\n");
@@ -374,8 +393,11 @@ export function applySummary(app: App, form: SummaryForm): { app?: App; errors: 
     set("ref", row.ref);
     return src;
   });
-  if (form.multi) next.spec.sources = written;
-  else next.spec.source = written[0];
+  if (form.multi) {
+    next.spec.sources = written;
+    // Argo reads spec.sources when it is set; a spec.source beside it would only mislead.
+    delete next.spec.source;
+  } else next.spec.source = written[0];
   const policy = { ...(next.spec.syncPolicy ?? {}) };
   if (form.automated) {
     // Fields the form does not show stay; allowEmpty is written only when set or already there.

@@ -2,9 +2,12 @@
 // panel tabs"): SUMMARY with an editor for project, labels, annotations, destination, source,
 // sync policy (automated, prune, self-heal, allow empty), sync options and retry, saved with PUT
 // (the whole Application, so the server's update RBAC and validation apply; a multi-source app
-// shows and edits every source, adds one and removes one, with New App's source checks); PARAMETERS of the source's tool (SOURCES for a multi-source app,
-// one section per source), with the tool and the chart's parameters from appdetails, edited and
-// saved the same way; the Application's MANIFEST; its EVENTS; and its conditions.
+// shows and edits every source, adds one and removes one, with New App's source checks; "Add
+// source" on a single-source app makes it multi-source in that one update, as Argo's UI does);
+// PARAMETERS of the source's tool (SOURCES for a multi-source app, one section per source), with
+// the tool and the chart's parameters from appdetails, edited and saved the same way; the
+// Application's MANIFEST; its EVENTS; and its conditions. Editing is offered only to a user with
+// `applications, update` on the app.
 import { useEffect, useState, type ReactNode } from "react";
 import { stringify } from "yaml";
 import { errorText, get, post, query, request } from "../api";
@@ -64,7 +67,12 @@ function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean;
   if (!editing) {
     return (
       <>
-        <div className="action-bar">{mayUpdate && <button onClick={() => { setEditing(view); setErrors([]); }} data-testid="summary-edit">Edit</button>}</div>
+        <div className="action-bar">{mayUpdate && (
+          <>
+            <button onClick={() => { setEditing(view); setErrors([]); }} data-testid="summary-edit">Edit</button>
+            <button onClick={() => { setEditing(addSummarySource(view)); setErrors([]); }} data-testid="app-add-source">Add source</button>
+          </>
+        )}</div>
         <dl className="fields" data-testid="app-summary">
           <dt>Project</dt><dd>{view.project}</dd>
           <dt>Labels</dt><dd className="mono">{view.labels || "–"}</dd>
@@ -103,7 +111,7 @@ function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean;
   }
   const f = editing;
   const set = (change: Partial<SummaryForm>): void => setEditing({ ...f, ...change });
-  type TextKey = { [K in keyof SummaryForm]: SummaryForm[K] extends string ? K : never }[keyof SummaryForm];
+  type TextKey = { [K in keyof SummaryForm]-?: SummaryForm[K] extends string ? K : never }[keyof SummaryForm];
   const text = (label: string, key: TextKey, multiline = false): ReactNode => (
     <label className="field">{label}
       {multiline
@@ -147,7 +155,8 @@ function SummaryTab({ app, mayUpdate, onSaved }: { app: App; mayUpdate: boolean;
           </fieldset>
         ) : <div key={i}>{fields}</div>;
       })}
-      {f.multi && <button type="button" onClick={() => set(addSummarySource(f))} data-testid="summary-add-source">Add source</button>}
+      <button type="button" onClick={() => set(addSummarySource(f))} data-testid="summary-add-source">Add source</button>
+      {f.fromSingle && <p className="muted" data-testid="summary-to-multi">Saving makes this a multi-source application: its source becomes spec.sources[0], followed by the new one.</p>}
       <fieldset>
         <legend>Sync policy</legend>
         {check("Automated", "automated")}
