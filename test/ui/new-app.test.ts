@@ -11,7 +11,11 @@
 // file names an unknown ref, each under its source's field, survives the YAML mode and is created
 // with every source as typed (the cluster renders the other source's value); its SOURCES tab edits
 // one source, SUMMARY lists both and its editor adds a third source and removes it again (not the
-// one whose ref a value file reads) and refuses a chart without a version, as New App does; history shows a revision per source, the sync dialog asks for one. /resources lists every
+// one whose ref a value file reads) and refuses a chart without a version, as New App does; history shows a revision per source, the sync dialog asks for one.
+// SUMMARY's Add source on a single-source app makes it multi-source in one update (spec.source
+// becomes spec.sources[0]; the new source is refused while it names nothing), which the controller
+// then compares as such; removing down to one source keeps spec.sources; role:developer is offered
+// neither and the server refuses its write. /resources lists every
 // app's resources with filters and a summary, and argocd-cm ui.view.resources.disabled hides it.
 // axe-core finds no serious or critical violation on those views. The dark theme stays after a reload. Then seed 004's roles:
 // role:developer is offered no New App, no resource Delete and only disabled resource actions
@@ -442,4 +446,73 @@ test("New App (form and YAML), the PARAMETERS editor, the theme, and seed 004's 
     const cm = await client.get<KubeObject & { data?: Record<string, string> }>("v1", "ConfigMap", "web-color", multiDest);
     assert.equal(cm?.data?.color, "orange", "the parameter wins over the value file");
   }, { timeoutMs: 120_000 });
+
+  // ---- Add source on a single-source app (as Argo's UI): one update makes it multi-source ----
+  // Written with kubectl, no auto-sync, in a namespace of its own: nothing else of the test sees it.
+  const singleDest = w.dest("single");
+  const plainSource = { repoURL, path: "plain", targetRevision: "HEAD" };
+  await client.create({ apiVersion: API, kind: "Application", metadata: { name: "ui-single", namespace: ns }, spec: { project: "default", source: plainSource, destination: { server: IN_CLUSTER, namespace: singleDest } } });
+  type Status = { sync?: { status?: string; comparedTo?: { source?: Source; sources?: Source[] } }; conditions?: Array<{ type: string; message: string }> };
+  const singleStatus = async (): Promise<Status | undefined> => (await client.get(API, "Application", "ui-single", ns))?.status as Status | undefined;
+  await eventually(async () => assert.deepEqual((await singleStatus())?.sync?.comparedTo?.source, plainSource, "compared as a single-source app"), { timeoutMs: 60_000 });
+  // A user without `applications, update` (seed 004's developer) is offered neither Edit nor Add source, and the server refuses the write.
+  await dev.page.goto(`${url}/applications/${ns}/ui-single?details=true&appTab=summary`);
+  await waitFor(dev.page, "[data-testid=app-summary]", dev.log);
+  await waitFor(dev.page, "[role=toolbar][data-rbac=ready]", dev.log);
+  assert.equal(await dev.page.$("[data-testid=app-add-source]"), null, "the developer is offered no Add source");
+  assert.equal(await dev.page.$("[data-testid=summary-edit]"), null, "nor Edit");
+  const devPut = await dev.page.evaluate(async (n) => {
+    const r = await fetch(`api/v1/applications/ui-single?appNamespace=${n.ns}`, {
+      method: "PUT", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ metadata: { name: "ui-single", namespace: n.ns }, spec: { ...n.spec, source: undefined, sources: [n.spec.source, { repoURL: n.valuesURL, targetRevision: "main", ref: "x" }] } }),
+    });
+    return { status: r.status, body: await r.text() };
+  }, { ns, valuesURL, spec: { project: "default", source: plainSource, destination: { server: IN_CLUSTER, namespace: singleDest } } });
+  assert.equal(devPut.status, 403, `the server refuses what the page does not offer: ${devPut.body}`);
+  // The admin: Add source straight from SUMMARY opens the editor with the app's source as source 1 and an empty source 2.
+  await page.goto(`${url}/applications/${ns}/ui-single?details=true&appTab=summary`);
+  await waitFor(page, "[data-testid=app-summary]", log);
+  assert.equal(await page.$("[data-testid=summary-sources]"), null, "SUMMARY shows a single source");
+  await clickEnabled(page, "[data-testid=app-add-source]", log);
+  await waitFor(page, "[data-testid=summary-source-1]", log);
+  await waitFor(page, "[data-testid=summary-to-multi]", log);
+  assert.equal(await page.$eval("[data-testid=summary-path]", (e) => (e as HTMLInputElement).value), "plain", "source 1 is the app's source");
+  // Empty, source 2 is refused (no repository, and nothing in it named), and nothing is written.
+  await clickEnabled(page, "[data-testid=summary-save]", log);
+  await waitFor(page, "[data-testid=summary-form] [role=alert]", log);
+  const alert = await summaryAlert();
+  assert.match(alert, /spec\.sources\[1\]\.repoURL: Repository URL is required/, alert);
+  assert.match(alert, /spec\.sources\[1\]\.path: Path is required \(\. for the repository root\), or a chart, or a ref/, alert);
+  assert.deepEqual(((await client.get(API, "Application", "ui-single", ns))?.spec as AppSpec | undefined)?.source, plainSource, "nothing was written");
+  // A ref-only source (it lends its checkout and renders nothing).
+  await page.type("[data-testid=summary-repoURL-1]", valuesURL);
+  await fill(page, "[data-testid=summary-targetRevision-1]", "main");
+  await page.type("[data-testid=summary-ref-1]", "extra");
+  await clickEnabled(page, "[data-testid=summary-save]", log);
+  await eventually(async () => {
+    const spec = (await client.get(API, "Application", "ui-single", ns))?.spec as AppSpec | undefined;
+    assert.equal(spec?.source, undefined, `spec.source is gone: ${JSON.stringify(spec)}`);
+    assert.deepEqual(spec?.sources, [plainSource, { repoURL: valuesURL, targetRevision: "main", ref: "extra" }], "the old source first, then the new one");
+  }, { timeoutMs: 30_000 });
+  // The controller takes it as a multi-source app, with no complaint about the spec.
+  await eventually(async () => {
+    const st = await singleStatus();
+    assert.equal(st?.sync?.comparedTo?.sources?.length, 2, `compared as a multi-source app: ${JSON.stringify(st?.sync)}`);
+    assert.deepEqual((st?.conditions ?? []).filter((c) => c.type.endsWith("Error")), [], "no error condition");
+  }, { timeoutMs: 60_000 });
+  await page.goto(`${url}/applications/${ns}/ui-single?details=true&appTab=summary`);
+  await waitFor(page, "[data-testid=summary-sources]", log);
+  assert.equal(await page.$$eval("[data-testid=summary-source]", (els) => els.length), 2, "SUMMARY lists both sources");
+  // Removing a source down to one keeps spec.sources with that one source (as Argo does; no conversion back).
+  await clickEnabled(page, "[data-testid=summary-edit]", log);
+  await clickEnabled(page, "[data-testid=summary-remove-source-1]", log);
+  await page.waitForFunction(() => document.querySelector("[data-testid=summary-source-1]") === null, { timeout: 10_000 });
+  assert.equal(await page.$("[data-testid=summary-remove-source-0]"), null, "the last source offers no Remove");
+  await clickEnabled(page, "[data-testid=summary-save]", log);
+  await eventually(async () => {
+    const spec = (await client.get(API, "Application", "ui-single", ns))?.spec as AppSpec | undefined;
+    assert.deepEqual(spec?.sources, [plainSource], `one source, still in spec.sources: ${JSON.stringify(spec)}`);
+    assert.equal(spec?.source, undefined, "not converted back to spec.source");
+  }, { timeoutMs: 30_000 });
+  assert.deepEqual([...log, ...dev.log].filter((l) => l.startsWith("page error")), [], "no script errors");
 });
