@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { App } from "./apps";
+import { sourceOf, type App } from "./apps";
 import {
-  addSummarySource, applySummary, autoSyncPatch, removeSummarySource, type SourceRow, type SummaryForm, deployedSources, shortRevision, containersOf, deleteQuery, initialSyncForm, logFormErrors, logQuery, prunesEverything,
+  addSummarySource, applySummary, autoSyncPatch, isMultiSourceApp, removeSummarySource, type SourceRow, type SummaryForm, deployedSources, shortRevision, containersOf, deleteQuery, initialSyncForm, logFormErrors, logQuery, prunesEverything,
   sourceParameters, summaryForm, syncFormErrors, syncRequest, syncableResources,
 } from "./appOps";
 import { checkNewApp, emptyNewApp, emptySource } from "./newApp";
@@ -189,6 +189,22 @@ describe("app summary editor", () => {
       "spec.sources[1].repoURL: Repository URL is required",
       'spec.sources[1].ref: Ref "values" is already the name of source 1',
     ]);
+  });
+
+  it("treats an app with both spec.source and a non-empty spec.sources as multi-source, as the controller compares it", () => {
+    const both: App = { ...app, spec: { ...app.spec, sources: [
+      { repoURL: "https://git.example/a", path: "a", targetRevision: "main" },
+      { repoURL: "https://git.example/b", path: "b", targetRevision: "v1" },
+    ] } };
+    assert.ok(both.spec?.source, "the fixture keeps a spec.source beside spec.sources");
+    assert.equal(isMultiSourceApp(both), true);
+    assert.equal(sourceOf(both)?.repoURL, "https://git.example/a", "the first compared source, not the ignored spec.source");
+    const form = summaryForm(both);
+    assert.deepEqual(form.sources.map((s) => s.path), ["a", "b"]);
+    const saved = applySummary(both, { ...form, sources: [form.sources[0]!, { ...form.sources[1]!, targetRevision: "v2" }] }).app?.spec;
+    assert.deepEqual(saved?.sources?.map((s) => s.targetRevision), ["main", "v2"], "the edit lands in spec.sources");
+    assert.equal(saved?.source, undefined, "the ignored spec.source is dropped");
+    assert.equal(isMultiSourceApp({ ...app, spec: { ...app.spec, sources: [] } }), false, "an empty spec.sources leaves spec.source in charge");
   });
 
   const multiApp = (): App => ({ metadata: { name: "m", namespace: "argocd" }, spec: {

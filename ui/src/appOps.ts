@@ -301,9 +301,12 @@ export function removeSummarySource(form: SummaryForm, index: number): { form?: 
 
 const keyValues = (m: Record<string, string> | undefined): string => Object.entries(m ?? {}).map(([k, v]) => `${k}=${v}`).join("\n");
 
-/** Is the app Argo's multi-source app (`spec.sources` and no `spec.source`)? */
+/**
+ * Is the app Argo's multi-source app? As in Argo and the controller, a non-empty `spec.sources` wins
+ * and a `spec.source` beside it is ignored, so the UI edits and shows what is compared.
+ */
 export function isMultiSourceApp(app: App): boolean {
-  return !app.spec?.source && Array.isArray(app.spec?.sources);
+  return (app.spec?.sources?.length ?? 0) > 0;
 }
 
 export function summaryForm(app: App): SummaryForm {

@@ -132,8 +132,9 @@ export function healthOf(app: App): string {
   return app.status?.health?.status || "Unknown";
 }
 
+/** The app's first source as the controller reads it: `spec.sources` when non-empty, else `spec.source`. */
 export function sourceOf(app: App): AppSource | undefined {
-  return app.spec?.source ?? app.spec?.sources?.[0];
+  return app.spec?.sources?.[0] ?? app.spec?.source;
 }
 
 /** The values an app has for a facet (labels: every `key=value`). */

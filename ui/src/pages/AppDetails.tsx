@@ -57,7 +57,7 @@ function AppDetails({ app, error }: { app: App; error: string | undefined }): Re
   const op = app.status?.operationState;
   const src = sourceOf(app);
   // A multi-source app is compared at each source's target revision.
-  const targets: Array<AppSource | undefined> = app.spec?.sources && !app.spec.source ? app.spec.sources : [src];
+  const targets: Array<AppSource | undefined> = app.spec?.sources?.length ? app.spec.sources : [src];
   const running = app.operation !== undefined || op?.phase === "Running" || op?.phase === "Terminating";
   // The view, the selected node and the open panels are URL parameters (as in Argo's UI), so a link shows the same.
   const [params, setParams] = useSearchParams();

@@ -9,7 +9,7 @@ import { query, request } from "../api";
 import { LoadError, NoteLine, useAction, useLoad } from "../components/Admin";
 import { HealthBadge, SyncBadge } from "../components/Status";
 import { useCan } from "../session";
-import type { App } from "../apps";
+import { sourceOf, type App } from "../apps";
 
 interface Condition { type: string; status?: string; reason?: string; message?: string; lastTransitionTime?: string }
 export interface AppSet {
@@ -135,7 +135,7 @@ export function AppSetPage(): ReactNode {
               <table className="table" aria-label="Previewed applications">
                 <thead><tr><th scope="col">Name</th><th scope="col">Project</th><th scope="col">Source</th><th scope="col">Destination</th></tr></thead>
                 <tbody>{preview.map((a) => (
-                  <tr key={a.metadata.name} data-preview={a.metadata.name}><td>{a.metadata.name}</td><td>{a.spec?.project}</td><td className="mono small">{a.spec?.source?.repoURL} {a.spec?.source?.path}</td><td>{a.spec?.destination?.name || a.spec?.destination?.server} / {a.spec?.destination?.namespace}</td></tr>
+                  <tr key={a.metadata.name} data-preview={a.metadata.name}><td>{a.metadata.name}</td><td>{a.spec?.project}</td><td className="mono small">{sourceOf(a)?.repoURL} {sourceOf(a)?.path}</td><td>{a.spec?.destination?.name || a.spec?.destination?.server} / {a.spec?.destination?.namespace}</td></tr>
                 ))}</tbody>
               </table>
             </section>
