@@ -14,6 +14,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
+import { APP_OPERATION_QUEUE, APP_REFRESH_QUEUE } from "../../operator/controllers/application/queue-names.js";
 import { eventually } from "../support/eventually.js";
 import { postHeadersFirst } from "../support/http-post.js";
 import { scrapeSamples } from "../support/promql-names.js";
@@ -65,7 +66,7 @@ async function operatorCounters(w: World): Promise<Counters> {
     .filter((s) => s.name === "hawser_kube_requests_total" && !READS.has(s.labels.verb ?? "") && s.labels.resource === "configmaps")
     .reduce((a, s) => a + s.value, 0);
   const queued = async (): Promise<number> => (await scrape())
-    .filter((s) => s.name === "workqueue_depth" && (s.labels.name === "application-refresh" || s.labels.name === "application-operation"))
+    .filter((s) => s.name === "workqueue_depth" && (s.labels.name === APP_REFRESH_QUEUE || s.labels.name === APP_OPERATION_QUEUE))
     .reduce((a, s) => a + s.value, 0);
   const settled = async (): Promise<Record<string, number>> => {
     let last = await appWrites();

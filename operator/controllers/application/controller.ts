@@ -33,6 +33,7 @@ import { appQueueGroup } from "./queue-group.js";
 import { RefreshReconciler } from "./refresh.js";
 import { AppSharding, fencedClient } from "./sharding.js";
 import { ClusterInfoPublisher } from "./cluster-info.js";
+import { APP_OPERATION_QUEUE, APP_REFRESH_QUEUE } from "./queue-names.js";
 import { ANNOTATION_REFRESH } from "../../api/annotations.js";
 import { errorMessage } from "../../util/index.js";
 
@@ -167,7 +168,7 @@ export class ApplicationController {
     // Fair turns per ApplicationSet or project (queue-group.ts), read from the cache when a key is queued.
     const groupOf = (key: string): string => appQueueGroup(this.apps.get(key));
     this.refresh = new Controller({
-      name: "application-refresh", workers: opts.statusProcessors, log, metrics: opts.metrics, groupOf,
+      name: "application-refresh", queueName: APP_REFRESH_QUEUE, workers: opts.statusProcessors, log, metrics: opts.metrics, groupOf,
       reconciler: {
         reconcile: async (ctx) => {
           const started = performance.now();
@@ -182,7 +183,7 @@ export class ApplicationController {
         },
       },
     });
-    this.operations = new Controller({ name: "application-operation", workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, groupOf, reconciler: {
+    this.operations = new Controller({ name: "application-operation", queueName: APP_OPERATION_QUEUE, workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, groupOf, reconciler: {
       reconcile: (ctx) => {
         const app = sharding && this.apps.get(ctx.key);
         return app ? sharding.run(app, () => operation.reconcile(ctx), {}) : operation.reconcile(ctx);
