@@ -7,3 +7,5 @@
 export const APP_REFRESH_QUEUE = "app_reconciliation_queue";
 /** The sync-operation queue, Argo's appOperationQueue. */
 export const APP_OPERATION_QUEUE = "app_operation_processing_queue";
+/** The AppProject queue (deleted projects' finalizer, project-finalizer.ts), Argo's projectRefreshQueue. */
+export const PROJECT_QUEUE = "project_reconciliation_queue";
