@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Controller } from "./controller.js";
 import { memoryLogger } from "./logger.js";
+import { OperatorMetrics } from "./metrics.js";
 import { ExponentialRateLimiter } from "./rate-limiter.js";
 import { GenericError, StallingError, TerminalError, WaitingError, type ReconcileContext, type ReconcileResult } from "./reconciler.js";
 
@@ -193,5 +194,20 @@ test("groupOf: with every worker busy on a burst, a key of another group is reco
   release();
   await until(() => order.length === 501);
   assert.ok(order.indexOf("hand/made") <= 3, `taken by the next free worker, not after the burst (position ${order.indexOf("hand/made")})`);
+  await c.stop();
+});
+
+test("queueName labels the workqueue_* series; the controller's own name stays on controller_runtime_*", async () => {
+  const metrics = new OperatorMetrics({ defaultMetrics: false });
+  const c = new Controller({ name: "application-refresh", queueName: "app_reconciliation_queue", workers: 1, log: memoryLogger().logger, metrics, reconciler: { reconcile: async () => {} } });
+  c.start();
+  c.enqueue("ns/a");
+  const text = async (): Promise<string> => metrics.registry.metrics();
+  for (let i = 0; i < 400 && !(await text()).includes('controller_runtime_reconcile_total{controller="application-refresh",result="success"} 1'); i++) await tick(5);
+  const scrape = await text();
+  assert.match(scrape, /^workqueue_adds_total\{name="app_reconciliation_queue"\} 1$/m);
+  assert.match(scrape, /^workqueue_depth\{name="app_reconciliation_queue"\} 0$/m);
+  assert.doesNotMatch(scrape, /workqueue_\w+\{name="application-refresh"/, "the controller's name is not a queue name");
+  assert.match(scrape, /^controller_runtime_reconcile_total\{controller="application-refresh",result="success"\} 1$/m);
   await c.stop();
 });

@@ -21,6 +21,11 @@ export interface ControllerOptions {
   rateLimiter?: RateLimiter;
   /** A key's tenant for the queue's fair turns (WorkQueue's header); without it the queue is FIFO. */
   groupOf?: (key: string) => string;
+  /**
+   * The `name` label of the queue's workqueue_* metrics when it is not the controller's name:
+   * Argo's own queue names, so its dashboards find the equivalent queues (docs/metrics.md).
+   */
+  queueName?: string;
 }
 
 export class Controller {
@@ -45,7 +50,7 @@ export class Controller {
     this.queue = new WorkQueue({
       name: opts.name,
       ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
-      ...(opts.metrics ? { metrics: opts.metrics.queueMetrics(opts.name) } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics.queueMetrics(opts.queueName ?? opts.name) } : {}),
       ...(opts.groupOf ? { groupOf: opts.groupOf } : {}),
     });
   }

@@ -4,8 +4,9 @@
 // sync in argocd_app_sync_total, argocd_app_reconcile with Argo's buckets, the git requests, the
 // in-cluster destination in argocd_cluster_info, the app label argocd-cm asks for, the
 // ApplicationSet gauges, every metric and label name the Grafana dashboard's queries use
-// (test/fixtures/metrics/argocd-dashboard.promql), and every metric docs/metrics.md lists for the
-// operator's endpoint with its documented type and label names. The set's demo-prod syncs
+// (test/fixtures/metrics/argocd-dashboard.promql) and the label values they select (Argo's
+// workqueue names), and every metric docs/metrics.md lists for the operator's endpoint with its
+// documented type and label names. The set's demo-prod syncs
 // automatically as seed 002's does: argocd_app_info shows both apps Synced and Healthy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { normalizeGitURL } from "../../operator/git/url.js";
 import { fromDir } from "../support/git-server.js";
 import { eventually } from "../support/eventually.js";
-import { documentedMetricProblems, documentedMetrics, fixtureQueries, queryNames, scrapeNames, scrapeSamples, scrapeTypes, type Sample } from "../support/promql-names.js";
+import { documentedMetricProblems, documentedMetrics, fixtureQueries, queryNames, queryValueMatchers, scrapeNames, scrapeSamples, scrapeTypes, type Sample } from "../support/promql-names.js";
 import { API, createWorld, IN_CLUSTER } from "../support/world.js";
 
 const seed = fileURLToPath(new URL("../../hack/demo/seed-002", import.meta.url));
@@ -132,6 +133,17 @@ test("argocd_* metrics of a synced seed-002 app and an ApplicationSet, and the d
     }
   }
   assert.deepEqual(problems, [], "every dashboard query finds its metrics and labels");
+  // And the label values its selectors name (Argo's workqueue names, request types...), but for
+  // values only a failure produces (a sync's Error or Failed phase): none failed here.
+  const samplesNow = scrapeSamples(text);
+  const valueProblems: string[] = [];
+  for (const q of queries) {
+    for (const { metric, label, values } of queryValueMatchers(q)) {
+      if (label === "phase") continue;
+      for (const v of values) if (!samplesNow.some((s) => s.name === metric && s.labels[label] === v)) valueProblems.push(`${metric}{${label}="${v}"} has no series (query: ${q})`);
+    }
+  }
+  assert.deepEqual(valueProblems, [], "every label value the dashboard selects on has series");
 
   // Every metric docs/metrics.md lists for this endpoint: declared with its documented type, each
   // series with exactly the documented label names, and series present (but for NO_SERIES_HERE).

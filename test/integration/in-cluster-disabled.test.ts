@@ -2,6 +2,7 @@
 // Applications aimed at the implicit in-cluster destination with Argo's InvalidSpecError, and an
 // ApplicationSet's cluster generator leaves that entry out; both follow the ConfigMap when it
 // allows it again, and a cluster Secret that registers the in-cluster server counts while disabled.
+// A compared app refused again has sync and health Unknown and keeps its resources listed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -35,11 +36,18 @@ test("cluster.inClusterEnabled=false refuses the in-cluster destination until re
     apiVersion: API, kind: "Application", metadata: { name, namespace: ns },
     spec: { project: "default", source: { repoURL: git.baseUrl("app"), path: "app", targetRevision: "HEAD" }, destination: { ...destination, namespace: ns } },
   });
-  const state = async (name: string): Promise<{ conditions: string[]; sync?: string }> => {
+  const state = async (name: string): Promise<{ conditions: string[]; sync?: string; health?: string; resources: string[] }> => {
     const a = await client.get(API, "Application", name, ns);
-    const status = a?.status as { conditions?: Condition[]; sync?: { status?: string } } | undefined;
-    return { conditions: (status?.conditions ?? []).map((c) => `${c.type}: ${c.message}`), ...(status?.sync?.status ? { sync: status.sync.status } : {}) };
+    const status = a?.status as { conditions?: Condition[]; sync?: { status?: string }; health?: { status?: string; message?: string }; resources?: Array<{ kind: string; name: string }> } | undefined;
+    return {
+      conditions: (status?.conditions ?? []).map((c) => `${c.type}: ${c.message}`),
+      ...(status?.sync?.status ? { sync: status.sync.status } : {}),
+      // The message too: an invalid spec's Unknown has none (nothing was assessed).
+      ...(status?.health ? { health: [status.health.status, status.health.message].filter(Boolean).join(": ") } : {}),
+      resources: (status?.resources ?? []).map((r) => `${r.kind}/${r.name}`),
+    };
   };
+  const probe = ["ConfigMap/in-cluster-probe"];
   await op.waitForLog((l) => l.msg === "controllers started");
   await client.create(app("by-server", { server: "https://kubernetes.default.svc" }));
   await client.create(app("by-name", { name: "in-cluster" }));
@@ -68,21 +76,26 @@ test("cluster.inClusterEnabled=false refuses the in-cluster destination until re
 
   // Enabled again: the ConfigMap change alone gets both apps compared (Missing until synced).
   await client.patch({ apiVersion: "v1", kind: "ConfigMap", name: "argocd-cm", namespace: ns }, { data: { "cluster.inClusterEnabled": "true" } });
+  const compared = { conditions: [], sync: "OutOfSync", health: "Missing: None of the 1 target resources exist", resources: probe };
   await eventually(async () => {
-    for (const name of ["by-server", "by-name"]) assert.deepEqual(await state(name), { conditions: [], sync: "OutOfSync" }, name);
+    for (const name of ["by-server", "by-name"]) assert.deepEqual(await state(name), compared, name);
     assert.deepEqual(await generated(), ["gen-in-cluster"], "the cluster generator's implicit entry is back");
   }, { timeoutMs: 60_000 });
 
-  // Disabled, but a cluster Secret registers the in-cluster server: Argo takes the Secret.
+  // Disabled again: as in Argo, sync and health turn Unknown and the resources stay listed. Then
+  // a cluster Secret registers the in-cluster server: Argo takes the Secret.
   await client.patch({ apiVersion: "v1", kind: "ConfigMap", name: "argocd-cm", namespace: ns }, { data: { "cluster.inClusterEnabled": "false" } });
   await eventually(async () => {
-    assert.deepEqual((await state("by-server")).conditions, ["InvalidSpecError: cluster 'https://kubernetes.default.svc' has not been configured"]);
+    assert.deepEqual(await state("by-server"), {
+      conditions: ["InvalidSpecError: cluster 'https://kubernetes.default.svc' has not been configured"], sync: "Unknown", health: "Unknown", resources: probe,
+    });
   }, { timeoutMs: 60_000 });
   await client.create({
     apiVersion: "v1", kind: "Secret", metadata: { name: "local", namespace: ns, labels: { "argocd.argoproj.io/secret-type": "cluster" } },
     stringData: { name: "in-cluster", server: "https://kubernetes.default.svc", config: "{}" },
   });
+  // Valid again: compared, and its health assessed again.
   await eventually(async () => {
-    for (const name of ["by-server", "by-name"]) assert.deepEqual(await state(name), { conditions: [], sync: "OutOfSync" }, name);
+    for (const name of ["by-server", "by-name"]) assert.deepEqual(await state(name), compared, name);
   }, { timeoutMs: 60_000 });
 });

@@ -1,7 +1,7 @@
 // The name extraction the dashboard check relies on.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { documentedMetricProblems, documentedMetrics, queryNames, scrapeNames, scrapeSamples, scrapeTypes } from "./promql-names.js";
+import { documentedMetricProblems, documentedMetrics, queryNames, queryValueMatchers, scrapeNames, scrapeSamples, scrapeTypes } from "./promql-names.js";
 
 test("queryNames finds metrics in selectors and label names in matchers and grouping clauses", () => {
   const q = 'histogram_quantile(0.95, sum(rate(argocd_app_reconcile_bucket{namespace=~"$ns",dest_server!="a,b"}[5m])) by (le, namespace)) / sum(argocd_app_info) by ($grouping)';
@@ -9,6 +9,19 @@ test("queryNames finds metrics in selectors and label names in matchers and grou
   assert.deepEqual(names.metrics.sort(), ["argocd_app_info", "argocd_app_reconcile_bucket"]);
   assert.deepEqual(names.labels.sort(), ["dest_server", "le", "namespace"], "the $grouping placeholder is not a label");
   assert.deepEqual(queryNames("process_resident_memory_bytes").metrics, ["process_resident_memory_bytes"]);
+});
+
+test("queryValueMatchers names the literal values selectors ask for, per metric, and nothing for variables, negations or regex syntax", () => {
+  const q = 'sum(workqueue_depth{name=~"app_reconciliation_queue|app_operation_processing_queue",namespace=~"$namespace"}) by (name)'
+    + ' + sum(argocd_git_request_total{request_type="ls-remote", repo!="x"}) + count(argocd_app_info{health_status!="",dest_server=~".*prod.*"})'
+    + ' + sum(argocd_app_sync_total{phase=~"Error|Failed",name="a,b"}[5m])';
+  assert.deepEqual(queryValueMatchers(q), [
+    { metric: "workqueue_depth", label: "name", values: ["app_reconciliation_queue", "app_operation_processing_queue"] },
+    { metric: "argocd_git_request_total", label: "request_type", values: ["ls-remote"] },
+    { metric: "argocd_app_sync_total", label: "phase", values: ["Error", "Failed"] },
+    { metric: "argocd_app_sync_total", label: "name", values: ["a,b"] },
+  ]);
+  assert.deepEqual(queryValueMatchers("process_resident_memory_bytes"), []);
 });
 
 test("scrapeNames maps each series name to its label names", () => {

@@ -36,6 +36,32 @@ export function queryNames(query: string): QueryNames {
   return { metrics: [...metrics], labels: [...labels] };
 }
 
+/** A selector's label matcher that names values: `metric{label="v"}` or `metric{label=~"a|b"}`. */
+export interface ValueMatcher {
+  metric: string;
+  label: string;
+  /** The values the matcher names: one for `=`, each alternative of a `=~` made only of literals. */
+  values: string[];
+}
+
+/**
+ * The label values a query's selectors ask for, where they are literal: `=` matchers, and `=~`
+ * matchers whose pattern is plain alternatives (`a|b`). Dashboard variables (`$x`), negative
+ * matchers and patterns with regex syntax name no value and are left out.
+ */
+export function queryValueMatchers(query: string): ValueMatcher[] {
+  const out: ValueMatcher[] = [];
+  for (const sel of query.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{((?:[^}"]|"(?:[^"\\]|\\.)*")*)\}/g)) {
+    for (const m of sel[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g)) {
+      const [, label, op, value] = m as unknown as [string, string, string, string];
+      if (value.includes("$")) continue;
+      if (op === "=") out.push({ metric: sel[1]!, label, values: [value] });
+      else if (op === "=~" && /^[a-zA-Z0-9_.:-]+(\|[a-zA-Z0-9_.:-]+)*$/.test(value)) out.push({ metric: sel[1]!, label, values: value.split("|") });
+    }
+  }
+  return out;
+}
+
 /** Series name → label names seen on its samples, from a Prometheus text exposition. */
 export function scrapeNames(text: string): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();

@@ -8,6 +8,7 @@
 // harness mixed into the counts. The operator's own writes are its hawser_kube_requests_total by
 // method; the apiserver's counts also hold the control plane's background writes (leases, kwok node
 // heartbeats), measured in an idle window of the same length just before for comparison.
+import { APP_REFRESH_QUEUE } from "../../../operator/controllers/application/queue-names.js";
 import { counter, createSyncedApps, operatorQuiet, operatorRequests, waitBoundMs } from "../apps.js";
 import { diffCounts, mutating, sumBy } from "../proc.js";
 import type { Scenario, ScenarioContext, ScenarioResult } from "../scenario.js";
@@ -39,7 +40,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
   await ctx.until(`${n} refreshes`, async () => {
     const m = await op.scrape(["controller_runtime_reconcile_total", "workqueue_depth"]);
     reconciles = (sumBy(m, "controller_runtime_reconcile_total", "controller")[REFRESH] ?? 0) - reconciles0;
-    return reconciles >= n && (sumBy(m, "workqueue_depth", "name")[REFRESH] ?? 0) === 0;
+    return reconciles >= n && (sumBy(m, "workqueue_depth", "name")[APP_REFRESH_QUEUE] ?? 0) === 0;
   }, { timeoutMs: waitBoundMs(n), everyMs: 100 });
   const wallMs = performance.now() - t0;
   const cpu = (await op.cpuSeconds()) - cpu0;

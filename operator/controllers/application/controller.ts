@@ -33,6 +33,8 @@ import { appQueueGroup } from "./queue-group.js";
 import { RefreshReconciler } from "./refresh.js";
 import { AppSharding, fencedClient } from "./sharding.js";
 import { ClusterInfoPublisher } from "./cluster-info.js";
+import { APP_OPERATION_QUEUE, APP_REFRESH_QUEUE, PROJECT_QUEUE } from "./queue-names.js";
+import { ProjectFinalizer } from "./project-finalizer.js";
 import { ANNOTATION_REFRESH } from "../../api/annotations.js";
 import { errorMessage } from "../../util/index.js";
 
@@ -70,6 +72,8 @@ export class ApplicationController {
   private readonly keyring = new GpgKeyring();
   readonly refresh: Controller;
   readonly operations: Controller;
+  /** Removes a deleted project's finalizer once no Application uses it (project-finalizer.ts). */
+  readonly projectQueue: Controller;
   /** Registered destination clusters (cluster Secrets) and their connections. */
   readonly clusters: ClusterRegistry;
   private readonly destinations: DestinationPool;
@@ -167,7 +171,7 @@ export class ApplicationController {
     // Fair turns per ApplicationSet or project (queue-group.ts), read from the cache when a key is queued.
     const groupOf = (key: string): string => appQueueGroup(this.apps.get(key));
     this.refresh = new Controller({
-      name: "application-refresh", workers: opts.statusProcessors, log, metrics: opts.metrics, groupOf,
+      name: "application-refresh", queueName: APP_REFRESH_QUEUE, workers: opts.statusProcessors, log, metrics: opts.metrics, groupOf,
       reconciler: {
         reconcile: async (ctx) => {
           const started = performance.now();
@@ -182,12 +186,23 @@ export class ApplicationController {
         },
       },
     });
-    this.operations = new Controller({ name: "application-operation", workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, groupOf, reconciler: {
+    this.operations = new Controller({ name: "application-operation", queueName: APP_OPERATION_QUEUE, workers: opts.operationProcessors ?? 10, log, metrics: opts.metrics, groupOf, reconciler: {
       reconcile: (ctx) => {
         const app = sharding && this.apps.get(ctx.key);
         return app ? sharding.run(app, () => operation.reconcile(ctx), {}) : operation.reconcile(ctx);
       },
     } });
+
+    const projectFinalizer = new ProjectFinalizer({
+      project: (key) => this.projects.get(key),
+      appsOf: (name) => this.apps.byIndex(PROJECT_INDEX, name),
+      client: opts.client,
+      controlNamespace: opts.namespace,
+    });
+    // Every replica, as each of Argo's shards runs its project queue: the write is conditional on
+    // the project's version, so replicas racing on it do it once.
+    this.projectQueue = new Controller({ name: "project", queueName: PROJECT_QUEUE, workers: 1, log, metrics: opts.metrics, reconciler: projectFinalizer });
+    const projectKey = (name: string): string => `${opts.namespace}/${name}`;
 
     this.apps.addHandler({
       add: (app) => {
@@ -221,6 +236,8 @@ export class ApplicationController {
         }
         this.appByTrackingKey.delete(this.env.trackingKeyOf(app));
         opts.metrics?.argo.forgetApp(objectKey(app));
+        // Its project may be waiting for its last Application to go.
+        this.projectQueue.enqueue(projectKey(app.spec?.project || "default"));
       },
     });
     const requeueProjectApps = (project: AppProjectObject): void => {
@@ -236,7 +253,11 @@ export class ApplicationController {
       }
       for (const app of this.apps.byIndex(PROJECT_INDEX, name)) this.refresh.enqueue(objectKey(app));
     };
-    this.projects.addHandler({ add: requeueProjectApps, update: (_o, n) => requeueProjectApps(n), delete: requeueProjectApps });
+    const projectChanged = (project: AppProjectObject): void => {
+      requeueProjectApps(project);
+      if (project.metadata.deletionTimestamp) this.projectQueue.enqueue(objectKey(project));
+    };
+    this.projects.addHandler({ add: projectChanged, update: (_o, n) => projectChanged(n), delete: requeueProjectApps });
     // Settings changes (health scripts, ignore rules, exclusions) can change every app's status.
     const refreshAll = (): void => { for (const k of this.apps.keys()) this.refresh.enqueue(k); };
     // cluster.inClusterEnabled adds or removes a cluster, which can move others between shards.
@@ -318,13 +339,14 @@ export class ApplicationController {
     await Promise.all([this.projects.waitForSync(signal), this.apps.waitForSync(signal), this.argocdCm.waitForSync(signal), this.gpgKeysCm.waitForSync(signal), this.clusters.start(signal)]);
     this.refresh.start();
     this.operations.start();
+    this.projectQueue.start();
     this.clusterInfo?.start();
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
     for (const unregister of this.metricSources.splice(0)) unregister();
-    await Promise.all([this.refresh.stop(), this.operations.stop(), this.clusterInfo?.stop()]);
+    await Promise.all([this.refresh.stop(), this.operations.stop(), this.projectQueue.stop(), this.clusterInfo?.stop()]);
     await Promise.all([this.apps.stop(), this.projects.stop(), this.argocdCm.stop(), this.gpgKeysCm.stop(), this.clusters.stop(), this.destinations.stop()]);
     await this.keyring.close();
   }

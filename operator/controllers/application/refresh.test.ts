@@ -7,6 +7,11 @@ import type { Application, OperationState } from "../../api/index.js";
 import { KubeApiError } from "../../kube/client.js";
 import { CONTROL_NAMESPACE, DEST_NAMESPACE, REPO_URL, World, application, clusterWrites, configMapYaml, describeWrite, liveConfigMap } from "./testdata/world.js";
 import { foldedStatusPatch, periodicHardRefresh, statusTransitionMessages } from "./refresh.js";
+import { appHealthStatusSeries, appInfoSeries } from "./metrics.js";
+import { NOTIFICATIONS_CATALOGUE } from "../../engine/notifications/catalogue.js";
+import { parseNotificationsConfig } from "../../engine/notifications/config.js";
+import { planNotifications } from "../../engine/notifications/plan.js";
+import { notifyEvaluator } from "../../notifications/wasm.js";
 
 type AppStatus = NonNullable<Application["status"]>;
 
@@ -119,14 +124,77 @@ test("refresh: a missing project is an InvalidSpecError, sync Unknown, and nothi
     ]);
     assert.equal(status(w).resources, undefined);
     assert.equal(w.repos.checkouts, 0, "nothing is checked out for an invalid app");
-    // The health is left unset by an invalid spec: only the sync status has a transition.
+    // Health Unknown too, as Argo sets it, without a message (nothing was assessed).
+    assert.deepEqual({ ...status(w).health, lastTransitionTime: undefined }, { status: "Unknown", lastTransitionTime: undefined });
     assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`), [
       "Warning InvalidSpecError: Application referencing project default which does not exist",
       "Normal ResourceUpdated: Updated sync status:  -> Unknown",
+      "Normal ResourceUpdated: Updated health status:  -> Unknown",
     ]);
     // The condition is already there: the next refresh writes nothing and records no new Event.
     assert.deepEqual((await refresh(w)).writes, []);
-    assert.equal(w.events.length, 2);
+    assert.equal(w.events.length, 3);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("refresh: a spec turning invalid makes sync and health Unknown (no message) and keeps the resources and the last revision; metrics and notification triggers follow; valid again, health is computed again", async () => {
+  const w = await World.create({ files, app: application({ syncPolicy: { automated: { prune: true } } }), objects: [liveConfigMap("a"), liveConfigMap("b")] });
+  try {
+    const sha = await w.repos.resolveRevision(REPO_URL, "main");
+    await refresh(w);
+    assert.deepEqual([sync(w).status, status(w).health?.status], ["Synced", "Healthy"]);
+    const listed = resources(w);
+    assert.deepEqual(listed, ["ConfigMap/a:Synced", "ConfigMap/b:Synced"]);
+
+    await w.editApp({ spec: { project: "gone" } });
+    assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook"], "only the status is written");
+    assert.equal(sync(w).status, "Unknown");
+    assert.equal(sync(w).revision, sha, "the last compared revision stays, as in Argo");
+    const health = status(w).health;
+    assert.equal(health?.status, "Unknown");
+    assert.equal(health?.message, undefined, "no message: nothing was assessed");
+    assert.ok(health?.lastTransitionTime, "the transition is dated");
+    assert.deepEqual(resources(w), listed, "the resources stay as they were");
+    assert.deepEqual((status(w).conditions ?? []).map((c) => c.type), ["InvalidSpecError"]);
+    assert.equal(status(w).operationState, undefined, "no automated sync");
+    assert.deepEqual(clusterWrites(w.cluster.writes), [], "nothing applied or pruned");
+    assert.deepEqual(w.cluster.names("ConfigMap"), [`ConfigMap/${DEST_NAMESPACE}/a`, `ConfigMap/${DEST_NAMESPACE}/b`]);
+
+    // The scrape-time gauges read the written status.
+    const info = [...appInfoSeries([w.app()])][0]!.labels;
+    assert.deepEqual([info.sync_status, info.health_status], ["Unknown", "Unknown"]);
+    assert.deepEqual([...appHealthStatusSeries([w.app()])].filter((s) => s.value === 1).map((s) => s.labels.health_status), ["Unknown"]);
+
+    // The built-in triggers: sync-status-unknown fires, health-degraded does not (it would on a
+    // health kept from before, as this app with Degraded in its place shows).
+    const catalogue = parseNotificationsConfig({ ...NOTIFICATIONS_CATALOGUE });
+    const subscribed = { ...w.app(), metadata: { ...w.app().metadata, annotations: { "notifications.argoproj.io/subscribe.on-health-degraded.hook": "", "notifications.argoproj.io/subscribe.on-sync-status-unknown.hook": "" } } };
+    const evaluator = await notifyEvaluator();
+    const fired = (app: unknown): string[] => planNotifications({ app: app as Record<string, unknown>, cfg: catalogue, evaluator }).sends.map((s) => s.trigger);
+    assert.deepEqual(fired(subscribed), ["on-sync-status-unknown"]);
+    const degraded = structuredClone(subscribed);
+    degraded.status!.health = { status: "Degraded" };
+    assert.deepEqual(fired(degraded).sort(), ["on-health-degraded", "on-sync-status-unknown"]);
+
+    // Still invalid: nothing changes, nothing is written (the transition time stays).
+    const since = health?.lastTransitionTime;
+    assert.deepEqual((await refresh(w)).writes, []);
+    assert.equal(status(w).health?.lastTransitionTime, since);
+
+    await w.editApp({ spec: { project: "default" } });
+    assert.deepEqual((await refresh(w)).writes, ["patch/status Application/guestbook"]);
+    assert.deepEqual([sync(w).status, status(w).health?.status], ["Synced", "Healthy"]);
+    assert.equal(status(w).conditions, undefined);
+    assert.deepEqual(w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`).slice(-5), [
+      "Warning InvalidSpecError: Application referencing project gone which does not exist",
+      "Normal ResourceUpdated: Updated sync status: Synced -> Unknown",
+      "Normal ResourceUpdated: Updated health status: Healthy -> Unknown",
+      "Normal ResourceUpdated: Updated sync status: Unknown -> Synced",
+      "Normal ResourceUpdated: Updated health status: Unknown -> Healthy",
+    ]);
+    assert.deepEqual(clusterWrites(w.cluster.writes), []);
   } finally {
     await w.dispose();
   }

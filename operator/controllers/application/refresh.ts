@@ -99,8 +99,8 @@ export function foldedStatusPatch(stored: AppStatus | undefined, base: Record<st
 /**
  * The Events of a status write, in Argo's words (persistAppStatus): one per change of the sync
  * status and of the health status, the first sight of an app included (from nothing: "Updated
- * sync status:  -> OutOfSync", with Argo's two spaces). A health not set by this write (an
- * invalid spec leaves it as it was) is no transition.
+ * sync status:  -> OutOfSync", with Argo's two spaces). A health this write does not set is no
+ * transition.
  */
 export function statusTransitionMessages(previous: AppStatus | undefined, next: AppStatus): string[] {
   const messages: string[] = [];
@@ -228,7 +228,14 @@ export class RefreshReconciler {
 
     const optionWarnings = parseSyncOptions(app.spec.syncPolicy?.syncOptions).warnings;
     for (const w of optionWarnings) conditions.push({ type: ApplicationConditionType.SyncOptionWarning, message: w });
-    if (invalid) return done({ sync: { status: "Unknown" } });
+    if (invalid) {
+      // Argo (processAppRefreshQueueItem) does not compare an app whose spec has errors: its sync
+      // and health become Unknown, the rest (resources, last revision) stays and nothing is
+      // applied or pruned. A health message would describe a comparison that did not happen.
+      const prevSync = (app.status as AppStatus | undefined)?.sync;
+      const since = previous?.health?.status === "Unknown" && previous.health.lastTransitionTime ? previous.health.lastTransitionTime : now;
+      return done({ sync: { ...(prevSync ?? {}), status: "Unknown" }, health: { status: "Unknown", lastTransitionTime: since } });
+    }
     if (!this.env.opts.repos) return done({});
 
     let dest: Destination;
