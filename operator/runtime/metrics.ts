@@ -4,7 +4,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { ArgoMetrics } from "./argo-metrics.js";
 import { OciArtifactMetrics, type OciArtifactCounters } from "./oci-metrics.js";
-import type { WorkQueueMetrics } from "./workqueue.js";
+import type { ProcessingNow, WorkQueueMetrics } from "./workqueue.js";
 
 export class OperatorMetrics {
   readonly registry: Registry;
@@ -15,6 +15,9 @@ export class OperatorMetrics {
   readonly workqueueAdds: Counter<"name">;
   readonly workqueueRetries: Counter<"name">;
   readonly workqueueQueueDuration: Histogram<"name">;
+  readonly workqueueWorkDuration: Histogram<"name">;
+  /** Each queue's work in progress, by queue name, read when the two gauges below are scraped. */
+  private readonly processingReaders = new Map<string, () => ProcessingNow>();
   readonly kubeRequests: Counter<"verb" | "code" | "resource">;
   readonly kubeRequestDuration: Histogram<"verb">;
   readonly leader: Gauge;
@@ -59,6 +62,34 @@ export class OperatorMetrics {
       labelNames: ["name"],
       buckets: [0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60],
       registers,
+    });
+    // client-go's three other workqueue series (Argo's dashboards and alerts read them): the time a
+    // worker holds a key, and, read at scrape time, the work in progress and its longest item.
+    this.workqueueWorkDuration = new Histogram({
+      name: "workqueue_work_duration_seconds",
+      help: "How long processing a key takes, from a worker taking it to done.",
+      labelNames: ["name"],
+      buckets: [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10],
+      registers,
+    });
+    const processing = this.processingReaders;
+    const collectProcessing = (gauge: Gauge, pick: (now: ProcessingNow) => number): void => {
+      gauge.reset();
+      for (const [name, read] of processing) gauge.set({ name }, pick(read()));
+    };
+    new Gauge({
+      name: "workqueue_unfinished_work_seconds",
+      help: "Seconds of work in progress not yet observed by workqueue_work_duration_seconds; large values mean stuck workers.",
+      labelNames: ["name"],
+      registers,
+      collect() { collectProcessing(this, (n) => n.unfinishedSeconds); },
+    });
+    new Gauge({
+      name: "workqueue_longest_running_processor_seconds",
+      help: "Seconds the longest-running worker of the queue has held its key.",
+      labelNames: ["name"],
+      registers,
+      collect() { collectProcessing(this, (n) => n.longestSeconds); },
     });
     this.kubeRequests = new Counter({
       name: "hawser_kube_requests_total",
@@ -113,7 +144,9 @@ export class OperatorMetrics {
       depth: (n) => this.workqueueDepth.set({ name }, n),
       added: () => this.workqueueAdds.inc({ name }),
       queued: (ms) => this.workqueueQueueDuration.observe({ name }, ms / 1000),
+      worked: (ms) => this.workqueueWorkDuration.observe({ name }, ms / 1000),
       retried: () => this.workqueueRetries.inc({ name }),
+      watchProcessing: (read) => { this.processingReaders.set(name, read); },
     };
   }
 }

@@ -247,3 +247,34 @@ test("fair: 100,000 keys in 1,000 groups are each handed out once, in turns", as
   assert.ok(order.every((k, i) => k === `g${i % 1000}/${Math.floor(i / 1000)}`), "one key of each group in turn, each group FIFO");
   assert.equal(q.length, 0);
 });
+
+test("work duration and the work in progress reach the metrics: a key's time from get() to done(), and at any moment the sum and the oldest of the keys being processed", async () => {
+  const worked: number[] = [];
+  let read: (() => { unfinishedSeconds: number; longestSeconds: number }) | undefined;
+  const q = new WorkQueue({
+    name: "t",
+    metrics: { depth: () => {}, added: () => {}, queued: () => {}, retried: () => {}, worked: (ms) => worked.push(ms), watchProcessing: (r) => { read = r; } },
+  });
+  assert.ok(read, "the queue registers its reader when it is built");
+  assert.deepEqual(read(), { unfinishedSeconds: 0, longestSeconds: 0 }, "nothing in progress");
+  q.add("a");
+  q.add("b");
+  const started = performance.now();
+  const a = await q.get();
+  const b = await q.get();
+  assert.deepEqual([a, b], ["a", "b"]);
+  const now = q.processingNow(started + 5_000);
+  // Both were handed out just after `started`: each is just under 5 s old, together just under 10 s.
+  assert.ok(now.longestSeconds > 4.5 && now.longestSeconds <= 5, `longest ${now.longestSeconds}`);
+  assert.ok(now.unfinishedSeconds > 9 && now.unfinishedSeconds <= 10, `unfinished ${now.unfinishedSeconds}`);
+  q.done("a");
+  assert.equal(worked.length, 1, "one observation per done()");
+  assert.ok(worked[0]! >= 0);
+  q.done("a");
+  assert.equal(worked.length, 1, "a second done() for a key not in progress observes nothing");
+  const after = q.processingNow(started + 5_000);
+  assert.ok(after.longestSeconds > 4.5 && after.unfinishedSeconds === after.longestSeconds, "only b is left in progress");
+  q.done("b");
+  assert.deepEqual(read(), { unfinishedSeconds: 0, longestSeconds: 0 });
+  await q.shutdown();
+});

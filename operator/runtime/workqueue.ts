@@ -28,7 +28,17 @@ export interface WorkQueueMetrics {
   added(): void;
   /** Time a key waited in the queue before a worker took it. */
   queued(ms: number): void;
+  /** Time a worker spent on a key, from get() to done(). */
+  worked(ms: number): void;
   retried(): void;
+  /** Where the work in progress is read at scrape time (client-go's unfinished and longest-running gauges). */
+  watchProcessing(read: () => ProcessingNow): void;
+}
+
+/** The keys being processed right now, as seconds: their sum and the oldest one's. */
+export interface ProcessingNow {
+  unfinishedSeconds: number;
+  longestSeconds: number;
 }
 
 export interface WorkQueueOptions {
@@ -48,7 +58,8 @@ export class WorkQueue {
   /** Keys to go into the urgent lane when their current processing ends. */
   private readonly expediteOnDone = new Set<string>();
   private readonly dirty = new Set<string>();
-  private readonly processing = new Set<string>();
+  /** Keys handed to workers and not done yet, with when each was handed out (performance.now()). */
+  private readonly processing = new Map<string, number>();
   private readonly addedAt = new Map<string, number>();
   private readonly waiting = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly getters: Array<(key: string | undefined) => void> = [];
@@ -63,12 +74,25 @@ export class WorkQueue {
     this.rateLimiter = opts.rateLimiter ?? defaultControllerRateLimiter();
     this.metrics = opts.metrics;
     this.groupOf = opts.groupOf;
+    this.metrics?.watchProcessing(() => this.processingNow());
+  }
+
+  /** The work in progress (at most one entry per worker, so a scrape's loop is short). */
+  processingNow(now = performance.now()): ProcessingNow {
+    let unfinished = 0;
+    let longest = 0;
+    for (const started of this.processing.values()) {
+      const ms = Math.max(0, now - started);
+      unfinished += ms;
+      if (ms > longest) longest = ms;
+    }
+    return { unfinishedSeconds: unfinished / 1000, longestSeconds: longest / 1000 };
   }
 
   /** Keys waiting to be handed out (a key re-added while it is processed is not waiting yet). */
   get length(): number {
     let n = this.dirty.size;
-    for (const k of this.processing) if (this.dirty.has(k)) n--;
+    for (const k of this.processing.keys()) if (this.dirty.has(k)) n--;
     return n;
   }
   get processingCount(): number { return this.processing.size; }
@@ -141,7 +165,11 @@ export class WorkQueue {
 
   /** Marks the key's processing as finished; re-queues it if it was added meanwhile. */
   done(key: string): void {
-    this.processing.delete(key);
+    const started = this.processing.get(key);
+    if (started !== undefined) {
+      this.processing.delete(key);
+      this.metrics?.worked(performance.now() - started);
+    }
     const expedited = this.expediteOnDone.delete(key);
     if (this.dirty.has(key) && !this.shuttingDown) {
       if (!expedited) this.push(key);
@@ -210,7 +238,7 @@ export class WorkQueue {
   }
 
   private take(key: string): void {
-    this.processing.add(key);
+    this.processing.set(key, performance.now());
     this.dirty.delete(key);
     const at = this.addedAt.get(key);
     this.addedAt.delete(key);
