@@ -34,7 +34,7 @@ import { Informer } from "./runtime/informer.js";
 import { configuredProviders, webhookSecretsFrom, type SecretReferenceLookup } from "./webhook/auth.js";
 import { SecretCredentialStore, SECRET_TYPE_LABEL } from "./git/credentials.js";
 import { ProjectRepoCaches } from "./git/project-repos.js";
-import { OCI_PULL_FAILURE_REASONS, artifactCacheBytes, ociLimitsFrom, warnSmallArtifactCache } from "./git/oci-artifacts.js";
+import { OCI_PULL_FAILURE_REASONS, artifactCacheBytes, ociLimitsFrom, processArtifactBudget, warnSmallArtifactCache } from "./git/oci-artifacts.js";
 import { GitTrustFiles } from "./git/trust.js";
 import { GitTrustWatch } from "./git/trust-watch.js";
 import { bundledCustomizationsDir, loadCustomizationTree } from "./lua/load.js";
@@ -169,7 +169,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     cache: {
       logger: log, trust: () => trustFiles.current(), submodules, onOperation: (e) => metrics.argo.observeGitOperation(e),
       ociLimits, ...(oci.layerMediaTypes ? { ociLayerMediaTypes: oci.layerMediaTypes } : {}),
-      maxArtifactBytes: ociCacheBytes,
+      // One bound for every cache of the process (the API server's too when it shares it).
+      ociBudget: processArtifactBudget(ociCacheBytes),
       ociMetrics: metrics.ociArtifactCacheMetrics(OCI_PULL_FAILURE_REASONS),
     },
   });
