@@ -271,6 +271,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     }
     appsetController = new ApplicationSetController({
       client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, reposForProject: (project) => repoCaches.forProject(project), log, metrics,
+      projects: appController.projects,
       events: new EventRecorder(client, "hawser-applicationset-controller", log, config.namespace, { limiter: controlPlaneWrites }),
       applicationSetNamespaces: settings.applicationSetNamespaces, metricsLabels: config.metricsAppSetLabels,
     });
