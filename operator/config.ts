@@ -187,8 +187,8 @@ export const operatorUsage = `usage: hawser operator [flags]
                                client-side prediction; per app: compare-options ServerSideDiff=true|false
   --installation-id ID         mark and recognise this instance's resources when several share a cluster;
                                argocd-cm installationID wins when set (env HAWSER_INSTALLATION_ID)
-  --oci-artifact-cache-size SIZE  unpacked OCI artifact content kept for reuse, per git cache (the
-                               shared one and each project's with scoped Secrets); held trees are never
+  --oci-artifact-cache-size SIZE  unpacked OCI artifact content kept for reuse by the process (all its
+                               git caches: the shared one, each project's); held trees are never
                                removed (default: 4 x reposerver.oci.manifest.max.extracted.size, 4G at
                                its 1G default; env HAWSER_OCI_ARTIFACT_CACHE_SIZE)
   --allow-oob-symlinks         DANGEROUS: render repositories and charts holding symlinks that point

@@ -34,7 +34,7 @@ import { Informer } from "./runtime/informer.js";
 import { configuredProviders, webhookSecretsFrom, type SecretReferenceLookup } from "./webhook/auth.js";
 import { SecretCredentialStore, SECRET_TYPE_LABEL } from "./git/credentials.js";
 import { ProjectRepoCaches } from "./git/project-repos.js";
-import { OCI_PULL_FAILURE_REASONS, artifactCacheBytes, ociLimitsFrom, warnSmallArtifactCache } from "./git/oci-artifacts.js";
+import { OCI_PULL_FAILURE_REASONS, artifactCacheBytes, ociLimitsFrom, processArtifactBudget, warnSmallArtifactCache } from "./git/oci-artifacts.js";
 import { GitTrustFiles } from "./git/trust.js";
 import { GitTrustWatch } from "./git/trust-watch.js";
 import { bundledCustomizationsDir, loadCustomizationTree } from "./lua/load.js";
@@ -169,7 +169,8 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     cache: {
       logger: log, trust: () => trustFiles.current(), submodules, onOperation: (e) => metrics.argo.observeGitOperation(e),
       ociLimits, ...(oci.layerMediaTypes ? { ociLayerMediaTypes: oci.layerMediaTypes } : {}),
-      maxArtifactBytes: ociCacheBytes,
+      // One bound for every cache of the process (the API server's too when it shares it).
+      ociBudget: processArtifactBudget(ociCacheBytes),
       ociMetrics: metrics.ociArtifactCacheMetrics(OCI_PULL_FAILURE_REASONS),
     },
   });
@@ -270,6 +271,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
     }
     appsetController = new ApplicationSetController({
       client, namespace: config.namespace, workers: settings.appsetProcessors, generators, repos, reposForProject: (project) => repoCaches.forProject(project), log, metrics,
+      projects: appController.projects,
       events: new EventRecorder(client, "hawser-applicationset-controller", log, config.namespace, { limiter: controlPlaneWrites }),
       applicationSetNamespaces: settings.applicationSetNamespaces, metricsLabels: config.metricsAppSetLabels,
     });

@@ -242,3 +242,98 @@ test("a templated project that does not exist holds back its Applications only; 
   const dup = await generateApplications(set([{ name: "a", team: "team-a" }, { name: "a", team: "team-a" }, { name: "x", team: "team-x" }]), deps());
   assert.equal(dup.partial, undefined, "duplicate names stop the set (seed 001)");
 });
+
+test("a generator's own template project is the one checked: the set's missing project holds back only the generator that keeps it", async () => {
+  const tmpl = appSet({}).spec.template as { spec: Record<string, unknown> };
+  const base = { ...tmpl, spec: { ...tmpl.spec, project: "gone" } };
+  const list = (names: string[], project?: string): Record<string, unknown> => ({
+    list: { elements: names.map((name) => ({ name })), ...(project !== undefined ? { template: { metadata: {}, spec: { project } } } : {}) },
+  });
+  // generators[0] overrides with an existing project, generators[1] keeps the set's missing one.
+  const r = await generateApplications(appSet({ template: base, generators: [list(["a1", "a2"], "team-a"), list(["b1"])] }), deps());
+  assert.equal(r.params.length, 2, "the generators ran: one of them can put its apps elsewhere");
+  assert.deepEqual(r.errors.map((e) => [e.reason, e.message]), [["ApplicationValidationError", 'application "b1": application references project gone which does not exist']]);
+  assert.deepEqual(r.partial?.applications.map((a) => [a.metadata.name, a.spec.project]), [["a1", "team-a"], ["a2", "team-a"]]);
+  assert.deepEqual(r.partial?.heldBack, ["b1"]);
+  assert.deepEqual(r.missingProjects, ["gone"]);
+
+  // The other way round: the set's project exists, a generator's own names a missing one.
+  const over = await generateApplications(appSet({ generators: [list(["d1"]), list(["x1"], "team-x")] }), deps());
+  assert.deepEqual(over.partial?.applications.map((a) => [a.metadata.name, a.spec.project]), [["d1", "default"]]);
+  assert.deepEqual(over.partial?.heldBack, ["x1"]);
+  assert.match(over.errors[0]?.message ?? "", /application "x1": application references project team-x which does not exist/);
+  assert.deepEqual(over.missingProjects, ["team-x"]);
+
+  // A generator's templated project: known per app after rendering, each checked then.
+  const templated = await generateApplications(appSet({ template: base, generators: [{ list: { elements: [{ name: "t1", team: "team-a" }, { name: "t2", team: "team-z" }], template: { metadata: {}, spec: { project: "{{ .team }}" } } } }] }), deps());
+  assert.deepEqual(templated.partial?.applications.map((a) => [a.metadata.name, a.spec.project]), [["t1", "team-a"]]);
+  assert.deepEqual(templated.partial?.heldBack, ["t2"]);
+  assert.deepEqual(templated.missingProjects, ["team-z"]);
+
+  // An empty project in a generator's template does not override (the set's fills it), so the
+  // cheap path holds: every app has "gone", and no generator runs.
+  const empty = await generateApplications(appSet({ template: base, generators: [list(["e1"], "")] }), deps());
+  assert.deepEqual(empty.params, [], "stopped before the generators");
+  assert.match(empty.errors[0]?.message ?? "", /^application references project gone which does not exist \(the template's project/);
+  assert.deepEqual(empty.missingProjects, ["gone"]);
+});
+
+test("a matrix or merge child's template is ignored when rendering, so it neither overrides the project nor turns off the early stop", async () => {
+  const tmpl = appSet({}).spec.template as { spec: Record<string, unknown> };
+  const child = (name: string, project: string): Record<string, unknown> => ({ list: { elements: [{ name }], template: { metadata: {}, spec: { project } } } });
+  const matrix = { matrix: { generators: [child("m", "team-a"), { list: { elements: [{ env: "dev" }] } }] } };
+  const stopped = await generateApplications(appSet({ template: { ...tmpl, spec: { ...tmpl.spec, project: "gone" } }, generators: [matrix] }), deps());
+  assert.deepEqual(stopped.params, [], "a child's team-a is not the project its apps get: still stopped early");
+  assert.match(stopped.errors[0]?.message ?? "", /project gone which does not exist/);
+  const fine = await generateApplications(appSet({ generators: [{ matrix: { generators: [child("m", "gone"), { list: { elements: [{ env: "dev" }] } }] } }] }), deps());
+  assert.deepEqual(fine.errors, []);
+  assert.deepEqual(fine.applications.map((a) => [a.metadata.name, a.spec.project]), [["m", "default"]], "the child's project is not rendered, as in Argo");
+  // The matrix's own template does override.
+  const own = await generateApplications(appSet({ template: { ...tmpl, spec: { ...tmpl.spec, project: "gone" } }, generators: [{ matrix: { ...matrix.matrix, template: { metadata: {}, spec: { project: "team-a" } } } }] }), deps());
+  assert.deepEqual(own.errors, []);
+  assert.deepEqual(own.applications.map((a) => a.spec.project), ["team-a"]);
+});
+
+test("attack: with a generator-level project, a git generator reads git with the project its apps get, and never with a missing project's Secrets", async () => {
+  const url = "https://git.example.com/org/private.git";
+  const shared = gitRepo({ "envs/public/cm.yaml": "x\n" });
+  const teamA = gitRepo({ "envs/private/cm.yaml": "x\n" });
+  try {
+    const asked: string[] = [];
+    const reposForProject = (project: string): LocalRepoReader => {
+      asked.push(project);
+      return new LocalRepoReader([[url, project === "team-a" ? teamA : shared]]);
+    };
+    const git = (project?: string): Record<string, unknown> => ({ git: { repoURL: url, revision: "HEAD", directories: [{ path: "envs/*" }], ...(project ? { template: { metadata: {}, spec: { project } } } : {}) } });
+    const set = (baseProject: string, generators: unknown[]): AppSetLike => ({
+      metadata: { name: "s", namespace: "argocd" },
+      spec: {
+        goTemplate: true, generators,
+        template: { metadata: { name: "s-{{ .path.basename }}" }, spec: { project: baseProject, source: { repoURL: url, path: "{{ .path.path }}" }, destination: { server: "https://kubernetes.default.svc", namespace: "x" } } },
+      },
+    });
+    const run = (s: AppSetLike) => generateApplications(s, deps({ repos: new LocalRepoReader([[url, shared]]), reposForProject, projectExists: async (p) => p === "team-a" || p === "default" }));
+    // The set's project is missing; the git generator overriding it with team-a reads with team-a's Secrets.
+    const r = await run(set("gone", [git("team-a")]));
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(names(r), ["s-private"], "generated from team-a's view");
+    assert.deepEqual(asked, ["team-a"]);
+    // A git generator that keeps the missing project: it reads nothing (Argo's "error getting
+    // project"), so the whole set stops and nothing is deleted; the missing project's Secrets are never asked for.
+    asked.length = 0;
+    const stop = await run(set("gone", [git("team-a"), git()]));
+    assert.deepEqual(asked, ["team-a"], "only the existing project's access");
+    assert.deepEqual(stop.applications, []);
+    assert.equal(stop.partial, undefined);
+    assert.match(stop.errors[0]?.message ?? "", /generators\[1\]: git generator: error getting project gone: application references project gone which does not exist/);
+    assert.deepEqual(stop.missingProjects, ["gone"]);
+    // The set's project team-a, the generator's own a missing one: that generator gets no team-a Secrets either.
+    asked.length = 0;
+    const moved = await run(set("team-a", [git("gone")]));
+    assert.deepEqual(asked, [], "team-a's Secrets do not serve a generator whose apps are not team-a's");
+    assert.match(moved.errors[0]?.message ?? "", /error getting project gone/);
+  } finally {
+    rmSync(shared, { recursive: true, force: true });
+    rmSync(teamA, { recursive: true, force: true });
+  }
+});

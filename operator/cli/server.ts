@@ -38,7 +38,7 @@ ApplicationSets of a namespace.
   --installation-id ID           the default of argocd-cm installationID (as the operator's flag), so
                                  diffs see what that operator marks
   --repo-cache-dir DIR           where the server's git checkouts live (default ~/.cache/hawser/server)
-  --oci-artifact-cache-size SIZE unpacked OCI artifact content kept per git cache, as the operator's
+  --oci-artifact-cache-size SIZE unpacked OCI artifact content kept by the process, as the operator's
                                  flag (default: 4 x reposerver.oci.manifest.max.extracted.size;
                                  env HAWSER_OCI_ARTIFACT_CACHE_SIZE)
   --enable-proxy-extension       serve proxy extensions (argocd-cm extension.config*) under

@@ -1,11 +1,16 @@
-// Which unpacked OCI artifacts the cache gives up, and whether a path is one it may remove. Pure:
-// the store (oci-artifacts.ts) does the renaming and deleting.
+// Which unpacked OCI artifacts the cache gives up, and whether a path is one it may remove. No
+// I/O: the stores (oci-artifacts.ts) do the renaming and deleting.
 //
 // The cache holds one tree per (repository, manifest digest). A registry writer pushing a new tag
 // every minute would otherwise fill the disk, so the cache is an LRU bounded by entries and by
 // bytes (the unpacked file contents), as the git work trees are bounded by `maxTrees`. A tree a
 // render is reading (reference count above 0) is never chosen, so the cache can stand above its
 // bound for as long as readers hold more than it allows.
+//
+// The bound is one budget over several stores (ArtifactCacheBudget): a process has a git cache per
+// credential scope (project-repos.ts), and the operator and the API server may share a process, but
+// `--oci-artifact-cache-size` bounds the process's disk, so the least recently used tree of any
+// store goes first.
 import { relative, sep } from "node:path";
 
 export interface CachedArtifact {
@@ -27,10 +32,10 @@ export interface ArtifactCacheBounds {
 }
 
 /**
- * 32 trees, as the git work trees' default `maxTrees`; 4 GB of unpacked content, four artifacts at
- * the 1G default size limit (RepoCache derives its bound from its limits: artifactCacheBytes).
+ * Trees kept by default: 32, as the git work trees' default `maxTrees`. The default byte bound is
+ * derived from the OCI limits in one place (oci-artifacts.ts: artifactCacheBytes).
  */
-export const DEFAULT_ARTIFACT_CACHE_BOUNDS: ArtifactCacheBounds = { maxEntries: 32, maxBytes: 4_000_000_000 };
+export const DEFAULT_ARTIFACT_CACHE_ENTRIES = 32;
 
 /**
  * The keys to evict, in order: the least recently used unreferenced trees, until the cache is
@@ -62,4 +67,68 @@ export function isArtifactTreePath(cacheDir: string, path: string): boolean {
   const rel = relative(cacheDir, path);
   const parts = rel.split(sep);
   return parts.length === 2 && /^[0-9a-f]{24}$/.test(parts[0]!) && /^[0-9a-f]{64}$/.test(parts[1]!);
+}
+
+/** A store's side of a shared budget: the trees it holds, and giving up the ones the budget chose. */
+export interface ArtifactBudgetMember {
+  artifacts(): CachedArtifact[];
+  evict(keys: readonly string[]): void;
+}
+
+/**
+ * One bound over the trees of every store that joined it. Keys are tree paths, distinct across
+ * stores (each store has a directory of its own). Each store calls `rebalance()` after it took a
+ * tree or released one; the budget then picks over the union, least recently used first.
+ */
+export class ArtifactCacheBudget {
+  private readonly members = new Set<ArtifactBudgetMember>();
+  private current: ArtifactCacheBounds;
+
+  constructor(bounds: ArtifactCacheBounds) {
+    this.current = { ...bounds };
+  }
+
+  get bounds(): ArtifactCacheBounds { return { ...this.current }; }
+
+  /** Adds a store; the function returned takes it out again. */
+  join(member: ArtifactBudgetMember): () => void {
+    this.members.add(member);
+    return () => { this.members.delete(member); };
+  }
+
+  /** Lowers the bounds to the smaller of each (a second user of the budget never widens it). */
+  tighten(bounds: Partial<ArtifactCacheBounds>): void {
+    this.current = {
+      maxEntries: Math.min(this.current.maxEntries, bounds.maxEntries ?? Infinity),
+      maxBytes: Math.min(this.current.maxBytes, bounds.maxBytes ?? Infinity),
+    };
+  }
+
+  /** Trees and bytes over every store. */
+  usage(): { entries: number; bytes: number } {
+    let entries = 0;
+    let bytes = 0;
+    for (const m of this.members) for (const a of m.artifacts()) { entries++; bytes += a.bytes; }
+    return { entries, bytes };
+  }
+
+  /** Evicts over the union of the stores' trees until it is within the bounds (or all are held). */
+  rebalance(): void {
+    const owner = new Map<string, ArtifactBudgetMember>();
+    const all: CachedArtifact[] = [];
+    for (const m of this.members) {
+      for (const a of m.artifacts()) {
+        owner.set(a.key, m);
+        all.push(a);
+      }
+    }
+    const chosen = new Map<ArtifactBudgetMember, string[]>();
+    for (const key of artifactsToEvict(all, this.current)) {
+      const m = owner.get(key)!;
+      const list = chosen.get(m) ?? [];
+      list.push(key);
+      chosen.set(m, list);
+    }
+    for (const [m, keys] of chosen) m.evict(keys);
+  }
 }

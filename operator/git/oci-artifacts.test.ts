@@ -18,8 +18,9 @@ import { gzipSync } from "node:zlib";
 import { startOciRegistry, type OciArtifact } from "../../test/support/oci-registry.js";
 import { serveLoopback } from "../../test/support/loopback-server.js";
 import { extractTar, parseTar, tarOf, type Member } from "../../test/support/tar.js";
-import { OCI_PULL_FAILURE_REASONS, OciArtifactStore, artifactCacheBytes, artifactLayer, ociLimitsFrom, ociMetadata, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
+import { OCI_PULL_FAILURE_REASONS, OciArtifactStore, REFUSAL_MEMORY_MS, artifactCacheBytes, artifactLayer, ociLimitsFrom, ociMetadata, processArtifactBudget, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
 import { OperatorMetrics } from "../runtime/metrics.js";
+import { ArtifactCacheBudget } from "./artifact-eviction.js";
 import { checkSymlinks } from "./oci-unpack.js";
 import type { OciAuth } from "./oci-registry.js";
 import { RevisionNotFoundError } from "./types.js";
@@ -490,4 +491,85 @@ test("the cache's metrics on the operator's Prometheus registry: series from the
   assert.equal(end['hawser_oci_artifact_cache_requests_total{result="miss"}'], 3);
   assert.equal(end.hawser_oci_artifact_cache_entries, 1, "the refused pull is not an entry");
   assert.equal(end.hawser_oci_artifact_cache_bytes, CM("v2").length);
+});
+
+test("one budget over several stores (each project's git cache, the operator's and the server's): the bound holds for them together, least recently used first", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-budget-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const content = (v: string): string => CM(v) + "#".repeat(1000);
+  const tags = ["v1", "v2", "v3"];
+  const registry = await startOciRegistry({ artifacts: tags.map((tag) => ({ repository: "apps/shared", tag, layers: [{ mediaType: GZ, body: gzipSync(tarOf([{ path: "cm.yaml", data: content(tag) }])) }] })), auth: { username: "u", password: "budget-pw-7" } });
+  t.after(() => registry.close());
+  const url = `oci://${registry.host}/apps/shared`;
+  const auth = (): Promise<OciAuth> => Promise.resolve({ username: "u", password: "budget-pw-7", plainHttp: true });
+  const digest = (tag: string): string => registry.digest("apps/shared", tag)!;
+  // Room for two trees in all; three stores (three directories, as three git caches have).
+  const budget = new ArtifactCacheBudget({ maxEntries: 100, maxBytes: 2 * content("v1").length + 10 });
+  const stores = ["shared", "team-a", "server"].map((name) => new OciArtifactStore({ dir: join(dir, name), auth, budget, bounds: { maxBytes: 1e12 } }));
+  const paths: string[] = [];
+  for (const [i, store] of stores.entries()) {
+    const lease = await store.checkout(url, digest(tags[i]!));
+    paths.push(lease.path);
+    lease.release();
+    await store.idle();
+  }
+  await Promise.all(stores.map((s) => s.idle()));
+  assert.deepEqual(budget.usage(), { entries: 2, bytes: 2 * content("v1").length }, "each store alone is within the bound; together they are held to it");
+  assert.deepEqual(await Promise.all(paths.map(exists)), [false, true, true], "the least recently used tree went, although it was another store's");
+  assert.deepEqual([stores[0]!.usage().entries, stores[1]!.usage().entries, stores[2]!.usage().entries], [0, 1, 1]);
+  // A held tree is never taken, whichever store asks for room.
+  const held = await stores[1]!.checkout(url, digest("v2"));
+  const fresh = await stores[0]!.checkout(url, digest("v1"));
+  fresh.release();
+  await Promise.all(stores.map((s) => s.idle()));
+  assert.ok(await exists(held.path), "held by a reader: stays");
+  assert.equal(await exists(paths[2]!), false, "the server store's idle tree made room");
+  held.release();
+
+  // The bound a second user of the process budget names can lower it, never raise it.
+  const b = new ArtifactCacheBudget({ maxEntries: 32, maxBytes: 1000 });
+  b.tighten({ maxBytes: 4000 });
+  assert.deepEqual(b.bounds, { maxEntries: 32, maxBytes: 1000 });
+  b.tighten({ maxBytes: 500 });
+  assert.deepEqual(b.bounds, { maxEntries: 32, maxBytes: 500 });
+  assert.equal(processArtifactBudget(4e9), processArtifactBudget(1e9), "one budget per process");
+  assert.equal(processArtifactBudget(8e9).bounds.maxBytes, 1e9, "the smaller flag holds");
+  // One source for the default: a store without a bound keeps what artifactCacheBytes derives.
+  const lone = new OciArtifactStore({ dir: join(dir, "lone"), auth, limits: LIMITS });
+  const budgetOf = (s: OciArtifactStore): ArtifactCacheBudget => (s as unknown as { budget: ArtifactCacheBudget }).budget;
+  assert.deepEqual(budgetOf(lone).bounds, { maxEntries: 32, maxBytes: artifactCacheBytes(LIMITS) });
+});
+
+test("attack: a refused artifact is pulled once; the refusal is remembered for its digest for a while, a registry failure is not", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "hawser-oci-refusals-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const hostile = gzipSync(tarOf([{ path: "ok.yaml", data: CM("ok") }, { path: "../../escape.yaml", data: "x" }]));
+  const registry = await startOciRegistry({ artifacts: [{ repository: "apps/evil", tag: "v1", layers: [{ mediaType: GZ, body: hostile }] }], auth: { username: "u", password: "refusal-pw-9" } });
+  t.after(() => registry.close());
+  const url = `oci://${registry.host}/apps/evil`;
+  let clock = 1_000_000;
+  const metrics = recorder();
+  const store = new OciArtifactStore({ dir: join(dir, "cache"), metrics, now: () => clock, auth: () => Promise.resolve({ username: "u", password: "refusal-pw-9", plainHttp: true }) });
+  const digest = registry.digest("apps/evil", "v1")!;
+  const layer = `sha256:${createHash("sha256").update(hostile).digest("hex")}`;
+  // Authorized GETs only: the first, unauthenticated one of each exchange is the auth challenge.
+  const pulls = (): number => registry.authorized.filter((r) => r.startsWith("GET ") && r.includes(`/blobs/${layer}`)).length;
+  // What one render does with a source: a path check, a file read, the tree; all refused, one pull.
+  for (let i = 0; i < 3; i++) await refusal(store.checkout(url, digest), /climbs out with "\.\.": refused/);
+  assert.equal(pulls(), 1, "the hostile layer is fetched once");
+  assert.deepEqual(metrics.counts, { miss: 1, "failed:content": 1 }, "one pull, one refusal counted");
+  clock += REFUSAL_MEMORY_MS - 1;
+  await refusal(store.checkout(url, digest), /climbs out/);
+  assert.equal(pulls(), 1, "still remembered just before the memory runs out");
+  clock += 2;
+  await refusal(store.checkout(url, digest), /climbs out/);
+  assert.equal(pulls(), 2, "after it, pulled (and refused) again");
+  assert.deepEqual(await leftInCache(join(dir, "cache")), [], "nothing of it on disk");
+  // A registry that has no such manifest may have it later: not remembered.
+  const missing = `sha256:${"3".repeat(64)}`;
+  const manifestAsks = (): number => registry.requests.filter((r) => r.includes(`/manifests/${missing}`)).length;
+  await refusal(store.checkout(url, missing), /has no manifest/);
+  const first = manifestAsks();
+  await refusal(store.checkout(url, missing), /has no manifest/);
+  assert.ok(first >= 1 && manifestAsks() > first, "a registry failure is asked again");
 });

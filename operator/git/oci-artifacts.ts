@@ -11,7 +11,13 @@
 //
 // The cache is bounded (artifact-eviction.ts): a checkout is a lease a render holds while it reads
 // the tree; released trees beyond the bound go least recently used first, renamed away before they
-// are deleted, and only after checking on disk that the path is a tree of this cache.
+// are deleted, and only after checking on disk that the path is a tree of this cache. The bound is
+// the process's (processArtifactBudget): every store the operator and the API server make shares
+// one budget, whatever the number of git caches (one per credential scope) and of servers in it.
+//
+// A refused artifact (its manifest, media type, size, content or digest) is remembered for its
+// digest for REFUSAL_MEMORY_MS: a render reads an artifact several times (path checks, files, the
+// tree), and each would otherwise pull the hostile layer again.
 import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -19,7 +25,7 @@ import semver from "semver";
 import type { Logger } from "../runtime/logger.js";
 import { redact, redactUrl } from "../runtime/redact.js";
 import { errorMessage } from "../util/index.js";
-import { artifactsToEvict, DEFAULT_ARTIFACT_CACHE_BOUNDS, isArtifactTreePath, type ArtifactCacheBounds } from "./artifact-eviction.js";
+import { ArtifactCacheBudget, DEFAULT_ARTIFACT_CACHE_ENTRIES, isArtifactTreePath, type ArtifactCacheBounds, type CachedArtifact } from "./artifact-eviction.js";
 import type { RepoCredentials } from "./credentials.js";
 import { getManifest, listTags, openBlob, OciRegistryError, parseOciReference, type OciAuth, type OciReference } from "./oci-registry.js";
 import { SIZE_KEY, UnpackError, unpackLayer } from "./oci-unpack.js";
@@ -75,6 +81,13 @@ export function ociLimitsFrom(params: OciSourceParams): OciLimits {
     maxEntries: DEFAULT_OCI_LIMITS.maxEntries,
   };
 }
+
+/** How long a refused pull of a digest is answered from memory (REFUSED_REASONS; not the registry's failures). */
+export const REFUSAL_MEMORY_MS = 60_000;
+/** Refusals remembered at most (the oldest go first). */
+const REFUSALS_KEPT = 1000;
+/** Failures that say the artifact at a digest is unusable, not that the registry or the disk failed. */
+const REFUSED_REASONS: ReadonlySet<string> = new Set(["manifest", "digest", "limit", "content"]);
 
 /** How many artifacts of the largest size the limits allow the default cache bound keeps. */
 export const ARTIFACT_CACHE_LARGEST_KEPT = 4;
@@ -158,8 +171,16 @@ export interface OciArtifactStoreOptions {
   limits?: Partial<OciLimits>;
   /** Layer media types accepted (argocd-cmd-params-cm `reposerver.oci.layer.media.types`). Default LAYER_MEDIA_TYPES. */
   layerMediaTypes?: readonly string[];
-  /** How many unpacked trees, and how many bytes of them, stay once released. */
+  /**
+   * How many unpacked trees, and how many bytes of them, stay once released, for this store alone
+   * (tests, throw-away caches). Default 32 trees and artifactCacheBytes of the limits. Ignored with
+   * `budget`.
+   */
   bounds?: Partial<ArtifactCacheBounds>;
+  /** The bound shared with other stores (processArtifactBudget); without it the store has its own. */
+  budget?: ArtifactCacheBudget;
+  /** Clock for the refusal memory (tests). */
+  now?: () => number;
   logger?: Logger;
   metrics?: OciArtifactCacheMetrics;
 }
@@ -181,9 +202,26 @@ interface ArtifactEntry {
   present: boolean;
 }
 
+let processBudget: ArtifactCacheBudget | undefined;
+
+/**
+ * The process's one OCI artifact budget. The operator and the API server (both run in one process
+ * by `hawser dev demo`) take it for every git cache they make; a second caller with a smaller bound
+ * lowers it, a larger one never raises it, so `--oci-artifact-cache-size` holds for the process.
+ */
+export function processArtifactBudget(maxBytes: number, maxEntries = DEFAULT_ARTIFACT_CACHE_ENTRIES): ArtifactCacheBudget {
+  if (processBudget) processBudget.tighten({ maxBytes, maxEntries });
+  else processBudget = new ArtifactCacheBudget({ maxBytes, maxEntries });
+  return processBudget;
+}
+
 export class OciArtifactStore {
   private readonly limits: OciLimits;
-  private readonly bounds: ArtifactCacheBounds;
+  private readonly budget: ArtifactCacheBudget;
+  /** Refused pulls by tree path, until when they are answered from memory. */
+  private readonly refusals = new Map<string, { error: OciArtifactError; until: number }>();
+  /** The cache directory once claimed (evictions need it). */
+  private dir: string | undefined;
   private readonly layerMediaTypes: readonly string[];
   /** Trees on disk or being pulled, by path. */
   private readonly entries = new Map<string, ArtifactEntry>();
@@ -193,7 +231,11 @@ export class OciArtifactStore {
 
   constructor(private readonly opts: OciArtifactStoreOptions) {
     this.limits = { ...DEFAULT_OCI_LIMITS, ...opts.limits };
-    this.bounds = { ...DEFAULT_ARTIFACT_CACHE_BOUNDS, ...opts.bounds };
+    this.budget = opts.budget ?? new ArtifactCacheBudget({ maxEntries: DEFAULT_ARTIFACT_CACHE_ENTRIES, maxBytes: artifactCacheBytes(this.limits), ...opts.bounds });
+    this.budget.join({
+      artifacts: (): CachedArtifact[] => [...this.entries.values()].map((e) => ({ key: e.path, bytes: e.bytes, refs: e.refs, lastUsed: e.lastUsed })),
+      evict: (keys) => this.evictPaths(keys),
+    });
     this.layerMediaTypes = opts.layerMediaTypes ?? LAYER_MEDIA_TYPES;
     if (!opts.root && opts.dir === undefined) throw new Error("OciArtifactStore needs a dir or a root");
   }
@@ -257,6 +299,10 @@ export class OciArtifactStore {
     const key = createHash("sha256").update(`${ref.registry}/${ref.repository}`).digest("hex").slice(0, 24);
     const path = join(dir, key, digest.slice("sha256:".length));
     let entry = this.entries.get(path);
+    const now = this.opts.now ?? Date.now;
+    const refused = entry ? undefined : this.refusals.get(path);
+    if (refused && refused.until > now()) throw refused.error;
+    if (refused) this.refusals.delete(path);
     if (entry) {
       this.opts.metrics?.hit();
     } else {
@@ -267,6 +313,10 @@ export class OciArtifactStore {
       });
       created.ready.catch((err: unknown) => {
         this.opts.metrics?.pullFailed(err instanceof OciArtifactError ? err.reason : failureReason(err));
+        if (err instanceof OciArtifactError && REFUSED_REASONS.has(err.reason)) {
+          this.refusals.set(path, { error: err, until: now() + REFUSAL_MEMORY_MS });
+          if (this.refusals.size > REFUSALS_KEPT) this.refusals.delete(this.refusals.keys().next().value!);
+        }
         if (this.entries.get(path) === created) this.entries.delete(path);
       });
       this.entries.set(path, created);
@@ -282,7 +332,7 @@ export class OciArtifactStore {
     const e = entry;
     e.lastUsed = Date.now();
     // A new tree may take the cache over its bound: older released ones make room.
-    this.evict(dir);
+    this.budget.rebalance();
     let released = false;
     return {
       path,
@@ -291,7 +341,7 @@ export class OciArtifactStore {
         released = true;
         e.refs--;
         e.lastUsed = Date.now();
-        this.evict(dir);
+        this.budget.rebalance();
       },
     };
   }
@@ -299,7 +349,9 @@ export class OciArtifactStore {
   /** Forgets every tree (the cache's directory is being given up); leases still out stay valid until their tree is gone. */
   reset(): void {
     this.entries.clear();
+    this.refusals.clear();
     this.rootReady = undefined;
+    this.dir = undefined;
   }
 
   /** Settles once every eviction begun so far has finished (tests, shutdown). */
@@ -323,6 +375,7 @@ export class OciArtifactStore {
     if (!this.rootReady) {
       const p = (async () => {
         const r = this.opts.root ? await this.opts.root() : { dir: this.opts.dir!, owner: true };
+        this.dir = r.dir;
         if (r.owner) await this.scan(r.dir);
         return r;
       })();
@@ -355,12 +408,14 @@ export class OciArtifactStore {
         this.entries.set(path, { path, refs: 0, lastUsed: st.mtimeMs, bytes: await treeBytes(path), ready: Promise.resolve(), present: true });
       }
     }
-    this.evict(dir);
+    this.budget.rebalance();
   }
 
-  private evict(dir: string): void {
-    const settled = [...this.entries.values()].map((e) => ({ key: e.path, bytes: e.bytes, refs: e.refs, lastUsed: e.lastUsed }));
-    for (const path of artifactsToEvict(settled, this.bounds)) {
+  /** Gives up the trees the budget chose (they are unreferenced: artifactsToEvict). */
+  private evictPaths(paths: readonly string[]): void {
+    const dir = this.dir;
+    if (dir === undefined) return;
+    for (const path of paths) {
       this.entries.delete(path);
       this.opts.metrics?.evicted();
       const p = this.remove(dir, path).finally(() => {

@@ -72,7 +72,10 @@ export class ProjectRepoCaches {
     return [...sums].map(([repo, pending]) => ({ repo, pending }));
   }
 
-  /** The OCI artifact caches' size, summed over the caches (hawser_oci_artifact_cache_*). */
+  /**
+   * The OCI artifact caches' size, summed over the caches (hawser_oci_artifact_cache_*). With a
+   * process budget (RepoCacheOptions.ociBudget) this is this set's share of it.
+   */
   ociArtifactUsage(): { entries: number; bytes: number } {
     let entries = 0;
     let bytes = 0;

@@ -21,7 +21,8 @@
 //
 // `oci://` URLs are OCI artifact sources (oci-artifacts.ts): their revision is a manifest digest,
 // their tree the artifact's single layer unpacked under `<trees root>/oci/` (owned as the work trees
-// are, and bounded by `maxArtifacts` and `maxArtifactBytes` as they are by `maxTrees`), read with the
+// are, and bounded by `ociBudget`, the process's, or else by `maxArtifacts` and `maxArtifactBytes`
+// of its own, as the work trees are by `maxTrees`), read with the
 // repository Secret's credentials; what only git has (refs, file listings, signatures, commit
 // metadata) is refused for them with a GitError that says so.
 import { randomBytes } from "node:crypto";
@@ -40,6 +41,7 @@ import { runGit, DEFAULT_GIT_TIMEOUT_MS } from "./exec.js";
 import { claimTreesRoot, type TreesRoot } from "./trees-owner.js";
 import { isCommitSHA, refsPointingAt, resolveFromRefs, type RemoteRefs } from "./revision.js";
 import { CliTransport, IsomorphicTransport, type RemoteContext, type Transport, type TransportName } from "./transport.js";
+import type { ArtifactCacheBudget } from "./artifact-eviction.js";
 import { DEFAULT_OCI_LIMITS, OciArtifactStore, artifactCacheBytes, isOciSourceURL, ociAuthFrom, type OciArtifactCacheMetrics, type OciLimits } from "./oci-artifacts.js";
 import { FileTooLargeError, GitError, RevisionNotFoundError, type Checkout, type ReadFileOptions, type RepoSource } from "./types.js";
 import type { GitTrustSnapshot } from "./trust.js";
@@ -72,6 +74,12 @@ export interface RepoCacheOptions {
   maxTrees?: number;
   /** Commits whose file listing stays in memory, per repository. Default 16. */
   maxTreeIndexes?: number;
+  /**
+   * The OCI artifact bound shared with the process's other caches (processArtifactBudget): the
+   * operator and the API server pass it, so `--oci-artifact-cache-size` bounds the process, not
+   * each cache. Without it this cache has `maxArtifacts` and `maxArtifactBytes` of its own.
+   */
+  ociBudget?: ArtifactCacheBudget;
   /** Unpacked OCI artifacts kept, in use or not, beyond which released ones are removed. Default 32. */
   maxArtifacts?: number;
   /**
@@ -216,7 +224,9 @@ export class RepoCache implements RepoSource {
         if (r.owner) await rm(join(this.baseDir, "oci"), { recursive: true, force: true });
         return { dir: join(r.dir, "oci"), owner: r.owner };
       },
-      bounds: { ...(opts.maxArtifacts !== undefined ? { maxEntries: opts.maxArtifacts } : {}), maxBytes: artifactCacheBytes({ ...DEFAULT_OCI_LIMITS, ...opts.ociLimits }, opts.maxArtifactBytes) },
+      ...(opts.ociBudget
+        ? { budget: opts.ociBudget }
+        : { bounds: { ...(opts.maxArtifacts !== undefined ? { maxEntries: opts.maxArtifacts } : {}), maxBytes: artifactCacheBytes({ ...DEFAULT_OCI_LIMITS, ...opts.ociLimits }, opts.maxArtifactBytes) } }),
       ...(opts.ociLimits ? { limits: opts.ociLimits } : {}),
       ...(opts.ociLayerMediaTypes ? { layerMediaTypes: opts.ociLayerMediaTypes } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),

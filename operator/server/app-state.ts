@@ -23,7 +23,7 @@ import type { CompareResult } from "../appstate/compare.js";
 import { IN_CLUSTER_SERVER, kubeConfigForCluster, type ClusterEntry } from "../cluster/clusters.js";
 import { missingProjectMessage } from "../engine/sync/validate.js";
 import { SecretCredentialStore } from "../git/credentials.js";
-import { artifactCacheBytes, ociLimitsFrom, warnSmallArtifactCache, type OciArtifactCacheMetrics, type OciSourceParams } from "../git/oci-artifacts.js";
+import { artifactCacheBytes, ociLimitsFrom, processArtifactBudget, warnSmallArtifactCache, type OciArtifactCacheMetrics, type OciSourceParams } from "../git/oci-artifacts.js";
 import type { RepoCache } from "../git/repo-cache.js";
 import { ProjectRepoCaches } from "../git/project-repos.js";
 import type { GitTrustSnapshot } from "../git/trust.js";
@@ -82,7 +82,7 @@ export class AppStateReader {
       credentials: this.credentials, baseDir: opts.repoCacheDir ?? join(homedir(), ".cache", "hawser", "server"),
       cache: {
         logger: opts.log, ...(opts.trust ? { trust: opts.trust } : {}),
-        ociLimits, maxArtifactBytes: ociCacheBytes, ...(opts.oci?.layerMediaTypes ? { ociLayerMediaTypes: opts.oci.layerMediaTypes } : {}),
+        ociLimits, ociBudget: processArtifactBudget(ociCacheBytes), ...(opts.oci?.layerMediaTypes ? { ociLayerMediaTypes: opts.oci.layerMediaTypes } : {}),
         ...(opts.ociMetrics ? { ociMetrics: opts.ociMetrics } : {}),
       },
     });

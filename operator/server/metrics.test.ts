@@ -55,6 +55,9 @@ test("ServerMetrics: every metric is documented under the API server in docs/met
   const names = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name);
   assert.ok(names.includes("hawser_oci_artifact_pull_failures_total") && names.includes("argocd_info"), names.join(", "));
   assert.deepEqual(names.filter((n) => !section.includes(`\`${n}\``)), [], "registered on the server but not in its section");
+  // Argo's API server has no artifact cache: the server's OCI metrics are Hawser's names, and the doc says so.
+  assert.deepEqual(names.filter((n) => n.includes("oci") && !n.startsWith("hawser_oci_artifact_")), [], "no OCI metric under an Argo-looking name");
+  assert.match(section, /`hawser_oci_artifact_\*` names only: Hawser's/);
 
   const counters = metrics.ociArtifacts.counters(["content", "limit"]);
   metrics.ociArtifacts.watch(() => ({ entries: 3, bytes: 4096 }));

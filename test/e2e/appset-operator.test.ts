@@ -2,7 +2,9 @@
 // Application per element (owned by the set); removing an element deletes its Application; seed
 // 001's published set reports an error condition and creates nothing. Applications naming a project
 // that does not exist are held back (not created, updated or deleted) while the set's others
-// proceed, as in Argo; a plain-named missing project stops the set before it generates anything.
+// proceed, as in Argo; a plain-named missing project stops the set before it generates anything,
+// unless a generator's own template gives its Applications another project (each app's project is
+// then checked). Creating the missing project requeues the set at once (no touch, no 3-minute wait).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -104,9 +106,9 @@ test("an ApplicationSet whose Applications name a project that does not exist: t
     assert.ok(mine.some((e) => e.type === "Warning" && e.reason === "ApplicationValidationError" && /project team-b which does not exist/.test(e.message ?? "")), JSON.stringify(mine.map((e) => [e.type, e.reason, e.message])));
   }, { timeoutMs: 30_000 });
 
-  // Once team-b exists, its Application is created and the error clears.
+  // Once team-b exists, its Application is created and the error clears: the project's creation
+  // requeues the set (nothing else touches it; its own requeue would come after 180 s).
   await project("team-b");
-  await update("teams", () => undefined);
   await eventually(async () => {
     assert.deepEqual(Object.keys(await apps("teams")), ["t-a", "t-b"]);
     assert.equal((await errorOf("teams"))?.status, "False");
@@ -138,4 +140,37 @@ test("an ApplicationSet whose Applications name a project that does not exist: t
     assert.match(err.message, /^application references project team-c which does not exist/);
   }, { timeoutMs: 60_000 });
   assert.deepEqual(Object.keys(await apps("plain")), ["p-1"], "p-1 stays");
+  // Created again: the set that stopped for it goes on by itself, and now deletes p-1 (no elements).
+  await project("team-c");
+  await eventually(async () => {
+    assert.deepEqual(Object.keys(await apps("plain")), []);
+    assert.equal((await errorOf("plain"))?.status, "False");
+  }, { timeoutMs: 60_000 });
+
+  // A generator's own template project: the set's project team-d is missing, but generators[0]
+  // puts its Applications in team-a. Those are created; generators[1]'s (team-d's) are held back,
+  // the condition naming the app and the project. Creating team-d lets them through, unprompted.
+  const mixed = {
+    ...spec([], "team-d"),
+    generators: [
+      { list: { elements: [{ name: "g-a", path: "a" }], template: { metadata: {}, spec: { project: "team-a" } } } },
+      { list: { elements: [{ name: "g-d", path: "d" }] } },
+    ],
+  };
+  await client.create({ apiVersion: API, kind: "ApplicationSet", metadata: { name: "mixed", namespace: ns }, spec: mixed });
+  await eventually(async () => {
+    const now = await apps("mixed");
+    assert.deepEqual(Object.keys(now), ["g-a"], "the overriding generator's app is written");
+    assert.equal((now["g-a"]?.spec as { project?: string }).project, "team-a");
+    const err = await errorOf("mixed");
+    assert.equal(err?.status, "True", JSON.stringify(err));
+    assert.match(err.message, /application "g-d": application references project team-d which does not exist/);
+  }, { timeoutMs: 60_000 });
+  await project("team-d");
+  await eventually(async () => {
+    const now = await apps("mixed");
+    assert.deepEqual(Object.keys(now).sort(), ["g-a", "g-d"]);
+    assert.equal((now["g-d"]?.spec as { project?: string }).project, "team-d");
+    assert.equal((await errorOf("mixed"))?.status, "False");
+  }, { timeoutMs: 60_000 });
 });

@@ -8,6 +8,7 @@
 // another layer type, and one that unpacks past the size, are ComparisonErrors naming the setting;
 // the artifact cache's metrics count the pulls and each refusal by reason, on the operator's
 // /metrics and, for the API server's own renders, on the server's.
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -186,12 +187,22 @@ test("OCI artifact source: synced at the manifest digest, a constraint follows a
     assert.equal(manifests.status, 200, showResponse(manifests));
     assert.match(JSON.stringify(manifests.body), /guestbook/, showResponse(manifests));
   }, { timeoutMs: 30_000 });
+  // The evil layer's pulls (authorized GETs of its blob): one per request at most, none while the
+  // refusal is remembered (a render reads a source several times; each read would pull it again).
+  const evilLayer = `sha256:${createHash("sha256").update(escapingTar()).digest("hex")}`;
+  const evilPulls = (): number => registry.authorized.filter((r) => r.startsWith("GET ") && r.includes(`/blobs/${evilLayer}`)).length;
+  const pullsBefore = evilPulls();
   const hostile = await call("GET", "/api/v1/applications/evil/manifests", undefined, token);
   assert.notEqual(hostile.status, 200, `the hostile artifact is refused by the server too: ${showResponse(hostile)}`);
+  assert.equal(evilPulls() - pullsBefore, 1, "one request, one pull of the refused layer");
+  const again = await call("GET", "/api/v1/applications/evil/manifests", undefined, token);
+  assert.notEqual(again.status, 200, showResponse(again));
+  assert.match(JSON.stringify(again.body), /climbs out|refused/, showResponse(again));
+  assert.equal(evilPulls() - pullsBefore, 1, "the refusal is remembered: the next request pulls nothing");
   const s = await serverScrape();
   assert.ok(s['hawser_oci_artifact_cache_requests_total{result="miss"}']! >= 2, `the server pulled both artifacts itself: ${JSON.stringify(s)}`);
   assert.ok(s.hawser_oci_artifact_cache_entries === 1 && s.hawser_oci_artifact_cache_bytes! >= CM("two").length, `the good tree on the server's disk: ${JSON.stringify(s)}`);
-  // A refused artifact is not kept, so each render of it pulls (and refuses) it again.
+  // A refused artifact is not kept; its refusal is remembered for a minute (counted once).
   assert.ok(s['hawser_oci_artifact_pull_failures_total{reason="content"}']! >= 1, `the refusal counted under its reason: ${JSON.stringify(s)}`);
   assert.equal(s['hawser_oci_artifact_pull_failures_total{reason="digest"}'], 0, JSON.stringify(s));
 });

@@ -2,7 +2,9 @@
 // a set on any change of its spec or annotations; Applications owned by a set requeue it when they
 // change or disappear (so a hand-deleted Application comes back); cluster Secrets requeue only the
 // sets whose clusters generators' selectors match the Secret (before or after the change); a git webhook push
-// requeues the sets whose git generators track the pushed branch (refreshForPush).
+// requeues the sets whose git generators track the pushed branch (refreshForPush); an AppProject
+// created requeues the sets held back because it was missing (an index project → set keys, kept
+// by the reconciler's report after each pass), so they need not wait for the 3-minute requeue.
 import type { GeneratorRegistry } from "../../../generators/index.js";
 import { LABEL_SECRET_TYPE, ARGO_API_VERSION } from "../../api/annotations.js";
 import type { RepoReader } from "../../git/types.js";
@@ -15,7 +17,7 @@ import type { OperatorMetrics } from "../../runtime/metrics.js";
 import { appSetConcernsPush } from "../../webhook/match.js";
 import type { PushEvent } from "../../webhook/parse.js";
 import { appSetResources } from "../../appset/resources.js";
-import { gitCredentialsProject } from "../../appset/generate.js";
+import { gitCredentialsProjects } from "../../appset/generate.js";
 import { selectorMatches, type LabelSelectorSpec } from "../../../generators/params.js";
 import { appSetInfoSeries, appSetLabelSeries, appSetOwnedSeries } from "./metrics.js";
 import { ApplicationSetReconciler, FIELD_MANAGER } from "./reconciler.js";
@@ -39,6 +41,41 @@ export interface ApplicationSetControllerOptions {
   metricsLabels?: readonly string[];
   /** Warning Events on a set whose generation, validation or writes start failing. */
   events?: Pick<EventRecorder, "record">;
+  /**
+   * The control namespace's AppProjects, from an informer another controller runs (the Application
+   * controller's); without it this controller watches them itself.
+   */
+  projects?: Informer<KubeObject>;
+}
+
+/** Which sets wait for which missing project, both ways, so an event costs a lookup, not a scan. */
+export class MissingProjectIndex {
+  private readonly setsByProject = new Map<string, Set<string>>();
+  private readonly projectsBySet = new Map<string, string[]>();
+
+  /** Replaces what `key` waits for (an empty list: nothing). */
+  set(key: string, projects: readonly string[]): void {
+    for (const p of this.projectsBySet.get(key) ?? []) {
+      const sets = this.setsByProject.get(p);
+      sets?.delete(key);
+      if (sets?.size === 0) this.setsByProject.delete(p);
+    }
+    if (projects.length === 0) {
+      this.projectsBySet.delete(key);
+      return;
+    }
+    this.projectsBySet.set(key, [...projects]);
+    for (const p of projects) {
+      let sets = this.setsByProject.get(p);
+      if (!sets) this.setsByProject.set(p, (sets = new Set()));
+      sets.add(key);
+    }
+  }
+
+  /** The sets waiting for `project`. */
+  waiting(project: string): string[] {
+    return [...(this.setsByProject.get(project) ?? [])];
+  }
 }
 
 /** Whether a generators list (at any nesting) uses the clusters generator. */
@@ -104,17 +141,23 @@ export class ApplicationSetController {
   readonly clusterSecrets: Informer;
   /** argocd-cm, for `cluster.inClusterEnabled` (the cluster generator's implicit in-cluster entry). */
   readonly argocdCm: Informer;
+  /** AppProjects (shared with the Application controller when given): creating one requeues the sets waiting for it. */
+  readonly projects: Informer<KubeObject>;
+  private readonly ownsProjects: boolean;
+  readonly missingProjects = new MissingProjectIndex();
   readonly controller: Controller;
   /** Keeps status.resources current from the informer cache, without re-running the generators. */
   readonly resourcesController: Controller;
   private readonly repos: RepoReader | undefined;
   private readonly reposForProject: ((project: string) => RepoReader) | undefined;
+  private readonly generators: GeneratorRegistry;
   private readonly metricSources: Array<() => void> = [];
 
   constructor(opts: ApplicationSetControllerOptions) {
     const { client, log, metrics } = opts;
     this.repos = opts.repos;
     this.reposForProject = opts.reposForProject;
+    this.generators = opts.generators;
     // Sets in other namespaces, and the Applications they own (always in the set's namespace):
     // cluster-wide watches filtered here, for the reason the Application controller gives.
     const setNamespaces = opts.applicationSetNamespaces ?? [];
@@ -126,10 +169,18 @@ export class ApplicationSetController {
     this.clusterSecrets = new Informer(client, { apiVersion: "v1", kind: "Secret", namespace: opts.namespace, labelSelector: `${LABEL_SECRET_TYPE}=cluster`, log, metrics });
     this.argocdCm = new Informer(client, { apiVersion: "v1", kind: "ConfigMap", namespace: opts.namespace, fieldSelector: "metadata.name=argocd-cm", log, metrics });
     const argocdCmKey = `${opts.namespace}/argocd-cm`;
+    this.ownsProjects = opts.projects === undefined;
+    this.projects = opts.projects ?? new Informer(client, { apiVersion: ARGO_API_VERSION, kind: "AppProject", namespace: opts.namespace, log, metrics });
     const reconciler = new ApplicationSetReconciler({
       client, registry: opts.generators, controlNamespace: opts.namespace, ...(opts.repos ? { repos: opts.repos } : {}),
       ...(opts.reposForProject ? { reposForProject: opts.reposForProject } : {}),
       ...(opts.events ? { events: opts.events } : {}),
+      onMissingProjects: (key, projects) => {
+        this.missingProjects.set(key, projects);
+        // Created while the pass ran, before the index knew the set waits for it: the event has
+        // passed (the cache is updated before handlers run), so look again shortly.
+        if (projects.some((p) => this.projects.get(`${opts.namespace}/${p}`) !== undefined)) this.controller.enqueueAfter(key, 1000);
+      },
       listApplications: (ns) => this.apps.list().filter((a) => a.metadata.namespace === ns),
       inClusterEnabled: () => parseInClusterEnabled((this.argocdCm.get(argocdCmKey) as { data?: Record<string, string> } | undefined)?.data?.["cluster.inClusterEnabled"]).enabled,
     });
@@ -171,6 +222,14 @@ export class ApplicationSetController {
       add: (s) => { this.controller.enqueue(objectKey(s)); this.resourcesController.enqueueAfter(objectKey(s), RESOURCES_DELAY_MS); },
       update: (o, n) => {
         if (o.metadata.generation !== n.metadata.generation || !deepEqual(o.metadata.annotations, n.metadata.annotations)) this.controller.enqueue(objectKey(n));
+      },
+      delete: (s) => this.missingProjects.set(objectKey(s), []),
+    });
+    // A project created: the sets held back for it (by name; projects live in the control namespace).
+    this.projects.addHandler({
+      add: (p) => {
+        if (p.metadata.namespace !== opts.namespace) return;
+        for (const key of this.missingProjects.waiting(p.metadata.name ?? "")) this.controller.enqueue(key);
       },
     });
     const ownerKey = (app: KubeObject): string | undefined => {
@@ -238,20 +297,25 @@ export class ApplicationSetController {
     for (const s of this.appsets.list()) {
       if (appSetConcernsPush((s.spec as { generators?: unknown } | undefined)?.generators, event)) {
         keys.push(objectKey(s));
-        // A set reading git with its project's Secrets reads that project's clones: their listing too.
-        const project = gitCredentialsProject((s.spec ?? {}) as Record<string, unknown>);
-        if (project !== undefined && this.reposForProject) invalidate(this.reposForProject(project));
+        // A set reading git with its projects' Secrets reads those projects' clones: their listing too.
+        if (this.reposForProject) for (const project of gitCredentialsProjects((s.spec ?? {}) as Record<string, unknown>, this.generators)) invalidate(this.reposForProject(project));
       }
     }
     for (const key of keys) this.controller.enqueue(key);
     return keys;
   }
 
-  get hasSynced(): boolean { return this.appsets.hasSynced && this.apps.hasSynced && this.clusterSecrets.hasSynced && this.argocdCm.hasSynced; }
+  get hasSynced(): boolean { return this.appsets.hasSynced && this.apps.hasSynced && this.clusterSecrets.hasSynced && this.argocdCm.hasSynced && this.projects.hasSynced; }
+
+  /** The informers this controller runs (not a shared projects informer: its owner runs it). */
+  private owned(): Informer<KubeObject>[] {
+    return [this.appsets, this.apps, this.clusterSecrets, this.argocdCm, ...(this.ownsProjects ? [this.projects] : [])];
+  }
 
   async start(signal?: AbortSignal): Promise<void> {
-    for (const i of [this.appsets, this.apps, this.clusterSecrets, this.argocdCm]) i.start();
-    await Promise.all([this.appsets.waitForSync(signal), this.apps.waitForSync(signal), this.clusterSecrets.waitForSync(signal), this.argocdCm.waitForSync(signal)]);
+    const informers = this.owned();
+    for (const i of informers) i.start();
+    await Promise.all([...informers.map((i) => i.waitForSync(signal)), this.projects.waitForSync(signal)]);
     this.controller.start();
     this.resourcesController.start();
   }
@@ -271,6 +335,6 @@ export class ApplicationSetController {
     for (const unregister of this.metricSources.splice(0)) unregister();
     await this.controller.stop();
     await this.resourcesController.stop();
-    await Promise.all([this.appsets.stop(), this.apps.stop(), this.clusterSecrets.stop(), this.argocdCm.stop()]);
+    await Promise.all(this.owned().map((i) => i.stop()));
   }
 }

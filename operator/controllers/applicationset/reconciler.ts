@@ -65,6 +65,11 @@ export interface ApplicationSetReconcilerDeps {
   writeLimiter?: Pick<AdaptiveLimiter, "run">;
   /** A Warning Event on the set when ErrorOccurred turns True or its message changes. */
   events?: Pick<EventRecorder, "record">;
+  /**
+   * Told after every reconcile which missing projects held the set back (none: []), so the
+   * controller can requeue it when one is created rather than at the next periodic requeue.
+   */
+  onMissingProjects?: (key: string, projects: string[]) => void;
 }
 
 interface AppSetObject extends KubeObject {
@@ -165,7 +170,10 @@ export class ApplicationSetReconciler implements Reconciler {
     const { client } = this.deps;
     const appSet = await client.get<AppSetObject>(ARGO_API_VERSION, "ApplicationSet", name, namespace);
     // Deleted: its Applications go with it through their ownerReferences.
-    if (!appSet || appSet.metadata.deletionTimestamp) return {};
+    if (!appSet || appSet.metadata.deletionTimestamp) {
+      this.deps.onMissingProjects?.(ctx.key, []);
+      return {};
+    }
     const result = await generateApplications(
       { metadata: { name, namespace }, spec: appSet.spec },
       {
@@ -179,6 +187,7 @@ export class ApplicationSetReconciler implements Reconciler {
         ...(this.deps.inClusterEnabled !== undefined ? { inClusterEnabled: this.deps.inClusterEnabled() } : {}),
       },
     );
+    this.deps.onMissingProjects?.(ctx.key, result.missingProjects);
     const errors: ReconcileError[] = [...result.errors];
     let steps: RolloutStep[] | undefined;
     try {
