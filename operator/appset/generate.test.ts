@@ -166,17 +166,30 @@ test("render and generation errors produce nothing and name the cause", async ()
   assert.match(destBoth.errors[0]?.message ?? "", /can't have both name \("n"\) and server \("s"\)/);
 });
 
-test("git generator reads git with the template project's scoped Secrets only when the project is a plain name", async () => {
-  // Two views of one URL: what unscoped Secrets reach, and what team-a's scoped Secret reaches.
+/**
+ * One repository URL seen two ways: unscoped Secrets reach a checkout with envs/public, team-a's
+ * scoped Secret one with envs/private. `repos` is the unscoped reader; `asked` records the projects
+ * whose Secrets were used.
+ */
+function twoViewsOfOneUrl(): { url: string; asked: string[]; repos: LocalRepoReader; reposForProject: (project: string) => LocalRepoReader; remove: () => void } {
   const url = "https://git.example.com/org/private.git";
   const shared = gitRepo({ "envs/public/cm.yaml": "x\n" });
   const teamA = gitRepo({ "envs/private/cm.yaml": "x\n" });
+  const asked: string[] = [];
+  const reposForProject = (project: string): LocalRepoReader => {
+    asked.push(project);
+    return new LocalRepoReader([[url, project === "team-a" ? teamA : shared]]);
+  };
+  const remove = (): void => {
+    rmSync(shared, { recursive: true, force: true });
+    rmSync(teamA, { recursive: true, force: true });
+  };
+  return { url, asked, repos: new LocalRepoReader([[url, shared]]), reposForProject, remove };
+}
+
+test("git generator reads git with the template project's scoped Secrets only when the project is a plain name", async () => {
+  const { url, asked, repos, reposForProject, remove } = twoViewsOfOneUrl();
   try {
-    const asked: string[] = [];
-    const reposForProject = (project: string): LocalRepoReader => {
-      asked.push(project);
-      return new LocalRepoReader([[url, project === "team-a" ? teamA : shared]]);
-    };
     const set = (project: unknown): AppSetLike => ({
       metadata: { name: "s", namespace: "argocd" },
       spec: {
@@ -185,7 +198,7 @@ test("git generator reads git with the template project's scoped Secrets only wh
         template: { metadata: { name: "s-{{ .path.basename }}" }, spec: { project, source: { repoURL: url, path: "{{ .path.path }}" }, destination: { server: "https://kubernetes.default.svc", namespace: "x" } } },
       },
     });
-    const run = (project: unknown) => generateApplications(set(project), deps({ repos: new LocalRepoReader([[url, shared]]), reposForProject }));
+    const run = (project: unknown) => generateApplications(set(project), deps({ repos: repos, reposForProject }));
     const plain = await run("team-a");
     assert.deepEqual(plain.errors, []);
     assert.deepEqual(names(plain), ["s-private"], "a literal project reads with that project's Secrets");
@@ -201,8 +214,7 @@ test("git generator reads git with the template project's scoped Secrets only wh
       assert.deepEqual(asked, [], `project ${JSON.stringify(p)} asks for no project's git access`);
     }
   } finally {
-    rmSync(shared, { recursive: true, force: true });
-    rmSync(teamA, { recursive: true, force: true });
+    remove();
   }
 });
 
@@ -295,15 +307,8 @@ test("a matrix or merge child's template is ignored when rendering, so it neithe
 });
 
 test("attack: with a generator-level project, a git generator reads git with the project its apps get, and never with a missing project's Secrets", async () => {
-  const url = "https://git.example.com/org/private.git";
-  const shared = gitRepo({ "envs/public/cm.yaml": "x\n" });
-  const teamA = gitRepo({ "envs/private/cm.yaml": "x\n" });
+  const { url, asked, repos, reposForProject, remove } = twoViewsOfOneUrl();
   try {
-    const asked: string[] = [];
-    const reposForProject = (project: string): LocalRepoReader => {
-      asked.push(project);
-      return new LocalRepoReader([[url, project === "team-a" ? teamA : shared]]);
-    };
     const git = (project?: string): Record<string, unknown> => ({ git: { repoURL: url, revision: "HEAD", directories: [{ path: "envs/*" }], ...(project ? { template: { metadata: {}, spec: { project } } } : {}) } });
     const set = (baseProject: string, generators: unknown[]): AppSetLike => ({
       metadata: { name: "s", namespace: "argocd" },
@@ -312,7 +317,7 @@ test("attack: with a generator-level project, a git generator reads git with the
         template: { metadata: { name: "s-{{ .path.basename }}" }, spec: { project: baseProject, source: { repoURL: url, path: "{{ .path.path }}" }, destination: { server: "https://kubernetes.default.svc", namespace: "x" } } },
       },
     });
-    const run = (s: AppSetLike) => generateApplications(s, deps({ repos: new LocalRepoReader([[url, shared]]), reposForProject, projectExists: async (p) => p === "team-a" || p === "default" }));
+    const run = (s: AppSetLike) => generateApplications(s, deps({ repos: repos, reposForProject, projectExists: async (p) => p === "team-a" || p === "default" }));
     // The set's project is missing; the git generator overriding it with team-a reads with team-a's Secrets.
     const r = await run(set("gone", [git("team-a")]));
     assert.deepEqual(r.errors, []);
@@ -333,7 +338,6 @@ test("attack: with a generator-level project, a git generator reads git with the
     assert.deepEqual(asked, [], "team-a's Secrets do not serve a generator whose apps are not team-a's");
     assert.match(moved.errors[0]?.message ?? "", /error getting project gone/);
   } finally {
-    rmSync(shared, { recursive: true, force: true });
-    rmSync(teamA, { recursive: true, force: true });
+    remove();
   }
 });
