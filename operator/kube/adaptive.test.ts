@@ -137,3 +137,17 @@ test("low priority: a failed or throttled low call frees its slot and the lane g
   assert.equal(lim.active, 0);
   assert.equal(lim.lowWaitingCount, 0);
 });
+
+test("onWait hears of every call's wait for its slot, with its priority", async () => {
+  const waits: Array<{ priority: string; ms: number }> = [];
+  const lim = new AdaptiveLimiter({ initial: 1, max: 1, onWait: (ms, priority) => waits.push({ priority, ms }) });
+  let release!: () => void;
+  const first = lim.run(() => new Promise<void>((r) => { release = r; }));
+  const second = lim.run(() => Promise.resolve(), { priority: "low" });
+  await tick(0);
+  assert.deepEqual(waits.map((w) => w.priority), ["normal"], "the second call is still waiting");
+  release();
+  await Promise.all([first, second]);
+  assert.deepEqual(waits.map((w) => w.priority), ["normal", "low"]);
+  assert.ok(waits.every((w) => w.ms >= 0));
+});

@@ -21,6 +21,8 @@ export interface AdaptiveLimiterOptions {
   targetLatencyMs?: number;
   /** The share of the limit low-priority calls may hold at once (at least one slot); default 0.25. */
   lowShare?: number;
+  /** Told how long each call waited for its slot (0 when it started at once): a metric. */
+  onWait?: (ms: number, priority: WritePriority) => void;
 }
 
 export type WritePriority = "normal" | "low";
@@ -39,6 +41,7 @@ export class AdaptiveLimiter {
   private readonly min: number;
   private readonly max: number;
   private readonly target: number;
+  private readonly onWait: ((ms: number, priority: WritePriority) => void) | undefined;
   /** Number of times the limit was cut (exposed for metrics and tests). */
   decreases = 0;
 
@@ -48,6 +51,7 @@ export class AdaptiveLimiter {
     this.limit = Math.min(this.max, Math.max(this.min, opts.initial ?? 8));
     this.target = opts.targetLatencyMs ?? 1000;
     this.lowShare = opts.lowShare ?? 0.25;
+    this.onWait = opts.onWait;
   }
 
   get currentLimit(): number { return Math.floor(this.limit); }
@@ -59,8 +63,10 @@ export class AdaptiveLimiter {
   async run<T>(fn: () => Promise<T>, opts: { priority?: WritePriority } = {}): Promise<T> {
     const low = opts.priority === "low";
     for (let attempt = 0; ; attempt++) {
+      const asked = this.onWait ? performance.now() : 0;
       await this.acquire(low);
       const started = performance.now();
+      this.onWait?.(started - asked, low ? "low" : "normal");
       try {
         const result = await fn();
         this.onSuccess(performance.now() - started, low);
