@@ -58,14 +58,16 @@ export interface AppState {
   revision?: string;
   /** status.operationState.phase: an automated sync's Running start is the refresh's write. */
   phase?: string;
+  /** status.operationState.startedAt: when the operator decided to sync (its clock, ms precision). */
+  startedAt?: string;
 }
 
 /** Just what the scenarios read of an Application, so 10,000 cached apps stay small. */
 function slim(obj: KubeObject): KubeObject & { state: AppState } {
-  const status = (obj as { status?: { sync?: { status?: string; revision?: string }; health?: { status?: string }; operationState?: { phase?: string } } }).status;
+  const status = (obj as { status?: { sync?: { status?: string; revision?: string }; health?: { status?: string }; operationState?: { phase?: string; startedAt?: string } } }).status;
   return {
     apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
-    state: { sync: status?.sync?.status, health: status?.health?.status, revision: status?.sync?.revision, phase: status?.operationState?.phase },
+    state: { sync: status?.sync?.status, health: status?.health?.status, revision: status?.sync?.revision, phase: status?.operationState?.phase, startedAt: status?.operationState?.startedAt },
   };
 }
 
@@ -101,6 +103,11 @@ export class AppWatch {
     for (const o of this.informer.list()) if (pred(o.state)) at.set(o.metadata.name!, now);
     this.trackers.push({ pred, at });
     return at;
+  }
+
+  /** The app's state as last seen, by name. */
+  state(namespace: string, name: string): AppState | undefined {
+    return this.informer.get(`${namespace}/${name}`)?.state;
   }
 
   states(): AppState[] {

@@ -177,12 +177,19 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const probeLatencies = [...probeCreatedAt].map(([name, at]) => Math.max(0, (synced.get(name) ?? Infinity) - at));
     const probesDuringBurst = [...probeCreatedAt.values()].filter((at) => at < burstDoneAt).length;
     const probeSplit = split(probeCreatedAt);
+    // Of creation → sync started: up to the operator's decision (operationState.startedAt, its own
+    // clock: the watch, the refresh queue, the refresh) and the rest (the Running write, its watch event).
+    const probeDecided = [...probeCreatedAt].flatMap(([name, at]) => {
+      const decided = Date.parse(watch.state(ctx.controlNamespace, name)?.startedAt ?? "");
+      return Number.isFinite(decided) ? [Math.max(0, decided - (performance.timeOrigin + at))] : [];
+    });
     phases.push({
       phase: `probe apps (another project) creation → Synced, during the burst`,
       runs: [{
         probes: probeLatencies.length, probesCreatedBeforeBurstDone: probesDuringBurst,
         p50Ms: percentile(probeLatencies, 50), maxMs: Math.max(...probeLatencies),
         toSyncStartP50Ms: percentile(probeSplit.toStart, 50), toSyncStartMaxMs: Math.max(...probeSplit.toStart),
+        toSyncDecidedP50Ms: percentile(probeDecided, 50), toSyncDecidedMaxMs: Math.max(...probeDecided),
         syncStartToSyncedP50Ms: percentile(probeSplit.toSynced, 50), syncStartToSyncedMaxMs: Math.max(...probeSplit.toSynced),
         burstSyncedAtFirstProbe: burstSyncedAtProbe[0] ?? 0, burstSyncedAtLastProbe: burstSyncedAtProbe.at(-1) ?? 0,
       }],
