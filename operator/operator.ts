@@ -126,7 +126,7 @@ export async function startOperator(config: OperatorConfig, log: Logger = create
   // Events take its low lane, so in a burst they yield to the status writes a sync waits for. Its
   // floor is one slot per refresh and operation worker: it orders writes, it does not slow them.
   const appWorkers = settings.statusProcessors + settings.operationProcessors;
-  const controlPlaneWrites = new AdaptiveLimiter({ initial: appWorkers, min: appWorkers, max: Math.max(64, appWorkers) });
+  const controlPlaneWrites = new AdaptiveLimiter({ initial: appWorkers, min: appWorkers, max: Math.max(64, appWorkers), onWait: metrics.limiterWait("control-plane") });
   const events = new EventRecorder(client, "hawser-application-controller", log, config.namespace, { limiter: controlPlaneWrites });
 
   // Controller sharding (docs/sharding.md): with more than one shard, every replica runs the

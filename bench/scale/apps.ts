@@ -56,14 +56,18 @@ export interface AppState {
   sync?: string;
   health?: string;
   revision?: string;
+  /** status.operationState.phase: an automated sync's Running start is the refresh's write. */
+  phase?: string;
+  /** status.operationState.startedAt: when the operator decided to sync (its clock, ms precision). */
+  startedAt?: string;
 }
 
 /** Just what the scenarios read of an Application, so 10,000 cached apps stay small. */
 function slim(obj: KubeObject): KubeObject & { state: AppState } {
-  const status = (obj as { status?: { sync?: { status?: string; revision?: string }; health?: { status?: string } } }).status;
+  const status = (obj as { status?: { sync?: { status?: string; revision?: string }; health?: { status?: string }; operationState?: { phase?: string; startedAt?: string } } }).status;
   return {
     apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
-    state: { sync: status?.sync?.status, health: status?.health?.status, revision: status?.sync?.revision },
+    state: { sync: status?.sync?.status, health: status?.health?.status, revision: status?.sync?.revision, phase: status?.operationState?.phase, startedAt: status?.operationState?.startedAt },
   };
 }
 
@@ -101,6 +105,11 @@ export class AppWatch {
     return at;
   }
 
+  /** The app's state as last seen, by name. */
+  state(namespace: string, name: string): AppState | undefined {
+    return this.informer.get(`${namespace}/${name}`)?.state;
+  }
+
   states(): AppState[] {
     return this.informer.list().map((o) => o.state);
   }
@@ -130,6 +139,26 @@ export async function operatorAppWrites(op: SampledProcess): Promise<number> {
     if (resource === "applications" || resource === "applications/status") total += mutating({ [labelOf(key, "verb") ?? ""]: value });
   }
   return total;
+}
+
+/**
+ * Mean wait in each of the operator's write limiters, in ms, since `before` (a scrape of
+ * hawser_write_limiter_wait_seconds), keyed `limiter/priority`.
+ */
+export async function limiterWaits(op: SampledProcess, before?: Map<string, number>): Promise<{ now: Map<string, number>; meanMs: Record<string, number> }> {
+  const name = "hawser_write_limiter_wait_seconds";
+  const now = await op.scrape([name]);
+  const sums: Record<string, { sum: number; count: number }> = {};
+  for (const [key, value] of now) {
+    const kind = key.startsWith(`${name}_sum{`) ? "sum" : key.startsWith(`${name}_count{`) ? "count" : undefined;
+    if (!kind) continue;
+    const id = `${labelOf(key, "limiter") ?? ""}/${labelOf(key, "priority") ?? ""}`;
+    const entry = (sums[id] ??= { sum: 0, count: 0 });
+    entry[kind] += value - (before?.get(key) ?? 0);
+  }
+  const meanMs: Record<string, number> = {};
+  for (const [id, { sum, count }] of Object.entries(sums)) if (count > 0) meanMs[id] = (sum / count) * 1000;
+  return { now, meanMs };
 }
 
 /** Sum of one counter over the series whose label `label` is `value` (e.g. reconciles of one controller). */

@@ -137,3 +137,98 @@ test("low priority: a failed or throttled low call frees its slot and the lane g
   assert.equal(lim.active, 0);
   assert.equal(lim.lowWaitingCount, 0);
 });
+
+test("onWait hears of every call's wait for its slot, with its priority", async () => {
+  const waits: Array<{ priority: string; ms: number }> = [];
+  const lim = new AdaptiveLimiter({ initial: 1, max: 1, onWait: (ms, priority) => waits.push({ priority, ms }) });
+  let release!: () => void;
+  const first = lim.run(() => new Promise<void>((r) => { release = r; }));
+  const second = lim.run(() => Promise.resolve(), { priority: "low" });
+  await tick(0);
+  assert.deepEqual(waits.map((w) => w.priority), ["normal"], "the second call is still waiting");
+  release();
+  await Promise.all([first, second]);
+  assert.deepEqual(waits.map((w) => w.priority), ["normal", "low"]);
+  assert.ok(waits.every((w) => w.ms >= 0));
+});
+
+// Fair turns in the normal lane: a call names its group as the Application writes do (the owning
+// ApplicationSet or the project).
+test("fair: a write of another group goes ahead of a burst of 10,000 waiting in one group", async () => {
+  const lim = new AdaptiveLimiter({ initial: 1, max: 1 });
+  const started: string[] = [];
+  const holder = gated(started, "holder");
+  const held = lim.run(holder.run, { group: "burst" });
+  const burst = Array.from({ length: 10_000 }, (_, i) => lim.run(async () => { started.push(`burst/${i}`); }, { group: "burst" }));
+  const probe = lim.run(async () => { started.push("probe"); }, { group: "probe" });
+  await tick(1);
+  assert.deepEqual(started, ["holder"], "the one slot is taken");
+  assert.equal(lim.normalWaitingCount, 10_001);
+  assert.equal(lim.waitingGroupCount, 2);
+  holder.open();
+  await Promise.all([held, probe, ...burst]);
+  assert.deepEqual(started.slice(0, 3), ["holder", "burst/0", "probe"], "the probe waits one turn of the burst's group, not the burst");
+  assert.deepEqual(started.filter((s) => s.startsWith("burst/")), Array.from({ length: 10_000 }, (_, i) => `burst/${i}`), "the burst keeps its order and loses nothing");
+  assert.equal(lim.normalWaitingCount, 0);
+  assert.equal(lim.waitingGroupCount, 0, "no group is kept once its calls have run");
+});
+
+test("fair: groups with calls waiting are served in turn, one call each, FIFO within a group", async () => {
+  const lim = new AdaptiveLimiter({ initial: 1, max: 1 });
+  const started: string[] = [];
+  const holder = gated(started, "holder");
+  const held = lim.run(holder.run);
+  const calls = [["a", 3], ["b", 3], ["c", 1]].flatMap(([g, count]) => Array.from({ length: count as number }, (_, i) =>
+    lim.run(async () => { started.push(`${g as string}${i}`); }, { group: g as string })));
+  holder.open();
+  await Promise.all([held, ...calls]);
+  assert.deepEqual(started, ["holder", "a0", "b0", "c0", "a1", "b1", "a2", "b2"]);
+});
+
+test("fair: a group that empties and comes back waits behind the groups already in line", async () => {
+  const lim = new AdaptiveLimiter({ initial: 1, max: 1 });
+  const started: string[] = [];
+  const holder = gated(started, "holder");
+  const held = lim.run(holder.run);
+  const first = [lim.run(async () => { started.push("a0"); }, { group: "a" })];
+  const b = [0, 1].map((i) => lim.run(async () => { started.push(`b${i}`); }, { group: "b" }));
+  holder.open();
+  await first[0];
+  // a's one call has run, so its group is gone; b1 is still waiting for its turn.
+  const again = lim.run(async () => { started.push("a1"); }, { group: "a" });
+  await Promise.all([held, again, ...b]);
+  assert.deepEqual(started, ["holder", "a0", "b0", "b1", "a1"], "a came back after b was in line: no turn kept for an empty group");
+});
+
+test("fair: Events stay in the low lane, behind the normal calls of every group", async () => {
+  const lim = new AdaptiveLimiter({ initial: 1, max: 1, lowShare: 1 });
+  const started: string[] = [];
+  const holder = gated(started, "holder");
+  const held = lim.run(holder.run, { group: "a" });
+  const event = lim.run(async () => { started.push("event"); }, { priority: "low", group: "c" });
+  const normals = ["a", "b", "a"].map((g, i) => lim.run(async () => { started.push(`${g}${i}`); }, { group: g }));
+  holder.open();
+  await Promise.all([held, event, ...normals]);
+  assert.deepEqual(started, ["holder", "a0", "b1", "a2", "event"]);
+});
+
+test("fair: a throttled write is retried in its group's line; nothing is lost or left waiting", async () => {
+  const lim = new AdaptiveLimiter({ initial: 2, min: 1, max: 2 });
+  const started: string[] = [];
+  let throttle = true;
+  const results = await Promise.all([
+    lim.run(async () => {
+      started.push("a0");
+      if (throttle) {
+        throttle = false;
+        throw new KubeApiError(429, "TooManyRequests", "slow down");
+      }
+      return "a0";
+    }, { group: "a" }),
+    ...["b0", "b1", "a1"].map((name) => lim.run(async () => { started.push(name); await tick(1); return name; }, { group: name[0]! })),
+  ]);
+  assert.deepEqual(results, ["a0", "b0", "b1", "a1"], "every call ran once, the throttled one again");
+  assert.equal(started.filter((s) => s === "a0").length, 2);
+  assert.equal(lim.active, 0);
+  assert.equal(lim.waitingGroupCount, 0);
+});

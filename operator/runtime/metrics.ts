@@ -20,6 +20,7 @@ export class OperatorMetrics {
   private readonly processingReaders = new Map<string, () => ProcessingNow>();
   readonly kubeRequests: Counter<"verb" | "code" | "resource">;
   readonly kubeRequestDuration: Histogram<"verb">;
+  readonly writeLimiterWait: Histogram<"limiter" | "priority">;
   readonly leader: Gauge;
   readonly informerRestarts: Counter<"resource">;
   readonly manifestRenders: Counter<"plugin">;
@@ -104,6 +105,16 @@ export class OperatorMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    // Where a write waits before it is sent: the control plane's limiter (Application writes and
+    // Events) or a destination's (a sync's applies). A slow write with a short wait here is the
+    // apiserver's; a long wait is the operator's own pacing.
+    this.writeLimiterWait = new Histogram({
+      name: "hawser_write_limiter_wait_seconds",
+      help: "Time a write waited for a slot in an adaptive write limiter, by limiter (control-plane, destination) and priority (normal, low).",
+      labelNames: ["limiter", "priority"],
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
     this.leader = new Gauge({ name: "hawser_leader", help: "1 while this process holds the leader lease.", registers });
     this.informerRestarts = new Counter({
       name: "hawser_informer_restarts_total",
@@ -134,6 +145,11 @@ export class OperatorMetrics {
   /** Where the OCI artifact cache's entries and bytes are read at each scrape. */
   watchOciArtifactCache(usage: () => { entries: number; bytes: number }): void {
     this.ociArtifacts.watch(usage);
+  }
+
+  /** The `onWait` of an AdaptiveLimiter named `limiter`. */
+  limiterWait(limiter: string): (ms: number, priority: string) => void {
+    return (ms, priority) => this.writeLimiterWait.observe({ limiter, priority }, ms / 1000);
   }
 
   queueMetrics(name: string): WorkQueueMetrics {

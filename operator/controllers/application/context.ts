@@ -49,12 +49,19 @@ export type AppClient = Pick<KubeClient, "get" | "patch">;
 
 /**
  * The client with its patches (the Application and status writes) paced by `limiter` at normal
- * priority, so the Events that share the limiter in its low lane yield to them.
+ * priority, so the Events that share the limiter in its low lane yield to them. `groupOf` names the
+ * patched app's fair-turn group (`namespace/name` → queue-group.ts), so a burst's writes do not
+ * hold back another group's in the limiter either.
  */
-export function limitedAppClient(client: AppClient, limiter: Pick<AdaptiveLimiter, "run">): AppClient {
+export function limitedAppClient(client: AppClient, limiter: Pick<AdaptiveLimiter, "run">, groupOf?: (key: string) => string): AppClient {
+  type Patch = (ref: { name: string; namespace?: string }, ...rest: unknown[]) => ReturnType<AppClient["patch"]>;
+  const patch = client.patch as unknown as Patch;
   return {
     get: (...args: Parameters<AppClient["get"]>) => client.get(...args),
-    patch: ((...args: unknown[]) => limiter.run(() => (client.patch as (...a: unknown[]) => ReturnType<AppClient["patch"]>)(...args))) as AppClient["patch"],
+    patch: ((ref: { name: string; namespace?: string }, ...rest: unknown[]) => {
+      const group = groupOf?.(ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name);
+      return limiter.run(() => patch.call(client, ref, ...rest), group === undefined ? {} : { group });
+    }) as unknown as AppClient["patch"],
   };
 }
 

@@ -155,8 +155,11 @@ export class ApplicationController {
         })
       : undefined;
     const sharding = this.sharding;
+    // Fair turns per ApplicationSet or project (queue-group.ts), read from the cache when a key is
+    // queued or an app's write waits for the limiter.
+    const groupOf = (key: string): string => appQueueGroup(this.apps.get(key));
     // With sharding, every Application write of the reconcilers is fenced by shard ownership.
-    const limited = opts.writeLimiter ? limitedAppClient(opts.client, opts.writeLimiter) : opts.client;
+    const limited = opts.writeLimiter ? limitedAppClient(opts.client, opts.writeLimiter, groupOf) : opts.client;
     const appClient = sharding
       ? fencedClient(limited, (key) => {
           const app = this.apps.get(key);
@@ -168,8 +171,6 @@ export class ApplicationController {
     const refresh = new RefreshReconciler(this.env, deletion);
     const operation = new OperationReconciler(this.env, refresh);
     const argo = opts.metrics?.argo;
-    // Fair turns per ApplicationSet or project (queue-group.ts), read from the cache when a key is queued.
-    const groupOf = (key: string): string => appQueueGroup(this.apps.get(key));
     this.refresh = new Controller({
       name: "application-refresh", queueName: APP_REFRESH_QUEUE, workers: opts.statusProcessors, log, metrics: opts.metrics, groupOf,
       reconciler: {

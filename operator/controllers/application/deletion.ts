@@ -26,6 +26,7 @@ import { redact } from "../../runtime/redact.js";
 import { deepEqual, errorMessage } from "../../util/index.js";
 import type { AppContext } from "./context.js";
 import { DestinationError, type Destination } from "./destinations.js";
+import { appQueueGroup } from "./queue-group.js";
 
 type AppStatus = NonNullable<Application["status"]>;
 
@@ -143,15 +144,16 @@ export class DeletionReconciler {
       health: (o) => evaluateResourceHealth(o, override).health,
     });
     const limiter = dest.limiter;
+    const turn = { group: appQueueGroup(app) };
     await Promise.all([
-      ...step.create.map((o) => limiter.run(() => writer.client.apply(o, { fieldManager: FIELD_MANAGER, force: true }))),
+      ...step.create.map((o) => limiter.run(() => writer.client.apply(o, { fieldManager: FIELD_MANAGER, force: true }), turn)),
       ...step.delete.map(({ obj, propagationPolicy }) => limiter.run(async () => {
         try {
           await writer.client.delete({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name!, namespace: obj.metadata.namespace }, { propagationPolicy });
         } catch (err) {
           if (!(err instanceof KubeApiError && err.isNotFound)) throw err;
         }
-      })),
+      }, turn)),
     ]);
 
     // A failure, or a wait that has gone on for a while, is said on the Application.

@@ -114,7 +114,7 @@ export class DestinationPool implements DestinationProvider {
         onManagedChange: (key) => this.opts.onManagedChange(key),
       });
       // Each cluster has its own write budget: one slow apiserver must not throttle the others.
-      held = { client, cache, limiter: held?.limiter ?? new AdaptiveLimiter({ initial: 16, max: 64 }), tracking, impersonated: new Map() };
+      held = { client, cache, limiter: held?.limiter ?? new AdaptiveLimiter({ initial: 16, max: 64, ...(this.opts.metrics ? { onWait: this.opts.metrics.limiterWait("destination") } : {}) }), tracking, impersonated: new Map() };
       this.held.set(resolved.cluster.server, held);
       if (this.opts.metrics) void this.readVersion(held);
     }

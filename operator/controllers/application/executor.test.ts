@@ -46,3 +46,12 @@ test("a step's Namespace and CRD are written before the objects that need them s
   ]);
   assert.deepEqual(started.slice(0, 2).sort(), ["CustomResourceDefinition/widgets.example.com", "Namespace/bg"]);
 });
+
+test("a sync's writes wait in the destination's limiter in the app's group", async () => {
+  const asked: Array<string | undefined> = [];
+  const recording = { run: <T>(fn: () => Promise<T>, opts: { group?: string } = {}) => { asked.push(opts.group); return fn(); } };
+  const write = (obj: KubeObject): Promise<KubeObject> => Promise.resolve(obj);
+  const client = { apply: write, create: write } as unknown as DestinationClient;
+  await executeActions(client, [action("ConfigMap", "", "a", "ns", "apply"), action("ConfigMap", "", "b", "ns", "apply")], recording, () => undefined, { group: "AppProject/probe" });
+  assert.deepEqual(asked, ["AppProject/probe", "AppProject/probe"]);
+});

@@ -18,6 +18,8 @@ import { migrateClientSideApply } from "./csa-migration.js";
 export interface ExecuteOptions {
   /** ClientSideApplyMigration: the client-side manager whose fields move to Hawser; undefined: off. */
   csaMigrationManager?: string;
+  /** The app's fair-turn group in the destination's write limiter (queue-group.ts). */
+  group?: string;
 }
 
 type ObjectRef = { apiVersion: string; kind: string; name: string; namespace?: string };
@@ -215,7 +217,7 @@ async function deleteAndWait(client: DestinationClient, ref: ObjectRef, uid: str
 
 async function runOne(client: DestinationClient, a: SyncAction, limiter: WriteLimiter, live: (a: SyncAction) => KubeObject | undefined, opts: ExecuteOptions): Promise<ActionOutcome> {
   try {
-    const result = await limiter.run(() => runAction(client, a, live, opts));
+    const result = await limiter.run(() => runAction(client, a, live, opts), opts.group === undefined ? {} : { group: opts.group });
     if (typeof result === "string") return { taskId: a.taskId, ok: true, message: result };
     // A client that answers without the object (a test double) leaves nothing to record.
     const written = result.written?.metadata ? result.written : undefined;

@@ -32,6 +32,7 @@ import { errorMessage, splitApiVersion } from "../../util/index.js";
 import type { AppContext } from "./context.js";
 import type { Destination, DestinationCache } from "./destinations.js";
 import { executeActions } from "./executor.js";
+import { appQueueGroup } from "./queue-group.js";
 import { countingClient } from "./request-metrics.js";
 import { csaMigrationManager } from "../../engine/sync/csa-migration.js";
 import type { RefreshReconciler } from "./refresh.js";
@@ -279,7 +280,7 @@ export class OperationReconciler {
       // a namespace this sync creates cannot be dry-run yet; the apply reports their errors.
       const created = new Set(plan.tasks.filter((t) => t.ref.kind === "Namespace" && !t.live && (t.managedNamespace || !liveNamespaceExists(cache, t.ref.name))).map((t) => t.ref.name));
       const checks = step.validation.filter((a) => !(a.ref.namespace && created.has(a.ref.namespace)));
-      const results = await executeActions(syncClient, checks, dest.limiter, () => undefined);
+      const results = await executeActions(syncClient, checks, dest.limiter, () => undefined, { group: appQueueGroup(app) });
       const failures = results.filter((o) => !o.ok).map((o) => ({ taskId: o.taskId, message: o.message ?? "dry run failed" }));
       if (failures.length > 0) {
         const failed = recordValidationFailure(plan, state, failures, now);
@@ -295,7 +296,7 @@ export class OperationReconciler {
     }
     const outcomes = step.actions.length > 0
       ? await executeActions(syncClient, step.actions, dest.limiter, (a) => cache.get(a.ref.group ? `${a.ref.group}/${a.version}` : a.version, a.ref.kind, a.ref.namespace || undefined, a.ref.name),
-        { csaMigrationManager: csaMigrationManager(app, syncOp.syncOptions) })
+        { csaMigrationManager: csaMigrationManager(app, syncOp.syncOptions), group: appQueueGroup(app) })
       : [];
     // What was just applied (or pruned) is what this pass and the next refresh compare with, even before the watch shows it.
     for (const o of outcomes) {
