@@ -142,6 +142,30 @@ export async function operatorAppWrites(op: SampledProcess): Promise<number> {
 }
 
 /**
+ * The operator's mutating requests keyed `VERB resource` (hawser_kube_requests_total), for a check's
+ * detail: which writes, not only how many.
+ */
+export async function operatorWritesByResource(op: SampledProcess): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of await op.scrape(["hawser_kube_requests_total"])) {
+    const verb = labelOf(key, "verb") ?? "";
+    if (mutating({ [verb]: 1 }) === 0) continue;
+    const id = `${verb} ${labelOf(key, "resource") ?? ""}`;
+    out[id] = (out[id] ?? 0) + value;
+  }
+  return out;
+}
+
+/**
+ * The cluster info publisher's writes so far (hawser_cluster_info_writes_total): its own periodic
+ * job, which rewrites the cluster's info ConfigMap when the cached object count moved (at most once a
+ * minute), so a phase right after many objects were created can see one that no app caused.
+ */
+export async function clusterInfoWrites(op: SampledProcess): Promise<number> {
+  return Object.values(sumBy(await op.scrape(["hawser_cluster_info_writes_total"]), "hawser_cluster_info_writes_total", "verb")).reduce((a, b) => a + b, 0);
+}
+
+/**
  * Mean wait in each of the operator's write limiters, in ms, since `before` (a scrape of
  * hawser_write_limiter_wait_seconds), keyed `limiter/priority`.
  */

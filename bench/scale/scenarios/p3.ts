@@ -9,7 +9,7 @@
 // method; the apiserver's counts also hold the control plane's background writes (leases, kwok node
 // heartbeats), measured in an idle window of the same length just before for comparison.
 import { APP_REFRESH_QUEUE } from "../../../operator/controllers/application/queue-names.js";
-import { counter, createSyncedApps, operatorQuiet, operatorRequests, waitBoundMs } from "../apps.js";
+import { clusterInfoWrites, counter, createSyncedApps, operatorQuiet, operatorRequests, operatorWritesByResource, waitBoundMs } from "../apps.js";
 import { diffCounts, mutating, sumBy } from "../proc.js";
 import type { Scenario, ScenarioContext, ScenarioResult } from "../scenario.js";
 import { pushWebhook } from "../webhook.js";
@@ -32,6 +32,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
 
   const cpu0 = await op.cpuSeconds();
   const req0 = await operatorRequests(op);
+  const writes0 = await operatorWritesByResource(op);
+  const info0 = await clusterInfoWrites(op);
   const reconciles0 = await counter(op, "controller_runtime_reconcile_total", "controller", REFRESH);
   const api0 = await ctx.apiserverRequests();
   const t0 = performance.now();
@@ -45,6 +47,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
   const wallMs = performance.now() - t0;
   const cpu = (await op.cpuSeconds()) - cpu0;
   const opRequests = diffCounts(req0, await operatorRequests(op));
+  const writesByResource = diffCounts(writes0, await operatorWritesByResource(op));
+  const infoWrites = (await clusterInfoWrites(op)) - info0;
   const api = diffCounts(api0, await ctx.apiserverRequests());
 
   // The same length of idle time, for the control plane's background writes.
@@ -52,8 +56,9 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
   await new Promise((r) => setTimeout(r, wallMs));
   const idle = diffCounts(idle0, await ctx.apiserverRequests());
 
-  const opWrites = mutating(opRequests);
-  const opReads = Object.values(opRequests).reduce((a, b) => a + b, 0) - opWrites;
+  // The cluster info publisher's rewrite of its record is not a refresh's write (see clusterInfoWrites).
+  const opWrites = mutating(opRequests) - infoWrites;
+  const opReads = Object.values(opRequests).reduce((a, b) => a + b, 0) - mutating(opRequests);
   const cpuTarget = n >= 10_000 ? 20 : n >= 1000 ? 10 : undefined;
   const verbs = (c: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(c).map(([v, k]) => [`apiserver ${v}`, k]));
   return {
@@ -69,10 +74,10 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     ],
     checks: [
       { name: `every one of the ${n} apps refreshed`, ok: reconciles >= n, detail: `${reconciles} refreshes` },
-      { name: "zero mutating requests from the operator on a no-op refresh", ok: opWrites === 0, detail: JSON.stringify(opRequests) },
+      { name: "zero mutating requests from the operator on a no-op refresh", ok: opWrites === 0, detail: `${JSON.stringify(opRequests)}; writes ${JSON.stringify(writesByResource)}, of which the cluster info publisher's ${infoWrites}` },
     ],
     notes: [
-      "Triggered by a push webhook at the commit the apps are already at, so the harness writes nothing during the phase; operator writes are from its own request counter.",
+      "Triggered by a push webhook at the commit the apps are already at, so the harness writes nothing during the phase; operator writes are from its own request counter, less the cluster info publisher's own rewrites of its record (hawser_cluster_info_writes_total: its periodic job, not the refresh).",
       `apiserver mutating requests during the refresh ${mutating(api)}, in an idle window of the same length ${mutating(idle)} (control-plane background: leases, node heartbeats).`,
     ],
   };
