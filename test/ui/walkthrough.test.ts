@@ -175,7 +175,9 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
     assert.equal(a?.metadata.labels?.walkthrough, "yes", "the label was saved with PUT");
     assert.deepEqual(a?.spec.syncPolicy?.syncOptions, ["CreateNamespace=true", "timeout.reconcile=30s"], "the rest of the spec is kept");
   }, { timeoutMs: 30_000 });
-  await page.click("[data-testid=app-details-panel] button[aria-label=Close]").catch(() => undefined);
+  // Saving closes the panel; closed for sure before the next clicks (left open, it covers the Diff button).
+  if (await page.$("[data-testid=app-details-panel]")) await page.click("[data-testid=app-details-panel] button[aria-label=Close]").catch(() => undefined);
+  await page.waitForSelector("[data-testid=app-details-panel]", { hidden: true, timeout: 30_000 });
 
   // ---- the overlay changes in git; Refresh shows OutOfSync and the diff ----
   const overlay = (await readFile(join(repoDir, "overlays", "dev", "kustomization.yaml"), "utf8")).replace('value: "Dev"', 'value: "Dev v2"');
@@ -183,7 +185,11 @@ test("issue 14's walk-through of seed 002 in the Web UI, and seed 004's develope
   await w.git.commitFiles("demo", { "overlays/dev/kustomization.yaml": overlay }, "dev: APP_NAME Dev v2");
   await clickEnabled(page, "[data-testid=refresh-button]", log);
   await waitFor(page, "[data-testid=app-details] .status-panel [data-sync=OutOfSync]", log, 120_000);
-  await clickEnabled(page, "[data-testid=app-diff-button]", log);
+  // Clicked again if the panel did not open (CI once saw the click land while the page redrew).
+  await eventually(async () => {
+    if (!(await page.$("[data-testid=app-diff-panel]"))) await clickEnabled(page, "[data-testid=app-diff-button]", log);
+    await page.waitForSelector("[data-testid=app-diff-panel]", { timeout: 5_000 });
+  }, { timeoutMs: 60_000 });
   // (The panel reads managed-resources again on each reconcile, so it settles on the new revision.)
   await page.waitForFunction(() => document.querySelector('[data-testid=app-diff-item][data-kind="Deployment"]')?.textContent?.includes("value: Dev v2") === true, { timeout: 60_000 })
     .catch(async (err: unknown) => { throw new Error(`no Dev v2 in the diff: ${await page.$eval("[data-testid=app-diff-panel]", (e) => e.textContent ?? "").catch(() => "")}\n${String(err)}`); });
