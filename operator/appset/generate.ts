@@ -273,7 +273,8 @@ export async function generateApplications(appSet: AppSetLike, deps: GenerateDep
   }
   if (result.errors.length > 0) return finish();
 
-  const validation = await validateApplications(name, rendered, deps);
+  // The same memo as the checks above: a project is looked up once per pass.
+  const validation = await validateApplications(name, rendered, { ...deps, projectExists });
   if (validation.setError) result.errors.push({ reason: AppSetReason.ValidationError, message: validation.setError });
   for (const [app, problems] of validation.appErrors) {
     result.errors.push({ reason: AppSetReason.ValidationError, message: `application "${app}": ${problems.join("; ")}` });
