@@ -90,6 +90,9 @@ export class ArtifactCacheBudget {
 
   get bounds(): ArtifactCacheBounds { return { ...this.current }; }
 
+  /** Stores sharing the budget now (tests: a closed store leaves). */
+  get memberCount(): number { return this.members.size; }
+
   /** Adds a store; the function returned takes it out again. */
   join(member: ArtifactBudgetMember): () => void {
     this.members.add(member);

@@ -525,6 +525,14 @@ test("one budget over several stores (each project's git cache, the operator's a
   assert.ok(await exists(held.path), "held by a reader: stays");
   assert.equal(await exists(paths[2]!), false, "the server store's idle tree made room");
   held.release();
+  await Promise.all(stores.map((s) => s.idle()));
+  // A closed (reset) store leaves the budget, and joins it again when used.
+  assert.equal(budget.memberCount, 3);
+  stores[2]!.reset();
+  assert.equal(budget.memberCount, 2, "a reset store is no longer a member");
+  (await stores[2]!.checkout(url, digest("v3"))).release();
+  await stores[2]!.idle();
+  assert.equal(budget.memberCount, 3, "it joins again with its next checkout");
 
   // The bound a second user of the process budget names can lower it, never raise it.
   const b = new ArtifactCacheBudget({ maxEntries: 32, maxBytes: 1000 });

@@ -228,14 +228,12 @@ export class OciArtifactStore {
   /** Evictions in progress, by the path they free: a new pull of that digest waits for it. */
   private readonly removing = new Map<string, Promise<void>>();
   private rootReady: Promise<{ dir: string; owner: boolean }> | undefined;
+  /** This store's place in the budget, taken with its root and given up on reset(): a closed store is no member. */
+  private leaveBudget: (() => void) | undefined;
 
   constructor(private readonly opts: OciArtifactStoreOptions) {
     this.limits = { ...DEFAULT_OCI_LIMITS, ...opts.limits };
     this.budget = opts.budget ?? new ArtifactCacheBudget({ maxEntries: DEFAULT_ARTIFACT_CACHE_ENTRIES, maxBytes: artifactCacheBytes(this.limits), ...opts.bounds });
-    this.budget.join({
-      artifacts: (): CachedArtifact[] => [...this.entries.values()].map((e) => ({ key: e.path, bytes: e.bytes, refs: e.refs, lastUsed: e.lastUsed })),
-      evict: (keys) => this.evictPaths(keys),
-    });
     this.layerMediaTypes = opts.layerMediaTypes ?? LAYER_MEDIA_TYPES;
     if (!opts.root && opts.dir === undefined) throw new Error("OciArtifactStore needs a dir or a root");
   }
@@ -348,6 +346,8 @@ export class OciArtifactStore {
 
   /** Forgets every tree (the cache's directory is being given up); leases still out stay valid until their tree is gone. */
   reset(): void {
+    this.leaveBudget?.();
+    this.leaveBudget = undefined;
     this.entries.clear();
     this.refusals.clear();
     this.rootReady = undefined;
@@ -372,6 +372,10 @@ export class OciArtifactStore {
   }
 
   private root(): Promise<{ dir: string; owner: boolean }> {
+    this.leaveBudget ??= this.budget.join({
+      artifacts: (): CachedArtifact[] => [...this.entries.values()].map((e) => ({ key: e.path, bytes: e.bytes, refs: e.refs, lastUsed: e.lastUsed })),
+      evict: (keys) => this.evictPaths(keys),
+    });
     if (!this.rootReady) {
       const p = (async () => {
         const r = this.opts.root ? await this.opts.root() : { dir: this.opts.dir!, owner: true };
